@@ -1,0 +1,1 @@
+"""Exercise stubs (generated from solutions/ by `python -m grader build`)."""

@@ -1,0 +1,104 @@
+"""Hidden checks of ex01: random data drawn from the run's seed, compared with the reference."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.numeric import assert_close
+from grader.reference import reference
+
+pytestmark = pytest.mark.ex01
+
+
+def _data(seed, name, n=7):
+    rng = np_rng(seed, name)
+    x = rng.uniform(-3, 3, n)
+    w_true, b_true = rng.uniform(-2, 2), rng.uniform(-1, 1)
+    y = x * w_true + b_true + rng.normal(0, 0.1, n)
+    return x, y
+
+
+@check("forward")
+@devices()
+@dtypes()
+def test_forward_random(sub, seed, device, dtype):
+    """forward matches x * w on random tensors, keeping dtype and device"""
+    g = gen(seed, "forward")
+    x = randn(g, 4, 3, dtype=dtype, device=device)
+    w = float(randn(g))
+    got = sub.call("ex01.forward", x, w, grad=False)
+    assert_close(got, reference("ex01.forward", x, w), call=f"forward(x {tuple(x.shape)}, {w:.3f})")
+
+
+@check("loss")
+@devices()
+@dtypes()
+def test_loss_random(sub, seed, device, dtype):
+    """loss is the elementwise squared error on random tensors"""
+    g = gen(seed, "loss")
+    x, y = randn(g, 9, dtype=dtype, device=device), randn(g, 9, dtype=dtype, device=device)
+    w = float(randn(g))
+    want = reference("ex01.loss", x, y, w)
+    assert_close(sub.call("ex01.loss", x, y, w, grad=False), want, call="loss(x, y, w)",
+                 mistakes={"this is the mean, not the per-sample squared errors":
+                           want.mean().expand_as(want),
+                           "this is the error, not its square": x * w - y})
+
+
+@check("mse_for_weights", points=2)
+@pytest.mark.parametrize("kind", ["list", "numpy", "tensor"])
+def test_mse_random(sub, seed, kind):
+    """mse_for_weights matches the reference for lists, arrays and tensors"""
+    x, y = _data(seed, "mse")
+    weights = np.round(np.linspace(-3, 3, 13), 3)
+    conv = {"list": lambda a: a.tolist(), "numpy": lambda a: a,
+            "tensor": lambda a: torch.tensor(a)}[kind]
+    want = reference("ex01.mse_for_weights", x, y, weights)
+    got = sub.call("ex01.mse_for_weights", conv(x), conv(y), conv(weights), grad=False)
+    assert_close(got, want, call=f"mse_for_weights on {len(x)} random samples ({kind})",
+                 mistakes={f"this is {len(x)} times the MSE: a sum where the mean is wanted":
+                           want * len(x)})
+
+
+@check("forward_wb")
+@devices()
+def test_forward_wb_random(sub, seed, device):
+    """forward_wb matches x * w + b on random tensors"""
+    g = gen(seed, "forward_wb")
+    x = randn(g, 5, device=device)
+    w, b = float(randn(g)), float(randn(g))
+    want = reference("ex01.forward_wb", x, w, b)
+    assert_close(sub.call("ex01.forward_wb", x, w, b), want, call="forward_wb(x, w, b)",
+                 mistakes={"the bias is subtracted instead of added": x * w - b})
+
+
+@check("mse_surface", points=2)
+def test_surface_random(sub, seed):
+    """mse_surface matches the reference on a random, non-square grid"""
+    x, y = _data(seed, "surface")
+    rng = np_rng(seed, "grid")
+    ws, bs = np.sort(rng.uniform(-3, 3, 6)), np.sort(rng.uniform(-2, 2, 4))
+    want = reference("ex01.mse_surface", x, y, ws, bs)
+    assert_close(sub.call("ex01.mse_surface", x.tolist(), y.tolist(), ws.tolist(), bs.tolist()),
+                 want, call="mse_surface(x, y, ws (6), bs (4))",
+                 mistakes={"rows and columns are swapped: the result's shape is (len(bs), "
+                           "len(ws))": want.T})
+
+
+@check("best_weight")
+def test_best_weight_random(sub, seed):
+    """best_weight finds the minimum on random data"""
+    x, y = _data(seed, "best")
+    weights = np.round(np.linspace(-3, 3, 61), 2).tolist()
+    want = reference("ex01.best_weight", x, y, weights)
+    assert_close(sub.call("ex01.best_weight", x, y, weights), want,
+                 call="best_weight(x, y, 61 weights)")
+
+
+@check("best_weight")
+def test_best_weight_first_on_tie(sub):
+    """best_weight returns the first of two equally good weights"""
+    got = sub.call("ex01.best_weight", [1.0], [0.0], [-1.0, 1.0, 3.0])
+    assert_close(got, -1.0, call="best_weight([1], [0], [-1, 1, 3])",
+                 mistakes={"this is the last of the tied weights: keep the first (np.argmin "
+                           "does)": 1.0})

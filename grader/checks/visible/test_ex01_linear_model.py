@@ -1,0 +1,83 @@
+"""Visible checks of ex01 (the linear model): the course's own numbers, recorded from the
+reference by `python -m grader build`. Students run these with `python -m grader check ex01`."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected
+from grader.numeric import assert_close
+
+pytestmark = pytest.mark.ex01
+
+X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+
+CASES = {c.id: c for c in [
+    Case("forward_scalar", "ex01.forward", (3.0, 2.0)),
+    Case("forward_tensor", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0]), 2.0)),
+    Case("loss_course", "ex01.loss", (np.array(X), np.array(Y), 1.0)),
+    Case("mse_course", "ex01.mse_for_weights", (X, Y, WEIGHTS)),
+    Case("forward_wb", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, 1.0)),
+    Case("surface_small", "ex01.mse_surface", (X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0])),
+    Case("best_course", "ex01.best_weight", (X, Y, WEIGHTS)),
+]}
+
+
+@check("forward", visible=True)
+def test_forward_course(sub):
+    """forward(3.0, 2.0) is 6.0, and works on a tensor"""
+    for cid, call in (("forward_scalar", "forward(3.0, 2.0)"),
+                      ("forward_tensor", "forward(torch.tensor([1., 2., 3.]), 2.0)")):
+        case = CASES[cid]
+        assert_close(case.run(sub), expected(case), call=call)
+
+
+@check("forward", visible=True)
+@devices()
+def test_forward_keeps_device(sub, device):
+    """forward keeps a tensor on its device"""
+    case = CASES["forward_tensor"].on(device)
+    assert_close(case.run(sub), expected(case, device), call=f"forward(x on {device}, 2.0)")
+
+
+@check("loss", visible=True)
+def test_loss_course(sub):
+    """loss on the course data at w = 1 is [1, 4, 9]"""
+    case = CASES["loss_course"]
+    assert_close(case.run(sub), expected(case), call="loss(x, y, w=1.0) with x=[1,2,3], "
+                 "y=[2,4,6]", mistakes={"this is the error x*w - y, not its square":
+                                        -np.sqrt(expected(case))})
+
+
+@check("mse_for_weights", points=2, visible=True)
+def test_mse_course(sub):
+    """MSE for w = 0.0, 0.5, ..., 4.0 on the course data"""
+    case = CASES["mse_course"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="mse_for_weights([1,2,3], [2,4,6], [0.0, ..., 4.0])",
+                 mistakes={"this is 3 times the MSE: a sum over the samples where the mean "
+                           "is wanted.": want * 3})
+
+
+@check("forward_wb", visible=True)
+def test_forward_wb_course(sub):
+    """forward_wb(x, 2, 1) is 2x + 1"""
+    case = CASES["forward_wb"]
+    assert_close(case.run(sub), expected(case), call="forward_wb(tensor([1,2,3]), 2.0, 1.0)")
+
+
+@check("mse_surface", points=2, visible=True)
+def test_surface_small_grid(sub):
+    """mse_surface on a 4 x 3 grid has shape (len(bs), len(ws)) and the right values"""
+    case = CASES["surface_small"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3], bs=[-1,0,1,2])",
+                 mistakes={"rows and columns are swapped: entry [i, j] is for b = bs[i], "
+                           "w = ws[j] (np.meshgrid(ws, bs) gives that orientation)": want.T})
+
+
+@check("best_weight", visible=True)
+def test_best_weight_course(sub):
+    """the best weight on the course data is 2.0"""
+    case = CASES["best_course"]
+    assert_close(case.run(sub), expected(case), call="best_weight([1,2,3], [2,4,6], weights)")

@@ -1,0 +1,151 @@
+"""The command line: `python -m grader VERB ...` (also installed as `torchdrills`).
+
+    python -m grader check ex02                 # a student's visible checks, on exercises/
+    python -m grader grade solutions/           # every check on one submission: a score table
+    python -m grader grade alice/ --json results.json --exercises ex01,ex02
+    python -m grader build --check              # fail if the generated files drifted
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m grader",
+                                description="Auto-graded PyTorch exercises.")
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    b = verbs.add_parser("build", help="regenerate exercises/, source_notebooks/ and the "
+                                        "recorded values from solutions/")
+    b.add_argument("--check", action="store_true", help="only report drift (exit 1 if any)")
+
+    c = verbs.add_parser("check", help="run the visible checks on your work")
+    c.add_argument("exercise", nargs="?", default=None, help="e.g. ex02 (default: all)")
+    c.add_argument("--submission", default=None,
+                   help="folder with your exNN_*.py files (default: exercises/)")
+    c.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+
+    g = verbs.add_parser("grade", help="all checks on one submission")
+    g.add_argument("submission", help="a folder of exNN_*.py files or notebooks")
+    g.add_argument("--exercises", default=None, help="e.g. ex02,ex03 (default: all)")
+    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    g.add_argument("--seed", type=int, default=None, help="seed of the hidden checks' inputs")
+    g.add_argument("--json", default=None, metavar="PATH",
+                   help="also write Gradescope's results.json schema to PATH")
+    g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
+    g.add_argument("--brief", action="store_true", help="one line per exercise")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"build": cmd_build, "check": cmd_check, "grade": cmd_grade}[args.verb]
+    try:
+        return handler(args)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_build(args) -> int:
+    from grader.build import build
+    changed = build(check=args.check)
+    if args.check:
+        if changed:
+            print("generated files differ from what `python -m grader build` writes:")
+            for c in changed:
+                print(f"  {c}")
+            return 1
+        print("generated files are up to date")
+        return 0
+    print(f"wrote {len(changed)} file(s)" + "".join(f"\n  {c}" for c in changed))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from grader.exercises import parse_list
+    from grader.runner import grade_submission
+    from grader.sandbox import Zygote
+    exercises = parse_list(args.exercise)
+    submission = args.submission or _default_submission()
+    zygote = Zygote()
+    try:
+        result = grade_submission(submission, zygote, exercises=exercises, visible_only=True,
+                                  device=args.device, seed=0)
+    finally:
+        zygote.close()
+    print(friendly(result))
+    return 0 if result.score == result.max_score and result.max_score > 0 else 1
+
+
+def _default_submission() -> str:
+    here = Path.cwd() / "exercises"
+    return str(here if here.is_dir() else ROOT / "exercises")
+
+
+def friendly(result) -> str:
+    """The student's view: what passes, what not yet, and why."""
+    lines = []
+    for ex in result.exercises:
+        checks = [c for c in result.checks if c.exercise == ex and c.counted]
+        if f"{ex}" and any(m.startswith(ex) for m in result.missing_files):
+            lines.append(f"{ex}: no file found")
+            continue
+        if not checks:
+            continue
+        done = sum(c.status == "passed" for c in checks)
+        if all(c.status == "not started" for c in checks):
+            lines.append(f"{ex}: not started ({len(checks)} checks waiting)")
+            continue
+        lines.append(f"{ex}: {done} of {len(checks)} checks pass")
+        for c in checks:
+            if c.status == "passed":
+                continue
+            label = f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else "")
+            if c.status == "not started":
+                lines.append(f"  - {label}: not started")
+                continue
+            lines.append(f"  x {label}")
+            for m in c.message.splitlines()[:10]:
+                lines.append(f"      {m}")
+    total = sum(c.counted for c in result.checks)
+    passed = sum(c.status == "passed" for c in result.checks)
+    lines.append(f"{passed} of {total} visible checks pass."
+                 + (" All done here: the graders also run hidden checks on other inputs."
+                    if passed == total and total else ""))
+    return "\n".join(lines)
+
+
+def cmd_grade(args) -> int:
+    from grader.exercises import parse_list
+    from grader.report import score_table, write_json
+    from grader.runner import grade_submission
+    from grader.sandbox import Zygote
+    path = Path(args.submission)
+    if not path.exists():
+        print(f"error: no such submission: {path}", file=sys.stderr)
+        return 2
+    exercises = parse_list(args.exercises)
+    zygote = Zygote()
+    try:
+        result = grade_submission(path, zygote, exercises=exercises, device=args.device,
+                                  seed=args.seed)
+    finally:
+        zygote.close()
+    print(f"grading {path} (seed {result.seed}, {result.seconds:.1f} s)")
+    print(score_table(result, details=not args.brief))
+    if args.json:
+        write_json(result, args.json)
+        print(f"wrote {args.json}")
+    if args.html:
+        from grader.feedback import write_page
+        write_page(result, args.html)
+        print(f"wrote {args.html}")
+    return 0

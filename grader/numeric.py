@@ -1,0 +1,378 @@
+"""Every tolerance and derivative tool the checks use, in one place.
+
+`assert_close` is the workhorse: it compares what a student's code returned with what was expected
+and, when they differ, raises a CheckFailure whose message says what was called, what was expected,
+what came back (kind, shape, dtype, device, values), the largest error, and, when the wrong answer
+matches a known mistake, names it:
+
+    >>> assert_close(got=torch.tensor(-4.0), expected=torch.tensor(-8.0), call="gradient(...)",
+    ...              mistakes=scale_mistakes(torch.tensor(-8.0)))
+    CheckFailure: gradient(...) returned the wrong value ... hint: half the expected value: is the
+    factor 2 of the derivative of a square missing?
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+
+from grader.protocol import RemoteObject, meta
+
+# Tolerances by dtype: (rtol, atol). float32 results of short loops agree to ~1e-6 relative;
+# training trajectories accumulate more, so they use the looser TRAJECTORY row.
+TOL = {
+    torch.float16: (1e-2, 1e-3),
+    torch.bfloat16: (2e-2, 1e-2),
+    torch.float32: (1e-5, 1e-6),
+    torch.float64: (1e-9, 1e-12),
+}
+TRAJECTORY_TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-10)}
+GRADCHECK_TOL = (1e-5, 1e-7)  # float64 central difference against an analytic gradient
+FD_EPS = 1e-6
+
+
+class CheckFailure(AssertionError):
+    """A check that failed, with a message written for the student."""
+
+
+def fail(message: str):
+    raise CheckFailure(message)
+
+
+# ----------------------------------------------------------------------------------------------
+# describing values
+
+def kind_of(x) -> str:
+    if isinstance(x, torch.Tensor):
+        m = meta(x)
+        device = m.device if m else str(x.device)
+        return f"tensor of shape {tuple(x.shape)}, dtype {str(x.dtype).replace('torch.', '')}, " \
+               f"on {device}"
+    if isinstance(x, np.ndarray):
+        return f"NumPy array of shape {x.shape}, dtype {x.dtype}"
+    if isinstance(x, np.generic):
+        return f"NumPy scalar ({x.dtype})"
+    if isinstance(x, RemoteObject):
+        return f"an object of type {x.type_name}"
+    if isinstance(x, bool):
+        return "bool"
+    if isinstance(x, (int, float)):
+        return type(x).__name__
+    if isinstance(x, (list, tuple)):
+        return f"{type(x).__name__} of length {len(x)}"
+    if x is None:
+        return "None"
+    return type(x).__name__
+
+
+def show(x, limit=6) -> str:
+    """A short, readable rendering of a value (a few entries of a big tensor)."""
+    if isinstance(x, RemoteObject):
+        return repr(x)
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        a = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
+        if a.dtype == np.float16 or str(a.dtype) == "bfloat16":
+            a = a.astype(np.float32)
+        flat = a.reshape(-1)
+        body = ", ".join(_num(v) for v in flat[:limit])
+        more = f", ... ({flat.size} values)" if flat.size > limit else ""
+        return f"[{body}{more}]" if a.ndim else _num(flat[0]) if flat.size else "[]"
+    if isinstance(x, float):
+        return _num(x)
+    if isinstance(x, (list, tuple)):
+        inner = ", ".join(show(v) for v in list(x)[:limit])
+        more = ", ..." if len(x) > limit else ""
+        return f"[{inner}{more}]" if isinstance(x, list) else f"({inner}{more})"
+    text = repr(x)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def _num(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (complex, np.complexfloating)):
+        return str(v)
+    v = float(v)
+    if v != v or math.isinf(v):
+        return str(v)
+    return f"{v:.6g}"
+
+
+# ----------------------------------------------------------------------------------------------
+# turning anything numeric into a float64 array for comparison
+
+def as_array(x) -> np.ndarray | None:
+    """float64 (or bool) array of a number, tensor, array or (nested) list of them; None if not
+    numeric."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        if x.dtype == torch.bool:
+            return x.numpy()
+        if x.is_complex():
+            return None
+        return x.to(torch.float64).numpy()
+    if isinstance(x, np.ndarray):
+        if x.dtype == bool:
+            return x
+        if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+            return None
+        return x.astype(np.float64)
+    if isinstance(x, (bool, np.bool_)):
+        return np.asarray(bool(x))
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return np.asarray(float(x))
+    if isinstance(x, (list, tuple)):
+        parts = [as_array(v) for v in x]
+        if any(p is None for p in parts):
+            return None
+        try:
+            return np.stack(parts).astype(np.float64) if parts else np.zeros(0)
+        except ValueError:
+            return None
+    return None
+
+
+def rel_error(got, expected) -> float:
+    """max |got - expected| / max(1e-12, |expected|), over all entries (NaN if shapes differ)."""
+    a, b = as_array(got), as_array(expected)
+    if a is None or b is None or a.shape != b.shape:
+        return float("nan")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(b))))
+
+
+def tol_for(expected, rtol=None, atol=None, table=TOL):
+    dtype = expected.dtype if isinstance(expected, torch.Tensor) else torch.float64
+    if isinstance(expected, np.ndarray) and expected.dtype == np.float32:
+        dtype = torch.float32
+    default = table.get(dtype, TOL.get(dtype, (1e-5, 1e-8)))
+    return (default[0] if rtol is None else rtol, default[1] if atol is None else atol)
+
+
+# ----------------------------------------------------------------------------------------------
+# the comparison
+
+def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=None,
+                 check_dtype=True, check_device=True, kind="tensor-like", tol_table=TOL,
+                 context: str = ""):
+    """Fail with a teaching message unless `got` equals `expected` within tolerance.
+
+    Order of the questions asked: did it return anything; the right kind (tensor, array, number,
+    tuple); the right shape; dtype; device; then values. `mistakes` maps a mistake's description
+    to what a program with that mistake would return; the first one `got` matches is named.
+    """
+    where = f"{call}" + (f" ({context})" if context else "")
+    if got is None:
+        fail(f"{where} returned None: did you forget the `return` statement?")
+    if isinstance(got, RemoteObject):
+        fail(f"{where} returned {got!r}, expected {kind_of(expected)}.")
+    if isinstance(expected, (tuple, list)) and not _is_flat_numbers(expected):
+        if not isinstance(got, (tuple, list)):
+            fail(f"{where} should return a {type(expected).__name__} of {len(expected)} values, "
+                 f"got {kind_of(got)}.")
+        if len(got) != len(expected):
+            fail(f"{where} should return {len(expected)} values, got {len(got)}.")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            sub_mistakes = None
+            if mistakes:
+                sub_mistakes = {k: v[i] for k, v in mistakes.items()
+                                if isinstance(v, (tuple, list)) and len(v) == len(expected)}
+            assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
+                         check_dtype=check_dtype, check_device=check_device,
+                         tol_table=tol_table, context=_join(context, f"item {i} of the result"))
+        return
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            fail(f"{where} should return a dict, got {kind_of(got)}.")
+        missing = [k for k in expected if k not in got]
+        if missing:
+            fail(f"{where} returned a dict without the key(s) {missing}.")
+        for k in expected:
+            assert_close(got[k], expected[k], call=call, rtol=rtol, atol=atol,
+                         check_dtype=check_dtype, check_device=check_device, tol_table=tol_table,
+                         mistakes={m: v[k] for m, v in (mistakes or {}).items()
+                                   if isinstance(v, dict) and k in v},
+                         context=_join(context, f"key {k!r}"))
+        return
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            hint = ""
+            if isinstance(got, (float, int)) and expected.dim() == 0:
+                hint = " (a Python number: keep it a tensor, e.g. avoid .item() here)"
+            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.")
+        if tuple(got.shape) != tuple(expected.shape):
+            fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "
+                 f"{tuple(expected.shape)}.{_shape_hint(got, expected)}")
+        if check_dtype and got.dtype != expected.dtype:
+            fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
+                 f"{str(expected.dtype).replace('torch.', '')}: compute in the input's dtype "
+                 f"(a new tensor made with torch.tensor(...) defaults to float32 or int64).")
+        if check_device:
+            gm = meta(got)
+            got_dev = torch.device(gm.device if gm else str(got.device)).type
+            exp_dev = expected.device.type
+            if got_dev != exp_dev:
+                fail(f"{where} returned a tensor on {got_dev}, expected it on {exp_dev}: "
+                     + ("the result was left on the CPU. A tensor created inside your function "
+                        "(torch.tensor, torch.zeros, ...) lives on the CPU unless you pass "
+                        "device=x.device." if got_dev == "cpu" else
+                        "keep the result on the device of the inputs."))
+    elif isinstance(expected, np.ndarray):
+        if isinstance(got, torch.Tensor):
+            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}: convert with "
+                 f".detach().cpu().numpy().")
+        if not isinstance(got, np.ndarray):
+            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}.")
+        if got.shape != expected.shape:
+            fail(f"{where} returned an array of shape {got.shape}, expected {expected.shape}."
+                 f"{_shape_hint(got, expected)}")
+        if check_dtype and got.dtype != expected.dtype:
+            fail(f"{where} returned dtype {got.dtype}, expected {expected.dtype}.")
+    elif isinstance(expected, (float, int)) and not isinstance(expected, bool):
+        if isinstance(got, torch.Tensor) and got.numel() == 1 and check_dtype == "strict":
+            fail(f"{where} should return a Python number, got {kind_of(got)}: use .item().")
+        if as_array(got) is None or np.shape(as_array(got)) not in ((), (1,)):
+            fail(f"{where} should return a number, got {kind_of(got)}.")
+
+    a, b = as_array(got), as_array(expected)
+    if a is None:
+        fail(f"{where} returned {kind_of(got)}, which is not numeric; expected {show(expected)}.")
+    if b.shape != a.shape:
+        a = a.reshape(b.shape) if a.size == b.size else a
+    if b.dtype == bool or a.dtype == bool:
+        if not np.array_equal(a.astype(bool), b.astype(bool)):
+            fail(f"{where} returned {show(got)}, expected {show(expected)}.")
+        return
+    r, t = tol_for(expected, rtol, atol, tol_table)
+    if _close(a, b, r, t):
+        return
+    bad = ""
+    if np.isnan(a).any() and not np.isnan(b).any():
+        bad = " The result contains NaN (often log(0), 0/0 or an overflow in exp)."
+    elif np.isinf(a).any() and not np.isinf(b).any():
+        bad = " The result contains inf (an overflow: exp of a large number?)."
+    err = np.abs(a - b)
+    err = np.where(np.isnan(err), np.inf, err)
+    idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    worst = float(err[idx]) if err.size else 0.0
+    at = f" at index {tuple(int(i) for i in idx)}" if err.ndim else ""
+    lines = [f"{where} returned the wrong value.{bad}",
+             f"  expected: {show(expected)}",
+             f"  got:      {show(got)}",
+             f"  largest error: {worst:.3g}{at} (tolerance: rtol={r:g}, atol={t:g})"]
+    hint = name_mistake(a, mistakes, r, t)
+    if hint:
+        lines.append(f"  hint: {hint}")
+    fail("\n".join(lines))
+
+
+def _is_flat_numbers(x) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x) and len(x) > 0
+
+
+def _join(a, b):
+    return f"{a}, {b}" if a else b
+
+
+def _close(a, b, rtol, atol) -> bool:
+    return a.shape == b.shape and bool(np.all(np.isclose(a, b, rtol=rtol, atol=atol,
+                                                          equal_nan=True)))
+
+
+def _shape_hint(got, expected) -> str:
+    g, e = tuple(got.shape), tuple(expected.shape)
+    if math.prod(g) == math.prod(e):
+        return " Same number of values: a reshape, transpose or a missing/extra dimension of size" \
+               " 1 (keepdim, unsqueeze, view)?"
+    if len(g) < len(e) or math.prod(g) == 1:
+        return " Did a sum or mean reduce a dimension that should stay?"
+    return ""
+
+
+def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:
+    """The description of the first mistake whose result matches `got_array`."""
+    for description, wrong in (mistakes or {}).items():
+        w = as_array(wrong)
+        if w is None:
+            continue
+        if w.shape != got_array.shape and w.size == got_array.size:
+            w = w.reshape(got_array.shape)
+        if _close(got_array, w, max(rtol, 1e-4), max(atol, 1e-6)):
+            return description
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# the usual mistakes, as what they would return
+
+def scale_mistakes(expected, n: int | None = None, *, factor2=True) -> dict:
+    """Wrong answers for a derivative or mean: factor 2 missing, sum instead of mean, sign
+    flipped, and their combinations."""
+    m = {}
+    if factor2:
+        m["this is half the expected value: is the factor 2 from differentiating a square "
+          "missing?"] = _scale(expected, 0.5)
+        m["this is twice the expected value: is a factor 2 counted twice?"] = _scale(expected, 2.0)
+    m["the sign is flipped: the derivative of (x*w - y)**2 is +2*x*(x*w - y); check which of "
+      "prediction and target comes first, and that the update subtracts."] = _scale(expected, -1.0)
+    if n and n > 1:
+        m[f"this is {n} times the expected value: a sum where a mean is wanted (divide by the "
+          f"number of samples, N = {n})."] = _scale(expected, float(n))
+        m[f"this is 1/{n} of the expected value: divided by N = {n} once too often?"] = \
+            _scale(expected, 1.0 / n)
+    return m
+
+
+def _scale(x, s):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_scale(v, s) for v in x)
+    if isinstance(x, dict):
+        return {k: _scale(v, s) for k, v in x.items()}
+    return x * s
+
+
+# ----------------------------------------------------------------------------------------------
+# derivatives
+
+def central_difference(f: Callable, x: torch.Tensor, eps: float = FD_EPS,
+                       upstream: torch.Tensor | None = None) -> torch.Tensor:
+    """float64 central-difference gradient of sum(upstream * f(x)) with respect to x.
+
+    With a scalar f and no upstream this is df/dx; with an upstream vector it is the
+    vector-Jacobian product (the thing backward() computes)."""
+    x = x.detach().to(torch.float64).clone()
+    grad = torch.zeros_like(x)
+    flat, gflat = x.view(-1), grad.view(-1)
+    for i in range(flat.numel()):
+        old = flat[i].item()
+        flat[i] = old + eps
+        fp = _scalarize(f(x), upstream)
+        flat[i] = old - eps
+        fm = _scalarize(f(x), upstream)
+        flat[i] = old
+        gflat[i] = (fp - fm) / (2 * eps)
+    return grad
+
+
+def _scalarize(y, upstream):
+    y = torch.as_tensor(y, dtype=torch.float64)
+    if upstream is None:
+        return float(y.sum())
+    return float((y * upstream.to(torch.float64)).sum())
+
+
+def autograd_grad(f: Callable, x: torch.Tensor, upstream: torch.Tensor | None = None):
+    """d sum(upstream * f(x)) / dx by autograd, in float64."""
+    x = x.detach().to(torch.float64).clone().requires_grad_(True)
+    y = f(x)
+    y = y if upstream is None else (y * upstream.to(torch.float64)).sum()
+    (g,) = torch.autograd.grad(y.sum(), x)
+    return g
+
+
+def float_central_difference(f: Callable, x: float, eps: float = FD_EPS) -> float:
+    """d f / dx at a Python float, by a central difference."""
+    return (f(x + eps) - f(x - eps)) / (2 * eps)

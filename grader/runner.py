@@ -1,0 +1,163 @@
+"""Run the checks of one submission with pytest, in this (trusted) process, and collect results.
+
+    zygote = Zygote()
+    result = grade_submission("alice/", zygote, exercises=["ex02"], seed=7)
+    result.score, result.max_score
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import EXERCISES, module_of
+from grader.sandbox import Limits, Submission, Zygote
+
+CHECKS = Path(__file__).resolve().parent / "checks"
+
+
+@dataclass
+class CheckResult:
+    nodeid: str
+    exercise: str
+    target: str
+    title: str
+    params: str
+    points: float
+    visible: bool
+    status: str        # passed, failed, not started, error, skipped
+    message: str
+    seconds: float
+
+    @property
+    def score(self) -> float:
+        return self.points if self.status == "passed" else 0.0
+
+    @property
+    def counted(self) -> bool:
+        return self.status != "skipped"
+
+    @property
+    def name(self) -> str:
+        return f"{self.exercise} {self.target}: {self.title}" + \
+            (f" [{self.params}]" if self.params else "")
+
+
+@dataclass
+class GradeResult:
+    submission: str
+    seed: int
+    checks: list[CheckResult] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+    exercises: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stdout_chars: int = 0
+    stdout_sample: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks if c.counted)
+
+    def by_exercise(self) -> dict[str, tuple[float, float]]:
+        out = {ex: [0.0, 0.0] for ex in self.exercises}
+        for c in self.checks:
+            if c.counted and c.exercise in out:
+                out[c.exercise][0] += c.score
+                out[c.exercise][1] += c.points
+        return {ex: (s, m) for ex, (s, m) in out.items()}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GradeResult":
+        d = dict(d)
+        d.pop("score", None)
+        d.pop("max_score", None)
+        d["checks"] = [CheckResult(**c) for c in d["checks"]]
+        return cls(**d)
+
+
+class _Session:
+    """Hands the submission and seed to the checks' fixtures; collects their reports."""
+
+    is_grader_session = True
+
+    def __init__(self, submission, seed, device):
+        self.submission, self.seed, self.device = submission, seed, device
+        self.results: dict[str, CheckResult] = {}
+        self.errors: list[str] = []
+
+    def pytest_runtest_logreport(self, report):
+        for key, info in report.user_properties:
+            if key == "grader" and info.get("status"):
+                self.results[report.nodeid] = CheckResult(
+                    nodeid=report.nodeid, exercise=info["exercise"] or "", target=info["target"],
+                    title=info["title"], params=info["params"], points=info["points"],
+                    visible=info["visible"], status=info["status"], message=info["message"],
+                    seconds=round(report.duration, 4))
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(f"could not load checks {report.nodeid}: "
+                               f"{str(report.longrepr)[-1500:]}")
+
+
+def check_files(exercises, visible_only=False) -> list[str]:
+    files = []
+    kinds = ["visible"] if visible_only else ["visible", "hidden"]
+    for ex in exercises:
+        for kind in kinds:
+            f = CHECKS / kind / f"test_{module_of(ex)}.py"
+            if f.exists():
+                files.append(str(f))
+    return files
+
+
+def run_pytest(submission: Submission, exercises, *, visible_only=False, device="all",
+               seed=None, keyword=None, quiet=True) -> _Session:
+    session = _Session(submission, seed, device)
+    files = check_files(exercises, visible_only)
+    if not files:
+        return session
+    args = files + ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-q",
+                    "--no-header", "--tb=no", "-W", "ignore", "-p", "no:cacheprovider"]
+    if keyword:
+        args += ["-k", keyword]
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+        pytest.main(args, plugins=[session])
+    return session
+
+
+def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False, device="all",
+                     seed=None, limits: Limits | None = None, keyword=None) -> GradeResult:
+    exercises = list(exercises or EXERCISES)
+    seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+    started = time.perf_counter()
+    result = GradeResult(submission=str(path), seed=seed, exercises=exercises)
+    with Submission(path, zygote, limits) as sub:
+        staged = set(sub.modules)
+        result.missing_files = [f"{module_of(ex)}.py" for ex in exercises
+                                if module_of(ex) not in staged]
+        session = run_pytest(sub, exercises, visible_only=visible_only, device=device, seed=seed,
+                             keyword=keyword)
+        result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
+    order = {ex: i for i, ex in enumerate(EXERCISES)}
+    result.checks = sorted(session.results.values(),
+                           key=lambda c: (order.get(c.exercise, 99), not c.visible))
+    result.errors = session.errors
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result

@@ -1,0 +1,1 @@
+"""Reference solutions: the single source of the stubs, the notebooks and the checks."""

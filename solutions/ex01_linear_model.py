@@ -1,0 +1,137 @@
+"""Exercise 01: the linear model, by exhaustive search.
+
+The simplest model there is: predict y from x with one weight, y_hat = x * w. Before any
+calculus, find a good w the brute-force way: try many weights, measure the mean squared error
+(MSE) of each, keep the best. On the course data x = [1, 2, 3], y = [2, 4, 6] the answer is w = 2.
+
+Then add a bias, y_hat = x * w + b, and compute the whole MSE surface over a grid of (w, b).
+
+What you practise: elementwise arithmetic on floats, NumPy arrays and tensors alike; reducing
+with a mean; the shapes of a grid (np.meshgrid).
+"""
+import numpy as np
+import torch
+
+
+def forward(x, w):
+    """The linear model without bias: y_hat = x * w.
+
+    Args:
+        x: a float, a NumPy array or a tensor of any shape, e.g. (N,) for N samples.
+        w: the weight, a float.
+    Returns:
+        x * w: same kind, shape and dtype as x (a tensor stays on its device).
+
+    Example:
+        >>> forward(3.0, 2.0)
+        6.0
+        >>> forward(torch.tensor([1.0, 2.0]), 0.5)
+        tensor([0.5000, 1.0000])
+    """
+    ### BEGIN SOLUTION
+    return x * w
+    ### END SOLUTION
+
+
+def loss(x, y, w):
+    """The squared error of each sample: (forward(x, w) - y) ** 2, elementwise (no mean).
+
+    Args:
+        x, y: floats, or NumPy arrays / tensors of the same shape (N,).
+        w: the weight, a float.
+    Returns:
+        the squared errors, same kind and shape as x.
+
+    Example:
+        >>> loss(2.0, 4.0, 1.0)     # (2*1 - 4)**2
+        4.0
+    """
+    ### BEGIN SOLUTION
+    return (forward(x, w) - y) ** 2
+    ### END SOLUTION
+
+
+def _as_array(v):
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().to(torch.float64).numpy()
+    return np.asarray(v, dtype=np.float64)
+
+
+def mse_for_weights(x_data, y_data, weights):
+    """The mean squared error of `forward` for each candidate weight.
+
+    Args:
+        x_data, y_data: the N samples, as lists, NumPy arrays or 1-D tensors of shape (N,).
+        weights: K candidate weights (a list, array or 1-D tensor).
+    Returns:
+        a float64 NumPy array of shape (K,): entry k is mean over the samples of
+        loss(x, y, weights[k]).
+
+    Example:
+        >>> mse_for_weights([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 2.0])
+        array([18.66666667,  0.        ])     # (4 + 16 + 36) / 3 and 0
+    """
+    ### BEGIN SOLUTION
+    x, y = _as_array(x_data), _as_array(y_data)
+    return np.array([np.mean(loss(x, y, float(w))) for w in _as_array(weights)],
+                    dtype=np.float64)
+    ### END SOLUTION
+
+
+def forward_wb(x, w, b):
+    """The linear model with a bias: y_hat = x * w + b.
+
+    Args:
+        x: a float, a NumPy array or a tensor of any shape.
+        w, b: the weight and the bias, floats.
+    Returns:
+        x * w + b, same kind, shape and dtype as x.
+
+    Example:
+        >>> forward_wb(3.0, 2.0, 1.0)
+        7.0
+    """
+    ### BEGIN SOLUTION
+    return x * w + b
+    ### END SOLUTION
+
+
+def mse_surface(x_data, y_data, ws, bs):
+    """The MSE of `forward_wb` over a grid of weights and biases.
+
+    Args:
+        x_data, y_data: the N samples (lists, arrays or 1-D tensors of shape (N,)).
+        ws: W candidate weights; bs: B candidate biases.
+    Returns:
+        a float64 NumPy array of shape (B, W): entry [i, j] is the MSE at w = ws[j], b = bs[i]
+        (the orientation of `np.meshgrid(ws, bs)`, ready for a contour plot).
+
+    Example:
+        >>> mse_surface([1.0, 2.0], [2.0, 4.0], ws=[1.0, 2.0], bs=[0.0])
+        array([[2.5, 0. ]])       # b = 0: w = 1 gives ((1-2)**2 + (2-4)**2) / 2 = 2.5
+    """
+    ### BEGIN SOLUTION
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return ((pred - y) ** 2).mean(axis=-1).astype(np.float64)
+    ### END SOLUTION
+
+
+def best_weight(x_data, y_data, weights):
+    """The candidate weight with the least MSE (the first one on a tie).
+
+    Args:
+        x_data, y_data: the N samples (lists, arrays or 1-D tensors of shape (N,)).
+        weights: K candidate weights.
+    Returns:
+        a Python float, one of `weights`.
+
+    Example:
+        >>> best_weight([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 2.0, 3.0])
+        2.0
+    """
+    ### BEGIN SOLUTION
+    mse = mse_for_weights(x_data, y_data, weights)
+    return float(_as_array(weights)[int(np.argmin(mse))])
+    ### END SOLUTION
