@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -38,12 +39,21 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write Gradescope's results.json schema to PATH")
     g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
     g.add_argument("--brief", action="store_true", help="one line per exercise")
+
+    handlers = {"build": cmd_build, "check": cmd_check, "grade": cmd_grade}
+    for name in VERB_MODULES:
+        handlers.update(importlib.import_module(name).add_verbs(verbs))
+    p.set_defaults(_handlers=handlers)
     return p
+
+
+# Modules that add more verbs: each has add_verbs(subparsers) -> {verb: handler(args) -> int}.
+VERB_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"build": cmd_build, "check": cmd_check, "grade": cmd_grade}[args.verb]
+    handler = args._handlers[args.verb]
     try:
         return handler(args)
     except KeyError as exc:

@@ -205,7 +205,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.")
         if tuple(got.shape) != tuple(expected.shape):
             fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "
-                 f"{tuple(expected.shape)}.{_shape_hint(got, expected)}")
+                 f"{tuple(expected.shape)}.{_shape_hint(got, expected, mistakes)}")
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
                  f"{str(expected.dtype).replace('torch.', '')}: compute in the input's dtype "
@@ -228,7 +228,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}.")
         if got.shape != expected.shape:
             fail(f"{where} returned an array of shape {got.shape}, expected {expected.shape}."
-                 f"{_shape_hint(got, expected)}")
+                 f"{_shape_hint(got, expected, mistakes)}")
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {got.dtype}, expected {expected.dtype}.")
     elif isinstance(expected, (float, int)) and not isinstance(expected, bool):
@@ -282,8 +282,13 @@ def _close(a, b, rtol, atol) -> bool:
                                                           equal_nan=True)))
 
 
-def _shape_hint(got, expected) -> str:
+def _shape_hint(got, expected, mistakes=None) -> str:
     g, e = tuple(got.shape), tuple(expected.shape)
+    a = as_array(got)
+    for description, wrong in (mistakes or {}).items():
+        w = as_array(wrong)
+        if a is not None and w is not None and w.shape == a.shape and _close(a, w, 1e-4, 1e-6):
+            return f"\n  hint: {description}"
     if math.prod(g) == math.prod(e):
         return " Same number of values: a reshape, transpose or a missing/extra dimension of size" \
                " 1 (keepdim, unsqueeze, view)?"

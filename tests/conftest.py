@@ -1,0 +1,58 @@
+"""Fixtures of the package's own tests: one zygote for the whole session, and a way to grade a
+submission made from the reference with a few functions replaced (a mutant)."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import module_of
+from grader.runner import grade_submission
+from grader.sandbox import Zygote
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    z = Zygote()
+    yield z
+    z.close()
+
+
+@pytest.fixture
+def grade(zygote, tmp_path):
+    """grade(ex, code=None, files=None, **kw) -> GradeResult.
+
+    `code` is appended to the reference solution of `ex`, so a `def` in it replaces the
+    reference's function of that name (a mutant). `files` maps file names to contents for a
+    submission written from scratch."""
+    counter = [0]
+
+    def run(ex, code=None, files=None, seed=1234, exercises=None, **kw):
+        counter[0] += 1
+        folder = tmp_path / f"sub{counter[0]}"
+        folder.mkdir()
+        if files is None:
+            source = (ROOT / "solutions" / f"{module_of(ex)}.py").read_text()
+            if code:
+                source += "\n\n# --- mutant ---\n" + textwrap.dedent(code)
+            files = {f"{module_of(ex)}.py": source}
+        for name, content in files.items():
+            (folder / name).write_text(content)
+        return grade_submission(folder, zygote, exercises=exercises or [ex], seed=seed, **kw)
+
+    return run
+
+
+def failing(result, target=None):
+    """The failed checks (of one target, when given)."""
+    return [c for c in result.checks
+            if c.status in ("failed", "error", "not started")
+            and (target is None or c.target == target)]
+
+
+def messages(result, target=None) -> str:
+    return "\n".join(c.message for c in failing(result, target))

@@ -1,0 +1,97 @@
+"""The engine end to end: the references score full marks, the stubs zero, without a crash."""
+import subprocess
+import sys
+
+from grader.build import build, make_stub, regions, SOLUTIONS
+from grader.cli import main
+from grader.exercises import EXERCISES
+
+from tests.conftest import ROOT
+
+
+def test_generated_files_are_up_to_date():
+    assert build(check=True) == [], "run `python -m grader build` and commit the result"
+
+
+def test_stubs_hold_no_solution_line_and_keep_signatures():
+    import ast
+    for path in sorted(SOLUTIONS.glob("ex*.py")):
+        ex = path.name[:4]
+        source = path.read_text()
+        stub = (ROOT / "exercises" / path.name).read_text()
+        assert "BEGIN SOLUTION" not in stub and "END SOLUTION" not in stub
+        for r in regions(source):
+            body = source.splitlines()[r.start + 1:r.end]
+            for line in body:
+                if line.strip() and not line.strip().startswith("#") and len(line.strip()) > 12:
+                    assert line not in stub.splitlines(), f"{path.name}: solution line in stub: " \
+                                                           f"{line.strip()}"
+            assert f'NotImplementedError("{ex}.{r.owner}: not started")' in stub
+
+        def signatures(text):
+            tree = ast.parse(text)
+            return {n.name: ast.dump(n.args) for n in ast.walk(tree)
+                    if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and
+                    not n.name.startswith("_")
+                    and isinstance(n, ast.FunctionDef)}
+        assert signatures(source) == signatures(stub)
+
+
+def test_make_stub_replaces_region_with_named_todo():
+    src = 'def f(x):\n    """doc"""\n    ### BEGIN SOLUTION\n    # HINT: double it\n' \
+          '    return 2 * x\n    ### END SOLUTION\n'
+    stub = make_stub(src, "ex99")
+    assert "return 2 * x" not in stub
+    assert "# TODO ex99.f: double it" in stub
+    assert 'raise NotImplementedError("ex99.f: not started")' in stub
+    assert '"""doc"""' in stub
+
+
+def test_grade_references_full_marks(zygote):
+    from grader.runner import grade_submission
+    result = grade_submission(ROOT / "solutions", zygote, seed=99)
+    bad = [(c.name, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
+    assert not bad, bad
+    assert result.score == result.max_score > 0
+    assert not result.errors
+
+
+def test_grade_stubs_zero_and_not_started(zygote):
+    from grader.runner import grade_submission
+    result = grade_submission(ROOT / "exercises", zygote, seed=99)
+    assert result.score == 0 and result.max_score > 0
+    statuses = {c.status for c in result.checks if c.counted}
+    assert statuses == {"not started"}, statuses
+    assert not result.errors
+
+
+def test_cli_grade_prints_table_and_json(tmp_path, capsys):
+    import json
+    out = tmp_path / "results.json"
+    assert main(["grade", str(ROOT / "solutions"), "--exercises", "ex01", "--json", str(out),
+                 "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "ex01 linear model" in text and "total" in text
+    data = json.loads(out.read_text())
+    assert data["score"] > 0
+    assert {"name", "score", "max_score", "output", "visibility"} <= set(data["tests"][0])
+    assert {t["visibility"] for t in data["tests"]} == {"visible", "after_published"}
+
+
+def test_cli_missing_file_scores_zero_with_a_line(tmp_path, capsys):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ex01_linear_model.py").write_text(
+        (ROOT / "solutions" / "ex01_linear_model.py").read_text())
+    assert main(["grade", str(tmp_path / "sub"), "--exercises", "ex01,ex02", "--brief"]) == 0
+    text = capsys.readouterr().out
+    assert "no file ex02_gradient_descent.py" in text
+
+
+def test_python_dash_m_grader_runs():
+    out = subprocess.run([sys.executable, "-m", "grader", "--help"], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 0 and "grade" in out.stdout
+
+
+def test_every_exercise_registered_once():
+    assert len(set(EXERCISES.values())) == len(EXERCISES) == 12
