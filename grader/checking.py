@@ -68,6 +68,36 @@ def uniform(g: torch.Generator, *shape, low=-1.0, high=1.0, dtype=torch.float64,
     return t.to(dtype).to(device)
 
 
+def record_plot(request, title: str, kind: str = "curve", **series):
+    """Attach data for a plot on the feedback page (see grader/feedback.py).
+
+    kind "curve": each series is a list of y values by step, e.g.
+        record_plot(request, "loss per step", student=losses, reference=ref_losses)
+    kind "scatter": series `x` and `y` plus optional `reference` (y values at the same x), e.g.
+        record_plot(request, "dL/dw: yours vs analytic", kind="scatter", x=analytic, y=got)
+    Only finite numbers are kept; at most 2000 points per series."""
+    clean = {}
+    for name, values in series.items():
+        arr = np.asarray(_flat_floats(values), dtype=np.float64).reshape(-1)[:2000]
+        clean[name] = [float(v) if np.isfinite(v) else None for v in arr]
+    request.node.user_properties.append(("plot", {"title": title, "kind": kind,
+                                                  "series": clean}))
+
+
+def _flat_floats(values):
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().to(torch.float64).reshape(-1).numpy()
+    if isinstance(values, (list, tuple)):
+        out = []
+        for v in values:
+            out.extend(np.asarray(_flat_floats(v), dtype=np.float64).reshape(-1).tolist())
+        return out
+    try:
+        return np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return np.zeros(0)
+
+
 # ----------------------------------------------------------------------------------------------
 # visible cases and their recorded values
 

@@ -33,6 +33,7 @@ class CheckResult:
     status: str        # passed, failed, not started, error, skipped
     message: str
     seconds: float
+    plots: list = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -101,13 +102,14 @@ class _Session:
         self.errors: list[str] = []
 
     def pytest_runtest_logreport(self, report):
+        plots = [v for k, v in report.user_properties if k == "plot"]
         for key, info in report.user_properties:
             if key == "grader" and info.get("status"):
                 self.results[report.nodeid] = CheckResult(
                     nodeid=report.nodeid, exercise=info["exercise"] or "", target=info["target"],
                     title=info["title"], params=info["params"], points=info["points"],
                     visible=info["visible"], status=info["status"], message=info["message"],
-                    seconds=round(report.duration, 4))
+                    seconds=round(report.duration, 4), plots=plots)
 
     def pytest_collectreport(self, report):
         if report.failed:
