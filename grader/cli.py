@@ -81,11 +81,11 @@ def cmd_build(args) -> int:
 
 def cmd_check(args) -> int:
     from grader.exercises import parse_list
-    from grader.runner import grade_submission
     from grader.sandbox import Zygote
     exercises = parse_list(args.exercise)
     submission = args.submission or _default_submission()
-    zygote = Zygote()
+    zygote = Zygote()  # first: it imports torch while this process does the same
+    from grader.runner import grade_submission
     try:
         result = grade_submission(submission, zygote, exercises=exercises, visible_only=True,
                                   device=args.device, seed=0)
@@ -135,15 +135,15 @@ def friendly(result) -> str:
 
 def cmd_grade(args) -> int:
     from grader.exercises import parse_list
-    from grader.report import score_table, write_json
-    from grader.runner import grade_submission
     from grader.sandbox import Zygote
     path = Path(args.submission)
     if not path.exists():
         print(f"error: no such submission: {path}", file=sys.stderr)
         return 2
     exercises = parse_list(args.exercises)
-    zygote = Zygote()
+    zygote = Zygote()  # first: it imports torch while this process does the same
+    from grader.report import score_table, write_json
+    from grader.runner import grade_submission
     try:
         result = grade_submission(path, zygote, exercises=exercises, device=args.device,
                                   seed=args.seed)
