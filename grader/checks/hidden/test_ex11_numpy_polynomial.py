@@ -1,0 +1,218 @@
+"""Hidden checks of ex11: random data and coefficients drawn from the run's seed, compared with
+the reference; the gradients also with the closed form, autograd and a float64 central
+difference; the fit step by step, with the usual mistakes recomputed here to name them."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
+                            central_difference, scale_mistakes)
+from grader.reference import reference
+
+pytestmark = pytest.mark.ex11
+
+NP = {torch.float32: np.float32, torch.float64: np.float64}
+
+
+def _tol(dtype):
+    return dict(zip(("rtol", "atol"), TOL[dtype]))
+
+
+TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
+
+
+def _problem(seed, name, dtype=np.float64, n=None):
+    """Random points in [-pi, pi], a noisy sine, and a random cubic's prediction there."""
+    rng = np_rng(seed, name)
+    n = n or int(rng.integers(20, 60))
+    x = np.sort(rng.uniform(-np.pi, np.pi, n)).astype(dtype)
+    y = (np.sin(x) + rng.normal(0, 0.05, n)).astype(dtype)
+    params = tuple(float(v) for v in rng.normal(0, 1, 4))
+    a, b, c, d = params
+    y_pred = (a + b * x + c * x * x + d * x * x * x).astype(dtype)
+    return x, y, params, y_pred
+
+
+def _loss64(x, y):
+    """The sum of squared errors as a float64 torch function of the coefficient vector."""
+    xt, yt = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+
+    def f(p):
+        return ((p[0] + p[1] * xt + p[2] * xt ** 2 + p[3] * xt ** 3 - yt) ** 2).sum()
+    return f
+
+
+# ----------------------------------------------------------------------------------------------
+
+@check("make_sine_data")
+def test_sine_data_random_n(sub, seed):
+    """make_sine_data(n) for a random n"""
+    n = int(np_rng(seed, "sine").integers(3, 40))
+    want = reference("ex11.make_sine_data", n)
+    assert_close(sub.call("ex11.make_sine_data", n), want, call=f"make_sine_data({n})",
+                 mistakes={"the last point is missing: x must end at pi (np.linspace includes "
+                           "both ends)": (np.linspace(-np.pi, np.pi, n, endpoint=False),
+                                          np.sin(np.linspace(-np.pi, np.pi, n,
+                                                             endpoint=False)))})
+
+
+@check("poly_forward")
+@dtypes()
+def test_forward_numpy_random(sub, seed, dtype):
+    """poly_forward matches the reference on random NumPy arrays, keeping their dtype"""
+    x, _, params, _ = _problem(seed, "forward", NP[dtype])
+    want = reference("ex11.poly_forward", x, *params)
+    a, b, c, d = params
+    assert_close(sub.call("ex11.poly_forward", x, *params), want,
+                 call=f"poly_forward(x ({len(x)},), {a:.3f}, {b:.3f}, {c:.3f}, {d:.3f})",
+                 mistakes={"the coefficients are reversed: a is the constant term, d "
+                           "multiplies x^3": reference("ex11.poly_forward", x, d, c, b, a)})
+
+
+@check("poly_forward")
+@devices()
+@dtypes()
+def test_forward_tensor(sub, seed, device, dtype):
+    """poly_forward also works on a tensor, keeping its dtype and device"""
+    g = gen(seed, "forward_tensor")
+    x = randn(g, 11, dtype=dtype, device=device)
+    params = tuple(float(v) for v in randn(g, 4))
+    assert_close(sub.call("ex11.poly_forward", x, *params, grad=False),
+                 reference("ex11.poly_forward", x, *params, grad=False),
+                 call=f"poly_forward(x: tensor on {device}, a, b, c, d)")
+
+
+@check("poly_loss")
+@dtypes()
+def test_loss_random(sub, seed, dtype):
+    """poly_loss matches the reference on random arrays"""
+    x, y, _, y_pred = _problem(seed, "loss", NP[dtype])
+    want = reference("ex11.poly_loss", y_pred, y)
+    r = y_pred.astype(np.float64) - y.astype(np.float64)
+    assert_close(sub.call("ex11.poly_loss", y_pred, y), want,
+                 call=f"poly_loss(y_pred ({len(y)},), y)", **_tol(dtype),
+                 mistakes={"this is the mean of the squared errors: the loss here is their sum":
+                           want / len(y),
+                           "this is the sum of the errors, not of their squares": float(r.sum()),
+                           "this is the sum of absolute errors, not of squares":
+                           float(np.abs(r).sum()),
+                           "this is the square root of the loss (a norm, not its square)":
+                           float(np.sqrt((r ** 2).sum()))})
+
+
+@check("poly_grads", points=2)
+@dtypes()
+def test_grads_reference(sub, seed, dtype):
+    """poly_grads matches the reference on random data"""
+    x, y, _, y_pred = _problem(seed, "grads", NP[dtype])
+    want = reference("ex11.poly_grads", x, y, y_pred)
+    n = len(x)
+    mistakes = {f"this is 1/{n} of the expected value: the loss is a sum, not a mean, so its "
+                f"gradients are sums too (do not divide by N)": tuple(v / n for v in want),
+                **scale_mistakes(want)}
+    assert_close(sub.call("ex11.poly_grads", x, y, y_pred), want, **_tol(dtype),
+                 call=f"poly_grads(x, y, y_pred) on {n} random points", mistakes=mistakes)
+
+
+@check("poly_grads", points=2)
+def test_grads_closed_form_autograd_fd(sub, seed):
+    """poly_grads equals the closed form, autograd and a float64 central difference"""
+    x, y, params, y_pred = _problem(seed, "grads_oracles")
+    got = sub.call("ex11.poly_grads", x, y, y_pred)
+    r2 = 2 * (y_pred - y)
+    closed = tuple(float((r2 * x ** k).sum()) for k in range(4))
+    f = _loss64(x, y)
+    p = torch.tensor(params, dtype=torch.float64)
+    auto = tuple(float(v) for v in autograd_grad(f, p))
+    fd = tuple(float(v) for v in central_difference(f, p))
+    rtol, atol = GRADCHECK_TOL
+    for name, want in (("the closed form sum(2 r x^k)", closed), ("autograd", auto),
+                       ("a float64 central difference", fd)):
+        assert_close(got, want, call="poly_grads(x, y, y_pred)", context=f"against {name}",
+                     rtol=rtol, atol=atol, mistakes=scale_mistakes(want))
+
+
+# ----------------------------------------------------------------------------------------------
+# the fit
+
+def _variant(x, y, lr, steps, seed, *, after=False, sign=1.0, scale=1.0, init="rng",
+             when=99):
+    """A fit with one known mistake (trusted code, used to name what a wrong answer did)."""
+    if init == "rng":
+        rng = np.random.default_rng(seed)
+        p = [float(rng.standard_normal()) for _ in range(4)]
+    else:  # the global state
+        state = np.random.get_state()
+        np.random.seed(seed)
+        p = [float(v) for v in np.random.randn(4)]
+        np.random.set_state(state)
+    losses = []
+    for t in range(steps):
+        yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
+        g = 2.0 * (yp - y)
+        grads = [float((g * x ** k).sum()) * scale for k in range(4)]
+        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
+        if t % 100 == when:
+            if after:
+                yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
+            losses.append(float(((yp - y) ** 2).sum()))
+    return tuple(p), losses
+
+
+def _fit_setup(seed, name):
+    rng = np_rng(seed, name)
+    x = np.linspace(-np.pi, np.pi, int(rng.integers(30, 80)))
+    y = np.sin(x) + rng.normal(0, 0.05, len(x))
+    lr = float(rng.uniform(1e-5, 3e-5))
+    fit_seed = int(rng.integers(0, 10_000))
+    return x, y, lr, fit_seed
+
+
+@check("fit_numpy", points=2)
+def test_fit_step_by_step(sub, seed):
+    """fit_numpy after 0, 1, 2, 3 and 10 steps matches the reference from the same seed"""
+    x, y, lr, fit_seed = _fit_setup(seed, "fit_steps")
+    n = len(x)
+    for k in (0, 1, 2, 3, 10):
+        want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
+        mistakes = {
+            "the initial values come from the global np.random state: draw them with rng = "
+            "np.random.default_rng(seed), rng.standard_normal() for a, b, c, d in turn":
+                _variant(x, y, lr, k, fit_seed, init="global"),
+            "the update adds the gradient: subtract lr * grad":
+                _variant(x, y, lr, k, fit_seed, sign=-1.0),
+            f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients":
+                _variant(x, y, lr, k, fit_seed, scale=1.0 / n),
+            "the gradients are twice too large (a factor 2 counted twice?)":
+                _variant(x, y, lr, k, fit_seed, scale=2.0),
+            "the gradients are half too small (the factor 2 of the square missing?)":
+                _variant(x, y, lr, k, fit_seed, scale=0.5),
+        }
+        assert_close(sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed), want,
+                     call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
+                     context="the initial values" if k == 0 else f"after {k} steps",
+                     mistakes=mistakes, **TRAJ)
+
+
+@check("fit_numpy", points=2)
+def test_fit_300_steps(sub, seed):
+    """fit_numpy over 300 steps: the recorded losses (steps 99, 199, 299) and the coefficients"""
+    x, y, lr, fit_seed = _fit_setup(seed, "fit_300")
+    want = reference("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
+    mistakes = {
+        "the losses are recorded after the update of their step: record the loss computed "
+        "before updating": _variant(x, y, lr, 300, fit_seed, after=True),
+        "the update adds the gradient: subtract lr * grad":
+            _variant(x, y, lr, 300, fit_seed, sign=-1.0),
+        "the losses of steps 0, 100, 200 are recorded: record those with t % 100 == 99":
+            _variant(x, y, lr, 300, fit_seed, when=0),
+    }
+    got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
+    if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list) \
+            and len(got[1]) != 3:
+        assert_close(len(got[1]), 3, call="len(losses) of fit_numpy(..., steps=300)",
+                     mistakes={"every step's loss is recorded: keep only steps with "
+                               "t % 100 == 99": 300})
+    assert_close(got, want, call=f"fit_numpy(x, y, lr={lr:.3g}, steps=300, seed={fit_seed})",
+                 mistakes=mistakes, **TRAJ)

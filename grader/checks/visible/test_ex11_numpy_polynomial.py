@@ -1,0 +1,138 @@
+"""Visible checks of ex11 (the NumPy cubic fit of sin(x)): hand-checkable numbers, the recorded
+reference results on fixed inputs, autograd as an oracle for the hand-written gradients, and the
+course's own result. Students run these with `python -m grader check ex11`."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import Case, check, expected
+from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, scale_mistakes
+
+pytestmark = pytest.mark.ex11
+
+X_COURSE = np.linspace(-np.pi, np.pi, 2000)
+Y_COURSE = np.sin(X_COURSE)
+X_SMALL = np.linspace(-np.pi, np.pi, 7)
+Y_SMALL = np.sin(X_SMALL)
+P_SMALL = (0.5, -1.0, 0.25, 0.1)
+YP_SMALL = P_SMALL[0] + P_SMALL[1] * X_SMALL + P_SMALL[2] * X_SMALL ** 2 \
+    + P_SMALL[3] * X_SMALL ** 3
+X_FIT = np.linspace(-np.pi, np.pi, 50)
+Y_FIT = np.sin(X_FIT)
+FIT_LR = 2e-5
+TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
+
+CASES = {c.id: c for c in [
+    Case("sine_5", "ex11.make_sine_data", (5,)),
+    Case("forward_hand", "ex11.poly_forward", (np.array([0.0, 1.0, 2.0]), 1.0, 2.0, 3.0, 4.0)),
+    Case("loss_hand", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))),
+    Case("grads_small", "ex11.poly_grads", (X_SMALL, Y_SMALL, YP_SMALL)),
+    *[Case(f"fit_steps_{k}", "ex11.fit_numpy", (X_FIT, Y_FIT),
+           {"lr": FIT_LR, "steps": k, "seed": 0}) for k in (0, 1, 2, 3)],
+    Case("fit_300", "ex11.fit_numpy", (X_FIT, Y_FIT), {"lr": FIT_LR, "steps": 300, "seed": 0}),
+    Case("fit_course", "ex11.fit_numpy", (X_COURSE, Y_COURSE)),
+]}
+
+
+@check("make_sine_data", visible=True)
+def test_sine_data_small(sub):
+    """make_sine_data(5): linspace(-pi, pi, 5) and its sine"""
+    case = CASES["sine_5"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="make_sine_data(5)",
+                 mistakes={"the last point is missing: x must end at pi (np.linspace includes "
+                           "both ends; np.arange or endpoint=False do not)":
+                           (np.linspace(-np.pi, np.pi, 5, endpoint=False),
+                            np.sin(np.linspace(-np.pi, np.pi, 5, endpoint=False)))})
+
+
+@check("make_sine_data", visible=True)
+def test_sine_data_default(sub):
+    """make_sine_data() gives 2000 float64 points from -pi to pi"""
+    x, y = sub.call("ex11.make_sine_data")
+    want_x = np.linspace(-np.pi, np.pi, 2000)
+    assert_close((x, y), (want_x, np.sin(want_x)), call="make_sine_data()")
+
+
+@check("poly_forward", visible=True)
+def test_forward_by_hand(sub):
+    """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49]"""
+    case = CASES["forward_hand"]
+    assert_close(case.run(sub), expected(case), call="poly_forward(x=[0, 1, 2], 1, 2, 3, 4)",
+                 mistakes={"the coefficients are in the wrong order: a is the constant, d "
+                           "multiplies x^3": np.array([4.0, 10.0, 26.0])})
+
+
+@check("poly_loss", visible=True)
+def test_loss_by_hand(sub):
+    """poly_loss([1, 2, 3], [1, 0, 0]) is 13, a sum of squares"""
+    case = CASES["loss_hand"]
+    assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3], [1, 0, 0])",
+                 mistakes={"this is the mean of the squared errors: the loss here is their sum":
+                           13.0 / 3})
+
+
+@check("poly_grads", points=2, visible=True)
+def test_grads_recorded(sub):
+    """poly_grads on 7 points matches the recorded reference"""
+    case = CASES["grads_small"]
+    want = expected(case)
+    mistakes = {"this is 1/7 of the expected value: the loss is a sum, not a mean, so its "
+                "gradients are sums too (do not divide by N)": tuple(v / 7 for v in want),
+                **scale_mistakes(want)}
+    assert_close(case.run(sub), want, call="poly_grads(x, y, y_pred) on 7 points",
+                 mistakes=mistakes)
+
+
+@check("poly_grads", visible=True)
+def test_grads_match_autograd(sub):
+    """poly_grads equals the gradient autograd computes for the sum of squared errors"""
+    params = torch.tensor(P_SMALL, dtype=torch.float64, requires_grad=True)
+    x, y = torch.from_numpy(X_SMALL), torch.from_numpy(Y_SMALL)
+    a, b, c, d = params
+    ((a + b * x + c * x ** 2 + d * x ** 3 - y) ** 2).sum().backward()
+    want = tuple(float(g) for g in params.grad)
+    rtol, atol = GRADCHECK_TOL
+    assert_close(sub.call("ex11.poly_grads", X_SMALL, Y_SMALL, YP_SMALL), want,
+                 call="poly_grads(x, y, y_pred) against autograd", rtol=rtol, atol=atol,
+                 mistakes=scale_mistakes(want))
+
+
+@check("fit_numpy", visible=True)
+def test_fit_first_steps(sub):
+    """fit_numpy after 0, 1, 2 and 3 steps (seed 0): the initial draw and each update"""
+    for k in (0, 1, 2, 3):
+        case = CASES[f"fit_steps_{k}"]
+        want = expected(case)
+        hint = ("the initial values: a, b, c, d drawn in that order by "
+                "np.random.default_rng(seed).standard_normal()" if k == 0 else
+                f"after {k} update(s): each step is forward, loss, gradients, then "
+                f"a -= lr * grad_a (and b, c, d)")
+        assert_close(case.run(sub), want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
+                     f"seed=0)", context=hint, **TRAJ,
+                     mistakes={"the update adds the gradient: subtract lr * grad":
+                               _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else None)
+
+
+@check("fit_numpy", points=2, visible=True)
+def test_fit_300_steps(sub):
+    """fit_numpy for 300 steps on 50 points: the coefficients and the losses of steps 99, 199, 299"""
+    case = CASES["fit_300"]
+    assert_close(case.run(sub), expected(case), call=f"fit_numpy(x, y, lr={FIT_LR}, steps=300, "
+                 f"seed=0) on 50 points", **TRAJ)
+
+
+@check("fit_numpy", points=2, visible=True)
+def test_fit_course_result(sub):
+    """the course's fit: 2000 steps on 2000 points reach about 0.84 x - 0.09 x^3"""
+    # The reference reaches a = 0.000466, b = 0.840808, c = -0.0000804, d = -0.0910640, and a
+    # loss of 9.086 at step 1999 (recorded by `python -m grader build`).
+    case = CASES["fit_course"]
+    assert_close(case.run(sub), expected(case), call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
+                 "seed=0)", **TRAJ)
+
+
+def _mirror(start, after):
+    """What an update with the sign flipped gives: start - (after - start)."""
+    (p0, _), (p1, losses) = start, after
+    return tuple(2 * s - e for s, e in zip(p0, p1)), losses
