@@ -96,8 +96,9 @@ class _Session:
 
     is_grader_session = True
 
-    def __init__(self, submission, seed, device):
+    def __init__(self, submission, seed, device, targets=None):
         self.submission, self.seed, self.device = submission, seed, device
+        self.targets = set(targets) if targets else None   # None: every target's checks
         self.results: dict[str, CheckResult] = {}
         self.errors: list[str] = []
 
@@ -117,9 +118,9 @@ class _Session:
                                f"{str(report.longrepr)[-1500:]}")
 
 
-def check_files(exercises, visible_only=False) -> list[str]:
+def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
     files = []
-    kinds = ["visible"] if visible_only else ["visible", "hidden"]
+    kinds = ["visible"] if visible_only else ["hidden"] if hidden_only else ["visible", "hidden"]
     for ex in exercises:
         for kind in kinds:
             f = CHECKS / kind / f"test_{module_of(ex)}.py"
@@ -129,9 +130,9 @@ def check_files(exercises, visible_only=False) -> list[str]:
 
 
 def run_pytest(submission: Submission, exercises, *, visible_only=False, device="all",
-               seed=None, keyword=None, quiet=True) -> _Session:
-    session = _Session(submission, seed, device)
-    files = check_files(exercises, visible_only)
+               seed=None, keyword=None, quiet=True, targets=None, hidden_only=False) -> _Session:
+    session = _Session(submission, seed, device, targets)
+    files = check_files(exercises, visible_only, hidden_only)
     if not files:
         return session
     args = files + ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-q",
@@ -150,7 +151,10 @@ def run_pytest(submission: Submission, exercises, *, visible_only=False, device=
 
 
 def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False, device="all",
-                     seed=None, limits: Limits | None = None, keyword=None) -> GradeResult:
+                     seed=None, limits: Limits | None = None, keyword=None, targets=None,
+                     hidden_only=False) -> GradeResult:
+    """`targets` (e.g. {"forward"}) keeps only the checks of those functions or classes;
+    `hidden_only` runs only the hidden checks (the notebooks' check cells use both)."""
     exercises = list(exercises or EXERCISES)
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     started = time.perf_counter()
@@ -160,7 +164,7 @@ def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False
         result.missing_files = [f"{module_of(ex)}.py" for ex in exercises
                                 if module_of(ex) not in staged]
         session = run_pytest(sub, exercises, visible_only=visible_only, device=device, seed=seed,
-                             keyword=keyword)
+                             keyword=keyword, targets=targets, hidden_only=hidden_only)
         result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),

@@ -50,6 +50,16 @@ def pytest_collection_modifyitems(config, items):
     session = _session(config)
     if session is not None and getattr(session, "device", None):
         wanted = session.device
+    targets = getattr(session, "targets", None)
+    if targets:  # a run for some functions only (a notebook's check cell): deselect the rest
+        def target(item):
+            mark = item.get_closest_marker("target")
+            return mark.args[0] if mark else None
+        kept = [i for i in items if target(i) in targets]
+        dropped = [i for i in items if target(i) not in targets]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
     cuda = torch.cuda.is_available()
     for item in items:
         callspec = getattr(item, "callspec", None)
