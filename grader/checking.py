@@ -33,6 +33,29 @@ def check(target: str, points: float = 1, visible: bool = False):
     return wrap
 
 
+AUTOGRAD_ERRORS = ("does not require grad", "grad_fn", "requires_grad", "Trying to backward")
+
+
+def manual_call(sub, target: str, *args, **kwargs):
+    """sub.call(target, *args, grad=False): a "manual" function runs with autograd off. When it
+    fails because it used autograd anyway (.backward() under no_grad), the failure says so:
+
+        got = manual_call(sub, "ex02.gradient", xs, ys, 1.0)
+    """
+    from grader.numeric import fail
+    from grader.sandbox import StudentError
+    try:
+        return sub.call(target, *args, grad=False, **kwargs)
+    except StudentError as exc:
+        if exc.kind == "exception" and any(s in str(exc) for s in AUTOGRAD_ERRORS):
+            func = target.split(".", 1)[1]
+            fail(exc.describe(f"{func}(...) with autograd off") +
+                 f"\n  hint: {func} computes its derivative by hand: it must work under "
+                 f"torch.no_grad() and on tensors that do not require grad, so .backward() and "
+                 f"torch.autograd.grad cannot be used in it. Write the formula instead.")
+        raise
+
+
 def devices():
     """Parametrise over devices: cpu always, cuda too (skipped with a reason where absent)."""
     return pytest.mark.parametrize("device", ["cpu", "cuda"])

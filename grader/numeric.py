@@ -381,3 +381,53 @@ def autograd_grad(f: Callable, x: torch.Tensor, upstream: torch.Tensor | None = 
 def float_central_difference(f: Callable, x: float, eps: float = FD_EPS) -> float:
     """d f / dx at a Python float, by a central difference."""
     return (f(x + eps) - f(x - eps)) / (2 * eps)
+
+
+# ----------------------------------------------------------------------------------------------
+# training trajectories
+
+def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=None, atol=None,
+                      tol_table=TRAJECTORY_TOL):
+    """Compare what a training function returned with the expected run, losses first.
+
+    `expected` is a tuple of final parameters and one list of recorded losses, named by `names`,
+    e.g. names=("w", "costs") for `(w, costs)`. The losses are compared first, and a mismatch
+    says at which step the two runs part; then each final parameter. `mistakes` maps a
+    description to a whole wrong tuple (as assert_close's do for each item):
+
+        assert_trajectory(got, want, call="train(...)", names=("w", "losses"),
+                          mistakes={"the gradient is never zeroed": no_zero_run})
+    """
+    names = tuple(names)
+    if not isinstance(got, (tuple, list)):
+        fail(f"{call} should return a tuple ({', '.join(names)}), got {kind_of(got)}.")
+    if len(got) != len(expected):
+        fail(f"{call} should return {len(expected)} values ({', '.join(names)}), got "
+             f"{len(got)}.")
+    order = [i for i, e in enumerate(expected) if isinstance(e, (list, tuple))] + \
+            [i for i, e in enumerate(expected) if not isinstance(e, (list, tuple))]
+    for i in order:
+        sub_mistakes = {k: v[i] for k, v in (mistakes or {}).items()
+                        if isinstance(v, (tuple, list)) and len(v) == len(expected)}
+        e, g = expected[i], got[i]
+        if isinstance(e, (list, tuple)):
+            if not isinstance(g, (list, tuple)) or len(g) != len(e):
+                size = f"{len(g)} values" if isinstance(g, (list, tuple)) else kind_of(g)
+                fail(f"{call} returned {size} as {names[i]}, expected a list of {len(e)} "
+                     f"(one per step).")
+            context = names[i]
+            a, b = as_array(g), as_array(e)
+            if a is not None and b is not None and a.shape == b.shape and a.size:
+                r, t = tol_for(e[0] if isinstance(e[0], torch.Tensor) else
+                               np.asarray(e[0]) if isinstance(e[0], np.ndarray) else 0.0,
+                               rtol, atol, tol_table)
+                bad = ~np.isclose(a, b, rtol=r, atol=t, equal_nan=True)
+                if bad.any():
+                    first = int(np.argmax(bad.reshape(len(e), -1).any(axis=1)))
+                    context = (f"{names[i]}: the runs part at step {first}, where "
+                               f"{show(g[first])} was recorded and {show(e[first])} expected")
+            assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
+                         tol_table=tol_table, context=context)
+        else:
+            assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
+                         tol_table=tol_table, context=f"the final {names[i]}")

@@ -1,0 +1,240 @@
+"""Hidden checks of ex02: random data drawn from the run's seed, compared with the reference, and
+every derivative also with its closed form, autograd and a float64 central difference."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import check, manual_call, np_rng
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
+                            assert_trajectory, autograd_grad, float_central_difference,
+                            scale_mistakes)
+from grader.reference import reference
+
+pytestmark = pytest.mark.ex02
+
+KINDS = ["list", "numpy", "float32", "float64"]
+
+
+def _data(seed, name, n=None):
+    """N noisy samples of y = w x + 0.3, and a starting weight away from the minimum."""
+    rng = np_rng(seed, name)
+    n = n or int(rng.integers(4, 9))
+    x = np.round(rng.uniform(-2, 2, n), 4)
+    w_true = rng.uniform(-2, 2)
+    y = np.round(x * w_true + 0.3 + rng.normal(0, 0.2, n), 4)
+    w = float(np.round(w_true + rng.choice([-1, 1]) * rng.uniform(0.5, 1.5), 4))
+    return x, y, w
+
+
+def _convert(a, kind, device="cpu"):
+    if kind == "list":
+        return a.tolist()
+    if kind == "numpy":
+        return a
+    return torch.tensor(a, dtype=getattr(torch, kind), device=device)
+
+
+def _f64(v):
+    return torch.tensor(v, dtype=torch.float64)
+
+
+def _tol(kind, table=TOL):
+    """Tolerances for inputs of `kind`: float32 tensors may be computed in float32."""
+    dtype = torch.float32 if kind == "float32" else torch.float64
+    return dict(zip(("rtol", "atol"), table[dtype]))
+
+
+def _exact(a, kind):
+    """The float64 values the student's function actually receives."""
+    return a.astype(np.float32).astype(np.float64) if kind == "float32" else a
+
+
+def _params(kinds=KINDS):
+    """(kind, device) pairs: Python lists and NumPy arrays live on the CPU; tensors on each
+    device."""
+    out = [pytest.param(k, "cpu", id=k) for k in kinds if k in ("list", "numpy")]
+    out += [pytest.param(k, d, id=f"{k}-{d}") for k in kinds if k.startswith("float")
+            for d in ("cpu", "cuda")]
+    return pytest.mark.parametrize("kind,device", out)
+
+
+@check("cost")
+@_params()
+def test_cost_random(sub, seed, kind, device):
+    """cost matches the reference and the closed form on random data (lists, arrays, tensors)"""
+    x, y, w = _data(seed, "cost")
+    args = (_convert(x, kind, device), _convert(y, kind, device), w)
+    want = reference("ex02.cost", *args)
+    got = sub.call("ex02.cost", *args)
+    call = f"cost(xs, ys, w={w}) with {len(x)} random samples ({kind} on {device})"
+    mistakes = {f"this is {len(x)} times the cost: a sum where the mean is wanted":
+                want * len(x),
+                "this is the mean error, not the mean squared error":
+                float(np.mean(_exact(x, kind) * w - _exact(y, kind)))}
+    assert_close(got, want, call=call, mistakes=mistakes, **_tol(kind))
+    closed = float(np.mean((_exact(x, kind) * w - _exact(y, kind)) ** 2))
+    assert_close(got, closed, call=call, context="compared with mean((x*w - y)**2)",
+                 **_tol(kind))
+
+
+@check("gradient", points=3)
+@_params()
+def test_gradient_random(sub, seed, kind, device):
+    """gradient (autograd off) matches the reference, the closed form, autograd and a float64
+    central difference"""
+    x, y, w = _data(seed, "gradient")
+    args = (_convert(x, kind, device), _convert(y, kind, device), w)
+    got = manual_call(sub, "ex02.gradient", *args)
+    call = f"gradient(xs, ys, w={w}) with {len(x)} random samples ({kind} on {device}), " \
+           f"autograd off"
+    n = len(x)
+    want = reference("ex02.gradient", *args, grad=False)
+    assert_close(got, want, call=call, mistakes=scale_mistakes(want, n), **_tol(kind))
+    xe, ye = _exact(x, kind), _exact(y, kind)
+    closed = float(np.mean(2 * xe * (xe * w - ye)))
+    assert_close(got, closed, call=call, context="compared with mean(2*x*(x*w - y))",
+                 mistakes=scale_mistakes(closed, n), **_tol(kind))
+    xt, yt = torch.from_numpy(xe), torch.from_numpy(ye)
+    auto = float(autograd_grad(lambda v: ((xt * v - yt) ** 2).mean(), _f64(w)))
+    assert_close(got, auto, call=call, context="compared with autograd",
+                 mistakes=scale_mistakes(auto, n), **_tol(kind))
+    fd = float_central_difference(lambda v: float(np.mean((xe * v - ye) ** 2)), w)
+    assert_close(got, fd, call=call, context="compared with a float64 central difference",
+                 rtol=max(GRADCHECK_TOL[0], _tol(kind)["rtol"]), atol=GRADCHECK_TOL[1])
+
+
+@check("gradient")
+def test_gradient_zero_at_minimum(sub):
+    """gradient is 0 at the least-squares weight (w = sum(xy) / sum(x^2))"""
+    x, y = [1.0, -2.0, 0.5, 3.0], [2.0, -3.5, 1.5, 5.0]
+    w = float(np.dot(x, y) / np.dot(x, x))
+    got = manual_call(sub, "ex02.gradient", x, y, w)
+    assert_close(got, 0.0, call=f"gradient(xs, ys, w={w:.6f}) at the minimum of the cost",
+                 atol=1e-9)
+
+
+AFTER_UPDATE = "each cost is recorded after the update; costs[k] is the cost just before " \
+               "update k (the first one is the cost at w0)."
+
+
+def _gd_mistakes(args, n, xe, ye):
+    """What a loop with a wrong gradient returns: half of it, N times it, or its negative is the
+    same as descending with lr / 2, N * lr or -lr. And the costs recorded one step late."""
+    xs, ys, w0, lr, epochs = args
+    w, costs = reference("ex02.gradient_descent", *args)
+    return {
+        AFTER_UPDATE: (w, costs[1:] + [float(np.mean((xe * w - ye) ** 2))]),
+        "the weights follow a gradient half as big as the true one: is the factor 2 from "
+        "differentiating the square missing?":
+            reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
+        f"the weights follow a gradient {n} times too big: a sum over the samples where the "
+        f"mean is wanted (divide by N = {n}).":
+            reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
+        "the weights move uphill: the update must subtract lr * gradient (or the gradient's "
+        "sign is flipped).":
+            reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
+    }
+
+
+@check("gradient_descent", points=3)
+@_params(["list", "float32", "float64"])
+def test_gradient_descent_trajectory(sub, seed, kind, device):
+    """gradient_descent follows the reference step by step: every cost and the final w"""
+    x, y, w0 = _data(seed, "gd")
+    rng = np_rng(seed, "gd-steps")
+    lr = float(np.round(0.1 / max(1.0, np.mean(x ** 2)), 4))
+    epochs = int(rng.integers(15, 31))
+    args = (_convert(x, kind, device), _convert(y, kind, device), w0, lr, epochs)
+    want = reference("ex02.gradient_descent", *args)
+    got = sub.call("ex02.gradient_descent", *args)
+    assert_trajectory(got, want, call=f"gradient_descent(xs, ys, w0={w0}, lr={lr}, "
+                      f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
+                      names=("w", "costs"),
+                      mistakes=_gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
+                      **_tol(kind, TRAJECTORY_TOL))
+
+
+@check("gradient_descent")
+def test_gradient_descent_no_epochs(sub):
+    """gradient_descent with epochs = 0 returns w0 and no costs"""
+    got = sub.call("ex02.gradient_descent", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)
+    assert_trajectory(got, (0.5, []), names=("w", "costs"),
+                      call="gradient_descent([1, 2], [2, 4], w0=0.5, lr=0.1, epochs=0)")
+
+
+@check("sample_gradient", points=2)
+def test_sample_gradient_random(sub, seed):
+    """sample_gradient (autograd off) matches the reference, 2x(xw - y), autograd and a float64
+    central difference on random samples"""
+    rng = np_rng(seed, "sample_gradient")
+    for x, y, w in np.round(rng.uniform(-3, 3, (4, 3)), 4).tolist():
+        call = f"sample_gradient(x={x}, y={y}, w={w}), autograd off"
+        got = manual_call(sub, "ex02.sample_gradient", x, y, w)
+        want = reference("ex02.sample_gradient", x, y, w, grad=False)
+        assert_close(got, want, call=call, mistakes=scale_mistakes(want))
+        closed = 2 * x * (x * w - y)
+        assert_close(got, closed, call=call, context="compared with 2*x*(x*w - y)",
+                     mistakes=scale_mistakes(closed))
+        auto = float(autograd_grad(lambda v: (x * v - y) ** 2, _f64(w)))
+        assert_close(got, auto, call=call, context="compared with autograd",
+                     mistakes=scale_mistakes(auto))
+        fd = float_central_difference(lambda v: (x * v - y) ** 2, w)
+        assert_close(got, fd, call=call, context="compared with a float64 central difference",
+                     rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+
+
+def _sgd_loss_before_update(xs, ys, w0, lr, epochs):
+    """The loop with the loss computed before each update (a known slip)."""
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        loss = 0.0
+        for x, y in zip(xs, ys):
+            loss = (x * w - y) ** 2
+            w -= lr * 2 * x * (x * w - y)
+        losses.append(loss)
+    return w, losses
+
+
+@check("stochastic_gradient_descent", points=3)
+@_params(["list", "float32", "float64"])
+def test_sgd_trajectory(sub, seed, kind, device):
+    """stochastic_gradient_descent follows the reference epoch by epoch: every loss and the
+    final w"""
+    x, y, w0 = _data(seed, "sgd")
+    rng = np_rng(seed, "sgd-steps")
+    lr = float(np.round(0.05 / max(1.0, np.max(x ** 2)), 4))
+    epochs = int(rng.integers(10, 21))
+    args = (_convert(x, kind, device), _convert(y, kind, device), w0, lr, epochs)
+    want = reference("ex02.stochastic_gradient_descent", *args)
+    got = sub.call("ex02.stochastic_gradient_descent", *args)
+    xe, ye = _exact(x, kind).tolist(), _exact(y, kind).tolist()
+    mistakes = {
+        "each sample's gradient is half the true one: is the factor 2 from differentiating the "
+        "square missing?":
+            reference("ex02.stochastic_gradient_descent", *args[:3], lr * 0.5, epochs),
+        "the weights move uphill: the update must subtract lr * sample_gradient (or the "
+        "gradient's sign is flipped).":
+            reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
+        "the recorded loss is computed before the update; the course's loop (and the contract) "
+        "computes it after updating w.":
+            _sgd_loss_before_update(xe, ye, w0, lr, epochs),
+        "every update uses the mean gradient over all samples: in stochastic gradient descent "
+        "each update uses one sample's gradient.":
+            _sgd_batch_gradient(xe, ye, w0, lr, epochs),
+    }
+    assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
+                      f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
+                      names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL))
+
+
+def _sgd_batch_gradient(xs, ys, w0, lr, epochs):
+    """One update per sample, but each with the full-batch gradient (a known slip)."""
+    x, y = np.array(xs), np.array(ys)
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        loss = 0.0
+        for xi, yi in zip(xs, ys):
+            w -= lr * float(np.mean(2 * x * (x * w - y)))
+            loss = (xi * w - yi) ** 2
+        losses.append(loss)
+    return w, losses

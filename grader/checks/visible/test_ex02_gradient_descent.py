@@ -1,0 +1,156 @@
+"""Visible checks of ex02 (gradient descent by hand): the course's numbers, recorded from the
+reference by `python -m grader build`, and the derivative checked against autograd and a
+central difference. Students run these with `python -m grader check ex02`."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, dtypes, expected, manual_call
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
+                            assert_trajectory, autograd_grad, float_central_difference,
+                            scale_mistakes)
+
+pytestmark = pytest.mark.ex02
+
+X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+N = len(X)
+
+
+def _t(values, dtype):
+    return torch.tensor(values, dtype=dtype)
+
+
+CASES = {c.id: c for c in [
+    Case("cost_course", "ex02.cost", (X, Y, 1.0)),
+    Case("cost_tensor32", "ex02.cost", (_t(X, torch.float32), _t(Y, torch.float32), 1.5)),
+    Case("cost_tensor64", "ex02.cost", (_t(X, torch.float64), _t(Y, torch.float64), 1.5)),
+    Case("gradient_course", "ex02.gradient", (X, Y, 1.0), grad=False),
+    Case("gradient_tensor32", "ex02.gradient", (_t(X, torch.float32), _t(Y, torch.float32), 2.5),
+         grad=False),
+    Case("gradient_tensor64", "ex02.gradient", (_t(X, torch.float64), _t(Y, torch.float64), 2.5),
+         grad=False),
+    Case("gd_course", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 100)),
+    # the same run with a gradient half as big, N times as big, or of the other sign
+    Case("gd_course_half", "ex02.gradient_descent", (X, Y, 1.0, 0.005, 100)),
+    Case("gd_course_sum", "ex02.gradient_descent", (X, Y, 1.0, 0.01 * N, 100)),
+    Case("gd_course_uphill", "ex02.gradient_descent", (X, Y, 1.0, -0.01, 100)),
+    Case("sample_gradient_course", "ex02.sample_gradient", (2.0, 4.0, 1.0), grad=False),
+    Case("sgd_course", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.01, 10)),
+    Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
+    Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
+]}
+
+
+def _cost64(w):
+    x, y = np.array(X), np.array(Y)
+    return float(np.mean((x * w - y) ** 2))
+
+
+def _f64(v):
+    return torch.tensor(v, dtype=torch.float64)
+
+
+def _tol(dtype, table=TOL):
+    return dict(zip(("rtol", "atol"), table[dtype]))
+
+
+@check("cost", visible=True)
+def test_cost_course(sub):
+    """cost on the course data at w = 1 is 14/3"""
+    case = CASES["cost_course"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="cost([1, 2, 3], [2, 4, 6], w=1.0)",
+                 mistakes={f"this is {N} times the cost: a sum over the samples where the mean "
+                           f"is wanted.": want * N})
+
+
+@check("cost", visible=True)
+@devices()
+@dtypes()
+def test_cost_tensors(sub, device, dtype):
+    """cost takes 1-D tensors (on any device) and returns a Python float"""
+    case = CASES[f"cost_tensor{str(dtype)[-2:]}"].on(device)
+    got = case.run(sub)
+    assert_close(got, expected(case), call=f"cost(x, y, w=1.5) with {dtype} tensors on {device}",
+                 check_dtype="strict", **_tol(dtype))
+
+
+@check("gradient", points=2, visible=True)
+def test_gradient_course(sub):
+    """gradient on the course data at w = 1, three ways: recorded, autograd, central difference"""
+    case = CASES["gradient_course"]
+    got = manual_call(sub, case.target, *case.args)
+    want = expected(case)
+    call = "gradient(xs=[1, 2, 3], ys=[2, 4, 6], w=1.0)"
+    assert_close(got, want, call=call, mistakes=scale_mistakes(want, N))
+    # what autograd says d cost / d w is (fair: gradient is the hand-written one)
+    x, y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+    auto = float(autograd_grad(lambda w: ((x * w - y) ** 2).mean(), _f64(1.0)))
+    assert_close(got, auto, call=call, context="compared with autograd",
+                 mistakes=scale_mistakes(auto, N))
+    fd = float_central_difference(_cost64, 1.0)
+    assert_close(got, fd, call=call, context="compared with a central difference of the cost",
+                 rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+
+
+@check("gradient", visible=True)
+@devices()
+@dtypes()
+def test_gradient_tensors(sub, device, dtype):
+    """gradient takes tensors on any device, without autograd"""
+    case = CASES[f"gradient_tensor{str(dtype)[-2:]}"].on(device)
+    want = expected(case)
+    got = manual_call(sub, case.target, *case.args)
+    assert_close(got, want, call=f"gradient(x, y, w=2.5) with {dtype} tensors on {device}, "
+                 f"autograd off", mistakes=scale_mistakes(want, N), **_tol(dtype))
+
+
+@check("gradient_descent", points=2, visible=True)
+def test_gradient_descent_course(sub):
+    """the course run: 100 steps at lr = 0.01 from w = 1 reach w = 2.0, every cost as recorded"""
+    case = CASES["gd_course"]
+    got = case.run(sub)
+    want = expected(case)
+    call = "gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=100)"
+    mistakes = {
+        "the weights follow a gradient half as big as the true one: is the factor 2 from "
+        "differentiating the square missing?": expected(CASES["gd_course_half"]),
+        f"the weights follow a gradient {N} times too big: a sum over the samples where the "
+        f"mean is wanted (divide by N = {N}).": expected(CASES["gd_course_sum"]),
+        "the weights move uphill: the update must subtract lr * gradient (or the gradient's "
+        "sign is flipped).": expected(CASES["gd_course_uphill"]),
+        "each cost is recorded after the update; costs[k] is the cost just before update k "
+        "(the first one is the cost at w0).": (want[0], want[1][1:] + [_cost64(want[0])]),
+    }
+    assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes)
+    assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
+
+
+@check("sample_gradient", visible=True)
+def test_sample_gradient_course(sub):
+    """sample_gradient(2, 4, 1) is -8, as autograd and a central difference say"""
+    case = CASES["sample_gradient_course"]
+    got = manual_call(sub, case.target, *case.args)
+    call = "sample_gradient(x=2.0, y=4.0, w=1.0)"
+    assert_close(got, expected(case), call=call, mistakes=scale_mistakes(expected(case)))
+    auto = float(autograd_grad(lambda w: (2.0 * w - 4.0) ** 2, _f64(1.0)))
+    assert_close(got, auto, call=call, context="compared with autograd",
+                 mistakes=scale_mistakes(auto))
+    fd = float_central_difference(lambda w: (2.0 * w - 4.0) ** 2, 1.0)
+    assert_close(got, fd, call=call, context="compared with a central difference",
+                 rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+
+
+@check("stochastic_gradient_descent", points=2, visible=True)
+def test_sgd_course(sub):
+    """the course run: 10 epochs of per-sample updates at lr = 0.01, every loss as recorded"""
+    case = CASES["sgd_course"]
+    mistakes = {
+        "each sample's gradient is half the true one: is the factor 2 from differentiating the "
+        "square missing?": expected(CASES["sgd_course_half"]),
+        "the weights move uphill: the update must subtract lr * sample_gradient (or the "
+        "gradient's sign is flipped).": expected(CASES["sgd_course_uphill"]),
+    }
+    assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
+                      call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, "
+                           "epochs=10)")
