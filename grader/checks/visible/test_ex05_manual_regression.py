@@ -1,0 +1,158 @@
+"""Visible checks of ex05 (linear regression with autograd and a hand-written update): fixed
+inputs whose reference results `python -m grader build` records, the course's run (3000 steps at
+lr 0.01 reach w ≈ 3, b ≈ 0.8), and autograd as an oracle for the loss's gradient."""
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected
+from grader.checks.training import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
+                                    assert_leaf, assert_state, assert_trajectory,
+                                    inplace_leaf_hint)
+from grader.numeric import assert_close, fail, scale_mistakes
+from grader.sandbox import StudentError
+
+pytestmark = pytest.mark.ex05
+
+Y_SMALL = torch.tensor([1.0, 2.0, 3.0, 4.0])
+PRED_SMALL = torch.tensor([1.5, 2.0, 2.0, 5.5])
+W0, B0 = torch.tensor([0.5]), torch.tensor([-1.0])
+GW, GB = torch.tensor([2.0]), torch.tensor([-4.0])
+# ten points on the line y = 3x + 0.8 for a short run; the course's 100 points for the long one
+X_SHORT = torch.linspace(0.0, 1.0, 10)
+Y_SHORT = 3 * X_SHORT + 0.8
+X_COURSE = torch.rand(100, generator=torch.Generator().manual_seed(0))
+Y_COURSE = 3 * X_COURSE + 0.8
+SHORT = (X_SHORT, Y_SHORT, 0.1, 20, 3)          # x, y, lr, iters, seed
+VARIANTS = ("no_zero", "zero_after_backward", "sign", "sum")
+VARIANT_HINTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                 "sign": SIGN_FLIPPED, "sum": SUM_LOSS}
+
+CASES = {c.id: c for c in [
+    Case("data_5_seed5", "ex05.make_data", (5, 5)),
+    Case("init_seed7", "ex05.init_params", (7,)),
+    Case("mse_small", "ex05.mse_loss", (Y_SMALL, PRED_SMALL)),
+    Case("update_small", "ex05", ([W0, B0], [GW, GB], 0.1), probe="ex05.update"),
+    Case("fit_short", "ex05.fit", SHORT),
+    Case("fit_course", "ex05", (X_COURSE, Y_COURSE, 0.01, 3000, 0), {"every": 250},
+         probe="ex05.fit_summary"),
+    *[Case(f"fit_short_{v}", "ex05", SHORT + (v,), probe="ex05.fit_variant") for v in VARIANTS],
+]}
+
+
+def fit_mistakes(key):
+    """What each known wrong loop gives on the case `fit_short`: {hint: (w, b, losses)}."""
+    out = {}
+    for v in VARIANTS:
+        r = expected(CASES[f"fit_{key}_{v}"])
+        out[VARIANT_HINTS[v]] = r
+    return out
+
+
+@check("make_data", visible=True)
+@devices()
+def test_make_data_seed5(sub, device):
+    """make_data(5, seed=5) draws x from a seeded generator and sets y = 3x + 0.8"""
+    case = CASES["data_5_seed5"]
+    want = expected(case, device)
+    got = sub.call("ex05.make_data", 5, 5, device=device)
+    x_global = torch.rand(5, generator=torch.Generator().manual_seed(0)).to(device)
+    assert_close(got, want, call=f"make_data(5, seed=5, device={device!r})",
+                 mistakes={"these are the numbers of the global generator: draw with "
+                           "torch.rand(n, generator=torch.Generator().manual_seed(seed))":
+                           (x_global, 3 * x_global + 0.8),
+                           "the bias 0.8 is missing from y": (want[0], 3 * want[0])})
+
+
+@check("init_params", visible=True)
+@devices()
+def test_init_params_seed7(sub, device):
+    """init_params(7) gives w then b, shape (1,), leaves that require grad"""
+    want = expected(CASES["init_seed7"], device)
+    call = f"init_params(7, device={device!r})"
+    got = sub.call("ex05.init_params", 7, device=device)
+    assert_close(got, want, call=call, mistakes={"w and b are swapped: draw w first":
+                                                 (want[1], want[0])})
+    for t, name in zip(got, ("w", "b")):
+        assert_leaf(t, call=call, name=name)
+
+
+@check("mse_loss", visible=True)
+def test_mse_loss_small(sub):
+    """mse_loss of [1.5, 2, 2, 5.5] against [1, 2, 3, 4] is 0.875"""
+    want = expected(CASES["mse_small"])
+    got = sub.call("ex05.mse_loss", Y_SMALL, PRED_SMALL, grad=False)
+    assert_close(got, want, call="mse_loss(y=[1, 2, 3, 4], y_pred=[1.5, 2, 2, 5.5])",
+                 mistakes={"this is 4 times the mean squared error: a sum where the mean is "
+                           "wanted (.mean(), not .sum())": want * 4,
+                           "the errors are not squared": (PRED_SMALL - Y_SMALL).mean(),
+                           "this is the mean absolute error: square the errors":
+                           (PRED_SMALL - Y_SMALL).abs().mean()})
+
+
+@check("mse_loss", visible=True)
+def test_mse_loss_backward(sub):
+    """autograd through mse_loss gives d loss / d y_pred = 2 (y_pred - y) / N"""
+    pred = PRED_SMALL.clone().requires_grad_(True)
+    try:
+        out = sub.probe("ex05.loss_grads", "ex05", "mse_loss", Y_SMALL, pred)
+    except StudentError as err:
+        if err.kind == "exception" and "does not require grad" in str(err):
+            fail("mse_loss(y, y_pred).backward() failed: the loss has no graph. Compute it "
+                 "with tensor operations (no .item(), no NumPy, no .detach()).\n  "
+                 + err.describe("mse_loss"))
+        raise
+    closed_form = 2 * (PRED_SMALL - Y_SMALL) / 4
+    assert_close(out["grads"][1], closed_form,
+                 call="mse_loss(y, y_pred).backward(); y_pred.grad",
+                 mistakes=scale_mistakes(closed_form, 4))
+
+
+@check("sgd_update_", points=2, visible=True)
+def test_sgd_update_small(sub):
+    """sgd_update_ with lr 0.1 moves w 0.5 -> 0.3 and b -1 -> -0.6, in place, leaves kept"""
+    call = "sgd_update_([w, b], lr=0.1) with w.grad = [2], b.grad = [-4]"
+    try:
+        out = sub.probe("ex05.update", "ex05", [W0, B0], [GW, GB], 0.1)
+    except StudentError as err:
+        inplace_leaf_hint(err, call)
+    want = expected(CASES["update_small"])["params"]
+    assert_close(out["params"], want, call=call,
+                 mistakes={"the parameters did not change: `p = p - lr * p.grad` only rebinds "
+                           "the loop variable; change the tensor in place (p -= lr * p.grad)":
+                           [W0, B0],
+                           SIGN_FLIPPED: [W0 + 0.1 * GW, B0 + 0.1 * GB]})
+    for t, name in zip(out["params"], ("w", "b")):
+        assert_leaf(t, call=call, name=name)
+
+
+@check("fit", points=3, visible=True)
+@devices()
+def test_fit_short_run_step_by_step(sub, device):
+    """fit on 10 points of y = 3x + 0.8, 20 steps at lr 0.1: the same losses as the reference at
+    every step, and the same w, b"""
+    case = CASES["fit_short"].on(device)
+    want = expected(case, device)
+    call = f"fit(x, y, lr=0.1, iters=20, seed=3) on {device}"
+    got = case.run(sub)
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        fail(f"{call} should return (w, b, losses), got {got!r:.200}")
+    mistakes = fit_mistakes("short")
+    assert_trajectory(got[2], want[2], call=call,
+                      mistakes={k: v["losses"] for k, v in mistakes.items()})
+    assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
+                 mistakes={k: (v["w"], v["b"]) for k, v in mistakes.items()})
+    for t, name in zip(got[:2], ("w", "b")):
+        assert_leaf(t, call=call, name=name)
+
+
+@check("fit", points=2, visible=True)
+def test_fit_course_run(sub):
+    """the course's run: 3000 steps at lr 0.01 on make_data(100, seed=0) reach w ≈ 3, b ≈ 0.8"""
+    case = CASES["fit_course"]
+    want = expected(case)
+    call = "fit(x, y, lr=0.01, iters=3000, seed=0) with x, y = make_data(100, seed=0)"
+    got = case.run(sub)
+    if got["count"] != want["count"]:
+        fail(f"{call} gave {got['count']} losses, expected {want['count']} (one per step).")
+    assert_trajectory(got["losses"], want["losses"], call=call, what="losses (every 250th)")
+    assert_state((got["w"], got["b"]), (want["w"], want["b"]), call=call)
