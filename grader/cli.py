@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Modules that add more verbs: each has add_verbs(subparsers) -> {verb: handler(args) -> int}.
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = ("grader.cli_class",)
 
 
 def main(argv: list[str] | None = None) -> int:

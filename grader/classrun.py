@@ -1,0 +1,517 @@
+"""Grade a whole class: every submission in a folder, in parallel, into an SQLite gradebook.
+
+    summary = grade_class("submissions/", db="gradebook.db", jobs=2, html_dir="feedback/")
+    print(summary.line())
+
+A class folder holds one entry per student:
+  - a folder `alice/` with her exNN_*.py files or notebooks (nested folders are looked into),
+  - or a zip `bob.zip` (unpacked safely: no absolute or `..` paths, no links, size caps),
+  - or nbgrader's tree `submitted/STUDENT/ASSIGNMENT/exNN_*.ipynb` (give the course folder or
+    its `submitted/` folder): one student's assignment folders together form her submission.
+
+Parallelism is several grading processes (`jobs`), each with its own worker zygote, each grading
+one submission after another (pytest is not thread-safe); this process writes the gradebook, one
+transaction per submission. A submission already in the gradebook with the same content, seed,
+grader version and exercises is skipped (unless `force`), so a run that was killed goes on where
+it stopped when started again.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import multiprocessing
+import os
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path, PurePosixPath
+
+from grader.exercises import EXERCISES
+from grader.gradebook import Gradebook
+from grader.runner import GradeResult
+
+MAX_DEPTH = 3                    # folder levels looked into below a student's folder or zip
+MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
+MAX_TOTAL_BYTES = 100 * 1024**2  # all exercise files of one submission
+MAX_ZIP_ENTRIES = 10_000
+SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+DEFAULT_TIMEOUT = 600.0          # wall-clock seconds for grading one whole submission
+
+
+# ----------------------------------------------------------------------------------------------
+# finding the submissions
+
+@dataclass
+class Entry:
+    """One student's submission, gathered into a private flat folder of exercise files."""
+
+    student: str
+    source: Path                  # the folder or zip it came from
+    folder: Path | None = None    # the gathered exercise files (None when it could not be read)
+    content_hash: str = ""
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # e.g. unsafe paths left out
+    error: str = ""               # why nothing could be read (a corrupt zip, ...)
+
+
+def exercise_of(name: str) -> str | None:
+    """'ex02_gradient_descent.ipynb' -> 'ex02'; None for anything that is not an exercise."""
+    suffix = PurePosixPath(name).suffix
+    if suffix not in (".py", ".ipynb") or name[:2] != "ex" or not name[2:4].isdigit():
+        return None
+    return name[:4] if name[:4] in EXERCISES else None
+
+
+def class_entries(folder) -> list[tuple[str, Path]]:
+    """(student, path) of every submission in a class folder, sorted by student.
+
+    `folder/submitted/` is used when present (an nbgrader course folder)."""
+    folder = Path(folder)
+    if (folder / "submitted").is_dir():
+        folder = folder / "submitted"
+    found: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith((".", "__")) or p.is_symlink():
+            continue
+        if p.is_dir() and p.name not in SKIP_DIRS:
+            found[p.name] = p
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            found.setdefault(p.stem, p)  # alice/ wins over alice.zip
+    return sorted(found.items())
+
+
+def _pick(candidates):
+    """candidates: (exercise, depth, path parts, opener); keep one per exercise: the shallowest,
+    then a .py before an .ipynb, then the first by path."""
+    best = {}
+    for ex, depth, parts, opener in candidates:
+        key = (depth, not parts[-1].endswith(".py"), parts)
+        if ex not in best or key < best[ex][0]:
+            best[ex] = (key, parts[-1], opener)
+    return {ex: (name, opener) for ex, (_, name, opener) in best.items()}
+
+
+def _dir_candidates(root: Path):
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel = Path(dirpath).relative_to(root)
+        depth = len(rel.parts)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
+                             and depth < MAX_DEPTH)
+        for name in filenames:
+            ex = exercise_of(name)
+            path = Path(dirpath) / name
+            if ex is None or path.is_symlink() or not path.is_file():
+                continue
+            out.append((ex, depth, rel.parts + (name,), _file_opener(path)))
+    return out
+
+
+def _file_opener(path: Path):
+    def read(cap):
+        with open(path, "rb") as f:
+            return f.read(cap + 1)
+    return read
+
+
+def _zip_candidates(zf: zipfile.ZipFile, problems: list[str]):
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ValueError(f"the zip holds {len(infos)} entries (at most {MAX_ZIP_ENTRIES})")
+    out = []
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if info.is_dir():
+            continue
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or (parts and parts[0].endswith(":")) or ".." in parts:
+            problems.append(f"left out {info.filename!r}: a path outside the submission")
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            problems.append(f"left out {info.filename!r}: a link")
+            continue
+        if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
+            continue
+        ex = exercise_of(parts[-1])
+        if ex is None or len(parts) - 1 > MAX_DEPTH:
+            continue
+        out.append((ex, len(parts) - 1, parts, _zip_opener(zf, info)))
+    return out
+
+
+def _zip_opener(zf, info):
+    def read(cap):
+        if info.file_size > cap:
+            return b"\0" * (cap + 1)
+        with zf.open(info) as f:   # the real size is counted, whatever the header says
+            return f.read(cap + 1)
+    return read
+
+
+def gather(student: str, source: Path, into: Path) -> Entry:
+    """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
+    them; never raises: an unreadable submission comes back with `error` set."""
+    entry = Entry(student, Path(source))
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        if entry.source.is_dir():
+            chosen = _pick(_dir_candidates(entry.source))
+            entry.folder = _write(chosen, into, entry)
+        else:
+            with zipfile.ZipFile(entry.source) as zf:
+                chosen = _pick(_zip_candidates(zf, entry.problems))
+                entry.folder = _write(chosen, into, entry)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or hostile zip: this student only
+        entry.error = f"could not read {entry.source.name}: {exc}"
+    if entry.error:
+        shutil.rmtree(into, ignore_errors=True)
+        entry.folder = None
+        digest.update(b"unreadable\0")
+        try:
+            with open(entry.source, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            pass
+    else:
+        for name in sorted(entry.files):
+            digest.update(name.encode() + b"\0" + (entry.folder / name).read_bytes() + b"\0")
+    entry.content_hash = digest.hexdigest()
+    return entry
+
+
+def _write(chosen, into: Path, entry: Entry) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for ex in sorted(chosen):
+        name, opener = chosen[ex]
+        data = opener(MAX_FILE_BYTES)
+        if len(data) > MAX_FILE_BYTES:
+            entry.problems.append(f"left out {name}: larger than {MAX_FILE_BYTES >> 20} MB")
+            continue
+        total += len(data)
+        if total > MAX_TOTAL_BYTES:
+            raise ValueError(f"the exercise files add up to more than "
+                             f"{MAX_TOTAL_BYTES >> 20} MB")
+        (into / name).write_bytes(data)
+        entry.files.append(name)
+    return into
+
+
+# ----------------------------------------------------------------------------------------------
+# the grading processes
+
+def _die_with_parent():
+    """Linux: this process gets SIGKILL when the process that started it dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _grading_process(conn, options: dict, parent: int):
+    """Runs in each grading process: one zygote, then submissions one after another."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    if options.get("jobs", 1) > 1:
+        import torch
+        torch.set_num_threads(1)
+    from grader.runner import grade_submission
+    from grader.sandbox import Zygote
+    zygote = Zygote()
+    try:
+        while True:
+            if not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
+                continue
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            result, zygote = _grade_one(task, zygote, options, grade_submission, Zygote)
+            conn.send({"student": task["student"], "result": result.to_dict()})
+    finally:
+        zygote.close()
+
+
+def _grade_one(task, zygote, options, grade_submission, Zygote):
+    """Grade one submission; a failure of the grading machinery itself becomes an error in the
+    result (after one retry with a fresh zygote), never an exception."""
+    for attempt in (1, 2):
+        try:
+            result = grade_submission(task["folder"], zygote, exercises=options["exercises"],
+                                      seed=options["seed"], device=options["device"])
+            if zygote.proc.poll() is not None and attempt == 1:
+                raise RuntimeError("the worker zygote stopped during grading")
+            break
+        except Exception as exc:  # noqa: BLE001 - anything: this submission only
+            zygote.close()
+            zygote = Zygote()
+            if attempt == 2:
+                result = error_result(task["source"], options,
+                                      f"grading failed: {type(exc).__name__}: {exc}\n"
+                                      + traceback.format_exc()[-1500:])
+    result.submission = task["source"]
+    if options.get("html_dir"):
+        try:
+            from grader.feedback import write_page
+            write_page(result, Path(options["html_dir"]) / page_name(task["student"]),
+                       student=task["student"])
+        except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
+            result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
+    return result, zygote
+
+
+def error_result(source, options, message) -> GradeResult:
+    """A submission that could not be graded: no checks, zero points, the reason in errors."""
+    return GradeResult(submission=str(source), seed=options["seed"],
+                       exercises=list(options["exercises"]), errors=[message])
+
+
+def page_name(student: str) -> str:
+    """alice -> alice.html; anything but letters, digits, '-', '_' and '.' becomes '_'."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student).lstrip(".")
+    return f"{safe or 'student'}.html"
+
+
+class _Process:
+    def __init__(self, ctx, options):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_grading_process, args=(child, options, os.getpid()),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+        self.task = None
+        self.started = 0.0
+
+    def give(self, task):
+        self.task, self.started = task, time.monotonic()
+        self.conn.send({k: task[k] for k in ("student", "folder", "source")})
+
+    def stop(self, hard=False):
+        try:
+            if not hard:
+                self.conn.send(None)
+                self.proc.join(10)
+        except (OSError, ValueError):
+            pass
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# the class run
+
+@dataclass
+class ClassRun:
+    """What a class run did (see `line()`)."""
+
+    folder: str
+    db: str
+    seed: int
+    jobs: int
+    total: int = 0
+    graded: int = 0
+    skipped: int = 0
+    failed: int = 0             # graded, but with a grader error (crash, time limit, bad zip)
+    seconds: float = 0.0
+    mean: float = 0.0
+    max_score: float = 0.0
+    html_dir: str | None = None
+    students: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = (f"graded {self.graded} of {self.total} submissions"
+                + (f" ({self.skipped} already in the gradebook)" if self.skipped else "")
+                + f" in {self.seconds:.1f} s with {self.jobs} job{'s' * (self.jobs != 1)}"
+                + f", seed {self.seed}")
+        if self.total:
+            text += f"; class mean {self.mean:.1f} / {self.max_score:g}"
+        if self.failed:
+            text += f"; {self.failed} could not be fully graded (see the gradebook's errors)"
+        return text + f"; gradebook {self.db}"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=None,
+                device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
+                progress=True) -> ClassRun:
+    """Grade every submission in `folder` into the gradebook `db`; see the module docstring."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such class folder: {folder}")
+    exercises = list(exercises or EXERCISES)
+    jobs = max(1, int(jobs or default_jobs()))
+    started = time.perf_counter()
+    book = Gradebook(db)
+    seed = book.class_seed(seed)
+    run = ClassRun(folder=str(folder), db=str(db), seed=seed, jobs=jobs,
+                   html_dir=str(html_dir) if html_dir else None)
+    if html_dir:
+        Path(html_dir).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="grader-class-"))
+    try:
+        entries = class_entries(folder)
+        run.total = len(entries)
+        run.students = [s for s, _ in entries]
+        run_id = book.begin_run(folder, seed, exercises, jobs)
+        tasks = []
+        for i, (student, path) in enumerate(entries):
+            entry = gather(student, path, work / f"{i:05d}")
+            if not force and book.current(student, entry.content_hash, seed, exercises, device):
+                run.skipped += 1
+                shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
+                if html_dir and not (Path(html_dir) / page_name(student)).exists():
+                    _page_from_book(book, student, html_dir)
+                continue
+            tasks.append(entry)
+        options = {"exercises": exercises, "seed": seed, "device": device,
+                   "html_dir": str(html_dir) if html_dir else None,
+                   "jobs": min(jobs, max(1, len(tasks)))}
+        run.jobs = jobs = options["jobs"]
+        _run_tasks(tasks, book, run, run_id, options, timeout, progress)
+        book.finish_run(run_id, run.graded, run.skipped)
+        _, rows, maxes = book.table()
+        mine = set(run.students)
+        totals = [total for name, _, total in rows if name in mine]
+        run.mean = sum(totals) / len(totals) if totals else 0.0
+        run.max_score = maxes.get("total", 0.0)
+        if html_dir:
+            from grader.summary import write_summary
+            write_summary(book, Path(html_dir) / "summary.html")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        book.close()
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def _page_from_book(book, student, html_dir):
+    try:
+        from grader.feedback import write_page
+        write_page(book.result(student), Path(html_dir) / page_name(student), student=student)
+    except Exception:  # noqa: BLE001 - the grade stands without its page
+        pass
+
+
+def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
+    """Hand the submissions to the grading processes one at a time; record each result."""
+    if not tasks:
+        return
+    for entry in tasks:   # unreadable submissions are recorded without a grading process
+        if entry.error:
+            result = error_result(entry.source, options, entry.error)
+            book.record(entry.student, result, content_hash=entry.content_hash, run_id=run_id,
+                        source=entry.source, device=options["device"])
+            run.graded += 1
+            run.failed += 1
+    tasks = deque({"student": e.student, "folder": str(e.folder), "source": str(e.source),
+                   "hash": e.content_hash} for e in tasks if not e.error)
+    if not tasks:
+        return
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    bar = _Bar(len(tasks) + run.graded, progress, done=run.graded)
+    procs = [_Process(ctx, options) for _ in range(min(options["jobs"], len(tasks)))]
+    try:
+        while tasks or any(p.task for p in procs):
+            for p in procs:
+                if p.task is None and tasks:
+                    p.give(tasks.popleft())
+            busy = [p for p in procs if p.task is not None]
+            wait([p.conn for p in busy] + [p.proc.sentinel for p in busy], timeout=0.25)
+            for p in busy:
+                message = None
+                try:
+                    if p.conn.poll():
+                        message = p.conn.recv()
+                except (EOFError, OSError):
+                    message = None
+                if message is not None:
+                    _record(book, p.task, GradeResult.from_dict(message["result"]), run,
+                            run_id, options)
+                    bar.advance(p.task["student"])
+                    p.task = None
+                    continue
+                overdue = time.monotonic() - p.started > timeout
+                if p.proc.is_alive() and not overdue:
+                    continue
+                why = (f"grading stopped after {timeout:g} s (the time limit of one submission)"
+                       if overdue else f"the grading process ended unexpectedly (exit code "
+                                       f"{p.proc.exitcode})")
+                task = p.task
+                p.stop(hard=True)
+                procs.remove(p)
+                _record(book, task, error_result(task["source"], options, why), run, run_id,
+                        options)
+                bar.advance(task["student"])
+                if tasks:
+                    procs.append(_Process(ctx, options))
+            bar.refresh()
+    finally:
+        for p in procs:
+            p.stop(hard=p.task is not None)
+        bar.close()
+
+
+def _record(book, task, result, run, run_id, options):
+    book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
+                source=task["source"], device=options["device"])
+    shutil.rmtree(task["folder"], ignore_errors=True)
+    run.graded += 1
+    if result.errors:
+        run.failed += 1
+
+
+class _Bar:
+    """A rich progress bar on stderr (refreshed by the loop: no thread), or nothing."""
+
+    def __init__(self, total, enabled, done=0):
+        self.progress = None
+        if not enabled:
+            return
+        try:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+        except ImportError:
+            return
+        self.progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                 TextColumn("{task.fields[last]}"),
+                                 console=Console(stderr=True), auto_refresh=False,
+                                 transient=False)
+        self.task = self.progress.add_task("grading", total=total, completed=done, last="")
+        self.progress.start()
+
+    def advance(self, student):
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, last=student)
+
+    def refresh(self):
+        if self.progress is not None:
+            self.progress.refresh()
+
+    def close(self):
+        if self.progress is not None:
+            self.progress.refresh()
+            self.progress.stop()

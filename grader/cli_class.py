@@ -1,0 +1,97 @@
+"""The class verbs of the command line: grade-class, export, demo.
+
+    python -m grader grade-class submissions/ --jobs 2 --html-dir feedback/
+    python -m grader export --csv grades.csv
+    python -m grader demo --out demo-class/
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_verbs(verbs) -> dict:
+    g = verbs.add_parser(
+        "grade-class", help="grade every submission in a folder into an SQLite gradebook",
+        description="Grade every submission in SUBMISSIONS (one folder or .zip per student, or "
+                    "nbgrader's submitted/STUDENT/ASSIGNMENT/ tree) in parallel into an SQLite "
+                    "gradebook. Submissions already graded with the same content, seed and "
+                    "grader are skipped, so an interrupted run goes on where it stopped.")
+    g.add_argument("submissions", help="the class folder")
+    g.add_argument("--jobs", "-j", type=int, default=None,
+                   help="grading processes (default: one per core)")
+    g.add_argument("--db", default="gradebook.db", help="the gradebook (default: gradebook.db)")
+    g.add_argument("--seed", type=int, default=None,
+                   help="seed of the hidden checks' inputs (default: the gradebook's, else new)")
+    g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    g.add_argument("--html-dir", default=None, metavar="DIR",
+                   help="write a feedback page per student and summary.html into DIR")
+    g.add_argument("--force", action="store_true",
+                   help="regrade submissions that are already in the gradebook")
+    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock limit for grading one submission (default: 600)")
+    g.add_argument("--csv", default=None, metavar="PATH", help="also export the grades as CSV")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
+                         description="One row per student, a column per exercise, the total.")
+    e.add_argument("--csv", required=True, metavar="OUT", help="the CSV file to write")
+    e.add_argument("--db", default="gradebook.db", help="the gradebook (default: gradebook.db)")
+
+    d = verbs.add_parser(
+        "demo", help="grade a generated demo class and print its score table",
+        description="Write a demo class (the references, the stubs, and students with planted "
+                    "mistakes) into --out, grade it into OUT/gradebook.db, print the score "
+                    "table and write OUT/feedback/summary.html.")
+    d.add_argument("--out", default="torchdrills-demo", metavar="DIR",
+                   help="where the class, gradebook and pages go (default: torchdrills-demo)")
+    d.add_argument("--jobs", "-j", type=int, default=None)
+    d.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return {"grade-class": cmd_grade_class, "export": cmd_export, "demo": cmd_demo}
+
+
+def cmd_grade_class(args) -> int:
+    from grader.classrun import DEFAULT_TIMEOUT, grade_class
+    from grader.exercises import parse_list
+    folder = Path(args.submissions)
+    if not folder.is_dir():
+        print(f"error: no such class folder: {folder}", file=sys.stderr)
+        return 2
+    run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
+                      exercises=parse_list(args.exercises), device=args.device,
+                      html_dir=args.html_dir, force=args.force,
+                      timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress)
+    if not run.total:
+        print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
+              file=sys.stderr)
+        return 1
+    print(run.line())
+    if args.html_dir:
+        print(f"feedback pages and summary.html in {args.html_dir}")
+    if args.csv:
+        from grader.gradebook import Gradebook
+        with Gradebook(args.db) as book:
+            book.export_csv(args.csv)
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from grader.gradebook import Gradebook
+    if not Path(args.db).exists():
+        print(f"error: no gradebook {args.db} (run grade-class first)", file=sys.stderr)
+        return 2
+    with Gradebook(args.db) as book:
+        n = book.export_csv(args.csv)
+    print(f"wrote {args.csv}: {n} students")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from grader.demo import run_demo
+    from grader.exercises import parse_list
+    return run_demo(args.out, jobs=args.jobs, exercises=parse_list(args.exercises),
+                    seed=args.seed, progress=not args.no_progress)

@@ -1,0 +1,173 @@
+"""A student's feedback page: one self-contained HTML file per graded submission.
+
+    write_page(result, "feedback/alice.html", student="alice")
+
+The page shows the score of each exercise, every visible check with its message, the hidden
+checks by name with passed / not passed only (never their messages or inputs), and the plots the
+checks attached (the student's loss curve over the reference's; a gradient scatter against the
+y = x line). Images are embedded as base64 PNG: the file can be mailed or uploaded as it is.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import math
+import os
+from datetime import datetime
+from pathlib import Path
+
+from grader.exercises import EXERCISES
+from grader.runner import GradeResult
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+STATUS_LABEL = {"passed": "passed", "failed": "failed", "not started": "not started",
+                "error": "error", "skipped": "skipped"}
+
+
+def _env():
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _num
+    return env
+
+
+def _num(x) -> str:
+    text = f"{float(x):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def exercise_title(ex: str) -> str:
+    return EXERCISES.get(ex, ex)[5:].replace("_", " ")
+
+
+# ----------------------------------------------------------------------------------------------
+# images
+
+def _figure(width=5.2, height=3.0):
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), dpi=90)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def png_data_uri(fig) -> str:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _values(series):
+    return [math.nan if v is None else float(v) for v in series]
+
+
+def plot_image(plot: dict) -> str:
+    """A plot attached by a check (grader.checking.record_plot) as a PNG data URI.
+
+    "curve": every series against its step, the reference drawn first (wide, grey) and the
+    student's over it; "scatter": y against x with the y = x line (and the reference's y)."""
+    fig, ax = _figure()
+    series = {k: _values(v) for k, v in (plot.get("series") or {}).items()}
+    if plot.get("kind") == "scatter":
+        x, y = series.get("x", []), series.get("y", [])
+        n = min(len(x), len(y))
+        finite = [v for v in x[:n] + y[:n] if math.isfinite(v)]
+        if finite:
+            lo, hi = min(finite), max(finite)
+            pad = (hi - lo) * 0.05 or 1.0
+            ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#999999", lw=1,
+                    ls="--", label="y = x", zorder=1)
+        if "reference" in series:
+            r = series["reference"]
+            m = min(len(x), len(r))
+            ax.scatter(x[:m], r[:m], s=40, facecolors="none", edgecolors="#2c7a3f",
+                       label="reference", zorder=2)
+        ax.scatter(x[:n], y[:n], s=12, color="#c0392b", label="yours", zorder=3)
+        ax.set_xlabel(plot.get("xlabel", "expected"))
+        ax.set_ylabel(plot.get("ylabel", "yours"))
+    else:
+        names = sorted(series, key=lambda k: (k != "reference", k))
+        styles = {"reference": dict(color="#9aa5b1", lw=4, alpha=0.8),
+                  "student": dict(color="#c0392b", lw=1.5)}
+        positive = True
+        for name in names:
+            ys = series[name]
+            positive &= all(v > 0 for v in ys if math.isfinite(v))
+            ax.plot(range(len(ys)), ys, label="yours" if name == "student" else name,
+                    **styles.get(name, dict(lw=1.5)))
+        finite = [v for ys in series.values() for v in ys if math.isfinite(v)]
+        if positive and finite and max(finite) > 100 * min(finite) > 0:
+            ax.set_yscale("log")
+        ax.set_xlabel(plot.get("xlabel", "step"))
+        ax.set_ylabel(plot.get("ylabel", "loss"))
+    ax.set_title(str(plot.get("title", ""))[:80], fontsize=10)
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return png_data_uri(fig)
+
+
+# ----------------------------------------------------------------------------------------------
+# the page
+
+def page_context(result: GradeResult, student: str | None = None) -> dict:
+    per_ex = result.by_exercise()
+    exercises = []
+    for ex in result.exercises:
+        checks = [c for c in result.checks if c.exercise == ex]
+        counted = [c for c in checks if c.counted]
+        score, max_score = per_ex.get(ex, (0.0, 0.0))
+        missing = f"{EXERCISES.get(ex, ex)}.py" in result.missing_files
+        if not counted and not missing:
+            continue   # no checks for this exercise in this grader
+        if missing:
+            state = "no file handed in"
+        elif all(c.status == "not started" for c in counted):
+            state = "not started"
+        else:
+            state = f"{sum(c.status == 'passed' for c in counted)} of {len(counted)} checks pass"
+        visible, hidden = [], []
+        for c in counted:
+            if c.visible:
+                visible.append({
+                    "name": f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else ""),
+                    "status": c.status, "label": STATUS_LABEL.get(c.status, c.status),
+                    "score": c.score, "points": c.points,
+                    "message": c.message if c.status != "passed" else "",
+                    "plots": [plot_image(p) for p in c.plots],
+                    "plot_titles": [str(p.get("title", "")) for p in c.plots]})
+            else:
+                hidden.append({
+                    "name": f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else ""),
+                    "passed": c.status == "passed", "score": c.score, "points": c.points})
+        skipped = [c for c in checks if not c.counted]
+        exercises.append({
+            "id": ex, "title": exercise_title(ex), "score": score, "max": max_score,
+            "fraction": score / max_score if max_score else 0.0, "state": state,
+            "missing": missing, "visible": visible, "hidden": hidden,
+            "hidden_passed": sum(h["passed"] for h in hidden),
+            "skipped": len(skipped),
+            "skip_reasons": sorted({c.message for c in skipped if c.message})})
+    return {"student": student or Path(str(result.submission)).name or str(result.submission),
+            "score": result.score, "max": result.max_score,
+            "fraction": result.score / result.max_score if result.max_score else 0.0,
+            "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
+            "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
+            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
+def render_page(result: GradeResult, student: str | None = None) -> str:
+    return _env().get_template("feedback.html").render(**page_context(result, student))
+
+
+def write_page(result: GradeResult, path, student: str | None = None) -> Path:
+    """Write the feedback page of one graded submission to `path` (atomically)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html = render_page(result, student)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,352 @@
+"""The class gradebook: one SQLite file holding every student's latest graded submission.
+
+    book = Gradebook("gradebook.db")
+    book.record("alice", result, content_hash="9f2c...", run_id=run)   # one transaction
+    book.current("alice", "9f2c...", seed=7, exercises=["ex01"])      # True: no need to regrade
+    book.table()        # (exercises, rows, max points): one row per student, a column per exercise
+    book.export_csv("grades.csv")
+
+Tables: `students` (one row per name), `submissions` (one per student: content hash, timestamps,
+grader version, seed, score), `results` (one per check of a submission), `runs` (one per class
+run) and `meta` (the class seed). Writing a submission replaces the student's previous one in a
+single transaction, so a run killed at any moment leaves every student either fully graded or
+untouched.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from grader.exercises import EXERCISES
+from grader.runner import CheckResult, GradeResult
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS students (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id             INTEGER PRIMARY KEY,
+    started_at     TEXT NOT NULL,
+    finished_at    TEXT,
+    status         TEXT NOT NULL,          -- running, finished (a killed run stays running)
+    folder         TEXT,
+    seed           INTEGER,
+    grader_version TEXT,
+    exercises      TEXT,                   -- JSON list
+    jobs           INTEGER,
+    graded         INTEGER DEFAULT 0,
+    skipped        INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id             INTEGER PRIMARY KEY,
+    student_id     INTEGER NOT NULL UNIQUE REFERENCES students(id),
+    run_id         INTEGER REFERENCES runs(id),
+    source         TEXT,                   -- the folder or zip it came from
+    content_hash   TEXT NOT NULL,
+    seed           INTEGER NOT NULL,
+    grader_version TEXT NOT NULL,
+    exercises      TEXT NOT NULL,          -- JSON list
+    device         TEXT NOT NULL DEFAULT 'all',
+    graded_at      TEXT NOT NULL,
+    seconds        REAL,
+    score          REAL,
+    max_score      REAL,
+    missing_files  TEXT,                   -- JSON list
+    errors         TEXT,                   -- JSON list
+    stdout_chars   INTEGER,
+    stdout_sample  TEXT
+);
+CREATE TABLE IF NOT EXISTS results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    nodeid        TEXT NOT NULL,
+    exercise      TEXT NOT NULL,
+    target        TEXT,
+    title         TEXT,
+    params        TEXT,
+    points        REAL NOT NULL,
+    score         REAL NOT NULL,
+    visible       INTEGER NOT NULL,
+    status        TEXT NOT NULL,           -- passed, failed, not started, error, skipped
+    message       TEXT,
+    seconds       REAL,
+    plots         TEXT,                    -- JSON list (see grader.checking.record_plot)
+    PRIMARY KEY (submission_id, nodeid)
+);
+CREATE INDEX IF NOT EXISTS results_exercise ON results(exercise);
+"""
+
+# Modules that only present results: editing them does not change a score, so they are left out
+# of the grader version (a new feedback page layout does not force a regrade).
+PRESENTATION = {"build.py", "classrun.py", "cli.py", "cli_class.py", "demo.py", "feedback.py",
+                "gradebook.py", "notebooks_build.py", "report.py", "summary.py", "__main__.py"}
+
+_version_cache: dict[str, str] = {}
+
+
+def grader_version() -> str:
+    """The package version plus a digest of everything that decides a score: the checks, the
+    probes, the recorded values, the reference solutions and the engine, e.g. '0.1.0+3fa81c2e'."""
+    if "v" in _version_cache:
+        return _version_cache["v"]
+    digest = hashlib.blake2b(digest_size=4)
+    files = [p for p in (ROOT / "grader").rglob("*")
+             if p.is_file() and p.suffix in (".py", ".json", ".csv", ".ini")
+             and "__pycache__" not in p.parts and "templates" not in p.parts
+             and not (p.parent == ROOT / "grader" and p.name in PRESENTATION)]
+    files += sorted((ROOT / "solutions").glob("*.py"))
+    for p in sorted(files):
+        digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+    _version_cache["v"] = f"{_package_version()}+{digest.hexdigest()}"
+    return _version_cache["v"]
+
+
+def _package_version() -> str:
+    try:
+        for line in (ROOT / "setup.cfg").read_text().splitlines():
+            if line.replace(" ", "").startswith("version="):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+        return version("torchdrills")
+    except Exception:  # noqa: BLE001 - not installed: still a usable version string
+        return "0"
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="milliseconds")
+
+
+class Gradebook:
+    """An SQLite gradebook (created on first use). Safe to open while a class run writes to it."""
+
+    def __init__(self, path="gradebook.db"):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        # WAL: readers never block the writer; NORMAL: each commit survives the process being
+        # killed (it could only be lost with the whole machine).
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- transactions
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    # -- meta: the class seed
+    def get_meta(self, key, default=None):
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_meta(self, key, value):
+        with self._transaction():
+            self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                            "UPDATE SET value = excluded.value", (key, str(value)))
+
+    def class_seed(self, seed: int | None = None) -> int:
+        """The seed of this class's hidden-check inputs: `seed` when given (and remembered),
+        else the one remembered from an earlier run, else a new random one (remembered)."""
+        if seed is None:
+            stored = self.get_meta("seed")
+            if stored is not None:
+                return int(stored)
+            import random
+            seed = random.SystemRandom().randrange(2**31)
+        self.set_meta("seed", int(seed))
+        return int(seed)
+
+    # -- runs
+    def begin_run(self, folder, seed, exercises, jobs) -> int:
+        with self._transaction():
+            cur = self.db.execute(
+                "INSERT INTO runs(started_at, status, folder, seed, grader_version, exercises, "
+                "jobs) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                (_now(), str(folder), seed, grader_version(), json.dumps(list(exercises)), jobs))
+            return cur.lastrowid
+
+    def finish_run(self, run_id, graded, skipped):
+        with self._transaction():
+            self.db.execute("UPDATE runs SET finished_at = ?, status = 'finished', graded = ?, "
+                            "skipped = ? WHERE id = ?", (_now(), graded, skipped, run_id))
+
+    # -- submissions
+    def current(self, student, content_hash, seed, exercises, device="all") -> bool:
+        """Is this exact submission already graded with this seed, grader version, exercise
+        list and device? Then a class run skips it."""
+        row = self.db.execute(
+            "SELECT s.content_hash, s.seed, s.grader_version, s.exercises, s.device "
+            "FROM submissions s JOIN students t ON t.id = s.student_id WHERE t.name = ?",
+            (student,)).fetchone()
+        return row is not None and row["content_hash"] == content_hash and \
+            row["seed"] == seed and row["grader_version"] == grader_version() and \
+            json.loads(row["exercises"]) == list(exercises) and row["device"] == device
+
+    def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
+               source=None, device="all") -> None:
+        """Write one graded submission, replacing the student's previous one, in ONE
+        transaction: either all of it is in the gradebook, or none of it."""
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
+            sid = self.db.execute("SELECT id FROM students WHERE name = ?",
+                                  (student,)).fetchone()["id"]
+            old = self.db.execute("SELECT id FROM submissions WHERE student_id = ?",
+                                  (sid,)).fetchone()
+            if old is not None:
+                self.db.execute("DELETE FROM results WHERE submission_id = ?", (old["id"],))
+                self.db.execute("DELETE FROM submissions WHERE id = ?", (old["id"],))
+            cur = self.db.execute(
+                "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
+                "grader_version, exercises, device, graded_at, seconds, score, max_score, "
+                "missing_files, errors, stdout_chars, stdout_sample) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, run_id, str(source if source is not None else result.submission),
+                 content_hash, int(result.seed), grader_version(),
+                 json.dumps(list(result.exercises)), device, _now(), result.seconds,
+                 result.score, result.max_score, json.dumps(result.missing_files),
+                 json.dumps(result.errors), result.stdout_chars, result.stdout_sample))
+            sub_id = cur.lastrowid
+            self.db.executemany(
+                "INSERT INTO results(submission_id, position, nodeid, exercise, target, title, "
+                "params, points, score, visible, status, message, seconds, plots) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sub_id, i, c.nodeid, c.exercise, c.target, c.title, c.params, c.points,
+                  c.score, int(c.visible), c.status, c.message, c.seconds,
+                  json.dumps(c.plots) if c.plots else None)
+                 for i, c in enumerate(result.checks)])
+
+    def students(self) -> list[str]:
+        """Names of the students with a graded submission, sorted."""
+        return [r["name"] for r in self.db.execute(
+            "SELECT t.name FROM students t JOIN submissions s ON s.student_id = t.id "
+            "ORDER BY t.name")]
+
+    def submission(self, student) -> dict | None:
+        row = self.db.execute(
+            "SELECT s.*, t.name AS student FROM submissions s JOIN students t "
+            "ON t.id = s.student_id WHERE t.name = ?", (student,)).fetchone()
+        return dict(row) if row else None
+
+    def result(self, student) -> GradeResult | None:
+        """The student's graded submission as a GradeResult (as grade_submission returned it)."""
+        sub = self.submission(student)
+        if sub is None:
+            return None
+        checks = [CheckResult(nodeid=r["nodeid"], exercise=r["exercise"], target=r["target"],
+                              title=r["title"], params=r["params"], points=r["points"],
+                              visible=bool(r["visible"]), status=r["status"],
+                              message=r["message"] or "", seconds=r["seconds"] or 0.0,
+                              plots=json.loads(r["plots"]) if r["plots"] else [])
+                  for r in self.db.execute("SELECT * FROM results WHERE submission_id = ? "
+                                           "ORDER BY position", (sub["id"],))]
+        return GradeResult(submission=sub["source"], seed=sub["seed"], checks=checks,
+                           missing_files=json.loads(sub["missing_files"] or "[]"),
+                           exercises=json.loads(sub["exercises"]),
+                           seconds=sub["seconds"] or 0.0, stdout_chars=sub["stdout_chars"] or 0,
+                           stdout_sample=sub["stdout_sample"] or "",
+                           errors=json.loads(sub["errors"] or "[]"))
+
+    def results(self) -> dict[str, GradeResult]:
+        return {name: self.result(name) for name in self.students()}
+
+    # -- the class table
+    def table(self):
+        """(exercises, rows, max_points): rows are (student, {exercise: score}, total), one per
+        student; exercises are those with at least one check in the gradebook, in course order;
+        max_points maps each exercise (and "total") to its points."""
+        per = {}
+        maxes: dict[str, float] = {}
+        for r in self.db.execute(
+                "SELECT t.name, r.exercise, SUM(r.score) AS score, SUM(r.points) AS points "
+                "FROM results r JOIN submissions s ON s.id = r.submission_id "
+                "JOIN students t ON t.id = s.student_id WHERE r.status != 'skipped' "
+                "GROUP BY t.name, r.exercise"):
+            per.setdefault(r["name"], {})[r["exercise"]] = r["score"]
+            maxes[r["exercise"]] = max(maxes.get(r["exercise"], 0.0), r["points"])
+        order = {ex: i for i, ex in enumerate(EXERCISES)}
+        exercises = sorted(maxes, key=lambda ex: (order.get(ex, 99), ex))
+        rows = []
+        for name in self.students():
+            scores = {ex: per.get(name, {}).get(ex, 0.0) for ex in exercises}
+            rows.append((name, scores, sum(scores.values())))
+        maxes = {ex: maxes[ex] for ex in exercises}
+        maxes["total"] = sum(maxes.values())
+        return exercises, rows, maxes
+
+    def format_table(self) -> str:
+        """The score table as text: one row per student, a column per exercise, the total."""
+        exercises, rows, maxes = self.table()
+        width = max([7] + [len(name) for name, _, _ in rows])
+        head = f"{'student':<{width}} " + " ".join(f"{ex:>5}" for ex in exercises) + \
+            f" {'total':>7}"
+        lines = [head, "-" * len(head)]
+        for name, scores, total in rows:
+            lines.append(f"{name:<{width}} " + " ".join(f"{_num(scores[ex]):>5}"
+                                                          for ex in exercises)
+                         + f" {_num(total):>7}")
+        lines.append("-" * len(head))
+        lines.append(f"{'max':<{width}} " + " ".join(f"{_num(maxes[ex]):>5}" for ex in exercises)
+                     + f" {_num(maxes['total']):>7}")
+        return "\n".join(lines)
+
+    def export_csv(self, path) -> int:
+        """One row per student (LMS-friendly): student, one column per exercise, total.
+        Returns the number of students written."""
+        exercises, rows, _ = self.table()
+        tmp = Path(f"{path}.tmp{os.getpid()}")
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["student"] + exercises + ["total"])
+            for name, scores, total in rows:
+                w.writerow([name] + [_num(scores[ex]) for ex in exercises] + [_num(total)])
+        os.replace(tmp, path)
+        return len(rows)
+
+
+def _num(x: float) -> str:
+    """2 decimals at most, no trailing zeros: 12 -> '12', 3.5 -> '3.5', 1/3 -> '0.33'."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
+        return False
