@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_LIMITS = {
     "RLIMIT_CPU": 120,                    # CPU seconds for the whole submission
-    "RLIMIT_AS": 6 * 1024**3,             # address space (CPU-only runs; see docs/security.md)
+    "RLIMIT_AS": 6 * 1024**3,             # address space on CPU-only runs; with CUDA the same
+                                          # number becomes RLIMIT_DATA (see docs/security.md)
     "RLIMIT_FSIZE": 64 * 1024**2,         # largest file it may write (its prints included)
     "RLIMIT_NOFILE": 256,
-    "RLIMIT_NPROC": 512,
+    "RLIMIT_NPROC": 64,                   # processes + threads of the worker's own uid
     "RLIMIT_CORE": 0,
 }
+# Without a uid of its own, RLIMIT_NPROC counts every process of the grader's user: raise it.
+SHARED_UID_NPROC = 512
+
+# What student code must never see: the references, the hidden checks, the history.
+SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
+# Workers get uids from this range (no /etc/passwd entry needed), one per submission.
+UID_BASE, UID_SPAN = 2_100_000_000, 40_000_000
+SANDBOX_MODES = ("auto", "bwrap", "basic", "strict")
 
 
 @dataclass
@@ -79,10 +90,168 @@ def worker_env(workdir: str, threads: int = 1) -> dict:
     return keep
 
 
-class Zygote:
-    """A process that has imported torch and forks workers on request."""
+@dataclass
+class Layer:
+    """One layer of the sandbox, as measured when the zygote started."""
 
-    def __init__(self, wrapper: list[str] | None = None):
+    name: str
+    on: bool
+    detail: str
+    missing: str = ""  # what an absent layer lets student code do
+
+    def line(self) -> str:
+        return f"  {'on ' if self.on else 'OFF'}  {self.name:<20} " + \
+            (self.detail if self.on else f"{self.detail}: {self.missing}")
+
+
+def _secret_paths() -> list[str]:
+    return [str(ROOT / s) for s in SECRETS if (ROOT / s).exists()]
+
+
+def _secret_samples() -> list[str]:
+    """A few files under each secret folder: the self-test tries to read them as a worker."""
+    out = []
+    for folder in _secret_paths():
+        found = 0
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames)[:2]:
+                out.append(os.path.join(dirpath, name))
+                found += 1
+            if found >= 2:
+                break
+    return out
+
+
+def bwrap_command(spool: str, *, as_root: bool) -> list[str]:
+    """The bubblewrap command line the zygote runs under: a read-only view of the system, of
+    Python and of grader/ (its checks/ masked), the spool of submission folders writable,
+    nothing else of the disk; new pid, network, ipc and uts namespaces."""
+    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+           "--perms", "1777", "--tmpfs", "/dev/shm"]
+    bound: list[str] = []
+    made: set[str] = {"/"}
+
+    def parents(dest: str):  # bwrap would make missing parents 0700: unreachable for workers
+        chain = []
+        d = os.path.dirname(dest)
+        while d not in made and not any(d == b or d.startswith(b + os.sep) for b in bound):
+            chain.append(d)
+            d = os.path.dirname(d)
+        for d in reversed(chain):
+            made.add(d)
+            cmd.extend(["--perms", "0755", "--dir", d])
+
+    def bind(path: str, how="--ro-bind"):
+        real = os.path.realpath(path)
+        if not os.path.isdir(real) or any(real == b or real.startswith(b + os.sep)
+                                          for b in bound):
+            return
+        parents(real)
+        bound.append(real)
+        cmd.extend([how, real, real])
+
+    for d in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+        if os.path.islink(d):
+            cmd.extend(["--symlink", os.readlink(d), d])
+        elif os.path.isdir(d):
+            bind(d)
+    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+        bind(d)
+    root, cwd = str(ROOT), os.path.realpath(os.getcwd())
+    for entry in sys.path:  # site-packages and the like; never ROOT, above it, or the cwd
+        if not entry:
+            continue
+        real = os.path.realpath(entry)
+        if real == cwd or real == root or (root + os.sep).startswith(real + os.sep):
+            continue
+        bind(real)
+    bind(str(ROOT / "grader"))
+    for secret in _secret_paths():
+        cmd.extend(["--tmpfs", secret])  # mask, also where ROOT itself is bound
+    import glob
+    for dev in sorted(glob.glob("/dev/nvidia*")):  # CUDA: the driver's devices and sysfs
+        cmd.extend(["--dev-bind", dev, dev])
+    if glob.glob("/dev/nvidia*"):
+        cmd.extend(["--ro-bind-try", "/sys", "/sys", "--ro-bind-try",
+                    "/run/nvidia-persistenced", "/run/nvidia-persistenced"])
+    bind(spool, "--bind")
+    cmd.extend(["--chdir", root, "--remount-ro", "/"])
+    if as_root:  # the zygote switches workers to their own uids and kills them by uid
+        cmd.extend(["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                    "--cap-add", "CAP_KILL"])
+    return cmd
+
+
+def _bwrap_problem(spool: str, as_root: bool) -> str:
+    """'' when bubblewrap can start a sandbox here, else why not."""
+    if not shutil.which("bwrap"):
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    try:
+        done = subprocess.run(bwrap_command(spool, as_root=as_root) + ["true"],
+                              capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not start: {exc}"
+    if done.returncode != 0:
+        return "bubblewrap cannot create a sandbox here: " + \
+            done.stderr.decode(errors="replace").strip()[-300:]
+    return ""
+
+
+def _python_files() -> list[str]:
+    """Files a worker must be able to read: the standard library, lazily imported modules."""
+    import importlib.util
+    files = [os.__file__, os.path.join(os.path.dirname(os.__file__), "json", "__init__.py")]
+    for name in ("torch", "numpy"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            files.append(spec.origin)
+    return files
+
+
+class Zygote:
+    """A process that has imported torch and forks workers on request.
+
+    sandbox: "auto" (default; the environment variable GRADER_SANDBOX overrides it) uses every
+    layer this machine offers and warns about the others; "bwrap" fails without bubblewrap;
+    "strict" fails when any layer is missing; "basic" uses no namespaces, no bubblewrap and no
+    separate uids (only the folder, environment, session, limits and timeouts)."""
+
+    def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None):
+        self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
+        if self.mode not in SANDBOX_MODES:
+            raise ValueError(f"sandbox mode {self.mode!r}: use one of {', '.join(SANDBOX_MODES)}")
+        self.spool = tempfile.mkdtemp(prefix="grader-spool-")
+        os.chmod(self.spool, 0o711)  # workers reach their own folder, cannot list the others
+        self.as_root = os.geteuid() == 0
+        self.wrapper = list(wrapper) if wrapper else None
+        self.bwrap_problem = ""
+        self.bwrap = False
+        if self.wrapper is None and self.mode != "basic":
+            self.bwrap_problem = _bwrap_problem(self.spool, self.as_root)
+            if self.bwrap_problem and self.mode == "bwrap":
+                shutil.rmtree(self.spool, ignore_errors=True)
+                raise RuntimeError(self.bwrap_problem)
+            self.bwrap = not self.bwrap_problem
+        self._lock = threading.RLock()
+        self._uid_random = random.SystemRandom()
+        self.separate_uids = False
+        self.restarts = 0
+        self.facts: dict = {}
+        self.layers: list[Layer] = []
+        self._start()
+
+    def _config(self) -> dict:
+        basic = self.mode == "basic"
+        self.probe_uid = None if basic or not self.as_root else self.new_uid(force=True)
+        return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
+                "probe_uid": self.probe_uid, "secrets": _secret_samples(),
+                "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
+                "python_files": _python_files()}
+
+    def _start(self):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock = parent
         self.log = tempfile.TemporaryFile()
@@ -90,7 +259,10 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in
                                                            env.get("PYTHONPATH", "").split(
                                                                os.pathsep) if p])
-        cmd = list(wrapper or []) + [sys.executable, "-m", "grader.worker", str(child.fileno())]
+        wrapper = self.wrapper or (bwrap_command(self.spool, as_root=self.as_root)
+                                   if self.bwrap else [])
+        cmd = wrapper + [sys.executable, "-m", "grader.worker", str(child.fileno()),
+                         json.dumps(self._config())]
         self.proc = subprocess.Popen(cmd, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log, env=env, cwd=str(ROOT))
         child.close()
@@ -106,21 +278,135 @@ class Zygote:
             chunk = self.sock.recv(65536)
             if not chunk:
                 self.log.seek(0)
-                raise RuntimeError("the worker zygote stopped: "
-                                   + self.log.read()[-2000:].decode(errors="replace"))
+                raise ZygoteDied("the worker zygote stopped: "
+                                 + self.log.read()[-2000:].decode(errors="replace"))
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
 
     def wait_ready(self):
-        if not self._ready:
-            self._line(timeout=120)
-            self._ready = True
+        with self._lock:
+            if not self._ready:
+                hello = self._line(timeout=120)
+                self._ready = True
+                self.facts = hello.get("facts", {})
+                self.layers = self._measure_layers()
+                if self.mode == "strict" and not all(layer.on for layer in self.layers):
+                    self.close()
+                    raise RuntimeError("sandbox layers missing (GRADER_SANDBOX=strict):\n"
+                                       + "\n".join(w for w in self.warnings()))
 
     def request(self, message: dict, fds=()):
+        with self._lock:
+            for attempt in (0, 1):
+                self.wait_ready()
+                try:
+                    socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+                    return self._line()
+                except (ZygoteDied, BrokenPipeError, ConnectionResetError):
+                    if attempt:
+                        raise
+                    self._restart_zygote()
+
+    def _restart_zygote(self):
+        """The zygote died (student code cannot normally reach it, but be safe): start anew."""
+        try:
+            self.sock.close()
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.restarts += 1
+        self._start()
+
+    def new_uid(self, force=False) -> int | None:
+        """A fresh uid for one submission's worker (None when workers share the grader's)."""
+        if not (force or self.separate_uids):
+            return None
+        return UID_BASE + self._uid_random.randrange(UID_SPAN)
+
+    # -- the layers, as measured by the zygote's self-test
+    def _measure_layers(self) -> list[Layer]:
+        t = self.facts.get("self_test", {})
+        layers = [
+            Layer("private folder", True, "a fresh temporary folder per submission holding "
+                  "only its files; HOME and TMPDIR point there"),
+            Layer("clean environment", True, "only PATH, LANG and thread settings are passed on"),
+            Layer("own session", True, "setsid: the worker and what it starts are killed "
+                  "together" + (", in a pid namespace of their own"
+                                if self.facts.get("pid") != self.proc.pid else "")),
+            Layer("resource limits", True, _limits_text(DEFAULT_LIMITS)),
+            Layer("timeouts", True, "wall clock per call and per submission (Limits)"),
+        ]
+        uid_ok = self.probe_uid is not None and t.get("uid") == self.probe_uid \
+            and t.get("python_readable", False)
+        self.separate_uids = uid_ok
+        if uid_ok:
+            layers.append(Layer("separate user", True, "each worker runs as its own "
+                                "unprivileged uid: RLIMIT_NPROC contains fork bombs; it cannot "
+                                "signal other workers or the grader, nor write their files"))
+        elif self.as_root:
+            why = t.get("uid_error") or ("Python is installed where other users cannot read "
+                                         "it" if not t.get("python_readable", True) else "")
+            why = why or ("GRADER_SANDBOX=basic" if self.mode == "basic" else "unknown")
+            layers.append(Layer("separate user", False, f"workers run as root ({why})",
+                                "root ignores RLIMIT_NPROC (a fork bomb is not contained) and "
+                                "student code can write every file root can that is in its "
+                                "view"))
+        else:
+            layers.append(Layer("separate user", True, "the grader is not root: RLIMIT_NPROC "
+                                "binds the worker (counting all of your processes), capabilities "
+                                "dropped; it can still signal your other processes"))
+        net_error = self.facts.get("unshare_net_error", "")
+        ifaces = [i for i in t.get("interfaces", ["?"]) if i != "lo"]
+        if not ifaces:
+            how = "a network namespace of its own (bubblewrap)" if self.bwrap else \
+                "a network namespace of its own (unshare)"
+            layers.append(Layer("no network", True, how + ": no interface but loopback"))
+        else:
+            why = "GRADER_SANDBOX=basic" if self.mode == "basic" else \
+                (f"unshare failed: {net_error}" if net_error else "no namespace")
+            layers.append(Layer("no network", False, f"network reachable ({why})",
+                                "student code can open connections, e.g. send the inputs of "
+                                "the hidden checks out"))
+        secrets, writable = t.get("readable_secrets", ["?"]), t.get("writable", ["?"])
+        if self.bwrap and not secrets and not writable:
+            layers.append(Layer("read-only view", True, "bubblewrap: the system, Python and "
+                                "grader/ read-only; no solutions/, hidden checks, .git, home "
+                                "folders, other submissions, gradebook or results"))
+        else:
+            what = []
+            if secrets:
+                tops = dict.fromkeys(next((s + "/" for s in SECRETS
+                                           if os.path.relpath(p, ROOT).startswith(s + "/")),
+                                          os.path.relpath(p, ROOT)) for p in secrets)
+                what.append("student code can read " + ", ".join(tops))
+            if writable:
+                what.append("it can write in " + ", ".join(dict.fromkeys(writable)))
+            why = self.bwrap_problem or ("GRADER_SANDBOX=basic" if self.mode == "basic" else
+                                         "no bubblewrap")
+            layers.append(Layer("read-only view", False, f"the whole disk is visible ({why})",
+                                "; ".join(what) or "every file the worker's user may read is "
+                                "readable by absolute path"))
+        return layers
+
+    def warnings(self) -> list[str]:
         self.wait_ready()
-        socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
-        return self._line()
+        return [f"sandbox layer missing: {layer.name}: {layer.detail}. {layer.missing}"
+                for layer in self.layers if not layer.on]
+
+    def summary(self) -> str:
+        """One line: the layers in force (then `warnings()` for the missing ones)."""
+        self.wait_ready()
+        on = [layer.name for layer in self.layers if layer.on]
+        off = [layer.name for layer in self.layers if not layer.on]
+        return f"sandbox: {len(on)} of {len(self.layers)} layers: " + ", ".join(on) + \
+            (f"; MISSING: {', '.join(off)}" if off else "")
+
+    def describe(self) -> str:
+        """One line per layer."""
+        self.wait_ready()
+        return "\n".join(layer.line() for layer in self.layers)
 
     def close(self):
         try:
@@ -131,12 +417,46 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            shutil.rmtree(self.spool, ignore_errors=True)
+
+
+class ZygoteDied(RuntimeError):
+    pass
+
+
+def _limits_text(limits: dict) -> str:
+    parts = []
+    names = {"RLIMIT_CPU": ("CPU", lambda v: f"{v} s"),
+             "RLIMIT_AS": ("memory", lambda v: f"{v / 1024**3:.0f} GiB (address space; data "
+                                              f"segment with CUDA)"),
+             "RLIMIT_DATA": ("data", lambda v: f"{v / 1024**3:.0f} GiB"),
+             "RLIMIT_FSIZE": ("file size", lambda v: f"{v / 1024**2:.0f} MiB"),
+             "RLIMIT_NOFILE": ("open files", str), "RLIMIT_NPROC": ("processes", str)}
+    for key, value in limits.items():
+        if key in names and value is not None:
+            label, fmt = names[key]
+            parts.append(f"{label} {fmt(value)}")
+    return ", ".join(parts)
+
+
+def effective_rlimits(limits: dict, *, cuda: bool, separate_uid: bool) -> dict:
+    """The rlimits a worker gets: with CUDA, RLIMIT_AS (which breaks the CUDA driver's large
+    virtual reservations) becomes RLIMIT_DATA; without a uid of its own, RLIMIT_NPROC is
+    raised to SHARED_UID_NPROC (it then counts every process of the grader's user)."""
+    out = dict(limits)
+    if cuda and out.get("RLIMIT_AS") is not None:
+        value = out.pop("RLIMIT_AS")
+        out.setdefault("RLIMIT_DATA", value)
+    if not separate_uid and out.get("RLIMIT_NPROC") is not None:
+        out["RLIMIT_NPROC"] = max(int(out["RLIMIT_NPROC"]), SHARED_UID_NPROC)
+    return out
 
 
 class _Process:
     """One forked worker and the two pipes to it."""
 
     def __init__(self, zygote: Zygote, spec: dict):
+        self.uid = spec.get("uid")
         req_r, self.req_w = os.pipe()
         self.res_r, res_w = os.pipe()
         try:
@@ -180,7 +500,7 @@ class _Process:
         status = None
         try:
             status = self.zygote.request({"op": "status", "pid": self.pid, "wait": 0.05})["status"]
-            self.zygote.request({"op": "kill", "pid": self.pid})
+            self.zygote.request({"op": "kill", "pid": self.pid, "uid": self.uid})
             if status is None:
                 status = self.zygote.request({"op": "status", "pid": self.pid,
                                               "wait": 1.0})["status"]
@@ -216,10 +536,17 @@ class Submission:
         self.zygote = zygote
         self.limits = limits or Limits()
         self.threads = threads
-        self.tmp = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+        zygote.wait_ready()
+        spool = getattr(zygote, "spool", None)
+        self.tmp = Path(tempfile.mkdtemp(prefix="sub-", dir=spool))
+        os.chmod(self.tmp, 0o711)
         self.workdir = self.tmp / "work"
         self.workdir.mkdir()
         self.modules = stage_submission(self.source, self.workdir)
+        self.uid = zygote.new_uid() if hasattr(zygote, "new_uid") else None
+        if self.uid is not None:  # its own folder: only its uid (and the grader) may enter
+            os.chown(self.workdir, self.uid, self.uid)
+            os.chmod(self.workdir, 0o700)
         self.proc: _Process | None = None
         self.import_errors: dict[str, StudentError] = {}
         self.used = 0.0
@@ -231,7 +558,9 @@ class Submission:
     def _spec(self):
         return {"workdir": str(self.workdir), "modules": self.modules,
                 "env": worker_env(str(self.workdir), self.threads), "threads": self.threads,
-                "limits": self.limits.rlimits, "hide_paths": [str(ROOT), os.getcwd()]}
+                "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
+                                            separate_uid=self.uid is not None),
+                "hide_paths": [str(ROOT), os.getcwd()], "uid": self.uid}
 
     def _process(self) -> _Process:
         if self.proc is None or not self.proc.alive:
@@ -335,6 +664,16 @@ class Submission:
             how = self.proc.kill()
             self.proc = None
         return how
+
+
+def _cuda() -> bool:
+    """Whether this (trusted) process sees a GPU; never asked in the zygote, which must not
+    initialise CUDA before forking."""
+    torch = sys.modules.get("torch")
+    try:
+        return bool(torch is not None and torch.cuda.is_available())
+    except Exception:  # a broken driver: treat as CPU-only
+        return False
 
 
 def stage_submission(source: Path, workdir: Path) -> dict[str, str]:

@@ -203,6 +203,90 @@ def _error_reply(exc, workdir, prefix="", kind=None):
 
 
 # ----------------------------------------------------------------------------------------------
+# Linux helpers for the layers (each may be unavailable; callers report what they got)
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+_LIBC = []
+
+
+def _libc():
+    if not _LIBC:
+        import ctypes
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
+
+
+def _prctl(option, value) -> bool:
+    import ctypes
+    try:
+        return _libc().prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0),
+                             ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _drop_capabilities() -> bool:
+    """Clear every capability of this process (capset with empty sets)."""
+    import ctypes
+    try:
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this pid
+        data = (ctypes.c_uint32 * 6)()
+        return _libc().capset(header, data) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def unshare_network() -> str:
+    """Move this process into a new, empty network namespace. '' on success, else why not."""
+    import ctypes
+    try:
+        libc = _libc()
+    except OSError as exc:
+        return f"no libc: {exc}"
+    if os.geteuid() == 0:
+        if libc.unshare(CLONE_NEWNET) == 0:
+            return ""
+        return os.strerror(ctypes.get_errno())
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        return os.strerror(ctypes.get_errno())
+    try:  # keep our own uid inside the new user namespace
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    except OSError as exc:
+        return f"user namespace map: {exc}"
+    return ""
+
+
+def _become(uid):
+    """Drop to an unprivileged uid (and gid of the same number), no supplementary groups."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _kill_user(uid, tries=50):
+    """SIGKILL every process of `uid` (from a helper that becomes `uid`: kill(-1) then reaches
+    exactly that user's processes, wherever they moved: other sessions, groups, orphans)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _become(uid)
+            for _ in range(tries):
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    os._exit(0)
+                time.sleep(0.001)
+        finally:
+            os._exit(1)
+    return pid
+
+
+# ----------------------------------------------------------------------------------------------
 # the zygote
 
 def _apply_limits(limits):
@@ -220,8 +304,25 @@ def _apply_limits(limits):
             pass
 
 
+def _close_fds_except(keep):
+    last = 2
+    for fd in sorted(keep) + [1 << 20]:
+        if fd > last + 1:
+            os.closerange(last + 1, fd)
+        last = max(last, fd)
+
+
 def _child(spec, req_fd, res_fd):
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the worker's
     os.setsid()
+    uid = spec.get("uid")
+    if uid is not None:
+        _become(uid)  # from here on: no capabilities, RLIMIT_NPROC binds
+    else:
+        _drop_capabilities()
+    _prctl(PR_SET_DUMPABLE, 1)        # the zygote is not dumpable; the worker may be
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)    # setuid programs (su, sudo, mount) gain nothing
     workdir = spec["workdir"]
     os.chdir(workdir)
     out = os.open(os.path.join(workdir, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
@@ -240,20 +341,96 @@ def _child(spec, req_fd, res_fd):
     torch.set_num_threads(int(spec.get("threads", 1)))
     _apply_limits(spec.get("limits", {}))
     # Close every descriptor the zygote held but the worker does not need.
-    keep = {0, 1, 2, req_fd, res_fd}
-    for fd in range(3, 256):
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    _close_fds_except({0, 1, 2, req_fd, res_fd})
     Worker(req_fd, res_fd, workdir, spec["modules"]).serve()
 
 
-def zygote(fd):
+def _self_test(config) -> dict:
+    """Fork a child that sets itself up as a worker would (same uid, same capabilities) and
+    report what it can reach: the layers as measured, not as hoped for."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        facts = {}
+        try:
+            os.close(r)
+            uid = config.get("probe_uid")
+            try:
+                if uid is not None:
+                    _become(uid)
+                    facts["uid"] = uid
+                else:
+                    facts["caps_dropped"] = _drop_capabilities()
+            except OSError as exc:
+                facts["uid_error"] = str(exc)
+            facts["euid"] = os.geteuid()
+            facts["readable_secrets"] = [p for p in config.get("secrets", [])
+                                         if _readable(p)]
+            facts["writable"] = [p for p in config.get("canaries", []) if _creatable(p)]
+            facts["python_readable"] = all(_readable(p) for p in config.get("python_files", []))
+            try:
+                facts["interfaces"] = sorted(name for _i, name in socket.if_nameindex())
+            except OSError:
+                facts["interfaces"] = []
+            facts["nproc_binds"] = os.geteuid() != 0
+        except BaseException as exc:  # report, never hang the zygote
+            facts["error"] = f"{type(exc).__name__}: {exc}"
+        try:
+            _write_all(w, json.dumps(facts).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        return {"error": "the self-test child sent nothing readable"}
+
+
+def _readable(path) -> bool:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as f:
+                f.read(1)
+        return True
+    except OSError:
+        return False
+
+
+def _creatable(folder) -> bool:
+    name = os.path.join(folder, f".sandbox-write-test-{os.getpid()}")
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+    return True
+
+
+def zygote(fd, config=None):
     """Serve spawn/kill/status requests on a Unix socket until it closes."""
+    config = config or {}
     sock = socket.socket(fileno=fd)
     statuses = {}
+    facts = {"pid": os.getpid(), "euid": os.geteuid()}
+    _prctl(PR_SET_DUMPABLE, 0)  # workers running as the same user cannot ptrace the zygote
+    if not config.get("bwrap"):
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the grader (bwrap does it otherwise)
+    if config.get("unshare_net"):
+        facts["unshare_net_error"] = unshare_network()
 
     def reap(*_):
         while True:
@@ -265,8 +442,17 @@ def zygote(fd):
                 return
             statuses[pid] = status
 
+    facts["self_test"] = _self_test(config)
     signal.signal(signal.SIGCHLD, reap)
-    sock.sendall(b'{"ready": true}\n')
+    sock.sendall(json.dumps({"ready": True, "facts": facts}).encode() + b"\n")
+
+    def wait_for(pid, seconds):
+        deadline = time.monotonic() + seconds
+        while pid not in statuses and time.monotonic() < deadline:
+            reap()
+            time.sleep(0.002)
+        return statuses.pop(pid, None)
+
     while True:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
@@ -295,15 +481,12 @@ def zygote(fd):
                     target()
                 except (ProcessLookupError, PermissionError):
                     pass
+            if request.get("uid") is not None:
+                helper = _kill_user(int(request["uid"]))
+                wait_for(helper, 5.0)
             reply = {"ok": True}
         elif op == "status":
-            pid = request["pid"]
-            deadline = time.monotonic() + request.get("wait", 0.5)
-            while pid not in statuses and time.monotonic() < deadline:
-                reap()
-                time.sleep(0.005)
-            status = statuses.pop(pid, None)
-            reply = {"status": status}
+            reply = {"status": wait_for(request["pid"], request.get("wait", 0.5))}
         else:
             reply = {"error": f"unknown op {op}"}
         sock.sendall(json.dumps(reply).encode() + b"\n")
@@ -322,4 +505,4 @@ def _preload():
 
 if __name__ == "__main__":
     _preload()
-    zygote(int(sys.argv[1]))
+    zygote(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)
