@@ -128,6 +128,16 @@ def check_points(ex: str) -> dict[str, float]:
     return totals
 
 
+def _hints_first(code: str) -> str:
+    """Move a region's `# HINT: ...` line above its BEGIN marker, so that the hint stays in
+    the notebook nbgrader releases (it replaces the whole region with the code stub)."""
+    lines = code.splitlines()
+    for i in range(len(lines) - 1):
+        if lines[i].strip() == BEGIN and lines[i + 1].strip().startswith("# HINT:"):
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    return "\n".join(lines)
+
+
 def make_notebook(source: str, ex: str) -> str:
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -148,7 +158,13 @@ def make_notebook(source: str, ex: str) -> str:
         # keep the comment lines right above a definition with it
         while start > 0 and lines[start - 1].lstrip().startswith("#"):
             start -= 1
-        return "\n".join(lines[start:node.end_lineno])
+        # and the indented comments right below it: an `### END SOLUTION` after the last
+        # statement lies outside the definition's span
+        end = node.end_lineno
+        while end < len(lines) and lines[end][:1].isspace() and \
+                lines[end].lstrip().startswith("#"):
+            end += 1
+        return "\n".join(lines[start:end])
 
     for node in body:
         name = getattr(node, "name", None)
@@ -158,7 +174,7 @@ def make_notebook(source: str, ex: str) -> str:
                                    _nbmeta(f"{ex}_setup_{len(cells)}", locked=True),
                                    f"{ex}-setup-{len(cells)}"))
                 setup = []
-            cells.append(_cell("code", seg(node) + "\n",
+            cells.append(_cell("code", _hints_first(seg(node)) + "\n",
                                _nbmeta(f"{ex}_{name}", solution=True), f"{ex}-{name}"))
             pts = points.get(name, 0.0) or 1.0
             test = (f"# grader: checks for {ex}.{name} ({pts:g} points)\n"
