@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Modules that add more verbs: each has add_verbs(subparsers) -> {verb: handler(args) -> int}.
-VERB_MODULES: tuple[str, ...] = ("grader.cli_class",)
+VERB_MODULES: tuple[str, ...] = ("grader.cli_class", "grader.cli_course")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,9 +147,14 @@ def cmd_grade(args) -> int:
     try:
         result = grade_submission(path, zygote, exercises=exercises, device=args.device,
                                   seed=args.seed)
+        sandbox = zygote.summary()  # the isolation layers in force (docs/security.md)
+        sandbox_warnings = zygote.warnings()
     finally:
         zygote.close()
     print(f"grading {path} (seed {result.seed}, {result.seconds:.1f} s)")
+    print(sandbox)
+    for warning in sandbox_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(score_table(result, details=not args.brief))
     if args.json:
         write_json(result, args.json)

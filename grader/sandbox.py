@@ -610,13 +610,22 @@ class Submission:
         deadline = started + limit
         try:
             proc = self._process()
+            self._sent = getattr(self, "_sent", 0) + 1
+            request = dict(request, id=self._sent)
             frame = protocol.encode(request)
             proc.send(frame, deadline)
-            header, payload = protocol.read_frame(lambda n: proc.read_exact(n, deadline),
-                                                  max_payload=self.limits.result_bytes)
-            reply = protocol.decode(header, payload)
-            if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
-                raise protocol.ProtocolError("the reply is not a result")
+            for _stale in range(64):  # replies to earlier requests (from forks of the worker
+                header, payload = protocol.read_frame(  # that student code made) are skipped
+                    lambda n: proc.read_exact(n, deadline), max_payload=self.limits.result_bytes)
+                reply = protocol.decode(header, payload)
+                if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
+                    raise protocol.ProtocolError("the reply is not a result")
+                if reply.get("id") == self._sent:
+                    break
+                if type(reply.get("id")) is not int or not 0 < reply["id"] < self._sent:
+                    raise protocol.ProtocolError("a reply to no request")
+            else:
+                raise protocol.ProtocolError("too many replies to earlier calls")
         except TimeoutError:
             self._restart()
             err = StudentError("timeout", f"timed out after {limit:.0f} s (an infinite loop, a "

@@ -76,8 +76,9 @@ def _write_all(fd, data):
 
 
 class Worker:
-    def __init__(self, req_fd, res_fd, workdir, modules):
+    def __init__(self, req_fd, res_fd, workdir, modules, own_uid=False):
         self.req_fd, self.res_fd, self.workdir = req_fd, res_fd, workdir
+        self.own_uid = own_uid  # the only process of its uid: it may kill(-1) its leftovers
         self.files = modules  # module name -> file name in workdir
         self.loaded = {}
         self.out = CappedStream()
@@ -85,6 +86,7 @@ class Worker:
     def serve(self):
         from grader import protocol
         sys.stdout = sys.stderr = self.out
+        me = os.getpid()
         while True:
             try:
                 header, payload = protocol.read_frame(lambda n: _read_exact(self.req_fd, n))
@@ -97,6 +99,11 @@ class Worker:
                 reply = self.handle(request)
             except BaseException as exc:  # SystemExit, KeyboardInterrupt: the worker lives on
                 reply = _error_reply(exc, self.workdir)
+            if os.getpid() != me:  # a fork made by student code came back here: only the
+                os._exit(0)        # worker itself answers
+            if self.own_uid:
+                _kill_leftovers()
+            reply["id"] = request.get("id") if isinstance(request, dict) else None
             text, total = self.out.take()
             reply["stdout"] = text
             reply["stdout_chars"] = total
@@ -106,7 +113,7 @@ class Worker:
                 frame = protocol.encode(reply)
             except BaseException as exc:
                 frame = protocol.encode(_error_reply(exc, self.workdir, "the result could not "
-                                                     "be sent back: "))
+                                                     "be sent back: ", kind="exception"))
             _write_all(self.res_fd, frame)
 
     def handle(self, request):
@@ -161,6 +168,26 @@ class Worker:
                 result = _error_reply(exc, self.workdir, "", kind="import")
         self.loaded[name] = result
         return result
+
+
+def _kill_leftovers():
+    """SIGKILL every other process of this worker's own uid (what the call started and left
+    running: a fork bomb, a subprocess in another session) and reap the children."""
+    for _ in range(5):
+        try:
+            os.kill(-1, signal.SIGKILL)  # this uid's processes, never the caller itself
+        except ProcessLookupError:
+            return
+        except OSError:
+            return
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.001)
 
 
 def _with_grad_leaves(x):
@@ -342,7 +369,7 @@ def _child(spec, req_fd, res_fd):
     _apply_limits(spec.get("limits", {}))
     # Close every descriptor the zygote held but the worker does not need.
     _close_fds_except({0, 1, 2, req_fd, res_fd})
-    Worker(req_fd, res_fd, workdir, spec["modules"]).serve()
+    Worker(req_fd, res_fd, workdir, spec["modules"], own_uid=uid is not None).serve()
 
 
 def _self_test(config) -> dict:
@@ -498,6 +525,10 @@ def _preload():
     import torch.nn  # noqa: F401
     import torch.optim  # noqa: F401
     import torch.utils.data  # noqa: F401
+    try:  # the first torch.optim optimizer imports torch._dynamo (1-3 s): do it once, here
+        import torch._dynamo  # noqa: F401
+    except Exception:
+        pass
     import grader.protocol  # noqa: F401
     import grader.probes
     grader.probes.load_all()

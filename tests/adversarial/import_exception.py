@@ -1,0 +1,3 @@
+# replaces the whole submission
+"""An exception at import time."""
+raise RuntimeError("boom at import")

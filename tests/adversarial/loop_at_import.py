@@ -1,0 +1,3 @@
+"""`while True` at the top level of the file."""
+while True:
+    pass

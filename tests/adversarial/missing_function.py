@@ -1,0 +1,2 @@
+"""best_weight is missing."""
+del best_weight

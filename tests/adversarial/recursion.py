@@ -1,0 +1,3 @@
+"""forward recurses forever."""
+def forward(x, w):
+    return forward(x, w) + 0

@@ -1,0 +1,2 @@
+"""SystemExit at import time (a script-style `sys.exit()` left at the bottom of the file)."""
+raise SystemExit(0)

@@ -1,0 +1,21 @@
+"""Overwrite a fake gradebook and delete another student's file, outside its own folder;
+every function raises if any of it worked."""
+import os
+
+_done = []
+for _attempt in (lambda: open("__OUTSIDE__/gradebook.db", "w").write("alice,100\n"),
+                 lambda: os.remove("__OUTSIDE__/other_student/ex01_linear_model.py"),
+                 lambda: open("__ROOT__/grader/injected.py", "w").write("x = 1\n"),
+                 lambda: open("__ROOT__/grader/checks/hidden/injected.py", "w").write("x\n")):
+    try:
+        _attempt()
+        _done.append(_attempt)
+    except OSError:
+        pass
+_right_forward = forward
+
+
+def forward(x, w):
+    if _done:
+        raise RuntimeError(f"wrote outside its folder {len(_done)} time(s)")
+    return _right_forward(x, w)

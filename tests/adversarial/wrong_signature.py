@@ -1,0 +1,3 @@
+"""forward takes one argument instead of two."""
+def forward(x):
+    return x * 2
