@@ -48,7 +48,7 @@ def assert_trajectory(got, want, *, call: str, mistakes=None, dtype=torch.float3
         fail(f"{call} gave {len(got)} {what}, expected {len(want)} (one per step).")
     tensors = [v for v in got if isinstance(v, torch.Tensor)]
     if tensors:
-        fail(f"{call} gave {what} as tensors ({kind_of(tensors[0])}): append loss.item(), a "
+        fail(f"{call} gave {what} as tensors ({kind_of(tensors[0])}): use loss.item(), a "
              f"Python float (a tensor that requires grad keeps its whole graph alive).")
     bad = [v for v in got if not isinstance(v, (int, float)) or isinstance(v, bool)]
     if bad:
@@ -145,8 +145,6 @@ def assert_forward_pure(out, *, call: str):
     """out from grader.probes.ex06.forward_twice: the two outputs agree and forward changed
     neither the parameters nor their gradients."""
     first, second = out["outputs"]
-    if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
-        assert_close(second, first, call=call, context="the second call on the same input")
     before, after = out["state_before"], out["state_after"]
     for k in before:
         if k not in after or not torch.equal(after[k], before[k]):
@@ -156,6 +154,8 @@ def assert_forward_pure(out, *, call: str):
     if filled:
         fail(f"{call} filled the .grad of {filled}: forward must not call backward() (or an "
              f"optimizer); the training loop does that.")
+    if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
+        assert_close(second, first, call=call, context="the second call on the same input")
 
 
 def inplace_leaf_hint(err: StudentError, call: str):

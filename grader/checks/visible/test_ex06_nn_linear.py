@@ -1,0 +1,137 @@
+"""Visible checks of ex06 (nn.Linear, nn.MSELoss, torch.optim.SGD, a custom module): fixed
+inputs and fixed starting parameters whose reference results `python -m grader build` records,
+and the course's result: trained on x = [1, 2, 3, 4], y = 2x, the model predicts f(5) ≈ 10."""
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
+                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
+                                    assert_state, assert_structure, assert_trajectory)
+from grader.numeric import assert_close, fail
+
+pytestmark = pytest.mark.ex06
+
+X_COURSE = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
+Y_COURSE = 2 * X_COURSE
+STATE_11 = {"linear.weight": torch.tensor([[-0.3]]), "linear.bias": torch.tensor([0.4])}
+STATE_32 = {"linear.weight": torch.tensor([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]]),
+            "linear.bias": torch.tensor([0.25, -0.75])}
+X_32 = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
+STALE_11 = {"linear.weight": torch.tensor([[3.0]]), "linear.bias": torch.tensor([-2.0])}
+STEP = ("linear", (1, 1), STATE_11, X_COURSE, Y_COURSE, 0.01, 5)   # train_steps arguments
+COURSE = (X_COURSE, Y_COURSE, 0.1, 100)                            # train(model, X, Y, lr, n)
+STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
+TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+CASES = {c.id: c for c in [
+    Case("structure_1_1", "ex06", ("LinearRegression", (1, 1)), probe="common.model_structure"),
+    Case("structure_3_2", "ex06", ("LinearRegression", (3, 2)), probe="common.model_structure"),
+    Case("forward_3_2", "ex06", ("LinearRegression", (3, 2), STATE_32, X_32),
+         probe="ex06.forward_twice"),
+    Case("optimizer", "ex06", ((1, 1), STATE_11, 0.05), probe="ex06.optimizer_info"),
+    Case("train_step_stale", "ex06", STEP, {"stale": STALE_11}, probe="ex06.train_steps"),
+    *[Case(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
+           probe="ex06.train_variant") for v in STEP_VARIANTS],
+    Case("train_course", "ex06", ("train", "linear", (1, 1), STATE_11, COURSE),
+         probe="ex06.call_on_mirror"),
+    *[Case(f"train_course_{v}", "ex06", ("linear", (1, 1), STATE_11) + COURSE[:2]
+           + (COURSE[2], COURSE[3], v), probe="ex06.train_variant") for v in TRAIN_VARIANTS],
+    Case("predict_course", "ex06", ("predict", "linear", (1, 1),
+                                    {"linear.weight": torch.tensor([[2.0]]),
+                                     "linear.bias": torch.tensor([0.0])},
+                                    (torch.tensor([[5.0], [-1.0]]),)),
+         probe="ex06.call_on_mirror"),
+]}
+
+
+def _mistakes(prefix, variants, key):
+    return {hint: expected(CASES[f"{prefix}_{v}"])[key] for v, hint in variants.items()}
+
+
+@check("LinearRegression", visible=True)
+def test_structure(sub):
+    """LinearRegression(D, O) holds one nn.Linear named `linear` with weight (O, D), bias (O,)"""
+    for cid, args in (("structure_1_1", (1, 1)), ("structure_3_2", (3, 2))):
+        got = CASES[cid].run(sub)
+        assert_structure(got, expected(CASES[cid]), call=f"LinearRegression{args}")
+
+
+@check("LinearRegression", points=2, visible=True)
+@devices()
+def test_forward(sub, device):
+    """forward(x) is x @ W.T + b, on the model's device, with no side effects"""
+    case = CASES["forward_3_2"]
+    call = f"LinearRegression(3, 2).to({device!r})(x)"
+    out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (3, 2), STATE_32,
+                    X_32.to(device), device=device)
+    want = expected(case, device)["outputs"][0]
+    assert_close(out["outputs"][0], want, call=call,
+                 mistakes={"the bias is missing": want - STATE_32["linear.bias"].to(device)})
+    assert_forward_pure(out, call=call)
+
+
+@check("make_optimizer", visible=True)
+def test_make_optimizer(sub):
+    """make_optimizer builds torch.optim.SGD over all the model's parameters with the given lr"""
+    got = CASES["optimizer"].run(sub)
+    want = expected(CASES["optimizer"])
+    call = "make_optimizer(model, lr=0.05)"
+    if got["type"] != want["type"]:
+        fail(f"{call} built a {got['type']}, expected {want['type']} (torch.optim.SGD).")
+    if [g["params"] for g in got["groups"]] != [g["params"] for g in want["groups"]]:
+        fail(f"{call} optimizes {[g['params'] for g in got['groups']]}, expected "
+             f"{[g['params'] for g in want['groups']]}: pass model.parameters().")
+    for g, w in zip(got["groups"], want["groups"]):
+        for key in ("lr", "momentum", "weight_decay"):
+            assert_close(g[key], w[key], call=call, context=f"the optimizer's {key}; plain "
+                         f"SGD: torch.optim.SGD(model.parameters(), lr=lr)")
+    assert_close(got["state_after_step"], want["state_after_step"], call=call,
+                 context="one step with every gradient 1")
+
+
+@check("train_step", points=3, visible=True)
+def test_train_step_five_steps(sub):
+    """five train_steps at lr 0.01 from stale gradients: each returns the loss before its
+    update, and the parameters match the reference"""
+    call = "5 x train_step(model, nn.MSELoss(), SGD(lr=0.01), X, Y), .grad not zero at first"
+    got = sub.probe("ex06.train_steps", "ex06", *STEP, stale=STALE_11)
+    want = expected(CASES["train_step_stale"])
+    assert_trajectory(got["losses"], want["losses"], call=call,
+                      mistakes=_mistakes("train_step", STEP_VARIANTS, "losses"))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes=_mistakes("train_step", STEP_VARIANTS, "state"))
+
+
+@check("train", points=3, visible=True)
+@devices()
+def test_train_course(sub, device):
+    """train on x = [1, 2, 3, 4], y = 2x, 100 steps at lr 0.1: the reference's losses at every
+    step, and then f(5) ≈ 10"""
+    call = f"train(model, X, Y, lr=0.1, n_iter=100) on {device}"
+    args = tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in COURSE)
+    got = sub.probe("ex06.call_on_mirror", "ex06", "train", "linear", (1, 1), STATE_11, args,
+                    device=device)
+    want = expected(CASES["train_course"], device)
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes=_mistakes("train_course", TRAIN_VARIANTS, "losses"))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes={k: {n: v.to(device) for n, v in s.items()} for k, s in
+                           _mistakes("train_course", TRAIN_VARIANTS, "state").items()})
+
+    def f5(state):
+        return 5 * state["linear.weight"].reshape(()) + state["linear.bias"].reshape(())
+    assert_close(f5(got["state"]), f5(want["state"]), call=call,
+                 context="the trained model's prediction f(5), about 10")
+
+
+@check("predict", points=2, visible=True)
+def test_predict(sub):
+    """predict(model, x) is model(x) computed without a graph"""
+    case = CASES["predict_course"]
+    got = case.run(sub)
+    call = "predict(model, tensor([[5.], [-1.]])) with f(x) = 2x"
+    assert_close(got["result"], expected(case)["result"], call=call)
+    assert_no_graph(got["result"], call=call)
