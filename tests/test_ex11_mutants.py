@@ -115,7 +115,7 @@ MUTANTS = [
 
 @pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_mutant_is_caught(grade, name, code, target, words):
-    result = grade("ex11", code)
+    result = grade("ex11", code, targets=[target])
     assert failing(result, target), f"mutant {name} passed every check of {target}"
     assert words in messages(result, target), messages(result, target)
 

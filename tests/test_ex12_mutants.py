@@ -1,0 +1,226 @@
+"""Wrong variants of ex12 fail the right checks, and the messages name the mistake."""
+import pytest
+import torch
+
+from tests.conftest import failing, messages
+
+_FIT_TENSOR = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        RECORD
+        ga, gb, gc, gd = GRADS
+        a, b, c, d = a UPDATE lr * ga, b UPDATE lr * gb, c UPDATE lr * gc, d UPDATE lr * gd
+        AFTER
+    return (a, b, c, d), losses
+"""
+
+
+def fit_tensor(record="if t % 100 == 99:\n            losses.append(loss.item())",
+               grads="poly_grads_tensor(x, y, y_pred)", update="-", after="pass"):
+    return (_FIT_TENSOR.replace("RECORD", record).replace("GRADS", grads)
+            .replace("UPDATE", update).replace("AFTER", after))
+
+
+_FIT_AUTOGRAD = """
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+              for _ in range(4)]
+    a, b, c, d = params
+    losses = []
+    for t in range(steps):
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad * SCALE
+                ZERO
+    return tuple(p.detach() for p in params), losses
+"""
+
+
+def fit_autograd(scale="1.0", zero="p.grad = None"):
+    return _FIT_AUTOGRAD.replace("SCALE", scale).replace("ZERO", zero)
+
+
+_FIT_OPTIM = """
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction=REDUCTION)
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = RMSPROP(model.parameters(), lr=lr)
+    else:
+        UNKNOWN
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        ZERO
+        loss.backward()
+        opt.step()
+        if t % 100 == 99:
+            losses.append(LOSS)
+    return losses
+"""
+
+
+def fit_optim(reduction='"sum"', rmsprop="torch.optim.RMSprop",
+              unknown="raise ValueError(optimizer)", zero="opt.zero_grad()", loss="loss.item()"):
+    return (_FIT_OPTIM.replace("REDUCTION", reduction).replace("RMSPROP", rmsprop)
+            .replace("UNKNOWN", unknown).replace("ZERO", zero).replace("LOSS", loss))
+
+
+MUTANTS = [
+    # (name, code, target that must fail, words the message must contain)
+    ("grads_no_factor2", """
+     def poly_grads_tensor(x, y, y_pred):
+         r = y_pred - y
+         return r.sum(), (r * x).sum(), (r * x ** 2).sum(), (r * x ** 3).sum()
+     """, "poly_grads_tensor", "factor 2"),
+    ("grads_mean", """
+     def poly_grads_tensor(x, y, y_pred):
+         g = 2.0 * (y_pred - y)
+         return g.mean(), (g * x).mean(), (g * x ** 2).mean(), (g * x ** 3).mean()
+     """, "poly_grads_tensor", "do not divide by N"),
+    ("grads_sign", """
+     def poly_grads_tensor(x, y, y_pred):
+         g = 2.0 * (y - y_pred)
+         return g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * x ** 3).sum()
+     """, "poly_grads_tensor", "sign is flipped"),
+    ("grads_floats", """
+     _orig_grads = poly_grads_tensor
+     def poly_grads_tensor(x, y, y_pred):
+         return tuple(g.item() for g in _orig_grads(x, y, y_pred))
+     """, "poly_grads_tensor", "Python number"),
+    ("grads_autograd", """
+     def poly_grads_tensor(x, y, y_pred):
+         p = torch.zeros(4, dtype=x.dtype, requires_grad=True)
+         loss = ((y_pred - y + p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3) ** 2).sum()
+         loss.backward()
+         return tuple(p.grad)
+     """, "poly_grads_tensor", "by hand"),
+    ("grads_cpu", """
+     _orig_grads = poly_grads_tensor
+     def poly_grads_tensor(x, y, y_pred):
+         return tuple(g.cpu() for g in _orig_grads(x, y, y_pred))
+     """, "poly_grads_tensor", "left on the CPU"),
+    ("tensor_adds_gradient", fit_tensor(update="+"), "fit_tensor", "adds the gradient"),
+    ("tensor_mean_gradients", fit_tensor(grads="(g / len(x) for g in "
+                                               "poly_grads_tensor(x, y, y_pred))"),
+     "fit_tensor", "divided by N"),
+    ("tensor_loss_after_update", fit_tensor(
+        record="pass", after="if t % 100 == 99:\n            "
+                             "losses.append((a + b * x + c * x ** 2 + d * x ** 3 - y)"
+                             ".pow(2).sum().item())"),
+     "fit_tensor", "after the update"),
+    ("tensor_records_t0", fit_tensor(record="if t % 100 == 0:\n            "
+                                            "losses.append(loss.item())"),
+     "fit_tensor", "t % 100 == 99"),
+    ("tensor_uses_autograd", """
+     def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+         return fit_autograd(x, y, lr, steps, seed)
+     """, "fit_tensor", "by hand"),
+    ("tensor_uniform_init", fit_tensor().replace("torch.randn((), generator=g)",
+                                                 "torch.rand((), generator=g)"),
+     "fit_tensor", "the initial values"),
+    ("autograd_not_zeroed", fit_autograd(zero="pass"), "fit_autograd", "not zeroed"),
+    ("autograd_adds_gradient", fit_autograd(scale="-1.0"), "fit_autograd",
+     "adds the gradient"),
+    ("autograd_half_gradient", fit_autograd(scale="0.5"), "fit_autograd", "factor 2"),
+    ("poly3_reversed", """
+     class Polynomial3(Polynomial3):
+         def forward(self, x):
+             return self.d + self.c * x + self.b * x ** 2 + self.a * x ** 3
+     """, "Polynomial3", "wrong order"),
+    ("poly3_vector", """
+     class Polynomial3(nn.Module):
+         def __init__(self):
+             super().__init__()
+             self.coef = nn.Parameter(torch.randn(4))
+         def forward(self, x):
+             return self.coef[0] + self.coef[1] * x + self.coef[2] * x ** 2 + self.coef[3] * x ** 3
+         def string(self):
+             a, b, c, d = self.coef.tolist()
+             return f"y = {a} + {b} x + {c} x^2 + {d} x^3"
+     """, "Polynomial3", "parameters"),
+    ("poly3_string_parameter", """
+     class Polynomial3(Polynomial3):
+         def string(self):
+             return f"y = {self.a} + {self.b} x + {self.c} x^2 + {self.d} x^3"
+     """, "Polynomial3", ".item()"),
+    ("poly3_forward_side_effect", """
+     class Polynomial3(Polynomial3):
+         def forward(self, x):
+             out = super().forward(x)
+             with torch.no_grad():
+                 self.a.mul_(1.01)
+             return out
+     """, "Polynomial3", "unchanged"),
+    ("optim_no_zero_grad", fit_optim(zero="pass"), "fit_optim", "not zeroed"),
+    ("optim_mean_loss", fit_optim(reduction='"mean"'), "fit_optim", 'reduction="sum"'),
+    ("optim_rmsprop_is_sgd", fit_optim(rmsprop="torch.optim.SGD"), "fit_optim",
+     "SGD was used"),
+    ("optim_loss_after_step", fit_optim(loss="loss_fn(model(x), y).item()"), "fit_optim",
+     "after the optimizer step"),
+    ("optim_unknown_name_ignored", fit_optim(unknown="opt = torch.optim.SGD(model.parameters(), "
+                                                     "lr=lr)"), "fit_optim", "ValueError"),
+]
+
+
+@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_mutant_is_caught(grade, name, code, target, words):
+    if name.endswith("_cpu") and not torch.cuda.is_available():
+        pytest.skip("a result left on the CPU can only be seen on a CUDA machine")
+    result = grade("ex12", code, targets=[target])
+    assert failing(result, target), f"mutant {name} passed every check of {target}"
+    assert words in messages(result, target), messages(result, target)
+
+
+def test_alternative_implementations_pass(grade):
+    """Other correct ways: autograd's p.grad.zero_(), optimizer.zero_grad(set_to_none=False),
+    torch.pow, a loss written out instead of nn.MSELoss."""
+    code = """
+    def poly_grads_tensor(x, y, y_pred):
+        g = 2 * (y_pred - y)
+        return tuple((g * torch.pow(x, k)).sum() for k in range(4))
+
+    def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+                      for _ in range(4))
+        losses = []
+        for t in range(steps):
+            loss = ((a + b * x + c * x ** 2 + d * x ** 3 - y) ** 2).sum()
+            if t % 100 == 99:
+                losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for p in (a, b, c, d):
+                    p.sub_(lr * p.grad)
+                    p.grad.zero_()
+        return (a, b, c, d), losses
+
+    def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+        names = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
+        if optimizer not in names:
+            raise ValueError(optimizer)
+        opt = names[optimizer](model.parameters(), lr=lr)
+        losses = []
+        for t in range(steps):
+            opt.zero_grad(set_to_none=False)
+            loss = ((model(x) - y) ** 2).sum()
+            loss.backward()
+            opt.step()
+            if t % 100 == 99:
+                losses.append(float(loss))
+        return losses
+    """
+    result = grade("ex12", code)
+    assert result.score == result.max_score, messages(result)
