@@ -1,0 +1,144 @@
+"""A Gradescope autograder: an archive to upload, and what runs inside it.
+
+    python -m grader gradescope autograder.zip                   # every exercise with a reference
+    python -m grader gradescope hw1.zip --exercises ex01,ex02    # one assignment's exercises
+
+The archive holds, at its top level (Gradescope unpacks it into /autograder/source):
+    setup.sh          run once when Gradescope builds the image: installs torch (CPU wheels)
+                      and this package
+    run_autograder    run for each submission: grades /autograder/submission (exNN_*.py files or
+                      notebooks) and writes /autograder/results/results.json
+    torchdrills/      this package: the engine, every check, the references
+
+Inside the archive, `python -m grader.gradescope run --exercises ex01,ex02` does the grading.
+AUTOGRADER_ROOT=/some/dir runs it against another root than /autograder (to try it locally),
+and AUTOGRADER_PYTHON picks the interpreter run_autograder uses.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from grader.exercises import EXERCISES, parse_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What of this checkout goes into the archive (folders are taken whole, minus caches).
+PACKAGE = ("grader", "solutions", "setup.cfg", "pyproject.toml", "README.md")
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder's image.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt-get update && apt-get install -y python3 python3-pip
+fi
+# the CPU build of torch (Gradescope has no GPU): far smaller than the default CUDA build
+python3 -m pip install "torch>=2.1" --index-url https://download.pytorch.org/whl/cpu
+python3 -m pip install ./torchdrills
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade $ROOT/submission and write
+# $ROOT/results/results.json. AUTOGRADER_ROOT=/tmp/ag runs it against another root.
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+PYTHON="${{AUTOGRADER_PYTHON:-python3}}"
+cd "$ROOT/source/torchdrills"
+exec "$PYTHON" -m grader.gradescope run --root "$ROOT" --exercises {exercises}
+"""
+
+
+def chosen_exercises(exercises=None) -> list[str]:
+    chosen = list(exercises or EXERCISES)
+    return [ex for ex in chosen if (ROOT / "solutions" / f"{EXERCISES[ex]}.py").exists()]
+
+
+def _files():
+    for name in PACKAGE:
+        path = ROOT / name
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                    yield f
+
+
+def build_archive(dest, exercises=None) -> list[str]:
+    """Write the autograder archive to `dest` (a .zip). Returns the exercises it grades."""
+    chosen = chosen_exercises(exercises)
+    if not chosen:
+        raise ValueError("no exercise to grade (no reference in solutions/)")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+
+    def add(zf, name, data: bytes, mode=0o644):
+        info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        info.external_attr = (0o100000 | mode) << 16   # a regular file with these permissions
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, data)
+
+    with zipfile.ZipFile(dest, "w") as zf:
+        add(zf, "setup.sh", SETUP_SH.encode(), 0o755)
+        add(zf, "run_autograder", RUN_AUTOGRADER.format(exercises=",".join(chosen)).encode(),
+            0o755)
+        for f in _files():
+            add(zf, "torchdrills/" + f.relative_to(ROOT).as_posix(), f.read_bytes())
+    return chosen
+
+
+def run(root, exercises, device="all") -> dict:
+    """Grade root/submission and write root/results/results.json; returns what it wrote. A
+    grading failure still writes a results.json (score 0, the reason in `output`), so
+    Gradescope shows the student something."""
+    root = Path(root)
+    results = root / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        from grader.sandbox import Zygote
+        zygote = Zygote()   # first: it imports torch while this process does the same
+        from grader.report import gradescope_json, score_table
+        from grader.runner import grade_submission
+        try:
+            result = grade_submission(root / "submission", zygote, exercises=exercises,
+                                      device=device)
+        finally:
+            zygote.close()
+        data = gradescope_json(result)
+        print(score_table(result, details=False))
+    except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json
+        data = {"score": 0, "execution_time": round(time.perf_counter() - started, 3),
+                "output": f"The autograder could not grade this submission "
+                          f"({type(exc).__name__}: {exc}). Please tell your instructor.",
+                "tests": []}
+    tmp = results.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, results)
+    return data
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m grader.gradescope",
+                                description="What runs inside the Gradescope autograder.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
+    r.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    r.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    r.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    args = p.parse_args(argv)
+    data = run(args.root, parse_list(args.exercises), args.device)
+    print(f"score {data['score']}; wrote {Path(args.root) / 'results' / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

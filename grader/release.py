@@ -1,0 +1,246 @@
+"""The student starter kit: what students get, and nothing they should not.
+
+    python -m grader release kit/                        # every exercise with a reference
+    python -m grader release kit/ --exercises ex01,ex02  # some of them
+
+The kit holds:
+    README.md, requirements.txt, pyproject.toml   how to set up, check and hand in
+    exercises/exNN_*.py                           the stubs (generated from solutions/)
+    notebooks/exNN_*.ipynb                        the same, as notebooks released by nbgrader
+    grader/                                       the engine `python -m grader check` needs, the
+                                                  visible checks and their recorded values, the
+                                                  data sets; no hidden checks, no references
+Students run it in place (`python -m grader check` from the kit's folder) or `pip install -e .`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.build import make_notebook, make_stub
+from grader.exercises import EXERCISES
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+
+# Parts of grader/ that stay with the instructor: the hidden checks, the code that runs the
+# references, the commands that package them, and the demo class (its mutants are nearly the
+# references).
+INSTRUCTOR_ONLY = ("checks/hidden", "reference.py", "release.py", "gradescope.py", "demo.py")
+
+
+class ReleaseError(Exception):
+    """The kit cannot be written (the reason is for people)."""
+
+
+def released_exercises(exercises=None) -> list[str]:
+    """The exercises to release: those asked for (default: all) that have a reference."""
+    chosen = list(exercises or EXERCISES)
+    return [ex for ex in chosen if (SOLUTIONS / f"{EXERCISES[ex]}.py").exists()]
+
+
+def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
+    """Write the starter kit into `dest` (a new or empty folder). Returns notes for the
+    instructor (e.g. why there are no notebooks)."""
+    dest = Path(dest)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ReleaseError(f"{dest} exists and is not empty: choose a new folder")
+    chosen = released_exercises(exercises)
+    if not chosen:
+        raise ReleaseError("no exercise to release (no reference in solutions/ for "
+                           + (", ".join(exercises) if exercises else "any exercise") + ")")
+    notes: list[str] = []
+    dest.mkdir(parents=True, exist_ok=True)
+    sources = {ex: (SOLUTIONS / f"{EXERCISES[ex]}.py").read_text() for ex in chosen}
+
+    stubs = dest / "exercises"
+    stubs.mkdir()
+    (stubs / "__init__.py").write_text('"""Your exercise files: fill in every function that '
+                                       'raises NotImplementedError."""\n')
+    for ex, source in sources.items():
+        (stubs / f"{EXERCISES[ex]}.py").write_text(make_stub(source, ex))
+
+    _copy_engine(dest / "grader", chosen)
+
+    if notebooks:
+        try:
+            released = release_notebooks({ex: make_notebook(src, ex)
+                                          for ex, src in sources.items()})
+        except ReleaseError as exc:
+            notes.append(f"no notebooks in the kit: {exc}")
+        else:
+            (dest / "notebooks").mkdir()
+            for ex, text in released.items():
+                (dest / "notebooks" / f"{EXERCISES[ex]}.ipynb").write_text(text)
+    has_notebooks = (dest / "notebooks").is_dir()
+    (dest / "README.md").write_text(student_readme(chosen, sources, has_notebooks))
+    (dest / "requirements.txt").write_text("torch>=2.1\nnumpy>=1.24\npytest>=7.4\n")
+    (dest / "pyproject.toml").write_text(PYPROJECT)
+    return notes
+
+
+def _copy_engine(target: Path, chosen: list[str]):
+    source = ROOT / "grader"
+    skip_files = {f"test_{EXERCISES[ex]}.py" for ex in EXERCISES if ex not in chosen}
+    skip_json = {f"{ex}.json" for ex in EXERCISES if ex not in chosen}
+
+    def ignore(folder, names):
+        rel = Path(folder).relative_to(source).as_posix()
+        out = set()
+        for name in names:
+            path = name if rel == "." else f"{rel}/{name}"
+            if path in INSTRUCTOR_ONLY or name == "__pycache__" or name.endswith(".pyc"):
+                out.add(name)
+            elif rel == "checks/visible" and name in skip_files:
+                out.add(name)
+            elif rel == "checks/expected" and name in skip_json:
+                out.add(name)
+        return out
+
+    shutil.copytree(source, target, ignore=ignore)
+    # the kit's list of exercises is the released ones: `check` then reports on those alone
+    listing = target / "exercises.py"
+    text = listing.read_text()
+    block = re.search(r"^EXERCISES = \{\n.*?^\}\n", text, flags=re.S | re.M)
+    if block is None:
+        raise ReleaseError("grader/exercises.py has no `EXERCISES = {...}` block to narrow")
+    entries = "".join(f"    {ex!r}: {EXERCISES[ex]!r},\n".replace("'", '"') for ex in chosen)
+    listing.write_text(text[:block.start()] + "EXERCISES = {\n" + entries + "}\n"
+                       + text[block.end():])
+
+
+def release_notebooks(notebooks: dict[str, str]) -> dict[str, str]:
+    """{ex: source notebook} -> {ex: the notebook nbgrader releases} (solutions replaced by a
+    NotImplementedError, hidden checks removed), through `nbgrader generate_assignment` in a
+    temporary course folder configured by this package's nbgrader_config.py."""
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        raise ReleaseError("nbgrader is not installed (pip install nbgrader)") from None
+    with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
+        course = Path(tmp)
+        shutil.copyfile(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+        for ex, text in notebooks.items():
+            folder = course / "source_notebooks" / EXERCISES[ex]
+            folder.mkdir(parents=True)
+            (folder / f"{EXERCISES[ex]}.ipynb").write_text(text)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "*",
+                               "--log-level=ERROR"], cwd=course, env=env,
+                              capture_output=True, text=True)
+        out = {}
+        for ex in notebooks:
+            path = course / "release" / EXERCISES[ex] / f"{EXERCISES[ex]}.ipynb"
+            if not path.exists():
+                raise ReleaseError(f"nbgrader could not release {EXERCISES[ex]}:\n"
+                                   + (proc.stderr or proc.stdout)[-2000:])
+            out[ex] = _clean(path.read_text())
+        return out
+
+
+def _clean(text: str) -> str:
+    """The released notebook, with the JSON formatting of the source notebooks."""
+    return json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+
+
+def _title(source: str, ex: str) -> str:
+    import ast
+    doc = ast.get_docstring(ast.parse(source)) or ex
+    return doc.strip().splitlines()[0].rstrip(".")
+
+
+PYPROJECT = """\
+# `pip install -e .` makes the grader importable from anywhere (the notebooks' check cells
+# need that); `python -m grader check` also works without it, from this folder.
+[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "torchdrills-kit"
+version = "0.1.0"
+description = "PyTorch exercises with checks you can run yourself"
+requires-python = ">=3.10"
+dependencies = ["torch>=2.1", "numpy>=1.24", "pytest>=7.4"]
+
+[project.scripts]
+torchdrills = "grader.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["grader*"]
+
+[tool.setuptools.package-data]
+grader = ["data/*.csv", "checks/expected/*.json", "checks/pytest.ini", "templates/*"]
+"""
+
+
+def student_readme(chosen, sources, has_notebooks: bool) -> str:
+    first = EXERCISES[chosen[0]]
+    listing = "\n".join(f"| {ex} | `exercises/{EXERCISES[ex]}.py` | {_title(sources[ex], ex)} |"
+                        for ex in chosen)
+    notebooks = f"""
+## Or work in notebooks
+
+The same exercises as notebooks, in `notebooks/`. Each function has its own cell, followed by a
+check cell: run the function's cell, then the check cell after it.
+
+```bash
+pip install -e .          # once: lets the notebooks' check cells find the grader
+jupyter lab notebooks/
+python -m grader check --submission notebooks     # all notebooks, from a terminal
+```
+""" if has_notebooks else ""
+    return f"""# PyTorch exercises: your starter kit
+
+| exercise | your file | what it is about |
+|---|---|---|
+{listing}
+
+## Set up (once)
+
+```bash
+pip install -r requirements.txt      # torch, numpy, pytest
+```
+
+(On a machine without a GPU, `pip install torch --index-url https://download.pytorch.org/whl/cpu`
+first saves a large download.)
+
+## Work in the .py files
+
+Open `exercises/{first}.py`. Every function you write says what it takes and returns, with
+shapes, dtypes and a worked example, and raises `NotImplementedError` until you fill it in.
+Check your work as often as you like, from this folder:
+
+```bash
+python -m grader check            # every exercise
+python -m grader check {chosen[0]}       # one exercise
+```
+
+```
+{chosen[0]}: 3 of 5 checks pass
+  x loss: loss on the course data at w = 1 is [1, 4, 9]
+      loss(x, y, w=1.0) returned the wrong value.
+        expected: [1, 4, 9]
+        got:      [-1, -2, -3]
+        hint: this is the error x*w - y, not its square
+```
+{notebooks}
+## What the checks mean
+
+The checks here use fixed inputs with known answers. The graders also run hidden checks on other,
+random inputs (and on a GPU where there is one), so return the computation, not the numbers.
+Your code runs in a separate process with limits on time and memory; a function that loops
+forever or crashes costs only its own checks.
+
+## Handing in
+
+Hand in your `exercises/exNN_*.py` files (or your notebooks), the way your course says. Keep the
+file names: the grader finds each exercise by its number.
+"""
