@@ -129,5 +129,5 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
         >>> round(w, 4), round(losses[-1], 4)
         (1.9512, 0.0214)
     """
-    # TODO ex02.stochastic_gradient_descent: loop over epochs, then samples: update w first, then its loss.
+    # TODO ex02.stochastic_gradient_descent: per epoch, per sample: update w, then compute its loss.
     raise NotImplementedError("ex02.stochastic_gradient_descent: not started")

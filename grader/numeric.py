@@ -431,3 +431,48 @@ def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=No
         else:
             assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
                          tol_table=tol_table, context=f"the final {names[i]}")
+
+
+# ----------------------------------------------------------------------------------------------
+# a gradient, three ways
+
+def assert_gradient(got, f: Callable, x, *, call: str, closed=None, like=None,
+                    upstream: torch.Tensor | None = None, mistakes=None, rtol=None, atol=None):
+    """Check a hand-written (or autograd) gradient `got` at `x` against up to three oracles
+    computed here, in float64: the closed form `closed` (when given), autograd of `f`, and a
+    central difference of `f`. The gradient is that of sum(upstream * f(x)) with respect to x.
+
+    `like` (the reference's result) gives the dtype and device the oracles are compared in
+    (a Python number for a float result); `mistakes` is a dict or a function of the oracle's
+    value returning one, e.g. `lambda g: scale_mistakes(g, n)`.
+
+        assert_gradient(got, lambda w: ((x * w - y) ** 2).mean(), w, call="gradient(...)",
+                        closed=2 * (x * (x * w - y)).mean(), like=want)
+    """
+    x64 = torch.as_tensor(x).detach().to("cpu", torch.float64)
+    oracles = []
+    if closed is not None:
+        oracles.append(("compared with the closed form", closed, False))
+    oracles.append(("compared with autograd", autograd_grad(f, x64, upstream), False))
+    oracles.append(("compared with a float64 central difference",
+                    central_difference(f, x64, upstream=upstream), True))
+    for context, value, finite_difference in oracles:
+        value = _like(value, like)
+        r, t = tol_for(value, rtol, atol)
+        if finite_difference:
+            r, t = max(r, GRADCHECK_TOL[0]), max(t, GRADCHECK_TOL[1])
+        m = mistakes(value) if callable(mistakes) else mistakes
+        assert_close(got, value, call=call, context=context, mistakes=m, rtol=r, atol=t)
+
+
+def _like(value, like):
+    """`value` (a number or tensor) as the same kind of thing as `like`."""
+    if isinstance(like, torch.Tensor):
+        v = torch.as_tensor(value, dtype=torch.float64).detach().cpu()
+        return v.reshape(like.shape).to(like.dtype).to(like.device)
+    if isinstance(like, (float, int)) and not isinstance(like, bool) or like is None:
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            return float(value)
+        if isinstance(value, np.ndarray) and value.size == 1:
+            return float(value.reshape(-1)[0])
+    return value

@@ -142,7 +142,7 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
         (1.9512, 0.0214)
     """
     ### BEGIN SOLUTION
-    # HINT: loop over epochs, then samples: update w first, then its loss.
+    # HINT: per epoch, per sample: update w, then compute its loss.
     x, y = _as_array(xs), _as_array(ys)
     w = float(w0)
     losses = []
