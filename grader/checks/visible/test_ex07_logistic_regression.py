@@ -1,0 +1,212 @@
+"""Visible checks of ex07 (sigmoid, binary cross-entropy, logistic regression): fixed inputs
+whose reference results `python -m grader build` records, logits of ±1000 that must stay finite,
+and autograd and a central difference as oracles for the gradient with respect to the logits."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.checking import Case, check, devices, dtypes, expected
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
+                                    assert_forward_pure, assert_state, assert_structure,
+                                    assert_trajectory)
+from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, autograd_grad, central_difference,
+                            scale_mistakes)
+
+pytestmark = pytest.mark.ex07
+
+NO_MOMENTUM = ("momentum is missing: use torch.optim.SGD(model.parameters(), lr=lr, "
+               "momentum=momentum).")
+OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
+            "Use 1 / (1 + exp(-z)), which stays finite.")
+UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp each log at -100: "
+             "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
+
+Z_COURSE = [0.0, 2.0, -3.0, 1000.0, -1000.0, 30.0, -30.0]
+P_SMALL, Y_SMALL = torch.tensor([0.8, 0.4, 0.5]), torch.tensor([1.0, 0.0, 1.0])
+P_EDGE, Y_EDGE = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])
+Z_GRAD = torch.tensor([[0.0], [2.0], [-1.0], [0.5]])
+Y_GRAD = torch.tensor([[1.0], [0.0], [0.0], [1.0]])
+Z_HUGE = torch.tensor([[1000.0], [-1000.0], [1000.0], [-1000.0]])
+STATE_2 = {"linear.weight": torch.tensor([[0.5, -1.0]]), "linear.bias": torch.tensor([0.25])}
+X_4 = torch.tensor([[1.0, 2.0], [-1.0, 0.0], [0.5, 0.5], [3.0, -2.0]])
+# two small clusters, as make_clusters draws them, for a short training run
+_g = torch.Generator().manual_seed(11)
+X_TRAIN = torch.cat([torch.normal(1.7, 1.0, (8, 2), generator=_g) + 1,
+                     torch.normal(-1.7, 1.0, (8, 2), generator=_g) + 1])
+Y_TRAIN = torch.cat([torch.zeros(8, 1), torch.ones(8, 1)])
+TRAIN = ("logistic", (2,), STATE_2, X_TRAIN, Y_TRAIN, 0.1, 20)   # ... lr, epochs
+VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+            "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
+# accuracy: p = sigmoid(x - 1) for x = [-1, 1, 3, 0.5, 1]: classes 0, 1 (p = 0.5 exactly), 1, 0,
+# 1 (p = 0.5 again); four of the five labels agree
+STATE_ACC = {"linear.weight": torch.tensor([[1.0]]), "linear.bias": torch.tensor([-1.0])}
+X_ACC = torch.tensor([[-1.0], [1.0], [3.0], [0.5], [1.0]])
+Y_ACC = torch.tensor([[0.0], [1.0], [0.0], [0.0], [1.0]])
+
+CASES = {c.id: c for c in [
+    Case("sigmoid_float32", "ex07.sigmoid", (torch.tensor(Z_COURSE),), grad=False),
+    Case("sigmoid_float64", "ex07.sigmoid", (torch.tensor(Z_COURSE, dtype=torch.float64),),
+         grad=False),
+    Case("bce_small", "ex07.bce_loss", (P_SMALL, Y_SMALL), grad=False),
+    Case("bce_edge", "ex07.bce_loss", (P_EDGE, Y_EDGE), grad=False),
+    Case("grad_small", "ex07.bce_grad_logits", (Z_GRAD, Y_GRAD), grad=False),
+    Case("grad_huge", "ex07.bce_grad_logits", (Z_HUGE, Y_GRAD), grad=False),
+    Case("clusters_3_seed4", "ex07.make_clusters", (3, 4)),
+    Case("structure_2", "ex07", ("LogisticRegression", (2,)), probe="common.model_structure"),
+    Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
+    Case("forward_2", "ex07", ("LogisticRegression", (2,), STATE_2, X_4),
+         probe="ex07.forward_twice"),
+    Case("train_20", "ex07", ("train_logistic", "logistic", (2,), STATE_2,
+                              (X_TRAIN, Y_TRAIN, 0.1, 20)), probe="ex07.call_on_mirror"),
+    *[Case(f"train_20_{v}", "ex07", TRAIN + (v,), {"loss": "bce", "momentum": 0.9},
+           probe="ex07.train_variant") for v in VARIANTS],
+    Case("accuracy_tie", "ex07", ("accuracy", "logistic", (1,), STATE_ACC, (X_ACC, Y_ACC)),
+         probe="ex07.call_on_mirror"),
+]}
+
+
+@check("sigmoid", visible=True)
+@devices()
+@dtypes()
+def test_sigmoid_course(sub, device, dtype):
+    """sigmoid at 0, 2, -3, ±30 and ±1000: 0.5, 0.88, 0.047, ..., exactly 1 and 0, no NaN"""
+    case = CASES[f"sigmoid_{str(dtype)[6:]}"].on(device)
+    want = expected(case, device)
+    z = case.args[0]
+    assert_close(case.run(sub), want, call=f"sigmoid({Z_COURSE}) ({str(dtype)[6:]}, {device})",
+                 mistakes={OVERFLOW: z.exp() / (1 + z.exp()),
+                           "this is 1 - sigmoid(z): the sign in exp(-z) is missing": 1 - want})
+
+
+@check("bce_loss", visible=True)
+@devices()
+def test_bce_loss_small(sub, device):
+    """bce_loss([0.8, 0.4, 0.5], [1, 0, 1]) = -(log 0.8 + log 0.6 + log 0.5) / 3"""
+    case = CASES["bce_small"].on(device)
+    want = expected(case, device)
+    p, y = case.args
+    assert_close(case.run(sub), want, call="bce_loss(p=[0.8, 0.4, 0.5], y=[1, 0, 1])",
+                 mistakes={"the sign is flipped: the loss is minus the mean log-likelihood":
+                           -want,
+                           "this is 3 times the mean: a sum where the mean is wanted": 3 * want,
+                           "y and 1 - y are swapped": -(1 - y) * p.log() - y * (1 - p).log()})
+
+
+@check("bce_loss", visible=True)
+def test_bce_loss_saturated(sub):
+    """bce_loss at p = 0 and p = 1 is finite: each log is clamped at -100 like nn.BCELoss"""
+    case = CASES["bce_edge"]
+    p, y = case.args
+    unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    assert_close(case.run(sub), expected(case), call="bce_loss(p=[0, 1, 0, 1], y=[1, 0, 0, 1])",
+                 mistakes={UNCLAMPED: unclamped})
+
+
+@check("bce_grad_logits", points=2, visible=True)
+def test_bce_grad_logits_small(sub):
+    """bce_grad_logits equals (sigmoid(z) - y) / N, autograd of BCE(sigmoid(z)) and a central
+    difference"""
+    case = CASES["grad_small"]
+    want = expected(case)
+    got = case.run(sub)
+    call = "bce_grad_logits(z=[[0], [2], [-1], [0.5]], y=[[1], [0], [0], [1]])"
+    p = torch.sigmoid(Z_GRAD)
+    assert_close(got, want, call=call,
+                 mistakes={**scale_mistakes(want, 4),
+                           "this is the gradient with respect to p, not z: multiply by "
+                           "dp/dz = p (1 - p)": (p - Y_GRAD) / (p * (1 - p)) / 4,
+                           "the factor p (1 - p) is counted twice: d/dz of the loss is just "
+                           "(p - y) / N": (p - Y_GRAD) * p * (1 - p) / 4})
+
+    def loss(z):
+        return F.binary_cross_entropy(torch.sigmoid(z), Y_GRAD.to(z.dtype))
+    assert_close(got, autograd_grad(loss, Z_GRAD).float(), call=call,
+                 context="autograd of nn.BCELoss on sigmoid(z)")
+    rtol, atol = GRADCHECK_TOL
+    assert_close(got.double(), central_difference(loss, Z_GRAD), call=call, rtol=rtol,
+                 atol=atol, context="central difference (float64)")
+
+
+@check("bce_grad_logits", visible=True)
+def test_bce_grad_logits_huge(sub):
+    """bce_grad_logits at z = ±1000 is finite: (1 - y) / N or -y / N"""
+    case = CASES["grad_huge"]
+    want = expected(case)
+    z = Z_HUGE
+    p_overflow = z.exp() / (1 + z.exp())
+    assert_close(case.run(sub), want, call="bce_grad_logits(z=[[1000], [-1000], [1000], "
+                                           "[-1000]], y=[[1], [0], [0], [1]])",
+                 mistakes={OVERFLOW: (p_overflow - Y_GRAD) / 4})
+
+
+@check("make_clusters", points=2, visible=True)
+def test_make_clusters_small(sub):
+    """make_clusters(3, seed=4): class 0 rows first, then class 1, labels (6, 1)"""
+    case = CASES["clusters_3_seed4"]
+    want = expected(case)
+    x, y = want
+    g = torch.Generator().manual_seed(0)
+    x_global = torch.cat([torch.normal(1.7, 1.0, (3, 2), generator=g) + 1,
+                          torch.normal(-1.7, 1.0, (3, 2), generator=g) + 1])
+    assert_close(case.run(sub), want, call="make_clusters(3, seed=4)",
+                 mistakes={"these are the numbers of the global generator: draw from "
+                           "g = torch.Generator().manual_seed(seed) (generator=g)":
+                           (x_global, y),
+                           "the +1 shift is missing": (x - 1, y),
+                           "the labels are swapped: the first N rows are class 0": (x, 1 - y),
+                           "the two clusters are swapped: draw the N(1.7, 1) rows first":
+                           (torch.cat([x[3:], x[:3]]), y)})
+
+
+@check("LogisticRegression", visible=True)
+def test_structure(sub):
+    """LogisticRegression(D) holds one nn.Linear(D, 1) named `linear`"""
+    for cid, d in (("structure_2", 2), ("structure_5", 5)):
+        assert_structure(CASES[cid].run(sub), expected(CASES[cid]),
+                         call=f"LogisticRegression({d})")
+
+
+@check("LogisticRegression", points=2, visible=True)
+@devices()
+def test_forward(sub, device):
+    """forward returns probabilities sigmoid(x @ W.T + b) of shape (N, 1), on the model's
+    device, with no side effects"""
+    want = expected(CASES["forward_2"], device)["outputs"][0]
+    call = f"LogisticRegression(2).to({device!r})(x)"
+    out = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (2,), STATE_2,
+                    X_4.to(device), device=device)
+    logits = torch.log(want / (1 - want))
+    assert_close(out["outputs"][0], want, call=call,
+                 mistakes={"these are the logits, not probabilities: apply torch.sigmoid":
+                           logits})
+    assert_forward_pure(out, call=call)
+
+
+@check("train_logistic", points=3, visible=True)
+@devices()
+def test_train_logistic_20_epochs(sub, device):
+    """20 epochs at lr 0.1 with the default momentum 0.9 from a fixed state: the reference's
+    loss at every epoch and the same parameters"""
+    call = f"train_logistic(model, x (16, 2), y, lr=0.1, epochs=20) on {device}"
+    args = (X_TRAIN.to(device), Y_TRAIN.to(device), 0.1, 20)
+    got = sub.probe("ex07.call_on_mirror", "ex07", "train_logistic", "logistic", (2,), STATE_2,
+                    args, device=device)
+    want = expected(CASES["train_20"], device)
+    wrong = {hint: expected(CASES[f"train_20_{v}"], device) for v, hint in VARIANTS.items()}
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes={k: v["losses"] for k, v in wrong.items()})
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes={k: v["state"] for k, v in wrong.items()})
+
+
+@check("accuracy", points=2, visible=True)
+def test_accuracy_with_a_tie(sub):
+    """accuracy counts p >= 0.5 as class 1: 0.8 on five points, two of them at p = 0.5"""
+    case = CASES["accuracy_tie"]
+    got = case.run(sub)["result"]
+    want = expected(case)["result"]
+    assert_close(got, want, call="accuracy(model, x, y) with p = sigmoid(x - 1), "
+                                 "x = [-1, 1, 3, 0.5, 1], y = [0, 1, 0, 0, 1]",
+                 rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
+                 mistakes={"p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5": 0.4,
+                           "this is the number of right answers: divide by N": 4.0})
