@@ -1,0 +1,423 @@
+"""Visible checks of ex10 (softmax and cross-entropy, a classifier, mini-batch training): the
+course's numbers, recorded reference results on fixed inputs, autograd as the oracle of the
+hand-written gradient, and training compared optimizer step by step. Students run these with
+`python -m grader check ex10`."""
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from grader.checking import Case, check, devices, expected, manual_call
+from grader.datasets import path
+from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, CheckFailure, assert_close, fail,
+                            kind_of, scale_mistakes)
+from grader.protocol import meta
+from grader.trajectory import assert_steps, record_steps
+
+pytestmark = pytest.mark.ex10
+
+_DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
+X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
+Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
+SIZES = (4, 8, 3)
+
+
+def fixed_state(sizes=SIZES, scale=0.5):
+    """A state dict for SoftmaxClassifier(*sizes) from a fixed formula (the same on every
+    machine and PyTorch version)."""
+    d, h, c = sizes
+    shapes = {"hidden.weight": (h, d), "hidden.bias": (h,), "output.weight": (c, h),
+              "output.bias": (c,)}
+    state, start = {}, 0
+    for name, shape in shapes.items():
+        n = int(np.prod(shape))
+        values = torch.sin(torch.arange(start, start + n, dtype=torch.float64) * 1.7 + 0.3)
+        state[name] = (values * scale).reshape(shape).to(torch.float32)
+        start += n
+    return state
+
+
+STATE = fixed_state()
+LOGITS_SMALL = torch.tensor([[0.2, -1.0, 0.5, 2.0], [1.5, 0.0, -0.5, 0.3],
+                             [-2.0, 1.0, 0.1, 0.0]], dtype=torch.float64)
+TARGETS_SMALL = torch.tensor([3, 0, 2])
+LARGE = torch.tensor([[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0],
+                      [0.0, -1000.0, 1000.0]])
+CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 500.0]]),
+            torch.tensor([1, 2]))
+TRAIN = dict(lr=0.1, epochs=3, batch_size=16, seed=0)  # 60 rows: batches 16, 16, 16, 12
+
+CASES = {c.id: c for c in [
+    Case("softmax_course", "ex10.softmax", (torch.tensor([1.0, 2.0, 3.0]),), grad=False),
+    Case("softmax_rows", "ex10.softmax", (LOGITS_SMALL,), {"dim": 1}, grad=False),
+    Case("softmax_cols", "ex10.softmax", (LOGITS_SMALL,), {"dim": 0}, grad=False),
+    Case("softmax_large", "ex10.softmax", (LARGE,), grad=False),
+    Case("ce_course_good", "ex10.cross_entropy",
+         (torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0])), grad=False),
+    Case("ce_course_bad", "ex10.cross_entropy",
+         (torch.tensor([[0.5, 2.0, 0.3]]), torch.tensor([0])), grad=False),
+    Case("ce_course_batch", "ex10.cross_entropy",
+         (torch.tensor([[0.1, 0.2, 0.9], [1.1, 0.1, 0.2], [0.2, 2.1, 0.1]]),
+          torch.tensor([2, 0, 1])), grad=False),
+    Case("ce_large", "ex10.cross_entropy", CE_LARGE, grad=False),
+    Case("grad_hand", "ex10.cross_entropy_grad",
+         (torch.zeros(2, 2), torch.tensor([0, 1])), grad=False),
+    Case("grad_small", "ex10.cross_entropy_grad", (LOGITS_SMALL, TARGETS_SMALL), grad=False),
+    Case("structure", "ex10", ("SoftmaxClassifier", SIZES), probe="common.model_structure"),
+    Case("forward", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.forward"),
+    Case("predict", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.predict"),
+    Case("train", "ex10", (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"],
+                           TRAIN["epochs"], TRAIN["batch_size"], TRAIN["seed"]),
+         probe="ex10.train"),
+]}
+
+
+def run(sub, case):
+    """A case; a manual one (grad=False) through manual_call, which explains a failure caused
+    by using autograd where the formula is to be written by hand."""
+    if case.grad is False:
+        return manual_call(sub, case.target, *case.args, **case.kwargs)
+    return case.run(sub)
+
+
+def lazy(compare, got, want, mistakes, **kw):
+    """compare(got, want, **kw); the (costly) mistakes are computed only for a wrong answer."""
+    try:
+        compare(got, want, **kw)
+    except CheckFailure:
+        compare(got, want, mistakes=mistakes(), **kw)
+        raise
+
+
+# ----------------------------------------------------------------------------------------------
+# known wrong answers, computed here
+
+OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
+            "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
+            "keepdim=True), then exp")
+
+
+GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
+              "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
+
+
+def naive_softmax(z, dim=-1):
+    e = torch.exp(z)
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def softmax_mistakes(z, dim=-1):
+    e = torch.exp(z - z.max())
+    return {OVERFLOW: naive_softmax(z, dim), GLOBAL_MAX: e / e.sum(dim=dim, keepdim=True)}
+
+
+def ce_mistakes(logits, targets, want):
+    z = logits.to(torch.float64)
+    picked = lambda p: p.gather(1, targets.to(z.device).unsqueeze(1)).squeeze(1)  # noqa: E731
+    n = logits.shape[0]
+    m = {OVERFLOW.replace("the result", "the loss"):
+         -torch.log(picked(naive_softmax(z, 1))).mean(),
+         "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
+         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]":
+         -torch.log(picked(torch.softmax(z, 1))).mean()}
+    if n > 1:
+        m[f"this is {n} times the expected value: a sum over the rows where the mean is "
+          f"wanted"] = want * n
+    return m
+
+
+def grad_mistakes(logits, targets, want):
+    n, c = logits.shape
+    p = torch.softmax(logits.to(torch.float64), 1)
+    one_hot = torch.nn.functional.one_hot(targets.to(logits.device), c).to(p.dtype)
+    return {"this is softmax / N: subtract the one-hot of the targets": p / n,
+            "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
+            (one_hot - p) / n,
+            f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
+            (p - one_hot), **scale_mistakes(want, factor2=False)}
+
+
+class ReferenceNet(nn.Module):
+    """The classifier's architecture, to recompute runs with a known mistake (trusted code)."""
+
+    def __init__(self, d, h, c):
+        super().__init__()
+        self.hidden = nn.Linear(d, h)
+        self.output = nn.Linear(h, c)
+
+    def forward(self, x):
+        return self.output(torch.relu(self.hidden(x)))
+
+
+def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
+                  momentum=0.5, order="loader", average="batches", drop_last=False):
+    """train_classifier with one known mistake, on ReferenceNet: losses and steps."""
+    model = ReferenceNet(*sizes)
+    model.load_state_dict(state)
+    model = model.to(x.device, x.dtype)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def loader(generator=None, shuffle=True):
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+                          drop_last=drop_last, generator=generator)
+    shared = loader(torch.Generator().manual_seed(seed))
+    perm_gen = torch.Generator().manual_seed(seed)
+    losses = []
+    with record_steps(model) as rec:
+        for _ in range(epochs):
+            if order == "loader":
+                batches = shared
+            elif order == "fresh":
+                batches = loader(torch.Generator().manual_seed(seed))
+            elif order == "in_order":
+                batches = loader(shuffle=False)
+            else:  # "randperm"
+                perm = torch.randperm(len(x), generator=perm_gen).to(x.device)
+                batches = [(x[perm[i:i + batch_size]], y[perm[i:i + batch_size]])
+                           for i in range(0, len(x), batch_size)]
+            values, sizes_ = [], []
+            for xb, yb in batches:
+                loss = loss_fn(model(xb), yb)
+                if zero:
+                    opt.zero_grad()
+                loss.backward()
+                opt.step()
+                values.append(loss.item())
+                sizes_.append(len(xb))
+            if average == "batches":
+                losses.append(sum(values) / len(values))
+            elif average == "samples":
+                losses.append(sum(v * s for v, s in zip(values, sizes_)) / sum(sizes_))
+            elif average == "sum":
+                losses.append(sum(values))
+            else:  # "last"
+                losses.append(values[-1])
+    return {"losses": losses, "steps": rec.trace()}
+
+
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() in every batch": dict(zero=False),
+    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
+        dict(momentum=0.0),
+    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
+    "made in each epoch; build one loader before the epochs and iterate it again":
+        dict(order="fresh"),
+    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
+        dict(order="in_order"),
+    "the order is drawn with torch.randperm, not by the DataLoader: build "
+    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
+    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
+}
+LOSS_MISTAKES = {
+    "each epoch's loss is weighted by the batch sizes: take the plain mean of the batch "
+    "losses, each batch counted once": dict(average="samples"),
+    "each epoch's loss is the sum of its batch losses: divide by the number of batches":
+        dict(average="sum"),
+    "each epoch's loss is its last batch's loss: average all its batch losses":
+        dict(average="last"),
+}
+
+
+def check_training(got, want, args, call, dtype=torch.float32):
+    """The run of train_classifier (probe ex10.train) against the reference's, step by step."""
+    sizes, state, x, y, lr, epochs, batch_size, seed = args
+    per_epoch = -(-len(x) // batch_size)
+    count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
+                   "smaller batch is dropped (drop_last=True?); keep every row",
+                   epochs: "one optimizer step per epoch: step once per mini-batch, not once "
+                   "per epoch"}
+    lazy(assert_steps, got["steps"], want["steps"],
+         lambda: {text: train_variant(*args, **kw)["steps"]
+                  for text, kw in TRACE_MISTAKES.items()},
+         call=call, count_hints=count_hints,
+         step_name=lambda k: f"step {k} (epoch {k // per_epoch}, batch {k % per_epoch})")
+    rtol, atol = TRAJECTORY_TOL[dtype]
+    losses = got["losses"]
+    if not isinstance(losses, list) or len(losses) != epochs:
+        fail(f"{call} should return a list of {epochs} floats (one per epoch), got "
+             f"{kind_of(losses)}.")
+    lazy(assert_close, losses, want["losses"],
+         lambda: {text: train_variant(*args, **kw)["losses"]
+                  for text, kw in LOSS_MISTAKES.items()},
+         call=call, context="the per-epoch losses", rtol=rtol, atol=atol)
+
+
+def check_predict(got, want, logits, call):
+    """The probe ex10.predict's answer: int64 class indices `want` (the argmax of the reference's
+    `logits`), computed without a graph."""
+    result = got["result"]
+    if isinstance(result, torch.Tensor):
+        m = meta(result)
+        if m is not None and m.requires_grad:
+            fail(f"{call} returned a tensor that requires grad: it was computed with a graph "
+                 f"(and is not class indices). Compute under torch.no_grad() and return "
+                 f"logits.argmax(dim=1).")
+        if result.shape == logits.shape:
+            fail(f"{call} returned {kind_of(result)}: probabilities or logits, one per class. "
+                 f"Return the class of each row, logits.argmax(dim=1), shape "
+                 f"({logits.shape[0]},).")
+        if result.is_floating_point():
+            fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
+                 f"as argmax(dim=1) gives them (not max values, not probabilities).")
+    if any(got["grad_modes"]):
+        fail(f"{call}: the model's forward pass ran with autograd on, building a graph nobody "
+             f"needs. Wrap it in `with torch.no_grad():`.")
+    assert_close(result, want, call=call,
+                 mistakes={"these are the classes of the smallest logits: argmax, not argmin":
+                           logits.argmin(dim=1)})
+
+
+def check_structure(got, sizes, call):
+    d, h, c = sizes
+    want = [("hidden.weight", (h, d)), ("hidden.bias", (h,)), ("output.weight", (c, h)),
+            ("output.bias", (c,))]
+    params = [(n, tuple(s)) for n, s in got.get("parameters", [])]
+    if params != want:
+        fail(f"{call} should have exactly the parameters {want} (name, shape), found "
+             f"{params}: self.hidden = nn.Linear(in_features, hidden) and self.output = "
+             f"nn.Linear(hidden, n_classes), in that order.")
+    linear = {n: t for n, t in got.get("modules", [])}
+    for name in ("hidden", "output"):
+        if linear.get(name) != "Linear":
+            fail(f"{call}: self.{name} should be an nn.Linear, found {linear.get(name)}.")
+
+
+def check_forward(got, want, call, x, state):
+    """The probe ex10.forward's answer against the reference's logits."""
+    logits = want["result"]
+    s = {k: v.to(x.device, x.dtype) for k, v in state.items()}
+    h = x @ s["hidden.weight"].T + s["hidden.bias"]
+    assert_close(got["result"], logits, call=call, mistakes={
+        "these are probabilities (softmax of the logits): forward must return the logits; "
+        "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
+        "the ReLU between the layers is missing": h @ s["output.weight"].T + s["output.bias"],
+        "a sigmoid is used between the layers: the model uses ReLU":
+            torch.sigmoid(h) @ s["output.weight"].T + s["output.bias"]})
+    assert_close(got["state"], want["state"], call=call,
+                 context="the parameters after a forward pass must be unchanged")
+    filled = [k for k, g in got["grads"].items() if g is not None]
+    if filled:
+        fail(f"{call} filled the .grad of {filled}: forward must not call backward().")
+    if got["training"] != got["training_before"]:
+        fail(f"{call} changed the model's training mode: forward must not call .train() or "
+             f".eval().")
+
+
+# ----------------------------------------------------------------------------------------------
+# the checks
+
+@check("softmax", visible=True)
+@devices()
+def test_softmax_course(sub, device):
+    """softmax([1, 2, 3]) is [0.0900, 0.2447, 0.6652], on the input's device"""
+    case = CASES["softmax_course"].on(device)
+    assert_close(run(sub, case), expected(case, device), call=f"softmax(tensor([1., 2., 3.]) on "
+                 f"{device})")
+
+
+@check("softmax", visible=True)
+@devices()
+def test_softmax_dim(sub, device):
+    """softmax along dim=1 (each row sums to 1) and along dim=0 (each column does)"""
+    for cid, dim in (("softmax_rows", 1), ("softmax_cols", 0)):
+        case = CASES[cid].on(device)
+        want = expected(case, device)
+        assert_close(run(sub, case), want, call=f"softmax(z (3, 4) float64, dim={dim})",
+                     mistakes={f"this is the softmax along dim={1 - dim}: normalise along the "
+                               f"`dim` argument": torch.softmax(case.args[0], 1 - dim)})
+
+
+@check("softmax", points=2, visible=True)
+@devices()
+def test_softmax_large_logits(sub, device):
+    """softmax of logits at +-1000 is finite and exact (subtract the max)"""
+    case = CASES["softmax_large"].on(device)
+    assert_close(run(sub, case), expected(case, device), call="softmax(tensor([[1000, 999, "
+                 "-1000], [-1000, -1000, -1000], [0, -1000, 1000]]))",
+                 mistakes=softmax_mistakes(case.args[0]))
+
+
+@check("cross_entropy", points=2, visible=True)
+def test_cross_entropy_course(sub):
+    """the course's losses: 0.4170 for logits [2, 1, 0.1] and 1.8406 for [0.5, 2, 0.3] (class 0)"""
+    for cid, text in (("ce_course_good", "[[2.0, 1.0, 0.1]]"),
+                      ("ce_course_bad", "[[0.5, 2.0, 0.3]]"),
+                      ("ce_course_batch", "3 rows, targets [2, 0, 1]")):
+        case = CASES[cid]
+        want = expected(case)
+        assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
+                     mistakes=ce_mistakes(*case.args, want))
+
+
+@check("cross_entropy", points=2, visible=True)
+@devices()
+def test_cross_entropy_large_logits(sub, device):
+    """cross_entropy at logits of +-1000 is finite (log-sum-exp): 1250 here"""
+    case = CASES["ce_large"].on(device)
+    want = expected(case, device)
+    assert_close(run(sub, case), want, call="cross_entropy([[1000, -1000, 0], [-1000, 1000, "
+                 "500]], targets=[1, 2])", mistakes=ce_mistakes(*case.args, want))
+
+
+@check("cross_entropy_grad", visible=True)
+@devices()
+def test_grad_by_hand(sub, device):
+    """cross_entropy_grad of zero logits: (0.5 - one_hot) / 2"""
+    case = CASES["grad_hand"].on(device)
+    want = expected(case, device)
+    assert_close(run(sub, case), want, call="cross_entropy_grad(zeros(2, 2), targets=[0, 1])",
+                 mistakes=grad_mistakes(*case.args, want))
+
+
+@check("cross_entropy_grad", points=2, visible=True)
+@devices()
+def test_grad_matches_autograd(sub, device):
+    """cross_entropy_grad equals the recorded reference and autograd's gradient of the loss"""
+    case = CASES["grad_small"].on(device)
+    want = expected(case, device)
+    got = run(sub, case)
+    assert_close(got, want, call="cross_entropy_grad(logits (3, 4), targets)",
+                 mistakes=grad_mistakes(*case.args, want))
+    z = LOGITS_SMALL.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(z, TARGETS_SMALL).backward()
+    rtol, atol = GRADCHECK_TOL
+    assert_close(got, z.grad.to(device), call="cross_entropy_grad(logits, targets)",
+                 context="against autograd", rtol=rtol, atol=atol)
+
+
+@check("SoftmaxClassifier", visible=True)
+def test_classifier_structure(sub):
+    """SoftmaxClassifier(4, 8, 3) holds self.hidden = Linear(4, 8) and self.output = Linear(8, 3)"""
+    check_structure(CASES["structure"].run(sub), SIZES, "SoftmaxClassifier(4, 8, 3)")
+
+
+@check("SoftmaxClassifier", points=2, visible=True)
+@devices()
+def test_classifier_forward(sub, device):
+    """SoftmaxClassifier returns logits (not probabilities) on the model's device, no side effects"""
+    case = CASES["forward"].on(device)
+    check_forward(case.run(sub), expected(case, device), f"model(x) for 20 rows on {device}",
+                  case.args[2], STATE)
+
+
+@check("predict_classes", visible=True)
+@devices()
+def test_predict_classes(sub, device):
+    """predict_classes gives int64 class indices, the argmax of the logits, without a graph"""
+    case = CASES["predict"].on(device)
+    logits = expected(CASES["forward"], device)["result"]
+    check_predict(case.run(sub), expected(case, device)["result"], logits,
+                  f"predict_classes(model, x) for 20 rows on {device}")
+
+
+@check("train_classifier", points=3, visible=True)
+@devices()
+def test_train_classifier(sub, device):
+    """train_classifier on 60 rows (batches of 16, 3 epochs) follows the reference step by step"""
+    case = CASES["train"].on(device)
+    check_training(case.run(sub), expected(case, device), case.args,
+                   f"train_classifier(model, x[:60], y[:60], lr=0.1, epochs=3, batch_size=16, "
+                   f"seed=0) on {device}")
