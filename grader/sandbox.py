@@ -36,7 +36,7 @@ DEFAULT_LIMITS = {
                                           # number becomes RLIMIT_DATA (see docs/security.md)
     "RLIMIT_FSIZE": 64 * 1024**2,         # largest file it may write (its prints included)
     "RLIMIT_NOFILE": 256,
-    "RLIMIT_NPROC": 64,                   # processes + threads of the worker's own uid
+    "RLIMIT_NPROC": 32,                   # processes + threads of the worker's own uid
     "RLIMIT_CORE": 0,
 }
 # Without a uid of its own, RLIMIT_NPROC counts every process of the grader's user: raise it.
@@ -354,9 +354,10 @@ class Zygote:
                                 "student code can write every file root can that is in its "
                                 "view"))
         else:
-            layers.append(Layer("separate user", True, "the grader is not root: RLIMIT_NPROC "
-                                "binds the worker (counting all of your processes), capabilities "
-                                "dropped; it can still signal your other processes"))
+            layers.append(Layer("separate user", False, "workers run as you (the grader is not "
+                                "root)", "RLIMIT_NPROC binds but counts all of your processes; "
+                                "student code can signal your processes"
+                                + ("" if self.bwrap else " and read and write your files")))
         net_error = self.facts.get("unshare_net_error", "")
         ifaces = [i for i in t.get("interfaces", ["?"]) if i != "lo"]
         if not ifaces:
@@ -492,14 +493,15 @@ class _Process:
             n -= len(b)
         return b"".join(chunks)
 
-    def kill(self) -> str:
+    def kill(self, settle: float = 0.05) -> str:
         """Kill the worker and its whole process group; say how it had ended if it had."""
         if not self.alive:
             return ""
         self.alive = False
         status = None
         try:
-            status = self.zygote.request({"op": "status", "pid": self.pid, "wait": 0.05})["status"]
+            status = self.zygote.request({"op": "status", "pid": self.pid,
+                                          "wait": settle})["status"]
             self.zygote.request({"op": "kill", "pid": self.pid, "uid": self.uid})
             if status is None:
                 status = self.zygote.request({"op": "status", "pid": self.pid,
@@ -569,7 +571,7 @@ class Submission:
 
     def close(self):
         if self.proc is not None:
-            self.proc.kill()
+            self.proc.kill(settle=0)
             self.proc = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -627,7 +629,7 @@ class Submission:
             else:
                 raise protocol.ProtocolError("too many replies to earlier calls")
         except TimeoutError:
-            self._restart()
+            self._restart(settle=0)
             err = StudentError("timeout", f"timed out after {limit:.0f} s (an infinite loop, a "
                                           f"sleep, or far too much work?)")
             if first_import:
@@ -648,7 +650,7 @@ class Submission:
                 self.import_errors[module] = err
             raise err from None
         except (protocol.ProtocolError, ValueError, KeyError, TypeError) as exc:
-            self._restart()
+            self._restart(settle=0)
             raise StudentError("protocol", f"the worker sent back something that is not a "
                                            f"result ({exc})") from None
         finally:
@@ -667,10 +669,10 @@ class Submission:
             self.import_errors[module] = err
         raise err
 
-    def _restart(self) -> str:
+    def _restart(self, settle: float = 0.05) -> str:
         how = ""
         if self.proc is not None:
-            how = self.proc.kill()
+            how = self.proc.kill(settle)
             self.proc = None
         return how
 

@@ -112,8 +112,10 @@ class Worker:
             try:
                 frame = protocol.encode(reply)
             except BaseException as exc:
-                frame = protocol.encode(_error_reply(exc, self.workdir, "the result could not "
-                                                     "be sent back: ", kind="exception"))
+                failure = _error_reply(exc, self.workdir, "the result could not be sent "
+                                       "back: ", kind="exception")
+                failure["id"] = reply.get("id")
+                frame = protocol.encode(failure)
             _write_all(self.res_fd, frame)
 
     def handle(self, request):

@@ -1,7 +1,7 @@
-"""best_weight stops its own process (SIGSTOP): it neither answers nor dies."""
+"""mse_surface stops its own process (SIGSTOP): it neither answers nor dies."""
 import os
 import signal
 
 
-def best_weight(x_data, y_data, weights):
+def mse_surface(x_data, y_data, ws, bs):
     os.kill(os.getpid(), signal.SIGSTOP)

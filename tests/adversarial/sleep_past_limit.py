@@ -1,7 +1,6 @@
-"""forward_wb sleeps far past the time limit."""
+"""mse_surface sleeps far past the time limit."""
 import time
 
 
-def forward_wb(x, w, b):
+def mse_surface(x_data, y_data, ws, bs):
     time.sleep(600)
-    return x * w + b

@@ -1,0 +1,276 @@
+"""Attacks on the grader: every file in tests/adversarial/ is graded as an ex01 submission and
+must get exactly the verdict written here (the status of every check), with a clear message,
+while the grader, the zygote and a neighbouring submission carry on unharmed.
+
+A verdict that relies on a sandbox layer (`needs`) is skipped, with the reason, where that layer
+is missing; `python -m grader grade` prints the layers a machine has (docs/security.md).
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+
+import grader.numeric
+import grader.protocol
+from grader.runner import grade_submission
+from grader.sandbox import Limits, Submission, Zygote
+
+ROOT = Path(__file__).resolve().parent.parent
+ADVERSARIAL = ROOT / "tests" / "adversarial"
+REFERENCE = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+WHOLE_FILE = "# replaces the whole submission"
+LIMITS = Limits(call_seconds=2, import_seconds=2, submission_seconds=60)
+MARKER = str(900_000 + os.getpid() % 90_000)  # `sleep MARKER`: a process to look for afterwards
+
+EVERYTHING = ("forward", "loss", "mse_for_weights", "forward_wb", "mse_surface", "best_weight")
+TIE = "test_best_weight_first_on_tie"   # passes whenever the first weight wins a tie
+
+
+@dataclass
+class Expect:
+    """fails: targets (every check of it) or parts of check ids that fail; every other check
+    passes, except those named in `passes`. says: in the message of each failing check of the
+    first entry of `fails` (a tuple: one of them). needs: sandbox layers, any one of which the
+    verdict relies on."""
+
+    fails: tuple = ()
+    says: str | tuple = ""
+    status: str = "failed"
+    passes: tuple = ()
+    needs: tuple = ()
+    after: Callable | None = None
+    keyword: str | None = None  # grade only the checks pytest -k selects (to save time)
+
+
+def _no_leftover_process(result, ctx):
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        assert cmdline[:2] != [b"sleep", MARKER.encode()], "a process of the submission survived"
+
+
+def _outside_untouched(result, ctx):
+    assert (ctx["outside"] / "gradebook.db").read_text() == "alice,42\n"
+    assert (ctx["outside"] / "other_student" / "ex01_linear_model.py").exists()
+    assert (ctx["other"] / "ex01_linear_model.py").read_text() == REFERENCE
+    assert not (ROOT / "grader" / "injected.py").exists()
+
+
+def _output_capped(result, ctx):
+    assert result.stdout_chars >= 100_000_000       # 100 MB per call of loss, all counted
+    assert 0 < len(result.stdout_sample) <= 2000     # only a sample kept
+
+
+def _trusted_side_untouched(result, ctx):
+    assert torch.get_default_dtype() == torch.float32
+    assert torch.allclose is ctx["originals"]["torch.allclose"]
+    assert np.allclose is ctx["originals"]["np.allclose"]
+
+
+def _visible_only(result, ctx):
+    assert result.score == sum(c.points for c in result.checks if c.visible and c.counted) > 0
+
+
+def _no_pickle_ran(result, ctx):
+    assert not Path("/tmp/pwned-by-pickle").exists()
+
+
+CASES = {
+    # the file cannot be used at all
+    "syntax_error": Expect(EVERYTHING, "SyntaxError: expected ':' (ex01_linear_model.py, line 3)"),
+    "import_exception": Expect(EVERYTHING, "RuntimeError: boom at import"),
+    "system_exit_at_import": Expect(EVERYTHING, "called sys.exit(0)"),
+    "loop_at_import": Expect(EVERYTHING, "importing ex01_linear_model.py did not finish"),
+    # wrong answers of every kind; a function that uses a broken one breaks too
+    "missing_function": Expect(("best_weight",), "has no function or class named 'best_weight'"),
+    "wrong_signature": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                              "forward() takes 1 positional argument but 2 were given"),
+    "returns_none": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                           "returned None: did you forget the `return` statement?"),
+    "returns_string": Expect(("loss", "mse_for_weights", "best_weight"), "got str"),
+    "returns_list": Expect(("mse_for_weights",), "got list of length"),
+    "wrong_shape": Expect(("mse_surface",), "rows and columns are swapped"),
+    "wrong_tensor_shape": Expect(("test_forward_wb",),
+                                 "returned a tensor of shape (1, "),
+    "wrong_dtype": Expect(("test_forward_course", "test_forward_keeps_device",
+                           "test_forward_random[float32", "test_loss_random[float32"),
+                          "returned dtype float64, expected float32"),
+    "wrong_device": Expect(("forward", "test_loss_random"), "the result could not be sent back"),
+    "nan_result": Expect(("loss", "mse_for_weights", "best_weight"), "contains NaN",
+                         passes=(TIE,)),
+    "inf_result": Expect(("mse_for_weights", "best_weight"), "contains inf", passes=(TIE,)),
+    "recursion": Expect(("forward", "loss", "mse_for_weights", "best_weight"), "RecursionError"),
+    "deep_nesting": Expect(("forward_wb", "mse_surface", "best_weight"), "<generator"),
+    "always_equal": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                           "AnythingObject"),
+    "lying_tensor": Expect(("loss", "mse_for_weights", "best_weight")),
+    "mutate_inputs": Expect(("loss", "mse_for_weights", "best_weight"), "got:      [0, 0, 0",
+                            passes=(TIE,)),
+    "hardcoded_visible": Expect(("hidden/",), after=_visible_only),
+    # time, memory, processes, output
+    "loop_in_call": Expect(("mse_surface",), "timed out after 2 s"),
+    "sleep_past_limit": Expect(("mse_surface",), "timed out after 2 s"),
+    "sigstop_self": Expect(("mse_surface",), "timed out after 2 s",
+                           keyword="surface_small_grid or forward_course"),
+    "daemon_thread": Expect(()),
+    "allocate_10gb": Expect(("mse_surface",), "can't allocate memory"),
+    "fork_bomb": Expect(("test_forward_wb", "mse_surface"),
+                        ("Resource temporarily unavailable", "timed out"),  # either, under load
+                        needs=("separate user",)),
+    "print_100mb": Expect((), after=_output_capped),
+    "write_fd1_100mb": Expect(("test_forward_wb", "mse_surface"), "File too large"),
+    "subprocess_left_behind": Expect((), needs=("separate user",), after=_no_leftover_process),
+    # ending the process, or others
+    "sys_exit_in_call": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                               "called sys.exit(3)"),
+    "os_exit_in_call": Expect(("loss", "mse_for_weights", "best_weight"),
+                              "ended during the call: exited with code 0"),
+    "sigkill_self": Expect(("mse_for_weights", "best_weight"), "killed by SIGKILL"),
+    "keyboard_interrupt": Expect(("test_forward_wb", "mse_surface"), "raised KeyboardInterrupt"),
+    "kill_zygote": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                          "Operation not permitted", needs=("separate user",)),
+    "kill_everything": Expect(("mse_surface",), "returned None", needs=("separate user",)),
+    # tampering with what decides the grade
+    "patch_torch": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
+                          "returned the wrong value", passes=(TIE,),
+                          after=_trusted_side_untouched),
+    "patch_numpy": Expect(("loss", "mse_for_weights"), "returned the wrong value",
+                          after=_trusted_side_untouched),
+    "patch_pytest": Expect(("mse_for_weights", "best_weight"), "returned the wrong value",
+                           passes=(TIE,)),
+    "patch_builtins": Expect(("test_forward_wb", "mse_surface"), "returned the wrong value"),
+    "patch_grader": Expect(EVERYTHING),
+    "global_state": Expect((), after=_trusted_side_untouched),
+    "forge_reply": Expect(EVERYTHING, "a reply to no request"),
+    "result_huge_length": Expect(("test_forward_wb", "mse_surface"), "result too large"),
+    "result_bad_json": Expect(("test_forward_wb", "mse_surface"), "malformed header"),
+    "result_pickle": Expect(("test_forward_wb", "mse_surface"), "not a result frame",
+                            after=_no_pickle_ran),
+    "result_bad_tensor": Expect(("test_forward_wb", "mse_surface"),
+                                "tensor size does not match its shape"),
+    "huge_result": Expect(("mse_surface",), "result too large"),
+    # reaching outside its folder
+    "read_solutions": Expect(EVERYTHING, "not started", status="not started",
+                             needs=("read-only view",)),
+    "read_hidden_checks": Expect((), needs=("read-only view",)),
+    "write_outside": Expect((), needs=("read-only view", "separate user"),
+                            after=_outside_untouched),
+    "network": Expect((), needs=("no network",)),
+}
+
+
+def test_every_adversarial_file_has_a_verdict():
+    files = {p.stem for p in ADVERSARIAL.glob("*.py")}
+    assert files == set(CASES)
+    assert len(CASES) >= 30
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    """A zygote of its own, a fake gradebook and another student's folder outside, a port the
+    grading process listens on, and a neighbouring submission kept open through every case."""
+    originals = {"torch.allclose": torch.allclose, "np.allclose": np.allclose,
+                 "builtins.abs": builtins.abs, "assert_close": grader.numeric.assert_close,
+                 "encode": grader.protocol.encode}
+    zygote = Zygote()
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "gradebook.db").write_text("alice,42\n")
+    (outside / "other_student").mkdir()
+    (outside / "other_student" / "ex01_linear_model.py").write_text(REFERENCE)
+    neighbour_dir = tmp_path_factory.mktemp("neighbour")
+    (neighbour_dir / "ex01_linear_model.py").write_text(REFERENCE)
+    neighbour = Submission(neighbour_dir, zygote, LIMITS)
+    assert neighbour.call("ex01.forward", 3.0, 2.0) == 6.0
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    layers = {layer.name: layer for layer in zygote.layers}
+    yield {"zygote": zygote, "outside": outside, "other": neighbour.workdir,
+           "neighbour": neighbour, "port": server.getsockname()[1], "layers": layers,
+           "originals": originals, "folders": tmp_path_factory.mktemp("subs")}
+    server.close()
+    neighbour.close()
+    zygote.close()
+
+
+def _source(name, ctx) -> str:
+    text = (ADVERSARIAL / f"{name}.py").read_text()
+    for key, value in (("__ROOT__", ROOT), ("__OUTSIDE__", ctx["outside"]),
+                       ("__OTHER__", ctx["other"]), ("__PORT__", ctx["port"]),
+                       ("__MARKER__", MARKER)):
+        text = text.replace(key, str(value))
+    return text if text.startswith(WHOLE_FILE) else REFERENCE + "\n\n" + text
+
+
+def _matches(check, entry: str) -> bool:
+    """A target name (exactly), else a part of the check's id."""
+    return check.target == entry if entry in EVERYTHING else entry in check.nodeid
+
+
+def _expected_status(check, expect: Expect) -> str:
+    if any(_matches(check, p) for p in expect.passes):
+        return "passed"
+    if any(_matches(check, p) for p in expect.fails):
+        return expect.status
+    return "passed"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_adversarial_submission(name, ctx):
+    expect = CASES[name]
+    if expect.needs and not any(ctx["layers"][n].on for n in expect.needs):
+        pytest.skip(f"needs the sandbox layer {' or '.join(expect.needs)}, missing here: "
+                    + "; ".join(ctx["layers"][n].detail for n in expect.needs))
+    folder = ctx["folders"] / name
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(_source(name, ctx))
+    result = grade_submission(folder, ctx["zygote"], exercises=["ex01"], seed=11, limits=LIMITS,
+                              keyword=expect.keyword)
+    assert not result.errors
+    counted = [c for c in result.checks if c.counted]
+    assert len(counted) >= (2 if expect.keyword else 18)
+    wrong = [(c.nodeid, c.status, _expected_status(c, expect), c.message[:300])
+             for c in counted if c.status != _expected_status(c, expect)]
+    assert not wrong, wrong
+    assert result.score == sum(c.points for c in counted if c.status == "passed")
+    if expect.says:
+        first = expect.fails[0]
+        attacked = [c for c in counted if _matches(c, first) and c.status != "passed"]
+        assert attacked
+        says = (expect.says,) if isinstance(expect.says, str) else expect.says
+        for c in attacked:
+            assert any(text in c.message for text in says), c.message
+    if expect.after:
+        expect.after(result, ctx)
+
+
+def test_neighbour_and_trusted_side_unharmed(ctx):
+    """After all of the above, on the same zygote: the submission opened before them still
+    answers, its files are intact, a fresh reference still gets full marks, and nothing in this
+    (trusted) process was patched."""
+    neighbour = ctx["neighbour"]
+    assert neighbour.call("ex01.forward", 3.0, 2.0) == 6.0
+    assert neighbour.call("ex01.best_weight", [1.0, 2.0], [2.0, 4.0], [1.0, 2.0, 3.0]) == 2.0
+    assert (neighbour.workdir / "ex01_linear_model.py").read_text() == REFERENCE
+    folder = ctx["folders"] / "reference_after_all"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(REFERENCE)
+    result = grade_submission(folder, ctx["zygote"], exercises=["ex01"], seed=11, limits=LIMITS)
+    assert result.score == result.max_score > 0
+    o = ctx["originals"]
+    assert torch.allclose is o["torch.allclose"] and np.allclose is o["np.allclose"]
+    assert builtins.abs is o["builtins.abs"]
+    assert grader.numeric.assert_close is o["assert_close"]
+    assert grader.protocol.encode is o["encode"]
+    assert torch.get_default_dtype() == torch.float32
+    assert torch.is_grad_enabled()
