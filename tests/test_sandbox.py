@@ -1,0 +1,224 @@
+"""The sandbox's layers, one by one: what the zygote reports, what a worker can and cannot do,
+and how the trusted side recovers (see docs/security.md)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import (DEFAULT_LIMITS, SHARED_UID_NPROC, Limits, StudentError, Submission,
+                            Zygote, bwrap_command, effective_rlimits)
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ["private folder", "clean environment", "own session", "resource limits", "timeouts",
+          "separate user", "no network", "read-only view"]
+
+PROBE = '''
+import os
+import time
+
+
+def forward(x, w):
+    return x * w
+
+
+def whoami():
+    return {"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
+            "env": sorted(os.environ), "session": os.getsid(0) == os.getpid()}
+
+
+def sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read(20)
+
+
+def write(path):
+    with open(path, "w") as f:
+        f.write("student was here")
+    return True
+'''
+
+
+@pytest.fixture
+def probe(tmp_path):
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(PROBE)
+    return folder
+
+
+def layer(zygote, name):
+    return next(l for l in zygote.layers if l.name == name)
+
+
+def test_layers_are_reported_and_missing_ones_warned(zygote):
+    zygote.wait_ready()
+    assert [l.name for l in zygote.layers] == LAYERS
+    missing = [l.name for l in zygote.layers if not l.on]
+    assert len(zygote.warnings()) == len(missing)
+    for name, warning in zip(missing, zygote.warnings()):
+        assert warning.startswith(f"sandbox layer missing: {name}:")
+    summary = zygote.summary()
+    assert summary.startswith(f"sandbox: {len(LAYERS) - len(missing)} of {len(LAYERS)} layers")
+    assert ("MISSING" in summary) == bool(missing)
+
+
+def test_bubblewrap_view_where_available(zygote):
+    zygote.wait_ready()
+    if not zygote.bwrap:
+        pytest.skip(f"no bubblewrap here: {zygote.bwrap_problem}")
+    assert layer(zygote, "read-only view").on
+    assert layer(zygote, "no network").on
+
+
+def test_bwrap_command_masks_secrets_and_never_binds_the_repository(tmp_path):
+    cmd = bwrap_command(str(tmp_path), as_root=False)
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"):
+        assert flag in cmd
+    pairs = list(zip(cmd, cmd[1:]))
+    bound = [b for a, b in pairs if a in ("--ro-bind", "--bind", "--dev-bind")]
+    assert str(ROOT) not in bound and os.path.realpath(os.getcwd()) not in bound
+    assert ("--ro-bind", str(ROOT / "grader")) in pairs
+    assert ("--bind", str(tmp_path)) in pairs          # the spool of submission folders
+    for secret in ("solutions", "grader/checks", ".git"):
+        if (ROOT / secret).exists():
+            assert ("--tmpfs", str(ROOT / secret)) in pairs
+    assert "--cap-add" not in cmd
+    assert "CAP_SETUID" in bwrap_command(str(tmp_path), as_root=True)
+
+
+def test_effective_rlimits_for_cuda_and_shared_uid():
+    cpu = effective_rlimits(DEFAULT_LIMITS, cuda=False, separate_uid=True)
+    assert cpu == DEFAULT_LIMITS
+    gpu = effective_rlimits(DEFAULT_LIMITS, cuda=True, separate_uid=True)
+    assert "RLIMIT_AS" not in gpu and gpu["RLIMIT_DATA"] == DEFAULT_LIMITS["RLIMIT_AS"]
+    shared = effective_rlimits(DEFAULT_LIMITS, cuda=False, separate_uid=False)
+    assert shared["RLIMIT_NPROC"] == SHARED_UID_NPROC
+
+
+def test_worker_runs_in_its_own_folder_user_and_session(zygote, probe):
+    with Submission(probe, zygote) as sub:
+        me = sub.call("ex01.whoami")
+        assert me["cwd"] == str(sub.workdir)
+        assert "ex01_linear_model.py" in me["files"]
+        assert not any(name.endswith(".py") and name.startswith("ex0") and name != 
+                       "ex01_linear_model.py" for name in me["files"])
+        assert set(me["env"]) <= {"PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "HOME",
+                                  "TMPDIR", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "PYTHONDONTWRITEBYTECODE", "OPENBLAS_CORETYPE",
+                                  "OPENBLAS_L2_SIZE"}
+        assert me["session"]
+        if layer(zygote, "separate user").on:
+            assert me["uid"] == sub.uid != 0
+            assert os.stat(sub.workdir).st_uid == sub.uid
+
+
+def test_two_submissions_cannot_touch_each_other(zygote, probe, tmp_path):
+    if not layer(zygote, "separate user").on:
+        pytest.skip("needs the separate-user layer")
+    other_dir = tmp_path / "other"
+    shutil.copytree(probe, other_dir)
+    with Submission(probe, zygote) as a, Submission(other_dir, zygote) as b:
+        assert a.uid != b.uid
+        target = b.workdir / "ex01_linear_model.py"
+        for call in ("ex01.read", "ex01.write"):
+            with pytest.raises(StudentError) as err:
+                a.call(call, str(target))
+            assert "PermissionError" in str(err.value) or "FileNotFoundError" in str(err.value)
+        assert b.call("ex01.forward", 2.0, 3.0) == 6.0
+
+
+def test_solutions_unreadable_with_the_view(zygote, probe):
+    if not layer(zygote, "read-only view").on:
+        pytest.skip("needs the read-only-view layer (bubblewrap)")
+    with Submission(probe, zygote) as sub:
+        for path in (ROOT / "solutions" / "ex01_linear_model.py",
+                     ROOT / "grader" / "checks" / "hidden" / "test_ex01_linear_model.py"):
+            with pytest.raises(StudentError, match="FileNotFoundError"):
+                sub.call("ex01.read", str(path))
+        with pytest.raises(StudentError, match="Read-only file system|PermissionError"):
+            sub.call("ex01.write", str(ROOT / "grader" / "planted.py"))
+    assert not (ROOT / "grader" / "planted.py").exists()
+
+
+def test_call_timeout_then_submission_budget(zygote, probe):
+    limits = Limits(call_seconds=0.5, import_seconds=5, submission_seconds=1.0)
+    with Submission(probe, zygote, limits) as sub:
+        assert sub.call("ex01.forward", 1.0, 2.0) == 2.0
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.sleep", 30)
+        assert err.value.kind == "timeout" and "timed out after" in str(err.value)
+        assert sub.call("ex01.forward", 1.0, 3.0) == 3.0     # a fresh worker took over
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.sleep", 30)
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.forward", 1.0, 2.0)
+        assert err.value.kind == "budget" and "remaining checks are not run" in str(err.value)
+
+
+def test_one_zygote_serves_threads(zygote, probe, tmp_path):
+    folders = [probe]
+    for i in range(2):
+        folders.append(tmp_path / f"s{i}")
+        shutil.copytree(probe, folders[-1])
+    subs = [Submission(f, zygote) for f in folders]
+    wrong = []
+
+    def run(sub, k):
+        for i in range(15):
+            if sub.call("ex01.forward", float(i), float(k)) != i * k:
+                wrong.append((k, i))
+            if i % 5 == 4:  # a restart in between: spawn requests from several threads
+                sub._restart()
+
+    threads = [threading.Thread(target=run, args=(s, k)) for k, s in enumerate(subs, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for s in subs:
+        s.close()
+    assert not wrong
+
+
+@pytest.fixture(scope="module")
+def basic_zygote():
+    z = Zygote(sandbox="basic")
+    yield z
+    z.close()
+    assert not Path(z.spool).exists()
+
+
+def test_basic_mode_warns_about_every_missing_layer(basic_zygote, probe):
+    z = basic_zygote
+    z.wait_ready()
+    off = {l.name for l in z.layers if not l.on}
+    assert off == {"separate user", "no network", "read-only view"}
+    assert all("GRADER_SANDBOX=basic" in w for w in z.warnings())
+    with Submission(probe, z) as sub:        # grading works, with less isolation
+        assert sub.call("ex01.forward", 2.0, 4.0) == 8.0
+        assert sub.uid is None
+
+
+def test_a_dead_zygote_is_replaced(basic_zygote, probe):
+    z = basic_zygote
+    with Submission(probe, z) as sub:
+        assert sub.call("ex01.forward", 2.0, 2.0) == 4.0
+        z.proc.kill()
+        z.proc.wait()
+        sub._restart()                     # its worker died with the zygote
+        assert sub.call("ex01.forward", 2.0, 5.0) == 10.0
+    assert z.restarts == 1
+
+
+def test_unknown_sandbox_mode_is_refused():
+    with pytest.raises(ValueError, match="sandbox mode"):
+        Zygote(sandbox="off")
