@@ -58,30 +58,29 @@ def leaks(folder: Path) -> list[str]:
 
 
 def distinctive(line: str) -> bool:
-    """Whether a solution line says something of the solution on its own: it computes (an
-    arithmetic or comparison operator) or calls something with two or more arguments.
-    `loss.backward()`, `else:`, `losses = []` or `for p in params:` are idioms any PyTorch code
-    holds; `y_pred = x * w + b` or `nn.Linear(input_dim, output_dim)` are not."""
+    """Whether a solution line gives away a computation on its own: at least 20 characters and
+    an arithmetic or comparison operator. Idioms that any PyTorch code holds (`loss.backward()`,
+    `for xi, yi in zip(x, y):`, `optimizer = torch.optim.SGD(model.parameters(), lr=lr)`) and
+    the short formulas the docstrings state (`y_pred = x * w + b`) do not count."""
     import ast
-    text = line.rstrip()
-    candidates = [text, text + " pass", text + "\n    pass", text.rstrip(":")]
+    text = line.strip()
+    if len(text) < 20:
+        return False
     tree = None
-    for candidate in candidates:
+    for candidate in (text, text + " pass", text.rstrip(":")):
         try:
-            tree = ast.parse(candidate.strip())
+            tree = ast.parse(candidate)
             break
         except SyntaxError:
             continue
     if tree is None:   # part of a longer statement: judge by its characters
-        return any(op in text for op in ("*", "/", " + ", " - ", "@", "<", ">", "=="))
+        return any(op in text for op in ("*", "/", " + ", " - ", "@", " < ", " > ", "=="))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot))
-                                                 for op in node.ops):
+        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot, ast.In,
+                                                                 ast.NotIn)) for op in node.ops):
             continue   # `if p.grad is not None:`
         if isinstance(node, (ast.BinOp, ast.Compare, ast.AugAssign)):
             return True
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return True
-        if isinstance(node, ast.Call) and len(node.args) + len(node.keywords) >= 2:
             return True
     return False
