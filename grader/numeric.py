@@ -387,13 +387,15 @@ def float_central_difference(f: Callable, x: float, eps: float = FD_EPS) -> floa
 # training trajectories
 
 def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=None, atol=None,
-                      tol_table=TRAJECTORY_TOL):
+                      tol_table=TRAJECTORY_TOL, check_dtype=True):
     """Compare what a training function returned with the expected run, losses first.
 
     `expected` is a tuple of final parameters and one list of recorded losses, named by `names`,
     e.g. names=("w", "costs") for `(w, costs)`. The losses are compared first, and a mismatch
     says at which step the two runs part; then each final parameter. `mistakes` maps a
-    description to a whole wrong tuple (as assert_close's do for each item):
+    description to a whole wrong tuple (as assert_close's do for each item). With
+    check_dtype="strict" the parameters and every recorded loss must be Python numbers, not
+    tensors (a list of loss tensors keeps every step's graph alive):
 
         assert_trajectory(got, want, call="train(...)", names=("w", "losses"),
                           mistakes={"the gradient is never zeroed": no_zero_run})
@@ -415,6 +417,12 @@ def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=No
                 size = f"{len(g)} values" if isinstance(g, (list, tuple)) else kind_of(g)
                 fail(f"{call} returned {size} as {names[i]}, expected a list of {len(e)} "
                      f"(one per step).")
+            if check_dtype == "strict":
+                k = next((k for k, v in enumerate(g) if isinstance(v, torch.Tensor)), None)
+                if k is not None:
+                    fail(f"{call}: {names[i]}[{k}] is {kind_of(g[k])}, expected a Python "
+                         f"number: append loss.item(), not the loss tensor (a tensor that "
+                         f"requires grad keeps its whole graph alive).")
             context = names[i]
             a, b = as_array(g), as_array(e)
             if a is not None and b is not None and a.shape == b.shape and a.size:
@@ -424,13 +432,14 @@ def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=No
                 bad = ~np.isclose(a, b, rtol=r, atol=t, equal_nan=True)
                 if bad.any():
                     first = int(np.argmax(bad.reshape(len(e), -1).any(axis=1)))
-                    context = (f"{names[i]}: the runs part at step {first}, where "
+                    context = (f"{names[i]}: the two runs first differ at step {first}, where "
                                f"{show(g[first])} was recorded and {show(e[first])} expected")
             assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
                          tol_table=tol_table, context=context)
         else:
             assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
-                         tol_table=tol_table, context=f"the final {names[i]}")
+                         tol_table=tol_table, context=f"the final {names[i]}",
+                         check_dtype=check_dtype)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -449,7 +458,10 @@ def assert_gradient(got, f: Callable, x, *, call: str, closed=None, like=None,
         assert_gradient(got, lambda w: ((x * w - y) ** 2).mean(), w, call="gradient(...)",
                         closed=2 * (x * (x * w - y)).mean(), like=want)
     """
-    x64 = torch.as_tensor(x).detach().to("cpu", torch.float64)
+    if isinstance(x, torch.Tensor):
+        x64 = x.detach().to("cpu", torch.float64)
+    else:  # a Python float stays exact (torch.as_tensor would round it to float32)
+        x64 = torch.as_tensor(np.asarray(x, dtype=np.float64))
     oracles = []
     if closed is not None:
         oracles.append(("compared with the closed form", closed, False))

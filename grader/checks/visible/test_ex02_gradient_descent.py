@@ -6,9 +6,8 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, dtypes, expected, manual_call
-from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
-                            assert_trajectory, autograd_grad, float_central_difference,
-                            scale_mistakes)
+from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
+                            float_central_difference, scale_mistakes)
 
 pytestmark = pytest.mark.ex02
 
@@ -122,7 +121,8 @@ def test_gradient_descent_course(sub):
         "each cost is recorded after the update; costs[k] is the cost just before update k "
         "(the first one is the cost at w0).": (want[0], want[1][1:] + [_cost64(want[0])]),
     }
-    assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes)
+    assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
+                      check_dtype="strict")
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
 
 
@@ -152,5 +152,6 @@ def test_sgd_course(sub):
         "gradient's sign is flipped).": expected(CASES["sgd_course_uphill"]),
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
+                      check_dtype="strict",
                       call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, "
                            "epochs=10)")

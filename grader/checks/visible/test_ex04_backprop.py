@@ -1,0 +1,192 @@
+"""Visible checks of ex04 (backpropagation): the course's numbers (x = 2, y = 4, w = 1 give
+dloss/dw = -8; the runs on x = [1, 2, 3], y = [2, 4, 6]) recorded from the reference by
+`python -m grader build`, every gradient also checked against its closed form, autograd and a
+central difference. Students run these with `python -m grader check ex04`."""
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, dtypes, expected, manual_call
+from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_gradient, assert_trajectory,
+                            scale_mistakes)
+
+pytestmark = pytest.mark.ex04
+
+X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+
+CASES = {c.id: c for c in [
+    Case("steps_course", "ex04.backward_steps", (2.0, 4.0, 1.0), grad=False),
+    Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
+    Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
+    Case("forward_tensor", "ex04.quadratic_forward", (torch.tensor(X), 1.0, 2.0, 3.0)),
+    Case("grads_float", "ex04.quadratic_grads", (2.0, 4.0, 1.0, 1.0, 1.0), grad=False),
+    *[Case(f"grads_tensor{bits}", "ex04.quadratic_grads",
+           (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 0.5, -1.0, 2.0),
+           grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
+    Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
+]}
+
+NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
+           "those of all earlier samples: zero them after each update (w.grad.zero_()).")
+UPHILL = "the parameters move uphill: the update must subtract lr * grad (w -= lr * w.grad)."
+LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sample's loss "
+              "computed before its update in epoch k.")
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers the hidden checks share
+
+def as_tensors(xs, ys):
+    """The contract's conversion: tensors keep dtype and device; lists become float32."""
+    x = xs.detach() if isinstance(xs, torch.Tensor) else torch.tensor(xs, dtype=torch.float32)
+    y = ys.detach() if isinstance(ys, torch.Tensor) else torch.tensor(ys)
+    return x, y.to(x.device, x.dtype)
+
+
+def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False):
+    """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
+    train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
+    never zeroes the gradients, loss_after=True records each loss after the update. Returns
+    what the function would: the final parameters as floats, then the losses."""
+    x, y = as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in init]
+
+    def f(xi):
+        return params[0] * xi ** 2 + params[1] * xi + params[2] if quadratic else xi * params[0]
+
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (f(xi) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    if zero:
+                        p.grad.zero_()
+                last = float((f(xi) - yi) ** 2) if loss_after else float(loss)
+        losses.append(last)
+    return (*[p.item() for p in params], losses)
+
+
+def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
+    return {NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
+            UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
+            LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, loss_after=True)}
+
+
+def trajectory_tol(xs):
+    """Lists and float32 tensors train in float32."""
+    dtype = xs.dtype if isinstance(xs, torch.Tensor) else torch.float32
+    return dict(zip(("rtol", "atol"), TRAJECTORY_TOL[dtype]))
+
+
+def steps_mistakes(want, x, w):
+    """Wrong dicts of backward_steps: r the other way round, dyhat_dw = w, factor 2, ..."""
+    r = want["r"]
+    return {
+        "r is y - y_hat, which flips the sign of dloss_dw: the contract (and the course) uses "
+        "r = y_hat - y.": {"r": -r, "dloss_dr": -2 * r},
+        "dyhat_dw is the derivative of y_hat = x * w with respect to w, which is x (not w).":
+            {"dyhat_dw": w, "dloss_dw": 2 * r * w},
+        **{k: {"dloss_dr": v[0], "dloss_dw": v[1]} for k, v in
+           scale_mistakes((want["dloss_dr"], want["dloss_dw"])).items()},
+    }
+
+
+def grads_mistakes(want):
+    """Wrong triples of quadratic_grads: a scale error, or x and x**2 swapped."""
+    g1, g2, gb = want
+    return {**scale_mistakes(want),
+            "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
+                (g2, g1, gb)}
+
+
+# ----------------------------------------------------------------------------------------------
+# the checks
+
+@check("backward_steps", points=3, visible=True)
+def test_backward_steps_course(sub):
+    """backward_steps(x=2, y=4, w=1): every step, and dloss_dw = -8 (autograd and a central
+    difference agree)"""
+    case = CASES["steps_course"]
+    got = manual_call(sub, case.target, *case.args)
+    want = expected(case)
+    call = "backward_steps(x=2.0, y=4.0, w=1.0), autograd off"
+    assert_close(got, want, call=call, check_dtype="strict", mistakes=steps_mistakes(want, 2, 1))
+    assert_close(got["dloss_dw"], -8.0, call=call, context="key 'dloss_dw'")
+    assert_gradient(got["dloss_dw"], lambda w: (2.0 * w - 4.0) ** 2, 1.0, call=call,
+                    closed=2 * 2.0 * (2.0 * 1.0 - 4.0), like=-8.0, mistakes=scale_mistakes)
+
+
+@check("train_autograd", points=3, visible=True)
+def test_train_autograd_course(sub):
+    """the course run: 10 epochs at lr = 0.01 from w = 1, every recorded loss and the final w"""
+    case = CASES["train_course"]
+    assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
+                      call="train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)",
+                      mistakes=train_mistakes(X, Y, (1.0,), 0.01, 10, quadratic=False),
+                      check_dtype="strict", **trajectory_tol(X))
+
+
+@check("quadratic_forward", visible=True)
+def test_quadratic_forward_float(sub):
+    """quadratic_forward(2, w1=1, w2=2, b=3) is 4 + 4 + 3 = 11"""
+    case = CASES["forward_float"]
+    assert_close(case.run(sub), expected(case), call="quadratic_forward(2.0, 1.0, 2.0, 3.0)",
+                 mistakes={"w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x": 2 * 4 +
+                           1 * 2 + 3})
+
+
+@check("quadratic_forward", visible=True)
+@devices()
+def test_quadratic_forward_tensor(sub, device):
+    """quadratic_forward keeps a tensor's shape, dtype and device"""
+    case = CASES["forward_tensor"].on(device)
+    assert_close(case.run(sub), expected(case, device),
+                 call=f"quadratic_forward(torch.tensor([1., 2., 3.]) on {device}, 1.0, 2.0, 3.0)")
+
+
+@check("quadratic_grads", points=2, visible=True)
+def test_quadratic_grads_float(sub):
+    """quadratic_grads(x=2, y=4, w1=w2=b=1) is (24, 12, 6), as autograd and a central difference
+    say"""
+    case = CASES["grads_float"]
+    got = manual_call(sub, case.target, *case.args)
+    want = expected(case)
+    call = "quadratic_grads(x=2.0, y=4.0, w1=1.0, w2=1.0, b=1.0), autograd off"
+    assert_close(got, want, call=call, check_dtype="strict", mistakes=grads_mistakes(want))
+    assert_close(got, (24.0, 12.0, 6.0), call=call)
+    p0 = (1.0, 1.0, 1.0)
+    for i, name in enumerate(("dL/dw1", "dL/dw2", "dL/db")):
+        def loss(v, i=i):
+            p = [v if j == i else p0[j] for j in range(3)]
+            return (p[0] * 4.0 + p[1] * 2.0 + p[2] - 4.0) ** 2
+        assert_gradient(got[i], loss, p0[i], call=f"{call}: {name}", like=want[i],
+                        mistakes=scale_mistakes)
+
+
+@check("quadratic_grads", visible=True)
+@devices()
+@dtypes()
+def test_quadratic_grads_tensor(sub, device, dtype):
+    """quadratic_grads on tensors gives one gradient per sample, on the inputs' device"""
+    case = CASES[f"grads_tensor{str(dtype)[-2:]}"].on(device)
+    got = manual_call(sub, case.target, *case.args)
+    want = expected(case, device)
+    assert_close(got, want, call=f"quadratic_grads(x=tensor([1., 2., 3.]), y=tensor([2., 4., "
+                                 f"6.]), w1=0.5, w2=-1.0, b=2.0) with {dtype} on {device}, "
+                                 f"autograd off", mistakes=grads_mistakes(want))
+
+
+@check("train_quadratic", points=3, visible=True)
+def test_train_quadratic_course(sub):
+    """the course's quadratic exercise: 20 epochs at lr = 0.01 from w1 = w2 = b = 1, every
+    recorded loss and the final parameters"""
+    case = CASES["quadratic_course"]
+    assert_trajectory(case.run(sub), expected(case), names=("w1", "w2", "b", "losses"),
+                      call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
+                           "epochs=20)",
+                      mistakes=train_mistakes(X, Y, (1.0, 1.0, 1.0), 0.01, 20, quadratic=True),
+                      check_dtype="strict", **trajectory_tol(X))
