@@ -218,17 +218,29 @@ def _die_with_parent():
             pass
 
 
-def _grading_process(conn, options: dict, parent: int):
-    """Runs in each grading process: one zygote, then submissions one after another."""
+def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
+    """Runs in each grading process: one zygote, then submissions one after another.
+
+    Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
+    for it; `others` are the parent's zygotes meant for other processes, closed here."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    for other in others:
+        other.sock.close()
+    _quiet_pytest()
     if options.get("jobs", 1) > 1:
         import torch
         torch.set_num_threads(1)
     from grader.runner import grade_submission
     from grader.sandbox import Zygote
-    zygote = Zygote()
+    if zygote is None:      # spawned: start one, and warm up while it boots
+        zygote = Zygote()
+        _warm_up(options["exercises"])
+    holder = [zygote]
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
+        zygote.wait_ready()
+        conn.send({"ready": True})
         while True:
             if not conn.poll(1.0):
                 if os.getppid() != parent:
@@ -241,9 +253,76 @@ def _grading_process(conn, options: dict, parent: int):
             if task is None:
                 return
             result, zygote = _grade_one(task, zygote, options, grade_submission, Zygote)
+            holder[0] = zygote
             conn.send({"student": task["student"], "result": result.to_dict()})
     finally:
         zygote.close()
+
+
+def _quiet_pytest():
+    """Third-party pytest plugins (hypothesis, benchmark, ...) are not needed by the checks and
+    cost seconds to load in every grading process."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+
+
+def _terminate(zygote):
+    """SIGTERM (the submission ran out of time): kill the zygote's workers, whatever they are
+    doing, and the zygote, then leave. Linux finds the workers in /proc; elsewhere they end
+    when they read from their closed pipe or hit their CPU limit."""
+    for pid in _children(zygote.proc.pid):
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    try:
+        zygote.proc.kill()
+    except OSError:
+        pass
+    os._exit(1)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat_line = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat_line.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            out.append(int(name))
+    return out
+
+
+def _warm_up(exercises):
+    """Import the references and collect the checks once, so that the first submission costs
+    no more than the others (saves seconds per grading process)."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from grader import reference, runner
+    for ex in exercises:
+        try:
+            reference.solution_module(ex)
+        except Exception:  # noqa: BLE001 - the checks will report it
+            pass
+    files = runner.check_files(exercises)
+    if files:
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main(files + ["-c", str(runner.CHECKS / "pytest.ini"), "--rootdir",
+                                 str(runner.CHECKS), "-q", "--collect-only", "-W", "ignore",
+                                 "--assert=plain", "-p", "no:cacheprovider", "-p",
+                                 "no:unraisableexception", "-p", "no:threadexception"])
 
 
 def _grade_one(task, zygote, options, grade_submission, Zygote):
@@ -253,11 +332,12 @@ def _grade_one(task, zygote, options, grade_submission, Zygote):
         try:
             result = grade_submission(task["folder"], zygote, exercises=options["exercises"],
                                       seed=options["seed"], device=options["device"])
-            if zygote.proc.poll() is not None and attempt == 1:
-                raise RuntimeError("the worker zygote stopped during grading")
             break
         except Exception as exc:  # noqa: BLE001 - anything: this submission only
-            zygote.close()
+            try:
+                zygote.close()
+            except Exception:  # noqa: BLE001
+                pass
             zygote = Zygote()
             if attempt == 2:
                 result = error_result(task["source"], options,
@@ -287,24 +367,44 @@ def page_name(student: str) -> str:
 
 
 class _Process:
-    def __init__(self, ctx, options):
+    """A grading process, seen from the parent. Forked: `zygote` (started by the parent, which
+    closes its own end of the zygote's socket here) goes to the child."""
+
+    def __init__(self, ctx, options, zygote=None, others=()):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_grading_process, args=(child, options, os.getpid()),
+        self.proc = ctx.Process(target=_grading_process,
+                                args=(child, options, os.getpid(), zygote, tuple(others)),
                                 daemon=True)
         self.proc.start()
         child.close()
+        self.zygote = zygote
+        if zygote is not None:
+            zygote.sock.close()
         self.task = None
         self.started = 0.0
+        self.ready = False     # set when the process says it has warmed up
 
     def give(self, task):
         self.task, self.started = task, time.monotonic()
         self.conn.send({k: task[k] for k in ("student", "folder", "source")})
 
-    def stop(self, hard=False):
+    def ask_to_stop(self, hard=False):
         try:
-            if not hard:
+            if hard:
+                self.proc.terminate()
+            else:
                 self.conn.send(None)
-                self.proc.join(10)
+        except (OSError, ValueError):
+            pass
+        self.asked = True
+
+    def stop(self, hard=False):
+        """Ask the process to finish (hard: SIGTERM, it kills its workers); SIGKILL if it
+        does not."""
+        try:
+            if not getattr(self, "asked", False):
+                self.ask_to_stop(hard)
+            self.proc.join(3 if hard else 10)
         except (OSError, ValueError):
             pass
         if self.proc.is_alive():
@@ -420,63 +520,110 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
         return
     for entry in tasks:   # unreadable submissions are recorded without a grading process
         if entry.error:
-            result = error_result(entry.source, options, entry.error)
-            book.record(entry.student, result, content_hash=entry.content_hash, run_id=run_id,
-                        source=entry.source, device=options["device"])
-            run.graded += 1
-            run.failed += 1
+            task = {"student": entry.student, "source": str(entry.source), "folder": "",
+                    "hash": entry.content_hash}
+            _record(book, task, error_result(entry.source, options, entry.error), run, run_id,
+                    options, page=True)
     tasks = deque({"student": e.student, "folder": str(e.folder), "source": str(e.source),
                    "hash": e.content_hash} for e in tasks if not e.error)
     if not tasks:
         return
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    fork = sys.platform.startswith("linux")
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     bar = _Bar(len(tasks) + run.graded, progress, done=run.graded)
-    procs = [_Process(ctx, options) for _ in range(min(options["jobs"], len(tasks)))]
+    n = min(options["jobs"], len(tasks))
+    zygotes = []
+
+    def start(count):
+        """Start `count` grading processes. Forked: the zygotes boot first (they import torch),
+        while this process warms up once for all of its children."""
+        if not fork:
+            return [_Process(ctx, options) for _ in range(count)]
+        from grader.sandbox import Zygote
+        new = [Zygote() for _ in range(count)]
+        zygotes.extend(new)
+        _quiet_pytest()
+        _warm_up(options["exercises"])
+        return [_Process(ctx, options, z, new[i + 1:]) for i, z in enumerate(new)]
+
+    procs = start(n)
+    failed_starts = 0
     try:
         while tasks or any(p.task for p in procs):
             for p in procs:
-                if p.task is None and tasks:
+                if p.ready and p.task is None and tasks:
                     p.give(tasks.popleft())
-            busy = [p for p in procs if p.task is not None]
-            wait([p.conn for p in busy] + [p.proc.sentinel for p in busy], timeout=0.25)
-            for p in busy:
+            wait([p.conn for p in procs] + [p.proc.sentinel for p in procs], timeout=0.25)
+            for p in list(procs):
                 message = None
                 try:
                     if p.conn.poll():
                         message = p.conn.recv()
                 except (EOFError, OSError):
                     message = None
+                if message is not None and "ready" in message:
+                    p.ready = True
+                    continue
                 if message is not None:
                     _record(book, p.task, GradeResult.from_dict(message["result"]), run,
                             run_id, options)
                     bar.advance(p.task["student"])
                     p.task = None
                     continue
-                overdue = time.monotonic() - p.started > timeout
+                overdue = p.task is not None and time.monotonic() - p.started > timeout
                 if p.proc.is_alive() and not overdue:
                     continue
-                why = (f"grading stopped after {timeout:g} s (the time limit of one submission)"
-                       if overdue else f"the grading process ended unexpectedly (exit code "
-                                       f"{p.proc.exitcode})")
                 task = p.task
                 p.stop(hard=True)
                 procs.remove(p)
-                _record(book, task, error_result(task["source"], options, why), run, run_id,
-                        options)
-                bar.advance(task["student"])
-                if tasks:
-                    procs.append(_Process(ctx, options))
+                if task is not None:
+                    why = (f"grading stopped after {timeout:g} s (the time limit of one "
+                           f"submission)" if overdue else
+                           f"the grading process ended unexpectedly (exit code "
+                           f"{p.proc.exitcode})")
+                    _record(book, task, error_result(task["source"], options, why), run,
+                            run_id, options, page=True)
+                    bar.advance(task["student"])
+                elif not p.ready:
+                    failed_starts += 1
+                    if failed_starts >= 3:
+                        raise RuntimeError(f"the grading processes could not start (exit code "
+                                           f"{p.proc.exitcode}); try `python -m grader grade` "
+                                           f"on one submission to see why")
+                if tasks and len(procs) < options["jobs"]:
+                    procs.extend(start(1))
             bar.refresh()
     finally:
+        for p in procs:          # ask them all first: they shut down side by side
+            p.ask_to_stop(hard=p.task is not None)
         for p in procs:
             p.stop(hard=p.task is not None)
+        for z in zygotes:       # started here: reaped here (they end when their socket closes)
+            _reap(z)
         bar.close()
 
 
-def _record(book, task, result, run, run_id, options):
+def _reap(zygote):
+    try:
+        zygote.proc.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - still running: stop it
+        try:
+            zygote.proc.kill()
+            zygote.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+    spool = getattr(zygote, "spool", None)   # the zygote's private folder, if it has one
+    if spool:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _record(book, task, result, run, run_id, options, page=False):
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
                 source=task["source"], device=options["device"])
-    shutil.rmtree(task["folder"], ignore_errors=True)
+    if page and options.get("html_dir"):
+        _page_from_book(book, task["student"], options["html_dir"])
+    if task["folder"]:
+        shutil.rmtree(task["folder"], ignore_errors=True)
     run.graded += 1
     if result.errors:
         run.failed += 1

@@ -1,0 +1,333 @@
+"""grade-class: finding submissions (folders, zips, nbgrader's tree), parallel grading into the
+gradebook, skipping what is already graded, surviving bad submissions and a kill -9."""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import classrun
+from grader.classrun import class_entries, gather, grade_class
+from grader.gradebook import Gradebook
+
+ROOT = Path(__file__).resolve().parent.parent
+REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+STUB = (ROOT / "exercises" / "ex01_linear_model.py").read_text()
+EX01 = "ex01_linear_model.py"
+MUTANT = REF + "\n\ndef forward(x, w):\n    return x + w\n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_grader_version():
+    """The checkout may be edited while these tests run: pin the grader version they record."""
+    old = os.environ.get("GRADER_VERSION")
+    os.environ["GRADER_VERSION"] = "classrun-test"
+    yield
+    if old is None:
+        del os.environ["GRADER_VERSION"]
+    else:
+        os.environ["GRADER_VERSION"] = old
+
+
+def write(folder: Path, files: dict):
+    for name, text in files.items():
+        p = folder / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def make_zip(path: Path, members: dict):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+
+
+# ----------------------------------------------------------------------------------------------
+# finding and gathering submissions (no grading)
+
+def test_class_entries_folders_and_zips(tmp_path):
+    write(tmp_path, {f"alice/{EX01}": REF, f"bob/{EX01}": REF, ".hidden/x.py": "",
+                     "notes.txt": "not a submission"})
+    make_zip(tmp_path / "carol.zip", {EX01: REF})
+    make_zip(tmp_path / "bob.zip", {EX01: STUB})         # bob/ wins over bob.zip
+    entries = class_entries(tmp_path)
+    assert [s for s, _ in entries] == ["alice", "bob", "carol"]
+    assert dict(entries)["bob"] == tmp_path / "bob"
+
+
+def test_nbgrader_tree_merges_a_students_assignments(tmp_path):
+    course = tmp_path / "course"
+    write(course, {"submitted/alice/ex01_linear_model/ex01_linear_model.ipynb": "{}",
+                   "submitted/alice/ex02_gradient_descent/ex02_gradient_descent.ipynb": "{}",
+                   "submitted/alice/ex02_gradient_descent/.ipynb_checkpoints/"
+                   "ex02_gradient_descent-checkpoint.ipynb": "old",
+                   "submitted/bob/ex01_linear_model/ex01_linear_model.ipynb": "{}",
+                   "source/ex01_linear_model/ex01_linear_model.ipynb": "{}"})
+    entries = class_entries(course)
+    assert [s for s, _ in entries] == ["alice", "bob"]
+    alice = gather("alice", dict(entries)["alice"], tmp_path / "out")
+    assert sorted(alice.files) == ["ex01_linear_model.ipynb", "ex02_gradient_descent.ipynb"]
+    assert (alice.folder / "ex02_gradient_descent.ipynb").read_text() == "{}"
+
+
+def test_gather_prefers_the_shallowest_file_and_skips_links(tmp_path):
+    write(tmp_path, {f"alice/{EX01}": REF, f"alice/old/{EX01}": STUB,
+                     "alice/wrapper/ex02_gradient_descent.py": "x = 2\n"})
+    os.symlink("/etc/passwd", tmp_path / "alice" / "ex03_autograd_basics.py")
+    entry = gather("alice", tmp_path / "alice", tmp_path / "out")
+    assert sorted(entry.files) == [EX01, "ex02_gradient_descent.py"]
+    assert (entry.folder / EX01).read_text() == REF
+
+
+def test_zip_and_folder_with_the_same_files_hash_alike(tmp_path):
+    write(tmp_path, {f"alice/{EX01}": REF})
+    make_zip(tmp_path / "bob.zip", {f"bob/{EX01}": REF, "__MACOSX/._x": "junk"})
+    make_zip(tmp_path / "carol.zip", {EX01: REF + "# one more line\n"})
+    a = gather("alice", tmp_path / "alice", tmp_path / "a")
+    b = gather("bob", tmp_path / "bob.zip", tmp_path / "b")
+    c = gather("carol", tmp_path / "carol.zip", tmp_path / "c")
+    assert a.content_hash == b.content_hash != c.content_hash
+    assert (b.folder / EX01).read_text() == REF
+
+
+def test_zip_paths_outside_the_submission_are_left_out(tmp_path):
+    make_zip(tmp_path / "eve.zip", {f"../{EX01}": "import os\n", "/tmp/ex02_gradient_descent.py":
+                                    "x = 1\n", f"eve/../../{EX01}": "y = 2\n",
+                                    "ex03_autograd_basics.py": "z = 3\n"})
+    info = zipfile.ZipInfo("ex04_backprop.py")
+    info.external_attr = 0o120777 << 16                     # a symbolic link
+    with zipfile.ZipFile(tmp_path / "eve.zip", "a") as zf:
+        zf.writestr(info, "/etc/passwd")
+    entry = gather("eve", tmp_path / "eve.zip", tmp_path / "out")
+    assert entry.files == ["ex03_autograd_basics.py"]
+    assert len(entry.problems) == 4
+    assert all("left out" in p for p in entry.problems)
+    assert sorted(os.listdir(tmp_path / "out")) == ["ex03_autograd_basics.py"]
+    assert not (tmp_path / EX01).exists()
+
+
+def test_zip_size_caps(tmp_path, monkeypatch):
+    monkeypatch.setattr(classrun, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(classrun, "MAX_TOTAL_BYTES", 1500)
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(EX01, "0" * 5_000_000)                  # 5 MB that compress to 5 KB
+        zf.writestr("ex02_gradient_descent.py", "x = 1\n")
+    entry = gather("bomb", tmp_path / "bomb.zip", tmp_path / "out")
+    assert entry.files == ["ex02_gradient_descent.py"]
+    assert "larger than" in entry.problems[0]
+    assert os.path.getsize(tmp_path / "out" / "ex02_gradient_descent.py") == 6
+    make_zip(tmp_path / "many.zip", {"ex01_a.py": "1" * 900, "ex02_b.py": "2" * 900})
+    many = gather("many", tmp_path / "many.zip", tmp_path / "out2")
+    assert "more than" in many.error and many.folder is None
+
+
+def test_a_corrupt_zip_is_an_error_not_a_crash(tmp_path):
+    (tmp_path / "dan.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    entry = gather("dan", tmp_path / "dan.zip", tmp_path / "out")
+    assert entry.error.startswith("could not read dan.zip")
+    assert entry.folder is None and len(entry.content_hash) == 32
+
+
+# ----------------------------------------------------------------------------------------------
+# grading a class
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A class of ex01 submissions of every kind, graded once with 2 jobs."""
+    tmp = tmp_path_factory.mktemp("class")
+    folder = tmp / "submissions"
+    write(folder, {
+        f"ada/{EX01}": REF,
+        f"ben/{EX01}": STUB,
+        f"cleo/{EX01}": MUTANT,
+        f"finn/{EX01}": "import sys\nsys.exit('bye')\n",
+        "gus/ex01_linear_model/ex01_linear_model.py": REF,  # an assignment folder
+        f"abe/{EX01}": REF.replace("def forward", "import time\ntime.sleep(60)\n\ndef forward", 1),
+        "ivy/readme.txt": "I forgot my file",
+    })
+    make_zip(folder / "dan.zip", {f"dan/{EX01}": REF})
+    (folder / "eve.zip").write_bytes(b"not a zip at all")
+    db = tmp / "gradebook.db"
+    started = time.perf_counter()
+    run = grade_class(folder, db=db, jobs=2, seed=11, exercises=["ex01"],
+                      html_dir=tmp / "html", timeout=10, progress=False)
+    return {"run": run, "db": db, "folder": folder, "tmp": tmp,
+            "seconds": time.perf_counter() - started}
+
+
+def test_every_kind_of_submission_gets_its_grade(graded_class):
+    run = graded_class["run"]
+    assert run.total == run.graded == 9 and run.skipped == 0
+    with Gradebook(graded_class["db"]) as book:
+        exercises, rows, maxes = book.table()
+        totals = {name: total for name, _, total in rows}
+        res = book.results()
+    full = maxes["ex01"]
+    assert full > 0
+    assert totals["ada"] == totals["dan"] == totals["gus"] == full
+    assert totals["ben"] == 0
+    assert all(c.status == "not started" for c in res["ben"].checks if c.counted)
+    assert 0 < totals["cleo"] < full
+    assert {c.target for c in res["cleo"].checks if c.status == "failed"} >= {"forward"}
+    assert totals["finn"] == 0 and "sys.exit" in " ".join(c.message for c in res["finn"].checks)
+    assert totals["ivy"] == 0 and res["ivy"].missing_files == [EX01]
+    assert totals["eve"] == 0 and "could not read eve.zip" in res["eve"].errors[0]
+    # abe sleeps 60 s on import: the 10 s limit of one submission stops it, nobody else
+    assert totals["abe"] == 0 and "grading stopped after 10 s" in res["abe"].errors[0]
+    assert run.failed == 2
+    assert graded_class["seconds"] < 60
+
+
+def test_pages_and_summary_are_written(graded_class):
+    html = graded_class["tmp"] / "html"
+    names = sorted(p.name for p in html.iterdir())
+    assert names == sorted([f"{s}.html" for s in ("abe", "ada", "ben", "cleo", "dan", "eve",
+                                                  "finn", "gus", "ivy")] + ["summary.html"])
+    summary = (html / "summary.html").read_text()
+    assert 'href="cleo.html"' in summary
+
+
+def test_a_second_run_grades_only_what_changed(graded_class, capsys):
+    from grader.cli import main
+    db, folder = graded_class["db"], graded_class["folder"]
+    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    write(folder, {f"ben/{EX01}": REF})                      # ben hands in again
+    try:
+        assert main(["grade-class", str(folder), "--db", str(db), "--exercises", "ex01",
+                     "--no-progress"]) == 0
+        line = capsys.readouterr().out
+        assert "graded 1 of 9 submissions (8 already in the gradebook)" in line
+        assert "seed 11" in line                            # the gradebook's seed, reused
+        with Gradebook(db) as book:
+            assert book.result("ben").score == book.result("ada").score
+            assert book.submission("ben")["seed"] == 11
+        after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        assert after == before                              # replaced, not added
+    finally:
+        write(folder, {f"ben/{EX01}": STUB})
+
+
+def test_recorded_submissions_are_skipped_and_force_regrades_them(tmp_path, capsys):
+    from grader.cli import main
+    from grader.runner import GradeResult
+    from grader.gradebook import grader_version
+    write(tmp_path / "c", {f"ada/{EX01}": REF, f"ben/{EX01}": STUB})
+    with Gradebook(tmp_path / "g.db") as book:       # as if graded before: same hash and seed
+        for student in ("ada", "ben"):
+            entry = gather(student, tmp_path / "c" / student, tmp_path / "x" / student)
+            book.record(student, GradeResult(submission="", seed=5, exercises=["ex01"]),
+                        content_hash=entry.content_hash)
+        book.class_seed(5)
+    args = ["grade-class", str(tmp_path / "c"), "--db", str(tmp_path / "g.db"), "--exercises",
+            "ex01", "--no-progress", "--jobs", "1", "--csv", str(tmp_path / "g.csv")]
+    assert main(args) == 0
+    assert "graded 0 of 2 submissions (2 already in the gradebook)" in capsys.readouterr().out
+    assert main(args + ["--force"]) == 0
+    assert "graded 2 of 2 submissions in" in capsys.readouterr().out
+    with Gradebook(tmp_path / "g.db") as book:
+        assert book.result("ada").score == book.result("ada").max_score > 0
+        assert book.submission("ada")["grader_version"] == grader_version()
+        runs = book.db.execute("SELECT status, graded, skipped FROM runs ORDER BY id").fetchall()
+    assert [tuple(r) for r in runs] == [("finished", 0, 2), ("finished", 2, 0)]
+    lines = (tmp_path / "g.csv").read_text().split()
+    assert lines[0] == "student,ex01,total" and lines[1].startswith("ada,") and \
+        lines[2] == "ben,0,0"
+
+
+# ----------------------------------------------------------------------------------------------
+# kill -9 in the middle of a run
+
+def snapshot(db) -> dict:
+    """Everything in a gradebook that grading decides (not timings or row ids)."""
+    con = sqlite3.connect(db)
+    out = {}
+    for name, sid, *rest in con.execute(
+            "SELECT t.name, s.id, s.content_hash, s.seed, s.grader_version, s.exercises, "
+            "s.score, s.max_score, s.missing_files, s.errors FROM submissions s "
+            "JOIN students t ON t.id = s.student_id"):
+        checks = con.execute("SELECT nodeid, status, points, score, visible, message FROM "
+                             "results WHERE submission_id = ? ORDER BY nodeid", (sid,)).fetchall()
+        out[name] = (rest, checks)
+    con.close()
+    return out
+
+
+def _grading_pids(marker: str) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                cmd = Path(f"/proc/{name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmd:
+                pids.append(int(name))
+    return pids
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
+    folder = tmp_path / "killclass"
+    slow = REF.replace("def forward", "import time\ntime.sleep(0.3)\n\ndef forward", 1)
+    students = [f"s{i:02d}" for i in range(8)]
+    for i, s in enumerate(students):
+        write(folder, {f"{s}/{EX01}": slow if i % 3 else slow + MUTANT[len(REF):]})
+    db = tmp_path / "killed.db"
+    cmd = [sys.executable, "-m", "grader", "grade-class", str(folder), "--db", str(db),
+           "--jobs", "2", "--exercises", "ex01", "--no-progress"]
+    # a pinned grader version: the checkout may be edited while this test runs
+    env = dict(os.environ, PYTHONPATH=str(ROOT), GRADER_VERSION="kill-test")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    recorded = 0
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                con = sqlite3.connect(db)
+                recorded = con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                recorded = 0
+            if recorded >= 3:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # the grading processes die with it
+    deadline = time.monotonic() + 10
+    while _grading_pids(str(folder)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _grading_pids(str(folder)) == []
+    killed_at = len(snapshot(db))
+    assert 3 <= killed_at < 8
+    seed = Gradebook(db).class_seed()
+
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    m = re.search(r"graded (\d+) of 8 submissions \((\d+) already in the gradebook\)",
+                  out.stdout)
+    assert m, out.stdout
+    assert int(m.group(1)) == 8 - killed_at and int(m.group(2)) == killed_at
+    assert f"seed {seed}" in out.stdout
+
+    whole = tmp_path / "whole.db"
+    cmd_whole = cmd[:cmd.index("--db") + 1] + [str(whole)] + cmd[cmd.index("--db") + 2:]
+    cmd_whole[cmd_whole.index("--jobs") + 1] = "1"          # also: one job gives the same
+    out = subprocess.run(cmd_whole + ["--seed", str(seed)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    a, b = snapshot(db), snapshot(whole)
+    assert sorted(a) == students
+    assert a == b
+    assert len({rest[4] for rest, _ in a.values()}) == 2     # two different scores: real grades
+    runs = sqlite3.connect(db).execute("SELECT status FROM runs ORDER BY id").fetchall()
+    assert [r[0] for r in runs] == ["running", "finished"]
