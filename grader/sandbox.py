@@ -46,7 +46,7 @@ SHARED_UID_NPROC = 512
 SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
 # Workers get uids from this range (no /etc/passwd entry needed), one per submission.
 UID_BASE, UID_SPAN = 2_100_000_000, 40_000_000
-SANDBOX_MODES = ("auto", "bwrap", "basic", "strict")
+SANDBOX_MODES = ("auto", "strict", "bwrap", "unshare", "basic")
 
 
 @dataclass
@@ -188,7 +188,7 @@ def bwrap_command(spool: str, *, as_root: bool) -> list[str]:
 def _bwrap_problem(spool: str, as_root: bool) -> str:
     """'' when bubblewrap can start a sandbox here, else why not."""
     if not shutil.which("bwrap"):
-        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+        return "bubblewrap is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
     try:
         done = subprocess.run(bwrap_command(spool, as_root=as_root) + ["true"],
                               capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
@@ -215,9 +215,10 @@ class Zygote:
     """A process that has imported torch and forks workers on request.
 
     sandbox: "auto" (default; the environment variable GRADER_SANDBOX overrides it) uses every
-    layer this machine offers and warns about the others; "bwrap" fails without bubblewrap;
-    "strict" fails when any layer is missing; "basic" uses no namespaces, no bubblewrap and no
-    separate uids (only the folder, environment, session, limits and timeouts)."""
+    layer this machine offers and warns about the others; "strict" fails when any layer is
+    missing; "bwrap" fails without bubblewrap; "unshare" uses every layer but bubblewrap (no
+    read-only view); "basic" uses no namespaces, no bubblewrap, no separate uids and no cgroups
+    (only the folder, environment, session, limits and timeouts)."""
 
     def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None):
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
@@ -229,7 +230,7 @@ class Zygote:
         self.wrapper = list(wrapper) if wrapper else None
         self.bwrap_problem = ""
         self.bwrap = False
-        if self.wrapper is None and self.mode != "basic":
+        if self.wrapper is None and self.mode not in ("basic", "unshare"):
             self.bwrap_problem = _bwrap_problem(self.spool, self.as_root)
             if self.bwrap_problem and self.mode == "bwrap":
                 shutil.rmtree(self.spool, ignore_errors=True)
@@ -247,6 +248,7 @@ class Zygote:
         basic = self.mode == "basic"
         self.probe_uid = None if basic or not self.as_root else self.new_uid(force=True)
         return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
+                "pids_cgroup": self.as_root and not basic and not self.bwrap,
                 "probe_uid": self.probe_uid, "secrets": _secret_samples(),
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
                 "python_files": _python_files()}
@@ -338,26 +340,42 @@ class Zygote:
             Layer("resource limits", True, _limits_text(DEFAULT_LIMITS)),
             Layer("timeouts", True, "wall clock per call and per submission (Limits)"),
         ]
-        uid_ok = self.probe_uid is not None and t.get("uid") == self.probe_uid \
-            and t.get("python_readable", False)
+        tu = self.facts.get("self_test_uid") or t  # the test as a uid of its own
+        uid_ok = self.probe_uid is not None and tu.get("uid") == self.probe_uid \
+            and tu.get("python_readable", False)
         self.separate_uids = uid_ok
+        nproc = DEFAULT_LIMITS["RLIMIT_NPROC"]
         if uid_ok:
             layers.append(Layer("separate user", True, "each worker runs as its own "
-                                "unprivileged uid: RLIMIT_NPROC contains fork bombs; it cannot "
-                                "signal other workers or the grader, nor write their files"))
-        elif self.as_root:
-            why = t.get("uid_error") or ("Python is installed where other users cannot read "
-                                         "it" if not t.get("python_readable", True) else "")
-            why = why or ("GRADER_SANDBOX=basic" if self.mode == "basic" else "unknown")
-            layers.append(Layer("separate user", False, f"workers run as root ({why})",
-                                "root ignores RLIMIT_NPROC (a fork bomb is not contained) and "
-                                "student code can write every file root can that is in its "
-                                "view"))
+                                "unprivileged uid, without capabilities: it cannot signal other "
+                                "workers or the grader, nor write their files"))
+            layers.append(Layer("process limit", True, f"RLIMIT_NPROC {nproc} on the worker's "
+                                "own uid; whatever it started is killed by uid after each call"))
         else:
-            layers.append(Layer("separate user", False, "workers run as you (the grader is not "
-                                "root)", "RLIMIT_NPROC binds but counts all of your processes; "
-                                "student code can signal your processes"
-                                + ("" if self.bwrap else " and read and write your files")))
+            if self.as_root:
+                why = tu.get("uid_error") or ("Python is installed where other users cannot "
+                                              "read it" if not tu.get("python_readable", True)
+                                              else "")
+                why = why or ("GRADER_SANDBOX=basic" if self.mode == "basic" else "unknown")
+                layers.append(Layer("separate user", False, f"workers run as root without "
+                                    f"capabilities ({why})", "student code can signal the "
+                                    "grader and write every root-owned file in its view"))
+            else:
+                layers.append(Layer("separate user", False, "workers run as you (the grader is "
+                                    "not root)", "student code can signal your processes"
+                                    + ("" if self.bwrap else " and read and write your files")))
+            if self.facts.get("pids_cgroup"):
+                layers.append(Layer("process limit", True, f"a pids cgroup per worker "
+                                    f"(pids.max {nproc})"))
+            elif not self.as_root:
+                layers.append(Layer("process limit", True, f"RLIMIT_NPROC "
+                                    f"{max(nproc, SHARED_UID_NPROC)} on your user (shared with "
+                                    f"your own processes)"))
+            else:
+                why = self.facts.get("pids_cgroup_error") or \
+                    ("GRADER_SANDBOX=basic" if self.mode == "basic" else "no pids cgroup")
+                layers.append(Layer("process limit", False, f"none ({why})", "root ignores "
+                                    "RLIMIT_NPROC: a fork bomb is not contained"))
         net_error = self.facts.get("unshare_net_error", "")
         ifaces = [i for i in t.get("interfaces", ["?"]) if i != "lo"]
         if not ifaces:
@@ -384,8 +402,8 @@ class Zygote:
                 what.append("student code can read " + ", ".join(tops))
             if writable:
                 what.append("it can write in " + ", ".join(dict.fromkeys(writable)))
-            why = self.bwrap_problem or ("GRADER_SANDBOX=basic" if self.mode == "basic" else
-                                         "no bubblewrap")
+            why = self.bwrap_problem or (f"GRADER_SANDBOX={self.mode}"
+                                         if self.mode in ("basic", "unshare") else "no bubblewrap")
             layers.append(Layer("read-only view", False, f"the whole disk is visible ({why})",
                                 "; ".join(what) or "every file the worker's user may read is "
                                 "readable by absolute path"))
@@ -562,7 +580,8 @@ class Submission:
                 "env": worker_env(str(self.workdir), self.threads), "threads": self.threads,
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
-                "hide_paths": [str(ROOT), os.getcwd()], "uid": self.uid}
+                "hide_paths": [str(ROOT), os.getcwd()], "uid": self.uid,
+                "pids_max": self.limits.rlimits.get("RLIMIT_NPROC")}
 
     def _process(self) -> _Process:
         if self.proc is None or not self.proc.alive:

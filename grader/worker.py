@@ -76,9 +76,10 @@ def _write_all(fd, data):
 
 
 class Worker:
-    def __init__(self, req_fd, res_fd, workdir, modules, own_uid=False):
+    def __init__(self, req_fd, res_fd, workdir, modules, own_uid=False, cgroup=None):
         self.req_fd, self.res_fd, self.workdir = req_fd, res_fd, workdir
         self.own_uid = own_uid  # the only process of its uid: it may kill(-1) its leftovers
+        self.cgroup = cgroup    # or the only process meant to be in its pids cgroup
         self.files = modules  # module name -> file name in workdir
         self.loaded = {}
         self.out = CappedStream()
@@ -101,8 +102,8 @@ class Worker:
                 reply = _error_reply(exc, self.workdir)
             if os.getpid() != me:  # a fork made by student code came back here: only the
                 os._exit(0)        # worker itself answers
-            if self.own_uid:
-                _kill_leftovers()
+            if self.own_uid or self.cgroup:
+                _kill_leftovers(self.cgroup)
             reply["id"] = request.get("id") if isinstance(request, dict) else None
             text, total = self.out.take()
             reply["stdout"] = text
@@ -172,15 +173,25 @@ class Worker:
         return result
 
 
-def _kill_leftovers():
-    """SIGKILL every other process of this worker's own uid (what the call started and left
-    running: a fork bomb, a subprocess in another session) and reap the children."""
+def _kill_leftovers(cgroup=None):
+    """SIGKILL every other process of this worker's own uid, or of its pids cgroup (what the
+    call started and left running: a fork bomb, a subprocess in another session); reap."""
+    me = os.getpid()
     for _ in range(5):
         try:
-            os.kill(-1, signal.SIGKILL)  # this uid's processes, never the caller itself
-        except ProcessLookupError:
-            return
-        except OSError:
+            if cgroup:
+                with open(os.path.join(cgroup, "cgroup.procs")) as f:
+                    others = [int(p) for p in f.read().split() if int(p) != me]
+                if not others:
+                    return
+                for pid in others:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            else:
+                os.kill(-1, signal.SIGKILL)  # this uid's processes, never the caller itself
+        except (OSError, ValueError):
             return
         deadline = time.monotonic() + 0.05
         while time.monotonic() < deadline:
@@ -315,6 +326,129 @@ def _kill_user(uid, tries=50):
     return pid
 
 
+class PidsCgroup:
+    """A pids cgroup per worker, where this (root) zygote may make them: the fork-bomb limit when
+    workers cannot get a uid of their own. cgroup v1 (a `pids` hierarchy), or v2 where the
+    zygote's own cgroup may have children with the pids controller."""
+
+    def __init__(self):
+        self.base = None
+        self.why = ""
+        self.count = 0
+        try:
+            self.base = self._make_base()
+        except Exception as exc:  # noqa: BLE001 - a missing layer is reported, never fatal
+            self.why = f"{type(exc).__name__}: {exc}"
+        if self.base is None and not self.why:
+            self.why = "no writable pids cgroup"
+
+    @staticmethod
+    def _own(controller_line):
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _id, controllers, path = line.rstrip("\n").split(":", 2)
+                if controller_line(controllers):
+                    return path.lstrip("/")
+        return None
+
+    @staticmethod
+    def _remove_stale(parent):
+        """Bases left by zygotes that were killed (their pid is gone): empty them, remove."""
+        for name in os.listdir(parent):
+            if not name.startswith("grader-zygote-"):
+                continue
+            try:
+                pid = int(name.split("-")[2])
+                os.kill(pid, 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except (ValueError, IndexError, OSError):
+                continue
+            stale = PidsCgroup.__new__(PidsCgroup)
+            stale.base = os.path.join(parent, name)
+            stale.close()
+
+    def _make_base(self):
+        name = f"grader-zygote-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+        v1 = self._own(lambda c: "pids" in c.split(","))
+        if v1 is not None and os.path.isdir("/sys/fs/cgroup/pids"):
+            parent = os.path.join("/sys/fs/cgroup/pids", v1)
+            self._remove_stale(parent)
+            base = os.path.join(parent, name)
+            os.mkdir(base)
+            return base
+        v2 = self._own(lambda c: c == "")
+        if v2 is not None and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            self._remove_stale(os.path.join("/sys/fs/cgroup", v2))
+            base = os.path.join("/sys/fs/cgroup", v2, name)
+            os.mkdir(base)
+            try:
+                with open(os.path.join(base, "cgroup.controllers")) as f:
+                    if "pids" not in f.read().split():
+                        raise OSError("the pids controller is not delegated here")
+                with open(os.path.join(base, "cgroup.subtree_control"), "w") as f:
+                    f.write("+pids")
+            except OSError:
+                os.rmdir(base)
+                raise
+            return base
+        return None
+
+    def new(self, limit) -> str | None:
+        if self.base is None:
+            return None
+        self.count += 1
+        path = os.path.join(self.base, f"w{self.count}")
+        try:
+            os.mkdir(path)
+            with open(os.path.join(path, "pids.max"), "w") as f:
+                f.write(str(int(limit)))
+        except OSError:
+            return None
+        return path
+
+    @staticmethod
+    def join(path):
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+    @staticmethod
+    def kill(path, reap=None):
+        """SIGKILL everything in the cgroup until it is empty, then remove it."""
+        for _ in range(500):
+            try:
+                with open(os.path.join(path, "cgroup.procs")) as f:
+                    pids = [int(x) for x in f.read().split()]
+            except OSError:
+                return
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            if reap:
+                reap()
+            time.sleep(0.002)
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
+
+    def close(self, reap=None):
+        if self.base is None:
+            return
+        for name in os.listdir(self.base):
+            if os.path.isdir(os.path.join(self.base, name)):
+                self.kill(os.path.join(self.base, name), reap)
+        try:
+            os.rmdir(self.base)
+        except OSError:
+            pass
+
+
 # ----------------------------------------------------------------------------------------------
 # the zygote
 
@@ -343,6 +477,8 @@ def _close_fds_except(keep):
 
 def _child(spec, req_fd, res_fd):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the worker's
+    if spec.get("cgroup"):
+        PidsCgroup.join(spec["cgroup"])  # before anything else: its processes are counted
     os.setsid()
     uid = spec.get("uid")
     if uid is not None:
@@ -371,10 +507,11 @@ def _child(spec, req_fd, res_fd):
     _apply_limits(spec.get("limits", {}))
     # Close every descriptor the zygote held but the worker does not need.
     _close_fds_except({0, 1, 2, req_fd, res_fd})
-    Worker(req_fd, res_fd, workdir, spec["modules"], own_uid=uid is not None).serve()
+    Worker(req_fd, res_fd, workdir, spec["modules"], own_uid=uid is not None,
+           cgroup=spec.get("cgroup")).serve()
 
 
-def _self_test(config) -> dict:
+def _self_test(config, uid) -> dict:
     """Fork a child that sets itself up as a worker would (same uid, same capabilities) and
     report what it can reach: the layers as measured, not as hoped for."""
     r, w = os.pipe()
@@ -383,7 +520,6 @@ def _self_test(config) -> dict:
         facts = {}
         try:
             os.close(r)
-            uid = config.get("probe_uid")
             try:
                 if uid is not None:
                     _become(uid)
@@ -460,6 +596,11 @@ def zygote(fd, config=None):
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the grader (bwrap does it otherwise)
     if config.get("unshare_net"):
         facts["unshare_net_error"] = unshare_network()
+    cgroups = None
+    if config.get("pids_cgroup"):
+        cgroups = PidsCgroup()
+        facts["pids_cgroup"] = cgroups.base is not None
+        facts["pids_cgroup_error"] = cgroups.why
 
     def reap(*_):
         while True:
@@ -471,9 +612,15 @@ def zygote(fd, config=None):
                 return
             statuses[pid] = status
 
-    facts["self_test"] = _self_test(config)
+    facts["self_test"] = _self_test(config, config.get("probe_uid"))
+    if config.get("probe_uid") is not None and not facts["self_test"].get("python_readable"):
+        # workers will run as root (without capabilities): measure that instead
+        facts["self_test_uid"] = facts["self_test"]
+        facts["self_test"] = _self_test(config, None)
     signal.signal(signal.SIGCHLD, reap)
     sock.sendall(json.dumps({"ready": True, "facts": facts}).encode() + b"\n")
+
+    worker_cgroups = {}
 
     def wait_for(pid, seconds):
         deadline = time.monotonic() + seconds
@@ -488,10 +635,14 @@ def zygote(fd, config=None):
         except InterruptedError:
             continue
         if not msg:
+            if cgroups is not None:
+                cgroups.close(reap)
             return
         request = json.loads(msg)
         op = request["op"]
         if op == "spawn":
+            if cgroups is not None and request.get("uid") is None:
+                request["cgroup"] = cgroups.new(request.get("pids_max") or 32)
             pid = os.fork()
             if pid == 0:
                 try:
@@ -501,6 +652,8 @@ def zygote(fd, config=None):
                     os._exit(70)
             for f in fds:
                 os.close(f)
+            if request.get("cgroup"):
+                worker_cgroups[pid] = request["cgroup"]
             reply = {"pid": pid}
         elif op == "kill":
             pid = request["pid"]
@@ -513,6 +666,8 @@ def zygote(fd, config=None):
             if request.get("uid") is not None:
                 helper = _kill_user(int(request["uid"]))
                 wait_for(helper, 5.0)
+            if pid in worker_cgroups:
+                PidsCgroup.kill(worker_cgroups.pop(pid), reap)
             reply = {"ok": True}
         elif op == "status":
             reply = {"status": wait_for(request["pid"], request.get("wait", 0.5))}
