@@ -1,13 +1,12 @@
 """Visible checks of ex02 (gradient descent by hand): the course's numbers, recorded from the
 reference by `python -m grader build`, and the derivative checked against autograd and a
 central difference. Students run these with `python -m grader check ex02`."""
-import numpy as np
 import pytest
 import torch
 
 from grader.checking import Case, check, devices, dtypes, expected, manual_call
-from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
-                            float_central_difference, scale_mistakes)
+from grader.numeric import (FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
+                            autograd_grad, float_central_difference, scale_mistakes)
 
 pytestmark = pytest.mark.ex02
 
@@ -24,6 +23,9 @@ CASES = {c.id: c for c in [
     Case("cost_tensor32", "ex02.cost", (_t(X, torch.float32), _t(Y, torch.float32), 1.5)),
     Case("cost_tensor64", "ex02.cost", (_t(X, torch.float64), _t(Y, torch.float64), 1.5)),
     Case("gradient_course", "ex02.gradient", (X, Y, 1.0), grad=False),
+    # the cost just beside w = 1, for a central difference made of recorded numbers
+    Case("cost_course_plus", "ex02.cost", (X, Y, 1.0 + FD_EPS)),
+    Case("cost_course_minus", "ex02.cost", (X, Y, 1.0 - FD_EPS)),
     Case("gradient_tensor32", "ex02.gradient", (_t(X, torch.float32), _t(Y, torch.float32), 2.5),
          grad=False),
     Case("gradient_tensor64", "ex02.gradient", (_t(X, torch.float64), _t(Y, torch.float64), 2.5),
@@ -33,16 +35,13 @@ CASES = {c.id: c for c in [
     Case("gd_course_half", "ex02.gradient_descent", (X, Y, 1.0, 0.005, 100)),
     Case("gd_course_sum", "ex02.gradient_descent", (X, Y, 1.0, 0.01 * N, 100)),
     Case("gd_course_uphill", "ex02.gradient_descent", (X, Y, 1.0, -0.01, 100)),
+    # one step more: its costs[1:] are the costs recorded after each update
+    Case("gd_course_101", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 101)),
     Case("sample_gradient_course", "ex02.sample_gradient", (2.0, 4.0, 1.0), grad=False),
     Case("sgd_course", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.01, 10)),
     Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
     Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
 ]}
-
-
-def _cost64(w):
-    x, y = np.array(X), np.array(Y)
-    return float(np.mean((x * w - y) ** 2))
 
 
 def _f64(v):
@@ -87,7 +86,8 @@ def test_gradient_course(sub):
     auto = float(autograd_grad(lambda w: ((x * w - y) ** 2).mean(), _f64(1.0)))
     assert_close(got, auto, call=call, context="compared with autograd",
                  mistakes=scale_mistakes(auto, N))
-    fd = float_central_difference(_cost64, 1.0)
+    fd = (expected(CASES["cost_course_plus"]) - expected(CASES["cost_course_minus"])) / \
+        (2 * FD_EPS)
     assert_close(got, fd, call=call, context="compared with a central difference of the cost",
                  rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
 
@@ -119,7 +119,7 @@ def test_gradient_descent_course(sub):
         "the weights move uphill: the update must subtract lr * gradient (or the gradient's "
         "sign is flipped).": expected(CASES["gd_course_uphill"]),
         "each cost is recorded after the update; costs[k] is the cost just before update k "
-        "(the first one is the cost at w0).": (want[0], want[1][1:] + [_cost64(want[0])]),
+        "(the first one is the cost at w0).": (want[0], expected(CASES["gd_course_101"])[1][1:]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
                       check_dtype="strict")

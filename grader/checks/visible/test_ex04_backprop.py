@@ -16,6 +16,7 @@ X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 CASES = {c.id: c for c in [
     Case("steps_course", "ex04.backward_steps", (2.0, 4.0, 1.0), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
+    Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
     Case("forward_tensor", "ex04.quadratic_forward", (torch.tensor(X), 1.0, 2.0, 3.0)),
     Case("grads_float", "ex04.quadratic_grads", (2.0, 4.0, 1.0, 1.0, 1.0), grad=False),
@@ -23,6 +24,7 @@ CASES = {c.id: c for c in [
            (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 0.5, -1.0, 2.0),
            grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
+    Case("quadratic_course_uphill", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, -0.01, 20)),
 ]}
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
@@ -34,47 +36,6 @@ LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sam
 
 # ----------------------------------------------------------------------------------------------
 # helpers the hidden checks share
-
-def as_tensors(xs, ys):
-    """The contract's conversion: tensors keep dtype and device; lists become float32."""
-    x = xs.detach() if isinstance(xs, torch.Tensor) else torch.tensor(xs, dtype=torch.float32)
-    y = ys.detach() if isinstance(ys, torch.Tensor) else torch.tensor(ys)
-    return x, y.to(x.device, x.dtype)
-
-
-def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False):
-    """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
-    train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
-    never zeroes the gradients, loss_after=True records each loss after the update. Returns
-    what the function would: the final parameters as floats, then the losses."""
-    x, y = as_tensors(xs, ys)
-    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
-              for v in init]
-
-    def f(xi):
-        return params[0] * xi ** 2 + params[1] * xi + params[2] if quadratic else xi * params[0]
-
-    losses = []
-    for _ in range(epochs):
-        last = 0.0
-        for xi, yi in zip(x, y):
-            loss = (f(xi) - yi) ** 2
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p -= lr * p.grad
-                    if zero:
-                        p.grad.zero_()
-                last = float((f(xi) - yi) ** 2) if loss_after else float(loss)
-        losses.append(last)
-    return (*[p.item() for p in params], losses)
-
-
-def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
-    return {NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
-            UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
-            LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, loss_after=True)}
-
 
 def trajectory_tol(xs):
     """Lists and float32 tensors train in float32."""
@@ -126,7 +87,7 @@ def test_train_autograd_course(sub):
     case = CASES["train_course"]
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
                       call="train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)",
-                      mistakes=train_mistakes(X, Y, (1.0,), 0.01, 10, quadratic=False),
+                      mistakes={UPHILL: expected(CASES["train_course_uphill"])},
                       check_dtype="strict", **trajectory_tol(X))
 
 
@@ -188,5 +149,5 @@ def test_train_quadratic_course(sub):
     assert_trajectory(case.run(sub), expected(case), names=("w1", "w2", "b", "losses"),
                       call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
                            "epochs=20)",
-                      mistakes=train_mistakes(X, Y, (1.0, 1.0, 1.0), 0.01, 20, quadratic=True),
+                      mistakes={UPHILL: expected(CASES["quadratic_course_uphill"])},
                       check_dtype="strict", **trajectory_tol(X))
