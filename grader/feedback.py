@@ -148,6 +148,7 @@ def page_context(result: GradeResult, student: str | None = None) -> dict:
             "fraction": score / max_score if max_score else 0.0, "state": state,
             "missing": missing, "visible": visible, "hidden": hidden,
             "hidden_passed": sum(h["passed"] for h in hidden),
+            "visible_passed": sum(v["status"] == "passed" for v in visible),
             "skipped": len(skipped),
             "skip_reasons": sorted({c.message for c in skipped if c.message})})
     return {"student": student or Path(str(result.submission)).name or str(result.submission),

@@ -36,6 +36,8 @@ def _histogram(values, xlabel, bins, color):
     fig, ax = _figure(6.0, 2.8)
     if values:
         ax.hist(values, bins=bins, color=color, edgecolor="white")
+    from matplotlib.ticker import MaxNLocator
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("submissions")
     ax.grid(alpha=0.3, axis="y")
