@@ -305,7 +305,7 @@ def _install_display():
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return
     current = getattr(shell, "custom_exceptions", ())
-    if current and ChecksFailed not in current:
+    if current and not all(getattr(c, "__name__", "") == "ChecksFailed" for c in current):
         return  # the kernel has its own handler: leave it alone
     shell.set_custom_exc((ChecksFailed,), _show_message)
 
