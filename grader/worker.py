@@ -308,22 +308,40 @@ def _become(uid):
     os.setuid(uid)
 
 
-def _kill_user(uid, tries=50):
-    """SIGKILL every process of `uid` (from a helper that becomes `uid`: kill(-1) then reaches
-    exactly that user's processes, wherever they moved: other sessions, groups, orphans)."""
-    pid = os.fork()
-    if pid == 0:
+def _processes_of(uid) -> list[int]:
+    """Live (not zombie) processes whose real or effective uid is `uid`."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            _become(uid)
-            for _ in range(tries):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    os._exit(0)
-                time.sleep(0.001)
-        finally:
-            os._exit(1)
-    return pid
+            with open(f"/proc/{name}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        uids = fields.get("Uid", "").split()
+        if str(uid) in uids[:2] and not fields.get("State", "").strip().startswith(("Z", "X")):
+            found.append(int(name))
+    return found
+
+
+def _kill_user(uid, reap=None, rounds=200):
+    """SIGKILL every process of `uid`, wherever it moved (other sessions, process groups,
+    orphans), until none is left: the worker's uid is its own, so these are all its doing."""
+    for _ in range(rounds):
+        pids = _processes_of(uid)
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if reap:
+            reap()
+        time.sleep(0.001)
+    return False
 
 
 class PidsCgroup:
@@ -664,8 +682,7 @@ def zygote(fd, config=None):
                 except (ProcessLookupError, PermissionError):
                     pass
             if request.get("uid") is not None:
-                helper = _kill_user(int(request["uid"]))
-                wait_for(helper, 5.0)
+                _kill_user(int(request["uid"]), reap)
             if pid in worker_cgroups:
                 PidsCgroup.kill(worker_cgroups.pop(pid), reap)
             reply = {"ok": True}
