@@ -13,7 +13,8 @@ The students (for whichever exercises exist):
   cleo  the references with a classic mistake planted in every other exercise
   dev   a different mistake in the others, and the last exercise not handed in
   eve   half done: the first half of the exercises solved, the rest still stubs
-  finn  a zip; ex01 calls sys.exit() when imported (costs ex01's points, nothing else)
+  finn  a zip of three exercises; ex01 calls sys.exit() when imported (costs ex01's points,
+        nothing else)
   gus   nbgrader notebooks in one folder per assignment, one mistake planted in a cell
 """
 from __future__ import annotations
@@ -254,7 +255,7 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
                                                           if exs[half:] else "")]
 
     finn = out / "_finn"
-    for i, ex in enumerate(exs):
+    for i, ex in enumerate(exs[:3]):
         text = CRASH if i == 0 else _reference(ex)
         (finn / "finn").mkdir(parents=True, exist_ok=True)
         (finn / "finn" / f"{module_of(ex)}.py").write_text(text)
@@ -262,7 +263,8 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
         for f in sorted((finn / "finn").iterdir()):
             zf.write(f, f"finn/{f.name}")
     shutil.rmtree(finn)
-    notes["finn"] = [f"a zip; {exs[0]} calls sys.exit() when imported"] if exs else ["a zip"]
+    notes["finn"] = [f"a zip of {', '.join(exs[:3])} only; {exs[0]} calls sys.exit() when "
+                     f"imported"]
 
     notes["gus"] = []
     for i, ex in enumerate(exs):
