@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
-from grader.checks.training import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
+from grader.checks.training import (NO_ZERO_GRAD, Mistakes, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
                                     assert_leaf, assert_state, assert_trajectory,
                                     inplace_leaf_hint)
 from grader.numeric import (GRADCHECK_TOL, assert_close, central_difference, fail,
@@ -154,11 +154,12 @@ def test_fit_random_step_by_step(sub, seed, device):
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         fail(f"{call} should return (w, b, losses), got {got!r:.200}")
     want = reference("ex05.fit", x, y, lr, iters, s)
-    wrong = {hint: reference_probe("ex05.fit_variant", "ex05", x, y, lr, iters, s, v)
-             for v, hint in VARIANT_HINTS.items()}
+    wrong = Mistakes(lambda: {hint: reference_probe("ex05.fit_variant", "ex05", x, y, lr, iters,
+                                                    s, v)
+                              for v, hint in VARIANT_HINTS.items()})
     assert_trajectory(got[2], want[2], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
+                      mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
-                 mistakes={k: (v["w"], v["b"]) for k, v in wrong.items()})
+                 mistakes=wrong.map(lambda r: (r["w"], r["b"])))
     for t, name in zip(got[:2], ("w", "b")):
         assert_leaf(t, call=call, name=name)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
+from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
                                     assert_state, assert_structure, assert_trajectory,
                                     random_state)
@@ -96,12 +96,13 @@ def test_train_step_random(sub, seed, device):
     args = ("linear", (d, o), state, x, y, lr, steps)
     got = sub.probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
     want = reference_probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
-    wrong = {hint: reference_probe("ex06.train_variant", "ex06", *args, v, stale=stale,
-                                   device=device) for v, hint in STEP_VARIANTS.items()}
+    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", "ex06", *args, v,
+                                                    stale=stale, device=device)
+                              for v, hint in STEP_VARIANTS.items()})
     assert_trajectory(got["losses"], want["losses"], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
+                      mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=call,
-                 mistakes={k: v["state"] for k, v in wrong.items()})
+                 mistakes=wrong.map(lambda r: r["state"]))
 
 
 @check("train_step")
@@ -130,13 +131,14 @@ def test_train_random(sub, seed, device):
                     (x, y, lr, n_iter), device=device)
     want = reference_probe("ex06.call_on_mirror", "ex06", "train", "linear", (d, o), state,
                            (x, y, lr, n_iter), device=device)
-    wrong = {hint: reference_probe("ex06.train_variant", "ex06", "linear", (d, o), state, x, y,
-                                   lr, n_iter, v, device=device)
-             for v, hint in TRAIN_VARIANTS.items()}
+    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", "ex06", "linear",
+                                                    (d, o), state, x, y, lr, n_iter, v,
+                                                    device=device)
+                              for v, hint in TRAIN_VARIANTS.items()})
     assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
+                      mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=call,
-                 mistakes={k: v["state"] for k, v in wrong.items()})
+                 mistakes=wrong.map(lambda r: r["state"]))
 
 
 @check("predict", points=2)

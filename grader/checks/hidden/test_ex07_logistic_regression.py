@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
+from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
                                     assert_forward_pure, assert_no_graph, assert_state,
                                     assert_structure, assert_trajectory, random_state)
 from grader.checks.visible.test_ex07_logistic_regression import (NO_MOMENTUM, OVERFLOW,
@@ -208,17 +208,21 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
     args = ("train_logistic", "logistic", (2,), state, (x, y, lr, epochs), kwargs)
     got = sub.probe("ex07.call_on_mirror", "ex07", *args, device=device)
     want = reference_probe("ex07.call_on_mirror", "ex07", *args, device=device)
-    wrong = {hint: reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x, y,
-                                   lr, epochs, v, loss="bce", momentum=used, device=device)
-             for v, hint in VARIANTS.items()}
-    if kwargs:
-        wrong["the momentum given was not used: pass momentum=momentum to torch.optim.SGD"] = \
-            reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x, y, lr,
-                            epochs, "correct", loss="bce", momentum=0.9, device=device)
+
+    def variants():
+        out = {hint: reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x,
+                                     y, lr, epochs, v, loss="bce", momentum=used, device=device)
+               for v, hint in VARIANTS.items()}
+        if kwargs:
+            out["the momentum given was not used: pass momentum=momentum to torch.optim.SGD"] = \
+                reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x, y, lr,
+                                epochs, "correct", loss="bce", momentum=0.9, device=device)
+        return out
+    wrong = Mistakes(variants)
     assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
+                      mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=call,
-                 mistakes={k: v["state"] for k, v in wrong.items()})
+                 mistakes=wrong.map(lambda r: r["state"]))
 
 
 @check("accuracy", points=2)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS,
+from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
                                     assert_structure, assert_trajectory, random_state)
 from grader.checks.visible.test_ex08_multiple_features import (PLAIN_LIST, forward_mistakes,
@@ -115,10 +115,11 @@ def test_train_random(sub, seed, device):
     args = ("train_full_batch", "deep", (sizes,), state, (x, y, lr, epochs))
     got = sub.probe("ex08.call_on_mirror", "ex08", *args, device=device)
     want = reference_probe("ex08.call_on_mirror", "ex08", *args, device=device)
-    wrong = {hint: reference_probe("ex08.train_variant", "ex08", "deep", (sizes,), state, x, y,
-                                   lr, epochs, v, loss="bce", device=device)
-             for v, hint in VARIANTS.items()}
+    wrong = Mistakes(lambda: {hint: reference_probe("ex08.train_variant", "ex08", "deep",
+                                                    (sizes,), state, x, y, lr, epochs, v,
+                                                    loss="bce", device=device)
+                              for v, hint in VARIANTS.items()})
     assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
+                      mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=call,
-                 mistakes={k: v["state"] for k, v in wrong.items()})
+                 mistakes=wrong.map(lambda r: r["state"]))
