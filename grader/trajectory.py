@@ -78,10 +78,11 @@ def assert_steps(got, want, *, call: str, mistakes=None, step_name=None, count_h
     got, want: {parameter name: tensor (S, *shape)} as `record_steps(...).trace()` makes them.
     mistakes: {description: the trace a program with that mistake records}; the first one the
         student's trace matches (over the steps it has) is named.
-    step_name: step index -> words, e.g. lambda k: f"epoch {k // 4}, batch {k % 4}".
+    step_name: step index k (0-based) -> words, e.g. lambda k: f"step {k + 1} (epoch
+        {k // 4 + 1}, batch {k % 4 + 1})"; by default "step {k + 1}".
     count_hints: {a wrong number of steps: what causes it}.
     """
-    step_name = step_name or (lambda k: f"step {k}")
+    step_name = step_name or (lambda k: f"step {k + 1}")
     if not isinstance(got, dict):
         fail(f"{call}: the record of optimizer steps is {kind_of(got)}, not parameters by name.")
     names = list(want)

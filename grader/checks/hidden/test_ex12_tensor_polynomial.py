@@ -8,27 +8,17 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, uniform
-from grader.checks.visible.test_ex12_tensor_polynomial import check_string
-from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, CheckFailure, assert_close,
-                            autograd_grad, central_difference, fail, scale_mistakes)
-from grader.reference import reference, reference_probe, solution_module
-from grader.trajectory import assert_steps, record_steps
+from grader.checks.visible.test_ex12_tensor_polynomial import (assert_fit, check_optim,
+                                                              check_string, fit_mistakes, lazy)
+from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
+                            central_difference, fail, scale_mistakes)
+from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex12
 
 
 def _traj(dtype):
     return dict(zip(("rtol", "atol"), TRAJECTORY_TOL[dtype]))
-
-
-def _lazy(compare, got, want, mistakes, **kw):
-    """compare(got, want, **kw); the mistakes (costly wrong runs) are computed only when the
-    answer is wrong, to name what went wrong."""
-    try:
-        compare(got, want, **kw)
-    except CheckFailure:
-        compare(got, want, mistakes=mistakes(), **kw)
-        raise
 
 
 def _problem(seed, name, dtype=torch.float64, device="cpu", n=None):
@@ -87,30 +77,6 @@ def test_grads_closed_form_autograd_fd(sub, seed, device):
 # ----------------------------------------------------------------------------------------------
 # fit_tensor and fit_autograd
 
-def _variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-             accumulate=False):
-    """A fit with one known mistake (trusted code), in x's dtype on x's device."""
-    g = torch.Generator().manual_seed(seed)
-    p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
-    acc = [torch.zeros((), dtype=x.dtype, device=x.device) for _ in range(4)]
-    losses = []
-    for t in range(steps):
-        yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
-        loss = ((yp - y) ** 2).sum()
-        gy = 2.0 * (yp - y)
-        grads = [(gy * x ** k).sum() * scale for k in range(4)]
-        if accumulate:
-            acc = [a + gk for a, gk in zip(acc, grads)]
-            grads = acc
-        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
-        if t % 100 == when:
-            if after:
-                yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
-                loss = ((yp - y) ** 2).sum()
-            losses.append(loss.item())
-    return tuple(p), losses
-
-
 def _fit_setup(seed, name, dtype, device):
     g = gen(seed, name)
     n = int(torch.randint(30, 70, (), generator=g))
@@ -119,25 +85,6 @@ def _fit_setup(seed, name, dtype, device):
     lr = float(torch.empty(()).uniform_(1e-5, 3e-5, generator=g))
     fit_seed = int(torch.randint(0, 10_000, (), generator=g))
     return x.to(device, dtype), y.to(device, dtype), lr, fit_seed
-
-
-def _mistakes(x, y, lr, steps, seed, func):
-    n = len(x)
-    m = {"the update adds the gradient: subtract lr * grad":
-         _variant(x, y, lr, steps, seed, sign=-1.0),
-         f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients":
-         _variant(x, y, lr, steps, seed, scale=1.0 / n),
-         "the gradients are half too small: the factor 2 of the square is missing":
-         _variant(x, y, lr, steps, seed, scale=0.5),
-         "the losses are recorded after the update of their step: record the loss computed "
-         "before updating": _variant(x, y, lr, steps, seed, after=True),
-         "the losses of steps 0, 100, 200 are recorded: record those with t % 100 == 99":
-         _variant(x, y, lr, steps, seed, when=0)}
-    if func == "fit_autograd":
-        m = {"the gradients are not zeroed between steps: .grad adds up over the steps, so "
-             "zero it after each update (p.grad.zero_() or p.grad = None)":
-             _variant(x, y, lr, steps, seed, accumulate=True), **m}
-    return m
 
 
 def _call(sub, func, *args, **kwargs):
@@ -153,7 +100,7 @@ def _step_by_step(sub, seed, device, dtype, func):
     for k in (0, 1, 2, 3, 10):
         want = reference(f"ex12.{func}", x, y, lr=lr, steps=k, seed=fit_seed, grad=grad)
         got = _call(sub, func, x, y, lr=lr, steps=k, seed=fit_seed)
-        _lazy(assert_close, got, want, lambda: _mistakes(x, y, lr, k, fit_seed, func) if k
+        lazy(assert_fit, got, want, lambda: fit_mistakes(x, y, lr, k, fit_seed, func) if k
               else None, call=f"{func}(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed}) on "
               f"{device}", **_traj(dtype),
                      context="the initial values: torch.randn((), generator=g) for a, b, c, d "
@@ -166,7 +113,7 @@ def _long_run(sub, seed, device, dtype, func, steps=200):
     grad = False if func == "fit_tensor" else None
     want = reference(f"ex12.{func}", x, y, lr=lr, steps=steps, seed=fit_seed, grad=grad)
     got = _call(sub, func, x, y, lr=lr, steps=steps, seed=fit_seed)
-    _lazy(assert_close, got, want, lambda: _mistakes(x, y, lr, steps, fit_seed, func),
+    lazy(assert_fit, got, want, lambda: fit_mistakes(x, y, lr, steps, fit_seed, func),
           call=f"{func}(x, y, lr={lr:.3g}, steps={steps}, seed={fit_seed}) on {device}",
           **_traj(dtype))
 
@@ -254,28 +201,6 @@ def test_string_random_state(sub, seed):
 # ----------------------------------------------------------------------------------------------
 # fit_optim
 
-def _optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                   after=False):
-    """fit_optim with one known mistake, run on the reference's Polynomial3 (trusted code)."""
-    model = solution_module("ex12").Polynomial3()
-    model.load_state_dict(state)
-    model = model.to(x.device, x.dtype)
-    loss_fn = torch.nn.MSELoss(reduction=reduction)
-    cls = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}[optimizer]
-    opt = cls(model.parameters(), lr=lr)
-    losses = []
-    with record_steps(model) as rec:
-        for t in range(steps):
-            loss = loss_fn(model(x), y)
-            if zero:
-                opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if t % 100 == 99:
-                losses.append(loss_fn(model(x), y).item() if after else loss.item())
-    return {"losses": losses, "steps": rec.trace()}
-
-
 @check("fit_optim", points=2)
 @devices()
 @pytest.mark.parametrize("optimizer,dtype,steps", [("sgd", torch.float64, 100),
@@ -289,26 +214,9 @@ def test_fit_optim_step_by_step(sub, seed, device, optimizer, dtype, steps):
         lr = lr * 100
     got = sub.probe("ex12.fit_optim", "ex12", state, x, y, lr, steps, optimizer)
     want = reference_probe("ex12.fit_optim", "ex12", state, x, y, lr, steps, optimizer)
-    variants = {
-        "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
-        "loss.backward())": dict(zero=False),
-        'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
-    }
-    if optimizer == "rmsprop":
-        variants['SGD was used for optimizer="rmsprop": use torch.optim.RMSprop'] = \
-            dict(optimizer="sgd")
-
-    def mistakes():
-        return {text: _optim_variant(state, x, y, lr, steps, **{"optimizer": optimizer, **kw})
-                ["steps"] for text, kw in variants.items()}
-
     call = f"fit_optim(model, x, y, lr={lr:.3g}, steps={steps}, optimizer={optimizer!r}) on " \
            f"{device}"
-    _lazy(assert_steps, got["steps"], want["steps"], mistakes, call=call)
-    _lazy(assert_close, got["losses"], want["losses"], lambda: {
-        "the loss is recorded after the optimizer step: record the loss computed before it":
-        _optim_variant(state, x, y, lr, steps, optimizer, after=True)["losses"]},
-        call=call, context="the recorded losses", **_traj(dtype))
+    check_optim(got, want, (state, x, y, lr, steps, optimizer), call, dtype)
     assert_close(got["state"], want["state"], call=call, context="the final parameters",
                  **_traj(dtype))
 

@@ -222,7 +222,8 @@ def check_training(got, want, args, call, dtype=torch.float32):
          call=call, count_hints={
              epochs: "one optimizer step per epoch: step once per batch of the loader",
              per_epoch: f"the steps of one epoch only: run all {epochs} epochs"},
-         step_name=lambda k: f"step {k} (epoch {k // per_epoch}, batch {k % per_epoch})")
+         step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "
+                                   f"{k % per_epoch + 1})")
     losses = got["losses"]
     if not isinstance(losses, list) or len(losses) != epochs:
         fail(f"{call} should return a list of {epochs} floats (one per epoch), got "

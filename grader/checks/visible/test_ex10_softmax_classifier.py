@@ -233,7 +233,8 @@ def check_training(got, want, args, call, dtype=torch.float32):
          lambda: {text: train_variant(*args, **kw)["steps"]
                   for text, kw in TRACE_MISTAKES.items()},
          call=call, count_hints=count_hints,
-         step_name=lambda k: f"step {k} (epoch {k // per_epoch}, batch {k % per_epoch})")
+         step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "
+                                   f"{k % per_epoch + 1})")
     rtol, atol = TRAJECTORY_TOL[dtype]
     losses = got["losses"]
     if not isinstance(losses, list) or len(losses) != epochs:

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from grader.checking import Case, check, expected
-from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, scale_mistakes
+from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
+                            fail, kind_of, scale_mistakes, show)
 
 pytestmark = pytest.mark.ex11
 
@@ -21,6 +22,21 @@ X_FIT = np.linspace(-np.pi, np.pi, 50)
 Y_FIT = np.sin(X_FIT)
 FIT_LR = 2e-5
 TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
+
+
+def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
+    """A fit's ((a, b, c, d), losses) against the reference's: the losses first (where the runs
+    part), then each coefficient by name; `mistakes` map to whole wrong results."""
+    if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
+            and len(got[0]) == 4):
+        fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")
+
+    def flat(r):
+        return (*r[0], r[1])
+    where = f"{call} ({context})" if context else call
+    assert_trajectory(flat(got), flat(want), call=where, names=("a", "b", "c", "d", "losses"),
+                      mistakes={k: flat(v) for k, v in (mistakes or {}).items()},
+                      check_dtype="strict", **tol)
 
 CASES = {c.id: c for c in [
     Case("sine_5", "ex11.make_sine_data", (5,)),
@@ -108,7 +124,7 @@ def test_fit_first_steps(sub):
                 "np.random.default_rng(seed).standard_normal()" if k == 0 else
                 f"after {k} update(s): each step is forward, loss, gradients, then "
                 f"a -= lr * grad_a (and b, c, d)")
-        assert_close(case.run(sub), want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
+        assert_fit(case.run(sub), want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
                      f"seed=0)", context=hint, **TRAJ,
                      mistakes={"the update adds the gradient: subtract lr * grad":
                                _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else None)
@@ -118,7 +134,7 @@ def test_fit_first_steps(sub):
 def test_fit_300_steps(sub):
     """fit_numpy for 300 steps on 50 points: the coefficients and the losses of steps 99, 199, 299"""
     case = CASES["fit_300"]
-    assert_close(case.run(sub), expected(case), call=f"fit_numpy(x, y, lr={FIT_LR}, steps=300, "
+    assert_fit(case.run(sub), expected(case), call=f"fit_numpy(x, y, lr={FIT_LR}, steps=300, "
                  f"seed=0) on 50 points", **TRAJ)
 
 
@@ -128,7 +144,7 @@ def test_fit_course_result(sub):
     # The reference reaches a = 0.000466, b = 0.840808, c = -0.0000804, d = -0.0910640, and a
     # loss of 9.086 at step 1999 (recorded by `python -m grader build`).
     case = CASES["fit_course"]
-    assert_close(case.run(sub), expected(case), call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
+    assert_fit(case.run(sub), expected(case), call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
                  "seed=0)", **TRAJ)
 
 

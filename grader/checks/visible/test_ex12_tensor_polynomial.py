@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.numeric import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, fail, scale_mistakes
-from grader.trajectory import assert_steps
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure, assert_close,
+                            assert_trajectory, fail, kind_of, scale_mistakes, show)
+from grader.trajectory import assert_steps, record_steps
 
 pytestmark = pytest.mark.ex12
 
@@ -24,6 +25,21 @@ LR = 2e-5
 STATE = {"a": torch.tensor(0.3), "b": torch.tensor(-0.4), "c": torch.tensor(0.2),
          "d": torch.tensor(0.05)}
 STEPS = (0, 1, 2, 3)
+
+
+def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
+    """A fit's ((a, b, c, d), losses) against the reference's: the losses first (where the runs
+    part), then each coefficient by name; `mistakes` map to whole wrong results."""
+    if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
+            and len(got[0]) == 4):
+        fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")
+
+    def flat(r):
+        return (*r[0], r[1])
+    where = f"{call} ({context})" if context else call
+    assert_trajectory(flat(got), flat(want), call=where, names=("a", "b", "c", "d", "losses"),
+                      mistakes={k: flat(v) for k, v in (mistakes or {}).items()},
+                      check_dtype="strict", **tol)
 
 
 def _run(sub, case):
@@ -61,6 +77,118 @@ CASES = {c.id: c for c in [
 ]}
 
 
+# known wrong runs, recomputed here to name a mistake
+
+def lazy(compare, got, want, mistakes, **kw):
+    """compare(got, want, **kw); the mistakes (costly wrong runs) are computed only when the
+    answer is wrong, to name what went wrong."""
+    try:
+        compare(got, want, **kw)
+    except CheckFailure:
+        compare(got, want, mistakes=mistakes(), **kw)
+        raise
+
+
+def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
+             accumulate=False):
+    """A fit with one known mistake (trusted code), in x's dtype on x's device."""
+    g = torch.Generator().manual_seed(seed)
+    p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
+    acc = [torch.zeros((), dtype=x.dtype, device=x.device) for _ in range(4)]
+    losses = []
+    for t in range(steps):
+        yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
+        loss = ((yp - y) ** 2).sum()
+        gy = 2.0 * (yp - y)
+        grads = [(gy * x ** k).sum() * scale for k in range(4)]
+        if accumulate:
+            acc = [a + gk for a, gk in zip(acc, grads)]
+            grads = acc
+        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
+        if t % 100 == when:
+            if after:
+                yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
+                loss = ((yp - y) ** 2).sum()
+            losses.append(loss.item())
+    return tuple(p), losses
+
+
+def fit_mistakes(x, y, lr, steps, seed, func):
+    n = len(x)
+    m = {"the update adds the gradient: subtract lr * grad":
+         fit_variant(x, y, lr, steps, seed, sign=-1.0),
+         f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients":
+         fit_variant(x, y, lr, steps, seed, scale=1.0 / n),
+         "the gradients are half too small: the factor 2 of the square is missing":
+         fit_variant(x, y, lr, steps, seed, scale=0.5),
+         "the losses are recorded after the update of their step: record the loss computed "
+         "before updating": fit_variant(x, y, lr, steps, seed, after=True),
+         "the losses of steps 0, 100, 200 are recorded: record those with t % 100 == 99":
+         fit_variant(x, y, lr, steps, seed, when=0)}
+    if func == "fit_autograd":
+        m = {"the gradients are not zeroed between steps: .grad adds up over the steps, so "
+             "zero it after each update (p.grad.zero_() or p.grad = None)":
+             fit_variant(x, y, lr, steps, seed, accumulate=True), **m}
+    return m
+
+
+class _Cubic(torch.nn.Module):
+    """Polynomial3's architecture, to recompute runs with a known mistake (trusted code)."""
+
+    def __init__(self):
+        super().__init__()
+        for name in "abcd":
+            setattr(self, name, torch.nn.Parameter(torch.zeros(())))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+
+def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
+                   after=False):
+    """fit_optim with one known mistake, on a cubic module like Polynomial3 (trusted code)."""
+    model = _Cubic()
+    model.load_state_dict(state)
+    model = model.to(x.device, x.dtype)
+    loss_fn = torch.nn.MSELoss(reduction=reduction)
+    cls = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}[optimizer]
+    opt = cls(model.parameters(), lr=lr)
+    losses = []
+    with record_steps(model) as rec:
+        for t in range(steps):
+            loss = loss_fn(model(x), y)
+            if zero:
+                opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if t % 100 == 99:
+                losses.append(loss_fn(model(x), y).item() if after else loss.item())
+    return {"losses": losses, "steps": rec.trace()}
+
+
+OPTIM_MISTAKES = {
+    "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
+    "loss.backward())": dict(zero=False),
+    'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
+    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(optimizer="sgd"),
+}
+
+
+def check_optim(got, want, args, call, dtype=torch.float32):
+    """The probe ex12.fit_optim's run against the reference's, optimizer step by step, then the
+    recorded losses and the final state."""
+    state, x, y, lr, steps, optimizer = args
+    variants = {k: v for k, v in OPTIM_MISTAKES.items()
+                if optimizer == "rmsprop" or "optimizer" not in v}
+    lazy(assert_steps, got["steps"], want["steps"],
+         lambda: {text: optim_variant(state, x, y, lr, steps, **{"optimizer": optimizer, **kw})
+                  ["steps"] for text, kw in variants.items()}, call=call)
+    lazy(assert_close, got["losses"], want["losses"], lambda: {
+        "the loss is recorded after the optimizer step: record the loss computed before it":
+        optim_variant(state, x, y, lr, steps, optimizer, after=True)["losses"]},
+        call=call, context="the recorded losses", **_traj(dtype))
+
+
 @check("poly_grads_tensor", visible=True)
 @devices()
 def test_grads_by_hand(sub, device):
@@ -90,19 +218,26 @@ def test_grads_match_autograd(sub, device):
 
 
 def _fit_steps(sub, func, device):
-    start = expected(CASES[f"{func}_steps_0"], device)
+    fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
     for k in STEPS:
         case = CASES[f"{func}_steps_{k}"].on(device)
-        want = expected(case, device)
-        mistakes = None
-        if k == 1:
-            mistakes = {"the update adds the gradient: subtract lr * grad":
-                        (tuple(2 * s - e for s, e in zip(start[0], want[0])), want[1])}
-        assert_close(_run(sub, case), want, call=f"{func}(x, y, lr={LR}, steps={k}, seed=0) on "
-                     f"{device}", **_traj(torch.float32), mistakes=mistakes,
-                     context="the initial values: torch.randn((), generator=g) for a, b, c, d "
-                             "in turn, g = torch.Generator().manual_seed(seed), then "
-                             ".to(x.device, x.dtype)" if k == 0 else f"after {k} step(s)")
+        x, y = case.args
+        lazy(assert_fit, _run(sub, case), expected(case, device),
+             lambda: fit_mistakes(x, y, LR, k, 0, fname) if k else None,
+             call=f"{fname}(x, y, lr={LR}, steps={k}, seed=0) on {device}",
+             **_traj(torch.float32),
+             context="the initial values: torch.randn((), generator=g) for a, b, c, d in turn, "
+                     "g = torch.Generator().manual_seed(seed), then .to(x.device, x.dtype)"
+                     if k == 0 else f"after {k} step(s)")
+
+
+def _fit_long(sub, func, device):
+    fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
+    case = CASES[f"{func}_300"].on(device)
+    x, y = case.args
+    lazy(assert_fit, _run(sub, case), expected(case, device),
+         lambda: fit_mistakes(x, y, LR, 300, 0, fname),
+         call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}", **_traj(torch.float32))
 
 
 @check("fit_tensor", visible=True)
@@ -116,9 +251,7 @@ def test_fit_tensor_first_steps(sub, device):
 @devices()
 def test_fit_tensor_300(sub, device):
     """fit_tensor for 300 steps on 50 points: the coefficients and the losses of steps 99, 199, 299"""
-    case = CASES["tensor_300"].on(device)
-    assert_close(_run(sub, case), expected(case, device), call=f"fit_tensor(x, y, lr={LR}, "
-                 f"steps=300, seed=0) on {device}", **_traj(torch.float32))
+    _fit_long(sub, "tensor", device)
 
 
 @check("fit_autograd", visible=True)
@@ -132,9 +265,7 @@ def test_fit_autograd_first_steps(sub, device):
 @devices()
 def test_fit_autograd_300(sub, device):
     """fit_autograd for 300 steps: the coefficients and the recorded losses"""
-    case = CASES["autograd_300"].on(device)
-    assert_close(case.run(sub), expected(case, device), call=f"fit_autograd(x, y, lr={LR}, "
-                 f"steps=300, seed=0) on {device}", **_traj(torch.float32))
+    _fit_long(sub, "autograd", device)
 
 
 @check("Polynomial3", visible=True)
@@ -209,9 +340,7 @@ def _optim(sub, name, device):
     call = f"fit_optim(model, x, y, lr={case.args[3]}, steps={case.args[4]}, " \
            f"optimizer={case.args[5]!r}) " \
            f"on {device}"
-    assert_steps(got["steps"], want["steps"], call=call)
-    assert_close(got["losses"], want["losses"], call=call, context="the losses",
-                 **_traj(torch.float32))
+    check_optim(got, want, case.args, call)
 
 
 @check("fit_optim", points=2, visible=True)
