@@ -45,7 +45,7 @@ class CsvDataset(Dataset):
     """
 
     def __init__(self, path):
-        # TODO ex09.CsvDataset.__init__: write this part (see the docstring for shapes and an example).
+        # TODO ex09.CsvDataset.__init__: read the file once; keep data[:, :-1] and data[:, -1:] as float32 tensors.
         raise NotImplementedError("ex09.CsvDataset.__init__: not started")
 
     def __len__(self):
@@ -78,7 +78,7 @@ def make_loader(dataset, batch_size, shuffle, seed):
         >>> xb.shape, yb.shape
         (torch.Size([32, 8]), torch.Size([32, 1]))
     """
-    # TODO ex09.make_loader: write this part (see the docstring for shapes and an example).
+    # TODO ex09.make_loader: one DataLoader, with generator=torch.Generator().manual_seed(seed).
     raise NotImplementedError("ex09.make_loader: not started")
 
 

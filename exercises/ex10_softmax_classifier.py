@@ -40,7 +40,7 @@ def softmax(z, dim=-1):
         >>> softmax(torch.tensor([1000.0, 0.0]))       # a naive exp(1000) is inf -> nan
         tensor([1., 0.])
     """
-    # TODO ex10.softmax: write this part (see the docstring for shapes and an example).
+    # TODO ex10.softmax: subtract z.amax(dim=dim, keepdim=True) before exp, then divide by the sum along dim.
     raise NotImplementedError("ex10.softmax: not started")
 
 
@@ -62,7 +62,7 @@ def cross_entropy(logits, targets):
         >>> cross_entropy(torch.tensor([[1000.0, -1000.0]]), torch.tensor([1]))
         tensor(2000.)
     """
-    # TODO ex10.cross_entropy: write this part (see the docstring for shapes and an example).
+    # TODO ex10.cross_entropy: logits.gather(1, targets.unsqueeze(1)) picks each row's logit of its target.
     raise NotImplementedError("ex10.cross_entropy: not started")
 
 
@@ -82,7 +82,7 @@ def cross_entropy_grad(logits, targets):
         tensor([[-0.2500,  0.2500],
                 [ 0.2500, -0.2500]])          # (0.5 - 1) / 2 and (0.5 - 0) / 2
     """
-    # TODO ex10.cross_entropy_grad: write this part (see the docstring for shapes and an example).
+    # TODO ex10.cross_entropy_grad: torch.nn.functional.one_hot(targets, C) is int64: convert it to logits' dtype.
     raise NotImplementedError("ex10.cross_entropy_grad: not started")
 
 

@@ -44,6 +44,7 @@ class CsvDataset(Dataset):
 
     def __init__(self, path):
         ### BEGIN SOLUTION
+        # HINT: read the file once; keep data[:, :-1] and data[:, -1:] as float32 tensors.
         data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
         self.x = torch.from_numpy(data[:, :-1].copy())
         self.y = torch.from_numpy(data[:, -1:].copy())
@@ -82,6 +83,7 @@ def make_loader(dataset, batch_size, shuffle, seed):
         (torch.Size([32, 8]), torch.Size([32, 1]))
     """
     ### BEGIN SOLUTION
+    # HINT: one DataLoader, with generator=torch.Generator().manual_seed(seed).
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
                       generator=torch.Generator().manual_seed(seed))
     ### END SOLUTION

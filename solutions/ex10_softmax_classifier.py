@@ -39,6 +39,7 @@ def softmax(z, dim=-1):
         tensor([1., 0.])
     """
     ### BEGIN SOLUTION
+    # HINT: subtract z.amax(dim=dim, keepdim=True) before exp, then divide by the sum along dim.
     shifted = z - z.amax(dim=dim, keepdim=True)
     e = shifted.exp()
     return e / e.sum(dim=dim, keepdim=True)
@@ -64,6 +65,7 @@ def cross_entropy(logits, targets):
         tensor(2000.)
     """
     ### BEGIN SOLUTION
+    # HINT: logits.gather(1, targets.unsqueeze(1)) picks each row's logit of its target.
     m = logits.amax(dim=1, keepdim=True)
     lse = m.squeeze(1) + (logits - m).exp().sum(dim=1).log()
     picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
@@ -88,6 +90,7 @@ def cross_entropy_grad(logits, targets):
                 [ 0.2500, -0.2500]])          # (0.5 - 1) / 2 and (0.5 - 0) / 2
     """
     ### BEGIN SOLUTION
+    # HINT: torch.nn.functional.one_hot(targets, C) is int64: convert it to logits' dtype.
     n, c = logits.shape
     one_hot = torch.nn.functional.one_hot(targets, c).to(logits.dtype)
     return (softmax(logits, dim=1) - one_hot) / n
