@@ -88,7 +88,7 @@ def make_clusters(n, seed):
         n: N, the number of points per class; seed: an int for one
             `torch.Generator().manual_seed(seed)` on the CPU.
     Returns:
-        (x, y): x float32 of shape (2N, 2): first the N rows of class 0, drawn as
+        (x, y), on the CPU: x float32 of shape (2N, 2): first the N rows of class 0, drawn as
         `torch.normal(1.7, 1.0, (N, 2), generator=g) + 1`, then the N rows of class 1, drawn
         next from the same generator as `torch.normal(-1.7, 1.0, (N, 2), generator=g) + 1`;
         y float32 of shape (2N, 1): N zeros, then N ones.
