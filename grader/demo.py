@@ -128,6 +128,12 @@ MISTAKES: dict[str, list[tuple[str, str, str]]] = {
                     opt.step()
                     losses.append(float(loss.item()))
                 return losses
+         """),
+        ("load_csv", "load_csv returns the labels with shape (N,), not (N, 1)", """
+            _ref_load_csv = load_csv
+            def load_csv(path):
+                x, y = _ref_load_csv(path)
+                return x, y.reshape(-1)
          """)],
     "ex09": [
         ("make_loader", "make_loader drops the last, incomplete batch", """
@@ -136,6 +142,12 @@ MISTAKES: dict[str, list[tuple[str, str, str]]] = {
                 return _torch.utils.data.DataLoader(
                     dataset, batch_size=batch_size, shuffle=shuffle, drop_last=True,
                     generator=_torch.Generator().manual_seed(seed))
+         """),
+        ("make_loader", "make_loader ignores the seed: the order cannot be repeated", """
+            import torch as _torch
+            def make_loader(dataset, batch_size, shuffle, seed):
+                return _torch.utils.data.DataLoader(dataset, batch_size=batch_size,
+                                                    shuffle=shuffle)
          """)],
     "ex10": [
         ("softmax", "softmax does not subtract the max: nan at logits of 1000", """
@@ -165,6 +177,11 @@ MISTAKES: dict[str, list[tuple[str, str, str]]] = {
             _ref_poly_grads_tensor = poly_grads_tensor
             def poly_grads_tensor(x, y, y_pred):
                 return tuple(-g for g in _ref_poly_grads_tensor(x, y, y_pred))
+         """),
+        ("fit_optim", "fit_optim always uses SGD, even when RMSprop is asked for", """
+            _ref_fit_optim = fit_optim
+            def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+                return _ref_fit_optim(model, x, y, lr, steps, "sgd")
          """)],
 }
 
@@ -207,6 +224,26 @@ def _with_mistake(ex, which):
         return _stub(ex), "not started (no planted mistake fits this exercise)"
     what, code = planted
     return _reference(ex) + "\n\n# --- a planted mistake ---\n" + code, what
+
+
+def plant_in_notebook(nb: dict, ex: str, which: int) -> str | None:
+    """Plant mistake `which` of `ex` in a notebook, at the end of the answer cell that defines
+    the function (before its check cell, so nbgrader's run sees it too); its description, or
+    None when no mistake fits."""
+    planted = _mistake(ex, which)
+    if planted is None:
+        return None
+    what, code = planted
+    target = next(m[0] for m in MISTAKES[ex] if textwrap.dedent(m[2]).strip() + "\n" == code)
+    for cell in nb.get("cells", []):
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        if cell.get("cell_type") == "code" and f"def {target}(" in src:
+            cell["source"] = src.rstrip("\n") + "\n\n# --- a planted mistake ---\n" + code
+            return what
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                        "outputs": [], "source": code})
+    return what
 
 
 def make_class(out, exercises=None) -> dict[str, list[str]]:
@@ -272,18 +309,16 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
         folder = out / "gus" / name
         folder.mkdir(parents=True, exist_ok=True)
         source = ROOT / "source_notebooks" / name / f"{name}.ipynb"
-        planted = _mistake(ex, 1) if i == len(exs) // 2 else None
+        plant = i == len(exs) // 2
         if source.exists():
             nb = json.loads(source.read_text())
-            if planted:
-                nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
-                                    "outputs": [], "source": planted[1]})
+            what = plant_in_notebook(nb, ex, 1) if plant else None
             (folder / f"{name}.ipynb").write_text(json.dumps(nb, indent=1))
         else:
-            (folder / f"{name}.py").write_text(_reference(ex) + (
-                "\n\n# --- a planted mistake ---\n" + planted[1] if planted else ""))
-        if planted:
-            notes["gus"].append(f"{ex}: {planted[0]}")
+            text, what = _with_mistake(ex, 1) if plant else (_reference(ex), None)
+            (folder / f"{name}.py").write_text(text)
+        if what:
+            notes["gus"].append(f"{ex}: {what}")
     notes["gus"].insert(0, "nbgrader notebooks, one folder per assignment")
     return notes
 

@@ -1,0 +1,165 @@
+"""Benchmark: grade the same class of notebooks with `grade-class` and with `nbgrader autograde`.
+
+    python bench/bench_class.py                        # 20 students, every exercise
+    python bench/bench_class.py --exercises ex01,ex02  # a quicker run
+    python bench/bench_class.py --skip-nbgrader        # grade-class only
+
+Builds a temporary nbgrader course from source_notebooks/ (`nbgrader generate_assignment`, not
+timed) and hands in 20 submissions in submitted/STUDENT/ASSIGNMENT/, cycling through five kinds:
+the references, the released notebooks (untouched), the references with one classic mistake
+planted in every exercise (two different ones), and half of the exercises done. Then it times
+
+  grade-class   python -m grader grade-class COURSE --jobs N   (N grading processes)
+  nbgrader      nbgrader autograde "*"                         (one kernel per notebook)
+
+end to end, each in a fresh process, and prints the wall time, the CPU time of all the processes
+involved, how many cores that kept busy, and the ratio. Both graders run the same checks (the
+notebooks' check cells call the grader); nbgrader scores a check cell all or nothing, so its
+totals differ from grade-class's per-check points, but the ranking of the kinds is the same.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader import demo  # noqa: E402
+from grader.exercises import module_of, parse_list  # noqa: E402
+
+KINDS = ["reference", "released", "mistake A", "mistake B", "half done"]
+
+
+def env_for_tools() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get(
+        "PYTHONPATH", "").split(os.pathsep) if p])
+    # nbgrader's python3 kernel runs `python`: make it this interpreter (torch, the grader)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def timed(cmd, cwd, env) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall seconds, CPU seconds of the command and every process it waited for, result)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[2:4]} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return wall, cpu, proc
+
+
+def make_course(course: Path, exercises, students: int, env) -> list[str]:
+    course.mkdir(parents=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    for ex in exercises:
+        name = module_of(ex)
+        (course / "source_notebooks" / name).mkdir(parents=True)
+        shutil.copyfile(ROOT / "source_notebooks" / name / f"{name}.ipynb",
+                        course / "source_notebooks" / name / f"{name}.ipynb")
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "*",
+                    "--log-level=ERROR"], cwd=course, env=env, check=True,
+                   capture_output=True)
+    names = []
+    for i in range(students):
+        student, kind = f"s{i + 1:02d}", KINDS[i % len(KINDS)]
+        names.append(student)
+        for j, ex in enumerate(exercises):
+            name = module_of(ex)
+            source = course / "source_notebooks" / name / f"{name}.ipynb"
+            released = course / "release" / name / f"{name}.ipynb"
+            nb = json.loads((released if kind == "released" or
+                             (kind == "half done" and j >= (len(exercises) + 1) // 2)
+                             else source).read_text())
+            if kind.startswith("mistake"):
+                demo.plant_in_notebook(nb, ex, 0 if kind == "mistake A" else 1)
+            folder = course / "submitted" / student / name
+            folder.mkdir(parents=True)
+            (folder / f"{name}.ipynb").write_text(json.dumps(nb, indent=1))
+    return names
+
+
+def nbgrader_totals(course: Path) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.id: sum(gb.find_submission(a.name, s.id).score for a in gb.assignments)
+                for s in gb.students}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--students", type=int, default=20)
+    p.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    p.add_argument("--jobs", type=int, default=None, help="grade-class processes (default: "
+                                                          "one per core)")
+    p.add_argument("--skip-nbgrader", action="store_true", help="time grade-class only")
+    p.add_argument("--keep", default=None, metavar="DIR", help="build the course in DIR and "
+                                                               "keep it")
+    args = p.parse_args(argv)
+    exercises = demo.available(parse_list(args.exercises))
+    from grader.classrun import default_jobs
+    jobs = args.jobs or default_jobs()
+    env = env_for_tools()
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-class-"))
+    course = tmp / "course"
+    if course.exists():
+        shutil.rmtree(course)
+    try:
+        students = make_course(course, exercises, args.students, env)
+        n = len(students)
+        print(f"{n} submissions x {len(exercises)} notebooks ({', '.join(exercises)}), "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+
+        db = tmp / "grade-class.db"
+        wall_g, cpu_g, out = timed(
+            [sys.executable, "-m", "grader", "grade-class", str(course), "--db", str(db),
+             "--jobs", str(jobs), "--exercises", ",".join(exercises), "--no-progress"],
+            ROOT, env)
+        print(out.stdout.strip().splitlines()[0])
+        rows = [("grade-class", jobs, wall_g, cpu_g)]
+
+        if not args.skip_nbgrader:
+            wall_n, cpu_n, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "*",
+                                      "--log-level=ERROR"], course, env)
+            rows.append(("nbgrader autograde", 1, wall_n, cpu_n))
+
+        print()
+        print(f"| {'grader':<20} | {'processes':>9} | {'wall s':>8} | {'CPU s':>8} | "
+              f"{'cores busy':>10} | {'s / submission':>14} |")
+        print(f"|{'-' * 22}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 16}|")
+        for name, procs, wall, cpu in rows:
+            print(f"| {name:<20} | {procs:>9} | {wall:>8.1f} | {cpu:>8.1f} | "
+                  f"{cpu / wall:>10.2f} | {wall / n:>14.2f} |")
+        if len(rows) == 2:
+            print(f"\nnbgrader autograde / grade-class: {rows[1][2] / rows[0][2]:.1f}x the wall "
+                  f"time")
+            from grader.gradebook import Gradebook
+            with Gradebook(db) as book:
+                ours = {name: total for name, _, total in book.table()[1]}
+            theirs = nbgrader_totals(course)
+            print("\ntotals per kind of submission (grade-class points / nbgrader points):")
+            for i, kind in enumerate(KINDS[:n]):
+                s = students[i]
+                print(f"  {kind:<10} {s}: {ours.get(s, 0):g} / {theirs.get(s, 0):g}")
+        else:
+            print("\n(nbgrader autograde not timed: --skip-nbgrader)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
