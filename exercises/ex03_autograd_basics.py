@@ -4,17 +4,17 @@
 
 In exercise 02 every derivative was a formula you wrote. PyTorch can write them for you: a
 tensor created with requires_grad=True is a *leaf*; every operation on it records a node
-(its `grad_fn`) in a graph, and `out.backward()` walks the graph back, storing d out / d leaf
-in `leaf.grad`. The course's example:
+(its `grad_fn`) in a graph, and `backward()` walks the graph back, storing the derivative in
+the leaf's `.grad`:
 
-    x = torch.ones(2, 2, requires_grad=True)
-    y = x + 2              # y.grad_fn is an AddBackward0 node
-    z = y * y * 3
-    out = z.mean()         # 27.0
-    out.backward()
-    x.grad                 # tensor([[4.5, 4.5], [4.5, 4.5]])
+    w = torch.tensor(3.0, requires_grad=True)
+    q = w * w + 1          # q.grad_fn is an AddBackward0 node
+    q.backward()
+    w.grad                 # tensor(6.): d(w*w + 1)/dw = 2w at w = 3
 
-since d out / d x_i = 6 * (x_i + 2) / 4 = 4.5 at x_i = 1.
+The course's graph, which you build in mean_graph, is y = x + 2, z = 3 * y**2, out = mean(z).
+At x = torch.ones(2, 2) it gives out = 27 and x.grad = 4.5 everywhere, since
+d out / d x_i = 6 * (x_i + 2) / 4 = 4.5 at x_i = 1.
 
 What you practise: building a graph on a caller's leaf; computing a gradient on a fresh leaf
 copy so that the caller's tensor is left alone; keeping the gradient of a non-leaf
