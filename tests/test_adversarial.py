@@ -277,3 +277,52 @@ def test_neighbour_and_trusted_side_unharmed(ctx):
     assert grader.protocol.encode is o["encode"]
     assert torch.get_default_dtype() == torch.float32
     assert torch.is_grad_enabled()
+
+
+
+HOSTILE_IN_CLASS = ("fork_bomb", "kill_everything", "kill_zygote", "write_outside",
+                    "read_solutions", "network", "result_pickle", "forge_reply", "patch_grader",
+                    "os_exit_in_call", "allocate_10gb", "loop_in_call")
+WRONG_IN_CLASS = ("returns_none", "wrong_shape", "nan_result", "hardcoded_visible",
+                  "missing_function", "wrong_dtype")
+
+
+@pytest.mark.skipif(not os.environ.get("GRADER_CLASS_RUN"),
+                    reason="a minute or more: GRADER_CLASS_RUN=1 runs it")
+def test_class_run_keeps_every_row_right(tmp_path, ctx):
+    """grade-class on 40 submissions: 16 references, 6 stubs, 6 wrong answers and 12 hostile
+    ones, one of which tries to overwrite the gradebook being written. Every row of the
+    gradebook is what its submission deserves (default limits: 10 s per call)."""
+    from grader.classrun import grade_class
+    from grader.gradebook import Gradebook
+    cls = tmp_path / "class"
+    class_ctx = dict(ctx, outside=tmp_path, other=cls / "ref00")
+    (tmp_path / "other_student").mkdir()
+    (tmp_path / "other_student" / "ex01_linear_model.py").write_text(REFERENCE)
+    kinds = {f"ref{i:02d}": "reference" for i in range(16)}
+    kinds.update({f"stub{i}": "stub" for i in range(6)})
+    kinds.update({name: name for name in WRONG_IN_CLASS + HOSTILE_IN_CLASS
+                  if not CASES[name].needs or any(ctx["layers"][n] for n in CASES[name].needs)})
+    stub = (ROOT / "exercises" / "ex01_linear_model.py").read_text()
+    for student, kind in kinds.items():
+        text = {"reference": REFERENCE + f"\n# {student}\n", "stub": stub}.get(kind) or \
+            _source(kind, class_ctx)
+        (cls / student).mkdir(parents=True)
+        (cls / student / "ex01_linear_model.py").write_text(text)
+    run = grade_class(cls, db=tmp_path / "gradebook.db", jobs=2, exercises=["ex01"], seed=11,
+                      progress=False)
+    assert run.graded == len(kinds)
+    with Gradebook(tmp_path / "gradebook.db") as book:
+        results = book.results()
+    assert set(results) == set(kinds)
+    checks = [c for c in results["ref00"].checks if c.counted]
+    for student, kind in kinds.items():
+        if kind == "reference":
+            want = sum(c.points for c in checks)
+        elif kind == "stub":
+            want = 0.0
+        else:
+            want = sum(c.points for c in checks if _expected_status(c, CASES[kind]) == "passed")
+        assert results[student].score == want, (student, results[student].score, want)
+        assert not results[student].errors, (student, results[student].errors)
+    assert (tmp_path / "other_student" / "ex01_linear_model.py").read_text() == REFERENCE
