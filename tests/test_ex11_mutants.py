@@ -121,17 +121,15 @@ def test_mutant_is_caught(grade, name, code, target, words):
 
 
 def test_alternative_implementations_pass(grade):
-    """Other correct ways to write it (x ** 3, np.polyval, a loop over the samples) score full."""
+    """Other correct ways to write it (x ** 3, dot products, np.sum of a difference the other way
+    round) score full marks."""
     code = """
     def poly_forward(x, a, b, c, d):
         return a + b * x + c * x ** 2 + d * x ** 3
 
     def poly_grads(x, y, y_pred):
-        ga = gb = gc = gd = 0.0
-        for xi, yi, pi in zip(x, y, y_pred):
-            g = 2.0 * (pi - yi)
-            ga, gb, gc, gd = ga + g, gb + g * xi, gc + g * xi ** 2, gd + g * xi ** 3
-        return ga, gb, gc, gd
+        g = 2.0 * (y_pred - y)
+        return g.sum(), g @ x, g @ (x * x), g @ (x * x * x)
 
     def poly_loss(y_pred, y):
         return np.sum((y - y_pred) ** 2)
