@@ -279,11 +279,15 @@ def _drop_capabilities() -> bool:
 
 def unshare_network() -> str:
     """Move this process into a new, empty network namespace. '' on success, else why not."""
-    import ctypes
     try:
-        libc = _libc()
-    except OSError as exc:
-        return f"no libc: {exc}"
+        return _unshare_network()
+    except Exception as exc:  # noqa: BLE001 - not Linux, no libc: the layer is reported missing
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _unshare_network() -> str:
+    import ctypes
+    libc = _libc()
     if os.geteuid() == 0:
         if libc.unshare(CLONE_NEWNET) == 0:
             return ""
@@ -487,7 +491,8 @@ def _apply_limits(limits):
 
 def _close_fds_except(keep):
     last = 2
-    for fd in sorted(keep) + [1 << 20]:
+    top = min(max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1024), 1 << 16)
+    for fd in sorted(keep) + [max(top, max(keep) + 1)]:
         if fd > last + 1:
             os.closerange(last + 1, fd)
         last = max(last, fd)
