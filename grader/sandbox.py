@@ -309,6 +309,8 @@ class Zygote:
                     if attempt:
                         raise
                     self._restart_zygote()
+                    if message.get("op") != "spawn":  # its pids meant the old zygote's children
+                        return {"ok": False, "status": None}
 
     def _restart_zygote(self):
         """The zygote died (student code cannot normally reach it, but be safe): start anew."""
@@ -484,6 +486,7 @@ class _Process:
             os.close(req_r)
             os.close(res_w)
         self.zygote = zygote
+        self.generation = getattr(zygote, "restarts", 0)  # pids are only valid in this zygote
         self.alive = True
 
     def send(self, frame: bytes, deadline: float):
@@ -518,6 +521,10 @@ class _Process:
         self.alive = False
         status = None
         try:
+            if getattr(self.zygote, "restarts", 0) != self.generation:  # died with its zygote
+                if self.uid is not None:
+                    self.zygote.request({"op": "kill", "pid": None, "uid": self.uid})
+                raise RuntimeError("the zygote was replaced")
             status = self.zygote.request({"op": "status", "pid": self.pid,
                                           "wait": settle})["status"]
             self.zygote.request({"op": "kill", "pid": self.pid, "uid": self.uid})

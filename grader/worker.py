@@ -679,11 +679,12 @@ def zygote(fd, config=None):
                 worker_cgroups[pid] = request["cgroup"]
             reply = {"pid": pid}
         elif op == "kill":
-            pid = request["pid"]
+            pid = request.get("pid")
             for target in (lambda: os.killpg(pid, signal.SIGKILL),
                            lambda: os.kill(pid, signal.SIGKILL)):
                 try:
-                    target()
+                    if pid is not None:
+                        target()
                 except (ProcessLookupError, PermissionError):
                     pass
             if request.get("uid") is not None:
