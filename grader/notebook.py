@@ -180,6 +180,7 @@ def serve() -> int:
     zygote = Zygote()   # first: it imports torch while this process does the same
     from grader.runner import grade_submission
     for line in sys.stdin:
+        req = None
         try:
             req = json.loads(line)
             result = grade_submission(

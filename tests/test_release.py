@@ -28,6 +28,9 @@ KNOWN: dict[tuple[str, str], str] = {
      "return e / e.sum(dim=dim, keepdim=True)"): "the naive softmax (a named mistake)",
     ("grader/probes/ex06.py", "self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in "
                               "zip(sizes[:-1], sizes[1:]))"): "the probe's deep model (ex08)",
+    ("grader/checks/visible/test_ex12_tensor_polynomial.py",
+     "return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3"):
+        "the cubic the docstring states, in the visible checks' own model",
 }
 
 
