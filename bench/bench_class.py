@@ -48,17 +48,34 @@ def env_for_tools() -> dict:
     return env
 
 
-def timed(cmd, cwd, env) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(wall seconds, CPU seconds of the command and every process it waited for, result)."""
+def _busy_jiffies():
+    """(busy, total) CPU jiffies of the whole machine, from /proc/stat (None elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def timed(cmd, cwd, env):
+    """(wall seconds, CPU seconds of the command and the processes it waited for, cores the
+    whole machine kept busy meanwhile, result)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    jiffies = _busy_jiffies()
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    busy = float("nan")
+    if jiffies:
+        b, t = _busy_jiffies()
+        busy = (b - jiffies[0]) / max(1, t - jiffies[1]) * (os.cpu_count() or 1)
     if proc.returncode != 0:
         sys.exit(f"{cmd[2:4]} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return wall, cpu, proc
+    return wall, cpu, busy, proc
 
 
 def make_course(course: Path, exercises, students: int, env) -> list[str]:
@@ -123,25 +140,29 @@ def main(argv=None) -> int:
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
         db = tmp / "grade-class.db"
-        wall_g, cpu_g, out = timed(
+        wall_g, cpu_g, busy_g, out = timed(
             [sys.executable, "-m", "grader", "grade-class", str(course), "--db", str(db),
              "--jobs", str(jobs), "--exercises", ",".join(exercises), "--no-progress"],
             ROOT, env)
         print(out.stdout.strip().splitlines()[0])
-        rows = [("grade-class", jobs, wall_g, cpu_g)]
+        rows = [("grade-class", jobs, wall_g, cpu_g, busy_g)]
 
         if not args.skip_nbgrader:
-            wall_n, cpu_n, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "*",
-                                      "--log-level=ERROR"], course, env)
-            rows.append(("nbgrader autograde", 1, wall_n, cpu_n))
+            wall_n, cpu_n, busy_n, _ = timed([sys.executable, "-m", "nbgrader", "autograde",
+                                              "*", "--log-level=ERROR"], course, env)
+            rows.append(("nbgrader autograde", 1, wall_n, cpu_n, busy_n))
 
         print()
-        print(f"| {'grader':<20} | {'processes':>9} | {'wall s':>8} | {'CPU s':>8} | "
-              f"{'cores busy':>10} | {'s / submission':>14} |")
-        print(f"|{'-' * 22}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 16}|")
-        for name, procs, wall, cpu in rows:
-            print(f"| {name:<20} | {procs:>9} | {wall:>8.1f} | {cpu:>8.1f} | "
-                  f"{cpu / wall:>10.2f} | {wall / n:>14.2f} |")
+        print(f"| {'grader':<20} | {'processes':>9} | {'wall s':>8} | {'s / submission':>14} "
+              f"| {'CPU s':>7} | {'cores busy':>10} | {'machine busy':>12} |")
+        print(f"|{'-' * 22}|{'-' * 11}|{'-' * 10}|{'-' * 16}|{'-' * 9}|{'-' * 12}|{'-' * 14}|")
+        for name, procs, wall, cpu, busy in rows:
+            print(f"| {name:<20} | {procs:>9} | {wall:>8.1f} | {wall / n:>14.2f} | {cpu:>7.1f} "
+                  f"| {cpu / wall:>10.2f} | {busy:>12.2f} |")
+        print(f"\nCPU s: the processes each grader started and waited for (nbgrader's kernels' "
+              f"own children may escape it); cores busy: CPU s / wall s; machine busy: cores "
+              f"busy on the whole machine meanwhile, other work included (load average now "
+              f"{os.getloadavg()[0]:.1f}).")
         if len(rows) == 2:
             print(f"\nnbgrader autograde / grade-class: {rows[1][2] / rows[0][2]:.1f}x the wall "
                   f"time")
