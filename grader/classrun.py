@@ -348,7 +348,7 @@ def _grade_one(task, zygote, options, grade_submission, Zygote):
         try:
             from grader.feedback import write_page
             write_page(result, Path(options["html_dir"]) / page_name(task["student"]),
-                       student=task["student"])
+                       student=task["student"], notes=task.get("notes", ()))
         except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
             result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
     return result, zygote
@@ -386,7 +386,7 @@ class _Process:
 
     def give(self, task):
         self.task, self.started = task, time.monotonic()
-        self.conn.send({k: task[k] for k in ("student", "folder", "source")})
+        self.conn.send({k: task[k] for k in ("student", "folder", "source", "notes")})
 
     def ask_to_stop(self, hard=False):
         try:
@@ -433,6 +433,7 @@ class ClassRun:
     max_score: float = 0.0
     html_dir: str | None = None
     students: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)    # "bob: left out '../x.py': ..."
 
     def line(self) -> str:
         text = (f"graded {self.graded} of {self.total} submissions"
@@ -509,7 +510,8 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
 def _page_from_book(book, student, html_dir):
     try:
         from grader.feedback import write_page
-        write_page(book.result(student), Path(html_dir) / page_name(student), student=student)
+        write_page(book.result(student), Path(html_dir) / page_name(student), student=student,
+                   notes=book.notes(student))
     except Exception:  # noqa: BLE001 - the grade stands without its page
         pass
 
@@ -521,11 +523,12 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
     for entry in tasks:   # unreadable submissions are recorded without a grading process
         if entry.error:
             task = {"student": entry.student, "source": str(entry.source), "folder": "",
-                    "hash": entry.content_hash}
+                    "hash": entry.content_hash, "notes": list(entry.problems)}
             _record(book, task, error_result(entry.source, options, entry.error), run, run_id,
                     options, page=True)
     tasks = deque({"student": e.student, "folder": str(e.folder), "source": str(e.source),
-                   "hash": e.content_hash} for e in tasks if not e.error)
+                   "hash": e.content_hash, "notes": list(e.problems)}
+                  for e in tasks if not e.error)
     if not tasks:
         return
     fork = sys.platform.startswith("linux")
@@ -619,7 +622,8 @@ def _reap(zygote):
 
 def _record(book, task, result, run, run_id, options, page=False):
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
-                source=task["source"], device=options["device"])
+                source=task["source"], device=options["device"], notes=task.get("notes", ()))
+    run.notes += [f"{task['student']}: {n}" for n in task.get("notes", ())]
     if page and options.get("html_dir"):
         _page_from_book(book, task["student"], options["html_dir"])
     if task["folder"]:

@@ -69,6 +69,8 @@ def cmd_grade_class(args) -> int:
               file=sys.stderr)
         return 1
     print(run.line())
+    for note in run.notes:
+        print(f"  note: {note}")
     if args.html_dir:
         print(f"feedback pages and summary.html in {args.html_dir}")
     if args.csv:

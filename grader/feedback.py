@@ -112,7 +112,7 @@ def plot_image(plot: dict) -> str:
 # ----------------------------------------------------------------------------------------------
 # the page
 
-def page_context(result: GradeResult, student: str | None = None) -> dict:
+def page_context(result: GradeResult, student: str | None = None, notes=()) -> dict:
     per_ex = result.by_exercise()
     exercises = []
     for ex in result.exercises:
@@ -156,18 +156,19 @@ def page_context(result: GradeResult, student: str | None = None) -> dict:
             "fraction": result.score / result.max_score if result.max_score else 0.0,
             "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
             "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
-            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "notes": list(notes)}
 
 
-def render_page(result: GradeResult, student: str | None = None) -> str:
-    return _env().get_template("feedback.html").render(**page_context(result, student))
+def render_page(result: GradeResult, student: str | None = None, notes=()) -> str:
+    return _env().get_template("feedback.html").render(**page_context(result, student, notes))
 
 
-def write_page(result: GradeResult, path, student: str | None = None) -> Path:
-    """Write the feedback page of one graded submission to `path` (atomically)."""
+def write_page(result: GradeResult, path, student: str | None = None, notes=()) -> Path:
+    """Write the feedback page of one graded submission to `path` (atomically); `notes` are
+    remarks on how the submission was read (e.g. a file of a zip left out)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_page(result, student)
+    html = render_page(result, student, notes)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     missing_files  TEXT,                   -- JSON list
     errors         TEXT,                   -- JSON list
     stdout_chars   INTEGER,
-    stdout_sample  TEXT
+    stdout_sample  TEXT,
+    notes          TEXT                    -- JSON list: files left out of a zip, ...
 );
 CREATE TABLE IF NOT EXISTS results (
     submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
@@ -150,6 +151,9 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(submissions)")}
+        if "notes" not in columns:   # a gradebook written before notes were kept
+            self.db.execute("ALTER TABLE submissions ADD COLUMN notes TEXT")
 
     def close(self):
         self.db.close()
@@ -213,9 +217,10 @@ class Gradebook:
             json.loads(row["exercises"]) == list(exercises) and row["device"] == device
 
     def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
-               source=None, device="all") -> None:
+               source=None, device="all", notes=()) -> None:
         """Write one graded submission, replacing the student's previous one, in ONE
-        transaction: either all of it is in the gradebook, or none of it."""
+        transaction: either all of it is in the gradebook, or none of it. `notes`: what the
+        student should know about how the submission was read (e.g. a file left out)."""
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             sid = self.db.execute("SELECT id FROM students WHERE name = ?",
@@ -228,13 +233,14 @@ class Gradebook:
             cur = self.db.execute(
                 "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
-                "missing_files, errors, stdout_chars, stdout_sample) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "missing_files, errors, stdout_chars, stdout_sample, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, run_id, str(source if source is not None else result.submission),
                  content_hash, int(result.seed), grader_version(),
                  json.dumps(list(result.exercises)), device, _now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
-                 json.dumps(result.errors), result.stdout_chars, result.stdout_sample))
+                 json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
+                 json.dumps(list(notes))))
             sub_id = cur.lastrowid
             self.db.executemany(
                 "INSERT INTO results(submission_id, position, nodeid, exercise, target, title, "
@@ -275,6 +281,10 @@ class Gradebook:
                            seconds=sub["seconds"] or 0.0, stdout_chars=sub["stdout_chars"] or 0,
                            stdout_sample=sub["stdout_sample"] or "",
                            errors=json.loads(sub["errors"] or "[]"))
+
+    def notes(self, student) -> list[str]:
+        sub = self.submission(student)
+        return json.loads(sub["notes"] or "[]") if sub else []
 
     def results(self) -> dict[str, GradeResult]:
         return {name: self.result(name) for name in self.students()}

@@ -152,6 +152,7 @@ def graded_class(tmp_path_factory):
         "ivy/readme.txt": "I forgot my file",
     })
     make_zip(folder / "dan.zip", {f"dan/{EX01}": REF})
+    make_zip(folder / "hal.zip", {EX01: REF, "../evil.sh": "rm -rf ~"})
     (folder / "eve.zip").write_bytes(b"not a zip at all")
     db = tmp / "gradebook.db"
     started = time.perf_counter()
@@ -163,14 +164,15 @@ def graded_class(tmp_path_factory):
 
 def test_every_kind_of_submission_gets_its_grade(graded_class):
     run = graded_class["run"]
-    assert run.total == run.graded == 8 and run.skipped == 0
+    assert run.total == run.graded == 9 and run.skipped == 0
     with Gradebook(graded_class["db"]) as book:
         exercises, rows, maxes = book.table()
         totals = {name: total for name, _, total in rows}
         res = book.results()
     full = maxes["ex01"]
     assert full > 0
-    assert totals["ada"] == totals["dan"] == totals["gus"] == full
+    assert totals["ada"] == totals["dan"] == totals["gus"] == totals["hal"] == full
+    assert run.notes == ["hal: left out '../evil.sh': a path outside the submission"]
     assert totals["ben"] == 0
     assert all(c.status == "not started" for c in res["ben"].checks if c.counted)
     assert 0 < totals["cleo"] < full
@@ -210,7 +212,8 @@ def test_pages_and_summary_are_written(graded_class):
     html = graded_class["tmp"] / "html"
     names = sorted(p.name for p in html.iterdir())
     assert names == sorted([f"{s}.html" for s in ("ada", "ben", "cleo", "dan", "eve", "finn",
-                                                  "gus", "ivy")] + ["summary.html"])
+                                                  "gus", "hal", "ivy")] + ["summary.html"])
+    assert "About your submission: left out &#39;../evil.sh&#39;" in (html / "hal.html").read_text()
     summary = (html / "summary.html").read_text()
     assert 'href="cleo.html"' in summary
 
@@ -224,7 +227,7 @@ def test_a_second_run_grades_only_what_changed(graded_class, capsys):
         assert main(["grade-class", str(folder), "--db", str(db), "--exercises", "ex01",
                      "--no-progress"]) == 0
         line = capsys.readouterr().out
-        assert "graded 1 of 8 submissions (7 already in the gradebook)" in line
+        assert "graded 1 of 9 submissions (8 already in the gradebook)" in line
         assert "seed 11" in line                            # the gradebook's seed, reused
         with Gradebook(db) as book:
             assert book.result("ben").score == book.result("ada").score
