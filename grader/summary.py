@@ -10,6 +10,7 @@ feedback pages (alice.html beside summary.html).
 from __future__ import annotations
 
 import os
+import re
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -30,6 +31,15 @@ def hints(message: str) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def mistake_key(hint: str) -> str:
+    """The hint with its numbers blanked: 'this is 4 times ... (N = 4)' and 'this is 6 times
+    ... (N = 6)' name the same mistake."""
+    return _NUMBER.sub("#", hint)
 
 
 def _histogram(values, xlabel, bins, color):
@@ -92,14 +102,14 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
             if c.status not in ("failed", "error"):
                 continue
             for h in hints(c.message):
-                key = (c.exercise, c.target, h)
+                key = (c.exercise, c.target, mistake_key(h))
                 if key not in seen:
                     seen.add(key)
                     mistakes[key] += 1
-                    where.setdefault(key, c.name)
-    mistake_rows = [{"exercise": ex, "target": target, "hint": h, "students": n,
-                     "example": where[(ex, target, h)]}
-                    for (ex, target, h), n in sorted(mistakes.items(),
+                    where.setdefault(key, (h, c.name))
+    mistake_rows = [{"exercise": ex, "target": target, "hint": where[(ex, target, k)][0],
+                     "students": n, "example": where[(ex, target, k)][1]}
+                    for (ex, target, k), n in sorted(mistakes.items(),
                                                      key=lambda kv: (-kv[1], kv[0]))[:25]]
 
     # time per submission

@@ -155,6 +155,18 @@ def test_hints_are_the_hint_lines():
                  "hint:") == ["the mean is missing", "sign flipped"]
 
 
+def test_hints_that_differ_in_numbers_only_are_one_mistake():
+    from grader.summary import mistake_key
+    a = "this is 4 times the expected value: a sum where a mean is wanted (N = 4)."
+    b = "this is 6 times the expected value: a sum where a mean is wanted (N = 6)."
+    assert mistake_key(a) == mistake_key(b) != mistake_key("the sign is flipped")
+    alice, bob = sample_result(), sample_result()
+    alice.checks[2].message, bob.checks[2].message = "hint: " + a, "hint: " + b
+    ctx = summary_context({"alice": alice, "bob": bob})
+    assert [(m["target"], m["students"]) for m in ctx["mistakes"]] == [
+        ("gradient", 2), ("gradient_descent", 2)]
+
+
 def test_summary_orders_checks_hardest_first_and_counts_mistakes():
     ctx = summary_context(class_results())
     rates = [c["rate"] for c in ctx["checks"]]
