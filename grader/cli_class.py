@@ -60,10 +60,14 @@ def cmd_grade_class(args) -> int:
     if not folder.is_dir():
         print(f"error: no such class folder: {folder}", file=sys.stderr)
         return 2
-    run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
-                      exercises=parse_list(args.exercises), device=args.device,
-                      html_dir=args.html_dir, force=args.force,
-                      timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress)
+    try:
+        run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
+                          exercises=parse_list(args.exercises), device=args.device,
+                          html_dir=args.html_dir, force=args.force,
+                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress)
+    except RuntimeError as exc:   # the grading processes could not start
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if not run.total:
         print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
               file=sys.stderr)
