@@ -318,11 +318,17 @@ def _warm_up(exercises):
             pass
     files = runner.check_files(exercises)
     if files:
+        saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        _quiet_pytest()   # here only while collecting: this may be the caller's own process
         with contextlib.redirect_stdout(io.StringIO()):
             pytest.main(files + ["-c", str(runner.CHECKS / "pytest.ini"), "--rootdir",
                                  str(runner.CHECKS), "-q", "--collect-only", "-W", "ignore",
                                  "--assert=plain", "-p", "no:cacheprovider", "-p",
                                  "no:unraisableexception", "-p", "no:threadexception"])
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
 def _grade_one(task, zygote, options, grade_submission, Zygote):
@@ -545,7 +551,6 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
         from grader.sandbox import Zygote
         new = [Zygote() for _ in range(count)]
         zygotes.extend(new)
-        _quiet_pytest()
         _warm_up(options["exercises"])
         return [_Process(ctx, options, z, new[i + 1:]) for i, z in enumerate(new)]
 
