@@ -44,8 +44,8 @@ def add_verbs(verbs) -> dict:
         description="Write a demo class (the references, the stubs, and students with planted "
                     "mistakes) into --out, grade it into OUT/gradebook.db, print the score "
                     "table and write OUT/feedback/summary.html.")
-    d.add_argument("--out", default="torchdrills-demo", metavar="DIR",
-                   help="where the class, gradebook and pages go (default: torchdrills-demo)")
+    d.add_argument("--out", default="demo_class", metavar="DIR",
+                   help="where the class, gradebook and pages go (default: demo_class)")
     d.add_argument("--jobs", "-j", type=int, default=None)
     d.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
     d.add_argument("--seed", type=int, default=None)

@@ -1,11 +1,11 @@
 """`python -m grader demo`: a made-up class, graded end to end in well under a minute.
 
-    python -m grader demo --out torchdrills-demo
+    python -m grader demo --out demo_class
 
-writes torchdrills-demo/class/ (one folder or zip per student, made from the references and the
-stubs with mistakes planted in them), grades it with grade-class into
-torchdrills-demo/gradebook.db, prints the score table, and writes a feedback page per student and
-the class summary into torchdrills-demo/feedback/ and the grades into torchdrills-demo/grades.csv.
+writes demo_class/class/ (one folder or zip per student, made from the references and the stubs
+with mistakes planted in them), grades it with grade-class into demo_class/gradebook.db, prints
+the score table, and writes a feedback page per student and the class summary into
+demo_class/feedback/ and the grades into demo_class/grades.csv.
 
 The students (for whichever exercises exist):
   ada   the reference solutions: full marks
@@ -323,7 +323,7 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
     return notes
 
 
-def run_demo(out="torchdrills-demo", *, jobs=None, exercises=None, seed=None,
+def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
              progress=True) -> int:
     import time
 
