@@ -529,7 +529,7 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
     for entry in tasks:   # unreadable submissions are recorded without a grading process
         if entry.error:
             task = {"student": entry.student, "source": str(entry.source), "folder": "",
-                    "hash": entry.content_hash, "notes": list(entry.problems)}
+                    "hash": entry.content_hash, "notes": list(entry.problems) + [entry.error]}
             _record(book, task, error_result(entry.source, options, entry.error), run, run_id,
                     options, page=True)
     tasks = deque({"student": e.student, "folder": str(e.folder), "source": str(e.source),
@@ -589,6 +589,7 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
                            f"submission)" if overdue else
                            f"the grading process ended unexpectedly (exit code "
                            f"{p.proc.exitcode})")
+                    task["notes"] = list(task.get("notes", ())) + [why]
                     _record(book, task, error_result(task["source"], options, why), run,
                             run_id, options, page=True)
                     bar.advance(task["student"])

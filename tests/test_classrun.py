@@ -172,7 +172,8 @@ def test_every_kind_of_submission_gets_its_grade(graded_class):
     full = maxes["ex01"]
     assert full > 0
     assert totals["ada"] == totals["dan"] == totals["gus"] == totals["hal"] == full
-    assert run.notes == ["hal: left out '../evil.sh': a path outside the submission"]
+    assert run.notes == ["eve: could not read eve.zip: File is not a zip file",
+                         "hal: left out '../evil.sh': a path outside the submission"]
     assert totals["ben"] == 0
     assert all(c.status == "not started" for c in res["ben"].checks if c.counted)
     assert 0 < totals["cleo"] < full
