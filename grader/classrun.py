@@ -537,8 +537,9 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
                   for e in tasks if not e.error)
     if not tasks:
         return
-    fork = sys.platform.startswith("linux")
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    method = start_method(options["device"])
+    fork = method == "fork"
+    ctx = multiprocessing.get_context(method)
     bar = _Bar(len(tasks) + run.graded, progress, done=run.graded)
     n = min(options["jobs"], len(tasks))
     zygotes = []
@@ -624,6 +625,22 @@ def _reap(zygote):
     spool = getattr(zygote, "spool", None)   # the zygote's private folder, if it has one
     if spool:
         shutil.rmtree(spool, ignore_errors=True)
+
+
+def start_method(device="all") -> str:
+    """How grading processes start: "fork" (Linux, CPU: they inherit this process's warm
+    imports) or "spawn" (elsewhere, and with a CUDA build of torch, since CUDA cannot be used
+    in a process forked from one that touched it). GRADER_START_METHOD=fork|spawn decides."""
+    forced = os.environ.get("GRADER_START_METHOD", "")
+    if forced in ("fork", "spawn"):
+        return forced
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    if device != "cpu":
+        import torch
+        if torch.version.cuda or getattr(torch.version, "hip", None):
+            return "spawn"
+    return "fork"
 
 
 def _record(book, task, result, run, run_id, options, page=False):
