@@ -39,8 +39,9 @@ def cold_cli(exercises: str) -> float:
 
 def in_process(exercises: list[str], repeat: int) -> dict:
     t0 = time.perf_counter()
+    from grader.exercises import uses_optim
     from grader.sandbox import Zygote
-    zygote = Zygote()
+    zygote = Zygote(warm_optim=uses_optim(exercises))
     from grader.runner import grade_submission  # noqa: E402  (imports torch, pytest)
     zygote.wait_ready()
     t1 = time.perf_counter()

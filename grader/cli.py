@@ -80,11 +80,11 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from grader.exercises import parse_list
+    from grader.exercises import parse_list, uses_optim
     from grader.sandbox import Zygote
     exercises = parse_list(args.exercise)
     submission = args.submission or _default_submission()
-    zygote = Zygote()  # first: it imports torch while this process does the same
+    zygote = Zygote(warm_optim=uses_optim(exercises))  # first: it imports torch meanwhile
     from grader.runner import grade_submission
     try:
         result = grade_submission(submission, zygote, exercises=exercises, visible_only=True,
@@ -134,14 +134,14 @@ def friendly(result) -> str:
 
 
 def cmd_grade(args) -> int:
-    from grader.exercises import parse_list
+    from grader.exercises import parse_list, uses_optim
     from grader.sandbox import Zygote
     path = Path(args.submission)
     if not path.exists():
         print(f"error: no such submission: {path}", file=sys.stderr)
         return 2
     exercises = parse_list(args.exercises)
-    zygote = Zygote()  # first: it imports torch while this process does the same
+    zygote = Zygote(warm_optim=uses_optim(exercises))  # first: it imports torch meanwhile
     from grader.report import score_table, write_json
     from grader.runner import grade_submission
     try:

@@ -16,6 +16,13 @@ EXERCISES = {
     "ex12": "ex12_tensor_polynomial",
 }
 
+# Exercises whose code (reference or student's) builds a torch.optim optimizer.
+USES_OPTIM = {"ex06", "ex07", "ex08", "ex09", "ex10", "ex12"}
+
+
+def uses_optim(exercises) -> bool:
+    return any(ex[:4] in USES_OPTIM for ex in exercises)
+
 
 def module_of(ex: str) -> str:
     """'ex02' (or 'ex02_gradient_descent') -> 'ex02_gradient_descent'."""

@@ -153,19 +153,22 @@ def run_pytest(submission: Submission, exercises, *, visible_only=False, device=
 _TRUSTED_READY = False
 
 
-def prepare_trusted_side():
+def prepare_trusted_side(exercises=None):
     """Once per process: the checks compute on tiny tensors, where one thread is fastest (several
     threads wait on each other, 10-20 times slower on a busy machine); and the first torch.optim
     optimizer of a process imports torch._dynamo (seconds), paid here, while a new zygote boots,
     instead of inside the first training check."""
     global _TRUSTED_READY
-    if _TRUSTED_READY:
+    from grader.exercises import uses_optim
+    if _TRUSTED_READY == "optim" or (_TRUSTED_READY and not uses_optim(exercises or EXERCISES)):
         return
-    _TRUSTED_READY = True
     import torch
     torch.set_num_threads(1)
-    from grader.trajectory import warm_up_optimizers
-    warm_up_optimizers()
+    _TRUSTED_READY = True
+    if uses_optim(exercises or EXERCISES):
+        from grader.trajectory import warm_up_optimizers
+        warm_up_optimizers()
+        _TRUSTED_READY = "optim"
 
 
 def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False, device="all",
@@ -175,7 +178,7 @@ def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False
     `hidden_only` runs only the hidden checks (the notebooks' check cells use both)."""
     exercises = list(exercises or EXERCISES)
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
-    prepare_trusted_side()
+    prepare_trusted_side(exercises)
     started = time.perf_counter()
     result = GradeResult(submission=str(path), seed=seed, exercises=exercises)
     with Submission(path, zygote, limits) as sub:

@@ -165,8 +165,10 @@ def bwrap_command(spool: str, *, as_root: bool) -> list[str]:
         if not entry:
             continue
         real = os.path.realpath(entry)
-        if real == cwd or real == root or (root + os.sep).startswith(real + os.sep):
-            continue
+        spool_real = os.path.realpath(spool)
+        if real == cwd or real == root or (root + os.sep).startswith(real + os.sep) \
+                or (spool_real + os.sep).startswith(real + os.sep):
+            continue  # (a script run from /tmp puts /tmp on sys.path: never over the spool)
         bind(real)
     bind(str(ROOT / "grader"))
     for secret in _secret_paths():
@@ -220,7 +222,11 @@ class Zygote:
     read-only view); "basic" uses no namespaces, no bubblewrap, no separate uids and no cgroups
     (only the folder, environment, session, limits and timeouts)."""
 
-    def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None):
+    def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None,
+                 warm_optim: bool = True):
+        # warm_optim: create one torch.optim optimizer before forking (it imports torch._dynamo,
+        # 1-3 s), so that no worker pays it; only worth it when the exercises train with optim.
+        self.warm_optim = warm_optim
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
         if self.mode not in SANDBOX_MODES:
             raise ValueError(f"sandbox mode {self.mode!r}: use one of {', '.join(SANDBOX_MODES)}")
@@ -250,6 +256,7 @@ class Zygote:
         return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
                 "pids_cgroup": self.as_root and not basic and not self.bwrap,
                 "probe_uid": self.probe_uid, "secrets": _secret_samples(),
+                "warm_optim": self.warm_optim,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
                 "python_files": _python_files()}
 

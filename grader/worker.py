@@ -671,6 +671,8 @@ def zygote(fd, config=None):
                 try:
                     sock.close()
                     _child(request, fds[0], fds[1])
+                except BaseException:
+                    traceback.print_exc()  # into the worker's output log, for the grader's log
                 finally:
                     os._exit(70)
             for f in fds:
@@ -699,21 +701,23 @@ def zygote(fd, config=None):
         sock.sendall(json.dumps(reply).encode() + b"\n")
 
 
-def _preload():
+def _preload(warm_optim=True):
     import numpy  # noqa: F401
     import torch  # noqa: F401
     import torch.nn  # noqa: F401
     import torch.optim  # noqa: F401
     import torch.utils.data  # noqa: F401
-    try:  # the first torch.optim optimizer imports torch._dynamo (1-3 s): do it once, here
-        import torch._dynamo  # noqa: F401
-    except Exception:
-        pass
+    if warm_optim:  # the first torch.optim optimizer imports torch._dynamo (1-3 s): once, here
+        try:
+            import torch._dynamo  # noqa: F401
+        except Exception:
+            pass
     import grader.protocol  # noqa: F401
     import grader.probes
     grader.probes.load_all()
 
 
 if __name__ == "__main__":
-    _preload()
-    zygote(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)
+    _config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
+    _preload((_config or {}).get("warm_optim", True))
+    zygote(int(sys.argv[1]), _config)

@@ -95,3 +95,20 @@ def test_python_dash_m_grader_runs():
 
 def test_every_exercise_registered_once():
     assert len(set(EXERCISES.values())) == len(EXERCISES) == 12
+
+
+def test_grading_from_a_script_outside_the_repo(tmp_path):
+    """A script in /tmp puts /tmp on sys.path; the sandbox must still give workers their
+    writable folder (the spool lives under /tmp too)."""
+    script = tmp_path / "grade_it.py"
+    script.write_text(
+        "from grader.sandbox import Zygote\n"
+        "from grader.runner import grade_submission\n"
+        "z = Zygote(warm_optim=False)\n"
+        f"r = grade_submission({str(ROOT / 'solutions')!r}, z, exercises=['ex01'], seed=5)\n"
+        "print(r.score, r.max_score)\n"
+        "z.close()\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env={**__import__('os').environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    score, max_score = out.stdout.split()
+    assert float(score) == float(max_score) > 0, out.stdout + out.stderr
