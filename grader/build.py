@@ -232,25 +232,25 @@ def outputs() -> dict[Path, str]:
 
 
 def _same_expected(a: str, b: str) -> bool:
-    """Recorded values agree to 1e-6 (last-bit differences between machines are no drift)."""
-    import numpy as np
-    from grader.expected import from_json
-    from grader.numeric import as_array
+    """Recorded values agree to float32 precision: the last bits of a training run differ
+    with the number of threads or the BLAS of a machine, and that is no drift."""
     try:
         da, db = json.loads(a), json.loads(b)
     except ValueError:
         return False
-    if da.keys() != db.keys():
-        return False
-    for k in da:
-        va, vb = as_array(from_json(da[k])), as_array(from_json(db[k]))
-        if va is None or vb is None:
-            if da[k] != db[k]:
-                return False
-        elif va.shape != vb.shape or not np.allclose(va, vb, rtol=1e-6, atol=1e-9,
-                                                    equal_nan=True):
-            return False
-    return True
+    return _close_json(da, db)
+
+
+def _close_json(x, y, rtol=1e-5, atol=1e-7) -> bool:
+    if isinstance(x, bool) or isinstance(y, bool) or x is None or y is None:
+        return x == y
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+        return abs(x - y) <= atol + rtol * abs(y)
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_close_json(u, v, rtol, atol) for u, v in zip(x, y))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_close_json(x[k], y[k], rtol, atol) for k in x)
+    return x == y
 
 
 def build(check: bool = False) -> list[str]:
