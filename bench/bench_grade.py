@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -80,6 +81,21 @@ def main(argv=None) -> int:
         target = "< 3 s cold, < 1 s next" if label == "ex01-ex04" else "< 5 s per submission"
         print(f"{label:<12} {r['checks']:>6} {cold:>8.2f}s {r['startup']:>8.2f}s "
               f"{r['first']:>8.2f}s {r['next']:>9.2f}s  {target}")
+    # The sandbox's cost: the same batch with every layer (auto) and with none of the optional
+    # ones (basic: folder, environment, session, limits and timeouts only).
+    exercises = sorted(available)
+    print(f"\nsandbox overhead, all {len(exercises)} exercises, {args.repeat} submissions in a row")
+    print(f"{'mode':<8} {'start-up':>9} {'per submission':>15}")
+    per = {}
+    for mode in ("basic", "auto"):
+        out = subprocess.run([sys.executable, __file__, "--_one", ",".join(exercises),
+                              str(args.repeat)], capture_output=True, text=True, check=True,
+                             env={**os.environ, "GRADER_SANDBOX": mode})
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        per[mode] = r["next"]
+        print(f"{mode:<8} {r['startup']:>8.2f}s {r['next']:>14.2f}s")
+    print(f"overhead of the full sandbox: {100 * (per['auto'] / per['basic'] - 1):+.1f}% per "
+          f"submission (target: under 10%)")
     return 0
 
 
