@@ -217,6 +217,16 @@ def record_expected(ex: str) -> str | None:
 
 def outputs() -> dict[Path, str]:
     """Every generated file and its content."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as when grading: the same float32 sums, bit for bit
+    try:
+        return _outputs()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _outputs() -> dict[Path, str]:
     files: dict[Path, str] = {}
     for ex, module in EXERCISES.items():
         src_path = SOLUTIONS / f"{module}.py"
@@ -232,8 +242,8 @@ def outputs() -> dict[Path, str]:
 
 
 def _same_expected(a: str, b: str) -> bool:
-    """Recorded values agree to float32 precision: the last bits of a training run differ
-    with the number of threads or the BLAS of a machine, and that is no drift."""
+    """Recorded values agree to float32 precision of a training run: its last bits differ with
+    the number of threads or the BLAS of a machine, and that is no drift."""
     try:
         da, db = json.loads(a), json.loads(b)
     except ValueError:
@@ -241,7 +251,7 @@ def _same_expected(a: str, b: str) -> bool:
     return _close_json(da, db)
 
 
-def _close_json(x, y, rtol=1e-5, atol=1e-7) -> bool:
+def _close_json(x, y, rtol=1e-4, atol=1e-7) -> bool:
     if isinstance(x, bool) or isinstance(y, bool) or x is None or y is None:
         return x == y
     if isinstance(x, (int, float)) and isinstance(y, (int, float)):
