@@ -326,3 +326,55 @@ def test_class_run_keeps_every_row_right(tmp_path, ctx):
         assert results[student].score == want, (student, results[student].score, want)
         assert not results[student].errors, (student, results[student].errors)
     assert (tmp_path / "other_student" / "ex01_linear_model.py").read_text() == REFERENCE
+
+
+@pytest.mark.skipif(not os.environ.get("GRADER_CLASS_RUN"),
+                    reason="minutes: GRADER_CLASS_RUN=1 runs it")
+def test_class_run_killed_three_times_ends_like_an_uninterrupted_one(tmp_path, ctx):
+    """The same 40-submission class (12 hostile), graded by `grade-class` killed with SIGKILL
+    three times at random moments and then run to the end, gives the gradebook of an
+    uninterrupted run: same students, same scores, same status for every check."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from grader.classrun import grade_class
+    from grader.gradebook import Gradebook
+    cls = tmp_path / "class"
+    class_ctx = dict(ctx, outside=tmp_path, other=cls / "ref00")
+    kinds = {f"ref{i:02d}": "reference" for i in range(22)}
+    kinds.update({f"stub{i}": "stub" for i in range(6)})
+    kinds.update({name: name for name in HOSTILE_IN_CLASS
+                  if not CASES[name].needs or any(ctx["layers"][n] for n in CASES[name].needs)})
+    stub = (ROOT / "exercises" / "ex01_linear_model.py").read_text()
+    for student, kind in kinds.items():
+        text = {"reference": REFERENCE + f"\n# {student}\n", "stub": stub}.get(kind) or \
+            _source(kind, class_ctx)
+        (cls / student).mkdir(parents=True)
+        (cls / student / "ex01_linear_model.py").write_text(text)
+    whole = tmp_path / "whole.db"
+    grade_class(cls, db=whole, jobs=2, exercises=["ex01"], seed=11, progress=False)
+
+    killed = tmp_path / "killed.db"
+    cmd = [sys.executable, "-m", "grader", "grade-class", str(cls), "--db", str(killed),
+           "--jobs", "2", "--exercises", "ex01", "--seed", "11", "--no-progress"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(4.0, 12.0))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    def rows(db):
+        with Gradebook(db) as book:
+            return {student: (r.score, sorted((c.nodeid, c.status) for c in r.checks))
+                    for student, r in book.results().items()}
+    a, b = rows(whole), rows(killed)
+    assert set(a) == set(kinds)
+    assert a == b
