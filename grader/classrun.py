@@ -476,7 +476,8 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
                    html_dir=str(html_dir) if html_dir else None)
     if html_dir:
         Path(html_dir).mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="grader-class-"))
+    _sweep_stale_work_dirs()
+    work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
     try:
         entries = class_entries(folder)
         run.total = len(entries)
@@ -511,6 +512,21 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
         book.close()
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _sweep_stale_work_dirs():
+    """Remove the temporary folders of class runs that were killed (their process is gone)."""
+    for d in Path(tempfile.gettempdir()).glob("grader-class-*-*"):
+        pid = d.name.split("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue              # still running
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _page_from_book(book, student, html_dir):
