@@ -98,27 +98,10 @@ def record_plot(request, title: str, kind: str = "curve", **series):
         record_plot(request, "loss per step", student=losses, reference=ref_losses)
     kind "scatter": series `x` and `y` plus optional `reference` (y values at the same x), e.g.
         record_plot(request, "dL/dw: yours vs analytic", kind="scatter", x=analytic, y=got)
-    Only finite numbers are kept; at most 2000 points per series."""
-    clean = {}
-    for name, values in series.items():
-        arr = np.asarray(_flat_floats(values), dtype=np.float64).reshape(-1)[:2000]
-        clean[name] = [float(v) if np.isfinite(v) else None for v in arr]
-    request.node.user_properties.append(("plot", {"title": title, "kind": kind,
-                                                  "series": clean}))
-
-
-def _flat_floats(values):
-    if isinstance(values, torch.Tensor):
-        return values.detach().cpu().to(torch.float64).reshape(-1).numpy()
-    if isinstance(values, (list, tuple)):
-        out = []
-        for v in values:
-            out.extend(np.asarray(_flat_floats(v), dtype=np.float64).reshape(-1).tolist())
-        return out
-    try:
-        return np.asarray(values, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        return np.zeros(0)
+    Only finite numbers are kept; at most 2000 points per series. The comparison helpers
+    already attach loss curves and gradient scatters (grader/plots.py)."""
+    from grader.plots import attach
+    attach(request.node, title, kind, **series)
 
 
 # ----------------------------------------------------------------------------------------------

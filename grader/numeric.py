@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from grader.plots import plot
 from grader.protocol import RemoteObject, meta
 
 # Tolerances by dtype: (rtol, atol). float32 results of short loops agree to ~1e-6 relative;
@@ -413,6 +414,8 @@ def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=No
                         if isinstance(v, (tuple, list)) and len(v) == len(expected)}
         e, g = expected[i], got[i]
         if isinstance(e, (list, tuple)):
+            plot(f"{names[i]} per step: {call}", student=g if isinstance(g, (list, tuple))
+                 else [], reference=e)
             if not isinstance(g, (list, tuple)) or len(g) != len(e):
                 size = f"{len(g)} values" if isinstance(g, (list, tuple)) else kind_of(g)
                 fail(f"{call} returned {size} as {names[i]}, expected a list of {len(e)} "
@@ -468,6 +471,8 @@ def assert_gradient(got, f: Callable, x, *, call: str, closed=None, like=None,
     oracles.append(("compared with autograd", autograd_grad(f, x64, upstream), False))
     oracles.append(("compared with a float64 central difference",
                     central_difference(f, x64, upstream=upstream), True))
+    plot(f"gradient: {call}", kind="scatter", x=oracles[0][1],
+         y=got if isinstance(got, (torch.Tensor, np.ndarray, float, int, list, tuple)) else [])
     for context, value, finite_difference in oracles:
         value = _like(value, like)
         r, t = tol_for(value, rtol, atol)

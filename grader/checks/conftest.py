@@ -101,6 +101,15 @@ def sub(request):
         zygote.close()
 
 
+@pytest.fixture(autouse=True)
+def _current_check(request):
+    """Lets the comparison helpers attach plots to the check that calls them."""
+    from grader import plots
+    plots._CURRENT["node"] = request.node
+    yield
+    plots._CURRENT["node"] = None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

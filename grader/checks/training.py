@@ -13,6 +13,7 @@ import math
 
 import torch
 
+from grader.plots import plot
 from grader.numeric import (TRAJECTORY_TOL, CheckFailure, as_array, assert_close, fail, kind_of,
                             name_mistake)
 from grader.protocol import RemoteObject, meta
@@ -43,6 +44,8 @@ def assert_trajectory(got, want, *, call: str, mistakes=None, dtype=torch.float3
                       what="losses"):
     """`got` must be a list of len(want) Python numbers equal to `want` step by step.
     `mistakes`: {hint: wrong trajectory}, or a callable giving that dict (see Mistakes)."""
+    plot(f"{what}: {call}", student=got if isinstance(got, (list, tuple)) else [],
+         reference=want)
     if isinstance(got, RemoteObject) or not isinstance(got, (list, tuple)):
         fail(f"{call} should give a list of {len(want)} {what} (Python floats), got "
              f"{kind_of(got)}.")

@@ -1,0 +1,47 @@
+"""Plot data that checks attach to their result, for the feedback page.
+
+The comparison helpers (numeric.assert_trajectory, numeric.assert_gradient,
+checks.training.assert_trajectory) call `plot(...)` themselves, so every training check carries
+the student's loss curve over the reference's, and every gradient check a scatter of the
+student's gradient against the analytic one. A plot never makes a check fail.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+_CURRENT = {"node": None}   # the pytest item of the check running now (set by the conftest)
+MAX_POINTS = 2000
+
+
+def flat_floats(values) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().to(torch.float64).reshape(-1).numpy()
+    if isinstance(values, (list, tuple)):
+        parts = [flat_floats(v) for v in values]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    try:
+        return np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return np.zeros(0)
+
+
+def attach(node, title: str, kind: str = "curve", **series) -> None:
+    clean = {}
+    for name, values in series.items():
+        arr = flat_floats(values)[:MAX_POINTS]
+        clean[name] = [float(v) if np.isfinite(v) else None for v in arr]
+    node.user_properties.append(("plot", {"title": title, "kind": kind, "series": clean}))
+
+
+def plot(title: str, kind: str = "curve", **series) -> None:
+    """Attach a plot to the check running now; silently nothing outside a check."""
+    node = _CURRENT["node"]
+    if node is None:
+        return
+    if any(v[1]["title"] == title for v in node.user_properties if v[0] == "plot"):
+        return  # one plot per title and check
+    try:
+        attach(node, title, kind, **series)
+    except Exception:  # noqa: BLE001 - a plot must never fail a check
+        pass
