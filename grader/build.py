@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import importlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,5 +282,3 @@ def build(check: bool = False) -> list[str]:
                         'build`)."""\n')
     return changed
 
-
-SOLUTION_LINE = re.compile(r"###\s*(BEGIN|END) SOLUTION")

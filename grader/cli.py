@@ -105,7 +105,7 @@ def friendly(result) -> str:
     lines = []
     for ex in result.exercises:
         checks = [c for c in result.checks if c.exercise == ex and c.counted]
-        if f"{ex}" and any(m.startswith(ex) for m in result.missing_files):
+        if any(m.startswith(ex) for m in result.missing_files):
             lines.append(f"{ex}: no file found")
             continue
         if not checks:
