@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from grader.exercises import EXERCISES
 from grader.gradebook import Gradebook
 from grader.runner import GradeResult
+from grader.sandbox import sweep_stale_temp
 
 MAX_DEPTH = 3                    # folder levels looked into below a student's folder or zip
 MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
@@ -227,7 +228,6 @@ def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     for other in others:
         other.sock.close()
-    _quiet_pytest()
     if options.get("jobs", 1) > 1:
         import torch
         torch.set_num_threads(1)
@@ -257,12 +257,6 @@ def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
             conn.send({"student": task["student"], "result": result.to_dict()})
     finally:
         zygote.close()
-
-
-def _quiet_pytest():
-    """Third-party pytest plugins (hypothesis, benchmark, ...) are not needed by the checks and
-    cost seconds to load in every grading process."""
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
 
 def _terminate(zygote):
@@ -318,17 +312,8 @@ def _warm_up(exercises):
             pass
     files = runner.check_files(exercises)
     if files:
-        saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        _quiet_pytest()   # here only while collecting: this may be the caller's own process
-        with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main(files + ["-c", str(runner.CHECKS / "pytest.ini"), "--rootdir",
-                                 str(runner.CHECKS), "-q", "--collect-only", "-W", "ignore",
-                                 "--assert=plain", "-p", "no:cacheprovider", "-p",
-                                 "no:unraisableexception", "-p", "no:threadexception"])
-        if saved is None:
-            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+        with contextlib.redirect_stdout(io.StringIO()), runner.no_plugin_autoload():
+            pytest.main(runner.pytest_args(files) + ["--collect-only"])
 
 
 def _grade_one(task, zygote, options, grade_submission, Zygote):
@@ -476,7 +461,7 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
                    html_dir=str(html_dir) if html_dir else None)
     if html_dir:
         Path(html_dir).mkdir(parents=True, exist_ok=True)
-    _sweep_stale_work_dirs()
+    sweep_stale_temp("grader-class-")
     work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
     try:
         entries = class_entries(folder)
@@ -512,21 +497,6 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
         book.close()
     run.seconds = time.perf_counter() - started
     return run
-
-
-def _sweep_stale_work_dirs():
-    """Remove the temporary folders of class runs that were killed (their process is gone)."""
-    for d in Path(tempfile.gettempdir()).glob("grader-class-*-*"):
-        pid = d.name.split("-")[2]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue              # still running
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
 
 
 def _page_from_book(book, student, html_dir):

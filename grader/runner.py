@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -129,23 +130,47 @@ def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
     return files
 
 
+# Plugins a grading run does not need; unraisableexception alone costs ~1 s of gc per run.
+_NO_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "faulthandler",
+               "doctest", "junitxml", "pastebin", "legacypath", "nose", "stepwise", "logging")
+
+
+def pytest_args(files) -> list[str]:
+    """The command line of every pytest run over the checks (grading and collecting)."""
+    args = list(files) + ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-q",
+                          "--no-header", "--tb=no", "-W", "ignore", "--assert=plain"]
+    for plugin in _NO_PLUGINS:
+        args += ["-p", f"no:{plugin}"]
+    return args
+
+
+@contextlib.contextmanager
+def no_plugin_autoload():
+    """Third-party pytest plugins installed beside the grader (hypothesis, anyio, benchmark...)
+    are not needed by the checks and cost 0.2 s or more to load on every run."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
 def run_pytest(submission: Submission, exercises, *, visible_only=False, device="all",
                seed=None, keyword=None, quiet=True, targets=None, hidden_only=False) -> _Session:
     session = _Session(submission, seed, device, targets)
     files = check_files(exercises, visible_only, hidden_only)
     if not files:
         return session
-    args = files + ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-q",
-                    "--no-header", "--tb=no", "-W", "ignore", "--assert=plain"]
-    # Plugins a grading run does not need; unraisableexception alone costs ~1 s of gc per run.
-    for plugin in ("cacheprovider", "unraisableexception", "threadexception", "faulthandler",
-                   "doctest", "junitxml", "pastebin", "legacypath", "nose", "stepwise",
-                   "logging"):
-        args += ["-p", f"no:{plugin}"]
+    args = pytest_args(files)
     if keyword:
         args += ["-k", keyword]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
+            no_plugin_autoload():
         pytest.main(args, plugins=[session])
     return session
 

@@ -230,7 +230,8 @@ class Zygote:
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
         if self.mode not in SANDBOX_MODES:
             raise ValueError(f"sandbox mode {self.mode!r}: use one of {', '.join(SANDBOX_MODES)}")
-        self.spool = tempfile.mkdtemp(prefix="grader-spool-")
+        sweep_stale_temp("grader-spool-")
+        self.spool = tempfile.mkdtemp(prefix=f"grader-spool-{os.getpid()}-")
         os.chmod(self.spool, 0o711)  # workers reach their own folder, cannot list the others
         self.as_root = os.geteuid() == 0
         self.wrapper = list(wrapper) if wrapper else None
@@ -446,6 +447,21 @@ class Zygote:
                 self.proc.kill()
                 self.proc.wait()
             shutil.rmtree(self.spool, ignore_errors=True)
+
+
+def sweep_stale_temp(prefix: str) -> None:
+    """Remove temporary folders named `{prefix}{pid}-...` whose process is gone (a grader killed
+    with SIGKILL cannot clean up after itself; the next one does)."""
+    for d in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = d.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass                      # alive, another user's
 
 
 class ZygoteDied(RuntimeError):

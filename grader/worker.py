@@ -657,10 +657,10 @@ def zygote(fd, config=None):
             msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
         except InterruptedError:
             continue
-        if not msg:
+        if not msg:  # the grader is done: leave without the interpreter's slow teardown
             if cgroups is not None:
                 cgroups.close(reap)
-            return
+            os._exit(0)
         request = json.loads(msg)
         op = request["op"]
         if op == "spawn":

@@ -337,6 +337,8 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     import tempfile
     leftover = list(Path(tempfile.gettempdir()).glob(f"grader-class-{proc.pid}-*"))
     assert len(leftover) == 1                        # the killed run's submissions, gathered
+    spools = list(Path(tempfile.gettempdir()).glob(f"grader-spool-{proc.pid}-*"))
+    assert spools                                    # its zygotes' folders, left behind
     killed_at = len(snapshot(db))
     assert 3 <= killed_at < 8
     seed = Gradebook(db).class_seed()
@@ -349,6 +351,7 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     assert int(m.group(1)) == 8 - killed_at and int(m.group(2)) == killed_at
     assert f"seed {seed}" in out.stdout
     assert not leftover[0].exists()                  # swept by the next run
+    assert not any(s.exists() for s in spools)
 
     whole = tmp_path / "whole.db"                           # uninterrupted, with one job
     grade_class(folder, db=whole, jobs=1, seed=seed, exercises=["ex01"], progress=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import (DEFAULT_LIMITS, SHARED_UID_NPROC, Limits, StudentError, Submission,
-                            Zygote, bwrap_command, effective_rlimits)
+                            Zygote, bwrap_command, effective_rlimits, sweep_stale_temp)
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["private folder", "clean environment", "own session", "resource limits", "timeouts",
@@ -223,3 +223,26 @@ def test_a_dead_zygote_is_replaced(basic_zygote, probe):
 def test_unknown_sandbox_mode_is_refused():
     with pytest.raises(ValueError, match="sandbox mode"):
         Zygote(sandbox="off")
+
+
+def test_stale_temp_folders_of_dead_graders_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)                                  # a process that has ended
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        folders = {name: tmp_path / f"grader-spool-{pid}-x1" for name, pid in
+                   [("dead", dead), ("alive", alive.pid), ("mine", os.getpid())]}
+        other = tmp_path / "grader-spool-notapid-x2"
+        for f in [*folders.values(), other]:
+            (f / "sub").mkdir(parents=True)
+        sweep_stale_temp("grader-spool-")
+        assert not folders["dead"].exists()
+        assert folders["alive"].exists() and folders["mine"].exists() and other.exists()
+    finally:
+        alive.kill()
+        alive.wait()
