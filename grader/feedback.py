@@ -156,7 +156,8 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
             "fraction": result.score / result.max_score if result.max_score else 0.0,
             "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
             "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
-            "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "notes": list(notes)}
+            "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "notes": list(notes) + [n for n in result.notes if n not in notes]}
 
 
 def render_page(result: GradeResult, student: str | None = None, notes=()) -> str:

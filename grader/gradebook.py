@@ -240,7 +240,7 @@ class Gradebook:
                  json.dumps(list(result.exercises)), device, _now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
                  json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
-                 json.dumps(list(notes))))
+                 json.dumps(list(notes) + [n for n in result.notes if n not in notes])))
             sub_id = cur.lastrowid
             self.db.executemany(
                 "INSERT INTO results(submission_id, position, nodeid, exercise, target, title, "

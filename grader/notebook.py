@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 
 from grader.exercises import module_of
-from grader.notebooks import CHECK_CELL_TAG
+# one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
+from grader.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this
@@ -47,32 +48,6 @@ class ChecksFailed(AssertionError):
 # ----------------------------------------------------------------------------------------------
 # the kernel's history as a module
 
-_LOADER = '''\
-# The code cells a notebook's kernel ran, in the order it ran them. As in the notebook, a cell
-# that raised is left behind and the next one runs.
-def _run_cells(cells, scope):
-    import linecache
-    import os
-    folder = os.path.dirname(os.path.abspath(__file__))
-    for number, source in enumerate(cells, 1):
-        name = os.path.join(folder, f"cell {{number}}")
-        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-        try:
-            exec(compile(source, name, "exec"), scope)
-        except (Exception, SystemExit):
-            pass
-
-
-_run_cells({cells!r}, globals())
-del _run_cells
-'''
-
-
-def _keep_line(line: str) -> bool:
-    s = line.lstrip()
-    return not s.startswith(("%", "!", "get_ipython()"))
-
-
 def history_cells(history) -> list[str]:
     """The code cells of an IPython input history, minus check cells, magics and shell lines."""
     cells = []
@@ -80,13 +55,8 @@ def history_cells(history) -> list[str]:
         src = str(src or "")
         if not src.strip() or src.lstrip().startswith(CHECK_CELL_TAG):
             continue
-        cells.append("\n".join(ln for ln in src.splitlines() if _keep_line(ln)) + "\n")
+        cells.append("\n".join(ln for ln in src.splitlines() if not is_magic(ln)) + "\n")
     return cells
-
-
-def cells_to_module(cells: list[str]) -> str:
-    """A module that runs the cells one after the other, skipping those that raise."""
-    return _LOADER.format(cells=list(cells))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,20 @@
 """Notebooks as modules: the code cells of a filled-in notebook are the student's module.
 
-Cells that hold checks (they start with `# grader: checks`) and IPython magics or shell lines
-(`%matplotlib`, `!pip ...`) are left out.
+`notebook_to_module` turns a notebook into the text of a module that runs its code cells one
+after the other, as the notebook does, and skips a cell that raises: a stray
+`print(undefined_name)` or a crashed experiment costs that cell only, the functions of the other
+cells are still graded. The module runs in the sandboxed worker, never in the grader; what it
+skipped is in its `__skipped_cells__`, which the grader shows the student, e.g.
+
+    ex01_linear_model.ipynb: code cell 3 was skipped, line 1 raised NameError: name 'x' is not
+    defined. The cell starts: print(x)
+
+Tracebacks name the cell and the line in it ("code cell 5, line 3, in forward").
+
+Left out: cells that hold checks (they start with `# grader: checks`), and cells of a cell magic
+whose body is not Python (`%%bash`, `%%html`, `%%writefile` ...). IPython magics and shell lines
+(`%matplotlib inline`, `!pip install tqdm`) become `pass`, so the line numbers stay those of the
+cell. The same loader runs the kernel history of a notebook's check cells (grader.notebook).
 """
 from __future__ import annotations
 
@@ -9,28 +22,111 @@ import json
 from pathlib import Path
 
 CHECK_CELL_TAG = "# grader: checks"
+# cell magics whose body is Python: it runs once, as without the magic
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
+MAGIC_PREFIXES = ("%", "!", "get_ipython()")
 
 
-def code_cells(nb: dict) -> list[str]:
-    cells = []
+def is_magic(line: str) -> bool:
+    """An IPython magic or shell line: `%matplotlib inline`, `!pip install x`, `%%time`."""
+    return line.lstrip().startswith(MAGIC_PREFIXES)
+
+
+def cell_python(source: str) -> str | None:
+    """The Python of one code cell: magic and shell lines become `pass` at their indentation;
+    None for a cell magic whose body is not Python (`%%bash`) and for a check cell."""
+    text = source.lstrip()
+    if text.startswith(CHECK_CELL_TAG):
+        return None
+    if text.startswith("%%"):
+        magic = text[2:].split(None, 1)[0] if text[2:].strip() else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return None
+    lines = []
+    for line in source.splitlines():
+        if is_magic(line):
+            line = line[:len(line) - len(line.lstrip())] + "pass"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def notebook_cells(nb: dict) -> list[tuple[str, str]]:
+    """(label, Python) of the code cells that run: "code cell 3" is the third code cell of
+    the notebook (markdown cells are not counted)."""
+    cells, number = [], 0
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
+        number += 1
         src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else str(src)
-        if src.lstrip().startswith(CHECK_CELL_TAG):
-            continue
-        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        cells.append("\n".join(lines))
+        src = "".join(map(str, src)) if isinstance(src, list) else str(src)
+        python = cell_python(src)
+        if python is not None and python.strip():
+            cells.append((f"code cell {number}", python))
     return cells
 
 
 def notebook_to_module(path: Path) -> str:
-    """The Python source of a notebook's code cells, one after the other."""
+    """The Python source of a notebook: a module that runs its code cells, skipping those
+    that raise."""
+    path = Path(path)
     try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ValueError(f"not a valid notebook ({exc})") from None
     if not isinstance(nb, dict):
         raise ValueError("not a valid notebook")
-    return "\n\n".join(code_cells(nb)) + "\n"
+    return cells_to_module(notebook_cells(nb), origin=path.name)
+
+
+# ----------------------------------------------------------------------------------------------
+# the loader: text written by the grader, run by the worker when it imports the submission
+
+_LOADER = '''\
+# The code cells of a notebook, run one after the other as in the notebook. A cell that raises
+# is skipped and the next one runs; __skipped_cells__ says which were skipped and why.
+def _run_cells(cells, scope, origin):
+    import linecache
+    import os
+    import traceback
+    folder = os.path.dirname(os.path.abspath(__file__))
+    skipped = []
+    for label, source in cells:
+        name = os.path.join(folder, label)
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        try:
+            exec(compile(source, name, "exec"), scope)
+        except BaseException as exc:  # as in the notebook: the next cell runs
+            line = exc.lineno if isinstance(exc, SyntaxError) else None
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename == name:
+                    line = frame.lineno
+            try:
+                text = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+                why = "called sys.exit()" if isinstance(exc, SystemExit) else \\
+                    f"raised {{type(exc).__name__}}: {{text}}".strip().rstrip(":")
+            except BaseException:
+                why = f"raised {{type(exc).__name__}}"
+            lines = why.splitlines() or [""]
+            why = lines[0] + (" ..." if len(lines) > 1 else "")
+            why = why if len(why) <= 200 else why[:197] + "..."
+            first = next((s.strip() for s in source.splitlines() if s.strip()), "")
+            first = first if len(first) <= 60 else first[:57] + "..."
+            skipped.append(f"{{origin}}{{': ' if origin else ''}}{{label}} was skipped, "
+                           + (f"line {{line}} " if line else "it ") + why
+                           + f". The cell starts: {{first}}")
+    return skipped
+
+
+__skipped_cells__ = _run_cells({cells!r}, globals(), {origin!r})
+del _run_cells
+'''
+
+
+def cells_to_module(cells, origin: str = "") -> str:
+    """A module that runs the cells one after the other, skipping those that raise. `cells`:
+    sources (labelled "cell 1", "cell 2" ...) or (label, source) pairs; `origin` (the
+    notebook's file name) starts each note of `__skipped_cells__`."""
+    pairs = [(str(c[0]), str(c[1])) if isinstance(c, (tuple, list)) else (f"cell {i}", str(c))
+             for i, c in enumerate(cells, 1)]
+    return _LOADER.format(cells=pairs, origin=str(origin))

@@ -45,6 +45,8 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
     if skipped:
         reasons = sorted({c.message for c in skipped})
         lines.append(f"({len(skipped)} checks skipped: {'; '.join(reasons)})")
+    for note in result.notes:   # e.g. a notebook cell that raised, skipped
+        lines.append(f"note: {note}")
     if result.stdout_chars:
         lines.append(f"(the submission printed {result.stdout_chars} characters; the first "
                      f"ones are kept in the JSON report)")
@@ -64,6 +66,9 @@ def gradescope_json(result: GradeResult) -> dict:
             tests.append({"name": f"{ex}: file", "score": 0, "max_score": 0,
                           "output": f"No file {missing} (or .ipynb) in the submission; "
                                     f"its {pts:g} points are 0.", "visibility": "visible"})
+    for note in result.notes:   # e.g. a notebook cell that raised, skipped
+        tests.append({"name": "note", "score": 0, "max_score": 0, "output": note,
+                      "visibility": "visible"})
     for c in result.checks:
         if not c.counted:
             continue

@@ -61,6 +61,7 @@ class GradeResult:
     stdout_chars: int = 0
     stdout_sample: str = ""
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # e.g. notebook cells skipped: they raised
 
     @property
     def score(self) -> float:
@@ -213,6 +214,7 @@ def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False
         session = run_pytest(sub, exercises, visible_only=visible_only, device=device, seed=seed,
                              keyword=keyword, targets=targets, hidden_only=hidden_only)
         result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
+        result.notes = list(sub.notes)
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))

@@ -603,6 +603,7 @@ class Submission:
         self.stdout_chars = 0
         self.stdout_sample = ""
         self.events: list[str] = []
+        self.notes: list[str] = []  # e.g. the notebook cells that raised and were skipped
 
     # -- life cycle
     def _spec(self):
@@ -705,6 +706,10 @@ class Submission:
         finally:
             self.used += time.monotonic() - started
         self._imported = getattr(self, "_imported", set()) | {module}
+        notes = reply.get("notes")
+        for note in notes if isinstance(notes, list) else ():
+            if isinstance(note, str) and note not in self.notes and len(self.notes) < 20:
+                self.notes.append(note[:500])
         chars = reply.get("stdout_chars", 0)
         if isinstance(chars, int) and chars:
             self.stdout_chars += chars

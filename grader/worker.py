@@ -83,6 +83,7 @@ class Worker:
         self.files = modules  # module name -> file name in workdir
         self.loaded = {}
         self.out = CappedStream()
+        self.notes = []  # what importing a notebook skipped: sent with the next reply
 
     def serve(self):
         from grader import protocol
@@ -109,6 +110,8 @@ class Worker:
             reply["stdout"] = text
             reply["stdout_chars"] = total
             reply["seconds"] = time.perf_counter() - started
+            if self.notes:
+                reply["notes"], self.notes = self.notes, []
             sys.stdout = sys.stderr = self.out  # whatever the student did to them
             try:
                 frame = protocol.encode(reply)
@@ -166,6 +169,9 @@ class Worker:
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
                 result = module
+                skipped = module.__dict__.get("__skipped_cells__")  # a notebook's, see notebooks
+                if isinstance(skipped, list):
+                    self.notes += [str(n)[:500] for n in skipped[:20]]
             except BaseException as exc:
                 sys.modules.pop(name, None)
                 result = _error_reply(exc, self.workdir, "", kind="import")
