@@ -13,6 +13,7 @@ matches a known mistake, names it:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Callable
 
 import numpy as np
@@ -387,62 +388,172 @@ def float_central_difference(f: Callable, x: float, eps: float = FD_EPS) -> floa
 # ----------------------------------------------------------------------------------------------
 # training trajectories
 
-def assert_trajectory(got, expected, *, call: str, names, mistakes=None, rtol=None, atol=None,
-                      tol_table=TRAJECTORY_TOL, check_dtype=True):
-    """Compare what a training function returned with the expected run, losses first.
+def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="losses",
+                      dtype=None, rtol=None, atol=None, step_name=None, count_hints=None):
+    """Compare a training run with the reference's run from the same start, step by step, and
+    say at which step the two part. `want` (and so `got`) takes one of three forms:
 
-    `expected` is a tuple of final parameters and one list of recorded losses, named by `names`,
-    e.g. names=("w", "costs") for `(w, costs)`. The losses are compared first, and a mismatch
-    says at which step the two runs part; then each final parameter. `mistakes` maps a
-    description to a whole wrong tuple (as assert_close's do for each item). With
-    check_dtype="strict" the parameters and every recorded loss must be Python numbers, not
-    tensors (a list of loss tensors keeps every step's graph alive):
+    - a list of values recorded once per step (the losses): `got` must be a list of as many
+      Python numbers (loss.item(), not the loss tensor, which keeps its whole graph alive);
+    - a tuple of final values and such lists, named by `names`, e.g. names=("w", "costs") for
+      `(w, costs)`: the lists first, then each final value (Python numbers stay numbers);
+    - a dict {parameter name: tensor (S, *shape)}, as grader.trajectory.record_steps makes it:
+      the parameters after each optimizer step.
 
-        assert_trajectory(got, want, call="train(...)", names=("w", "losses"),
-                          mistakes={"the gradient is never zeroed": no_zero_run})
+    `mistakes` maps what went wrong to the run of a program with that mistake, in want's form,
+    or is a callable returning that dict, called only when the runs differ (wrong runs can be
+    costly to compute). `dtype` picks the TRAJECTORY_TOL row (by default the dtype of want's
+    tensors, else float32); `rtol`/`atol` override it. `step_name(k)` names step k in the
+    messages; `count_hints` maps a wrong number of steps to its likely cause. Each list is
+    plotted over the reference's on the feedback page.
+
+        assert_trajectory(got, want, call="train(model, X, Y, lr=0.05, 20)",
+                          mistakes=lambda: {"the gradients are never zeroed ...": no_zero_run})
     """
+    row = TRAJECTORY_TOL.get(dtype or _dtype_in(want), TRAJECTORY_TOL[torch.float32])
+    tol = (row[0] if rtol is None else rtol, row[1] if atol is None else atol)
+    if isinstance(want, dict):
+        return _compare_steps(got, want, call, mistakes, tol, step_name, count_hints)
+    if names is None:
+        return _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints)
     names = tuple(names)
-    if not isinstance(got, (tuple, list)):
-        fail(f"{call} should return a tuple ({', '.join(names)}), got {kind_of(got)}.")
-    if len(got) != len(expected):
-        fail(f"{call} should return {len(expected)} values ({', '.join(names)}), got "
-             f"{len(got)}.")
-    order = [i for i, e in enumerate(expected) if isinstance(e, (list, tuple))] + \
-            [i for i, e in enumerate(expected) if not isinstance(e, (list, tuple))]
-    for i in order:
-        sub_mistakes = {k: v[i] for k, v in (mistakes or {}).items()
-                        if isinstance(v, (tuple, list)) and len(v) == len(expected)}
-        e, g = expected[i], got[i]
-        if isinstance(e, (list, tuple)):
-            plot(f"{names[i]} per step: {call}", student=g if isinstance(g, (list, tuple))
-                 else [], reference=e)
-            if not isinstance(g, (list, tuple)) or len(g) != len(e):
-                size = f"{len(g)} values" if isinstance(g, (list, tuple)) else kind_of(g)
-                fail(f"{call} returned {size} as {names[i]}, expected a list of {len(e)} "
-                     f"(one per step).")
-            if check_dtype == "strict":
-                k = next((k for k, v in enumerate(g) if isinstance(v, torch.Tensor)), None)
-                if k is not None:
-                    fail(f"{call}: {names[i]}[{k}] is {kind_of(g[k])}, expected a Python "
-                         f"number: append loss.item(), not the loss tensor (a tensor that "
-                         f"requires grad keeps its whole graph alive).")
-            context = names[i]
-            a, b = as_array(g), as_array(e)
-            if a is not None and b is not None and a.shape == b.shape and a.size:
-                r, t = tol_for(e[0] if isinstance(e[0], torch.Tensor) else
-                               np.asarray(e[0]) if isinstance(e[0], np.ndarray) else 0.0,
-                               rtol, atol, tol_table)
-                bad = ~np.isclose(a, b, rtol=r, atol=t, equal_nan=True)
-                if bad.any():
-                    first = int(np.argmax(bad.reshape(len(e), -1).any(axis=1)))
-                    context = (f"{names[i]}: the two runs first differ at step {first}, where "
-                               f"{show(g[first])} was recorded and {show(e[first])} expected")
-            assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
-                         tol_table=tol_table, context=context)
+    if not isinstance(got, (tuple, list)) or len(got) != len(want):
+        size = f"{len(got)} values" if isinstance(got, (tuple, list)) else kind_of(got)
+        fail(f"{call} should return a tuple ({', '.join(names)}), got {size}.")
+    lists = [i for i, e in enumerate(want) if isinstance(e, (list, tuple))]
+    for i in lists + [i for i in range(len(want)) if i not in lists]:
+        def item_mistakes(i=i):
+            return {k: v[i] for k, v in resolve(mistakes).items()
+                    if isinstance(v, (tuple, list)) and len(v) == len(want)}
+        if i in lists:
+            _compare_list(got[i], want[i], call, names[i], item_mistakes, tol, step_name,
+                          count_hints)
         else:
-            assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
-                         tol_table=tol_table, context=f"the final {names[i]}",
-                         check_dtype=check_dtype)
+            lazily(assert_close, got[i], want[i], mistakes=item_mistakes, call=call, rtol=tol[0],
+                   atol=tol[1], context=f"the final {names[i]}", check_dtype="strict")
+
+
+def resolve(mistakes) -> dict:
+    """The mistakes, given as a dict or lazily as a callable returning one (called now)."""
+    return (mistakes() if callable(mistakes) else mistakes) or {}
+
+
+def lazily(compare, got, want, *, mistakes=None, **kw):
+    """compare(got, want, mistakes=..., **kw) where `mistakes` may be a callable: it is called
+    only when the comparison fails, to name the mistake."""
+    if not callable(mistakes):
+        return compare(got, want, mistakes=mistakes, **kw)
+    try:
+        compare(got, want, **kw)
+    except CheckFailure:
+        compare(got, want, mistakes=resolve(mistakes), **kw)
+        raise
+
+
+def _dtype_in(want):
+    values = want.values() if isinstance(want, dict) else want
+    return next((v.dtype for v in values if isinstance(v, torch.Tensor)), torch.float32)
+
+
+def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
+    if len(want):
+        plot(f"{what}: {call}", student=got if isinstance(got, (list, tuple)) else [],
+             reference=want)
+    if isinstance(got, RemoteObject) or not isinstance(got, (list, tuple)):
+        fail(f"{call} should give a list of {len(want)} {what} (Python floats), got "
+             f"{kind_of(got)}.")
+    if len(got) != len(want):
+        _wrong_count(f"{call} gave {len(got)} {what}, expected {len(want)}.", len(got),
+                     count_hints)
+    k = next((k for k, v in enumerate(got) if isinstance(v, torch.Tensor)), None)
+    if k is not None:
+        fail(f"{call}: {what}[{k}] is {kind_of(got[k])}, expected a Python float: use "
+             f"loss.item(), not the loss tensor (a tensor that requires grad keeps its whole "
+             f"graph alive).")
+    k = next((k for k, v in enumerate(got)
+              if isinstance(v, bool) or not isinstance(v, numbers.Real)), None)
+    if k is not None:
+        fail(f"{call}: {what}[{k}] is {kind_of(got[k])}, not a number.")
+    a, b = as_array(list(got)), as_array(list(want))
+    k = _first_step(a, b, tol)
+    if k is None:
+        return
+    name = step_name or (lambda k: f"step {k}")
+    _parted(f"{call} returned the wrong value: the {what} part from the reference run (same "
+            f"starting point) at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
+            _few(got[k:]), abs(a[k] - b[k]), tol, name_mistake(a, resolve(mistakes), *tol) or (
+                "the very first value already differs: is the prediction or the loss itself "
+                "computed differently?" if k == 0 else None))
+
+
+def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
+    names = list(want)
+    if not isinstance(got, dict):
+        fail(f"{call}: the record of optimizer steps is {kind_of(got)}, not parameters by name.")
+    missing = [n for n in names if n not in got]
+    if missing:
+        fail(f"{call}: the model has no parameter(s) {missing} after training (were they "
+             f"replaced or renamed?).")
+    a, b = {n: as_array(got[n]) for n in names}, {n: as_array(want[n]) for n in names}
+    n_got = len(a[names[0]]) if names and a[names[0]] is not None and a[names[0]].ndim else 0
+    n_want = len(b[names[0]]) if names else 0
+    if n_got != n_want:
+        _wrong_count(f"{call} took {n_got} optimizer steps, expected {n_want}.", n_got,
+                     {0: "no optimizer step was taken: create a torch.optim optimizer over "
+                         "model.parameters() and call its step() once per batch",
+                      **(count_hints or {})})
+    for n in names:
+        if a[n] is None or a[n].shape != b[n].shape:
+            fail(f"{call}: parameter {n!r} has shape {tuple(np.shape(a[n]))[1:]}, expected "
+                 f"{b[n].shape[1:]}.")
+    parts = [(k, i, n) for i, n in enumerate(names)
+             if (k := _first_step(a[n], b[n], tol)) is not None]
+    if not parts:
+        return
+    k, _, n = min(parts)
+    err = np.abs(a[n][k] - b[n][k])
+    flat = {d: _flat_trace(m, names) for d, m in resolve(mistakes).items()}
+    hint = name_mistake(_flat_trace(got, names), {d: m for d, m in flat.items()
+                                                  if m is not None}, *tol)
+    _parted(f"{call} parts from the reference run (same starting point) after "
+            f"{(step_name or (lambda k: f'step {k + 1}'))(k)}: parameter {n!r} differs.",
+            show(want[n][k]), show(got[n][k]),
+            float(np.where(np.isnan(err), np.inf, err).max()), tol,
+            hint or ("the very first update differs: check the loss function, the learning "
+                     "rate and the optimizer (and, with mini-batches, the first batch)."
+                     if k == 0 else None))
+
+
+def _first_step(a, b, tol):
+    """The first step (row) at which the runs a and b differ, or None."""
+    if not b.size:
+        return None
+    bad = ~np.isclose(a, b, rtol=tol[0], atol=tol[1], equal_nan=True)
+    rows = bad.reshape(len(b), -1).any(axis=1)
+    return int(np.argmax(rows)) if rows.any() else None
+
+
+def _flat_trace(trace, names):
+    parts = [as_array(trace.get(n)) if isinstance(trace, dict) else None for n in names]
+    if any(p is None or not p.ndim for p in parts):
+        return None
+    return np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
+
+
+def _few(values, n=4):
+    text = ", ".join(f"{float(v):.6g}" for v in values[:n])
+    return f"[{text}{', ...' if len(values) > n else ''}]"
+
+
+def _wrong_count(message, count, hints):
+    hint = (hints or {}).get(count)
+    fail(message + (f"\n  hint: {hint}" if hint else ""))
+
+
+def _parted(headline, expected, got, err, tol, hint):
+    lines = [headline, f"  expected: {expected}", f"  got:      {got}",
+             f"  error there: {err:.3g} (tolerance: rtol={tol[0]:g}, atol={tol[1]:g})"]
+    fail("\n".join(lines + ([f"  hint: {hint}"] if hint else [])))
 
 
 # ----------------------------------------------------------------------------------------------

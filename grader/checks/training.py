@@ -1,21 +1,21 @@
-"""Helpers of the checks of training code and nn.Modules (ex05-ex08): trajectories compared step
-by step, parameters that must stay leaves, results that must not carry a graph, a module's
-structure, and a forward pass without side effects.
+"""Helpers of the checks of training code and nn.Modules (ex05-ex12): parameters after training,
+parameters that must stay leaves, results that must not carry a graph, a module's structure, a
+forward pass without side effects, known wrong runs computed only when needed, and a mini-batch
+run compared step by step (trajectories themselves: grader.numeric.assert_trajectory).
 
+    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", ...) for ...})
     assert_trajectory(got["losses"], want["losses"], call="train(model, X, Y, lr=0.05, 20)",
-                      mistakes={"gradients never zeroed ...": no_zero["losses"]})
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(got["state"], want["state"], call=..., mistakes=wrong.map(lambda r: r["state"]))
 
 Everything here runs on the trusted side and fails with grader.numeric.fail (a CheckFailure).
 """
 from __future__ import annotations
 
-import math
-
 import torch
 
-from grader.plots import plot
-from grader.numeric import (TRAJECTORY_TOL, CheckFailure, as_array, assert_close, fail, kind_of,
-                            name_mistake)
+from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
+                            lazily, resolve, show)
 from grader.protocol import RemoteObject, meta
 from grader.sandbox import StudentError
 
@@ -34,77 +34,27 @@ SUM_LOSS = ("the loss is a sum over the samples, not a mean: use .mean() (or nn.
 STALE_GRADS = ("the gradients already in .grad when the step began were added to this step's: "
                "call optimizer.zero_grad() first, before loss.backward(), not after "
                "optimizer.step().")
+# An epoch's loss averaged the wrong way (ex09, ex10): {hint: keywords of the check's variant}.
+LOSS_MISTAKES = {
+    "each epoch's loss is weighted by the batch sizes: take the plain mean of the batch "
+    "losses, each batch counted once": dict(average="samples"),
+    "each epoch's loss is the sum of its batch losses: divide by the number of batches":
+        dict(average="sum"),
+    "each epoch's loss is its last batch's loss: average all its batch losses":
+        dict(average="last"),
+}
 
 
 def traj_tol(dtype=torch.float32):
     return TRAJECTORY_TOL.get(dtype, TRAJECTORY_TOL[torch.float32])
 
 
-def assert_trajectory(got, want, *, call: str, mistakes=None, dtype=torch.float32,
-                      what="losses"):
-    """`got` must be a list of len(want) Python numbers equal to `want` step by step.
-    `mistakes`: {hint: wrong trajectory}, or a callable giving that dict (see Mistakes)."""
-    plot(f"{what}: {call}", student=got if isinstance(got, (list, tuple)) else [],
-         reference=want)
-    if isinstance(got, RemoteObject) or not isinstance(got, (list, tuple)):
-        fail(f"{call} should give a list of {len(want)} {what} (Python floats), got "
-             f"{kind_of(got)}.")
-    if len(got) != len(want):
-        fail(f"{call} gave {len(got)} {what}, expected {len(want)} (one per step).")
-    tensors = [v for v in got if isinstance(v, torch.Tensor)]
-    if tensors:
-        fail(f"{call} gave {what} as tensors ({kind_of(tensors[0])}): use loss.item(), a "
-             f"Python float (a tensor that requires grad keeps its whole graph alive).")
-    bad = [v for v in got if not isinstance(v, (int, float)) or isinstance(v, bool)]
-    if bad:
-        fail(f"{call} gave {what} that are not numbers, e.g. {kind_of(bad[0])}.")
-    rtol, atol = traj_tol(dtype)
-    want = [float(v) for v in want]
-    a, b = as_array(list(got)), as_array(want)
-    if a.size and b.size and not _finite_prefix_close(a, b, rtol, atol):
-        first = next(i for i in range(len(want)) if not _one_close(a[i], b[i], rtol, atol))
-        hint = name_mistake(a, _resolve(mistakes), rtol, atol)
-        lines = [f"{call} went another way than the reference from the same starting point: "
-                 f"step {first} differs.",
-                 f"  expected {what}, steps {first}..: {_few(want[first:])}",
-                 f"  got {what},      steps {first}..: {_few(list(got)[first:])}"]
-        if first == 0:
-            lines.append("  (step 0 is the loss of the starting parameters: is the prediction "
-                         "or the loss itself computed differently?)")
-        if hint:
-            lines.append(f"  hint: {hint}")
-        fail("\n".join(lines))
-
-
-def _one_close(x, y, rtol, atol):
-    if x == y or (math.isnan(x) and math.isnan(y)):
-        return True
-    return abs(x - y) <= atol + rtol * abs(y)
-
-
-def _finite_prefix_close(a, b, rtol, atol):
-    return all(_one_close(float(x), float(y), rtol, atol) for x, y in zip(a, b))
-
-
-def _few(values, n=4):
-    text = ", ".join(f"{float(v):.6g}" for v in values[:n])
-    return f"[{text}{', ...' if len(values) > n else ''}]"
-
-
 def assert_state(got, want, *, call: str, mistakes=None, dtype=torch.float32):
     """Parameters after training (a dict of tensors, or one tensor) within the trajectory
     tolerance."""
     rtol, atol = traj_tol(dtype)
-    try:
-        assert_close(got, want, call=call, rtol=rtol, atol=atol,
-                     mistakes=None if callable(mistakes) else mistakes,
-                     context="the parameters after training")
-    except CheckFailure:
-        if not callable(mistakes):
-            raise
-        assert_close(got, want, call=call, rtol=rtol, atol=atol, mistakes=mistakes(),
-                     context="the parameters after training")
-        raise
+    lazily(assert_close, got, want, mistakes=mistakes, call=call, rtol=rtol, atol=atol,
+           context="the parameters after training")
 
 
 class Mistakes:
@@ -128,8 +78,36 @@ class Mistakes:
         return lambda: {hint: fn(result) for hint, result in self.value().items()}
 
 
-def _resolve(mistakes):
-    return mistakes() if callable(mistakes) else mistakes
+def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_epoch: int,
+                         count_hints=None, dtype=torch.float32):
+    """A mini-batch run, {"steps": a record_steps trace, "losses": one per epoch} as the ex09 and
+    ex10 probes return it, against the reference's: the parameters after every optimizer step,
+    then the per-epoch losses. `variant(**kw)` reruns it with one known mistake (trusted code)
+    when a hint is needed; `trace_mistakes` and LOSS_MISTAKES map each hint to those keywords."""
+    assert_trajectory(got["steps"], want["steps"], call=call, count_hints=count_hints,
+                      mistakes=lambda: {h: variant(**kw)["steps"] for h, kw in
+                                        trace_mistakes.items()},
+                      step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "
+                                          f"{k % per_epoch + 1})")
+    assert_trajectory(got["losses"], want["losses"], call=call, what="per-epoch losses",
+                      dtype=dtype, step_name=lambda k: f"epoch {k + 1}",
+                      mistakes=lambda: {h: variant(**kw)["losses"] for h, kw in
+                                        LOSS_MISTAKES.items()})
+
+
+def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
+    """A cubic fit's ((a, b, c, d), losses) (ex11, ex12) against the reference's: the losses
+    first (where the runs part), then each coefficient by name; `mistakes` (a dict, or a
+    callable giving one) map to whole wrong results."""
+    if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
+            and len(got[0]) == 4):
+        fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")
+
+    def flat(r):
+        return (*r[0], r[1])
+    assert_trajectory(flat(got), flat(want), call=f"{call} ({context})" if context else call,
+                      names=("a", "b", "c", "d", "losses"), **tol, mistakes=lambda: {
+                          k: flat(v) for k, v in resolve(mistakes).items()})
 
 
 def assert_leaf(t, *, call: str, name: str):

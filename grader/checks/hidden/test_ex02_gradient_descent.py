@@ -151,7 +151,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
                       names=("w", "costs"),
                       mistakes=_gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
-                      check_dtype="strict", **_tol(kind, TRAJECTORY_TOL))
+                      **_tol(kind, TRAJECTORY_TOL))
 
 
 @check("gradient_descent")
@@ -224,8 +224,7 @@ def test_sgd_trajectory(sub, seed, kind, device):
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
-                      names=("w", "losses"), mistakes=mistakes, check_dtype="strict",
-                      **_tol(kind, TRAJECTORY_TOL))
+                      names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL))
 
 
 def _sgd_batch_gradient(xs, ys, w0, lr, epochs):

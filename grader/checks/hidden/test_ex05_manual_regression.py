@@ -6,10 +6,9 @@ import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
 from grader.checks.training import (NO_ZERO_GRAD, Mistakes, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
-                                    assert_leaf, assert_state, assert_trajectory,
-                                    inplace_leaf_hint)
-from grader.numeric import (GRADCHECK_TOL, assert_close, central_difference, fail,
-                            scale_mistakes)
+                                    assert_leaf, assert_state, inplace_leaf_hint)
+from grader.numeric import (GRADCHECK_TOL, assert_close, assert_trajectory, central_difference,
+                            fail, scale_mistakes)
 from grader.reference import reference, reference_probe
 from grader.sandbox import StudentError
 

@@ -7,9 +7,8 @@ import torch
 from grader.checking import check, devices, gen, np_rng, randn, uniform
 from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_state, assert_structure, assert_trajectory,
-                                    random_state)
-from grader.numeric import assert_close, fail
+                                    assert_state, assert_structure, random_state)
+from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference_probe
 
 pytestmark = pytest.mark.ex06

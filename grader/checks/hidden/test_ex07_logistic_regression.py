@@ -8,11 +8,11 @@ import torch
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
 from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
                                     assert_forward_pure, assert_no_graph, assert_state,
-                                    assert_structure, assert_trajectory, random_state)
+                                    assert_structure, random_state)
 from grader.checks.visible.test_ex07_logistic_regression import (NO_MOMENTUM, OVERFLOW,
                                                                  UNCLAMPED)
-from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, autograd_grad, central_difference,
-                            fail, scale_mistakes)
+from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
+                            central_difference, fail, scale_mistakes)
 from grader.reference import reference, reference_probe, solution_module
 
 pytestmark = pytest.mark.ex07

@@ -8,11 +8,11 @@ import torch
 from grader.checking import check, devices, gen, np_rng, randn, uniform
 from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
-                                    assert_structure, assert_trajectory, random_state)
+                                    assert_structure, random_state)
 from grader.checks.visible.test_ex08_multiple_features import (PLAIN_LIST, forward_mistakes,
                                                                layer_shapes)
 from grader.datasets import path as data_path
-from grader.numeric import assert_close, fail
+from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex08

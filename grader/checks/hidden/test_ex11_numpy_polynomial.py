@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.checks.training import assert_fit
 from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
                             central_difference, scale_mistakes)
-from grader.checks.visible.test_ex11_numpy_polynomial import assert_fit
 from grader.reference import reference
 
 pytestmark = pytest.mark.ex11

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, uniform
-from grader.checks.visible.test_ex12_tensor_polynomial import (assert_fit, check_optim,
-                                                              check_string, fit_mistakes, lazy)
+from grader.checks.training import assert_fit
+from grader.checks.visible.test_ex12_tensor_polynomial import (check_optim, check_string,
+                                                              fit_mistakes)
 from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
                             central_difference, fail, scale_mistakes)
 from grader.reference import reference, reference_probe
@@ -100,12 +101,12 @@ def _step_by_step(sub, seed, device, dtype, func):
     for k in (0, 1, 2, 3, 10):
         want = reference(f"ex12.{func}", x, y, lr=lr, steps=k, seed=fit_seed, grad=grad)
         got = _call(sub, func, x, y, lr=lr, steps=k, seed=fit_seed)
-        lazy(assert_fit, got, want, lambda: fit_mistakes(x, y, lr, k, fit_seed, func) if k
-              else None, call=f"{func}(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed}) on "
-              f"{device}", **_traj(dtype),
-                     context="the initial values: torch.randn((), generator=g) for a, b, c, d "
-                             "in turn, then .to(x.device, x.dtype)" if k == 0 else
-                             f"after {k} step(s)")
+        assert_fit(got, want, mistakes=lambda: fit_mistakes(x, y, lr, k, fit_seed, func) if k
+                   else None, call=f"{func}(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed}) on "
+                   f"{device}", **_traj(dtype),
+                   context="the initial values: torch.randn((), generator=g) for a, b, c, d "
+                           "in turn, then .to(x.device, x.dtype)" if k == 0 else
+                           f"after {k} step(s)")
 
 
 def _long_run(sub, seed, device, dtype, func, steps=200):
@@ -113,9 +114,9 @@ def _long_run(sub, seed, device, dtype, func, steps=200):
     grad = False if func == "fit_tensor" else None
     want = reference(f"ex12.{func}", x, y, lr=lr, steps=steps, seed=fit_seed, grad=grad)
     got = _call(sub, func, x, y, lr=lr, steps=steps, seed=fit_seed)
-    lazy(assert_fit, got, want, lambda: fit_mistakes(x, y, lr, steps, fit_seed, func),
-          call=f"{func}(x, y, lr={lr:.3g}, steps={steps}, seed={fit_seed}) on {device}",
-          **_traj(dtype))
+    assert_fit(got, want, mistakes=lambda: fit_mistakes(x, y, lr, steps, fit_seed, func),
+               call=f"{func}(x, y, lr={lr:.3g}, steps={steps}, seed={fit_seed}) on {device}",
+               **_traj(dtype))
 
 
 @check("fit_tensor", points=2)

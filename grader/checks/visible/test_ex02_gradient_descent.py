@@ -122,7 +122,7 @@ def test_gradient_descent_course(sub):
         "(the first one is the cost at w0).": (want[0], expected(CASES["gd_course_101"])[1][1:]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
-                      check_dtype="strict")
+                      dtype=torch.float64)
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
 
 
@@ -152,6 +152,6 @@ def test_sgd_course(sub):
         "gradient's sign is flipped).": expected(CASES["sgd_course_uphill"]),
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
-                      check_dtype="strict",
+                      dtype=torch.float64,
                       call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, "
                            "epochs=10)")

@@ -88,7 +88,7 @@ def test_train_autograd_course(sub):
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
                       call="train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)",
                       mistakes={UPHILL: expected(CASES["train_course_uphill"])},
-                      check_dtype="strict", **trajectory_tol(X))
+                      **trajectory_tol(X))
 
 
 @check("quadratic_forward", visible=True)
@@ -150,4 +150,4 @@ def test_train_quadratic_course(sub):
                       call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
                            "epochs=20)",
                       mistakes={UPHILL: expected(CASES["quadratic_course_uphill"])},
-                      check_dtype="strict", **trajectory_tol(X))
+                      **trajectory_tol(X))

@@ -7,9 +7,8 @@ import torch
 from grader.checking import Case, check, devices, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_state, assert_structure, assert_trajectory,
-                                    traj_tol)
-from grader.numeric import assert_close, fail
+                                    assert_state, assert_structure, traj_tol)
+from grader.numeric import assert_close, assert_trajectory, fail
 
 pytestmark = pytest.mark.ex06
 

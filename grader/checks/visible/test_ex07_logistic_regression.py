@@ -7,10 +7,9 @@ import torch.nn.functional as F
 
 from grader.checking import Case, check, devices, dtypes, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
-                                    assert_forward_pure, assert_state, assert_structure,
-                                    assert_trajectory)
-from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, autograd_grad, central_difference,
-                            scale_mistakes)
+                                    assert_forward_pure, assert_state, assert_structure)
+from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
+                            central_difference, scale_mistakes)
 
 pytestmark = pytest.mark.ex07
 

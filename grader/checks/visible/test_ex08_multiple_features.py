@@ -9,9 +9,9 @@ import torch
 from grader.checking import Case, check, devices, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
-                                    assert_structure, assert_trajectory, random_state)
+                                    assert_structure, random_state)
 from grader.datasets import path as data_path
-from grader.numeric import assert_close, fail, kind_of
+from grader.numeric import assert_close, assert_trajectory, fail, kind_of
 
 pytestmark = pytest.mark.ex08
 

@@ -9,11 +9,12 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected
+from grader.checks.training import assert_minibatch_run
 from grader.datasets import path
-from grader.numeric import TRAJECTORY_TOL, CheckFailure, assert_close, fail, kind_of
+from grader.numeric import assert_close, fail, kind_of
 from grader.protocol import meta
 from grader.probes.ex09 import network
-from grader.trajectory import assert_steps, record_steps
+from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex09
 
@@ -44,15 +45,6 @@ CASES = {c.id: c for c in [
     Case("loader_in_order", "ex09", (10, 4, False, 0), probe="ex09.loader_batches"),
     Case("train", "ex09", TRAIN_ARGS, probe="ex09.train"),
 ]}
-
-
-def lazy(compare, got, want, mistakes, **kw):
-    """compare(got, want, **kw); the (costly) mistakes are computed only for a wrong answer."""
-    try:
-        compare(got, want, **kw)
-    except CheckFailure:
-        compare(got, want, mistakes=mistakes(), **kw)
-        raise
 
 
 # ----------------------------------------------------------------------------------------------
@@ -204,34 +196,17 @@ TRACE_MISTAKES = {
     "the loss is nn.BCEWithLogitsLoss, which applies a second sigmoid: the model already "
     "returns probabilities, so use nn.BCELoss()": dict(loss="logits"),
 }
-LOSS_MISTAKES = {
-    "each epoch's loss is weighted by the batch sizes: take the plain mean of the batch "
-    "losses, each batch counted once": dict(average="samples"),
-    "each epoch's loss is the sum of its batch losses: divide by the number of batches":
-        dict(average="sum"),
-    "each epoch's loss is its last batch's loss: average all its batch losses":
-        dict(average="last"),
-}
 
 
 def check_training(got, want, args, call, dtype=torch.float32):
     state, x, y, lr, epochs, batch_size, seed = args
     per_epoch = -(-len(x) // batch_size)
-    lazy(assert_steps, got["steps"], want["steps"],
-         lambda: {t: train_variant(*args, **kw)["steps"] for t, kw in TRACE_MISTAKES.items()},
-         call=call, count_hints={
-             epochs: "one optimizer step per epoch: step once per batch of the loader",
-             per_epoch: f"the steps of one epoch only: run all {epochs} epochs"},
-         step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "
-                                   f"{k % per_epoch + 1})")
-    losses = got["losses"]
-    if not isinstance(losses, list) or len(losses) != epochs:
-        fail(f"{call} should return a list of {epochs} floats (one per epoch), got "
-             f"{kind_of(losses)}.")
-    rtol, atol = TRAJECTORY_TOL[dtype]
-    lazy(assert_close, losses, want["losses"],
-         lambda: {t: train_variant(*args, **kw)["losses"] for t, kw in LOSS_MISTAKES.items()},
-         call=call, context="the per-epoch losses", rtol=rtol, atol=atol)
+    assert_minibatch_run(got, want, call=call, variant=lambda **kw: train_variant(*args, **kw),
+                         trace_mistakes=TRACE_MISTAKES, per_epoch=per_epoch, dtype=dtype,
+                         count_hints={epochs: "one optimizer step per epoch: step once per "
+                                              "batch of the loader",
+                                      per_epoch: f"the steps of one epoch only: run all "
+                                                 f"{epochs} epochs"})
 
 
 @check("train_minibatch", points=3, visible=True)

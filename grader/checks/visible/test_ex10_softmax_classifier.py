@@ -9,11 +9,11 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.training import assert_minibatch_run
 from grader.datasets import path
-from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, CheckFailure, assert_close, fail,
-                            kind_of, scale_mistakes)
+from grader.numeric import GRADCHECK_TOL, assert_close, fail, kind_of, scale_mistakes
 from grader.protocol import meta
-from grader.trajectory import assert_steps, record_steps
+from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex10
 
@@ -79,15 +79,6 @@ def run(sub, case):
     if case.grad is False:
         return manual_call(sub, case.target, *case.args, **case.kwargs)
     return case.run(sub)
-
-
-def lazy(compare, got, want, mistakes, **kw):
-    """compare(got, want, **kw); the (costly) mistakes are computed only for a wrong answer."""
-    try:
-        compare(got, want, **kw)
-    except CheckFailure:
-        compare(got, want, mistakes=mistakes(), **kw)
-        raise
 
 
 # ----------------------------------------------------------------------------------------------
@@ -211,39 +202,18 @@ TRACE_MISTAKES = {
     "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
     "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
 }
-LOSS_MISTAKES = {
-    "each epoch's loss is weighted by the batch sizes: take the plain mean of the batch "
-    "losses, each batch counted once": dict(average="samples"),
-    "each epoch's loss is the sum of its batch losses: divide by the number of batches":
-        dict(average="sum"),
-    "each epoch's loss is its last batch's loss: average all its batch losses":
-        dict(average="last"),
-}
 
 
 def check_training(got, want, args, call, dtype=torch.float32):
     """The run of train_classifier (probe ex10.train) against the reference's, step by step."""
     sizes, state, x, y, lr, epochs, batch_size, seed = args
-    per_epoch = -(-len(x) // batch_size)
     count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
                    "smaller batch is dropped (drop_last=True?); keep every row",
                    epochs: "one optimizer step per epoch: step once per mini-batch, not once "
                    "per epoch"}
-    lazy(assert_steps, got["steps"], want["steps"],
-         lambda: {text: train_variant(*args, **kw)["steps"]
-                  for text, kw in TRACE_MISTAKES.items()},
-         call=call, count_hints=count_hints,
-         step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "
-                                   f"{k % per_epoch + 1})")
-    rtol, atol = TRAJECTORY_TOL[dtype]
-    losses = got["losses"]
-    if not isinstance(losses, list) or len(losses) != epochs:
-        fail(f"{call} should return a list of {epochs} floats (one per epoch), got "
-             f"{kind_of(losses)}.")
-    lazy(assert_close, losses, want["losses"],
-         lambda: {text: train_variant(*args, **kw)["losses"]
-                  for text, kw in LOSS_MISTAKES.items()},
-         call=call, context="the per-epoch losses", rtol=rtol, atol=atol)
+    assert_minibatch_run(got, want, call=call, variant=lambda **kw: train_variant(*args, **kw),
+                         trace_mistakes=TRACE_MISTAKES, per_epoch=-(-len(x) // batch_size),
+                         count_hints=count_hints, dtype=dtype)
 
 
 def check_predict(got, want, logits, call):

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from grader.checking import Case, check, expected
-from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
-                            fail, kind_of, scale_mistakes, show)
+from grader.checks.training import assert_fit
+from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, scale_mistakes
 
 pytestmark = pytest.mark.ex11
 
@@ -22,21 +22,6 @@ X_FIT = np.linspace(-np.pi, np.pi, 50)
 Y_FIT = np.sin(X_FIT)
 FIT_LR = 2e-5
 TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
-
-
-def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
-    """A fit's ((a, b, c, d), losses) against the reference's: the losses first (where the runs
-    part), then each coefficient by name; `mistakes` map to whole wrong results."""
-    if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
-            and len(got[0]) == 4):
-        fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")
-
-    def flat(r):
-        return (*r[0], r[1])
-    where = f"{call} ({context})" if context else call
-    assert_trajectory(flat(got), flat(want), call=where, names=("a", "b", "c", "d", "losses"),
-                      mistakes={k: flat(v) for k, v in (mistakes or {}).items()},
-                      check_dtype="strict", **tol)
 
 CASES = {c.id: c for c in [
     Case("sine_5", "ex11.make_sine_data", (5,)),

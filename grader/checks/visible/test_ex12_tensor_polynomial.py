@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure, assert_close,
-                            assert_trajectory, fail, kind_of, scale_mistakes, show)
-from grader.trajectory import assert_steps, record_steps
+from grader.checks.training import assert_fit
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
+                            fail, scale_mistakes)
+from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex12
 
@@ -25,21 +26,6 @@ LR = 2e-5
 STATE = {"a": torch.tensor(0.3), "b": torch.tensor(-0.4), "c": torch.tensor(0.2),
          "d": torch.tensor(0.05)}
 STEPS = (0, 1, 2, 3)
-
-
-def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
-    """A fit's ((a, b, c, d), losses) against the reference's: the losses first (where the runs
-    part), then each coefficient by name; `mistakes` map to whole wrong results."""
-    if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
-            and len(got[0]) == 4):
-        fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")
-
-    def flat(r):
-        return (*r[0], r[1])
-    where = f"{call} ({context})" if context else call
-    assert_trajectory(flat(got), flat(want), call=where, names=("a", "b", "c", "d", "losses"),
-                      mistakes={k: flat(v) for k, v in (mistakes or {}).items()},
-                      check_dtype="strict", **tol)
 
 
 def _run(sub, case):
@@ -78,16 +64,6 @@ CASES = {c.id: c for c in [
 
 
 # known wrong runs, recomputed here to name a mistake
-
-def lazy(compare, got, want, mistakes, **kw):
-    """compare(got, want, **kw); the mistakes (costly wrong runs) are computed only when the
-    answer is wrong, to name what went wrong."""
-    try:
-        compare(got, want, **kw)
-    except CheckFailure:
-        compare(got, want, mistakes=mistakes(), **kw)
-        raise
-
 
 def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
              accumulate=False):
@@ -180,13 +156,13 @@ def check_optim(got, want, args, call, dtype=torch.float32):
     state, x, y, lr, steps, optimizer = args
     variants = {k: v for k, v in OPTIM_MISTAKES.items()
                 if optimizer == "rmsprop" or "optimizer" not in v}
-    lazy(assert_steps, got["steps"], want["steps"],
-         lambda: {text: optim_variant(state, x, y, lr, steps, **{"optimizer": optimizer, **kw})
-                  ["steps"] for text, kw in variants.items()}, call=call)
-    lazy(assert_close, got["losses"], want["losses"], lambda: {
+    assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
+        text: optim_variant(state, x, y, lr, steps, **{"optimizer": optimizer, **kw})["steps"]
+        for text, kw in variants.items()})
+    assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
+                      step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
         "the loss is recorded after the optimizer step: record the loss computed before it":
-        optim_variant(state, x, y, lr, steps, optimizer, after=True)["losses"]},
-        call=call, context="the recorded losses", **_traj(dtype))
+        optim_variant(state, x, y, lr, steps, optimizer, after=True)["losses"]})
 
 
 @check("poly_grads_tensor", visible=True)
@@ -222,22 +198,23 @@ def _fit_steps(sub, func, device):
     for k in STEPS:
         case = CASES[f"{func}_steps_{k}"].on(device)
         x, y = case.args
-        lazy(assert_fit, _run(sub, case), expected(case, device),
-             lambda: fit_mistakes(x, y, LR, k, 0, fname) if k else None,
-             call=f"{fname}(x, y, lr={LR}, steps={k}, seed=0) on {device}",
-             **_traj(torch.float32),
-             context="the initial values: torch.randn((), generator=g) for a, b, c, d in turn, "
-                     "g = torch.Generator().manual_seed(seed), then .to(x.device, x.dtype)"
-                     if k == 0 else f"after {k} step(s)")
+        assert_fit(_run(sub, case), expected(case, device),
+                   mistakes=lambda: fit_mistakes(x, y, LR, k, 0, fname) if k else None,
+                   call=f"{fname}(x, y, lr={LR}, steps={k}, seed=0) on {device}",
+                   **_traj(torch.float32),
+                   context="the initial values: torch.randn((), generator=g) for a, b, c, d in "
+                           "turn, g = torch.Generator().manual_seed(seed), then .to(x.device, "
+                           "x.dtype)" if k == 0 else f"after {k} step(s)")
 
 
 def _fit_long(sub, func, device):
     fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
     case = CASES[f"{func}_300"].on(device)
     x, y = case.args
-    lazy(assert_fit, _run(sub, case), expected(case, device),
-         lambda: fit_mistakes(x, y, LR, 300, 0, fname),
-         call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}", **_traj(torch.float32))
+    assert_fit(_run(sub, case), expected(case, device),
+               mistakes=lambda: fit_mistakes(x, y, LR, 300, 0, fname),
+               call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}",
+               **_traj(torch.float32))
 
 
 @check("fit_tensor", visible=True)
