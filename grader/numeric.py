@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from grader.device import device_type
 from grader.plots import plot
 from grader.protocol import RemoteObject, meta
 
@@ -212,10 +213,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
                  f"{str(expected.dtype).replace('torch.', '')}: compute in the input's dtype "
                  f"(a new tensor made with torch.tensor(...) defaults to float32 or int64).")
-        if check_device:
-            gm = meta(got)
-            got_dev = torch.device(gm.device if gm else str(got.device)).type
-            exp_dev = expected.device.type
+        if check_device:  # by kind: "cuda" and "cuda:0" are the same device here
+            got_dev, exp_dev = device_type(got), device_type(expected)
             if got_dev != exp_dev:
                 fail(f"{where} returned a tensor on {got_dev}, expected it on {exp_dev}: "
                      + ("the result was left on the CPU. A tensor created inside your function "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 
 import numpy as np
@@ -288,8 +289,10 @@ def decode(header: bytes, payload: bytes, *, map_device=True):
         device = x.get("device")
         if type(device) is not str or len(device) > 32:
             raise ProtocolError("bad device")
-        if map_device and device.startswith("cuda") and torch.cuda.is_available():
-            t = t.to(device)
+        if map_device and device != "cpu":
+            here = _device_here(device)
+            if here is not None:
+                t = t.to(here)
         grad = x.get("grad")
         t._remote_meta = TensorMeta(
             device=device, requires_grad=bool(x.get("requires_grad")),
@@ -300,6 +303,26 @@ def decode(header: bytes, payload: bytes, *, map_device=True):
         return t
 
     return dec(tree)
+
+
+_DEVICE = re.compile(r"(cuda)(?::(\d{1,3}))?")
+
+
+def _device_here(name: str):
+    """The torch.device a tensor that was on `name` ("cuda", "cuda:1") goes to in this process,
+    or None to keep it on the CPU: CUDA only, and only when this process has that GPU. Both
+    "cuda" and "cuda:0" mean the first GPU. (Asking is safe here: the worker asks only after it
+    was forked, and only when a tensor did come from CUDA.)"""
+    m = _DEVICE.fullmatch(name)
+    if m is None:
+        return None
+    try:
+        if not torch.cuda.is_available():
+            return None
+        index = int(m.group(2) or 0)
+        return torch.device("cuda", index) if index < torch.cuda.device_count() else None
+    except Exception:  # noqa: BLE001 - a broken driver: the values stay readable on the CPU
+        return None
 
 
 def _list(x, key):

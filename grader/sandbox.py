@@ -41,6 +41,8 @@ DEFAULT_LIMITS = {
 }
 # Without a uid of its own, RLIMIT_NPROC counts every process of the grader's user: raise it.
 SHARED_UID_NPROC = 512
+# With CUDA, a worker runs more threads (the driver's, one autograd thread per GPU): at least.
+CUDA_NPROC = 64
 
 # What student code must never see: the references, the hidden checks, the history.
 SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
@@ -56,6 +58,7 @@ class Limits:
     submission_seconds: float = 300.0  # wall-clock for everything of one submission
     result_bytes: int = 256 * 1024**2
     rlimits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    cuda_init_seconds: float = 30.0   # added to a worker's first call that uses the GPU
 
 
 class StudentError(Exception):
@@ -123,10 +126,12 @@ def _secret_samples() -> list[str]:
     return out
 
 
-def bwrap_command(spool: str, *, as_root: bool) -> list[str]:
+def bwrap_command(spool: str, *, as_root: bool,
+                  gpu_devices: list[str] | None = None) -> list[str]:
     """The bubblewrap command line the zygote runs under: a read-only view of the system, of
     Python and of grader/ (its checks/ masked), the spool of submission folders writable,
-    nothing else of the disk; new pid, network, ipc and uts namespaces."""
+    nothing else of the disk; new pid, network, ipc and uts namespaces. `gpu_devices` (default:
+    the machine's /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA."""
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
@@ -173,10 +178,11 @@ def bwrap_command(spool: str, *, as_root: bool) -> list[str]:
     bind(str(ROOT / "grader"))
     for secret in _secret_paths():
         cmd.extend(["--tmpfs", secret])  # mask, also where ROOT itself is bound
-    import glob
-    for dev in sorted(glob.glob("/dev/nvidia*")):  # CUDA: the driver's devices and sysfs
-        cmd.extend(["--dev-bind", dev, dev])
-    if glob.glob("/dev/nvidia*"):
+    from grader.device import gpu_device_nodes
+    devs = gpu_device_nodes() if gpu_devices is None else list(gpu_devices)
+    for dev in devs:  # CUDA: the driver's devices (--dev /dev above shows none of them)
+        cmd.extend(["--dev-bind-try", dev, dev])
+    if devs:          # and what the driver reads besides (/proc/driver/nvidia is in --proc)
         cmd.extend(["--ro-bind-try", "/sys", "/sys", "--ro-bind-try",
                     "/run/nvidia-persistenced", "/run/nvidia-persistenced"])
     bind(spool, "--bind")
@@ -266,6 +272,8 @@ class Zygote:
         self.sock = parent
         self.log = tempfile.TemporaryFile()
         env = dict(os.environ)
+        env.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # never init CUDA before a fork
+        env.pop("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE", None)     # workers compute float32 exactly
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in
                                                            env.get("PYTHONPATH", "").split(
                                                                os.pathsep) if p])
@@ -485,15 +493,25 @@ def _limits_text(limits: dict) -> str:
 
 def effective_rlimits(limits: dict, *, cuda: bool, separate_uid: bool) -> dict:
     """The rlimits a worker gets: with CUDA, RLIMIT_AS (which breaks the CUDA driver's large
-    virtual reservations) becomes RLIMIT_DATA; without a uid of its own, RLIMIT_NPROC is
-    raised to SHARED_UID_NPROC (it then counts every process of the grader's user)."""
+    virtual reservations) becomes RLIMIT_DATA, and RLIMIT_NPROC is at least CUDA_NPROC (the
+    driver's threads count too); without a uid of its own, RLIMIT_NPROC is raised to
+    SHARED_UID_NPROC (it then counts every process of the grader's user)."""
     out = dict(limits)
     if cuda and out.get("RLIMIT_AS") is not None:
         value = out.pop("RLIMIT_AS")
         out.setdefault("RLIMIT_DATA", value)
+    if cuda and out.get("RLIMIT_NPROC") is not None:
+        out["RLIMIT_NPROC"] = max(int(out["RLIMIT_NPROC"]), CUDA_NPROC)
     if not separate_uid and out.get("RLIMIT_NPROC") is not None:
         out["RLIMIT_NPROC"] = max(int(out["RLIMIT_NPROC"]), SHARED_UID_NPROC)
     return out
+
+
+def _pids_max(limits: dict, cuda: bool):
+    """The size of a worker's own pids cgroup (it counts threads): RLIMIT_NPROC, at least
+    CUDA_NPROC with CUDA."""
+    value = limits.get("RLIMIT_NPROC")
+    return max(int(value), CUDA_NPROC) if cuda and value is not None else value
 
 
 class _Process:
@@ -612,7 +630,7 @@ class Submission:
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
                 "hide_paths": [str(ROOT), os.getcwd()], "uid": self.uid,
-                "pids_max": self.limits.rlimits.get("RLIMIT_NPROC")}
+                "pids_max": _pids_max(self.limits.rlimits, _cuda())}
 
     def _process(self) -> _Process:
         if self.proc is None or not self.proc.alive:
@@ -658,6 +676,9 @@ class Submission:
         limit = timeout or self.limits.call_seconds
         if first_import:
             limit += self.limits.import_seconds
+        first_cuda = _first_cuda_call(self.proc, request)
+        if first_cuda:  # a fresh worker creates its CUDA context (seconds) in this call
+            limit += getattr(self.limits, "cuda_init_seconds", 0.0)
         started = time.monotonic()
         deadline = started + limit
         try:
@@ -706,6 +727,8 @@ class Submission:
         finally:
             self.used += time.monotonic() - started
         self._imported = getattr(self, "_imported", set()) | {module}
+        if first_cuda and self.proc is not None:
+            self.proc.cuda_ready = True
         notes = reply.get("notes")
         for note in notes if isinstance(notes, list) else ():
             if isinstance(note, str) and note not in self.notes and len(self.notes) < 20:
@@ -731,14 +754,20 @@ class Submission:
         return how
 
 
-def _cuda() -> bool:
-    """Whether this (trusted) process sees a GPU; never asked in the zygote, which must not
-    initialise CUDA before forking."""
-    torch = sys.modules.get("torch")
-    try:
-        return bool(torch is not None and torch.cuda.is_available())
-    except Exception:  # a broken driver: treat as CPU-only
+def _first_cuda_call(proc, request) -> bool:
+    """Whether this call is the first of its worker process to use the GPU."""
+    if proc is not None and proc.alive and getattr(proc, "cuda_ready", False):
         return False
+    from grader.device import mentions_cuda
+    return mentions_cuda((request.get("args"), request.get("kwargs")))
+
+
+def _cuda() -> bool:
+    """Whether workers may load CUDA: torch is a CUDA (or ROCm) build. Decided from the build,
+    not by asking the driver (which would initialise CUDA in a process that may fork), and
+    also without a GPU: a CUDA build maps gigabytes of libraries, too close to RLIMIT_AS."""
+    from grader.device import cuda_build
+    return cuda_build()
 
 
 def stage_submission(source: Path, workdir: Path) -> dict[str, str]:

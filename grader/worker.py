@@ -94,11 +94,17 @@ class Worker:
                 header, payload = protocol.read_frame(lambda n: _read_exact(self.req_fd, n))
             except EOFError:
                 os._exit(0)
-            request = protocol.decode(header, payload)
+            try:
+                request, failure = protocol.decode(header, payload), None
+            except Exception as exc:  # noqa: BLE001 - e.g. CUDA unusable here: say so, go on
+                request, failure = protocol.decode(header, payload, map_device=False), exc
             _with_grad_leaves(request)
             started = time.perf_counter()
             try:
-                reply = self.handle(request)
+                reply = self.handle(request) if failure is None else _error_reply(
+                    failure, self.workdir, "the worker could not put the inputs on their "
+                    "device (a problem of the grading machine, not of this code): ",
+                    kind="exception")
             except BaseException as exc:  # SystemExit, KeyboardInterrupt: the worker lives on
                 reply = _error_reply(exc, self.workdir)
             if os.getpid() != me:  # a fork made by student code came back here: only the
@@ -138,6 +144,8 @@ class Worker:
             torch.set_default_device(None)
         torch.manual_seed(0)
         np.random.seed(0)
+        from grader.device import exact_float32
+        exact_float32()  # float32 matmuls as on the trusted side: no TF32
         grad = request.get("grad")
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
         if request.get("probe"):
@@ -641,6 +649,7 @@ def zygote(fd, config=None):
                 return
             statuses[pid] = status
 
+    facts["cuda_initialized"] = _cuda_initialized()  # must stay False: workers are forked
     facts["self_test"] = _self_test(config, config.get("probe_uid"))
     if config.get("probe_uid") is not None and not facts["self_test"].get("python_readable"):
         # workers will run as root (without capabilities): measure that instead
@@ -707,6 +716,15 @@ def zygote(fd, config=None):
         sock.sendall(json.dumps(reply).encode() + b"\n")
 
 
+def _cuda_initialized() -> bool:
+    """Whether this process has initialised CUDA (then no fork of it could use the GPU)."""
+    torch = sys.modules.get("torch")
+    try:
+        return bool(torch is not None and torch.cuda.is_initialized())
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def _preload(warm_optim=True):
     import numpy  # noqa: F401
     import torch  # noqa: F401
@@ -718,6 +736,7 @@ def _preload(warm_optim=True):
             import torch._dynamo  # noqa: F401
         except Exception:
             pass
+    import grader.device  # noqa: F401
     import grader.protocol  # noqa: F401
     import grader.probes
     grader.probes.load_all()

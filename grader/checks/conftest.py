@@ -11,8 +11,8 @@ import os
 import random
 
 import pytest
-import torch
 
+from grader.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
 from grader.numeric import CheckFailure
 from grader.sandbox import StudentError
@@ -29,6 +29,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    exact_float32()  # the references' float32 matmuls as the workers': no TF32
     for ex in EXERCISES:
         config.addinivalue_line("markers", f"{ex}: a check of exercise {ex}")
     config.addinivalue_line("markers", "points(n): points a check is worth")
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config, items):
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
-    cuda = torch.cuda.is_available()
+    cuda = cuda_available()  # through NVML: grade-class may fork this process afterwards
     for item in items:
         callspec = getattr(item, "callspec", None)
         device = callspec.params.get("device") if callspec else None

@@ -1,0 +1,62 @@
+"""Loaded at start-up by every Python process of a test run that puts this folder first on
+PYTHONPATH and sets GRADER_LAZY_AS_CUDA=1 (the grader, its pytest session, the zygote and so
+the workers forked from it): PyTorch's "lazy" device stands in for CUDA on a machine without a
+GPU (see tests/test_cuda_readiness.py).
+
+The lazy device (TorchScript backend) computes on the CPU but behaves as an accelerator where
+it matters here: tensors on it cannot be mixed with CPU tensors of more than 0 dimensions,
+.numpy() refuses them, and a tensor created without device= lands on the CPU."""
+import os
+
+if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
+    import torch
+    import torch._lazy.ts_backend
+
+    torch._lazy.ts_backend.init()
+
+    import grader.protocol as _protocol
+
+    _cuda_here = _protocol._device_here
+
+    def _device_here(name):
+        if name.split(":")[0] == "lazy":
+            return torch.device("lazy")
+        return _cuda_here(name)
+
+    _protocol._device_here = _device_here
+
+    # Where the lazy device falls short of CUDA, make up for it:
+    # - a CPU tensor cannot copy_ from a lazy one (load_state_dict of a state on the device
+    #   into a model still on the CPU does that; CUDA allows it);
+    _copy = torch.Tensor.copy_
+
+    def copy_(self, src, non_blocking=False):
+        if isinstance(src, torch.Tensor) and src.device.type == "lazy" \
+                and self.device.type != "lazy":
+            src = src.cpu()
+        return _copy(self, src, non_blocking)
+
+    torch.Tensor.copy_ = copy_
+    _setitem = torch.Tensor.__setitem__
+
+    def __setitem__(self, index, value):  # cpu_tensor[:] = lazy_tensor, likewise
+        if isinstance(value, torch.Tensor) and value.device.type == "lazy" \
+                and self.device.type != "lazy":
+            value = value.cpu()
+        return _setitem(self, index, value)
+
+    torch.Tensor.__setitem__ = __setitem__
+
+    # - every step of a training loop is traced and compiled: far slower than CUDA, so calls
+    #   get more time.
+    import grader.sandbox as _sandbox
+
+    _limits_init = _sandbox.Limits.__init__
+
+    def _slow_limits(self, *args, **kwargs):
+        _limits_init(self, *args, **kwargs)
+        self.call_seconds = max(self.call_seconds, 120.0)
+        self.submission_seconds = max(self.submission_seconds, 3000.0)
+
+    _sandbox.Limits.__init__ = _slow_limits
+    _sandbox.DEFAULT_LIMITS["RLIMIT_CPU"] = max(_sandbox.DEFAULT_LIMITS["RLIMIT_CPU"], 1200)
