@@ -198,8 +198,11 @@ def test_a_grader_that_hangs_costs_one_submission_only(tmp_path, monkeypatch):
     monkeypatch.setattr(grader.runner, "grade_submission", hangs_on_zed)  # forked: inherited
     write(tmp_path / "c", {f"ada/{EX01}": REF, f"zed/{EX01}": REF + "# hang the grader\n"})
     started = time.perf_counter()
+    # device="cpu": the grading processes are forked (so they see the patch) even where torch
+    # is a CUDA build, which spawns them for the other devices (classrun.start_method)
+    monkeypatch.delenv("GRADER_START_METHOD", raising=False)
     run = grade_class(tmp_path / "c", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
-                      timeout=8, progress=False)
+                      device="cpu", timeout=8, progress=False)
     assert time.perf_counter() - started < 120
     with Gradebook(tmp_path / "g.db") as book:
         ada, zed = book.result("ada"), book.result("zed")
@@ -300,6 +303,29 @@ def _grading_pids(marker: str) -> list[int]:
     return pids
 
 
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid`: its grading processes, forked or spawned (a CUDA
+    build of torch spawns them; their command line does not name the class folder)."""
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                state, ppid = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if int(ppid) == pid and state not in ("Z", "X"):
+                kids.append(int(name))
+    return kids
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 @pytest.mark.slow
 def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     folder = tmp_path / "killclass"
@@ -327,18 +353,24 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
                 break
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be killed"
+    children = _children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     # the grading processes die with it
     deadline = time.monotonic() + 10
-    while _grading_pids(str(folder)) and time.monotonic() < deadline:
+    while (_grading_pids(str(folder)) or any(map(_running, children))) \
+            and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _grading_pids(str(folder)) == []
+    assert [p for p in children if _running(p)] == []
     import tempfile
     leftover = list(Path(tempfile.gettempdir()).glob(f"grader-class-{proc.pid}-*"))
     assert len(leftover) == 1                        # the killed run's submissions, gathered
-    spools = list(Path(tempfile.gettempdir()).glob(f"grader-spool-{proc.pid}-*"))
-    assert spools                                    # its zygotes' folders, left behind
+    # its zygotes' folders, left behind: named after the run (forked grading processes) or
+    # after the grading process that started them (spawned)
+    spools = [s for pid in [proc.pid] + children
+              for s in Path(tempfile.gettempdir()).glob(f"grader-spool-{pid}-*")]
+    assert spools
     killed_at = len(snapshot(db))
     assert 3 <= killed_at < 8
     seed = Gradebook(db).class_seed()
