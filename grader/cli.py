@@ -163,7 +163,7 @@ def cmd_grade(args) -> int:
         result = grade_submission(path, zygote, exercises=exercises, device=args.device,
                                   seed=args.seed)
         sandbox = zygote.summary()  # the isolation layers in force (docs/security.md)
-        sandbox_warnings = zygote.warnings()
+        sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
     finally:
         zygote.close()
     print(f"grading {path} (seed {result.seed}, {result.seconds:.1f} s)")

@@ -208,6 +208,12 @@ def _bwrap_problem(spool: str, as_root: bool) -> str:
     return ""
 
 
+def _gpu_devices() -> list[str]:
+    """The GPU device files a worker must be able to open (the self-test tries)."""
+    from grader.device import gpu_device_nodes
+    return [d for d in gpu_device_nodes() if not os.path.isdir(d)]
+
+
 def _python_files() -> list[str]:
     """Files a worker must be able to read: the standard library, lazily imported modules."""
     import importlib.util
@@ -265,7 +271,7 @@ class Zygote:
                 "probe_uid": self.probe_uid, "secrets": _secret_samples(),
                 "warm_optim": self.warm_optim,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
-                "python_files": _python_files()}
+                "python_files": _python_files(), "gpu_devices": _gpu_devices()}
 
     def _start(self):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -426,6 +432,19 @@ class Zygote:
                                 "; ".join(what) or "every file the worker's user may read is "
                                 "readable by absolute path"))
         return layers
+
+    def gpu_warnings(self) -> list[str]:
+        """What would keep workers off this machine's GPU (docs/cuda.md); none without one."""
+        self.wait_ready()
+        out = []
+        if self.facts.get("cuda_initialized"):
+            out.append("the worker zygote initialised CUDA before forking: workers cannot use "
+                       "the GPU")
+        bad = self.facts.get("self_test", {}).get("gpu_unreachable") or []
+        if bad:
+            out.append(f"workers cannot open {', '.join(bad)}: checks on cuda will fail for "
+                       f"every submission (is the device shown in the sandbox, mode 0666?)")
+        return out
 
     def warnings(self) -> list[str]:
         self.wait_ready()

@@ -570,6 +570,8 @@ def _self_test(config, uid) -> dict:
                                          if _readable(p)]
             facts["writable"] = [p for p in config.get("canaries", []) if _creatable(p)]
             facts["python_readable"] = all(_readable(p) for p in config.get("python_files", []))
+            facts["gpu_unreachable"] = [d for d in config.get("gpu_devices", [])
+                                        if not os.access(d, os.R_OK | os.W_OK)]
             try:
                 facts["interfaces"] = sorted(name for _i, name in socket.if_nameindex())
             except OSError:

@@ -262,9 +262,25 @@ def test_the_zygote_preload_asks_cuda_nothing():
     assert report == {"calls": [], "initialized": False}
 
 
-def test_the_zygote_reports_cuda_not_initialised(zygote):
+def test_the_zygote_reports_cuda_not_initialised(zygote, monkeypatch):
     zygote.wait_ready()
     assert zygote.facts.get("cuda_initialized") is False
+    assert zygote.gpu_warnings() == []
+    broken = dict(zygote.facts, cuda_initialized=True,
+                  self_test=dict(zygote.facts["self_test"], gpu_unreachable=["/dev/nvidia-uvm"]))
+    monkeypatch.setattr(zygote, "facts", broken)
+    initialised, unreachable = zygote.gpu_warnings()
+    assert "initialised CUDA before forking" in initialised
+    assert "/dev/nvidia-uvm" in unreachable and "cuda" in unreachable
+
+
+def test_the_self_test_names_gpu_devices_a_worker_cannot_open(tmp_path):
+    from grader.worker import _self_test
+    usable = tmp_path / "nvidia0"
+    usable.write_text("")
+    usable.chmod(0o666)
+    facts = _self_test({"gpu_devices": [str(usable), str(tmp_path / "nvidia-uvm")]}, None)
+    assert facts["gpu_unreachable"] == [str(tmp_path / "nvidia-uvm")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -381,6 +397,7 @@ def test_a_sandboxed_worker_computes_on_the_gpu(zygote, tmp_path):
     from grader.sandbox import Submission
     (tmp_path / "ex01_linear_model.py").write_text(WORKER)
     assert zygote.facts.get("cuda_initialized") is False
+    assert zygote.gpu_warnings() == [], zygote.gpu_warnings()
     with Submission(tmp_path, zygote) as sub:
         got = sub.call("ex01.where")
         assert got["device"] == "cuda:0" and got["sum"] == 3.0
