@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -132,6 +133,28 @@ def test_bwrap_without_gpu_binds_no_device_and_no_sys(tmp_path):
     cmd = bwrap_command(str(tmp_path), as_root=False, gpu_devices=[])
     assert "--dev-bind-try" not in cmd and "--dev-bind" not in cmd
     assert ("--ro-bind-try", "/sys", "/sys") not in _triples(cmd)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/fuse") or not shutil.which("bwrap"),
+                    reason="needs bubblewrap and a 0666 device to stand in for /dev/nvidia0")
+def test_bwrap_really_shows_the_bound_devices_in_its_dev(tmp_path):
+    """/dev/fuse (crw-rw-rw-, like /dev/nvidia0) stands in for a GPU; a missing device file
+    (no /dev/nvidia-uvm yet) is skipped, not an error."""
+    from grader.sandbox import _bwrap_problem
+    if _bwrap_problem(str(tmp_path), os.geteuid() == 0):
+        pytest.skip("bubblewrap cannot create a sandbox here")
+    cmd = bwrap_command(str(tmp_path), as_root=os.geteuid() == 0,
+                        gpu_devices=["/dev/fuse", "/dev/nvidia-not-here"])
+    script = ("test -c /dev/fuse && test -r /dev/fuse && test -w /dev/fuse && "
+              "! test -e /dev/nvidia-not-here && test -d /sys/devices && test -c /dev/null "
+              "&& echo visible")
+    done = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert done.stdout.strip() == "visible", done.stderr[-1000:]
+    plain = subprocess.run(bwrap_command(str(tmp_path), as_root=os.geteuid() == 0,
+                                         gpu_devices=[]) + ["sh", "-c", "test -e /dev/fuse"],
+                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert plain.returncode != 0  # --dev /dev alone shows no such device
 
 
 def test_gpu_device_nodes_lists_what_matches(tmp_path):
