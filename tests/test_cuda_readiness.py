@@ -389,6 +389,42 @@ def test_emulated_cuda_references_pass_and_a_result_left_on_the_cpu_fails():
         assert all(c[2] == "passed" for c in checks if "cpu" in c[1].split("-")), checks
 
 
+BROKEN = textwrap.dedent("""
+    import json, sys, tempfile, torch
+    from pathlib import Path
+    from grader.sandbox import StudentError, Submission, Zygote
+    folder = Path(tempfile.mkdtemp())
+    (folder / "ex01_linear_model.py").write_text("def forward(x, w):\\n    return x * w\\n")
+    zygote = Zygote()
+    out = {}
+    try:
+        with Submission(folder, zygote) as sub:
+            try:
+                sub.call("ex01.forward", torch.ones(2).to("lazy"), 2.0)
+            except StudentError as exc:
+                out["kind"], out["message"] = exc.kind, str(exc)
+            out["after"] = sub.call("ex01.forward", 3.0, 2.0)
+    finally:
+        zygote.close()
+    print("RESULT " + json.dumps(out))
+""")
+
+
+@needs_lazy
+def test_inputs_that_cannot_reach_the_gpu_are_the_machines_fault_not_the_students():
+    env = dict(os.environ, GRADER_LAZY_AS_CUDA="1", GRADER_LAZY_BROKEN="1",
+               GRADER_SANDBOX="basic", PYTHONPATH=os.pathsep.join([str(LAZY), str(ROOT)]))
+    done = subprocess.run([sys.executable, "-c", BROKEN], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env=env)
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, (done.stdout + done.stderr)[-3000:]
+    out = json.loads(lines[-1][len("RESULT "):])
+    assert out["kind"] == "exception"
+    assert "could not put the inputs on their device" in out["message"]
+    assert "not of this code" in out["message"] and "no CUDA-capable device" in out["message"]
+    assert out["after"] == 6.0  # the worker goes on serving
+
+
 @needs_lazy
 @pytest.mark.skipif(os.environ.get("GRADER_CUDA_EMULATION") != "full",
                     reason="about 10 minutes: set GRADER_CUDA_EMULATION=full")

@@ -17,9 +17,13 @@ if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
     import grader.protocol as _protocol
 
     _cuda_here = _protocol._device_here
+    _broken = os.environ.get("GRADER_LAZY_BROKEN") == "1"  # read now: workers clear os.environ
 
     def _device_here(name):
         if name.split(":")[0] == "lazy":
+            if _broken and os.environ.get("GRADER_LAZY_AS_CUDA") != "1":  # only in workers:
+                # a GPU the sandbox hides from them
+                raise RuntimeError("CUDA error: no CUDA-capable device is detected (emulated)")
             return torch.device("lazy")
         return _cuda_here(name)
 
