@@ -748,6 +748,8 @@ class Submission:
         self._imported = getattr(self, "_imported", set()) | {module}
         if first_cuda and self.proc is not None:
             self.proc.cuda_ready = True
+        if reply.get("restart") is True:  # e.g. a CUDA error: the next call gets a new worker
+            self._restart(settle=0)
         notes = reply.get("notes")
         for note in notes if isinstance(notes, list) else ():
             if isinstance(note, str) and note not in self.notes and len(self.notes) < 20:

@@ -111,6 +111,7 @@ class Worker:
                 os._exit(0)        # worker itself answers
             if self.own_uid or self.cgroup:
                 _kill_leftovers(self.cgroup)
+            _after_cuda_error(reply)
             reply["id"] = request.get("id") if isinstance(request, dict) else None
             text, total = self.out.take()
             reply["stdout"] = text
@@ -124,6 +125,7 @@ class Worker:
             except BaseException as exc:
                 failure = _error_reply(exc, self.workdir, "the result could not be sent "
                                        "back: ", kind="exception")
+                _after_cuda_error(failure)
                 failure["id"] = reply.get("id")
                 frame = protocol.encode(failure)
             _write_all(self.res_fd, frame)
@@ -231,6 +233,23 @@ def _with_grad_leaves(x):
     elif isinstance(x, dict):
         for v in x.values():
             _with_grad_leaves(v)
+
+
+CUDA_FAILURES = ("CUDA error", "device-side assert", "CUBLAS_STATUS", "CUDNN_STATUS",
+                 "illegal memory access", "CUDA out of memory")
+
+
+def _after_cuda_error(reply):
+    """A CUDA error (an index out of range in a kernel: "device-side assert triggered") leaves
+    the process's CUDA context unusable: every later call on the GPU would fail too. Ask the
+    grader for a fresh worker, and say that CUDA reports such errors late."""
+    message = reply.get("message") if reply.get("status") == "error" else None
+    if isinstance(message, str) and any(s in message for s in CUDA_FAILURES):
+        reply["restart"] = True
+        if "not of this code" not in message:
+            reply["message"] = message + (" (CUDA reports errors late: the mistake may be in "
+                                          "an earlier line, e.g. an index out of range; run "
+                                          "the same call on the CPU to see where)")
 
 
 def _error_reply(exc, workdir, prefix="", kind=None):

@@ -218,6 +218,37 @@ def test_first_cuda_call_of_a_worker_gets_time_for_the_cuda_context():
     assert not _first_cuda_call(None, {"args": (1.0,), "kwargs": {}})
 
 
+CUDA_ERROR = '''
+import os
+
+
+def forward(x, w):
+    if w == 0:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+    if w < 0:
+        raise ValueError("an ordinary mistake")
+    return os.getpid()
+'''
+
+
+def test_a_cuda_error_gets_the_submission_a_fresh_worker(zygote, tmp_path):
+    """After "device-side assert triggered" a process's CUDA context is unusable: the next call
+    must not inherit it (raised here on the CPU, as the message CUDA gives)."""
+    from grader.sandbox import StudentError, Submission
+    (tmp_path / "ex01_linear_model.py").write_text(CUDA_ERROR)
+    with Submission(tmp_path, zygote) as sub:
+        first = sub.call("ex01.forward", 1.0, 1.0)
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.forward", 1.0, -1.0)
+        assert "CUDA reports errors late" not in str(err.value)
+        assert sub.call("ex01.forward", 1.0, 1.0) == first        # an ordinary error: same
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.forward", 1.0, 0.0)
+        assert err.value.kind == "exception" and "device-side assert" in str(err.value)
+        assert "CUDA reports errors late" in str(err.value)
+        assert sub.call("ex01.forward", 1.0, 1.0) != first        # a fresh worker
+
+
 def test_exact_float32_drops_the_tf32_override(monkeypatch):
     monkeypatch.setenv(device.TF32_OVERRIDE, "1")
     old = torch.get_float32_matmul_precision()
