@@ -110,6 +110,22 @@ def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
                           k: flat(v) for k, v in resolve(mistakes).items()})
 
 
+def assert_sgd_optimizer(got, want, *, call: str):
+    """Compare the probe `optimizer_info` of a student's optimizer with the reference's: its
+    type, the parameters it holds, lr/momentum/weight_decay, and one step with gradients 1."""
+    if got["type"] != want["type"]:
+        fail(f"{call} built a {got['type']}, expected {want['type']} (torch.optim.SGD).")
+    if [g["params"] for g in got["groups"]] != [g["params"] for g in want["groups"]]:
+        fail(f"{call} optimizes {[g['params'] for g in got['groups']]}, expected "
+             f"{[g['params'] for g in want['groups']]}: pass model.parameters().")
+    for g, w in zip(got["groups"], want["groups"]):
+        for key in ("lr", "momentum", "weight_decay"):
+            assert_close(g[key], w[key], call=call, context=f"the optimizer's {key}; plain "
+                         f"SGD: torch.optim.SGD(model.parameters(), lr=lr)")
+    assert_close(got["state_after_step"], want["state_after_step"], call=call,
+                 context="one step with every gradient 1")
+
+
 def assert_leaf(t, *, call: str, name: str):
     """t must be a leaf tensor that requires grad (a parameter after an update)."""
     if not isinstance(t, torch.Tensor):

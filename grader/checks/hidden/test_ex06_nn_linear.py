@@ -5,9 +5,10 @@ import pytest
 import torch
 
 from grader.checking import check, devices, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_state, assert_structure, random_state)
+                                    assert_sgd_optimizer, assert_state, assert_structure, Mistakes,
+                                    random_state)
 from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference_probe
 
@@ -70,17 +71,7 @@ def test_make_optimizer_random(sub, seed):
     call = f"make_optimizer(model, lr={lr:.4f})"
     got = sub.probe("ex06.optimizer_info", "ex06", (d, o), state, lr)
     want = reference_probe("ex06.optimizer_info", "ex06", (d, o), state, lr)
-    if got["type"] != want["type"]:
-        fail(f"{call} built a {got['type']}, expected {want['type']} (torch.optim.SGD).")
-    if [g["params"] for g in got["groups"]] != [g["params"] for g in want["groups"]]:
-        fail(f"{call} optimizes {[g['params'] for g in got['groups']]}, expected "
-             f"{[g['params'] for g in want['groups']]}: pass model.parameters().")
-    for g, w in zip(got["groups"], want["groups"]):
-        for key in ("lr", "momentum", "weight_decay"):
-            assert_close(g[key], w[key], call=call, context=f"the optimizer's {key}; plain "
-                         f"SGD: torch.optim.SGD(model.parameters(), lr=lr)")
-    assert_close(got["state_after_step"], want["state_after_step"], call=call,
-                 context="one step with every gradient 1")
+    assert_sgd_optimizer(got, want, call=call)
 
 
 @check("train_step", points=3)
