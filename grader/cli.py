@@ -168,6 +168,11 @@ def cmd_grade(args) -> int:
         zygote.close()
     print(f"grading {path} (seed {result.seed}, {result.seconds:.1f} s)")
     print(sandbox)
+    from grader.device import cuda_available
+    if args.device == "cuda" and not cuda_available():
+        sandbox_warnings.append("--device cuda, but CUDA is not available on this machine: "
+                                "every cuda check was skipped, and only the checks without a "
+                                "device ran (grade on a GPU machine, or use --device cpu)")
     for warning in sandbox_warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(score_table(result, details=not args.brief))

@@ -1,4 +1,5 @@
 """The engine end to end: the references score full marks, the stubs zero, without a crash."""
+import os
 import subprocess
 import sys
 
@@ -91,6 +92,24 @@ def test_python_dash_m_grader_runs():
     out = subprocess.run([sys.executable, "-m", "grader", "--help"], capture_output=True,
                          text=True, cwd=ROOT)
     assert out.returncode == 0 and "grade" in out.stdout
+
+
+def test_python_dash_m_grader_flushes_output_and_keeps_the_exit_code(tmp_path):
+    """`python -m grader` leaves with os._exit (no slow teardown): what it printed must still
+    arrive through a pipe, and its exit code must be main()'s."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered
+    out = subprocess.run([sys.executable, "-m", "grader", "grade", str(ROOT / "solutions"),
+                          "--exercises", "ex01", "--device", "cuda", "--brief"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip().splitlines()[-1].startswith("(")    # the table's last line
+    assert "total" in out.stdout
+    import torch
+    if not torch.cuda.is_available():
+        assert "--device cuda, but CUDA is not available on this machine" in out.stderr
+    missing = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "nope")],
+                             capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert missing.returncode == 2 and "no such submission" in missing.stderr
 
 
 def test_every_exercise_registered_once():
