@@ -46,6 +46,15 @@ def exercise_title(ex: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # images
 
+NO_PLOTS = "plots left out: matplotlib is not installed (pip install matplotlib)"
+
+
+def have_matplotlib() -> bool:
+    """Plots need matplotlib (the `classroom` extra); without it the pages have no images."""
+    import importlib.util
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def _figure(width=5.2, height=3.0):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height), dpi=90)
@@ -114,6 +123,7 @@ def plot_image(plot: dict) -> str:
 
 def page_context(result: GradeResult, student: str | None = None, notes=()) -> dict:
     per_ex = result.by_exercise()
+    draw = have_matplotlib()
     exercises = []
     for ex in result.exercises:
         checks = [c for c in result.checks if c.exercise == ex]
@@ -136,7 +146,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
                     "status": c.status, "label": STATUS_LABEL.get(c.status, c.status),
                     "score": c.score, "points": c.points,
                     "message": c.message if c.status != "passed" else "",
-                    "plots": [plot_image(p) for p in c.plots],
+                    "plots": [plot_image(p) for p in c.plots] if draw else [],
                     "plot_titles": [str(p.get("title", "")) for p in c.plots]})
             else:
                 hidden.append({
@@ -157,7 +167,8 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
             "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
             "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
             "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "notes": list(notes) + [n for n in result.notes if n not in notes]}
+            "notes": list(notes) + [n for n in result.notes if n not in notes],
+            "no_plots": "" if draw or not any(c.plots for c in result.checks) else NO_PLOTS}
 
 
 def render_page(result: GradeResult, student: str | None = None, notes=()) -> str:

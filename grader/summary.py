@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
-from grader.feedback import _env, _figure, exercise_title, png_data_uri
+from grader.feedback import (NO_PLOTS, _env, _figure, exercise_title, have_matplotlib,
+                             png_data_uri)
 from grader.runner import GradeResult
 
 
@@ -43,6 +44,8 @@ def mistake_key(hint: str) -> str:
 
 
 def _histogram(values, xlabel, bins, color):
+    if not have_matplotlib():
+        return ""
     fig, ax = _figure(6.0, 2.8)
     if values:
         ax.hist(values, bins=bins, color=color, edgecolor="white")
@@ -134,6 +137,7 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
                                  _bins(max_total, len(score_list)), "#3b6fb6"),
         "time_hist": _histogram(times, "seconds to grade one submission",
                                 min(20, max(5, len(times) // 2)), "#8e6bbf"),
+        "no_plots": "" if have_matplotlib() else NO_PLOTS,
         "time_mean": statistics.fmean(times) if times else 0.0,
         "time_median": statistics.median(times) if times else 0.0,
         "time_max": max(times, default=0.0), "slowest": slowest,
