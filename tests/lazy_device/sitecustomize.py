@@ -31,25 +31,19 @@ if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
 
     # Where the lazy device falls short of CUDA, make up for it:
     # - a CPU tensor cannot copy_ from a lazy one (load_state_dict of a state on the device
-    #   into a model still on the CPU does that; CUDA allows it);
-    _copy = torch.Tensor.copy_
+    #   into a model still on the CPU does that; CUDA allows it), nor take one in
+    #   cpu_tensor[:] = lazy_tensor;
+    def _lazy_source_to_cpu(method, at):
+        def patched(self, *args, **kwargs):
+            src = args[at] if len(args) > at else None
+            if isinstance(src, torch.Tensor) and src.device.type == "lazy" \
+                    and self.device.type != "lazy":
+                args = args[:at] + (src.cpu(),) + args[at + 1:]
+            return method(self, *args, **kwargs)
+        return patched
 
-    def copy_(self, src, non_blocking=False):
-        if isinstance(src, torch.Tensor) and src.device.type == "lazy" \
-                and self.device.type != "lazy":
-            src = src.cpu()
-        return _copy(self, src, non_blocking)
-
-    torch.Tensor.copy_ = copy_
-    _setitem = torch.Tensor.__setitem__
-
-    def __setitem__(self, index, value):  # cpu_tensor[:] = lazy_tensor, likewise
-        if isinstance(value, torch.Tensor) and value.device.type == "lazy" \
-                and self.device.type != "lazy":
-            value = value.cpu()
-        return _setitem(self, index, value)
-
-    torch.Tensor.__setitem__ = __setitem__
+    torch.Tensor.copy_ = _lazy_source_to_cpu(torch.Tensor.copy_, 0)
+    torch.Tensor.__setitem__ = _lazy_source_to_cpu(torch.Tensor.__setitem__, 1)
 
     # - every step of a training loop is traced and compiled: far slower than CUDA, so calls
     #   get more time.
