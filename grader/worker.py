@@ -363,11 +363,11 @@ def _processes_of(uid) -> list[int]:
     return found
 
 
-def _kill_user(uid, reap=None, rounds=200):
-    """SIGKILL every process of `uid`, wherever it moved (other sessions, process groups,
-    orphans), until none is left: the worker's uid is its own, so these are all its doing."""
+def _kill_until_gone(list_pids, reap=None, rounds=200, pause=0.001) -> bool:
+    """SIGKILL every process `list_pids()` names, round after round (a fork can land between two
+    rounds), until it names none; False if some are still there after `rounds`."""
     for _ in range(rounds):
-        pids = _processes_of(uid)
+        pids = list_pids()
         if not pids:
             return True
         for pid in pids:
@@ -377,8 +377,14 @@ def _kill_user(uid, reap=None, rounds=200):
                 pass
         if reap:
             reap()
-        time.sleep(0.001)
+        time.sleep(pause)
     return False
+
+
+def _kill_user(uid, reap=None, rounds=200):
+    """SIGKILL every process of `uid`, wherever it moved (other sessions, process groups,
+    orphans), until none is left: the worker's uid is its own, so these are all its doing."""
+    return _kill_until_gone(lambda: _processes_of(uid), reap, rounds)
 
 
 class PidsCgroup:
@@ -471,22 +477,13 @@ class PidsCgroup:
     @staticmethod
     def kill(path, reap=None):
         """SIGKILL everything in the cgroup until it is empty, then remove it."""
-        for _ in range(500):
+        def members():
             try:
                 with open(os.path.join(path, "cgroup.procs")) as f:
-                    pids = [int(x) for x in f.read().split()]
-            except OSError:
-                return
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            if reap:
-                reap()
-            time.sleep(0.002)
+                    return [int(x) for x in f.read().split()]
+            except OSError:   # the cgroup is gone
+                return []
+        _kill_until_gone(members, reap, rounds=500, pause=0.002)
         try:
             os.rmdir(path)
         except OSError:
