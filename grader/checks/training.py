@@ -12,6 +12,8 @@ Everything here runs on the trusted side and fails with grader.numeric.fail (a C
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
@@ -204,3 +206,16 @@ def random_state(g: torch.Generator, shapes, *, scale=1.0, dtype=torch.float32):
     """A state dict {name: tensor of that shape} with values U(-scale, scale) drawn from g."""
     return {name: ((torch.rand(tuple(shape), generator=g, dtype=torch.float64) * 2 - 1)
                    * scale).to(dtype) for name, shape in shapes}
+
+
+def formula_state(shapes: dict, wave, *, scale: float):
+    """A state dict {name: float32 tensor of that shape} from a fixed formula, the same on every
+    machine and PyTorch version: the parameters' entries, numbered 0, 1, 2... across the whole
+    dict, are scale * wave(number) (`wave` maps a float64 tensor of numbers to values)."""
+    state, start = {}, 0
+    for name, shape in shapes.items():
+        n = math.prod(shape)
+        values = wave(torch.arange(start, start + n, dtype=torch.float64))
+        state[name] = (values * scale).reshape(shape).to(torch.float32)
+        start += n
+    return state

@@ -9,7 +9,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected
-from grader.checks.training import assert_minibatch_run
+from grader.checks.training import assert_minibatch_run, formula_state
 from grader.datasets import path
 from grader.numeric import assert_close, fail, kind_of
 from grader.protocol import meta
@@ -24,17 +24,10 @@ Y_DATA = torch.tensor(_DATA[:, -1:], dtype=torch.float32)
 
 
 def fixed_state(scale=0.8):
-    """A state dict of the 8 -> 6 -> 4 -> 1 network from a fixed formula (the same on every
-    machine and PyTorch version)."""
+    """A state dict of the 8 -> 6 -> 4 -> 1 network from a fixed formula."""
     shapes = {"0.weight": (6, 8), "0.bias": (6,), "2.weight": (4, 6), "2.bias": (4,),
               "4.weight": (1, 4), "4.bias": (1,)}
-    state, start = {}, 0
-    for name, shape in shapes.items():
-        n = int(np.prod(shape))
-        values = torch.cos(torch.arange(start, start + n, dtype=torch.float64) * 2.3 + 0.7)
-        state[name] = (values * scale).reshape(shape).to(torch.float32)
-        start += n
-    return state
+    return formula_state(shapes, lambda k: torch.cos(k * 2.3 + 0.7), scale=scale)
 
 
 STATE = fixed_state()

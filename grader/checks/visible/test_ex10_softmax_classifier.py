@@ -9,7 +9,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.checks.training import assert_minibatch_run
+from grader.checks.training import assert_minibatch_run, formula_state
 from grader.datasets import path
 from grader.numeric import GRADCHECK_TOL, assert_close, fail, kind_of, scale_mistakes
 from grader.protocol import meta
@@ -24,18 +24,11 @@ SIZES = (4, 8, 3)
 
 
 def fixed_state(sizes=SIZES, scale=0.5):
-    """A state dict for SoftmaxClassifier(*sizes) from a fixed formula (the same on every
-    machine and PyTorch version)."""
+    """A state dict for SoftmaxClassifier(*sizes) from a fixed formula."""
     d, h, c = sizes
     shapes = {"hidden.weight": (h, d), "hidden.bias": (h,), "output.weight": (c, h),
               "output.bias": (c,)}
-    state, start = {}, 0
-    for name, shape in shapes.items():
-        n = int(np.prod(shape))
-        values = torch.sin(torch.arange(start, start + n, dtype=torch.float64) * 1.7 + 0.3)
-        state[name] = (values * scale).reshape(shape).to(torch.float32)
-        start += n
-    return state
+    return formula_state(shapes, lambda k: torch.sin(k * 1.7 + 0.3), scale=scale)
 
 
 STATE = fixed_state()
