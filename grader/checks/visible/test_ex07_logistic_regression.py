@@ -143,18 +143,22 @@ def test_make_clusters_small(sub):
     """make_clusters(3, seed=4): class 0 rows first, then class 1, labels (6, 1)"""
     case = CASES["clusters_3_seed4"]
     want = expected(case)
-    x, y = want
-    g = torch.Generator().manual_seed(0)
-    x_global = torch.cat([torch.normal(1.7, 1.0, (3, 2), generator=g) + 1,
-                          torch.normal(-1.7, 1.0, (3, 2), generator=g) + 1])
     assert_close(case.run(sub), want, call="make_clusters(3, seed=4)",
-                 mistakes={"these are the numbers of the global generator: draw from "
-                           "g = torch.Generator().manual_seed(seed) (generator=g)":
-                           (x_global, y),
-                           "the +1 shift is missing": (x - 1, y),
-                           "the labels are swapped: the first N rows are class 0": (x, 1 - y),
-                           "the two clusters are swapped: draw the N(1.7, 1) rows first":
-                           (torch.cat([x[3:], x[:3]]), y)})
+                 mistakes=clusters_mistakes(*want))
+
+
+def clusters_mistakes(x, y) -> dict:
+    """The wrong (x, y) of make_clusters(n, seed) for the named mistakes, from the right one."""
+    n = len(x) // 2
+    g = torch.Generator().manual_seed(0)
+    x_global = torch.cat([torch.normal(1.7, 1.0, (n, 2), generator=g) + 1,
+                          torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1])
+    return {"these are the numbers of the global generator: draw from "
+            "g = torch.Generator().manual_seed(seed) (generator=g)": (x_global, y),
+            "the +1 shift is missing": (x - 1, y),
+            "the labels are swapped: the first N rows are class 0": (x, 1 - y),
+            "the two clusters are swapped: draw the N(1.7, 1) rows first":
+            (torch.cat([x[n:], x[:n]]), y)}
 
 
 @check("LogisticRegression", visible=True)
