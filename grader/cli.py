@@ -72,7 +72,8 @@ def run() -> None:
     process leaves without the teardown."""
     import atexit
     import os
-    code = main()
+    os.environ["PYTHONSAFEPATH"] = "1"  # child Pythons (spawned graders, nbgrader) import
+    code = main()                       # nothing from the current folder either
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -44,8 +44,11 @@ SHARED_UID_NPROC = 512
 # With CUDA, a worker runs more threads (the driver's, one autograd thread per GPU): at least.
 CUDA_NPROC = 64
 
-# What student code must never see: the references, the hidden checks, the history.
+# What student code must never see: the references, the checks (hidden ones, recorded values,
+# trusted helpers), the notebooks that hold the solutions, the history. Hidden wherever they lie
+# next to the package or can be imported from (see secret_locations).
 SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
+SECRET_PACKAGES = ("solutions", "grader.checks")
 # Workers get uids from this range (no /etc/passwd entry needed), one per submission.
 UID_BASE, UID_SPAN = 2_100_000_000, 40_000_000
 SANDBOX_MODES = ("auto", "strict", "bwrap", "unshare", "basic")
@@ -107,8 +110,46 @@ class Layer:
             (self.detail if self.on else f"{self.detail}: {self.missing}")
 
 
+def secret_locations() -> list[str]:
+    """Every folder of this machine that holds a secret of the package, wherever the package is
+    installed: beside the package's own root, in every folder on sys.path (site-packages, a
+    `pip install --target` folder, PYTHONPATH), and wherever the import system would find the
+    secret packages (an editable install's finder). A second, forgotten copy of the package in
+    site-packages is found as well as the one in use."""
+    import importlib.util
+    bases = [str(ROOT)] + [p for p in sys.path if p]
+    found: dict[str, None] = {}
+    for base in bases:
+        for secret in SECRETS:
+            path = os.path.join(base, secret)
+            if os.path.isdir(path):
+                found[os.path.realpath(path)] = None
+    for name in SECRET_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            if os.path.isdir(folder):
+                found[os.path.realpath(folder)] = None
+    return list(found)
+
+
 def _secret_paths() -> list[str]:
-    return [str(ROOT / s) for s in SECRETS if (ROOT / s).exists()]
+    return secret_locations()
+
+
+def _masked_paths() -> list[str]:
+    """What the read-only view covers with an empty folder (the self-test checks the result
+    against every secret location)."""
+    return secret_locations()
+
+
+def secret_modules() -> list[str]:
+    """Modules a worker must not be able to import: the references and the checks."""
+    names = [f"solutions.{module}" for module in EXERCISES.values()]
+    return names + [f"grader.checks.{kind}.test_{module}" for module in EXERCISES.values()
+                    for kind in ("hidden", "visible")]
 
 
 def _secret_samples() -> list[str]:
@@ -176,8 +217,8 @@ def bwrap_command(spool: str, *, as_root: bool,
             continue  # (a script run from /tmp puts /tmp on sys.path: never over the spool)
         bind(real)
     bind(str(ROOT / "grader"))
-    for secret in _secret_paths():
-        cmd.extend(["--tmpfs", secret])  # mask, also where ROOT itself is bound
+    for secret in _masked_paths():
+        cmd.extend(["--tmpfs", secret])  # mask every copy, also where a parent is bound
     from grader.device import gpu_device_nodes
     devs = gpu_device_nodes() if gpu_devices is None else list(gpu_devices)
     for dev in devs:  # CUDA: the driver's devices (--dev /dev above shows none of them)
@@ -206,6 +247,17 @@ def _bwrap_problem(spool: str, as_root: bool) -> str:
         return "bubblewrap cannot create a sandbox here: " + \
             done.stderr.decode(errors="replace").strip()[-300:]
     return ""
+
+
+def _hide_paths() -> list[str]:
+    """sys.path entries a worker drops: the package's root (solutions/ is there in a checkout)
+    and the grader's current folder."""
+    out = [str(ROOT)]
+    try:
+        out.append(os.getcwd())
+    except OSError:
+        pass
+    return out
 
 
 def _gpu_devices() -> list[str]:
@@ -269,6 +321,7 @@ class Zygote:
         return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
                 "pids_cgroup": self.as_root and not basic and not self.bwrap,
                 "probe_uid": self.probe_uid, "secrets": _secret_samples(),
+                "secret_modules": secret_modules(), "hide_paths": _hide_paths(),
                 "warm_optim": self.warm_optim,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
                 "python_files": _python_files(), "gpu_devices": _gpu_devices()}
@@ -413,6 +466,14 @@ class Zygote:
                                 "student code can open connections, e.g. send the inputs of "
                                 "the hidden checks out"))
         secrets, writable = t.get("readable_secrets", ["?"]), t.get("writable", ["?"])
+        secrets = list(secrets) + list(t.get("importable_secrets", ["?"]))
+        if self.bwrap and secrets:  # the view was built to hide them: a broken install, loudly
+            self.close()
+            raise SecretReachable(
+                "refusing to grade: student code could read the answers here, although the "
+                "sandbox hides every copy it knows of: " + ", ".join(secrets[:5])
+                + ". Remove stray copies of the package (pip uninstall torchdrills; "
+                "pip install it once), then try again.")
         if self.bwrap and not secrets and not writable:
             layers.append(Layer("read-only view", True, "bubblewrap: the system, Python and "
                                 "grader/ read-only; no solutions/, hidden checks, .git, home "
@@ -420,10 +481,7 @@ class Zygote:
         else:
             what = []
             if secrets:
-                tops = dict.fromkeys(next((s + "/" for s in SECRETS
-                                           if os.path.relpath(p, ROOT).startswith(s + "/")),
-                                          os.path.relpath(p, ROOT)) for p in secrets)
-                what.append("student code can read " + ", ".join(tops))
+                what.append("student code can read " + ", ".join(_secret_tops(secrets)))
             if writable:
                 what.append("it can write in " + ", ".join(dict.fromkeys(writable)))
             why = self.bwrap_problem or (f"GRADER_SANDBOX={self.mode}"
@@ -493,6 +551,26 @@ def sweep_stale_temp(prefix: str) -> None:
 
 class ZygoteDied(RuntimeError):
     pass
+
+
+class SecretReachable(RuntimeError):
+    """The sandbox's self-test could read or import a reference or a hidden check as a worker."""
+
+
+def _secret_tops(paths) -> list[str]:
+    """'solutions/' for a path under the package's root, the secret folder itself elsewhere."""
+    tops = {}
+    for p in paths:
+        if "/" not in p:  # a module name the self-test could import
+            tops[p] = None
+            continue
+        rel = os.path.relpath(p, ROOT)
+        top = next((s + "/" for s in SECRETS if rel == s or rel.startswith(s + "/")), None)
+        if top is None:
+            top = next((p[:p.index("/" + s) + len(s) + 1] + "/" for s in SECRETS
+                        if "/" + s + "/" in p or p.endswith("/" + s)), p)
+        tops[top] = None
+    return list(tops)
 
 
 def _limits_text(limits: dict) -> str:
@@ -648,7 +726,7 @@ class Submission:
                 "env": worker_env(str(self.workdir), self.threads), "threads": self.threads,
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
-                "hide_paths": [str(ROOT), os.getcwd()], "uid": self.uid,
+                "hide_paths": _hide_paths(), "uid": self.uid,
                 "pids_max": _pids_max(self.limits.rlimits, _cuda())}
 
     def _process(self) -> _Process:

@@ -584,6 +584,8 @@ def _self_test(config, uid) -> dict:
             facts["euid"] = os.geteuid()
             facts["readable_secrets"] = [p for p in config.get("secrets", [])
                                          if _readable(p)]
+            facts["importable_secrets"] = _importable(config.get("secret_modules", []),
+                                                      config.get("hide_paths", []))
             facts["writable"] = [p for p in config.get("canaries", []) if _creatable(p)]
             facts["python_readable"] = all(_readable(p) for p in config.get("python_files", []))
             facts["gpu_unreachable"] = [d for d in config.get("gpu_devices", [])
@@ -612,6 +614,29 @@ def _self_test(config, uid) -> dict:
         return json.loads(b"".join(chunks) or b"{}")
     except ValueError:
         return {"error": "the self-test child sent nothing readable"}
+
+
+def _importable(names, hide_paths) -> list[str]:
+    """The secret modules a worker could import or has loaded already: the import system asked
+    as a worker would ask it, with the worker's sys.path (where the package really is
+    installed: a checkout, site-packages, an editable install's finder)."""
+    import importlib.util
+    saved = list(sys.path)
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) not in hide_paths]
+    found = [name for name in names if name in sys.modules]
+    try:
+        for name in names:
+            if name in found:
+                continue
+            try:
+                spec = importlib.util.find_spec(name)
+            except Exception:  # noqa: BLE001 - a parent that cannot be imported: not reachable
+                spec = None
+            if spec is not None and spec.origin and _readable(spec.origin):
+                found.append(name)
+    finally:
+        sys.path[:] = saved
+    return found
 
 
 def _readable(path) -> bool:
