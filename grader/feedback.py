@@ -22,7 +22,7 @@ from grader.runner import GradeResult
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 STATUS_LABEL = {"passed": "passed", "failed": "failed", "not started": "not started",
-                "error": "error", "skipped": "skipped"}
+                "error": "error", "skipped": "skipped", "not counted": "not counted"}
 
 
 def _env():

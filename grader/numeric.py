@@ -55,12 +55,14 @@ def kind_of(x) -> str:
                f"on {device}"
     if isinstance(x, np.ndarray):
         return f"NumPy array of shape {x.shape}, dtype {x.dtype}"
+    if isinstance(x, np.bool_):
+        return f"a bool ({bool(x)}, a NumPy bool)"
     if isinstance(x, np.generic):
         return f"NumPy scalar ({x.dtype})"
     if isinstance(x, RemoteObject):
         return f"an object of type {x.type_name}"
     if isinstance(x, bool):
-        return "bool"
+        return f"a bool ({x})"
     if isinstance(x, (int, float)):
         return type(x).__name__
     if isinstance(x, (list, tuple)):
@@ -137,6 +139,53 @@ def as_array(x) -> np.ndarray | None:
     return None
 
 
+def bool_in(x) -> str | None:
+    """The bool in `x` (a value a student's code returned) said for a message, or None:
+    "True, a bool", "a bool tensor (...)", "a tuple of length 2 whose item 0 is True, a bool".
+    A Python bool, numpy.bool_, bool tensor or bool array is not a number: True == 1, and a
+    comparison as bools would let any nonzero expected value pass."""
+    if isinstance(x, (bool, np.bool_)):
+        return f"{bool(x)}, a bool"
+    if isinstance(x, torch.Tensor) and x.dtype == torch.bool:
+        return f"a bool tensor ({kind_of(x)})"
+    if isinstance(x, np.ndarray) and x.dtype == np.bool_:
+        return f"a bool array ({kind_of(x)})"
+    if isinstance(x, np.ndarray) and x.dtype == object or isinstance(x, (list, tuple)):
+        for i, v in enumerate(x if isinstance(x, (list, tuple)) else x.reshape(-1)):
+            found = bool_in(v)
+            if found:
+                return f"a {kind_of(x)} whose item {i} is {found}"
+    return None
+
+
+def expected_kind(x) -> str:
+    """What kind of value `x` (an expected value) is, for "... is expected"."""
+    if isinstance(x, torch.Tensor):
+        return f"a {str(x.dtype).replace('torch.', '')} tensor"
+    if isinstance(x, np.ndarray):
+        return f"a {x.dtype} array"
+    if isinstance(x, (float, np.floating)):
+        return "a float"
+    if isinstance(x, (int, np.integer)):
+        return "an int"
+    if isinstance(x, dict):
+        return "a dict"
+    if isinstance(x, (list, tuple)):
+        kinds = {expected_kind(v) for v in x}
+        if len(kinds) == 1 and next(iter(kinds)) in ("a float", "an int"):
+            return f"a {type(x).__name__} of {next(iter(kinds)).split()[-1]}s"
+        return f"a {type(x).__name__} of {len(x)} values"
+    return "a number"
+
+
+def refuse_bool(got, expected, where: str):
+    """Fail when `got` is (or holds) a bool where `expected` holds none: a bool is not a number,
+    and a bool tensor is not a float tensor."""
+    found = bool_in(got)
+    if found and not bool_in(expected):
+        fail(f"{where} returned {found}; {expected_kind(expected)} is expected.")
+
+
 def rel_error(got, expected) -> float:
     """max |got - expected| / max(1e-12, |expected|), over all entries (NaN if shapes differ)."""
     a, b = as_array(got), as_array(expected)
@@ -172,6 +221,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         fail(f"{where} returned None: did you forget the `return` statement?")
     if isinstance(got, RemoteObject):
         fail(f"{where} returned {got!r}, expected {kind_of(expected)}.")
+    if isinstance(got, (bool, np.bool_)) or not isinstance(expected, (tuple, list, dict)):
+        refuse_bool(got, expected, where)
     if isinstance(expected, (tuple, list)) and not _is_flat_numbers(expected):
         if not isinstance(got, (tuple, list)):
             fail(f"{where} should return a {type(expected).__name__} of {len(expected)} values, "
@@ -237,12 +288,17 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} should return a Python number, got {kind_of(got)}: use .item().")
         if as_array(got) is None or np.shape(as_array(got)) not in ((), (1,)):
             fail(f"{where} should return a number, got {kind_of(got)}.")
+    else:   # a flat tuple or list of numbers
+        refuse_bool(got, expected, where)
 
     a, b = as_array(got), as_array(expected)
     if a is None:
         fail(f"{where} returned {kind_of(got)}, which is not numeric; expected {show(expected)}.")
     if b.shape != a.shape:
         a = a.reshape(b.shape) if a.size == b.size else a
+    if b.shape != a.shape:
+        fail(f"{where} returned {a.size} values ({kind_of(got)}), expected {b.size} "
+             f"({kind_of(expected)}).")
     if b.dtype == bool or a.dtype == bool:
         if not np.array_equal(a.astype(bool), b.astype(bool)):
             fail(f"{where} returned {show(got)}, expected {show(expected)}.")
@@ -493,6 +549,8 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
     if missing:
         fail(f"{call}: the model has no parameter(s) {missing} after training (were they "
              f"replaced or renamed?).")
+    for n in names:
+        refuse_bool(got[n], want[n], f"{call}: the record of parameter {n!r}")
     a, b = {n: as_array(got[n]) for n in names}, {n: as_array(want[n]) for n in names}
     n_got = len(a[names[0]]) if names and a[names[0]] is not None and a[names[0]].ndim else 0
     n_want = len(b[names[0]]) if names else 0

@@ -7,7 +7,7 @@ from grader.exercises import EXERCISES
 from grader.runner import GradeResult
 
 MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
-        "skipped": "skip"}
+        "skipped": "skip", "not counted": "n/c "}
 
 
 def _title(ex: str) -> str:
@@ -36,7 +36,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
             vis = "" if c.visible else " (hidden)"
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
             lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {name}{vis}"[:width])
-            if c.status in ("failed", "error", "not started") and c.message and \
+            if c.status in ("failed", "error", "not started", "not counted") and c.message and \
                     (c.visible or show_hidden_messages) and c.status != "not started":
                 for m in c.message.splitlines()[:12]:
                     lines.append(f"           {m}"[:width + 40])

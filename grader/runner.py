@@ -31,7 +31,7 @@ class CheckResult:
     params: str
     points: float
     visible: bool
-    status: str        # passed, failed, not started, error, skipped
+    status: str        # passed, failed, not started, error, skipped, not counted
     message: str
     seconds: float
     plots: list = field(default_factory=list)
@@ -102,12 +102,15 @@ class _Session:
         self.submission, self.seed, self.device = submission, seed, device
         self.targets = set(targets) if targets else None   # None: every target's checks
         self.results: dict[str, CheckResult] = {}
+        self.property_of: dict[str, list[str]] = {}   # nodeid -> targets whose values it needs
         self.errors: list[str] = []
 
     def pytest_runtest_logreport(self, report):
         plots = [v for k, v in report.user_properties if k == "plot"]
         for key, info in report.user_properties:
             if key == "grader" and info.get("status"):
+                if info.get("property_of"):
+                    self.property_of[report.nodeid] = list(info["property_of"])
                 self.results[report.nodeid] = CheckResult(
                     nodeid=report.nodeid, exercise=info["exercise"] or "", target=info["target"],
                     title=info["title"], params=info["params"], points=info["points"],
@@ -118,6 +121,31 @@ class _Session:
         if report.failed:
             self.errors.append(f"could not load checks {report.nodeid}: "
                                f"{str(report.longrepr)[-1500:]}")
+
+
+NOT_COUNTED = "not counted"
+
+
+def count_property_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
+    """Answers that do no work earn nothing. A check marked @pytest.mark.property_of tests a
+    property that a constant, a bool, the input handed back or a function that does nothing
+    may also have (the gradient is 0 at the minimum, 0 epochs give w0 back, the loss is
+    returned as a float). It keeps its points only when the value checks of the targets it
+    names (the checks of the same exercise and target that are not property checks and were
+    not skipped) ran in this run and all passed; otherwise a passed property check becomes
+    "not counted": 0 points, its points still in the maximum. Changes `checks` in place."""
+    values: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if c.nodeid not in property_of and c.status != "skipped":
+            values.setdefault((c.exercise, c.target), []).append(c.status)
+    for c in checks:
+        targets = property_of.get(c.nodeid)
+        if not targets or c.status != "passed":
+            continue
+        runs = [values.get((c.exercise, t), []) for t in targets]
+        if not all(r and all(s == "passed" for s in r) for r in runs):
+            c.status = NOT_COUNTED
+            c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
 
 
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
@@ -218,6 +246,7 @@ def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
+    count_property_checks(result.checks, session.property_of)
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)
     return result

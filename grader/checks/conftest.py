@@ -36,6 +36,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "target(name): the function or class a check is about")
     config.addinivalue_line("markers", "visible: a check students can run themselves")
     config.addinivalue_line("markers", "hidden: a check that only the grader runs")
+    config.addinivalue_line(
+        "markers", "property_of(*targets): a check of a property that an answer doing no work "
+        "may also have (a gradient of 0 at the minimum, w0 back after 0 epochs, a float "
+        "returned): it counts only when the value checks of `targets` (default: its own "
+        "target) pass in the same run (see grader.runner.count_property_checks)")
 
 
 def _session(config):
@@ -126,6 +131,8 @@ def pytest_runtest_makereport(item, call):
         "params": item.callspec.id if getattr(item, "callspec", None) else "",
         "status": None, "message": "",
     }
+    if "property_of" in marks:
+        info["property_of"] = [str(t) for t in marks["property_of"].args] or [info["target"]]
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if report.passed:
             info["status"] = "passed"

@@ -96,6 +96,7 @@ def test_best_weight_random(sub, seed):
 
 
 @check("best_weight")
+@pytest.mark.property_of()
 def test_best_weight_first_on_tie(sub):
     """best_weight returns the first of two equally good weights"""
     got = sub.call("ex01.best_weight", [1.0], [0.0], [-1.0, 1.0, 3.0])

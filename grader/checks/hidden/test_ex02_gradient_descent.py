@@ -104,6 +104,7 @@ def test_gradient_random(sub, seed, kind, device):
 
 
 @check("gradient")
+@pytest.mark.property_of()
 def test_gradient_zero_at_minimum(sub):
     """gradient is 0 at the least-squares weight (w = sum(xy) / sum(x^2))"""
     x, y = [1.0, -2.0, 0.5, 3.0], [2.0, -3.5, 1.5, 5.0]
@@ -155,6 +156,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
 
 
 @check("gradient_descent")
+@pytest.mark.property_of()
 def test_gradient_descent_no_epochs(sub):
     """gradient_descent with epochs = 0 returns w0 and no costs"""
     got = sub.call("ex02.gradient_descent", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)

@@ -121,6 +121,7 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
 
 
 @check("train_autograd")
+@pytest.mark.property_of()
 def test_train_autograd_no_epochs(sub):
     """train_autograd with epochs = 0 returns w0 and no losses"""
     got = sub.call("ex04.train_autograd", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)

@@ -96,6 +96,7 @@ def test_train_step_random(sub, seed, device):
 
 
 @check("train_step")
+@pytest.mark.property_of()
 def test_train_step_returns_float(sub, seed):
     """train_step returns the loss as a Python float (loss.item())"""
     d, o, state, x, y, lr, _ = _problem(seed, "train_step_float")

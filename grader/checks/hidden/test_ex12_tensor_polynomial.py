@@ -223,6 +223,7 @@ def test_fit_optim_step_by_step(sub, seed, device, optimizer, dtype, steps):
 
 
 @check("fit_optim")
+@pytest.mark.property_of()
 def test_fit_optim_unknown_name(sub):
     """fit_optim rejects an optimizer name it does not know with a ValueError"""
     from grader.sandbox import StudentError
