@@ -32,6 +32,11 @@ def fixed_state(sizes=SIZES, scale=0.5):
 
 
 STATE = fixed_state()
+# For predict_classes, a state under which the 20 rows fall in all three classes: under STATE
+# every row is class 0, which a constant answer would match.
+PREDICT_STATE = formula_state({"hidden.weight": (8, 4), "hidden.bias": (8,),
+                               "output.weight": (3, 8), "output.bias": (3,)},
+                              lambda k: torch.cos(k * 1.3 + 0.2), scale=0.5)
 LOGITS_SMALL = torch.tensor([[0.2, -1.0, 0.5, 2.0], [1.5, 0.0, -0.5, 0.3],
                              [-2.0, 1.0, 0.1, 0.0]], dtype=torch.float64)
 TARGETS_SMALL = torch.tensor([3, 0, 2])
@@ -59,7 +64,8 @@ CASES = {c.id: c for c in [
     Case("grad_small", "ex10.cross_entropy_grad", (LOGITS_SMALL, TARGETS_SMALL), grad=False),
     Case("structure", "ex10", ("SoftmaxClassifier", SIZES), probe="common.model_structure"),
     Case("forward", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.forward"),
-    Case("predict", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.predict"),
+    Case("predict_logits", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.forward"),
+    Case("predict", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.predict"),
     Case("train", "ex10", (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"],
                            TRAIN["epochs"], TRAIN["batch_size"], TRAIN["seed"]),
          probe="ex10.train"),
@@ -372,7 +378,7 @@ def test_classifier_forward(sub, device):
 def test_predict_classes(sub, device):
     """predict_classes gives int64 class indices, the argmax of the logits, without a graph"""
     case = CASES["predict"].on(device)
-    logits = expected(CASES["forward"], device)["result"]
+    logits = expected(CASES["predict_logits"], device)["result"]
     check_predict(case.run(sub), expected(case, device)["result"], logits,
                   f"predict_classes(model, x) for 20 rows on {device}")
 
