@@ -5,7 +5,7 @@
 
 A class folder holds one entry per student:
   - a folder `alice/` with her exNN_*.py files or notebooks (nested folders are looked into),
-  - or a zip `bob.zip` (unpacked safely: no absolute or `..` paths, no links, size caps),
+  - or a zip `bob.zip` (read safely: no absolute or `..` paths, no links, size caps),
   - or nbgrader's tree `submitted/STUDENT/ASSIGNMENT/exNN_*.ipynb` (give the course folder or
     its `submitted/` folder): one student's assignment folders together form her submission.
 
@@ -23,27 +23,26 @@ import multiprocessing
 import os
 import shutil
 import signal
-import stat
 import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from grader import staging
 from grader.exercises import EXERCISES
 from grader.gradebook import Gradebook
 from grader.runner import GradeResult
 from grader.sandbox import sweep_stale_temp
 
-MAX_DEPTH = 3                    # folder levels looked into below a student's folder or zip
-MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
-MAX_TOTAL_BYTES = 100 * 1024**2  # all exercise files of one submission
-MAX_ZIP_ENTRIES = 10_000
-SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+# Caps and names are grader.staging's, the one way files enter (here as names to monkeypatch).
+MAX_FILE_BYTES = staging.MAX_FILE_BYTES    # one exercise file
+MAX_TOTAL_BYTES = staging.MAX_TOTAL_BYTES  # all exercise files of one submission
+SKIP_DIRS = staging.SKIP_DIRS
+exercise_of = staging.exercise_of
 DEFAULT_TIMEOUT = 600.0          # wall-clock seconds for grading one whole submission
 
 
@@ -63,124 +62,57 @@ class Entry:
     error: str = ""               # why nothing could be read (a corrupt zip, ...)
 
 
-def exercise_of(name: str) -> str | None:
-    """'ex02_gradient_descent.ipynb' -> 'ex02'; None for anything that is not an exercise."""
-    suffix = PurePosixPath(name).suffix
-    if suffix not in (".py", ".ipynb") or name[:2] != "ex" or not name[2:4].isdigit():
-        return None
-    return name[:4] if name[:4] in EXERCISES else None
-
-
 def class_entries(folder) -> list[tuple[str, Path]]:
     """(student, path) of every submission in a class folder, sorted by student.
 
-    `folder/submitted/` is used when present (an nbgrader course folder)."""
+    `folder/submitted/` is used when present (an nbgrader course folder). A student's entry
+    that is a symbolic link is listed (gather refuses it, with a note); a name that is not
+    plain text (bytes that are not UTF-8, control characters, very long) is filed escaped."""
     folder = Path(folder)
     if (folder / "submitted").is_dir():
         folder = folder / "submitted"
     found: dict[str, Path] = {}
     for p in sorted(folder.iterdir()):
-        if p.name.startswith((".", "__")) or p.is_symlink():
+        if p.name.startswith((".", "__")):
             continue
-        if p.is_dir() and p.name not in SKIP_DIRS:
-            found[p.name] = p
-        elif p.is_file() and p.suffix.lower() == ".zip":
-            found.setdefault(p.stem, p)  # alice/ wins over alice.zip
+        try:
+            is_dir, is_file = p.is_dir(), p.is_file()   # (a link: what it points to)
+        except OSError:
+            continue
+        if is_dir and p.name not in SKIP_DIRS:
+            found.setdefault(staging.safe_label(p.name), p)
+        elif is_file and p.suffix.lower() == ".zip":
+            found.setdefault(staging.safe_label(p.stem), p)  # alice/ wins over alice.zip
     return sorted(found.items())
-
-
-def _pick(candidates):
-    """candidates: (exercise, depth, path parts, opener); keep one per exercise: the shallowest,
-    then a .py before an .ipynb, then the first by path."""
-    best = {}
-    for ex, depth, parts, opener in candidates:
-        key = (depth, not parts[-1].endswith(".py"), parts)
-        if ex not in best or key < best[ex][0]:
-            best[ex] = (key, parts[-1], opener)
-    return {ex: (name, opener) for ex, (_, name, opener) in best.items()}
-
-
-def _dir_candidates(root: Path):
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel = Path(dirpath).relative_to(root)
-        depth = len(rel.parts)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
-                             and depth < MAX_DEPTH)
-        for name in filenames:
-            ex = exercise_of(name)
-            path = Path(dirpath) / name
-            if ex is None or path.is_symlink() or not path.is_file():
-                continue
-            out.append((ex, depth, rel.parts + (name,), _file_opener(path)))
-    return out
-
-
-def _file_opener(path: Path):
-    def read(cap):
-        with open(path, "rb") as f:
-            return f.read(cap + 1)
-    return read
-
-
-def _zip_candidates(zf: zipfile.ZipFile, problems: list[str]):
-    infos = zf.infolist()
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise ValueError(f"the zip holds {len(infos)} entries (at most {MAX_ZIP_ENTRIES})")
-    out = []
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        if info.is_dir():
-            continue
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or (parts and parts[0].endswith(":")) or ".." in parts:
-            problems.append(f"left out {info.filename!r}: a path outside the submission")
-            continue
-        if stat.S_ISLNK(info.external_attr >> 16):
-            problems.append(f"left out {info.filename!r}: a link")
-            continue
-        if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
-            continue
-        ex = exercise_of(parts[-1])
-        if ex is None or len(parts) - 1 > MAX_DEPTH:
-            continue
-        out.append((ex, len(parts) - 1, parts, _zip_opener(zf, info)))
-    return out
-
-
-def _zip_opener(zf, info):
-    def read(cap):
-        if info.file_size > cap:
-            return b"\0" * (cap + 1)
-        with zf.open(info) as f:   # the real size is counted, whatever the header says
-            return f.read(cap + 1)
-    return read
 
 
 def gather(student: str, source: Path, into: Path) -> Entry:
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
-    them; never raises: an unreadable submission comes back with `error` set."""
+    them; never raises: an unreadable submission comes back with `error` set. What is read
+    and how is grader.staging's (regular files only, no link followed, sizes capped); what it
+    left out is in `problems`."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
+    label = staging.shown(entry.source.name, quote=False)
+    odd = staging.name_problem(entry.source.name)
+    if odd:
+        entry.problems.append(f"the submission {staging.shown(entry.source.name)}: {odd}; "
+                              f"it is graded as '{student}'")
     try:
-        if entry.source.is_dir():
-            chosen = _pick(_dir_candidates(entry.source))
-            entry.folder = _write(chosen, into, entry)
-        else:
-            with zipfile.ZipFile(entry.source) as zf:
-                chosen = _pick(_zip_candidates(zf, entry.problems))
-                entry.folder = _write(chosen, into, entry)
-    except Exception as exc:  # noqa: BLE001 - a corrupt or hostile zip: this student only
-        entry.error = f"could not read {entry.source.name}: {exc}"
+        found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
+                                max_total=MAX_TOTAL_BYTES)
+        entry.problems += found.all_notes()
+        entry.folder = _write(found, into, entry)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or hostile submission: this one only
+        why = str(exc) if isinstance(exc, staging.Refused) else f"{type(exc).__name__}: {exc}"
+        entry.error = f"could not read {label}: {why}"
     if entry.error:
         shutil.rmtree(into, ignore_errors=True)
         entry.folder = None
-        digest.update(b"unreadable\0")
+        digest.update(b"unreadable\0" + entry.error.encode("utf-8", "backslashreplace"))
         try:
-            with open(entry.source, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-        except OSError:
+            digest.update(staging.read_file(entry.source, MAX_TOTAL_BYTES))
+        except (OSError, ValueError):
             pass
     else:
         for name in sorted(entry.files):
@@ -189,19 +121,10 @@ def gather(student: str, source: Path, into: Path) -> Entry:
     return entry
 
 
-def _write(chosen, into: Path, entry: Entry) -> Path:
+def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
     into.mkdir(parents=True, exist_ok=True)
-    total = 0
-    for ex in sorted(chosen):
-        name, opener = chosen[ex]
-        data = opener(MAX_FILE_BYTES)
-        if len(data) > MAX_FILE_BYTES:
-            entry.problems.append(f"left out {name}: larger than {MAX_FILE_BYTES >> 20} MB")
-            continue
-        total += len(data)
-        if total > MAX_TOTAL_BYTES:
-            raise ValueError(f"the exercise files add up to more than "
-                             f"{MAX_TOTAL_BYTES >> 20} MB")
+    for ex in sorted(found.files):
+        name, data = found.files[ex]
         (into / name).write_bytes(data)
         entry.files.append(name)
     return into
@@ -514,11 +437,13 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
         return
     for entry in tasks:   # unreadable submissions are recorded without a grading process
         if entry.error:
-            task = {"student": entry.student, "source": str(entry.source), "folder": "",
-                    "hash": entry.content_hash, "notes": list(entry.problems) + [entry.error]}
-            _record(book, task, error_result(entry.source, options, entry.error), run, run_id,
-                    options, page=True)
-    tasks = deque({"student": e.student, "folder": str(e.folder), "source": str(e.source),
+            task = {"student": entry.student, "source": staging.printable(entry.source),
+                    "folder": "", "hash": entry.content_hash,
+                    "notes": list(entry.problems) + [entry.error]}
+            _record(book, task, error_result(task["source"], options, entry.error), run,
+                    run_id, options, page=True)
+    tasks = deque({"student": e.student, "folder": str(e.folder),
+                   "source": staging.printable(e.source),
                    "hash": e.content_hash, "notes": list(e.problems)}
                   for e in tasks if not e.error)
     if not tasks:

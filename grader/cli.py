@@ -167,7 +167,9 @@ def cmd_grade(args) -> int:
         sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
     finally:
         zygote.close()
-    print(f"grading {path} (seed {result.seed}, {result.seconds:.1f} s)")
+    from grader.staging import printable
+    result.submission = printable(result.submission)  # a name that is not UTF-8, escaped
+    print(f"grading {result.submission} (seed {result.seed}, {result.seconds:.1f} s)")
     print(sandbox)
     from grader.device import cuda_available
     if args.device == "cuda" and not cuda_available():

@@ -52,31 +52,62 @@ def cell_python(source: str) -> str | None:
 
 def notebook_cells(nb: dict) -> list[tuple[str, str]]:
     """(label, Python) of the code cells that run: "code cell 3" is the third code cell of
-    the notebook (markdown cells are not counted)."""
+    the notebook (markdown cells are not counted). ValueError for a notebook that is not
+    nbformat's shape (cells not a list, a cell not an object, a source not text)."""
     cells, number = [], 0
-    for cell in nb.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+    raw = nb.get("cells")
+    if not isinstance(raw, list):
+        raise ValueError("not a valid notebook (its \"cells\" is not a list)")
+    for cell in raw:
+        if not isinstance(cell, dict):
+            raise ValueError("not a valid notebook (a cell is not an object)")
+        if cell.get("cell_type") != "code":
             continue
         number += 1
         src = cell.get("source", "")
-        src = "".join(map(str, src)) if isinstance(src, list) else str(src)
+        if isinstance(src, list) and all(isinstance(s, str) for s in src):
+            src = "".join(src)
+        if not isinstance(src, str):
+            raise ValueError(f"not a valid notebook (the source of code cell {number} is "
+                             f"{type(src).__name__}, not text)")
         python = cell_python(src)
         if python is not None and python.strip():
             cells.append((f"code cell {number}", python))
     return cells
 
 
-def notebook_to_module(path: Path) -> str:
-    """The Python source of a notebook: a module that runs its code cells, skipping those
-    that raise."""
-    path = Path(path)
+def notebook_source(data: bytes, origin: str = "") -> str:
+    """The Python source of a notebook given as bytes: a module that runs its code cells,
+    skipping those that raise. ValueError, with a short reason, for bytes that are not a
+    notebook (not UTF-8, not JSON, nested too deeply, not nbformat's shape)."""
+    if not data.strip():
+        raise ValueError("not a valid notebook (the file is empty)")
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not a valid notebook ({exc})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not a valid notebook (not UTF-8 text: byte {exc.start})") from None
+    try:
+        nb = json.loads(text)
+    except RecursionError:
+        raise ValueError("not a valid notebook (its JSON is nested too deeply)") from None
+    except ValueError as exc:  # json.JSONDecodeError, and numbers too long to read
+        raise ValueError(f"not a valid notebook ({str(exc)[:120]})") from None
     if not isinstance(nb, dict):
-        raise ValueError("not a valid notebook")
-    return cells_to_module(notebook_cells(nb), origin=path.name)
+        raise ValueError("not a valid notebook (not a JSON object)")
+    try:
+        cells = notebook_cells(nb)
+    except RecursionError:
+        raise ValueError("not a valid notebook (nested too deeply)") from None
+    return cells_to_module(cells, origin=origin)
+
+
+def notebook_to_module(path: Path) -> str:
+    """The Python source of a notebook file: a module that runs its code cells, skipping those
+    that raise. The file is read as every submission file is (grader.staging: a regular file,
+    no link followed, size capped); ValueError says why a file is not read or not a notebook."""
+    from grader.staging import read_file
+    path = Path(path)
+    return notebook_source(read_file(path), origin=path.name)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of
+from grader.staging import stage_submission  # noqa: F401 - the one way files enter, see there
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -707,7 +708,10 @@ class Submission:
         os.chmod(self.tmp, 0o711)
         self.workdir = self.tmp / "work"
         self.workdir.mkdir()
-        self.modules = stage_submission(self.source, self.workdir)
+        # what staging left out (a link, a FIFO, a malformed notebook), then e.g. the notebook
+        # cells that raised and were skipped
+        self.notes: list[str] = []
+        self.modules = stage_submission(self.source, self.workdir, self.notes)
         self.uid = zygote.new_uid() if hasattr(zygote, "new_uid") else None
         if self.uid is not None:  # its own folder: only its uid (and the grader) may enter
             os.chown(self.workdir, self.uid, self.uid)
@@ -718,7 +722,6 @@ class Submission:
         self.stdout_chars = 0
         self.stdout_sample = ""
         self.events: list[str] = []
-        self.notes: list[str] = []  # e.g. the notebook cells that raised and were skipped
 
     # -- life cycle
     def _spec(self):
@@ -867,48 +870,3 @@ def _cuda() -> bool:
     also without a GPU: a CUDA build maps gigabytes of libraries, too close to RLIMIT_AS."""
     from grader.device import cuda_build
     return cuda_build()
-
-
-def stage_submission(source: Path, workdir: Path) -> dict[str, str]:
-    """Copy the exercise files of a submission (exNN_*.py, or notebooks turned into .py) into
-    workdir; return {module name: file name}."""
-    from grader.notebooks import notebook_to_module
-    found = {}
-    if source.is_file():
-        files = [source]
-    else:
-        files = sorted(source.iterdir()) if source.is_dir() else []
-        # a single nested folder (a zip that unpacks into one directory) is looked into
-        if not any(_exercise_of(f) for f in files):
-            dirs = [f for f in files if f.is_dir() and not f.name.startswith((".", "__"))]
-            if len(dirs) == 1:
-                files = sorted(dirs[0].iterdir())
-    for f in files:
-        ex = _exercise_of(f)
-        if ex is None or ex in found:
-            continue
-        name = module_of(ex)
-        try:
-            if f.suffix == ".py":
-                text = f.read_bytes()
-            else:
-                text = notebook_to_module(f).encode()
-        except (OSError, ValueError) as exc:
-            text = f"raise ImportError({f'could not read {f.name}: {exc}'!r})\n".encode()
-        (workdir / f"{name}.py").write_bytes(text)
-        found[ex] = f"{name}.py"
-    from grader.datasets import FILES, path
-    for name in FILES:  # the data sets of ex08-ex10, next to the code that loads them
-        if path(name).exists():
-            shutil.copyfile(path(name), workdir / name)
-    return {module_of(ex): file for ex, file in found.items()}
-
-
-def _exercise_of(path: Path) -> str | None:
-    name = path.name
-    if not (path.is_file() and name[:2] == "ex" and name[2:4].isdigit()):
-        return None
-    if path.suffix not in (".py", ".ipynb"):
-        return None
-    ex = name[:4]
-    return ex if ex in EXERCISES else None

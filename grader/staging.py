@@ -1,0 +1,545 @@
+"""Staging: how a submission's files enter the grader. One path for every entry point: `grade`
+(sandbox.Submission), `grade-class` (classrun.gather), notebooks and the Gradescope runner.
+
+    notes = []
+    modules = stage_submission(Path("alice/"), workdir, notes)   # {module: file in workdir}
+
+Everything a submission brings is untrusted data: its bytes, its names, its links. So:
+
+  - only regular files are read, and no symbolic link is ever followed: not an exercise file,
+    not a folder (the single folder a zip unpacks into included), not the submission itself.
+    Every folder and file is opened relative to its parent's descriptor with O_NOFOLLOW, and
+    the opened descriptor is checked with fstat (S_ISREG), so a link, a FIFO (which would block
+    the grader), a device (/dev/zero) or a /proc file swapped in between a check and the open
+    is refused, never read. A /proc file reports size 0 and then yields data: a file whose
+    bytes do not match its size is refused too. (A hard link is a regular file: its bytes are
+    the student's to hand in, and it is copied like any other file.)
+  - sizes are capped (a file, and the exercise files in total); at most the cap plus one byte
+    is read. A zip is never unpacked to disk: its members are read, capped, one by one.
+  - odd names (bytes that are not UTF-8, control characters, very long names) are refused;
+    notes name entries escaped (`shown`), so no name can reach a terminal or a page raw.
+  - a refusal, or a file that cannot be read, is a note for that exercise: its module raises
+    ImportError with the note (the exercise scores zero, the note is shown) and every other
+    exercise is graded. Nothing here raises for a student's input.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from grader.exercises import EXERCISES, module_of
+
+MAX_DEPTH = 3                    # folder levels looked into below a submission's folder or zip
+MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
+MAX_TOTAL_BYTES = 100 * 1024**2  # all exercise files of one submission
+MAX_ZIP_ENTRIES = 10_000
+MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
+MAX_NAME_CHARS = 128             # one file or folder name
+MAX_NOTES = 20                   # notes about one submission's files; then a count
+SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+
+_DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal never becomes ours
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | \
+    getattr(os, "O_CLOEXEC", 0)
+
+
+LINK = "a symbolic link (links are not followed: hand in the file itself)"
+
+
+class Refused(ValueError):
+    """A file or a submission the grader does not read; str() says why, for people."""
+
+
+# ----------------------------------------------------------------------------------------------
+# names
+
+def shown(name, quote=True, limit=80) -> str:
+    """A name as notes show it: bytes that are not UTF-8 as \\xNN, control and invisible
+    characters escaped, at most `limit` characters; quoted unless quote=False."""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "surrogateescape")
+    out = []
+    for ch in str(name):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:      # a byte that is not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch == "\\" or (quote and ch == "'"):
+            out.append("\\" + ch)
+        elif not ch.isprintable():
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return f"'{text}'" if quote else text
+
+
+def printable(text) -> str:
+    """Text (a path) as it may be stored and shown: itself when it is plain, else escaped."""
+    text = os.fspath(text) if not isinstance(text, str) else text
+    text = text.decode("utf-8", "surrogateescape") if isinstance(text, bytes) else text
+    if all(ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        return text
+    return shown(text, quote=False, limit=4096)
+
+
+def name_problem(name: str) -> str:
+    """'' for a name the grader accepts, else what is wrong with it."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        return "its name is not valid UTF-8"
+    if not all(ch.isprintable() for ch in name):
+        return "its name holds control or invisible characters"
+    if len(name) > MAX_NAME_CHARS:
+        return f"its name is longer than {MAX_NAME_CHARS} characters"
+    return ""
+
+
+def safe_label(name: str) -> str:
+    """A name to file a submission under (a student's folder or zip): itself when it is a
+    plain name, else escaped (a long one cut, with a hash of the whole so that two stay two)."""
+    if not name_problem(name):
+        return name
+    text = shown(name, quote=False, limit=10**6)
+    if len(text) > 60:
+        raw = name.encode("utf-8", "surrogateescape")
+        text = text[:60] + "~" + hashlib.blake2b(raw, digest_size=4).hexdigest()
+    return text
+
+
+def exercise_of(name: str) -> str | None:
+    """'ex02_gradient_descent.ipynb' -> 'ex02'; None for anything that is not an exercise."""
+    suffix = PurePosixPath(name).suffix
+    if suffix not in (".py", ".ipynb") or name[:2] != "ex" or not name[2:4].isdigit():
+        return None
+    return name[:4] if name[:4] in EXERCISES else None
+
+
+def _skipped_dir(name: str) -> bool:
+    return name.startswith((".", "__")) or name in SKIP_DIRS
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n} bytes"
+
+
+# ----------------------------------------------------------------------------------------------
+# reading one regular file
+
+def _kind(mode: int) -> str:
+    for test, what in ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _open_error(exc: OSError, name: str) -> Refused:
+    import errno
+    if exc.errno == errno.ELOOP:
+        return Refused(LINK)
+    if exc.errno in (errno.ENOTDIR, errno.EISDIR):
+        return Refused("not a regular file")
+    return Refused(f"could not be read ({exc.strerror or exc})")
+
+
+def read_fd(fd: int, cap: int) -> bytes:
+    """The bytes of an open regular file, at most `cap` (Refused otherwise); reads at most
+    cap + 1 bytes. Refused when the descriptor is not a regular file, or when the bytes do not
+    match the file's size (a /proc file: size 0, then data)."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused(f"{_kind(st.st_mode)}, not a regular file")
+    if st.st_size > cap:
+        raise Refused(f"larger than {_size(cap)}")
+    chunks, got = [], 0
+    while got <= cap:
+        block = os.read(fd, min(1 << 20, cap + 1 - got))
+        if not block:
+            break
+        chunks.append(block)
+        got += len(block)
+    if got > cap:
+        raise Refused(f"larger than {_size(cap)}")
+    if got != st.st_size:
+        raise Refused("not an ordinary file (its size and its contents differ)")
+    return b"".join(chunks)
+
+
+def open_file(name, dir_fd: int | None = None) -> int:
+    """Open a regular file without following a link (relative to `dir_fd` when given);
+    Refused for anything else. The caller closes the descriptor."""
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        raise _open_error(exc, str(name)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused(f"{_kind(st.st_mode)}, not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_file(path, cap: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of one regular file at `path` (its last component is never a link followed),
+    capped; Refused with the reason otherwise."""
+    fd = open_file(os.fspath(path))
+    try:
+        return read_fd(fd, cap)
+    finally:
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------------------------
+# finding a submission's exercise files
+
+@dataclass
+class _Candidate:
+    ex: str
+    parts: tuple          # path inside the submission
+    read: object = None   # read(cap) -> bytes, Refused when it cannot
+    refused: str = ""     # why this entry is not read
+
+    @property
+    def key(self):
+        return (bool(self.refused), len(self.parts) - 1, not self.parts[-1].endswith(".py"),
+                self.parts)
+
+
+@dataclass
+class Found:
+    """What a submission holds: per exercise its chosen file's name and bytes, or why that
+    exercise's file was refused; notes for people (at most MAX_NOTES, then a count)."""
+
+    files: dict = field(default_factory=dict)     # ex -> (file name, bytes)
+    refused: dict = field(default_factory=dict)   # ex -> (file name, note)
+    notes: list = field(default_factory=list)
+    more_notes: int = 0
+
+    def note(self, text: str):
+        if text in self.notes:
+            return
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+        else:
+            self.more_notes += 1
+
+    def all_notes(self) -> list[str]:
+        extra = [f"{self.more_notes} more entries left out"] if self.more_notes else []
+        return list(self.notes) + extra
+
+
+def _left_out(parts, why: str) -> str:
+    return f"left out {shown('/'.join(parts))}: {why}"
+
+
+class _Tree:
+    """A folder opened without following links; every descriptor is closed by close()."""
+
+    def __init__(self, fd: int):
+        self.fds = [fd]
+        self.seen = 0
+
+    def close(self):
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def walk(self, fd: int, parts: tuple, out: list, found: Found):
+        try:
+            with os.scandir(fd) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            found.note(_left_out(parts or (".",), f"could not be read ({exc.strerror or exc})"))
+            return
+        for e in entries:
+            self.seen += 1
+            if self.seen > MAX_DIR_ENTRIES:
+                found.note(f"stopped looking after {MAX_DIR_ENTRIES} entries")
+                return
+            here = parts + (e.name,)
+            ex = exercise_of(e.name)
+            problem = name_problem(e.name)
+            if problem:
+                found.note(_left_out(here, problem))
+                if ex:
+                    out.append(_Candidate(ex, here, refused=_left_out(here, problem)))
+                continue
+            try:
+                is_link = e.is_symlink()
+                is_dir = not is_link and e.is_dir(follow_symlinks=False)
+                is_file = not is_link and e.is_file(follow_symlinks=False)
+            except OSError:
+                is_link = is_dir = is_file = False
+            if is_link:
+                why = _left_out(here, LINK)
+                found.note(why)
+                if ex:
+                    out.append(_Candidate(ex, here, refused=why))
+                continue
+            if is_dir:
+                if ex:
+                    why = _left_out(here, "a folder, not a file")
+                    found.note(why)
+                    out.append(_Candidate(ex, here, refused=why))
+                if _skipped_dir(e.name) or len(parts) >= MAX_DEPTH:
+                    continue
+                try:
+                    sub = os.open(e.name, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    found.note(_left_out(here, _open_error(exc, e.name).args[0]))
+                    continue
+                self.fds.append(sub)
+                self.walk(sub, here, out, found)
+                continue
+            if ex is None:
+                continue
+            if not is_file:
+                try:
+                    what = _kind(e.stat(follow_symlinks=False).st_mode)
+                except OSError:
+                    what = "not a regular file"
+                why = _left_out(here, f"{what}, not a regular file")
+                found.note(why)
+                out.append(_Candidate(ex, here, refused=why))
+                continue
+            out.append(_Candidate(ex, here, read=_reader_at(fd, e.name)))
+
+
+def _reader_at(dir_fd: int, name: str):
+    def read(cap):
+        fd = open_file(name, dir_fd=dir_fd)
+        try:
+            return read_fd(fd, cap)
+        finally:
+            os.close(fd)
+    return read
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """The member's name. Without flag bit 11 zipfile decodes the name as cp437: its bytes
+    are read as UTF-8 (what most tools write), and bytes that are not UTF-8 stay escaped."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "surrogateescape")
+        name = raw.decode("utf-8", "surrogateescape")
+    return name.replace("\\", "/")
+
+
+def _zip_candidates(zf: zipfile.ZipFile, found: Found) -> list:
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise Refused(f"the zip holds {len(infos)} entries (at most {MAX_ZIP_ENTRIES})")
+    out = []
+    links = []
+    for info in infos:
+        name = _zip_name(info)
+        mode = info.external_attr >> 16
+        parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+        if not parts:
+            continue
+        is_link = stat.S_ISLNK(mode)
+        if is_link:
+            links.append(parts)
+        ex = exercise_of(parts[-1])
+
+        def refuse(why, parts=parts, ex=ex):
+            text = _left_out(parts, why)
+            found.note(text)
+            if ex:
+                out.append(_Candidate(ex, parts, refused=text))
+
+        if name.startswith("/") or parts[0].endswith(":") or ".." in parts:
+            refuse("a path outside the submission")
+            continue
+        if any(_skipped_dir(p) for p in parts[:-1]) or len(parts) - 1 > MAX_DEPTH:
+            continue
+        problem = next((p for p in map(name_problem, parts) if p), "")
+        if problem:
+            refuse(problem)
+            continue
+        if is_link:
+            refuse(LINK)
+            continue
+        if info.is_dir():
+            if ex:
+                refuse("a folder, not a file")
+            continue
+        if any(parts[:len(link)] == link for link in links):
+            refuse("inside a folder that is a symbolic link")
+            continue
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+            refuse(f"{_kind(mode)}, not a regular file")
+            continue
+        if ex is not None:
+            out.append(_Candidate(ex, parts, read=_zip_reader(zf, info)))
+    # a link listed after what lies below it
+    for c in out:
+        if not c.refused and any(c.parts[:len(link)] == link for link in links):
+            c.refused = _left_out(c.parts, "inside a folder that is a symbolic link")
+            found.note(c.refused)
+    return out
+
+
+def _zip_reader(zf, info):
+    def read(cap):
+        if info.file_size > cap:
+            raise Refused(f"larger than {_size(cap)}")
+        try:
+            with zf.open(info) as f:   # the real size is counted, whatever the header says
+                data = f.read(cap + 1)
+        except Refused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a corrupt or encrypted member: this file only
+            raise Refused(f"could not be read ({type(exc).__name__}: {exc})") from None
+        if len(data) > cap:
+            raise Refused(f"larger than {_size(cap)}")
+        return data
+    return read
+
+
+def _open_root(path: Path) -> tuple[int, os.stat_result]:
+    """The submission itself, opened without following a link."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | \
+        getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(os.fspath(path), flags)
+    except FileNotFoundError:
+        raise Refused("no such file or folder") from None
+    except OSError as exc:
+        raise _open_error(exc, str(path)) from None
+    st = os.fstat(fd)
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        os.close(fd)
+        raise Refused(f"{_kind(st.st_mode)}, not a folder, a zip or an exercise file")
+    return fd, st
+
+
+def collect(source, *, max_file: int = MAX_FILE_BYTES,
+            max_total: int = MAX_TOTAL_BYTES) -> Found:
+    """The exercise files of a submission: a folder (looked into MAX_DEPTH levels deep), a
+    zip, or one exercise file. Per exercise the shallowest regular file wins, a .py before an
+    .ipynb. Refused (the submission as a whole) when it is a link, not a folder, zip or
+    exercise file, a corrupt zip, or when its exercise files add up to more than max_total."""
+    source = Path(source)
+    name = source.name or str(source)
+    problem = name_problem(name)
+    found = Found()
+    fd, st = _open_root(source)
+    tree = None
+    zf = None
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            tree = _Tree(fd)
+            candidates: list = []
+            tree.walk(fd, (), candidates, found)
+        elif name.lower().endswith(".zip"):
+            zf = zipfile.ZipFile(os.fdopen(os.dup(fd), "rb"))
+            candidates = _zip_candidates(zf, found)
+        elif exercise_of(name) and not problem:
+            candidates = [_Candidate(exercise_of(name), (name,), read=lambda cap: read_fd(fd, cap))]
+        else:
+            raise Refused("not a folder, a zip or an exercise file (exNN_*.py or .ipynb)")
+        best: dict = {}
+        for c in candidates:
+            if c.ex not in best or c.key < best[c.ex].key:
+                best[c.ex] = c
+        total = 0
+        for ex in sorted(best):
+            c = best[ex]
+            if c.refused:
+                found.refused[ex] = (c.parts[-1], c.refused)
+                continue
+            try:
+                data = c.read(max_file)
+            except Refused as exc:
+                text = _left_out(c.parts, str(exc))
+                found.note(text)
+                found.refused[ex] = (c.parts[-1], text)
+                continue
+            except OSError as exc:
+                text = _left_out(c.parts, f"could not be read ({exc.strerror or exc})")
+                found.note(text)
+                found.refused[ex] = (c.parts[-1], text)
+                continue
+            total += len(data)
+            if total > max_total:
+                raise Refused(f"the exercise files add up to more than {_size(max_total)}")
+            found.files[ex] = (c.parts[-1], data)
+    except zipfile.BadZipFile as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        if zf is not None:
+            zf.close()
+        if tree is not None:
+            tree.close()
+        else:
+            os.close(fd)
+    return found
+
+
+# ----------------------------------------------------------------------------------------------
+# the one staging function
+
+def _raising_module(message: str) -> bytes:
+    return f"raise ImportError({message!r})\n".encode()
+
+
+def stage_submission(source, workdir, notes: list | None = None) -> dict[str, str]:
+    """Copy the exercise files of a submission (a folder, a zip or one file: exNN_*.py, or
+    notebooks turned into .py) into workdir as {module}.py; return {module name: file name}.
+    A file that is refused or unreadable becomes a module that raises ImportError saying why;
+    `notes` (a list) gets what was left out and why. Never raises for the submission's
+    content."""
+    notes = notes if notes is not None else []
+    workdir = Path(workdir)
+    staged: dict[str, bytes] = {}
+    try:
+        found = collect(source)
+    except Refused as exc:
+        notes.append(f"could not read the submission {shown(Path(source).name or source)}: "
+                     f"{exc}")
+        found = Found()
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the grade goes on without it
+        notes.append(f"could not read the submission {shown(Path(source).name or source)}: "
+                     f"{type(exc).__name__}: {shown(str(exc), quote=False, limit=200)}")
+        found = Found()
+    notes.extend(n for n in found.all_notes() if n not in notes)
+    for ex, (name, data) in found.files.items():
+        if name.endswith(".ipynb"):
+            from grader.notebooks import notebook_source
+            try:
+                data = notebook_source(data, origin=name).encode()
+            except Exception as exc:  # noqa: BLE001 - a malformed notebook: its exercise only
+                why = exc.args[0] if isinstance(exc, ValueError) and exc.args else \
+                    f"{type(exc).__name__}"
+                text = f"left out {shown(name)}: {why}"
+                notes.append(text)
+                data = _raising_module(text)
+        staged[ex] = data
+    for ex, (_name, text) in found.refused.items():
+        staged[ex] = _raising_module(text)
+    out = {}
+    for ex in sorted(staged):
+        (workdir / f"{module_of(ex)}.py").write_bytes(staged[ex])
+        out[module_of(ex)] = f"{module_of(ex)}.py"
+    from grader.datasets import FILES, path
+    for name in FILES:  # the data sets of ex08-ex10 (the grader's own), next to the code
+        if path(name).exists():
+            import shutil
+            shutil.copyfile(path(name), workdir / name)
+    return out
