@@ -192,9 +192,36 @@ def split(frame: bytes) -> tuple[bytes, bytes]:
     return frame[_HEAD.size:_HEAD.size + hlen], frame[_HEAD.size + hlen:]
 
 
-def decode(header: bytes, payload: bytes, *, map_device=True):
+def size_of(value, cap=10**8) -> int:
+    """How many values `value` holds: one per plain value, list, tuple or dict entry, and one
+    per element of a tensor or array (stops counting at `cap`)."""
+    count, stack = 0, [value]
+    while stack and count < cap:
+        x = stack.pop()
+        count += 1
+        if isinstance(x, (torch.Tensor, np.ndarray)):
+            count += int(x.numel() if isinstance(x, torch.Tensor) else x.size)
+        elif type(x) is int and 0 < x <= 100_000:
+            count += x  # a count of steps or samples: that many values may come back
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return count
+
+
+def reply_budget(args=(), kwargs=None) -> int:
+    """How many plain values (list, tuple and dict entries) a call's result may hold: enough for
+    any honest result of these inputs (a loss per step, a value per input, an N x N mistake),
+    far less than what would cost the grader seconds to compare."""
+    return 10_000 + 16 * size_of((args, kwargs or {}), cap=10**6)
+
+
+def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
     """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
-    that device exists here) carrying a TensorMeta; unknown objects as RemoteObject."""
+    that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
+    `max_items` bounds the plain values (list, tuple and dict entries) the frame may hold:
+    more is refused before any of them is decoded or compared."""
     try:
         head = json.loads(header)
         sizes = head["sizes"]
@@ -214,20 +241,32 @@ def decode(header: bytes, payload: bytes, *, map_device=True):
             raise ProtocolError("bad buffer index")
         return view[offsets[i]:offsets[i + 1]]
 
+    left = [float("inf") if max_items is None else max_items]
+
+    def spend(n):
+        left[0] -= n
+        if left[0] < 0:
+            raise ProtocolError(f"the result holds more than {max_items} values, far more "
+                                f"than the inputs call for")
+
     def dec(x, depth=0):
         if depth > MAX_DEPTH + 2:
             raise ProtocolError("nested too deeply")
         if x is None or type(x) in (bool, int, float, str):
             return x
         if type(x) is list:
+            spend(len(x))
             return [dec(v, depth + 1) for v in x]
         if type(x) is not dict:
             raise ProtocolError("unknown value")
         tag = x.get("$")
         if tag == "tuple":
-            return tuple(dec(v, depth + 1) for v in _list(x, "items"))
+            items = _list(x, "items")
+            spend(len(items))
+            return tuple(dec(v, depth + 1) for v in items)
         if tag == "dict":
             out = {}
+            spend(len(_list(x, "items")))
             for pair in _list(x, "items"):
                 if type(pair) is not list or len(pair) != 2:
                     raise ProtocolError("bad dict item")

@@ -18,6 +18,7 @@ import os
 import resource
 import signal
 import socket
+import stat
 import sys
 import time
 import traceback
@@ -136,6 +137,11 @@ class Worker:
         op = request["op"]
         if op == "ping":
             return {"status": "ok", "value": "pong"}
+        if op == "put":  # a data file for the student's code, in its own folder
+            name = os.path.basename(str(request["name"]))
+            with open(os.path.join(self.workdir, name), "w") as f:
+                f.write(str(request["text"]))
+            return {"status": "ok", "value": None}
         module_name = request["module"]
         module = self.load(module_name)
         if isinstance(module, dict):
@@ -325,10 +331,83 @@ def _unshare_network() -> str:
         if libc.unshare(CLONE_NEWNET) == 0:
             return ""
         return os.strerror(ctypes.get_errno())
+    return _unshare_with_user(CLONE_NEWNET)  # keeps our own uid inside
+
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+SCRATCH = "/tmp/work"   # a worker's folder, in its own tmpfs
+
+
+def private_scratch(workdir, size) -> tuple[int | None, str]:
+    """Give this worker scratch space of its own: a fresh tmpfs of `size` bytes, in a mount
+    namespace of its own, seen at /tmp and at /dev/shm. Nothing a worker writes there is seen
+    by any other worker, it cannot outgrow `size`, and it is gone when the worker ends. The
+    submission's folder is covered (its files are copied in by `fill_scratch`, once the worker
+    runs as its own user). Needs CAP_SYS_ADMIN (a root zygote) or an unprivileged user
+    namespace. Returns (a handle on the submission's folder, '') or (None, why not)."""
+    import ctypes
+    libc = _libc()
+    try:
+        folder = os.open(workdir, os.O_PATH | os.O_DIRECTORY) if workdir else None
+        if libc.unshare(CLONE_NEWNS) != 0:
+            err = os.strerror(ctypes.get_errno())
+            if os.geteuid() == 0 or _unshare_with_user(CLONE_NEWNS):
+                return None, f"no mount namespace: {err}"
+        if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+            return None, f"mount namespace not private: {os.strerror(ctypes.get_errno())}"
+        options = f"size={int(size)},nr_inodes=16384,mode=1777".encode()
+        if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+            return None, f"tmpfs at /tmp: {os.strerror(ctypes.get_errno())}"
+        if os.path.isdir("/dev/shm"):
+            libc.mount(b"/tmp", b"/dev/shm", None, MS_BIND, None)
+        if workdir and os.path.isdir(workdir):  # not under /tmp: cover it, read-only, empty
+            libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                       b"size=4096,mode=0555")
+        return folder, ""
+    except OSError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def fill_scratch(folder) -> str:
+    """Copy the submission's files (regular files only) from `folder` (a handle from
+    private_scratch) into SCRATCH, as the worker's own user; return SCRATCH."""
+    os.mkdir(SCRATCH, 0o700)
+    listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+    try:
+        names = os.listdir(listing)
+    finally:
+        os.close(listing)
+    for name in names:
+        try:
+            src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(src).st_mode):
+                continue
+            dst = os.open(os.path.join(SCRATCH, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                          0o644)
+            try:
+                while True:
+                    block = os.read(src, 1 << 20)
+                    if not block:
+                        break
+                    _write_all(dst, block)
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+    os.close(folder)
+    return SCRATCH
+
+
+def _unshare_with_user(flags) -> str:
+    """unshare(CLONE_NEWUSER | flags), keeping this uid: '' on success, else why not."""
+    import ctypes
     uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+    if _libc().unshare(CLONE_NEWUSER | flags) != 0:
         return os.strerror(ctypes.get_errno())
-    try:  # keep our own uid inside the new user namespace
+    try:
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
                            ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
@@ -534,14 +613,20 @@ def _child(spec, req_fd, res_fd):
         PidsCgroup.join(spec["cgroup"])  # before anything else: its processes are counted
     os.setsid()
     uid = spec.get("uid")
+    workdir = spec["workdir"]
+    folder = None
+    if spec.get("scratch_bytes"):  # while it may still mount: before it gives up root
+        folder, _why = private_scratch(workdir, int(spec["scratch_bytes"]))
     if uid is not None:
         _become(uid)  # from here on: no capabilities, RLIMIT_NPROC binds
     else:
         _drop_capabilities()
+    if folder is not None:
+        workdir = fill_scratch(folder)
+        spec["env"] = dict(spec["env"], HOME=workdir, TMPDIR=workdir)
     _prctl(PR_SET_DUMPABLE, 1)        # the zygote is not dumpable; the worker may be
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
     _prctl(PR_SET_NO_NEW_PRIVS, 1)    # setuid programs (su, sudo, mount) gain nothing
-    workdir = spec["workdir"]
     os.chdir(workdir)
     out = os.open(os.path.join(workdir, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
                   0o600)
@@ -573,6 +658,8 @@ def _self_test(config, uid) -> dict:
         facts = {}
         try:
             os.close(r)
+            if config.get("scratch_bytes"):
+                facts["scratch"] = _scratch_test(int(config["scratch_bytes"]))
             try:
                 if uid is not None:
                     _become(uid)
@@ -614,6 +701,18 @@ def _self_test(config, uid) -> dict:
         return json.loads(b"".join(chunks) or b"{}")
     except ValueError:
         return {"error": "the self-test child sent nothing readable"}
+
+
+def _scratch_test(size) -> str:
+    """Set up private scratch space as a worker does and check it: '' when /tmp is a fresh,
+    empty tmpfs of `size` bytes; else what went wrong."""
+    _folder, why = private_scratch("", size)
+    if why:
+        return why
+    st = os.statvfs("/tmp")
+    if os.listdir("/tmp") or st.f_blocks * st.f_frsize > size:
+        return "/tmp is not a fresh tmpfs of its own"
+    return ""
 
 
 def _importable(names, hide_paths) -> list[str]:

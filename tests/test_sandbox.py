@@ -14,7 +14,7 @@ from grader.sandbox import (DEFAULT_LIMITS, SHARED_UID_NPROC, Limits, StudentErr
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["private folder", "clean environment", "own session", "resource limits", "timeouts",
-          "separate user", "process limit", "no network", "read-only view"]
+          "separate user", "process limit", "private scratch", "no network", "read-only view"]
 
 PROBE = '''
 import os
@@ -107,7 +107,8 @@ def test_effective_rlimits_for_cuda_and_shared_uid():
 def test_worker_runs_in_its_own_folder_user_and_session(zygote, probe):
     with Submission(probe, zygote) as sub:
         me = sub.call("ex01.whoami")
-        assert me["cwd"] == str(sub.workdir)
+        # its folder is a private copy in its own scratch space where it can have one
+        assert me["cwd"] == ("/tmp/work" if zygote.private_scratch else str(sub.workdir))
         assert "ex01_linear_model.py" in me["files"]
         assert not any(name.endswith(".py") and name.startswith("ex0") and name != 
                        "ex01_linear_model.py" for name in me["files"])
@@ -201,7 +202,8 @@ def test_basic_mode_warns_about_every_missing_layer(basic_zygote, probe):
     z = basic_zygote
     z.wait_ready()
     off = {l.name for l in z.layers if not l.on}
-    assert off == {"separate user", "process limit", "no network", "read-only view"} - \
+    assert off == {"separate user", "process limit", "private scratch", "no network",
+                   "read-only view"} - \
         ({"process limit"} if os.geteuid() != 0 else set())   # not root: RLIMIT_NPROC binds
     assert all("GRADER_SANDBOX=basic" in w for w in z.warnings())
     with Submission(probe, z) as sub:        # grading works, with less isolation
