@@ -21,6 +21,7 @@ import ctypes
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import sys
@@ -36,6 +37,7 @@ from grader import staging
 from grader.exercises import EXERCISES
 from grader.gradebook import Gradebook
 from grader.runner import GradeResult
+from grader.safetext import LINE, clean, short_hash
 from grader.sandbox import sweep_stale_temp
 
 # Caps and names are grader.staging's, the one way files enter (here as names to monkeypatch).
@@ -80,10 +82,20 @@ def class_entries(folder) -> list[tuple[str, Path]]:
         except OSError:
             continue
         if is_dir and p.name not in SKIP_DIRS:
-            found.setdefault(staging.safe_label(p.name), p)
+            found.setdefault(student_name(p.name), p)
         elif is_file and p.suffix.lower() == ".zip":
-            found.setdefault(staging.safe_label(p.stem), p)  # alice/ wins over alice.zip
+            found.setdefault(student_name(p.stem), p)  # alice/ wins over alice.zip
     return sorted(found.items())
+
+
+def student_name(name: str) -> str:
+    """The name a class entry is filed under: the name itself when it is plain text, else
+    escaped with a hash of the exact name: the escaped b'\\xff' and a folder really called
+    '\\xff' read alike, and stay two students."""
+    label = staging.safe_label(name)
+    if label == name or re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
+        return label
+    return f"{label}~{short_hash(name)}"
 
 
 def gather(student: str, source: Path, into: Path) -> Entry:
@@ -274,10 +286,24 @@ def error_result(source, options, message) -> GradeResult:
                        exercises=list(options["exercises"]), errors=[message])
 
 
+# Pages of the whole class in a feedback folder. No student's page can take one of these names
+# (see page_name); a class-wide page added later goes here, or gets a name starting with '_'.
+CLASS_PAGES = ("summary", "index")
+_PLAIN_PAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
 def page_name(student: str) -> str:
-    """alice -> alice.html; anything but letters, digits, '-', '_' and '.' becomes '_'."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student).lstrip(".")
-    return f"{safe or 'student'}.html"
+    """The file of a student's feedback page: one per student, never a class-wide page's.
+
+    alice -> alice.html, when the name is plain (lower-case ASCII letters, digits, '.', '-',
+    '_'; at most 64 characters) and not a class-wide page's (summary, index). Any other name
+    gets its slug and a hash of the exact name, 'Bob Smith' -> bob_smith~1a2b3c4d.html: two
+    names with the same slug, or that differ in case only (one file on macOS or Windows),
+    get two pages, and no plain name holds a '~'."""
+    if _PLAIN_PAGE.fullmatch(student) and student not in CLASS_PAGES:
+        return f"{student}.html"
+    slug = re.sub(r"[^a-z0-9._-]+", "_", student.lower()).strip("._-")[:48] or "student"
+    return f"{slug}~{short_hash(student)}.html"
 
 
 class _Process:
@@ -557,7 +583,8 @@ def start_method(device="all") -> str:
 def _record(book, task, result, run, run_id, options, page=False):
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
                 source=task["source"], device=options["device"], notes=task.get("notes", ()))
-    run.notes += [f"{task['student']}: {n}" for n in task.get("notes", ())]
+    run.notes += [clean(f"{task['student']}: {n}", LINE, lines=False)
+                  for n in task.get("notes", ())]
     if page and options.get("html_dir"):
         _page_from_book(book, task["student"], options["html_dir"])
     if task["folder"]:
@@ -590,7 +617,8 @@ class _Bar:
 
     def advance(self, student):
         if self.progress is not None:
-            self.progress.update(self.task, advance=1, last=student)
+            from rich.markup import escape   # a name is text, never markup ('[/]' raises)
+            self.progress.update(self.task, advance=1, last=escape(student))
 
     def refresh(self):
         if self.progress is not None:

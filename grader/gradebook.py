@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
-from grader.runner import CheckResult, GradeResult
+from grader.runner import CheckResult, GradeResult, safe_text
+from grader.safetext import LINE, clean
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS results (
     message       TEXT,
     seconds       REAL,
     plots         TEXT,                    -- JSON list (see grader.checking.record_plot)
+    hints         TEXT,                    -- JSON list: the mistakes the check named
     PRIMARY KEY (submission_id, nodeid)
 );
 CREATE INDEX IF NOT EXISTS results_exercise ON results(exercise);
@@ -154,6 +156,8 @@ class Gradebook:
         columns = {r["name"] for r in self.db.execute("PRAGMA table_info(submissions)")}
         if "notes" not in columns:   # a gradebook written before notes were kept
             self.db.execute("ALTER TABLE submissions ADD COLUMN notes TEXT")
+        if "hints" not in {r["name"] for r in self.db.execute("PRAGMA table_info(results)")}:
+            self.db.execute("ALTER TABLE results ADD COLUMN hints TEXT")
 
     def close(self):
         self.db.close()
@@ -211,7 +215,7 @@ class Gradebook:
         row = self.db.execute(
             "SELECT s.content_hash, s.seed, s.grader_version, s.exercises, s.device "
             "FROM submissions s JOIN students t ON t.id = s.student_id WHERE t.name = ?",
-            (student,)).fetchone()
+            (_name(student),)).fetchone()
         return row is not None and row["content_hash"] == content_hash and \
             row["seed"] == seed and row["grader_version"] == grader_version() and \
             json.loads(row["exercises"]) == list(exercises) and row["device"] == device
@@ -220,7 +224,13 @@ class Gradebook:
                source=None, device="all", notes=()) -> None:
         """Write one graded submission, replacing the student's previous one, in ONE
         transaction: either all of it is in the gradebook, or none of it. `notes`: what the
-        student should know about how the submission was read (e.g. a file left out)."""
+        student should know about how the submission was read (e.g. a file left out).
+
+        All of its text is made safe first (grader.safetext; a result from grade_submission
+        already is, and stays as it was): no student's text can make the write fail."""
+        student, result = _name(student), safe_text(GradeResult.from_dict(result.to_dict()))
+        source = clean(source if source is not None else result.submission, 4096, lines=False)
+        notes = [clean(n, LINE, lines=False) for n in notes]
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             sid = self.db.execute("SELECT id FROM students WHERE name = ?",
@@ -235,8 +245,7 @@ class Gradebook:
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
                 "missing_files, errors, stdout_chars, stdout_sample, notes) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, run_id, str(source if source is not None else result.submission),
-                 content_hash, int(result.seed), grader_version(),
+                (sid, run_id, source, content_hash, int(result.seed), grader_version(),
                  json.dumps(list(result.exercises)), device, _now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
                  json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
@@ -244,11 +253,12 @@ class Gradebook:
             sub_id = cur.lastrowid
             self.db.executemany(
                 "INSERT INTO results(submission_id, position, nodeid, exercise, target, title, "
-                "params, points, score, visible, status, message, seconds, plots) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "params, points, score, visible, status, message, seconds, plots, hints) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(sub_id, i, c.nodeid, c.exercise, c.target, c.title, c.params, c.points,
                   c.score, int(c.visible), c.status, c.message, c.seconds,
-                  json.dumps(c.plots) if c.plots else None)
+                  json.dumps(c.plots) if c.plots else None,
+                  json.dumps(c.hints) if c.hints else None)
                  for i, c in enumerate(result.checks)])
 
     def students(self) -> list[str]:
@@ -260,7 +270,7 @@ class Gradebook:
     def submission(self, student) -> dict | None:
         row = self.db.execute(
             "SELECT s.*, t.name AS student FROM submissions s JOIN students t "
-            "ON t.id = s.student_id WHERE t.name = ?", (student,)).fetchone()
+            "ON t.id = s.student_id WHERE t.name = ?", (_name(student),)).fetchone()
         return dict(row) if row else None
 
     def result(self, student) -> GradeResult | None:
@@ -272,7 +282,8 @@ class Gradebook:
                               title=r["title"], params=r["params"], points=r["points"],
                               visible=bool(r["visible"]), status=r["status"],
                               message=r["message"] or "", seconds=r["seconds"] or 0.0,
-                              plots=json.loads(r["plots"]) if r["plots"] else [])
+                              plots=json.loads(r["plots"]) if r["plots"] else [],
+                              hints=json.loads(r["hints"]) if r["hints"] else [])
                   for r in self.db.execute("SELECT * FROM results WHERE submission_id = ? "
                                            "ORDER BY position", (sub["id"],))]
         return GradeResult(submission=sub["source"], seed=sub["seed"], checks=checks,
@@ -338,9 +349,21 @@ class Gradebook:
             w = csv.writer(f)
             w.writerow(["student"] + exercises + ["total"])
             for name, scores, total in rows:
-                w.writerow([name] + [_num(scores[ex]) for ex in exercises] + [_num(total)])
+                w.writerow([_cell(name)] + [_num(scores[ex]) for ex in exercises]
+                           + [_num(total)])
         os.replace(tmp, path)
         return len(rows)
+
+
+def _name(student) -> str:
+    """A student's name as the gradebook files it: the same safe text everywhere."""
+    return clean(student, None, lines=False)
+
+
+def _cell(text: str) -> str:
+    """A name as a spreadsheet cell: one that starts like a formula (=, +, -, @) is kept as
+    text (a leading apostrophe), so opening the CSV never runs it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _num(x: float) -> str:

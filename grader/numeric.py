@@ -37,11 +37,20 @@ FD_EPS = 1e-6
 
 
 class CheckFailure(AssertionError):
-    """A check that failed, with a message written for the student."""
+    """A check that failed, with a message written for the student. `hints`: the known mistakes
+    the check named (also at the end of the message); the class summary counts these, never
+    lines of the message, which may quote the student's own text."""
+
+    def __init__(self, message: str = "", hints=()):
+        super().__init__(message)
+        self.hints = [str(h) for h in hints if h]
 
 
-def fail(message: str):
-    raise CheckFailure(message)
+def fail(message: str, hint: str | None = None):
+    """Fail the check; `hint` names the mistake (shown as the message's last line)."""
+    if hint:
+        message += f"\n  hint: {hint}"
+    raise CheckFailure(message, [hint] if hint else ())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,10 +329,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
              f"  expected: {show(expected)}",
              f"  got:      {show(got)}",
              f"  largest error: {worst:.3g}{at} (tolerance: rtol={r:g}, atol={t:g})"]
-    hint = name_mistake(a, mistakes, r, t)
-    if hint:
-        lines.append(f"  hint: {hint}")
-    fail("\n".join(lines))
+    fail("\n".join(lines), hint=name_mistake(a, mistakes, r, t))
 
 
 def _is_flat_numbers(x) -> bool:
@@ -603,14 +609,13 @@ def _few(values, n=4):
 
 
 def _wrong_count(message, count, hints):
-    hint = (hints or {}).get(count)
-    fail(message + (f"\n  hint: {hint}" if hint else ""))
+    fail(message, hint=(hints or {}).get(count))
 
 
 def _parted(headline, expected, got, err, tol, hint):
     lines = [headline, f"  expected: {expected}", f"  got:      {got}",
              f"  error there: {err:.3g} (tolerance: rtol={tol[0]:g}, atol={tol[1]:g})"]
-    fail("\n".join(lines + ([f"  hint: {hint}"] if hint else [])))
+    fail("\n".join(lines), hint=hint)
 
 
 # ----------------------------------------------------------------------------------------------

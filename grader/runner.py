@@ -35,6 +35,7 @@ class CheckResult:
     message: str
     seconds: float
     plots: list = field(default_factory=list)
+    hints: list = field(default_factory=list)   # the known mistakes the check named
 
     @property
     def score(self) -> float:
@@ -115,7 +116,8 @@ class _Session:
                     nodeid=report.nodeid, exercise=info["exercise"] or "", target=info["target"],
                     title=info["title"], params=info["params"], points=info["points"],
                     visible=info["visible"], status=info["status"], message=info["message"],
-                    seconds=round(report.duration, 4), plots=plots)
+                    seconds=round(report.duration, 4), plots=plots,
+                    hints=list(info.get("hints", ())))
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -249,4 +251,23 @@ def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False
     count_property_checks(result.checks, session.property_of)
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)
+    return safe_text(result)
+
+
+def safe_text(result: GradeResult) -> GradeResult:
+    """Every text of a result made safe (grader.safetext), in place: the messages quote the
+    student's values, exceptions and file names; the notes, the printed sample and the path
+    are the student's. Whatever shows or stores the result gets this same text."""
+    from grader.safetext import LINE, MESSAGE, NAME, OUTPUT, clean
+    from grader.staging import printable   # a path that is not UTF-8: its bytes as \xNN
+    result.submission = clean(printable(result.submission), 4096, lines=False)
+    result.stdout_sample = clean(result.stdout_sample, OUTPUT)
+    result.errors = [clean(e, MESSAGE) for e in result.errors]
+    result.notes = [clean(n, LINE, lines=False) for n in result.notes]
+    result.missing_files = [clean(m, NAME, lines=False) for m in result.missing_files]
+    for c in result.checks:
+        c.message = clean(c.message, MESSAGE)
+        c.title = clean(c.title, LINE, lines=False)
+        c.params = clean(c.params, LINE, lines=False)
+        c.hints = [clean(h, LINE, lines=False) for h in c.hints]
     return result

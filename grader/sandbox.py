@@ -76,8 +76,8 @@ class StudentError(Exception):
         self.kind, self.where, self.traceback, self.stdout = kind, where, traceback, stdout
 
     def describe(self, call: str = "") -> str:
-        msg = str(self)
-        if self.kind == "not_started":
+        msg = str(self).replace("\n", "\n  | ")  # the student's lines, quoted: none of them
+        if self.kind == "not_started":              # can pass for a line of the grader's
             return f"not started: {call or 'this function'} still raises NotImplementedError" \
                    + (f" ({msg.split(':', 1)[-1].strip()})" if ":" in msg else "")
         prefix = f"{call}: " if call else ""
@@ -85,7 +85,7 @@ class StudentError(Exception):
         if self.where:
             text += f"\n  at {self.where}"
         if self.traceback and self.kind == "exception":
-            text += "\n" + "\n".join("  " + line for line in self.traceback.rstrip().splitlines()[-6:])
+            text += "\n" + "\n".join("  | " + line for line in self.traceback.rstrip().splitlines()[-6:])
         return text
 
 
@@ -764,7 +764,7 @@ class Submission:
                           "args": args, "kwargs": kwargs, "grad": None}, timeout)
 
     def _run(self, request, timeout):
-        from grader import protocol  # imported here so that starting a Zygote needs no torch
+        from grader import protocol, safetext  # here: starting a Zygote needs no torch
         module = request["module"]
         if module in self.import_errors:
             raise self.import_errors[module]
@@ -826,6 +826,7 @@ class Submission:
                                            f"result ({exc})") from None
         finally:
             self.used += time.monotonic() - started
+        reply = safetext.clean_reply(reply)  # all of its text is the student's: made safe here
         self._imported = getattr(self, "_imported", set()) | {module}
         if first_cuda and self.proc is not None:
             self.proc.cuda_ready = True

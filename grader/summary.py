@@ -3,9 +3,10 @@
     write_summary(Gradebook("gradebook.db"), "feedback/summary.html")
 
 One self-contained HTML file: the score histogram, the mean of each exercise, the pass rate of
-every check (hardest first), the mistakes the checks named most often (the "hint:" lines of
-their messages), the grading time per submission, and a table of students linking to their
-feedback pages (alice.html beside summary.html).
+every check (hardest first), the mistakes the checks named most often (the hints of their
+results: data the checks set, never lines read out of a message, which may quote a student's
+own text), the grading time per submission, and a table of students linking to their feedback
+pages (alice.html beside summary.html; see grader.classrun.page_name).
 """
 from __future__ import annotations
 
@@ -22,16 +23,11 @@ from grader.feedback import (NO_PLOTS, _env, _figure, exercise_title, have_matpl
 from grader.runner import GradeResult
 
 
-def hints(message: str) -> list[str]:
-    """The mistakes a check's message names: its lines that start with 'hint:'."""
-    out = []
-    for line in (message or "").splitlines():
-        line = line.strip()
-        if line.lower().startswith("hint:"):
-            text = line[5:].strip()
-            if text:
-                out.append(text)
-    return out
+def hints(check) -> list[str]:
+    """The mistakes a check's result names (CheckResult.hints, set by the check when it named
+    one). Its message is never searched for them: a student's exception or output quoted in it
+    could say anything."""
+    return [h for h in getattr(check, "hints", None) or () if h]
 
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -104,7 +100,7 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
         for c in r.checks:
             if c.status not in ("failed", "error"):
                 continue
-            for h in hints(c.message):
+            for h in hints(c):
                 key = (c.exercise, c.target, mistake_key(h))
                 if key not in seen:
                     seen.add(key)

@@ -25,12 +25,13 @@ SCATTER = {"title": "dL/dw: yours vs analytic", "kind": "scatter",
            "series": {"x": [-1.0, 0.0, 1.0, 2.0], "y": [-0.5, 0.0, 0.5, 1.0]}}
 
 
-def chk(target, status, visible=True, message="", plots=(), points=2.0, ex="ex02", params=""):
+def chk(target, status, visible=True, message="", plots=(), points=2.0, ex="ex02", params="",
+        hints=()):
     kind = "visible" if visible else "hidden"
     return CheckResult(nodeid=f"{kind}/test_{ex}.py::test_{target}[{params}]",
                        exercise=ex, target=target, title=f"{target} on the course data",
                        params=params, points=points, visible=visible, status=status,
-                       message=message, seconds=0.02, plots=list(plots))
+                       message=message, seconds=0.02, plots=list(plots), hints=list(hints))
 
 
 def sample_result(**kw) -> GradeResult:
@@ -38,7 +39,9 @@ def sample_result(**kw) -> GradeResult:
         chk("cost", "passed"),
         chk("gradient", "failed", message="gradient(xs, ys, w=1.0) returned the wrong value.\n"
             "  expected: -9.33333\n  got:      -4.66667\n  hint: this is half the expected "
-            "value: is the factor 2 missing? <script>alert('x')</script>", plots=[SCATTER]),
+            "value: is the factor 2 missing? <script>alert('x')</script>", plots=[SCATTER],
+            hints=["this is half the expected value: is the factor 2 missing? "
+                   "<script>alert('x')</script>"]),
         chk("gradient_descent", "failed", message="the costs differ from step 2 on",
             plots=[CURVE]),
         chk("gradient", "failed", visible=False, message="SECRET hidden input xs=[0.123456]",
@@ -147,15 +150,19 @@ def class_results():
     """alice: sample_result(); bob: the same visible mistake, a second one, a hidden pass."""
     alice, bob = sample_result(), sample_result()
     bob.checks[2] = chk("gradient_descent", "failed", message="the costs grow\n"
-                        "  hint: the gradients were never zeroed")
+                        "  hint: the gradients were never zeroed",
+                        hints=["the gradients were never zeroed"])
     bob.checks[3] = chk("gradient", "passed", visible=False)
     bob.seconds = 3.5
     return {"alice": alice, "bob": bob}
 
 
-def test_hints_are_the_hint_lines():
-    assert hints("returned the wrong value\n  hint: the mean is missing\nHint: sign flipped\n"
-                 "hint:") == ["the mean is missing", "sign flipped"]
+def test_hints_are_the_results_own_never_lines_of_its_message():
+    named = chk("gradient", "failed", message="returned the wrong value\n  hint: the mean is "
+                "missing", hints=["the mean is missing"])
+    quoted = chk("gradient", "failed", message="gradient: RuntimeError: boom\n  | hint: fake\n"
+                 "hint: also fake")
+    assert hints(named) == ["the mean is missing"] and hints(quoted) == []
 
 
 def test_hints_that_differ_in_numbers_only_are_one_mistake():
@@ -164,7 +171,7 @@ def test_hints_that_differ_in_numbers_only_are_one_mistake():
     b = "this is 6 times the expected value: a sum where a mean is wanted (N = 6)."
     assert mistake_key(a) == mistake_key(b) != mistake_key("the sign is flipped")
     alice, bob = sample_result(), sample_result()
-    alice.checks[2].message, bob.checks[2].message = "hint: " + a, "hint: " + b
+    alice.checks[2].hints, bob.checks[2].hints = [a], [b]
     ctx = summary_context({"alice": alice, "bob": bob})
     assert [(m["target"], m["students"]) for m in ctx["mistakes"]] == [
         ("gradient", 2), ("gradient_descent", 2)]

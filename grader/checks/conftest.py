@@ -144,6 +144,8 @@ def pytest_runtest_makereport(item, call):
         else:
             exc = call.excinfo.value if call.excinfo else None
             info["status"], info["message"] = describe_failure(exc, info["target"], call)
+            if isinstance(exc, CheckFailure):  # the mistakes it named: data, never parsed
+                info["hints"] = list(exc.hints)  # from the message (it quotes the student)
         report.user_properties.append(("grader", info))
 
 
