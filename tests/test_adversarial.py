@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ WHOLE_FILE = "# replaces the whole submission"
 LIMITS = Limits(call_seconds=2, import_seconds=2, submission_seconds=60,
                 result_bytes=32 * 1024**2)
 MARKER = str(900_000 + os.getpid() % 90_000)  # `sleep MARKER`: a process to look for afterwards
+TOKEN = secrets.token_hex(16)  # planted in the grader's environment and a root-only file
 
 EVERYTHING = ("forward", "loss", "mse_for_weights", "forward_wb", "mse_surface", "best_weight")
 TIE = "test_best_weight_first_on_tie"   # passes whenever the first weight wins a tie
@@ -84,6 +86,40 @@ def _visible_only(result, ctx):
 
 def _no_pickle_ran(result, ctx):
     assert not Path("/tmp/pwned-by-pickle").exists()
+
+
+def _scratch_left_nothing(result, ctx):
+    """The next submission on the same zygote finds none of the files, and none is left on
+    the machine."""
+    folder = ctx["folders"] / "scratch_reader"
+    folder.mkdir(exist_ok=True)
+    (folder / "ex01_linear_model.py").write_text(
+        "import os\n"
+        "def forward(x, w):\n"
+        "    places = ('/tmp', '/dev/shm', os.environ.get('TMPDIR', '.'), '.')\n"
+        "    return [os.path.join(p, n) for p in places for n in os.listdir(p)\n"
+        "            if n.startswith('left-by-')]\n")
+    with Submission(folder, ctx["zygote"], LIMITS) as sub:
+        assert sub.call("ex01.forward", 1, 2) == []
+    for place in ("/tmp", "/dev/shm"):
+        assert f"left-by-{MARKER}" not in os.listdir(place)
+
+
+def _nothing_leaked(result, ctx):
+    """The token planted in the grader's environment and in a root-only file outside the
+    submission is in no output: report, Gradescope JSON, feedback page."""
+    import json
+    from grader import report
+    outputs = [report.score_table(result), json.dumps(report.gradescope_json(result)),
+               json.dumps(result.to_dict())]
+    try:
+        from grader import feedback
+        outputs.append(feedback.render_page(result, "mallory"))
+    except ImportError:  # jinja2 not installed: no page to leak into
+        pass
+    for text in outputs:
+        assert TOKEN not in text
+    assert result.stdout_chars > 0  # it did print what it found
 
 
 CASES = {
@@ -167,6 +203,13 @@ CASES = {
     "write_outside": Expect((), needs=("read-only view", "separate user"),
                             after=_outside_untouched),
     "network": Expect((), needs=("no network",)),
+    "import_installed_solutions": Expect(EVERYTHING, "not started", status="not started",
+                                         needs=("read-only view",)),
+    "steal_token": Expect(("loss", "mse_for_weights", "best_weight"),
+                          needs=("separate user", "read-only view"), after=_nothing_leaked),
+    # scratch space and the trusted side's own work
+    "leave_in_scratch": Expect((), needs=("private scratch",), after=_scratch_left_nothing),
+    "huge_list_under_cap": Expect(("mse_surface",), "more than"),
 }
 
 
@@ -183,8 +226,11 @@ def ctx(tmp_path_factory):
     originals = {"torch.allclose": torch.allclose, "np.allclose": np.allclose,
                  "builtins.abs": builtins.abs, "assert_close": grader.numeric.assert_close,
                  "encode": grader.protocol.encode}
+    os.environ["GRADER_SECRET_TOKEN"] = TOKEN  # the zygote inherits it; no worker may see it
     zygote = Zygote()
     outside = tmp_path_factory.mktemp("outside")
+    (outside / "root_only.txt").write_text(TOKEN)
+    (outside / "root_only.txt").chmod(0o600)
     (outside / "gradebook.db").write_text("alice,42\n")
     (outside / "other_student").mkdir()
     (outside / "other_student" / "ex01_linear_model.py").write_text(REFERENCE)
@@ -222,7 +268,9 @@ def _matches(check, entry: str) -> bool:
 
 def _expected_status(check, expect: Expect) -> str:
     if any(_matches(check, p) for p in expect.passes):
-        return "passed"
+        if check.nodeid.endswith(TIE) and any(_matches(check, p) for p in expect.fails):
+            return "not counted"  # a property a wrong best_weight may have: counted only
+        return "passed"           # when its value checks pass
     if any(_matches(check, p) for p in expect.fails):
         return expect.status
     return "passed"
