@@ -63,6 +63,7 @@ class Limits:
     result_bytes: int = 256 * 1024**2
     rlimits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     cuda_init_seconds: float = 30.0   # added to a worker's first call that uses the GPU
+    scratch_bytes: int = 128 * 1024**2  # a worker's own /tmp, /dev/shm and folder, together
 
 
 class StudentError(Exception):
@@ -231,7 +232,7 @@ def bwrap_command(spool: str, *, as_root: bool,
     cmd.extend(["--chdir", root, "--remount-ro", "/"])
     if as_root:  # the zygote switches workers to their own uids and kills them by uid
         cmd.extend(["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                    "--cap-add", "CAP_KILL"])
+                    "--cap-add", "CAP_KILL", "--cap-add", "CAP_SYS_ADMIN"])  # (private scratch)
     return cmd
 
 
@@ -311,6 +312,7 @@ class Zygote:
         self._lock = threading.RLock()
         self._uid_random = random.SystemRandom()
         self.separate_uids = False
+        self.private_scratch = False
         self.restarts = 0
         self.facts: dict = {}
         self.layers: list[Layer] = []
@@ -324,6 +326,7 @@ class Zygote:
                 "probe_uid": self.probe_uid, "secrets": _secret_samples(),
                 "secret_modules": secret_modules(), "hide_paths": _hide_paths(),
                 "warm_optim": self.warm_optim,
+                "scratch_bytes": None if basic else Limits().scratch_bytes,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
                 "python_files": _python_files(), "gpu_devices": _gpu_devices()}
 
@@ -454,6 +457,18 @@ class Zygote:
                     ("GRADER_SANDBOX=basic" if self.mode == "basic" else "no pids cgroup")
                 layers.append(Layer("process limit", False, f"none ({why})", "root ignores "
                                     "RLIMIT_NPROC: a fork bomb is not contained"))
+        scratch_error = t.get("scratch", "not tried")
+        self.private_scratch = not scratch_error
+        if self.private_scratch:
+            layers.append(Layer("private scratch", True, f"a fresh tmpfs of "
+                                f"{Limits().scratch_bytes // 1024**2} MiB per worker at /tmp, "
+                                f"/dev/shm and its folder; gone when the worker ends"))
+        else:
+            why = "GRADER_SANDBOX=basic" if self.mode == "basic" else scratch_error
+            shared = "this grading process's" if self.bwrap else "the machine's"
+            layers.append(Layer("private scratch", False, f"{shared} /tmp and /dev/shm ({why})",
+                                "a submission can leave files there for the next one, and "
+                                "fill them beyond its limits"))
         net_error = self.facts.get("unshare_net_error", "")
         ifaces = [i for i in t.get("interfaces", ["?"]) if i != "lo"]
         if not ifaces:
@@ -730,7 +745,9 @@ class Submission:
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
                 "hide_paths": _hide_paths(), "uid": self.uid,
-                "pids_max": _pids_max(self.limits.rlimits, _cuda())}
+                "pids_max": _pids_max(self.limits.rlimits, _cuda()),
+                "scratch_bytes": self.limits.scratch_bytes
+                if getattr(self.zygote, "private_scratch", False) else None}
 
     def _process(self) -> _Process:
         if self.proc is None or not self.proc.alive:
@@ -758,6 +775,11 @@ class Submission:
         return self._run({"op": "call", "module": module_of(ex), "func": func, "args": args,
                           "kwargs": kwargs, "grad": grad}, timeout)
 
+    def put_file(self, name: str, text: str) -> None:
+        """Write a data file (e.g. a CSV a check asks the student's code to load) into the
+        worker's own folder, where the student's code runs."""
+        self._run({"op": "put", "module": "", "name": name, "text": text}, None)
+
     def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
         """Run grader.probes.<name>(student_module, *args) in the worker."""
         return self._run({"op": "call", "module": module_of(module), "probe": name,
@@ -768,10 +790,14 @@ class Submission:
         module = request["module"]
         if module in self.import_errors:
             raise self.import_errors[module]
+        now = time.monotonic()  # the budget counts the grader's own time on it too
+        self.began = getattr(self, "began", None) or now
+        self.used = max(self.used, now - self.began)
         if self.used > self.limits.submission_seconds:
             raise StudentError("budget", f"the submission used up its "
                                          f"{self.limits.submission_seconds:.0f} s of wall time; "
                                          f"remaining checks are not run")
+        budget = protocol.reply_budget(request.get("args", ()), request.get("kwargs"))
         first_import = module not in getattr(self, "_imported", set())
         limit = timeout or self.limits.call_seconds
         if first_import:
@@ -790,7 +816,7 @@ class Submission:
             for _stale in range(64):  # replies to earlier requests (from forks of the worker
                 header, payload = protocol.read_frame(  # that student code made) are skipped
                     lambda n: proc.read_exact(n, deadline), max_payload=self.limits.result_bytes)
-                reply = protocol.decode(header, payload)
+                reply = protocol.decode(header, payload, max_items=budget)
                 if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
                     raise protocol.ProtocolError("the reply is not a result")
                 if reply.get("id") == self._sent:
