@@ -41,6 +41,18 @@ def _rows(g, n):
     return X_DATA[idx], Y_DATA[idx]
 
 
+def _mixed_state(g, sizes, x):
+    """A random state under which the rows of x do not all fall in one class (a constant answer
+    would match that): drawn again until the argmax of the logits takes two values or more."""
+    for _ in range(50):
+        state = _state(g, sizes)
+        h = torch.relu(x.double() @ state["hidden.weight"].double().T + state["hidden.bias"])
+        logits = h @ state["output.weight"].double().T + state["output.bias"]
+        if len(torch.unique(logits.argmax(dim=1))) > 1:
+            return state
+    return state
+
+
 # ----------------------------------------------------------------------------------------------
 # softmax, cross_entropy, cross_entropy_grad
 
@@ -161,8 +173,9 @@ def test_predict_random(sub, seed, device):
     """predict_classes with a random state: int64 argmax of the logits, without a graph"""
     g = gen(seed, "predict")
     sizes = _sizes(g)
-    state = _state(g, sizes)
-    x = _rows(g, 25)[0].to(device)
+    x = _rows(g, 25)[0]
+    state = _mixed_state(g, sizes, x)
+    x = x.to(device)
     want = reference_probe("ex10.predict", "ex10", sizes, state, x)
     logits = reference_probe("ex10.forward", "ex10", sizes, state, x)["result"]
     got = sub.probe("ex10.predict", "ex10", sizes, state, x)
