@@ -121,6 +121,7 @@ def test_bce_grad_logits_saturated(sub, seed, device):
     n = int(np_rng(seed, "bce_grad_huge_n").integers(4, 10))
     z = (torch.sign(randn(g, n, 1)) * 1000.0).to(torch.float32).to(device)
     y = _labels(g, n, torch.float32, device)
+    y[0, 0] = float(z[0, 0] < 0)   # one row on the wrong side: the gradient is never all zeros
     want = reference("ex07.bce_grad_logits", z, y, grad=False)
     p_overflow = z.exp() / (1 + z.exp())
     assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
@@ -215,24 +216,39 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
                  mistakes=wrong.map(lambda r: r["state"]))
 
 
+def _accuracy_of(state, x, y):
+    """The accuracy of sigmoid(x @ W.T + b) >= 0.5 against y (float64, on the CPU)."""
+    w, b = state["linear.weight"].double(), state["linear.bias"].double()
+    p = torch.sigmoid(x.cpu().double() @ w.T + b)
+    return float(((p >= 0.5).double() == y.cpu().double()).double().mean())
+
+
 @check("accuracy", points=2)
 @devices()
 def test_accuracy_random(sub, seed, device):
     """accuracy matches the reference for a random state on random clusters, without a graph"""
-    x, y, state, _, _ = _training_problem(seed, "accuracy", device)
-    call = f"accuracy(model, x {tuple(x.shape)}, y) on {device}"
-    args = ("accuracy", "logistic", (2,), state, (x, y))
-    got = sub.probe("ex07.call_on_mirror", "ex07", *args, device=device)
-    want = reference_probe("ex07.call_on_mirror", "ex07", *args, device=device)["result"]
-    value = got["result"]
-    if isinstance(value, torch.Tensor):
-        assert_no_graph(value, call=call)
-        fail(f"{call} returned a tensor ({value!r:.80}): return a Python float (.item()).")
-    assert_close(value, want, call=call,
-                 rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
-                 mistakes={"this is the number of right answers: divide by N":
-                           want * x.shape[0],
-                           "this is the error rate: count the rows where the class equals y":
-                           1 - want})
-    if any(g is not None for g in got["grads"].values()):
-        fail(f"{call} filled the parameters' .grad: accuracy must not call backward().")
+    # a problem whose accuracy is not 1/2: the model negated has accuracy 1 - a, and no
+    # constant answer matches both
+    for k in range(20):
+        x, y, state, _, _ = _training_problem(seed, f"accuracy-{k}" if k else "accuracy",
+                                              device)
+        if _accuracy_of(state, x, y) != 0.5:
+            break
+    negated = {name: -v for name, v in state.items()}
+    for state, which in ((state, "a random state"), (negated, "that state negated")):
+        call = f"accuracy(model, x {tuple(x.shape)}, y) with {which} on {device}"
+        args = ("accuracy", "logistic", (2,), state, (x, y))
+        got = sub.probe("ex07.call_on_mirror", "ex07", *args, device=device)
+        want = reference_probe("ex07.call_on_mirror", "ex07", *args, device=device)["result"]
+        value = got["result"]
+        if isinstance(value, torch.Tensor):
+            assert_no_graph(value, call=call)
+            fail(f"{call} returned a tensor ({value!r:.80}): return a Python float (.item()).")
+        assert_close(value, want, call=call,
+                     rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
+                     mistakes={"this is the number of right answers: divide by N":
+                               want * x.shape[0],
+                               "this is the error rate: count the rows where the class equals y":
+                               1 - want})
+        if any(g is not None for g in got["grads"].values()):
+            fail(f"{call} filled the parameters' .grad: accuracy must not call backward().")
