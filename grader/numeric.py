@@ -306,8 +306,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     if b.shape != a.shape:
         a = a.reshape(b.shape) if a.size == b.size else a
     if b.shape != a.shape:
-        fail(f"{where} returned {a.size} values ({kind_of(got)}), expected {b.size} "
-             f"({kind_of(expected)}).")
+        fail(f"{where} returned {a.size} value{'s' * (a.size != 1)} ({kind_of(got)}), "
+             f"expected {b.size} ({kind_of(expected)}).")
     if b.dtype == bool or a.dtype == bool:
         if not np.array_equal(a.astype(bool), b.astype(bool)):
             fail(f"{where} returned {show(got)}, expected {show(expected)}.")
