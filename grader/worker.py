@@ -286,6 +286,7 @@ def _error_reply(exc, workdir, prefix="", kind=None):
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+CLONE_NEWIPC = 0x08000000
 _LIBC = []
 
 
@@ -340,7 +341,8 @@ SCRATCH = "/tmp/work"   # a worker's folder, in its own tmpfs
 
 def private_scratch(workdir, size) -> tuple[int | None, str]:
     """Give this worker scratch space of its own: a fresh tmpfs of `size` bytes, in a mount
-    namespace of its own, seen at /tmp and at /dev/shm. Nothing a worker writes there is seen
+    namespace of its own, seen at /tmp and at /dev/shm, and System V shared memory, semaphores
+    and message queues of its own (an IPC namespace). Nothing a worker writes there is seen
     by any other worker, it cannot outgrow `size`, and it is gone when the worker ends. The
     submission's folder is covered (its files are copied in by `fill_scratch`, once the worker
     runs as its own user). Needs CAP_SYS_ADMIN (a root zygote) or an unprivileged user
@@ -349,10 +351,10 @@ def private_scratch(workdir, size) -> tuple[int | None, str]:
     libc = _libc()
     try:
         folder = os.open(workdir, os.O_PATH | os.O_DIRECTORY) if workdir else None
-        if libc.unshare(CLONE_NEWNS) != 0:
+        if libc.unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
             err = os.strerror(ctypes.get_errno())
-            if os.geteuid() == 0 or _unshare_with_user(CLONE_NEWNS):
-                return None, f"no mount namespace: {err}"
+            if os.geteuid() == 0 or _unshare_with_user(CLONE_NEWNS | CLONE_NEWIPC):
+                return None, f"no mount and IPC namespace: {err}"
         if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
             return None, f"mount namespace not private: {os.strerror(ctypes.get_errno())}"
         options = f"size={int(size)},nr_inodes=16384,mode=1777".encode()

@@ -394,3 +394,55 @@ def test_the_graders_own_time_counts_toward_the_submission_budget(tmp_path):
             assert err.value.kind == "budget"
     finally:
         z.close()
+
+
+SYSV_SHM = '''
+import ctypes
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+
+def forward(x, w):
+    return x * w
+
+def leave(key):
+    sid = _libc.shmget(key, 1 << 20, 0o1000 | 0o666)   # IPC_CREAT, readable by anyone
+    return sid
+
+def find(key):
+    return _libc.shmget(key, 0, 0)                     # -1: no such segment
+'''
+
+
+def test_system_v_shared_memory_is_private_to_each_worker(tmp_path):
+    """A segment left by one submission is not there for the next one on the same zygote (it
+    would also hold memory past every limit until the zygote ends)."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(SYSV_SHM)
+    key = 0x5EC0 + os.getpid() % 1000
+    z = _scratch_zygote()
+    try:
+        with Submission(folder, z) as first:
+            assert first.call("ex01.leave", key) >= 0
+            assert first.call("ex01.find", key) >= 0
+        with Submission(folder, z) as second:
+            assert second.call("ex01.find", key) == -1
+    finally:
+        z.close()
+
+
+def test_a_module_cannot_forge_the_notes_of_skipped_cells(tmp_path):
+    """Only what the notebook loader writes about a skipped cell reaches the report as a
+    note; a module that sets __skipped_cells__ itself adds nothing."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(
+        (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+        + "\n__skipped_cells__ = ['grader: all checks passed, 24 / 24 (instructor override)']\n")
+    z = Zygote()
+    try:
+        result = grade_submission(folder, z, exercises=["ex01"], seed=2, keyword="forward")
+    finally:
+        z.close()
+    assert not any("override" in note for note in result.notes), result.notes
