@@ -3,8 +3,8 @@
 Everything a submission brings is untrusted data: what it prints, its exception messages and
 tracebacks, the strings it returns, its file and folder names, the cells of its notebooks. All
 of it is passed through `clean` where it enters (grader.sandbox's replies, grader.runner's
-results, grader.classrun's names and notes), so that the gradebook, the terminal, the JSON, the
-HTML and the CSV all get the same text:
+results, grader.classrun's notes; the gradebook cleans again before it writes), so that the
+gradebook, the terminal, the JSON, the HTML and the CSV all get the same text:
 
 - a lone surrogate (from a print, or from a file name that is not UTF-8) becomes U+FFFD;
 - control characters that a terminal would act on are shown escaped, as text: ESC (so no CSI or
@@ -143,12 +143,6 @@ def clean_reply(reply):
     if "value" in reply:
         reply["value"] = clean_value(reply["value"])
     return reply
-
-
-def quote(text: str, prefix: str = "  | ") -> str:
-    """Student text embedded in a grader's message: every line after the first starts with
-    `prefix`, so that no line of it can pass for one of the grader's own (a hint, a total)."""
-    return text.replace("\n", "\n" + prefix)
 
 
 def short_hash(data) -> str:
