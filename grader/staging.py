@@ -450,7 +450,9 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         elif name.lower().endswith(".zip"):
             zf = zipfile.ZipFile(os.fdopen(os.dup(fd), "rb"))
             candidates = _zip_candidates(zf, found)
-        elif exercise_of(name) and not problem:
+        elif exercise_of(name) and problem:
+            raise Refused(problem)
+        elif exercise_of(name):
             candidates = [_Candidate(exercise_of(name), (name,), read=lambda cap: read_fd(fd, cap))]
         else:
             raise Refused("not a folder, a zip or an exercise file (exNN_*.py or .ipynb)")

@@ -556,3 +556,20 @@ def test_class_entries_file_odd_names_escaped_and_keep_links(tmp_path):
     odd = [names[0], names[3]]
     assert [n.split("~")[0] for n in odd] == ["\\xff", "carol\\x1b[2J"]   # filed escaped
     assert all(n.isprintable() and n.isascii() for n in names)
+
+
+def test_one_file_or_a_zip_is_a_submission_too(tmp_path):
+    """`grade alice/ex01_linear_model.py` and `grade alice.zip` stage through the same rules."""
+    (tmp_path / EX01).write_bytes(REF01)
+    os.symlink(tmp_path / EX01, tmp_path / "ex04_backprop.py")
+    with zipfile.ZipFile(tmp_path / "alice.zip", "w") as zf:
+        zf.writestr("alice/" + EX04, REF04)
+    for source, modules, notes_say in (
+            (EX01, {module_of("ex01"): EX01}, ""),
+            ("ex04_backprop.py", {}, "symbolic link"),
+            ("alice.zip", {module_of("ex04"): EX04}, "")):
+        work = tmp_path / f"work-{source}"
+        work.mkdir()
+        notes: list = []
+        assert staging.stage_submission(tmp_path / source, work, notes) == modules
+        assert notes_say in " ".join(notes) and bool(notes) == bool(notes_say)
