@@ -87,6 +87,10 @@ def test_do_nothing_scores_zero(graded, ex, kind):
     passed = [c.name for c in result.checks if c.exercise == ex and c.score]
     assert max_score > 0
     assert score == 0 and not passed, passed
+    # each check fails with a message; none trips over the answer ("could not evaluate")
+    crashed = [(c.name, c.message) for c in result.checks if c.exercise == ex
+               and c.status == "error"]
+    assert not crashed, crashed
 
 
 # ex09's functions give objects (a Dataset, a DataLoader) and a training loop judged by the
