@@ -387,6 +387,17 @@ def _zip_candidates(zf: zipfile.ZipFile, found: Found) -> list:
             continue
         if ex is not None:
             out.append(_Candidate(ex, parts, read=_zip_reader(zf, info)))
+    # one name twice: unzip tools keep the last copy, zipfile reads the first; grade neither
+    seen: dict = {}
+    for c in out:
+        seen.setdefault(c.parts, []).append(c)
+    for parts, copies in seen.items():
+        if len(copies) > 1:
+            text = _left_out(parts, f"the zip holds {len(copies)} members of this name, and "
+                                    f"which one is meant cannot be told")
+            found.note(text)
+            for c in copies:
+                c.refused = text
     # a link listed after what lies below it
     for c in out:
         if not c.refused and any(c.parts[:len(link)] == link for link in links):

@@ -573,3 +573,19 @@ def test_one_file_or_a_zip_is_a_submission_too(tmp_path):
         notes: list = []
         assert staging.stage_submission(tmp_path / source, work, notes) == modules
         assert notes_say in " ".join(notes) and bool(notes) == bool(notes_say)
+
+
+def test_a_zip_holding_one_name_twice_grades_neither_copy(tmp_path):
+    """Unzip tools keep the last copy of a repeated name, zipfile reads the first: what the
+    instructor opens would differ from what is graded, so neither is graded, with a note."""
+    import warnings
+    z = tmp_path / "s.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(z, "w") as zf:
+            zf.writestr(EX01, REF01)
+            zf.writestr(EX01, REF01.replace(b"return x * w", b"return 2 * x * w"))
+            zf.writestr(EX04, REF04)
+    found = staging.collect(z)
+    assert list(found.files) == ["ex04"]
+    assert "2 members of this name" in found.refused["ex01"][1]
