@@ -105,6 +105,20 @@ def _scratch_left_nothing(result, ctx):
         assert f"left-by-{MARKER}" not in os.listdir(place)
 
 
+def _text_is_data(result, ctx):
+    """The student's text reaches every output made safe, and never as the grader's own line."""
+    import json
+    from grader import report
+    table = report.score_table(result)
+    for text in (table, json.dumps(report.gradescope_json(result), ensure_ascii=False),
+                 json.dumps(result.to_dict(), ensure_ascii=False)):
+        assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+        text.encode("utf-8")  # no lone surrogate left
+    for line in table.splitlines():
+        assert not line.lstrip().startswith(("hint:", "note: every", "TOTAL 24"))
+    assert all(not h.startswith("this submission") for c in result.checks for h in c.hints)
+
+
 def _nothing_leaked(result, ctx):
     """The token planted in the grader's environment and in a root-only file outside the
     submission is in no output: report, Gradescope JSON, feedback page."""
@@ -210,6 +224,10 @@ CASES = {
     # scratch space and the trusted side's own work
     "leave_in_scratch": Expect((), needs=("private scratch",), after=_scratch_left_nothing),
     "huge_list_under_cap": Expect(("mse_surface",), "more than"),
+    # answers that are not numbers, text that is not safe
+    "returns_bool": Expect(EVERYTHING, "a bool"),
+    "hostile_text": Expect(("loss", "mse_for_weights", "best_weight"), "ValueError",
+                           after=_text_is_data),
 }
 
 
