@@ -1,9 +1,10 @@
 """Helpers of the checks of training code and nn.Modules (ex05-ex12): parameters after training,
 parameters that must stay leaves, results that must not carry a graph, a module's structure, a
-forward pass without side effects, known wrong runs computed only when needed, and a mini-batch
-run compared step by step (trajectories themselves: grader.numeric.assert_trajectory).
+forward pass without side effects, known wrong runs computed only when needed (or recorded, for
+the visible checks), and a mini-batch run compared step by step (trajectories themselves:
+grader.numeric.assert_trajectory).
 
-    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", ...) for ...})
+    wrong = Mistakes(lambda: {hint: train_variant(...) for ...})   # grader.checks.hidden.variants
     assert_trajectory(got["losses"], want["losses"], call="train(model, X, Y, lr=0.05, 20)",
                       mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=..., mistakes=wrong.map(lambda r: r["state"]))
@@ -12,10 +13,13 @@ Everything here runs on the trusted side and fails with grader.numeric.fail (a C
 """
 from __future__ import annotations
 
+import importlib
 import math
+from dataclasses import dataclass
 
 import torch
 
+from grader.checking import Case
 from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
                             lazily, resolve, show)
 from grader.protocol import RemoteObject, meta
@@ -63,7 +67,7 @@ class Mistakes:
     """The results of known wrong programs, computed only when a check needs a hint (the first
     time a comparison fails), then kept:
 
-        wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", ...) for ...})
+        wrong = Mistakes(lambda: {hint: train_variant(...) for ...})
         assert_trajectory(got, want, call=..., mistakes=wrong.map(lambda r: r["losses"]))
     """
 
@@ -78,6 +82,28 @@ class Mistakes:
     def map(self, fn):
         """A callable giving {hint: fn(result)} (what assert_trajectory/assert_state take)."""
         return lambda: {hint: fn(result) for hint, result in self.value().items()}
+
+
+@dataclass(frozen=True)
+class Recorded(Case):
+    """A value of a visible check that `build` records from trusted code which never ships: a
+    run with a known mistake, to name it. `fn` is "exNN.function" in
+    grader.checks.hidden.variants, called with the case's args and kwargs when `build` records
+    it; the visible check reads the value back with `expected(case)` and never runs it.
+
+        Recorded("train_step_no_zero", "ex06", STEP + ("no_zero",), fn="ex06.train_variant")
+    """
+
+    fn: str = ""
+
+    def run(self, sub):
+        raise TypeError(f"{self.id} is a recorded value of trusted code; it does not run on a "
+                        f"submission")
+
+    def reference(self):
+        module, _, name = self.fn.rpartition(".")
+        trusted = importlib.import_module(f"grader.checks.hidden.variants.{module}")
+        return getattr(trusted, name)(*self.args, **self.kwargs)
 
 
 def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_epoch: int,

@@ -1,5 +1,6 @@
-"""Probes every exercise can use."""
+"""Probes every exercise can use, and the network a check describes as plain data."""
 import torch
+from torch import nn
 
 
 def call_and_args(mod, func, *args, **kwargs):
@@ -51,3 +52,53 @@ def module_run(mod, cls, init_args, state, func, args=(), kwargs=None, device="c
         result = getattr(mod, func)(model, *args, **(kwargs or {}))
     return {"result": result, "state": dict(model.state_dict()), "training": model.training,
             "grads": {n: p.grad for n, p in model.named_parameters()}}
+
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "relu": torch.relu}
+
+
+class Network(nn.Module):
+    """A model laid out by a plain-data description (see `network`); it has no architecture of
+    its own: the check that sends the description decides every layer."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self._order = []
+        for entry in spec:
+            kind, *rest = entry
+            if kind == "linear":
+                name, fan_in, fan_out = rest
+                self._order.append(_attach(self, str(name), nn.Linear(int(fan_in), int(fan_out))))
+            elif kind in ACTIVATIONS:
+                self._order.append(ACTIVATIONS[kind])
+            else:
+                raise ValueError(f"unknown layer kind {kind!r}")
+
+    def forward(self, x):
+        for step in self._order:
+            x = step(x)
+        return x
+
+
+def _attach(root, name, layer):
+    """Register `layer` under a dotted name ("linear", "layers.0"), making containers on the way,
+    so that the parameters carry the names the description gives."""
+    *path, last = name.split(".")
+    parent = root
+    for part in path:
+        if part not in parent._modules:
+            parent.add_module(part, nn.Module())
+        parent = parent._modules[part]
+    parent.add_module(last, layer)
+    return layer
+
+
+def network(spec, state=None, device="cpu", dtype=None):
+    """The model `spec` describes, its state replaced by `state` when given, on `device` (and in
+    `dtype` when given). `spec` is a list of layers applied in turn: ["linear", name, in, out]
+    (an nn.Linear registered as `name`, so its parameters are name.weight and name.bias) or an
+    activation, ["sigmoid"] or ["relu"]. For example [["linear", "linear", 2, 1], ["sigmoid"]]."""
+    model = Network(spec)
+    if state is not None:
+        model.load_state_dict(state)
+    return model.to(device=device, dtype=dtype)

@@ -1,6 +1,6 @@
 """Probes of ex05 (manual regression): an update on leaves with their .grad filled, a loss's
-gradients by backward(), the long course run summarised, and the known wrong training loops
-(run on the reference, on the trusted side, to name a student's mistake)."""
+gradients by backward(), and the long course run summarised. (The known wrong training loops
+that name a student's mistake run on the trusted side only.)"""
 import torch
 
 
@@ -30,30 +30,3 @@ def fit_summary(mod, x, y, lr, iters, seed, every=100):
     losses = list(losses)
     return {"w": w, "b": b, "losses": losses[::every], "count": len(losses)}
 
-
-def fit_variant(mod, x, y, lr, iters, seed, mode):
-    """A known wrong version of ex05.fit, built on mod.init_params and mod.mse_loss:
-
-    no_zero             never zeroes .grad: each step adds its gradient to all earlier ones
-    zero_after_backward zeroes .grad between backward() and the update: nothing moves
-    sign                p += lr * p.grad: climbs the loss
-    sum                 the loss is a sum over samples, not a mean
-    """
-    w, b = mod.init_params(seed, x.device)
-    losses = []
-    for _ in range(iters):
-        y_pred = x * w + b
-        loss = ((y_pred - y) ** 2).sum() if mode == "sum" else mod.mse_loss(y, y_pred)
-        if mode not in ("no_zero", "zero_after_backward"):
-            for p in (w, b):
-                if p.grad is not None:
-                    p.grad.zero_()
-        loss.backward()
-        if mode == "zero_after_backward":
-            for p in (w, b):
-                p.grad.zero_()
-        with torch.no_grad():
-            for p in (w, b):
-                p += (lr if mode == "sign" else -lr) * p.grad
-        losses.append(loss.item())
-    return {"w": w, "b": b, "losses": losses}

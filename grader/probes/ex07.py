@@ -1,5 +1,5 @@
-"""Probes of ex07 (logistic regression): the module probes of ex06 (forward twice, training on
-a trusted mirror model, the known wrong loops), under this exercise's name."""
-from grader.probes.ex06 import call_on_mirror, forward_twice, train_variant
+"""Probes of ex07 (logistic regression): the module probes of ex06 (forward twice, the student's
+training code run on a model the check describes), under this exercise's name."""
+from grader.probes.ex06 import call_on_network, forward_twice
 
-__all__ = ["call_on_mirror", "forward_twice", "train_variant"]
+__all__ = ["call_on_network", "forward_twice"]

@@ -1,13 +1,13 @@
 """Probes of ex08 (multiple features): the CSV loader summarised (for the recorded visible
-check), and the shared module probes of ex06 (forward, training on a trusted mirror model, the
-known wrong loops)."""
+check), and the shared module probes of ex06 (forward, the student's training code run on a
+model the check describes)."""
 import os
 
 import torch
 
-from grader.probes.ex06 import call_on_mirror, forward_twice, train_variant
+from grader.probes.ex06 import call_on_network, forward_twice
 
-__all__ = ["call_on_mirror", "csv_summary", "forward_twice", "train_variant"]
+__all__ = ["call_on_network", "csv_summary", "forward_twice"]
 
 
 def csv_summary(mod, name, rows=5):

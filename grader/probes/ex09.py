@@ -1,15 +1,15 @@
 """Probes of ex09 (Dataset and DataLoader): the student's CsvDataset read back item by item, the
-batches of make_loader over a dataset of row numbers, and train_minibatch on an 8 -> 6 -> 4 -> 1
-sigmoid network built here (recorded optimizer step by optimizer step)."""
+batches of make_loader over a dataset of row numbers, and train_minibatch on a network the check
+describes as plain data (recorded optimizer step by optimizer step)."""
 import os
 import tempfile
 
 import numpy as np
 import torch
-from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from grader import datasets
+from grader.probes.common import network
 from grader.trajectory import record_steps
 
 
@@ -60,20 +60,12 @@ def loader_batches(mod, n, batch_size, shuffle, seed, epochs=2, disturb=None):
     return {"epochs": out, "info": info}
 
 
-def network(state=None):
-    """The 8 -> 6 -> 4 -> 1 network with a sigmoid after every layer (ex08's model)."""
-    model = nn.Sequential(nn.Linear(8, 6), nn.Sigmoid(), nn.Linear(6, 4), nn.Sigmoid(),
-                          nn.Linear(4, 1), nn.Sigmoid())
-    if state is not None:
-        model.load_state_dict(state)
-    return model
-
-
-def train(mod, state, x, y, lr, epochs, batch_size, seed):
-    """train_minibatch on network(state) (on x's device and dtype) with a loader built here:
-    DataLoader(TensorDataset(x, y), batch_size, shuffle=True, generator=seeded); the losses, the
-    final state and the parameters after every optimizer step."""
-    model = network(state).to(x.device, x.dtype)
+def train(mod, spec, state, x, y, lr, epochs, batch_size, seed):
+    """train_minibatch on the network `spec` describes (grader.probes.common.network), loaded
+    with `state`, on x's device and dtype, with a loader built here: DataLoader(TensorDataset(x,
+    y), batch_size, shuffle=True, generator=seeded); the losses, the final state and the
+    parameters after every optimizer step."""
+    model = network(spec, state, x.device, x.dtype)
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     with record_steps(model) as rec:

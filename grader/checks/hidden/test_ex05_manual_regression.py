@@ -7,6 +7,7 @@ import torch
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
 from grader.checks.training import (NO_ZERO_GRAD, Mistakes, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
                                     assert_leaf, assert_state, inplace_leaf_hint)
+from grader.checks.hidden.variants.ex05 import fit_variant
 from grader.numeric import (GRADCHECK_TOL, assert_close, assert_trajectory, central_difference,
                             fail, scale_mistakes)
 from grader.reference import reference, reference_probe
@@ -153,8 +154,7 @@ def test_fit_random_step_by_step(sub, seed, device):
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         fail(f"{call} should return (w, b, losses), got {got!r:.200}")
     want = reference("ex05.fit", x, y, lr, iters, s)
-    wrong = Mistakes(lambda: {hint: reference_probe("ex05.fit_variant", "ex05", x, y, lr, iters,
-                                                    s, v)
+    wrong = Mistakes(lambda: {hint: fit_variant(x, y, lr, iters, s, v)
                               for v, hint in VARIANT_HINTS.items()})
     assert_trajectory(got[2], want[2], call=call,
                       mistakes=wrong.map(lambda r: r["losses"]))

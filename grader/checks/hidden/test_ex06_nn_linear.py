@@ -9,6 +9,8 @@ from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, 
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
                                     assert_sgd_optimizer, assert_state, assert_structure, Mistakes,
                                     random_state)
+from grader.checks.hidden.variants.ex06 import train_variant
+from grader.checks.visible.test_ex06_nn_linear import linear_spec
 from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference_probe
 
@@ -69,8 +71,8 @@ def test_make_optimizer_random(sub, seed):
     d, o, state, _, _, _, _ = _problem(seed, "optimizer")
     lr = float(uniform(gen(seed, "optimizer_lr"), low=0.001, high=0.5))
     call = f"make_optimizer(model, lr={lr:.4f})"
-    got = sub.probe("ex06.optimizer_info", "ex06", (d, o), state, lr)
-    want = reference_probe("ex06.optimizer_info", "ex06", (d, o), state, lr)
+    got = sub.probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
+    want = reference_probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
     assert_sgd_optimizer(got, want, call=call)
 
 
@@ -83,11 +85,10 @@ def test_train_step_random(sub, seed, device):
     steps = 8
     call = (f"{steps} x train_step(model, nn.MSELoss(), SGD(lr={lr:.4f}), X {tuple(x.shape)}, "
             f"Y {tuple(y.shape)}) on {device}, .grad not zero at first")
-    args = ("linear", (d, o), state, x, y, lr, steps)
+    args = (linear_spec(d, o), state, x, y, lr, steps)
     got = sub.probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
     want = reference_probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
-    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", "ex06", *args, v,
-                                                    stale=stale, device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(*args, v, stale=stale, device=device)
                               for v, hint in STEP_VARIANTS.items()})
     assert_trajectory(got["losses"], want["losses"], call=call,
                       mistakes=wrong.map(lambda r: r["losses"]))
@@ -100,7 +101,7 @@ def test_train_step_random(sub, seed, device):
 def test_train_step_returns_float(sub, seed):
     """train_step returns the loss as a Python float (loss.item())"""
     d, o, state, x, y, lr, _ = _problem(seed, "train_step_float")
-    got = sub.probe("ex06.train_steps", "ex06", "linear", (d, o), state, x, y, lr, 1)
+    got = sub.probe("ex06.train_steps", "ex06", linear_spec(d, o), state, x, y, lr, 1)
     value = got["losses"][0]
     if isinstance(value, torch.Tensor):
         fail("train_step returned a tensor: return loss.item(), a Python float (a tensor keeps "
@@ -118,13 +119,13 @@ def test_train_random(sub, seed, device):
     n_iter = 25
     call = (f"train(model, X {tuple(x.shape)}, Y {tuple(y.shape)}, lr={lr:.4f}, "
             f"n_iter={n_iter}) on {device}")
-    got = sub.probe("ex06.call_on_mirror", "ex06", "train", "linear", (d, o), state,
-                    (x, y, lr, n_iter), device=device)
-    want = reference_probe("ex06.call_on_mirror", "ex06", "train", "linear", (d, o), state,
+    spec = linear_spec(d, o)
+    got = sub.probe("ex06.call_on_network", "ex06", "train", spec, state, (x, y, lr, n_iter),
+                    device=device)
+    want = reference_probe("ex06.call_on_network", "ex06", "train", spec, state,
                            (x, y, lr, n_iter), device=device)
-    wrong = Mistakes(lambda: {hint: reference_probe("ex06.train_variant", "ex06", "linear",
-                                                    (d, o), state, x, y, lr, n_iter, v,
-                                                    device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, n_iter, v,
+                                                  device=device)
                               for v, hint in TRAIN_VARIANTS.items()})
     assert_trajectory(got["result"], want["result"], call=call,
                       mistakes=wrong.map(lambda r: r["losses"]))
@@ -139,9 +140,9 @@ def test_predict_random(sub, seed, device):
     graph, and leaves the parameters and their gradients alone"""
     d, o, state, x, _, _, _ = _problem(seed, "predict", device)
     call = f"predict(model, x {tuple(x.shape)}) on {device}"
-    got = sub.probe("ex06.call_on_mirror", "ex06", "predict", "linear", (d, o), state, (x,),
+    got = sub.probe("ex06.call_on_network", "ex06", "predict", linear_spec(d, o), state, (x,),
                     device=device)
-    want = reference_probe("ex06.call_on_mirror", "ex06", "predict", "linear", (d, o), state,
+    want = reference_probe("ex06.call_on_network", "ex06", "predict", linear_spec(d, o), state,
                            (x,), device=device)
     assert_close(got["result"], want["result"], call=call)
     assert_no_graph(got["result"], call=call)

@@ -9,8 +9,10 @@ from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
 from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
                                     assert_forward_pure, assert_no_graph, assert_state,
                                     assert_structure, random_state)
+from grader.checks.hidden.variants.ex06 import train_variant
 from grader.checks.visible.test_ex07_logistic_regression import (NO_MOMENTUM, OVERFLOW,
-                                                                 UNCLAMPED, clusters_mistakes)
+                                                                 UNCLAMPED, clusters_mistakes,
+                                                                 logistic_spec)
 from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
                             central_difference, fail, scale_mistakes)
 from grader.reference import reference, reference_probe, solution_module
@@ -196,18 +198,19 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
     used = momentum if kwargs else 0.9
     call = (f"train_logistic(model, x {tuple(x.shape)}, y, lr={lr:.4f}, epochs={epochs}"
             + (f", momentum={momentum:.3f}" if kwargs else "") + f") on {device}")
-    args = ("train_logistic", "logistic", (2,), state, (x, y, lr, epochs), kwargs)
-    got = sub.probe("ex07.call_on_mirror", "ex07", *args, device=device)
-    want = reference_probe("ex07.call_on_mirror", "ex07", *args, device=device)
+    spec = logistic_spec(2)
+    args = ("train_logistic", spec, state, (x, y, lr, epochs), kwargs)
+    got = sub.probe("ex07.call_on_network", "ex07", *args, device=device)
+    want = reference_probe("ex07.call_on_network", "ex07", *args, device=device)
 
     def variants():
-        out = {hint: reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x,
-                                     y, lr, epochs, v, loss="bce", momentum=used, device=device)
+        out = {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce", momentum=used,
+                                   device=device)
                for v, hint in VARIANTS.items()}
         if kwargs:
             out["the momentum given was not used: pass momentum=momentum to torch.optim.SGD"] = \
-                reference_probe("ex07.train_variant", "ex07", "logistic", (2,), state, x, y, lr,
-                                epochs, "correct", loss="bce", momentum=0.9, device=device)
+                train_variant(spec, state, x, y, lr, epochs, "default_momentum", loss="bce",
+                              device=device)
         return out
     wrong = Mistakes(variants)
     assert_trajectory(got["result"], want["result"], call=call,
@@ -237,9 +240,9 @@ def test_accuracy_random(sub, seed, device):
     negated = {name: -v for name, v in state.items()}
     for state, which in ((state, "a random state"), (negated, "that state negated")):
         call = f"accuracy(model, x {tuple(x.shape)}, y) with {which} on {device}"
-        args = ("accuracy", "logistic", (2,), state, (x, y))
-        got = sub.probe("ex07.call_on_mirror", "ex07", *args, device=device)
-        want = reference_probe("ex07.call_on_mirror", "ex07", *args, device=device)["result"]
+        args = ("accuracy", logistic_spec(2), state, (x, y))
+        got = sub.probe("ex07.call_on_network", "ex07", *args, device=device)
+        want = reference_probe("ex07.call_on_network", "ex07", *args, device=device)["result"]
         value = got["result"]
         if isinstance(value, torch.Tensor):
             assert_no_graph(value, call=call)

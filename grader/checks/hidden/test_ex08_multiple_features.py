@@ -9,8 +9,9 @@ from grader.checking import check, devices, gen, np_rng, randn, uniform
 from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
                                     assert_structure, random_state)
-from grader.checks.visible.test_ex08_multiple_features import (PLAIN_LIST, forward_mistakes,
-                                                               layer_shapes)
+from grader.checks.hidden.variants.ex06 import deep_forward_mistakes, train_variant
+from grader.checks.visible.test_ex08_multiple_features import (PLAIN_LIST, deep_spec,
+                                                               forward_mistakes, layer_shapes)
 from grader.datasets import path as data_path
 from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference, reference_probe
@@ -92,7 +93,8 @@ def test_forward_random(sub, seed, device):
                     device=device)
     want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),
                            state, x, device=device)["outputs"][0]
-    assert_close(got["outputs"][0], want, call=call, mistakes=forward_mistakes(state, x))
+    assert_close(got["outputs"][0], want, call=call,
+                 mistakes=forward_mistakes(deep_forward_mistakes(state, x)))
     assert_forward_pure(got, call=call)
 
 
@@ -112,12 +114,12 @@ def test_train_random(sub, seed, device):
     lr, epochs = float(uniform(g, low=0.5, high=2.0)), 20
     call = (f"train_full_batch(DeepBinaryClassifier({sizes}), x {tuple(x.shape)}, y, "
             f"lr={lr:.3f}, epochs={epochs}) on {device}")
-    args = ("train_full_batch", "deep", (sizes,), state, (x, y, lr, epochs))
-    got = sub.probe("ex08.call_on_mirror", "ex08", *args, device=device)
-    want = reference_probe("ex08.call_on_mirror", "ex08", *args, device=device)
-    wrong = Mistakes(lambda: {hint: reference_probe("ex08.train_variant", "ex08", "deep",
-                                                    (sizes,), state, x, y, lr, epochs, v,
-                                                    loss="bce", device=device)
+    spec = deep_spec(sizes)
+    args = ("train_full_batch", spec, state, (x, y, lr, epochs))
+    got = sub.probe("ex08.call_on_network", "ex08", *args, device=device)
+    want = reference_probe("ex08.call_on_network", "ex08", *args, device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce",
+                                                  device=device)
                               for v, hint in VARIANTS.items()})
     assert_trajectory(got["result"], want["result"], call=call,
                       mistakes=wrong.map(lambda r: r["losses"]))

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng
-from grader.checks.visible.test_ex09_dataloader import (X_DATA, Y_DATA, check_batches,
+from grader.checks.hidden.variants.ex09 import train_variant
+from grader.checks.visible.test_ex09_dataloader import (NETWORK, X_DATA, Y_DATA, check_batches,
                                                        check_dataset, check_training)
 from grader.numeric import fail
 from grader.reference import reference_probe
@@ -90,9 +91,10 @@ def test_train_random(sub, seed, device, dtype):
     idx = torch.randperm(len(X_DATA), generator=g)[:n]
     lr = float(torch.empty(()).uniform_(0.3, 1.0, generator=g))
     train_seed = int(torch.randint(0, 10_000, (), generator=g))
-    args = (state, X_DATA[idx].to(device, dtype), Y_DATA[idx].to(device, dtype), lr, 2,
-            batch_size, train_seed)
+    args = (NETWORK, state, X_DATA[idx].to(device, dtype), Y_DATA[idx].to(device, dtype), lr,
+            2, batch_size, train_seed)
     got = sub.probe("ex09.train", "ex09", *args)
     want = reference_probe("ex09.train", "ex09", *args)
     check_training(got, want, args, f"train_minibatch(8-6-4-1 model, loader of {n} rows in "
-                   f"batches of {batch_size}, lr={lr:.3g}, epochs=2) on {device}", dtype)
+                   f"batches of {batch_size}, lr={lr:.3g}, epochs=2) on {device}",
+                   lambda **kw: train_variant(*args, **kw), dtype)

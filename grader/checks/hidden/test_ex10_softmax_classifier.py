@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, randn
+from grader.checks.hidden.variants import ex10 as wrong
 from grader.checks.visible.test_ex10_softmax_classifier import (
     X_DATA, Y_DATA, ce_mistakes, check_forward, check_predict, check_structure,
     check_training, grad_mistakes, softmax_mistakes)
@@ -80,7 +81,7 @@ def test_softmax_large_random(sub, seed, device, dtype):
     want = reference("ex10.softmax", z, grad=False)
     assert_close(manual_call(sub, "ex10.softmax", z), want,
                  call=f"softmax(z {tuple(z.shape)} with logits of size ~1000)",
-                 mistakes=softmax_mistakes(z))
+                 mistakes=softmax_mistakes(wrong.softmax_mistakes(z)))
 
 
 @check("cross_entropy", points=2)
@@ -92,7 +93,8 @@ def test_cross_entropy_random(sub, seed, device, dtype):
     want = reference("ex10.cross_entropy", z, t, grad=False)
     got = manual_call(sub, "ex10.cross_entropy", z, t)
     call = f"cross_entropy(logits {tuple(z.shape)}, targets) on {device}"
-    assert_close(got, want, call=call, mistakes=ce_mistakes(z, t, want))
+    assert_close(got, want, call=call, mistakes=ce_mistakes(wrong.ce_mistakes(z, t), want,
+                                                            len(z)))
     assert_close(got, F.cross_entropy(z, t), call=call, context="against F.cross_entropy")
 
 
@@ -105,7 +107,7 @@ def test_cross_entropy_large_random(sub, seed, device, dtype):
     want = reference("ex10.cross_entropy", z, t, grad=False)
     assert_close(manual_call(sub, "ex10.cross_entropy", z, t), want,
                  call=f"cross_entropy(logits {tuple(z.shape)} of size ~1000, targets)",
-                 mistakes=ce_mistakes(z, t, want))
+                 mistakes=ce_mistakes(wrong.ce_mistakes(z, t), want, len(z)))
 
 
 @check("cross_entropy_grad", points=2)
@@ -117,7 +119,7 @@ def test_grad_random(sub, seed, device, dtype):
     want = reference("ex10.cross_entropy_grad", z, t, grad=False)
     assert_close(manual_call(sub, "ex10.cross_entropy_grad", z, t), want,
                  call=f"cross_entropy_grad(logits {tuple(z.shape)}, targets) on {device}",
-                 mistakes=grad_mistakes(z, t, want))
+                 mistakes=grad_mistakes(wrong.grad_mistakes(z, t), want, len(z)))
 
 
 @check("cross_entropy_grad", points=2)
@@ -137,7 +139,8 @@ def test_grad_closed_form_autograd_fd(sub, seed, device):
                        ("autograd", autograd_grad(loss, zc).to(device)),
                        ("a float64 central difference", central_difference(loss, zc).to(device))):
         assert_close(got, want, call="cross_entropy_grad(logits, targets)", rtol=rtol,
-                     atol=atol, context=f"against {name}", mistakes=grad_mistakes(z, t, want))
+                     atol=atol, context=f"against {name}",
+                     mistakes=grad_mistakes(wrong.grad_mistakes(z, t), want, n))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ def test_classifier_forward_random(sub, seed, device, dtype):
     got = sub.probe("ex10.forward", "ex10", sizes, state, x)
     want = reference_probe("ex10.forward", "ex10", sizes, state, x)
     check_forward(got, want, f"model(x) with a random state, hidden={sizes[1]}, on {device}",
-                  x, state)
+                  wrong.forward_mistakes(state, x))
 
 
 @check("predict_classes")
@@ -207,7 +210,7 @@ def test_train_random(sub, seed, device, dtype):
     want = reference_probe("ex10.train", "ex10", *args)
     check_training(got, want, args, f"train_classifier(model, x ({n}, 4), y, lr={lr:.3g}, "
                    f"epochs={epochs}, batch_size={batch_size}, seed={train_seed}) on {device}",
-                   dtype)
+                   lambda **kw: wrong.train_variant(*args, **kw), dtype)
 
 
 @check("train_classifier")

@@ -9,6 +9,7 @@ import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, uniform
 from grader.checks.training import assert_fit
+from grader.checks.hidden.variants import ex12 as wrong
 from grader.checks.visible.test_ex12_tensor_polynomial import (check_optim, check_string,
                                                               fit_mistakes)
 from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
@@ -101,7 +102,8 @@ def _step_by_step(sub, seed, device, dtype, func):
     for k in (0, 1, 2, 3, 10):
         want = reference(f"ex12.{func}", x, y, lr=lr, steps=k, seed=fit_seed, grad=grad)
         got = _call(sub, func, x, y, lr=lr, steps=k, seed=fit_seed)
-        assert_fit(got, want, mistakes=lambda: fit_mistakes(x, y, lr, k, fit_seed, func) if k
+        assert_fit(got, want, mistakes=lambda: fit_mistakes(
+                   wrong.fit_mistakes(x, y, lr, k, fit_seed, func), len(x)) if k
                    else None, call=f"{func}(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed}) on "
                    f"{device}", **_traj(dtype),
                    context="the initial values: torch.randn((), generator=g) for a, b, c, d "
@@ -114,7 +116,8 @@ def _long_run(sub, seed, device, dtype, func, steps=200):
     grad = False if func == "fit_tensor" else None
     want = reference(f"ex12.{func}", x, y, lr=lr, steps=steps, seed=fit_seed, grad=grad)
     got = _call(sub, func, x, y, lr=lr, steps=steps, seed=fit_seed)
-    assert_fit(got, want, mistakes=lambda: fit_mistakes(x, y, lr, steps, fit_seed, func),
+    assert_fit(got, want, mistakes=lambda: fit_mistakes(
+               wrong.fit_mistakes(x, y, lr, steps, fit_seed, func), len(x)),
                call=f"{func}(x, y, lr={lr:.3g}, steps={steps}, seed={fit_seed}) on {device}",
                **_traj(dtype))
 
@@ -217,7 +220,8 @@ def test_fit_optim_step_by_step(sub, seed, device, optimizer, dtype, steps):
     want = reference_probe("ex12.fit_optim", "ex12", state, x, y, lr, steps, optimizer)
     call = f"fit_optim(model, x, y, lr={lr:.3g}, steps={steps}, optimizer={optimizer!r}) on " \
            f"{device}"
-    check_optim(got, want, (state, x, y, lr, steps, optimizer), call, dtype)
+    args = (state, x, y, lr, steps, optimizer)
+    check_optim(got, want, args, call, lambda **kw: wrong.optim_variant(*args, **kw), dtype)
     assert_close(got["state"], want["state"], call=call, context="the final parameters",
                  **_traj(dtype))
 

@@ -6,7 +6,7 @@ import torch
 
 from grader.checking import Case, check, devices, expected
 from grader.checks.training import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
-                                    assert_leaf, assert_state, inplace_leaf_hint)
+                                    Recorded, assert_leaf, assert_state, inplace_leaf_hint)
 from grader.numeric import assert_close, assert_trajectory, fail, scale_mistakes
 from grader.sandbox import StudentError
 
@@ -34,7 +34,7 @@ CASES = {c.id: c for c in [
     Case("fit_short", "ex05.fit", SHORT),
     Case("fit_course", "ex05", (X_COURSE, Y_COURSE, 0.01, 3000, 0), {"every": 250},
          probe="ex05.fit_summary"),
-    *[Case(f"fit_short_{v}", "ex05", SHORT + (v,), probe="ex05.fit_variant") for v in VARIANTS],
+    *[Recorded(f"fit_short_{v}", "ex05", SHORT + (v,), fn="ex05.fit_variant") for v in VARIANTS],
 ]}
 
 

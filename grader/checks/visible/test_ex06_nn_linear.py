@@ -7,10 +7,19 @@ import torch
 from grader.checking import Case, check, devices, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
                                     ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_sgd_optimizer, assert_state, assert_structure, traj_tol)
+                                    assert_sgd_optimizer, assert_state, assert_structure, traj_tol,
+                                    Recorded)
 from grader.numeric import assert_close, assert_trajectory
 
 pytestmark = pytest.mark.ex06
+
+
+
+def linear_spec(d, o):
+    """LinearRegression(d, o)'s layout as plain data: the model train_step, train, predict and
+    make_optimizer are run on (grader.probes.common.network)."""
+    return [["linear", "linear", d, o]]
+
 
 X_COURSE = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
 Y_COURSE = 2 * X_COURSE
@@ -19,7 +28,8 @@ STATE_32 = {"linear.weight": torch.tensor([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]]),
             "linear.bias": torch.tensor([0.25, -0.75])}
 X_32 = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
 STALE_11 = {"linear.weight": torch.tensor([[3.0]]), "linear.bias": torch.tensor([-2.0])}
-STEP = ("linear", (1, 1), STATE_11, X_COURSE, Y_COURSE, 0.01, 5)   # train_steps arguments
+SPEC_11 = linear_spec(1, 1)
+STEP = (SPEC_11, STATE_11, X_COURSE, Y_COURSE, 0.01, 5)   # train_steps arguments
 COURSE = (X_COURSE, Y_COURSE, 0.1, 100)                            # train(model, X, Y, lr, n)
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
@@ -31,19 +41,19 @@ CASES = {c.id: c for c in [
     Case("structure_3_2", "ex06", ("LinearRegression", (3, 2)), probe="common.model_structure"),
     Case("forward_3_2", "ex06", ("LinearRegression", (3, 2), STATE_32, X_32),
          probe="ex06.forward_twice"),
-    Case("optimizer", "ex06", ((1, 1), STATE_11, 0.05), probe="ex06.optimizer_info"),
+    Case("optimizer", "ex06", (SPEC_11, STATE_11, 0.05), probe="ex06.optimizer_info"),
     Case("train_step_stale", "ex06", STEP, {"stale": STALE_11}, probe="ex06.train_steps"),
-    *[Case(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
-           probe="ex06.train_variant") for v in STEP_VARIANTS],
-    Case("train_course", "ex06", ("train", "linear", (1, 1), STATE_11, COURSE),
-         probe="ex06.call_on_mirror"),
-    *[Case(f"train_course_{v}", "ex06", ("linear", (1, 1), STATE_11) + COURSE[:2]
-           + (COURSE[2], COURSE[3], v), probe="ex06.train_variant") for v in TRAIN_VARIANTS],
-    Case("predict_course", "ex06", ("predict", "linear", (1, 1),
+    *[Recorded(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
+               fn="ex06.train_variant") for v in STEP_VARIANTS],
+    Case("train_course", "ex06", ("train", SPEC_11, STATE_11, COURSE),
+         probe="ex06.call_on_network"),
+    *[Recorded(f"train_course_{v}", "ex06", (SPEC_11, STATE_11) + COURSE[:2]
+               + (COURSE[2], COURSE[3], v), fn="ex06.train_variant") for v in TRAIN_VARIANTS],
+    Case("predict_course", "ex06", ("predict", SPEC_11,
                                     {"linear.weight": torch.tensor([[2.0]]),
                                      "linear.bias": torch.tensor([0.0])},
                                     (torch.tensor([[5.0], [-1.0]]),)),
-         probe="ex06.call_on_mirror"),
+         probe="ex06.call_on_network"),
 ]}
 
 
@@ -102,7 +112,7 @@ def test_train_course(sub, device):
     step, and then f(5) ≈ 10"""
     call = f"train(model, X, Y, lr=0.1, n_iter=100) on {device}"
     args = tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in COURSE)
-    got = sub.probe("ex06.call_on_mirror", "ex06", "train", "linear", (1, 1), STATE_11, args,
+    got = sub.probe("ex06.call_on_network", "ex06", "train", SPEC_11, STATE_11, args,
                     device=device)
     want = expected(CASES["train_course"], device)
     assert_trajectory(got["result"], want["result"], call=call,

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 
 from grader.checking import Case, check, devices, dtypes, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
-                                    assert_forward_pure, assert_state, assert_structure)
+                                    Recorded, assert_forward_pure, assert_state,
+                                    assert_structure)
 from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
                             central_difference, scale_mistakes)
 
@@ -26,6 +27,14 @@ P_EDGE, Y_EDGE = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0
 Z_GRAD = torch.tensor([[0.0], [2.0], [-1.0], [0.5]])
 Y_GRAD = torch.tensor([[1.0], [0.0], [0.0], [1.0]])
 Z_HUGE = torch.tensor([[1000.0], [-1000.0], [1000.0], [-1000.0]])
+
+
+def logistic_spec(d):
+    """LogisticRegression(d)'s layout as plain data: the model train_logistic and accuracy are
+    run on (grader.probes.common.network)."""
+    return [["linear", "linear", d, 1], ["sigmoid"]]
+
+
 STATE_2 = {"linear.weight": torch.tensor([[0.5, -1.0]]), "linear.bias": torch.tensor([0.25])}
 X_4 = torch.tensor([[1.0, 2.0], [-1.0, 0.0], [0.5, 0.5], [3.0, -2.0]])
 # two small clusters, as make_clusters draws them, for a short training run
@@ -33,7 +42,7 @@ _g = torch.Generator().manual_seed(11)
 X_TRAIN = torch.cat([torch.normal(1.7, 1.0, (8, 2), generator=_g) + 1,
                      torch.normal(-1.7, 1.0, (8, 2), generator=_g) + 1])
 Y_TRAIN = torch.cat([torch.zeros(8, 1), torch.ones(8, 1)])
-TRAIN = ("logistic", (2,), STATE_2, X_TRAIN, Y_TRAIN, 0.1, 20)   # ... lr, epochs
+TRAIN = (logistic_spec(2), STATE_2, X_TRAIN, Y_TRAIN, 0.1, 20)   # ... lr, epochs
 VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
             "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
 # accuracy: p = sigmoid(x - 1) for x = [-1, 1, 3, 0.5, 1]: classes 0, 1 (p = 0.5 exactly), 1, 0,
@@ -55,12 +64,12 @@ CASES = {c.id: c for c in [
     Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
     Case("forward_2", "ex07", ("LogisticRegression", (2,), STATE_2, X_4),
          probe="ex07.forward_twice"),
-    Case("train_20", "ex07", ("train_logistic", "logistic", (2,), STATE_2,
-                              (X_TRAIN, Y_TRAIN, 0.1, 20)), probe="ex07.call_on_mirror"),
-    *[Case(f"train_20_{v}", "ex07", TRAIN + (v,), {"loss": "bce", "momentum": 0.9},
-           probe="ex07.train_variant") for v in VARIANTS],
-    Case("accuracy_tie", "ex07", ("accuracy", "logistic", (1,), STATE_ACC, (X_ACC, Y_ACC)),
-         probe="ex07.call_on_mirror"),
+    Case("train_20", "ex07", ("train_logistic", logistic_spec(2), STATE_2,
+                              (X_TRAIN, Y_TRAIN, 0.1, 20)), probe="ex07.call_on_network"),
+    *[Recorded(f"train_20_{v}", "ex07", TRAIN + (v,), {"loss": "bce", "momentum": 0.9},
+               fn="ex06.train_variant") for v in VARIANTS],
+    Case("accuracy_tie", "ex07", ("accuracy", logistic_spec(1), STATE_ACC, (X_ACC, Y_ACC)),
+         probe="ex07.call_on_network"),
 ]}
 
 
@@ -192,7 +201,7 @@ def test_train_logistic_20_epochs(sub, device):
     loss at every epoch and the same parameters"""
     call = f"train_logistic(model, x (16, 2), y, lr=0.1, epochs=20) on {device}"
     args = (X_TRAIN.to(device), Y_TRAIN.to(device), 0.1, 20)
-    got = sub.probe("ex07.call_on_mirror", "ex07", "train_logistic", "logistic", (2,), STATE_2,
+    got = sub.probe("ex07.call_on_network", "ex07", "train_logistic", logistic_spec(2), STATE_2,
                     args, device=device)
     want = expected(CASES["train_20"], device)
     wrong = {hint: expected(CASES[f"train_20_{v}"], device) for v, hint in VARIANTS.items()}

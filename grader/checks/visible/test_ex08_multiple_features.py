@@ -8,8 +8,8 @@ import torch
 
 from grader.checking import Case, check, devices, expected
 from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
-                                    assert_structure, random_state)
+                                    ZERO_AFTER_BACKWARD, Recorded, assert_forward_pure,
+                                    assert_state, assert_structure, random_state)
 from grader.datasets import path as data_path
 from grader.numeric import assert_close, assert_trajectory, fail, kind_of
 
@@ -26,24 +26,28 @@ def layer_shapes(sizes):
     return shapes
 
 
-def forward_mistakes(state, x):
-    """What the usual wrong forward passes return, computed from the state: {hint: output}."""
-    n = len(state) // 2
-    weights = [(state[f"layers.{k}.weight"].to(x.device), state[f"layers.{k}.bias"].to(x.device))
-               for k in range(n)]
+def deep_spec(sizes):
+    """DeepBinaryClassifier(sizes)'s layout as plain data: the model train_full_batch is run on
+    (grader.probes.common.network)."""
+    spec = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        spec += [["linear", f"layers.{k}", a, b], ["sigmoid"]]
+    return spec
 
-    def run(hidden, last):
-        h = x
-        for k, (w, b) in enumerate(weights):
-            h = h @ w.T + b
-            h = last(h) if k == n - 1 else hidden(h)
-        return h
-    return {"the last layer has no sigmoid: the output must be a probability, "
-            "sigmoid(layers[-1](h))": run(torch.sigmoid, lambda h: h),
-            "the hidden layers use ReLU: every layer here is followed by a sigmoid":
-            run(torch.relu, torch.sigmoid),
-            "only the last layer has a sigmoid: apply one after every layer":
-            run(lambda h: h, torch.sigmoid)}
+
+# the usual wrong forward passes, by the key under which trusted code computes them
+# (grader.checks.hidden.variants.ex06.deep_forward_mistakes)
+FORWARD_HINTS = {
+    "no_last_sigmoid": "the last layer has no sigmoid: the output must be a probability, "
+                       "sigmoid(layers[-1](h))",
+    "relu_hidden": "the hidden layers use ReLU: every layer here is followed by a sigmoid",
+    "last_sigmoid_only": "only the last layer has a sigmoid: apply one after every layer",
+}
+
+
+def forward_mistakes(outputs):
+    """{key: output} of the wrong forward passes -> {hint: output}."""
+    return {FORWARD_HINTS[k]: v for k, v in outputs.items()}
 
 
 SIZES = (8, 6, 4, 1)
@@ -51,7 +55,7 @@ STATE = random_state(torch.Generator().manual_seed(8), layer_shapes(SIZES))
 X_5 = (torch.rand(5, 8, generator=torch.Generator().manual_seed(9)) * 2 - 1)
 _data = np.loadtxt(data_path("diabetes.csv"), delimiter=",", dtype=np.float32)
 X_ALL, Y_ALL = torch.from_numpy(_data[:, :-1].copy()), torch.from_numpy(_data[:, -1:].copy())
-TRAIN = ("deep", (SIZES,), STATE, X_ALL, Y_ALL, 1.0, 30)     # ..., lr, epochs
+TRAIN = (deep_spec(SIZES), STATE, X_ALL, Y_ALL, 1.0, 30)     # ..., lr, epochs
 VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
             "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
 
@@ -63,10 +67,12 @@ CASES = {c.id: c for c in [
          probe="common.model_structure"),
     Case("forward_default", "ex08", ("DeepBinaryClassifier", (), STATE, X_5),
          probe="ex08.forward_twice"),
-    Case("train_30", "ex08", ("train_full_batch", "deep", (SIZES,), STATE,
-                              (X_ALL, Y_ALL, 1.0, 30)), probe="ex08.call_on_mirror"),
-    *[Case(f"train_30_{v}", "ex08", TRAIN + (v,), {"loss": "bce"}, probe="ex08.train_variant")
-      for v in VARIANTS],
+    Recorded("forward_default_mistakes", "ex08", (STATE, X_5),
+             fn="ex06.deep_forward_mistakes"),
+    Case("train_30", "ex08", ("train_full_batch", deep_spec(SIZES), STATE,
+                              (X_ALL, Y_ALL, 1.0, 30)), probe="ex08.call_on_network"),
+    *[Recorded(f"train_30_{v}", "ex08", TRAIN + (v,), {"loss": "bce"},
+               fn="ex06.train_variant") for v in VARIANTS],
 ]}
 
 
@@ -117,7 +123,8 @@ def test_forward(sub, device):
     call = f"DeepBinaryClassifier().to({device!r})(x) with x of shape (5, 8)"
     out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
                     device=device)
-    assert_close(out["outputs"][0], want, call=call, mistakes=forward_mistakes(STATE, x))
+    assert_close(out["outputs"][0], want, call=call, mistakes=forward_mistakes(
+        expected(CASES["forward_default_mistakes"], device)))
     assert_forward_pure(out, call=call)
 
 
@@ -128,7 +135,7 @@ def test_train_30_epochs(sub, device):
     at every epoch and the same parameters"""
     call = f"train_full_batch(model, x (759, 8), y (759, 1), lr=1.0, epochs=30) on {device}"
     args = (X_ALL.to(device), Y_ALL.to(device), 1.0, 30)
-    got = sub.probe("ex08.call_on_mirror", "ex08", "train_full_batch", "deep", (SIZES,), STATE,
+    got = sub.probe("ex08.call_on_network", "ex08", "train_full_batch", deep_spec(SIZES), STATE,
                     args, device=device)
     want = expected(CASES["train_30"], device)
     wrong = {hint: expected(CASES[f"train_30_{v}"], device) for v, hint in VARIANTS.items()}

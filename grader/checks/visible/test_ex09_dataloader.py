@@ -5,16 +5,12 @@ these with `python -m grader check ex09`."""
 import numpy as np
 import pytest
 import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected
-from grader.checks.training import assert_minibatch_run, formula_state
+from grader.checks.training import LOSS_MISTAKES, Recorded, assert_minibatch_run, formula_state
 from grader.datasets import path
 from grader.numeric import assert_close, fail, kind_of
 from grader.protocol import meta
-from grader.probes.ex09 import network
-from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex09
 
@@ -30,13 +26,33 @@ def fixed_state(scale=0.8):
     return formula_state(shapes, lambda k: torch.cos(k * 2.3 + 0.7), scale=scale)
 
 
+# the 8 -> 6 -> 4 -> 1 network with a sigmoid after every layer, as plain data
+# (grader.probes.common.network); its parameters are named as in fixed_state
+NETWORK = [["linear", "0", 8, 6], ["sigmoid"], ["linear", "2", 6, 4], ["sigmoid"],
+           ["linear", "4", 4, 1], ["sigmoid"]]
 STATE = fixed_state()
-TRAIN_ARGS = (STATE, X_DATA[:50], Y_DATA[:50], 0.5, 2, 16, 0)  # batches of 16, 16, 16, 2
+TRAIN_ARGS = (NETWORK, STATE, X_DATA[:50], Y_DATA[:50], 0.5, 2, 16, 0)  # batches 16, 16, 16, 2
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() for every batch": dict(zero=False),
+    "the loss is nn.MSELoss: a classifier of probabilities uses nn.BCELoss()": dict(loss="mse"),
+    "the loss is nn.BCEWithLogitsLoss, which applies a second sigmoid: the model already "
+    "returns probabilities, so use nn.BCELoss()": dict(loss="logits"),
+}
+
+
+def variant_id(kw) -> str:
+    """The id of the recorded run with the known mistake `kw` (a TRACE_MISTAKES or
+    LOSS_MISTAKES entry)."""
+    return "train_" + "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
 
 CASES = {c.id: c for c in [
     Case("loader_shuffled", "ex09", (10, 4, True, 0), probe="ex09.loader_batches"),
     Case("loader_in_order", "ex09", (10, 4, False, 0), probe="ex09.loader_batches"),
     Case("train", "ex09", TRAIN_ARGS, probe="ex09.train"),
+    *[Recorded(variant_id(kw), "ex09", TRAIN_ARGS, kw, fn="ex09.train_variant")
+      for kw in [*TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
 ]}
 
 
@@ -156,45 +172,12 @@ def test_loader_order_by_seed(sub):
 # ----------------------------------------------------------------------------------------------
 # train_minibatch
 
-def train_variant(state, x, y, lr, epochs, batch_size, seed, *, zero=True, loss="bce",
-                  average="batches"):
-    """train_minibatch with one known mistake, on the same network and loader (trusted code)."""
-    model = network(state).to(x.device, x.dtype)
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
-    loss_fn = {"bce": nn.BCELoss(), "mse": nn.MSELoss(), "logits": nn.BCEWithLogitsLoss()}[loss]
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    losses = []
-    with record_steps(model) as rec:
-        for _ in range(epochs):
-            values, sizes = [], []
-            for xb, yb in loader:
-                value = loss_fn(model(xb), yb)
-                if zero:
-                    opt.zero_grad()
-                value.backward()
-                opt.step()
-                values.append(value.item())
-                sizes.append(len(xb))
-            losses.append({"batches": sum(values) / len(values),
-                           "samples": sum(v * s for v, s in zip(values, sizes)) / sum(sizes),
-                           "sum": sum(values), "last": values[-1]}[average])
-    return {"losses": losses, "steps": rec.trace()}
-
-
-TRACE_MISTAKES = {
-    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
-    "loss.backward() for every batch": dict(zero=False),
-    "the loss is nn.MSELoss: a classifier of probabilities uses nn.BCELoss()": dict(loss="mse"),
-    "the loss is nn.BCEWithLogitsLoss, which applies a second sigmoid: the model already "
-    "returns probabilities, so use nn.BCELoss()": dict(loss="logits"),
-}
-
-
-def check_training(got, want, args, call, dtype=torch.float32):
-    state, x, y, lr, epochs, batch_size, seed = args
+def check_training(got, want, args, call, variant, dtype=torch.float32):
+    """The run of train_minibatch (probe ex09.train) against the reference's, step by step;
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
+    spec, state, x, y, lr, epochs, batch_size, seed = args
     per_epoch = -(-len(x) // batch_size)
-    assert_minibatch_run(got, want, call=call, variant=lambda **kw: train_variant(*args, **kw),
+    assert_minibatch_run(got, want, call=call, variant=variant,
                          trace_mistakes=TRACE_MISTAKES, per_epoch=per_epoch, dtype=dtype,
                          count_hints={epochs: "one optimizer step per epoch: step once per "
                                               "batch of the loader",
@@ -209,4 +192,4 @@ def test_train_minibatch(sub, device):
     case = CASES["train"].on(device)
     check_training(case.run(sub), expected(case, device), case.args,
                    f"train_minibatch(8-6-4-1 model, loader of 50 rows, lr=0.5, epochs=2) "
-                   f"on {device}")
+                   f"on {device}", lambda **kw: expected(CASES[variant_id(kw)]))

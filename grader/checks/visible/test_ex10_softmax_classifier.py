@@ -5,15 +5,12 @@ hand-written gradient, and training compared optimizer step by step. Students ru
 import numpy as np
 import pytest
 import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.checks.training import assert_minibatch_run, formula_state
+from grader.checks.training import LOSS_MISTAKES, Recorded, assert_minibatch_run, formula_state
 from grader.datasets import path
 from grader.numeric import GRADCHECK_TOL, assert_close, fail, kind_of, scale_mistakes
 from grader.protocol import meta
-from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex10
 
@@ -45,6 +42,30 @@ LARGE = torch.tensor([[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0],
 CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 500.0]]),
             torch.tensor([1, 2]))
 TRAIN = dict(lr=0.1, epochs=3, batch_size=16, seed=0)  # 60 rows: batches 16, 16, 16, 12
+TRAIN_ARGS = (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"], TRAIN["epochs"],
+              TRAIN["batch_size"], TRAIN["seed"])
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() in every batch": dict(zero=False),
+    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
+        dict(momentum=0.0),
+    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
+    "made in each epoch; build one loader before the epochs and iterate it again":
+        dict(order="fresh"),
+    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
+        dict(order="in_order"),
+    "the order is drawn with torch.randperm, not by the DataLoader: build "
+    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
+    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
+}
+CE_CASES = ("ce_course_good", "ce_course_bad", "ce_course_batch", "ce_large")
+
+
+def variant_id(kw) -> str:
+    """The id of the recorded run with the known mistake `kw` (a TRACE_MISTAKES or
+    LOSS_MISTAKES entry)."""
+    return "train_" + "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
 
 CASES = {c.id: c for c in [
     Case("softmax_course", "ex10.softmax", (torch.tensor([1.0, 2.0, 3.0]),), grad=False),
@@ -66,10 +87,21 @@ CASES = {c.id: c for c in [
     Case("forward", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.forward"),
     Case("predict_logits", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.forward"),
     Case("predict", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.predict"),
-    Case("train", "ex10", (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"],
-                           TRAIN["epochs"], TRAIN["batch_size"], TRAIN["seed"]),
-         probe="ex10.train"),
+    Case("train", "ex10", TRAIN_ARGS, probe="ex10.train"),
 ]}
+# the known wrong answers on these inputs, recorded from trusted code by `build`
+# (grader.checks.hidden.variants.ex10)
+CASES.update({c.id: c for c in [
+    Recorded("softmax_large_mistakes", "ex10", CASES["softmax_large"].args,
+             fn="ex10.softmax_mistakes"),
+    *[Recorded(f"{cid}_mistakes", "ex10", CASES[cid].args, fn="ex10.ce_mistakes")
+      for cid in CE_CASES],
+    *[Recorded(f"{cid}_mistakes", "ex10", CASES[cid].args, fn="ex10.grad_mistakes")
+      for cid in ("grad_hand", "grad_small")],
+    Recorded("forward_mistakes", "ex10", (STATE, X_DATA[:20]), fn="ex10.forward_mistakes"),
+    *[Recorded(variant_id(kw), "ex10", TRAIN_ARGS, kw, fn="ex10.train_variant")
+      for kw in [*TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
+]})
 
 
 def run(sub, case):
@@ -81,7 +113,8 @@ def run(sub, case):
 
 
 # ----------------------------------------------------------------------------------------------
-# known wrong answers, computed here
+# known wrong answers: {key: value} from trusted code (recorded here, computed live in the hidden
+# checks) named by one table of hints
 
 OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
             "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
@@ -92,125 +125,42 @@ GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row f
               "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
 
 
-def naive_softmax(z, dim=-1):
-    e = torch.exp(z)
-    return e / e.sum(dim=dim, keepdim=True)
+def softmax_mistakes(wrong):
+    """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
+    return {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
 
 
-def softmax_mistakes(z, dim=-1):
-    e = torch.exp(z - z.max())
-    return {OVERFLOW: naive_softmax(z, dim), GLOBAL_MAX: e / e.sum(dim=dim, keepdim=True)}
-
-
-def ce_mistakes(logits, targets, want):
-    z = logits.to(torch.float64)
-    picked = lambda p: p.gather(1, targets.to(z.device).unsqueeze(1)).squeeze(1)  # noqa: E731
-    n = logits.shape[0]
-    m = {OVERFLOW.replace("the result", "the loss"):
-         -torch.log(picked(naive_softmax(z, 1))).mean(),
+def ce_mistakes(wrong, want, n):
+    """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
+    n rows -> {hint: value}."""
+    m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
          "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
-         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]":
-         -torch.log(picked(torch.softmax(z, 1))).mean()}
+         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
     if n > 1:
         m[f"this is {n} times the expected value: a sum over the rows where the mean is "
           f"wanted"] = want * n
     return m
 
 
-def grad_mistakes(logits, targets, want):
-    n, c = logits.shape
-    p = torch.softmax(logits.to(torch.float64), 1)
-    one_hot = torch.nn.functional.one_hot(targets.to(logits.device), c).to(p.dtype)
-    return {"this is softmax / N: subtract the one-hot of the targets": p / n,
+def grad_mistakes(wrong, want, n):
+    """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
+    gradient `want` of n rows -> {hint: value}."""
+    return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
             "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
-            (one_hot - p) / n,
+            wrong["sign"],
             f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
-            (p - one_hot), **scale_mistakes(want, factor2=False)}
+            wrong["no_mean"], **scale_mistakes(want, factor2=False)}
 
 
-class ReferenceNet(nn.Module):
-    """The classifier's architecture, to recompute runs with a known mistake (trusted code)."""
-
-    def __init__(self, d, h, c):
-        super().__init__()
-        self.hidden = nn.Linear(d, h)
-        self.output = nn.Linear(h, c)
-
-    def forward(self, x):
-        return self.output(torch.relu(self.hidden(x)))
-
-
-def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
-                  momentum=0.5, order="loader", average="batches", drop_last=False):
-    """train_classifier with one known mistake, on ReferenceNet: losses and steps."""
-    model = ReferenceNet(*sizes)
-    model.load_state_dict(state)
-    model = model.to(x.device, x.dtype)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def loader(generator=None, shuffle=True):
-        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
-                          drop_last=drop_last, generator=generator)
-    shared = loader(torch.Generator().manual_seed(seed))
-    perm_gen = torch.Generator().manual_seed(seed)
-    losses = []
-    with record_steps(model) as rec:
-        for _ in range(epochs):
-            if order == "loader":
-                batches = shared
-            elif order == "fresh":
-                batches = loader(torch.Generator().manual_seed(seed))
-            elif order == "in_order":
-                batches = loader(shuffle=False)
-            else:  # "randperm"
-                perm = torch.randperm(len(x), generator=perm_gen).to(x.device)
-                batches = [(x[perm[i:i + batch_size]], y[perm[i:i + batch_size]])
-                           for i in range(0, len(x), batch_size)]
-            values, sizes_ = [], []
-            for xb, yb in batches:
-                loss = loss_fn(model(xb), yb)
-                if zero:
-                    opt.zero_grad()
-                loss.backward()
-                opt.step()
-                values.append(loss.item())
-                sizes_.append(len(xb))
-            if average == "batches":
-                losses.append(sum(values) / len(values))
-            elif average == "samples":
-                losses.append(sum(v * s for v, s in zip(values, sizes_)) / sum(sizes_))
-            elif average == "sum":
-                losses.append(sum(values))
-            else:  # "last"
-                losses.append(values[-1])
-    return {"losses": losses, "steps": rec.trace()}
-
-
-TRACE_MISTAKES = {
-    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
-    "loss.backward() in every batch": dict(zero=False),
-    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
-        dict(momentum=0.0),
-    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
-    "made in each epoch; build one loader before the epochs and iterate it again":
-        dict(order="fresh"),
-    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
-        dict(order="in_order"),
-    "the order is drawn with torch.randperm, not by the DataLoader: build "
-    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
-    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
-}
-
-
-def check_training(got, want, args, call, dtype=torch.float32):
-    """The run of train_classifier (probe ex10.train) against the reference's, step by step."""
+def check_training(got, want, args, call, variant, dtype=torch.float32):
+    """The run of train_classifier (probe ex10.train) against the reference's, step by step;
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
     sizes, state, x, y, lr, epochs, batch_size, seed = args
     count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
                    "smaller batch is dropped (drop_last=True?); keep every row",
                    epochs: "one optimizer step per epoch: step once per mini-batch, not once "
                    "per epoch"}
-    assert_minibatch_run(got, want, call=call, variant=lambda **kw: train_variant(*args, **kw),
+    assert_minibatch_run(got, want, call=call, variant=variant,
                          trace_mistakes=TRACE_MISTAKES, per_epoch=-(-len(x) // batch_size),
                          count_hints=count_hints, dtype=dtype)
 
@@ -255,17 +205,15 @@ def check_structure(got, sizes, call):
             fail(f"{call}: self.{name} should be an nn.Linear, found {linear.get(name)}.")
 
 
-def check_forward(got, want, call, x, state):
-    """The probe ex10.forward's answer against the reference's logits."""
+def check_forward(got, want, call, wrong):
+    """The probe ex10.forward's answer against the reference's logits; `wrong` holds the logits
+    with no ReLU ("no_relu") and with a sigmoid in its place ("sigmoid")."""
     logits = want["result"]
-    s = {k: v.to(x.device, x.dtype) for k, v in state.items()}
-    h = x @ s["hidden.weight"].T + s["hidden.bias"]
     assert_close(got["result"], logits, call=call, mistakes={
         "these are probabilities (softmax of the logits): forward must return the logits; "
         "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
-        "the ReLU between the layers is missing": h @ s["output.weight"].T + s["output.bias"],
-        "a sigmoid is used between the layers: the model uses ReLU":
-            torch.sigmoid(h) @ s["output.weight"].T + s["output.bias"]})
+        "the ReLU between the layers is missing": wrong["no_relu"],
+        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"]})
     assert_close(got["state"], want["state"], call=call,
                  context="the parameters after a forward pass must be unchanged")
     filled = [k for k, g in got["grads"].items() if g is not None]
@@ -307,7 +255,7 @@ def test_softmax_large_logits(sub, device):
     case = CASES["softmax_large"].on(device)
     assert_close(run(sub, case), expected(case, device), call="softmax(tensor([[1000, 999, "
                  "-1000], [-1000, -1000, -1000], [0, -1000, 1000]]))",
-                 mistakes=softmax_mistakes(case.args[0]))
+                 mistakes=softmax_mistakes(expected(CASES["softmax_large_mistakes"], device)))
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -319,7 +267,8 @@ def test_cross_entropy_course(sub):
         case = CASES[cid]
         want = expected(case)
         assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
-                     mistakes=ce_mistakes(*case.args, want))
+                     mistakes=ce_mistakes(expected(CASES[f"{cid}_mistakes"]), want,
+                                          len(case.args[0])))
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -329,7 +278,8 @@ def test_cross_entropy_large_logits(sub, device):
     case = CASES["ce_large"].on(device)
     want = expected(case, device)
     assert_close(run(sub, case), want, call="cross_entropy([[1000, -1000, 0], [-1000, 1000, "
-                 "500]], targets=[1, 2])", mistakes=ce_mistakes(*case.args, want))
+                 "500]], targets=[1, 2])",
+                 mistakes=ce_mistakes(expected(CASES["ce_large_mistakes"], device), want, 2))
 
 
 @check("cross_entropy_grad", visible=True)
@@ -339,7 +289,7 @@ def test_grad_by_hand(sub, device):
     case = CASES["grad_hand"].on(device)
     want = expected(case, device)
     assert_close(run(sub, case), want, call="cross_entropy_grad(zeros(2, 2), targets=[0, 1])",
-                 mistakes=grad_mistakes(*case.args, want))
+                 mistakes=grad_mistakes(expected(CASES["grad_hand_mistakes"], device), want, 2))
 
 
 @check("cross_entropy_grad", points=2, visible=True)
@@ -350,7 +300,7 @@ def test_grad_matches_autograd(sub, device):
     want = expected(case, device)
     got = run(sub, case)
     assert_close(got, want, call="cross_entropy_grad(logits (3, 4), targets)",
-                 mistakes=grad_mistakes(*case.args, want))
+                 mistakes=grad_mistakes(expected(CASES["grad_small_mistakes"], device), want, 3))
     z = LOGITS_SMALL.clone().requires_grad_(True)
     torch.nn.functional.cross_entropy(z, TARGETS_SMALL).backward()
     rtol, atol = GRADCHECK_TOL
@@ -370,7 +320,7 @@ def test_classifier_forward(sub, device):
     """SoftmaxClassifier returns logits (not probabilities) on the model's device, no side effects"""
     case = CASES["forward"].on(device)
     check_forward(case.run(sub), expected(case, device), f"model(x) for 20 rows on {device}",
-                  case.args[2], STATE)
+                  expected(CASES["forward_mistakes"], device))
 
 
 @check("predict_classes", visible=True)
@@ -390,4 +340,4 @@ def test_train_classifier(sub, device):
     case = CASES["train"].on(device)
     check_training(case.run(sub), expected(case, device), case.args,
                    f"train_classifier(model, x[:60], y[:60], lr=0.1, epochs=3, batch_size=16, "
-                   f"seed=0) on {device}")
+                   f"seed=0) on {device}", lambda **kw: expected(CASES[variant_id(kw)]))

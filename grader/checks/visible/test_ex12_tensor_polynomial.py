@@ -8,10 +8,9 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.checks.training import assert_fit
+from grader.checks.training import Recorded, assert_fit
 from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
                             fail, scale_mistakes)
-from grader.trajectory import record_steps
 
 pytestmark = pytest.mark.ex12
 
@@ -63,106 +62,65 @@ CASES = {c.id: c for c in [
 ]}
 
 
-# known wrong runs, recomputed here to name a mistake
+# known wrong runs: computed by trusted code (grader.checks.hidden.variants.ex12), recorded here
+# on the fixed inputs, live in the hidden checks; named by one table of hints
 
-def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-             accumulate=False):
-    """A fit with one known mistake (trusted code), in x's dtype on x's device."""
-    g = torch.Generator().manual_seed(seed)
-    p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
-    acc = [torch.zeros((), dtype=x.dtype, device=x.device) for _ in range(4)]
-    losses = []
-    for t in range(steps):
-        yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
-        loss = ((yp - y) ** 2).sum()
-        gy = 2.0 * (yp - y)
-        grads = [(gy * x ** k).sum() * scale for k in range(4)]
-        if accumulate:
-            acc = [a + gk for a, gk in zip(acc, grads)]
-            grads = acc
-        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
-        if t % 100 == when:
-            if after:
-                yp = p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
-                loss = ((yp - y) ** 2).sum()
-            losses.append(loss.item())
-    return tuple(p), losses
-
-
-def fit_mistakes(x, y, lr, steps, seed, func):
-    n = len(x)
-    m = {"the update adds the gradient: subtract lr * grad":
-         fit_variant(x, y, lr, steps, seed, sign=-1.0),
-         f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients":
-         fit_variant(x, y, lr, steps, seed, scale=1.0 / n),
-         "the gradients are half too small: the factor 2 of the square is missing":
-         fit_variant(x, y, lr, steps, seed, scale=0.5),
-         "the losses are recorded after the update of their step: record the loss computed "
-         "before updating": fit_variant(x, y, lr, steps, seed, after=True),
-         "the losses of steps 0, 100, 200 are recorded: record those with t % 100 == 99":
-         fit_variant(x, y, lr, steps, seed, when=0)}
-    if func == "fit_autograd":
-        m = {"the gradients are not zeroed between steps: .grad adds up over the steps, so "
-             "zero it after each update (p.grad.zero_() or p.grad = None)":
-             fit_variant(x, y, lr, steps, seed, accumulate=True), **m}
-    return m
-
-
-class _Cubic(torch.nn.Module):
-    """Polynomial3's architecture, to recompute runs with a known mistake (trusted code)."""
-
-    def __init__(self):
-        super().__init__()
-        for name in "abcd":
-            setattr(self, name, torch.nn.Parameter(torch.zeros(())))
-
-    def forward(self, x):
-        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
-
-
-def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                   after=False):
-    """fit_optim with one known mistake, on a cubic module like Polynomial3 (trusted code)."""
-    model = _Cubic()
-    model.load_state_dict(state)
-    model = model.to(x.device, x.dtype)
-    loss_fn = torch.nn.MSELoss(reduction=reduction)
-    cls = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}[optimizer]
-    opt = cls(model.parameters(), lr=lr)
-    losses = []
-    with record_steps(model) as rec:
-        for t in range(steps):
-            loss = loss_fn(model(x), y)
-            if zero:
-                opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if t % 100 == 99:
-                losses.append(loss_fn(model(x), y).item() if after else loss.item())
-    return {"losses": losses, "steps": rec.trace()}
+def fit_mistakes(wrong, n):
+    """{key: ((a, b, c, d), losses)} of the usual wrong fits on n points -> {hint: run}."""
+    hints = {
+        "no_zero": "the gradients are not zeroed between steps: .grad adds up over the steps, so "
+                   "zero it after each update (p.grad.zero_() or p.grad = None)",
+        "sign": "the update adds the gradient: subtract lr * grad",
+        "mean": f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients",
+        "half": "the gradients are half too small: the factor 2 of the square is missing",
+        "after": "the losses are recorded after the update of their step: record the loss "
+                 "computed before updating",
+        "when": "the losses of steps 0, 100, 200 are recorded: record those with "
+                "t % 100 == 99"}
+    return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
 
 
 OPTIM_MISTAKES = {
     "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
     "loss.backward())": dict(zero=False),
     'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
-    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(optimizer="sgd"),
+    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
 }
+LOSS_AFTER_STEP = dict(after=True)
 
 
-def check_optim(got, want, args, call, dtype=torch.float32):
+def optim_mistakes(optimizer):
+    """The known mistakes of a fit_optim run with `optimizer`: {hint: keywords of the trusted
+    optim_variant}."""
+    return {k: v for k, v in OPTIM_MISTAKES.items() if optimizer == "rmsprop" or "used" not in v}
+
+
+def variant_id(kw) -> str:
+    return "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
+
+CASES.update({c.id: c for c in [
+    *[Recorded(f"{func}_steps_{k}_mistakes", "ex12", (X_FIT, Y_FIT, LR, k, 0, f"fit_{func}"),
+               fn="ex12.fit_mistakes")
+      for func in ("tensor", "autograd") for k in (*STEPS[1:], 300)],
+    Recorded("forward_reversed", "ex12", CASES["forward"].args, fn="ex12.reversed_cubic"),
+    *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
+      for cid in ("optim_sgd", "optim_rmsprop")
+      for kw in [*optim_mistakes(CASES[cid].args[5]).values(), LOSS_AFTER_STEP]],
+]})
+
+
+def check_optim(got, want, args, call, variant, dtype=torch.float32):
     """The probe ex12.fit_optim's run against the reference's, optimizer step by step, then the
-    recorded losses and the final state."""
+    recorded losses and the final state; `variant(**kw)` gives the run with the known mistake
+    kw (recorded, or trusted code)."""
     state, x, y, lr, steps, optimizer = args
-    variants = {k: v for k, v in OPTIM_MISTAKES.items()
-                if optimizer == "rmsprop" or "optimizer" not in v}
     assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
-        text: optim_variant(state, x, y, lr, steps, **{"optimizer": optimizer, **kw})["steps"]
-        for text, kw in variants.items()})
+        text: variant(**kw)["steps"] for text, kw in optim_mistakes(optimizer).items()})
     assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
                       step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
         "the loss is recorded after the optimizer step: record the loss computed before it":
-        optim_variant(state, x, y, lr, steps, optimizer, after=True)["losses"]})
+        variant(**LOSS_AFTER_STEP)["losses"]})
 
 
 @check("poly_grads_tensor", visible=True)
@@ -199,7 +157,8 @@ def _fit_steps(sub, func, device):
         case = CASES[f"{func}_steps_{k}"].on(device)
         x, y = case.args
         assert_fit(_run(sub, case), expected(case, device),
-                   mistakes=lambda: fit_mistakes(x, y, LR, k, 0, fname) if k else None,
+                   mistakes=lambda: fit_mistakes(expected(
+                       CASES[f"{func}_steps_{k}_mistakes"], device), len(x)) if k else None,
                    call=f"{fname}(x, y, lr={LR}, steps={k}, seed=0) on {device}",
                    **_traj(torch.float32),
                    context="the initial values: torch.randn((), generator=g) for a, b, c, d in "
@@ -212,7 +171,8 @@ def _fit_long(sub, func, device):
     case = CASES[f"{func}_300"].on(device)
     x, y = case.args
     assert_fit(_run(sub, case), expected(case, device),
-               mistakes=lambda: fit_mistakes(x, y, LR, 300, 0, fname),
+               mistakes=lambda: fit_mistakes(expected(
+                   CASES[f"{func}_steps_300_mistakes"], device), len(x)),
                call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}",
                **_traj(torch.float32))
 
@@ -270,7 +230,7 @@ def test_forward(sub, device):
     assert_close(got["result"], want["result"], call=f"model(x) with a=0.3, b=-0.4, c=0.2, "
                  f"d=0.05 on {device}", mistakes={
                      "the coefficients are in the wrong order: a is the constant, d multiplies "
-                     "x^3": _cubic(case.args[1], *[STATE[k] for k in "dcba"])})
+                     "x^3": expected(CASES["forward_reversed"], device)})
     assert_close(got["state"], want["state"], call="model(x)",
                  context="the parameters after a forward pass must be unchanged")
 
@@ -282,10 +242,6 @@ def test_string(sub):
     want = expected(case)
     got = case.run(sub)
     check_string(got, want, "model.string() with a=1, b=2, c=0.5, d=-1")
-
-
-def _cubic(x, a, b, c, d):
-    return a.to(x) + b.to(x) * x + c.to(x) * x ** 2 + d.to(x) * x ** 3
 
 
 NUMBER = r"(-?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf))"
@@ -317,7 +273,8 @@ def _optim(sub, name, device):
     call = f"fit_optim(model, x, y, lr={case.args[3]}, steps={case.args[4]}, " \
            f"optimizer={case.args[5]!r}) " \
            f"on {device}"
-    check_optim(got, want, case.args, call)
+    check_optim(got, want, case.args, call,
+                lambda **kw: expected(CASES[f"{name}_{variant_id(kw)}"]))
 
 
 @check("fit_optim", points=2, visible=True)

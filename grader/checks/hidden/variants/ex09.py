@@ -1,0 +1,44 @@
+"""The known wrong mini-batch loops of ex09 (train_minibatch), run in the grading process on the
+network the check describes (grader.probes.common.network) with the loader the probe builds."""
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from grader.probes.common import network
+from grader.trajectory import record_steps
+
+LOSSES = {"bce": nn.BCELoss, "mse": nn.MSELoss, "logits": nn.BCEWithLogitsLoss}
+AVERAGES = ("batches", "samples", "sum", "last")
+
+
+def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True, loss="bce",
+                  average="batches"):
+    """train_minibatch with a known mistake: the gradients never zeroed (zero=False), another
+    loss ("mse", "logits"), or each epoch's loss averaged another way ("samples": weighted by
+    the batch sizes, "sum", "last"). The losses per epoch and the parameters after every
+    optimizer step."""
+    if (zero, loss, average) == (True, "bce", "batches") or loss not in LOSSES \
+            or average not in AVERAGES:
+        raise ValueError(f"not a known mistake: zero={zero!r}, loss={loss!r}, "
+                         f"average={average!r}")
+    model = network(spec, state, x.device, x.dtype)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = LOSSES[loss]()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    with record_steps(model) as rec:
+        for _ in range(epochs):
+            values, sizes = [], []
+            for xb, yb in loader:
+                value = loss_fn(model(xb), yb)
+                if zero:
+                    opt.zero_grad()
+                value.backward()
+                opt.step()
+                values.append(value.item())
+                sizes.append(len(xb))
+            losses.append({"batches": sum(values) / len(values),
+                           "samples": sum(v * s for v, s in zip(values, sizes)) / sum(sizes),
+                           "sum": sum(values), "last": values[-1]}[average])
+    return {"losses": losses, "steps": rec.trace()}

@@ -1,0 +1,102 @@
+"""The known wrong answers of ex10, computed in the grading process: softmax, cross-entropy and
+its gradient done the usual wrong ways, the classifier's forward pass with the wrong
+activation, and train_classifier's run with a known mistake (on the classifier's layout as a
+network, grader.probes.common.network)."""
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from grader.probes.common import network
+from grader.trajectory import record_steps
+
+
+def _naive_softmax(z, dim):
+    e = torch.exp(z)
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def softmax_mistakes(z, dim=-1):
+    """{"overflow": softmax without subtracting the maximum, "global_max": the maximum of the
+    whole tensor subtracted instead of each row's}."""
+    e = torch.exp(z - z.max())
+    return {"overflow": _naive_softmax(z, dim), "global_max": e / e.sum(dim=dim, keepdim=True)}
+
+
+def ce_mistakes(logits, targets):
+    """Cross-entropy (float64) through a softmax that overflows ("overflow") and through the log
+    of a stable softmax, which underflows ("log_softmax")."""
+    z = logits.to(torch.float64)
+    rows = targets.to(z.device).unsqueeze(1)
+    return {"overflow": -torch.log(_naive_softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
+            "log_softmax": -torch.log(torch.softmax(z, 1).gather(1, rows).squeeze(1)).mean()}
+
+
+def grad_mistakes(logits, targets):
+    """The gradient of the mean cross-entropy with the usual slips: softmax / N with no one-hot
+    ("softmax_only"), the sign flipped ("sign"), the mean's 1/N missing ("no_mean")."""
+    n, c = logits.shape
+    p = torch.softmax(logits.to(torch.float64), 1)
+    one_hot = nn.functional.one_hot(targets.to(logits.device), c).to(p.dtype)
+    return {"softmax_only": p / n, "sign": (one_hot - p) / n, "no_mean": p - one_hot}
+
+
+def forward_mistakes(state, x):
+    """SoftmaxClassifier's logits with no ReLU between the layers ("no_relu") and with a sigmoid
+    in its place ("sigmoid"), from the state, on x's device and dtype."""
+    s = {k: v.to(x.device, x.dtype) for k, v in state.items()}
+    h = x @ s["hidden.weight"].T + s["hidden.bias"]
+    return {"no_relu": h @ s["output.weight"].T + s["output.bias"],
+            "sigmoid": torch.sigmoid(h) @ s["output.weight"].T + s["output.bias"]}
+
+
+def classifier_spec(sizes):
+    d, h, c = sizes
+    return [["linear", "hidden", d, h], ["relu"], ["linear", "output", h, c]]
+
+
+def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
+                  momentum=0.5, order="loader", average="batches", drop_last=False):
+    """train_classifier with a known mistake: the gradients never zeroed (zero=False), another
+    momentum, the batches in another order ("fresh": a new loader each epoch, "in_order": not
+    shuffled, "randperm": drawn with torch.randperm), each epoch's loss averaged another way
+    ("samples", "sum", "last"), or the last batch dropped. The losses and the parameters after
+    every optimizer step."""
+    if (zero, momentum, order, average, drop_last) == (True, 0.5, "loader", "batches", False):
+        raise ValueError("not a known mistake")
+    model = network(classifier_spec(sizes), state, x.device, x.dtype)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def loader(generator=None, shuffle=True):
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+                          drop_last=drop_last, generator=generator)
+    shared = loader(torch.Generator().manual_seed(seed))
+    perm_gen = torch.Generator().manual_seed(seed)
+    losses = []
+    with record_steps(model) as rec:
+        for _ in range(epochs):
+            if order == "loader":
+                batches = shared
+            elif order == "fresh":
+                batches = loader(torch.Generator().manual_seed(seed))
+            elif order == "in_order":
+                batches = loader(shuffle=False)
+            elif order == "randperm":
+                perm = torch.randperm(len(x), generator=perm_gen).to(x.device)
+                batches = [(x[perm[i:i + batch_size]], y[perm[i:i + batch_size]])
+                           for i in range(0, len(x), batch_size)]
+            else:
+                raise ValueError(f"unknown order {order!r}")
+            values, sizes_ = [], []
+            for xb, yb in batches:
+                loss = loss_fn(model(xb), yb)
+                if zero:
+                    opt.zero_grad()
+                loss.backward()
+                opt.step()
+                values.append(loss.item())
+                sizes_.append(len(xb))
+            losses.append({"batches": sum(values) / len(values),
+                           "samples": sum(v * s for v, s in zip(values, sizes_)) / sum(sizes_),
+                           "sum": sum(values), "last": values[-1]}[average])
+    return {"losses": losses, "steps": rec.trace()}

@@ -1,0 +1,97 @@
+"""The known wrong answers of ex12, computed in the grading process: the cubic fits
+(fit_tensor, fit_autograd) and fit_optim's run with a known mistake, and the cubic with its
+coefficients reversed."""
+import torch
+
+from grader.trajectory import record_steps
+
+
+def _cubic(x, a, b, c, d):
+    return a + b * x + c * x ** 2 + d * x ** 3
+
+
+def reversed_cubic(state, x):
+    """Polynomial3's output with the coefficients in the wrong order: d + c x + b x^2 + a x^3."""
+    s = {k: v.to(x) for k, v in state.items()}
+    return _cubic(x, s["d"], s["c"], s["b"], s["a"])
+
+
+def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
+                accumulate=False):
+    """A cubic fit with a known mistake, in x's dtype on x's device: the update's sign flipped
+    (sign=-1), the gradients scaled (scale), the loss recorded after the update (after), at the
+    wrong steps (when=0), or the gradients adding up over the steps (accumulate)."""
+    if (sign, scale, after, when, accumulate) == (1.0, 1.0, False, 99, False):
+        raise ValueError("not a known mistake")
+    g = torch.Generator().manual_seed(seed)
+    p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
+    acc = [torch.zeros((), dtype=x.dtype, device=x.device) for _ in range(4)]
+    losses = []
+    for t in range(steps):
+        yp = _cubic(x, *p)
+        loss = ((yp - y) ** 2).sum()
+        gy = 2.0 * (yp - y)
+        grads = [(gy * x ** k).sum() * scale for k in range(4)]
+        if accumulate:
+            acc = [a + gk for a, gk in zip(acc, grads)]
+            grads = acc
+        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
+        if t % 100 == when:
+            if after:
+                loss = ((_cubic(x, *p) - y) ** 2).sum()
+            losses.append(loss.item())
+    return tuple(p), losses
+
+
+def fit_mistakes(x, y, lr, steps, seed, func):
+    """{key: ((a, b, c, d), losses)} of the usual wrong fits of `func` ("fit_tensor",
+    "fit_autograd"): sign, mean (gradients divided by N), half (the factor 2 missing), after,
+    when, and for fit_autograd no_zero (the gradients never zeroed)."""
+    m = {"sign": fit_variant(x, y, lr, steps, seed, sign=-1.0),
+         "mean": fit_variant(x, y, lr, steps, seed, scale=1.0 / len(x)),
+         "half": fit_variant(x, y, lr, steps, seed, scale=0.5),
+         "after": fit_variant(x, y, lr, steps, seed, after=True),
+         "when": fit_variant(x, y, lr, steps, seed, when=0)}
+    if func == "fit_autograd":
+        m["no_zero"] = fit_variant(x, y, lr, steps, seed, accumulate=True)
+    return m
+
+
+class _Cubic(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        for name in "abcd":
+            setattr(self, name, torch.nn.Parameter(torch.zeros(())))
+
+    def forward(self, x):
+        return _cubic(x, self.a, self.b, self.c, self.d)
+
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
+
+
+def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
+                  after=False, used=None):
+    """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
+    zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
+    (after), or another optimizer than the one named (used="sgd"). The recorded losses and the
+    parameters after every optimizer step."""
+    used = used or optimizer
+    if (zero, reduction, after, used) == (True, "sum", False, optimizer):
+        raise ValueError("not a known mistake")
+    model = _Cubic()
+    model.load_state_dict(state)
+    model = model.to(x.device, x.dtype)
+    loss_fn = torch.nn.MSELoss(reduction=reduction)
+    opt = OPTIMIZERS[used](model.parameters(), lr=lr)
+    losses = []
+    with record_steps(model) as rec:
+        for t in range(steps):
+            loss = loss_fn(model(x), y)
+            if zero:
+                opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if t % 100 == 99:
+                losses.append(loss_fn(model(x), y).item() if after else loss.item())
+    return {"losses": losses, "steps": rec.trace()}
