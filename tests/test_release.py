@@ -2,6 +2,8 @@
 needs, nothing of the references or the hidden checks, and it runs on its own."""
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
 import shutil
@@ -11,27 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from grader.build import regions
 from grader.cli import main
 from grader.exercises import EXERCISES
 from grader.release import released_exercises
-from solution_lines import distinctive, solution_lines, text_lines
+from solution_lines import distinctive, kit_leaks, solution_lines, text_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Solution lines the kit's engine holds today, each with where it comes from. TO FIX by moving
-# the code out of what the visible checks need (e.g. into recorded values); never add to this
-# list a line that gives a student an answer they have not written.
-KNOWN: dict[tuple[str, str], str] = {
-    ("grader/checks/visible/test_ex02_gradient_descent.py",
-     "return float(np.mean((x * w - y) ** 2))"): "the visible checks' float64 oracle of cost",
-    ("grader/checks/visible/test_ex10_softmax_classifier.py",
-     "return e / e.sum(dim=dim, keepdim=True)"): "the naive softmax (a named mistake)",
-    ("grader/probes/ex06.py", "self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in "
-                              "zip(sizes[:-1], sizes[1:]))"): "the probe's deep model (ex08)",
-    ("grader/checks/visible/test_ex12_tensor_polynomial.py",
-     "return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3"):
-        "the cubic the docstring states, in the visible checks' own model",
-}
+HIDDEN = ROOT / "grader" / "checks" / "hidden"
 
 
 def _env():
@@ -105,20 +94,62 @@ def test_kit_holds_no_reference_and_no_hidden_check(kit):
 
 def test_kit_holds_no_solution_line(kit):
     """Every line inside a BEGIN/END SOLUTION region of solutions/ is looked for in the kit:
-    anywhere in what students edit or read first (stubs, notebooks, README); in the engine,
-    the lines that compute something (PyTorch idioms such as `loss.backward()` occur there on
-    their own)."""
-    secret = solution_lines()
-    assert len(secret) > 20
-    found = []
-    for path in sorted(p for p in kit.rglob("*") if p.is_file()):
-        rel = path.relative_to(kit).as_posix()
-        engine = rel.startswith("grader/")
-        for line in text_lines(path):
-            if line in secret and (not engine or distinctive(line)) \
-                    and (rel, line) not in KNOWN:
-                found.append(f"{rel}: {line!r} (solutions/{secret[line]})")
+    anywhere in what students edit or read first (stubs, notebooks, README); in the engine, the
+    lines that compute something or define a model, and every piece of two lines of an answer
+    (PyTorch idioms such as `loss.backward()` occur there on their own). No exceptions."""
+    assert len(solution_lines()) > 20
+    found = kit_leaks(kit)
     assert not found, "solution lines in the kit:\n" + "\n".join(found)
+
+
+def test_leak_search_finds_an_answer_in_the_engine(tmp_path):
+    """The search of test_kit_holds_no_solution_line finds what it is for: a model class of a
+    reference kept as a helper in the engine, a training loop kept in a check."""
+    helper = tmp_path / "grader" / "probes" / "helper.py"
+    helper.parent.mkdir(parents=True)
+    helper.write_text("from torch import nn\n\n\nclass Mirror(nn.Module):\n"
+                      "    def __init__(self, input_dim, output_dim):\n"
+                      "        super().__init__()\n"
+                      "        self.linear = nn.Linear(input_dim, output_dim)\n\n"
+                      "    def forward(self, x):\n        return self.linear(x)\n")
+    loop = tmp_path / "grader" / "checks" / "visible" / "test_loop.py"
+    loop.parent.mkdir(parents=True)
+    loop.write_text("def run(x, y, w, b, iters):\n    losses = []\n"
+                    "    for _ in range(iters):\n        y_pred = x * w + b\n")
+    found = kit_leaks(tmp_path)
+    assert any("helper.py: 'self.linear = nn.Linear(input_dim, output_dim)'" in f
+               for f in found), found
+    assert any("helper.py: 'return self.linear(x)'" in f for f in found), found
+    assert any("test_loop.py: 'for _ in range(iters):' then 'y_pred = x * w + b'" in f
+               for f in found), found
+
+
+def test_kit_holds_no_hidden_value(kit, chosen):
+    """Nothing of the hidden side is in the kit: no file of grader/checks/hidden (the hidden
+    checks, the trusted code that computes known wrong runs), by name or by content; no line of
+    that trusted code that computes something; and no recorded value but those of the visible
+    checks' own cases."""
+    names = {p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file()}
+    assert not [n for n in names if n.startswith("grader/checks/hidden")], names
+    hidden_files = [p for p in HIDDEN.rglob("*.py")]
+    assert any(p.parent.name == "variants" for p in hidden_files)
+    hidden = {p.read_bytes() for p in hidden_files if p.stat().st_size}
+    assert not [n for n in names if (kit / n).read_bytes() in hidden]
+    trusted = {ln: p.relative_to(ROOT).as_posix()
+               for p in (HIDDEN / "variants").rglob("*.py") for ln in text_lines(p)
+               if ln and distinctive(ln)}
+    assert len(trusted) > 20
+    found = [f"{n}: {ln!r} ({trusted[ln]})" for n in sorted(names)
+             for ln in text_lines(kit / n) if ln in trusted]
+    assert not found, "trusted code in the kit:\n" + "\n".join(found)
+    for ex in chosen:
+        shipped = kit / "grader" / "checks" / "expected" / f"{ex}.json"
+        if not shipped.exists():
+            continue
+        cases = importlib.import_module(f"grader.checks.visible.test_{EXERCISES[ex]}").CASES
+        assert set(json.loads(shipped.read_text())) == set(cases), ex
+        assert shipped.read_bytes() == \
+            (ROOT / "grader" / "checks" / "expected" / f"{ex}.json").read_bytes()
 
 
 def test_check_runs_in_the_kit_on_the_stubs(kit, chosen):
@@ -164,3 +195,162 @@ def test_release_of_some_exercises_without_notebooks(tmp_path, capsys):
     # a second release into the same folder is refused, not mixed in
     assert main(["release", str(dest)]) == 2
     assert "not empty" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# The worker holds no right answer: a submission that leaves one function or class unwritten and
+# fills it from what the worker can import under grader.probes earns nothing more for it than
+# leaving it unwritten.
+
+DELEGATE = """
+# --- {target}: not written; it delegates to what the worker can import under grader.probes ---
+import importlib as _il
+import pkgutil as _pkgutil
+import sys as _sys
+
+import torch as _torch
+
+_MODES = ("correct", "right", "reference", "solution", "answer", "none", "", None)
+_BUSY = []
+
+
+def _me():
+    return _sys.modules[__name__]
+
+
+def _known(name, args, kwargs):
+    \"\"\"The entry points that once returned a right answer (a mode that is not a known
+    mistake fell through to the right computation; mirror models equal to the references).\"\"\"
+    ex = {ex!r}
+    if ex == "ex05" and name == "fit":
+        from grader.probes.ex05 import fit_variant
+        for mode in _MODES:
+            r = fit_variant(_me(), *args, mode)
+            return r["w"], r["b"], r["losses"]
+    kinds = {{"ex06": "linear", "ex07": "logistic", "ex08": "deep"}}
+    if ex in kinds and name in ("LinearRegression", "LogisticRegression",
+                                "DeepBinaryClassifier"):
+        from grader.probes.ex06 import mirror
+        return mirror(kinds[ex], args)
+    if ex in kinds and name in ("train", "train_step", "train_logistic", "train_full_batch"):
+        from grader.probes.ex06 import train_variant
+        if name == "train_step":
+            model, _, optimizer, x, y = args
+            lr, steps = optimizer.param_groups[0]["lr"], 1
+        else:
+            model, x, y, lr, steps = args[:5]
+        linears = [m for m in model.modules() if isinstance(m, _torch.nn.Linear)]
+        init = {{"linear": (linears[0].in_features, linears[0].out_features),
+                "logistic": (linears[0].in_features,),
+                "deep": (tuple([linears[0].in_features] + [m.out_features for m in linears]),)}}
+        kind = kinds[ex]
+        r = train_variant(None, kind, init[kind], model.state_dict(), x, y, lr, steps,
+                          _MODES[0], loss="mse" if ex == "ex06" else "bce",
+                          momentum=kwargs.get("momentum", 0.9 if ex == "ex07" else 0.0),
+                          device=x.device)
+        model.load_state_dict(r["state"])
+        return r["losses"][0] if name == "train_step" else r["losses"]
+    raise LookupError(name)
+
+
+def _callables():
+    import grader.probes as probes
+    names = {{f"grader.probes.{{info.name}}" for info in _pkgutil.iter_modules(probes.__path__)}}
+    names |= {{n for n in _sys.modules if n.startswith("grader.probes.")}}
+    for module_name in sorted(names):
+        module = _il.import_module(module_name)
+        words = [k for v in vars(module).values() if isinstance(v, dict) for k in v
+                 if isinstance(k, str)]
+        for attr, fn in sorted(vars(module).items()):
+            if not attr.startswith("_") and callable(fn) \\
+                    and getattr(fn, "__module__", "").startswith("grader.probes"):
+                yield fn, words
+
+
+def _arguments(name, args, words):
+    me = _me()
+    yield args
+    yield (me,) + args
+    yield (me, name) + args
+    for word in _MODES + tuple(words):
+        yield args + (word,)
+        yield (me,) + args + (word,)
+        yield (word,) + args
+        yield (word, args)
+        yield (me, word) + args
+
+
+def _unwrap(result, is_class):
+    if is_class or not isinstance(result, dict):
+        return result
+    if "result" in result:
+        return result["result"]
+    if {{"w", "b", "losses"}} <= set(result):
+        return result["w"], result["b"], result["losses"]
+    return result.get("losses", result)
+
+
+def _delegate(name, is_class):
+    def run(*args, **kwargs):
+        if _BUSY:   # a probe that calls the function being written: not an answer
+            raise NotImplementedError(f"{{name}}: not started")
+        _BUSY.append(name)
+        try:
+            try:
+                return _known(name, args, kwargs)
+            except Exception:
+                pass
+            for fn, words in _callables():
+                for arguments in _arguments(name, args, words):
+                    try:
+                        result = fn(*arguments, **kwargs)
+                    except Exception:
+                        continue
+                    if result is not None or not is_class:
+                        return _unwrap(result, is_class)
+            raise NotImplementedError(f"{{name}}: not started")
+        finally:
+            _BUSY.clear()
+    return run
+
+
+{target} = _delegate({target!r}, {is_class!r})
+"""
+
+UNWRITTEN = """
+def _unwritten(*args, **kwargs):
+    raise NotImplementedError("{ex}.{target}: not started")
+
+
+{target} = _unwritten
+"""
+
+
+def _targets(ex):
+    """The functions and classes a student writes in ex: [(name, is_class)]."""
+    source = (ROOT / "solutions" / f"{EXERCISES[ex]}.py").read_text()
+    owners = {r.owner.split(".")[0] for r in regions(source)}
+    return [(node.name, isinstance(node, ast.ClassDef)) for node in ast.parse(source).body
+            if getattr(node, "name", None) in owners]
+
+
+@pytest.mark.parametrize("ex", sorted(EXERCISES))
+def test_worker_holds_no_right_answer(grade, ex):
+    """For each function or class of ex in turn: the reference with that one left unwritten and
+    filled by delegating to grader.probes (the entry points that once answered, then every
+    public callable there with the call's own arguments, with the probed module in front, with
+    a mode or kind that is no known mistake) scores no more for it than leaving it unwritten."""
+    if not (ROOT / "solutions" / f"{EXERCISES[ex]}.py").exists():
+        pytest.skip(f"no reference for {ex}")
+    gained = []
+    for target, is_class in _targets(ex):
+        delegated = grade(ex, DELEGATE.format(ex=ex, target=target, is_class=is_class),
+                          targets={target})
+        assert delegated.checks, f"{ex}.{target}: no check ran"
+        if delegated.score == 0:
+            continue
+        unwritten = grade(ex, UNWRITTEN.format(ex=ex, target=target), targets={target})
+        if delegated.score > unwritten.score:
+            gained.append(f"{ex}.{target}: {delegated.score:g} points delegated to "
+                          f"grader.probes, {unwritten.score:g} unwritten")
+    assert not gained, "\n".join(gained)
