@@ -151,6 +151,7 @@ def _masked_paths() -> list[str]:
 def secret_modules() -> list[str]:
     """Modules a worker must not be able to import: the references and the checks."""
     names = [f"solutions.{module}" for module in EXERCISES.values()]
+    names += [f"grader.checks.hidden.variants.{ex}" for ex in EXERCISES]
     return names + [f"grader.checks.{kind}.test_{module}" for module in EXERCISES.values()
                     for kind in ("hidden", "visible")]
 
