@@ -20,6 +20,14 @@ EXERCISES = {
 USES_OPTIM = {"ex06", "ex07", "ex08", "ex09", "ex10", "ex12"}
 
 
+class UnknownExercise(KeyError):
+    """A name that is no exercise of the course: bad input, said plainly (`str()` is the
+    message, without the quotes a KeyError adds)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def uses_optim(exercises) -> bool:
     return any(ex[:4] in USES_OPTIM for ex in exercises)
 
@@ -28,7 +36,7 @@ def module_of(ex: str) -> str:
     """'ex02' (or 'ex02_gradient_descent') -> 'ex02_gradient_descent'."""
     key = ex[:4]
     if key not in EXERCISES:
-        raise KeyError(f"unknown exercise {ex!r}; known: {', '.join(EXERCISES)}")
+        raise UnknownExercise(f"unknown exercise {ex!r}; known: {', '.join(EXERCISES)}")
     return EXERCISES[key]
 
 
@@ -42,7 +50,7 @@ def parse_list(text: str | None) -> list[str]:
             continue
         digits = part.lower().removeprefix("ex").split("_")[0]
         if not digits.isdigit():
-            raise KeyError(f"unknown exercise {part!r}")
+            raise UnknownExercise(f"unknown exercise {part!r}")
         key = f"ex{int(digits):02d}"
         module_of(key)
         out.append(key)
