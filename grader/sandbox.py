@@ -127,6 +127,16 @@ def secret_locations() -> list[str]:
             path = os.path.join(base, secret)
             if os.path.isdir(path):
                 found[os.path.realpath(path)] = None
+    for name in ("solutions", "grader"):  # every finder, not only the first that answers
+        for finder in sys.meta_path:
+            try:
+                spec = finder.find_spec(name, None)
+            except Exception:  # noqa: BLE001 - a finder that cannot answer finds nothing
+                continue
+            for folder in (spec.submodule_search_locations or []) if spec else []:
+                folder = os.path.join(folder, "checks") if name == "grader" else folder
+                if os.path.isdir(folder):
+                    found[os.path.realpath(folder)] = None
     for name in SECRET_PACKAGES:
         try:
             spec = importlib.util.find_spec(name)
@@ -151,9 +161,8 @@ def _masked_paths() -> list[str]:
 def secret_modules() -> list[str]:
     """Modules a worker must not be able to import: the references and the checks."""
     names = [f"solutions.{module}" for module in EXERCISES.values()]
-    names += [f"grader.checks.hidden.variants.{ex}" for ex in EXERCISES]
-    return names + [f"grader.checks.{kind}.test_{module}" for module in EXERCISES.values()
-                    for kind in ("hidden", "visible")]
+    from grader.exercises import check_modules
+    return names + check_modules()
 
 
 def _secret_samples() -> list[str]:
