@@ -1,8 +1,10 @@
 """One source of truth: generate the stubs, the nbgrader source notebooks and the visible checks'
 recorded values from solutions/.
 
-    python -m grader build          # write exercises/, source_notebooks/, checks/expected/
+    python -m grader build          # write exercises/, source_notebooks/ and the recorded values
     python -m grader build --check  # exit 1 and list the files that drifted
+
+The recorded values of exNN's visible checks go to grader/checks/exNN_name/ships/expected.json.
 
 In a solution, what students write sits between `### BEGIN SOLUTION` and `### END SOLUTION`
 (nbgrader's markers). In the stub that region becomes a TODO and a NotImplementedError naming the
@@ -16,13 +18,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.exercises import EXERCISES
+from grader.exercises import EXERCISES, check_module, expected_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES_DIR = ROOT / "exercises"
 NOTEBOOKS = ROOT / "source_notebooks"
-EXPECTED = ROOT / "grader" / "checks" / "expected"
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB_BANNER = ("# Exercise file: fill in every function that raises NotImplementedError.\n"
@@ -111,9 +112,8 @@ def check_points(ex: str) -> dict[str, float]:
     """Points per target (function or class) of an exercise, counting each check function once."""
     totals: dict[str, float] = {}
     for kind in ("visible", "hidden"):
-        name = f"grader.checks.{kind}.test_{EXERCISES[ex]}"
         try:
-            module = importlib.import_module(name)
+            module = importlib.import_module(check_module(ex, kind))
         except ModuleNotFoundError:
             continue
         for attr in dir(module):
@@ -202,7 +202,7 @@ def make_notebook(source: str, ex: str) -> str:
 def record_expected(ex: str) -> str | None:
     from grader.expected import to_json
     try:
-        module = importlib.import_module(f"grader.checks.visible.test_{EXERCISES[ex]}")
+        module = importlib.import_module(check_module(ex, "visible"))
     except ModuleNotFoundError:
         return None
     cases = getattr(module, "CASES", None)
@@ -236,7 +236,7 @@ def _outputs() -> dict[Path, str]:
         files[NOTEBOOKS / module / f"{module}.ipynb"] = make_notebook(source, ex)
         recorded = record_expected(ex)
         if recorded is not None:
-            files[EXPECTED / f"{ex}.json"] = recorded
+            files[expected_file(ex)] = recorded
     return files
 
 
@@ -269,7 +269,7 @@ def build(check: bool = False) -> list[str]:
     EXERCISES_DIR.mkdir(exist_ok=True)
     for path, content in outputs().items():
         old = path.read_text() if path.exists() else None
-        same = old == content or (old is not None and path.parent == EXPECTED
+        same = old == content or (old is not None and path.name == "expected.json"
                                   and _same_expected(old, content))
         if not same:
             changed.append(str(path.relative_to(ROOT)))

@@ -14,13 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-EXPECTED_DIR = Path(__file__).resolve().parent / "checks" / "expected"
 
 
 def check(target: str, points: float = 1, visible: bool = False):
@@ -148,9 +146,10 @@ _loaded: dict[str, dict] = {}
 def expected(case: Case, device: str | torch.device | None = None):
     """The reference's recorded result for a visible case (moved to `device` when given)."""
     from grader.expected import from_json
+    from grader.exercises import expected_file
     ex = case.exercise
     if ex not in _loaded:
-        path = EXPECTED_DIR / f"{ex}.json"
+        path = expected_file(ex)
         _loaded[ex] = json.loads(path.read_text()) if path.exists() else {}
     if case.id not in _loaded[ex]:
         raise RuntimeError(f"no recorded value for {ex} case {case.id!r}: run "

@@ -1,23 +1,28 @@
-"""The twelve exercises, by number: the one list every part of the package reads."""
+"""The exercises, by number: the one list every part of the package reads, taken from the folders
+of grader/checks/. An exercise is its reference, solutions/exNN_name.py, plus one folder:
+
+    grader/checks/exNN_name/
+        ships/      what students get, copied whole into the kit: the visible checks
+                    (test_visible.py), the table of mistakes and their hints (mistakes.py), what
+                    the visible and hidden checks share, the recorded values (expected.json) and
+                    what the exercise declares (ships/__init__.py: USES_OPTIM)
+        private/    what never leaves the instructor: the hidden checks (test_hidden.py), the
+                    wrong programs (mutants.py), trusted code computing wrong answers
+                    (variants.py)
+
+A folder named exNN_name that holds a `ships/` folder is an exercise; in the student kit, where
+only the released exercises' folders are, that is the released list.
+"""
 from __future__ import annotations
 
-EXERCISES = {
-    "ex01": "ex01_linear_model",
-    "ex02": "ex02_gradient_descent",
-    "ex03": "ex03_autograd_basics",
-    "ex04": "ex04_backprop",
-    "ex05": "ex05_manual_regression",
-    "ex06": "ex06_nn_linear",
-    "ex07": "ex07_logistic_regression",
-    "ex08": "ex08_multiple_features",
-    "ex09": "ex09_dataloader",
-    "ex10": "ex10_softmax_classifier",
-    "ex11": "ex11_numpy_polynomial",
-    "ex12": "ex12_tensor_polynomial",
-}
+import importlib
+import re
+from pathlib import Path
 
-# Exercises whose code (reference or student's) builds a torch.optim optimizer.
-USES_OPTIM = {"ex06", "ex07", "ex08", "ex09", "ex10", "ex12"}
+CHECKS = Path(__file__).resolve().parent / "checks"
+FOLDER = re.compile(r"ex\d\d_[a-z0-9_]+")
+# the check files of an exercise folder, by kind
+CHECK_FILES = {"visible": ("ships", "test_visible.py"), "hidden": ("private", "test_hidden.py")}
 
 
 class UnknownExercise(KeyError):
@@ -28,8 +33,14 @@ class UnknownExercise(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def uses_optim(exercises) -> bool:
-    return any(ex[:4] in USES_OPTIM for ex in exercises)
+def _scan() -> dict[str, str]:
+    found = sorted(p.name for p in CHECKS.iterdir()
+                   if FOLDER.fullmatch(p.name) and (p / "ships").is_dir()) \
+        if CHECKS.is_dir() else []
+    return {name[:4]: name for name in found}
+
+
+EXERCISES: dict[str, str] = _scan()
 
 
 def module_of(ex: str) -> str:
@@ -38,6 +49,61 @@ def module_of(ex: str) -> str:
     if key not in EXERCISES:
         raise UnknownExercise(f"unknown exercise {ex!r}; known: {', '.join(EXERCISES)}")
     return EXERCISES[key]
+
+
+def folder(ex: str) -> Path:
+    """grader/checks/exNN_name/, the exercise's home."""
+    return CHECKS / module_of(ex)
+
+
+def check_file(ex: str, kind: str) -> Path:
+    """The file of the visible or the hidden checks of `ex` (it may be absent: the kit has no
+    private/ folder)."""
+    half, name = CHECK_FILES[kind]
+    return folder(ex) / half / name
+
+
+def expected_file(ex: str) -> Path:
+    """The visible checks' recorded values, written by `build`: ships/expected.json."""
+    return folder(ex) / "ships" / "expected.json"
+
+
+def package(ex: str, half: str) -> str:
+    """The import name of an exercise folder's half: package("ex02", "ships") ->
+    'grader.checks.ex02_gradient_descent.ships'."""
+    if half not in ("ships", "private"):
+        raise ValueError(f"an exercise folder has ships/ and private/, not {half!r}")
+    return f"grader.checks.{module_of(ex)}.{half}"
+
+
+def check_module(ex: str, kind: str) -> str:
+    """The import name of the visible or the hidden checks of `ex`."""
+    half, name = CHECK_FILES[kind]
+    return f"{package(ex, half)}.{name.removesuffix('.py')}"
+
+
+def check_modules() -> list[str]:
+    """The modules of every exercise folder that hold checks or trusted code: its visible and
+    hidden checks, what they share, its table of mistakes, its wrong programs and variants (a
+    worker must be able to import none of them)."""
+    out = []
+    for ex in EXERCISES:
+        out += [check_module(ex, "visible"), check_module(ex, "hidden")]
+        out += [f"{package(ex, half)}.{path.stem}" for half in ("ships", "private")
+                for path in sorted((folder(ex) / half).glob("*.py"))
+                if not path.name.startswith(("test_", "__"))]
+    return out
+
+
+def declared(ex: str, name: str, default=None):
+    """What an exercise declares in its ships/__init__.py, e.g. declared("ex06", "USES_OPTIM")."""
+    return getattr(importlib.import_module(package(ex, "ships")), name, default)
+
+
+def uses_optim(exercises) -> bool:
+    """Whether the code of any of these exercises (reference or student's) builds a torch.optim
+    optimizer (its ships/__init__.py says USES_OPTIM = True)."""
+    return any(ex[:4] in EXERCISES and declared(ex[:4], "USES_OPTIM", False) for ex in exercises)
 
 
 def parse_list(text: str | None) -> list[str]:

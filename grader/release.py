@@ -8,15 +8,15 @@ The kit holds:
     exercises/exNN_*.py                           the stubs (generated from solutions/)
     notebooks/exNN_*.ipynb                        the same, as notebooks released by nbgrader
     grader/                                       the engine `python -m grader check` needs, the
-                                                  visible checks and their recorded values, the
-                                                  data sets; no hidden checks, no references
+                                                  data sets, and each exercise's ships/ folder
+                                                  (visible checks, mistakes, recorded values);
+                                                  no private/ folder, no references
 Students run it in place (`python -m grader check` from the kit's folder) or `pip install -e .`.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,15 +24,14 @@ import tempfile
 from pathlib import Path
 
 from grader.build import make_notebook, make_stub
-from grader.exercises import EXERCISES
+from grader.exercises import EXERCISES, folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 
-# Parts of grader/ that stay with the instructor: the hidden checks, the code that runs the
-# references, the commands that package them, and the demo class (its mutants are nearly the
-# references).
-INSTRUCTOR_ONLY = ("checks/hidden", "reference.py", "release.py", "gradescope.py", "demo.py")
+# Modules of the engine that stay with the instructor: the code that runs the references, the
+# commands that package them, and the demo class (made from the references).
+INSTRUCTOR_ONLY = ("reference.py", "release.py", "gradescope.py", "demo.py")
 
 
 class ReleaseError(Exception):
@@ -86,33 +85,29 @@ def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
 
 
 def _copy_engine(target: Path, chosen: list[str]):
+    """grader/ as the kit needs it, built from parts: the engine (without INSTRUCTOR_ONLY and
+    without the checks), the checks' shared files (conftest.py, pytest.ini, the helpers), and
+    for each released exercise its folder's __init__.py and its ships/ folder, whole. No private/
+    folder is copied, and the kit's list of exercises is the folders it holds
+    (grader/exercises.py reads them)."""
     source = ROOT / "grader"
-    skip_files = {f"test_{EXERCISES[ex]}.py" for ex in EXERCISES if ex not in chosen}
-    skip_json = {f"{ex}.json" for ex in EXERCISES if ex not in chosen}
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc")
 
-    def ignore(folder, names):
-        rel = Path(folder).relative_to(source).as_posix()
-        out = set()
-        for name in names:
-            path = name if rel == "." else f"{rel}/{name}"
-            if path in INSTRUCTOR_ONLY or name == "__pycache__" or name.endswith(".pyc"):
-                out.add(name)
-            elif rel == "checks/visible" and name in skip_files:
-                out.add(name)
-            elif rel == "checks/expected" and name in skip_json:
-                out.add(name)
-        return out
+    def engine(where, names):
+        here = Path(where).resolve() == source
+        return set(junk(where, names)) | ({"checks", *INSTRUCTOR_ONLY} if here else set())
 
-    shutil.copytree(source, target, ignore=ignore)
-    # the kit's list of exercises is the released ones: `check` then reports on those alone
-    listing = target / "exercises.py"
-    text = listing.read_text()
-    block = re.search(r"^EXERCISES = \{\n.*?^\}\n", text, flags=re.S | re.M)
-    if block is None:
-        raise ReleaseError("grader/exercises.py has no `EXERCISES = {...}` block to narrow")
-    entries = "".join(f"    {ex!r}: {EXERCISES[ex]!r},\n".replace("'", '"') for ex in chosen)
-    listing.write_text(text[:block.start()] + "EXERCISES = {\n" + entries + "}\n"
-                       + text[block.end():])
+    shutil.copytree(source, target, ignore=engine)
+    checks = target / "checks"
+    checks.mkdir()
+    for shared in sorted((source / "checks").iterdir()):
+        if shared.is_file() and shared.suffix in (".py", ".ini"):
+            shutil.copyfile(shared, checks / shared.name)
+    for ex in chosen:
+        home = folder(ex)
+        (checks / home.name).mkdir()
+        shutil.copyfile(home / "__init__.py", checks / home.name / "__init__.py")
+        shutil.copytree(home / "ships", checks / home.name / "ships", ignore=junk)
 
 
 def release_notebooks(notebooks: dict[str, str]) -> dict[str, str]:
@@ -177,7 +172,7 @@ torchdrills = "grader.cli:main"
 include = ["grader*"]
 
 [tool.setuptools.package-data]
-grader = ["data/*.csv", "checks/expected/*.json", "checks/pytest.ini", "templates/*"]
+grader = ["data/*.csv", "checks/*/ships/expected.json", "checks/pytest.ini", "templates/*"]
 """
 
 

@@ -151,14 +151,11 @@ def count_property_checks(checks: list[CheckResult], property_of: dict[str, list
 
 
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
-    files = []
+    """The check files to run, each exercise's visible then hidden ones (an exercise folder's
+    ships/test_visible.py and private/test_hidden.py; the kit has no private/)."""
+    from grader.exercises import check_file
     kinds = ["visible"] if visible_only else ["hidden"] if hidden_only else ["visible", "hidden"]
-    for ex in exercises:
-        for kind in kinds:
-            f = CHECKS / kind / f"test_{module_of(ex)}.py"
-            if f.exists():
-                files.append(str(f))
-    return files
+    return [str(f) for ex in exercises for kind in kinds if (f := check_file(ex, kind)).exists()]
 
 
 # Plugins a grading run does not need; unraisableexception alone costs ~1 s of gc per run.

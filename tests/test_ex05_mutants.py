@@ -180,7 +180,7 @@ def test_reference_passes_every_check(grade):
 def test_course_numbers_are_recorded():
     """The recorded course run really reaches w ≈ 3, b ≈ 0.8 (y = 3x + 0.8)."""
     from grader.checking import expected
-    from grader.checks.visible.test_ex05_manual_regression import CASES
+    from grader.checks.ex05_manual_regression.ships.test_visible import CASES
     run = expected(CASES["fit_course"])
     assert run["count"] == 3000
     assert abs(run["w"].item() - 3.0) < 0.05 and abs(run["b"].item() - 0.8) < 0.05

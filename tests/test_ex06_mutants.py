@@ -174,7 +174,7 @@ def test_reference_passes_every_check(grade):
 def test_course_number_is_recorded():
     """The recorded course run really ends with f(5) ≈ 10 (y = 2x)."""
     from grader.checking import expected
-    from grader.checks.visible.test_ex06_nn_linear import CASES
+    from grader.checks.ex06_nn_linear.ships.test_visible import CASES
     state = expected(CASES["train_course"])["state"]
     f5 = 5 * state["linear.weight"].item() + state["linear.bias"].item()
     assert abs(f5 - 10.0) < 0.1

@@ -141,7 +141,7 @@ def test_alternative_implementations_pass(grade):
 def test_course_fit_is_recorded():
     """The recorded course result is the tutorial's: about 0.84 x - 0.09 x^3 after 2000 steps."""
     from grader.checking import expected
-    from grader.checks.visible.test_ex11_numpy_polynomial import CASES
+    from grader.checks.ex11_numpy_polynomial.ships.test_visible import CASES
     (a, b, c, d), losses = expected(CASES["fit_course"])
     assert abs(a) < 0.01 and abs(c) < 0.01
     assert abs(b - 0.84) < 0.01 and abs(d + 0.091) < 0.002

@@ -83,7 +83,8 @@ def test_archive_holds_the_scripts_the_engine_and_the_references(archive, chosen
     assert "AUTOGRADER_ROOT" in run
     for ex in chosen:
         assert f"torchdrills/solutions/{EXERCISES[ex]}.py" in infos
-    assert any(n.startswith("torchdrills/grader/checks/hidden/test_") for n in infos)
+    assert any(n.startswith("torchdrills/grader/checks/") and n.endswith("/private/test_hidden.py")
+               for n in infos)
     assert "torchdrills/setup.cfg" in infos
     assert not [n for n in infos if "__pycache__" in n or n.endswith(".pyc")]
 

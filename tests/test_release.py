@@ -15,12 +15,13 @@ import pytest
 
 from grader.build import regions
 from grader.cli import main
-from grader.exercises import EXERCISES
+from grader.exercises import EXERCISES, check_module, expected_file, folder
 from grader.release import released_exercises
 from solution_lines import distinctive, kit_leaks, solution_lines, text_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN = ROOT / "grader" / "checks" / "hidden"
+CHECKS = ROOT / "grader" / "checks"
+PRIVATE = sorted(CHECKS.glob("ex*/private"))   # what never ships, of every exercise
 
 
 def _env():
@@ -58,10 +59,13 @@ def test_kit_holds_stubs_notebooks_visible_checks_and_data(kit, chosen):
         module = EXERCISES[ex]
         stub = (kit / "exercises" / f"{module}.py").read_text()
         assert f'raise NotImplementedError("{ex}.' in stub
-        assert (kit / "grader" / "checks" / "visible" / f"test_{module}.py").exists() == \
-            (ROOT / "grader" / "checks" / "visible" / f"test_{module}.py").exists()
-        assert (kit / "grader" / "checks" / "expected" / f"{ex}.json").exists() == \
-            (ROOT / "grader" / "checks" / "expected" / f"{ex}.json").exists()
+        shipped = kit / "grader" / "checks" / module / "ships"
+        ours = sorted(p.relative_to(folder(ex) / "ships").as_posix()
+                      for p in (folder(ex) / "ships").rglob("*") if p.is_file()
+                      and "__pycache__" not in p.parts)
+        assert sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*")
+                      if p.is_file()) == ours      # ships/, whole
+        assert "test_visible.py" in ours
         nb = json.loads((kit / "notebooks" / f"{module}.ipynb").read_text())
         sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
         assert any("YOUR CODE HERE" in s for s in sources)
@@ -81,10 +85,11 @@ def test_kit_holds_stubs_notebooks_visible_checks_and_data(kit, chosen):
 def test_kit_holds_no_reference_and_no_hidden_check(kit):
     files = [p for p in kit.rglob("*") if p.is_file()]
     names = {p.relative_to(kit).as_posix() for p in files}
-    assert not any(n.startswith("solutions/") or "/hidden/" in n for n in names), names
+    assert not any(n.startswith("solutions/") or "/private/" in n for n in names), names
+    assert not [p for p in kit.rglob("private")], "a private/ folder is in the kit"
     assert "grader/reference.py" not in names and "grader/demo.py" not in names
     secret = {p.read_bytes() for p in (ROOT / "solutions").glob("ex*.py")}
-    secret |= {p.read_bytes() for p in (ROOT / "grader" / "checks" / "hidden").glob("test_*.py")}
+    secret |= {p.read_bytes() for d in PRIVATE for p in d.glob("*.py") if p.stat().st_size}
     assert not [p for p in files if p.read_bytes() in secret]
     for nb in (kit / "notebooks").glob("*.ipynb"):
         text = "\n".join(text_lines(nb))
@@ -112,7 +117,7 @@ def test_leak_search_finds_an_answer_in_the_engine(tmp_path):
                       "        super().__init__()\n"
                       "        self.linear = nn.Linear(input_dim, output_dim)\n\n"
                       "    def forward(self, x):\n        return self.linear(x)\n")
-    loop = tmp_path / "grader" / "checks" / "visible" / "test_loop.py"
+    loop = tmp_path / "grader" / "checks" / "ex05_manual_regression" / "ships" / "test_loop.py"
     loop.parent.mkdir(parents=True)
     loop.write_text("def run(x, y, w, b, iters):\n    losses = []\n"
                     "    for _ in range(iters):\n        y_pred = x * w + b\n")
@@ -125,31 +130,30 @@ def test_leak_search_finds_an_answer_in_the_engine(tmp_path):
 
 
 def test_kit_holds_no_hidden_value(kit, chosen):
-    """Nothing of the hidden side is in the kit: no file of grader/checks/hidden (the hidden
-    checks, the trusted code that computes known wrong runs), by name or by content; no line of
-    that trusted code that computes something; and no recorded value but those of the visible
-    checks' own cases."""
+    """Nothing of the private side is in the kit: no file of an exercise's private/ folder (the
+    hidden checks, the wrong programs, the trusted code that computes known wrong runs), by name
+    or by content; no line of that trusted code that computes something; and no recorded value
+    but those of the visible checks' own cases."""
     names = {p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file()}
-    assert not [n for n in names if n.startswith("grader/checks/hidden")], names
-    hidden_files = [p for p in HIDDEN.rglob("*.py")]
-    assert any(p.parent.name == "variants" for p in hidden_files)
-    hidden = {p.read_bytes() for p in hidden_files if p.stat().st_size}
-    assert not [n for n in names if (kit / n).read_bytes() in hidden]
+    assert not [n for n in names if "/private/" in n], names
+    private_files = [p for d in PRIVATE for p in d.rglob("*.py")]
+    assert any(p.name == "variants.py" for p in private_files)
+    private = {p.read_bytes() for p in private_files if p.stat().st_size}
+    assert not [n for n in names if (kit / n).read_bytes() in private]
     trusted = {ln: p.relative_to(ROOT).as_posix()
-               for p in (HIDDEN / "variants").rglob("*.py") for ln in text_lines(p)
+               for p in private_files if p.name == "variants.py" for ln in text_lines(p)
                if ln and distinctive(ln)}
     assert len(trusted) > 20
     found = [f"{n}: {ln!r} ({trusted[ln]})" for n in sorted(names)
              for ln in text_lines(kit / n) if ln in trusted]
     assert not found, "trusted code in the kit:\n" + "\n".join(found)
     for ex in chosen:
-        shipped = kit / "grader" / "checks" / "expected" / f"{ex}.json"
+        shipped = kit / "grader" / "checks" / EXERCISES[ex] / "ships" / "expected.json"
         if not shipped.exists():
             continue
-        cases = importlib.import_module(f"grader.checks.visible.test_{EXERCISES[ex]}").CASES
+        cases = importlib.import_module(check_module(ex, "visible")).CASES
         assert set(json.loads(shipped.read_text())) == set(cases), ex
-        assert shipped.read_bytes() == \
-            (ROOT / "grader" / "checks" / "expected" / f"{ex}.json").read_bytes()
+        assert shipped.read_bytes() == expected_file(ex).read_bytes()
 
 
 def test_check_runs_in_the_kit_on_the_stubs(kit, chosen):
@@ -159,8 +163,8 @@ def test_check_runs_in_the_kit_on_the_stubs(kit, chosen):
     proc = _check(kit)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    checked = [ex for ex in chosen if (kit / "grader" / "checks" / "visible" /
-                                       f"test_{EXERCISES[ex]}.py").exists()]
+    checked = [ex for ex in chosen if (kit / "grader" / "checks" / EXERCISES[ex] / "ships" /
+                                       "test_visible.py").exists()]
     assert "ex01" in checked
     for ex in checked:
         assert f"{ex}: not started" in proc.stdout, proc.stdout
@@ -188,10 +192,16 @@ def test_release_of_some_exercises_without_notebooks(tmp_path, capsys):
     assert sorted(p.name for p in (dest / "exercises").glob("ex*.py")) == \
         [f"{EXERCISES['ex01']}.py"]
     assert not (dest / "notebooks").exists()
-    assert [p.name for p in (dest / "grader" / "checks" / "visible").glob("test_*.py")] == \
-        [f"test_{EXERCISES['ex01']}.py"]
-    listing = (dest / "grader" / "exercises.py").read_text()
-    assert '"ex01": "ex01_linear_model"' in listing and '"ex02"' not in listing
+    # the kit's exercises are the folders it holds: ex01's, with its ships/ alone
+    assert sorted(p.relative_to(dest / "grader" / "checks").as_posix()
+                  for p in (dest / "grader" / "checks").glob("ex*/*")) == \
+        [f"{EXERCISES['ex01']}/__init__.py", f"{EXERCISES['ex01']}/ships"]
+    listing = subprocess.run([sys.executable, "-c", "from grader.exercises import EXERCISES; "
+                              "print(EXERCISES)"], cwd=dest, env=_env(), capture_output=True,
+                             text=True)
+    assert listing.stdout.strip() == "{'ex01': 'ex01_linear_model'}", listing.stderr
+    assert (dest / "grader" / "exercises.py").read_bytes() == \
+        (ROOT / "grader" / "exercises.py").read_bytes()      # copied, not rewritten
     # a second release into the same folder is refused, not mixed in
     assert main(["release", str(dest)]) == 2
     assert "not empty" in capsys.readouterr().err

@@ -142,7 +142,8 @@ def test_solutions_unreadable_with_the_view(zygote, probe):
         pytest.skip("needs the read-only-view layer (bubblewrap)")
     with Submission(probe, zygote) as sub:
         for path in (ROOT / "solutions" / "ex01_linear_model.py",
-                     ROOT / "grader" / "checks" / "hidden" / "test_ex01_linear_model.py"):
+                     ROOT / "grader" / "checks" / "ex01_linear_model" / "private" /
+                     "test_hidden.py"):
             with pytest.raises(StudentError, match="FileNotFoundError"):
                 sub.call("ex01.read", str(path))
         with pytest.raises(StudentError, match="Read-only file system|PermissionError"):

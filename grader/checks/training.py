@@ -4,7 +4,7 @@ forward pass without side effects, known wrong runs computed only when needed (o
 the visible checks), and a mini-batch run compared step by step (trajectories themselves:
 grader.numeric.assert_trajectory).
 
-    wrong = Mistakes(lambda: {hint: train_variant(...) for ...})   # grader.checks.hidden.variants
+    wrong = Mistakes(lambda: {hint: train_variant(...) for ...})   # exNN's private/variants.py
     assert_trajectory(got["losses"], want["losses"], call="train(model, X, Y, lr=0.05, 20)",
                       mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=..., mistakes=wrong.map(lambda r: r["state"]))
@@ -87,9 +87,9 @@ class Mistakes:
 @dataclass(frozen=True)
 class Recorded(Case):
     """A value of a visible check that `build` records from trusted code which never ships: a
-    run with a known mistake, to name it. `fn` is "exNN.function" in
-    grader.checks.hidden.variants, called with the case's args and kwargs when `build` records
-    it; the visible check reads the value back with `expected(case)` and never runs it.
+    run with a known mistake, to name it. `fn` is "exNN.function", a function of exNN's
+    private/variants.py, called with the case's args and kwargs when `build` records it; the
+    visible check reads the value back with `expected(case)` and never runs it.
 
         Recorded("train_step_no_zero", "ex06", STEP + ("no_zero",), fn="ex06.train_variant")
     """
@@ -101,8 +101,9 @@ class Recorded(Case):
                         f"submission")
 
     def reference(self):
-        module, _, name = self.fn.rpartition(".")
-        trusted = importlib.import_module(f"grader.checks.hidden.variants.{module}")
+        from grader.exercises import package
+        ex, _, name = self.fn.rpartition(".")
+        trusted = importlib.import_module(f"{package(ex, 'private')}.variants")
         return getattr(trusted, name)(*self.args, **self.kwargs)
 
 

@@ -6,7 +6,8 @@ import grader
 
 _base = os.path.dirname(os.path.dirname(os.path.abspath(grader.__file__)))
 _leaks = []
-for _rel in ("grader/checks/hidden/test_ex01_linear_model.py", "grader/checks/expected/ex01.json",
+for _rel in ("grader/checks/ex01_linear_model/private/test_hidden.py",
+             "grader/checks/ex01_linear_model/ships/expected.json",
              ".git/HEAD", "solutions/ex01_linear_model.py",
              "source_notebooks/ex01_linear_model/ex01_linear_model.ipynb"):
     try:

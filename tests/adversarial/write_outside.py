@@ -9,7 +9,8 @@ for _attempt in (lambda: open("__OUTSIDE__/gradebook.db", "w").write("alice,100\
                  lambda: os.remove("__OTHER__/ex01_linear_model.py"),
                  lambda: open("__OTHER__/ex01_linear_model.py", "a").write("\nforward = 0\n"),
                  lambda: open("__ROOT__/grader/injected.py", "w").write("x = 1\n"),
-                 lambda: open("__ROOT__/grader/checks/hidden/injected.py", "w").write("x\n")):
+                 lambda: open("__ROOT__/grader/checks/ex01_linear_model/private/injected.py",
+                              "w").write("x\n")):
     try:
         _attempt()
         _done.append(_attempt)

@@ -1,0 +1,209 @@
+"""Hidden checks of ex04: random samples and parameters drawn from the run's seed, compared with
+the reference, every gradient also with its closed form, autograd and a float64 central
+difference, and every training run step by step."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import check, devices, dtypes, gen, manual_call, np_rng, randn
+from grader.checks.ex04_backprop.ships.test_visible import (LOSS_AFTER, NO_ZERO, UPHILL,
+                                                      grads_mistakes, steps_mistakes,
+                                                      trajectory_tol)
+from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
+from grader.reference import reference
+
+pytestmark = pytest.mark.ex04
+
+
+# The runs with a known mistake live here, with the instructor: a training loop written out in
+# the student kit would hand students the answer.
+
+def as_tensors(xs, ys):
+    """The contract's conversion: tensors keep dtype and device; lists become float32."""
+    x = xs.detach() if isinstance(xs, torch.Tensor) else torch.tensor(xs, dtype=torch.float32)
+    y = ys.detach() if isinstance(ys, torch.Tensor) else torch.tensor(ys)
+    return x, y.to(x.device, x.dtype)
+
+
+def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False):
+    """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
+    train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
+    never zeroes the gradients, loss_after=True records each loss after the update. Returns
+    what the function would: the final parameters as floats, then the losses."""
+    x, y = as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in init]
+
+    def f(xi):
+        return params[0] * xi ** 2 + params[1] * xi + params[2] if quadratic else xi * params[0]
+
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (f(xi) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    if zero:
+                        p.grad.zero_()
+                last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
+        losses.append(last)
+    return (*[p.item() for p in params], losses)
+
+
+def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
+    return {NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
+            UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
+            LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, loss_after=True)}
+
+
+def _samples(seed, name, n_low=3, n_high=6):
+    """N samples of a noisy quadratic, rounded to 4 decimals, and the rng for the rest."""
+    rng = np_rng(seed, name)
+    n = int(rng.integers(n_low, n_high + 1))
+    x = np.round(rng.uniform(-1.5, 1.5, n), 4)
+    c = rng.uniform(-1, 1, 3)
+    y = np.round(c[0] * x ** 2 + c[1] * x + c[2] + rng.normal(0, 0.1, n), 4)
+    return x, y, rng
+
+
+def _convert(a, kind, device):
+    return a.tolist() if kind == "list" else torch.tensor(a, dtype=getattr(torch, kind),
+                                                          device=device)
+
+
+def _kinds():
+    out = [pytest.param("list", "cpu", id="list")]
+    out += [pytest.param(k, d, id=f"{k}-{d}") for k in ("float32", "float64")
+            for d in ("cpu", "cuda")]
+    return pytest.mark.parametrize("kind,device", out)
+
+
+@check("backward_steps", points=3)
+def test_backward_steps_random(sub, seed):
+    """backward_steps (autograd off) matches the reference on random samples; dloss_dw also
+    matches 2x(xw - y), autograd and a float64 central difference"""
+    rng = np_rng(seed, "backward_steps")
+    for x, y, w in np.round(rng.uniform(-3, 3, (3, 3)), 4).tolist():
+        call = f"backward_steps(x={x}, y={y}, w={w}), autograd off"
+        got = manual_call(sub, "ex04.backward_steps", x, y, w)
+        want = reference("ex04.backward_steps", x, y, w, grad=False)
+        assert_close(got, want, call=call, check_dtype="strict",
+                     mistakes=steps_mistakes(want, x, w))
+        closed = {"y_hat": x * w, "r": x * w - y, "loss": (x * w - y) ** 2,
+                  "dloss_dr": 2 * (x * w - y), "dr_dyhat": 1.0, "dyhat_dw": x,
+                  "dloss_dw": 2 * (x * w - y) * x}
+        assert_close(got, closed, call=call, context="compared with the formulas")
+        assert_gradient(got["dloss_dw"], lambda v: (x * v - y) ** 2, w,
+                        call=f"{call}: dloss_dw", closed=closed["dloss_dw"],
+                        like=want["dloss_dw"], mistakes=scale_mistakes)
+
+
+@check("train_autograd", points=3)
+@_kinds()
+def test_train_autograd_trajectory(sub, seed, kind, device):
+    """train_autograd follows the reference sample by sample: every recorded loss and the final
+    w"""
+    x, y, rng = _samples(seed, "train_autograd")
+    w0 = float(np.round(rng.uniform(-2, 2), 4))
+    lr = float(np.round(rng.uniform(0.02, 0.08), 4))
+    epochs = int(rng.integers(3, 7))
+    xs, ys = _convert(x, kind, device), _convert(y, kind, device)
+    want = reference("ex04.train_autograd", xs, ys, w0, lr, epochs)
+    got = sub.call("ex04.train_autograd", xs, ys, w0, lr, epochs)
+    assert_trajectory(got, want, names=("w", "losses"),
+                      call=f"train_autograd(xs, ys, w0={w0}, lr={lr}, epochs={epochs}) with "
+                           f"{len(x)} random samples ({kind} on {device})",
+                      mistakes=lambda: train_mistakes(xs, ys, (w0,), lr, epochs,
+                                                      quadratic=False), **trajectory_tol(xs))
+
+
+@check("train_autograd")
+@pytest.mark.property_of()
+def test_train_autograd_no_epochs(sub):
+    """train_autograd with epochs = 0 returns w0 and no losses"""
+    got = sub.call("ex04.train_autograd", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)
+    assert_trajectory(got, (0.5, []), names=("w", "losses"),
+                      call="train_autograd([1, 2], [2, 4], w0=0.5, lr=0.1, epochs=0)")
+
+
+@check("quadratic_forward")
+@devices()
+@dtypes()
+def test_quadratic_forward_random(sub, seed, device, dtype):
+    """quadratic_forward matches the reference and w1 x^2 + w2 x + b on random tensors"""
+    g = gen(seed, "quadratic_forward")
+    x = randn(g, 3, 4, dtype=dtype, device=device)
+    w1, w2, b = (float(v) for v in np.round(randn(g, 3).numpy(), 4))
+    call = f"quadratic_forward(x of shape (3, 4), {w1}, {w2}, {b}) with {dtype} on {device}"
+    want = reference("ex04.quadratic_forward", x, w1, w2, b)
+    assert_close(sub.call("ex04.quadratic_forward", x, w1, w2, b), want, call=call,
+                 mistakes={"w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x":
+                           w2 * x ** 2 + w1 * x + b})
+    assert_close(sub.call("ex04.quadratic_forward", float(x[0, 0]), w1, w2, b),
+                 reference("ex04.quadratic_forward", float(x[0, 0]), w1, w2, b),
+                 call=f"quadratic_forward({float(x[0, 0])}, {w1}, {w2}, {b})")
+
+
+@check("quadratic_grads", points=3)
+@devices()
+@dtypes()
+def test_quadratic_grads_random(sub, seed, device, dtype):
+    """quadratic_grads (autograd off) matches the reference, (2r x^2, 2r x, 2r), autograd and a
+    float64 central difference, one gradient per sample"""
+    x, y, rng = _samples(seed, "quadratic_grads")
+    w1, w2, b = (float(v) for v in np.round(rng.uniform(-2, 2, 3), 4))
+    xt = torch.tensor(x, dtype=dtype, device=device)
+    yt = torch.tensor(y, dtype=dtype, device=device)
+    n = len(x)
+    call = f"quadratic_grads(x, y, w1={w1}, w2={w2}, b={b}) with x, y of shape ({n},), {dtype} " \
+           f"on {device}, autograd off"
+    got = manual_call(sub, "ex04.quadratic_grads", xt, yt, w1, w2, b)
+    want = reference("ex04.quadratic_grads", xt, yt, w1, w2, b, grad=False)
+    assert_close(got, want, call=call, mistakes=grads_mistakes(want))
+    x64, y64 = xt.cpu().double(), yt.cpu().double()
+    r = w1 * x64 ** 2 + w2 * x64 + b - y64
+    p0 = (w1, w2, b)
+    for i, (name, closed) in enumerate(zip(("dL/dw1", "dL/dw2", "dL/db"),
+                                           (2 * r * x64 ** 2, 2 * r * x64, 2 * r))):
+        def per_sample_loss(v, i=i):
+            # v holds this parameter once per sample: d sum / d v[k] is sample k's derivative
+            p = [v if j == i else p0[j] for j in range(3)]
+            return (p[0] * x64 ** 2 + p[1] * x64 + p[2] - y64) ** 2
+        assert_gradient(got[i], per_sample_loss, torch.full((n,), p0[i], dtype=torch.float64),
+                        call=f"{call}: {name}", closed=closed, like=want[i],
+                        mistakes=scale_mistakes)
+
+
+@check("quadratic_grads")
+def test_quadratic_grads_floats(sub, seed):
+    """quadratic_grads on Python floats returns floats matching the reference"""
+    rng = np_rng(seed, "quadratic_grads_floats")
+    x, y, w1, w2, b = (float(v) for v in np.round(rng.uniform(-2, 2, 5), 4))
+    call = f"quadratic_grads({x}, {y}, {w1}, {w2}, {b}), autograd off"
+    want = reference("ex04.quadratic_grads", x, y, w1, w2, b, grad=False)
+    assert_close(manual_call(sub, "ex04.quadratic_grads", x, y, w1, w2, b), want, call=call,
+                 check_dtype="strict", mistakes=grads_mistakes(want))
+
+
+@check("train_quadratic", points=3)
+@_kinds()
+def test_train_quadratic_trajectory(sub, seed, kind, device):
+    """train_quadratic follows the reference sample by sample: every recorded loss and the final
+    w1, w2, b"""
+    x, y, rng = _samples(seed, "train_quadratic")
+    init = tuple(float(v) for v in np.round(rng.uniform(-1, 1, 3), 4))
+    lr = float(np.round(rng.uniform(0.02, 0.06), 4))
+    epochs = int(rng.integers(3, 7))
+    xs, ys = _convert(x, kind, device), _convert(y, kind, device)
+    args = (xs, ys, *init, lr, epochs)
+    want = reference("ex04.train_quadratic", *args)
+    got = sub.call("ex04.train_quadratic", *args)
+    assert_trajectory(got, want, names=("w1", "w2", "b", "losses"),
+                      call=f"train_quadratic(xs, ys, w1={init[0]}, w2={init[1]}, b={init[2]}, "
+                           f"lr={lr}, epochs={epochs}) with {len(x)} random samples ({kind} on "
+                           f"{device})",
+                      mistakes=lambda: train_mistakes(xs, ys, init, lr, epochs, quadratic=True),
+                      **trajectory_tol(xs))

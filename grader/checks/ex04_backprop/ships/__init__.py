@@ -1,0 +1,5 @@
+"""What students of ex04 get: the visible checks, the table of mistakes and their hints, and the
+recorded values."""
+
+# Its code builds no torch.optim optimizer.
+USES_OPTIM = False

@@ -1,0 +1,164 @@
+"""Hidden checks of ex05: sizes, seeds, data and learning rates drawn from the run's seed,
+compared live with the reference; gradients also with the closed form and a central
+difference; training compared step by step with the reference and with the known wrong loops."""
+import pytest
+import torch
+
+from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
+from grader.checks.training import (NO_ZERO_GRAD, Mistakes, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
+                                    assert_leaf, assert_state, inplace_leaf_hint)
+from grader.checks.ex05_manual_regression.private.variants import fit_variant
+from grader.numeric import (GRADCHECK_TOL, assert_close, assert_trajectory, central_difference,
+                            fail, scale_mistakes)
+from grader.reference import reference, reference_probe
+from grader.sandbox import StudentError
+
+pytestmark = pytest.mark.ex05
+
+VARIANT_HINTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                 "sign": SIGN_FLIPPED, "sum": SUM_LOSS}
+
+
+def _ints(seed, key, *bounds):
+    rng = np_rng(seed, key)
+    return [int(rng.integers(lo, hi)) for lo, hi in bounds]
+
+
+@check("make_data")
+@devices()
+def test_make_data_random(sub, seed, device):
+    """make_data matches the reference for a random size and seed"""
+    n, s = _ints(seed, "make_data", (3, 40), (1, 10**6))
+    want = reference("ex05.make_data", n, s, device=device)
+    x_global = torch.rand(n, generator=torch.Generator().manual_seed(0)).to(device)
+    got = sub.call("ex05.make_data", n, s, device=device)
+    assert_close(got, want, call=f"make_data({n}, seed={s}, device={device!r})",
+                 mistakes={"these are the numbers of the global generator: draw with "
+                           "torch.rand(n, generator=torch.Generator().manual_seed(seed))":
+                           (x_global, 3 * x_global + 0.8),
+                           "the bias 0.8 is missing from y": (want[0], 3 * want[0])})
+
+
+@check("init_params", points=2)
+@devices()
+def test_init_params_random(sub, seed, device):
+    """init_params matches the reference for a random seed: shape (1,), float32, leaves"""
+    (s,) = _ints(seed, "init", (1, 10**6))
+    want = reference("ex05.init_params", s, device=device)
+    call = f"init_params({s}, device={device!r})"
+    got = sub.call("ex05.init_params", s, device=device)
+    assert_close(got, want, call=call, mistakes={"w and b are swapped: draw w first":
+                                                 (want[1], want[0])})
+    for t, name in zip(got, ("w", "b")):
+        assert_leaf(t, call=call, name=name)
+
+
+@check("mse_loss")
+@devices()
+@dtypes()
+def test_mse_loss_random(sub, seed, device, dtype):
+    """mse_loss matches the reference on random tensors of random shape"""
+    g = gen(seed, "mse", str(dtype))
+    (n,) = _ints(seed, "mse_n", (2, 30))
+    y, pred = randn(g, n, dtype=dtype, device=device), randn(g, n, dtype=dtype, device=device)
+    want = reference("ex05.mse_loss", y, pred, grad=False)
+    assert_close(sub.call("ex05.mse_loss", y, pred, grad=False), want,
+                 call=f"mse_loss(y, y_pred) on {n} random values",
+                 mistakes={f"this is {n} times the mean squared error: a sum where the mean "
+                           f"is wanted": want * n,
+                           "the errors are not squared": (pred - y).mean(),
+                           "this is the mean absolute error: square the errors":
+                           (pred - y).abs().mean()})
+
+
+@check("mse_loss")
+@devices()
+def test_mse_loss_any_shape(sub, seed, device):
+    """mse_loss averages over every entry of a 2-D input"""
+    g = gen(seed, "mse2d")
+    y, pred = randn(g, 3, 5, device=device), randn(g, 3, 5, device=device)
+    want = reference("ex05.mse_loss", y, pred)
+    assert_close(sub.call("ex05.mse_loss", y, pred), want, call="mse_loss(y, y_pred), (3, 5)",
+                 mistakes={"this is a mean over one dimension only: average every entry":
+                           ((pred - y) ** 2).mean(0)})
+
+
+@check("mse_loss", points=2)
+@dtypes()
+def test_mse_loss_gradient(sub, seed, dtype):
+    """backward through mse_loss: reference, closed form 2 (y_pred - y) / N, central difference"""
+    g = gen(seed, "mse_grad", str(dtype))
+    (n,) = _ints(seed, "mse_grad_n", (2, 12))
+    y, pred = randn(g, n, dtype=dtype), randn(g, n, dtype=dtype)
+    call = "mse_loss(y, y_pred).backward(); y_pred.grad"
+    try:
+        out = sub.probe("ex05.loss_grads", "ex05", "mse_loss", y, pred.requires_grad_(True))
+    except StudentError as err:
+        if err.kind == "exception" and "does not require grad" in str(err):
+            fail("mse_loss(y, y_pred).backward() failed: the loss has no graph. Compute it "
+                 "with tensor operations (no .item(), no NumPy, no .detach()).\n  "
+                 + err.describe("mse_loss"))
+        raise
+    got = out["grads"][1]
+    want = reference_probe("ex05.loss_grads", "ex05", "mse_loss", y, pred)["grads"][1]
+    closed = 2 * (pred.detach() - y) / n
+    assert_close(got, want, call=call, mistakes=scale_mistakes(want, n))
+    assert_close(got, closed, call=call, context="closed form 2 (y_pred - y) / N")
+    if dtype == torch.float64:
+        fd = central_difference(lambda p: ((p - y) ** 2).mean(), pred.detach())
+        rtol, atol = GRADCHECK_TOL
+        assert_close(got, fd, call=call, rtol=rtol, atol=atol,
+                     context="central difference of the mean squared error")
+
+
+@check("sgd_update_", points=2)
+@devices()
+@dtypes()
+def test_sgd_update_random(sub, seed, device, dtype):
+    """sgd_update_ matches the reference on random parameters of several shapes"""
+    g = gen(seed, "update", str(dtype))
+    values = [randn(g, 1, dtype=dtype, device=device), randn(g, 3, 2, dtype=dtype, device=device)]
+    grads = [randn(g, 1, dtype=dtype, device=device), randn(g, 3, 2, dtype=dtype, device=device)]
+    lr = float(uniform(g, low=0.01, high=0.5))
+    call = f"sgd_update_([p1 (1,), p2 (3, 2)], lr={lr:.4f})"
+    try:
+        out = sub.probe("ex05.update", "ex05", values, grads, lr)
+    except StudentError as err:
+        inplace_leaf_hint(err, call)
+    want = reference_probe("ex05.update", "ex05", values, grads, lr)["params"]
+    assert_close(out["params"], want, call=call,
+                 mistakes={"the parameters did not change: `p = p - lr * p.grad` only rebinds "
+                           "the loop variable; change the tensor in place (p -= lr * p.grad)":
+                           values,
+                           SIGN_FLIPPED: [v + lr * gr for v, gr in zip(values, grads)],
+                           "the learning rate is missing: p -= lr * p.grad":
+                           [v - gr for v, gr in zip(values, grads)]})
+    for i, t in enumerate(out["params"]):
+        assert_leaf(t, call=call, name=f"params[{i}]")
+
+
+@check("fit", points=4)
+@devices()
+def test_fit_random_step_by_step(sub, seed, device):
+    """fit on random data from a random seed: every step's loss and the final w, b match the
+    reference; w and b stay leaves"""
+    g = gen(seed, "fit")
+    n, s = _ints(seed, "fit_n", (8, 40), (1, 10**6))
+    x = uniform(g, n, low=0.0, high=1.0, dtype=torch.float32, device=device)
+    slope, bias = float(uniform(g, low=-3, high=3)), float(uniform(g, low=-1, high=1))
+    y = slope * x + bias + 0.1 * randn(g, n, dtype=torch.float32, device=device)
+    lr = float(uniform(g, low=0.05, high=0.3))
+    iters = 25
+    call = f"fit(x, y, lr={lr:.4f}, iters={iters}, seed={s}) on {n} random points ({device})"
+    got = sub.call("ex05.fit", x, y, lr, iters, s)
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        fail(f"{call} should return (w, b, losses), got {got!r:.200}")
+    want = reference("ex05.fit", x, y, lr, iters, s)
+    wrong = Mistakes(lambda: {hint: fit_variant(x, y, lr, iters, s, v)
+                              for v, hint in VARIANT_HINTS.items()})
+    assert_trajectory(got[2], want[2], call=call,
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
+                 mistakes=wrong.map(lambda r: (r["w"], r["b"])))
+    for t, name in zip(got[:2], ("w", "b")):
+        assert_leaf(t, call=call, name=name)

@@ -1,0 +1,153 @@
+"""Hidden checks of ex06: random sizes, data, starting parameters and learning rates drawn from
+the run's seed, compared live with the reference; training step by step, with the known wrong
+loops named."""
+import pytest
+import torch
+
+from grader.checking import check, devices, gen, np_rng, randn, uniform
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
+                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
+                                    assert_sgd_optimizer, assert_state, assert_structure, Mistakes,
+                                    random_state)
+from grader.checks.ex06_nn_linear.private.variants import train_variant
+from grader.checks.ex06_nn_linear.ships.test_visible import linear_spec
+from grader.numeric import assert_close, assert_trajectory, fail
+from grader.reference import reference_probe
+
+pytestmark = pytest.mark.ex06
+
+STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
+TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+
+def _problem(seed, key, device="cpu"):
+    """Random sizes D, O, N, a starting state, data from a noisy linear map, and an lr."""
+    rng = np_rng(seed, key)
+    d, o, n = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(5, 20))
+    g = gen(seed, key)
+    state = random_state(g, [("linear.weight", (o, d)), ("linear.bias", (o,))])
+    x = randn(g, n, d, dtype=torch.float32)
+    true_w, true_b = randn(g, o, d, dtype=torch.float32), randn(g, o, dtype=torch.float32)
+    y = x @ true_w.T + true_b + 0.1 * randn(g, n, o, dtype=torch.float32)
+    lr = float(uniform(g, low=0.01, high=0.06))
+    stale = random_state(g, [("linear.weight", (o, d)), ("linear.bias", (o,))], scale=3.0)
+    return d, o, state, x.to(device), y.to(device), lr, stale
+
+
+@check("LinearRegression")
+def test_structure_random(sub, seed):
+    """LinearRegression(D, O) has the reference's submodules and parameter shapes"""
+    rng = np_rng(seed, "structure")
+    d, o = int(rng.integers(2, 9)), int(rng.integers(2, 6))
+    got = sub.probe("common.model_structure", "ex06", "LinearRegression", (d, o))
+    want = reference_probe("common.model_structure", "ex06", "LinearRegression", (d, o))
+    assert_structure(got, want, call=f"LinearRegression({d}, {o})")
+
+
+@check("LinearRegression", points=2)
+@devices()
+def test_forward_random(sub, seed, device):
+    """forward matches the reference and x @ W.T + b from a random state, on the model's device;
+    no side effects"""
+    d, o, state, x, _, _, _ = _problem(seed, "forward", device)
+    call = f"LinearRegression({d}, {o}).to({device!r})(x) with x of shape {tuple(x.shape)}"
+    got = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (d, o), state, x,
+                    device=device)
+    want = reference_probe("ex06.forward_twice", "ex06", "LinearRegression", (d, o), state, x,
+                           device=device)["outputs"][0]
+    w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
+    assert_close(got["outputs"][0], want, call=call,
+                 mistakes={"the bias is missing": x @ w.T})
+    assert_close(got["outputs"][0], x @ w.T + b, call=call, context="x @ W.T + b")
+    assert_forward_pure(got, call=call)
+
+
+@check("make_optimizer")
+def test_make_optimizer_random(sub, seed):
+    """make_optimizer(model, lr) for a random lr: SGD over every parameter, one step as the
+    reference's"""
+    d, o, state, _, _, _, _ = _problem(seed, "optimizer")
+    lr = float(uniform(gen(seed, "optimizer_lr"), low=0.001, high=0.5))
+    call = f"make_optimizer(model, lr={lr:.4f})"
+    got = sub.probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
+    want = reference_probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
+    assert_sgd_optimizer(got, want, call=call)
+
+
+@check("train_step", points=3)
+@devices()
+def test_train_step_random(sub, seed, device):
+    """eight train_steps from a random state, with stale gradients in .grad at first: the
+    reference's loss at every step and the same parameters"""
+    d, o, state, x, y, lr, stale = _problem(seed, "train_step", device)
+    steps = 8
+    call = (f"{steps} x train_step(model, nn.MSELoss(), SGD(lr={lr:.4f}), X {tuple(x.shape)}, "
+            f"Y {tuple(y.shape)}) on {device}, .grad not zero at first")
+    args = (linear_spec(d, o), state, x, y, lr, steps)
+    got = sub.probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
+    want = reference_probe("ex06.train_steps", "ex06", *args, stale=stale, device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(*args, v, stale=stale, device=device)
+                              for v, hint in STEP_VARIANTS.items()})
+    assert_trajectory(got["losses"], want["losses"], call=call,
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes=wrong.map(lambda r: r["state"]))
+
+
+@check("train_step")
+@pytest.mark.property_of()
+def test_train_step_returns_float(sub, seed):
+    """train_step returns the loss as a Python float (loss.item())"""
+    d, o, state, x, y, lr, _ = _problem(seed, "train_step_float")
+    got = sub.probe("ex06.train_steps", "ex06", linear_spec(d, o), state, x, y, lr, 1)
+    value = got["losses"][0]
+    if isinstance(value, torch.Tensor):
+        fail("train_step returned a tensor: return loss.item(), a Python float (a tensor keeps "
+             "the step's whole graph alive).")
+    if not isinstance(value, float):
+        fail(f"train_step returned {type(value).__name__}, expected a Python float.")
+
+
+@check("train", points=3)
+@devices()
+def test_train_random(sub, seed, device):
+    """train for 25 steps from a random state on random data: the reference's losses at every
+    step and the same parameters"""
+    d, o, state, x, y, lr, _ = _problem(seed, "train", device)
+    n_iter = 25
+    call = (f"train(model, X {tuple(x.shape)}, Y {tuple(y.shape)}, lr={lr:.4f}, "
+            f"n_iter={n_iter}) on {device}")
+    spec = linear_spec(d, o)
+    got = sub.probe("ex06.call_on_network", "ex06", "train", spec, state, (x, y, lr, n_iter),
+                    device=device)
+    want = reference_probe("ex06.call_on_network", "ex06", "train", spec, state,
+                           (x, y, lr, n_iter), device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, n_iter, v,
+                                                  device=device)
+                              for v, hint in TRAIN_VARIANTS.items()})
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes=wrong.map(lambda r: r["state"]))
+
+
+@check("predict", points=2)
+@devices()
+def test_predict_random(sub, seed, device):
+    """predict matches the reference from a random state, on the model's device, without a
+    graph, and leaves the parameters and their gradients alone"""
+    d, o, state, x, _, _, _ = _problem(seed, "predict", device)
+    call = f"predict(model, x {tuple(x.shape)}) on {device}"
+    got = sub.probe("ex06.call_on_network", "ex06", "predict", linear_spec(d, o), state, (x,),
+                    device=device)
+    want = reference_probe("ex06.call_on_network", "ex06", "predict", linear_spec(d, o), state,
+                           (x,), device=device)
+    assert_close(got["result"], want["result"], call=call)
+    assert_no_graph(got["result"], call=call)
+    for name, g in got["grads"].items():
+        if g is not None:
+            fail(f"{call} filled the .grad of {name!r}: a prediction must not call backward().")
+    assert_close(got["state"], want["state"], call=call,
+                 context="the parameters after predict (they must not change)")

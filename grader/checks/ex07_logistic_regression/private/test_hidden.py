@@ -1,0 +1,257 @@
+"""Hidden checks of ex07: random logits (with some of ±1000), probabilities (with some of exactly
+0 and 1), sizes, seeds, states and learning rates drawn from the run's seed, compared live with
+the reference; the gradient also with the closed form, with autograd of the reference's
+bce_loss(sigmoid(z), y) and with a float64 central difference."""
+import pytest
+import torch
+
+from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
+from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
+                                    assert_forward_pure, assert_no_graph, assert_state,
+                                    assert_structure, random_state)
+from grader.checks.ex06_nn_linear.private.variants import train_variant
+from grader.checks.ex07_logistic_regression.ships.test_visible import (NO_MOMENTUM, OVERFLOW,
+                                                                 UNCLAMPED, clusters_mistakes,
+                                                                 logistic_spec)
+from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
+                            central_difference, fail, scale_mistakes)
+from grader.reference import reference, reference_probe, solution_module
+
+pytestmark = pytest.mark.ex07
+
+VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+            "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
+
+
+def _logits(g, n, dtype, device, huge=True):
+    z = randn(g, n, 1, scale=3.0)
+    if huge:
+        z[0, 0], z[-1, 0] = 1000.0, -1000.0
+    return z.to(dtype).to(device)
+
+
+def _labels(g, n, dtype, device):
+    return (torch.rand(n, 1, generator=g) < 0.5).to(dtype).to(device)
+
+
+@check("sigmoid", points=2)
+@devices()
+@dtypes()
+def test_sigmoid_random(sub, seed, device, dtype):
+    """sigmoid matches the reference on random logits, ±1000 included, with autograd off"""
+    g = gen(seed, "sigmoid", str(dtype))
+    z = randn(g, 3, 7, dtype=torch.float64, scale=5.0)
+    z[0, 0], z[1, 1], z[2, 2] = 1000.0, -1000.0, 88.0
+    z = z.to(dtype).to(device)
+    want = reference("ex07.sigmoid", z, grad=False)
+    assert_close(sub.call("ex07.sigmoid", z, grad=False), want,
+                 call=f"sigmoid(z) on random logits (3, 7), ±1000 included ({device})",
+                 mistakes={OVERFLOW: z.exp() / (1 + z.exp()),
+                           "this is 1 - sigmoid(z): the sign in exp(-z) is missing": 1 - want})
+
+
+@check("bce_loss", points=2)
+@devices()
+@dtypes()
+def test_bce_loss_random(sub, seed, device, dtype):
+    """bce_loss matches the reference and nn.BCELoss on random probabilities, some exactly 0
+    or 1"""
+    g = gen(seed, "bce", str(dtype))
+    n = int(np_rng(seed, "bce_n").integers(6, 30))
+    p = uniform(g, n, 1, low=0.01, high=0.99)
+    p[0, 0], p[1, 0] = 0.0, 1.0
+    p = p.to(dtype).to(device)
+    y = _labels(g, n, dtype, device)
+    y[0, 0], y[1, 0] = 1.0, 0.0
+    want = reference("ex07.bce_loss", p, y, grad=False)
+    call = f"bce_loss(p, y) on {n} random probabilities, p = 0 and 1 included ({device})"
+    unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    got = sub.call("ex07.bce_loss", p, y, grad=False)
+    assert_close(got, want, call=call,
+                 mistakes={UNCLAMPED: unclamped,
+                           "the sign is flipped: the loss is minus the mean log-likelihood":
+                           -want,
+                           f"this is {n} times the mean: a sum where the mean is wanted":
+                           n * want})
+    assert_close(got, torch.nn.functional.binary_cross_entropy(p, y), call=call,
+                 context="nn.BCELoss()(p, y)")
+
+
+@check("bce_grad_logits", points=3)
+@devices()
+@dtypes()
+def test_bce_grad_logits_random(sub, seed, device, dtype):
+    """bce_grad_logits matches the reference, (sigmoid(z) - y) / N, autograd of the reference's
+    bce_loss(sigmoid(z), y) and a float64 central difference"""
+    g = gen(seed, "bce_grad", str(dtype))
+    n = int(np_rng(seed, "bce_grad_n").integers(4, 12))
+    z, y = _logits(g, n, dtype, device, huge=False), _labels(g, n, dtype, device)
+    call = f"bce_grad_logits(z, y) on {n} random logits ({device})"
+    got = sub.call("ex07.bce_grad_logits", z, y, grad=False)
+    want = reference("ex07.bce_grad_logits", z, y, grad=False)
+    p = torch.sigmoid(z)
+    assert_close(got, want, call=call,
+                 mistakes={**scale_mistakes(want, n),
+                           "this is the gradient with respect to p, not z: multiply by "
+                           "dp/dz = p (1 - p)": (p - y) / (p * (1 - p)) / n,
+                           "the factor p (1 - p) is counted twice: d/dz of the loss is just "
+                           "(p - y) / N": (p - y) * p * (1 - p) / n})
+    assert_close(got, (p - y) / n, call=call, context="closed form (sigmoid(z) - y) / N")
+    ref = solution_module("ex07")
+    y64 = y.double().cpu()
+
+    def loss(t):
+        return ref.bce_loss(ref.sigmoid(t), y64)
+    z64 = z.double().cpu()
+    rtol, atol = GRADCHECK_TOL
+    by_autograd = autograd_grad(loss, z64)
+    if dtype == torch.float64:
+        assert_close(got.cpu(), by_autograd, call=call, rtol=rtol, atol=atol,
+                     context="autograd of bce_loss(sigmoid(z), y)")
+        assert_close(got.cpu(), central_difference(loss, z64), call=call, rtol=rtol, atol=atol,
+                     context="central difference (float64)")
+    else:
+        assert_close(got.cpu(), by_autograd.to(dtype), call=call,
+                     context="autograd of bce_loss(sigmoid(z), y)")
+
+
+@check("bce_grad_logits")
+@devices()
+def test_bce_grad_logits_saturated(sub, seed, device):
+    """bce_grad_logits is finite and right at logits of ±1000"""
+    g = gen(seed, "bce_grad_huge")
+    n = int(np_rng(seed, "bce_grad_huge_n").integers(4, 10))
+    z = (torch.sign(randn(g, n, 1)) * 1000.0).to(torch.float32).to(device)
+    y = _labels(g, n, torch.float32, device)
+    y[0, 0] = float(z[0, 0] < 0)   # one row on the wrong side: the gradient is never all zeros
+    want = reference("ex07.bce_grad_logits", z, y, grad=False)
+    p_overflow = z.exp() / (1 + z.exp())
+    assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
+                 call=f"bce_grad_logits(z, y) with every |z| = 1000 ({device})",
+                 mistakes={OVERFLOW: (p_overflow - y) / n})
+
+
+@check("make_clusters", points=2)
+def test_make_clusters_random(sub, seed):
+    """make_clusters matches the reference for a random size and seed"""
+    rng = np_rng(seed, "clusters")
+    n, s = int(rng.integers(2, 30)), int(rng.integers(1, 10**6))
+    want = reference("ex07.make_clusters", n, s)
+    assert_close(sub.call("ex07.make_clusters", n, s), want, call=f"make_clusters({n}, seed={s})",
+                 mistakes=clusters_mistakes(*want))
+
+
+def _state(seed, key, d):
+    return random_state(gen(seed, key, "state"), [("linear.weight", (1, d)),
+                                                   ("linear.bias", (1,))])
+
+
+@check("LogisticRegression")
+def test_structure_random(sub, seed):
+    """LogisticRegression(D) has the reference's submodules and parameter shapes"""
+    d = int(np_rng(seed, "structure").integers(2, 10))
+    got = sub.probe("common.model_structure", "ex07", "LogisticRegression", (d,))
+    want = reference_probe("common.model_structure", "ex07", "LogisticRegression", (d,))
+    assert_structure(got, want, call=f"LogisticRegression({d})")
+
+
+@check("LogisticRegression", points=2)
+@devices()
+def test_forward_random(sub, seed, device):
+    """forward matches the reference from a random state: probabilities (N, 1) on the model's
+    device, no side effects"""
+    rng = np_rng(seed, "forward")
+    d, n = int(rng.integers(1, 6)), int(rng.integers(2, 12))
+    state = _state(seed, "forward", d)
+    x = randn(gen(seed, "forward_x"), n, d, dtype=torch.float32, device=device)
+    call = f"LogisticRegression({d}).to({device!r})(x) with x of shape {(n, d)}"
+    got = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (d,), state, x,
+                    device=device)
+    want = reference_probe("ex07.forward_twice", "ex07", "LogisticRegression", (d,), state, x,
+                           device=device)["outputs"][0]
+    w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
+    assert_close(got["outputs"][0], want, call=call,
+                 mistakes={"these are the logits, not probabilities: apply torch.sigmoid":
+                           x @ w.T + b})
+    assert_forward_pure(got, call=call)
+
+
+def _training_problem(seed, key, device):
+    rng = np_rng(seed, key)
+    n, s = int(rng.integers(6, 25)), int(rng.integers(1, 10**6))
+    x, y = reference("ex07.make_clusters", n, s)
+    g = gen(seed, key)
+    lr = float(uniform(g, low=0.02, high=0.2))
+    momentum = float(uniform(g, low=0.3, high=0.9))
+    return x.to(device), y.to(device), _state(seed, key, 2), lr, momentum
+
+
+@check("train_logistic", points=3)
+@devices()
+@pytest.mark.parametrize("momentum_arg", ["default", "given"])
+def test_train_logistic_random(sub, seed, device, momentum_arg):
+    """train_logistic on random clusters from a random state, with the default momentum and
+    with a given one: the reference's loss at every epoch and the same parameters"""
+    x, y, state, lr, momentum = _training_problem(seed, f"train_{momentum_arg}", device)
+    epochs = 20
+    kwargs = {"momentum": momentum} if momentum_arg == "given" else {}
+    used = momentum if kwargs else 0.9
+    call = (f"train_logistic(model, x {tuple(x.shape)}, y, lr={lr:.4f}, epochs={epochs}"
+            + (f", momentum={momentum:.3f}" if kwargs else "") + f") on {device}")
+    spec = logistic_spec(2)
+    args = ("train_logistic", spec, state, (x, y, lr, epochs), kwargs)
+    got = sub.probe("ex07.call_on_network", "ex07", *args, device=device)
+    want = reference_probe("ex07.call_on_network", "ex07", *args, device=device)
+
+    def variants():
+        out = {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce", momentum=used,
+                                   device=device)
+               for v, hint in VARIANTS.items()}
+        if kwargs:
+            out["the momentum given was not used: pass momentum=momentum to torch.optim.SGD"] = \
+                train_variant(spec, state, x, y, lr, epochs, "default_momentum", loss="bce",
+                              device=device)
+        return out
+    wrong = Mistakes(variants)
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes=wrong.map(lambda r: r["state"]))
+
+
+def _accuracy_of(state, x, y):
+    """The accuracy of sigmoid(x @ W.T + b) >= 0.5 against y (float64, on the CPU)."""
+    w, b = state["linear.weight"].double(), state["linear.bias"].double()
+    p = torch.sigmoid(x.cpu().double() @ w.T + b)
+    return float(((p >= 0.5).double() == y.cpu().double()).double().mean())
+
+
+@check("accuracy", points=2)
+@devices()
+def test_accuracy_random(sub, seed, device):
+    """accuracy matches the reference for a random state on random clusters, without a graph"""
+    # a problem whose accuracy is not 1/2: the model negated has accuracy 1 - a, and no
+    # constant answer matches both
+    for k in range(20):
+        x, y, state, _, _ = _training_problem(seed, f"accuracy-{k}" if k else "accuracy",
+                                              device)
+        if _accuracy_of(state, x, y) != 0.5:
+            break
+    negated = {name: -v for name, v in state.items()}
+    for state, which in ((state, "a random state"), (negated, "that state negated")):
+        call = f"accuracy(model, x {tuple(x.shape)}, y) with {which} on {device}"
+        args = ("accuracy", logistic_spec(2), state, (x, y))
+        got = sub.probe("ex07.call_on_network", "ex07", *args, device=device)
+        want = reference_probe("ex07.call_on_network", "ex07", *args, device=device)["result"]
+        value = got["result"]
+        if isinstance(value, torch.Tensor):
+            assert_no_graph(value, call=call)
+            fail(f"{call} returned a tensor ({value!r:.80}): return a Python float (.item()).")
+        assert_close(value, want, call=call,
+                     rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
+                     mistakes={"this is the number of right answers: divide by N":
+                               want * x.shape[0],
+                               "this is the error rate: count the rows where the class equals y":
+                               1 - want})
+        if any(g is not None for g in got["grads"].values()):
+            fail(f"{call} filled the parameters' .grad: accuracy must not call backward().")

@@ -1,0 +1,5 @@
+"""What students of ex07 get: the visible checks, the table of mistakes and their hints, and the
+recorded values."""
+
+# Its code (reference or student's) builds a torch.optim optimizer: grading warms one up first.
+USES_OPTIM = True

@@ -1,0 +1,132 @@
+"""Hidden checks of ex08: the whole diabetes.csv and a random CSV of another size, random layer
+sizes, states, data and learning rates drawn from the run's seed, compared live with the
+reference; training step by step with the known wrong loops named."""
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import check, devices, gen, np_rng, randn, uniform
+from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, SUM_LOSS,
+                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
+                                    assert_structure, random_state)
+from grader.checks.ex06_nn_linear.private.variants import train_variant
+from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
+from grader.checks.ex08_multiple_features.ships.test_visible import (PLAIN_LIST, deep_spec,
+                                                               forward_mistakes, layer_shapes)
+from grader.datasets import path as data_path
+from grader.numeric import assert_close, assert_trajectory, fail
+from grader.reference import reference, reference_probe
+
+pytestmark = pytest.mark.ex08
+
+VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+            "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+
+def _check_loaded(got, want, call):
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        for t, w, name in zip(got, want, "xy"):
+            if isinstance(t, torch.Tensor) and t.dim() != w.dim() and t.numel() == w.numel():
+                fail(f"{call} gave {name} of shape {tuple(t.shape)}, expected {tuple(w.shape)}."
+                     + (" Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
+                        ".reshape(-1, 1)." if name == "y" else ""))
+    assert_close(got, want, call=call)
+
+
+@check("load_csv", points=2)
+def test_load_diabetes_whole(sub):
+    """load_csv("diabetes.csv") equals the reference on every row"""
+    got = sub.call("ex08.load_csv", "diabetes.csv")
+    want = reference("ex08.load_csv", str(data_path("diabetes.csv")))
+    _check_loaded(got, want, 'load_csv("diabetes.csv")')
+
+
+@check("load_csv", points=2)
+def test_load_random_csv(sub, seed):
+    """load_csv reads a random CSV of another size (N rows, D features, a 0/1 label)"""
+    rng = np_rng(seed, "csv")
+    n, d = int(rng.integers(3, 40)), int(rng.integers(1, 7))
+    data = np.column_stack([np.round(rng.uniform(-5, 5, (n, d)), 4),
+                            rng.integers(0, 2, n)])
+    name = f"random_{seed % 100000}_{n}x{d}.csv"
+    text = io.StringIO()
+    np.savetxt(text, data, delimiter=",", fmt=["%.4f"] * d + ["%d"])
+    sub.put_file(name, text.getvalue())
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / name
+        file.write_text(text.getvalue())
+        got = sub.call("ex08.load_csv", name)
+        want = reference("ex08.load_csv", str(file))
+    _check_loaded(got, want, f'load_csv("{name}") with {n} rows of {d} features and a label')
+
+
+def _sizes(seed, key):
+    rng = np_rng(seed, key)
+    depth = int(rng.integers(1, 4))
+    return tuple([int(rng.integers(2, 9))] + [int(rng.integers(2, 7)) for _ in range(depth)]
+                 + [1])
+
+
+@check("DeepBinaryClassifier", points=2)
+def test_structure_random(sub, seed):
+    """DeepBinaryClassifier(sizes) for random sizes: one nn.Linear per pair, in `layers`"""
+    sizes = _sizes(seed, "structure")
+    call = f"DeepBinaryClassifier({sizes})"
+    got = sub.probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
+    if isinstance(got, dict) and not got.get("parameters"):
+        fail(f"{call}: {PLAIN_LIST}")
+    want = reference_probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
+    assert_structure(got, want, call=call)
+
+
+@check("DeepBinaryClassifier", points=2)
+@devices()
+def test_forward_random(sub, seed, device):
+    """forward matches the reference for random sizes, state and input, on the model's device,
+    with no side effects"""
+    sizes = _sizes(seed, "forward")
+    g = gen(seed, "forward")
+    state = random_state(g, layer_shapes(sizes), scale=2.0)
+    x = randn(g, int(np_rng(seed, "forward_n").integers(2, 12)), sizes[0],
+              dtype=torch.float32, device=device)
+    call = f"DeepBinaryClassifier({sizes}).to({device!r})(x) with x of shape {tuple(x.shape)}"
+    got = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,), state, x,
+                    device=device)
+    want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),
+                           state, x, device=device)["outputs"][0]
+    assert_close(got["outputs"][0], want, call=call,
+                 mistakes=forward_mistakes(deep_forward_mistakes(state, x)))
+    assert_forward_pure(got, call=call)
+
+
+@check("train_full_batch", points=3)
+@devices()
+def test_train_random(sub, seed, device):
+    """train_full_batch for random sizes, state, data and lr, 20 epochs: the reference's loss at
+    every epoch and the same parameters"""
+    sizes = _sizes(seed, "train")
+    g = gen(seed, "train")
+    state = random_state(g, layer_shapes(sizes))
+    n = int(np_rng(seed, "train_n").integers(20, 80))
+    x = uniform(g, n, sizes[0], dtype=torch.float32)
+    w = randn(g, sizes[0], 1, dtype=torch.float32)
+    y = (torch.rand(n, 1, generator=g) < torch.sigmoid(2 * x @ w)).to(torch.float32)
+    x, y = x.to(device), y.to(device)
+    lr, epochs = float(uniform(g, low=0.5, high=2.0)), 20
+    call = (f"train_full_batch(DeepBinaryClassifier({sizes}), x {tuple(x.shape)}, y, "
+            f"lr={lr:.3f}, epochs={epochs}) on {device}")
+    spec = deep_spec(sizes)
+    args = ("train_full_batch", spec, state, (x, y, lr, epochs))
+    got = sub.probe("ex08.call_on_network", "ex08", *args, device=device)
+    want = reference_probe("ex08.call_on_network", "ex08", *args, device=device)
+    wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce",
+                                                  device=device)
+                              for v, hint in VARIANTS.items()})
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes=wrong.map(lambda r: r["losses"]))
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes=wrong.map(lambda r: r["state"]))

@@ -1,0 +1,145 @@
+"""Visible checks of ex08 (eight features, 8 → 6 → 4 → 1 with sigmoids): the shipped
+diabetes.csv loaded, the network's structure and forward pass from a fixed state, and a short
+full-batch training run compared step by step, all recorded from the reference by
+`python -m grader build`."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS,
+                                    ZERO_AFTER_BACKWARD, Recorded, assert_forward_pure,
+                                    assert_state, assert_structure, random_state)
+from grader.datasets import path as data_path
+from grader.numeric import assert_close, assert_trajectory, fail, kind_of
+
+pytestmark = pytest.mark.ex08
+
+PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
+              "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")
+
+
+def layer_shapes(sizes):
+    shapes = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes += [(f"layers.{k}.weight", (b, a)), (f"layers.{k}.bias", (b,))]
+    return shapes
+
+
+def deep_spec(sizes):
+    """DeepBinaryClassifier(sizes)'s layout as plain data: the model train_full_batch is run on
+    (grader.probes.common.network)."""
+    spec = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        spec += [["linear", f"layers.{k}", a, b], ["sigmoid"]]
+    return spec
+
+
+# the usual wrong forward passes, by the key under which trusted code computes them
+# (grader.checks.ex08_multiple_features.private.variants)
+FORWARD_HINTS = {
+    "no_last_sigmoid": "the last layer has no sigmoid: the output must be a probability, "
+                       "sigmoid(layers[-1](h))",
+    "relu_hidden": "the hidden layers use ReLU: every layer here is followed by a sigmoid",
+    "last_sigmoid_only": "only the last layer has a sigmoid: apply one after every layer",
+}
+
+
+def forward_mistakes(outputs):
+    """{key: output} of the wrong forward passes -> {hint: output}."""
+    return {FORWARD_HINTS[k]: v for k, v in outputs.items()}
+
+
+SIZES = (8, 6, 4, 1)
+STATE = random_state(torch.Generator().manual_seed(8), layer_shapes(SIZES))
+X_5 = (torch.rand(5, 8, generator=torch.Generator().manual_seed(9)) * 2 - 1)
+_data = np.loadtxt(data_path("diabetes.csv"), delimiter=",", dtype=np.float32)
+X_ALL, Y_ALL = torch.from_numpy(_data[:, :-1].copy()), torch.from_numpy(_data[:, -1:].copy())
+TRAIN = (deep_spec(SIZES), STATE, X_ALL, Y_ALL, 1.0, 30)     # ..., lr, epochs
+VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+            "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+CASES = {c.id: c for c in [
+    Case("csv_diabetes", "ex08", ("diabetes.csv",), probe="ex08.csv_summary"),
+    Case("structure_default", "ex08", ("DeepBinaryClassifier", ()),
+         probe="common.model_structure"),
+    Case("structure_3_5_1", "ex08", ("DeepBinaryClassifier", ((3, 5, 1),)),
+         probe="common.model_structure"),
+    Case("forward_default", "ex08", ("DeepBinaryClassifier", (), STATE, X_5),
+         probe="ex08.forward_twice"),
+    Recorded("forward_default_mistakes", "ex08", (STATE, X_5),
+             fn="ex08.deep_forward_mistakes"),
+    Case("train_30", "ex08", ("train_full_batch", deep_spec(SIZES), STATE,
+                              (X_ALL, Y_ALL, 1.0, 30)), probe="ex08.call_on_network"),
+    *[Recorded(f"train_30_{v}", "ex08", TRAIN + (v,), {"loss": "bce"},
+               fn="ex06.train_variant") for v in VARIANTS],
+]}
+
+
+@check("load_csv", points=2, visible=True)
+def test_load_diabetes(sub):
+    """load_csv("diabetes.csv") gives x float32 (759, 8) and y float32 (759, 1)"""
+    call = 'load_csv("diabetes.csv")'
+    got = CASES["csv_diabetes"].run(sub)
+    want = expected(CASES["csv_diabetes"])
+    if "raw" in got:
+        raw = got["raw"]
+        kinds = (", ".join(kind_of(v) for v in raw) if isinstance(raw, (tuple, list))
+                 else kind_of(raw))
+        fail(f"{call} should return a tuple (x, y) of two float32 tensors, got {kinds}: "
+             f"convert with torch.from_numpy(...) or torch.tensor(...).")
+    for key in ("x_shape", "y_shape"):
+        if tuple(got[key]) != tuple(want[key]):
+            what = key[0]
+            hint = {"y": " Keep y two-dimensional, (N, 1): slice the last column with -1:, "
+                         "or .reshape(-1, 1).",
+                    "x": " x holds every column but the last (the label)."}[what]
+            fail(f"{call} gave {what} of shape {tuple(got[key])}, expected "
+                 f"{tuple(want[key])}.{hint}")
+    assert_close(got["x_head"], want["x_head"], call=call, context="the first rows of x")
+    assert_close(got["y_head"], want["y_head"], call=call, context="the first rows of y")
+    assert_close(got["x_sum"], want["x_sum"], call=call, context="the column sums of x")
+    assert_close(got["y_sum"], want["y_sum"], call=call, context="the sum of y")
+
+
+@check("DeepBinaryClassifier", points=2, visible=True)
+def test_structure(sub):
+    """DeepBinaryClassifier() holds nn.Linear 8→6, 6→4, 4→1 in an nn.ModuleList `layers`"""
+    for cid, args in (("structure_default", ()), ("structure_3_5_1", ((3, 5, 1),))):
+        got = CASES[cid].run(sub)
+        call = f"DeepBinaryClassifier({', '.join(map(str, args))})"
+        if isinstance(got, dict) and not got.get("parameters"):
+            fail(f"{call}: {PLAIN_LIST}")
+        assert_structure(got, expected(CASES[cid]), call=call)
+
+
+@check("DeepBinaryClassifier", points=2, visible=True)
+@devices()
+def test_forward(sub, device):
+    """forward gives probabilities (N, 1) with a sigmoid after every layer, on the model's
+    device, with no side effects"""
+    want = expected(CASES["forward_default"], device)["outputs"][0]
+    x = X_5.to(device)
+    call = f"DeepBinaryClassifier().to({device!r})(x) with x of shape (5, 8)"
+    out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
+                    device=device)
+    assert_close(out["outputs"][0], want, call=call, mistakes=forward_mistakes(
+        expected(CASES["forward_default_mistakes"], device)))
+    assert_forward_pure(out, call=call)
+
+
+@check("train_full_batch", points=3, visible=True)
+@devices()
+def test_train_30_epochs(sub, device):
+    """30 full-batch epochs on diabetes.csv at lr 1.0 from a fixed state: the reference's loss
+    at every epoch and the same parameters"""
+    call = f"train_full_batch(model, x (759, 8), y (759, 1), lr=1.0, epochs=30) on {device}"
+    args = (X_ALL.to(device), Y_ALL.to(device), 1.0, 30)
+    got = sub.probe("ex08.call_on_network", "ex08", "train_full_batch", deep_spec(SIZES), STATE,
+                    args, device=device)
+    want = expected(CASES["train_30"], device)
+    wrong = {hint: expected(CASES[f"train_30_{v}"], device) for v, hint in VARIANTS.items()}
+    assert_trajectory(got["result"], want["result"], call=call,
+                      mistakes={k: v["losses"] for k, v in wrong.items()})
+    assert_state(got["state"], want["state"], call=call,
+                 mistakes={k: v["state"] for k, v in wrong.items()})

@@ -1,0 +1,343 @@
+"""Visible checks of ex10 (softmax and cross-entropy, a classifier, mini-batch training): the
+course's numbers, recorded reference results on fixed inputs, autograd as the oracle of the
+hand-written gradient, and training compared optimizer step by step. Students run these with
+`python -m grader check ex10`."""
+import numpy as np
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.training import LOSS_MISTAKES, Recorded, assert_minibatch_run, formula_state
+from grader.datasets import path
+from grader.numeric import GRADCHECK_TOL, assert_close, fail, kind_of, scale_mistakes
+from grader.protocol import meta
+
+pytestmark = pytest.mark.ex10
+
+_DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
+X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
+Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
+SIZES = (4, 8, 3)
+
+
+def fixed_state(sizes=SIZES, scale=0.5):
+    """A state dict for SoftmaxClassifier(*sizes) from a fixed formula."""
+    d, h, c = sizes
+    shapes = {"hidden.weight": (h, d), "hidden.bias": (h,), "output.weight": (c, h),
+              "output.bias": (c,)}
+    return formula_state(shapes, lambda k: torch.sin(k * 1.7 + 0.3), scale=scale)
+
+
+STATE = fixed_state()
+# For predict_classes, a state under which the 20 rows fall in all three classes: under STATE
+# every row is class 0, which a constant answer would match.
+PREDICT_STATE = formula_state({"hidden.weight": (8, 4), "hidden.bias": (8,),
+                               "output.weight": (3, 8), "output.bias": (3,)},
+                              lambda k: torch.cos(k * 1.3 + 0.2), scale=0.5)
+LOGITS_SMALL = torch.tensor([[0.2, -1.0, 0.5, 2.0], [1.5, 0.0, -0.5, 0.3],
+                             [-2.0, 1.0, 0.1, 0.0]], dtype=torch.float64)
+TARGETS_SMALL = torch.tensor([3, 0, 2])
+LARGE = torch.tensor([[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0],
+                      [0.0, -1000.0, 1000.0]])
+CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 500.0]]),
+            torch.tensor([1, 2]))
+TRAIN = dict(lr=0.1, epochs=3, batch_size=16, seed=0)  # 60 rows: batches 16, 16, 16, 12
+TRAIN_ARGS = (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"], TRAIN["epochs"],
+              TRAIN["batch_size"], TRAIN["seed"])
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() in every batch": dict(zero=False),
+    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
+        dict(momentum=0.0),
+    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
+    "made in each epoch; build one loader before the epochs and iterate it again":
+        dict(order="fresh"),
+    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
+        dict(order="in_order"),
+    "the order is drawn with torch.randperm, not by the DataLoader: build "
+    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
+    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
+}
+CE_CASES = ("ce_course_good", "ce_course_bad", "ce_course_batch", "ce_large")
+
+
+def variant_id(kw) -> str:
+    """The id of the recorded run with the known mistake `kw` (a TRACE_MISTAKES or
+    LOSS_MISTAKES entry)."""
+    return "train_" + "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
+
+CASES = {c.id: c for c in [
+    Case("softmax_course", "ex10.softmax", (torch.tensor([1.0, 2.0, 3.0]),), grad=False),
+    Case("softmax_rows", "ex10.softmax", (LOGITS_SMALL,), {"dim": 1}, grad=False),
+    Case("softmax_cols", "ex10.softmax", (LOGITS_SMALL,), {"dim": 0}, grad=False),
+    Case("softmax_large", "ex10.softmax", (LARGE,), grad=False),
+    Case("ce_course_good", "ex10.cross_entropy",
+         (torch.tensor([[2.0, 1.0, 0.1]]), torch.tensor([0])), grad=False),
+    Case("ce_course_bad", "ex10.cross_entropy",
+         (torch.tensor([[0.5, 2.0, 0.3]]), torch.tensor([0])), grad=False),
+    Case("ce_course_batch", "ex10.cross_entropy",
+         (torch.tensor([[0.1, 0.2, 0.9], [1.1, 0.1, 0.2], [0.2, 2.1, 0.1]]),
+          torch.tensor([2, 0, 1])), grad=False),
+    Case("ce_large", "ex10.cross_entropy", CE_LARGE, grad=False),
+    Case("grad_hand", "ex10.cross_entropy_grad",
+         (torch.zeros(2, 2), torch.tensor([0, 1])), grad=False),
+    Case("grad_small", "ex10.cross_entropy_grad", (LOGITS_SMALL, TARGETS_SMALL), grad=False),
+    Case("structure", "ex10", ("SoftmaxClassifier", SIZES), probe="common.model_structure"),
+    Case("forward", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.forward"),
+    Case("predict_logits", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.forward"),
+    Case("predict", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.predict"),
+    Case("train", "ex10", TRAIN_ARGS, probe="ex10.train"),
+]}
+# the known wrong answers on these inputs, recorded from trusted code by `build`
+# (grader.checks.ex10_softmax_classifier.private.variants)
+CASES.update({c.id: c for c in [
+    Recorded("softmax_large_mistakes", "ex10", CASES["softmax_large"].args,
+             fn="ex10.softmax_mistakes"),
+    *[Recorded(f"{cid}_mistakes", "ex10", CASES[cid].args, fn="ex10.ce_mistakes")
+      for cid in CE_CASES],
+    *[Recorded(f"{cid}_mistakes", "ex10", CASES[cid].args, fn="ex10.grad_mistakes")
+      for cid in ("grad_hand", "grad_small")],
+    Recorded("forward_mistakes", "ex10", (STATE, X_DATA[:20]), fn="ex10.forward_mistakes"),
+    *[Recorded(variant_id(kw), "ex10", TRAIN_ARGS, kw, fn="ex10.train_variant")
+      for kw in [*TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
+]})
+
+
+def run(sub, case):
+    """A case; a manual one (grad=False) through manual_call, which explains a failure caused
+    by using autograd where the formula is to be written by hand."""
+    if case.grad is False:
+        return manual_call(sub, case.target, *case.args, **case.kwargs)
+    return case.run(sub)
+
+
+# ----------------------------------------------------------------------------------------------
+# known wrong answers: {key: value} from trusted code (recorded here, computed live in the hidden
+# checks) named by one table of hints
+
+OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
+            "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
+            "keepdim=True), then exp")
+
+
+GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
+              "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
+
+
+def softmax_mistakes(wrong):
+    """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
+    return {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+
+
+def ce_mistakes(wrong, want, n):
+    """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
+    n rows -> {hint: value}."""
+    m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
+         "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
+         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
+    if n > 1:
+        m[f"this is {n} times the expected value: a sum over the rows where the mean is "
+          f"wanted"] = want * n
+    return m
+
+
+def grad_mistakes(wrong, want, n):
+    """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
+    gradient `want` of n rows -> {hint: value}."""
+    return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
+            "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
+            wrong["sign"],
+            f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
+            wrong["no_mean"], **scale_mistakes(want, factor2=False)}
+
+
+def check_training(got, want, args, call, variant, dtype=torch.float32):
+    """The run of train_classifier (probe ex10.train) against the reference's, step by step;
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
+    sizes, state, x, y, lr, epochs, batch_size, seed = args
+    count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
+                   "smaller batch is dropped (drop_last=True?); keep every row",
+                   epochs: "one optimizer step per epoch: step once per mini-batch, not once "
+                   "per epoch"}
+    assert_minibatch_run(got, want, call=call, variant=variant,
+                         trace_mistakes=TRACE_MISTAKES, per_epoch=-(-len(x) // batch_size),
+                         count_hints=count_hints, dtype=dtype)
+
+
+def check_predict(got, want, logits, call):
+    """The probe ex10.predict's answer: int64 class indices `want` (the argmax of the reference's
+    `logits`), computed without a graph."""
+    result = got["result"]
+    if isinstance(result, torch.Tensor):
+        m = meta(result)
+        if m is not None and m.requires_grad:
+            fail(f"{call} returned a tensor that requires grad: it was computed with a graph "
+                 f"(and is not class indices). Compute under torch.no_grad() and return "
+                 f"logits.argmax(dim=1).")
+        if result.shape == logits.shape:
+            fail(f"{call} returned {kind_of(result)}: probabilities or logits, one per class. "
+                 f"Return the class of each row, logits.argmax(dim=1), shape "
+                 f"({logits.shape[0]},).")
+        if result.is_floating_point():
+            fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
+                 f"as argmax(dim=1) gives them (not max values, not probabilities).")
+    if any(got["grad_modes"]):
+        fail(f"{call}: the model's forward pass ran with autograd on, building a graph nobody "
+             f"needs. Wrap it in `with torch.no_grad():`.")
+    assert_close(result, want, call=call,
+                 mistakes={"these are the classes of the smallest logits: argmax, not argmin":
+                           logits.argmin(dim=1)})
+
+
+def check_structure(got, sizes, call):
+    d, h, c = sizes
+    want = [("hidden.weight", (h, d)), ("hidden.bias", (h,)), ("output.weight", (c, h)),
+            ("output.bias", (c,))]
+    params = [(n, tuple(s)) for n, s in got.get("parameters", [])]
+    if params != want:
+        fail(f"{call} should have exactly the parameters {want} (name, shape), found "
+             f"{params}: self.hidden = nn.Linear(in_features, hidden) and self.output = "
+             f"nn.Linear(hidden, n_classes), in that order.")
+    linear = {n: t for n, t in got.get("modules", [])}
+    for name in ("hidden", "output"):
+        if linear.get(name) != "Linear":
+            fail(f"{call}: self.{name} should be an nn.Linear, found {linear.get(name)}.")
+
+
+def check_forward(got, want, call, wrong):
+    """The probe ex10.forward's answer against the reference's logits; `wrong` holds the logits
+    with no ReLU ("no_relu") and with a sigmoid in its place ("sigmoid")."""
+    logits = want["result"]
+    assert_close(got["result"], logits, call=call, mistakes={
+        "these are probabilities (softmax of the logits): forward must return the logits; "
+        "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
+        "the ReLU between the layers is missing": wrong["no_relu"],
+        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"]})
+    assert_close(got["state"], want["state"], call=call,
+                 context="the parameters after a forward pass must be unchanged")
+    filled = [k for k, g in got["grads"].items() if g is not None]
+    if filled:
+        fail(f"{call} filled the .grad of {filled}: forward must not call backward().")
+    if got["training"] != got["training_before"]:
+        fail(f"{call} changed the model's training mode: forward must not call .train() or "
+             f".eval().")
+
+
+# ----------------------------------------------------------------------------------------------
+# the checks
+
+@check("softmax", visible=True)
+@devices()
+def test_softmax_course(sub, device):
+    """softmax([1, 2, 3]) is [0.0900, 0.2447, 0.6652], on the input's device"""
+    case = CASES["softmax_course"].on(device)
+    assert_close(run(sub, case), expected(case, device), call=f"softmax(tensor([1., 2., 3.]) on "
+                 f"{device})")
+
+
+@check("softmax", visible=True)
+@devices()
+def test_softmax_dim(sub, device):
+    """softmax along dim=1 (each row sums to 1) and along dim=0 (each column does)"""
+    for cid, dim in (("softmax_rows", 1), ("softmax_cols", 0)):
+        case = CASES[cid].on(device)
+        want = expected(case, device)
+        assert_close(run(sub, case), want, call=f"softmax(z (3, 4) float64, dim={dim})",
+                     mistakes={f"this is the softmax along dim={1 - dim}: normalise along the "
+                               f"`dim` argument": torch.softmax(case.args[0], 1 - dim)})
+
+
+@check("softmax", points=2, visible=True)
+@devices()
+def test_softmax_large_logits(sub, device):
+    """softmax of logits at +-1000 is finite and exact (subtract the max)"""
+    case = CASES["softmax_large"].on(device)
+    assert_close(run(sub, case), expected(case, device), call="softmax(tensor([[1000, 999, "
+                 "-1000], [-1000, -1000, -1000], [0, -1000, 1000]]))",
+                 mistakes=softmax_mistakes(expected(CASES["softmax_large_mistakes"], device)))
+
+
+@check("cross_entropy", points=2, visible=True)
+def test_cross_entropy_course(sub):
+    """the course's losses: 0.4170 for logits [2, 1, 0.1] and 1.8406 for [0.5, 2, 0.3] (class 0)"""
+    for cid, text in (("ce_course_good", "[[2.0, 1.0, 0.1]]"),
+                      ("ce_course_bad", "[[0.5, 2.0, 0.3]]"),
+                      ("ce_course_batch", "3 rows, targets [2, 0, 1]")):
+        case = CASES[cid]
+        want = expected(case)
+        assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
+                     mistakes=ce_mistakes(expected(CASES[f"{cid}_mistakes"]), want,
+                                          len(case.args[0])))
+
+
+@check("cross_entropy", points=2, visible=True)
+@devices()
+def test_cross_entropy_large_logits(sub, device):
+    """cross_entropy at logits of +-1000 is finite (log-sum-exp): 1250 here"""
+    case = CASES["ce_large"].on(device)
+    want = expected(case, device)
+    assert_close(run(sub, case), want, call="cross_entropy([[1000, -1000, 0], [-1000, 1000, "
+                 "500]], targets=[1, 2])",
+                 mistakes=ce_mistakes(expected(CASES["ce_large_mistakes"], device), want, 2))
+
+
+@check("cross_entropy_grad", visible=True)
+@devices()
+def test_grad_by_hand(sub, device):
+    """cross_entropy_grad of zero logits: (0.5 - one_hot) / 2"""
+    case = CASES["grad_hand"].on(device)
+    want = expected(case, device)
+    assert_close(run(sub, case), want, call="cross_entropy_grad(zeros(2, 2), targets=[0, 1])",
+                 mistakes=grad_mistakes(expected(CASES["grad_hand_mistakes"], device), want, 2))
+
+
+@check("cross_entropy_grad", points=2, visible=True)
+@devices()
+def test_grad_matches_autograd(sub, device):
+    """cross_entropy_grad equals the recorded reference and autograd's gradient of the loss"""
+    case = CASES["grad_small"].on(device)
+    want = expected(case, device)
+    got = run(sub, case)
+    assert_close(got, want, call="cross_entropy_grad(logits (3, 4), targets)",
+                 mistakes=grad_mistakes(expected(CASES["grad_small_mistakes"], device), want, 3))
+    z = LOGITS_SMALL.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(z, TARGETS_SMALL).backward()
+    rtol, atol = GRADCHECK_TOL
+    assert_close(got, z.grad.to(device), call="cross_entropy_grad(logits, targets)",
+                 context="against autograd", rtol=rtol, atol=atol)
+
+
+@check("SoftmaxClassifier", visible=True)
+def test_classifier_structure(sub):
+    """SoftmaxClassifier(4, 8, 3) holds self.hidden = Linear(4, 8) and self.output = Linear(8, 3)"""
+    check_structure(CASES["structure"].run(sub), SIZES, "SoftmaxClassifier(4, 8, 3)")
+
+
+@check("SoftmaxClassifier", points=2, visible=True)
+@devices()
+def test_classifier_forward(sub, device):
+    """SoftmaxClassifier returns logits (not probabilities) on the model's device, no side effects"""
+    case = CASES["forward"].on(device)
+    check_forward(case.run(sub), expected(case, device), f"model(x) for 20 rows on {device}",
+                  expected(CASES["forward_mistakes"], device))
+
+
+@check("predict_classes", visible=True)
+@devices()
+def test_predict_classes(sub, device):
+    """predict_classes gives int64 class indices, the argmax of the logits, without a graph"""
+    case = CASES["predict"].on(device)
+    logits = expected(CASES["predict_logits"], device)["result"]
+    check_predict(case.run(sub), expected(case, device)["result"], logits,
+                  f"predict_classes(model, x) for 20 rows on {device}")
+
+
+@check("train_classifier", points=3, visible=True)
+@devices()
+def test_train_classifier(sub, device):
+    """train_classifier on 60 rows (batches of 16, 3 epochs) follows the reference step by step"""
+    case = CASES["train"].on(device)
+    check_training(case.run(sub), expected(case, device), case.args,
+                   f"train_classifier(model, x[:60], y[:60], lr=0.1, epochs=3, batch_size=16, "
+                   f"seed=0) on {device}", lambda **kw: expected(CASES[variant_id(kw)]))

@@ -1,0 +1,2 @@
+"""What never ships of ex12: the hidden checks, the wrong programs, trusted code that computes
+known wrong answers. Never importable in a worker."""

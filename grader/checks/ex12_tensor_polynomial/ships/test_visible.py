@@ -1,0 +1,291 @@
+"""Visible checks of ex12 (the cubic fit with tensors, autograd, nn and optim): recorded reference
+results on fixed inputs, autograd as the oracle of the hand-written gradients, fits compared step
+by step. Students run these with `python -m grader check ex12`."""
+import math
+import re
+
+import pytest
+import torch
+
+from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.training import Recorded, assert_fit
+from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
+                            fail, scale_mistakes)
+
+pytestmark = pytest.mark.ex12
+
+X_SMALL = torch.linspace(-math.pi, math.pi, 7, dtype=torch.float64)
+Y_SMALL = torch.sin(X_SMALL)
+P_SMALL = (0.5, -1.0, 0.25, 0.1)
+YP_SMALL = P_SMALL[0] + P_SMALL[1] * X_SMALL + P_SMALL[2] * X_SMALL ** 2 \
+    + P_SMALL[3] * X_SMALL ** 3
+X_FIT = torch.linspace(-math.pi, math.pi, 50)
+Y_FIT = torch.sin(X_FIT)
+LR = 2e-5
+STATE = {"a": torch.tensor(0.3), "b": torch.tensor(-0.4), "c": torch.tensor(0.2),
+         "d": torch.tensor(0.05)}
+STEPS = (0, 1, 2, 3)
+
+
+def _run(sub, case):
+    """A visible case; a manual one (grad=False) through manual_call, which explains a failure
+    caused by using autograd where the gradient is to be written by hand."""
+    if case.grad is False:
+        return manual_call(sub, case.target, *case.args, **case.kwargs)
+    return case.run(sub)
+
+
+def _traj(dtype):
+    return dict(zip(("rtol", "atol"), TRAJECTORY_TOL[dtype]))
+
+
+CASES = {c.id: c for c in [
+    Case("grads_small", "ex12.poly_grads_tensor", (X_SMALL, Y_SMALL, YP_SMALL), grad=False),
+    Case("grads_hand", "ex12.poly_grads_tensor",
+         (torch.tensor([1.0, 2.0]), torch.zeros(2), torch.tensor([1.0, -1.0])), grad=False),
+    *[Case(f"tensor_steps_{k}", "ex12.fit_tensor", (X_FIT, Y_FIT),
+           {"lr": LR, "steps": k, "seed": 0}, grad=False) for k in STEPS],
+    Case("tensor_300", "ex12.fit_tensor", (X_FIT, Y_FIT), {"lr": LR, "steps": 300, "seed": 0},
+         grad=False),
+    *[Case(f"autograd_steps_{k}", "ex12.fit_autograd", (X_FIT, Y_FIT),
+           {"lr": LR, "steps": k, "seed": 0}) for k in STEPS],
+    Case("autograd_300", "ex12.fit_autograd", (X_FIT, Y_FIT),
+         {"lr": LR, "steps": 300, "seed": 0}),
+    Case("structure", "ex12", ("Polynomial3",), probe="common.model_structure"),
+    Case("forward", "ex12", (STATE, torch.tensor([0.0, 1.0, 2.0, -1.5])), probe="ex12.forward"),
+    Case("string", "ex12", ({"a": torch.tensor(1.0), "b": torch.tensor(2.0),
+                             "c": torch.tensor(0.5), "d": torch.tensor(-1.0)},),
+         probe="ex12.string"),
+    Case("optim_sgd", "ex12", (STATE, X_FIT, Y_FIT, LR, 100, "sgd"), probe="ex12.fit_optim"),
+    Case("optim_rmsprop", "ex12", (STATE, X_FIT, Y_FIT, 1e-3, 20, "rmsprop"),
+         probe="ex12.fit_optim"),
+]}
+
+
+# known wrong runs: computed by trusted code (grader.checks.ex12_tensor_polynomial.private.variants), recorded here
+# on the fixed inputs, live in the hidden checks; named by one table of hints
+
+def fit_mistakes(wrong, n):
+    """{key: ((a, b, c, d), losses)} of the usual wrong fits on n points -> {hint: run}."""
+    hints = {
+        "no_zero": "the gradients are not zeroed between steps: .grad adds up over the steps, so "
+                   "zero it after each update (p.grad.zero_() or p.grad = None)",
+        "sign": "the update adds the gradient: subtract lr * grad",
+        "mean": f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients",
+        "half": "the gradients are half too small: the factor 2 of the square is missing",
+        "after": "the losses are recorded after the update of their step: record the loss "
+                 "computed before updating",
+        "when": "the losses of steps 0, 100, 200 are recorded: record those with "
+                "t % 100 == 99"}
+    return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
+
+
+OPTIM_MISTAKES = {
+    "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
+    "loss.backward())": dict(zero=False),
+    'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
+    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
+}
+LOSS_AFTER_STEP = dict(after=True)
+
+
+def optim_mistakes(optimizer):
+    """The known mistakes of a fit_optim run with `optimizer`: {hint: keywords of the trusted
+    optim_variant}."""
+    return {k: v for k, v in OPTIM_MISTAKES.items() if optimizer == "rmsprop" or "used" not in v}
+
+
+def variant_id(kw) -> str:
+    return "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
+
+CASES.update({c.id: c for c in [
+    *[Recorded(f"{func}_steps_{k}_mistakes", "ex12", (X_FIT, Y_FIT, LR, k, 0, f"fit_{func}"),
+               fn="ex12.fit_mistakes")
+      for func in ("tensor", "autograd") for k in (*STEPS[1:], 300)],
+    Recorded("forward_reversed", "ex12", CASES["forward"].args, fn="ex12.reversed_cubic"),
+    *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
+      for cid in ("optim_sgd", "optim_rmsprop")
+      for kw in [*optim_mistakes(CASES[cid].args[5]).values(), LOSS_AFTER_STEP]],
+]})
+
+
+def check_optim(got, want, args, call, variant, dtype=torch.float32):
+    """The probe ex12.fit_optim's run against the reference's, optimizer step by step, then the
+    recorded losses and the final state; `variant(**kw)` gives the run with the known mistake
+    kw (recorded, or trusted code)."""
+    state, x, y, lr, steps, optimizer = args
+    assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
+        text: variant(**kw)["steps"] for text, kw in optim_mistakes(optimizer).items()})
+    assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
+                      step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
+        "the loss is recorded after the optimizer step: record the loss computed before it":
+        variant(**LOSS_AFTER_STEP)["losses"]})
+
+
+@check("poly_grads_tensor", visible=True)
+@devices()
+def test_grads_by_hand(sub, device):
+    """poly_grads_tensor on the docstring's example: (0, -2, -6, -14), on the input's device"""
+    case = CASES["grads_hand"].on(device)
+    want = expected(case, device)
+    assert_close(_run(sub, case), want, call=f"poly_grads_tensor(x=[1, 2], y=[0, 0], "
+                 f"y_pred=[1, -1]) on {device}", mistakes=scale_mistakes(want))
+
+
+@check("poly_grads_tensor", points=2, visible=True)
+@devices()
+def test_grads_match_autograd(sub, device):
+    """poly_grads_tensor equals the recorded reference and autograd's gradient (float64)"""
+    case = CASES["grads_small"].on(device)
+    want = expected(case, device)
+    got = _run(sub, case)
+    assert_close(got, want, call="poly_grads_tensor(x, y, y_pred) on 7 points",
+                 mistakes=scale_mistakes(want))
+    params = torch.tensor(P_SMALL, dtype=torch.float64, requires_grad=True)
+    a, b, c, d = params
+    ((a + b * X_SMALL + c * X_SMALL ** 2 + d * X_SMALL ** 3 - Y_SMALL) ** 2).sum().backward()
+    rtol, atol = GRADCHECK_TOL
+    auto = tuple(g.to(device) for g in params.grad)
+    assert_close(got, auto, call="poly_grads_tensor(x, y, y_pred)", context="against autograd",
+                 rtol=rtol, atol=atol, mistakes=scale_mistakes(auto))
+
+
+def _fit_steps(sub, func, device):
+    fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
+    for k in STEPS:
+        case = CASES[f"{func}_steps_{k}"].on(device)
+        x, y = case.args
+        assert_fit(_run(sub, case), expected(case, device),
+                   mistakes=lambda: fit_mistakes(expected(
+                       CASES[f"{func}_steps_{k}_mistakes"], device), len(x)) if k else None,
+                   call=f"{fname}(x, y, lr={LR}, steps={k}, seed=0) on {device}",
+                   **_traj(torch.float32),
+                   context="the initial values: torch.randn((), generator=g) for a, b, c, d in "
+                           "turn, g = torch.Generator().manual_seed(seed), then .to(x.device, "
+                           "x.dtype)" if k == 0 else f"after {k} step(s)")
+
+
+def _fit_long(sub, func, device):
+    fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
+    case = CASES[f"{func}_300"].on(device)
+    x, y = case.args
+    assert_fit(_run(sub, case), expected(case, device),
+               mistakes=lambda: fit_mistakes(expected(
+                   CASES[f"{func}_steps_300_mistakes"], device), len(x)),
+               call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}",
+               **_traj(torch.float32))
+
+
+@check("fit_tensor", visible=True)
+@devices()
+def test_fit_tensor_first_steps(sub, device):
+    """fit_tensor after 0, 1, 2, 3 steps (autograd off): the initial draw and each update"""
+    _fit_steps(sub, "tensor", device)
+
+
+@check("fit_tensor", points=2, visible=True)
+@devices()
+def test_fit_tensor_300(sub, device):
+    """fit_tensor for 300 steps on 50 points: the coefficients and the losses of steps 99, 199, 299"""
+    _fit_long(sub, "tensor", device)
+
+
+@check("fit_autograd", visible=True)
+@devices()
+def test_fit_autograd_first_steps(sub, device):
+    """fit_autograd after 0, 1, 2, 3 steps: the same start and updates as fit_tensor"""
+    _fit_steps(sub, "autograd", device)
+
+
+@check("fit_autograd", points=2, visible=True)
+@devices()
+def test_fit_autograd_300(sub, device):
+    """fit_autograd for 300 steps: the coefficients and the recorded losses"""
+    _fit_long(sub, "autograd", device)
+
+
+@check("Polynomial3", visible=True)
+def test_structure(sub):
+    """Polynomial3 holds four 0-dim parameters named a, b, c, d and no submodules"""
+    case = CASES["structure"]
+    want = expected(case)
+    got = case.run(sub)
+    if got["parameters"] != want["parameters"]:
+        fail(f"Polynomial3() has the parameters {got['parameters']} (name, shape), expected "
+             f"{want['parameters']}: four scalars, self.a = nn.Parameter(torch.randn(())) and "
+             f"so on, in the order a, b, c, d.")
+    if got["modules"]:
+        fail(f"Polynomial3() has submodules {got['modules']}: it needs none, only four "
+             f"parameters.")
+
+
+@check("Polynomial3", visible=True)
+@devices()
+def test_forward(sub, device):
+    """Polynomial3 with a loaded state computes a + b x + c x^2 + d x^3 on the model's device"""
+    case = CASES["forward"].on(device)
+    want = expected(case, device)
+    got = case.run(sub)
+    assert_close(got["result"], want["result"], call=f"model(x) with a=0.3, b=-0.4, c=0.2, "
+                 f"d=0.05 on {device}", mistakes={
+                     "the coefficients are in the wrong order: a is the constant, d multiplies "
+                     "x^3": expected(CASES["forward_reversed"], device)})
+    assert_close(got["state"], want["state"], call="model(x)",
+                 context="the parameters after a forward pass must be unchanged")
+
+
+@check("Polynomial3", visible=True)
+def test_string(sub):
+    """Polynomial3.string() is 'y = {a} + {b} x + {c} x^2 + {d} x^3'"""
+    case = CASES["string"]
+    want = expected(case)
+    got = case.run(sub)
+    check_string(got, want, "model.string() with a=1, b=2, c=0.5, d=-1")
+
+
+NUMBER = r"(-?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf))"
+PATTERN = re.compile(rf"^y = {NUMBER} \+ {NUMBER} x \+ {NUMBER} x\^2 \+ {NUMBER} x\^3$")
+
+
+def check_string(got, want, call):
+    """The text must have the format, and its numbers the model's values (float32 precision)."""
+    if not isinstance(got, str):
+        fail(f"{call} should return a str, got {type(got).__name__}.")
+    if got == want:
+        return
+    m = PATTERN.match(got.strip())
+    if not m:
+        hint = ""
+        if "tensor" in got or "Parameter" in got:
+            hint = "\n  hint: a Parameter was formatted, not its number: use self.a.item()"
+        fail(f"{call} returned {got!r}, expected the format {want!r}.{hint}")
+    values = [float(v) for v in m.groups()]
+    w = [float(v) for v in PATTERN.match(want).groups()]
+    rtol, atol = TOL[torch.float32]
+    assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol)
+
+
+def _optim(sub, name, device):
+    case = CASES[name].on(device)
+    want = expected(case, device)
+    got = case.run(sub)
+    call = f"fit_optim(model, x, y, lr={case.args[3]}, steps={case.args[4]}, " \
+           f"optimizer={case.args[5]!r}) " \
+           f"on {device}"
+    check_optim(got, want, case.args, call,
+                lambda **kw: expected(CASES[f"{name}_{variant_id(kw)}"]))
+
+
+@check("fit_optim", points=2, visible=True)
+@devices()
+def test_fit_optim_sgd(sub, device):
+    """fit_optim with SGD follows the reference run step by step for 100 steps"""
+    _optim(sub, "optim_sgd", device)
+
+
+@check("fit_optim", visible=True)
+@devices()
+def test_fit_optim_rmsprop(sub, device):
+    """fit_optim with optimizer="rmsprop" follows torch.optim.RMSprop's run for 20 steps"""
+    _optim(sub, "optim_rmsprop", device)
