@@ -35,6 +35,7 @@ from pathlib import Path
 
 from grader import staging
 from grader.exercises import EXERCISES
+from grader.feedback import page_name
 from grader.gradebook import Gradebook
 from grader.runner import GradeResult
 from grader.safetext import LINE, clean, short_hash
@@ -284,26 +285,6 @@ def error_result(source, options, message) -> GradeResult:
     """A submission that could not be graded: no checks, zero points, the reason in errors."""
     return GradeResult(submission=str(source), seed=options["seed"],
                        exercises=list(options["exercises"]), errors=[message])
-
-
-# Pages of the whole class in a feedback folder. No student's page can take one of these names
-# (see page_name); a class-wide page added later goes here, or gets a name starting with '_'.
-CLASS_PAGES = ("summary", "index")
-_PLAIN_PAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-
-
-def page_name(student: str) -> str:
-    """The file of a student's feedback page: one per student, never a class-wide page's.
-
-    alice -> alice.html, when the name is plain (lower-case ASCII letters, digits, '.', '-',
-    '_'; at most 64 characters) and not a class-wide page's (summary, index). Any other name
-    gets its slug and a hash of the exact name, 'Bob Smith' -> bob_smith~1a2b3c4d.html: two
-    names with the same slug, or that differ in case only (one file on macOS or Windows),
-    get two pages, and no plain name holds a '~'."""
-    if _PLAIN_PAGE.fullmatch(student) and student not in CLASS_PAGES:
-        return f"{student}.html"
-    slug = re.sub(r"[^a-z0-9._-]+", "_", student.lower()).strip("._-")[:48] or "student"
-    return f"{slug}~{short_hash(student)}.html"
 
 
 class _Process:

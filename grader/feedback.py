@@ -13,11 +13,13 @@ import base64
 import io
 import math
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
 from grader.runner import GradeResult
+from grader.safetext import short_hash
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -41,6 +43,26 @@ def _num(x) -> str:
 
 def exercise_title(ex: str) -> str:
     return EXERCISES.get(ex, ex)[5:].replace("_", " ")
+
+
+# Pages of the whole class in a feedback folder. No student's page can take one of these names
+# (see page_name); a class-wide page added later goes here, or gets a name starting with '_'.
+CLASS_PAGES = ("summary", "index")
+_PLAIN_PAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def page_name(student: str) -> str:
+    """The file of a student's feedback page: one per student, never a class-wide page's.
+
+    alice -> alice.html, when the name is plain (lower-case ASCII letters, digits, '.', '-',
+    '_'; at most 64 characters) and not a class-wide page's (summary, index). Any other name
+    gets its slug and a hash of the exact name, 'Bob Smith' -> bob_smith~1a2b3c4d.html: two
+    names with the same slug, or that differ in case only (one file on macOS or Windows),
+    get two pages, and no plain name holds a '~'."""
+    if _PLAIN_PAGE.fullmatch(student) and student not in CLASS_PAGES:
+        return f"{student}.html"
+    slug = re.sub(r"[^a-z0-9._-]+", "_", student.lower()).strip("._-")[:48] or "student"
+    return f"{slug}~{short_hash(student)}.html"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ One self-contained HTML file: the score histogram, the mean of each exercise, th
 every check (hardest first), the mistakes the checks named most often (the hints of their
 results: data the checks set, never lines read out of a message, which may quote a student's
 own text), the grading time per submission, and a table of students linking to their feedback
-pages (alice.html beside summary.html; see grader.classrun.page_name).
+pages (alice.html beside summary.html; see grader.feedback.page_name).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.exercises import EXERCISES
 from grader.feedback import (NO_PLOTS, _env, _figure, exercise_title, have_matplotlib,
-                             png_data_uri)
+                             page_name, png_data_uri)
 from grader.runner import GradeResult
 
 
@@ -152,7 +152,6 @@ def _bins(max_total, n):
 def write_summary(source, path, *, title=None) -> Path:
     """Write the summary page of a gradebook (grader.gradebook.Gradebook) or of a dict
     student -> GradeResult to `path`; links go to `<student>.html` pages that exist beside it."""
-    from grader.classrun import page_name
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     extra = {}

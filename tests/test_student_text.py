@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from grader import safetext
-from grader.classrun import CLASS_PAGES, class_entries, grade_class, page_name
+from grader.classrun import class_entries, grade_class
+from grader.feedback import CLASS_PAGES, page_name
 from grader.gradebook import Gradebook
 from grader.numeric import CheckFailure, fail
 from grader.protocol import RemoteObject, roundtrip
