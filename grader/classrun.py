@@ -13,7 +13,8 @@ Parallelism is several grading processes (`jobs`), each with its own worker zygo
 one submission after another (pytest is not thread-safe); this process writes the gradebook, one
 transaction per submission. A submission already in the gradebook with the same content, seed,
 grader version and exercises is skipped (unless `force`), so a run that was killed goes on where
-it stopped when started again.
+it stopped when started again. One grading request (grader.request.GradeRequest) serves the
+whole class: built once, in `grade_class`, it reaches the grading processes as plain data.
 """
 from __future__ import annotations
 
@@ -34,11 +35,11 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from grader import staging
-from grader.exercises import EXERCISES
 from grader.feedback import page_name
 from grader.gradebook import Gradebook
-from grader.runner import GradeResult
-from grader.safetext import LINE, clean, short_hash
+from grader.request import GradeRequest
+from grader.result import GradeResult
+from grader.safetext import LINE, clean
 from grader.sandbox import sweep_stale_temp
 
 # Caps and names are grader.staging's, the one way files enter (here as names to monkeypatch).
@@ -155,7 +156,18 @@ def _die_with_parent():
             pass
 
 
-def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
+@dataclass(frozen=True)
+class _Job:
+    """What every grading process of a class run is told: the request (as plain data: it
+    crosses a process boundary), where feedback pages go, and how many processes share the
+    machine."""
+
+    request: dict
+    html_dir: str | None = None
+    jobs: int = 1
+
+
+def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     """Runs in each grading process: one zygote, then submissions one after another.
 
     Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
@@ -164,14 +176,15 @@ def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     for other in others:
         other.sock.close()
-    if options.get("jobs", 1) > 1:
+    if job.jobs > 1:
         import torch
         torch.set_num_threads(1)
     from grader.runner import grade_submission
     from grader.sandbox import Zygote
+    request = GradeRequest.from_dict(job.request)
     if zygote is None:      # spawned: start one, and warm up while it boots
         zygote = Zygote()
-        _warm_up(options["exercises"])
+        _warm_up(request.exercises)
     holder = [zygote]
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
@@ -188,7 +201,8 @@ def _grading_process(conn, options: dict, parent: int, zygote=None, others=()):
                 return
             if task is None:
                 return
-            result, zygote = _grade_one(task, zygote, options, grade_submission, Zygote)
+            result, zygote = _grade_one(task, zygote, request, job.html_dir,
+                                        grade_submission, Zygote)
             holder[0] = zygote
             conn.send({"student": task["student"], "result": result.to_dict()})
     finally:
@@ -252,13 +266,12 @@ def _warm_up(exercises):
             pytest.main(runner.pytest_args(files) + ["--collect-only"])
 
 
-def _grade_one(task, zygote, options, grade_submission, Zygote):
+def _grade_one(task, zygote, request: GradeRequest, html_dir, grade_submission, Zygote):
     """Grade one submission; a failure of the grading machinery itself becomes an error in the
     result (after one retry with a fresh zygote), never an exception."""
     for attempt in (1, 2):
         try:
-            result = grade_submission(task["folder"], zygote, exercises=options["exercises"],
-                                      seed=options["seed"], device=options["device"])
+            result = grade_submission(task["folder"], zygote, request)
             break
         except Exception as exc:  # noqa: BLE001 - anything: this submission only
             try:
@@ -267,34 +280,34 @@ def _grade_one(task, zygote, options, grade_submission, Zygote):
                 pass
             zygote = Zygote()
             if attempt == 2:
-                result = error_result(task["source"], options,
+                result = error_result(task["source"], request,
                                       f"grading failed: {type(exc).__name__}: {exc}\n"
                                       + traceback.format_exc()[-1500:])
     result.submission = task["source"]
-    if options.get("html_dir"):
+    if html_dir:
         try:
             from grader.feedback import write_page
-            write_page(result, Path(options["html_dir"]) / page_name(task["student"]),
+            write_page(result, Path(html_dir) / page_name(task["student"]),
                        student=task["student"], notes=task.get("notes", ()))
         except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
             result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
     return result, zygote
 
 
-def error_result(source, options, message) -> GradeResult:
+def error_result(source, request: GradeRequest, message) -> GradeResult:
     """A submission that could not be graded: no checks, zero points, the reason in errors."""
-    return GradeResult(submission=str(source), seed=options["seed"],
-                       exercises=list(options["exercises"]), errors=[message])
+    return GradeResult(submission=str(source), seed=request.seed,
+                       exercises=list(request.exercises), errors=[message])
 
 
 class _Process:
     """A grading process, seen from the parent. Forked: `zygote` (started by the parent, which
     closes its own end of the zygote's socket here) goes to the child."""
 
-    def __init__(self, ctx, options, zygote=None, others=()):
+    def __init__(self, ctx, job: _Job, zygote=None, others=()):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_grading_process,
-                                args=(child, options, os.getpid(), zygote, tuple(others)),
+                                args=(child, job, os.getpid(), zygote, tuple(others)),
                                 daemon=True)
         self.proc.start()
         child.close()
@@ -382,12 +395,11 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
-    exercises = list(exercises or EXERCISES)
     jobs = max(1, int(jobs or default_jobs()))
     started = time.perf_counter()
     book = Gradebook(db)
-    seed = book.class_seed(seed)
-    run = ClassRun(folder=str(folder), db=str(db), seed=seed, jobs=jobs,
+    request = GradeRequest(exercises=exercises or (), device=device, seed=book.class_seed(seed))
+    run = ClassRun(folder=str(folder), db=str(db), seed=request.seed, jobs=jobs,
                    html_dir=str(html_dir) if html_dir else None)
     if html_dir:
         Path(html_dir).mkdir(parents=True, exist_ok=True)
@@ -397,22 +409,22 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
         entries = class_entries(folder)
         run.total = len(entries)
         run.students = [s for s, _ in entries]
-        run_id = book.begin_run(folder, seed, exercises, jobs)
+        run_id = book.begin_run(folder, request.seed, request.exercises, jobs)
         tasks = []
         for i, (student, path) in enumerate(entries):
             entry = gather(student, path, work / f"{i:05d}")
-            if not force and book.current(student, entry.content_hash, seed, exercises, device):
+            if not force and book.current(student, entry.content_hash, request.seed,
+                                          request.exercises, request.device):
                 run.skipped += 1
                 shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
                 if html_dir and not (Path(html_dir) / page_name(student)).exists():
                     _page_from_book(book, student, html_dir)
                 continue
             tasks.append(entry)
-        options = {"exercises": exercises, "seed": seed, "device": device,
-                   "html_dir": str(html_dir) if html_dir else None,
-                   "jobs": min(jobs, max(1, len(tasks)))}
-        run.jobs = jobs = options["jobs"]
-        _run_tasks(tasks, book, run, run_id, options, timeout, progress)
+        job = _Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
+                   jobs=min(jobs, max(1, len(tasks))))
+        run.jobs = job.jobs
+        _run_tasks(tasks, book, run, run_id, request, job, timeout, progress)
         book.finish_run(run_id, run.graded, run.skipped)
         _, rows, maxes = book.table()
         mine = set(run.students)
@@ -438,7 +450,7 @@ def _page_from_book(book, student, html_dir):
         pass
 
 
-def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
+def _run_tasks(tasks, book, run, run_id, request: GradeRequest, job: _Job, timeout, progress):
     """Hand the submissions to the grading processes one at a time; record each result."""
     if not tasks:
         return
@@ -447,31 +459,31 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
             task = {"student": entry.student, "source": staging.printable(entry.source),
                     "folder": "", "hash": entry.content_hash,
                     "notes": list(entry.problems) + [entry.error]}
-            _record(book, task, error_result(task["source"], options, entry.error), run,
-                    run_id, options, page=True)
+            _record(book, task, error_result(task["source"], request, entry.error), run,
+                    run_id, request, job, page=True)
     tasks = deque({"student": e.student, "folder": str(e.folder),
                    "source": staging.printable(e.source),
                    "hash": e.content_hash, "notes": list(e.problems)}
                   for e in tasks if not e.error)
     if not tasks:
         return
-    method = start_method(options["device"])
+    method = start_method(request.device)
     fork = method == "fork"
     ctx = multiprocessing.get_context(method)
     bar = _Bar(len(tasks) + run.graded, progress, done=run.graded)
-    n = min(options["jobs"], len(tasks))
+    n = min(job.jobs, len(tasks))
     zygotes = []
 
     def start(count):
         """Start `count` grading processes. Forked: the zygotes boot first (they import torch),
         while this process warms up once for all of its children."""
         if not fork:
-            return [_Process(ctx, options) for _ in range(count)]
+            return [_Process(ctx, job) for _ in range(count)]
         from grader.sandbox import Zygote
         new = [Zygote() for _ in range(count)]
         zygotes.extend(new)
-        _warm_up(options["exercises"])
-        return [_Process(ctx, options, z, new[i + 1:]) for i, z in enumerate(new)]
+        _warm_up(request.exercises)
+        return [_Process(ctx, job, z, new[i + 1:]) for i, z in enumerate(new)]
 
     procs = start(n)
     failed_starts = 0
@@ -493,7 +505,7 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
                     continue
                 if message is not None:
                     _record(book, p.task, GradeResult.from_dict(message["result"]), run,
-                            run_id, options)
+                            run_id, request, job)
                     bar.advance(p.task["student"])
                     p.task = None
                     continue
@@ -509,8 +521,8 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
                            f"the grading process ended unexpectedly (exit code "
                            f"{p.proc.exitcode})")
                     task["notes"] = list(task.get("notes", ())) + [why]
-                    _record(book, task, error_result(task["source"], options, why), run,
-                            run_id, options, page=True)
+                    _record(book, task, error_result(task["source"], request, why), run,
+                            run_id, request, job, page=True)
                     bar.advance(task["student"])
                 elif not p.ready:
                     failed_starts += 1
@@ -518,7 +530,7 @@ def _run_tasks(tasks, book, run, run_id, options, timeout, progress):
                         raise RuntimeError(f"the grading processes could not start (exit code "
                                            f"{p.proc.exitcode}); try `python -m grader grade` "
                                            f"on one submission to see why")
-                if tasks and len(procs) < options["jobs"]:
+                if tasks and len(procs) < job.jobs:
                     procs.extend(start(1))
             bar.refresh()
     finally:
@@ -561,13 +573,13 @@ def start_method(device="all") -> str:
     return "fork"
 
 
-def _record(book, task, result, run, run_id, options, page=False):
+def _record(book, task, result, run, run_id, request: GradeRequest, job: _Job, page=False):
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
-                source=task["source"], device=options["device"], notes=task.get("notes", ()))
+                source=task["source"], device=request.device, notes=task.get("notes", ()))
     run.notes += [clean(f"{task['student']}: {n}", LINE, lines=False)
                   for n in task.get("notes", ())]
-    if page and options.get("html_dir"):
-        _page_from_book(book, task["student"], options["html_dir"])
+    if page and job.html_dir:
+        _page_from_book(book, task["student"], job.html_dir)
     if task["folder"]:
         shutil.rmtree(task["folder"], ignore_errors=True)
     run.graded += 1

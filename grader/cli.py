@@ -4,6 +4,10 @@
     python -m grader grade solutions/           # every check on one submission: a score table
     python -m grader grade alice/ --json results.json --exercises ex01,ex02
     python -m grader build --check              # fail if the generated files drifted
+
+Each verb that grades parses its arguments into one grader.request.GradeRequest, grades, and
+renders the result. Bad input (an unknown exercise, an impossible request) is an error line and
+exit code 2; anything else that goes wrong is a bug, and shows its traceback.
 """
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+
+from grader.exercises import UnknownExercise, parse_list
+from grader.request import DEVICES, BadRequest, GradeRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,12 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("exercise", nargs="?", default=None, help="e.g. ex02 (default: all)")
     c.add_argument("--submission", default=None,
                    help="folder with your exNN_*.py files (default: exercises/)")
-    c.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    c.add_argument("--device", default="all", choices=DEVICES)
 
     g = verbs.add_parser("grade", help="all checks on one submission")
     g.add_argument("submission", help="a folder of exNN_*.py files or notebooks")
     g.add_argument("--exercises", default=None, help="e.g. ex02,ex03 (default: all)")
-    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    g.add_argument("--device", default="all", choices=DEVICES)
     g.add_argument("--seed", type=int, default=None, help="seed of the hidden checks' inputs")
     g.add_argument("--json", default=None, metavar="PATH",
                    help="also write Gradescope's results.json schema to PATH")
@@ -56,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = args._handlers[args.verb]
     try:
         return handler(args)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
+    except (UnknownExercise, BadRequest) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -95,16 +102,27 @@ def cmd_build(args) -> int:
     return 0
 
 
+def check_request(args) -> GradeRequest:
+    """`check`: the visible checks, on fixed inputs (seed 0), as students run them."""
+    return GradeRequest(exercises=parse_list(args.exercise), checks="visible",
+                        device=args.device, seed=0)
+
+
+def grade_request(args) -> GradeRequest:
+    """`grade`: every check of the exercises asked for."""
+    return GradeRequest(exercises=parse_list(args.exercises), checks="all", device=args.device,
+                        seed=args.seed)
+
+
 def cmd_check(args) -> int:
-    from grader.exercises import parse_list, uses_optim
+    from grader.exercises import uses_optim
     from grader.sandbox import Zygote
-    exercises = parse_list(args.exercise)
+    request = check_request(args)
     submission = args.submission or _default_submission()
-    zygote = Zygote(warm_optim=uses_optim(exercises))  # first: it imports torch meanwhile
+    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
     from grader.runner import grade_submission
     try:
-        result = grade_submission(submission, zygote, exercises=exercises, visible_only=True,
-                                  device=args.device, seed=0)
+        result = grade_submission(submission, zygote, request)
     finally:
         zygote.close()
     print(friendly(result))
@@ -134,11 +152,10 @@ def friendly(result) -> str:
         for c in checks:
             if c.status == "passed":
                 continue
-            label = f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else "")
             if c.status == "not started":
-                lines.append(f"  - {label}: not started")
+                lines.append(f"  - {c.label}: not started")
                 continue
-            lines.append(f"  x {label}")
+            lines.append(f"  x {c.label}")
             for m in c.message.splitlines()[:10]:
                 lines.append(f"      {m}")
     total = sum(c.counted for c in result.checks)
@@ -150,19 +167,18 @@ def friendly(result) -> str:
 
 
 def cmd_grade(args) -> int:
-    from grader.exercises import parse_list, uses_optim
+    from grader.exercises import uses_optim
     from grader.sandbox import Zygote
     path = Path(args.submission)
     if not path.exists():
         print(f"error: no such submission: {path}", file=sys.stderr)
         return 2
-    exercises = parse_list(args.exercises)
-    zygote = Zygote(warm_optim=uses_optim(exercises))  # first: it imports torch meanwhile
+    request = grade_request(args)
+    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
     from grader.report import score_table, write_json
     from grader.runner import grade_submission
     try:
-        result = grade_submission(path, zygote, exercises=exercises, device=args.device,
-                                  seed=args.seed)
+        result = grade_submission(path, zygote, request)
         sandbox = zygote.summary()  # the isolation layers in force (docs/security.md)
         sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
     finally:
@@ -172,7 +188,7 @@ def cmd_grade(args) -> int:
     print(f"grading {result.submission} (seed {result.seed}, {result.seconds:.1f} s)")
     print(sandbox)
     from grader.device import cuda_available
-    if args.device == "cuda" and not cuda_available():
+    if request.device == "cuda" and not cuda_available():
         sandbox_warnings.append("--device cuda, but CUDA is not available on this machine: "
                                 "every cuda check was skipped, and only the checks without a "
                                 "device ran (grade on a GPU machine, or use --device cpu)")

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
-from grader.runner import GradeResult
+from grader.result import GradeResult
 from grader.safetext import short_hash
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -164,7 +164,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
         for c in counted:
             if c.visible:
                 visible.append({
-                    "name": f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else ""),
+                    "name": c.label,
                     "status": c.status, "label": STATUS_LABEL.get(c.status, c.status),
                     "score": c.score, "points": c.points,
                     "message": c.message if c.status != "passed" else "",
@@ -172,7 +172,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
                     "plot_titles": [str(p.get("title", "")) for p in c.plots]})
             else:
                 hidden.append({
-                    "name": f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else ""),
+                    "name": c.label,
                     "passed": c.status == "passed", "score": c.score, "points": c.points})
         skipped = [c for c in checks if not c.counted]
         exercises.append({

@@ -19,11 +19,13 @@ import hashlib
 import json
 import os
 import sqlite3
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
-from grader.runner import CheckResult, GradeResult, safe_text
+from grader.result import CheckResult, GradeResult
+from grader.runner import safe_text
 from grader.safetext import LINE, clean
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +92,9 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_exercise ON results(exercise);
 """
+# A row of `results` holds one CheckResult: a column per field (these as JSON), plus its score.
+CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))
+JSON_FIELDS = ("plots", "hints")
 
 # Modules that only present results: editing them does not change a score, so they are left out
 # of the grader version (a new feedback page layout does not force a regrade).
@@ -252,14 +257,9 @@ class Gradebook:
                  json.dumps(list(notes) + [n for n in result.notes if n not in notes])))
             sub_id = cur.lastrowid
             self.db.executemany(
-                "INSERT INTO results(submission_id, position, nodeid, exercise, target, title, "
-                "params, points, score, visible, status, message, seconds, plots, hints) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sub_id, i, c.nodeid, c.exercise, c.target, c.title, c.params, c.points,
-                  c.score, int(c.visible), c.status, c.message, c.seconds,
-                  json.dumps(c.plots) if c.plots else None,
-                  json.dumps(c.hints) if c.hints else None)
-                 for i, c in enumerate(result.checks)])
+                f"INSERT INTO results(submission_id, position, score, {', '.join(CHECK_FIELDS)}) "
+                f"VALUES (?, ?, ?{', ?' * len(CHECK_FIELDS)})",
+                [(sub_id, i, c.score, *_check_row(c)) for i, c in enumerate(result.checks)])
 
     def students(self) -> list[str]:
         """Names of the students with a graded submission, sorted."""
@@ -278,14 +278,8 @@ class Gradebook:
         sub = self.submission(student)
         if sub is None:
             return None
-        checks = [CheckResult(nodeid=r["nodeid"], exercise=r["exercise"], target=r["target"],
-                              title=r["title"], params=r["params"], points=r["points"],
-                              visible=bool(r["visible"]), status=r["status"],
-                              message=r["message"] or "", seconds=r["seconds"] or 0.0,
-                              plots=json.loads(r["plots"]) if r["plots"] else [],
-                              hints=json.loads(r["hints"]) if r["hints"] else [])
-                  for r in self.db.execute("SELECT * FROM results WHERE submission_id = ? "
-                                           "ORDER BY position", (sub["id"],))]
+        checks = [_check_of(r) for r in self.db.execute(
+            "SELECT * FROM results WHERE submission_id = ? ORDER BY position", (sub["id"],))]
         return GradeResult(submission=sub["source"], seed=sub["seed"], checks=checks,
                            missing_files=json.loads(sub["missing_files"] or "[]"),
                            exercises=json.loads(sub["exercises"]),
@@ -353,6 +347,30 @@ class Gradebook:
                            + [_num(total)])
         os.replace(tmp, path)
         return len(rows)
+
+
+def _check_row(c: CheckResult) -> tuple:
+    """A CheckResult as the values of its columns (CHECK_FIELDS)."""
+    values = []
+    for name in CHECK_FIELDS:
+        value = getattr(c, name)
+        if name in JSON_FIELDS:
+            value = json.dumps(value) if value else None
+        elif name == "visible":
+            value = int(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _check_of(row) -> CheckResult:
+    """A row of `results` back as the CheckResult it was written from."""
+    values = {name: row[name] for name in CHECK_FIELDS}
+    for name in JSON_FIELDS:
+        values[name] = json.loads(values[name]) if values[name] else []
+    values["visible"] = bool(values["visible"])
+    values["message"] = values["message"] or ""
+    values["seconds"] = values["seconds"] or 0.0
+    return CheckResult(**values)
 
 
 def _name(student) -> str:

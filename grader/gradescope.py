@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from grader.exercises import EXERCISES, parse_list
+from grader.request import DEVICES, GradeRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,10 +96,10 @@ def build_archive(dest, exercises=None) -> list[str]:
     return chosen
 
 
-def run(root, exercises, device="all") -> dict:
-    """Grade root/submission and write root/results/results.json; returns what it wrote. A
-    grading failure still writes a results.json (score 0, the reason in `output`), so
-    Gradescope shows the student something."""
+def run(root, request: GradeRequest) -> dict:
+    """Grade root/submission as `request` says and write root/results/results.json; returns
+    what it wrote. A grading failure still writes a results.json (score 0, the reason in
+    `output`), so Gradescope shows the student something."""
     root = Path(root)
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
@@ -109,8 +110,7 @@ def run(root, exercises, device="all") -> dict:
         from grader.report import gradescope_json, score_table
         from grader.runner import grade_submission
         try:
-            result = grade_submission(root / "submission", zygote, exercises=exercises,
-                                      device=device)
+            result = grade_submission(root / "submission", zygote, request)
         finally:
             zygote.close()
         data = gradescope_json(result)
@@ -136,9 +136,10 @@ def main(argv=None) -> int:
     r = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
     r.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     r.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
-    r.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    r.add_argument("--device", default="all", choices=DEVICES)
     args = p.parse_args(argv)
-    data = run(args.root, parse_list(args.exercises), args.device)
+    data = run(args.root, GradeRequest(exercises=parse_list(args.exercises), checks="all",
+                                       device=args.device))
     print(f"score {data['score']}; wrote {Path(args.root) / 'results' / 'results.json'}")
     return 0
 

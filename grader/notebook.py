@@ -10,7 +10,8 @@
 The code this kernel has run (IPython's `In`, minus check cells and magics) becomes a one-file
 submission, and a grading process started once per kernel (`python -m grader.notebook serve`)
 runs that target's checks on it through the sandboxed grader, exactly as `python -m grader grade`
-would. The student's code never runs in that grading process, and the kernel itself imports
+would: the cell builds the grading request (grader.request.GradeRequest) and sends it, as JSON,
+with the submission's folder. The student's code never runs in that grading process, and the kernel itself imports
 neither pytest nor the checks. A cell that raised in the notebook is skipped in the submission
 too, so an exploratory cell with a typo costs nothing.
 
@@ -34,6 +35,7 @@ import time
 from pathlib import Path
 
 from grader.exercises import module_of
+from grader.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
 from grader.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
 
@@ -153,10 +155,8 @@ def serve() -> int:
         req = None
         try:
             req = json.loads(line)
-            result = grade_submission(
-                req["submission"], zygote, exercises=[req["exercise"]],
-                visible_only=not req["hidden"], hidden_only=req["hidden"],
-                targets=[req["target"]], seed=req["seed"], device=req.get("device", "all"))
+            result = grade_submission(req["submission"], zygote,
+                                      GradeRequest.from_dict(req["request"]))
             answer = {"ok": True, "result": result.to_dict()}
         except Exception as exc:  # noqa: BLE001 - the kernel shows it as a failed cell
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
@@ -171,6 +171,17 @@ def serve() -> int:
 # ----------------------------------------------------------------------------------------------
 # what a check cell calls
 
+def check_request(ex: str, target: str, hidden: bool = False,
+                  device: str = "all") -> GradeRequest:
+    """A check cell's request: the visible (or hidden) checks of `ex`.`target`. The visible
+    ones on fixed inputs (seed 0), the hidden ones on new random inputs each run; GRADER_SEED
+    in the environment fixes the seed of both."""
+    seed = int(os.environ["GRADER_SEED"]) if os.environ.get("GRADER_SEED") else (
+        None if hidden else 0)
+    return GradeRequest(exercises=(ex,), checks="hidden" if hidden else "visible",
+                        targets=(target,), device=device, seed=seed)
+
+
 def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str = "all"):
     """Run the visible (or, with hidden=True, the hidden) checks of `ex`.`target` on the code
     this kernel has run. Prints one line when they pass; raises ChecksFailed when not.
@@ -181,6 +192,7 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
     _install_display()
     kind = "hidden" if hidden else "visible"
     try:
+        request = check_request(ex, target, hidden, device)
         module = module_of(ex)
         if In is None:
             In = _kernel_history()
@@ -191,10 +203,7 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
         folder = Path(tempfile.mkdtemp(prefix="grader-nb-"))
         try:
             (folder / f"{module}.py").write_text(cells_to_module(history_cells(In)))
-            seed = int(os.environ["GRADER_SEED"]) if os.environ.get("GRADER_SEED") else (
-                None if hidden else 0)
-            answer = _ask({"submission": str(folder), "exercise": ex, "target": target,
-                           "hidden": hidden, "seed": seed, "device": device})
+            answer = _ask({"submission": str(folder), "request": request.to_dict()})
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     except ChecksFailed:
@@ -207,7 +216,7 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
     if not answer.get("ok"):
         raise ChecksFailed(f"{ex}.{target}: the {kind} checks could not run "
                            f"({answer.get('error')}).")
-    from grader.runner import GradeResult
+    from grader.result import GradeResult
     ok, text = summary(GradeResult.from_dict(answer["result"]), ex, target, kind)
     if not ok:
         raise ChecksFailed(text)
@@ -239,8 +248,7 @@ def summary(result, ex: str, target: str, kind: str) -> tuple[bool, str]:
     for c in counted:
         if c.status == "passed":
             continue
-        label = c.title + (f" [{c.params}]" if c.params else "")
-        lines.append(f"  x {label}")
+        lines.append(f"  x {c.title}" + (f" [{c.params}]" if c.params else ""))
         lines.extend(f"      {m}" for m in (c.message or c.status).splitlines()[:12])
     if kind == "hidden":
         lines.append(f"(hidden checks use random inputs; seed {result.seed})")

@@ -4,14 +4,22 @@ The comparison helpers numeric.assert_trajectory and numeric.assert_gradient cal
 themselves, so every training check carries the student's loss curve (each list of per-step
 values) over the reference's, and every gradient check a scatter of the student's gradient
 against the analytic one. A plot never makes a check fail.
+
+A plot goes to the pytest item of the check that made it: the checks' conftest runs each check
+inside `attached_to(item)`; the item's ("plot", data) properties reach its report, and the
+report's CheckResult (grader.result) carries them to the page.
 """
 from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
 
 import numpy as np
 import torch
 
-_CURRENT = {"node": None}   # the pytest item of the check running now (set by the conftest)
 MAX_POINTS = 2000
+# The item of the check running now, inside `attached_to` only (None elsewhere).
+_check: ContextVar = ContextVar("grader_plots_check", default=None)
 
 
 def flat_floats(values) -> np.ndarray:
@@ -34,9 +42,20 @@ def attach(node, title: str, kind: str = "curve", **series) -> None:
     node.user_properties.append(("plot", {"title": title, "kind": kind, "series": clean}))
 
 
+@contextlib.contextmanager
+def attached_to(node):
+    """Within the block, `plot(...)` attaches to `node` (a pytest item: anything with a
+    `user_properties` list)."""
+    token = _check.set(node)
+    try:
+        yield node
+    finally:
+        _check.reset(token)
+
+
 def plot(title: str, kind: str = "curve", **series) -> None:
     """Attach a plot to the check running now; silently nothing outside a check."""
-    node = _CURRENT["node"]
+    node = _check.get()
     if node is None:
         return
     if any(v[1]["title"] == title for v in node.user_properties if v[0] == "plot"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from grader.exercises import EXERCISES
-from grader.runner import GradeResult
+from grader.result import GradeResult
 
 MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
         "skipped": "skip", "not counted": "n/c "}
@@ -32,10 +32,9 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
             lines.append("     not started")
             continue
         for c in checks:
-            name = f"{c.target}: {c.title}" + (f" [{c.params}]" if c.params else "")
             vis = "" if c.visible else " (hidden)"
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
-            lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {name}{vis}"[:width])
+            lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
             if c.status in ("failed", "error", "not started", "not counted") and c.message and \
                     (c.visible or show_hidden_messages) and c.status != "not started":
                 for m in c.message.splitlines()[:12]:

@@ -1,123 +1,49 @@
 """Run the checks of one submission with pytest, in this (trusted) process, and collect results.
 
     zygote = Zygote()
-    result = grade_submission("alice/", zygote, exercises=["ex02"], seed=7)
+    result = grade_submission("alice/", zygote, GradeRequest(exercises=("ex02",), seed=7))
     result.score, result.max_score
+
+The request reaches the checks one way: inside the GradingSession, the pytest plugin of the run,
+which the checks' fixtures find in the pytest config (grader/checks/conftest.py).
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import os
-import random
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
 
 from grader.exercises import EXERCISES, module_of
-from grader.sandbox import Limits, Submission, Zygote
+from grader.request import GradeRequest
+from grader.result import CheckResult, GradeResult, count_property_checks
+from grader.sandbox import Submission, Zygote
 
 CHECKS = Path(__file__).resolve().parent / "checks"
 
+class GradingSession:
+    """The pytest plugin of one grading run: it holds the request and the submission, which
+    the checks' fixtures read, and collects the CheckResult of every check (built once, by the
+    checks' conftest, and carried on the pytest report)."""
 
-@dataclass
-class CheckResult:
-    nodeid: str
-    exercise: str
-    target: str
-    title: str
-    params: str
-    points: float
-    visible: bool
-    status: str        # passed, failed, not started, error, skipped, not counted
-    message: str
-    seconds: float
-    plots: list = field(default_factory=list)
-    hints: list = field(default_factory=list)   # the known mistakes the check named
-
-    @property
-    def score(self) -> float:
-        return self.points if self.status == "passed" else 0.0
-
-    @property
-    def counted(self) -> bool:
-        return self.status != "skipped"
-
-    @property
-    def name(self) -> str:
-        return f"{self.exercise} {self.target}: {self.title}" + \
-            (f" [{self.params}]" if self.params else "")
-
-
-@dataclass
-class GradeResult:
-    submission: str
-    seed: int
-    checks: list[CheckResult] = field(default_factory=list)
-    missing_files: list[str] = field(default_factory=list)
-    exercises: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    stdout_chars: int = 0
-    stdout_sample: str = ""
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)   # e.g. notebook cells skipped: they raised
-
-    @property
-    def score(self) -> float:
-        return sum(c.score for c in self.checks)
-
-    @property
-    def max_score(self) -> float:
-        return sum(c.points for c in self.checks if c.counted)
-
-    def by_exercise(self) -> dict[str, tuple[float, float]]:
-        out = {ex: [0.0, 0.0] for ex in self.exercises}
-        for c in self.checks:
-            if c.counted and c.exercise in out:
-                out[c.exercise][0] += c.score
-                out[c.exercise][1] += c.points
-        return {ex: (s, m) for ex, (s, m) in out.items()}
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["score"], d["max_score"] = self.score, self.max_score
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "GradeResult":
-        d = dict(d)
-        d.pop("score", None)
-        d.pop("max_score", None)
-        d["checks"] = [CheckResult(**c) for c in d["checks"]]
-        return cls(**d)
-
-
-class _Session:
-    """Hands the submission and seed to the checks' fixtures; collects their reports."""
-
-    is_grader_session = True
-
-    def __init__(self, submission, seed, device, targets=None):
-        self.submission, self.seed, self.device = submission, seed, device
-        self.targets = set(targets) if targets else None   # None: every target's checks
+    def __init__(self, request: GradeRequest, submission: Submission | None):
+        self.request, self.submission = request, submission
         self.results: dict[str, CheckResult] = {}
         self.property_of: dict[str, list[str]] = {}   # nodeid -> targets whose values it needs
         self.errors: list[str] = []
 
+    def pytest_configure(self, config):
+        config.stash[SESSION] = self
+
     def pytest_runtest_logreport(self, report):
-        plots = [v for k, v in report.user_properties if k == "plot"]
-        for key, info in report.user_properties:
-            if key == "grader" and info.get("status"):
-                if info.get("property_of"):
-                    self.property_of[report.nodeid] = list(info["property_of"])
-                self.results[report.nodeid] = CheckResult(
-                    nodeid=report.nodeid, exercise=info["exercise"] or "", target=info["target"],
-                    title=info["title"], params=info["params"], points=info["points"],
-                    visible=info["visible"], status=info["status"], message=info["message"],
-                    seconds=round(report.duration, 4), plots=plots,
-                    hints=list(info.get("hints", ())))
+        for key, value in report.user_properties:
+            if key == "grader":
+                self.results[report.nodeid] = value
+            elif key == "property_of":
+                self.property_of[report.nodeid] = list(value)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -125,29 +51,7 @@ class _Session:
                                f"{str(report.longrepr)[-1500:]}")
 
 
-NOT_COUNTED = "not counted"
-
-
-def count_property_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
-    """Answers that do no work earn nothing. A check marked @pytest.mark.property_of tests a
-    property that a constant, a bool, the input handed back or a function that does nothing
-    may also have (the gradient is 0 at the minimum, 0 epochs give w0 back, the loss is
-    returned as a float). It keeps its points only when the value checks of the targets it
-    names (the checks of the same exercise and target that are not property checks and were
-    not skipped) ran in this run and all passed; otherwise a passed property check becomes
-    "not counted": 0 points, its points still in the maximum. Changes `checks` in place."""
-    values: dict[tuple[str, str], list[str]] = {}
-    for c in checks:
-        if c.nodeid not in property_of and c.status != "skipped":
-            values.setdefault((c.exercise, c.target), []).append(c.status)
-    for c in checks:
-        targets = property_of.get(c.nodeid)
-        if not targets or c.status != "passed":
-            continue
-        runs = [values.get((c.exercise, t), []) for t in targets]
-        if not all(r and all(s == "passed" for s in r) for r in runs):
-            c.status = NOT_COUNTED
-            c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
+SESSION = pytest.StashKey[GradingSession]()   # where the checks find the session of their run
 
 
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
@@ -187,15 +91,15 @@ def no_plugin_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
-def run_pytest(submission: Submission, exercises, *, visible_only=False, device="all",
-               seed=None, keyword=None, quiet=True, targets=None, hidden_only=False) -> _Session:
-    session = _Session(submission, seed, device, targets)
-    files = check_files(exercises, visible_only, hidden_only)
+def run_pytest(submission: Submission, request: GradeRequest, *, quiet=True) -> GradingSession:
+    session = GradingSession(request, submission)
+    files = check_files(request.exercises, visible_only=request.checks == "visible",
+                        hidden_only=request.checks == "hidden")
     if not files:
         return session
     args = pytest_args(files)
-    if keyword:
-        args += ["-k", keyword]
+    if request.keyword:
+        args += ["-k", request.keyword]
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
             no_plugin_autoload():
@@ -224,22 +128,26 @@ def prepare_trusted_side(exercises=None):
         _TRUSTED_READY = "optim"
 
 
-def grade_submission(path, zygote: Zygote, *, exercises=None, visible_only=False, device="all",
-                     seed=None, limits: Limits | None = None, keyword=None, targets=None,
-                     hidden_only=False) -> GradeResult:
-    """`targets` (e.g. {"forward"}) keeps only the checks of those functions or classes;
-    `hidden_only` runs only the hidden checks (the notebooks' check cells use both)."""
-    exercises = list(exercises or EXERCISES)
-    seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
+                     **fields) -> GradeResult:
+    """Run the checks `request` asks for on the submission at `path` (a folder of exNN files or
+    notebooks), its code in a worker of `zygote`. The request's fields may be given as keyword
+    arguments instead: grade_submission(path, zygote, exercises=["ex02"], seed=7)."""
+    if request is None:
+        request = GradeRequest(**fields)
+    elif fields:
+        raise TypeError(f"grade_submission: a request, or its fields, not both "
+                        f"({', '.join(fields)})")
+    request = request.seeded()
+    exercises = list(request.exercises)
     prepare_trusted_side(exercises)
     started = time.perf_counter()
-    result = GradeResult(submission=str(path), seed=seed, exercises=exercises)
-    with Submission(path, zygote, limits) as sub:
+    result = GradeResult(submission=str(path), seed=request.seed, exercises=exercises)
+    with Submission(path, zygote, request.limits) as sub:
         staged = set(sub.modules)
         result.missing_files = [f"{module_of(ex)}.py" for ex in exercises
                                 if module_of(ex) not in staged]
-        session = run_pytest(sub, exercises, visible_only=visible_only, device=device, seed=seed,
-                             keyword=keyword, targets=targets, hidden_only=hidden_only)
+        session = run_pytest(sub, request)
         result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
         result.notes = list(sub.notes)
     order = {ex: i for i, ex in enumerate(EXERCISES)}

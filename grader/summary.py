@@ -20,7 +20,7 @@ from pathlib import Path
 from grader.exercises import EXERCISES
 from grader.feedback import (NO_PLOTS, _env, _figure, exercise_title, have_matplotlib,
                              page_name, png_data_uri)
-from grader.runner import GradeResult
+from grader.result import GradeResult
 
 
 def hints(check) -> list[str]:

@@ -287,8 +287,9 @@ def via_cli(folder: Path, ctx) -> Outcome:
 
 def via_gradescope(folder: Path, ctx) -> Outcome:
     from grader.gradescope import run
+    from grader.request import GradeRequest
     root = folder.parent
-    data = run(root, EXERCISES)
+    data = run(root, GradeRequest(exercises=EXERCISES))
     printed = ctx["capsys"].readouterr()
     written = (root / "results" / "results.json").read_text()
     assert json.loads(written) == json.loads(json.dumps(data))

@@ -142,10 +142,9 @@ class Node:
 
 
 @pytest.fixture
-def node(monkeypatch):
-    n = Node()
-    monkeypatch.setitem(plots._CURRENT, "node", n)
-    return n
+def node():
+    with plots.attached_to(Node()) as n:
+        yield n
 
 
 def test_every_list_compared_attaches_the_loss_curve_to_the_check(node):

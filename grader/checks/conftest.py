@@ -1,20 +1,23 @@
 """Shared set-up of the checks: options, markers, the `sub` and `seed` fixtures, device skips,
-and the per-check result (points, visibility, message) attached to each pytest report.
+and the per-check result (grader.result.CheckResult) attached to each pytest report.
 
-Run directly, the checks are an ordinary pytest suite:
+A grading run (grader.runner) hands its request and submission to the checks in one way: the
+GradingSession plugin of the run, found in the pytest config (`_session`). Run directly, the
+checks are an ordinary pytest suite, and the request is built here from the options:
 
-    pytest grader/checks --submission solutions -m ex02
+    pytest grader/checks --submission solutions -m ex02 --grader-seed 7
 """
 from __future__ import annotations
 
-import os
-import random
-
 import pytest
 
+from grader import plots
 from grader.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
 from grader.numeric import CheckFailure
+from grader.request import DEVICES, GradeRequest
+from grader.result import CheckResult
+from grader.runner import SESSION, GradingSession
 from grader.sandbox import StudentError
 
 
@@ -24,7 +27,7 @@ def pytest_addoption(parser):
                     help="folder with the exNN_*.py files (or notebooks) to check")
     group.addoption("--grader-seed", type=int, default=None,
                     help="seed of the hidden checks' inputs (default: a new one per run)")
-    group.addoption("--grader-device", default="all", choices=("cpu", "cuda", "all"),
+    group.addoption("--grader-device", default="all", choices=DEVICES,
                     help="which devices to run device checks on")
 
 
@@ -43,20 +46,21 @@ def pytest_configure(config):
         "target) pass in the same run (see grader.runner.count_property_checks)")
 
 
-def _session(config):
-    """The grading run that started this pytest session, if any (see grader.runner)."""
-    for plugin in config.pluginmanager.get_plugins():
-        if getattr(plugin, "is_grader_session", False):
-            return plugin
-    return None
+def _session(config) -> GradingSession:
+    """The grading run of this pytest session: the one grader.runner started, or, when pytest
+    runs the checks directly, one built here from the command line's options (its submission
+    is started by the `sub` fixture)."""
+    session = config.stash.get(SESSION, None)
+    if session is None:
+        request = GradeRequest(device=config.getoption("--grader-device"),
+                               seed=config.getoption("--grader-seed")).seeded()
+        session = config.stash[SESSION] = GradingSession(request, submission=None)
+    return session
 
 
 def pytest_collection_modifyitems(config, items):
-    wanted = config.getoption("--grader-device")
-    session = _session(config)
-    if session is not None and getattr(session, "device", None):
-        wanted = session.device
-    targets = getattr(session, "targets", None)
+    request = _session(config).request
+    wanted, targets = request.device, request.targets
     if targets:  # a run for some functions only (a notebook's check cell): deselect the rest
         def target(item):
             mark = item.get_closest_marker("target")
@@ -79,19 +83,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def seed(request):
-    session = _session(request.config)
-    if session is not None and session.seed is not None:
-        return session.seed
-    value = request.config.getoption("--grader-seed")
-    if value is None:
-        value = int(os.environ.get("GRADER_SEED", random.SystemRandom().randrange(2**31)))
-    return value
+    return _session(request.config).request.seed
 
 
 @pytest.fixture(scope="session")
 def sub(request):
     session = _session(request.config)
-    if session is not None and session.submission is not None:
+    if session.submission is not None:
         yield session.submission
         return
     from pathlib import Path
@@ -99,7 +97,7 @@ def sub(request):
     path = request.config.getoption("--submission") or str(
         Path(__file__).resolve().parent.parent.parent / "exercises")
     zygote = Zygote()
-    submission = Submission(path, zygote)
+    submission = Submission(path, zygote, session.request.limits)
     try:
         yield submission
     finally:
@@ -107,46 +105,57 @@ def sub(request):
         zygote.close()
 
 
-@pytest.fixture(autouse=True)
-def _current_check(request):
-    """Lets the comparison helpers attach plots to the check that calls them."""
-    from grader import plots
-    plots._CURRENT["node"] = request.node
-    yield
-    plots._CURRENT["node"] = None
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """The plots the comparison helpers make while a check runs go to that check's item."""
+    with plots.attached_to(item):
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """The check's result, built here and only here, rides on its report: ("grader",
+    CheckResult), and ("property_of", targets) for a property check (see
+    grader.result.count_property_checks)."""
     outcome = yield
     report = outcome.get_result()
-    marks = {m.name: m for m in item.iter_markers()}
-    info = {
-        "exercise": next((name for name in EXERCISES if name in marks), None),
-        "points": float(marks["points"].args[0]) if "points" in marks else 0.0,
-        "visible": "visible" in marks,
-        "target": marks["target"].args[0] if "target" in marks else "",
-        "title": (item.function.__doc__ or item.name).strip().splitlines()[0]
-        if hasattr(item, "function") else item.name,
-        "params": item.callspec.id if getattr(item, "callspec", None) else "",
-        "status": None, "message": "",
-    }
-    if "property_of" in marks:
-        info["property_of"] = [str(t) for t in marks["property_of"].args] or [info["target"]]
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        if report.passed:
-            info["status"] = "passed"
-        elif report.skipped:
-            info["status"] = "skipped"
-            lr = report.longrepr
-            info["message"] = lr[2] if isinstance(lr, tuple) and len(lr) == 3 else str(lr)
-            info["message"] = info["message"].removeprefix("Skipped: ")
-        else:
-            exc = call.excinfo.value if call.excinfo else None
-            info["status"], info["message"] = describe_failure(exc, info["target"], call)
-            if isinstance(exc, CheckFailure):  # the mistakes it named: data, never parsed
-                info["hints"] = list(exc.hints)  # from the message (it quotes the student)
-        report.user_properties.append(("grader", info))
+        marks = {m.name: m for m in item.iter_markers()}
+        result = check_result(item, call, report, marks)
+        report.user_properties.append(("grader", result))
+        if "property_of" in marks:
+            report.user_properties.append(
+                ("property_of", [str(t) for t in marks["property_of"].args] or [result.target]))
+
+
+def check_result(item, call, report, marks) -> CheckResult:
+    """A check's CheckResult, from its markers (exercise, points, visibility, target), its
+    docstring (the title), its parameters, and how it ended."""
+    target = marks["target"].args[0] if "target" in marks else ""
+    hints: list[str] = []
+    if report.passed:
+        status, message = "passed", ""
+    elif report.skipped:
+        lr = report.longrepr
+        message = lr[2] if isinstance(lr, tuple) and len(lr) == 3 else str(lr)
+        status, message = "skipped", message.removeprefix("Skipped: ")
+    else:
+        exc = call.excinfo.value if call.excinfo else None
+        status, message = describe_failure(exc, target, call)
+        if isinstance(exc, CheckFailure):  # the mistakes it named: data, never parsed
+            hints = list(exc.hints)        # from the message (it quotes the student)
+    return CheckResult(
+        nodeid=report.nodeid,
+        exercise=next((name for name in EXERCISES if name in marks), ""),
+        target=target,
+        title=(item.function.__doc__ or item.name).strip().splitlines()[0]
+        if hasattr(item, "function") else item.name,
+        params=item.callspec.id if getattr(item, "callspec", None) else "",
+        points=float(marks["points"].args[0]) if "points" in marks else 0.0,
+        visible="visible" in marks, status=status, message=message,
+        seconds=round(report.duration, 4),
+        plots=[value for key, value in report.user_properties if key == "plot"],
+        hints=hints)
 
 
 def describe_failure(exc, target, call):

@@ -1,0 +1,116 @@
+"""What a grading run gives back: one CheckResult per check, gathered in a GradeResult.
+
+A CheckResult is built once, from the check's pytest item and report (grader/checks/conftest.py,
+`pytest_runtest_makereport`); everything that shows or stores results reads these fields: the
+terminal table and Gradescope's JSON (grader.report), the feedback page (grader.feedback), the
+class summary (grader.summary), the gradebook (grader.gradebook) and the notebooks' check cells
+(grader.notebook). A GradeResult crosses process boundaries as plain data (`to_dict`).
+
+This module imports neither pytest nor torch: a notebook's kernel reads results with it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted")
+NOT_COUNTED = "not counted"
+
+
+@dataclass
+class CheckResult:
+    nodeid: str
+    exercise: str
+    target: str
+    title: str
+    params: str
+    points: float
+    visible: bool
+    status: str        # one of STATUSES
+    message: str
+    seconds: float
+    plots: list = field(default_factory=list)   # data for the feedback page (grader.plots)
+    hints: list = field(default_factory=list)   # the known mistakes the check named
+
+    @property
+    def score(self) -> float:
+        return self.points if self.status == "passed" else 0.0
+
+    @property
+    def counted(self) -> bool:
+        return self.status != "skipped"
+
+    @property
+    def label(self) -> str:
+        """'forward: forward(3.0, 2.0) is 6.0 [cpu]': the check within its exercise."""
+        return f"{self.target}: {self.title}" + (f" [{self.params}]" if self.params else "")
+
+    @property
+    def name(self) -> str:
+        """'ex01 forward: ...': the check within the whole run."""
+        return f"{self.exercise} {self.label}"
+
+
+@dataclass
+class GradeResult:
+    submission: str
+    seed: int
+    checks: list[CheckResult] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+    exercises: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stdout_chars: int = 0
+    stdout_sample: str = ""
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # e.g. notebook cells skipped: they raised
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks if c.counted)
+
+    def by_exercise(self) -> dict[str, tuple[float, float]]:
+        out = {ex: [0.0, 0.0] for ex in self.exercises}
+        for c in self.checks:
+            if c.counted and c.exercise in out:
+                out[c.exercise][0] += c.score
+                out[c.exercise][1] += c.points
+        return {ex: (s, m) for ex, (s, m) in out.items()}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GradeResult":
+        d = dict(d)
+        d.pop("score", None)
+        d.pop("max_score", None)
+        d["checks"] = [CheckResult(**c) for c in d["checks"]]
+        return cls(**d)
+
+
+def count_property_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
+    """Answers that do no work earn nothing. A check marked @pytest.mark.property_of tests a
+    property that a constant, a bool, the input handed back or a function that does nothing
+    may also have (the gradient is 0 at the minimum, 0 epochs give w0 back, the loss is
+    returned as a float). It keeps its points only when the value checks of the targets it
+    names (the checks of the same exercise and target that are not property checks and were
+    not skipped) ran in this run and all passed; otherwise a passed property check becomes
+    "not counted": 0 points, its points still in the maximum. `property_of` maps the nodeid of
+    each property check to those targets. Changes `checks` in place."""
+    values: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if c.nodeid not in property_of and c.status != "skipped":
+            values.setdefault((c.exercise, c.target), []).append(c.status)
+    for c in checks:
+        targets = property_of.get(c.nodeid)
+        if not targets or c.status != "passed":
+            continue
+        runs = [values.get((c.exercise, t), []) for t in targets]
+        if not all(r and all(s == "passed" for s in r) for r in runs):
+            c.status = NOT_COUNTED
+            c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
