@@ -96,39 +96,51 @@ CREATE INDEX IF NOT EXISTS results_exercise ON results(exercise);
 CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))
 JSON_FIELDS = ("plots", "hints")
 
-# Modules that only present results: editing them does not change a score, so they are left out
-# of the grader version (a new feedback page layout does not force a regrade).
-PRESENTATION = {"build.py", "classrun.py", "cli.py", "cli_class.py", "demo.py", "feedback.py",
-                "gradebook.py", "notebooks_build.py", "report.py", "summary.py", "__main__.py"}
+# What decides a score, as globs under the package's root: editing any file they match makes a
+# new grader version (and a class run regrades). Left out: what only carries values or presents
+# results (the sandbox, the runner, the pages, the command line), so a new page layout does not
+# force a regrade. A glob, not a list of files: a file moved within these stays counted.
+SCORING = (
+    "grader/checks/**/*",        # the checks: visible and hidden, inputs, mistakes, recorded values
+    "solutions/**/*",            # the references
+    "grader/**/probes/**/*",     # what the worker runs for the checks
+    "grader/data/**/*",          # the data sets the checks train on
+    # the engine's comparison code: tolerances, oracles, recorded values, how points count
+    "grader/**/numeric.py", "grader/**/checking.py", "grader/**/expected.py",
+    "grader/**/reference.py", "grader/**/trajectory.py", "grader/**/datasets.py",
+    "grader/**/result.py",
+)
 
-_version_cache: dict[str, str] = {}
+_version_cache: dict[Path, str] = {}
 
 
-def grader_version() -> str:
-    """The package version plus a digest of everything that decides a score: the checks, the
-    probes, the recorded values, the reference solutions and the engine, e.g. '0.1.0+3fa81c2e'.
+def scoring_files(root: Path = ROOT) -> list[Path]:
+    """The files that decide a score (SCORING), sorted; caches and compiled files left out."""
+    found = {p for pattern in SCORING for p in root.glob(pattern)
+             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    return sorted(found)
+
+
+def grader_version(root: Path = ROOT) -> str:
+    """The package version plus a digest of everything that decides a score (SCORING: the
+    checks, the references, the engine's comparison code), e.g. '0.1.0+3fa81c2e'.
 
     The environment variable GRADER_VERSION overrides it (e.g. to keep a gradebook while
     editing the checks: `GRADER_VERSION=fall-2025 python -m grader grade-class ...`)."""
     if os.environ.get("GRADER_VERSION"):
         return os.environ["GRADER_VERSION"]
-    if "v" in _version_cache:
-        return _version_cache["v"]
-    digest = hashlib.blake2b(digest_size=4)
-    files = [p for p in (ROOT / "grader").rglob("*")
-             if p.is_file() and p.suffix in (".py", ".json", ".csv", ".ini")
-             and "__pycache__" not in p.parts and "templates" not in p.parts
-             and not (p.parent == ROOT / "grader" and p.name in PRESENTATION)]
-    files += sorted((ROOT / "solutions").glob("*.py"))
-    for p in sorted(files):
-        digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
-    _version_cache["v"] = f"{_package_version()}+{digest.hexdigest()}"
-    return _version_cache["v"]
+    if root not in _version_cache:
+        digest = hashlib.blake2b(digest_size=4)
+        for p in scoring_files(root):
+            digest.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes()
+                          + b"\0")
+        _version_cache[root] = f"{_package_version(root)}+{digest.hexdigest()}"
+    return _version_cache[root]
 
 
-def _package_version() -> str:
+def _package_version(root: Path = ROOT) -> str:
     try:
-        for line in (ROOT / "setup.cfg").read_text().splitlines():
+        for line in (root / "setup.cfg").read_text().splitlines():
             if line.replace(" ", "").startswith("version="):
                 return line.split("=", 1)[1].strip()
     except OSError:
