@@ -39,7 +39,7 @@ from grader.feedback import page_name
 from grader.gradebook import Gradebook
 from grader.request import GradeRequest
 from grader.result import GradeResult
-from grader.safetext import LINE, clean
+from grader.safetext import LINE, clean, short_hash
 from grader.sandbox import sweep_stale_temp
 
 # Caps and names are grader.staging's, the one way files enter (here as names to monkeypatch).
