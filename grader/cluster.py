@@ -1,0 +1,172 @@
+"""grade-class on a Dask cluster: lab machines, SLURM through dask-jobqueue, Kubernetes.
+
+    python -m grader grade-class submissions/ --cluster tcp://scheduler:8786
+    python -m grader grade-class submissions/ --cluster scheduler.json   # a scheduler file
+
+The instructor's process gathers the class exactly as a local run does, sends each submission
+to the cluster as bytes (a zip of its exercise files), and writes the gradebook itself: it is
+the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder and grades
+it with the same staging, sandbox and checks as a local run; the worker process keeps one
+zygote (torch imported once) and its imported checks for its whole life. What comes back is
+the result as JSON text, the same plain data the gradebook and the Gradescope JSON are written
+from: nothing a student made is ever unpickled here.
+
+A task whose worker dies is run again on another worker (Dask retries it); a result is
+recorded when it arrives, once. A run that was stopped goes on where it stopped, with the
+stored seed, as a local run does. See docs/cluster.md.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+from grader.request import GradeRequest
+from grader.result import GradeResult
+
+# Each Dask worker process: one zygote for its whole life, one submission at a time.
+_STATE: dict = {}
+_LOCK = threading.Lock()
+
+
+class ClusterUnavailable(RuntimeError):
+    """Dask's distributed package is missing, or the scheduler cannot be reached."""
+
+
+def client_for(address: str, timeout: float = 30.0):
+    """A distributed.Client for a scheduler address (tcp://host:8786) or a scheduler file
+    (the JSON file `dask scheduler --scheduler-file` writes)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterUnavailable("grading on a cluster needs Dask: pip install "
+                                 "'torchdrills[cluster]' (or: pip install distributed)") from None
+    try:
+        if address.endswith(".json") and Path(address).is_file():
+            return Client(scheduler_file=address, timeout=timeout)
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") \
+            from None
+
+
+def pack(folder) -> bytes:
+    """The gathered exercise files of one submission (a flat folder) as zip bytes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(Path(folder).iterdir()):
+            if path.is_file() and not path.is_symlink():
+                zf.writestr(path.name, path.read_bytes())
+    return buf.getvalue()
+
+
+def _zygote():
+    """This worker process's zygote (started on its first submission, kept for its life)."""
+    from grader.sandbox import Zygote
+    zygote = _STATE.get("zygote")
+    if zygote is None or zygote.proc.poll() is not None:
+        zygote = Zygote()
+        _STATE["zygote"] = zygote
+    return zygote
+
+
+def grade_bytes(blob: bytes, request: dict, source: str = "") -> str:
+    """Runs on a Dask worker: grade one submission (zip bytes) as `request` (plain data) says;
+    return the result as JSON text. A failure of the grading machinery is a result with the
+    reason in `errors`, never an exception (so Dask does not retry a submission that fails
+    the same way everywhere)."""
+    from grader.runner import grade_submission, prepare_trusted_side
+    req = GradeRequest.from_dict(request)
+    with _LOCK:   # pytest, and a zygote, serve one submission at a time
+        work = Path(tempfile.mkdtemp(prefix=f"grader-cluster-{os.getpid()}-"))
+        try:
+            (work / "submission.zip").write_bytes(blob)
+            try:
+                prepare_trusted_side(req.exercises)
+                result = grade_submission(work / "submission.zip", _zygote(), req)
+            except Exception as exc:  # noqa: BLE001 - this submission only
+                _STATE.pop("zygote", None)
+                result = GradeResult(submission=source, seed=req.seed,
+                                     exercises=list(req.exercises),
+                                     errors=[f"grading failed on the cluster: "
+                                             f"{type(exc).__name__}: {exc}"])
+            result.submission = source
+            return json.dumps(result.to_dict())
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _worker_pid() -> int:
+    return os.getpid()
+
+
+def _lost_counts(dask_scheduler=None, keys=()) -> dict:
+    """Runs on the scheduler: how often each task's worker died while running it."""
+    return {k: dask_scheduler.tasks[k].suspicious for k in keys if k in dask_scheduler.tasks}
+
+
+def run_on_cluster(tasks, address, request: GradeRequest, record, *, progress=None,
+                   timeout: float = 600.0):
+    """Grade `tasks` (dicts with student, folder, source, hash) on the cluster at `address`;
+    `record(task, result)` is called in this process for each one, once, as it arrives.
+    `progress(event, task)` hears "done", "failed" and "retried" (its worker died and it
+    runs again elsewhere). `timeout` bounds the wait for any one result."""
+    from distributed import wait
+    from distributed.client import FIRST_COMPLETED
+    client = client_for(str(address))
+    try:
+        futures = {}
+        plain = request.to_dict()
+        for i, task in enumerate(tasks):
+            future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
+                                   pure=False, key=f"grade-{i}-{task.get('hash', '')[:16]}")
+            futures[future] = task
+        pending, retried = set(futures), set()
+        last = time.monotonic()
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=2.0, return_when=FIRST_COMPLETED)
+            except TimeoutError:
+                done = set()
+            for future in done:
+                task = futures[future]
+                try:
+                    result = GradeResult.from_dict(json.loads(future.result()))
+                    event = "failed" if result.errors else "done"
+                except Exception as exc:  # noqa: BLE001 - lost for good (workers kept dying)
+                    result = GradeResult(submission=task["source"], seed=request.seed,
+                                         exercises=list(request.exercises),
+                                         errors=[f"the cluster could not grade this "
+                                                 f"submission: {type(exc).__name__}: {exc}"])
+                    event = "failed"
+                record(task, result)
+                if progress is not None:
+                    progress(event, task)
+                last = time.monotonic()
+            if pending:
+                keys = [f.key for f in pending if f.key not in retried]
+                lost = client.run_on_scheduler(_lost_counts, keys=keys) if keys else {}
+                for future in pending:
+                    if lost.get(future.key) and future.key not in retried:
+                        retried.add(future.key)
+                        if progress is not None:
+                            progress("retried", futures[future])
+                if time.monotonic() - last > timeout:
+                    for future in pending:
+                        task = futures[future]
+                        record(task, GradeResult(
+                            submission=task["source"], seed=request.seed,
+                            exercises=list(request.exercises),
+                            errors=[f"no result from the cluster within {timeout:g} s"]))
+                        if progress is not None:
+                            progress("failed", task)
+                    client.cancel(list(pending))
+                    pending = set()
+    finally:
+        client.close()
