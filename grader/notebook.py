@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.exercises import module_of
+from grader.exercises import check_file, module_of
 from grader.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
 from grader.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
@@ -196,7 +196,7 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
         module = module_of(ex)
         if In is None:
             In = _kernel_history()
-        checks_file = ROOT / "grader" / "checks" / kind / f"test_{module}.py"
+        checks_file = check_file(ex, kind)
         if hidden and not checks_file.exists():
             raise ChecksFailed(f"{ex}.{target}: the hidden checks are not installed here "
                                f"({checks_file} is missing).")
