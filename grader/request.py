@@ -70,11 +70,6 @@ class GradeRequest:
         set_(self, "seed", None if self.seed is None else int(self.seed))
         set_(self, "keyword", self.keyword or None)
 
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        """The kinds of checks this request runs: ("visible",), ("hidden",) or both."""
-        return ("visible", "hidden") if self.checks == "all" else (self.checks,)
-
     def seeded(self) -> "GradeRequest":
         """This request with a seed: its own, else a new random one."""
         if self.seed is not None:
