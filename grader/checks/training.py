@@ -107,6 +107,13 @@ class Recorded(Case):
         return getattr(trusted, name)(*self.args, **self.kwargs)
 
 
+def variant_id(kw) -> str:
+    """The id of the recorded run of a mini-batch loop (ex09, ex10) with the known mistake `kw`
+    (the keywords of a trace mistake or a LOSS_MISTAKES entry): {"zero": False} ->
+    "train_zero_False"."""
+    return "train_" + "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
+
+
 def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_epoch: int,
                          count_hints=None, dtype=torch.float32):
     """A mini-batch run, {"steps": a record_steps trace, "losses": one per epoch} as the ex09 and
@@ -122,6 +129,29 @@ def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_e
                       dtype=dtype, step_name=lambda k: f"epoch {k + 1}",
                       mistakes=lambda: {h: variant(**kw)["losses"] for h, kw in
                                         LOSS_MISTAKES.items()})
+
+
+# The mistakes of a cubic fit of sin(x) by gradient descent on the sum of squared errors that
+# ex11 (NumPy) and ex12 (tensors) share; each names them in its table of mistakes.
+COEFFICIENTS_ORDER = ("the coefficients are in the wrong order: a is the constant, d multiplies "
+                      "x^3")
+UPDATE_ADDS_GRADIENT = "the update adds the gradient: subtract lr * grad"
+HALF_GRADIENT = "the gradients are half too small: the factor 2 of the square is missing"
+LOSS_AFTER_UPDATE = ("the losses are recorded after the update of their step: record the loss "
+                     "computed before updating")
+LOSSES_OF_STEPS_0_100 = ("the losses of steps 0, 100, 200 are recorded: record those with "
+                         "t % 100 == 99")
+
+
+def grads_of_mean(n: int) -> str:
+    """The gradients of the n points' mean squared error where the loss is their sum."""
+    return (f"this is 1/{n} of the expected value: the loss is a sum, not a mean, so its "
+            f"gradients are sums too (do not divide by N)")
+
+
+def fit_grads_of_mean(n: int) -> str:
+    """A fit whose gradients were divided by the number n of points."""
+    return f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients"
 
 
 def assert_fit(got, want, *, call, mistakes=None, context="", **tol):

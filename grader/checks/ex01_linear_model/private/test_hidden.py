@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.checks.ex01_linear_model.ships import mistakes as hints
 from grader.numeric import assert_close
 from grader.reference import reference
 
@@ -40,9 +41,8 @@ def test_loss_random(sub, seed, device, dtype):
     w = float(randn(g))
     want = reference("ex01.loss", x, y, w)
     assert_close(sub.call("ex01.loss", x, y, w, grad=False), want, call="loss(x, y, w)",
-                 mistakes={"this is the mean, not the per-sample squared errors":
-                           want.mean().expand_as(want),
-                           "this is the error, not its square": x * w - y})
+                 mistakes={hints.MEAN_NOT_PER_SAMPLE: want.mean().expand_as(want),
+                           hints.NOT_SQUARED: x * w - y})
 
 
 @check("mse_for_weights", points=2)
@@ -56,8 +56,7 @@ def test_mse_random(sub, seed, kind):
     want = reference("ex01.mse_for_weights", x, y, weights)
     got = sub.call("ex01.mse_for_weights", conv(x), conv(y), conv(weights), grad=False)
     assert_close(got, want, call=f"mse_for_weights on {len(x)} random samples ({kind})",
-                 mistakes={f"this is {len(x)} times the MSE: a sum where the mean is wanted":
-                           want * len(x)})
+                 mistakes={hints.sum_not_mean(len(x)): want * len(x)})
 
 
 @check("forward_wb")
@@ -69,7 +68,7 @@ def test_forward_wb_random(sub, seed, device):
     w, b = float(randn(g)), float(randn(g))
     want = reference("ex01.forward_wb", x, w, b)
     assert_close(sub.call("ex01.forward_wb", x, w, b), want, call="forward_wb(x, w, b)",
-                 mistakes={"the bias is subtracted instead of added": x * w - b})
+                 mistakes={hints.BIAS_SUBTRACTED: x * w - b})
 
 
 @check("mse_surface", points=2)
@@ -81,8 +80,7 @@ def test_surface_random(sub, seed):
     want = reference("ex01.mse_surface", x, y, ws, bs)
     assert_close(sub.call("ex01.mse_surface", x.tolist(), y.tolist(), ws.tolist(), bs.tolist()),
                  want, call="mse_surface(x, y, ws (6), bs (4))",
-                 mistakes={"rows and columns are swapped: the result's shape is (len(bs), "
-                           "len(ws))": want.T})
+                 mistakes={hints.SURFACE_TRANSPOSED: want.T})
 
 
 @check("best_weight")
@@ -103,5 +101,4 @@ def test_best_weight_first_on_tie(sub):
     """best_weight returns the first of two equally good weights"""
     got = sub.call("ex01.best_weight", [1.0], [0.0], [-1.0, 1.0, 3.0])
     assert_close(got, -1.0, call="best_weight([1], [0], [-1, 1, 3])",
-                 mistakes={"this is the last of the tied weights: keep the first (np.argmin "
-                           "does)": 1.0})
+                 mistakes={hints.LAST_ON_TIE: 1.0})

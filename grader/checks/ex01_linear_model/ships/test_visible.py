@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected
+from grader.checks.ex01_linear_model.ships import mistakes as hints
 from grader.numeric import assert_close
 
 pytestmark = pytest.mark.ex01
@@ -45,8 +46,7 @@ def test_loss_course(sub):
     """loss on the course data at w = 1 is [1, 4, 9]"""
     case = CASES["loss_course"]
     assert_close(case.run(sub), expected(case), call="loss(x, y, w=1.0) with x=[1,2,3], "
-                 "y=[2,4,6]", mistakes={"this is the error x*w - y, not its square":
-                                        -np.sqrt(expected(case))})
+                 "y=[2,4,6]", mistakes={hints.NOT_SQUARED: -np.sqrt(expected(case))})
 
 
 @check("mse_for_weights", points=2, visible=True)
@@ -55,8 +55,7 @@ def test_mse_course(sub):
     case = CASES["mse_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_for_weights([1,2,3], [2,4,6], [0.0, ..., 4.0])",
-                 mistakes={"this is 3 times the MSE: a sum over the samples where the mean "
-                           "is wanted.": want * 3})
+                 mistakes={hints.sum_not_mean(len(X)): want * len(X)})
 
 
 @check("forward_wb", visible=True)
@@ -72,8 +71,7 @@ def test_surface_small_grid(sub):
     case = CASES["surface_small"]
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3], bs=[-1,0,1,2])",
-                 mistakes={"rows and columns are swapped: entry [i, j] is for b = bs[i], "
-                           "w = ws[j] (np.meshgrid(ws, bs) gives that orientation)": want.T})
+                 mistakes={hints.SURFACE_TRANSPOSED: want.T})
 
 
 @check("best_weight", visible=True)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from grader.checking import check, manual_call, np_rng
+from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
                             assert_trajectory, autograd_grad, float_central_difference,
                             scale_mistakes)
@@ -67,10 +68,8 @@ def test_cost_random(sub, seed, kind, device):
     want = reference("ex02.cost", *args)
     got = sub.call("ex02.cost", *args)
     call = f"cost(xs, ys, w={w}) with {len(x)} random samples ({kind} on {device})"
-    mistakes = {f"this is {len(x)} times the cost: a sum where the mean is wanted":
-                want * len(x),
-                "this is the mean error, not the mean squared error":
-                float(np.mean(_exact(x, kind) * w - _exact(y, kind)))}
+    mistakes = {hints.cost_sum(len(x)): want * len(x),
+                hints.NOT_SQUARED: float(np.mean(_exact(x, kind) * w - _exact(y, kind)))}
     assert_close(got, want, call=call, mistakes=mistakes, **_tol(kind))
     closed = float(np.mean((_exact(x, kind) * w - _exact(y, kind)) ** 2))
     assert_close(got, closed, call=call, context="compared with mean((x*w - y)**2)",
@@ -114,26 +113,16 @@ def test_gradient_zero_at_minimum(sub):
                  atol=1e-9)
 
 
-AFTER_UPDATE = "each cost is recorded after the update; costs[k] is the cost just before " \
-               "update k (the first one is the cost at w0)."
-
-
 def _gd_mistakes(args, n, xe, ye):
     """What a loop with a wrong gradient returns: half of it, N times it, or its negative is the
     same as descending with lr / 2, N * lr or -lr. And the costs recorded one step late."""
     xs, ys, w0, lr, epochs = args
     w, costs = reference("ex02.gradient_descent", *args)
     return {
-        AFTER_UPDATE: (w, costs[1:] + [float(np.mean((xe * w - ye) ** 2))]),
-        "the weights follow a gradient half as big as the true one: is the factor 2 from "
-        "differentiating the square missing?":
-            reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
-        f"the weights follow a gradient {n} times too big: a sum over the samples where the "
-        f"mean is wanted (divide by N = {n}).":
-            reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
-        "the weights move uphill: the update must subtract lr * gradient (or the gradient's "
-        "sign is flipped).":
-            reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
+        hints.COST_AFTER_UPDATE: (w, costs[1:] + [float(np.mean((xe * w - ye) ** 2))]),
+        hints.GD_HALF: reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
+        hints.gd_sum(n): reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
+        hints.GD_UPHILL: reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
     }
 
 
@@ -211,18 +200,11 @@ def test_sgd_trajectory(sub, seed, kind, device):
     got = sub.call("ex02.stochastic_gradient_descent", *args)
     xe, ye = _exact(x, kind).tolist(), _exact(y, kind).tolist()
     mistakes = {
-        "each sample's gradient is half the true one: is the factor 2 from differentiating the "
-        "square missing?":
+        hints.SGD_HALF:
             reference("ex02.stochastic_gradient_descent", *args[:3], lr * 0.5, epochs),
-        "the weights move uphill: the update must subtract lr * sample_gradient (or the "
-        "gradient's sign is flipped).":
-            reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
-        "the recorded loss is computed before the update; the course's loop (and the contract) "
-        "computes it after updating w.":
-            _sgd_loss_before_update(xe, ye, w0, lr, epochs),
-        "every update uses the mean gradient over all samples: in stochastic gradient descent "
-        "each update uses one sample's gradient.":
-            _sgd_batch_gradient(xe, ye, w0, lr, epochs),
+        hints.SGD_UPHILL: reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
+        hints.SGD_LOSS_BEFORE_UPDATE: _sgd_loss_before_update(xe, ye, w0, lr, epochs),
+        hints.SGD_BATCH_GRADIENT: _sgd_batch_gradient(xe, ye, w0, lr, epochs),
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",

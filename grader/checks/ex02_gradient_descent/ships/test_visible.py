@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, dtypes, expected, manual_call
+from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 from grader.numeric import (FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
                             autograd_grad, float_central_difference, scale_mistakes)
 
@@ -58,8 +59,7 @@ def test_cost_course(sub):
     case = CASES["cost_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="cost([1, 2, 3], [2, 4, 6], w=1.0)",
-                 mistakes={f"this is {N} times the cost: a sum over the samples where the mean "
-                           f"is wanted.": want * N})
+                 mistakes={hints.cost_sum(N): want * N})
 
 
 @check("cost", visible=True)
@@ -112,14 +112,10 @@ def test_gradient_descent_course(sub):
     want = expected(case)
     call = "gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=100)"
     mistakes = {
-        "the weights follow a gradient half as big as the true one: is the factor 2 from "
-        "differentiating the square missing?": expected(CASES["gd_course_half"]),
-        f"the weights follow a gradient {N} times too big: a sum over the samples where the "
-        f"mean is wanted (divide by N = {N}).": expected(CASES["gd_course_sum"]),
-        "the weights move uphill: the update must subtract lr * gradient (or the gradient's "
-        "sign is flipped).": expected(CASES["gd_course_uphill"]),
-        "each cost is recorded after the update; costs[k] is the cost just before update k "
-        "(the first one is the cost at w0).": (want[0], expected(CASES["gd_course_101"])[1][1:]),
+        hints.GD_HALF: expected(CASES["gd_course_half"]),
+        hints.gd_sum(N): expected(CASES["gd_course_sum"]),
+        hints.GD_UPHILL: expected(CASES["gd_course_uphill"]),
+        hints.COST_AFTER_UPDATE: (want[0], expected(CASES["gd_course_101"])[1][1:]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
                       dtype=torch.float64)
@@ -146,10 +142,8 @@ def test_sgd_course(sub):
     """the course run: 10 epochs of per-sample updates at lr = 0.01, every loss as recorded"""
     case = CASES["sgd_course"]
     mistakes = {
-        "each sample's gradient is half the true one: is the factor 2 from differentiating the "
-        "square missing?": expected(CASES["sgd_course_half"]),
-        "the weights move uphill: the update must subtract lr * sample_gradient (or the "
-        "gradient's sign is flipped).": expected(CASES["sgd_course_uphill"]),
+        hints.SGD_HALF: expected(CASES["sgd_course_half"]),
+        hints.SGD_UPHILL: expected(CASES["sgd_course_uphill"]),
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
                       dtype=torch.float64,

@@ -6,9 +6,14 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.numeric import assert_close, assert_gradient, fail, scale_mistakes, show
-from grader.protocol import meta
-from grader.sandbox import StudentError
+from grader.checks.ex03_autograd_basics.ships import mistakes as hints
+from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_grads,
+                                                             verify_intermediate,
+                                                             verify_mean_graph,
+                                                             verify_no_grad_eval,
+                                                             verify_to_numpy, verify_untouched,
+                                                             verify_zero_grads)
+from grader.numeric import assert_close, assert_gradient, scale_mistakes
 
 pytestmark = pytest.mark.ex03
 
@@ -42,119 +47,6 @@ CASES = {c.id: c for c in [
 ]}
 
 
-def _mean64(v):
-    return (3 * (v + 2) ** 2).mean()
-
-
-# ----------------------------------------------------------------------------------------------
-# helpers the hidden checks share
-
-def verify_mean_graph(r, want, x, call):
-    """The probe mean_graph_backward's result `r` against the reference's `want`."""
-    n = x.numel()
-    y, z, out = want["result"]
-    assert_close(r["result"], want["result"], call=call, mistakes={
-        f"out is {n} times the mean: z.sum() where z.mean() is wanted": (y, z, out * n)})
-    if r["backward_error"]:
-        fail(f"{call} returned (y, z, out), but then out.backward() failed: "
-             f"{r['backward_error']}\n  hint: mean_graph only builds the graph; the caller "
-             f"calls out.backward() (once).")
-    for name, t in zip(("y", "z", "out"), r["result"]):
-        m = meta(t)
-        if m is not None and not m.requires_grad:
-            fail(f"{call}: {name} does not require grad, so it is not part of x's graph. Build "
-                 f"y, z and out from x itself with autograd on (no torch.no_grad(), "
-                 f".detach(), .item() or .data).")
-    if r["x_grad"] is None:
-        fail(f"{call}, then out.backward(): x.grad is still None. mean_graph must build on the "
-             f"caller's x itself: a copy made with .detach(), torch.tensor(x) or "
-             f"requires_grad_() on a clone gets the gradient instead of x.")
-    assert_close(r["x_grad"], want["x_grad"], call=f"{call}, then out.backward()",
-                 context="x.grad", mistakes=scale_mistakes(want["x_grad"], n))
-
-
-def verify_untouched(r, grad_before, call, what="x", added=None):
-    """The probe leaves_untouched's result: the caller's .grad is as it was. `added` is the
-    gradient a version working on the caller's tensor would have added to it."""
-    after = r["x_grad"]
-    if grad_before is None and after is not None:
-        fail(f"{call} changed the caller's {what}.grad (it was None, now {show(after)}): work "
-             f"on a fresh leaf copy, {what}.detach().clone().requires_grad_(True), and leave "
-             f"{what} alone.")
-    if grad_before is not None:
-        if after is None:
-            fail(f"{call} set the caller's {what}.grad to None: leave {what} alone and work on "
-                 f"a fresh leaf copy.")
-        mistakes = {}
-        if added is not None:
-            mistakes[f"the gradient was added to the caller's {what}.grad: work on a fresh "
-                     f"leaf copy, {what}.detach().clone().requires_grad_(True)"] = \
-                grad_before + added.to(grad_before.device, grad_before.dtype)
-        assert_close(after, grad_before, call=call, check_dtype=False, check_device=False,
-                     context=f"the caller's {what}.grad afterwards, which must stay as it was",
-                     mistakes=mistakes)
-
-
-def run_zero_grads(sub, params, grads):
-    """The probe zero_grads, with a hint when the student's code trips over a None .grad."""
-    try:
-        return sub.probe("ex03.zero_grads", "ex03", params, grads)
-    except StudentError as exc:
-        if exc.kind == "exception" and "NoneType" in str(exc):
-            fail(exc.describe("zero_grads_") + "\n  hint: a tensor whose .grad is None (no "
-                 "backward() reached it yet) has nothing to zero: skip it (if p.grad is not "
-                 "None).")
-        raise
-
-
-def verify_zero_grads(r, grads, call):
-    if r["result"] is not None:
-        fail(f"{call} returned {show(r['result'])}; it should return None (it works in place, "
-             f"as the trailing underscore says).")
-    for i, (g, after, same) in enumerate(zip(grads, r["grads"], r["same_tensor"])):
-        if g is None:
-            if after is not None:
-                fail(f"{call}: params[{i}].grad was None and became {show(after)}; a .grad "
-                     f"that is None stays None.")
-            continue
-        if after is None:
-            fail(f"{call}: params[{i}].grad was set to None. zero_grads_ zeroes the gradient "
-                 f"in place (p.grad.zero_()), it does not remove it.")
-        assert_close(after, torch.zeros_like(g), call=call, check_dtype=False,
-                     context=f"params[{i}].grad afterwards")
-        if not same:
-            fail(f"{call}: params[{i}].grad is a new tensor of zeros. Zero the existing one in "
-                 f"place, p.grad.zero_(): anything else holding that gradient (an optimizer, "
-                 f"a hook) still sees the old values otherwise.")
-
-
-def verify_no_grad_eval(r, want, call):
-    assert_close(r["result"], want["result"], call=call)
-    if r["calls"] != 1:
-        fail(f"{call} called fn {r['calls']} times; call it once.")
-    m = meta(r["result"])
-    if m is not None and m.requires_grad:
-        fail(f"{call} returned a tensor that requires grad (grad_fn {m.grad_fn}): evaluate "
-             f"fn(*args) inside `with torch.no_grad():`.")
-    if r["grad_enabled_inside"]:
-        fail(f"{call}: autograd was on while fn ran (the result was detached afterwards?): "
-             f"call fn(*args) inside `with torch.no_grad():`, so no graph is built at all.")
-    if not r["grad_enabled_after"]:
-        fail(f"{call} left autograd switched off for everything after it: use "
-             f"`with torch.no_grad():`, which switches it back on at the end, rather than "
-             f"torch.set_grad_enabled(False).")
-
-
-def verify_to_numpy(r, t, call):
-    assert_close(r["result"], t.detach().cpu().numpy().copy(), call=call)
-    if r["tensor_changed"]:
-        fail(f"{call} returned an array that shares memory with the tensor: changing the array "
-             f"changed the tensor. Return a copy (e.g. .numpy().copy()).")
-
-
-# ----------------------------------------------------------------------------------------------
-# the checks
-
 @check("mean_graph", points=2, visible=True)
 @devices()
 def test_mean_graph_course(sub, device):
@@ -179,7 +71,7 @@ def test_grad_of_mean_course(sub, device):
     want = expected(case, device)
     assert_close(got, want, call=call, mistakes=scale_mistakes(want, 4))
     assert_close(got, torch.full((2, 2), 4.5, device=device), call=call)
-    assert_gradient(got, _mean64, ONES, call=call, closed=6 * (ONES + 2) / 4, like=want,
+    assert_gradient(got, mean64, ONES, call=call, closed=6 * (ONES + 2) / 4, like=want,
                     mistakes=lambda g: scale_mistakes(g, 4))
 
 
@@ -202,7 +94,7 @@ def test_analytic_course(sub, device):
     call = f"analytic_grad_of_mean(torch.ones(2, 2)) on {device}, autograd off"
     want = expected(case, device)
     assert_close(got, want, call=call, mistakes=scale_mistakes(want, 4))
-    assert_gradient(got, _mean64, ONES, call=call, like=want,
+    assert_gradient(got, mean64, ONES, call=call, like=want,
                     mistakes=lambda g: scale_mistakes(g, 4))
 
 
@@ -222,26 +114,6 @@ def test_intermediate_course(sub, device):
     assert_gradient(got[1], lambda a: a * (w + 1), w + x, call=call, like=want[1])
 
 
-def verify_intermediate(got, want, call):
-    dy_dw, dy_da = want
-    a = dy_dw - dy_da        # = w + x
-    if isinstance(got, (tuple, list)) and len(got) == 2:
-        swapped = all(isinstance(g, torch.Tensor) and g.shape == e.shape and
-                      torch.allclose(g.detach().cpu().double(), e.detach().cpu().double())
-                      for g, e in zip(got, (dy_da, dy_dw)))
-        if swapped and not torch.equal(dy_dw, dy_da):
-            fail(f"{call} returned (dy_da, dy_dw): the two are swapped; return (dy_dw, dy_da).")
-    assert_close(got, want, call=call, mistakes={
-        **scale_mistakes(want, dy_dw.numel(), factor2=False),
-        "dy_dw counts only the path from w through a (it is b = w + 1); autograd adds both "
-        "paths from w to y: dy/dw = b + a": (dy_da, None),
-        "dy_dw counts only the path from w through b (it is a = w + x); autograd adds both "
-        "paths from w to y: dy/dw = b + a": (a, None),
-        "this is dy/db (= a = w + x), not dy/da (= b = w + 1)": (None, a),
-        "twice the expected value: is a gradient counted twice (y + y, or two backward() "
-        "calls)?": (dy_dw * 2, dy_da * 2)})
-
-
 @check("accumulated_grad", points=2, visible=True)
 @devices()
 def test_accumulated_course(sub, device):
@@ -250,13 +122,10 @@ def test_accumulated_course(sub, device):
     got = case.run(sub)
     want = expected(case, device)
     call = f"accumulated_grad(torch.ones(2, 2), times=3) on {device}"
-    assert_close(got, want, call=call, mistakes={
-        "this is one backward()'s gradient: .grad was zeroed (or made afresh) in between; "
-        "without zeroing, the gradients of the 3 calls add up.": want / 3,
-        "this is 2 backward()'s worth: one call too few?": want * 2 / 3,
-        **scale_mistakes(want, 4)})
+    assert_close(got, want, call=call,
+                 mistakes={**hints.accumulated(want, 3), **scale_mistakes(want, 4)})
     assert_close(got, torch.full((2, 2), 13.5, device=device), call=call)
-    assert_gradient(got, lambda v: 3 * _mean64(v), ONES, call=call, like=want)
+    assert_gradient(got, lambda v: 3 * mean64(v), ONES, call=call, like=want)
 
 
 @check("zero_grads_", points=2, visible=True)

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, np_rng, randn
-from grader.checks.ex04_backprop.ships.test_visible import (LOSS_AFTER, NO_ZERO, UPHILL,
-                                                      grads_mistakes, steps_mistakes,
-                                                      trajectory_tol)
+from grader.checks.ex04_backprop.ships import mistakes as hints
+from grader.checks.ex04_backprop.ships.mistakes import grads_mistakes, steps_mistakes
+from grader.checks.ex04_backprop.ships.shared import trajectory_tol
 from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
 from grader.reference import reference
 
@@ -54,9 +54,10 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False)
 
 
 def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
-    return {NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
-            UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
-            LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, loss_after=True)}
+    return {hints.NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
+            hints.UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
+            hints.LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic,
+                                      loss_after=True)}
 
 
 def _samples(seed, name, n_low=3, n_high=6):
@@ -140,8 +141,7 @@ def test_quadratic_forward_random(sub, seed, device, dtype):
     call = f"quadratic_forward(x of shape (3, 4), {w1}, {w2}, {b}) with {dtype} on {device}"
     want = reference("ex04.quadratic_forward", x, w1, w2, b)
     assert_close(sub.call("ex04.quadratic_forward", x, w1, w2, b), want, call=call,
-                 mistakes={"w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x":
-                           w2 * x ** 2 + w1 * x + b})
+                 mistakes={hints.W_SWAPPED: w2 * x ** 2 + w1 * x + b})
     assert_close(sub.call("ex04.quadratic_forward", float(x[0, 0]), w1, w2, b),
                  reference("ex04.quadratic_forward", float(x[0, 0]), w1, w2, b),
                  call=f"quadratic_forward({float(x[0, 0])}, {w1}, {w2}, {b})")

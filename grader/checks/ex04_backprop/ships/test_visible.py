@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, dtypes, expected, manual_call
-from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_gradient, assert_trajectory,
-                            scale_mistakes)
+from grader.checks.ex04_backprop.ships import mistakes as hints
+from grader.checks.ex04_backprop.ships.mistakes import grads_mistakes, steps_mistakes
+from grader.checks.ex04_backprop.ships.shared import trajectory_tol
+from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
 
 pytestmark = pytest.mark.ex04
 
@@ -26,46 +28,6 @@ CASES = {c.id: c for c in [
     Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
     Case("quadratic_course_uphill", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, -0.01, 20)),
 ]}
-
-NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
-           "those of all earlier samples: zero them after each update (w.grad.zero_()).")
-UPHILL = "the parameters move uphill: the update must subtract lr * grad (w -= lr * w.grad)."
-LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sample's loss "
-              "computed before its update in epoch k.")
-
-
-# ----------------------------------------------------------------------------------------------
-# helpers the hidden checks share
-
-def trajectory_tol(xs):
-    """Lists and float32 tensors train in float32."""
-    dtype = xs.dtype if isinstance(xs, torch.Tensor) else torch.float32
-    return dict(zip(("rtol", "atol"), TRAJECTORY_TOL[dtype]))
-
-
-def steps_mistakes(want, x, w):
-    """Wrong dicts of backward_steps: r the other way round, dyhat_dw = w, factor 2, ..."""
-    r = want["r"]
-    return {
-        "r is y - y_hat, which flips the sign of dloss_dw: the contract (and the course) uses "
-        "r = y_hat - y.": {"r": -r, "dloss_dr": -2 * r},
-        "dyhat_dw is the derivative of y_hat = x * w with respect to w, which is x (not w).":
-            {"dyhat_dw": w, "dloss_dw": 2 * r * w},
-        **{k: {"dloss_dr": v[0], "dloss_dw": v[1]} for k, v in
-           scale_mistakes((want["dloss_dr"], want["dloss_dw"])).items()},
-    }
-
-
-def grads_mistakes(want):
-    """Wrong triples of quadratic_grads: a scale error, or x and x**2 swapped."""
-    g1, g2, gb = want
-    return {**scale_mistakes(want),
-            "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
-                (g2, g1, gb)}
-
-
-# ----------------------------------------------------------------------------------------------
-# the checks
 
 @check("backward_steps", points=3, visible=True)
 def test_backward_steps_course(sub):
@@ -87,7 +49,7 @@ def test_train_autograd_course(sub):
     case = CASES["train_course"]
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
                       call="train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)",
-                      mistakes={UPHILL: expected(CASES["train_course_uphill"])},
+                      mistakes={hints.UPHILL: expected(CASES["train_course_uphill"])},
                       **trajectory_tol(X))
 
 
@@ -96,8 +58,7 @@ def test_quadratic_forward_float(sub):
     """quadratic_forward(2, w1=1, w2=2, b=3) is 4 + 4 + 3 = 11"""
     case = CASES["forward_float"]
     assert_close(case.run(sub), expected(case), call="quadratic_forward(2.0, 1.0, 2.0, 3.0)",
-                 mistakes={"w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x": 2 * 4 +
-                           1 * 2 + 3})
+                 mistakes={hints.W_SWAPPED: 2 * 4 + 1 * 2 + 3})
 
 
 @check("quadratic_forward", visible=True)
@@ -149,5 +110,5 @@ def test_train_quadratic_course(sub):
     assert_trajectory(case.run(sub), expected(case), names=("w1", "w2", "b", "losses"),
                       call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
                            "epochs=20)",
-                      mistakes={UPHILL: expected(CASES["quadratic_course_uphill"])},
+                      mistakes={hints.UPHILL: expected(CASES["quadratic_course_uphill"])},
                       **trajectory_tol(X))

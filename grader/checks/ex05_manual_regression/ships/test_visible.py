@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected
-from grader.checks.training import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
-                                    Recorded, assert_leaf, assert_state, inplace_leaf_hint)
+from grader.checks.ex05_manual_regression.ships import mistakes as hints
+from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
+from grader.checks.training import Recorded, assert_leaf, assert_state, inplace_leaf_hint
 from grader.numeric import assert_close, assert_trajectory, fail, scale_mistakes
 from grader.sandbox import StudentError
 
@@ -22,9 +23,7 @@ Y_SHORT = 3 * X_SHORT + 0.8
 X_COURSE = torch.rand(100, generator=torch.Generator().manual_seed(0))
 Y_COURSE = 3 * X_COURSE + 0.8
 SHORT = (X_SHORT, Y_SHORT, 0.1, 20, 3)          # x, y, lr, iters, seed
-VARIANTS = ("no_zero", "zero_after_backward", "sign", "sum")
-VARIANT_HINTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                 "sign": SIGN_FLIPPED, "sum": SUM_LOSS}
+VARIANTS = tuple(hints.FIT_VARIANTS)
 
 CASES = {c.id: c for c in [
     Case("data_5_seed5", "ex05.make_data", (5, 5)),
@@ -43,7 +42,7 @@ def fit_mistakes(key):
     out = {}
     for v in VARIANTS:
         r = expected(CASES[f"fit_{key}_{v}"])
-        out[VARIANT_HINTS[v]] = r
+        out[hints.FIT_VARIANTS[v]] = r
     return out
 
 
@@ -56,10 +55,8 @@ def test_make_data_seed5(sub, device):
     got = sub.call("ex05.make_data", 5, 5, device=device)
     x_global = torch.rand(5, generator=torch.Generator().manual_seed(0)).to(device)
     assert_close(got, want, call=f"make_data(5, seed=5, device={device!r})",
-                 mistakes={"these are the numbers of the global generator: draw with "
-                           "torch.rand(n, generator=torch.Generator().manual_seed(seed))":
-                           (x_global, 3 * x_global + 0.8),
-                           "the bias 0.8 is missing from y": (want[0], 3 * want[0])})
+                 mistakes={hints.GLOBAL_GENERATOR: (x_global, 3 * x_global + 0.8),
+                           hints.NO_BIAS: (want[0], 3 * want[0])})
 
 
 @check("init_params", visible=True)
@@ -69,8 +66,7 @@ def test_init_params_seed7(sub, device):
     want = expected(CASES["init_seed7"], device)
     call = f"init_params(7, device={device!r})"
     got = sub.call("ex05.init_params", 7, device=device)
-    assert_close(got, want, call=call, mistakes={"w and b are swapped: draw w first":
-                                                 (want[1], want[0])})
+    assert_close(got, want, call=call, mistakes={hints.WB_SWAPPED: (want[1], want[0])})
     for t, name in zip(got, ("w", "b")):
         assert_leaf(t, call=call, name=name)
 
@@ -81,25 +77,16 @@ def test_mse_loss_small(sub):
     want = expected(CASES["mse_small"])
     got = sub.call("ex05.mse_loss", Y_SMALL, PRED_SMALL, grad=False)
     assert_close(got, want, call="mse_loss(y=[1, 2, 3, 4], y_pred=[1.5, 2, 2, 5.5])",
-                 mistakes={"this is 4 times the mean squared error: a sum where the mean is "
-                           "wanted (.mean(), not .sum())": want * 4,
-                           "the errors are not squared": (PRED_SMALL - Y_SMALL).mean(),
-                           "this is the mean absolute error: square the errors":
-                           (PRED_SMALL - Y_SMALL).abs().mean()})
+                 mistakes={hints.mse_sum(4): want * 4,
+                           hints.NOT_SQUARED: (PRED_SMALL - Y_SMALL).mean(),
+                           hints.MEAN_ABSOLUTE: (PRED_SMALL - Y_SMALL).abs().mean()})
 
 
 @check("mse_loss", visible=True)
 def test_mse_loss_backward(sub):
     """autograd through mse_loss gives d loss / d y_pred = 2 (y_pred - y) / N"""
     pred = PRED_SMALL.clone().requires_grad_(True)
-    try:
-        out = sub.probe("ex05.loss_grads", "ex05", "mse_loss", Y_SMALL, pred)
-    except StudentError as err:
-        if err.kind == "exception" and "does not require grad" in str(err):
-            fail("mse_loss(y, y_pred).backward() failed: the loss has no graph. Compute it "
-                 "with tensor operations (no .item(), no NumPy, no .detach()).\n  "
-                 + err.describe("mse_loss"))
-        raise
+    out = loss_grads(sub, Y_SMALL, pred)
     closed_form = 2 * (PRED_SMALL - Y_SMALL) / 4
     assert_close(out["grads"][1], closed_form,
                  call="mse_loss(y, y_pred).backward(); y_pred.grad",
@@ -116,10 +103,8 @@ def test_sgd_update_small(sub):
         inplace_leaf_hint(err, call)
     want = expected(CASES["update_small"])["params"]
     assert_close(out["params"], want, call=call,
-                 mistakes={"the parameters did not change: `p = p - lr * p.grad` only rebinds "
-                           "the loop variable; change the tensor in place (p -= lr * p.grad)":
-                           [W0, B0],
-                           SIGN_FLIPPED: [W0 + 0.1 * GW, B0 + 0.1 * GB]})
+                 mistakes={hints.UPDATE_REBINDS: [W0, B0],
+                           hints.UPDATE_SIGN: [W0 + 0.1 * GW, B0 + 0.1 * GB]})
     for t, name in zip(out["params"], ("w", "b")):
         assert_leaf(t, call=call, name=name)
 
@@ -133,8 +118,7 @@ def test_fit_short_run_step_by_step(sub, device):
     want = expected(case, device)
     call = f"fit(x, y, lr=0.1, iters=20, seed=3) on {device}"
     got = case.run(sub)
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        fail(f"{call} should return (w, b, losses), got {got!r:.200}")
+    check_fit_result(got, call)
     mistakes = fit_mistakes("short")
     assert_trajectory(got[2], want[2], call=call,
                       mistakes={k: v["losses"] for k, v in mistakes.items()})

@@ -5,22 +5,17 @@ import pytest
 import torch
 
 from grader.checking import check, devices, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_sgd_optimizer, assert_state, assert_structure, Mistakes,
-                                    random_state)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
-from grader.checks.ex06_nn_linear.ships.test_visible import linear_spec
+from grader.checks.ex06_nn_linear.ships import mistakes as hints
+from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
+from grader.checks.ex06_nn_linear.ships.shared import linear_spec
+from grader.checks.training import (Mistakes, assert_forward_pure, assert_no_graph,
+                                    assert_sgd_optimizer, assert_state, assert_structure,
+                                    random_state)
 from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference_probe
 
 pytestmark = pytest.mark.ex06
-
-STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
-TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
-
 
 def _problem(seed, key, device="cpu"):
     """Random sizes D, O, N, a starting state, data from a noisy linear map, and an lr."""
@@ -59,7 +54,7 @@ def test_forward_random(sub, seed, device):
                            device=device)["outputs"][0]
     w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
     assert_close(got["outputs"][0], want, call=call,
-                 mistakes={"the bias is missing": x @ w.T})
+                 mistakes={hints.NO_BIAS: x @ w.T})
     assert_close(got["outputs"][0], x @ w.T + b, call=call, context="x @ W.T + b")
     assert_forward_pure(got, call=call)
 
@@ -104,8 +99,7 @@ def test_train_step_returns_float(sub, seed):
     got = sub.probe("ex06.train_steps", "ex06", linear_spec(d, o), state, x, y, lr, 1)
     value = got["losses"][0]
     if isinstance(value, torch.Tensor):
-        fail("train_step returned a tensor: return loss.item(), a Python float (a tensor keeps "
-             "the step's whole graph alive).")
+        fail(hints.STEP_RETURNS_TENSOR)
     if not isinstance(value, float):
         fail(f"train_step returned {type(value).__name__}, expected a Python float.")
 

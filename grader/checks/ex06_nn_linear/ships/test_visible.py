@@ -5,21 +5,14 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_no_graph,
-                                    assert_sgd_optimizer, assert_state, assert_structure, traj_tol,
-                                    Recorded)
+from grader.checks.ex06_nn_linear.ships import mistakes as hints
+from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
+from grader.checks.ex06_nn_linear.ships.shared import linear_spec
+from grader.checks.training import (Recorded, assert_forward_pure, assert_no_graph,
+                                    assert_sgd_optimizer, assert_state, assert_structure, traj_tol)
 from grader.numeric import assert_close, assert_trajectory
 
 pytestmark = pytest.mark.ex06
-
-
-
-def linear_spec(d, o):
-    """LinearRegression(d, o)'s layout as plain data: the model train_step, train, predict and
-    make_optimizer are run on (grader.probes.common.network)."""
-    return [["linear", "linear", d, o]]
-
 
 X_COURSE = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
 Y_COURSE = 2 * X_COURSE
@@ -30,11 +23,7 @@ X_32 = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
 STALE_11 = {"linear.weight": torch.tensor([[3.0]]), "linear.bias": torch.tensor([-2.0])}
 SPEC_11 = linear_spec(1, 1)
 STEP = (SPEC_11, STATE_11, X_COURSE, Y_COURSE, 0.01, 5)   # train_steps arguments
-COURSE = (X_COURSE, Y_COURSE, 0.1, 100)                            # train(model, X, Y, lr, n)
-STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
-TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+COURSE = (X_COURSE, Y_COURSE, 0.1, 100)                   # train(model, X, Y, lr, n)
 
 CASES = {c.id: c for c in [
     Case("structure_1_1", "ex06", ("LinearRegression", (1, 1)), probe="common.model_structure"),
@@ -79,7 +68,7 @@ def test_forward(sub, device):
                     X_32.to(device), device=device)
     want = expected(case, device)["outputs"][0]
     assert_close(out["outputs"][0], want, call=call,
-                 mistakes={"the bias is missing": want - STATE_32["linear.bias"].to(device)})
+                 mistakes={hints.NO_BIAS: want - STATE_32["linear.bias"].to(device)})
     assert_forward_pure(out, call=call)
 
 

@@ -6,22 +6,17 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
-                                    assert_forward_pure, assert_no_graph, assert_state,
-                                    assert_structure, random_state)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
-from grader.checks.ex07_logistic_regression.ships.test_visible import (NO_MOMENTUM, OVERFLOW,
-                                                                 UNCLAMPED, clusters_mistakes,
-                                                                 logistic_spec)
+from grader.checks.ex07_logistic_regression.ships import mistakes as hints
+from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
+from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
+from grader.checks.training import (Mistakes, assert_forward_pure, assert_no_graph, assert_state,
+                                    assert_structure, random_state)
 from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
-                            central_difference, fail, scale_mistakes)
+                            central_difference, fail)
 from grader.reference import reference, reference_probe, solution_module
 
 pytestmark = pytest.mark.ex07
-
-VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-            "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
-
 
 def _logits(g, n, dtype, device, huge=True):
     z = randn(g, n, 1, scale=3.0)
@@ -46,8 +41,8 @@ def test_sigmoid_random(sub, seed, device, dtype):
     want = reference("ex07.sigmoid", z, grad=False)
     assert_close(sub.call("ex07.sigmoid", z, grad=False), want,
                  call=f"sigmoid(z) on random logits (3, 7), ±1000 included ({device})",
-                 mistakes={OVERFLOW: z.exp() / (1 + z.exp()),
-                           "this is 1 - sigmoid(z): the sign in exp(-z) is missing": 1 - want})
+                 mistakes={hints.OVERFLOW: z.exp() / (1 + z.exp()),
+                           hints.ONE_MINUS_SIGMOID: 1 - want})
 
 
 @check("bce_loss", points=2)
@@ -68,11 +63,8 @@ def test_bce_loss_random(sub, seed, device, dtype):
     unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
     got = sub.call("ex07.bce_loss", p, y, grad=False)
     assert_close(got, want, call=call,
-                 mistakes={UNCLAMPED: unclamped,
-                           "the sign is flipped: the loss is minus the mean log-likelihood":
-                           -want,
-                           f"this is {n} times the mean: a sum where the mean is wanted":
-                           n * want})
+                 mistakes={hints.UNCLAMPED: unclamped, hints.BCE_SIGN: -want,
+                           hints.bce_sum(n): n * want})
     assert_close(got, torch.nn.functional.binary_cross_entropy(p, y), call=call,
                  context="nn.BCELoss()(p, y)")
 
@@ -90,12 +82,7 @@ def test_bce_grad_logits_random(sub, seed, device, dtype):
     got = sub.call("ex07.bce_grad_logits", z, y, grad=False)
     want = reference("ex07.bce_grad_logits", z, y, grad=False)
     p = torch.sigmoid(z)
-    assert_close(got, want, call=call,
-                 mistakes={**scale_mistakes(want, n),
-                           "this is the gradient with respect to p, not z: multiply by "
-                           "dp/dz = p (1 - p)": (p - y) / (p * (1 - p)) / n,
-                           "the factor p (1 - p) is counted twice: d/dz of the loss is just "
-                           "(p - y) / N": (p - y) * p * (1 - p) / n})
+    assert_close(got, want, call=call, mistakes=hints.grad_mistakes(want, p, y, n))
     assert_close(got, (p - y) / n, call=call, context="closed form (sigmoid(z) - y) / N")
     ref = solution_module("ex07")
     y64 = y.double().cpu()
@@ -128,7 +115,7 @@ def test_bce_grad_logits_saturated(sub, seed, device):
     p_overflow = z.exp() / (1 + z.exp())
     assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
                  call=f"bce_grad_logits(z, y) with every |z| = 1000 ({device})",
-                 mistakes={OVERFLOW: (p_overflow - y) / n})
+                 mistakes={hints.OVERFLOW: (p_overflow - y) / n})
 
 
 @check("make_clusters", points=2)
@@ -138,7 +125,7 @@ def test_make_clusters_random(sub, seed):
     n, s = int(rng.integers(2, 30)), int(rng.integers(1, 10**6))
     want = reference("ex07.make_clusters", n, s)
     assert_close(sub.call("ex07.make_clusters", n, s), want, call=f"make_clusters({n}, seed={s})",
-                 mistakes=clusters_mistakes(*want))
+                 mistakes=hints.clusters_mistakes(*want))
 
 
 def _state(seed, key, d):
@@ -171,8 +158,7 @@ def test_forward_random(sub, seed, device):
                            device=device)["outputs"][0]
     w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
     assert_close(got["outputs"][0], want, call=call,
-                 mistakes={"these are the logits, not probabilities: apply torch.sigmoid":
-                           x @ w.T + b})
+                 mistakes={hints.LOGITS_NOT_PROBABILITIES: x @ w.T + b})
     assert_forward_pure(got, call=call)
 
 
@@ -208,7 +194,7 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
                                    device=device)
                for v, hint in VARIANTS.items()}
         if kwargs:
-            out["the momentum given was not used: pass momentum=momentum to torch.optim.SGD"] = \
+            out[hints.MOMENTUM_IGNORED] = \
                 train_variant(spec, state, x, y, lr, epochs, "default_momentum", loss="bce",
                               device=device)
         return out
@@ -249,9 +235,7 @@ def test_accuracy_random(sub, seed, device):
             fail(f"{call} returned a tensor ({value!r:.80}): return a Python float (.item()).")
         assert_close(value, want, call=call,
                      rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
-                     mistakes={"this is the number of right answers: divide by N":
-                               want * x.shape[0],
-                               "this is the error rate: count the rows where the class equals y":
-                               1 - want})
+                     mistakes={hints.ACCURACY_COUNT: want * x.shape[0],
+                               hints.ACCURACY_ERROR_RATE: 1 - want})
         if any(g is not None for g in got["grads"].values()):
             fail(f"{call} filled the parameters' .grad: accuracy must not call backward().")

@@ -6,20 +6,14 @@ import torch
 import torch.nn.functional as F
 
 from grader.checking import Case, check, devices, dtypes, expected
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD,
-                                    Recorded, assert_forward_pure, assert_state,
-                                    assert_structure)
+from grader.checks.ex07_logistic_regression.ships import mistakes as hints
+from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
+from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
+from grader.checks.training import Recorded, assert_forward_pure, assert_state, assert_structure
 from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
-                            central_difference, scale_mistakes)
+                            central_difference)
 
 pytestmark = pytest.mark.ex07
-
-NO_MOMENTUM = ("momentum is missing: use torch.optim.SGD(model.parameters(), lr=lr, "
-               "momentum=momentum).")
-OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
-            "Use 1 / (1 + exp(-z)), which stays finite.")
-UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp each log at -100: "
-             "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
 
 Z_COURSE = [0.0, 2.0, -3.0, 1000.0, -1000.0, 30.0, -30.0]
 P_SMALL, Y_SMALL = torch.tensor([0.8, 0.4, 0.5]), torch.tensor([1.0, 0.0, 1.0])
@@ -27,12 +21,6 @@ P_EDGE, Y_EDGE = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0
 Z_GRAD = torch.tensor([[0.0], [2.0], [-1.0], [0.5]])
 Y_GRAD = torch.tensor([[1.0], [0.0], [0.0], [1.0]])
 Z_HUGE = torch.tensor([[1000.0], [-1000.0], [1000.0], [-1000.0]])
-
-
-def logistic_spec(d):
-    """LogisticRegression(d)'s layout as plain data: the model train_logistic and accuracy are
-    run on (grader.probes.common.network)."""
-    return [["linear", "linear", d, 1], ["sigmoid"]]
 
 
 STATE_2 = {"linear.weight": torch.tensor([[0.5, -1.0]]), "linear.bias": torch.tensor([0.25])}
@@ -43,8 +31,6 @@ X_TRAIN = torch.cat([torch.normal(1.7, 1.0, (8, 2), generator=_g) + 1,
                      torch.normal(-1.7, 1.0, (8, 2), generator=_g) + 1])
 Y_TRAIN = torch.cat([torch.zeros(8, 1), torch.ones(8, 1)])
 TRAIN = (logistic_spec(2), STATE_2, X_TRAIN, Y_TRAIN, 0.1, 20)   # ... lr, epochs
-VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-            "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
 # accuracy: p = sigmoid(x - 1) for x = [-1, 1, 3, 0.5, 1]: classes 0, 1 (p = 0.5 exactly), 1, 0,
 # 1 (p = 0.5 again); four of the five labels agree
 STATE_ACC = {"linear.weight": torch.tensor([[1.0]]), "linear.bias": torch.tensor([-1.0])}
@@ -82,8 +68,8 @@ def test_sigmoid_course(sub, device, dtype):
     want = expected(case, device)
     z = case.args[0]
     assert_close(case.run(sub), want, call=f"sigmoid({Z_COURSE}) ({str(dtype)[6:]}, {device})",
-                 mistakes={OVERFLOW: z.exp() / (1 + z.exp()),
-                           "this is 1 - sigmoid(z): the sign in exp(-z) is missing": 1 - want})
+                 mistakes={hints.OVERFLOW: z.exp() / (1 + z.exp()),
+                           hints.ONE_MINUS_SIGMOID: 1 - want})
 
 
 @check("bce_loss", visible=True)
@@ -94,10 +80,8 @@ def test_bce_loss_small(sub, device):
     want = expected(case, device)
     p, y = case.args
     assert_close(case.run(sub), want, call="bce_loss(p=[0.8, 0.4, 0.5], y=[1, 0, 1])",
-                 mistakes={"the sign is flipped: the loss is minus the mean log-likelihood":
-                           -want,
-                           "this is 3 times the mean: a sum where the mean is wanted": 3 * want,
-                           "y and 1 - y are swapped": -(1 - y) * p.log() - y * (1 - p).log()})
+                 mistakes={hints.BCE_SIGN: -want, hints.bce_sum(3): 3 * want,
+                           hints.BCE_LABELS_SWAPPED: -(1 - y) * p.log() - y * (1 - p).log()})
 
 
 @check("bce_loss", visible=True)
@@ -107,7 +91,7 @@ def test_bce_loss_saturated(sub):
     p, y = case.args
     unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
     assert_close(case.run(sub), expected(case), call="bce_loss(p=[0, 1, 0, 1], y=[1, 0, 0, 1])",
-                 mistakes={UNCLAMPED: unclamped})
+                 mistakes={hints.UNCLAMPED: unclamped})
 
 
 @check("bce_grad_logits", points=2, visible=True)
@@ -119,12 +103,7 @@ def test_bce_grad_logits_small(sub):
     got = case.run(sub)
     call = "bce_grad_logits(z=[[0], [2], [-1], [0.5]], y=[[1], [0], [0], [1]])"
     p = torch.sigmoid(Z_GRAD)
-    assert_close(got, want, call=call,
-                 mistakes={**scale_mistakes(want, 4),
-                           "this is the gradient with respect to p, not z: multiply by "
-                           "dp/dz = p (1 - p)": (p - Y_GRAD) / (p * (1 - p)) / 4,
-                           "the factor p (1 - p) is counted twice: d/dz of the loss is just "
-                           "(p - y) / N": (p - Y_GRAD) * p * (1 - p) / 4})
+    assert_close(got, want, call=call, mistakes=hints.grad_mistakes(want, p, Y_GRAD, 4))
 
     def loss(z):
         return F.binary_cross_entropy(torch.sigmoid(z), Y_GRAD.to(z.dtype))
@@ -144,7 +123,7 @@ def test_bce_grad_logits_huge(sub):
     p_overflow = z.exp() / (1 + z.exp())
     assert_close(case.run(sub), want, call="bce_grad_logits(z=[[1000], [-1000], [1000], "
                                            "[-1000]], y=[[1], [0], [0], [1]])",
-                 mistakes={OVERFLOW: (p_overflow - Y_GRAD) / 4})
+                 mistakes={hints.OVERFLOW: (p_overflow - Y_GRAD) / 4})
 
 
 @check("make_clusters", points=2, visible=True)
@@ -153,21 +132,7 @@ def test_make_clusters_small(sub):
     case = CASES["clusters_3_seed4"]
     want = expected(case)
     assert_close(case.run(sub), want, call="make_clusters(3, seed=4)",
-                 mistakes=clusters_mistakes(*want))
-
-
-def clusters_mistakes(x, y) -> dict:
-    """The wrong (x, y) of make_clusters(n, seed) for the named mistakes, from the right one."""
-    n = len(x) // 2
-    g = torch.Generator().manual_seed(0)
-    x_global = torch.cat([torch.normal(1.7, 1.0, (n, 2), generator=g) + 1,
-                          torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1])
-    return {"these are the numbers of the global generator: draw from "
-            "g = torch.Generator().manual_seed(seed) (generator=g)": (x_global, y),
-            "the +1 shift is missing": (x - 1, y),
-            "the labels are swapped: the first N rows are class 0": (x, 1 - y),
-            "the two clusters are swapped: draw the N(1.7, 1) rows first":
-            (torch.cat([x[n:], x[:n]]), y)}
+                 mistakes=hints.clusters_mistakes(*want))
 
 
 @check("LogisticRegression", visible=True)
@@ -189,8 +154,7 @@ def test_forward(sub, device):
                     X_4.to(device), device=device)
     logits = torch.log(want / (1 - want))
     assert_close(out["outputs"][0], want, call=call,
-                 mistakes={"these are the logits, not probabilities: apply torch.sigmoid":
-                           logits})
+                 mistakes={hints.LOGITS_NOT_PROBABILITIES: logits})
     assert_forward_pure(out, call=call)
 
 
@@ -220,5 +184,4 @@ def test_accuracy_with_a_tie(sub):
     assert_close(got, want, call="accuracy(model, x, y) with p = sigmoid(x - 1), "
                                  "x = [-1, 1, 3, 0.5, 1], y = [0, 1, 0, 0, 1]",
                  rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
-                 mistakes={"p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5": 0.4,
-                           "this is the number of right answers: divide by N": 4.0})
+                 mistakes={hints.ACCURACY_TIE: 0.4, hints.ACCURACY_COUNT: 4.0})

@@ -10,30 +10,25 @@ import pytest
 import torch
 
 from grader.checking import check, devices, gen, np_rng, randn, uniform
-from grader.checks.training import (LOSS_AFTER_STEP, Mistakes, NO_ZERO_GRAD, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD, assert_forward_pure, assert_state,
-                                    assert_structure, random_state)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
-from grader.checks.ex08_multiple_features.ships.test_visible import (PLAIN_LIST, deep_spec,
-                                                               forward_mistakes, layer_shapes)
+from grader.checks.ex08_multiple_features.ships import mistakes as hints
+from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
+from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
+from grader.checks.training import (Mistakes, assert_forward_pure, assert_state,
+                                    assert_structure, random_state)
 from grader.datasets import path as data_path
 from grader.numeric import assert_close, assert_trajectory, fail
 from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex08
 
-VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-            "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
-
-
 def _check_loaded(got, want, call):
     if isinstance(got, (tuple, list)) and len(got) == 2:
         for t, w, name in zip(got, want, "xy"):
             if isinstance(t, torch.Tensor) and t.dim() != w.dim() and t.numel() == w.numel():
                 fail(f"{call} gave {name} of shape {tuple(t.shape)}, expected {tuple(w.shape)}."
-                     + (" Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
-                        ".reshape(-1, 1)." if name == "y" else ""))
+                     + (" " + hints.Y_FLAT if name == "y" else ""))
     assert_close(got, want, call=call)
 
 
@@ -78,7 +73,7 @@ def test_structure_random(sub, seed):
     call = f"DeepBinaryClassifier({sizes})"
     got = sub.probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
     if isinstance(got, dict) and not got.get("parameters"):
-        fail(f"{call}: {PLAIN_LIST}")
+        fail(f"{call}: {hints.PLAIN_LIST}")
     want = reference_probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
     assert_structure(got, want, call=call)
 
@@ -99,7 +94,7 @@ def test_forward_random(sub, seed, device):
     want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),
                            state, x, device=device)["outputs"][0]
     assert_close(got["outputs"][0], want, call=call,
-                 mistakes=forward_mistakes(deep_forward_mistakes(state, x)))
+                 mistakes=hints.forward_mistakes(deep_forward_mistakes(state, x)))
     assert_forward_pure(got, call=call)
 
 

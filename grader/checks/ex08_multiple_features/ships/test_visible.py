@@ -7,48 +7,15 @@ import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD, Recorded, assert_forward_pure,
-                                    assert_state, assert_structure, random_state)
+from grader.checks.ex08_multiple_features.ships import mistakes as hints
+from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
+from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
+from grader.checks.training import (Recorded, assert_forward_pure, assert_state,
+                                    assert_structure, random_state)
 from grader.datasets import path as data_path
 from grader.numeric import assert_close, assert_trajectory, fail, kind_of
 
 pytestmark = pytest.mark.ex08
-
-PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
-              "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")
-
-
-def layer_shapes(sizes):
-    shapes = []
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        shapes += [(f"layers.{k}.weight", (b, a)), (f"layers.{k}.bias", (b,))]
-    return shapes
-
-
-def deep_spec(sizes):
-    """DeepBinaryClassifier(sizes)'s layout as plain data: the model train_full_batch is run on
-    (grader.probes.common.network)."""
-    spec = []
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        spec += [["linear", f"layers.{k}", a, b], ["sigmoid"]]
-    return spec
-
-
-# the usual wrong forward passes, by the key under which trusted code computes them
-# (grader.checks.ex08_multiple_features.private.variants)
-FORWARD_HINTS = {
-    "no_last_sigmoid": "the last layer has no sigmoid: the output must be a probability, "
-                       "sigmoid(layers[-1](h))",
-    "relu_hidden": "the hidden layers use ReLU: every layer here is followed by a sigmoid",
-    "last_sigmoid_only": "only the last layer has a sigmoid: apply one after every layer",
-}
-
-
-def forward_mistakes(outputs):
-    """{key: output} of the wrong forward passes -> {hint: output}."""
-    return {FORWARD_HINTS[k]: v for k, v in outputs.items()}
-
 
 SIZES = (8, 6, 4, 1)
 STATE = random_state(torch.Generator().manual_seed(8), layer_shapes(SIZES))
@@ -56,8 +23,6 @@ X_5 = (torch.rand(5, 8, generator=torch.Generator().manual_seed(9)) * 2 - 1)
 _data = np.loadtxt(data_path("diabetes.csv"), delimiter=",", dtype=np.float32)
 X_ALL, Y_ALL = torch.from_numpy(_data[:, :-1].copy()), torch.from_numpy(_data[:, -1:].copy())
 TRAIN = (deep_spec(SIZES), STATE, X_ALL, Y_ALL, 1.0, 30)     # ..., lr, epochs
-VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-            "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
 
 CASES = {c.id: c for c in [
     Case("csv_diabetes", "ex08", ("diabetes.csv",), probe="ex08.csv_summary"),
@@ -87,13 +52,11 @@ def test_load_diabetes(sub):
         kinds = (", ".join(kind_of(v) for v in raw) if isinstance(raw, (tuple, list))
                  else kind_of(raw))
         fail(f"{call} should return a tuple (x, y) of two float32 tensors, got {kinds}: "
-             f"convert with torch.from_numpy(...) or torch.tensor(...).")
+             f"{hints.NOT_TENSORS}")
     for key in ("x_shape", "y_shape"):
         if tuple(got[key]) != tuple(want[key]):
             what = key[0]
-            hint = {"y": " Keep y two-dimensional, (N, 1): slice the last column with -1:, "
-                         "or .reshape(-1, 1).",
-                    "x": " x holds every column but the last (the label)."}[what]
+            hint = " " + {"y": hints.Y_FLAT, "x": hints.X_HOLDS_LABEL}[what]
             fail(f"{call} gave {what} of shape {tuple(got[key])}, expected "
                  f"{tuple(want[key])}.{hint}")
     assert_close(got["x_head"], want["x_head"], call=call, context="the first rows of x")
@@ -109,7 +72,7 @@ def test_structure(sub):
         got = CASES[cid].run(sub)
         call = f"DeepBinaryClassifier({', '.join(map(str, args))})"
         if isinstance(got, dict) and not got.get("parameters"):
-            fail(f"{call}: {PLAIN_LIST}")
+            fail(f"{call}: {hints.PLAIN_LIST}")
         assert_structure(got, expected(CASES[cid]), call=call)
 
 
@@ -123,7 +86,7 @@ def test_forward(sub, device):
     call = f"DeepBinaryClassifier().to({device!r})(x) with x of shape (5, 8)"
     out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
                     device=device)
-    assert_close(out["outputs"][0], want, call=call, mistakes=forward_mistakes(
+    assert_close(out["outputs"][0], want, call=call, mistakes=hints.forward_mistakes(
         expected(CASES["forward_default_mistakes"], device)))
     assert_forward_pure(out, call=call)
 

@@ -7,8 +7,9 @@ import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng
 from grader.checks.ex09_dataloader.private.variants import train_variant
-from grader.checks.ex09_dataloader.ships.test_visible import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                       check_dataset, check_training)
+from grader.checks.ex09_dataloader.ships import mistakes as hints
+from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
+                                                        check_dataset, check_training)
 from grader.numeric import fail
 from grader.reference import reference_probe
 
@@ -61,11 +62,10 @@ def test_loader_seeds(sub, seed):
     c = sub.probe("ex09.loader_batches", "ex09", n, 6, True, s2, disturb=1)
     if a["epochs"] != b["epochs"]:
         fail(f"make_loader(..., seed={s1}) gave two different orders for the same seed: the "
-             f"order depends on the global random state. Pass "
-             f"generator=torch.Generator().manual_seed(seed) to the DataLoader.")
+             f"order depends on the global random state. {hints.SEED_IGNORED}")
     if a["epochs"] == c["epochs"]:
         fail(f"make_loader gave the same order for seeds {s1} and {s2}: the seed is not used. "
-             f"Pass generator=torch.Generator().manual_seed(seed) to the DataLoader.")
+             f"{hints.SEED_IGNORED}")
     if a["epochs"][0] == a["epochs"][1]:
         fail("make_loader(..., shuffle=True) repeats the same order every epoch: iterate one "
              "DataLoader again for the next epoch; it shuffles anew.")

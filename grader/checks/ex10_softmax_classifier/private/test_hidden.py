@@ -6,9 +6,12 @@ import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, randn
 from grader.checks.ex10_softmax_classifier.private import variants as wrong
-from grader.checks.ex10_softmax_classifier.ships.test_visible import (
-    X_DATA, Y_DATA, ce_mistakes, check_forward, check_predict, check_structure,
-    check_training, grad_mistakes, softmax_mistakes)
+from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
+from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
+                                                                  softmax_mistakes)
+from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, check_forward,
+                                                                check_predict, check_structure,
+                                                                check_training)
 from grader.numeric import (GRADCHECK_TOL, assert_close, autograd_grad, central_difference,
                             fail)
 from grader.reference import reference, reference_probe
@@ -66,8 +69,8 @@ def test_softmax_random(sub, seed, device, dtype):
     z = randn(g, 3, 5, 4, dtype=dtype, device=device, scale=3.0)
     for dim in (-1, 1, 0):
         want = reference("ex10.softmax", z, dim=dim, grad=False)
-        others = {f"this is the softmax along dim={d}: normalise along the `dim` argument":
-                  torch.softmax(z, d) for d in (0, 1, 2) if d % 3 != dim % 3}
+        others = {hints.wrong_dim(d): torch.softmax(z, d) for d in (0, 1, 2)
+                  if d % 3 != dim % 3}
         assert_close(manual_call(sub, "ex10.softmax", z, dim=dim), want,
                      call=f"softmax(z (3, 5, 4), dim={dim}) on {device}", mistakes=others)
 

@@ -2,21 +2,21 @@
 course's numbers, recorded reference results on fixed inputs, autograd as the oracle of the
 hand-written gradient, and training compared optimizer step by step. Students run these with
 `python -m grader check ex10`."""
-import numpy as np
 import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
-from grader.checks.training import LOSS_MISTAKES, Recorded, assert_minibatch_run, formula_state
-from grader.datasets import path
-from grader.numeric import GRADCHECK_TOL, assert_close, fail, kind_of, scale_mistakes
-from grader.protocol import meta
+from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
+from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
+                                                                  softmax_mistakes)
+from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, check_forward,
+                                                                check_predict, check_structure,
+                                                                check_training)
+from grader.checks.training import LOSS_MISTAKES, Recorded, formula_state, variant_id
+from grader.numeric import GRADCHECK_TOL, assert_close
 
 pytestmark = pytest.mark.ex10
 
-_DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
-X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
-Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
 SIZES = (4, 8, 3)
 
 
@@ -44,27 +44,7 @@ CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 500.0]]),
 TRAIN = dict(lr=0.1, epochs=3, batch_size=16, seed=0)  # 60 rows: batches 16, 16, 16, 12
 TRAIN_ARGS = (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"], TRAIN["epochs"],
               TRAIN["batch_size"], TRAIN["seed"])
-TRACE_MISTAKES = {
-    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
-    "loss.backward() in every batch": dict(zero=False),
-    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
-        dict(momentum=0.0),
-    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
-    "made in each epoch; build one loader before the epochs and iterate it again":
-        dict(order="fresh"),
-    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
-        dict(order="in_order"),
-    "the order is drawn with torch.randperm, not by the DataLoader: build "
-    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
-    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
-}
 CE_CASES = ("ce_course_good", "ce_course_bad", "ce_course_batch", "ce_large")
-
-
-def variant_id(kw) -> str:
-    """The id of the recorded run with the known mistake `kw` (a TRACE_MISTAKES or
-    LOSS_MISTAKES entry)."""
-    return "train_" + "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
 
 
 CASES = {c.id: c for c in [
@@ -100,7 +80,7 @@ CASES.update({c.id: c for c in [
       for cid in ("grad_hand", "grad_small")],
     Recorded("forward_mistakes", "ex10", (STATE, X_DATA[:20]), fn="ex10.forward_mistakes"),
     *[Recorded(variant_id(kw), "ex10", TRAIN_ARGS, kw, fn="ex10.train_variant")
-      for kw in [*TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
+      for kw in [*hints.TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
 ]})
 
 
@@ -110,118 +90,6 @@ def run(sub, case):
     if case.grad is False:
         return manual_call(sub, case.target, *case.args, **case.kwargs)
     return case.run(sub)
-
-
-# ----------------------------------------------------------------------------------------------
-# known wrong answers: {key: value} from trusted code (recorded here, computed live in the hidden
-# checks) named by one table of hints
-
-OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
-            "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
-            "keepdim=True), then exp")
-
-
-GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
-              "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
-
-
-def softmax_mistakes(wrong):
-    """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
-    return {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
-
-
-def ce_mistakes(wrong, want, n):
-    """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
-    n rows -> {hint: value}."""
-    m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
-         "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
-         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
-    if n > 1:
-        m[f"this is {n} times the expected value: a sum over the rows where the mean is "
-          f"wanted"] = want * n
-    return m
-
-
-def grad_mistakes(wrong, want, n):
-    """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
-    gradient `want` of n rows -> {hint: value}."""
-    return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
-            "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
-            wrong["sign"],
-            f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
-            wrong["no_mean"], **scale_mistakes(want, factor2=False)}
-
-
-def check_training(got, want, args, call, variant, dtype=torch.float32):
-    """The run of train_classifier (probe ex10.train) against the reference's, step by step;
-    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
-    sizes, state, x, y, lr, epochs, batch_size, seed = args
-    count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
-                   "smaller batch is dropped (drop_last=True?); keep every row",
-                   epochs: "one optimizer step per epoch: step once per mini-batch, not once "
-                   "per epoch"}
-    assert_minibatch_run(got, want, call=call, variant=variant,
-                         trace_mistakes=TRACE_MISTAKES, per_epoch=-(-len(x) // batch_size),
-                         count_hints=count_hints, dtype=dtype)
-
-
-def check_predict(got, want, logits, call):
-    """The probe ex10.predict's answer: int64 class indices `want` (the argmax of the reference's
-    `logits`), computed without a graph."""
-    result = got["result"]
-    if isinstance(result, torch.Tensor):
-        m = meta(result)
-        if m is not None and m.requires_grad:
-            fail(f"{call} returned a tensor that requires grad: it was computed with a graph "
-                 f"(and is not class indices). Compute under torch.no_grad() and return "
-                 f"logits.argmax(dim=1).")
-        if result.shape == logits.shape:
-            fail(f"{call} returned {kind_of(result)}: probabilities or logits, one per class. "
-                 f"Return the class of each row, logits.argmax(dim=1), shape "
-                 f"({logits.shape[0]},).")
-        if result.is_floating_point():
-            fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
-                 f"as argmax(dim=1) gives them (not max values, not probabilities).")
-    if any(got["grad_modes"]):
-        fail(f"{call}: the model's forward pass ran with autograd on, building a graph nobody "
-             f"needs. Wrap it in `with torch.no_grad():`.")
-    assert_close(result, want, call=call,
-                 mistakes={"these are the classes of the smallest logits: argmax, not argmin":
-                           logits.argmin(dim=1)})
-
-
-def check_structure(got, sizes, call):
-    d, h, c = sizes
-    want = [("hidden.weight", (h, d)), ("hidden.bias", (h,)), ("output.weight", (c, h)),
-            ("output.bias", (c,))]
-    params = [(n, tuple(s)) for n, s in got.get("parameters", [])]
-    if params != want:
-        fail(f"{call} should have exactly the parameters {want} (name, shape), found "
-             f"{params}: self.hidden = nn.Linear(in_features, hidden) and self.output = "
-             f"nn.Linear(hidden, n_classes), in that order.")
-    linear = {n: t for n, t in got.get("modules", [])}
-    for name in ("hidden", "output"):
-        if linear.get(name) != "Linear":
-            fail(f"{call}: self.{name} should be an nn.Linear, found {linear.get(name)}.")
-
-
-def check_forward(got, want, call, wrong):
-    """The probe ex10.forward's answer against the reference's logits; `wrong` holds the logits
-    with no ReLU ("no_relu") and with a sigmoid in its place ("sigmoid")."""
-    logits = want["result"]
-    assert_close(got["result"], logits, call=call, mistakes={
-        "these are probabilities (softmax of the logits): forward must return the logits; "
-        "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
-        "the ReLU between the layers is missing": wrong["no_relu"],
-        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"]})
-    assert_close(got["state"], want["state"], call=call,
-                 context="the parameters after a forward pass must be unchanged")
-    filled = [k for k, g in got["grads"].items() if g is not None]
-    if filled:
-        fail(f"{call} filled the .grad of {filled}: forward must not call backward().")
-    if got["training"] != got["training_before"]:
-        fail(f"{call} changed the model's training mode: forward must not call .train() or "
-             f".eval().")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -244,8 +112,7 @@ def test_softmax_dim(sub, device):
         case = CASES[cid].on(device)
         want = expected(case, device)
         assert_close(run(sub, case), want, call=f"softmax(z (3, 4) float64, dim={dim})",
-                     mistakes={f"this is the softmax along dim={1 - dim}: normalise along the "
-                               f"`dim` argument": torch.softmax(case.args[0], 1 - dim)})
+                     mistakes={hints.wrong_dim(1 - dim): torch.softmax(case.args[0], 1 - dim)})
 
 
 @check("softmax", points=2, visible=True)

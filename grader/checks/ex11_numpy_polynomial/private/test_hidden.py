@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.training import assert_fit
 from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
                             central_difference, scale_mistakes)
@@ -52,10 +53,9 @@ def test_sine_data_random_n(sub, seed):
     n = int(np_rng(seed, "sine").integers(3, 40))
     want = reference("ex11.make_sine_data", n)
     assert_close(sub.call("ex11.make_sine_data", n), want, call=f"make_sine_data({n})",
-                 mistakes={"the last point is missing: x must end at pi (np.linspace includes "
-                           "both ends)": (np.linspace(-np.pi, np.pi, n, endpoint=False),
-                                          np.sin(np.linspace(-np.pi, np.pi, n,
-                                                             endpoint=False)))})
+                 mistakes={hints.NO_ENDPOINT: (np.linspace(-np.pi, np.pi, n, endpoint=False),
+                                               np.sin(np.linspace(-np.pi, np.pi, n,
+                                                                  endpoint=False)))})
 
 
 @check("poly_forward")
@@ -67,8 +67,8 @@ def test_forward_numpy_random(sub, seed, dtype):
     a, b, c, d = params
     assert_close(sub.call("ex11.poly_forward", x, *params), want,
                  call=f"poly_forward(x ({len(x)},), {a:.3f}, {b:.3f}, {c:.3f}, {d:.3f})",
-                 mistakes={"the coefficients are reversed: a is the constant term, d "
-                           "multiplies x^3": reference("ex11.poly_forward", x, d, c, b, a)})
+                 mistakes={hints.COEFFICIENTS_ORDER:
+                           reference("ex11.poly_forward", x, d, c, b, a)})
 
 
 @check("poly_forward")
@@ -93,13 +93,10 @@ def test_loss_random(sub, seed, dtype):
     r = y_pred.astype(np.float64) - y.astype(np.float64)
     assert_close(sub.call("ex11.poly_loss", y_pred, y), want,
                  call=f"poly_loss(y_pred ({len(y)},), y)", **_tol(dtype),
-                 mistakes={"this is the mean of the squared errors: the loss here is their sum":
-                           want / len(y),
-                           "this is the sum of the errors, not of their squares": float(r.sum()),
-                           "this is the sum of absolute errors, not of squares":
-                           float(np.abs(r).sum()),
-                           "this is the square root of the loss (a norm, not its square)":
-                           float(np.sqrt((r ** 2).sum()))})
+                 mistakes={hints.LOSS_MEAN: want / len(y),
+                           hints.LOSS_NOT_SQUARED: float(r.sum()),
+                           hints.LOSS_ABSOLUTE: float(np.abs(r).sum()),
+                           hints.LOSS_NORM: float(np.sqrt((r ** 2).sum()))})
 
 
 @check("poly_grads", points=2)
@@ -109,9 +106,7 @@ def test_grads_reference(sub, seed, dtype):
     x, y, _, y_pred = _problem(seed, "grads", NP[dtype])
     want = reference("ex11.poly_grads", x, y, y_pred)
     n = len(x)
-    mistakes = {f"this is 1/{n} of the expected value: the loss is a sum, not a mean, so its "
-                f"gradients are sums too (do not divide by N)": tuple(v / n for v in want),
-                **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want)}
     assert_close(sub.call("ex11.poly_grads", x, y, y_pred), want, **_tol(dtype),
                  call=f"poly_grads(x, y, y_pred) on {n} random points", mistakes=mistakes)
 
@@ -178,17 +173,11 @@ def test_fit_step_by_step(sub, seed):
     for k in (0, 1, 2, 3, 10):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
         mistakes = {
-            "the initial values come from the global np.random state: draw them with rng = "
-            "np.random.default_rng(seed), rng.standard_normal() for a, b, c, d in turn":
-                _variant(x, y, lr, k, fit_seed, init="global"),
-            "the update adds the gradient: subtract lr * grad":
-                _variant(x, y, lr, k, fit_seed, sign=-1.0),
-            f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients":
-                _variant(x, y, lr, k, fit_seed, scale=1.0 / n),
-            "the gradients are twice too large (a factor 2 counted twice?)":
-                _variant(x, y, lr, k, fit_seed, scale=2.0),
-            "the gradients are half too small (the factor 2 of the square missing?)":
-                _variant(x, y, lr, k, fit_seed, scale=0.5),
+            hints.GLOBAL_RNG: _variant(x, y, lr, k, fit_seed, init="global"),
+            hints.UPDATE_ADDS_GRADIENT: _variant(x, y, lr, k, fit_seed, sign=-1.0),
+            hints.fit_grads_of_mean(n): _variant(x, y, lr, k, fit_seed, scale=1.0 / n),
+            hints.GRADIENT_TWICE: _variant(x, y, lr, k, fit_seed, scale=2.0),
+            hints.GRADIENT_HALF: _variant(x, y, lr, k, fit_seed, scale=0.5),
         }
         assert_fit(sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed), want,
                      call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
@@ -202,18 +191,14 @@ def test_fit_300_steps(sub, seed):
     x, y, lr, fit_seed = _fit_setup(seed, "fit_300")
     want = reference("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
     mistakes = {
-        "the losses are recorded after the update of their step: record the loss computed "
-        "before updating": _variant(x, y, lr, 300, fit_seed, after=True),
-        "the update adds the gradient: subtract lr * grad":
-            _variant(x, y, lr, 300, fit_seed, sign=-1.0),
-        "the losses of steps 0, 100, 200 are recorded: record those with t % 100 == 99":
-            _variant(x, y, lr, 300, fit_seed, when=0),
+        hints.LOSS_AFTER_UPDATE: _variant(x, y, lr, 300, fit_seed, after=True),
+        hints.UPDATE_ADDS_GRADIENT: _variant(x, y, lr, 300, fit_seed, sign=-1.0),
+        hints.LOSSES_OF_STEPS_0_100: _variant(x, y, lr, 300, fit_seed, when=0),
     }
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
     if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list) \
             and len(got[1]) != 3:
         assert_close(len(got[1]), 3, call="len(losses) of fit_numpy(..., steps=300)",
-                     mistakes={"every step's loss is recorded: keep only steps with "
-                               "t % 100 == 99": 300})
+                     mistakes={hints.EVERY_LOSS: 300})
     assert_fit(got, want, call=f"fit_numpy(x, y, lr={lr:.3g}, steps=300, seed={fit_seed})",
                  mistakes=mistakes, **TRAJ)

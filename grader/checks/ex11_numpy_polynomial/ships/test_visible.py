@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from grader.checking import Case, check, expected
+from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.training import assert_fit
 from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, scale_mistakes
 
@@ -41,8 +42,7 @@ def test_sine_data_small(sub):
     case = CASES["sine_5"]
     want = expected(case)
     assert_close(case.run(sub), want, call="make_sine_data(5)",
-                 mistakes={"the last point is missing: x must end at pi (np.linspace includes "
-                           "both ends; np.arange or endpoint=False do not)":
+                 mistakes={hints.NO_ENDPOINT:
                            (np.linspace(-np.pi, np.pi, 5, endpoint=False),
                             np.sin(np.linspace(-np.pi, np.pi, 5, endpoint=False)))})
 
@@ -60,8 +60,7 @@ def test_forward_by_hand(sub):
     """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49]"""
     case = CASES["forward_hand"]
     assert_close(case.run(sub), expected(case), call="poly_forward(x=[0, 1, 2], 1, 2, 3, 4)",
-                 mistakes={"the coefficients are in the wrong order: a is the constant, d "
-                           "multiplies x^3": np.array([4.0, 10.0, 26.0])})
+                 mistakes={hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0])})
 
 
 @check("poly_loss", visible=True)
@@ -69,8 +68,7 @@ def test_loss_by_hand(sub):
     """poly_loss([1, 2, 3], [1, 0, 0]) is 13, a sum of squares"""
     case = CASES["loss_hand"]
     assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3], [1, 0, 0])",
-                 mistakes={"this is the mean of the squared errors: the loss here is their sum":
-                           13.0 / 3})
+                 mistakes={hints.LOSS_MEAN: 13.0 / 3})
 
 
 @check("poly_grads", points=2, visible=True)
@@ -78,9 +76,7 @@ def test_grads_recorded(sub):
     """poly_grads on 7 points matches the recorded reference"""
     case = CASES["grads_small"]
     want = expected(case)
-    mistakes = {"this is 1/7 of the expected value: the loss is a sum, not a mean, so its "
-                "gradients are sums too (do not divide by N)": tuple(v / 7 for v in want),
-                **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want), **scale_mistakes(want)}
     assert_close(case.run(sub), want, call="poly_grads(x, y, y_pred) on 7 points",
                  mistakes=mistakes)
 
@@ -111,7 +107,7 @@ def test_fit_first_steps(sub):
                 f"a -= lr * grad_a (and b, c, d)")
         assert_fit(case.run(sub), want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
                      f"seed=0)", context=hint, **TRAJ,
-                     mistakes={"the update adds the gradient: subtract lr * grad":
+                     mistakes={hints.UPDATE_ADDS_GRADIENT:
                                _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else None)
 
 

@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, uniform
-from grader.checks.training import assert_fit
 from grader.checks.ex12_tensor_polynomial.private import variants as wrong
-from grader.checks.ex12_tensor_polynomial.ships.test_visible import (check_optim, check_string,
-                                                              fit_mistakes)
+from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
+from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
+from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
+from grader.checks.training import assert_fit
 from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
                             central_difference, fail, scale_mistakes)
 from grader.reference import reference, reference_probe
@@ -47,9 +48,7 @@ def test_grads_reference(sub, seed, device, dtype):
     x, y, _, y_pred = _problem(seed, "grads", dtype, device)
     want = reference("ex12.poly_grads_tensor", x, y, y_pred, grad=False)
     n = len(x)
-    mistakes = {f"this is 1/{n} of the expected value: the loss is a sum, not a mean, so its "
-                f"gradients are sums too (do not divide by N)": tuple(v / n for v in want),
-                **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want)}
     got = manual_call(sub, "ex12.poly_grads_tensor", x, y, y_pred)
     assert_close(got, want, call=f"poly_grads_tensor(x, y, y_pred) on {n} points ({device}, "
                  f"{str(dtype).replace('torch.', '')})", mistakes=mistakes)
@@ -184,8 +183,7 @@ def test_forward_random_state(sub, seed, device, dtype):
     s = {k: v.to(device, dtype) for k, v in state.items()}
     assert_close(got["result"], want["result"], call=f"model(x) on {device}, "
                  f"{str(dtype).replace('torch.', '')}",
-                 mistakes={"the coefficients are in the wrong order: a is the constant, d "
-                           "multiplies x^3": s["d"] + s["c"] * x + s["b"] * x ** 2
+                 mistakes={hints.COEFFICIENTS_ORDER: s["d"] + s["c"] * x + s["b"] * x ** 2
                            + s["a"] * x ** 3})
     assert_close(got["state"], want["state"], call="model(x)",
                  context="the parameters after a forward pass must be unchanged")
@@ -238,5 +236,5 @@ def test_fit_optim_unknown_name(sub):
         if exc.kind == "exception" and "ValueError" in str(exc):
             return
         raise
-    fail('fit_optim(model, x, y, lr, steps, optimizer="adamw") returned without an error: '
-         'raise ValueError for a name other than "sgd" or "rmsprop".')
+    fail(f'fit_optim(model, x, y, lr, steps, optimizer="adamw") returned without an error: '
+         f'{hints.UNKNOWN_OPTIMIZER}')

@@ -2,15 +2,16 @@
 results on fixed inputs, autograd as the oracle of the hand-written gradients, fits compared step
 by step. Students run these with `python -m grader check ex12`."""
 import math
-import re
 
 import pytest
 import torch
 
 from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
+from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes, optim_mistakes
+from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
 from grader.checks.training import Recorded, assert_fit
-from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
-                            fail, scale_mistakes)
+from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, fail, scale_mistakes
 
 pytestmark = pytest.mark.ex12
 
@@ -62,43 +63,12 @@ CASES = {c.id: c for c in [
 ]}
 
 
-# known wrong runs: computed by trusted code (grader.checks.ex12_tensor_polynomial.private.variants), recorded here
-# on the fixed inputs, live in the hidden checks; named by one table of hints
-
-def fit_mistakes(wrong, n):
-    """{key: ((a, b, c, d), losses)} of the usual wrong fits on n points -> {hint: run}."""
-    hints = {
-        "no_zero": "the gradients are not zeroed between steps: .grad adds up over the steps, so "
-                   "zero it after each update (p.grad.zero_() or p.grad = None)",
-        "sign": "the update adds the gradient: subtract lr * grad",
-        "mean": f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients",
-        "half": "the gradients are half too small: the factor 2 of the square is missing",
-        "after": "the losses are recorded after the update of their step: record the loss "
-                 "computed before updating",
-        "when": "the losses of steps 0, 100, 200 are recorded: record those with "
-                "t % 100 == 99"}
-    return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
-
-
-OPTIM_MISTAKES = {
-    "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
-    "loss.backward())": dict(zero=False),
-    'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
-    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
-}
-LOSS_AFTER_STEP = dict(after=True)
-
-
-def optim_mistakes(optimizer):
-    """The known mistakes of a fit_optim run with `optimizer`: {hint: keywords of the trusted
-    optim_variant}."""
-    return {k: v for k, v in OPTIM_MISTAKES.items() if optimizer == "rmsprop" or "used" not in v}
-
-
 def variant_id(kw) -> str:
     return "_".join(f"{k}_{v}" for k, v in sorted(kw.items()))
 
 
+# the known wrong runs on these inputs, recorded from trusted code by `build`
+# (grader.checks.ex12_tensor_polynomial.private.variants)
 CASES.update({c.id: c for c in [
     *[Recorded(f"{func}_steps_{k}_mistakes", "ex12", (X_FIT, Y_FIT, LR, k, 0, f"fit_{func}"),
                fn="ex12.fit_mistakes")
@@ -106,21 +76,8 @@ CASES.update({c.id: c for c in [
     Recorded("forward_reversed", "ex12", CASES["forward"].args, fn="ex12.reversed_cubic"),
     *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
       for cid in ("optim_sgd", "optim_rmsprop")
-      for kw in [*optim_mistakes(CASES[cid].args[5]).values(), LOSS_AFTER_STEP]],
+      for kw in [*optim_mistakes(CASES[cid].args[5]).values(), hints.LOSS_AFTER_STEP]],
 ]})
-
-
-def check_optim(got, want, args, call, variant, dtype=torch.float32):
-    """The probe ex12.fit_optim's run against the reference's, optimizer step by step, then the
-    recorded losses and the final state; `variant(**kw)` gives the run with the known mistake
-    kw (recorded, or trusted code)."""
-    state, x, y, lr, steps, optimizer = args
-    assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
-        text: variant(**kw)["steps"] for text, kw in optim_mistakes(optimizer).items()})
-    assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
-                      step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
-        "the loss is recorded after the optimizer step: record the loss computed before it":
-        variant(**LOSS_AFTER_STEP)["losses"]})
 
 
 @check("poly_grads_tensor", visible=True)
@@ -229,8 +186,7 @@ def test_forward(sub, device):
     got = case.run(sub)
     assert_close(got["result"], want["result"], call=f"model(x) with a=0.3, b=-0.4, c=0.2, "
                  f"d=0.05 on {device}", mistakes={
-                     "the coefficients are in the wrong order: a is the constant, d multiplies "
-                     "x^3": expected(CASES["forward_reversed"], device)})
+                     hints.COEFFICIENTS_ORDER: expected(CASES["forward_reversed"], device)})
     assert_close(got["state"], want["state"], call="model(x)",
                  context="the parameters after a forward pass must be unchanged")
 
@@ -242,28 +198,6 @@ def test_string(sub):
     want = expected(case)
     got = case.run(sub)
     check_string(got, want, "model.string() with a=1, b=2, c=0.5, d=-1")
-
-
-NUMBER = r"(-?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf))"
-PATTERN = re.compile(rf"^y = {NUMBER} \+ {NUMBER} x \+ {NUMBER} x\^2 \+ {NUMBER} x\^3$")
-
-
-def check_string(got, want, call):
-    """The text must have the format, and its numbers the model's values (float32 precision)."""
-    if not isinstance(got, str):
-        fail(f"{call} should return a str, got {type(got).__name__}.")
-    if got == want:
-        return
-    m = PATTERN.match(got.strip())
-    if not m:
-        hint = ""
-        if "tensor" in got or "Parameter" in got:
-            hint = "\n  hint: a Parameter was formatted, not its number: use self.a.item()"
-        fail(f"{call} returned {got!r}, expected the format {want!r}.{hint}")
-    values = [float(v) for v in m.groups()]
-    w = [float(v) for v in PATTERN.match(want).groups()]
-    rtol, atol = TOL[torch.float32]
-    assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol)
 
 
 def _optim(sub, name, device):

@@ -1,0 +1,15 @@
+"""The mistakes of ex01 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike."""
+
+NOT_SQUARED = "this is the error x*w - y, not its square"
+MEAN_NOT_PER_SAMPLE = "this is the mean, not the per-sample squared errors"
+BIAS_SUBTRACTED = "the bias is subtracted instead of added"
+SURFACE_TRANSPOSED = ("rows and columns are swapped: the result's shape is (len(bs), len(ws)), "
+                      "entry [i, j] for b = bs[i], w = ws[j] (np.meshgrid(ws, bs) gives that "
+                      "orientation)")
+LAST_ON_TIE = "this is the last of the tied weights: keep the first (np.argmin does)"
+
+
+def sum_not_mean(n: int) -> str:
+    """The MSE summed over the n samples instead of averaged."""
+    return f"this is {n} times the MSE: a sum where the mean is wanted."

@@ -1,0 +1,30 @@
+"""The mistakes of ex02 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. (A derivative off by a factor 2, by N or in sign is named by
+grader.numeric.scale_mistakes.)"""
+
+NOT_SQUARED = "this is the mean error, not the mean squared error"
+GD_HALF = ("the weights follow a gradient half as big as the true one: is the factor 2 from "
+           "differentiating the square missing?")
+GD_UPHILL = ("the weights move uphill: the update must subtract lr * gradient (or the gradient's "
+             "sign is flipped).")
+COST_AFTER_UPDATE = ("each cost is recorded after the update; costs[k] is the cost just before "
+                     "update k (the first one is the cost at w0).")
+SGD_HALF = ("each sample's gradient is half the true one: is the factor 2 from differentiating "
+            "the square missing?")
+SGD_UPHILL = ("the weights move uphill: the update must subtract lr * sample_gradient (or the "
+              "gradient's sign is flipped).")
+SGD_LOSS_BEFORE_UPDATE = ("the recorded loss is computed before the update; the course's loop "
+                          "(and the contract) computes it after updating w.")
+SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
+                      "gradient descent each update uses one sample's gradient.")
+
+
+def cost_sum(n: int) -> str:
+    """The cost summed over the n samples instead of averaged."""
+    return f"this is {n} times the cost: a sum where the mean is wanted."
+
+
+def gd_sum(n: int) -> str:
+    """gradient_descent stepping along the gradient summed over the n samples."""
+    return (f"the weights follow a gradient {n} times too big: a sum over the samples where the "
+            f"mean is wanted (divide by N = {n}).")

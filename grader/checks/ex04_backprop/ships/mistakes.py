@@ -1,0 +1,32 @@
+"""The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
+grader.numeric.scale_mistakes.)"""
+from grader.numeric import scale_mistakes
+
+NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
+           "those of all earlier samples: zero them after each update (w.grad.zero_()).")
+UPHILL = "the parameters move uphill: the update must subtract lr * grad (w -= lr * w.grad)."
+LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sample's loss "
+              "computed before its update in epoch k.")
+W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
+
+
+def steps_mistakes(want, x, w):
+    """Wrong dicts of backward_steps: r the other way round, dyhat_dw = w, factor 2, ..."""
+    r = want["r"]
+    return {
+        "r is y - y_hat, which flips the sign of dloss_dw: the contract (and the course) uses "
+        "r = y_hat - y.": {"r": -r, "dloss_dr": -2 * r},
+        "dyhat_dw is the derivative of y_hat = x * w with respect to w, which is x (not w).":
+            {"dyhat_dw": w, "dloss_dw": 2 * r * w},
+        **{k: {"dloss_dr": v[0], "dloss_dw": v[1]} for k, v in
+           scale_mistakes((want["dloss_dr"], want["dloss_dw"])).items()},
+    }
+
+
+def grads_mistakes(want):
+    """Wrong triples of quadratic_grads: a scale error, or x and x**2 swapped."""
+    g1, g2, gb = want
+    return {**scale_mistakes(want),
+            "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
+                (g2, g1, gb)}

@@ -1,0 +1,27 @@
+"""The mistakes of ex05 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The mistakes of a training loop that ex06-ex08 share come from
+grader.checks.training."""
+from grader.checks.training import NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD
+
+GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
+                    "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
+NO_BIAS = "the bias 0.8 is missing from y"
+WB_SWAPPED = "w and b are swapped: draw w first"
+NOT_SQUARED = "the errors are not squared"
+MEAN_ABSOLUTE = "this is the mean absolute error: square the errors"
+MEAN_ONE_DIM = "this is a mean over one dimension only: average every entry"
+NO_GRAPH = ("the loss has no graph. Compute it with tensor operations (no .item(), no NumPy, no "
+            ".detach()).")
+UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only rebinds the loop "
+                  "variable; change the tensor in place (p -= lr * p.grad)")
+UPDATE_SIGN = SIGN_FLIPPED
+UPDATE_NO_LR = "the learning rate is missing: p -= lr * p.grad"
+# fit's known wrong loops, by the name under which private/variants.py runs them
+FIT_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                "sign": SIGN_FLIPPED, "sum": SUM_LOSS}
+
+
+def mse_sum(n: int) -> str:
+    """The squared errors of n values summed instead of averaged."""
+    return (f"this is {n} times the mean squared error: a sum where the mean is wanted "
+            f"(.mean(), not .sum())")

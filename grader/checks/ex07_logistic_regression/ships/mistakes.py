@@ -1,0 +1,54 @@
+"""The mistakes of ex07 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
+grader.checks.training."""
+import torch
+
+from grader.checks.training import LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD
+from grader.numeric import scale_mistakes
+
+OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
+            "Use 1 / (1 + exp(-z)), which stays finite.")
+ONE_MINUS_SIGMOID = "this is 1 - sigmoid(z): the sign in exp(-z) is missing"
+UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp each log at -100: "
+             "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
+BCE_SIGN = "the sign is flipped: the loss is minus the mean log-likelihood"
+BCE_LABELS_SWAPPED = "y and 1 - y are swapped"
+LOGITS_NOT_PROBABILITIES = "these are the logits, not probabilities: apply torch.sigmoid"
+NO_MOMENTUM = ("momentum is missing: use torch.optim.SGD(model.parameters(), lr=lr, "
+               "momentum=momentum).")
+MOMENTUM_IGNORED = "the momentum given was not used: pass momentum=momentum to torch.optim.SGD"
+ACCURACY_TIE = "p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5"
+ACCURACY_COUNT = "this is the number of right answers: divide by N"
+ACCURACY_ERROR_RATE = "this is the error rate: count the rows where the class equals y"
+# train_logistic's known wrong loops, by the name under which ex06's private/variants.py runs them
+TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                  "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
+
+
+def bce_sum(n: int) -> str:
+    """The loss of n samples summed instead of averaged."""
+    return f"this is {n} times the mean: a sum where the mean is wanted"
+
+
+def grad_mistakes(want, p, y, n: int) -> dict:
+    """bce_grad_logits's known wrong results, from the right one and p = sigmoid(z): a scale
+    error, the gradient with respect to p, the factor p (1 - p) counted twice."""
+    return {**scale_mistakes(want, n),
+            "this is the gradient with respect to p, not z: multiply by dp/dz = p (1 - p)":
+            (p - y) / (p * (1 - p)) / n,
+            "the factor p (1 - p) is counted twice: d/dz of the loss is just (p - y) / N":
+            (p - y) * p * (1 - p) / n}
+
+
+def clusters_mistakes(x, y) -> dict:
+    """The wrong (x, y) of make_clusters(n, seed) for the named mistakes, from the right one."""
+    n = len(x) // 2
+    g = torch.Generator().manual_seed(0)
+    x_global = torch.cat([torch.normal(1.7, 1.0, (n, 2), generator=g) + 1,
+                          torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1])
+    return {"these are the numbers of the global generator: draw from "
+            "g = torch.Generator().manual_seed(seed) (generator=g)": (x_global, y),
+            "the +1 shift is missing": (x - 1, y),
+            "the labels are swapped: the first N rows are class 0": (x, 1 - y),
+            "the two clusters are swapped: draw the N(1.7, 1) rows first":
+            (torch.cat([x[n:], x[:n]]), y)}

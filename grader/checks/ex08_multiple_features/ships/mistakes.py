@@ -1,0 +1,27 @@
+"""The mistakes of ex08 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
+grader.checks.training."""
+from grader.checks.training import LOSS_AFTER_STEP, NO_ZERO_GRAD, SUM_LOSS, ZERO_AFTER_BACKWARD
+
+Y_FLAT = ("Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
+          ".reshape(-1, 1).")
+X_HOLDS_LABEL = "x holds every column but the last (the label)."
+NOT_TENSORS = "convert with torch.from_numpy(...) or torch.tensor(...)."
+PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
+              "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")
+# the usual wrong forward passes, by the key under which private/variants.py computes them
+FORWARD_HINTS = {
+    "no_last_sigmoid": "the last layer has no sigmoid: the output must be a probability, "
+                       "sigmoid(layers[-1](h))",
+    "relu_hidden": "the hidden layers use ReLU: every layer here is followed by a sigmoid",
+    "last_sigmoid_only": "only the last layer has a sigmoid: apply one after every layer",
+}
+# train_full_batch's known wrong loops, by the name under which ex06's private/variants.py
+# runs them
+TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
+                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+
+def forward_mistakes(outputs):
+    """{key: output} of the wrong forward passes -> {hint: output}."""
+    return {FORWARD_HINTS[k]: v for k, v in outputs.items()}

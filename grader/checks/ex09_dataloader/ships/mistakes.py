@@ -1,0 +1,37 @@
+"""The mistakes of ex09 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. An epoch's loss averaged the wrong way is named by
+grader.checks.training.LOSS_MISTAKES."""
+
+# the mistakes of a training run seen in its steps: {hint: the keywords of the run with that
+# mistake, as private/variants.py computes it}
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() for every batch": dict(zero=False),
+    "the loss is nn.MSELoss: a classifier of probabilities uses nn.BCELoss()": dict(loss="mse"),
+    "the loss is nn.BCEWithLogitsLoss, which applies a second sigmoid: the model already "
+    "returns probabilities, so use nn.BCELoss()": dict(loss="logits"),
+}
+ONE_STEP_PER_EPOCH = "one optimizer step per epoch: step once per batch of the loader"
+NOT_A_DATASET = "declare the class as `class CsvDataset(Dataset)`."
+HEADER_SKIPPED = "The file has no header line: every row is a sample (skiprows=1 drops one)."
+LABEL_IN_FEATURES = "the label column is among them; the features are every column but the last."
+FLAT_LABEL = ("keep its dimension, shape (1,) (slice the last column as data[:, -1:] or "
+              "data[:, [-1]]), so that a batch of labels has shape (B, 1) like the model's "
+              "output.")
+NOT_FLOAT32 = ("keep them float32 (read the file with dtype=np.float32, or convert with "
+               ".float()); nn.BCELoss compares float32 probabilities with float32 labels.")
+DATA_ON_GPU = ("a Dataset keeps its data on the CPU (the training loop moves each batch where "
+               "the model is).")
+DROP_LAST = "drop_last=True drops the last, smaller batch: leave it False"
+WITH_REPLACEMENT = "sampling with replacement?"
+SAME_ORDER_EVERY_EPOCH = ("every epoch has the same order; the loader must shuffle anew each "
+                          "time it is iterated (DataLoader does, with one generator).")
+SEED_IGNORED = "Pass generator=torch.Generator().manual_seed(seed) to the DataLoader."
+ORDER_NOT_FROM_SEED = ("the order must come from DataLoader(dataset, batch_size, "
+                       "shuffle=shuffle, generator=torch.Generator().manual_seed(seed)) and "
+                       "nothing else (not the global random state).")
+
+
+def one_epoch_only(epochs: int) -> str:
+    """The steps of one epoch where `epochs` were asked for."""
+    return f"the steps of one epoch only: run all {epochs} epochs"

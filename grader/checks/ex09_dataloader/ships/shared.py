@@ -1,0 +1,96 @@
+"""What the visible and the hidden checks of ex09 share: the data, the network the training
+runs on, and the comparisons of the probes' results (each names the mistakes of mistakes.py it can
+tell)."""
+import numpy as np
+import torch
+
+from grader.checks.ex09_dataloader.ships import mistakes as hints
+from grader.checks.training import assert_minibatch_run
+from grader.datasets import path
+from grader.numeric import assert_close, fail, kind_of
+from grader.protocol import meta
+
+_DATA = np.loadtxt(path("diabetes.csv"), delimiter=",")
+X_DATA = torch.tensor(_DATA[:, :-1], dtype=torch.float32)
+Y_DATA = torch.tensor(_DATA[:, -1:], dtype=torch.float32)
+
+# the 8 -> 6 -> 4 -> 1 network with a sigmoid after every layer, as plain data
+# (grader.probes.common.network); its parameters are named 0.weight, 0.bias, 2.weight, ...
+NETWORK = [["linear", "0", 8, 6], ["sigmoid"], ["linear", "2", 6, 4], ["sigmoid"],
+           ["linear", "4", 4, 1], ["sigmoid"]]
+
+
+def check_dataset(got, x, y, call, indices=()):
+    """The probe ex09.dataset's answer against the file's features x (N, D) and labels y (N, 1)."""
+    n, d = x.shape
+    if not got["is_dataset"]:
+        fail(f"{call} is not a torch.utils.data.Dataset: {hints.NOT_A_DATASET}")
+    if got["len"] != n:
+        hint = {n - 1: " " + hints.HEADER_SKIPPED}.get(got["len"], "")
+        fail(f"len({call}) is {got['len']}, expected {n} (the number of rows).{hint}")
+    first = got["first"]
+    if not isinstance(first, (tuple, list)) or len(first) != 2:
+        fail(f"{call}[0] should be a pair (features, label), got {kind_of(first)}.")
+    feats, label = first
+    if isinstance(feats, torch.Tensor) and tuple(feats.shape) == (d + 1,):
+        fail(f"{call}[0] gives features of shape ({d + 1},): {hints.LABEL_IN_FEATURES}")
+    if isinstance(label, torch.Tensor) and tuple(label.shape) == ():
+        fail(f"{call}[0] gives a label of shape (): {hints.FLAT_LABEL}")
+    for what, t in (("features", feats), ("label", label)):
+        if isinstance(t, torch.Tensor) and t.dtype != torch.float32:
+            fail(f"{call}[0] gives the {what} as {kind_of(t)}: {hints.NOT_FLOAT32}")
+    assert_close(first, (x[0], y[0]), call=f"{call}[0]")
+    for i, item in zip(indices, got["items"]):
+        assert_close(item, (x[i], y[i]), call=f"{call}[{i}]")
+    if got["stacked"] is None:
+        fail(f"{call}[i] does not give pairs of tensors of the same shapes for every row.")
+    assert_close(got["stacked"], (x, y), call=f"{call}[i] for every i",
+                 context="all rows stacked: (features, labels)")
+    for t in got["stacked"]:
+        m = meta(t)
+        if m is not None and not m.device.startswith("cpu"):
+            fail(f"{call} returns tensors on {m.device}: {hints.DATA_ON_GPU}")
+
+
+def check_batches(got, n, batch_size, shuffle, call, want=None):
+    """Every epoch of the probe ex09.loader_batches holds every row exactly once, in batches of
+    batch_size (the last one smaller), in the reference's order when `want` is given."""
+    if not got["info"]["is_loader"]:
+        fail(f"{call} returned a {got['info']['type']}, not a torch.utils.data.DataLoader.")
+    sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    for e, epoch in enumerate(got["epochs"]):
+        rows = [i for batch in epoch for i in batch]
+        missing = sorted(set(range(n)) - set(rows))
+        repeated = sorted({i for i in rows if rows.count(i) > 1})
+        if missing:
+            hint = f" ({hints.DROP_LAST})" if len(missing) == n % batch_size else ""
+            fail(f"{call}: epoch {e} never gives the rows {missing[:10]}{hint}; every row must "
+                 f"appear exactly once per epoch.")
+        if repeated:
+            fail(f"{call}: epoch {e} gives the rows {repeated[:10]} more than once "
+                 f"({hints.WITH_REPLACEMENT}); every row must appear exactly once per epoch.")
+        if [len(b) for b in epoch] != sizes:
+            fail(f"{call}: epoch {e} has batches of sizes {[len(b) for b in epoch]}, expected "
+                 f"{sizes}.")
+        if not shuffle and rows != list(range(n)):
+            fail(f"{call} with shuffle=False gives the rows in the order {rows[:12]}..., "
+                 f"expected 0, 1, 2, ...")
+    if want is not None and got["epochs"] != want["epochs"]:
+        e = next(i for i, (a, b) in enumerate(zip(got["epochs"], want["epochs"])) if a != b)
+        hint = ""
+        if len(got["epochs"]) > 1 and got["epochs"][0] == got["epochs"][1] \
+                and want["epochs"][0] != want["epochs"][1]:
+            hint = f"\n  hint: {hints.SAME_ORDER_EVERY_EPOCH}"
+        fail(f"{call}: epoch {e} gives the batches {got['epochs'][e]}, expected "
+             f"{want['epochs'][e]}: {hints.ORDER_NOT_FROM_SEED}{hint}")
+
+
+def check_training(got, want, args, call, variant, dtype=torch.float32):
+    """The run of train_minibatch (probe ex09.train) against the reference's, step by step;
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
+    spec, state, x, y, lr, epochs, batch_size, seed = args
+    per_epoch = -(-len(x) // batch_size)
+    assert_minibatch_run(got, want, call=call, variant=variant,
+                         trace_mistakes=hints.TRACE_MISTAKES, per_epoch=per_epoch, dtype=dtype,
+                         count_hints={epochs: hints.ONE_STEP_PER_EPOCH,
+                                      per_epoch: hints.one_epoch_only(epochs)})

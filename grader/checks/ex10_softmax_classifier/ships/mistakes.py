@@ -1,0 +1,62 @@
+"""The mistakes of ex10 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The known wrong answers themselves come from trusted code
+(private/variants.py): computed live in the hidden checks, recorded by `build` for the visible
+ones, and named here. An epoch's loss averaged the wrong way is named by
+grader.checks.training.LOSS_MISTAKES."""
+from grader.numeric import scale_mistakes
+
+OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
+            "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
+            "keepdim=True), then exp")
+GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
+              "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
+
+
+def softmax_mistakes(wrong):
+    """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
+    return {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+
+
+def ce_mistakes(wrong, want, n):
+    """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
+    n rows -> {hint: value}."""
+    m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
+         "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
+         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
+    if n > 1:
+        m[f"this is {n} times the expected value: a sum over the rows where the mean is "
+          f"wanted"] = want * n
+    return m
+
+
+def grad_mistakes(wrong, want, n):
+    """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
+    gradient `want` of n rows -> {hint: value}."""
+    return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
+            "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
+            wrong["sign"],
+            f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
+            wrong["no_mean"], **scale_mistakes(want, factor2=False)}
+
+
+def wrong_dim(dim) -> str:
+    """softmax normalised along `dim` instead of the one asked for."""
+    return f"this is the softmax along dim={dim}: normalise along the `dim` argument"
+
+
+# the mistakes of a training run seen in its steps: {hint: the keywords of the run with that
+# mistake, as private/variants.py computes it}
+TRACE_MISTAKES = {
+    "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
+    "loss.backward() in every batch": dict(zero=False),
+    "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
+        dict(momentum=0.0),
+    "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
+    "made in each epoch; build one loader before the epochs and iterate it again":
+        dict(order="fresh"),
+    "the batches are not shuffled: DataLoader(..., shuffle=True, generator=...)":
+        dict(order="in_order"),
+    "the order is drawn with torch.randperm, not by the DataLoader: build "
+    "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
+    "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
+}

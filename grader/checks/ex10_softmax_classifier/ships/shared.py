@@ -1,0 +1,86 @@
+"""What the visible and the hidden checks of ex10 share: the data, and the comparisons of the
+probes' results (each names the mistakes of mistakes.py it can tell)."""
+import numpy as np
+import torch
+
+from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
+from grader.checks.training import assert_minibatch_run
+from grader.datasets import path
+from grader.numeric import assert_close, fail, kind_of
+from grader.protocol import meta
+
+_DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
+X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
+Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
+
+
+def check_training(got, want, args, call, variant, dtype=torch.float32):
+    """The run of train_classifier (probe ex10.train) against the reference's, step by step;
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
+    sizes, state, x, y, lr, epochs, batch_size, seed = args
+    count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
+                   "smaller batch is dropped (drop_last=True?); keep every row",
+                   epochs: "one optimizer step per epoch: step once per mini-batch, not once "
+                   "per epoch"}
+    assert_minibatch_run(got, want, call=call, variant=variant,
+                         trace_mistakes=hints.TRACE_MISTAKES, per_epoch=-(-len(x) // batch_size),
+                         count_hints=count_hints, dtype=dtype)
+
+
+def check_predict(got, want, logits, call):
+    """The probe ex10.predict's answer: int64 class indices `want` (the argmax of the reference's
+    `logits`), computed without a graph."""
+    result = got["result"]
+    if isinstance(result, torch.Tensor):
+        m = meta(result)
+        if m is not None and m.requires_grad:
+            fail(f"{call} returned a tensor that requires grad: it was computed with a graph "
+                 f"(and is not class indices). Compute under torch.no_grad() and return "
+                 f"logits.argmax(dim=1).")
+        if result.shape == logits.shape:
+            fail(f"{call} returned {kind_of(result)}: probabilities or logits, one per class. "
+                 f"Return the class of each row, logits.argmax(dim=1), shape "
+                 f"({logits.shape[0]},).")
+        if result.is_floating_point():
+            fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
+                 f"as argmax(dim=1) gives them (not max values, not probabilities).")
+    if any(got["grad_modes"]):
+        fail(f"{call}: the model's forward pass ran with autograd on, building a graph nobody "
+             f"needs. Wrap it in `with torch.no_grad():`.")
+    assert_close(result, want, call=call,
+                 mistakes={"these are the classes of the smallest logits: argmax, not argmin":
+                           logits.argmin(dim=1)})
+
+
+def check_structure(got, sizes, call):
+    d, h, c = sizes
+    want = [("hidden.weight", (h, d)), ("hidden.bias", (h,)), ("output.weight", (c, h)),
+            ("output.bias", (c,))]
+    params = [(n, tuple(s)) for n, s in got.get("parameters", [])]
+    if params != want:
+        fail(f"{call} should have exactly the parameters {want} (name, shape), found "
+             f"{params}: self.hidden = nn.Linear(in_features, hidden) and self.output = "
+             f"nn.Linear(hidden, n_classes), in that order.")
+    linear = {n: t for n, t in got.get("modules", [])}
+    for name in ("hidden", "output"):
+        if linear.get(name) != "Linear":
+            fail(f"{call}: self.{name} should be an nn.Linear, found {linear.get(name)}.")
+
+
+def check_forward(got, want, call, wrong):
+    """The probe ex10.forward's answer against the reference's logits; `wrong` holds the logits
+    with no ReLU ("no_relu") and with a sigmoid in its place ("sigmoid")."""
+    logits = want["result"]
+    assert_close(got["result"], logits, call=call, mistakes={
+        "these are probabilities (softmax of the logits): forward must return the logits; "
+        "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
+        "the ReLU between the layers is missing": wrong["no_relu"],
+        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"]})
+    assert_close(got["state"], want["state"], call=call,
+                 context="the parameters after a forward pass must be unchanged")
+    filled = [k for k, g in got["grads"].items() if g is not None]
+    if filled:
+        fail(f"{call} filled the .grad of {filled}: forward must not call backward().")
+    if got["training"] != got["training_before"]:
+        fail(f"{call} changed the model's training mode: forward must not call .train() or "
+             f".eval().")

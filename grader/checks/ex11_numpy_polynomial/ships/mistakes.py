@@ -1,0 +1,24 @@
+"""The mistakes of ex11 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
+grader.checks.training. (A gradient off by a factor 2 or in sign is named by
+grader.numeric.scale_mistakes.)"""
+from grader.checks import training as cubic
+
+COEFFICIENTS_ORDER = cubic.COEFFICIENTS_ORDER
+UPDATE_ADDS_GRADIENT = cubic.UPDATE_ADDS_GRADIENT
+LOSS_AFTER_UPDATE = cubic.LOSS_AFTER_UPDATE
+LOSSES_OF_STEPS_0_100 = cubic.LOSSES_OF_STEPS_0_100
+grads_of_mean = cubic.grads_of_mean
+fit_grads_of_mean = cubic.fit_grads_of_mean
+
+NO_ENDPOINT = ("the last point is missing: x must end at pi (np.linspace includes both ends; "
+               "np.arange or endpoint=False do not)")
+LOSS_MEAN = "this is the mean of the squared errors: the loss here is their sum"
+LOSS_NOT_SQUARED = "this is the sum of the errors, not of their squares"
+LOSS_ABSOLUTE = "this is the sum of absolute errors, not of squares"
+LOSS_NORM = "this is the square root of the loss (a norm, not its square)"
+GLOBAL_RNG = ("the initial values come from the global np.random state: draw them with rng = "
+              "np.random.default_rng(seed), rng.standard_normal() for a, b, c, d in turn")
+GRADIENT_TWICE = "the gradients are twice too large (a factor 2 counted twice?)"
+GRADIENT_HALF = "the gradients are half too small (the factor 2 of the square missing?)"
+EVERY_LOSS = "every step's loss is recorded: keep only steps with t % 100 == 99"

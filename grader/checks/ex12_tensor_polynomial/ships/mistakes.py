@@ -1,0 +1,40 @@
+"""The mistakes of ex12 that its checks name, each with its hint: one table, read by the visible
+and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
+grader.checks.training; the known wrong runs themselves come from trusted code
+(private/variants.py), computed live in the hidden checks and recorded by `build` for the visible
+ones. (A gradient off by a factor 2 or in sign is named by grader.numeric.scale_mistakes.)"""
+from grader.checks import training as cubic
+
+COEFFICIENTS_ORDER = cubic.COEFFICIENTS_ORDER
+grads_of_mean = cubic.grads_of_mean
+PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
+UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
+OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
+                         "computed before it")
+# fit_optim's known wrong runs: {hint: the keywords of private/variants.py's optim_variant}
+OPTIM_MISTAKES = {
+    "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
+    "loss.backward())": dict(zero=False),
+    'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
+    'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
+}
+LOSS_AFTER_STEP = dict(after=True)   # the keywords of the run that records the loss too late
+
+
+def fit_mistakes(wrong, n):
+    """{key: ((a, b, c, d), losses)} of the usual wrong fits on n points -> {hint: run}."""
+    hints = {
+        "no_zero": "the gradients are not zeroed between steps: .grad adds up over the steps, so "
+                   "zero it after each update (p.grad.zero_() or p.grad = None)",
+        "sign": cubic.UPDATE_ADDS_GRADIENT,
+        "mean": cubic.fit_grads_of_mean(n),
+        "half": cubic.HALF_GRADIENT,
+        "after": cubic.LOSS_AFTER_UPDATE,
+        "when": cubic.LOSSES_OF_STEPS_0_100}
+    return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
+
+
+def optim_mistakes(optimizer):
+    """The known mistakes of a fit_optim run with `optimizer`: {hint: keywords of the trusted
+    optim_variant}."""
+    return {k: v for k, v in OPTIM_MISTAKES.items() if optimizer == "rmsprop" or "used" not in v}

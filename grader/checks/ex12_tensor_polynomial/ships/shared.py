@@ -1,0 +1,42 @@
+"""What the visible and the hidden checks of ex12 share: the comparisons of a fit_optim run and
+of Polynomial3.string() (each names the mistakes of mistakes.py it can tell)."""
+import re
+
+import torch
+
+from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
+from grader.numeric import TOL, assert_close, assert_trajectory, fail
+
+
+def check_optim(got, want, args, call, variant, dtype=torch.float32):
+    """The probe ex12.fit_optim's run against the reference's, optimizer step by step, then the
+    recorded losses and the final state; `variant(**kw)` gives the run with the known mistake
+    kw (recorded, or trusted code)."""
+    state, x, y, lr, steps, optimizer = args
+    assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
+        text: variant(**kw)["steps"] for text, kw in hints.optim_mistakes(optimizer).items()})
+    assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
+                      step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
+        hints.OPTIM_LOSS_AFTER_STEP: variant(**hints.LOSS_AFTER_STEP)["losses"]})
+
+
+NUMBER = r"(-?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf))"
+PATTERN = re.compile(rf"^y = {NUMBER} \+ {NUMBER} x \+ {NUMBER} x\^2 \+ {NUMBER} x\^3$")
+
+
+def check_string(got, want, call):
+    """The text must have the format, and its numbers the model's values (float32 precision)."""
+    if not isinstance(got, str):
+        fail(f"{call} should return a str, got {type(got).__name__}.")
+    if got == want:
+        return
+    m = PATTERN.match(got.strip())
+    if not m:
+        hint = ""
+        if "tensor" in got or "Parameter" in got:
+            hint = f"\n  hint: {hints.PARAMETER_FORMATTED}"
+        fail(f"{call} returned {got!r}, expected the format {want!r}.{hint}")
+    values = [float(v) for v in m.groups()]
+    w = [float(v) for v in PATTERN.match(want).groups()]
+    rtol, atol = TOL[torch.float32]
+    assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol)
