@@ -10,7 +10,8 @@ demo_class/feedback/ and the grades into demo_class/grades.csv.
 The students (for whichever exercises exist):
   ada   the reference solutions: full marks
   ben   the untouched stubs: zero, every check "not started"
-  cleo  the references with a classic mistake planted in every other exercise
+  cleo  the references with a classic mistake planted in every other exercise (the mutants
+        of the exercise's private/mutants.py that its DEMO names)
   dev   a different mistake in the others, and the last exercise not handed in
   eve   half done: the first half of the exercises solved, the rest still stubs
   finn  a zip of three exercises; ex01 calls sys.exit() when imported (costs ex01's points,
@@ -25,165 +26,10 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from grader.exercises import EXERCISES, module_of
+from grader.exercises import EXERCISES, module_of, mutants
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = ".torchdrills-demo"
-
-# Classic mistakes, by exercise: (what is wrong, code appended to the reference; a `def` there
-# replaces the reference's function of that name). Written against the contracts of
-# CURRICULUM.md; a mistake whose function the reference does not define is not planted.
-MISTAKES: dict[str, list[tuple[str, str, str]]] = {
-    "ex01": [
-        ("forward", "forward adds x + w instead of multiplying", """
-            def forward(x, w):
-                return x + w
-         """),
-        ("mse_for_weights", "mse_for_weights sums where the mean is asked for", """
-            _ref_mse_for_weights = mse_for_weights
-            def mse_for_weights(x_data, y_data, weights):
-                return _ref_mse_for_weights(x_data, y_data, weights) * len(x_data)
-         """)],
-    "ex02": [
-        ("gradient", "gradient misses the factor 2 of the derivative of a square", """
-            _ref_gradient = gradient
-            def gradient(xs, ys, w):
-                return _ref_gradient(xs, ys, w) / 2
-         """),
-        ("cost", "cost sums where the mean is asked for", """
-            _ref_cost = cost
-            def cost(xs, ys, w):
-                return _ref_cost(xs, ys, w) * len(xs)
-         """)],
-    "ex03": [
-        ("analytic_grad_of_mean", "analytic_grad_of_mean forgets the 1/N of the mean", """
-            _ref_analytic = analytic_grad_of_mean
-            def analytic_grad_of_mean(x):
-                return _ref_analytic(x) * x.numel()
-         """),
-        ("to_numpy", "to_numpy fails on a tensor that requires grad (no .detach())", """
-            def to_numpy(t):
-                return t.cpu().numpy()
-         """)],
-    "ex04": [
-        ("backward_steps", "backward_steps flips the sign of dloss/dw", """
-            _ref_backward_steps = backward_steps
-            def backward_steps(x, y, w):
-                steps = dict(_ref_backward_steps(x, y, w))
-                steps["dloss_dw"] = -steps["dloss_dw"]
-                return steps
-         """),
-        ("quadratic_grads", "quadratic_grads misses the factor 2", """
-            _ref_quadratic_grads = quadratic_grads
-            def quadratic_grads(x, y, w1, w2, b):
-                return tuple(g / 2 for g in _ref_quadratic_grads(x, y, w1, w2, b))
-         """)],
-    "ex05": [
-        ("mse_loss", "mse_loss sums where the mean is asked for", """
-            def mse_loss(y, y_pred):
-                return ((y_pred - y) ** 2).sum()
-         """),
-        ("sgd_update_", "sgd_update_ adds the gradient (climbs the loss)", """
-            import torch as _torch
-            def sgd_update_(params, lr):
-                with _torch.no_grad():
-                    for p in params:
-                        p += lr * p.grad
-         """)],
-    "ex06": [
-        ("train_step", "train_step never zeroes the gradients", """
-            def train_step(model, loss_fn, optimizer, X, Y):
-                loss = loss_fn(model(X), Y)
-                loss.backward()
-                optimizer.step()
-                return float(loss.item())
-         """),
-        ("make_optimizer", "make_optimizer ignores the learning rate", """
-            import torch as _torch
-            def make_optimizer(model, lr):
-                return _torch.optim.SGD(model.parameters(), lr=0.1)
-         """)],
-    "ex07": [
-        ("bce_loss", "bce_loss does not clamp the logs: p = 0 or 1 gives inf", """
-            import torch as _torch
-            def bce_loss(p, y):
-                return -(y * _torch.log(p) + (1 - y) * _torch.log(1 - p)).mean()
-         """),
-        ("accuracy", "accuracy counts p > 0.5 as 0", """
-            import torch as _torch
-            def accuracy(model, x, y):
-                with _torch.no_grad():
-                    return float(((model(x) < 0.5).float() == y).float().mean())
-         """)],
-    "ex08": [
-        ("train_full_batch", "train_full_batch never zeroes the gradients", """
-            import torch as _torch
-            def train_full_batch(model, x, y, lr, epochs):
-                loss_fn = _torch.nn.BCELoss()
-                opt = _torch.optim.SGD(model.parameters(), lr=lr)
-                losses = []
-                for _ in range(epochs):
-                    loss = loss_fn(model(x), y)
-                    loss.backward()
-                    opt.step()
-                    losses.append(float(loss.item()))
-                return losses
-         """),
-        ("load_csv", "load_csv returns the labels with shape (N,), not (N, 1)", """
-            _ref_load_csv = load_csv
-            def load_csv(path):
-                x, y = _ref_load_csv(path)
-                return x, y.reshape(-1)
-         """)],
-    "ex09": [
-        ("make_loader", "make_loader drops the last, incomplete batch", """
-            import torch as _torch
-            def make_loader(dataset, batch_size, shuffle, seed):
-                return _torch.utils.data.DataLoader(
-                    dataset, batch_size=batch_size, shuffle=shuffle, drop_last=True,
-                    generator=_torch.Generator().manual_seed(seed))
-         """),
-        ("make_loader", "make_loader ignores the seed: the order cannot be repeated", """
-            import torch as _torch
-            def make_loader(dataset, batch_size, shuffle, seed):
-                return _torch.utils.data.DataLoader(dataset, batch_size=batch_size,
-                                                    shuffle=shuffle)
-         """)],
-    "ex10": [
-        ("softmax", "softmax does not subtract the max: nan at logits of 1000", """
-            import torch as _torch
-            def softmax(z, dim=-1):
-                e = _torch.exp(z)
-                return e / e.sum(dim=dim, keepdim=True)
-         """),
-        ("cross_entropy_grad", "cross_entropy_grad forgets to divide by N", """
-            _ref_ce_grad = cross_entropy_grad
-            def cross_entropy_grad(logits, targets):
-                return _ref_ce_grad(logits, targets) * logits.shape[0]
-         """)],
-    "ex11": [
-        ("poly_grads", "poly_grads misses the factor 2", """
-            _ref_poly_grads = poly_grads
-            def poly_grads(x, y, y_pred):
-                return tuple(g / 2 for g in _ref_poly_grads(x, y, y_pred))
-         """),
-        ("poly_loss", "poly_loss takes the mean where the sum is asked for", """
-            _ref_poly_loss = poly_loss
-            def poly_loss(y_pred, y):
-                return _ref_poly_loss(y_pred, y) / len(y)
-         """)],
-    "ex12": [
-        ("poly_grads_tensor", "poly_grads_tensor flips the sign of every gradient", """
-            _ref_poly_grads_tensor = poly_grads_tensor
-            def poly_grads_tensor(x, y, y_pred):
-                return tuple(-g for g in _ref_poly_grads_tensor(x, y, y_pred))
-         """),
-        ("fit_optim", "fit_optim always uses SGD, even when RMSprop is asked for", """
-            _ref_fit_optim = fit_optim
-            def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
-                return _ref_fit_optim(model, x, y, lr, steps, "sgd")
-         """)],
-}
 
 CRASH = "import sys\nsys.exit('this file stops the program when it is imported')\n"
 
@@ -207,15 +53,28 @@ def _stub(ex) -> str:
     return (ROOT / "exercises" / f"{module_of(ex)}.py").read_text()
 
 
+def demo_mutants(ex) -> list:
+    """The mutants the demo class plants in `ex`, in order: those its private/mutants.py names in
+    DEMO (each says what it is), whose function the reference defines."""
+    module = mutants(ex)
+    by_name = {m.name: m for m in module.MUTANTS}
+    source = _reference(ex)
+    return [by_name[name] for name in getattr(module, "DEMO", ())
+            if f"def {by_name[name].target}(" in source]
+
+
+def _mutant(ex, which: int):
+    """The planted mutant `which` of `ex` (cycling through them), or None when none fits."""
+    fitting = demo_mutants(ex)
+    return fitting[which % len(fitting)] if fitting else None
+
+
 def _mistake(ex, which: int):
     """(description, code) of a planted mistake of `ex` that fits its reference, or None."""
-    options = MISTAKES.get(ex, [])
-    source = _reference(ex)
-    fitting = [m for m in options if f"def {m[0]}(" in source]
-    if not fitting:
+    mutant = _mutant(ex, which)
+    if mutant is None:
         return None
-    _, what, code = fitting[which % len(fitting)]
-    return what, textwrap.dedent(code).strip() + "\n"
+    return mutant.what, textwrap.dedent(mutant.code).strip() + "\n"
 
 
 def _with_mistake(ex, which):
@@ -234,7 +93,7 @@ def plant_in_notebook(nb: dict, ex: str, which: int) -> str | None:
     if planted is None:
         return None
     what, code = planted
-    target = next(m[0] for m in MISTAKES[ex] if textwrap.dedent(m[2]).strip() + "\n" == code)
+    target = _mutant(ex, which).target
     for cell in nb.get("cells", []):
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src

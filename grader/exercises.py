@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 CHECKS = Path(__file__).resolve().parent / "checks"
@@ -98,6 +99,29 @@ def check_modules() -> list[str]:
 def declared(ex: str, name: str, default=None):
     """What an exercise declares in its ships/__init__.py, e.g. declared("ex06", "USES_OPTIM")."""
     return getattr(importlib.import_module(package(ex, "ships")), name, default)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong program of an exercise, in its private/mutants.py: `code` is appended to the
+    reference, so that a `def` there replaces the reference's function of that name. Graded,
+    it must fail a check of `target` whose message contains `words` (tests/test_mutants.py).
+    `what` says the mistake for people; the demo class plants the mutants its DEMO names."""
+
+    name: str
+    code: str
+    target: str
+    words: str
+    what: str = ""
+
+
+def mutants(ex: str):
+    """The module private/mutants.py of `ex`: MUTANTS (a list of Mutant), and optionally
+    CUDA_ONLY (names of the mutants only a CUDA machine can catch), KEYWORDS ({target: a pytest
+    -k expression narrowing the checks its mutants are graded with}), ALTERNATIVES ({name: a
+    right program written another way than the reference}) and DEMO (the names of the mutants
+    the demo class plants, in order)."""
+    return importlib.import_module(f"{package(ex, 'private')}.mutants")
 
 
 def uses_optim(exercises) -> bool:

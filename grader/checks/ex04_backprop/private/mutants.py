@@ -1,7 +1,7 @@
-"""Wrong variants of ex04 fail the right checks, and the messages name the mistake."""
-import pytest
-
-from tests.conftest import ROOT, failing, messages
+"""The wrong programs of ex04: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
 _STEPS = """
 def backward_steps(x, y, w):
@@ -63,21 +63,20 @@ def quad(update="p -= lr * p.grad\n                    p.grad.zero_()",
 
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("steps_sign", _STEPS.format(r="y - y_hat", dloss_dr="2 * r", dyhat_dw="x"),
+    Mutant("steps_sign", _STEPS.format(r="y - y_hat", dloss_dr="2 * r", dyhat_dw="x"),
      "backward_steps", "r is y - y_hat"),
-    ("steps_factor2", _STEPS.format(r="y_hat - y", dloss_dr="r", dyhat_dw="x"),
+    Mutant("steps_factor2", _STEPS.format(r="y_hat - y", dloss_dr="r", dyhat_dw="x"),
      "backward_steps", "factor 2"),
-    ("steps_dyhat_dw_w", _STEPS.format(r="y_hat - y", dloss_dr="2 * r", dyhat_dw="w"),
+    Mutant("steps_dyhat_dw_w", _STEPS.format(r="y_hat - y", dloss_dr="2 * r", dyhat_dw="w"),
      "backward_steps", "which is x (not w)"),
-    ("steps_dloss_dw_sign", """
+    Mutant("steps_dloss_dw_sign", """
      _orig_steps = backward_steps
      def backward_steps(x, y, w):
          d = _orig_steps(x, y, w)
          d["dloss_dw"] = -d["dloss_dw"]
          return d
      """, "backward_steps", "sign is flipped"),
-    ("steps_uses_autograd", """
+    Mutant("steps_uses_autograd", """
      _orig_steps = backward_steps
      def backward_steps(x, y, w):
          d = _orig_steps(x, y, w)
@@ -86,76 +85,78 @@ MUTANTS = [
          d["dloss_dw"] = wt.grad.item()
          return d
      """, "backward_steps", "computes its derivative by hand"),
-    ("steps_tensor_values", """
+    Mutant("steps_tensor_values", """
      _orig_steps = backward_steps
      def backward_steps(x, y, w):
          return {k: torch.tensor(v) for k, v in _orig_steps(x, y, w).items()}
      """, "backward_steps", "use .item()"),
-    ("train_never_zeroed", train(update="w -= lr * w.grad"), "train_autograd", "never zeroed"),
-    ("train_uphill", train(update="w += lr * w.grad\n                w.grad.zero_()"),
+    Mutant("train_never_zeroed", train(update="w -= lr * w.grad"), "train_autograd",
+           "never zeroed"),
+    Mutant("train_uphill", train(update="w += lr * w.grad\n                w.grad.zero_()"),
      "train_autograd", "uphill"),
-    ("train_half_step", train(update="w -= lr / 2 * w.grad\n                w.grad.zero_()"),
+    Mutant("train_half_step", train(update="w -= lr / 2 * w.grad\n                w.grad.zero_()"),
      "train_autograd", "wrong value"),
-    ("train_loss_after_update", train(record="last = ((xi * w - yi) ** 2).item()"),
+    Mutant("train_loss_after_update", train(record="last = ((xi * w - yi) ** 2).item()"),
      "train_autograd", "recorded after the update"),
-    ("train_loss_tensors", train(record="last = loss"), "train_autograd", "loss.item()"),
-    ("train_w_tensor", train(result="w"), "train_autograd", "use .item()"),
-    ("forward_swapped", """
+    Mutant("train_loss_tensors", train(record="last = loss"), "train_autograd", "loss.item()"),
+    Mutant("train_w_tensor", train(result="w"), "train_autograd", "use .item()"),
+    Mutant("forward_swapped", """
      def quadratic_forward(x, w1, w2, b):
          return w2 * x ** 2 + w1 * x + b
      """, "quadratic_forward", "swapped"),
-    ("forward_no_bias", """
+    Mutant("forward_no_bias", """
      def quadratic_forward(x, w1, w2, b):
          return w1 * x ** 2 + w2 * x
      """, "quadratic_forward", "wrong value"),
-    ("grads_factor2", """
+    Mutant("grads_factor2", """
      def quadratic_grads(x, y, w1, w2, b):
          r = quadratic_forward(x, w1, w2, b) - y
          return r * x ** 2, r * x, r
      """, "quadratic_grads", "factor 2"),
-    ("grads_sign", """
+    Mutant("grads_sign", """
      def quadratic_grads(x, y, w1, w2, b):
          r = y - quadratic_forward(x, w1, w2, b)
          return 2 * r * x ** 2, 2 * r * x, 2 * r
      """, "quadratic_grads", "sign is flipped"),
-    ("grads_mean", """
+    Mutant("grads_mean", """
      _orig_grads = quadratic_grads
      def quadratic_grads(x, y, w1, w2, b):
          g = _orig_grads(x, y, w1, w2, b)
          return tuple(v.mean() if isinstance(v, torch.Tensor) else v for v in g)
      """, "quadratic_grads", "a sum or mean reduce"),
-    ("grads_swapped", """
+    Mutant("grads_swapped", """
      def quadratic_grads(x, y, w1, w2, b):
          r = quadratic_forward(x, w1, w2, b) - y
          return 2 * r * x, 2 * r * x ** 2, 2 * r
      """, "quadratic_grads", "swapped"),
-    ("grads_uses_autograd", """
+    Mutant("grads_uses_autograd", """
      def quadratic_grads(x, y, w1, w2, b):
          p = [torch.tensor(float(v), requires_grad=True) for v in (w1, w2, b)]
          ((quadratic_forward(x, *p) - y) ** 2).sum().backward()
          return tuple(v.grad.item() for v in p)
      """, "quadratic_grads", "computes its derivative by hand"),
-    ("quad_never_zeroed", quad(update="p -= lr * p.grad"), "train_quadratic", "never zeroed"),
-    ("quad_uphill", quad(update="p += lr * p.grad\n                    p.grad.zero_()"),
+    Mutant("quad_never_zeroed", quad(update="p -= lr * p.grad"), "train_quadratic",
+           "never zeroed"),
+    Mutant("quad_uphill", quad(update="p += lr * p.grad\n                    p.grad.zero_()"),
      "train_quadratic", "uphill"),
-    ("quad_loss_after_update",
+    Mutant("quad_loss_after_update",
      quad(record="last = ((quadratic_forward(xi, *params) - yi) ** 2).item()"),
      "train_quadratic", "recorded after the update"),
+    Mutant("steps_sign_flipped", """
+     _ref_backward_steps = backward_steps
+     def backward_steps(x, y, w):
+         steps = dict(_ref_backward_steps(x, y, w))
+         steps["dloss_dw"] = -steps["dloss_dw"]
+         return steps
+     """, "backward_steps", "sign is flipped",
+           what="backward_steps flips the sign of dloss/dw"),
+    Mutant("quadratic_grads_half", """
+     _ref_quadratic_grads = quadratic_grads
+     def quadratic_grads(x, y, w1, w2, b):
+         return tuple(g / 2 for g in _ref_quadratic_grads(x, y, w1, w2, b))
+     """, "quadratic_grads", "factor 2",
+           what="quadratic_grads misses the factor 2"),
 ]
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    result = grade("ex04", code)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_and_stub_is_not_started(grade):
-    """The reference gets every point; the stub gets none, every check "not started"."""
-    result = grade("ex04")
-    assert result.score == result.max_score > 0
-    stub = (ROOT / "exercises" / "ex04_backprop.py").read_text()
-    result = grade("ex04", files={"ex04_backprop.py": stub})
-    assert result.score == 0
-    assert {c.status for c in result.checks if c.counted} == {"not started"}
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("steps_sign_flipped", "quadratic_grads_half")

@@ -1,14 +1,13 @@
-"""Wrong variants of ex06 fail the right checks, and the messages name the mistake."""
-import pytest
-import torch
+"""The wrong programs of ex06: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
-from tests.conftest import failing, messages
-
+# a result left on the CPU: only a CUDA machine can show these mistakes
 CUDA_ONLY = {"forward_cpu", "predict_cpu"}
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("module_named_fc", """
+    Mutant("module_named_fc", """
      class LinearRegression(nn.Module):
          def __init__(self, input_dim, output_dim):
              super().__init__()
@@ -16,7 +15,7 @@ MUTANTS = [
          def forward(self, x):
              return self.fc(x)
      """, "LinearRegression", "should hold the submodules"),
-    ("module_dims_swapped", """
+    Mutant("module_dims_swapped", """
      class LinearRegression(nn.Module):
          def __init__(self, input_dim, output_dim):
              super().__init__()
@@ -24,13 +23,13 @@ MUTANTS = [
          def forward(self, x):
              return x @ self.linear.weight + self.linear.bias.mean()
      """, "LinearRegression", "should have the parameters"),
-    ("forward_no_bias", """
+    Mutant("forward_no_bias", """
      _Orig = LinearRegression
      class LinearRegression(_Orig):
          def forward(self, x):
              return x @ self.linear.weight.T
      """, "LinearRegression", "bias is missing"),
-    ("forward_calls_backward", """
+    Mutant("forward_calls_backward", """
      _Orig = LinearRegression
      class LinearRegression(_Orig):
          def forward(self, x):
@@ -38,7 +37,7 @@ MUTANTS = [
              out.sum().backward(retain_graph=True)
              return out
      """, "LinearRegression", "filled the .grad"),
-    ("forward_changes_weights", """
+    Mutant("forward_changes_weights", """
      _Orig = LinearRegression
      class LinearRegression(_Orig):
          def forward(self, x):
@@ -47,36 +46,36 @@ MUTANTS = [
                  self.linear.weight.mul_(0.5)
              return out
      """, "LinearRegression", "changed the parameter"),
-    ("forward_cpu", """
+    Mutant("forward_cpu", """
      _Orig = LinearRegression
      class LinearRegression(_Orig):
          def forward(self, x):
              return self.linear(x).cpu()
      """, "LinearRegression", "left on the CPU"),
-    ("optimizer_adam", """
+    Mutant("optimizer_adam", """
      def make_optimizer(model, lr):
          return torch.optim.Adam(model.parameters(), lr=lr)
      """, "make_optimizer", "torch.optim.SGD"),
-    ("optimizer_momentum", """
+    Mutant("optimizer_momentum", """
      def make_optimizer(model, lr):
          return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
      """, "make_optimizer", "momentum"),
-    ("optimizer_fixed_lr", """
+    Mutant("optimizer_fixed_lr", """
      def make_optimizer(model, lr):
          return torch.optim.SGD(model.parameters(), lr=0.01)
      """, "make_optimizer", "the optimizer's lr"),
-    ("optimizer_weight_only", """
+    Mutant("optimizer_weight_only", """
      def make_optimizer(model, lr):
          return torch.optim.SGD([model.linear.weight], lr=lr)
      """, "make_optimizer", "pass model.parameters()"),
-    ("step_no_zero_grad", """
+    Mutant("step_no_zero_grad", """
      def train_step(model, loss_fn, optimizer, X, Y):
          loss = loss_fn(model(X), Y)
          loss.backward()
          optimizer.step()
          return loss.item()
      """, "train_step", "never zeroed"),
-    ("step_zero_after_backward", """
+    Mutant("step_zero_after_backward", """
      def train_step(model, loss_fn, optimizer, X, Y):
          loss = loss_fn(model(X), Y)
          loss.backward()
@@ -84,7 +83,7 @@ MUTANTS = [
          optimizer.step()
          return loss.item()
      """, "train_step", "never move"),
-    ("step_zero_after_step", """
+    Mutant("step_zero_after_step", """
      def train_step(model, loss_fn, optimizer, X, Y):
          loss = loss_fn(model(X), Y)
          loss.backward()
@@ -92,14 +91,14 @@ MUTANTS = [
          optimizer.zero_grad()
          return loss.item()
      """, "train_step", "already in .grad"),
-    ("step_loss_after_update", """
+    Mutant("step_loss_after_update", """
      def train_step(model, loss_fn, optimizer, X, Y):
          optimizer.zero_grad()
          loss_fn(model(X), Y).backward()
          optimizer.step()
          return loss_fn(model(X), Y).item()
      """, "train_step", "after each update"),
-    ("step_returns_tensor", """
+    Mutant("step_returns_tensor", """
      def train_step(model, loss_fn, optimizer, X, Y):
          optimizer.zero_grad()
          loss = loss_fn(model(X), Y)
@@ -107,7 +106,7 @@ MUTANTS = [
          optimizer.step()
          return loss
      """, "train_step", "loss.item()"),
-    ("train_no_zero_grad", """
+    Mutant("train_no_zero_grad", """
      def train(model, X, Y, lr, n_iter):
          loss_fn, optimizer, losses = nn.MSELoss(), make_optimizer(model, lr), []
          for _ in range(n_iter):
@@ -117,13 +116,13 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train", "never zeroed"),
-    ("train_sum_loss", """
+    Mutant("train_sum_loss", """
      def train(model, X, Y, lr, n_iter):
          loss_fn = nn.MSELoss(reduction="sum")
          optimizer = make_optimizer(model, lr)
          return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
      """, "train", "sum over the samples"),
-    ("train_loss_after_update", """
+    Mutant("train_loss_after_update", """
      def train(model, X, Y, lr, n_iter):
          loss_fn, optimizer, losses = nn.MSELoss(), make_optimizer(model, lr), []
          for _ in range(n_iter):
@@ -132,7 +131,7 @@ MUTANTS = [
                  losses.append(loss_fn(model(X), Y).item())
          return losses
      """, "train", "after each update"),
-    ("train_tensor_losses", """
+    Mutant("train_tensor_losses", """
      def train(model, X, Y, lr, n_iter):
          loss_fn, optimizer, losses = nn.MSELoss(), make_optimizer(model, lr), []
          for _ in range(n_iter):
@@ -143,38 +142,30 @@ MUTANTS = [
              losses.append(loss)
          return losses
      """, "train", "loss.item()"),
-    ("predict_with_graph", """
+    Mutant("predict_with_graph", """
      def predict(model, x):
          return model(x)
      """, "predict", "requires grad"),
-    ("predict_cpu", """
+    Mutant("predict_cpu", """
      def predict(model, x):
          with torch.no_grad():
              return model(x).cpu()
      """, "predict", "left on the CPU"),
+    Mutant("step_never_zeroes", """
+     def train_step(model, loss_fn, optimizer, X, Y):
+         loss = loss_fn(model(X), Y)
+         loss.backward()
+         optimizer.step()
+         return float(loss.item())
+     """, "train_step", "never zeroed",
+           what="train_step never zeroes the gradients"),
+    Mutant("optimizer_ignores_lr", """
+     import torch as _torch
+     def make_optimizer(model, lr):
+         return _torch.optim.SGD(model.parameters(), lr=0.1)
+     """, "make_optimizer", "the optimizer's lr",
+           what="make_optimizer ignores the learning rate"),
 ]
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    if name in CUDA_ONLY and not torch.cuda.is_available():
-        pytest.skip("a result left on the CPU can only be seen on a CUDA machine")
-    keyword = {"LinearRegression": "structure or forward"}.get(target, target)
-    result = grade("ex06", code, keyword=keyword)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_every_check(grade):
-    result = grade("ex06")
-    assert not failing(result), messages(result)
-    assert result.score == result.max_score > 0
-
-
-def test_course_number_is_recorded():
-    """The recorded course run really ends with f(5) ≈ 10 (y = 2x)."""
-    from grader.checking import expected
-    from grader.checks.ex06_nn_linear.ships.test_visible import CASES
-    state = expected(CASES["train_course"])["state"]
-    f5 = 5 * state["linear.weight"].item() + state["linear.bias"].item()
-    assert abs(f5 - 10.0) < 0.1
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("step_never_zeroes", "optimizer_ignores_lr")

@@ -1,94 +1,93 @@
-"""Wrong variants of ex07 fail the right checks, and the messages name the mistake."""
-import pytest
-import torch
+"""The wrong programs of ex07: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
-from tests.conftest import failing, messages
-
+# a result left on the CPU: only a CUDA machine can show these mistakes
 CUDA_ONLY = {"grad_count_on_cpu"}
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("sigmoid_overflows", """
+    Mutant("sigmoid_overflows", """
      def sigmoid(z):
          return torch.exp(z) / (1 + torch.exp(z))
      """, "sigmoid", "inf / inf"),
-    ("sigmoid_sign", """
+    Mutant("sigmoid_sign", """
      def sigmoid(z):
          return 1 / (1 + torch.exp(z))
      """, "sigmoid", "sign in exp(-z)"),
-    ("sigmoid_float32_always", """
+    Mutant("sigmoid_float32_always", """
      def sigmoid(z):
          return 1 / (1 + torch.exp(-z.float()))
      """, "sigmoid", "dtype"),
-    ("bce_unclamped", """
+    Mutant("bce_unclamped", """
      def bce_loss(p, y):
          return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
      """, "bce_loss", "Clamp each log at -100"),
-    ("bce_sign", """
+    Mutant("bce_sign", """
      def bce_loss(p, y):
          log_p = torch.clamp(torch.log(p), min=-100)
          log_q = torch.clamp(torch.log(1 - p), min=-100)
          return (y * log_p + (1 - y) * log_q).mean()
      """, "bce_loss", "sign is flipped"),
-    ("bce_sum", """
+    Mutant("bce_sum", """
      def bce_loss(p, y):
          log_p = torch.clamp(torch.log(p), min=-100)
          log_q = torch.clamp(torch.log(1 - p), min=-100)
          return -(y * log_p + (1 - y) * log_q).sum()
      """, "bce_loss", "a sum where the mean"),
-    ("grad_no_mean", """
+    Mutant("grad_no_mean", """
      def bce_grad_logits(z, y):
          return sigmoid(z) - y
      """, "bce_grad_logits", "a sum where a mean is wanted"),
-    ("grad_sign", """
+    Mutant("grad_sign", """
      def bce_grad_logits(z, y):
          return (y - sigmoid(z)) / z.numel()
      """, "bce_grad_logits", "sign is flipped"),
-    ("grad_wrt_p", """
+    Mutant("grad_wrt_p", """
      def bce_grad_logits(z, y):
          p = sigmoid(z)
          return (p - y) / (p * (1 - p)) / z.numel()
      """, "bce_grad_logits", "with respect to p, not z"),
-    ("grad_extra_factor", """
+    Mutant("grad_extra_factor", """
      def bce_grad_logits(z, y):
          p = sigmoid(z)
          return (p - y) * p * (1 - p) / z.numel()
      """, "bce_grad_logits", "counted twice"),
-    ("grad_overflows", """
+    Mutant("grad_overflows", """
      def bce_grad_logits(z, y):
          return (torch.exp(z) / (1 + torch.exp(z)) - y) / z.numel()
      """, "bce_grad_logits", "inf / inf"),
-    ("grad_count_on_cpu", """
+    Mutant("grad_count_on_cpu", """
      def bce_grad_logits(z, y):
          grad = torch.empty(z.shape, dtype=z.dtype)
          grad[:] = (sigmoid(z) - y) / z.numel()
          return grad
      """, "bce_grad_logits", "left on the CPU"),
-    ("clusters_global_rng", """
+    Mutant("clusters_global_rng", """
      def make_clusters(n, seed):
          x0 = torch.normal(1.7, 1.0, (n, 2)) + 1
          x1 = torch.normal(-1.7, 1.0, (n, 2)) + 1
          return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
      """, "make_clusters", "global generator"),
-    ("clusters_labels_swapped", """
+    Mutant("clusters_labels_swapped", """
      _orig_clusters = make_clusters
      def make_clusters(n, seed):
          x, y = _orig_clusters(n, seed)
          return x, 1 - y
      """, "make_clusters", "labels are swapped"),
-    ("clusters_no_shift", """
+    Mutant("clusters_no_shift", """
      _orig_clusters = make_clusters
      def make_clusters(n, seed):
          x, y = _orig_clusters(n, seed)
          return x - 1, y
      """, "make_clusters", "+1 shift is missing"),
-    ("module_returns_logits", """
+    Mutant("module_returns_logits", """
      _Orig = LogisticRegression
      class LogisticRegression(_Orig):
          def forward(self, x):
              return self.linear(x)
      """, "LogisticRegression", "logits, not probabilities"),
-    ("module_two_outputs", """
+    Mutant("module_two_outputs", """
      class LogisticRegression(nn.Module):
          def __init__(self, in_features):
              super().__init__()
@@ -96,7 +95,7 @@ MUTANTS = [
          def forward(self, x):
              return torch.sigmoid(self.linear(x))[:, :1]
      """, "LogisticRegression", "should have the parameters"),
-    ("train_no_zero_grad", """
+    Mutant("train_no_zero_grad", """
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          loss_fn = nn.BCELoss()
          optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -108,7 +107,7 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_logistic", "never zeroed"),
-    ("train_zero_after_backward", """
+    Mutant("train_zero_after_backward", """
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          loss_fn = nn.BCELoss()
          optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -121,7 +120,7 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_logistic", "never move"),
-    ("train_no_momentum", """
+    Mutant("train_no_momentum", """
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          loss_fn = nn.BCELoss()
          optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -134,12 +133,12 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_logistic", "momentum is missing"),
-    ("train_momentum_ignored", """
+    Mutant("train_momentum_ignored", """
      _orig_train = train_logistic
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          return _orig_train(model, x, y, lr, epochs)
      """, "train_logistic", "momentum given was not used"),
-    ("train_loss_after_step", """
+    Mutant("train_loss_after_step", """
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          loss_fn = nn.BCELoss()
          optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -151,35 +150,35 @@ MUTANTS = [
              losses.append(loss_fn(model(x), y).item())
          return losses
      """, "train_logistic", "after each update"),
-    ("accuracy_strict", """
+    Mutant("accuracy_strict", """
      def accuracy(model, x, y):
          with torch.no_grad():
              return ((model(x) > 0.5).to(y.dtype) == y).to(torch.float64).mean().item()
      """, "accuracy", "p >= 0.5"),
-    ("accuracy_count", """
+    Mutant("accuracy_count", """
      def accuracy(model, x, y):
          with torch.no_grad():
              return float(((model(x) >= 0.5).to(y.dtype) == y).sum().item())
      """, "accuracy", "divide by N"),
-    ("accuracy_error_rate", """
+    Mutant("accuracy_error_rate", """
      def accuracy(model, x, y):
          with torch.no_grad():
              return ((model(x) >= 0.5).to(y.dtype) != y).to(torch.float64).mean().item()
      """, "accuracy", "error rate"),
+    Mutant("bce_no_clamp", """
+     import torch as _torch
+     def bce_loss(p, y):
+         return -(y * _torch.log(p) + (1 - y) * _torch.log(1 - p)).mean()
+     """, "bce_loss", "Clamp each log",
+           what="bce_loss does not clamp the logs: p = 0 or 1 gives inf"),
+    Mutant("accuracy_half_is_zero", """
+     import torch as _torch
+     def accuracy(model, x, y):
+         with _torch.no_grad():
+             return float(((model(x) < 0.5).float() == y).float().mean())
+     """, "accuracy", "error rate",
+           what="accuracy counts p > 0.5 as 0"),
 ]
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    if name in CUDA_ONLY and not torch.cuda.is_available():
-        pytest.skip("a result left on the CPU can only be seen on a CUDA machine")
-    keyword = {"LogisticRegression": "structure or forward"}.get(target, target)
-    result = grade("ex07", code, keyword=keyword)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_every_check(grade):
-    result = grade("ex07")
-    assert not failing(result), messages(result)
-    assert result.score == result.max_score > 0
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("bce_no_clamp", "accuracy_half_is_zero")

@@ -1,50 +1,49 @@
-"""Wrong variants of ex02 fail the right checks, and the messages name the mistake."""
-import pytest
-
-from tests.conftest import failing, messages
+"""The wrong programs of ex02: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("cost_sum", """
+    Mutant("cost_sum", """
      def cost(xs, ys, w):
          x, y = _as_array(xs), _as_array(ys)
          return float(np.sum((x * w - y) ** 2))
      """, "cost", "sum where the mean"),
-    ("cost_not_squared", """
+    Mutant("cost_not_squared", """
      def cost(xs, ys, w):
          x, y = _as_array(xs), _as_array(ys)
          return float(np.mean(x * w - y))
      """, "cost", "not the mean squared error"),
-    ("cost_tensor_result", """
+    Mutant("cost_tensor_result", """
      def cost(xs, ys, w):
          if isinstance(xs, torch.Tensor):
              return ((xs * w - ys) ** 2).mean()
          x, y = _as_array(xs), _as_array(ys)
          return float(np.mean((x * w - y) ** 2))
      """, "cost", "use .item()"),
-    ("gradient_factor2", """
+    Mutant("gradient_factor2", """
      def gradient(xs, ys, w):
          x, y = _as_array(xs), _as_array(ys)
          return float(np.mean(x * (x * w - y)))
      """, "gradient", "factor 2"),
-    ("gradient_sum", """
+    Mutant("gradient_sum", """
      def gradient(xs, ys, w):
          x, y = _as_array(xs), _as_array(ys)
          return float(np.sum(2 * x * (x * w - y)))
      """, "gradient", "a sum where a mean is wanted"),
-    ("gradient_sign", """
+    Mutant("gradient_sign", """
      def gradient(xs, ys, w):
          x, y = _as_array(xs), _as_array(ys)
          return float(np.mean(2 * x * (y - x * w)))
      """, "gradient", "sign is flipped"),
-    ("gradient_uses_autograd", """
+    Mutant("gradient_uses_autograd", """
      def gradient(xs, ys, w):
          x, y = torch.as_tensor(_as_array(xs)), torch.as_tensor(_as_array(ys))
          wt = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
          ((x * wt - y) ** 2).mean().backward()
          return float(wt.grad)
      """, "gradient", "computes its derivative by hand"),
-    ("gd_factor2", """
+    Mutant("gd_factor2", """
      def gradient_descent(xs, ys, w0, lr, epochs):
          w, costs = float(w0), []
          for _ in range(epochs):
@@ -52,7 +51,7 @@ MUTANTS = [
              w = w - lr * gradient(xs, ys, w) / 2
          return w, costs
      """, "gradient_descent", "factor 2"),
-    ("gd_sum", """
+    Mutant("gd_sum", """
      def gradient_descent(xs, ys, w0, lr, epochs):
          w, costs = float(w0), []
          for _ in range(epochs):
@@ -60,7 +59,7 @@ MUTANTS = [
              w = w - lr * gradient(xs, ys, w) * len(xs)
          return w, costs
      """, "gradient_descent", "a sum over the samples"),
-    ("gd_sign", """
+    Mutant("gd_sign", """
      def gradient_descent(xs, ys, w0, lr, epochs):
          w, costs = float(w0), []
          for _ in range(epochs):
@@ -68,7 +67,7 @@ MUTANTS = [
              w = w + lr * gradient(xs, ys, w)
          return w, costs
      """, "gradient_descent", "uphill"),
-    ("gd_cost_after_update", """
+    Mutant("gd_cost_after_update", """
      def gradient_descent(xs, ys, w0, lr, epochs):
          w, costs = float(w0), []
          for _ in range(epochs):
@@ -76,30 +75,30 @@ MUTANTS = [
              costs.append(cost(xs, ys, w))
          return w, costs
      """, "gradient_descent", "recorded after the update"),
-    ("sample_gradient_factor2", """
+    Mutant("sample_gradient_factor2", """
      def sample_gradient(x, y, w):
          return float(x * (x * w - y))
      """, "sample_gradient", "factor 2"),
-    ("sample_gradient_sign", """
+    Mutant("sample_gradient_sign", """
      def sample_gradient(x, y, w):
          return float(2 * x * (y - x * w))
      """, "sample_gradient", "sign is flipped"),
-    ("sample_gradient_no_x", """
+    Mutant("sample_gradient_no_x", """
      def sample_gradient(x, y, w):
          return float(2 * (x * w - y))
      """, "sample_gradient", "wrong value"),
-    ("sample_gradient_uses_autograd", """
+    Mutant("sample_gradient_uses_autograd", """
      def sample_gradient(x, y, w):
          wt = torch.tensor(float(w), requires_grad=True)
          ((x * wt - y) ** 2).backward()
          return float(wt.grad)
      """, "sample_gradient", "computes its derivative by hand"),
-    ("sgd_factor2", """
+    Mutant("sgd_factor2", """
      _orig_sgd = stochastic_gradient_descent
      def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
          return _orig_sgd(xs, ys, w0, lr / 2, epochs)
      """, "stochastic_gradient_descent", "factor 2"),
-    ("sgd_sign", """
+    Mutant("sgd_sign", """
      def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
          x, y = _as_array(xs), _as_array(ys)
          w, losses = float(w0), []
@@ -110,7 +109,7 @@ MUTANTS = [
              losses.append(loss)
          return w, losses
      """, "stochastic_gradient_descent", "uphill"),
-    ("sgd_batch_gradient", """
+    Mutant("sgd_batch_gradient", """
      def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
          x, y = _as_array(xs), _as_array(ys)
          w, losses = float(w0), []
@@ -121,7 +120,7 @@ MUTANTS = [
              losses.append(loss)
          return w, losses
      """, "stochastic_gradient_descent", "mean gradient over all samples"),
-    ("sgd_loss_before_update", """
+    Mutant("sgd_loss_before_update", """
      def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
          x, y = _as_array(xs), _as_array(ys)
          w, losses = float(w0), []
@@ -132,22 +131,19 @@ MUTANTS = [
              losses.append(loss)
          return w, losses
      """, "stochastic_gradient_descent", "computed before the update"),
+    Mutant("gradient_half", """
+     _ref_gradient = gradient
+     def gradient(xs, ys, w):
+         return _ref_gradient(xs, ys, w) / 2
+     """, "gradient", "factor 2",
+           what="gradient misses the factor 2 of the derivative of a square"),
+    Mutant("cost_sums", """
+     _ref_cost = cost
+     def cost(xs, ys, w):
+         return _ref_cost(xs, ys, w) * len(xs)
+     """, "cost", "sum where the mean",
+           what="cost sums where the mean is asked for"),
 ]
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    result = grade("ex02", code)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_and_stub_is_not_started(grade):
-    """The reference gets every point; the stub gets none, every check "not started"."""
-    from tests.conftest import ROOT
-    result = grade("ex02")
-    assert result.score == result.max_score > 0
-    stub = (ROOT / "exercises" / "ex02_gradient_descent.py").read_text()
-    result = grade("ex02", files={"ex02_gradient_descent.py": stub})
-    assert result.score == 0
-    assert {c.status for c in result.checks if c.counted} == {"not started"}
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("gradient_half", "cost_sums")

@@ -1,39 +1,38 @@
-"""Wrong variants of ex08 fail the right checks, and the messages name the mistake."""
-import pytest
-import torch
+"""The wrong programs of ex08: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
-from tests.conftest import failing, messages
-
+# a result left on the CPU: only a CUDA machine can show these mistakes
 CUDA_ONLY = {"forward_cpu"}
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("csv_y_flat", """
+    Mutant("csv_y_flat", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
          return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1].copy())
      """, "load_csv", "Keep y two-dimensional"),
-    ("csv_float64", """
+    Mutant("csv_float64", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", ndmin=2)
          return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
      """, "load_csv", "dtype float64"),
-    ("csv_label_in_x", """
+    Mutant("csv_label_in_x", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
          return torch.from_numpy(data.copy()), torch.from_numpy(data[:, -1:].copy())
      """, "load_csv", "every column but the last"),
-    ("csv_eight_columns", """
+    Mutant("csv_eight_columns", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
          return torch.from_numpy(data[:, :8].copy()), torch.from_numpy(data[:, -1:].copy())
      """, "load_csv", "shape"),
-    ("csv_numpy", """
+    Mutant("csv_numpy", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
          return data[:, :-1], data[:, -1:]
      """, "load_csv", "NumPy array"),
-    ("model_plain_list", """
+    Mutant("model_plain_list", """
      _Orig = DeepBinaryClassifier
      class DeepBinaryClassifier(nn.Module):
          def __init__(self, sizes=(8, 6, 4, 1)):
@@ -44,7 +43,7 @@ MUTANTS = [
                  x = torch.sigmoid(layer(x))
              return x
      """, "DeepBinaryClassifier", "nn.ModuleList"),
-    ("model_fixed_sizes", """
+    Mutant("model_fixed_sizes", """
      class DeepBinaryClassifier(nn.Module):
          def __init__(self, sizes=(8, 6, 4, 1)):
              super().__init__()
@@ -54,7 +53,7 @@ MUTANTS = [
                  x = torch.sigmoid(layer(x))
              return x
      """, "DeepBinaryClassifier", "should hold the submodules"),
-    ("forward_no_last_sigmoid", """
+    Mutant("forward_no_last_sigmoid", """
      _Orig = DeepBinaryClassifier
      class DeepBinaryClassifier(_Orig):
          def forward(self, x):
@@ -62,7 +61,7 @@ MUTANTS = [
                  x = torch.sigmoid(layer(x))
              return self.layers[-1](x)
      """, "DeepBinaryClassifier", "the last layer has no sigmoid"),
-    ("forward_relu", """
+    Mutant("forward_relu", """
      _Orig = DeepBinaryClassifier
      class DeepBinaryClassifier(_Orig):
          def forward(self, x):
@@ -70,13 +69,13 @@ MUTANTS = [
                  x = torch.relu(layer(x))
              return torch.sigmoid(self.layers[-1](x))
      """, "DeepBinaryClassifier", "use ReLU"),
-    ("forward_cpu", """
+    Mutant("forward_cpu", """
      _Orig = DeepBinaryClassifier
      class DeepBinaryClassifier(_Orig):
          def forward(self, x):
              return super().forward(x).cpu()
      """, "DeepBinaryClassifier", "left on the CPU"),
-    ("train_no_zero_grad", """
+    Mutant("train_no_zero_grad", """
      def train_full_batch(model, x, y, lr, epochs):
          loss_fn, optimizer, losses = nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), []
          for _ in range(epochs):
@@ -86,7 +85,7 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_full_batch", "never zeroed"),
-    ("train_zero_after_backward", """
+    Mutant("train_zero_after_backward", """
      def train_full_batch(model, x, y, lr, epochs):
          loss_fn, optimizer, losses = nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), []
          for _ in range(epochs):
@@ -97,7 +96,7 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_full_batch", "never move"),
-    ("train_sum_loss", """
+    Mutant("train_sum_loss", """
      def train_full_batch(model, x, y, lr, epochs):
          loss_fn = nn.BCELoss(reduction="sum")
          optimizer, losses = torch.optim.SGD(model.parameters(), lr=lr), []
@@ -109,7 +108,7 @@ MUTANTS = [
              losses.append(loss.item())
          return losses
      """, "train_full_batch", "sum over the samples"),
-    ("train_loss_after_step", """
+    Mutant("train_loss_after_step", """
      def train_full_batch(model, x, y, lr, epochs):
          loss_fn, optimizer, losses = nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), []
          for _ in range(epochs):
@@ -120,21 +119,28 @@ MUTANTS = [
                  losses.append(loss_fn(model(x), y).item())
          return losses
      """, "train_full_batch", "after each update"),
+    Mutant("train_never_zeroes", """
+     import torch as _torch
+     def train_full_batch(model, x, y, lr, epochs):
+         loss_fn = _torch.nn.BCELoss()
+         opt = _torch.optim.SGD(model.parameters(), lr=lr)
+         losses = []
+         for _ in range(epochs):
+             loss = loss_fn(model(x), y)
+             loss.backward()
+             opt.step()
+             losses.append(float(loss.item()))
+         return losses
+     """, "train_full_batch", "never zeroed",
+           what="train_full_batch never zeroes the gradients"),
+    Mutant("csv_flat_labels", """
+     _ref_load_csv = load_csv
+     def load_csv(path):
+         x, y = _ref_load_csv(path)
+         return x, y.reshape(-1)
+     """, "load_csv", "Keep y two-dimensional",
+           what="load_csv returns the labels with shape (N,), not (N, 1)"),
 ]
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    if name in CUDA_ONLY and not torch.cuda.is_available():
-        pytest.skip("a result left on the CPU can only be seen on a CUDA machine")
-    keyword = {"DeepBinaryClassifier": "structure or forward", "load_csv": "load",
-               "train_full_batch": "train"}[target]
-    result = grade("ex08", code, keyword=keyword)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_every_check(grade):
-    result = grade("ex08")
-    assert not failing(result), messages(result)
-    assert result.score == result.max_score > 0
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("train_never_zeroes", "csv_flat_labels")

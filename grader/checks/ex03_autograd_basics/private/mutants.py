@@ -1,32 +1,33 @@
-"""Wrong variants of ex03 fail the right checks, and the messages name the mistake."""
-import pytest
-import torch
+"""The wrong programs of ex03: each is the reference with one known mistake (the code is
+appended to the reference, so a `def` replaces the reference's function of that name), and it
+must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+from grader.exercises import Mutant
 
-from tests.conftest import ROOT, failing, messages
+# only a CUDA machine can show these mistakes (a result left on the CPU, .numpy() of a GPU tensor)
+CUDA_ONLY = {"analytic_on_cpu", "to_numpy_without_cpu"}
 
 MUTANTS = [
-    # (name, code, target that must fail, words the message must contain)
-    ("mean_graph_on_a_copy", """
+    Mutant("mean_graph_on_a_copy", """
      def mean_graph(x):
          x = x.detach().clone().requires_grad_(True)
          y = x + 2
          z = y * y * 3
          return y, z, z.mean()
      """, "mean_graph", "x.grad is still None"),
-    ("mean_graph_no_grad", """
+    Mutant("mean_graph_no_grad", """
      def mean_graph(x):
          with torch.no_grad():
              y = x + 2
              z = y * y * 3
              return y, z, z.mean()
      """, "mean_graph", "does not require grad"),
-    ("mean_graph_sum", """
+    Mutant("mean_graph_sum", """
      def mean_graph(x):
          y = x + 2
          z = y * y * 3
          return y, z, z.sum()
      """, "mean_graph", "z.sum() where z.mean() is wanted"),
-    ("mean_graph_calls_backward", """
+    Mutant("mean_graph_calls_backward", """
      def mean_graph(x):
          y = x + 2
          z = y * y * 3
@@ -34,14 +35,14 @@ MUTANTS = [
          out.backward()
          return y, z, out
      """, "mean_graph", "only builds the graph"),
-    ("grad_of_mean_on_callers_x", """
+    Mutant("grad_of_mean_on_callers_x", """
      def grad_of_mean(x):
          x.requires_grad_(True)
          _, _, out = mean_graph(x)
          out.backward()
          return x.grad.clone()
      """, "grad_of_mean", "changed the caller's x.grad"),
-    ("grad_of_mean_adds_to_callers_grad", """
+    Mutant("grad_of_mean_adds_to_callers_grad", """
      def grad_of_mean(x):
          if not x.requires_grad:
              x = x.detach().clone().requires_grad_(True)
@@ -51,60 +52,60 @@ MUTANTS = [
              x.grad += g
          return g
      """, "grad_of_mean", "added to the caller's x.grad"),
-    ("grad_of_mean_sum", """
+    Mutant("grad_of_mean_sum", """
      def grad_of_mean(x):
          leaf = x.detach().clone().requires_grad_(True)
          (3 * (leaf + 2) ** 2).sum().backward()
          return leaf.grad
      """, "grad_of_mean", "a sum where a mean is wanted"),
-    ("grad_of_mean_half", """
+    Mutant("grad_of_mean_half", """
      def grad_of_mean(x):
          leaf = x.detach().clone().requires_grad_(True)
          (3 * (leaf + 2) ** 2 / 2).mean().backward()
          return leaf.grad
      """, "grad_of_mean", "factor 2"),
-    ("grad_of_mean_sign", """
+    Mutant("grad_of_mean_sign", """
      def grad_of_mean(x):
          leaf = x.detach().clone().requires_grad_(True)
          (-3 * (leaf + 2) ** 2).mean().backward()
          return leaf.grad
      """, "grad_of_mean", "sign is flipped"),
-    ("analytic_factor2", """
+    Mutant("analytic_factor2", """
      def analytic_grad_of_mean(x):
          return 3 * (x + 2) / x.numel()
      """, "analytic_grad_of_mean", "factor 2"),
-    ("analytic_no_mean", """
+    Mutant("analytic_no_mean", """
      def analytic_grad_of_mean(x):
          return 6 * (x + 2)
      """, "analytic_grad_of_mean", "a sum where a mean is wanted"),
-    ("analytic_sign", """
+    Mutant("analytic_sign", """
      def analytic_grad_of_mean(x):
          return -6 * (x + 2) / x.numel()
      """, "analytic_grad_of_mean", "sign is flipped"),
-    ("analytic_uses_autograd", """
+    Mutant("analytic_uses_autograd", """
      def analytic_grad_of_mean(x):
          leaf = x.detach().clone().requires_grad_(True)
          _, _, out = mean_graph(leaf)
          out.backward()
          return leaf.grad
      """, "analytic_grad_of_mean", "computes its derivative by hand"),
-    ("intermediate_one_path", """
+    Mutant("intermediate_one_path", """
      def intermediate_grads(w, x):
          return w + 1, w + 1
      """, "intermediate_grads", "only the path from w through a"),
-    ("intermediate_swapped", """
+    Mutant("intermediate_swapped", """
      _orig_intermediate = intermediate_grads
      def intermediate_grads(w, x):
          dy_dw, dy_da = _orig_intermediate(w, x)
          return dy_da, dy_dw
      """, "intermediate_grads", "swapped"),
-    ("intermediate_dy_db", """
+    Mutant("intermediate_dy_db", """
      _orig_intermediate = intermediate_grads
      def intermediate_grads(w, x):
          dy_dw, dy_da = _orig_intermediate(w, x)
          return dy_dw, w + x
      """, "intermediate_grads", "this is dy/db"),
-    ("intermediate_mean", """
+    Mutant("intermediate_mean", """
      def intermediate_grads(w, x):
          leaf = w.detach().clone().requires_grad_(True)
          a = leaf + x
@@ -112,19 +113,19 @@ MUTANTS = [
          (a * (leaf + 1)).mean().backward()
          return leaf.grad, a.grad
      """, "intermediate_grads", "divided by N"),
-    ("intermediate_sign", """
+    Mutant("intermediate_sign", """
      _orig_intermediate = intermediate_grads
      def intermediate_grads(w, x):
          dy_dw, dy_da = _orig_intermediate(w, x)
          return -dy_dw, -dy_da
      """, "intermediate_grads", "sign is flipped"),
-    ("intermediate_twice", """
+    Mutant("intermediate_twice", """
      _orig_intermediate = intermediate_grads
      def intermediate_grads(w, x):
          dy_dw, dy_da = _orig_intermediate(w, x)
          return 2 * dy_dw, 2 * dy_da
      """, "intermediate_grads", "counted twice"),
-    ("intermediate_on_callers_w", """
+    Mutant("intermediate_on_callers_w", """
      def intermediate_grads(w, x):
          if not w.requires_grad:
              w = w.detach().clone().requires_grad_(True)
@@ -133,7 +134,7 @@ MUTANTS = [
          (a * (w + 1)).sum().backward()
          return w.grad.clone(), a.grad
      """, "intermediate_grads", "caller's w.grad"),
-    ("accumulated_zeroed", """
+    Mutant("accumulated_zeroed", """
      def accumulated_grad(x, times):
          leaf = x.detach().clone().requires_grad_(True)
          for _ in range(times):
@@ -143,12 +144,12 @@ MUTANTS = [
              out.backward()
          return leaf.grad
      """, "accumulated_grad", "zeroed (or made afresh) in between"),
-    ("accumulated_one_short", """
+    Mutant("accumulated_one_short", """
      _orig_accumulated = accumulated_grad
      def accumulated_grad(x, times):
          return _orig_accumulated(x, times - 1)
      """, "accumulated_grad", "one call too few"),
-    ("accumulated_sum", """
+    Mutant("accumulated_sum", """
      def accumulated_grad(x, times):
          leaf = x.detach().clone().requires_grad_(True)
          for _ in range(times):
@@ -156,83 +157,77 @@ MUTANTS = [
              z.sum().backward()
          return leaf.grad
      """, "accumulated_grad", "a sum where a mean is wanted"),
-    ("accumulated_sign", """
+    Mutant("accumulated_sign", """
      _orig_accumulated = accumulated_grad
      def accumulated_grad(x, times):
          return -_orig_accumulated(x, times)
      """, "accumulated_grad", "sign is flipped"),
-    ("zero_grads_to_none", """
+    Mutant("zero_grads_to_none", """
      def zero_grads_(params):
          for p in params:
              p.grad = None
      """, "zero_grads_", "set to None"),
-    ("zero_grads_new_tensor", """
+    Mutant("zero_grads_new_tensor", """
      def zero_grads_(params):
          for p in params:
              if p.grad is not None:
                  p.grad = torch.zeros_like(p.grad)
      """, "zero_grads_", "new tensor of zeros"),
-    ("zero_grads_ignores_none", """
+    Mutant("zero_grads_ignores_none", """
      def zero_grads_(params):
          for p in params:
              p.grad.zero_()
      """, "zero_grads_", "skip it (if p.grad is not None)"),
-    ("no_grad_eval_plain", """
+    Mutant("no_grad_eval_plain", """
      def no_grad_eval(fn, *args):
          return fn(*args)
      """, "no_grad_eval", "requires grad"),
-    ("no_grad_eval_detach_after", """
+    Mutant("no_grad_eval_detach_after", """
      def no_grad_eval(fn, *args):
          return fn(*args).detach()
      """, "no_grad_eval", "autograd was on while fn ran"),
-    ("no_grad_eval_left_off", """
+    Mutant("no_grad_eval_left_off", """
      def no_grad_eval(fn, *args):
          torch.set_grad_enabled(False)
          return fn(*args)
      """, "no_grad_eval", "left autograd switched off"),
-    ("to_numpy_shares_memory", """
+    Mutant("to_numpy_shares_memory", """
      def to_numpy(t):
          return t.detach().cpu().numpy()
      """, "to_numpy", "shares memory"),
-    ("to_numpy_returns_tensor", """
+    Mutant("to_numpy_returns_tensor", """
      def to_numpy(t):
          return t.detach().clone()
      """, "to_numpy", "convert with"),
-    ("to_numpy_without_detach", """
+    Mutant("to_numpy_without_detach", """
      def to_numpy(t):
          return t.cpu().numpy().copy()
      """, "to_numpy", "requires grad"),
-    ("to_numpy_float64", """
+    Mutant("to_numpy_float64", """
      def to_numpy(t):
          return t.detach().cpu().double().numpy()
      """, "to_numpy", "dtype"),
     # only a CUDA machine can show these
-    ("analytic_on_cpu", """
+    Mutant("analytic_on_cpu", """
      def analytic_grad_of_mean(x):
          return (6 * (x + 2) / x.numel()).cpu()
      """, "analytic_grad_of_mean", "left on the CPU"),
-    ("to_numpy_without_cpu", """
+    Mutant("to_numpy_without_cpu", """
      def to_numpy(t):
          return t.detach().numpy().copy()
      """, "to_numpy", "cuda"),
+    Mutant("analytic_sums", """
+     _ref_analytic = analytic_grad_of_mean
+     def analytic_grad_of_mean(x):
+         return _ref_analytic(x) * x.numel()
+     """, "analytic_grad_of_mean", "divide by the number of samples",
+           what="analytic_grad_of_mean forgets the 1/N of the mean"),
+    Mutant("to_numpy_no_detach", """
+     def to_numpy(t):
+         return t.cpu().numpy()
+     """, "to_numpy", "requires grad",
+           what="to_numpy fails on a tensor that requires grad (no .detach())"),
 ]
-CUDA_ONLY = {"analytic_on_cpu", "to_numpy_without_cpu"}
 
-
-@pytest.mark.parametrize("name,code,target,words", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_is_caught(grade, name, code, target, words):
-    if name in CUDA_ONLY and not torch.cuda.is_available():
-        pytest.skip("only a CUDA machine can show this mistake")
-    result = grade("ex03", code)
-    assert failing(result, target), f"mutant {name} passed every check of {target}"
-    assert words in messages(result, target), messages(result, target)
-
-
-def test_reference_passes_and_stub_is_not_started(grade):
-    """The reference gets every point; the stub gets none, every check "not started"."""
-    result = grade("ex03")
-    assert result.score == result.max_score > 0
-    stub = (ROOT / "exercises" / "ex03_autograd_basics.py").read_text()
-    result = grade("ex03", files={"ex03_autograd_basics.py": stub})
-    assert result.score == 0
-    assert {c.status for c in result.checks if c.counted} == {"not started"}
+# planted in the demo class (grader/demo.py), in this order
+DEMO = ("analytic_sums", "to_numpy_no_detach")
