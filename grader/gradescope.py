@@ -44,6 +44,11 @@ fi
 # the CPU build of torch (Gradescope has no GPU): far smaller than the default CUDA build
 python3 -m pip install "torch>=2.1" --index-url https://download.pytorch.org/whl/cpu
 python3 -m pip install ./torchdrills
+# the sandbox's read-only view (it may not start in the image: then the next line still holds)
+apt-get install -y bubblewrap >/dev/null 2>&1 || (apt-get update && apt-get install -y bubblewrap) \
+    || echo "no bubblewrap: the grader reports the missing layer"
+# the references and the checks, wherever they were installed, readable by root alone
+(cd torchdrills && python3 -m grader.gradescope protect)
 """
 
 RUN_AUTOGRADER = """\
@@ -129,6 +134,29 @@ def run(root, request: GradeRequest) -> dict:
     return data
 
 
+SECRET_OWNER = 65534  # "nobody": never a worker's uid (workers get uids from 2 100 000 000)
+
+
+def protect_secrets() -> list[str]:
+    """Make every copy of the references and the checks this Python can find unreadable to
+    workers, even where bubblewrap cannot start (a container that forbids namespaces): readable
+    by their owner alone (`chmod -R go-rwx`) and, run as root, owned by `nobody`. A worker runs
+    as a uid of its own or as root without capabilities, so it cannot open them either way;
+    the grader, root with its capabilities, still reads them. Returns the folders changed."""
+    from grader.sandbox import secret_locations
+    done = []
+    for folder in secret_locations():
+        for path in [folder] + [os.path.join(d, n) for d, dirs, files in os.walk(folder)
+                                for n in dirs + files]:
+            if os.path.islink(path):
+                continue
+            os.chmod(path, os.stat(path).st_mode & ~0o077)
+            if os.geteuid() == 0:
+                os.chown(path, SECRET_OWNER, SECRET_OWNER)
+        done.append(folder)
+    return done
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m grader.gradescope",
                                 description="What runs inside the Gradescope autograder.")
@@ -137,7 +165,12 @@ def main(argv=None) -> int:
     r.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     r.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
     r.add_argument("--device", default="all", choices=DEVICES)
+    sub.add_parser("protect", help="make the references and checks readable by root alone")
     args = p.parse_args(argv)
+    if args.cmd == "protect":
+        for folder in protect_secrets():
+            print(f"readable by its owner alone: {folder}")
+        return 0
     data = run(args.root, GradeRequest(exercises=parse_list(args.exercises), checks="all",
                                        device=args.device))
     print(f"score {data['score']}; wrote {Path(args.root) / 'results' / 'results.json'}")
