@@ -123,9 +123,11 @@ def run_on_cluster(tasks, address, request: GradeRequest, record, *, progress=No
     try:
         futures = {}
         plain = request.to_dict()
-        for i, task in enumerate(tasks):
+        gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
+        for i, task in enumerate(tasks):                           # --resources GPU=1
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   pure=False, key=f"grade-{i}-{task.get('hash', '')[:16]}")
+                                   pure=False, resources=gpu,
+                                   key=f"grade-{i}-{task.get('hash', '')[:16]}")
             futures[future] = task
         pending, retried = set(futures), set()
         last = time.monotonic()
