@@ -15,6 +15,13 @@ from grader.sandbox import Zygote
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config):
+    """The checks' markers (exNN, points, target, ...): tests import check modules."""
+    from grader.checking import markers
+    for line in markers():
+        config.addinivalue_line("markers", line)
+
+
 @pytest.fixture(scope="session")
 def zygote():
     z = Zygote()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from grader import plots
+from grader.checking import markers
 from grader.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
 from grader.numeric import CheckFailure
@@ -33,17 +34,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     exact_float32()  # the references' float32 matmuls as the workers': no TF32
-    for ex in EXERCISES:
-        config.addinivalue_line("markers", f"{ex}: a check of exercise {ex}")
-    config.addinivalue_line("markers", "points(n): points a check is worth")
-    config.addinivalue_line("markers", "target(name): the function or class a check is about")
-    config.addinivalue_line("markers", "visible: a check students can run themselves")
-    config.addinivalue_line("markers", "hidden: a check that only the grader runs")
-    config.addinivalue_line(
-        "markers", "property_of(*targets): a check of a property that an answer doing no work "
-        "may also have (a gradient of 0 at the minimum, w0 back after 0 epochs, a float "
-        "returned): it counts only when the value checks of `targets` (default: its own "
-        "target) pass in the same run (see grader.runner.count_property_checks)")
+    for line in markers():   # exNN for every exercise folder, points, target, ...
+        config.addinivalue_line("markers", line)
 
 
 def _session(config) -> GradingSession:
