@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from grader import staging
+from grader.sandbox import staging
 from grader.feedback import page_name
 from grader.gradebook import Gradebook
 from grader.request import GradeRequest

@@ -183,7 +183,7 @@ def cmd_grade(args) -> int:
         sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
     finally:
         zygote.close()
-    from grader.staging import printable
+    from grader.sandbox.staging import printable
     result.submission = printable(result.submission)  # a name that is not UTF-8, escaped
     print(f"grading {result.submission} (seed {result.seed}, {result.seconds:.1f} s)")
     print(sandbox)

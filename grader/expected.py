@@ -11,7 +11,7 @@ import math
 import numpy as np
 import torch
 
-from grader.protocol import TORCH_DTYPES, NUMPY_DTYPES
+from grader.sandbox.protocol import TORCH_DTYPES, NUMPY_DTYPES
 
 
 def _num(v):

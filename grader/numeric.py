@@ -21,7 +21,7 @@ import torch
 
 from grader.device import device_type
 from grader.plots import plot
-from grader.protocol import RemoteObject, meta
+from grader.sandbox.protocol import RemoteObject, meta
 
 # Tolerances by dtype: (rtol, atol). float32 results of short loops agree to ~1e-6 relative;
 # training trajectories accumulate more, so they use the looser TRAJECTORY row.

@@ -12,7 +12,7 @@ import importlib
 
 import torch
 
-from grader import protocol
+from grader.sandbox import protocol
 from grader.exercises import module_of
 
 _cache: dict[bytes, bytes] = {}

@@ -164,7 +164,7 @@ def safe_text(result: GradeResult) -> GradeResult:
     student's values, exceptions and file names; the notes, the printed sample and the path
     are the student's. Whatever shows or stores the result gets this same text."""
     from grader.safetext import LINE, MESSAGE, NAME, OUTPUT, clean
-    from grader.staging import printable   # a path that is not UTF-8: its bytes as \xNN
+    from grader.sandbox.staging import printable   # a path that is not UTF-8: its bytes as \xNN
     result.submission = clean(printable(result.submission), 4096, lines=False)
     result.stdout_sample = clean(result.stdout_sample, OUTPUT)
     result.errors = [clean(e, MESSAGE) for e in result.errors]

@@ -109,7 +109,7 @@ def _walk(x, limit, depth):
             if type(v) not in _SCALARS:
                 x[k] = _walk(v, limit, depth + 1)
         return x
-    from grader.protocol import RemoteObject, meta
+    from grader.sandbox.protocol import RemoteObject, meta
     if t is RemoteObject:
         x.type_name = clean(x.type_name, NAME, lines=False)
         x.text = clean(x.text, LINE, lines=False)

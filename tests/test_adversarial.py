@@ -20,7 +20,7 @@ import pytest
 import torch
 
 import grader.numeric
-import grader.protocol
+import grader.sandbox.protocol
 from grader.runner import grade_submission
 from grader.sandbox import Limits, Submission, Zygote
 
@@ -243,7 +243,7 @@ def ctx(tmp_path_factory):
     grading process listens on, and a neighbouring submission kept open through every case."""
     originals = {"torch.allclose": torch.allclose, "np.allclose": np.allclose,
                  "builtins.abs": builtins.abs, "assert_close": grader.numeric.assert_close,
-                 "encode": grader.protocol.encode}
+                 "encode": grader.sandbox.protocol.encode}
     os.environ["GRADER_SECRET_TOKEN"] = TOKEN  # the zygote inherits it; no worker may see it
     zygote = Zygote()
     outside = tmp_path_factory.mktemp("outside")
@@ -340,7 +340,7 @@ def test_neighbour_and_trusted_side_unharmed(ctx):
     assert torch.allclose is o["torch.allclose"] and np.allclose is o["np.allclose"]
     assert builtins.abs is o["builtins.abs"]
     assert grader.numeric.assert_close is o["assert_close"]
-    assert grader.protocol.encode is o["encode"]
+    assert grader.sandbox.protocol.encode is o["encode"]
     assert torch.get_default_dtype() == torch.float32
     assert torch.is_grad_enabled()
 

@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import checking, device, protocol
+from grader import checking, device
 from grader.numeric import CheckFailure, assert_close
-from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, _first_cuda_call,
-                            _pids_max, bwrap_command, effective_rlimits)
+from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
+                            effective_rlimits, protocol)
+from grader.sandbox.launcher import _first_cuda_call, _pids_max
 
 ROOT = Path(__file__).resolve().parent.parent
 LAZY = ROOT / "tests" / "lazy_device"
@@ -140,7 +141,7 @@ def test_bwrap_without_gpu_binds_no_device_and_no_sys(tmp_path):
 def test_bwrap_really_shows_the_bound_devices_in_its_dev(tmp_path):
     """/dev/fuse (crw-rw-rw-, like /dev/nvidia0) stands in for a GPU; a missing device file
     (no /dev/nvidia-uvm yet) is skipped, not an error."""
-    from grader.sandbox import _bwrap_problem
+    from grader.sandbox.launcher import _bwrap_problem
     if _bwrap_problem(str(tmp_path), os.geteuid() == 0):
         pytest.skip("bubblewrap cannot create a sandbox here")
     cmd = bwrap_command(str(tmp_path), as_root=os.geteuid() == 0,
@@ -177,17 +178,17 @@ def test_cuda_rlimits_data_instead_of_address_space_and_room_for_threads():
 
 
 def test_cuda_limits_follow_the_build_without_asking_the_driver(monkeypatch):
-    from grader import sandbox
+    from grader.sandbox import launcher
 
     def asked():
         raise AssertionError("torch.cuda was asked: that initialises CUDA before a fork")
     monkeypatch.setattr(torch.cuda, "is_available", asked)
     monkeypatch.setattr(torch.cuda, "device_count", asked)
     monkeypatch.setattr(torch.version, "cuda", "12.8")
-    assert sandbox._cuda() and device.cuda_build()
+    assert launcher._cuda() and device.cuda_build()
     monkeypatch.setattr(torch.version, "cuda", None)
     monkeypatch.setattr(torch.version, "hip", None)
-    assert not sandbox._cuda()
+    assert not launcher._cuda()
 
 
 @pytest.mark.parametrize("args,uses", [
@@ -316,8 +317,8 @@ def test_the_zygote_preload_asks_cuda_nothing():
                      "is_bf16_supported", "get_arch_list", "get_device_name"):
             if hasattr(c, name):
                 spy(name)
-        import grader.worker
-        grader.worker._preload(True)
+        import grader.sandbox.inside.worker
+        grader.sandbox.inside.worker._preload(True)
         print(json.dumps({"calls": calls, "initialized": c.is_initialized()}))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -340,7 +341,7 @@ def test_the_zygote_reports_cuda_not_initialised(zygote, monkeypatch):
 
 
 def test_the_self_test_names_gpu_devices_a_worker_cannot_open(tmp_path):
-    from grader.worker import _self_test
+    from grader.sandbox.inside.worker import _self_test
     usable = tmp_path / "nvidia0"
     usable.write_text("")
     usable.chmod(0o666)

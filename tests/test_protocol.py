@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader import protocol
-from grader.protocol import ProtocolError, RemoteObject, decode, encode, meta, split
+from grader.sandbox import protocol
+from grader.sandbox.protocol import ProtocolError, RemoteObject, decode, encode, meta, split
 
 
 def test_plain_values_round_trip():

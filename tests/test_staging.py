@@ -1,4 +1,4 @@
-"""Staging (grader/staging.py): every entry point reads a submission's files the same way, and
+"""Staging (grader/sandbox/staging.py): every entry point reads a submission's files the same way, and
 links, FIFOs, folders named like files, odd names and malformed notebooks cost only their own
 exercise, with a note, through each of them:
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 import grader.sandbox
-from grader import staging
+from grader.sandbox import staging
 from grader.exercises import module_of
 from grader.runner import grade_submission
 from grader.sandbox import Limits, Submission

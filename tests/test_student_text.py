@@ -17,7 +17,7 @@ from grader.classrun import class_entries, grade_class
 from grader.feedback import CLASS_PAGES, page_name
 from grader.gradebook import Gradebook
 from grader.numeric import CheckFailure, fail
-from grader.protocol import RemoteObject, roundtrip
+from grader.sandbox.protocol import RemoteObject, roundtrip
 from grader.runner import CheckResult, GradeResult, grade_submission
 from grader.summary import summary_context
 

@@ -14,7 +14,7 @@ if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
 
     torch._lazy.ts_backend.init()
 
-    import grader.protocol as _protocol
+    import grader.sandbox.protocol as _protocol
 
     _cuda_here = _protocol._device_here
     _broken = os.environ.get("GRADER_LAZY_BROKEN") == "1"  # read now: workers clear os.environ

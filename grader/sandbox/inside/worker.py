@@ -1,12 +1,13 @@
 """The untrusted side: a zygote that imports torch once and forks one worker per submission.
 
-Started by grader.sandbox as `python -m grader.worker FD`, where FD is one end of a Unix socket.
+Started by grader.sandbox.launcher as `python -m grader.sandbox.inside FD CONFIG`, where FD is one
+end of a Unix socket.
 The zygote never runs student code. On each `spawn` request it forks a child that:
   - starts its own session (so the grader can kill it and everything it started in one go),
   - moves into the submission's private temporary folder, with a scrubbed environment,
   - applies resource limits (CPU seconds, address space, file size, processes, open files),
   - sends its own stdout/stderr to a capped file,
-and then answers call requests on its pipes, one frame in, one frame out (grader.protocol).
+and then answers call requests on its pipes, one frame in, one frame out (grader.sandbox.protocol).
 Student modules are imported lazily, on the first call into them.
 """
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Worker:
         self.notes = []  # what importing a notebook skipped: sent with the next reply
 
     def serve(self):
-        from grader import protocol
+        from grader.sandbox import protocol
         sys.stdout = sys.stderr = self.out
         me = os.getpid()
         while True:
@@ -228,7 +229,7 @@ def _kill_leftovers(cgroup=None):
 def _with_grad_leaves(x):
     """Tensors sent with requires_grad arrive as leaves that require grad."""
     import torch
-    from grader.protocol import meta
+    from grader.sandbox.protocol import meta
     if isinstance(x, torch.Tensor):
         m = meta(x)
         if m is not None and m.requires_grad and x.is_floating_point():
@@ -881,12 +882,6 @@ def _preload(warm_optim=True):
         except Exception:
             pass
     import grader.device  # noqa: F401
-    import grader.protocol  # noqa: F401
+    import grader.sandbox.protocol  # noqa: F401
     import grader.probes
     grader.probes.load_all()
-
-
-if __name__ == "__main__":
-    _config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
-    _preload((_config or {}).get("warm_optim", True))
-    zygote(int(sys.argv[1]), _config)

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of
-from grader.staging import stage_submission  # noqa: F401 - the one way files enter, see there
+from grader.sandbox.staging import stage_submission  # noqa: F401 - the one way files enter
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_LIMITS = {
     "RLIMIT_CPU": 120,                    # CPU seconds for the whole submission
@@ -353,7 +353,7 @@ class Zygote:
                                                                os.pathsep) if p])
         wrapper = self.wrapper or (bwrap_command(self.spool, as_root=self.as_root)
                                    if self.bwrap else [])
-        cmd = wrapper + [sys.executable, "-m", "grader.worker", str(child.fileno()),
+        cmd = wrapper + [sys.executable, "-m", "grader.sandbox.inside", str(child.fileno()),
                          json.dumps(self._config())]
         self.proc = subprocess.Popen(cmd, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log, env=env, cwd=str(ROOT))
@@ -797,7 +797,8 @@ class Submission:
                           "args": args, "kwargs": kwargs, "grad": None}, timeout)
 
     def _run(self, request, timeout):
-        from grader import protocol, safetext  # here: starting a Zygote needs no torch
+        from grader import safetext
+        from grader.sandbox import protocol  # here: starting a Zygote needs no torch
         module = request["module"]
         if module in self.import_errors:
             raise self.import_errors[module]

@@ -1,0 +1,48 @@
+"""The trust boundary: student code runs in a worker process; the grader gets inert data back.
+
+    zygote = Zygote()                     # one per grading process: imports torch once
+    sub = Submission("alice/", zygote)    # copies alice's exNN_*.py into a private temp folder
+    sub.call("ex02.gradient", [1., 2.], [2., 4.], 1.0)   # runs in alice's worker, returns data
+    sub.close()
+
+The rooms, trusted side first:
+
+    launcher.py   Zygote and Submission: start the zygote, fork workers, send calls, timeouts
+    limits.py     Limits and the rlimits a worker gets
+    staging.py    the one way a submission's files enter
+    view.py       the read-only view (bubblewrap) and where the secrets lie
+    layers.py     the layers, declared: how each is applied, measured and described
+    protocol.py   the frames that cross the boundary: inert data, shared by both sides
+    inside/       what runs in the worker process (the zygote, the request loop, the
+                  confinement); it imports nothing of the trusted side
+
+The names below are loaded from their room when first used, so that a worker, which imports
+grader.sandbox.protocol and therefore this package, loads no room of the trusted side.
+"""
+from __future__ import annotations
+
+import importlib
+
+_ROOMS = {
+    "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "SANDBOX_MODES",
+                 "sweep_stale_temp", "worker_env", "DEFAULT_LIMITS", "SHARED_UID_NPROC",
+                 "CUDA_NPROC", "Limits", "effective_rlimits", "secret_locations",
+                 "secret_modules", "SecretReachable", "bwrap_command"),
+    "staging": ("stage_submission",),
+}
+_WHERE = {name: room for room, names in _ROOMS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    room = _WHERE.get(name)
+    if room is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{room}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

@@ -1,0 +1,6 @@
+"""What runs inside the worker process: the zygote, the request loop and the confinement.
+
+Nothing here imports the trusted side (the launcher, the view, the layers, staging, the runner,
+the checks, the references): only the standard library, torch, NumPy, grader.sandbox.protocol
+(inert frames), grader.device and grader.probes. tests/test_sandbox_layout.py checks it.
+"""

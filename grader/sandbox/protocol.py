@@ -1,0 +1,384 @@
+"""Inert data across the trust boundary.
+
+Everything that crosses between the grader and a worker is a *frame*: a JSON header that describes
+a tree of plain values, followed by the raw bytes of the arrays and tensors in it. Reading a frame
+never executes code: JSON is parsed, byte buffers are copied into fresh tensors or arrays whose dtype
+comes from a fixed list, and every size is checked against a cap first. Plain pickle is never used.
+
+    >>> value = {"w": 2.0, "t": torch.ones(2)}
+    >>> decode(*split(encode(value)))["w"]
+    2.0
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+
+import numpy as np
+import torch
+
+MAGIC = b"TDR1"
+_HEAD = struct.Struct("<4sIQ")  # magic, header length, payload length
+MAX_HEADER = 16 * 1024 * 1024
+MAX_PAYLOAD = 512 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_STR = 64 * 1024
+
+TORCH_DTYPES = {
+    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
+    "float64": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
+    "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool,
+    "complex64": torch.complex64, "complex128": torch.complex128,
+}
+NUMPY_DTYPES = {
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+    "uint32", "uint64", "bool", "complex64", "complex128",
+}
+
+
+class ProtocolError(ValueError):
+    """A frame that is not well formed: too big, truncated, or of an unknown shape."""
+
+
+class TensorMeta:
+    """What the worker said about a tensor besides its values (autograd state, device, class)."""
+
+    __slots__ = ("device", "requires_grad", "is_leaf", "grad_fn", "cls", "grad")
+
+    def __init__(self, device, requires_grad, is_leaf, grad_fn, cls, grad):
+        self.device = device
+        self.requires_grad = requires_grad
+        self.is_leaf = is_leaf
+        self.grad_fn = grad_fn
+        self.cls = cls
+        self.grad = grad
+
+    def __repr__(self):
+        return (f"TensorMeta(device={self.device!r}, requires_grad={self.requires_grad}, "
+                f"is_leaf={self.is_leaf}, grad_fn={self.grad_fn!r}, cls={self.cls!r})")
+
+
+def meta(t: torch.Tensor) -> TensorMeta | None:
+    """The metadata a decoded tensor arrived with, or None for a tensor made on this side."""
+    return getattr(t, "_remote_meta", None)
+
+
+class RemoteObject:
+    """Stands for a value that has no data form (a module, a generator, an arbitrary object)."""
+
+    def __init__(self, type_name: str, text: str):
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self):
+        return f"<{self.type_name}: {self.text}>"
+
+
+# ----------------------------------------------------------------------------------------------
+# encoding (runs on both sides; on the worker side it is untrusted, which is fine: the reader
+# checks everything)
+
+class _Encoder:
+    def __init__(self):
+        self.buffers: list[bytes] = []
+
+    def buf(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def enc(self, x, depth=0):
+        if depth > MAX_DEPTH:
+            return {"$": "object", "type": type(x).__name__, "repr": "<nested too deeply>"}
+        if x is None or type(x) is bool:
+            return x
+        if type(x) is str:
+            return x[:MAX_STR]
+        if isinstance(x, torch.Tensor):
+            return self.tensor(x, depth)
+        if isinstance(x, np.ndarray):
+            return self.ndarray(x)
+        if isinstance(x, np.generic):
+            return {"$": "npscalar", "dtype": x.dtype.name, "value": self.enc(x.item(), depth + 1)}
+        if type(x) is int:
+            return x
+        if type(x) is float:
+            if math.isfinite(x):
+                return x
+            return {"$": "float", "value": repr(x)}
+        if isinstance(x, tuple):
+            return {"$": "tuple", "items": [self.enc(v, depth + 1) for v in x]}
+        if isinstance(x, list):
+            return [self.enc(v, depth + 1) for v in x]
+        if isinstance(x, dict):
+            return {"$": "dict", "items": [[self.enc(k, depth + 1), self.enc(v, depth + 1)]
+                                           for k, v in x.items()]}
+        if isinstance(x, torch.dtype):
+            return {"$": "dtype", "name": str(x).replace("torch.", "")}
+        if isinstance(x, torch.device):
+            return {"$": "device", "name": str(x)}
+        return {"$": "object", "type": _type_name(x), "repr": _safe_repr(x)}
+
+    def ndarray(self, a: np.ndarray):
+        if a.dtype.name not in NUMPY_DTYPES:
+            return {"$": "object", "type": f"numpy.ndarray[{a.dtype}]", "repr": _safe_repr(a)}
+        a = np.ascontiguousarray(a)
+        return {"$": "ndarray", "dtype": a.dtype.name, "shape": list(a.shape),
+                "buf": self.buf(a.tobytes())}
+
+    def tensor(self, t: torch.Tensor, depth):
+        name = str(t.dtype).replace("torch.", "")
+        if name not in TORCH_DTYPES or t.is_sparse or t.layout != torch.strided:
+            return {"$": "object", "type": f"torch.Tensor[{name}]", "repr": "<unsupported tensor>"}
+        cls = type(t)
+        plain = torch.Tensor._make_subclass(torch.Tensor, t.detach()) if cls is not torch.Tensor \
+            else t.detach()
+        flat = plain.to("cpu").contiguous().reshape(-1)
+        data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+        grad = None
+        if t.is_leaf and t.grad is not None and depth < MAX_DEPTH:
+            grad = self.tensor(t.grad, depth + 1)
+        return {"$": "tensor", "dtype": name, "shape": list(t.shape), "buf": self.buf(data),
+                "device": str(t.device), "requires_grad": bool(t.requires_grad),
+                "is_leaf": bool(t.is_leaf),
+                "grad_fn": type(t.grad_fn).__name__ if t.grad_fn is not None else None,
+                "cls": None if cls is torch.Tensor else _type_name(t), "grad": grad}
+
+
+def _type_name(x) -> str:
+    cls = type(x)
+    return f"{cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else cls.__name__
+
+
+def _safe_repr(x, limit=300) -> str:
+    try:
+        text = repr(x)
+    except BaseException as exc:  # a student's __repr__ may raise anything
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def encode(value) -> bytes:
+    """One frame holding `value`."""
+    enc = _Encoder()
+    tree = enc.enc(value)
+    header = json.dumps({"tree": tree, "sizes": [len(b) for b in enc.buffers]},
+                        allow_nan=False).encode()
+    payload = b"".join(enc.buffers)
+    return _HEAD.pack(MAGIC, len(header), len(payload)) + header + payload
+
+
+# ----------------------------------------------------------------------------------------------
+# decoding (the trusted reader): strict, size-capped, no code execution
+
+def read_frame(read_exact, max_payload=MAX_PAYLOAD) -> tuple[bytes, bytes]:
+    """Read one frame with `read_exact(n) -> bytes`; return (header, payload)."""
+    head = read_exact(_HEAD.size)
+    magic, hlen, plen = _HEAD.unpack(head)
+    if magic != MAGIC:
+        raise ProtocolError("the result channel carried bytes that are not a result frame")
+    if hlen > MAX_HEADER or plen > max_payload:
+        raise ProtocolError(f"result too large ({hlen + plen} bytes)")
+    return read_exact(hlen), read_exact(plen)
+
+
+def split(frame: bytes) -> tuple[bytes, bytes]:
+    if len(frame) < _HEAD.size:
+        raise ProtocolError("truncated frame")
+    magic, hlen, plen = _HEAD.unpack_from(frame)
+    if magic != MAGIC or len(frame) != _HEAD.size + hlen + plen:
+        raise ProtocolError("malformed frame")
+    return frame[_HEAD.size:_HEAD.size + hlen], frame[_HEAD.size + hlen:]
+
+
+def size_of(value, cap=10**8) -> int:
+    """How many values `value` holds: one per plain value, list, tuple or dict entry, and one
+    per element of a tensor or array (stops counting at `cap`)."""
+    count, stack = 0, [value]
+    while stack and count < cap:
+        x = stack.pop()
+        count += 1
+        if isinstance(x, (torch.Tensor, np.ndarray)):
+            count += int(x.numel() if isinstance(x, torch.Tensor) else x.size)
+        elif type(x) is int and 0 < x <= 100_000:
+            count += x  # a count of steps or samples: that many values may come back
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return count
+
+
+def reply_budget(args=(), kwargs=None) -> int:
+    """How many plain values (list, tuple and dict entries) a call's result may hold: enough for
+    any honest result of these inputs (a loss per step, a value per input, an N x N mistake),
+    far less than what would cost the grader seconds to compare."""
+    return 10_000 + 16 * size_of((args, kwargs or {}), cap=10**6)
+
+
+def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
+    """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
+    that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
+    `max_items` bounds the plain values (list, tuple and dict entries) the frame may hold:
+    more is refused before any of them is decoded or compared."""
+    try:
+        head = json.loads(header)
+        sizes = head["sizes"]
+        tree = head["tree"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProtocolError(f"malformed header: {exc}") from None
+    if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes) \
+            or sum(sizes) != len(payload):
+        raise ProtocolError("buffer sizes do not match the payload")
+    offsets = [0]
+    for s in sizes:
+        offsets.append(offsets[-1] + s)
+    view = memoryview(payload)
+
+    def buf(i):
+        if type(i) is not int or not 0 <= i < len(sizes):
+            raise ProtocolError("bad buffer index")
+        return view[offsets[i]:offsets[i + 1]]
+
+    left = [float("inf") if max_items is None else max_items]
+
+    def spend(n):
+        left[0] -= n
+        if left[0] < 0:
+            raise ProtocolError(f"the result holds more than {max_items} values, far more "
+                                f"than the inputs call for")
+
+    def dec(x, depth=0):
+        if depth > MAX_DEPTH + 2:
+            raise ProtocolError("nested too deeply")
+        if x is None or type(x) in (bool, int, float, str):
+            return x
+        if type(x) is list:
+            spend(len(x))
+            return [dec(v, depth + 1) for v in x]
+        if type(x) is not dict:
+            raise ProtocolError("unknown value")
+        tag = x.get("$")
+        if tag == "tuple":
+            items = _list(x, "items")
+            spend(len(items))
+            return tuple(dec(v, depth + 1) for v in items)
+        if tag == "dict":
+            out = {}
+            spend(len(_list(x, "items")))
+            for pair in _list(x, "items"):
+                if type(pair) is not list or len(pair) != 2:
+                    raise ProtocolError("bad dict item")
+                key = dec(pair[0], depth + 1)
+                if type(key) not in (str, int, float, bool, tuple) and key is not None:
+                    raise ProtocolError("bad dict key")
+                out[key] = dec(pair[1], depth + 1)
+            return out
+        if tag == "float":
+            if x.get("value") not in ("nan", "inf", "-inf"):
+                raise ProtocolError("bad float")
+            return float(x["value"])
+        if tag == "npscalar":
+            dtype = x.get("dtype")
+            if dtype not in NUMPY_DTYPES:
+                raise ProtocolError("bad numpy dtype")
+            value = dec(x.get("value"), depth + 1)
+            if type(value) not in (bool, int, float, complex):
+                raise ProtocolError("bad numpy scalar")
+            return np.dtype(dtype).type(value)
+        if tag == "ndarray":
+            dtype, shape = x.get("dtype"), _shape(x)
+            if dtype not in NUMPY_DTYPES:
+                raise ProtocolError("bad numpy dtype")
+            data = buf(x.get("buf"))
+            if len(data) != math.prod(shape) * np.dtype(dtype).itemsize:
+                raise ProtocolError("array size does not match its shape")
+            return np.frombuffer(bytes(data), dtype=dtype).reshape(shape).copy()
+        if tag == "tensor":
+            return dec_tensor(x, depth)
+        if tag == "dtype":
+            name = x.get("name")
+            if name not in TORCH_DTYPES:
+                raise ProtocolError("bad dtype")
+            return TORCH_DTYPES[name]
+        if tag == "device":
+            name = x.get("name")
+            if type(name) is not str or len(name) > 32:
+                raise ProtocolError("bad device")
+            return torch.device(name) if name.split(":")[0] in ("cpu", "cuda", "meta") \
+                else RemoteObject("torch.device", name[:32])
+        if tag == "object":
+            return RemoteObject(str(x.get("type"))[:200], str(x.get("repr"))[:400])
+        raise ProtocolError(f"unknown tag {str(tag)[:20]!r}")
+
+    def dec_tensor(x, depth):
+        dtype, shape = x.get("dtype"), _shape(x)
+        if dtype not in TORCH_DTYPES:
+            raise ProtocolError("bad tensor dtype")
+        tdtype = TORCH_DTYPES[dtype]
+        data = buf(x.get("buf"))
+        itemsize = torch.empty((), dtype=tdtype).element_size()
+        if len(data) != math.prod(shape) * itemsize:
+            raise ProtocolError("tensor size does not match its shape")
+        if len(data):
+            t = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(tdtype).reshape(shape)
+        else:
+            t = torch.empty(shape, dtype=tdtype)
+        device = x.get("device")
+        if type(device) is not str or len(device) > 32:
+            raise ProtocolError("bad device")
+        if map_device and device != "cpu":
+            here = _device_here(device)
+            if here is not None:
+                t = t.to(here)
+        grad = x.get("grad")
+        t._remote_meta = TensorMeta(
+            device=device, requires_grad=bool(x.get("requires_grad")),
+            is_leaf=bool(x.get("is_leaf", True)),
+            grad_fn=None if x.get("grad_fn") is None else str(x.get("grad_fn"))[:80],
+            cls=None if x.get("cls") is None else str(x.get("cls"))[:200],
+            grad=None if grad is None else dec_tensor(grad, depth + 1))
+        return t
+
+    return dec(tree)
+
+
+_DEVICE = re.compile(r"(cuda)(?::(\d{1,3}))?")
+
+
+def _device_here(name: str):
+    """The torch.device a tensor that was on `name` ("cuda", "cuda:1") goes to in this process,
+    or None to keep it on the CPU: CUDA only, and only when this process has that GPU. Both
+    "cuda" and "cuda:0" mean the first GPU. (Asking is safe here: the worker asks only after it
+    was forked, and only when a tensor did come from CUDA.)"""
+    m = _DEVICE.fullmatch(name)
+    if m is None:
+        return None
+    try:
+        if not torch.cuda.is_available():
+            return None
+        index = int(m.group(2) or 0)
+        return torch.device("cuda", index) if index < torch.cuda.device_count() else None
+    except Exception:  # noqa: BLE001 - a broken driver: the values stay readable on the CPU
+        return None
+
+
+def _list(x, key):
+    v = x.get(key)
+    if type(v) is not list:
+        raise ProtocolError("expected a list")
+    return v
+
+
+def _shape(x):
+    shape = x.get("shape")
+    if type(shape) is not list or len(shape) > 16 or not all(type(s) is int and 0 <= s < 2**40
+                                                              for s in shape):
+        raise ProtocolError("bad shape")
+    return shape
+
+
+def roundtrip(value):
+    """encode then decode: what the other side will see."""
+    return decode(*split(encode(value)))
