@@ -317,8 +317,8 @@ def test_the_zygote_preload_asks_cuda_nothing():
                      "is_bf16_supported", "get_arch_list", "get_device_name"):
             if hasattr(c, name):
                 spy(name)
-        import grader.sandbox.inside.worker
-        grader.sandbox.inside.worker._preload(True)
+        import grader.sandbox.inside.zygote
+        grader.sandbox.inside.zygote.preload(True)
         print(json.dumps({"calls": calls, "initialized": c.is_initialized()}))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -341,11 +341,11 @@ def test_the_zygote_reports_cuda_not_initialised(zygote, monkeypatch):
 
 
 def test_the_self_test_names_gpu_devices_a_worker_cannot_open(tmp_path):
-    from grader.sandbox.inside.worker import _self_test
+    from grader.sandbox.inside.zygote import self_test
     usable = tmp_path / "nvidia0"
     usable.write_text("")
     usable.chmod(0o666)
-    facts = _self_test({"gpu_devices": [str(usable), str(tmp_path / "nvidia-uvm")]}, None)
+    facts = self_test({"gpu_devices": [str(usable), str(tmp_path / "nvidia-uvm")]}, None)
     assert facts["gpu_unreachable"] == [str(tmp_path / "nvidia-uvm")]
 
 

@@ -3,9 +3,9 @@ grader.sandbox.launcher, FD its end of a Unix socket, CONFIG what the self-test 
 import json
 import sys
 
-from grader.sandbox.inside.worker import _preload, zygote
+from grader.sandbox.inside.zygote import preload, serve
 
 if __name__ == "__main__":
     config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
-    _preload((config or {}).get("warm_optim", True))
-    zygote(int(sys.argv[1]), config)
+    preload((config or {}).get("warm_optim", True))
+    serve(int(sys.argv[1]), config)
