@@ -29,7 +29,8 @@ from grader import checking, device
 from grader.numeric import CheckFailure, assert_close
 from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
                             effective_rlimits, protocol)
-from grader.sandbox.launcher import _first_cuda_call, _pids_max
+from grader.sandbox.launcher import _first_cuda_call
+from grader.sandbox.limits import pids_max
 
 ROOT = Path(__file__).resolve().parent.parent
 LAZY = ROOT / "tests" / "lazy_device"
@@ -141,8 +142,8 @@ def test_bwrap_without_gpu_binds_no_device_and_no_sys(tmp_path):
 def test_bwrap_really_shows_the_bound_devices_in_its_dev(tmp_path):
     """/dev/fuse (crw-rw-rw-, like /dev/nvidia0) stands in for a GPU; a missing device file
     (no /dev/nvidia-uvm yet) is skipped, not an error."""
-    from grader.sandbox.launcher import _bwrap_problem
-    if _bwrap_problem(str(tmp_path), os.geteuid() == 0):
+    from grader.sandbox.view import bwrap_problem
+    if bwrap_problem(str(tmp_path), os.geteuid() == 0):
         pytest.skip("bubblewrap cannot create a sandbox here")
     cmd = bwrap_command(str(tmp_path), as_root=os.geteuid() == 0,
                         gpu_devices=["/dev/fuse", "/dev/nvidia-not-here"])
@@ -173,8 +174,8 @@ def test_cuda_rlimits_data_instead_of_address_space_and_room_for_threads():
     assert cpu["RLIMIT_NPROC"] == DEFAULT_LIMITS["RLIMIT_NPROC"] and "RLIMIT_DATA" not in cpu
     shared = effective_rlimits(DEFAULT_LIMITS, cuda=True, separate_uid=False)
     assert shared["RLIMIT_NPROC"] == SHARED_UID_NPROC
-    assert _pids_max(DEFAULT_LIMITS, True) == max(DEFAULT_LIMITS["RLIMIT_NPROC"], CUDA_NPROC)
-    assert _pids_max(DEFAULT_LIMITS, False) == DEFAULT_LIMITS["RLIMIT_NPROC"]
+    assert pids_max(DEFAULT_LIMITS, True) == max(DEFAULT_LIMITS["RLIMIT_NPROC"], CUDA_NPROC)
+    assert pids_max(DEFAULT_LIMITS, False) == DEFAULT_LIMITS["RLIMIT_NPROC"]
 
 
 def test_cuda_limits_follow_the_build_without_asking_the_driver(monkeypatch):

@@ -153,8 +153,8 @@ def test_a_secret_left_unmasked_stops_grading_loudly(stray, monkeypatch):
     monkeypatch.syspath_prepend(str(stray))
     monkeypatch.setenv("PYTHONPATH", str(stray))
     assert str((stray / "solutions").resolve()) in secret_locations()
-    import grader.sandbox.launcher
-    monkeypatch.setattr(grader.sandbox.launcher, "_masked_paths",
+    import grader.sandbox.view
+    monkeypatch.setattr(grader.sandbox.view, "_masked_paths",
                         lambda: [str(ROOT / "solutions"), str(ROOT / "grader" / "checks")])
     if not shutil.which("bwrap"):
         pytest.skip("needs bubblewrap")

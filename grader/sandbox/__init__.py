@@ -25,10 +25,11 @@ import importlib
 
 _ROOMS = {
     "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "SANDBOX_MODES",
-                 "sweep_stale_temp", "worker_env", "DEFAULT_LIMITS", "SHARED_UID_NPROC",
-                 "CUDA_NPROC", "Limits", "effective_rlimits", "secret_locations",
-                 "secret_modules", "SecretReachable", "bwrap_command"),
+                 "sweep_stale_temp", "worker_env"),
+    "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),
+    "view": ("secret_locations", "secret_modules", "SecretReachable", "bwrap_command"),
+    "layers": ("LAYERS",),
 }
 _WHERE = {name: room for room, names in _ROOMS.items() for name in names}
 

@@ -1,4 +1,5 @@
-"""The trusted side of the trust boundary: start workers, send calls, read inert results.
+"""The launcher, on the trusted side of the boundary: start the zygote, fork a worker per
+submission, send calls, read inert results, keep the time.
 
     zygote = Zygote()                     # one per grading process: imports torch once
     sub = Submission("alice/", zygote)    # copies alice's exNN_*.py into a private temp folder
@@ -24,47 +25,20 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.exercises import EXERCISES, module_of
-from grader.sandbox.staging import stage_submission  # noqa: F401 - the one way files enter
+from grader.exercises import module_of
+from grader.sandbox.layers import Measured, Setting, measure
+from grader.sandbox.limits import Limits, effective_rlimits, pids_max
+from grader.sandbox.staging import stage_submission  # the one way files enter
+from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
+    secret_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
-DEFAULT_LIMITS = {
-    "RLIMIT_CPU": 120,                    # CPU seconds for the whole submission
-    "RLIMIT_AS": 6 * 1024**3,             # address space on CPU-only runs; with CUDA the same
-                                          # number becomes RLIMIT_DATA (see docs/security.md)
-    "RLIMIT_FSIZE": 64 * 1024**2,         # largest file it may write (its prints included)
-    "RLIMIT_NOFILE": 256,
-    "RLIMIT_NPROC": 32,                   # processes + threads of the worker's own uid
-    "RLIMIT_CORE": 0,
-}
-# Without a uid of its own, RLIMIT_NPROC counts every process of the grader's user: raise it.
-SHARED_UID_NPROC = 512
-# With CUDA, a worker runs more threads (the driver's, one autograd thread per GPU): at least.
-CUDA_NPROC = 64
-
-# What student code must never see: the references, the checks (hidden ones, recorded values,
-# trusted helpers), the notebooks that hold the solutions, the history. Hidden wherever they lie
-# next to the package or can be imported from (see secret_locations).
-SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
-SECRET_PACKAGES = ("solutions", "grader.checks")
 # Workers get uids from this range (no /etc/passwd entry needed), one per submission.
 UID_BASE, UID_SPAN = 2_100_000_000, 40_000_000
 SANDBOX_MODES = ("auto", "strict", "bwrap", "unshare", "basic")
-
-
-@dataclass
-class Limits:
-    call_seconds: float = 10.0        # wall-clock per call
-    import_seconds: float = 20.0      # wall-clock for importing one module
-    submission_seconds: float = 300.0  # wall-clock for everything of one submission
-    result_bytes: int = 256 * 1024**2
-    rlimits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
-    cuda_init_seconds: float = 30.0   # added to a worker's first call that uses the GPU
-    scratch_bytes: int = 128 * 1024**2  # a worker's own /tmp, /dev/shm and folder, together
 
 
 class StudentError(Exception):
@@ -97,169 +71,6 @@ def worker_env(workdir: str, threads: int = 1) -> dict:
     keep.update(HOME=workdir, TMPDIR=workdir, OMP_NUM_THREADS=str(threads),
                 MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1")
     return keep
-
-
-@dataclass
-class Layer:
-    """One layer of the sandbox, as measured when the zygote started."""
-
-    name: str
-    on: bool
-    detail: str
-    missing: str = ""  # what an absent layer lets student code do
-
-    def line(self) -> str:
-        return f"  {'on ' if self.on else 'OFF'}  {self.name:<20} " + \
-            (self.detail if self.on else f"{self.detail}: {self.missing}")
-
-
-def secret_locations() -> list[str]:
-    """Every folder of this machine that holds a secret of the package, wherever the package is
-    installed: beside the package's own root, in every folder on sys.path (site-packages, a
-    `pip install --target` folder, PYTHONPATH), and wherever the import system would find the
-    secret packages (an editable install's finder). A second, forgotten copy of the package in
-    site-packages is found as well as the one in use."""
-    import importlib.util
-    bases = [str(ROOT)] + [p for p in sys.path if p]
-    found: dict[str, None] = {}
-    for base in bases:
-        for secret in SECRETS:
-            path = os.path.join(base, secret)
-            if os.path.isdir(path):
-                found[os.path.realpath(path)] = None
-    for name in ("solutions", "grader"):  # every finder, not only the first that answers
-        for finder in sys.meta_path:
-            try:
-                spec = finder.find_spec(name, None)
-            except Exception:  # noqa: BLE001 - a finder that cannot answer finds nothing
-                continue
-            for folder in (spec.submodule_search_locations or []) if spec else []:
-                folder = os.path.join(folder, "checks") if name == "grader" else folder
-                if os.path.isdir(folder):
-                    found[os.path.realpath(folder)] = None
-    for name in SECRET_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            if os.path.isdir(folder):
-                found[os.path.realpath(folder)] = None
-    return list(found)
-
-
-def _secret_paths() -> list[str]:
-    return secret_locations()
-
-
-def _masked_paths() -> list[str]:
-    """What the read-only view covers with an empty folder (the self-test checks the result
-    against every secret location)."""
-    return secret_locations()
-
-
-def secret_modules() -> list[str]:
-    """Modules a worker must not be able to import: the references and the checks."""
-    names = [f"solutions.{module}" for module in EXERCISES.values()]
-    from grader.exercises import check_modules
-    return names + check_modules()
-
-
-def _secret_samples() -> list[str]:
-    """A few files under each secret folder: the self-test tries to read them as a worker."""
-    out = []
-    for folder in _secret_paths():
-        found = 0
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames)[:2]:
-                out.append(os.path.join(dirpath, name))
-                found += 1
-            if found >= 2:
-                break
-    return out
-
-
-def bwrap_command(spool: str, *, as_root: bool,
-                  gpu_devices: list[str] | None = None) -> list[str]:
-    """The bubblewrap command line the zygote runs under: a read-only view of the system, of
-    Python and of grader/ (its checks/ masked), the spool of submission folders writable,
-    nothing else of the disk; new pid, network, ipc and uts namespaces. `gpu_devices` (default:
-    the machine's /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA."""
-    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
-           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
-           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-           "--perms", "1777", "--tmpfs", "/dev/shm"]
-    bound: list[str] = []
-    made: set[str] = {"/"}
-
-    def parents(dest: str):  # bwrap would make missing parents 0700: unreachable for workers
-        chain = []
-        d = os.path.dirname(dest)
-        while d not in made and not any(d == b or d.startswith(b + os.sep) for b in bound):
-            chain.append(d)
-            d = os.path.dirname(d)
-        for d in reversed(chain):
-            made.add(d)
-            cmd.extend(["--perms", "0755", "--dir", d])
-
-    def bind(path: str, how="--ro-bind"):
-        real = os.path.realpath(path)
-        if not os.path.isdir(real) or any(real == b or real.startswith(b + os.sep)
-                                          for b in bound):
-            return
-        parents(real)
-        bound.append(real)
-        cmd.extend([how, real, real])
-
-    for d in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
-        if os.path.islink(d):
-            cmd.extend(["--symlink", os.readlink(d), d])
-        elif os.path.isdir(d):
-            bind(d)
-    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
-        bind(d)
-    root, cwd = str(ROOT), os.path.realpath(os.getcwd())
-    for entry in sys.path:  # site-packages and the like; never ROOT, above it, or the cwd
-        if not entry:
-            continue
-        real = os.path.realpath(entry)
-        spool_real = os.path.realpath(spool)
-        if real == cwd or real == root or (root + os.sep).startswith(real + os.sep) \
-                or (spool_real + os.sep).startswith(real + os.sep):
-            continue  # (a script run from /tmp puts /tmp on sys.path: never over the spool)
-        bind(real)
-    bind(str(ROOT / "grader"))
-    for secret in _masked_paths():
-        cmd.extend(["--tmpfs", secret])  # mask every copy, also where a parent is bound
-    from grader.device import gpu_device_nodes
-    devs = gpu_device_nodes() if gpu_devices is None else list(gpu_devices)
-    for dev in devs:  # CUDA: the driver's devices (--dev /dev above shows none of them)
-        cmd.extend(["--dev-bind-try", dev, dev])
-    if devs:          # and what the driver reads besides (/proc/driver/nvidia is in --proc)
-        cmd.extend(["--ro-bind-try", "/sys", "/sys", "--ro-bind-try",
-                    "/run/nvidia-persistenced", "/run/nvidia-persistenced"])
-    bind(spool, "--bind")
-    cmd.extend(["--chdir", root, "--remount-ro", "/"])
-    if as_root:  # the zygote switches workers to their own uids and kills them by uid
-        cmd.extend(["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                    "--cap-add", "CAP_KILL", "--cap-add", "CAP_SYS_ADMIN"])  # (private scratch)
-    return cmd
-
-
-def _bwrap_problem(spool: str, as_root: bool) -> str:
-    """'' when bubblewrap can start a sandbox here, else why not."""
-    if not shutil.which("bwrap"):
-        return "bubblewrap is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
-    try:
-        done = subprocess.run(bwrap_command(spool, as_root=as_root) + ["true"],
-                              capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap did not start: {exc}"
-    if done.returncode != 0:
-        return "bubblewrap cannot create a sandbox here: " + \
-            done.stderr.decode(errors="replace").strip()[-300:]
-    return ""
 
 
 def _hide_paths() -> list[str]:
@@ -315,7 +126,7 @@ class Zygote:
         self.bwrap_problem = ""
         self.bwrap = False
         if self.wrapper is None and self.mode not in ("basic", "unshare"):
-            self.bwrap_problem = _bwrap_problem(self.spool, self.as_root)
+            self.bwrap_problem = bwrap_problem(self.spool, self.as_root)
             if self.bwrap_problem and self.mode == "bwrap":
                 shutil.rmtree(self.spool, ignore_errors=True)
                 raise RuntimeError(self.bwrap_problem)
@@ -326,7 +137,7 @@ class Zygote:
         self.private_scratch = False
         self.restarts = 0
         self.facts: dict = {}
-        self.layers: list[Layer] = []
+        self.layers: list[Measured] = []
         self._start()
 
     def _config(self) -> dict:
@@ -334,7 +145,7 @@ class Zygote:
         self.probe_uid = None if basic or not self.as_root else self.new_uid(force=True)
         return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
                 "pids_cgroup": self.as_root and not basic and not self.bwrap,
-                "probe_uid": self.probe_uid, "secrets": _secret_samples(),
+                "probe_uid": self.probe_uid, "secrets": secret_samples(),
                 "secret_modules": secret_modules(), "hide_paths": _hide_paths(),
                 "warm_optim": self.warm_optim,
                 "scratch_bytes": None if basic else Limits().scratch_bytes,
@@ -382,7 +193,17 @@ class Zygote:
                 hello = self._line(timeout=120)
                 self._ready = True
                 self.facts = hello.get("facts", {})
-                self.layers = self._measure_layers()
+                try:
+                    self.layers = measure(Setting(
+                        facts=self.facts, mode=self.mode, as_root=self.as_root, bwrap=self.bwrap,
+                        bwrap_problem=self.bwrap_problem, probe_uid=self.probe_uid,
+                        started_pid=self.proc.pid))
+                except SecretReachable:  # a broken install: loudly, and nothing is graded
+                    self.close()
+                    raise
+                on = {layer.name: layer.on for layer in self.layers}
+                self.separate_uids = on["separate user"]
+                self.private_scratch = on["private scratch"]
                 if self.mode == "strict" and not all(layer.on for layer in self.layers):
                     self.close()
                     raise RuntimeError("sandbox layers missing (GRADER_SANDBOX=strict):\n"
@@ -418,105 +239,6 @@ class Zygote:
         if not (force or self.separate_uids):
             return None
         return UID_BASE + self._uid_random.randrange(UID_SPAN)
-
-    # -- the layers, as measured by the zygote's self-test
-    def _measure_layers(self) -> list[Layer]:
-        t = self.facts.get("self_test", {})
-        layers = [
-            Layer("private folder", True, "a fresh temporary folder per submission holding "
-                  "only its files; HOME and TMPDIR point there"),
-            Layer("clean environment", True, "only PATH, LANG and thread settings are passed on"),
-            Layer("own session", True, "setsid: the worker and what it starts are killed "
-                  "together" + (", in a pid namespace of their own"
-                                if self.facts.get("pid") != self.proc.pid else "")),
-            Layer("resource limits", True, _limits_text(DEFAULT_LIMITS)),
-            Layer("timeouts", True, "wall clock per call and per submission (Limits)"),
-        ]
-        tu = self.facts.get("self_test_uid") or t  # the test as a uid of its own
-        uid_ok = self.probe_uid is not None and tu.get("uid") == self.probe_uid \
-            and tu.get("python_readable", False)
-        self.separate_uids = uid_ok
-        nproc = DEFAULT_LIMITS["RLIMIT_NPROC"]
-        if uid_ok:
-            layers.append(Layer("separate user", True, "each worker runs as its own "
-                                "unprivileged uid, without capabilities: it cannot signal other "
-                                "workers or the grader, nor write their files"))
-            layers.append(Layer("process limit", True, f"RLIMIT_NPROC {nproc} on the worker's "
-                                "own uid; whatever it started is killed by uid after each call"))
-        else:
-            if self.as_root:
-                why = tu.get("uid_error") or ("Python is installed where other users cannot "
-                                              "read it" if not tu.get("python_readable", True)
-                                              else "")
-                why = why or ("GRADER_SANDBOX=basic" if self.mode == "basic" else "unknown")
-                layers.append(Layer("separate user", False, f"workers run as root without "
-                                    f"capabilities ({why})", "student code can signal the "
-                                    "grader and write every root-owned file in its view"))
-            else:
-                layers.append(Layer("separate user", False, "workers run as you (the grader is "
-                                    "not root)", "student code can signal your processes"
-                                    + ("" if self.bwrap else " and read and write your files")))
-            if self.facts.get("pids_cgroup"):
-                layers.append(Layer("process limit", True, f"a pids cgroup per worker "
-                                    f"(pids.max {nproc})"))
-            elif not self.as_root:
-                layers.append(Layer("process limit", True, f"RLIMIT_NPROC "
-                                    f"{max(nproc, SHARED_UID_NPROC)} on your user (shared with "
-                                    f"your own processes)"))
-            else:
-                why = self.facts.get("pids_cgroup_error") or \
-                    ("GRADER_SANDBOX=basic" if self.mode == "basic" else "no pids cgroup")
-                layers.append(Layer("process limit", False, f"none ({why})", "root ignores "
-                                    "RLIMIT_NPROC: a fork bomb is not contained"))
-        scratch_error = t.get("scratch", "not tried")
-        self.private_scratch = not scratch_error
-        if self.private_scratch:
-            layers.append(Layer("private scratch", True, f"a fresh tmpfs of "
-                                f"{Limits().scratch_bytes // 1024**2} MiB per worker at /tmp, "
-                                f"/dev/shm and its folder; gone when the worker ends"))
-        else:
-            why = "GRADER_SANDBOX=basic" if self.mode == "basic" else scratch_error
-            shared = "this grading process's" if self.bwrap else "the machine's"
-            layers.append(Layer("private scratch", False, f"{shared} /tmp and /dev/shm ({why})",
-                                "a submission can leave files there for the next one, and "
-                                "fill them beyond its limits"))
-        net_error = self.facts.get("unshare_net_error", "")
-        ifaces = [i for i in t.get("interfaces", ["?"]) if i != "lo"]
-        if not ifaces:
-            how = "a network namespace of its own (bubblewrap)" if self.bwrap else \
-                "a network namespace of its own (unshare)"
-            layers.append(Layer("no network", True, how + ": no interface but loopback"))
-        else:
-            why = "GRADER_SANDBOX=basic" if self.mode == "basic" else \
-                (f"unshare failed: {net_error}" if net_error else "no namespace")
-            layers.append(Layer("no network", False, f"network reachable ({why})",
-                                "student code can open connections, e.g. send the inputs of "
-                                "the hidden checks out"))
-        secrets, writable = t.get("readable_secrets", ["?"]), t.get("writable", ["?"])
-        secrets = list(secrets) + list(t.get("importable_secrets", ["?"]))
-        if self.bwrap and secrets:  # the view was built to hide them: a broken install, loudly
-            self.close()
-            raise SecretReachable(
-                "refusing to grade: student code could read the answers here, although the "
-                "sandbox hides every copy it knows of: " + ", ".join(secrets[:5])
-                + ". Remove stray copies of the package (pip uninstall torchdrills; "
-                "pip install it once), then try again.")
-        if self.bwrap and not secrets and not writable:
-            layers.append(Layer("read-only view", True, "bubblewrap: the system, Python and "
-                                "grader/ read-only; no solutions/, hidden checks, .git, home "
-                                "folders, other submissions, gradebook or results"))
-        else:
-            what = []
-            if secrets:
-                what.append("student code can read " + ", ".join(_secret_tops(secrets)))
-            if writable:
-                what.append("it can write in " + ", ".join(dict.fromkeys(writable)))
-            why = self.bwrap_problem or (f"GRADER_SANDBOX={self.mode}"
-                                         if self.mode in ("basic", "unshare") else "no bubblewrap")
-            layers.append(Layer("read-only view", False, f"the whole disk is visible ({why})",
-                                "; ".join(what) or "every file the worker's user may read is "
-                                "readable by absolute path"))
-        return layers
 
     def gpu_warnings(self) -> list[str]:
         """What would keep workers off this machine's GPU (docs/cuda.md); none without one."""
@@ -578,64 +300,6 @@ def sweep_stale_temp(prefix: str) -> None:
 
 class ZygoteDied(RuntimeError):
     pass
-
-
-class SecretReachable(RuntimeError):
-    """The sandbox's self-test could read or import a reference or a hidden check as a worker."""
-
-
-def _secret_tops(paths) -> list[str]:
-    """'solutions/' for a path under the package's root, the secret folder itself elsewhere."""
-    tops = {}
-    for p in paths:
-        if "/" not in p:  # a module name the self-test could import
-            tops[p] = None
-            continue
-        rel = os.path.relpath(p, ROOT)
-        top = next((s + "/" for s in SECRETS if rel == s or rel.startswith(s + "/")), None)
-        if top is None:
-            top = next((p[:p.index("/" + s) + len(s) + 1] + "/" for s in SECRETS
-                        if "/" + s + "/" in p or p.endswith("/" + s)), p)
-        tops[top] = None
-    return list(tops)
-
-
-def _limits_text(limits: dict) -> str:
-    parts = []
-    names = {"RLIMIT_CPU": ("CPU", lambda v: f"{v} s"),
-             "RLIMIT_AS": ("memory", lambda v: f"{v / 1024**3:.0f} GiB (address space; data "
-                                              f"segment with CUDA)"),
-             "RLIMIT_DATA": ("data", lambda v: f"{v / 1024**3:.0f} GiB"),
-             "RLIMIT_FSIZE": ("file size", lambda v: f"{v / 1024**2:.0f} MiB"),
-             "RLIMIT_NOFILE": ("open files", str), "RLIMIT_NPROC": ("processes", str)}
-    for key, value in limits.items():
-        if key in names and value is not None:
-            label, fmt = names[key]
-            parts.append(f"{label} {fmt(value)}")
-    return ", ".join(parts)
-
-
-def effective_rlimits(limits: dict, *, cuda: bool, separate_uid: bool) -> dict:
-    """The rlimits a worker gets: with CUDA, RLIMIT_AS (which breaks the CUDA driver's large
-    virtual reservations) becomes RLIMIT_DATA, and RLIMIT_NPROC is at least CUDA_NPROC (the
-    driver's threads count too); without a uid of its own, RLIMIT_NPROC is raised to
-    SHARED_UID_NPROC (it then counts every process of the grader's user)."""
-    out = dict(limits)
-    if cuda and out.get("RLIMIT_AS") is not None:
-        value = out.pop("RLIMIT_AS")
-        out.setdefault("RLIMIT_DATA", value)
-    if cuda and out.get("RLIMIT_NPROC") is not None:
-        out["RLIMIT_NPROC"] = max(int(out["RLIMIT_NPROC"]), CUDA_NPROC)
-    if not separate_uid and out.get("RLIMIT_NPROC") is not None:
-        out["RLIMIT_NPROC"] = max(int(out["RLIMIT_NPROC"]), SHARED_UID_NPROC)
-    return out
-
-
-def _pids_max(limits: dict, cuda: bool):
-    """The size of a worker's own pids cgroup (it counts threads): RLIMIT_NPROC, at least
-    CUDA_NPROC with CUDA."""
-    value = limits.get("RLIMIT_NPROC")
-    return max(int(value), CUDA_NPROC) if cuda and value is not None else value
 
 
 class _Process:
@@ -756,7 +420,7 @@ class Submission:
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
                 "hide_paths": _hide_paths(), "uid": self.uid,
-                "pids_max": _pids_max(self.limits.rlimits, _cuda()),
+                "pids_max": pids_max(self.limits.rlimits, _cuda()),
                 "scratch_bytes": self.limits.scratch_bytes
                 if getattr(self.zygote, "private_scratch", False) else None}
 

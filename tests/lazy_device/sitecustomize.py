@@ -47,14 +47,14 @@ if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
 
     # - every step of a training loop is traced and compiled: far slower than CUDA, so calls
     #   get more time.
-    import grader.sandbox as _sandbox
+    import grader.sandbox.limits as _limits
 
-    _limits_init = _sandbox.Limits.__init__
+    _limits_init = _limits.Limits.__init__
 
     def _slow_limits(self, *args, **kwargs):
         _limits_init(self, *args, **kwargs)
         self.call_seconds = max(self.call_seconds, 120.0)
         self.submission_seconds = max(self.submission_seconds, 3000.0)
 
-    _sandbox.Limits.__init__ = _slow_limits
-    _sandbox.DEFAULT_LIMITS["RLIMIT_CPU"] = max(_sandbox.DEFAULT_LIMITS["RLIMIT_CPU"], 1200)
+    _limits.Limits.__init__ = _slow_limits
+    _limits.DEFAULT_LIMITS["RLIMIT_CPU"] = max(_limits.DEFAULT_LIMITS["RLIMIT_CPU"], 1200)
