@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.exercises import EXERCISES
+from grader.exercises import EXERCISES, check_module
 from grader.numeric import CheckFailure, assert_close, assert_trajectory
 from grader.report import gradescope_json, score_table
 from grader.runner import CheckResult, GradeResult, count_property_checks, grade_submission
@@ -238,10 +238,10 @@ def test_a_result_of_another_size_fails_instead_of_broadcasting():
 def test_every_property_check_names_a_target_that_has_value_checks():
     """A property check whose targets have no value checks could never count."""
     import importlib
-    for ex, module in EXERCISES.items():
+    for ex in EXERCISES:
         checks = []
         for kind in ("visible", "hidden"):
-            mod = importlib.import_module(f"grader.checks.{kind}.test_{module}")
+            mod = importlib.import_module(check_module(ex, kind))
             checks += [getattr(mod, name) for name in dir(mod) if name.startswith("test_")]
         marks = [{m.name: m.args for m in getattr(fn, "pytestmark", [])} for fn in checks]
         values = {m["target"][0] for m in marks if "target" in m and "property_of" not in m}

@@ -22,8 +22,8 @@ import torch
 from grader.checking import Case
 from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
                             lazily, resolve, show)
-from grader.protocol import RemoteObject, meta
 from grader.sandbox import StudentError
+from grader.sandbox.protocol import RemoteObject, meta
 
 NO_ZERO_GRAD = ("the gradients are never zeroed, so each step adds its gradient to all the "
                 "earlier ones: zero them (optimizer.zero_grad() or p.grad.zero_()) in every "

@@ -5,8 +5,8 @@ import torch
 
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
 from grader.numeric import assert_close, fail, scale_mistakes, show
-from grader.protocol import meta
 from grader.sandbox import StudentError
+from grader.sandbox.protocol import meta
 
 
 def mean64(v):

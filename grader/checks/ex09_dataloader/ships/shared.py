@@ -8,7 +8,7 @@ from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.training import assert_minibatch_run
 from grader.datasets import path
 from grader.numeric import assert_close, fail, kind_of
-from grader.protocol import meta
+from grader.sandbox.protocol import meta
 
 _DATA = np.loadtxt(path("diabetes.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :-1], dtype=torch.float32)
