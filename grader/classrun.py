@@ -366,13 +366,16 @@ class ClassRun:
     mean: float = 0.0
     max_score: float = 0.0
     html_dir: str | None = None
+    cluster: str | None = None  # the Dask scheduler it ran on
     students: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)    # "bob: left out '../x.py': ..."
 
     def line(self) -> str:
         text = (f"graded {self.graded} of {self.total} submissions"
                 + (f" ({self.skipped} already in the gradebook)" if self.skipped else "")
-                + f" in {self.seconds:.1f} s with {self.jobs} job{'s' * (self.jobs != 1)}"
+                + f" in {self.seconds:.1f} s with {self.jobs} "
+                + (f"Dask worker{'s' * (self.jobs != 1)} at {self.cluster}" if self.cluster
+                   else f"job{'s' * (self.jobs != 1)}")
                 + f", seed {self.seed}")
         if self.total:
             text += f"; class mean {self.mean:.1f} / {self.max_score:g}"
@@ -390,12 +393,32 @@ def default_jobs() -> int:
 
 def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
-                progress=True) -> ClassRun:
-    """Grade every submission in `folder` into the gradebook `db`; see the module docstring."""
+                progress=True, cluster=None, cluster_timeout=30.0, on_event=None) -> ClassRun:
+    """Grade every submission in `folder` into the gradebook `db`; see the module docstring.
+    `cluster`: a Dask scheduler's address or scheduler file (docs/cluster.md); the grading
+    runs there, the gradebook is still written here. `on_event(event, student)` hears a
+    cluster run's "done", "failed" and "retried"."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
+    client = None
+    if cluster:
+        from grader.cluster import client_for
+        client = client_for(str(cluster), timeout=cluster_timeout)
+        try:
+            return _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force,
+                                timeout, progress, client, on_event)
+        finally:
+            client.close()
+    return _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, timeout,
+                        progress, None, None)
+
+
+def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, timeout,
+                 progress, client, on_event) -> ClassRun:
     jobs = max(1, int(jobs or default_jobs()))
+    if client is not None:
+        jobs = max(1, len(client.scheduler_info().get("workers", {})))
     started = time.perf_counter()
     book = Gradebook(db)
     request = GradeRequest(exercises=exercises or (), device=device, seed=book.class_seed(seed))
@@ -424,7 +447,12 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
         job = _Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
                    jobs=min(jobs, max(1, len(tasks))))
         run.jobs = job.jobs
-        _run_tasks(tasks, book, run, run_id, request, job, timeout, progress)
+        if client is not None:
+            run.cluster = str(client.scheduler.address)
+            _run_on_cluster(tasks, book, run, run_id, request, job, timeout, progress, client,
+                            on_event)
+        else:
+            _run_tasks(tasks, book, run, run_id, request, job, timeout, progress)
         book.finish_run(run_id, run.graded, run.skipped)
         _, rows, maxes = book.table()
         mine = set(run.students)
@@ -450,21 +478,53 @@ def _page_from_book(book, student, html_dir):
         pass
 
 
-def _run_tasks(tasks, book, run, run_id, request: GradeRequest, job: _Job, timeout, progress):
-    """Hand the submissions to the grading processes one at a time; record each result."""
-    if not tasks:
-        return
-    for entry in tasks:   # unreadable submissions are recorded without a grading process
+def _readable_tasks(tasks, book, run, run_id, request: GradeRequest, job: _Job) -> deque:
+    """Record the submissions that could not be read (no grading needed); the others, as
+    tasks for the grading processes or the cluster."""
+    for entry in tasks:
         if entry.error:
             task = {"student": entry.student, "source": staging.printable(entry.source),
                     "folder": "", "hash": entry.content_hash,
                     "notes": list(entry.problems) + [entry.error]}
             _record(book, task, error_result(task["source"], request, entry.error), run,
                     run_id, request, job, page=True)
-    tasks = deque({"student": e.student, "folder": str(e.folder),
-                   "source": staging.printable(e.source),
-                   "hash": e.content_hash, "notes": list(e.problems)}
-                  for e in tasks if not e.error)
+    return deque({"student": e.student, "folder": str(e.folder),
+                  "source": staging.printable(e.source),
+                  "hash": e.content_hash, "notes": list(e.problems)}
+                 for e in tasks if not e.error)
+
+
+def _run_on_cluster(tasks, book, run, run_id, request: GradeRequest, job: _Job, timeout,
+                    progress, client, on_event=None):
+    """The same, on a Dask cluster (grader.cluster): this process records each result as it
+    arrives, and writes the feedback pages from the gradebook."""
+    from grader.cluster import run_on_cluster
+    tasks = _readable_tasks(tasks, book, run, run_id, request, job)
+    if not tasks:
+        return
+    bar = _Bar(len(tasks) + run.graded, progress, done=run.graded)
+
+    def record(task, result):
+        _record(book, task, result, run, run_id, request, job, page=True)
+
+    def event(name, task):
+        if name in ("done", "failed"):
+            bar.advance(task["student"])
+        bar.count(name)
+        if on_event is not None:
+            on_event(name, task["student"])
+
+    try:
+        run_on_cluster(list(tasks), client, request, record, progress=event, timeout=timeout)
+    finally:
+        bar.close()
+
+
+def _run_tasks(tasks, book, run, run_id, request: GradeRequest, job: _Job, timeout, progress):
+    """Hand the submissions to the grading processes one at a time; record each result."""
+    if not tasks:
+        return
+    tasks = _readable_tasks(tasks, book, run, run_id, request, job)
     if not tasks:
         return
     method = start_method(request.device)
@@ -602,11 +662,21 @@ class _Bar:
             return
         self.progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                 TextColumn("{task.fields[counts]}"),
                                  TextColumn("{task.fields[last]}"),
                                  console=Console(stderr=True), auto_refresh=False,
                                  transient=False)
-        self.task = self.progress.add_task("grading", total=total, completed=done, last="")
+        self.task = self.progress.add_task("grading", total=total, completed=done, last="",
+                                           counts="")
+        self.counts = {"failed": 0, "retried": 0}
         self.progress.start()
+
+    def count(self, event):
+        """A cluster run's failed and retried submissions, shown beside the bar."""
+        if self.progress is not None and event in self.counts:
+            self.counts[event] += 1
+            text = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
+            self.progress.update(self.task, counts=text)
 
     def advance(self, student):
         if self.progress is not None:

@@ -33,6 +33,9 @@ def add_verbs(verbs) -> dict:
                    help="wall-clock limit for grading one submission (default: 600)")
     g.add_argument("--csv", default=None, metavar="PATH", help="also export the grades as CSV")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: its scheduler (tcp://host:8786) or a "
+                        "scheduler file (docs/cluster.md)")
 
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
                          description="One row per student, a column per exercise, the total.")
@@ -64,8 +67,9 @@ def cmd_grade_class(args) -> int:
         run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
                           exercises=parse_list(args.exercises), device=args.device,
                           html_dir=args.html_dir, force=args.force,
-                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress)
-    except RuntimeError as exc:   # the grading processes could not start
+                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
+                          cluster=args.cluster)
+    except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if not run.total:

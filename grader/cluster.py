@@ -111,17 +111,17 @@ def _lost_counts(dask_scheduler=None, keys=()) -> dict:
     return {k: dask_scheduler.tasks[k].suspicious for k in keys if k in dask_scheduler.tasks}
 
 
-def run_on_cluster(tasks, address, request: GradeRequest, record, *, progress=None,
+def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=None,
                    timeout: float = 600.0):
-    """Grade `tasks` (dicts with student, folder, source, hash) on the cluster at `address`;
+    """Grade `tasks` (dicts with student, folder, source, hash) on the cluster `client` is
+    connected to (see client_for);
     `record(task, result)` is called in this process for each one, once, as it arrives.
     `progress(event, task)` hears "done", "failed" and "retried" (its worker died and it
     runs again elsewhere). `timeout` bounds the wait for any one result."""
     from distributed import wait
     from distributed.client import FIRST_COMPLETED
-    client = client_for(str(address))
+    futures = {}
     try:
-        futures = {}
         plain = request.to_dict()
         gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
         for i, task in enumerate(tasks):                           # --resources GPU=1
@@ -171,4 +171,4 @@ def run_on_cluster(tasks, address, request: GradeRequest, record, *, progress=No
                     client.cancel(list(pending))
                     pending = set()
     finally:
-        client.close()
+        client.cancel([f for f in futures if not f.done()])

@@ -1,0 +1,173 @@
+"""grade-class on a real Dask cluster (a LocalCluster of worker processes on this machine): the
+same gradebook as a local run, every student recorded once when a worker dies mid-run, a
+hostile submission judged as locally with nothing left running (docs/cluster.md)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="grading on a cluster needs Dask: pip install -e '.[cluster]'")
+
+from grader.classrun import grade_class  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EX01, EX02 = "ex01_linear_model.py", "ex02_gradient_descent.py"
+REF01 = (ROOT / "solutions" / EX01).read_text()
+REF02 = (ROOT / "solutions" / EX02).read_text()
+STUB01 = (ROOT / "exercises" / EX01).read_text()
+EXERCISES = ["ex01", "ex02"]
+MARKER = str(800_000 + os.getpid() % 90_000)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_grader_version():
+    old = os.environ.get("GRADER_VERSION")
+    os.environ["GRADER_VERSION"] = "cluster-test"
+    yield
+    if old is None:
+        del os.environ["GRADER_VERSION"]
+    else:
+        os.environ["GRADER_VERSION"] = old
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+    c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                     dashboard_address=None, worker_dashboard_address=None)
+    yield c
+    c.close()
+
+
+def make_class(folder: Path, n: int = 8) -> Path:
+    """n students: references, stubs, a wrong forward, half done, in turn."""
+    wrong = REF01 + "\n\ndef forward(x, w):\n    return x + w\n"
+    kinds = [{EX01: REF01, EX02: REF02}, {EX01: STUB01}, {EX01: wrong, EX02: REF02},
+             {EX02: REF02}]
+    for i in range(n):
+        student = folder / f"student{i:02d}"
+        student.mkdir(parents=True)
+        for name, text in kinds[i % len(kinds)].items():
+            (student / name).write_text(text)
+    return folder
+
+
+def rows(db) -> list[tuple]:
+    """Every recorded check of every student: what the gradebook says, run-independent."""
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            "SELECT st.name, s.score, s.max_score, s.seed, r.nodeid, r.status, r.score "
+            "FROM submissions s JOIN students st ON st.id = s.student_id "
+            "JOIN results r ON r.submission_id = s.id ORDER BY st.name, r.position").fetchall()
+    finally:
+        con.close()
+
+
+def test_cluster_gradebook_equals_the_local_one(tmp_path, cluster):
+    klass = make_class(tmp_path / "class")
+    local = grade_class(klass, db=tmp_path / "local.db", jobs=2, seed=41, exercises=EXERCISES,
+                        progress=False)
+    remote = grade_class(klass, db=tmp_path / "cluster.db", seed=41, exercises=EXERCISES,
+                         progress=False, cluster=cluster.scheduler_address)
+    assert remote.graded == local.graded == 8
+    assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
+    assert len(rows(tmp_path / "local.db")) > 8 * 10
+
+
+def test_a_worker_killed_mid_run_costs_nothing(tmp_path, cluster):
+    """One worker's process is killed while it grades: its task runs again elsewhere, and
+    every student is recorded exactly once, as an uninterrupted run records them."""
+    klass = make_class(tmp_path / "class", n=12)
+    events = []
+    killed = []
+
+    def kill_while_grading():
+        """Once a few results are in, kill the process of a worker that is grading one."""
+        client = distributed.Client(cluster.scheduler_address)
+        try:
+            pids = client.run(os.getpid)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                busy = [a for a, keys in client.processing().items() if keys and a in pids]
+                if len(events) >= 2 and busy:
+                    os.kill(pids[busy[0]], 9)
+                    killed.append(busy[0])
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    killer = threading.Thread(target=kill_while_grading)
+    killer.start()
+    run = grade_class(klass, db=tmp_path / "killed.db", seed=7, exercises=EXERCISES,
+                      progress=False, cluster=cluster.scheduler_address,
+                      on_event=lambda event, student: events.append((event, student)))
+    killer.join()
+    assert run.graded == 12
+    con = sqlite3.connect(tmp_path / "killed.db")
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT st.name FROM submissions s JOIN students st ON st.id = s.student_id")]
+        errors = [r[0] for r in con.execute("SELECT errors FROM submissions")]
+    finally:
+        con.close()
+    assert sorted(names) == sorted(f"student{i:02d}" for i in range(12))
+    assert all(e == "[]" for e in errors), errors
+    whole = grade_class(klass, db=tmp_path / "whole.db", jobs=2, seed=7, exercises=EXERCISES,
+                        progress=False)
+    assert whole.graded == 12
+    assert rows(tmp_path / "killed.db") == rows(tmp_path / "whole.db")
+    assert killed, "no worker was caught grading"
+    assert sum(1 for e, _ in events if e == "done") == 12
+    assert any(e == "retried" for e, _ in events)
+
+
+HOSTILE = REF01 + f'''
+
+import subprocess
+
+def forward_wb(x, w, b):
+    subprocess.Popen(["sleep", "{MARKER}"], start_new_session=True)
+    open("/tmp/left-on-the-worker-{MARKER}", "w").write("x")
+    while True:
+        pass
+'''
+
+
+def test_a_hostile_submission_on_the_cluster(tmp_path, cluster):
+    """A submission that leaves a process and a file behind and never returns: the same
+    verdict as a local run, and nothing of it left on the worker."""
+    klass = tmp_path / "class"
+    (klass / "mallory").mkdir(parents=True)
+    (klass / "mallory" / EX01).write_text(HOSTILE)
+    (klass / "alice").mkdir()
+    (klass / "alice" / EX01).write_text(REF01)
+    local = grade_class(klass, db=tmp_path / "local.db", jobs=1, seed=3, exercises=["ex01"],
+                        progress=False)
+    remote = grade_class(klass, db=tmp_path / "cluster.db", seed=3, exercises=["ex01"],
+                         progress=False, cluster=cluster.scheduler_address)
+    assert local.graded == remote.graded == 2
+    assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
+    statuses = {r[4]: r[5] for r in rows(tmp_path / "cluster.db") if r[0] == "mallory"}
+    assert any("forward_wb" in n and s == "failed" for n, s in statuses.items())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        assert cmdline[:2] != [b"sleep", MARKER.encode()], "a process of the submission survived"
+    assert not Path(f"/tmp/left-on-the-worker-{MARKER}").exists()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    from grader.cluster import ClusterUnavailable
+    klass = make_class(tmp_path / "class", n=1)
+    with pytest.raises(ClusterUnavailable, match="cannot reach the Dask scheduler"):
+        grade_class(klass, db=tmp_path / "x.db", exercises=["ex01"], progress=False,
+                    cluster="tcp://127.0.0.1:9", cluster_timeout=2)
