@@ -3,6 +3,7 @@
     python bench/bench_class.py                        # 20 students, every exercise
     python bench/bench_class.py --exercises ex01,ex02  # a quicker run
     python bench/bench_class.py --skip-nbgrader        # grade-class only
+    python bench/bench_class.py --skip-nbgrader --cluster   # and on a Dask LocalCluster
 
 Builds a temporary nbgrader course from source_notebooks/ (`nbgrader generate_assignment`, not
 timed) and hands in 20 submissions in submitted/STUDENT/ASSIGNMENT/, cycling through five kinds:
@@ -11,6 +12,9 @@ planted in every exercise (two different ones), and half of the exercises done. 
 
   grade-class   python -m grader grade-class COURSE --jobs N   (N grading processes)
   nbgrader      nbgrader autograde "*"                         (one kernel per notebook)
+  --cluster     python -m grader grade-class COURSE --cluster ADDRESS, on a Dask LocalCluster
+                of N worker processes started here (its start-up not timed): the cost of the
+                cluster against N local grading processes (docs/cluster.md)
 
 end to end, each in a fresh process, and prints the wall time, the CPU time of all the processes
 involved, how many cores that kept busy, and the ratio. Both graders run the same checks (the
@@ -122,6 +126,8 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=None, help="grade-class processes (default: "
                                                           "one per core)")
     p.add_argument("--skip-nbgrader", action="store_true", help="time grade-class only")
+    p.add_argument("--cluster", action="store_true", help="also grade on a Dask LocalCluster "
+                                                          "of --jobs worker processes")
     p.add_argument("--keep", default=None, metavar="DIR", help="build the course in DIR and "
                                                                "keep it")
     args = p.parse_args(argv)
@@ -147,24 +153,37 @@ def main(argv=None) -> int:
         print(out.stdout.strip().splitlines()[0])
         rows = [("grade-class", jobs, wall_g, cpu_g, busy_g)]
 
+        if args.cluster:
+            from distributed import LocalCluster
+            with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                              dashboard_address=":0") as cluster:
+                wall_c, cpu_c, busy_c, out = timed(
+                    [sys.executable, "-m", "grader", "grade-class", str(course), "--db",
+                     str(tmp / "cluster.db"), "--cluster", cluster.scheduler_address,
+                     "--exercises", ",".join(exercises), "--no-progress"], ROOT, env)
+            print(out.stdout.strip().splitlines()[0])
+            print(f"cluster overhead: {100 * (wall_c / wall_g - 1):+.1f}% wall time against "
+                  f"--jobs {jobs} (target: at most +10%)")
+            rows.insert(1, ("grade-class --cluster", jobs, wall_c, cpu_c, busy_c))
+
         if not args.skip_nbgrader:
             wall_n, cpu_n, busy_n, _ = timed([sys.executable, "-m", "nbgrader", "autograde",
                                               "*", "--log-level=ERROR"], course, env)
             rows.append(("nbgrader autograde", 1, wall_n, cpu_n, busy_n))
 
         print()
-        print(f"| {'grader':<20} | {'processes':>9} | {'wall s':>8} | {'s / submission':>14} "
+        print(f"| {'grader':<22} | {'processes':>9} | {'wall s':>8} | {'s / submission':>14} "
               f"| {'CPU s':>7} | {'cores busy':>10} | {'machine busy':>12} |")
-        print(f"|{'-' * 22}|{'-' * 11}|{'-' * 10}|{'-' * 16}|{'-' * 9}|{'-' * 12}|{'-' * 14}|")
+        print(f"|{'-' * 24}|{'-' * 11}|{'-' * 10}|{'-' * 16}|{'-' * 9}|{'-' * 12}|{'-' * 14}|")
         for name, procs, wall, cpu, busy in rows:
-            print(f"| {name:<20} | {procs:>9} | {wall:>8.1f} | {wall / n:>14.2f} | {cpu:>7.1f} "
+            print(f"| {name:<22} | {procs:>9} | {wall:>8.1f} | {wall / n:>14.2f} | {cpu:>7.1f} "
                   f"| {cpu / wall:>10.2f} | {busy:>12.2f} |")
         print(f"\nCPU s: the processes each grader started and waited for (nbgrader's kernels' "
               f"own children may escape it); cores busy: CPU s / wall s; machine busy: cores "
               f"busy on the whole machine meanwhile, other work included (load average now "
               f"{os.getloadavg()[0]:.1f}).")
-        if len(rows) == 2:
-            print(f"\nnbgrader autograde / grade-class: {rows[1][2] / rows[0][2]:.1f}x the wall "
+        if not args.skip_nbgrader:
+            print(f"\nnbgrader autograde / grade-class: {rows[-1][2] / rows[0][2]:.1f}x the wall "
                   f"time")
             from grader.gradebook import Gradebook
             with Gradebook(db) as book:

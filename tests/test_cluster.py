@@ -40,7 +40,7 @@ def pinned_grader_version():
 def cluster():
     from distributed import LocalCluster
     c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                     dashboard_address=None, worker_dashboard_address=None)
+                     dashboard_address=":0", worker_dashboard_address=":0")
     yield c
     c.close()
 
