@@ -36,10 +36,6 @@ KNOWN_GRADER_BUGS = {
     ("ex08", "notes_style"): (
         "the structure checks reject an extra parameter-free nn.Sigmoid() submodule",
         r"should hold the submodules layers \(ModuleList\).*found .*sigmoid \(Sigmoid\)"),
-    ("ex09", "notes_style"): (
-        "the transport cannot send the label row of torch.from_numpy(xy[:, [-1]]) (stride N)",
-        r"could not be sent back: RuntimeError: self\.stride\(-1\) must be 1 to view Float "
-        r"as Byte"),
 }
 
 

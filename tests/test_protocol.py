@@ -111,3 +111,47 @@ def test_deep_nesting_refused():
         tree = [tree]
     with pytest.raises(ProtocolError):
         decode(json.dumps({"tree": tree, "sizes": []}).encode(), b"")
+
+
+def _odd_tensors():
+    """Every layout a student's code can produce: the transport carries the logical values."""
+    import numpy as np
+    xy = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(4, 3))
+    column = torch.from_numpy(xy[:, [-1]])             # the course's label column
+    big = torch.arange(100.0)
+    z = torch.tensor([1 + 2j, 3 - 4j])
+    return {
+        "fortran column": column,
+        "a row of the fortran column": column[2],
+        "transposed": torch.arange(6.0).reshape(2, 3).t(),
+        "negative numpy strides": torch.from_numpy(np.arange(5.0)[::-1].copy())[::1],
+        "expanded": torch.tensor([1.0, 2.0]).expand(3, 2),
+        "0-d": torch.tensor(3.5),
+        "a slice of a larger storage": big[10:13],
+        "every other element": big[::7],
+        "conjugate view": z.conj(),
+        "negative view": torch._neg_view(torch.tensor([1.0, -2.0])),
+        "bfloat16 transposed": torch.arange(6.0).reshape(3, 2).to(torch.bfloat16).t(),
+        "empty": torch.empty(0, 3),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_odd_tensors()))
+def test_any_tensor_layout_crosses_as_its_values(name):
+    t = _odd_tensors()[name]
+    frame = encode(t)
+    header, payload = split(frame)
+    back = decode(header, payload)
+    want = t.resolve_conj().resolve_neg()
+    assert back.shape == want.shape and back.dtype == want.dtype
+    assert torch.equal(back, want)
+    assert len(payload) == want.numel() * want.element_size()  # the values, not the storage
+
+
+def test_numpy_arrays_of_any_layout_cross_as_their_values():
+    import numpy as np
+    base = np.arange(24.0).reshape(4, 6)
+    for a in (base[::-1, ::2], np.asfortranarray(base), base.T, np.broadcast_to(base[0], (3, 6)),
+              base[1:2, 3:5]):
+        back = decode(*split(encode(a)))
+        assert np.array_equal(back, a) and back.shape == a.shape

@@ -134,7 +134,10 @@ class _Encoder:
         cls = type(t)
         plain = torch.Tensor._make_subclass(torch.Tensor, t.detach()) if cls is not torch.Tensor \
             else t.detach()
-        flat = plain.to("cpu").contiguous().reshape(-1)
+        # a fresh, packed copy of the logical values: any strides (a row of a column that
+        # NumPy laid out in Fortran order, a transpose, a broadcast view, a slice of a larger
+        # storage), conjugate and negative views resolved, never the storage behind them
+        flat = torch.empty(plain.shape, dtype=plain.dtype).copy_(plain).reshape(-1)
         data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
         grad = None
         if t.is_leaf and t.grad is not None and depth < MAX_DEPTH:
