@@ -30,12 +30,6 @@ MIN_VARIANTS = 3
 
 # (exercise, variant) -> (one line on the bug, a regex that each failing check's text matches)
 KNOWN_GRADER_BUGS = {
-    ("ex07", "notes_style"): (
-        "the structure checks reject the notes' extra parameter-free nn.Sigmoid() submodule",
-        r"should hold the submodules linear \(Linear\), found .*sigmoid \(Sigmoid\)"),
-    ("ex08", "notes_style"): (
-        "the structure checks reject an extra parameter-free nn.Sigmoid() submodule",
-        r"should hold the submodules layers \(ModuleList\).*found .*sigmoid \(Sigmoid\)"),
 }
 
 
