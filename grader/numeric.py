@@ -329,7 +329,28 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
              f"  expected: {show(expected)}",
              f"  got:      {show(got)}",
              f"  largest error: {worst:.3g}{at} (tolerance: rtol={r:g}, atol={t:g})"]
-    fail("\n".join(lines), hint=name_mistake(a, mistakes, r, t))
+    if err.size and np.isfinite(worst) and worst <= 1e-3 * max(abs(float(b[idx])), 1e-12):
+        lines.append(f"  there: expected {float(b[idx]):.12g}, got {float(a[idx]):.12g}")
+    fail("\n".join(lines), hint=_precision_hint(a, b, r) or name_mistake(a, mistakes, r, t))
+
+
+FLOAT32_AGREEMENT = 1e-4   # float32 rounding, grown over a few hundred steps of training
+
+
+def _precision_hint(a, b, rtol) -> str | None:
+    """Values that agree to float32 precision where float64 precision is expected: part of the
+    computation ran in float32 (the classic cause: a tensor made with torch.tensor(w0)). Asked
+    before the named mistakes: one that differs from the reference by less than float32's
+    rounding cannot be told from it."""
+    if rtol >= 1e-6 or b.dtype != np.float64 or a.dtype not in (np.float64, np.float32):
+        return None
+    if not np.allclose(a, b, rtol=FLOAT32_AGREEMENT, atol=1e-7, equal_nan=True):
+        return None
+    return ("the values agree only to float32 precision (about 7 digits), but the inputs are "
+            "float64: part of the computation ran in float32. torch.tensor(w0) and "
+            "torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "
+            "torch.as_tensor(w0, dtype=x.dtype) (and np.loadtxt(..., dtype=np.float32) where "
+            "float32 is wanted, since np.loadtxt gives float64).")
 
 
 def _is_flat_numbers(x) -> bool:
@@ -542,7 +563,8 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
     name = step_name or (lambda k: f"step {k}")
     _parted(f"{call} returned the wrong value: the {what} part from the reference run (same "
             f"starting point) at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
-            _few(got[k:]), abs(a[k] - b[k]), tol, name_mistake(a, resolve(mistakes), *tol) or (
+            _few(got[k:]), abs(a[k] - b[k]), tol, _precision_hint(a, b, tol[0])
+            or name_mistake(a, resolve(mistakes), *tol) or (
                 "the very first value already differs: is the prediction or the loss itself "
                 "computed differently?" if k == 0 else None))
 
