@@ -42,7 +42,7 @@ from grader.result import GradeResult
 from grader.safetext import LINE, clean, short_hash
 from grader.sandbox import sweep_stale_temp
 
-# Caps and names are grader.staging's, the one way files enter (here as names to monkeypatch).
+# Caps and names are grader.sandbox.staging's, the one way files enter (here as names to monkeypatch).
 MAX_FILE_BYTES = staging.MAX_FILE_BYTES    # one exercise file
 MAX_TOTAL_BYTES = staging.MAX_TOTAL_BYTES  # all exercise files of one submission
 SKIP_DIRS = staging.SKIP_DIRS
@@ -103,7 +103,7 @@ def student_name(name: str) -> str:
 def gather(student: str, source: Path, into: Path) -> Entry:
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
     them; never raises: an unreadable submission comes back with `error` set. What is read
-    and how is grader.staging's (regular files only, no link followed, sizes capped); what it
+    and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped); what it
     left out is in `problems`."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
