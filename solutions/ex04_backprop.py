@@ -68,6 +68,45 @@ def backward_steps(x, y, w):
     ### END SOLUTION
 
 
+def affine_backward_steps(x, y, w, b):
+    """backward_steps for the model with a bias, y_hat = x * w + b: loss = (x * w + b - y) ** 2.
+
+    The chain rule as in backward_steps, with one more path from the loss to a parameter:
+    d y_hat / d b = 1, so d loss / d b = 2 r * 1 * 1. Manual: no autograd.
+
+    Args:
+        x, y: one input and its target, Python floats.
+        w, b: the weight and the bias, Python floats.
+    Returns:
+        a dict of Python floats with the keys of backward_steps,
+        "y_hat" (x * w + b), "r" (y_hat - y), "loss" (r ** 2),
+        "dloss_dr" (2 * r), "dr_dyhat" (1.0), "dyhat_dw" (x),
+        "dloss_dw" (dloss_dr * dr_dyhat * dyhat_dw),
+        plus "dyhat_db" (1.0) and "dloss_db" (dloss_dr * dr_dyhat * dyhat_db).
+
+    Example (the notes' Exercise 4-2: x = 1, y = 2, w = 1, b = 2):
+        >>> steps = affine_backward_steps(1.0, 2.0, 1.0, 2.0)
+        >>> steps["y_hat"], steps["r"], steps["loss"], steps["dloss_dw"], steps["dloss_db"]
+        (3.0, 1.0, 1.0, 2.0, 2.0)
+    """
+    ### BEGIN SOLUTION
+    # HINT: as backward_steps, plus the bias's local derivative and its chain-rule product.
+    y_hat = x * w + b
+    r = y_hat - y
+    loss = r ** 2
+    dloss_dr = 2 * r
+    dr_dyhat = 1.0
+    dyhat_dw = x
+    dyhat_db = 1.0
+    dloss_dw = dloss_dr * dr_dyhat * dyhat_dw
+    dloss_db = dloss_dr * dr_dyhat * dyhat_db
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(loss),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": float(dr_dyhat),
+            "dyhat_dw": float(dyhat_dw), "dloss_dw": float(dloss_dw),
+            "dyhat_db": float(dyhat_db), "dloss_db": float(dloss_db)}
+    ### END SOLUTION
+
+
 def train_autograd(xs, ys, w0, lr, epochs):
     """Per-sample gradient descent on (x * w - y) ** 2 with autograd computing the gradient.
 

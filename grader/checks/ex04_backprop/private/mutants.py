@@ -14,6 +14,23 @@ def backward_steps(x, y, w):
             "dloss_dw": float(dloss_dr * 1.0 * dyhat_dw)}}
 """
 
+_AFFINE = """
+def affine_backward_steps(x, y, w, b):
+    y_hat = x * w + b
+    r = {r}
+    dloss_dr = {dloss_dr}
+    dyhat_db = {dyhat_db}
+    return {{"y_hat": float(y_hat), "r": float(r), "loss": float(r ** 2),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": 1.0, "dyhat_dw": float(x),
+            "dloss_dw": float(dloss_dr * 1.0 * x), "dyhat_db": float(dyhat_db),
+            "dloss_db": float(dloss_dr * 1.0 * dyhat_db)}}
+"""
+
+
+def affine(r="y_hat - y", dloss_dr="2 * r", dyhat_db="1.0"):
+    return _AFFINE.format(r=r, dloss_dr=dloss_dr, dyhat_db=dyhat_db)
+
+
 _TRAIN = """
 def train_autograd(xs, ys, w0, lr, epochs):
     x, y = _as_tensors(xs, ys)
@@ -90,6 +107,26 @@ MUTANTS = [
      def backward_steps(x, y, w):
          return {k: torch.tensor(v) for k, v in _orig_steps(x, y, w).items()}
      """, "backward_steps", "use .item()"),
+    Mutant("affine_bias_grad_x", affine(dyhat_db="x"), "affine_backward_steps",
+           "which is 1 (not x)"),
+    Mutant("affine_sign", affine(r="y - y_hat"), "affine_backward_steps", "r is y - y_hat"),
+    Mutant("affine_factor2", affine(dloss_dr="r"), "affine_backward_steps", "factor 2"),
+    Mutant("affine_dloss_db_sign", """
+     _orig_affine = affine_backward_steps
+     def affine_backward_steps(x, y, w, b):
+         d = _orig_affine(x, y, w, b)
+         d["dloss_db"] = -d["dloss_db"]
+         return d
+     """, "affine_backward_steps", "sign is flipped"),
+    Mutant("affine_uses_autograd", """
+     _orig_affine = affine_backward_steps
+     def affine_backward_steps(x, y, w, b):
+         d = _orig_affine(x, y, w, b)
+         bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+         ((x * w + bt - y) ** 2).backward()
+         d["dloss_db"] = bt.grad.item()
+         return d
+     """, "affine_backward_steps", "computes its derivative by hand"),
     Mutant("train_never_zeroed", train(update="w -= lr * w.grad"), "train_autograd",
            "never zeroed"),
     Mutant("train_uphill", train(update="w += lr * w.grad\n                w.grad.zero_()"),

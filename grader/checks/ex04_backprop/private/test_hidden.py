@@ -7,7 +7,8 @@ import torch
 
 from grader.checking import check, devices, dtypes, gen, manual_call, np_rng, randn
 from grader.checks.ex04_backprop.ships import mistakes as hints
-from grader.checks.ex04_backprop.ships.mistakes import grads_mistakes, steps_mistakes
+from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
+                                                        steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import trajectory_tol
 from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
 from grader.reference import reference
@@ -100,6 +101,47 @@ def test_backward_steps_random(sub, seed):
         assert_gradient(got["dloss_dw"], lambda v: (x * v - y) ** 2, w,
                         call=f"{call}: dloss_dw", closed=closed["dloss_dw"],
                         like=want["dloss_dw"], mistakes=scale_mistakes)
+
+
+@check("affine_backward_steps", points=3)
+def test_affine_backward_steps_random(sub, seed):
+    """affine_backward_steps (autograd off) matches the reference on random samples; dloss_dw
+    and dloss_db also match 2x(xw + b - y) and 2(xw + b - y), autograd and a float64 central
+    difference"""
+    rng = np_rng(seed, "affine_backward_steps")
+    for x, y, w, b in np.round(rng.uniform(-3, 3, (3, 4)), 4).tolist():
+        call = f"affine_backward_steps(x={x}, y={y}, w={w}, b={b}), autograd off"
+        got = manual_call(sub, "ex04.affine_backward_steps", x, y, w, b)
+        want = reference("ex04.affine_backward_steps", x, y, w, b, grad=False)
+        assert_close(got, want, call=call, check_dtype="strict",
+                     mistakes=affine_steps_mistakes(want, x, w))
+        r = x * w + b - y
+        closed = {"y_hat": x * w + b, "r": r, "loss": r ** 2, "dloss_dr": 2 * r,
+                  "dr_dyhat": 1.0, "dyhat_dw": x, "dloss_dw": 2 * r * x,
+                  "dyhat_db": 1.0, "dloss_db": 2 * r}
+        assert_close(got, closed, call=call, context="compared with the formulas")
+        assert_gradient(got["dloss_dw"], lambda v: (x * v + b - y) ** 2, w,
+                        call=f"{call}: dloss_dw", closed=closed["dloss_dw"],
+                        like=want["dloss_dw"], mistakes=scale_mistakes)
+        assert_gradient(got["dloss_db"], lambda v: (x * w + v - y) ** 2, b,
+                        call=f"{call}: dloss_db", closed=closed["dloss_db"],
+                        like=want["dloss_db"], mistakes=scale_mistakes)
+
+
+@check("affine_backward_steps")
+def test_affine_backward_steps_grad_mode(sub, seed):
+    """affine_backward_steps is manual: the same answer with autograd on and under
+    torch.set_grad_enabled(False)"""
+    rng = np_rng(seed, "affine_backward_steps_grad_mode")
+    x, y, w, b = np.round(rng.uniform(-3, 3, 4), 4).tolist()
+    call = f"affine_backward_steps(x={x}, y={y}, w={w}, b={b})"
+    on = sub.call("ex04.affine_backward_steps", x, y, w, b)
+    off = manual_call(sub, "ex04.affine_backward_steps", x, y, w, b)
+    want = reference("ex04.affine_backward_steps", x, y, w, b, grad=False)
+    assert_close(off, want, call=f"{call}, autograd off", check_dtype="strict",
+                 mistakes=affine_steps_mistakes(want, x, w))
+    assert_close(on, off, call=f"{call} with autograd on", check_dtype="strict",
+                 context="compared with the same call under torch.set_grad_enabled(False)")
 
 
 @check("train_autograd", points=3)

@@ -24,6 +24,20 @@ def steps_mistakes(want, x, w):
     }
 
 
+def affine_steps_mistakes(want, x, w):
+    """Wrong dicts of affine_backward_steps: the mistakes of backward_steps (r the other way
+    round, factor 2, sign), and the bias's local derivative taken as x."""
+    r = want["r"]
+    return {
+        **steps_mistakes(want, x, w),
+        "dyhat_db is the derivative of y_hat = x * w + b with respect to b, which is 1 (not x): "
+        "the bias's gradient is dloss_dr * 1, not dloss_dr * x.":
+            {"dyhat_db": x, "dloss_db": 2 * r * x},
+        **{k: {"dloss_dr": v[0], "dloss_dw": v[1], "dloss_db": v[2]} for k, v in
+           scale_mistakes((want["dloss_dr"], want["dloss_dw"], want["dloss_db"])).items()},
+    }
+
+
 def grads_mistakes(want):
     """Wrong triples of quadratic_grads: a scale error, or x and x**2 swapped."""
     g1, g2, gb = want

@@ -1,5 +1,6 @@
 """Visible checks of ex04 (backpropagation): the course's numbers (x = 2, y = 4, w = 1 give
-dloss/dw = -8; the runs on x = [1, 2, 3], y = [2, 4, 6]) recorded from the reference by
+dloss/dw = -8; the notes' Exercise 4-2, x = 1, y = 2, w = 1, b = 2 give dloss/dw = dloss/db = 2;
+the runs on x = [1, 2, 3], y = [2, 4, 6]) recorded from the reference by
 `python -m grader build`, every gradient also checked against its closed form, autograd and a
 central difference. Students run these with `python -m grader check ex04`."""
 import pytest
@@ -7,7 +8,8 @@ import torch
 
 from grader.checking import Case, check, devices, dtypes, expected, manual_call
 from grader.checks.ex04_backprop.ships import mistakes as hints
-from grader.checks.ex04_backprop.ships.mistakes import grads_mistakes, steps_mistakes
+from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
+                                                        steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import trajectory_tol
 from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
 
@@ -17,6 +19,7 @@ X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 
 CASES = {c.id: c for c in [
     Case("steps_course", "ex04.backward_steps", (2.0, 4.0, 1.0), grad=False),
+    Case("affine_steps_notes", "ex04.affine_backward_steps", (1.0, 2.0, 1.0, 2.0), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
     Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
@@ -41,6 +44,26 @@ def test_backward_steps_course(sub):
     assert_close(got["dloss_dw"], -8.0, call=call, context="key 'dloss_dw'")
     assert_gradient(got["dloss_dw"], lambda w: (2.0 * w - 4.0) ** 2, 1.0, call=call,
                     closed=2 * 2.0 * (2.0 * 1.0 - 4.0), like=-8.0, mistakes=scale_mistakes)
+
+
+@check("affine_backward_steps", points=3, visible=True)
+def test_affine_backward_steps_notes(sub):
+    """the notes' Exercise 4-2, affine_backward_steps(x=1, y=2, w=1, b=2): every step, and
+    dloss_dw = dloss_db = 2 (autograd and a central difference agree)"""
+    case = CASES["affine_steps_notes"]
+    got = manual_call(sub, case.target, *case.args)
+    want = expected(case)
+    call = "affine_backward_steps(x=1.0, y=2.0, w=1.0, b=2.0), autograd off"
+    assert_close(got, want, call=call, check_dtype="strict",
+                 mistakes=affine_steps_mistakes(want, 1.0, 1.0))
+    assert_close((got["dloss_dw"], got["dloss_db"]), (2.0, 2.0), call=call,
+                 context="keys 'dloss_dw', 'dloss_db'")
+    assert_gradient(got["dloss_dw"], lambda w: (1.0 * w + 2.0 - 2.0) ** 2, 1.0,
+                    call=f"{call}: dloss_dw", closed=2 * (1.0 + 2.0 - 2.0) * 1.0, like=2.0,
+                    mistakes=scale_mistakes)
+    assert_gradient(got["dloss_db"], lambda b: (1.0 * 1.0 + b - 2.0) ** 2, 2.0,
+                    call=f"{call}: dloss_db", closed=2 * (1.0 + 2.0 - 2.0), like=2.0,
+                    mistakes=scale_mistakes)
 
 
 @check("train_autograd", points=3, visible=True)
