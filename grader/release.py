@@ -5,6 +5,8 @@
 
 The kit holds:
     README.md, requirements.txt, pyproject.toml   how to set up, check and hand in
+    diabetes.csv, three_class.csv                 the data sets the exercises load, at the root
+                                                  so that `load_csv("diabetes.csv")` runs from it
     exercises/exNN_*.py                           the stubs (generated from solutions/)
     notebooks/exNN_*.ipynb                        the same, as notebooks released by nbgrader
     grader/                                       the engine `python -m grader check` needs, the
@@ -23,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader import datasets
 from grader.build import make_notebook, make_stub
 from grader.exercises import EXERCISES, folder
 
@@ -66,6 +69,9 @@ def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
         (stubs / f"{EXERCISES[ex]}.py").write_text(make_stub(source, ex))
 
     _copy_engine(dest / "grader", chosen)
+    data = kit_data(sources)
+    for name in data:
+        shutil.copyfile(datasets.path(name), dest / name)
 
     if notebooks:
         try:
@@ -78,10 +84,17 @@ def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
             for ex, text in released.items():
                 (dest / "notebooks" / f"{EXERCISES[ex]}.ipynb").write_text(text)
     has_notebooks = (dest / "notebooks").is_dir()
-    (dest / "README.md").write_text(student_readme(chosen, sources, has_notebooks))
+    (dest / "README.md").write_text(student_readme(chosen, sources, has_notebooks, data))
     (dest / "requirements.txt").write_text("torch>=2.1\nnumpy>=1.24\npytest>=7.4\n")
     (dest / "pyproject.toml").write_text(PYPROJECT)
     return notes
+
+
+def kit_data(sources: dict[str, str]) -> list[str]:
+    """The data sets (grader/datasets.py FILES) that the released exercises load: each goes to
+    the kit's root, where the docstrings' examples (`load_csv("diabetes.csv")`) find it. The
+    checks read their own copies in grader/data/."""
+    return [name for name in datasets.FILES if any(name in src for src in sources.values())]
 
 
 def _copy_engine(target: Path, chosen: list[str]):
@@ -176,8 +189,17 @@ grader = ["data/*.csv", "checks/*/ships/expected.json", "checks/pytest.ini", "te
 """
 
 
-def student_readme(chosen, sources, has_notebooks: bool) -> str:
+def student_readme(chosen, sources, has_notebooks: bool, data=()) -> str:
     first = EXERCISES[chosen[0]]
+    names = ", ".join(f"`{name}`" for name in data)
+    data_note = f"""
+## The data sets
+
+The data sets the exercises load ({names}) are in this folder,
+next to this README. The examples (`load_csv("{data[0] if data else ''}")`) read them from here:
+run your code from this folder, or, in a notebook in `notebooks/`, give the path as
+`"../{data[0] if data else ''}"`.
+""" if data else ""
     listing = "\n".join(f"| {ex} | `exercises/{EXERCISES[ex]}.py` | {_title(sources[ex], ex)} |"
                         for ex in chosen)
     notebooks = f"""
@@ -226,7 +248,7 @@ python -m grader check {chosen[0]}       # one exercise
         got:      [-1, -2, -3]
         hint: this is the error x*w - y, not its square
 ```
-{notebooks}
+{notebooks}{data_note}
 ## What the checks mean
 
 The checks here use fixed inputs with known answers. The graders also run hidden checks on other,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -80,6 +81,23 @@ def test_kit_holds_stubs_notebooks_visible_checks_and_data(kit, chosen):
     assert "torch" in (kit / "requirements.txt").read_text()
     readme = (kit / "README.md").read_text()
     assert "python -m grader check" in readme and f"exercises/{EXERCISES['ex01']}.py" in readme
+
+
+def test_kit_holds_the_data_sets_at_its_root(kit, chosen, monkeypatch):
+    """The docstrings' examples run from the kit's root: each data set the exercises load is
+    there, the README says so, and the reference's load_csv("diabetes.csv") finds it."""
+    from grader import datasets
+    readme = (kit / "README.md").read_text()
+    for name in datasets.FILES:
+        assert (kit / name).read_bytes() == datasets.path(name).read_bytes()
+        assert f"`{name}`" in readme
+    spec = importlib.util.spec_from_file_location(
+        "ex08_reference", ROOT / "solutions" / f"{EXERCISES['ex08']}.py")
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    monkeypatch.chdir(kit)
+    x, y = reference.load_csv("diabetes.csv")
+    assert tuple(x.shape) == (759, 8) and tuple(y.shape) == (759, 1)
 
 
 def test_kit_holds_no_reference_and_no_hidden_check(kit):
