@@ -267,8 +267,9 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
                 hint = " (a Python number: keep it a tensor, e.g. avoid .item() here)"
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.")
         if tuple(got.shape) != tuple(expected.shape):
+            more, hint = _shape_hint(got, expected, mistakes)
             fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "
-                 f"{tuple(expected.shape)}.{_shape_hint(got, expected, mistakes)}")
+                 f"{tuple(expected.shape)}.{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
                  f"{str(expected.dtype).replace('torch.', '')}: compute in the input's dtype "
@@ -288,8 +289,9 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         if not isinstance(got, np.ndarray):
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}.")
         if got.shape != expected.shape:
+            more, hint = _shape_hint(got, expected, mistakes)
             fail(f"{where} returned an array of shape {got.shape}, expected {expected.shape}."
-                 f"{_shape_hint(got, expected, mistakes)}")
+                 f"{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {got.dtype}, expected {expected.dtype}.")
     elif isinstance(expected, (float, int)) and not isinstance(expected, bool):
@@ -366,19 +368,31 @@ def _close(a, b, rtol, atol) -> bool:
                                                           equal_nan=True)))
 
 
-def _shape_hint(got, expected, mistakes=None) -> str:
+def broadcast_square(n: int) -> str:
+    """The hint for an (N, N) result where (N,) or (N, 1) is expected."""
+    return (f"(N,) and (N, 1) broadcast into (N, N): here N = {n}, and an elementwise operation "
+            f"between a flat vector of shape ({n},) and a column of shape ({n}, 1) (e.g. "
+            f"y_pred - y, or p >= 0.5 compared with y) pairs every row with every row. Give both "
+            f"the same shape first: column.squeeze(1), or vector.view(-1, 1).")
+
+
+def _shape_hint(got, expected, mistakes=None) -> tuple[str, str | None]:
+    """(text appended to a wrong-shape message, the mistake it names or None)."""
     g, e = tuple(got.shape), tuple(expected.shape)
     a = as_array(got)
     for description, wrong in (mistakes or {}).items():
         w = as_array(wrong)
         if a is not None and w is not None and w.shape == a.shape and _close(a, w, 1e-4, 1e-6):
-            return f"\n  hint: {description}"
+            return "", description
+    n = e[0] if e else 0
+    if n > 1 and e in ((n,), (n, 1)) and g == (n, n):
+        return "", broadcast_square(n)
     if math.prod(g) == math.prod(e):
-        return " Same number of values: a reshape, transpose or a missing/extra dimension of size" \
-               " 1 (keepdim, unsqueeze, view)?"
+        return (" Same number of values: a reshape, transpose or a missing/extra dimension of "
+                "size 1 (keepdim, unsqueeze, view)?", None)
     if len(g) < len(e) or math.prod(g) == 1:
-        return " Did a sum or mean reduce a dimension that should stay?"
-    return ""
+        return " Did a sum or mean reduce a dimension that should stay?", None
+    return "", None
 
 
 def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:

@@ -165,6 +165,16 @@ MUTANTS = [
          with torch.no_grad():
              return ((model(x) >= 0.5).to(y.dtype) != y).to(torch.float64).mean().item()
      """, "accuracy", "error rate"),
+    Mutant("accuracy_broadcast", """
+     def accuracy(model, x, y):
+         with torch.no_grad():
+             predicted = (model(x) >= 0.5).to(y.dtype).squeeze(1)
+             return (predicted == y).to(torch.float64).mean().item()
+     """, "accuracy", "(N,) and (N, 1) broadcast into (N, N)"),
+    Mutant("grad_broadcast", """
+     def bce_grad_logits(z, y):
+         return (sigmoid(z) - y.reshape(-1)) / z.numel()
+     """, "bce_grad_logits", "(N,) and (N, 1) broadcast into (N, N)"),
     Mutant("bce_no_clamp", """
      import torch as _torch
      def bce_loss(p, y):

@@ -205,6 +205,12 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
                  mistakes=wrong.map(lambda r: r["state"]))
 
 
+def _classes_of(state, x):
+    """The classes sigmoid(x @ W.T + b) >= 0.5 (float64, on the CPU)."""
+    w, b = state["linear.weight"].double(), state["linear.bias"].double()
+    return (torch.sigmoid(x.cpu().double() @ w.T + b) >= 0.5).double()
+
+
 def _accuracy_of(state, x, y):
     """The accuracy of sigmoid(x @ W.T + b) >= 0.5 against y (float64, on the CPU)."""
     w, b = state["linear.weight"].double(), state["linear.bias"].double()
@@ -236,6 +242,8 @@ def test_accuracy_random(sub, seed, device):
         assert_close(value, want, call=call,
                      rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
                      mistakes={hints.ACCURACY_COUNT: want * x.shape[0],
-                               hints.ACCURACY_ERROR_RATE: 1 - want})
+                               hints.ACCURACY_ERROR_RATE: 1 - want,
+                               hints.ACCURACY_BROADCAST: hints.accuracy_broadcast(
+                                   _classes_of(state, x), y)})
         if any(g is not None for g in got["grads"].values()):
             fail(f"{call} filled the parameters' .grad: accuracy must not call backward().")

@@ -20,6 +20,11 @@ MOMENTUM_IGNORED = "the momentum given was not used: pass momentum=momentum to t
 ACCURACY_TIE = "p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5"
 ACCURACY_COUNT = "this is the number of right answers: divide by N"
 ACCURACY_ERROR_RATE = "this is the error rate: count the rows where the class equals y"
+ACCURACY_BROADCAST = ("(N,) and (N, 1) broadcast into (N, N): the classes (p >= 0.5) and y have "
+                      "different shapes, one (N,) and the other (N, 1), so == compares every "
+                      "row with every row and the mean is taken over N * N pairs (often near "
+                      "0.5). Compare tensors of the same shape: keep both (N, 1), or squeeze "
+                      "both.")
 # train_logistic's known wrong loops, by the name under which ex06's private/variants.py runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
@@ -28,6 +33,12 @@ TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BAC
 def bce_sum(n: int) -> str:
     """The loss of n samples summed instead of averaged."""
     return f"this is {n} times the mean: a sum where the mean is wanted"
+
+
+def accuracy_broadcast(classes, y) -> float:
+    """The accuracy of an (N, N) comparison: the classes (N,) == y (N, 1), or the other way."""
+    c, t = classes.reshape(-1).cpu().double(), y.reshape(-1).cpu().double()
+    return float((c.view(-1, 1) == t.view(1, -1)).double().mean())
 
 
 def grad_mistakes(want, p, y, n: int) -> dict:

@@ -184,4 +184,6 @@ def test_accuracy_with_a_tie(sub):
     assert_close(got, want, call="accuracy(model, x, y) with p = sigmoid(x - 1), "
                                  "x = [-1, 1, 3, 0.5, 1], y = [0, 1, 0, 0, 1]",
                  rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
-                 mistakes={hints.ACCURACY_TIE: 0.4, hints.ACCURACY_COUNT: 4.0})
+                 mistakes={hints.ACCURACY_TIE: 0.4, hints.ACCURACY_COUNT: 4.0,
+                           hints.ACCURACY_BROADCAST: hints.accuracy_broadcast(
+                               torch.sigmoid(X_ACC - 1) >= 0.5, Y_ACC)})

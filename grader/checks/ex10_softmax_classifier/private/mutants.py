@@ -45,6 +45,16 @@ MUTANTS = [
          e = (z - z.amax(dim=-1, keepdim=True)).exp()
          return e / e.sum(dim=-1, keepdim=True)
      """, "softmax", "along the `dim` argument"),
+    Mutant("softmax_no_keepdim", """
+     def softmax(z, dim=-1):
+         e = torch.exp(z - z.max(dim=dim).values)
+         return e / e.sum(dim=dim)
+     """, "softmax", "softmax without keepdim"),
+    Mutant("softmax_sum_no_keepdim", """
+     def softmax(z, dim=-1):
+         e = torch.exp(z - z.amax(dim=dim, keepdim=True))
+         return e / e.sum(dim)
+     """, "softmax", "softmax without keepdim"),
     Mutant("softmax_global_max", """
      def softmax(z, dim=-1):
          e = (z - z.max()).exp()

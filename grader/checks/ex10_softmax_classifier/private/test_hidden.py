@@ -9,7 +9,8 @@ from grader.checks.ex10_softmax_classifier.private import variants as wrong
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
                                                                   softmax_mistakes)
-from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, check_forward,
+from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, call_softmax,
+                                                                check_forward,
                                                                 check_predict, check_structure,
                                                                 check_training)
 from grader.numeric import (GRADCHECK_TOL, assert_close, autograd_grad, central_difference,
@@ -71,7 +72,7 @@ def test_softmax_random(sub, seed, device, dtype):
         want = reference("ex10.softmax", z, dim=dim, grad=False)
         others = {hints.wrong_dim(d): torch.softmax(z, d) for d in (0, 1, 2)
                   if d % 3 != dim % 3}
-        assert_close(manual_call(sub, "ex10.softmax", z, dim=dim), want,
+        assert_close(call_softmax(sub, z, dim=dim), want,
                      call=f"softmax(z (3, 5, 4), dim={dim}) on {device}", mistakes=others)
 
 
@@ -82,7 +83,7 @@ def test_softmax_large_random(sub, seed, device, dtype):
     """softmax of random logits of size ~1000 stays finite and exact"""
     z, _ = _logits(seed, "softmax_large", dtype, device, scale=1000.0)
     want = reference("ex10.softmax", z, grad=False)
-    assert_close(manual_call(sub, "ex10.softmax", z), want,
+    assert_close(call_softmax(sub, z), want,
                  call=f"softmax(z {tuple(z.shape)} with logits of size ~1000)",
                  mistakes=softmax_mistakes(wrong.softmax_mistakes(z)))
 

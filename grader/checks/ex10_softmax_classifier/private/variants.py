@@ -17,9 +17,21 @@ def _naive_softmax(z, dim):
 
 def softmax_mistakes(z, dim=-1):
     """{"overflow": softmax without subtracting the maximum, "global_max": the maximum of the
-    whole tensor subtracted instead of each row's}."""
+    whole tensor subtracted instead of each row's, "no_keepdim": the max and the sum reduced
+    without keepdim (None where that cannot broadcast)}."""
     e = torch.exp(z - z.max())
-    return {"overflow": _naive_softmax(z, dim), "global_max": e / e.sum(dim=dim, keepdim=True)}
+    return {"overflow": _naive_softmax(z, dim), "global_max": e / e.sum(dim=dim, keepdim=True),
+            "no_keepdim": _no_keepdim(z, dim)}
+
+
+def _no_keepdim(z, dim):
+    """softmax with the max and the sum reduced without keepdim, where that broadcasts at all
+    (a square tensor: along the wrong dimension); None where it cannot."""
+    try:
+        e = torch.exp(z - z.amax(dim=dim))
+        return e / e.sum(dim=dim)
+    except RuntimeError:
+        return None
 
 
 def ce_mistakes(logits, targets):

@@ -11,10 +11,19 @@ OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negati
 GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
               "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
 
+NO_KEEPDIM = ("softmax without keepdim: z.max(dim).values, z.amax(dim) and e.sum(dim) drop the "
+              "dimension they reduce, so a (N,) result meets the (N, C) logits and broadcasts "
+              "along the wrong dimension (or fails with 'must match the size'): reduce with "
+              "keepdim=True, z.amax(dim, keepdim=True) and e.sum(dim, keepdim=True)")
+BROADCAST_ERROR = "must match the size of tensor"
+
 
 def softmax_mistakes(wrong):
     """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
-    return {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+    named = {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+    if wrong.get("no_keepdim") is not None:
+        named[NO_KEEPDIM] = wrong["no_keepdim"]
+    return named
 
 
 def ce_mistakes(wrong, want, n):

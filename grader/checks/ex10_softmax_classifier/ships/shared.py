@@ -6,12 +6,27 @@ import torch
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.training import assert_minibatch_run
 from grader.datasets import path
+from grader.checking import manual_call
 from grader.numeric import assert_close, fail, kind_of
+from grader.sandbox import StudentError
 from grader.sandbox.protocol import meta
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
 Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
+
+
+def call_softmax(sub, z, **kwargs):
+    """softmax(z, **kwargs) with autograd off; a failure to broadcast a reduced (N,) against the
+    (N, C) logits is named: keepdim is missing."""
+    try:
+        return manual_call(sub, "ex10.softmax", z, **kwargs)
+    except StudentError as err:
+        if err.kind == "exception" and hints.BROADCAST_ERROR in str(err):
+            shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+            fail(err.describe(f"softmax(z {tuple(z.shape)}{', ' * bool(shown)}{shown})"),
+                 hint=hints.NO_KEEPDIM)
+        raise
 
 
 def check_training(got, want, args, call, variant, dtype=torch.float32):

@@ -9,7 +9,8 @@ from grader.checking import Case, check, devices, expected, manual_call
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
                                                                   softmax_mistakes)
-from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, check_forward,
+from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, call_softmax,
+                                                                check_forward,
                                                                 check_predict, check_structure,
                                                                 check_training)
 from grader.checks.training import LOSS_MISTAKES, Recorded, formula_state, variant_id
@@ -87,6 +88,8 @@ CASES.update({c.id: c for c in [
 def run(sub, case):
     """A case; a manual one (grad=False) through manual_call, which explains a failure caused
     by using autograd where the formula is to be written by hand."""
+    if case.target == "ex10.softmax":
+        return call_softmax(sub, *case.args, **case.kwargs)
     if case.grad is False:
         return manual_call(sub, case.target, *case.args, **case.kwargs)
     return case.run(sub)
