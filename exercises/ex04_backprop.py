@@ -14,7 +14,7 @@ r = -2, loss = 4 and d loss / d w = -8.
 
 Autograd does exactly this walk for you: `loss.backward()` leaves d loss / d w in `w.grad`.
 You will use it to train the linear model one sample at a time, and then a quadratic model
-y_hat = w1 * x**2 + w2 * x + b (the course's exercise), checking its three gradients by hand.
+y_hat = w1 * x**2 + w2 * x + b, checking its three gradients by hand.
 
 What you practise: the chain rule written out step by step; a training loop with autograd
 (backward, an update that builds no graph, zeroing the gradient); more than one parameter.
@@ -161,7 +161,7 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     Returns:
         (w1, w2, b, losses): three Python floats and a list of `epochs` Python floats.
 
-    Example (the course's data):
+    Example (the course data x, y from w1 = w2 = b = 1; the notes start from 1, 2, 3):
         >>> w1, w2, b, losses = train_quadratic([1.0, 2.0, 3.0], [2.0, 4.0, 6.0],
         ...                                     1.0, 1.0, 1.0, 0.01, 20)
         >>> round(losses[0], 4), round(quadratic_forward(4.0, w1, w2, b), 2)

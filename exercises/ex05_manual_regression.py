@@ -6,6 +6,7 @@ Fit y = w * x + b to data made from y = 3x + 0.8. Autograd computes the gradient
 `loss.backward()`); you write everything else: the data, the parameters as leaf tensors that
 require grad, the mean squared error, the update `p -= lr * p.grad` and the training loop.
 After 3000 steps at lr 0.01 on 100 points the parameters reach w ≈ 3, b ≈ 0.8.
+These points are the project's own (a seeded draw on a noiseless line), not the notes' data.
 
 What you practise: leaf tensors and `requires_grad`; `.grad` and why it must be zeroed between
 steps; updating parameters in place under `torch.no_grad()` so that they stay leaves; seeded

@@ -6,6 +6,7 @@ The data set (diabetes.csv, shipped with the exercises) has one row per patient:
 measurements scaled to [-1, 1] and, in the last column, whether the disease followed (0 or 1).
 Load it into tensors, build a network of three `nn.Linear` layers, each followed by a sigmoid,
 and train it full batch (all rows in every step) with `nn.BCELoss` and SGD.
+This diabetes.csv is a synthetic stand-in of the notes' table's shape, not the notes' file.
 
 What you practise: reading a CSV into float32 tensors of the right shapes; `nn.ModuleList`, so
 that layers kept in a list are registered (their parameters show up in `model.parameters()`);

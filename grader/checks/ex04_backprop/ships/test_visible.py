@@ -127,8 +127,8 @@ def test_quadratic_grads_tensor(sub, device, dtype):
 
 @check("train_quadratic", points=3, visible=True)
 def test_train_quadratic_course(sub):
-    """the course's quadratic exercise: 20 epochs at lr = 0.01 from w1 = w2 = b = 1, every
-    recorded loss and the final parameters"""
+    """the quadratic model on the course data: 20 epochs at lr = 0.01 from w1 = w2 = b = 1,
+    every recorded loss and the final parameters"""
     case = CASES["quadratic_course"]
     assert_trajectory(case.run(sub), expected(case), names=("w1", "w2", "b", "losses"),
                       call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
