@@ -37,6 +37,9 @@ SIGN_FLIPPED = ("the loss grows: the update adds lr * grad instead of subtractin
                 "(p -= lr * p.grad).")
 SUM_LOSS = ("the loss is a sum over the samples, not a mean: use .mean() (or nn.MSELoss() with "
             "its default reduction='mean').")
+SIGMOID_TWICE = ("the model already returns probabilities (its forward ends in a sigmoid), and "
+                 "nn.BCEWithLogitsLoss applies a second sigmoid to them: with a model that "
+                 "returns probabilities use nn.BCELoss (BCEWithLogitsLoss is for logits).")
 STALE_GRADS = ("the gradients already in .grad when the step began were added to this step's: "
                "call optimizer.zero_grad() first, before loss.backward(), not after "
                "optimizer.step().")

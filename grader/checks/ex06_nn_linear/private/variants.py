@@ -7,7 +7,7 @@ from torch import nn
 from grader.probes.common import network
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
-         "no_momentum", "default_momentum")
+         "no_momentum", "default_momentum", "sigmoid_twice")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -21,6 +21,7 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     sum_loss            the loss summed over the samples instead of averaged
     no_momentum         SGD without the momentum asked for
     default_momentum    SGD with train_logistic's default momentum 0.9, not the one given
+    sigmoid_twice       nn.BCEWithLogitsLoss on the model's probabilities (loss="bce" only)
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -32,6 +33,10 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     reduction = "sum" if mode == "sum_loss" else "mean"
     loss_fn = nn.MSELoss(reduction=reduction) if loss == "mse" else nn.BCELoss(reduction=reduction)
+    if mode == "sigmoid_twice":
+        if loss != "bce":
+            raise ValueError("sigmoid_twice is a mistake of a BCE loop")
+        loss_fn = nn.BCEWithLogitsLoss(reduction=reduction)
     losses = []
     for _ in range(steps):
         if mode not in ("no_zero", "zero_after_backward", "zero_after_step"):

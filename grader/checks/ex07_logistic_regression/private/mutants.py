@@ -95,6 +95,19 @@ MUTANTS = [
          def forward(self, x):
              return torch.sigmoid(self.linear(x))[:, :1]
      """, "LogisticRegression", "should have the parameters"),
+    Mutant("train_sigmoid_twice", """
+     def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+         loss_fn = nn.BCEWithLogitsLoss()
+         optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+         losses = []
+         for _ in range(epochs):
+             optimizer.zero_grad()
+             loss = loss_fn(model(x), y)
+             loss.backward()
+             optimizer.step()
+             losses.append(loss.item())
+         return losses
+     """, "train_logistic", "nn.BCEWithLogitsLoss applies a second sigmoid"),
     Mutant("train_no_zero_grad", """
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):
          loss_fn = nn.BCELoss()

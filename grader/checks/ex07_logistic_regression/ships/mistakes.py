@@ -3,7 +3,8 @@ and the hidden checks alike. The mistakes of a training loop that ex05-ex08 shar
 grader.checks.training."""
 import torch
 
-from grader.checks.training import LOSS_AFTER_STEP, NO_ZERO_GRAD, ZERO_AFTER_BACKWARD
+from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE,
+                                    ZERO_AFTER_BACKWARD)
 from grader.numeric import scale_mistakes
 
 OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
@@ -27,7 +28,8 @@ ACCURACY_BROADCAST = ("(N,) and (N, 1) broadcast into (N, N): the classes (p >= 
                       "both.")
 # train_logistic's known wrong loops, by the name under which ex06's private/variants.py runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                  "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP}
+                  "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP,
+                  "sigmoid_twice": SIGMOID_TWICE}
 
 
 def bce_sum(n: int) -> str:

@@ -75,6 +75,18 @@ MUTANTS = [
          def forward(self, x):
              return super().forward(x).cpu()
      """, "DeepBinaryClassifier", "left on the CPU"),
+    Mutant("train_sigmoid_twice", """
+     def train_full_batch(model, x, y, lr, epochs):
+         loss_fn = nn.BCEWithLogitsLoss()
+         optimizer, losses = torch.optim.SGD(model.parameters(), lr=lr), []
+         for _ in range(epochs):
+             optimizer.zero_grad()
+             loss = loss_fn(model(x), y)
+             loss.backward()
+             optimizer.step()
+             losses.append(loss.item())
+         return losses
+     """, "train_full_batch", "nn.BCEWithLogitsLoss applies a second sigmoid"),
     Mutant("train_no_zero_grad", """
      def train_full_batch(model, x, y, lr, epochs):
          loss_fn, optimizer, losses = nn.BCELoss(), torch.optim.SGD(model.parameters(), lr=lr), []
