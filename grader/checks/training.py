@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -254,6 +255,36 @@ def assert_forward_pure(out, *, call: str):
              f"optimizer); the training loop does that.")
     if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
         assert_close(second, first, call=call, context="the second call on the same input")
+
+
+def rebound_parameter(name: str) -> str:
+    """The hint for a parameter rebound by its update (`name = name - lr * name.grad`)."""
+    return (f"`{name} = {name} - lr * {name}.grad` rebinds the name {name} to a new tensor "
+            f"instead of updating the parameter: the new {name} is no leaf (its .grad stays "
+            f"None) or, made under torch.no_grad(), does not require grad, so the next step "
+            f"fails. Update in place, with autograd off: `with torch.no_grad(): {name} -= lr * "
+            f"{name}.grad`, then zero {name}.grad.")
+
+
+# what a loop whose parameter was rebound by its update raises at the next step: .grad is None
+# (no attribute, or an operand), or the new tensor does not require grad
+REBOUND_ERRORS = ("'NoneType' object has no attribute", "and 'NoneType'", "'NoneType' and",
+                  "does not require grad and does not have a grad_fn")
+
+
+@contextmanager
+def naming_rebound(call: str, hint: str):
+    """Within it, the student's failure that a rebound parameter causes is named by `hint`:
+
+        with naming_rebound(call, hints.REBOUND):
+            got = sub.call("ex05.fit", x, y, lr, iters, seed)
+    """
+    try:
+        yield
+    except StudentError as err:
+        if err.kind == "exception" and any(s in str(err) for s in REBOUND_ERRORS):
+            fail(err.describe(call), hint=hint)
+        raise
 
 
 def inplace_leaf_hint(err: StudentError, call: str):

@@ -173,6 +173,34 @@ MUTANTS = [
                  p += lr * p.grad
      """, "sgd_update_", "the loss grows",
            what="sgd_update_ adds the gradient (climbs the loss)"),
+    Mutant("fit_rebinds_under_no_grad", """
+     def fit(x, y, lr, iters, seed):
+         w, b = init_params(seed, x.device)
+         losses = []
+         for _ in range(iters):
+             loss = mse_loss(y, x * w + b)
+             if w.grad is not None:
+                 w.grad.zero_()
+                 b.grad.zero_()
+             loss.backward()
+             with torch.no_grad():
+                 w = w - lr * w.grad
+                 b = b - lr * b.grad
+             losses.append(loss.item())
+         return w, b, losses
+     """, "fit", "rebinds the name w"),
+    Mutant("fit_rebinds", """
+     def fit(x, y, lr, iters, seed):
+         w, b = init_params(seed, x.device)
+         losses = []
+         for _ in range(iters):
+             loss = mse_loss(y, x * w + b)
+             loss.backward()
+             w = w - lr * w.grad
+             b = b - lr * b.grad
+             losses.append(loss.item())
+         return w, b, losses
+     """, "fit", "rebinds the name w"),
 ]
 
 # planted in the demo class (grader/demo.py), in this order

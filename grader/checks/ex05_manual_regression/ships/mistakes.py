@@ -1,7 +1,8 @@
 """The mistakes of ex05 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex06-ex08 share come from
 grader.checks.training."""
-from grader.checks.training import NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD
+from grader.checks.training import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
+                                    rebound_parameter)
 
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
@@ -15,6 +16,7 @@ NO_GRAPH = ("the loss has no graph. Compute it with tensor operations (no .item(
 UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only rebinds the loop "
                   "variable; change the tensor in place (p -= lr * p.grad)")
 UPDATE_SIGN = SIGN_FLIPPED
+FIT_REBOUND = rebound_parameter("w")   # fit's update written inline, w rebound
 UPDATE_NO_LR = "the learning rate is missing: p -= lr * p.grad"
 # fit's known wrong loops, by the name under which private/variants.py runs them
 FIT_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,

@@ -7,7 +7,8 @@ import torch
 from grader.checking import Case, check, devices, expected
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
-from grader.checks.training import Recorded, assert_leaf, assert_state, inplace_leaf_hint
+from grader.checks.training import (Recorded, assert_leaf, assert_state, inplace_leaf_hint,
+                                    naming_rebound)
 from grader.numeric import assert_close, assert_trajectory, fail, scale_mistakes
 from grader.sandbox import StudentError
 
@@ -117,7 +118,8 @@ def test_fit_short_run_step_by_step(sub, device):
     case = CASES["fit_short"].on(device)
     want = expected(case, device)
     call = f"fit(x, y, lr=0.1, iters=20, seed=3) on {device}"
-    got = case.run(sub)
+    with naming_rebound(call, hints.FIT_REBOUND):
+        got = case.run(sub)
     check_fit_result(got, call)
     mistakes = fit_mistakes("short")
     assert_trajectory(got[2], want[2], call=call,
@@ -134,7 +136,8 @@ def test_fit_course_run(sub):
     case = CASES["fit_course"]
     want = expected(case)
     call = "fit(x, y, lr=0.01, iters=3000, seed=0) with x, y = make_data(100, seed=0)"
-    got = case.run(sub)
+    with naming_rebound(call, hints.FIT_REBOUND):
+        got = case.run(sub)
     if got["count"] != want["count"]:
         fail(f"{call} gave {got['count']} losses, expected {want['count']} (one per step).")
     assert_trajectory(got["losses"], want["losses"], call=call,

@@ -132,6 +132,28 @@ MUTANTS = [
                                                  "torch.rand((), generator=g)"),
      "fit_tensor", "the initial values"),
     Mutant("autograd_not_zeroed", fit_autograd(zero="pass"), "fit_autograd", "not zeroed"),
+    Mutant("autograd_rebinds", """
+     def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+         g = torch.Generator().manual_seed(seed)
+         a, b, c, d = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+                       for _ in range(4)]
+         losses = []
+         for t in range(steps):
+             loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+             if t % 100 == 99:
+                 losses.append(loss.item())
+             loss.backward()
+             with torch.no_grad():
+                 a = a - lr * a.grad
+                 b = b - lr * b.grad
+                 c = c - lr * c.grad
+                 d = d - lr * d.grad
+                 a.grad.zero_()
+                 b.grad.zero_()
+                 c.grad.zero_()
+                 d.grad.zero_()
+         return (a, b, c, d), losses
+     """, "fit_autograd", "rebinds the name a"),
     Mutant("autograd_adds_gradient", fit_autograd(scale="-1.0"), "fit_autograd",
      "adds the gradient"),
     Mutant("autograd_half_gradient", fit_autograd(scale="0.5"), "fit_autograd", "factor 2"),

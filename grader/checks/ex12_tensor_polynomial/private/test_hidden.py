@@ -12,7 +12,7 @@ from grader.checks.ex12_tensor_polynomial.private import variants as wrong
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
 from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
-from grader.checks.training import assert_fit
+from grader.checks.training import assert_fit, naming_rebound
 from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
                             central_difference, fail, scale_mistakes)
 from grader.reference import reference, reference_probe
@@ -92,7 +92,8 @@ def _call(sub, func, *args, **kwargs):
     """fit_tensor is manual (autograd off); fit_autograd needs autograd."""
     if func == "fit_tensor":
         return manual_call(sub, f"ex12.{func}", *args, **kwargs)
-    return sub.call(f"ex12.{func}", *args, **kwargs)
+    with naming_rebound(f"{func}(x, y, ...)", hints.AUTOGRAD_REBOUND):  # fit_autograd
+        return sub.call(f"ex12.{func}", *args, **kwargs)
 
 
 def _step_by_step(sub, seed, device, dtype, func):

@@ -7,6 +7,7 @@ from grader.checks import training as cubic
 
 COEFFICIENTS_ORDER = cubic.COEFFICIENTS_ORDER
 grads_of_mean = cubic.grads_of_mean
+AUTOGRAD_REBOUND = cubic.rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
 UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
 OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
