@@ -19,6 +19,7 @@ from grader.numeric import CheckFailure
 from grader.request import DEVICES, GradeRequest
 from grader.result import CheckResult
 from grader.runner import SESSION, GradingSession
+from grader.checks.training import named_student_error
 from grader.sandbox import StudentError
 
 
@@ -136,6 +137,8 @@ def check_result(item, call, report, marks) -> CheckResult:
         status, message = describe_failure(exc, target, call)
         if isinstance(exc, CheckFailure):  # the mistakes it named: data, never parsed
             hints = list(exc.hints)        # from the message (it quotes the student)
+        elif isinstance(exc, StudentError) and named_student_error(exc):
+            hints = [named_student_error(exc)]
     return CheckResult(
         nodeid=report.nodeid,
         exercise=next((name for name in EXERCISES if name in marks), ""),
@@ -152,8 +155,9 @@ def check_result(item, call, report, marks) -> CheckResult:
 
 def describe_failure(exc, target, call):
     if isinstance(exc, StudentError):
+        hint = named_student_error(exc)
         return ("not started" if exc.kind == "not_started" else "failed",
-                exc.describe(target))
+                exc.describe(target) + (f"\n  hint: {hint}" if hint else ""))
     if isinstance(exc, CheckFailure):
         return "failed", str(exc)
     if isinstance(exc, AssertionError):

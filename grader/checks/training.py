@@ -257,6 +257,24 @@ def assert_forward_pure(out, *, call: str):
         assert_close(second, first, call=call, context="the second call on the same input")
 
 
+STATE_LAYOUT = ("the checks load their parameters into your model by name "
+                "(model.load_state_dict): give it exactly the attributes the docstring names, "
+                "with those shapes (self.linear = nn.Linear(D, 1) holds linear.weight (1, D) "
+                "and linear.bias (1,)). An nn.Sequential names its layers 0, 1, ...: assign each "
+                "layer to its named attribute instead, or wrap the Sequential only where the "
+                "docstring does.")
+
+
+def named_student_error(err: StudentError) -> str | None:
+    """The hint for a failure of the student's code that names its own mistake, or None: a
+    model whose parameters are not laid out as the contract asks (grader.probes.common's
+    load_state)."""
+    from grader.probes.common import LAYOUT_ERROR
+    if err.kind == "exception" and LAYOUT_ERROR in str(err):
+        return STATE_LAYOUT
+    return None
+
+
 def rebound_parameter(name: str) -> str:
     """The hint for a parameter rebound by its update (`name = name - lr * name.grad`)."""
     return (f"`{name} = {name} - lr * {name}.grad` rebinds the name {name} to a new tensor "

@@ -27,12 +27,33 @@ def structure(model):
     }
 
 
+# the first words of the error load_state raises; the checks name the mistake from them
+LAYOUT_ERROR = "the model's parameters are not laid out as the exercise asks"
+
+
+def load_state(model, state):
+    """model.load_state_dict(state), whose failure (missing or unexpected keys, a size
+    mismatch) says which parameter names and shapes the contract asks for and which the
+    model has."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        if "state_dict" not in str(err):
+            raise
+
+        def shapes(named):
+            return ", ".join(f"{n} {tuple(t.shape)}" for n, t in named) or "none"
+        raise RuntimeError(
+            f"{LAYOUT_ERROR}: it asks for {shapes(state.items())}; "
+            f"{type(model).__name__} has {shapes(model.state_dict().items())}") from None
+
+
 def build_model(mod, cls, init_args=(), state=None, device="cpu"):
     """mod.cls(*init_args), its state replaced by `state` (a dict of tensors) when given, moved
     to `device`."""
     model = getattr(mod, cls)(*init_args)
     if state is not None:
-        model.load_state_dict(state)
+        load_state(model, state)
     return model.to(device)
 
 

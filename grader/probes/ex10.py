@@ -3,13 +3,14 @@ with a state sent by the check, on the inputs' device and dtype; its forward, pr
 train_classifier (recorded optimizer step by optimizer step)."""
 import torch
 
+from grader.probes.common import load_state
 from grader.trajectory import record_steps
 
 
 def _model(mod, init_args, state, x):
     model = mod.SoftmaxClassifier(*init_args)
     if state is not None:
-        model.load_state_dict(state)
+        load_state(model, state)
     return model.to(device=x.device, dtype=x.dtype)
 
 

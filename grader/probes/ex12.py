@@ -3,13 +3,14 @@ state sent by the check, moved to a device and dtype; its forward and string; fi
 optimizer step by optimizer step."""
 import torch
 
+from grader.probes.common import load_state
 from grader.trajectory import record_steps
 
 
 def _model(mod, state, device="cpu", dtype=torch.float32):
     model = mod.Polynomial3()
     if state is not None:
-        model.load_state_dict(state)
+        load_state(model, state)
     return model.to(device=device, dtype=dtype)
 
 

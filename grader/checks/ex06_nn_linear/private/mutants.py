@@ -7,6 +7,11 @@ from grader.exercises import Mutant
 CUDA_ONLY = {"forward_cpu", "predict_cpu"}
 
 MUTANTS = [
+    Mutant("module_is_sequential", """
+     class LinearRegression(nn.Sequential):
+         def __init__(self, input_dim, output_dim):
+             super().__init__(nn.Linear(input_dim, output_dim))
+     """, "LinearRegression", "load their parameters into your model by name"),
     Mutant("module_named_fc", """
      class LinearRegression(nn.Module):
          def __init__(self, input_dim, output_dim):

@@ -7,6 +7,14 @@ from grader.exercises import Mutant
 CUDA_ONLY = {"grad_count_on_cpu"}
 
 MUTANTS = [
+    Mutant("module_is_sequential", """
+     class LogisticRegression(nn.Module):
+         def __init__(self, in_features):
+             super().__init__()
+             self.net = nn.Sequential(nn.Linear(in_features, 1), nn.Sigmoid())
+         def forward(self, x):
+             return self.net(x)
+     """, "LogisticRegression", "load their parameters into your model by name"),
     Mutant("sigmoid_overflows", """
      def sigmoid(z):
          return torch.exp(z) / (1 + torch.exp(z))

@@ -35,6 +35,15 @@ def train(drop="False", momentum="0.5", zero="optimizer.zero_grad()", loader_aga
 
 
 MUTANTS = [
+    Mutant("classifier_is_sequential", """
+     class SoftmaxClassifier(nn.Module):
+         def __init__(self, in_features, hidden, n_classes):
+             super().__init__()
+             self.net = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(),
+                                      nn.Linear(hidden, n_classes))
+         def forward(self, x):
+             return self.net(x)
+     """, "SoftmaxClassifier", "load their parameters into your model by name"),
     Mutant("softmax_no_max", """
      def softmax(z, dim=-1):
          e = z.exp()

@@ -80,6 +80,18 @@ def fit_optim(reduction='"sum"', rmsprop="torch.optim.RMSprop",
 
 
 MUTANTS = [
+    Mutant("poly3_one_vector", """
+     class Polynomial3(nn.Module):
+         def __init__(self):
+             super().__init__()
+             self.coefficients = nn.Parameter(torch.randn(4))
+         def forward(self, x):
+             a, b, c, d = self.coefficients
+             return a + b * x + c * x ** 2 + d * x ** 3
+         def string(self):
+             a, b, c, d = self.coefficients.tolist()
+             return f"y = {a} + {b} x + {c} x^2 + {d} x^3"
+     """, "Polynomial3", "load their parameters into your model by name"),
     Mutant("grads_no_factor2", """
      def poly_grads_tensor(x, y, y_pred):
          r = y_pred - y
