@@ -7,6 +7,17 @@ from grader.exercises import Mutant
 CUDA_ONLY = {"forward_cpu"}
 
 MUTANTS = [
+    Mutant("deep_is_sequential", """
+     class DeepBinaryClassifier(nn.Module):
+         def __init__(self, sizes=(8, 6, 4, 1)):
+             super().__init__()
+             parts = []
+             for a, b in zip(sizes[:-1], sizes[1:]):
+                 parts += [nn.Linear(a, b), nn.Sigmoid()]
+             self.layers = nn.Sequential(*parts)
+         def forward(self, x):
+             return self.layers(x)
+     """, "DeepBinaryClassifier", "load their parameters into your model by name"),
     Mutant("csv_y_flat", """
      def load_csv(path):
          data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
