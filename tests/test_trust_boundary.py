@@ -502,3 +502,35 @@ def test_gradescope_setup_protects_the_installed_secrets_without_bubblewrap(inst
 
     assert read_as_worker(None) == "denied"
     assert read_as_worker(2_100_000_123) == "denied"
+
+
+def test_what_python_imports_from_under_tmp_stays_importable(tmp_path, monkeypatch):
+    """A virtual environment or a PYTHONPATH folder under /tmp: the worker's fresh /tmp still
+    shows it (read-only), so a module first imported in a call is found."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="pythonpath-", dir="/tmp"))
+    try:
+        os.chmod(folder, 0o755)
+        (folder / "lazy_helper.py").write_text("VALUE = 42\n")
+        os.chmod(folder / "lazy_helper.py", 0o644)
+        monkeypatch.syspath_prepend(str(folder))
+        monkeypatch.setenv("PYTHONPATH", str(folder))
+        sub_dir = tmp_path / "s"
+        sub_dir.mkdir()
+        (sub_dir / "ex01_linear_model.py").write_text(
+            "def forward(x, w):\n"
+            "    import lazy_helper\n"
+            "    try:\n"
+            "        open(lazy_helper.__file__, 'a').write('x')\n"
+            "        wrote = True\n"
+            "    except OSError:\n"
+            "        wrote = False\n"
+            "    return lazy_helper.VALUE, wrote\n")
+        z = _scratch_zygote()
+        try:
+            with Submission(sub_dir, z) as sub:
+                assert sub.call("ex01.forward", 1, 2) == (42, False)  # found, not writable
+        finally:
+            z.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -15,6 +15,7 @@ import os
 import resource
 import signal
 import stat
+import sys
 import time
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
@@ -69,6 +70,7 @@ def _unshare_network() -> str:
 
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+MS_REMOUNT = 32
 SCRATCH = "/tmp/work"   # a worker's folder, in its own tmpfs
 
 
@@ -82,6 +84,7 @@ def private_scratch(workdir, size) -> tuple[int | None, str]:
     namespace. Returns (a handle on the submission's folder, '') or (None, why not)."""
     import ctypes
     libc = _libc()
+    keep: list = []
     try:
         folder = os.open(workdir, os.O_PATH | os.O_DIRECTORY) if workdir else None
         if libc.unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
@@ -90,17 +93,42 @@ def private_scratch(workdir, size) -> tuple[int | None, str]:
                 return None, f"no mount and IPC namespace: {err}"
         if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
             return None, f"mount namespace not private: {os.strerror(ctypes.get_errno())}"
+        for path in kept_under_tmp():  # Python, the package: still seen under the new /tmp
+            keep.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))  # (in this namespace)
         options = f"size={int(size)},nr_inodes=16384,mode=1777".encode()
         if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
             return None, f"tmpfs at /tmp: {os.strerror(ctypes.get_errno())}"
         if os.path.isdir("/dev/shm"):
             libc.mount(b"/tmp", b"/dev/shm", None, MS_BIND, None)
+        for path, fd in keep:  # read-only, with what was mounted inside (the masked secrets)
+            os.makedirs(path, exist_ok=True)
+            source = f"/proc/self/fd/{fd}".encode()
+            if libc.mount(source, path.encode(), None, MS_BIND | MS_REC, None) != 0 or \
+                    libc.mount(None, path.encode(), None,
+                               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, None) != 0:
+                return None, f"{path} not kept: {os.strerror(ctypes.get_errno())}"
         if workdir and os.path.isdir(workdir):  # not under /tmp: cover it, read-only, empty
             libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
                        b"size=4096,mode=0555")
         return folder, ""
     except OSError as exc:
         return None, f"{type(exc).__name__}: {exc}"
+    finally:
+        for _path, fd in keep:
+            os.close(fd)
+
+
+def kept_under_tmp() -> list[str]:
+    """What a worker imports from under /tmp (a virtual environment or a checkout there, a
+    folder on PYTHONPATH): the new /tmp must still show it. Outermost folders only."""
+    wanted = [p for p in sys.path if p] + [os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))]
+    found = sorted({os.path.realpath(p) for p in wanted if os.path.isdir(p)
+                    and os.path.realpath(p).startswith("/tmp/")})
+    out: list[str] = []
+    for path in found:
+        if not any(path.startswith(kept + "/") for kept in out):
+            out.append(path)
+    return out
 
 
 def fill_scratch(folder) -> str:

@@ -23,7 +23,8 @@ import traceback
 from grader.sandbox.inside.confine import (PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
                                            PR_SET_PDEATHSIG, PidsCgroup, apply_limits, become,
                                            close_fds_except, drop_capabilities, fill_scratch,
-                                           kill_user, prctl, private_scratch, unshare_network)
+                                           kept_under_tmp, kill_user, prctl, private_scratch,
+                                           unshare_network)
 from grader.sandbox.inside.worker import Worker, write_all
 
 def _child(spec, req_fd, res_fd):
@@ -123,13 +124,15 @@ def self_test(config, uid) -> dict:
 
 
 def _scratch_test(size) -> str:
-    """Set up private scratch space as a worker does and check it: '' when /tmp is a fresh,
-    empty tmpfs of `size` bytes; else what went wrong."""
+    """Set up private scratch space as a worker does and check it: '' when /tmp is a fresh
+    tmpfs of `size` bytes, empty but for what Python imports from under /tmp; else what went
+    wrong."""
+    kept = {p.split("/")[2] for p in kept_under_tmp()}
     _folder, why = private_scratch("", size)
     if why:
         return why
     st = os.statvfs("/tmp")
-    if os.listdir("/tmp") or st.f_blocks * st.f_frsize > size:
+    if set(os.listdir("/tmp")) - kept or st.f_blocks * st.f_frsize > size:
         return "/tmp is not a fresh tmpfs of its own"
     return ""
 
