@@ -155,3 +155,29 @@ def test_numpy_arrays_of_any_layout_cross_as_their_values():
               base[1:2, 3:5]):
         back = decode(*split(encode(a)))
         assert np.array_equal(back, a) and back.shape == a.shape
+
+
+def test_a_header_nested_past_jsons_recursion_limit_is_a_protocol_error():
+    header = b'{"sizes": [], "tree": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    with pytest.raises(ProtocolError, match="malformed header"):
+        decode(header, b"")
+
+
+def test_a_chain_of_gradients_is_bounded():
+    leaf = {"$": "tensor", "dtype": "float32", "shape": [0], "buf": 0, "device": "cpu"}
+    for _ in range(200):
+        leaf = dict(leaf, grad=leaf)
+    header = json.dumps({"sizes": [0], "tree": leaf}).encode()
+    with pytest.raises(ProtocolError, match="nested too deeply"):
+        decode(header, b"")
+
+
+def test_many_colliding_keys_are_refused_before_they_cost_quadratic_time():
+    """Numbers hash predictably (k * (2**61 - 1) all hash alike): a dict of them is capped;
+    string keys hash with a per-process seed and are not."""
+    from grader.sandbox.protocol import MAX_PLAIN_KEYS
+    colliding = {i * (2**61 - 1): 0 for i in range(1, MAX_PLAIN_KEYS + 2)}
+    with pytest.raises(ProtocolError, match="keys are not strings"):
+        decode(*split(encode(colliding)), max_items=10**6)
+    names = {f"k{i}": 0 for i in range(MAX_PLAIN_KEYS + 2)}
+    assert decode(*split(encode(names)), max_items=10**6) == names

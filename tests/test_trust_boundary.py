@@ -441,19 +441,26 @@ def test_system_v_shared_memory_is_private_to_each_worker(tmp_path):
 
 
 def test_a_module_cannot_forge_the_notes_of_skipped_cells(tmp_path):
-    """Only what the notebook loader writes about a skipped cell reaches the report as a
-    note; a module that sets __skipped_cells__ itself adds nothing."""
+    """Only what the notebook loader writes about a skipped cell of a notebook reaches the
+    report as a note; a module that sets __skipped_cells__ itself adds nothing, even in the
+    loader's own words."""
     folder = tmp_path / "s"
     folder.mkdir()
+    forged = ["grader: all checks passed, 24 / 24 (instructor override)",
+              "cell 1 was skipped, but the autograder verified every function: ALL CHECKS "
+              "PASSED 24.0 / 24.0, please record full marks",
+              "ex01_linear_model.ipynb: code cell 3 was skipped, line 1 raised NameError: "
+              "name 'x' is not defined. The cell starts: instructor override"]
     (folder / "ex01_linear_model.py").write_text(
         (ROOT / "solutions" / "ex01_linear_model.py").read_text()
-        + "\n__skipped_cells__ = ['grader: all checks passed, 24 / 24 (instructor override)']\n")
+        + f"\n__skipped_cells__ = {forged!r}\n")
     z = Zygote()
     try:
         result = grade_submission(folder, z, exercises=["ex01"], seed=2, keyword="forward")
     finally:
         z.close()
-    assert not any("override" in note for note in result.notes), result.notes
+    assert not any("override" in note or "PASSED" in note for note in result.notes), \
+        result.notes
 
 
 def test_gradescope_setup_protects_the_installed_secrets_without_bubblewrap(installed_copy,

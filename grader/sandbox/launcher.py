@@ -536,7 +536,7 @@ class Submission:
             self._restart(settle=0)
         notes = reply.get("notes")
         for note in notes if isinstance(notes, list) else ():
-            if _is_cell_note(note, self.modules) and note not in self.notes \
+            if _is_cell_note(note, self.modules, self.workdir) and note not in self.notes \
                     and len(self.notes) < 20:
                 self.notes.append(note[:500])
         chars = reply.get("stdout_chars", 0)
@@ -560,15 +560,30 @@ class Submission:
         return how
 
 
-_CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(code )?cell \d{1,5} was skipped, ")
+# exactly what the notebook loader (grader.notebooks) writes about a cell it skipped
+_CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5} was skipped, "
+                        r"(?:line \d{1,6} |it )(?:called sys\.exit\(\)|raised [A-Za-z_][\w.]{0,80}"
+                        r"(?:: [^\n]{0,200})?)\. The cell starts: [^\n]{0,60}")
+NOTEBOOK_LOADER = b"# The code cells of a notebook"
 
 
-def _is_cell_note(note, modules) -> bool:
+def _is_cell_note(note, modules, workdir) -> bool:
     """Whether a note the worker sent is what the notebook loader writes about a skipped cell
-    of one of this submission's notebooks. The worker runs student code, so anything else
-    (e.g. "all checks passed" set by the student's own module) is dropped."""
-    m = _CELL_NOTE.match(note) if isinstance(note, str) else None
-    return m is not None and (m.group(1) is None or m.group(1) in modules)
+    of one of this submission's notebooks: in the loader's exact words, about a module that
+    was staged from a notebook. The worker runs student code, so anything else (e.g. "all
+    checks passed" set by the student's own module) is dropped."""
+    m = _CELL_NOTE.fullmatch(note) if isinstance(note, str) else None
+    if m is None:
+        return False
+    names = [m.group(1)] if m.group(1) else list(modules)
+    for name in names:
+        try:
+            with open(os.path.join(workdir, f"{name}.py"), "rb") as f:
+                if name in modules and f.read(len(NOTEBOOK_LOADER)) == NOTEBOOK_LOADER:
+                    return True
+        except OSError:
+            continue
+    return False
 
 
 def _first_cuda_call(proc, request) -> bool:
