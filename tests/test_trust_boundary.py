@@ -541,3 +541,36 @@ def test_what_python_imports_from_under_tmp_stays_importable(tmp_path, monkeypat
             z.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+NESTED_NAMESPACE = '''
+import ctypes, os, subprocess, threading
+
+def forward(x, w):
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = libc.unshare(0x10000000 | 0x00020000)      # a user and a mount namespace
+    error = os.strerror(ctypes.get_errno()) if made else ""
+    out = []
+    t = threading.Thread(target=lambda: out.append("thread"))
+    t.start()
+    t.join()
+    echoed = subprocess.run(["echo", "child"], capture_output=True, text=True).stdout.strip()
+    return made, error, out, echoed
+'''
+
+
+def test_a_worker_cannot_make_a_user_namespace_but_threads_and_children_work(tmp_path):
+    """In a user namespace of its own a worker could mount a tmpfs of its own, gigabytes
+    outside every limit: the seccomp filter refuses it; threads and subprocesses still run."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(NESTED_NAMESPACE)
+    z = Zygote()
+    try:
+        z.wait_ready()
+        assert not z.facts["self_test"].get("user_namespaces", "not tried")
+        with Submission(folder, z) as sub:
+            assert sub.call("ex01.forward", 1, 2) == (-1, "Operation not permitted",
+                                                      ["thread"], "child")
+    finally:
+        z.close()

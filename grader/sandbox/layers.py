@@ -170,13 +170,18 @@ class ProcessLimit(Layer):
 class PrivateScratch(Layer):
     name = "private scratch"
     applied_by = ("grader.sandbox.inside.confine.private_scratch",
-                  "grader.sandbox.inside.confine.fill_scratch")
+                  "grader.sandbox.inside.confine.fill_scratch",
+                  "grader.sandbox.inside.confine.forbid_user_namespaces")
 
     def measure(self, s):
         error = s.test.get("scratch", "not tried")
+        userns = s.test.get("user_namespaces", "not tried")
         if not error:
             return self.on(f"a fresh tmpfs of {Limits().scratch_bytes // 1024**2} MiB per worker "
-                           f"at /tmp, /dev/shm and its folder; gone when the worker ends")
+                           f"at /tmp, /dev/shm and its folder; gone when the worker ends; "
+                           + ("no user namespace of its own (seccomp), so no tmpfs beyond it"
+                              if not userns else f"user namespaces NOT blocked ({userns}): a "
+                              f"tmpfs of its own can hold memory past every limit"))
         shared = "this grading process's" if s.bwrap else "the machine's"
         return self.off(f"{shared} /tmp and /dev/shm ({s.why_off(error)})", "a submission can "
                         "leave files there for the next one, and fill them beyond its limits")

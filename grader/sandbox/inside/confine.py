@@ -118,6 +118,60 @@ def private_scratch(workdir, size) -> tuple[int | None, str]:
             os.close(fd)
 
 
+# seccomp: a worker may not make a user namespace (in one it could mount a tmpfs of its own,
+# gigabytes outside every limit). x86_64 and aarch64: (audit arch, unshare, clone, clone3).
+_SYSCALLS = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+_CLONE_NEWUSER = 0x10000000
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def forbid_user_namespaces() -> bool:
+    """Install a seccomp filter in this process (and what it starts): unshare() and clone()
+    asking for a new user namespace fail with EPERM; clone3(), whose flags a filter cannot
+    read, fails with ENOSYS, and the C library falls back to clone(); the x32 calls of x86_64
+    fail. Needs no_new_privs (set first). False where it cannot be installed."""
+    import ctypes
+    import errno
+    import platform
+    known = _SYSCALLS.get(platform.machine())
+    if known is None:
+        return False
+    arch, nr_unshare, nr_clone, nr_clone3 = known
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06   # BPF_LD|W|ABS, JMP|JEQ|K, ...
+    program = [  # (code, jump if true, jump if false, k): jumps count the instructions skipped
+        (ld, 0, 0, 4),                    # 0  the architecture
+        (jeq, 0, 9, arch),                # 1  another one: allow (11)
+        (ld, 0, 0, 0),                    # 2  the call's number
+        (jge, 9, 0, 0x40000000),          # 3  x32: refuse (13)
+        (jeq, 3, 0, nr_unshare),          # 4  -> 8
+        (jeq, 2, 0, nr_clone),            # 5  -> 8
+        (jeq, 3, 4, nr_clone3),           # 6  -> 10 (ENOSYS), else allow (11)
+        (ret, 0, 0, _RET_ALLOW),          # 7  (not reached)
+        (ld, 0, 0, 16),                   # 8  the flags (first argument, low 32 bits)
+        (jset, 3, 1, _CLONE_NEWUSER),     # 9  a new user namespace: refuse (13), else allow (11)
+        (ret, 0, 0, _RET_ERRNO | errno.ENOSYS),   # 10
+        (ret, 0, 0, _RET_ALLOW),          # 11
+        (ret, 0, 0, _RET_ALLOW),          # 12 (not reached)
+        (ret, 0, 0, _RET_ERRNO | errno.EPERM),    # 13
+    ]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*[Filter(*op) for op in program])
+    prog = Program(len(program), filters)
+    PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+    try:
+        return _libc().prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
+                             ctypes.byref(prog), ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def kept_under_tmp() -> list[str]:
     """What a worker imports from under /tmp (a virtual environment or a checkout there, a
     folder on PYTHONPATH): the new /tmp must still show it. Outermost folders only."""

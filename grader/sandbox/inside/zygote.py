@@ -23,6 +23,7 @@ import traceback
 from grader.sandbox.inside.confine import (PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
                                            PR_SET_PDEATHSIG, PidsCgroup, apply_limits, become,
                                            close_fds_except, drop_capabilities, fill_scratch,
+                                           forbid_user_namespaces,
                                            kept_under_tmp, kill_user, prctl, private_scratch,
                                            unshare_network)
 from grader.sandbox.inside.worker import Worker, write_all
@@ -47,6 +48,7 @@ def _child(spec, req_fd, res_fd):
     prctl(PR_SET_DUMPABLE, 1)        # the zygote is not dumpable; the worker may be
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
     prctl(PR_SET_NO_NEW_PRIVS, 1)    # setuid programs (su, sudo, mount) gain nothing
+    forbid_user_namespaces()         # no user namespace, so no tmpfs of its own, no new mounts
     os.chdir(workdir)
     out = os.open(os.path.join(workdir, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
                   0o600)
@@ -80,6 +82,7 @@ def self_test(config, uid) -> dict:
             os.close(r)
             if config.get("scratch_bytes"):
                 facts["scratch"] = _scratch_test(int(config["scratch_bytes"]))
+            facts["user_namespaces"] = _user_namespace_test()
             try:
                 if uid is not None:
                     become(uid)
@@ -121,6 +124,17 @@ def self_test(config, uid) -> dict:
         return json.loads(b"".join(chunks) or b"{}")
     except ValueError:
         return {"error": "the self-test child sent nothing readable"}
+
+
+def _user_namespace_test() -> str:
+    """'' when this process, set up as a worker is, cannot make a user namespace; else why."""
+    import ctypes
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if not forbid_user_namespaces():
+        return "the seccomp filter could not be installed"
+    if ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0:  # CLONE_NEWUSER
+        return "a user namespace could still be made"
+    return ""
 
 
 def _scratch_test(size) -> str:
