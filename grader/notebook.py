@@ -37,7 +37,7 @@ from pathlib import Path
 from grader.exercises import check_file, module_of
 from grader.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
-from grader.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
+from grader.notebook_source import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this

@@ -11,7 +11,7 @@ import pytest
 from grader.build import make_notebook
 from grader.exercises import module_of
 from grader.feedback import page_context
-from grader.notebooks import notebook_to_module
+from grader.notebook_source import notebook_to_module
 from grader.report import gradescope_json, score_table
 from grader.runner import grade_submission
 from grader.sandbox import Limits, StudentError, Submission, stage_submission

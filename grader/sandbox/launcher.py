@@ -560,7 +560,7 @@ class Submission:
         return how
 
 
-# exactly what the notebook loader (grader.notebooks) writes about a cell it skipped
+# exactly what the notebook loader (grader.notebook_source) writes about a cell it skipped
 _CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5} was skipped, "
                         r"(?:line \d{1,6} |it )(?:called sys\.exit\(\)|raised [A-Za-z_][\w.]{0,80}"
                         r"(?:: [^\n]{0,200})?)\. The cell starts: [^\n]{0,60}")

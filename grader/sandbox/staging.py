@@ -534,7 +534,7 @@ def stage_submission(source, workdir, notes: list | None = None) -> dict[str, st
     notes.extend(n for n in found.all_notes() if n not in notes)
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
-            from grader.notebooks import notebook_source
+            from grader.notebook_source import notebook_source
             try:
                 data = notebook_source(data, origin=name).encode()
             except Exception as exc:  # noqa: BLE001 - a malformed notebook: its exercise only
