@@ -91,19 +91,14 @@ def grade_bytes(blob: bytes, request: dict, source: str = "") -> str:
                 prepare_trusted_side(req.exercises)
                 result = grade_submission(work / "submission.zip", _zygote(), req)
             except Exception as exc:  # noqa: BLE001 - this submission only
+                from grader.classrun import error_result
                 _STATE.pop("zygote", None)
-                result = GradeResult(submission=source, seed=req.seed,
-                                     exercises=list(req.exercises),
-                                     errors=[f"grading failed on the cluster: "
-                                             f"{type(exc).__name__}: {exc}"])
+                result = error_result(source, req, f"grading failed on the cluster: "
+                                                   f"{type(exc).__name__}: {exc}")
             result.submission = source
             return json.dumps(result.to_dict())
         finally:
             shutil.rmtree(work, ignore_errors=True)
-
-
-def _worker_pid() -> int:
-    return os.getpid()
 
 
 def _lost_counts(dask_scheduler=None, keys=()) -> dict:
@@ -120,6 +115,9 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     runs again elsewhere). `timeout` bounds the wait for any one result."""
     from distributed import wait
     from distributed.client import FIRST_COMPLETED
+
+    from grader.classrun import error_result
+    progress = progress or (lambda event, task: None)
     futures = {}
     try:
         plain = request.to_dict()
@@ -142,14 +140,11 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                     result = GradeResult.from_dict(json.loads(future.result()))
                     event = "failed" if result.errors else "done"
                 except Exception as exc:  # noqa: BLE001 - lost for good (workers kept dying)
-                    result = GradeResult(submission=task["source"], seed=request.seed,
-                                         exercises=list(request.exercises),
-                                         errors=[f"the cluster could not grade this "
-                                                 f"submission: {type(exc).__name__}: {exc}"])
+                    result = error_result(task["source"], request, f"the cluster could not "
+                                          f"grade this submission: {type(exc).__name__}: {exc}")
                     event = "failed"
                 record(task, result)
-                if progress is not None:
-                    progress(event, task)
+                progress(event, task)
                 last = time.monotonic()
             if pending:
                 keys = [f.key for f in pending if f.key not in retried]
@@ -157,17 +152,13 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                 for future in pending:
                     if lost.get(future.key) and future.key not in retried:
                         retried.add(future.key)
-                        if progress is not None:
-                            progress("retried", futures[future])
+                        progress("retried", futures[future])
                 if time.monotonic() - last > timeout:
                     for future in pending:
                         task = futures[future]
-                        record(task, GradeResult(
-                            submission=task["source"], seed=request.seed,
-                            exercises=list(request.exercises),
-                            errors=[f"no result from the cluster within {timeout:g} s"]))
-                        if progress is not None:
-                            progress("failed", task)
+                        record(task, error_result(task["source"], request, f"no result from "
+                                                  f"the cluster within {timeout:g} s"))
+                        progress("failed", task)
                     client.cancel(list(pending))
                     pending = set()
     finally:

@@ -35,7 +35,6 @@ def secret_locations() -> list[str]:
     `pip install --target` folder, PYTHONPATH), and wherever the import system would find the
     secret packages (an editable install's finder). A second, forgotten copy of the package in
     site-packages is found as well as the one in use."""
-    import importlib.util
     bases = [str(ROOT)] + [p for p in sys.path if p]
     found: dict[str, None] = {}
     for base in bases:
@@ -53,19 +52,7 @@ def secret_locations() -> list[str]:
                 folder = os.path.join(folder, "checks") if name == "grader" else folder
                 if os.path.isdir(folder):
                     found[os.path.realpath(folder)] = None
-    for name in SECRET_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            if os.path.isdir(folder):
-                found[os.path.realpath(folder)] = None
     return list(found)
-
-
-def _secret_paths() -> list[str]:
-    return secret_locations()
 
 
 def _masked_paths() -> list[str]:
@@ -84,7 +71,7 @@ def secret_modules() -> list[str]:
 def secret_samples() -> list[str]:
     """A few files under each secret folder: the self-test tries to read them as a worker."""
     out = []
-    for folder in _secret_paths():
+    for folder in secret_locations():
         found = 0
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
