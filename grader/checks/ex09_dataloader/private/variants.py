@@ -29,16 +29,22 @@ def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
     losses = []
     with record_steps(model) as rec:
         for _ in range(epochs):
-            values, sizes = [], []
-            for xb, yb in loader:
-                value = loss_fn(model(xb), yb)
-                if zero:
-                    opt.zero_grad()
-                value.backward()
-                opt.step()
-                values.append(value.item())
-                sizes.append(len(xb))
-            losses.append({"batches": sum(values) / len(values),
-                           "samples": sum(v * s for v, s in zip(values, sizes)) / sum(sizes),
-                           "sum": sum(values), "last": values[-1]}[average])
+            losses.append(epoch_loss(model, loss_fn, opt, loader, zero, average))
     return {"losses": losses, "steps": rec.trace()}
+
+
+def epoch_loss(model, loss_fn, opt, batches, zero, average) -> float:
+    """One epoch of mini-batch SGD over `batches` (zero_grad before backward unless `zero` is
+    False); the epoch's loss averaged as `average` says (see AVERAGES)."""
+    values, sizes = [], []
+    for xb, yb in batches:
+        value = loss_fn(model(xb), yb)
+        if zero:
+            opt.zero_grad()
+        value.backward()
+        opt.step()
+        values.append(value.item())
+        sizes.append(len(xb))
+    return {"batches": sum(values) / len(values),
+            "samples": sum(v * s for v, s in zip(values, sizes)) / sum(sizes),
+            "sum": sum(values), "last": values[-1]}[average]
