@@ -92,6 +92,9 @@ def no_plugin_autoload():
 
 
 def run_pytest(submission: Submission, request: GradeRequest, *, quiet=True) -> GradingSession:
+    """Run the checks the request asks for on `submission`. Quiet (a grading run): in this
+    process's session of the checks, collected once (grader.collected); otherwise, and when
+    that session cannot be built (a -k expression pytest rejects), one pytest.main."""
     session = GradingSession(request, submission)
     files = check_files(request.exercises, visible_only=request.checks == "visible",
                         hidden_only=request.checks == "hidden")
@@ -100,6 +103,15 @@ def run_pytest(submission: Submission, request: GradeRequest, *, quiet=True) -> 
     args = pytest_args(files)
     if request.keyword:
         args += ["-k", request.keyword]
+    if quiet:
+        from grader.collected import collected
+        try:
+            checks = collected(args, request, lambda: GradingSession(request, None))
+        except Exception:  # noqa: BLE001 - pytest.main below says why, as it always did
+            checks = None
+        if checks is not None:
+            checks.run(session)
+            return session
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
             no_plugin_autoload():

@@ -1,0 +1,139 @@
+"""The checks, collected once per grading process and run again for every submission.
+
+    checks = collected(args, request)    # a live pytest session over the check files
+    checks.run(grading)                  # every item once more, for one submission
+
+`pytest.main` builds a config, collects the check modules, runs the items and tears it all down
+for each submission; building and collecting was about 0.1 s of the 0.85 s a submission cost on
+one core. Here the session stays alive and its items run again, the way pytest-rerunfailures
+runs an item again: `pytest_runtest_protocol` per item, the last one with no next item, so that
+every fixture, the session-scoped `sub` and `seed` among them, is torn down after each pass.
+
+Nothing of a submission outlives its pass: its GradingSession is registered for the pass and
+unregistered after it; what pytest keeps on the items between passes (their user_properties,
+where the plots go, and captured output) and in the terminal reporter is cleared; stdin, which
+pytest's capture holds while a session lives, is given back between passes. A pass that raises
+drops the session (the next one collects anew). One session per process (forked processes
+collect their own) and per collection: the check files and -k, the device and the targets.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from collections import OrderedDict
+
+_SESSIONS: OrderedDict = OrderedDict()
+_KEEP = 4    # sessions kept per process (a notebook's check cells ask for a few target sets)
+
+
+class CollectedChecks:
+    """A pytest session whose check items were collected once (see the module docstring)."""
+
+    def __init__(self, args: list[str], holder):
+        """`holder`: a GradingSession with the request and no submission, for the collection
+        (the checks' conftest reads the device and the targets from it)."""
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        from grader.runner import SESSION, no_plugin_autoload
+        self.holder, self.sink, self.broken = holder, io.StringIO(), False
+        with contextlib.redirect_stdout(self.sink), no_plugin_autoload():
+            self.config = config = _prepareconfig(list(args), plugins=[holder])
+            try:
+                config._do_configure()
+                self.session = Session.from_config(config)
+                self.session.exitstatus = 0
+                config.hook.pytest_sessionstart(session=self.session)
+                config.hook.pytest_collection(session=self.session)
+            except BaseException:
+                config._ensure_unconfigure()
+                raise
+        self.key = SESSION
+        self.errors = list(holder.errors)   # what could not be collected: told every pass
+        self.runnable = not self.session.testsfailed  # as pytest: no run after such errors
+        config.pluginmanager.unregister(holder)
+        self._between_passes()
+
+    @property
+    def items(self):
+        return self.session.items
+
+    def run(self, grading) -> None:
+        """Run every item for one submission; its results go to `grading` (a GradingSession)."""
+        config, items = self.config, self.session.items
+        config.pluginmanager.register(grading)   # its pytest_configure puts it in the stash
+        config.stash[self.key] = grading
+        grading.errors += self.errors
+        try:
+            if self.runnable:
+                self.session.testsfailed = 0
+                hook = config.hook.pytest_runtest_protocol
+                with contextlib.redirect_stdout(self.sink):
+                    for i, item in enumerate(items):
+                        hook(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+        except BaseException:
+            self.broken = True
+            raise
+        finally:
+            config.pluginmanager.unregister(grading)
+            config.stash[self.key] = self.holder
+            self._between_passes()
+            if self.broken:
+                self.close()
+
+    def _between_passes(self):
+        for item in self.session.items:
+            item.user_properties = []          # plots: the student's values
+            item._report_sections = []         # captured output
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.stats.clear()             # the reports of the last pass
+        self.sink.seek(0)
+        self.sink.truncate()
+        for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+            if hasattr(sys, name):             # pytest keeps the last failure there
+                delattr(sys, name)
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        if capman is not None:
+            capman.suspend_global_capture(in_=True)   # stdin back to what it was
+
+    def close(self):
+        self.broken = True
+        for key, value in list(_SESSIONS.items()):
+            if value is self:
+                del _SESSIONS[key]
+        with contextlib.redirect_stdout(self.sink), contextlib.suppress(Exception):
+            try:
+                self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
+            finally:
+                self.config._ensure_unconfigure()
+
+
+def collected(args: list[str], request, make_holder) -> CollectedChecks:
+    """This process's session for these pytest arguments and this request's collection (its
+    device and targets), collected now if there is none yet. `make_holder()` gives the
+    GradingSession without a submission that the collection reads the request from."""
+    key = (os.getpid(), tuple(args), request.device, request.targets)
+    found = _SESSIONS.get(key)
+    if found is not None and not found.broken:
+        _SESSIONS.move_to_end(key)
+        return found
+    if found is not None:
+        del _SESSIONS[key]
+    checks = CollectedChecks(args, make_holder())
+    _SESSIONS[key] = checks
+    while len(_SESSIONS) > _KEEP:
+        (pid, *_), old = _SESSIONS.popitem(last=False)
+        if pid == os.getpid():          # a parent's, inherited by fork: dropped, not closed
+            old.close()
+    return checks
+
+
+def forget() -> None:
+    """Drop every session (those of this process closed): the next run collects anew."""
+    while _SESSIONS:
+        (pid, *_), old = _SESSIONS.popitem()
+        if pid == os.getpid():
+            old.close()

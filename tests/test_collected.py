@@ -1,0 +1,87 @@
+"""The checks are collected once per grading process (grader.collected) and run again for every
+submission: the results are those of one pytest.main per submission, and nothing of one
+submission reaches the next."""
+import sys
+
+import pytest
+
+from grader import collected
+from grader.runner import grade_submission
+
+from tests.conftest import ROOT
+
+EXERCISES = ["ex02", "ex05", "ex07", "ex11"]   # plots, training, mistakes named, notebooks' kin
+
+
+def plain(result) -> dict:
+    """A result without its timings."""
+    d = result.to_dict()
+    d.pop("seconds", None)
+    for c in d["checks"]:
+        c.pop("seconds", None)
+    return d
+
+
+@pytest.fixture
+def mutant(tmp_path):
+    """The references with a wrong gradient in ex02 and a wrong loop in ex05."""
+    folder = tmp_path / "mutant"
+    folder.mkdir()
+    for ex in EXERCISES:
+        for path in (ROOT / "solutions").glob(f"{ex}_*.py"):
+            text = path.read_text()
+            if ex == "ex02":
+                text += "\n\ndef gradient(xs, ys, w):\n    return 0.5 * sum(2 * x * (x * w - y)" \
+                        " for x, y in zip(xs, ys)) / len(xs)\n"
+            (folder / path.name).write_text(text)
+    return folder
+
+
+def test_same_results_as_one_pytest_main_per_submission(zygote, mutant, monkeypatch):
+    order = [ROOT / "solutions", mutant, ROOT / "exercises", ROOT / "solutions"]
+    collected.forget()
+    once = [plain(grade_submission(p, zygote, exercises=EXERCISES, seed=5)) for p in order]
+    assert len(collected._SESSIONS) == 1, "one session for one kind of request"
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the old way: pytest.main per submission")
+    monkeypatch.setattr(collected, "collected", refuse)
+    each = [plain(grade_submission(p, zygote, exercises=EXERCISES, seed=5)) for p in order]
+    assert once == each
+    assert once[0] == once[3]
+    assert once[1]["checks"] != once[0]["checks"]
+    assert any(c["plots"] for c in once[1]["checks"]), "the mutant's plots are in its result"
+
+
+def test_nothing_of_a_submission_survives_its_pass(zygote, mutant):
+    collected.forget()
+    first = plain(grade_submission(ROOT / "solutions", zygote, exercises=EXERCISES, seed=6))
+    grade_submission(mutant, zygote, exercises=EXERCISES, seed=7)
+    (checks,) = collected._SESSIONS.values()
+    assert all(not item.user_properties and not item._report_sections for item in checks.items)
+    assert checks.config.stash[checks.key].submission is None
+    assert not checks.config.pluginmanager.get_plugin("terminalreporter").stats
+    assert not hasattr(sys, "last_value")
+    assert not checks.sink.getvalue()
+    again = plain(grade_submission(ROOT / "solutions", zygote, exercises=EXERCISES, seed=6))
+    assert again == first
+
+
+def test_a_pass_that_raises_drops_its_session(zygote, monkeypatch):
+    collected.forget()
+    grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1)
+    (checks,) = collected._SESSIONS.values()
+    monkeypatch.setattr(checks.config.hook, "pytest_runtest_protocol",
+                        lambda **kw: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1)
+    assert not collected._SESSIONS and checks.broken
+    monkeypatch.undo()
+    result = grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1)
+    assert result.score == result.max_score > 0
+
+
+def test_a_keyword_pytest_rejects_is_graded_as_before(zygote):
+    result = grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1,
+                              keyword="not (")
+    assert result.checks == []
