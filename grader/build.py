@@ -201,9 +201,12 @@ def make_notebook(source: str, ex: str) -> str:
 
 def record_expected(ex: str) -> str | None:
     from grader.expected import to_json
+    name = check_module(ex, "visible")
     try:
-        module = importlib.import_module(check_module(ex, "visible"))
-    except ModuleNotFoundError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise   # the checks import something missing: that is a bug to see, not "no checks"
         return None
     cases = getattr(module, "CASES", None)
     if not cases:

@@ -145,3 +145,19 @@ def parse_list(text: str | None) -> list[str]:
         module_of(key)
         out.append(key)
     return out
+
+
+def markers() -> list[str]:
+    """The pytest markers a check carries, as lines of the ini option `markers`: one per
+    exercise folder (exNN) and those `check` and `property_of` set. grader/checks/conftest.py
+    registers them for the checks; tests/conftest.py for the package's own tests, which import
+    check modules."""
+    return [f"{ex}: a check of exercise {ex}" for ex in EXERCISES] + [
+        "points(n): points a check is worth",
+        "target(name): the function or class a check is about",
+        "visible: a check students can run themselves",
+        "hidden: a check that only the grader runs",
+        "property_of(*targets): a check of a property that an answer doing no work may also "
+        "have (a gradient of 0 at the minimum, w0 back after 0 epochs, a float returned): it "
+        "counts only when the value checks of `targets` (default: its own target) pass in the "
+        "same run (see grader.runner.count_property_checks)"]

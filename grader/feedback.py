@@ -95,7 +95,7 @@ def _values(series):
 
 
 def plot_image(plot: dict) -> str:
-    """A plot attached by a check (grader.checking.record_plot) as a PNG data URI.
+    """A plot attached by a check (grader.plots.plot) as a PNG data URI.
 
     "curve": every series against its step, the reference drawn first (wide, grey) and the
     student's over it; "scatter": y against x with the y = x line (and the reference's y)."""

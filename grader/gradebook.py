@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS results (
     status        TEXT NOT NULL,           -- passed, failed, not started, error, skipped
     message       TEXT,
     seconds       REAL,
-    plots         TEXT,                    -- JSON list (see grader.checking.record_plot)
+    plots         TEXT,                    -- JSON list (see grader.plots.plot)
     hints         TEXT,                    -- JSON list: the mistakes the check named
     PRIMARY KEY (submission_id, nodeid)
 );

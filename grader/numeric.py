@@ -217,7 +217,7 @@ def tol_for(expected, rtol=None, atol=None, table=TOL):
 # the comparison
 
 def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=None,
-                 check_dtype=True, check_device=True, kind="tensor-like", tol_table=TOL,
+                 check_dtype=True, check_device=True, tol_table=TOL,
                  context: str = ""):
     """Fail with a teaching message unless `got` equals `expected` within tolerance.
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config):
     """The checks' markers (exNN, points, target, ...): tests import check modules."""
-    from grader.checking import markers
+    from grader.exercises import markers
     for line in markers():
         config.addinivalue_line("markers", line)
 

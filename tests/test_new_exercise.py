@@ -52,9 +52,8 @@ FOLDER = {
         import pytest
         import torch
 
-        from grader.checking import Case, check, expected
+        from grader.checks.api import Case, assert_close, check, expected
         from grader.checks.ex99_double.ships import mistakes as hints
-        from grader.numeric import assert_close
 
         pytestmark = pytest.mark.ex99
 
@@ -76,10 +75,8 @@ FOLDER = {
         """Hidden checks of ex99."""
         import pytest
 
-        from grader.checking import check, gen, randn
+        from grader.checks.api import assert_close, check, gen, randn, reference
         from grader.checks.ex99_double.ships import mistakes as hints
-        from grader.numeric import assert_close
-        from grader.reference import reference
 
         pytestmark = pytest.mark.ex99
 
@@ -93,7 +90,7 @@ FOLDER = {
         ''',
     "private/mutants.py": '''\
         """The wrong programs of ex99."""
-        from grader.exercises import Mutant
+        from grader.checks.api import Mutant
 
         MUTANTS = [Mutant("halves", "def double(x):\\n    return x / 2\\n", "double",
                           "multiply by 2", what="double halves x")]

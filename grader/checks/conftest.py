@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from grader import plots
-from grader.checking import markers
+from grader.exercises import markers
 from grader.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
 from grader.numeric import CheckFailure

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.checking import Case
+from grader.expected import Case
 from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
                             lazily, resolve, show)
 from grader.sandbox import StudentError

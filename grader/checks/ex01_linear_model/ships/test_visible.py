@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected
+from grader.checks.api import Case, assert_close, check, devices, expected
 from grader.checks.ex01_linear_model.ships import mistakes as hints
-from grader.numeric import assert_close
 
 pytestmark = pytest.mark.ex01
 

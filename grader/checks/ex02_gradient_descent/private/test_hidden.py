@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import check, manual_call, np_rng
+from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
+                               autograd_grad, check, float_central_difference, manual_call, np_rng,
+                               property_of, reference, scale_mistakes)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
-from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
-                            assert_trajectory, autograd_grad, float_central_difference,
-                            scale_mistakes)
-from grader.reference import reference
 
 pytestmark = pytest.mark.ex02
 
@@ -103,7 +101,7 @@ def test_gradient_random(sub, seed, kind, device):
 
 
 @check("gradient")
-@pytest.mark.property_of()
+@property_of()
 def test_gradient_zero_at_minimum(sub):
     """gradient is 0 at the least-squares weight (w = sum(xy) / sum(x^2))"""
     x, y = [1.0, -2.0, 0.5, 3.0], [2.0, -3.5, 1.5, 5.0]
@@ -145,7 +143,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
 
 
 @check("gradient_descent")
-@pytest.mark.property_of()
+@property_of()
 def test_gradient_descent_no_epochs(sub):
     """gradient_descent with epochs = 0 returns w0 and no costs"""
     got = sub.call("ex02.gradient_descent", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)

@@ -4,10 +4,10 @@ central difference. Students run these with `python -m grader check ex02`."""
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, dtypes, expected, manual_call
+from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
+                               autograd_grad, check, devices, dtypes, expected,
+                               float_central_difference, manual_call, scale_mistakes)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
-from grader.numeric import (FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
-                            autograd_grad, float_central_difference, scale_mistakes)
 
 pytestmark = pytest.mark.ex02
 

@@ -3,7 +3,9 @@ and every gradient also with its closed form, autograd and a float64 central dif
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, manual_call, np_rng, randn
+from grader.checks.api import (assert_close, assert_gradient, check, devices, dtypes, gen,
+                               manual_call, np_rng, randn, reference, reference_probe,
+                               scale_mistakes)
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
 from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_grads,
                                                              verify_intermediate,
@@ -11,8 +13,6 @@ from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_gr
                                                              verify_no_grad_eval,
                                                              verify_to_numpy, verify_untouched,
                                                              verify_zero_grads)
-from grader.numeric import assert_close, assert_gradient, scale_mistakes
-from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex03
 

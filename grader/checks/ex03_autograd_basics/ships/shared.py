@@ -4,9 +4,7 @@ mistakes.py it can tell)."""
 import torch
 
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
-from grader.numeric import assert_close, fail, scale_mistakes, show
-from grader.sandbox import StudentError
-from grader.sandbox.protocol import meta
+from grader.checks.api import StudentError, assert_close, fail, meta, scale_mistakes, show
 
 
 def mean64(v):

@@ -5,7 +5,8 @@ checked against its closed form, autograd and a central difference. Students run
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.api import (Case, assert_close, assert_gradient, check, devices, expected,
+                               manual_call, scale_mistakes)
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
 from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_grads,
                                                              verify_intermediate,
@@ -13,7 +14,6 @@ from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_gr
                                                              verify_no_grad_eval,
                                                              verify_to_numpy, verify_untouched,
                                                              verify_zero_grads)
-from grader.numeric import assert_close, assert_gradient, scale_mistakes
 
 pytestmark = pytest.mark.ex03
 

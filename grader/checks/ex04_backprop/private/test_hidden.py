@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, manual_call, np_rng, randn
+from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, check, devices,
+                               dtypes, gen, manual_call, np_rng, property_of, randn, reference,
+                               scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import trajectory_tol
-from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
-from grader.reference import reference
 
 pytestmark = pytest.mark.ex04
 
@@ -164,7 +164,7 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
 
 
 @check("train_autograd")
-@pytest.mark.property_of()
+@property_of()
 def test_train_autograd_no_epochs(sub):
     """train_autograd with epochs = 0 returns w0 and no losses"""
     got = sub.call("ex04.train_autograd", [1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 0)

@@ -1,7 +1,7 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
 grader.numeric.scale_mistakes.)"""
-from grader.numeric import scale_mistakes
+from grader.checks.api import scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")

@@ -1,7 +1,7 @@
 """What the visible and the hidden checks of ex04 share."""
 import torch
 
-from grader.numeric import TRAJECTORY_TOL
+from grader.checks.api import TRAJECTORY_TOL
 
 
 def trajectory_tol(xs):

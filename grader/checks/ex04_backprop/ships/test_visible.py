@@ -6,12 +6,12 @@ central difference. Students run these with `python -m grader check ex04`."""
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, dtypes, expected, manual_call
+from grader.checks.api import (Case, assert_close, assert_gradient, assert_trajectory, check,
+                               devices, dtypes, expected, manual_call, scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import trajectory_tol
-from grader.numeric import assert_close, assert_gradient, assert_trajectory, scale_mistakes
 
 pytestmark = pytest.mark.ex04
 

@@ -4,16 +4,13 @@ difference; training compared step by step with the reference and with the known
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
+from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, assert_close, assert_leaf,
+                               assert_state, assert_trajectory, central_difference, check, devices,
+                               dtypes, gen, inplace_leaf_hint, naming_rebound, np_rng, randn,
+                               reference, reference_probe, scale_mistakes, uniform)
 from grader.checks.ex05_manual_regression.private.variants import fit_variant
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
-from grader.checks.training import (Mistakes, assert_leaf, assert_state, inplace_leaf_hint,
-                                    naming_rebound)
-from grader.numeric import (GRADCHECK_TOL, assert_close, assert_trajectory, central_difference,
-                            scale_mistakes)
-from grader.reference import reference, reference_probe
-from grader.sandbox import StudentError
 
 pytestmark = pytest.mark.ex05
 

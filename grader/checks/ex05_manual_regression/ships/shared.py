@@ -1,7 +1,6 @@
 """What the visible and the hidden checks of ex05 share."""
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.numeric import fail
-from grader.sandbox import StudentError
+from grader.checks.api import StudentError, fail
 
 
 def loss_grads(sub, y, pred):

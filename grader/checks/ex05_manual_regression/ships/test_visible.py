@@ -4,13 +4,11 @@ lr 0.01 reach w ≈ 3, b ≈ 0.8), and autograd as an oracle for the loss's grad
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected
+from grader.checks.api import (Case, Recorded, StudentError, assert_close, assert_leaf,
+                               assert_state, assert_trajectory, check, devices, expected, fail,
+                               inplace_leaf_hint, naming_rebound, scale_mistakes)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
-from grader.checks.training import (Recorded, assert_leaf, assert_state, inplace_leaf_hint,
-                                    naming_rebound)
-from grader.numeric import assert_close, assert_trajectory, fail, scale_mistakes
-from grader.sandbox import StudentError
 
 pytestmark = pytest.mark.ex05
 

@@ -4,16 +4,14 @@ loops named."""
 import pytest
 import torch
 
-from grader.checking import check, devices, gen, np_rng, randn, uniform
+from grader.checks.api import (Mistakes, assert_close, assert_forward_pure, assert_no_graph,
+                               assert_sgd_optimizer, assert_state, assert_structure,
+                               assert_trajectory, check, devices, fail, gen, np_rng, property_of,
+                               randn, random_state, reference_probe, uniform)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
 from grader.checks.ex06_nn_linear.ships.shared import linear_spec
-from grader.checks.training import (Mistakes, assert_forward_pure, assert_no_graph,
-                                    assert_sgd_optimizer, assert_state, assert_structure,
-                                    random_state)
-from grader.numeric import assert_close, assert_trajectory, fail
-from grader.reference import reference_probe
 
 pytestmark = pytest.mark.ex06
 
@@ -92,7 +90,7 @@ def test_train_step_random(sub, seed, device):
 
 
 @check("train_step")
-@pytest.mark.property_of()
+@property_of()
 def test_train_step_returns_float(sub, seed):
     """train_step returns the loss as a Python float (loss.item())"""
     d, o, state, x, y, lr, _ = _problem(seed, "train_step_float")

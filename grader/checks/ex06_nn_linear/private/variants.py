@@ -4,7 +4,7 @@ describes (grader.probes.common.network). The checks of ex07 and ex08 import the
 import torch
 from torch import nn
 
-from grader.probes.common import network
+from grader.checks.api import network
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
          "no_momentum", "default_momentum", "sigmoid_twice")

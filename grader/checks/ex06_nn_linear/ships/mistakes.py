@@ -1,8 +1,8 @@
 """The mistakes of ex06 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD)
+from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
+                               ZERO_AFTER_BACKWARD)
 
 NO_BIAS = "the bias is missing"
 STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Python float (a "

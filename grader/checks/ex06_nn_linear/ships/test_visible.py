@@ -4,13 +4,12 @@ and the course's result: trained on x = [1, 2, 3, 4], y = 2x, the model predicts
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected
+from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_no_graph,
+                               assert_sgd_optimizer, assert_state, assert_structure,
+                               assert_trajectory, check, devices, expected, traj_tol)
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
 from grader.checks.ex06_nn_linear.ships.shared import linear_spec
-from grader.checks.training import (Recorded, assert_forward_pure, assert_no_graph,
-                                    assert_sgd_optimizer, assert_state, assert_structure, traj_tol)
-from grader.numeric import assert_close, assert_trajectory
 
 pytestmark = pytest.mark.ex06
 

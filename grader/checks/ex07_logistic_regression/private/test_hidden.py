@@ -5,16 +5,15 @@ bce_loss(sigmoid(z), y) and with a float64 central difference."""
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, np_rng, randn, uniform
+from grader.checks.api import (GRADCHECK_TOL, Mistakes, TOL, assert_close, assert_forward_pure,
+                               assert_no_graph, assert_state, assert_structure, assert_trajectory,
+                               autograd_grad, central_difference, check, devices, dtypes, fail,
+                               gen, np_rng, randn, random_state, reference, reference_probe,
+                               solution_module, uniform)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
-from grader.checks.training import (Mistakes, assert_forward_pure, assert_no_graph, assert_state,
-                                    assert_structure, random_state)
-from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
-                            central_difference, fail)
-from grader.reference import reference, reference_probe, solution_module
 
 pytestmark = pytest.mark.ex07
 

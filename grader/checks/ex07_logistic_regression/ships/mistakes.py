@@ -3,9 +3,8 @@ and the hidden checks alike. The mistakes of a training loop that ex05-ex08 shar
 grader.checks.training."""
 import torch
 
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE,
-                                    ZERO_AFTER_BACKWARD)
-from grader.numeric import scale_mistakes
+from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, ZERO_AFTER_BACKWARD,
+                               scale_mistakes)
 
 OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
             "Use 1 / (1 + exp(-z)), which stays finite.")

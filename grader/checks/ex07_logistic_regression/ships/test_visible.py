@@ -5,13 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checking import Case, check, devices, dtypes, expected
+from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
+                               assert_forward_pure, assert_state, assert_structure,
+                               assert_trajectory, autograd_grad, central_difference, check,
+                               devices, dtypes, expected)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
-from grader.checks.training import Recorded, assert_forward_pure, assert_state, assert_structure
-from grader.numeric import (GRADCHECK_TOL, TOL, assert_close, assert_trajectory, autograd_grad,
-                            central_difference)
 
 pytestmark = pytest.mark.ex07
 

@@ -9,17 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import check, devices, gen, np_rng, randn, uniform
+from grader.checks.api import (Mistakes, assert_close, assert_forward_pure, assert_state,
+                               assert_structure, assert_trajectory, check, data_path, devices,
+                               fail, gen, np_rng, randn, random_state, reference, reference_probe,
+                               uniform)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
-from grader.checks.training import (Mistakes, assert_forward_pure, assert_state,
-                                    assert_structure, random_state)
-from grader.datasets import path as data_path
-from grader.numeric import assert_close, assert_trajectory, fail
-from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex08
 

@@ -1,8 +1,8 @@
 """The mistakes of ex08 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
-from grader.checks.training import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, SUM_LOSS,
-                                    ZERO_AFTER_BACKWARD)
+from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, SUM_LOSS,
+                               ZERO_AFTER_BACKWARD)
 
 Y_FLAT = ("Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
           ".reshape(-1, 1).")

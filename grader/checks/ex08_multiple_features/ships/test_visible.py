@@ -6,14 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected
+from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_state,
+                               assert_structure, assert_trajectory, check, data_path, devices,
+                               expected, fail, kind_of, random_state)
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
-from grader.checks.training import (Recorded, assert_forward_pure, assert_state,
-                                    assert_structure, random_state)
-from grader.datasets import path as data_path
-from grader.numeric import assert_close, assert_trajectory, fail, kind_of
 
 pytestmark = pytest.mark.ex08
 

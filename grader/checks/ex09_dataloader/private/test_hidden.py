@@ -5,13 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, np_rng
+from grader.checks.api import check, devices, dtypes, fail, gen, np_rng, reference_probe
 from grader.checks.ex09_dataloader.private.variants import train_variant
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
                                                         check_dataset, check_training)
-from grader.numeric import fail
-from grader.reference import reference_probe
 
 pytestmark = pytest.mark.ex09
 

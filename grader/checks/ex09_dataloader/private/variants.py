@@ -4,8 +4,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader.probes.common import network
-from grader.trajectory import record_steps
+from grader.checks.api import network, record_steps
 
 LOSSES = {"bce": nn.BCELoss, "mse": nn.MSELoss, "logits": nn.BCEWithLogitsLoss}
 AVERAGES = ("batches", "samples", "sum", "last")

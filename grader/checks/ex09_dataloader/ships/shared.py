@@ -5,10 +5,8 @@ import numpy as np
 import torch
 
 from grader.checks.ex09_dataloader.ships import mistakes as hints
-from grader.checks.training import assert_minibatch_run
-from grader.datasets import path
-from grader.numeric import assert_close, fail, kind_of
-from grader.sandbox.protocol import meta
+from grader.checks.api import (assert_close, assert_minibatch_run, data_path as path, fail,
+                               kind_of, meta)
 
 _DATA = np.loadtxt(path("diabetes.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :-1], dtype=torch.float32)

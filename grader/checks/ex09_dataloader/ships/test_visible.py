@@ -5,12 +5,11 @@ these with `python -m grader check ex09`."""
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected
+from grader.checks.api import (Case, LOSS_MISTAKES, Recorded, check, devices, expected, fail,
+                               formula_state, variant_id)
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
                                                         check_dataset, check_training)
-from grader.checks.training import LOSS_MISTAKES, Recorded, formula_state, variant_id
-from grader.numeric import fail
 
 pytestmark = pytest.mark.ex09
 

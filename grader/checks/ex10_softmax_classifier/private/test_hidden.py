@@ -4,7 +4,9 @@ form, autograd and a float64 central difference; training compared optimizer ste
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, manual_call, randn
+from grader.checks.api import (GRADCHECK_TOL, assert_close, autograd_grad, central_difference,
+                               check, devices, dtypes, fail, gen, manual_call, randn, reference,
+                               reference_probe)
 from grader.checks.ex10_softmax_classifier.private import variants as wrong
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
@@ -13,9 +15,6 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, 
                                                                 check_forward,
                                                                 check_predict, check_structure,
                                                                 check_training)
-from grader.numeric import (GRADCHECK_TOL, assert_close, autograd_grad, central_difference,
-                            fail)
-from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex10
 

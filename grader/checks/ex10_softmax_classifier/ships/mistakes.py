@@ -3,7 +3,7 @@ and the hidden checks alike. The known wrong answers themselves come from truste
 (private/variants.py): computed live in the hidden checks, recorded by `build` for the visible
 ones, and named here. An epoch's loss averaged the wrong way is named by
 grader.checks.training.LOSS_MISTAKES."""
-from grader.numeric import scale_mistakes
+from grader.checks.api import scale_mistakes
 
 OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
             "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "

@@ -4,12 +4,8 @@ import numpy as np
 import torch
 
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
-from grader.checks.training import assert_minibatch_run
-from grader.datasets import path
-from grader.checking import manual_call
-from grader.numeric import assert_close, fail, kind_of
-from grader.sandbox import StudentError
-from grader.sandbox.protocol import meta
+from grader.checks.api import (StudentError, assert_close, assert_minibatch_run, data_path as path,
+                               fail, kind_of, manual_call, meta)
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)

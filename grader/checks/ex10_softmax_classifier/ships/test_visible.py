@@ -5,7 +5,8 @@ hand-written gradient, and training compared optimizer step by step. Students ru
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.api import (Case, GRADCHECK_TOL, LOSS_MISTAKES, Recorded, assert_close, check,
+                               devices, expected, formula_state, manual_call, variant_id)
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
                                                                   softmax_mistakes)
@@ -13,8 +14,6 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, 
                                                                 check_forward,
                                                                 check_predict, check_structure,
                                                                 check_training)
-from grader.checks.training import LOSS_MISTAKES, Recorded, formula_state, variant_id
-from grader.numeric import GRADCHECK_TOL, assert_close
 
 pytestmark = pytest.mark.ex10
 

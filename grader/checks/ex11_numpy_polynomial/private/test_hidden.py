@@ -5,12 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, np_rng, randn
+from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_fit,
+                               autograd_grad, central_difference, check, devices, dtypes, gen,
+                               np_rng, randn, reference, scale_mistakes)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
-from grader.checks.training import assert_fit
-from grader.numeric import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
-                            central_difference, scale_mistakes)
-from grader.reference import reference
 
 pytestmark = pytest.mark.ex11
 

@@ -2,14 +2,9 @@
 and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
 grader.checks.training. (A gradient off by a factor 2 or in sign is named by
 grader.numeric.scale_mistakes.)"""
-from grader.checks import training as cubic
+from grader.checks.api import (COEFFICIENTS_ORDER, LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE,
+                               UPDATE_ADDS_GRADIENT, fit_grads_of_mean, grads_of_mean)
 
-COEFFICIENTS_ORDER = cubic.COEFFICIENTS_ORDER
-UPDATE_ADDS_GRADIENT = cubic.UPDATE_ADDS_GRADIENT
-LOSS_AFTER_UPDATE = cubic.LOSS_AFTER_UPDATE
-LOSSES_OF_STEPS_0_100 = cubic.LOSSES_OF_STEPS_0_100
-grads_of_mean = cubic.grads_of_mean
-fit_grads_of_mean = cubic.fit_grads_of_mean
 
 NO_ENDPOINT = ("the last point is missing: x must end at pi (np.linspace includes both ends; "
                "np.arange or endpoint=False do not)")

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checking import Case, check, expected
+from grader.checks.api import (Case, GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, assert_fit,
+                               check, expected, scale_mistakes)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
-from grader.checks.training import assert_fit
-from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, scale_mistakes
 
 pytestmark = pytest.mark.ex11
 

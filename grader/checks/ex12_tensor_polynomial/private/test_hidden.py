@@ -7,15 +7,14 @@ import math
 import pytest
 import torch
 
-from grader.checking import check, devices, dtypes, gen, manual_call, uniform
+from grader.checks.api import (GRADCHECK_TOL, StudentError, TRAJECTORY_TOL, assert_close,
+                               assert_fit, autograd_grad, central_difference, check, devices,
+                               dtypes, fail, gen, manual_call, naming_rebound, property_of,
+                               reference, reference_probe, scale_mistakes, uniform)
 from grader.checks.ex12_tensor_polynomial.private import variants as wrong
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
 from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
-from grader.checks.training import assert_fit, naming_rebound
-from grader.numeric import (GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, autograd_grad,
-                            central_difference, fail, scale_mistakes)
-from grader.reference import reference, reference_probe
 
 pytestmark = pytest.mark.ex12
 
@@ -226,10 +225,9 @@ def test_fit_optim_step_by_step(sub, seed, device, optimizer, dtype, steps):
 
 
 @check("fit_optim")
-@pytest.mark.property_of()
+@property_of()
 def test_fit_optim_unknown_name(sub):
     """fit_optim rejects an optimizer name it does not know with a ValueError"""
-    from grader.sandbox import StudentError
     x = torch.linspace(-1, 1, 5)
     try:
         sub.probe("ex12.fit_optim", "ex12", None, x, torch.sin(x), 1e-3, 1, "adamw")

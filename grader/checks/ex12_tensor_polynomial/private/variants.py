@@ -3,7 +3,7 @@
 coefficients reversed."""
 import torch
 
-from grader.trajectory import record_steps
+from grader.checks.api import record_steps
 
 
 def _cubic(x, a, b, c, d):

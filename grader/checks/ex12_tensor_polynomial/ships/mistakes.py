@@ -3,11 +3,11 @@ and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 shar
 grader.checks.training; the known wrong runs themselves come from trusted code
 (private/variants.py), computed live in the hidden checks and recorded by `build` for the visible
 ones. (A gradient off by a factor 2 or in sign is named by grader.numeric.scale_mistakes.)"""
-from grader.checks import training as cubic
+from grader.checks.api import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSSES_OF_STEPS_0_100,
+                               LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT, fit_grads_of_mean,
+                               grads_of_mean, rebound_parameter)
 
-COEFFICIENTS_ORDER = cubic.COEFFICIENTS_ORDER
-grads_of_mean = cubic.grads_of_mean
-AUTOGRAD_REBOUND = cubic.rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
+AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
 UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
 OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
@@ -27,11 +27,11 @@ def fit_mistakes(wrong, n):
     hints = {
         "no_zero": "the gradients are not zeroed between steps: .grad adds up over the steps, so "
                    "zero it after each update (p.grad.zero_() or p.grad = None)",
-        "sign": cubic.UPDATE_ADDS_GRADIENT,
-        "mean": cubic.fit_grads_of_mean(n),
-        "half": cubic.HALF_GRADIENT,
-        "after": cubic.LOSS_AFTER_UPDATE,
-        "when": cubic.LOSSES_OF_STEPS_0_100}
+        "sign": UPDATE_ADDS_GRADIENT,
+        "mean": fit_grads_of_mean(n),
+        "half": HALF_GRADIENT,
+        "after": LOSS_AFTER_UPDATE,
+        "when": LOSSES_OF_STEPS_0_100}
     return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
 
 

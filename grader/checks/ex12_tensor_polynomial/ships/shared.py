@@ -5,7 +5,7 @@ import re
 import torch
 
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
-from grader.numeric import TOL, assert_close, assert_trajectory, fail
+from grader.checks.api import TOL, assert_close, assert_trajectory, fail
 
 
 def check_optim(got, want, args, call, variant, dtype=torch.float32):

@@ -6,12 +6,12 @@ import math
 import pytest
 import torch
 
-from grader.checking import Case, check, devices, expected, manual_call
+from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
+                               assert_fit, check, devices, expected, fail, manual_call,
+                               naming_rebound, scale_mistakes)
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes, optim_mistakes
 from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
-from grader.checks.training import Recorded, assert_fit, naming_rebound
-from grader.numeric import GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, fail, scale_mistakes
 
 pytestmark = pytest.mark.ex12
 

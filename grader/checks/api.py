@@ -1,0 +1,168 @@
+"""The check-authoring API: everything a check file takes from the engine, in one import.
+
+    import pytest
+    from grader.checks.api import Case, assert_close, check, devices, expected
+
+    pytestmark = pytest.mark.ex02
+    COURSE = Case("course", "ex02.gradient", ([1., 2., 3.], [2., 4., 6.], 1.0), grad=False)
+
+    @check("gradient", points=2, visible=True)
+    @devices()
+    def test_gradient_course_numbers(sub, device):
+        '''gradient at w = 1 on the course data'''
+        got = COURSE.on(device).run(sub)
+        assert_close(got, expected(COURSE, device), call="gradient(x, y, w=1.0)")
+
+What is here, by use (docs/writing-checks.md has the table):
+    marking a check        check, property_of, devices, dtypes
+    inputs                 gen, np_rng, randn, uniform, data_path, Case, expected
+    calling student code   sub.call / sub.probe (the `sub` fixture), manual_call, StudentError,
+                           meta, network (the model a probe builds from a spec, built the same
+                           way on the trusted side)
+    comparing              assert_close, assert_gradient, assert_trajectory, fail, kind_of, show,
+                           scale_mistakes, broadcast_square, autograd_grad, central_difference,
+                           TOL, TRAJECTORY_TOL, GRADCHECK_TOL, FD_EPS, CheckFailure
+    training and modules   assert_state, assert_fit, assert_minibatch_run, assert_leaf,
+                           assert_no_graph, assert_structure, assert_forward_pure, Mistakes,
+                           Recorded, variant_id, record_steps, ... (grader/checks/training.py)
+    the feedback page      plot
+    known wrong programs   Mutant (an exercise's private/mutants.py)
+    trusted answers        reference, reference_probe, solution_module: the instructor's side
+                           only (hidden checks and private/ code; the kit has no references)
+
+The names are defined where they work (the comparison code in grader/numeric.py, the training
+helpers in grader/checks/training.py, ...); check files import them from here only, which
+tests/test_check_api.py enforces.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTER_STEP,
+                                    LOSS_AFTER_UPDATE, LOSS_MISTAKES, LOSSES_OF_STEPS_0_100,
+                                    NO_ZERO_GRAD, SIGMOID_TWICE, SIGN_FLIPPED, STALE_GRADS,
+                                    SUM_LOSS, UPDATE_ADDS_GRADIENT, ZERO_AFTER_BACKWARD, Mistakes,
+                                    Recorded, assert_fit, assert_forward_pure, assert_leaf,
+                                    assert_minibatch_run, assert_no_graph, assert_sgd_optimizer,
+                                    assert_state, assert_structure, fit_grads_of_mean,
+                                    formula_state, grads_of_mean, inplace_leaf_hint,
+                                    named_student_error, naming_rebound, random_state,
+                                    rebound_parameter, traj_tol, variant_id)
+from grader.datasets import path as data_path
+from grader.expected import Case, expected
+from grader.exercises import Mutant
+from grader.numeric import (FD_EPS, GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure,
+                            assert_close, assert_gradient, assert_trajectory, autograd_grad,
+                            broadcast_square, central_difference, fail,
+                            float_central_difference, kind_of, scale_mistakes, show)
+from grader.plots import plot
+from grader.probes.common import network
+from grader.sandbox import StudentError
+from grader.sandbox.protocol import meta
+from grader.trajectory import record_steps
+
+
+__all__ = [
+    "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
+    "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
+    "assert_structure", "assert_trajectory", "autograd_grad", "broadcast_square", "Case",
+    "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
+    "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
+    "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
+    "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
+    "manual_call", "meta", "Mistakes", "Mutant", "named_student_error", "naming_rebound",
+    "network", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state", "rebound_parameter",
+    "record_steps", "Recorded", "scale_mistakes", "show",
+    "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
+    "TOL", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
+    "ZERO_AFTER_BACKWARD"]
+
+
+def check(target: str, points: float = 1, visible: bool = False):
+    """Mark a test as a graded check of `target` (a function or class of the exercise)."""
+    def wrap(fn):
+        fn = pytest.mark.points(points)(fn)
+        fn = pytest.mark.target(target)(fn)
+        fn = (pytest.mark.visible if visible else pytest.mark.hidden)(fn)
+        return fn
+    return wrap
+
+
+def property_of(*targets):
+    """Mark a check of a property that an answer doing no work may also have (a gradient of 0 at
+    the minimum, w0 back after 0 epochs): it counts only when the value checks of `targets`
+    (default: its own target) pass in the same run (grader.result.count_property_checks)."""
+    return pytest.mark.property_of(*targets)
+
+
+_TRUSTED = ("reference", "reference_probe", "solution_module")
+
+
+def __getattr__(name):
+    """The trusted answers, loaded when a hidden check first asks for them: they live on the
+    instructor's side (grader/reference.py), which the kit and the workers do not have."""
+    if name in _TRUSTED:
+        from grader import reference as trusted
+        return getattr(trusted, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+AUTOGRAD_ERRORS = ("does not require grad", "grad_fn", "requires_grad", "Trying to backward")
+
+
+def manual_call(sub, target: str, *args, **kwargs):
+    """sub.call(target, *args, grad=False): a "manual" function runs with autograd off. When it
+    fails because it used autograd anyway (.backward() under no_grad), the failure says so:
+
+        got = manual_call(sub, "ex02.gradient", xs, ys, 1.0)
+    """
+    try:
+        return sub.call(target, *args, grad=False, **kwargs)
+    except StudentError as exc:
+        if exc.kind == "exception" and any(s in str(exc) for s in AUTOGRAD_ERRORS):
+            func = target.split(".", 1)[1]
+            fail(exc.describe(f"{func}(...) with autograd off") +
+                 f"\n  hint: {func} computes its derivative by hand: it must work under "
+                 f"torch.no_grad() and on tensors that do not require grad, so .backward() and "
+                 f"torch.autograd.grad cannot be used in it. Write the formula instead.")
+        raise
+
+
+def devices():
+    """Parametrise over devices: cpu always, cuda too (skipped with a reason where absent)."""
+    return pytest.mark.parametrize("device", ["cpu", "cuda"])
+
+
+def dtypes(*names):
+    names = names or ("float32", "float64")
+    return pytest.mark.parametrize("dtype", [getattr(torch, n) for n in names],
+                                   ids=list(names))
+
+
+def _mix(seed: int, keys) -> int:
+    text = json.dumps([seed, *[str(k) for k in keys]])
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") \
+        % (2**62)
+
+
+def gen(seed: int, *keys) -> torch.Generator:
+    """A CPU torch.Generator seeded from the run's seed and the keys (e.g. the check's name)."""
+    return torch.Generator().manual_seed(_mix(seed, keys))
+
+
+def np_rng(seed: int, *keys) -> np.random.Generator:
+    return np.random.default_rng(_mix(seed, keys))
+
+
+def randn(g: torch.Generator, *shape, dtype=torch.float64, device="cpu", scale=1.0):
+    return (torch.randn(shape, generator=g, dtype=torch.float64) * scale).to(dtype).to(device)
+
+
+def uniform(g: torch.Generator, *shape, low=-1.0, high=1.0, dtype=torch.float64, device="cpu"):
+    t = torch.rand(shape, generator=g, dtype=torch.float64) * (high - low) + low
+    return t.to(dtype).to(device)
