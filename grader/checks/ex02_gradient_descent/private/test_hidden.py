@@ -7,6 +7,8 @@ import torch
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
                                autograd_grad, check, float_central_difference, manual_call, np_rng,
                                property_of, reference, scale_mistakes)
+from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
+                                                                  sgd_loss_before_update)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -111,19 +113,6 @@ def test_gradient_zero_at_minimum(sub):
                  atol=1e-9)
 
 
-def _gd_mistakes(args, n, xe, ye):
-    """What a loop with a wrong gradient returns: half of it, N times it, or its negative is the
-    same as descending with lr / 2, N * lr or -lr. And the costs recorded one step late."""
-    xs, ys, w0, lr, epochs = args
-    w, costs = reference("ex02.gradient_descent", *args)
-    return {
-        hints.COST_AFTER_UPDATE: (w, costs[1:] + [float(np.mean((xe * w - ye) ** 2))]),
-        hints.GD_HALF: reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
-        hints.gd_sum(n): reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
-        hints.GD_UPHILL: reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
-    }
-
-
 @check("gradient_descent", points=3)
 @_params(["list", "float32", "float64"])
 def test_gradient_descent_trajectory(sub, seed, kind, device):
@@ -138,7 +127,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
     assert_trajectory(got, want, call=f"gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
                       names=("w", "costs"),
-                      mistakes=_gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
+                      mistakes=gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
                       **_tol(kind, TRAJECTORY_TOL))
 
 
@@ -172,18 +161,6 @@ def test_sample_gradient_random(sub, seed):
                      rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
 
 
-def _sgd_loss_before_update(xs, ys, w0, lr, epochs):
-    """The loop with the loss computed before each update (a known slip)."""
-    w, losses = float(w0), []
-    for _ in range(epochs):
-        loss = 0.0
-        for x, y in zip(xs, ys):
-            loss = (x * w - y) ** 2
-            w -= lr * 2 * x * (x * w - y)
-        losses.append(loss)
-    return w, losses
-
-
 @check("stochastic_gradient_descent", points=3)
 @_params(["list", "float32", "float64"])
 def test_sgd_trajectory(sub, seed, kind, device):
@@ -201,22 +178,9 @@ def test_sgd_trajectory(sub, seed, kind, device):
         hints.SGD_HALF:
             reference("ex02.stochastic_gradient_descent", *args[:3], lr * 0.5, epochs),
         hints.SGD_UPHILL: reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
-        hints.SGD_LOSS_BEFORE_UPDATE: _sgd_loss_before_update(xe, ye, w0, lr, epochs),
-        hints.SGD_BATCH_GRADIENT: _sgd_batch_gradient(xe, ye, w0, lr, epochs),
+        hints.SGD_LOSS_BEFORE_UPDATE: sgd_loss_before_update(xe, ye, w0, lr, epochs),
+        hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
                       names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL))
-
-
-def _sgd_batch_gradient(xs, ys, w0, lr, epochs):
-    """One update per sample, but each with the full-batch gradient (a known slip)."""
-    x, y = np.array(xs), np.array(ys)
-    w, losses = float(w0), []
-    for _ in range(epochs):
-        loss = 0.0
-        for xi, yi in zip(xs, ys):
-            w -= lr * float(np.mean(2 * x * (x * w - y)))
-            loss = (xi * w - yi) ** 2
-        losses.append(loss)
-    return w, losses

@@ -8,57 +8,13 @@ import torch
 from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, check, devices,
                                dtypes, gen, manual_call, np_rng, property_of, randn, reference,
                                scale_mistakes)
+from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import trajectory_tol
 
 pytestmark = pytest.mark.ex04
-
-
-# The runs with a known mistake live here, with the instructor: a training loop written out in
-# the student kit would hand students the answer.
-
-def as_tensors(xs, ys):
-    """The contract's conversion: tensors keep dtype and device; lists become float32."""
-    x = xs.detach() if isinstance(xs, torch.Tensor) else torch.tensor(xs, dtype=torch.float32)
-    y = ys.detach() if isinstance(ys, torch.Tensor) else torch.tensor(ys)
-    return x, y.to(x.device, x.dtype)
-
-
-def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False):
-    """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
-    train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
-    never zeroes the gradients, loss_after=True records each loss after the update. Returns
-    what the function would: the final parameters as floats, then the losses."""
-    x, y = as_tensors(xs, ys)
-    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
-              for v in init]
-
-    def f(xi):
-        return params[0] * xi ** 2 + params[1] * xi + params[2] if quadratic else xi * params[0]
-
-    losses = []
-    for _ in range(epochs):
-        last = 0.0
-        for xi, yi in zip(x, y):
-            loss = (f(xi) - yi) ** 2
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p -= lr * p.grad
-                    if zero:
-                        p.grad.zero_()
-                last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
-        losses.append(last)
-    return (*[p.item() for p in params], losses)
-
-
-def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
-    return {hints.NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
-            hints.UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
-            hints.LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic,
-                                      loss_after=True)}
 
 
 def _samples(seed, name, n_low=3, n_high=6):

@@ -8,6 +8,7 @@ import torch
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_fit,
                                autograd_grad, central_difference, check, devices, dtypes, gen,
                                np_rng, randn, reference, scale_mistakes)
+from grader.checks.ex11_numpy_polynomial.private.variants import fit_variant
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex11
@@ -130,30 +131,6 @@ def test_grads_closed_form_autograd_fd(sub, seed):
 # ----------------------------------------------------------------------------------------------
 # the fit
 
-def _variant(x, y, lr, steps, seed, *, after=False, sign=1.0, scale=1.0, init="rng",
-             when=99):
-    """A fit with one known mistake (trusted code, used to name what a wrong answer did)."""
-    if init == "rng":
-        rng = np.random.default_rng(seed)
-        p = [float(rng.standard_normal()) for _ in range(4)]
-    else:  # the global state
-        state = np.random.get_state()
-        np.random.seed(seed)
-        p = [float(v) for v in np.random.randn(4)]
-        np.random.set_state(state)
-    losses = []
-    for t in range(steps):
-        yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
-        g = 2.0 * (yp - y)
-        grads = [float((g * x ** k).sum()) * scale for k in range(4)]
-        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
-        if t % 100 == when:
-            if after:
-                yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
-            losses.append(float(((yp - y) ** 2).sum()))
-    return tuple(p), losses
-
-
 def _fit_setup(seed, name):
     rng = np_rng(seed, name)
     x = np.linspace(-np.pi, np.pi, int(rng.integers(30, 80)))
@@ -171,11 +148,11 @@ def test_fit_step_by_step(sub, seed):
     for k in (0, 1, 2, 3, 10):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
         mistakes = {
-            hints.GLOBAL_RNG: _variant(x, y, lr, k, fit_seed, init="global"),
-            hints.UPDATE_ADDS_GRADIENT: _variant(x, y, lr, k, fit_seed, sign=-1.0),
-            hints.fit_grads_of_mean(n): _variant(x, y, lr, k, fit_seed, scale=1.0 / n),
-            hints.GRADIENT_TWICE: _variant(x, y, lr, k, fit_seed, scale=2.0),
-            hints.GRADIENT_HALF: _variant(x, y, lr, k, fit_seed, scale=0.5),
+            hints.GLOBAL_RNG: fit_variant(x, y, lr, k, fit_seed, init="global"),
+            hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, k, fit_seed, sign=-1.0),
+            hints.fit_grads_of_mean(n): fit_variant(x, y, lr, k, fit_seed, scale=1.0 / n),
+            hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
+            hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
         }
         assert_fit(sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed), want,
                      call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
@@ -189,9 +166,9 @@ def test_fit_300_steps(sub, seed):
     x, y, lr, fit_seed = _fit_setup(seed, "fit_300")
     want = reference("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
     mistakes = {
-        hints.LOSS_AFTER_UPDATE: _variant(x, y, lr, 300, fit_seed, after=True),
-        hints.UPDATE_ADDS_GRADIENT: _variant(x, y, lr, 300, fit_seed, sign=-1.0),
-        hints.LOSSES_OF_STEPS_0_100: _variant(x, y, lr, 300, fit_seed, when=0),
+        hints.LOSS_AFTER_UPDATE: fit_variant(x, y, lr, 300, fit_seed, after=True),
+        hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
+        hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
     }
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
     if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list) \

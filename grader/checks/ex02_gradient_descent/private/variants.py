@@ -1,0 +1,45 @@
+"""The known wrong runs of ex02's gradient descent loops, computed in the grading process from
+trusted code (the reference, or a loop written out here): what a student's run is compared with
+to name its mistake."""
+import numpy as np
+
+from grader.checks.api import reference
+from grader.checks.ex02_gradient_descent.ships import mistakes as hints
+
+
+def gd_mistakes(args, n, xe, ye):
+    """What a loop with a wrong gradient returns: half of it, N times it, or its negative is the
+    same as descending with lr / 2, N * lr or -lr. And the costs recorded one step late."""
+    xs, ys, w0, lr, epochs = args
+    w, costs = reference("ex02.gradient_descent", *args)
+    return {
+        hints.COST_AFTER_UPDATE: (w, costs[1:] + [float(np.mean((xe * w - ye) ** 2))]),
+        hints.GD_HALF: reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
+        hints.gd_sum(n): reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
+        hints.GD_UPHILL: reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
+    }
+
+
+def sgd_loss_before_update(xs, ys, w0, lr, epochs):
+    """The loop with the loss computed before each update (a known slip)."""
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        loss = 0.0
+        for x, y in zip(xs, ys):
+            loss = (x * w - y) ** 2
+            w -= lr * 2 * x * (x * w - y)
+        losses.append(loss)
+    return w, losses
+
+
+def sgd_batch_gradient(xs, ys, w0, lr, epochs):
+    """One update per sample, but each with the full-batch gradient (a known slip)."""
+    x, y = np.array(xs), np.array(ys)
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        loss = 0.0
+        for xi, yi in zip(xs, ys):
+            w -= lr * float(np.mean(2 * x * (x * w - y)))
+            loss = (xi * w - yi) ** 2
+        losses.append(loss)
+    return w, losses

@@ -1,0 +1,27 @@
+"""The known wrong runs of ex11's fit_numpy, computed in the grading process from trusted code:
+what a student's fit is compared with to name its mistake."""
+import numpy as np
+
+
+def fit_variant(x, y, lr, steps, seed, *, after=False, sign=1.0, scale=1.0, init="rng",
+                when=99):
+    """A fit with one known mistake (trusted code, used to name what a wrong answer did)."""
+    if init == "rng":
+        rng = np.random.default_rng(seed)
+        p = [float(rng.standard_normal()) for _ in range(4)]
+    else:  # the global state
+        state = np.random.get_state()
+        np.random.seed(seed)
+        p = [float(v) for v in np.random.randn(4)]
+        np.random.set_state(state)
+    losses = []
+    for t in range(steps):
+        yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
+        g = 2.0 * (yp - y)
+        grads = [float((g * x ** k).sum()) * scale for k in range(4)]
+        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
+        if t % 100 == when:
+            if after:
+                yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
+            losses.append(float(((yp - y) ** 2).sum()))
+    return tuple(p), losses
