@@ -245,7 +245,9 @@ def _outputs() -> dict[Path, str]:
 
 def _same_expected(a: str, b: str) -> bool:
     """Recorded values agree to float32 precision of a training run: its last bits differ with
-    the number of threads or the BLAS of a machine, and that is no drift."""
+    the number of threads, the processor or the torch version of a machine, and that is no
+    drift. (Seen: ex06's 100 steps without zero_grad end at 0.0010585 on one machine and
+    0.0010589 on another, both float32; the checks compare within TRAJECTORY_TOL, far looser.)"""
     try:
         da, db = json.loads(a), json.loads(b)
     except ValueError:
@@ -253,7 +255,7 @@ def _same_expected(a: str, b: str) -> bool:
     return _close_json(da, db)
 
 
-def _close_json(x, y, rtol=1e-4, atol=1e-7) -> bool:
+def _close_json(x, y, rtol=1e-4, atol=1e-6) -> bool:
     if isinstance(x, bool) or isinstance(y, bool) or x is None or y is None:
         return x == y
     if isinstance(x, (int, float)) and isinstance(y, (int, float)):

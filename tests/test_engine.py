@@ -131,3 +131,17 @@ def test_grading_from_a_script_outside_the_repo(tmp_path):
                          env={**__import__('os').environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     score, max_score = out.stdout.split()
     assert float(score) == float(max_score) > 0, out.stdout + out.stderr
+
+
+def test_build_check_tells_float32_noise_from_a_changed_reference():
+    """`build --check` passes a machine's last-bit differences of a float32 training run (seen
+    across processors and torch versions) and fails a reference that really changed."""
+    import json
+    from grader.build import _same_expected
+    recorded = json.dumps({"no_zero": [0.0010584558, 0.52, 7.0735e-05]})
+    other_machine = json.dumps({"no_zero": [0.0010588634, 0.52000003, 7.0750e-05]})
+    changed = json.dumps({"no_zero": [0.0010584558, 0.521, 7.0735e-05]})
+    longer = json.dumps({"no_zero": [0.0010584558, 0.52, 7.0735e-05, 0.1]})
+    assert _same_expected(recorded, other_machine)
+    assert not _same_expected(recorded, changed)
+    assert not _same_expected(recorded, longer)
