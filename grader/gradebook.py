@@ -106,7 +106,7 @@ SCORING = (
     "grader/**/probes/**/*",     # what the worker runs for the checks
     "grader/data/**/*",          # the data sets the checks train on
     # the engine's comparison code: tolerances, oracles, recorded values, how points count
-    "grader/**/numeric.py", "grader/**/checking.py", "grader/**/expected.py",
+    "grader/**/numeric.py", "grader/**/expected.py",
     "grader/**/reference.py", "grader/**/trajectory.py", "grader/**/datasets.py",
     "grader/**/result.py",
 )
