@@ -575,8 +575,8 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
     if k is None:
         return
     name = step_name or (lambda k: f"step {k}")
-    _parted(f"{call} returned the wrong value: the {what} part from the reference run (same "
-            f"starting point) at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
+    _parted(f"{call} returned the wrong value: the {what} part from the reference run"
+            f"{_same_start(k)} at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
             _few(got[k:]), abs(a[k] - b[k]), tol, _precision_hint(a, b, tol[0])
             or name_mistake(a, resolve(mistakes), *tol) or (
                 "the very first value already differs: is the prediction or the loss itself "
@@ -614,13 +614,21 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
     flat = {d: _flat_trace(m, names) for d, m in resolve(mistakes).items()}
     hint = name_mistake(_flat_trace(got, names), {d: m for d, m in flat.items()
                                                   if m is not None}, *tol)
-    _parted(f"{call} parts from the reference run (same starting point) after "
+    _parted(f"{call} parts from the reference run{_same_start(k)} after "
             f"{(step_name or (lambda k: f'step {k + 1}'))(k)}: parameter {n!r} differs.",
             show(want[n][k]), show(got[n][k]),
             float(np.where(np.isnan(err), np.inf, err).max()), tol,
             hint or ("the very first update differs: check the loss function, the learning "
                      "rate and the optimizer (and, with mini-batches, the first batch)."
                      if k == 0 else None))
+
+
+def _same_start(k: int) -> str:
+    """The words " (same starting point)" when the runs agreed at their first recorded step
+    (k > 0): only then is the student's run known to have started where the reference's did. When the very
+    first record differs, the start may differ too (other initial values, another seed), and
+    the message claims nothing about it."""
+    return " (same starting point)" if k > 0 else ""
 
 
 def _first_step(a, b, tol):

@@ -123,6 +123,22 @@ def test_a_trace_names_the_step_and_the_parameter_where_the_runs_part():
     assert "very first update" in failure(trace(bump_at=0), trace(), call="c")
 
 
+def test_the_same_starting_point_is_claimed_only_when_the_first_step_agrees():
+    """(issue 11) "(same starting point)" only where the runs agreed at their first recorded
+    step: a run whose first loss (or first update) already differs may have started elsewhere
+    (other initial values, another seed), and the message must not say otherwise."""
+    later = [4.0, 3.0, 2.7, 2.5, 2.3, 2.2]
+    assert "(same starting point) at step 2" in failure(later, WANT, call="fit(...)")
+    first = failure([5.0] + WANT[1:], WANT, call="fit(...)")
+    assert "same starting point" not in first and "at step 0" in first
+    other_start = failure([w + 1.0 for w in WANT], WANT, call="fit(x, y, lr, iters, seed=3)")
+    assert "same starting point" not in other_start
+    in_tuple = failure((2.0, [5.0] + WANT[1:]), (2.0, WANT), names=("w", "losses"), call="c")
+    assert "same starting point" not in in_tuple
+    assert "(same starting point) after step 3" in failure(trace(bump_at=2), trace(), call="c")
+    assert "same starting point" not in failure(trace(bump_at=0), trace(), call="c")
+
+
 def test_a_trace_with_another_number_of_steps_or_parameters():
     assert "took 2 optimizer steps, expected 4.\n  hint: one step per epoch" in failure(
         trace(2), trace(), call="c", count_hints={2: "one step per epoch"})
