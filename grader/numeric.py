@@ -234,8 +234,10 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         refuse_bool(got, expected, where)
     if isinstance(expected, (tuple, list)) and not _is_flat_numbers(expected):
         if not isinstance(got, (tuple, list)):
+            stacked = isinstance(got, (torch.Tensor, np.ndarray)) and \
+                tuple(got.shape[:1]) == (len(expected),)
             fail(f"{where} should return a {type(expected).__name__} of {len(expected)} values, "
-                 f"got {kind_of(got)}.")
+                 f"got {kind_of(got)}.", STACKED if stacked else None)
         if len(got) != len(expected):
             fail(f"{where} should return {len(expected)} values, got {len(got)}.")
         for i, (g, e) in enumerate(zip(got, expected)):
@@ -265,15 +267,15 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             hint = ""
             if isinstance(got, (float, int)) and expected.dim() == 0:
                 hint = " (a Python number: keep it a tensor, e.g. avoid .item() here)"
-            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.")
+            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.",
+                 NUMPY_NOT_TENSOR if isinstance(got, np.ndarray) else None)
         if tuple(got.shape) != tuple(expected.shape):
             more, hint = _shape_hint(got, expected, mistakes)
             fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "
                  f"{tuple(expected.shape)}.{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
-                 f"{str(expected.dtype).replace('torch.', '')}: compute in the input's dtype "
-                 f"(a new tensor made with torch.tensor(...) defaults to float32 or int64).")
+                 f"{str(expected.dtype).replace('torch.', '')}.", TENSOR_DTYPE)
         if check_device:  # by kind: "cuda" and "cuda:0" are the same device here
             got_dev, exp_dev = device_type(got), device_type(expected)
             if got_dev != exp_dev:
@@ -293,10 +295,11 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} returned an array of shape {got.shape}, expected {expected.shape}."
                  f"{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
-            fail(f"{where} returned dtype {got.dtype}, expected {expected.dtype}.")
+            fail(f"{where} returned dtype {got.dtype}, expected {expected.dtype}.",
+                 array_dtype_hint(got.dtype, expected.dtype))
     elif isinstance(expected, (float, int)) and not isinstance(expected, bool):
         if isinstance(got, torch.Tensor) and got.numel() == 1 and check_dtype == "strict":
-            fail(f"{where} should return a Python number, got {kind_of(got)}: use .item().")
+            fail(f"{where} should return a Python number, got {kind_of(got)}.", USE_ITEM)
         if as_array(got) is None or np.shape(as_array(got)) not in ((), (1,)):
             fail(f"{where} should return a number, got {kind_of(got)}.")
     else:   # a flat tuple or list of numbers
@@ -308,8 +311,10 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     if b.shape != a.shape:
         a = a.reshape(b.shape) if a.size == b.size else a
     if b.shape != a.shape:
+        per_item = isinstance(got, (tuple, list)) and len(got) == b.size and a.size > b.size \
+            and a.size % b.size == 0
         fail(f"{where} returned {a.size} value{'s' * (a.size != 1)} ({kind_of(got)}), "
-             f"expected {b.size} ({kind_of(expected)}).")
+             f"expected {b.size} ({kind_of(expected)}).", NOT_REDUCED if per_item else None)
     if b.dtype == bool or a.dtype == bool:
         if not np.array_equal(a.astype(bool), b.astype(bool)):
             fail(f"{where} returned {show(got)}, expected {show(expected)}.")
@@ -368,6 +373,32 @@ def _close(a, b, rtol, atol) -> bool:
                                                           equal_nan=True)))
 
 
+STACKED = ("one stacked tensor (or array) where a tuple is asked: return the values as a tuple, "
+           "e.g. return grad_a, grad_b, grad_c, grad_d")
+NUMPY_NOT_TENSOR = ("a NumPy array where a tensor is asked: keep the computation in torch (or "
+                    "convert with torch.from_numpy(...)), so that dtype and device are kept")
+TENSOR_DTYPE = ("compute in the input's dtype: a new tensor made with torch.tensor(...) defaults "
+                "to float32 (or int64), whatever the inputs' dtype")
+USE_ITEM = "a tensor where a Python number is asked: use .item() (or float(...))"
+NOT_REDUCED = ("each item holds several values where one number is asked: a sum (or mean) over "
+               "the samples is missing?")
+
+
+def array_dtype_hint(got, expected) -> str:
+    """The hint for a NumPy result of the wrong dtype."""
+    return (f"a {got} array where {expected} is asked: convert with .astype(np.{expected}) (a "
+            f"float32 tensor's .numpy() is float32; np.array of Python floats is float64)")
+
+
+def size_one_hint(got_shape, expected_shape) -> str:
+    """The hint for a result with a dimension of size 1 too many or too few."""
+    g, e = tuple(got_shape), tuple(expected_shape)
+    what = "an extra" if len(g) > len(e) else "a missing" if len(g) < len(e) else "a misplaced"
+    return (f"{what} dimension of size 1: {g} where {e} is asked. t.squeeze(1) drops a "
+            f"dimension of size 1, t.unsqueeze(1) (or t[:, None]) adds one; slicing with "
+            f"data[:, -1:] keeps a column, data[:, -1] does not")
+
+
 def broadcast_square(n: int) -> str:
     """The hint for an (N, N) result where (N,) or (N, 1) is expected."""
     return (f"(N,) and (N, 1) broadcast into (N, N): here N = {n}, and an elementwise operation "
@@ -388,6 +419,8 @@ def _shape_hint(got, expected, mistakes=None) -> tuple[str, str | None]:
     if n > 1 and e in ((n,), (n, 1)) and g == (n, n):
         return "", broadcast_square(n)
     if math.prod(g) == math.prod(e):
+        if tuple(d for d in g if d != 1) == tuple(d for d in e if d != 1):
+            return "", size_one_hint(g, e)
         return (" Same number of values: a reshape, transpose or a missing/extra dimension of "
                 "size 1 (keepdim, unsqueeze, view)?", None)
     if len(g) < len(e) or math.prod(g) == 1:
@@ -560,12 +593,11 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
              f"{kind_of(got)}.")
     if len(got) != len(want):
         _wrong_count(f"{call} gave {len(got)} {what}, expected {len(want)}.", len(got),
-                     count_hints)
+                     {**off_by_one(len(want), what), **(count_hints or {})})
     k = next((k for k, v in enumerate(got) if isinstance(v, torch.Tensor)), None)
     if k is not None:
-        fail(f"{call}: {what}[{k}] is {kind_of(got[k])}, expected a Python float: use "
-             f"loss.item(), not the loss tensor (a tensor that requires grad keeps its whole "
-             f"graph alive).")
+        fail(f"{call}: {what}[{k}] is {kind_of(got[k])}, expected a Python float.",
+             LOSS_TENSORS)
     k = next((k for k, v in enumerate(got)
               if isinstance(v, bool) or not isinstance(v, numbers.Real)), None)
     if k is not None:
@@ -578,7 +610,7 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
     _parted(f"{call} returned the wrong value: the {what} part from the reference run"
             f"{_same_start(k)} at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
             _few(got[k:]), abs(a[k] - b[k]), tol, _precision_hint(a, b, tol[0])
-            or name_mistake(a, resolve(mistakes), *tol) or (
+            or name_mistake(a, resolve(mistakes), *tol) or _shifted(a, b, k, tol) or (
                 "the very first value already differs: is the prediction or the loss itself "
                 "computed differently?" if k == 0 else None))
 
@@ -621,6 +653,32 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
             hint or ("the very first update differs: check the loss function, the learning "
                      "rate and the optimizer (and, with mini-batches, the first batch)."
                      if k == 0 else None))
+
+
+LOSS_TENSORS = ("use loss.item(), not the loss tensor: a list of tensors that require grad keeps "
+                "every step's whole graph alive")
+
+
+def off_by_one(n: int, what: str) -> dict:
+    """{count: hint} for one record too few or too many: the loop's range is off by one."""
+    return {n - 1: f"one {what[:-1] if what.endswith('s') else what} short: does the loop run "
+                   f"range(1, n) (or skip a step), where range(n) records all {n}?",
+            n + 1: f"one record too many: does the loop run range(n + 1), or is a last value "
+                   f"appended after the loop? Record once per step, {n} in all."}
+
+
+def _shifted(a, b, k, tol) -> str | None:
+    """The hint when the run from step k on is the reference's shifted by one step: each record
+    is the reference's next one (one step ahead) or its previous one (one step behind)."""
+    if len(b) - k < 3:
+        return None
+    if np.allclose(a[k:-1], b[k + 1:], rtol=tol[0], atol=tol[1]):
+        return ("each value is the reference's next one: the records run one step ahead (an "
+                "extra step before the first record, or each value recorded after its update?)")
+    if np.allclose(a[k + 1:], b[k:-1], rtol=tol[0], atol=tol[1]):
+        return ("each value is the reference's previous one: the records run one step behind "
+                "(a record before the first step, or the step's value recorded too early?)")
+    return None
 
 
 def _same_start(k: int) -> str:

@@ -36,6 +36,7 @@ def no_grad_eval(fn, *args):
 ''', "autograd switched off for good, never restored"),
     Wrong("to_numpy_tolist", "to_numpy", '''
 def to_numpy(t):
+    import numpy as np
     return np.array(t.detach().cpu().tolist())
 ''', "np.array(t.tolist()): float64 whatever the tensor's dtype"),
 ]

@@ -10,6 +10,29 @@ DY_DB_NOT_DA = "this is dy/db (= a = w + x), not dy/da (= b = w + 1)"
 COUNTED_TWICE = ("twice the expected value: is a gradient counted twice (y + y, or two "
                  "backward() calls)?")
 INTERMEDIATE_SWAPPED = "the two are swapped; return (dy_dw, dy_da)."
+A_GRAD_NONE = ("a.grad is None: a non-leaf keeps its gradient only when a.retain_grad() is called "
+               "before backward()")
+OUT_OVER_FOUR = ("out divides the sum by 4, the size of the notes' 2 x 2 x: divide by x.numel() "
+                 "(z.mean() does)")
+BACKWARD_INSIDE = "mean_graph only builds the graph; the caller calls out.backward() (once)."
+GRAPH_CUT = ("build y, z and out from x itself with autograd on (no torch.no_grad(), .detach(), "
+             ".item() or .data)")
+ON_A_COPY = ("mean_graph must build on the caller's x itself: a copy made with .detach(), "
+             "torch.tensor(x) or requires_grad_() on a clone gets the gradient instead of x")
+GRAD_NONE_SKIPPED = ("a tensor whose .grad is None (no backward() reached it yet) has nothing to "
+                     "zero: skip it (if p.grad is not None).")
+GRAD_SET_TO_NONE = ("zero_grads_ zeroes the gradient in place (p.grad.zero_()), it does not "
+                    "remove it")
+GRAD_NEW_TENSOR = ("zero the existing gradient in place, p.grad.zero_(): anything else holding it "
+                   "(an optimizer, a hook) still sees the old values otherwise")
+GRAD_UNCHANGED = ("the gradient is unchanged: zero the gradient itself, p.grad.zero_() "
+                  "(p.zero_() or p.data.zero_() zero the parameter instead)")
+NO_GRAD_MISSING = "evaluate fn(*args) inside `with torch.no_grad():`"
+DETACHED_AFTER = ("call fn(*args) inside `with torch.no_grad():`, so that no graph is built at "
+                  "all (detaching the result afterwards is too late)")
+GRAD_LEFT_OFF = ("use `with torch.no_grad():`, which switches autograd back on at the end, rather "
+                 "than torch.set_grad_enabled(False)")
+SHARES_MEMORY = "return a copy (e.g. .numpy().copy()): the array shares the tensor's memory"
 
 
 def out_sum(n: int) -> str:
@@ -21,6 +44,12 @@ def added_to_callers_grad(what: str) -> str:
     """A function that should leave the caller's leaf alone added its gradient to it."""
     return (f"the gradient was added to the caller's {what}.grad: work on a fresh leaf copy, "
             f"{what}.detach().clone().requires_grad_(True)")
+
+
+def fresh_copy(what: str) -> str:
+    """The caller's leaf was touched where a fresh copy should have been used."""
+    return (f"work on a fresh leaf copy, {what}.detach().clone().requires_grad_(True), and leave "
+            f"{what} alone")
 
 
 def accumulated(want, times: int) -> dict:

@@ -10,8 +10,8 @@ def loss_grads(sub, y, pred):
         return sub.probe("ex05.loss_grads", "ex05", "mse_loss", y, pred)
     except StudentError as err:
         if err.kind == "exception" and "does not require grad" in str(err):
-            fail(f"mse_loss(y, y_pred).backward() failed: {hints.NO_GRAPH}\n  "
-                 + err.describe("mse_loss"))
+            fail("mse_loss(y, y_pred).backward() failed:\n  " + err.describe("mse_loss"),
+                 hints.NO_GRAPH)
         raise
 
 

@@ -25,8 +25,16 @@ def _check_loaded(got, want, call):
     if isinstance(got, (tuple, list)) and len(got) == 2:
         for t, w, name in zip(got, want, "xy"):
             if isinstance(t, torch.Tensor) and t.dim() != w.dim() and t.numel() == w.numel():
-                fail(f"{call} gave {name} of shape {tuple(t.shape)}, expected {tuple(w.shape)}."
-                     + (" " + hints.Y_FLAT if name == "y" else ""))
+                fail(f"{call} gave {name} of shape {tuple(t.shape)}, expected {tuple(w.shape)}.",
+                     hints.Y_FLAT if name == "y" else None)
+            if isinstance(t, torch.Tensor) and t.dim() == w.dim() == 2 \
+                    and t.shape[0] == w.shape[0] - 1:
+                fail(f"{call} gave {name} of shape {tuple(t.shape)}, expected {tuple(w.shape)}.",
+                     hints.HEADER_SKIPPED)
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        shifted = torch.cat([want[0][:, 1:], want[1]], dim=1)
+        assert_close(got[0], want[0], call=call, context="x",
+                     mistakes={hints.X_FROM_SECOND_COLUMN: shifted})
     assert_close(got, want, call=call)
 
 
@@ -71,7 +79,7 @@ def test_structure_random(sub, seed):
     call = f"DeepBinaryClassifier({sizes})"
     got = sub.probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
     if isinstance(got, dict) and not got.get("parameters"):
-        fail(f"{call}: {hints.PLAIN_LIST}")
+        fail(f"{call}: the model has no parameters.", hints.PLAIN_LIST)
     want = reference_probe("common.model_structure", "ex08", "DeepBinaryClassifier", (sizes,))
     assert_structure(got, want, call=call)
 

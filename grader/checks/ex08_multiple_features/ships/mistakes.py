@@ -7,6 +7,10 @@ from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, SUM
 Y_FLAT = ("Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
           ".reshape(-1, 1).")
 X_HOLDS_LABEL = "x holds every column but the last (the label)."
+HEADER_SKIPPED = ("one row short: the file has no header line, every row is a sample "
+                  "(skiprows=1 drops the first one)")
+X_FROM_SECOND_COLUMN = ("x starts at the second column and ends with the label: data[:, 1:] "
+                        "where data[:, :-1] (every column but the last) is meant")
 NOT_TENSORS = "convert with torch.from_numpy(...) or torch.tensor(...)."
 PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
               "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")

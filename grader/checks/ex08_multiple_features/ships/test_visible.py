@@ -49,15 +49,19 @@ def test_load_diabetes(sub):
         raw = got["raw"]
         kinds = (", ".join(kind_of(v) for v in raw) if isinstance(raw, (tuple, list))
                  else kind_of(raw))
-        fail(f"{call} should return a tuple (x, y) of two float32 tensors, got {kinds}: "
-             f"{hints.NOT_TENSORS}")
+        fail(f"{call} should return a tuple (x, y) of two float32 tensors, got {kinds}.",
+             hints.NOT_TENSORS)
     for key in ("x_shape", "y_shape"):
         if tuple(got[key]) != tuple(want[key]):
             what = key[0]
-            hint = " " + {"y": hints.Y_FLAT, "x": hints.X_HOLDS_LABEL}[what]
+            got_rows, want_rows = tuple(got[key])[0], tuple(want[key])[0]
+            hint = hints.HEADER_SKIPPED if got_rows == want_rows - 1 else \
+                {"y": hints.Y_FLAT, "x": hints.X_HOLDS_LABEL}[what]
             fail(f"{call} gave {what} of shape {tuple(got[key])}, expected "
-                 f"{tuple(want[key])}.{hint}")
-    assert_close(got["x_head"], want["x_head"], call=call, context="the first rows of x")
+                 f"{tuple(want[key])}.", hint)
+    shifted = torch.cat([want["x_head"][:, 1:], want["y_head"].reshape(-1, 1)], dim=1)
+    assert_close(got["x_head"], want["x_head"], call=call, context="the first rows of x",
+                 mistakes={hints.X_FROM_SECOND_COLUMN: shifted})
     assert_close(got["y_head"], want["y_head"], call=call, context="the first rows of y")
     assert_close(got["x_sum"], want["x_sum"], call=call, context="the column sums of x")
     assert_close(got["y_sum"], want["y_sum"], call=call, context="the sum of y")
@@ -70,7 +74,7 @@ def test_structure(sub):
         got = CASES[cid].run(sub)
         call = f"DeepBinaryClassifier({', '.join(map(str, args))})"
         if isinstance(got, dict) and not got.get("parameters"):
-            fail(f"{call}: {hints.PLAIN_LIST}")
+            fail(f"{call}: the model has no parameters.", hints.PLAIN_LIST)
         assert_structure(got, expected(CASES[cid]), call=call)
 
 

@@ -60,10 +60,10 @@ def test_loader_seeds(sub, seed):
     c = sub.probe("ex09.loader_batches", "ex09", n, 6, True, s2, disturb=1)
     if a["epochs"] != b["epochs"]:
         fail(f"make_loader(..., seed={s1}) gave two different orders for the same seed: the "
-             f"order depends on the global random state. {hints.SEED_IGNORED}")
+             f"order depends on the global random state.", hints.SEED_IGNORED)
     if a["epochs"] == c["epochs"]:
-        fail(f"make_loader gave the same order for seeds {s1} and {s2}: the seed is not used. "
-             f"{hints.SEED_IGNORED}")
+        fail(f"make_loader gave the same order for seeds {s1} and {s2}: the seed is not used.",
+             hints.SEED_IGNORED)
     if a["epochs"][0] == a["epochs"][1]:
         fail("make_loader(..., shuffle=True) repeats the same order every epoch: iterate one "
              "DataLoader again for the next epoch; it shuffles anew.")

@@ -23,7 +23,9 @@ NOT_FLOAT32 = ("keep them float32 (read the file with dtype=np.float32, or conve
 DATA_ON_GPU = ("a Dataset keeps its data on the CPU (the training loop moves each batch where "
                "the model is).")
 DROP_LAST = "drop_last=True drops the last, smaller batch: leave it False"
-WITH_REPLACEMENT = "sampling with replacement?"
+WITH_REPLACEMENT = "sampling with replacement? Every row once per epoch: DataLoader(shuffle=True)"
+LEN_COLUMNS = ("len() is the number of rows (samples), self.x.shape[0] or len(self.x); "
+               "shape[1] counts the columns")
 SAME_ORDER_EVERY_EPOCH = ("every epoch has the same order; the loader must shuffle anew each "
                           "time it is iterated (DataLoader does, with one generator).")
 SEED_IGNORED = "Pass generator=torch.Generator().manual_seed(seed) to the DataLoader."

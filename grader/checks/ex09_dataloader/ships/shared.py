@@ -22,21 +22,22 @@ def check_dataset(got, x, y, call, indices=()):
     """The probe ex09.dataset's answer against the file's features x (N, D) and labels y (N, 1)."""
     n, d = x.shape
     if not got["is_dataset"]:
-        fail(f"{call} is not a torch.utils.data.Dataset: {hints.NOT_A_DATASET}")
+        fail(f"{call} is not a torch.utils.data.Dataset.", hints.NOT_A_DATASET)
     if got["len"] != n:
-        hint = {n - 1: " " + hints.HEADER_SKIPPED}.get(got["len"], "")
-        fail(f"len({call}) is {got['len']}, expected {n} (the number of rows).{hint}")
+        fail(f"len({call}) is {got['len']}, expected {n} (the number of rows).",
+             {n - 1: hints.HEADER_SKIPPED, d: hints.LEN_COLUMNS,
+              d + 1: hints.LEN_COLUMNS}.get(got["len"]))
     first = got["first"]
     if not isinstance(first, (tuple, list)) or len(first) != 2:
         fail(f"{call}[0] should be a pair (features, label), got {kind_of(first)}.")
     feats, label = first
     if isinstance(feats, torch.Tensor) and tuple(feats.shape) == (d + 1,):
-        fail(f"{call}[0] gives features of shape ({d + 1},): {hints.LABEL_IN_FEATURES}")
+        fail(f"{call}[0] gives features of shape ({d + 1},).", hints.LABEL_IN_FEATURES)
     if isinstance(label, torch.Tensor) and tuple(label.shape) == ():
-        fail(f"{call}[0] gives a label of shape (): {hints.FLAT_LABEL}")
+        fail(f"{call}[0] gives a label of shape ().", hints.FLAT_LABEL)
     for what, t in (("features", feats), ("label", label)):
         if isinstance(t, torch.Tensor) and t.dtype != torch.float32:
-            fail(f"{call}[0] gives the {what} as {kind_of(t)}: {hints.NOT_FLOAT32}")
+            fail(f"{call}[0] gives the {what} as {kind_of(t)}.", hints.NOT_FLOAT32)
     assert_close(first, (x[0], y[0]), call=f"{call}[0]")
     for i, item in zip(indices, got["items"]):
         assert_close(item, (x[i], y[i]), call=f"{call}[{i}]")
@@ -47,7 +48,7 @@ def check_dataset(got, x, y, call, indices=()):
     for t in got["stacked"]:
         m = meta(t)
         if m is not None and not m.device.startswith("cpu"):
-            fail(f"{call} returns tensors on {m.device}: {hints.DATA_ON_GPU}")
+            fail(f"{call} returns tensors on {m.device}.", hints.DATA_ON_GPU)
 
 
 def check_batches(got, n, batch_size, shuffle, call, want=None):
@@ -61,12 +62,12 @@ def check_batches(got, n, batch_size, shuffle, call, want=None):
         missing = sorted(set(range(n)) - set(rows))
         repeated = sorted({i for i in rows if rows.count(i) > 1})
         if missing:
-            hint = f" ({hints.DROP_LAST})" if len(missing) == n % batch_size else ""
-            fail(f"{call}: epoch {e} never gives the rows {missing[:10]}{hint}; every row must "
-                 f"appear exactly once per epoch.")
+            fail(f"{call}: epoch {e} never gives the rows {missing[:10]}; every row must "
+                 f"appear exactly once per epoch.",
+                 hints.DROP_LAST if len(missing) == n % batch_size else None)
         if repeated:
-            fail(f"{call}: epoch {e} gives the rows {repeated[:10]} more than once "
-                 f"({hints.WITH_REPLACEMENT}); every row must appear exactly once per epoch.")
+            fail(f"{call}: epoch {e} gives the rows {repeated[:10]} more than once; every row "
+                 f"must appear exactly once per epoch.", hints.WITH_REPLACEMENT)
         if [len(b) for b in epoch] != sizes:
             fail(f"{call}: epoch {e} has batches of sizes {[len(b) for b in epoch]}, expected "
                  f"{sizes}.")
@@ -75,12 +76,12 @@ def check_batches(got, n, batch_size, shuffle, call, want=None):
                  f"expected 0, 1, 2, ...")
     if want is not None and got["epochs"] != want["epochs"]:
         e = next(i for i, (a, b) in enumerate(zip(got["epochs"], want["epochs"])) if a != b)
-        hint = ""
+        hint = hints.ORDER_NOT_FROM_SEED
         if len(got["epochs"]) > 1 and got["epochs"][0] == got["epochs"][1] \
                 and want["epochs"][0] != want["epochs"][1]:
-            hint = f"\n  hint: {hints.SAME_ORDER_EVERY_EPOCH}"
+            hint = f"{hints.SAME_ORDER_EVERY_EPOCH} {hints.ORDER_NOT_FROM_SEED}"
         fail(f"{call}: epoch {e} gives the batches {got['epochs'][e]}, expected "
-             f"{want['epochs'][e]}: {hints.ORDER_NOT_FROM_SEED}{hint}")
+             f"{want['epochs'][e]}.", hint)
 
 
 def check_training(got, want, args, call, variant, dtype=torch.float32):

@@ -65,8 +65,7 @@ def test_loader_order_by_seed(sub):
     check_batches(again, 10, 4, True, call + " after torch.manual_seed(123)", want=expected(case))
     other = sub.probe("ex09.loader_batches", "ex09", 10, 4, True, 1)
     if other["epochs"] == expected(case)["epochs"]:
-        fail(f"make_loader(..., seed=1) gives the same batches as seed=0: "
-             f"{hints.SEED_IGNORED}")
+        fail("make_loader(..., seed=1) gives the same batches as seed=0.", hints.SEED_IGNORED)
 
 
 # ----------------------------------------------------------------------------------------------

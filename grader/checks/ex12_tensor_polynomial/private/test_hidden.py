@@ -235,5 +235,5 @@ def test_fit_optim_unknown_name(sub):
         if exc.kind == "exception" and "ValueError" in str(exc):
             return
         raise
-    fail(f'fit_optim(model, x, y, lr, steps, optimizer="adamw") returned without an error: '
-         f'{hints.UNKNOWN_OPTIMIZER}')
+    fail('fit_optim(model, x, y, lr, steps, optimizer="adamw") returned without an error.',
+         hints.UNKNOWN_OPTIMIZER)
