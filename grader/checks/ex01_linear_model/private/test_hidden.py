@@ -41,7 +41,8 @@ def test_loss_random(sub, seed, device, dtype):
     want = reference("ex01.loss", x, y, w)
     assert_close(sub.call("ex01.loss", x, y, w, grad=False), want, call="loss(x, y, w)",
                  mistakes={hints.MEAN_NOT_PER_SAMPLE: want.mean().expand_as(want),
-                           hints.NOT_SQUARED: x * w - y})
+                           hints.NOT_SQUARED: x * w - y,
+                           hints.ABSOLUTE: (x * w - y).abs()})
 
 
 @check("mse_for_weights", points=2)
@@ -67,7 +68,7 @@ def test_forward_wb_random(sub, seed, device):
     w, b = float(randn(g)), float(randn(g))
     want = reference("ex01.forward_wb", x, w, b)
     assert_close(sub.call("ex01.forward_wb", x, w, b), want, call="forward_wb(x, w, b)",
-                 mistakes={hints.BIAS_SUBTRACTED: x * w - b})
+                 mistakes={hints.BIAS_SUBTRACTED: x * w - b, hints.BIAS_SCALED: (x + b) * w})
 
 
 @check("mse_surface", points=2)
@@ -79,7 +80,8 @@ def test_surface_random(sub, seed):
     want = reference("ex01.mse_surface", x, y, ws, bs)
     assert_close(sub.call("ex01.mse_surface", x.tolist(), y.tolist(), ws.tolist(), bs.tolist()),
                  want, call="mse_surface(x, y, ws (6), bs (4))",
-                 mistakes={hints.SURFACE_TRANSPOSED: want.T})
+                 mistakes={hints.SURFACE_TRANSPOSED: want.T,
+                           hints.sum_not_mean(len(x)): want * len(x)})
 
 
 @check("best_weight")
@@ -91,7 +93,8 @@ def test_best_weight_random(sub, seed):
     weights = np.round(np.linspace(-3, 3, 61) + shift, 4).tolist()
     want = reference("ex01.best_weight", x, y, weights)
     assert_close(sub.call("ex01.best_weight", x, y, weights), want,
-                 call="best_weight(x, y, 61 weights)")
+                 call="best_weight(x, y, 61 weights)",
+                 mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want))})
 
 
 @check("best_weight")

@@ -8,6 +8,10 @@ SURFACE_TRANSPOSED = ("rows and columns are swapped: the result's shape is (len(
                       "entry [i, j] for b = bs[i], w = ws[j] (np.meshgrid(ws, bs) gives that "
                       "orientation)")
 LAST_ON_TIE = "this is the last of the tied weights: keep the first (np.argmin does)"
+ABSOLUTE = "this is the absolute error |x*w - y|: square it, (x*w - y) ** 2"
+INDEX_NOT_WEIGHT = ("this is the position of the best weight in the list (np.argmin's index): "
+                    "return the weight itself, weights[index]")
+BIAS_SCALED = "(x + b) * w multiplies the bias by w too: the model is x * w + b"
 
 
 def sum_not_mean(n: int) -> str:

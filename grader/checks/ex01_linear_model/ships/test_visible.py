@@ -45,7 +45,8 @@ def test_loss_course(sub):
     """loss on the course data at w = 1 is [1, 4, 9]"""
     case = CASES["loss_course"]
     assert_close(case.run(sub), expected(case), call="loss(x, y, w=1.0) with x=[1,2,3], "
-                 "y=[2,4,6]", mistakes={hints.NOT_SQUARED: -np.sqrt(expected(case))})
+                 "y=[2,4,6]", mistakes={hints.NOT_SQUARED: -np.sqrt(expected(case)),
+                           hints.ABSOLUTE: np.sqrt(expected(case))})
 
 
 @check("mse_for_weights", points=2, visible=True)
@@ -61,7 +62,9 @@ def test_mse_course(sub):
 def test_forward_wb_course(sub):
     """forward_wb(x, 2, 1) is 2x + 1"""
     case = CASES["forward_wb"]
-    assert_close(case.run(sub), expected(case), call="forward_wb(tensor([1,2,3]), 2.0, 1.0)")
+    x, w, b = case.args
+    assert_close(case.run(sub), expected(case), call="forward_wb(tensor([1,2,3]), 2.0, 1.0)",
+                 mistakes={hints.BIAS_SUBTRACTED: x * w - b, hints.BIAS_SCALED: (x + b) * w})
 
 
 @check("mse_surface", points=2, visible=True)
@@ -70,11 +73,14 @@ def test_surface_small_grid(sub):
     case = CASES["surface_small"]
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3], bs=[-1,0,1,2])",
-                 mistakes={hints.SURFACE_TRANSPOSED: want.T})
+                 mistakes={hints.SURFACE_TRANSPOSED: want.T,
+                           hints.sum_not_mean(len(X)): want * len(X)})
 
 
 @check("best_weight", visible=True)
 def test_best_weight_course(sub):
     """the best weight on the course data is 2.0"""
     case = CASES["best_course"]
-    assert_close(case.run(sub), expected(case), call="best_weight([1,2,3], [2,4,6], weights)")
+    want = expected(case)
+    assert_close(case.run(sub), want, call="best_weight([1,2,3], [2,4,6], weights)",
+                 mistakes={hints.INDEX_NOT_WEIGHT: float(WEIGHTS.index(want))})

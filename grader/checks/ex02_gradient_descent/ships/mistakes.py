@@ -3,6 +3,10 @@ and the hidden checks alike. (A derivative off by a factor 2, by N or in sign is
 grader.numeric.scale_mistakes.)"""
 
 NOT_SQUARED = "this is the mean error, not the mean squared error"
+SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: square each "
+                  "error first, then take the mean, np.mean((x*w - y) ** 2)")
+NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2*x*(x*w - y), "
+              "then the mean over the samples")
 GD_HALF = ("the weights follow a gradient half as big as the true one: is the factor 2 from "
            "differentiating the square missing?")
 GD_UPHILL = ("the weights move uphill: the update must subtract lr * gradient (or the gradient's "

@@ -174,6 +174,37 @@ MUTANTS = [
      """, "quadratic_grads", "computes its derivative by hand"),
     Mutant("quad_never_zeroed", quad(update="p -= lr * p.grad"), "train_quadratic",
            "never zeroed"),
+    # issue 11: a parameter rebound by its update, under no_grad (the new tensor does not
+    # require grad) and without it (the new tensor is no leaf, its .grad stays None)
+    Mutant("train_rebinds", train(update="w = w - lr * w.grad"), "train_autograd",
+           "rebinds the name w"),
+    Mutant("quad_rebinds", """
+     def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+         x, y = _as_tensors(xs, ys)
+         w1, w2, b = (torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+                      for v in (w1, w2, b))
+         losses = []
+         for _ in range(epochs):
+             last = 0.0
+             for xi, yi in zip(x, y):
+                 loss = (quadratic_forward(xi, w1, w2, b) - yi) ** 2
+                 loss.backward()
+                 w1 = w1 - lr * w1.grad
+                 w2 = w2 - lr * w2.grad
+                 b = b - lr * b.grad
+                 last = loss.item()
+             losses.append(last)
+         return w1.item(), w2.item(), b.item(), losses
+     """, "train_quadratic", "rebinds the name w1"),
+    Mutant("steps_dr_dyhat_negative", _STEPS.format(r="y_hat - y", dloss_dr="2 * r",
+                                                    dyhat_dw="x").replace(
+        '"dr_dyhat": 1.0', '"dr_dyhat": -1.0').replace("dloss_dr * 1.0", "dloss_dr * -1.0"),
+        "backward_steps", "dr_dyhat is +1"),
+    Mutant("grads_db_times_x", """
+     def quadratic_grads(x, y, w1, w2, b):
+         r = quadratic_forward(x, w1, w2, b) - y
+         return 2 * r * x ** 2, 2 * r * x, 2 * r * x
+     """, "quadratic_grads", "the bias's gradient has no factor x"),
     Mutant("quad_uphill", quad(update="p += lr * p.grad\n                    p.grad.zero_()"),
      "train_quadratic", "uphill"),
     Mutant("quad_loss_after_update",

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, check, devices,
-                               dtypes, gen, manual_call, np_rng, property_of, randn, reference,
-                               scale_mistakes)
+                               dtypes, gen, manual_call, naming_rebound, np_rng, property_of,
+                               randn, reference, scale_mistakes)
 from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
@@ -111,10 +111,11 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
     epochs = int(rng.integers(3, 7))
     xs, ys = _convert(x, kind, device), _convert(y, kind, device)
     want = reference("ex04.train_autograd", xs, ys, w0, lr, epochs)
-    got = sub.call("ex04.train_autograd", xs, ys, w0, lr, epochs)
-    assert_trajectory(got, want, names=("w", "losses"),
-                      call=f"train_autograd(xs, ys, w0={w0}, lr={lr}, epochs={epochs}) with "
-                           f"{len(x)} random samples ({kind} on {device})",
+    call = f"train_autograd(xs, ys, w0={w0}, lr={lr}, epochs={epochs}) with {len(x)} random " \
+           f"samples ({kind} on {device})"
+    with naming_rebound(call, hints.TRAIN_REBOUND):
+        got = sub.call("ex04.train_autograd", xs, ys, w0, lr, epochs)
+    assert_trajectory(got, want, names=("w", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, (w0,), lr, epochs,
                                                       quadratic=False), **trajectory_tol(xs))
 
@@ -198,10 +199,10 @@ def test_train_quadratic_trajectory(sub, seed, kind, device):
     xs, ys = _convert(x, kind, device), _convert(y, kind, device)
     args = (xs, ys, *init, lr, epochs)
     want = reference("ex04.train_quadratic", *args)
-    got = sub.call("ex04.train_quadratic", *args)
-    assert_trajectory(got, want, names=("w1", "w2", "b", "losses"),
-                      call=f"train_quadratic(xs, ys, w1={init[0]}, w2={init[1]}, b={init[2]}, "
-                           f"lr={lr}, epochs={epochs}) with {len(x)} random samples ({kind} on "
-                           f"{device})",
+    call = f"train_quadratic(xs, ys, w1={init[0]}, w2={init[1]}, b={init[2]}, lr={lr}, " \
+           f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})"
+    with naming_rebound(call, hints.QUADRATIC_REBOUND):
+        got = sub.call("ex04.train_quadratic", *args)
+    assert_trajectory(got, want, names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, init, lr, epochs, quadratic=True),
                       **trajectory_tol(xs))

@@ -1,7 +1,7 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
 grader.numeric.scale_mistakes.)"""
-from grader.checks.api import scale_mistakes
+from grader.checks.api import rebound_parameter, scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")
@@ -9,6 +9,10 @@ UPHILL = "the parameters move uphill: the update must subtract lr * grad (w -= l
 LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sample's loss "
               "computed before its update in epoch k.")
 W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
+TRAIN_REBOUND = rebound_parameter("w")      # train_autograd's update rebinds w
+QUADRATIC_REBOUND = rebound_parameter("w1")  # train_quadratic's update rebinds a parameter
+DR_DYHAT_SIGN = "dr_dyhat is +1: r = y_hat - y grows one for one with y_hat"
+DB_TIMES_X = "dL/db is 2 r (d y_hat / d b = 1): the bias's gradient has no factor x"
 
 
 def steps_mistakes(want, x, w):
@@ -21,6 +25,7 @@ def steps_mistakes(want, x, w):
             {"dyhat_dw": w, "dloss_dw": 2 * r * w},
         **{k: {"dloss_dr": v[0], "dloss_dw": v[1]} for k, v in
            scale_mistakes((want["dloss_dr"], want["dloss_dw"])).items()},
+        DR_DYHAT_SIGN: {"dr_dyhat": -1.0, "dloss_dw": -want["dloss_dw"]},
     }
 
 
@@ -43,4 +48,5 @@ def grads_mistakes(want):
     g1, g2, gb = want
     return {**scale_mistakes(want),
             "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
-                (g2, g1, gb)}
+                (g2, g1, gb),
+            DB_TIMES_X: (g1, g2, g2)}

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, assert_close, assert_gradient, assert_trajectory, check,
-                               devices, dtypes, expected, manual_call, scale_mistakes)
+                               devices, dtypes, expected, manual_call, naming_rebound,
+                               scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
@@ -70,8 +71,10 @@ def test_affine_backward_steps_notes(sub):
 def test_train_autograd_course(sub):
     """the course run: 10 epochs at lr = 0.01 from w = 1, every recorded loss and the final w"""
     case = CASES["train_course"]
-    assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
-                      call="train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)",
+    call = "train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)"
+    with naming_rebound(call, hints.TRAIN_REBOUND):
+        got = case.run(sub)
+    assert_trajectory(got, expected(case), names=("w", "losses"), call=call,
                       mistakes={hints.UPHILL: expected(CASES["train_course_uphill"])},
                       **trajectory_tol(X))
 
@@ -130,8 +133,9 @@ def test_train_quadratic_course(sub):
     """the quadratic model on the course data: 20 epochs at lr = 0.01 from w1 = w2 = b = 1,
     every recorded loss and the final parameters"""
     case = CASES["quadratic_course"]
-    assert_trajectory(case.run(sub), expected(case), names=("w1", "w2", "b", "losses"),
-                      call="train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, "
-                           "epochs=20)",
+    call = "train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, epochs=20)"
+    with naming_rebound(call, hints.QUADRATIC_REBOUND):
+        got = case.run(sub)
+    assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes={hints.UPHILL: expected(CASES["quadratic_course_uphill"])},
                       **trajectory_tol(X))

@@ -58,7 +58,8 @@ def test_mse_loss_random(sub, seed, device, dtype):
                  call=f"mse_loss(y, y_pred) on {n} random values",
                  mistakes={hints.mse_sum(n): want * n,
                            hints.NOT_SQUARED: (pred - y).mean(),
-                           hints.MEAN_ABSOLUTE: (pred - y).abs().mean()})
+                           hints.MEAN_ABSOLUTE: (pred - y).abs().mean(),
+                           hints.mse_broadcast(n): ((pred - y.view(-1, 1)) ** 2).mean()})
 
 
 @check("mse_loss")

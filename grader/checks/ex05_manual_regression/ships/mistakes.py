@@ -2,7 +2,7 @@
 and the hidden checks alike. The mistakes of a training loop that ex06-ex08 share come from
 grader.checks.training."""
 from grader.checks.api import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
-                               rebound_parameter)
+                               broadcast_square, rebound_parameter)
 
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
@@ -17,6 +17,12 @@ UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only reb
                   "variable; change the tensor in place (p -= lr * p.grad)")
 UPDATE_SIGN = SIGN_FLIPPED
 FIT_REBOUND = rebound_parameter("w")   # fit's update written inline, w rebound
+def mse_broadcast(n: int) -> str:
+    """y and y_pred of shapes (N,) and (N, 1): their difference broadcasts into (N, N), and the
+    mean runs over N * N pairs (the notes' broadcasting confusion)."""
+    return broadcast_square(n)
+
+
 UPDATE_NO_LR = "the learning rate is missing: p -= lr * p.grad"
 # fit's known wrong loops, by the name under which private/variants.py runs them
 FIT_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,

@@ -78,7 +78,9 @@ def test_mse_loss_small(sub):
     assert_close(got, want, call="mse_loss(y=[1, 2, 3, 4], y_pred=[1.5, 2, 2, 5.5])",
                  mistakes={hints.mse_sum(4): want * 4,
                            hints.NOT_SQUARED: (PRED_SMALL - Y_SMALL).mean(),
-                           hints.MEAN_ABSOLUTE: (PRED_SMALL - Y_SMALL).abs().mean()})
+                           hints.MEAN_ABSOLUTE: (PRED_SMALL - Y_SMALL).abs().mean(),
+                           hints.mse_broadcast(len(Y_SMALL)):
+                               ((PRED_SMALL - Y_SMALL.view(-1, 1)) ** 2).mean()})
 
 
 @check("mse_loss", visible=True)

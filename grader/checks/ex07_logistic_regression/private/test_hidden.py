@@ -103,6 +103,20 @@ def test_bce_grad_logits_random(sub, seed, device, dtype):
 
 @check("bce_grad_logits")
 @devices()
+def test_bce_grad_logits_columns(sub, seed, device):
+    """bce_grad_logits of an (N, 3) z divides by z.numel(), every entry of the mean"""
+    g = gen(seed, "bce_grad_columns")
+    n = int(np_rng(seed, "bce_grad_columns_n").integers(3, 8))
+    z = randn(g, n, 3, device=device, scale=2.0)
+    y = (torch.rand(n, 3, generator=g) < 0.5).to(torch.float64).to(device)
+    want = reference("ex07.bce_grad_logits", z, y, grad=False)
+    assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
+                 call=f"bce_grad_logits(z, y) with z of shape ({n}, 3) on {device}",
+                 mistakes={hints.rows_not_entries(n, 3 * n): want * 3})
+
+
+@check("bce_grad_logits")
+@devices()
 def test_bce_grad_logits_saturated(sub, seed, device):
     """bce_grad_logits is finite and right at logits of ±1000"""
     g = gen(seed, "bce_grad_huge")
@@ -237,7 +251,7 @@ def test_accuracy_random(sub, seed, device):
         value = got["result"]
         if isinstance(value, torch.Tensor):
             assert_no_graph(value, call=call)
-            fail(f"{call} returned a tensor ({value!r:.80}): return a Python float (.item()).")
+            fail(f"{call} returned a tensor ({value!r:.80}).", hints.ACCURACY_TENSOR)
         assert_close(value, want, call=call,
                      rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],
                      mistakes={hints.ACCURACY_COUNT: want * x.shape[0],

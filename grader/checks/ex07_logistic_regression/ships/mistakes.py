@@ -42,6 +42,15 @@ def accuracy_broadcast(classes, y) -> float:
     return float((c.view(-1, 1) == t.view(1, -1)).double().mean())
 
 
+ACCURACY_TENSOR = "accuracy returns a Python float: end with .item() (or float(...))"
+
+
+def rows_not_entries(rows: int, n: int) -> str:
+    """bce_grad_logits divided by the number of rows instead of every entry."""
+    return (f"divided by len(z) = {rows} (the rows), not by z.numel() = {n}: the mean of the "
+            f"loss counts every entry")
+
+
 def grad_mistakes(want, p, y, n: int) -> dict:
     """bce_grad_logits's known wrong results, from the right one and p = sigmoid(z): a scale
     error, the gradient with respect to p, the factor p (1 - p) counted twice."""

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
                                assert_forward_pure, assert_state, assert_structure,
                                assert_trajectory, autograd_grad, central_difference, check,
-                               devices, dtypes, expected)
+                               devices, dtypes, expected, fail)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
@@ -37,6 +37,9 @@ STATE_ACC = {"linear.weight": torch.tensor([[1.0]]), "linear.bias": torch.tensor
 X_ACC = torch.tensor([[-1.0], [1.0], [3.0], [0.5], [1.0]])
 Y_ACC = torch.tensor([[0.0], [1.0], [0.0], [0.0], [1.0]])
 
+Z_MATRIX = torch.tensor([[0.0, 1.0, -1.0], [2.0, 0.0, 0.5]])
+Y_MATRIX = torch.tensor([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+
 CASES = {c.id: c for c in [
     Case("sigmoid_float32", "ex07.sigmoid", (torch.tensor(Z_COURSE),), grad=False),
     Case("sigmoid_float64", "ex07.sigmoid", (torch.tensor(Z_COURSE, dtype=torch.float64),),
@@ -45,6 +48,7 @@ CASES = {c.id: c for c in [
     Case("bce_edge", "ex07.bce_loss", (P_EDGE, Y_EDGE), grad=False),
     Case("grad_small", "ex07.bce_grad_logits", (Z_GRAD, Y_GRAD), grad=False),
     Case("grad_huge", "ex07.bce_grad_logits", (Z_HUGE, Y_GRAD), grad=False),
+    Case("grad_matrix", "ex07.bce_grad_logits", (Z_MATRIX, Y_MATRIX), grad=False),
     Case("clusters_3_seed4", "ex07.make_clusters", (3, 4)),
     Case("structure_2", "ex07", ("LogisticRegression", (2,)), probe="common.model_structure"),
     Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
@@ -115,6 +119,15 @@ def test_bce_grad_logits_small(sub):
 
 
 @check("bce_grad_logits", visible=True)
+def test_bce_grad_logits_matrix(sub):
+    """bce_grad_logits of a (2, 3) z divides by z.numel() = 6, every entry of the mean"""
+    case = CASES["grad_matrix"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="bce_grad_logits(z=[[0, 1, -1], [2, 0, 0.5]], "
+                 "y=[[1, 0, 0], [1, 1, 0]])", mistakes={hints.rows_not_entries(2, 6): want * 3})
+
+
+@check("bce_grad_logits", visible=True)
 def test_bce_grad_logits_huge(sub):
     """bce_grad_logits at z = ±1000 is finite: (1 - y) / N or -y / N"""
     case = CASES["grad_huge"]
@@ -181,6 +194,8 @@ def test_accuracy_with_a_tie(sub):
     case = CASES["accuracy_tie"]
     got = case.run(sub)["result"]
     want = expected(case)["result"]
+    if isinstance(got, torch.Tensor):
+        fail(f"accuracy(model, x, y) returned a tensor ({got!r:.80}).", hints.ACCURACY_TENSOR)
     assert_close(got, want, call="accuracy(model, x, y) with p = sigmoid(x - 1), "
                                  "x = [-1, 1, 3, 0.5, 1], y = [0, 1, 0, 0, 1]",
                  rtol=TOL[torch.float32][0], atol=TOL[torch.float32][1],

@@ -243,3 +243,13 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
         out.append(sum(batch_losses) / len(loader))
     return out
 """}
+
+# issue 11: cross-entropy's row maximum reduced without keepdim (a (N,) against the (N, C)
+# logits: an error, or on a square batch a subtraction along the wrong dimension)
+MUTANTS.append(Mutant("ce_no_keepdim", """
+ def cross_entropy(logits, targets):
+     m = logits.amax(dim=1)
+     lse = m + (logits - m).exp().sum(dim=1).log()
+     picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+     return (lse - picked).mean()
+ """, "cross_entropy", "reduced without keepdim"))

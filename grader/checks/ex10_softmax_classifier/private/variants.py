@@ -21,7 +21,7 @@ def softmax_mistakes(z, dim=-1):
     without keepdim (None where that cannot broadcast)}."""
     e = torch.exp(z - z.max())
     return {"overflow": _naive_softmax(z, dim), "global_max": e / e.sum(dim=dim, keepdim=True),
-            "no_keepdim": _no_keepdim(z, dim)}
+            "no_keepdim": _no_keepdim(z, dim), "sum_all": e / e.sum()}
 
 
 def _no_keepdim(z, dim):
@@ -35,12 +35,32 @@ def _no_keepdim(z, dim):
 
 
 def ce_mistakes(logits, targets):
-    """Cross-entropy (float64) through a softmax that overflows ("overflow") and through the log
-    of a stable softmax, which underflows ("log_softmax")."""
+    """Cross-entropy (float64) through a softmax that overflows ("overflow"), through the log
+    of a stable softmax, which underflows ("log_softmax"), with the row maximum taken without
+    keepdim ("no_keepdim", None where (N, C) - (N,) cannot broadcast), with logits[:, targets]
+    (an (N, N) block) for the picked logits ("fancy_index"), and as F.cross_entropy of the
+    softmax's probabilities ("double_softmax")."""
     z = logits.to(torch.float64)
-    rows = targets.to(z.device).unsqueeze(1)
+    t = targets.to(z.device)
+    rows = t.unsqueeze(1)
+    m = z.amax(dim=1, keepdim=True)
+    lse = m.squeeze(1) + (z - m).exp().sum(dim=1).log()
     return {"overflow": -torch.log(_naive_softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
-            "log_softmax": -torch.log(torch.softmax(z, 1).gather(1, rows).squeeze(1)).mean()}
+            "log_softmax": -torch.log(torch.softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
+            "no_keepdim": _ce_no_keepdim(z, rows),
+            "fancy_index": (lse - z[:, t]).mean(),
+            "double_softmax": nn.functional.cross_entropy(torch.softmax(z, 1), t)}
+
+
+def _ce_no_keepdim(z, rows):
+    """Log-sum-exp with the row maximum reduced without keepdim: (N, C) - (N,) runs only when
+    N == C, and then subtracts along the wrong dimension; None where it cannot."""
+    try:
+        m = z.amax(dim=1)
+        lse = m + (z - m).exp().sum(dim=1).log()
+    except RuntimeError:
+        return None
+    return (lse - z.gather(1, rows).squeeze(1)).mean()
 
 
 def grad_mistakes(logits, targets):
@@ -49,7 +69,8 @@ def grad_mistakes(logits, targets):
     n, c = logits.shape
     p = torch.softmax(logits.to(torch.float64), 1)
     one_hot = nn.functional.one_hot(targets.to(logits.device), c).to(p.dtype)
-    return {"softmax_only": p / n, "sign": (one_hot - p) / n, "no_mean": p - one_hot}
+    return {"softmax_only": p / n, "sign": (one_hot - p) / n, "no_mean": p - one_hot,
+            "dim0": (torch.softmax(logits.to(torch.float64), 0) - one_hot) / n}
 
 
 def forward_mistakes(state, x):

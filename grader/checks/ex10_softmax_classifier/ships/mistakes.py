@@ -16,11 +16,28 @@ NO_KEEPDIM = ("softmax without keepdim: z.max(dim).values, z.amax(dim) and e.sum
               "along the wrong dimension (or fails with 'must match the size'): reduce with "
               "keepdim=True, z.amax(dim, keepdim=True) and e.sum(dim, keepdim=True)")
 BROADCAST_ERROR = "must match the size of tensor"
+CE_NO_KEEPDIM = ("the row maximum (or sum) is reduced without keepdim: logits.amax(dim=1) has "
+                 "shape (N,), and (N, C) - (N,) subtracts it along the wrong dimension (or fails "
+                 "with 'must match the size'): use logits.amax(dim=1, keepdim=True)")
+CE_FANCY_INDEX = ("logits[:, targets] is an (N, N) block, every row with every target: pick one "
+                  "logit per row, logits[torch.arange(N), targets] or "
+                  "logits.gather(1, targets.unsqueeze(1)).squeeze(1)")
+CE_DOUBLE_SOFTMAX = ("a softmax applied twice: F.cross_entropy (and nn.CrossEntropyLoss) take "
+                     "logits and apply the softmax themselves; here the loss is written by hand "
+                     "with log-sum-exp")
+SUM_ALL = ("divided by the sum of the whole tensor: each slice along dim sums to 1, "
+           "e.sum(dim=dim, keepdim=True)")
+GRAD_DIM0 = ("the softmax runs over dim 0 (the samples): each row's probabilities are over the "
+             "classes, softmax(logits, dim=1)")
+PREDICT_DIM0 = ("one value per class: argmax over dim 0 (the samples); each row's class is "
+                "logits.argmax(dim=1)")
 
 
 def softmax_mistakes(wrong):
     """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
     named = {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+    if wrong.get("sum_all") is not None:
+        named[SUM_ALL] = wrong["sum_all"]
     if wrong.get("no_keepdim") is not None:
         named[NO_KEEPDIM] = wrong["no_keepdim"]
     return named
@@ -35,6 +52,10 @@ def ce_mistakes(wrong, want, n):
     if n > 1:
         m[f"this is {n} times the expected value: a sum over the rows where the mean is "
           f"wanted"] = want * n
+    for key, hint in (("no_keepdim", CE_NO_KEEPDIM), ("fancy_index", CE_FANCY_INDEX),
+                      ("double_softmax", CE_DOUBLE_SOFTMAX)):
+        if wrong.get(key) is not None:
+            m[hint] = wrong[key]
     return m
 
 
@@ -45,7 +66,8 @@ def grad_mistakes(wrong, want, n):
             "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
             wrong["sign"],
             f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
-            wrong["no_mean"], **scale_mistakes(want, factor2=False)}
+            wrong["no_mean"], **scale_mistakes(want, factor2=False),
+            **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {})}
 
 
 def wrong_dim(dim) -> str:

@@ -25,6 +25,18 @@ def call_softmax(sub, z, **kwargs):
         raise
 
 
+def call_cross_entropy(sub, logits, targets):
+    """cross_entropy(logits, targets) with autograd off; a failure to broadcast a reduced (N,)
+    against the (N, C) logits is named: keepdim is missing."""
+    try:
+        return manual_call(sub, "ex10.cross_entropy", logits, targets)
+    except StudentError as err:
+        if err.kind == "exception" and hints.BROADCAST_ERROR in str(err):
+            fail(err.describe(f"cross_entropy(logits {tuple(logits.shape)}, targets)"),
+                 hint=hints.CE_NO_KEEPDIM)
+        raise
+
+
 def check_training(got, want, args, call, variant, dtype=torch.float32):
     """The run of train_classifier (probe ex10.train) against the reference's, step by step;
     `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
@@ -48,6 +60,9 @@ def check_predict(got, want, logits, call):
             fail(f"{call} returned a tensor that requires grad: it was computed with a graph "
                  f"(and is not class indices). Compute under torch.no_grad() and return "
                  f"logits.argmax(dim=1).")
+        if result.dim() == 1 and result.shape[0] == logits.shape[1] != logits.shape[0]:
+            fail(f"{call} returned {kind_of(result)}, expected shape ({logits.shape[0]},).",
+                 hints.PREDICT_DIM0)
         if result.shape == logits.shape:
             fail(f"{call} returned {kind_of(result)}: probabilities or logits, one per class. "
                  f"Return the class of each row, logits.argmax(dim=1), shape "

@@ -10,7 +10,8 @@ from grader.checks.api import (Case, GRADCHECK_TOL, LOSS_MISTAKES, Recorded, ass
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
                                                                   softmax_mistakes)
-from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA, call_softmax,
+from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA,
+                                                                call_cross_entropy, call_softmax,
                                                                 check_forward,
                                                                 check_predict, check_structure,
                                                                 check_training)
@@ -89,6 +90,8 @@ def run(sub, case):
     by using autograd where the formula is to be written by hand."""
     if case.target == "ex10.softmax":
         return call_softmax(sub, *case.args, **case.kwargs)
+    if case.target == "ex10.cross_entropy":
+        return call_cross_entropy(sub, *case.args)
     if case.grad is False:
         return manual_call(sub, case.target, *case.args, **case.kwargs)
     return case.run(sub)

@@ -6,6 +6,9 @@ from grader.checks.api import (COEFFICIENTS_ORDER, LOSSES_OF_STEPS_0_100, LOSS_A
                                UPDATE_ADDS_GRADIENT, fit_grads_of_mean, grads_of_mean)
 
 
+N_IGNORED = ("always 50 points: np.linspace(start, stop) makes 50 unless told otherwise; pass "
+             "the count, np.linspace(-np.pi, np.pi, n)")
+CUBE_AS_SQUARE = "the cubic term is d * x**2: it is d * x**3"
 NO_ENDPOINT = ("the last point is missing: x must end at pi (np.linspace includes both ends; "
                "np.arange or endpoint=False do not)")
 LOSS_MEAN = "this is the mean of the squared errors: the loss here is their sum"
