@@ -35,3 +35,23 @@ def test_ex11_course_fit_is_the_tutorials():
     assert len(losses) == 20 and 8.0 < losses[-1] < 10.0
     x = np.linspace(-np.pi, np.pi, 2000)
     assert np.max(np.abs(a + b * x + c * x ** 2 + d * x ** 3 - np.sin(x))) < 0.2
+
+
+def test_ex01_notes_surface_and_its_plot(monkeypatch):
+    """The notes' exercise: on y = 2x + 1 the surface (21, 31) has its minimum 0 at w = 2,
+    b = 1, and the notebook's plot cell draws it headless (Agg), from the reference."""
+    import runpy
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    from tests.conftest import ROOT
+    scope = runpy.run_path(str(ROOT / "solutions" / "ex01_linear_model.py"), run_name="__main__")
+    ws, bs = np.arange(0.0, 3.1, 0.1), np.arange(-1.0, 1.1, 0.1)
+    surface = scope["plot_mse_surface"]([1.0, 2.0, 3.0], [3.0, 5.0, 7.0], ws, bs)
+    assert surface.shape == (21, 31)
+    i, j = np.unravel_index(np.argmin(surface), surface.shape)
+    assert abs(ws[j] - 2.0) < 1e-9 and abs(bs[i] - 1.0) < 1e-9 and surface[i, j] < 1e-20
+    assert plt.get_fignums()        # the figure was drawn
+    plt.close("all")

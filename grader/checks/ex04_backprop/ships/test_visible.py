@@ -1,8 +1,9 @@
 """Visible checks of ex04 (backpropagation): the course's numbers (x = 2, y = 4, w = 1 give
 dloss/dw = -8; the notes' Exercise 4-2, x = 1, y = 2, w = 1, b = 2 give dloss/dw = dloss/db = 2;
-the runs on x = [1, 2, 3], y = [2, 4, 6]) recorded from the reference by
-`python -m grader build`, every gradient also checked against its closed form, autograd and a
-central difference. Students run these with `python -m grader check ex04`."""
+the runs on x = [1, 2, 3], y = [2, 4, 6], the quadratic one also from the notes' start 1, 2, 3)
+recorded from the reference by `python -m grader build`, every gradient also checked against
+its closed form, autograd and a central difference. Students run these with
+`python -m grader check ex04`."""
 import pytest
 import torch
 
@@ -31,6 +32,9 @@ CASES = {c.id: c for c in [
            grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
     Case("quadratic_course_uphill", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, -0.01, 20)),
+    # the notes' exercise: from w1, w2, b = 1, 2, 3 for 100 epochs
+    Case("quadratic_notes", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, 0.01, 100)),
+    Case("quadratic_notes_uphill", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, -0.01, 100)),
 ]}
 
 @check("backward_steps", points=3, visible=True)
@@ -138,4 +142,17 @@ def test_train_quadratic_course(sub):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes={hints.UPHILL: expected(CASES["quadratic_course_uphill"])},
+                      **trajectory_tol(X))
+
+
+@check("train_quadratic", points=2, visible=True)
+def test_train_quadratic_notes(sub):
+    """the notes' exercise: the quadratic model from w1, w2, b = 1, 2, 3 for 100 epochs at
+    lr = 0.01, every recorded loss and the final parameters (ŷ(4) ≈ 8.72)"""
+    case = CASES["quadratic_notes"]
+    call = "train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 2.0, 3.0, lr=0.01, epochs=100)"
+    with naming_rebound(call, hints.QUADRATIC_REBOUND):
+        got = case.run(sub)
+    assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
+                      mistakes={hints.UPHILL: expected(CASES["quadratic_notes_uphill"])},
                       **trajectory_tol(X))
