@@ -165,6 +165,7 @@ class _Job:
     request: dict
     html_dir: str | None = None
     jobs: int = 1
+    references: str | None = None   # the run's reference table, a file (grader.reference_table)
 
 
 def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
@@ -185,11 +186,15 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     if zygote is None:      # spawned: start one, and warm up while it boots
         zygote = Zygote()
         _warm_up(request.exercises)
+    from grader.runner import collected_checks, prepare_trusted_side
+    prepare_trusted_side(request.exercises)   # (forked: done in the parent already)
+    collected_checks(request)   # collected once, for every submission of this process
     holder = [zygote]
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
         zygote.wait_ready()
         conn.send({"ready": True})
+        references = job.references
         while True:
             if not conn.poll(1.0):
                 if os.getppid() != parent:
@@ -201,6 +206,9 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
                 return
             if task is None:
                 return
+            if references:   # written by the parent before it hands out the first task
+                _load_references(references)
+                references = None
             result, zygote = _grade_one(task, zygote, request, job.html_dir,
                                         grade_submission, Zygote)
             holder[0] = zygote
@@ -264,6 +272,28 @@ def _warm_up(exercises):
     if files:
         with contextlib.redirect_stdout(io.StringIO()), runner.no_plugin_autoload():
             pytest.main(runner.pytest_args(files) + ["--collect-only"])
+
+
+def _reference_table(request: GradeRequest, path) -> None:
+    """Compute the reference results of the run's checks once, in the parent, into the file
+    `path` that every grading process loads (grader.reference_table). Forked processes also
+    inherit them, with the optimizer warm-up the computation includes. A failure here only
+    means that each process computes its own, as it would without a table."""
+    from grader import collected, reference_table
+    try:
+        Path(path).write_bytes(reference_table.compute(request))
+    except Exception:  # noqa: BLE001 - a cache, never a grade
+        Path(path).write_bytes(b"")
+    finally:
+        collected.forget()   # the children collect their own
+
+
+def _load_references(path) -> None:
+    from grader import reference_table
+    try:
+        reference_table.load(Path(path).read_bytes())
+    except (OSError, ValueError):
+        pass
 
 
 def _grade_one(task, zygote, request: GradeRequest, html_dir, grade_submission, Zygote):
@@ -445,7 +475,7 @@ def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, tim
                 continue
             tasks.append(entry)
         job = _Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
-                   jobs=min(jobs, max(1, len(tasks))))
+                   jobs=min(jobs, max(1, len(tasks))), references=str(work / "references"))
         run.jobs = job.jobs
         if client is not None:
             run.cluster = str(client.scheduler.address)
@@ -543,9 +573,13 @@ def _run_tasks(tasks, book, run, run_id, request: GradeRequest, job: _Job, timeo
         new = [Zygote() for _ in range(count)]
         zygotes.extend(new)
         _warm_up(request.exercises)
+        if not Path(job.references).exists():   # while the zygotes boot, once
+            _reference_table(request, job.references)
         return [_Process(ctx, job, z, new[i + 1:]) for i, z in enumerate(new)]
 
     procs = start(n)
+    if not Path(job.references).exists():   # spawned: while they boot
+        _reference_table(request, job.references)
     failed_starts = 0
     try:
         while tasks or any(p.task for p in procs):

@@ -7,9 +7,12 @@ The instructor's process gathers the class exactly as a local run does, sends ea
 to the cluster as bytes (a zip of its exercise files), and writes the gradebook itself: it is
 the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder and grades
 it with the same staging, sandbox and checks as a local run; the worker process keeps one
-zygote (torch imported once) and its imported checks for its whole life. What comes back is
-the result as JSON text, the same plain data the gradebook and the Gradescope JSON are written
-from: nothing a student made is ever unpickled here.
+zygote (torch imported once) and its checks, collected once, for its whole life; as a run
+starts, every worker warms up at once (`warm_worker`), and one of them computes the run's
+reference results (`references`, grader.reference_table), which every grading task takes
+along as an inert table. What comes back is the result as JSON text, the same plain data the
+gradebook and the Gradescope JSON are written from: nothing a student made is ever unpickled
+here.
 
 A task whose worker dies is run again on another worker (Dask retries it); a result is
 recorded when it arrives, once. A run that was stopped goes on where it stopped, with the
@@ -17,6 +20,7 @@ stored seed, as a local run does. See docs/cluster.md.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -76,11 +80,57 @@ def _zygote():
     return zygote
 
 
-def grade_bytes(blob: bytes, request: dict, source: str = "") -> str:
-    """Runs on a Dask worker: grade one submission (zip bytes) as `request` (plain data) says;
-    return the result as JSON text. A failure of the grading machinery is a result with the
-    reason in `errors`, never an exception (so Dask does not retry a submission that fails
-    the same way everywhere)."""
+def _use_references(table: bytes) -> None:
+    """Load the class run's reference table (grader.reference_table) once per worker."""
+    if not table:
+        return
+    digest = hashlib.blake2b(table, digest_size=16).digest()
+    loaded = _STATE.setdefault("tables", set())
+    if digest not in loaded:
+        from grader import reference_table
+        try:
+            reference_table.load(table)
+        except ValueError:
+            pass
+        loaded.add(digest)
+
+
+def warm_worker(request: dict) -> None:
+    """Run by `client.run` on every worker as a class run starts: in a thread of its own,
+    this worker's zygote starts booting while the trusted side warms up and collects the
+    checks; its first submission (which waits for the lock) then starts warm."""
+    def warm():
+        from grader.runner import collected_checks, prepare_trusted_side
+        with _LOCK:
+            try:
+                _zygote()
+                req = GradeRequest.from_dict(request)
+                prepare_trusted_side(req.exercises)
+                collected_checks(req)
+            except Exception:  # noqa: BLE001 - the first submission does it, or says why
+                pass
+    threading.Thread(target=warm, name="grader-warm-up", daemon=True).start()
+
+
+def references(request: dict) -> bytes:
+    """Runs on one Dask worker, once per class run: the reference results of the run's checks
+    as a table every grading task loads (grader.reference_table); b"" if that fails."""
+    from grader import collected, reference_table
+    with _LOCK:
+        try:
+            _zygote()   # booting while the references compute: this worker grades next
+            return reference_table.compute(GradeRequest.from_dict(request))
+        except Exception:  # noqa: BLE001 - a cache: each worker then computes its own
+            return b""
+        finally:
+            collected.forget()
+
+
+def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"") -> str:
+    """Runs on a Dask worker: grade one submission (zip bytes) as `request` (plain data) says,
+    with the run's reference table (`references`); return the result as JSON text. A failure
+    of the grading machinery is a result with the reason in `errors`, never an exception (so
+    Dask does not retry a submission that fails the same way everywhere)."""
     from grader.runner import grade_submission, prepare_trusted_side
     req = GradeRequest.from_dict(request)
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
@@ -88,8 +138,10 @@ def grade_bytes(blob: bytes, request: dict, source: str = "") -> str:
         try:
             (work / "submission.zip").write_bytes(blob)
             try:
+                zygote = _zygote()      # boots while the trusted side warms up
                 prepare_trusted_side(req.exercises)
-                result = grade_submission(work / "submission.zip", _zygote(), req)
+                _use_references(table)
+                result = grade_submission(work / "submission.zip", zygote, req)
             except Exception as exc:  # noqa: BLE001 - this submission only
                 from grader.classrun import error_result
                 _STATE.pop("zygote", None)
@@ -119,12 +171,19 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     from grader.classrun import error_result
     progress = progress or (lambda event, task: None)
     futures = {}
+    table = None
     try:
         plain = request.to_dict()
+        try:
+            client.run(warm_worker, plain, on_error="ignore")
+        except Exception:  # noqa: BLE001 - only a head start
+            pass
+        # the reference results, once for the run: every grading task takes them along
+        table = client.submit(references, plain, pure=False, priority=1)
         gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
         for i, task in enumerate(tasks):                           # --resources GPU=1
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   pure=False, resources=gpu,
+                                   table, pure=False, resources=gpu,
                                    key=f"grade-{i}-{task.get('hash', '')[:16]}")
             futures[future] = task
         pending, retried = set(futures), set()
@@ -162,4 +221,4 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                     client.cancel(list(pending))
                     pending = set()
     finally:
-        client.cancel([f for f in futures if not f.done()])
+        client.cancel([f for f in futures if not f.done()] + ([table] if table else []))

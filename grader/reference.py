@@ -3,7 +3,9 @@
     reference("ex02.gradient", [1., 2., 3.], [2., 4., 6.], 1.0)   # -> -9.333...
 
 Results are cached by the bytes of their encoded inputs and handed out as fresh copies that have
-been through the same encoder as a student's results, so both sides are compared alike.
+been through the same encoder as a student's results, so both sides are compared alike. The
+cache keeps the most recently used results up to MAX_CACHE_BYTES of frames; `table()` and
+`preload()` hand it between processes as plain frames (grader.reference_table).
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import torch
 from grader.sandbox import protocol
 from grader.exercises import module_of
 
-_cache: dict[bytes, bytes] = {}
+_cache: dict[bytes, bytes] = {}   # key -> frame, least recently used first
+_cached_bytes = 0
+MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def solution_module(ex: str):
@@ -35,8 +39,29 @@ def _run(key, fn, args, kwargs, grad):
         with torch.set_grad_enabled(True if grad is None else grad):
             value = fn(*args, **kwargs)
         frame = protocol.encode(value)
-        _cache[key] = frame
+    _remember(key, frame)
     return protocol.decode(*protocol.split(frame))
+
+
+def _remember(key: bytes, frame: bytes) -> None:
+    global _cached_bytes
+    old = _cache.pop(key, None)
+    _cached_bytes += len(frame) - (len(old) if old is not None else 0)
+    _cache[key] = frame
+    while _cached_bytes > MAX_CACHE_BYTES and len(_cache) > 1:
+        _cached_bytes -= len(_cache.pop(next(iter(_cache))))
+
+
+def table() -> dict[bytes, bytes]:
+    """The cached results: {key: frame} (protocol frames, read only by protocol.decode)."""
+    return dict(_cache)
+
+
+def preload(entries: dict[bytes, bytes]) -> None:
+    """Add results computed elsewhere (`table()` of another process of the same grader)."""
+    for key, frame in entries.items():
+        if key not in _cache:
+            _remember(key, frame)
 
 
 def reference(target: str, *args, grad: bool | None = None, **kwargs):

@@ -91,27 +91,41 @@ def no_plugin_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
-def run_pytest(submission: Submission, request: GradeRequest, *, quiet=True) -> GradingSession:
-    """Run the checks the request asks for on `submission`. Quiet (a grading run): in this
-    process's session of the checks, collected once (grader.collected); otherwise, and when
-    that session cannot be built (a -k expression pytest rejects), one pytest.main."""
-    session = GradingSession(request, submission)
+def request_args(request: GradeRequest) -> list[str] | None:
+    """The pytest command line of the checks a request runs (None: there are none)."""
     files = check_files(request.exercises, visible_only=request.checks == "visible",
                         hidden_only=request.checks == "hidden")
     if not files:
+        return None
+    return pytest_args(files) + (["-k", request.keyword] if request.keyword else [])
+
+
+def collected_checks(request: GradeRequest):
+    """This process's session of the checks a request runs, collected once
+    (grader.collected); None when there are no checks or pytest cannot collect them as asked
+    (a -k expression it rejects)."""
+    from grader.collected import collected
+    args = request_args(request)
+    if args is None:
+        return None
+    try:
+        return collected(args, request, lambda: GradingSession(request, None))
+    except Exception:  # noqa: BLE001 - pytest.main says why, as it always did
+        return None
+
+
+def run_pytest(submission: Submission, request: GradeRequest, *, quiet=True) -> GradingSession:
+    """Run the checks the request asks for on `submission`. Quiet (a grading run): in this
+    process's session of the checks, collected once (`collected_checks`); otherwise, and when
+    that session cannot be built, one pytest.main."""
+    session = GradingSession(request, submission)
+    args = request_args(request)
+    if args is None:
         return session
-    args = pytest_args(files)
-    if request.keyword:
-        args += ["-k", request.keyword]
-    if quiet:
-        from grader.collected import collected
-        try:
-            checks = collected(args, request, lambda: GradingSession(request, None))
-        except Exception:  # noqa: BLE001 - pytest.main below says why, as it always did
-            checks = None
-        if checks is not None:
-            checks.run(session)
-            return session
+    checks = collected_checks(request) if quiet else None
+    if checks is not None:
+        checks.run(session)
+        return session
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext(), \
             no_plugin_autoload():
