@@ -66,38 +66,115 @@ class Entry:
     error: str = ""               # why nothing could be read (a corrupt zip, ...)
 
 
+# Entries of a class folder that are never a student's: what archivers and editors leave, and
+# the folders of feedback pages (nbgrader's, or grade-class --html-dir put in the class folder);
+# class_folder_notes notes those two when they are there, as they might be a student's.
+NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+# What an nbgrader course folder holds beside submitted/ (folders; its files are never entries).
+NBGRADER_COURSE = {"source", "release", "autograded", "feedback", "exchange"}
+# A name filed with a hash (escaped, cut, or two entries under one name) ends like this; a plain
+# name that ends like this is filed with a hash of its own, so that no name can pose as another.
+_HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
+
+
 def class_entries(folder) -> list[tuple[str, Path]]:
     """(student, path) of every submission in a class folder, sorted by student.
 
-    `folder/submitted/` is used when present (an nbgrader course folder). A student's entry
-    that is a symbolic link is listed (gather refuses it, with a note); a name that is not
-    plain text (bytes that are not UTF-8, control characters, very long) is filed escaped."""
-    folder = Path(folder)
-    if (folder / "submitted").is_dir():
-        folder = folder / "submitted"
-    found: dict[str, Path] = {}
+    The folder holds one entry per student, a folder or a .zip, or is an nbgrader course
+    (submissions_folder). A student's entry that is a symbolic link is listed (gather refuses
+    it, with a note); a name that is not plain text (bytes that are not UTF-8, control
+    characters, very long) is filed escaped. Two entries filed under one name (alice/ and
+    alice.zip) are both graded, each under its exact name with a hash: no entry hides another,
+    and neither takes the name (gather notes why)."""
+    folder = submissions_folder(folder)
+    by_name: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
-        if p.name.startswith((".", "__")):
+        if p.name.startswith((".", "__")) or p.name in NOT_STUDENTS:
             continue
         try:
             is_dir, is_file = p.is_dir(), p.is_file()   # (a link: what it points to)
         except OSError:
             continue
-        if is_dir and p.name not in SKIP_DIRS:
-            found.setdefault(student_name(p.name), p)
+        if is_dir:
+            by_name.setdefault(student_name(p.name), []).append(p)
         elif is_file and p.suffix.lower() == ".zip":
-            found.setdefault(student_name(p.stem), p)  # alice/ wins over alice.zip
-    return sorted(found.items())
+            by_name.setdefault(student_name(p.stem), []).append(p)
+    found = []
+    for name, paths in by_name.items():
+        if len(paths) == 1:
+            found.append((name, paths[0]))
+        else:
+            found += [(shared_name(p.name), p) for p in paths]
+    return sorted(found)
+
+
+def submissions_folder(folder) -> Path:
+    """The folder that holds one entry per student: `folder` itself, or `folder/submitted`
+    when `folder` is an nbgrader course: a submitted/ folder, and beside it nothing that could be
+    a student's entry (only nbgrader's own folders, and files). A student who names her folder
+    'submitted' is one student of the class (class_folder_notes says so), not the whole class."""
+    folder = Path(folder)
+    submitted = folder / "submitted"
+    if submitted.is_dir() and not submitted.is_symlink() and not _beside_submitted(folder):
+        return submitted
+    return folder
+
+
+def class_folder_notes(folder) -> list[str]:
+    """Notes on the entries of `folder` that are not graded as they might look: submitted/
+    beside students' entries (the folder is graded as a class folder, 'submitted' one student
+    among them), and folders named like feedback pages (never graded)."""
+    folder = Path(folder)
+    notes = []
+    others = _beside_submitted(folder)
+    if (folder / "submitted").is_dir() and others:
+        shown = ", ".join(staging.shown(p.name) for p in others[:3]) + \
+            (", ..." if others[3:] else "")
+        notes.append(f"{staging.shown(folder.name)} holds a folder 'submitted' beside other "
+                     f"entries ({shown}): each entry, 'submitted' too, is graded as one "
+                     f"student. To grade an nbgrader course, give its submitted/ folder.")
+    where = submissions_folder(folder)
+    for name in ("feedback", "autograded"):
+        if (where / name).is_dir():
+            notes.append(f"the folder '{name}' in {staging.shown(where.name)} is not graded: "
+                         f"it holds feedback pages or nbgrader's autograded copies")
+    return notes
+
+
+def _beside_submitted(folder: Path) -> list[Path]:
+    """The entries of `folder`, other than submitted/, that could be a student's."""
+    out = []
+    for p in sorted(folder.iterdir()):
+        name = p.name
+        if name == "submitted" or name.startswith((".", "__")) or name in NOT_STUDENTS or \
+                name in NBGRADER_COURSE:
+            continue
+        try:
+            if p.is_dir() or (p.is_file() and p.suffix.lower() == ".zip"):
+                out.append(p)
+        except OSError:
+            continue
+    return out
 
 
 def student_name(name: str) -> str:
     """The name a class entry is filed under: the name itself when it is plain text, else
     escaped with a hash of the exact name: the escaped b'\\xff' and a folder really called
-    '\\xff' read alike, and stay two students."""
+    '\\xff' read alike, and stay two students. A plain name that looks filed with a hash
+    ('Jos\\xe9~399207d2') gets a hash of its own, so it never takes another student's name."""
     label = staging.safe_label(name)
-    if label == name or re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
+    if label == name and not _HASHED.fullmatch(name):
+        return name
+    if label != name and re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
         return label
     return f"{label}~{short_hash(name)}"
+
+
+def shared_name(entry: str) -> str:
+    """The name of one of two entries filed under the same student name: the entry's exact
+    name (with '.zip'), escaped, and a longer hash of it ('alice.zip~3fa81c2e0b5d9e71')."""
+    digest = hashlib.blake2b(entry.encode("utf-8", "surrogateescape"), digest_size=8)
+    return f"{staging.safe_label(entry)}~{digest.hexdigest()}"
 
 
 def gather(student: str, source: Path, into: Path) -> Entry:
@@ -109,7 +186,12 @@ def gather(student: str, source: Path, into: Path) -> Entry:
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
     odd = staging.name_problem(entry.source.name)
-    if odd:
+    source_name = entry.source.name if entry.source.is_dir() else entry.source.stem
+    if student == shared_name(entry.source.name):
+        entry.problems.append(f"two entries of the class would be filed as "
+                              f"'{student_name(source_name)}': each is graded under its own name, "
+                              f"this one ({staging.shown(entry.source.name)}) as '{student}'")
+    elif odd:
         entry.problems.append(f"the submission {staging.shown(entry.source.name)}: {odd}; "
                               f"it is graded as '{student}'")
     try:
@@ -460,6 +542,7 @@ def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, tim
     work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
     try:
         entries = class_entries(folder)
+        run.notes += class_folder_notes(folder)
         run.total = len(entries)
         run.students = [s for s, _ in entries]
         run_id = book.begin_run(folder, request.seed, request.exercises, jobs)
