@@ -9,12 +9,14 @@ one core. Here the session stays alive and its items run again, the way pytest-r
 runs an item again: `pytest_runtest_protocol` per item, the last one with no next item, so that
 every fixture, the session-scoped `sub` and `seed` among them, is torn down after each pass.
 
-Nothing of a submission outlives its pass: its GradingSession is registered for the pass and
-unregistered after it; what pytest keeps on the items between passes (their user_properties,
-where the plots go, and captured output) and in the terminal reporter is cleared; stdin, which
-pytest's capture holds while a session lives, is given back between passes. A pass that raises
-drops the session (the next one collects anew). One session per process (forked processes
-collect their own) and per collection: the check files and -k, the device and the targets.
+Nothing of a submission outlives its pass: its GradingSession hears the pass's reports through
+the one plugin the session keeps (`_Relay`: a plugin registered per pass would stay in pytest's
+records for good), and is let go after it; what pytest keeps on the items between passes (their
+user_properties, where the plots go, and captured output) and in the terminal reporter is
+cleared; stdin, which pytest's capture holds while a session lives, is given back between
+passes. A pass that raises drops the session (the next one collects anew). One session per
+process (forked processes collect their own) and per collection: the check files and -k, the
+device and the targets.
 """
 from __future__ import annotations
 
@@ -28,6 +30,26 @@ _SESSIONS: OrderedDict = OrderedDict()
 _KEEP = 4    # sessions kept per process (a notebook's check cells ask for a few target sets)
 
 
+class _Relay:
+    """The plugin of a session: its GradingSession of the moment (the collection's, then each
+    pass's) is in the config's stash, where the checks find it, and hears every report."""
+
+    def __init__(self, current):
+        self.current = current
+
+    def pytest_configure(self, config):
+        from grader.runner import SESSION
+        config.stash[SESSION] = self.current
+
+    def pytest_collectreport(self, report):
+        if self.current is not None:
+            self.current.pytest_collectreport(report)
+
+    def pytest_runtest_logreport(self, report):
+        if self.current is not None:
+            self.current.pytest_runtest_logreport(report)
+
+
 class CollectedChecks:
     """A pytest session whose check items were collected once (see the module docstring)."""
 
@@ -39,8 +61,9 @@ class CollectedChecks:
 
         from grader.runner import SESSION, no_plugin_autoload
         self.holder, self.sink, self.broken = holder, io.StringIO(), False
+        self.relay = _Relay(holder)
         with contextlib.redirect_stdout(self.sink), no_plugin_autoload():
-            self.config = config = _prepareconfig(list(args), plugins=[holder])
+            self.config = config = _prepareconfig(list(args), plugins=[self.relay])
             try:
                 config._do_configure()
                 self.session = Session.from_config(config)
@@ -53,7 +76,6 @@ class CollectedChecks:
         self.key = SESSION
         self.errors = list(holder.errors)   # what could not be collected: told every pass
         self.runnable = not self.session.testsfailed  # as pytest: no run after such errors
-        config.pluginmanager.unregister(holder)
         self._between_passes()
 
     @property
@@ -63,9 +85,9 @@ class CollectedChecks:
     def run(self, grading) -> None:
         """Run every item for one submission; its results go to `grading` (a GradingSession)."""
         config, items = self.config, self.session.items
-        config.pluginmanager.register(grading)   # its pytest_configure puts it in the stash
-        config.stash[self.key] = grading
+        self.relay.current = config.stash[self.key] = grading
         grading.errors += self.errors
+        streams = sys.stdin, sys.stdout, sys.stderr
         try:
             if self.runnable:
                 self.session.testsfailed = 0
@@ -77,11 +99,14 @@ class CollectedChecks:
             self.broken = True
             raise
         finally:
-            config.pluginmanager.unregister(grading)
+            self.relay.current = None
             config.stash[self.key] = self.holder
             self._between_passes()
             if self.broken:
                 self.close()
+            # pytest's capture gives back the streams of the time it collected; the caller's
+            # may have changed since (a notebook cell's, a test's): give back the caller's
+            sys.stdin, sys.stdout, sys.stderr = streams
 
     def _between_passes(self):
         for item in self.session.items:
@@ -104,11 +129,13 @@ class CollectedChecks:
         for key, value in list(_SESSIONS.items()):
             if value is self:
                 del _SESSIONS[key]
+        streams = sys.stdin, sys.stdout, sys.stderr
         with contextlib.redirect_stdout(self.sink), contextlib.suppress(Exception):
             try:
                 self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
             finally:
                 self.config._ensure_unconfigure()
+        sys.stdin, sys.stdout, sys.stderr = streams   # (as in run: the caller's, not stale ones)
 
 
 def collected(args: list[str], request, make_holder) -> CollectedChecks:

@@ -67,6 +67,23 @@ def test_nothing_of_a_submission_survives_its_pass(zygote, mutant):
     assert again == first
 
 
+def test_a_pass_leaves_nothing_registered(zygote):
+    """pytest keeps every plugin ever registered in its records: the passes' GradingSessions
+    (a submission, its results) are never registered, so they go when their pass ends."""
+    import gc
+
+    from grader.runner import GradingSession
+    collected.forget()
+    for path in (ROOT / "solutions", ROOT / "exercises", ROOT / "solutions"):
+        grade_submission(path, zygote, exercises=["ex01"], seed=2)
+    (checks,) = collected._SESSIONS.values()
+    assert not any(isinstance(p, GradingSession)
+                   for p in checks.config.pluginmanager.get_plugins())
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, GradingSession)]
+    assert all(o.submission is None for o in alive), "only the collection's holder is kept"
+
+
 def test_a_pass_that_raises_drops_its_session(zygote, monkeypatch):
     collected.forget()
     grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1)
@@ -85,3 +102,22 @@ def test_a_keyword_pytest_rejects_is_graded_as_before(zygote):
     result = grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=1,
                               keyword="not (")
     assert result.checks == []
+
+
+def test_the_callers_streams_survive_a_session_made_under_others(zygote):
+    """pytest's capture keeps the streams of the time a session collected, and gives them back
+    when a pass ends or the session closes. A session made while stderr was another stream (a
+    test's capsys, a notebook cell's), since closed, must not hand that closed stream to the
+    code that grades next (it broke a class run's progress bar)."""
+    import contextlib
+    import io
+    collected.forget()
+    earlier = io.StringIO()
+    with contextlib.redirect_stderr(earlier):
+        grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=2)
+    earlier.close()
+    mine = sys.stdin, sys.stdout, sys.stderr
+    grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=2)   # a pass
+    assert (sys.stdin, sys.stdout, sys.stderr) == mine
+    collected.forget()                                                          # a close
+    assert (sys.stdin, sys.stdout, sys.stderr) == mine
