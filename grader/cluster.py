@@ -115,15 +115,13 @@ def warm_worker(request: dict) -> None:
 def references(request: dict) -> bytes:
     """Runs on one Dask worker, once per class run: the reference results of the run's checks
     as a table every grading task loads (grader.reference_table); b"" if that fails."""
-    from grader import collected, reference_table
+    from grader import reference_table
     with _LOCK:
         try:
             _zygote()   # booting while the references compute: this worker grades next
             return reference_table.compute(GradeRequest.from_dict(request))
         except Exception:  # noqa: BLE001 - a cache: each worker then computes its own
             return b""
-        finally:
-            collected.forget()
 
 
 def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"") -> str:

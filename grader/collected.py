@@ -142,7 +142,7 @@ def collected(args: list[str], request, make_holder) -> CollectedChecks:
     """This process's session for these pytest arguments and this request's collection (its
     device and targets), collected now if there is none yet. `make_holder()` gives the
     GradingSession without a submission that the collection reads the request from."""
-    key = (os.getpid(), tuple(args), request.device, request.targets)
+    key = _key(args, request)
     found = _SESSIONS.get(key)
     if found is not None and not found.broken:
         _SESSIONS.move_to_end(key)
@@ -158,8 +158,18 @@ def collected(args: list[str], request, make_holder) -> CollectedChecks:
     return checks
 
 
-def forget() -> None:
-    """Drop every session (those of this process closed): the next run collects anew."""
+def _key(args, request) -> tuple:
+    return (os.getpid(), tuple(args), request.device, request.targets)
+
+
+def forget(args=None, request=None) -> None:
+    """Drop every session (those of this process closed), or the one of these pytest arguments
+    and this request's collection: the next run collects anew."""
+    if args is not None:
+        found = _SESSIONS.pop(_key(args, request), None)
+        if found is not None:
+            found.close()
+        return
     while _SESSIONS:
         (pid, *_), old = _SESSIONS.popitem()
         if pid == os.getpid():

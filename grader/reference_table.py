@@ -68,13 +68,18 @@ def version() -> str:
 def compute(request) -> bytes:
     """Run the checks of `request` (its seed) on the references, on the CPU, and return the
     reference results they computed as a blob (b"" for a class graded on the GPU only)."""
-    from grader import reference
-    from grader.runner import prepare_trusted_side, run_pytest
+    from grader import collected, reference
+    from grader.runner import prepare_trusted_side, request_args, run_pytest
     request = request.seeded()
     if request.device == "cuda":
         return b""
     prepare_trusted_side(request.exercises)
-    run_pytest(TrustedSubmission(), replace(request, device="cpu"))
+    on_cpu = replace(request, device="cpu")
+    try:
+        run_pytest(TrustedSubmission(), on_cpu)
+    finally:
+        if request.device != "cpu" and request_args(on_cpu):   # not needed again
+            collected.forget(request_args(on_cpu), on_cpu)
     return dump(reference.table())
 
 
