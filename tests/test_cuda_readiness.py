@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import checking, device
+from grader import device
+from grader.checks import api
 from grader.numeric import CheckFailure, assert_close
 from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
                             effective_rlimits, protocol)
@@ -275,12 +276,12 @@ def test_random_inputs_are_drawn_on_the_cpu_whatever_the_device(monkeypatch):
             seen.append(kwargs)
             return real(*args, **kwargs)
         monkeypatch.setattr(torch, name, spy)
-    a = checking.randn(checking.gen(3, "k"), 4, dtype=torch.float32, device="meta")
-    b = checking.uniform(checking.gen(3, "k"), 4, device="meta")
+    a = api.randn(api.gen(3, "k"), 4, dtype=torch.float32, device="meta")
+    b = api.uniform(api.gen(3, "k"), 4, device="meta")
     assert a.device.type == b.device.type == "meta" and a.dtype == torch.float32
     assert len(seen) == 2 and all("device" not in kw for kw in seen)
-    assert torch.equal(checking.randn(checking.gen(3, "k"), 4, dtype=torch.float32),
-                       checking.randn(checking.gen(3, "k"), 4, dtype=torch.float32, device="cpu"))
+    assert torch.equal(api.randn(api.gen(3, "k"), 4, dtype=torch.float32),
+                       api.randn(api.gen(3, "k"), 4, dtype=torch.float32, device="cpu"))
 
 
 def _python_files():
