@@ -240,11 +240,9 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
                  f"got {kind_of(got)}.", STACKED if stacked else None)
         if len(got) != len(expected):
             fail(f"{where} should return {len(expected)} values, got {len(got)}.")
+        present = _present_mistakes(got, expected, mistakes or {}, rtol, atol, tol_table)
         for i, (g, e) in enumerate(zip(got, expected)):
-            sub_mistakes = None
-            if mistakes:
-                sub_mistakes = {k: v[i] for k, v in mistakes.items()
-                                if isinstance(v, (tuple, list)) and len(v) == len(expected)}
+            sub_mistakes = {k: v[i] for k, v in present.items()} or None
             assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
                          check_dtype=check_dtype, check_device=check_device,
                          tol_table=tol_table, context=_join(context, f"item {i} of the result"))
@@ -342,6 +340,29 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
 
 
 FLOAT32_AGREEMENT = 1e-4   # float32 rounding, grown over a few hundred steps of training
+
+
+def _present_mistakes(got, expected, mistakes: dict, rtol, atol, tol_table) -> dict:
+    """The mistakes (tuples of values, like `expected`) that `got` shows in full: in every item
+    the mistake changes, `got` has the mistake's value. Only those are named item by item: w
+    and b drawn alike, (w, w), are not "w and b swapped", (b, w), though one item agrees with it.
+    Items a mistake leaves alone (the expected value, or None) are not asked about: another
+    mistake may change them."""
+    def same(a, b):
+        x, y = as_array(a), as_array(b)
+        if x is None or y is None:
+            return x is None and y is None and type(a) is type(b) and _equal(a, b)
+        return _close(x, y, *tol_for(b, rtol, atol, tol_table))
+    return {hint: v for hint, v in mistakes.items()
+            if isinstance(v, (tuple, list)) and len(v) == len(expected)
+            and all(m is None or same(m, e) or same(g, m) for g, m, e in zip(got, v, expected))}
+
+
+def _equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an object that cannot say: not the same
+        return False
 
 
 def _precision_hint(a, b, rtol) -> str | None:

@@ -145,3 +145,23 @@ def test_build_check_tells_float32_noise_from_a_changed_reference():
     assert _same_expected(recorded, other_machine)
     assert not _same_expected(recorded, changed)
     assert not _same_expected(recorded, longer)
+
+
+def test_a_tuple_mistake_is_named_only_when_the_result_shows_it_in_full():
+    """(w, w) agrees with "w and b swapped", (b, w), in one item: it is not that mistake. A
+    mistake that changes one item is still named whatever the other items hold."""
+    import pytest
+    import torch
+    from grader.numeric import CheckFailure, assert_close
+    w, b = torch.tensor([0.2]), torch.tensor([0.7])
+    swapped, only_b = "w and b swapped", "b doubled"
+    mistakes = {swapped: (b, w), only_b: (w, 2 * b)}
+    with pytest.raises(CheckFailure) as same:
+        assert_close((w, w), (w, b), call="init()", mistakes=mistakes)
+    assert swapped not in str(same.value) and only_b not in str(same.value)
+    with pytest.raises(CheckFailure) as really:
+        assert_close((b, w), (w, b), call="init()", mistakes=mistakes)
+    assert swapped in str(really.value)
+    with pytest.raises(CheckFailure) as one:
+        assert_close((w, 2 * b), (w, b), call="init()", mistakes=mistakes)
+    assert only_b in str(one.value)

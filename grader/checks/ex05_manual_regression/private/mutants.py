@@ -27,6 +27,12 @@ MUTANTS = [
          w = torch.rand(1, generator=g).to(device).requires_grad_()
          return w, b
      """, "init_params", "swapped"),
+    Mutant("init_two_generators", """
+     def init_params(seed, device="cpu"):
+         w = torch.rand(1, generator=torch.Generator().manual_seed(seed))
+         b = torch.rand(1, generator=torch.Generator().manual_seed(seed))
+         return w.to(device).requires_grad_(), b.to(device).requires_grad_()
+     """, "init_params", "same number as w"),
     Mutant("init_not_leaf", """
      def init_params(seed, device="cpu"):
          g = torch.Generator().manual_seed(seed)

@@ -8,6 +8,8 @@ GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
 NO_BIAS = "the bias 0.8 is missing from y"
 WB_SWAPPED = "w and b are swapped: draw w first"
+B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own generator seeded with "
+                  "`seed`. Make one generator and draw w, then b, from it")
 NOT_SQUARED = "the errors are not squared"
 MEAN_ABSOLUTE = "this is the mean absolute error: square the errors"
 MEAN_ONE_DIM = "this is a mean over one dimension only: average every entry"
