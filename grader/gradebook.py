@@ -18,6 +18,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from dataclasses import fields
 from datetime import datetime
@@ -390,10 +391,18 @@ def _name(student) -> str:
     return clean(student, None, lines=False)
 
 
+# The start of a spreadsheet cell: the field's start, or any character a spreadsheet may split a
+# line at (the comma of this file, but also ';' in many locales, tab, '|'), then a formula's
+# first character.
+_FORMULA = re.compile(r"(^|[,;\t|\r\n])\s*([=+\-@])")
+
+
 def _cell(text: str) -> str:
-    """A name as a spreadsheet cell: one that starts like a formula (=, +, -, @) is kept as
-    text (a leading apostrophe), so opening the CSV never runs it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """A name as a spreadsheet cell: wherever a spreadsheet could start a cell in it (the
+    field's start, or after a ';', a tab, a '|': 'x;=1+1' splits in a ';' locale) and that
+    cell starts like a formula (=, +, -, @), the formula is kept as text (an apostrophe before
+    it), so opening the CSV never runs it: 'x;=1+1' -> "x;'=1+1"."""
+    return _FORMULA.sub(lambda m: m.group(0)[:-1] + "'" + m.group(2), text)
 
 
 def _num(x: float) -> str:

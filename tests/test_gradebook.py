@@ -132,3 +132,23 @@ def test_export_verb(tmp_path, capsys):
     assert (tmp_path / "out.csv").read_text().splitlines()[1] == "alice,4,2,6"
     assert main(["export", "--csv", str(tmp_path / "x.csv"), "--db",
                  str(tmp_path / "none.db")]) == 2
+
+
+def test_no_name_starts_a_formula_in_any_spreadsheet_locale(tmp_path):
+    """A spreadsheet may split a CSV line at ',' or, in many locales, at ';', a tab or '|': no
+    piece of an exported name, split any of those ways, starts like a formula."""
+    names = ["=1+1", "x;=1+1;", 'Smith;=HYPERLINK("http:"&B2)', "a\t+b", "a|@c", "-3", "x; =1",
+             "a,=b", "+x;-y|@z", "plain", "n=2"]
+    with Gradebook(tmp_path / "g.db") as book:
+        for i, name in enumerate(names):
+            book.record(name, result(ALL_PASS), content_hash=f"h{i}")
+        book.export_csv(tmp_path / "grades.csv")
+    text = (tmp_path / "grades.csv").read_text()
+    for sep in (",", ";", "\t", "|"):
+        for line in text.splitlines()[1:]:
+            for piece in line.split(sep):
+                piece = piece.strip().lstrip('"').strip()
+                assert piece[:1] not in ("=", "+", "-", "@"), (sep, line)
+    with open(tmp_path / "grades.csv", newline="") as f:
+        kept = [row[0] for row in csv.reader(f)][1:]
+    assert "plain" in kept and "n=2" in kept and "'=1+1" in kept
