@@ -70,14 +70,59 @@ def pack(folder) -> bytes:
     return buf.getvalue()
 
 
+# Layers a Dask worker must have before it runs any student code. Dask's network carries
+# pickles between the scheduler, the workers and the instructor's client, with no password: a
+# submission that can open a connection to it can run code in any of them (a reviewer recorded
+# another student's grade as 0 and ran a command in the instructor's process that way). The
+# "no network" layer is what keeps student code off that network, so without it a worker
+# grades nothing.
+REQUIRED_LAYERS = ("no network",)
+
+
+class UnsafeWorker(RuntimeError):
+    """This Dask worker lacks a layer that grading on a cluster requires (REQUIRED_LAYERS)."""
+
+
 def _zygote():
-    """This worker process's zygote (started on its first submission, kept for its life)."""
+    """This worker process's zygote (started on its first submission, kept for its life);
+    UnsafeWorker if it lacks a REQUIRED_LAYERS layer."""
     from grader.sandbox import Zygote
     zygote = _STATE.get("zygote")
     if zygote is None or zygote.proc.poll() is not None:
         zygote = Zygote()
+        missing = missing_layers(zygote)
+        if missing:
+            zygote.close()
+            raise UnsafeWorker(unsafe_reason(missing))
         _STATE["zygote"] = zygote
     return zygote
+
+
+def missing_layers(zygote) -> list[str]:
+    """The REQUIRED_LAYERS that `zygote`'s workers lack (each with why, from its self-test)."""
+    zygote.wait_ready()
+    return [f"'{layer.name}' ({layer.detail})" for layer in zygote.layers
+            if layer.name in REQUIRED_LAYERS and not layer.on]
+
+
+def unsafe_reason(missing) -> str:
+    return (f"this Dask worker lacks the sandbox layer {', '.join(missing)}: student code could "
+            f"reach the cluster's network, which carries code to every worker and to the "
+            f"instructor's process. Give the workers network namespaces (bubblewrap, or "
+            f"unprivileged user namespaces; docs/cluster.md), then grade again.")
+
+
+def check_worker() -> str:
+    """Run by `client.run` on every worker before a class run hands out anything: "" when
+    this worker may grade, else why not."""
+    with _LOCK:
+        try:
+            _zygote()
+        except UnsafeWorker as exc:
+            return str(exc)
+        except Exception:  # noqa: BLE001 - another failure: each submission tells it
+            return ""
+    return ""
 
 
 def _use_references(table: bytes) -> None:
@@ -172,6 +217,11 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     table = None
     try:
         plain = request.to_dict()
+        unsafe = {worker: why for worker, why in client.run(check_worker).items() if why}
+        if unsafe:
+            worker, why = sorted(unsafe.items())[0]
+            raise ClusterUnavailable(f"{len(unsafe)} of the cluster's workers may not grade "
+                                     f"(e.g. {worker}): {why}")
         try:
             client.run(warm_worker, plain, on_error="ignore")
         except Exception:  # noqa: BLE001 - only a head start

@@ -171,3 +171,25 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     with pytest.raises(ClusterUnavailable, match="cannot reach the Dask scheduler"):
         grade_class(klass, db=tmp_path / "x.db", exercises=["ex01"], progress=False,
                     cluster="tcp://127.0.0.1:9", cluster_timeout=2)
+
+
+def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
+    """Dask's network carries pickled code between the scheduler, the workers and this process,
+    with no password: student code that reaches it can rewrite any grade and run code here (a
+    reviewer did both from a worker in GRADER_SANDBOX=basic). A worker whose sandbox lacks the
+    "no network" layer therefore refuses, before any submission is handed out."""
+    from distributed import LocalCluster
+
+    from grader.cluster import ClusterUnavailable
+    klass = make_class(tmp_path / "class", n=2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", worker_dashboard_address=":0",
+                      env={"GRADER_SANDBOX": "basic"}) as cl:
+        with pytest.raises(ClusterUnavailable, match="lacks the sandbox layer 'no network'"):
+            grade_class(klass, db=tmp_path / "book.db", seed=3, exercises=["ex01"],
+                        progress=False, cluster=cl.scheduler_address)
+    con = sqlite3.connect(tmp_path / "book.db")
+    try:
+        assert con.execute("SELECT COUNT(*) FROM submissions").fetchone() == (0,)
+    finally:
+        con.close()
