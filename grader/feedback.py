@@ -91,7 +91,13 @@ def png_data_uri(fig) -> str:
 
 
 def _values(series):
-    return [math.nan if v is None else float(v) for v in series]
+    """A series as floats to draw: anything a plot cannot draw (None, NaN, inf, a magnitude
+    past grader.plots.MAX_MAGNITUDE, not a number) becomes NaN, a gap. Pages are also drawn from
+    results read back from JSON, so this holds whatever `attach` let through."""
+    from grader.plots import drawable
+    if not isinstance(series, (list, tuple)):
+        return []
+    return [math.nan if (f := drawable(v)) is None else f for v in series]
 
 
 def plot_image(plot: dict) -> str:
@@ -140,6 +146,23 @@ def plot_image(plot: dict) -> str:
     return png_data_uri(fig)
 
 
+PLOT_FAILED = "this plot could not be drawn"
+
+
+def safe_plot_image(plot) -> str:
+    """plot_image, or "" when this one plot cannot be drawn (matplotlib raising on odd data, a
+    plot that is not a dict): a failure to draw costs that plot only, never the page or the
+    grade. The page then says the plot could not be drawn."""
+    try:
+        return plot_image(plot)
+    except Exception:  # noqa: BLE001 - one plot is not worth a page
+        return ""
+
+
+def _plot_title(plot) -> str:
+    return str(plot.get("title", "")) if isinstance(plot, dict) else ""
+
+
 # ----------------------------------------------------------------------------------------------
 # the page
 
@@ -168,8 +191,8 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
                     "status": c.status, "label": STATUS_LABEL.get(c.status, c.status),
                     "score": c.score, "points": c.points,
                     "message": c.message if c.status != "passed" else "",
-                    "plots": [plot_image(p) for p in c.plots] if draw else [],
-                    "plot_titles": [str(p.get("title", "")) for p in c.plots]})
+                    "plots": [safe_plot_image(p) for p in c.plots] if draw else [],
+                    "plot_titles": [_plot_title(p) for p in c.plots]})
             else:
                 hidden.append({
                     "name": c.label,
@@ -189,6 +212,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
             "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
             "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
             "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "plot_failed": PLOT_FAILED,
             "notes": list(notes) + [n for n in result.notes if n not in notes],
             "no_plots": "" if draw or not any(c.plots for c in result.checks) else NO_PLOTS}
 

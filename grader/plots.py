@@ -12,33 +12,60 @@ report's CheckResult (grader.result) carries them to the page.
 from __future__ import annotations
 
 import contextlib
+import math
 from contextvars import ContextVar
 
 import numpy as np
 import torch
 
 MAX_POINTS = 2000
+# Beyond this magnitude a plot cannot scale its axes (matplotlib computes spans and tick counts
+# from the values: +-1.7e308 overflows them); such values are dropped like NaN and inf. Within
+# it any span of two values stays finite (2e150).
+MAX_MAGNITUDE = 1e150
 # The item of the check running now, inside `attached_to` only (None elsewhere).
 _check: ContextVar = ContextVar("grader_plots_check", default=None)
 
 
-def flat_floats(values) -> np.ndarray:
+def flat_floats(values, limit: int = MAX_POINTS) -> np.ndarray:
+    """At most `limit` values of `values` (a tensor, an array, a number or a list of them) as a
+    flat float64 array; each part is cut to what is still wanted BEFORE it is converted, so a
+    huge tensor costs `limit` values, never a float64 copy of itself. Not a number: empty."""
+    if limit <= 0:
+        return np.zeros(0)
     if isinstance(values, torch.Tensor):
-        return values.detach().cpu().to(torch.float64).reshape(-1).numpy()
+        return values.detach().reshape(-1)[:limit].cpu().to(torch.float64).numpy()
+    if isinstance(values, np.ndarray):
+        values = values.reshape(-1)[:limit]
     if isinstance(values, (list, tuple)):
-        parts = [flat_floats(v) for v in values]
+        parts = []
+        for v in values:
+            part = flat_floats(v, limit)
+            parts.append(part)
+            limit -= part.size
+            if limit <= 0:
+                break
         return np.concatenate(parts) if parts else np.zeros(0)
     try:
-        return np.asarray(values, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
+        return np.asarray(values, dtype=np.float64).reshape(-1)[:limit]
+    except (TypeError, ValueError, OverflowError):
         return np.zeros(0)
+
+
+def drawable(v) -> float | None:
+    """`v` as a float a plot can draw, or None (a gap): NaN, inf, anything that is not a
+    number and any magnitude past MAX_MAGNITUDE are left out."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) and abs(f) <= MAX_MAGNITUDE else None
 
 
 def attach(node, title: str, kind: str = "curve", **series) -> None:
     clean = {}
     for name, values in series.items():
-        arr = flat_floats(values)[:MAX_POINTS]
-        clean[name] = [float(v) if np.isfinite(v) else None for v in arr]
+        clean[name] = [drawable(v) for v in flat_floats(values)]
     node.user_properties.append(("plot", {"title": title, "kind": kind, "series": clean}))
 
 
