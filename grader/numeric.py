@@ -148,6 +148,69 @@ def as_array(x) -> np.ndarray | None:
     return None
 
 
+def count_values(x) -> int | None:
+    """How many numbers `as_array(x)` would hold, found without converting anything (a
+    tensor's or array's size is in its shape); None when `x` is not a number or a list of them."""
+    if isinstance(x, torch.Tensor):
+        return x.numel()
+    if isinstance(x, np.ndarray):
+        return int(x.size)
+    if isinstance(x, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return 1
+    if isinstance(x, (list, tuple)):
+        total = 0
+        for v in x:
+            n = count_values(v)
+            if n is None:
+                return None
+            total += n
+        return total
+    return None
+
+
+def as_array_of_size(x, size: int) -> np.ndarray | None:
+    """as_array(x), except that a tensor or array that does not hold `size` values is never
+    converted: it stands in as a read-only array of its own shape and kind (bool or float64)
+    that uses no memory, enough to say its shape and size in a message. A wrong result of a
+    billion values costs nothing to refuse."""
+    n = count_values(x)
+    if n is None or n == size:
+        return as_array(x)
+    like = _array_like(x)
+    if like is None:
+        return None
+    shape, kind = like
+    return np.broadcast_to(np.zeros((), dtype=kind), shape)
+
+
+def _array_like(x) -> tuple[tuple, type] | None:
+    """(shape, dtype) of as_array(x), or None where that is None; nothing converted."""
+    if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            return None
+        return tuple(x.shape), (np.bool_ if x.dtype == torch.bool else np.float64)
+    if isinstance(x, np.ndarray):
+        if x.dtype == bool:
+            return x.shape, np.bool_
+        if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
+            return None
+        return x.shape, np.float64
+    if isinstance(x, (bool, np.bool_)):
+        return (), np.bool_
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return (), np.float64
+    if isinstance(x, (list, tuple)):
+        parts = [_array_like(v) for v in x]
+        if any(p is None for p in parts):
+            return None
+        if not parts:
+            return (0,), np.float64
+        if len({p[0] for p in parts}) != 1:
+            return None   # np.stack refuses parts of different shapes
+        return (len(parts),) + parts[0][0], np.float64
+    return None
+
+
 def bool_in(x) -> str | None:
     """The bool in `x` (a value a student's code returned) said for a message, or None:
     "True, a bool", "a bool tensor (...)", "a tuple of length 2 whose item 0 is True, a bool".
@@ -298,12 +361,13 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     elif isinstance(expected, (float, int)) and not isinstance(expected, bool):
         if isinstance(got, torch.Tensor) and got.numel() == 1 and check_dtype == "strict":
             fail(f"{where} should return a Python number, got {kind_of(got)}.", USE_ITEM)
-        if as_array(got) is None or np.shape(as_array(got)) not in ((), (1,)):
+        if count_values(got) != 1 or np.shape(as_array(got)) not in ((), (1,)):
             fail(f"{where} should return a number, got {kind_of(got)}.")
     else:   # a flat tuple or list of numbers
         refuse_bool(got, expected, where)
 
-    a, b = as_array(got), as_array(expected)
+    b = as_array(expected)
+    a = as_array_of_size(got, b.size)   # the wrong size fails below without a copy of it
     if a is None:
         fail(f"{where} returned {kind_of(got)}, which is not numeric; expected {show(expected)}.")
     if b.shape != a.shape:
@@ -349,6 +413,9 @@ def _present_mistakes(got, expected, mistakes: dict, rtol, atol, tol_table) -> d
     Items a mistake leaves alone (the expected value, or None) are not asked about: another
     mistake may change them."""
     def same(a, b):
+        na, nb = count_values(a), count_values(b)
+        if na is not None and nb is not None and na != nb:
+            return False   # never the same values (and a huge one is not converted)
         x, y = as_array(a), as_array(b)
         if x is None or y is None:
             return x is None and y is None and type(a) is type(b) and _equal(a, b)
@@ -431,10 +498,13 @@ def broadcast_square(n: int) -> str:
 def _shape_hint(got, expected, mistakes=None) -> tuple[str, str | None]:
     """(text appended to a wrong-shape message, the mistake it names or None)."""
     g, e = tuple(got.shape), tuple(expected.shape)
-    a = as_array(got)
+    a = None   # converted only for a mistake of its very shape
     for description, wrong in (mistakes or {}).items():
         w = as_array(wrong)
-        if a is not None and w is not None and w.shape == a.shape and _close(a, w, 1e-4, 1e-6):
+        if w is None or w.shape != g:
+            continue
+        a = as_array(got) if a is None else a
+        if a is not None and w.shape == a.shape and _close(a, w, 1e-4, 1e-6):
             return "", description
     n = e[0] if e else 0
     if n > 1 and e in ((n,), (n, 1)) and g == (n, n):
@@ -646,7 +716,8 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
              f"replaced or renamed?).")
     for n in names:
         refuse_bool(got[n], want[n], f"{call}: the record of parameter {n!r}")
-    a, b = {n: as_array(got[n]) for n in names}, {n: as_array(want[n]) for n in names}
+    b = {n: as_array(want[n]) for n in names}
+    a = {n: as_array_of_size(got[n], b[n].size) for n in names}   # a wrong size: no copy
     n_got = len(a[names[0]]) if names and a[names[0]] is not None and a[names[0]].ndim else 0
     n_want = len(b[names[0]]) if names else 0
     if n_got != n_want:

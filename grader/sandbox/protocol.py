@@ -215,17 +215,20 @@ def size_of(value, cap=10**8) -> int:
 
 
 def reply_budget(args=(), kwargs=None) -> int:
-    """How many plain values (list, tuple and dict entries) a call's result may hold: enough for
-    any honest result of these inputs (a loss per step, a value per input, an N x N mistake),
-    far less than what would cost the grader seconds to compare."""
+    """How many values (list, tuple and dict entries, tensor and array elements) a call's
+    result may hold: enough for any honest result of these inputs (a loss per step, a value per
+    input, an N x N mistake), far less than what would cost the grader seconds or gigabytes to
+    compare."""
     return 10_000 + 16 * size_of((args, kwargs or {}), cap=10**6)
 
 
 def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
     """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
     that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
-    `max_items` bounds the plain values (list, tuple and dict entries) the frame may hold:
-    more is refused before any of them is decoded or compared."""
+    `max_items` bounds the values the frame may hold (list, tuple and dict entries, and every
+    element of a tensor or array, as `size_of` counts the inputs): more is refused before any of
+    them is decoded, copied or compared. A tensor's elements count, not its bytes: the trusted
+    side may widen each to a float64 to compare it."""
     try:
         head = json.loads(header)
         sizes = head["sizes"]
@@ -301,9 +304,10 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
             dtype, shape = x.get("dtype"), _shape(x)
             if dtype not in NUMPY_DTYPES:
                 raise ProtocolError("bad numpy dtype")
-            data = buf(x.get("buf"))
+            data = buf(x.get("buf"))   # a view: nothing copied yet
             if len(data) != math.prod(shape) * np.dtype(dtype).itemsize:
                 raise ProtocolError("array size does not match its shape")
+            spend(math.prod(shape))   # every element, before a byte of it is copied
             return np.frombuffer(bytes(data), dtype=dtype).reshape(shape).copy()
         if tag == "tensor":
             return dec_tensor(x, depth)
@@ -329,10 +333,11 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
         if dtype not in TORCH_DTYPES:
             raise ProtocolError("bad tensor dtype")
         tdtype = TORCH_DTYPES[dtype]
-        data = buf(x.get("buf"))
+        data = buf(x.get("buf"))   # a view: nothing copied yet
         itemsize = torch.empty((), dtype=tdtype).element_size()
         if len(data) != math.prod(shape) * itemsize:
             raise ProtocolError("tensor size does not match its shape")
+        spend(math.prod(shape))   # every element (a gradient's too), before a byte is copied
         if len(data):
             t = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(tdtype).reshape(shape)
         else:
