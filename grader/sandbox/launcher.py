@@ -30,7 +30,7 @@ from pathlib import Path
 from grader.exercises import module_of
 from grader.sandbox.layers import Measured, Setting, measure
 from grader.sandbox.limits import Limits, effective_rlimits, pids_max
-from grader.sandbox.staging import stage_submission  # the one way files enter
+from grader.sandbox.staging import Refused, read_head, stage_submission  # how files enter
 from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
     secret_samples
 
@@ -402,6 +402,10 @@ class Submission:
         # cells that raised and were skipped
         self.notes: list[str] = []
         self.modules = stage_submission(self.source, self.workdir, self.notes)
+        # which modules the notebook loader wrote, known before any student code runs: the
+        # worker may rewrite its folder (without the private scratch layer), so its files are
+        # never read again to decide whether a note is the loader's
+        self.notebooks = notebook_modules(self.workdir, self.modules)
         self.uid = zygote.new_uid() if hasattr(zygote, "new_uid") else None
         if self.uid is not None:  # its own folder: only its uid (and the grader) may enter
             os.chown(self.workdir, self.uid, self.uid)
@@ -536,7 +540,7 @@ class Submission:
             self._restart(settle=0)
         notes = reply.get("notes")
         for note in notes if isinstance(notes, list) else ():
-            if _is_cell_note(note, self.modules, self.workdir) and note not in self.notes \
+            if _is_cell_note(note, self.notebooks) and note not in self.notes \
                     and len(self.notes) < 20:
                 self.notes.append(note[:500])
         chars = reply.get("stdout_chars", 0)
@@ -567,23 +571,30 @@ _CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5
 NOTEBOOK_LOADER = b"# The code cells of a notebook"
 
 
-def _is_cell_note(note, modules, workdir) -> bool:
+def notebook_modules(workdir, modules) -> frozenset:
+    """The staged modules that the notebook loader wrote (they begin with NOTEBOOK_LOADER), read
+    through staging's safe reader (no link followed, no FIFO waited on, a few bytes only)."""
+    found = set()
+    for name in modules:
+        try:
+            if read_head(os.path.join(workdir, f"{name}.py"), len(NOTEBOOK_LOADER)) \
+                    == NOTEBOOK_LOADER:
+                found.add(name)
+        except (Refused, OSError):
+            continue
+    return frozenset(found)
+
+
+def _is_cell_note(note, notebooks) -> bool:
     """Whether a note the worker sent is what the notebook loader writes about a skipped cell
     of one of this submission's notebooks: in the loader's exact words, about a module that
-    was staged from a notebook. The worker runs student code, so anything else (e.g. "all
-    checks passed" set by the student's own module) is dropped."""
+    was staged from a notebook (`notebooks`, decided at staging, before any student code ran).
+    The worker runs student code, so anything else (e.g. "all checks passed" set by the
+    student's own module) is dropped; no file of the worker's folder is read for it."""
     m = _CELL_NOTE.fullmatch(note) if isinstance(note, str) else None
     if m is None:
         return False
-    names = [m.group(1)] if m.group(1) else list(modules)
-    for name in names:
-        try:
-            with open(os.path.join(workdir, f"{name}.py"), "rb") as f:
-                if name in modules and f.read(len(NOTEBOOK_LOADER)) == NOTEBOOK_LOADER:
-                    return True
-        except OSError:
-            continue
-    return False
+    return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
 
 
 def _first_cuda_call(proc, request) -> bool:
