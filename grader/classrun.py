@@ -180,8 +180,8 @@ def shared_name(entry: str) -> str:
 def gather(student: str, source: Path, into: Path) -> Entry:
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
     them; never raises: an unreadable submission comes back with `error` set. What is read
-    and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped); what it
-    left out is in `problems`."""
+    and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped);
+    what it left out is in `problems`."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
@@ -247,7 +247,8 @@ class _Job:
     request: dict
     html_dir: str | None = None
     jobs: int = 1
-    references: str | None = None   # the run's reference table, a file (grader.reference_table)
+    references: str | None = None   # the run's reference table, a file
+                                    # (grader.instructor.reference_table)
 
 
 def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
@@ -344,7 +345,8 @@ def _warm_up(exercises):
 
     import pytest
 
-    from grader import reference, runner
+    from grader import runner
+    from grader.instructor import reference
     for ex in exercises:
         try:
             reference.solution_module(ex)
@@ -358,10 +360,11 @@ def _warm_up(exercises):
 
 def _reference_table(request: GradeRequest, path) -> None:
     """Compute the reference results of the run's checks once, in the parent, into the file
-    `path` that every grading process loads (grader.reference_table). Forked processes also
-    inherit them, with the optimizer warm-up the computation includes. A failure here only
+    `path` that every grading process loads (grader.instructor.reference_table). Forked
+    processes also inherit them, with the optimizer warm-up the computation includes. A failure here only
     means that each process computes its own, as it would without a table."""
-    from grader import collected, reference_table
+    from grader import collected
+    from grader.instructor import reference_table
     try:
         Path(path).write_bytes(reference_table.compute(request))
     except Exception:  # noqa: BLE001 - a cache, never a grade
@@ -371,7 +374,7 @@ def _reference_table(request: GradeRequest, path) -> None:
 
 
 def _load_references(path) -> None:
-    from grader import reference_table
+    from grader.instructor import reference_table
     try:
         reference_table.load(Path(path).read_bytes())
     except (OSError, ValueError):

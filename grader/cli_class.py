@@ -101,7 +101,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from grader.demo import run_demo
+    from grader.instructor.demo import run_demo
     from grader.exercises import parse_list
     return run_demo(args.out, jobs=args.jobs, exercises=parse_list(args.exercises),
                     seed=args.seed, progress=not args.no_progress)

@@ -36,7 +36,7 @@ def _instructor_module(name):
 
 def cmd_release(args) -> int:
     from grader.exercises import parse_list
-    release = _instructor_module("grader.release")
+    release = _instructor_module("grader.instructor.release")
     if release is None:
         return 2
     exercises = parse_list(args.exercises) if args.exercises else None
@@ -55,7 +55,7 @@ def cmd_release(args) -> int:
 
 def cmd_gradescope(args) -> int:
     from grader.exercises import parse_list
-    gradescope = _instructor_module("grader.gradescope")
+    gradescope = _instructor_module("grader.instructor.gradescope")
     if gradescope is None:
         return 2
     if not args.dest.endswith(".zip"):

@@ -9,7 +9,7 @@ the only writer. On a Dask worker, `grade_bytes` writes the zip to a private fol
 it with the same staging, sandbox and checks as a local run; the worker process keeps one
 zygote (torch imported once) and its checks, collected once, for its whole life; as a run
 starts, every worker warms up at once (`warm_worker`), and one of them computes the run's
-reference results (`references`, grader.reference_table), which every grading task takes
+reference results (`references`, grader.instructor.reference_table), which every grading task takes
 along as an inert table. What comes back is the result as JSON text, the same plain data the
 gradebook and the Gradescope JSON are written from: nothing a student made is ever unpickled
 here.
@@ -126,13 +126,13 @@ def check_worker() -> str:
 
 
 def _use_references(table: bytes) -> None:
-    """Load the class run's reference table (grader.reference_table) once per worker."""
+    """Load the class run's reference table (grader.instructor.reference_table) once per worker."""
     if not table:
         return
     digest = hashlib.blake2b(table, digest_size=16).digest()
     loaded = _STATE.setdefault("tables", set())
     if digest not in loaded:
-        from grader import reference_table
+        from grader.instructor import reference_table
         try:
             reference_table.load(table)
         except ValueError:
@@ -159,8 +159,8 @@ def warm_worker(request: dict) -> None:
 
 def references(request: dict) -> bytes:
     """Runs on one Dask worker, once per class run: the reference results of the run's checks
-    as a table every grading task loads (grader.reference_table); b"" if that fails."""
-    from grader import reference_table
+    as a table every grading task loads (grader.instructor.reference_table); b"" if that fails."""
+    from grader.instructor import reference_table
     with _LOCK:
         try:
             _zygote()   # booting while the references compute: this worker grades next

@@ -115,7 +115,7 @@ class Case:
         return sub.call(self.target, *self.args, grad=self.grad, **self.kwargs)
 
     def reference(self):
-        from grader.reference import reference, reference_probe
+        from grader.instructor.reference import reference, reference_probe
         if self.probe:
             return reference_probe(self.probe, self.exercise, *self.args, **self.kwargs)
         return reference(self.target, *self.args, grad=self.grad, **self.kwargs)

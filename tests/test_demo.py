@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from grader import demo
+from grader.instructor import demo
 from grader.exercises import module_of
 from grader.gradebook import Gradebook
 

@@ -15,7 +15,7 @@ import pytest
 from grader.build import make_stub
 from grader.cli import main
 from grader.exercises import EXERCISES
-from grader.gradescope import chosen_exercises
+from grader.instructor.gradescope import chosen_exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}

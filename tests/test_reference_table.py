@@ -1,10 +1,10 @@
 """The reference results of a class run are computed once and shared by every grading process
-(grader.reference_table): a table of plain frames, the same grades with it as without it."""
+(grader.instructor.reference_table): a table of plain frames, the same grades with it as without it."""
 import sqlite3
 
 import pytest
 
-from grader import reference, reference_table
+from grader.instructor import reference, reference_table
 from grader.classrun import grade_class
 from grader.request import GradeRequest
 from grader.runner import grade_submission

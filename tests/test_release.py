@@ -17,7 +17,7 @@ import pytest
 from grader.build import regions
 from grader.cli import main
 from grader.exercises import EXERCISES, check_module, expected_file, folder
-from grader.release import released_exercises
+from grader.instructor.release import released_exercises
 from solution_lines import distinctive, kit_leaks, solution_lines, text_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,10 @@ def test_kit_holds_no_reference_and_no_hidden_check(kit):
     names = {p.relative_to(kit).as_posix() for p in files}
     assert not any(n.startswith("solutions/") or "/private/" in n for n in names), names
     assert not [p for p in kit.rglob("private")], "a private/ folder is in the kit"
-    assert "grader/reference.py" not in names and "grader/demo.py" not in names
+    assert not [p for p in kit.rglob("instructor")], "the instructor's folder is in the kit"
+    instructor = {p.read_bytes() for p in (ROOT / "grader" / "instructor").glob("*.py")
+                  if p.stat().st_size > 200}
+    assert not [p for p in files if p.read_bytes() in instructor]
     secret = {p.read_bytes() for p in (ROOT / "solutions").glob("ex*.py")}
     secret |= {p.read_bytes() for d in PRIVATE for p in d.glob("*.py") if p.stat().st_size}
     assert not [p for p in files if p.read_bytes() in secret]

@@ -143,7 +143,7 @@ def test_the_command_line_builds_one_request_per_verb(requests_made):
 
 
 def test_the_gradescope_runner_builds_its_request(requests_made, tmp_path):
-    from grader.gradescope import main
+    from grader.instructor.gradescope import main
     one_submission(tmp_path / "submission")
     assert main(["run", "--root", str(tmp_path), "--exercises", "ex01", "--device", "cpu"]) == 0
     assert requests_made == [GradeRequest(exercises=("ex01",), checks="all", device="cpu")]

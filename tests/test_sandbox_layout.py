@@ -23,7 +23,7 @@ ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.inside",
 # The trusted side: none of it may be imported or loaded inside the worker.
 TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.view", "grader.sandbox.layers",
            "grader.sandbox.staging", "grader.sandbox.limits", "grader.runner", "grader.checks",
-           "grader.reference", "grader.exercises", "grader.numeric", "solutions", "pytest")
+           "grader.instructor", "grader.exercises", "grader.numeric", "solutions", "pytest")
 
 
 def _under(name: str, prefixes) -> bool:

@@ -4,7 +4,7 @@ exercise, with a note, through each of them:
 
   - `submission`: grade_submission / Submission on a folder (the engine's API),
   - `cli`: `grade FOLDER --json --html` through grader.cli.main,
-  - `gradescope`: grader.gradescope.run on ROOT/submission, laid out as Gradescope does,
+  - `gradescope`: grader.instructor.gradescope.run on ROOT/submission, laid out as Gradescope does,
   - `class`: grade_class on one class folder holding every case as a folder and as a zip.
 
 Every verdict: the attacked exercise (ex01) scores at most what honest work gets (0 unless
@@ -286,7 +286,7 @@ def via_cli(folder: Path, ctx) -> Outcome:
 
 
 def via_gradescope(folder: Path, ctx) -> Outcome:
-    from grader.gradescope import run
+    from grader.instructor.gradescope import run
     from grader.request import GradeRequest
     root = folder.parent
     data = run(root, GradeRequest(exercises=EXERCISES))

@@ -473,8 +473,8 @@ def test_gradescope_setup_protects_the_installed_secrets_without_bubblewrap(inst
     if os.geteuid() != 0:
         pytest.skip("needs root, as Gradescope's image runs the grader")
     import grader.sandbox
-    from grader.gradescope import SETUP_SH, protect_secrets
-    assert "python3 -m grader.gradescope protect" in SETUP_SH
+    from grader.instructor.gradescope import SETUP_SH, protect_secrets
+    assert "python3 -m grader.instructor.gradescope protect" in SETUP_SH
     copy = tmp_path / "site"
     shutil.copytree(installed_copy, copy)
     secret = copy / "solutions" / "ex02_gradient_descent.py"

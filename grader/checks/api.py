@@ -76,7 +76,8 @@ __all__ = [
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
     "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "Mutant", "named_student_error", "naming_rebound",
-    "network", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state", "rebound_parameter",
+    "network", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
+    "rebound_parameter",
     "record_steps", "Recorded", "scale_mistakes", "show",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
     "TOL", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
@@ -105,9 +106,10 @@ _TRUSTED = ("reference", "reference_probe", "solution_module")
 
 def __getattr__(name):
     """The trusted answers, loaded when a hidden check first asks for them: they live on the
-    instructor's side (grader/reference.py), which the kit and the workers do not have."""
+    instructor's side (grader/instructor/reference.py), which the kit and the workers do not
+    have."""
     if name in _TRUSTED:
-        from grader import reference as trusted
+        from grader.instructor import reference as trusted
         return getattr(trusted, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -47,5 +47,5 @@ MUTANTS = [
            what="mse_for_weights sums where the mean is asked for"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("forward_adds", "mse_sums")

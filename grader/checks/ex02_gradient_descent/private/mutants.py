@@ -145,5 +145,5 @@ MUTANTS = [
            what="cost sums where the mean is asked for"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("gradient_half", "cost_sums")

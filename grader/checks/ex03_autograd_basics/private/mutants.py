@@ -229,5 +229,5 @@ MUTANTS = [
            what="to_numpy fails on a tensor that requires grad (no .detach())"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("analytic_sums", "to_numpy_no_detach")

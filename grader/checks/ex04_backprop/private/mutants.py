@@ -226,5 +226,5 @@ MUTANTS = [
            what="quadratic_grads misses the factor 2"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("steps_sign_flipped", "quadratic_grads_half")

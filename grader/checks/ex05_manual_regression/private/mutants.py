@@ -209,5 +209,5 @@ MUTANTS = [
      """, "fit", "rebinds the name w"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("mse_sums", "update_climbs")

@@ -172,5 +172,5 @@ MUTANTS = [
            what="make_optimizer ignores the learning rate"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("step_never_zeroes", "optimizer_ignores_lr")

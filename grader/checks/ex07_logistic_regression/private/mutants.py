@@ -211,5 +211,5 @@ MUTANTS = [
            what="accuracy counts p > 0.5 as 0"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("bce_no_clamp", "accuracy_half_is_zero")

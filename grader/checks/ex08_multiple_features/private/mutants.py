@@ -165,5 +165,5 @@ MUTANTS = [
            what="load_csv returns the labels with shape (N,), not (N, 1)"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("train_never_zeroes", "csv_flat_labels")

@@ -135,7 +135,7 @@ MUTANTS = [
            what="make_loader ignores the seed: the order cannot be repeated"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("loader_drops_last", "loader_unseeded")
 
 # Other correct ways: the csv module, tensors built row by row, a loader made with an explicit

@@ -200,7 +200,7 @@ MUTANTS = [
            what="cross_entropy_grad forgets to divide by N"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("softmax_overflows", "grad_times_n")
 
 # Other correct ways: torch.logsumexp, an nn.ReLU module, a scatter one-hot, inference_mode, a

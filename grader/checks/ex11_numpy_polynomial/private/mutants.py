@@ -122,7 +122,7 @@ MUTANTS = [
            what="poly_loss takes the mean where the sum is asked for"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("grads_half", "loss_averaged")
 
 # Other correct ways to write it (x ** 3, dot products, np.sum of a difference the other way

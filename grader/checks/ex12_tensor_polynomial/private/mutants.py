@@ -221,7 +221,7 @@ MUTANTS = [
            what="fit_optim always uses SGD, even when RMSprop is asked for"),
 ]
 
-# planted in the demo class (grader/demo.py), in this order
+# planted in the demo class (grader/instructor/demo.py), in this order
 DEMO = ("grads_negated", "optim_always_sgd")
 
 # Other correct ways: autograd's p.grad.zero_(), optimizer.zero_grad(set_to_none=False),

@@ -10,7 +10,8 @@ The archive holds, at its top level (Gradescope unpacks it into /autograder/sour
                       notebooks) and writes /autograder/results/results.json
     torchdrills/      this package: the engine, every check, the references
 
-Inside the archive, `python -m grader.gradescope run --exercises ex01,ex02` does the grading.
+Inside the archive, `python -m grader.instructor.gradescope run --exercises ex01,ex02` does the
+grading.
 AUTOGRADER_ROOT=/some/dir runs it against another root than /autograder (to try it locally),
 and AUTOGRADER_PYTHON picks the interpreter run_autograder uses.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from grader.exercises import EXERCISES, parse_list
 from grader.request import DEVICES, GradeRequest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # What of this checkout goes into the archive (folders are taken whole, minus caches).
 PACKAGE = ("grader", "solutions", "setup.cfg", "pyproject.toml", "README.md")
@@ -48,7 +49,7 @@ python3 -m pip install ./torchdrills
 apt-get install -y bubblewrap >/dev/null 2>&1 || (apt-get update && apt-get install -y bubblewrap) \
     || echo "no bubblewrap: the grader reports the missing layer"
 # the references and the checks, wherever they were installed, readable by root alone
-(cd torchdrills && python3 -m grader.gradescope protect)
+(cd torchdrills && python3 -m grader.instructor.gradescope protect)
 """
 
 RUN_AUTOGRADER = """\
@@ -58,7 +59,7 @@ RUN_AUTOGRADER = """\
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-python3}}"
 cd "$ROOT/source/torchdrills"
-exec "$PYTHON" -m grader.gradescope run --root "$ROOT" --exercises {exercises}
+exec "$PYTHON" -m grader.instructor.gradescope run --root "$ROOT" --exercises {exercises}
 """
 
 
@@ -158,7 +159,7 @@ def protect_secrets() -> list[str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m grader.gradescope",
+    p = argparse.ArgumentParser(prog="python -m grader.instructor.gradescope",
                                 description="What runs inside the Gradescope autograder.")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")

@@ -5,7 +5,7 @@
 Results are cached by the bytes of their encoded inputs and handed out as fresh copies that have
 been through the same encoder as a student's results, so both sides are compared alike. The
 cache keeps the most recently used results up to MAX_CACHE_BYTES of frames; `table()` and
-`preload()` hand it between processes as plain frames (grader.reference_table).
+`preload()` hand it between processes as plain frames (grader.instructor.reference_table).
 """
 from __future__ import annotations
 

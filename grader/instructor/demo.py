@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of, mutants
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".torchdrills-demo"
 
 CRASH = "import sys\nsys.exit('this file stops the program when it is imported')\n"

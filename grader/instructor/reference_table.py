@@ -7,8 +7,8 @@
 Every grading process used to compute the same ~190 reference results (about 0.2 s) on its
 first submission. `compute` runs the checks of the request, on the CPU, with the references
 answering in place of a student (`TrustedSubmission`, in this trusted process: no worker, so
-it runs while the workers' zygotes boot), which fills grader.reference's cache; the blob is
-that cache as plain frames. A reference the checks compute from a student's own values, or on
+it runs while the workers' zygotes boot), which fills grader.instructor.reference's cache;
+the blob is that cache as plain frames. A reference the checks compute from a student's own values, or on
 a GPU, is still computed where it is needed: the table is a cache, never an answer key.
 
 The blob is inert: a header (the grader's scoring digest) and (key, frame) pairs whose frames
@@ -36,11 +36,11 @@ class TrustedSubmission:
     stdout_chars, stdout_sample = 0, ""
 
     def call(self, target, *args, grad=None, timeout=None, **kwargs):
-        from grader.reference import reference
+        from grader.instructor.reference import reference
         return self._answer(reference, target, *args, grad=grad, **kwargs)
 
     def probe(self, name, module, *args, timeout=None, **kwargs):
-        from grader.reference import reference_probe
+        from grader.instructor.reference import reference_probe
         return self._answer(reference_probe, name, module, *args, **kwargs)
 
     def put_file(self, name, text):
@@ -68,7 +68,8 @@ def version() -> str:
 def compute(request) -> bytes:
     """Run the checks of `request` (its seed) on the references, on the CPU, and return the
     reference results they computed as a blob (b"" for a class graded on the GPU only)."""
-    from grader import collected, reference
+    from grader import collected
+    from grader.instructor import reference
     from grader.runner import prepare_trusted_side, request_args, run_pytest
     request = request.seeded()
     if request.device == "cuda":
@@ -119,7 +120,7 @@ def parse(blob: bytes) -> dict[bytes, bytes]:
 
 def load(blob: bytes) -> int:
     """Add a blob's results to this process's reference cache; how many it held."""
-    from grader import reference
+    from grader.instructor import reference
     entries = parse(blob)
     reference.preload(entries)
     return len(entries)

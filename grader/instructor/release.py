@@ -29,12 +29,9 @@ from grader import datasets
 from grader.build import make_notebook, make_stub
 from grader.exercises import EXERCISES, folder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 
-# Modules of the engine that stay with the instructor: the code that runs the references, the
-# commands that package them, and the demo class (made from the references).
-INSTRUCTOR_ONLY = ("reference.py", "release.py", "gradescope.py", "demo.py")
 
 
 class ReleaseError(Exception):
@@ -98,17 +95,17 @@ def kit_data(sources: dict[str, str]) -> list[str]:
 
 
 def _copy_engine(target: Path, chosen: list[str]):
-    """grader/ as the kit needs it, built from parts: the engine (without INSTRUCTOR_ONLY and
-    without the checks), the checks' shared files (conftest.py, pytest.ini, the helpers), and
-    for each released exercise its folder's __init__.py and its ships/ folder, whole. No private/
-    folder is copied, and the kit's list of exercises is the folders it holds
-    (grader/exercises.py reads them)."""
+    """grader/ as the kit needs it, built from parts, each copied whole: the engine without its
+    instructor/ folder (what stays with the instructor) and without the checks; the checks'
+    shared files (conftest.py, pytest.ini, the helpers); for each released exercise its
+    folder's __init__.py and its ships/ folder. No instructor/ and no private/ folder is
+    copied, and the kit's list of exercises is the folders it holds (grader/exercises.py)."""
     source = ROOT / "grader"
     junk = shutil.ignore_patterns("__pycache__", "*.pyc")
 
     def engine(where, names):
         here = Path(where).resolve() == source
-        return set(junk(where, names)) | ({"checks", *INSTRUCTOR_ONLY} if here else set())
+        return set(junk(where, names)) | ({"checks", "instructor"} if here else set())
 
     shutil.copytree(source, target, ignore=engine)
     checks = target / "checks"
