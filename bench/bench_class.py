@@ -4,6 +4,8 @@
     python bench/bench_class.py --exercises ex01,ex02  # a quicker run
     python bench/bench_class.py --skip-nbgrader        # grade-class only
     python bench/bench_class.py --skip-nbgrader --cluster   # and on a Dask LocalCluster
+    python bench/bench_class.py --students 100 --jobs 2 --skip-nbgrader --before c7b5009 \
+        --repeat 3                                     # before/after: another revision too
 
 Builds a temporary nbgrader course from source_notebooks/ (`nbgrader generate_assignment`, not
 timed) and hands in 20 submissions in submitted/STUDENT/ASSIGNMENT/, cycling through five kinds:
@@ -13,8 +15,13 @@ planted in every exercise (two different ones), and half of the exercises done. 
   grade-class   python -m grader grade-class COURSE --jobs N   (N grading processes)
   nbgrader      nbgrader autograde "*"                         (one kernel per notebook)
   --cluster     python -m grader grade-class COURSE --cluster ADDRESS, on a Dask LocalCluster
-                of N worker processes started here (its start-up not timed): the cost of the
+                of N worker processes started here for each run (its start-up not timed, its
+                workers start cold, as grade-class's processes do): the cost of the
                 cluster against N local grading processes (docs/cluster.md)
+  --before REV  grade-class of the grader at git revision REV (exported to a temporary
+                folder), on the same class: the before/after of a change
+  --repeat R    every row R times, interleaved; the table shows the fastest and the median
+                (other work on the machine only ever slows a run down)
 
 end to end, each in a fresh process, and prints the wall time, the CPU time of all the processes
 involved, how many cores that kept busy, and the ratio. Both graders run the same checks (the
@@ -28,6 +35,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import demo  # noqa: E402
+from grader.instructor import demo  # noqa: E402
 from grader.exercises import module_of, parse_list  # noqa: E402
 
 KINDS = ["reference", "released", "mistake A", "mistake B", "half done"]
@@ -119,6 +127,14 @@ def nbgrader_totals(course: Path) -> dict[str, float]:
                 for s in gb.students}
 
 
+def export_revision(rev: str, into: Path) -> Path:
+    """The tree of git revision `rev` of this checkout, written to `into`."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--students", type=int, default=20)
@@ -128,6 +144,9 @@ def main(argv=None) -> int:
     p.add_argument("--skip-nbgrader", action="store_true", help="time grade-class only")
     p.add_argument("--cluster", action="store_true", help="also grade on a Dask LocalCluster "
                                                           "of --jobs worker processes")
+    p.add_argument("--before", default=None, metavar="REV", help="also time grade-class of "
+                                                                 "git revision REV")
+    p.add_argument("--repeat", type=int, default=1, help="time every row this many times")
     p.add_argument("--keep", default=None, metavar="DIR", help="build the course in DIR and "
                                                                "keep it")
     args = p.parse_args(argv)
@@ -145,48 +164,74 @@ def main(argv=None) -> int:
         print(f"{n} submissions x {len(exercises)} notebooks ({', '.join(exercises)}), "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
-        db = tmp / "grade-class.db"
-        wall_g, cpu_g, busy_g, out = timed(
-            [sys.executable, "-m", "grader", "grade-class", str(course), "--db", str(db),
-             "--jobs", str(jobs), "--exercises", ",".join(exercises), "--no-progress"],
-            ROOT, env)
-        print(out.stdout.strip().splitlines()[0])
-        rows = [("grade-class", jobs, wall_g, cpu_g, busy_g)]
+        def grade_class(name, root, db, *extra):
+            """One timed grade-class run of the grader in `root`."""
+            run_env = dict(env, PYTHONPATH=os.pathsep.join(
+                [str(root)] + [q for q in env["PYTHONPATH"].split(os.pathsep)
+                               if q and q != str(ROOT)]))
+            if db.exists():
+                db.unlink()
+            wall, cpu, busy, out = timed(
+                [sys.executable, "-m", "grader", "grade-class", str(course / "submitted"),
+                 "--db", str(db), "--exercises", ",".join(exercises), "--no-progress",
+                 *extra], root, run_env)
+            print(f"  {name}: {out.stdout.strip().splitlines()[0]}")
+            return wall, cpu, busy
 
-        if args.cluster:
-            from distributed import LocalCluster
-            with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                              dashboard_address=":0") as cluster:
-                wall_c, cpu_c, busy_c, out = timed(
-                    [sys.executable, "-m", "grader", "grade-class", str(course), "--db",
-                     str(tmp / "cluster.db"), "--cluster", cluster.scheduler_address,
-                     "--exercises", ",".join(exercises), "--no-progress"], ROOT, env)
-            print(out.stdout.strip().splitlines()[0])
-            print(f"cluster overhead: {100 * (wall_c / wall_g - 1):+.1f}% wall time against "
-                  f"--jobs {jobs} (target: at most +10%)")
-            rows.insert(1, ("grade-class --cluster", jobs, wall_c, cpu_c, busy_c))
+        rows = {}       # row name -> (processes, [(wall, cpu, busy), ...])
+        trees = [("grade-class", ROOT)]
+        if args.before:
+            trees.insert(0, (f"grade-class @{args.before}",
+                             export_revision(args.before, tmp / "before")))
+        for r in range(args.repeat):
+            for name, root in trees:
+                rows.setdefault(name, (jobs, []))[1].append(grade_class(
+                    name, root, tmp / "grade-class.db", "--jobs", str(jobs)))
+                if args.cluster and root == ROOT:   # a fresh cluster each time: its workers
+                    from distributed import LocalCluster     # start cold, as grade-class's
+                    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0") as cluster:
+                        rows.setdefault("grade-class --cluster", (jobs, []))[1].append(
+                            grade_class("--cluster", root, tmp / "cluster.db", "--cluster",
+                                        cluster.scheduler_address))
 
         if not args.skip_nbgrader:
-            wall_n, cpu_n, busy_n, _ = timed([sys.executable, "-m", "nbgrader", "autograde",
-                                              "*", "--log-level=ERROR"], course, env)
-            rows.append(("nbgrader autograde", 1, wall_n, cpu_n, busy_n))
+            for _ in range(args.repeat):
+                rows.setdefault("nbgrader autograde", (1, []))[1].append(timed(
+                    [sys.executable, "-m", "nbgrader", "autograde", "*", "--log-level=ERROR"],
+                    course, env)[:3])
+
+        def best(name):
+            return min(rows[name][1])[0]
 
         print()
-        print(f"| {'grader':<22} | {'processes':>9} | {'wall s':>8} | {'s / submission':>14} "
+        runs = f" (fastest / median of {args.repeat})" if args.repeat > 1 else ""
+        print(f"| {'grader':<28} | {'processes':>9} | {'wall s':>13} | {'s / submission':>14} "
               f"| {'CPU s':>7} | {'cores busy':>10} | {'machine busy':>12} |")
-        print(f"|{'-' * 24}|{'-' * 11}|{'-' * 10}|{'-' * 16}|{'-' * 9}|{'-' * 12}|{'-' * 14}|")
-        for name, procs, wall, cpu, busy in rows:
-            print(f"| {name:<22} | {procs:>9} | {wall:>8.1f} | {wall / n:>14.2f} | {cpu:>7.1f} "
+        print(f"|{'-' * 30}|{'-' * 11}|{'-' * 15}|{'-' * 16}|{'-' * 9}|{'-' * 12}|{'-' * 14}|")
+        for name, (procs, timings) in rows.items():
+            wall, cpu, busy = min(timings)
+            median = statistics.median(t[0] for t in timings)
+            shown = f"{wall:.1f}" + (f" / {median:.1f}" if len(timings) > 1 else "")
+            print(f"| {name:<28} | {procs:>9} | {shown:>13} | {wall / n:>14.3f} | {cpu:>7.1f} "
                   f"| {cpu / wall:>10.2f} | {busy:>12.2f} |")
-        print(f"\nCPU s: the processes each grader started and waited for (nbgrader's kernels' "
-              f"own children may escape it); cores busy: CPU s / wall s; machine busy: cores "
-              f"busy on the whole machine meanwhile, other work included (load average now "
-              f"{os.getloadavg()[0]:.1f}).")
+        print(f"\nwall s{runs}; s / submission: the fastest wall time / {n}, start-up included "
+              f"(amortised); CPU s: the processes each grader started and waited for "
+              f"(nbgrader's kernels' own children may escape it); cores busy: CPU s / wall s; "
+              f"machine busy: cores busy on the whole machine meanwhile, other work included "
+              f"(load average now {os.getloadavg()[0]:.1f}).")
+        if args.before:
+            before, after = best(trees[0][0]), best("grade-class")
+            print(f"\nbefore/after: {before / n:.3f} -> {after / n:.3f} s per submission "
+                  f"({after / before:.2f}x the wall time of {args.before})")
+        if args.cluster:
+            print(f"cluster overhead: {100 * (best('grade-class --cluster') / best('grade-class') - 1):+.1f}% "
+                  f"wall time against --jobs {jobs} (target: at most +10%)")
         if not args.skip_nbgrader:
-            print(f"\nnbgrader autograde / grade-class: {rows[-1][2] / rows[0][2]:.1f}x the wall "
-                  f"time")
+            print(f"\nnbgrader autograde / grade-class: "
+                  f"{best('nbgrader autograde') / best('grade-class'):.1f}x the wall time")
             from grader.gradebook import Gradebook
-            with Gradebook(db) as book:
+            with Gradebook(tmp / "grade-class.db") as book:
                 ours = {name: total for name, _, total in book.table()[1]}
             theirs = nbgrader_totals(course)
             print("\ntotals per kind of submission (grade-class points / nbgrader points):")
