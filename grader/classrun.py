@@ -70,8 +70,10 @@ class Entry:
 # the folders of feedback pages (nbgrader's, or grade-class --html-dir put in the class folder);
 # class_folder_notes notes those two when they are there, as they might be a student's.
 NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
-# What an nbgrader course folder holds beside submitted/ (folders; its files are never entries).
+# What an nbgrader course folder holds beside submitted/: its folders, and the files that make
+# it one (a student's entry is a folder or a zip, never one of these).
 NBGRADER_COURSE = {"source", "release", "autograded", "feedback", "exchange"}
+NBGRADER_FILES = ("nbgrader_config.py", "gradebook.db")
 # A name filed with a hash (escaped, cut, or two entries under one name) ends like this; a plain
 # name that ends like this is filed with a hash of its own, so that no name can pose as another.
 _HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
@@ -110,14 +112,21 @@ def class_entries(folder) -> list[tuple[str, Path]]:
 
 def submissions_folder(folder) -> Path:
     """The folder that holds one entry per student: `folder` itself, or `folder/submitted`
-    when `folder` is an nbgrader course: a submitted/ folder, and beside it nothing that could be
-    a student's entry (only nbgrader's own folders, and files). A student who names her folder
+    when `folder` is an nbgrader course: a submitted/ folder, and beside it nbgrader's own files
+    (nbgrader_config.py or gradebook.db: no student's entry is a plain file) or nothing that
+    could be a student's entry (only nbgrader's own folders). A student who names her folder
     'submitted' is one student of the class (class_folder_notes says so), not the whole class."""
     folder = Path(folder)
     submitted = folder / "submitted"
-    if submitted.is_dir() and not submitted.is_symlink() and not _beside_submitted(folder):
+    if submitted.is_dir() and not submitted.is_symlink() and (
+            any(_plain_file(folder / name) for name in NBGRADER_FILES)
+            or not _beside_submitted(folder)):
         return submitted
     return folder
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def class_folder_notes(folder) -> list[str]:
@@ -127,7 +136,7 @@ def class_folder_notes(folder) -> list[str]:
     folder = Path(folder)
     notes = []
     others = _beside_submitted(folder)
-    if (folder / "submitted").is_dir() and others:
+    if (folder / "submitted").is_dir() and others and submissions_folder(folder) == folder:
         shown = ", ".join(staging.shown(p.name) for p in others[:3]) + \
             (", ..." if others[3:] else "")
         notes.append(f"{staging.shown(folder.name)} holds a folder 'submitted' beside other "

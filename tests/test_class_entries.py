@@ -74,6 +74,12 @@ def test_an_nbgrader_course_is_read_from_its_submitted_folder(tmp_path):
     assert submissions_folder(course) == course / "submitted"
     assert [s for s, _ in class_entries(course)] == ["alice"]
     assert class_folder_notes(course) == []
+    for name in ("grader", "solutions", "source_notebooks"):   # this package's own root
+        (course / name).mkdir()
+    assert [s for s, _ in class_entries(course)] == ["alice"]
+    (course / "nbgrader_config.py").unlink()
+    (course / "gradebook.db").unlink()          # no nbgrader file: 'submitted' is a student
+    assert "submitted" in [s for s, _ in class_entries(course)]
 
 
 def test_a_folder_and_a_zip_of_one_name_are_both_graded_each_under_its_own(tmp_path):
