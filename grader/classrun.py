@@ -370,8 +370,8 @@ def _warm_up(exercises):
 def _reference_table(request: GradeRequest, path) -> None:
     """Compute the reference results of the run's checks once, in the parent, into the file
     `path` that every grading process loads (grader.instructor.reference_table). Forked
-    processes also inherit them, with the optimizer warm-up the computation includes. A failure here only
-    means that each process computes its own, as it would without a table."""
+    processes also inherit them, with the optimizer warm-up the computation includes. A failure
+    here only means that each process computes its own, as it would without a table."""
     from grader import collected
     from grader.instructor import reference_table
     try:
@@ -748,18 +748,29 @@ def _reap(zygote):
 
 def start_method(device="all") -> str:
     """How grading processes start: "fork" (Linux, CPU: they inherit this process's warm
-    imports) or "spawn" (elsewhere, and with a CUDA build of torch, since CUDA cannot be used
-    in a process forked from one that touched it). GRADER_START_METHOD=fork|spawn decides."""
+    imports and reference table) or "spawn" (elsewhere, and wherever torch sees a GPU, whatever
+    the class's device: there a process forked from one that ran autograd cannot run autograd
+    ("Unable to handle autograd's threading in combination with fork-based multiprocessing"),
+    and this process runs the references before it forks; a correct ex02 scored 32/50 so on an
+    H100 machine). GRADER_START_METHOD=fork|spawn decides, except that fork is never used where
+    it breaks autograd."""
     forced = os.environ.get("GRADER_START_METHOD", "")
+    if not sys.platform.startswith("linux") or _gpu_present():
+        return "spawn"
     if forced in ("fork", "spawn"):
         return forced
-    if not sys.platform.startswith("linux"):
-        return "spawn"
     if device != "cpu":
         import torch
         if torch.version.cuda or getattr(torch.version, "hip", None):
             return "spawn"
     return "fork"
+
+
+def _gpu_present() -> bool:
+    """Whether torch sees a GPU here (then autograd keeps a thread per device, which a forked
+    child cannot inherit)."""
+    from grader.device import cuda_available   # (through NVML: this process may still fork)
+    return cuda_available()
 
 
 def _record(book, task, result, run, run_id, request: GradeRequest, job: _Job, page=False):

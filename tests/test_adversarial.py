@@ -8,6 +8,7 @@ is missing; `python -m grader grade` prints the layers a machine has (docs/secur
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 import secrets
 import socket
@@ -254,7 +255,10 @@ def ctx(tmp_path_factory):
     (outside / "other_student" / "ex01_linear_model.py").write_text(REFERENCE)
     neighbour_dir = tmp_path_factory.mktemp("neighbour")
     (neighbour_dir / "ex01_linear_model.py").write_text(REFERENCE)
-    neighbour = Submission(neighbour_dir, zygote, LIMITS)
+    # open through every case: its wall-time budget must outlast the whole module, which can
+    # take minutes on a busy machine (it ran past 60 s under 12 parallel test processes)
+    neighbour = Submission(neighbour_dir, zygote,
+                           dataclasses.replace(LIMITS, submission_seconds=3600))
     assert neighbour.call("ex01.forward", 3.0, 2.0) == 6.0
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

@@ -395,3 +395,18 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     assert len({rest[4] for rest, _ in a.values()}) == 2     # two different scores: real grades
     runs = sqlite3.connect(db).execute("SELECT status FROM runs ORDER BY id").fetchall()
     assert [r[0] for r in runs] == ["running", "finished"]
+
+
+def test_grading_processes_are_never_forked_where_a_gpu_is(monkeypatch):
+    """Where torch sees a GPU, autograd keeps a thread per device, and a process forked from one
+    that ran autograd (this one runs the references before it starts the grading processes)
+    fails every backward(): a correct ex02 scored 32/50 on an H100 machine. There grading
+    processes are spawned, whatever the class's device or GRADER_START_METHOD says."""
+    import grader.device
+    monkeypatch.setattr(grader.device, "cuda_available", lambda: True)
+    for forced in ("", "fork", "spawn"):
+        monkeypatch.setenv("GRADER_START_METHOD", forced)
+        assert classrun.start_method("cpu") == classrun.start_method("all") == "spawn"
+    monkeypatch.setattr(grader.device, "cuda_available", lambda: False)
+    monkeypatch.setenv("GRADER_START_METHOD", "fork")
+    assert classrun.start_method("cpu") == "fork"

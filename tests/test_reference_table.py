@@ -39,7 +39,7 @@ def plain(result) -> dict:
 
 
 def test_a_table_spares_every_reference_of_the_seed(zygote, empty_cache):
-    request = GradeRequest(exercises=EXERCISES, seed=21)
+    request = GradeRequest(exercises=EXERCISES, seed=21, device="cpu")  # the table's device
     blob = reference_table.compute(request)
     assert blob.startswith(reference_table.MAGIC) and len(reference.table()) > 20
     without = plain(grade_submission(ROOT / "solutions", zygote, request))  # (cache warm)
@@ -98,7 +98,7 @@ def test_a_class_graded_with_the_shared_table_gets_the_same_gradebook(tmp_path, 
                 if student == "cleo":
                     text += "\n\ndef cost(xs, ys, w):\n    return 0.0\n"
                 (klass / student / path.name).write_text(text)
-    monkeypatch.setenv("GRADER_START_METHOD", "fork")
+    monkeypatch.setenv("GRADER_START_METHOD", "fork")   # (spawn where a GPU is: start_method)
     shared = grade_class(klass, db=tmp_path / "shared.db", jobs=2, seed=8, exercises=EXERCISES,
                          progress=False)
     assert empty_cache, "the parent computed the table"
