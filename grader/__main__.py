@@ -1,3 +1,4 @@
 from grader.cli import run
 
-run()
+if __name__ == "__main__":   # not when a spawned grading process imports this module again
+    run()

@@ -190,6 +190,9 @@ def test_every_kind_of_submission_gets_its_grade(graded_class):
 def test_a_grader_that_hangs_costs_one_submission_only(tmp_path, monkeypatch):
     """The wall limit of one submission: here the trusted side itself hangs on zed's."""
     import grader.runner
+    if classrun.start_method("cpu") != "fork":
+        pytest.skip("the hang is planted by a monkeypatch that only forked grading processes "
+                    "inherit; here they are spawned (a GPU is present)")
     real = grader.runner.grade_submission
 
     def hangs_on_zed(folder, *args, **kw):
@@ -410,3 +413,19 @@ def test_grading_processes_are_never_forked_where_a_gpu_is(monkeypatch):
     monkeypatch.setattr(grader.device, "cuda_available", lambda: False)
     monkeypatch.setenv("GRADER_START_METHOD", "fork")
     assert classrun.start_method("cpu") == "fork"
+
+
+def test_the_command_line_grades_a_class_with_spawned_processes(tmp_path):
+    """Where grading processes are spawned (a GPU machine, macOS), each starts a fresh
+    interpreter and imports what it needs: `python -m grader grade-class` grades the class
+    as it does with forked ones."""
+    write(tmp_path / "c", {f"ada/{EX01}": REF, f"bob/{EX01}": STUB})
+    env = dict(os.environ, GRADER_START_METHOD="spawn", GRADER_VERSION="spawn-test")
+    done = subprocess.run([sys.executable, "-m", "grader", "grade-class", str(tmp_path / "c"),
+                           "--db", str(tmp_path / "g.db"), "--exercises", "ex01", "--jobs", "2",
+                           "--no-progress"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with Gradebook(tmp_path / "g.db") as book:
+        _, rows, maxes = book.table()
+    assert {name: total for name, _, total in rows} == {"ada": maxes["total"], "bob": 0}
