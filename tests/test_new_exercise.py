@@ -107,8 +107,10 @@ def _run(copy: Path, *args) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory) -> Path:
-    """The package's tracked files, copied; then ex99: a solution file and one folder."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    """The package's files (tracked, and new ones not ignored), copied; then ex99: a solution
+    file and one folder."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True)   # new files not yet added too
     names = [n for n in files.stdout.split("\0") if n] if files.returncode == 0 else []
     if not names:
         pytest.skip("needs a git checkout to copy the package from")

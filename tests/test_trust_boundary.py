@@ -102,11 +102,14 @@ def installed_copy(tmp_path_factory):
     and `pip install --target` do: solutions/ and grader/checks/ lie in it."""
     target = tmp_path_factory.mktemp("site")
     source = tmp_path_factory.mktemp("source") / "torchdrills"  # builds leave build/ behind
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True)
     names = files.stdout.split() if files.returncode == 0 else []
     if not names:
         pytest.skip("needs a git checkout to copy the package from")
     for name in names:
+        if not (ROOT / name).is_file():   # listed by a stale index, gone from the tree
+            continue
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, source / name)
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
