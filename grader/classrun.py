@@ -70,10 +70,12 @@ class Entry:
 # the folders of feedback pages (nbgrader's, or grade-class --html-dir put in the class folder);
 # class_folder_notes notes those two when they are there, as they might be a student's.
 NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
-# What an nbgrader course folder holds beside submitted/: its folders, and the files that make
-# it one (a student's entry is a folder or a zip, never one of these).
+# What an nbgrader course folder holds beside submitted/: its folders, and the file that makes
+# it one (a student's entry is a folder or a zip, never a plain file). Not gradebook.db, though
+# nbgrader writes one: grade-class's own gradebook has that name, and it lies in the class
+# folder when grade-class runs there (a folder 'submitted' then took over the whole class).
 NBGRADER_COURSE = {"source", "release", "autograded", "feedback", "exchange"}
-NBGRADER_FILES = ("nbgrader_config.py", "gradebook.db")
+NBGRADER_FILES = ("nbgrader_config.py",)
 # A name filed with a hash (escaped, cut, or two entries under one name) ends like this; a plain
 # name that ends like this is filed with a hash of its own, so that no name can pose as another.
 _HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
@@ -112,8 +114,8 @@ def class_entries(folder) -> list[tuple[str, Path]]:
 
 def submissions_folder(folder) -> Path:
     """The folder that holds one entry per student: `folder` itself, or `folder/submitted`
-    when `folder` is an nbgrader course: a submitted/ folder, and beside it nbgrader's own files
-    (nbgrader_config.py or gradebook.db: no student's entry is a plain file) or nothing that
+    when `folder` is an nbgrader course: a submitted/ folder, and beside it nbgrader's
+    configuration (nbgrader_config.py: no student's entry is a plain file) or nothing that
     could be a student's entry (only nbgrader's own folders). A student who names her folder
     'submitted' is one student of the class (class_folder_notes says so), not the whole class."""
     folder = Path(folder)

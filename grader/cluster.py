@@ -74,9 +74,12 @@ def pack(folder) -> bytes:
 # pickles between the scheduler, the workers and the instructor's client, with no password: a
 # submission that can open a connection to it can run code in any of them (a reviewer recorded
 # another student's grade as 0 and ran a command in the instructor's process that way). The
-# "no network" layer is what keeps student code off that network, so without it a worker
-# grades nothing.
+# "no network" layer keeps student code off that network; and the network namespace must not
+# be undone by code planted for the zygote's next start, which a worker running as the grader's
+# own user on a writable disk could do (a .pth file in the user's site-packages, then killing
+# its zygote): so a separate user or the read-only view is required too.
 REQUIRED_LAYERS = ("no network",)
+ONE_OF_LAYERS = ("separate user", "read-only view")
 
 
 class UnsafeWorker(RuntimeError):
@@ -85,7 +88,7 @@ class UnsafeWorker(RuntimeError):
 
 def _zygote():
     """This worker process's zygote (started on its first submission, kept for its life);
-    UnsafeWorker if it lacks a REQUIRED_LAYERS layer."""
+    UnsafeWorker if it lacks a layer that grading on a cluster requires."""
     from grader.sandbox import Zygote
     zygote = _STATE.get("zygote")
     if zygote is None or zygote.proc.poll() is not None:
@@ -99,10 +102,15 @@ def _zygote():
 
 
 def missing_layers(zygote) -> list[str]:
-    """The REQUIRED_LAYERS that `zygote`'s workers lack (each with why, from its self-test)."""
+    """The REQUIRED_LAYERS, and ONE_OF_LAYERS, that `zygote`'s workers lack (each with why,
+    from its self-test)."""
     zygote.wait_ready()
-    return [f"'{layer.name}' ({layer.detail})" for layer in zygote.layers
-            if layer.name in REQUIRED_LAYERS and not layer.on]
+    missing = [f"'{layer.name}' ({layer.detail})" for layer in zygote.layers
+               if layer.name in REQUIRED_LAYERS and not layer.on]
+    either = [layer for layer in zygote.layers if layer.name in ONE_OF_LAYERS]
+    if not any(layer.on for layer in either):
+        missing.append(" or ".join(f"'{layer.name}' ({layer.detail})" for layer in either))
+    return missing
 
 
 def unsafe_reason(missing) -> str:

@@ -77,9 +77,8 @@ def test_an_nbgrader_course_is_read_from_its_submitted_folder(tmp_path):
     for name in ("grader", "solutions", "source_notebooks"):   # this package's own root
         (course / name).mkdir()
     assert [s for s, _ in class_entries(course)] == ["alice"]
-    (course / "nbgrader_config.py").unlink()
-    (course / "gradebook.db").unlink()          # no nbgrader file: 'submitted' is a student
-    assert "submitted" in [s for s, _ in class_entries(course)]
+    (course / "nbgrader_config.py").unlink()    # a gradebook.db alone is no course: it may be
+    assert "submitted" in [s for s, _ in class_entries(course)]   # grade-class's own
 
 
 def test_a_folder_and_a_zip_of_one_name_are_both_graded_each_under_its_own(tmp_path):
@@ -120,3 +119,21 @@ def test_no_entry_takes_another_students_grade(tmp_path):
     assert totals["bob"] == 0 and "mallory" not in totals and "submitted" in totals
     assert totals[student_name(student_name(victim))] < full
     assert any("'submitted' too" in note for note in run.notes)
+
+
+def test_a_run_inside_the_class_folder_keeps_every_student(tmp_path):
+    """`cd class && torchdrills grade-class .` (as the README suggests) writes its gradebook,
+    gradebook.db, into the class folder before it lists the students: that file must not make
+    a student's folder named 'submitted' pass for an nbgrader course (it took over the class:
+    alice and bob graded from mallory's copies)."""
+    cls = tmp_path / "class"
+    put(cls / "alice", REF)
+    put(cls / "submitted" / "alice", STUB)
+    put(cls / "submitted" / "mallory", REF)
+    run = grade_class(cls, db=cls / "gradebook.db", jobs=1, seed=5, exercises=("ex01",),
+                      progress=False)
+    with Gradebook(cls / "gradebook.db") as book:
+        _, rows, maxes = book.table()
+    totals = {name: total for name, _, total in rows}
+    assert totals["alice"] == maxes["total"] and "mallory" not in totals
+    assert run.graded == 2 and "submitted" in totals

@@ -193,3 +193,24 @@ def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
         assert con.execute("SELECT COUNT(*) FROM submissions").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_a_worker_needs_a_separate_user_or_the_read_only_view_as_well():
+    """Without both, student code runs as the grader's own user on a writable disk: it can
+    plant code for its zygote's next start (a .pth file) and kill the zygote, and the restarted
+    one no longer keeps it off the network. Either layer stops that."""
+    from types import SimpleNamespace
+
+    from grader.cluster import missing_layers
+
+    def zygote(**on):
+        layers = [SimpleNamespace(name=name, on=on.get(name.replace(" ", "_"), False),
+                                  detail="measured")
+                  for name in ("no network", "separate user", "read-only view")]
+        return SimpleNamespace(layers=layers, wait_ready=lambda: None)
+
+    assert missing_layers(zygote(no_network=True, separate_user=True)) == []
+    assert missing_layers(zygote(no_network=True, **{"read-only_view": True})) == []
+    assert missing_layers(zygote(no_network=True)) == [
+        "'separate user' (measured) or 'read-only view' (measured)"]
+    assert missing_layers(zygote(separate_user=True))[0].startswith("'no network'")
