@@ -168,13 +168,27 @@ def _beside_submitted(folder: Path) -> list[Path]:
     return out
 
 
+# Characters that print as nothing though Python calls them printable (a combining grapheme
+# joiner, Hangul fillers, variation selectors, the blank braille pattern): 'alice\u3164' reads
+# as 'alice' in a terminal and a CSV.
+_BLANK = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f"
+                    "\uffa0\U000e0100-\U000e01ef]")
+
+
+def _looks_like_another(name: str) -> bool:
+    """A name that reads like a shorter one: spaces at its ends, or characters that print as
+    nothing."""
+    return name != name.strip() or bool(_BLANK.search(name))
+
+
 def student_name(name: str) -> str:
     """The name a class entry is filed under: the name itself when it is plain text, else
     escaped with a hash of the exact name: the escaped b'\\xff' and a folder really called
     '\\xff' read alike, and stay two students. A plain name that looks filed with a hash
-    ('Jos\\xe9~399207d2') gets a hash of its own, so it never takes another student's name."""
+    ('Jos\\xe9~399207d2'), or reads like a shorter one ('alice ', 'alice\\u3164'), gets a hash
+    of its own, so it never takes or looks like another student's name."""
     label = staging.safe_label(name)
-    if label == name and not _HASHED.fullmatch(name):
+    if label == name and not _HASHED.fullmatch(name) and not _looks_like_another(name):
         return name
     if label != name and re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
         return label

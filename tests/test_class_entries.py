@@ -32,7 +32,7 @@ def odd(name: bytes) -> str:
 NAMES = ["alice", "Alice", "alice.zip", "submitted", "feedback~", "x~0123abcd",
          "x~0123456789abcdef", "a" * 60 + "~0123abcd", "a" * 200, "a" * 199 + "b",
          odd(b"Jos\xe9"), odd(b"Jos\xea"), "Jos\\xe9", "caf\u00e9", "carol\x1b[2J", "\u202eevil",
-         "tab\there", " ", "-", "~", "0"]
+         "tab\there", " ", "-", "~", "0", "alice ", " alice", "alice\u3164", "alice\u034f"]
 
 
 def test_no_two_names_are_filed_alike_and_no_name_poses_as_another():
@@ -137,3 +137,12 @@ def test_a_run_inside_the_class_folder_keeps_every_student(tmp_path):
     totals = {name: total for name, _, total in rows}
     assert totals["alice"] == maxes["total"] and "mallory" not in totals
     assert run.graded == 2 and "submitted" in totals
+
+
+def test_a_name_that_reads_like_another_is_filed_with_a_hash():
+    """'alice ' and 'alice\\u3164' read as 'alice' in a terminal and a CSV: filed with a hash,
+    they never pass for her."""
+    for name in ("alice ", " alice", "alice\u3164", "alice\u034f", "alice\ufe0f"):
+        filed = student_name(name)
+        assert filed != "alice" and filed.startswith(name) and filed != name, repr(name)
+    assert student_name("Jos\u00e9") == "Jos\u00e9" and student_name("a b") == "a b"
