@@ -90,19 +90,9 @@ def class_entries(folder) -> list[tuple[str, Path]]:
     characters, very long) is filed escaped. Two entries filed under one name (alice/ and
     alice.zip) are both graded, each under its exact name with a hash: no entry hides another,
     and neither takes the name (gather notes why)."""
-    folder = submissions_folder(folder)
     by_name: dict[str, list[Path]] = {}
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith((".", "__")) or p.name in NOT_STUDENTS:
-            continue
-        try:
-            is_dir, is_file = p.is_dir(), p.is_file()   # (a link: what it points to)
-        except OSError:
-            continue
-        if is_dir:
-            by_name.setdefault(student_name(p.name), []).append(p)
-        elif is_file and p.suffix.lower() == ".zip":
-            by_name.setdefault(student_name(p.stem), []).append(p)
+    for p, is_dir in _entries(submissions_folder(folder)):
+        by_name.setdefault(student_name(p.name if is_dir else p.stem), []).append(p)
     found = []
     for name, paths in by_name.items():
         if len(paths) == 1:
@@ -136,15 +126,15 @@ def class_folder_notes(folder) -> list[str]:
     beside students' entries (the folder is graded as a class folder, 'submitted' one student
     among them), and folders named like feedback pages (never graded)."""
     folder = Path(folder)
+    where = submissions_folder(folder)
     notes = []
     others = _beside_submitted(folder)
-    if (folder / "submitted").is_dir() and others and submissions_folder(folder) == folder:
+    if (folder / "submitted").is_dir() and others and where == folder:
         shown = ", ".join(staging.shown(p.name) for p in others[:3]) + \
             (", ..." if others[3:] else "")
         notes.append(f"{staging.shown(folder.name)} holds a folder 'submitted' beside other "
                      f"entries ({shown}): each entry, 'submitted' too, is graded as one "
                      f"student. To grade an nbgrader course, give its submitted/ folder.")
-    where = submissions_folder(folder)
     for name in ("feedback", "autograded"):
         if (where / name).is_dir():
             notes.append(f"the folder '{name}' in {staging.shown(where.name)} is not graded: "
@@ -152,20 +142,25 @@ def class_folder_notes(folder) -> list[str]:
     return notes
 
 
-def _beside_submitted(folder: Path) -> list[Path]:
-    """The entries of `folder`, other than submitted/, that could be a student's."""
-    out = []
+def _entries(folder: Path):
+    """(path, is_dir) of each entry of `folder` that could be a student's, sorted: a folder or
+    a .zip (a link: what it points to), not NOT_STUDENTS, nothing hidden."""
     for p in sorted(folder.iterdir()):
-        name = p.name
-        if name == "submitted" or name.startswith((".", "__")) or name in NOT_STUDENTS or \
-                name in NBGRADER_COURSE:
+        if p.name.startswith((".", "__")) or p.name in NOT_STUDENTS:
             continue
         try:
-            if p.is_dir() or (p.is_file() and p.suffix.lower() == ".zip"):
-                out.append(p)
+            is_dir, is_file = p.is_dir(), p.is_file()
         except OSError:
             continue
-    return out
+        if is_dir or (is_file and p.suffix.lower() == ".zip"):
+            yield p, is_dir
+
+
+def _beside_submitted(folder: Path) -> list[Path]:
+    """The entries of `folder`, other than submitted/ and nbgrader's own folders, that could be
+    a student's."""
+    return [p for p, _ in _entries(folder)
+            if p.name != "submitted" and p.name not in NBGRADER_COURSE]
 
 
 # Characters that print as nothing though Python calls them printable (a combining grapheme
@@ -771,7 +766,8 @@ def start_method(device="all") -> str:
     H100 machine). GRADER_START_METHOD=fork|spawn decides, except that fork is never used where
     it breaks autograd."""
     forced = os.environ.get("GRADER_START_METHOD", "")
-    if not sys.platform.startswith("linux") or _gpu_present():
+    from grader.device import cuda_available   # (through NVML: this process may still fork)
+    if not sys.platform.startswith("linux") or cuda_available():
         return "spawn"
     if forced in ("fork", "spawn"):
         return forced
@@ -780,13 +776,6 @@ def start_method(device="all") -> str:
         if torch.version.cuda or getattr(torch.version, "hip", None):
             return "spawn"
     return "fork"
-
-
-def _gpu_present() -> bool:
-    """Whether torch sees a GPU here (then autograd keeps a thread per device, which a forked
-    child cannot inherit)."""
-    from grader.device import cuda_available   # (through NVML: this process may still fork)
-    return cuda_available()
 
 
 def _record(book, task, result, run, run_id, request: GradeRequest, job: _Job, page=False):

@@ -83,7 +83,8 @@ ONE_OF_LAYERS = ("separate user", "read-only view")
 
 
 class UnsafeWorker(RuntimeError):
-    """This Dask worker lacks a layer that grading on a cluster requires (REQUIRED_LAYERS)."""
+    """This Dask worker lacks a layer that grading on a cluster requires (REQUIRED_LAYERS, and
+    one of ONE_OF_LAYERS)."""
 
 
 def _zygote():
@@ -117,7 +118,8 @@ def unsafe_reason(missing) -> str:
     return (f"this Dask worker lacks the sandbox layer {', '.join(missing)}: student code could "
             f"reach the cluster's network, which carries code to every worker and to the "
             f"instructor's process. Give the workers network namespaces (bubblewrap, or "
-            f"unprivileged user namespaces; docs/cluster.md), then grade again.")
+            f"unprivileged user namespaces) and a separate user (the grader as root) or "
+            f"bubblewrap's read-only view (docs/cluster.md), then grade again.")
 
 
 def check_worker() -> str:

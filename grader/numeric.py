@@ -775,8 +775,8 @@ def _shifted(a, b, k, tol) -> str | None:
 
 def _same_start(k: int) -> str:
     """The words " (same starting point)" when the runs agreed at their first recorded step
-    (k > 0): only then is the student's run known to have started where the reference's did. When the very
-    first record differs, the start may differ too (other initial values, another seed), and
+    (k > 0): only then is the student's run known to have started where the reference's did.
+    When the very first record differs, the start may differ too (other initial values, another seed), and
     the message claims nothing about it."""
     return " (same starting point)" if k > 0 else ""
 
