@@ -289,9 +289,10 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     if zygote is None:      # spawned: start one, and warm up while it boots
         zygote = Zygote()
         _warm_up(request.exercises)
-    from grader.runner import collected_checks, prepare_trusted_side
+    from grader.runner import collected_checks, prepare_trusted_side, set_aside_warm_objects
     prepare_trusted_side(request.exercises)   # (forked: done in the parent already)
     collected_checks(request)   # collected once, for every submission of this process
+    set_aside_warm_objects()
     holder = [zygote]
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:

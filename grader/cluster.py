@@ -155,13 +155,14 @@ def warm_worker(request: dict) -> None:
     this worker's zygote starts booting while the trusted side warms up and collects the
     checks; its first submission (which waits for the lock) then starts warm."""
     def warm():
-        from grader.runner import collected_checks, prepare_trusted_side
+        from grader.runner import collected_checks, prepare_trusted_side, set_aside_warm_objects
         with _LOCK:
             try:
                 _zygote()
                 req = GradeRequest.from_dict(request)
                 prepare_trusted_side(req.exercises)
                 collected_checks(req)
+                set_aside_warm_objects()
             except Exception:  # noqa: BLE001 - the first submission does it, or says why
                 pass
     threading.Thread(target=warm, name="grader-warm-up", daemon=True).start()

@@ -9,6 +9,11 @@ one core. Here the session stays alive and its items run again, the way pytest-r
 runs an item again: `pytest_runtest_protocol` per item, the last one with no next item, so that
 every fixture, the session-scoped `sub` and `seed` among them, is torn down after each pass.
 
+A check skipped by a mark it got at collection (a CUDA check on a machine without a GPU, a
+device not asked for) ends the same way for every submission without touching it: its reports of
+the first pass are handed to the next passes again (copies), instead of running it (about a third
+of the items on a CPU machine).
+
 Nothing of a submission outlives its pass: its GradingSession hears the pass's reports through
 the one plugin the session keeps (`_Relay`: a plugin registered per pass would stay in pytest's
 records for good), and is let go after it; what pytest keeps on the items between passes (their
@@ -21,6 +26,7 @@ device and the targets.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import sys
@@ -45,7 +51,11 @@ class _Relay:
         if self.current is not None:
             self.current.pytest_collectreport(report)
 
+    recording = None    # nodeid -> list: the reports of those items are kept there too
+
     def pytest_runtest_logreport(self, report):
+        if self.recording is not None and report.nodeid in self.recording:
+            self.recording[report.nodeid].append(report)
         if self.current is not None:
             self.current.pytest_runtest_logreport(report)
 
@@ -62,6 +72,7 @@ class CollectedChecks:
         from grader.runner import SESSION, no_plugin_autoload
         self.holder, self.sink, self.broken = holder, io.StringIO(), False
         self.relay = _Relay(holder)
+        streams = sys.stdin, sys.stdout, sys.stderr
         with contextlib.redirect_stdout(self.sink), no_plugin_autoload():
             self.config = config = _prepareconfig(list(args), plugins=[self.relay])
             try:
@@ -74,9 +85,11 @@ class CollectedChecks:
                 config._ensure_unconfigure()
                 raise
         self.key = SESSION
+        self.replayed: dict[str, list] = {}     # nodeid -> the reports of a skip by its mark
         self.errors = list(holder.errors)   # what could not be collected: told every pass
         self.runnable = not self.session.testsfailed  # as pytest: no run after such errors
         self._between_passes()
+        sys.stdin, sys.stdout, sys.stderr = streams   # (as in run: the caller's)
 
     @property
     def items(self):
@@ -91,10 +104,8 @@ class CollectedChecks:
         try:
             if self.runnable:
                 self.session.testsfailed = 0
-                hook = config.hook.pytest_runtest_protocol
                 with contextlib.redirect_stdout(self.sink):
-                    for i, item in enumerate(items):
-                        hook(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+                    self._run_items(items)
         except BaseException:
             self.broken = True
             raise
@@ -107,6 +118,31 @@ class CollectedChecks:
             # pytest's capture gives back the streams of the time it collected; the caller's
             # may have changed since (a notebook cell's, a test's): give back the caller's
             sys.stdin, sys.stdout, sys.stderr = streams
+
+    def _run_items(self, items):
+        """Every item's protocol, in order; an item skipped by its mark at an earlier pass only
+        hands that pass's reports on again. The last item that runs has no next item, so that
+        every fixture is torn down."""
+        config = self.config
+        runs = [item for item in items if item.nodeid not in self.replayed]
+        following = dict(zip(map(id, runs), runs[1:]))
+        record = [item for item in runs if _skipped_by_mark(item)]
+        reports = {item.nodeid: [] for item in record}
+        self.relay.recording = reports
+        try:
+            for item in items:
+                if item.nodeid in self.replayed:
+                    for report in self.replayed[item.nodeid]:
+                        config.hook.pytest_runtest_logreport(report=_fresh(report))
+                else:
+                    config.hook.pytest_runtest_protocol(item=item,
+                                                        nextitem=following.get(id(item)))
+        finally:
+            self.relay.recording = None
+        for nodeid, got in reports.items():
+            if [(r.when, r.outcome) for r in got] == [("setup", "skipped"),
+                                                        ("teardown", "passed")]:
+                self.replayed[nodeid] = [_fresh(r) for r in got]
 
     def _between_passes(self):
         for item in self.session.items:
@@ -136,6 +172,19 @@ class CollectedChecks:
             finally:
                 self.config._ensure_unconfigure()
         sys.stdin, sys.stdout, sys.stderr = streams   # (as in run: the caller's, not stale ones)
+
+
+def _fresh(report):
+    """A copy of a report whose results (user_properties) the pass that gets it may change."""
+    new = copy.copy(report)
+    new.user_properties = [(key, copy.deepcopy(value)) for key, value in report.user_properties]
+    return new
+
+
+def _skipped_by_mark(item) -> bool:
+    """Whether the item has an unconditional skip mark (the checks' conftest adds one at
+    collection to a CUDA check where there is no GPU): it ends at setup, whatever it is run on."""
+    return item.get_closest_marker("skip") is not None
 
 
 def collected(args: list[str], request, make_holder) -> CollectedChecks:

@@ -71,7 +71,7 @@ def exact_float32():
 def mentions_cuda(value, depth=0) -> bool:
     """Whether a call's arguments hold a CUDA tensor, a torch.device("cuda") or a string
     naming one ("cuda", "cuda:1"): the call will then use the GPU."""
-    if depth > 32:
+    if depth > 32 or value is None or type(value) in (float, int, bool):
         return False
     if isinstance(value, str):
         return value == "cuda" or value.startswith("cuda:")

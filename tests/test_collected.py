@@ -121,3 +121,41 @@ def test_the_callers_streams_survive_a_session_made_under_others(zygote):
     assert (sys.stdin, sys.stdout, sys.stderr) == mine
     collected.forget()                                                          # a close
     assert (sys.stdin, sys.stdout, sys.stderr) == mine
+
+
+def test_the_first_collection_gives_the_callers_streams_back(zygote):
+    collected.forget()
+    mine = sys.stdin, sys.stdout, sys.stderr
+    grade_submission(ROOT / "solutions", zygote, exercises=["ex01"], seed=2)   # collects
+    assert (sys.stdin, sys.stdout, sys.stderr) == mine
+
+
+def test_checks_skipped_by_their_mark_are_not_run_again(zygote, mutant, monkeypatch):
+    """A check skipped by a mark it got at collection (here: device cuda, not asked for) ends
+    alike for every submission: later passes hand on its first reports and run only the rest,
+    with the results of a full run, and the session's fixtures still torn down at the end."""
+    from grader.request import GradeRequest
+    request = GradeRequest(exercises=("ex02", "ex05"), seed=3, device="cpu")
+    collected.forget()
+    first = plain(grade_submission(ROOT / "solutions", zygote, request))
+    (checks,) = collected._SESSIONS.values()
+    marked = {i.nodeid for i in checks.items if i.get_closest_marker("skip")}
+    assert marked and marked == set(checks.replayed)
+    ran = []
+    protocol = checks.config.hook.pytest_runtest_protocol
+    monkeypatch.setattr(checks.config.hook, "pytest_runtest_protocol",
+                        lambda item, nextitem: ran.append((item, nextitem)) or protocol(
+                            item=item, nextitem=nextitem))
+    again = plain(grade_submission(ROOT / "solutions", zygote, request))
+    assert again == first
+    assert {item.nodeid for item, _ in ran} == {i.nodeid for i in checks.items} - marked
+    assert ran[-1][1] is None, "the last item run tears every fixture down"
+    skipped = [c for c in again["checks"] if c["nodeid"] in marked]
+    assert skipped and all(c["status"] == "skipped" and c["params"].endswith("cuda")
+                           and ("not selected" in c["message"] or "CUDA" in c["message"])
+                           for c in skipped)
+    monkeypatch.undo()
+    collected.forget()
+    wrong = plain(grade_submission(mutant, zygote, request))
+    assert wrong["checks"] != first["checks"]
+    assert [c for c in wrong["checks"] if c["nodeid"] in marked] == skipped

@@ -249,3 +249,41 @@ def test_stale_temp_folders_of_dead_graders_are_swept(tmp_path, monkeypatch):
     finally:
         alive.kill()
         alive.wait()
+
+
+GLOBAL_STATE = '''
+import numpy as np
+import torch
+
+
+def draws():
+    return torch.rand(3), np.random.rand(2), torch.get_default_dtype()
+
+
+def disturb():
+    torch.manual_seed(123)
+    torch.rand(5)
+    np.random.seed(7)
+    torch.set_default_dtype(torch.float64)
+    return True
+'''
+
+
+def test_every_call_starts_from_the_same_global_state(zygote, tmp_path):
+    """Each call runs from torch.manual_seed(0), np.random.seed(0) and float32 defaults, as the
+    references do, whatever an earlier call of the student's code did to them."""
+    import numpy as np
+    import torch
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex01_linear_model.py").write_text(GLOBAL_STATE)
+    with Submission(folder, zygote) as sub:
+        first = sub.call("ex01.draws")
+        assert sub.call("ex01.disturb") is True
+        again = sub.call("ex01.draws")
+    torch.manual_seed(0)
+    np.random.seed(0)
+    want = torch.rand(3), np.random.rand(2)
+    for got in (first, again):
+        assert torch.equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        assert got[2] == torch.float32

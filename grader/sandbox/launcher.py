@@ -599,7 +599,7 @@ def _is_cell_note(note, notebooks) -> bool:
 
 def _first_cuda_call(proc, request) -> bool:
     """Whether this call is the first of its worker process to use the GPU."""
-    if proc is not None and proc.alive and getattr(proc, "cuda_ready", False):
+    if proc is not None and proc.alive and getattr(proc, "cuda_ready", False) or not _cuda():
         return False
     from grader.device import mentions_cuda
     return mentions_cuda((request.get("args"), request.get("kwargs")))

@@ -12,6 +12,7 @@ and then runs the request loop (grader.sandbox.inside.worker).
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -234,6 +235,10 @@ def serve(fd, config=None):
         facts["self_test_uid"] = facts["self_test"]
         facts["self_test"] = self_test(config, None)
     signal.signal(signal.SIGCHLD, reap)
+    # torch's objects, imported once, are never garbage: set them aside, so that a worker's
+    # collections look at the submission's own objects only (and leave the shared pages alone)
+    gc.collect()
+    gc.freeze()
     sock.sendall(json.dumps({"ready": True, "facts": facts}).encode() + b"\n")
 
     worker_cgroups = {}
