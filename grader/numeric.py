@@ -12,6 +12,7 @@ matches a known mistake, names it:
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Callable
@@ -286,7 +287,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
 
     Order of the questions asked: did it return anything; the right kind (tensor, array, number,
     tuple); the right shape; dtype; device; then values. `mistakes` maps a mistake's description
-    to what a program with that mistake would return; the first one `got` matches is named.
+    to what a program with that mistake would return, or is a callable returning that dict
+    (called only when a value is wrong); the first one `got` matches is named.
     """
     where = f"{call}" + (f" ({context})" if context else "")
     if got is None:
@@ -303,9 +305,12 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
                  f"got {kind_of(got)}.", STACKED if stacked else None)
         if len(got) != len(expected):
             fail(f"{where} should return {len(expected)} values, got {len(got)}.")
-        present = _present_mistakes(got, expected, mistakes or {}, rtol, atol, tol_table)
+        # which mistakes the result shows in full: asked only when an item is wrong
+        present = functools.cache(lambda: _present_mistakes(got, expected, resolve(mistakes),
+                                                            rtol, atol, tol_table))
         for i, (g, e) in enumerate(zip(got, expected)):
-            sub_mistakes = {k: v[i] for k, v in present.items()} or None
+            sub_mistakes = (lambda i=i: {k: v[i] for k, v in present().items()}) \
+                if mistakes else None
             assert_close(g, e, call=call, rtol=rtol, atol=atol, mistakes=sub_mistakes,
                          check_dtype=check_dtype, check_device=check_device,
                          tol_table=tol_table, context=_join(context, f"item {i} of the result"))
@@ -319,7 +324,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         for k in expected:
             assert_close(got[k], expected[k], call=call, rtol=rtol, atol=atol,
                          check_dtype=check_dtype, check_device=check_device, tol_table=tol_table,
-                         mistakes={m: v[k] for m, v in (mistakes or {}).items()
+                         mistakes={m: v[k] for m, v in resolve(mistakes).items()
                                    if isinstance(v, dict) and k in v},
                          context=_join(context, f"key {k!r}"))
         return
@@ -331,7 +336,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.",
                  NUMPY_NOT_TENSOR if isinstance(got, np.ndarray) else None)
         if tuple(got.shape) != tuple(expected.shape):
-            more, hint = _shape_hint(got, expected, mistakes)
+            more, hint = _shape_hint(got, expected, resolve(mistakes))
             fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "
                  f"{tuple(expected.shape)}.{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
@@ -352,7 +357,7 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         if not isinstance(got, np.ndarray):
             fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}.")
         if got.shape != expected.shape:
-            more, hint = _shape_hint(got, expected, mistakes)
+            more, hint = _shape_hint(got, expected, resolve(mistakes))
             fail(f"{where} returned an array of shape {got.shape}, expected {expected.shape}."
                  f"{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
@@ -400,7 +405,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
              f"  largest error: {worst:.3g}{at} (tolerance: rtol={r:g}, atol={t:g})"]
     if err.size and np.isfinite(worst) and worst <= 1e-3 * max(abs(float(b[idx])), 1e-12):
         lines.append(f"  there: expected {float(b[idx]):.12g}, got {float(a[idx]):.12g}")
-    fail("\n".join(lines), hint=_precision_hint(a, b, r) or name_mistake(a, mistakes, r, t))
+    fail("\n".join(lines), hint=_precision_hint(a, b, r) or name_mistake(a, resolve(mistakes), r,
+                                                                           t))
 
 
 FLOAT32_AGREEMENT = 1e-4   # float32 rounding, grown over a few hundred steps of training

@@ -165,3 +165,27 @@ def test_a_tuple_mistake_is_named_only_when_the_result_shows_it_in_full():
     with pytest.raises(CheckFailure) as one:
         assert_close((w, 2 * b), (w, b), call="init()", mistakes=mistakes)
     assert only_b in str(one.value)
+
+
+def test_mistakes_are_worked_out_only_when_a_value_is_wrong():
+    """assert_close takes the mistakes as a dict or a callable giving one (a wrong run can be
+    costly to train): the callable is called only for a wrong value, for a tuple's items too,
+    and names the mistake as the dict would."""
+    import pytest
+    import torch
+    from grader.numeric import CheckFailure, assert_close
+    w, b = torch.tensor([0.2]), torch.tensor([0.7])
+    asked = []
+
+    def mistakes():
+        asked.append(1)
+        return {"w and b swapped": (b, w)}
+    assert_close((w, b), (w, b), call="init()", mistakes=mistakes)
+    assert_close(w, w, call="w()", mistakes=lambda: asked.append(1) or {"twice": 2 * w})
+    assert asked == []
+    with pytest.raises(CheckFailure) as swapped:
+        assert_close((b, w), (w, b), call="init()", mistakes=mistakes)
+    assert swapped.value.hints == ["w and b swapped"] and asked
+    with pytest.raises(CheckFailure) as twice:
+        assert_close(2 * w, w, call="w()", mistakes=lambda: {"twice": 2 * w})
+    assert twice.value.hints == ["twice"]

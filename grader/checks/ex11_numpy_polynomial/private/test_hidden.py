@@ -150,13 +150,16 @@ def test_fit_step_by_step(sub, seed):
     n = len(x)
     for k in (0, 1, 2, 3, 10):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
-        mistakes = {
-            hints.GLOBAL_RNG: fit_variant(x, y, lr, k, fit_seed, init="global"),
-            hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, k, fit_seed, sign=-1.0),
-            hints.fit_grads_of_mean(n): fit_variant(x, y, lr, k, fit_seed, scale=1.0 / n),
-            hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
-            hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
-        }
+
+        def mistakes(k=k):   # trained only when the result is wrong, to name the mistake
+            return {
+                hints.GLOBAL_RNG: fit_variant(x, y, lr, k, fit_seed, init="global"),
+                hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, k, fit_seed, sign=-1.0),
+                hints.fit_grads_of_mean(n): fit_variant(x, y, lr, k, fit_seed, scale=1.0 / n),
+                hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
+                hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
+            }
+
         assert_fit(sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed), want,
                      call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
                      context="the initial values" if k == 0 else f"after {k} steps",
@@ -168,11 +171,14 @@ def test_fit_300_steps(sub, seed):
     """fit_numpy over 300 steps: the recorded losses (steps 99, 199, 299) and the coefficients"""
     x, y, lr, fit_seed = _fit_setup(seed, "fit_300")
     want = reference("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
-    mistakes = {
-        hints.LOSS_AFTER_UPDATE: fit_variant(x, y, lr, 300, fit_seed, after=True),
-        hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
-        hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
-    }
+
+    def mistakes():   # trained only when the result is wrong, to name the mistake
+        return {
+            hints.LOSS_AFTER_UPDATE: fit_variant(x, y, lr, 300, fit_seed, after=True),
+            hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
+            hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
+        }
+
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
     if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list) \
             and len(got[1]) != 3:
