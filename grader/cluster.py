@@ -8,11 +8,11 @@ to the cluster as bytes (a zip of its exercise files), and writes the gradebook 
 the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder and grades
 it with the same staging, sandbox and checks as a local run; the worker process keeps one
 zygote (torch imported once) and its checks, collected once, for its whole life; as a run
-starts, every worker warms up at once (`warm_worker`), and one of them computes the run's
-reference results (`references`, grader.instructor.reference_table), which every grading task takes
-along as an inert table. What comes back is the result as JSON text, the same plain data the
-gradebook and the Gradescope JSON are written from: nothing a student made is ever unpickled
-here.
+starts, every worker warms up at once (`warm_worker`), and the first one free computes the
+run's reference results (`references`, grader.instructor.reference_table), which the grading
+tasks handed out after it take along as an inert table. What comes back is the result as
+JSON text, the same plain data the gradebook and the Gradescope JSON are written from:
+nothing a student made is ever unpickled here.
 
 A task whose worker dies is run again on another worker (Dask retries it); a result is
 recorded when it arrives, once. A run that was stopped goes on where it stopped, with the
@@ -170,11 +170,10 @@ def warm_worker(request: dict) -> None:
 
 def references(request: dict) -> bytes:
     """Runs on one Dask worker, once per class run: the reference results of the run's checks
-    as a table every grading task loads (grader.instructor.reference_table); b"" if that fails."""
+    as a table the grading tasks load (grader.instructor.reference_table); b"" if that fails."""
     from grader.instructor import reference_table
     with _LOCK:
         try:
-            _zygote()   # booting while the references compute: this worker grades next
             return reference_table.compute(GradeRequest.from_dict(request))
         except Exception:  # noqa: BLE001 - a cache: each worker then computes its own
             return b""
@@ -218,42 +217,73 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     connected to (see client_for);
     `record(task, result)` is called in this process for each one, once, as it arrives.
     `progress(event, task)` hears "done", "failed" and "retried" (its worker died and it
-    runs again elsewhere). `timeout` bounds the wait for any one result."""
-    from distributed import wait
-    from distributed.client import FIRST_COMPLETED
+    runs again elsewhere). `timeout` bounds the wait for any one result.
+
+    The workers are checked, then warm up; the first one free computes the run's reference
+    results, which the submissions handed out after it take along (each worker fetches them
+    once). Submissions are packed and handed out as results come back, a few per worker
+    thread ahead (`in_flight`): a class of 50 000 is never all in memory, here or on the
+    scheduler, and workers that join later get their share."""
+    from distributed import as_completed
 
     from grader.classrun import error_result
     progress = progress or (lambda event, task: None)
-    futures = {}
-    table = None
+    plain = request.to_dict()
+    futures: dict = {}
+    unsafe = {worker: why for worker, why in client.run(check_worker).items() if why}
+    if unsafe:
+        worker, why = sorted(unsafe.items())[0]
+        raise ClusterUnavailable(f"{len(unsafe)} of the cluster's workers may not grade "
+                                 f"(e.g. {worker}): {why}")
     try:
-        plain = request.to_dict()
-        unsafe = {worker: why for worker, why in client.run(check_worker).items() if why}
-        if unsafe:
-            worker, why = sorted(unsafe.items())[0]
-            raise ClusterUnavailable(f"{len(unsafe)} of the cluster's workers may not grade "
-                                     f"(e.g. {worker}): {why}")
-        try:
-            client.run(warm_worker, plain, on_error="ignore")
-        except Exception:  # noqa: BLE001 - only a head start
-            pass
-        # the reference results, once for the run: every grading task takes them along
-        table = client.submit(references, plain, pure=False, priority=1)
-        gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
-        for i, task in enumerate(tasks):                           # --resources GPU=1
+        client.run(warm_worker, plain, on_error="ignore")
+    except Exception:  # noqa: BLE001 - only a head start
+        pass
+    # the reference results, once for the run, on the first worker free: the submissions
+    # handed out once it is done take it along; those before it compute what they need
+    reference = client.submit(references, plain, pure=False, priority=10)
+    table = [b""]
+    gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
+    waiting = list(enumerate(tasks))                          # --resources GPU=1
+    waiting.reverse()
+    done_so_far = as_completed()
+    retried: set = set()
+    last = asked = time.monotonic()
+    room = [in_flight(client)]
+
+    def hand_out():
+        if not table[0] and reference.status == "finished":
+            table[0] = reference      # a finished future: its bytes go to each worker once
+        while waiting and len(futures) < room[0]:
+            i, task = waiting.pop()
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   table, pure=False, resources=gpu,
+                                   table[0], pure=False, resources=gpu,
                                    key=f"grade-{i}-{task.get('hash', '')[:16]}")
             futures[future] = task
-        pending, retried = set(futures), set()
-        last = time.monotonic()
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=2.0, return_when=FIRST_COMPLETED)
-            except TimeoutError:
-                done = set()
-            for future in done:
-                task = futures[future]
+            done_so_far.add(future)
+
+    recent: list = []   # finished since the scheduler was last asked about retries
+
+    def ask_about_retries():
+        """Tell "retried" for the submissions whose worker died under them (once each),
+        running or finished since the last time: the scheduler knows while they are held."""
+        held = [(f, t) for f, t in [*futures.items(), *recent] if f.key not in retried]
+        lost = client.run_on_scheduler(_lost_counts, keys=[f.key for f, _ in held]) \
+            if held else {}
+        for future, task in held:
+            if lost.get(future.key):
+                retried.add(future.key)
+                progress("retried", task)
+        recent.clear()
+        room[0] = in_flight(client)
+
+    try:
+        hand_out()
+        while futures:
+            finished = done_so_far.next_batch(block=False) if done_so_far.has_ready() else []
+            for future in finished:
+                task = futures.pop(future)
+                recent.append((future, task))
                 try:
                     result = GradeResult.from_dict(json.loads(future.result()))
                     event = "failed" if result.errors else "done"
@@ -264,20 +294,28 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                 record(task, result)
                 progress(event, task)
                 last = time.monotonic()
-            if pending:
-                keys = [f.key for f in pending if f.key not in retried]
-                lost = client.run_on_scheduler(_lost_counts, keys=keys) if keys else {}
-                for future in pending:
-                    if lost.get(future.key) and future.key not in retried:
-                        retried.add(future.key)
-                        progress("retried", futures[future])
-                if time.monotonic() - last > timeout:
-                    for future in pending:
-                        task = futures[future]
-                        record(task, error_result(task["source"], request, f"no result from "
-                                                  f"the cluster within {timeout:g} s"))
-                        progress("failed", task)
-                    client.cancel(list(pending))
-                    pending = set()
+            if time.monotonic() - asked > 1.0 or not futures:   # once a second at most
+                asked = time.monotonic()
+                ask_about_retries()
+            hand_out()
+            if finished or not futures:
+                continue
+            time.sleep(0.05)
+            if time.monotonic() - last > timeout:
+                client.cancel(list(futures))
+                stuck = list(futures.values()) + [task for _, task in reversed(waiting)]
+                futures.clear()
+                waiting.clear()
+                for task in stuck:
+                    record(task, error_result(task["source"], request, f"no result from "
+                                              f"the cluster within {timeout:g} s"))
+                    progress("failed", task)
     finally:
-        client.cancel([f for f in futures if not f.done()] + ([table] if table else []))
+        client.cancel(list(futures) + [reference])
+
+
+def in_flight(client) -> int:
+    """How many submissions may be on the cluster at once: two per worker thread, and two
+    more (the scheduler's list of workers, as it stands: an adaptive cluster grows)."""
+    workers = client.scheduler_info().get("workers", {})
+    return 2 * sum(max(1, int(w.get("nthreads", 1))) for w in workers.values()) + 2

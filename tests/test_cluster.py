@@ -214,3 +214,32 @@ def test_a_worker_needs_a_separate_user_or_the_read_only_view_as_well():
     assert missing_layers(zygote(no_network=True)) == [
         "'separate user' (measured) or 'read-only view' (measured)"]
     assert missing_layers(zygote(separate_user=True))[0].startswith("'no network'")
+
+
+def test_a_big_class_is_handed_out_a_few_at_a_time(tmp_path, cluster, monkeypatch):
+    """Submissions are packed and sent as results come back, never more than in_flight (two
+    per worker thread, and two) on the cluster at once: a class of 50 000 is never all in
+    memory, here or on the scheduler. The run's reference results, computed once on the
+    cluster, reach the workers with the submissions handed out after them."""
+    from grader import cluster as remote
+    klass = make_class(tmp_path / "class", n=14)
+    packed, recorded, most = [], [], []
+    real_pack = remote.pack
+
+    def pack(folder):
+        packed.append(folder)
+        most.append(len(packed) - len(recorded))
+        return real_pack(folder)
+    monkeypatch.setattr(remote, "pack", pack)
+    run = grade_class(klass, db=tmp_path / "book.db", seed=5, exercises=["ex01"],
+                      progress=False, cluster=cluster.scheduler_address,
+                      on_event=lambda event, student: recorded.append(student))
+    assert run.graded == len(packed) == 14
+    window = 2 * 2 + 2                      # the fixture: 2 workers of 1 thread each
+    assert max(most) == window
+    client = distributed.Client(cluster.scheduler_address)
+    try:
+        tables = client.run(lambda: len(remote._STATE.get("tables", ())))
+    finally:
+        client.close()
+    assert sorted(tables.values()) and all(n >= 1 for n in tables.values()), tables
