@@ -207,10 +207,15 @@ def test_mentions_cuda(args, uses):
     assert device.mentions_cuda(args) is uses
 
 
-def test_first_cuda_call_of_a_worker_gets_time_for_the_cuda_context():
+def test_first_cuda_call_of_a_worker_gets_time_for_the_cuda_context(monkeypatch):
+    from grader.sandbox import launcher
+
     class Proc:
         alive, cuda_ready = True, False
     request = {"args": (), "kwargs": {"device": "cuda"}}
+    monkeypatch.setattr(launcher, "_cuda", lambda: False)   # a CPU build: no context to make
+    assert not _first_cuda_call(None, request)
+    monkeypatch.setattr(launcher, "_cuda", lambda: True)    # a CUDA build
     assert _first_cuda_call(None, request)              # no worker yet: a fresh one
     proc = Proc()
     assert _first_cuda_call(proc, request)
