@@ -10,7 +10,7 @@ This module imports neither pytest nor torch: a notebook's kernel reads results 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted")
 NOT_COUNTED = "not counted"
@@ -50,6 +50,9 @@ class CheckResult:
         return f"{self.exercise} {self.label}"
 
 
+_CHECK_FIELDS = fields(CheckResult)
+
+
 @dataclass
 class GradeResult:
     submission: str
@@ -80,7 +83,15 @@ class GradeResult:
         return {ex: (s, m) for ex, (s, m) in out.items()}
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        """Plain data: new dicts and lists all the way to the plots, whose values (plain
+        lists of numbers, never changed once made) are shared rather than copied, as
+        dataclasses.asdict did for ~15 ms a submission."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("missing_files", "exercises", "errors", "notes"):
+            d[key] = list(d[key])
+        d["checks"] = [{**{f.name: getattr(c, f.name) for f in _CHECK_FIELDS},
+                        "plots": [dict(p) for p in c.plots], "hints": list(c.hints)}
+                       for c in self.checks]
         d["score"], d["max_score"] = self.score, self.max_score
         return d
 

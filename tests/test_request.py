@@ -129,6 +129,27 @@ def test_check_results_carry_their_plots(zygote):
     plots.plot("outside any check", student=[1.0])   # nothing to attach to: nothing happens
 
 
+def test_a_result_crosses_a_process_boundary_as_plain_data(zygote):
+    """GradeResult.to_dict is dataclasses.asdict's plain data (and the totals), in new
+    containers: what a caller does to it never reaches the result, and from_dict gives it back."""
+    import dataclasses
+
+    from grader.result import GradeResult
+    result = grader.runner.grade_submission(ROOT / "solutions", zygote, exercises=["ex02"],
+                                            seed=3)
+    d = result.to_dict()
+    assert d == {**dataclasses.asdict(result), "score": result.score,
+                 "max_score": result.max_score}
+    assert json.loads(json.dumps(d)) == d
+    assert GradeResult.from_dict(d).to_dict() == d
+    plotted = next(c for c in d["checks"] if c["plots"])
+    plotted["plots"][0]["title"] = "changed"
+    plotted["hints"].append("changed")
+    d["errors"].append("changed")
+    d["checks"][0]["message"] = "changed"
+    assert result.to_dict() != d and "changed" not in json.dumps(result.to_dict())
+
+
 # ----------------------------------------------------------------------------------------------
 # each front end builds one request
 
