@@ -242,22 +242,23 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     # the reference results, once for the run, on the first worker free: the submissions
     # handed out once it is done take it along; those before it compute what they need
     reference = client.submit(references, plain, pure=False, priority=10)
-    table = [b""]
+    table = b""
     gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
     waiting = list(enumerate(tasks))                          # --resources GPU=1
     waiting.reverse()
     done_so_far = as_completed()
     retried: set = set()
     last = asked = time.monotonic()
-    room = [in_flight(client)]
+    room = in_flight(client)
 
     def hand_out():
-        if not table[0] and reference.status == "finished":
-            table[0] = reference      # a finished future: its bytes go to each worker once
-        while waiting and len(futures) < room[0]:
+        nonlocal table
+        if not table and reference.status == "finished":
+            table = reference      # a finished future: its bytes go to each worker once
+        while waiting and len(futures) < room:
             i, task = waiting.pop()
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   table[0], pure=False, resources=gpu,
+                                   table, pure=False, resources=gpu,
                                    key=f"grade-{i}-{task.get('hash', '')[:16]}")
             futures[future] = task
             done_so_far.add(future)
@@ -267,6 +268,7 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     def ask_about_retries():
         """Tell "retried" for the submissions whose worker died under them (once each),
         running or finished since the last time: the scheduler knows while they are held."""
+        nonlocal room
         held = [(f, t) for f, t in [*futures.items(), *recent] if f.key not in retried]
         lost = client.run_on_scheduler(_lost_counts, keys=[f.key for f, _ in held]) \
             if held else {}
@@ -275,7 +277,7 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                 retried.add(future.key)
                 progress("retried", task)
         recent.clear()
-        room[0] = in_flight(client)
+        room = in_flight(client)
 
     try:
         hand_out()

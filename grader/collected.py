@@ -72,8 +72,7 @@ class CollectedChecks:
         from grader.runner import SESSION, no_plugin_autoload
         self.holder, self.sink, self.broken = holder, io.StringIO(), False
         self.relay = _Relay(holder)
-        streams = sys.stdin, sys.stdout, sys.stderr
-        with contextlib.redirect_stdout(self.sink), no_plugin_autoload():
+        with _callers_streams(), contextlib.redirect_stdout(self.sink), no_plugin_autoload():
             self.config = config = _prepareconfig(list(args), plugins=[self.relay])
             try:
                 config._do_configure()
@@ -84,12 +83,11 @@ class CollectedChecks:
             except BaseException:
                 config._ensure_unconfigure()
                 raise
+            self._between_passes()
         self.key = SESSION
         self.replayed: dict[str, list] = {}     # nodeid -> the reports of a skip by its mark
         self.errors = list(holder.errors)   # what could not be collected: told every pass
         self.runnable = not self.session.testsfailed  # as pytest: no run after such errors
-        self._between_passes()
-        sys.stdin, sys.stdout, sys.stderr = streams   # (as in run: the caller's)
 
     @property
     def items(self):
@@ -100,24 +98,21 @@ class CollectedChecks:
         config, items = self.config, self.session.items
         self.relay.current = config.stash[self.key] = grading
         grading.errors += self.errors
-        streams = sys.stdin, sys.stdout, sys.stderr
-        try:
-            if self.runnable:
-                self.session.testsfailed = 0
-                with contextlib.redirect_stdout(self.sink):
-                    self._run_items(items)
-        except BaseException:
-            self.broken = True
-            raise
-        finally:
-            self.relay.current = None
-            config.stash[self.key] = self.holder
-            self._between_passes()
-            if self.broken:
-                self.close()
-            # pytest's capture gives back the streams of the time it collected; the caller's
-            # may have changed since (a notebook cell's, a test's): give back the caller's
-            sys.stdin, sys.stdout, sys.stderr = streams
+        with _callers_streams():
+            try:
+                if self.runnable:
+                    self.session.testsfailed = 0
+                    with contextlib.redirect_stdout(self.sink):
+                        self._run_items(items)
+            except BaseException:
+                self.broken = True
+                raise
+            finally:
+                self.relay.current = None
+                config.stash[self.key] = self.holder
+                self._between_passes()
+                if self.broken:
+                    self.close()
 
     def _run_items(self, items):
         """Every item's protocol, in order; an item skipped by its mark at an earlier pass only
@@ -165,13 +160,25 @@ class CollectedChecks:
         for key, value in list(_SESSIONS.items()):
             if value is self:
                 del _SESSIONS[key]
-        streams = sys.stdin, sys.stdout, sys.stderr
-        with contextlib.redirect_stdout(self.sink), contextlib.suppress(Exception):
+        with _callers_streams(), contextlib.redirect_stdout(self.sink), \
+                contextlib.suppress(Exception):
             try:
                 self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
             finally:
                 self.config._ensure_unconfigure()
-        sys.stdin, sys.stdout, sys.stderr = streams   # (as in run: the caller's, not stale ones)
+
+
+@contextlib.contextmanager
+def _callers_streams():
+    """pytest's capture gives back the streams of the time a session collected, when a pass
+    ends or it closes; the caller's may have changed since (a notebook cell's, a test's), and
+    the stale ones may be closed: around collecting, a pass and a close, give back the caller's
+    stdin, stdout and stderr."""
+    streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = streams
 
 
 def _fresh(report):

@@ -29,6 +29,26 @@ def zygote():
     z.close()
 
 
+class SharedZygote:
+    """The session's zygote where an entry point starts its own (its close() does nothing):
+    the entry point's code is what is tested, and a zygote costs seconds to start."""
+
+    def __init__(self, zygote):
+        self._zygote = zygote
+
+    def __getattr__(self, name):
+        return getattr(self._zygote, name)
+
+    def close(self):
+        pass
+
+
+def lend_zygote(monkeypatch, zygote) -> None:
+    """Every Zygote an entry point starts (grade, gradescope, the CLI) is the session's."""
+    import grader.sandbox
+    monkeypatch.setattr(grader.sandbox, "Zygote", lambda *a, **k: SharedZygote(zygote))
+
+
 @pytest.fixture
 def grade(zygote, tmp_path):
     """grade(ex, code=None, files=None, **kw) -> GradeResult.

@@ -12,6 +12,8 @@ from grader.feedback import have_matplotlib, render_page, write_page
 from grader.runner import CheckResult, GradeResult
 from grader.summary import hints, summary_context, write_summary
 
+from tests.conftest import lend_zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
                                         if Path("/usr/bin/chromium").exists() else None)
@@ -113,23 +115,9 @@ def test_plot_images_draw_the_reference_and_the_diagonal():
                                       "series": {"x": [1.0], "y": [None]}}))
 
 
-class _Shared:
-    """The session's zygote, handed to the CLI, which must not close it."""
-
-    def __init__(self, zygote):
-        self._z = zygote
-
-    def __getattr__(self, name):
-        return getattr(self._z, name)
-
-    def close(self):
-        pass
-
-
 def test_grade_html_writes_a_page(tmp_path, capsys, zygote, monkeypatch):
-    import grader.sandbox
     from grader.cli import main
-    monkeypatch.setattr(grader.sandbox, "Zygote", lambda *a, **k: _Shared(zygote))
+    lend_zygote(monkeypatch, zygote)
     sub = tmp_path / "alice"
     sub.mkdir()
     ref = (ROOT / "solutions" / "ex01_linear_model.py").read_text()

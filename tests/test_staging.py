@@ -37,6 +37,8 @@ from grader.exercises import module_of
 from grader.runner import grade_submission
 from grader.sandbox import Limits, Submission
 
+from tests.conftest import lend_zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 EX01, EX01_NB, EX04 = "ex01_linear_model.py", "ex01_linear_model.ipynb", "ex04_backprop.py"
 REF01 = (ROOT / "solutions" / EX01).read_bytes()
@@ -243,20 +245,6 @@ def _read_all(folder: Path) -> str:
     return "\n".join(out)
 
 
-class _SharedZygote:
-    """The session's zygote where an entry point starts its own (its close() does nothing):
-    the entry point's code is what is tested, and a zygote costs seconds to start."""
-
-    def __init__(self, zygote):
-        self._zygote = zygote
-
-    def __getattr__(self, name):
-        return getattr(self._zygote, name)
-
-    def close(self):
-        pass
-
-
 def via_submission(folder: Path, ctx) -> Outcome:
     from grader.feedback import render_page
     from grader.report import gradescope_json, score_table
@@ -446,7 +434,7 @@ def test_every_entry_point_stages_alike(name, entry, tmp_path, zygote, planted, 
             if not case.ex01_full and (not name.startswith("notebook_") or "huge" in name):
                 assert EX01 not in entry_.files and EX01_NB not in entry_.files
         return
-    monkeypatch.setattr(grader.sandbox, "Zygote", lambda *a, **kw: _SharedZygote(zygote))
+    lend_zygote(monkeypatch, zygote)
     ctx = {"zygote": zygote, "tmp": tmp_path, "capsys": capsys}
     if entry == "gradescope":
         folder = build_folder(tmp_path / "autograder" / "submission", case, planted["ctx"])

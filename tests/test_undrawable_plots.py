@@ -22,6 +22,8 @@ from grader.feedback import PLOT_FAILED, have_matplotlib, plot_image, render_pag
 from grader.plots import MAX_MAGNITUDE, attach, drawable, flat_floats
 from grader.runner import CheckResult, GradeResult
 
+from tests.conftest import lend_zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
 needs_matplotlib = pytest.mark.skipif(not have_matplotlib(), reason="plots need matplotlib")
@@ -156,25 +158,11 @@ def huge_costs_submission(folder: Path) -> Path:
     return folder
 
 
-class _Shared:
-    """The session's zygote, handed to the CLI, which must not close it."""
-
-    def __init__(self, zygote):
-        self._z = zygote
-
-    def __getattr__(self, name):
-        return getattr(self._z, name)
-
-    def close(self):
-        pass
-
-
 @pytest.mark.parametrize("drawing", ["real", "every plot fails"])
 def test_grade_html_writes_the_page_of_huge_costs(tmp_path, capsys, zygote, monkeypatch,
                                                   drawing):
-    import grader.sandbox
     from grader.cli import main
-    monkeypatch.setattr(grader.sandbox, "Zygote", lambda *a, **k: _Shared(zygote))
+    lend_zygote(monkeypatch, zygote)
     if drawing != "real":
         def fails(plot):
             raise OverflowError("cannot draw")

@@ -14,6 +14,7 @@ import importlib
 
 import torch
 
+from grader.device import seed_zero
 from grader.sandbox import protocol
 from grader.exercises import module_of
 
@@ -34,8 +35,8 @@ def _run(key, fn, args, kwargs, grad):
     frame = _cache.get(key)
     if frame is None:
         args, kwargs = protocol.roundtrip((args, kwargs))
-        _requires_grad(args)
-        torch.manual_seed(0)
+        protocol.with_grad_leaves(args)
+        seed_zero()   # as a worker before each call
         with torch.set_grad_enabled(True if grad is None else grad):
             value = fn(*args, **kwargs)
         frame = protocol.encode(value)
@@ -78,16 +79,3 @@ def reference_probe(name: str, ex: str, *args, **kwargs):
     mod = solution_module(ex)
     return _run(_key("probe", name, ex, args, kwargs),
                 lambda *a, **k: probe(mod, *a, **k), args, kwargs, None)
-
-
-def _requires_grad(x):
-    if isinstance(x, torch.Tensor):
-        m = protocol.meta(x)
-        if m is not None and m.requires_grad and x.is_floating_point():
-            x.requires_grad_(True)
-    elif isinstance(x, (list, tuple)):
-        for v in x:
-            _requires_grad(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            _requires_grad(v)

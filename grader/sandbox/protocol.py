@@ -66,6 +66,22 @@ def meta(t: torch.Tensor) -> TensorMeta | None:
     return getattr(t, "_remote_meta", None)
 
 
+def with_grad_leaves(x) -> None:
+    """Make the floating-point tensors in `x` (nested in lists, tuples, dicts) that were sent
+    with requires_grad leaves that require grad, as the caller's were: what a worker and a
+    reference do with decoded inputs before calling."""
+    if isinstance(x, torch.Tensor):
+        m = meta(x)
+        if m is not None and m.requires_grad and x.is_floating_point():
+            x.requires_grad_(True)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            with_grad_leaves(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            with_grad_leaves(v)
+
+
 class RemoteObject:
     """Stands for a value that has no data form (a module, a generator, an arbitrary object)."""
 

@@ -89,7 +89,7 @@ class Worker:
                 request, failure = protocol.decode(header, payload), None
             except Exception as exc:  # noqa: BLE001 - e.g. CUDA unusable here: say so, go on
                 request, failure = protocol.decode(header, payload, map_device=False), exc
-            _with_grad_leaves(request)
+            protocol.with_grad_leaves(request)
             started = time.perf_counter()
             try:
                 reply = self.handle(request) if failure is None else _error_reply(
@@ -140,9 +140,9 @@ class Worker:
         torch.set_default_dtype(torch.float32)
         if hasattr(torch, "set_default_device"):
             torch.set_default_device(None)
-        _reseed(torch)
+        from grader.device import exact_float32, seed_zero
+        seed_zero()   # the generators as torch.manual_seed(0) leaves them, as for a reference
         np.random.seed(0)
-        from grader.device import exact_float32
         exact_float32()  # float32 matmuls as on the trusted side: no TF32
         grad = request.get("grad")
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
@@ -183,32 +183,6 @@ class Worker:
                 result = _error_reply(exc, self.workdir, "", kind="import")
         self.loaded[name] = result
         return result
-
-
-def _reseed(torch):
-    """torch.manual_seed(0) for the devices a worker can use: the CPU, and CUDA on a CUDA (or
-    ROCm) build, seeded when it starts if it has not yet. torch.manual_seed itself also queues
-    seeds for XPU and MTIA, formatting the call stack for each (0.1 ms, before every call)."""
-    torch.default_generator.manual_seed(0)
-    version = torch.version
-    if getattr(version, "cuda", None) or getattr(version, "hip", None):
-        torch.cuda.manual_seed_all(0)
-
-
-def _with_grad_leaves(x):
-    """Tensors sent with requires_grad arrive as leaves that require grad."""
-    import torch
-    from grader.sandbox.protocol import meta
-    if isinstance(x, torch.Tensor):
-        m = meta(x)
-        if m is not None and m.requires_grad and x.is_floating_point():
-            x.requires_grad_(True)
-    elif isinstance(x, (list, tuple)):
-        for v in x:
-            _with_grad_leaves(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            _with_grad_leaves(v)
 
 
 CUDA_FAILURES = ("CUDA error", "device-side assert", "CUBLAS_STATUS", "CUDNN_STATUS",
