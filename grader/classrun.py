@@ -275,7 +275,13 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     """Runs in each grading process: one zygote, then submissions one after another.
 
     Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
-    for it; `others` are the parent's zygotes meant for other processes, closed here."""
+    for it; `others` are the parent's zygotes meant for other processes, closed here.
+
+    The messages: it says {"ready": True, "layers": its sandbox's measured layers} once warm;
+    then each task (student, folder, source, notes) gets {"student", "result": plain data}. A
+    cluster worker's tasks also carry their "request" (plain data; a worker serves one class
+    run after another) and "references" (a table file); {"table": request} asks for the
+    request's reference table, computed here, as {"table": bytes}; None ends it."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     for other in others:
@@ -297,8 +303,8 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
         zygote.wait_ready()
-        conn.send({"ready": True})
-        references = job.references
+        conn.send({"ready": True, "layers": list(zygote.layers)})
+        loaded = None       # the reference table in use
         while True:
             if not conn.poll(1.0):
                 if os.getppid() != parent:
@@ -310,10 +316,15 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
                 return
             if task is None:
                 return
-            if references:   # written by the parent before it hands out the first task
+            if "table" in task:
+                conn.send({"table": _table_of(GradeRequest.from_dict(task["table"]))})
+                continue
+            references = task.get("references") or job.references
+            if references and references != loaded:   # written before the first task
                 _load_references(references)
-                references = None
-            result, zygote = _grade_one(task, zygote, request, job.html_dir,
+                loaded = references
+            asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
+            result, zygote = _grade_one(task, zygote, asked, job.html_dir,
                                         grade_submission, Zygote)
             holder[0] = zygote
             conn.send({"student": task["student"], "result": result.to_dict()})
@@ -382,16 +393,22 @@ def _warm_up(exercises):
 def _reference_table(request: GradeRequest, path) -> None:
     """Compute the reference results of the run's checks once, in the parent, into the file
     `path` that every grading process loads (grader.instructor.reference_table). Forked
-    processes also inherit them, with the optimizer warm-up the computation includes. A failure
-    here only means that each process computes its own, as it would without a table."""
+    processes also inherit them, with the optimizer warm-up the computation includes."""
     from grader import collected
-    from grader.instructor import reference_table
     try:
-        Path(path).write_bytes(reference_table.compute(request))
-    except Exception:  # noqa: BLE001 - a cache, never a grade
-        Path(path).write_bytes(b"")
+        Path(path).write_bytes(_table_of(request))
     finally:
         collected.forget()   # the children collect their own
+
+
+def _table_of(request: GradeRequest) -> bytes:
+    """The reference table of `request`; b"" if it cannot be computed, which only means that
+    each grading process computes the references it needs, as it would without a table."""
+    from grader.instructor import reference_table
+    try:
+        return reference_table.compute(request)
+    except Exception:  # noqa: BLE001 - a cache, never a grade
+        return b""
 
 
 def _load_references(path) -> None:

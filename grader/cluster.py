@@ -5,11 +5,12 @@
 
 The instructor's process gathers the class exactly as a local run does, sends each submission
 to the cluster as bytes (a zip of its exercise files), and writes the gradebook itself: it is
-the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder and grades
-it with the same staging, sandbox and checks as a local run; the worker process keeps one
-zygote (torch imported once) and its checks, collected once, for its whole life; as a run
-starts, every worker warms up at once (`warm_worker`), and the first one free computes the
-run's reference results (`references`, grader.instructor.reference_table), which the grading
+the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder, and the
+worker's grading process grades it with the same staging, sandbox and checks as a local run:
+each Dask worker process keeps one grading process (a local run's, grader.classrun: its zygote,
+torch imported once, and the checks, collected once) for its whole life. As a run starts,
+every worker warms its up at once (`check_worker`), and the first one free computes the run's
+reference results (`references`, grader.instructor.reference_table), which the grading
 tasks handed out after it take along as an inert table. What comes back is the result as
 JSON text, the same plain data the gradebook and the Gradescope JSON are written from:
 nothing a student made is ever unpickled here.
@@ -87,28 +88,105 @@ class UnsafeWorker(RuntimeError):
     one of ONE_OF_LAYERS)."""
 
 
-def _zygote():
-    """This worker process's zygote (started on its first submission, kept for its life);
-    UnsafeWorker if it lacks a layer that grading on a cluster requires."""
-    from grader.sandbox import Zygote
-    zygote = _STATE.get("zygote")
-    if zygote is None or zygote.proc.poll() is not None:
-        zygote = Zygote()
-        missing = missing_layers(zygote)
-        if missing:
-            zygote.close()
-            raise UnsafeWorker(unsafe_reason(missing))
-        _STATE["zygote"] = zygote
-    return zygote
+START_TIMEOUT = 300.0   # seconds a grading process may take to start (torch, zygote, checks)
 
 
-def missing_layers(zygote) -> list[str]:
-    """The REQUIRED_LAYERS, and ONE_OF_LAYERS, that `zygote`'s workers lack (each with why,
-    from its self-test)."""
-    zygote.wait_ready()
-    missing = [f"'{layer.name}' ({layer.detail})" for layer in zygote.layers
+class _Grader:
+    """This Dask worker's grading process: the same as a local run's (grader.classrun), with
+    the zygote, the sandbox and the checks, collected once, for the worker's whole life. It
+    runs apart from Dask's own threads (they would share its interpreter lock); this process
+    only hands it submissions and waits. Started with subprocess, not multiprocessing (a Dask
+    worker process is daemonic: it may not have multiprocessing children), from a thread that
+    lives as long as this process, so that the grading process dies with it (PDEATHSIG follows
+    the thread that started a process)."""
+
+    def __init__(self, request: dict):
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        import grader
+        from grader.classrun import _Job
+        ours, theirs = socket.socketpair()
+        package = str(Path(grader.__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [package] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        self.proc = _keeper().submit(
+            subprocess.Popen, [sys.executable, "-c", "from grader.cluster import serve; serve()",
+                               str(theirs.fileno()), str(os.getpid())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env).result()
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(_Job(request))
+        self.layers = None      # the sandbox's measured layers, once it says it is ready
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> list:
+        if self.layers is None:
+            self.layers = self._reply(timeout)["layers"]
+        return self.layers
+
+    def ask(self, message: dict, timeout: float) -> dict:
+        self.wait_ready()
+        self.conn.send(message)
+        return self._reply(timeout)
+
+    def _reply(self, timeout: float) -> dict:
+        if not self.conn.poll(timeout):
+            raise TimeoutError(f"no answer within {timeout:g} s")
+        return self.conn.recv()         # EOFError: it ended
+
+    def close(self):
+        """SIGTERM: it kills its zygote's workers, whatever they are doing, then leaves."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except Exception:  # noqa: BLE001 - still there: kill it
+            self.proc.kill()
+            self.proc.wait(5)
+        self.conn.close()
+
+
+def serve() -> None:
+    """The grading process of a Dask worker (see _Grader): argv holds the socket and the
+    worker's pid; the first message is the job."""
+    import sys
+    from multiprocessing.connection import Connection
+
+    from grader.classrun import _grading_process
+    conn = Connection(int(sys.argv[1]))
+    _grading_process(conn, conn.recv(), int(sys.argv[2]))
+
+
+def _keeper():
+    """One thread, for as long as this process lives, that starts the grading process."""
+    from concurrent.futures import ThreadPoolExecutor
+    return _STATE.setdefault("keeper", ThreadPoolExecutor(1, "grader-keeper"))
+
+
+def _grader(request: dict) -> _Grader:
+    """This worker's grading process, started if it is not running (hold _LOCK)."""
+    grader = _STATE.get("grader")
+    if grader is None or grader.proc.poll() is not None:
+        grader = _STATE["grader"] = _Grader(request)
+    return grader
+
+
+def _drop_grader() -> None:
+    grader = _STATE.pop("grader", None)
+    if grader is not None:
+        try:
+            grader.close()
+        except Exception:  # noqa: BLE001 - gone already
+            pass
+
+
+def missing_layers(layers) -> list[str]:
+    """The REQUIRED_LAYERS, and ONE_OF_LAYERS, missing from a grading process's measured
+    sandbox `layers` (each with why, from its self-test)."""
+    missing = [f"'{layer.name}' ({layer.detail})" for layer in layers
                if layer.name in REQUIRED_LAYERS and not layer.on]
-    either = [layer for layer in zygote.layers if layer.name in ONE_OF_LAYERS]
+    either = [layer for layer in layers if layer.name in ONE_OF_LAYERS]
     if not any(layer.on for layer in either):
         missing.append(" or ".join(f"'{layer.name}' ({layer.detail})" for layer in either))
     return missing
@@ -122,85 +200,84 @@ def unsafe_reason(missing) -> str:
             f"bubblewrap's read-only view (docs/cluster.md), then grade again.")
 
 
-def check_worker() -> str:
-    """Run by `client.run` on every worker before a class run hands out anything: "" when
-    this worker may grade, else why not."""
-    with _LOCK:
-        try:
-            _zygote()
-        except UnsafeWorker as exc:
-            return str(exc)
-        except Exception:  # noqa: BLE001 - another failure: each submission tells it
-            return ""
-    return ""
+async def check_worker(request: dict) -> str:
+    """Run by `client.run` on every worker as a class run starts, before anything is handed
+    out: starts the worker's grading process if needed and waits until it is warm (its zygote
+    booted, the checks collected); "" when this worker may grade, else why not. In a thread:
+    the worker's event loop goes on meanwhile."""
+    import asyncio
 
-
-def _use_references(table: bytes) -> None:
-    """Load the class run's reference table (grader.instructor.reference_table) once per worker."""
-    if not table:
-        return
-    digest = hashlib.blake2b(table, digest_size=16).digest()
-    loaded = _STATE.setdefault("tables", set())
-    if digest not in loaded:
-        from grader.instructor import reference_table
-        try:
-            reference_table.load(table)
-        except ValueError:
-            pass
-        loaded.add(digest)
-
-
-def warm_worker(request: dict) -> None:
-    """Run by `client.run` on every worker as a class run starts: in a thread of its own,
-    this worker's zygote starts booting while the trusted side warms up and collects the
-    checks; its first submission (which waits for the lock) then starts warm."""
-    def warm():
-        from grader.runner import collected_checks, prepare_trusted_side, set_aside_warm_objects
+    def check():
         with _LOCK:
             try:
-                _zygote()
-                req = GradeRequest.from_dict(request)
-                prepare_trusted_side(req.exercises)
-                collected_checks(req)
-                set_aside_warm_objects()
-            except Exception:  # noqa: BLE001 - the first submission does it, or says why
-                pass
-    threading.Thread(target=warm, name="grader-warm-up", daemon=True).start()
+                missing = missing_layers(_grader(request).wait_ready())
+            except Exception:  # noqa: BLE001 - another failure: each submission tells it
+                _drop_grader()
+                return ""
+            if missing:
+                _drop_grader()
+                return unsafe_reason(missing)
+            return ""
+    return await asyncio.get_running_loop().run_in_executor(None, check)
+
+
+def _table_file(table: bytes) -> str:
+    """The class run's reference table (grader.instructor.reference_table) as a file for the
+    grading process, written once per worker; "" for none."""
+    if not table:
+        return ""
+    digest = hashlib.blake2b(table, digest_size=16).hexdigest()
+    written = _STATE.setdefault("tables", {})
+    if digest not in written:
+        folder = _STATE.get("tables folder")
+        if folder is None:
+            folder = _STATE["tables folder"] = tempfile.mkdtemp(
+                prefix=f"grader-cluster-{os.getpid()}-tables-")
+        path = Path(folder) / digest
+        path.write_bytes(table)
+        written[digest] = str(path)
+    return written[digest]
 
 
 def references(request: dict) -> bytes:
     """Runs on one Dask worker, once per class run: the reference results of the run's checks
-    as a table the grading tasks load (grader.instructor.reference_table); b"" if that fails."""
-    from grader.instructor import reference_table
+    as a table the grading tasks load (grader.instructor.reference_table), computed by the
+    worker's grading process; b"" if that fails."""
     with _LOCK:
         try:
-            return reference_table.compute(GradeRequest.from_dict(request))
+            return _grader(request).ask({"table": request}, START_TIMEOUT)["table"]
         except Exception:  # noqa: BLE001 - a cache: each worker then computes its own
+            _drop_grader()
             return b""
 
 
-def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"") -> str:
+def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"",
+                timeout: float = 600.0) -> str:
     """Runs on a Dask worker: grade one submission (zip bytes) as `request` (plain data) says,
-    with the run's reference table (`references`); return the result as JSON text. A failure
-    of the grading machinery is a result with the reason in `errors`, never an exception (so
-    Dask does not retry a submission that fails the same way everywhere)."""
-    from grader.runner import grade_submission, prepare_trusted_side
-    req = GradeRequest.from_dict(request)
+    with the run's reference table (`references`), in the worker's grading process, within
+    `timeout` seconds; return the result as JSON text. A failure of the grading machinery is a
+    result with the reason in `errors`, never an exception (so Dask does not retry a
+    submission that fails the same way everywhere)."""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
         work = Path(tempfile.mkdtemp(prefix=f"grader-cluster-{os.getpid()}-"))
         try:
             (work / "submission.zip").write_bytes(blob)
-            try:
-                zygote = _zygote()      # boots while the trusted side warms up
-                prepare_trusted_side(req.exercises)
-                _use_references(table)
-                result = grade_submission(work / "submission.zip", zygote, req)
-            except Exception as exc:  # noqa: BLE001 - this submission only
-                from grader.classrun import error_result
-                _STATE.pop("zygote", None)
-                result = error_result(source, req, f"grading failed on the cluster: "
-                                                   f"{type(exc).__name__}: {exc}")
-            result.submission = source
+            task = {"student": source, "folder": str(work / "submission.zip"),
+                    "source": source, "notes": [], "request": request,
+                    "references": _table_file(table)}
+            for attempt in (1, 2):   # a grading process that ended: once more, in a new one
+                try:
+                    return json.dumps(_grader(request).ask(task, timeout)["result"])
+                except TimeoutError:
+                    _drop_grader()
+                    why = (f"grading stopped after {timeout:g} s (the time limit of one "
+                           f"submission)")
+                    break
+                except Exception as exc:  # noqa: BLE001 - this submission only
+                    _drop_grader()
+                    why = f"grading failed on the cluster: {type(exc).__name__}: {exc}"
+            from grader.classrun import error_result
+            result = error_result(source, GradeRequest.from_dict(request), why)
             return json.dumps(result.to_dict())
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -217,9 +294,9 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     connected to (see client_for);
     `record(task, result)` is called in this process for each one, once, as it arrives.
     `progress(event, task)` hears "done", "failed" and "retried" (its worker died and it
-    runs again elsewhere). `timeout` bounds the wait for any one result.
+    runs again elsewhere). `timeout` bounds the grading of one submission on its worker.
 
-    The workers are checked, then warm up; the first one free computes the run's reference
+    The workers warm up and are checked; the first one free computes the run's reference
     results, which the submissions handed out after it take along (each worker fetches them
     once). Submissions are packed and handed out as results come back, a few per worker
     thread ahead (`in_flight`): a class of 50 000 is never all in memory, here or on the
@@ -230,15 +307,11 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     progress = progress or (lambda event, task: None)
     plain = request.to_dict()
     futures: dict = {}
-    unsafe = {worker: why for worker, why in client.run(check_worker).items() if why}
+    unsafe = {worker: why for worker, why in client.run(check_worker, plain).items() if why}
     if unsafe:
         worker, why = sorted(unsafe.items())[0]
         raise ClusterUnavailable(f"{len(unsafe)} of the cluster's workers may not grade "
                                  f"(e.g. {worker}): {why}")
-    try:
-        client.run(warm_worker, plain, on_error="ignore")
-    except Exception:  # noqa: BLE001 - only a head start
-        pass
     # the reference results, once for the run, on the first worker free: the submissions
     # handed out once it is done take it along; those before it compute what they need
     reference = client.submit(references, plain, pure=False, priority=10)
@@ -258,7 +331,7 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
         while waiting and len(futures) < room:
             i, task = waiting.pop()
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   table, pure=False, resources=gpu,
+                                   table, timeout, pure=False, resources=gpu,
                                    key=f"grade-{i}-{task.get('hash', '')[:16]}")
             futures[future] = task
             done_so_far.add(future)
@@ -303,14 +376,15 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
             if finished or not futures:
                 continue
             time.sleep(0.05)
-            if time.monotonic() - last > timeout:
+            if time.monotonic() - last > timeout + START_TIMEOUT:
                 client.cancel(list(futures))
                 stuck = list(futures.values()) + [task for _, task in reversed(waiting)]
                 futures.clear()
                 waiting.clear()
                 for task in stuck:
                     record(task, error_result(task["source"], request, f"no result from "
-                                              f"the cluster within {timeout:g} s"))
+                                              f"the cluster within "
+                                              f"{timeout + START_TIMEOUT:g} s"))
                     progress("failed", task)
     finally:
         client.cancel(list(futures) + [reference])

@@ -204,10 +204,9 @@ def test_a_worker_needs_a_separate_user_or_the_read_only_view_as_well():
     from grader.cluster import missing_layers
 
     def zygote(**on):
-        layers = [SimpleNamespace(name=name, on=on.get(name.replace(" ", "_"), False),
-                                  detail="measured")
-                  for name in ("no network", "separate user", "read-only view")]
-        return SimpleNamespace(layers=layers, wait_ready=lambda: None)
+        return [SimpleNamespace(name=name, on=on.get(name.replace(" ", "_"), False),
+                                detail="measured")
+                for name in ("no network", "separate user", "read-only view")]
 
     assert missing_layers(zygote(no_network=True, separate_user=True)) == []
     assert missing_layers(zygote(no_network=True, **{"read-only_view": True})) == []
@@ -239,7 +238,7 @@ def test_a_big_class_is_handed_out_a_few_at_a_time(tmp_path, cluster, monkeypatc
     assert max(most) == window
     client = distributed.Client(cluster.scheduler_address)
     try:
-        tables = client.run(lambda: len(remote._STATE.get("tables", ())))
+        tables = client.run(lambda: len(remote._STATE.get("tables", {})))
     finally:
         client.close()
     assert sorted(tables.values()) and all(n >= 1 for n in tables.values()), tables
