@@ -165,6 +165,76 @@ def test_a_hostile_submission_on_the_cluster(tmp_path, cluster):
     assert not Path(f"/tmp/left-on-the-worker-{MARKER}").exists()
 
 
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie waiting for its reaper does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def test_each_worker_grades_in_one_grading_process_for_its_life(tmp_path, cluster):
+    """A Dask worker process only hands submissions to its grading process: the zygote, torch
+    and the checks live there, away from Dask's threads. The same grading process serves one
+    class run after another, whatever they grade, and it dies with its worker."""
+    import sys
+
+    from grader import cluster as remote
+    klass = make_class(tmp_path / "class", n=4)
+
+    def grading():
+        grader = remote._STATE.get("grader")
+        return os.getpid(), grader and grader.proc.pid, "torch" in sys.modules
+
+    client = distributed.Client(cluster.scheduler_address)
+    try:
+        grade_class(klass, db=tmp_path / "a.db", seed=5, exercises=["ex01"], progress=False,
+                    cluster=cluster.scheduler_address)
+        first = client.run(grading)
+        grade_class(klass, db=tmp_path / "b.db", seed=6, exercises=EXERCISES, progress=False,
+                    cluster=cluster.scheduler_address)
+        assert client.run(grading) == first
+    finally:
+        client.close()
+    assert len(first) == 2
+    for worker, grader, torch_here in first.values():
+        assert grader and _alive(grader)
+        ppid = Path(f"/proc/{grader}/stat").read_text().rsplit(")", 1)[-1].split()[1]
+        assert int(ppid) == worker
+        assert not torch_here, "torch was imported by the Dask worker process itself"
+    worker, grader, _ = sorted(first.values())[0]
+    os.kill(worker, 9)
+    deadline = time.monotonic() + 20
+    while _alive(grader) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(grader), "a killed worker's grading process lived on"
+
+
+def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
+    """The time limit of one submission holds on a worker as in a local run: the grading
+    process is stopped, its zygote's workers with it, the submission gets the reason, and a
+    fresh grading process grades the next ones."""
+    from grader.gradebook import Gradebook
+    klass = tmp_path / "class"
+    for student, text in [("slow", "import time\ntime.sleep(60)\n" + REF01),
+                          ("alice", REF01), ("bob", REF01), ("carol", REF01)]:
+        (klass / student).mkdir(parents=True)
+        (klass / student / EX01).write_text(text)
+    started = time.monotonic()
+    run = grade_class(klass, db=tmp_path / "book.db", seed=3, exercises=["ex01"], timeout=8,
+                      progress=False, cluster=cluster.scheduler_address)
+    assert time.monotonic() - started < 50
+    assert run.graded == 4 and run.failed == 1
+    with Gradebook(tmp_path / "book.db") as book:
+        slow = book.result("slow")
+        assert slow.score == 0 and slow.errors == [
+            "grading stopped after 8 s (the time limit of one submission)"]
+        for student in ("alice", "bob", "carol"):
+            result = book.result(student)
+            assert result.score == result.max_score > 0 and not result.errors
+
+
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     from grader.cluster import ClusterUnavailable
     klass = make_class(tmp_path / "class", n=1)
