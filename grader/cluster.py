@@ -208,8 +208,10 @@ async def check_worker(request: dict) -> str:
     import asyncio
 
     def check():
+        from grader.sandbox.launcher import sweep_stale_temp
         with _LOCK:
             try:
+                sweep_stale_temp("grader-cluster-")   # left by workers killed on this machine
                 missing = missing_layers(_grader(request).wait_ready())
             except Exception:  # noqa: BLE001 - another failure: each submission tells it
                 _drop_grader()
@@ -229,14 +231,23 @@ def _table_file(table: bytes) -> str:
     digest = hashlib.blake2b(table, digest_size=16).hexdigest()
     written = _STATE.setdefault("tables", {})
     if digest not in written:
-        folder = _STATE.get("tables folder")
-        if folder is None:
-            folder = _STATE["tables folder"] = tempfile.mkdtemp(
-                prefix=f"grader-cluster-{os.getpid()}-tables-")
-        path = Path(folder) / digest
+        path = _folder() / f"table-{digest}"
         path.write_bytes(table)
         written[digest] = str(path)
     return written[digest]
+
+
+def _folder() -> Path:
+    """This worker's private folder (the tables, the submissions being graded), removed when
+    the worker ends; one of a worker killed before it could is swept as a run starts
+    (check_worker)."""
+    folder = _STATE.get("folder")
+    if folder is None:
+        import atexit
+        folder = _STATE["folder"] = Path(tempfile.mkdtemp(
+            prefix=f"grader-cluster-{os.getpid()}-"))
+        atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def references(request: dict) -> bytes:
@@ -259,7 +270,7 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
     result with the reason in `errors`, never an exception (so Dask does not retry a
     submission that fails the same way everywhere)."""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
-        work = Path(tempfile.mkdtemp(prefix=f"grader-cluster-{os.getpid()}-"))
+        work = Path(tempfile.mkdtemp(dir=_folder()))
         try:
             (work / "submission.zip").write_bytes(blob)
             task = {"student": source, "folder": str(work / "submission.zip"),

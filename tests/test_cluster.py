@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -203,12 +204,19 @@ def test_each_worker_grades_in_one_grading_process_for_its_life(tmp_path, cluste
         ppid = Path(f"/proc/{grader}/stat").read_text().rsplit(")", 1)[-1].split()[1]
         assert int(ppid) == worker
         assert not torch_here, "torch was imported by the Dask worker process itself"
+        folders = list(Path(tempfile.gettempdir()).glob(f"grader-cluster-{worker}-*"))
+        assert len(folders) == 1    # the worker's own: tables, and no submission left
+        assert all(p.name.startswith("table-") for p in folders[0].iterdir())
     worker, grader, _ = sorted(first.values())[0]
     os.kill(worker, 9)
     deadline = time.monotonic() + 20
     while _alive(grader) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(grader), "a killed worker's grading process lived on"
+    grade_class(make_class(tmp_path / "next", n=2), db=tmp_path / "c.db", exercises=["ex01"],
+                progress=False, cluster=cluster.scheduler_address)
+    assert not list(Path(tempfile.gettempdir()).glob(f"grader-cluster-{worker}-*")), \
+        "the killed worker's folder was not swept"
 
 
 def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
