@@ -121,9 +121,19 @@ class _Grader:
         self.conn.send(_Job(request))
         self.layers = None      # the sandbox's measured layers, once it says it is ready
 
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> list:
+    def wait_ready(self) -> list:
+        """Its sandbox's measured layers, once it is warm; UnsafeWorker (and it grades
+        nothing) if it lacks a layer that grading on a cluster requires."""
         if self.layers is None:
-            self.layers = self._reply(timeout)["layers"]
+            try:
+                layers = self._reply(START_TIMEOUT)["layers"]
+            except TimeoutError:
+                raise RuntimeError(f"the grading process did not start within "
+                                   f"{START_TIMEOUT:g} s") from None
+            missing = missing_layers(layers)
+            if missing:
+                raise UnsafeWorker(unsafe_reason(missing))
+            self.layers = layers
         return self.layers
 
     def ask(self, message: dict, timeout: float) -> dict:
@@ -212,13 +222,12 @@ async def check_worker(request: dict) -> str:
         with _LOCK:
             try:
                 sweep_stale_temp("grader-cluster-")   # left by workers killed on this machine
-                missing = missing_layers(_grader(request).wait_ready())
+                _grader(request).wait_ready()
+            except UnsafeWorker as exc:
+                _drop_grader()
+                return str(exc)
             except Exception:  # noqa: BLE001 - another failure: each submission tells it
                 _drop_grader()
-                return ""
-            if missing:
-                _drop_grader()
-                return unsafe_reason(missing)
             return ""
     return await asyncio.get_running_loop().run_in_executor(None, check)
 
@@ -272,17 +281,21 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
         work = Path(tempfile.mkdtemp(dir=_folder()))
         try:
-            (work / "submission.zip").write_bytes(blob)
             task = {"student": source, "folder": str(work / "submission.zip"),
-                    "source": source, "notes": [], "request": request,
-                    "references": _table_file(table)}
+                    "source": source, "notes": [], "request": request}
             for attempt in (1, 2):   # a grading process that ended: once more, in a new one
                 try:
+                    (work / "submission.zip").write_bytes(blob)
+                    task["references"] = _table_file(table)
                     return json.dumps(_grader(request).ask(task, timeout)["result"])
                 except TimeoutError:
                     _drop_grader()
                     why = (f"grading stopped after {timeout:g} s (the time limit of one "
                            f"submission)")
+                    break
+                except UnsafeWorker as exc:   # a worker that joined after the run's check
+                    _drop_grader()
+                    why = f"not graded: {exc}"
                     break
                 except Exception as exc:  # noqa: BLE001 - this submission only
                     _drop_grader()

@@ -3,6 +3,7 @@ same gradebook as a local run, every student recorded once when a worker dies mi
 hostile submission judged as locally with nothing left running (docs/cluster.md)."""
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -266,6 +267,18 @@ def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
         with pytest.raises(ClusterUnavailable, match="lacks the sandbox layer 'no network'"):
             grade_class(klass, db=tmp_path / "book.db", seed=3, exercises=["ex01"],
                         progress=False, cluster=cl.scheduler_address)
+        # a worker that joins after a run's check refuses each submission all the same
+        from grader.cluster import grade_bytes, pack
+        from grader.request import GradeRequest
+        with distributed.Client(cl.scheduler_address) as client:
+            client.restart()        # a fresh worker process, never checked
+            reply = client.submit(grade_bytes, pack(klass / "student00"),
+                                  GradeRequest(exercises=["ex01"], seed=3).to_dict(),
+                                  "student00", pure=False).result()
+        result = json.loads(reply)
+        assert result["checks"] == [] and result["score"] == 0
+        assert result["errors"] and "lacks the sandbox layer 'no network'" in \
+            result["errors"][0]
     con = sqlite3.connect(tmp_path / "book.db")
     try:
         assert con.execute("SELECT COUNT(*) FROM submissions").fetchone() == (0,)
