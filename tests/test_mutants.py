@@ -25,6 +25,33 @@ def test_mutant_is_caught(grade, ex, mutant):
     assert mutant.words in messages(result, mutant.target), messages(result, mutant.target)
 
 
+# Seeds on which a check once drew inputs where a mutant was right (a one-element shape, a
+# square matrix, the default sizes, a sample at x = 0, ...), and others.
+SEEDS = (2, 3, 6, 10, 11, 12, 15, 18, 20, 22)
+
+
+@pytest.mark.parametrize("ex", list(EXERCISES))
+def test_a_mutants_verdict_never_depends_on_the_seed(grade, ex):
+    """Each check of a mutant's target fails it on every seed or on none: a class seed never
+    draws inputs on which a known mistake is right, so the same wrong work gets the same
+    points in every class run."""
+    module = mutants(ex)
+    for mutant in module.MUTANTS:
+        if mutant.name in getattr(module, "CUDA_ONLY", ()):
+            continue
+        keyword = getattr(module, "KEYWORDS", {}).get(mutant.target)
+        verdicts = {seed: {c.nodeid for c in failing(grade(ex, mutant.code, seed=seed,
+                                                           targets=[mutant.target],
+                                                           keyword=keyword, device="cpu"),
+                                                     mutant.target)}
+                    for seed in SEEDS}
+        ever = set().union(*verdicts.values())
+        passed = {seed: sorted(n.split("::")[-1] for n in ever - failed)
+                  for seed, failed in verdicts.items() if ever - failed}
+        assert not passed, f"{ex} mutant {mutant.name} passes these checks on these seeds " \
+                           f"only: {passed}"
+
+
 @pytest.mark.parametrize("ex,code", ALTERNATIVES)
 def test_alternative_implementation_passes(grade, ex, code):
     result = grade(ex, code)

@@ -15,7 +15,8 @@
 
 What is here, by use (docs/writing-checks.md has the table):
     marking a check        check, property_of, devices, dtypes
-    inputs                 gen, np_rng, randn, uniform, data_path, Case, expected
+    inputs                 gen, np_rng, randn, uniform, away_from_zero, data_path, Case,
+                           expected
     calling student code   sub.call / sub.probe (the `sub` fixture), manual_call, StudentError,
                            meta, network (the model a probe builds from a spec, built the same
                            way on the trusted side)
@@ -70,7 +71,8 @@ from grader.trajectory import record_steps
 __all__ = [
     "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
-    "assert_structure", "assert_trajectory", "autograd_grad", "broadcast_square", "Case",
+    "assert_structure", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
+    "Case",
     "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
@@ -168,3 +170,14 @@ def randn(g: torch.Generator, *shape, dtype=torch.float64, device="cpu", scale=1
 def uniform(g: torch.Generator, *shape, low=-1.0, high=1.0, dtype=torch.float64, device="cpu"):
     t = torch.rand(shape, generator=g, dtype=torch.float64) * (high - low) + low
     return t.to(dtype).to(device)
+
+
+def away_from_zero(rng: np.random.Generator, n: int, low: float, high: float) -> np.ndarray:
+    """n samples of random sign and size between `low` and `high`, none near 0. A training
+    sample at x = 0 has no gradient: a step there changes nothing, and a loss recorded after
+    the step instead of before it looks right.
+
+        >>> away_from_zero(np_rng(1, "x"), 3, 0.3, 1.5).round(2)
+        array([-0.36,  0.36, -1.39])
+    """
+    return rng.choice([-1.0, 1.0], n) * rng.uniform(low, high, n)

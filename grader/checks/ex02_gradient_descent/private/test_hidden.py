@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
-                               autograd_grad, check, float_central_difference, manual_call, np_rng,
-                               property_of, reference, scale_mistakes)
+                               autograd_grad, away_from_zero, check, float_central_difference,
+                               manual_call, np_rng, property_of, reference, scale_mistakes)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_loss_before_update)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
@@ -20,7 +20,7 @@ def _data(seed, name, n=None):
     """N noisy samples of y = w x + 0.3, and a starting weight away from the minimum."""
     rng = np_rng(seed, name)
     n = n or int(rng.integers(4, 9))
-    x = np.round(rng.uniform(-2, 2, n), 4)
+    x = np.round(away_from_zero(rng, n, 0.3, 2), 4)
     w_true = rng.uniform(-2, 2)
     y = np.round(x * w_true + 0.3 + rng.normal(0, 0.2, n), 4)
     w = float(np.round(w_true + rng.choice([-1, 1]) * rng.uniform(0.5, 1.5), 4))

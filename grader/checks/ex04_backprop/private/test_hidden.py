@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, check, devices,
-                               dtypes, gen, manual_call, naming_rebound, np_rng, property_of,
-                               randn, reference, scale_mistakes)
+from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, away_from_zero,
+                               check, devices, dtypes, gen, manual_call, naming_rebound, np_rng,
+                               property_of, randn, reference, scale_mistakes)
 from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
@@ -21,7 +21,7 @@ def _samples(seed, name, n_low=3, n_high=6):
     """N samples of a noisy quadratic, rounded to 4 decimals, and the rng for the rest."""
     rng = np_rng(seed, name)
     n = int(rng.integers(n_low, n_high + 1))
-    x = np.round(rng.uniform(-1.5, 1.5, n), 4)
+    x = np.round(away_from_zero(rng, n, 0.3, 1.5), 4)
     c = rng.uniform(-1, 1, 3)
     y = np.round(c[0] * x ** 2 + c[1] * x + c[2] + rng.normal(0, 0.1, n), 4)
     return x, y, rng

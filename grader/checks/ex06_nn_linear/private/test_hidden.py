@@ -16,9 +16,11 @@ from grader.checks.ex06_nn_linear.ships.shared import linear_spec
 pytestmark = pytest.mark.ex06
 
 def _problem(seed, key, device="cpu"):
-    """Random sizes D, O, N, a starting state, data from a noisy linear map, and an lr."""
+    """Random sizes D != O, N, a starting state, data from a noisy linear map, and an lr (with
+    D = O = 1, a layer built as nn.Linear(O, D) and used as x @ W + b.mean() is right)."""
     rng = np_rng(seed, key)
     d, o, n = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(5, 20))
+    o += o == d
     g = gen(seed, key)
     state = random_state(g, [("linear.weight", (o, d)), ("linear.bias", (o,))])
     x = randn(g, n, d, dtype=torch.float32)
@@ -34,6 +36,7 @@ def test_structure_random(sub, seed):
     """LinearRegression(D, O) has the reference's submodules and parameter shapes"""
     rng = np_rng(seed, "structure")
     d, o = int(rng.integers(2, 9)), int(rng.integers(2, 6))
+    o += o == d                 # a square layer would not show swapped dimensions
     got = sub.probe("common.model_structure", "ex06", "LinearRegression", (d, o))
     want = reference_probe("common.model_structure", "ex06", "LinearRegression", (d, o))
     assert_structure(got, want, call=f"LinearRegression({d}, {o})")
