@@ -269,6 +269,8 @@ class _Job:
     jobs: int = 1
     references: str | None = None   # the run's reference table, a file
                                     # (grader.instructor.reference_table)
+    require: tuple = ()             # sandbox layers every zygote of the process must have
+                                    # (Zygote(require=...); a cluster worker's)
 
 
 def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
@@ -277,7 +279,8 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
     for it; `others` are the parent's zygotes meant for other processes, closed here.
 
-    The messages: it says {"ready": True, "layers": its sandbox's measured layers} once warm;
+    The messages: it says {"ready": True, "layers": its sandbox's measured layers} once warm
+    ({"ready": False, "lacking": [...]} and ends, when its zygote lacks a layer job.require asks);
     then each task (student, folder, source, notes) gets {"student", "result": plain data}. A
     cluster worker's tasks also carry their "request" (plain data; a worker serves one class
     run after another) and "references" (a table file); {"table": request} asks for the
@@ -289,8 +292,11 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     if job.jobs > 1:
         import torch
         torch.set_num_threads(1)
+    from functools import partial
+
     from grader.runner import grade_submission
-    from grader.sandbox import Zygote
+    from grader.sandbox import LayersMissing, Zygote
+    Zygote = partial(Zygote, require=job.require)
     request = GradeRequest.from_dict(job.request)
     if zygote is None:      # spawned: start one, and warm up while it boots
         zygote = Zygote()
@@ -302,7 +308,11 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
     holder = [zygote]
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
-        zygote.wait_ready()
+        try:
+            zygote.wait_ready()
+        except LayersMissing as exc:   # it grades nothing, and says why
+            conn.send({"ready": False, "lacking": exc.lacking})
+            return
         conn.send({"ready": True, "layers": list(zygote.layers)})
         loaded = None       # the reference table in use
         while True:
@@ -346,6 +356,9 @@ def _terminate(zygote):
         zygote.proc.kill()
     except OSError:
         pass
+    spool = getattr(zygote, "spool", None)   # the submission's staged files
+    if spool:
+        shutil.rmtree(spool, ignore_errors=True)
     os._exit(1)
 
 

@@ -4,9 +4,10 @@
     python -m grader grade-class submissions/ --cluster scheduler.json   # a scheduler file
 
 The instructor's process gathers the class exactly as a local run does, sends each submission
-to the cluster as bytes (a zip of its exercise files), and writes the gradebook itself: it is
-the only writer. On a Dask worker, `grade_bytes` writes the zip to a private folder, and the
-worker's grading process grades it with the same staging, sandbox and checks as a local run:
+to the cluster as bytes (its gathered exercise files, `pack`), and writes the gradebook itself:
+it is the only writer. On a Dask worker, `grade_bytes` writes those files, under their own
+names, into a private folder, and the worker's grading process grades that folder with the
+same staging, sandbox and checks as a local run:
 each Dask worker process keeps one grading process (a local run's, grader.classrun: its zygote,
 torch imported once, and the checks, collected once) for its whole life. As a run starts,
 every worker warms its up at once (`check_worker`), and the first one free computes the run's
@@ -22,14 +23,14 @@ stored seed, as a local run does. See docs/cluster.md.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 import tempfile
 import threading
+import struct
 import time
-import zipfile
+import uuid
 from pathlib import Path
 
 from grader.request import GradeRequest
@@ -61,14 +62,39 @@ def client_for(address: str, timeout: float = 30.0):
             from None
 
 
+_HEAD = struct.Struct("<HI")     # a packed file: the length of its name, of its content
+
+
 def pack(folder) -> bytes:
-    """The gathered exercise files of one submission (a flat folder) as zip bytes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(Path(folder).iterdir()):
-            if path.is_file() and not path.is_symlink():
-                zf.writestr(path.name, path.read_bytes())
-    return buf.getvalue()
+    """The gathered exercise files of one submission (a flat folder) as bytes: each file's
+    name, its bytes exactly, and its content."""
+    out = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_file() and not path.is_symlink():
+            name, data = os.fsencode(path.name), path.read_bytes()
+            out += [_HEAD.pack(len(name), len(data)), name, data]
+    return b"".join(out)
+
+
+def unpack(blob: bytes, into: Path) -> None:
+    """Write the files `pack` packed into the folder `into`, each under its own name: the very
+    folder the instructor's process gathered, which the worker then grades as a local run
+    grades it (no name is read as a path: a name with a backslash stays one file). ValueError
+    for bytes that are not a packed submission."""
+    at = 0
+    while at < len(blob):
+        if at + _HEAD.size > len(blob):
+            raise ValueError("the packed submission is cut short")
+        n, size = _HEAD.unpack_from(blob, at)
+        at += _HEAD.size
+        name, data = blob[at:at + n], blob[at + n:at + n + size]
+        at += n + size
+        if len(name) != n or len(data) != size:
+            raise ValueError("the packed submission is cut short")
+        if name in (b"", b".", b"..") or b"/" in name or b"\0" in name:
+            raise ValueError(f"not the name of a gathered file: {name!r}")
+        with open(into / os.fsdecode(name), "xb") as f:     # x: a name twice is refused
+            f.write(data)
 
 
 # Layers a Dask worker must have before it runs any student code. Dask's network carries
@@ -78,14 +104,13 @@ def pack(folder) -> bytes:
 # "no network" layer keeps student code off that network; and the network namespace must not
 # be undone by code planted for the zygote's next start, which a worker running as the grader's
 # own user on a writable disk could do (a .pth file in the user's site-packages, then killing
-# its zygote): so a separate user or the read-only view is required too.
-REQUIRED_LAYERS = ("no network",)
-ONE_OF_LAYERS = ("separate user", "read-only view")
+# its zygote): so a separate user or the read-only view is required too. Every zygote of a
+# worker's grading process is held to them as it starts (Zygote(require=...)), restarts too.
+REQUIRED = (("no network",), ("separate user", "read-only view"))
 
 
 class UnsafeWorker(RuntimeError):
-    """This Dask worker lacks a layer that grading on a cluster requires (REQUIRED_LAYERS, and
-    one of ONE_OF_LAYERS)."""
+    """This Dask worker lacks a layer that grading on a cluster requires (REQUIRED)."""
 
 
 START_TIMEOUT = 300.0   # seconds a grading process may take to start (torch, zygote, checks)
@@ -118,7 +143,7 @@ class _Grader:
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env).result()
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(_Job(request))
+        self.conn.send(_Job(request, require=REQUIRED))
         self.layers = None      # the sandbox's measured layers, once it says it is ready
 
     def wait_ready(self) -> list:
@@ -126,14 +151,13 @@ class _Grader:
         nothing) if it lacks a layer that grading on a cluster requires."""
         if self.layers is None:
             try:
-                layers = self._reply(START_TIMEOUT)["layers"]
+                ready = self._reply(START_TIMEOUT)
             except TimeoutError:
                 raise RuntimeError(f"the grading process did not start within "
                                    f"{START_TIMEOUT:g} s") from None
-            missing = missing_layers(layers)
-            if missing:
-                raise UnsafeWorker(unsafe_reason(missing))
-            self.layers = layers
+            if not ready["ready"]:
+                raise UnsafeWorker(unsafe_reason(ready["lacking"]))
+            self.layers = ready["layers"]
         return self.layers
 
     def ask(self, message: dict, timeout: float) -> dict:
@@ -191,17 +215,6 @@ def _drop_grader() -> None:
             pass
 
 
-def missing_layers(layers) -> list[str]:
-    """The REQUIRED_LAYERS, and ONE_OF_LAYERS, missing from a grading process's measured
-    sandbox `layers` (each with why, from its self-test)."""
-    missing = [f"'{layer.name}' ({layer.detail})" for layer in layers
-               if layer.name in REQUIRED_LAYERS and not layer.on]
-    either = [layer for layer in layers if layer.name in ONE_OF_LAYERS]
-    if not any(layer.on for layer in either):
-        missing.append(" or ".join(f"'{layer.name}' ({layer.detail})" for layer in either))
-    return missing
-
-
 def unsafe_reason(missing) -> str:
     return (f"this Dask worker lacks the sandbox layer {', '.join(missing)}: student code could "
             f"reach the cluster's network, which carries code to every worker and to the "
@@ -238,12 +251,18 @@ def _table_file(table: bytes) -> str:
     if not table:
         return ""
     digest = hashlib.blake2b(table, digest_size=16).hexdigest()
-    written = _STATE.setdefault("tables", {})
-    if digest not in written:
-        path = _folder() / f"table-{digest}"
-        path.write_bytes(table)
-        written[digest] = str(path)
-    return written[digest]
+    written = _STATE.setdefault("tables", {})   # digest -> file, least recently used first
+    path = written.pop(digest, None)
+    if path is None or not Path(path).is_file():
+        path = str(_folder() / f"table-{digest}")
+        Path(path).write_bytes(table)
+    written[digest] = path
+    while len(written) > KEEP_TABLES:           # runs long over: their tables go
+        Path(written.pop(next(iter(written)))).unlink(missing_ok=True)
+    return path
+
+
+KEEP_TABLES = 4     # the tables a worker keeps: of the class runs it may serve side by side
 
 
 def _folder() -> Path:
@@ -251,7 +270,7 @@ def _folder() -> Path:
     the worker ends; one of a worker killed before it could is swept as a run starts
     (check_worker)."""
     folder = _STATE.get("folder")
-    if folder is None:
+    if folder is None or not folder.is_dir():    # (a cleaner may empty /tmp under a worker)
         import atexit
         folder = _STATE["folder"] = Path(tempfile.mkdtemp(
             prefix=f"grader-cluster-{os.getpid()}-"))
@@ -273,20 +292,21 @@ def references(request: dict) -> bytes:
 
 def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"",
                 timeout: float = 600.0) -> str:
-    """Runs on a Dask worker: grade one submission (zip bytes) as `request` (plain data) says,
+    """Runs on a Dask worker: grade one submission (`pack`'s bytes) as `request` (plain data) says,
     with the run's reference table (`references`), in the worker's grading process, within
     `timeout` seconds; return the result as JSON text. A failure of the grading machinery is a
     result with the reason in `errors`, never an exception (so Dask does not retry a
     submission that fails the same way everywhere)."""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
-        work = Path(tempfile.mkdtemp(dir=_folder()))
+        work = None
         try:
-            task = {"student": source, "folder": str(work / "submission.zip"),
-                    "source": source, "notes": [], "request": request}
             for attempt in (1, 2):   # a grading process that ended: once more, in a new one
                 try:
-                    (work / "submission.zip").write_bytes(blob)
-                    task["references"] = _table_file(table)
+                    if work is None:
+                        work = Path(tempfile.mkdtemp(dir=_folder()))
+                        unpack(blob, work)
+                    task = {"student": source, "folder": str(work), "source": source,
+                            "notes": [], "request": request, "references": _table_file(table)}
                     return json.dumps(_grader(request).ask(task, timeout)["result"])
                 except TimeoutError:
                     _drop_grader()
@@ -304,7 +324,8 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
             result = error_result(source, GradeRequest.from_dict(request), why)
             return json.dumps(result.to_dict())
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 def _lost_counts(dask_scheduler=None, keys=()) -> dict:
@@ -343,7 +364,8 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
     waiting = list(enumerate(tasks))                          # --resources GPU=1
     waiting.reverse()
-    done_so_far = as_completed()
+    done_so_far = as_completed(loop=client.loop)   # this client's, not the latest made here
+    run = uuid.uuid4().hex[:16]     # in every task's key: runs side by side never share one
     retried: set = set()
     last = asked = time.monotonic()
     room = in_flight(client)
@@ -356,7 +378,7 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
             i, task = waiting.pop()
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
                                    table, timeout, pure=False, resources=gpu,
-                                   key=f"grade-{i}-{task.get('hash', '')[:16]}")
+                                   key=f"grade-{run}-{i}")
             futures[future] = task
             done_so_far.add(future)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -73,14 +74,42 @@ def rows(db) -> list[tuple]:
 
 
 def test_cluster_gradebook_equals_the_local_one(tmp_path, cluster):
+    """Row for row, odd file names included: a backslash is part of a name on Linux, never a
+    folder (a file named ex01_x\\ex02_...py once reached the worker as ex02 in a folder, and
+    was graded as ex02 there, as nothing locally), and a name's bytes need not be UTF-8."""
     klass = make_class(tmp_path / "class")
+    odd = {"mallory": {"ex01_x\\" + EX02: REF02}, "eve": {"ex01_a\\b.py": REF01},
+           "zoe": {EX01: REF01, "ex02_gradient_descent\udcff.py": REF02}}
+    for student, files in odd.items():
+        (klass / student).mkdir()
+        for name, text in files.items():
+            (klass / student / name).write_text(text)
     local = grade_class(klass, db=tmp_path / "local.db", jobs=2, seed=41, exercises=EXERCISES,
                         progress=False)
     remote = grade_class(klass, db=tmp_path / "cluster.db", seed=41, exercises=EXERCISES,
                          progress=False, cluster=cluster.scheduler_address)
-    assert remote.graded == local.graded == 8
+    assert remote.graded == local.graded == 11
     assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
     assert len(rows(tmp_path / "local.db")) > 8 * 10
+
+
+def test_class_runs_side_by_side_keep_to_their_own(tmp_path, cluster):
+    """Two class runs on one cluster at once, the same files at the same places, other seeds
+    and exercises: each gradebook is the one it gets alone (the tasks of both once shared
+    keys, so one run recorded the other's results)."""
+    klass = make_class(tmp_path / "class", n=6)
+    asked = {"a": dict(seed=3, exercises=["ex01"]), "b": dict(seed=4, exercises=["ex02"])}
+    for name, kw in asked.items():
+        grade_class(klass, db=tmp_path / f"{name}-alone.db", jobs=1, progress=False, **kw)
+    runs = [threading.Thread(target=grade_class, args=(klass,), kwargs=dict(
+        db=tmp_path / f"{name}.db", progress=False, cluster=cluster.scheduler_address, **kw))
+        for name, kw in asked.items()]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    for name in asked:
+        assert rows(tmp_path / f"{name}.db") == rows(tmp_path / f"{name}-alone.db")
 
 
 def test_a_worker_killed_mid_run_costs_nothing(tmp_path, cluster):
@@ -197,6 +226,13 @@ def test_each_worker_grades_in_one_grading_process_for_its_life(tmp_path, cluste
         grade_class(klass, db=tmp_path / "b.db", seed=6, exercises=EXERCISES, progress=False,
                     cluster=cluster.scheduler_address)
         assert client.run(grading) == first
+        for worker, _, _ in first.values():      # a cleaner empties /tmp under the workers
+            for folder in Path(tempfile.gettempdir()).glob(f"grader-cluster-{worker}-*"):
+                shutil.rmtree(folder)
+        again = grade_class(klass, db=tmp_path / "again.db", seed=6, exercises=EXERCISES,
+                            progress=False, cluster=cluster.scheduler_address)
+        assert again.graded == 4 and again.failed == 0
+        assert rows(tmp_path / "again.db") == rows(tmp_path / "b.db")
     finally:
         client.close()
     assert len(first) == 2
@@ -292,18 +328,19 @@ def test_a_worker_needs_a_separate_user_or_the_read_only_view_as_well():
     one no longer keeps it off the network. Either layer stops that."""
     from types import SimpleNamespace
 
-    from grader.cluster import missing_layers
+    from grader.cluster import REQUIRED
+    from grader.sandbox.layers import missing
 
-    def zygote(**on):
+    def layers(**on):
         return [SimpleNamespace(name=name, on=on.get(name.replace(" ", "_"), False),
                                 detail="measured")
                 for name in ("no network", "separate user", "read-only view")]
 
-    assert missing_layers(zygote(no_network=True, separate_user=True)) == []
-    assert missing_layers(zygote(no_network=True, **{"read-only_view": True})) == []
-    assert missing_layers(zygote(no_network=True)) == [
+    assert missing(layers(no_network=True, separate_user=True), REQUIRED) == []
+    assert missing(layers(no_network=True, **{"read-only_view": True}), REQUIRED) == []
+    assert missing(layers(no_network=True), REQUIRED) == [
         "'separate user' (measured) or 'read-only view' (measured)"]
-    assert missing_layers(zygote(separate_user=True))[0].startswith("'no network'")
+    assert missing(layers(separate_user=True), REQUIRED)[0].startswith("'no network'")
 
 
 def test_a_big_class_is_handed_out_a_few_at_a_time(tmp_path, cluster, monkeypatch):

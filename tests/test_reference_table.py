@@ -52,6 +52,19 @@ def test_a_table_spares_every_reference_of_the_seed(zygote, empty_cache):
     assert with_table == without
 
 
+def test_a_table_holds_its_own_runs_results_only(empty_cache):
+    """A long-lived process (a cluster worker's grading process) computes one run's table after
+    another: each holds the results its run asked for, cached or not, and none of the runs
+    before (the tables grew with every run, and travelled to every worker)."""
+    def table(seed):
+        return reference_table.parse(reference_table.compute(
+            GradeRequest(exercises=["ex02"], seed=seed)))
+    first, second, again = table(1), table(2), table(1)
+    assert again == first                   # all cached by then, and all in the table
+    assert set(second) - set(first)         # the second seed's own results
+    assert set(first) - set(second)         # and not the first seed's
+
+
 def test_the_table_is_inert_and_tied_to_its_grader(monkeypatch):
     entries = {b"k" * 16: b"TDR1 a frame, read only by protocol.decode when used"}
     blob = reference_table.dump(entries)

@@ -287,3 +287,26 @@ def test_every_call_starts_from_the_same_global_state(zygote, tmp_path):
     for got in (first, again):
         assert torch.equal(got[0], want[0]) and np.array_equal(got[1], want[1])
         assert got[2] == torch.float32
+
+
+def test_a_zygote_runs_nothing_without_the_layers_its_owner_requires(probe):
+    """Zygote(require=...) holds every start to the layers asked for, restarts included: a
+    cluster worker's zygote that student code killed must come back off the network, or run
+    nothing at all (and the submission is not graded, rather than graded without it)."""
+    from grader.sandbox import LayersMissing
+    z = Zygote(sandbox="basic", require=[("no network",)])
+    with pytest.raises(LayersMissing, match="lacks the layer 'no network' \\(network reachable"):
+        z.wait_ready()
+    assert z.proc.poll() is not None               # closed: it forks nothing
+    z = Zygote(sandbox="basic", require=[("private folder",), ("timeouts", "no network")])
+    try:
+        with Submission(probe, z) as sub:
+            assert sub.call("ex01.forward", 2.0, 3.0) == 6.0
+        z.require = (("no network",),)             # as if this machine lost the layer
+        z.proc.kill()
+        z.proc.wait()
+        with pytest.raises(LayersMissing):
+            with Submission(probe, z) as sub:
+                sub.call("ex01.forward", 2.0, 3.0)
+    finally:
+        z.close()

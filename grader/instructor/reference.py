@@ -5,10 +5,12 @@
 Results are cached by the bytes of their encoded inputs and handed out as fresh copies that have
 been through the same encoder as a student's results, so both sides are compared alike. The
 cache keeps the most recently used results up to MAX_CACHE_BYTES of frames; `table()` and
-`preload()` hand it between processes as plain frames (grader.instructor.reference_table).
+`preload()` hand it between processes as plain frames (grader.instructor.reference_table), and
+`recording()` names the results one class run asked for.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 
@@ -20,6 +22,7 @@ from grader.exercises import module_of
 
 _cache: dict[bytes, bytes] = {}   # key -> frame, least recently used first
 _cached_bytes = 0
+_asked: set[bytes] | None = None  # the keys asked for while recording()
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
@@ -49,13 +52,32 @@ def _remember(key: bytes, frame: bytes) -> None:
     old = _cache.pop(key, None)
     _cached_bytes += len(frame) - (len(old) if old is not None else 0)
     _cache[key] = frame
+    if _asked is not None:
+        _asked.add(key)
     while _cached_bytes > MAX_CACHE_BYTES and len(_cache) > 1:
         _cached_bytes -= len(_cache.pop(next(iter(_cache))))
 
 
-def table() -> dict[bytes, bytes]:
-    """The cached results: {key: frame} (protocol frames, read only by protocol.decode)."""
-    return dict(_cache)
+def table(keys=None) -> dict[bytes, bytes]:
+    """The cached results, or those of `keys`: {key: frame} (protocol frames, read only by
+    protocol.decode)."""
+    if keys is None:
+        return dict(_cache)
+    return {key: _cache[key] for key in keys if key in _cache}
+
+
+@contextlib.contextmanager
+def recording():
+    """The keys of the results asked for meanwhile, as a set: a class run's table holds those
+    only, not every result of the runs a long-lived process graded before."""
+    global _asked
+    outer, _asked = _asked, set()
+    try:
+        yield _asked
+    finally:
+        asked, _asked = _asked, outer
+        if outer is not None:
+            outer |= asked
 
 
 def preload(entries: dict[bytes, bytes]) -> None:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import importlib
 
 _ROOMS = {
-    "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "SANDBOX_MODES",
-                 "sweep_stale_temp", "worker_env"),
+    "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "LayersMissing",
+                 "SANDBOX_MODES", "sweep_stale_temp", "worker_env"),
     "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),
     "view": ("secret_locations", "secret_modules", "SecretReachable", "bwrap_command"),

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from grader.exercises import module_of
-from grader.sandbox.layers import Measured, Setting, measure
+from grader.sandbox.layers import Measured, Setting, measure, missing
 from grader.sandbox.limits import Limits, effective_rlimits, pids_max
 from grader.sandbox.staging import Refused, read_head, stage_submission  # how files enter
 from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
@@ -111,10 +111,13 @@ class Zygote:
     (only the folder, environment, session, limits and timeouts)."""
 
     def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None,
-                 warm_optim: bool = True):
+                 warm_optim: bool = True, require=()):
+        # require: layers without which it runs nothing, checked at every start (restarts
+        # included): alternatives, as sandbox.layers.missing takes them; LayersMissing if not
         # warm_optim: create one torch.optim optimizer before forking (it imports torch._dynamo,
         # 1-3 s), so that no worker pays it; only worth it when the exercises train with optim.
         self.warm_optim = warm_optim
+        self.require = tuple(tuple(names) for names in require)
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
         if self.mode not in SANDBOX_MODES:
             raise ValueError(f"sandbox mode {self.mode!r}: use one of {', '.join(SANDBOX_MODES)}")
@@ -208,6 +211,10 @@ class Zygote:
                     self.close()
                     raise RuntimeError("sandbox layers missing (GRADER_SANDBOX=strict):\n"
                                        + "\n".join(w for w in self.warnings()))
+                lacking = missing(self.layers, self.require)
+                if lacking:
+                    self.close()
+                    raise LayersMissing(lacking)
 
     def request(self, message: dict, fds=()):
         with self._lock:
@@ -300,6 +307,14 @@ def sweep_stale_temp(prefix: str) -> None:
 
 class ZygoteDied(RuntimeError):
     pass
+
+
+class LayersMissing(RuntimeError):
+    """A zygote lacks a layer its owner requires (Zygote(require=...)): it runs nothing."""
+
+    def __init__(self, lacking: list[str]):
+        super().__init__("the sandbox lacks the layer " + ", ".join(lacking))
+        self.lacking = lacking
 
 
 class _Process:

@@ -244,6 +244,27 @@ def measure(s: Setting) -> list[Measured]:
     return [layer.measure(s) for layer in LAYERS]
 
 
+def missing(layers, require) -> list[str]:
+    """What `require` asks of the measured `layers` and they lack, one line per requirement
+    (each with why, from the layer's measurement). `require` is a sequence of alternatives:
+    (("no network",), ("separate user", "read-only view")) asks for the first layer, and for
+    one of the other two.
+
+        >>> on = [Measured("no network", True, "a namespace"), Measured("separate user",
+        ...       False, "not root"), Measured("read-only view", False, "no bwrap")]
+        >>> missing(on, [("no network",), ("separate user", "read-only view")])
+        ["'separate user' (not root) or 'read-only view' (no bwrap)"]
+    """
+    by_name = {layer.name: layer for layer in layers}
+    out = []
+    for names in require:
+        either = [by_name[name] for name in names if name in by_name]
+        if not any(layer.on for layer in either):
+            out.append(" or ".join(f"'{layer.name}' ({layer.detail})" for layer in either)
+                       or " or ".join(f"'{name}'" for name in names))
+    return out
+
+
 def _limits_text(limits: dict) -> str:
     parts = []
     names = {"RLIMIT_CPU": ("CPU", lambda v: f"{v} s"),
