@@ -122,6 +122,7 @@ def test_bce_grad_logits_saturated(sub, seed, device):
     g = gen(seed, "bce_grad_huge")
     n = int(np_rng(seed, "bce_grad_huge_n").integers(4, 10))
     z = (torch.sign(randn(g, n, 1)) * 1000.0).to(torch.float32).to(device)
+    z[0, 0], z[1, 0] = 1000.0, -1000.0   # both signs: exp(z) overflows at +1000 only
     y = _labels(g, n, torch.float32, device)
     y[0, 0] = float(z[0, 0] < 0)   # one row on the wrong side: the gradient is never all zeros
     want = reference("ex07.bce_grad_logits", z, y, grad=False)
