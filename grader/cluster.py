@@ -298,34 +298,42 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
     result with the reason in `errors`, never an exception (so Dask does not retry a
     submission that fails the same way everywhere)."""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
-        work = None
+        work = Path(tempfile.mkdtemp(dir=_folder()))
         try:
-            for attempt in (1, 2):   # a grading process that ended: once more, in a new one
-                try:
-                    if work is None:
-                        work = Path(tempfile.mkdtemp(dir=_folder()))
-                        unpack(blob, work)
-                    task = {"student": source, "folder": str(work), "source": source,
-                            "notes": [], "request": request, "references": _table_file(table)}
-                    return json.dumps(_grader(request).ask(task, timeout)["result"])
-                except TimeoutError:
-                    _drop_grader()
-                    why = (f"grading stopped after {timeout:g} s (the time limit of one "
-                           f"submission)")
-                    break
-                except UnsafeWorker as exc:   # a worker that joined after the run's check
-                    _drop_grader()
-                    why = f"not graded: {exc}"
-                    break
-                except Exception as exc:  # noqa: BLE001 - this submission only
-                    _drop_grader()
-                    why = f"grading failed on the cluster: {type(exc).__name__}: {exc}"
+            why = _grade_files(blob, work, request, source, table, timeout)
+            if not isinstance(why, str):
+                return json.dumps(why)
             from grader.classrun import error_result
             result = error_result(source, GradeRequest.from_dict(request), why)
-            return json.dumps(result.to_dict())
+            data = result.to_dict()
+            data["notes for the gradebook"] = [why]   # as a local run notes it
+            return json.dumps(data)
         finally:
-            if work is not None:
-                shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade_files(blob, work: Path, request: dict, source, table, timeout):
+    """The result of the submission `blob` (plain data), written into `work` and graded by
+    this worker's grading process; or why it was not graded (a str)."""
+    try:
+        unpack(blob, work)
+    except (OSError, ValueError) as exc:   # never graded from what part of it was written
+        return f"the worker could not write the submission's files: {type(exc).__name__}: {exc}"
+    for attempt in (1, 2):   # a grading process that ended: once more, in a new one
+        try:
+            task = {"student": source, "folder": str(work), "source": source, "notes": [],
+                    "request": request, "references": _table_file(table)}
+            return _grader(request).ask(task, timeout)["result"]
+        except TimeoutError:
+            _drop_grader()
+            return f"grading stopped after {timeout:g} s (the time limit of one submission)"
+        except UnsafeWorker as exc:   # a worker that joined after the run's check
+            _drop_grader()
+            return f"not graded: {exc}"
+        except Exception as exc:  # noqa: BLE001 - this submission only
+            _drop_grader()
+            why = f"grading failed on the cluster: {type(exc).__name__}: {exc}"
+    return why
 
 
 def _lost_counts(dask_scheduler=None, keys=()) -> dict:
@@ -406,7 +414,10 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                 task = futures.pop(future)
                 recent.append((future, task))
                 try:
-                    result = GradeResult.from_dict(json.loads(future.result()))
+                    data = json.loads(future.result())
+                    notes = data.pop("notes for the gradebook", [])
+                    result = GradeResult.from_dict(data)
+                    task["notes"] = list(task.get("notes", ())) + [str(n) for n in notes]
                     event = "failed" if result.errors else "done"
                 except Exception as exc:  # noqa: BLE001 - lost for good (workers kept dying)
                     result = error_result(task["source"], request, f"the cluster could not "

@@ -275,9 +275,26 @@ def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
         slow = book.result("slow")
         assert slow.score == 0 and slow.errors == [
             "grading stopped after 8 s (the time limit of one submission)"]
+        assert book.notes("slow") == slow.errors        # noted as a local run notes it
         for student in ("alice", "bob", "carol"):
             result = book.result(student)
             assert result.score == result.max_score > 0 and not result.errors
+
+
+def test_a_submission_the_worker_cannot_write_is_not_graded_in_part(tmp_path):
+    """Files that cannot all be written on the worker (cut bytes, a name too long for its
+    disk): the submission is not graded at all, rather than graded from what was written."""
+    from grader.cluster import _HEAD, grade_bytes, pack
+    from grader.request import GradeRequest
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / EX01).write_text(REF01)
+    whole = pack(tmp_path / "sub")
+    long_name = b"ex02_" + b"x" * 300 + b".py"
+    request = GradeRequest(exercises=["ex01", "ex02"], seed=3).to_dict()
+    for blob in (whole[:-5], whole + _HEAD.pack(len(long_name), 3) + long_name + b"x=1"):
+        result = json.loads(grade_bytes(blob, request, "alice"))
+        assert result["checks"] == [] and result["score"] == 0
+        assert result["errors"][0].startswith("the worker could not write the submission")
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
