@@ -194,8 +194,10 @@ def serve() -> None:
 
 def _keeper():
     """One thread, for as long as this process lives, that starts the grading process."""
-    from concurrent.futures import ThreadPoolExecutor
-    return _STATE.setdefault("keeper", ThreadPoolExecutor(1, "grader-keeper"))
+    if "keeper" not in _STATE:
+        from concurrent.futures import ThreadPoolExecutor
+        _STATE["keeper"] = ThreadPoolExecutor(1, "grader-keeper")
+    return _STATE["keeper"]
 
 
 def _grader(request: dict) -> _Grader:
