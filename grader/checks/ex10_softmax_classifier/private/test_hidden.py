@@ -62,12 +62,14 @@ def _rows(g, n):
 
 def _mixed_state(g, sizes, x):
     """A random state under which the rows of x do not all fall in one class (a constant answer
-    would match that): drawn again until the argmax of the logits takes two values or more."""
+    would match that), and some row's class changes without the ReLU (a classifier that forgets
+    it would match otherwise): drawn again until both hold."""
     for _ in range(50):
         state = _state(g, sizes)
-        h = torch.relu(x.double() @ state["hidden.weight"].double().T + state["hidden.bias"])
-        logits = h @ state["output.weight"].double().T + state["output.bias"]
-        if len(torch.unique(logits.argmax(dim=1))) > 1:
+        pre = x.double() @ state["hidden.weight"].double().T + state["hidden.bias"]
+        classes = [(h @ state["output.weight"].double().T + state["output.bias"]).argmax(dim=1)
+                   for h in (torch.relu(pre), pre)]
+        if len(torch.unique(classes[0])) > 1 and not torch.equal(*classes):
             return state
     return state
 
