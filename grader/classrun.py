@@ -296,10 +296,10 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
 
     from grader.runner import grade_submission
     from grader.sandbox import LayersMissing, Zygote
-    Zygote = partial(Zygote, require=job.require)
+    new_zygote = partial(Zygote, require=job.require)
     request = GradeRequest.from_dict(job.request)
     if zygote is None:      # spawned: start one, and warm up while it boots
-        zygote = Zygote()
+        zygote = new_zygote()
         _warm_up(request.exercises)
     from grader.runner import collected_checks, prepare_trusted_side, set_aside_warm_objects
     prepare_trusted_side(request.exercises)   # (forked: done in the parent already)
@@ -335,7 +335,7 @@ def _grading_process(conn, job: _Job, parent: int, zygote=None, others=()):
                 loaded = references
             asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
             result, zygote = _grade_one(task, zygote, asked, job.html_dir,
-                                        grade_submission, Zygote)
+                                        grade_submission, new_zygote)
             holder[0] = zygote
             conn.send({"student": task["student"], "result": result.to_dict()})
     finally:

@@ -26,9 +26,9 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import tempfile
 import threading
-import struct
 import time
 import uuid
 from pathlib import Path
@@ -131,16 +131,14 @@ class _Grader:
         import sys
         from multiprocessing.connection import Connection
 
-        import grader
         from grader.classrun import _Job
+        from grader.sandbox.launcher import ROOT, with_package_path
         ours, theirs = socket.socketpair()
-        package = str(Path(grader.__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [package] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-        self.proc = _keeper().submit(
+        self.proc = _keeper().submit(   # in the package's folder: what -c puts on sys.path
             subprocess.Popen, [sys.executable, "-c", "from grader.cluster import serve; serve()",
                                str(theirs.fileno()), str(os.getpid())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env).result()
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=with_package_path(),
+            cwd=str(ROOT)).result()
         theirs.close()
         self.conn = Connection(ours.detach())
         self.conn.send(_Job(request, require=REQUIRED))
@@ -302,9 +300,10 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
     with _LOCK:   # pytest, and a zygote, serve one submission at a time
         work = Path(tempfile.mkdtemp(dir=_folder()))
         try:
-            why = _grade_files(blob, work, request, source, table, timeout)
-            if not isinstance(why, str):
-                return json.dumps(why)
+            graded = _grade_files(blob, work, request, source, table, timeout)
+            if not isinstance(graded, str):
+                return json.dumps(graded)
+            why = graded
             from grader.classrun import error_result
             result = error_result(source, GradeRequest.from_dict(request), why)
             data = result.to_dict()

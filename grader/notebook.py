@@ -67,9 +67,8 @@ def history_cells(history) -> list[str]:
 class _Server:
     def __init__(self):
         self.log = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get(
-            "PYTHONPATH", "").split(os.pathsep) if p])
+        from grader.sandbox import with_package_path
+        env = with_package_path()
         env["PYTHONWARNINGS"] = "ignore"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.notebook", "serve"], stdin=subprocess.PIPE,

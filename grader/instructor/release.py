@@ -18,7 +18,6 @@ Students run it in place (`python -m grader check` from the kit's folder) or `pi
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -135,10 +134,9 @@ def release_notebooks(notebooks: dict[str, str]) -> dict[str, str]:
             folder = course / "source_notebooks" / EXERCISES[ex]
             folder.mkdir(parents=True)
             (folder / f"{EXERCISES[ex]}.ipynb").write_text(text)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        from grader.sandbox import with_package_path
         proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "*",
-                               "--log-level=ERROR"], cwd=course, env=env,
+                               "--log-level=ERROR"], cwd=course, env=with_package_path(),
                               capture_output=True, text=True)
         out = {}
         for ex in notebooks:

@@ -25,7 +25,7 @@ import importlib
 
 _ROOMS = {
     "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "LayersMissing",
-                 "SANDBOX_MODES", "sweep_stale_temp", "worker_env"),
+                 "SANDBOX_MODES", "sweep_stale_temp", "with_package_path", "worker_env"),
     "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),
     "view": ("secret_locations", "secret_modules", "SecretReachable", "bwrap_command"),

@@ -65,6 +65,15 @@ class StudentError(Exception):
         return text
 
 
+def with_package_path(env=None) -> dict:
+    """A copy of `env` (os.environ by default) whose PYTHONPATH starts with the package's root,
+    so that a Python started with it imports this grader, whatever else is installed."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
+
+
 def worker_env(workdir: str, threads: int = 1) -> dict:
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES",
                                        "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
@@ -159,12 +168,9 @@ class Zygote:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock = parent
         self.log = tempfile.TemporaryFile()
-        env = dict(os.environ)
+        env = with_package_path()
         env.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # never init CUDA before a fork
         env.pop("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE", None)     # workers compute float32 exactly
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in
-                                                           env.get("PYTHONPATH", "").split(
-                                                               os.pathsep) if p])
         wrapper = self.wrapper or (bwrap_command(self.spool, as_root=self.as_root)
                                    if self.bwrap else [])
         cmd = wrapper + [sys.executable, "-m", "grader.sandbox.inside", str(child.fileno()),
