@@ -74,9 +74,30 @@ def with_package_path(env=None) -> dict:
     return env
 
 
+# The only variables of the grader's environment that reach a process running student code
+# (the zygote, its workers): what Python, torch and CUDA need to start, nothing an instructor
+# or a cluster sets for itself (tokens, keys, paths to the course). Born clean: the zygote is
+# exec'd with this environment, so no other variable is ever in its memory or /proc/self/environ.
+ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
+               "CUDA_DEVICE_ORDER", "CUDA_MODULE_LOADING", "NVIDIA_VISIBLE_DEVICES",
+               "NVIDIA_DRIVER_CAPABILITIES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def allowed_env() -> dict:
+    """The allow-listed part of this process's environment (ENV_ALLOWED)."""
+    return {k: os.environ[k] for k in ENV_ALLOWED if k in os.environ}
+
+
+def zygote_env() -> dict:
+    """The whole environment the zygote is exec'd with: the allowed variables, the package on
+    PYTHONPATH, and the settings every worker needs (CUDA never initialised before a fork)."""
+    env = with_package_path(allowed_env())
+    env.update(PYTORCH_NVML_BASED_CUDA_CHECK="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
 def worker_env(workdir: str, threads: int = 1) -> dict:
-    keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES",
-                                       "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    keep = allowed_env()
     keep.update(HOME=workdir, TMPDIR=workdir, OMP_NUM_THREADS=str(threads),
                 MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1")
     return keep
@@ -162,22 +183,37 @@ class Zygote:
                 "warm_optim": self.warm_optim,
                 "scratch_bytes": None if basic else Limits().scratch_bytes,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
-                "python_files": _python_files(), "gpu_devices": _gpu_devices()}
+                "python_files": _python_files(), "gpu_devices": _gpu_devices(),
+                "env_allowed": sorted(set(zygote_env()) | set(worker_env("")))}
 
     def _start(self):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock = parent
         self.log = tempfile.TemporaryFile()
-        env = with_package_path()
-        env.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # never init CUDA before a fork
-        env.pop("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE", None)     # workers compute float32 exactly
         wrapper = self.wrapper or (bwrap_command(self.spool, as_root=self.as_root)
                                    if self.bwrap else [])
-        cmd = wrapper + [sys.executable, "-m", "grader.sandbox.inside", str(child.fileno()),
-                         json.dumps(self._config())]
-        self.proc = subprocess.Popen(cmd, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log, env=env, cwd=str(ROOT))
+        # Born clean: an allow-listed environment, nothing of the course on the command line
+        # (/proc/self/cmdline), the self-test's configuration sent over the socket instead
+        # (and bubblewrap's options, which name the course's folders, read from a file, not
+        # from bubblewrap's command line, which is /proc/1/cmdline inside the sandbox)
+        fds = [child.fileno()]
+        options = None
+        if wrapper and os.path.basename(wrapper[0]) == "bwrap":
+            options = tempfile.TemporaryFile()
+            options.write(b"".join(a.encode() + b"\0" for a in wrapper[1:]))
+            options.seek(0)
+            fds.append(options.fileno())
+            wrapper = [wrapper[0], "--args", str(options.fileno())]
+        cmd = wrapper + [sys.executable, "-m", "grader.sandbox.inside", str(child.fileno())]
+        try:
+            self.proc = subprocess.Popen(cmd, pass_fds=fds, stdin=subprocess.DEVNULL,
+                                         stdout=self.log, stderr=self.log, env=zygote_env(),
+                                         cwd=str(ROOT))
+        finally:
+            if options is not None:
+                options.close()
         child.close()
+        parent.sendall(json.dumps(self._config()).encode() + b"\n")
         self._buf = b""
         self._ready = False
 

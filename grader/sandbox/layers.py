@@ -92,10 +92,20 @@ class PrivateFolder(Layer):
 
 class CleanEnvironment(Layer):
     name = "clean environment"
-    applied_by = ("grader.sandbox.launcher.worker_env", "grader.sandbox.inside.zygote._child")
+    applied_by = ("grader.sandbox.launcher.zygote_env", "grader.sandbox.launcher.worker_env",
+                  "grader.sandbox.inside.zygote._child")
 
     def measure(self, s):
-        return self.on("only PATH, LANG and thread settings are passed on")
+        leaks = s.test.get("environ_leaks")
+        if leaks is None:
+            return self.off("not measured", "student code may read the grader's environment")
+        if leaks:
+            return self.off(f"a worker can read {', '.join(leaks[:3])}",
+                            "student code can read the grader's environment variables (tokens, "
+                            "keys): give workers a uid of their own (run as root) or a pid "
+                            "namespace (bubblewrap)")
+        return self.on("the zygote is started with an allow-listed environment (PATH, locale, "
+                       "CUDA and thread settings); no process a worker can see holds more")
 
 
 class OwnSession(Layer):

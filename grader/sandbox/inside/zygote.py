@@ -1,7 +1,8 @@
 """The zygote: a process that imports torch once and forks one worker per submission.
 
-Started by grader.sandbox.launcher as `python -m grader.sandbox.inside FD CONFIG`, where FD is
-one end of a Unix socket. The zygote never runs student code. It first tests the sandbox as a
+Started by grader.sandbox.launcher as `python -m grader.sandbox.inside FD`, where FD is one end
+of a Unix socket (its first line is the self-test's configuration), with an allow-listed
+environment. The zygote never runs student code. It first tests the sandbox as a
 worker would find it (self_test: the facts grader.sandbox.layers measures the layers from), then
 serves spawn, kill and status requests. On each `spawn` it forks a child that:
   - starts its own session (so the grader can kill it and everything it started in one go),
@@ -106,6 +107,7 @@ def self_test(config, uid) -> dict:
             except OSError:
                 facts["interfaces"] = []
             facts["nproc_binds"] = os.geteuid() != 0
+            facts["environ_leaks"] = _environ_leaks(set(config.get("env_allowed", ())))
         except BaseException as exc:  # report, never hang the zygote
             facts["error"] = f"{type(exc).__name__}: {exc}"
         try:
@@ -125,6 +127,29 @@ def self_test(config, uid) -> dict:
         return json.loads(b"".join(chunks) or b"{}")
     except ValueError:
         return {"error": "the self-test child sent nothing readable"}
+
+
+def _environ_leaks(allowed: set) -> list[str]:
+    """Where a worker could read a variable outside the allow-list: its own environment and
+    that of every process above it (the zygote, bubblewrap, the grader and whatever started the
+    grader: a shell, a Dask worker), as /proc shows them to it. ["/proc/123/environ", ...]."""
+    out, pid, seen = [], os.getpid(), set()
+    while pid > 0 and pid not in seen:
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                names = {v.split(b"=", 1)[0].decode(errors="replace")
+                         for v in f.read().split(b"\0") if v}
+            if names - allowed:
+                out.append(f"/proc/{pid}/environ")
+        except OSError:
+            pass
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                pid = next((int(line.split()[1]) for line in f if line.startswith("PPid:")), 0)
+        except (OSError, ValueError):
+            break
+    return out
 
 
 def _user_namespace_test() -> str:
@@ -201,6 +226,26 @@ def _creatable(folder) -> bool:
     return True
 
 
+def read_config(fd) -> dict:
+    """The first line on the zygote's socket: what its self-test looks for (JSON). Read byte by
+    byte, so that nothing after it is taken from the socket."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        b = os.read(fd, 1)
+        if not b:
+            raise SystemExit("the grader closed the socket before sending the configuration")
+        line += b
+        if len(line) > MAX_CONFIG:
+            raise SystemExit("the configuration is too large")
+    try:
+        return json.loads(bytes(line))
+    finally:
+        line[:] = bytes(len(line))  # its paths are not kept in memory a worker inherits
+
+
+MAX_CONFIG = 1 << 22
+
+
 def serve(fd, config=None):
     """Serve spawn/kill/status requests on a Unix socket until it closes."""
     config = config or {}
@@ -234,6 +279,7 @@ def serve(fd, config=None):
         # workers will run as root (without capabilities): measure that instead
         facts["self_test_uid"] = facts["self_test"]
         facts["self_test"] = self_test(config, None)
+    config.clear()  # where the secrets lie: the workers forked from here need not know
     signal.signal(signal.SIGCHLD, reap)
     # torch's objects, imported once, are never garbage: set them aside, so that a worker's
     # collections look at the submission's own objects only (and leave the shared pages alone)
