@@ -4,15 +4,24 @@ this folder, or from a course folder holding a copy of this file).
 One nbgrader assignment per exercise: `python -m grader build` writes
 source_notebooks/ex02_gradient_descent/ex02_gradient_descent.ipynb, and
 
+    python -m grader nbgrader-kernel install               # once: the sandboxed kernel
     nbgrader generate_assignment ex02_gradient_descent     # release/ex02_gradient_descent/
     nbgrader autograde ex02_gradient_descent               # submitted/*/ex02_... -> autograded/
     nbgrader generate_feedback ex02_gradient_descent       # feedback/*/ex02_.../*.html
 
-The check cells call grader.notebook.run_checks, so the kernel that nbgrader starts must be able
-to import this package (`pip install -e .` in the instructor's environment).
+Autograde runs every notebook in the kernel "torchdrills-sandbox" (grader.nbkernel): the
+student's cells run in the grader's sandbox (no reference, no hidden check, no environment of
+yours, no network, no file of yours), never in a plain kernel. The check cells' scores do not
+come from that kernel: GradeCheckCells grades the notebook itself on the trusted side, as
+`python -m grader grade` does, and writes each check cell's outcome (grader.instructor.autograde).
+Where bubblewrap cannot start, the kernel refuses (TORCHDRILLS_KERNEL_UNSANDBOXED=1 runs it
+without the sandbox; the scores still come from GradeCheckCells).
 """
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from grader.instructor.autograde import with_check_cells
+from grader.nbkernel import KERNEL_NAME
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file
 
@@ -26,8 +35,12 @@ c.ClearSolutions.code_stub = {
               'raise NotImplementedError("not started: write your code here, then run the '
               'check cell below")'}
 
-# The check cells start a grading process on their first run (a few seconds); a student's
-# training loop may take a while too.
+# Autograde: the student's cells run in the sandboxed kernel, whatever kernel the notebook
+# names; the check cells are then graded by the grader itself, before the grades are saved.
+c.Execute.kernel_name = KERNEL_NAME
+c.Autograde.autograde_preprocessors = with_check_cells()
+
+# A student's training loop may take a while.
 c.Execute.timeout = 300
 
 # Feedback shows what each check cell printed, never the hidden checks' code.

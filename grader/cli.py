@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Modules that add more verbs: each has add_verbs(subparsers) -> {verb: handler(args) -> int}.
-VERB_MODULES: tuple[str, ...] = ("grader.cli_class", "grader.cli_course")
+VERB_MODULES: tuple[str, ...] = ("grader.cli_class", "grader.cli_course",
+                                  "grader.nbkernel")
 
 
 def main(argv: list[str] | None = None) -> int:

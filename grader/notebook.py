@@ -19,15 +19,23 @@ A passing cell prints one line. A failing one raises `ChecksFailed` (an Assertio
 message says which checks fail and why; in IPython it is shown without a traceback, so nbgrader
 scores the cell 0 and its feedback shows the message only. Nothing is written to stderr.
 
-The hidden checks draw new random inputs each run; set GRADER_SEED=7 for repeatable ones.
+The hidden checks draw new random inputs each run; set GRADER_SEED=7 for repeatable ones. A
+hidden check shows its name and passed / not passed, never its message, values or seed.
+
+In the sandboxed kernel (grader.nbkernel), the kernel cannot start a grading process: there
+GRADER_CHECKS_SOCKET names a Unix socket of its trusted launcher, and a check cell sends the
+cells, the exercise and the target there as one JSON line; the launcher grades them outside the
+sandbox (`answer_check`) and sends back the text to show and whether the checks pass.
 """
 from __future__ import annotations
 
 import atexit
 import json
 import os
+import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +49,9 @@ from grader.notebook_source import CHECK_CELL_TAG, cells_to_module, is_magic  # 
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this
+CHECKS_SOCKET = "GRADER_CHECKS_SOCKET"   # set in the sandboxed kernel: its launcher's socket
+MAX_CHECK_REQUEST = 16 << 20             # bytes of one request from a kernel (its cells)
+MAX_CHECK_ANSWER = 1 << 20
 
 
 class ChecksFailed(AssertionError):
@@ -191,20 +202,16 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
     _install_display()
     kind = "hidden" if hidden else "visible"
     try:
-        request = check_request(ex, target, hidden, device)
-        module = module_of(ex)
         if In is None:
             In = _kernel_history()
-        checks_file = check_file(ex, kind)
-        if hidden and not checks_file.exists():
-            raise ChecksFailed(f"{ex}.{target}: the hidden checks are not installed here "
-                               f"({checks_file} is missing).")
-        folder = Path(tempfile.mkdtemp(prefix="grader-nb-"))
-        try:
-            (folder / f"{module}.py").write_text(cells_to_module(history_cells(In)))
-            answer = _ask({"submission": str(folder), "request": request.to_dict()})
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        cells = history_cells(In)
+        if os.environ.get(CHECKS_SOCKET):   # the sandboxed kernel: its launcher grades
+            answer = _ask_launcher(os.environ[CHECKS_SOCKET], {
+                "ex": ex, "target": target, "hidden": bool(hidden), "device": device,
+                "cells": cells})
+            ok, text = bool(answer.get("passed")), str(answer.get("text", ""))
+        else:
+            ok, text = grade_target(ex, target, cells, hidden, device)
     except ChecksFailed:
         raise
     except KeyboardInterrupt:
@@ -212,20 +219,126 @@ def run_checks(ex: str, target: str, In=None, hidden: bool = False, device: str 
     except Exception as exc:  # noqa: BLE001 - one clear message, never a long traceback
         raise ChecksFailed(f"{ex}.{target}: the {kind} checks could not run "
                            f"({type(exc).__name__}: {exc}).") from None
-    if not answer.get("ok"):
-        raise ChecksFailed(f"{ex}.{target}: the {kind} checks could not run "
-                           f"({answer.get('error')}).")
-    from grader.result import GradeResult
-    ok, text = summary(GradeResult.from_dict(answer["result"]), ex, target, kind)
     if not ok:
         raise ChecksFailed(text)
     print(text)
 
 
+def grade_target(ex: str, target: str, cells: list[str], hidden: bool = False,
+                 device: str = "all") -> tuple[bool, str]:
+    """(all pass?, what to tell the student) for the visible or hidden checks of `ex`.`target`
+    on the module these cells make, graded by this process's grading process. Runs on the
+    trusted side only: the plain kernel, or the sandboxed kernel's launcher."""
+    kind = "hidden" if hidden else "visible"
+    request = check_request(ex, target, hidden, device)
+    module = module_of(ex)
+    checks_file = check_file(ex, kind)
+    if hidden and not checks_file.exists():
+        return False, (f"{ex}.{target}: the hidden checks are not installed here "
+                       f"({checks_file} is missing).")
+    folder = Path(tempfile.mkdtemp(prefix="grader-nb-"))
+    try:
+        (folder / f"{module}.py").write_text(cells_to_module(cells))
+        answer = _ask({"submission": str(folder), "request": request.to_dict()})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not answer.get("ok"):
+        return False, f"{ex}.{target}: the {kind} checks could not run ({answer.get('error')})."
+    from grader.result import GradeResult
+    return summary(GradeResult.from_dict(answer["result"]), ex, target, kind)
+
+
+# ----------------------------------------------------------------------------------------------
+# the sandboxed kernel's check cells: the kernel asks, its launcher grades
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+def answer_check(request, defer: bool = False) -> dict:
+    """The launcher's answer to one check cell of a sandboxed kernel: {"passed", "text"}.
+    `request` is untrusted data from the kernel; anything unexpected is a plain refusal.
+    defer: nbgrader autograde is running, whose GradeCheckCells grades the whole notebook
+    after it ran (grader.instructor.autograde): the kernel's check cells fail, so that a
+    configuration without it scores nothing.
+
+        answer_check({"ex": "ex01", "target": "forward", "hidden": False, "device": "all",
+                      "cells": ["def forward(x, w):\n    return x * w\n"]})
+    """
+    from grader.exercises import EXERCISES
+    from grader.request import DEVICES
+    if not isinstance(request, dict):
+        return {"passed": False, "text": "not a check request."}
+    ex, target, cells = request.get("ex"), request.get("target"), request.get("cells")
+    hidden, device = request.get("hidden"), request.get("device")
+    if not (isinstance(ex, str) and ex in set(EXERCISES) | set(EXERCISES.values())
+            and isinstance(target, str)
+            and _NAME.fullmatch(target) and isinstance(hidden, bool) and device in DEVICES
+            and isinstance(cells, list) and all(isinstance(c, str) for c in cells)):
+        return {"passed": False, "text": "not a check request of this course."}
+    name, kind = f"{ex[:4]}.{target}", "hidden" if hidden else "visible"
+    if defer:
+        return {"passed": False, "text": f"{name}: the {kind} checks are graded after the "
+                                         f"notebook has run, outside its kernel."}
+    try:
+        ok, text = grade_target(ex[:4], target, cells, hidden, device)
+    except Exception as exc:  # noqa: BLE001 - the kernel shows it as a failed cell
+        ok, text = False, f"{name}: the {kind} checks could not run ({type(exc).__name__})."
+    return {"passed": ok, "text": text}
+
+
+def _ask_launcher(path: str, request: dict) -> dict:
+    """One check request to the sandboxed kernel's launcher (a JSON line each way)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(ANSWER_SECONDS)
+        sock.connect(path)
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(1 << 16)
+            if not chunk or len(data) > MAX_CHECK_ANSWER:
+                raise RuntimeError("the kernel's launcher did not answer")
+            data += chunk
+    answer = json.loads(data)
+    if not isinstance(answer, dict):
+        raise RuntimeError("the kernel's launcher did not answer")
+    return answer
+
+
+def serve_checks(listener: socket.socket, defer: bool = False) -> None:
+    """Answer the check requests that arrive on `listener` (the launcher's socket), one
+    connection at a time, until it is closed. Requests are cut at MAX_CHECK_REQUEST bytes."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                conn.settimeout(60)
+                data = b""
+                while not data.endswith(b"\n") and len(data) <= MAX_CHECK_REQUEST:
+                    chunk = conn.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+                try:
+                    request = json.loads(data) if len(data) <= MAX_CHECK_REQUEST else None
+                except (ValueError, RecursionError):
+                    request = None
+                conn.settimeout(ANSWER_SECONDS)
+                conn.sendall(json.dumps(answer_check(request, defer)).encode() + b"\n")
+            except OSError:
+                continue
+
+
 def summary(result, ex: str, target: str, kind: str) -> tuple[bool, str]:
-    """(all pass?, what to tell the student) for one target's checks."""
+    """(all pass?, what to tell the student) for one target's checks. A hidden check shows its
+    name and passed / not passed: never its message, its parameters or the seed."""
     name = f"{ex}.{target}"
+    hidden = kind == "hidden"
     if result.errors:
+        if hidden:
+            return False, f"{name}: the grader could not load its hidden checks."
         return False, f"{name}: the grader could not load its checks:\n" + \
             "\n".join(e[:600] for e in result.errors)
     counted = [c for c in result.checks if c.counted]
@@ -234,7 +347,7 @@ def summary(result, ex: str, target: str, kind: str) -> tuple[bool, str]:
         if kind == "visible" and not skipped:
             return True, (f"{name}: no visible checks for this one; the graders' hidden "
                           f"checks test it.")
-        reasons = "; ".join(sorted({c.message for c in skipped}))
+        reasons = "" if hidden else "; ".join(sorted({c.message for c in skipped}))
         return True, f"{name}: no {kind} checks ran here" + (f" ({reasons})." if reasons
                                                               else ".")
     passed = [c for c in counted if c.status == "passed"]
@@ -244,13 +357,18 @@ def summary(result, ex: str, target: str, kind: str) -> tuple[bool, str]:
         return False, (f"{name}: not started: it still raises NotImplementedError.\n"
                        f"Write it in the cell above, run that cell, then run this one again.")
     lines = [f"{name}: {len(passed)} of {len(counted)} {kind} checks pass"]
+    if hidden:   # by title: a check's parameters (device, dtype) are one line
+        titles: dict[str, bool] = {}
+        for c in counted:
+            titles[c.title] = titles.get(c.title, True) and c.status == "passed"
+        lines.extend(f"  {'ok' if ok else 'x '} {title}: {'passed' if ok else 'not passed'}"
+                     for title, ok in titles.items())
+        return False, "\n".join(lines)
     for c in counted:
         if c.status == "passed":
             continue
         lines.append(f"  x {c.title}" + (f" [{c.params}]" if c.params else ""))
         lines.extend(f"      {m}" for m in (c.message or c.status).splitlines()[:12])
-    if kind == "hidden":
-        lines.append(f"(hidden checks use random inputs; seed {result.seed})")
     return False, "\n".join(lines)
 
 

@@ -1,0 +1,491 @@
+"""A Jupyter kernel that runs a notebook's cells inside the grader's sandbox, for nbgrader.
+
+    python -m grader nbgrader-kernel install --sys-prefix    # the kernel "torchdrills-sandbox"
+    nbgrader autograde ex01_linear_model                      # nbgrader_config.py names it
+
+A plain kernel runs a student's cells as the instructor, with the instructor's environment: a
+cell can print the references, the hidden checks, the environment and any file this user can
+read, and `nbgrader generate_feedback` hands it all back. This kernel's cells run as the
+grader's workers do: in bubblewrap's read-only view of the system, of Python and of the grader
+(references, checks, source notebooks and history masked: grader.sandbox.view), with no
+network, their own /tmp, an empty home of their own, an environment built from an allow-list,
+and, where the launcher runs as root, a uid of their own without capabilities. The kernel
+checks that no secret is in reach before it starts (grader.nbkernel_boot).
+
+How it talks: Jupyter starts this module's `launch` (the trusted launcher, outside the sandbox)
+with a connection file. The kernel inside listens on Unix sockets in its private folder
+(ZeroMQ's ipc transport: a network namespace cuts TCP, not a socket file bound into the view),
+and the launcher relays each channel's bytes between the ports Jupyter chose and those sockets,
+without reading them. A check cell's `run_checks` sends its request to another socket of the
+launcher (GRADER_CHECKS_SOCKET), which grades it in a grading process outside the sandbox
+(grader.notebook.answer_check). During `nbgrader autograde` it grades nothing there: the check
+cells are graded after the run by grader.instructor.autograde.GradeCheckCells.
+
+Where bubblewrap cannot start, the kernel refuses with one line (nbgrader reports the notebook
+as failed). TORCHDRILLS_KERNEL_UNSANDBOXED=1 in the instructor's environment runs it without
+the view (still its own environment, folder and uid), at the cost of every file this user can
+read being readable by the cells.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL_NAME = "torchdrills-sandbox"
+DISPLAY_NAME = "Python 3 (torchdrills sandbox)"
+UNSANDBOXED = "TORCHDRILLS_KERNEL_UNSANDBOXED"
+PREFIX = "grader-kernel-"
+CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+# kernels' uids, apart from the workers' (grader.sandbox.launcher.UID_BASE)
+KERNEL_UID_BASE, KERNEL_UID_SPAN = 2_050_000_000, 40_000_000
+START_SECONDS = 120.0     # how long a channel waits for the kernel inside to listen
+
+# What the kernel needs besides the workers' view (grader.sandbox.view.bwrap_command): the
+# package's modules a check cell imports (followed from these, module-level imports only) and
+# the folders Jupyter's kernel and matplotlib are installed in.
+KERNEL_CODE = ("grader/nbkernel_boot.py", "grader/notebook.py")
+KERNEL_DISTRIBUTIONS = ("ipykernel", "matplotlib")
+KERNEL_ETC = ("/etc/fonts",)   # a plot's fonts (fontconfig), besides the workers' /etc
+
+_LAUNCH = ("import sys; sys.path[0] = {root!r}; "
+           "from grader.nbkernel import launch; sys.exit(launch(sys.argv[1:]))")
+_BOOT = ("import sys; sys.path[0] = {root!r}; "
+         "from grader.nbkernel_boot import main; main()")
+
+
+# ----------------------------------------------------------------------------------------------
+# the kernelspec
+
+def kernel_spec() -> dict:
+    """kernel.json: this Python runs the launcher. `-c` with the package's root first on
+    sys.path: the launcher never imports from the folder Jupyter starts it in (a student's
+    notebook folder)."""
+    return {"argv": [sys.executable, "-c", _LAUNCH.format(root=str(ROOT)), "{connection_file}"],
+            "display_name": DISPLAY_NAME, "language": "python",
+            "interrupt_mode": "message",   # a signal to the launcher would not reach the kernel
+            "metadata": {"debugger": False}}
+
+
+def install(user: bool = False, prefix: str | None = None) -> str:
+    """Install (or replace) the kernelspec; returns its folder. Default: this Python's prefix
+    (sys.prefix), where nbgrader run by this Python finds it. Idempotent.
+
+        install()                      # <sys.prefix>/share/jupyter/kernels/torchdrills-sandbox
+        install(user=True)             # ~/.local/share/jupyter/kernels/...
+        install(prefix="/opt/course")  # /opt/course/share/jupyter/kernels/...
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / KERNEL_NAME
+        folder.mkdir()
+        (folder / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
+        return KernelSpecManager().install_kernel_spec(
+            str(folder), KERNEL_NAME, user=user,
+            prefix=None if user else (prefix or sys.prefix))
+
+
+# ----------------------------------------------------------------------------------------------
+# the launcher
+
+def sandbox_problem() -> str:
+    """'' when bubblewrap can start the kernel's sandbox here, else why not."""
+    from grader.sandbox.view import bwrap_problem
+    spool = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-probe-")
+    try:
+        return bwrap_problem(spool, False)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    """The grader.* modules a file imports outside its functions (for `from a import b`, both
+    a and a.b: b may be a module)."""
+    import ast
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (SyntaxError, ValueError, OSError):
+        return []
+    out, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        todo.extend(ast.iter_child_nodes(node))
+    return [n for n in out if n == "grader" or n.startswith("grader.")]
+
+
+def kernel_files(root: Path = ROOT) -> list[str]:
+    """The package's files the kernel imports (KERNEL_CODE and what it imports at module
+    level, the packages above each), with their bytecode where it exists."""
+    import importlib.util
+    todo, seen = [root / f for f in KERNEL_CODE], {}
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen[path] = None
+        parent = path.parent
+        while parent != root and root in parent.parents:
+            todo.append(parent / "__init__.py")
+            parent = parent.parent
+        for name in _top_level_imports(path):
+            base = root.joinpath(*name.split("."))
+            todo += [base.with_suffix(".py"), base / "__init__.py"]
+    out = []
+    for path in seen:
+        out.append(str(path))
+        cached = importlib.util.cache_from_source(str(path))
+        if os.path.isfile(cached):
+            out.append(cached)
+    return sorted(out)
+
+
+def kernel_folders() -> list[str]:
+    """The folders ipykernel, matplotlib and what they require are installed in."""
+    import re
+    from importlib import metadata
+    out: dict[str, None] = {}
+    todo, seen = list(KERNEL_DISTRIBUTIONS), set()
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = metadata.distribution(name)
+        except Exception:  # noqa: BLE001 - not installed as a distribution
+            continue
+        out[os.path.realpath(str(dist.locate_file("")))] = None
+        for requirement in dist.requires or []:
+            found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+            if found and not re.search(r"\bextra\s*==", requirement):
+                todo.append(found.group(0))
+    return [d for d in out if os.path.isdir(d)]
+
+
+def sandbox_command(home: str, as_root: bool) -> list[str]:
+    """The workers' bubblewrap view (grader.sandbox.view.bwrap_command, its secrets masked)
+    with what the kernel needs besides (kernel_files, kernel_folders) bound read-only before
+    the masks, and `home` writable. As root, the kernel may only change its uid."""
+    from grader.sandbox.view import bwrap_command, secret_locations
+    cmd = bwrap_command(home, as_root=False)
+    bound = [cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a in ("--ro-bind", "--bind")]
+    made = {cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a == "--dir"} | {"/"}
+    root, home_real = str(ROOT), os.path.realpath(home)
+    extra: list[str] = []
+
+    def covered(path: str) -> bool:
+        return any(path == b or path.startswith(b + os.sep) for b in bound)
+
+    for path in kernel_folders() + kernel_files() + list(KERNEL_ETC):
+        real = os.path.realpath(path)
+        if not os.path.exists(real) or covered(real) or real == root \
+                or (root + os.sep).startswith(real + os.sep) \
+                or (home_real + os.sep).startswith(real + os.sep):
+            continue
+        chain, d = [], os.path.dirname(real)
+        while d not in made and not covered(d):
+            chain.append(d)
+            d = os.path.dirname(d)
+        for d in reversed(chain):
+            made.add(d)
+            extra += ["--perms", "0755", "--dir", d]
+        bound.append(real)
+        extra += ["--ro-bind", real, real]
+    secrets = set(secret_locations())
+    at = next((i for i, a in enumerate(cmd[:-1]) if a == "--tmpfs" and cmd[i + 1] in secrets),
+              cmd.index("--chdir"))
+    cmd[at:at] = extra   # before the masks: a mask always wins
+    if "--chdir" in cmd:   # the boot goes to the kernel's folder once it has its uid
+        cmd[cmd.index("--chdir") + 1] = "/tmp"
+    if as_root:   # the boot switches to the kernel's uid, which keeps no capability
+        cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return cmd
+
+
+def kernel_env(home: str, checks_socket: str, sandboxed: bool) -> dict:
+    """The kernel's whole environment, from an allow-list: nothing of the instructor's."""
+    env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin",
+                                    "/usr/bin", "/bin"]),
+           "HOME": home, "TMPDIR": "/tmp" if sandboxed else os.path.join(home, "tmp"),
+           "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1",
+           "GRADER_CHECKS_SOCKET": checks_socket,
+           "JPY_PARENT_PID": "1"}   # ipykernel: no parent polling, no banner on stderr
+    if os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate"):
+        env["NBGRADER_EXECUTION"] = os.environ["NBGRADER_EXECUTION"]   # nbgrader's own flag
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "").replace(",", "").isdigit():
+        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    return env
+
+
+def _listen(transport: str, ip: str, port: int) -> socket.socket:
+    """The socket Jupyter's client connects to for one channel, as the connection file says."""
+    if transport == "ipc":
+        path = f"{ip}-{port}"
+        if os.path.exists(path):
+            os.unlink(path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(path)
+    else:
+        host = "0.0.0.0" if ip in ("*", "") else ip
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    sock.listen(16)
+    return sock
+
+
+class Launcher:
+    """One sandboxed kernel: its private folder, its relay and its check server."""
+
+    def __init__(self, connection_file: str, kernel_args: list[str]):
+        with open(connection_file) as f:
+            self.info = json.load(f)
+        self.kernel_args = [a for a in kernel_args if a.startswith("--")]
+        self.as_root = os.geteuid() == 0
+        self.proc: subprocess.Popen | None = None
+        self.listeners: list[socket.socket] = []
+        self.conns: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.closed = False
+        self.uid: int | None = None
+        from grader.sandbox import sweep_stale_temp
+        sweep_stale_temp(PREFIX)
+        self.home = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
+
+    # -- the relay: Jupyter's sockets <-> the kernel's sockets in its folder, bytes only
+
+    def _inner(self, port: int) -> socket.socket | None:
+        """A connection to the kernel's socket for `port`, once it listens. The kernel owns
+        the folder: the path is opened without following links, and only a socket of the
+        kernel's own is connected to (through /proc/self/fd, so the checked file is the one
+        connected to)."""
+        path = os.path.join(self.home, f"k-{port}")
+        deadline = time.monotonic() + START_SECONDS
+        while not self.closed and time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                return None
+            try:
+                fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
+            except OSError:
+                time.sleep(0.02)
+                continue
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISSOCK(st.st_mode) or (self.uid is not None
+                                                     and st.st_uid != self.uid):
+                    return None
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    sock.connect(f"/proc/self/fd/{fd}")
+                    return sock
+                except OSError:
+                    sock.close()
+                    time.sleep(0.02)
+            finally:
+                os.close(fd)
+        return None
+
+    def _pump(self, src: socket.socket, dst: socket.socket):
+        try:
+            while True:
+                data = src.recv(1 << 16)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock, how in ((dst, socket.SHUT_WR), (src, socket.SHUT_RD)):
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
+
+    def _relay(self, outer: socket.socket, port: int):
+        inner = self._inner(port)
+        if inner is None:
+            outer.close()
+            return
+        with self.lock:
+            self.conns.update((outer, inner))
+        there = threading.Thread(target=self._pump, args=(outer, inner), daemon=True)
+        there.start()
+        self._pump(inner, outer)
+        there.join()
+        with self.lock:
+            self.conns.difference_update((outer, inner))
+        outer.close()
+        inner.close()
+
+    def _accept(self, listener: socket.socket, port: int):
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            if conn.family != socket.AF_UNIX:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._relay, args=(conn, port), daemon=True).start()
+
+    # -- the kernel
+
+    def _files(self, sandboxed: bool) -> tuple[str, str]:
+        """(boot config, the kernel's connection file), written into its folder."""
+        from grader.sandbox.view import secret_modules, secret_samples
+        inner = {k: self.info[k] for k in CHANNELS}
+        inner.update(transport="ipc", ip=os.path.join(self.home, "k"), key=self.info["key"],
+                     signature_scheme=self.info.get("signature_scheme", "hmac-sha256"))
+        if self.as_root:
+            self.uid = KERNEL_UID_BASE + random.SystemRandom().randrange(KERNEL_UID_SPAN)
+        boot = {"cwd": self.home, "check_secrets": sandboxed,
+                "secrets": secret_samples() if sandboxed else [],
+                "modules": secret_modules() if sandboxed else []}
+        paths = (os.path.join(self.home, "boot.json"), os.path.join(self.home, "kernel.json"))
+        for path, data in zip(paths, (boot, inner)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            if self.uid is not None:
+                os.chown(path, self.uid, self.uid)
+        if not sandboxed:
+            os.mkdir(os.path.join(self.home, "tmp"), 0o700)
+            if self.uid is not None:
+                os.chown(os.path.join(self.home, "tmp"), self.uid, self.uid)
+        return paths
+
+    def command(self, sandboxed: bool, boot: str, connection: str) -> list[str]:
+        python = [sys.executable, "-c", _BOOT.format(root=str(ROOT)),
+                  "-" if self.uid is None else str(self.uid), boot, connection,
+                  *self.kernel_args]
+        if not sandboxed:
+            return python
+        return sandbox_command(self.home, self.as_root) + python
+
+    def run(self) -> int:
+        sandboxed = True
+        problem = sandbox_problem()
+        if problem:
+            if os.environ.get(UNSANDBOXED) != "1":
+                print(f"torchdrills kernel: not started, the sandbox cannot start here "
+                      f"({problem.splitlines()[0][:300]}); {UNSANDBOXED}=1 runs it without "
+                      f"one", file=sys.stderr)
+                return 1
+            print(f"torchdrills kernel: running WITHOUT the sandbox ({UNSANDBOXED}=1): its "
+                  f"cells can read every file this user can read", file=sys.stderr)
+            sandboxed = False
+        boot, connection = self._files(sandboxed)
+
+        from grader.notebook import serve_checks
+        checks_path = os.path.join(self.home, "checks.sock")
+        checks = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        checks.bind(checks_path)
+        os.chmod(checks_path, 0o666)   # the folder (0700, the kernel's) keeps others out
+        checks.listen(4)
+        self.listeners.append(checks)
+        defer = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+        threading.Thread(target=serve_checks, args=(checks, defer), daemon=True).start()
+
+        transport, ip = self.info.get("transport", "tcp"), self.info.get("ip", "127.0.0.1")
+        for name in CHANNELS:
+            port = int(self.info[name])
+            listener = _listen(transport, ip, port)
+            self.listeners.append(listener)
+            threading.Thread(target=self._accept, args=(listener, port), daemon=True).start()
+        if self.uid is not None:
+            os.chown(self.home, self.uid, self.uid)
+        os.chmod(self.home, 0o700)
+
+        env = kernel_env(self.home, checks_path, sandboxed)
+        self.proc = subprocess.Popen(self.command(sandboxed, boot, connection), env=env,
+                                     cwd=self.home, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        return self.proc.wait()
+
+    def stop(self, *_):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+
+    def close(self):
+        self.closed = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        with self.lock:
+            socks = self.listeners + list(self.conns)
+        for sock in socks:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        if self.info.get("transport") == "ipc":
+            for name in CHANNELS:
+                try:
+                    os.unlink(f"{self.info.get('ip')}-{self.info[name]}")
+                except (OSError, KeyError):
+                    pass
+        from grader.notebook import _stop_server
+        _stop_server()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def launch(argv: list[str]) -> int:
+    """The kernelspec's entry point: `launch CONNECTION_FILE [KERNEL_ARGS...]`."""
+    if not argv:
+        print("usage: launch CONNECTION_FILE [KERNEL_ARGS...]", file=sys.stderr)
+        return 2
+    launcher = Launcher(argv[0], argv[1:])
+    signal.signal(signal.SIGTERM, launcher.stop)
+    signal.signal(signal.SIGINT, lambda *_: None)   # interrupts come as messages
+    try:
+        return launcher.run()
+    finally:
+        launcher.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# the command line: `python -m grader nbgrader-kernel install`
+
+def add_verbs(verbs) -> dict:
+    k = verbs.add_parser("nbgrader-kernel",
+                         help="install the sandboxed Jupyter kernel nbgrader runs notebooks in")
+    k.add_argument("action", choices=["install"])
+    where = k.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="in ~/.local/share/jupyter")
+    where.add_argument("--sys-prefix", action="store_true",
+                       help="in this Python's prefix (the default)")
+    where.add_argument("--prefix", default=None, metavar="P", help="in P/share/jupyter")
+    return {"nbgrader-kernel": cmd_nbgrader_kernel}
+
+
+def cmd_nbgrader_kernel(args) -> int:
+    try:
+        import jupyter_client  # noqa: F401
+    except ImportError:
+        print("error: the kernel needs Jupyter: pip install -e \".[classroom]\"",
+              file=sys.stderr)
+        return 2
+    folder = install(user=args.user, prefix=args.prefix)
+    print(f"installed the kernel {KERNEL_NAME!r} in {folder}")
+    problem = sandbox_problem()
+    if problem:
+        print(f"warning: the sandbox cannot start here ({problem.splitlines()[0][:300]}): the "
+              f"kernel will refuse to start unless {UNSANDBOXED}=1", file=sys.stderr)
+    return 0
