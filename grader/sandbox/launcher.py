@@ -89,9 +89,10 @@ def allowed_env() -> dict:
 
 
 def zygote_env() -> dict:
-    """The whole environment the zygote is exec'd with: the allowed variables, the package on
-    PYTHONPATH, and the settings every worker needs (CUDA never initialised before a fork)."""
-    env = with_package_path(allowed_env())
+    """The whole environment the zygote is exec'd with: the allowed variables, the package and
+    the grader's own PYTHONPATH (where Python finds what it imports), and the settings every
+    worker needs (CUDA never initialised before a fork)."""
+    env = with_package_path(dict(allowed_env(), PYTHONPATH=os.environ.get("PYTHONPATH", "")))
     env.update(PYTORCH_NVML_BASED_CUDA_CHECK="1", PYTHONDONTWRITEBYTECODE="1")
     return env
 
@@ -543,75 +544,84 @@ class Submission:
         if first_cuda:  # a fresh worker creates its CUDA context (seconds) in this call
             limit += getattr(self.limits, "cuda_init_seconds", 0.0)
         started = time.monotonic()
-        deadline = started + limit
+        failure = None
         try:
-            proc = self._process()
-            self._sent = getattr(self, "_sent", 0) + 1
-            request = dict(request, id=self._sent)
-            frame = protocol.encode(request)
-            proc.send(frame, deadline)
-            for _stale in range(64):  # replies to earlier requests (from forks of the worker
-                header, payload = protocol.read_frame(  # that student code made) are skipped
-                    lambda n: proc.read_exact(n, deadline), max_payload=self.limits.result_bytes)
-                reply = protocol.decode(header, payload, max_items=budget)
-                if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
-                    raise protocol.ProtocolError("the reply is not a result")
-                if reply.get("id") == self._sent:
-                    break
-                if type(reply.get("id")) is not int or not 0 < reply["id"] < self._sent:
-                    raise protocol.ProtocolError("a reply to no request")
-            else:
-                raise protocol.ProtocolError("too many replies to earlier calls")
+            reply = self._exchange(request, started + limit, budget)
         except TimeoutError:
-            self._restart(settle=0)
-            err = StudentError("timeout", f"timed out after {limit:.0f} s (an infinite loop, a "
-                                          f"sleep, or far too much work?)")
-            if first_import:
-                err = StudentError("timeout", f"importing {module}.py did not finish within "
-                                              f"{limit:.0f} s: is there a loop at the top level "
-                                              f"of the file?")
-                self.import_errors[module] = err
-            raise err from None
+            failure = "timeout"
         except EOFError:
-            how = self._restart()
-            err = StudentError("crashed", "the worker process running your code ended during "
-                                          "the call" + (f": {how}" if how else ""))
-            if first_import:
-                err = StudentError("crashed", f"importing {module}.py ended the worker process"
-                                              + (f": {how}" if how else "")
-                                              + ". Is there a sys.exit(), os._exit() or a crash "
-                                                "at the top level of the file?")
-                self.import_errors[module] = err
-            raise err from None
+            failure = "crashed"
         except (protocol.ProtocolError, ValueError, KeyError, TypeError) as exc:
-            self._restart(settle=0)
-            raise StudentError("protocol", f"the worker sent back something that is not a "
-                                           f"result ({exc})") from None
+            failure = f"the worker sent back something that is not a result ({exc})"
         finally:
             self.used += time.monotonic() - started
+        if failure is not None:  # raised outside the handlers: no exception chain keeps the
+            raise self._failed(failure, module, limit, first_import)  # refused reply alive
         reply = safetext.clean_reply(reply)  # all of its text is the student's: made safe here
         self._imported = getattr(self, "_imported", set()) | {module}
         if first_cuda and self.proc is not None:
             self.proc.cuda_ready = True
         if reply.get("restart") is True:  # e.g. a CUDA error: the next call gets a new worker
             self._restart(settle=0)
-        notes = reply.get("notes")
-        for note in notes if isinstance(notes, list) else ():
+        for note in reply["notes"]:
             if _is_cell_note(note, self.notebooks) and note not in self.notes \
                     and len(self.notes) < 20:
-                self.notes.append(note[:500])
-        chars = reply.get("stdout_chars", 0)
-        if isinstance(chars, int) and chars:
-            self.stdout_chars += chars
+                self.notes.append(note)
+        if reply["stdout_chars"]:
+            self.stdout_chars = min(self.stdout_chars + reply["stdout_chars"], 2**53)
             if len(self.stdout_sample) < 2000:
-                self.stdout_sample += str(reply.get("stdout", ""))[:2000]
+                self.stdout_sample += reply["stdout"][:2000]
         if reply["status"] == "ok":
-            return reply.get("value")
-        err = StudentError(str(reply.get("kind", "exception")), str(reply.get("message", "")),
-                           str(reply.get("where", "")), str(reply.get("traceback", "")))
+            return reply["value"]
+        err = StudentError(reply["kind"], reply["message"], reply["where"], reply["traceback"])
         if err.kind in ("import", "no_file"):
             self.import_errors[module] = err
         raise err
+
+    def _exchange(self, request, deadline, budget) -> dict:
+        """Send one request to the worker and read its reply, checked against the reply schema
+        (protocol.decode_reply); replies to earlier requests (from forks of the worker that
+        student code made) are skipped."""
+        from grader.sandbox import protocol
+        proc = self._process()
+        self._sent = getattr(self, "_sent", 0) + 1
+        proc.send(protocol.encode(dict(request, id=self._sent)), deadline)
+        for _stale in range(64):
+            header, payload = protocol.read_frame(
+                lambda n: proc.read_exact(n, deadline), max_payload=self.limits.result_bytes,
+                max_items=budget)
+            reply = protocol.decode_reply(header, payload, max_items=budget)
+            del header, payload
+            if reply["id"] == self._sent:
+                return reply
+            if reply["id"] > self._sent:
+                raise protocol.ProtocolError("a reply to no request")
+        raise protocol.ProtocolError("too many replies to earlier calls")
+
+    def _failed(self, failure: str, module: str, limit: float, first_import: bool):
+        """The StudentError for a call that gave no reply; the worker is replaced."""
+        if failure == "timeout":
+            self._restart(settle=0)
+            if not first_import:
+                return StudentError("timeout", f"timed out after {limit:.0f} s (an infinite "
+                                               f"loop, a sleep, or far too much work?)")
+            err = StudentError("timeout", f"importing {module}.py did not finish within "
+                                          f"{limit:.0f} s: is there a loop at the top level "
+                                          f"of the file?")
+        elif failure == "crashed":
+            how = self._restart()
+            if not first_import:
+                return StudentError("crashed", "the worker process running your code ended "
+                                               "during the call" + (f": {how}" if how else ""))
+            err = StudentError("crashed", f"importing {module}.py ended the worker process"
+                                          + (f": {how}" if how else "")
+                                          + ". Is there a sys.exit(), os._exit() or a crash "
+                                            "at the top level of the file?")
+        else:
+            self._restart(settle=0)
+            return StudentError("protocol", failure)
+        self.import_errors[module] = err
+        return err
 
     def _restart(self, settle: float = 0.05) -> str:
         how = ""

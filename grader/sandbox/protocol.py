@@ -190,17 +190,37 @@ def encode(value) -> bytes:
 
 
 # ----------------------------------------------------------------------------------------------
-# decoding (the trusted reader): strict, size-capped, no code execution
+# decoding (the trusted reader): strict, size-capped, no code execution. What a reply may cost
+# this side is decided before it is read: its header and payload are bounded by the values the
+# call may return (max_items), so a refused reply costs no more than an honest one.
 
-def read_frame(read_exact, max_payload=MAX_PAYLOAD) -> tuple[bytes, bytes]:
-    """Read one frame with `read_exact(n) -> bytes`; return (header, payload)."""
+def header_cap(max_items=None) -> int:
+    """The most header bytes a frame holding at most `max_items` values may have."""
+    return MAX_HEADER if max_items is None else min(MAX_HEADER, 256 * 1024 + 48 * max_items)
+
+
+def payload_cap(max_items=None) -> int:
+    """The most payload bytes for `max_items` values: 16 bytes each (complex128, the widest)."""
+    return MAX_PAYLOAD if max_items is None else min(MAX_PAYLOAD, 64 * 1024 + 16 * max_items)
+
+
+def read_frame(read_exact, max_payload=MAX_PAYLOAD, max_items=None) -> tuple[bytes, bytes]:
+    """Read one frame with `read_exact(n) -> bytes`; return (header, payload). The sizes are
+    checked before a byte of either is read (`max_items`: see decode)."""
     head = read_exact(_HEAD.size)
     magic, hlen, plen = _HEAD.unpack(head)
     if magic != MAGIC:
         raise ProtocolError("the result channel carried bytes that are not a result frame")
     if hlen > MAX_HEADER or plen > max_payload:
         raise ProtocolError(f"result too large ({hlen + plen} bytes)")
+    if hlen > header_cap(max_items) or plen > payload_cap(max_items):
+        raise _too_many(max_items)
     return read_exact(hlen), read_exact(plen)
+
+
+def _too_many(max_items) -> ProtocolError:
+    return ProtocolError(f"the result holds more than {max_items} values, far more than the "
+                         f"inputs call for")
 
 
 def split(frame: bytes) -> tuple[bytes, bytes]:
@@ -238,13 +258,21 @@ def reply_budget(args=(), kwargs=None) -> int:
     return 10_000 + 16 * size_of((args, kwargs or {}), cap=10**6)
 
 
+MAX_INT_BITS = 64  # no result of an exercise is a larger integer; a 4300-digit one is refused
+
+
 def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
     """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
     that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
     `max_items` bounds the values the frame may hold (list, tuple and dict entries, and every
     element of a tensor or array, as `size_of` counts the inputs): more is refused before any of
-    them is decoded, copied or compared. A tensor's elements count, not its bytes: the trusted
-    side may widen each to a float64 to compare it."""
+    them is decoded, copied or compared, and a header with more containers than that is refused
+    before it is parsed. A tensor's elements count, not its bytes: the trusted side may widen
+    each to a float64 to compare it."""
+    if max_items is not None and (
+            len(header) > header_cap(max_items) or len(payload) > payload_cap(max_items)
+            or header.count(b"[") + header.count(b"{") > 4 * max_items + 10_000):
+        raise _too_many(max_items)
     try:
         head = json.loads(header)
         sizes = head["sizes"]
@@ -254,56 +282,119 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes) \
             or sum(sizes) != len(payload):
         raise ProtocolError("buffer sizes do not match the payload")
-    offsets = [0]
-    for s in sizes:
-        offsets.append(offsets[-1] + s)
-    view = memoryview(payload)
+    decoder = _Decoder(sizes, payload, map_device, max_items)
+    try:
+        return decoder.dec(tree)
+    finally:
+        decoder.release()   # no view of the payload outlives the call, whatever was raised
 
-    def buf(i):
-        if type(i) is not int or not 0 <= i < len(sizes):
+
+# The one schema of a worker's reply: every field, its type and its bounds. Student code runs
+# in the worker and can set any of them (sys.stdout is its own CappedStream object while it
+# runs), so each is checked here, where replies are decoded, and nothing else is passed on.
+WORKER_KINDS = ("not_started", "missing", "no_file", "import", "exception")
+MAX_CHARS = 2**40          # characters a call may claim to have printed (a count, not a text)
+_TEXT_FIELDS = {"message": 2000, "where": 400, "traceback": 3000, "type": 200, "stdout": 4000}
+
+
+def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
+    """A worker's reply, decoded (see decode) and checked against the reply schema: a dict with
+    `status` "ok" (and `value`) or "error" (`kind` one of WORKER_KINDS, `message`, `where`,
+    `traceback`, `type`), `id` (the request's number), `stdout` (the first characters printed),
+    `stdout_chars` (how many in all, at least len(stdout)), `seconds`, `notes` (up to 20 lines)
+    and `restart`. Anything else, a wrong type or a value out of range is a ProtocolError."""
+    reply = decode(header, payload, max_items=max_items)
+    if type(reply) is not dict:
+        raise ProtocolError("the reply is not a result")
+    unknown = set(reply) - {"status", "value", "id", "kind", "seconds", "notes", "restart",
+                            "stdout_chars", *_TEXT_FIELDS}
+    if unknown:
+        raise ProtocolError(f"the reply has unknown fields ({', '.join(sorted(map(str, unknown))[:3])})")
+    out = {"status": reply.get("status"), "id": reply.get("id")}
+    if out["status"] not in ("ok", "error"):
+        raise ProtocolError("the reply is not a result")
+    if type(out["id"]) is not int or not 0 < out["id"] < 2**62:
+        raise ProtocolError("a reply to no request")
+    for name, cap in _TEXT_FIELDS.items():
+        value = reply.get(name, "")
+        if type(value) is not str or len(value) > cap:
+            raise ProtocolError(f"the reply's {name} is not text of at most {cap} characters")
+        out[name] = value
+    chars = reply.get("stdout_chars", 0)
+    if type(chars) is not int or not 0 <= chars <= MAX_CHARS:
+        raise ProtocolError("the reply's count of printed characters is out of range")
+    out["stdout_chars"] = max(chars, len(out["stdout"]))
+    seconds = reply.get("seconds", 0.0)
+    if type(seconds) not in (int, float) or not 0 <= seconds <= 1e6:
+        raise ProtocolError("the reply's time is out of range")
+    out["seconds"] = float(seconds)
+    notes = reply.get("notes", [])
+    if type(notes) is not list or len(notes) > 20 or \
+            not all(type(n) is str and len(n) <= 500 for n in notes):
+        raise ProtocolError("the reply's notes are not up to 20 short lines")
+    out["notes"] = notes
+    if type(reply.get("restart", False)) is not bool:
+        raise ProtocolError("the reply's restart is not a bool")
+    out["restart"] = reply.get("restart", False)
+    if out["status"] == "ok":
+        out["value"] = reply.get("value")
+    else:
+        kind = reply.get("kind", "exception")
+        if kind not in WORKER_KINDS:
+            raise ProtocolError("the reply's kind of error is unknown")
+        out["kind"] = kind
+    return out
+
+
+class _Decoder:
+    """One frame's reader. A class, not closures calling each other: closures would make a
+    reference cycle holding a view of the payload until the garbage collector ran (2.4 GB for
+    a run of refused 250 MB replies)."""
+
+    def __init__(self, sizes, payload, map_device, max_items):
+        self.offsets = [0]
+        for s in sizes:
+            self.offsets.append(self.offsets[-1] + s)
+        self.view = memoryview(payload)
+        self.map_device = map_device
+        self.max_items = max_items
+        self.left = float("inf") if max_items is None else max_items
+
+    def release(self):
+        self.view.release()
+
+    def buf(self, i):
+        if type(i) is not int or not 0 <= i < len(self.offsets) - 1:
             raise ProtocolError("bad buffer index")
-        return view[offsets[i]:offsets[i + 1]]
+        return self.view[self.offsets[i]:self.offsets[i + 1]]
 
-    left = [float("inf") if max_items is None else max_items]
+    def spend(self, n):
+        self.left -= n
+        if self.left < 0:
+            raise _too_many(self.max_items)
 
-    def spend(n):
-        left[0] -= n
-        if left[0] < 0:
-            raise ProtocolError(f"the result holds more than {max_items} values, far more "
-                                f"than the inputs call for")
-
-    def dec(x, depth=0):
+    def dec(self, x, depth=0):
         if depth > MAX_DEPTH + 2:
             raise ProtocolError("nested too deeply")
-        if x is None or type(x) in (bool, int, float, str):
+        if x is None or type(x) in (bool, float, str):
+            return x
+        if type(x) is int:
+            if x.bit_length() > MAX_INT_BITS:
+                raise ProtocolError(f"an integer of {x.bit_length()} bits, far larger than "
+                                    f"any result")
             return x
         if type(x) is list:
-            spend(len(x))
-            return [dec(v, depth + 1) for v in x]
+            self.spend(len(x))
+            return [self.dec(v, depth + 1) for v in x]
         if type(x) is not dict:
             raise ProtocolError("unknown value")
         tag = x.get("$")
         if tag == "tuple":
             items = _list(x, "items")
-            spend(len(items))
-            return tuple(dec(v, depth + 1) for v in items)
+            self.spend(len(items))
+            return tuple(self.dec(v, depth + 1) for v in items)
         if tag == "dict":
-            out = {}
-            items = _list(x, "items")
-            spend(len(items))
-            for pair in items:
-                if type(pair) is not list or len(pair) != 2:
-                    raise ProtocolError("bad dict item")
-                key = dec(pair[0], depth + 1)
-                if type(key) not in (str, int, float, bool, tuple) and key is not None:
-                    raise ProtocolError("bad dict key")
-                if type(key) is not str and len(items) > MAX_PLAIN_KEYS:
-                    # numbers and tuples hash predictably: a reply of colliding keys would
-                    # cost the grader quadratic time (strings hash with a per-process seed)
-                    raise ProtocolError(f"a dict of more than {MAX_PLAIN_KEYS} entries whose "
-                                        f"keys are not strings")
-                out[key] = dec(pair[1], depth + 1)
-            return out
+            return self.dec_dict(x, depth)
         if tag == "float":
             if x.get("value") not in ("nan", "inf", "-inf"):
                 raise ProtocolError("bad float")
@@ -312,21 +403,24 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
             dtype = x.get("dtype")
             if dtype not in NUMPY_DTYPES:
                 raise ProtocolError("bad numpy dtype")
-            value = dec(x.get("value"), depth + 1)
+            value = self.dec(x.get("value"), depth + 1)
             if type(value) not in (bool, int, float, complex):
                 raise ProtocolError("bad numpy scalar")
-            return np.dtype(dtype).type(value)
+            try:
+                return np.dtype(dtype).type(value)
+            except (OverflowError, ValueError):
+                raise ProtocolError("a NumPy scalar out of its dtype's range") from None
         if tag == "ndarray":
             dtype, shape = x.get("dtype"), _shape(x)
             if dtype not in NUMPY_DTYPES:
                 raise ProtocolError("bad numpy dtype")
-            data = buf(x.get("buf"))   # a view: nothing copied yet
+            data = self.buf(x.get("buf"))   # a view: nothing copied yet
             if len(data) != math.prod(shape) * np.dtype(dtype).itemsize:
                 raise ProtocolError("array size does not match its shape")
-            spend(math.prod(shape))   # every element, before a byte of it is copied
+            self.spend(1 + math.prod(shape))   # every element, before a byte of it is copied
             return np.frombuffer(bytes(data), dtype=dtype).reshape(shape).copy()
         if tag == "tensor":
-            return dec_tensor(x, depth)
+            return self.dec_tensor(x, depth)
         if tag == "dtype":
             name = x.get("name")
             if name not in TORCH_DTYPES:
@@ -336,24 +430,45 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
             name = x.get("name")
             if type(name) is not str or len(name) > 32:
                 raise ProtocolError("bad device")
-            return torch.device(name) if name.split(":")[0] in ("cpu", "cuda", "meta") \
+            return torch.device(name) if _DEVICE_NAME.fullmatch(name) \
                 else RemoteObject("torch.device", name[:32])
         if tag == "object":
             return RemoteObject(str(x.get("type"))[:200], str(x.get("repr"))[:400])
         raise ProtocolError(f"unknown tag {str(tag)[:20]!r}")
 
-    def dec_tensor(x, depth):
+    def dec_dict(self, x, depth):
+        out = {}
+        items = _list(x, "items")
+        self.spend(len(items))
+        for pair in items:
+            if type(pair) is not list or len(pair) != 2:
+                raise ProtocolError("bad dict item")
+            key = self.dec(pair[0], depth + 1)
+            if type(key) not in (str, int, float, bool, tuple) and key is not None:
+                raise ProtocolError("bad dict key")
+            if type(key) is not str and len(items) > MAX_PLAIN_KEYS:
+                # numbers and tuples hash predictably: a reply of colliding keys would
+                # cost the grader quadratic time (strings hash with a per-process seed)
+                raise ProtocolError(f"a dict of more than {MAX_PLAIN_KEYS} entries whose "
+                                    f"keys are not strings")
+            try:
+                out[key] = self.dec(pair[1], depth + 1)
+            except TypeError:   # a tuple key holding something unhashable
+                raise ProtocolError("bad dict key") from None
+        return out
+
+    def dec_tensor(self, x, depth):
         if depth > MAX_DEPTH + 2:
             raise ProtocolError("nested too deeply")
         dtype, shape = x.get("dtype"), _shape(x)
         if dtype not in TORCH_DTYPES:
             raise ProtocolError("bad tensor dtype")
         tdtype = TORCH_DTYPES[dtype]
-        data = buf(x.get("buf"))   # a view: nothing copied yet
+        data = self.buf(x.get("buf"))   # a view: nothing copied yet
         itemsize = torch.empty((), dtype=tdtype).element_size()
         if len(data) != math.prod(shape) * itemsize:
             raise ProtocolError("tensor size does not match its shape")
-        spend(math.prod(shape))   # every element (a gradient's too), before a byte is copied
+        self.spend(1 + math.prod(shape))   # every element (a gradient's too), before a copy
         if len(data):
             t = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(tdtype).reshape(shape)
         else:
@@ -361,20 +476,24 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
         device = x.get("device")
         if type(device) is not str or len(device) > 32:
             raise ProtocolError("bad device")
-        if map_device and device != "cpu":
+        if self.map_device and device != "cpu":
             here = _device_here(device)
             if here is not None:
                 t = t.to(here)
         grad = x.get("grad")
+        if type(x.get("requires_grad", False)) is not bool \
+                or type(x.get("is_leaf", True)) is not bool:
+            raise ProtocolError("bad tensor flags")
         t._remote_meta = TensorMeta(
-            device=device, requires_grad=bool(x.get("requires_grad")),
-            is_leaf=bool(x.get("is_leaf", True)),
+            device=device, requires_grad=x.get("requires_grad", False),
+            is_leaf=x.get("is_leaf", True),
             grad_fn=None if x.get("grad_fn") is None else str(x.get("grad_fn"))[:80],
             cls=None if x.get("cls") is None else str(x.get("cls"))[:200],
-            grad=None if grad is None else dec_tensor(grad, depth + 1))
+            grad=None if grad is None else self.dec_tensor(grad, depth + 1))
         return t
 
-    return dec(tree)
+
+_DEVICE_NAME = re.compile(r"(cpu|cuda|meta)(:\d{1,3})?")
 
 
 _DEVICE = re.compile(r"(cuda)(?::(\d{1,3}))?")

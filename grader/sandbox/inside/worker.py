@@ -109,7 +109,7 @@ class Worker:
             reply["stdout_chars"] = total
             reply["seconds"] = time.perf_counter() - started
             if self.notes:
-                reply["notes"], self.notes = self.notes, []
+                reply["notes"], self.notes = self.notes[:20], []
             sys.stdout = sys.stderr = self.out  # whatever the student did to them
             try:
                 frame = protocol.encode(reply)
@@ -208,9 +208,9 @@ def _error_reply(exc, workdir, prefix="", kind=None):
     where = ""
     if student_frames:
         f = student_frames[-1]
-        where = f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"
+        where = f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"[:400]
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
+        where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"[:400]
     if kind is None:
         kind = "not_started" if isinstance(exc, NotImplementedError) else "exception"
     if isinstance(exc, SystemExit):
@@ -220,6 +220,6 @@ def _error_reply(exc, workdir, prefix="", kind=None):
     else:
         message = f"{type(exc).__name__}: {exc}"
     lines = traceback.format_list(student_frames[-5:])
-    return {"status": "error", "kind": kind, "type": type(exc).__name__,
+    return {"status": "error", "kind": kind, "type": type(exc).__name__[:200],
             "message": (prefix + message)[:2000], "where": where,
             "traceback": "".join(lines)[-3000:]}
