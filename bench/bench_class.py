@@ -57,6 +57,17 @@ def env_for_tools() -> dict:
         "PYTHONPATH", "").split(os.pathsep) if p])
     # nbgrader's python3 kernel runs `python`: make it this interpreter (torch, the grader)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    try:   # nbgrader_config.py names the sandboxed kernel: installed in a folder of our own
+        from grader.nbkernel import install
+    except ImportError:
+        return env
+    try:
+        prefix = tempfile.mkdtemp(prefix="bench-kernel-")
+        install(prefix=prefix)
+    except ImportError:    # no Jupyter here: --skip-nbgrader only
+        return env
+    env["JUPYTER_PATH"] = os.pathsep.join([os.path.join(prefix, "share", "jupyter")] + [
+        p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     return env
 
 

@@ -1,0 +1,319 @@
+"""nbgrader's own pipeline with the sandboxed kernel (grader.nbkernel) and the trusted check
+cells (grader.instructor.autograde): `nbgrader autograde` and `generate_feedback` on a temporary
+course of one exercise (ex01), with three hostile students:
+
+  mallory  one extra cell prints the references, the hidden checks, the source notebook, the
+           environment, a root-only file and tries the network; another replaces run_checks
+  eve      replaces grader.notebook._ask and the launcher's client so that every check passes
+  trudy    hooks builtins.__import__ so that `from grader.notebook import run_checks` gets a
+           fake that prints a pass
+
+All three hand in the released notebook (no function written): each must score 0 and read none
+of the secrets. The references' full marks and the release's zero through autograde are
+tests/test_nbgrader.py's. Also: a check cell in the sandboxed kernel outside autograde reaches
+the trusted grading process (nbclient, no nbgrader), the install command, the refusal without
+bubblewrap, and GradeCheckCells' outputs on a made-up result.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import EXERCISES
+from solution_lines import solution_lines
+from test_nbgrader import code_cells, grade_cells, kernel_prefix, nbgrader, source_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = "ex01"
+NAME = EXERCISES[EX]
+ENV_TOKEN = "tok-env-5e0c1a7b9d"
+FILE_TOKEN = "tok-file-8f3e2d1c0b"
+HOSTILE = ("mallory", "eve", "trudy")
+
+
+def _sandbox_or_skip():
+    pytest.importorskip("nbgrader")
+    from grader.nbkernel import sandbox_problem
+    problem = sandbox_problem()
+    if problem:
+        pytest.skip(f"the sandboxed kernel cannot start here: {problem}")
+
+
+def leak_cell(root_file: Path, course: Path, port: int) -> str:
+    hidden = sorted((ROOT / "grader" / "checks").glob(f"{NAME}/private/test_hidden.py"))
+    paths = [str(ROOT / "solutions" / f"{NAME}.py"), *map(str, hidden), str(root_file),
+             str(course / "source_notebooks" / NAME / f"{NAME}.ipynb"),
+             str(course / "gradebook.db"), "/proc/self/environ", "/proc/1/environ",
+             "/etc/shadow", os.path.expanduser("~/.bash_history")]
+    return f"""print("leak cell ran")
+import glob, importlib, os, socket
+for path in {paths!r} + glob.glob({str(ROOT)!r} + "/**/test_hidden.py", recursive=True):
+    try:
+        print(path, open(path, errors="replace").read())
+    except OSError as exc:
+        print(path, "blocked:", type(exc).__name__)
+for name in ("solutions.{NAME}", "grader.checks.{NAME}.private.test_hidden"):
+    try:
+        module = importlib.import_module(name)
+        print(name, open(module.__file__).read())
+    except Exception as exc:
+        print(name, "blocked:", type(exc).__name__)
+print(dict(os.environ))
+for host in ("127.0.0.1", "10.0.0.1"):
+    try:
+        socket.create_connection((host, {port}), timeout=3)
+        print("CONN" + "ECTED", host)
+    except OSError as exc:
+        print("network blocked:", type(exc).__name__)
+"""
+
+
+PATCH_RUN_CHECKS = """import grader.notebook
+grader.notebook.run_checks = lambda *args, **kwargs: print("PATCHED: all checks pass.")
+grader.notebook.run_checks("ex01", "forward", In)
+"""
+
+PATCH_ASK = """import grader.notebook as nb
+fake = {"passed": True, "text": "PATCHED: all checks pass."}
+nb._ask_launcher = lambda path, request: fake
+nb._ask = lambda request: {"ok": True, "result": {"submission": "", "seed": 0, "checks": []}}
+nb.grade_target = lambda *args, **kwargs: (True, "PATCHED: all checks pass.")
+nb.run_checks("ex01", "forward", In)
+"""
+
+PATCH_BUILTINS = """import builtins, types
+fake = types.ModuleType("grader.notebook")
+fake.run_checks = lambda *args, **kwargs: print("PATCHED: all checks pass.")
+real_import = builtins.__import__
+def hooked(name, *args, **kwargs):
+    return fake if name == "grader.notebook" else real_import(name, *args, **kwargs)
+builtins.__import__ = hooked
+from grader.notebook import run_checks
+run_checks("ex01", "forward", In)
+"""
+
+
+def with_cells(released: Path, cells: list[str]) -> str:
+    """The released notebook with these code cells added after its first code cell."""
+    nb = json.loads(released.read_text())
+    first = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    for offset, source in enumerate(cells, 1):
+        nb["cells"].insert(first + offset, {"cell_type": "code", "metadata": {},
+                                            "execution_count": None, "outputs": [],
+                                            "source": source})
+    return json.dumps(nb)
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the host's loopback: the sandboxed kernel must not reach it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    reached, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                reached.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], reached
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, listener):
+    """The course after autograde and generate_feedback of mallory, eve and trudy."""
+    _sandbox_or_skip()
+    course = tmp_path_factory.mktemp("kernel_course")
+    shutil.copyfile(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    folder = course / "source_notebooks" / NAME
+    folder.mkdir(parents=True)
+    (folder / f"{NAME}.ipynb").write_text(source_notebook(EX))
+    nbgrader(course, "generate_assignment", NAME)
+    root_file = tmp_path_factory.mktemp("root_only") / "secret.txt"
+    root_file.write_text(FILE_TOKEN)
+    root_file.chmod(0o600)
+    released = course / "release" / NAME / f"{NAME}.ipynb"
+    cells = {"mallory": [leak_cell(root_file, course, listener[0]), PATCH_RUN_CHECKS],
+             "eve": [PATCH_ASK], "trudy": [PATCH_BUILTINS]}
+    for student, extra in cells.items():
+        dest = course / "submitted" / student / NAME
+        dest.mkdir(parents=True)
+        (dest / f"{NAME}.ipynb").write_text(with_cells(released, extra))
+    env = dict(os.environ, TORCHDRILLS_PLANTED=ENV_TOKEN)
+    nbgrader(course, "autograde", NAME, env=env)
+    nbgrader(course, "generate_feedback", NAME, env=env)
+    return course
+
+
+def outputs_text(nb: dict) -> str:
+    parts = []
+    for cell in code_cells(nb):
+        for out in cell["outputs"]:
+            parts.append(json.dumps(out))
+    return "\n".join(parts)
+
+
+def _read(course: Path, student: str) -> tuple[dict, str]:
+    nb = json.loads((course / "autograded" / student / NAME / f"{NAME}.ipynb").read_text())
+    html = (course / "feedback" / student / NAME / f"{NAME}.html").read_text()
+    return nb, html
+
+
+@pytest.mark.slow
+def test_a_cell_reads_no_secret_file_environment_or_network(hostile, listener):
+    nb, html = _read(hostile, "mallory")
+    text = outputs_text(nb)
+    assert "leak cell ran" in text and "blocked:" in text   # the cell did run, and was refused
+    secret = solution_lines()
+    hidden = [ln.strip() for p in (ROOT / "grader" / "checks").glob("*/private/test_hidden.py")
+              for ln in p.read_text().splitlines() if len(ln.strip()) > 30]
+    for where, body in (("autograded notebook", text), ("feedback", html)):
+        assert ENV_TOKEN not in body, where
+        assert FILE_TOKEN not in body, where
+        assert "CONNECTED" not in body, where
+        assert not re.search(r"\broot:[^\s:]*:\d+:", body), where   # /etc/shadow
+        leaked = [ln for ln in secret if len(ln) > 20 and ln in body]
+        assert not leaked, (where, leaked[:3])
+        shown = [ln for ln in hidden if ln in body]
+        assert not shown, (where, shown[:3])
+        for name in ("HOME", "PATH", "USER"):                  # the instructor's own values
+            if os.environ.get(name) and len(os.environ[name]) > 6:
+                assert repr(os.environ[name]) not in body, (where, name)
+    assert listener[1] == []
+
+
+@pytest.mark.slow
+def test_patching_run_checks_ask_or_builtins_earns_nothing(hostile):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{hostile / 'gradebook.db'}") as gb:
+        for student in HOSTILE:
+            submission = gb.find_submission(NAME, student)
+            assert submission.max_score > 0 and submission.score == 0, student
+    for student in HOSTILE:
+        nb, html = _read(hostile, student)
+        patched = [c for c in code_cells(nb) if "PATCHED" in outputs_text({"cells": [c]})]
+        assert patched, f"{student}: the patch did not run in the kernel"
+        assert all(grade_cells({"cells": [c]}) == [] for c in patched)
+        for cell in grade_cells(nb):
+            kinds = [o["output_type"] for o in cell["outputs"]]
+            assert kinds[-1:] == ["error"], (student, cell["source"], cell["outputs"])
+            assert "PATCHED" not in json.dumps(cell["outputs"])
+            assert "not started" in cell["outputs"][-1]["evalue"]
+
+
+@pytest.mark.slow
+def test_a_check_cell_in_the_sandboxed_kernel_is_graded_by_the_trusted_process(
+        tmp_path, monkeypatch):
+    """Outside autograde (a notebook run by hand or by nbclient), run_checks inside the
+    sandbox still gets the grader's verdict, and a hidden check shows no message."""
+    _sandbox_or_skip()
+    import nbformat
+    from nbclient import NotebookClient
+    reference = (ROOT / "solutions" / f"{NAME}.py").read_text()
+    check = "# grader: checks for ex01.{0}\nfrom grader.notebook import run_checks\n" \
+            "run_checks('ex01', '{0}', In)\nrun_checks('ex01', '{0}', In, hidden=True)\n"
+    wrong = "def loss(x, y, w):\n    return forward(x, w) - y\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in (
+        reference, check.format("forward"), wrong, check.format("loss"))]
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=300, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    passed = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "ex01.forward: all" in passed and "visible checks pass" in passed, nb.cells[1].outputs
+    assert "hidden checks pass" in passed
+    failed = nb.cells[3].outputs
+    assert [o.output_type for o in failed] == ["error"], failed
+    assert failed[0].ename == "ChecksFailed" and "not its square" in failed[0].evalue
+
+
+def test_install_writes_the_kernelspec_and_is_idempotent(tmp_path, capsys):
+    pytest.importorskip("jupyter_client")
+    from jupyter_client.kernelspec import KernelSpecManager
+    from grader.cli import main
+    from grader.nbkernel import KERNEL_NAME
+    kernels = tmp_path / "share" / "jupyter" / "kernels"
+    assert main(["nbgrader-kernel", "install", "--prefix", str(tmp_path)]) == 0
+    first = (kernels / KERNEL_NAME / "kernel.json").read_text()
+    assert main(["nbgrader-kernel", "install", "--prefix", str(tmp_path)]) == 0
+    assert (kernels / KERNEL_NAME / "kernel.json").read_text() == first
+    assert sorted(p.name for p in kernels.iterdir()) == [KERNEL_NAME]
+    assert f"installed the kernel {KERNEL_NAME!r}" in capsys.readouterr().out
+    spec = KernelSpecManager(kernel_dirs=[str(kernels)]).get_kernel_spec(KERNEL_NAME)
+    assert spec.language == "python" and spec.interrupt_mode == "message"
+    assert spec.argv[0] == sys.executable and spec.argv[-1] == "{connection_file}"
+    assert "grader.nbkernel" in spec.argv[2] and spec.env == {}
+
+
+def test_without_bubblewrap_the_kernel_refuses_with_one_line(tmp_path):
+    connection = tmp_path / "kernel.json"
+    connection.write_text(json.dumps({"shell_port": 1, "iopub_port": 2, "stdin_port": 3,
+                                      "control_port": 4, "hb_port": 5, "ip": "127.0.0.1",
+                                      "key": "k", "transport": "tcp"}))
+    from grader.nbkernel import kernel_spec
+    argv = kernel_spec()["argv"][:-1] + [str(connection)]
+    env = {k: v for k, v in os.environ.items() if k != "TORCHDRILLS_KERNEL_UNSANDBOXED"}
+    env["PATH"] = str(tmp_path)   # no bwrap on it
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not started" in lines[0], done.stderr
+    assert "TORCHDRILLS_KERNEL_UNSANDBOXED=1" in lines[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# GradeCheckCells' outputs, on made-up results
+
+def _result(*checks):
+    from grader.result import CheckResult, GradeResult
+    return GradeResult(submission="s", seed=12345, exercises=["ex01"], checks=[
+        CheckResult(nodeid=f"n{i}", exercise="ex01", target=t, title=title, params="cpu",
+                    points=1.0, visible=visible, status=status, message=message, seconds=0.0)
+        for i, (t, title, visible, status, message) in enumerate(checks)])
+
+
+def test_check_cell_outputs_come_from_the_result_and_hide_hidden_messages():
+    pytest.importorskip("nbgrader")
+    from grader.instructor.autograde import cell_outputs, check_calls
+    source = ("# grader: checks for ex01.forward (3 points)\n"
+              "from grader.notebook import run_checks\nrun_checks('ex01', 'forward', In)\n"
+              "### BEGIN HIDDEN TESTS\nrun_checks('ex01', 'forward', In, hidden=True)\n"
+              "### END HIDDEN TESTS\n")
+    calls = check_calls(source)
+    assert calls == [("ex01", "forward", False), ("ex01", "forward", True)]
+    good = _result(("forward", "on the course data", True, "passed", ""),
+                   ("forward", "on random inputs", False, "passed", ""))
+    out = cell_outputs(good, calls)
+    assert [o.output_type for o in out] == ["stream"]
+    assert "all 1 visible checks pass" in out[0].text and "all 1 hidden checks pass" in out[0].text
+    hidden_wrong = _result(("forward", "on the course data", True, "passed", ""),
+                           ("forward", "on random inputs", False, "failed",
+                            "expected: 41.8125 got: 20.9 (seed 12345)"))
+    out = cell_outputs(hidden_wrong, calls)
+    assert [o.output_type for o in out] == ["stream", "error"]
+    assert "on random inputs: not passed" in out[1].evalue
+    for secret in ("41.8125", "20.9", "12345", "expected"):
+        assert secret not in json.dumps(out)
+    nothing_ran = _result(("loss", "other", True, "passed", ""))
+    assert [o.output_type for o in cell_outputs(nothing_ran, calls)] == ["error"]
+    assert check_calls("print('run_checks')") == [] and check_calls("def (") == []
