@@ -253,6 +253,24 @@ def _listen(transport: str, ip: str, port: int) -> socket.socket:
     return sock
 
 
+LOG_LINES = 200   # of what the kernel writes to its own stdout and stderr, shown on ours
+
+
+def _forward_log(stream) -> None:
+    """What the kernel process writes outside the notebook (ipykernel's log, a cell's
+    os.write(2, ...)), onto the launcher's stderr, which is nbgrader's terminal: escaped as
+    student text (no terminal control sequence), LOG_LINES lines at most; the rest is read
+    and dropped."""
+    from grader.safetext import LINE, clean
+    shown = 0
+    for raw in iter(lambda: stream.readline(4096), b""):
+        if shown < LOG_LINES:
+            shown += 1
+            text = clean(raw.decode(errors="replace").rstrip("\n"), LINE, lines=False)
+            note = " (the kernel's further output is not shown)" if shown == LOG_LINES else ""
+            print(f"kernel: {text}{note}", file=sys.stderr, flush=True)
+
+
 class Launcher:
     """One sandboxed kernel: its private folder, its relay and its check server."""
 
@@ -416,8 +434,13 @@ class Launcher:
         env = kernel_env(self.home, checks_path, sandboxed)
         self.proc = subprocess.Popen(self.command(sandboxed, boot, connection), env=env,
                                      cwd=self.home, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        return self.proc.wait()
+        log = threading.Thread(target=_forward_log, args=(self.proc.stdout,), daemon=True)
+        log.start()
+        code = self.proc.wait()
+        log.join(timeout=2)
+        return code
 
     def stop(self, *_):
         if self.proc is not None and self.proc.poll() is None:

@@ -317,3 +317,12 @@ def test_check_cell_outputs_come_from_the_result_and_hide_hidden_messages():
     nothing_ran = _result(("loss", "other", True, "passed", ""))
     assert [o.output_type for o in cell_outputs(nothing_ran, calls)] == ["error"]
     assert check_calls("print('run_checks')") == [] and check_calls("def (") == []
+
+
+def test_what_the_kernel_writes_outside_the_notebook_reaches_the_terminal_escaped(capsys):
+    import io
+    from grader.nbkernel import LOG_LINES, _forward_log
+    _forward_log(io.BytesIO(b"".join(b"\x1b]0;owned\x07line %d\n" % i for i in range(500))))
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b]0;owned" in err
+    assert len(err.splitlines()) == LOG_LINES and "not shown" in err.splitlines()[-1]
