@@ -15,13 +15,18 @@ yours, no network, no file of yours), never in a plain kernel. The check cells' 
 come from that kernel: GradeCheckCells grades the notebook itself on the trusted side, as
 `python -m grader grade` does, and writes each check cell's outcome (grader.instructor.autograde).
 Where bubblewrap cannot start, the kernel refuses (TORCHDRILLS_KERNEL_UNSANDBOXED=1 runs it
-without the sandbox; the scores still come from GradeCheckCells).
+without the sandbox; the scores still come from GradeCheckCells). Where the grader cannot be
+imported, nbgrader stops with one line rather than run without this file.
 """
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-from grader.instructor.autograde import with_check_cells
-from grader.nbkernel import KERNEL_NAME
+try:
+    from grader.instructor.autograde import with_check_cells
+    from grader.nbkernel import KERNEL_NAME
+except ImportError as exc:  # fail closed: nbgrader would go on without this file, plain kernel
+    raise SystemExit(f"nbgrader_config.py: cannot import the grader ({exc}); run nbgrader in "
+                     f"the environment where the package is installed (pip install -e .)")
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file
 

@@ -2,8 +2,10 @@
 pipeline on a temporary course: generate_assignment, autograde, generate_feedback.
 
 The pipeline releases every exercise but autogrades two of them (ex01 and the last one with a
-reference), for a filled-in student and an untouched one: each notebook costs a kernel, a torch
-import and a grading process (about 10 s). TORCHDRILLS_NBGRADER_ALL=1 autogrades all of them.
+reference), for a filled-in student and an untouched one: each notebook costs a sandboxed kernel
+and a torch import (about 5 s), and the run one grading process for GradeCheckCells.
+TORCHDRILLS_NBGRADER_ALL=1 autogrades all of them. nbgrader finds the sandboxed kernel that
+nbgrader_config.py names in a prefix of the session's own (kernel_prefix).
 """
 from __future__ import annotations
 
