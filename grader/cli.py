@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write Gradescope's results.json schema to PATH")
     g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
     g.add_argument("--brief", action="store_true", help="one line per exercise")
+    g.add_argument("--show-hidden", action="store_true",
+                   help="also print the hidden checks' messages (for you, never for students: "
+                        "they describe the hidden inputs)")
 
     handlers = {"build": cmd_build, "check": cmd_check, "grade": cmd_grade}
     for name in VERB_MODULES:
@@ -195,7 +198,7 @@ def cmd_grade(args) -> int:
                                 "device ran (grade on a GPU machine, or use --device cpu)")
     for warning in sandbox_warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(score_table(result, details=not args.brief))
+    print(score_table(result, details=not args.brief, show_hidden_messages=args.show_hidden))
     if args.json:
         write_json(result, args.json)
         print(f"wrote {args.json}")

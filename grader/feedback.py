@@ -167,6 +167,7 @@ def _plot_title(plot) -> str:
 # the page
 
 def page_context(result: GradeResult, student: str | None = None, notes=()) -> dict:
+    result = result.for_students()   # a student's page: nothing of what the hidden checks saw
     per_ex = result.by_exercise()
     draw = have_matplotlib()
     exercises = []

@@ -14,8 +14,12 @@ def _title(ex: str) -> str:
     return EXERCISES[ex][5:].replace("_", " ")
 
 
-def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
+def score_table(result: GradeResult, *, details=True, show_hidden_messages=False,
                 width=100) -> str:
+    """The terminal's score table. What a student may read (GradeResult.for_students) unless
+    the instructor asks for the hidden checks' messages (`grade --show-hidden`)."""
+    if not show_hidden_messages:
+        result = result.for_students()
     lines = []
     per_ex = result.by_exercise()
     for ex in result.exercises:
@@ -35,8 +39,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
             vis = "" if c.visible else " (hidden)"
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
             lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
-            if c.status in ("failed", "error", "not started", "not counted") and c.message and \
-                    (c.visible or show_hidden_messages) and c.status != "not started":
+            if c.status in ("failed", "error", "not counted") and c.message:
                 for m in c.message.splitlines()[:12]:
                     lines.append(f"           {m}"[:width + 40])
     lines.append(f"{'total':<31} {result.score:6.1f} / {result.max_score:<6.1f}")
@@ -56,7 +59,9 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=True,
 
 def gradescope_json(result: GradeResult) -> dict:
     """Gradescope's results.json: score, execution_time, tests[] (name, score, max_score,
-    output, visibility). Hidden checks are 'after_published'; skipped ones are left out."""
+    output, visibility). Hidden checks are 'after_published' and say passed / not passed only
+    (GradeResult.for_students: students read this file); skipped ones are left out."""
+    result = result.for_students()
     tests = []
     for ex in result.exercises:
         missing = f"{EXERCISES[ex]}.py"
@@ -71,13 +76,15 @@ def gradescope_json(result: GradeResult) -> dict:
     for c in result.checks:
         if not c.counted:
             continue
-        output = "passed" if c.status == "passed" else (c.message or c.status)
+        output = "passed" if c.status == "passed" else (c.message or
+                                                          ("not passed" if not c.visible
+                                                           else c.status))
         tests.append({"name": c.name, "score": c.score, "max_score": c.points,
                       "output": output, "visibility": "visible" if c.visible
                       else "after_published",
                       "tags": [c.exercise, c.target]})
     return {"score": round(result.score, 4), "execution_time": result.seconds,
-            "output": f"seed {result.seed}; {sum(c.status == 'passed' for c in result.checks)}"
+            "output": f"{sum(c.status == 'passed' for c in result.checks)}"
                       f" of {sum(c.counted for c in result.checks)} checks passed",
             "tests": tests}
 

@@ -10,7 +10,7 @@ This module imports neither pytest nor torch: a notebook's kernel reads results 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted")
 NOT_COUNTED = "not counted"
@@ -56,7 +56,7 @@ _CHECK_FIELDS = fields(CheckResult)
 @dataclass
 class GradeResult:
     submission: str
-    seed: int
+    seed: int | None
     checks: list[CheckResult] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
     exercises: list[str] = field(default_factory=list)
@@ -81,6 +81,18 @@ class GradeResult:
                 out[c.exercise][0] += c.score
                 out[c.exercise][1] += c.points
         return {ex: (s, m) for ex, (s, m) in out.items()}
+
+    def for_students(self) -> "GradeResult":
+        """What a student may read of this result (a copy): a hidden check shows its name and
+        passed / not passed, nothing computed while it ran (its message, hints, plots, time),
+        and the run's seed is left out. Every output a student reads (results.json, the
+        feedback page, a notebook's check cell, the score table unless the instructor asks
+        for more) is made from this copy; the gradebook keeps the whole result."""
+        checks = [c if c.visible else replace(
+            c, message=c.message if c.status == NOT_COUNTED else "",  # the rule, not the run
+            hints=[], plots=[], seconds=0.0) for c in self.checks]
+        return replace(self, checks=checks, seed=None,
+                       seconds=round(sum(c.seconds for c in self.checks if c.visible), 3))
 
     def to_dict(self) -> dict:
         """Plain data: new dicts and lists all the way to the plots, whose values (plain

@@ -56,11 +56,14 @@ SESSION = pytest.StashKey[GradingSession]()   # where the checks find the sessio
 
 
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
-    """The check files to run, each exercise's visible then hidden ones (an exercise folder's
-    ships/test_visible.py and private/test_hidden.py; the kit has no private/)."""
+    """The check files to run: every exercise's visible ones, then every exercise's hidden
+    ones (an exercise folder's ships/test_visible.py and private/test_hidden.py; the kit has no
+    private/). Visible first: the hidden checks run last, in a worker of their own that no
+    visible check uses after them (Submission.enter), so nothing their inputs produce can reach
+    a visible check's message."""
     from grader.exercises import check_file
     kinds = ["visible"] if visible_only else ["hidden"] if hidden_only else ["visible", "hidden"]
-    return [str(f) for ex in exercises for kind in kinds if (f := check_file(ex, kind)).exists()]
+    return [str(f) for kind in kinds for ex in exercises if (f := check_file(ex, kind)).exists()]
 
 
 # Plugins a grading run does not need; unraisableexception alone costs ~1 s of gc per run.

@@ -98,6 +98,13 @@ def sub(request):
         zygote.close()
 
 
+@pytest.fixture(autouse=True)
+def _phase(request, sub):
+    """Each check runs in the worker of its phase: a hidden check in one no visible check uses
+    afterwards (grader.sandbox.launcher.Submission.enter)."""
+    sub.enter("visible" if request.node.get_closest_marker("visible") else "hidden")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """The plots the comparison helpers make while a check runs go to that check's item."""

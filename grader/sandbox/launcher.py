@@ -471,9 +471,24 @@ class Submission:
         self.proc: _Process | None = None
         self.import_errors: dict[str, StudentError] = {}
         self.used = 0.0
-        self.stdout_chars = 0
-        self.stdout_sample = ""
+        self.stdout_chars = 0      # what the visible checks' calls printed: hidden ones' never
+        self.stdout_sample = ""    # counts (it could carry their inputs)
         self.events: list[str] = []
+        self.phase = "visible"
+
+    def enter(self, phase: str) -> None:
+        """Switch between the visible checks' calls and the hidden checks'. Each phase has a
+        worker process of its own, never shared: a worker that served a hidden check is
+        replaced before the next visible one (and the other way round), and its imports are
+        made again, so that nothing a hidden check's inputs produced (a value kept in the
+        module, a file in its scratch space) is there when a visible check runs. What the
+        hidden phase prints or notes is not kept."""
+        if phase not in ("visible", "hidden"):
+            raise ValueError(f"phase {phase!r}: visible or hidden")
+        if phase != self.phase:
+            self._restart(settle=0)
+            self.import_errors, self._imported = {}, set()
+            self.phase = phase
 
     # -- life cycle
     def _spec(self):
@@ -563,11 +578,11 @@ class Submission:
             self.proc.cuda_ready = True
         if reply.get("restart") is True:  # e.g. a CUDA error: the next call gets a new worker
             self._restart(settle=0)
-        for note in reply["notes"]:
+        for note in reply["notes"] if self.phase == "visible" else ():
             if _is_cell_note(note, self.notebooks) and note not in self.notes \
                     and len(self.notes) < 20:
                 self.notes.append(note)
-        if reply["stdout_chars"]:
+        if reply["stdout_chars"] and self.phase == "visible":
             self.stdout_chars = min(self.stdout_chars + reply["stdout_chars"], 2**53)
             if len(self.stdout_sample) < 2000:
                 self.stdout_sample += reply["stdout"][:2000]
