@@ -86,7 +86,10 @@ def test_bwrap_command_masks_secrets_and_never_binds_the_repository(tmp_path):
     pairs = list(zip(cmd, cmd[1:]))
     bound = [b for a, b in pairs if a in ("--ro-bind", "--bind", "--dev-bind")]
     assert str(ROOT) not in bound and os.path.realpath(os.getcwd()) not in bound
-    assert ("--ro-bind", str(ROOT / "grader")) in pairs
+    assert str(ROOT / "grader") not in bound          # only the files the zygote imports
+    assert ("--ro-bind", str(ROOT / "grader" / "sandbox" / "protocol.py")) in pairs
+    assert not [b for b in bound if b.startswith(str(ROOT / "grader" / "checks"))]
+    assert "/etc" not in bound and "/home" not in bound and "/root" not in bound
     assert ("--bind", str(tmp_path)) in pairs          # the spool of submission folders
     for secret in ("solutions", "grader/checks", ".git"):
         if (ROOT / secret).exists():

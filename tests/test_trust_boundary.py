@@ -98,8 +98,8 @@ def test_references_unreachable_from_the_checkout(tmp_path):
 
 @pytest.fixture(scope="module")
 def installed_copy(tmp_path_factory):
-    """The package installed non-editable into a folder, as the Gradescope image's setup.sh
-    and `pip install --target` do: solutions/ and grader/checks/ lie in it."""
+    """The package installed non-editable into a folder, as `pip install --target` does:
+    solutions/ and grader/checks/ lie in it."""
     target = tmp_path_factory.mktemp("site")
     source = tmp_path_factory.mktemp("source") / "torchdrills"  # builds leave build/ behind
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -150,8 +150,9 @@ def stray(tmp_path):
 
 
 def test_a_secret_left_unmasked_stops_grading_loudly(stray, monkeypatch):
-    """A copy of the references on the worker's path that the view does not cover: the
-    self-test imports it as a worker would, and the grader refuses to start."""
+    """A copy of the references in a folder the view holds (here: one it takes for Python's)
+    that the masks do not cover: the self-test reads it as a worker would, and the grader
+    refuses to start."""
     shutil.copytree(ROOT / "solutions", stray / "solutions")
     monkeypatch.syspath_prepend(str(stray))
     monkeypatch.setenv("PYTHONPATH", str(stray))
@@ -159,6 +160,8 @@ def test_a_secret_left_unmasked_stops_grading_loudly(stray, monkeypatch):
     import grader.sandbox.view
     monkeypatch.setattr(grader.sandbox.view, "_masked_paths",
                         lambda: [str(ROOT / "solutions"), str(ROOT / "grader" / "checks")])
+    python = grader.sandbox.view.python_folders()
+    monkeypatch.setattr(grader.sandbox.view, "python_folders", lambda: python + [str(stray)])
     if not shutil.which("bwrap"):
         pytest.skip("needs bubblewrap")
     z = Zygote(sandbox="auto")
@@ -466,52 +469,8 @@ def test_a_module_cannot_forge_the_notes_of_skipped_cells(tmp_path):
         result.notes
 
 
-def test_gradescope_setup_protects_the_installed_secrets_without_bubblewrap(installed_copy,
-                                                                            tmp_path,
-                                                                            monkeypatch):
-    """The Gradescope image may not let bubblewrap start. Its setup.sh makes every installed
-    copy of the references and checks unreadable to workers, which run as a uid of their own
-    or as root without capabilities; the grader, root with its capabilities, still reads them.
-    (Only the copy made here is protected: the checkout running these tests is left alone.)"""
-    if os.geteuid() != 0:
-        pytest.skip("needs root, as Gradescope's image runs the grader")
-    import grader.sandbox
-    from grader.instructor.gradescope import SETUP_SH, protect_secrets
-    assert "python3 -m grader.instructor.gradescope protect" in SETUP_SH
-    copy = tmp_path / "site"
-    shutil.copytree(installed_copy, copy)
-    secret = copy / "solutions" / "ex02_gradient_descent.py"
-    monkeypatch.setattr(grader.sandbox, "secret_locations",
-                        lambda: [str(copy / "solutions"), str(copy / "grader" / "checks")])
-    assert protect_secrets() == [str(copy / "solutions"), str(copy / "grader" / "checks")]
-    assert secret.read_text()  # the grader still reads it
-
-    def read_as_worker(uid):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                import ctypes
-                if uid is None:  # root without capabilities, as a worker without a uid
-                    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
-                    ctypes.CDLL(None).capset(header, (ctypes.c_uint32 * 6)())
-                else:
-                    os.setgroups([])
-                    os.setgid(uid)
-                    os.setuid(uid)
-                try:
-                    open(secret).read()
-                    os.write(w, b"read")
-                except OSError:
-                    os.write(w, b"denied")
-            finally:
-                os._exit(0)
-        os.close(w)
-        os.waitpid(pid, 0)
-        return os.read(r, 10).decode()
-
-    assert read_as_worker(None) == "denied"
-    assert read_as_worker(2_100_000_123) == "denied"
+# The Gradescope image without bubblewrap (setup.sh's protect, deny by default on the whole
+# source folder): tests/test_deny_by_default.py
 
 
 def test_what_python_imports_from_under_tmp_stays_importable(tmp_path, monkeypatch):

@@ -4,22 +4,26 @@
     python -m grader gradescope hw1.zip --exercises ex01,ex02    # one assignment's exercises
 
 The archive holds, at its top level (Gradescope unpacks it into /autograder/source):
-    setup.sh          run once when Gradescope builds the image: installs torch (CPU wheels)
-                      and this package
+    setup.sh          run once when Gradescope builds the image: installs torch (CPU wheels) and
+                      what the package requires, never a second copy of the package (it runs
+                      from torchdrills/), then protects the whole source folder (deny by default)
     run_autograder    run for each submission: grades /autograder/submission (exNN_*.py files or
                       notebooks) and writes /autograder/results/results.json
     torchdrills/      this package: the engine, every check, the references
 
 Inside the archive, `python -m grader.instructor.gradescope run --exercises ex01,ex02` does the
-grading.
+grading, and `python -m grader.instructor.gradescope protect /autograder/source` the protecting.
 AUTOGRADER_ROOT=/some/dir runs it against another root than /autograder (to try it locally),
 and AUTOGRADER_PYTHON picks the interpreter run_autograder uses.
 """
 from __future__ import annotations
 
 import argparse
+import configparser
 import json
 import os
+import shlex
+import stat
 import sys
 import time
 import zipfile
@@ -38,18 +42,23 @@ SETUP_SH = """\
 # Gradescope runs this once, when it builds the autograder's image.
 set -euo pipefail
 cd "$(dirname "$0")"
-export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+here="$(pwd -P)"
+export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 if ! python3 -m pip --version >/dev/null 2>&1; then
     apt-get update && apt-get install -y python3 python3-pip
 fi
 # the CPU build of torch (Gradescope has no GPU): far smaller than the default CUDA build
 python3 -m pip install "torch>=2.1" --index-url https://download.pytorch.org/whl/cpu
-python3 -m pip install ./torchdrills
-# the sandbox's read-only view (it may not start in the image: then the next line still holds)
-apt-get install -y bubblewrap >/dev/null 2>&1 || (apt-get update && apt-get install -y bubblewrap) \
+# what the package requires (setup.cfg), not the package: run_autograder runs it from
+# torchdrills/ here, so the image holds no second copy of it and no build/ folder
+python3 -m pip install {requirements}
+# the sandbox's read-only view (it may not start in the image: the next line holds without it)
+command -v bwrap >/dev/null || apt-get install -y bubblewrap >/dev/null 2>&1 \\
+    || (apt-get update && apt-get install -y bubblewrap) \\
     || echo "no bubblewrap: the grader reports the missing layer"
-# the references and the checks, wherever they were installed, readable by root alone
-(cd torchdrills && python3 -m grader.instructor.gradescope protect)
+# deny by default: everything in this folder readable by root alone (the grader), whatever
+# it holds; workers, which run as other users, read nothing of it
+(cd torchdrills && python3 -m grader.instructor.gradescope protect "$here")
 """
 
 RUN_AUTOGRADER = """\
@@ -79,6 +88,14 @@ def _files():
                     yield f
 
 
+def requirements(root=ROOT) -> list[str]:
+    """What the package requires (setup.cfg's install_requires), for setup.sh."""
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(root) / "setup.cfg")
+    text = cfg.get("options", "install_requires", fallback="")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def build_archive(dest, exercises=None) -> list[str]:
     """Write the autograder archive to `dest` (a .zip). Returns the exercises it grades."""
     chosen = chosen_exercises(exercises)
@@ -94,7 +111,8 @@ def build_archive(dest, exercises=None) -> list[str]:
         zf.writestr(info, data)
 
     with zipfile.ZipFile(dest, "w") as zf:
-        add(zf, "setup.sh", SETUP_SH.encode(), 0o755)
+        setup = SETUP_SH.format(requirements=" ".join(shlex.quote(r) for r in requirements()))
+        add(zf, "setup.sh", setup.encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.format(exercises=",".join(chosen)).encode(),
             0o755)
         for f in _files():
@@ -116,6 +134,7 @@ def run(root, request: GradeRequest) -> dict:
         from grader.report import gradescope_json, score_table
         from grader.runner import grade_submission
         try:
+            refuse_if_exposed(zygote)
             result = grade_submission(root / "submission", zygote, request)
         finally:
             zygote.close()
@@ -135,26 +154,92 @@ def run(root, request: GradeRequest) -> dict:
     return data
 
 
+class Exposed(RuntimeError):
+    """A worker here could read or import a reference or a hidden check."""
+
+
+def refuse_if_exposed(zygote) -> None:
+    """Grade nothing where the zygote's self-test, set up as a worker, could read or import a
+    reference or a hidden check (a copy outside the folder setup.sh protected, no bubblewrap
+    and no protect): the reason goes to the log, a short one to results.json."""
+    zygote.wait_ready()
+    test = zygote.facts.get("self_test", {})
+    found = list(test.get("readable_secrets", ["(the sandbox's self-test did not run)"])) + \
+        list(test.get("importable_secrets", []))
+    if found:
+        print("refusing to grade: student code could read " + ", ".join(found[:5]) + ". Run "
+              "setup.sh as root (its last line protects the source folder), remove other "
+              "copies of the package, or let bubblewrap start.", file=sys.stderr)
+        raise Exposed("the sandbox would let this submission read the answers")
+
+
 SECRET_OWNER = 65534  # "nobody": never a worker's uid (workers get uids from 2 100 000 000)
 
 
-def protect_secrets() -> list[str]:
-    """Make every copy of the references and the checks this Python can find unreadable to
-    workers, even where bubblewrap cannot start (a container that forbids namespaces): readable
-    by their owner alone (`chmod -R go-rwx`) and, run as root, owned by `nobody`. A worker runs
-    as a uid of its own or as root without capabilities, so it cannot open them either way;
-    the grader, root with its capabilities, still reads them. Returns the folders changed."""
-    from grader.sandbox import secret_locations
-    done = []
-    for folder in secret_locations():
-        for path in [folder] + [os.path.join(d, n) for d, dirs, files in os.walk(folder)
-                                for n in dirs + files]:
-            if os.path.islink(path):
-                continue
-            os.chmod(path, os.stat(path).st_mode & ~0o077)
-            if os.geteuid() == 0:
-                os.chown(path, SECRET_OWNER, SECRET_OWNER)
-        done.append(folder)
+class NotATree(ValueError):
+    """protect was pointed at a folder that is not a torchdrills tree."""
+
+
+def package_root(tree) -> Path:
+    """The package's root in `tree`: `tree` itself when it holds the grader's sandbox and checks
+    (a checkout, an unpacked archive's torchdrills/, a pip --target folder), or its
+    torchdrills/ when `tree` is an autograder's source folder. NotATree otherwise."""
+    tree = Path(tree)
+    for root in (tree, tree / "torchdrills"):
+        if root == tree / "torchdrills" and not (tree / "run_autograder").is_file():
+            continue
+        if (root / "grader" / "sandbox" / "inside" / "zygote.py").is_file() and \
+                (root / "grader" / "checks").is_dir():
+            return root
+    raise NotATree(f"{tree} is not a torchdrills tree (neither a folder holding "
+                   f"grader/sandbox/inside/zygote.py and grader/checks/, nor an autograder's "
+                   f"source folder holding one in torchdrills/); nothing was changed")
+
+
+def protect(tree) -> dict:
+    """Deny by default, on `tree` and nothing else: every folder and file under it (the tree
+    itself included; links are left as they are and never followed) loses every permission of
+    its group and of other users, and its setuid, setgid and sticky bits. Run as root, each is
+    also owned by `nobody`, so that no process can read it but one with root's capabilities
+    (the grader): not a worker with a uid of its own, not a worker left root without
+    capabilities. The one exception is what the zygote imports (sandbox.view.worker_files):
+    owned by root, mode 0600 at most, so that a zygote inside bubblewrap (root without
+    capabilities) reads it through its view. Nothing a worker needs after it is forked lies
+    here: it has imported the package already, and the data files a check hands to student code
+    are written into the worker's own folder. What the import system, sys.path or an editable
+    install point at elsewhere is never touched. Returns counts of what was changed."""
+    from grader.sandbox.view import worker_files
+    top = Path(os.path.abspath(tree))
+    if top.is_symlink():
+        raise NotATree(f"{tree} is a link: name the folder itself; nothing was changed")
+    if not top.is_dir():
+        raise NotATree(f"{tree} is not a folder; nothing was changed")
+    package = package_root(top)
+    zygote_files = {os.path.abspath(f) for f in worker_files(package)}
+    as_root = os.geteuid() == 0
+    done = {"folders": 0, "files": 0, "links": 0, "zygote": 0, "as_root": as_root}
+
+    def deny(path: str):
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            done["links"] += 1
+            return
+        own = path in zygote_files
+        if as_root:
+            owner = (0, 0) if own else (SECRET_OWNER, SECRET_OWNER)
+            if (st.st_uid, st.st_gid) != owner:
+                os.chown(path, *owner, follow_symlinks=False)
+        mode = stat.S_IMODE(st.st_mode) & (0o600 if own else 0o700)
+        os.chmod(path, mode)
+        done["zygote" if own else "folders" if stat.S_ISDIR(st.st_mode) else "files"] += 1
+
+    def unreadable(exc):  # a folder it cannot list would keep what it holds: stop, say so
+        raise exc
+
+    deny(str(top))
+    for folder, dirs, files in os.walk(top, onerror=unreadable, followlinks=False):
+        for name in dirs + files:
+            deny(os.path.join(folder, name))
     return done
 
 
@@ -166,11 +251,24 @@ def main(argv=None) -> int:
     r.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     r.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
     r.add_argument("--device", default="all", choices=DEVICES)
-    sub.add_parser("protect", help="make the references and checks readable by root alone")
+    pr = sub.add_parser("protect", help="make everything in TREE readable by root alone")
+    pr.add_argument("tree", help="the autograder's source folder (setup.sh's), or a "
+                                 "torchdrills tree; nothing outside it is changed")
     args = p.parse_args(argv)
     if args.cmd == "protect":
-        for folder in protect_secrets():
-            print(f"readable by its owner alone: {folder}")
+        try:
+            done = protect(args.tree)
+        except (NotATree, OSError) as exc:
+            print(f"protect: {exc}", file=sys.stderr)
+            return 2
+        owner = "owned by nobody, " if done["as_root"] else ""
+        print(f"protected {os.path.abspath(args.tree)}: {done['files']} files and "
+              f"{done['folders']} folders {owner}without group or other permissions; "
+              f"{done['zygote']} files the zygote imports readable by root alone; "
+              f"{done['links']} links left as they are")
+        if not done["as_root"]:
+            print("protect: not root: the files stay yours, and workers run as you unless "
+                  "the grader is root, so they can still read them", file=sys.stderr)
         return 0
     data = run(args.root, GradeRequest(exercises=parse_list(args.exercises), checks="all",
                                        device=args.device))

@@ -229,9 +229,10 @@ class ReadOnlyView(Layer):
                 + ". Remove stray copies of the package (pip uninstall torchdrills; "
                 "pip install it once), then try again.")
         if s.bwrap and not writable:
-            return self.on("bubblewrap: the system, Python and grader/ read-only; no "
-                           "solutions/, hidden checks, .git, home folders, other submissions, "
-                           "gradebook or results")
+            return self.on("bubblewrap, deny by default: the system, Python, torch and the "
+                           "grader's worker code read-only, nothing else (no solutions/, hidden "
+                           "checks, .git, /etc but the loader's files, home folders, other "
+                           "submissions, gradebook or results)")
         what = []
         if secrets:
             what.append("student code can read " + ", ".join(secret_tops(secrets)))

@@ -1,14 +1,20 @@
 """The read-only view a zygote runs in (bubblewrap), and where the secrets lie.
 
-The secrets (the references, the checks, the notebooks holding the solutions, the history) are
-found wherever the package is installed (secret_locations) and masked in the view
-(bwrap_command); the zygote's self-test then tries to read and import them as a worker would
-(secret_samples, secret_modules), and grader.sandbox.layers refuses to grade where one is
-still reachable inside bubblewrap (SecretReachable).
+The view is deny by default (bwrap_command): it holds the system's programs and libraries, the
+few files of /etc the dynamic loader reads (VIEW_ETC), Python, the folders torch and NumPy are
+installed in, and, of this package, only the files the zygote imports (worker_files); nothing
+else of the disk. The secrets (the references, the checks, the notebooks holding the solutions,
+the history) are also found wherever the package is installed (secret_locations) and masked in
+the view, in case a folder the view holds has a copy; the zygote's self-test then tries to read
+and import them as a worker would (secret_samples, secret_modules), and grader.sandbox.layers
+refuses to grade where one is still reachable inside bubblewrap (SecretReachable).
 """
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +29,24 @@ ROOT = Path(__file__).resolve().parents[2]
 # next to the package or can be imported from (see secret_locations).
 SECRETS = ("solutions", "grader/checks", "source_notebooks", ".git")
 SECRET_PACKAGES = ("solutions", "grader.checks")
+
+
+# Where the zygote's imports of this package start: the code that runs in the worker, and the
+# probes, which the zygote loads by name (grader.probes.load_all). worker_files follows them.
+WORKER_CODE = ("grader/sandbox/inside", "grader/probes")
+
+# All the view holds of /etc: what the dynamic loader reads to find libraries (the CUDA driver's
+# among them) and the links of Debian's alternatives system, through which some of /usr's
+# programs and libraries resolve. No passwd, group, hosts, ssl, hostname or shadow: a worker
+# runs as a uid without an account, needs no name lookups and has no network.
+VIEW_ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
+
+# The system's programs and libraries (a link such as /lib -> usr/lib is kept a link).
+VIEW_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+# The distributions a zygote imports: the view holds the folders they (and what they require)
+# are installed in.
+VIEW_DISTRIBUTIONS = ("torch", "numpy")
 
 
 class SecretReachable(RuntimeError):
@@ -100,12 +124,141 @@ def secret_tops(paths) -> list[str]:
     return list(tops)
 
 
+def worker_files(root=ROOT) -> list[str]:
+    """The files of the package a zygote imports, and so all of the package a worker's view
+    holds: the modules under WORKER_CODE, every module of the package they import (anywhere in
+    them, functions included, followed from module to module), the packages above each, and
+    each one's compiled bytecode where it exists. Read from the source: an import added to the
+    code inside is followed without a list to keep."""
+    root = Path(root).resolve()
+    todo = sorted(p for folder in WORKER_CODE for p in (root / folder).glob("*.py"))
+    seen: dict[Path, None] = {}
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen[path] = None
+        parent = path.parent
+        while parent != root and root in parent.parents:  # the packages above it
+            todo.append(parent / "__init__.py")
+            parent = parent.parent
+        for name in _package_imports(path, root):
+            module = _module_file(root, name)
+            if module is not None:
+                todo.append(module)
+    out = []
+    for path in seen:
+        out.append(str(path))
+        cached = importlib.util.cache_from_source(str(path))
+        if os.path.isfile(cached):
+            out.append(cached)
+    return sorted(out)
+
+
+def _module_file(root: Path, name: str) -> Path | None:
+    base = root.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+_IMPORTS: dict = {}  # (path, size, mtime) -> what it imports: a zygote start asks twice
+
+
+def _package_imports(path: Path, root: Path) -> list[str]:
+    """The modules of this package (grader.*) that a file imports, anywhere in it: for
+    `from a.b import c` both a.b and a.b.c (c may be a module)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    key = (str(path), str(root), st.st_size, st.st_mtime_ns)
+    if key not in _IMPORTS:
+        _IMPORTS[key] = _read_imports(path, root)
+    return _IMPORTS[key]
+
+
+def _read_imports(path: Path, root: Path) -> list[str]:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    package = parts[:-1]  # a module's package; an __init__'s own package
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (SyntaxError, ValueError, OSError):
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[:len(package) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            out.append(base)
+            out += [f"{base}.{alias.name}" for alias in node.names]
+    return [name for name in out if name == "grader" or name.startswith("grader.")]
+
+
+def python_folders() -> list[str]:
+    """The folders a zygote needs of Python: its prefixes (the interpreter and the standard
+    library) and the sys.path entries that hold torch, NumPy and every distribution they
+    require (found through their metadata, followed transitively, extras left out). Other
+    sys.path entries (a user's site-packages, a folder a .pth file or PYTHONPATH adds, another
+    project's editable install) are not: the zygote is started with the package alone on its
+    PYTHONPATH (launcher.zygote_env) and imports nothing from them."""
+    key = tuple(sys.path)
+    if key not in _PYTHON_FOLDERS:
+        _PYTHON_FOLDERS[key] = _python_folders()
+    return list(_PYTHON_FOLDERS[key])
+
+
+_PYTHON_FOLDERS: dict = {}
+
+
+def _python_folders() -> list[str]:
+    out: dict[str, None] = {}
+    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+        out[os.path.realpath(d)] = None
+    from importlib import metadata
+    todo, seen = list(VIEW_DISTRIBUTIONS), set()
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = metadata.distribution(name)
+        except Exception:  # noqa: BLE001 - not installed as a distribution
+            continue
+        out[os.path.realpath(str(dist.locate_file("")))] = None
+        for requirement in dist.requires or []:
+            if re.search(r"\bextra\s*==", requirement):
+                continue
+            found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+            if found:
+                todo.append(found.group(0))
+    for name in VIEW_DISTRIBUTIONS:  # where they are imported from, installed or not
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            out[os.path.realpath(os.path.dirname(folder))] = None
+    return [d for d in out if os.path.isdir(d)]
+
+
 def bwrap_command(spool: str, *, as_root: bool,
                   gpu_devices: list[str] | None = None) -> list[str]:
-    """The bubblewrap command line the zygote runs under: a read-only view of the system, of
-    Python and of grader/ (its checks/ masked), the spool of submission folders writable,
-    nothing else of the disk; new pid, network, ipc and uts namespaces. `gpu_devices` (default:
-    the machine's /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA."""
+    """The bubblewrap command line the zygote runs under, deny by default: read-only, the
+    system's programs and libraries (VIEW_SYSTEM), the loader's files of /etc (VIEW_ETC),
+    Python and the folders torch and NumPy come from (python_folders), and the files of this
+    package the zygote imports (worker_files); every secret location masked by an empty tmpfs
+    wherever it lies; the spool of submission folders writable; nothing else of the disk (no
+    home folder, no /root but Python's own folder if it lies there, no other file of the
+    package); new pid, network, ipc and uts namespaces. `gpu_devices` (default: the machine's
+    /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA."""
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
@@ -113,10 +266,13 @@ def bwrap_command(spool: str, *, as_root: bool,
     bound: list[str] = []
     made: set[str] = {"/"}
 
+    def covered(path: str) -> bool:
+        return any(path == b or path.startswith(b + os.sep) for b in bound)
+
     def parents(dest: str):  # bwrap would make missing parents 0700: unreachable for workers
         chain = []
         d = os.path.dirname(dest)
-        while d not in made and not any(d == b or d.startswith(b + os.sep) for b in bound):
+        while d not in made and not covered(d):
             chain.append(d)
             d = os.path.dirname(d)
         for d in reversed(chain):
@@ -125,31 +281,36 @@ def bwrap_command(spool: str, *, as_root: bool,
 
     def bind(path: str, how="--ro-bind"):
         real = os.path.realpath(path)
-        if not os.path.isdir(real) or any(real == b or real.startswith(b + os.sep)
-                                          for b in bound):
+        if not os.path.exists(real) or covered(real):
             return
         parents(real)
         bound.append(real)
         cmd.extend([how, real, real])
 
-    for d in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+    for d in VIEW_SYSTEM:
         if os.path.islink(d):
             cmd.extend(["--symlink", os.readlink(d), d])
         elif os.path.isdir(d):
             bind(d)
-    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
-        bind(d)
+    for f in VIEW_ETC:
+        if os.path.exists(f):
+            parents(f)
+            bound.append(f)   # (a link in /etc: its target, seen at its own name)
+            cmd.extend(["--ro-bind", f, f])
     root, cwd = str(ROOT), os.path.realpath(os.getcwd())
-    for entry in sys.path:  # site-packages and the like; never ROOT, above it, or the cwd
-        if not entry:
-            continue
-        real = os.path.realpath(entry)
-        spool_real = os.path.realpath(spool)
-        if real == cwd or real == root or (root + os.sep).startswith(real + os.sep) \
-                or (spool_real + os.sep).startswith(real + os.sep):
+    spool_real = os.path.realpath(spool)
+    for folder in python_folders():  # never ROOT, above it, the cwd or above the spool
+        if folder == cwd or folder == root or (root + os.sep).startswith(folder + os.sep) \
+                or (spool_real + os.sep).startswith(folder + os.sep):
             continue  # (a script run from /tmp puts /tmp on sys.path: never over the spool)
-        bind(real)
-    bind(str(ROOT / "grader"))
+        bind(folder)
+    exe = os.path.abspath(sys.executable)   # the interpreter, at the name it is started by
+    bind(exe)
+    if os.path.islink(exe) and not covered(exe):  # a link from outside Python's folders
+        parents(exe)
+        cmd.extend(["--symlink", os.path.realpath(exe), exe])
+    for f in worker_files():
+        bind(f)
     for secret in _masked_paths():
         cmd.extend(["--tmpfs", secret])  # mask every copy, also where a parent is bound
     from grader.device import gpu_device_nodes
