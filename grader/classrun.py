@@ -15,6 +15,15 @@ transaction per submission. A submission already in the gradebook with the same 
 grader version and exercises is skipped (unless `force`), so a run that was killed goes on where
 it stopped when started again. One grading request (grader.request.GradeRequest) serves the
 whole class: built once, in `grade_class`, it reaches the grading processes as plain data.
+
+Every entry of the class folder is a student's, whatever its name, unless it is this grader's
+own output, known by identity (Outputs), never by name: the gradebook and the files SQLite keeps
+beside it (their inodes, and the gradebook's mark: grader.gradebook.inspect), the feedback pages'
+folder (a marker file holding a secret of the gradebook), the CSV export, the run's temporary
+folder. No output is ever written into a student's entry: a gradebook, CSV or pages' folder the
+instructor names there is refused (OutputRefused, one line, exit 2); the default gradebook,
+when its name is taken, is kept in a private folder of the user's (gradebook.kept_path), said
+where, and every student is graded.
 """
 from __future__ import annotations
 
@@ -25,6 +34,8 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -36,7 +47,8 @@ from pathlib import Path
 
 from grader.sandbox import staging
 from grader.feedback import page_name
-from grader.gradebook import Gradebook
+from grader import gradebook as gradebooks
+from grader.gradebook import Gradebook, OutputRefused
 from grader.request import GradeRequest
 from grader.result import GradeResult
 from grader.safetext import LINE, clean, short_hash
@@ -66,10 +78,14 @@ class Entry:
     error: str = ""               # why nothing could be read (a corrupt zip, ...)
 
 
-# Entries of a class folder that are never a student's: what archivers and editors leave, and
-# the folders of feedback pages (nbgrader's, or grade-class --html-dir put in the class folder);
-# class_folder_notes notes those two when they are there, as they might be a student's.
-NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+# Entries of a class folder that are never a student's: what archivers and editors leave (and
+# any hidden name). Nothing else is left out by its name: a folder called 'feedback' or
+# 'gradebook.db' is a student's, unless it is this grader's own output, known by identity
+# (Outputs).
+NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+# A folder of feedback pages that grade-class keeps inside the class folder holds this file,
+# with the gradebook's secret (Gradebook.pages_token): so a later run knows it as this grader's.
+PAGES_MARK = ".torchdrills-pages"
 # What an nbgrader course folder holds beside submitted/: its folders, and the file that makes
 # it one (a student's entry is a folder or a zip, never a plain file). Not gradebook.db, though
 # nbgrader writes one: grade-class's own gradebook has that name, and it lies in the class
@@ -81,17 +97,67 @@ NBGRADER_FILES = ("nbgrader_config.py",)
 _HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
 
 
-def class_entries(folder) -> list[tuple[str, Path]]:
+@dataclass
+class Outputs:
+    """What a class run knows as its own in the class folder, by identity: (device, inode) of
+    what it opened or created (the gradebook and the files beside it, the pages' folder, its
+    temporary folder), the gradebook's pages secret (a folder marked with it holds this
+    grader's pages), and the inodes of the CSV files the gradebook wrote."""
+
+    ids: set = field(default_factory=set)
+    pages_token: str = ""
+    exports: set = field(default_factory=set)
+
+    def add(self, path) -> None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return
+        self.ids.add((st.st_dev, st.st_ino))
+
+    def owns(self, path: Path) -> bool:
+        """Is this entry the grader's own? Never for a link (a student's entry, whatever it
+        points to) or anything that only bears an output's name."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return False
+        if (st.st_dev, st.st_ino) in self.ids:
+            return True
+        if stat.S_ISDIR(st.st_mode):
+            return bool(self.pages_token) and _pages_mark(path) == self.pages_token
+        if stat.S_ISREG(st.st_mode):
+            if st.st_ino in self.exports and _head(path, 8) == b"student,":
+                return True        # a CSV this gradebook wrote (named like a zip)
+            return _head(path, 16) == b"SQLite format 3\0" and \
+                gradebooks.inspect(path).state == "ours"    # a gradebook of this grader
+        return False
+
+
+def _head(path, n) -> bytes:
+    try:
+        return staging.read_head(path, n)
+    except (staging.Refused, OSError):
+        return b""
+
+
+def _pages_mark(folder: Path) -> str:
+    text = _head(folder / PAGES_MARK, 200).decode("ascii", "replace").split()
+    return text[-1] if len(text) == 4 and text[:3] == ["torchdrills", "feedback", "pages"] else ""
+
+
+def class_entries(folder, outputs: Outputs | None = None) -> list[tuple[str, Path]]:
     """(student, path) of every submission in a class folder, sorted by student.
 
     The folder holds one entry per student, a folder or a .zip, or is an nbgrader course
-    (submissions_folder). A student's entry that is a symbolic link is listed (gather refuses
-    it, with a note); a name that is not plain text (bytes that are not UTF-8, control
-    characters, very long) is filed escaped. Two entries filed under one name (alice/ and
-    alice.zip) are both graded, each under its exact name with a hash: no entry hides another,
-    and neither takes the name (gather notes why)."""
+    (submissions_folder). Every entry is a student's, whatever its name, except the grader's
+    own `outputs` (known by identity). A student's entry that is a symbolic link is listed
+    (gather refuses it, with a note); a name that is not plain text (bytes that are not UTF-8,
+    control characters, very long) is filed escaped. Two entries filed under one name (alice/
+    and alice.zip) are both graded, each under its exact name with a hash: no entry hides
+    another, and neither takes the name (gather notes why)."""
     by_name: dict[str, list[Path]] = {}
-    for p, is_dir in _entries(submissions_folder(folder)):
+    for p, is_dir in _entries(submissions_folder(folder), outputs):
         by_name.setdefault(student_name(p.name if is_dir else p.stem), []).append(p)
     found = []
     for name, paths in by_name.items():
@@ -121,10 +187,11 @@ def _plain_file(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def class_folder_notes(folder) -> list[str]:
+def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
     """Notes on the entries of `folder` that are not graded as they might look: submitted/
     beside students' entries (the folder is graded as a class folder, 'submitted' one student
-    among them), and folders named like feedback pages (never graded)."""
+    among them), and folders named like feedback pages that are no pages of this grader's
+    (graded as students)."""
     folder = Path(folder)
     where = submissions_folder(folder)
     notes = []
@@ -136,15 +203,18 @@ def class_folder_notes(folder) -> list[str]:
                      f"entries ({shown}): each entry, 'submitted' too, is graded as one "
                      f"student. To grade an nbgrader course, give its submitted/ folder.")
     for name in ("feedback", "autograded"):
-        if (where / name).is_dir():
-            notes.append(f"the folder '{name}' in {staging.shown(where.name)} is not graded: "
-                         f"it holds feedback pages or nbgrader's autograded copies")
+        path = where / name
+        if path.is_dir() and not (outputs is not None and outputs.owns(path)):
+            notes.append(f"the folder '{name}' in {staging.shown(where.name)} is graded as a "
+                         f"student: it holds no feedback pages of this grader's. If it is "
+                         f"nbgrader's or older pages, move it out of the class folder")
     return notes
 
 
-def _entries(folder: Path):
+def _entries(folder: Path, outputs: Outputs | None = None):
     """(path, is_dir) of each entry of `folder` that could be a student's, sorted: a folder or
-    a .zip (a link: what it points to), not NOT_STUDENTS, nothing hidden."""
+    a .zip (a link: what it points to), nothing hidden, not NOT_STUDENTS, not the grader's
+    own `outputs`."""
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "__")) or p.name in NOT_STUDENTS:
             continue
@@ -153,6 +223,8 @@ def _entries(folder: Path):
         except OSError:
             continue
         if is_dir or (is_file and p.suffix.lower() == ".zip"):
+            if outputs is not None and outputs.owns(p):
+                continue
             yield p, is_dir
 
 
@@ -197,11 +269,13 @@ def shared_name(entry: str) -> str:
     return f"{staging.safe_label(entry)}~{digest.hexdigest()}"
 
 
-def gather(student: str, source: Path, into: Path) -> Entry:
+def gather(student: str, source: Path, into: Path, assignments: bool = False) -> Entry:
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
     them; never raises: an unreadable submission comes back with `error` set. What is read
     and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped);
-    what it left out is in `problems`."""
+    what it left out is in `problems`. assignments=True: the folder is a student's in
+    nbgrader's submitted/ tree, and each exercise is read from its own assignment folder only
+    (staging.collect)."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
@@ -216,7 +290,8 @@ def gather(student: str, source: Path, into: Path) -> Entry:
                               f"it is graded as '{student}'")
     try:
         found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
-                                max_total=MAX_TOTAL_BYTES)
+                                max_total=MAX_TOTAL_BYTES,
+                                assignments=assignments and entry.source.is_dir())
         entry.problems += found.all_notes()
         entry.folder = _write(found, into, entry)
     except Exception as exc:  # noqa: BLE001 - a corrupt or hostile submission: this one only
@@ -535,6 +610,8 @@ class ClassRun:
     cluster: str | None = None  # the Dask scheduler it ran on
     students: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)    # "bob: left out '../x.py': ..."
+    csv: str | None = None      # the CSV written
+    csv_problem: str = ""       # why the CSV asked for was not written
 
     def line(self) -> str:
         text = (f"graded {self.graded} of {self.total} submissions"
@@ -557,13 +634,19 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=None,
+def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
-                progress=True, cluster=None, cluster_timeout=30.0, on_event=None) -> ClassRun:
+                progress=True, cluster=None, cluster_timeout=30.0, on_event=None,
+                csv=None) -> ClassRun:
     """Grade every submission in `folder` into the gradebook `db`; see the module docstring.
-    `cluster`: a Dask scheduler's address or scheduler file (docs/cluster.md); the grading
-    runs there, the gradebook is still written here. `on_event(event, student)` hears a
-    cluster run's "done", "failed" and "retried"."""
+    `db`: None for the default, gradebook.db in the current folder, or, where that name is
+    taken, the folder's kept gradebook (open_gradebook). `cluster`: a Dask scheduler's address
+    or scheduler file (docs/cluster.md); the grading runs there, the gradebook is still written
+    here. `on_event(event, student)` hears a cluster run's "done", "failed" and "retried".
+    `csv`: also export the grades there; where that path is taken, run.csv_problem says why
+    (the grades stay in the gradebook). OutputRefused, before anything is graded: a gradebook
+    or pages' folder that was named is taken (a folder, a student's entry, another program's
+    database)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
@@ -573,67 +656,270 @@ def grade_class(folder, *, db="gradebook.db", jobs=None, seed=None, exercises=No
         client = client_for(str(cluster), timeout=cluster_timeout)
         try:
             return _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force,
-                                timeout, progress, client, on_event)
+                                timeout, progress, client, on_event, csv)
         finally:
             client.close()
     return _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, timeout,
-                        progress, None, None)
+                        progress, None, None, csv)
 
 
 def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, timeout,
-                 progress, client, on_event) -> ClassRun:
+                 progress, client, on_event, csv=None) -> ClassRun:
     jobs = max(1, int(jobs or default_jobs()))
     if client is not None:
         jobs = max(1, len(client.scheduler_info().get("workers", {})))
     started = time.perf_counter()
-    book = Gradebook(db)
-    request = GradeRequest(exercises=exercises or (), device=device, seed=book.class_seed(seed))
-    run = ClassRun(folder=str(folder), db=str(db), seed=request.seed, jobs=jobs,
-                   html_dir=str(html_dir) if html_dir else None)
-    if html_dir:
-        Path(html_dir).mkdir(parents=True, exist_ok=True)
-    sweep_stale_temp("grader-class-")
-    work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
+    where = submissions_folder(folder)
+    raw = [p for p, _ in _entries(where)]        # every entry, before the outputs are known
+    book, notes = open_gradebook(db, folder)
     try:
-        entries = class_entries(folder)
-        run.notes += class_folder_notes(folder)
-        run.total = len(entries)
-        run.students = [s for s, _ in entries]
-        run_id = book.begin_run(folder, request.seed, request.exercises, jobs)
-        tasks = []
-        for i, (student, path) in enumerate(entries):
-            entry = gather(student, path, work / f"{i:05d}")
-            if not force and book.current(student, entry.content_hash, request.seed,
-                                          request.exercises, request.device):
-                run.skipped += 1
-                shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
-                if html_dir and not (Path(html_dir) / page_name(student)).exists():
-                    _page_from_book(book, student, html_dir)
-                continue
-            tasks.append(entry)
-        job = _Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
-                   jobs=min(jobs, max(1, len(tasks))), references=str(work / "references"))
-        run.jobs = job.jobs
-        if client is not None:
-            run.cluster = str(client.scheduler.address)
-            _run_on_cluster(tasks, book, run, run_id, request, job, timeout, progress, client,
-                            on_event)
-        else:
-            _run_tasks(tasks, book, run, run_id, request, job, timeout, progress)
-        book.finish_run(run_id, run.graded, run.skipped)
-        _, rows, maxes = book.table()
-        mine = set(run.students)
-        totals = [total for name, _, total in rows if name in mine]
-        run.mean = sum(totals) / len(totals) if totals else 0.0
-        run.max_score = maxes.get("total", 0.0)
+        outputs = Outputs(book.identities(), book.pages_token(), book.exports())
         if html_dir:
-            from grader.summary import write_summary
-            write_summary(book, Path(html_dir) / "summary.html")
+            html_dir = _pages_folder(Path(html_dir), folder, where, raw, outputs)
+    except BaseException:
+        book.discard()
+        raise
+    try:
+        request = GradeRequest(exercises=exercises or (), device=device,
+                               seed=book.class_seed(seed))
+        run = ClassRun(folder=str(folder), db=str(book.path), seed=request.seed, jobs=jobs,
+                       html_dir=str(html_dir) if html_dir else None)
+        run.notes += notes
+        if _within(tempfile.gettempdir(), folder):
+            run.notes.append(f"the temporary folder ({staging.shown(tempfile.gettempdir())}) "
+                             f"lies in the class folder: folders a killed run left there are "
+                             f"not swept (they could be a student's); set TMPDIR elsewhere")
+        else:
+            sweep_stale_temp("grader-class-")
+        work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
+        outputs.add(work)
+        try:
+            _grade_entries(folder, where, book, run, request, outputs, work, jobs, html_dir,
+                           force, timeout, progress, client, on_event)
+            if csv:
+                _export(book, Path(csv), where, raw, outputs, run, named_db=db is not None)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
         book.close()
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _grade_entries(folder, where, book, run, request, outputs, work, jobs, html_dir, force,
+                   timeout, progress, client, on_event):
+    entries = class_entries(folder, outputs)
+    run.notes += class_folder_notes(folder, outputs)
+    run.total = len(entries)
+    run.students = [s for s, _ in entries]
+    run_id = book.begin_run(folder, request.seed, request.exercises, jobs)
+    nbgrader = where != Path(folder)        # each exercise from its own assignment folder
+    tasks = []
+    for i, (student, path) in enumerate(entries):
+        entry = gather(student, path, work / f"{i:05d}", assignments=nbgrader)
+        if not force and book.current(student, entry.content_hash, request.seed,
+                                      request.exercises, request.device):
+            run.skipped += 1
+            shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
+            if html_dir and not (Path(html_dir) / page_name(student)).exists():
+                _page_from_book(book, student, html_dir)
+            continue
+        tasks.append(entry)
+    job = _Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
+               jobs=min(jobs, max(1, len(tasks))), references=str(work / "references"))
+    run.jobs = job.jobs
+    if client is not None:
+        run.cluster = str(client.scheduler.address)
+        _run_on_cluster(tasks, book, run, run_id, request, job, timeout, progress, client,
+                        on_event)
+    else:
+        _run_tasks(tasks, book, run, run_id, request, job, timeout, progress)
+    book.finish_run(run_id, run.graded, run.skipped)
+    _, rows, maxes = book.table()
+    mine = set(run.students)
+    totals = [total for name, _, total in rows if name in mine]
+    run.mean = sum(totals) / len(totals) if totals else 0.0
+    run.max_score = maxes.get("total", 0.0)
+    if html_dir:
+        from grader.summary import write_summary
+        try:
+            write_summary(book, Path(html_dir) / "summary.html")
+        except Exception as exc:  # noqa: BLE001 - the grades stand without the summary
+            run.notes.append(f"summary.html was not written: {type(exc).__name__}: "
+                             f"{staging.shown(str(exc), quote=False, limit=200)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# the run's outputs: never a student's entry
+
+def _same(a, b) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b) or \
+        os.path.realpath(a) == os.path.realpath(b)
+
+
+def _within(path, folder) -> bool:
+    """Is `path` `folder` or inside it (as written, or with links resolved)?"""
+    for a, b in ((os.path.abspath(path), os.path.abspath(folder)),
+                 (os.path.realpath(path), os.path.realpath(folder))):
+        if a == b or a.startswith(b.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _student_entry(path, raw, outputs: Outputs | None = None) -> Path | None:
+    """The student's entry (of the listing `raw`) that `path` is, or lies inside; None when it
+    is none, or is the grader's own output."""
+    for entry in raw:
+        if _same(path, entry) and not (outputs is not None and outputs.owns(entry)):
+            return entry
+        if _within(path, entry) and not _same(path, entry) and \
+                not (outputs is not None and outputs.owns(entry)):
+            return entry
+    return None
+
+
+def open_gradebook(db, folder) -> tuple[Gradebook, list[str]]:
+    """The gradebook of a class run on `folder`, and notes on where it is and why.
+
+    `db` named: that file, if it is this grader's gradebook or nothing is there; one copied or
+    moved there (or written before gradebooks were marked) is taken in, unless it lies in the
+    class folder, where a student's file could pose as it. Anything else (a folder, a student's
+    entry or a path inside one, another program's database, a file beside it that SQLite would
+    read) raises OutputRefused: nothing is graded, nothing there is touched.
+
+    `db` None (the default): gradebook.db in the current folder when it is this grader's or
+    free; else the folder's kept gradebook (gradebook.kept_path: private, one per folder, found
+    again by every later run and by `export` from the same folder), with a note that says where
+    and why. Every student is graded either way."""
+    folder = Path(folder)
+    raw = [p for p, _ in _entries(submissions_folder(folder))]
+    if db is not None:
+        return _named_gradebook(Path(db), folder, raw)
+    here = Path.cwd() / gradebooks.DEFAULT
+    place = gradebooks.inspect(here)
+    entry = next((e for e in raw if _within(here, e) and not _same(here, e)), None)
+    if entry is None and place.usable:
+        return Gradebook(here), []
+    kept = gradebooks.kept_path(here)
+    why = (f"lies in the student entry {staging.shown(entry.name)}" if entry is not None
+           else _taken(place) if place.state != "free" else "")
+    if gradebooks.inspect(kept).usable:
+        return Gradebook(kept), [f"gradebook {kept}: this folder's, kept there since "
+                                 f"{here.name} here was found taken"
+                                 + (f" ({here.name} here {why})" if why else "")]
+    if entry is None and place.state == "free":
+        return Gradebook(here), []
+    if entry is None and place.state == "moved" and not place.blocked and \
+            not _within(here, folder):
+        return Gradebook(here, adopt=True), [
+            f"{here} was copied or moved here, or written by an earlier version: taken in as "
+            f"this class's gradebook"]
+    try:
+        if entry is None and place.state == "ours":      # a file beside it is not its own
+            gradebooks.copy_gradebook(here, kept)
+            book = Gradebook(kept, adopt=True)
+            how = "its grades are copied to"
+        else:
+            book = Gradebook(kept)
+            how = "it is left as it is, and"
+    except (OSError, sqlite3.Error, OutputRefused) as exc:
+        raise OutputRefused(f"{here.name} here {why}, and no private folder could hold the "
+                            f"gradebook instead ({exc}): nothing was graded. Name a gradebook "
+                            f"outside the class folder, e.g. --db ../gradebook.db") from None
+    return book, [f"{here.name} here {why}: {how} this class's gradebook, {kept} (`torchdrills "
+                  f"export` run here finds it)"]
+
+
+def _taken(place) -> str:
+    if place.state in ("ours", "moved") and place.blocked:
+        return f"is blocked: {place.blocked}"
+    return f"is {place.what}"
+
+
+def _named_gradebook(path: Path, folder: Path, raw) -> tuple[Gradebook, list[str]]:
+    place = gradebooks.inspect(path)
+    shown = staging.shown(str(path))
+    entry = next((e for e in raw if _within(path, e) and not _same(path, e)), None)
+    if entry is not None:
+        raise OutputRefused(f"--db {shown} lies inside the student entry "
+                            f"{staging.shown(entry.name)} of the class folder: a gradebook is "
+                            f"never written into a student's folder; nothing was graded. Name a "
+                            f"file outside it, e.g. --db ../gradebook.db")
+    if place.state == "free" or place.usable:
+        return Gradebook(path), []
+    if place.state == "moved" and not place.blocked:
+        if not _within(path, folder):
+            return Gradebook(path, adopt=True), [
+                f"{path} was copied or moved there, or written by an earlier version: taken "
+                f"in as this class's gradebook"]
+        raise OutputRefused(f"--db {shown} is {place.what}, and it lies in the class folder, "
+                            f"where students' files are: it is not opened; nothing was graded. "
+                            f"If it is yours, move it out of the class folder and name it "
+                            f"there, e.g. --db ../gradebook.db")
+    raise OutputRefused(f"--db {shown} {_taken(place)}: nothing was graded and nothing there "
+                        f"was touched. Name a file of its own, e.g. --db ../gradebook.db")
+
+
+def _pages_folder(html: Path, folder: Path, where: Path, raw, outputs: Outputs) -> Path:
+    """The folder of the feedback pages, made if need be: never the class folder itself, a
+    student's entry or a folder inside one (OutputRefused). Kept inside the class folder, its
+    top folder there is marked with the gradebook's secret (PAGES_MARK), so that this and later
+    runs know it as this grader's, not a student's."""
+    shown = staging.shown(str(html))
+    if _same(html, where) or _same(html, folder):
+        raise OutputRefused(f"--html-dir {shown} is the class folder itself: the pages would "
+                            f"lie among the students' entries; nothing was graded. Give them a "
+                            f"folder of their own, e.g. --html-dir feedback")
+    entry = _student_entry(html, raw, outputs)
+    if entry is not None:
+        raise OutputRefused(f"--html-dir {shown} is "
+                            f"{'' if _same(html, entry) else 'inside '}the student entry "
+                            f"{staging.shown(entry.name)} in the class folder: pages are never "
+                            f"written into a student's folder; nothing was graded. Give them "
+                            f"a folder of their own, e.g. --html-dir ../feedback")
+    if os.path.lexists(html) and not html.is_dir():
+        raise OutputRefused(f"--html-dir {shown} is a file, not a folder; nothing was graded")
+    html.mkdir(parents=True, exist_ok=True)
+    if _within(html, where):
+        rel = Path(os.path.relpath(os.path.abspath(html), os.path.abspath(where)))
+        top = Path(os.path.abspath(where)) / rel.parts[0]
+        _mark_pages(top, outputs.pages_token)
+        outputs.add(top)
+    return html
+
+
+def _mark_pages(folder: Path, token: str) -> None:
+    if _pages_mark(folder) == token:
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | \
+        getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(folder / PAGES_MARK, flags, 0o644)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(f"torchdrills feedback pages {token}\n")
+
+
+def _export(book, path: Path, where, raw, outputs, run, named_db=False) -> None:
+    """The CSV of a class run: never over a student's entry, the gradebook or a folder; a
+    refusal is run.csv_problem (the grades stay in the gradebook)."""
+    entry = _student_entry(path, raw, outputs)
+    if entry is not None:
+        problem = (f"is {'' if _same(path, entry) else 'inside '}the student entry "
+                   f"{staging.shown(entry.name)} in the class folder")
+    else:
+        problem = book.csv_problem(path)
+        problem = f"is {problem}" if problem else ""
+    if not problem:
+        try:
+            book.export_csv(path)
+            run.csv = str(path)
+            return
+        except (OSError, OutputRefused) as exc:
+            problem = f"could not be written ({exc})"
+    again = "torchdrills export --csv ../grades.csv" + \
+        (f" --db {staging.shown(str(book.path))}" if named_db else "")
+    run.csv_problem = (f"--csv {staging.shown(str(path))} {problem}: the CSV was not "
+                       f"written; the grades are in the gradebook. Export them elsewhere, "
+                       f"e.g. {again}")
 
 
 def _page_from_book(book, student, html_dir):

@@ -20,7 +20,9 @@ def add_verbs(verbs) -> dict:
     g.add_argument("submissions", help="the class folder")
     g.add_argument("--jobs", "-j", type=int, default=None,
                    help="grading processes (default: one per core)")
-    g.add_argument("--db", default="gradebook.db", help="the gradebook (default: gradebook.db)")
+    g.add_argument("--db", default=None,
+                   help="the gradebook (default: gradebook.db here; where that name is taken, "
+                        "e.g. by a student's folder, a private one that the run names)")
     g.add_argument("--seed", type=int, default=None,
                    help="seed of the hidden checks' inputs (default: the gradebook's, else new)")
     g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
@@ -40,7 +42,9 @@ def add_verbs(verbs) -> dict:
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
                          description="One row per student, a column per exercise, the total.")
     e.add_argument("--csv", required=True, metavar="OUT", help="the CSV file to write")
-    e.add_argument("--db", default="gradebook.db", help="the gradebook (default: gradebook.db)")
+    e.add_argument("--db", default=None,
+                   help="the gradebook (default: gradebook.db here, or the one grade-class "
+                        "kept for this folder)")
 
     d = verbs.add_parser(
         "demo", help="grade a generated demo class and print its score table",
@@ -59,6 +63,7 @@ def add_verbs(verbs) -> dict:
 def cmd_grade_class(args) -> int:
     from grader.classrun import DEFAULT_TIMEOUT, grade_class
     from grader.exercises import parse_list
+    from grader.gradebook import OutputRefused
     folder = Path(args.submissions)
     if not folder.is_dir():
         print(f"error: no such class folder: {folder}", file=sys.stderr)
@@ -68,7 +73,10 @@ def cmd_grade_class(args) -> int:
                           exercises=parse_list(args.exercises), device=args.device,
                           html_dir=args.html_dir, force=args.force,
                           timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
-                          cluster=args.cluster)
+                          cluster=args.cluster, csv=args.csv)
+    except OutputRefused as exc:   # a named gradebook or pages' folder is taken: nothing graded
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -81,21 +89,30 @@ def cmd_grade_class(args) -> int:
         print(f"  note: {note}")
     if args.html_dir:
         print(f"feedback pages and summary.html in {args.html_dir}")
-    if args.csv:
-        from grader.gradebook import Gradebook
-        with Gradebook(args.db) as book:
-            book.export_csv(args.csv)
-        print(f"wrote {args.csv}")
+    if run.csv:
+        print(f"wrote {run.csv}")
+    if run.csv_problem:
+        print(f"error: {run.csv_problem}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_export(args) -> int:
-    from grader.gradebook import Gradebook
-    if not Path(args.db).exists():
-        print(f"error: no gradebook {args.db} (run grade-class first)", file=sys.stderr)
+    from grader.gradebook import OutputRefused, default_gradebook
+    try:
+        book, note = default_gradebook(args.db)
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    with Gradebook(args.db) as book:
-        n = book.export_csv(args.csv)
+    with book:
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        try:
+            n = book.export_csv(args.csv)
+        except (OutputRefused, OSError) as exc:
+            print(f"error: --csv {args.csv}: {exc}: nothing was written; the gradebook is "
+                  f"unchanged. Name another file, e.g. --csv grades-export.csv", file=sys.stderr)
+            return 2
     print(f"wrote {args.csv}: {n} students")
     return 0
 

@@ -10,6 +10,7 @@ y = x line). Images are embedded as base64 PNG: the file can be mailed or upload
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import math
 import os
@@ -19,7 +20,6 @@ from pathlib import Path
 
 from grader.exercises import EXERCISES
 from grader.result import GradeResult
-from grader.safetext import short_hash
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -48,6 +48,8 @@ def exercise_title(ex: str) -> str:
 # Pages of the whole class in a feedback folder. No student's page can take one of these names
 # (see page_name); a class-wide page added later goes here, or gets a name starting with '_'.
 CLASS_PAGES = ("summary", "index")
+# Names Windows keeps for devices, whatever follows the dot ('con.html' is the console there).
+_DEVICES = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 _PLAIN_PAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
@@ -55,14 +57,19 @@ def page_name(student: str) -> str:
     """The file of a student's feedback page: one per student, never a class-wide page's.
 
     alice -> alice.html, when the name is plain (lower-case ASCII letters, digits, '.', '-',
-    '_'; at most 64 characters) and not a class-wide page's (summary, index). Any other name
-    gets its slug and a hash of the exact name, 'Bob Smith' -> bob_smith~1a2b3c4d.html: two
-    names with the same slug, or that differ in case only (one file on macOS or Windows),
-    get two pages, and no plain name holds a '~'."""
-    if _PLAIN_PAGE.fullmatch(student) and student not in CLASS_PAGES:
+    '_'; at most 64 characters) and not a class-wide page's (summary, index) or a device's on
+    Windows (con, nul, ...). Any other name gets its slug and 64 bits of a hash of the exact
+    name, 'Bob Smith' -> bob_smith~1a2b3c4d5e6f7a8b.html: two names with the same slug, or
+    that differ in case only (one file on macOS or Windows), get two pages, no plain name
+    holds a '~', and no name can be searched for that takes another's page."""
+    if _PLAIN_PAGE.fullmatch(student) and student not in CLASS_PAGES and \
+            student.split(".")[0] not in _DEVICES:
         return f"{student}.html"
     slug = re.sub(r"[^a-z0-9._-]+", "_", student.lower()).strip("._-")[:48] or "student"
-    return f"{slug}~{short_hash(student)}.html"
+    if slug.split(".")[0] in _DEVICES:            # 'con.x~...' is the console on Windows
+        slug = slug.replace(".", "_", 1)
+    digest = hashlib.blake2b(student.encode("utf-8", "surrogatepass"), digest_size=8)
+    return f"{slug}~{digest.hexdigest()}.html"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -90,10 +90,12 @@ def test_a_folder_and_a_zip_of_one_name_are_both_graded_each_under_its_own(tmp_p
     assert set(entries) == {"bob", "bob.zip"} and "bob" not in entries.values()
 
 
-def test_feedback_folders_are_not_graded_and_said_so(tmp_path):
+def test_a_folder_named_like_feedback_pages_is_a_student_and_said_so(tmp_path):
+    """Only this grader's own pages' folder is left out, known by identity
+    (tests/test_output_names.py); a student may call her folder 'feedback'."""
     put(tmp_path / "alice", REF)
-    (tmp_path / "feedback").mkdir()
-    assert [s for s, _ in class_entries(tmp_path)] == ["alice"]
+    put(tmp_path / "feedback", REF)
+    assert [s for s, _ in class_entries(tmp_path)] == ["alice", "feedback"]
     assert "'feedback'" in class_folder_notes(tmp_path)[0]
 
 

@@ -40,7 +40,9 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
 MAX_NAME_CHARS = 128             # one file or folder name
 MAX_NOTES = 20                   # notes about one submission's files; then a count
-SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", "feedback", "autograded"}
+# Folders never looked into: what archivers and editors leave (and any hidden name). A folder
+# of any other name in a submission is the student's, looked into like any other.
+SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 
 _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 # O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal never becomes ours
@@ -120,6 +122,25 @@ def exercise_of(name: str) -> str | None:
     return name[:4] if name[:4] in EXERCISES else None
 
 
+def assignment_exercise(name: str) -> str | None:
+    """The exercise an nbgrader assignment folder holds, by its name: the exercise's module
+    name ('ex01_linear_model', as `release` names the assignments) or its number ('ex01');
+    None for any other folder."""
+    key = name[:4]
+    return key if key in EXERCISES and name in (key, EXERCISES[key]) else None
+
+
+def nbgrader_student(source) -> bool:
+    """Is `source` a student's folder in an nbgrader course (COURSE/submitted/STUDENT, with
+    nbgrader's nbgrader_config.py in COURSE)? Its assignment folders then bound its exercises
+    (collect(assignments=True)); grade-class decides the same for a whole course
+    (grader.classrun.submissions_folder)."""
+    source = Path(os.path.abspath(source))
+    config = source.parent.parent / "nbgrader_config.py"
+    return source.parent.name == "submitted" and source.is_dir() and \
+        not source.is_symlink() and config.is_file() and not config.is_symlink()
+
+
 def _skipped_dir(name: str) -> bool:
     return name.startswith((".", "__")) or name in SKIP_DIRS
 
@@ -138,6 +159,9 @@ def _kind(mode: int) -> str:
         if test(mode):
             return what
     return "not a regular file"
+
+
+kind_of = _kind   # what a file's mode says it is, for people ("a folder", "a FIFO (named pipe)")
 
 
 def _open_error(exc: OSError, name: str) -> Refused:
@@ -417,6 +441,31 @@ def _zip_candidates(zf: zipfile.ZipFile, found: Found) -> list:
     return out
 
 
+def _own_assignments(candidates: list, found: Found) -> list:
+    """The candidates that lie in their own exercise's assignment folder; a note for each other
+    one (assignments=True in collect)."""
+    kept = []
+    for c in candidates:
+        home = f"{module_of(c.ex)}/"
+        if len(c.parts) == 1:
+            found.note(f"{shown(c.parts[0])} lies outside any assignment folder and was not "
+                       f"graded: {c.ex} is graded from its own assignment folder, {home}")
+            continue
+        own = assignment_exercise(c.parts[0])
+        if own == c.ex:
+            kept.append(c)
+            continue
+        inside = shown('/'.join(c.parts[1:]))
+        if own is None:
+            found.note(f"{inside} in {shown(c.parts[0])}, which is no exercise's assignment "
+                       f"folder, was not graded: {c.ex} is graded from its own assignment "
+                       f"folder, {home}")
+        else:
+            found.note(f"{inside} in assignment {shown(c.parts[0])} was not graded: {c.ex} is "
+                       f"graded from its own assignment folder, {home}")
+    return kept
+
+
 def _zip_reader(zf, info):
     def read(cap):
         if info.file_size > cap:
@@ -452,11 +501,18 @@ def _open_root(path: Path) -> tuple[int, os.stat_result]:
 
 
 def collect(source, *, max_file: int = MAX_FILE_BYTES,
-            max_total: int = MAX_TOTAL_BYTES) -> Found:
+            max_total: int = MAX_TOTAL_BYTES, assignments: bool = False) -> Found:
     """The exercise files of a submission: a folder (looked into MAX_DEPTH levels deep), a
     zip, or one exercise file. Per exercise the shallowest regular file wins, a .py before an
-    .ipynb. Refused (the submission as a whole) when it is a link, not a folder, zip or
-    exercise file, a corrupt zip, or when its exercise files add up to more than max_total."""
+    .ipynb; each other file of that exercise is noted as not graded. Refused (the submission as
+    a whole) when it is a link, not a folder, zip or exercise file, a corrupt zip, or when its
+    exercise files add up to more than max_total.
+
+    assignments=True: `source` is a student's folder in nbgrader's submitted/ tree, one folder
+    per assignment. Each exercise is read from its own assignment folder only
+    (assignment_exercise); a file of it anywhere else (another exercise's assignment, a folder
+    that is no assignment, the student's folder itself) is noted and not graded: late work
+    handed in with a later assignment never passes for the assignment that was due."""
     source = Path(source)
     name = source.name or str(source)
     problem = name_problem(name)
@@ -478,10 +534,18 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             candidates = [_Candidate(exercise_of(name), (name,), read=lambda cap: read_fd(fd, cap))]
         else:
             raise Refused("not a folder, a zip or an exercise file (exNN_*.py or .ipynb)")
+        if assignments:
+            candidates = _own_assignments(candidates, found)
         best: dict = {}
         for c in candidates:
             if c.ex not in best or c.key < best[c.ex].key:
                 best[c.ex] = c
+        for c in candidates:
+            chosen = best[c.ex]
+            if c is not chosen and not c.refused and not chosen.refused:
+                found.note(f"{shown('/'.join(c.parts))} was not graded: "
+                           f"{shown('/'.join(chosen.parts))} counts for {c.ex} (the file "
+                           f"nearest the top counts, a .py before a notebook)")
         total = 0
         for ex in sorted(best):
             c = best[ex]
@@ -533,7 +597,7 @@ def stage_submission(source, workdir, notes: list | None = None) -> dict[str, st
     workdir = Path(workdir)
     staged: dict[str, bytes] = {}
     try:
-        found = collect(source)
+        found = collect(source, assignments=nbgrader_student(source))
     except Refused as exc:
         notes.append(f"could not read the submission {shown(Path(source).name or source)}: "
                      f"{exc}")
