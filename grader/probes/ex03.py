@@ -3,6 +3,17 @@ returns plain data about what the call did to the caller's tensors."""
 import numpy as np
 import torch
 
+from builtins import isinstance, len  # noqa: A004 - bound here, as the names below
+
+# bound when the zygote imports this module, before any student code: a submission that
+# rebinds torch.is_grad_enabled, a builtin, np.ndarray or torch.Tensor's methods changes
+# nothing of what these probes measure (torch's C type, TensorBase, cannot be rebound)
+_grad_enabled = torch._C.is_grad_enabled
+_ndarray = np.ndarray
+_equal = torch.equal
+_TB = torch._C.TensorBase
+_grad = _TB.grad.__get__
+
 
 def mean_graph_backward(mod, x):
     """y, z, out = mod.mean_graph(x), then out.backward() as a caller would: return the three
@@ -37,10 +48,10 @@ def zero_grads(mod, params, grads):
     still the same tensor (zeroed in place) as before."""
     for p, g in zip(params, grads):
         p.grad = None if g is None else g.to(device=p.device, dtype=p.dtype).clone()
-    before = [p.grad for p in params]
+    before = [_grad(p) for p in params]
     result = mod.zero_grads_(params)
-    return {"result": result, "grads": [p.grad for p in params],
-            "same_tensor": [b is not None and p.grad is b for p, b in zip(params, before)]}
+    return {"result": result, "grads": [_grad(p) for p in params],
+            "same_tensor": [b is not None and _grad(p) is b for p, b in zip(params, before)]}
 
 
 FUNCTIONS = {
@@ -60,25 +71,25 @@ def no_grad_eval(mod, name, *args):
 
     def fn(*a):
         seen["calls"] += 1
-        seen["grad_enabled"] = torch.is_grad_enabled()
+        seen["grad_enabled"] = _grad_enabled()
         return f(*a)
 
     result = mod.no_grad_eval(fn, *args)
     return {"result": result, "grad_enabled_inside": seen["grad_enabled"],
-            "calls": seen["calls"], "grad_enabled_after": torch.is_grad_enabled()}
+            "calls": seen["calls"], "grad_enabled_after": _grad_enabled()}
 
 
 def to_numpy_copy(mod, t):
     """a = mod.to_numpy(t); then add 1 to a's first entry: a copy leaves t unchanged. Return a
     (as it was before the change), whether it is an ndarray, and whether t changed."""
     a = mod.to_numpy(t)
-    info = {"result": a, "is_ndarray": isinstance(a, np.ndarray), "tensor_changed": False,
+    info = {"result": a, "is_ndarray": isinstance(a, _ndarray), "tensor_changed": False,
             "writeable": None}
-    if isinstance(a, np.ndarray) and a.size and a.dtype.kind in "fiu":
+    if isinstance(a, _ndarray) and a.size and a.dtype.kind in "fiu":
         info["result"] = a.copy()
         info["writeable"] = bool(a.flags.writeable)
-        before = t.detach().to("cpu", copy=True)
+        before = _TB.to(_TB.detach(t), "cpu", copy=True)
         if a.flags.writeable:
             a.flat[0] = a.flat[0] + 1
-            info["tensor_changed"] = not torch.equal(t.detach().cpu(), before)
+            info["tensor_changed"] = not _equal(_TB.cpu(_TB.detach(t)), before)
     return info

@@ -5,6 +5,7 @@ import os
 
 import torch
 
+from grader.datasets import path as data_path
 from grader.probes.ex06 import call_on_network, forward_twice
 
 __all__ = ["call_on_network", "csv_summary", "forward_twice"]
@@ -16,7 +17,6 @@ def csv_summary(mod, name, rows=5):
     where it is not in the working folder, the shipped data set of that name is read."""
     path = name
     if not os.path.exists(path):
-        from grader.datasets import path as data_path
         path = str(data_path(name))
     out = mod.load_csv(path)
     if not (isinstance(out, (tuple, list)) and len(out) == 2

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from builtins import isinstance, len, type  # noqa: A004 - bound before any student code runs
+
 from grader import datasets
 from grader.probes.common import network
 from grader.trajectory import record_steps

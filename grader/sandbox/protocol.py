@@ -95,7 +95,23 @@ class RemoteObject:
 
 # ----------------------------------------------------------------------------------------------
 # encoding (runs on both sides; on the worker side it is untrusted, which is fine: the reader
-# checks everything)
+# checks everything). A tensor's facts (its autograd state, device, class) are read through
+# torch's C type, bound here when this module is imported, before any student code: a
+# submission may rebind torch.Tensor's attributes, never TensorBase's (an immutable type).
+
+_TensorBase = torch._C.TensorBase
+_Tensor, _ndarray, _npgeneric = torch.Tensor, np.ndarray, np.generic
+_dtype_t, _device_t = torch.dtype, torch.device
+_requires_grad = _TensorBase.requires_grad.__get__
+_is_leaf = _TensorBase.is_leaf.__get__
+_grad_fn = _TensorBase.grad_fn.__get__
+_grad = _TensorBase.grad.__get__
+_device_of = _TensorBase.device.__get__
+_dtype_of = _TensorBase.dtype.__get__
+_shape_of = _TensorBase.shape.__get__
+_layout_of = _TensorBase.layout.__get__
+_is_sparse = _TensorBase.is_sparse.__get__
+_detach = _TensorBase.detach
 
 class _Encoder:
     def __init__(self):
@@ -112,11 +128,11 @@ class _Encoder:
             return x
         if type(x) is str:
             return x[:MAX_STR]
-        if isinstance(x, torch.Tensor):
+        if isinstance(x, _Tensor):
             return self.tensor(x, depth)
-        if isinstance(x, np.ndarray):
+        if isinstance(x, _ndarray):
             return self.ndarray(x)
-        if isinstance(x, np.generic):
+        if isinstance(x, _npgeneric):
             return {"$": "npscalar", "dtype": x.dtype.name, "value": self.enc(x.item(), depth + 1)}
         if type(x) is int:
             return x
@@ -131,9 +147,9 @@ class _Encoder:
         if isinstance(x, dict):
             return {"$": "dict", "items": [[self.enc(k, depth + 1), self.enc(v, depth + 1)]
                                            for k, v in x.items()]}
-        if isinstance(x, torch.dtype):
+        if isinstance(x, _dtype_t):
             return {"$": "dtype", "name": str(x).replace("torch.", "")}
-        if isinstance(x, torch.device):
+        if isinstance(x, _device_t):
             return {"$": "device", "name": str(x)}
         return {"$": "object", "type": _type_name(x), "repr": _safe_repr(x)}
 
@@ -145,25 +161,28 @@ class _Encoder:
                 "buf": self.buf(a.tobytes())}
 
     def tensor(self, t: torch.Tensor, depth):
-        name = str(t.dtype).replace("torch.", "")
-        if name not in TORCH_DTYPES or t.is_sparse or t.layout != torch.strided:
+        dtype = _dtype_of(t)
+        name = str(dtype).replace("torch.", "")
+        if name not in TORCH_DTYPES or _is_sparse(t) or _layout_of(t) != torch.strided:
             return {"$": "object", "type": f"torch.Tensor[{name}]", "repr": "<unsupported tensor>"}
         cls = type(t)
-        plain = torch.Tensor._make_subclass(torch.Tensor, t.detach()) if cls is not torch.Tensor \
-            else t.detach()
+        shape = tuple(_shape_of(t))
+        plain = _Tensor._make_subclass(_Tensor, _detach(t)) if cls is not _Tensor \
+            else _detach(t)
         # a fresh, packed copy of the logical values: any strides (a row of a column that
         # NumPy laid out in Fortran order, a transpose, a broadcast view, a slice of a larger
         # storage), conjugate and negative views resolved, never the storage behind them
-        flat = torch.empty(plain.shape, dtype=plain.dtype).copy_(plain).reshape(-1)
+        flat = torch.empty(shape, dtype=dtype).copy_(plain).reshape(-1)
         data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
-        grad = None
-        if t.is_leaf and t.grad is not None and depth < MAX_DEPTH:
-            grad = self.tensor(t.grad, depth + 1)
-        return {"$": "tensor", "dtype": name, "shape": list(t.shape), "buf": self.buf(data),
-                "device": str(t.device), "requires_grad": bool(t.requires_grad),
-                "is_leaf": bool(t.is_leaf),
-                "grad_fn": type(t.grad_fn).__name__ if t.grad_fn is not None else None,
-                "cls": None if cls is torch.Tensor else _type_name(t), "grad": grad}
+        grad, grad_fn = None, _grad_fn(t)
+        leaf = bool(_is_leaf(t))
+        if leaf and _grad(t) is not None and depth < MAX_DEPTH:
+            grad = self.tensor(_grad(t), depth + 1)
+        return {"$": "tensor", "dtype": name, "shape": list(shape), "buf": self.buf(data),
+                "device": str(_device_of(t)), "requires_grad": bool(_requires_grad(t)),
+                "is_leaf": leaf,
+                "grad_fn": type(grad_fn).__name__ if grad_fn is not None else None,
+                "cls": None if cls is _Tensor else _type_name(t), "grad": grad}
 
 
 def _type_name(x) -> str:

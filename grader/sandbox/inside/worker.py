@@ -7,6 +7,7 @@ capped stream, and every exception, SystemExit included, becomes an error reply.
 """
 from __future__ import annotations
 
+import builtins
 import importlib.util
 import io
 import os
@@ -14,6 +15,12 @@ import sys
 import time
 import traceback
 
+import numpy as np
+import torch
+
+import grader.probes
+from grader.device import exact_float32, seed_zero
+from grader.sandbox import protocol
 from grader.sandbox.inside.confine import kill_leftovers
 
 STDOUT_KEEP = 4000  # characters of a student's prints kept per call, for the report
@@ -77,7 +84,7 @@ class Worker:
         self.notes = []  # what importing a notebook skipped: sent with the next reply
 
     def serve(self):
-        from grader.sandbox import protocol
+        held = HeldApart()   # before any student code runs
         sys.stdout = sys.stderr = self.out
         me = os.getpid()
         while True:
@@ -100,6 +107,7 @@ class Worker:
                 reply = _error_reply(exc, self.workdir)
             if os.getpid() != me:  # a fork made by student code came back here: only the
                 os._exit(0)        # worker itself answers
+            held.restore()         # what the call rebound, put back before the reply is made
             if self.own_uid or self.cgroup:
                 kill_leftovers(self.cgroup)
             _after_cuda_error(reply)
@@ -122,8 +130,6 @@ class Worker:
             write_all(self.res_fd, frame)
 
     def handle(self, request):
-        import torch
-        import numpy as np
         op = request["op"]
         if op == "ping":
             return {"status": "ok", "value": "pong"}
@@ -140,7 +146,6 @@ class Worker:
         torch.set_default_dtype(torch.float32)
         if hasattr(torch, "set_default_device"):
             torch.set_default_device(None)
-        from grader.device import exact_float32, seed_zero
         seed_zero()   # the generators as torch.manual_seed(0) leaves them, as for a reference
         np.random.seed(0)
         exact_float32()  # float32 matmuls as on the trusted side: no TF32
@@ -148,7 +153,7 @@ class Worker:
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
         if request.get("probe"):
             probe_module, _, probe_name = request["probe"].rpartition(".")
-            fn = getattr(importlib.import_module(f"grader.probes.{probe_module}"), probe_name)
+            fn = PROBES[probe_module].__dict__[probe_name]
             args = (module,) + tuple(args)
         else:
             fn = getattr(module, request["func"], None)
@@ -183,6 +188,48 @@ class Worker:
                 result = _error_reply(exc, self.workdir, "", kind="import")
         self.loaded[name] = result
         return result
+
+
+grader.probes.load_all()
+# The probes, found through this table, never through sys.modules: a submission that puts a
+# module of its own under their name changes nothing here.
+PROBES = {name.rsplit(".", 1)[1]: module for name, module in list(sys.modules.items())
+          if name.startswith("grader.probes.")}
+
+
+class HeldApart:
+    """What a worker measures with, kept out of the submission's reach. Made before the
+    submission is imported:
+      - the grader's own modules leave sys.modules (the worker keeps its references), so a
+        submission that imports grader.probes gets its own copy, or nothing, never the code
+        that measures its facts;
+      - the builtins and the modules the worker's own code imports are put back after every
+        call, before the reply is encoded (the encoder reads a tensor's autograd facts
+        through torch's C types, which no submission can rebind).
+    Within one call, the measuring code relies on what it bound when it was imported; a
+    submission that reaches further (frames, the garbage collector's objects, ctypes) is
+    flagged when its source is read on the trusted side (grader.tamper)."""
+
+    KEEP = ("builtins", "sys", "os", "io", "json", "math", "struct", "ctypes", "traceback",
+            "torch", "numpy", "importlib", "importlib.util", "signal", "errno")
+
+    def __init__(self):
+        for name in [n for n in sys.modules if n == "grader" or n.startswith("grader.")]:
+            del sys.modules[name]
+        self.modules = {name: sys.modules[name] for name in self.KEEP if name in sys.modules}
+        self.builtins = dict(vars(builtins))
+
+    def restore(self):
+        for name, module in self.modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+        now = vars(builtins)
+        for key, value in self.builtins.items():
+            if now.get(key, _MISSING) is not value:
+                now[key] = value
+
+
+_MISSING = object()
 
 
 CUDA_FAILURES = ("CUDA error", "device-side assert", "CUBLAS_STATUS", "CUDNN_STATUS",

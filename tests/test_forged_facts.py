@@ -1,0 +1,120 @@
+"""No point rests on a fact that student code can rewrite.
+
+Some checks need facts measured inside the worker (whether autograd was on while a function
+ran, whether an array shares a tensor's memory, whether a gradient was zeroed in place, a
+tensor's autograd state). The measuring code is out of the submission's reach: the grader's
+modules leave sys.modules before the submission is imported, the probes are found through the
+worker's own table, and what they measure with (torch's C functions and C type, the builtins
+they use) was bound before any student code ran. Each attack below tries to forge such a fact
+on top of a submission that makes the very mistakes the facts reveal; none may score more than
+the same submission without the attack.
+"""
+from __future__ import annotations
+
+import pytest
+
+MISTAKES = '''
+def no_grad_eval(fn, *args):
+    return fn(*args).detach()          # autograd stays on while fn runs
+
+
+def to_numpy(t):
+    return t.detach().numpy()          # shares the tensor's memory
+
+
+def zero_grads_(params):
+    for p in params:
+        if p.grad is not None:
+            p.grad = None              # not zeroed in place: the gradient is dropped
+'''
+
+ATTACKS = {
+    "wrap the probes": '''
+import grader.probes.ex03 as _probes
+_no_grad, _copy, _zero = _probes.no_grad_eval, _probes.to_numpy_copy, _probes.zero_grads
+_probes.no_grad_eval = lambda *a, **k: {**_no_grad(*a, **k), "grad_enabled_inside": False}
+_probes.to_numpy_copy = lambda *a, **k: {**_copy(*a, **k), "tensor_changed": False}
+_probes.zero_grads = lambda *a, **k: {**_zero(*a, **k), "same_tensor": [True] * 8}
+''',
+    "plant a module under the probes' name": '''
+import sys, types
+_fake = types.ModuleType("grader.probes.ex03")
+_fake.no_grad_eval = lambda mod, name, *a: {"result": a[0] if a else None,
+                                            "grad_enabled_inside": False, "calls": 1,
+                                            "grad_enabled_after": True}
+sys.modules["grader.probes.ex03"] = _fake
+sys.modules["grader.probes"] = types.ModuleType("grader.probes")
+''',
+    "rebind torch's grad mode": '''
+import torch
+torch.is_grad_enabled = lambda: False
+torch._C.is_grad_enabled = lambda: False
+torch.autograd.grad_mode.torch.is_grad_enabled = lambda: False
+''',
+    "rebind builtins and numpy": '''
+import builtins, numpy
+_real_isinstance = builtins.isinstance
+builtins.isinstance = lambda obj, cls: True
+numpy.ndarray = type("ndarray", (), {})
+''',
+    "rebind torch.Tensor's facts": '''
+import torch
+torch.Tensor.requires_grad = property(lambda self: False)
+torch.Tensor.grad_fn = property(lambda self: None)
+torch.Tensor.is_leaf = property(lambda self: True)
+torch.Tensor.grad = property(lambda self: None, lambda self, value: None)
+''',
+}
+
+TARGETS = "no_grad_eval or to_numpy or zero_grads"
+
+
+@pytest.fixture(scope="module")
+def honest(zygote, tmp_path_factory):
+    from tests.conftest import ROOT
+    from grader.runner import grade_submission
+    folder = tmp_path_factory.mktemp("honest")
+    (folder / "ex03_autograd_basics.py").write_text(
+        (ROOT / "solutions" / "ex03_autograd_basics.py").read_text() + MISTAKES)
+    return grade_submission(folder, zygote, exercises=["ex03"], seed=7, keyword=TARGETS)
+
+
+def _score(result, target):
+    return sum(c.score for c in result.checks if c.target == target)
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_forged_fact_earns_nothing(attack, grade, honest):
+    for target in ("no_grad_eval", "to_numpy", "zero_grads_"):
+        assert _score(honest, target) < sum(c.points for c in honest.checks
+                                            if c.target == target and c.counted), target
+    result = grade("ex03", code=MISTAKES + ATTACKS[attack], seed=7, keyword=TARGETS)
+    for target in ("no_grad_eval", "to_numpy", "zero_grads_"):
+        assert _score(result, target) <= _score(honest, target), (attack, target)
+
+
+def test_the_graders_modules_are_not_in_a_workers_sys_modules(tmp_path, zygote):
+    from grader.sandbox import Submission
+    (tmp_path / "ex01_linear_model.py").write_text(
+        "import sys\n"
+        "def forward(x, w):\n"
+        "    return sorted(n for n in sys.modules if n == 'grader' or n.startswith('grader.'))\n")
+    with Submission(tmp_path, zygote) as sub:
+        assert sub.call("ex01.forward", 1.0, 2.0) == []
+
+
+def test_what_a_call_rebinds_is_put_back_before_the_next(tmp_path, zygote):
+    """A builtin or a module in sys.modules rebound in one call is the original in the next."""
+    from grader.sandbox import Submission
+    (tmp_path / "ex01_linear_model.py").write_text(
+        "import builtins, sys, types\n"
+        "def forward(x, w):\n"
+        "    builtins.len = lambda o: 0\n"
+        "    sys.modules['json'] = types.ModuleType('json')\n"
+        "    return 1.0\n"
+        "def loss(x, y, w):\n"
+        "    import json\n"
+        "    return [len([1, 2, 3]), hasattr(json, 'dumps')]\n")
+    with Submission(tmp_path, zygote) as sub:
+        assert sub.call("ex01.forward", 1.0, 2.0) == 1.0
+        assert sub.call("ex01.loss", 1.0, 2.0, 3.0) == [3, True]
