@@ -23,8 +23,9 @@ cells are graded after the run by grader.instructor.autograde.GradeCheckCells.
 
 Where bubblewrap cannot start, the kernel refuses with one line (nbgrader reports the notebook
 as failed). TORCHDRILLS_KERNEL_UNSANDBOXED=1 in the instructor's environment runs it without
-the view (still its own environment, folder and uid), at the cost of every file this user can
-read being readable by the cells.
+the view (still its own environment and folder; as root, a uid of its own where other users can
+read its Python, else root), at the cost of every file that uid can read being readable by the
+cells.
 """
 from __future__ import annotations
 
@@ -271,6 +272,24 @@ def _forward_log(stream) -> None:
             print(f"kernel: {text}{note}", file=sys.stderr, flush=True)
 
 
+def _others_can_run_python() -> bool:
+    """Whether a uid of its own can use this Python and the kernel's packages without the
+    sandbox's view (whose folders bubblewrap makes 0755): every folder above them searchable
+    by others, the folders themselves readable."""
+    for folder in [sys.prefix, *kernel_folders()]:
+        path = os.path.realpath(folder)
+        try:
+            if not os.stat(path).st_mode & stat.S_IROTH:
+                return False
+            while path != os.path.dirname(path):
+                if not os.stat(path).st_mode & stat.S_IXOTH:
+                    return False
+                path = os.path.dirname(path)
+        except OSError:
+            return False
+    return True
+
+
 class Launcher:
     """One sandboxed kernel: its private folder, its relay and its check server."""
 
@@ -371,8 +390,11 @@ class Launcher:
         inner = {k: self.info[k] for k in CHANNELS}
         inner.update(transport="ipc", ip=os.path.join(self.home, "k"), key=self.info["key"],
                      signature_scheme=self.info.get("signature_scheme", "hmac-sha256"))
-        if self.as_root:
+        if self.as_root and (sandboxed or _others_can_run_python()):
             self.uid = KERNEL_UID_BASE + random.SystemRandom().randrange(KERNEL_UID_SPAN)
+        elif self.as_root:
+            print("torchdrills kernel: its Python is not readable by other users, so it runs "
+                  "as root", file=sys.stderr)
         boot = {"cwd": self.home, "check_secrets": sandboxed,
                 "secrets": secret_samples() if sandboxed else [],
                 "modules": secret_modules() if sandboxed else []}

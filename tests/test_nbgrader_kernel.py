@@ -326,3 +326,21 @@ def test_what_the_kernel_writes_outside_the_notebook_reaches_the_terminal_escape
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b]0;owned" in err
     assert len(err.splitlines()) == LOG_LINES and "not shown" in err.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_opted_in_without_bubblewrap_the_kernel_runs_with_its_own_environment(
+        tmp_path, monkeypatch):
+    pytest.importorskip("nbclient")
+    import nbformat
+    from nbclient import NotebookClient
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))   # no bwrap on it
+    monkeypatch.setenv("TORCHDRILLS_KERNEL_UNSANDBOXED", "1")
+    monkeypatch.setenv("TORCHDRILLS_PLANTED", ENV_TOKEN)
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint('ran', dict(os.environ))")]
+    NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert "ran" in text and ENV_TOKEN not in text and "GRADER_CHECKS_SOCKET" in text
