@@ -99,21 +99,18 @@ _HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
 
 @dataclass
 class Outputs:
-    """What a class run knows as its own in the class folder, by identity: (device, inode) of
-    what it opened or created (the gradebook and the files beside it, the pages' folder, its
-    temporary folder), the gradebook's pages secret (a folder marked with it holds this
-    grader's pages), and the inodes of the CSV files the gradebook wrote."""
+    """What a class run knows as its own in the class folder, by identity: what it opened or
+    created (the gradebook and the files beside it, the pages' folder, its temporary folder),
+    compared by device and inode with the file at that path now (an inode freed by a file
+    SQLite removed is often the next new file's); the gradebook's pages secret (a folder
+    marked with it holds this grader's pages); the inodes of the CSV files it wrote."""
 
-    ids: set = field(default_factory=set)
+    paths: list = field(default_factory=list)
     pages_token: str = ""
     exports: set = field(default_factory=set)
 
     def add(self, path) -> None:
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return
-        self.ids.add((st.st_dev, st.st_ino))
+        self.paths.append(Path(path))
 
     def owns(self, path: Path) -> bool:
         """Is this entry the grader's own? Never for a link (a student's entry, whatever it
@@ -122,8 +119,12 @@ class Outputs:
             st = os.lstat(path)
         except OSError:
             return False
-        if (st.st_dev, st.st_ino) in self.ids:
-            return True
+        for mine in self.paths:
+            try:
+                if os.path.samestat(st, os.lstat(mine)):
+                    return True
+            except OSError:
+                continue
         if stat.S_ISDIR(st.st_mode):
             return bool(self.pages_token) and _pages_mark(path) == self.pages_token
         if stat.S_ISREG(st.st_mode):
@@ -273,9 +274,9 @@ def gather(student: str, source: Path, into: Path, assignments: bool = False) ->
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
     them; never raises: an unreadable submission comes back with `error` set. What is read
     and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped);
-    what it left out is in `problems`. assignments=True: the folder is a student's in
-    nbgrader's submitted/ tree, and each exercise is read from its own assignment folder only
-    (staging.collect)."""
+    what it left out is in `problems`. assignments=True: the entry is a student's in
+    nbgrader's submitted/ tree (a folder, or a zip put there), and each exercise is read from
+    its own assignment folder only (staging.collect)."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
@@ -290,8 +291,7 @@ def gather(student: str, source: Path, into: Path, assignments: bool = False) ->
                               f"it is graded as '{student}'")
     try:
         found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
-                                max_total=MAX_TOTAL_BYTES,
-                                assignments=assignments and entry.source.is_dir())
+                                max_total=MAX_TOTAL_BYTES, assignments=assignments)
         entry.problems += found.all_notes()
         entry.folder = _write(found, into, entry)
     except Exception as exc:  # noqa: BLE001 - a corrupt or hostile submission: this one only
@@ -673,7 +673,9 @@ def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, tim
     raw = [p for p, _ in _entries(where)]        # every entry, before the outputs are known
     book, notes = open_gradebook(db, folder)
     try:
-        outputs = Outputs(book.identities(), book.pages_token(), book.exports())
+        outputs = Outputs(book.files(), book.pages_token(), book.exports())
+        for holder in _holders(book.path, where):
+            outputs.add(holder)
         if html_dir:
             html_dir = _pages_folder(Path(html_dir), folder, where, raw, outputs)
     except BaseException:
@@ -830,6 +832,15 @@ def open_gradebook(db, folder) -> tuple[Gradebook, list[str]]:
                   f"export` run here finds it)"]
 
 
+def _holders(path: Path, where: Path) -> list[Path]:
+    """The entry of the class folder `where` that holds the gradebook `path` (--db
+    sub/gradebook.db): a folder of the grader's own, known by the gradebook in it."""
+    if not _within(path, where) or _same(Path(path).parent, where):
+        return []
+    rel = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(where)))
+    return [Path(os.path.abspath(where)) / rel.parts[0]] if len(rel.parts) > 1 else []
+
+
 def _taken(place) -> str:
     if place.state in ("ours", "moved") and place.blocked:
         return f"is blocked: {place.blocked}"
@@ -840,7 +851,8 @@ def _named_gradebook(path: Path, folder: Path, raw) -> tuple[Gradebook, list[str
     place = gradebooks.inspect(path)
     shown = staging.shown(str(path))
     entry = next((e for e in raw if _within(path, e) and not _same(path, e)), None)
-    if entry is not None:
+    # a folder that holds the grader's own gradebook is the grader's (_holders), not a student's
+    if entry is not None and not place.usable:
         raise OutputRefused(f"--db {shown} lies inside the student entry "
                             f"{staging.shown(entry.name)} of the class folder: a gradebook is "
                             f"never written into a student's folder; nothing was graded. Name a "
@@ -891,7 +903,7 @@ def _pages_folder(html: Path, folder: Path, where: Path, raw, outputs: Outputs) 
 def _mark_pages(folder: Path, token: str) -> None:
     if _pages_mark(folder) == token:
         return
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | \
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | \
         getattr(os, "O_CLOEXEC", 0)
     fd = os.open(folder / PAGES_MARK, flags, 0o644)
     with os.fdopen(fd, "w", encoding="ascii") as f:

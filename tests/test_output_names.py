@@ -319,7 +319,7 @@ def test_the_listing_knows_the_graders_own_outputs_by_identity(tmp_path):
     cls = tmp_path / "c"
     put(cls / "alice", REF)
     with Gradebook(cls / "book.zip") as book:              # a gradebook named like a zip
-        outputs = Outputs(book.identities(), book.pages_token(), book.exports())
+        outputs = Outputs(book.files(), book.pages_token(), book.exports())
         book.export_csv(cls / "grades.zip")                # a CSV named like a zip
         outputs.exports = book.exports()
         token = outputs.pages_token
@@ -349,3 +349,26 @@ def test_page_names_are_one_per_student_and_never_a_class_page():
     assert not {f"{p}.html" for p in CLASS_PAGES} & {p.lower() for p in pages}
     devices = {"con", "prn", "aux", "nul", "lpt1"}
     assert not any(p.split(".")[0] in devices for p in pages)
+
+
+def test_a_gradebook_in_a_folder_of_its_own_inside_the_class_folder_reruns(tmp_path,
+                                                                          in_folder, capsys):
+    """--db records/gradebook.db inside the class folder: the folder made for it is the
+    grader's, not a student called 'records', on this run and the next."""
+    cls = tmp_path / "c"
+    put(cls / "alice", REF)
+    in_folder(cls)
+    args = ["grade-class", ".", "--exercises", "ex01", "--no-progress", "--jobs", "1",
+            "--db", "records/gradebook.db"]
+    assert main(args) == 0
+    assert "graded 1 of 1 submissions" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "graded 0 of 1 submissions (1 already" in capsys.readouterr().out
+    with Gradebook(cls / "records" / "gradebook.db") as book:
+        assert book.students() == ["alice"]
+    with Gradebook(cls / DEFAULT) as book:         # export reads a copy where a file beside
+        book.class_seed(5)                         # the default gradebook is a student's
+    put(cls / f"{DEFAULT}-shm", REF)
+    assert main(["export", "--csv", str(tmp_path / "out.csv")]) == 0
+    assert "copied to" in capsys.readouterr().err
+    assert main(["export", "--csv", str(tmp_path / "out.csv")]) == 0   # the copy, from now on
