@@ -820,16 +820,15 @@ def open_gradebook(db, folder) -> tuple[Gradebook, list[str]]:
         if entry is None and place.state == "ours":      # a file beside it is not its own
             gradebooks.copy_gradebook(here, kept)
             book = Gradebook(kept, adopt=True)
-            how = "its grades are copied to"
+            how = f"its grades are copied to {kept}, this class's gradebook from now on"
         else:
             book = Gradebook(kept)
-            how = "it is left as it is, and"
+            how = f"it is left as it is; this class's gradebook is kept at {kept}"
     except (OSError, sqlite3.Error, OutputRefused) as exc:
         raise OutputRefused(f"{here.name} here {why}, and no private folder could hold the "
                             f"gradebook instead ({exc}): nothing was graded. Name a gradebook "
                             f"outside the class folder, e.g. --db ../gradebook.db") from None
-    return book, [f"{here.name} here {why}: {how} this class's gradebook, {kept} (`torchdrills "
-                  f"export` run here finds it)"]
+    return book, [f"{here.name} here {why}: {how} (`torchdrills export` run here finds it)"]
 
 
 def _holders(path: Path, where: Path) -> list[Path]:
