@@ -1,0 +1,1593 @@
+"""Tamper scan: a submission's source, read as text on the trusted side, for code that reaches
+into the grader, the interpreter or a library instead of computing answers.
+
+Student code runs in a worker process where it can rewrite anything, so a fact measured there
+(grad mode, identity, a type) is weak evidence. This module reads a submission as text (parsed
+with `ast`: never imported, never run) and reports what a correct program never does, for a
+person to review:
+
+    >>> [f.what for f in scan_source("import gc\\nfound = gc.get_objects()\\n", "ex03.py")]
+    ["reads the garbage collector's objects (gc.get_objects)"]
+    >>> scan_source("import gc\\ngc.collect()\\n", "ex03.py")
+    []
+
+The rules name capabilities, not attacks, so that disguises nobody listed are caught too:
+
+ 1. The grader's, pytest's or the references' code (grader, torchdrills, pytest, _pytest,
+    pluggy, solutions, conftest), however reached: import, __import__, importlib,
+    sys.modules, a string naming the module or its files.
+ 2. The interpreter's machinery: sys.modules and the import hooks, builtins / __builtins__,
+    sys._getframe, tracing, audit and breakpoint hooks (PYTHONBREAKPOINT included).
+ 3. The insides of functions, frames and classes: __globals__, __closure__, __code__,
+    __defaults__, __self__, __func__, __wrapped__, __subclasses__, __bases__, __mro__,
+    f_back, f_locals, tb_frame, gi_frame ...; inspect.currentframe / stack /
+    getclosurevars / getmembers / getmodule; traceback.walk_stack; capture_locals; dir()
+    walked with getattr.
+ 4. The garbage collector's objects: gc.get_objects / get_referrers / get_referents /
+    garbage / callbacks, objgraph (gc.collect, gc.disable, gc.enable are ordinary).
+ 5. Raw memory and native code: ctypes, cffi, mmap, numpy's ctypeslib and as_strided,
+    torch's cpp_extension, load_library and private internals (torch._C, a name starting
+    with _); /proc or /dev/mem named in a string (also as a glob pattern); a raw file
+    descriptor opened or written (os.write to other than 1 and 2, os.fdopen, os.dup2).
+ 6. Code run from text or data: exec, eval, compile, __import__, importlib, runpy, code,
+    pickle and marshal (also np.load(allow_pickle=True), torch.load(weights_only=False)),
+    types.FunctionType / CodeType / ModuleType, codecs' decoding, timeit or pdb given a
+    string, breakpoint() given arguments, doctest's runners other than testmod (the examples
+    testmod would run are read as code), a .py file written; getattr / setattr / delattr on a
+    library with a computed name, or on anything with a name built so that a reader cannot
+    see it (decoded, from character codes, read from a file or the environment); vars() or
+    __dict__ of a library.
+ 7. Changing a library: an assignment (plain, augmented, a for / with / comprehension
+    target), `del`, setattr or object.__setattr__ on anything reached from an imported
+    module, and a change to the contents of one of torch's or numpy's own containers (its
+    hook registries). A plain setting is not tampering: an attribute of torch or numpy whose
+    current value, looked up in this process, is plain data (torch.backends.cudnn
+    .deterministic = True) may be set. A new attribute on a library (torch.my_helper = ...)
+    is reported: no exercise needs one. Wherever the object cannot be told, replacing a
+    special method (x.Tensor.__eq__ = ...) or a function named like a library's check
+    (x.allclose = ...) is reported too.
+ 8. Source in an encoding that hides code from readers (utf-7, unicode_escape).
+
+What a name holds is followed through the file: aliases (`import numpy as np`,
+`from torch import Tensor as T`, `t = torch`), scopes (a method named eval does not hide the
+builtin eval), arguments into the student's functions (def, lambda, method, class, partial,
+map, *args, **kwargs), what functions return or yield, containers (`d["t"] = torch`,
+`lst.append(torch)`, `globals()["t"] = torch`), attributes (`self.t = torch`). A name the file
+never binds was put there at run time and counts as a library's. Strings are read after folding
+what the text alone computes ("/pr" + "oc", "".join(map(chr, [...])), base64 of a constant,
+"..."[::-1], "%s" % ..., os.path.join, a name bound once to a constant).
+
+Ordinary code is left alone: gc.collect(), inspect.signature, sys.float_info, sys.exit,
+sys.path.append, setattr(self, name, ...), getattr(model, name), super().__init__(), the
+student's own dunder methods, torch.manual_seed, torch.no_grad(), reading os.environ.
+
+What is read: a .py file's bytes as Python reads them (a coding cookie is honoured), a
+notebook's code cells as the grader runs them (grader.notebook_source; check cells are not
+run, so not read). A file that does not parse is not reviewed (the grader reports it, and it
+cannot run). A file the parser gives up on for its nesting, or with more than
+MAX_SOURCE_BYTES of code, gets one finding saying it could not be reviewed: a correct program
+is never like that, and reviewing only a part would miss whatever follows the part. At most
+MAX_FINDINGS are listed, then one that counts the rest.
+
+Not covered: names computed at run time by ordinary string work on data the scan cannot see,
+values passed through structures it does not model (exceptions, queues, object state set by
+the grader), code another process runs, and what the worker's sandbox stops anyway; this
+review is the second line of defence, not the first.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import codecs
+import collections
+import fnmatch
+import importlib
+import io
+import json
+import posixpath
+import re
+import string
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_SOURCE_BYTES = 500_000     # fifty times a solution; reviewing it takes a few seconds
+TOO_DEEP = "too deeply nested to review"
+MAX_FINDINGS = 100             # then one finding that counts the rest
+_FOLD_CHARS = 1_000            # longest string built from pieces that is still read
+_FOLD_DEPTH = 48               # deepest expression folded into a string
+_ORIGIN_DEPTH = 64             # deepest chain of aliases followed
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing in a submission's source that a correct program never does.
+
+    `line` is 1-based (in a notebook: the line within the cell), 0 when not known; `where` is
+    "" for a .py file and e.g. "code cell 3" for a notebook cell."""
+
+    file: str
+    line: int
+    where: str
+    what: str
+
+    def __str__(self):
+        place = f"{self.where}, " if self.where else ""
+        return f"{self.file}: {place}line {self.line}: {self.what}"
+
+
+# ----------------------------------------------------------------------------------------------
+# the rules
+
+_HARNESS = "reaches the grader's or pytest's code"
+_RUNS_TEXT = "runs code built at run time"
+_IMPORTS = "imports modules by name"
+_IMPORT_SYSTEM = "reaches the import system"
+_STACK = "walks or traces the call stack"
+_INSIDES = "looks inside functions and objects it is given"
+_HOOK = "replaces an interpreter hook"
+_GC = "reads the garbage collector's objects"
+_MEMORY = "reads or writes raw memory"
+_NATIVE = "loads native code or reaches torch's internals"
+_GLOBAL_HOOK = "intercepts every torch operation or module"
+_UNPICKLE = "loads pickled or marshalled code"
+_BUILDS = "builds functions or modules at run time"
+_DECODES = "decodes hidden text"
+_MOCK = "patches functions with a mocking library"
+_RAW_FD = "opens a raw file descriptor"
+
+
+_HARNESS_MODULES = ("grader", "torchdrills", "pytest", "_pytest", "pluggy", "solutions",
+                    "conftest")
+
+
+def _names(what, *names):
+    return dict.fromkeys(names, what)
+
+
+# dotted name -> what reaching it does; an entry covers everything under it too, except the
+# ones in _EXACT (`builtins.abs` is ordinary, the module `builtins` itself is not)
+_NAMES = {
+    **_names(_HARNESS, *_HARNESS_MODULES),
+    "builtins": "reaches Python's builtins",
+    **_names(_RUNS_TEXT, "builtins.exec", "builtins.eval", "builtins.compile", "code", "codeop",
+             "pdb.run", "pdb.runeval", "pdb.runctx", "pdb.Pdb", "bdb", "cProfile.run",
+             "cProfile.runctx", "profile.run", "profile.runctx"),
+    **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "pkgutil", "zipimport",
+             "runpy", "pydoc", "pkg_resources", "logging.config"),
+    **_names(_IMPORT_SYSTEM, "sys.modules", "sys.meta_path", "sys.path_hooks",
+             "sys.path_importer_cache", "builtins.__loader__", "builtins.__spec__"),
+    **_names(_STACK, "sys._getframe", "sys._current_frames", "sys._current_exceptions",
+             "sys.settrace", "sys.setprofile", "sys.gettrace", "sys.getprofile",
+             "sys.monitoring", "threading.settrace", "threading.setprofile",
+             "threading.settrace_all_threads", "threading.setprofile_all_threads",
+             "inspect.currentframe", "inspect.stack", "inspect.trace", "inspect.getouterframes",
+             "inspect.getinnerframes", "inspect.getargvalues", "traceback.walk_stack",
+             "traceback.walk_tb"),
+    **_names(_INSIDES, "inspect.getclosurevars", "inspect.getmembers",
+             "inspect.getmembers_static", "inspect.getattr_static", "inspect.unwrap",
+             "inspect.getmodule"),
+    **_names(_HOOK, "sys.addaudithook", "sys.breakpointhook", "sys.displayhook",
+             "sys.excepthook", "sys.unraisablehook", "sys.set_asyncgen_hooks"),
+    **_names(_GC, "gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.garbage",
+             "gc.callbacks", "objgraph", "guppy", "pympler"),
+    **_names(_MEMORY, "ctypes", "_ctypes", "cffi", "mmap", "numpy.ctypeslib",
+             "numpy.lib.stride_tricks.as_strided"),
+    **_names(_NATIVE, "torch.utils.cpp_extension", "torch.ops.load_library",
+             "torch.classes.load_library", "torch._C"),
+    **_names(_GLOBAL_HOOK, "torch.library", "torch.overrides", "torch.utils._python_dispatch",
+             *(f"torch.nn.modules{sub}.register_module_{hook}_hook"
+               for sub in ("", ".module")
+               for hook in ("forward", "forward_pre", "backward", "full_backward",
+                            "full_backward_pre", "buffer_registration",
+                            "module_registration", "parameter_registration"))),
+    **_names(_UNPICKLE, "pickle.load", "pickle.loads", "pickle.Unpickler", "_pickle",
+             "cPickle", "dill", "cloudpickle", "marshal", "shelve", "copyreg", "joblib",
+             "jsonpickle", "pandas.read_pickle", "yaml.unsafe_load", "yaml.UnsafeLoader",
+             "yaml.Loader"),
+    **_names(_BUILDS, "types.FunctionType", "types.LambdaType", "types.CodeType",
+             "types.ModuleType", "types.CellType"),
+    **_names(_DECODES, "codecs.decode", "codecs.encode", "codecs.lookup", "codecs.getdecoder",
+             "codecs.getencoder", "codecs.iterdecode"),
+    **_names(_MOCK, "unittest.mock", "mock"),
+    **_names(_RAW_FD, "os.fdopen", "os.dup", "os.dup2", "socket.fromfd"),
+}
+_EXACT = {"builtins"}
+# doctest runs code written in strings; testmod runs the file's own examples, which are read
+_DOCTEST_ORDINARY = {"testmod", "ELLIPSIS", "NORMALIZE_WHITESPACE", "IGNORE_EXCEPTION_DETAIL",
+                     "DONT_ACCEPT_TRUE_FOR_1", "DONT_ACCEPT_BLANKLINE", "SKIP", "FAIL_FAST",
+                     "REPORT_NDIFF", "REPORT_UDIFF", "REPORT_CDIFF",
+                     "REPORT_ONLY_FIRST_FAILURE"}
+
+# attribute name -> what reading or writing it does, on any object
+_ATTRIBUTES = {
+    "__globals__": "reaches a function's globals",
+    **_names("reaches a function's closure", "__closure__", "cell_contents"),
+    "__code__": "reaches a function's code",
+    **_names("reaches a function's default values", "__defaults__", "__kwdefaults__"),
+    **_names("walks the class hierarchy", "__subclasses__", "__bases__", "__base__", "__mro__"),
+    **_names("unwraps a function it is given", "__self__", "__func__", "__wrapped__"),
+    "__builtins__": "reaches Python's builtins",
+    **_names(_IMPORT_SYSTEM, "__loader__", "__spec__"),
+    "__import__": _IMPORTS,
+    **_names("reads a frame", "f_back", "f_locals", "f_globals", "f_builtins", "f_code",
+             "f_trace", "tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame",
+             "ag_code"),
+}
+# the same names written as text (getattr(f, "__glo" + "bals__")), and a few functions' names
+_SPELLED = {**_ATTRIBUTES, "_getframe": _STACK, "currentframe": _STACK, "settrace": _STACK,
+            "setprofile": _STACK, "get_objects": _GC, "get_referrers": _GC,
+            "get_referents": _GC}
+_SETTERS = {"__setattr__", "__delattr__", "__getattribute__", "__getattr__"}
+_INDIRECT = {"builtins.getattr", "builtins.setattr", "builtins.delattr"}
+_RAW_WRITES = {"os.write", "os.writev", "os.pwrite", "os.pwritev", "os.sendfile"}
+_FD_OPENERS = {"builtins.open", "io.open", "io.FileIO"}
+_CODE_SUFFIXES = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd")
+_STRING_RUNNERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
+# nodes that can fold to a string
+_FOLDERS = (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript)
+_PASS_THROUGH = {f"builtins.{n}" for n in ("next", "iter", "list", "tuple", "set", "frozenset",
+                                           "sorted", "reversed", "dict", "min", "max",
+                                           "filter", "enumerate", "zip")} | \
+    {"copy.copy", "contextlib.nullcontext"}
+_MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft",
+             "extendleft", "__setitem__"}
+_CONTAINER_READS = {"get", "pop", "setdefault", "copy", "values", "items", "popitem",
+                    "__getitem__"}
+_CHANGES_CONTENTS = _MUTATORS | {"clear", "pop", "popitem", "remove", "discard",
+                                 "__delitem__"}
+# the roots whose containers a submission must not change: the libraries the grader compares
+# with, the grader, the test harness, the interpreter
+_GUARDED_ROOTS = ("torch", "numpy", "builtins", *_HARNESS_MODULES)
+# dunder attributes that describe a function rather than change how objects behave
+_METADATA = {"__name__", "__qualname__", "__doc__", "__module__", "__annotations__",
+             "__signature__", "__dict__", "__class__", "__all__", "__slots__"}
+# names of the checks the grader relies on: replacing one, on anything, is reported even where
+# the scan cannot tell what the object is
+_GUARDED = {"allclose", "isclose", "array_equal", "array_equiv", "assert_close",
+            "assert_allclose", "assert_array_equal", "assert_array_almost_equal",
+            "is_grad_enabled", "is_inference_mode_enabled"}
+# calls that make a name unreadable when it is used with getattr and friends
+_HIDING_CALLS = {"chr", "decode", "b64decode", "b32decode", "b16decode", "b85decode",
+                 "a85decode", "urlsafe_b64decode", "standard_b64decode", "decodebytes",
+                 "fromhex", "unhexlify", "a2b_hex", "a2b_base64", "translate", "swapcase",
+                 "reversed", "bytes", "bytearray",
+                 # a name read at run time, from a file, the input or the environment
+                 "read", "readline", "readlines", "read_text", "read_bytes", "input", "getenv",
+                 "load", "loads", "dir", "__dir__"}
+_HIDING_ATTRIBUTES = {"environ", "argv"}
+
+# what a glob pattern in a string is tried against
+_PROC_PATHS = ("/proc", "/proc/self", "/proc/self/environ", "/proc/1/environ", "/dev/mem")
+_PROC = re.compile(r"(?:^|/)proc(?:/|$)|/dev/(?:mem|kmem|port|fd(?:/|$))|"
+                   r"(?:^|/)self/(?:environ|mem|maps|cmdline|fd(?:/|$))")
+_DOTTED_SPELLED = re.compile(r"[.\[](%s)\b" % "|".join(sorted(_SPELLED, key=len, reverse=True)))
+_HARNESS_TEXT = re.compile(r"(?:%s)(?:\.[A-Za-z_][\w.]*)?" % "|".join(_HARNESS_MODULES))
+_HARNESS_FILES = re.compile(r"(?:^|[/\\])(?:grader|solutions|torchdrills)[/\\]")
+
+# a name the file never binds is Python's builtin of that name, else the module it names by
+# convention (a notebook cell or an appended fragment may use what another part imported)
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_CONVENTIONAL = {"np": "numpy", "nn": "torch.nn", "F": "torch.nn.functional",
+                 "optim": "torch.optim", "plt": "matplotlib.pyplot", "pd": "pandas",
+                 **{m: m for m in ("torch", "numpy", "sys", "os", "gc", "inspect", "ctypes",
+                                   "importlib", "types", "traceback", "threading", "pickle",
+                                   "marshal", "codecs", "socket", "mmap", *_HARNESS_MODULES)}}
+# the libraries whose current attributes are looked up to tell a setting from a function
+_RESOLVED_LIBRARIES = ("torch", "numpy")
+# modules where no assignment is a mere setting
+_STRICT_ROOTS = {"sys", "builtins", "os", "io", "gc", "inspect", "importlib", "types",
+                 "threading", "traceback", "warnings", "signal", "socket", "ctypes", "pickle",
+                 "marshal", *_HARNESS_MODULES}
+_PLAIN_ENCODINGS = ("utf-8", "ascii", "iso8859", "latin", "cp125", "mac-", "koi8")
+
+
+# ----------------------------------------------------------------------------------------------
+# the entry points
+
+def scan_source(text: str | bytes, file: str, where: str = "") -> list[Finding]:
+    """Findings in one piece of Python source. Bytes are read as Python reads a file (its
+    coding cookie honoured); source that does not parse gives no finding.
+
+        >>> scan_source("import torch\\ntorch.allclose = lambda *a, **k: True\\n", "ex01.py")
+        [Finding(file='ex01.py', line=2, where='', what='patches torch.allclose')]
+        >>> scan_source("import torch\\ntorch.backends.cudnn.deterministic = True\\n", "x.py")
+        []
+    """
+    units = [(where, text)]
+    return _scan(file, units, whole_file=True)
+
+
+def scan_notebook(data: bytes, file: str) -> list[Finding]:
+    """Findings in the code cells of a notebook given as bytes, the cells the grader runs
+    (grader.notebook_source.notebook_cells), read together as one module; a cell that does not
+    parse is skipped, as the grader skips it. Bytes that are not a notebook give none."""
+    from grader.notebook_source import notebook_cells
+    try:
+        nb = json.loads(bytes(data).decode("utf-8"))
+        cells = notebook_cells(nb) if isinstance(nb, dict) else []
+    except (ValueError, RecursionError, MemoryError):
+        return []
+    return _scan(file, cells, whole_file=False)
+
+
+def scan_file(path) -> list[Finding]:
+    """Findings in one submitted file, a .ipynb notebook or Python source by its suffix. The
+    file is read as every submission file is (grader.sandbox.staging: a regular file, no link
+    followed, size capped); a file the grader would not read gives none."""
+    from grader.sandbox.staging import read_file
+    path = Path(path)
+    try:
+        data = read_file(path)
+    except (OSError, ValueError):   # staging.Refused is a ValueError
+        return []
+    if path.suffix.lower() == ".ipynb":
+        return scan_notebook(data, path.name)
+    return scan_source(data, path.name)
+
+
+def _scan(file, units, whole_file):
+    size = sum(len(text) for _, text in units)
+    if size > MAX_SOURCE_BYTES:
+        return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
+    found, trees = [], []
+    for where, text in units:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):     # ValueError: NUL bytes
+            if whole_file:
+                return []
+            continue
+        except (RecursionError, MemoryError):
+            found.append(Finding(file, 0, where, TOO_DEEP))
+            continue
+        trees.append((where, tree, 0))
+        if isinstance(text, (bytes, bytearray)):
+            found += _encoding_findings(text, file, where)
+    if any("doctest" in (t if isinstance(t, str) else t.decode("latin-1")) for _, t in units):
+        trees += _doctest_examples(trees)
+    try:
+        found += _Review(file, trees).run()
+    except (RecursionError, MemoryError):
+        found.append(Finding(file, 0, "", TOO_DEEP))
+    except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
+        found.append(Finding(file, 0, "", f"could not be reviewed ({type(exc).__name__})"))
+    order = {where: i for i, (where, _) in enumerate(units)}
+    found = sorted(set(found), key=lambda f: (order.get(f.where, -1), f.line, f.what))
+    if len(found) > MAX_FINDINGS:
+        more = len(found) - MAX_FINDINGS
+        found = found[:MAX_FINDINGS] + [Finding(file, 0, "", f"and {more} more findings")]
+    return found
+
+
+def _encoding_findings(data, file, where):
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        name = codecs.lookup(encoding).name
+    except (SyntaxError, LookupError):
+        return []
+    if name.startswith(_PLAIN_ENCODINGS):
+        return []
+    return [Finding(file, 1, where, f"is written in the {name} encoding, which hides code "
+                                    f"from readers")]
+
+
+def _doctest_examples(trees):
+    """The examples doctest would run from the strings of the file, as extra trees."""
+    import doctest
+    parser, extra = doctest.DocTestParser(), []
+    for where, tree, _ in list(trees):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and ">>>" in node.value and len(extra) < 1000:
+                try:
+                    examples = parser.get_examples(node.value)
+                except ValueError:
+                    continue
+                for ex in examples:
+                    try:
+                        extra.append((where, ast.parse(ex.source), node.lineno + ex.lineno - 1))
+                    except (SyntaxError, ValueError, RecursionError, MemoryError):
+                        pass
+    return extra
+
+
+# ----------------------------------------------------------------------------------------------
+# the review: pass 1 binds names to what they may hold, pass 2 applies the rules
+
+_OWN = ("own", None, None)
+
+
+@dataclass
+class _Params:
+    """The parameters of one of the student's functions."""
+    scope: object            # the function's _Scope
+    positional: list         # names, in order
+    names: set               # every name a keyword can give
+    star: str | None         # *args
+    double_star: str | None  # **kwargs
+    in_class: bool           # a method
+
+
+class _Scope:
+    """The names one module, function, class or comprehension binds, each with what it may be
+    bound to: ("module", dotted name, None), ("expr", value, scope), ("item", an element of
+    value, scope), ("def", function, None), ("class", class, None), ("pool", the arguments
+    given to a parameter, None), or _OWN (the student's own object)."""
+
+    def __init__(self, kind, parent):
+        self.kind, self.parent = kind, parent
+        self.bound: dict[str, list] = {}
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.stars: list[str] = []
+
+
+class _Review:
+    def __init__(self, file, trees):
+        self.file = file
+        self.module = _Scope("module", None)
+        self.scopes = [self.module]
+        self.visits = []     # (node, scope, parent, where, line offset), every node once
+        self.scope_of = {}   # id(node) -> the scope it is evaluated in
+        self.returns = {}    # id(function or lambda) -> [(returned or yielded value, scope)]
+        self.params = {}     # id(function or lambda) -> _Params
+        self.class_scopes = {}  # id(class) -> its scope
+        self.attrs = {}      # attribute name -> [entry]: obj.name = value, class bodies
+        self.found = []
+        self._origins, self._name_origins, self._attr_origins = {}, {}, {}
+        self._fold_failed, self._name_values = set(), {}
+        self._pools, self._pool_origins, self._callee_cache = {}, {}, None
+        self._returned = {}
+        self._fold_budget = 100_000     # elements of comprehensions folded, in all
+        self._read = set()              # nodes whose string was read as part of a larger one
+        for where, tree, offset in trees:
+            self._bind_tree(tree, where, offset)
+        self._move_declared()
+        self._follow_flows()
+
+    # --- pass 1 ---------------------------------------------------------------------------
+
+    def _bind_tree(self, tree, where, offset):
+        stack = [(tree, self.module, None, None)]
+        while stack:
+            node, scope, func, parent = stack.pop()
+            self.visits.append((node, scope, parent, where, offset))
+            self.scope_of[id(node)] = scope
+
+            def push(children, s=scope, f=func, p=node):
+                stack.extend((c, s, f, p) for c in children if c is not None)
+
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                args = node.args
+                outer = list(args.defaults) + list(args.kw_defaults)
+                if not isinstance(node, ast.Lambda):
+                    self._bind(scope, node.name, ("def", node, None))
+                    every = args.posonlyargs + args.args + args.kwonlyargs + \
+                        [a for a in (args.vararg, args.kwarg) if a]
+                    outer += node.decorator_list + [a.annotation for a in every] + [node.returns]
+                push(outer)
+                inner = self._new_scope("function", scope)
+                self._bind_args(args, inner, scope)
+                positional = [a.arg for a in args.posonlyargs + args.args]
+                self.params[id(node)] = _Params(
+                    inner, positional, set(positional) | {a.arg for a in args.kwonlyargs},
+                    args.vararg.arg if args.vararg else None,
+                    args.kwarg.arg if args.kwarg else None, scope.kind == "class")
+                if isinstance(node, ast.Lambda):
+                    self.returns.setdefault(id(node), []).append((node.body, inner))
+                    push([node.body], inner, node)
+                else:
+                    push(node.body, inner, node)
+            elif isinstance(node, ast.ClassDef):
+                self._bind(scope, node.name, ("class", node, None))
+                push(node.decorator_list + node.bases + [k.value for k in node.keywords])
+                inner = self.class_scopes[id(node)] = self._new_scope("class", scope)
+                push(node.body, inner, None)
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                inner = self._new_scope("comprehension", scope)
+                for i, gen in enumerate(node.generators):
+                    where_iter = scope if i == 0 else inner
+                    self._bind_target(gen.target, ("item", gen.iter, where_iter), inner)
+                    push([gen.iter], where_iter)
+                    push([gen.target] + gen.ifs, inner)
+                elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                push(elts, inner)
+            else:
+                self._bind_statement(node, scope, func)
+                push(ast.iter_child_nodes(node))
+
+    def _new_scope(self, kind, parent):
+        scope = _Scope(kind, parent)
+        self.scopes.append(scope)
+        return scope
+
+    def _bind_statement(self, node, scope, func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._bind_target(target, ("expr", node.value, scope), scope)
+        elif isinstance(node, ast.AnnAssign):
+            entry = ("expr", node.value, scope) if node.value else _OWN
+            self._bind_target(node.target, entry, scope)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            self._bind(scope, node.target.id, _OWN)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._bind_target(node.target, ("item", node.iter, scope), scope)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            self._bind_target(node.optional_vars, ("item", node.context_expr, scope), scope)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                for n in ast.walk(case.pattern):
+                    name = getattr(n, "name", None) or getattr(n, "rest", None)
+                    if isinstance(name, str):
+                        self._bind(scope, name, ("item", node.subject, scope))
+        elif isinstance(node, ast.NamedExpr):
+            home = scope
+            while home.kind == "comprehension":
+                home = home.parent
+            self._bind(home, node.target.id, ("expr", node.value, scope))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self._bind(scope, alias.asname, ("module", alias.name, None))
+                else:
+                    top = alias.name.split(".")[0]
+                    self._bind(scope, top, ("module", top, None))
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if node.level:        # the student's own package
+                    self._bind(scope, alias.asname or alias.name, _OWN)
+                elif alias.name == "*":
+                    scope.stars.append(node.module or "")
+                else:
+                    self._bind(scope, alias.asname or alias.name,
+                               ("module", f"{node.module}.{alias.name}", None))
+        elif isinstance(node, ast.Global):
+            scope.globals.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            scope.nonlocals.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._bind(scope, node.name, _OWN)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self._bind(scope, node.name, _OWN)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self._bind(scope, node.rest, _OWN)
+        elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and func is not None \
+                and node.value is not None:
+            self.returns.setdefault(id(func), []).append((node.value, scope))
+
+    def _bind_args(self, args, inner, outer):
+        positional = args.posonlyargs + args.args
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        pairs += [(a, None) for a in (args.vararg, args.kwarg) if a]
+        for arg, default in pairs:
+            self._bind(inner, arg.arg, ("expr", default, outer) if default else _OWN)
+
+    def _bind(self, scope, name, entry):
+        scope.bound.setdefault(name, []).append(entry)
+        if scope.kind == "class":
+            self.attrs.setdefault(name, []).append(entry)
+
+    def _bind_target(self, target, entry, scope):
+        if isinstance(target, ast.Name):
+            self._bind(scope, target.id, entry)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            how, value, where = entry
+            pairwise = how == "expr" and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(value.elts) == len(target.elts) \
+                and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
+            for i, elt in enumerate(target.elts):
+                if pairwise:
+                    self._bind_target(elt, ("expr", value.elts[i], where), scope)
+                else:
+                    self._bind_target(elt, ("item", value, where) if value else _OWN, scope)
+        elif isinstance(target, ast.Starred):
+            how, value, where = entry
+            self._bind_target(target.value, ("item", value, where) if value else _OWN, scope)
+        elif isinstance(target, ast.Attribute) and entry[0] in ("expr", "item"):
+            self.attrs.setdefault(target.attr, []).append(entry)
+
+    def _move_declared(self):
+        """Bindings under `global` / `nonlocal` belong to the scope they name."""
+        for scope in self.scopes:
+            for name in scope.globals:
+                self.module.bound.setdefault(name, []).extend(scope.bound.pop(name, []))
+            for name in scope.nonlocals:
+                home = scope.parent
+                while home is not None and (home.kind != "function" or name in home.nonlocals):
+                    home = home.parent
+                home = home or self.module
+                home.bound.setdefault(name, []).extend(scope.bound.pop(name, []))
+
+    def _follow_flows(self):
+        """What flows where the binding statements do not say: arguments into the parameters
+        of the student's functions, values into containers (d[k] = v, lst.append(v),
+        globals()["t"] = v) and into attributes (setattr(obj, "t", v), obj.__dict__["t"] = v).
+
+        Each call adds its arguments to the pool of what it calls (a name, a method name, a
+        lambda); each function reachable from a pool gets one entry per parameter that reads
+        the pool. Twice over, for functions handed to functions. Linear in the calls."""
+        self._pools = {}       # callee key -> [(arguments, keywords, style, scope)]
+        for node, scope, _parent, _where, _offset in self.visits:
+            if isinstance(node, ast.Call):
+                self._collect_call(node, scope)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        self._flow_into(target.value, target.slice, node.value, scope)
+        done = set()
+        for _ in range(2):
+            self._callee_cache = {}
+            for key in list(self._pools):
+                for fn, kind in self._key_callees(key):
+                    if (key, id(fn)) in done:
+                        continue
+                    done.add((key, id(fn)))
+                    params = self.params[id(fn)]
+                    shifts = tuple(sorted((style, _shift(kind, fn, style)) for style in _STYLES))
+                    places = [(name, params.positional.index(name)
+                               if name in params.positional else None)
+                              for name in params.names]
+                    if params.star:        # *args: the arguments after the positional ones
+                        places.append((params.star, ("*", len(params.positional))))
+                    if params.double_star:    # **kwargs: the keywords no parameter names
+                        places.append((params.double_star, ("**", tuple(sorted(params.names)))))
+                    for name, place in places:
+                        params.scope.bound.setdefault(name, []).append(
+                            ("pool", (key, shifts, place, name), None))
+        self._callee_cache = {}
+
+    def _collect_call(self, node, scope):
+        func, args = node.func, node.args
+        name = func.id if isinstance(func, ast.Name) else \
+            func.attr if isinstance(func, ast.Attribute) else None
+        calls = [(func, args, node.keywords)]
+        if name in ("map", "filter") and len(args) >= 2:
+            calls.append((args[0], [ast.Starred(args[1])], []))
+        if name == "partial" and args:
+            calls.append((args[0], args[1:], node.keywords))
+        for callee, given, keywords in calls:
+            key, style = self._key(callee, scope)
+            if key is not None:
+                self._pools.setdefault(key, []).append((given, keywords, style, scope))
+        if isinstance(func, ast.Attribute) and name in _MUTATORS:
+            for value in args + [k.value for k in node.keywords]:
+                self._flow_into(func.value, None, value, scope,
+                                key_node=args[0] if name == "setdefault" and args else None)
+            if name == "update" and args and isinstance(args[0], ast.Dict):
+                for key, value in zip(args[0].keys, args[0].values):
+                    self._flow_into(func.value, key, value, scope)
+            for kw in node.keywords:
+                if kw.arg:
+                    self._flow_into(func.value, ast.Constant(kw.arg), kw.value, scope)
+        elif name == "setattr" and len(args) == 3 and isinstance(args[1], ast.Constant) and \
+                isinstance(args[1].value, str):
+            self.attrs.setdefault(args[1].value, []).append(("expr", args[2], scope))
+
+    def _key(self, func, scope):
+        """(what a call of `func` calls, how): ("name", scope, name), ("attr", name) for a
+        method by its name, ("lambda", node); "plain", "bound" (obj.m()) or "class"
+        (Class.m(obj))."""
+        if isinstance(func, ast.Name):
+            home = self._home(scope, func.id)
+            return (("name", home, func.id) if home else None), "plain"
+        if isinstance(func, ast.Attribute):
+            own_class = self._own_class(func.value, scope) and not _is_self(func.value)
+            return ("attr", func.attr), "class" if own_class else "bound"
+        if isinstance(func, ast.Lambda):
+            return ("lambda", func), "plain"
+        return None, "plain"
+
+    def _pool_origin(self, spec, depth):
+        """What a parameter may hold: the arguments at its place in every call in its pool."""
+        if spec not in self._pool_origins:
+            self._pool_origins[spec] = None
+            key, shifts, place, name = spec
+            shifts, found = dict(shifts), []
+            for given, keywords, style, scope in self._pools.get(key, []):
+                found += self._arguments_at(place, name, given, keywords, shifts[style],
+                                            scope, depth)
+                if _pick(found[-2:]) not in (None, "?"):     # a dotted name: enough
+                    break
+            self._pool_origins[spec] = _pick(found)
+        return self._pool_origins[spec]
+
+    def _arguments_at(self, place, name, given, keywords, shift, scope, depth):
+        """The origins of what one call passes to a parameter: at its index, as *args (the
+        arguments from an index on), as **kwargs (the keywords not named by parameters), or
+        by its name."""
+        origin = lambda n: self.origin(n, scope, depth)      # noqa: E731
+        held = lambda n: "?" if origin(n) else None          # noqa: E731
+        if isinstance(place, tuple) and place[0] == "*":
+            return [held(a.value if isinstance(a, ast.Starred) else a)
+                    for k, a in enumerate(given)
+                    if k >= place[1] - shift or isinstance(a, ast.Starred)]
+        if isinstance(place, tuple):
+            return [held(kw.value) for kw in keywords if kw.arg not in place[1]]
+        found = []
+        for k, arg in enumerate(given):
+            if isinstance(arg, ast.Starred):              # f(*xs): any parameter from here on
+                if place is not None and k <= place - shift:
+                    found.append(held(arg.value))
+                break
+            if place is not None and k == place - shift:
+                found.append(origin(arg))
+                break
+        for kw in keywords:
+            pairs = [(kw.arg, kw.value)]
+            if kw.arg is None and isinstance(kw.value, ast.Dict):   # **{"m": torch}
+                pairs = [(k.value, v) for k, v in zip(kw.value.keys, kw.value.values)
+                         if isinstance(k, ast.Constant)]
+            elif kw.arg is None:                              # **opts: maybe this one
+                found.append(held(kw.value))
+                continue
+            found += [origin(v) for arg_name, v in pairs if arg_name == name]
+        return found
+
+    def _flow_into(self, holder, key, value, scope, key_node=None):
+        """`value` goes into `holder` (under `key` when known)."""
+        key = key if key is not None else key_node
+        key = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+            else None
+        if isinstance(holder, ast.Name):
+            home = self._home(scope, holder.id)
+            if home is not None:
+                home.bound[holder.id].append(("item", value, scope))
+        elif isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and \
+                holder.func.id in ("globals", "vars", "locals") and not holder.args:
+            if key is not None:   # globals()["t"] = value binds the module's t
+                target = self.module if holder.func.id == "globals" else scope
+                target.bound.setdefault(key, []).append(("expr", value, scope))
+        elif key is not None and (
+                (isinstance(holder, ast.Attribute) and holder.attr == "__dict__") or
+                (isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and
+                 holder.func.id == "vars" and holder.args)):
+            self.attrs.setdefault(key, []).append(("expr", value, scope))
+
+    def _home(self, scope, name):
+        """The scope whose binding of `name` a use in `scope` reads, None for a free name."""
+        s, first = scope, True
+        while s is not None:
+            if name in s.globals:
+                return self.module if name in self.module.bound else None
+            if name not in s.nonlocals and (first or s.kind != "class") and name in s.bound:
+                return s
+            first, s = False, s.parent
+        return None
+
+    # --- what an expression may be: a dotted name it reaches, "?" (some library object), or
+    # --- None (the student's own object or a fresh value)
+
+    def origin(self, node, scope, depth=0):
+        if node is None:
+            return None
+        if depth > _ORIGIN_DEPTH:
+            return "?"
+        key = id(node)
+        if key not in self._origins:
+            self._origins[key] = None          # a cycle reads as the student's own
+            self._origins[key] = self._origin(node, scope, depth + 1)
+        return self._origins[key]
+
+    def _origin(self, node, scope, depth):
+        if isinstance(node, ast.Name):
+            return self._name_origin(scope, node.id, depth)
+        if isinstance(node, ast.Attribute):
+            chain, base = [], node
+            while isinstance(base, ast.Attribute) and len(chain) < 64:
+                chain.append(base)
+                base = base.value
+            if isinstance(base, ast.Attribute):
+                return "?"
+            result = self.origin(base, scope, depth)
+            for link in reversed(chain):   # x.__class__ of an object it was given: a library's
+                if link.attr == "__class__" and not _is_self(link.value):
+                    result = "?"
+                else:
+                    result = self._member(result, link.attr, depth)
+            return result
+        if isinstance(node, ast.Call):
+            return self._call_origin(node, scope, depth)
+        if isinstance(node, ast.Subscript):
+            outer = self.origin(node.value, scope, depth)
+            if outer in (None, "?"):
+                return outer
+            key = self.text(node.slice, scope)
+            if outer == "sys.modules":
+                return key or "?"
+            if outer.endswith(".__dict__"):
+                return self._member(outer[:-len(".__dict__")], key, depth) if key else "?"
+            return None
+        if isinstance(node, ast.IfExp):
+            return _pick(self.origin(n, scope, depth) for n in (node.body, node.orelse))
+        if isinstance(node, ast.BoolOp):
+            return _pick(self.origin(n, scope, depth) for n in node.values)
+        if isinstance(node, (ast.NamedExpr, ast.Starred)):
+            return self.origin(node.value, scope, depth)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+            elts = node.values if isinstance(node, ast.Dict) else node.elts
+            inner = _pick(self.origin(n, scope, depth) for n in elts[:1000])
+            return "?" if inner else None
+        return None
+
+    def _member(self, base, attr, depth):
+        if base is None:
+            return self._attr_origin(attr, depth)
+        if base == "?" or len(base) > 200:
+            return "?"
+        return f"{base}.{attr}"
+
+    def _attr_origin(self, attr, depth):
+        """What `obj.attr` may hold for the student's own obj: what was assigned to an
+        attribute of that name anywhere, or bound by that name in a class body."""
+        if attr not in self.attrs:
+            return None
+        if attr not in self._attr_origins:
+            self._attr_origins[attr] = None
+            self._attr_origins[attr] = self._entries_origin(self.attrs[attr], depth)
+        return self._attr_origins[attr]
+
+    def _name_origin(self, scope, name, depth):
+        home = self._home(scope, name)
+        if home is None:
+            if name == "__builtins__":
+                return "builtins"
+            if name in _BUILTIN_NAMES:
+                return f"builtins.{name}"
+            stars = self.module.stars
+            if stars:
+                return f"{stars[0]}.{name}" if len(stars) == 1 else "?"
+            # a name bound nowhere in the file was put there at run time (globals(), exec)
+            return _CONVENTIONAL.get(name, "?")
+        key = (id(home), name)
+        if key not in self._name_origins:
+            self._name_origins[key] = None
+            self._name_origins[key] = self._entries_origin(home.bound[name], depth)
+        return self._name_origins[key]
+
+    def _entries_origin(self, entries, depth):
+        return _pick(self._entry_origin(e, depth) for e in entries)
+
+    def _entry_origin(self, entry, depth):
+        how, value, scope = entry
+        if how == "module":
+            return value
+        if how == "expr":
+            return self.origin(value, scope, depth)
+        if how == "item":
+            return "?" if self.origin(value, scope, depth) else None
+        if how == "pool":
+            return self._pool_origin(value, depth)
+        return None
+
+    def _call_origin(self, node, scope, depth):
+        func = self.origin(node.func, scope, depth)
+        args = node.args
+        if func == "builtins.getattr" and len(args) >= 2:
+            base, name = self.origin(args[0], scope, depth), self.text(args[1], scope)
+            default = self.origin(args[2], scope, depth) if len(args) > 2 else None
+            if name is None:
+                return "?" if base or default else None
+            return _pick([self._member(base, name, depth), default])
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _CONTAINER_READS:
+            held = _pick(self.origin(n, scope, depth) for n in [node.func.value, *args])
+            return "?" if held else None
+        if func in ("builtins.__import__", "importlib.import_module", "importlib.__import__"):
+            return (self.text(args[0], scope) if args else None) or "?"
+        if func == "builtins.type" and len(args) == 1:
+            return None if _is_self(args[0]) else "?"
+        if func == "builtins.vars" and args:
+            base = self.origin(args[0], scope, depth)
+            return f"{base}.__dict__" if base and base != "?" else base
+        if func in _PASS_THROUGH:        # next(gen()), list(mods), sorted(...): what they held
+            inner = _pick(self.origin(a, scope, depth) for a in args)
+            return "?" if inner else None
+        key, _ = self._key(node.func, scope)
+        if key is None:
+            return None
+        if key not in self._returned:        # what calling it gives, once per callee
+            self._returned[key] = None
+            self._returned[key] = _pick(
+                self.origin(value, s, depth) for fn, _ in self._key_callees(key)
+                for value, s in self.returns.get(id(fn), []))
+        return self._returned[key]
+
+    def _callees(self, func, scope, depth=0):
+        """(function, kind) for each of the student's functions (def or lambda) a call of
+        `func` may run; kind is "plain", "method" (found by its name in a class) or "init" (a
+        class called: its __init__ runs)."""
+        key, _ = self._key(func, scope)
+        return self._key_callees(key, depth) if key is not None else []
+
+    def _key_callees(self, key, depth=0):
+        cache = getattr(self, "_callee_cache", None)
+        if cache is not None and key in cache:
+            return cache[key]
+        if cache is not None:
+            cache[key] = []                      # a cycle finds nothing more
+        if key[0] == "lambda":
+            out = [(key[1], "plain")]
+        else:
+            entries = key[1].bound.get(key[2], []) if key[0] == "name" else \
+                self.attrs.get(key[1], [])
+            out = []
+            for how, value, where in entries[:200]:
+                if how == "expr" and isinstance(value, ast.Lambda):
+                    out.append((value, "plain"))
+                elif how == "def":
+                    method = key[0] == "attr" and self.params[id(value)].in_class
+                    out.append((value, "method" if method else "plain"))
+                elif how == "class":                 # H(x) runs H.__init__(self, x)
+                    body = self.class_scopes[id(value)].bound
+                    out += [(v, "init") for h, v, _ in
+                            body.get("__init__", []) + body.get("__new__", []) if h == "def"]
+                elif depth < 3 and how == "expr" and \
+                        isinstance(value, (ast.Name, ast.Attribute)):
+                    out += self._callees(value, where, depth + 1)
+                elif depth < 3 and how == "pool":    # a function handed in as an argument
+                    pool_key, _, j, _ = value
+                    j = j if isinstance(j, int) else None
+                    for given, _, _, s in self._pools.get(pool_key, [])[:50]:
+                        for arg in given[j:j + 2] if j is not None else []:
+                            if isinstance(arg, (ast.Name, ast.Attribute, ast.Lambda)):
+                                out += self._callees(arg, s, depth + 1)
+        if cache is not None:
+            cache[key] = out
+        return out
+
+    # --- strings that can be computed from the text alone
+
+    def text(self, node, scope):
+        """The string `node` evaluates to where the text alone tells (bytes read as Latin-1),
+        else None."""
+        value = self.value(node, scope)
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value if isinstance(value, str) else None
+
+    def value(self, node, scope, depth=0, env=None):
+        if node is None or depth > _FOLD_DEPTH:
+            return None
+        if not env and id(node) in self._fold_failed:
+            return None
+        try:
+            value = self._fold(node, scope, depth + 1, env or {})
+        except (ValueError, TypeError, ArithmeticError, LookupError, UnicodeError):
+            value = None
+        if isinstance(value, (str, bytes, tuple)) and len(value) > _FOLD_CHARS:
+            value = None
+        if isinstance(value, int) and abs(value) > 1 << 32:
+            value = None
+        if value is None and not env:
+            self._fold_failed.add(id(node))
+        return value
+
+    def _fold(self, node, scope, depth, env):
+        fold = lambda n: self.value(n, scope, depth, env)   # noqa: E731
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, (str, bytes, int)) else None
+        if isinstance(node, ast.Name):
+            return env[node.id] if node.id in env else self._name_value(scope, node.id, depth)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            operand = fold(node.operand)
+            return -operand if isinstance(operand, int) else None
+        if isinstance(node, ast.BinOp):
+            return _binop(node.op, fold(node.left), fold(node.right))
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for piece in node.values:
+                if isinstance(piece, ast.FormattedValue):
+                    v = fold(piece.value) if piece.format_spec is None else None
+                    if not isinstance(v, (str, int)):
+                        return None
+                    parts.append(str(v))
+                else:
+                    parts.append(piece.value)
+            return "".join(parts)
+        if isinstance(node, ast.Subscript):
+            seq, index = fold(node.value), node.slice
+            if not isinstance(seq, (str, bytes, tuple)):
+                return None
+            if isinstance(index, ast.Slice):
+                bounds = [fold(b) if b else None for b in (index.lower, index.upper, index.step)]
+                if any(b is not None and not isinstance(b, int) for b in bounds) or \
+                        any(b is None and given for b, given in
+                            zip(bounds, (index.lower, index.upper, index.step))):
+                    return None
+                return seq[slice(*bounds)]
+            at = fold(index)
+            return seq[at] if isinstance(at, int) else None
+        if isinstance(node, (ast.Tuple, ast.List)):
+            items = [fold(e) for e in node.elts[:_FOLD_CHARS + 1]]
+            return None if any(i is None for i in items) else tuple(items)
+        if isinstance(node, (ast.GeneratorExp, ast.ListComp)) and len(node.generators) == 1:
+            gen = node.generators[0]
+            seq = fold(gen.iter)
+            if gen.ifs or not isinstance(gen.target, ast.Name) or \
+                    not isinstance(seq, (str, bytes, tuple)) or len(seq) > self._fold_budget:
+                return None
+            self._fold_budget -= len(seq)           # nested comprehensions multiply
+            items = []
+            for x in seq:
+                items.append(self.value(node.elt, scope, depth, {**env, gen.target.id: x}))
+                if items[-1] is None:
+                    return None
+            return tuple(items)
+        if isinstance(node, ast.Call) and not node.keywords:
+            return self._fold_call(node, scope, depth, env, fold)
+        return None
+
+    def _name_value(self, scope, name, depth):
+        """A name bound once, to something foldable: its value."""
+        home = self._home(scope, name)
+        entries = home.bound[name] if home else []
+        if len(entries) != 1 or entries[0][0] != "expr":
+            return None
+        key = (id(home), name)
+        if key not in self._name_values:
+            self._name_values[key] = None
+            _, value, where = entries[0]
+            folded = self.value(value, where, depth)
+            small = not isinstance(folded, (str, bytes, tuple)) or len(folded) <= 200
+            self._name_values[key] = folded if small else None
+        return self._name_values[key]
+
+    def _fold_call(self, node, scope, depth, env, fold):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = fold(func.value)
+            if isinstance(receiver, (str, bytes)):
+                args = [fold(a) for a in node.args]
+                if any(a is None for a in args):
+                    return None
+                return _string_method(receiver, func.attr, args)
+        name = self.origin(func, scope)
+        if name == "builtins.map" and len(node.args) == 2:
+            mapped, seq = self.origin(node.args[0], scope), fold(node.args[1])
+            if mapped in ("builtins.chr", "builtins.str") and isinstance(seq, (str, tuple)):
+                return tuple(chr(x) if mapped == "builtins.chr" else str(x) for x in seq)
+            return None
+        args = [fold(a) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        return _call_value(name, args)
+
+    # --- pass 2 ---------------------------------------------------------------------------
+
+    def run(self) -> list[Finding]:
+        for node, scope, parent, where, offset in self.visits:
+            self.where, self.offset = where, offset
+            if isinstance(node, _FOLDERS):
+                self._read_string(node, scope, parent)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._check_import(node)
+            elif isinstance(node, ast.Name):
+                self._check_name(node, scope, parent)
+            elif isinstance(node, ast.Attribute):
+                self._check_attribute(node, scope, parent)
+            elif isinstance(node, ast.Call):
+                self._check_call(node, scope, parent)
+            elif isinstance(node, ast.Subscript):
+                if isinstance(node.ctx, (ast.Store, ast.Del)):
+                    self._check_contents(node, node.value, scope)
+                elif _outermost(node, parent):
+                    self._check_reach(node, self.origin(node, scope))
+        return self.found
+
+    def report(self, node, what):
+        line = getattr(node, "lineno", 0) or 0
+        line = line + self.offset if line else 0
+        self.found.append(Finding(self.file, line, self.where, what))
+
+    def _check_reach(self, node, origin, parent=None):
+        if not origin or origin == "?":
+            return
+        rule = _rule(origin)
+        if rule:
+            shown = origin[len("builtins."):] if origin.startswith("builtins.") else origin
+            self.report(node, f"{rule} ({_short(shown)})")
+        if origin in _INDIRECT and not (isinstance(parent, ast.Call) and parent.func is node):
+            self.report(node, f"passes {origin[len('builtins.'):]} around to hide what it "
+                              f"reaches")
+
+    def _check_import(self, node):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif node.level:
+            return
+        else:
+            module = node.module or ""
+            names = [module] + [f"{module}.{a.name}" for a in node.names if a.name != "*"]
+        for name in names:
+            rule = _rule(name)
+            if rule:
+                self.report(node, f"{rule} ({_short(name)})")
+
+    def _check_name(self, node, scope, parent):
+        if isinstance(node.ctx, ast.Load) and _outermost(node, parent):
+            self._check_reach(node, self.origin(node, scope), parent)
+        elif node.id == "__builtins__":
+            self.report(node, "reaches Python's builtins (__builtins__)")
+
+    def _check_attribute(self, node, scope, parent):
+        attr = node.attr
+        if attr in _ATTRIBUTES:
+            self.report(node, f"{_ATTRIBUTES[attr]} ({attr})")
+        if attr == "__dict__":
+            base = self.origin(node.value, scope)
+            if base is not None:
+                shown = _unparse(node) if base == "?" else f"{base}.__dict__"
+                self.report(node, f"reads a library's namespace ({_short(shown)})")
+        if attr in _SETTERS:
+            self._check_setter(node, scope, parent)
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = self.origin(node.value, scope)
+            if base is not None and not _a_setting(base, node, parent):
+                self._patch(node, base, attr, isinstance(node.ctx, ast.Del))
+            elif attr == "__class__" and isinstance(node.ctx, ast.Store):
+                self.report(node, f"changes an object's class ({_short(_unparse(node))} =)")
+            elif attr in _GUARDED:
+                self.report(node, f"replaces a function named like a library's check "
+                                  f"({_short(_unparse(node))})")
+            elif attr.startswith("__") and attr.endswith("__") and attr not in _METADATA and \
+                    isinstance(node.ctx, ast.Store) and not self._own_class(node.value, scope):
+                self.report(node, f"replaces a special method ({_short(_unparse(node))})")
+        elif _outermost(node, parent):
+            self._check_reach(node, self.origin(node, scope), parent)
+
+    def _own_class(self, node, scope):
+        """`node` is self, cls, or a name only ever bound to the student's own class."""
+        if _is_self(node):
+            return True
+        if not isinstance(node, ast.Name):
+            return False
+        home = self._home(scope, node.id)
+        return home is not None and all(how == "class" for how, _, _ in home.bound[node.id])
+
+    def _check_contents(self, node, holder, scope):
+        """torch.x[k] = v, del np.x[k], torch.x.update(...) on one of a library's own
+        containers (a dict, list, set or deque it keeps: its registries, its hooks)."""
+        base = self.origin(holder, scope)
+        if not base or base == "?" or base.split(".")[0] not in _GUARDED_ROOTS:
+            return
+        if base.split(".")[0] in _RESOLVED_LIBRARIES:
+            found, obj = _library_object(base)
+            if not (found and isinstance(obj, (dict, list, set, collections.deque))):
+                return        # torch.add(...), np.append(...): functions, not containers
+        self.report(node, f"changes the contents of {_short(base)}")
+
+    def _patch(self, node, base, attr, deleting):
+        """obj.attr = ..., del obj.attr or setattr(obj, "attr", ...) where obj is a library's."""
+        if base == "?":
+            self.report(node, f"patches a library object ({_short(_unparse(node))})")
+            return
+        full = f"{base}.{attr}"
+        kind = _library_kind(full)
+        if kind == "data" and not deleting:
+            return
+        if deleting:
+            self.report(node, f"deletes {_short(full)}")
+        elif kind == "missing":
+            self.report(node, f"adds {_short(full)} to the library")
+        else:
+            self.report(node, f"patches {_short(full)}")
+
+    def _check_setter(self, node, scope, parent):
+        """X.__setattr__ and friends: fine on the student's own objects, through super(), and as
+        object.__setattr__(self, ...) or nn.Module.__setattr__(self, ...)."""
+        base_node = node.value
+        if isinstance(base_node, ast.Call) and \
+                self.origin(base_node.func, scope) == "builtins.super":
+            return
+        setting = node.attr in ("__setattr__", "__delattr__")
+        args = parent.args if isinstance(parent, ast.Call) and parent.func is node else []
+        base = self.origin(base_node, scope)
+        if base is None:                     # own_obj.__setattr__(name, value)
+            if args and self.text(args[0], scope) is None:
+                self._check_hidden_name(parent, args[0], scope)
+            return
+        if args and (base in ("builtins.object", "builtins.type") or _is_self(args[0])):
+            target_node, name_node = args[0], args[1] if len(args) > 1 else None
+            target = self.origin(target_node, scope)     # Class.__setattr__(target, name, v)
+            if target is None:
+                if name_node is not None and self.text(name_node, scope) is None:
+                    self._check_hidden_name(parent, name_node, scope)
+                return
+        elif args and self.text(args[0], scope) is not None:
+            target_node, name_node, target = base_node, args[0], base   # torch.__setattr__("x")
+        else:
+            verb = "patches a library object" if setting else "looks inside a library object"
+            self.report(node, f"{verb} through {node.attr} ({self._show(node, base)})")
+            return
+        name = self.text(name_node, scope) if name_node is not None else None
+        if name is None:
+            verb = "patches" if setting else "looks up"
+            self.report(node, f"{verb} {self._show(target_node, target)} by a computed name "
+                              f"({node.attr})")
+        elif setting:
+            self._patch(parent, target, name, node.attr == "__delattr__")
+
+    def _check_call(self, node, scope, parent):
+        if _outermost(node, parent):     # __import__("x"), getattr(m, "x"), sys.modules["x"]
+            self._check_reach(node, self.origin(node, scope))
+        func = self.origin(node.func, scope)
+        args = node.args
+        if func in ("builtins.setattr", "builtins.delattr") and args:
+            base = self.origin(args[0], scope)
+            name = self.text(args[1], scope) if len(args) > 1 else None
+            if base is not None and name is None:
+                self.report(node, f"patches {self._show(args[0], base)} by a computed name "
+                                  f"({func[len('builtins.'):]})")
+            elif base is not None:
+                self._patch(node, base, name, func == "builtins.delattr")
+            elif name is None and len(args) > 1:
+                self._check_hidden_name(node, args[1], scope)
+        elif func == "builtins.getattr" and len(args) >= 2 and self.text(args[1], scope) is None:
+            base = self.origin(args[0], scope)
+            if base is not None:
+                self.report(node, f"looks up {self._show(args[0], base)} by a computed name "
+                                  f"(getattr)")
+            else:
+                self._check_hidden_name(node, args[1], scope)
+        elif func == "builtins.vars" and args and self.origin(args[0], scope) is not None:
+            base = self.origin(args[0], scope)
+            self.report(node, f"reads a library's namespace (vars({self._show(args[0], base)}))")
+        elif func in _RAW_WRITES and args and not (
+                isinstance(args[0], ast.Constant) and args[0].value in (1, 2)):
+            self.report(node, f"writes to a raw file descriptor ({func})")
+        elif func in _FD_OPENERS and args and isinstance(args[0], ast.Constant) and \
+                type(args[0].value) is int and args[0].value not in (0, 1, 2):
+            self.report(node, f"{_RAW_FD} ({func.replace('builtins.', '')})")
+        elif func == "socket.socket" and any(k.arg == "fileno" for k in node.keywords):
+            self.report(node, f"{_RAW_FD} (socket.socket(fileno=...))")
+        elif func in _STRING_RUNNERS:
+            code = args[:2] + [k.value for k in node.keywords if k.arg in ("stmt", "setup")]
+            if any(self.text(c, scope) is not None for c in code):
+                self.report(node, f"runs code written in a string ({func})")
+        elif func == "operator.attrgetter" and any(self.text(a, scope) is None for a in args):
+            self.report(node, "looks up attributes by a computed name (operator.attrgetter)")
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "join" and args and \
+                self.text(node, scope) is None and self._from_char_codes(args[0], scope):
+            self.report(node, "builds text from character codes")
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _CHANGES_CONTENTS:
+            self._check_contents(node, node.func.value, scope)
+        if func == "builtins.breakpoint" and (args or node.keywords):
+            self.report(node, f"{_RUNS_TEXT} (breakpoint with arguments)")
+        for kw in node.keywords:
+            flag = kw.value.value if isinstance(kw.value, ast.Constant) else None
+            if (kw.arg == "allow_pickle" and flag is not False) or \
+                    (kw.arg == "weights_only" and flag is not True):
+                self.report(node, f"{_UNPICKLE} ({kw.arg}={_short(_unparse(kw.value), 20)})")
+            elif kw.arg == "capture_locals" and flag is not False:
+                self.report(node, "reads a frame's variables (capture_locals)")
+        self._check_code_file(node, func, scope)
+
+    def _check_code_file(self, node, func, scope):
+        """open("x.py", "w"), Path("x.py").write_text(...): code written to a file, where
+        a later import runs it unread."""
+        args = node.args
+        if func in ("builtins.open", "io.open", "os.open") and args:
+            path = self.text(args[0], scope)
+            mode = args[1] if len(args) > 1 else \
+                next((k.value for k in node.keywords if k.arg in ("mode", "flags")), None)
+            mode_text = self.text(mode, scope) if mode is not None else "r"
+            writes = mode_text is None or any(c in mode_text for c in "wax+")
+        elif isinstance(node.func, ast.Attribute) and \
+                node.func.attr in ("write_text", "write_bytes", "touch", "rename", "replace"):
+            path, writes = self.text(node.func.value, scope), True
+            if node.func.attr in ("rename", "replace") and args:
+                path = self.text(args[0], scope) or path
+        elif func in ("shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move",
+                      "os.rename", "os.replace") and len(args) > 1:
+            path, writes = self.text(args[1], scope), True
+        else:
+            return
+        if writes and path and path.lower().endswith(_CODE_SUFFIXES):
+            self.report(node, f"writes a file Python would run ({_quote(path)})")
+
+    def _from_char_codes(self, arg, scope):
+        if isinstance(arg, ast.Call) and self.origin(arg.func, scope) == "builtins.map":
+            return bool(arg.args) and self.origin(arg.args[0], scope) == "builtins.chr"
+        if isinstance(arg, (ast.GeneratorExp, ast.ListComp)) and isinstance(arg.elt, ast.Call):
+            return self.origin(arg.elt.func, scope) == "builtins.chr"
+        return False
+
+    def _check_hidden_name(self, node, name_node, scope):
+        """getattr(obj, name) on the student's own obj: fine, unless the name is built so that
+        a reader cannot see it (decoded, from character codes, read at run time), or walks
+        every attribute that dir() lists."""
+        todo, seen = [(name_node, scope)], 0
+        while todo and seen < 20:
+            expr, where = todo.pop()
+            seen += 1
+            for n in _walk(expr, 200):
+                if isinstance(n, ast.Name):          # what the names in it were given
+                    home = self._home(where, n.id)
+                    for how, value, s in (home.bound[n.id] if home else [])[:10]:
+                        if how == "item" and isinstance(value, ast.Call) and \
+                                self._is_dir(value, s):
+                            self.report(node, "walks every attribute of an object "
+                                              "(dir and getattr)")
+                            return
+                        if how in ("expr", "item") and value is not None:
+                            todo.append((value, s))
+                called = n.func.attr if isinstance(n, ast.Call) and \
+                    isinstance(n.func, ast.Attribute) else \
+                    n.func.id if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else None
+                reversed_text = isinstance(n, ast.Subscript) and \
+                    isinstance(n.slice, ast.Slice) and n.slice.step is not None
+                read = isinstance(n, ast.Attribute) and n.attr in _HIDING_ATTRIBUTES
+                if called in _HIDING_CALLS or reversed_text or read:
+                    how = called or (n.attr if read else "[::-1]")
+                    self.report(node, f"builds an attribute name so that it cannot be read "
+                                      f"({how})")
+                    return
+
+    def _is_dir(self, call, scope):
+        return self.origin(call.func, scope) == "builtins.dir" or \
+            (isinstance(call.func, ast.Attribute) and call.func.attr == "__dir__")
+
+    def _read_string(self, node, scope, parent):
+        """The string `node` folds to, read where it is whole: nodes come outermost first, and
+        the parts of a string that was read are not read again. A bare string statement (a
+        docstring) does nothing and is not read."""
+        if id(node) in self._read or isinstance(parent, ast.Expr) or \
+                (isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes))):
+            return
+        value = self.value(node, scope)
+        if isinstance(value, (str, bytes)):
+            self._check_text(node, value)
+            self._read.update(id(n) for n in ast.walk(node))
+
+    def _check_text(self, node, value):
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        if _PROC.search(text) or (len(text) < 200 and any(c in text for c in "*?[") and
+                                  any(fnmatch.fnmatchcase(p, text) for p in _PROC_PATHS)):
+            self.report(node, f"reads the process's /proc or /dev files ({_quote(text)})")
+        if "PYTHONBREAKPOINT" in text:
+            self.report(node, f"{_HOOK} ({_quote(text)})")
+        if _HARNESS_TEXT.fullmatch(text):
+            self.report(node, f"{_HARNESS} ({_quote(text)})")
+        elif _HARNESS_FILES.search(text):
+            self.report(node, f"names the grader's files ({_quote(text)})")
+        if text in _SPELLED:
+            self.report(node, f"{_SPELLED[text]} (spelled as text: {_quote(text)})")
+        else:   # "{0.__globals__}".format(fn), attrgetter("a.__globals__")
+            match = _DOTTED_SPELLED.search(text)
+            if match:
+                self.report(node, f"{_SPELLED[match[1]]} (spelled as text: {_quote(text)})")
+
+    def _show(self, node, origin):
+        return _short(origin if origin != "?" else _unparse(node))
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers
+
+def _a_setting(base, target, parent):
+    """pd.options.display.max_rows = 10: a plain literal given to a library the grader neither
+    uses nor can look up (torch and numpy are looked up; the interpreter's own modules, the
+    grader and pytest are never settings: sys.stdout.total = 2 ** 70 is not one)."""
+    root = base.split(".")[0]
+    if root in _RESOLVED_LIBRARIES or root in _STRICT_ROOTS or base == "?":
+        return False
+    return isinstance(parent, ast.Assign) and target in parent.targets and \
+        _is_literal(parent.value)
+
+
+def _is_literal(node):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_is_literal(e) for e in node.elts[:64]) and len(node.elts) <= 64
+    return isinstance(node, ast.Constant)
+
+
+def _rule(dotted):
+    """What reaching `dotted` does, by the longest entry of _NAMES that covers it."""
+    parts = dotted.split(".")
+    if parts[0] == "doctest" and len(parts) > 1 and parts[1] not in _DOCTEST_ORDINARY:
+        return "runs code written in a string"
+    for i in range(len(parts), 0, -1):
+        key = ".".join(parts[:i])
+        if key in _NAMES and (i == len(parts) or key not in _EXACT):
+            return _NAMES[key]
+    if parts[0] in _RESOLVED_LIBRARIES and any(
+            p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts):
+        return f"reaches {parts[0]}'s private internals"
+    return None
+
+
+_STYLES = ("plain", "bound", "class")
+
+
+def _shift(kind, fn, style):
+    """How many parameters of `fn` come before a call's arguments: a bound method's self, a
+    class's __init__'s self, a classmethod's cls."""
+    if kind == "init":
+        return 1
+    if kind == "plain":
+        return 0
+    decorators = {d.id for d in fn.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" in decorators:
+        return 0
+    if "classmethod" in decorators:
+        return 1
+    return 1 if style == "bound" else 0
+
+
+def _library_kind(dotted):
+    """"data" for an attribute of torch or numpy that holds plain data now (a setting),
+    "missing" for one that does not exist, "other" for anything else (a function, a class, an
+    object, an attribute of another module)."""
+    found, value = _library_object(dotted)
+    if found is None:
+        return "other"
+    if not found:
+        return "missing"
+    return "data" if _is_data(value) else "other"
+
+
+def _library_object(dotted):
+    """(True, the object) `dotted` names in this process's torch or numpy, (False, None) when
+    its last attribute does not exist, (None, None) when it cannot be told."""
+    root, *parts = dotted.split(".")
+    if root not in _RESOLVED_LIBRARIES or not parts or len(parts) > 8:
+        return None, None
+    obj = sys.modules.get(root) or importlib.import_module(root)
+    try:
+        for part in parts[:-1]:
+            obj = getattr(obj, part)
+    except Exception:  # noqa: BLE001  any failure (a warning made an error too): not known
+        return None, None
+    try:
+        return True, getattr(obj, parts[-1])
+    except AttributeError:
+        return False, None
+    except Exception:  # noqa: BLE001
+        return None, None
+
+
+def _is_data(value, depth=0):
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
+        return not callable(value)
+    if isinstance(value, (list, tuple)) and depth < 2 and len(value) <= 64:
+        return all(_is_data(v, depth + 1) for v in value)
+    return False
+
+
+def _pick(origins):
+    """A dotted name if any, else "?" if any, else None."""
+    best = None
+    for origin in origins:
+        if origin and origin != "?":
+            return origin
+        best = best or origin
+    return best
+
+
+def _outermost(node, parent):
+    """Not the `.value` of an attribute (a.b.c is read once, as a whole)."""
+    return not (isinstance(parent, ast.Attribute) and parent.value is node)
+
+
+def _is_self(node):
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
+def _walk(node, limit):
+    """ast.walk, at most `limit` nodes."""
+    todo, seen = [node], 0
+    while todo and seen < limit:
+        n = todo.pop()
+        seen += 1
+        yield n
+        todo.extend(ast.iter_child_nodes(n))
+
+
+def _short(text, limit=60):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _quote(text):
+    return repr(_short(text, 50))
+
+
+def _unparse(node):
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError, AttributeError):
+        return "..."
+
+
+def _binop(op, left, right):
+    if left is None or right is None:
+        return None
+    if isinstance(op, ast.Add):
+        if type(left) is type(right) and isinstance(left, (str, bytes, tuple, int)):
+            if isinstance(left, int) or len(left) + len(right) <= _FOLD_CHARS:
+                return left + right
+        return None
+    if isinstance(op, ast.Sub) and isinstance(left, int) and isinstance(right, int):
+        return left - right
+    if isinstance(op, ast.Mult):
+        if isinstance(left, int) and isinstance(right, int):
+            return left * right
+        seq, n = (left, right) if isinstance(right, int) else (right, left)
+        if isinstance(seq, (str, bytes, tuple)) and isinstance(n, int) and \
+                len(seq) * max(n, 0) <= _FOLD_CHARS:
+            return seq * n
+        return None
+    if isinstance(op, ast.Mod) and isinstance(left, str) and \
+            re.fullmatch(r"(?:[^%]|%[sdrc%])*", left):
+        return left % right
+    if isinstance(op, ast.Div) and isinstance(left, str) and isinstance(right, str):
+        return posixpath.join(left, right)     # pathlib's Path("/") / "proc"
+    return None
+
+
+_SAFE_CODECS = {"utf-8", "utf8", "ascii", "latin-1", "latin1", "rot13", "rot_13", "base64",
+                "base_64", "hex", "hex_codec"}
+
+
+def _string_method(receiver, method, args):
+    """`receiver.method(*args)` for the few methods that make text, with bounded output."""
+    if method in ("upper", "lower", "strip", "lstrip", "rstrip", "swapcase", "title",
+                  "casefold", "capitalize", "removeprefix", "removesuffix") and len(args) <= 1:
+        return getattr(receiver, method)(*args)
+    if method == "join" and len(args) == 1 and isinstance(args[0], (tuple, str)):
+        items = tuple(args[0])
+        if sum(len(i) for i in items) + len(receiver) * len(items) <= _FOLD_CHARS:
+            return receiver.join(items)
+        return None
+    if method == "replace" and len(args) == 2 and \
+            len(receiver) * (len(args[1]) + 1) <= _FOLD_CHARS:
+        return receiver.replace(*args)
+    if method in ("decode", "encode") and len(args) <= 1:
+        encoding = args[0] if args else "utf-8"
+        if isinstance(encoding, str) and encoding.lower() in _SAFE_CODECS:
+            return getattr(codecs, method)(receiver, encoding)
+        return None
+    if method == "format" and isinstance(receiver, str) and all(
+            (field is None or field.isdigit() or field == "") and not spec and conv is None
+            for _, field, spec, conv in string.Formatter().parse(receiver)):
+        return receiver.format(*args)
+    return None
+
+
+def _call_value(name, args):
+    """A call of a builtin or standard function on folded arguments, where its result is text
+    (or the character codes that become text)."""
+    if name == "builtins.chr" and len(args) == 1:
+        return chr(args[0])
+    if name == "builtins.ord" and len(args) == 1:
+        return ord(args[0])
+    if name == "builtins.str" and len(args) == 1 and isinstance(args[0], (str, int)):
+        return str(args[0])
+    if name in ("builtins.bytes", "builtins.bytearray") and len(args) in (1, 2):
+        if isinstance(args[0], tuple):
+            return bytes(args[0])
+        if isinstance(args[0], str) and len(args) == 2 and args[1].lower() in _SAFE_CODECS:
+            return args[0].encode(args[1])
+        return None
+    if name == "builtins.reversed" and len(args) == 1:
+        return tuple(reversed(args[0]))
+    if name in ("builtins.bytes.fromhex", "builtins.bytearray.fromhex") and len(args) == 1:
+        return bytes.fromhex(args[0])
+    if name and name.startswith("base64.") and len(args) == 1 and \
+            ("decode" in name or name.endswith(".decodebytes")):
+        import base64
+        return getattr(base64, name.split(".")[1])(args[0])
+    if name in ("binascii.unhexlify", "binascii.a2b_hex", "binascii.a2b_base64") and args:
+        import binascii
+        return getattr(binascii, name.split(".")[1])(args[0])
+    if name in ("codecs.decode", "codecs.encode") and len(args) == 2 and \
+            args[1].lower() in _SAFE_CODECS:
+        return getattr(codecs, name.split(".")[1])(args[0], args[1])
+    if name in ("os.path.join", "posixpath.join", "ntpath.join", "pathlib.Path",
+                "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath") and args \
+            and all(isinstance(a, str) for a in args):
+        return posixpath.join(*args)
+    return None

@@ -1,0 +1,760 @@
+"""The tamper scan (grader.tamper): correct programs come out clean, programs that reach into the
+grader, the interpreter or a library are flagged on the right line, and no input crashes it."""
+import ast
+import json
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import EXERCISES, module_of, mutants
+from grader.tamper import (MAX_SOURCE_BYTES, TOO_DEEP, Finding, scan_file, scan_notebook,
+                           scan_source)
+
+ROOT = Path(__file__).resolve().parents[1]
+ADVERSARIAL = ROOT / "tests" / "adversarial"
+REFERENCE = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+
+
+def _rel(path):
+    return str(path.relative_to(ROOT))
+
+
+CLEAN_FILES = sorted(
+    [*(ROOT / "tests" / "idioms").rglob("*.py"), *(ROOT / "tests" / "holdout").glob("ex*.py"),
+     *(ROOT / "solutions").glob("*.py"), *(ROOT / "exercises").glob("*.py"),
+     *(ROOT / "source_notebooks").rglob("*.ipynb")])
+
+
+# ----------------------------------------------------------------------------------------------
+# (a) correct programs, in every style the package knows, give no finding
+
+@pytest.mark.parametrize("path", CLEAN_FILES, ids=_rel)
+def test_a_correct_file_gives_no_finding(path):
+    assert scan_file(path) == []
+
+
+def test_the_clean_corpora_are_all_there():
+    kinds = {p.suffix for p in CLEAN_FILES}
+    assert kinds == {".py", ".ipynb"} and len(CLEAN_FILES) >= 12 * 4
+
+
+def _wrong_programs():
+    for ex in EXERCISES:
+        module = mutants(ex)
+        reference = (ROOT / "solutions" / f"{module_of(ex)}.py").read_text()
+        codes = [m.code for m in module.MUTANTS] + \
+            [getattr(a, "code", a) for a in getattr(module, "ALTERNATIVES", {}).values()]
+        for i, code in enumerate(codes):
+            yield f"{ex}-{i}", reference + "\n\n" + textwrap.dedent(code)
+
+
+def test_the_known_wrong_and_alternative_programs_give_no_finding():
+    """Mistakes are not tampering: every mutant and alternative, appended to its reference."""
+    flagged = {name: scan_source(text, "x.py") for name, text in _wrong_programs()}
+    assert len(flagged) > 100
+    assert {name: found for name, found in flagged.items() if found} == {}
+
+
+def test_the_demo_class_gives_no_finding(tmp_path):
+    from grader.instructor.demo import make_class
+    make_class(tmp_path / "class")
+    scanned, found = 0, []
+    for path in sorted((tmp_path / "class").rglob("*")):
+        if path.suffix in (".py", ".ipynb"):
+            scanned += 1
+            found += scan_file(path)
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                for name in zf.namelist():
+                    scanned += 1
+                    found += scan_source(zf.read(name), Path(name).name)
+    assert scanned > 12 * 5 and found == []
+
+
+# ----------------------------------------------------------------------------------------------
+# the project's hostile submissions: flagged where they tamper in-process
+
+# file -> (flagged, why)
+ADVERSARIAL_EXPECTED = {
+    "allocate_10gb": (False, "asks for memory; the sandbox's limits stop it"),
+    "always_equal": (False, "a lying return value; values are compared on the trusted side"),
+    "daemon_thread": (False, "spins; costs time only"),
+    "deep_nesting": (False, "a deep return value; the reply schema refuses it"),
+    "forge_reply": (True, "patches the worker's encoder, grader.sandbox.protocol.encode"),
+    "fork_bomb": (False, "forks; the sandbox's process limit stops it"),
+    "global_state": (False, "public settings (default dtype, seeds, grad mode), no patching"),
+    "hardcoded_visible": (False, "typed-in answers; the hidden checks catch them"),
+    "hostile_text": (False, "prints hostile text; output is made safe where it is shown"),
+    "huge_list_under_cap": (False, "a big return value"),
+    "huge_result": (False, "a big return value"),
+    "import_exception": (False, "raises at import"),
+    "import_installed_solutions": (True, "imports the references (solutions) and execs them"),
+    "inf_result": (False, "a wrong value"),
+    "keyboard_interrupt": (False, "raises"),
+    "kill_everything": (False, "sends signals; the sandbox's user stops it"),
+    "kill_zygote": (False, "sends a signal; the sandbox's user stops it"),
+    "leave_in_scratch": (False, "writes scratch files; the sandbox's folders stop it"),
+    "loop_at_import": (False, "loops"),
+    "loop_in_call": (False, "loops"),
+    "lying_tensor": (False, "a lying tensor subclass; values are decoded on the trusted side"),
+    "missing_function": (False, "deletes its own function"),
+    "mutate_inputs": (False, "changes its own inputs; the grader passes copies"),
+    "nan_result": (False, "a wrong value"),
+    "network": (False, "opens sockets; the sandbox has no network"),
+    "os_exit_in_call": (False, "exits"),
+    "patch_builtins": (True, "patches builtins.abs, round, print"),
+    "patch_grader": (True, "imports and patches the grader's comparisons"),
+    "patch_numpy": (True, "patches numpy's comparisons"),
+    "patch_pytest": (True, "imports and patches pytest"),
+    "patch_torch": (True, "patches torch's comparisons and torch.Tensor.__eq__"),
+    "print_100mb": (False, "prints; output is capped"),
+    "read_hidden_checks": (True, "imports grader and names its hidden files"),
+    "read_solutions": (True, "names the references' file and execs it"),
+    "recursion": (False, "recurses"),
+    "result_bad_json": (True, "finds the worker in gc.get_objects and writes to its pipe"),
+    "result_bad_tensor": (True, "finds the worker in gc.get_objects and writes to its pipe"),
+    "result_huge_length": (True, "finds the worker in gc.get_objects and writes to its pipe"),
+    "result_pickle": (True, "finds the worker in gc.get_objects and writes to its pipe"),
+    "returns_bool": (False, "a wrong type"),
+    "returns_list": (False, "a wrong type"),
+    "returns_none": (False, "a wrong value"),
+    "returns_string": (False, "a wrong type"),
+    "sigkill_self": (False, "kills itself"),
+    "sigstop_self": (False, "stops itself"),
+    "sleep_past_limit": (False, "sleeps"),
+    "steal_token": (True, "reads /proc/<pid>/environ"),
+    "subprocess_left_behind": (False, "starts processes; the sandbox reaps them"),
+    "syntax_error": (False, "does not parse, so cannot run"),
+    "sys_exit_in_call": (False, "exits"),
+    "system_exit_at_import": (False, "exits"),
+    "write_fd1_100mb": (False, "writes to its own stdout, fd 1"),
+    "write_outside": (True, "writes into the grader's files (grader/...)"),
+    "wrong_device": (False, "a wrong device"),
+    "wrong_dtype": (False, "a wrong dtype"),
+    "wrong_shape": (False, "a wrong shape"),
+    "wrong_signature": (False, "a wrong signature"),
+    "wrong_tensor_shape": (False, "a wrong shape"),
+}
+
+
+def _adversarial_source(name):
+    """The submission tests/test_adversarial.py grades: the file, or the reference with the
+    file appended; placeholders filled in with plausible values."""
+    text = (ADVERSARIAL / f"{name}.py").read_text()
+    for key, value in (("__ROOT__", "/srv/torchdrills"), ("__OUTSIDE__", "/tmp/outside"),
+                       ("__OTHER__", "/tmp/other"), ("__PORT__", "40123"),
+                       ("__MARKER__", "987654")):
+        text = text.replace(key, value)
+    return text if text.startswith("# replaces the whole submission") else \
+        REFERENCE + "\n\n" + text
+
+
+def test_every_adversarial_file_has_a_decision():
+    assert sorted(ADVERSARIAL_EXPECTED) == sorted(p.stem for p in ADVERSARIAL.glob("*.py"))
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL_EXPECTED))
+def test_adversarial_file(name):
+    flagged, why = ADVERSARIAL_EXPECTED[name]
+    found = scan_source(_adversarial_source(name), "ex01_linear_model.py")
+    assert bool(found) == flagged, (why, found)
+
+
+# ----------------------------------------------------------------------------------------------
+# (b) fresh tampering programs: (id, source, line of a finding, words in its text)
+
+HOSTILE = [
+    # 1. the grader's, pytest's, the references' code
+    ("import-grader", "import grader.probes.ex03 as p\n", 1, "grader.probes.ex03"),
+    ("from-grader", "from grader.probes import ex03\n", 1, "grader's or pytest's code"),
+    ("dunder-import-concat", "m = __import__('gr' + 'ader')\n", 1, "(grader)"),
+    ("importlib-grader", "import importlib\nm = importlib.import_module('grader.probes')\n", 2,
+     "grader.probes"),
+    ("sys-modules-grader", "import sys\np = sys.modules['grader.probes.ex03']\n", 2,
+     "sys.modules"),
+    ("sys-modules-alias", "import sys as s\nmods = s.modules\n", 2, "import system"),
+    ("from-pytest", "from pytest import approx as close\n", 1, "pytest.approx"),
+    ("import-_pytest", "import _pytest.outcomes as o\n", 1, "_pytest.outcomes"),
+    ("pluggy", "import pluggy\n", 1, "pluggy"),
+    ("solutions", "from solutions.ex01_linear_model import forward\n", 1, "solutions"),
+    ("torchdrills", "import torchdrills\n", 1, "torchdrills"),
+    ("getattr-import", "probes = getattr(__import__('gr' + 'ader'), 'probes')\n", 1,
+     "grader.probes"),
+    ("grader-file-text", "with open('/srv/x/' + 'grader/checks/a.py') as f:\n    f.read()\n", 1,
+     "grader's files"),
+    # 2. the interpreter's machinery
+    ("patch-builtins-len", "import builtins\nbuiltins.len = lambda x: 0\n", 2,
+     "patches builtins.len"),
+    ("dunder-builtins", "__builtins__['print'] = None\n", 1, "builtins"),
+    ("from-builtins", "from builtins import __import__ as imp\n", 1, "imports modules by name"),
+    ("settrace", "import sys\nsys.settrace(lambda *a: None)\n", 2, "sys.settrace"),
+    ("getframe", "import sys\nf = sys._getframe(1)\n", 2, "call stack (sys._getframe)"),
+    ("audithook", "import sys\nsys.addaudithook(print)\n", 2, "interpreter hook"),
+    ("meta-path", "import sys\nsys.meta_path.insert(0, object())\n", 2, "sys.meta_path"),
+    ("breakpointhook", "import sys\nsys.breakpointhook = print\n", 2, "sys.breakpointhook"),
+    ("stdout-total", "import sys\nsys.stdout.total = 2 ** 70\n", 2, "sys.stdout.total"),
+    ("stdout-total-literal", "import sys\nsys.stdout.total = 1180591620717411303424\n", 2,
+     "sys.stdout.total"),
+    ("grader-flag", "import grader.probes.common as c\nc.STRICT = False\n", 2,
+     "patches grader.probes.common.STRICT"),
+    ("other-library-function", "import pandas as pd\npd.read_csv = print\n", 2,
+     "patches pandas.read_csv"),
+    # 3. insides of functions, frames, classes
+    ("globals", "def f(fn):\n    return fn.__globals__['x']\n", 2, "__globals__"),
+    ("closure-spelled", "def f(fn):\n    return getattr(fn, '__clo' + 'sure__')\n", 2,
+     "spelled as text"),
+    ("wrapped", "def f(fn):\n    g = fn.__wrapped__\n", 2, "__wrapped__"),
+    ("frame-chain", "import inspect\ndef f():\n"
+     "    return inspect.currentframe().f_back.f_locals\n", 3, "f_back"),
+    ("frame-chain-inspect", "import inspect\ndef f():\n    return inspect.currentframe()\n", 3,
+     "inspect.currentframe"),
+    ("tb-frame", "try:\n    1 / 0\nexcept Exception as e:\n    fr = e.__traceback__.tb_frame\n",
+     4, "tb_frame"),
+    ("subclasses", "subs = ().__class__.__base__.__subclasses__()\n", 1, "class hierarchy"),
+    ("getclosurevars", "from inspect import getclosurevars as gcv\n", 1, "getclosurevars"),
+    ("walk-stack", "import traceback\nfor fr, _ in traceback.walk_stack(None):\n    pass\n", 2,
+     "traceback.walk_stack"),
+    ("dir-walk", "def f(fn):\n    for n in dir(fn):\n        v = getattr(fn, n)\n", 3,
+     "dir and getattr"),
+    ("gi-frame", "def g():\n    yield 1\nx = g().gi_frame\n", 3, "reads a frame"),
+    ("lambda-code", "peek = lambda fn: fn.__code__\n", 1, "__code__"),
+    ("class-body-defaults", "class A:\n    peek = staticmethod(lambda f: f.__defaults__)\n", 2,
+     "__defaults__"),
+    ("self-of-builtin", "mod = print.__self__\n", 1, "__self__"),
+    ("object-getattribute", "def f(fn):\n    return object.__getattribute__(fn, '__globals__')\n",
+     2, "spelled as text"),
+    # 4. the garbage collector's objects
+    ("gc-alias", "import gc as g\nobjs = g.get_objects()\n", 2, "gc.get_objects"),
+    ("gc-from", "from gc import get_referrers\n", 1, "gc.get_referrers"),
+    ("gc-getattr", "import gc\nf = getattr(gc, 'get_' + 'objects')\n", 2, "gc.get_objects"),
+    ("gc-callbacks", "import gc\ngc.callbacks.append(print)\n", 2, "gc.callbacks"),
+    ("gc-star", "from gc import *\nfound = get_referents(1)\n", 2, "gc.get_referents"),
+    # 5. raw memory, native code, /proc
+    ("ctypes", "import ctypes\n", 1, "raw memory"),
+    ("ctypes-from", "from ctypes import CDLL, c_char\n", 1, "ctypes.CDLL"),
+    ("proc-concat", "text = open('/pr' + 'oc/self/environ').read()\n", 1, "/proc"),
+    ("proc-join", "import os\np = os.path.join('/', 'proc', 'self', 'mem')\n", 2, "/proc"),
+    ("proc-pathlib", "from pathlib import Path\nt = (Path('/') / 'proc' / 'self').read_text()\n",
+     2, "/proc"),
+    ("proc-list-join", "path = ''.join(['/', 'pr', 'oc'])\n", 1, "/proc"),
+    ("proc-reversed", "path = 'corp/'[::-1]\n", 1, "/proc"),
+    ("proc-constant-name", "P = '/pr' + 'oc'\ndef f():\n    return open(P + '/1/maps')\n", 3,
+     "/proc"),
+    ("proc-format", "p = '/{}/{}'.format('proc', 'self')\n", 1, "/proc"),
+    ("proc-percent", "p = '/%s/self' % 'proc'\n", 1, "/proc"),
+    ("proc-bytes", "p = bytes([47, 112, 114, 111, 99]).decode()\n", 1, "/proc"),
+    ("dev-mem", "f = open('/dev/mem', 'rb')\n", 1, "/dev"),
+    ("proc-percent-c", "p = '%c%c%c%c%c' % (47, 112, 114, 111, 99)\n", 1, "/proc"),
+    ("proc-glob", "import glob\nfiles = glob.glob('/pr*/self/env*')\n", 2, "/proc"),
+    ("mmap", "import mmap\n", 1, "mmap"),
+    ("os-write-fd", "import os\nos.write(4, b'TDR1')\n", 2, "raw file descriptor"),
+    ("os-fdopen", "import os\nf = os.fdopen(5, 'wb')\n", 2, "os.fdopen"),
+    ("open-fd", "with open(3, 'wb') as f:\n    pass\n", 1, "raw file descriptor"),
+    ("as-strided", "import numpy as np\n"
+     "v = np.lib.stride_tricks.as_strided(np.zeros(1), (9,), (8,))\n", 2, "as_strided"),
+    ("cpp-extension", "from torch.utils import cpp_extension\n", 1, "native code"),
+    ("torch-c", "import torch\ntorch._C._set_grad_enabled(True)\n", 2, "torch._C"),
+    ("module-hook", "from torch.nn.modules.module import register_module_forward_hook\n", 1,
+     "every torch operation or module"),
+    ("function-mode", "from torch.overrides import TorchFunctionMode\n", 1, "torch.overrides"),
+    # 6. code run from text, computed names
+    ("exec", "exec('x = 1')\n", 1, "(exec)"),
+    ("eval-alias", "e = eval\nv = e('1')\n", 1, "(eval)"),
+    ("compile", "c = compile('1', 'f', 'eval')\n", 1, "(compile)"),
+    ("eval-despite-method", "class M:\n    def eval(self):\n        pass\nv = eval('1')\n", 4,
+     "(eval)"),
+    ("importlib-util", "import importlib.util\n", 1, "importlib.util"),
+    ("runpy", "import runpy\nrunpy.run_path('x.py')\n", 1, "runpy"),
+    ("pickle-loads", "import pickle\nobj = pickle.loads(b'')\n", 2, "pickle.loads"),
+    ("marshal", "import marshal\n", 1, "marshal"),
+    ("function-type", "import types\nf = types.FunctionType(g.__code__, {})\n", 2,
+     "types.FunctionType"),
+    ("codecs-rot13", "import codecs\ns = codecs.decode('tybonyf', 'rot13')\n", 2,
+     "codecs.decode"),
+    ("base64-name", "import base64\nn = base64.b64decode('X19nbG9iYWxzX18=').decode()\n", 2,
+     "__globals__"),
+    ("chr-map-name", "def f(fn):\n    return getattr(fn, ''.join(map(chr, [95, 95, 99, 111, "
+     "100, 101, 95, 95])))\n", 2, "__code__"),
+    ("chr-codes-hidden", "def f(fn, codes):\n    return getattr(fn, ''.join(chr(c) for c in "
+     "codes))\n", 2, "character codes"),
+    ("hex-name", "def f(fn):\n    return getattr(fn, bytes.fromhex('5f5f676c6f62616c735f5f')"
+     ".decode())\n", 2, "__globals__"),
+    ("hidden-name-variable", "import base64\ndef f(fn, secret):\n    name = base64.b64decode("
+     "secret).decode()\n    return getattr(fn, name)\n", 4, "cannot be read"),
+    ("timeit-string", "import timeit\ntimeit.timeit('import gc')\n", 2, "timeit"),
+    ("name-from-a-file", "def f(fn):\n    return getattr(fn, open('n.txt').read().strip())\n", 2,
+     "cannot be read (read)"),
+    ("name-from-the-environment", "import os\ndef f(fn):\n"
+     "    return getattr(fn, os.environ['N'])\n", 3, "cannot be read (environ)"),
+    ("name-from-dir-list", "def f(fn):\n    names = dir(fn)\n"
+     "    return getattr(fn, names[3])\n", 3, "cannot be read (dir)"),
+    ("breakpoint-hook", "import os\nos.environ['PYTHONBREAKPOINT'] = 'builtins.exec'\n"
+     "breakpoint('import gc')\n", 3, "breakpoint with arguments"),
+    ("breakpoint-variable", "import os\nos.environ['PYTHONBREAKPOINT'] = 'x.y'\n", 2,
+     "interpreter hook"),
+    ("numpy-pickle", "import numpy as np\nx = np.load('w.npy', allow_pickle=True)\n", 2,
+     "allow_pickle=True"),
+    ("torch-pickle", "import torch\nx = torch.load('w.pt', weights_only=False)\n", 2,
+     "weights_only=False"),
+    ("joblib", "import joblib\nm = joblib.load('m.pkl')\n", 2, "joblib.load"),
+    ("write-a-module", "src = 'import gc'\nwith open('helper.py', 'w') as f:\n    f.write(src)\n"
+     "import helper\n", 2, "writes a file Python would run"),
+    ("write-a-module-pathlib", "from pathlib import Path\n"
+     "Path('hel' + 'per.py').write_text('x')\n", 2, "'helper.py'"),
+    ("capture-locals", "import traceback\ndef f(e):\n    return traceback.TracebackException."
+     "from_exception(e, capture_locals=True)\n", 3, "capture_locals"),
+    ("objgraph", "import objgraph\n", 1, "garbage collector"),
+    ("pdb-run", "import pdb\npdb.run('x = 1')\n", 2, "pdb.run"),
+    ("doctest-runner", "import doctest\ndoctest.run_docstring_examples(len, {})\n", 2,
+     "doctest.run_docstring_examples"),
+    ("doctest-hidden-example", 'import doctest\ndef f():\n    """\n    >>> import gc; '
+     'gc.get_objects()\n    """\nif __name__ == "__main__":\n    doctest.testmod()\n', 4,
+     "gc.get_objects"),
+    ("mock", "from unittest import mock\n", 1, "unittest.mock"),
+    ("getattr-computed-lib", "import torch\ndef pick(n):\n    return getattr(torch, n)\n", 3,
+     "looks up torch by a computed name"),
+    ("vars-lib", "import torch\nns = vars(torch)\n", 2, "vars(torch)"),
+    ("indirect-getattr", "import torch\ng = getattr\nf = g(torch, 'x')\n", 2,
+     "passes getattr around"),
+    ("partial-setattr", "import functools, torch\nfunctools.partial(setattr, torch)("
+     "'allclose', print)\n", 2, "passes setattr around"),
+    # 7. changing a library
+    ("patch-function", "import torch\ntorch.is_grad_enabled = lambda: False\n", 2,
+     "patches torch.is_grad_enabled"),
+    ("from-as-alias", "from torch import Tensor as T\nT.backward = lambda self, *a: None\n", 2,
+     "patches torch.Tensor.backward"),
+    ("module-call", "import torch.nn as nn\nnn.Module.__call__ = lambda self, *a: 0\n", 2,
+     "patches torch.nn.Module.__call__"),
+    ("ndarray", "import numpy as np\nnp.ndarray = list\n", 2, "patches numpy.ndarray"),
+    ("alias-assign", "import torch\nT = torch.Tensor\nT.sum = None\n", 3,
+     "patches torch.Tensor.sum"),
+    ("new-attribute", "import torch\ntorch.my_helper = 1\n", 2, "adds torch.my_helper"),
+    ("del", "import torch\ndel torch.allclose\n", 2, "deletes torch.allclose"),
+    ("augmented", "import torch\ntorch.manual_seed += 1\n", 2, "patches torch.manual_seed"),
+    ("for-target", "import torch\nfor torch.allclose in [print]:\n    pass\n", 2,
+     "patches torch.allclose"),
+    ("with-target", "import torch\nwith open('f') as torch.load:\n    pass\n", 2,
+     "patches torch.load"),
+    ("comprehension-target", "import torch\nx = [0 for torch.equal in [print]]\n", 2,
+     "patches torch.equal"),
+    ("loop-over-modules", "import torch, numpy as np\nfor m in (torch, np):\n"
+     "    m.allclose = print\n", 3, "patches a library object"),
+    ("comprehension-setattr", "import torch\n[setattr(m, 'allclose', print) for m in [torch]]\n",
+     2, "patches a library object"),
+    ("walrus", "import torch\n(t := torch).allclose = print\n", 2, "patches torch.allclose"),
+    ("walrus-later", "import torch\nok = [(t := torch) for _ in [0]]\nt.isclose = print\n", 3,
+     "patches torch.isclose"),
+    ("starred", "import torch\n*_, last = [1, torch]\nlast.allclose = print\n", 3,
+     "patches a library object"),
+    ("returned-module", "import torch\ndef lib():\n    return torch\nlib().allclose = print\n", 4,
+     "patches torch.allclose"),
+    ("default-argument", "import torch\ndef patch(fn, t=torch):\n    t.allclose = fn\n", 3,
+     "patches torch.allclose"),
+    ("lambda-default", "import torch\npatch = lambda fn, t=torch: setattr(t, 'equal', fn)\n", 2,
+     "patches torch.equal"),
+    ("vars-write", "import torch\nvars(torch)['allclose'] = print\n", 2, "vars(torch)"),
+    ("dict-write", "import torch\ntorch.__dict__['allclose'] = print\n", 2, "torch.__dict__"),
+    ("object-setattr", "import torch\nobject.__setattr__(torch, 'allclose', print)\n", 2,
+     "patches torch.allclose"),
+    ("type-setattr", "import torch\ntype.__setattr__(torch.Tensor, '__eq__', print)\n", 2,
+     "patches torch.Tensor.__eq__"),
+    ("ndarray-setattr", "import numpy as np\nnp.ndarray.__setattr__(np.ndarray, 'sum', print)\n",
+     2, "through __setattr__ (numpy.ndarray)"),
+    ("setattr-concat", "import numpy as np\nsetattr(np, 'all' + 'close', print)\n", 2,
+     "patches numpy.allclose"),
+    ("setattr-computed", "import torch\nfor n in ['allclose']:\n    setattr(torch, n, print)\n",
+     3, "patches torch by a computed name"),
+    ("decorator", "import torch\ndef install(fn):\n    torch.allclose = fn\n    return fn\n"
+     "@install\ndef close(*a):\n    return True\n", 3, "patches torch.allclose"),
+    ("class-body", "import torch\nclass P:\n    torch.equal = staticmethod(print)\n", 3,
+     "patches torch.equal"),
+    ("nested-function", "import numpy as np\ndef outer():\n    def inner():\n"
+     "        np.isclose = None\n    inner()\n", 4, "patches numpy.isclose"),
+    ("global-rebind", "import torch\nt = None\ndef f():\n    global t\n    t = torch\n"
+     "def g():\n    t.allclose = print\n", 7, "patches torch.allclose"),
+    ("class-of-argument", "def f(x):\n    x.__class__.__eq__ = lambda s, o: True\n", 2,
+     "patches a library object"),
+    ("type-of-argument", "def f(x):\n    type(x).__eq__ = lambda s, o: True\n", 2,
+     "patches a library object"),
+    ("class-attribute-alias", "import torch\nclass Holder:\n    lib = torch\n"
+     "Holder.lib.allclose = print\n", 4, "patches torch.allclose"),
+    ("instance-attribute-alias", "import torch\nclass H:\n    def __init__(self):\n"
+     "        self.t = torch\n    def go(self):\n        self.t.allclose = print\n", 6,
+     "patches torch.allclose"),
+    ("dict-of-modules", "import torch\nns = {'t': torch}\nns['t'].allclose = print\n", 3,
+     "patches a library object"),
+    ("unbound-np", "np.allclose = lambda *a, **k: True\n", 1, "patches numpy.allclose"),
+    ("alias-chain-past-limit",
+     "import torch\na0 = torch\n" + "".join(f"a{i} = a{i - 1}\n" for i in range(1, 200)) +
+     "a199.allclose = print\n", 202, "patches"),
+    ("swap-class", "def f(t, Liar):\n    t.__class__ = Liar\n", 2, "changes an object's class"),
+    # the module handed to the student's own code
+    ("helper-parameter", "import torch\ndef patch(m):\n    m.allclose = print\npatch(torch)\n", 3,
+     "patches torch.allclose"),
+    ("keyword-argument", "import torch\ndef patch(f, m=None):\n    m.allclose = f\n"
+     "patch(print, m=torch)\n", 3, "patches torch.allclose"),
+    ("double-star-argument", "import torch\ndef patch(m=None):\n    m.allclose = print\n"
+     "patch(**{'m': torch})\n", 3, "patches torch.allclose"),
+    ("method-parameter", "import torch\nclass P:\n    def go(self, m):\n"
+     "        m.allclose = print\nP().go(torch)\n", 4, "patches torch.allclose"),
+    ("constructor", "import torch\nclass H:\n    def __init__(self, lib):\n"
+     "        self.lib = lib\nH(torch).lib.allclose = print\n", 5, "patches torch.allclose"),
+    ("map-lambda", "import torch\nlist(map(lambda m: setattr(m, 'allclose', print), "
+     "[torch]))\n", 2, "patches a library object"),
+    ("immediate-lambda", "import torch\n(lambda m: setattr(m, 'equal', print))(torch)\n", 2,
+     "patches torch.equal"),
+    ("star-args", "import torch\ndef patch(*mods):\n    for m in mods:\n"
+     "        m.allclose = print\npatch(torch)\n", 4, "patches a library object"),
+    ("star-star-kwargs", "import torch\ndef patch(**libs):\n    libs['t'].allclose = print\n"
+     "patch(t=torch)\n", 3, "patches a library object"),
+    ("splatted-options", "import torch\ndef patch(m=None):\n    m.allclose = print\n"
+     "opts = {'m': torch}\npatch(**opts)\n", 3, "patches a library object"),
+    ("partial", "import torch, functools\ndef patch(m, f):\n    m.allclose = f\n"
+     "functools.partial(patch, torch)(print)\n", 3, "patches torch.allclose"),
+    ("function-handed-on", "import torch\ndef patch(m):\n    m.allclose = print\n"
+     "def apply(fn, x):\n    fn(x)\napply(patch, torch)\n", 3, "patches torch.allclose"),
+    ("globals-write", "import torch\nglobals()['t'] = torch\nt.allclose = print\n", 3,
+     "patches torch.allclose"),
+    ("container-item", "import torch\nd = {}\nd['t'] = torch\nd['t'].allclose = print\n", 4,
+     "patches a library object"),
+    ("container-append", "import torch\nl = []\nl.append(torch)\nl[0].allclose = print\n", 4,
+     "patches a library object"),
+    ("container-get", "import torch\nd = {'t': torch}\nd.get('t').allclose = print\n", 3,
+     "patches a library object"),
+    ("own-dict-alias", "import torch\nclass H:\n    def __init__(self):\n"
+     "        self.__dict__['t'] = torch\nH().t.allclose = print\n", 5, "patches torch.allclose"),
+    ("generator", "import torch\ndef g():\n    yield torch\nfor m in g():\n"
+     "    m.allclose = print\n", 5, "patches a library object"),
+    ("next-of-generator", "import torch\ndef g():\n    yield torch\nnext(g()).equal = print\n",
+     4, "patches a library object"),
+    ("match-capture", "import torch\nmatch torch:\n    case m:\n        m.allclose = print\n", 4,
+     "patches a library object"),
+    ("with-nullcontext", "import torch, contextlib\nwith contextlib.nullcontext(torch) as m:\n"
+     "    m.allclose = print\n", 3, "patches a library object"),
+    ("getattr-default", "import torch\ngetattr(object(), 'nothing', torch).allclose = print\n", 2,
+     "patches torch.allclose"),
+    ("module-setattr-bound", "import torch\ntorch.__setattr__('allclose', print)\n", 2,
+     "patches torch.allclose"),
+    ("check-named-anywhere", "def f(x):\n    x.allclose = lambda *a, **k: True\n", 2,
+     "named like a library's check"),
+    ("special-method-anywhere", "def f(t):\n    t.Tensor.__eq__ = print\n", 2,
+     "replaces a special method"),
+    ("exception-carrier", "import torch\ntry:\n    raise ValueError(torch)\n"
+     "except ValueError as e:\n    e.args[0].Tensor.__eq__ = print\n", 5,
+     "replaces a special method"),
+    ("private-hooks", "import torch\ntorch.nn.modules.module._global_forward_hooks[0] = print\n",
+     2, "changes the contents of torch.nn.modules.module._global_forward_hooks"),
+    ("private-update", "import torch.nn.modules.module as mm\n"
+     "mm._global_forward_hooks.update({0: print})\n", 2, "private internals"),
+    ("format-field", "def f(fn):\n    return '{0.__globals__}'.format(fn)\n", 2, "__globals__"),
+    ("own-getattribute-hidden", "def f(fn, codes):\n"
+     "    return fn.__getattribute__(bytes(codes).decode())\n", 2, "cannot be read"),
+    ("object-getattribute-dir", "def f(fn):\n"
+     "    return [object.__getattribute__(fn, k) for k in dir(fn)]\n", 2, "dir and getattr"),
+    # 8. an encoding that hides code
+    ("utf-7", b"# coding: utf-7\nx = 1\n", 1, "utf-7"),
+    ("utf-7-hidden-import", b"# coding: utf-7\n+AGk-mport gc\nobjs = gc.get_objects()\n", 3,
+     "gc.get_objects"),
+]
+
+
+@pytest.mark.parametrize("source, line, words", [c[1:] for c in HOSTILE],
+                         ids=[c[0] for c in HOSTILE])
+def test_tampering_is_flagged_on_its_line(source, line, words):
+    found = scan_source(source, "ex03_autograd_basics.py")
+    assert any(f.line == line and words in f.what for f in found), found
+
+
+def test_enough_tampering_programs():
+    assert len(HOSTILE) >= 40 and len({c[0] for c in HOSTILE}) == len(HOSTILE)
+
+
+# ordinary code that looks a little like tampering, and is not
+ORDINARY = [
+    ("gc", "import gc\ngc.collect()\ngc.disable()\ngc.enable()\n"),
+    ("inspect", "import inspect\ndef f(a, b=1):\n    pass\nsig = inspect.signature(f)\n"
+     "src = inspect.getsource(f)\nok = inspect.isfunction(f)\n"),
+    ("sys", "import sys\neps = sys.float_info.epsilon\nbig = sys.maxsize\n"
+     "sys.stdout.write('x')\nsys.stdout.flush()\nsys.path.append('.')\n"
+     "sys.setrecursionlimit(10000)\nv = sys.version_info >= (3, 8)\nn = sys.getsizeof([])\n"
+     "if v:\n    sys.exit(0)\n"),
+    ("own-attributes", "import torch\nfrom torch import nn\nclass Net(nn.Module):\n"
+     "    def __init__(self, n):\n        super().__init__()\n        for i in range(n):\n"
+     "            setattr(self, f'w{i}', nn.Parameter(torch.zeros(1)))\n"
+     "    def forward(self, x):\n        return sum(getattr(self, f'w{i}') for i in range(2))\n"
+     "    def __repr__(self):\n        return type(self).__name__ + self.__class__.__name__\n"
+     "    def names(self):\n        return list(self.__dict__)\n"
+     "def weight(model, name):\n    return getattr(model, name)\n"
+     "def copy_into(model, name, value):\n    setattr(model, name, value)\n"),
+    ("dunders", "class D:\n    def __init__(self, xs):\n        self.xs = xs\n"
+     "    def __len__(self):\n        return len(self.xs)\n"
+     "    def __getitem__(self, i):\n        return self.xs[i]\n"
+     "HERE = __file__\nif __name__ == '__main__':\n    print(D([1])[0])\n"),
+    ("torch-settings", "import torch\nimport numpy as np\nimport torch.backends.cudnn as cudnn\n"
+     "torch.manual_seed(0)\nnp.random.seed(0)\ntorch.set_printoptions(precision=3)\n"
+     "np.set_printoptions(precision=3)\ntorch.backends.cudnn.deterministic = True\n"
+     "cudnn.benchmark = False\ntorch.backends.cuda.matmul.allow_tf32 = False\n"
+     "with torch.no_grad():\n    pass\ntorch.set_grad_enabled(True)\n"),
+    ("wraps", "import functools\ndef logged(fn):\n    @functools.wraps(fn)\n"
+     "    def inner(*a, **k):\n        return fn(*a, **k)\n    return inner\n"),
+    ("copy", "import copy\ndef clone(model):\n    return copy.deepcopy(model)\n"),
+    ("environ", "import os\nhome = os.environ.get('HOME', '')\ndebug = 'DEBUG' in os.environ\n"),
+    ("frozen-dataclass", "from dataclasses import dataclass\n@dataclass(frozen=True)\n"
+     "class P:\n    x: int\n    def __post_init__(self):\n"
+     "        object.__setattr__(self, 'x', int(self.x))\n"),
+    ("module-setattr", "from torch import nn\nclass M(nn.Module):\n"
+     "    def __setattr__(self, name, value):\n        nn.Module.__setattr__(self, name, value)\n"
+     "    def __getattr__(self, name):\n        return super().__getattr__(name)\n"),
+    ("eval-method", "class M:\n    def eval(self):\n        return self\nm = M()\nm.eval()\n"
+     "import re\npat = re.compile('a+')\n"),
+    ("paths", "from pathlib import Path\nimport os\ndata = Path('data') / 'x.csv'\n"
+     "other = os.path.join('data', 'process', 'y.csv')\nname = 'proceed'\n"),
+    ("labels", "labels = [chr(65 + i) for i in range(3)]\nprint(f'{1.5:.3f}')\n"),
+    ("stdout-fd", "import os\nos.write(1, b'hi')\nos.write(2, b'oops')\n"),
+    ("traceback", "import traceback\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n"
+     "    traceback.print_exc()\n    text = traceback.format_exc()\n"),
+    ("doctest-testmod", 'import doctest\ndef f(x):\n    """\n    >>> f(2)\n    4\n    """\n'
+     '    return x * 2\nif __name__ == "__main__":\n    doctest.testmod()\n'),
+    ("timeit-callable", "import timeit\ndef f():\n    return 1\nt = timeit.timeit(f, number=3)\n"
+     "u = timeit.timeit(lambda: f(), number=3)\n"),
+    ("own-globals", "def helper():\n    return 1\nglobals()['helper2'] = helper\n"
+     "__all__ = ['helper']\n"),
+    ("own-class-counter", "class C:\n    count = 0\n    def __init__(self):\n"
+     "        type(self).count += 1\n        self.__class__.count += 0\n"),
+    ("dataset", "import torch\nfrom torch.utils.data import Dataset, DataLoader\n"
+     "class DS(Dataset):\n    def __init__(self, x):\n        self.x = torch.as_tensor(x)\n"
+     "    def __len__(self):\n        return len(self.x)\n"
+     "    def __getitem__(self, i):\n        return self.x[i]\n"
+     "loader = DataLoader(DS([1.0, 2.0]), batch_size=1)\n"),
+    ("model-parameters", "import torch\nfrom torch import nn\nmodel = nn.Linear(1, 1)\n"
+     "model.weight = nn.Parameter(torch.zeros(1, 1))\nmodel.bias.data.zero_()\n"
+     "for p in model.parameters():\n    p.grad = None\n    p.requires_grad_(True)\n"
+     "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nopt.param_groups[0]['lr'] = 0.01\n"),
+    ("breakpoint-leftover", "def f(x):\n    if x is None:\n        breakpoint()\n    return x\n"),
+    ("library-functions-named-like-methods", "import torch\nimport numpy as np\n"
+     "y = torch.add(torch.ones(2), 2)\nz = np.append(np.zeros(1), 1)\n"
+     "w = np.insert(z, 0, 5)\nitems = []\nitems.append(torch.float32)\n"
+     "cfg = {'dtype': torch.float64}\ncfg['loss'] = torch.nn.functional.mse_loss\n"
+     "t = torch.zeros(2, dtype=cfg['dtype'])\n"),
+    ("own-class-special-method", "class V:\n    pass\ndef _eq(a, b):\n    return True\n"
+     "V.__eq__ = _eq\n"),
+    ("hand-written-decorator", "def logged(fn):\n    def inner(*a):\n        return fn(*a)\n"
+     "    inner.__name__ = fn.__name__\n    inner.__doc__ = fn.__doc__\n"
+     "    inner.__qualname__ = fn.__qualname__\n    return inner\n"),
+    ("functions-handed-around", "import torch\nimport torch.nn.functional as F\n"
+     "class Trainer:\n    def __init__(self, model, loss_fn=F.mse_loss, dtype=torch.float32):\n"
+     "        self.model, self.loss_fn, self.dtype = model, loss_fn, dtype\n"
+     "    def step(self, x, y):\n        self.model.weight = torch.nn.Parameter(x)\n"
+     "        return self.loss_fn(self.model(x.to(self.dtype)), y)\n"
+     "net = torch.nn.Linear(1, 1).to(torch.float64)\nnet.bias = None\n"
+     "trainer = Trainer(net, torch.nn.functional.l1_loss, torch.float64)\n"),
+    ("context-and-match", "import torch\nwith torch.no_grad() as g:\n    pass\n"
+     "match 3:\n    case int(n):\n        n = n + 1\n"),
+    ("files-and-pickles-done-safely", "import numpy as np, torch, glob, traceback\n"
+     "from pathlib import Path\nx = np.load('x.npy')\ny = np.load('y.npy', allow_pickle=False)\n"
+     "m = torch.load('m.pt')\nn = torch.load('m.pt', weights_only=True)\n"
+     "with open('results.txt', 'w') as f:\n    f.write('ok')\n"
+     "Path('out.csv').write_text('a,b')\nfiles = glob.glob('data/*.csv')\n"
+     "def show(e):\n    return traceback.TracebackException.from_exception(e)\n"
+     "def first_layer(model):\n    for name, _ in model.named_parameters():\n"
+     "        return getattr(model, name.split('.')[0])\n"),
+    ("forwarding-wrapper", "import functools, torch\nfrom torch import nn\n"
+     "def timed(fn):\n    @functools.wraps(fn)\n    def inner(*args, **kwargs):\n"
+     "        return fn(*args, **kwargs)\n    return inner\n@timed\n"
+     "def reset(*layers, value=0.0):\n    for layer in layers:\n"
+     "        layer.weight = nn.Parameter(torch.full_like(layer.weight, value))\n"
+     "reset(nn.Linear(1, 1), nn.Linear(2, 2), value=torch.pi)\n"),
+    ("other-libraries-settings", "import pandas as pd\nimport helpers\n"
+     "pd.options.display.max_rows = 10\nhelpers.DEBUG = True\nhelpers.SIZE = (3, -4)\n"),
+    ("environment-and-paths", "import os, sys\nos.environ['OMP_NUM_THREADS'] = '1'\n"
+     "sys.path.insert(0, '.')\nsys.argv[1:] = []\n"),
+]
+
+
+@pytest.mark.parametrize("source", [c[1] for c in ORDINARY], ids=[c[0] for c in ORDINARY])
+def test_ordinary_code_is_not_flagged(source):
+    assert scan_source(source, "ex06_nn_linear.py") == []
+
+
+# ----------------------------------------------------------------------------------------------
+# notebooks
+
+def _notebook(*cells):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Title"}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for source in cells:
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                            "outputs": [], "source": source})
+    return json.dumps(nb).encode()
+
+
+def test_a_notebook_cell_is_named_and_aliases_cross_cells():
+    data = _notebook("%matplotlib inline\nimport torch as t\n", "x = 1\n",
+                     "# grader: checks\nimport grader\n", "y = 2\nt.allclose = print\n")
+    assert scan_notebook(data, "ex01_linear_model.ipynb") == [
+        Finding("ex01_linear_model.ipynb", 2, "code cell 4", "patches torch.allclose")]
+
+
+def test_a_notebook_cell_that_does_not_parse_is_skipped_the_others_are_read():
+    data = _notebook("def broken(:\n", "import gc\ngc.get_objects()\n")
+    assert [(f.where, f.line) for f in scan_notebook(data, "n.ipynb")] == [("code cell 2", 2)]
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"\xff\xfe", b"[]", b'{"cells": 3}',
+                                  b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"cells": [{"cell_type": "code", "source": 7}]}'])
+def test_bytes_that_are_not_a_notebook_give_no_finding(data):
+    assert scan_notebook(data, "n.ipynb") == []
+
+
+def test_scan_file_reads_by_suffix(tmp_path):
+    (tmp_path / "ex01_linear_model.ipynb").write_bytes(_notebook("import ctypes\n"))
+    (tmp_path / "ex02_gradient_descent.py").write_text("import ctypes\n")
+    assert [f.where for f in scan_file(tmp_path / "ex01_linear_model.ipynb")] == ["code cell 1"]
+    assert [f.where for f in scan_file(tmp_path / "ex02_gradient_descent.py")] == [""]
+
+
+def test_scan_file_follows_no_link_and_survives_missing_files(tmp_path):
+    target = tmp_path / "real.py"
+    target.write_text("import ctypes\n")
+    (tmp_path / "ex01_linear_model.py").symlink_to(target)
+    assert scan_file(tmp_path / "ex01_linear_model.py") == []
+    assert scan_file(tmp_path / "missing.py") == []
+    assert scan_file(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# (c) robustness: no input crashes the scan, none takes long
+
+@pytest.mark.parametrize("data", [
+    b"import gc\x00\ngc.get_objects()\n",          # NUL byte: Python refuses to run it
+    b"x = '\xff\xfe'\nimport ctypes\n",              # not UTF-8, no coding cookie
+    b"\xef\xbb\xbfdef f(:\n",                        # a BOM, then a syntax error
+    "def f(:\n", "", "\n" * 1000, b"# coding: klingon\nimport ctypes\n",
+])
+def test_source_that_python_cannot_run_gives_no_finding(data):
+    assert scan_source(data, "x.py") == []
+
+
+def test_a_coding_cookie_is_honoured():
+    data = b"# coding: latin-1\nimport gc\nx = gc.get_objects()  # \xe9\n"
+    assert [f.line for f in scan_source(data, "x.py")] == [3]
+
+
+@pytest.mark.parametrize("source", [
+    "x = " + "1 + " * 100_000 + "1\n",              # the parser's recursion limit
+    "x = " + "-" * 100_000 + "1\n",                 # the parser's stack
+    "x = " + "not " * 100_000 + "y\n",
+])
+def test_a_file_too_deep_to_parse_is_flagged(source):
+    """Where the parser gives up (RecursionError, MemoryError) the file cannot be reviewed;
+    where it calls the file a syntax error, the file cannot run either."""
+    try:
+        ast.parse(source)
+        gives_up = False
+    except (RecursionError, MemoryError):
+        gives_up = True
+    except SyntaxError:
+        gives_up = False
+    assert [f.what for f in scan_source(source, "x.py")] == ([TOO_DEEP] if gives_up else [])
+
+
+def test_the_parser_gives_up_on_some_file_here():
+    assert scan_source("x = " + "1 + " * 100_000 + "1\n", "x.py") == \
+        [Finding("x.py", 0, "", TOO_DEEP)]
+
+
+@pytest.mark.parametrize("error, what", [(RecursionError, TOO_DEEP),
+                                         (MemoryError, TOO_DEEP),
+                                         (KeyError, "could not be reviewed (KeyError)")])
+def test_a_review_that_cannot_finish_is_a_finding(monkeypatch, error, what):
+    import grader.tamper
+
+    def fail(self):
+        raise error("x")
+    monkeypatch.setattr(grader.tamper._Review, "run", fail)
+    assert scan_source("x = 1\n", "x.py") == [Finding("x.py", 0, "", what)]
+
+
+@pytest.mark.parametrize("source", [
+    "x = " + "(" * 150 + ")" * 150 + "\n",          # the parser's own limit: a syntax error
+    "import torch\nx = torch" + ".a" * 900 + "\n",
+    "x = " + " + ".join(["'/pr'"] * 900) + "\n",
+    "x = " + "[" * 90 + "]" * 90 + "\n",
+    "x = " + "f(" * 190 + ")" * 190 + "\n",
+    "".join("    " * i + "if x:\n" for i in range(90)) + "    " * 90 + "pass\n",
+    "x = " + " if c else ".join(["torch"] * 2000) + "\n",
+    "import torch\nx = torch\n" + "".join(f"x = x.a{i}\n" for i in range(3000)),
+])
+def test_deep_or_long_expressions_never_raise(source):
+    found = scan_source(source, "x.py")
+    assert all(f.what == TOO_DEEP or f.line > 0 for f in found)
+
+
+def test_a_huge_file_is_reported_at_once_not_parsed():
+    source = "x = 1\n" * (5 * 1024**2 // 6)
+    started = time.perf_counter()
+    found = scan_source(source, "x.py")
+    assert time.perf_counter() - started < 2
+    assert [(f.line, f.what.split(" (")[0]) for f in found] == [(0, "too large to review")]
+    assert len(source) > MAX_SOURCE_BYTES
+
+
+def test_a_large_file_under_the_cap_is_read_whole():
+    """The tampering at the end of a long file is found: nothing is cut."""
+    source = "".join(f"def f{i}(x):\n    return x * {i}\n" for i in range(8000))
+    source += "import gc\nobjs = gc.get_objects()\n"
+    lines = source.count("\n")
+    assert len(source) < MAX_SOURCE_BYTES
+    assert [f.line for f in scan_source(source, "x.py")] == [lines]
+
+
+def test_many_string_pieces_stay_linear():
+    """A long chain of string pieces, many times over, is read without quadratic work."""
+    chain = " + ".join(["'ab'"] * 400)
+    source = "".join(f"x{i} = {chain}\n" for i in range(150)) + "y = '/pr' + 'oc'\n"
+    assert len(source) < MAX_SOURCE_BYTES
+    found = scan_source(source, "x.py")
+    assert [f.line for f in found] == [151]
+
+
+def test_files_written_on_the_trusted_side_are_not_imported(tmp_path, monkeypatch):
+    """The scan never runs what it reads: a file that would write a marker does not."""
+    marker = tmp_path / "ran"
+    source = f"open({str(marker)!r}, 'w').write('x')\nimport ctypes\n"
+    monkeypatch.chdir(tmp_path)
+    assert scan_source(source, "ex01_linear_model.py")
+    assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# (d) what an instructor reads
+
+def test_findings_are_capped():
+    source = "import torch\n" + "".join(f"torch.f{i} = {i}\n" for i in range(500))
+    found = scan_source(source, "x.py")
+    assert len(found) == 101 and found[-1] == Finding("x.py", 0, "", "and 400 more findings")
+
+
+def test_findings_read_well():
+    texts = set()
+    for _, source, _, _ in HOSTILE:
+        for f in scan_source(source, "ex03_autograd_basics.py"):
+            texts.add(f.what)
+            assert f.what == f.what.strip() and f.what[0].islower()
+            assert len(f.what) <= 110 and f.what.isprintable(), f.what
+    assert len(texts) > 40
+
+
+def test_hostile_text_in_a_finding_is_escaped():
+    found = scan_source("p = open('/proc/\\x1b[2J\\u202e')\n", "x.py")
+    assert found and all(f.what.isprintable() for f in found)
+
+
+def test_a_finding_prints_its_place():
+    f = scan_notebook(_notebook("import ctypes\n"), "ex01_linear_model.ipynb")[0]
+    assert str(f) == "ex01_linear_model.ipynb: code cell 1, line 1: " \
+                     "reads or writes raw memory (ctypes)"
