@@ -19,12 +19,14 @@ from datetime import datetime
 from pathlib import Path
 
 from grader.exercises import EXERCISES
+from grader.report import review_summary
 from grader.result import GradeResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 STATUS_LABEL = {"passed": "passed", "failed": "failed", "not started": "not started",
-                "error": "error", "skipped": "skipped", "not counted": "not counted"}
+                "error": "error", "skipped": "skipped", "not counted": "not counted",
+                "withheld": "withheld for review"}
 
 
 def _env():
@@ -222,6 +224,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
             "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "plot_failed": PLOT_FAILED,
             "notes": list(notes) + [n for n in result.notes if n not in notes],
+            "review": review_summary(result), "review_items": result.tampering[:20],
             "no_plots": "" if draw or not any(c.plots for c in result.checks) else NO_PLOTS}
 
 

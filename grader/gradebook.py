@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     errors         TEXT,                   -- JSON list
     stdout_chars   INTEGER,
     stdout_sample  TEXT,
-    notes          TEXT                    -- JSON list: files left out of a zip, ...
+    notes          TEXT,                   -- JSON list: files left out of a zip, ...
+    tampering      TEXT                    -- JSON list: what its source does to what
+                                           -- measures it (grader.tamper): to review
 );
 CREATE TABLE IF NOT EXISTS results (
     submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
@@ -106,6 +108,7 @@ CREATE TABLE IF NOT EXISTS results (
     seconds       REAL,
     plots         TEXT,                    -- JSON list (see grader.plots.plot)
     hints         TEXT,                    -- JSON list: the mistakes the check named
+    facts         INTEGER,                 -- 1: it read facts measured inside the worker
     PRIMARY KEY (submission_id, nodeid)
 );
 CREATE INDEX IF NOT EXISTS results_exercise ON results(exercise);
@@ -487,8 +490,13 @@ class Gradebook:
         columns = {r["name"] for r in self.db.execute("PRAGMA table_info(submissions)")}
         if "notes" not in columns:   # a gradebook written before notes were kept
             self.db.execute("ALTER TABLE submissions ADD COLUMN notes TEXT")
-        if "hints" not in {r["name"] for r in self.db.execute("PRAGMA table_info(results)")}:
+        if "tampering" not in columns:   # written before sources were reviewed
+            self.db.execute("ALTER TABLE submissions ADD COLUMN tampering TEXT")
+        checks = {r["name"] for r in self.db.execute("PRAGMA table_info(results)")}
+        if "hints" not in checks:
             self.db.execute("ALTER TABLE results ADD COLUMN hints TEXT")
+        if "facts" not in checks:
+            self.db.execute("ALTER TABLE results ADD COLUMN facts INTEGER")
         self._mark()
 
     def _mark(self):
@@ -647,13 +655,14 @@ class Gradebook:
             cur = self.db.execute(
                 "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
-                "missing_files, errors, stdout_chars, stdout_sample, notes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "missing_files, errors, stdout_chars, stdout_sample, notes, tampering) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, run_id, source, content_hash, int(result.seed), grader_version(),
                  json.dumps(list(result.exercises)), device, _now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
                  json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
-                 json.dumps(list(notes) + [n for n in result.notes if n not in notes])))
+                 json.dumps(list(notes) + [n for n in result.notes if n not in notes]),
+                 json.dumps(result.tampering)))
             sub_id = cur.lastrowid
             self.db.executemany(
                 f"INSERT INTO results(submission_id, position, score, {', '.join(CHECK_FIELDS)}) "
@@ -684,7 +693,8 @@ class Gradebook:
                            exercises=json.loads(sub["exercises"]),
                            seconds=sub["seconds"] or 0.0, stdout_chars=sub["stdout_chars"] or 0,
                            stdout_sample=sub["stdout_sample"] or "",
-                           errors=json.loads(sub["errors"] or "[]"))
+                           errors=json.loads(sub["errors"] or "[]"),
+                           tampering=json.loads(sub.get("tampering") or "[]"))
 
     def notes(self, student) -> list[str]:
         sub = self.submission(student)
@@ -692,6 +702,19 @@ class Gradebook:
 
     def results(self) -> dict[str, GradeResult]:
         return {name: self.result(name) for name in self.students()}
+
+    def to_review(self) -> dict[str, str]:
+        """The students whose submission's source reaches into what grades it (grader.tamper),
+        with the first place found and how many: points that rest on facts measured in the
+        submission's own process are withheld until a person reviews it."""
+        out = {}
+        for r in self.db.execute(
+                "SELECT t.name, s.tampering FROM submissions s JOIN students t "
+                "ON t.id = s.student_id WHERE s.tampering IS NOT NULL AND s.tampering != '[]'"):
+            found = json.loads(r["tampering"])
+            out[r["name"]] = found[0] + (f" (and {len(found) - 1} more)" if len(found) > 1
+                                         else "")
+        return out
 
     # -- the class table
     def table(self):
@@ -734,7 +757,8 @@ class Gradebook:
         return "\n".join(lines)
 
     def export_csv(self, path) -> int:
-        """One row per student (LMS-friendly): student, one column per exercise, total.
+        """One row per student (LMS-friendly): student, one column per exercise, total, and,
+        when a submission is to be reviewed (to_review), a `review` column saying why.
         Returns the number of students written. Written whole beside `path` under a name of
         its own, then moved into place; OutputRefused when `path` holds anything but a plain
         file (a folder, a link, a FIFO) or is the gradebook itself or a file beside it."""
@@ -743,15 +767,17 @@ class Gradebook:
         if problem:
             raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
         exercises, rows, _ = self.table()
+        review = self.to_review()
         fd, tmp = tempfile.mkstemp(prefix=".grades-", suffix=".tmp",
                                    dir=str(path.parent) if str(path.parent) else ".")
         try:
             with os.fdopen(fd, "w", newline="") as f:
                 w = csv.writer(f)
-                w.writerow(["student"] + exercises + ["total"])
+                w.writerow(["student"] + exercises + ["total"] + (["review"] if review else []))
                 for name, scores, total in rows:
                     w.writerow([_cell(name)] + [_num(scores[ex]) for ex in exercises]
-                               + [_num(total)])
+                               + [_num(total)] + ([_cell(review.get(name, ""))] if review
+                                                  else []))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -797,7 +823,7 @@ def _check_row(c: CheckResult) -> tuple:
         value = getattr(c, name)
         if name in JSON_FIELDS:
             value = json.dumps(value) if value else None
-        elif name == "visible":
+        elif name in ("visible", "facts"):
             value = int(value)
         values.append(value)
     return tuple(values)
@@ -809,6 +835,7 @@ def _check_of(row) -> CheckResult:
     for name in JSON_FIELDS:
         values[name] = json.loads(values[name]) if values[name] else []
     values["visible"] = bool(values["visible"])
+    values["facts"] = bool(values["facts"])
     values["message"] = values["message"] or ""
     values["seconds"] = values["seconds"] or 0.0
     return CheckResult(**values)

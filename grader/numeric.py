@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import sys
 from typing import Callable
 
 import numpy as np
@@ -22,6 +23,7 @@ import torch
 
 from grader.device import device_type
 from grader.plots import plot
+from grader.sandbox.launcher import StudentError
 from grader.sandbox.protocol import RemoteObject, meta
 
 # Tolerances by dtype: (rtol, atol). float32 results of short loops agree to ~1e-6 relative;
@@ -48,10 +50,14 @@ class CheckFailure(AssertionError):
 
 
 def fail(message: str, hint: str | None = None):
-    """Fail the check; `hint` names the mistake (shown as the message's last line)."""
+    """Fail the check; `hint` names the mistake (shown as the message's last line). A hint
+    named while a student's error is being handled was read from that error's text, which the
+    student's own code could have written: it is shown, but it is not a named mistake
+    (CheckFailure.hints, what the class summary counts)."""
     if hint:
         message += f"\n  hint: {hint}"
-    raise CheckFailure(message, [hint] if hint else ())
+    from_text = isinstance(sys.exc_info()[1], StudentError)
+    raise CheckFailure(message, [hint] if hint and not from_text else ())
 
 
 # ----------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from grader.exercises import EXERCISES
 from grader.result import GradeResult
 
 MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
-        "skipped": "skip", "not counted": "n/c "}
+        "skipped": "skip", "not counted": "n/c ", "withheld": "held"}
 
 
 def _title(ex: str) -> str:
@@ -39,7 +39,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
             vis = "" if c.visible else " (hidden)"
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
             lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
-            if c.status in ("failed", "error", "not counted") and c.message:
+            if c.status in ("failed", "error", "not counted", "withheld") and c.message:
                 for m in c.message.splitlines()[:12]:
                     lines.append(f"           {m}"[:width + 40])
     lines.append(f"{'total':<31} {result.score:6.1f} / {result.max_score:<6.1f}")
@@ -49,12 +49,33 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
         lines.append(f"({len(skipped)} checks skipped: {'; '.join(reasons)})")
     for note in result.notes:   # e.g. a notebook cell that raised, skipped
         lines.append(f"note: {note}")
+    lines.extend(review_lines(result))
     if result.stdout_chars:
         lines.append(f"(the submission printed {result.stdout_chars} characters; the first "
                      f"ones are kept in the JSON report)")
     for e in result.errors:
         lines.append(f"grader error: {e}")
     return "\n".join(lines)
+
+
+def review_summary(result: GradeResult) -> str:
+    """One sentence on what the instructor is asked to review ("" when nothing): the
+    submission's source rewrites what measures it (result.tampering, from grader.tamper), and
+    the points that withheld."""
+    if not result.tampering:
+        return ""
+    held = sum(c.points for c in result.checks if c.status == "withheld")
+    return (f"this submission's source reaches into what grades it; {held:g} points that rest "
+            f"on facts measured in its own process are withheld until a person reviews it")
+
+
+def review_lines(result: GradeResult) -> list[str]:
+    """The review summary and where in the source, one line each (none when nothing)."""
+    if not result.tampering:
+        return []
+    more = len(result.tampering) - 20
+    return [f"review: {review_summary(result)}:"] + \
+        [f"  {t}" for t in result.tampering[:20]] + ([f"  ... and {more} more"] if more > 0 else [])
 
 
 def gradescope_json(result: GradeResult) -> dict:
@@ -73,6 +94,9 @@ def gradescope_json(result: GradeResult) -> dict:
     for note in result.notes:   # e.g. a notebook cell that raised, skipped
         tests.append({"name": "note", "score": 0, "max_score": 0, "output": note,
                       "visibility": "visible"})
+    if result.tampering:
+        tests.append({"name": "review", "score": 0, "max_score": 0,
+                      "output": "\n".join(review_lines(result)), "visibility": "visible"})
     for c in result.checks:
         if not c.counted:
             continue

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted")
+STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted", "withheld")
 NOT_COUNTED = "not counted"
+WITHHELD = "withheld"
+# statuses whose message states a rule of the grader's, never what a run computed
+_RULES = ("skipped", NOT_COUNTED, WITHHELD)
 
 
 @dataclass
@@ -30,6 +33,7 @@ class CheckResult:
     seconds: float
     plots: list = field(default_factory=list)   # data for the feedback page (grader.plots)
     hints: list = field(default_factory=list)   # the known mistakes the check named
+    facts: bool = False   # it read facts measured inside the worker (a probe, a tensor's meta)
 
     @property
     def score(self) -> float:
@@ -65,6 +69,9 @@ class GradeResult:
     stdout_sample: str = ""
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # e.g. notebook cells skipped: they raised
+    # where the submission's source reaches into the grader or rewrites what measures it
+    # (grader.tamper): for the instructor to review; see withhold_facts
+    tampering: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -88,8 +95,8 @@ class GradeResult:
         and the run's seed is left out. Every output a student reads (results.json, the
         feedback page, a notebook's check cell, the score table unless the instructor asks
         for more) is made from this copy; the gradebook keeps the whole result."""
-        checks = [c if c.visible else replace(
-            c, message=c.message if c.status == NOT_COUNTED else "",  # the rule, not the run
+        checks = [c if c.visible else replace(  # the grader's own words stay (why it was
+            c, message=c.message if c.status in _RULES else "",   # skipped, not counted...)
             hints=[], plots=[], seconds=0.0) for c in self.checks]
         return replace(self, checks=checks, seed=None,
                        seconds=round(sum(c.seconds for c in self.checks if c.visible), 3))
@@ -99,7 +106,7 @@ class GradeResult:
         lists of numbers, never changed once made) are shared rather than copied, as
         dataclasses.asdict did for ~15 ms a submission."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("missing_files", "exercises", "errors", "notes"):
+        for key in ("missing_files", "exercises", "errors", "notes", "tampering"):
             d[key] = list(d[key])
         d["checks"] = [{**{f.name: getattr(c, f.name) for f in _CHECK_FIELDS},
                         "plots": [dict(p) for p in c.plots], "hints": list(c.hints)}
@@ -137,3 +144,20 @@ def count_property_checks(checks: list[CheckResult], property_of: dict[str, list
         if not all(r and all(s == "passed" for s in r) for r in runs):
             c.status = NOT_COUNTED
             c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
+
+
+def withhold_facts(result: GradeResult) -> None:
+    """No points on forgeable facts. A submission whose source tampers (result.tampering: it
+    reaches into the grader's modules, rewrites a library or builtins, walks frames or the
+    garbage collector's objects, uses ctypes ...) could have rewritten what was measured in its
+    own process: every passed check that read such a fact (CheckResult.facts) is withheld (0
+    points, its points still in the maximum) with a note saying why, for a person to review.
+    Checks that compare values only keep their points. Changes `result` in place."""
+    if not result.tampering:
+        return
+    for c in result.checks:
+        if c.facts and c.status == "passed":
+            c.status = WITHHELD
+            c.message = ("withheld for review: this check rests on facts measured in the "
+                         "submission's own process, and its source rewrites what measures "
+                         "them (see the review note)")

@@ -20,7 +20,7 @@ import pytest
 
 from grader.exercises import EXERCISES, module_of
 from grader.request import GradeRequest
-from grader.result import CheckResult, GradeResult, count_property_checks
+from grader.result import CheckResult, GradeResult, count_property_checks, withhold_facts
 from grader.sandbox import Submission, Zygote
 
 CHECKS = Path(__file__).resolve().parent / "checks"
@@ -190,10 +190,12 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
         session = run_pytest(sub, request)
         result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
         result.notes = list(sub.notes)
+        result.tampering = list(sub.tampering)
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
     count_property_checks(result.checks, session.property_of)
+    withhold_facts(result)
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)
     return safe_text(result)
@@ -209,6 +211,7 @@ def safe_text(result: GradeResult) -> GradeResult:
     result.stdout_sample = clean(result.stdout_sample, OUTPUT)
     result.errors = [clean(e, MESSAGE) for e in result.errors]
     result.notes = [clean(n, LINE, lines=False) for n in result.notes]
+    result.tampering = [clean(t, LINE, lines=False) for t in result.tampering]
     result.missing_files = [clean(m, NAME, lines=False) for m in result.missing_files]
     for c in result.checks:
         c.message = clean(c.message, MESSAGE)

@@ -119,7 +119,12 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
     students = [{"name": s, "score": totals[s], "max": results[s].max_score,
                  "fraction": totals[s] / results[s].max_score if results[s].max_score else 0.0,
                  "seconds": seconds[s], "errors": bool(results[s].errors),
-                 "page": pages.get(s)} for s in names]
+                 "review": bool(results[s].tampering), "page": pages.get(s)} for s in names]
+    # submissions whose source reaches into what grades them: points withheld, to review
+    review = [{"name": s, "page": pages.get(s), "found": results[s].tampering[:5],
+               "more": max(0, len(results[s].tampering) - 5),
+               "withheld": sum(c.points for c in results[s].checks if c.status == "withheld")}
+              for s in names if results[s].tampering]
     score_list = list(totals.values())
     ctx = {
         "title": title, "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -138,7 +143,7 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
         "time_median": statistics.median(times) if times else 0.0,
         "time_max": max(times, default=0.0), "slowest": slowest,
         "exercises": exercises, "checks": check_rows, "mistakes": mistake_rows,
-        "students": students, "extra": extra or {},
+        "students": students, "review": review, "extra": extra or {},
     }
     return ctx
 

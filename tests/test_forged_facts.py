@@ -11,6 +11,8 @@ the same submission without the attack.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 MISTAKES = '''
@@ -91,6 +93,29 @@ def test_a_forged_fact_earns_nothing(attack, grade, honest):
     result = grade("ex03", code=MISTAKES + ATTACKS[attack], seed=7, keyword=TARGETS)
     for target in ("no_grad_eval", "to_numpy", "zero_grads_"):
         assert _score(result, target) <= _score(honest, target), (attack, target)
+    assert result.tampering, f"{attack}: not flagged for review"
+    assert not honest.tampering
+
+
+def test_a_flagged_submission_keeps_only_the_points_of_values(grade):
+    """Correct work that also reads the garbage collector's objects: every check that read a
+    fact measured in its process is withheld for review, with the reason on every output; the
+    checks that compare values only keep their points."""
+    from grader import report
+    from grader.feedback import render_page
+    result = grade("ex03", code="import gc\n_all = gc.get_objects()\n", seed=7)
+    assert any("garbage collector" in t for t in result.tampering)
+    held = [c for c in result.checks if c.status == "withheld"]
+    kept = [c for c in result.checks if c.status == "passed"]
+    assert held and all(c.facts for c in held)
+    assert kept and not any(c.facts for c in kept)
+    assert result.score == sum(c.points for c in kept)
+    from grader.feedback import _env
+    from grader.summary import summary_context
+    summary = _env().get_template("summary.html").render(**summary_context({"mallory": result}))
+    for text in (report.score_table(result), json.dumps(report.gradescope_json(result)),
+                 render_page(result, "mallory"), summary):
+        assert "garbage collector" in text and "withheld" in text
 
 
 def test_the_graders_modules_are_not_in_a_workers_sys_modules(tmp_path, zygote):

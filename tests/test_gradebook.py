@@ -107,7 +107,10 @@ def test_table_and_csv(tmp_path):
         book.record("alice", result(ALL_PASS), content_hash="h1")
         skipped = result(ALL_PASS)
         skipped.checks.append(check("ex02", "cuda", "skipped", points=5))
+        skipped.tampering = ["ex01_linear_model.py: line 3: reads the garbage collector's "
+                             "objects (gc.get_objects)", "ex01_linear_model.py: line 9: x"]
         book.record("carol", skipped, content_hash="h3")
+        assert book.result("carol").tampering == skipped.tampering
         exercises, table, maxes = book.table()
         text = book.format_table()
         assert book.export_csv(tmp_path / "grades.csv") == 3
@@ -116,8 +119,10 @@ def test_table_and_csv(tmp_path):
     assert maxes == {"ex01": 4, "ex02": 2, "total": 6}      # a skipped check is not counted
     with open(tmp_path / "grades.csv", newline="") as f:
         got = list(csv.reader(f))
-    assert got == [["student", "ex01", "ex02", "total"], ["alice", "4", "2", "6"],
-                   ["bob", "2", "0", "2"], ["carol", "4", "2", "6"]]
+    assert got == [["student", "ex01", "ex02", "total", "review"], ["alice", "4", "2", "6", ""],
+                   ["bob", "2", "0", "2", ""],
+                   ["carol", "4", "2", "6", "ex01_linear_model.py: line 3: reads the garbage "
+                    "collector's objects (gc.get_objects) (and 1 more)"]]
     assert text.splitlines()[0].split() == ["student", "ex01", "ex02", "total"]
     assert text.splitlines()[3].split() == ["bob", "2", "0", "2"]
     assert text.splitlines()[-1].split() == ["max", "4", "2", "6"]

@@ -168,6 +168,30 @@ def test_a_hint_is_part_of_the_failure_not_a_line_to_parse():
     assert quoted.value.hints == []
 
 
+def test_a_hint_read_from_a_students_error_is_not_a_named_mistake():
+    """Whatever a check concludes from the text of the student's own exception is shown, but
+    never counted as a mistake the checks named: the student could have written that text."""
+    from grader.sandbox import StudentError
+    with pytest.raises(CheckFailure) as from_text:
+        try:
+            raise StudentError("exception", "AttributeError: 'NoneType' object has no "
+                                            "attribute 'zero_'")
+        except StudentError as err:
+            fail(err.describe("train(...)"), hint="the parameter was rebound")
+    assert from_text.value.hints == [] and "hint: the parameter was rebound" in \
+        str(from_text.value)
+
+
+def test_a_layout_error_is_named_by_its_kind_never_by_its_text():
+    from grader.checks.training import STATE_LAYOUT, named_student_error
+    from grader.probes.common import LAYOUT_ERROR
+    from grader.sandbox import StudentError
+    assert named_student_error(StudentError("exception", f"RuntimeError: {LAYOUT_ERROR}")) \
+        is None
+    assert named_student_error(StudentError("layout", f"LayoutMismatch: {LAYOUT_ERROR}")) \
+        == STATE_LAYOUT
+
+
 def test_the_summary_counts_named_mistakes_only():
     def check(message, hints=()):
         return CheckResult(nodeid="visible/test_ex01.py::test_forward", exercise="ex01",

@@ -21,6 +21,7 @@ from grader.result import CheckResult
 from grader.runner import SESSION, GradingSession
 from grader.checks.training import named_student_error
 from grader.sandbox import StudentError
+from grader.sandbox.protocol import facts_read
 
 
 def pytest_addoption(parser):
@@ -105,11 +106,17 @@ def _phase(request, sub):
     sub.enter("visible" if request.node.get_closest_marker("visible") else "hidden")
 
 
+FACTS = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """The plots the comparison helpers make while a check runs go to that check's item."""
+    """The plots the comparison helpers make while a check runs go to that check's item; and
+    whether the check read a fact measured inside the worker (grader.result.withhold_facts)."""
+    before = facts_read()
     with plots.attached_to(item):
         yield
+    item.stash[FACTS] = facts_read() > before
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -157,7 +164,7 @@ def check_result(item, call, report, marks) -> CheckResult:
         visible="visible" in marks, status=status, message=message,
         seconds=round(report.duration, 4),
         plots=[value for key, value in report.user_properties if key == "plot"],
-        hints=hints)
+        hints=hints, facts=item.stash.get(FACTS, False))
 
 
 def describe_failure(exc, target, call):

@@ -268,11 +268,9 @@ STATE_LAYOUT = ("the checks load their parameters into your model by name "
 def named_student_error(err: StudentError) -> str | None:
     """The hint for a failure of the student's code that names its own mistake, or None: a
     model whose parameters are not laid out as the contract asks (grader.probes.common's
-    load_state)."""
-    from grader.probes.common import LAYOUT_ERROR
-    if err.kind == "exception" and LAYOUT_ERROR in str(err):
-        return STATE_LAYOUT
-    return None
+    load_state raised it: the worker says so by the error's kind, "layout", never by its text,
+    which the student's own exception could copy)."""
+    return STATE_LAYOUT if err.kind == "layout" else None
 
 
 def rebound_parameter(name: str) -> str:

@@ -44,7 +44,8 @@ SANDBOX_MODES = ("auto", "strict", "bwrap", "unshare", "basic")
 class StudentError(Exception):
     """The student's code did not produce a value; `kind` says why, `str()` says it for people.
 
-    kinds: not_started, missing, no_file, import, exception, timeout, crashed, protocol, budget
+    kinds: not_started, missing, no_file, import, exception, layout (a model whose parameters
+    are not laid out as a check's state asks), timeout, crashed, protocol, budget
     """
 
     def __init__(self, kind, message, where="", traceback="", stdout=""):
@@ -60,7 +61,7 @@ class StudentError(Exception):
         text = prefix + msg
         if self.where:
             text += f"\n  at {self.where}"
-        if self.traceback and self.kind == "exception":
+        if self.traceback and self.kind in ("exception", "layout"):
             text += "\n" + "\n".join("  | " + line for line in self.traceback.rstrip().splitlines()[-6:])
         return text
 
@@ -459,7 +460,8 @@ class Submission:
         # what staging left out (a link, a FIFO, a malformed notebook), then e.g. the notebook
         # cells that raised and were skipped
         self.notes: list[str] = []
-        self.modules = stage_submission(self.source, self.workdir, self.notes)
+        self.tampering: list[str] = []   # what its source does to what measures it
+        self.modules = stage_submission(self.source, self.workdir, self.notes, self.tampering)
         # which modules the notebook loader wrote, known before any student code runs: the
         # worker may rewrite its folder (without the private scratch layer), so its files are
         # never read again to decide whether a note is the loader's
@@ -533,7 +535,10 @@ class Submission:
         self._run({"op": "put", "module": "", "name": name, "text": text}, None)
 
     def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
-        """Run grader.probes.<name>(student_module, *args) in the worker."""
+        """Run grader.probes.<name>(student_module, *args) in the worker. What it answers was
+        measured inside the worker (protocol.read_fact)."""
+        from grader.sandbox.protocol import read_fact
+        read_fact()
         return self._run({"op": "call", "module": module_of(module), "probe": name,
                           "args": args, "kwargs": kwargs, "grad": None}, timeout)
 

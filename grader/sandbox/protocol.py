@@ -62,8 +62,26 @@ class TensorMeta:
 
 
 def meta(t: torch.Tensor) -> TensorMeta | None:
-    """The metadata a decoded tensor arrived with, or None for a tensor made on this side."""
-    return getattr(t, "_remote_meta", None)
+    """The metadata a decoded tensor arrived with, or None for a tensor made on this side.
+    Each read is counted (facts_read): it is a fact measured inside a worker."""
+    m = getattr(t, "_remote_meta", None)
+    if m is not None:
+        _FACTS_READ[0] += 1
+    return m
+
+
+_FACTS_READ = [0]
+
+
+def facts_read() -> int:
+    """How many facts measured inside a worker (a tensor's meta, a probe's answer) the trusted
+    side has read so far in this process: a check that read one rests on one."""
+    return _FACTS_READ[0]
+
+
+def read_fact() -> None:
+    """Count one fact measured inside a worker (see facts_read)."""
+    _FACTS_READ[0] += 1
 
 
 def with_grad_leaves(x) -> None:
@@ -311,7 +329,7 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
 # The one schema of a worker's reply: every field, its type and its bounds. Student code runs
 # in the worker and can set any of them (sys.stdout is its own CappedStream object while it
 # runs), so each is checked here, where replies are decoded, and nothing else is passed on.
-WORKER_KINDS = ("not_started", "missing", "no_file", "import", "exception")
+WORKER_KINDS = ("not_started", "missing", "no_file", "import", "exception", "layout")
 MAX_CHARS = 2**40          # characters a call may claim to have printed (a count, not a text)
 _TEXT_FIELDS = {"message": 2000, "where": 400, "traceback": 3000, "type": 200, "stdout": 4000}
 

@@ -587,12 +587,14 @@ def _raising_module(message: str) -> bytes:
     return f"raise ImportError({message!r})\n".encode()
 
 
-def stage_submission(source, workdir, notes: list | None = None) -> dict[str, str]:
+def stage_submission(source, workdir, notes: list | None = None,
+                     review: list | None = None) -> dict[str, str]:
     """Copy the exercise files of a submission (a folder, a zip or one file: exNN_*.py, or
     notebooks turned into .py) into workdir as {module}.py; return {module name: file name}.
     A file that is refused or unreadable becomes a module that raises ImportError saying why;
     `notes` (a list) gets what was left out and why. Never raises for the submission's
-    content."""
+    content. `review` (a list) gets what the source of each file does that a correct program
+    never does (grader.tamper, reading the files as text, here on the trusted side)."""
     notes = notes if notes is not None else []
     workdir = Path(workdir)
     staged: dict[str, bytes] = {}
@@ -607,6 +609,11 @@ def stage_submission(source, workdir, notes: list | None = None) -> dict[str, st
                      f"{type(exc).__name__}: {shown(str(exc), quote=False, limit=200)}")
         found = Found()
     notes.extend(n for n in found.all_notes() if n not in notes)
+    if review is not None:
+        from grader.tamper import scan_notebook, scan_source
+        for _ex, (name, data) in sorted(found.files.items()):
+            scan = scan_notebook if name.endswith(".ipynb") else scan_source
+            review.extend(str(f) for f in scan(data, Path(name).name))
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
             from grader.notebook_source import notebook_source

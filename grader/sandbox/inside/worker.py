@@ -20,6 +20,7 @@ import torch
 
 import grader.probes
 from grader.device import exact_float32, seed_zero
+from grader.probes.common import LayoutMismatch
 from grader.sandbox import protocol
 from grader.sandbox.inside.confine import kill_leftovers
 
@@ -259,7 +260,8 @@ def _error_reply(exc, workdir, prefix="", kind=None):
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"[:400]
     if kind is None:
-        kind = "not_started" if isinstance(exc, NotImplementedError) else "exception"
+        kind = "not_started" if isinstance(exc, NotImplementedError) else \
+            "layout" if type(exc) is LayoutMismatch else "exception"
     if isinstance(exc, SystemExit):
         message = f"called sys.exit({exc.code!r})"
     elif isinstance(exc, KeyboardInterrupt):
