@@ -231,6 +231,8 @@ class Zygote:
                 raise ZygoteDied("the worker zygote stopped: "
                                  + self.log.read()[-2000:].decode(errors="replace"))
             self._buf += chunk
+            if len(self._buf) > MAX_ZYGOTE_LINE:  # its answers are a few hundred bytes
+                raise ZygoteDied("the worker zygote sent an answer far too long")
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
 
@@ -347,6 +349,9 @@ def sweep_stale_temp(prefix: str) -> None:
             shutil.rmtree(d, ignore_errors=True)
         except OSError:
             pass                      # alive, another user's
+
+
+MAX_ZYGOTE_LINE = 1 << 22   # bytes: the self-test's facts are the longest answer (a few KB)
 
 
 class ZygoteDied(RuntimeError):
