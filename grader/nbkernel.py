@@ -211,8 +211,9 @@ def sandbox_command(home: str, as_root: bool) -> list[str]:
         bound.append(real)
         extra += ["--ro-bind", real, real]
     secrets = set(secret_locations())
+    ends = [cmd.index(a) for a in ("--chdir", "--remount-ro") if a in cmd] or [len(cmd)]
     at = next((i for i, a in enumerate(cmd[:-1]) if a == "--tmpfs" and cmd[i + 1] in secrets),
-              cmd.index("--chdir"))
+              min(ends))
     cmd[at:at] = extra   # before the masks: a mask always wins
     if "--chdir" in cmd:   # the boot goes to the kernel's folder once it has its uid
         cmd[cmd.index("--chdir") + 1] = "/tmp"

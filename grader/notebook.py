@@ -7,12 +7,13 @@
     run_checks("ex01", "forward", In, hidden=True)   # its hidden checks (removed on release)
     ### END HIDDEN TESTS
 
-The code this kernel has run (IPython's `In`, minus check cells and magics) becomes a one-file
-submission, and a grading process started once per kernel (`python -m grader.notebook serve`)
-runs that target's checks on it through the sandboxed grader, exactly as `python -m grader grade`
-would: the cell builds the grading request (grader.request.GradeRequest) and sends it, as JSON,
-with the submission's folder. The student's code never runs in that grading process, and the kernel itself imports
-neither pytest nor the checks. A cell that raised in the notebook is skipped in the submission
+The code this kernel has run (IPython's `In`, minus check cells and magics) becomes a
+one-notebook submission, and a grading process started once per kernel (`python -m
+grader.notebook serve`) runs that target's checks on it through the sandboxed grader, exactly as
+`python -m grader grade` would on a handed-in notebook: the cell builds the grading request
+(grader.request.GradeRequest) and sends it, as JSON, with the submission's folder. The student's
+code never runs in that grading process, and the kernel itself imports neither pytest nor the
+checks. A cell that raised in the notebook is skipped in the submission
 too, so an exploratory cell with a typo costs nothing.
 
 A passing cell prints one line. A failing one raises `ChecksFailed` (an AssertionError) whose
@@ -70,6 +71,13 @@ def history_cells(history) -> list[str]:
             continue
         cells.append("\n".join(ln for ln in src.splitlines() if not is_magic(ln)) + "\n")
     return cells
+
+
+def history_notebook(cells: list[str]) -> dict:
+    """A notebook (nbformat 4) of these code cells, for the grader's notebook loader."""
+    return {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
+                       "execution_count": None} for c in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -237,8 +245,8 @@ def grade_target(ex: str, target: str, cells: list[str], hidden: bool = False,
         return False, (f"{ex}.{target}: the hidden checks are not installed here "
                        f"({checks_file} is missing).")
     folder = Path(tempfile.mkdtemp(prefix="grader-nb-"))
-    try:
-        (folder / f"{module}.py").write_text(cells_to_module(cells))
+    try:   # a notebook of these cells, read as `grade` reads a handed-in notebook
+        (folder / f"{module}.ipynb").write_text(json.dumps(history_notebook(cells)))
         answer = _ask({"submission": str(folder), "request": request.to_dict()})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
