@@ -418,12 +418,13 @@ def image(tmp_path_factory):
     root_only = img / "root-only.txt"
     root_only.write_text(MARK)
     os.chmod(root_only, 0o600)
-    # the submission: every reference but ex02's, which is hostile
-    (img / "submission").mkdir()
+    # two submissions, graded one at a time: every reference; a hostile ex02 (alone: it
+    # tampers, and a submission that tampers has points withheld for review)
+    (img / "references").mkdir()
     for ex in chosen:
-        if ex != "ex02":
-            shutil.copy(ROOT / "solutions" / f"{EXERCISES[ex]}.py", img / "submission")
-    (img / "submission" / "ex02_gradient_descent.py").write_text(
+        shutil.copy(ROOT / "solutions" / f"{EXERCISES[ex]}.py", img / "references")
+    (img / "hostile").mkdir()
+    (img / "hostile" / "ex02_gradient_descent.py").write_text(
         HOSTILE.replace("@MARK@", base64.b64encode(MARK.encode()).decode()))
     # Gradescope's build: setup.sh, as root; nothing installed where pip could put a copy
     setup = _in_image(img, "bash /autograder/source/setup.sh && ! test -e /root/.local "
@@ -448,9 +449,11 @@ def test_setup_leaves_no_copy_and_protects_the_whole_source_folder(image):
         assert uid == owned and mode & 0o7077 == 0, (rel, uid, oct(mode))
 
 
-def _grade_in_image(image, mode, extra=()):
+def _grade_in_image(image, mode, submission, extra=()):
     img = image["img"]
     shutil.rmtree(img / "results", ignore_errors=True)
+    shutil.rmtree(img / "submission", ignore_errors=True)
+    shutil.copytree(img / submission, img / "submission")
     done = _in_image(img, "bash /autograder/source/run_autograder", extra,
                      env={"GRADER_SANDBOX": mode}, timeout=600)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
@@ -465,33 +468,40 @@ def _grade_in_image(image, mode, extra=()):
     return data, scores, hostile
 
 
-def _assert_found_nothing(image, scores, hostile):
-    for ex in image["chosen"]:
-        earned, total = scores[ex]
-        assert total > 0 and earned == (0 if ex == "ex02" else total), (ex, earned, total)
-    shown = [t["output"] for t in hostile if t["visibility"] == "visible"]
-    assert shown and all("nothing found: uid " in o for o in shown), shown[:2]
-    stats = shown[0].split("nothing found: ", 1)[1]
+def _assert_found_nothing(scores, hostile) -> str:
+    """ex02 earned nothing, and said it found nothing: returns how far it looked."""
+    assert scores["ex02"][1] > 0 and scores["ex02"][0] == 0, scores["ex02"]
+    said = [t["output"] for t in hostile if "nothing found: uid " in t["output"]]
+    assert said, [t["output"] for t in hostile][:3]
+    stats = said[0].split("nothing found: ", 1)[1]
     assert not stats.startswith("uid 0;"), stats        # a uid of its own
     listed = int(stats.split("listed ", 1)[1].split(",")[0])
     assert listed > 10_000, stats                        # it did walk the disk
     return stats
 
 
+def test_without_bubblewrap_the_references_get_full_marks(image):
+    """A worker needs nothing of the protected folder once it is forked (no read-only view,
+    as in a container that forbids bubblewrap; each worker a uid of its own)."""
+    _data, scores, _hostile = _grade_in_image(image, "unshare", "references")
+    for ex in image["chosen"]:
+        earned, total = scores[ex]
+        assert total > 0 and earned == total, (ex, earned, total)
+
+
 def test_without_bubblewrap_a_hostile_submission_finds_nothing(image):
-    """No read-only view (as in a container that forbids bubblewrap): every copy of the
-    answers in the source folder, the planted ones included, and the root-only file are
-    unreadable to the worker's uid. The references in the same submission get full marks:
-    a worker needs nothing of the protected tree."""
-    _data, scores, hostile = _grade_in_image(image, "unshare")
-    stats = _assert_found_nothing(image, scores, hostile)
+    """Every copy of the answers in the source folder, the planted ones included, and the
+    root-only file beside it are unreadable to the worker's uid."""
+    _data, scores, hostile = _grade_in_image(image, "unshare", "hostile")
+    stats = _assert_found_nothing(scores, hostile)
     denied = stats.split("denied ", 1)[1].rstrip(")").split()
     assert "/autograder/source" in denied and "/autograder" not in denied, stats
 
 
 def test_inside_bubblewrap_a_hostile_submission_finds_nothing(image, tmp_path):
     """The view, deny by default: world-readable copies outside the protected folder (in /etc,
-    /home, /root and /opt), which only the view can hide, are not found either."""
+    /home, /root and /opt), which only the view can hide, are not found either; the zygote
+    reads what it imports of the protected folder (root's, through the view)."""
     (tmp_path / "home" / "teacher").mkdir(parents=True)
     _copy_marked(ROOT / "solutions", tmp_path / "home" / "teacher" / "solutions")
     _copy_marked(ROOT / "solutions", tmp_path / "opt" / "solutions")
@@ -502,8 +512,8 @@ def test_inside_bubblewrap_a_hostile_submission_finds_nothing(image, tmp_path):
              "--ro-bind", str(tmp_path / "home"), "/home",
              "--ro-bind", str(tmp_path / "opt"), "/opt/course",
              "--ro-bind", str(tmp_path / "note"), "/root/notes.txt"]
-    _data, scores, hostile = _grade_in_image(image, "auto", extra)
-    _assert_found_nothing(image, scores, hostile)
+    _data, scores, hostile = _grade_in_image(image, "auto", "hostile", extra)
+    _assert_found_nothing(scores, hostile)
 
 
 def test_the_gradescope_runner_refuses_where_a_worker_could_read_the_answers(tmp_path,
