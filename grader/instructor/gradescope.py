@@ -214,6 +214,7 @@ def protect(tree) -> dict:
         raise NotATree(f"{tree} is a link: name the folder itself; nothing was changed")
     if not top.is_dir():
         raise NotATree(f"{tree} is not a folder; nothing was changed")
+    top = Path(os.path.realpath(top))   # (a link above it: the paths worker_files gives)
     package = package_root(top)
     zygote_files = {os.path.abspath(f) for f in worker_files(package)}
     as_root = os.geteuid() == 0
