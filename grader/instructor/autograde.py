@@ -138,6 +138,11 @@ class GradeCheckCells(NbGraderPreprocessor):
             self.log.error("the grader could not grade %s: %s",
                            resources.get("nbgrader", {}).get("notebook"), answer.get("error"))
         result = GradeResult.from_dict(answer["result"]) if answer.get("ok") else None
+        from grader.safetext import LINE, clean
+        where = resources.get("nbgrader", {})
+        for find in getattr(result, "tampering", None) or []:   # for the instructor's review
+            self.log.warning("%s/%s: to review: %s", clean(str(where.get("student")), LINE),
+                             where.get("notebook"), clean(str(find), LINE, lines=False))
         for cell in cells:
             own = calls[id(cell)]
             if not own or any(ex not in EXERCISES for ex, _, _ in own):
