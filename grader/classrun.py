@@ -684,7 +684,9 @@ def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, tim
     try:
         request = GradeRequest(exercises=exercises or (), device=device,
                                seed=book.class_seed(seed))
-        run = ClassRun(folder=str(folder), db=str(book.path), seed=request.seed, jobs=jobs,
+        shown_db = str(db) if db is not None else gradebooks.DEFAULT \
+            if _same(book.path, Path.cwd() / gradebooks.DEFAULT) else str(book.path)
+        run = ClassRun(folder=str(folder), db=shown_db, seed=request.seed, jobs=jobs,
                        html_dir=str(html_dir) if html_dir else None)
         run.notes += notes
         if _within(tempfile.gettempdir(), folder):

@@ -110,8 +110,8 @@ def cmd_export(args) -> int:
         try:
             n = book.export_csv(args.csv)
         except (OutputRefused, OSError) as exc:
-            print(f"error: --csv {args.csv}: {exc}: nothing was written; the gradebook is "
-                  f"unchanged. Name another file, e.g. --csv grades-export.csv", file=sys.stderr)
+            print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
+                  f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
             return 2
     print(f"wrote {args.csv}: {n} students")
     return 0
