@@ -203,7 +203,9 @@ CASES = {
     "patch_builtins": Expect(("test_forward_wb", "mse_surface"), "returned the wrong value"),
     "patch_grader": Expect(EVERYTHING),
     "global_state": Expect((), after=_trusted_side_untouched),
-    "forge_reply": Expect(EVERYTHING, "a reply to no request"),
+    # the worker's encoder is held apart: the patched grader.sandbox.protocol is a fresh copy
+    # (or nothing), so every honest value is sent as it is; the source is flagged for review
+    "forge_reply": Expect(()),
     "result_huge_length": Expect(("test_forward_wb", "mse_surface"), "result too large"),
     "result_bad_json": Expect(("test_forward_wb", "mse_surface"), "malformed header"),
     "result_pickle": Expect(("test_forward_wb", "mse_surface"), "not a result frame",
@@ -298,6 +300,13 @@ def _expected_status(check, expect: Expect) -> str:
     return "passed"
 
 
+def _withheld_for_review(check, result, expected: str) -> bool:
+    """A check that would pass, withheld because it read a fact measured in the worker of a
+    submission whose source tampers (grader.result.withhold_facts)."""
+    return bool(result.tampering) and expected == "passed" and check.status == "withheld" \
+        and check.facts
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_adversarial_submission(name, ctx):
     expect = CASES[name]
@@ -313,9 +322,12 @@ def test_adversarial_submission(name, ctx):
     counted = [c for c in result.checks if c.counted]
     assert len(counted) >= (2 if expect.keyword else 18)
     wrong = [(c.nodeid, c.status, _expected_status(c, expect), c.message[:300])
-             for c in counted if c.status != _expected_status(c, expect)]
+             for c in counted if c.status != _expected_status(c, expect)
+             and not _withheld_for_review(c, result, _expected_status(c, expect))]
     assert not wrong, wrong
     assert result.score == sum(c.points for c in counted if c.status == "passed")
+    from tests.test_tamper import ADVERSARIAL_EXPECTED
+    assert bool(result.tampering) == ADVERSARIAL_EXPECTED[name][0], result.tampering
     if expect.says:
         first = expect.fails[0]
         attacked = [c for c in counted if _matches(c, first) and c.status != "passed"]

@@ -197,3 +197,27 @@ def test_the_self_test_reads_every_environment_above_it(monkeypatch):
     mine = {v.split(b"=", 1)[0].decode() for v in
             open("/proc/self/environ", "rb").read().split(b"\0") if v}
     assert f"/proc/{os.getpid()}/environ" not in _environ_leaks(mine)
+
+
+def test_a_site_setting_passes_only_when_named(token, monkeypatch, tmp_path):
+    """GRADER_PASS_ENV names the variables a site needs in its workers (a driver setting):
+    those pass, the rest of the grader's environment does not."""
+    monkeypatch.setenv("SITE_SETTING", "on")
+    monkeypatch.setenv("GRADER_PASS_ENV", "SITE_SETTING")
+    (tmp_path / "ex01_linear_model.py").write_text(
+        "import os\n"
+        "def forward(x, w):\n"
+        "    return sorted(os.environ)\n"
+        "def loss(x, y, w):\n"
+        "    return open('/proc/self/environ', 'rb').read().decode(errors='replace')\n")
+    zygote = Zygote()
+    try:
+        with Submission(tmp_path, zygote) as sub:
+            names = sub.call("ex01.forward", 1.0, 2.0)
+            start = sub.call("ex01.loss", 1.0, 2.0, 3.0)
+        layer = {m.name: m for m in zygote.layers}["clean environment"]
+    finally:
+        zygote.close()
+    assert "SITE_SETTING" in names and "COURSE_API_TOKEN" not in names
+    assert "SITE_SETTING=on" in start and token not in start
+    assert layer.on, layer.detail

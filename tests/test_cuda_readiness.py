@@ -387,6 +387,7 @@ def emulate(plan, timeout=600):
     """Grade with the lazy device as "cuda" in a fresh process (see tests/lazy_device)."""
     env = dict(os.environ, GRADER_LAZY_AS_CUDA="1", PYTEST_PLUGINS="lazy_device_plugin",
                GRADER_SANDBOX=os.environ.get("GRADER_SANDBOX", "basic"),
+               GRADER_PASS_ENV="GRADER_LAZY_AS_CUDA",
                PYTHONPATH=os.pathsep.join([str(LAZY), str(ROOT)]))
     env.pop("GRADER_LAZY_PRETEND_CUDA", None)
     done = subprocess.run([sys.executable, "-c", EMULATED, str(ROOT), json.dumps(plan)],
@@ -452,6 +453,7 @@ BROKEN = textwrap.dedent("""
 @needs_lazy
 def test_inputs_that_cannot_reach_the_gpu_are_the_machines_fault_not_the_students():
     env = dict(os.environ, GRADER_LAZY_AS_CUDA="1", GRADER_LAZY_BROKEN="1",
+               GRADER_PASS_ENV="GRADER_LAZY_AS_CUDA,GRADER_LAZY_BROKEN",
                GRADER_SANDBOX="basic", PYTHONPATH=os.pathsep.join([str(LAZY), str(ROOT)]))
     done = subprocess.run([sys.executable, "-c", BROKEN], capture_output=True, text=True,
                           cwd=ROOT, timeout=300, env=env)
@@ -474,6 +476,7 @@ def test_emulated_cuda_every_exercise_and_every_cuda_only_mutant():
            if c[2] != "passed"]
     assert not bad, bad
     env = dict(os.environ, GRADER_LAZY_AS_CUDA="1", GRADER_LAZY_PRETEND_CUDA="1",
+               GRADER_PASS_ENV="GRADER_LAZY_AS_CUDA,GRADER_LAZY_PRETEND_CUDA",
                PYTEST_PLUGINS="lazy_device_plugin", GRADER_SANDBOX="basic",
                PYTHONPATH=os.pathsep.join([str(LAZY), str(ROOT)]))
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -475,7 +475,9 @@ def test_a_module_cannot_forge_the_notes_of_skipped_cells(tmp_path):
 
 def test_what_python_imports_from_under_tmp_stays_importable(tmp_path, monkeypatch):
     """A virtual environment or a PYTHONPATH folder under /tmp: the worker's fresh /tmp still
-    shows it (read-only), so a module first imported in a call is found."""
+    shows it (read-only), so a module first imported in a call is found. (Without bubblewrap:
+    its read-only view holds Python's folders and the ones torch and NumPy are installed in,
+    nothing else of PYTHONPATH, deny by default.)"""
     import tempfile
     folder = Path(tempfile.mkdtemp(prefix="pythonpath-", dir="/tmp"))
     try:
@@ -495,7 +497,7 @@ def test_what_python_imports_from_under_tmp_stays_importable(tmp_path, monkeypat
             "    except OSError:\n"
             "        wrote = False\n"
             "    return lazy_helper.VALUE, wrote\n")
-        z = _scratch_zygote()
+        z = _scratch_zygote("unshare")
         try:
             with Submission(sub_dir, z) as sub:
                 assert sub.call("ex01.forward", 1, 2) == (42, False)  # found, not writable

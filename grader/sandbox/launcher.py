@@ -84,9 +84,19 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LD_LIBRARY_PATH", "CUDA_VI
                "NVIDIA_DRIVER_CAPABILITIES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
+PASS_ENV = "GRADER_PASS_ENV"   # e.g. GRADER_PASS_ENV=NCCL_DEBUG,MY_SITE_SETTING
+
+
+def allowed_names() -> tuple[str, ...]:
+    """ENV_ALLOWED, and the names the instructor adds in GRADER_PASS_ENV (comma-separated: a
+    setting of this site that torch or the GPU driver needs in the workers; never a secret)."""
+    extra = [n.strip() for n in os.environ.get(PASS_ENV, "").split(",")]
+    return ENV_ALLOWED + tuple(n for n in extra if n and n not in ENV_ALLOWED)
+
+
 def allowed_env() -> dict:
-    """The allow-listed part of this process's environment (ENV_ALLOWED)."""
-    return {k: os.environ[k] for k in ENV_ALLOWED if k in os.environ}
+    """The allow-listed part of this process's environment (allowed_names)."""
+    return {k: os.environ[k] for k in allowed_names() if k in os.environ}
 
 
 def zygote_env() -> dict:

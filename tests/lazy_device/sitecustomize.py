@@ -18,10 +18,11 @@ if os.environ.get("GRADER_LAZY_AS_CUDA") == "1":
 
     _cuda_here = _protocol._device_here
     _broken = os.environ.get("GRADER_LAZY_BROKEN") == "1"  # read now: workers clear os.environ
+    _started = os.getpid()   # a worker is a process forked after this file ran (the zygote's)
 
     def _device_here(name):
         if name.split(":")[0] == "lazy":
-            if _broken and os.environ.get("GRADER_LAZY_AS_CUDA") != "1":  # only in workers:
+            if _broken and os.getpid() != _started:  # only in workers:
                 # a GPU the sandbox hides from them
                 raise RuntimeError("CUDA error: no CUDA-capable device is detected (emulated)")
             return torch.device("lazy")
