@@ -143,3 +143,48 @@ def test_what_a_call_rebinds_is_put_back_before_the_next(tmp_path, zygote):
     with Submission(tmp_path, zygote) as sub:
         assert sub.call("ex01.forward", 1.0, 2.0) == 1.0
         assert sub.call("ex01.loss", 1.0, 2.0, 3.0) == [3, True]
+
+
+UNREVIEWED = '''
+import os, sys, zipfile
+
+def forward(x, w):
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = {}
+    for folder in (here, "/tmp", "/dev/shm", os.environ.get("HOME", here)):
+        name = "m_" + str(abs(hash(folder)) % 10**6)
+        try:
+            with open(os.path.join(folder, name + ".py"), "w") as f:
+                f.write("VALUE = 1\\n")
+            sys.path.insert(0, folder)
+            out[folder] = __import__(name).VALUE
+        except ImportError:
+            out[folder] = "refused"
+        except OSError:
+            out[folder] = "unwritable"
+    with zipfile.ZipFile(os.path.join(here, "pkg.zip"), "w") as z:
+        z.writestr("zipped_mod.py", "VALUE = 2\\n")
+    sys.path.insert(0, os.path.join(here, "pkg.zip"))
+    try:
+        out["zip"] = __import__("zipped_mod").VALUE
+    except ImportError:
+        out["zip"] = "refused"
+    with open(os.path.join(here, "ex02_gradient_descent.py"), "w") as f:
+        f.write("def cost(xs, ys, w):\\n    return 'rewritten at run time'\\n")
+    return out
+'''
+
+
+def test_only_code_the_grader_read_is_run(tmp_path, zygote):
+    """A module written while the submission runs (its folder, /tmp, /dev/shm, a zip it made)
+    was never read on the trusted side: importing it is refused. A submission's own module
+    rewritten on the disk before its first import runs as it was staged."""
+    from grader.sandbox import Submission
+    (tmp_path / "ex01_linear_model.py").write_text(UNREVIEWED)
+    (tmp_path / "ex02_gradient_descent.py").write_text(
+        "def cost(xs, ys, w):\n    return 'as staged'\n")
+    with Submission(tmp_path, zygote) as sub:
+        found = sub.call("ex01.forward", 1.0, 2.0)
+        assert set(found.values()) <= {"refused", "unwritable"}, found
+        assert list(found.values()).count("refused") >= 3, found
+        assert sub.call("ex02.cost", [1.0], [2.0], 1.0) == "as staged"

@@ -20,17 +20,18 @@ from grader.sandbox import protocol
 from grader.sandbox.protocol import ProtocolError, decode_reply, encode, split
 
 ROOT = Path(__file__).resolve().parent.parent
-HONEST = {"status": "ok", "value": 2.0, "id": 3, "stdout": "hi\n", "stdout_chars": 3,
-          "seconds": 0.01}
+HONEST = {"status": "ok", "value": 2.0, "id": 3, "nonce": "9f0c", "stdout": "hi\n",
+          "stdout_chars": 3, "seconds": 0.01}
 HONEST_ERROR = {"status": "error", "kind": "exception", "type": "ValueError",
                 "message": "ValueError: no", "where": "ex02_gradient_descent.py, line 3, in f",
-                "traceback": "  File ...", "id": 4, "stdout": "", "stdout_chars": 0,
+                "traceback": "  File ...", "id": 4, "nonce": "77aa", "stdout": "", "stdout_chars": 0,
                 "seconds": 0.0, "notes": ["code cell 2 was skipped, it raised ValueError. "
                                           "The cell starts: x"]}
 
 FORGED = {
     "status": ["OK", None, 1, ["ok"], "error" * 10],
     "id": [None, "3", 3.0, True, -1, 0, 2**70, 10**4000],
+    "nonce": [None, 5, "n" * 65, ["9f0c"]],
     "stdout_chars": [-5, 2**70, 10**4000, 3.5, "3", None, True, [3]],
     "stdout": [None, 3, "x" * 4001, ["x"]],
     "message": [None, 5, "m" * 2001, {"a": 1}],
@@ -79,7 +80,7 @@ def test_integers_in_values_are_bounded():
     """A 4300-digit integer (the most JSON reads) in a result is refused, where it once
     crashed the score table."""
     header = json.dumps({"tree": {"$": "dict", "items": [
-        ["status", "ok"], ["id", 1], ["value", None]]}, "sizes": []}).encode()
+        ["status", "ok"], ["id", 1], ["nonce", "a"], ["value", None]]}, "sizes": []}).encode()
     header = header.replace(b'"value", null', b'"value", ' + b"9" * 4300)
     with pytest.raises(ProtocolError, match="integer"):
         decode_reply(header, b"", max_items=10_000)
@@ -123,3 +124,32 @@ def test_forged_output_counts_cost_only_their_own_points(total, grade, tmp_path,
     finally:
         book.close()
     assert "total" in text
+
+
+def test_a_frame_written_into_the_result_pipe_by_student_code_is_refused(tmp_path, zygote):
+    """Student code can find the result pipe's descriptor and write a whole frame into it,
+    with the right request number; it cannot know the request's random mark."""
+    from grader.sandbox import StudentError, Submission
+    (tmp_path / "ex01_linear_model.py").write_text(
+        "import os, stat\n"
+        "from grader.sandbox import protocol\n"
+        "def forward(x, w):\n"
+        "    frame = None\n"
+        "    for fd in range(3, 64):\n"
+        "        try:\n"
+        "            mode = os.fstat(fd).st_mode\n"
+        "        except OSError:\n"
+        "            continue\n"
+        "        if stat.S_ISFIFO(mode):\n"
+        "            for n in range(1, 5):\n"
+        "                reply = {'status': 'ok', 'value': 99.0, 'id': n, 'nonce': 'x' * 32,\n"
+        "                         'stdout': '', 'stdout_chars': 0, 'seconds': 0.0}\n"
+        "                try:\n"
+        "                    os.write(fd, protocol.encode(reply))\n"
+        "                except OSError:\n"
+        "                    pass\n"
+        "    return x * w\n")
+    with Submission(tmp_path, zygote) as sub:
+        with pytest.raises(StudentError) as forged:
+            sub.call("ex01.forward", 3.0, 2.0)
+        assert "did not write" in str(forged.value)

@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import secrets
 import select
 import shutil
 import signal
@@ -620,7 +621,10 @@ class Submission:
         from grader.sandbox import protocol
         proc = self._process()
         self._sent = getattr(self, "_sent", 0) + 1
-        proc.send(protocol.encode(dict(request, id=self._sent)), deadline)
+        # a random mark per request: the worker's own reply carries it; a frame that student
+        # code writes into the result pipe (it can find the descriptor) cannot know it
+        nonce = secrets.token_hex(16)
+        proc.send(protocol.encode(dict(request, id=self._sent, nonce=nonce)), deadline)
         for _stale in range(64):
             header, payload = protocol.read_frame(
                 lambda n: proc.read_exact(n, deadline), max_payload=self.limits.result_bytes,
@@ -628,6 +632,8 @@ class Submission:
             reply = protocol.decode_reply(header, payload, max_items=budget)
             del header, payload
             if reply["id"] == self._sent:
+                if not secrets.compare_digest(reply["nonce"], nonce):
+                    raise protocol.ProtocolError("a reply the worker did not write")
                 return reply
             if reply["id"] > self._sent:
                 raise protocol.ProtocolError("a reply to no request")

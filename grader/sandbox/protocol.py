@@ -337,21 +337,29 @@ _TEXT_FIELDS = {"message": 2000, "where": 400, "traceback": 3000, "type": 200, "
 def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
     """A worker's reply, decoded (see decode) and checked against the reply schema: a dict with
     `status` "ok" (and `value`) or "error" (`kind` one of WORKER_KINDS, `message`, `where`,
-    `traceback`, `type`), `id` (the request's number), `stdout` (the first characters printed),
+    `traceback`, `type`), `id` and `nonce` (the request's number and its random mark, which
+    the caller compares), `stdout` (the first characters printed),
     `stdout_chars` (how many in all, at least len(stdout)), `seconds`, `notes` (up to 20 lines)
     and `restart`. Anything else, a wrong type or a value out of range is a ProtocolError."""
-    reply = decode(header, payload, max_items=max_items)
+    try:
+        reply = decode(header, payload, max_items=max_items)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a forged frame makes the reader do
+        raise ProtocolError(f"malformed result ({type(exc).__name__})") from None
     if type(reply) is not dict:
         raise ProtocolError("the reply is not a result")
-    unknown = set(reply) - {"status", "value", "id", "kind", "seconds", "notes", "restart",
-                            "stdout_chars", *_TEXT_FIELDS}
+    unknown = set(reply) - {"status", "value", "id", "nonce", "kind", "seconds", "notes",
+                            "restart", "stdout_chars", *_TEXT_FIELDS}
     if unknown:
         raise ProtocolError(f"the reply has unknown fields ({', '.join(sorted(map(str, unknown))[:3])})")
-    out = {"status": reply.get("status"), "id": reply.get("id")}
+    out = {"status": reply.get("status"), "id": reply.get("id"), "nonce": reply.get("nonce")}
     if out["status"] not in ("ok", "error"):
         raise ProtocolError("the reply is not a result")
     if type(out["id"]) is not int or not 0 < out["id"] < 2**62:
         raise ProtocolError("a reply to no request")
+    if type(out["nonce"]) is not str or len(out["nonce"]) > 64:
+        raise ProtocolError("a reply without its request's mark")
     for name, cap in _TEXT_FIELDS.items():
         value = reply.get(name, "")
         if type(value) is not str or len(value) > cap:

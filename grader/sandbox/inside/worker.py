@@ -8,6 +8,8 @@ capped stream, and every exception, SystemExit included, becomes an error reply.
 from __future__ import annotations
 
 import builtins
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import io
 import os
@@ -80,12 +82,16 @@ class Worker:
         self.own_uid = own_uid  # the only process of its uid: it may kill(-1) its leftovers
         self.cgroup = cgroup    # or the only process meant to be in its pids cgroup
         self.files = modules  # module name -> file name in workdir
+        # the submission's code as it was staged (and read on the trusted side), taken before
+        # any of it runs: what a module is imported from, whatever is on the disk later
+        self.code = {name: _read(os.path.join(workdir, file)) for name, file in modules.items()}
         self.loaded = {}
         self.out = CappedStream()
         self.notes = []  # what importing a notebook skipped: sent with the next reply
 
     def serve(self):
         held = HeldApart()   # before any student code runs
+        sys.meta_path.insert(0, ReviewedOnly(self.code, self.workdir))
         sys.stdout = sys.stderr = self.out
         me = os.getpid()
         while True:
@@ -113,6 +119,7 @@ class Worker:
                 kill_leftovers(self.cgroup)
             _after_cuda_error(reply)
             reply["id"] = request.get("id") if isinstance(request, dict) else None
+            reply["nonce"] = request.get("nonce") if isinstance(request, dict) else None
             text, total = self.out.take()
             reply["stdout"] = text
             reply["stdout_chars"] = total
@@ -126,7 +133,7 @@ class Worker:
                 failure = _error_reply(exc, self.workdir, "the result could not be sent "
                                        "back: ", kind="exception")
                 _after_cuda_error(failure)
-                failure["id"] = reply.get("id")
+                failure["id"], failure["nonce"] = reply.get("id"), reply.get("nonce")
                 frame = protocol.encode(failure)
             write_all(self.res_fd, frame)
 
@@ -169,14 +176,12 @@ class Worker:
     def load(self, name):
         if name in self.loaded:
             return self.loaded[name]
-        file = self.files.get(name)
-        if not file or not os.path.exists(os.path.join(self.workdir, file)):
+        if self.code.get(name) is None:
             result = {"status": "error", "kind": "no_file",
                       "message": f"no file {name}.py in the submission"}
         else:
             try:
-                spec = importlib.util.spec_from_file_location(name, os.path.join(self.workdir,
-                                                                                 file))
+                spec = _spec(name, self.code[name], os.path.join(self.workdir, self.files[name]))
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -189,6 +194,66 @@ class Worker:
                 result = _error_reply(exc, self.workdir, "", kind="import")
         self.loaded[name] = result
         return result
+
+
+def _read(path) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+class _StagedLoader(importlib.abc.Loader):
+    """Runs a staged module from the bytes taken when the worker started."""
+
+    def __init__(self, code: bytes, path: str):
+        self.code, self.path = code, path
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__file__ = self.path
+        exec(compile(self.code, self.path, "exec", dont_inherit=True), module.__dict__)
+
+    def get_source(self, name):   # tracebacks and linecache show the staged text
+        return self.code.decode("utf-8", "replace")
+
+
+def _spec(name, code, path):
+    return importlib.util.spec_from_loader(name, _StagedLoader(code, path), origin=path)
+
+
+class ReviewedOnly(importlib.abc.MetaPathFinder):
+    """Only code the grader has read runs. A submission's own modules (exNN_*) are imported
+    from the text staged for them, not from the disk, where the submission may have rewritten
+    them; any other module found in a folder the worker can write (its folder, /tmp, /dev/shm)
+    was written at run time, never read on the trusted side (grader.tamper), and is refused.
+    Python's, torch's and every installed package's modules, read-only, import as usual."""
+
+    def __init__(self, code: dict, workdir: str):
+        self.code, self.workdir = code, workdir
+        self.writable = [os.path.realpath(p) + os.sep for p in
+                         (workdir, "/tmp", "/dev/shm", os.environ.get("TMPDIR") or "/tmp",
+                          os.environ.get("HOME") or workdir)]
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.code:
+            if self.code[name] is None:
+                return None
+            return _spec(name, self.code[name], os.path.join(self.workdir, f"{name}.py"))
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        origin = getattr(spec, "origin", None) if spec is not None else None
+        places = [origin] if origin and origin not in ("built-in", "frozen") else []
+        places += list(getattr(spec, "submodule_search_locations", None) or [])
+        for place in places:
+            real = os.path.realpath(place) + os.sep
+            if any(real.startswith(w) for w in self.writable):
+                raise ImportError(f"{name} was written while the submission ran, so the grader "
+                                  f"has not read it: only the submission's own files and "
+                                  f"installed packages can be imported", name=name)
+        return None   # the usual finders take it from here
 
 
 grader.probes.load_all()
