@@ -189,7 +189,10 @@ def cmd_grade(args) -> int:
         zygote.close()
     from grader.sandbox.staging import printable
     result.submission = printable(result.submission)  # a name that is not UTF-8, escaped
-    print(f"grading {result.submission} (seed {result.seed}, {result.seconds:.1f} s)")
+    shown = result if args.show_hidden else result.for_students()   # the seed and the time
+    print(f"grading {result.submission} ("                          # of the hidden checks are
+          + (f"seed {result.seed}, " if args.show_hidden else "")   # for the instructor
+          + f"{shown.seconds:.1f} s)")
     print(sandbox)
     from grader.device import cuda_available
     if request.device == "cuda" and not cuda_available():

@@ -91,13 +91,15 @@ class GradeResult:
 
     def for_students(self) -> "GradeResult":
         """What a student may read of this result (a copy): a hidden check shows its name and
-        passed / not passed, nothing computed while it ran (its message, hints, plots, time),
-        and the run's seed is left out. Every output a student reads (results.json, the
+        passed / not passed, nothing computed while it ran (its message, hints, plots, time, or
+        how it failed: failed, error and not started all read "failed"), and the run's seed is
+        left out. Every output a student reads (results.json, the
         feedback page, a notebook's check cell, the score table unless the instructor asks
         for more) is made from this copy; the gradebook keeps the whole result."""
         checks = [c if c.visible else replace(  # the grader's own words stay (why it was
             c, message=c.message if c.status in _RULES else "",   # skipped, not counted...)
-            hints=[], plots=[], seconds=0.0) for c in self.checks]
+            status=c.status if c.status in _RULES or c.status == "passed" else "failed",
+            hints=[], plots=[], seconds=0.0) for c in self.checks]   # not passed: one status
         return replace(self, checks=checks, seed=None,
                        seconds=round(sum(c.seconds for c in self.checks if c.visible), 3))
 
@@ -144,6 +146,28 @@ def count_property_checks(checks: list[CheckResult], property_of: dict[str, list
         if not all(r and all(s == "passed" for s in r) for r in runs):
             c.status = NOT_COUNTED
             c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
+
+
+def count_visible_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
+    """Answers that do no work earn nothing, the visible checks' recorded answers included.
+    The visible checks' inputs and expected values ship with the student kit, so a function
+    that returns them as constants passes every visible check. Where the hidden checks of the
+    same exercise and target ran (value checks, not property checks) and none of them passed,
+    the target's passed visible checks become "not counted" (0 points, kept in the maximum):
+    the function gives the recorded answers and nothing else. A target with no hidden checks
+    in this run (a student's own `check`) keeps its visible points. Changes `checks` in
+    place."""
+    hidden: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if not c.visible and c.status != "skipped" and c.nodeid not in property_of:
+            hidden.setdefault((c.exercise, c.target), []).append(c.status)
+    for c in checks:
+        runs = hidden.get((c.exercise, c.target))
+        if c.visible and c.status == "passed" and runs and \
+                not any(s in ("passed", WITHHELD) for s in runs):
+            c.status = NOT_COUNTED
+            c.message = (f"not counted: {c.target} gives the visible checks' recorded answers, "
+                         f"but none of its hidden checks, on other inputs, pass")
 
 
 def withhold_facts(result: GradeResult) -> None:

@@ -20,7 +20,8 @@ import pytest
 
 from grader.exercises import EXERCISES, module_of
 from grader.request import GradeRequest
-from grader.result import CheckResult, GradeResult, count_property_checks, withhold_facts
+from grader.result import (CheckResult, GradeResult, count_property_checks,
+                           count_visible_checks, withhold_facts)
 from grader.sandbox import Submission, Zygote
 
 CHECKS = Path(__file__).resolve().parent / "checks"
@@ -195,6 +196,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
     count_property_checks(result.checks, session.property_of)
+    count_visible_checks(result.checks, session.property_of)
     withhold_facts(result)
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)

@@ -250,3 +250,58 @@ def test_every_property_check_names_a_target_that_has_value_checks():
                 assert set(m["property_of"] or m["target"]) <= values, (ex, m)
     ini = (ROOT / "grader" / "checks" / "pytest.ini").read_text()
     assert "property_of(*targets)" in ini
+
+
+RECORDED_ANSWERS = '''
+import numpy as np
+import torch
+
+
+def forward(x, w):
+    return 6.0 if not isinstance(x, torch.Tensor) else torch.tensor([2., 4., 6.], device=x.device)
+
+
+def loss(x, y, w):
+    return np.array([1., 4., 9.])
+
+
+def mse_for_weights(x, y, ws):
+    return np.array([18.666666666666668, 10.5, 4.666666666666667, 1.1666666666666667, 0.0,
+                     1.1666666666666667, 4.666666666666667, 10.5, 18.666666666666668])
+
+
+def forward_wb(x, w, b):
+    return torch.tensor([3., 5., 7.])
+
+
+def mse_surface(x, y, ws, bs):
+    return np.array([9.666666666666666, 1.0, 1.6666666666666667, 4.666666666666667, 0.0,
+                     4.666666666666667, 1.6666666666666667, 1.0, 9.666666666666666,
+                     0.6666666666666666, 4.0, 16.666666666666668]).reshape(4, 3)
+
+
+def best_weight(x, y, ws):
+    return 2.0
+'''
+
+
+def test_the_visible_checks_recorded_answers_as_constants_earn_nothing(grade):
+    """Every function returns what the kit's recorded values say (no computation): the visible
+    checks pass, no hidden check does, so the visible checks are not counted either."""
+    result = grade("ex01", files={"ex01_linear_model.py": RECORDED_ANSWERS})
+    visible = [c for c in result.checks if c.visible and c.counted]
+    assert visible and all(c.status in ("not counted", "failed") for c in visible), \
+        [(c.target, c.status) for c in visible]
+    assert any("recorded answers" in c.message for c in visible)
+    assert result.score == 0
+
+
+def test_a_visible_check_keeps_its_points_when_a_hidden_one_of_its_target_passes():
+    from grader.result import count_visible_checks
+    checks = [_check("v", "forward", "passed"), _check("h1", "forward", "failed"),
+              _check("h2", "forward", "passed"), _check("v2", "loss", "passed"),
+              _check("h3", "loss", "failed"), _check("v3", "best_weight", "passed")]
+    checks[0].visible = checks[3].visible = checks[5].visible = True
+    count_visible_checks(checks, {})
+    assert [c.status for c in checks] == ["passed", "failed", "passed", "not counted", "failed",
+                                          "passed"]

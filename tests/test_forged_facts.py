@@ -188,3 +188,167 @@ def test_only_code_the_grader_read_is_run(tmp_path, zygote):
         assert set(found.values()) <= {"refused", "unwritable"}, found
         assert list(found.values()).count("refused") >= 3, found
         assert sub.call("ex02.cost", [1.0], [2.0], 1.0) == "as staged"
+
+
+# Objects that lie about themselves, in code that looks ordinary (no tampering to flag): the
+# facts are read past them (types by type(), memory by numpy.shares_memory, autograd with
+# torch functions of subclasses disabled, a module's structure from its registries).
+LIARS = {
+    "to_numpy: a read-only view": ("ex03", "to_numpy", '''
+def to_numpy(t):
+    a = t.detach().cpu().numpy()
+    a.flags.writeable = False
+    return a
+''', '''
+def to_numpy(t):
+    return t.detach().cpu().numpy()
+'''),
+    "to_numpy: a view whose class hides its writes": ("ex03", "to_numpy", '''
+import numpy as _np
+
+
+class _Array(_np.ndarray):
+    @property
+    def flat(self):
+        return _np.array(self).reshape(-1)
+
+
+def to_numpy(t):
+    return t.detach().cpu().numpy().view(_Array)
+''', '''
+def to_numpy(t):
+    return t.detach().cpu().numpy()
+'''),
+    "mean_graph: a tensor subclass that says it requires grad": ("ex03", "mean_graph", '''
+class _Node(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func in (torch.Tensor.requires_grad.__get__, torch.Tensor.is_leaf.__get__):
+            return func is torch.Tensor.requires_grad.__get__
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+    def backward(self, *a, **k):
+        x = self.leaf
+        g = 6 * (x.detach() + 2) / x.numel()
+        x.grad = g if x.grad is None else x.grad + g
+
+
+def mean_graph(x):
+    base = x.detach()
+    y = (base + 2).as_subclass(_Node)
+    z = (y * y * 3).as_subclass(_Node)
+    out = z.mean().as_subclass(_Node)
+    out.leaf = x
+    return y, z, out
+''', '''
+def mean_graph(x):
+    base = x.detach()
+    y = base + 2
+    z = y * y * 3
+    return y, z, z.mean()
+'''),
+    "CsvDataset and make_loader: a __class__ that claims the torch class": ("ex09", None, '''
+class CsvDataset:
+    __class__ = property(lambda self: Dataset)
+
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32)
+        self.x, self.y = torch.from_numpy(data[:, :-1]), torch.from_numpy(data[:, -1:])
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+class _Loader:
+    __class__ = property(lambda self: DataLoader)
+
+    def __init__(self, ds, batch_size, shuffle, seed):
+        self.inner = DataLoader(ds, batch_size=batch_size, shuffle=shuffle,
+                                generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self):
+        return iter(self.inner)
+
+    def __len__(self):
+        return len(self.inner)
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    return _Loader(dataset, batch_size, shuffle, seed)
+''', '''
+class CsvDataset:
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32)
+        self.x, self.y = torch.from_numpy(data[:, :-1]), torch.from_numpy(data[:, -1:])
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+class _Loader:
+    def __init__(self, ds, batch_size, shuffle, seed):
+        self.inner = DataLoader(ds, batch_size=batch_size, shuffle=shuffle,
+                                generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self):
+        return iter(self.inner)
+
+    def __len__(self):
+        return len(self.inner)
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    return _Loader(dataset, batch_size, shuffle, seed)
+'''),
+    "LinearRegression: methods that rename its layer": ("ex06", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.lin = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.lin(x)
+
+    def named_modules(self, *a, **k):
+        for name, m in super().named_modules(*a, **k):
+            yield name.replace("lin", "linear", 1), m
+
+    def named_parameters(self, *a, **k):
+        for name, p in super().named_parameters(*a, **k):
+            yield name.replace("lin.", "linear.", 1), p
+
+    def state_dict(self, *a, **k):
+        return {k.replace("lin.", "linear.", 1): v for k, v in super().state_dict(*a, **k).items()}
+
+    def load_state_dict(self, state, *a, **k):
+        return super().load_state_dict({k.replace("linear.", "lin.", 1): v
+                                        for k, v in state.items()}, *a, **k)
+''', '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.lin = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.lin(x)
+'''),
+}
+
+
+@pytest.mark.parametrize("case", LIARS)
+def test_an_object_that_lies_about_itself_earns_nothing(case, grade):
+    ex, target, liar, honest = LIARS[case]
+    lying = grade(ex, code=liar, seed=7)
+    plain = grade(ex, code=honest, seed=7)
+
+    def score(result):   # the lying target's own checks (its lie's other uses are its work)
+        return sum(c.score for c in result.checks if target in (None, c.target))
+    assert score(plain) < sum(c.points for c in plain.checks if c.counted
+                              and target in (None, c.target)), case   # the mistake costs
+    assert score(lying) <= score(plain), (case, score(lying), score(plain))

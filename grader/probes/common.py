@@ -18,11 +18,54 @@ def call_no_grad(mod, func, *args, **kwargs):
         return getattr(mod, func)(*args, **kwargs)
 
 
+_getattribute = object.__getattribute__
+_Module = nn.Module
+
+
+def _registry(m, which):
+    """A module's own registry (`_modules` or `_parameters`), read past any method or property
+    its class defines: what the module really holds, whatever named_modules() says."""
+    try:
+        found = _getattribute(m, "__dict__").get(which)
+    except AttributeError:
+        found = None
+    return found if type(found) is dict else {}
+
+
+def walk(model, prefix=""):
+    """(name, module) of every module under `model`, as named_modules() would list them, read
+    from the modules' registries (a class that overrides named_modules cannot change it)."""
+    out, seen, stack = [], set(), [(prefix, model)]
+    while stack:
+        name, m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        out.append((name, m))
+        children = [(f"{name}.{k}" if name else k, c) for k, c in _registry(m, "_modules").items()
+                    if c is not None]
+        stack.extend(reversed(children))
+    return out
+
+
+def parameters(model):
+    """(name, parameter) of every parameter, as named_parameters() lists them, from the
+    registries."""
+    out, seen = [], set()
+    for name, m in walk(model):
+        for k, p in _registry(m, "_parameters").items():
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                out.append((f"{name}.{k}" if name else k, p))
+    return out
+
+
 def structure(model):
-    """Submodule names and types, parameter names and shapes of an nn.Module."""
+    """Submodule names and types, parameter names and shapes of an nn.Module, read from its
+    registries (see walk)."""
     return {
-        "modules": [(name, type(m).__name__) for name, m in model.named_modules() if name],
-        "parameters": [(name, tuple(p.shape)) for name, p in model.named_parameters()],
+        "modules": [(name, type(m).__name__) for name, m in walk(model) if name],
+        "parameters": [(name, tuple(p.shape)) for name, p in parameters(model)],
         "training": bool(model.training),
     }
 
@@ -43,7 +86,7 @@ def load_state(model, state):
     mismatch) says which parameter names and shapes the contract asks for and which the
     model has."""
     try:
-        model.load_state_dict(state)
+        _Module.load_state_dict(model, state)
     except RuntimeError as err:
         if "state_dict" not in str(err):
             raise
@@ -52,7 +95,7 @@ def load_state(model, state):
             return ", ".join(f"{n} {tuple(t.shape)}" for n, t in named) or "none"
         raise LayoutMismatch(
             f"{LAYOUT_ERROR}: it asks for {shapes(state.items())}; "
-            f"{type(model).__name__} has {shapes(model.state_dict().items())}") from None
+            f"{type(model).__name__} has {shapes(_Module.state_dict(model).items())}") from None
 
 
 def build_model(mod, cls, init_args=(), state=None, device="cpu"):
@@ -78,8 +121,8 @@ def module_run(mod, cls, init_args, state, func, args=(), kwargs=None, device="c
         result = getattr(model, method)(*args, **(kwargs or {}))
     else:
         result = getattr(mod, func)(model, *args, **(kwargs or {}))
-    return {"result": result, "state": dict(model.state_dict()), "training": model.training,
-            "grads": {n: p.grad for n, p in model.named_parameters()}}
+    return {"result": result, "state": dict(_Module.state_dict(model)),
+            "training": model.training, "grads": {n: p.grad for n, p in parameters(model)}}
 
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "relu": torch.relu}

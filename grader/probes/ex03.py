@@ -3,7 +3,7 @@ returns plain data about what the call did to the caller's tensors."""
 import numpy as np
 import torch
 
-from builtins import isinstance, len  # noqa: A004 - bound here, as the names below
+from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound, as below
 
 # bound when the zygote imports this module, before any student code: a submission that
 # rebinds torch.is_grad_enabled, a builtin, np.ndarray or torch.Tensor's methods changes
@@ -13,6 +13,10 @@ _ndarray = np.ndarray
 _equal = torch.equal
 _TB = torch._C.TensorBase
 _grad = _TB.grad.__get__
+_requires_grad = _TB.requires_grad.__get__
+_no_torch_function = torch._C.DisableTorchFunctionSubclass  # a subclass's facts, unforged
+_backward = torch.autograd.backward
+_asarray, _shares_memory = np.asarray, np.shares_memory
 
 
 def mean_graph_backward(mod, x):
@@ -23,12 +27,14 @@ def mean_graph_backward(mod, x):
     result = mod.mean_graph(x)
     out = result[2] if isinstance(result, (tuple, list)) and len(result) == 3 else None
     backward_error = None
-    if isinstance(out, torch.Tensor) and out.requires_grad:
-        try:
-            out.backward()
-        except RuntimeError as exc:
-            backward_error = str(exc)[:300]
-    return {"result": result, "x_grad": x.grad, "backward_error": backward_error}
+    if issubclass(type(out), torch.Tensor):
+        with _no_torch_function():   # autograd's own backward, not a method a subclass defines
+            if _requires_grad(out):
+                try:
+                    _backward(out)
+                except RuntimeError as exc:
+                    backward_error = str(exc)[:300]
+    return {"result": result, "x_grad": _grad(x), "backward_error": backward_error}
 
 
 def leaves_untouched(mod, func, x, grad_before, *args):
@@ -80,16 +86,24 @@ def no_grad_eval(mod, name, *args):
 
 
 def to_numpy_copy(mod, t):
-    """a = mod.to_numpy(t); then add 1 to a's first entry: a copy leaves t unchanged. Return a
-    (as it was before the change), whether it is an ndarray, and whether t changed."""
+    """a = mod.to_numpy(t); whether it shares the tensor's memory (numpy.shares_memory, and
+    adding 1 to a's first entry through a plain view: a copy leaves t unchanged). Return a (as
+    it was before the change), whether it is an ndarray, and whether it shares t's memory
+    ("tensor_changed")."""
     a = mod.to_numpy(t)
-    info = {"result": a, "is_ndarray": isinstance(a, _ndarray), "tensor_changed": False,
-            "writeable": None}
-    if isinstance(a, _ndarray) and a.size and a.dtype.kind in "fiu":
-        info["result"] = a.copy()
-        info["writeable"] = bool(a.flags.writeable)
-        before = _TB.to(_TB.detach(t), "cpu", copy=True)
-        if a.flags.writeable:
-            a.flat[0] = a.flat[0] + 1
-            info["tensor_changed"] = not _equal(_TB.cpu(_TB.detach(t)), before)
+    array = issubclass(type(a), _ndarray)   # by its type: a __class__ property cannot lie here
+    info = {"result": a, "is_ndarray": array, "tensor_changed": False, "writeable": None}
+    if array and a.size and a.dtype.kind in "fiu":
+        plain = _asarray(a)   # a plain ndarray over a's memory: no method of a subclass asked
+        info["result"] = plain.copy()
+        info["writeable"] = bool(plain.flags.writeable)
+        tensor = _TB.detach(t)
+        shares = str(_TB.device.__get__(tensor)) == "cpu" and \
+            bool(_shares_memory(plain, _TB.numpy(tensor)))   # read-only views included
+        before = _TB.to(tensor, "cpu", copy=True)
+        if plain.flags.writeable:
+            flat = plain.reshape(-1)
+            flat[0] = flat[0] + 1
+            shares = shares or not _equal(_TB.cpu(_TB.detach(t)), before)
+        info["tensor_changed"] = shares
     return info

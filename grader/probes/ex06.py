@@ -8,21 +8,21 @@ probes. Every probe here runs the student's code; none computes an answer of its
 import torch
 from torch import nn
 
-from grader.probes.common import build_model, network, structure
+from grader.probes.common import build_model, network, parameters, structure
 
 
 def _snapshot(model):
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return {k: v.detach().clone() for k, v in nn.Module.state_dict(model).items()}
 
 
 def _grads(model):
     return {n: (p.grad.detach().clone() if p.grad is not None else None)
-            for n, p in model.named_parameters()}
+            for n, p in parameters(model)}
 
 
 def _stale(model, stale):
     if stale is not None:
-        for n, p in model.named_parameters():
+        for n, p in parameters(model):
             p.grad = stale[n].detach().clone().to(p.device)
 
 
@@ -65,7 +65,7 @@ def optimizer_info(mod, spec, state, lr, device="cpu"):
     param groups (lr, momentum, weight decay, which parameters by name), and the state after one
     step with all-ones grads."""
     model = network(spec, state, device)
-    names = {id(p): n for n, p in model.named_parameters()}
+    names = {id(p): n for n, p in parameters(model)}
     opt = mod.make_optimizer(model, lr)
     info = {"type": f"{type(opt).__module__}.{type(opt).__qualname__}", "groups": []}
     for group in getattr(opt, "param_groups", []):

@@ -6,9 +6,10 @@ import tempfile
 
 import numpy as np
 import torch
+from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from builtins import isinstance, len, type  # noqa: A004 - bound before any student code runs
+from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound before student code
 
 from grader import datasets
 from grader.probes.common import network
@@ -41,7 +42,7 @@ def dataset(mod, file=None, rows=None, indices=()):
             stacked = (torch.stack([it[0] for it in every]), torch.stack([it[1] for it in every]))
         except (TypeError, RuntimeError):
             stacked = None
-    return {"len": n, "is_dataset": isinstance(ds, Dataset), "items": items,
+    return {"len": n, "is_dataset": issubclass(type(ds), Dataset), "items": items,
             "stacked": stacked, "first": every[0] if every else None}
 
 
@@ -57,7 +58,7 @@ def loader_batches(mod, n, batch_size, shuffle, seed, epochs=2, disturb=None):
     out = []
     for _ in range(epochs):
         out.append([batch[0].tolist() for batch in loader])
-    info = {"type": type(loader).__name__, "is_loader": isinstance(loader, DataLoader),
+    info = {"type": type(loader).__name__, "is_loader": issubclass(type(loader), DataLoader),
             "drop_last": getattr(loader, "drop_last", None)}
     return {"epochs": out, "info": info}
 
@@ -72,4 +73,4 @@ def train(mod, spec, state, x, y, lr, epochs, batch_size, seed):
                         generator=torch.Generator().manual_seed(seed))
     with record_steps(model) as rec:
         losses = mod.train_minibatch(model, loader, lr, epochs)
-    return {"losses": losses, "state": dict(model.state_dict()), "steps": rec.trace()}
+    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}

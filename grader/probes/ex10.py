@@ -2,8 +2,9 @@
 with a state sent by the check, on the inputs' device and dtype; its forward, predict_classes and
 train_classifier (recorded optimizer step by optimizer step)."""
 import torch
+from torch import nn
 
-from grader.probes.common import load_state
+from grader.probes.common import load_state, parameters
 from grader.trajectory import record_steps
 
 _grad_enabled = torch._C.is_grad_enabled   # bound before any student code runs
@@ -22,8 +23,8 @@ def forward(mod, init_args, state, x):
     model = _model(mod, init_args, state, x)
     training = model.training
     result = model(x)
-    return {"result": result, "state": dict(model.state_dict()),
-            "grads": {n: p.grad for n, p in model.named_parameters()},
+    return {"result": result, "state": dict(nn.Module.state_dict(model)),
+            "grads": {n: p.grad for n, p in parameters(model)},
             "training_before": training, "training": model.training}
 
 
@@ -37,7 +38,7 @@ def predict(mod, init_args, state, x):
         result = mod.predict_classes(model, x)
     finally:
         handle.remove()
-    return {"result": result, "grad_modes": grad_modes, "state": dict(model.state_dict())}
+    return {"result": result, "grad_modes": grad_modes, "state": dict(nn.Module.state_dict(model))}
 
 
 def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
@@ -46,4 +47,4 @@ def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
     model = _model(mod, init_args, state, x)
     with record_steps(model) as rec:
         losses = mod.train_classifier(model, x, y, lr, epochs, batch_size, seed)
-    return {"losses": losses, "state": dict(model.state_dict()), "steps": rec.trace()}
+    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}

@@ -2,6 +2,7 @@
 state sent by the check, moved to a device and dtype; its forward and string; fit_optim recorded
 optimizer step by optimizer step."""
 import torch
+from torch import nn
 
 from grader.probes.common import load_state
 from grader.trajectory import record_steps
@@ -20,7 +21,7 @@ def forward(mod, state, x):
     model = _model(mod, state, x.device, x.dtype)
     training = model.training
     result = model(x)
-    return {"result": result, "state": dict(model.state_dict()),
+    return {"result": result, "state": dict(nn.Module.state_dict(model)),
             "training_before": training, "training": model.training}
 
 
@@ -34,4 +35,4 @@ def fit_optim(mod, state, x, y, lr, steps, optimizer="sgd"):
     model = _model(mod, state, x.device, x.dtype)
     with record_steps(model) as rec:
         losses = mod.fit_optim(model, x, y, lr, steps, optimizer)
-    return {"losses": losses, "state": dict(model.state_dict()), "steps": rec.trace()}
+    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}

@@ -116,17 +116,6 @@ def worker_env(workdir: str, threads: int = 1) -> dict:
     return keep
 
 
-def _hide_paths() -> list[str]:
-    """sys.path entries a worker drops: the package's root (solutions/ is there in a checkout)
-    and the grader's current folder."""
-    out = [str(ROOT)]
-    try:
-        out.append(os.getcwd())
-    except OSError:
-        pass
-    return out
-
-
 def _gpu_devices() -> list[str]:
     """The GPU device files a worker must be able to open (the self-test tries)."""
     from grader.device import gpu_device_nodes
@@ -192,7 +181,7 @@ class Zygote:
         return {"bwrap": self.bwrap, "unshare_net": not basic and not self.bwrap,
                 "pids_cgroup": self.as_root and not basic and not self.bwrap,
                 "probe_uid": self.probe_uid, "secrets": secret_samples(),
-                "secret_modules": secret_modules(), "hide_paths": _hide_paths(),
+                "secret_modules": secret_modules(),
                 "warm_optim": self.warm_optim,
                 "scratch_bytes": None if basic else Limits().scratch_bytes,
                 "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
@@ -514,7 +503,7 @@ class Submission:
                 "env": worker_env(str(self.workdir), self.threads), "threads": self.threads,
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
-                "hide_paths": _hide_paths(), "uid": self.uid,
+                "uid": self.uid,
                 "pids_max": pids_max(self.limits.rlimits, _cuda()),
                 "scratch_bytes": self.limits.scratch_bytes
                 if getattr(self.zygote, "private_scratch", False) else None}

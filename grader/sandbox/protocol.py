@@ -130,6 +130,7 @@ _shape_of = _TensorBase.shape.__get__
 _layout_of = _TensorBase.layout.__get__
 _is_sparse = _TensorBase.is_sparse.__get__
 _detach = _TensorBase.detach
+_no_torch_function = torch._C.DisableTorchFunctionSubclass
 
 class _Encoder:
     def __init__(self):
@@ -179,6 +180,10 @@ class _Encoder:
                 "buf": self.buf(a.tobytes())}
 
     def tensor(self, t: torch.Tensor, depth):
+        with _no_torch_function():   # a subclass's __torch_function__ cannot answer for it
+            return self._tensor(t, depth)
+
+    def _tensor(self, t: torch.Tensor, depth):
         dtype = _dtype_of(t)
         name = str(dtype).replace("torch.", "")
         if name not in TORCH_DTYPES or _is_sparse(t) or _layout_of(t) != torch.strided:
@@ -195,7 +200,7 @@ class _Encoder:
         grad, grad_fn = None, _grad_fn(t)
         leaf = bool(_is_leaf(t))
         if leaf and _grad(t) is not None and depth < MAX_DEPTH:
-            grad = self.tensor(_grad(t), depth + 1)
+            grad = self._tensor(_grad(t), depth + 1)
         return {"$": "tensor", "dtype": name, "shape": list(shape), "buf": self.buf(data),
                 "device": str(_device_of(t)), "requires_grad": bool(_requires_grad(t)),
                 "is_leaf": leaf,

@@ -30,6 +30,11 @@ from grader.sandbox.inside.confine import (PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
                                            unshare_network)
 from grader.sandbox.inside.worker import Worker, write_all
 
+# sys.path entries a worker drops: the folder the zygote was started in, the package's root
+# (solutions/ is there in a checkout). Known here: nothing of the grader's own folders is sent.
+HIDE = (os.path.abspath(os.getcwd()),)
+
+
 def _child(spec, req_fd, res_fd):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the worker's
     if spec.get("cgroup"):
@@ -62,8 +67,7 @@ def _child(spec, req_fd, res_fd):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     os.environ.clear()
     os.environ.update(spec["env"])
-    sys.path[:] = [workdir] + [p for p in sys.path if p and os.path.abspath(p) not in
-                               spec.get("hide_paths", [])]
+    sys.path[:] = [workdir] + [p for p in sys.path if p and os.path.abspath(p) not in HIDE]
     import torch
     torch.set_num_threads(int(spec.get("threads", 1)))
     apply_limits(spec.get("limits", {}))
@@ -96,8 +100,7 @@ def self_test(config, uid) -> dict:
             facts["euid"] = os.geteuid()
             facts["readable_secrets"] = [p for p in config.get("secrets", [])
                                          if _readable(p)]
-            facts["importable_secrets"] = _importable(config.get("secret_modules", []),
-                                                      config.get("hide_paths", []))
+            facts["importable_secrets"] = _importable(config.get("secret_modules", []), HIDE)
             facts["writable"] = [p for p in config.get("canaries", []) if _creatable(p)]
             facts["python_readable"] = all(_readable(p) for p in config.get("python_files", []))
             facts["gpu_unreachable"] = [d for d in config.get("gpu_devices", [])
