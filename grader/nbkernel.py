@@ -183,38 +183,11 @@ def kernel_folders() -> list[str]:
 
 def sandbox_command(home: str, as_root: bool) -> list[str]:
     """The workers' bubblewrap view (grader.sandbox.view.bwrap_command, its secrets masked)
-    with what the kernel needs besides (kernel_files, kernel_folders) bound read-only before
-    the masks, and `home` writable. As root, the kernel may only change its uid."""
-    from grader.sandbox.view import bwrap_command, secret_locations
-    cmd = bwrap_command(home, as_root=False)
-    bound = [cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a in ("--ro-bind", "--bind")]
-    made = {cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a == "--dir"} | {"/"}
-    root, home_real = str(ROOT), os.path.realpath(home)
-    extra: list[str] = []
-
-    def covered(path: str) -> bool:
-        return any(path == b or path.startswith(b + os.sep) for b in bound)
-
-    for path in kernel_folders() + kernel_files() + list(KERNEL_ETC):
-        real = os.path.realpath(path)
-        if not os.path.exists(real) or covered(real) or real == root \
-                or (root + os.sep).startswith(real + os.sep) \
-                or (home_real + os.sep).startswith(real + os.sep):
-            continue
-        chain, d = [], os.path.dirname(real)
-        while d not in made and not covered(d):
-            chain.append(d)
-            d = os.path.dirname(d)
-        for d in reversed(chain):
-            made.add(d)
-            extra += ["--perms", "0755", "--dir", d]
-        bound.append(real)
-        extra += ["--ro-bind", real, real]
-    secrets = set(secret_locations())
-    ends = [cmd.index(a) for a in ("--chdir", "--remount-ro") if a in cmd] or [len(cmd)]
-    at = next((i for i, a in enumerate(cmd[:-1]) if a == "--tmpfs" and cmd[i + 1] in secrets),
-              min(ends))
-    cmd[at:at] = extra   # before the masks: a mask always wins
+    with what the kernel needs besides (kernel_files, kernel_folders, KERNEL_ETC) read-only,
+    and `home` writable. As root, the kernel may only change its uid."""
+    from grader.sandbox.view import bwrap_command
+    cmd = bwrap_command(home, as_root=False,
+                        extra=kernel_folders() + kernel_files() + list(KERNEL_ETC))
     if "--chdir" in cmd:   # the boot goes to the kernel's folder once it has its uid
         cmd[cmd.index("--chdir") + 1] = "/tmp"
     if as_root:   # the boot switches to the kernel's uid, which keeps no capability

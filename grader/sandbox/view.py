@@ -249,8 +249,8 @@ def _python_folders() -> list[str]:
     return [d for d in out if os.path.isdir(d)]
 
 
-def bwrap_command(spool: str, *, as_root: bool,
-                  gpu_devices: list[str] | None = None) -> list[str]:
+def bwrap_command(spool: str, *, as_root: bool, gpu_devices: list[str] | None = None,
+                  extra=()) -> list[str]:
     """The bubblewrap command line the zygote runs under, deny by default: read-only, the
     system's programs and libraries (VIEW_SYSTEM), the loader's files of /etc (VIEW_ETC),
     Python and the folders torch and NumPy come from (python_folders), and the files of this
@@ -258,7 +258,9 @@ def bwrap_command(spool: str, *, as_root: bool,
     wherever it lies; the spool of submission folders writable; nothing else of the disk (no
     home folder, no /root but Python's own folder if it lies there, no other file of the
     package); new pid, network, ipc and uts namespaces. `gpu_devices` (default: the machine's
-    /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA."""
+    /dev/nvidia*) are bound into the sandbox's /dev, with /sys, for CUDA. `extra`: more files
+    or folders to show read-only (what nbgrader's kernel needs besides), under the same rules
+    (never the package's root or above it, always masked where a secret lies)."""
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
@@ -299,11 +301,11 @@ def bwrap_command(spool: str, *, as_root: bool,
             cmd.extend(["--ro-bind", f, f])
     root, cwd = str(ROOT), os.path.realpath(os.getcwd())
     spool_real = os.path.realpath(spool)
-    for folder in python_folders():  # never ROOT, above it, the cwd or above the spool
+    for folder in python_folders() + [os.path.realpath(p) for p in extra]:
         if folder == cwd or folder == root or (root + os.sep).startswith(folder + os.sep) \
                 or (spool_real + os.sep).startswith(folder + os.sep):
-            continue  # (a script run from /tmp puts /tmp on sys.path: never over the spool)
-        bind(folder)
+            continue  # never ROOT, above it, the cwd or above the spool (a script run from
+        bind(folder)  # /tmp puts /tmp on sys.path)
     exe = os.path.abspath(sys.executable)   # the interpreter, at the name it is started by
     bind(exe)
     if os.path.islink(exe) and not covered(exe):  # a link from outside Python's folders
