@@ -27,16 +27,37 @@ The rules name capabilities, not attacks, so that disguises nobody listed are ca
     garbage / callbacks, objgraph (gc.collect, gc.disable, gc.enable are ordinary).
  5. Raw memory and native code: ctypes, cffi, mmap, numpy's ctypeslib and as_strided,
     torch's cpp_extension, load_library and private internals (torch._C, a name starting
-    with _); /proc or /dev/mem named in a string (also as a glob pattern); a raw file
-    descriptor opened or written (os.write to other than 1 and 2, os.fdopen, os.dup2).
+    with _); /proc or /dev/mem named in a string (also as a glob pattern). A numbered file
+    descriptor other than 0, 1 and 2 (a constant, or an int computed at run time: arithmetic,
+    int(), a loop over range(), what os.open or .fileno() gives) written to, read, probed,
+    duplicated, opened as a file (open(n), io.FileIO(n), socket.socket(fileno=n)) or given to
+    a child process (stdin= / stdout= / stderr=, pass_fds, close_fds=False, posix_spawn's
+    file_actions); os.write and its kind to other than 1 and 2; os.fdopen, os.dup, os.dup2,
+    socket.fromfd, fcntl, termios, tty, pty, select (posix is os). subprocess.PIPE / DEVNULL,
+    files opened by name, sys.stdout are ordinary.
  6. Code run from text or data: exec, eval, compile, __import__, importlib, runpy, code,
-    pickle and marshal (also np.load(allow_pickle=True), torch.load(weights_only=False)),
-    types.FunctionType / CodeType / ModuleType, codecs' decoding, timeit or pdb given a
-    string, breakpoint() given arguments, doctest's runners other than testmod (the examples
-    testmod would run are read as code), a .py file written; getattr / setattr / delattr on a
-    library with a computed name, or on anything with a name built so that a reader cannot
-    see it (decoded, from character codes, read from a file or the environment); vars() or
-    __dict__ of a library.
+    codeop, pickle and marshal (also np.load(allow_pickle=True),
+    torch.load(weights_only=False)), types.FunctionType / CodeType / ModuleType, codecs'
+    decoding, timeit or pdb given a string, breakpoint() given arguments, doctest's runners
+    other than testmod (the examples testmod would run are read as code); text a library
+    evaluates: typing.get_type_hints, ForwardRef and its _evaluate, eval_str=True,
+    pandas.eval and a DataFrame's .eval / .query, numexpr, sympify, logging.config.listen /
+    fileConfig, rlcompleter, site.addsitedir, IPython's shell; an annotation written as a
+    string is read as the code typing would evaluate (not Literal's values nor Annotated's
+    metadata), and one assigned at run time must be readable. A file Python would run
+    written at run time: its name ending in a code suffix (.py, .pyc, .so ...) as far as the
+    text tells how it ends (name + ".py", f"{n}.py", p.with_suffix(".so")), or made from
+    __file__ without ending in another suffix. vars() or __dict__ of a library.
+    Names looked up at run time: getattr of a library with a computed name is configurable
+    code (getattr(torch, activation), getattr(torch.optim, name)) and is reported only where
+    the library is the harness or one of the interpreter's modules (sys, gc, os, builtins
+    ...), where a name the text says it may hold (a constant bound to it, an argument given
+    for it, what joining those gives) or the text it starts with names what a rule names or
+    a private or special attribute, and where the name is built so that a reader cannot see
+    it (decoded, from character codes, read from a file, the input or the environment; the
+    same for getattr on anything, operator.attrgetter / methodcaller and a format string);
+    setattr / delattr on a library with a computed name is always reported, and what is
+    done with what getattr found is checked as any library object is.
  7. Changing a library: an assignment (plain, augmented, a for / with / comprehension
     target), `del`, setattr or object.__setattr__ on anything reached from an imported
     module, and a change to the contents of one of torch's or numpy's own containers (its
@@ -135,7 +156,7 @@ _UNPICKLE = "loads pickled or marshalled code"
 _BUILDS = "builds functions or modules at run time"
 _DECODES = "decodes hidden text"
 _MOCK = "patches functions with a mocking library"
-_RAW_FD = "opens a raw file descriptor"
+_RAW_FD = "uses a raw file descriptor"
 
 
 _HARNESS_MODULES = ("grader", "torchdrills", "pytest", "_pytest", "pluggy", "solutions",
@@ -153,11 +174,27 @@ _NAMES = {
     "builtins": "reaches Python's builtins",
     **_names(_RUNS_TEXT, "builtins.exec", "builtins.eval", "builtins.compile", "code", "codeop",
              "pdb.run", "pdb.runeval", "pdb.runctx", "pdb.Pdb", "bdb", "cProfile.run",
-             "cProfile.runctx", "profile.run", "profile.runctx"),
-    **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "pkgutil", "zipimport",
-             "runpy", "pydoc", "pkg_resources", "logging.config"),
+             "cProfile.runctx", "profile.run", "profile.runctx", "rlcompleter", "idlelib",
+             # text evaluated as Python by a library: annotations given as strings, expression
+             # languages that fall back to Python, configuration files with code in them
+             *(f"{m}.{n}" for m in ("typing", "typing_extensions")
+               for n in ("get_type_hints", "ForwardRef", "_eval_type", "evaluate_forward_ref")),
+             "annotationlib.ForwardRef", "annotationlib.call_evaluate_function",
+             "pandas.eval", "pandas.core.computation", "pandas.DataFrame.eval",
+             "pandas.DataFrame.query", "numexpr.evaluate", "numexpr.re_evaluate",
+             "numexpr.NumExpr", "numexpr.necompiler", "sympy.sympify", "sympy.parse_expr",
+             "sympy.parsing", "sympy.core.sympify", "cython.inline", "Cython.inline",
+             "Cython.Build", "pyximport", "logging.config.listen", "logging.config.fileConfig",
+             "site.addsitedir", "site.addpackage", "site.main", "site.execsitecustomize",
+             "site.execusercustomize", "IPython.get_ipython", "IPython.embed",
+             "IPython.start_ipython", "IPython.InteractiveShell", "IPython.terminal",
+             "IPython.core.interactiveshell", "IPython.core.getipython", "IPython.core.magic"),
+    **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "_imp", "pkgutil", "zipimport",
+             "runpy", "pydoc", "pkg_resources", "logging.config", "torch.hub.load",
+             "torch.hub.load_local", "torch.hub.list", "torch.hub.help", "torch.package"),
     **_names(_IMPORT_SYSTEM, "sys.modules", "sys.meta_path", "sys.path_hooks",
-             "sys.path_importer_cache", "builtins.__loader__", "builtins.__spec__"),
+             "sys.path_importer_cache", "builtins.__loader__", "builtins.__spec__",
+             "_frozen_importlib", "_frozen_importlib_external"),
     **_names(_STACK, "sys._getframe", "sys._current_frames", "sys._current_exceptions",
              "sys.settrace", "sys.setprofile", "sys.gettrace", "sys.getprofile",
              "sys.monitoring", "threading.settrace", "threading.setprofile",
@@ -191,8 +228,14 @@ _NAMES = {
     **_names(_DECODES, "codecs.decode", "codecs.encode", "codecs.lookup", "codecs.getdecoder",
              "codecs.getencoder", "codecs.iterdecode"),
     **_names(_MOCK, "unittest.mock", "mock"),
-    **_names(_RAW_FD, "os.fdopen", "os.dup", "os.dup2", "socket.fromfd"),
+    **_names(_RAW_FD, "os.fdopen", "os.dup", "os.dup2", "os.openpty", "os.forkpty",
+             "os.login_tty", "os.POSIX_SPAWN_DUP2", "os.POSIX_SPAWN_OPEN", "os.POSIX_SPAWN_CLOSE",
+             "socket.fromfd", "socket.send_fds", "socket.recv_fds", "socket.SCM_RIGHTS",
+             "multiprocessing.reduction", "fcntl", "termios", "tty", "pty", "select",
+             "selectors", "_posixsubprocess"),
 }
+# other names of the same modules: posix is os, _io is io, _socket is socket
+_MODULE_ALIASES = {"posix": "os", "nt": "os", "_io": "io", "_socket": "socket"}
 _EXACT = {"builtins"}
 # doctest runs code written in strings; testmod runs the file's own examples, which are read
 _DOCTEST_ORDINARY = {"testmod", "ELLIPSIS", "NORMALIZE_WHITESPACE", "IGNORE_EXCEPTION_DETAIL",
@@ -221,10 +264,59 @@ _SPELLED = {**_ATTRIBUTES, "_getframe": _STACK, "currentframe": _STACK, "settrac
             "get_referents": _GC}
 _SETTERS = {"__setattr__", "__delattr__", "__getattribute__", "__getattr__"}
 _INDIRECT = {"builtins.getattr", "builtins.setattr", "builtins.delattr"}
-_RAW_WRITES = {"os.write", "os.writev", "os.pwrite", "os.pwritev", "os.sendfile"}
-_FD_OPENERS = {"builtins.open", "io.open", "io.FileIO"}
+# os functions that take descriptors: name -> (the places of its descriptors, the places of
+# those it writes to); a descriptor written to must be 1 or 2, any other 0, 1 or 2
+_OS_FD = {
+    **{f"os.{n}": ((0,), (0,)) for n in ("write", "writev", "pwrite", "pwritev", "ftruncate",
+                                         "eventfd_write", "posix_fallocate")},
+    **{f"os.{n}": ((0,), ()) for n in (
+        "read", "readv", "pread", "preadv", "fstat", "fstatvfs", "fsync", "fdatasync", "lseek",
+        "close", "isatty", "ttyname", "get_inheritable", "set_inheritable", "get_blocking",
+        "set_blocking", "fchmod", "fchown", "fchdir", "fpathconf", "lockf", "posix_fadvise",
+        "device_encoding", "tcgetpgrp", "tcsetpgrp", "get_terminal_size", "eventfd_read",
+        "fdopen", "dup", "login_tty",
+        # a path, or a descriptor given as an int
+        "stat", "lstat", "statvfs", "pathconf", "chmod", "chown", "chdir", "listdir", "scandir",
+        "utime", "truncate", "getxattr", "setxattr", "listxattr", "removexattr")},
+    **{f"os.{n}": ((0, 1), (1,)) for n in ("splice", "copy_file_range", "dup2")},
+    "os.sendfile": ((0, 1), (0,)),
+    "os.closerange": ((0, 1), ()),
+}
+# what opens a file by its name, or by a descriptor given as an int
+_FD_OPENERS = {"builtins.open", "io.open", "io.FileIO", "codecs.open"}
+# keywords that take a descriptor, in any call
+_FD_KEYWORDS = {"fd", "fileno", "dir_fd", "src_dir_fd", "dst_dir_fd", "out_fd", "in_fd"}
+# what starts a process, with the places of stdin, stdout, stderr among its arguments
+_SPAWNERS = {**dict.fromkeys(("subprocess.run", "subprocess.call", "subprocess.check_call",
+                              "subprocess.check_output", "subprocess.Popen"), (3, 4, 5)),
+             **dict.fromkeys(("asyncio.create_subprocess_exec",
+                              "asyncio.create_subprocess_shell",
+                              "asyncio.subprocess.create_subprocess_exec",
+                              "asyncio.subprocess.create_subprocess_shell"), ())}
+# sys's streams, by descriptor
+_STD_STREAMS = {"sys.stdin": 0, "sys.__stdin__": 0, "sys.stdout": 1, "sys.__stdout__": 1,
+                "sys.stderr": 2, "sys.__stderr__": 2}
+# calls whose result is a descriptor or some other computed int
+_GIVES_INT = {"builtins.int", "builtins.len", "builtins.abs", "builtins.round", "builtins.sum",
+              "builtins.ord", "builtins.hash", "builtins.id", "operator.index", "os.open",
+              "os.dup", "os.dup2", "os.pipe", "os.pipe2", "os.openpty", "os.memfd_create",
+              "os.eventfd", "os.pidfd_open", "pty.openpty", "pty.fork", "os.forkpty",
+              "fcntl.fcntl", "socket.dup", "os.get_inheritable", "int.from_bytes"}
 _CODE_SUFFIXES = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd")
-_STRING_RUNNERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer"}
+# what copies, moves or links a file (src, dst): dst is written
+_COPIERS = {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move", "shutil.copytree",
+            "os.rename", "os.replace", "os.renames", "os.link", "os.symlink"}
+_PATH_OPENERS = {"builtins.open", "io.open", "os.open", "codecs.open", "io.FileIO",
+                 "gzip.open", "bz2.open", "lzma.open"}
+# the verbs of functions and methods that write a file named by their first or second argument
+_WRITER_VERBS = ("save", "dump", "to_", "urlretrieve", "download", "export")
+_PATH_KEYWORDS = {"file", "fname", "filename", "path", "f", "fp", "path_or_buf", "dst",
+                  "target", "filepath", "output", "out"}
+_STRING_RUNNERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer", "torch.utils.benchmark.Timer",
+                   "torch.utils.benchmark.utils.timer.Timer"}
+# special attributes that only describe an object
+_HARMLESS_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__", "__version__",
+                     "__annotations__"}
 # nodes that can fold to a string
 _FOLDERS = (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript)
 _PASS_THROUGH = {f"builtins.{n}" for n in ("next", "iter", "list", "tuple", "set", "frozenset",
@@ -271,6 +363,7 @@ _HARNESS_FILES = re.compile(r"(?:^|[/\\])(?:grader|solutions|torchdrills)[/\\]")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _CONVENTIONAL = {"np": "numpy", "nn": "torch.nn", "F": "torch.nn.functional",
                  "optim": "torch.optim", "plt": "matplotlib.pyplot", "pd": "pandas",
+                 "get_ipython": "IPython.get_ipython",
                  **{m: m for m in ("torch", "numpy", "sys", "os", "gc", "inspect", "ctypes",
                                    "importlib", "types", "traceback", "threading", "pickle",
                                    "marshal", "codecs", "socket", "mmap", *_HARNESS_MODULES)}}
@@ -280,6 +373,12 @@ _RESOLVED_LIBRARIES = ("torch", "numpy")
 _STRICT_ROOTS = {"sys", "builtins", "os", "io", "gc", "inspect", "importlib", "types",
                  "threading", "traceback", "warnings", "signal", "socket", "ctypes", "pickle",
                  "marshal", *_HARNESS_MODULES}
+# the interpreter's modules and the harness: looking one of them up by a name the text does not
+# spell reaches what the rules name without naming it
+_NO_COMPUTED_LOOKUP = _STRICT_ROOTS | {
+    "codecs", "typing", "typing_extensions", "mmap", "_ctypes", "subprocess", "fcntl", "pty",
+    "select", "pdb", "bdb", "runpy", "code", "codeop", "pydoc", "pkgutil", "zipimport", "site",
+    "posix", "nt", "_io", "_socket", "_thread", "_imp", "_frozen_importlib", "objgraph"}
 _PLAIN_ENCODINGS = ("utf-8", "ascii", "iso8859", "latin", "cp125", "mac-", "koi8")
 
 
@@ -442,8 +541,10 @@ class _Review:
         self._returned = {}
         self._fold_budget = 100_000     # elements of comprehensions folded, in all
         self._read = set()              # nodes whose string was read as part of a larger one
+        self._parents, self._annotation_trees = {}, set()
         for where, tree, offset in trees:
             self._bind_tree(tree, where, offset)
+        self._bind_annotations()
         self._move_declared()
         self._follow_flows()
 
@@ -455,6 +556,7 @@ class _Review:
             node, scope, func, parent = stack.pop()
             self.visits.append((node, scope, parent, where, offset))
             self.scope_of[id(node)] = scope
+            self._parents[id(node)] = parent
 
             def push(children, s=scope, f=func, p=node):
                 stack.extend((c, s, f, p) for c in children if c is not None)
@@ -497,6 +599,61 @@ class _Review:
             else:
                 self._bind_statement(node, scope, func)
                 push(ast.iter_child_nodes(node))
+
+    def _bind_annotations(self):
+        """Annotations given as strings are code: typing.get_type_hints, dataclasses and
+        functools.singledispatch evaluate them in the module's namespace. Each is read as an
+        expression of the module (and the strings in it, as typing does, three levels deep)."""
+        start, read = 0, 0
+        for _ in range(3):
+            strings = []
+            for node, _scope, parent, where, offset in self.visits[start:]:
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                        self._in_annotation(node, parent):
+                    strings.append((node, where, offset))
+            start = len(self.visits)
+            for node, where, offset in strings:
+                if read >= 1000 or len(node.value) > 10_000:
+                    return
+                read += 1
+                try:
+                    tree = ast.parse(node.value.strip(), mode="eval")
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue
+                for n in ast.walk(tree):      # the line of the annotation, as found
+                    if hasattr(n, "lineno"):
+                        n.lineno = 1
+                self._bind_tree(tree, where, offset + node.lineno - 1)
+                self._annotation_trees.add(id(tree))
+            if not strings:
+                return
+
+    def _in_annotation(self, node, parent):
+        """A string that is an annotation, or a part of one (List["x"], "x" | None)."""
+        first = node
+        for _ in range(20):
+            if parent is None:
+                return False
+            if isinstance(parent, ast.AnnAssign):
+                return parent.annotation is node
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = parent.args
+                return parent.returns is node or any(
+                    x.annotation is node for x in a.posonlyargs + a.args + a.kwonlyargs +
+                    [x for x in (a.vararg, a.kwarg) if x])
+            if isinstance(parent, ast.Expression):
+                return id(parent) in self._annotation_trees
+            if not isinstance(parent, (ast.Subscript, ast.Tuple, ast.List, ast.BinOp,
+                                       ast.Attribute, ast.Call, ast.Constant, ast.keyword)):
+                return False
+            if isinstance(parent, ast.Subscript) and parent.slice is node:
+                kind = _unparse(parent.value).rsplit(".", 1)[-1]
+                if kind == "Literal" or kind == "Annotated" and \
+                        isinstance(node, ast.Tuple) and node.elts and node.elts[0] is not first:
+                    return False        # values and metadata, not types: never evaluated
+            first = node
+            node, parent = parent, self._parents.get(id(parent))
+        return False
 
     def _new_scope(self, kind, parent):
         scope = _Scope(kind, parent)
@@ -868,6 +1025,11 @@ class _Review:
         if func == "builtins.getattr" and len(args) >= 2:
             base, name = self.origin(args[0], scope, depth), self.text(args[1], scope)
             default = self.origin(args[2], scope, depth) if len(args) > 2 else None
+            if name is None and base not in (None, "?"):   # the name it may be, if one
+                names = sorted(self._name_candidates(args[1], scope))
+                names = [n for n in names if _rule(f"{base}.{n}")] or names
+                name = names[0] if len(names) == 1 or names and _rule(f"{base}.{names[0]}") \
+                    else "*"         # some attribute of base: torch.*
             if name is None:
                 return "?" if base or default else None
             return _pick([self._member(base, name, depth), default])
@@ -1072,6 +1234,8 @@ class _Review:
             elif isinstance(node, ast.Subscript):
                 if isinstance(node.ctx, (ast.Store, ast.Del)):
                     self._check_contents(node, node.value, scope)
+                    if _annotations(node.value) and isinstance(parent, ast.Assign):
+                        self._check_hidden_name(parent, parent.value, scope, "an annotation")
                 elif _outermost(node, parent):
                     self._check_reach(node, self.origin(node, scope))
         return self.found
@@ -1122,6 +1286,12 @@ class _Review:
                 self.report(node, f"reads a library's namespace ({_short(shown)})")
         if attr in _SETTERS:
             self._check_setter(node, scope, parent)
+        if attr == "_evaluate" and not self._own_instance(node.value, scope):
+            # a ForwardRef's (typing.get_args(List["..."])[0]): evaluates its text
+            self.report(node, f"{_RUNS_TEXT} ({_short(_unparse(node))})")
+        if attr == "__annotations__" and isinstance(parent, ast.Assign) and \
+                node in parent.targets:     # what typing.get_type_hints would evaluate
+            self._check_hidden_name(parent, parent.value, scope, "an annotation")
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             base = self.origin(node.value, scope)
             if base is not None and not _a_setting(base, node, parent):
@@ -1212,7 +1382,7 @@ class _Review:
     def _check_call(self, node, scope, parent):
         if _outermost(node, parent):     # __import__("x"), getattr(m, "x"), sys.modules["x"]
             self._check_reach(node, self.origin(node, scope))
-        func = self.origin(node.func, scope)
+        func = _canonical(self.origin(node.func, scope))
         args = node.args
         if func in ("builtins.setattr", "builtins.delattr") and args:
             base = self.origin(args[0], scope)
@@ -1225,29 +1395,44 @@ class _Review:
             elif name is None and len(args) > 1:
                 self._check_hidden_name(node, args[1], scope)
         elif func == "builtins.getattr" and len(args) >= 2 and self.text(args[1], scope) is None:
-            base = self.origin(args[0], scope)
-            if base is not None:
-                self.report(node, f"looks up {self._show(args[0], base)} by a computed name "
-                                  f"(getattr)")
-            else:
-                self._check_hidden_name(node, args[1], scope)
+            self._check_computed_lookup(node, args[0], args[1], scope)
+        elif func == "builtins.getattr" and len(args) >= 2:
+            base, name = self.origin(args[0], scope), self.text(args[1], scope)
+            if base is not None and _private(name) and \
+                    not (base != "?" and _rule(f"{base}.{name}")):
+                self.report(node, f"looks up a private attribute of "
+                                  f"{self._show(args[0], base)} ({_quote(name)})")
         elif func == "builtins.vars" and args and self.origin(args[0], scope) is not None:
             base = self.origin(args[0], scope)
             self.report(node, f"reads a library's namespace (vars({self._show(args[0], base)}))")
-        elif func in _RAW_WRITES and args and not (
-                isinstance(args[0], ast.Constant) and args[0].value in (1, 2)):
-            self.report(node, f"writes to a raw file descriptor ({func})")
-        elif func in _FD_OPENERS and args and isinstance(args[0], ast.Constant) and \
-                type(args[0].value) is int and args[0].value not in (0, 1, 2):
-            self.report(node, f"{_RAW_FD} ({func.replace('builtins.', '')})")
-        elif func == "socket.socket" and any(k.arg == "fileno" for k in node.keywords):
-            self.report(node, f"{_RAW_FD} (socket.socket(fileno=...))")
+        elif func in _OS_FD or func in _FD_OPENERS or func in _SPAWNERS or \
+                func in ("socket.socket", "os.posix_spawn", "os.posix_spawnp"):
+            self._check_descriptors(node, func, scope)
         elif func in _STRING_RUNNERS:
             code = args[:2] + [k.value for k in node.keywords if k.arg in ("stmt", "setup")]
             if any(self.text(c, scope) is not None for c in code):
                 self.report(node, f"runs code written in a string ({func})")
-        elif func == "operator.attrgetter" and any(self.text(a, scope) is None for a in args):
-            self.report(node, "looks up attributes by a computed name (operator.attrgetter)")
+        elif func in ("operator.attrgetter", "operator.methodcaller"):
+            # a getter for whatever object it is given: as getattr on the student's own
+            for name_node in args[:1] if func == "operator.methodcaller" else args:
+                if self.text(name_node, scope) is None:
+                    self._check_hidden_name(node, name_node, scope)
+        elif func == "builtins.help" and args and (
+                self.text(args[0], scope) is not None or
+                isinstance(args[0], (ast.JoinedStr, ast.BinOp))):
+            self.report(node, f"{_IMPORTS} (help with a name)")
+        elif isinstance(node.func, ast.Attribute) and \
+                node.func.attr in ("format", "format_map", "vformat", "get_field"):
+            # "{0.__globals__}".format(fn): a format string looks up the attributes it names,
+            # as getattr does; one the text cannot read is reported as a hidden name is
+            template = args[0] if args and (node.func.attr in ("vformat", "get_field") or
+                                            self._is_formatter(node.func.value, scope)) \
+                else node.func.value
+            if self.text(template, scope) is None:
+                self._check_hidden_name(node, template, scope, "a format string")
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in ("eval", "query") and \
+                (args or any(k.arg == "expr" for k in node.keywords)):
+            self._check_expression_method(node, scope)
         elif isinstance(node.func, ast.Attribute) and node.func.attr == "join" and args and \
                 self.text(node, scope) is None and self._from_char_codes(args[0], scope):
             self.report(node, "builds text from character codes")
@@ -1262,30 +1447,501 @@ class _Review:
                 self.report(node, f"{_UNPICKLE} ({kw.arg}={_short(_unparse(kw.value), 20)})")
             elif kw.arg == "capture_locals" and flag is not False:
                 self.report(node, "reads a frame's variables (capture_locals)")
+            elif kw.arg == "eval_str" and flag is not False:
+                self.report(node, f"{_RUNS_TEXT} (eval_str={_short(_unparse(kw.value), 20)})")
+            elif kw.arg in _FD_KEYWORDS and func not in ("socket.socket",) and \
+                    self._descriptor(kw.value, scope) == "numbered":
+                self.report(node, f"{_RAW_FD} ({kw.arg}={_short(_unparse(kw.value), 20)})")
         self._check_code_file(node, func, scope)
 
-    def _check_code_file(self, node, func, scope):
-        """open("x.py", "w"), Path("x.py").write_text(...): code written to a file, where
-        a later import runs it unread."""
-        args = node.args
-        if func in ("builtins.open", "io.open", "os.open") and args:
-            path = self.text(args[0], scope)
-            mode = args[1] if len(args) > 1 else \
-                next((k.value for k in node.keywords if k.arg in ("mode", "flags")), None)
-            mode_text = self.text(mode, scope) if mode is not None else "r"
-            writes = mode_text is None or any(c in mode_text for c in "wax+")
-        elif isinstance(node.func, ast.Attribute) and \
-                node.func.attr in ("write_text", "write_bytes", "touch", "rename", "replace"):
-            path, writes = self.text(node.func.value, scope), True
-            if node.func.attr in ("rename", "replace") and args:
-                path = self.text(args[0], scope) or path
-        elif func in ("shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move",
-                      "os.rename", "os.replace") and len(args) > 1:
-            path, writes = self.text(args[1], scope), True
-        else:
+    # --- names looked up at run time
+
+    def _check_computed_lookup(self, node, base_node, name_node, scope):
+        """getattr(obj, name) where the text does not spell the name. Configurable code reads a
+        library's attributes so (getattr(torch, activation), getattr(nn, act)()), and that is
+        not reported by itself; it is where the object is the grader's, pytest's or one of the
+        interpreter's modules, where a name it may hold (the strings bound to it, the
+        arguments given for it) or the text it starts with names what a rule names or a
+        private or special attribute, and where the name is built so that a reader cannot see
+        it. What is done with the result is checked as any library object is."""
+        base = self.origin(base_node, scope)
+        if base is None:           # the student's own object: only a hidden name is reported
+            self._check_hidden_name(node, name_node, scope)
             return
-        if writes and path and path.lower().endswith(_CODE_SUFFIXES):
-            self.report(node, f"writes a file Python would run ({_quote(path)})")
+        shown = self._show(base_node, base)
+        if base != "?" and _canonical(base).split(".")[0] in _NO_COMPUTED_LOOKUP:
+            self.report(node, f"looks up {shown} by a computed name")
+            return
+        reached = self.origin(node, scope)
+        for name in sorted(self._name_candidates(name_node, scope)):
+            full = f"{base}.{name}" if base != "?" else None
+            rule = _rule(full) if full else None
+            if rule and reached == full:
+                return                 # reported where it is reached
+            if rule:
+                self.report(node, f"{rule} ({_short(full)}, by a computed name)")
+                return
+            if any(_private(part) for part in name.split(".")):
+                self.report(node, f"looks up a private attribute of {shown} by a computed name "
+                                  f"({_quote(name)})")
+                return
+        prefix = self._text_prefix(name_node, scope)
+        if prefix and prefix.startswith("_"):
+            self.report(node, f"looks up a private attribute of {shown} by a computed name "
+                              f"({_quote(prefix + '...')})")
+            return
+        self._check_hidden_name(node, name_node, scope)
+
+    def _name_candidates(self, node, scope, depth=0, budget=None):
+        """The strings the text says `node` may hold, as far as it tells: the constants bound
+        to a name, the arguments given for a parameter, the items of a literal it is taken
+        from, and what joining those gives ("libr" + b, f"{a}{b}", "".join([a, b]))."""
+        budget = budget if budget is not None else [60]
+        if depth > 8 or budget[0] <= 0:
+            return set()
+        budget[0] -= 1
+        text = self.text(node, scope)
+        if text is not None:
+            return {text}
+        more = lambda n, s=scope: self._name_candidates(n, s, depth + 1, budget)  # noqa: E731
+        if isinstance(node, ast.Name):
+            found = set()
+            for value, where, items in self._bound_values(node.id, scope):
+                found |= self._element_candidates(value, where, depth, budget) if items \
+                    else more(value, where)
+            return found
+        if isinstance(node, ast.IfExp):
+            return more(node.body) | more(node.orelse)
+        if isinstance(node, ast.BoolOp):
+            return set().union(*(more(v) for v in node.values[:10]))
+        if isinstance(node, ast.Subscript):
+            return self._element_candidates(node.value, scope, depth, budget)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return _joined([more(node.left), more(node.right)])
+        if isinstance(node, ast.JoinedStr):
+            return _joined([more(v.value) if isinstance(v, ast.FormattedValue) else {v.value}
+                            for v in node.values[:10]])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "join" and len(node.args) == 1 and \
+                isinstance(node.args[0], (ast.List, ast.Tuple)):
+            glue = self.text(node.func.value, scope)
+            if glue == "":
+                return _joined([more(e) for e in node.args[0].elts[:10]])
+        return set()
+
+    def _element_candidates(self, node, scope, depth, budget):
+        """The strings an element of `node` may be (a literal's items, a dict's keys and
+        values, the elements of what a name is bound to)."""
+        if depth > 8 or budget[0] <= 0:
+            return set()
+        budget[0] -= 1
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            elts = node.keys + node.values if isinstance(node, ast.Dict) else node.elts
+            return set().union(*(self._name_candidates(e, scope, depth + 1, budget)
+                                 for e in elts[:50] if e is not None))
+        if isinstance(node, ast.Name):
+            found = set()
+            for value, where, items in self._bound_values(node.id, scope):
+                found |= self._name_candidates(value, where, depth + 1, budget) if items \
+                    else self._element_candidates(value, where, depth + 1, budget)
+            return found
+        return set()
+
+    def _bound_values(self, name, scope):
+        """(value, scope, is an element of it) for what `name` is bound to where it is read:
+        assigned values, loop items, the arguments given for a parameter."""
+        home = self._home(scope, name)
+        out = []
+        for how, value, where in (home.bound[name] if home else [])[:20]:
+            if how == "expr" and value is not None:
+                out.append((value, where, False))
+            elif how == "item" and value is not None:
+                out.append((value, where, True))
+            elif how == "pool":
+                out += [(v, s, False) for v, s in self._pool_nodes(value)]
+        return out
+
+    def _pool_nodes(self, spec):
+        """The argument nodes the calls in a parameter's pool give it, by place or keyword."""
+        key, shifts, place, name = spec
+        shifts, out = dict(shifts), []
+        for given, keywords, style, scope in self._pools.get(key, [])[:50]:
+            if isinstance(place, int):
+                k = place - shifts[style]
+                if 0 <= k < len(given) and \
+                        not any(isinstance(a, ast.Starred) for a in given[:k + 1]):
+                    out.append((given[k], scope))
+            out += [(kw.value, scope) for kw in keywords if kw.arg == name]
+        return out
+
+    def _text_prefix(self, node, scope, depth=0):
+        """The text a string built from pieces is known to start with ("_" + name: "_")."""
+        if depth > 8:
+            return None
+        text = self.text(node, scope)
+        if text is not None:
+            return text
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._text_prefix(node.left, scope, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            left = self.text(node.left, scope)
+            return left.split("%")[0] if left else None
+        if isinstance(node, ast.JoinedStr):
+            out = ""
+            for piece in node.values:
+                part = self.text(piece.value, scope) if isinstance(piece, ast.FormattedValue) \
+                    and piece.format_spec is None else \
+                    piece.value if isinstance(piece, ast.Constant) else None
+                if not isinstance(part, str):
+                    break
+                out += part
+            return out or None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "format":
+            receiver = self.text(node.func.value, scope)
+            return receiver.split("{")[0] if receiver else None
+        return None
+
+    def _own_instance(self, node, scope):
+        """self, cls, one of the student's classes, or an object made by calling one."""
+        if self._own_class(node, scope):
+            return True
+        if isinstance(node, ast.Call):
+            return self._own_class(node.func, scope)
+        if isinstance(node, ast.Name):
+            values = self._bound_values(node.id, scope)
+        elif isinstance(node, ast.Attribute):          # self.helper = Helper()
+            values = [(v, s, how == "item") for how, v, s in self.attrs.get(node.attr, [])[:20]]
+        else:
+            return False
+        return bool(values) and all(not items and isinstance(v, ast.Call) and
+                                    self._own_class(v.func, s) for v, s, items in values)
+
+    def _is_formatter(self, node, scope):
+        """string.Formatter(), or a name bound to one."""
+        values = [(node, scope)]
+        if isinstance(node, ast.Name):
+            values += [(v, s) for v, s, items in self._bound_values(node.id, scope) if not items]
+        return any(isinstance(v, ast.Call) and self.origin(v.func, s) == "string.Formatter"
+                   for v, s in values[:10])
+
+    def _check_expression_method(self, node, scope):
+        """df.eval("a + b"), df.query("a > 1"): pandas evaluates the text, with Python's own
+        evaluator when asked to. A method of that name the student wrote is theirs; torch's
+        objects take no text (model.eval() takes nothing)."""
+        attr, receiver = node.func.attr, node.func.value
+        if self._own_instance(receiver, scope) and self._key_callees(("attr", attr)):
+            return
+        base = self.origin(receiver, scope)
+        if base not in (None, "?") and (base.split(".")[0] == "torch" or _rule(f"{base}.{attr}")):
+            return
+        self.report(node, f"{_RUNS_TEXT} (.{attr} given an expression)")
+
+    # --- raw file descriptors
+
+    def _check_descriptors(self, node, func, scope):
+        """A numbered file descriptor other than 0, 1 and 2 (a constant, or an int computed at
+        run time) handed to what writes, reads, duplicates or opens one, or to a child
+        process; os.write and friends write to 1 or 2 only."""
+        args, keywords = node.args, {k.arg: k.value for k in node.keywords if k.arg}
+        shown = func.replace("builtins.", "")
+        if func in _OS_FD:
+            places, writes = _OS_FD[func]
+            for place in places:
+                if place >= len(args) or isinstance(args[place], ast.Starred):
+                    continue
+                kind = self._descriptor(args[place], scope)
+                if place in writes and kind not in (1, 2):
+                    self.report(node, f"writes to a raw file descriptor ({shown})")
+                    return
+                if kind == "numbered":
+                    self.report(node, f"{_RAW_FD} ({shown})")
+                    return
+        elif func in _FD_OPENERS:
+            target = args[0] if args else keywords.get("file")
+            opener = keywords.get("opener", args[7] if func == "builtins.open" and
+                                  len(args) > 7 else None)
+            if target is not None and self._descriptor(target, scope) == "numbered":
+                self.report(node, f"{_RAW_FD} ({shown} of a descriptor)")
+            elif opener is not None and not _empty(opener):     # it gives the descriptor
+                self.report(node, f"{_RAW_FD} ({shown} with an opener)")
+        elif func == "socket.socket":
+            if "fileno" in keywords or len(args) >= 4:
+                self.report(node, f"{_RAW_FD} (socket.socket(fileno=...))")
+        elif func in ("os.posix_spawn", "os.posix_spawnp"):
+            actions = keywords.get("file_actions")
+            if actions is not None and not _empty(actions):
+                self.report(node, f"{_RAW_FD} ({shown} with file_actions)")
+        else:      # a child process: its stdin, stdout, stderr, the descriptors it keeps
+            given = [(name, keywords.get(name)) for name in ("stdin", "stdout", "stderr")]
+            given += [(name, args[i]) for name, i in zip(("stdin", "stdout", "stderr"),
+                                                         _SPAWNERS[func]) if i < len(args)]
+            for name, value in given:     # -1, -2, -3: subprocess.PIPE, STDOUT, DEVNULL
+                if value is not None and \
+                        self._descriptor(value, scope, allowed=(-3, -2, -1, 0, 1, 2)) == \
+                        "numbered":
+                    self.report(node, f"{_RAW_FD} ({name}={_short(_unparse(value), 20)})")
+                    return
+            fds, close = keywords.get("pass_fds"), keywords.get("close_fds")
+            if fds is not None and not _empty(fds):
+                self.report(node, f"{_RAW_FD} (pass_fds={_short(_unparse(fds), 20)})")
+            elif close is not None and not (isinstance(close, ast.Constant) and
+                                            close.value is True):
+                self.report(node, f"{_RAW_FD} (close_fds={_short(_unparse(close), 20)})")
+
+    def _descriptor(self, node, scope, allowed=(0, 1, 2)):
+        """What `node` is as a descriptor: the int when the text tells (1 for
+        sys.stdout.fileno()), "numbered" for an int outside `allowed` or one computed at run
+        time (arithmetic, int(), len(), a loop over range(), what os.open or os.pipe gives,
+        a .fileno() other than sys's streams), else None (a path, a file object, unknown)."""
+        value = self.value(node, scope)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value if value in allowed else "numbered"
+        if value is not None:
+            return None
+        std = self._std_fileno(node, scope)
+        if std is not None:
+            return std if std in allowed else "numbered"
+        return "numbered" if self._int_like(node, scope) else None
+
+    def _std_fileno(self, node, scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "fileno" and not node.args:
+            return _STD_STREAMS.get(self.origin(node.func.value, scope))
+        return None
+
+    def _int_like(self, node, scope, limit=40):
+        """Whether `node` may be an int computed at run time (see _descriptor)."""
+        todo, seen = [(node, scope, False)], 0
+        while todo and seen < limit:
+            expr, where, items = todo.pop()
+            seen += 1
+            if items:            # an element of expr
+                if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+                    todo += [(e, where, False) for e in expr.elts[:20]]
+                elif isinstance(expr, ast.Name):
+                    todo += [(v, s, True) for v, s, _ in self._bound_values(expr.id, where)]
+                elif isinstance(expr, ast.Call):
+                    called = _canonical(self.origin(expr.func, where))
+                    if called == "builtins.range" or called in _GIVES_INT:
+                        return True
+                    if called in ("builtins.map", "builtins.filter") and expr.args and \
+                            self.origin(expr.args[0], where) in _GIVES_INT:
+                        return True
+                    if called in ("builtins.list", "builtins.tuple", "builtins.sorted",
+                                  "builtins.set", "builtins.reversed", "builtins.filter"):
+                        todo += [(a, where, True) for a in expr.args[-1:]]
+                elif isinstance(expr, ast.Subscript):
+                    todo.append((expr.value, where, True))
+                continue
+            if isinstance(expr, ast.Constant):
+                if type(expr.value) is int:
+                    return True
+            elif isinstance(expr, ast.Name):
+                todo += self._bound_values(expr.id, where)
+            elif isinstance(expr, ast.BinOp):
+                sides = (expr.left, expr.right)
+                if not any(isinstance(x, (ast.JoinedStr, ast.List, ast.Tuple)) or
+                           (isinstance(x, ast.Constant) and not type(x.value) is int)
+                           for x in sides):
+                    todo += [(x, where, False) for x in sides]
+            elif isinstance(expr, ast.UnaryOp) and not isinstance(expr.op, ast.Not):
+                todo.append((expr.operand, where, False))
+            elif isinstance(expr, (ast.IfExp, ast.BoolOp)):
+                todo += [(x, where, False) for x in
+                         ((expr.body, expr.orelse) if isinstance(expr, ast.IfExp)
+                          else expr.values[:10])]
+            elif isinstance(expr, ast.NamedExpr):
+                todo.append((expr.value, where, False))
+            elif isinstance(expr, ast.Subscript):
+                todo.append((expr.value, where, True))
+            elif isinstance(expr, ast.Attribute):     # what the student assigned to it
+                todo += [(v, s, False) for how, v, s in self.attrs.get(expr.attr, [])[:20]
+                         if how == "expr" and v is not None]
+            elif isinstance(expr, ast.Call):
+                called = _canonical(self.origin(expr.func, where))
+                if isinstance(expr.func, ast.Attribute) and expr.func.attr == "fileno":
+                    if self._std_fileno(expr, where) is None:
+                        return True
+                elif called in _GIVES_INT:
+                    return True
+                elif called in ("builtins.max", "builtins.min"):
+                    todo += [(a, where, False) for a in expr.args[:10]]
+                else:
+                    key, _ = self._key(expr.func, where)
+                    for fn, _ in (self._key_callees(key) if key is not None else [])[:10]:
+                        todo += [(v, s, False) for v, s in self.returns.get(id(fn), [])[:10]]
+        return False
+
+    # --- files Python would run
+
+    def _check_code_file(self, node, func, scope):
+        """open("x.py", "w"), Path(p).write_text(...), shutil.copy(src, "x.py"),
+        torch.save(obj, name + ".py"): a file written at run time whose name ends in a code
+        suffix (where the text tells how it ends), or whose name is made from the file's own
+        (__file__) and does not end in another suffix. A later import would run it unread."""
+        args, keywords = node.args, {k.arg: k.value for k in node.keywords if k.arg}
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        targets = []
+        if func in _PATH_OPENERS and args or \
+                (method == "open" and func not in _PATH_OPENERS and self._a_path(node.func.value,
+                                                                                  scope)):
+            path = args[0] if func in _PATH_OPENERS else node.func.value
+            rest = args[1:] if func in _PATH_OPENERS else args
+            mode = rest[0] if rest else keywords.get("mode", keywords.get("flags"))
+            mode_text = self.text(mode, scope) if mode is not None else "r"
+            if mode_text is None or any(c in mode_text for c in "wax+"):
+                targets.append(path)
+        elif method in ("write_text", "write_bytes", "touch", "symlink_to", "hardlink_to",
+                        "link_to", "mkfifo"):
+            targets.append(node.func.value)
+        elif method in ("rename", "replace") and len(args) == 1 and func not in _COPIERS:
+            targets.append(args[0])
+        elif func in _COPIERS and len(args) > 1:
+            targets.append(args[1])
+            if not self._known_suffix(args[1], scope):   # into a folder: the name it had
+                targets.append(args[0])
+        elif (method or (func or "").rsplit(".", 1)[-1]).startswith(_WRITER_VERBS):
+            targets += [a for a in args[:2] if not isinstance(a, ast.Starred)]
+            targets += [v for k, v in keywords.items() if k in _PATH_KEYWORDS]
+        elif (func or "").startswith("tempfile.") and "suffix" in keywords:
+            targets.append(keywords["suffix"])      # NamedTemporaryFile(suffix=".py")
+        for target in targets:
+            what = self._code_path(target, scope)
+            if what:
+                self.report(node, f"writes a file Python would run ({what})")
+                return
+
+    def _a_path(self, node, scope, depth=0):
+        """`node` is a pathlib path (Path(...), a path joined with /, a name bound to one)."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return True
+        if isinstance(node, ast.Name) and depth < 3:
+            return any(not items and self._a_path(v, s, depth + 1)
+                       for v, s, items in self._bound_values(node.id, scope)[:10])
+        return isinstance(node, ast.Call) and (
+            (self.origin(node.func, scope) or "").startswith("pathlib.") or
+            isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "with_suffix", "with_name", "with_stem", "joinpath", "resolve", "absolute"))
+
+    def _code_path(self, node, scope):
+        """How the text shows a path names a file Python would run, or ""."""
+        if isinstance(node, ast.Call) and not self._builds_path(node, scope):
+            return ""       # open(...), a model: not a path (an opener is checked itself)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "replace" and len(node.args) == 2:
+            new = self.text(node.args[1], scope)     # p.replace(".py", "_x.py")
+            if new and new.lower().endswith(_CODE_SUFFIXES):
+                return f"a name ending {_quote(new)}"
+        full = self.text(node, scope)
+        if full is not None:
+            return _quote(full) if full.lower().endswith(_CODE_SUFFIXES) else ""
+        ends = self._path_ends(node, scope)
+        code = sorted(e for e in ends if e.lower().endswith(_CODE_SUFFIXES))
+        if code:
+            return f"a name ending {_quote(code[0])}"
+        if self._from_own_file(node, scope) and not all(_has_suffix(e) for e in ends):
+            return "a name made from its own file's, __file__"
+        return ""
+
+    def _known_suffix(self, node, scope):
+        return all(_has_suffix(e) for e in self._path_ends(node, scope))
+
+    def _path_ends(self, node, scope, depth=0, budget=None):
+        """The texts a path built from pieces is known to end with ("" where not known):
+        name + ".py" ends ".py", Path(d) / f"{n}.py" ends ".py", p.with_suffix(".so") ".so"."""
+        budget = budget if budget is not None else [60]
+        if depth > 8 or budget[0] <= 0:
+            return {""}
+        budget[0] -= 1
+        text = self.text(node, scope)
+        if text is not None:
+            return {text}
+        ends = lambda n: self._path_ends(n, scope, depth + 1, budget)    # noqa: E731
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            right = self.text(node.right, scope)
+            if right is None:
+                return ends(node.right)
+            return {left + right for left in ends(node.left)}
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return ends(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            left = self.text(node.left, scope)
+            return {re.split(r"%[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]", left)[-1]} if left else {""}
+        if isinstance(node, ast.JoinedStr):
+            tail = ""
+            for piece in reversed(node.values):
+                part = self.text(piece.value, scope) if isinstance(piece, ast.FormattedValue) \
+                    and piece.format_spec is None else \
+                    piece.value if isinstance(piece, ast.Constant) else None
+                if not isinstance(part, str):
+                    break
+                tail = part + tail
+            return {tail}
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "with_suffix" and node.args:
+                return {self.text(node.args[0], scope) or ""}
+            if isinstance(func, ast.Attribute) and func.attr == "with_name" and node.args:
+                return ends(node.args[0])
+            if isinstance(func, ast.Attribute) and func.attr == "format":
+                receiver = self.text(func.value, scope)
+                return {receiver.rsplit("}", 1)[-1]} if receiver else {""}
+            if isinstance(func, ast.Attribute) and func.attr == "join" and node.args and \
+                    isinstance(node.args[0], (ast.List, ast.Tuple)) and node.args[0].elts:
+                return ends(node.args[0].elts[-1])
+            if node.args and self._builds_path(node, scope) and \
+                    not (isinstance(func, ast.Attribute) and func.attr in ("replace", "strip")):
+                return ends(node.args[-1])
+            return {""}
+        if isinstance(node, ast.Name):
+            found = set()
+            for value, where, items in self._bound_values(node.id, scope)[:10]:
+                found |= {""} if items else self._path_ends(value, where, depth + 1, budget)
+            return found or {""}
+        if isinstance(node, ast.IfExp):
+            return ends(node.body) | ends(node.orelse)
+        return {""}
+
+    def _builds_path(self, call, scope):
+        """A call that makes a path from its arguments (Path(d, n), os.path.join, str(p),
+        p.with_suffix(s), "{}.py".format(n))."""
+        if isinstance(call.func, ast.Attribute) and call.func.attr in (
+                "with_suffix", "with_name", "with_stem", "format", "join", "resolve",
+                "absolute", "expanduser", "joinpath", "replace", "strip", "rstrip", "lstrip",
+                "removesuffix", "removeprefix", "lower", "upper", "casefold"):
+            return True
+        called = self.origin(call.func, scope) or ""
+        return called.startswith(("os.path.", "posixpath.", "pathlib.")) or \
+            called in ("builtins.str", "os.fspath")
+
+    def _from_own_file(self, node, scope, limit=30):
+        """Whether a path is made from __file__ (the file's own, or a module's): through
+        names, operators, subscripts and what makes a path or a string from a path
+        (os.path.dirname, __file__.replace(...)), not through other calls (open(path) is a
+        file, model(path) a model) nor loop or with items."""
+        todo, seen = [(node, scope)], 0
+        while todo and seen < limit:
+            expr, where = todo.pop()
+            seen += 1
+            stack, walked = [expr], 0
+            while stack and walked < 100:
+                n = stack.pop()
+                walked += 1
+                if isinstance(n, ast.Name) and n.id in ("__file__", "__cached__"):
+                    return True
+                if isinstance(n, ast.Attribute) and n.attr in ("__file__", "__cached__"):
+                    return True
+                if isinstance(n, ast.Name):
+                    todo += [(v, s) for v, s, items in self._bound_values(n.id, where)[:10]
+                             if not items]
+                elif isinstance(n, ast.Call):
+                    if self._builds_path(n, where):
+                        stack += n.args + [n.func]
+                elif not isinstance(n, (ast.Lambda, ast.comprehension, ast.GeneratorExp,
+                                        ast.ListComp, ast.SetComp, ast.DictComp)):
+                    stack.extend(ast.iter_child_nodes(n))
+        return False
 
     def _from_char_codes(self, arg, scope):
         if isinstance(arg, ast.Call) and self.origin(arg.func, scope) == "builtins.map":
@@ -1294,7 +1950,7 @@ class _Review:
             return self.origin(arg.elt.func, scope) == "builtins.chr"
         return False
 
-    def _check_hidden_name(self, node, name_node, scope):
+    def _check_hidden_name(self, node, name_node, scope, what="an attribute name"):
         """getattr(obj, name) on the student's own obj: fine, unless the name is built so that
         a reader cannot see it (decoded, from character codes, read at run time), or walks
         every attribute that dir() lists."""
@@ -1321,8 +1977,7 @@ class _Review:
                 read = isinstance(n, ast.Attribute) and n.attr in _HIDING_ATTRIBUTES
                 if called in _HIDING_CALLS or reversed_text or read:
                     how = called or (n.attr if read else "[::-1]")
-                    self.report(node, f"builds an attribute name so that it cannot be read "
-                                      f"({how})")
+                    self.report(node, f"builds {what} so that it cannot be read ({how})")
                     return
 
     def _is_dir(self, call, scope):
@@ -1385,19 +2040,46 @@ def _is_literal(node):
     return isinstance(node, ast.Constant)
 
 
+def _canonical(dotted):
+    """`dotted` with the module it starts with under its usual name (posix.write: os.write)."""
+    if not dotted:
+        return dotted
+    root, dot, rest = dotted.partition(".")
+    return _MODULE_ALIASES[root] + dot + rest if root in _MODULE_ALIASES else dotted
+
+
+def _private(name):
+    """A name a library keeps to itself, or a special one that does more than describe."""
+    return name.startswith("_") and name not in _HARMLESS_DUNDERS
+
+
 def _rule(dotted):
     """What reaching `dotted` does, by the longest entry of _NAMES that covers it."""
     parts = dotted.split(".")
+    parts[0] = _MODULE_ALIASES.get(parts[0], parts[0])
     if parts[0] == "doctest" and len(parts) > 1 and parts[1] not in _DOCTEST_ORDINARY:
         return "runs code written in a string"
     for i in range(len(parts), 0, -1):
         key = ".".join(parts[:i])
         if key in _NAMES and (i == len(parts) or key not in _EXACT):
             return _NAMES[key]
-    if parts[0] in _RESOLVED_LIBRARIES and any(
+    if parts[0] in (*_RESOLVED_LIBRARIES, "typing", "typing_extensions") and any(
             p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts):
         return f"reaches {parts[0]}'s private internals"
+    if "*" in parts:       # torch.*.cpp_extension: an entry under torch that ends so
+        before, after = parts[:parts.index("*")], parts[len(parts) - parts[::-1].index("*"):]
+        for j in range(1, len(after) + 1):
+            for key in _NAMES_BY_LAST.get(after[j - 1], ()):
+                if key[len(key) - j:] == tuple(after[:j]) and len(key) > len(before) + j - 1 \
+                        and key[:len(before)] == tuple(before):
+                    return _NAMES[".".join(key)]
     return None
+
+
+# the entries of _NAMES by their last part, for names with a part not known (torch.*.x)
+_NAMES_BY_LAST = {}
+for _key in _NAMES:
+    _NAMES_BY_LAST.setdefault(_key.rsplit(".", 1)[-1], []).append(tuple(_key.split(".")))
 
 
 _STYLES = ("plain", "bound", "class")
@@ -1471,6 +2153,40 @@ def _pick(origins):
 def _outermost(node, parent):
     """Not the `.value` of an attribute (a.b.c is read once, as a whole)."""
     return not (isinstance(parent, ast.Attribute) and parent.value is node)
+
+
+def _annotations(node):
+    """`node` is __annotations__, or an object's."""
+    return isinstance(node, ast.Name) and node.id == "__annotations__" or \
+        isinstance(node, ast.Attribute) and node.attr == "__annotations__"
+
+
+def _empty(node):
+    """None, or an empty literal tuple, list, set or dict."""
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return not node.elts
+    return isinstance(node, ast.Dict) and not node.keys
+
+
+def _joined(parts, limit=50):
+    """Every string made by joining one choice from each of `parts`, where each is known."""
+    out = {""}
+    for choices in parts:
+        if not choices:
+            return set()
+        out = {a + b for a in out for b in choices if len(a) + len(b) <= 200}
+        if len(out) > limit:
+            return set()
+    return out
+
+
+def _has_suffix(path_end):
+    """A path's known end names a file with a suffix ("out.csv", ".pt"), not a code one."""
+    name = path_end.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".")
+    return bool(dot) and suffix.isalnum() and not name.lower().endswith(_CODE_SUFFIXES)
 
 
 def _is_self(node):

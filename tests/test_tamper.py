@@ -253,6 +253,67 @@ HOSTILE = [
     ("os-write-fd", "import os\nos.write(4, b'TDR1')\n", 2, "raw file descriptor"),
     ("os-fdopen", "import os\nf = os.fdopen(5, 'wb')\n", 2, "os.fdopen"),
     ("open-fd", "with open(3, 'wb') as f:\n    pass\n", 1, "raw file descriptor"),
+    # a numbered descriptor other than 0, 1 and 2, however it is written to, duplicated,
+    # opened or handed to a child process
+    ("subprocess-stdout-int", "import subprocess\n"
+     "subprocess.run(['cat'], input=b'frame', stdout=5)\n", 2, "raw file descriptor (stdout=5)"),
+    ("subprocess-stdout-loop", "import subprocess\nfor fd in range(3, 64):\n"
+     "    subprocess.run(['cat'], input=b'x', stdout=fd)\n", 3, "stdout=fd"),
+    ("subprocess-stdout-computed", "import subprocess, os\n"
+     "subprocess.call(['cat'], stderr=int(os.environ['FD']))\n", 2, "stderr="),
+    ("subprocess-stdin-arith", "import subprocess\nbase = 2\n"
+     "p = subprocess.Popen(['x'], stdin=base + 2)\n", 3, "stdin=base + 2"),
+    ("subprocess-stdout-param", "import subprocess\ndef send(frame, out):\n"
+     "    subprocess.run(['cat'], input=frame, stdout=out)\nsend(b'', 5)\n", 3, "stdout=out"),
+    ("subprocess-positional", "import subprocess\nsubprocess.Popen(['cat'], -1, None, None, 5)\n",
+     2, "stdout=5"),
+    ("subprocess-pass-fds", "import subprocess\nsubprocess.run(['sh'], pass_fds=(5,))\n",
+     2, "pass_fds"),
+    ("subprocess-close-fds", "import subprocess\n"
+     "subprocess.run('echo x >&5', shell=True, close_fds=False)\n", 2, "close_fds=False"),
+    ("subprocess-fileno", "import subprocess\ndef f(pipe):\n"
+     "    subprocess.run(['cat'], stdout=pipe.fileno())\n", 3, "stdout=pipe.fileno()"),
+    ("asyncio-subprocess", "import asyncio\nasync def f():\n"
+     "    await asyncio.create_subprocess_exec('cat', stdout=5)\n", 3, "stdout=5"),
+    ("fcntl", "import fcntl\nfor fd in range(3, 9):\n    fcntl.fcntl(fd, fcntl.F_GETFL)\n",
+     1, "raw file descriptor (fcntl)"),
+    ("termios", "import termios\n", 1, "raw file descriptor (termios)"),
+    ("pty", "import pty\npty.spawn('sh')\n", 1, "raw file descriptor (pty)"),
+    ("select", "import select\nr, w, x = select.select([], [5], [], 0)\n", 1, "(select)"),
+    ("os-dup", "import os\nfd = os.dup(5)\n", 2, "os.dup"),
+    ("os-dup2", "from os import dup2\ndup2(5, 1)\n", 1, "os.dup2"),
+    ("os-fdopen-loop", "import os\nfor n in range(3, 10):\n    os.fdopen(n, 'wb').write(b'x')\n",
+     3, "os.fdopen"),
+    ("os-sendfile", "import os\nos.sendfile(5, src, 0, 10)\n",
+     2, "writes to a raw file descriptor (os.sendfile)"),
+    ("os-splice", "import os\nos.splice(r, 5, 10)\n",
+     2, "writes to a raw file descriptor (os.splice)"),
+    ("os-write-computed", "import os\ndef f(n):\n    os.write(n * 1, b'x')\n",
+     3, "writes to a raw file descriptor"),
+    ("posix-write", "import posix\nposix.write(5, b'x')\n",
+     2, "writes to a raw file descriptor (os.write)"),
+    ("os-fstat-probe", "import os\nfor fd in range(3, 64):\n    os.fstat(fd)\n", 3, "(os.fstat)"),
+    ("os-set-inheritable", "import os\nos.set_inheritable(5, True)\n", 2, "os.set_inheritable"),
+    ("open-fd-loop", "for fd in range(3, 10):\n    f = open(fd, 'wb', closefd=False)\n",
+     2, "raw file descriptor (open of a descriptor)"),
+    ("open-fd-keyword", "f = open(file=2 + 3, mode='wb')\n", 1, "open of a descriptor"),
+    ("fileio-fd", "import io\nf = io.FileIO(5, 'w')\n", 2, "io.FileIO of a descriptor"),
+    ("io-open-fd", "import io as i\nf = i.open(4, 'wb')\n", 2, "io.open of a descriptor"),
+    ("open-fd-list", "fds = [4, 5]\nfor fd in fds:\n    open(fd, 'wb')\n",
+     3, "open of a descriptor"),
+    ("copyfileobj-fd", "import shutil\nshutil.copyfileobj(src, open(5, 'wb'))\n",
+     2, "open of a descriptor"),
+    ("socket-fileno", "import socket\ns = socket.socket(fileno=5)\n", 2, "socket.socket(fileno"),
+    ("socket-positional", "import socket\ns = socket.socket(1, 1, 0, 5)\n",
+     2, "socket.socket(fileno"),
+    ("socket-fromfd", "import socket\ns = socket.fromfd(5, 1, 1)\n", 2, "socket.fromfd"),
+    ("dir-fd", "import os\nfd = os.open('x', os.O_RDONLY, dir_fd=7)\n", 2, "dir_fd=7"),
+    ("open-with-opener", "f = open('x', 'wb', opener=lambda path, flags: 5)\n", 1,
+     "open with an opener"),
+    ("os-stat-fd", "import os\nfor fd in range(3, 9):\n    os.stat(fd)\n", 3, "(os.stat)"),
+    ("posix-spawn", "import os\n"
+     "os.posix_spawn('/bin/cat', ['cat'], {}, file_actions=[(os.POSIX_SPAWN_DUP2, 5, 1)])\n",
+     2, "file_actions"),
     ("as-strided", "import numpy as np\n"
      "v = np.lib.stride_tricks.as_strided(np.zeros(1), (9,), (8,))\n", 2, "as_strided"),
     ("cpp-extension", "from torch.utils import cpp_extension\n", 1, "native code"),
@@ -300,10 +361,136 @@ HOSTILE = [
     ("torch-pickle", "import torch\nx = torch.load('w.pt', weights_only=False)\n", 2,
      "weights_only=False"),
     ("joblib", "import joblib\nm = joblib.load('m.pkl')\n", 2, "joblib.load"),
+    # text that a library evaluates as Python
+    ("get-type-hints", "import typing\ndef f(x):\n    pass\n"
+     "f.__annotations__ = {'x': open(__file__).read().split('#')[-1]}\n"
+     "typing.get_type_hints(f, localns={})\n",
+     5, "runs code built at run time (typing.get_type_hints)"),
+    ("annotation-hidden", "def f(x):\n    pass\n"
+     "f.__annotations__ = {'x': open(__file__).read().split('#')[-1]}\n",
+     3, "builds an annotation so that it cannot be read (read)"),
+    ("annotation-item-hidden", "import base64\ndef f(x):\n    pass\n"
+     "f.__annotations__['x'] = base64.b64decode(s).decode()\n", 4, "an annotation so that"),
+    ("string-annotation-annotated-type", "from typing import Annotated\n"
+     'def f(x: Annotated["exec(\'1\')", \'meta\']):\n    pass\n', 2, "(exec)"),
+    ("get-type-hints-from", "from typing import get_type_hints as hints\n", 1, "get_type_hints"),
+    ("typing-extensions-hints", "import typing_extensions as te\nh = te.get_type_hints(int)\n",
+     2, "runs code built at run time"),
+    ("forward-ref", "import typing\nr = typing.ForwardRef(s)\n",
+     2, "runs code built at run time (typing.ForwardRef)"),
+    ("forward-ref-evaluate", "import typing\nr = typing.List['x'].__args__[0]\n"
+     "v = r._evaluate(globals(), None, frozenset())\n",
+     3, "runs code built at run time (r._evaluate)"),
+    ("eval-type", "from typing import _eval_type\n", 1, "runs code built at run time"),
+    ("typing-private", "import typing\nt = typing._type_check(s, '')\n", 2,
+     "typing's private internals"),
+    ("forward-ref-evaluate-own-method", "import typing\nclass A:\n    def _evaluate(self):\n"
+     "        return 1\nr = typing.get_args(typing.List['x'])[0]\nr._evaluate(None, None)\n", 6,
+     "(r._evaluate)"),
+    ("inspect-eval-str", "import inspect\na = inspect.get_annotations(f, eval_str=True)\n",
+     2, "runs code built at run time (eval_str=True)"),
+    ("signature-eval-str", "import inspect\ndef f(x):\n    pass\n"
+     "s = inspect.signature(f, eval_str=flag)\n", 4, "eval_str=flag"),
+    ("string-annotation-code", 'def f(x: "__import__(\'gc\').get_objects()"):\n    pass\n',
+     1, "imports modules by name"),
+    ("string-annotation-nested", "from typing import List\n"
+     'def f(x: List["__import__(\'gc\').get_objects()"]) -> None:\n    pass\n',
+     2, "imports modules by name"),
+    ("string-annotation-variable", 'class C:\n    x: "exec(\'import gc\')"\n', 2, "(exec)"),
+    ("string-annotation-return", 'def f() -> "open(\'/proc/self/environ\').read()":\n    pass\n',
+     1, "/proc"),
+    ("code-interpreter", "from code import InteractiveInterpreter\n"
+     "InteractiveInterpreter().runsource(s)\n", 1, "runs code built at run time (code.Interac"),
+    ("code-console", "import code\ncode.InteractiveConsole().push('x = 1')\n",
+     1, "runs code built at run time (code)"),
+    ("code-interact", "import code as c\nc.interact(local={})\n",
+     1, "runs code built at run time"),
+    ("compile-command", "from code import compile_command\n", 1, "code.compile_command"),
+    ("codeop", "import codeop\nf = codeop.CommandCompiler()\n", 1, "codeop"),
+    ("pydoc-locate", "import pydoc\nm = pydoc.locate('os.path')\n", 1, "pydoc"),
+    ("pydoc-importfile", "from pydoc import importfile\n", 1, "pydoc.importfile"),
+    ("pandas-eval", "import pandas as pd\nv = pd.eval('1 + 2')\n",
+     2, "runs code built at run time (pandas.eval)"),
+    ("dataframe-eval", "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+     "v = df.eval('a + 1')\n", 3, "runs code built at run time (.eval given an expression)"),
+    ("dataframe-query", "import pandas as pd\ndef f(df, cond):\n"
+     "    return df.query(cond, engine='python')\n", 3, ".query given an expression"),
+    ("dataframe-eval-despite-own-method", "class Own:\n    def eval(self, e):\n        return e\n"
+     "def f(df, expr):\n    return df.eval(expr)\n", 5, ".eval given an expression"),
+    ("dataframe-eval-unbound", "import pandas as pd\nv = pd.DataFrame.eval(df, 'a')\n",
+     2, "pandas.DataFrame.eval"),
+    ("numexpr", "import numexpr as ne\nv = ne.evaluate('a + 1')\n", 2, "numexpr.evaluate"),
+    ("sympify", "from sympy import sympify\n", 1, "sympy.sympify"),
+    ("logging-listen", "import logging.config\nt = logging.config.listen(9999)\n",
+     2, "runs code built at run time (logging.config.listen)"),
+    ("logging-fileconfig", "from logging.config import fileConfig\n",
+     1, "runs code built at run time"),
+    ("rlcompleter", "import rlcompleter\n", 1, "rlcompleter"),
+    ("site-addsitedir", "import site\nsite.addsitedir('.')\n", 2, "site.addsitedir"),
+    ("ipython-shell", "x = get_ipython()\nx.run_cell(src)\n", 1, "IPython.get_ipython"),
+    ("torch-benchmark-timer", "import torch.utils.benchmark as b\nt = b.Timer('x + 1')\n",
+     2, "runs code written in a string"),
+    ("help-imports", "help('gr' + 'x')\n", 1, "imports modules by name (help with a name)"),
+    ("loader-name", "src = __loader__.get_source(__name__)\n", 1, "import system"),
+    ("spec-loader", "m = __spec__.loader\n", 1, "import system"),
+    ("loader-globals", "ld = globals()['__loa' + 'der__']\n", 1, "spelled as text"),
+    ("loader-of-module", "import os\nld = os.__loader__\n", 2, "import system"),
+    ("frozen-importlib", "import _frozen_importlib as fi\n", 1, "import system"),
+    ("format-hidden", "import base64\ndef f(fn, s):\n"
+     "    return base64.b64decode(s).decode().format(fn)\n",
+     3, "a format string so that it cannot be read"),
+    ("format-from-file", "def f(fn):\n    t = open('t.txt').read()\n    return t.format(fn)\n",
+     3, "a format string so that it cannot be read (read)"),
+    ("formatter-hidden", "import string, os\nfm = string.Formatter()\n"
+     "v = fm.format(os.environ['T'], 1)\n", 3, "a format string so that it cannot be read"),
+    ("format-spelled", "def f(fn):\n    return '{0.__glo' 'bals__}'.format(fn)\n",
+     2, "__globals__"),
     ("write-a-module", "src = 'import gc'\nwith open('helper.py', 'w') as f:\n    f.write(src)\n"
      "import helper\n", 2, "writes a file Python would run"),
     ("write-a-module-pathlib", "from pathlib import Path\n"
      "Path('hel' + 'per.py').write_text('x')\n", 2, "'helper.py'"),
+    # a file Python would run, however its name is built
+    ("write-own-file-name", "name = __file__[:-3] + '_x' + __file__[-3:]\n"
+     "with open(name, 'w') as f:\n    f.write('import gc')\n", 2, "its own file's"),
+    ("write-own-file-append", "open(__file__, 'a').write('\\nimport gc\\n')\n",
+     1, "its own file's"),
+    ("write-suffix-known", "def save(name, src):\n    open(name + '.py', 'w').write(src)\n",
+     2, "a name ending '.py'"),
+    ("write-suffix-fstring", "from pathlib import Path\ndef save(d, n):\n"
+     "    Path(d, f'{n}.py').write_text('x')\n", 3, "'.py'"),
+    ("write-suffix-split", "def save(n):\n    open(n + '.' + 'p' + 'y', 'w')\n", 2, "'.py'"),
+    ("write-with-suffix", "from pathlib import Path\ndef save(p):\n"
+     "    Path(p).with_suffix('.so').write_bytes(b'')\n", 3, "'.so'"),
+    ("write-path-open", "from pathlib import Path\ndef save(n):\n"
+     "    with Path('.', n + '.pyc').open('wb') as f:\n        pass\n", 3, "'.pyc'"),
+    ("write-torch-save", "import torch\ndef save(n):\n    torch.save({}, n + '.py')\n",
+     3, "a name ending '.py'"),
+    ("write-savetxt", "import numpy as np\nnp.savetxt('site' + 'customize.py', [1])\n",
+     2, "'sitecustomize.py'"),
+    ("copy-own-file", "import shutil\nshutil.copy(__file__, '/tmp/')\n", 2, "its own file's"),
+    ("copy-to-py", "import shutil\ndef cp(src, n):\n    shutil.copyfile(src, n + '.py')\n",
+     3, "'.py'"),
+    ("write-percent", "def save(n):\n    open('%s.py' % n, 'w')\n", 2, "'.py'"),
+    ("write-format", "def save(n):\n    open('{}.py'.format(n), 'w')\n", 2, "'.py'"),
+    ("write-join", "import os\ndef save(d, n):\n    open(os.path.join(d, n + '.py'), 'x')\n",
+     3, "'.py'"),
+    ("write-variable-name", "def save(src):\n    target = 'help' + 'er.py'\n"
+     "    open(target, 'w').write(src)\n", 3, "'helper.py'"),
+    ("write-argument-name", "def save(path, src):\n    open(path, 'w').write(src)\n"
+     "save('helper.py', 'x')\n", 2, "'helper.py'"),
+    ("write-own-file-replace", "open(__file__.replace('.py', '2.py'), 'w')\n", 1, "'2.py'"),
+    ("write-own-file-strip", "p = __file__.rstrip('y') + 'yc'\nopen(p, 'wb')\n", 2,
+     "its own file's"),
+    ("write-own-dirname", "import os\np = os.path.dirname(__file__) + '/x'\n"
+     "with open(p, 'w') as f:\n    f.write('import gc')\n", 3, "its own file's"),
+    ("write-path-name-open", "from pathlib import Path\ndef save(n):\n    p = Path(n + '.py')\n"
+     "    with p.open('w') as f:\n        pass\n", 4, "'.py'"),
+    ("tempfile-code", "import tempfile\n"
+     "f = tempfile.NamedTemporaryFile(suffix='.py', dir='.', delete=False)\n", 2, "'.py'"),
+    ("importlib-written", "import importlib.util\n"
+     "spec = importlib.util.spec_from_file_location('h', 'h' + '.py')\n", 1, "importlib"),
+    ("zipimport-written", "import zipimport\nzipimport.zipimporter('x.zip').load_module('h')\n",
+     1, "zipimport"),
     ("capture-locals", "import traceback\ndef f(e):\n    return traceback.TracebackException."
      "from_exception(e, capture_locals=True)\n", 3, "capture_locals"),
     ("objgraph", "import objgraph\n", 1, "garbage collector"),
@@ -314,13 +501,73 @@ HOSTILE = [
      'gc.get_objects()\n    """\nif __name__ == "__main__":\n    doctest.testmod()\n', 4,
      "gc.get_objects"),
     ("mock", "from unittest import mock\n", 1, "unittest.mock"),
-    ("getattr-computed-lib", "import torch\ndef pick(n):\n    return getattr(torch, n)\n", 3,
-     "looks up torch by a computed name"),
     ("vars-lib", "import torch\nns = vars(torch)\n", 2, "vars(torch)"),
     ("indirect-getattr", "import torch\ng = getattr\nf = g(torch, 'x')\n", 2,
      "passes getattr around"),
     ("partial-setattr", "import functools, torch\nfunctools.partial(setattr, torch)("
      "'allclose', print)\n", 2, "passes setattr around"),
+    # a name computed at run time is reported on the harness's and the interpreter's modules,
+    # where it may be (the constants bound to it, the arguments given for it, what joining
+    # them gives) a name a rule names or a private one, where it is hidden, and for what is
+    # done with what it finds
+    ("getattr-computed-grader", "import grader.probes as gp\ndef pick(n):\n"
+     "    return getattr(gp, n)\n", 3, "looks up grader.probes by a computed name"),
+    ("getattr-computed-pytest", "import pytest\nfn = getattr(pytest, input())\n",
+     2, "looks up pytest by a computed name"),
+    ("getattr-computed-sys", "import sys\ndef pick(n):\n    return getattr(sys, n)\n",
+     3, "looks up sys by a computed name"),
+    ("getattr-computed-gc", "import gc as g\nname = 'get_' + input()\nf = getattr(g, name)\n",
+     3, "looks up gc by a computed name"),
+    ("getattr-computed-builtins-dunder", "def pick(n):\n    return getattr(__builtins__, n)\n",
+     2, "builtins"),
+    ("getattr-private-default", "import torch\nclass M:\n    def __init__(self, act='_C'):\n"
+     "        self.f = getattr(torch, act)\n", 4, "torch._C"),
+    ("getattr-private-argument", "import torch\ndef pick(name):\n    return getattr(torch, name)\n"
+     "pick('_C')\n", 3, "torch._C"),
+    ("getattr-private-loop", "import torch\nfor n in ['relu', '_C']:\n    m = getattr(torch, n)\n",
+     3, "torch._C"),
+    ("getattr-rule-by-candidate", "import torch\nNAMES = {'a': 'overrides'}\ndef pick(k):\n"
+     "    return getattr(torch, NAMES[k])\n", 4, "torch.overrides"),
+    ("getattr-rule-joined", "import torch\ndef pick(a, b):\n    return getattr(torch, a + b)\n"
+     "lib = pick('libr', 'ary')\n", 3, "torch.library"),
+    ("getattr-rule-fstring", "import torch\ndef pick(a):\n    return getattr(torch, f'over{a}')\n"
+     "pick('rides')\n", 3, "torch.overrides"),
+    ("getattr-then-rule", "import torch\ndef f(n):\n    u = getattr(torch, n)\n"
+     "    return u.cpp_extension.load('x', [])\n", 4, "torch.*.cpp_extension.load"),
+    ("getattr-then-private", "import numpy as np\ndef f(n):\n"
+     "    return getattr(np, n)._internal\n", 3, "numpy's private internals"),
+    ("getattr-name-flowed-in", "import torch\nnames = []\nnames.append('_C')\n"
+     "m = getattr(torch, names[0])\n", 4, "torch._C"),
+    ("getattr-chain-resolved", "import numpy as np\ndef f(n='stride_tricks'):\n"
+     "    return getattr(np.lib, n).as_strided\n", 3, "as_strided"),
+    ("getattr-private-prefix", "import torch\ndef pick(n):\n    return getattr(torch, '_' + n)\n",
+     3, "private attribute of torch by a computed name ('_...')"),
+    ("getattr-dunder-fstring", "import torch.nn as nn\ndef pick(n):\n"
+     "    return getattr(nn.Module, f'__{n}__')\n", 3, "private attribute of torch.nn.Module"),
+    ("getattr-dunder-other-library", "import pandas as pd\ndef pick(n='__dict__'):\n"
+     "    return getattr(pd, n)\n", 3, "private attribute of pandas"),
+    ("getattr-lib-hidden-base64", "import torch, base64\ndef pick(s):\n"
+     "    return getattr(torch, base64.b64decode(s).decode())\n", 3, "cannot be read"),
+    ("getattr-lib-hidden-chr", "import numpy as np\ndef pick(codes):\n"
+     "    return getattr(np, ''.join(map(chr, codes)))\n", 3, "character codes"),
+    ("getattr-lib-hidden-env", "import torch, os\nf = getattr(torch, os.environ['F'])\n",
+     2, "cannot be read (environ)"),
+    ("getattr-lib-hidden-file", "import torch\nf = getattr(torch, open('n').read())\n",
+     2, "cannot be read (read)"),
+    ("getattr-lib-result-patched", "import torch\ndef pick(n):\n"
+     "    getattr(torch, n).allclose = print\n", 3, "patches torch.*.allclose"),
+    ("getattr-lib-result-special", "import torch\ndef pick(n):\n    cls = getattr(torch, n)\n"
+     "    cls.__eq__ = lambda a, b: True\n", 4, "patches torch.*.__eq__"),
+    ("setattr-computed-torch-nn", "import torch.nn as nn\ndef put(n, v):\n    setattr(nn, n, v)\n",
+     3, "patches torch.nn by a computed name"),
+    ("delattr-computed", "import numpy as np\ndef drop(n):\n    delattr(np, n)\n",
+     3, "patches numpy by a computed name (delattr)"),
+    ("attrgetter-hidden", "import operator, base64\ndef f(o, s):\n"
+     "    return operator.attrgetter(base64.b64decode(s).decode())(o)\n", 3, "cannot be read"),
+    ("methodcaller-hidden", "import operator, os\ndef f(o):\n"
+     "    return operator.methodcaller(os.environ['M'])(o)\n", 3, "cannot be read (environ)"),
+    ("getattr-dunder-literal", "import pandas as pd\nns = getattr(pd, '__dict__')\n",
+     2, "private attribute of pandas ('__dict__')"),
     # 7. changing a library
     ("patch-function", "import torch\ntorch.is_grad_enabled = lambda: False\n", 2,
      "patches torch.is_grad_enabled"),
@@ -571,12 +818,115 @@ ORDINARY = [
      "pd.options.display.max_rows = 10\nhelpers.DEBUG = True\nhelpers.SIZE = (3, -4)\n"),
     ("environment-and-paths", "import os, sys\nos.environ['OMP_NUM_THREADS'] = '1'\n"
      "sys.path.insert(0, '.')\nsys.argv[1:] = []\n"),
+    # a library's attributes read by a name given as configuration, descriptors 0-2 and
+    # files by name, files written that Python would not run, text that is not code
+    ("getattr-computed-lib", "import torch\ndef pick(n):\n    return getattr(torch, n)\n"),
+    ("configurable-activation", "import torch\nfrom torch import nn\n"
+     "import torch.nn.functional as F\nclass Model(nn.Module):\n"
+     "    def __init__(self, n, activation='sigmoid', act='ReLU'):\n        super().__init__()\n"
+     "        self.linear = nn.Linear(n, 1)\n"
+     "        self.activation = getattr(torch, activation)\n"
+     "        self.act = getattr(nn, act)()\n        self.f = getattr(F, 'relu')\n"
+     "    def forward(self, x):\n        return self.activation(self.act(self.linear(x)))\n"
+     "def make_optimizer(params, name='SGD', lr=0.1):\n"
+     "    return getattr(torch.optim, name)(params, lr=lr)\n"
+     "model = Model(3, activation='sigmoid')\nopt = make_optimizer(model.parameters(), 'Adam')\n"
+     "loss_fn = getattr(nn, 'MSELoss')()\ndef pick(lib, name):\n    return getattr(lib, name)\n"
+     "dist = getattr(torch.distributions, 'Normal')\nfn = pick(torch, 'tanh')\n"
+     "names = ['relu', 'tanh']\nacts = [getattr(torch, n) for n in names]\nimport numpy as np\n"
+     "op = getattr(np, 'mean')\nhas = hasattr(torch, 'compile')\nimport operator\n"
+     "add = getattr(operator, 'add')\nversion = getattr(torch, '__version__')\n"),
+    ("getattr-config-dict", "import torch\nCONFIG = {'loss': 'mse_loss', 'opt': 'SGD'}\n"
+     "loss = getattr(torch.nn.functional, CONFIG['loss'])\n"
+     "opt_cls = getattr(torch.optim, CONFIG['opt'])\n"),
+    ("subprocess-ordinary", "import subprocess, sys\n"
+     "r = subprocess.run(['ls'], capture_output=True, text=True)\n"
+     "subprocess.run(['ls'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n"
+     "subprocess.run(['ls'], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)\n"
+     "with open('log.txt', 'w') as log:\n    subprocess.run(['ls'], stdout=log, stderr=log)\n"
+     "subprocess.run(['ls'], stdout=sys.stdout, stderr=sys.stderr, close_fds=True, pass_fds=())\n"
+     "p = subprocess.Popen(['ls'], stdout=-1)\nout = subprocess.check_output(['ls'])\n"
+     "def run(cmd, out=None):\n    return subprocess.run(cmd, stdout=out)\n"
+     "run(['ls'], open('o.txt', 'w'))\n"),
+    ("std-streams", "import sys, os\nsys.stdout.write('x')\nprint('x', file=sys.stderr)\n"
+     "os.write(sys.stdout.fileno(), b'x')\nos.write(sys.stderr.fileno(), b'x')\nos.isatty(1)\n"
+     "os.get_terminal_size()\nsys.stdout.flush()\n"),
+    ("files-opened-by-name", "import glob, os\nfiles = sorted(glob.glob('data/*.csv'))\n"
+     "for i in range(len(files)):\n    with open(files[i]) as f:\n        f.read()\n"
+     "newest = open(max(files, key=os.path.getmtime))\nfor k in range(3):\n"
+     "    with open(f'out{k}.txt', 'w') as f:\n        f.write(str(k))\ndef load(path):\n"
+     "    return open(path).read()\nload('a.txt')\nimport tempfile\n"
+     "fd, path = tempfile.mkstemp()\nos.close(fd)\nopen(path, 'w').close()\n"),
+    ("ordinary-writes", "import numpy as np, torch, json\nfrom pathlib import Path\n"
+     "np.savetxt('data.csv', np.zeros(3))\nwith open('out.txt', 'w') as f:\n    f.write('ok')\n"
+     "model = torch.nn.Linear(1, 1)\ntorch.save(model.state_dict(), 'm.pt')\n"
+     "HERE = Path(__file__).resolve().parent\n(HERE / 'results.csv').write_text('a,b')\n"
+     "np.save(HERE / 'w.npy', np.ones(2))\ntorch.save(model, Path(__file__).with_suffix('.pt'))\n"
+     "json.dump({}, open(HERE / 'r.json', 'w'))\nsrc = open(__file__).read()\n"
+     "for epoch in range(3):\n    torch.save(model.state_dict(), f'ckpt_{epoch}.pt')\n"
+     "name = 'model.py'.replace('.py', '.txt')\nnp.savetxt('x.csv', [1], header='see model.py')\n"
+     "Path('notes.txt').write_text('edit model.py next')\nimport pickle\n"
+     "with open(HERE / 'r.json', 'w') as f:\n    json.dump({}, f)\n"
+     "with open(os.path.join(os.path.dirname(__file__), 'o.pkl'), 'wb') as g:\n"
+     "    pickle.dump([1], g)\nimport os\nimport pandas as pd\n"
+     "pd.DataFrame({'a': [1]}).to_csv(HERE / 'out.csv')\ndef save_to(name):\n"
+     "    torch.save(model, HERE / name)\nsave_to('m2.pt')\n"
+     "cfg = json.load(open(os.path.join(os.path.dirname(__file__), 'cfg.json')))\n"
+     "torch.save(cfg, 'cfg.pt')\nPath('x.py').replace('.py', '.txt') if False else None\n"),
+    ("own-evaluate-and-fstat", "import os\nclass Trainer:\n    def _evaluate(self, x):\n"
+     "        return x\n    def run(self):\n        return self._evaluate(1)\n"
+     "t = Trainer()\nt._evaluate(2)\nname = '_evaluate'\n"
+     "size = os.path.getsize(__file__)\nfor name in os.listdir('.'):\n    os.stat(name)\n"
+     "class Runner:\n    def __init__(self):\n        self.trainer = Trainer()\n"
+     "    def go(self):\n        return self.trainer._evaluate(3)\n"
+     "import torch\nHERE = os.path.dirname(__file__)\ndef build(folder):\n    return 1\n"
+     "torch.save(build(HERE), 'm.pt')\nwith open(os.path.join(HERE, 'log.txt'), 'w') as f:\n"
+     "    pass\n"),
+    ("format-ordinary", "def show(x, template='{:.3f}'):\n    return template.format(x)\n"
+     "def line(fmt, *a):\n    return fmt.format(*a)\nline('{} {}', 1, 2)\n"
+     "msg = 'loss {loss:.3f}'.format_map({'loss': 1.0})\n"),
+    ("model-eval-and-annotations", "from __future__ import annotations\nimport torch\n"
+     "from typing import Optional, List\nclass M(torch.nn.Module):\n"
+     "    def forward(self, x: 'torch.Tensor') -> Optional['torch.Tensor']:\n        return x\n"
+     "m = M()\nm.eval()\nm.train()\nm.train(False)\n"
+     "def f(xs: List['torch.Tensor'], n: 'int' = 1) -> 'list[float]':\n    return [1.0]\n"
+     "class Own:\n    def eval(self, expr):\n        return expr\n    def query(self, q):\n"
+     "        return q\nOwn().eval('1')\nOwn().query('x')\nx: 'a tensor of shape (n, 1)' = None\n"
+     "o = Own()\no.eval('2')\nfrom typing import Literal, Annotated\n"
+     "def g(mode: Literal['train', 'eval'] = 'train', y: "
+     'Annotated[int, \'eval\', \'exec\'] = 0) -> \'Literal["eval"]\':\n    return mode\n'
+     "import functools\ndef wrap(fn):\n    def inner(*a):\n        return fn(*a)\n"
+     "    inner.__annotations__ = fn.__annotations__\n    return inner\n"),
 ]
 
 
 @pytest.mark.parametrize("source", [c[1] for c in ORDINARY], ids=[c[0] for c in ORDINARY])
 def test_ordinary_code_is_not_flagged(source):
     assert scan_source(source, "ex06_nn_linear.py") == []
+
+
+def test_a_configurable_model_is_not_flagged():
+    """ex07's reference with its activation, its loss and its optimizer chosen by name, as
+    configurable code does: a library's attribute read by a computed name is not tampering."""
+    text = (ROOT / "solutions" / "ex07_logistic_regression.py").read_text()
+    for old, new in (
+            ("    def __init__(self, in_features):\n",
+             "    def __init__(self, in_features, activation=\"sigmoid\"):\n"),
+            ("        self.linear = nn.Linear(in_features, 1)\n",
+             "        self.linear = nn.Linear(in_features, 1)\n"
+             "        self.activation = getattr(torch, activation)\n"),
+            ("        return torch.sigmoid(self.linear(x))\n",
+             "        return self.activation(self.linear(x))\n"),
+            ("def train_logistic(model, x, y, lr, epochs, momentum=0.9):\n",
+             "def train_logistic(model, x, y, lr, epochs, momentum=0.9, loss=\"BCELoss\", "
+             "opt=\"SGD\"):\n"),
+            ("    loss_fn = nn.BCELoss()\n", "    loss_fn = getattr(nn, loss)()\n"),
+            ("    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)\n",
+             "    optimizer = getattr(torch.optim, opt)(model.parameters(), lr=lr, "
+             "momentum=momentum)\n")):
+        assert old in text, old
+        text = text.replace(old, new)
+    assert scan_source(text, "ex07_logistic_regression.py") == []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -692,6 +1042,30 @@ def test_a_review_that_cannot_finish_is_a_finding(monkeypatch, error, what):
 def test_deep_or_long_expressions_never_raise(source):
     found = scan_source(source, "x.py")
     assert all(f.what == TOO_DEEP or f.line > 0 for f in found)
+
+
+@pytest.mark.parametrize("source", [
+    # a name bound many times over, each binding made from the one before
+    "import torch, subprocess, os\n" + "".join(
+        f"n{i} = n{i - 1} + 'a{j}'\n" if i else f"n0 = 'x{j}'\n"
+        for i in range(30) for j in range(20)) +
+    "getattr(torch, n29)\nopen(n29, 'w')\nsubprocess.run(['x'], stdout=n29)\nos.close(n29)\n"
+    "'{}'.format(n29)\ntorch.save(1, n29)\nopen(__file__ + n29, 'w')\n",
+    # many computed lookups, each through a parameter given joined arguments
+    "import torch\n" + "".join(f"def f{i}(a, b):\n    return getattr(torch, a + b)\n"
+                               for i in range(1500)) +
+    "".join(f"f{i}('x', 'y')\n" for i in range(1500)),
+    # a descriptor computed through a long chain, string annotations in every function
+    "import os\nfd0 = int(x)\n" + "".join(f"fd{i} = fd{i - 1} + 1\n" for i in range(1, 3000)) +
+    "os.write(fd2999, b'x')\nopen(fd2999)\n" + "".join(
+        f"def g{i}(x: 'List[\"List[int]\"]') -> 'int':\n    pass\n" for i in range(2000)),
+], ids=["rebound-names", "many-lookups", "long-chains"])
+def test_names_followed_through_many_bindings_stay_bounded(source):
+    """What a name may hold is followed within fixed budgets, whatever the file."""
+    assert len(source) < MAX_SOURCE_BYTES
+    started = time.perf_counter()
+    scan_source(source, "x.py")
+    assert time.perf_counter() - started < 5
 
 
 def test_a_huge_file_is_reported_at_once_not_parsed():
