@@ -16,19 +16,22 @@ grader version and exercises is skipped (unless `force`), so a run that was kill
 it stopped when started again. One grading request (grader.request.GradeRequest) serves the
 whole class: built once, in `grade_class`, it reaches the grading processes as plain data.
 
-Every entry of the class folder is a student's, whatever its name, unless it is this grader's
-own output, known by identity (Outputs), never by name: the gradebook and the files SQLite keeps
+Every entry of the class folder is a student's, whatever its name, unless it is what tools leave
+(__MACOSX/, .git/: staging.NOT_STUDENTS), hidden ('.alice': left out, with a note), or this
+grader's own output, known by identity (Outputs), never by name: the gradebook and the files SQLite keeps
 beside it (their inodes, and the gradebook's mark: grader.gradebook.inspect), the feedback pages'
 folder (a marker file holding a secret of the gradebook), the CSV export, the run's temporary
 folder. No output is ever written into a student's entry: a gradebook, CSV or pages' folder the
 instructor names there is refused (OutputRefused, one line, exit 2); the default gradebook,
 when its name is taken, is kept in a private folder of the user's (gradebook.kept_path), said
-where, and every student is graded.
+where, and every student is graded. Entries are filed under names that never read alike
+(file_names), and a name stays with the entry graded under it from run to run.
 """
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 import traceback
+import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -78,23 +82,22 @@ class Entry:
     error: str = ""               # why nothing could be read (a corrupt zip, ...)
 
 
-# Entries of a class folder that are never a student's: what archivers and editors leave (and
-# any hidden name). Nothing else is left out by its name: a folder called 'feedback' or
-# 'gradebook.db' is a student's, unless it is this grader's own output, known by identity
-# (Outputs).
-NOT_STUDENTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+# Entries of a class folder that are never a student's: what archivers, editors, version control
+# and file browsers leave (left out quietly), and hidden names ('.alice': left out, with a note).
+# Nothing else is left out by its name: a folder called 'feedback', '__bob' or 'gradebook.db' is
+# a student's, unless it is this grader's own output, known by identity (Outputs).
+NOT_STUDENTS = staging.NOT_STUDENTS
 # A folder of feedback pages that grade-class keeps inside the class folder holds this file,
 # with the gradebook's secret (Gradebook.pages_token): so a later run knows it as this grader's.
 PAGES_MARK = ".torchdrills-pages"
-# What an nbgrader course folder holds beside submitted/: its folders, and the file that makes
-# it one (a student's entry is a folder or a zip, never a plain file). Not gradebook.db, though
-# nbgrader writes one: grade-class's own gradebook has that name, and it lies in the class
-# folder when grade-class runs there (a folder 'submitted' then took over the whole class).
-NBGRADER_COURSE = {"source", "release", "autograded", "feedback", "exchange"}
-NBGRADER_FILES = ("nbgrader_config.py",)
+# nbgrader's course layout (staging.nbgrader_course)
+NBGRADER_COURSE = staging.NBGRADER_COURSE
+NBGRADER_FILES = staging.NBGRADER_FILES
 # A name filed with a hash (escaped, cut, or two entries under one name) ends like this; a plain
-# name that ends like this is filed with a hash of its own, so that no name can pose as another.
+# name that reads like this (its skeleton: '0' and 'O', Cyrillic 'а' and 'a' alike) is filed with
+# a hash of its own, so that no name can pose as another.
 _HASHED = re.compile(r".*~[0-9a-f]{8}(?:[0-9a-f]{8})?")
+_HASHED_READ = re.compile(r".*~[2-9a-fOl]{8}(?:[2-9a-fOl]{8})?")   # the same, on a skeleton
 
 
 @dataclass
@@ -147,56 +150,50 @@ def _pages_mark(folder: Path) -> str:
     return text[-1] if len(text) == 4 and text[:3] == ["torchdrills", "feedback", "pages"] else ""
 
 
-def class_entries(folder, outputs: Outputs | None = None) -> list[tuple[str, Path]]:
+def class_entries(folder, outputs: Outputs | None = None,
+                  filed: dict | None = None) -> list[tuple[str, Path]]:
     """(student, path) of every submission in a class folder, sorted by student.
 
     The folder holds one entry per student, a folder or a .zip, or is an nbgrader course
-    (submissions_folder). Every entry is a student's, whatever its name, except the grader's
-    own `outputs` (known by identity). A student's entry that is a symbolic link is listed
-    (gather refuses it, with a note); a name that is not plain text (bytes that are not UTF-8,
-    control characters, very long) is filed escaped. Two entries filed under one name (alice/
-    and alice.zip) are both graded, each under its exact name with a hash: no entry hides
-    another, and neither takes the name (gather notes why)."""
-    by_name: dict[str, list[Path]] = {}
-    for p, is_dir in _entries(submissions_folder(folder), outputs):
-        by_name.setdefault(student_name(p.name if is_dir else p.stem), []).append(p)
-    found = []
-    for name, paths in by_name.items():
-        if len(paths) == 1:
-            found.append((name, paths[0]))
-        else:
-            found += [(shared_name(p.name), p) for p in paths]
-    return sorted(found)
+    (submissions_folder). Every entry is a student's, whatever its name ('__bob' too), except
+    what tools leave (staging.NOT_STUDENTS), hidden names ('.alice': left out, and
+    class_folder_notes says so) and the grader's own `outputs` (known by identity). A
+    student's entry that is a symbolic link is listed (gather refuses it, with a note). Each is
+    filed under the name it reads as (file_names): a name that is not plain text is escaped, a
+    look-alike gets a hash, and no two entries are filed under names that read alike.
+    `filed`: {student: the entry she was last graded from} in this class folder, from the
+    gradebook (the run's, _class_rows), so that a name stays with its entry from run to run."""
+    return list_class(folder, outputs, filed)[0]
+
+
+def list_class(folder, outputs: Outputs | None = None,
+               filed: dict | None = None) -> tuple[list[tuple[str, Path]], list[str]]:
+    """class_entries, and notes for the instructor on names that read alike."""
+    paths = [p for p, _ in _entries(submissions_folder(folder), outputs)]
+    names = {p.name: p.name if p.is_dir() else p.stem for p in paths}
+    students, notes = file_names(names, filed)
+    return sorted((students[p.name], p) for p in paths), notes
 
 
 def submissions_folder(folder) -> Path:
     """The folder that holds one entry per student: `folder` itself, or `folder/submitted`
-    when `folder` is an nbgrader course: a submitted/ folder, and beside it nbgrader's
-    configuration (nbgrader_config.py: no student's entry is a plain file) or nothing that
-    could be a student's entry (only nbgrader's own folders). A student who names her folder
-    'submitted' is one student of the class (class_folder_notes says so), not the whole class."""
+    when `folder` is an nbgrader course (staging.nbgrader_course: a submitted/ folder, and
+    beside it nbgrader_config.py or nothing that could be a student's entry). A student who
+    names her folder 'submitted' is one student of the class (class_folder_notes says so),
+    not the whole class."""
     folder = Path(folder)
-    submitted = folder / "submitted"
-    if submitted.is_dir() and not submitted.is_symlink() and (
-            any(_plain_file(folder / name) for name in NBGRADER_FILES)
-            or not _beside_submitted(folder)):
-        return submitted
-    return folder
-
-
-def _plain_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
+    return folder / "submitted" if staging.nbgrader_course(folder) else folder
 
 
 def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
     """Notes on the entries of `folder` that are not graded as they might look: submitted/
     beside students' entries (the folder is graded as a class folder, 'submitted' one student
-    among them), and folders named like feedback pages that are no pages of this grader's
-    (graded as students)."""
+    among them), folders named like feedback pages that are no pages of this grader's (graded
+    as students), and hidden entries ('.alice', left out)."""
     folder = Path(folder)
     where = submissions_folder(folder)
     notes = []
-    others = _beside_submitted(folder)
+    others = staging.beside_submitted(folder)
     if (folder / "submitted").is_dir() and others and where == folder:
         shown = ", ".join(staging.shown(p.name) for p in others[:3]) + \
             (", ..." if others[3:] else "")
@@ -209,31 +206,24 @@ def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
             notes.append(f"the folder '{name}' in {staging.shown(where.name)} is graded as a "
                          f"student: it holds no feedback pages of this grader's. If it is "
                          f"nbgrader's or older pages, move it out of the class folder")
+    hidden = [p for p in staging.class_listing(where)[1]
+              if not (outputs is not None and outputs.owns(p))]
+    if hidden:
+        shown = ", ".join(staging.shown(p.name) for p in hidden[:10]) + \
+            (f" and {len(hidden) - 10} more" if hidden[10:] else "")
+        notes.append(f"not graded, as hidden: {shown} (a name that starts with '.' is left "
+                     f"out; if one is a student's, rename it without the dot)")
     return notes
 
 
 def _entries(folder: Path, outputs: Outputs | None = None):
     """(path, is_dir) of each entry of `folder` that could be a student's, sorted: a folder or
-    a .zip (a link: what it points to), nothing hidden, not NOT_STUDENTS, not the grader's
-    own `outputs`."""
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith((".", "__")) or p.name in NOT_STUDENTS:
+    a .zip (a link: what it points to), not what tools leave, not hidden
+    (staging.class_listing), not the grader's own `outputs`."""
+    for p, is_dir in staging.class_listing(folder)[0]:
+        if outputs is not None and outputs.owns(p):
             continue
-        try:
-            is_dir, is_file = p.is_dir(), p.is_file()
-        except OSError:
-            continue
-        if is_dir or (is_file and p.suffix.lower() == ".zip"):
-            if outputs is not None and outputs.owns(p):
-                continue
-            yield p, is_dir
-
-
-def _beside_submitted(folder: Path) -> list[Path]:
-    """The entries of `folder`, other than submitted/ and nbgrader's own folders, that could be
-    a student's."""
-    return [p for p, _ in _entries(folder)
-            if p.name != "submitted" and p.name not in NBGRADER_COURSE]
+        yield p, is_dir
 
 
 # Characters that print as nothing though Python calls them printable (a combining grapheme
@@ -241,54 +231,174 @@ def _beside_submitted(folder: Path) -> list[Path]:
 # as 'alice' in a terminal and a CSV.
 _BLANK = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f"
                     "\uffa0\U000e0100-\U000e01ef]")
+# Look-alikes (after Unicode TR39's confusables, the common ones): Cyrillic and Greek letters
+# that print like Latin ones, and the Latin and digit shapes that print alike ('I', 'l', '1';
+# 'O', '0'). A name's skeleton (NFKD, then this table, then NFD) is how it reads: two names with
+# one skeleton read alike ('alice' and Cyrillic 'аlice'; 'José' composed and decomposed;
+# fullwidth 'ａｌｉｃｅ').
+_CONFUSABLE = str.maketrans({
+    # Cyrillic
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "і": "i",
+    "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ү": "y", "ѵ": "v",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "l", "Ӏ": "l", "Ј": "J", "Ү": "Y", "Ԛ": "Q",
+    "Ԝ": "W",
+    # Greek
+    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "υ": "u", "ι": "i", "χ": "x", "γ": "y", "ϲ": "c",
+    "ϳ": "j", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "l", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
+    # Latin and digits
+    "ı": "i", "ɑ": "a", "ɡ": "g", "I": "l", "1": "l", "|": "l", "ǀ": "l", "0": "O",
+})
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 
-def _looks_like_another(name: str) -> bool:
-    """A name that reads like a shorter one: spaces at its ends, or characters that print as
-    nothing."""
-    return name != name.strip() or bool(_BLANK.search(name))
+def skeleton(name: str) -> str:
+    """How a name reads: its look-alikes made one (_CONFUSABLE). Two names that read alike
+    have one skeleton."""
+    text = unicodedata.normalize("NFKD", name).translate(_CONFUSABLE)
+    return unicodedata.normalize("NFD", text)
+
+
+def _looks_like_another(name: str) -> str:
+    """Why a plain name could pass for another's, or '': spaces at its ends, characters that
+    print as nothing, letters of two scripts ('аlice': a Cyrillic 'а'), or non-ASCII letters
+    that all read as plain ones (Cyrillic 'аlісе', fullwidth 'ａｌｉｃｅ', a ligature)."""
+    if name != name.strip() or _BLANK.search(name):
+        return "it has spaces at its ends or characters that print as nothing"
+    scripts = set()
+    for ch in name:
+        if ch.isalpha():
+            words = unicodedata.name(ch, "").split()
+            scripts.update(w for w in _SCRIPTS if w in words)
+    if len(scripts) > 1:
+        return f"it mixes {' and '.join(w.title() for w in sorted(scripts))} letters"
+    if not name.isascii() and skeleton(name).isascii():
+        return "its letters only look like plain Latin ones"
+    return ""
+
+
+def _looks_filed(name: str) -> bool:
+    """Does a plain name read like one filed with a hash ('x~0123abcd', or with 'O' for '0')?"""
+    return bool(_HASHED.fullmatch(name) or _HASHED_READ.fullmatch(skeleton(name)))
 
 
 def student_name(name: str) -> str:
-    """The name a class entry is filed under: the name itself when it is plain text, else
-    escaped with a hash of the exact name: the escaped b'\\xff' and a folder really called
+    """The name a class entry reads as, and is filed under unless another entry reads alike
+    (file_names): the name itself, composed (NFC: as an LMS stores it), when it is plain text;
+    else escaped with a hash of the exact name: the escaped b'\\xff' and a folder really called
     '\\xff' read alike, and stay two students. A plain name that looks filed with a hash
-    ('Jos\\xe9~399207d2'), or reads like a shorter one ('alice ', 'alice\\u3164'), gets a hash
-    of its own, so it never takes or looks like another student's name."""
+    ('Jos\\xe9~399207d2'), or could pass for another (_looks_like_another: 'alice ',
+    'alice\\u3164', Cyrillic 'аlice'), gets a hash of its own, so it never takes or looks like
+    another student's name."""
     label = staging.safe_label(name)
-    if label == name and not _HASHED.fullmatch(name) and not _looks_like_another(name):
-        return name
-    if label != name and re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
+    if label == name:
+        plain = unicodedata.normalize("NFC", name)
+        if not _looks_filed(plain) and not _looks_like_another(plain):
+            return plain
+    elif re.fullmatch(r".{60}~[0-9a-f]{8}", label):  # (a long one has its hash)
         return label
-    return f"{label}~{short_hash(name)}"
+    return f"{unicodedata.normalize('NFC', label)}~{short_hash(name)}"
 
 
 def shared_name(entry: str) -> str:
-    """The name of one of two entries filed under the same student name: the entry's exact
-    name (with '.zip'), escaped, and a longer hash of it ('alice.zip~3fa81c2e0b5d9e71')."""
+    """The name of one of two entries that read alike: the entry's exact name (with '.zip'),
+    escaped, and a longer hash of it ('alice.zip~3fa81c2e0b5d9e71')."""
     digest = hashlib.blake2b(entry.encode("utf-8", "surrogateescape"), digest_size=8)
-    return f"{staging.safe_label(entry)}~{digest.hexdigest()}"
+    return f"{unicodedata.normalize('NFC', staging.safe_label(entry))}~{digest.hexdigest()}"
 
 
-def gather(student: str, source: Path, into: Path, assignments: bool = False) -> Entry:
+def file_names(names: dict, filed: dict | None = None) -> tuple[dict, list[str]]:
+    """({entry: student}, notes) for the entries of one class folder; `names` maps each entry
+    ('alice', 'alice.zip') to the name it is filed by (a folder's name, a zip's stem).
+
+    Each is filed under student_name, unless other entries read alike (one skeleton: 'alice/'
+    and 'alice.zip'; 'José' composed and decomposed; 'Ivan' and 'lvan'). An entry graded before
+    under a name that reads as its own (`filed`: {student: the entry she was last graded from},
+    the earliest filed first) keeps that name, as it was spelled, so that a newcomer never
+    freezes or takes a classmate's row, and a rerun files everyone alike; each other entry
+    that reads alike is filed under its exact name with a hash (shared_name), and none keeps
+    the name when none had it. A name student_name gives a hash (a look-alike) never keeps a
+    plain one. Filing is one-to-one, and no two entries are filed under names that read
+    alike. (A row whose entry is gone keeps its name: the run and `export` name it.)"""
+    filed = filed or {}
+    order = {student: i for i, student in enumerate(filed)}
+    by_entry: dict = {}            # entry -> the names it was graded under that read as now
+    for student, entry in filed.items():
+        by_entry.setdefault(entry, []).append(student)
+    readable = {e: student_name(stem) for e, stem in names.items()}
+    groups: dict = {}
+    for e in sorted(names):
+        groups.setdefault(skeleton(readable[e]), []).append(e)
+    out, notes = {}, []
+    for key, members in groups.items():
+        held = sorted((order[name], name, e) for e in members
+                      for name in by_entry.get(staging.printable(e), ())
+                      if skeleton(name) == key)
+        keep = held[0][2] if held else (members[0] if len(members) == 1 else None)
+        for e in members:
+            out[e] = (held[0][1] if held else readable[e]) if e == keep else shared_name(e)
+        if held and len(members) > 1:
+            others = ", ".join(f"{_exactly(e)} as {staging.shown(out[e])}"
+                               for e in members if e != keep)
+            notes.append(f"{_exactly(keep)} keeps the name {staging.shown(out[keep])} it was "
+                         f"graded under before; entries that read alike are graded under names "
+                         f"of their own: {others}")
+    seen: dict = {}
+    for e in sorted(out):          # (by construction none; never two that read alike)
+        other = seen.setdefault(skeleton(out[e]), e)
+        if other != e:
+            out[e], out[other] = shared_name(e), shared_name(other)
+    return out, notes
+
+
+def _spelled(name: str) -> str:
+    """A name with every character that is not ASCII written out ('\\u0430lice')."""
+    return name.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _exactly(name: str) -> str:
+    """A name as notes show it, and spelled out when it is not ASCII: names that read alike
+    are told apart ('José' (Jose\\u0301))."""
+    return staging.shown(name) + ("" if name.isascii() or staging.name_problem(name)
+                                  else f" ({_spelled(name)})")
+
+
+def _filing_note(source: Path, student: str) -> str:
+    """Why an entry is filed under another name than its own, for the instructor and the
+    student; '' when it is not (or only composed: 'José' as an LMS stores it)."""
+    exact = source.name
+    stem = exact if source.is_dir() else source.stem
+    if student == shared_name(exact):
+        return (f"another entry of the class reads as {staging.shown(student_name(stem))} "
+                f"too: this one ({_exactly(exact)}) is graded under a name of its own, "
+                f"'{student}'")
+    odd = staging.name_problem(exact)
+    if odd:
+        return f"the submission {staging.shown(exact)}: {odd}; it is graded as '{student}'"
+    plain = unicodedata.normalize("NFC", stem)
+    if student == plain or student != student_name(stem):
+        return ""
+    why = _looks_like_another(plain) or "it reads like a name filed with a hash"
+    spelled = f" ({_spelled(stem)})" if not stem.isascii() else ""
+    return (f"the submission {staging.shown(exact)}{spelled}: {why}, so it could pass for "
+            f"another student's name; it is graded as {staging.shown(student)}")
+
+
+def gather(student: str, source: Path, into: Path, assignments: bool | None = None) -> Entry:
     """Copy the exercise files of one submission (folder or zip) flat into `into`, and hash
     them; never raises: an unreadable submission comes back with `error` set. What is read
-    and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped);
-    what it left out is in `problems`. assignments=True: the entry is a student's in
-    nbgrader's submitted/ tree (a folder, or a zip put there), and each exercise is read from
-    its own assignment folder only (staging.collect)."""
+    and how is grader.sandbox.staging's (regular files only, no link followed, sizes capped,
+    a zip checked against the caps before it is parsed); what it left out is in `problems`.
+    Assignment boundaries are staging.collect's to decide, as for `grade`: each exercise of a
+    student's entry in nbgrader's submitted/ tree (a folder, or a zip put there) is read from
+    its own assignment folder only (assignments=True or False decides instead)."""
     entry = Entry(student, Path(source))
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
-    odd = staging.name_problem(entry.source.name)
-    source_name = entry.source.name if entry.source.is_dir() else entry.source.stem
-    if student == shared_name(entry.source.name):
-        entry.problems.append(f"two entries of the class would be filed as "
-                              f"'{student_name(source_name)}': each is graded under its own name, "
-                              f"this one ({staging.shown(entry.source.name)}) as '{student}'")
-    elif odd:
-        entry.problems.append(f"the submission {staging.shown(entry.source.name)}: {odd}; "
-                              f"it is graded as '{student}'")
+    note = _filing_note(entry.source, student)
+    if note:
+        entry.problems.append(note)
     try:
         found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
                                 max_total=MAX_TOTAL_BYTES, assignments=assignments)
@@ -301,15 +411,33 @@ def gather(student: str, source: Path, into: Path, assignments: bool = False) ->
         shutil.rmtree(into, ignore_errors=True)
         entry.folder = None
         digest.update(b"unreadable\0" + entry.error.encode("utf-8", "backslashreplace"))
-        try:
-            digest.update(staging.read_file(entry.source, MAX_TOTAL_BYTES))
-        except (OSError, ValueError):
-            pass
+        _hash_file(digest, entry.source, MAX_TOTAL_BYTES)
     else:
         for name in sorted(entry.files):
             digest.update(name.encode() + b"\0" + (entry.folder / name).read_bytes() + b"\0")
     entry.content_hash = digest.hexdigest()
     return entry
+
+
+def _hash_file(digest, path: Path, cap: int) -> None:
+    """Add the bytes of the regular file at `path` to `digest`, a block at a time (nothing
+    for a folder, a link, or a file larger than `cap`)."""
+    try:
+        fd = staging.open_file(os.fspath(path))
+    except (OSError, ValueError):
+        return
+    try:
+        if os.fstat(fd).st_size > cap:
+            return
+        while True:
+            block = os.read(fd, 1 << 20)
+            if not block:
+                return
+            digest.update(block)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
 
 
 def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
@@ -712,17 +840,20 @@ def _grade_class(folder, db, jobs, seed, exercises, device, html_dir, force, tim
 
 def _grade_entries(folder, where, book, run, request, outputs, work, jobs, html_dir, force,
                    timeout, progress, client, on_event):
-    entries = class_entries(folder, outputs)
-    run.notes += class_folder_notes(folder, outputs)
+    rows = _class_rows(book, folder, where)
+    entries, notes = list_class(folder, outputs, rows)
+    run.notes += notes + class_folder_notes(folder, outputs)
     run.total = len(entries)
     run.students = [s for s, _ in entries]
-    run_id = book.begin_run(folder, request.seed, request.exercises, jobs)
-    nbgrader = where != Path(folder)        # each exercise from its own assignment folder
+    run.notes += _moves(rows, entries, book, where)
+    run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
     tasks = []
     for i, (student, path) in enumerate(entries):
-        entry = gather(student, path, work / f"{i:05d}", assignments=nbgrader)
-        if not force and book.current(student, entry.content_hash, request.seed,
-                                      request.exercises, request.device):
+        # each exercise of an nbgrader student from its own assignment folder (staging.collect)
+        entry = gather(student, path, work / f"{i:05d}")
+        moved = rows.get(student) not in (None, staging.printable(path.name))
+        if not force and not moved and book.current(student, entry.content_hash, request.seed,
+                                                     request.exercises, request.device):
             run.skipped += 1
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
             if html_dir and not (Path(html_dir) / page_name(student)).exists():
@@ -751,6 +882,82 @@ def _grade_entries(folder, where, book, run, request, outputs, work, jobs, html_
         except Exception as exc:  # noqa: BLE001 - the grades stand without the summary
             run.notes.append(f"summary.html was not written: {type(exc).__name__}: "
                              f"{staging.shown(str(exc), quote=False, limit=200)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# who is who from run to run: a name stays with its entry, and a row no entry maps to is said
+
+UNLISTED = "unlisted"    # the gradebook's meta key: {class folder: [students no entry maps to]}
+
+
+def _class_rows(book, folder, where) -> dict[str, str]:
+    """{student: the entry she was last graded from (its name)} for each student of the
+    gradebook last graded from this class folder (by the run that graded her: its folder, the
+    course or its submitted/ folder alike), in the order the students were first filed."""
+    rows, same = {}, {}
+    for student, source, run_folder in book.filed():
+        if not run_folder:
+            continue
+        if run_folder not in same:
+            same[run_folder] = _same_class(Path(run_folder), folder, where)
+        if same[run_folder]:
+            rows[student] = os.path.basename(source)
+    return rows
+
+
+def _same_class(path: Path, folder, where) -> bool:
+    try:
+        return _same(path, folder) or _same(path, where) or \
+            (path.is_dir() and _same(submissions_folder(path), where))
+    except OSError:
+        return False
+
+
+def _moves(rows: dict, entries, book, where) -> list[str]:
+    """Notes on the students of this class folder in the gradebook whose entry changed (now
+    graded from another entry) or is gone (no entry maps to them: their rows keep their last
+    grades, and `export` says so); the gone ones are kept in the gradebook (UNLISTED)."""
+    notes = []
+    now = {student: path for student, path in entries}
+    for student, path in entries:
+        before = rows.get(student)
+        if before is not None and before != staging.printable(path.name):
+            notes.append(clean(f"{student}: graded from {staging.shown(path.name)} now, from "
+                               f"'{before}' before", LINE, lines=False))
+    gone = [s for s in rows if s not in now]
+    if gone:
+        shown = ", ".join(f"{staging.shown(s)} (from '{rows[s]}')" for s in gone[:10]) + \
+            (f" and {len(gone) - 10} more" if gone[10:] else "")
+        notes.append(clean(f"the gradebook holds {len(gone)} student{'s' * (len(gone) != 1)} "
+                           f"of this class folder that no entry maps to any more: {shown}; "
+                           f"each row keeps its last grade, and export writes it with a "
+                           f"warning", LINE, lines=False))
+    try:
+        kept = json.loads(book.get_meta(UNLISTED) or "{}")
+        kept = kept if isinstance(kept, dict) else {}
+    except ValueError:
+        kept = {}
+    key = os.path.realpath(where)
+    if gone:
+        kept[key] = gone
+    else:
+        kept.pop(key, None)
+    book.set_meta(UNLISTED, json.dumps(kept))
+    return notes
+
+
+def unlisted_students(book) -> list[str]:
+    """The gradebook's students that no entry of their class folder mapped to at its last run
+    (their rows hold the grade of an entry no longer there): `export` warns about them."""
+    try:
+        kept = json.loads(book.get_meta(UNLISTED) or "{}")
+    except ValueError:
+        return []
+    if not isinstance(kept, dict):
+        return []
+    graded = set(book.students())
+    return sorted({s for names in kept.values() if isinstance(names, list)
+                   for s in names if s in graded})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ def cmd_export(args) -> int:
     except OutputRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from grader.classrun import unlisted_students
+    from grader.sandbox.staging import shown
     with book:
         if note:
             print(f"note: {note}", file=sys.stderr)
@@ -113,7 +115,15 @@ def cmd_export(args) -> int:
             print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
                   f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
             return 2
+        gone = unlisted_students(book)
     print(f"wrote {args.csv}: {n} students")
+    if gone:   # rows whose entry was gone at their class folder's last run: a frozen grade
+        names = ", ".join(shown(s) for s in gone[:10]) + \
+            (f" and {len(gone) - 10} more" if gone[10:] else "")
+        rows = f"1 row of the CSV holds" if len(gone) == 1 else \
+            f"{len(gone)} rows of the CSV hold"
+        print(f"warning: {rows} the last grade of a student no entry of the class folder "
+              f"maps to any more (at its last grade-class run): {names}", file=sys.stderr)
     return 0
 
 

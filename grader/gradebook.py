@@ -675,6 +675,13 @@ class Gradebook:
             "SELECT t.name FROM students t JOIN submissions s ON s.student_id = t.id "
             "ORDER BY t.name")]
 
+    def filed(self) -> list[tuple[str, str, str | None]]:
+        """(student, source, folder of the run that graded it) of every graded submission, in
+        the order the students were first filed (a class run: who keeps a name, who left)."""
+        return [(r["name"], r["source"] or "", r["folder"]) for r in self.db.execute(
+            "SELECT t.name, s.source, r.folder FROM students t JOIN submissions s "
+            "ON s.student_id = t.id LEFT JOIN runs r ON r.id = s.run_id ORDER BY t.id")]
+
     def submission(self, student) -> dict | None:
         row = self.db.execute(
             "SELECT s.*, t.name AS student FROM submissions s JOIN students t "

@@ -125,3 +125,86 @@ def test_the_note_reaches_the_gradebook_the_page_and_the_terminal(tmp_path, monk
     results = json.loads((tmp_path / "results.json").read_text())
     assert note in [t.get("output") for t in results["tests"] if t["name"] == "note"]
     assert results["score"] == 0
+
+
+def _late_student(folder: Path, on_time: str, late: str, stamp: bool = False) -> Path:
+    """A student's nbgrader folder: ex01's assignment holds `on_time`, and ex01 handed in
+    again inside ex02's assignment holds `late`."""
+    (folder / "ex01_linear_model").mkdir(parents=True)
+    (folder / "ex02_gradient_descent").mkdir()
+    (folder / "ex01_linear_model" / "ex01_linear_model.py").write_text(on_time)
+    (folder / "ex02_gradient_descent" / "ex01_linear_model.py").write_text(late)
+    if stamp:
+        for name in ("ex01_linear_model", "ex02_gradient_descent"):
+            (folder / name / "timestamp.txt").write_text("2025-10-01 09:00:00.000000 UTC")
+    return folder
+
+
+def _zip_of(folder: Path, dest: Path) -> Path:
+    import zipfile
+    with zipfile.ZipFile(dest, "w") as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(folder).as_posix())
+    return dest
+
+
+def test_the_boundary_holds_however_the_grader_is_pointed_at_the_course(tmp_path):
+    """Without nbgrader_config.py (nbgrader does not need it: its configuration may live in
+    ~/.jupyter), and with folders of the instructor's beside submitted/, the boundary holds for
+    a student's folder, a zip put in submitted/, one assignment folder graded alone, and a
+    submitted/ tree copied under another name (nbgrader's timestamp.txt): staging.collect
+    decides it, for `grade`, grade-class on the course or on its submitted/ folder, and Dask.
+    A plain class's student who keeps each exercise in a folder of her own is graded as
+    before."""
+    course = tmp_path / "course"
+    (course / "notes").mkdir(parents=True)                        # the instructor's, beside
+    alice = _late_student(course / "submitted" / "alice", "on time", "late")
+    bob = _zip_of(_late_student(tmp_path / "bob", "on time", "late"),
+                  course / "submitted" / "bob.zip")
+    copied = _late_student(tmp_path / "week3" / "carol", "on time", "late", stamp=True)
+    note = late_note("ex01", "ex02_gradient_descent")
+    for source in (alice, bob, copied):
+        assert staging.nbgrader_layout(source, {"ex01_linear_model": False,
+                                                "ex02_gradient_descent": source == copied})
+        found = staging.collect(source)
+        assert found.files["ex01"] == ("ex01_linear_model.py", b"on time"), source
+        assert note in found.notes, (source, found.notes)
+        entry = gather("x", source, tmp_path / "out" / source.name)      # the class run's
+        assert (entry.folder / "ex01_linear_model.py").read_text() == "on time"
+        assert note in entry.problems
+    assert staging.nbgrader_student(alice) and staging.nbgrader_student(copied)
+    one = staging.collect(alice / "ex02_gradient_descent")      # grade submitted/alice/ex02_...
+    assert one.files == {} and note in one.notes
+    plain = _late_student(tmp_path / "class" / "dave", "mine", "mine too")
+    found = staging.collect(plain)                              # no nbgrader layout: plain rule
+    assert not staging.nbgrader_student(plain) and "ex01" in found.files
+    assert not any("assignment" in n for n in found.notes)
+
+
+def test_late_work_is_not_graded_when_the_submitted_folder_itself_is_graded(
+        tmp_path, monkeypatch, capsys, zygote):
+    """The review's two ways, graded for real on a course with no nbgrader_config.py:
+    `grade-class course/submitted` (the folder the grader's own note recommends) and `grade
+    course/submitted/alice`. Alice's on-time ex01 is the stub, her correct ex01 came later in
+    ex02's assignment: 0 points and the note; bob's zip in submitted/ keeps his on-time work."""
+    course = tmp_path / "course"
+    (course / "notes").mkdir(parents=True)
+    alice = _late_student(course / "submitted" / "alice", STUB, REF)
+    _zip_of(_late_student(tmp_path / "bob", REF, STUB), course / "submitted" / "bob.zip")
+    monkeypatch.setenv("GRADER_VERSION", "assignment-test")
+    db = tmp_path / "book.db"
+    assert main(["grade-class", str(course / "submitted"), "--db", str(db), "--exercises",
+                 "ex01", "--jobs", "1", "--no-progress"]) == 0
+    note = late_note("ex01", "ex02_gradient_descent")
+    assert f"note: alice: {note}" in capsys.readouterr().out
+    with Gradebook(db) as book:
+        _, rows, maxes = book.table()
+        assert note in book.notes("alice") and note in book.notes("bob")
+    assert {name: total for name, _, total in rows} == {"alice": 0, "bob": maxes["total"]}
+    lend_zygote(monkeypatch, zygote)
+    for source in (alice, alice / "ex02_gradient_descent"):
+        assert main(["grade", str(source), "--exercises", "ex01",
+                     "--json", str(tmp_path / "results.json")]) == 0
+        assert f"note: {note}" in capsys.readouterr().out
+        assert json.loads((tmp_path / "results.json").read_text())["score"] == 0

@@ -6,12 +6,15 @@ the class: not a folder called 'submitted' (nbgrader's course layout), not a nam
 the escaped form of another's ('Jos\\xe9~399207d2' beside the bytes b'Jos\\xe9'), not a folder
 beside a zip of the same name."""
 import os
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from grader.classrun import (class_entries, class_folder_notes, grade_class, shared_name,
-                             student_name, submissions_folder)
+from grader.classrun import (class_entries, class_folder_notes, file_names, grade_class,
+                             shared_name, skeleton, student_name, submissions_folder)
+from grader.cli import main
 from grader.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,3 +151,126 @@ def test_a_name_that_reads_like_another_is_filed_with_a_hash():
         filed = student_name(name)
         assert filed != "alice" and filed.startswith(name) and filed != name, repr(name)
     assert student_name("Jos\u00e9") == "Jos\u00e9" and student_name("a b") == "a b"
+
+
+# ----------------------------------------------------------------------------------------------
+# hidden names, look-alikes, and a name that stays with its entry from run to run
+
+NFC = "Jos\u00e9"
+NFD = unicodedata.normalize("NFD", NFC)
+LOOKALIKES = ["alice", "\u0430lice", "\u0430l\u0456\u0441\u0435", "alice\u00a0", "\ufb01ona",
+              "\uff41\uff4c\uff49\uff43\uff45", "fiona", NFC, NFD, NFD + "~0123abcd", "Ivan",
+              "lvan", "IvaN", "bob~O123abcd", "bob~0123abcd", "\u0391\u03bb\u03af\u03ba\u03b7",
+              "\u0410\u043d\u043d\u0430", "Zo\u00eb", "__bob", "x\u0131", "xi"]
+
+
+def test_no_two_entries_are_filed_under_names_that_read_alike():
+    """file_names over names and their look-alikes (Cyrillic, Greek, fullwidth, a ligature,
+    composed and decomposed, I and l, 0 and O), as folders and zips, with and without earlier
+    filings: one-to-one, and no two filed names read alike (one skeleton)."""
+    names = {}
+    for n in NAMES + LOOKALIKES:
+        names[n] = n
+        names[n + ".zip"] = n
+    for filed in ({}, {"alice": "alice.zip", NFC: NFD, "lvan": "lvan"}):
+        out, _ = file_names(names, filed)
+        assert len(set(out.values())) == len(out)
+        readings = [skeleton(s) for s in out.values()]
+        assert len(set(readings)) == len(readings)
+    assert student_name("\u0430lice") != "\u0430lice"        # mixed scripts: a hash, always
+    assert student_name("\uff41\uff4c\uff49\uff43\uff45").endswith(tuple("0123456789abcdef"))
+    assert student_name("bob~O123abcd") != "bob~O123abcd"    # reads as a filed name
+    for real in ("\u0391\u03bb\u03af\u03ba\u03b7", "\u0410\u043d\u043d\u0430", "Zo\u00eb", "__bob"):
+        assert student_name(real) == real                    # Greek, Cyrillic, accents: kept
+    assert file_names({NFD: NFD})[0] == {NFD: NFC}           # alone: composed, as an LMS has it
+    out, _ = file_names({"alice": "alice", "\u0430lice": "\u0430lice"})
+    assert out["alice"] == "alice" and out["\u0430lice"].startswith("\u0430lice~")
+    # from run to run: the entry graded under a name keeps it, as it was spelled (a gradebook
+    # of an earlier version filed 'José' decomposed); a look-alike never keeps a plain name
+    out, notes = file_names({NFD: NFD, NFC + ".zip": NFC}, {NFD: NFD})
+    assert out == {NFD: NFD, NFC + ".zip": shared_name(NFC + ".zip")} and len(notes) == 1
+    assert file_names({"\u0430lice": "\u0430lice"}, {"\u0430lice": "\u0430lice"})[0] == \
+        {"\u0430lice": student_name("\u0430lice")}
+    both = {"alice": "alice", "alice.zip": "alice"}
+    assert file_names(both, {shared_name("alice"): "alice"})[0] == file_names(both)[0]
+
+
+def test_hidden_and_tool_entries_are_left_out_with_a_note_and_dunder_names_graded(tmp_path):
+    """'.alice' (hidden: ls and Finder do not show it) is left out with a note the instructor
+    sees; '__bob' and '__dave.zip' are students; what tools leave is left out quietly."""
+    put(tmp_path / ".alice", REF)
+    put(tmp_path / "__bob", REF)
+    put(tmp_path / "carol", REF)
+    for name in ("__dave.zip", ".eve.zip", "._carol.zip"):
+        (tmp_path / name).write_bytes(b"PK\5\6" + bytes(18))
+    for name in ("__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".gradebook-x1"):
+        put(tmp_path / name, REF)
+    (tmp_path / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    assert [s for s, _ in class_entries(tmp_path)] == ["__bob", "__dave", "carol"]
+    notes = class_folder_notes(tmp_path)
+    assert notes == ["not graded, as hidden: '.alice', '.eve.zip' (a name that starts with '.' "
+                     "is left out; if one is a student's, rename it without the dot)"]
+
+
+def _csv(path: Path) -> dict:
+    lines = path.read_text().splitlines()
+    return {line.split(",")[0]: line.split(",")[-1] for line in lines[1:]}
+
+
+def test_look_alikes_newcomers_and_leavers_never_freeze_or_merge_a_grade(tmp_path, capsys):
+    """One class graded for real, then changed. Hidden '.carol' is noted, '__bob' graded;
+    Cyrillic 'аlice' and 'José' decomposed beside 'José' composed never read as their
+    classmates in the gradebook or the CSV. Then alice.zip joins alice/: alice keeps her name
+    and her current grade (before, both were renamed and export wrote her stale row beside the
+    newcomer's); a rerun changes nothing. When alice/ is gone, alice.zip takes the name, the
+    run says so, and the row no entry maps to any more is named by the run and by export."""
+    cls, db = tmp_path / "class", tmp_path / "book.db"
+    put(cls / "alice", REF)
+    put(cls / ".carol", REF)
+    put(cls / "\u0430lice", STUB)
+    put(cls / NFD, REF)
+    with zipfile.ZipFile(cls / "__bob.zip", "w") as zf:
+        zf.writestr(EX01, STUB)
+
+    def grade():
+        run = grade_class(cls, db=db, jobs=1, seed=5, exercises=("ex01",), progress=False)
+        with Gradebook(db) as book:
+            _, rows, maxes = book.table()
+        return run, {name: total for name, _, total in rows}, maxes["total"]
+
+    run, totals, full = grade()
+    cyrillic = student_name("\u0430lice")
+    assert totals == {"alice": full, "__bob": 0, cyrillic: 0, NFC: full}
+    assert any("not graded, as hidden: '.carol'" in n for n in run.notes)
+    assert any(n.startswith(f"{cyrillic}: ") and "mixes Cyrillic and Latin letters" in n
+               and "(\\u0430lice)" in n for n in run.notes)
+
+    with zipfile.ZipFile(cls / "alice.zip", "w") as zf:       # a newcomer reads as alice
+        zf.writestr(EX01, STUB)
+    with zipfile.ZipFile(cls / (NFC + ".zip"), "w") as zf:    # and one as José
+        zf.writestr(EX01, STUB)
+    run, totals, _ = grade()
+    assert run.graded == 2 and run.skipped == 4
+    assert totals["alice"] == full and totals[NFC] == full    # kept, current, not frozen
+    assert totals[shared_name("alice.zip")] == 0 and totals[shared_name(NFC + ".zip")] == 0
+    assert any("'alice' keeps the name 'alice'" in n for n in run.notes)
+    assert not any("no entry maps to" in n for n in run.notes)
+    assert len({skeleton(name) for name in totals}) == len(totals) == 6
+    assert main(["export", "--csv", str(tmp_path / "grades.csv"), "--db", str(db)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert _csv(tmp_path / "grades.csv")["alice"] == f"{full:g}"
+
+    again, totals_again, _ = grade()                          # idempotent
+    assert again.graded == 0 and again.skipped == 6 and totals_again == totals
+
+    import shutil
+    shutil.rmtree(cls / "alice")                              # alice/ is gone
+    run, totals, _ = grade()
+    assert totals["alice"] == 0 and run.graded == 1
+    assert "alice: graded from 'alice.zip' now, from 'alice' before" in run.notes
+    assert any("1 student of this class folder that no entry maps to any more: "
+               f"'{shared_name('alice.zip')}'" in n for n in run.notes)
+    assert main(["export", "--csv", str(tmp_path / "grades.csv"), "--db", str(db)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 row of the CSV holds the last grade of a student no entry" in err
+    assert shared_name("alice.zip") in err

@@ -25,6 +25,7 @@ import shutil
 import signal
 import sqlite3
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -578,3 +579,71 @@ def test_a_zip_holding_one_name_twice_grades_neither_copy(tmp_path):
     found = staging.collect(z)
     assert list(found.files) == ["ex04"]
     assert "2 members of this name" in found.refused["ex01"][1]
+
+
+# ----------------------------------------------------------------------------------------------
+# a zip over the caps: refused before zipfile reads its central directory
+
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+
+
+def _directory_only_zip(entries: int, declared: int | None = None, zip64: bool = False) -> bytes:
+    """A zip that is only a central directory of `entries` headers (no member can be read)
+    and its end record, which declares `declared` entries (zip64's record too, if asked)."""
+    cd = b"".join(_CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0)
+                  + b"%08d" % i for i in range(entries))
+    n = entries if declared is None else declared
+    if zip64:
+        return cd + struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, len(cd), 0) \
+            + struct.pack("<4sLQL", b"PK\x06\x07", 0, len(cd), 1) \
+            + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                          0xFFFFFFFF, 0)
+    return cd + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, min(n, 0xFFFF), min(n, 0xFFFF),
+                            len(cd), 0, 0)
+
+
+@pytest.mark.parametrize("reader", ["zipfile's", "own"])
+def test_a_zip_over_the_caps_is_refused_before_zipfile_reads_it(tmp_path, monkeypatch, reader):
+    """A 47 MB zip of a million entries cost the class run's parent 380 MB and 6 s in
+    zipfile, outside any time limit, before the entry cap was checked. Its end record (zip64's
+    too) and its directory, walked header by header, are checked first (the count it declares
+    can lie): zipfile never sees a zip over the caps, in `grade` and grade-class alike, and the
+    refusal costs little memory. `own`: the end record read without zipfile's private reader."""
+    import tracemalloc
+    from grader.classrun import gather
+    if reader == "own":
+        monkeypatch.setattr(staging, "_zipfile_end_reader", lambda: None)
+    cap = staging.MAX_ZIP_ENTRIES
+    cases = {
+        "many.zip": (_directory_only_zip(cap + 1), f"declares {cap + 1} entries"),
+        "lying.zip": (_directory_only_zip(cap + 1, declared=1), f"holds more than {cap}"),
+        "zip64.zip": (_directory_only_zip(3, declared=10**12, zip64=True), "declares 10000000"),
+        "huge.zip": (_directory_only_zip(200_000, declared=1), "list of entries is larger than"),
+    }
+    for name, (data, _) in cases.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "fine.zip").write_bytes(_directory_only_zip(cap, zip64=True))
+    parsed = []
+    real = zipfile.ZipFile
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    for name, (_, says) in cases.items():
+        tracemalloc.start()
+        with pytest.raises(staging.Refused, match=says):
+            staging.collect(tmp_path / name)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 2 * staging.MAX_ZIP_DIRECTORY_BYTES, (name, peak)
+        entry = gather("mallory", tmp_path / name, tmp_path / "out" / name)   # grade-class
+        assert says in entry.error and entry.folder is None
+        notes: list = []                                                      # `grade`
+        assert staging.stage_submission(tmp_path / name, tmp_path, notes) == {}
+        assert says in notes[0]
+    assert parsed == [], "zipfile parsed a zip over the caps"
+    assert staging.collect(tmp_path / "fine.zip").files == {} and len(parsed) == 1
+    with real(tmp_path / "commented.zip", "w") as zf:       # an end record behind a comment
+        zf.comment = b"c" * 5000
+        zf.writestr("alice/" + EX04, REF04)
+    assert list(staging.collect(tmp_path / "commented.zip").files) == ["ex04"]
+    monkeypatch.setattr(staging, "MAX_ZIP_BYTES", 1000)
+    with pytest.raises(staging.Refused, match="the zip is larger than 1000 bytes"):
+        staging.collect(tmp_path / "many.zip")

@@ -15,7 +15,10 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
     bytes do not match its size is refused too. (A hard link is a regular file: its bytes are
     the student's to hand in, and it is copied like any other file.)
   - sizes are capped (a file, and the exercise files in total); at most the cap plus one byte
-    is read. A zip is never unpacked to disk: its members are read, capped, one by one.
+    is read. A zip is never unpacked to disk: its members are read, capped, one by one, and
+    before zipfile reads its central directory (all of it, into memory), the zip's size, the
+    directory's declared size and entry count and the entries it really holds are checked
+    against the caps (zip_directory), reading only the zip's end and that directory.
   - odd names (bytes that are not UTF-8, control characters, very long names) are refused;
     notes name entries escaped (`shown`), so no name can reach a terminal or a page raw.
   - a refusal, or a file that cannot be read, is a note for that exercise: its module raises
@@ -27,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,6 +41,9 @@ MAX_DEPTH = 3                    # folder levels looked into below a submission'
 MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
 MAX_TOTAL_BYTES = 100 * 1024**2  # all exercise files of one submission
 MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_BYTES = 1024**3          # a zip handed in (it is read member by member, never whole)
+MAX_ZIP_DIRECTORY_BYTES = 10 * 1024**2   # its central directory (its list of entries), which
+                                         # zipfile reads whole, and parses entry by entry
 MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
 MAX_NAME_CHARS = 128             # one file or folder name
 MAX_NOTES = 20                   # notes about one submission's files; then a count
@@ -130,15 +137,134 @@ def assignment_exercise(name: str) -> str | None:
     return key if key in EXERCISES and name in (key, EXERCISES[key]) else None
 
 
-def nbgrader_student(source) -> bool:
-    """Is `source` a student's folder in an nbgrader course (COURSE/submitted/STUDENT, with
-    nbgrader's nbgrader_config.py in COURSE)? Its assignment folders then bound its exercises
-    (collect(assignments=True)); grade-class decides the same for a whole course
-    (grader.classrun.submissions_folder)."""
+# ----------------------------------------------------------------------------------------------
+# a class folder, and nbgrader's course layout
+
+# Entries of a class folder that are no student's: what archivers, editors, version control and
+# file browsers leave. Left out without a note. Any other name is a student's, '__bob' included;
+# a name that starts with '.' is hidden (ls, Finder, Explorer do not show it): left out, with a
+# note (class_listing), never silently.
+NOT_STUDENTS = frozenset({
+    "__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store", ".git", ".hg", ".svn",
+    ".Trashes", ".Spotlight-V100", ".fseventsd", ".TemporaryItems", ".DocumentRevisions-V100",
+    ".AppleDouble", ".AppleDB", ".vscode", ".idea", ".venv", ".pytest_cache", ".mypy_cache",
+    ".ruff_cache", ".cache"})
+# ... and these beginnings: macOS's resource forks ('._alice.zip'), a Linux trash folder, the
+# folder the gradebook is made in before it is linked into place (gradebook._create), when a
+# killed run left it
+NOT_STUDENTS_START = ("._", ".Trash-", ".gradebook-")
+# What an nbgrader course folder holds beside submitted/: its folders, and the file that makes
+# it one (a student's entry is a folder or a zip, never a plain file). Not gradebook.db, though
+# nbgrader writes one: grade-class's own gradebook has that name, and it lies in the class
+# folder when grade-class runs there (a folder 'submitted' then took over the whole class).
+NBGRADER_COURSE = frozenset({"source", "release", "autograded", "feedback", "exchange"})
+NBGRADER_FILES = ("nbgrader_config.py",)
+NBGRADER_STAMP = "timestamp.txt"   # nbgrader's submit writes it into every assignment handed in
+
+
+def not_a_student(name: str) -> bool:
+    """Is this entry of a class folder what a tool left there (NOT_STUDENTS)?"""
+    return name in NOT_STUDENTS or name.startswith(NOT_STUDENTS_START)
+
+
+def hidden(name: str) -> bool:
+    """A hidden name ('.alice'): left out of a class, with a note."""
+    return name.startswith(".")
+
+
+def class_listing(folder) -> tuple[list, list]:
+    """(entries, hidden) of a class folder, each sorted: entries are (path, is_dir) of every
+    folder or .zip that could be a student's (a link: what it points to), NOT_STUDENTS left
+    out; hidden are the folders and zips whose name starts with '.', left out (the caller
+    says so)."""
+    entries, hidden_ = [], []
+    for p in sorted(Path(folder).iterdir()):
+        if not_a_student(p.name):
+            continue
+        try:
+            is_dir, is_file = p.is_dir(), p.is_file()
+        except OSError:
+            continue
+        if not (is_dir or (is_file and p.suffix.lower() == ".zip")):
+            continue
+        if hidden(p.name):
+            hidden_.append(p)
+        else:
+            entries.append((p, is_dir))
+    return entries, hidden_
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def beside_submitted(course) -> list[Path]:
+    """The entries of `course`, other than submitted/ and nbgrader's own folders, that could
+    be a student's."""
+    return [p for p, _ in class_listing(course)[0]
+            if p.name != "submitted" and p.name not in NBGRADER_COURSE]
+
+
+def nbgrader_course(course) -> bool:
+    """Is `course` an nbgrader course folder: a submitted/ folder (not a link), and beside it
+    nbgrader's configuration (nbgrader_config.py: no student's entry is a plain file) or
+    nothing that could be a student's entry (only nbgrader's own folders)? A student who
+    names her folder 'submitted' is one student of a class, not the whole class."""
+    course = Path(course)
+    submitted = course / "submitted"
+    return submitted.is_dir() and not submitted.is_symlink() and (
+        any(_plain_file(course / name) for name in NBGRADER_FILES)
+        or not beside_submitted(course))
+
+
+def nbgrader_layout(source, tops: dict) -> bool:
+    """Do assignment boundaries hold for this submission: is `source` (a folder or a zip) a
+    student's entry in nbgrader's submitted/STUDENT/ASSIGNMENT/ tree? `tops`: its top folders,
+    each with whether it holds nbgrader's timestamp.txt.
+
+    Yes when it lies in the submitted/ folder of an nbgrader course (nbgrader_course: with
+    nbgrader_config.py, or nothing but nbgrader's folders beside submitted/), whatever it
+    holds; or when a top folder of it is an exercise's assignment (exNN_name/ or exNN/) and
+    it lies in a folder named 'submitted' or that assignment holds timestamp.txt. So the
+    boundary holds however the grader is pointed at the course (the course, its submitted/
+    folder, one student's folder, with or without nbgrader_config.py), and a plain class's
+    student who keeps her files in folders of her own choosing is graded by the plain rule.
+    A student in nbgrader cannot turn it off: nbgrader makes her top folders, one per
+    assignment handed in."""
     source = Path(os.path.abspath(source))
-    config = source.parent.parent / "nbgrader_config.py"
-    return source.parent.name == "submitted" and source.is_dir() and \
-        not source.is_symlink() and config.is_file() and not config.is_symlink()
+    parent = source.parent
+    if parent.name == "submitted" and nbgrader_course(parent.parent):
+        return True
+    assignments = [t for t in tops if assignment_exercise(t)]
+    return bool(assignments) and (parent.name == "submitted"
+                                  or any(tops[t] for t in assignments))
+
+
+def one_assignment(source, stamped: bool) -> str | None:
+    """The exercise of `source` when it is one assignment folder of an nbgrader student
+    (submitted/STUDENT/exNN_name, or an assignment folder holding timestamp.txt): only that
+    exercise is graded from it. None otherwise."""
+    source = Path(os.path.abspath(source))
+    ex = assignment_exercise(source.name)
+    if ex and (source.parent.parent.name == "submitted" or stamped):
+        return ex
+    return None
+
+
+def nbgrader_student(source) -> bool:
+    """Is `source` a student's folder in nbgrader's submitted/ tree (nbgrader_layout, its top
+    folders read here)? collect() decides the same as it reads a submission."""
+    source = Path(source)
+    if not source.is_dir() or source.is_symlink():
+        return False
+    tops = {}
+    try:
+        for top in os.scandir(source):
+            if top.is_dir(follow_symlinks=False) and not _skipped_dir(top.name):
+                tops[top.name] = _plain_file(Path(top.path) / NBGRADER_STAMP)
+    except OSError:
+        return False
+    return nbgrader_layout(source, tops)
 
 
 def _skipped_dir(name: str) -> bool:
@@ -283,6 +409,7 @@ class _Tree:
     def __init__(self, fd: int):
         self.fds = [fd]
         self.seen = 0
+        self.layout = _Layout()
 
     def close(self):
         for fd in self.fds:
@@ -323,6 +450,7 @@ class _Tree:
                 if ex:
                     out.append(_Candidate(ex, here, refused=why))
                 continue
+            self.layout.saw(here, is_dir, is_file)
             if is_dir:
                 if ex:
                     why = _left_out(here, "a folder, not a file")
@@ -352,6 +480,23 @@ class _Tree:
             out.append(_Candidate(ex, here, read=_reader_at(fd, e.name)))
 
 
+@dataclass
+class _Layout:
+    """A submission's top folders, each with whether it holds nbgrader's timestamp.txt, and
+    whether one lies at its top (nbgrader_layout, one_assignment)."""
+
+    tops: dict = field(default_factory=dict)
+    stamped: bool = False
+
+    def saw(self, parts: tuple, is_dir: bool, is_file: bool):
+        if len(parts) == 1 and is_dir:
+            self.tops.setdefault(parts[0], False)
+        elif len(parts) == 2 and is_file and parts[1] == NBGRADER_STAMP:
+            self.tops[parts[0]] = True
+        elif parts == (NBGRADER_STAMP,) and is_file:
+            self.stamped = True
+
+
 def _reader_at(dir_fd: int, name: str):
     def read(cap):
         fd = open_file(name, dir_fd=dir_fd)
@@ -375,7 +520,111 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return name.replace("\\", "/")
 
 
-def _zip_candidates(zf: zipfile.ZipFile, found: Found) -> list:
+# The end of a zip, as zipfile reads it (the end of central directory record, zip64's too).
+_ECD = struct.Struct("<4s4H2LH")
+_ECD64 = struct.Struct("<4sQ2H2L4Q")
+_ECD64_LOCATOR = struct.Struct("<4sLQL")
+_CENTRAL = 46          # one central directory header, before its name, extra field and comment
+
+
+def _zipfile_end_reader():
+    """zipfile's own reader of a zip's end record, where this Python has it (private), else
+    None."""
+    names = ("_EndRecData", "_ECD_SIGNATURE", "_ECD_ENTRIES_THIS_DISK", "_ECD_ENTRIES_TOTAL",
+             "_ECD_SIZE", "_ECD_OFFSET", "_ECD_LOCATION", "stringEndArchive64")
+    return zipfile._EndRecData if all(hasattr(zipfile, n) for n in names) else None
+
+
+def _end_record(f) -> tuple | None:
+    """(entries, directory size, directory offset, where the record lies, zip64) of the zip
+    open as `f`, read as zipfile reads it (zipfile._EndRecData: the same function where this
+    Python has it); None when there is none (zipfile then refuses the file). Reads only the
+    zip's last 64 KiB and the zip64 record."""
+    end = _zipfile_end_reader()
+    if end is not None:
+        rec = end(f)
+        if not rec:
+            return None
+        z = zipfile
+        return (max(rec[z._ECD_ENTRIES_THIS_DISK], rec[z._ECD_ENTRIES_TOTAL]),
+                rec[z._ECD_SIZE], rec[z._ECD_OFFSET], rec[z._ECD_LOCATION],
+                rec[z._ECD_SIGNATURE] == z.stringEndArchive64)
+    f.seek(0, 2)                       # (a Python without it: the same reading, here)
+    size = f.tell()
+    start = max(size - (1 << 16) - _ECD.size, 0)
+    f.seek(start)
+    data = f.read()
+    if len(data) >= _ECD.size and data[-_ECD.size:-_ECD.size + 4] == b"PK\5\6" and \
+            data[-2:] == b"\0\0":
+        at = len(data) - _ECD.size
+    else:
+        at = data.rfind(b"PK\5\6")
+        if at < 0 or len(data) - at < _ECD.size:
+            return None
+    rec = _ECD.unpack_from(data, at)
+    where = start + at
+    found = (max(rec[3], rec[4]), rec[5], rec[6], where, False)
+    locator = where - _ECD64_LOCATOR.size
+    if locator < 0:
+        return found
+    f.seek(locator)
+    loc = f.read(_ECD64_LOCATOR.size)
+    if len(loc) != _ECD64_LOCATOR.size or loc[:4] != b"PK\6\7":
+        return found
+    if locator - _ECD64.size < 0:
+        return found
+    f.seek(locator - _ECD64.size)
+    data = f.read(_ECD64.size)
+    if len(data) != _ECD64.size or data[:4] != b"PK\6\6":
+        return found
+    rec = _ECD64.unpack(data)
+    return (max(rec[6], rec[7]), rec[8], rec[9], where, True)
+
+
+def zip_directory(fd: int, size: int) -> int:
+    """Check a zip against the caps before zipfile parses it (zipfile reads the whole central
+    directory into memory and makes an object of every entry before anything can count them:
+    a 47 MB zip of a million entries cost 380 MB and 6 s). Refused when the zip is larger than
+    MAX_ZIP_BYTES, or its end record (zip64's too) declares more than MAX_ZIP_ENTRIES entries
+    or a central directory larger than MAX_ZIP_DIRECTORY_BYTES, or that directory, walked
+    header by header as zipfile walks it, holds more entries than the cap (a declared count
+    can lie). Reads the zip's end and its directory, at most MAX_ZIP_DIRECTORY_BYTES; returns
+    the entries counted. What zipfile would refuse anyway (no end record, a bad header) is
+    left for it to refuse."""
+    if size > MAX_ZIP_BYTES:
+        raise Refused(f"the zip is larger than {_size(MAX_ZIP_BYTES)}")
+    with os.fdopen(os.dup(fd), "rb") as f:
+        try:
+            end = _end_record(f)
+        except OSError:
+            return 0
+        if end is None:
+            return 0
+        declared, cd_size, cd_offset, where, zip64 = end
+        if declared > MAX_ZIP_ENTRIES:
+            raise Refused(f"the zip declares {declared} entries (at most {MAX_ZIP_ENTRIES})")
+        if cd_size > MAX_ZIP_DIRECTORY_BYTES:
+            raise Refused(f"the zip's list of entries is larger than "
+                          f"{_size(MAX_ZIP_DIRECTORY_BYTES)}")
+        start = where - cd_size - (_ECD64.size + _ECD64_LOCATOR.size if zip64 else 0)
+        if start < 0:
+            return 0
+        f.seek(start)
+        data = f.read(cd_size)
+    count = total = 0
+    while total < cd_size:
+        head = data[total:total + _CENTRAL]
+        if len(head) != _CENTRAL or head[:4] != b"PK\1\2":
+            break
+        if count == MAX_ZIP_ENTRIES:
+            raise Refused(f"the zip holds more than {MAX_ZIP_ENTRIES} entries")
+        names, extra, comment = struct.unpack_from("<3H", head, 28)
+        total += _CENTRAL + names + extra + comment
+        count += 1
+    return count
+
+
+def _zip_candidates(zf: zipfile.ZipFile, found: Found, layout: "_Layout") -> list:
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise Refused(f"the zip holds {len(infos)} entries (at most {MAX_ZIP_ENTRIES})")
@@ -401,6 +650,10 @@ def _zip_candidates(zf: zipfile.ZipFile, found: Found) -> list:
         if name.startswith("/") or parts[0].endswith(":") or ".." in parts:
             refuse("a path outside the submission")
             continue
+        if not is_link:
+            if len(parts) > 1:     # a member below a folder: the folder is there too
+                layout.saw(parts[:1], True, False)
+            layout.saw(parts, info.is_dir(), not info.is_dir())
         if any(_skipped_dir(p) for p in parts[:-1]) or len(parts) - 1 > MAX_DEPTH:
             continue
         problem = next((p for p in map(name_problem, parts) if p), "")
@@ -501,18 +754,21 @@ def _open_root(path: Path) -> tuple[int, os.stat_result]:
 
 
 def collect(source, *, max_file: int = MAX_FILE_BYTES,
-            max_total: int = MAX_TOTAL_BYTES, assignments: bool = False) -> Found:
+            max_total: int = MAX_TOTAL_BYTES, assignments: bool | None = None) -> Found:
     """The exercise files of a submission: a folder (looked into MAX_DEPTH levels deep), a
     zip, or one exercise file. Per exercise the shallowest regular file wins, a .py before an
     .ipynb; each other file of that exercise is noted as not graded. Refused (the submission as
-    a whole) when it is a link, not a folder, zip or exercise file, a corrupt zip, or when its
-    exercise files add up to more than max_total.
+    a whole) when it is a link, not a folder, zip or exercise file, a corrupt zip or one over
+    the caps (zip_directory), or when its exercise files add up to more than max_total.
 
-    assignments=True: `source` is a student's entry in nbgrader's submitted/ tree, one folder
-    per assignment. Each exercise is read from its own assignment folder only
-    (assignment_exercise); a file of it anywhere else (another exercise's assignment, a folder
-    that is no assignment, the student's folder itself) is noted and not graded: late work
-    handed in with a later assignment never passes for the assignment that was due."""
+    Assignment boundaries: when `source` is a student's entry in nbgrader's submitted/ tree,
+    one folder per assignment (nbgrader_layout, decided here from what the submission holds
+    and where it lies, for every entry point alike; assignments=True or False decides instead),
+    each exercise is read from its own assignment folder only (assignment_exercise); a file of
+    it anywhere else (another exercise's assignment, a folder that is no assignment, the
+    student's folder itself) is noted and not graded: late work handed in with a later
+    assignment never passes for the assignment that was due. One assignment folder of such a
+    student (one_assignment) is graded for its own exercise only."""
     source = Path(source)
     name = source.name or str(source)
     problem = name_problem(name)
@@ -520,20 +776,32 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
     fd, st = _open_root(source)
     tree = None
     zf = None
+    layout = _Layout()
     try:
         if stat.S_ISDIR(st.st_mode):
             tree = _Tree(fd)
             candidates: list = []
             tree.walk(fd, (), candidates, found)
+            layout = tree.layout
         elif name.lower().endswith(".zip"):
+            zip_directory(fd, st.st_size)
             zf = zipfile.ZipFile(os.fdopen(os.dup(fd), "rb"))
-            candidates = _zip_candidates(zf, found)
+            candidates = _zip_candidates(zf, found, layout)
         elif exercise_of(name) and problem:
             raise Refused(problem)
         elif exercise_of(name):
             candidates = [_Candidate(exercise_of(name), (name,), read=lambda cap: read_fd(fd, cap))]
         else:
             raise Refused("not a folder, a zip or an exercise file (exNN_*.py or .ipynb)")
+        single = None
+        if assignments is None:
+            assignments = nbgrader_layout(source, layout.tops)
+            if tree is not None and not assignments:
+                single = one_assignment(source, layout.stamped)
+        if single:                 # its own exercise only, as in the student's folder
+            candidates = [_Candidate(c.ex, (source.name,) + c.parts, c.read, c.refused)
+                          for c in candidates]
+            assignments = True
         if assignments:
             candidates = _own_assignments(candidates, found)
         best: dict = {}
@@ -599,7 +867,7 @@ def stage_submission(source, workdir, notes: list | None = None,
     workdir = Path(workdir)
     staged: dict[str, bytes] = {}
     try:
-        found = collect(source, assignments=nbgrader_student(source))
+        found = collect(source)
     except Refused as exc:
         notes.append(f"could not read the submission {shown(Path(source).name or source)}: "
                      f"{exc}")
