@@ -179,4 +179,8 @@ def test_the_mutant_fails_with_its_hint(built, tmp_path):
     (folder / "ex99_double.py").write_text(SOLUTION + "\n\ndef double(x):\n    return x / 2\n")
     result = _grade(built, folder, tmp_path / "mutant.json")
     assert result["score"] == 0, result
-    assert all("multiply by 2" in t["output"] for t in result["tests"]), result
+    visible = [t for t in result["tests"] if t["visibility"] == "visible"]
+    hidden = [t for t in result["tests"] if t["visibility"] != "visible"]
+    assert visible and all("multiply by 2" in t["output"] for t in visible), result
+    assert hidden and all(t["output"] == "not passed" for t in hidden), result  # students
+    # read a hidden check's name and passed / not passed only

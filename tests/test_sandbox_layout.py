@@ -142,17 +142,35 @@ def forward_wb(x, w, b):
 '''
 
 
+ZYGOTE_IMPORTS = """
+import json, sys
+from grader.sandbox.inside.zygote import preload
+import grader.sandbox.inside.worker
+preload()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
 def test_a_worker_loads_nothing_trusted(zygote, tmp_path):
-    """What a running worker has loaded (the zygote's imports, inherited by the fork, and the
-    worker's own): none of the trusted side, and of the grader only what runs inside."""
-    (tmp_path / "ex01_linear_model.py").write_text(SYS_MODULES)
-    with Submission(tmp_path, zygote) as sub:
-        loaded = sub.call("ex01.forward_wb", 1.0, 2.0, 3.0)
+    """What a worker inherits (the zygote's imports, made before it forks) holds none of the
+    trusted side, and of the grader only what runs inside; and a running worker's sys.modules
+    holds none of the grader's modules at all (they are held apart from the submission)."""
+    import json
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", ZYGOTE_IMPORTS], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert "grader.sandbox.inside.zygote" in loaded and "grader.sandbox.protocol" in loaded
     assert not [name for name in loaded if _under(name, TRUSTED)]
     expected = _loaded_by_probes() | {"grader", "grader.sandbox"}
     assert not [name for name in loaded if _under(name, ("grader",))
                 and not _under(name, ALLOWED) and name not in expected]
+    (tmp_path / "ex01_linear_model.py").write_text(SYS_MODULES)
+    with Submission(tmp_path, zygote) as sub:
+        in_worker = sub.call("ex01.forward_wb", 1.0, 2.0, 3.0)
+    assert "torch" in in_worker
+    assert not [name for name in in_worker if _under(name, ("grader",))]
 
 
 @pytest.mark.parametrize("layer", LAYERS, ids=lambda layer: layer.name)

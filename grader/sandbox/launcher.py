@@ -31,7 +31,8 @@ from pathlib import Path
 from grader.exercises import module_of
 from grader.sandbox.layers import Measured, Setting, measure, missing
 from grader.sandbox.limits import Limits, effective_rlimits, pids_max
-from grader.sandbox.staging import Refused, read_head, stage_submission  # how files enter
+from grader.sandbox.staging import (Refused, read_file, read_head,  # how files enter
+                                    stage_submission)
 from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
     secret_samples
 
@@ -471,6 +472,10 @@ class Submission:
         # worker may rewrite its folder (without the private scratch layer), so its files are
         # never read again to decide whether a note is the loader's
         self.notebooks = notebook_modules(self.workdir, self.modules)
+        # the folder as staged, before any student code runs: every new worker of this
+        # submission (the hidden checks' own, one after a crash) starts from it again
+        self.staged = _snapshot(self.workdir)
+        self.spawned = 0
         self.uid = zygote.new_uid() if hasattr(zygote, "new_uid") else None
         if self.uid is not None:  # its own folder: only its uid (and the grader) may enter
             os.chown(self.workdir, self.uid, self.uid)
@@ -510,7 +515,10 @@ class Submission:
 
     def _process(self) -> _Process:
         if self.proc is None or not self.proc.alive:
+            if self.spawned:   # an earlier worker may have changed the folder (no private
+                _restore(self.workdir, self.staged, self.uid)   # scratch): put it back
             self.proc = _Process(self.zygote, self._spec())
+            self.spawned += 1
         return self.proc
 
     def close(self):
@@ -540,12 +548,12 @@ class Submission:
         self._run({"op": "put", "module": "", "name": name, "text": text}, None)
 
     def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
-        """Run grader.probes.<name>(student_module, *args) in the worker. What it answers was
-        measured inside the worker (protocol.read_fact)."""
-        from grader.sandbox.protocol import read_fact
-        read_fact()
-        return self._run({"op": "call", "module": module_of(module), "probe": name,
-                          "args": args, "kwargs": kwargs, "grad": None}, timeout)
+        """Run grader.probes.<name>(student_module, *args) in the worker. Its answer is a dict
+        whose facts (FACT_KEYS: measured inside the worker, not values the student's code
+        returned) are counted when a check reads them (protocol.read_fact)."""
+        value = self._run({"op": "call", "module": module_of(module), "probe": name,
+                           "args": args, "kwargs": kwargs, "grad": None}, timeout)
+        return Facts(value) if type(value) is dict else value
 
     def _run(self, request, timeout):
         from grader import safetext
@@ -659,6 +667,70 @@ class Submission:
             how = self.proc.kill(settle)
             self.proc = None
         return how
+
+
+# what the probes (grader.probes) measure inside the worker, as opposed to what the student's
+# code returned or computed (results, states, losses, gradients: values, compared here)
+FACT_KEYS = frozenset({
+    "training", "training_before", "calls", "same_tensor", "is_ndarray", "tensor_changed",
+    "writeable", "is_dataset", "is_loader", "type", "info", "drop_last", "grad_modes",
+    "grad_enabled_inside", "grad_enabled_after", "structure", "modules", "parameters",
+    "backward_error"})
+
+
+class Facts(dict):
+    """A probe's answer: reading one of its facts (FACT_KEYS) counts as resting on a fact
+    measured inside the worker (grader.result.withhold_facts); reading its values does not."""
+
+    def __getitem__(self, key):
+        if key in FACT_KEYS:
+            from grader.sandbox.protocol import read_fact
+            read_fact()
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
+def _snapshot(workdir) -> dict[str, bytes]:
+    """The regular files of a freshly staged folder, read through staging's safe reader."""
+    out = {}
+    for name in sorted(os.listdir(workdir)):
+        try:
+            out[name] = read_file(os.path.join(workdir, name))
+        except (Refused, OSError):
+            continue
+    return out
+
+
+def _restore(workdir, files: dict[str, bytes], uid=None) -> None:
+    """Put a submission's folder back as it was staged: each file removed, whatever stands at
+    its name (a file, a link, a FIFO, a folder), and written anew, through a descriptor of the
+    folder and without following links; what else a worker left there stays. A worker's own
+    folder, made by the grader: nothing here reaches outside it."""
+    folder = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for name, data in files.items():
+            try:
+                os.unlink(name, dir_fd=folder)
+            except IsADirectoryError:
+                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+            except FileNotFoundError:
+                pass
+            except PermissionError:   # a folder on Linux's unlink
+                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+                         dir_fd=folder)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                if uid is not None:
+                    os.fchown(fd, uid, uid)
+            finally:
+                os.close(fd)
+    finally:
+        os.close(folder)
 
 
 # exactly what the notebook loader (grader.notebook_source) writes about a cell it skipped

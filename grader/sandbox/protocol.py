@@ -46,15 +46,16 @@ class ProtocolError(ValueError):
 class TensorMeta:
     """What the worker said about a tensor besides its values (autograd state, device, class)."""
 
-    __slots__ = ("device", "requires_grad", "is_leaf", "grad_fn", "cls", "grad")
+    __slots__ = ("device", "requires_grad", "is_leaf", "grad_fn", "cls", "grad", "measured")
 
-    def __init__(self, device, requires_grad, is_leaf, grad_fn, cls, grad):
+    def __init__(self, device, requires_grad, is_leaf, grad_fn, cls, grad, measured=False):
         self.device = device
         self.requires_grad = requires_grad
         self.is_leaf = is_leaf
         self.grad_fn = grad_fn
         self.cls = cls
         self.grad = grad
+        self.measured = measured   # measured inside a worker (decode_reply), not here
 
     def __repr__(self):
         return (f"TensorMeta(device={self.device!r}, requires_grad={self.requires_grad}, "
@@ -63,9 +64,9 @@ class TensorMeta:
 
 def meta(t: torch.Tensor) -> TensorMeta | None:
     """The metadata a decoded tensor arrived with, or None for a tensor made on this side.
-    Each read is counted (facts_read): it is a fact measured inside a worker."""
+    Each read of metadata a worker sent is counted (facts_read): a fact measured inside it."""
     m = getattr(t, "_remote_meta", None)
-    if m is not None:
+    if m is not None and m.measured:
         _FACTS_READ[0] += 1
     return m
 
@@ -303,7 +304,7 @@ def reply_budget(args=(), kwargs=None) -> int:
 MAX_INT_BITS = 64  # no result of an exercise is a larger integer; a 4300-digit one is refused
 
 
-def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
+def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None, worker=False):
     """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
     that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
     `max_items` bounds the values the frame may hold (list, tuple and dict entries, and every
@@ -324,7 +325,7 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None):
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes) \
             or sum(sizes) != len(payload):
         raise ProtocolError("buffer sizes do not match the payload")
-    decoder = _Decoder(sizes, payload, map_device, max_items)
+    decoder = _Decoder(sizes, payload, map_device, max_items, worker)
     try:
         return decoder.dec(tree)
     finally:
@@ -347,7 +348,7 @@ def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
     `stdout_chars` (how many in all, at least len(stdout)), `seconds`, `notes` (up to 20 lines)
     and `restart`. Anything else, a wrong type or a value out of range is a ProtocolError."""
     try:
-        reply = decode(header, payload, max_items=max_items)
+        reply = decode(header, payload, max_items=max_items, worker=True)
     except ProtocolError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a forged frame makes the reader do
@@ -401,7 +402,8 @@ class _Decoder:
     reference cycle holding a view of the payload until the garbage collector ran (2.4 GB for
     a run of refused 250 MB replies)."""
 
-    def __init__(self, sizes, payload, map_device, max_items):
+    def __init__(self, sizes, payload, map_device, max_items, worker=False):
+        self.worker = worker
         self.offsets = [0]
         for s in sizes:
             self.offsets.append(self.offsets[-1] + s)
@@ -539,7 +541,8 @@ class _Decoder:
             is_leaf=x.get("is_leaf", True),
             grad_fn=None if x.get("grad_fn") is None else str(x.get("grad_fn"))[:80],
             cls=None if x.get("cls") is None else str(x.get("cls"))[:200],
-            grad=None if grad is None else self.dec_tensor(grad, depth + 1))
+            grad=None if grad is None else self.dec_tensor(grad, depth + 1),
+            measured=self.worker)
         return t
 
 
