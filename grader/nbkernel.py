@@ -21,11 +21,19 @@ launcher (GRADER_CHECKS_SOCKET), which grades it in a grading process outside th
 (grader.notebook.answer_check). During `nbgrader autograde` it grades nothing there: the check
 cells are graded after the run by grader.instructor.autograde.GradeCheckCells.
 
+Bounded: the kernel gets rlimits as the workers do (KERNEL_RLIMITS: memory, CPU time for the
+whole notebook, file size, open files, processes and threads, no core file), and one tmpfs of
+KERNEL_SCRATCH_BYTES (16384 files at most) is its home folder, /tmp and /dev/shm together, made
+by the boot as the workers' is (grader.sandbox.inside.confine.private_scratch); it may not make
+a user namespace (in one it could mount a tmpfs of its own). TORCHDRILLS_KERNEL_LIMITS changes
+them. A cell that reaches a limit gets its error and a line naming the limit; a kernel killed by
+one (CPU time) fails its own notebook, and the launcher says why on nbgrader's terminal.
+
 Where bubblewrap cannot start, the kernel refuses with one line (nbgrader reports the notebook
 as failed). TORCHDRILLS_KERNEL_UNSANDBOXED=1 in the instructor's environment runs it without
 the view (still its own environment and folder; as root, a uid of its own where other users can
 read its Python, else root), at the cost of every file that uid can read being readable by the
-cells.
+cells (its rlimits still hold; its folder is then on the disk, each file capped only).
 """
 from __future__ import annotations
 
@@ -43,15 +51,33 @@ import threading
 import time
 from pathlib import Path
 
+from grader.sandbox.limits import DEFAULT_LIMITS, effective_rlimits
+
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "torchdrills-sandbox"
 DISPLAY_NAME = "Python 3 (torchdrills sandbox)"
 UNSANDBOXED = "TORCHDRILLS_KERNEL_UNSANDBOXED"
+LIMITS_VARIABLE = "TORCHDRILLS_KERNEL_LIMITS"   # e.g. RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G
 PREFIX = "grader-kernel-"
 CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 # kernels' uids, apart from the workers' (grader.sandbox.launcher.UID_BASE)
 KERNEL_UID_BASE, KERNEL_UID_SPAN = 2_050_000_000, 40_000_000
 START_SECONDS = 120.0     # how long a channel waits for the kernel inside to listen
+
+# What one kernel (one notebook) may use: the workers' rlimits (grader.sandbox.limits), with
+# more CPU time (a whole notebook, not one submission's calls), open files and threads.
+KERNEL_RLIMITS = dict(
+    DEFAULT_LIMITS,
+    RLIMIT_CPU=24 * 300,   # CPU seconds, all threads, for the whole notebook: 24 cells' worth of
+                           # nbgrader_config.py's Execute.timeout (300 s) on one core
+    RLIMIT_NOFILE=1024,    # ZeroMQ's sockets, IPython's history, a DataLoader's shared tensors
+    RLIMIT_NPROC=64)       # ipykernel's threads, torch's (KERNEL_THREADS at most), a DataLoader's
+KERNEL_SCRATCH_BYTES = 256 * 1024**2   # its home folder, /tmp and /dev/shm: one tmpfs
+KERNEL_THREADS = 16       # torch's threads in the kernel, where the machine has more cores
+# Inside the sandbox: the launcher's files (read-only), and the kernel's own folder (its home,
+# its sockets) in its tmpfs.
+SHARED_INSIDE = "/grader-kernel"
+FOLDER_INSIDE = "/tmp/kernel"
 
 # What the kernel needs besides the workers' view (grader.sandbox.view.bwrap_command): the
 # package's modules a check cell imports (followed from these, module-level imports only) and
@@ -95,6 +121,115 @@ def install(user: bool = False, prefix: str | None = None) -> str:
         return KernelSpecManager().install_kernel_spec(
             str(folder), KERNEL_NAME, user=user,
             prefix=None if user else (prefix or sys.prefix))
+
+
+# ----------------------------------------------------------------------------------------------
+# the limits
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _amount(name: str, text: str):
+    """'7200', '512M', '8G' (binary units), 'none' (no limit) -> the number, or None."""
+    import re
+    text = text.strip()
+    if text.lower() in ("none", "unlimited"):
+        return None
+    found = re.fullmatch(r"(\d+)\s*([KMGT]?)(?:i?B)?", text, re.IGNORECASE)
+    if not found:
+        raise ValueError(f"{LIMITS_VARIABLE}: {name}={text!r} is not a number "
+                         f"(e.g. 7200, 512M, 8G, or none)")
+    return int(found.group(1)) * _UNITS[found.group(2).upper()]
+
+
+def kernel_limits(environ=None) -> dict:
+    """{"rlimits": ..., "scratch_bytes": ...}: KERNEL_RLIMITS and KERNEL_SCRATCH_BYTES, changed
+    by TORCHDRILLS_KERNEL_LIMITS in `environ` (default os.environ, the instructor's): NAME=VALUE
+    pairs, comma-separated, NAME an RLIMIT_* or `scratch`, VALUE a number with an optional K, M,
+    G or T, or `none` (no limit). ValueError for anything else: the kernel then does not start.
+
+        TORCHDRILLS_KERNEL_LIMITS=RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G nbgrader autograde ex01
+    """
+    import resource
+    environ = os.environ if environ is None else environ
+    rlimits, scratch = dict(KERNEL_RLIMITS), KERNEL_SCRATCH_BYTES
+    for item in environ.get(LIMITS_VARIABLE, "").split(","):
+        if not item.strip():
+            continue
+        name, eq, value = (part.strip() for part in item.partition("="))
+        if not eq:
+            raise ValueError(f"{LIMITS_VARIABLE}: {item.strip()!r} is not NAME=VALUE")
+        if name.lower() == "scratch":
+            scratch = _amount(name, value)
+        elif name.upper().startswith("RLIMIT_") and hasattr(resource, name.upper()):
+            rlimits[name.upper()] = _amount(name, value)
+        else:
+            raise ValueError(f"{LIMITS_VARIABLE}: no limit is called {name!r} (RLIMIT_AS, "
+                             f"RLIMIT_CPU, RLIMIT_FSIZE, ... or scratch)")
+    return {"rlimits": rlimits, "scratch_bytes": scratch}
+
+
+def _cuda_build() -> bool:
+    """Whether the kernel's torch is a CUDA or ROCm build, from its libraries (torch is not
+    imported here): RLIMIT_AS then becomes RLIMIT_DATA, as for the workers."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        return False
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if any(os.path.exists(os.path.join(folder, "lib", name))
+               for name in ("libtorch_cuda.so", "libtorch_hip.so")):
+            return True
+    return False
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"
+
+
+def limit_notes(rlimits: dict, scratch_bytes) -> dict:
+    """What each limit is, in words: the line a cell that reached one gets (nbkernel_boot)."""
+    notes = {}
+    memory = rlimits.get("RLIMIT_AS") or rlimits.get("RLIMIT_DATA")
+    if memory:
+        notes["memory"] = f"{_size(int(memory))} of memory a process"
+    if scratch_bytes:
+        notes["disk"] = (f"{_size(int(scratch_bytes))} and 16384 files for its home folder, "
+                         f"/tmp and /dev/shm together")
+    for name, what in (("RLIMIT_FSIZE", "file"), ("RLIMIT_NOFILE", "files"),
+                       ("RLIMIT_NPROC", "processes"), ("RLIMIT_CPU", "cpu")):
+        value = rlimits.get(name)
+        if value is not None:
+            notes[what] = {"file": f"{_size(int(value))} a file",
+                           "files": f"{int(value)} open files",
+                           "processes": f"{int(value)} processes and threads",
+                           "cpu": f"{int(value)} s of CPU time for the whole notebook"}[what]
+    return notes
+
+
+def death_note(code: int, sandboxed: bool, notes: dict) -> str:
+    """The line for nbgrader's terminal when the kernel ended on a signal (bubblewrap exits
+    with 128 + the signal), '' otherwise."""
+    number = -code if code < 0 else code - 128 if sandboxed and 128 < code <= 128 + 64 else 0
+    if not number:
+        return ""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    if number == signal.SIGXCPU:
+        why = f"it used up its CPU time ({notes.get('cpu', 'its limit')})"
+    elif number == signal.SIGKILL:
+        why = (f"the end of its CPU time ({notes.get('cpu', 'no limit')}) or the machine's "
+               f"out-of-memory killer")
+    else:
+        why = "its limits: " + "; ".join(notes.values()) if notes else "it has no limits"
+    return (f"torchdrills kernel: the kernel was killed by {name} ({why}); this notebook "
+            f"fails, the next one gets a new kernel")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,28 +316,46 @@ def kernel_folders() -> list[str]:
     return [d for d in out if os.path.isdir(d)]
 
 
-def sandbox_command(home: str, as_root: bool) -> list[str]:
+def sandbox_command(home: str, as_root: bool,
+                    scratch_bytes=KERNEL_SCRATCH_BYTES) -> list[str]:
     """The workers' bubblewrap view (grader.sandbox.view.bwrap_command, its secrets masked)
     with what the kernel needs besides (kernel_files, kernel_folders, KERNEL_ETC) read-only,
-    and `home` writable. As root, the kernel may only change its uid."""
+    and the launcher's folder `home` read-only at SHARED_INSIDE. /tmp and /dev/shm are tmpfs
+    of `scratch_bytes` each, until the boot replaces them with one of its own. As root, the
+    kernel may only mount that tmpfs (CAP_SYS_ADMIN) and change its uid, which keeps no
+    capability."""
     from grader.sandbox.view import bwrap_command
     cmd = bwrap_command(home, as_root=False,
                         extra=kernel_folders() + kernel_files() + list(KERNEL_ETC))
+    real = os.path.realpath(home)
+    at = next((i for i in range(len(cmd) - 2) if cmd[i:i + 3] == ["--bind", real, real]), None)
+    if at is None:
+        raise RuntimeError("grader.sandbox.view.bwrap_command did not bind the kernel's folder")
+    cmd[at:at + 3] = ["--ro-bind", real, SHARED_INSIDE]   # the kernel writes in its tmpfs only
+    if scratch_bytes:
+        for i in reversed(range(len(cmd) - 1)):
+            if cmd[i] == "--tmpfs" and cmd[i + 1] in ("/tmp", "/dev/shm"):
+                cmd[i:i] = ["--size", str(int(scratch_bytes))]
     if "--chdir" in cmd:   # the boot goes to the kernel's folder once it has its uid
-        cmd[cmd.index("--chdir") + 1] = "/tmp"
-    if as_root:   # the boot switches to the kernel's uid, which keeps no capability
+        cmd[cmd.index("--chdir") + 1] = "/"
+    if as_root:   # the boot mounts the kernel's tmpfs, then switches to the kernel's uid
         cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        if scratch_bytes:
+            cmd += ["--cap-add", "CAP_SYS_ADMIN"]
     return cmd
 
 
 def kernel_env(home: str, checks_socket: str, sandboxed: bool) -> dict:
-    """The kernel's whole environment, from an allow-list: nothing of the instructor's."""
+    """The kernel's whole environment, from an allow-list: nothing of the instructor's. torch
+    uses KERNEL_THREADS threads at most (RLIMIT_NPROC counts them)."""
     env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin",
                                     "/usr/bin", "/bin"]),
            "HOME": home, "TMPDIR": "/tmp" if sandboxed else os.path.join(home, "tmp"),
            "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1",
            "GRADER_CHECKS_SOCKET": checks_socket,
            "JPY_PARENT_PID": "1"}   # ipykernel: no parent polling, no banner on stderr
+    if (os.cpu_count() or 1) > KERNEL_THREADS:
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(KERNEL_THREADS)
     if os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate"):
         env["NBGRADER_EXECUTION"] = os.environ["NBGRADER_EXECUTION"]   # nbgrader's own flag
     if os.environ.get("CUDA_VISIBLE_DEVICES", "").replace(",", "").isdigit():
@@ -265,7 +418,9 @@ def _others_can_run_python() -> bool:
 
 
 class Launcher:
-    """One sandboxed kernel: its private folder, its relay and its check server."""
+    """One sandboxed kernel: the launcher's folder (the boot's configuration, the connection
+    file, the check server's socket), the kernel's folder (handed over by the boot), the relay
+    and the check server."""
 
     def __init__(self, connection_file: str, kernel_args: list[str]):
         with open(connection_file) as f:
@@ -278,24 +433,50 @@ class Launcher:
         self.lock = threading.Lock()
         self.closed = False
         self.uid: int | None = None
+        self.stopping = False
+        self.limits: dict = {}        # kernel_limits(), read when the kernel starts
+        self.notes: dict = {}
+        self.folder: int | None = None    # an O_PATH descriptor on the kernel's folder
+        self.folder_known = threading.Event()
         from grader.sandbox import sweep_stale_temp
         sweep_stale_temp(PREFIX)
         self.home = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
 
     # -- the relay: Jupyter's sockets <-> the kernel's sockets in its folder, bytes only
 
+    def _receive_folder(self, sock: socket.socket):
+        """The kernel's folder, as the boot sends it before any cell runs: a descriptor (it
+        may lie in the kernel's own tmpfs, which only its mount namespace shows). Only a
+        folder, and of the kernel's own uid, is kept."""
+        try:
+            sock.settimeout(START_SECONDS)
+            _data, fds, _flags, _address = socket.recv_fds(sock, 16, 1)
+            for fd in fds[1:]:
+                os.close(fd)
+            if fds:
+                st = os.fstat(fds[0])
+                if stat.S_ISDIR(st.st_mode) and (self.uid is None or st.st_uid == self.uid):
+                    self.folder = fds[0]
+                else:
+                    os.close(fds[0])
+        except OSError:
+            pass
+        finally:
+            sock.close()
+            self.folder_known.set()
+
     def _inner(self, port: int) -> socket.socket | None:
         """A connection to the kernel's socket for `port`, once it listens. The kernel owns
-        the folder: the path is opened without following links, and only a socket of the
-        kernel's own is connected to (through /proc/self/fd, so the checked file is the one
-        connected to)."""
-        path = os.path.join(self.home, f"k-{port}")
+        its folder: the name is opened in it without following links, and only a socket of
+        the kernel's own is connected to (through /proc/self/fd, so the checked file is the
+        one connected to)."""
         deadline = time.monotonic() + START_SECONDS
-        while not self.closed and time.monotonic() < deadline:
+        self.folder_known.wait(START_SECONDS)
+        while self.folder is not None and not self.closed and time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 return None
             try:
-                fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
+                fd = os.open(f"k-{port}", os.O_PATH | os.O_NOFOLLOW, dir_fd=self.folder)
             except OSError:
                 time.sleep(0.02)
                 continue
@@ -358,32 +539,43 @@ class Launcher:
 
     # -- the kernel
 
-    def _files(self, sandboxed: bool) -> tuple[str, str]:
-        """(boot config, the kernel's connection file), written into its folder."""
+    def _files(self, sandboxed: bool, report_fd: int) -> tuple[str, str]:
+        """(boot config, the kernel's connection file), written into the launcher's folder,
+        as the paths the boot sees. Sandboxed, the boot reads them before it gives up root;
+        the kernel's folder is FOLDER_INSIDE, in its tmpfs. Without the sandbox, the kernel's
+        folder is the launcher's (and the kernel's own)."""
         from grader.sandbox.view import secret_modules, secret_samples
+        folder = FOLDER_INSIDE if sandboxed else self.home
         inner = {k: self.info[k] for k in CHANNELS}
-        inner.update(transport="ipc", ip=os.path.join(self.home, "k"), key=self.info["key"],
+        inner.update(transport="ipc", ip=os.path.join(folder, "k"), key=self.info["key"],
                      signature_scheme=self.info.get("signature_scheme", "hmac-sha256"))
         if self.as_root and (sandboxed or _others_can_run_python()):
             self.uid = KERNEL_UID_BASE + random.SystemRandom().randrange(KERNEL_UID_SPAN)
         elif self.as_root:
             print("torchdrills kernel: its Python is not readable by other users, so it runs "
                   "as root", file=sys.stderr)
-        boot = {"cwd": self.home, "check_secrets": sandboxed,
+        rlimits = effective_rlimits(self.limits["rlimits"], cuda=_cuda_build(),
+                                    separate_uid=self.uid is not None)
+        scratch = self.limits["scratch_bytes"] if sandboxed else None
+        self.notes = limit_notes(rlimits, scratch)
+        boot = {"folder": folder, "new_folder": sandboxed, "copy_connection": sandboxed,
+                "scratch_bytes": scratch, "limits": rlimits, "notes": self.notes,
+                "report_fd": report_fd, "check_secrets": sandboxed,
                 "secrets": secret_samples() if sandboxed else [],
                 "modules": secret_modules() if sandboxed else []}
-        paths = (os.path.join(self.home, "boot.json"), os.path.join(self.home, "kernel.json"))
-        for path, data in zip(paths, (boot, inner)):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        for name, data in (("boot.json", boot), ("kernel.json", inner)):
+            fd = os.open(os.path.join(self.home, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                         0o600)
             with os.fdopen(fd, "w") as f:
                 json.dump(data, f)
-            if self.uid is not None:
-                os.chown(path, self.uid, self.uid)
+            if self.uid is not None and not sandboxed:
+                os.chown(os.path.join(self.home, name), self.uid, self.uid)
         if not sandboxed:
             os.mkdir(os.path.join(self.home, "tmp"), 0o700)
             if self.uid is not None:
                 os.chown(os.path.join(self.home, "tmp"), self.uid, self.uid)
-        return paths
+        shared = SHARED_INSIDE if sandboxed else self.home
+        return os.path.join(shared, "boot.json"), os.path.join(shared, "kernel.json")
 
     def command(self, sandboxed: bool, boot: str, connection: str) -> list[str]:
         python = [sys.executable, "-c", _BOOT.format(root=str(ROOT)),
@@ -391,9 +583,14 @@ class Launcher:
                   *self.kernel_args]
         if not sandboxed:
             return python
-        return sandbox_command(self.home, self.as_root) + python
+        return sandbox_command(self.home, self.as_root, self.limits["scratch_bytes"]) + python
 
     def run(self) -> int:
+        try:
+            self.limits = kernel_limits()
+        except ValueError as exc:
+            print(f"torchdrills kernel: not started: {exc}", file=sys.stderr)
+            return 1
         sandboxed = True
         problem = sandbox_problem()
         if problem:
@@ -405,13 +602,14 @@ class Launcher:
             print(f"torchdrills kernel: running WITHOUT the sandbox ({UNSANDBOXED}=1): its "
                   f"cells can read every file this user can read", file=sys.stderr)
             sandboxed = False
-        boot, connection = self._files(sandboxed)
+        report, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        boot, connection = self._files(sandboxed, theirs.fileno())
 
         from grader.notebook import serve_checks
         checks_path = os.path.join(self.home, "checks.sock")
         checks = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         checks.bind(checks_path)
-        os.chmod(checks_path, 0o666)   # the folder (0700, the kernel's) keeps others out
+        os.chmod(checks_path, 0o666)   # the folder (0700 or 0710, the kernel's) keeps others out
         checks.listen(4)
         self.listeners.append(checks)
         defer = os.environ.get("NBGRADER_EXECUTION") == "autograde"
@@ -423,22 +621,37 @@ class Launcher:
             listener = _listen(transport, ip, port)
             self.listeners.append(listener)
             threading.Thread(target=self._accept, args=(listener, port), daemon=True).start()
-        if self.uid is not None:
-            os.chown(self.home, self.uid, self.uid)
-        os.chmod(self.home, 0o700)
+        if self.uid is not None and sandboxed:   # the boot reads it as root, the kernel
+            os.chown(self.home, -1, self.uid)     # only reaches the check server's socket
+            os.chmod(self.home, 0o710)
+        else:
+            if self.uid is not None:
+                os.chown(self.home, self.uid, self.uid)
+            os.chmod(self.home, 0o700)
 
-        env = kernel_env(self.home, checks_path, sandboxed)
-        self.proc = subprocess.Popen(self.command(sandboxed, boot, connection), env=env,
-                                     cwd=self.home, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        if sandboxed:
+            env = kernel_env(FOLDER_INSIDE, os.path.join(SHARED_INSIDE, "checks.sock"), True)
+        else:
+            env = kernel_env(self.home, checks_path, False)
+        try:
+            self.proc = subprocess.Popen(self.command(sandboxed, boot, connection), env=env,
+                                         cwd=self.home, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         start_new_session=True, pass_fds=(theirs.fileno(),))
+        finally:
+            theirs.close()
+        threading.Thread(target=self._receive_folder, args=(report,), daemon=True).start()
         log = threading.Thread(target=_forward_log, args=(self.proc.stdout,), daemon=True)
         log.start()
         code = self.proc.wait()
         log.join(timeout=2)
+        note = "" if self.stopping else death_note(code, sandboxed, self.notes)
+        if note:
+            print(note, file=sys.stderr, flush=True)
         return code
 
     def stop(self, *_):
+        self.stopping = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
 
@@ -460,6 +673,9 @@ class Launcher:
                     os.unlink(f"{self.info.get('ip')}-{self.info[name]}")
                 except (OSError, KeyError):
                     pass
+        if self.folder is not None:   # (it holds the kernel's tmpfs)
+            os.close(self.folder)
+            self.folder = None
         from grader.notebook import _stop_server
         _stop_server()
         shutil.rmtree(self.home, ignore_errors=True)

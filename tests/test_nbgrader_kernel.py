@@ -9,10 +9,14 @@ course of one exercise (ex01), with three hostile students:
            fake that prints a pass
 
 All three hand in the released notebook (no function written): each must score 0 and read none
-of the secrets. The references' full marks and the release's zero through autograde are
-tests/test_nbgrader.py's. Also: a check cell in the sandboxed kernel outside autograde reaches
-the trusted grading process (nbclient, no nbgrader), the install command, the refusal without
-bubblewrap, and GradeCheckCells' outputs on a made-up result.
+of the secrets. A fourth, hog, tries to fill its home folder, /tmp and /dev/shm, to write one
+large file and many small ones, to allocate past the memory limit and to make a user namespace:
+it is stopped at the kernel's limits, its notebook runs on, and so does nbgrader's run. The
+references' full marks and the release's zero through autograde are tests/test_nbgrader.py's.
+Also: a check cell in the sandboxed kernel outside autograde reaches the trusted grading
+process (nbclient, no nbgrader), a kernel killed by its CPU limit, the limits' setting, the
+install command, the refusal without bubblewrap, and GradeCheckCells' outputs on a made-up
+result.
 """
 from __future__ import annotations
 
@@ -38,6 +42,76 @@ NAME = EXERCISES[EX]
 ENV_TOKEN = "tok-env-5e0c1a7b9d"
 FILE_TOKEN = "tok-file-8f3e2d1c0b"
 HOSTILE = ("mallory", "eve", "trudy")
+
+HOG_CELL = """import ctypes, errno, json, mmap, os, resource, shutil, sys
+report = {}
+if "ipykernel" in sys.modules:   # in the kernel only, not when GradeCheckCells grades it
+    def fill(folder, at_most=1 << 30):
+        written, n, error, chunk = 0, 0, None, b"x" * (1 << 20)
+        while written < at_most and error is None:
+            fd = os.open(os.path.join(folder, f"fill{n}"), os.O_WRONLY | os.O_CREAT, 0o600)
+            n += 1
+            try:
+                for _ in range(32):
+                    written += os.write(fd, chunk)
+            except OSError as exc:
+                error = errno.errorcode[exc.errno]
+            finally:
+                os.close(fd)
+        return [written, error]
+    home = os.path.expanduser("~")
+    for name, folder in (("home", home), ("tmp", "/tmp"), ("shm", "/dev/shm")):
+        report[name] = fill(folder)
+    for folder in (home, "/tmp", "/dev/shm"):
+        for name in os.listdir(folder):
+            if name.startswith("fill"):
+                os.unlink(os.path.join(folder, name))
+    try:
+        with open("/tmp/big", "wb") as f:
+            f.write(b"x" * (100 << 20))
+        report["big"] = "written"
+    except OSError as exc:
+        report["big"] = errno.errorcode[exc.errno]
+    report["big_size"] = os.path.getsize("/tmp/big")
+    os.unlink("/tmp/big")
+    os.mkdir("/tmp/many")
+    made = 0
+    try:
+        while made < 100000:
+            open(f"/tmp/many/{made}", "w").close()
+            made += 1
+    except OSError as exc:
+        report["files"] = [made, errno.errorcode[exc.errno]]
+    shutil.rmtree("/tmp/many")
+    try:
+        bytearray(7 << 30)
+        report["alloc"] = "allocated"
+    except MemoryError:
+        report["alloc"] = "MemoryError"
+    maps = []
+    try:
+        while len(maps) < 64:
+            maps.append(mmap.mmap(-1, 256 << 20))
+    except OSError as exc:
+        report["mapped_error"] = errno.errorcode[exc.errno]
+    report["mapped"] = len(maps) << 28
+    for m in maps:
+        m.close()
+    libc = ctypes.CDLL(None, use_errno=True)
+    report["userns"] = "made" if libc.unshare(0x10000000) == 0 else \
+        errno.errorcode[ctypes.get_errno()]
+    report["rlimits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in (
+        "RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC",
+        "RLIMIT_NOFILE", "RLIMIT_CORE")}
+    import io
+    import matplotlib
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    plt.plot([1, 2, 3])
+    plt.savefig(io.BytesIO())
+    report["font_cache"] = sorted(os.listdir(os.path.join(home, ".cache", "matplotlib")))
+    print("LIMITS " + json.dumps(report))
+"""
 
 
 def _sandbox_or_skip():
@@ -152,7 +226,8 @@ def hostile(tmp_path_factory, listener):
     root_file.chmod(0o600)
     released = course / "release" / NAME / f"{NAME}.ipynb"
     cells = {"mallory": [leak_cell(root_file, course, listener[0]), PATCH_RUN_CHECKS],
-             "eve": [PATCH_ASK], "trudy": [PATCH_BUILTINS]}
+             "eve": [PATCH_ASK], "trudy": [PATCH_BUILTINS],
+             "hog": [HOG_CELL, "bytearray(8 << 30)", "print('after the limits')"]}
     for student, extra in cells.items():
         dest = course / "submitted" / student / NAME
         dest.mkdir(parents=True)
@@ -217,6 +292,121 @@ def test_patching_run_checks_ask_or_builtins_earns_nothing(hostile):
             assert kinds[-1:] == ["error"], (student, cell["source"], cell["outputs"])
             assert "PATCHED" not in json.dumps(cell["outputs"])
             assert "not started" in cell["outputs"][-1]["evalue"]
+
+
+def _joined(text) -> str:
+    return "".join(text) if isinstance(text, list) else text
+
+
+def _stream_text(cell: dict) -> str:
+    return "".join(_joined(o.get("text", "")) for o in cell["outputs"]
+                   if o["output_type"] == "stream")
+
+
+@pytest.mark.slow
+def test_a_notebook_is_stopped_at_the_kernels_limits_and_the_run_goes_on(hostile):
+    from nbgrader.api import Gradebook
+    from grader.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, _cuda_build,
+                                 effective_rlimits)
+    nb, html = _read(hostile, "hog")
+    lines = [ln for c in code_cells(nb) for ln in _stream_text(c).splitlines()]
+    report = json.loads(next(ln for ln in lines if ln.startswith("LIMITS "))[len("LIMITS "):])
+    # home, /tmp and /dev/shm: one tmpfs, filled once (1 GiB tried in each)
+    written = [report[where][0] for where in ("home", "tmp", "shm")]
+    assert [report[where][1] for where in ("home", "tmp", "shm")] == ["ENOSPC"] * 3, report
+    assert KERNEL_SCRATCH_BYTES // 2 < sum(written) <= KERNEL_SCRATCH_BYTES, written
+    assert report["big"] == "EFBIG" and report["big_size"] == KERNEL_RLIMITS["RLIMIT_FSIZE"]
+    assert report["files"][1] == "ENOSPC" and 16000 < report["files"][0] < 16384
+    rlimits = effective_rlimits(KERNEL_RLIMITS, cuda=_cuda_build(),
+                                separate_uid=os.geteuid() == 0)
+    memory = rlimits.get("RLIMIT_AS") or rlimits["RLIMIT_DATA"]
+    assert report["alloc"] == "MemoryError"
+    assert report["mapped_error"] == "ENOMEM" and report["mapped"] < memory
+    assert report["userns"] == "EPERM"
+    import resource
+    assert report["rlimits"] == {n: rlimits.get(n, resource.RLIM_INFINITY)
+                                 for n in report["rlimits"]}, report["rlimits"]
+    assert any(n.startswith("fontlist") for n in report["font_cache"]), report["font_cache"]
+    # a cell that reaches a limit gets its error and one line naming it; the next cells run
+    hit = next(c for c in code_cells(nb) if _joined(c["source"]) == "bytearray(8 << 30)")
+    assert [o["output_type"] for o in hit["outputs"]].count("error") == 1, hit["outputs"]
+    assert "this cell reached a limit of the notebook's kernel: 6 GiB of memory a process" \
+        in _stream_text(hit) or "RLIMIT_AS" not in rlimits
+    assert "after the limits" in lines
+    assert "after the limits" in html
+    # the run went on: the students after hog were graded, and hog scored what it wrote
+    with Gradebook(f"sqlite:///{hostile / 'gradebook.db'}") as gb:
+        assert gb.find_submission(NAME, "hog").score == 0
+    graded = {s: (hostile / "autograded" / s / NAME / f"{NAME}.ipynb").stat().st_mtime
+              for s in ("hog", *HOSTILE)}
+    assert [s for s in HOSTILE if graded[s] > graded["hog"]], graded
+
+
+@pytest.mark.slow
+def test_a_kernel_killed_by_a_limit_fails_its_notebook_with_one_line(
+        tmp_path, monkeypatch, capfd):
+    """TORCHDRILLS_KERNEL_LIMITS reaches the kernel; a cell that runs out of CPU time (its
+    own limit, lowered to the time it used so far) kills the kernel: nbclient reports it dead,
+    and the launcher says why on the terminal."""
+    _sandbox_or_skip()
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+    monkeypatch.setenv("TORCHDRILLS_KERNEL_LIMITS", "RLIMIT_NOFILE=200,scratch=64M")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import os, resource\nst = os.statvfs('/tmp')\n"
+        "print('SET', resource.getrlimit(resource.RLIMIT_NOFILE)[0], st.f_blocks * st.f_frsize)",
+        "import resource, time\nhard = resource.getrlimit(resource.RLIMIT_CPU)[1]\n"
+        "resource.setrlimit(resource.RLIMIT_CPU, (int(time.process_time()) + 1, hard))\n"
+        "while True:\n    pass")]
+    with pytest.raises(DeadKernelError):
+        NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=60,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert "SET 200 67108864" in _stream_text(nb.cells[0]), nb.cells[0].outputs
+    err = capfd.readouterr().err
+    said = [ln for ln in err.splitlines() if "killed by" in ln]
+    assert len(said) == 1 and said[0].startswith("torchdrills kernel: the kernel was killed by "
+                                                 "SIGXCPU (it used up its CPU time"), err
+
+
+def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
+    from grader.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE,
+                                 death_note, kernel_limits, kernel_spec, limit_notes)
+    from grader.nbkernel_boot import which_limit
+    assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES}
+    got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
+    assert got["rlimits"] == dict(KERNEL_RLIMITS, RLIMIT_AS=8 << 30, RLIMIT_CPU=None)
+    assert got["scratch_bytes"] == 512 << 20
+    for bad in ("RLIMIT_AS", "RLIMIT_NOPE=1", "scratch=lots", "home=1G"):
+        with pytest.raises(ValueError, match=LIMITS_VARIABLE):
+            kernel_limits({LIMITS_VARIABLE: bad})
+    notes = limit_notes(KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES)
+    assert notes["memory"] == "6 GiB of memory a process"
+    assert notes["disk"].startswith("256 MiB and 16384 files for its home folder, /tmp")
+    assert notes["cpu"] == "7200 s of CPU time for the whole notebook"
+    assert death_note(0, True, notes) == death_note(3, True, notes) == ""
+    assert "killed by SIGXCPU (it used up its CPU time (7200 s" in death_note(152, True, notes)
+    assert "killed by SIGKILL" in death_note(-9, False, notes)
+    assert "6 GiB of memory" in death_note(128 + 6, True, notes)   # SIGABRT: every limit
+    assert which_limit(MemoryError()) == "memory"
+    assert which_limit(OSError(28, "No space left on device")) == "disk"
+    assert which_limit(OSError(27, "File too large")) == "file"
+    assert which_limit(RuntimeError("DefaultCPUAllocator: can't allocate memory")) == "memory"
+    assert which_limit(OSError(2, "No such file")) == which_limit(None) == ""
+    # a bad setting: the kernel does not start, one line says why
+    connection = tmp_path / "kernel.json"
+    connection.write_text(json.dumps({"shell_port": 1, "iopub_port": 2, "stdin_port": 3,
+                                      "control_port": 4, "hb_port": 5, "ip": "127.0.0.1",
+                                      "key": "k", "transport": "tcp"}))
+    env = dict(os.environ, **{LIMITS_VARIABLE: "RLIMIT_AS=lots"})
+    done = subprocess.run(kernel_spec()["argv"][:-1] + [str(connection)], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"torchdrills kernel: not started: {LIMITS_VARIABLE}: RLIMIT_AS='lots' is not a "
+        f"number (e.g. 7200, 512M, 8G, or none)"], done.stderr
 
 
 @pytest.mark.slow
