@@ -294,26 +294,8 @@ def kernel_files(root: Path = ROOT) -> list[str]:
 
 def kernel_folders() -> list[str]:
     """The folders ipykernel, matplotlib and what they require are installed in."""
-    import re
-    from importlib import metadata
-    out: dict[str, None] = {}
-    todo, seen = list(KERNEL_DISTRIBUTIONS), set()
-    while todo:
-        name = todo.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            dist = metadata.distribution(name)
-        except Exception:  # noqa: BLE001 - not installed as a distribution
-            continue
-        out[os.path.realpath(str(dist.locate_file("")))] = None
-        for requirement in dist.requires or []:
-            found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
-            if found and not re.search(r"\bextra\s*==", requirement):
-                todo.append(found.group(0))
-    return [d for d in out if os.path.isdir(d)]
+    from grader.sandbox.view import distribution_folders
+    return [d for d in distribution_folders(KERNEL_DISTRIBUTIONS) if os.path.isdir(d)]
 
 
 def sandbox_command(home: str, as_root: bool,

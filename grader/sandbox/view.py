@@ -216,12 +216,12 @@ def python_folders() -> list[str]:
 _PYTHON_FOLDERS: dict = {}
 
 
-def _python_folders() -> list[str]:
-    out: dict[str, None] = {}
-    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
-        out[os.path.realpath(d)] = None
+def distribution_folders(names) -> list[str]:
+    """The folders the distributions `names` and every distribution they require are
+    installed in (found through their metadata, followed transitively, extras left out)."""
     from importlib import metadata
-    todo, seen = list(VIEW_DISTRIBUTIONS), set()
+    out: dict[str, None] = {}
+    todo, seen = list(names), set()
     while todo:
         name = todo.pop()
         key = re.sub(r"[-_.]+", "-", name).lower()
@@ -239,6 +239,14 @@ def _python_folders() -> list[str]:
             found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
             if found:
                 todo.append(found.group(0))
+    return list(out)
+
+
+def _python_folders() -> list[str]:
+    out: dict[str, None] = {}
+    for d in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+        out[os.path.realpath(d)] = None
+    out.update(dict.fromkeys(distribution_folders(VIEW_DISTRIBUTIONS)))
     for name in VIEW_DISTRIBUTIONS:  # where they are imported from, installed or not
         try:
             spec = importlib.util.find_spec(name)
