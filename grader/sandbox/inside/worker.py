@@ -228,15 +228,25 @@ def _spec(name, code, path):
 class ReviewedOnly(importlib.abc.MetaPathFinder):
     """Only code the grader has read runs. A submission's own modules (exNN_*) are imported
     from the text staged for them, not from the disk, where the submission may have rewritten
-    them; any other module found in a folder the worker can write (its folder, /tmp, /dev/shm)
-    was written at run time, never read on the trusted side (grader.tamper), and is refused.
+    them; any other module found where the worker can write (its folder, a writable folder of
+    /tmp or /dev/shm) may have been written at run time, never read on the trusted side
+    (grader.tamper), and is refused.
     Python's, torch's and every installed package's modules, read-only, import as usual."""
 
     def __init__(self, code: dict, workdir: str):
         self.code, self.workdir = code, workdir
-        self.writable = [os.path.realpath(p) + os.sep for p in
-                         (workdir, "/tmp", "/dev/shm", os.environ.get("TMPDIR") or "/tmp",
-                          os.environ.get("HOME") or workdir)]
+        self.own = os.path.realpath(workdir) + os.sep          # its folder: always its own
+        self.scratch = [os.path.realpath(p) + os.sep for p in ("/tmp", "/dev/shm")]
+
+    def _written_here(self, place: str) -> bool:
+        """Whether `place` lies where this worker may have written it: its own folder, or a
+        folder of /tmp or /dev/shm that it can write (what Python itself was installed under
+        /tmp is shown read-only, and stays importable)."""
+        real = os.path.realpath(place)
+        if (real + os.sep).startswith(self.own):
+            return True
+        return any((real + os.sep).startswith(s) for s in self.scratch) and \
+            os.access(real if os.path.isdir(real) else os.path.dirname(real), os.W_OK)
 
     def find_spec(self, name, path=None, target=None):
         if name in self.code:
@@ -248,8 +258,7 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
         places = [origin] if origin and origin not in ("built-in", "frozen") else []
         places += list(getattr(spec, "submodule_search_locations", None) or [])
         for place in places:
-            real = os.path.realpath(place) + os.sep
-            if any(real.startswith(w) for w in self.writable):
+            if self._written_here(place):
                 raise ImportError(f"{name} was written while the submission ran, so the grader "
                                   f"has not read it: only the submission's own files and "
                                   f"installed packages can be imported", name=name)
