@@ -49,7 +49,8 @@ class Expect:
     says: str | tuple = ""
     status: str = "failed"
     passes: tuple = ()
-    needs: tuple = ()
+    uncounted: tuple = ()   # visible checks that pass but are not counted: their target's
+    needs: tuple = ()       # hidden checks all fail (grader.result.count_visible_checks)
     after: Callable | None = None
     keyword: str | None = None  # grade only the checks pytest -k selects (to save time)
 
@@ -82,7 +83,10 @@ def _trusted_side_untouched(result, ctx):
 
 
 def _visible_only(result, ctx):
-    assert result.score == sum(c.points for c in result.checks if c.visible and c.counted) > 0
+    """The visible checks' answers typed in earn nothing: no hidden check passes."""
+    assert result.score == 0
+    assert all("recorded answers" in c.message for c in result.checks
+               if c.visible and c.status == "not counted")
 
 
 def _no_pickle_ran(result, ctx):
@@ -157,7 +161,8 @@ CASES = {
     "wrong_dtype": Expect(("test_forward_course", "test_forward_keeps_device",
                            "test_forward_random[float32", "test_loss_random[float32"),
                           "returned dtype float64, expected float32"),
-    "wrong_device": Expect(("forward", "test_loss_random"), "the result could not be sent back"),
+    "wrong_device": Expect(("forward", "test_loss_random"), "the result could not be sent back",
+                           uncounted=("test_loss_course",)),   # loss fails on every tensor
     "nan_result": Expect(("loss", "mse_for_weights", "best_weight"), "contains NaN",
                          passes=(TIE,)),
     "inf_result": Expect(("mse_for_weights", "best_weight"), "contains inf", passes=(TIE,)),
@@ -168,7 +173,8 @@ CASES = {
     "lying_tensor": Expect(("loss", "mse_for_weights", "best_weight")),
     "mutate_inputs": Expect(("loss", "mse_for_weights", "best_weight"), "got:      [0, 0, 0",
                             passes=(TIE,)),
-    "hardcoded_visible": Expect(("private/test_hidden.py",), after=_visible_only),
+    "hardcoded_visible": Expect(("private/test_hidden.py",), after=_visible_only,
+                                uncounted=("ships/test_visible.py",)),
     # time, memory, processes, output
     "loop_in_call": Expect(("mse_surface",), "timed out after 2 s"),
     "sleep_past_limit": Expect(("mse_surface",), "timed out after 2 s"),
@@ -291,6 +297,8 @@ def _matches(check, entry: str) -> bool:
 
 
 def _expected_status(check, expect: Expect) -> str:
+    if check.visible and any(_matches(check, p) for p in expect.uncounted):
+        return "not counted"
     if any(_matches(check, p) for p in expect.passes):
         if check.nodeid.endswith(TIE) and any(_matches(check, p) for p in expect.fails):
             return "not counted"  # a property a wrong best_weight may have: counted only
