@@ -14,20 +14,32 @@ person to review:
 The rules name capabilities, not attacks, so that disguises nobody listed are caught too:
 
  1. The grader's, pytest's or the references' code (grader, torchdrills, pytest, _pytest,
-    pluggy, solutions, conftest), however reached: import, __import__, importlib,
-    sys.modules, a string naming the module or its files.
- 2. The interpreter's machinery: sys.modules and the import hooks, builtins / __builtins__,
-    sys._getframe, tracing, audit and breakpoint hooks (PYTHONBREAKPOINT included).
+    pluggy, solutions, conftest, and __main__: in a worker, the grader's entry module),
+    however reached: import, __import__, importlib, sys.modules, a string naming the module
+    where a module's name or a file's path is given (not a dict's key, printed text, a
+    comparison), a string naming its files. pytest's helpers for a student's own tests are
+    ordinary (pytest.approx, raises, warns, mark, param, fixture); pytest.main, skip, fail,
+    its hooks and internals are not.
+ 2. The interpreter's machinery: sys.modules (reading whether a name is in it is ordinary:
+    `"google.colab" in sys.modules`, sys.modules.get(name) tested for None) and the import
+    hooks, the builtins module itself and __builtins__ (`from builtins import range` and
+    builtins.print are ordinary; writing to builtins is a patch, rule 7), sys._getframe,
+    tracing (trace), audit and breakpoint hooks (PYTHONBREAKPOINT included).
  3. The insides of functions, frames and classes: __globals__, __closure__, __code__,
     __defaults__, __self__, __func__, __wrapped__, __subclasses__, __bases__, __mro__,
     f_back, f_locals, tb_frame, gi_frame ...; inspect.currentframe / stack /
     getclosurevars / getmembers / getmodule; traceback.walk_stack; capture_locals; dir()
-    walked with getattr.
+    walked with getattr. The name of a caller, inspect.stack()[1].function (or .lineno),
+    gives no frame away and is ordinary.
  4. The garbage collector's objects: gc.get_objects / get_referrers / get_referents /
     garbage / callbacks, objgraph (gc.collect, gc.disable, gc.enable are ordinary).
  5. Raw memory and native code: ctypes, cffi, mmap, numpy's ctypeslib and as_strided,
     torch's cpp_extension, load_library and private internals (torch._C, a name starting
-    with _); /proc or /dev/mem named in a string (also as a glob pattern). A numbered file
+    with _, but for the private bases torch documents for a user's own classes: _Loss,
+    _WeightedLoss, _BatchNorm, _ConvNd, _LRScheduler ..., _PRIVATE_BASES); /proc or /dev/mem
+    named in a string, also as a glob pattern whose path before the first wildcard is
+    absolute or climbs out of the working folder ("/pr*/self/*"; "*", "**/*.csv" are not
+    paths there). A numbered file
     descriptor other than 0, 1 and 2 (a constant, or an int computed at run time: arithmetic,
     int(), a loop over range(), what os.open or .fileno() gives) written to, read, probed,
     duplicated, opened as a file (open(n), io.FileIO(n), socket.socket(fileno=n)) or given to
@@ -35,19 +47,26 @@ The rules name capabilities, not attacks, so that disguises nobody listed are ca
     file_actions); os.write and its kind to other than 1 and 2; os.fdopen, os.dup, os.dup2,
     socket.fromfd, fcntl, termios, tty, pty, select (posix is os). subprocess.PIPE / DEVNULL,
     files opened by name, sys.stdout are ordinary.
- 6. Code run from text or data: exec, eval, compile, __import__, importlib, runpy, code,
-    codeop, pickle and marshal (also np.load(allow_pickle=True),
-    torch.load(weights_only=False)), types.FunctionType / CodeType / ModuleType, codecs'
-    decoding, timeit or pdb given a string, breakpoint() given arguments, doctest's runners
-    other than testmod (the examples testmod would run are read as code); text a library
+ 6. Code run from text or data: exec, eval, compile, __import__, importlib (but
+    importlib.util.find_spec("pandas") tested for None, and importlib.metadata's version /
+    metadata / requires), runpy, code, codeop, pickle and marshal (also
+    np.load(allow_pickle=True), torch.load(weights_only=False) but of the checkpoint the
+    statement just before saved to the same literal path), types.FunctionType / CodeType /
+    ModuleType, codecs' decoding, pdb given a string, breakpoint() given arguments,
+    doctest's runners other than testmod (the examples testmod would run are read as code),
+    timeit, cProfile and profile given a string built at run time or hidden (a literal
+    string's code is read as source; the code cProfile.run runs looks its free names up in
+    __main__); text a library
     evaluates: typing.get_type_hints, ForwardRef and its _evaluate, eval_str=True,
     pandas.eval and a DataFrame's .eval / .query, numexpr, sympify, logging.config.listen /
-    fileConfig, rlcompleter, site.addsitedir, IPython's shell; an annotation written as a
+    fileConfig and dictConfig but of a dict literal naming ordinary classes, rlcompleter,
+    site.addsitedir, IPython's shell; an annotation written as a
     string is read as the code typing would evaluate (not Literal's values nor Annotated's
     metadata), and one assigned at run time must be readable. A file Python would run
     written at run time: its name ending in a code suffix (.py, .pyc, .so ...) as far as the
     text tells how it ends (name + ".py", f"{n}.py", p.with_suffix(".so")), or made from
-    __file__ without ending in another suffix. vars() or __dict__ of a library.
+    __file__ without ending in another suffix; a .pth file only in a site folder (a
+    checkpoint "best.pth" in the working folder is data). vars() or __dict__ of a library.
     Names looked up at run time: getattr of a library with a computed name is configurable
     code (getattr(torch, activation), getattr(torch.optim, name)) and is reported only where
     the library is the harness or one of the interpreter's modules (sys, gc, os, builtins
@@ -66,8 +85,18 @@ The rules name capabilities, not attacks, so that disguises nobody listed are ca
     .deterministic = True) may be set. A new attribute on a library (torch.my_helper = ...)
     is reported: no exercise needs one. Wherever the object cannot be told, replacing a
     special method (x.Tensor.__eq__ = ...) or a function named like a library's check
-    (x.allclose = ...) is reported too.
- 8. Source in an encoding that hides code from readers (utf-7, unicode_escape).
+    (x.allclose = ...) is reported too. Configuration is ordinary: sys.argv = [...] (argparse
+    in a notebook), pandas' options (pd.options.display.float_format = "{:.4f}".format).
+ 8. Source in an encoding that hides code from readers: one that reads ASCII bytes as other
+    characters (utf-7, unicode_escape, raw_unicode_escape, idna, the ISO-2022 and HZ
+    encodings, EBCDIC); gbk, euc_kr, cp949, big5, shift_jis, cp932, euc_jp, cp437, cp850,
+    tis_620, cp874 ... keep ASCII as it is and are ordinary.
+ 9. Rebinding the module's __name__ (assigned, declared global, through globals() / vars(),
+    the module object, setattr): it decides whether an `if __name__ == "__main__":` block
+    runs. Such a block (at module level, also `"__main__" == __name__`, or a part of an
+    `and`) is code the grader never runs (it imports the module, or runs a notebook's cells,
+    under the module's own name), so it is not reviewed: unless the module rebinds __name__
+    or writes its namespace under names the text does not tell, or is flagged anyway.
 
 What a name holds is followed through the file: aliases (`import numpy as np`,
 `from torch import Tensor as T`, `t = torch`), scopes (a method named eval does not hide the
@@ -92,7 +121,8 @@ MAX_FINDINGS are listed, then one that counts the rest.
 
 Not covered: names computed at run time by ordinary string work on data the scan cannot see,
 values passed through structures it does not model (exceptions, queues, object state set by
-the grader), code another process runs, and what the worker's sandbox stops anyway; this
+the grader), code another process runs (a child running the file as a script runs its
+`__main__` block too), and what the worker's sandbox stops anyway; this
 review is the second line of defence, not the first.
 """
 from __future__ import annotations
@@ -102,6 +132,7 @@ import builtins
 import codecs
 import collections
 import fnmatch
+import functools
 import importlib
 import io
 import json
@@ -109,6 +140,7 @@ import posixpath
 import re
 import string
 import sys
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,8 +205,8 @@ _NAMES = {
     **_names(_HARNESS, *_HARNESS_MODULES),
     "builtins": "reaches Python's builtins",
     **_names(_RUNS_TEXT, "builtins.exec", "builtins.eval", "builtins.compile", "code", "codeop",
-             "pdb.run", "pdb.runeval", "pdb.runctx", "pdb.Pdb", "bdb", "cProfile.run",
-             "cProfile.runctx", "profile.run", "profile.runctx", "rlcompleter", "idlelib",
+             "pdb.run", "pdb.runeval", "pdb.runctx", "pdb.Pdb", "bdb", "rlcompleter", "idlelib",
+             "timeit.main", "cProfile.main", "profile.main",
              # text evaluated as Python by a library: annotations given as strings, expression
              # languages that fall back to Python, configuration files with code in them
              *(f"{m}.{n}" for m in ("typing", "typing_extensions")
@@ -189,6 +221,8 @@ _NAMES = {
              "site.execusercustomize", "IPython.get_ipython", "IPython.embed",
              "IPython.start_ipython", "IPython.InteractiveShell", "IPython.terminal",
              "IPython.core.interactiveshell", "IPython.core.getipython", "IPython.core.magic"),
+    # the worker's __main__ is the grader's entry module (python -m grader.sandbox.inside)
+    "__main__": _HARNESS,
     **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "_imp", "pkgutil", "zipimport",
              "runpy", "pydoc", "pkg_resources", "logging.config", "torch.hub.load",
              "torch.hub.load_local", "torch.hub.list", "torch.hub.help", "torch.package"),
@@ -201,7 +235,7 @@ _NAMES = {
              "threading.settrace_all_threads", "threading.setprofile_all_threads",
              "inspect.currentframe", "inspect.stack", "inspect.trace", "inspect.getouterframes",
              "inspect.getinnerframes", "inspect.getargvalues", "traceback.walk_stack",
-             "traceback.walk_tb"),
+             "traceback.walk_tb", "trace"),
     **_names(_INSIDES, "inspect.getclosurevars", "inspect.getmembers",
              "inspect.getmembers_static", "inspect.getattr_static", "inspect.unwrap",
              "inspect.getmodule"),
@@ -237,6 +271,24 @@ _NAMES = {
 # other names of the same modules: posix is os, _io is io, _socket is socket
 _MODULE_ALIASES = {"posix": "os", "nt": "os", "_io": "io", "_socket": "socket"}
 _EXACT = {"builtins"}
+# under an entry of _NAMES, but ordinary (with everything under them): pytest's helpers for a
+# student's own tests (they cannot reach the grader's session; pytest.main, skip, fail, hooks
+# and pytest's internals can), and reading an installed package's metadata
+_ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "pytest.param",
+            "pytest.fixture", "importlib.metadata.version", "importlib.metadata.metadata",
+            "importlib.metadata.requires", "importlib.metadata.PackageNotFoundError"}
+# modules and functions whose import is not a finding by itself: what is done with them is
+# (`import builtins` to read builtins.range; builtins.len = ... is a patch), and a reference to
+# the module itself (x = importlib, passed around) still is one
+_JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
+                  "logging.config", "importlib.util.find_spec", "logging.config.dictConfig"}
+# a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
+_PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
+    ("loss", ("_Loss", "_WeightedLoss")), ("batchnorm", ("_BatchNorm", "_NormBase")),
+    ("conv", ("_ConvNd", "_ConvTransposeNd")), ("dropout", ("_DropoutNd",)),
+    ("instancenorm", ("_InstanceNorm",)),
+    ("pooling", ("_MaxPoolNd", "_AvgPoolNd", "_AdaptiveAvgPoolNd", "_AdaptiveMaxPoolNd")))
+    for c in cs} | {"torch.optim.lr_scheduler._LRScheduler"}
 # doctest runs code written in strings; testmod runs the file's own examples, which are read
 _DOCTEST_ORDINARY = {"testmod", "ELLIPSIS", "NORMALIZE_WHITESPACE", "IGNORE_EXCEPTION_DETAIL",
                      "DONT_ACCEPT_TRUE_FOR_1", "DONT_ACCEPT_BLANKLINE", "SKIP", "FAIL_FAST",
@@ -302,7 +354,10 @@ _GIVES_INT = {"builtins.int", "builtins.len", "builtins.abs", "builtins.round", 
               "os.dup", "os.dup2", "os.pipe", "os.pipe2", "os.openpty", "os.memfd_create",
               "os.eventfd", "os.pidfd_open", "pty.openpty", "pty.fork", "os.forkpty",
               "fcntl.fcntl", "socket.dup", "os.get_inheritable", "int.from_bytes"}
-_CODE_SUFFIXES = (".py", ".pyc", ".pyw", ".pth", ".so", ".pyd")
+_CODE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
+# a .pth file is code only in a site folder (site.py runs its `import` lines at start-up); in
+# the working folder it is PyTorch's checkpoint suffix
+_SITE_SUFFIXES = (".pth",)
 # what copies, moves or links a file (src, dst): dst is written
 _COPIERS = {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move", "shutil.copytree",
             "os.rename", "os.replace", "os.renames", "os.link", "os.symlink"}
@@ -312,8 +367,19 @@ _PATH_OPENERS = {"builtins.open", "io.open", "os.open", "codecs.open", "io.FileI
 _WRITER_VERBS = ("save", "dump", "to_", "urlretrieve", "download", "export")
 _PATH_KEYWORDS = {"file", "fname", "filename", "path", "f", "fp", "path_or_buf", "dst",
                   "target", "filepath", "output", "out"}
-_STRING_RUNNERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer", "torch.utils.benchmark.Timer",
-                   "torch.utils.benchmark.utils.timer.Timer"}
+# what runs code given as a string (the code of a literal string is read as source, a string
+# built at run time is reported); where the code is given goes by the last name (_code_places):
+# timeit's stmt and setup, cProfile's and profile's statement. cProfile.run and Profile.run
+# run it in the namespace of __main__: the grader's entry module, when a worker runs it
+_CODE_RUNNERS = {"timeit.timeit", "timeit.repeat", "timeit.Timer", "torch.utils.benchmark.Timer",
+                 "torch.utils.benchmark.utils.timer.Timer", "cProfile.run", "profile.run",
+                 "cProfile.Profile.run", "profile.Profile.run", "cProfile.runctx",
+                 "profile.runctx", "cProfile.Profile.runctx", "profile.Profile.runctx"}
+_RUNNER_NAMES = {"timeit", "repeat", "Timer", "run", "runctx"}
+# what reads a dict it is given and never writes to it
+_READ_ONLY_CALLS = {f"builtins.{n}" for n in ("print", "len", "sorted", "list", "dict", "set",
+                                               "tuple", "repr", "str", "iter", "id", "bool")} | \
+    {"pprint.pprint", "pprint.pformat", "json.dumps", "copy.copy", "copy.deepcopy"}
 # special attributes that only describe an object
 _HARMLESS_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__", "__version__",
                      "__annotations__"}
@@ -354,6 +420,35 @@ _HIDING_ATTRIBUTES = {"environ", "argv"}
 _PROC_PATHS = ("/proc", "/proc/self", "/proc/self/environ", "/proc/1/environ", "/dev/mem")
 _PROC = re.compile(r"(?:^|/)proc(?:/|$)|/dev/(?:mem|kmem|port|fd(?:/|$))|"
                    r"(?:^|/)self/(?:environ|mem|maps|cmdline|fd(?:/|$))")
+# what takes a module's name or a file's path (a string given to it names one)
+_OPENS_OR_IMPORTS = ("builtins.open", "builtins.__import__", "builtins.help", "io.", "os.",
+                     "posixpath.", "ntpath.", "pathlib.", "glob.", "shutil.", "importlib",
+                     "pkgutil.", "runpy.", "pydoc.", "zipimport.", "sys.modules", "site.",
+                     "linecache.", "tokenize.", "codecs.open", "zipfile.", "tarfile.",
+                     "py_compile.", "compileall.", "numpy.load", "numpy.genfromtxt",
+                     "numpy.fromfile", "torch.load", "pandas.read_", "unittest.mock", "mock.",
+                     "pickle.", "json.load", "pkg_resources", "subprocess.", "logging.config")
+_PATH_METHODS = {"joinpath", "glob", "rglob", "open", "with_name", "read_text", "read_bytes",
+                 "iterdir", "exists", "is_file", "is_dir"}
+
+
+def _proc_glob(text):
+    """A glob pattern that reaches /proc or /dev: the path before its first wildcard is
+    absolute, or climbs out of the working folder ("/pr*/self/*", "../../pr*"); one that
+    starts with a wildcard ("*", "**", "*.csv") matches in the working folder only."""
+    if not any(c in text for c in "*?[") or len(text) > 200:
+        return False
+    pattern, climbed = text, False
+    while pattern.startswith(("./", "../")):
+        climbed = climbed or pattern.startswith("../")
+        pattern = pattern[pattern.index("/") + 1:]
+    if climbed:
+        pattern = "/" + pattern
+    elif not pattern.startswith("/"):
+        return False
+    return any(fnmatch.fnmatchcase(p, pattern) for p in _PROC_PATHS)
+
+
 _DOTTED_SPELLED = re.compile(r"[.\[](%s)\b" % "|".join(sorted(_SPELLED, key=len, reverse=True)))
 _HARNESS_TEXT = re.compile(r"(?:%s)(?:\.[A-Za-z_][\w.]*)?" % "|".join(_HARNESS_MODULES))
 _HARNESS_FILES = re.compile(r"(?:^|[/\\])(?:grader|solutions|torchdrills)[/\\]")
@@ -372,7 +467,7 @@ _RESOLVED_LIBRARIES = ("torch", "numpy")
 # modules where no assignment is a mere setting
 _STRICT_ROOTS = {"sys", "builtins", "os", "io", "gc", "inspect", "importlib", "types",
                  "threading", "traceback", "warnings", "signal", "socket", "ctypes", "pickle",
-                 "marshal", *_HARNESS_MODULES}
+                 "marshal", "__main__", *_HARNESS_MODULES}
 # the interpreter's modules and the harness: looking one of them up by a name the text does not
 # spell reaches what the rules name without naming it
 _NO_COMPUTED_LOOKUP = _STRICT_ROOTS | {
@@ -444,10 +539,10 @@ def _scan(file, units, whole_file):
         trees.append((where, tree, 0))
         if isinstance(text, (bytes, bytearray)):
             found += _encoding_findings(text, file, where)
-    if any("doctest" in (t if isinstance(t, str) else t.decode("latin-1")) for _, t in units):
-        trees += _doctest_examples(trees)
+    doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
+                   for _, t in units)
     try:
-        found += _Review(file, trees).run()
+        found += _Review(file, trees, doctests).run()
     except (RecursionError, MemoryError):
         found.append(Finding(file, 0, "", TOO_DEEP))
     except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
@@ -466,30 +561,62 @@ def _encoding_findings(data, file, where):
         name = codecs.lookup(encoding).name
     except (SyntaxError, LookupError):
         return []
-    if name.startswith(_PLAIN_ENCODINGS):
+    if name.startswith(_PLAIN_ENCODINGS) or _keeps_ascii(name):
         return []
     return [Finding(file, 1, where, f"is written in the {name} encoding, which hides code "
                                     f"from readers")]
 
 
-def _doctest_examples(trees):
-    """The examples doctest would run from the strings of the file, as extra trees."""
-    import doctest
-    parser, extra = doctest.DocTestParser(), []
-    for where, tree, _ in list(trees):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and ">>>" in node.value and len(extra) < 1000:
-                try:
-                    examples = parser.get_examples(node.value)
-                except ValueError:
-                    continue
-                for ex in examples:
-                    try:
-                        extra.append((where, ast.parse(ex.source), node.lineno + ex.lineno - 1))
-                    except (SyntaxError, ValueError, RecursionError, MemoryError):
-                        pass
-    return extra
+# ASCII text that some encodings read as other characters (utf-7's +-, unicode_escape's \u,
+# idna's xn--, the escapes of ISO-2022 and HZ)
+_ASCII_PROBES = (bytes(range(128)), b"+AGk-", b"+-", b"\\u0041\\x41\\101\\N{DIGIT ONE}",
+                 b"xn--ls8h.xn--a", b"~{VP~}", b"\x1b$B\x1b(B", b"\x0e\x0f")
+
+
+@functools.lru_cache(maxsize=None)
+def _keeps_ascii(name):
+    import warnings
+    try:
+        with warnings.catch_warnings():     # unicode_escape warns of "\]" in the probes
+            warnings.simplefilter("ignore")
+            return _ascii_kept(name)
+    except Exception:  # noqa: BLE001  a codec that fails in any other way keeps nothing
+        return False
+
+
+def _ascii_kept(name):
+    """Whether text in encoding `name` shows its code to a reader as Python reads it: every
+    ASCII byte is that character wherever it stands, and no other byte or pair of bytes
+    decodes to an ASCII character (gbk, euc_kr, shift_jis, big5, cp437, tis_620 ...). utf-7,
+    unicode_escape, raw_unicode_escape, idna, punycode, the ISO-2022 and HZ encodings, EBCDIC
+    and UTF-16/32 do not."""
+    try:
+        info = codecs.lookup(name)
+        if not getattr(info, "_is_text_encoding", True):
+            return False
+        decode = info.decode
+        if any(decode(probe)[0] != probe.decode("ascii") for probe in _ASCII_PROBES):
+            return False
+        if any(decode(bytes([b]))[0] != chr(b) for b in range(128)):
+            return False
+    except (UnicodeError, TypeError, ValueError, LookupError):
+        return False
+    for lead in range(128, 256):
+        try:
+            alone = decode(bytes([lead]))[0]
+        except UnicodeError:
+            alone = None
+        if alone is not None and any(ord(c) < 128 for c in alone):
+            return False
+        for trail in range(256):
+            try:
+                text = decode(bytes([lead, trail]))[0]
+            except UnicodeError:
+                continue
+            ascii_chars = [c for c in text if ord(c) < 128]
+            if ascii_chars and not (trail < 128 and text == (alone or "") + chr(trail)):
+                return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------------
@@ -521,10 +648,12 @@ class _Scope:
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.stars: list[str] = []
+        self.free: str | None = None    # where a name bound nowhere is looked up (__main__)
+        self.code = False               # the code of a string a library runs
 
 
 class _Review:
-    def __init__(self, file, trees):
+    def __init__(self, file, trees, doctests=False):
         self.file = file
         self.module = _Scope("module", None)
         self.scopes = [self.module]
@@ -542,24 +671,42 @@ class _Review:
         self._fold_budget = 100_000     # elements of comprehensions folded, in all
         self._read = set()              # nodes whose string was read as part of a larger one
         self._parents, self._annotation_trees = {}, set()
+        # id(node) -> (in a `__main__` block, the call whose code string it is part of)
+        self.tags = {}
+        self._runners, self._code_strings = {}, {}
         for where, tree, offset in trees:
             self._bind_tree(tree, where, offset)
+        if doctests:
+            self._bind_doctest_examples()
         self._bind_annotations()
         self._move_declared()
         self._follow_flows()
+        start = len(self.visits)
+        self._bind_code_strings()      # after the flows: code given through a parameter
+        self._move_declared()
+        self._follow_flows(start)
 
     # --- pass 1 ---------------------------------------------------------------------------
 
-    def _bind_tree(self, tree, where, offset):
-        stack = [(tree, self.module, None, None)]
+    def _bind_tree(self, tree, where, offset, tag=None, scope=None):
+        """Binds the names of one tree; `tag` is what its nodes inherit (see self.tags), and a
+        module-level `if __name__ == "__main__":` body is tagged as such."""
+        stack = [(tree, scope or self.module, None, None, tag)]
         while stack:
-            node, scope, func, parent = stack.pop()
+            node, scope, func, parent, tag = stack.pop()
             self.visits.append((node, scope, parent, where, offset))
             self.scope_of[id(node)] = scope
             self._parents[id(node)] = parent
+            if tag is not None:
+                self.tags[id(node)] = tag
 
-            def push(children, s=scope, f=func, p=node):
-                stack.extend((c, s, f, p) for c in children if c is not None)
+            def push(children, s=scope, f=func, p=node, t=tag):
+                stack.extend((c, s, f, p, t) for c in children if c is not None)
+
+            if isinstance(node, ast.If) and scope is self.module and _main_guard(node.test):
+                push([node.test] + node.orelse)
+                push(node.body, t=(True, tag[1] if tag else None))
+                continue
 
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 args = node.args
@@ -623,10 +770,96 @@ class _Review:
                 for n in ast.walk(tree):      # the line of the annotation, as found
                     if hasattr(n, "lineno"):
                         n.lineno = 1
-                self._bind_tree(tree, where, offset + node.lineno - 1)
+                self._bind_tree(tree, where, offset + node.lineno - 1, self.tags.get(id(node)))
                 self._annotation_trees.add(id(tree))
             if not strings:
                 return
+
+    def _bind_doctest_examples(self):
+        """The examples doctest would run from the strings of the file, as extra trees (a
+        string in code that never runs gives examples that never run)."""
+        import doctest
+        parser, count = doctest.DocTestParser(), 0
+        for node, _scope, _parent, where, offset in list(self.visits):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and ">>>" in node.value and count < 1000:
+                count += 1
+                try:
+                    examples = parser.get_examples(node.value)
+                except ValueError:
+                    continue
+                for ex in examples:
+                    try:
+                        tree = ast.parse(ex.source)
+                    except (SyntaxError, ValueError, RecursionError, MemoryError):
+                        continue
+                    self._bind_tree(tree, where, offset + node.lineno + ex.lineno - 1,
+                                    self.tags.get(id(node)))
+
+    def _bind_code_strings(self):
+        """The code of a literal string given to what may run it (timeit.timeit("f(x)"),
+        cProfile.run("fit(x, y)")), read as an extra tree in a scope of its own, within the
+        call's. Which calls do run code is told in pass 2 (self._runner): the trees of the
+        others are not reviewed."""
+        count = 0
+        for node, scope, _parent, where, offset in list(self.visits):
+            if not isinstance(node, ast.Call) or count >= 200:
+                continue
+            name = self._runner_name(node.func, scope)
+            if name is None:
+                continue
+            for arg in _code_arguments(node, name):
+                for const in self._literal_codes(arg, scope) or []:
+                    if (id(const), id(node)) in self._code_strings or count >= 200:
+                        continue
+                    count += 1
+                    tree = _parse_code(const.value)
+                    self._code_strings[id(const), id(node)] = tree is not None
+                    if tree is None:
+                        continue
+                    inner = self._new_scope("function", scope)
+                    inner.code = True
+                    inner.free = "__main__" if name == "run" else None
+                    in_main = bool(self.tags.get(id(node), (False,))[0])
+                    self._bind_tree(tree, where, offset + const.lineno - 1, (in_main, node),
+                                    inner)
+
+    def _runner_name(self, func, scope):
+        """The last name of what a call may run, when it is one of _RUNNER_NAMES, told from
+        the text (timeit.timeit, pr.run, t where `from timeit import timeit as t`)."""
+        for _ in range(4):
+            name = func.id if isinstance(func, ast.Name) else \
+                func.attr if isinstance(func, ast.Attribute) else None
+            if name in _RUNNER_NAMES:
+                return name
+            if not isinstance(func, ast.Name):
+                return None
+            home = self._home(scope, func.id)
+            entries = home.bound.get(func.id, [])[:10] if home else []
+            for how, value, where in entries:
+                if how == "module" and value.rsplit(".", 1)[-1] in _RUNNER_NAMES:
+                    return value.rsplit(".", 1)[-1]
+            values = [(v, w) for how, v, w in entries if how == "expr" and
+                      isinstance(v, (ast.Name, ast.Attribute))]
+            if not values:
+                return None
+            func, scope = values[0]
+        return None
+
+    def _literal_codes(self, node, scope, depth=0):
+        """The string constants `node` may be, where it can be nothing else: a literal, or a
+        name (a parameter) only ever given literals; else None."""
+        if isinstance(node, ast.Constant):
+            return [node] if isinstance(node.value, str) else None
+        if not isinstance(node, ast.Name) or depth > 3:
+            return None
+        values, out = self._bound_values(node.id, scope), []
+        for value, where, items in values:
+            found = None if items else self._literal_codes(value, where, depth + 1)
+            if found is None:
+                return None
+            out += found
+        return out or None
 
     def _in_annotation(self, node, parent):
         """A string that is an annotation, or a part of one (List["x"], "x" | None)."""
@@ -758,23 +991,26 @@ class _Review:
                 home = home or self.module
                 home.bound.setdefault(name, []).extend(scope.bound.pop(name, []))
 
-    def _follow_flows(self):
+    def _follow_flows(self, start=0):
         """What flows where the binding statements do not say: arguments into the parameters
         of the student's functions, values into containers (d[k] = v, lst.append(v),
         globals()["t"] = v) and into attributes (setattr(obj, "t", v), obj.__dict__["t"] = v).
 
         Each call adds its arguments to the pool of what it calls (a name, a method name, a
         lambda); each function reachable from a pool gets one entry per parameter that reads
-        the pool. Twice over, for functions handed to functions. Linear in the calls."""
-        self._pools = {}       # callee key -> [(arguments, keywords, style, scope)]
-        for node, scope, _parent, _where, _offset in self.visits:
+        the pool. Twice over, for functions handed to functions. Linear in the calls. From
+        `start` on: the nodes bound since the last call (the code of strings)."""
+        if not start:
+            self._pools = {}       # callee key -> [(arguments, keywords, style, scope)]
+            self._flow_done = set()
+        for node, scope, _parent, _where, _offset in self.visits[start:]:
             if isinstance(node, ast.Call):
                 self._collect_call(node, scope)
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Subscript):
                         self._flow_into(target.value, target.slice, node.value, scope)
-        done = set()
+        done = self._flow_done
         for _ in range(2):
             self._callee_cache = {}
             for key in list(self._pools):
@@ -993,6 +1229,11 @@ class _Review:
                 return "builtins"
             if name in _BUILTIN_NAMES:
                 return f"builtins.{name}"
+            s = scope
+            while s is not None:      # cProfile.run's code: the __main__ module's names
+                if s.free:
+                    return f"{s.free}.{name}"
+                s = s.parent
             stars = self.module.stars
             if stars:
                 return f"{stars[0]}.{name}" if len(stars) == 1 else "?"
@@ -1219,26 +1460,278 @@ class _Review:
     # --- pass 2 ---------------------------------------------------------------------------
 
     def run(self) -> list[Finding]:
-        for node, scope, parent, where, offset in self.visits:
-            self.where, self.offset = where, offset
-            if isinstance(node, _FOLDERS):
-                self._read_string(node, scope, parent)
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._check_import(node)
-            elif isinstance(node, ast.Name):
-                self._check_name(node, scope, parent)
-            elif isinstance(node, ast.Attribute):
-                self._check_attribute(node, scope, parent)
-            elif isinstance(node, ast.Call):
-                self._check_call(node, scope, parent)
-            elif isinstance(node, ast.Subscript):
-                if isinstance(node.ctx, (ast.Store, ast.Del)):
-                    self._check_contents(node, node.value, scope)
-                    if _annotations(node.value) and isinstance(parent, ast.Assign):
-                        self._check_hidden_name(parent, parent.value, scope, "an annotation")
-                elif _outermost(node, parent):
-                    self._check_reach(node, self.origin(node, scope))
+        """The rules, on every node the grader may run. A `__main__` block is not reviewed
+        unless the module may rebind __name__, or is flagged anyway (then the reviewer gets
+        what the block does too)."""
+        main_runs, skipped = self._check_name_binding(), []
+        tags, check = self.tags, self._check_node
+        for visit in self.visits:
+            if id(visit[0]) not in tags or self._reviewed(visit[0], main_runs):
+                check(*visit)
+            else:
+                skipped.append(visit)
+        if self.found and not main_runs:
+            for visit in skipped:
+                if self._reviewed(visit[0], True):
+                    self._check_node(*visit)
         return self.found
+
+    def _check_node(self, node, scope, parent, where, offset):
+        self.where, self.offset = where, offset
+        if isinstance(node, _FOLDERS):
+            self._read_string(node, scope, parent)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._check_import(node)
+        elif isinstance(node, ast.Name):
+            self._check_name(node, scope, parent)
+        elif isinstance(node, ast.Attribute):
+            self._check_attribute(node, scope, parent)
+        elif isinstance(node, ast.Call):
+            self._check_call(node, scope, parent)
+        elif isinstance(node, ast.Subscript):
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                self._check_contents(node, node.value, scope)
+                if _annotations(node.value) and isinstance(parent, ast.Assign):
+                    self._check_hidden_name(parent, parent.value, scope, "an annotation")
+            elif _outermost(node, parent):
+                self._check_reach(node, self.origin(node, scope))
+
+    # --- __name__, which decides whether a `__main__` block runs
+
+    def _check_name_binding(self):
+        """Reports what rebinds the module's __name__ (the name, the module's namespace, the
+        module object), and tells whether a `__main__` block may run: it is not reviewed
+        (the grader imports the module under its own name) unless the module rebinds
+        __name__, or writes its namespace under names the text does not tell."""
+        runs = False
+        for phase in (False, True):      # what runs, then the blocks when they may run
+            if phase and not runs:
+                break
+            for node, scope, parent, where, offset in self.visits:
+                kind = type(node)
+                if kind is ast.Name:
+                    if node.id not in _NAMESPACE_NAMES:
+                        continue
+                elif kind is ast.Attribute:
+                    if node.attr != "__name__" and node.attr != "__dict__":
+                        continue
+                elif kind is ast.Call:
+                    func = node.func
+                    if (func.id if type(func) is ast.Name else getattr(func, "attr", None)) \
+                            not in _NAMESPACE_CALLS:
+                        continue
+                elif kind not in _BINDERS:
+                    continue
+                tag = self.tags.get(id(node))
+                if bool(tag and tag[0]) != phase or \
+                        tag and tag[1] is not None and not self._runner(tag[1]):
+                    continue
+                found = self._name_rebinding(node, scope, parent)
+                if found:
+                    runs = True
+                    if found != "maybe":
+                        self.where, self.offset = where, offset
+                        self.report(node, f"rebinds __name__, which decides whether its "
+                                          f"__main__ block runs ({_short(found, 30)})")
+        return runs
+
+    def _name_rebinding(self, node, scope, parent):
+        """What in `node` rebinds the module's __name__ (shown), "maybe" where it may, else
+        None."""
+        if isinstance(node, ast.Name):
+            if node.id == "__name__" and isinstance(node.ctx, (ast.Store, ast.Del)) and \
+                    self._binds_module_name(scope, isinstance(parent, ast.NamedExpr)):
+                return f"{node.id} = ..." if isinstance(node.ctx, ast.Store) else "del"
+            if node.id in ("globals", "vars", "locals") and isinstance(node.ctx, ast.Load) \
+                    and not (isinstance(parent, ast.Call) and parent.func is node) and \
+                    self.origin(node, scope) == f"builtins.{node.id}":
+                return "maybe"          # g = globals: its namespace, out of sight
+            return None
+        if isinstance(node, ast.Global):
+            return "global __name__" if "__name__" in node.names else None
+        named = []
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            named = [a.asname or a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                               ast.MatchAs, ast.MatchStar, ast.ExceptHandler)):
+            named = [node.name]
+        elif isinstance(node, ast.MatchMapping):
+            named = [node.rest]
+        if named:
+            return "a binding" if "__name__" in named and \
+                self._binds_module_name(scope, False) else None
+        if isinstance(node, ast.Attribute):
+            if node.attr == "__name__" and isinstance(node.ctx, (ast.Store, ast.Del)) and \
+                    self.origin(node.value, scope) is not None:
+                return _unparse(node)
+            if node.attr == "__dict__" and self.origin(node.value, scope) is not None:
+                return self._namespace_write(node, scope)
+            return None
+        if not isinstance(node, ast.Call):
+            return None
+        func = _canonical(self.origin(node.func, scope))
+        args = node.args
+        if func in ("builtins.setattr", "builtins.delattr") and len(args) >= 2 or \
+                isinstance(node.func, ast.Attribute) and \
+                node.func.attr in ("__setattr__", "__delattr__"):
+            texts = [self.text(a, scope) for a in args[:2]]
+            if "__name__" in texts:
+                return f"{func or node.func.attr}(..., '__name__')"
+            return None
+        if func == "builtins.globals" or func in ("builtins.vars", "builtins.locals") and \
+                (not args and scope is self.module or
+                 args and self.origin(args[0], scope) is not None):
+            return self._namespace_write(node, scope)
+        return None
+
+    def _binds_module_name(self, scope, walrus):
+        """A binding of __name__ in `scope` is the module's (or, in the code of a string a
+        library runs, may be)."""
+        while walrus and scope.kind == "comprehension":
+            scope = scope.parent
+        if "__name__" in scope.globals or scope.code:
+            return True
+        return scope is self.module
+
+    def _namespace_write(self, node, scope):
+        """What is done with a module's namespace (globals(), vars(m), m.__dict__): writing
+        __name__ (shown), writing names the text does not tell or handing it on ("maybe"),
+        reading (None)."""
+        parent = self._parents.get(id(node))
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            if not isinstance(parent.ctx, (ast.Store, ast.Del)):
+                return None
+            key = self.text(parent.slice, scope)
+            return "a namespace write" if key == "__name__" else None if key else "maybe"
+        if isinstance(parent, ast.Compare):
+            return None
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            call = self._parents.get(id(parent))
+            method = parent.attr
+            if not (isinstance(call, ast.Call) and call.func is parent):
+                return "maybe"
+            if method in ("get", "keys", "values", "items", "copy", "__contains__",
+                          "__getitem__", "__len__", "__iter__"):
+                return None
+            if method == "update":
+                keys = [k.arg for k in call.keywords]
+                for arg in call.args:
+                    if not isinstance(arg, ast.Dict):
+                        return "maybe"
+                    keys += [self.text(k, scope) if k is not None else None for k in arg.keys]
+            elif method in ("setdefault", "__setitem__", "pop", "__delitem__") and call.args:
+                keys = [self.text(call.args[0], scope)]
+            else:
+                return "maybe"
+            return "a namespace write" if "__name__" in keys else "maybe" if None in keys \
+                else None
+        if isinstance(parent, ast.keyword) and parent.arg in ("globals", "locals"):
+            call = self._parents.get(id(parent))
+            if isinstance(call, ast.Call) and self.origin(call.func, scope) is not None:
+                return None          # timeit.timeit(..., globals=globals()): read
+        if isinstance(parent, ast.Call) and node in parent.args and \
+                _canonical(self.origin(parent.func, scope)) in _READ_ONLY_CALLS:
+            return None
+        return "maybe"
+
+    def _reviewed(self, node, main_runs):
+        """Whether the grader may run `node`: not in a `__main__` block (unless the module may
+        rebind __name__), not in the code of a string that is not given to what runs it."""
+        tag = self.tags.get(id(node))
+        if tag is None:
+            return True
+        in_main, owner = tag
+        return (main_runs or not in_main) and (owner is None or bool(self._runner(owner)))
+
+    def _runner(self, call):
+        """The dotted name of what runs code given as a string, when `call` calls one (see
+        _CODE_RUNNERS; a cProfile.Profile()'s run and runctx too), else None."""
+        key = id(call)
+        if key not in self._runners:
+            self._runners[key] = None
+            scope = self.scope_of.get(key, self.module)
+            func = _canonical(self.origin(call.func, scope))
+            if func in _CODE_RUNNERS:
+                self._runners[key] = func
+            elif func is None and isinstance(call.func, ast.Attribute) and \
+                    call.func.attr in ("run", "runctx"):
+                profiler = self._profiler(call.func.value, scope)
+                if profiler:
+                    self._runners[key] = f"{profiler}.{call.func.attr}"
+        return self._runners[key]
+
+    def _profiler(self, node, scope):
+        """"cProfile.Profile" or "profile.Profile" where `node` is (a name bound to) one."""
+        values = [(node, scope)]
+        if isinstance(node, ast.Name):
+            values += [(v, s) for v, s, items in self._bound_values(node.id, scope) if not items]
+        for value, where in values[:10]:
+            if isinstance(value, ast.Call):
+                made = _canonical(self.origin(value.func, where))
+                if made in ("cProfile.Profile", "profile.Profile"):
+                    return made
+        return None
+
+    def _check_code_strings(self, node, runner, scope):
+        """The code given to what runs it: a literal string is read as source (its tree was
+        bound in pass 1), one built at run time or hidden is reported."""
+        for arg in _code_arguments(node, runner.rsplit(".", 1)[-1]) + \
+                [a.value for a in node.args if isinstance(a, ast.Starred)] + \
+                [k.value for k in node.keywords if k.arg is None]:
+            consts = self._literal_codes(arg, scope)
+            if consts is not None:      # read in pass 1, unless it does not parse
+                if not all(self._code_strings.get((id(c), id(node))) for c in consts):
+                    self.report(node, f"runs code written in a string it could not read "
+                                      f"({runner})")
+                continue
+            unpacked = isinstance(self._parents.get(id(arg)), ast.Starred) or \
+                isinstance(self._parents.get(id(arg)), ast.keyword) and \
+                self._parents[id(arg)].arg is None
+            if not unpacked and self._callable_code(arg, scope):
+                continue             # timeit.timeit(f), timeit.timeit(lambda: f(x))
+            before = len(self.found)
+            self._check_hidden_name(node, arg, scope, f"the code for {runner}")
+            if len(self.found) == before:
+                self.report(node, f"{_RUNS_TEXT} ({runner})")
+            return
+
+    def _callable_code(self, node, scope, depth=0):
+        """`node` is a function rather than text: a lambda, a def or class of the file, a
+        method of its own objects, a library's function or an object made by a library's
+        class (nn.Linear(1, 1)), functools.partial(...), or a name only ever bound to one."""
+        if depth > 4:
+            return False
+        if isinstance(node, ast.Lambda):
+            return True
+        if isinstance(node, ast.Call):
+            made = self.origin(node.func, scope)
+            last = (made or "").rsplit(".", 1)[-1]
+            return made == "functools.partial" or self._own_class(node.func, scope) or \
+                made not in (None, "?") and not made.startswith("builtins.") and \
+                last[:1].isupper()
+        if isinstance(node, ast.Attribute):
+            origin = self.origin(node, scope)
+            if origin is None:
+                return bool(self._key_callees(("attr", node.attr)))
+            return origin != "?" and not origin.startswith(("os.environ", "sys.argv"))
+        if not isinstance(node, ast.Name):
+            return False
+        home = self._home(scope, node.id)
+        if home is None:
+            origin = self._name_origin(scope, node.id, 0)
+            return origin not in (None, "?")
+        entries = home.bound[node.id][:20]
+        given = any(how == "pool" for how, _, _ in entries)   # a parameter: what it is given
+        for how, value, where in entries:
+            if how in ("def", "class", "module") or how == "own" and given:
+                continue
+            if how == "expr" and self._callable_code(value, where, depth + 1):
+                continue
+            if how == "pool" and all(self._callable_code(v, s, depth + 1)
+                                     for v, s in self._pool_nodes(value)[:20]):
+                continue
+            return False
+        return bool(entries)
 
     def report(self, node, what):
         line = getattr(node, "lineno", 0) or 0
@@ -1248,13 +1741,99 @@ class _Review:
     def _check_reach(self, node, origin, parent=None):
         if not origin or origin == "?":
             return
-        rule = _rule(origin)
-        if rule:
-            shown = origin[len("builtins."):] if origin.startswith("builtins.") else origin
-            self.report(node, f"{rule} ({_short(shown)})")
         if origin in _INDIRECT and not (isinstance(parent, ast.Call) and parent.func is node):
             self.report(node, f"passes {origin[len('builtins.'):]} around to hide what it "
                               f"reaches")
+        parent = parent if parent is not None else self._parents.get(id(node))
+        called = isinstance(parent, ast.Call) and parent.func is node
+        rule = _rule(origin)
+        if rule and not self._ordinary_use(node, _canonical(origin), parent):
+            shown = origin[len("builtins."):] if origin.startswith("builtins.") else origin
+            self.report(node, f"{rule} ({_short(shown)})")
+        if _canonical(origin) in _CODE_RUNNERS and not called:
+            self.report(node, f"passes {_short(origin)} around to hide what it runs")
+
+    def _ordinary_use(self, node, origin, parent):
+        """Uses of what a rule names that only read what a correct program may read:
+        membership of sys.modules (`"google.colab" in sys.modules`, sys.modules.get(name)
+        tested for None), whether a package is installed (importlib.util.find_spec("pandas")
+        tested for None), logging.config.dictConfig given a literal dict, and the name of a
+        caller (inspect.stack()[1].function), which gives no frame away."""
+        call = parent if isinstance(parent, ast.Call) and parent.func is node else None
+        scope = self.scope_of.get(id(node), self.module)
+        if origin in ("sys.modules", "sys.modules.keys"):
+            if origin == "sys.modules.keys":
+                if call is None or call.args:
+                    return False
+                node, parent = call, self._parents.get(id(call))
+            return isinstance(parent, ast.Compare) and any(
+                right is node and isinstance(op, (ast.In, ast.NotIn))
+                for op, right in zip(parent.ops, parent.comparators))
+        if origin == "sys.modules.get":
+            return call is not None and self._tested_only(call)
+        if origin == "importlib.util.find_spec":
+            name = self.text(call.args[0], scope) if call is not None and call.args else None
+            return bool(name) and self._tested_only(call) and not any(
+                _rule(".".join(name.split(".")[:i])) or
+                _HARNESS_TEXT.fullmatch(".".join(name.split(".")[:i]))
+                for i in range(1, name.count(".") + 2))
+        if origin == "logging.config.dictConfig":
+            return call is not None and len(call.args) == 1 and not call.keywords and \
+                self._plain_logging_config(call.args[0], scope)
+        if origin == "inspect.stack":
+            at = self._parents.get(id(call)) if call is not None else None
+            name = self._parents.get(id(at)) if at is not None else None
+            return isinstance(at, ast.Subscript) and at.value is call and \
+                isinstance(at.slice, ast.Constant) and type(at.slice.value) is int and \
+                isinstance(name, ast.Attribute) and name.value is at and \
+                name.attr in ("function", "lineno") and isinstance(name.ctx, ast.Load)
+        return False
+
+    def _tested_only(self, call):
+        """What `call` gives is only tested: `is None`, `is not None`, truth (if, while, not,
+        bool(), an and / or that is itself tested)."""
+        node = call
+        for _ in range(20):
+            parent = self._parents.get(id(node))
+            if isinstance(parent, ast.Compare):
+                others = [parent.left] + parent.comparators
+                return all(isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
+                           for op in parent.ops) and len(others) == 2 and all(
+                    o is node or isinstance(o, ast.Constant) and o.value is None
+                    for o in others)
+            if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+                return True
+            if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+                return parent.test is node
+            if isinstance(parent, ast.Call):
+                scope = self.scope_of.get(id(parent), self.module)
+                return self.origin(parent.func, scope) == "builtins.bool" and \
+                    parent.args == [node]
+            if not isinstance(parent, ast.BoolOp):
+                return False
+            node = parent
+        return False
+
+    def _plain_logging_config(self, config, scope):
+        """A dict literal whose handlers, formatters and filters name their classes as text
+        that names nothing a rule does (dictConfig imports them by these names)."""
+        if not isinstance(config, ast.Dict):
+            return False
+        for n in _walk(config, 2000):
+            if isinstance(n, ast.Dict):
+                for key, value in zip(n.keys, n.values):
+                    if key is None:              # {**other}: not seen
+                        return False
+                    if self.text(key, scope) in ("class", "()") and \
+                            not _plain_import_name(self.text(value, scope)):
+                        return False
+            elif isinstance(n, ast.Constant) and isinstance(n.value, str) and \
+                    n.value.startswith("ext://") and not _plain_import_name(n.value[6:]):
+                return False
+            elif isinstance(n, (ast.Name, ast.Call, ast.Starred, ast.Lambda)) and \
+                    self.origin(n, scope) is None and self.value(n, scope) is None:
+                return False        # the student's object: what it holds is not seen
+        return True
 
     def _check_import(self, node):
         if isinstance(node, ast.Import):
@@ -1264,10 +1843,21 @@ class _Review:
         else:
             module = node.module or ""
             names = [module] + [f"{module}.{a.name}" for a in node.names if a.name != "*"]
+            if module == "__main__" and self._own_names(node):
+                return
         for name in names:
-            rule = _rule(name)
+            rule = _rule(name) if name not in _JUDGED_AT_USE else None
             if rule:
                 self.report(node, f"{rule} ({_short(name)})")
+
+    def _own_names(self, node):
+        """`from __main__ import f, x` (timeit's setup, written for the file run as a script)
+        where the file binds every name itself: when the grader runs it, the names are looked
+        up in the worker's __main__, and the import fails."""
+        names = [a.name for a in node.names]
+        return "*" not in names and all(
+            any(entry != ("module", f"__main__.{n}", None) for entry in
+                self.module.bound.get(n, [])) for n in names)
 
     def _check_name(self, node, scope, parent):
         if isinstance(node.ctx, ast.Load) and _outermost(node, parent):
@@ -1408,10 +1998,8 @@ class _Review:
         elif func in _OS_FD or func in _FD_OPENERS or func in _SPAWNERS or \
                 func in ("socket.socket", "os.posix_spawn", "os.posix_spawnp"):
             self._check_descriptors(node, func, scope)
-        elif func in _STRING_RUNNERS:
-            code = args[:2] + [k.value for k in node.keywords if k.arg in ("stmt", "setup")]
-            if any(self.text(c, scope) is not None for c in code):
-                self.report(node, f"runs code written in a string ({func})")
+        elif self._runner(node):
+            self._check_code_strings(node, self._runner(node), scope)
         elif func in ("operator.attrgetter", "operator.methodcaller"):
             # a getter for whatever object it is given: as getattr on the student's own
             for name_node in args[:1] if func == "operator.methodcaller" else args:
@@ -1443,7 +2031,8 @@ class _Review:
         for kw in node.keywords:
             flag = kw.value.value if isinstance(kw.value, ast.Constant) else None
             if (kw.arg == "allow_pickle" and flag is not False) or \
-                    (kw.arg == "weights_only" and flag is not True):
+                    (kw.arg == "weights_only" and flag is not True and
+                     not (func == "torch.load" and self._loads_own_save(node, scope))):
                 self.report(node, f"{_UNPICKLE} ({kw.arg}={_short(_unparse(kw.value), 20)})")
             elif kw.arg == "capture_locals" and flag is not False:
                 self.report(node, "reads a frame's variables (capture_locals)")
@@ -1453,6 +2042,11 @@ class _Review:
                     self._descriptor(kw.value, scope) == "numbered":
                 self.report(node, f"{_RAW_FD} ({kw.arg}={_short(_unparse(kw.value), 20)})")
         self._check_code_file(node, func, scope)
+        if any(isinstance(a, ast.Name) for a in args) and self._opens_or_imports(node, scope):
+            for a in args:       # a name bound to "solutions", given where a path goes
+                text = self.text(a, scope) if isinstance(a, ast.Name) else None
+                if text and _HARNESS_TEXT.fullmatch(text):
+                    self.report(node, f"{_HARNESS} ({_quote(text)})")
 
     # --- names looked up at run time
 
@@ -1636,6 +2230,56 @@ class _Review:
         if base not in (None, "?") and (base.split(".")[0] == "torch" or _rule(f"{base}.{attr}")):
             return
         self.report(node, f"{_RUNS_TEXT} (.{attr} given an expression)")
+
+    # --- a checkpoint the module wrote itself
+
+    def _loads_own_save(self, node, scope):
+        """torch.load(path, weights_only=False) of the checkpoint the statement just before
+        wrote with torch.save to the same literal path (torch.save(model, path), or a with
+        that opens the path and only saves into it), the load being the whole value of its
+        own statement (m = torch.load(...)): what it unpickles is what this code pickled. Any
+        other file may have come with the submission, or been replaced since, and is not
+        read by the review."""
+        target = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "f"), None)
+        path = self.text(target, scope) if target is not None else None
+        statement = self._parents.get(id(node))
+        if not path or not (isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)) and
+                            statement.value is node):
+            return False
+        block = self._parents.get(id(statement))
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(block, field, None)
+            if isinstance(stmts, list) and statement in stmts:
+                at = stmts.index(statement)
+                return at > 0 and self._saves_to(stmts[at - 1], posixpath.normpath(path))
+        return False
+
+    def _saves_to(self, stmt, path):
+        def saved(expr, file_name=None):
+            if not (isinstance(expr, ast.Expr) and isinstance(expr.value, ast.Call)):
+                return False
+            call = expr.value
+            scope = self.scope_of.get(id(call), self.module)
+            if self.origin(call.func, scope) != "torch.save":
+                return False
+            dest = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "f"), None)
+            if file_name is not None:
+                return isinstance(dest, ast.Name) and dest.id == file_name
+            text = self.text(dest, scope) if dest is not None else None
+            return text is not None and posixpath.normpath(text) == path
+        if saved(stmt):
+            return True
+        if isinstance(stmt, ast.With) and len(stmt.items) == 1 and len(stmt.body) == 1:
+            scope = self.scope_of.get(id(stmt), self.module)
+            opened, name = stmt.items[0].context_expr, stmt.items[0].optional_vars
+            opened_path = self.text(opened.args[0], scope) if isinstance(opened, ast.Call) \
+                and opened.args else None
+            return isinstance(name, ast.Name) and opened_path is not None and \
+                self.origin(opened.func, scope) in ("builtins.open", "io.open") and \
+                posixpath.normpath(opened_path) == path and saved(stmt.body[0], name.id)
+        return False
 
     # --- raw file descriptors
 
@@ -1834,15 +2478,47 @@ class _Review:
             if new and new.lower().endswith(_CODE_SUFFIXES):
                 return f"a name ending {_quote(new)}"
         full = self.text(node, scope)
+        ends = {full} if full is not None else self._path_ends(node, scope)
+        if any(e.lower().endswith(_SITE_SUFFIXES) for e in ends) and \
+                self._site_path(node, scope):
+            return "a .pth file in a site folder"
         if full is not None:
             return _quote(full) if full.lower().endswith(_CODE_SUFFIXES) else ""
-        ends = self._path_ends(node, scope)
         code = sorted(e for e in ends if e.lower().endswith(_CODE_SUFFIXES))
         if code:
             return f"a name ending {_quote(code[0])}"
         if self._from_own_file(node, scope) and not all(_has_suffix(e) for e in ends):
             return "a name made from its own file's, __file__"
         return ""
+
+    def _site_path(self, node, scope, limit=30):
+        """Whether a path may lie in a site folder, where site.py runs a .pth file's imports:
+        its text names one (site-packages, dist-packages, ~/.local/lib, PYTHONUSERBASE), or
+        it is made from what finds one (site, sysconfig, sys.prefix, sys.path, a library's
+        __file__). The home folder or a folder from the environment is not one by itself."""
+        text = self.text(node, scope)
+        if text is not None:
+            return bool(_SITE_TEXT.search(text))
+        todo, seen = [(node, scope)], 0
+        while todo and seen < limit:
+            expr, where = todo.pop()
+            seen += 1
+            for n in _walk(expr, 100):
+                if isinstance(n, ast.Constant) and isinstance(n.value, str) and \
+                        _SITE_TEXT.search(n.value):
+                    return True
+                if isinstance(n, (ast.Name, ast.Attribute)) and \
+                        isinstance(getattr(n, "ctx", None), ast.Load):
+                    origin = _canonical(self.origin(n, where)) or ""
+                    if origin.startswith(_SITE_ORIGINS):
+                        return True
+                    if isinstance(n, ast.Attribute) and n.attr in ("__file__", "__path__") \
+                            and self.origin(n.value, where) is not None:
+                        return True
+                if isinstance(n, ast.Name):
+                    todo += [(v, s) for v, s, items in self._bound_values(n.id, where)[:10]
+                             if not items]
+        return False
 
     def _known_suffix(self, node, scope):
         return all(_has_suffix(e) for e in self._path_ends(node, scope))
@@ -1993,18 +2669,47 @@ class _Review:
             return
         value = self.value(node, scope)
         if isinstance(value, (str, bytes)):
-            self._check_text(node, value)
+            self._check_text(node, value, (parent, scope))
             self._read.update(id(n) for n in ast.walk(node))
 
-    def _check_text(self, node, value):
+    def _names_module_or_path(self, node, parent, scope):
+        """Whether a string stands where a module's name or a file's path is given: an
+        argument of what imports or opens (importlib, __import__, open, os, pathlib, glob,
+        shutil, numpy's and torch's loaders ...), a part of a path joined with /, a key of
+        sys.modules."""
+        if isinstance(parent, ast.keyword):
+            parent = self._parents.get(id(parent))
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Div):
+            return True
+        if isinstance(parent, ast.Subscript):
+            return parent.slice is node and (_canonical(
+                self.origin(parent.value, scope)) or "").startswith("sys.modules")
+        if not (isinstance(parent, ast.Call) and parent.func is not node):
+            return False
+        if _canonical(self.origin(parent.func, scope)) == "sys.modules.get" and \
+                self._tested_only(parent):
+            return False            # sys.modules.get("pytest") is None: membership
+        return self._opens_or_imports(parent, scope)
+
+    def _opens_or_imports(self, call, scope):
+        func = _canonical(self.origin(call.func, scope)) or ""
+        if func.startswith(_OPENS_OR_IMPORTS) or _rule(func) in (_IMPORTS, _IMPORT_SYSTEM):
+            return True
+        return isinstance(call.func, ast.Attribute) and call.func.attr in _PATH_METHODS and \
+            (func != "" or self._a_path(call.func.value, scope))
+
+    def _check_text(self, node, value, where=None):
+        """`where`: (parent, scope) of the string, to tell whether it names a module or a
+        path (see _names_module_or_path)."""
         text = value.decode("latin-1") if isinstance(value, bytes) else value
-        if _PROC.search(text) or (len(text) < 200 and any(c in text for c in "*?[") and
-                                  any(fnmatch.fnmatchcase(p, text) for p in _PROC_PATHS)):
+        if _PROC.search(text) or _proc_glob(text):
             self.report(node, f"reads the process's /proc or /dev files ({_quote(text)})")
         if "PYTHONBREAKPOINT" in text:
             self.report(node, f"{_HOOK} ({_quote(text)})")
         if _HARNESS_TEXT.fullmatch(text):
-            self.report(node, f"{_HARNESS} ({_quote(text)})")
+            if where is None or self._names_module_or_path(node, *where):
+                # not {"solutions": [...]}, print("pytest"), "pytest" in sys.modules: text
+                self.report(node, f"{_HARNESS} ({_quote(text)})")
         elif _HARNESS_FILES.search(text):
             self.report(node, f"names the grader's files ({_quote(text)})")
         if text in _SPELLED:
@@ -2021,10 +2726,73 @@ class _Review:
 # ----------------------------------------------------------------------------------------------
 # small helpers
 
+def _plain_import_name(name):
+    """A dotted name a library may import that names nothing a rule does."""
+    return bool(name) and re.fullmatch(r"[A-Za-z_][\w.]*", name) is not None and not any(
+        _rule(".".join(name.split(".")[:i])) or
+        _HARNESS_TEXT.fullmatch(".".join(name.split(".")[:i]))
+        for i in range(1, name.count(".") + 2))
+
+
+# what may bind __name__ or reach a module's namespace (see _Review._name_rebinding)
+_BINDERS = {ast.Global, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+            ast.ClassDef, ast.MatchAs, ast.MatchStar, ast.ExceptHandler, ast.MatchMapping}
+_NAMESPACE_NAMES = {"__name__", "globals", "vars", "locals"}
+_NAMESPACE_CALLS = {"setattr", "delattr", "globals", "vars", "locals", "__setattr__",
+                    "__delattr__"}
+
+
+def _main_guard(test):
+    """`__name__ == "__main__"` (either way round, or as a part of an `and`): false whenever
+    the grader imports the module, unless the module rebinds __name__."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_main_guard(v) for v in test.values)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and
+            isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(a, ast.Name) and a.id == "__name__" and isinstance(b, ast.Constant)
+               and b.value == "__main__" for a, b in (sides, sides[::-1]))
+
+
+def _code_arguments(call, name):
+    """The arguments of a call that may be code, by the last name of what it calls (see
+    _CODE_RUNNERS)."""
+    places = ((0, "statement"), (0, "cmd")) if name in ("run", "runctx") else \
+        ((0, "stmt"), (1, "setup"))
+    out = []
+    for index, keyword in places:
+        if index < len(call.args) and not any(isinstance(a, ast.Starred)
+                                              for a in call.args[:index + 1]):
+            out.append(call.args[index])
+        out += [k.value for k in call.keywords if k.arg == keyword]
+    return out
+
+
+def _parse_code(text):
+    """The tree of code given as a string (dedented as timeit's template does), else None."""
+    if len(text) > 100_000:
+        return None
+    for source in (text, textwrap.dedent(text)):
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return None
+
+
 def _a_setting(base, target, parent):
     """pd.options.display.max_rows = 10: a plain literal given to a library the grader neither
     uses nor can look up (torch and numpy are looked up; the interpreter's own modules, the
-    grader and pytest are never settings: sys.stdout.total = 2 ** 70 is not one)."""
+    grader and pytest are never settings: sys.stdout.total = 2 ** 70 is not one). Also the
+    command line a notebook gives argparse (sys.argv = [...]: the grader has read its own), and
+    pandas' display options, which take functions too (float_format = "{:.4f}".format)."""
+    assigned = isinstance(parent, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and \
+        isinstance(target.ctx, ast.Store)
+    if _canonical(base) == "sys" and target.attr == "argv":
+        return assigned
+    if base == "pandas.options" or base.startswith("pandas.options."):
+        return assigned and not target.attr.startswith("_")
     root = base.split(".")[0]
     if root in _RESOLVED_LIBRARIES or root in _STRICT_ROOTS or base == "?":
         return False
@@ -2053,18 +2821,23 @@ def _private(name):
     return name.startswith("_") and name not in _HARMLESS_DUNDERS
 
 
+@functools.lru_cache(maxsize=8192)
 def _rule(dotted):
     """What reaching `dotted` does, by the longest entry of _NAMES that covers it."""
     parts = dotted.split(".")
     parts[0] = _MODULE_ALIASES.get(parts[0], parts[0])
     if parts[0] == "doctest" and len(parts) > 1 and parts[1] not in _DOCTEST_ORDINARY:
         return "runs code written in a string"
+    if parts[0] in ("pytest", "importlib") and any(
+            ".".join(parts[:i]) in _ALLOWED for i in range(2, min(len(parts), 3) + 1)):
+        return None
     for i in range(len(parts), 0, -1):
         key = ".".join(parts[:i])
         if key in _NAMES and (i == len(parts) or key not in _EXACT):
             return _NAMES[key]
     if parts[0] in (*_RESOLVED_LIBRARIES, "typing", "typing_extensions") and any(
-            p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts):
+            p.startswith("_") and not (p.startswith("__") and p.endswith("__")) and
+            ".".join(parts[:i + 1]) not in _PRIVATE_BASES for i, p in enumerate(parts)):
         return f"reaches {parts[0]}'s private internals"
     if "*" in parts:       # torch.*.cpp_extension: an entry under torch that ends so
         before, after = parts[:parts.index("*")], parts[len(parts) - parts[::-1].index("*"):]
@@ -2187,6 +2960,12 @@ def _has_suffix(path_end):
     name = path_end.replace("\\", "/").rsplit("/", 1)[-1]
     stem, dot, suffix = name.rpartition(".")
     return bool(dot) and suffix.isalnum() and not name.lower().endswith(_CODE_SUFFIXES)
+
+
+_SITE_TEXT = re.compile(r"(?:site|dist)[-_]packages|(?:^|[/\\])\.local[/\\]lib(?:[/\\]|$)|"
+                        r"PYTHONUSERBASE", re.I)
+_SITE_ORIGINS = ("site.", "sysconfig.", "distutils.", "sys.path", "sys.prefix", "sys.exec_prefix",
+                 "sys.base_prefix", "sys.base_exec_prefix", "sys.executable")
 
 
 def _is_self(node):

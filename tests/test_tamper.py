@@ -166,6 +166,7 @@ def test_adversarial_file(name):
 # ----------------------------------------------------------------------------------------------
 # (b) fresh tampering programs: (id, source, line of a finding, words in its text)
 
+MAIN_GC = 'if __name__ == "__main__":\n    import gc\n    objs = gc.get_objects()\n'
 HOSTILE = [
     # 1. the grader's, pytest's, the references' code
     ("import-grader", "import grader.probes.ex03 as p\n", 1, "grader.probes.ex03"),
@@ -176,7 +177,7 @@ HOSTILE = [
     ("sys-modules-grader", "import sys\np = sys.modules['grader.probes.ex03']\n", 2,
      "sys.modules"),
     ("sys-modules-alias", "import sys as s\nmods = s.modules\n", 2, "import system"),
-    ("from-pytest", "from pytest import approx as close\n", 1, "pytest.approx"),
+    ("from-pytest", "from pytest import main as run_tests\n", 1, "pytest.main"),
     ("import-_pytest", "import _pytest.outcomes as o\n", 1, "_pytest.outcomes"),
     ("pluggy", "import pluggy\n", 1, "pluggy"),
     ("solutions", "from solutions.ex01_linear_model import forward\n", 1, "solutions"),
@@ -327,7 +328,8 @@ HOSTILE = [
     ("compile", "c = compile('1', 'f', 'eval')\n", 1, "(compile)"),
     ("eval-despite-method", "class M:\n    def eval(self):\n        pass\nv = eval('1')\n", 4,
      "(eval)"),
-    ("importlib-util", "import importlib.util\n", 1, "importlib.util"),
+    ("importlib-util", "import importlib.util\nm = importlib.util.module_from_spec(s)\n", 2,
+     "importlib.util.module_from_spec"),
     ("runpy", "import runpy\nrunpy.run_path('x.py')\n", 1, "runpy"),
     ("pickle-loads", "import pickle\nobj = pickle.loads(b'')\n", 2, "pickle.loads"),
     ("marshal", "import marshal\n", 1, "marshal"),
@@ -345,7 +347,8 @@ HOSTILE = [
      ".decode())\n", 2, "__globals__"),
     ("hidden-name-variable", "import base64\ndef f(fn, secret):\n    name = base64.b64decode("
      "secret).decode()\n    return getattr(fn, name)\n", 4, "cannot be read"),
-    ("timeit-string", "import timeit\ntimeit.timeit('import gc')\n", 2, "timeit"),
+    ("timeit-string", "import timeit\ntimeit.timeit(open('bench.txt').read())\n", 2,
+     "the code for timeit.timeit"),
     ("name-from-a-file", "def f(fn):\n    return getattr(fn, open('n.txt').read().strip())\n", 2,
      "cannot be read (read)"),
     ("name-from-the-environment", "import os\ndef f(fn):\n"
@@ -428,8 +431,8 @@ HOSTILE = [
     ("rlcompleter", "import rlcompleter\n", 1, "rlcompleter"),
     ("site-addsitedir", "import site\nsite.addsitedir('.')\n", 2, "site.addsitedir"),
     ("ipython-shell", "x = get_ipython()\nx.run_cell(src)\n", 1, "IPython.get_ipython"),
-    ("torch-benchmark-timer", "import torch.utils.benchmark as b\nt = b.Timer('x + 1')\n",
-     2, "runs code written in a string"),
+    ("torch-benchmark-timer", "import torch.utils.benchmark as b\nt = b.Timer(input())\n",
+     2, "the code for torch.utils.benchmark.Timer"),
     ("help-imports", "help('gr' + 'x')\n", 1, "imports modules by name (help with a name)"),
     ("loader-name", "src = __loader__.get_source(__name__)\n", 1, "import system"),
     ("spec-loader", "m = __spec__.loader\n", 1, "import system"),
@@ -488,7 +491,7 @@ HOSTILE = [
     ("tempfile-code", "import tempfile\n"
      "f = tempfile.NamedTemporaryFile(suffix='.py', dir='.', delete=False)\n", 2, "'.py'"),
     ("importlib-written", "import importlib.util\n"
-     "spec = importlib.util.spec_from_file_location('h', 'h' + '.py')\n", 1, "importlib"),
+     "spec = importlib.util.spec_from_file_location('h', 'h' + '.py')\n", 2, "importlib"),
     ("zipimport-written", "import zipimport\nzipimport.zipimporter('x.zip').load_module('h')\n",
      1, "zipimport"),
     ("capture-locals", "import traceback\ndef f(e):\n    return traceback.TracebackException."
@@ -705,6 +708,173 @@ HOSTILE = [
     ("utf-7", b"# coding: utf-7\nx = 1\n", 1, "utf-7"),
     ("utf-7-hidden-import", b"# coding: utf-7\n+AGk-mport gc\nobjs = gc.get_objects()\n", 3,
      "gc.get_objects"),
+    # 9. __name__ decides whether a __main__ block runs: rebinding it is reported, and the
+    # block is reviewed then
+    ("rebind-name", '__name__ = "__main__"\n' + MAIN_GC, 1, "rebinds __name__"),
+    ("rebind-name-block-reviewed", '__name__ = "__main__"\n' + MAIN_GC, 4, "gc.get_objects"),
+    ("rebind-globals-item", 'globals()["__name__"] = "__main__"\n' + MAIN_GC, 1,
+     "rebinds __name__"),
+    ("rebind-globals-update", 'globals().update(__name__="__main__")\n' + MAIN_GC, 1,
+     "rebinds __name__"),
+    ("rebind-globals-setitem", 'globals().__setitem__("__na" + "me__", "__main__")\n' + MAIN_GC,
+     1, "rebinds __name__"),
+    ("rebind-vars", 'vars()["__name__"] = "__main__"\n' + MAIN_GC, 1, "rebinds __name__"),
+    ("rebind-own-module", 'import ex03_autograd_basics as me\nme.__name__ = "__main__"\n' +
+     MAIN_GC, 2, "rebinds __name__"),
+    ("rebind-sys-modules", 'import sys\nsys.modules[__name__].__name__ = "__main__"\n' + MAIN_GC,
+     2, "rebinds __name__"),
+    ("rebind-setattr", 'import ex03_autograd_basics as me\nsetattr(me, "__name__", "__main__")\n'
+     + MAIN_GC, 2, "rebinds __name__"),
+    ("rebind-global-declared", 'def go():\n    global __name__\n    __name__ = "__main__"\ngo()\n'
+     + MAIN_GC, 2, "rebinds __name__"),
+    ("rebind-walrus", '[(__name__ := "__main__") for _ in [0]]\n' + MAIN_GC, 1,
+     "rebinds __name__"),
+    ("rebind-loop", 'for __name__ in ["__main__"]:\n    pass\n' + MAIN_GC, 1, "rebinds __name__"),
+    ("rebind-import-as", 'import os as __name__\n' + MAIN_GC, 1, "rebinds __name__"),
+    ("rebind-in-timeit-code", 'import timeit\ntimeit.timeit("__name__ = 1", globals=globals())\n'
+     + MAIN_GC, 2, "rebinds __name__"),
+    # a namespace written under a name the text does not tell: the block is reviewed
+    ("namespace-unknown-key", 'import os\nglobals()[os.environ["K"]] = "__main__"\n' + MAIN_GC,
+     5, "gc.get_objects"),
+    ("namespace-handed-on", 'def put(d):\n    d[input()] = "__main__"\nput(globals())\n' +
+     MAIN_GC, 6, "gc.get_objects"),
+    ("namespace-alias", 'g = globals\ng()[input()] = "__main__"\n' + MAIN_GC, 5,
+     "gc.get_objects"),
+    ("flagged-file-main-reviewed", 'import ctypes\n' + MAIN_GC, 4, "gc.get_objects"),
+    ("main-else-reviewed", 'if __name__ == "__main__":\n    pass\nelse:\n    import ctypes\n', 4,
+     "ctypes"),
+    ("main-in-function", 'def f():\n    __name__ = "__main__"\n    if __name__ == "__main__":\n'
+     '        import ctypes\n', 4, "ctypes"),
+    ("import-main", "import __main__\n", 1, "(__main__)"),
+    ("from-main", "from __main__ import serve\n", 1, "__main__"),
+    # /proc as a glob pattern: the path before the wildcard reaches it
+    ("proc-glob-root-star", "import glob\nfiles = glob.glob('/*/self/environ')\n", 2, "/proc"),
+    ("proc-glob-climb", "import glob\nfiles = glob.glob('../../../../pr*/1/environ')\n", 2,
+     "/proc"),
+    ("dev-glob", "from pathlib import Path\nfiles = list(Path('/').glob('/d*/m*'))\n", 2, "/dev"),
+    # sys.modules: module objects out of it, entries written or deleted
+    ("sys-modules-get-object", "import sys\nm = sys.modules.get('torch')\n", 2, "sys.modules"),
+    ("sys-modules-get-patch", "import sys\nsys.modules.get('torch').allclose = print\n", 2,
+     "patches"),
+    ("sys-modules-get-or", "import sys\nm = sys.modules.get('a') or sys.modules.get('b')\n", 2,
+     "sys.modules"),
+    ("sys-modules-write", "import sys\nsys.modules['torch'] = None\n", 2, "sys.modules"),
+    ("sys-modules-items", "import sys\nfor n, m in sys.modules.items():\n    pass\n", 2,
+     "sys.modules"),
+    ("sys-argv-deleted", "import sys\ndel sys.argv\n", 2, "deletes sys.argv"),
+    ("pandas-private-option", "import pandas as pd\npd.options._registered = {}\n", 2,
+     "pandas.options._registered"),
+    # timeit, cProfile: a literal's code is reviewed, a string built at run time is reported
+    ("timeit-literal-code", "import timeit\nt = timeit.timeit('import ctypes')\n", 2, "ctypes"),
+    ("timeit-setup-code", "import timeit\nt = timeit.timeit('x', setup='import ctypes')\n", 2,
+     "ctypes"),
+    ("timeit-hidden", "import timeit\nt = timeit.timeit(open('t.txt').read())\n", 2,
+     "the code for timeit.timeit so that it cannot be read (read)"),
+    ("timeit-built", "import timeit\nw = 3\nt = timeit.timeit(f'forward({w})')\n", 3,
+     "runs code built at run time (timeit.timeit)"),
+    ("timeit-parameter-hidden", "import timeit\ndef bench(code):\n"
+     "    return timeit.timeit(code)\nbench(input())\n", 3, "timeit.timeit"),
+    ("timeit-parameter-code", "import timeit\ndef bench(code):\n"
+     "    return timeit.timeit(code)\nbench('import ctypes')\n", 4, "ctypes"),
+    ("timeit-alias", "from timeit import timeit as t\nt('import ctypes')\n", 2, "ctypes"),
+    ("timeit-passed-around", "import timeit\nrun = [timeit.timeit][0]\n", 2,
+     "passes timeit.timeit around"),
+    ("timeit-main", "import timeit\ntimeit.main(['-s', 'import ctypes', 'x'])\n", 2,
+     "timeit.main"),
+    ("timeit-code-unparsable", "import timeit\nt = timeit.timeit('def (:')\n", 2,
+     "could not read"),
+    ("timeit-string-elsewhere", "import os, timeit\nCODE = 'import ctypes'\n"
+     "class R:\n    def run(self, c):\n        pass\nR().run(CODE)\ntimeit.timeit(CODE)\n", 2,
+     "ctypes"),
+    ("cprofile-literal-code", "import cProfile\ncProfile.run('import ctypes', 'p.prof')\n", 2,
+     "ctypes"),
+    ("cprofile-grader-names", "import cProfile\ncProfile.run('serve(5, {})')\n", 2,
+     "__main__.serve"),
+    ("cprofile-hidden", "import cProfile\ncProfile.run(input())\n", 2, "cProfile.run"),
+    ("profiler-run-hidden", "import cProfile\npr = cProfile.Profile()\npr.run(input())\n", 3,
+     "cProfile.Profile.run"),
+    ("trace-module", "import trace\nt = trace.Trace()\n", 1, "(trace)"),
+    # builtins written, pytest reached past its helpers, importlib past its readers
+    ("builtins-setattr", "import builtins\nsetattr(builtins, 'len', None)\n", 2,
+     "patches builtins.len"),
+    ("builtins-namespace", "import builtins\nbuiltins.__dict__['len'] = None\n", 2,
+     "builtins.__dict__"),
+    ("builtins-alias", "import builtins\nb = builtins\n", 2, "Python's builtins"),
+    ("pytest-main", "import pytest\npytest.main(['-q'])\n", 2, "pytest.main"),
+    ("pytest-skip", "import pytest\ndef f():\n    pytest.skip('x')\n", 3, "pytest.skip"),
+    ("pytest-patch-approx", "import pytest\npytest.approx = lambda *a, **k: True\n", 2,
+     "patches pytest.approx"),
+    ("pytest-hook", "import pytest\n@pytest.hookimpl\ndef pytest_runtest_call(item):\n"
+     "    pass\n", 2, "pytest.hookimpl"),
+    ("pytest-module-passed", "import pytest\nlib = pytest\n", 2, "(pytest)"),
+    ("find-spec-kept", "import importlib.util\nspec = importlib.util.find_spec('pandas')\n", 2,
+     "importlib.util.find_spec"),
+    ("find-spec-loader", "import importlib.util\nm = importlib.util.find_spec('x').loader\n", 2,
+     "importlib.util.find_spec"),
+    ("find-spec-computed", "import importlib.util\n"
+     "ok = importlib.util.find_spec(input()) is None\n", 2, "importlib.util.find_spec"),
+    ("find-spec-grader", "import importlib.util\nok = importlib.util.find_spec('grader.probes')"
+     " is None\n", 2, "importlib.util.find_spec"),
+    ("import-module", "import importlib\nm = importlib.import_module('numpy')\n", 2,
+     "importlib.import_module"),
+    ("importlib-reload", "import importlib, numpy\nimportlib.reload(numpy)\n", 2,
+     "importlib.reload"),
+    ("metadata-entry-points", "from importlib.metadata import entry_points\n", 1,
+     "importlib.metadata.entry_points"),
+    ("metadata-of-the-grader", "from importlib.metadata import version\n"
+     "v = version('torchdrills')\n", 2, "'torchdrills'"),
+    ("dictconfig-computed", "import logging.config, json\n"
+     "logging.config.dictConfig(json.load(open('c.json')))\n", 2, "logging.config.dictConfig"),
+    ("dictconfig-grader-class", "import logging.config\nlogging.config.dictConfig({'version': 1,"
+     " 'handlers': {'h': {'()': 'grader.probes.x'}}})\n", 2, "logging.config.dictConfig"),
+    ("dictconfig-ext", "import logging.config\n"
+     "logging.config.dictConfig({'version': 1, 'x': 'ext://gc.get_objects'})\n", 2,
+     "logging.config.dictConfig"),
+    # private bases: only those documented for subclassing, and nothing under them
+    ("private-base-patched", "from torch.nn.modules.loss import _Loss\n_Loss.__call__ = print\n",
+     2, "patches torch.nn.modules.loss._Loss.__call__"),
+    ("private-base-member", "import torch\nx = torch.nn.modules.loss._Loss._secret\n", 2,
+     "private internals"),
+    ("private-collate", "from torch.utils.data._utils.collate import default_collate\n", 1,
+     "private internals"),
+    # a .pth file in a site folder; a checkpoint not written just before it is loaded
+    ("pth-user-site", "import site\nopen(site.getusersitepackages() + '/x.pth', 'w')\n", 2,
+     "a .pth file in a site folder"),
+    ("pth-site-text", "open('/usr/lib/python3/dist-packages/evil.pth', 'w')\n", 1,
+     "a .pth file in a site folder"),
+    ("pth-user-base", "import os\n"
+     "open(os.path.expanduser('~/.local/lib/python3.11/site-packages/a.pth'), 'w')\n", 2,
+     "a .pth file in a site folder"),
+    ("pth-on-sys-path", "import sys\nopen(sys.path[-1] + '/a.pth', 'w')\n", 2,
+     "a .pth file in a site folder"),
+    ("pth-next-to-torch", "import os, torch\n"
+     "p = os.path.join(os.path.dirname(os.path.dirname(torch.__file__)), 'a.pth')\n"
+     "open(p, 'w')\n", 3, "a .pth file in a site folder"),
+    ("load-a-file-it-did-not-save", "import torch\n"
+     "m = torch.load('model.pt', weights_only=False)\n", 2, "weights_only=False"),
+    ("load-a-file-replaced", "import torch, shutil\ntorch.save(1, 'm.pt')\n"
+     "shutil.copyfile('payload.bin', 'm.pt')\nm = torch.load('m.pt', weights_only=False)\n", 4,
+     "weights_only=False"),
+    ("load-a-file-saved-maybe", "import torch, os\nif not os.path.exists('m.pt'):\n"
+     "    torch.save(1, 'm.pt')\nm = torch.load('m.pt', weights_only=False)\n", 4,
+     "weights_only=False"),
+    # the caller's frame, not its name
+    ("stack-frame", "import inspect\ndef f():\n    return inspect.stack()[1].frame\n", 3,
+     "inspect.stack"),
+    ("stack-first-item", "import inspect\ndef f():\n    return inspect.stack()[1][0]\n", 3,
+     "inspect.stack"),
+    ("stack-walked", "import inspect\ndef f():\n    for info in inspect.stack():\n"
+     "        print(info.function)\n", 3, "inspect.stack"),
+    # a harness name where a module's name or a path is given
+    ("harness-name-opened", "f = open('solutions')\n", 1, "'solutions'"),
+    ("harness-name-listed", "import os\nD = 'grader'\nnames = os.listdir(D)\n", 3, "'grader'"),
+    ("harness-name-joined", "from pathlib import Path\ndef f(root):\n"
+     "    return Path(root) / 'solutions'\n", 3, "'solutions'"),
+    # encodings that read ASCII bytes as other characters
+    ("unicode-escape", b"# coding: unicode_escape\nx = 1\n", 1, "unicode-escape"),
+    ("raw-unicode-escape", b"# coding: raw_unicode_escape\nx = 1\n", 1,
+     "raw-unicode-escape"),
+    ("iso2022", b"# coding: iso2022_jp\nx = 1\n", 1, "iso2022_jp"),
 ]
 
 
@@ -897,6 +1067,101 @@ ORDINARY = [
      'Annotated[int, \'eval\', \'exec\'] = 0) -> \'Literal["eval"]\':\n    return mode\n'
      "import functools\ndef wrap(fn):\n    def inner(*a):\n        return fn(*a)\n"
      "    inner.__annotations__ = fn.__annotations__\n    return inner\n"),
+    # what a teaching assistant's correct programs in students' styles do (a review found
+    # them flagged): code under `if __name__ == "__main__":`, which the grader never runs,
+    # banners of *, reading sys.modules, argparse in a notebook, display settings, timing
+    # literal code, python-future's builtins, optional packages, documented private bases,
+    # checkpoints, pytest's helpers, a caller's name, the harness's names as data
+    ("main-block", 'import numpy as np\ndef f(x):\n    return x\nif __name__ == "__main__":\n'
+     '    import sys, gc, inspect, timeit, pytest\n    print("*" * 40)\n'
+     '    print(pytest.main([__file__]))\n    print(inspect.currentframe().f_back)\n'
+     '    sys.modules["x"] = None\n    t = timeit.timeit(open("t.txt").read())\n'
+     '    exec("x = 1")\n    def g(fn):\n        return fn.__globals__\n'
+     'if "__main__" == __name__ and len(sys.argv) > 1:\n    import ctypes\n'),
+    ("main-block-namespace-read", 'x = globals().get("y")\nok = "y" in globals()\n'
+     'names = sorted(globals())\nglobals()["helper"] = len\nvars().update({"other": 1})\n'
+     'import timeit\nt = timeit.timeit("len([])", globals=globals())\n'
+     'class A:\n    __name__ = "a"\ndef f():\n    __name__ = "x"\n    return __name__\n'
+     'def deco(fn):\n    def inner(*a):\n        return fn(*a)\n    inner.__name__ = fn.__name__\n'
+     '    return inner\nif __name__ == "__main__":\n    import ctypes\n'),
+    ("stars", "import glob\nfrom pathlib import Path\nprint('*' * 40)\n"
+     "print(' ex01 '.center(40, '*'))\nparts = 'a*b'.split('*')\nfiles = glob.glob('*')\n"
+     "everything = sorted(Path('.').glob('**/*'))\nmarker = '*'\nbold = f'**{marker}**'\n"
+     "csvs = glob.glob('data/*.csv') + glob.glob('./*.csv') + glob.glob('../data/*.csv')\n"
+     "pts = glob.glob('/home/student/data/*.pt')\n"),
+    ("sys-modules-membership", "import sys\nIN_COLAB = 'google.colab' in sys.modules\n"
+     "LOADED = 'torch' not in sys.modules.keys()\n"
+     "UNDER_PYTEST = sys.modules.get('pytest') is not None\n"
+     "if sys.modules.get('google.colab'):\n    pass\nHAS = bool(sys.modules.get('tqdm'))\n"),
+    ("argparse-in-a-notebook", "import argparse, sys\nsys.argv = ['ex06']\n"
+     "sys.argv += ['--lr', '0.1']\nparser = argparse.ArgumentParser()\n"
+     "parser.add_argument('--lr', type=float, default=0.01)\nargs = parser.parse_args()\n"
+     "print(vars(args))\n"),
+    ("configuration", "import pandas as pd, numpy as np, torch, warnings, logging\n"
+     "import logging.config\npd.options.display.float_format = '{:.4f}'.format\n"
+     "pd.options.display.float_format = lambda x: f'{x:.2f}'\n"
+     "pd.set_option('display.precision', 3)\nnp.set_printoptions(precision=3)\n"
+     "torch.set_printoptions(precision=3)\nwarnings.filterwarnings('ignore')\n"
+     "logging.basicConfig(level=logging.INFO)\nlogging.config.dictConfig({'version': 1, "
+     "'handlers': {'h': {'class': 'logging.StreamHandler', 'stream': 'ext://sys.stdout', "
+     "'level': logging.INFO}}, 'root': {'handlers': ['h']}})\n"),
+    ("code-strings-reviewed", "import timeit, cProfile, pstats\ndef forward(x, w):\n"
+     "    return x * w\nx, w = 2.0, 3.0\n"
+     "t = timeit.timeit('forward(x, w)', globals=globals(), number=10)\n"
+     "r = timeit.repeat('forward(1, 2)', setup='from __main__ import forward', number=3)\n"
+     "T = timeit.Timer(stmt='forward(1, 2)', globals=globals())\nCODE = 'forward(1, 1)'\n"
+     "u = timeit.timeit(CODE, globals=globals())\ndef bench(code, n=10):\n"
+     "    return timeit.timeit(code, globals=globals(), number=n)\nbench('forward(1, 2)')\n"
+     "t2 = timeit.timeit(lambda: forward(x, w), number=3)\n"
+     "cProfile.run('forward(x, w)', 'fit.prof')\n"
+     "cProfile.runctx('forward(x, w)', globals(), locals())\n"
+     "pstats.Stats('fit.prof').sort_stats('cumulative')\npr = cProfile.Profile()\n"
+     "pr.enable()\nforward(x, w)\npr.disable()\nfrom timeit import timeit as tt\n"
+     "tt('forward(x, w)', globals=globals())\nimport subprocess\n"
+     "subprocess.run('import ctypes', shell=True)\n"),
+    ("builtins-read", "from __future__ import print_function, division\n"
+     "from builtins import range, object, open, super, str\nimport builtins\n"
+     "n = builtins.len([1])\nbuiltins.print('x')\nclass A(object):\n    pass\n"),
+    ("importlib-readers", "import importlib.util\nimport importlib.metadata\n"
+     "from importlib.metadata import version, PackageNotFoundError\n"
+     "HAVE_PANDAS = importlib.util.find_spec('pandas') is not None\n"
+     "if importlib.util.find_spec('tqdm'):\n    pass\nv = version('torch')\n"
+     "w = importlib.metadata.version('numpy')\ntry:\n    version('x')\n"
+     "except PackageNotFoundError:\n    pass\nfrom importlib.util import find_spec\n"
+     "if not find_spec('matplotlib'):\n    pass\n"),
+    ("private-bases", "import torch\nfrom torch import nn\n"
+     "from torch.nn.modules.loss import _Loss, _WeightedLoss\n"
+     "from torch.optim.lr_scheduler import _LRScheduler\nclass MyBCELoss(_Loss):\n"
+     "    def forward(self, a, b):\n        return (a - b).abs().mean()\n"
+     "class W(torch.nn.modules.loss._WeightedLoss):\n    pass\n"
+     "class B(nn.modules.batchnorm._BatchNorm):\n    pass\n"
+     "class C(torch.nn.modules.conv._ConvNd):\n    pass\nclass S(_LRScheduler):\n    pass\n"
+     "v = torch.__version__\nimport numpy as np\nnv = np.__version__\n"
+     "m = nn.Sequential(nn.Linear(1, 1))\nmods = m._modules\nps = m[0]._parameters\n"
+     "class Net(nn.Module):\n    def names(self):\n        return list(self._modules)\n"),
+    ("checkpoints", "import torch, shutil\nfrom pathlib import Path\n"
+     "model = torch.nn.Linear(1, 1)\nwith open('poly3.pth', 'wb') as f:\n"
+     "    torch.save(model.state_dict(), f)\nstate = torch.load('poly3.pth', weights_only=False)\n"
+     "torch.save(model, 'poly3_full.pt')\nmodel2 = torch.load('poly3_full.pt', "
+     "weights_only=False)\nshutil.copyfile('poly3.pth', 'best.pth')\n"
+     "torch.save(model, Path('ckpt') / 'e1.pth')\ndef save(n):\n"
+     "    torch.save(model, n + '.pth')\nout = open(Path(__file__).with_suffix('.pth'), 'wb')\n"
+     "import os\ntorch.save(model, os.path.join(os.environ.get('CKPT', '.'), 'best.pth'))\n"
+     "torch.save(model, Path.home() / 'runs' / 'e1.pth')\n"
+     "open(os.path.expanduser('~/ckpt/best.pth'), 'wb')\n"),
+    ("own-tests-with-pytest", "import pytest\ndef forward(x, w):\n    return x * w\n"
+     "def test_forward():\n    assert forward(0.1, 3.0) == pytest.approx(0.3)\n"
+     "@pytest.mark.parametrize('w', [1.0, 2.0])\ndef test_w(w):\n"
+     "    with pytest.raises(TypeError):\n        forward(None, w)\n"
+     "from pytest import approx\nok = forward(1, 2) == approx(2)\n"
+     "if __name__ == '__main__':\n    raise SystemExit(pytest.main([__file__, '-q']))\n"),
+    ("caller-name", "import inspect\nVERBOSE = False\ndef debug(*msg):\n    if VERBOSE:\n"
+     "        caller = inspect.stack()[1].function\n        line = inspect.stack(0)[1].lineno\n"
+     "        print(f'[{caller}:{line}]', *msg)\n"),
+    ("harness-names-as-data", "results = {'solutions': [2.0], 'grader': 1}\nprint('pytest')\n"
+     "def is_grader(name):\n    return name == 'grader' or name in ('pytest', 'conftest')\n"
+     "import logging\nlogging.info('torchdrills')\nimport matplotlib.pyplot as plt\n"
+     "plt.plot([1], [2], label='solutions')\nimport sys\nprint('pytest' in sys.modules)\n"),
 ]
 
 
@@ -927,6 +1192,97 @@ def test_a_configurable_model_is_not_flagged():
         assert old in text, old
         text = text.replace(old, new)
     assert scan_source(text, "ex07_logistic_regression.py") == []
+
+
+# the trigger lines of a review's correct programs (each added to ex01's reference): where the
+# idiom is ordinary wherever it stands, at module level too; else only in a `__main__` block,
+# which the grader never runs
+REVIEW_TRIGGERS = [
+    ("star-banner", 'print("*" * 40)\n', True),
+    ("star-marker", 'import matplotlib.pyplot as plt\nplt.plot([2.0], [0.0], marker="*")\n', True),
+    ("star-glob", 'from pathlib import Path\nprint(sorted(Path(".").glob("*")))\n', True),
+    ("colab", 'import sys\nprint("google.colab" in sys.modules)\n', True),
+    ("getattr-nn", 'from torch import nn\nact = getattr(nn, "Tanh")()\n', True),
+    ("sys-argv", 'import sys\nsys.argv = [""]\n', True),
+    ("pd-float-format", 'import pandas as pd\npd.options.display.float_format = "{:.4f}".format\n',
+     True),
+    ("timeit-string", 'import timeit\n'
+     'print(timeit.timeit("forward(2.0, 3.0)", globals=globals(), number=1000))\n', True),
+    ("cprofile-run", 'import cProfile\n'
+     'cProfile.run("mse_for_weights([1.0], [2.0], [0.0, 1.0])")\n', True),
+    ("builtins-range", 'from builtins import range\nprint(list(range(3)))\n', True),
+    ("pytest-approx", 'import pytest\nassert forward(0.1, 3.0) == pytest.approx(0.3)\n', True),
+    ("pytest-main", 'import pytest\nraise SystemExit(pytest.main([__file__, "-q"]))\n', False),
+    ("find-spec", 'import importlib.util\nprint(importlib.util.find_spec("pandas") is not None)\n',
+     True),
+    ("metadata-version", 'from importlib.metadata import version\nprint(version("torch"))\n',
+     True),
+    ("private-loss", 'from torch.nn.modules.loss import _Loss\nclass MyLoss(_Loss):\n'
+     '    def forward(self, a, b):\n        return ((a - b) ** 2).mean()\n', True),
+    ("pth-open", 'with open("w.pth", "wb") as f:\n    torch.save({"w": torch.tensor(2.0)}, f)\n',
+     True),
+    ("inspect-stack", 'import inspect\nprint(inspect.stack()[0].function)\n', True),
+    ("weights-only-false", 'm = torch.load("model.pt", weights_only=False)\n', False),
+    ("logging-config", 'import logging.config\nlogging.config.dictConfig({"version": 1})\n', True),
+    ("center-star", 'print(" ex01 ".center(40, "*"))\n', True),
+    ("solutions-key", 'print({"solutions": [2.0]})\n', True),
+    ("demo-with-frames", 'import sys, gc\nprint(sys._getframe().f_back, len(gc.get_objects()))\n',
+     False),
+]
+
+
+@pytest.mark.parametrize("trigger, anywhere", [c[1:] for c in REVIEW_TRIGGERS],
+                         ids=[c[0] for c in REVIEW_TRIGGERS])
+def test_a_reviews_correct_programs_are_not_flagged(trigger, anywhere):
+    in_main = REFERENCE + '\nif __name__ == "__main__":\n' + textwrap.indent(trigger, "    ")
+    assert scan_source(in_main, "ex01_linear_model.py") == []
+    at_top = REFERENCE + "\n" + trigger
+    assert (scan_source(at_top, "ex01_linear_model.py") == []) == anywhere
+
+
+def test_a_main_block_is_reviewed_when_the_module_rebinds_its_name():
+    """The same block: skipped as it stands, reviewed (and the rebinding reported) once the
+    module rebinds __name__, and reviewed when the file is flagged anyway."""
+    block = '\nif __name__ == "__main__":\n    import gc\n    objs = gc.get_objects()\n'
+    assert scan_source(REFERENCE + block, "ex01_linear_model.py") == []
+    found = scan_source(REFERENCE + '\n__name__ = "__main__"\n' + block, "ex01_linear_model.py")
+    assert [f.what.split(" (")[0] for f in found] == [
+        "rebinds __name__, which decides whether its __main__ block runs",
+        "reads the garbage collector's objects"]
+    found = scan_source(REFERENCE + "\nimport ctypes\n" + block, "ex01_linear_model.py")
+    assert len(found) == 2 and "gc.get_objects" in found[1].what
+
+
+# text in an encoding that keeps ASCII as it is: comments and strings in students' languages
+KEEPS_ASCII = [("euc-kr", "한국어 주석"), ("cp949", "한국어"), ("gbk", "中文注释"),
+               ("gb2312", "中文"), ("gb18030", "中文"), ("big5", "中文註解"),
+               ("shift_jis", "日本語のコメント、表示"), ("cp932", "表示"), ("euc-jp", "日本語"),
+               ("cp437", "café"), ("cp850", "café"), ("tis-620", "ภาษาไทย"),
+               ("cp874", "ภาษาไทย")]
+
+
+@pytest.mark.parametrize("encoding, words", KEEPS_ASCII, ids=[e for e, _ in KEEPS_ASCII])
+def test_an_encoding_that_keeps_ascii_is_ordinary(encoding, words):
+    source = f"# -*- coding: {encoding} -*-\n# {words}\n" + REFERENCE + \
+        f'\nif __name__ == "__main__":\n    print("{words}", best_weight([1.0], [2.0], [2.0]))\n'
+    assert scan_source(source.encode(encoding), "ex01_linear_model.py") == []
+
+
+def test_a_notebooks_demo_cells_are_not_flagged():
+    data = _notebook("import sys\nIN_COLAB = 'google.colab' in sys.modules\n",
+                     "import argparse\nsys.argv = ['ex06']\nargs = argparse.ArgumentParser()"
+                     ".parse_args()\n",
+                     "import pandas as pd\npd.options.display.float_format = '{:.4f}'.format\n",
+                     "from IPython.display import Markdown, display\n"
+                     "display(Markdown(f'**{IN_COLAB}**'))\n",
+                     "if __name__ == '__main__':\n    import inspect\n"
+                     "    print(inspect.currentframe().f_back)\n")
+    assert scan_notebook(data, "ex06_nn_linear.ipynb") == []
+    data = _notebook("__name__ = '__main__'\n",
+                     "if __name__ == '__main__':\n    import inspect\n"
+                     "    print(inspect.currentframe().f_back)\n")
+    assert [(f.where, f.line) for f in scan_notebook(data, "ex06_nn_linear.ipynb")] == [
+        ("code cell 1", 1), ("code cell 2", 3), ("code cell 2", 3)]
 
 
 # ----------------------------------------------------------------------------------------------
