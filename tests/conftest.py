@@ -22,6 +22,22 @@ def pytest_configure(config):
         config.addinivalue_line("markers", line)
 
 
+# Files whose tests share an expensive module fixture (a class run, an nbgrader course, a
+# LocalCluster, an archive built once): run in parallel (`pytest -n 4 --dist loadgroup`, as
+# the README says), each stays on one process, so that its fixture is built once; the other
+# tests are spread one by one.
+SHARED_FIXTURES = ("test_adversarial", "test_classrun", "test_cluster", "test_deny_by_default",
+                   "test_gradescope", "test_nbgrader", "test_nbgrader_kernel", "test_new_exercise",
+                   "test_release", "test_student_text")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        stem = item.path.stem
+        if stem in SHARED_FIXTURES and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(stem))
+
+
 @pytest.fixture(scope="session")
 def zygote():
     z = Zygote()

@@ -407,7 +407,10 @@ def check(outcome: Outcome, case: Case, secrets_: list, says=()):
         assert text in notes, (text, outcome.notes)
 
 
-PARAMS = [pytest.param(name, entry, id=f"{name}-{entry}")
+# the class cases share one class run (the class_run fixture): kept on one process when the
+# suite runs in parallel (pytest -n ... --dist loadgroup), so that it is built once
+PARAMS = [pytest.param(name, entry, id=f"{name}-{entry}",
+                       marks=[pytest.mark.xdist_group("class_run")] if entry == "class" else [])
           for name, case in CASES.items() for entry in case.entry_points]
 
 
@@ -446,6 +449,7 @@ def test_every_entry_point_stages_alike(name, entry, tmp_path, zygote, planted, 
     check(outcome, case, planted["secrets"])
 
 
+@pytest.mark.xdist_group("class_run")
 def test_the_class_run_graded_everyone(class_run):
     """One student's odd entry stops no one: every student has a row and a page."""
     run = class_run["run"]
