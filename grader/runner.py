@@ -59,7 +59,7 @@ SESSION = pytest.StashKey[GradingSession]()   # where the checks find the sessio
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
     """The check files to run: every exercise's visible ones, then every exercise's hidden
     ones (an exercise folder's ships/test_visible.py and private/test_hidden.py; the kit has no
-    private/). Visible first: the hidden checks run last, in a worker of their own that no
+    private/). Visible first: the hidden checks run last, in a worker that no
     visible check uses after them (Submission.enter), so nothing their inputs produce can reach
     a visible check's message."""
     from grader.exercises import check_file

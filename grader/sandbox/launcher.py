@@ -489,18 +489,19 @@ class Submission:
         self.phase = "visible"
 
     def enter(self, phase: str) -> None:
-        """Switch between the visible checks' calls and the hidden checks'. Each phase has a
-        worker process of its own, never shared: a worker that served a hidden check is
-        replaced before the next visible one (and the other way round), and its imports are
-        made again, so that nothing a hidden check's inputs produced (a value kept in the
-        module, a file in its scratch space) is there when a visible check runs. What the
+        """Switch between the visible checks' calls and the hidden checks'. A worker that
+        served a hidden check never serves a visible one: going back to the visible checks,
+        it is replaced, and its imports are made again (from the staged files), so that
+        nothing a hidden check's inputs produced (a value kept in the module, a file in its
+        scratch space) is there when a visible check runs. (The runner puts every visible
+        check first, so this happens only when checks are run in another order.) What the
         hidden phase prints or notes is not kept."""
         if phase not in ("visible", "hidden"):
             raise ValueError(f"phase {phase!r}: visible or hidden")
-        if phase != self.phase:
+        if phase == "visible" and self.phase == "hidden":
             self._restart(settle=0)
             self.import_errors, self._imported = {}, set()
-            self.phase = phase
+        self.phase = phase
 
     # -- life cycle
     def _spec(self):
