@@ -9,7 +9,7 @@ source_notebooks/ex02_gradient_descent/ex02_gradient_descent.ipynb, and
     nbgrader autograde ex02_gradient_descent               # submitted/*/ex02_... -> autograded/
     nbgrader generate_feedback ex02_gradient_descent       # feedback/*/ex02_.../*.html
 
-Autograde runs every notebook in the kernel "torchdrills-sandbox" (grader.nbkernel): the
+Autograde runs every notebook in the kernel "torchdrills-sandbox" (grader.instructor.nbkernel): the
 student's cells run in the grader's sandbox (no reference, no hidden check, no environment of
 yours, no network, no file of yours), never in a plain kernel. The check cells' scores do not
 come from that kernel: GradeCheckCells grades the notebook itself on the trusted side, as
@@ -23,7 +23,7 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 try:
     from grader.instructor.autograde import with_check_cells
-    from grader.nbkernel import KERNEL_NAME
+    from grader.instructor.nbkernel import KERNEL_NAME
 except ImportError as exc:  # fail closed: nbgrader would go on without this file, plain kernel
     raise SystemExit(f"nbgrader_config.py: cannot import the grader ({exc}); run nbgrader in "
                      f"the environment where the package is installed (pip install -e .)")

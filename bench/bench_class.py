@@ -58,7 +58,7 @@ def env_for_tools() -> dict:
     # nbgrader's python3 kernel runs `python`: make it this interpreter (torch, the grader)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     try:   # nbgrader_config.py names the sandboxed kernel: installed in a folder of our own
-        from grader.nbkernel import install
+        from grader.instructor.nbkernel import install
     except ImportError:
         return env
     try:
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
                                                                "keep it")
     args = p.parse_args(argv)
     exercises = demo.available(parse_list(args.exercises))
-    from grader.classrun import default_jobs
+    from grader.classroom.run import default_jobs
     jobs = args.jobs or default_jobs()
     env = env_for_tools()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-class-"))
@@ -241,7 +241,7 @@ def main(argv=None) -> int:
         if not args.skip_nbgrader:
             print(f"\nnbgrader autograde / grade-class: "
                   f"{best('nbgrader autograde') / best('grade-class'):.1f}x the wall time")
-            from grader.gradebook import Gradebook
+            from grader.classroom.gradebook import Gradebook
             with Gradebook(tmp / "grade-class.db") as book:
                 ours = {name: total for name, _, total in book.table()[1]}
             theirs = nbgrader_totals(course)

@@ -43,7 +43,7 @@ def in_process(exercises: list[str], repeat: int) -> dict:
     from grader.exercises import uses_optim
     from grader.sandbox import Zygote
     zygote = Zygote(warm_optim=uses_optim(exercises))
-    from grader.runner import grade_submission, prepare_trusted_side  # noqa: E402  (pytest)
+    from grader.engine.runner import grade_submission, prepare_trusted_side  # noqa: E402  (pytest)
     prepare_trusted_side(exercises)  # torch on the trusted side, as `grade` does
     zygote.wait_ready()
     t1 = time.perf_counter()

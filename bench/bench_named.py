@@ -40,7 +40,7 @@ def is_named(check) -> bool:
 def grade_wrong(zygote, ex: str, wrong, folder: Path):
     """The GradeResult of one hold-out program: the reference with `wrong.code` appended."""
     from grader.exercises import module_of
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     source = (ROOT / "solutions" / f"{module_of(ex)}.py").read_text()
     folder.mkdir(parents=True)
     (folder / f"{module_of(ex)}.py").write_text(

@@ -160,4 +160,4 @@ def markers() -> list[str]:
         "property_of(*targets): a check of a property that an answer doing no work may also "
         "have (a gradient of 0 at the minimum, w0 back after 0 epochs, a float returned): it "
         "counts only when the value checks of `targets` (default: its own target) pass in the "
-        "same run (see grader.runner.count_property_checks)"]
+        "same run (see grader.engine.runner.count_property_checks)"]

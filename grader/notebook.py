@@ -11,7 +11,7 @@ The code this kernel has run (IPython's `In`, minus check cells and magics) beco
 one-notebook submission, and a grading process started once per kernel (`python -m
 grader.notebook serve`) runs that target's checks on it through the sandboxed grader, exactly as
 `python -m grader grade` would on a handed-in notebook: the cell builds the grading request
-(grader.request.GradeRequest) and sends it, as JSON, with the submission's folder. The student's
+(grader.engine.request.GradeRequest) and sends it, as JSON, with the submission's folder. The student's
 code never runs in that grading process, and the kernel itself imports neither pytest nor the
 checks. A cell that raised in the notebook is skipped in the submission
 too, so an exploratory cell with a typo costs nothing.
@@ -23,7 +23,7 @@ scores the cell 0 and its feedback shows the message only. Nothing is written to
 The hidden checks draw new random inputs each run; set GRADER_SEED=7 for repeatable ones. A
 hidden check shows its name and passed / not passed, never its message, values or seed.
 
-In the sandboxed kernel (grader.nbkernel), the kernel cannot start a grading process: there
+In the sandboxed kernel (grader.instructor.nbkernel), the kernel cannot start a grading process: there
 GRADER_CHECKS_SOCKET names a Unix socket of its trusted launcher, and a check cell sends the
 cells, the exercise and the target there as one JSON line; the launcher grades them outside the
 sandbox (`answer_check`) and sends back the text to show and whether the checks pass.
@@ -44,9 +44,9 @@ import time
 from pathlib import Path
 
 from grader.exercises import check_file, module_of
-from grader.request import GradeRequest
+from grader.engine.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
-from grader.notebook_source import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
+from grader.sandbox.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this
@@ -168,7 +168,7 @@ def serve() -> int:
     warnings.simplefilter("ignore")
     from grader.sandbox import Zygote
     zygote = Zygote()   # first: it imports torch while this process does the same
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     for line in sys.stdin:
         req = None
         try:
@@ -252,7 +252,7 @@ def grade_target(ex: str, target: str, cells: list[str], hidden: bool = False,
         shutil.rmtree(folder, ignore_errors=True)
     if not answer.get("ok"):
         return False, f"{ex}.{target}: the {kind} checks could not run ({answer.get('error')})."
-    from grader.result import GradeResult
+    from grader.engine.result import GradeResult
     return summary(GradeResult.from_dict(answer["result"]), ex, target, kind)
 
 
@@ -273,7 +273,7 @@ def answer_check(request, defer: bool = False) -> dict:
                       "cells": ["def forward(x, w):\n    return x * w\n"]})
     """
     from grader.exercises import EXERCISES
-    from grader.request import DEVICES
+    from grader.engine.request import DEVICES
     if not isinstance(request, dict):
         return {"passed": False, "text": "not a check request."}
     ex, target, cells = request.get("ex"), request.get("target"), request.get("cells")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import module_of
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from grader.sandbox import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 import torch
 
-import grader.numeric
+import grader.engine.numeric
 import grader.sandbox.protocol
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from grader.sandbox import Limits, Submission, Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ class Expect:
     status: str = "failed"
     passes: tuple = ()
     uncounted: tuple = ()   # visible checks that pass but are not counted: their target's
-    needs: tuple = ()       # hidden checks all fail (grader.result.count_visible_checks)
+    needs: tuple = ()       # hidden checks all fail (grader.engine.result.count_visible_checks)
     after: Callable | None = None
     keyword: str | None = None  # grade only the checks pytest -k selects (to save time)
 
@@ -113,7 +113,7 @@ def _scratch_left_nothing(result, ctx):
 def _text_is_data(result, ctx):
     """The student's text reaches every output made safe, and never as the grader's own line."""
     import json
-    from grader import report
+    from grader.engine import report
     table = report.score_table(result)
     for text in (table, json.dumps(report.gradescope_json(result), ensure_ascii=False),
                  json.dumps(result.to_dict(), ensure_ascii=False)):
@@ -128,11 +128,11 @@ def _nothing_leaked(result, ctx):
     """The token planted in the grader's environment and in a root-only file outside the
     submission is in no output: report, Gradescope JSON, feedback page."""
     import json
-    from grader import report
+    from grader.engine import report
     outputs = [report.score_table(result), json.dumps(report.gradescope_json(result)),
                json.dumps(result.to_dict())]
     try:
-        from grader import feedback
+        from grader.classroom import feedback
         outputs.append(feedback.render_page(result, "mallory"))
     except ImportError:  # jinja2 not installed: no page to leak into
         pass
@@ -251,7 +251,7 @@ def ctx(tmp_path_factory):
     """A zygote of its own, a fake gradebook and another student's folder outside, a port the
     grading process listens on, and a neighbouring submission kept open through every case."""
     originals = {"torch.allclose": torch.allclose, "np.allclose": np.allclose,
-                 "builtins.abs": builtins.abs, "assert_close": grader.numeric.assert_close,
+                 "builtins.abs": builtins.abs, "assert_close": grader.engine.numeric.assert_close,
                  "encode": grader.sandbox.protocol.encode}
     os.environ["GRADER_SECRET_TOKEN"] = TOKEN  # the zygote inherits it; no worker may see it
     zygote = Zygote()
@@ -310,7 +310,7 @@ def _expected_status(check, expect: Expect) -> str:
 
 def _withheld_for_review(check, result, expected: str) -> bool:
     """A check that would pass, withheld because it read a fact measured in the worker of a
-    submission whose source tampers (grader.result.withhold_facts)."""
+    submission whose source tampers (grader.engine.result.withhold_facts)."""
     return bool(result.tampering) and expected == "passed" and check.status == "withheld" \
         and check.facts
 
@@ -363,7 +363,7 @@ def test_neighbour_and_trusted_side_unharmed(ctx):
     o = ctx["originals"]
     assert torch.allclose is o["torch.allclose"] and np.allclose is o["np.allclose"]
     assert builtins.abs is o["builtins.abs"]
-    assert grader.numeric.assert_close is o["assert_close"]
+    assert grader.engine.numeric.assert_close is o["assert_close"]
     assert grader.sandbox.protocol.encode is o["encode"]
     assert torch.get_default_dtype() == torch.float32
     assert torch.is_grad_enabled()
@@ -383,8 +383,8 @@ def test_class_run_keeps_every_row_right(tmp_path, ctx):
     """grade-class on 40 submissions: 16 references, 6 stubs, 6 wrong answers and 12 hostile
     ones, one of which tries to overwrite the gradebook being written. Every row of the
     gradebook is what its submission deserves (default limits: 10 s per call)."""
-    from grader.classrun import grade_class
-    from grader.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    from grader.classroom.gradebook import Gradebook
     cls = tmp_path / "class"
     class_ctx = dict(ctx, outside=tmp_path, other=cls / "ref00")
     (tmp_path / "other_student").mkdir()
@@ -429,8 +429,8 @@ def test_class_run_killed_three_times_ends_like_an_uninterrupted_one(tmp_path, c
     import subprocess
     import sys
     import time
-    from grader.classrun import grade_class
-    from grader.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    from grader.classroom.gradebook import Gradebook
     cls = tmp_path / "class"
     class_ctx = dict(ctx, outside=tmp_path, other=cls / "ref00")
     kinds = {f"ref{i:02d}": "reference" for i in range(22)}

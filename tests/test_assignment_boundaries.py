@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.classrun import gather
+from grader.classroom.run import gather
 from grader.cli import main
 from grader.exercises import EXERCISES, module_of
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 from grader.sandbox import staging
 from tests.conftest import lend_zygote
 

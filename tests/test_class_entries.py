@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.classrun import (class_entries, class_folder_notes, file_names, grade_class,
+from grader.classroom.run import (class_entries, class_folder_notes, file_names, grade_class,
                              shared_name, skeleton, student_name, submissions_folder)
 from grader.cli import main
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import classrun
-from grader.classrun import class_entries, gather, grade_class
-from grader.gradebook import Gradebook
+from grader.classroom import run as classrun
+from grader.classroom.run import class_entries, gather, grade_class
+from grader.classroom.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
@@ -189,18 +189,18 @@ def test_every_kind_of_submission_gets_its_grade(graded_class):
 
 def test_a_grader_that_hangs_costs_one_submission_only(tmp_path, monkeypatch):
     """The wall limit of one submission: here the trusted side itself hangs on zed's."""
-    import grader.runner
+    import grader.engine.runner
     if classrun.start_method("cpu") != "fork":
         pytest.skip("the hang is planted by a monkeypatch that only forked grading processes "
                     "inherit; here they are spawned (a GPU is present)")
-    real = grader.runner.grade_submission
+    real = grader.engine.runner.grade_submission
 
     def hangs_on_zed(folder, *args, **kw):
         if "hang the grader" in (Path(folder) / EX01).read_text():
             time.sleep(3600)
         return real(folder, *args, **kw)
 
-    monkeypatch.setattr(grader.runner, "grade_submission", hangs_on_zed)  # forked: inherited
+    monkeypatch.setattr(grader.engine.runner, "grade_submission", hangs_on_zed)  # forked: inherited
     write(tmp_path / "c", {f"ada/{EX01}": REF, f"zed/{EX01}": REF + "# hang the grader\n"})
     started = time.perf_counter()
     # device="cpu": the grading processes are forked (so they see the patch) even where torch
@@ -227,10 +227,18 @@ def test_pages_and_summary_are_written(graded_class):
     assert 'href="cleo.html"' in summary
 
 
+def _count_results(db) -> int:
+    """Read the gradebook as another program would, closing it at once (an open connection
+    beside a class run is another program using the gradebook: the run refuses it)."""
+    from contextlib import closing
+    with closing(sqlite3.connect(db)) as con:
+        return con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+
 def test_a_second_run_grades_only_what_changed(graded_class, capsys):
     from grader.cli import main
     db, folder = graded_class["db"], graded_class["folder"]
-    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    before = _count_results(db)
     write(folder, {f"ben/{EX01}": REF})                      # ben hands in again
     try:
         assert main(["grade-class", str(folder), "--db", str(db), "--exercises", "ex01",
@@ -241,7 +249,7 @@ def test_a_second_run_grades_only_what_changed(graded_class, capsys):
         with Gradebook(db) as book:
             assert book.result("ben").score == book.result("ada").score
             assert book.submission("ben")["seed"] == 11
-        after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        after = _count_results(db)
         assert after == before                              # replaced, not added
     finally:
         write(folder, {f"ben/{EX01}": STUB})
@@ -252,8 +260,8 @@ def test_recorded_submissions_are_skipped_and_force_regrades_them(tmp_path, caps
     from grader.cli import main
     # the grading processes start as on macOS or a CUDA machine: fresh interpreters
     monkeypatch.setenv("GRADER_START_METHOD", "spawn")
-    from grader.runner import GradeResult
-    from grader.gradebook import grader_version
+    from grader.engine.runner import GradeResult
+    from grader.classroom.gradebook import grader_version
     write(tmp_path / "c", {f"ada/{EX01}": REF, f"ben/{EX01}": STUB})
     with Gradebook(tmp_path / "g.db") as book:       # as if graded before: same hash and seed
         for student in ("ada", "ben"):
@@ -405,12 +413,12 @@ def test_grading_processes_are_never_forked_where_a_gpu_is(monkeypatch):
     that ran autograd (this one runs the references before it starts the grading processes)
     fails every backward(): a correct ex02 scored 32/50 on an H100 machine. There grading
     processes are spawned, whatever the class's device or GRADER_START_METHOD says."""
-    import grader.device
-    monkeypatch.setattr(grader.device, "cuda_available", lambda: True)
+    import grader.sandbox.device
+    monkeypatch.setattr(grader.sandbox.device, "cuda_available", lambda: True)
     for forced in ("", "fork", "spawn"):
         monkeypatch.setenv("GRADER_START_METHOD", forced)
         assert classrun.start_method("cpu") == classrun.start_method("all") == "spawn"
-    monkeypatch.setattr(grader.device, "cuda_available", lambda: False)
+    monkeypatch.setattr(grader.sandbox.device, "cuda_available", lambda: False)
     monkeypatch.setenv("GRADER_START_METHOD", "fork")
     assert classrun.start_method("cpu") == "fork"
 

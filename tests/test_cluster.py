@@ -17,7 +17,7 @@ import pytest
 distributed = pytest.importorskip(
     "distributed", reason="grading on a cluster needs Dask: pip install -e '.[cluster]'")
 
-from grader.classrun import grade_class  # noqa: E402
+from grader.classroom.run import grade_class  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EX01, EX02 = "ex01_linear_model.py", "ex02_gradient_descent.py"
@@ -211,7 +211,7 @@ def test_each_worker_grades_in_one_grading_process_for_its_life(tmp_path, cluste
     class run after another, whatever they grade, and it dies with its worker."""
     import sys
 
-    from grader import cluster as remote
+    from grader.classroom import cluster as remote
     klass = make_class(tmp_path / "class", n=4)
 
     def grading():
@@ -260,7 +260,7 @@ def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
     """The time limit of one submission holds on a worker as in a local run: the grading
     process is stopped, its zygote's workers with it, the submission gets the reason, and a
     fresh grading process grades the next ones."""
-    from grader.gradebook import Gradebook
+    from grader.classroom.gradebook import Gradebook
     klass = tmp_path / "class"
     for student, text in [("slow", "import time\ntime.sleep(60)\n" + REF01),
                           ("alice", REF01), ("bob", REF01), ("carol", REF01)]:
@@ -284,8 +284,8 @@ def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
 def test_a_submission_the_worker_cannot_write_is_not_graded_in_part(tmp_path):
     """Files that cannot all be written on the worker (cut bytes, a name too long for its
     disk): the submission is not graded at all, rather than graded from what was written."""
-    from grader.cluster import _HEAD, grade_bytes, pack
-    from grader.request import GradeRequest
+    from grader.classroom.cluster import _HEAD, grade_bytes, pack
+    from grader.engine.request import GradeRequest
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / EX01).write_text(REF01)
     whole = pack(tmp_path / "sub")
@@ -298,7 +298,7 @@ def test_a_submission_the_worker_cannot_write_is_not_graded_in_part(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
-    from grader.cluster import ClusterUnavailable
+    from grader.classroom.cluster import ClusterUnavailable
     klass = make_class(tmp_path / "class", n=1)
     with pytest.raises(ClusterUnavailable, match="cannot reach the Dask scheduler"):
         grade_class(klass, db=tmp_path / "x.db", exercises=["ex01"], progress=False,
@@ -312,7 +312,7 @@ def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
     "no network" layer therefore refuses, before any submission is handed out."""
     from distributed import LocalCluster
 
-    from grader.cluster import ClusterUnavailable
+    from grader.classroom.cluster import ClusterUnavailable
     klass = make_class(tmp_path / "class", n=2)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address=":0", worker_dashboard_address=":0",
@@ -321,8 +321,8 @@ def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
             grade_class(klass, db=tmp_path / "book.db", seed=3, exercises=["ex01"],
                         progress=False, cluster=cl.scheduler_address)
         # a worker that joins after a run's check refuses each submission all the same
-        from grader.cluster import grade_bytes, pack
-        from grader.request import GradeRequest
+        from grader.classroom.cluster import grade_bytes, pack
+        from grader.engine.request import GradeRequest
         with distributed.Client(cl.scheduler_address) as client:
             client.restart()        # a fresh worker process, never checked
             reply = client.submit(grade_bytes, pack(klass / "student00"),
@@ -345,7 +345,7 @@ def test_a_worker_needs_a_separate_user_or_the_read_only_view_as_well():
     one no longer keeps it off the network. Either layer stops that."""
     from types import SimpleNamespace
 
-    from grader.cluster import REQUIRED
+    from grader.classroom.cluster import REQUIRED
     from grader.sandbox.layers import missing
 
     def layers(**on):
@@ -365,7 +365,7 @@ def test_a_big_class_is_handed_out_a_few_at_a_time(tmp_path, cluster, monkeypatc
     per worker thread, and two) on the cluster at once: a class of 50 000 is never all in
     memory, here or on the scheduler. The run's reference results, computed once on the
     cluster, reach the workers with the submissions handed out after them."""
-    from grader import cluster as remote
+    from grader.classroom import cluster as remote
     klass = make_class(tmp_path / "class", n=14)
     packed, recorded, most = [], [], []
     real_pack = remote.pack

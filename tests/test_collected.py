@@ -1,12 +1,12 @@
-"""The checks are collected once per grading process (grader.collected) and run again for every
+"""The checks are collected once per grading process (grader.engine.session) and run again for every
 submission: the results are those of one pytest.main per submission, and nothing of one
 submission reaches the next."""
 import sys
 
 import pytest
 
-from grader import collected
-from grader.runner import grade_submission
+from grader.engine import session as collected
+from grader.engine.runner import grade_submission
 
 from tests.conftest import ROOT
 
@@ -72,7 +72,7 @@ def test_a_pass_leaves_nothing_registered(zygote):
     (a submission, its results) are never registered, so they go when their pass ends."""
     import gc
 
-    from grader.runner import GradingSession
+    from grader.engine.runner import GradingSession
     collected.forget()
     for path in (ROOT / "solutions", ROOT / "exercises", ROOT / "solutions"):
         grade_submission(path, zygote, exercises=["ex01"], seed=2)
@@ -134,7 +134,7 @@ def test_checks_skipped_by_their_mark_are_not_run_again(zygote, mutant, monkeypa
     """A check skipped by a mark it got at collection (here: device cuda, not asked for) ends
     alike for every submission: later passes hand on its first reports and run only the rest,
     with the results of a full run, and the session's fixtures still torn down at the end."""
-    from grader.request import GradeRequest
+    from grader.engine.request import GradeRequest
     request = GradeRequest(exercises=("ex02", "ex05"), seed=3, device="cpu")
     collected.forget()
     first = plain(grade_submission(ROOT / "solutions", zygote, request))

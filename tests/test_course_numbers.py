@@ -4,7 +4,7 @@ import importlib
 
 import numpy as np
 
-from grader.expected import expected
+from grader.engine.expected import expected
 from grader.exercises import check_module
 
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import device
+from grader.sandbox import device
 from grader.checks import api
-from grader.numeric import CheckFailure, assert_close
+from grader.engine.numeric import CheckFailure, assert_close
 from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
                             effective_rlimits, protocol)
 from grader.sandbox.launcher import _first_cuda_call
@@ -362,7 +362,7 @@ def test_the_self_test_names_gpu_devices_a_worker_cannot_open(tmp_path):
 EMULATED = textwrap.dedent("""
     import json, sys, tempfile
     from pathlib import Path
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     from grader.sandbox import Zygote
     root, plan = Path(sys.argv[1]), json.loads(sys.argv[2])
     out = []

@@ -7,7 +7,7 @@ import pytest
 
 from grader.instructor import demo
 from grader.exercises import module_of
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 
 
 def test_the_demo_class_has_every_kind_of_student(tmp_path):

@@ -522,7 +522,7 @@ def test_the_gradescope_runner_refuses_where_a_worker_could_read_the_answers(tmp
     any user, so the runner grades nothing and says so in results.json (the details go to
     the log, for the instructor)."""
     from grader.instructor.gradescope import run
-    from grader.request import GradeRequest
+    from grader.engine.request import GradeRequest
     monkeypatch.setenv("GRADER_SANDBOX", "unshare")
     (tmp_path / "submission").mkdir()
     shutil.copy(ROOT / "solutions" / "ex01_linear_model.py", tmp_path / "submission")

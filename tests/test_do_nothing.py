@@ -4,8 +4,8 @@ tensor shaped like its first argument) or hands its first argument back, and eve
 nn.Module whose __init__ does nothing and whose forward does the same. Each scores 0 on every
 exercise, and a bool where a number is expected is named as a bool.
 
-The mechanisms under test: grader.numeric.refuse_bool (a bool is not a number, a bool tensor is
-not a float tensor) and grader.runner.count_property_checks (a check of a property a constant
+The mechanisms under test: grader.engine.numeric.refuse_bool (a bool is not a number, a bool tensor is
+not a float tensor) and grader.engine.runner.count_property_checks (a check of a property a constant
 may have counts only when the value checks of its target pass).
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from grader.exercises import EXERCISES, check_module
-from grader.numeric import CheckFailure, assert_close, assert_trajectory
-from grader.report import gradescope_json, score_table
-from grader.runner import CheckResult, GradeResult, count_property_checks, grade_submission
+from grader.engine.numeric import CheckFailure, assert_close, assert_trajectory
+from grader.engine.report import gradescope_json, score_table
+from grader.engine.runner import CheckResult, GradeResult, count_property_checks, grade_submission
 
 from tests.conftest import ROOT
 
@@ -182,7 +182,7 @@ def test_not_counted_renders_in_one_short_line():
 
 
 def test_not_counted_on_the_feedback_page():
-    from grader.feedback import render_page
+    from grader.classroom.feedback import render_page
     checks = [_check("v", "gradient", "failed", visible=True),
               _check("p", "gradient", "passed", visible=True)]
     count_property_checks(checks, {"p": ["gradient"]})
@@ -297,7 +297,7 @@ def test_the_visible_checks_recorded_answers_as_constants_earn_nothing(grade):
 
 
 def test_a_visible_check_keeps_its_points_when_a_hidden_one_of_its_target_passes():
-    from grader.result import count_visible_checks
+    from grader.engine.result import count_visible_checks
     checks = [_check("v", "forward", "passed"), _check("h1", "forward", "failed"),
               _check("h2", "forward", "passed"), _check("v2", "loss", "passed"),
               _check("h3", "loss", "failed"), _check("v3", "best_weight", "passed")]

@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from grader.build import build, make_stub, regions, SOLUTIONS
+from grader.instructor.build import build, make_stub, regions, SOLUTIONS
 from grader.cli import main
 from grader.exercises import EXERCISES
 
@@ -49,7 +49,7 @@ def test_make_stub_replaces_region_with_named_todo():
 
 
 def test_grade_references_full_marks(zygote):
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     result = grade_submission(ROOT / "solutions", zygote, seed=99)
     bad = [(c.name, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
     assert not bad, bad
@@ -58,7 +58,7 @@ def test_grade_references_full_marks(zygote):
 
 
 def test_grade_stubs_zero_and_not_started(zygote):
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     result = grade_submission(ROOT / "exercises", zygote, seed=99)
     assert result.score == 0 and result.max_score > 0
     statuses = {c.status for c in result.checks if c.counted}
@@ -122,7 +122,7 @@ def test_grading_from_a_script_outside_the_repo(tmp_path):
     script = tmp_path / "grade_it.py"
     script.write_text(
         "from grader.sandbox import Zygote\n"
-        "from grader.runner import grade_submission\n"
+        "from grader.engine.runner import grade_submission\n"
         "z = Zygote(warm_optim=False)\n"
         f"r = grade_submission({str(ROOT / 'solutions')!r}, z, exercises=['ex01'], seed=5)\n"
         "print(r.score, r.max_score)\n"
@@ -137,7 +137,7 @@ def test_build_check_tells_float32_noise_from_a_changed_reference():
     """`build --check` passes a machine's last-bit differences of a float32 training run (seen
     across processors and torch versions) and fails a reference that really changed."""
     import json
-    from grader.build import _same_expected
+    from grader.instructor.build import _same_expected
     recorded = json.dumps({"no_zero": [0.0010584558, 0.52, 7.0735e-05]})
     other_machine = json.dumps({"no_zero": [0.0010588634, 0.52000003, 7.0750e-05]})
     changed = json.dumps({"no_zero": [0.0010584558, 0.521, 7.0735e-05]})
@@ -152,7 +152,7 @@ def test_a_tuple_mistake_is_named_only_when_the_result_shows_it_in_full():
     mistake that changes one item is still named whatever the other items hold."""
     import pytest
     import torch
-    from grader.numeric import CheckFailure, assert_close
+    from grader.engine.numeric import CheckFailure, assert_close
     w, b = torch.tensor([0.2]), torch.tensor([0.7])
     swapped, only_b = "w and b swapped", "b doubled"
     mistakes = {swapped: (b, w), only_b: (w, 2 * b)}
@@ -173,7 +173,7 @@ def test_mistakes_are_worked_out_only_when_a_value_is_wrong():
     and names the mistake as the dict would."""
     import pytest
     import torch
-    from grader.numeric import CheckFailure, assert_close
+    from grader.engine.numeric import CheckFailure, assert_close
     w, b = torch.tensor([0.2]), torch.tensor([0.7])
     asked = []
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.feedback import have_matplotlib, render_page, write_page
-from grader.runner import CheckResult, GradeResult
-from grader.summary import hints, summary_context, write_summary
+from grader.classroom.feedback import have_matplotlib, render_page, write_page
+from grader.engine.runner import CheckResult, GradeResult
+from grader.classroom.summary import hints, summary_context, write_summary
 
 from tests.conftest import lend_zygote
 
@@ -105,7 +105,7 @@ def test_missing_file_and_grader_errors_are_explained_without_details():
 
 @needs_matplotlib
 def test_plot_images_draw_the_reference_and_the_diagonal():
-    from grader.feedback import plot_image
+    from grader.classroom.feedback import plot_image
     assert decodes_as_png(plot_image(CURVE))
     assert decodes_as_png(plot_image(SCATTER))
     # odd data does not break a page: None (a non-finite value), empty series, one point
@@ -154,7 +154,7 @@ def test_hints_are_the_results_own_never_lines_of_its_message():
 
 
 def test_hints_that_differ_in_numbers_only_are_one_mistake():
-    from grader.summary import mistake_key
+    from grader.classroom.summary import mistake_key
     a = "this is 4 times the expected value: a sum where a mean is wanted (N = 4)."
     b = "this is 6 times the expected value: a sum where a mean is wanted (N = 6)."
     assert mistake_key(a) == mistake_key(b) != mistake_key("the sign is flipped")
@@ -197,10 +197,10 @@ def test_summary_page_links_existing_pages(tmp_path):
 
 
 def test_without_matplotlib_the_pages_say_the_plots_are_left_out(tmp_path, monkeypatch):
-    import grader.feedback
-    import grader.summary
-    monkeypatch.setattr(grader.feedback, "have_matplotlib", lambda: False)
-    monkeypatch.setattr(grader.summary, "have_matplotlib", lambda: False)
+    import grader.classroom.feedback
+    import grader.classroom.summary
+    monkeypatch.setattr(grader.classroom.feedback, "have_matplotlib", lambda: False)
+    monkeypatch.setattr(grader.classroom.summary, "have_matplotlib", lambda: False)
     results = class_results()
     page = write_page(results["alice"], tmp_path / "alice.html", student="alice")
     write_summary(results, tmp_path / "summary.html")

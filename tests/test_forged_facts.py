@@ -32,7 +32,7 @@ def zero_grads_(params):
 
 ATTACKS = {
     "wrap the probes": '''
-import grader.probes.ex03 as _probes
+import grader.sandbox.inside.probes.ex03 as _probes
 _no_grad, _copy, _zero = _probes.no_grad_eval, _probes.to_numpy_copy, _probes.zero_grads
 _probes.no_grad_eval = lambda *a, **k: {**_no_grad(*a, **k), "grad_enabled_inside": False}
 _probes.to_numpy_copy = lambda *a, **k: {**_copy(*a, **k), "tensor_changed": False}
@@ -40,12 +40,12 @@ _probes.zero_grads = lambda *a, **k: {**_zero(*a, **k), "same_tensor": [True] * 
 ''',
     "plant a module under the probes' name": '''
 import sys, types
-_fake = types.ModuleType("grader.probes.ex03")
+_fake = types.ModuleType("grader.sandbox.inside.probes.ex03")
 _fake.no_grad_eval = lambda mod, name, *a: {"result": a[0] if a else None,
                                             "grad_enabled_inside": False, "calls": 1,
                                             "grad_enabled_after": True}
-sys.modules["grader.probes.ex03"] = _fake
-sys.modules["grader.probes"] = types.ModuleType("grader.probes")
+sys.modules["grader.sandbox.inside.probes.ex03"] = _fake
+sys.modules["grader.sandbox.inside.probes"] = types.ModuleType("grader.sandbox.inside.probes")
 ''',
     "rebind torch's grad mode": '''
 import torch
@@ -74,7 +74,7 @@ TARGETS = "no_grad_eval or to_numpy or zero_grads"
 @pytest.fixture(scope="module")
 def honest(zygote, tmp_path_factory):
     from tests.conftest import ROOT
-    from grader.runner import grade_submission
+    from grader.engine.runner import grade_submission
     folder = tmp_path_factory.mktemp("honest")
     (folder / "ex03_autograd_basics.py").write_text(
         (ROOT / "solutions" / "ex03_autograd_basics.py").read_text() + MISTAKES)
@@ -101,8 +101,8 @@ def test_a_flagged_submission_keeps_only_the_points_of_values(grade):
     """Correct work that also reads the garbage collector's objects: every check that read a
     fact measured in its process is withheld for review, with the reason on every output; the
     checks that compare values only keep their points."""
-    from grader import report
-    from grader.feedback import render_page
+    from grader.engine import report
+    from grader.classroom.feedback import render_page
     result = grade("ex03", code="import gc\n_all = gc.get_objects()\n", seed=7)
     assert any("garbage collector" in t for t in result.tampering)
     held = [c for c in result.checks if c.status == "withheld"]
@@ -110,8 +110,8 @@ def test_a_flagged_submission_keeps_only_the_points_of_values(grade):
     assert held and all(c.facts for c in held)
     assert kept and not any(c.facts for c in kept)
     assert result.score == sum(c.points for c in kept)
-    from grader.feedback import _env
-    from grader.summary import summary_context
+    from grader.classroom.feedback import _env
+    from grader.classroom.summary import summary_context
     summary = _env().get_template("summary.html").render(**summary_context({"mallory": result}))
     for text in (report.score_table(result), json.dumps(report.gradescope_json(result)),
                  render_page(result, "mallory"), summary):

@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from grader.gradebook import Gradebook, grader_version
-from grader.runner import CheckResult, GradeResult
+from grader.classroom.gradebook import Gradebook, grader_version
+from grader.engine.runner import CheckResult, GradeResult
 
 
 def check(ex, target, status, points=2.0, visible=True, message="", params=""):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.build import make_stub
+from grader.instructor.build import make_stub
 from grader.cli import main
 from grader.exercises import EXERCISES
 from grader.instructor.gradescope import chosen_exercises

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import report
-from grader.runner import grade_submission
+from grader.engine import report
+from grader.engine.runner import grade_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def _submission(folder: Path) -> Path:
 
 
 def _what_students_read(result) -> dict:
-    from grader.feedback import page_context
+    from grader.classroom.feedback import page_context
     from grader.notebook import summary
     page = page_context(result, "mallory")
     page.pop("date")

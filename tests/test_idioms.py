@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import EXERCISES, module_of
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 
 IDIOMS = Path(__file__).resolve().parent / "idioms"
 SEED = 20_240_611

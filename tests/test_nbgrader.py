@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.build import make_notebook
+from grader.instructor.build import make_notebook
 from grader.exercises import EXERCISES
 from grader.notebook import ChecksFailed, cells_to_module, history_cells, run_checks
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from solution_lines import solution_lines, text_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +116,7 @@ def kernel_prefix() -> Path:
     per test session, so that nbgrader finds it without touching this Python's own prefix."""
     if not _KERNELS:
         import tempfile
-        from grader.nbkernel import install
+        from grader.instructor.nbkernel import install
         prefix = Path(tempfile.mkdtemp(prefix="torchdrills-kernel-"))
         install(prefix=str(prefix))
         _KERNELS.append(prefix)

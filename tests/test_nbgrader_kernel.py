@@ -1,4 +1,4 @@
-"""nbgrader's own pipeline with the sandboxed kernel (grader.nbkernel) and the trusted check
+"""nbgrader's own pipeline with the sandboxed kernel (grader.instructor.nbkernel) and the trusted check
 cells (grader.instructor.autograde): `nbgrader autograde` and `generate_feedback` on a temporary
 course of one exercise (ex01), with three hostile students:
 
@@ -116,7 +116,7 @@ if "ipykernel" in sys.modules:   # in the kernel only, not when GradeCheckCells 
 
 def _sandbox_or_skip():
     pytest.importorskip("nbgrader")
-    from grader.nbkernel import sandbox_problem
+    from grader.instructor.nbkernel import sandbox_problem
     problem = sandbox_problem()
     if problem:
         pytest.skip(f"the sandboxed kernel cannot start here: {problem}")
@@ -306,7 +306,7 @@ def _stream_text(cell: dict) -> str:
 @pytest.mark.slow
 def test_a_notebook_is_stopped_at_the_kernels_limits_and_the_run_goes_on(hostile):
     from nbgrader.api import Gradebook
-    from grader.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, _cuda_build,
+    from grader.instructor.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, _cuda_build,
                                  effective_rlimits)
     nb, html = _read(hostile, "hog")
     lines = [ln for c in code_cells(nb) for ln in _stream_text(c).splitlines()]
@@ -372,9 +372,9 @@ def test_a_kernel_killed_by_a_limit_fails_its_notebook_with_one_line(
 
 
 def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
-    from grader.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE,
+    from grader.instructor.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE,
                                  death_note, kernel_limits, kernel_spec, limit_notes)
-    from grader.nbkernel_boot import which_limit
+    from grader.sandbox.kernel_boot import which_limit
     assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES}
     got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
     assert got["rlimits"] == dict(KERNEL_RLIMITS, RLIMIT_AS=8 << 30, RLIMIT_CPU=None)
@@ -440,7 +440,7 @@ def test_install_writes_the_kernelspec_and_is_idempotent(tmp_path, capsys):
     pytest.importorskip("jupyter_client")
     from jupyter_client.kernelspec import KernelSpecManager
     from grader.cli import main
-    from grader.nbkernel import KERNEL_NAME
+    from grader.instructor.nbkernel import KERNEL_NAME
     kernels = tmp_path / "share" / "jupyter" / "kernels"
     assert main(["nbgrader-kernel", "install", "--prefix", str(tmp_path)]) == 0
     first = (kernels / KERNEL_NAME / "kernel.json").read_text()
@@ -451,7 +451,7 @@ def test_install_writes_the_kernelspec_and_is_idempotent(tmp_path, capsys):
     spec = KernelSpecManager(kernel_dirs=[str(kernels)]).get_kernel_spec(KERNEL_NAME)
     assert spec.language == "python" and spec.interrupt_mode == "message"
     assert spec.argv[0] == sys.executable and spec.argv[-1] == "{connection_file}"
-    assert "grader.nbkernel" in spec.argv[2] and spec.env == {}
+    assert "grader.instructor.nbkernel" in spec.argv[2] and spec.env == {}
 
 
 def test_without_bubblewrap_the_kernel_refuses_with_one_line(tmp_path):
@@ -459,7 +459,7 @@ def test_without_bubblewrap_the_kernel_refuses_with_one_line(tmp_path):
     connection.write_text(json.dumps({"shell_port": 1, "iopub_port": 2, "stdin_port": 3,
                                       "control_port": 4, "hb_port": 5, "ip": "127.0.0.1",
                                       "key": "k", "transport": "tcp"}))
-    from grader.nbkernel import kernel_spec
+    from grader.instructor.nbkernel import kernel_spec
     argv = kernel_spec()["argv"][:-1] + [str(connection)]
     env = {k: v for k, v in os.environ.items() if k != "TORCHDRILLS_KERNEL_UNSANDBOXED"}
     env["PATH"] = str(tmp_path)   # no bwrap on it
@@ -475,7 +475,7 @@ def test_without_bubblewrap_the_kernel_refuses_with_one_line(tmp_path):
 # GradeCheckCells' outputs, on made-up results
 
 def _result(*checks):
-    from grader.result import CheckResult, GradeResult
+    from grader.engine.result import CheckResult, GradeResult
     return GradeResult(submission="s", seed=12345, exercises=["ex01"], checks=[
         CheckResult(nodeid=f"n{i}", exercise="ex01", target=t, title=title, params="cpu",
                     points=1.0, visible=visible, status=status, message=message, seconds=0.0)
@@ -511,7 +511,7 @@ def test_check_cell_outputs_come_from_the_result_and_hide_hidden_messages():
 
 def test_what_the_kernel_writes_outside_the_notebook_reaches_the_terminal_escaped(capsys):
     import io
-    from grader.nbkernel import LOG_LINES, _forward_log
+    from grader.instructor.nbkernel import LOG_LINES, _forward_log
     _forward_log(io.BytesIO(b"".join(b"\x1b]0;owned\x07line %d\n" % i for i in range(500))))
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b]0;owned" in err

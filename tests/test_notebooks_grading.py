@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.build import make_notebook
+from grader.instructor.build import make_notebook
 from grader.exercises import module_of
-from grader.feedback import page_context
-from grader.notebook_source import notebook_to_module
-from grader.report import gradescope_json, score_table
-from grader.runner import grade_submission
+from grader.classroom.feedback import page_context
+from grader.sandbox.notebooks import notebook_to_module
+from grader.engine.report import gradescope_json, score_table
+from grader.engine.runner import grade_submission
 from grader.sandbox import Limits, StudentError, Submission, stage_submission
 
 ROOT = Path(__file__).resolve().parent.parent

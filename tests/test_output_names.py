@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import classrun
-from grader.classrun import PAGES_MARK, Outputs, class_entries, open_gradebook, student_name
+from grader.classroom import run as classrun
+from grader.classroom.run import PAGES_MARK, Outputs, class_entries, open_gradebook, student_name
 from grader.cli import main
-from grader.feedback import CLASS_PAGES, page_name
-from grader.gradebook import (DEFAULT, SIDECARS, Gradebook, NotAGradebook, OutputRefused,
+from grader.classroom.feedback import CLASS_PAGES, page_name
+from grader.classroom.gradebook import (DEFAULT, SIDECARS, Gradebook, NotAGradebook, OutputRefused,
                               inspect, kept_path)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +202,7 @@ def test_a_named_output_that_is_taken_is_refused_and_left_as_it_is(tmp_path, in_
 
 
 def test_export_to_a_path_that_is_taken_writes_nothing_and_keeps_the_grades(tmp_path, capsys):
-    from grader.result import GradeResult
+    from grader.engine.result import GradeResult
     db = tmp_path / "g.db"
     with Gradebook(db) as book:
         book.record("alice", GradeResult(submission="", seed=1, exercises=["ex01"]),
@@ -227,7 +227,7 @@ def _forged_gradebook(path: Path) -> None:
     """A student's file with the gradebook's schema, mark and a full score for mallory, made
     elsewhere (a student's machine) and copied in."""
     with Gradebook(path.parent / "real.db") as book:
-        from grader.result import CheckResult, GradeResult
+        from grader.engine.result import CheckResult, GradeResult
         check = CheckResult(nodeid="visible/x::t", exercise="ex01", target="t", title="t",
                             params="", points=99.0, visible=True, status="passed", message="",
                             seconds=0.0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.numeric import CheckFailure, assert_close
+from grader.engine.numeric import CheckFailure, assert_close
 
 EXACT = [0.0430598123456789, 0.5, 2.25]
 

@@ -1,13 +1,13 @@
 """The reference results of a class run are computed once and shared by every grading process
-(grader.instructor.reference_table): a table of plain frames, the same grades with it as without it."""
+(grader.engine.reference_table): a table of plain frames, the same grades with it as without it."""
 import sqlite3
 
 import pytest
 
-from grader.instructor import reference, reference_table
-from grader.classrun import grade_class
-from grader.request import GradeRequest
-from grader.runner import grade_submission
+from grader.engine import reference, reference_table
+from grader.classroom.run import grade_class
+from grader.engine.request import GradeRequest
+from grader.engine.runner import grade_submission
 
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.build import regions
+from grader.instructor.build import regions
 from grader.cli import main
 from grader.exercises import EXERCISES, check_module, expected_file, folder
 from grader.instructor.release import released_exercises
@@ -230,11 +230,11 @@ def test_release_of_some_exercises_without_notebooks(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------------------------
 # The worker holds no right answer: a submission that leaves one function or class unwritten and
-# fills it from what the worker can import under grader.probes earns nothing more for it than
+# fills it from what the worker can import under grader.sandbox.inside.probes earns nothing more for it than
 # leaving it unwritten.
 
 DELEGATE = """
-# --- {target}: not written; it delegates to what the worker can import under grader.probes ---
+# --- {target}: not written; it delegates to what the worker can import under grader.sandbox.inside.probes ---
 import importlib as _il
 import pkgutil as _pkgutil
 import sys as _sys
@@ -254,17 +254,17 @@ def _known(name, args, kwargs):
     mistake fell through to the right computation; mirror models equal to the references).\"\"\"
     ex = {ex!r}
     if ex == "ex05" and name == "fit":
-        from grader.probes.ex05 import fit_variant
+        from grader.sandbox.inside.probes.ex05 import fit_variant
         for mode in _MODES:
             r = fit_variant(_me(), *args, mode)
             return r["w"], r["b"], r["losses"]
     kinds = {{"ex06": "linear", "ex07": "logistic", "ex08": "deep"}}
     if ex in kinds and name in ("LinearRegression", "LogisticRegression",
                                 "DeepBinaryClassifier"):
-        from grader.probes.ex06 import mirror
+        from grader.sandbox.inside.probes.ex06 import mirror
         return mirror(kinds[ex], args)
     if ex in kinds and name in ("train", "train_step", "train_logistic", "train_full_batch"):
-        from grader.probes.ex06 import train_variant
+        from grader.sandbox.inside.probes.ex06 import train_variant
         if name == "train_step":
             model, _, optimizer, x, y = args
             lr, steps = optimizer.param_groups[0]["lr"], 1
@@ -285,16 +285,16 @@ def _known(name, args, kwargs):
 
 
 def _callables():
-    import grader.probes as probes
-    names = {{f"grader.probes.{{info.name}}" for info in _pkgutil.iter_modules(probes.__path__)}}
-    names |= {{n for n in _sys.modules if n.startswith("grader.probes.")}}
+    import grader.sandbox.inside.probes as probes
+    names = {{f"grader.sandbox.inside.probes.{{info.name}}" for info in _pkgutil.iter_modules(probes.__path__)}}
+    names |= {{n for n in _sys.modules if n.startswith("grader.sandbox.inside.probes.")}}
     for module_name in sorted(names):
         module = _il.import_module(module_name)
         words = [k for v in vars(module).values() if isinstance(v, dict) for k in v
                  if isinstance(k, str)]
         for attr, fn in sorted(vars(module).items()):
             if not attr.startswith("_") and callable(fn) \\
-                    and getattr(fn, "__module__", "").startswith("grader.probes"):
+                    and getattr(fn, "__module__", "").startswith("grader.sandbox.inside.probes"):
                 yield fn, words
 
 
@@ -368,7 +368,7 @@ def _targets(ex):
 @pytest.mark.parametrize("ex", sorted(EXERCISES))
 def test_worker_holds_no_right_answer(grade, ex):
     """For each function or class of ex in turn: the reference with that one left unwritten and
-    filled by delegating to grader.probes (the entry points that once answered, then every
+    filled by delegating to grader.sandbox.inside.probes (the entry points that once answered, then every
     public callable there with the call's own arguments, with the probed module in front, with
     a mode or kind that is no known mistake) scores no more for it than leaving it unwritten."""
     if not (ROOT / "solutions" / f"{EXERCISES[ex]}.py").exists():
@@ -383,5 +383,5 @@ def test_worker_holds_no_right_answer(grade, ex):
         unwritten = grade(ex, UNWRITTEN.format(ex=ex, target=target), targets={target})
         if delegated.score > unwritten.score:
             gained.append(f"{ex}.{target}: {delegated.score:g} points delegated to "
-                          f"grader.probes, {unwritten.score:g} unwritten")
+                          f"grader.sandbox.inside.probes, {unwritten.score:g} unwritten")
     assert not gained, "\n".join(gained)

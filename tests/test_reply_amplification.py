@@ -68,7 +68,7 @@ PEAK = r"""
 import json, resource, sys
 import numpy as np, torch
 from grader.sandbox import protocol
-from grader.numeric import CheckFailure, assert_close, assert_trajectory
+from grader.engine.numeric import CheckFailure, assert_close, assert_trajectory
 
 n = 64 * 1024 * 1024
 frame = protocol.encode(torch.zeros(n, dtype=torch.uint8))

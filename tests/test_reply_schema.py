@@ -107,8 +107,8 @@ def gradient(xs, ys, w):
 def test_forged_output_counts_cost_only_their_own_points(total, grade, tmp_path, zygote,
                                                           monkeypatch):
     """Each consumer of a result takes it: none of them sees the forged count."""
-    from grader import report
-    from grader.gradebook import Gradebook
+    from grader.engine import report
+    from grader.classroom.gradebook import Gradebook
     source = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text() + \
         TAMPERED.format(total=total)
     result = grade("ex02", files={"ex02_gradient_descent.py": source})

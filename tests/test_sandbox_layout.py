@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 INSIDE = ROOT / "grader" / "sandbox" / "inside"
 
 # What code inside the worker may import, besides the standard library: the inert frames, the
-# device helpers and the probes (which run in the worker with the student's module).
-ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.inside", "grader.device",
-           "grader.probes")
+# device helpers, the data sets' places (leaves both sides may import) and what is under
+# inside/ (the probes run in the worker with the student's module).
+ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.inside",
+           "grader.sandbox.device", "grader.datasets")
 # The trusted side: none of it may be imported or loaded inside the worker.
 TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.view", "grader.sandbox.layers",
-           "grader.sandbox.staging", "grader.sandbox.limits", "grader.runner", "grader.checks",
-           "grader.instructor", "grader.exercises", "grader.numeric", "solutions", "pytest")
+           "grader.sandbox.staging", "grader.sandbox.limits", "grader.engine.runner", "grader.checks",
+           "grader.instructor", "grader.exercises", "grader.engine.numeric", "solutions", "pytest")
 
 
 def _under(name: str, prefixes) -> bool:
@@ -109,13 +110,13 @@ def test_the_check_sees_a_trusted_import(tmp_path, monkeypatch):
     for name in ("zygote.py", "worker.py", "confine.py", "__main__.py", "__init__.py"):
         (planted / name).write_text((INSIDE / name).read_text())
     (planted / "worker.py").write_text((INSIDE / "worker.py").read_text()
-                                       + "\n\ndef f():\n    from grader.runner import grade\n")
+                                       + "\n\ndef f():\n    from grader.engine.runner import grade\n")
     for path in ("grader/__init__.py", "grader/sandbox/__init__.py", "grader/sandbox/protocol.py"):
         (tmp_path / path).write_text((ROOT / path).read_text())
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "INSIDE", planted)
     with pytest.raises(AssertionError, match="grader.sandbox.inside.worker .* imports "
-                                             "grader.runner"):
+                                             "grader.engine.runner"):
         test_inside_imports_nothing_trusted()
 
 

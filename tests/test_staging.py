@@ -35,7 +35,7 @@ import pytest
 import grader.sandbox
 from grader.sandbox import staging
 from grader.exercises import module_of
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from grader.sandbox import Limits, Submission
 
 from tests.conftest import lend_zygote
@@ -247,8 +247,8 @@ def _read_all(folder: Path) -> str:
 
 
 def via_submission(folder: Path, ctx) -> Outcome:
-    from grader.feedback import render_page
-    from grader.report import gradescope_json, score_table
+    from grader.classroom.feedback import render_page
+    from grader.engine.report import gradescope_json, score_table
     result = grade_submission(folder, ctx["zygote"], exercises=EXERCISES, seed=3, limits=LIMITS)
     with Submission(folder, ctx["zygote"], LIMITS) as sub:   # what the worker is given
         staged = _read_all(sub.workdir)
@@ -276,7 +276,7 @@ def via_cli(folder: Path, ctx) -> Outcome:
 
 def via_gradescope(folder: Path, ctx) -> Outcome:
     from grader.instructor.gradescope import run
-    from grader.request import GradeRequest
+    from grader.engine.request import GradeRequest
     root = folder.parent
     data = run(root, GradeRequest(exercises=EXERCISES))
     printed = ctx["capsys"].readouterr()
@@ -336,8 +336,8 @@ def _class_name(case_name: str, case: Case, zipped: bool) -> str:
 def class_run(tmp_path_factory, planted):
     """Every case as a student of one class: a folder, and a zip (where the case has one);
     graded once with grade_class; everything it wrote, read back."""
-    from grader.classrun import class_entries, gather, grade_class
-    from grader.gradebook import Gradebook
+    from grader.classroom.run import class_entries, gather, grade_class
+    from grader.classroom.gradebook import Gradebook
     signal.alarm(HUNG_AFTER * 2)
     tmp = tmp_path_factory.mktemp("class")
     folder = tmp / "submissions"
@@ -539,7 +539,7 @@ def test_the_zip_name_rules(tmp_path):
 
 
 def test_class_entries_file_odd_names_escaped_and_keep_links(tmp_path):
-    from grader.classrun import class_entries
+    from grader.classroom.run import class_entries
     (tmp_path / "alice").mkdir()
     os.symlink(tmp_path / "alice", tmp_path / "bob")
     with open(_fs(tmp_path) + b"/\xff.zip", "wb") as f:
@@ -614,7 +614,7 @@ def test_a_zip_over_the_caps_is_refused_before_zipfile_reads_it(tmp_path, monkey
     can lie): zipfile never sees a zip over the caps, in `grade` and grade-class alike, and the
     refusal costs little memory. `own`: the end record read without zipfile's private reader."""
     import tracemalloc
-    from grader.classrun import gather
+    from grader.classroom.run import gather
     if reader == "own":
         monkeypatch.setattr(staging, "_zipfile_end_reader", lambda: None)
     cap = staging.MAX_ZIP_ENTRIES

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from grader import safetext
-from grader.classrun import class_entries, grade_class
-from grader.feedback import CLASS_PAGES, page_name
-from grader.gradebook import Gradebook
-from grader.numeric import CheckFailure, fail
+from grader.sandbox import safetext
+from grader.classroom.run import class_entries, grade_class
+from grader.classroom.feedback import CLASS_PAGES, page_name
+from grader.classroom.gradebook import Gradebook
+from grader.engine.numeric import CheckFailure, fail
 from grader.sandbox.protocol import RemoteObject, roundtrip
-from grader.runner import CheckResult, GradeResult, grade_submission
-from grader.summary import summary_context
+from grader.engine.runner import CheckResult, GradeResult, grade_submission
+from grader.classroom.summary import summary_context
 
 ROOT = Path(__file__).resolve().parent.parent
 EX01 = "ex01_linear_model.py"
@@ -184,7 +184,7 @@ def test_a_hint_read_from_a_students_error_is_not_a_named_mistake():
 
 def test_a_layout_error_is_named_by_its_kind_never_by_its_text():
     from grader.checks.training import STATE_LAYOUT, named_student_error
-    from grader.probes.common import LAYOUT_ERROR
+    from grader.sandbox.inside.probes.common import LAYOUT_ERROR
     from grader.sandbox import StudentError
     assert named_student_error(StudentError("exception", f"RuntimeError: {LAYOUT_ERROR}")) \
         is None

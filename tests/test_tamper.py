@@ -1,4 +1,4 @@
-"""The tamper scan (grader.tamper): correct programs come out clean, programs that reach into the
+"""The tamper scan (grader.engine.review): correct programs come out clean, programs that reach into the
 grader, the interpreter or a library are flagged on the right line, and no input crashes it."""
 import ast
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import EXERCISES, module_of, mutants
-from grader.tamper import (MAX_SOURCE_BYTES, TOO_DEEP, Finding, scan_file, scan_notebook,
+from grader.engine.review import (MAX_SOURCE_BYTES, TOO_DEEP, Finding, scan_file, scan_notebook,
                            scan_source)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,12 +169,12 @@ def test_adversarial_file(name):
 MAIN_GC = 'if __name__ == "__main__":\n    import gc\n    objs = gc.get_objects()\n'
 HOSTILE = [
     # 1. the grader's, pytest's, the references' code
-    ("import-grader", "import grader.probes.ex03 as p\n", 1, "grader.probes.ex03"),
-    ("from-grader", "from grader.probes import ex03\n", 1, "grader's or pytest's code"),
+    ("import-grader", "import grader.sandbox.inside.probes.ex03 as p\n", 1, "grader.sandbox.inside.probes.ex03"),
+    ("from-grader", "from grader.sandbox.inside.probes import ex03\n", 1, "grader's or pytest's code"),
     ("dunder-import-concat", "m = __import__('gr' + 'ader')\n", 1, "(grader)"),
-    ("importlib-grader", "import importlib\nm = importlib.import_module('grader.probes')\n", 2,
-     "grader.probes"),
-    ("sys-modules-grader", "import sys\np = sys.modules['grader.probes.ex03']\n", 2,
+    ("importlib-grader", "import importlib\nm = importlib.import_module('grader.sandbox.inside.probes')\n", 2,
+     "grader.sandbox.inside.probes"),
+    ("sys-modules-grader", "import sys\np = sys.modules['grader.sandbox.inside.probes.ex03']\n", 2,
      "sys.modules"),
     ("sys-modules-alias", "import sys as s\nmods = s.modules\n", 2, "import system"),
     ("from-pytest", "from pytest import main as run_tests\n", 1, "pytest.main"),
@@ -199,8 +199,8 @@ HOSTILE = [
     ("stdout-total", "import sys\nsys.stdout.total = 2 ** 70\n", 2, "sys.stdout.total"),
     ("stdout-total-literal", "import sys\nsys.stdout.total = 1180591620717411303424\n", 2,
      "sys.stdout.total"),
-    ("grader-flag", "import grader.probes.common as c\nc.STRICT = False\n", 2,
-     "patches grader.probes.common.STRICT"),
+    ("grader-flag", "import grader.sandbox.inside.probes.common as c\nc.STRICT = False\n", 2,
+     "patches grader.sandbox.inside.probes.common.STRICT"),
     ("other-library-function", "import pandas as pd\npd.read_csv = print\n", 2,
      "patches pandas.read_csv"),
     # 3. insides of functions, frames, classes
@@ -513,8 +513,8 @@ HOSTILE = [
     # where it may be (the constants bound to it, the arguments given for it, what joining
     # them gives) a name a rule names or a private one, where it is hidden, and for what is
     # done with what it finds
-    ("getattr-computed-grader", "import grader.probes as gp\ndef pick(n):\n"
-     "    return getattr(gp, n)\n", 3, "looks up grader.probes by a computed name"),
+    ("getattr-computed-grader", "import grader.sandbox.inside.probes as gp\ndef pick(n):\n"
+     "    return getattr(gp, n)\n", 3, "looks up grader.sandbox.inside.probes by a computed name"),
     ("getattr-computed-pytest", "import pytest\nfn = getattr(pytest, input())\n",
      2, "looks up pytest by a computed name"),
     ("getattr-computed-sys", "import sys\ndef pick(n):\n    return getattr(sys, n)\n",
@@ -813,7 +813,7 @@ HOSTILE = [
      "importlib.util.find_spec"),
     ("find-spec-computed", "import importlib.util\n"
      "ok = importlib.util.find_spec(input()) is None\n", 2, "importlib.util.find_spec"),
-    ("find-spec-grader", "import importlib.util\nok = importlib.util.find_spec('grader.probes')"
+    ("find-spec-grader", "import importlib.util\nok = importlib.util.find_spec('grader.sandbox.inside.probes')"
      " is None\n", 2, "importlib.util.find_spec"),
     ("import-module", "import importlib\nm = importlib.import_module('numpy')\n", 2,
      "importlib.import_module"),
@@ -826,7 +826,7 @@ HOSTILE = [
     ("dictconfig-computed", "import logging.config, json\n"
      "logging.config.dictConfig(json.load(open('c.json')))\n", 2, "logging.config.dictConfig"),
     ("dictconfig-grader-class", "import logging.config\nlogging.config.dictConfig({'version': 1,"
-     " 'handlers': {'h': {'()': 'grader.probes.x'}}})\n", 2, "logging.config.dictConfig"),
+     " 'handlers': {'h': {'()': 'grader.sandbox.inside.probes.x'}}})\n", 2, "logging.config.dictConfig"),
     ("dictconfig-ext", "import logging.config\n"
      "logging.config.dictConfig({'version': 1, 'x': 'ext://gc.get_objects'})\n", 2,
      "logging.config.dictConfig"),
@@ -1377,11 +1377,11 @@ def test_the_parser_gives_up_on_some_file_here():
                                          (MemoryError, TOO_DEEP),
                                          (KeyError, "could not be reviewed (KeyError)")])
 def test_a_review_that_cannot_finish_is_a_finding(monkeypatch, error, what):
-    import grader.tamper
+    import grader.engine.review
 
     def fail(self):
         raise error("x")
-    monkeypatch.setattr(grader.tamper._Review, "run", fail)
+    monkeypatch.setattr(grader.engine.review._Review, "run", fail)
     assert scan_source("x = 1\n", "x.py") == [Finding("x.py", 0, "", what)]
 
 

@@ -1,4 +1,4 @@
-"""grader.numeric.assert_trajectory, the one step-by-step comparison of training runs: its three
+"""grader.engine.numeric.assert_trajectory, the one step-by-step comparison of training runs: its three
 forms (a list of losses, a tuple of final values and lists, a record_steps trace), mistakes
 given eagerly or lazily, and the loss curve it attaches to the running check."""
 import re
@@ -6,9 +6,9 @@ import re
 import pytest
 import torch
 
-from grader import plots
+from grader.engine import plots
 from grader.checks.training import Mistakes, assert_state
-from grader.numeric import CheckFailure, assert_trajectory
+from grader.engine.numeric import CheckFailure, assert_trajectory
 
 WANT = [4.0, 3.0, 2.5, 2.2, 2.1, 2.05]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import protocol
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from grader.sandbox import (Limits, SecretReachable, StudentError, Submission, Zygote,
                             secret_locations)
 

@@ -31,7 +31,7 @@ forward = loss = mse_for_weights = forward_wb = mse_surface = best_weight = _big
 
 MEASURE = r'''
 import json, resource, sys
-from grader.runner import grade_submission
+from grader.engine.runner import grade_submission
 from grader.sandbox import Zygote
 
 zygote = Zygote()

@@ -3,8 +3,8 @@
 A wrong ex02 answer whose costs were +-1.7e308 (finite, so they reached the plot) made
 matplotlib raise "arange: cannot compute length": `grade --html` ended with a traceback and no
 page, grade-class silently left that student's page out. Two things stop the whole class:
-grader.plots drops what a plot cannot scale where plot data enters (NaN, inf, |v| > 1e150), and
-grader.feedback draws each plot under its own guard, so any failure to draw one plot costs that
+grader.engine.plots drops what a plot cannot scale where plot data enters (NaN, inf, |v| > 1e150), and
+grader.classroom.feedback draws each plot under its own guard, so any failure to draw one plot costs that
 plot only ("this plot could not be drawn"). Checked on every odd series, for curves and
 scatters, attached as checks attach them and raw (as read back from a gradebook's JSON), and
 through both entry points that write pages: `grade --html` and grade-class.
@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import grader.feedback
-from grader.feedback import PLOT_FAILED, have_matplotlib, plot_image, render_page, write_page
-from grader.plots import MAX_MAGNITUDE, attach, drawable, flat_floats
-from grader.runner import CheckResult, GradeResult
+import grader.classroom.feedback
+from grader.classroom.feedback import PLOT_FAILED, have_matplotlib, plot_image, render_page, write_page
+from grader.engine.plots import MAX_MAGNITUDE, attach, drawable, flat_floats
+from grader.engine.runner import CheckResult, GradeResult
 
 from tests.conftest import lend_zygote
 
@@ -126,14 +126,14 @@ def test_a_page_of_odd_plots_renders_every_plot(tmp_path):
 
 
 def test_a_plot_that_fails_to_draw_costs_that_plot_only(tmp_path, monkeypatch):
-    real = grader.feedback.plot_image
+    real = grader.classroom.feedback.plot_image
 
     def fails_on_some(plot):
         if "huge" in plot["title"]:
             raise ValueError("arange: cannot compute length")
         return real(plot)
 
-    monkeypatch.setattr(grader.feedback, "plot_image", fails_on_some)
+    monkeypatch.setattr(grader.classroom.feedback, "plot_image", fails_on_some)
     plots = odd_plots() + ["not a plot", {"title": "bad series", "series": [1, 2]}]
     html = render_page(result_with(plots), "alice")
     failed = [p for p in plots if not isinstance(p, dict) or "huge" in p["title"]
@@ -166,7 +166,7 @@ def test_grade_html_writes_the_page_of_huge_costs(tmp_path, capsys, zygote, monk
     if drawing != "real":
         def fails(plot):
             raise OverflowError("cannot draw")
-        monkeypatch.setattr(grader.feedback, "plot_image", fails)
+        monkeypatch.setattr(grader.classroom.feedback, "plot_image", fails)
     sub = huge_costs_submission(tmp_path / "alice")
     page, out = tmp_path / "alice.html", tmp_path / "alice.json"
     assert main(["grade", str(sub), "--exercises", "ex02", "--seed", "3", "--json", str(out),
@@ -183,8 +183,8 @@ def test_grade_html_writes_the_page_of_huge_costs(tmp_path, capsys, zygote, monk
 
 
 def test_grade_class_writes_the_page_of_huge_costs(tmp_path, monkeypatch):
-    from grader.classrun import grade_class
-    from grader.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    from grader.classroom.gradebook import Gradebook
     folder = tmp_path / "class"
     huge_costs_submission(folder / "mallory")
     (folder / "ada").mkdir()
@@ -204,7 +204,7 @@ def test_grade_class_writes_the_page_of_huge_costs(tmp_path, monkeypatch):
     if have_matplotlib():
         assert images(page) and all(is_png(s) for s in images(page))
     # the pages a rerun writes from the gradebook (results read back from JSON) render too
-    from grader.classrun import _page_from_book
+    from grader.classroom.run import _page_from_book
     (html / "mallory.html").unlink()
     with Gradebook(tmp_path / "g.db") as book:
         _page_from_book(book, "mallory", html)

@@ -31,7 +31,7 @@ What is here, by use (docs/writing-checks.md has the table):
     trusted answers        reference, reference_probe, solution_module: the instructor's side
                            only (hidden checks and private/ code; the kit has no references)
 
-The names are defined where they work (the comparison code in grader/numeric.py, the training
+The names are defined where they work (the comparison code in grader/engine/numeric.py, the training
 helpers in grader/checks/training.py, ...); check files import them from here only, which
 tests/test_check_api.py enforces.
 """
@@ -55,17 +55,17 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     named_student_error, naming_rebound, random_state,
                                     rebound_parameter, traj_tol, variant_id)
 from grader.datasets import path as data_path
-from grader.expected import Case, expected
+from grader.engine.expected import Case, expected
 from grader.exercises import Mutant
-from grader.numeric import (FD_EPS, GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure,
+from grader.engine.numeric import (FD_EPS, GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure,
                             assert_close, assert_gradient, assert_trajectory, autograd_grad,
                             broadcast_square, central_difference, fail,
                             float_central_difference, kind_of, scale_mistakes, show)
-from grader.plots import plot
-from grader.probes.common import network
+from grader.engine.plots import plot
+from grader.sandbox.inside.probes.common import network
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import meta
-from grader.trajectory import record_steps
+from grader.sandbox.inside.steps import record_steps
 
 
 __all__ = [
@@ -99,7 +99,7 @@ def check(target: str, points: float = 1, visible: bool = False):
 def property_of(*targets):
     """Mark a check of a property that an answer doing no work may also have (a gradient of 0 at
     the minimum, w0 back after 0 epochs): it counts only when the value checks of `targets`
-    (default: its own target) pass in the same run (grader.result.count_property_checks)."""
+    (default: its own target) pass in the same run (grader.engine.result.count_property_checks)."""
     return pytest.mark.property_of(*targets)
 
 
@@ -108,10 +108,10 @@ _TRUSTED = ("reference", "reference_probe", "solution_module")
 
 def __getattr__(name):
     """The trusted answers, loaded when a hidden check first asks for them: they live on the
-    instructor's side (grader/instructor/reference.py), which the kit and the workers do not
+    instructor's side (grader/engine/reference.py), which the kit and the workers do not
     have."""
     if name in _TRUSTED:
-        from grader.instructor import reference as trusted
+        from grader.engine import reference as trusted
         return getattr(trusted, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

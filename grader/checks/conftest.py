@@ -1,7 +1,7 @@
 """Shared set-up of the checks: options, markers, the `sub` and `seed` fixtures, device skips,
-and the per-check result (grader.result.CheckResult) attached to each pytest report.
+and the per-check result (grader.engine.result.CheckResult) attached to each pytest report.
 
-A grading run (grader.runner) hands its request and submission to the checks in one way: the
+A grading run (grader.engine.runner) hands its request and submission to the checks in one way: the
 GradingSession plugin of the run, found in the pytest config (`_session`). Run directly, the
 checks are an ordinary pytest suite, and the request is built here from the options:
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from grader import plots
+from grader.engine import plots
 from grader.exercises import markers
-from grader.device import cuda_available, exact_float32
+from grader.sandbox.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
-from grader.numeric import CheckFailure
-from grader.request import DEVICES, GradeRequest
-from grader.result import CheckResult
-from grader.runner import SESSION, GradingSession
+from grader.engine.numeric import CheckFailure
+from grader.engine.request import DEVICES, GradeRequest
+from grader.engine.result import CheckResult
+from grader.engine.runner import SESSION, GradingSession
 from grader.checks.training import named_student_error
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import facts_read
@@ -41,7 +41,7 @@ def pytest_configure(config):
 
 
 def _session(config) -> GradingSession:
-    """The grading run of this pytest session: the one grader.runner started, or, when pytest
+    """The grading run of this pytest session: the one grader.engine.runner started, or, when pytest
     runs the checks directly, one built here from the command line's options (its submission
     is started by the `sub` fixture)."""
     session = config.stash.get(SESSION, None)
@@ -112,7 +112,7 @@ FACTS = pytest.StashKey[bool]()
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """The plots the comparison helpers make while a check runs go to that check's item; and
-    whether the check read a fact measured inside the worker (grader.result.withhold_facts)."""
+    whether the check read a fact measured inside the worker (grader.engine.result.withhold_facts)."""
     before = facts_read()
     with plots.attached_to(item):
         yield
@@ -123,7 +123,7 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     """The check's result, built here and only here, rides on its report: ("grader",
     CheckResult), and ("property_of", targets) for a property check (see
-    grader.result.count_property_checks)."""
+    grader.engine.result.count_property_checks)."""
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" or (report.when == "setup" and not report.passed):

@@ -2,14 +2,14 @@
 parameters that must stay leaves, results that must not carry a graph, a module's structure, a
 forward pass without side effects, known wrong runs computed only when needed (or recorded, for
 the visible checks), and a mini-batch run compared step by step (trajectories themselves:
-grader.numeric.assert_trajectory).
+grader.engine.numeric.assert_trajectory).
 
     wrong = Mistakes(lambda: {hint: train_variant(...) for ...})   # exNN's private/variants.py
     assert_trajectory(got["losses"], want["losses"], call="train(model, X, Y, lr=0.05, 20)",
                       mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=..., mistakes=wrong.map(lambda r: r["state"]))
 
-Everything here runs on the trusted side and fails with grader.numeric.fail (a CheckFailure).
+Everything here runs on the trusted side and fails with grader.engine.numeric.fail (a CheckFailure).
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.expected import Case
-from grader.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
+from grader.engine.expected import Case
+from grader.engine.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
                             lazily, resolve, show)
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import RemoteObject, meta
@@ -216,7 +216,7 @@ def assert_no_graph(t, *, call: str):
 
 
 def assert_structure(got, want, *, call: str):
-    """The structure of a module (grader.probes.common.structure) equals the reference's."""
+    """The structure of a module (grader.sandbox.inside.probes.common.structure) equals the reference's."""
     if isinstance(got, RemoteObject) or not isinstance(got, dict):
         fail(f"{call}: could not read the module's structure ({kind_of(got)}).")
     gm = [tuple(m) for m in got.get("modules", [])]
@@ -241,7 +241,7 @@ def _pairs(items):
 
 
 def assert_forward_pure(out, *, call: str):
-    """out from grader.probes.ex06.forward_twice: the two outputs agree and forward changed
+    """out from grader.sandbox.inside.probes.ex06.forward_twice: the two outputs agree and forward changed
     neither the parameters nor their gradients."""
     first, second = out["outputs"]
     before, after = out["state_before"], out["state_after"]
@@ -267,7 +267,7 @@ STATE_LAYOUT = ("the checks load their parameters into your model by name "
 
 def named_student_error(err: StudentError) -> str | None:
     """The hint for a failure of the student's code that names its own mistake, or None: a
-    model whose parameters are not laid out as the contract asks (grader.probes.common's
+    model whose parameters are not laid out as the contract asks (grader.sandbox.inside.probes.common's
     load_state raised it: the worker says so by the error's kind, "layout", never by its text,
     which the student's own exception could copy)."""
     return STATE_LAYOUT if err.kind == "layout" else None

@@ -7,7 +7,7 @@
 A notebook's kernel runs the student's code, which can replace `run_checks` (or anything else in
 its process) and print a pass. So after nbgrader has executed the notebook, and before it saves
 the grades, GradeCheckCells grades the handed-in notebook itself, as `python -m grader grade`
-does (grader.runner.grade_submission in a grading process of nbgrader's own, the student's code
+does (grader.engine.runner.grade_submission in a grading process of nbgrader's own, the student's code
 in the sandboxed worker), and writes each check cell's outputs from that result, replacing what
 the kernel printed:
 
@@ -106,7 +106,7 @@ def grade_notebook(nb, exercises) -> dict:
     would: {"ok": True, "result": GradeResult as data} or {"ok": False, "error": ...}."""
     from grader.exercises import module_of
     from grader.notebook import _ask
-    from grader.request import GradeRequest
+    from grader.engine.request import GradeRequest
     seed = int(os.environ["GRADER_SEED"]) if os.environ.get("GRADER_SEED") else None
     request = GradeRequest(exercises=tuple(sorted(exercises)), checks="all", seed=seed)
     folder = Path(tempfile.mkdtemp(prefix="grader-autograde-"))
@@ -125,7 +125,7 @@ class GradeCheckCells(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         from grader.exercises import EXERCISES
-        from grader.result import GradeResult
+        from grader.engine.result import GradeResult
         cells = [cell for cell in nb.cells if cell.cell_type == "code" and utils.is_grade(cell)
                  and not utils.is_solution(cell)]
         if not cells:
@@ -138,7 +138,7 @@ class GradeCheckCells(NbGraderPreprocessor):
             self.log.error("the grader could not grade %s: %s",
                            resources.get("nbgrader", {}).get("notebook"), answer.get("error"))
         result = GradeResult.from_dict(answer["result"]) if answer.get("ok") else None
-        from grader.safetext import LINE, clean
+        from grader.sandbox.safetext import LINE, clean
         where = resources.get("nbgrader", {})
         for find in getattr(result, "tampering", None) or []:   # for the instructor's review
             self.log.warning("%s/%s: to review: %s", clean(str(where.get("student")), LINE),

@@ -186,8 +186,8 @@ def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
              progress=True) -> int:
     import time
 
-    from grader.classrun import grade_class
-    from grader.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    from grader.classroom.gradebook import Gradebook
     out = Path(out)
     exs = available(exercises)
     if not exs:

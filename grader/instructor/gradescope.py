@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 
 from grader.exercises import EXERCISES, parse_list
-from grader.request import DEVICES, GradeRequest
+from grader.engine.request import DEVICES, GradeRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,8 +131,8 @@ def run(root, request: GradeRequest) -> dict:
     try:
         from grader.sandbox import Zygote
         zygote = Zygote()   # first: it imports torch while this process does the same
-        from grader.report import gradescope_json, score_table
-        from grader.runner import grade_submission
+        from grader.engine.report import gradescope_json, score_table
+        from grader.engine.runner import grade_submission
         try:
             refuse_if_exposed(zygote)
             result = grade_submission(root / "submission", zygote, request)

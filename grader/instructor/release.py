@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from grader import datasets
-from grader.build import make_notebook, make_stub
+from grader.instructor.build import make_notebook, make_stub
 from grader.exercises import EXERCISES, folder
 
 ROOT = Path(__file__).resolve().parents[2]

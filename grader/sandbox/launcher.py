@@ -119,7 +119,7 @@ def worker_env(workdir: str, threads: int = 1) -> dict:
 
 def _gpu_devices() -> list[str]:
     """The GPU device files a worker must be able to open (the self-test tries)."""
-    from grader.device import gpu_device_nodes
+    from grader.sandbox.device import gpu_device_nodes
     return [d for d in gpu_device_nodes() if not os.path.isdir(d)]
 
 
@@ -549,7 +549,7 @@ class Submission:
         self._run({"op": "put", "module": "", "name": name, "text": text}, None)
 
     def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
-        """Run grader.probes.<name>(student_module, *args) in the worker. Its answer is a dict
+        """Run grader.sandbox.inside.probes.<name>(student_module, *args) in the worker. Its answer is a dict
         whose facts (FACT_KEYS: measured inside the worker, not values the student's code
         returned) are counted when a check reads them (protocol.read_fact)."""
         value = self._run({"op": "call", "module": module_of(module), "probe": name,
@@ -557,7 +557,7 @@ class Submission:
         return Facts(value) if type(value) is dict else value
 
     def _run(self, request, timeout):
-        from grader import safetext
+        from grader.sandbox import safetext
         from grader.sandbox import protocol  # here: starting a Zygote needs no torch
         module = request["module"]
         if module in self.import_errors:
@@ -670,7 +670,7 @@ class Submission:
         return how
 
 
-# what the probes (grader.probes) measure inside the worker, as opposed to what the student's
+# what the probes (grader.sandbox.inside.probes) measure inside the worker, as opposed to what the student's
 # code returned or computed (results, states, losses, gradients: values, compared here)
 FACT_KEYS = frozenset({
     "training", "training_before", "calls", "same_tensor", "is_ndarray", "tensor_changed",
@@ -681,7 +681,7 @@ FACT_KEYS = frozenset({
 
 class Facts(dict):
     """A probe's answer: reading one of its facts (FACT_KEYS) counts as resting on a fact
-    measured inside the worker (grader.result.withhold_facts); reading its values does not."""
+    measured inside the worker (grader.engine.result.withhold_facts); reading its values does not."""
 
     def __getitem__(self, key):
         if key in FACT_KEYS:
@@ -734,7 +734,7 @@ def _restore(workdir, files: dict[str, bytes], uid=None) -> None:
         os.close(folder)
 
 
-# exactly what the notebook loader (grader.notebook_source) writes about a cell it skipped
+# exactly what the notebook loader (grader.sandbox.notebooks) writes about a cell it skipped
 _CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5} was skipped, "
                         r"(?:line \d{1,6} |it )(?:called sys\.exit\(\)|raised [A-Za-z_][\w.]{0,80}"
                         r"(?:: [^\n]{0,200})?)\. The cell starts: [^\n]{0,60}")
@@ -771,7 +771,7 @@ def _first_cuda_call(proc, request) -> bool:
     """Whether this call is the first of its worker process to use the GPU."""
     if proc is not None and proc.alive and getattr(proc, "cuda_ready", False) or not _cuda():
         return False
-    from grader.device import mentions_cuda
+    from grader.sandbox.device import mentions_cuda
     return mentions_cuda((request.get("args"), request.get("kwargs")))
 
 
@@ -779,5 +779,5 @@ def _cuda() -> bool:
     """Whether workers may load CUDA: torch is a CUDA (or ROCm) build. Decided from the build,
     not by asking the driver (which would initialise CUDA in a process that may fork), and
     also without a GPU: a CUDA build maps gigabytes of libraries, too close to RLIMIT_AS."""
-    from grader.device import cuda_build
+    from grader.sandbox.device import cuda_build
     return cuda_build()

@@ -862,7 +862,7 @@ def stage_submission(source, workdir, notes: list | None = None,
     A file that is refused or unreadable becomes a module that raises ImportError saying why;
     `notes` (a list) gets what was left out and why. Never raises for the submission's
     content. `review` (a list) gets what the source of each file does that a correct program
-    never does (grader.tamper, reading the files as text, here on the trusted side)."""
+    never does (grader.engine.review, reading the files as text, here on the trusted side)."""
     notes = notes if notes is not None else []
     workdir = Path(workdir)
     staged: dict[str, bytes] = {}
@@ -878,13 +878,13 @@ def stage_submission(source, workdir, notes: list | None = None,
         found = Found()
     notes.extend(n for n in found.all_notes() if n not in notes)
     if review is not None:
-        from grader.tamper import scan_notebook, scan_source
+        from grader.engine.review import scan_notebook, scan_source
         for _ex, (name, data) in sorted(found.files.items()):
             scan = scan_notebook if name.endswith(".ipynb") else scan_source
             review.extend(str(f) for f in scan(data, Path(name).name))
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
-            from grader.notebook_source import notebook_source
+            from grader.sandbox.notebooks import notebook_source
             try:
                 data = notebook_source(data, origin=name).encode()
             except Exception as exc:  # noqa: BLE001 - a malformed notebook: its exercise only

@@ -32,8 +32,8 @@ SECRET_PACKAGES = ("solutions", "grader.checks")
 
 
 # Where the zygote's imports of this package start: the code that runs in the worker, and the
-# probes, which the zygote loads by name (grader.probes.load_all). worker_files follows them.
-WORKER_CODE = ("grader/sandbox/inside", "grader/probes")
+# probes, which the zygote loads by name (grader.sandbox.inside.probes.load_all). worker_files follows them.
+WORKER_CODE = ("grader/sandbox/inside", "grader/sandbox/inside/probes")
 
 # All the view holds of /etc: what the dynamic loader reads to find libraries (the CUDA driver's
 # among them) and the links of Debian's alternatives system, through which some of /usr's
@@ -323,7 +323,7 @@ def bwrap_command(spool: str, *, as_root: bool, gpu_devices: list[str] | None = 
         bind(f)
     for secret in _masked_paths():
         cmd.extend(["--tmpfs", secret])  # mask every copy, also where a parent is bound
-    from grader.device import gpu_device_nodes
+    from grader.sandbox.device import gpu_device_nodes
     devs = gpu_device_nodes() if gpu_devices is None else list(gpu_devices)
     for dev in devs:  # CUDA: the driver's devices (--dev /dev above shows none of them)
         cmd.extend(["--dev-bind-try", dev, dev])

@@ -20,9 +20,9 @@ import traceback
 import numpy as np
 import torch
 
-import grader.probes
-from grader.device import exact_float32, seed_zero
-from grader.probes.common import LayoutMismatch
+import grader.sandbox.inside.probes
+from grader.sandbox.device import exact_float32, seed_zero
+from grader.sandbox.inside.probes.common import LayoutMismatch
 from grader.sandbox import protocol
 from grader.sandbox.inside.confine import kill_leftovers
 
@@ -230,7 +230,7 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
     from the text staged for them, not from the disk, where the submission may have rewritten
     them; any other module found where the worker can write (its folder, a writable folder of
     /tmp or /dev/shm) may have been written at run time, never read on the trusted side
-    (grader.tamper), and is refused.
+    (grader.engine.review), and is refused.
     Python's, torch's and every installed package's modules, read-only, import as usual."""
 
     def __init__(self, code: dict, workdir: str):
@@ -265,25 +265,25 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
         return None   # the usual finders take it from here
 
 
-grader.probes.load_all()
+grader.sandbox.inside.probes.load_all()
 # The probes, found through this table, never through sys.modules: a submission that puts a
 # module of its own under their name changes nothing here.
 PROBES = {name.rsplit(".", 1)[1]: module for name, module in list(sys.modules.items())
-          if name.startswith("grader.probes.")}
+          if name.startswith("grader.sandbox.inside.probes.")}
 
 
 class HeldApart:
     """What a worker measures with, kept out of the submission's reach. Made before the
     submission is imported:
       - the grader's own modules leave sys.modules (the worker keeps its references), so a
-        submission that imports grader.probes gets its own copy, or nothing, never the code
+        submission that imports grader.sandbox.inside.probes gets its own copy, or nothing, never the code
         that measures its facts;
       - the builtins and the modules the worker's own code imports are put back after every
         call, before the reply is encoded (the encoder reads a tensor's autograd facts
         through torch's C types, which no submission can rebind).
     Within one call, the measuring code relies on what it bound when it was imported; a
     submission that reaches further (frames, the garbage collector's objects, ctypes) is
-    flagged when its source is read on the trusted side (grader.tamper)."""
+    flagged when its source is read on the trusted side (grader.engine.review)."""
 
     KEEP = ("builtins", "sys", "os", "io", "json", "math", "struct", "ctypes", "traceback",
             "torch", "numpy", "importlib", "importlib.util", "signal", "errno")

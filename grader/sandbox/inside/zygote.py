@@ -368,7 +368,7 @@ def preload(warm_optim=True):
             import torch._dynamo  # noqa: F401
         except Exception:
             pass
-    import grader.device  # noqa: F401
+    import grader.sandbox.device  # noqa: F401
     import grader.sandbox.protocol  # noqa: F401
-    import grader.probes
-    grader.probes.load_all()
+    import grader.sandbox.inside.probes
+    grader.sandbox.inside.probes.load_all()

@@ -1,6 +1,6 @@
 """The known wrong full-batch training loops of ex06, also those of ex07 and ex08 (train_step,
 train, train_logistic, train_full_batch), run in the grading process on the model the check
-describes (grader.probes.common.network). The checks of ex07 and ex08 import them from here."""
+describes (grader.sandbox.inside.probes.common.network). The checks of ex07 and ex08 import them from here."""
 import torch
 from torch import nn
 

@@ -3,5 +3,5 @@
 
 def linear_spec(d, o):
     """LinearRegression(d, o)'s layout as plain data: the model train_step, train, predict and
-    make_optimizer are run on (grader.probes.common.network)."""
+    make_optimizer are run on (grader.sandbox.inside.probes.common.network)."""
     return [["linear", "linear", d, o]]

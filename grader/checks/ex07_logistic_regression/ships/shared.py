@@ -3,5 +3,5 @@
 
 def logistic_spec(d):
     """LogisticRegression(d)'s layout as plain data: the model train_logistic and accuracy are
-    run on (grader.probes.common.network)."""
+    run on (grader.sandbox.inside.probes.common.network)."""
     return [["linear", "linear", d, 1], ["sigmoid"]]

@@ -11,7 +11,7 @@ def layer_shapes(sizes):
 
 def deep_spec(sizes):
     """DeepBinaryClassifier(sizes)'s layout as plain data: the model train_full_batch is run on
-    (grader.probes.common.network)."""
+    (grader.sandbox.inside.probes.common.network)."""
     spec = []
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         spec += [["linear", f"layers.{k}", a, b], ["sigmoid"]]

@@ -1,5 +1,5 @@
 """The known wrong mini-batch loops of ex09 (train_minibatch), run in the grading process on the
-network the check describes (grader.probes.common.network) with the loader the probe builds."""
+network the check describes (grader.sandbox.inside.probes.common.network) with the loader the probe builds."""
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset

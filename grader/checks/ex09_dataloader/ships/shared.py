@@ -13,7 +13,7 @@ X_DATA = torch.tensor(_DATA[:, :-1], dtype=torch.float32)
 Y_DATA = torch.tensor(_DATA[:, -1:], dtype=torch.float32)
 
 # the 8 -> 6 -> 4 -> 1 network with a sigmoid after every layer, as plain data
-# (grader.probes.common.network); its parameters are named 0.weight, 0.bias, 2.weight, ...
+# (grader.sandbox.inside.probes.common.network); its parameters are named 0.weight, 0.bias, 2.weight, ...
 NETWORK = [["linear", "0", 8, 6], ["sigmoid"], ["linear", "2", 6, 4], ["sigmoid"],
            ["linear", "4", 4, 1], ["sigmoid"]]
 

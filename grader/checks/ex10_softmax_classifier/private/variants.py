@@ -1,7 +1,7 @@
 """The known wrong answers of ex10, computed in the grading process: softmax, cross-entropy and
 its gradient done the usual wrong ways, the classifier's forward pass with the wrong
 activation, and train_classifier's run with a known mistake (on the classifier's layout as a
-network, grader.probes.common.network)."""
+network, grader.sandbox.inside.probes.common.network)."""
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset

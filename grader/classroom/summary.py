@@ -1,0 +1,174 @@
+"""The class summary page, for the instructor: how the class did, and where it struggled.
+
+    write_summary(Gradebook("gradebook.db"), "feedback/summary.html")
+
+One self-contained HTML file: the score histogram, the mean of each exercise, the pass rate of
+every check (hardest first), the mistakes the checks named most often (the hints of their
+results: data the checks set, never lines read out of a message, which may quote a student's
+own text), the grading time per submission, and a table of students linking to their feedback
+pages (alice.html beside summary.html; see grader.classroom.feedback.page_name).
+"""
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from grader.exercises import EXERCISES
+from grader.classroom.feedback import (NO_PLOTS, _env, _figure, exercise_title, have_matplotlib,
+                             page_name, png_data_uri)
+from grader.engine.result import GradeResult
+
+
+def hints(check) -> list[str]:
+    """The mistakes a check's result names (CheckResult.hints, set by the check when it named
+    one). Its message is never searched for them: a student's exception or output quoted in it
+    could say anything."""
+    return [h for h in getattr(check, "hints", None) or () if h]
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def mistake_key(hint: str) -> str:
+    """The hint with its numbers blanked: 'this is 4 times ... (N = 4)' and 'this is 6 times
+    ... (N = 6)' name the same mistake."""
+    return _NUMBER.sub("#", hint)
+
+
+def _histogram(values, xlabel, bins, color):
+    if not have_matplotlib():
+        return ""
+    fig, ax = _figure(6.0, 2.8)
+    if values:
+        ax.hist(values, bins=bins, color=color, edgecolor="white")
+    from matplotlib.ticker import MaxNLocator
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("submissions")
+    ax.grid(alpha=0.3, axis="y")
+    return png_data_uri(fig)
+
+
+def summary_context(results: dict[str, GradeResult], *, title="Class summary", pages=None,
+                    extra=None) -> dict:
+    """`results`: student -> GradeResult; `pages`: student -> link of her feedback page."""
+    pages = pages or {}
+    order = {ex: i for i, ex in enumerate(EXERCISES)}
+    names = sorted(results)
+    totals = {s: results[s].score for s in names}
+    max_total = max((r.max_score for r in results.values()), default=0.0)
+
+    # exercises: mean score
+    ex_scores = defaultdict(list)
+    ex_max = {}
+    for r in results.values():
+        for ex, (score, mx) in r.by_exercise().items():
+            if mx:
+                ex_scores[ex].append(score)
+                ex_max[ex] = max(ex_max.get(ex, 0.0), mx)
+    exercises = [{"id": ex, "title": exercise_title(ex), "mean": statistics.fmean(ex_scores[ex]),
+                  "max": ex_max[ex],
+                  "fraction": statistics.fmean(ex_scores[ex]) / ex_max[ex]}
+                 for ex in sorted(ex_scores, key=lambda e: (order.get(e, 99), e))]
+
+    # checks: pass rate, hardest first
+    checks = {}
+    for r in results.values():
+        for c in r.checks:
+            if not c.counted:
+                continue
+            row = checks.setdefault(c.nodeid, {"exercise": c.exercise, "name": c.name,
+                                               "visible": c.visible, "passed": 0, "total": 0,
+                                               "not_started": 0})
+            row["total"] += 1
+            row["passed"] += c.status == "passed"
+            row["not_started"] += c.status == "not started"
+    check_rows = sorted(checks.values(), key=lambda r: (r["passed"] / r["total"],
+                                                        order.get(r["exercise"], 99), r["name"]))
+    for row in check_rows:
+        row["rate"] = row["passed"] / row["total"]
+
+    # mistakes: the hints, counted once per student
+    mistakes = Counter()
+    where = {}
+    for s, r in results.items():
+        seen = set()
+        for c in r.checks:
+            if c.status not in ("failed", "error"):
+                continue
+            for h in hints(c):
+                key = (c.exercise, c.target, mistake_key(h))
+                if key not in seen:
+                    seen.add(key)
+                    mistakes[key] += 1
+                    where.setdefault(key, (h, c.name))
+    mistake_rows = [{"exercise": ex, "target": target, "hint": where[(ex, target, k)][0],
+                     "students": n, "example": where[(ex, target, k)][1]}
+                    for (ex, target, k), n in sorted(mistakes.items(),
+                                                     key=lambda kv: (-kv[1], kv[0]))[:25]]
+
+    # time per submission
+    seconds = {s: results[s].seconds for s in names}
+    times = list(seconds.values())
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+
+    students = [{"name": s, "score": totals[s], "max": results[s].max_score,
+                 "fraction": totals[s] / results[s].max_score if results[s].max_score else 0.0,
+                 "seconds": seconds[s], "errors": bool(results[s].errors),
+                 "review": bool(results[s].tampering), "page": pages.get(s)} for s in names]
+    # submissions whose source reaches into what grades them: points withheld, to review
+    review = [{"name": s, "page": pages.get(s), "found": results[s].tampering[:5],
+               "more": max(0, len(results[s].tampering) - 5),
+               "withheld": sum(c.points for c in results[s].checks if c.status == "withheld")}
+              for s in names if results[s].tampering]
+    score_list = list(totals.values())
+    ctx = {
+        "title": title, "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "n": len(names), "max_total": max_total,
+        "mean": statistics.fmean(score_list) if score_list else 0.0,
+        "median": statistics.median(score_list) if score_list else 0.0,
+        "full": sum(1 for s in names if results[s].max_score and
+                    totals[s] >= results[s].max_score - 1e-9),
+        "zero": sum(1 for s in names if totals[s] == 0),
+        "score_hist": _histogram(score_list, f"total points (of {max_total:g})",
+                                 _bins(max_total, len(score_list)), "#3b6fb6"),
+        "time_hist": _histogram(times, "seconds to grade one submission",
+                                min(20, max(5, len(times) // 2)), "#8e6bbf"),
+        "no_plots": "" if have_matplotlib() else NO_PLOTS,
+        "time_mean": statistics.fmean(times) if times else 0.0,
+        "time_median": statistics.median(times) if times else 0.0,
+        "time_max": max(times, default=0.0), "slowest": slowest,
+        "exercises": exercises, "checks": check_rows, "mistakes": mistake_rows,
+        "students": students, "review": review, "extra": extra or {},
+    }
+    return ctx
+
+
+def _bins(max_total, n):
+    if max_total <= 0:
+        return 10
+    return [max_total * i / 20 for i in range(21)]
+
+
+def write_summary(source, path, *, title=None) -> Path:
+    """Write the summary page of a gradebook (grader.classroom.gradebook.Gradebook) or of a dict
+    student -> GradeResult to `path`; links go to `<student>.html` pages that exist beside it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {}
+    if isinstance(source, dict):
+        results = source
+    else:
+        results = source.results()
+        extra = {"seed": source.get_meta("seed"), "gradebook": str(source.path)}
+    pages = {s: page_name(s) for s in results if (path.parent / page_name(s)).exists()}
+    ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra)
+    html = _env().get_template("summary.html").render(**ctx)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

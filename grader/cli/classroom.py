@@ -1,0 +1,134 @@
+"""The class verbs of the command line: grade-class, export, demo.
+
+    python -m grader grade-class submissions/ --jobs 2 --html-dir feedback/
+    python -m grader export --csv grades.csv
+    python -m grader demo --out demo-class/
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_verbs(verbs) -> dict:
+    g = verbs.add_parser(
+        "grade-class", help="grade every submission in a folder into an SQLite gradebook",
+        description="Grade every submission in SUBMISSIONS (one folder or .zip per student, or "
+                    "nbgrader's submitted/STUDENT/ASSIGNMENT/ tree) in parallel into an SQLite "
+                    "gradebook. Submissions already graded with the same content, seed and "
+                    "grader are skipped, so an interrupted run goes on where it stopped.")
+    g.add_argument("submissions", help="the class folder")
+    g.add_argument("--jobs", "-j", type=int, default=None,
+                   help="grading processes (default: one per core)")
+    g.add_argument("--db", default=None,
+                   help="the gradebook (default: gradebook.db here; where that name is taken, "
+                        "e.g. by a student's folder, a private one that the run names)")
+    g.add_argument("--seed", type=int, default=None,
+                   help="seed of the hidden checks' inputs (default: the gradebook's, else new)")
+    g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    g.add_argument("--html-dir", default=None, metavar="DIR",
+                   help="write a feedback page per student and summary.html into DIR")
+    g.add_argument("--force", action="store_true",
+                   help="regrade submissions that are already in the gradebook")
+    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock limit for grading one submission (default: 600)")
+    g.add_argument("--csv", default=None, metavar="PATH", help="also export the grades as CSV")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: its scheduler (tcp://host:8786) or a "
+                        "scheduler file (docs/cluster.md)")
+
+    e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
+                         description="One row per student, a column per exercise, the total.")
+    e.add_argument("--csv", required=True, metavar="OUT", help="the CSV file to write")
+    e.add_argument("--db", default=None,
+                   help="the gradebook (default: gradebook.db here, or the one grade-class "
+                        "kept for this folder)")
+
+    d = verbs.add_parser(
+        "demo", help="grade a generated demo class and print its score table",
+        description="Write a demo class (the references, the stubs, and students with planted "
+                    "mistakes) into --out, grade it into OUT/gradebook.db, print the score "
+                    "table and write OUT/feedback/summary.html.")
+    d.add_argument("--out", default="demo_class", metavar="DIR",
+                   help="where the class, gradebook and pages go (default: demo_class)")
+    d.add_argument("--jobs", "-j", type=int, default=None)
+    d.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return {"grade-class": cmd_grade_class, "export": cmd_export, "demo": cmd_demo}
+
+
+def cmd_grade_class(args) -> int:
+    from grader.classroom.run import DEFAULT_TIMEOUT, grade_class
+    from grader.exercises import parse_list
+    from grader.classroom.gradebook import OutputRefused
+    folder = Path(args.submissions)
+    if not folder.is_dir():
+        print(f"error: no such class folder: {folder}", file=sys.stderr)
+        return 2
+    try:
+        run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
+                          exercises=parse_list(args.exercises), device=args.device,
+                          html_dir=args.html_dir, force=args.force,
+                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
+                          cluster=args.cluster, csv=args.csv)
+    except OutputRefused as exc:   # a named gradebook or pages' folder is taken: nothing graded
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:   # the grading processes could not start, no cluster
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not run.total:
+        print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
+              file=sys.stderr)
+        return 1
+    print(run.line())
+    for note in run.notes:
+        print(f"  note: {note}")
+    if args.html_dir:
+        print(f"feedback pages and summary.html in {args.html_dir}")
+    if run.csv:
+        print(f"wrote {run.csv}")
+    if run.csv_problem:
+        print(f"error: {run.csv_problem}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_export(args) -> int:
+    from grader.classroom.gradebook import OutputRefused, default_gradebook
+    try:
+        book, note = default_gradebook(args.db)
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from grader.classroom.run import unlisted_students
+    from grader.sandbox.staging import shown
+    with book:
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        try:
+            n = book.export_csv(args.csv)
+        except (OutputRefused, OSError) as exc:
+            print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
+                  f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
+            return 2
+        gone = unlisted_students(book)
+    print(f"wrote {args.csv}: {n} students")
+    if gone:   # rows whose entry was gone at their class folder's last run: a frozen grade
+        names = ", ".join(shown(s) for s in gone[:10]) + \
+            (f" and {len(gone) - 10} more" if gone[10:] else "")
+        rows = f"1 row of the CSV holds" if len(gone) == 1 else \
+            f"{len(gone)} rows of the CSV hold"
+        print(f"warning: {rows} the last grade of a student no entry of the class folder "
+              f"maps to any more (at its last grade-class run): {names}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from grader.instructor.demo import run_demo
+    from grader.exercises import parse_list
+    return run_demo(args.out, jobs=args.jobs, exercises=parse_list(args.exercises),
+                    seed=args.seed, progress=not args.no_progress)

@@ -1,0 +1,118 @@
+"""Turning a GradeResult into what people read: a score table, Gradescope's results.json."""
+from __future__ import annotations
+
+import json
+
+from grader.exercises import EXERCISES
+from grader.engine.result import GradeResult
+
+MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
+        "skipped": "skip", "not counted": "n/c ", "withheld": "held"}
+
+
+def _title(ex: str) -> str:
+    return EXERCISES[ex][5:].replace("_", " ")
+
+
+def score_table(result: GradeResult, *, details=True, show_hidden_messages=False,
+                width=100) -> str:
+    """The terminal's score table. What a student may read (GradeResult.for_students) unless
+    the instructor asks for the hidden checks' messages (`grade --show-hidden`)."""
+    if not show_hidden_messages:
+        result = result.for_students()
+    lines = []
+    per_ex = result.by_exercise()
+    for ex in result.exercises:
+        score, max_score = per_ex.get(ex, (0.0, 0.0))
+        lines.append(f"{ex} {_title(ex):<26} {score:6.1f} / {max_score:<6.1f}")
+        missing = f"{EXERCISES[ex]}.py"
+        if missing in result.missing_files:
+            lines.append(f"     no file {missing} (or .ipynb) in the submission: 0 points")
+            continue
+        if not details:
+            continue
+        checks = [c for c in result.checks if c.exercise == ex]
+        if checks and all(c.status == "not started" for c in checks if c.counted):
+            lines.append("     not started")
+            continue
+        for c in checks:
+            vis = "" if c.visible else " (hidden)"
+            pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
+            lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
+            if c.status in ("failed", "error", "not counted", "withheld") and c.message:
+                for m in c.message.splitlines()[:12]:
+                    lines.append(f"           {m}"[:width + 40])
+    lines.append(f"{'total':<31} {result.score:6.1f} / {result.max_score:<6.1f}")
+    skipped = [c for c in result.checks if c.status == "skipped"]
+    if skipped:
+        reasons = sorted({c.message for c in skipped})
+        lines.append(f"({len(skipped)} checks skipped: {'; '.join(reasons)})")
+    for note in result.notes:   # e.g. a notebook cell that raised, skipped
+        lines.append(f"note: {note}")
+    lines.extend(review_lines(result))
+    if result.stdout_chars:
+        lines.append(f"(the submission printed {result.stdout_chars} characters; the first "
+                     f"ones are kept in the JSON report)")
+    for e in result.errors:
+        lines.append(f"grader error: {e}")
+    return "\n".join(lines)
+
+
+def review_summary(result: GradeResult) -> str:
+    """One sentence on what the instructor is asked to review ("" when nothing): the
+    submission's source rewrites what measures it (result.tampering, from grader.engine.review), and
+    the points that withheld."""
+    if not result.tampering:
+        return ""
+    held = sum(c.points for c in result.checks if c.status == "withheld")
+    return (f"this submission's source reaches into what grades it; {held:g} points that rest "
+            f"on facts measured in its own process are withheld until a person reviews it")
+
+
+def review_lines(result: GradeResult) -> list[str]:
+    """The review summary and where in the source, one line each (none when nothing)."""
+    if not result.tampering:
+        return []
+    more = len(result.tampering) - 20
+    return [f"review: {review_summary(result)}:"] + \
+        [f"  {t}" for t in result.tampering[:20]] + ([f"  ... and {more} more"] if more > 0 else [])
+
+
+def gradescope_json(result: GradeResult) -> dict:
+    """Gradescope's results.json: score, execution_time, tests[] (name, score, max_score,
+    output, visibility). Hidden checks are 'after_published' and say passed / not passed only
+    (GradeResult.for_students: students read this file); skipped ones are left out."""
+    result = result.for_students()
+    tests = []
+    for ex in result.exercises:
+        missing = f"{EXERCISES[ex]}.py"
+        if missing in result.missing_files:
+            pts = sum(c.points for c in result.checks if c.exercise == ex and c.counted)
+            tests.append({"name": f"{ex}: file", "score": 0, "max_score": 0,
+                          "output": f"No file {missing} (or .ipynb) in the submission; "
+                                    f"its {pts:g} points are 0.", "visibility": "visible"})
+    for note in result.notes:   # e.g. a notebook cell that raised, skipped
+        tests.append({"name": "note", "score": 0, "max_score": 0, "output": note,
+                      "visibility": "visible"})
+    if result.tampering:
+        tests.append({"name": "review", "score": 0, "max_score": 0,
+                      "output": "\n".join(review_lines(result)), "visibility": "visible"})
+    for c in result.checks:
+        if not c.counted:
+            continue
+        output = "passed" if c.status == "passed" else (c.message or
+                                                          ("not passed" if not c.visible
+                                                           else c.status))
+        tests.append({"name": c.name, "score": c.score, "max_score": c.points,
+                      "output": output, "visibility": "visible" if c.visible
+                      else "after_published",
+                      "tags": [c.exercise, c.target]})
+    return {"score": round(result.score, 4), "execution_time": result.seconds,
+            "output": f"{sum(c.status == 'passed' for c in result.checks)}"
+                      f" of {sum(c.counted for c in result.checks)} checks passed",
+            "tests": tests}
+
+
+def write_json(result: GradeResult, path) -> None:
+    with open(path, "w") as f:
+        json.dump(gradescope_json(result), f, indent=1)

@@ -1,0 +1,187 @@
+"""What a grading run gives back: one CheckResult per check, gathered in a GradeResult.
+
+A CheckResult is built once, from the check's pytest item and report (grader/checks/conftest.py,
+`pytest_runtest_makereport`); everything that shows or stores results reads these fields: the
+terminal table and Gradescope's JSON (grader.engine.report), the feedback page (grader.classroom.feedback), the
+class summary (grader.classroom.summary), the gradebook (grader.classroom.gradebook) and the notebooks' check cells
+(grader.notebook). A GradeResult crosses process boundaries as plain data (`to_dict`).
+
+This module imports neither pytest nor torch: a notebook's kernel reads results with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted", "withheld")
+NOT_COUNTED = "not counted"
+WITHHELD = "withheld"
+# statuses whose message states a rule of the grader's, never what a run computed
+_RULES = ("skipped", NOT_COUNTED, WITHHELD)
+
+
+@dataclass
+class CheckResult:
+    nodeid: str
+    exercise: str
+    target: str
+    title: str
+    params: str
+    points: float
+    visible: bool
+    status: str        # one of STATUSES
+    message: str
+    seconds: float
+    plots: list = field(default_factory=list)   # data for the feedback page (grader.engine.plots)
+    hints: list = field(default_factory=list)   # the known mistakes the check named
+    facts: bool = False   # it read facts measured inside the worker (a probe, a tensor's meta)
+
+    @property
+    def score(self) -> float:
+        return self.points if self.status == "passed" else 0.0
+
+    @property
+    def counted(self) -> bool:
+        return self.status != "skipped"
+
+    @property
+    def label(self) -> str:
+        """'forward: forward(3.0, 2.0) is 6.0 [cpu]': the check within its exercise."""
+        return f"{self.target}: {self.title}" + (f" [{self.params}]" if self.params else "")
+
+    @property
+    def name(self) -> str:
+        """'ex01 forward: ...': the check within the whole run."""
+        return f"{self.exercise} {self.label}"
+
+
+_CHECK_FIELDS = fields(CheckResult)
+
+
+@dataclass
+class GradeResult:
+    submission: str
+    seed: int | None
+    checks: list[CheckResult] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+    exercises: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stdout_chars: int = 0
+    stdout_sample: str = ""
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # e.g. notebook cells skipped: they raised
+    # where the submission's source reaches into the grader or rewrites what measures it
+    # (grader.engine.review): for the instructor to review; see withhold_facts
+    tampering: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks if c.counted)
+
+    def by_exercise(self) -> dict[str, tuple[float, float]]:
+        out = {ex: [0.0, 0.0] for ex in self.exercises}
+        for c in self.checks:
+            if c.counted and c.exercise in out:
+                out[c.exercise][0] += c.score
+                out[c.exercise][1] += c.points
+        return {ex: (s, m) for ex, (s, m) in out.items()}
+
+    def for_students(self) -> "GradeResult":
+        """What a student may read of this result (a copy): a hidden check shows its name and
+        passed / not passed, nothing computed while it ran (its message, hints, plots, time, or
+        how it failed: failed, error and not started all read "failed"), and the run's seed is
+        left out. Every output a student reads (results.json, the
+        feedback page, a notebook's check cell, the score table unless the instructor asks
+        for more) is made from this copy; the gradebook keeps the whole result."""
+        checks = [c if c.visible else replace(  # the grader's own words stay (why it was
+            c, message=c.message if c.status in _RULES else "",   # skipped, not counted...)
+            status=c.status if c.status in _RULES or c.status == "passed" else "failed",
+            hints=[], plots=[], seconds=0.0) for c in self.checks]   # not passed: one status
+        return replace(self, checks=checks, seed=None,
+                       seconds=round(sum(c.seconds for c in self.checks if c.visible), 3))
+
+    def to_dict(self) -> dict:
+        """Plain data: new dicts and lists all the way to the plots, whose values (plain
+        lists of numbers, never changed once made) are shared rather than copied, as
+        dataclasses.asdict did for ~15 ms a submission."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("missing_files", "exercises", "errors", "notes", "tampering"):
+            d[key] = list(d[key])
+        d["checks"] = [{**{f.name: getattr(c, f.name) for f in _CHECK_FIELDS},
+                        "plots": [dict(p) for p in c.plots], "hints": list(c.hints)}
+                       for c in self.checks]
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GradeResult":
+        d = dict(d)
+        d.pop("score", None)
+        d.pop("max_score", None)
+        d["checks"] = [CheckResult(**c) for c in d["checks"]]
+        return cls(**d)
+
+
+def count_property_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
+    """Answers that do no work earn nothing. A check marked @pytest.mark.property_of tests a
+    property that a constant, a bool, the input handed back or a function that does nothing
+    may also have (the gradient is 0 at the minimum, 0 epochs give w0 back, the loss is
+    returned as a float). It keeps its points only when the value checks of the targets it
+    names (the checks of the same exercise and target that are not property checks and were
+    not skipped) ran in this run and all passed; otherwise a passed property check becomes
+    "not counted": 0 points, its points still in the maximum. `property_of` maps the nodeid of
+    each property check to those targets. Changes `checks` in place."""
+    values: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if c.nodeid not in property_of and c.status != "skipped":
+            values.setdefault((c.exercise, c.target), []).append(c.status)
+    for c in checks:
+        targets = property_of.get(c.nodeid)
+        if not targets or c.status != "passed":
+            continue
+        runs = [values.get((c.exercise, t), []) for t in targets]
+        if not all(r and all(s == "passed" for s in r) for r in runs):
+            c.status = NOT_COUNTED
+            c.message = f"not counted until the value checks of {' and '.join(targets)} pass"
+
+
+def count_visible_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
+    """Answers that do no work earn nothing, the visible checks' recorded answers included.
+    The visible checks' inputs and expected values ship with the student kit, so a function
+    that returns them as constants passes every visible check. Where the hidden checks of the
+    same exercise and target ran (value checks, not property checks) and none of them passed,
+    the target's passed visible checks become "not counted" (0 points, kept in the maximum):
+    the function gives the recorded answers and nothing else. A target with no hidden checks
+    in this run (a student's own `check`) keeps its visible points. Changes `checks` in
+    place."""
+    hidden: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if not c.visible and c.status != "skipped" and c.nodeid not in property_of:
+            hidden.setdefault((c.exercise, c.target), []).append(c.status)
+    for c in checks:
+        runs = hidden.get((c.exercise, c.target))
+        if c.visible and c.status == "passed" and runs and \
+                not any(s in ("passed", WITHHELD) for s in runs):
+            c.status = NOT_COUNTED
+            c.message = (f"not counted: {c.target} gives the visible checks' recorded answers, "
+                         f"but none of its hidden checks, on other inputs, pass")
+
+
+def withhold_facts(result: GradeResult) -> None:
+    """No points on forgeable facts. A submission whose source tampers (result.tampering: it
+    reaches into the grader's modules, rewrites a library or builtins, walks frames or the
+    garbage collector's objects, uses ctypes ...) could have rewritten what was measured in its
+    own process: every passed check that read such a fact (CheckResult.facts) is withheld (0
+    points, its points still in the maximum) with a note saying why, for a person to review.
+    Checks that compare values only keep their points. Changes `result` in place."""
+    if not result.tampering:
+        return
+    for c in result.checks:
+        if c.facts and c.status == "passed":
+            c.status = WITHHELD
+            c.message = ("withheld for review: this check rests on facts measured in the "
+                         "submission's own process, and its source rewrites what measures "
+                         "them (see the review note)")

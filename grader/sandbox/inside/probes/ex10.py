@@ -1,0 +1,50 @@
+"""Probes of ex10 (the softmax classifier): a SoftmaxClassifier built from the student's class
+with a state sent by the check, on the inputs' device and dtype; its forward, predict_classes and
+train_classifier (recorded optimizer step by optimizer step)."""
+import torch
+from torch import nn
+
+from grader.sandbox.inside.probes.common import load_state, parameters
+from grader.sandbox.inside.steps import record_steps
+
+_grad_enabled = torch._C.is_grad_enabled   # bound before any student code runs
+
+
+def _model(mod, init_args, state, x):
+    model = mod.SoftmaxClassifier(*init_args)
+    if state is not None:
+        load_state(model, state)
+    return model.to(device=x.device, dtype=x.dtype)
+
+
+def forward(mod, init_args, state, x):
+    """model(x), and the state, the .grads and the training mode afterwards (a forward pass
+    changes none of them)."""
+    model = _model(mod, init_args, state, x)
+    training = model.training
+    result = model(x)
+    return {"result": result, "state": dict(nn.Module.state_dict(model)),
+            "grads": {n: p.grad for n, p in parameters(model)},
+            "training_before": training, "training": model.training}
+
+
+def predict(mod, init_args, state, x):
+    """mod.predict_classes(model, x); whether autograd was on during the model's forward."""
+    model = _model(mod, init_args, state, x)
+    grad_modes = []
+    handle = model.register_forward_hook(
+        lambda m, inputs, output: grad_modes.append(_grad_enabled()))
+    try:
+        result = mod.predict_classes(model, x)
+    finally:
+        handle.remove()
+    return {"result": result, "grad_modes": grad_modes, "state": dict(nn.Module.state_dict(model))}
+
+
+def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
+    """mod.train_classifier on the model built with `state`; the per-epoch losses, the final
+    state and the parameters after every optimizer step."""
+    model = _model(mod, init_args, state, x)
+    with record_steps(model) as rec:
+        losses = mod.train_classifier(model, x, y, lr, epochs, batch_size, seed)
+    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}
