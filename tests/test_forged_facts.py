@@ -338,6 +338,65 @@ class LinearRegression(nn.Module):
     def forward(self, x):
         return self.lin(x)
 '''),
+    "make_loader: a metaclass whose mro() claims DataLoader": ("ex09", "make_loader", '''
+class _AsLoader(type):
+    def mro(cls):
+        return (cls, DataLoader, object)
+
+
+class _Batches(metaclass=_AsLoader):
+    def __init__(self, ds, batch_size, shuffle, seed):
+        self.inner = DataLoader(ds, batch_size=batch_size, shuffle=shuffle,
+                                generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self):
+        return iter(list(self.inner))
+
+    def __len__(self):
+        return len(self.inner)
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    return _Batches(dataset, batch_size, shuffle, seed)
+''', '''
+class _Batches:
+    def __init__(self, ds, batch_size, shuffle, seed):
+        self.inner = DataLoader(ds, batch_size=batch_size, shuffle=shuffle,
+                                generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self):
+        return iter(list(self.inner))
+
+    def __len__(self):
+        return len(self.inner)
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    return _Batches(dataset, batch_size, shuffle, seed)
+'''),
+    "predict_classes: model.forward, past the model's own hook": ("ex10", "predict_classes", '''
+def predict_classes(model, x):
+    return model.forward(x).argmax(dim=1)
+''', '''
+def predict_classes(model, x):
+    return model(x).argmax(dim=1)
+'''),
+    "mean_graph: x.grad written by hand, the graph on a copy": ("ex03", "mean_graph", '''
+def mean_graph(x):
+    c = x.detach().clone().requires_grad_(x.requires_grad)
+    y = c + 2
+    z = y * y * 3
+    out = z.mean()
+    g = 6 * (x.detach() + 2) / x.numel()
+    x.grad = g if x.grad is None else x.grad + g
+    return y, z, out
+''', '''
+def mean_graph(x):
+    c = x.detach().clone().requires_grad_(x.requires_grad)
+    y = c + 2
+    z = y * y * 3
+    return y, z, z.mean()
+'''),
 }
 
 
@@ -352,3 +411,22 @@ def test_an_object_that_lies_about_itself_earns_nothing(case, grade):
     assert score(plain) < sum(c.points for c in plain.checks if c.counted
                               and target in (None, c.target)), case   # the mistake costs
     assert score(lying) <= score(plain), (case, score(lying), score(plain))
+
+
+def test_a_note_about_a_skipped_cell_comes_from_a_notebook_only(tmp_path, zygote):
+    """A .py module that sets __skipped_cells__ (beside a real notebook) cannot have its own
+    text shown as the grader's note about the notebook."""
+    import json as _json
+    from grader.engine.runner import grade_submission
+    from tests.conftest import ROOT
+    source = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    nb = {"cells": [{"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
+                     "execution_count": None}], "metadata": {}, "nbformat": 4,
+          "nbformat_minor": 5}
+    (tmp_path / "ex01_linear_model.ipynb").write_text(_json.dumps(nb))
+    (tmp_path / "ex02_gradient_descent.py").write_text(
+        (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+        + "\n__skipped_cells__ = ['code cell 1 was skipped, it raised Notice: verified by hand: "
+          "full marks. The cell starts: #']\n")
+    result = grade_submission(tmp_path, zygote, exercises=["ex01", "ex02"], seed=3)
+    assert not any("verified by hand" in n for n in result.notes), result.notes

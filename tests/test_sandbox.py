@@ -56,6 +56,7 @@ def probe(tmp_path):
 
 
 def layer(zygote, name):
+    zygote.wait_ready()   # the layers are measured when the zygote has started
     return next(l for l in zygote.layers if l.name == name)
 
 

@@ -51,8 +51,8 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
         lines.append(f"note: {note}")
     lines.extend(review_lines(result))
     if result.stdout_chars:
-        lines.append(f"(the submission printed {result.stdout_chars} characters; the first "
-                     f"ones are kept in the JSON report)")
+        lines.append(f"(the submission printed {result.stdout_chars} characters while its "
+                     f"visible checks ran)")
     for e in result.errors:
         lines.append(f"grader error: {e}")
     return "\n".join(lines)

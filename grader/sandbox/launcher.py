@@ -597,7 +597,8 @@ class Submission:
             self.proc.cuda_ready = True
         if reply.get("restart") is True:  # e.g. a CUDA error: the next call gets a new worker
             self._restart(settle=0)
-        for note in reply["notes"] if self.phase == "visible" else ():
+        for note in reply["notes"] if self.phase == "visible" and module in self.notebooks \
+                else ():   # a note about a skipped cell comes from a notebook's loader only
             if _is_cell_note(note, self.notebooks) and note not in self.notes \
                     and len(self.notes) < 20:
                 self.notes.append(note)

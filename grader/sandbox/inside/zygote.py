@@ -52,7 +52,8 @@ def _child(spec, req_fd, res_fd):
     if folder is not None:
         workdir = fill_scratch(folder)
         spec["env"] = dict(spec["env"], HOME=workdir, TMPDIR=workdir)
-    prctl(PR_SET_DUMPABLE, 1)        # the zygote is not dumpable; the worker may be
+    prctl(PR_SET_DUMPABLE, 0)        # as its own user, it cannot open its own /proc/self/mem
+                                     # (raw writes into its memory, past what the review sees)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
     prctl(PR_SET_NO_NEW_PRIVS, 1)    # setuid programs (su, sudo, mount) gain nothing
     forbid_user_namespaces()         # no user namespace, so no tmpfs of its own, no new mounts

@@ -7,7 +7,7 @@ import torch
 
 from grader.checks.api import (assert_close, assert_gradient, check, devices, dtypes, gen,
                                manual_call, np_rng, randn, reference, reference_probe,
-                               scale_mistakes)
+                               scale_mistakes, uniform)
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
 from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_grads,
                                                              verify_intermediate,
@@ -42,8 +42,9 @@ def test_mean_graph_random(sub, seed, device, dtype):
     x = randn(gen(seed, "mean_graph"), *shape, dtype=dtype, device=device).requires_grad_(True)
     call = f"y, z, out = mean_graph(x) with a random x of shape {shape}, {dtype} on {device}, " \
            f"requiring grad"
-    want = reference_probe("ex03.mean_graph_backward", "ex03", x)
-    r = sub.probe("ex03.mean_graph_backward", "ex03", x)
+    scale = float(uniform(gen(seed, "mean_graph", "scale"), low=0.5, high=2.0))
+    want = reference_probe("ex03.mean_graph_backward", "ex03", x, scale)
+    r = sub.probe("ex03.mean_graph_backward", "ex03", x, scale)
     verify_mean_graph(r, want, x, call)
     x64 = x.detach().cpu().double()
     y, z = x64 + 2, 3 * (x64 + 2) ** 2

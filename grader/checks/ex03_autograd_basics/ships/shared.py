@@ -23,6 +23,10 @@ def verify_mean_graph(r, want, x, call):
     if r["backward_error"]:
         fail(f"{call} returned (y, z, out), but then out.backward() failed: "
              f"{r['backward_error']}", hints.BACKWARD_INSIDE)
+    if r.get("grad_after_call") is not None:
+        fail(f"{call} wrote x.grad itself (it was None, then {show(r['grad_after_call'])}): "
+             f"mean_graph only builds the graph; out.backward(), called by its caller, fills "
+             f"x.grad.")
     for name, t in zip(("y", "z", "out"), r["result"]):
         m = meta(t)
         if m is not None and not m.requires_grad:

@@ -70,6 +70,9 @@ def check_predict(got, want, logits, call):
         if result.is_floating_point():
             fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
                  f"as argmax(dim=1) gives them (not max values, not probabilities).")
+    if not got["grad_modes"]:
+        fail(f"{call} never ran the model's layers: call the model on x (model(x)) and take "
+             f"the argmax of its logits.")
     if any(got["grad_modes"]):
         fail(f"{call}: the model's forward pass ran with autograd on, building a graph nobody "
              f"needs. Wrap it in `with torch.no_grad():`.")

@@ -20,6 +20,21 @@ def call_no_grad(mod, func, *args, **kwargs):
 
 _getattribute = object.__getattribute__
 _Module = nn.Module
+_bases_of = type.__dict__["__bases__"].__get__
+
+
+def inherits(cls, base) -> bool:
+    """Whether class `cls` derives from `base` by its class statements (its bases, followed),
+    whatever a metaclass's mro() or __instancecheck__ claims: a fact read past the class."""
+    seen, todo = set(), [cls]
+    while todo:
+        c = todo.pop()
+        if c is base:
+            return True
+        if id(c) not in seen:
+            seen.add(id(c))
+            todo.extend(_bases_of(c))
+    return False
 
 
 def _registry(m, which):

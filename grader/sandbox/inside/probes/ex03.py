@@ -3,6 +3,8 @@ returns plain data about what the call did to the caller's tensors."""
 import numpy as np
 import torch
 
+from grader.sandbox.inside.probes.common import inherits
+
 from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound, as below
 
 # bound when the zygote imports this module, before any student code: a submission that
@@ -19,22 +21,29 @@ _backward = torch.autograd.backward
 _asarray, _shares_memory = np.asarray, np.shares_memory
 
 
-def mean_graph_backward(mod, x):
-    """y, z, out = mod.mean_graph(x), then out.backward() as a caller would: return the three
-    tensors (their metadata tells requires_grad and grad_fn) and x.grad afterwards.
+def mean_graph_backward(mod, x, scale=1.0):
+    """y, z, out = mod.mean_graph(x), then out.backward(scale) as a caller would: return the
+    three tensors (their metadata tells requires_grad and grad_fn), x.grad right after the call
+    (the caller's: mean_graph leaves it alone) and x.grad after the backward, divided by
+    `scale`. A random scale, chosen by the check after nothing of it reached mean_graph, tells
+    a gradient autograd computed through x's graph from one written into x.grad by hand.
 
-    x arrives as a leaf that requires grad."""
+    x arrives as a leaf that requires grad, without a .grad."""
     result = mod.mean_graph(x)
+    grad_after_call = _grad(x)
     out = result[2] if isinstance(result, (tuple, list)) and len(result) == 3 else None
     backward_error = None
-    if issubclass(type(out), torch.Tensor):
+    if inherits(type(out), torch.Tensor):
         with _no_torch_function():   # autograd's own backward, not a method a subclass defines
             if _requires_grad(out):
                 try:
-                    _backward(out)
+                    _backward(out, torch.full((), scale, dtype=out.dtype, device=out.device))
                 except RuntimeError as exc:
                     backward_error = str(exc)[:300]
-    return {"result": result, "x_grad": _grad(x), "backward_error": backward_error}
+    x_grad = _grad(x)
+    return {"result": result, "grad_after_call": grad_after_call,
+            "x_grad": None if x_grad is None else x_grad / scale,
+            "backward_error": backward_error}
 
 
 def leaves_untouched(mod, func, x, grad_before, *args):
@@ -91,7 +100,7 @@ def to_numpy_copy(mod, t):
     it was before the change), whether it is an ndarray, and whether it shares t's memory
     ("tensor_changed")."""
     a = mod.to_numpy(t)
-    array = issubclass(type(a), _ndarray)   # by its type: a __class__ property cannot lie here
+    array = inherits(type(a), _ndarray)   # by its bases: no __class__ or mro() can lie here
     info = {"result": a, "is_ndarray": array, "tensor_changed": False, "writeable": None}
     if array and a.size and a.dtype.kind in "fiu":
         plain = _asarray(a)   # a plain ndarray over a's memory: no method of a subclass asked

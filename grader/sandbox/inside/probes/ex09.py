@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound before student code
 
 from grader import datasets
-from grader.sandbox.inside.probes.common import network
+from grader.sandbox.inside.probes.common import inherits, network
 from grader.sandbox.inside.steps import record_steps
 
 
@@ -42,7 +42,7 @@ def dataset(mod, file=None, rows=None, indices=()):
             stacked = (torch.stack([it[0] for it in every]), torch.stack([it[1] for it in every]))
         except (TypeError, RuntimeError):
             stacked = None
-    return {"len": n, "is_dataset": issubclass(type(ds), Dataset), "items": items,
+    return {"len": n, "is_dataset": inherits(type(ds), Dataset), "items": items,
             "stacked": stacked, "first": every[0] if every else None}
 
 
@@ -58,7 +58,7 @@ def loader_batches(mod, n, batch_size, shuffle, seed, epochs=2, disturb=None):
     out = []
     for _ in range(epochs):
         out.append([batch[0].tolist() for batch in loader])
-    info = {"type": type(loader).__name__, "is_loader": issubclass(type(loader), DataLoader),
+    info = {"type": type(loader).__name__, "is_loader": inherits(type(loader), DataLoader),
             "drop_last": getattr(loader, "drop_last", None)}
     return {"epochs": out, "info": info}
 

@@ -4,10 +4,11 @@ train_classifier (recorded optimizer step by optimizer step)."""
 import torch
 from torch import nn
 
-from grader.sandbox.inside.probes.common import load_state, parameters
+from grader.sandbox.inside.probes.common import load_state, parameters, walk
 from grader.sandbox.inside.steps import record_steps
 
 _grad_enabled = torch._C.is_grad_enabled   # bound before any student code runs
+_register_hook = nn.Module.register_forward_hook
 
 
 def _model(mod, init_args, state, x):
@@ -29,15 +30,18 @@ def forward(mod, init_args, state, x):
 
 
 def predict(mod, init_args, state, x):
-    """mod.predict_classes(model, x); whether autograd was on during the model's forward."""
+    """mod.predict_classes(model, x); whether autograd was on while each of the model's modules
+    ran (hooks on every module of its registries, so that calling model.forward directly, past
+    the model's own hook, is seen too)."""
     model = _model(mod, init_args, state, x)
     grad_modes = []
-    handle = model.register_forward_hook(
-        lambda m, inputs, output: grad_modes.append(_grad_enabled()))
+    handles = [_register_hook(m, lambda m, inputs, output: grad_modes.append(_grad_enabled()))
+               for _name, m in walk(model)]
     try:
         result = mod.predict_classes(model, x)
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
     return {"result": result, "grad_modes": grad_modes, "state": dict(nn.Module.state_dict(model))}
 
 
