@@ -93,3 +93,29 @@ def test_idiom_scores_full_marks(zygote, tmp_path, ex, variant):
                          f"{result.max_score:g}; {len(failing)} check(s) did not pass:\n"
                          f"{_describe(failing)}")
     assert result.score == result.max_score
+
+
+def test_an_exception_of_the_students_own_class_counts_as_its_builtin_base(grade):
+    """A check that asks for a ValueError takes any exception class derived from it (its
+    bases, as the worker reads them), not one whose text merely says ValueError."""
+    own = '''
+
+class UnknownOptimizerError(ValueError):
+    """An optimizer name fit_optim does not know."""
+
+
+_fit_optim = fit_optim
+
+
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    if optimizer not in ("sgd", "rmsprop"):
+        raise UnknownOptimizerError(f"unknown optimizer {optimizer!r}")
+    return _fit_optim(model, x, y, lr, steps, optimizer)
+'''
+    result = grade("ex12", code=own, keyword="fit_optim")
+    checks = [c for c in result.checks if c.counted]
+    assert checks and all(c.status == "passed" for c in checks), \
+        [(c.title, c.status, c.message[:200]) for c in checks]
+    says = grade("ex12", code=own.replace("(ValueError)", "(RuntimeError)").replace(
+        'f"unknown optimizer', 'f"ValueError: unknown optimizer'), keyword="fit_optim")
+    assert any(c.status == "failed" and "unknown_name" in c.nodeid for c in says.checks)

@@ -167,11 +167,18 @@ def check_result(item, call, report, marks) -> CheckResult:
         hints=hints, facts=item.stash.get(FACTS, False))
 
 
+COMPILER_ERRORS = ("InductorError", "CppCompileError", "BackendCompilerFailed")
+
+
 def describe_failure(exc, target, call):
     if isinstance(exc, StudentError):
         hint = named_student_error(exc)
-        return ("not started" if exc.kind == "not_started" else "failed",
-                exc.describe(target) + (f"\n  hint: {hint}" if hint else ""))
+        text = exc.describe(target) + (f"\n  hint: {hint}" if hint else "")
+        if exc.kind == "exception" and any(e in str(exc) for e in COMPILER_ERRORS):
+            text += ("\n  note: torch.compile's default compiler builds C++ code, which the "
+                     "grader's sandbox does not allow; remove @torch.compile, or use "
+                     "torch.compile(fn, backend=\"eager\")")
+        return ("not started" if exc.kind == "not_started" else "failed", text)
     if isinstance(exc, CheckFailure):
         return "failed", str(exc)
     if isinstance(exc, AssertionError):

@@ -54,7 +54,10 @@ class TrustedSubmission:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a check's failure here costs nothing
-            raise StudentError("exception", f"{type(exc).__name__}: {exc}") from None
+            import builtins
+            raise StudentError("exception", f"{type(exc).__name__}: {exc}", ancestry=[
+                c.__name__ for c in type(exc).__mro__
+                if getattr(builtins, c.__name__, None) is c]) from None
 
 
 def version() -> str:

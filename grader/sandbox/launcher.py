@@ -50,9 +50,14 @@ class StudentError(Exception):
     are not laid out as a check's state asks), timeout, crashed, protocol, budget
     """
 
-    def __init__(self, kind, message, where="", traceback="", stdout=""):
+    def __init__(self, kind, message, where="", traceback="", stdout="", ancestry=()):
         super().__init__(message)
         self.kind, self.where, self.traceback, self.stdout = kind, where, traceback, stdout
+        self.ancestry = tuple(ancestry)   # the built-in exception classes it derives from
+
+    def derives_from(self, name: str) -> bool:
+        """Whether the student's exception is a `name` ("ValueError"), by its class's bases."""
+        return name in self.ancestry
 
     def describe(self, call: str = "") -> str:
         msg = str(self).replace("\n", "\n  | ")  # the student's lines, quoted: none of them
@@ -608,7 +613,8 @@ class Submission:
                 self.stdout_sample += reply["stdout"][:2000]
         if reply["status"] == "ok":
             return reply["value"]
-        err = StudentError(reply["kind"], reply["message"], reply["where"], reply["traceback"])
+        err = StudentError(reply["kind"], reply["message"], reply["where"], reply["traceback"],
+                           ancestry=reply["ancestry"])
         if err.kind in ("import", "no_file"):
             self.import_errors[module] = err
         raise err

@@ -385,6 +385,7 @@ class Found:
     refused: dict = field(default_factory=dict)   # ex -> (file name, note)
     notes: list = field(default_factory=list)
     more_notes: int = 0
+    helpers: list = field(default_factory=list)   # the student's own modules, not staged
 
     def note(self, text: str):
         if text in self.notes:
@@ -397,6 +398,13 @@ class Found:
     def all_notes(self) -> list[str]:
         extra = [f"{self.more_notes} more entries left out"] if self.more_notes else []
         return list(self.notes) + extra
+
+
+def _helper_module(name: str) -> bool:
+    """A Python module of the student's own beside the exercise files (utils.py, helpers.py),
+    which the grader does not stage: worth a note, since an import of it will fail."""
+    return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
+        and name not in ("setup.py", "conftest.py")
 
 
 def _left_out(parts, why: str) -> str:
@@ -467,6 +475,8 @@ class _Tree:
                 self.walk(sub, here, out, found)
                 continue
             if ex is None:
+                if is_file and _helper_module(e.name) and len(found.helpers) < 5:
+                    found.helpers.append("/".join(here))
                 continue
             if not is_file:
                 try:
@@ -814,6 +824,10 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                 found.note(f"{shown('/'.join(c.parts))} was not graded: "
                            f"{shown('/'.join(chosen.parts))} counts for {c.ex} (the file "
                            f"nearest the top counts, a .py before a notebook)")
+        if found.helpers:
+            found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: only the "
+                       f"exercises' own files are graded (exNN_name.py or .ipynb), so a helper "
+                       f"module cannot be imported; put what it holds in the exercise's file")
         total = 0
         for ex in sorted(best):
             c = best[ex]

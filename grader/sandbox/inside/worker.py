@@ -57,6 +57,12 @@ class CappedStream(io.TextIOBase):
     def flush(self):
         pass
 
+    def fileno(self):   # what a print ends in at the lowest level: the worker's capped log
+        return 1
+
+    def isatty(self):
+        return False
+
 
 def _read_exact(fd, n):
     chunks = []
@@ -307,6 +313,23 @@ class HeldApart:
 _MISSING = object()
 
 
+def _ancestry(cls) -> list[str]:
+    """The names of the built-in exception classes an exception class derives from, by its bases
+    (ValueError for a class UnknownOptimizerError(ValueError)): what a check may ask of it."""
+    import builtins as _builtins
+    seen, todo, out = set(), [cls], []
+    while todo and len(out) < 16:
+        c = todo.pop()
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        name = type.__dict__["__name__"].__get__(c)
+        if getattr(_builtins, name, None) is c:
+            out.append(name)
+        todo.extend(type.__dict__["__bases__"].__get__(c))
+    return out
+
+
 CUDA_FAILURES = ("CUDA error", "device-side assert", "CUBLAS_STATUS", "CUDNN_STATUS",
                  "illegal memory access", "CUDA out of memory")
 
@@ -344,5 +367,6 @@ def _error_reply(exc, workdir, prefix="", kind=None):
         message = f"{type(exc).__name__}: {exc}"
     lines = traceback.format_list(student_frames[-5:])
     return {"status": "error", "kind": kind, "type": type(exc).__name__[:200],
+            "ancestry": _ancestry(type(exc)),
             "message": (prefix + message)[:2000], "where": where,
             "traceback": "".join(lines)[-3000:]}

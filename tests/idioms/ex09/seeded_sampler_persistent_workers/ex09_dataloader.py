@@ -1,0 +1,131 @@
+"""Exercise 09: Dataset and DataLoader, training on mini-batches.
+
+Exercise 08 trained on the whole table at once. With more data than fits in one step, training
+goes through it in mini-batches: a `Dataset` says how many samples there are and how to get sample
+i; a `DataLoader` groups samples into batches, shuffles them anew each epoch and stacks them into
+tensors. The training loop then makes one optimizer step per batch.
+
+The data: diabetes.csv, 759 rows of 8 features scaled to [-1, 1] and a 0/1 label in the last
+column, no header line.
+
+Shuffling draws random numbers. Give the loader its own seeded generator
+(`torch.Generator().manual_seed(seed)`) and the order of the batches depends on `seed` only: the
+same seed gives the same order, another seed another order, whatever else your program draws.
+
+What you practise: subclassing torch.utils.data.Dataset (__len__, __getitem__), DataLoader's
+batch_size / shuffle / generator, and an epoch loop over mini-batches that reports a mean loss.
+"""
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import RandomSampler, DataLoader, Dataset
+
+
+class CsvDataset(Dataset):
+    """The rows of a CSV file of numbers (no header): every column but the last are the
+    features, the last column is the label.
+
+    __init__(path): read the whole file once (e.g. np.loadtxt(path, delimiter=",",
+        dtype=np.float32)) and keep the features, shape (N, D), and the labels, shape (N, 1), as
+        float32 tensors on the CPU.
+    __len__(): N, the number of rows.
+    __getitem__(i): the pair (features, label) of row i: float32 tensors of shapes (D,) and (1,)
+        (the label keeps its own dimension of size 1, as nn.BCELoss wants for a model's output
+        of shape (batch, 1)).
+
+    Example:
+        >>> ds = CsvDataset("diabetes.csv")
+        >>> len(ds)
+        759
+        >>> x0, y0 = ds[0]
+        >>> x0.shape, y0.shape, x0.dtype
+        (torch.Size([8]), torch.Size([1]), torch.float32)
+    """
+
+    def __init__(self, path):
+        ### BEGIN SOLUTION
+        # HINT: read the file once; keep data[:, :-1] and data[:, -1:] as float32 tensors.
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+        ### END SOLUTION
+
+    def __len__(self):
+        ### BEGIN SOLUTION
+        return self.x.shape[0]
+        ### END SOLUTION
+
+    def __getitem__(self, i):
+        ### BEGIN SOLUTION
+        return self.x[i], self.y[i]
+        ### END SOLUTION
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    """A DataLoader over `dataset` whose shuffling depends on `seed` only.
+
+    DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+               generator=torch.Generator().manual_seed(seed)).
+    Every row appears exactly once per epoch (no drop_last: the last batch may be smaller);
+    iterating the loader again gives the next epoch, in a new order when shuffle is True.
+
+    Args:
+        dataset: any Dataset of N samples. batch_size: B. shuffle: bool. seed: an int.
+    Returns:
+        the DataLoader: ceil(N / B) batches per epoch.
+
+    Example:
+        >>> loader = make_loader(CsvDataset("diabetes.csv"), 32, shuffle=True, seed=0)
+        >>> len(loader)                          # ceil(759 / 32); the last batch holds 23 rows
+        24
+        >>> xb, yb = next(iter(loader))
+        >>> xb.shape, yb.shape
+        (torch.Size([32, 8]), torch.Size([32, 1]))
+    """
+    ### BEGIN SOLUTION
+    # a sampler of its own, seeded, and worker processes kept between epochs (the PyTorch
+    # performance guide's settings): the order still comes from the seed alone
+    sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed)) \
+        if shuffle else None
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=2,
+                      persistent_workers=True,
+                      generator=torch.Generator().manual_seed(seed + 1))
+    ### END SOLUTION
+
+def train_minibatch(model, loader, lr, epochs):
+    """Train a binary classifier that outputs probabilities, one SGD step per mini-batch.
+
+    The loss is nn.BCELoss() (the model ends with a sigmoid), the optimizer
+    torch.optim.SGD(model.parameters(), lr=lr). For every batch (x_batch, y_batch) of every epoch:
+    the loss of model(x_batch) against y_batch, zero the gradients, backward, step.
+
+    Args:
+        model: an nn.Module mapping (B, D) to probabilities (B, 1), e.g. the 8 -> 6 -> 4 -> 1
+            sigmoid network of ex08. loader: a DataLoader of (features (B, D), labels (B, 1)) on
+            the model's device. lr: the learning rate. epochs: the number of passes.
+    Returns:
+        a list of `epochs` Python floats: for each epoch the plain mean of its batch losses
+        (loss.item() of each batch, each batch counted once, the smaller last one too).
+
+    Example:
+        >>> losses = train_minibatch(model, make_loader(CsvDataset("diabetes.csv"), 32, True, 0),
+        ...                          lr=0.5, epochs=10)
+        >>> len(losses), losses[-1] < losses[0]
+        (10, True)
+    """
+    ### BEGIN SOLUTION
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+    ### END SOLUTION
