@@ -19,6 +19,7 @@ from grader.engine.numeric import CheckFailure
 from grader.engine.request import DEVICES, GradeRequest
 from grader.engine.result import CheckResult
 from grader.engine.runner import SESSION, GradingSession
+from grader.checks.calls import Guarded
 from grader.checks.training import named_student_error
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import facts_read
@@ -82,9 +83,11 @@ def seed(request):
 
 @pytest.fixture(scope="session")
 def sub(request):
+    """The submission, its calls made through the guard of the contracts no value shows
+    (grader.checks.calls.Guarded: inputs left unchanged, the global random state)."""
     session = _session(request.config)
     if session.submission is not None:
-        yield session.submission
+        yield Guarded(session.submission)
         return
     from pathlib import Path
     from grader.sandbox import Submission, Zygote
@@ -93,7 +96,7 @@ def sub(request):
     zygote = Zygote()
     submission = Submission(path, zygote, session.request.limits)
     try:
-        yield submission
+        yield Guarded(submission)
     finally:
         submission.close()
         zygote.close()

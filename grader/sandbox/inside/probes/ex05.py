@@ -2,6 +2,7 @@
 gradients by backward(), and the long course run summarised. (The known wrong training loops
 that name a student's mistake run on the trusted side only.)"""
 import torch
+from grader.sandbox.inside.probes.guard import answer, watched
 
 
 def update(mod, values, grads, lr, func="sgd_update_"):
@@ -26,7 +27,7 @@ def loss_grads(mod, func, *args):
 
 def fit_summary(mod, x, y, lr, iters, seed, every=100):
     """mod.fit(...) with the losses thinned to every `every`-th (a long run, sent back small)."""
-    w, b, losses = mod.fit(x, y, lr, iters, seed)
+    (w, b, losses), found = watched(mod.fit, "fit", x, y, lr, iters, seed)
     losses = list(losses)
-    return {"w": w, "b": b, "losses": losses[::every], "count": len(losses)}
+    return answer({"w": w, "b": b, "losses": losses[::every], "count": len(losses)}, found)
 

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from grader.sandbox.inside.probes.common import build_model, network, parameters, structure
+from grader.sandbox.inside.probes.guard import answer, watched
 
 
 def _snapshot(model):
@@ -43,9 +44,9 @@ def call_on_network(mod, func, spec, state, args=(), kwargs=None, device="cpu", 
     afterwards."""
     model = network(spec, state, device)
     _stale(model, stale)
-    result = getattr(mod, func)(model, *args, **(kwargs or {}))
-    return {"result": result, "state": _snapshot(model), "grads": _grads(model),
-            "training": model.training}
+    result, found = watched(getattr(mod, func), func, model, *args, **(kwargs or {}))
+    return answer({"result": result, "state": _snapshot(model), "grads": _grads(model),
+                   "training": model.training}, found)
 
 
 def train_steps(mod, spec, state, X, Y, lr, steps, stale=None, device="cpu", loss="mse"):
@@ -56,8 +57,13 @@ def train_steps(mod, spec, state, X, Y, lr, steps, stale=None, device="cpu", los
     _stale(model, stale)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss() if loss == "mse" else nn.BCELoss()
-    losses = [mod.train_step(model, loss_fn, optimizer, X, Y) for _ in range(steps)]
-    return {"losses": losses, "state": _snapshot(model)}
+    losses, found = [], None
+    for _ in range(steps):
+        loss, found = watched(mod.train_step, "train_step", model, loss_fn, optimizer, X, Y)
+        losses.append(loss)
+        if found:
+            break
+    return answer({"losses": losses, "state": _snapshot(model)}, found)
 
 
 def optimizer_info(mod, spec, state, lr, device="cpu"):

@@ -14,6 +14,7 @@ from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound bef
 from grader import datasets
 from grader.sandbox.inside.probes.common import inherits, network
 from grader.sandbox.inside.steps import record_steps
+from grader.sandbox.inside.probes.guard import answer, watched
 
 
 def _csv_path(name):
@@ -72,5 +73,7 @@ def train(mod, spec, state, x, y, lr, epochs, batch_size, seed):
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     with record_steps(model) as rec:
-        losses = mod.train_minibatch(model, loader, lr, epochs)
-    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}
+        losses, found = watched(mod.train_minibatch, "train_minibatch", model, loader, lr,
+                                epochs)
+    return answer({"losses": losses, "state": dict(nn.Module.state_dict(model)),
+                   "steps": rec.trace()}, found)

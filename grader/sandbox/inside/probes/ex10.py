@@ -6,6 +6,7 @@ from torch import nn
 
 from grader.sandbox.inside.probes.common import load_state, parameters, walk
 from grader.sandbox.inside.steps import record_steps
+from grader.sandbox.inside.probes.guard import answer, watched
 
 _grad_enabled = torch._C.is_grad_enabled   # bound before any student code runs
 _register_hook = nn.Module.register_forward_hook
@@ -50,5 +51,7 @@ def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
     state and the parameters after every optimizer step."""
     model = _model(mod, init_args, state, x)
     with record_steps(model) as rec:
-        losses = mod.train_classifier(model, x, y, lr, epochs, batch_size, seed)
-    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}
+        losses, found = watched(mod.train_classifier, "train_classifier", model, x, y, lr,
+                                epochs, batch_size, seed)
+    return answer({"losses": losses, "state": dict(nn.Module.state_dict(model)),
+                   "steps": rec.trace()}, found)

@@ -6,6 +6,7 @@ from torch import nn
 
 from grader.sandbox.inside.probes.common import load_state
 from grader.sandbox.inside.steps import record_steps
+from grader.sandbox.inside.probes.guard import answer, watched
 
 
 def _model(mod, state, device="cpu", dtype=torch.float32):
@@ -34,5 +35,6 @@ def fit_optim(mod, state, x, y, lr, steps, optimizer="sgd"):
     the final state and the parameters after every optimizer step."""
     model = _model(mod, state, x.device, x.dtype)
     with record_steps(model) as rec:
-        losses = mod.fit_optim(model, x, y, lr, steps, optimizer)
-    return {"losses": losses, "state": dict(nn.Module.state_dict(model)), "steps": rec.trace()}
+        losses, found = watched(mod.fit_optim, "fit_optim", model, x, y, lr, steps, optimizer)
+    return answer({"losses": losses, "state": dict(nn.Module.state_dict(model)),
+                   "steps": rec.trace()}, found)

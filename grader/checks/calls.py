@@ -1,0 +1,104 @@
+"""The `sub` every check gets: the submission, with each call to a student's function made
+through one probe (grader/sandbox/inside/probes/guard.py) that also watches two contracts of
+CURRICULUM.md's "Decisions on contracts" which no value shows:
+
+- inputs are not changed: a call that changes a tensor, array or list it was given (its
+  values, shape, .grad or requires_grad) fails, naming the argument and the in-place
+  operation, unless the function's contract updates in place (its name ends in "_");
+- the global random state: a function that takes a `seed` must leave torch's, NumPy's and
+  Python's global generators as it found them (they are put in a state of their own before
+  the call), so `torch.manual_seed(seed)` inside it fails, naming the generator.
+
+A call whose student code raises is made again the plain way (Submission.call), so that
+the worker's own account of a failed call is the one the check reads.
+"""
+from __future__ import annotations
+
+from grader.engine.compare import fail
+from grader.sandbox import StudentError
+
+# the out-of-place way of writing each in-place operation the guard can name
+OUT_OF_PLACE = {"+=": "z = z + ...", "-=": "z = z - ...", "*=": "z = z * ...",
+                "/=": "z = z / ...", "**=": "z = z ** ...", "[...] =": "a copy first, "
+                "z = z.clone(), then z[...] = ...", "requires_grad_": "a copy, "
+                "z.detach().clone().requires_grad_()"}
+
+
+def input_changed_hint(func: str, name: str, what: str, ops=()) -> str:
+    """The hint for a call that changed its argument `name` in place."""
+    if ops:
+        op = ops[0]
+        if op in OUT_OF_PLACE:
+            fix = OUT_OF_PLACE[op].replace("z", name)
+            how = f"`{op}` on {name} writes into the caller's tensor: use {fix}"
+        elif op.endswith("(out=...)"):
+            how = f"`{op}` writes into {name}: drop out= and use the result"
+        else:
+            how = (f"`{name}.{op}()` writes into the caller's tensor: use the out-of-place "
+                   f"`{name}.{op[:-1]}()` (or `torch.{op[:-1]}({name})`)")
+    else:
+        how = (f"compute a new value instead of changing {name}: `{name} = {name} * 2`, not "
+               f"`{name} *= 2`; `z.neg()`, not `z.neg_()`; `sorted(xs)`, not `xs.sort()`")
+    return (f"{func} changed its argument {name} in place ({what}): the caller's data must "
+            f"come back as it was given. {how}.")
+
+
+def rng_changed_hint(func: str, generators) -> str:
+    """The hint for a seeded function that reseeded or drew from the global generators."""
+    names = {"torch": "torch's (torch.manual_seed, torch.rand without generator=)",
+             "numpy": "NumPy's (np.random.seed, np.random.rand)",
+             "random": "Python's (random.seed, random.random)"}
+    which = "; ".join(names[g] for g in generators if g in names) or "the global one"
+    return (f"{func} changed the global random state, {which}: a function that takes a seed "
+            f"draws from its own generator, torch.Generator().manual_seed(seed) (then "
+            f"generator=g) or np.random.default_rng(seed), and leaves the global one as it "
+            f"found it; torch.manual_seed(seed) inside it reseeds every other random number "
+            f"of the program.")
+
+
+class Guarded:
+    """A Submission whose `call` goes through the guard probe, and whose `probe` reads what a
+    probe's own watched calls found; everything else is the submission's own."""
+
+    def __init__(self, submission):
+        self._sub = submission
+
+    def __getattr__(self, name):
+        return getattr(self._sub, name)
+
+    def call(self, target: str, *args, grad: bool | None = None,
+             timeout: float | None = None, **kwargs):
+        ex, func = target.split(".", 1)
+        try:
+            out = self._sub.probe("guard.call", ex, func, list(args), kwargs, grad,
+                                  timeout=timeout)
+        except StudentError as err:
+            if err.kind != "exception":
+                raise
+            return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
+        if not isinstance(out, dict) or "missing" in out:
+            return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
+        judge(out.get("guard"))
+        return out.get("value")
+
+    def probe(self, name: str, module: str, *args, **kwargs):
+        out = self._sub.probe(name, module, *args, **kwargs)
+        if isinstance(out, dict) and "guard" in out:
+            judge(out.pop("guard"))
+        return out
+
+
+def judge(found) -> None:
+    """Fail the check when a watched call changed an input or the global random state."""
+    if not isinstance(found, dict):
+        return
+    func = str(found.get("func", "the function"))
+    rng = [str(g) for g in found.get("rng") or []]
+    if rng:
+        fail(f"{func}(...) changed the global random state ({', '.join(rng)}).",
+             rng_changed_hint(func, rng))
+    changed = found.get("changed") or []
+    if changed:
+        name, what, ops = changed[0]
+        fail(f"{func}(...) changed its argument {name} in place ({what}).",
+             input_changed_hint(func, str(name), str(what), [str(o) for o in ops]))

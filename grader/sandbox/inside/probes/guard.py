@@ -1,0 +1,305 @@
+"""Every call a check makes to a student's function, made here (grader.checks.calls.Guarded
+sends each `sub.call` as the probe `call`; probes that call a student's function with a
+check's data do it through `watched`): the call itself, and two contracts of CURRICULUM.md
+("Decisions on contracts") that values alone cannot show.
+
+- Inputs are not changed. Each tensor, array and list argument is copied before the call and
+  compared after it (values, shape, dtype, requires_grad, .grad); a function whose contract
+  updates in place (its name ends in "_": zero_grads_, sgd_update_) is exempt. When a tensor
+  changed, the call is run again on fresh copies with the in-place operations on the inputs
+  recorded, so the message can name the operation (`neg_`, `-=`, `[...] =`).
+- The global random state. A function that takes a `seed` draws from its own generator: the
+  global generators (torch's, NumPy's, Python's) are set to a state of their own before the
+  call and must be found as they were after it.
+
+What is found is returned as data beside the value; the trusted side words the failure. This
+computes no answer, right or wrong: it only reports what the call did to its inputs.
+"""
+import inspect
+import random
+
+import numpy as np
+import torch
+from torch.overrides import TorchFunctionMode
+
+# bound when the worker imports the probes, before any student code: a submission that
+# rebinds torch.equal or np.array_equal changes nothing here
+_equal = torch.equal
+_isnan = torch.isnan
+_array_equal = np.array_equal
+_get_rng = torch.get_rng_state
+_set_rng = torch.set_rng_state
+_np_get, _np_set = np.random.get_state, np.random.set_state
+_py_get, _py_set = random.getstate, random.setstate
+_Tensor, _ndarray = torch.Tensor, np.ndarray
+
+# the state the global generators are put in before a call that takes a seed: far from
+# torch.manual_seed(0), the worker's own, and from any small seed a student would pass
+PERTURB_SEED = 0x5EED_F00D_2026
+
+
+def call(mod, func, args=(), kwargs=None, grad=None):
+    """mod.func(*args, **kwargs) with autograd on or off (`grad`, None: on); returns
+    {"value": its result, "guard": what the call did (see watched), when anything}, or
+    {"missing": True}."""
+    fn = getattr(mod, func, None)
+    if fn is None:
+        return {"missing": True}
+    with torch.set_grad_enabled(True if grad is None else grad):
+        value, found = watched(fn, func, *args, **(kwargs or {}))
+    return answer({"value": value}, found)
+
+
+def watched(fn, func, *args, **kwargs):
+    """fn(*args, **kwargs), named `func`, watched: (its result, {"func": func, "changed":
+    [[argument, what changed, in-place operations]], "rng": [the global generators whose
+    state it changed]}, or None when it did neither). A probe that calls a student's function
+    with a check's data calls it through this, and puts the second part in its answer with
+    `answer`."""
+    names = _names(fn, len(args), kwargs)
+    exempt = func.endswith("_")
+    before = None if exempt else [_snap(a) for a in args] + [_snap(v) for v in kwargs.values()]
+    seeded = _takes_seed(fn)
+    if seeded:
+        states = _perturb()
+    value = fn(*args, **kwargs)
+    rng = _rng_changed(states) if seeded else []
+    changed = []
+    if not exempt:
+        after = list(args) + list(kwargs.values())
+        for name, snap, now in zip(names, before, after):
+            what = _diff(snap, now)
+            if what:
+                changed.append([name, what, []])
+        if changed and any(s[0] == "tensor" for s in before) and \
+                not any(_holds_other(s) for s in before):   # a model would train twice
+            ops = _inplace_ops(fn, before, len(args), list(kwargs), torch.is_grad_enabled())
+            for entry in changed:
+                entry[2] = ops.get(entry[0], [])[:4]
+    found = {"func": str(func), "changed": changed, "rng": rng} if changed or rng else None
+    return value, found
+
+
+def answer(out: dict, found) -> dict:
+    """A probe's answer `out`, with what a watched call found under "guard" (nothing added when
+    it found nothing: a reference's answer, recorded by `build`, stays as it was)."""
+    if found:
+        out["guard"] = found
+    return out
+
+
+def _names(fn, n_args, kwargs):
+    """The parameters' names of the positional arguments ("argument 2" where the signature
+    does not say), then the keyword arguments'."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    names = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(n_args)]
+    return names + [str(k) for k in kwargs]
+
+
+def _takes_seed(fn) -> bool:
+    try:
+        return "seed" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+# -- inputs
+def _snap(x, depth=0):
+    """A copy of what the caller handed in, to compare with afterwards."""
+    if depth > 8:
+        return ("other", x)
+    if isinstance(x, _Tensor):
+        grad = x.grad if x.is_leaf else None
+        return ("tensor", x, x.detach().clone(), x.requires_grad,
+                None if grad is None else grad.detach().clone())
+    if isinstance(x, _ndarray):
+        return ("array", x, x.copy())
+    if isinstance(x, list):
+        return ("list", x, list(x), [_snap(v, depth + 1) for v in x])
+    if isinstance(x, tuple):
+        return ("tuple", x, [_snap(v, depth + 1) for v in x])
+    if isinstance(x, dict):
+        return ("dict", x, dict(x), {k: _snap(v, depth + 1) for k, v in x.items()})
+    if x is None or isinstance(x, (bool, int, float, complex, str, bytes)):
+        return ("plain", x)
+    return ("other", x)   # a model, a function: not an input whose values are compared
+
+
+def _same_values(a, b) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if _equal(a, b):
+        return True
+    if a.is_floating_point() or a.is_complex():
+        return bool(((a == b) | (_isnan(a) & _isnan(b))).all())
+    return False
+
+
+def _diff(snap, now) -> str:
+    """What the call changed in an argument, in words; "" when nothing."""
+    kind = snap[0]
+    if kind == "tensor":
+        _, t, values, requires_grad, grad = snap
+        if t.shape != values.shape:
+            return f"its shape, from {tuple(values.shape)} to {tuple(t.shape)}"
+        if t.dtype != values.dtype:
+            return f"its dtype, from {values.dtype} to {t.dtype}"
+        if not _same_values(t.detach(), values):
+            return "its values"
+        if t.requires_grad != requires_grad:
+            return f"its requires_grad, from {requires_grad} to {t.requires_grad}"
+        now_grad = t.grad if t.is_leaf else None
+        if (grad is None) != (now_grad is None) or \
+                grad is not None and not _same_values(now_grad.detach(), grad):
+            return "its .grad"
+        return ""
+    if kind == "array":
+        _, a, values = snap
+        if a.shape != values.shape:
+            return f"its shape, from {values.shape} to {a.shape}"
+        if a.dtype != values.dtype or not _array_equal(a, values, equal_nan=a.dtype.kind in "fc"):
+            return "its values"
+        return ""
+    if kind == "list":
+        _, lst, items, snaps = snap
+        if len(lst) != len(items):
+            return f"its length, from {len(items)} to {len(lst)}"
+        for i, (old, s) in enumerate(zip(items, snaps)):
+            if lst[i] is not old:
+                return f"its item {i}"
+            what = _diff(s, lst[i])
+            if what:
+                return f"its item {i}: {what}"
+        return ""
+    if kind == "tuple":
+        _, tup, snaps = snap
+        for i, s in enumerate(snaps):
+            what = _diff(s, tup[i])
+            if what:
+                return f"its item {i}: {what}"
+        return ""
+    if kind == "dict":
+        _, d, items, snaps = snap
+        if d.keys() != items.keys() or any(d[k] is not v for k, v in items.items()):
+            return "its entries"
+        for k, s in snaps.items():
+            what = _diff(s, d[k])
+            if what:
+                return f"its entry {k!r}: {what}"
+        return ""
+    return ""
+
+
+INPLACE_DUNDERS = {"__iadd__": "+=", "__isub__": "-=", "__imul__": "*=", "__itruediv__": "/=",
+                   "__ifloordiv__": "//=", "__ipow__": "**=", "__imod__": "%=",
+                   "__imatmul__": "@=", "__iand__": "&=", "__ior__": "|=", "__ixor__": "^=",
+                   "__setitem__": "[...] ="}
+
+
+def _holds_other(snap) -> bool:
+    kind = snap[0]
+    if kind == "other":
+        return True
+    if kind == "list":
+        return any(_holds_other(s) for s in snap[3])
+    if kind == "tuple":
+        return any(_holds_other(s) for s in snap[2])
+    if kind == "dict":
+        return any(_holds_other(s) for s in snap[3].values())
+    return False
+
+
+def _fresh(snap):
+    """A new copy of an argument as the caller handed it in (from its snapshot)."""
+    kind = snap[0]
+    if kind == "tensor":
+        _, _, values, requires_grad, grad = snap
+        t = values.clone().requires_grad_(requires_grad)
+        if grad is not None:
+            t.grad = grad.clone()
+        return t
+    if kind == "array":
+        return snap[2].copy()
+    if kind == "list":
+        return [_fresh(s) for s in snap[3]]
+    if kind == "tuple":
+        return tuple(_fresh(s) for s in snap[2])
+    if kind == "dict":
+        return {k: _fresh(s) for k, s in snap[3].items()}
+    return snap[1]
+
+
+class _InPlace(TorchFunctionMode):
+    """Records the in-place operations (`neg_`, `-=`, `[...] =`, `out=`) made on a tensor that
+    shares its memory with an argument."""
+
+    def __init__(self, owners):
+        super().__init__()
+        self.owners = owners   # data pointer -> argument name
+        self.seen = {}
+
+    def _owner(self, t):
+        try:
+            return self.owners.get(t.untyped_storage().data_ptr())
+        except Exception:  # noqa: BLE001 - a tensor without storage (meta, sparse)
+            return None
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        op = None
+        if args and isinstance(args[0], _Tensor):
+            if name in INPLACE_DUNDERS:
+                op = INPLACE_DUNDERS[name]
+            elif name.endswith("_") and not name.startswith("_"):
+                op = name
+            owner = self._owner(args[0]) if op else None
+            if owner and op not in self.seen.setdefault(owner, []):
+                self.seen[owner].append(op)
+        out = kwargs.get("out")
+        if isinstance(out, _Tensor) and self._owner(out):
+            self.seen.setdefault(self._owner(out), []).append(f"{name}(out=...)")
+        return func(*args, **(kwargs or {}))
+
+
+def _inplace_ops(fn, before, n_args, keys, grad):
+    """{argument name: in-place operations on it}, from the call run again on fresh copies."""
+    try:
+        fresh = [_fresh(s) for s in before]
+        names = _names(fn, n_args, dict.fromkeys(keys))
+        owners = {}
+        for name, x in zip(names, fresh):
+            if isinstance(x, _Tensor):
+                owners[x.untyped_storage().data_ptr()] = name
+        mode = _InPlace(owners)
+        with torch.set_grad_enabled(True if grad is None else grad), mode:
+            fn(*fresh[:n_args], **dict(zip(keys, fresh[n_args:])))
+        return mode.seen
+    except Exception:  # noqa: BLE001 - the operations are a courtesy; the change was seen
+        return {}
+
+
+# -- the global random state
+def _perturb():
+    """Put the global generators in a state of their own; return it."""
+    torch.manual_seed(PERTURB_SEED)
+    np.random.seed(PERTURB_SEED % 2**32)
+    random.seed(PERTURB_SEED)
+    return _get_rng(), _np_get(), _py_get()
+
+
+def _rng_changed(states) -> list:
+    torch_state, np_state, py_state = states
+    changed = []
+    if not _equal(_get_rng(), torch_state):
+        changed.append("torch")
+    now = _np_get()
+    if now[0] != np_state[0] or not _array_equal(now[1], np_state[1]) or now[2:] != np_state[2:]:
+        changed.append("numpy")
+    if _py_get() != py_state:
+        changed.append("random")
+    return changed

@@ -1,0 +1,112 @@
+"""The contracts of CURRICULUM.md's "Decisions on contracts" that no value shows, enforced for
+every exercise by the one place every check's calls go through (grader/checks/calls.py and the
+probe grader/sandbox/inside/probes/guard.py): a function that changes the caller's inputs in
+place, or reseeds / draws from the global random state where it takes a seed, loses points
+with a message that says so, though every value it returns is right."""
+import pytest
+
+from tests.conftest import failing, messages
+
+# per exercise, a function its checks call with a tensor, an array or a list of the check's
+# data (ex09's functions get a dataset, a loader or a model only)
+TAKES_DATA = {"ex01": "forward", "ex02": "cost", "ex03": "analytic_grad_of_mean",
+              "ex04": "quadratic_grads", "ex05": "mse_loss", "ex06": "train",
+              "ex07": "sigmoid", "ex08": "train_full_batch", "ex10": "softmax",
+              "ex11": "poly_forward", "ex12": "poly_grads_tensor"}
+
+# the reference's function, which then changes its first tensor, array or list argument
+CHANGES_FIRST_INPUT = '''
+import functools as _functools
+import numpy as np
+import torch
+
+def _changes_first_input(_right):
+    @_functools.wraps(_right)
+    def wrapper(*args, **kwargs):
+        out = _right(*args, **kwargs)
+        for a in args:
+            if isinstance(a, torch.Tensor) and a.is_floating_point():
+                with torch.no_grad():
+                    a.mul_(2.0)
+                break
+            if type(a).__name__ == "ndarray" and a.dtype.kind == "f":
+                a *= 2.0
+                break
+            if isinstance(a, list) and a:
+                a.reverse()
+                break
+        return out
+    return wrapper
+
+{func} = _changes_first_input({func})
+'''
+
+
+@pytest.mark.parametrize("ex", sorted(TAKES_DATA))
+def test_a_changed_input_loses_points(grade, ex):
+    func = TAKES_DATA[ex]
+    result = grade(ex, CHANGES_FIRST_INPUT.format(func=func), targets=[func], device="cpu")
+    assert failing(result, func), f"{ex}.{func} changes its input in place and passes"
+    text = messages(result, func)
+    assert "in place" in text and "the caller's data must come back" in text, text
+
+
+def test_the_in_place_operation_is_named(grade):
+    """issue 20: `1 / (1 + torch.exp(z.neg_()))` changed the caller's z and got 47/47."""
+    code = "def sigmoid(z):\n    return 1 / (1 + torch.exp(z.neg_()))\n"
+    result = grade("ex07", code, targets=["sigmoid"], device="cpu")
+    text = messages(result, "sigmoid")
+    assert "sigmoid changed its argument z in place (its values)" in text, text
+    assert "`z.neg()`" in text, text
+
+
+def test_an_update_in_place_is_no_change_of_input(grade):
+    """A function whose contract updates in place (its name ends in "_") is exempt: the
+    references of zero_grads_ and sgd_update_ keep full marks (test_mutants grades every
+    reference), and a sigmoid written out of place keeps its points."""
+    code = "def sigmoid(z):\n    z = z.clone()\n    z.neg_()\n    return 1 / (1 + torch.exp(z))\n"
+    result = grade("ex07", code, targets=["sigmoid"], device="cpu")
+    assert not failing(result), messages(result)
+
+
+# every function whose contract draws from a seed, as CURRICULUM.md lists them (ex09's
+# make_loader has its own check of the same rule)
+SEEDED = [("ex05", "make_data"), ("ex05", "init_params"), ("ex05", "fit"),
+          ("ex07", "make_clusters"), ("ex10", "train_classifier"), ("ex11", "fit_numpy"),
+          ("ex12", "fit_tensor"), ("ex12", "fit_autograd")]
+
+# the reference's function with torch.manual_seed(seed) (or NumPy's) called first: the same
+# numbers come back, and the global state is reseeded
+RESEEDS = '''
+import functools as _functools
+import numpy as np
+import torch
+
+def _reseeds(_right):
+    @_functools.wraps(_right)
+    def wrapper(*args, **kwargs):
+        {seeding}
+        return _right(*args, **kwargs)
+    return wrapper
+
+{func} = _reseeds({func})
+'''
+
+
+@pytest.mark.parametrize("ex,func", SEEDED, ids=[f"{e}-{f}" for e, f in SEEDED])
+def test_a_reseeded_global_state_loses_points(grade, ex, func):
+    seeding = "np.random.seed(0)" if ex == "ex11" else "torch.manual_seed(0)"
+    result = grade(ex, RESEEDS.format(func=func, seeding=seeding), targets=[func],
+                   device="cpu")
+    assert failing(result, func), f"{ex}.{func} reseeds the global state and passes"
+    assert "changed the global random state" in messages(result, func), messages(result, func)
+
+
+def test_make_data_with_manual_seed_loses_points(grade):
+    """issue 20: `torch.manual_seed(seed); torch.rand(n)` draws the numbers of a seeded
+    Generator, so no value shows it."""
+    code = ("def make_data(n, seed, device='cpu'):\n    torch.manual_seed(seed)\n"
+            "    x = torch.rand(n)\n    return x.to(device), (3 * x + 0.8).to(device)\n")
+    result = grade("ex05", code, targets=["make_data"], device="cpu")
+    text = messages(result, "make_data")
+    assert "torch's (torch.manual_seed" in text, text
