@@ -14,8 +14,7 @@ the worker's own account of a failed call is the one the check reads.
 """
 from __future__ import annotations
 
-from grader.engine.compare import fail
-from grader.sandbox import StudentError
+from grader.checks.api import StudentError, fail
 
 # the out-of-place way of writing each in-place operation the guard can name
 OUT_OF_PLACE = {"+=": "z = z + ...", "-=": "z = z - ...", "*=": "z = z * ...",
