@@ -14,7 +14,7 @@ MUTANTS = [
      def make_data(n, seed, device="cpu"):
          x = torch.rand(n).to(device)
          return x, 3 * x + 0.8
-     """, "make_data", "global generator"),
+     """, "make_data", "changed the global random state"),
     Mutant("data_no_bias", """
      def make_data(n, seed, device="cpu"):
          x = torch.rand(n, generator=torch.Generator().manual_seed(seed)).to(device)

@@ -76,7 +76,7 @@ MUTANTS = [
          x0 = torch.normal(1.7, 1.0, (n, 2)) + 1
          x1 = torch.normal(-1.7, 1.0, (n, 2)) + 1
          return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
-     """, "make_clusters", "global generator"),
+     """, "make_clusters", "changed the global random state"),
     Mutant("clusters_labels_swapped", """
      _orig_clusters = make_clusters
      def make_clusters(n, seed):

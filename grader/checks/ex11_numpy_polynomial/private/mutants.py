@@ -62,7 +62,7 @@ MUTANTS = [
              ga, gb, gc, gd = poly_grads(x, y, y_pred)
              a, b, c, d = a - lr * ga, b - lr * gb, c - lr * gc, d - lr * gd
          return (a, b, c, d), losses
-     """, "fit_numpy", "global np.random state"),
+     """, "fit_numpy", "changed the global random state"),
     Mutant("fit_adds_gradient", """
      def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
          rng = np.random.default_rng(seed)
