@@ -110,3 +110,51 @@ def test_make_data_with_manual_seed_loses_points(grade):
     result = grade("ex05", code, targets=["make_data"], device="cpu")
     text = messages(result, "make_data")
     assert "torch's (torch.manual_seed" in text, text
+
+
+# every input kind a contract names (CURRICULUM.md), by function: the checks pass each one
+KINDS = {("ex01", "forward"): ("ndarray", "Tensor"), ("ex01", "loss"): ("ndarray", "Tensor"),
+         ("ex01", "mse_for_weights"): ("list", "ndarray", "Tensor"),
+         ("ex01", "mse_surface"): ("list", "ndarray", "Tensor"),
+         ("ex01", "best_weight"): ("list", "ndarray", "Tensor"),
+         ("ex02", "cost"): ("list", "ndarray", "Tensor"),
+         ("ex02", "gradient"): ("list", "ndarray", "Tensor"),
+         ("ex02", "gradient_descent"): ("list", "ndarray", "Tensor"),
+         ("ex02", "stochastic_gradient_descent"): ("list", "ndarray", "Tensor"),
+         ("ex04", "train_autograd"): ("list", "Tensor"),
+         ("ex04", "quadratic_grads"): ("float", "Tensor")}
+
+# the reference's function, refusing one kind of input
+REFUSES = '''
+import functools as _functools
+
+def _refuses(_right):
+    @_functools.wraps(_right)
+    def wrapper(*args, **kwargs):
+        if any(type(a).__name__ == "{kind}" or "{kind}" == "Tensor" and
+               type(a).__name__ == "Parameter" for a in args):
+            raise TypeError("this version handles no {kind}")
+        return _right(*args, **kwargs)
+    return wrapper
+
+{func} = _refuses({func})
+'''
+
+REFUSALS = [pytest.param(ex, func, kind, id=f"{ex}-{func}-{kind}")
+            for (ex, func), kinds in KINDS.items() for kind in kinds]
+
+
+@pytest.mark.parametrize("ex,func,kind", REFUSALS)
+def test_every_input_kind_of_a_contract_is_tested(grade, ex, func, kind):
+    result = grade(ex, REFUSES.format(func=func, kind=kind), targets=[func], device="cpu")
+    assert failing(result, func), f"{ex}.{func} handles no {kind} and passes"
+
+
+def test_best_weight_of_tensor_weights_is_a_float(grade):
+    """issue 20: `weights[int(np.argmin(m))]` returns a 0-dim tensor for tensor weights."""
+    code = ("def best_weight(x_data, y_data, weights):\n"
+            "    return weights[int(np.argmin(mse_for_weights(x_data, y_data, weights)))]\n")
+    result = grade("ex01", code, targets=["best_weight"], device="cpu")
+    assert failing(result, "best_weight")
+    assert "a Python number is asked: use .item()" in messages(result, "best_weight")
+

@@ -28,6 +28,10 @@ def test_forward_random(sub, seed, device, dtype):
     w = float(randn(g))
     got = sub.call("ex01.forward", x, w, grad=False)
     assert_close(got, reference("ex01.forward", x, w), call=f"forward(x {tuple(x.shape)}, {w:.3f})")
+    if device == "cpu":   # the contract's other kinds: a NumPy array stays an array
+        a = x.numpy()
+        assert_close(sub.call("ex01.forward", a, w), reference("ex01.forward", a, w),
+                     call=f"forward(NumPy array {a.shape} {a.dtype}, {w:.3f})")
 
 
 @check("loss")
@@ -71,30 +75,37 @@ def test_forward_wb_random(sub, seed, device):
                  mistakes={hints.BIAS_SUBTRACTED: x * w - b, hints.BIAS_SCALED: (x + b) * w})
 
 
+KINDS = {"lists": lambda a: np.asarray(a).tolist(), "NumPy arrays": np.asarray,
+         "1-D tensors": lambda a: torch.tensor(np.asarray(a))}
+
+
 @check("mse_surface", points=2)
 def test_surface_random(sub, seed):
-    """mse_surface matches the reference on a random, non-square grid"""
+    """mse_surface matches the reference on a random, non-square grid of lists, arrays and
+    tensors"""
     x, y = _data(seed, "surface")
     rng = np_rng(seed, "grid")
     ws, bs = np.sort(rng.uniform(-3, 3, 6)), np.sort(rng.uniform(-2, 2, 4))
     want = reference("ex01.mse_surface", x, y, ws, bs)
-    assert_close(sub.call("ex01.mse_surface", x.tolist(), y.tolist(), ws.tolist(), bs.tolist()),
-                 want, call="mse_surface(x, y, ws (6), bs (4))",
-                 mistakes={hints.SURFACE_TRANSPOSED: want.T,
-                           hints.sum_not_mean(len(x)): want * len(x)})
+    for kind, conv in KINDS.items():
+        assert_close(sub.call("ex01.mse_surface", conv(x), conv(y), conv(ws), conv(bs)),
+                     want, call=f"mse_surface(x, y, ws (6), bs (4)), all {kind}",
+                     mistakes={hints.SURFACE_TRANSPOSED: want.T,
+                               hints.sum_not_mean(len(x)): want * len(x)})
 
 
 @check("best_weight")
 def test_best_weight_random(sub, seed):
-    """best_weight finds the minimum on random data"""
+    """best_weight finds the minimum on random lists, arrays and tensors, as a float"""
     x, y = _data(seed, "best")
     # a grid shifted off the round numbers: no constant such as 0.0 or 1.0 is ever the answer
     shift = float(np_rng(seed, "best_shift").uniform(0.01, 0.09))
     weights = np.round(np.linspace(-3, 3, 61) + shift, 4).tolist()
     want = reference("ex01.best_weight", x, y, weights)
-    assert_close(sub.call("ex01.best_weight", x, y, weights), want,
-                 call="best_weight(x, y, 61 weights)",
-                 mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want))})
+    for kind, conv in KINDS.items():   # the weight comes back a Python float from any kind
+        assert_close(sub.call("ex01.best_weight", conv(x), conv(y), conv(weights)), want,
+                     call=f"best_weight(x, y, 61 weights), all {kind}", check_dtype="strict",
+                     mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want))})
 
 
 @check("best_weight")

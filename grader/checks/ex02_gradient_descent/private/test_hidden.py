@@ -118,7 +118,7 @@ def test_gradient_zero_at_minimum(sub):
 
 
 @check("gradient_descent", points=3)
-@_params(["list", "float32", "float64"])
+@_params(["list", "numpy", "float32", "float64"])
 def test_gradient_descent_trajectory(sub, seed, kind, device):
     """gradient_descent follows the reference step by step: every cost and the final w"""
     x, y, w0 = _data(seed, "gd")
@@ -166,7 +166,7 @@ def test_sample_gradient_random(sub, seed):
 
 
 @check("stochastic_gradient_descent", points=3)
-@_params(["list", "float32", "float64"])
+@_params(["list", "numpy", "float32", "float64"])
 def test_sgd_trajectory(sub, seed, kind, device):
     """stochastic_gradient_descent follows the reference epoch by epoch: every loss and the
     final w"""
