@@ -4,12 +4,54 @@ import numpy as np
 import torch
 
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
-from grader.checks.api import (StudentError, assert_close, assert_minibatch_run, data_path as path,
-                               fail, kind_of, manual_call, meta)
+from grader.checks.api import (TOL, CheckFailure, StudentError, assert_close,
+                               assert_minibatch_run, data_path as path, fail, kind_of,
+                               manual_call, meta)
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
 Y_DATA = torch.tensor(_DATA[:, 4], dtype=torch.int64)
+
+
+# Rounding of a softmax or a cross-entropy at large logits: z - logsumexp(z) (or z - max) is
+# computed to about |z| * eps, and exp turns that error of its argument into a relative one, so
+# float32 at logits of 1000 is good to about 1e-4 relative, whatever the (right) formula.
+ROUNDING_STEPS = 2     # the roundings of the largest terms: z itself, then the subtraction
+PRECISION_BAND = 10    # within 10 times that (and 1 %), a result differs by precision only
+
+
+def tol_at(z):
+    """(rtol, atol) for a result computed from logits z in z's dtype: TOL's row for the dtype,
+    or what the dtype's rounding at the logits' magnitude allows, whichever is looser."""
+    rtol, atol = TOL[z.dtype]
+    rounding = ROUNDING_STEPS * float(z.detach().abs().max()) * torch.finfo(z.dtype).eps
+    return max(rtol, rounding), max(atol, rounding)
+
+
+def assert_close_at(got, want, z, *, call, mistakes=None):
+    """assert_close with the tolerance of z's dtype at z's magnitude (tol_at). A result of
+    the right kind, shape, dtype and device that misses it by precision only (within
+    PRECISION_BAND times the tolerance, and 1 %) is told so, not that its value is wrong."""
+    rtol, atol = tol_at(z)
+    try:
+        assert_close(got, want, call=call, rtol=rtol, atol=atol, mistakes=mistakes)
+    except CheckFailure:
+        if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
+                and got.shape == want.shape and got.dtype == want.dtype
+                and got.device.type == want.device.type):
+            raise
+        a, b = got.detach().cpu().double(), want.detach().cpu().double()
+        if not (a.isfinite().all() and torch.allclose(
+                a, b, rtol=min(PRECISION_BAND * rtol, 1e-2),
+                atol=min(PRECISION_BAND * atol, 1e-2))):
+            raise
+        err = float((a - b).abs().max())
+        fail(f"{call} differs from the expected value by {err:.3g} at most, more than "
+             f"{str(z.dtype).replace('torch.', '')} rounding at logits of size "
+             f"{float(z.detach().abs().max()):.0f} allows (rtol={rtol:.2g}, atol={atol:.2g}), "
+             f"though by less than {PRECISION_BAND} times that: the formula is right, "
+             f"precision is lost. Subtract each row's max (or its logsumexp) from the logits "
+             f"once, before exp, and keep the input's dtype throughout.")
 
 
 def call_softmax(sub, z, **kwargs):
