@@ -13,6 +13,9 @@ UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp eac
              "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
 BCE_SIGN = "the sign is flipped: the loss is minus the mean log-likelihood"
 BCE_LABELS_SWAPPED = "y and 1 - y are swapped"
+BCE_MEAN_DIM0 = ("the mean is taken along dim 0 only: for p and y of shape (N, 1), as a model "
+                 "outputs them, that leaves shape (1,). The loss is the mean of every entry, "
+                 ".mean() with no dim: a 0-dim tensor")
 LOGITS_NOT_PROBABILITIES = "these are the logits, not probabilities: apply torch.sigmoid"
 NO_MOMENTUM = ("momentum is missing: use torch.optim.SGD(model.parameters(), lr=lr, "
                "momentum=momentum).")

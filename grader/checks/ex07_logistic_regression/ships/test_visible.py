@@ -45,6 +45,8 @@ CASES = {c.id: c for c in [
     Case("sigmoid_float64", "ex07.sigmoid", (torch.tensor(Z_COURSE, dtype=torch.float64),),
          grad=False),
     Case("bce_small", "ex07.bce_loss", (P_SMALL, Y_SMALL), grad=False),
+    Case("bce_column", "ex07.bce_loss", (P_SMALL.reshape(-1, 1), Y_SMALL.reshape(-1, 1)),
+         grad=False),
     Case("bce_edge", "ex07.bce_loss", (P_EDGE, Y_EDGE), grad=False),
     Case("grad_small", "ex07.bce_grad_logits", (Z_GRAD, Y_GRAD), grad=False),
     Case("grad_huge", "ex07.bce_grad_logits", (Z_HUGE, Y_GRAD), grad=False),
@@ -79,13 +81,18 @@ def test_sigmoid_course(sub, device, dtype):
 @check("bce_loss", visible=True)
 @devices()
 def test_bce_loss_small(sub, device):
-    """bce_loss([0.8, 0.4, 0.5], [1, 0, 1]) = -(log 0.8 + log 0.6 + log 0.5) / 3"""
-    case = CASES["bce_small"].on(device)
-    want = expected(case, device)
-    p, y = case.args
-    assert_close(case.run(sub), want, call="bce_loss(p=[0.8, 0.4, 0.5], y=[1, 0, 1])",
-                 mistakes={hints.BCE_SIGN: -want, hints.bce_sum(3): 3 * want,
-                           hints.BCE_LABELS_SWAPPED: -(1 - y) * p.log() - y * (1 - p).log()})
+    """bce_loss([0.8, 0.4, 0.5], [1, 0, 1]) = -(log 0.8 + log 0.6 + log 0.5) / 3, for a row of
+    probabilities and for a column (N, 1), as a model outputs them"""
+    for cid, shown in (("bce_small", "[0.8, 0.4, 0.5], y=[1, 0, 1]"),
+                       ("bce_column", "[[0.8], [0.4], [0.5]], y=[[1], [0], [1]]")):
+        case = CASES[cid].on(device)
+        want = expected(case, device)
+        p, y = case.args
+        assert_close(case.run(sub), want, call=f"bce_loss(p={shown})",
+                     mistakes={hints.BCE_SIGN: -want, hints.bce_sum(3): 3 * want,
+                               hints.BCE_MEAN_DIM0: want.reshape(1),
+                               hints.BCE_LABELS_SWAPPED: -(1 - y) * p.log()
+                               - y * (1 - p).log()})
 
 
 @check("bce_loss", visible=True)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, GRADCHECK_TOL, TRAJECTORY_TOL, assert_close, assert_fit,
-                               check, expected, scale_mistakes)
+from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
+                               assert_fit, check, expected, scale_mistakes)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex11
@@ -33,6 +33,20 @@ CASES = {c.id: c for c in [
     Case("fit_300", "ex11.fit_numpy", (X_FIT, Y_FIT), {"lr": FIT_LR, "steps": 300, "seed": 0}),
     Case("fit_course", "ex11.fit_numpy", (X_COURSE, Y_COURSE)),
 ]}
+# the 300 steps with a known mistake, recorded by `build` from trusted code that never ships
+# (grader.checks.ex11_numpy_polynomial.private.variants.fit_variant)
+FIT_300_MISTAKES = {hints.LOSSES_OF_STEPS_0_100: {"when": 0},
+                    hints.LOSS_AFTER_UPDATE: {"after": True},
+                    hints.UPDATE_ADDS_GRADIENT: {"sign": -1.0}}
+
+
+def _fit_300_id(kw) -> str:
+    return "fit_300_" + "_".join(f"{k}_{v}" for k, v in kw.items())
+
+
+CASES.update({c.id: c for c in [
+    Recorded(_fit_300_id(kw), "ex11", (X_FIT, Y_FIT, FIT_LR, 300, 0), kw, fn="ex11.fit_variant")
+    for kw in FIT_300_MISTAKES.values()]})
 
 
 @check("make_sine_data", visible=True)
@@ -117,8 +131,14 @@ def test_fit_first_steps(sub):
 def test_fit_300_steps(sub):
     """fit_numpy for 300 steps on 50 points: the coefficients and the losses of steps 99, 199, 299"""
     case = CASES["fit_300"]
-    assert_fit(case.run(sub), expected(case), call=f"fit_numpy(x, y, lr={FIT_LR}, steps=300, "
-                 f"seed=0) on 50 points", **TRAJ)
+    call = f"fit_numpy(x, y, lr={FIT_LR}, steps=300, seed=0) on 50 points"
+    got = case.run(sub)
+    if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list) \
+            and len(got[1]) != 3:
+        assert_close(len(got[1]), 3, call=f"len(losses) of {call}",
+                     mistakes={hints.EVERY_LOSS: 300})
+    assert_fit(got, expected(case), call=call, **TRAJ, mistakes=lambda: {
+        hint: expected(CASES[_fit_300_id(kw)]) for hint, kw in FIT_300_MISTAKES.items()})
 
 
 @check("fit_numpy", points=2, visible=True)

@@ -9,6 +9,12 @@ from grader.checks.api import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSSES_OF_STEP
 
 AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
+
+
+def string_rounded(places: int) -> str:
+    """The hint for numbers written rounded to `places` decimals."""
+    return (f"the numbers are rounded to {places} decimal place{'s' * (places != 1)}: write "
+            f"each value whole, f\"{{self.a.item()}}\" (no :.{places}f)")
 UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
 OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
                          "computed before it")

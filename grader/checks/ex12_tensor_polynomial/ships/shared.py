@@ -39,4 +39,16 @@ def check_string(got, want, call):
     values = [float(v) for v in m.groups()]
     w = [float(v) for v in PATTERN.match(want).groups()]
     rtol, atol = TOL[torch.float32]
-    assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol)
+    assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol,
+                 mistakes=_rounded(m.groups(), w))
+
+
+def _rounded(texts, want) -> dict:
+    """{hint: the values rounded as the student's text shows them}, when every number of the
+    text has the same count of decimals (a format such as :.2f): each is then the wanted
+    value rounded to that many places exactly when the text was rounded."""
+    places = {len(t.split(".", 1)[1]) if "." in t and "e" not in t else None for t in texts}
+    if len(places) != 1 or None in places:
+        return {}
+    n = places.pop()
+    return {hints.string_rounded(n): [round(v, n) for v in want]}

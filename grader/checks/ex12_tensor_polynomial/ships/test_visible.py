@@ -61,6 +61,9 @@ CASES = {c.id: c for c in [
     Case("string", "ex12", ({"a": torch.tensor(1.0), "b": torch.tensor(2.0),
                              "c": torch.tensor(0.5), "d": torch.tensor(-1.0)},),
          probe="ex12.string"),
+    Case("string_digits", "ex12", ({"a": torch.tensor(0.123456), "b": torch.tensor(-2.71828),
+                                    "c": torch.tensor(0.0125), "d": torch.tensor(-0.0931)},),
+         probe="ex12.string"),
     Case("optim_sgd", "ex12", (STATE, X_FIT, Y_FIT, LR, 100, "sgd"), probe="ex12.fit_optim"),
     Case("optim_rmsprop", "ex12", (STATE, X_FIT, Y_FIT, 1e-3, 20, "rmsprop"),
          probe="ex12.fit_optim"),
@@ -197,11 +200,11 @@ def test_forward(sub, device):
 
 @check("Polynomial3", visible=True)
 def test_string(sub):
-    """Polynomial3.string() is 'y = {a} + {b} x + {c} x^2 + {d} x^3'"""
-    case = CASES["string"]
-    want = expected(case)
-    got = case.run(sub)
-    check_string(got, want, "model.string() with a=1, b=2, c=0.5, d=-1")
+    """Polynomial3.string() is 'y = {a} + {b} x + {c} x^2 + {d} x^3', each value in full"""
+    for cid, shown in (("string", "a=1, b=2, c=0.5, d=-1"),
+                       ("string_digits", "a=0.123456, b=-2.71828, c=0.0125, d=-0.0931")):
+        case = CASES[cid]
+        check_string(case.run(sub), expected(case), f"model.string() with {shown}")
 
 
 def _optim(sub, name, device):
