@@ -116,7 +116,14 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
 
     In each epoch, for each sample (x, y) in order: w <- w - lr * sample_gradient(x, y, w), then
     the sample's loss (x * w - y) ** 2 with the *updated* w. The loss recorded for the epoch is
-    the last sample's (the value the course's loop prints).
+    the last sample's, computed *after* its update: the value the course's loop prints,
+
+        for x_val, y_val in zip(x_data, y_data):
+            grad = gradient(x_val, y_val)
+            w = w - 0.01 * grad
+            l = loss(x_val, y_val)          # after the update: this l is printed
+
+    (ex04's train_autograd records the loss *before* the update: its loop differs there.)
 
     Args:
         xs, ys: lists, NumPy arrays or 1-D tensors of shape (N,) (any device).

@@ -97,7 +97,9 @@ def train(model, X, Y, lr, n_iter):
         X: float tensor (N, D); Y: float tensor (N, O); lr: float; n_iter: int.
     Returns:
         a list of `n_iter` Python floats: the loss of each step, computed before its update.
-        The model is trained in place.
+        The model is trained in place. train_step (zero_grad first) is one right loop body;
+        the course's order, backward, step, then zero_grad at the end of each step, is right
+        here too, since the loop starts with no gradients.
 
     Example:
         >>> X = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
@@ -120,8 +122,10 @@ def predict(model, x):
     Args:
         model: an nn.Module; x: float tensor (N, D) on the model's device.
     Returns:
-        model(x), a tensor (N, O) on the same device that does not require grad (computed under
-        `torch.no_grad()`): a prediction needs no gradient, and no graph is kept in memory.
+        model(x), a tensor (N, O) on the same device that does not require grad: a prediction
+        needs no gradient, and no graph is kept in memory. Any way to that result is right:
+        `torch.no_grad()`, `torch.inference_mode()`, or `.detach()` of the output. (ex03's
+        no_grad_eval, which teaches torch.no_grad() itself, asks for more.)
 
     Example:
         >>> model = LinearRegression(1, 1)

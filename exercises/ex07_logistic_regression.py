@@ -81,7 +81,8 @@ def make_clusters(n, seed):
 
     Args:
         n: N, the number of points per class; seed: an int for one
-            `torch.Generator().manual_seed(seed)` on the CPU.
+            `torch.Generator().manual_seed(seed)` on the CPU (the global random state is
+            neither used nor changed: no torch.manual_seed(seed) here).
     Returns:
         (x, y), on the CPU: x float32 of shape (2N, 2): first the N rows of class 0, drawn as
         `torch.normal(1.7, 1.0, (N, 2), generator=g) + 1`, then the N rows of class 1, drawn

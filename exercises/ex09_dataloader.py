@@ -64,6 +64,9 @@ def make_loader(dataset, batch_size, shuffle, seed):
                generator=torch.Generator().manual_seed(seed)).
     Every row appears exactly once per epoch (no drop_last: the last batch may be smaller);
     iterating the loader again gives the next epoch, in a new order when shuffle is True.
+    The rule, whichever way it is built (a seeded RandomSampler does as well): the same seed
+    gives the same batches, another seed another order, and the global random state is
+    neither used nor changed.
 
     Args:
         dataset: any Dataset of N samples. batch_size: B. shuffle: bool. seed: an int.

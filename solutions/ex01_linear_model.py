@@ -125,9 +125,10 @@ def best_weight(x_data, y_data, weights):
 
     Args:
         x_data, y_data: the N samples (lists, arrays or 1-D tensors of shape (N,)).
-        weights: K candidate weights.
+        weights: K candidate weights (a list, an array or a 1-D tensor).
     Returns:
-        a Python float, one of `weights`.
+        a Python float, one of `weights`, whatever their kind: for tensor weights,
+        `weights[k]` is a 0-dim tensor, so convert it (float(...) or .item()).
 
     Example:
         >>> best_weight([1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 2.0, 3.0])

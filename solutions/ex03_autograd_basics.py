@@ -185,6 +185,10 @@ def no_grad_eval(fn, *args):
     """fn(*args), evaluated under torch.no_grad(): no graph is recorded, so the result does not
     require grad even when the arguments do (and autograd is on again afterwards).
 
+    torch.no_grad() is the lesson here: autograd must be off while fn runs, so computing with
+    autograd on and detaching the result afterwards does not do (ex06's predict asks only for
+    a result without a graph, and accepts either).
+
     Args:
         fn: a function of tensors, e.g. lambda w, x: w * x.
         *args: its arguments (tensors of any shape, dtype and device).

@@ -113,8 +113,16 @@ def train_autograd(xs, ys, w0, lr, epochs):
     w is a leaf tensor that requires grad, holding w0, with the dtype and device of xs (float32
     on the CPU for lists, as in the course). In each epoch, for each sample (x, y) in order:
     l = (x * w - y) ** 2; l.backward(); w -= lr * w.grad without building a graph (inside
-    torch.no_grad()); then zero w.grad. losses[k] is the last sample's l in epoch k (computed
-    before its update).
+    torch.no_grad()); then zero w.grad. losses[k] is the last sample's l in epoch k, computed
+    *before* its update: the l that backward() used, as in the course's loop,
+
+        for x_val, y_val in zip(x_data, y_data):
+            l = loss(x_val, y_val)          # before the update: this l is printed
+            l.backward()
+            w.data = w.data - 0.01 * w.grad.data
+            w.grad.data.zero_()
+
+    (ex02's stochastic_gradient_descent records the loss *after* the update: its loop differs.)
 
     Args:
         xs, ys: the N samples: lists of floats, or 1-D tensors of shape (N,) (float32 or

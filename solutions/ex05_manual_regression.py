@@ -19,7 +19,8 @@ def make_data(n, seed, device="cpu"):
     Args:
         n: the number of samples N (an int).
         seed: an int; x is drawn by `torch.rand` from `torch.Generator().manual_seed(seed)`, a
-            generator on the CPU, so one seed gives the same numbers on every device.
+            generator on the CPU, so one seed gives the same numbers on every device. The
+            global random state is neither used nor changed: no torch.manual_seed(seed) here.
         device: where the result lives ("cpu" or "cuda"); x is drawn on the CPU, then moved.
     Returns:
         (x, y): float32 tensors of shape (N,) on `device`; x ~ U(0, 1) and y = 3 * x + 0.8.
@@ -45,7 +46,8 @@ def init_params(seed, device="cpu"):
 
     Args:
         seed: an int; w and then b are drawn by `torch.rand(1, ...)` from one
-            `torch.Generator().manual_seed(seed)` on the CPU.
+            `torch.Generator().manual_seed(seed)` on the CPU (the global random state is
+            neither used nor changed).
         device: where the parameters live; they are moved there *before* `requires_grad_()`
             (a tensor made by `.to(device)` from one that requires grad would not be a leaf).
     Returns:

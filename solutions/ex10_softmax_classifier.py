@@ -133,7 +133,8 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
         DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
                    generator=torch.Generator().manual_seed(seed))
     (iterating it again starts a new shuffle, so every epoch sees another order; the last batch
-    may be smaller; no rows are dropped). The loss is nn.CrossEntropyLoss() and the optimizer
+    may be smaller; no rows are dropped). The global random state is neither used nor changed:
+    no torch.manual_seed(seed) here. The loss is nn.CrossEntropyLoss() and the optimizer
     torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5). For each batch: loss of the
     model's logits, zero the gradients, backward, step.
 

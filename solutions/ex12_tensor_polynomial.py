@@ -49,7 +49,8 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
 
     Initial values: g = torch.Generator().manual_seed(seed) (a CPU generator), then a, b, c, d in
     that order, each torch.randn((), generator=g) (drawn in float32 on the CPU) and then moved to
-    x's device and dtype with .to(x.device, x.dtype). For t = 0, ..., steps - 1: the prediction
+    x's device and dtype with .to(x.device, x.dtype); the global random state is neither used
+    nor changed (no torch.manual_seed(seed)). For t = 0, ..., steps - 1: the prediction
     a + b x + c x^2 + d x^3, the loss sum((y_pred - y)^2), the gradients (poly_grads_tensor) and
     the update a -= lr * grad_a (and b, c, d). When t % 100 == 99, record loss.item() (the loss
     computed before the update of step t).
