@@ -1,0 +1,86 @@
+"""The entry points: scan_source, scan_notebook (the code cells the grader runs, read
+together as one module), scan_file; each gives the findings of one file, sorted and capped."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from grader.engine.review.encoding import _encoding_findings
+from grader.engine.review.reviewer import _Review
+from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, TOO_DEEP
+
+
+def scan_source(text: str | bytes, file: str, where: str = "") -> list[Finding]:
+    """Findings in one piece of Python source. Bytes are read as Python reads a file (its
+    coding cookie honoured); source that does not parse gives no finding.
+
+        >>> scan_source("import torch\\ntorch.allclose = lambda *a, **k: True\\n", "ex01.py")
+        [Finding(file='ex01.py', line=2, where='', what='patches torch.allclose')]
+        >>> scan_source("import torch\\ntorch.backends.cudnn.deterministic = True\\n", "x.py")
+        []
+    """
+    units = [(where, text)]
+    return _scan(file, units, whole_file=True)
+
+
+def scan_notebook(data: bytes, file: str) -> list[Finding]:
+    """Findings in the code cells of a notebook given as bytes, the cells the grader runs
+    (grader.sandbox.notebooks.notebook_cells), read together as one module; a cell that does not
+    parse is skipped, as the grader skips it. Bytes that are not a notebook give none."""
+    from grader.sandbox.notebooks import notebook_cells
+    try:
+        nb = json.loads(bytes(data).decode("utf-8"))
+        cells = notebook_cells(nb) if isinstance(nb, dict) else []
+    except (ValueError, RecursionError, MemoryError):
+        return []
+    return _scan(file, cells, whole_file=False)
+
+
+def scan_file(path) -> list[Finding]:
+    """Findings in one submitted file, a .ipynb notebook or Python source by its suffix. The
+    file is read as every submission file is (grader.sandbox.files: a regular file, no link
+    followed, size capped); a file the grader would not read gives none."""
+    from grader.sandbox.files import read_file
+    path = Path(path)
+    try:
+        data = read_file(path)
+    except (OSError, ValueError):   # staging.Refused is a ValueError
+        return []
+    if path.suffix.lower() == ".ipynb":
+        return scan_notebook(data, path.name)
+    return scan_source(data, path.name)
+
+
+def _scan(file, units, whole_file):
+    size = sum(len(text) for _, text in units)
+    if size > MAX_SOURCE_BYTES:
+        return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
+    found, trees = [], []
+    for where, text in units:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):     # ValueError: NUL bytes
+            if whole_file:
+                return []
+            continue
+        except (RecursionError, MemoryError):
+            found.append(Finding(file, 0, where, TOO_DEEP))
+            continue
+        trees.append((where, tree, 0))
+        if isinstance(text, (bytes, bytearray)):
+            found += _encoding_findings(text, file, where)
+    doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
+                   for _, t in units)
+    try:
+        found += _Review(file, trees, doctests).run()
+    except (RecursionError, MemoryError):
+        found.append(Finding(file, 0, "", TOO_DEEP))
+    except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
+        found.append(Finding(file, 0, "", f"could not be reviewed ({type(exc).__name__})"))
+    order = {where: i for i, (where, _) in enumerate(units)}
+    found = sorted(set(found), key=lambda f: (order.get(f.where, -1), f.line, f.what))
+    if len(found) > MAX_FINDINGS:
+        more = len(found) - MAX_FINDINGS
+        found = found[:MAX_FINDINGS] + [Finding(file, 0, "", f"and {more} more findings")]
+    return found
