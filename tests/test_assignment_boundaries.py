@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom.run import gather
+from grader.classroom.entries import gather
 from grader.cli import main
 from grader.exercises import EXERCISES, module_of
 from grader.classroom.gradebook import Gradebook

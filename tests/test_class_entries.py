@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom.run import (class_entries, class_folder_notes, file_names, grade_class,
-                             shared_name, skeleton, student_name, submissions_folder)
+from grader.classroom.entries import class_entries, class_folder_notes, submissions_folder
+from grader.classroom.filing import file_names, shared_name, skeleton, student_name
+from grader.classroom.run import grade_class
 from grader.cli import main
 from grader.classroom.gradebook import Gradebook
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom import run as classrun
-from grader.classroom.run import class_entries, gather, grade_class
+from grader.classroom import entries, pool
+from grader.classroom.entries import class_entries, gather
+from grader.classroom.run import grade_class
 from grader.classroom.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,8 +117,8 @@ def test_zip_paths_outside_the_submission_are_left_out(tmp_path):
 
 
 def test_zip_size_caps(tmp_path, monkeypatch):
-    monkeypatch.setattr(classrun, "MAX_FILE_BYTES", 1000)
-    monkeypatch.setattr(classrun, "MAX_TOTAL_BYTES", 1500)
+    monkeypatch.setattr(entries, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(entries, "MAX_TOTAL_BYTES", 1500)
     with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(EX01, "0" * 5_000_000)                  # 5 MB that compress to 5 KB
         zf.writestr("ex02_gradient_descent.py", "x = 1\n")
@@ -190,7 +191,7 @@ def test_every_kind_of_submission_gets_its_grade(graded_class):
 def test_a_grader_that_hangs_costs_one_submission_only(tmp_path, monkeypatch):
     """The wall limit of one submission: here the trusted side itself hangs on zed's."""
     import grader.engine.runner
-    if classrun.start_method("cpu") != "fork":
+    if pool.start_method("cpu") != "fork":
         pytest.skip("the hang is planted by a monkeypatch that only forked grading processes "
                     "inherit; here they are spawned (a GPU is present)")
     real = grader.engine.runner.grade_submission
@@ -204,7 +205,7 @@ def test_a_grader_that_hangs_costs_one_submission_only(tmp_path, monkeypatch):
     write(tmp_path / "c", {f"ada/{EX01}": REF, f"zed/{EX01}": REF + "# hang the grader\n"})
     started = time.perf_counter()
     # device="cpu": the grading processes are forked (so they see the patch) even where torch
-    # is a CUDA build, which spawns them for the other devices (classrun.start_method)
+    # is a CUDA build, which spawns them for the other devices (pool.start_method)
     monkeypatch.delenv("GRADER_START_METHOD", raising=False)
     run = grade_class(tmp_path / "c", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
                       device="cpu", timeout=8, progress=False)
@@ -417,10 +418,10 @@ def test_grading_processes_are_never_forked_where_a_gpu_is(monkeypatch):
     monkeypatch.setattr(grader.sandbox.device, "cuda_available", lambda: True)
     for forced in ("", "fork", "spawn"):
         monkeypatch.setenv("GRADER_START_METHOD", forced)
-        assert classrun.start_method("cpu") == classrun.start_method("all") == "spawn"
+        assert pool.start_method("cpu") == pool.start_method("all") == "spawn"
     monkeypatch.setattr(grader.sandbox.device, "cuda_available", lambda: False)
     monkeypatch.setenv("GRADER_START_METHOD", "fork")
-    assert classrun.start_method("cpu") == "fork"
+    assert pool.start_method("cpu") == "fork"
 
 
 def test_the_command_line_grades_a_class_with_spawned_processes(tmp_path):

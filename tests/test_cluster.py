@@ -284,7 +284,8 @@ def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
 def test_a_submission_the_worker_cannot_write_is_not_graded_in_part(tmp_path):
     """Files that cannot all be written on the worker (cut bytes, a name too long for its
     disk): the submission is not graded at all, rather than graded from what was written."""
-    from grader.classroom.cluster import _HEAD, grade_bytes, pack
+    from grader.classroom.cluster import grade_bytes
+    from grader.classroom.packing import _HEAD, pack
     from grader.engine.request import GradeRequest
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / EX01).write_text(REF01)
@@ -321,7 +322,8 @@ def test_a_worker_without_the_network_layer_grades_nothing(tmp_path):
             grade_class(klass, db=tmp_path / "book.db", seed=3, exercises=["ex01"],
                         progress=False, cluster=cl.scheduler_address)
         # a worker that joins after a run's check refuses each submission all the same
-        from grader.classroom.cluster import grade_bytes, pack
+        from grader.classroom.cluster import grade_bytes
+        from grader.classroom.packing import pack
         from grader.engine.request import GradeRequest
         with distributed.Client(cl.scheduler_address) as client:
             client.restart()        # a fresh worker process, never checked

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom import run as classrun
-from grader.classroom.run import PAGES_MARK, Outputs, class_entries, open_gradebook, student_name
+from grader.classroom import entries
+from grader.classroom.entries import PAGES_MARK, Outputs, class_entries
+from grader.classroom.filing import student_name
+from grader.classroom.outputs import open_gradebook
 from grader.cli import main
 from grader.classroom.feedback import CLASS_PAGES, page_name
 from grader.classroom.gradebook import (DEFAULT, SIDECARS, Gradebook, NotAGradebook, OutputRefused,
@@ -45,8 +47,8 @@ def output_names() -> list[str]:
     names. (The pages' folder a run names is a student's entry: refused, see below.)"""
     names = [DEFAULT] + [DEFAULT + s for s in SIDECARS]
     names += [CSV, "feedback", "summary.html", page_name("alice"), page_name("summary")]
-    names += list(CLASS_PAGES) + sorted(classrun.NBGRADER_COURSE) + ["submitted"]
-    names += list(classrun.NBGRADER_FILES)
+    names += list(CLASS_PAGES) + sorted(entries.NBGRADER_COURSE) + ["submitted"]
+    names += list(entries.NBGRADER_FILES)
     names += [f"grader-class-{os.getpid()}-x", "grader-spool-1-x", kept_path(DEFAULT).parent.name]
     return sorted(set(names))
 
@@ -336,7 +338,7 @@ def test_the_listing_knows_the_graders_own_outputs_by_identity(tmp_path):
     listed = sorted(p.name for _, p in class_entries(cls, outputs))
     assert listed == ["alice", "bob.zip", "carol.zip", "feedback", "forged"]
     assert "carol.zip" in [p.name for _, p in class_entries(cls)]
-    notes = classrun.class_folder_notes(cls, outputs)
+    notes = entries.class_folder_notes(cls, outputs)
     assert any("'feedback'" in n and "graded as a student" in n for n in notes)
 
 

@@ -3,18 +3,18 @@
     python -m grader grade-class submissions/ --cluster tcp://scheduler:8786
     python -m grader grade-class submissions/ --cluster scheduler.json   # a scheduler file
 
-The instructor's process gathers the class exactly as a local run does, sends each submission
-to the cluster as bytes (its gathered exercise files, `pack`), and writes the gradebook itself:
-it is the only writer. On a Dask worker, `grade_bytes` writes those files, under their own
-names, into a private folder, and the worker's grading process grades that folder with the
-same staging, sandbox and checks as a local run:
-each Dask worker process keeps one grading process (a local run's, grader.classroom.run: its zygote,
-torch imported once, and the checks, collected once) for its whole life. As a run starts,
-every worker warms its up at once (`check_worker`), and the first one free computes the run's
-reference results (`references`, grader.engine.reference_table), which the grading
-tasks handed out after it take along as an inert table. What comes back is the result as
-JSON text, the same plain data the gradebook and the Gradescope JSON are written from:
-nothing a student made is ever unpickled here.
+The instructor's process gathers the class exactly as a local run does, sends each submission to
+the cluster as bytes (its gathered exercise files, `pack`), and writes the gradebook itself: it
+is the only writer. On a Dask worker, `grade_bytes` writes those files, under their own names,
+into a private folder, and the worker's grading process grades that folder with the same
+staging, sandbox and checks as a local run: each Dask worker process keeps one grading process
+(a local run's, grader.classroom.process: its zygote, torch imported once, and the checks,
+collected once) for its whole life. As a run starts, every worker warms its up at once
+(`check_worker`), and the first one free computes the run's reference results (`references`,
+grader.engine.reference_table): an inert table, sent to every worker once (`keep_table`) before
+the grading tasks are handed out, which name it. What comes back is the result as JSON text, the
+same plain data the gradebook and the Gradescope JSON are written from: nothing a student made
+is ever unpickled here.
 
 A task whose worker dies is run again on another worker (Dask retries it); a result is
 recorded when it arrives, once. A run that was stopped goes on where it stopped, with the
@@ -26,19 +26,21 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from grader.classroom.packing import pack, unpack
+from grader.classroom.process import Job, error_result, grading_process
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 
 # Each Dask worker process: one zygote for its whole life, one submission at a time.
 _STATE: dict = {}
 _LOCK = threading.Lock()
+_FILES = threading.RLock()     # this worker's folder and its tables (kept while one grades)
 
 
 class ClusterUnavailable(RuntimeError):
@@ -62,41 +64,6 @@ def client_for(address: str, timeout: float = 30.0):
             from None
 
 
-_HEAD = struct.Struct("<HI")     # a packed file: the length of its name, of its content
-
-
-def pack(folder) -> bytes:
-    """The gathered exercise files of one submission (a flat folder) as bytes: each file's
-    name, its bytes exactly, and its content."""
-    out = []
-    for path in sorted(Path(folder).iterdir()):
-        if path.is_file() and not path.is_symlink():
-            name, data = os.fsencode(path.name), path.read_bytes()
-            out += [_HEAD.pack(len(name), len(data)), name, data]
-    return b"".join(out)
-
-
-def unpack(blob: bytes, into: Path) -> None:
-    """Write the files `pack` packed into the folder `into`, each under its own name: the very
-    folder the instructor's process gathered, which the worker then grades as a local run
-    grades it (no name is read as a path: a name with a backslash stays one file). ValueError
-    for bytes that are not a packed submission."""
-    at = 0
-    while at < len(blob):
-        if at + _HEAD.size > len(blob):
-            raise ValueError("the packed submission is cut short")
-        n, size = _HEAD.unpack_from(blob, at)
-        at += _HEAD.size
-        name, data = blob[at:at + n], blob[at + n:at + n + size]
-        at += n + size
-        if len(name) != n or len(data) != size:
-            raise ValueError("the packed submission is cut short")
-        if name in (b"", b".", b"..") or b"/" in name or b"\0" in name:
-            raise ValueError(f"not the name of a gathered file: {name!r}")
-        with open(into / os.fsdecode(name), "xb") as f:     # x: a name twice is refused
-            f.write(data)
-
-
 # Layers a Dask worker must have before it runs any student code. Dask's network carries
 # pickles between the scheduler, the workers and the instructor's client, with no password: a
 # submission that can open a connection to it can run code in any of them (a reviewer recorded
@@ -114,11 +81,12 @@ class UnsafeWorker(RuntimeError):
 
 
 START_TIMEOUT = 300.0   # seconds a grading process may take to start (torch, zygote, checks)
+SERVE = "from grader.classroom.cluster import serve; serve()"   # the grading process's start
 
 
 class _Grader:
-    """This Dask worker's grading process: the same as a local run's (grader.classroom.run), with
-    the zygote, the sandbox and the checks, collected once, for the worker's whole life. It
+    """This Dask worker's grading process: the same as a local run's (grader.classroom.process),
+    with the zygote, the sandbox and the checks, collected once, for the worker's whole life. It
     runs apart from Dask's own threads (they would share its interpreter lock); this process
     only hands it submissions and waits. Started with subprocess, not multiprocessing (a Dask
     worker process is daemonic: it may not have multiprocessing children), from a thread that
@@ -131,17 +99,16 @@ class _Grader:
         import sys
         from multiprocessing.connection import Connection
 
-        from grader.classroom.run import _Job
         from grader.sandbox.launcher import ROOT, with_package_path
         ours, theirs = socket.socketpair()
         self.proc = _keeper().submit(   # in the package's folder: what -c puts on sys.path
-            subprocess.Popen, [sys.executable, "-c", "from grader.classroom.cluster import serve; serve()",
-                               str(theirs.fileno()), str(os.getpid())],
+            subprocess.Popen, [sys.executable, "-c", SERVE, str(theirs.fileno()),
+                               str(os.getpid())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=with_package_path(),
             cwd=str(ROOT)).result()
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(_Job(request, require=REQUIRED))
+        self.conn.send(Job(request, require=REQUIRED))
         self.layers = None      # the sandbox's measured layers, once it says it is ready
 
     def wait_ready(self) -> list:
@@ -185,9 +152,8 @@ def serve() -> None:
     import sys
     from multiprocessing.connection import Connection
 
-    from grader.classroom.run import _grading_process
     conn = Connection(int(sys.argv[1]))
-    _grading_process(conn, conn.recv(), int(sys.argv[2]))
+    grading_process(conn, conn.recv(), int(sys.argv[2]))
 
 
 def _keeper():
@@ -245,21 +211,35 @@ async def check_worker(request: dict) -> str:
     return await asyncio.get_running_loop().run_in_executor(None, check)
 
 
-def _table_file(table: bytes) -> str:
-    """The class run's reference table (grader.engine.reference_table) as a file for the
-    grading process, written once per worker; "" for none."""
+def keep_table(table: bytes) -> str:
+    """Run by `client.run` on every worker once a class run's reference table is computed
+    (grader.engine.reference_table): written once per worker, as a file for its grading
+    process; the run's tasks name it by its digest (returned). "" for none."""
     if not table:
         return ""
     digest = hashlib.blake2b(table, digest_size=16).hexdigest()
-    written = _STATE.setdefault("tables", {})   # digest -> file, least recently used first
-    path = written.pop(digest, None)
-    if path is None or not Path(path).is_file():
-        path = str(_folder() / f"table-{digest}")
-        Path(path).write_bytes(table)
-    written[digest] = path
-    while len(written) > KEEP_TABLES:           # runs long over: their tables go
-        Path(written.pop(next(iter(written)))).unlink(missing_ok=True)
-    return path
+    with _FILES:
+        written = _STATE.setdefault("tables", {})   # digest -> file, least recently used first
+        path = written.pop(digest, None)
+        if path is None or not Path(path).is_file():
+            path = str(_folder() / f"table-{digest}")
+            Path(path).write_bytes(table)
+        written[digest] = path
+        while len(written) > KEEP_TABLES:           # runs long over: their tables go
+            Path(written.pop(next(iter(written)))).unlink(missing_ok=True)
+    return digest
+
+
+def _table_file(digest: str) -> str:
+    """The file of the table keep_table kept under `digest`; "" for none (a worker that
+    joined or restarted since: its grading process computes the references it needs)."""
+    with _FILES:
+        written = _STATE.setdefault("tables", {})
+        path = written.pop(digest, None) if digest else None
+        if path is None or not Path(path).is_file():
+            return ""
+        written[digest] = path                       # used last
+        return path
 
 
 KEEP_TABLES = 4     # the tables a worker keeps: of the class runs it may serve side by side
@@ -269,13 +249,14 @@ def _folder() -> Path:
     """This worker's private folder (the tables, the submissions being graded), removed when
     the worker ends; one of a worker killed before it could is swept as a run starts
     (check_worker)."""
-    folder = _STATE.get("folder")
-    if folder is None or not folder.is_dir():    # (a cleaner may empty /tmp under a worker)
-        import atexit
-        folder = _STATE["folder"] = Path(tempfile.mkdtemp(
-            prefix=f"grader-cluster-{os.getpid()}-"))
-        atexit.register(shutil.rmtree, folder, True)
-    return folder
+    with _FILES:
+        folder = _STATE.get("folder")
+        if folder is None or not folder.is_dir():    # (a cleaner may empty /tmp under it)
+            import atexit
+            folder = _STATE["folder"] = Path(tempfile.mkdtemp(
+                prefix=f"grader-cluster-{os.getpid()}-"))
+            atexit.register(shutil.rmtree, folder, True)
+        return folder
 
 
 def references(request: dict) -> bytes:
@@ -290,10 +271,11 @@ def references(request: dict) -> bytes:
             return b""
 
 
-def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b"",
+def grade_bytes(blob: bytes, request: dict, source: str = "", table: str = "",
                 timeout: float = 600.0) -> str:
-    """Runs on a Dask worker: grade one submission (`pack`'s bytes) as `request` (plain data) says,
-    with the run's reference table (`references`), in the worker's grading process, within
+    """Runs on a Dask worker: grade one submission (`pack`'s bytes) as `request` (plain data)
+    says, with the run's reference table (`references`; `table`: its digest, keep_table), in
+    the worker's grading process, within
     `timeout` seconds; return the result as JSON text. A failure of the grading machinery is a
     result with the reason in `errors`, never an exception (so Dask does not retry a
     submission that fails the same way everywhere)."""
@@ -304,7 +286,6 @@ def grade_bytes(blob: bytes, request: dict, source: str = "", table: bytes = b""
             if not isinstance(graded, str):
                 return json.dumps(graded)
             why = graded
-            from grader.classroom.run import error_result
             result = error_result(source, GradeRequest.from_dict(request), why)
             data = result.to_dict()
             data["notes for the gradebook"] = [why]   # as a local run notes it
@@ -351,13 +332,14 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     runs again elsewhere). `timeout` bounds the grading of one submission on its worker.
 
     The workers warm up and are checked; the first one free computes the run's reference
-    results, which the submissions handed out after it take along (each worker fetches them
-    once). Submissions are packed and handed out as results come back, a few per worker
-    thread ahead (`in_flight`): a class of 50 000 is never all in memory, here or on the
-    scheduler, and workers that join later get their share."""
-    from distributed import as_completed
+    results, which are then sent to every worker once (keep_table; workers that join later too),
+    before the submissions are handed out: no worker computes the references again for its first
+    ones, and a submission's table is no data Dask places it by (tasks that took the table's
+    future along all went to the one worker that held it). Submissions are packed and handed out
+    as results come back, a few per worker thread ahead (`in_flight`): a class of 50 000 is
+    never all in memory, here or on the scheduler, and workers that join later get their share."""
+    from distributed import as_completed, wait
 
-    from grader.classroom.run import error_result
     progress = progress or (lambda event, task: None)
     plain = request.to_dict()
     futures: dict = {}
@@ -366,10 +348,11 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
         worker, why = sorted(unsafe.items())[0]
         raise ClusterUnavailable(f"{len(unsafe)} of the cluster's workers may not grade "
                                  f"(e.g. {worker}): {why}")
-    # the reference results, once for the run, on the first worker free: the submissions
-    # handed out once it is done take it along; those before it compute what they need
+    # the reference results, once for the run, on the first worker free, then kept by every
+    # worker (keep_table): the submissions name them (computed before any is handed out; past
+    # START_TIMEOUT, those handed out before them compute what they need)
     reference = client.submit(references, plain, pure=False, priority=10)
-    table = b""
+    table, kept = "", set()
     gpu = {"GPU": 1} if request.device == "cuda" else None  # workers started with
     waiting = list(enumerate(tasks))                          # --resources GPU=1
     waiting.reverse()
@@ -379,10 +362,17 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     last = asked = time.monotonic()
     room = in_flight(client)
 
-    def hand_out():
+    def share():
+        """The reference table, once computed, to each worker once (joined ones too)."""
         nonlocal table
-        if not table and reference.status == "finished":
-            table = reference      # a finished future: its bytes go to each worker once
+        workers = set(client.scheduler_info().get("workers", {})) - kept
+        if reference.status == "finished" and workers:
+            blob = reference.result()
+            kept.update(workers)
+            client.run(keep_table, blob, workers=sorted(workers), on_error="ignore")
+            table = hashlib.blake2b(blob, digest_size=16).hexdigest() if blob else ""
+
+    def hand_out():
         while waiting and len(futures) < room:
             i, task = waiting.pop()
             future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
@@ -406,8 +396,15 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
                 progress("retried", task)
         recent.clear()
         room = in_flight(client)
+        share()
 
     try:
+        try:
+            wait([reference], timeout=START_TIMEOUT)
+        except TimeoutError:
+            pass
+        last = time.monotonic()
+        share()
         hand_out()
         while futures:
             finished = done_so_far.next_batch(block=False) if done_so_far.has_ready() else []

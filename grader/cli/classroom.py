@@ -104,7 +104,7 @@ def cmd_export(args) -> int:
     except OutputRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from grader.classroom.run import unlisted_students
+    from grader.classroom.roster import unlisted_students
     from grader.sandbox.staging import shown
     with book:
         if note:

@@ -1,0 +1,296 @@
+"""The grading process of a class run: one per local job (pool.py) and one per Dask worker
+(cluster.py), the same code. It starts one zygote (torch imported once, the checks collected
+once), says it is ready, then grades submissions one after another as the parent hands them
+over, until it is told to stop; SIGTERM (a submission past its time limit) kills its zygote's
+workers and ends it, and it dies with its parent.
+
+    job = Job(request.to_dict(), html_dir="feedback/", jobs=2, references="table")
+    proc = GradingProcess(multiprocessing.get_context("fork"), job)   # the parent's side
+
+`grading_process` is the child's side; error_result is a submission that could not be graded.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.classroom.feedback import page_name
+from grader.engine.request import GradeRequest
+from grader.engine.result import GradeResult
+
+
+def _die_with_parent():
+    """Linux: this process gets SIGKILL when the process that started it dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every grading process of a class run is told: the request (as plain data: it
+    crosses a process boundary), where feedback pages go, and how many processes share the
+    machine."""
+
+    request: dict
+    html_dir: str | None = None
+    jobs: int = 1
+    references: str | None = None   # the run's reference table, a file
+                                    # (grader.engine.reference_table)
+    require: tuple = ()             # sandbox layers every zygote of the process must have
+                                    # (Zygote(require=...); a cluster worker's)
+
+
+def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
+    """Runs in each grading process: one zygote, then submissions one after another.
+
+    Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
+    for it; `others` are the parent's zygotes meant for other processes, closed here.
+
+    The messages: it says {"ready": True, "layers": its sandbox's measured layers} once warm
+    ({"ready": False, "lacking": [...]} and ends, when its zygote lacks a layer job.require asks);
+    then each task (student, folder, source, notes) gets {"student", "result": plain data}. A
+    cluster worker's tasks also carry their "request" (plain data; a worker serves one class
+    run after another) and "references" (a table file); {"table": request} asks for the
+    request's reference table, computed here, as {"table": bytes}; None ends it."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    for other in others:
+        other.sock.close()
+    if job.jobs > 1:
+        import torch
+        torch.set_num_threads(1)
+    from functools import partial
+
+    from grader.engine.runner import grade_submission
+    from grader.sandbox import LayersMissing, Zygote
+    new_zygote = partial(Zygote, require=job.require)
+    request = GradeRequest.from_dict(job.request)
+    if zygote is None:      # spawned: start one, and warm up while it boots
+        zygote = new_zygote()
+        warm_up(request.exercises)
+    from grader.engine.runner import collected_checks, prepare_trusted_side, set_aside_warm_objects
+    prepare_trusted_side(request.exercises)   # (forked: done in the parent already)
+    collected_checks(request)   # collected once, for every submission of this process
+    set_aside_warm_objects()
+    holder = [zygote]
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
+    try:
+        try:
+            zygote.wait_ready()
+        except LayersMissing as exc:   # it grades nothing, and says why
+            conn.send({"ready": False, "lacking": exc.lacking})
+            return
+        conn.send({"ready": True, "layers": list(zygote.layers)})
+        loaded = None       # the reference table in use
+        while True:
+            if not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
+                continue
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            if "table" in task:
+                conn.send({"table": table_of(GradeRequest.from_dict(task["table"]))})
+                continue
+            references = task.get("references") or job.references
+            if references and references != loaded:   # written before the first task
+                _load_references(references)
+                loaded = references
+            asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
+            result, zygote = _grade_one(task, zygote, asked, job.html_dir,
+                                        grade_submission, new_zygote)
+            holder[0] = zygote
+            conn.send({"student": task["student"], "result": result.to_dict()})
+    finally:
+        zygote.close()
+
+
+def _terminate(zygote):
+    """SIGTERM (the submission ran out of time): kill the zygote's workers, whatever they are
+    doing, and the zygote, then leave. Linux finds the workers in /proc; elsewhere they end
+    when they read from their closed pipe or hit their CPU limit."""
+    for pid in _children(zygote.proc.pid):
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    try:
+        zygote.proc.kill()
+    except OSError:
+        pass
+    spool = getattr(zygote, "spool", None)   # the submission's staged files
+    if spool:
+        shutil.rmtree(spool, ignore_errors=True)
+    os._exit(1)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat_line = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat_line.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            out.append(int(name))
+    return out
+
+
+def warm_up(exercises):
+    """Import the references and collect the checks once, so that the first submission costs
+    no more than the others (saves seconds per grading process); and read the scoring digest a
+    reference table is tied to (grader.engine.reference_table.version: every Python file that
+    decides a score, parsed), so that the first table written or loaded does not wait for it."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from grader.engine import reference, reference_table, runner
+    try:
+        reference_table.version()
+    except Exception:  # noqa: BLE001 - read again where a table needs it
+        pass
+    for ex in exercises:
+        try:
+            reference.solution_module(ex)
+        except Exception:  # noqa: BLE001 - the checks will report it
+            pass
+    files = runner.check_files(exercises)
+    if files:
+        with contextlib.redirect_stdout(io.StringIO()), runner.no_plugin_autoload():
+            pytest.main(runner.pytest_args(files) + ["--collect-only"])
+
+
+def write_reference_table(request: GradeRequest, path) -> None:
+    """Compute the reference results of the run's checks once, in the parent, into the file
+    `path` that every grading process loads (grader.engine.reference_table). Forked
+    processes also inherit them, with the optimizer warm-up the computation includes."""
+    from grader.engine import session as collected
+    try:
+        Path(path).write_bytes(table_of(request))
+    finally:
+        collected.forget()   # the children collect their own
+
+
+def table_of(request: GradeRequest) -> bytes:
+    """The reference table of `request`; b"" if it cannot be computed, which only means that
+    each grading process computes the references it needs, as it would without a table."""
+    from grader.engine import reference_table
+    try:
+        return reference_table.compute(request)
+    except Exception:  # noqa: BLE001 - a cache, never a grade
+        return b""
+
+
+def _load_references(path) -> None:
+    from grader.engine import reference_table
+    try:
+        reference_table.load(Path(path).read_bytes())
+    except (OSError, ValueError):
+        pass
+
+
+def _grade_one(task, zygote, request: GradeRequest, html_dir, grade_submission, Zygote):
+    """Grade one submission; a failure of the grading machinery itself becomes an error in the
+    result (after one retry with a fresh zygote), never an exception."""
+    for attempt in (1, 2):
+        try:
+            result = grade_submission(task["folder"], zygote, request)
+            break
+        except Exception as exc:  # noqa: BLE001 - anything: this submission only
+            try:
+                zygote.close()
+            except Exception:  # noqa: BLE001
+                pass
+            zygote = Zygote()
+            if attempt == 2:
+                result = error_result(task["source"], request,
+                                      f"grading failed: {type(exc).__name__}: {exc}\n"
+                                      + traceback.format_exc()[-1500:])
+    result.submission = task["source"]
+    if html_dir:
+        try:
+            from grader.classroom.feedback import write_page
+            write_page(result, Path(html_dir) / page_name(task["student"]),
+                       student=task["student"], notes=task.get("notes", ()))
+        except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
+            result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
+    return result, zygote
+
+
+def error_result(source, request: GradeRequest, message) -> GradeResult:
+    """A submission that could not be graded: no checks, zero points, the reason in errors."""
+    return GradeResult(submission=str(source), seed=request.seed,
+                       exercises=list(request.exercises), errors=[message])
+
+
+class GradingProcess:
+    """A grading process, seen from the parent. Forked: `zygote` (started by the parent, which
+    closes its own end of the zygote's socket here) goes to the child."""
+
+    def __init__(self, ctx, job: Job, zygote=None, others=()):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=grading_process,
+                                args=(child, job, os.getpid(), zygote, tuple(others)),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+        self.zygote = zygote
+        if zygote is not None:
+            zygote.sock.close()
+        self.task = None
+        self.started = 0.0
+        self.ready = False     # set when the process says it has warmed up
+
+    def give(self, task):
+        self.task, self.started = task, time.monotonic()
+        self.conn.send({k: task[k] for k in ("student", "folder", "source", "notes")})
+
+    def ask_to_stop(self, hard=False):
+        try:
+            if hard:
+                self.proc.terminate()
+            else:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.asked = True
+
+    def stop(self, hard=False):
+        """Ask the process to finish (hard: SIGTERM, it kills its workers); SIGKILL if it
+        does not."""
+        try:
+            if not getattr(self, "asked", False):
+                self.ask_to_stop(hard)
+            self.proc.join(3 if hard else 10)
+        except (OSError, ValueError):
+            pass
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+

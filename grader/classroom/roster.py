@@ -1,0 +1,88 @@
+"""Who is who from run to run: a student's name stays with the entry she was graded from
+(class_rows, read back from the gradebook), a student now graded from another entry is noted,
+and the gradebook's students of a class folder that no entry maps to any more are named by the
+run and kept (meta UNLISTED), so that `export` warns about their rows (unlisted_students)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from grader.classroom.entries import submissions_folder
+from grader.classroom.outputs import same_path
+from grader.sandbox import staging
+from grader.sandbox.safetext import LINE, clean
+
+
+UNLISTED = "unlisted"    # the gradebook's meta key: {class folder: [students no entry maps to]}
+
+
+def class_rows(book, folder, where) -> dict[str, str]:
+    """{student: the entry she was last graded from (its name)} for each student of the
+    gradebook last graded from this class folder (by the run that graded her: its folder, the
+    course or its submitted/ folder alike), in the order the students were first filed."""
+    rows, same = {}, {}
+    for student, source, run_folder in book.filed():
+        if not run_folder:
+            continue
+        if run_folder not in same:
+            same[run_folder] = _same_class(Path(run_folder), folder, where)
+        if same[run_folder]:
+            rows[student] = os.path.basename(source)
+    return rows
+
+
+def _same_class(path: Path, folder, where) -> bool:
+    try:
+        return same_path(path, folder) or same_path(path, where) or \
+            (path.is_dir() and same_path(submissions_folder(path), where))
+    except OSError:
+        return False
+
+
+def moves(rows: dict, entries, book, where) -> list[str]:
+    """Notes on the students of this class folder in the gradebook whose entry changed (now
+    graded from another entry) or is gone (no entry maps to them: their rows keep their last
+    grades, and `export` says so); the gone ones are kept in the gradebook (UNLISTED)."""
+    notes = []
+    now = {student: path for student, path in entries}
+    for student, path in entries:
+        before = rows.get(student)
+        if before is not None and before != staging.printable(path.name):
+            notes.append(clean(f"{student}: graded from {staging.shown(path.name)} now, from "
+                               f"'{before}' before", LINE, lines=False))
+    gone = [s for s in rows if s not in now]
+    if gone:
+        shown = ", ".join(f"{staging.shown(s)} (from '{rows[s]}')" for s in gone[:10]) + \
+            (f" and {len(gone) - 10} more" if gone[10:] else "")
+        notes.append(clean(f"the gradebook holds {len(gone)} student{'s' * (len(gone) != 1)} "
+                           f"of this class folder that no entry maps to any more: {shown}; "
+                           f"each row keeps its last grade, and export writes it with a "
+                           f"warning", LINE, lines=False))
+    try:
+        kept = json.loads(book.get_meta(UNLISTED) or "{}")
+        kept = kept if isinstance(kept, dict) else {}
+    except ValueError:
+        kept = {}
+    key = os.path.realpath(where)
+    if gone:
+        kept[key] = gone
+    else:
+        kept.pop(key, None)
+    book.set_meta(UNLISTED, json.dumps(kept))
+    return notes
+
+
+def unlisted_students(book) -> list[str]:
+    """The gradebook's students that no entry of their class folder mapped to at its last run
+    (their rows hold the grade of an entry no longer there): `export` warns about them."""
+    try:
+        kept = json.loads(book.get_meta(UNLISTED) or "{}")
+    except ValueError:
+        return []
+    if not isinstance(kept, dict):
+        return []
+    graded = set(book.students())
+    return sorted({s for names in kept.values() if isinstance(names, list)
+                   for s in names if s in graded})
+
