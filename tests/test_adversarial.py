@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-import grader.engine.numeric
+import grader.engine.compare.close
 import grader.sandbox.protocol
 from grader.engine.runner import grade_submission
 from grader.sandbox import Limits, Submission, Zygote
@@ -251,7 +251,7 @@ def ctx(tmp_path_factory):
     """A zygote of its own, a fake gradebook and another student's folder outside, a port the
     grading process listens on, and a neighbouring submission kept open through every case."""
     originals = {"torch.allclose": torch.allclose, "np.allclose": np.allclose,
-                 "builtins.abs": builtins.abs, "assert_close": grader.engine.numeric.assert_close,
+                 "builtins.abs": builtins.abs, "assert_close": grader.engine.compare.close.assert_close,
                  "encode": grader.sandbox.protocol.encode}
     os.environ["GRADER_SECRET_TOKEN"] = TOKEN  # the zygote inherits it; no worker may see it
     zygote = Zygote()
@@ -363,7 +363,7 @@ def test_neighbour_and_trusted_side_unharmed(ctx):
     o = ctx["originals"]
     assert torch.allclose is o["torch.allclose"] and np.allclose is o["np.allclose"]
     assert builtins.abs is o["builtins.abs"]
-    assert grader.engine.numeric.assert_close is o["assert_close"]
+    assert grader.engine.compare.close.assert_close is o["assert_close"]
     assert grader.sandbox.protocol.encode is o["encode"]
     assert torch.get_default_dtype() == torch.float32
     assert torch.is_grad_enabled()

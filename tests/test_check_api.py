@@ -82,7 +82,7 @@ def test_no_parameter_of_the_api_goes_unused(name, fn):
 
 def test_the_rule_catches_a_stray_import(tmp_path):
     stray = tmp_path / "test_stray.py"
-    stray.write_text("from grader.engine.numeric import assert_close\n")
+    stray.write_text("from grader.engine.compare.close import assert_close\n")
     with pytest.raises(AssertionError, match="grader.checks.api"):
         for line, module, names in grader_imports(stray):
             assert module == "grader.checks.api", f"imports {module}; use grader.checks.api"

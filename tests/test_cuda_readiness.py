@@ -27,7 +27,8 @@ import torch
 
 from grader.sandbox import device
 from grader.checks import api
-from grader.engine.numeric import CheckFailure, assert_close
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.close import assert_close
 from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
                             effective_rlimits, protocol)
 from grader.sandbox.launcher import _first_cuda_call

@@ -4,7 +4,7 @@ tensor shaped like its first argument) or hands its first argument back, and eve
 nn.Module whose __init__ does nothing and whose forward does the same. Each scores 0 on every
 exercise, and a bool where a number is expected is named as a bool.
 
-The mechanisms under test: grader.engine.numeric.refuse_bool (a bool is not a number, a bool tensor is
+The mechanisms under test: grader.engine.compare.values.refuse_bool (a bool is not a number, a bool tensor is
 not a float tensor) and grader.engine.runner.count_property_checks (a check of a property a constant
 may have counts only when the value checks of its target pass).
 """
@@ -16,7 +16,9 @@ import pytest
 import torch
 
 from grader.exercises import EXERCISES, check_module
-from grader.engine.numeric import CheckFailure, assert_close, assert_trajectory
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.close import assert_close
+from grader.engine.compare.trajectories import assert_trajectory
 from grader.engine.report import gradescope_json, score_table
 from grader.engine.runner import CheckResult, GradeResult, count_property_checks, grade_submission
 

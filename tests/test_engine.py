@@ -152,7 +152,8 @@ def test_a_tuple_mistake_is_named_only_when_the_result_shows_it_in_full():
     mistake that changes one item is still named whatever the other items hold."""
     import pytest
     import torch
-    from grader.engine.numeric import CheckFailure, assert_close
+    from grader.engine.compare import CheckFailure
+    from grader.engine.compare.close import assert_close
     w, b = torch.tensor([0.2]), torch.tensor([0.7])
     swapped, only_b = "w and b swapped", "b doubled"
     mistakes = {swapped: (b, w), only_b: (w, 2 * b)}
@@ -173,7 +174,8 @@ def test_mistakes_are_worked_out_only_when_a_value_is_wrong():
     and names the mistake as the dict would."""
     import pytest
     import torch
-    from grader.engine.numeric import CheckFailure, assert_close
+    from grader.engine.compare import CheckFailure
+    from grader.engine.compare.close import assert_close
     w, b = torch.tensor([0.2]), torch.tensor([0.7])
     asked = []
 

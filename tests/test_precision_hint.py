@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine.numeric import CheckFailure, assert_close
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.close import assert_close
 
 EXACT = [0.0430598123456789, 0.5, 2.25]
 

@@ -68,7 +68,9 @@ PEAK = r"""
 import json, resource, sys
 import numpy as np, torch
 from grader.sandbox import protocol
-from grader.engine.numeric import CheckFailure, assert_close, assert_trajectory
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.close import assert_close
+from grader.engine.compare.trajectories import assert_trajectory
 
 n = 64 * 1024 * 1024
 frame = protocol.encode(torch.zeros(n, dtype=torch.uint8))

@@ -24,7 +24,7 @@ ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.inside",
 # The trusted side: none of it may be imported or loaded inside the worker.
 TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.view", "grader.sandbox.layers",
            "grader.sandbox.staging", "grader.sandbox.limits", "grader.engine.runner", "grader.checks",
-           "grader.instructor", "grader.exercises", "grader.engine.numeric", "solutions", "pytest")
+           "grader.instructor", "grader.exercises", "grader.engine.compare", "solutions", "pytest")
 
 
 def _under(name: str, prefixes) -> bool:

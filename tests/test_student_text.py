@@ -16,7 +16,7 @@ from grader.sandbox import safetext
 from grader.classroom.run import class_entries, grade_class
 from grader.classroom.feedback import CLASS_PAGES, page_name
 from grader.classroom.gradebook import Gradebook
-from grader.engine.numeric import CheckFailure, fail
+from grader.engine.compare import CheckFailure, fail
 from grader.sandbox.protocol import RemoteObject, roundtrip
 from grader.engine.runner import CheckResult, GradeResult, grade_submission
 from grader.classroom.summary import summary_context

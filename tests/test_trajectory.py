@@ -1,4 +1,4 @@
-"""grader.engine.numeric.assert_trajectory, the one step-by-step comparison of training runs: its three
+"""grader.engine.compare.trajectories.assert_trajectory, the one step-by-step comparison of training runs: its three
 forms (a list of losses, a tuple of final values and lists, a record_steps trace), mistakes
 given eagerly or lazily, and the loss curve it attaches to the running check."""
 import re
@@ -8,7 +8,8 @@ import torch
 
 from grader.engine import plots
 from grader.checks.training import Mistakes, assert_state
-from grader.engine.numeric import CheckFailure, assert_trajectory
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.trajectories import assert_trajectory
 
 WANT = [4.0, 3.0, 2.5, 2.2, 2.1, 2.05]
 
@@ -43,7 +44,8 @@ def test_a_list_names_the_step_where_the_runs_part_and_the_values_there():
 
 
 def test_a_list_that_differs_from_the_first_step_says_so():
-    assert "very first value" in failure([5.0] + WANT[1:], WANT, call="train(...)")
+    text = failure([5.0] + WANT[1:], WANT, call="train(...)")
+    assert "the first of the losses already differs" in text and "hint" not in text
 
 
 def test_mistakes_are_named_eagerly_or_lazily_and_computed_only_on_failure():
@@ -120,7 +122,8 @@ def test_a_trace_names_the_step_and_the_parameter_where_the_runs_part():
                                                   mistakes=lazy)
     assert_trajectory(trace(), trace(), call="c", mistakes=lazy)
     assert lazy.calls == 1
-    assert "very first update" in failure(trace(bump_at=0), trace(), call="c")
+    text = failure(trace(bump_at=0), trace(), call="c")
+    assert "the first update already differs" in text and "hint" not in text
 
 
 def test_the_same_starting_point_is_claimed_only_when_the_first_step_agrees():

@@ -31,7 +31,7 @@ What is here, by use (docs/writing-checks.md has the table):
     trusted answers        reference, reference_probe, solution_module: the instructor's side
                            only (hidden checks and private/ code; the kit has no references)
 
-The names are defined where they work (the comparison code in grader/engine/numeric.py, the training
+The names are defined where they work (the comparisons in grader/engine/compare/, the training
 helpers in grader/checks/training.py, ...); check files import them from here only, which
 tests/test_check_api.py enforces.
 """
@@ -57,10 +57,14 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
 from grader.exercises import Mutant
-from grader.engine.numeric import (FD_EPS, GRADCHECK_TOL, TOL, TRAJECTORY_TOL, CheckFailure,
-                            assert_close, assert_gradient, assert_trajectory, autograd_grad,
-                            broadcast_square, central_difference, fail,
-                            float_central_difference, kind_of, scale_mistakes, show)
+from grader.engine.compare import CheckFailure, fail
+from grader.engine.compare.close import assert_close
+from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
+                                               central_difference, float_central_difference)
+from grader.engine.compare.mistakes import broadcast_square, scale_mistakes
+from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL
+from grader.engine.compare.trajectories import assert_trajectory
+from grader.engine.compare.values import kind_of, show
 from grader.engine.plots import plot
 from grader.sandbox.inside.probes.common import network
 from grader.sandbox import StudentError

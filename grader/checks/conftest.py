@@ -15,7 +15,7 @@ from grader.engine import plots
 from grader.exercises import markers
 from grader.sandbox.device import cuda_available, exact_float32
 from grader.exercises import EXERCISES
-from grader.engine.numeric import CheckFailure
+from grader.engine.compare import CheckFailure
 from grader.engine.request import DEVICES, GradeRequest
 from grader.engine.result import CheckResult
 from grader.engine.runner import SESSION, GradingSession

@@ -2,14 +2,14 @@
 parameters that must stay leaves, results that must not carry a graph, a module's structure, a
 forward pass without side effects, known wrong runs computed only when needed (or recorded, for
 the visible checks), and a mini-batch run compared step by step (trajectories themselves:
-grader.engine.numeric.assert_trajectory).
+grader.engine.compare.trajectories.assert_trajectory).
 
     wrong = Mistakes(lambda: {hint: train_variant(...) for ...})   # exNN's private/variants.py
     assert_trajectory(got["losses"], want["losses"], call="train(model, X, Y, lr=0.05, 20)",
                       mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=..., mistakes=wrong.map(lambda r: r["state"]))
 
-Everything here runs on the trusted side and fails with grader.engine.numeric.fail (a CheckFailure).
+Everything here runs on the trusted side and fails with grader.engine.compare.fail (a CheckFailure).
 """
 from __future__ import annotations
 
@@ -21,8 +21,12 @@ from dataclasses import dataclass
 import torch
 
 from grader.engine.expected import Case
-from grader.engine.numeric import (TRAJECTORY_TOL, assert_close, assert_trajectory, fail, kind_of,
-                            lazily, resolve, show)
+from grader.engine.compare import fail
+from grader.engine.compare.close import assert_close
+from grader.engine.compare.mistakes import lazily, resolve
+from grader.engine.compare.tolerances import TRAJECTORY_TOL
+from grader.engine.compare.trajectories import assert_trajectory
+from grader.engine.compare.values import kind_of, show
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import RemoteObject, meta
 

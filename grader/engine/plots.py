@@ -1,6 +1,6 @@
 """Plot data that checks attach to their result, for the feedback page.
 
-The comparison helpers numeric.assert_trajectory and numeric.assert_gradient call `plot(...)`
+The comparisons assert_trajectory and assert_gradient (grader/engine/compare/) call `plot(...)`
 themselves, so every training check carries the student's loss curve (each list of per-step
 values) over the reference's, and every gradient check a scatter of the student's gradient
 against the analytic one. A plot never makes a check fail.

@@ -10,6 +10,7 @@ This module imports neither pytest nor torch: a notebook's kernel reads results 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 
 STATUSES = ("passed", "failed", "not started", "error", "skipped", "not counted", "withheld")
@@ -185,3 +186,44 @@ def withhold_facts(result: GradeResult) -> None:
             c.message = ("withheld for review: this check rests on facts measured in the "
                          "submission's own process, and its source rewrites what measures "
                          "them (see the review note)")
+
+
+# Hints whose condition one input cannot show: "a sum where a mean is wanted" needs the factor
+# to be N on two inputs with different N (on one, `z = (y * 3) ** 2` gives 3 with N = 3 by
+# chance). grader.engine.compare.mistakes.scale_mistakes gives them; confirm_across_inputs
+# keeps each only where another check of the same function saw its own N as the factor.
+SUM_FOR_MEAN = ("this is {n} times the expected value: a sum where a mean is wanted (divide by "
+                "the number of samples, N = {n}).")
+MEAN_TWICE = "this is 1/{n} of the expected value: divided by N = {n} once too often?"
+_PER_N = [(kind, re.compile(re.escape(text).replace(re.escape("{n}"), r"(\d+)", 1)
+                            .replace(re.escape("{n}"), r"\1")))
+          for kind, text in (("times", SUM_FOR_MEAN), ("over", MEAN_TWICE))]
+
+
+def _per_n(hint: str):
+    """("times" or "over", N) for a hint tied to the number of samples, else None."""
+    for kind, pattern in _PER_N:
+        m = pattern.fullmatch(hint)
+        if m:
+            return kind, int(m.group(1))
+    return None
+
+
+def confirm_across_inputs(checks: list[CheckResult]) -> None:
+    """A hint tied to N (SUM_FOR_MEAN, MEAN_TWICE) stays only where another failing check of
+    the same function found the factor equal to its own, different N; a visible check counts
+    only visible checks' evidence (a hidden check's finding never reaches a student's page).
+    Elsewhere the hint becomes what was seen: the factor, and that it equals N here."""
+    seen = [(c.exercise, c.target, c.visible, *_per_n(h))
+            for c in checks for h in c.hints if _per_n(h)]
+    for c in checks:
+        for h in [h for h in c.hints if _per_n(h)]:
+            kind, n = _per_n(h)
+            if any(ex == c.exercise and t == c.target and k == kind and m != n
+                   and (vis or not c.visible) for ex, t, vis, k, m in seen):
+                continue
+            c.hints.remove(h)
+            factor = f"{n} times" if kind == "times" else f"1/{n} of"
+            c.message = c.message.replace(
+                f"hint: {h}", f"note: every value is {factor} the expected one; N = {n} here "
+                              f"too, but one input cannot tell whether the factor comes from N")

@@ -21,7 +21,7 @@ import pytest
 from grader.exercises import EXERCISES, module_of
 from grader.engine.request import GradeRequest
 from grader.engine.result import (CheckResult, GradeResult, count_property_checks,
-                           count_visible_checks, withhold_facts)
+                           confirm_across_inputs, count_visible_checks, withhold_facts)
 from grader.sandbox import Submission, Zygote
 
 CHECKS = Path(__file__).resolve().parents[1] / "checks"
@@ -195,6 +195,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
+    confirm_across_inputs(result.checks)
     count_property_checks(result.checks, session.property_of)
     count_visible_checks(result.checks, session.property_of)
     withhold_facts(result)

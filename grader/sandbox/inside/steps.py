@@ -1,5 +1,5 @@
 """Training recorded step by step: a model's parameters after every optimizer step (in the worker,
-inside a probe), for grader.engine.numeric.assert_trajectory to compare on the trusted side.
+inside a probe), for grader.engine.compare.trajectories.assert_trajectory to compare on the trusted side.
 
 In a probe (runs in the worker, next to the student's module):
 

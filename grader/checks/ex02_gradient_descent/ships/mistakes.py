@@ -1,6 +1,6 @@
 """The mistakes of ex02 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A derivative off by a factor 2, by N or in sign is named by
-grader.engine.numeric.scale_mistakes.)"""
+grader.engine.compare.mistakes.scale_mistakes.)"""
 
 NOT_SQUARED = "this is the mean error, not the mean squared error"
 SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: square each "

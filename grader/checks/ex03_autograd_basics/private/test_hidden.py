@@ -136,7 +136,8 @@ def test_intermediate_leaves_w_alone(sub, seed, device):
     want = reference("ex03.intermediate_grads", w.detach(), x)
     r = sub.probe("ex03.leaves_untouched", "ex03", "intermediate_grads", w, before, x)
     verify_untouched(r, before, call, what="w", added=want[0])
-    assert_close(r["result"], want, call=call)
+    # a factor that equals N names a mean only when an input of another N shows its own N too
+    assert_close(r["result"], want, call=call, mistakes=scale_mistakes(want, 3))
 
 
 @check("accumulated_grad", points=2)

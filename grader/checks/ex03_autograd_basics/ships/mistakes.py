@@ -1,6 +1,6 @@
 """The mistakes of ex03 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
-grader.engine.numeric.scale_mistakes.)"""
+grader.engine.compare.mistakes.scale_mistakes.)"""
 
 DW_THROUGH_A_ONLY = ("dy_dw counts only the path from w through a (it is b = w + 1); autograd "
                      "adds both paths from w to y: dy/dw = b + a")

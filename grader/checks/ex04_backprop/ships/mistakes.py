@@ -1,6 +1,6 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
-grader.engine.numeric.scale_mistakes.)"""
+grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import rebound_parameter, scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "

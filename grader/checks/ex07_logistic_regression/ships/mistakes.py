@@ -39,10 +39,15 @@ def bce_sum(n: int) -> str:
     return f"this is {n} times the mean: a sum where the mean is wanted"
 
 
-def accuracy_broadcast(classes, y) -> float:
-    """The accuracy of an (N, N) comparison: the classes (N,) == y (N, 1), or the other way."""
+def accuracy_broadcast(classes, y) -> float | None:
+    """The accuracy of an (N, N) comparison: the classes (N,) == y (N, 1), or the other way;
+    None where a constant answer (every row one class, e.g. an argmax over the size-1 class
+    dimension, both shapes (N, 1)) gets the same accuracy: a float cannot show the shapes, so
+    the value alone must tell the broadcast apart (with y half 0 and half 1 it never does)."""
     c, t = classes.reshape(-1).cpu().double(), y.reshape(-1).cpu().double()
-    return float((c.view(-1, 1) == t.view(1, -1)).double().mean())
+    value = float((c.view(-1, 1) == t.view(1, -1)).double().mean())
+    constant = (float((t == 0).double().mean()), float((t == 1).double().mean()))
+    return None if any(abs(value - k) < 1e-9 for k in constant) else value
 
 
 ACCURACY_TENSOR = "accuracy returns a Python float: end with .item() (or float(...))"

@@ -1,7 +1,7 @@
 """The mistakes of ex11 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
 grader.checks.training. (A gradient off by a factor 2 or in sign is named by
-grader.engine.numeric.scale_mistakes.)"""
+grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import (COEFFICIENTS_ORDER, LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE,
                                UPDATE_ADDS_GRADIENT, fit_grads_of_mean, grads_of_mean)
 

@@ -2,7 +2,7 @@
 and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
 grader.checks.training; the known wrong runs themselves come from trusted code
 (private/variants.py), computed live in the hidden checks and recorded by `build` for the visible
-ones. (A gradient off by a factor 2 or in sign is named by grader.engine.numeric.scale_mistakes.)"""
+ones. (A gradient off by a factor 2 or in sign is named by grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSSES_OF_STEPS_0_100,
                                LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT, fit_grads_of_mean,
                                grads_of_mean, rebound_parameter)

@@ -1,0 +1,199 @@
+"""What a wrong answer is told: the known mistake it matches (name_mistake; the usual ones of a
+derivative or a mean: scale_mistakes), and the hints for a wrong kind, shape or dtype. Mistakes
+come as a dict {hint: what a program with that mistake returns}, or as a callable returning one
+(resolve, lazily: computed only when a value is wrong)."""
+from __future__ import annotations
+
+import math
+
+from grader.engine.compare import CheckFailure
+from grader.engine.compare.tolerances import _close, tol_for
+from grader.engine.compare.values import as_array, count_values
+from grader.engine.result import MEAN_TWICE, SUM_FOR_MEAN
+
+
+STACKED = ("one stacked tensor (or array) where a tuple is asked: return the values as a tuple, "
+           "e.g. return grad_a, grad_b, grad_c, grad_d")
+NUMPY_NOT_TENSOR = ("a NumPy array where a tensor is asked: keep the computation in torch (or "
+                    "convert with torch.from_numpy(...)), so that dtype and device are kept")
+TENSOR_DTYPE = ("compute in the input's dtype: a new tensor made with torch.tensor(...) defaults "
+                "to float32 (or int64), whatever the inputs' dtype")
+USE_ITEM = "a tensor where a Python number is asked: use .item() (or float(...))"
+NOT_REDUCED = ("each item holds several values where one number is asked: a sum (or mean) over "
+               "the samples is missing?")
+
+
+def array_dtype_hint(got, expected) -> str:
+    """The hint for a NumPy result of the wrong dtype."""
+    return (f"a {got} array where {expected} is asked: convert with .astype(np.{expected}) (a "
+            f"float32 tensor's .numpy() is float32; np.array of Python floats is float64)")
+
+
+def size_one_hint(got_shape, expected_shape) -> str:
+    """The hint for a result with a dimension of size 1 too many or too few."""
+    g, e = tuple(got_shape), tuple(expected_shape)
+    what = "an extra" if len(g) > len(e) else "a missing" if len(g) < len(e) else "a misplaced"
+    return (f"{what} dimension of size 1: {g} where {e} is asked. t.squeeze(1) drops a "
+            f"dimension of size 1, t.unsqueeze(1) (or t[:, None]) adds one; slicing with "
+            f"data[:, -1:] keeps a column, data[:, -1] does not")
+
+
+def broadcast_square(n: int) -> str:
+    """The hint for an (N, N) result where (N,) or (N, 1) is expected."""
+    return (f"(N,) and (N, 1) broadcast into (N, N): here N = {n}, and an elementwise operation "
+            f"between a flat vector of shape ({n},) and a column of shape ({n}, 1) (e.g. "
+            f"y_pred - y, or p >= 0.5 compared with y) pairs every row with every row. Give both "
+            f"the same shape first: column.squeeze(1), or vector.view(-1, 1).")
+
+
+def _shape_hint(got, expected, mistakes=None) -> tuple[str, str | None]:
+    """(text appended to a wrong-shape message, the mistake it names or None)."""
+    g, e = tuple(got.shape), tuple(expected.shape)
+    a = None   # converted only for a mistake of its very shape
+    for description, wrong in (mistakes or {}).items():
+        w = as_array(wrong)
+        if w is None or w.shape != g:
+            continue
+        a = as_array(got) if a is None else a
+        if a is not None and w.shape == a.shape and _close(a, w, 1e-4, 1e-6):
+            return "", description
+    n = e[0] if e else 0
+    if n > 1 and e in ((n,), (n, 1)) and g == (n, n):
+        return "", broadcast_square(n)
+    if math.prod(g) == math.prod(e):
+        if tuple(d for d in g if d != 1) == tuple(d for d in e if d != 1):
+            return "", size_one_hint(g, e)
+        return _relayout(got, expected, g, e), None
+    if len(g) < len(e) or math.prod(g) == 1:
+        return _reduced(got, expected, e), None
+    return "", None
+
+
+def _pair(got, expected):
+    """Both as float64 arrays, or None (only where the shapes say a comparison may tell)."""
+    a, b = as_array(got), as_array(expected)
+    if a is None or b is None or a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+        return None
+    return a.astype("float64"), b.astype("float64")
+
+
+def _relayout(got, expected, g, e) -> str:
+    """What a result with the expected number of values but another shape holds, when its values
+    show it: the expected values in order (a reshape or view), or transposed."""
+    ab = _pair(got, expected)
+    if ab is None:
+        return ""
+    a, b = ab
+    if _close(a.reshape(-1), b.reshape(-1), 1e-4, 1e-6):
+        return f" The values are the expected ones in order, laid out as {g}: a view or reshape."
+    if b.ndim == 2 and a.shape == b.T.shape and _close(a, b.T, 1e-4, 1e-6):
+        return " The values are the expected ones transposed."
+    return ""
+
+
+def _reduced(got, expected, e) -> str:
+    """A result with fewer values than expected: said to be a sum or a mean over a dimension
+    only when its values are that sum or mean of the expected values (more values than
+    expected are no reduction: nothing is converted)."""
+    if count_values(got) is None or count_values(got) >= math.prod(e):
+        return ""
+    ab = _pair(got, expected)
+    if ab is None:
+        return ""
+    a, b = ab
+    for axis in range(len(e)):
+        for how, r in (("sum", b.sum(axis=axis)), ("mean", b.mean(axis=axis))):
+            if r.size == a.size and _close(a.reshape(-1), r.reshape(-1), 1e-4, 1e-6):
+                return (f" The values are the expected ones' {how} over dimension {axis}: did "
+                        f"a sum or mean reduce a dimension that should stay?")
+    return ""
+
+
+def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:
+    """The description of the mistake whose result matches `got_array`. Where several known
+    mistakes give these very values, the values cannot tell them apart: all are said, as
+    what they are (none is picked as the cause)."""
+    found = []
+    for description, wrong in (mistakes or {}).items():
+        w = as_array(wrong)
+        if w is None:
+            continue
+        if w.shape != got_array.shape and w.size == got_array.size:
+            w = w.reshape(got_array.shape)
+        if _close(got_array, w, max(rtol, 1e-4), max(atol, 1e-6)) and description not in found:
+            found.append(description)
+    if len(found) > 1:
+        return (f"these values are what each of {len(found)} known mistakes gives, so they "
+                f"cannot tell which: " + " | ".join(found[:3]))
+    return found[0] if found else None
+
+
+def scale_mistakes(expected, n: int | None = None, *, factor2=True) -> dict:
+    """Wrong answers for a derivative or mean: factor 2 missing, sum instead of mean, sign
+    flipped, and their combinations. A factor that equals N names a sum for a mean only where
+    another input, with another N, shows its own N (grader.engine.result.confirm_across_inputs);
+    on an input with N = 2, a factor 2 is that same question."""
+    m = {}
+    if factor2 and n != 2:   # with N = 2, a factor 2 is told by the other inputs (× N below)
+        m["this is half the expected value: is the factor 2 from differentiating a square "
+          "missing?"] = _scale(expected, 0.5)
+        m["this is twice the expected value: is a factor 2 counted twice?"] = _scale(expected, 2.0)
+    m["the sign is flipped: the derivative of (x*w - y)**2 is +2*x*(x*w - y); check which of "
+      "prediction and target comes first, and that the update subtracts."] = _scale(expected, -1.0)
+    if n and n > 1:
+        # named only where another input with another N shows the same factor
+        # (grader.engine.result.confirm_across_inputs)
+        m[SUM_FOR_MEAN.format(n=n)] = _scale(expected, float(n))
+        m[MEAN_TWICE.format(n=n)] = _scale(expected, 1.0 / n)
+    return m
+
+
+def _scale(x, s):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_scale(v, s) for v in x)
+    if isinstance(x, dict):
+        return {k: _scale(v, s) for k, v in x.items()}
+    return x * s
+
+
+def resolve(mistakes) -> dict:
+    """The mistakes, given as a dict or lazily as a callable returning one (called now)."""
+    return (mistakes() if callable(mistakes) else mistakes) or {}
+
+
+def lazily(compare, got, want, *, mistakes=None, **kw):
+    """compare(got, want, mistakes=..., **kw) where `mistakes` may be a callable: it is called
+    only when the comparison fails, to name the mistake."""
+    if not callable(mistakes):
+        return compare(got, want, mistakes=mistakes, **kw)
+    try:
+        compare(got, want, **kw)
+    except CheckFailure:
+        compare(got, want, mistakes=resolve(mistakes), **kw)
+        raise
+
+
+def _present_mistakes(got, expected, mistakes: dict, rtol, atol, tol_table) -> dict:
+    """The mistakes (tuples of values, like `expected`) that `got` shows in full: in every item
+    the mistake changes, `got` has the mistake's value. Only those are named item by item: w
+    and b drawn alike, (w, w), are not "w and b swapped", (b, w), though one item agrees with it.
+    Items a mistake leaves alone (the expected value, or None) are not asked about: another
+    mistake may change them."""
+    def same(a, b):
+        na, nb = count_values(a), count_values(b)
+        if na is not None and nb is not None and na != nb:
+            return False   # never the same values (and a huge one is not converted)
+        x, y = as_array(a), as_array(b)
+        if x is None or y is None:
+            return x is None and y is None and type(a) is type(b) and _equal(a, b)
+        return _close(x, y, *tol_for(b, rtol, atol, tol_table))
+    return {hint: v for hint, v in mistakes.items()
+            if isinstance(v, (tuple, list)) and len(v) == len(expected)
+            and all(m is None or same(m, e) or same(g, m) for g, m, e in zip(got, v, expected))}
+
+
+def _equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an object that cannot say: not the same
+        return False
