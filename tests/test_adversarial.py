@@ -341,8 +341,10 @@ def test_adversarial_submission(name, ctx):
         attacked = [c for c in counted if _matches(c, first) and c.status != "passed"]
         assert attacked
         says = (expect.says,) if isinstance(expect.says, str) else expect.says
-        for c in attacked:
-            assert any(text in c.message for text in says), c.message
+        assert any(text in attacked[0].message for text in says), attacked[0].message
+        for c in attacked[1:]:   # a failed import is told in full once, then pointed to
+            assert any(text in c.message for text in says) or \
+                "reported above" in c.message, c.message
     if expect.after:
         expect.after(result, ctx)
 

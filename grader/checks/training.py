@@ -286,15 +286,14 @@ def rebound_parameter(name: str) -> str:
             f"{name}.grad`, then zero {name}.grad.")
 
 
-# what a loop whose parameter was rebound by its update raises at the next step: .grad is None
-# (no attribute, or an operand), or the new tensor does not require grad
-REBOUND_ERRORS = ("'NoneType' object has no attribute", "and 'NoneType'", "'NoneType' and",
-                  "does not require grad and does not have a grad_fn")
-
-
 @contextmanager
 def naming_rebound(call: str, hint: str):
-    """Within it, the student's failure that a rebound parameter causes is named by `hint`:
+    """Within it, a failure of the student's call is named as a rebound parameter when the
+    worker saw one, by identity: a local name that held the parameter (a leaf tensor that
+    requires grad) held another tensor when the call failed (StudentError.rebound). The error's
+    text alone never names it: a .grad that is None because it was zeroed before the first
+    backward() reads the same. `hint` is the text for the parameter it names; another
+    parameter rebound is named by its own name.
 
         with naming_rebound(call, hints.REBOUND):
             got = sub.call("ex05.fit", x, y, lr, iters, seed)
@@ -302,8 +301,9 @@ def naming_rebound(call: str, hint: str):
     try:
         yield
     except StudentError as err:
-        if err.kind == "exception" and any(s in str(err) for s in REBOUND_ERRORS):
-            fail(err.describe(call), hint=hint)
+        if err.kind == "exception" and err.rebound:
+            name = next((n for n in err.rebound if hint == rebound_parameter(n)), None)
+            fail(err.describe(call), hint=hint if name else rebound_parameter(err.rebound[0]))
         raise
 
 

@@ -50,10 +50,24 @@ class StudentError(Exception):
     are not laid out as a check's state asks), timeout, crashed, protocol, budget
     """
 
-    def __init__(self, kind, message, where="", traceback="", stdout="", ancestry=()):
+    def __init__(self, kind, message, where="", traceback="", stdout="", ancestry=(),
+                 rebound=()):
         super().__init__(message)
         self.kind, self.where, self.traceback, self.stdout = kind, where, traceback, stdout
         self.ancestry = tuple(ancestry)   # the built-in exception classes it derives from
+        # the local names the failed call rebound from a parameter (a leaf that requires
+        # grad) to another tensor, seen by identity in the worker (worker._rebound_names)
+        self.rebound = tuple(rebound)
+
+    def again(self) -> "StudentError":
+        """The same error met again by a later check (a module whose import failed): its
+        describe() points to the first report instead of repeating it."""
+        err = StudentError(self.kind, str(self), self.where, self.traceback, self.stdout,
+                           self.ancestry, self.rebound)
+        err.repeated = True
+        return err
+
+    repeated = False
 
     def derives_from(self, name: str) -> bool:
         """Whether the student's exception is a `name` ("ValueError"), by its class's bases."""
@@ -65,6 +79,11 @@ class StudentError(Exception):
             return f"not started: {call or 'this function'} still raises NotImplementedError" \
                    + (f" ({msg.split(':', 1)[-1].strip()})" if ":" in msg else "")
         prefix = f"{call}: " if call else ""
+        if self.repeated and self.kind in ("import", "timeout", "crashed"):
+            what = str(self).split(":", 1)[0] if self.kind == "import" else ""
+            what = what if what.isidentifier() else "failure"
+            return (prefix + f"not run: the file does not import (see the {what} reported "
+                    f"above" + (f", {self.where}" if self.where else "") + ")")
         text = prefix + msg
         if self.where:
             text += f"\n  at {self.where}"
@@ -525,6 +544,7 @@ class Submission:
                 _restore(self.workdir, self.staged, self.uid)   # scratch): put it back
             self.proc = _Process(self.zygote, self._spec())
             self.spawned += 1
+            self._imported = set()   # a new worker imports each module again, timed apart
         return self.proc
 
     def close(self):
@@ -562,11 +582,22 @@ class Submission:
         return Facts(value) if type(value) is dict else value
 
     def _run(self, request, timeout):
+        """One request to the worker: its value, or the StudentError saying why there is none.
+        A module not yet imported in this worker is imported first, by a request of its own,
+        under the import's own time limit: a loop at the top level of the file is an import
+        error (and stays one), a loop inside a function costs only the calls of that function."""
+        module = request["module"]
+        if module in self.import_errors:   # told in full once, by the first check that met it
+            raise self.import_errors[module].again()
+        if module and (self.proc is None or not self.proc.alive
+                       or module not in getattr(self, "_imported", set())):
+            self._exchange_checked({"op": "import", "module": module},
+                                   self.limits.import_seconds, module, importing=True)
+        return self._exchange_checked(request, timeout or self.limits.call_seconds, module)
+
+    def _exchange_checked(self, request, seconds: float, module: str, importing=False):
         from grader.sandbox import safetext
         from grader.sandbox import protocol  # here: starting a Zygote needs no torch
-        module = request["module"]
-        if module in self.import_errors:
-            raise self.import_errors[module]
         now = time.monotonic()  # the budget counts the grader's own time on it too
         self.began = getattr(self, "began", None) or now
         self.used = max(self.used, now - self.began)
@@ -575,10 +606,7 @@ class Submission:
                                          f"{self.limits.submission_seconds:.0f} s of wall time; "
                                          f"remaining checks are not run")
         budget = protocol.reply_budget(request.get("args", ()), request.get("kwargs"))
-        first_import = module not in getattr(self, "_imported", set())
-        limit = timeout or self.limits.call_seconds
-        if first_import:
-            limit += self.limits.import_seconds
+        limit = seconds
         first_cuda = _first_cuda_call(self.proc, request)
         if first_cuda:  # a fresh worker creates its CUDA context (seconds) in this call
             limit += getattr(self.limits, "cuda_init_seconds", 0.0)
@@ -595,9 +623,11 @@ class Submission:
         finally:
             self.used += time.monotonic() - started
         if failure is not None:  # raised outside the handlers: no exception chain keeps the
-            raise self._failed(failure, module, limit, first_import)  # refused reply alive
+            raise self._failed(failure, module, limit, importing,   # refused reply alive
+                               request.get("func") or request.get("probe") or "")
         reply = safetext.clean_reply(reply)  # all of its text is the student's: made safe here
-        self._imported = getattr(self, "_imported", set()) | {module}
+        if module:
+            self._imported = getattr(self, "_imported", set()) | {module}
         if first_cuda and self.proc is not None:
             self.proc.cuda_ready = True
         if reply.get("restart") is True:  # e.g. a CUDA error: the next call gets a new worker
@@ -614,7 +644,7 @@ class Submission:
         if reply["status"] == "ok":
             return reply["value"]
         err = StudentError(reply["kind"], reply["message"], reply["where"], reply["traceback"],
-                           ancestry=reply["ancestry"])
+                           ancestry=reply["ancestry"], rebound=reply.get("rebound", ()))
         if err.kind in ("import", "no_file"):
             self.import_errors[module] = err
         raise err
@@ -644,21 +674,24 @@ class Submission:
                 raise protocol.ProtocolError("a reply to no request")
         raise protocol.ProtocolError("too many replies to earlier calls")
 
-    def _failed(self, failure: str, module: str, limit: float, first_import: bool):
-        """The StudentError for a call that gave no reply; the worker is replaced."""
+    def _failed(self, failure: str, module: str, limit: float, importing: bool, func: str = ""):
+        """The StudentError for a request that gave no reply; the worker is replaced. Only a
+        failure of the import itself is kept as the module's import error."""
+        what = f"{func}()" if func and "." not in func else "the call"
         if failure == "timeout":
             self._restart(settle=0)
-            if not first_import:
-                return StudentError("timeout", f"timed out after {limit:.0f} s (an infinite "
-                                               f"loop, a sleep, or far too much work?)")
+            if not importing:
+                return StudentError("timeout", f"{what} did not finish: timed out after "
+                                               f"{limit:.0f} s (an infinite loop, a sleep, or "
+                                               f"far too much work?)")
             err = StudentError("timeout", f"importing {module}.py did not finish within "
                                           f"{limit:.0f} s: is there a loop at the top level "
                                           f"of the file?")
         elif failure == "crashed":
             how = self._restart()
-            if not first_import:
-                return StudentError("crashed", "the worker process running your code ended "
-                                               "during the call" + (f": {how}" if how else ""))
+            if not importing:
+                return StudentError("crashed", f"the worker process running your code ended "
+                                               f"during {what}" + (f": {how}" if how else ""))
             err = StudentError("crashed", f"importing {module}.py ended the worker process"
                                           + (f": {how}" if how else "")
                                           + ". Is there a sys.exit(), os._exit() or a crash "

@@ -356,7 +356,7 @@ def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
     if type(reply) is not dict:
         raise ProtocolError("the reply is not a result")
     unknown = set(reply) - {"status", "value", "id", "nonce", "kind", "seconds", "notes",
-                            "restart", "stdout_chars", "ancestry", *_TEXT_FIELDS}
+                            "restart", "stdout_chars", "ancestry", "rebound", *_TEXT_FIELDS}
     if unknown:
         raise ProtocolError(f"the reply has unknown fields ({', '.join(sorted(map(str, unknown))[:3])})")
     out = {"status": reply.get("status"), "id": reply.get("id"), "nonce": reply.get("nonce")}
@@ -392,6 +392,11 @@ def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
             not all(type(a) is str and len(a) <= 64 for a in ancestry):
         raise ProtocolError("the reply's exception classes are not up to 16 short names")
     out["ancestry"] = ancestry
+    rebound = reply.get("rebound", [])   # names a failed call rebound (worker._rebound_names)
+    if type(rebound) is not list or len(rebound) > 16 or \
+            not all(type(a) is str and len(a) <= 64 and a.isidentifier() for a in rebound):
+        raise ProtocolError("the reply's rebound names are not up to 16 identifiers")
+    out["rebound"] = rebound
     if out["status"] == "ok":
         out["value"] = reply.get("value")
     else:

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path, PurePosixPath
 
 from grader.exercises import EXERCISES, module_of
@@ -386,6 +388,7 @@ class Found:
     notes: list = field(default_factory=list)
     more_notes: int = 0
     helpers: list = field(default_factory=list)   # the student's own modules, not staged
+    misnamed: list = field(default_factory=list)  # (path parts, exercise): a similar name
 
     def note(self, text: str):
         if text in self.notes:
@@ -405,6 +408,35 @@ def _helper_module(name: str) -> bool:
     which the grader does not stage: worth a note, since an import of it will fail."""
     return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
         and name not in ("setup.py", "conftest.py")
+
+
+def misnamed(name: str) -> str | None:
+    """The exercise a .py or .ipynb file seems meant for, by a similar name, when its name is
+    not the exercise's (exercise_of finds none): the number written otherwise ('ex1_linear.py',
+    'Ex01_linear_model.py', 'exercise_01.py'), or a name close to the exercise's own
+    ('linear_model.py', 'ex_linear_model.py'). None for any other file (utils.py)."""
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() not in (".py", ".ipynb") or exercise_of(name):
+        return None
+    low = stem.lower()
+    m = re.match(r"ex(?:ercise)?[ _-]?0*(\d{1,2})(?!\d)", low)
+    if m:
+        key = f"ex{int(m.group(1)):02d}"
+        return key if key in EXERCISES else None
+    score, key = max((SequenceMatcher(None, low, module[5:]).ratio(), k)
+                     for k, module in EXERCISES.items())
+    return key if score >= 0.8 else None
+
+
+def name_note(parts: tuple, ex: str, chosen: str | None) -> str:
+    """The note for an exercise's file found under another name than its own."""
+    own = EXERCISES[ex]
+    if chosen == parts[-1]:
+        return (f"found {shown('/'.join(parts))}; graded as {ex}, whose file is named "
+                f"{own}.py (or .ipynb)")
+    return (f"found {shown('/'.join(parts))}; this exercise is read from {own}.py (or .ipynb)"
+            + (f", and {shown(chosen)} is what was graded for {ex}" if chosen else
+               f": rename the file, {ex} was not graded"))
 
 
 def _left_out(parts, why: str) -> str:
@@ -475,7 +507,9 @@ class _Tree:
                 self.walk(sub, here, out, found)
                 continue
             if ex is None:
-                if is_file and _helper_module(e.name) and len(found.helpers) < 5:
+                if is_file and misnamed(e.name) and len(found.misnamed) < 5:
+                    found.misnamed.append((here, misnamed(e.name)))
+                elif is_file and _helper_module(e.name) and len(found.helpers) < 5:
                     found.helpers.append("/".join(here))
                 continue
             if not is_file:
@@ -824,6 +858,13 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                 found.note(f"{shown('/'.join(c.parts))} was not graded: "
                            f"{shown('/'.join(chosen.parts))} counts for {c.ex} (the file "
                            f"nearest the top counts, a .py before a notebook)")
+        for parts, ex in found.misnamed:   # a similar name: said, never graded in its place
+            chosen = best.get(ex)
+            found.note(name_note(parts, ex, chosen.parts[-1] if chosen and not chosen.refused
+                                 else None))
+        for ex, c in best.items():
+            if not c.refused and os.path.splitext(c.parts[-1])[0] != EXERCISES[ex]:
+                found.note(name_note(c.parts, ex, c.parts[-1]))
         if found.helpers:
             found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: only the "
                        f"exercises' own files are graded (exNN_name.py or .ipynb), so a helper "
