@@ -60,6 +60,15 @@ def test_the_in_place_operation_is_named(grade):
     assert "`z.neg()`" in text, text
 
 
+def test_an_augmented_assignment_is_named_as_written(grade):
+    """`z -= m` reaches torch as z.sub_(m): the hint says both, and the out-of-place form."""
+    code = ("def softmax(z, dim=-1):\n    z -= z.amax(dim=dim, keepdim=True)\n"
+            "    e = z.exp()\n    return e / e.sum(dim=dim, keepdim=True)\n")
+    result = grade("ex10", code, targets=["softmax"], device="cpu")
+    text = messages(result, "softmax")
+    assert "(which `z -= ...` calls)" in text and "use `z = z - ...`" in text, text
+
+
 def test_an_update_in_place_is_no_change_of_input(grade):
     """A function whose contract updates in place (its name ends in "_") is exempt: the
     references of zero_grads_ and sgd_update_ keep full marks (test_mutants grades every

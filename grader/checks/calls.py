@@ -17,10 +17,15 @@ from __future__ import annotations
 from grader.checks.api import StudentError, fail
 
 # the out-of-place way of writing each in-place operation the guard can name
-OUT_OF_PLACE = {"+=": "z = z + ...", "-=": "z = z - ...", "*=": "z = z * ...",
-                "/=": "z = z / ...", "**=": "z = z ** ...", "[...] =": "a copy first, "
-                "z = z.clone(), then z[...] = ...", "requires_grad_": "a copy, "
-                "z.detach().clone().requires_grad_()"}
+OUT_OF_PLACE = {"+=": "write `{n} = {n} + ...` instead", "-=": "write `{n} = {n} - ...` instead",
+                "*=": "write `{n} = {n} * ...` instead", "/=": "write `{n} = {n} / ...` instead",
+                "**=": "write `{n} = {n} ** ...` instead",
+                "[...] =": "make a copy first, `{n} = {n}.clone()`, then `{n}[...] = value`",
+                "requires_grad_": "make a copy, `{n}.detach().clone().requires_grad_()`"}
+
+# the in-place methods that an augmented assignment calls (z -= m calls z.sub_(m))
+ARITHMETIC = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/", "true_divide_": "/",
+              "pow_": "**", "floor_divide_": "//", "remainder_": "%"}
 
 
 def input_changed_hint(func: str, name: str, what: str, ops=()) -> str:
@@ -28,16 +33,25 @@ def input_changed_hint(func: str, name: str, what: str, ops=()) -> str:
     if ops:
         op = ops[0]
         if op in OUT_OF_PLACE:
-            fix = OUT_OF_PLACE[op].replace("z", name)
-            how = f"`{op}` on {name} writes into the caller's tensor: use {fix}"
+            fix = OUT_OF_PLACE[op].format(n=name)
+            how = f"`{op}` on {name} writes into the caller's tensor: {fix}"
+        elif op in ARITHMETIC:
+            sym = ARITHMETIC[op]
+            how = (f"`{name}.{op}()` (which `{name} {sym}= ...` calls) writes into the caller's "
+                   f"tensor: use `{name} = {name} {sym} ...`")
         elif op.endswith("(out=...)"):
             how = f"`{op}` writes into {name}: drop out= and use the result"
         else:
             how = (f"`{name}.{op}()` writes into the caller's tensor: use the out-of-place "
                    f"`{name}.{op[:-1]}()` (or `torch.{op[:-1]}({name})`)")
+    elif what.startswith(("its item", "its length", "its entr")):   # a list, tuple, dict
+        how = (f"Make a new one instead of changing {name}: `sorted({name})`, not "
+               f"`{name}.sort()`; `{name} + [v]`, not `{name}.append(v)`; or copy it first, "
+               f"`{name} = list({name})`")
     else:
-        how = (f"compute a new value instead of changing {name}: `{name} = {name} * 2`, not "
-               f"`{name} *= 2`; `z.neg()`, not `z.neg_()`; `sorted(xs)`, not `xs.sort()`")
+        how = (f"Compute a new value instead of changing {name}: `{name} = {name} * 2`, not "
+               f"`{name} *= 2`; `np.sort({name})`, not `{name}.sort()`; or copy it first, "
+               f"`{name} = {name}.copy()`")
     return (f"{func} changed its argument {name} in place ({what}): the caller's data must "
             f"come back as it was given. {how}.")
 
