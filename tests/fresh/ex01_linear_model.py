@@ -1,0 +1,58 @@
+"""Fresh mistakes of ex01 (the linear model by exhaustive search)."""
+from tests.fresh import DTYPE, SCALE, SHAPE, SQRT, SUM, Fresh
+
+FRESH = [
+    Fresh("mse_for_weights_sum", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    return np.array([np.sum(loss(x, y, float(w))) for w in _as_array(weights)], dtype=np.float64)
+''', "sums the squared errors over the samples instead of taking their mean",
+        (SUM, SCALE)),
+    Fresh("mse_for_weights_rmse", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    return np.array([np.sqrt(np.mean(loss(x, y, float(w)))) for w in _as_array(weights)],
+                    dtype=np.float64)
+''', "returns the root of the mean squared error (RMSE) instead of the MSE",
+        (SQRT,)),
+    Fresh("mse_for_weights_float32", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x = np.asarray(x_data, dtype=np.float32)
+    y = np.asarray(y_data, dtype=np.float32)
+    out = [np.mean(loss(x, y, np.float32(w))) for w in np.asarray(weights, dtype=np.float32)]
+    return np.array(out, dtype=np.float64)
+''', "computes in float32 and only converts the result to float64 (precision lost)",
+        (DTYPE,)),
+    Fresh("mse_surface_ij_indexing", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs), indexing="ij")
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return ((pred - y) ** 2).mean(axis=-1).astype(np.float64)
+''', "meshgrid with indexing='ij': the surface comes back (W, B), transposed",
+        (r"transpos|swap|orientation|\baxes\b|\baxis\b|meshgrid|indexing|rows? and columns?"
+         r"|\(B, ?W\)|\(W, ?B\)", SHAPE)),
+    Fresh("best_weight_argmax", "best_weight", '''
+def best_weight(x_data, y_data, weights):
+    mse = mse_for_weights(x_data, y_data, weights)
+    return float(_as_array(weights)[int(np.argmax(mse))])
+''', "argmax where argmin is wanted: returns the weight with the largest MSE",
+        (r"argmax|largest|greatest|highest|worst|maxim(um|al|ise|ize) (mse|error|loss|cost)",)),
+    Fresh("best_weight_index", "best_weight", '''
+def best_weight(x_data, y_data, weights):
+    mse = mse_for_weights(x_data, y_data, weights)
+    return float(np.argmin(mse))
+''', "returns the index of the best weight instead of the weight itself",
+        (r"\bindex|indices|position|not (one )?of (the )?(candidate )?weights"
+         r"|not a (candidate )?weight",)),
+    Fresh("loss_absolute", "loss", '''
+def loss(x, y, w):
+    return abs(forward(x, w) - y)
+''', "the absolute error instead of the squared error",
+        (r"\babs|absolute|squar|\*\* ?2|power", SQRT)),
+    Fresh("forward_wb_bias_times_w", "forward_wb", '''
+def forward_wb(x, w, b):
+    return (x + b) * w
+''', "adds the bias before multiplying by w: (x + b) * w instead of x * w + b",
+        (r"\bbias|\bb\b|offset|parenthes|precedence|order of operations",)),
+]

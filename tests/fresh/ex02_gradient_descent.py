@@ -1,0 +1,77 @@
+"""Fresh mistakes of ex02 (gradient descent by hand)."""
+from tests.fresh import HALF, OFF_BY_ONE, RECORD, SCALE, SIGN, SUM, Fresh
+
+FRESH = [
+    Fresh("cost_sum", "cost", '''
+def cost(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.sum((x * w - y) ** 2))
+''', "sums the squared errors instead of averaging them",
+        (SUM, SCALE)),
+    Fresh("gradient_wrong_sign", "gradient", '''
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.mean(2 * x * (y - x * w)))
+''', "differentiates (y - x*w) the wrong way round: the gradient has the wrong sign",
+        (SIGN,)),
+    Fresh("gradient_missing_2", "gradient", '''
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.mean(x * (x * w - y)))
+''', "forgets the factor 2 of the power rule: half the gradient",
+        (HALF, SCALE)),
+    Fresh("gradient_descent_cost_after_update", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        w = w - lr * gradient(xs, ys, w)
+        costs.append(cost(xs, ys, w))
+    return w, costs
+''', "records the cost after the update instead of before it",
+        (RECORD,)),
+    Fresh("gradient_descent_extra_epoch", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for epoch in range(epochs + 1):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w)
+    return w, costs
+''', "loops range(epochs + 1): one update and one recorded cost too many",
+        (OFF_BY_ONE,)),
+    Fresh("sgd_loss_before_update", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        l = 0.0
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            l = (xi * w - yi) ** 2
+            w = w - lr * sample_gradient(xi, yi, w)
+        losses.append(float(l))
+    return w, losses
+''', "records each sample's loss before its update instead of after it",
+        (RECORD,)),
+    Fresh("sgd_epoch_mean_loss", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        epoch_losses = []
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - lr * sample_gradient(xi, yi, w)
+            epoch_losses.append((xi * w - yi) ** 2)
+        losses.append(float(np.mean(epoch_losses)))
+    return w, losses
+''', "records the mean of the epoch's sample losses instead of the last sample's loss",
+        (r"\bmean\b|average|last sample|every sample|all (the )?samples",)),
+    Fresh("sample_gradient_wrt_x", "sample_gradient", '''
+def sample_gradient(x, y, w):
+    return float(2 * w * (x * w - y))
+''', "differentiates with respect to x instead of w: 2*w*(x*w - y)",
+        (r"swap|with respect to x|d ?/ ?dx|\bw\b (in place of|instead of) \bx\b"
+         r"|\bx\b and \bw\b|\bw\b and \bx\b",)),
+]

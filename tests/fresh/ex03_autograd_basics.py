@@ -1,0 +1,86 @@
+"""Fresh mistakes of ex03 (autograd basics)."""
+from tests.fresh import DTYPE, HALF, SCALE, SUM, ZERO, Fresh
+
+FRESH = [
+    Fresh("mean_graph_sum", "mean_graph", '''
+def mean_graph(x):
+    y = x + 2
+    z = y * y * 3
+    out = z.sum()
+    return y, z, out
+''', "out = z.sum() instead of z.mean()",
+        (SUM, SCALE)),
+    Fresh("mean_graph_detached", "mean_graph", '''
+def mean_graph(x):
+    y = x.detach() + 2
+    z = y * y * 3
+    out = z.mean()
+    return y, z, out
+''', "detaches x before building the graph: nothing flows back to the caller's x",
+        (r"detach|graph|requires_grad|grad_fn|not (reach|flow)|x\.grad|\.grad (is|stays) none"
+         r"|disconnect|cut",)),
+    Fresh("grad_of_mean_on_callers_x", "grad_of_mean", '''
+def grad_of_mean(x):
+    x.requires_grad_(True)
+    _, _, out = mean_graph(x)
+    out.backward()
+    return x.grad
+''', "uses the caller's x itself instead of a fresh leaf copy: changes its requires_grad and .grad",
+        (r"caller|input|argument|in place|changed|modif|untouched|requires_grad|\.grad|fresh"
+         r"|copy|clone",)),
+    Fresh("analytic_grad_no_numel", "analytic_grad_of_mean", '''
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2)
+''', "forgets to divide by n = x.numel() (the derivative of a sum, not of the mean)",
+        (SUM, SCALE, r"numel|\bmean\b|divide|\bn\b")),
+    Fresh("analytic_grad_factor_3", "analytic_grad_of_mean", '''
+def analytic_grad_of_mean(x):
+    return 3 * (x + 2) / x.numel()
+''', "forgets the 2 of the power rule: 3 (x + 2) / n, half the gradient",
+        (HALF, SCALE)),
+    Fresh("intermediate_grads_swapped", "intermediate_grads", '''
+def intermediate_grads(w, x):
+    leaf = w.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        a = leaf + x
+        a.retain_grad()
+        b = leaf + 1
+        y = a * b
+        y.sum().backward()
+    return a.grad, leaf.grad
+''', "returns (dy/da, dy/dw): the two results in the wrong order",
+        (r"swap|order|exchanged|reversed|permut|the other one|dy_da|dy/da",)),
+    Fresh("accumulated_grad_zeroed", "accumulated_grad", '''
+def accumulated_grad(x, times):
+    leaf = x.detach().clone().requires_grad_(True)
+    for _ in range(times):
+        if leaf.grad is not None:
+            leaf.grad.zero_()
+        _, _, out = mean_graph(leaf)
+        out.backward()
+    return leaf.grad
+''', "zeroes the gradient before every backward: the result is one gradient, not times of them",
+        (ZERO, SCALE, r"\bonce\b|single|\btimes\b")),
+    Fresh("zero_grads_sets_none", "zero_grads_", '''
+def zero_grads_(params):
+    for p in params:
+        p.grad = None
+''', "sets .grad to None instead of zeroing the existing tensor in place",
+        (r"\bnone\b|in place|same tensor|replac|new tensor|zero_\(\)",)),
+    Fresh("no_grad_eval_detach", "no_grad_eval", '''
+def no_grad_eval(fn, *args):
+    return fn(*args).detach()
+''', "runs fn with autograd on and detaches the result, instead of running it under torch.no_grad()",
+        (r"no_grad|autograd (is |was |stays )?(on|enabled)|detach|graph|while fn runs"
+         r"|grad mode|is_grad_enabled",)),
+    Fresh("to_numpy_shares_memory", "to_numpy", '''
+def to_numpy(t):
+    return t.detach().cpu().numpy()
+''', "no copy: on the CPU the array shares memory with the tensor",
+        (r"copy|shar|memory|same (buffer|storage|data)|alias|\bview|changing|changes",)),
+    Fresh("to_numpy_always_float64", "to_numpy", '''
+def to_numpy(t):
+    return t.detach().cpu().double().numpy().copy()
+''', "converts every tensor to float64 (and int/bool tensors too): the dtype is not kept",
+        (DTYPE, r"\btype|int64|bool")),
+]

@@ -1,0 +1,123 @@
+"""Fresh mistakes of ex04 (backpropagation by hand and with autograd)."""
+from tests.fresh import DTYPE, HALF, RECORD, SCALE, SHAPE, SIGN, ZERO, Fresh
+
+FRESH = [
+    Fresh("backward_steps_dloss_dr_no_2", "backward_steps", '''
+def backward_steps(x, y, w):
+    y_hat = x * w
+    r = y_hat - y
+    loss = r ** 2
+    dloss_dr = r
+    dr_dyhat = 1.0
+    dyhat_dw = x
+    dloss_dw = dloss_dr * dr_dyhat * dyhat_dw
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(loss),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": float(dr_dyhat),
+            "dyhat_dw": float(dyhat_dw), "dloss_dw": float(dloss_dw)}
+''', "d(r**2)/dr written as r, forgetting the 2: dloss_dr and dloss_dw are halved",
+        (HALF, SCALE, r"dloss_dr")),
+    Fresh("affine_dyhat_db_is_x", "affine_backward_steps", '''
+def affine_backward_steps(x, y, w, b):
+    y_hat = x * w + b
+    r = y_hat - y
+    loss = r ** 2
+    dloss_dr = 2 * r
+    dr_dyhat = 1.0
+    dyhat_dw = x
+    dyhat_db = x
+    dloss_dw = dloss_dr * dr_dyhat * dyhat_dw
+    dloss_db = dloss_dr * dr_dyhat * dyhat_db
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(loss),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": float(dr_dyhat),
+            "dyhat_dw": float(dyhat_dw), "dloss_dw": float(dloss_dw),
+            "dyhat_db": float(dyhat_db), "dloss_db": float(dloss_db)}
+''', "copies the weight's local derivative for the bias: dyhat_db = x instead of 1",
+        (r"dyhat_db|dloss_db|\bbias|\bdb\b|d ?/ ?db",)),
+    Fresh("train_autograd_never_zeroed", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            l = (xi * w - yi) ** 2
+            l.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+            last = l.item()
+        losses.append(last)
+    return w.item(), losses
+''', "never zeroes w.grad: the gradients of all earlier samples pile up",
+        (ZERO,)),
+    Fresh("train_autograd_loss_after_update", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            l = (xi * w - yi) ** 2
+            l.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+                last = ((xi * w - yi) ** 2).item()
+        losses.append(last)
+    return w.item(), losses
+''', "records the sample's loss after the update instead of the l backward() used",
+        (RECORD,)),
+    Fresh("quadratic_forward_w1_w2_swapped", "quadratic_forward", '''
+def quadratic_forward(x, w1, w2, b):
+    return w2 * x ** 2 + w1 * x + b
+''', "swaps the coefficients: w2 multiplies x**2 and w1 multiplies x",
+        (r"swap|exchanged|\bw1\b|\bw2\b|coefficient",)),
+    Fresh("quadratic_grads_averaged", "quadratic_grads", '''
+def quadratic_grads(x, y, w1, w2, b):
+    r = quadratic_forward(x, w1, w2, b) - y
+    if isinstance(r, torch.Tensor):
+        return (2 * r * x ** 2).mean(), (2 * r * x).mean(), (2 * r).mean()
+    return 2 * r * x ** 2, 2 * r * x, 2 * r
+''', "averages the per-sample gradients over the samples: scalars instead of shape (N,)",
+        (SHAPE, r"\bmean\b|average|reduc|per.sample|scalar|0-dim")),
+    Fresh("train_quadratic_float32_params", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), device=x.device, requires_grad=True) for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+''', "makes the parameters from Python floats without xs's dtype: float32 even for float64 data",
+        (DTYPE,)),
+    Fresh("train_quadratic_gradient_ascent", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p += lr * p.grad
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+''', "p += lr * p.grad: steps up the gradient (ascent) instead of down",
+        (SIGN, r"ascent|uphill|\+=|diverg|increas|grows")),
+]

@@ -1,0 +1,87 @@
+"""Fresh mistakes of ex05 (linear regression with autograd and a hand-written update)."""
+from tests.fresh import LR, SCALE, SEED, SQRT, SUM, ZERO, Fresh
+
+FRESH = [
+    Fresh("make_data_ignores_seed", "make_data", '''
+def make_data(n, seed, device="cpu"):
+    x = torch.rand(n).to(device)
+    y = 3 * x + 0.8
+    return x, y
+''', "draws x from the global generator: the seed is ignored",
+        (SEED,)),
+    Fresh("make_data_slope_intercept_swapped", "make_data", '''
+def make_data(n, seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, generator=g).to(device)
+    y = 0.8 * x + 3
+    return x, y
+''', "swaps slope and intercept: y = 0.8x + 3 instead of 3x + 0.8",
+        (r"swap|exchanged|coefficient|slope|intercept|0\.8",)),
+    Fresh("init_params_reseeded_for_b", "init_params", '''
+def init_params(seed, device="cpu"):
+    w = torch.rand(1, generator=torch.Generator().manual_seed(seed)).to(device).requires_grad_()
+    b = torch.rand(1, generator=torch.Generator().manual_seed(seed)).to(device).requires_grad_()
+    return w, b
+''', "a new generator with the same seed for b: b draws the same number as w",
+        (r"generator|re-?seed|same (value|number|draw)|b equals w|w equals b|one generator"
+         r"|second draw|\bb\b",)),
+    Fresh("init_params_b_drawn_first", "init_params", '''
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    b = torch.rand(1, generator=g).to(device).requires_grad_()
+    w = torch.rand(1, generator=g).to(device).requires_grad_()
+    return w, b
+''', "draws b before w: the two values are exchanged",
+        (r"swap|exchanged|order|\bfirst\b|w and b|b and w|reversed",)),
+    Fresh("mse_loss_sum", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return ((y_pred - y) ** 2).sum()
+''', "sums the squared errors instead of averaging them",
+        (SUM, SCALE)),
+    Fresh("mse_loss_rmse", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return torch.sqrt(((y_pred - y) ** 2).mean())
+''', "the root of the mean squared error (RMSE) instead of the MSE",
+        (SQRT,)),
+    Fresh("mse_loss_item", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return ((y_pred - y) ** 2).mean().item()
+''', "returns loss.item(), a Python float: no tensor, no graph, backward() impossible",
+        (r"\.item|item\(\)|float|graph|grad_fn|\btensor|backward|number",)),
+    Fresh("sgd_update_rebinds", "sgd_update_", '''
+def sgd_update_(params, lr):
+    for p in params:
+        p = p - lr * p.grad
+''', "p = p - lr * p.grad rebinds the loop variable: the caller's parameters never change",
+        (r"rebind|rebound|in place|unchanged|not (updated|changed)|did not change|local"
+         r"|no update|never (change|update)",)),
+    Fresh("fit_never_zeroes", "fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        y_pred = x * w + b
+        loss = mse_loss(y, y_pred)
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+''', "never zeroes the gradients: each update uses the sum of all earlier gradients",
+        (ZERO,)),
+    Fresh("fit_fixed_lr", "fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        y_pred = x * w + b
+        loss = mse_loss(y, y_pred)
+        for p in (w, b):
+            if p.grad is not None:
+                p.grad.zero_()
+        loss.backward()
+        sgd_update_((w, b), 0.01)
+        losses.append(loss.item())
+    return w, b, losses
+''', "uses the notes' learning rate 0.01 instead of the lr argument",
+        (LR, SCALE)),
+]

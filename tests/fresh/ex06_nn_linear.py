@@ -1,0 +1,75 @@
+"""Fresh mistakes of ex06 (nn.Linear, nn.MSELoss, torch.optim.SGD, a custom module)."""
+from tests.fresh import LR, MOMENTUM, OFF_BY_ONE, RECORD, SCALE, ZERO, Fresh
+
+FRESH = [
+    Fresh("linear_regression_dims_swapped", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(output_dim, input_dim)
+
+    def forward(self, x):
+        return self.linear(x)
+''', "nn.Linear(output_dim, input_dim): in and out features swapped",
+        (r"swap|exchanged|input_dim|output_dim|in_features|out_features|\bshape|size mismatch"
+         r"|mat1|cannot be multiplied|transpos",)),
+    Fresh("linear_regression_relu", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return torch.relu(self.linear(x))
+''', "applies a ReLU to the output: negative predictions become 0",
+        (r"relu|activation|negative|clamp|clip|non-?linear",)),
+    Fresh("make_optimizer_momentum", "make_optimizer", '''
+def make_optimizer(model, lr):
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+''', "adds momentum 0.9 where plain SGD is asked",
+        (MOMENTUM,)),
+    Fresh("make_optimizer_adam", "make_optimizer", '''
+def make_optimizer(model, lr):
+    return torch.optim.Adam(model.parameters(), lr=lr)
+''', "Adam instead of SGD",
+        (r"adam|\bsgd\b|kind of optimi[sz]er|optimi[sz]er (type|class)",)),
+    Fresh("train_step_no_zero_grad", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    loss = loss_fn(model(X), Y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+''', "never calls optimizer.zero_grad(): gradients from earlier steps leak into this one",
+        (ZERO,)),
+    Fresh("train_step_loss_after_step", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y)
+    loss.backward()
+    optimizer.step()
+    return loss_fn(model(X), Y).item()
+''', "returns the loss recomputed after the step instead of the loss before it",
+        (RECORD,)),
+    Fresh("train_fixed_lr", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, 0.01)
+    return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+''', "uses the notes' learning rate 0.01 instead of the lr argument",
+        (LR, SCALE)),
+    Fresh("train_one_step_short", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    losses = []
+    for i in range(1, n_iter):
+        losses.append(train_step(model, loss_fn, optimizer, X, Y))
+    return losses
+''', "range(1, n_iter): one step and one loss too few",
+        (OFF_BY_ONE,)),
+    Fresh("predict_keeps_graph", "predict", '''
+def predict(model, x):
+    return model(x)
+''', "no torch.no_grad() and no detach: the prediction keeps a graph and requires grad",
+        (r"graph|requires_grad|requires grad|no_grad|detach|inference_mode|grad_fn",)),
+]

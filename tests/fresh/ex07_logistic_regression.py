@@ -1,0 +1,96 @@
+"""Fresh mistakes of ex07 (sigmoid, binary cross-entropy, two Gaussian clusters)."""
+from tests.fresh import MOMENTUM, SCALE, SIGN, SUM, Fresh
+
+FRESH = [
+    Fresh("sigmoid_exp_over_one_plus_exp", "sigmoid", '''
+def sigmoid(z):
+    e = torch.exp(z)
+    return e / (1 + e)
+''', "exp(z) / (1 + exp(z)): inf / inf is NaN for large z",
+        (r"\bnan\b|\binf|overflow|finite|stab|large|1000|exp\(",)),
+    Fresh("sigmoid_sign", "sigmoid", '''
+def sigmoid(z):
+    return 1 / (1 + torch.exp(z))
+''', "exp(z) where exp(-z) is wanted: returns sigmoid(-z) = 1 - sigmoid(z)",
+        (SIGN, r"-z\b|1 - |complement|mirror|symmetr|reflect")),
+    Fresh("bce_loss_unclamped", "bce_loss", '''
+def bce_loss(p, y):
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+''', "no clamp of the logs at -100: p = 0 or 1 gives inf or NaN",
+        (r"clamp|-100|\binf|\bnan\b|finite|log ?\(0\)|log of 0|log 0",)),
+    Fresh("bce_loss_sum", "bce_loss", '''
+def bce_loss(p, y):
+    log_p = torch.clamp(torch.log(p), min=-100)
+    log_1mp = torch.clamp(torch.log(1 - p), min=-100)
+    return -(y * log_p + (1 - y) * log_1mp).sum()
+''', "sums over the entries instead of averaging",
+        (SUM, SCALE)),
+    Fresh("bce_loss_missing_minus", "bce_loss", '''
+def bce_loss(p, y):
+    log_p = torch.clamp(torch.log(p), min=-100)
+    log_1mp = torch.clamp(torch.log(1 - p), min=-100)
+    return (y * log_p + (1 - y) * log_1mp).mean()
+''', "forgets the leading minus: the loss is negative",
+        (SIGN,)),
+    Fresh("bce_grad_logits_no_division", "bce_grad_logits", '''
+def bce_grad_logits(z, y):
+    return sigmoid(z) - y
+''', "forgets to divide by N = z.numel() (the gradient of a sum, not of the mean)",
+        (SUM, SCALE, r"numel|divide|\bmean\b")),
+    Fresh("bce_grad_logits_rows_only", "bce_grad_logits", '''
+def bce_grad_logits(z, y):
+    return (sigmoid(z) - y) / z.shape[0]
+''', "divides by the number of rows z.shape[0] instead of z.numel() (wrong for several columns)",
+        (SCALE, r"numel|shape\[0\]|\brows|entries|elements|columns")),
+    Fresh("make_clusters_labels_reversed", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x0 = torch.normal(1.7, 1.0, (n, 2), generator=g) + 1
+    x1 = torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1
+    x = torch.cat([x0, x1])
+    y = torch.cat([torch.ones(n, 1), torch.zeros(n, 1)])
+    return x, y
+''', "labels reversed: ones first, then zeros",
+        (r"label|swap|reversed|invert|flip|1 - y|complement|ones (first|then)|zeros (first|then)",)),
+    Fresh("make_clusters_no_plus_one", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x0 = torch.normal(1.7, 1.0, (n, 2), generator=g)
+    x1 = torch.normal(-1.7, 1.0, (n, 2), generator=g)
+    x = torch.cat([x0, x1])
+    y = torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+    return x, y
+''', "forgets the + 1 shift of both clusters",
+        (r"offset|\+ ?1|shift|by 1\b|\bcent(re|er)|location",)),
+    Fresh("logistic_regression_returns_logits", "LogisticRegression", '''
+class LogisticRegression(nn.Module):
+    def __init__(self, in_features):
+        super().__init__()
+        self.linear = nn.Linear(in_features, 1)
+
+    def forward(self, x):
+        return self.linear(x)
+''', "forward returns the logits, without the sigmoid",
+        (r"sigmoid|logit|probabilit|\[0, ?1\]|outside|negative|greater than 1",)),
+    Fresh("train_logistic_ignores_momentum", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "plain SGD: the momentum argument is never passed to the optimizer",
+        (MOMENTUM,)),
+    Fresh("accuracy_counts_rows", "accuracy", '''
+def accuracy(model, x, y):
+    with torch.no_grad():
+        predicted = (model(x) >= 0.5).to(y.dtype)
+        return float((predicted == y).sum().item())
+''', "returns the number of right rows instead of the fraction",
+        (SCALE, r"count|fraction|divide|number of|\bsum")),
+]

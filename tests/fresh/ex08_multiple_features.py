@@ -1,0 +1,88 @@
+"""Fresh mistakes of ex08 (eight features, 8 -> 6 -> 4 -> 1 with sigmoids)."""
+from tests.fresh import RECORD, SHAPE, ZERO, Fresh
+
+FRESH = [
+    Fresh("load_csv_flat_labels", "load_csv", '''
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1].copy())
+''', "y = data[:, -1]: the labels come back (N,) instead of (N, 1)",
+        (SHAPE, r"2-?D|1-?D|-1:|keep")),
+    Fresh("load_csv_float64", "load_csv", '''
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", ndmin=2)
+    return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
+''', "np.loadtxt's default dtype: float64 tensors instead of float32",
+        (r"float64", r"loadtxt", r"float32 (is|was|where) (asked|expected|wanted)")),
+    Fresh("load_csv_label_in_features", "load_csv", '''
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    return torch.from_numpy(data.copy()), torch.from_numpy(data[:, -1:].copy())
+''', "x keeps every column, the label's included: (N, D + 1)",
+        (SHAPE, r"column|label|\blast\b|features|\b9\b")),
+    Fresh("classifier_no_final_sigmoid", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = torch.sigmoid(layer(x))
+        return self.layers[-1](x)
+''', "no sigmoid after the last layer: returns logits, not probabilities",
+        (r"sigmoid|\blast\b|probabilit|logit|\[0, ?1\]|outside|negative|greater than 1",)),
+    Fresh("classifier_relu_hidden", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = torch.relu(layer(x))
+        return torch.sigmoid(self.layers[-1](x))
+''', "ReLU after the hidden layers where a sigmoid is asked",
+        (r"relu|sigmoid|activation|hidden",)),
+    Fresh("classifier_plain_list", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.sigmoid(layer(x))
+        return x
+''', "a plain Python list: the layers are not registered, the model has no parameters",
+        (r"modulelist|regist|parameters\(\)|no parameters|state_dict|plain list|python list"
+         r"|missing key|unexpected key|layers\.0",)),
+    Fresh("train_full_batch_never_zeroes", "train_full_batch", '''
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "never calls zero_grad(): the gradients pile up over the epochs",
+        (ZERO,)),
+    Fresh("train_full_batch_loss_after_step", "train_full_batch", '''
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(model(x), y).item())
+    return losses
+''', "records the loss recomputed after the step instead of the one before it",
+        (RECORD,)),
+]

@@ -1,0 +1,133 @@
+"""Fresh mistakes of ex09 (Dataset and DataLoader, mini-batches)."""
+from tests.fresh import SCALE, SEED, SHAPE, SUM, ZERO, Fresh
+
+FRESH = [
+    Fresh("dataset_scalar_label", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+''', "keeps the labels as (N,): each label is a 0-dim tensor instead of shape (1,)",
+        (SHAPE, r"0-dim|\(1,\)|\(\)|scalar|-1:")),
+    Fresh("dataset_skips_first_row", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2, skiprows=1)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+''', "skiprows=1 as if there were a header: the first row is lost",
+        (r"header|skip|first row|one (fewer|less|missing) row|one row (short|missing|fewer)"
+         r"|off by one|shifted|\b758\b",)),
+    Fresh("dataset_len_is_columns", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[1]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+''', "__len__ returns the number of features (columns) instead of rows",
+        (r"__len__|len\(|length|\brows|column|shape\[1\]|features|number of samples",)),
+    Fresh("make_loader_always_shuffles", "make_loader", '''
+def make_loader(dataset, batch_size, shuffle, seed):
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True,
+                      generator=torch.Generator().manual_seed(seed))
+''', "shuffle=True whatever the shuffle argument says",
+        (r"shuffl|\border|sequential|in order",)),
+    Fresh("make_loader_drop_last", "make_loader", '''
+def make_loader(dataset, batch_size, shuffle, seed):
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=True,
+                      generator=torch.Generator().manual_seed(seed))
+''', "drop_last=True: the last, smaller batch is dropped",
+        (r"drop|last batch|smaller|incomplete|missing|every (row|sample)|once"
+         r"|number of batches|len\(",)),
+    Fresh("make_loader_unseeded", "make_loader", '''
+def make_loader(dataset, batch_size, shuffle, seed):
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+''', "no generator: shuffling uses the global random state and ignores the seed",
+        (SEED,)),
+    Fresh("train_minibatch_sum_of_batches", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        losses.append(total)
+    return losses
+''', "records the sum of the batch losses, never divided by the number of batches",
+        (SUM, SCALE, r"number of batches|\bmean\b|average|divide")),
+    Fresh("train_minibatch_sample_weighted", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(x_batch)
+            count += len(x_batch)
+        losses.append(total / count)
+    return losses
+''', "weights each batch by its size (a per-sample mean) where the plain mean of batches is asked",
+        (r"weight|batch size|size of|per.sample|plain mean|counted once|last batch|smaller",)),
+    Fresh("train_minibatch_last_batch_loss", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "records the last batch's loss instead of the mean over the epoch's batches",
+        (r"last batch|final batch|only one batch|\bmean\b|average|every batch|all (the )?batches",)),
+    Fresh("train_minibatch_never_zeroes", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "never calls zero_grad(): gradients pile up over the batches",
+        (ZERO,)),
+]

@@ -1,0 +1,150 @@
+"""Fresh mistakes of ex10 (softmax and cross-entropy for several classes)."""
+from tests.fresh import DTYPE, MOMENTUM, SCALE, SHAPE, SIGN, SUM, Fresh
+
+FRESH = [
+    Fresh("softmax_unshifted", "softmax", '''
+def softmax(z, dim=-1):
+    e = z.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+''', "no max subtracted: exp overflows to inf and gives NaN at large logits",
+        (r"\bnan\b|\binf|overflow|stab|\bmax|large|1000|finite|subtract",)),
+    Fresh("softmax_sum_over_dim0", "softmax", '''
+def softmax(z, dim=-1):
+    shifted = z - z.amax(dim=dim, keepdim=True)
+    e = shifted.exp()
+    return e / e.sum(dim=0, keepdim=True)
+''', "normalises along dim 0 whatever dim says",
+        (r"\bdim|\baxis|column|\brows?\b|sums? to 1|normali|transpos",)),
+    Fresh("softmax_max_without_keepdim", "softmax", '''
+def softmax(z, dim=-1):
+    shifted = z - z.amax(dim=dim)
+    e = shifted.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+''', "the max is taken without keepdim: it broadcasts against the wrong dimension",
+        (r"keepdim", SHAPE)),
+    Fresh("cross_entropy_sum", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    m = logits.amax(dim=1, keepdim=True)
+    lse = m.squeeze(1) + (logits - m).exp().sum(dim=1).log()
+    picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+    return (lse - picked).sum()
+''', "sums the rows' losses instead of averaging them",
+        (SUM, SCALE)),
+    Fresh("cross_entropy_max_not_added_back", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    m = logits.amax(dim=1, keepdim=True)
+    lse = (logits - m).exp().sum(dim=1).log()
+    picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+    return (lse - picked).mean()
+''', "log-sum-exp without adding the max back: each row is off by its max logit",
+        (r"\bmax|offset|shift|logsumexp|log-sum-exp|add(ed)? back|constant",)),
+    Fresh("cross_entropy_grad_no_division", "cross_entropy_grad", '''
+def cross_entropy_grad(logits, targets):
+    n, c = logits.shape
+    one_hot = torch.nn.functional.one_hot(targets, c).to(logits.dtype)
+    return softmax(logits, dim=1) - one_hot
+''', "forgets to divide by N: the gradient of the summed loss",
+        (SUM, SCALE, r"divide|\bmean\b")),
+    Fresh("cross_entropy_grad_sign", "cross_entropy_grad", '''
+def cross_entropy_grad(logits, targets):
+    n, c = logits.shape
+    one_hot = torch.nn.functional.one_hot(targets, c).to(logits.dtype)
+    return (one_hot - softmax(logits, dim=1)) / n
+''', "one_hot - softmax: the gradient has the wrong sign",
+        (SIGN,)),
+    Fresh("classifier_softmax_output", "SoftmaxClassifier", '''
+class SoftmaxClassifier(nn.Module):
+    def __init__(self, in_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden)
+        self.output = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        return torch.softmax(self.output(torch.relu(self.hidden(x))), dim=1)
+''', "applies softmax in forward: returns probabilities, not logits",
+        (r"softmax|probabilit|logit|sums? to 1|normali",)),
+    Fresh("classifier_sigmoid_hidden", "SoftmaxClassifier", '''
+class SoftmaxClassifier(nn.Module):
+    def __init__(self, in_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden)
+        self.output = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        return self.output(torch.sigmoid(self.hidden(x)))
+''', "a sigmoid between the layers where a ReLU is asked",
+        (r"relu|sigmoid|activation",)),
+    Fresh("train_classifier_no_momentum", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "plain SGD: momentum 0.5 forgotten",
+        (MOMENTUM,)),
+    Fresh("train_classifier_loader_per_epoch", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                            generator=torch.Generator().manual_seed(seed))
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "a new loader with a freshly seeded generator every epoch: every epoch sees the same order",
+        (r"each epoch|every epoch|epoch 2|second epoch|same order|new (order|shuffle)|loader|generator|re-?seed|\border",)),
+    Fresh("train_classifier_unshuffled", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "no shuffling and no generator: the batches come in the data's order, and iterating the "
+           "loader draws its base seed from the global torch generator (the global random state "
+           "changes)",
+        (r"shuffl|\border|sequential", r"global random state")),
+    Fresh("predict_classes_argmin", "predict_classes", '''
+def predict_classes(model, x):
+    with torch.no_grad():
+        return model(x).argmin(dim=1)
+''', "argmin where argmax is wanted",
+        (r"argmin|\bminim|smallest|lowest|\bleast",)),
+    Fresh("predict_classes_float", "predict_classes", '''
+def predict_classes(model, x):
+    with torch.no_grad():
+        return model(x).argmax(dim=1).float()
+''', "returns the class indices as floats instead of int64",
+        (DTYPE, r"int64|\blong\b|integer|\bfloat")),
+]

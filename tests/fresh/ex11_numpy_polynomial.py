@@ -1,0 +1,107 @@
+"""Fresh mistakes of ex11 (the cubic fit of sin(x) in NumPy by hand)."""
+from tests.fresh import DTYPE, HALF, LR, SCALE, SEED, SIGN, Fresh
+
+FRESH = [
+    Fresh("make_sine_data_no_endpoint", "make_sine_data", '''
+def make_sine_data(n=2000):
+    x = np.linspace(-np.pi, np.pi, n, endpoint=False)
+    return x, np.sin(x)
+''', "endpoint=False: pi is not included and the spacing is 2pi/n",
+        (r"endpoint|both ends|\bends?\b|\blast\b|spacing|linspace|\bpi\b|π|included|step",)),
+    Fresh("make_sine_data_float32", "make_sine_data", '''
+def make_sine_data(n=2000):
+    x = np.linspace(-np.pi, np.pi, n, dtype=np.float32)
+    return x, np.sin(x)
+''', "float32 arrays where float64 is asked",
+        (DTYPE,)),
+    Fresh("poly_forward_a_b_swapped", "poly_forward", '''
+def poly_forward(x, a, b, c, d):
+    return b + a * x + c * x ** 2 + d * x ** 3
+''', "a and b swapped: b is the constant term and a multiplies x",
+        (r"swap|exchanged|coefficient|\ba and b\b|\bb and a\b|constant term|linear term",)),
+    Fresh("poly_loss_mean", "poly_loss", '''
+def poly_loss(y_pred, y):
+    return float(np.mean((y_pred - y) ** 2))
+''', "the mean of the squared errors where their sum is asked",
+        (SCALE, r"\bmean\b|average|\bsum")),
+    Fresh("poly_loss_not_squared", "poly_loss", '''
+def poly_loss(y_pred, y):
+    return float(np.sum(y_pred - y))
+''', "forgets to square the errors",
+        (r"squar|\*\* ?2|\babs|power",)),
+    Fresh("poly_grads_no_2", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    r = y_pred - y
+    return (float(r.sum()), float((r * x).sum()), float((r * x ** 2).sum()),
+            float((r * x ** 3).sum()))
+''', "forgets the 2 of d(r^2)/dr: every gradient is half",
+        (HALF, SCALE)),
+    Fresh("poly_grads_sign", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    g = 2.0 * (y - y_pred)
+    return (float(g.sum()), float((g * x).sum()), float((g * x ** 2).sum()),
+            float((g * x ** 3).sum()))
+''', "2 (y - y_pred): every gradient has the wrong sign",
+        (SIGN,)),
+    Fresh("poly_grads_d_uses_x_squared", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return (float(g.sum()), float((g * x).sum()), float((g * x ** 2).sum()),
+            float((g * x ** 2).sum()))
+''', "copy-paste: grad_d uses x**2 instead of x**3",
+        (r"grad_d|\bd\b|x\s*\*\*\s*3|x\^3|x³|cub|fourth|\blast\b",)),
+    Fresh("fit_numpy_global_rng", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    np.random.seed(seed)
+    a, b, c, d = (float(np.random.randn()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "seeds and draws from the global np.random state instead of default_rng(seed)",
+        (SEED, r"initial|starting")),
+    Fresh("fit_numpy_fixed_lr", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    learning_rate = 1e-6
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= learning_rate * grad_a
+        b -= learning_rate * grad_b
+        c -= learning_rate * grad_c
+        d -= learning_rate * grad_d
+    return (a, b, c, d), losses
+''', "uses the tutorial's learning rate 1e-6 instead of the lr argument",
+        (LR, SCALE)),
+    Fresh("fit_numpy_records_every_step", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "records the loss of every step instead of the steps with t % 100 == 99",
+        (r"every step|t ?% ?100|\b99\b|recorded (steps|losses)",)),
+]

@@ -1,0 +1,200 @@
+"""Fresh mistakes of ex12 (the cubic fit with tensors, autograd, nn and optim)."""
+from tests.fresh import DTYPE, LOSS_ITSELF, RECORD, SCALE, SEED, SUM, ZERO, Fresh
+
+FRESH = [
+    Fresh("poly_grads_tensor_floats", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return (g.sum().item(), (g * x).sum().item(), (g * x ** 2).sum().item(),
+            (g * x ** 3).sum().item())
+''', "returns Python floats (.item()) instead of 0-dim tensors on x's device",
+        (r"\bfloat|\btensor|0-dim|\.item|item\(\)|device|\btype",)),
+    Fresh("poly_grads_tensor_mean", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return g.mean(), (g * x).mean(), (g * x ** 2).mean(), (g * x ** 3).mean()
+''', "averages over the samples where the loss is a sum: every gradient is 1/N of the right one",
+        (SUM, r"\bmean\b|average|divide by N|1/\d+|/ ?N\b")),
+    Fresh("fit_tensor_params_float32", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "moves the parameters to x's device but not its dtype: float32 for float64 data",
+        (DTYPE,)),
+    Fresh("fit_tensor_unseeded", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    a, b, c, d = (torch.randn(()).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "draws the initial values from the global generator: the seed is ignored",
+        (SEED, r"initial|starting")),
+    Fresh("fit_autograd_never_zeroes", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+              for _ in range(4)]
+    a, b, c, d = params
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+    return tuple(p.detach() for p in params), losses
+''', "never zeroes the gradients: they pile up over the steps",
+        (ZERO,)),
+    Fresh("fit_autograd_rebinds", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+                  for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        a = a - lr * a.grad
+        b = b - lr * b.grad
+        c = c - lr * c.grad
+        d = d - lr * d.grad
+    return (a.detach(), b.detach(), c.detach(), d.detach()), losses
+''', "a = a - lr * a.grad with autograd on: rebinds a to a non-leaf whose .grad stays None",
+        (r"rebind|rebound|non-?leaf|\bleaf|no_grad|in place|grad (is|was|stays) none"
+         r"|nonetype",)),
+    Fresh("polynomial3_c_d_swapped_powers", "Polynomial3", '''
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 3 + self.d * x ** 2
+
+    def string(self):
+        return f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + " \\
+               f"{self.d.item()} x^3"
+''', "c multiplies x**3 and d multiplies x**2 in forward",
+        (r"swap|exchanged|coefficient|\bc\b|\bd\b|x\^2|x\^3|power",)),
+    Fresh("polynomial3_string_parameters", "Polynomial3", '''
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f"y = {self.a} + {self.b} x + {self.c} x^2 + {self.d} x^3"
+''', "formats the Parameters themselves, not .item(): 'Parameter containing: tensor(...)'",
+        (r"\.item|item\(\)|format|parameter containing|tensor\(|requires_grad",)),
+    Fresh("fit_optim_mean_loss", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss()
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "nn.MSELoss() with its default mean reduction where reduction='sum' is asked",
+        (SCALE, SUM, r"reduction|\bmean\b|average", LOSS_ITSELF)),
+    Fresh("fit_optim_always_sgd", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "ignores the optimizer argument: always SGD, never RMSprop (and no ValueError)",
+        (r"rmsprop|optimi[sz]er|\bsgd\b|valueerror",)),
+    Fresh("fit_optim_never_zeroes", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    return losses
+''', "never zeroes the gradients: they pile up over the steps",
+        (ZERO,)),
+    Fresh("fit_optim_loss_after_step", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if t % 100 == 99:
+            with torch.no_grad():
+                losses.append(loss_fn(model(x), y).item())
+    return losses
+''', "records the loss recomputed after the step instead of the loss before it",
+        (RECORD,)),
+]
