@@ -31,7 +31,7 @@ from grader.engine.compare import CheckFailure
 from grader.engine.compare.close import assert_close
 from grader.sandbox import (CUDA_NPROC, DEFAULT_LIMITS, SHARED_UID_NPROC, bwrap_command,
                             effective_rlimits, protocol)
-from grader.sandbox.launcher import _first_cuda_call
+from grader.sandbox.submission import _first_cuda_call
 from grader.sandbox.limits import pids_max
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,17 +181,17 @@ def test_cuda_rlimits_data_instead_of_address_space_and_room_for_threads():
 
 
 def test_cuda_limits_follow_the_build_without_asking_the_driver(monkeypatch):
-    from grader.sandbox import launcher
+    from grader.sandbox import submission
 
     def asked():
         raise AssertionError("torch.cuda was asked: that initialises CUDA before a fork")
     monkeypatch.setattr(torch.cuda, "is_available", asked)
     monkeypatch.setattr(torch.cuda, "device_count", asked)
     monkeypatch.setattr(torch.version, "cuda", "12.8")
-    assert launcher._cuda() and device.cuda_build()
+    assert submission._cuda() and device.cuda_build()
     monkeypatch.setattr(torch.version, "cuda", None)
     monkeypatch.setattr(torch.version, "hip", None)
-    assert not launcher._cuda()
+    assert not submission._cuda()
 
 
 @pytest.mark.parametrize("args,uses", [
@@ -209,14 +209,14 @@ def test_mentions_cuda(args, uses):
 
 
 def test_first_cuda_call_of_a_worker_gets_time_for_the_cuda_context(monkeypatch):
-    from grader.sandbox import launcher
+    from grader.sandbox import submission
 
     class Proc:
         alive, cuda_ready = True, False
     request = {"args": (), "kwargs": {"device": "cuda"}}
-    monkeypatch.setattr(launcher, "_cuda", lambda: False)   # a CPU build: no context to make
+    monkeypatch.setattr(submission, "_cuda", lambda: False)   # a CPU build: no context to make
     assert not _first_cuda_call(None, request)
-    monkeypatch.setattr(launcher, "_cuda", lambda: True)    # a CUDA build
+    monkeypatch.setattr(submission, "_cuda", lambda: True)    # a CUDA build
     assert _first_cuda_call(None, request)              # no worker yet: a fresh one
     proc = Proc()
     assert _first_cuda_call(proc, request)

@@ -1,7 +1,7 @@
 """A reply must not grow on the trusted side.
 
 A 64 MiB uint8 tensor returned where a float is expected grew the grading process by 512 MiB:
-the reply budget (grader.sandbox.protocol.reply_budget) counted list, tuple and dict entries but
+the reply budget (grader.sandbox.replies.reply_budget) counted list, tuple and dict entries but
 not a tensor's elements, and assert_close converted the whole result to float64 before asking
 its size. Two things stop the class: decode charges every element of every tensor and array (a
 gradient's too) to the same budget before a byte is copied, and the comparisons (assert_close,
@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader.sandbox import Submission, Zygote, protocol
-from grader.sandbox.launcher import StudentError
+from grader.sandbox import Submission, Zygote, protocol, replies
+from grader.sandbox.submission import StudentError
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = protocol.reply_budget(([1.0, 2.0], [2.0, 4.0], 1.0))
+BUDGET = replies.reply_budget(([1.0, 2.0], [2.0, 4.0], 1.0))
 
 
 REPLIES = {
@@ -58,7 +58,7 @@ def test_tensor_and_array_elements_count_toward_the_reply_budget(kind):
 
 def test_reply_budget_allows_a_tensor_per_input():
     x = torch.zeros(500, 20)
-    budget = protocol.reply_budget((x, torch.zeros(500)))
+    budget = replies.reply_budget((x, torch.zeros(500)))
     for honest in (torch.zeros(500, 20), torch.zeros(20, 20), (torch.zeros(500, 20),) * 8,
                    [torch.zeros(500)] * 100):
         protocol.decode(*protocol.split(protocol.encode(honest)), max_items=budget)
@@ -67,7 +67,7 @@ def test_reply_budget_allows_a_tensor_per_input():
 PEAK = r"""
 import json, resource, sys
 import numpy as np, torch
-from grader.sandbox import protocol
+from grader.sandbox import protocol, replies
 from grader.engine.compare import CheckFailure
 from grader.engine.compare.close import assert_close
 from grader.engine.compare.trajectories import assert_trajectory
@@ -75,7 +75,7 @@ from grader.engine.compare.trajectories import assert_trajectory
 n = 64 * 1024 * 1024
 frame = protocol.encode(torch.zeros(n, dtype=torch.uint8))
 try:
-    protocol.decode(*protocol.split(frame), max_items=protocol.reply_budget((1.0, 2.0)))
+    protocol.decode(*protocol.split(frame), max_items=replies.reply_budget((1.0, 2.0)))
     refused = False
 except protocol.ProtocolError:
     refused = True

@@ -1,5 +1,5 @@
 """Every reply is untrusted data: one schema (types, ranges, lengths) is checked where replies
-are decoded (protocol.decode_reply), and nothing a worker sends reaches the trusted side
+are decoded (replies.decode_reply), and nothing a worker sends reaches the trusted side
 unchecked.
 
 The unit tests forge each field of an honest reply in every way a worker could (a wrong type,
@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import protocol
-from grader.sandbox.protocol import ProtocolError, decode_reply, encode, split
+from grader.sandbox.protocol import ProtocolError, encode, split
+from grader.sandbox.replies import decode_reply
 
 ROOT = Path(__file__).resolve().parent.parent
 HONEST = {"status": "ok", "value": 2.0, "id": 3, "nonce": "9f0c", "stdout": "hi\n",
@@ -128,11 +129,14 @@ def test_forged_output_counts_cost_only_their_own_points(total, grade, tmp_path,
 
 def test_a_frame_written_into_the_result_pipe_by_student_code_is_refused(tmp_path, zygote):
     """Student code can find the result pipe's descriptor and write a whole frame into it,
-    with the right request number; it cannot know the request's random mark."""
+    with the right request number; it cannot know the request's random mark. (The frames are
+    made here and handed in as bytes: a worker cannot import the grader's own modules.)"""
     from grader.sandbox import StudentError, Submission
+    frames = [encode({'status': 'ok', 'value': 99.0, 'id': n, 'nonce': 'x' * 32, 'stdout': '',
+                      'stdout_chars': 0, 'seconds': 0.0}) for n in range(1, 5)]
     (tmp_path / "ex01_linear_model.py").write_text(
         "import os, stat\n"
-        "from grader.sandbox import protocol\n"
+        f"FRAMES = {frames!r}\n"
         "def forward(x, w):\n"
         "    frame = None\n"
         "    for fd in range(3, 64):\n"
@@ -141,11 +145,9 @@ def test_a_frame_written_into_the_result_pipe_by_student_code_is_refused(tmp_pat
         "        except OSError:\n"
         "            continue\n"
         "        if stat.S_ISFIFO(mode):\n"
-        "            for n in range(1, 5):\n"
-        "                reply = {'status': 'ok', 'value': 99.0, 'id': n, 'nonce': 'x' * 32,\n"
-        "                         'stdout': '', 'stdout_chars': 0, 'seconds': 0.0}\n"
+        "            for frame in FRAMES:\n"
         "                try:\n"
-        "                    os.write(fd, protocol.encode(reply))\n"
+        "                    os.write(fd, frame)\n"
         "                except OSError:\n"
         "                    pass\n"
         "    return x * w\n")

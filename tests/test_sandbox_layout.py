@@ -19,12 +19,15 @@ INSIDE = ROOT / "grader" / "sandbox" / "inside"
 # What code inside the worker may import, besides the standard library: the inert frames, the
 # device helpers, the data sets' places (leaves both sides may import) and what is under
 # inside/ (the probes run in the worker with the student's module).
-ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.inside",
-           "grader.sandbox.device", "grader.datasets")
+ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.remote",
+           "grader.sandbox.inside", "grader.sandbox.device", "grader.datasets")
 # The trusted side: none of it may be imported or loaded inside the worker.
-TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.view", "grader.sandbox.layers",
-           "grader.sandbox.staging", "grader.sandbox.limits", "grader.engine.runner", "grader.checks",
-           "grader.instructor", "grader.exercises", "grader.engine.compare", "solutions", "pytest")
+TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.submission", "grader.sandbox.process",
+           "grader.sandbox.workdir", "grader.sandbox.replies", "grader.sandbox.view",
+           "grader.sandbox.layers", "grader.sandbox.staging", "grader.sandbox.files",
+           "grader.sandbox.names", "grader.sandbox.tree", "grader.sandbox.zips",
+           "grader.sandbox.limits", "grader.engine.runner", "grader.checks", "grader.instructor",
+           "grader.exercises", "grader.engine.compare", "solutions", "pytest")
 
 
 def _under(name: str, prefixes) -> bool:
@@ -111,7 +114,8 @@ def test_the_check_sees_a_trusted_import(tmp_path, monkeypatch):
         (planted / name).write_text((INSIDE / name).read_text())
     (planted / "worker.py").write_text((INSIDE / "worker.py").read_text()
                                        + "\n\ndef f():\n    from grader.engine.runner import grade\n")
-    for path in ("grader/__init__.py", "grader/sandbox/__init__.py", "grader/sandbox/protocol.py"):
+    for path in ("grader/__init__.py", "grader/sandbox/__init__.py", "grader/sandbox/protocol.py",
+                 "grader/sandbox/remote.py"):
         (tmp_path / path).write_text((ROOT / path).read_text())
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "INSIDE", planted)

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 import grader.sandbox
-from grader.sandbox import staging
+from grader.sandbox import staging, zips
 from grader.exercises import module_of
 from grader.engine.runner import grade_submission
 from grader.sandbox import Limits, Submission
@@ -616,7 +616,7 @@ def test_a_zip_over_the_caps_is_refused_before_zipfile_reads_it(tmp_path, monkey
     import tracemalloc
     from grader.classroom.run import gather
     if reader == "own":
-        monkeypatch.setattr(staging, "_zipfile_end_reader", lambda: None)
+        monkeypatch.setattr(zips, "_zipfile_end_reader", lambda: None)
     cap = staging.MAX_ZIP_ENTRIES
     cases = {
         "many.zip": (_directory_only_zip(cap + 1), f"declares {cap + 1} entries"),
@@ -648,6 +648,6 @@ def test_a_zip_over_the_caps_is_refused_before_zipfile_reads_it(tmp_path, monkey
         zf.comment = b"c" * 5000
         zf.writestr("alice/" + EX04, REF04)
     assert list(staging.collect(tmp_path / "commented.zip").files) == ["ex04"]
-    monkeypatch.setattr(staging, "MAX_ZIP_BYTES", 1000)
+    monkeypatch.setattr(zips, "MAX_ZIP_BYTES", 1000)
     with pytest.raises(staging.Refused, match="the zip is larger than 1000 bytes"):
         staging.collect(tmp_path / "many.zip")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import protocol
+from grader.sandbox import protocol, replies
 from grader.engine.runner import grade_submission
 from grader.sandbox import (Limits, SecretReachable, StudentError, Submission, Zygote,
                             secret_locations)
@@ -364,16 +364,16 @@ def test_an_oversized_reply_is_refused_before_it_is_decoded(shape):
              "nested lists": [[[0] * 100] * 100] * (n // 10_000)}[shape]
     frame = protocol.encode(value)
     with pytest.raises(protocol.ProtocolError, match="more than"):
-        protocol.decode(*protocol.split(frame), max_items=protocol.reply_budget((1.0, 2.0)))
+        protocol.decode(*protocol.split(frame), max_items=replies.reply_budget((1.0, 2.0)))
 
 
 def test_reply_budget_allows_every_honest_result():
     xs = list(range(100))
-    assert protocol.reply_budget((xs, xs, 0.5, 0.01, 3000)) > 3000        # a cost per epoch
+    assert replies.reply_budget((xs, xs, 0.5, 0.01, 3000)) > 3000        # a cost per epoch
     import numpy as np
     grid = np.arange(0.0, 3.1, 0.1), np.arange(-1, 1.1, 0.1)
-    assert protocol.reply_budget((xs, xs) + grid) > len(grid[0]) * len(grid[1])
-    assert protocol.reply_budget((1, 2), {"seed": 2**31 - 1}) < 200_000  # a seed is no count
+    assert replies.reply_budget((xs, xs) + grid) > len(grid[0]) * len(grid[1])
+    assert replies.reply_budget((1, 2), {"seed": 2**31 - 1}) < 200_000  # a seed is no count
 
 
 def test_a_huge_list_costs_only_its_own_check(tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import staging
-from grader.sandbox.launcher import NOTEBOOK_LOADER, notebook_modules
+from grader.sandbox.workdir import NOTEBOOK_LOADER, notebook_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()

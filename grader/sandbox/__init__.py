@@ -7,7 +7,11 @@
 
 The rooms, trusted side first:
 
-    launcher.py   Zygote and Submission: start the zygote, fork workers, send calls, timeouts
+    launcher.py   the Zygote: started once, clean, with torch imported; forks the workers
+    submission.py Submission: one student's files and worker, its calls, timeouts and notes
+    process.py    one forked worker: its pipes, its deadline, how it ended
+    workdir.py    a worker's folder: kept as staged, restored for each new worker
+    replies.py    what a reply may hold, and its schema
     limits.py     Limits and the rlimits a worker gets
     staging.py    the one way a submission's files enter
     view.py       the read-only view (bubblewrap) and where the secrets lie
@@ -24,8 +28,9 @@ from __future__ import annotations
 import importlib
 
 _ROOMS = {
-    "launcher": ("Zygote", "Submission", "StudentError", "ZygoteDied", "LayersMissing",
-                 "SANDBOX_MODES", "sweep_stale_temp", "with_package_path", "worker_env"),
+    "launcher": ("Zygote", "ZygoteDied", "LayersMissing", "SANDBOX_MODES", "sweep_stale_temp",
+                 "with_package_path", "worker_env"),
+    "submission": ("Submission", "StudentError"),
     "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),
     "view": ("secret_locations", "secret_modules", "SecretReachable", "bwrap_command"),

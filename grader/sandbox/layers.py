@@ -83,7 +83,7 @@ def _own_uid(s: Setting) -> bool:
 
 class PrivateFolder(Layer):
     name = "private folder"
-    applied_by = ("grader.sandbox.staging.stage_submission", "grader.sandbox.launcher.Submission")
+    applied_by = ("grader.sandbox.staging.stage_submission", "grader.sandbox.submission.Submission")
 
     def measure(self, s):
         return self.on("a fresh temporary folder per submission holding only its files; HOME "
@@ -130,7 +130,7 @@ class ResourceLimits(Layer):
 
 class Timeouts(Layer):
     name = "timeouts"
-    applied_by = ("grader.sandbox.limits.Limits", "grader.sandbox.launcher.Submission")
+    applied_by = ("grader.sandbox.limits.Limits", "grader.sandbox.submission.Submission")
 
     def measure(self, s):
         return self.on("wall clock per call and per submission (Limits)")

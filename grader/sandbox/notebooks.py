@@ -103,9 +103,9 @@ def notebook_source(data: bytes, origin: str = "") -> str:
 
 def notebook_to_module(path: Path) -> str:
     """The Python source of a notebook file: a module that runs its code cells, skipping those
-    that raise. The file is read as every submission file is (grader.sandbox.staging: a regular file,
+    that raise. The file is read as every submission file is (grader.sandbox.files: a regular file,
     no link followed, size capped); ValueError says why a file is not read or not a notebook."""
-    from grader.sandbox.staging import read_file
+    from grader.sandbox.files import read_file
     path = Path(path)
     return notebook_source(read_file(path), origin=path.name)
 

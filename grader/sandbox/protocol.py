@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import select
 import struct
+import time
 
 import numpy as np
 import torch
@@ -27,89 +30,15 @@ MAX_DEPTH = 32
 MAX_STR = 64 * 1024
 MAX_PLAIN_KEYS = 2000   # entries of a reply's dict whose keys are numbers or tuples
 
-TORCH_DTYPES = {
-    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
-    "float64": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
-    "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool,
-    "complex64": torch.complex64, "complex128": torch.complex128,
-}
-NUMPY_DTYPES = {
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
-    "uint32", "uint64", "bool", "complex64", "complex128",
-}
-
-
 class ProtocolError(ValueError):
     """A frame that is not well formed: too big, truncated, or of an unknown shape."""
 
 
-class TensorMeta:
-    """What the worker said about a tensor besides its values (autograd state, device, class)."""
 
-    __slots__ = ("device", "requires_grad", "is_leaf", "grad_fn", "cls", "grad", "measured")
-
-    def __init__(self, device, requires_grad, is_leaf, grad_fn, cls, grad, measured=False):
-        self.device = device
-        self.requires_grad = requires_grad
-        self.is_leaf = is_leaf
-        self.grad_fn = grad_fn
-        self.cls = cls
-        self.grad = grad
-        self.measured = measured   # measured inside a worker (decode_reply), not here
-
-    def __repr__(self):
-        return (f"TensorMeta(device={self.device!r}, requires_grad={self.requires_grad}, "
-                f"is_leaf={self.is_leaf}, grad_fn={self.grad_fn!r}, cls={self.cls!r})")
-
-
-def meta(t: torch.Tensor) -> TensorMeta | None:
-    """The metadata a decoded tensor arrived with, or None for a tensor made on this side.
-    Each read of metadata a worker sent is counted (facts_read): a fact measured inside it."""
-    m = getattr(t, "_remote_meta", None)
-    if m is not None and m.measured:
-        _FACTS_READ[0] += 1
-    return m
-
-
-_FACTS_READ = [0]
-
-
-def facts_read() -> int:
-    """How many facts measured inside a worker (a tensor's meta, a probe's answer) the trusted
-    side has read so far in this process: a check that read one rests on one."""
-    return _FACTS_READ[0]
-
-
-def read_fact() -> None:
-    """Count one fact measured inside a worker (see facts_read)."""
-    _FACTS_READ[0] += 1
-
-
-def with_grad_leaves(x) -> None:
-    """Make the floating-point tensors in `x` (nested in lists, tuples, dicts) that were sent
-    with requires_grad leaves that require grad, as the caller's were: what a worker and a
-    reference do with decoded inputs before calling."""
-    if isinstance(x, torch.Tensor):
-        m = meta(x)
-        if m is not None and m.requires_grad and x.is_floating_point():
-            x.requires_grad_(True)
-    elif isinstance(x, (list, tuple)):
-        for v in x:
-            with_grad_leaves(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            with_grad_leaves(v)
-
-
-class RemoteObject:
-    """Stands for a value that has no data form (a module, a generator, an arbitrary object)."""
-
-    def __init__(self, type_name: str, text: str):
-        self.type_name = type_name
-        self.text = text
-
-    def __repr__(self):
-        return f"<{self.type_name}: {self.text}>"
+# A decoded value's facts and stand-ins (a leaf: grader.sandbox.remote), named here for the frames'
+# readers as well.
+from grader.sandbox.remote import (NUMPY_DTYPES, TORCH_DTYPES, RemoteObject,  # noqa: E402,F401
+                                   TensorMeta, facts_read, meta, read_fact, with_grad_leaves)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,6 +176,25 @@ def payload_cap(max_items=None) -> int:
     return MAX_PAYLOAD if max_items is None else min(MAX_PAYLOAD, 64 * 1024 + 16 * max_items)
 
 
+def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    """Exactly `n` bytes from the descriptor `fd` (a pipe between the grader and a worker):
+    EOFError when it ends first. With a `deadline` (time.monotonic()), TimeoutError when they
+    have not all arrived by then (the trusted side reading a reply); without one it waits (the
+    worker reading its next request)."""
+    chunks = []
+    while n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
 def read_frame(read_exact, max_payload=MAX_PAYLOAD, max_items=None) -> tuple[bytes, bytes]:
     """Read one frame with `read_exact(n) -> bytes`; return (header, payload). The sizes are
     checked before a byte of either is read (`max_items`: see decode)."""
@@ -275,32 +223,6 @@ def split(frame: bytes) -> tuple[bytes, bytes]:
     return frame[_HEAD.size:_HEAD.size + hlen], frame[_HEAD.size + hlen:]
 
 
-def size_of(value, cap=10**8) -> int:
-    """How many values `value` holds: one per plain value, list, tuple or dict entry, and one
-    per element of a tensor or array (stops counting at `cap`)."""
-    count, stack = 0, [value]
-    while stack and count < cap:
-        x = stack.pop()
-        count += 1
-        if isinstance(x, (torch.Tensor, np.ndarray)):
-            count += int(x.numel() if isinstance(x, torch.Tensor) else x.size)
-        elif type(x) is int and 0 < x <= 100_000:
-            count += x  # a count of steps or samples: that many values may come back
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-    return count
-
-
-def reply_budget(args=(), kwargs=None) -> int:
-    """How many values (list, tuple and dict entries, tensor and array elements) a call's
-    result may hold: enough for any honest result of these inputs (a loss per step, a value per
-    input, an N x N mistake), far less than what would cost the grader seconds or gigabytes to
-    compare."""
-    return 10_000 + 16 * size_of((args, kwargs or {}), cap=10**6)
-
-
 MAX_INT_BITS = 64  # no result of an exercise is a larger integer; a 4300-digit one is refused
 
 
@@ -308,9 +230,9 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None, wo
     """The value in a frame. Tensors come back as plain tensors (on the device they were on, when
     that device exists here) carrying a TensorMeta; unknown objects as RemoteObject.
     `max_items` bounds the values the frame may hold (list, tuple and dict entries, and every
-    element of a tensor or array, as `size_of` counts the inputs): more is refused before any of
-    them is decoded, copied or compared, and a header with more containers than that is refused
-    before it is parsed. A tensor's elements count, not its bytes: the trusted side may widen
+    element of a tensor or array, as replies.size_of counts the inputs): more is refused before
+    any of them is decoded, copied or compared, and a header with more containers than that is
+    refused before it is parsed. A tensor's elements count, not its bytes: the trusted side may widen
     each to a float64 to compare it."""
     if max_items is not None and (
             len(header) > header_cap(max_items) or len(payload) > payload_cap(max_items)
@@ -330,81 +252,6 @@ def decode(header: bytes, payload: bytes, *, map_device=True, max_items=None, wo
         return decoder.dec(tree)
     finally:
         decoder.release()   # no view of the payload outlives the call, whatever was raised
-
-
-# The one schema of a worker's reply: every field, its type and its bounds. Student code runs
-# in the worker and can set any of them (sys.stdout is its own CappedStream object while it
-# runs), so each is checked here, where replies are decoded, and nothing else is passed on.
-WORKER_KINDS = ("not_started", "missing", "no_file", "import", "exception", "layout")
-MAX_CHARS = 2**40          # characters a call may claim to have printed (a count, not a text)
-_TEXT_FIELDS = {"message": 2000, "where": 400, "traceback": 3000, "type": 200, "stdout": 4000}
-
-
-def decode_reply(header: bytes, payload: bytes, *, max_items: int) -> dict:
-    """A worker's reply, decoded (see decode) and checked against the reply schema: a dict with
-    `status` "ok" (and `value`) or "error" (`kind` one of WORKER_KINDS, `message`, `where`,
-    `traceback`, `type`), `id` and `nonce` (the request's number and its random mark, which
-    the caller compares), `stdout` (the first characters printed),
-    `stdout_chars` (how many in all, at least len(stdout)), `seconds`, `notes` (up to 20 lines)
-    and `restart`. Anything else, a wrong type or a value out of range is a ProtocolError."""
-    try:
-        reply = decode(header, payload, max_items=max_items, worker=True)
-    except ProtocolError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever a forged frame makes the reader do
-        raise ProtocolError(f"malformed result ({type(exc).__name__})") from None
-    if type(reply) is not dict:
-        raise ProtocolError("the reply is not a result")
-    unknown = set(reply) - {"status", "value", "id", "nonce", "kind", "seconds", "notes",
-                            "restart", "stdout_chars", "ancestry", "rebound", *_TEXT_FIELDS}
-    if unknown:
-        raise ProtocolError(f"the reply has unknown fields ({', '.join(sorted(map(str, unknown))[:3])})")
-    out = {"status": reply.get("status"), "id": reply.get("id"), "nonce": reply.get("nonce")}
-    if out["status"] not in ("ok", "error"):
-        raise ProtocolError("the reply is not a result")
-    if type(out["id"]) is not int or not 0 < out["id"] < 2**62:
-        raise ProtocolError("a reply to no request")
-    if type(out["nonce"]) is not str or len(out["nonce"]) > 64:
-        raise ProtocolError("a reply without its request's mark")
-    for name, cap in _TEXT_FIELDS.items():
-        value = reply.get(name, "")
-        if type(value) is not str or len(value) > cap:
-            raise ProtocolError(f"the reply's {name} is not text of at most {cap} characters")
-        out[name] = value
-    chars = reply.get("stdout_chars", 0)
-    if type(chars) is not int or not 0 <= chars <= MAX_CHARS:
-        raise ProtocolError("the reply's count of printed characters is out of range")
-    out["stdout_chars"] = max(chars, len(out["stdout"]))
-    seconds = reply.get("seconds", 0.0)
-    if type(seconds) not in (int, float) or not 0 <= seconds <= 1e6:
-        raise ProtocolError("the reply's time is out of range")
-    out["seconds"] = float(seconds)
-    notes = reply.get("notes", [])
-    if type(notes) is not list or len(notes) > 20 or \
-            not all(type(n) is str and len(n) <= 500 for n in notes):
-        raise ProtocolError("the reply's notes are not up to 20 short lines")
-    out["notes"] = notes
-    if type(reply.get("restart", False)) is not bool:
-        raise ProtocolError("the reply's restart is not a bool")
-    out["restart"] = reply.get("restart", False)
-    ancestry = reply.get("ancestry", [])
-    if type(ancestry) is not list or len(ancestry) > 16 or \
-            not all(type(a) is str and len(a) <= 64 for a in ancestry):
-        raise ProtocolError("the reply's exception classes are not up to 16 short names")
-    out["ancestry"] = ancestry
-    rebound = reply.get("rebound", [])   # names a failed call rebound (worker._rebound_names)
-    if type(rebound) is not list or len(rebound) > 16 or \
-            not all(type(a) is str and len(a) <= 64 and a.isidentifier() for a in rebound):
-        raise ProtocolError("the reply's rebound names are not up to 16 identifiers")
-    out["rebound"] = rebound
-    if out["status"] == "ok":
-        out["value"] = reply.get("value")
-    else:
-        kind = reply.get("kind", "exception")
-        if kind not in WORKER_KINDS:
-            raise ProtocolError("the reply's kind of error is unknown")
-        out["kind"] = kind
-    return out
 
 
 class _Decoder:

@@ -1,0 +1,90 @@
+"""A submission's own folder, on the trusted side: the files as they were staged, put back for
+every new worker, and which modules the notebook loader wrote (so that only its notes about
+skipped cells reach the student).
+
+Everything here is decided before any student code runs, or from what was read then: the worker
+may rewrite its folder (without the private scratch layer), so nothing in it is trusted later.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+from grader.sandbox.files import Refused, read_file, read_head
+
+
+def snapshot(workdir) -> dict[str, bytes]:
+    """The regular files of a freshly staged folder, read through the safe reader
+    (grader.sandbox.files)."""
+    out = {}
+    for name in sorted(os.listdir(workdir)):
+        try:
+            out[name] = read_file(os.path.join(workdir, name))
+        except (Refused, OSError):
+            continue
+    return out
+
+
+def restore(workdir, files: dict[str, bytes], uid=None) -> None:
+    """Put a submission's folder back as it was staged: each file removed, whatever stands at
+    its name (a file, a link, a FIFO, a folder), and written anew, through a descriptor of the
+    folder and without following links; what else a worker left there stays. A worker's own
+    folder, made by the grader: nothing here reaches outside it."""
+    folder = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for name, data in files.items():
+            try:
+                os.unlink(name, dir_fd=folder)
+            except IsADirectoryError:
+                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+            except FileNotFoundError:
+                pass
+            except PermissionError:   # a folder on Linux's unlink
+                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+                         dir_fd=folder)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                if uid is not None:
+                    os.fchown(fd, uid, uid)
+            finally:
+                os.close(fd)
+    finally:
+        os.close(folder)
+
+
+# exactly what the notebook loader (grader.sandbox.notebooks) writes about a cell it skipped
+_CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5} was skipped, "
+                        r"(?:line \d{1,6} |it )(?:called sys\.exit\(\)|raised [A-Za-z_][\w.]{0,80}"
+                        r"(?:: [^\n]{0,200})?)\. The cell starts: [^\n]{0,60}")
+NOTEBOOK_LOADER = b"# The code cells of a notebook"
+
+
+def notebook_modules(workdir, modules) -> frozenset:
+    """The staged modules that the notebook loader wrote (they begin with NOTEBOOK_LOADER), read
+    through the safe reader (grader.sandbox.files: no link followed, no FIFO waited on, a few
+    bytes only)."""
+    found = set()
+    for name in modules:
+        try:
+            if read_head(os.path.join(workdir, f"{name}.py"), len(NOTEBOOK_LOADER)) \
+                    == NOTEBOOK_LOADER:
+                found.add(name)
+        except (Refused, OSError):
+            continue
+    return frozenset(found)
+
+
+def is_cell_note(note, notebooks) -> bool:
+    """Whether a note the worker sent is what the notebook loader writes about a skipped cell
+    of one of this submission's notebooks: in the loader's exact words, about a module that
+    was staged from a notebook (`notebooks`, decided at staging, before any student code ran).
+    The worker runs student code, so anything else (e.g. "all checks passed" set by the
+    student's own module) is dropped; no file of the worker's folder is read for it."""
+    m = _CELL_NOTE.fullmatch(note) if isinstance(note, str) else None
+    if m is None:
+        return False
+    return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
