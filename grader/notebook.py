@@ -159,31 +159,9 @@ def _stop_server():
 
 
 def serve() -> int:
-    """`python -m grader.notebook serve`: answer grading requests, one JSON line each, until
-    stdin closes. Keeps one zygote for all of them."""
-    answers = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)   # stray prints must not mix with answers
-    sys.stdout = sys.stderr
-    import warnings
-    warnings.simplefilter("ignore")
-    from grader.sandbox import Zygote
-    zygote = Zygote()   # first: it imports torch while this process does the same
-    from grader.engine.runner import grade_submission
-    for line in sys.stdin:
-        req = None
-        try:
-            req = json.loads(line)
-            result = grade_submission(req["submission"], zygote,
-                                      GradeRequest.from_dict(req["request"]))
-            answer = {"ok": True, "result": result.to_dict()}
-        except Exception as exc:  # noqa: BLE001 - the kernel shows it as a failed cell
-            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-            zygote.close()
-            zygote = Zygote()
-        answer["id"] = req.get("id") if isinstance(req, dict) else None
-        answers.write(json.dumps(answer) + "\n")
-    zygote.close()
-    return 0
+    """`python -m grader.notebook serve`: this kernel's grading process (grader.engine.service)."""
+    from grader.engine.service import serve as serve_lines
+    return serve_lines()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -252,8 +230,9 @@ def grade_target(ex: str, target: str, cells: list[str], hidden: bool = False,
         shutil.rmtree(folder, ignore_errors=True)
     if not answer.get("ok"):
         return False, f"{ex}.{target}: the {kind} checks could not run ({answer.get('error')})."
+    from grader.engine.report import target_report
     from grader.engine.result import GradeResult
-    return summary(GradeResult.from_dict(answer["result"]), ex, target, kind)
+    return target_report(GradeResult.from_dict(answer["result"]), ex, target, kind)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -337,47 +316,6 @@ def serve_checks(listener: socket.socket, defer: bool = False) -> None:
                 conn.sendall(json.dumps(answer_check(request, defer)).encode() + b"\n")
             except OSError:
                 continue
-
-
-def summary(result, ex: str, target: str, kind: str) -> tuple[bool, str]:
-    """(all pass?, what to tell the student) for one target's checks. A hidden check shows its
-    name and passed / not passed: never its message, its parameters or the seed."""
-    name = f"{ex}.{target}"
-    hidden = kind == "hidden"
-    if result.errors:
-        if hidden:
-            return False, f"{name}: the grader could not load its hidden checks."
-        return False, f"{name}: the grader could not load its checks:\n" + \
-            "\n".join(e[:600] for e in result.errors)
-    counted = [c for c in result.checks if c.counted]
-    skipped = [c for c in result.checks if not c.counted]
-    if not counted:
-        if kind == "visible" and not skipped:
-            return True, (f"{name}: no visible checks for this one; the graders' hidden "
-                          f"checks test it.")
-        reasons = "" if hidden else "; ".join(sorted({c.message for c in skipped}))
-        return True, f"{name}: no {kind} checks ran here" + (f" ({reasons})." if reasons
-                                                              else ".")
-    passed = [c for c in counted if c.status == "passed"]
-    if len(passed) == len(counted):
-        return True, f"{name}: all {len(counted)} {kind} checks pass."
-    if all(c.status == "not started" for c in counted):
-        return False, (f"{name}: not started: it still raises NotImplementedError.\n"
-                       f"Write it in the cell above, run that cell, then run this one again.")
-    lines = [f"{name}: {len(passed)} of {len(counted)} {kind} checks pass"]
-    if hidden:   # by title: a check's parameters (device, dtype) are one line
-        titles: dict[str, bool] = {}
-        for c in counted:
-            titles[c.title] = titles.get(c.title, True) and c.status == "passed"
-        lines.extend(f"  {'ok' if ok else 'x '} {title}: {'passed' if ok else 'not passed'}"
-                     for title, ok in titles.items())
-        return False, "\n".join(lines)
-    for c in counted:
-        if c.status == "passed":
-            continue
-        lines.append(f"  x {c.title}" + (f" [{c.params}]" if c.params else ""))
-        lines.extend(f"      {m}" for m in (c.message or c.status).splitlines()[:12])
-    return False, "\n".join(lines)
 
 
 def _kernel_history():

@@ -90,7 +90,7 @@ def _submission(folder: Path) -> Path:
 
 def _what_students_read(result) -> dict:
     from grader.classroom.feedback import page_context
-    from grader.notebook import summary
+    from grader.engine.report import target_report
     page = page_context(result, "mallory")
     page.pop("date")
     page.pop("seconds")   # the visible checks' time: measured before any hidden input exists,
@@ -101,8 +101,8 @@ def _what_students_read(result) -> dict:
         for visible in (True, False):
             one = replace(result, checks=[c for c in result.checks if c.target == target
                                           and c.visible == visible])   # as a check cell asks
-            cells[f"{target} {visible}"] = summary(one, "ex02", target,
-                                             "visible" if visible else "hidden")[1]
+            cells[f"{target} {visible}"] = target_report(one, "ex02", target,
+                                                         "visible" if visible else "hidden")[1]
     return {"results.json": data,
             "score table": report.score_table(result),
             "page": json.dumps(page, sort_keys=True, default=str),

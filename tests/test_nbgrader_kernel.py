@@ -306,8 +306,9 @@ def _stream_text(cell: dict) -> str:
 @pytest.mark.slow
 def test_a_notebook_is_stopped_at_the_kernels_limits_and_the_run_goes_on(hostile):
     from nbgrader.api import Gradebook
-    from grader.instructor.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, _cuda_build,
-                                 effective_rlimits)
+    from grader.instructor.nbkernel.limits import cuda_build as _cuda_build
+    from grader.instructor.nbkernel.settings import KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES
+    from grader.sandbox.limits import effective_rlimits
     nb, html = _read(hostile, "hog")
     lines = [ln for c in code_cells(nb) for ln in _stream_text(c).splitlines()]
     report = json.loads(next(ln for ln in lines if ln.startswith("LIMITS "))[len("LIMITS "):])
@@ -372,8 +373,10 @@ def test_a_kernel_killed_by_a_limit_fails_its_notebook_with_one_line(
 
 
 def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
-    from grader.instructor.nbkernel import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE,
-                                 death_note, kernel_limits, kernel_spec, limit_notes)
+    from grader.instructor.nbkernel import kernel_spec
+    from grader.instructor.nbkernel.limits import death_note, kernel_limits, limit_notes
+    from grader.instructor.nbkernel.settings import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES,
+                                                    LIMITS_VARIABLE)
     from grader.sandbox.kernel_boot import which_limit
     assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES}
     got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
@@ -511,8 +514,8 @@ def test_check_cell_outputs_come_from_the_result_and_hide_hidden_messages():
 
 def test_what_the_kernel_writes_outside_the_notebook_reaches_the_terminal_escaped(capsys):
     import io
-    from grader.instructor.nbkernel import LOG_LINES, _forward_log
-    _forward_log(io.BytesIO(b"".join(b"\x1b]0;owned\x07line %d\n" % i for i in range(500))))
+    from grader.instructor.nbkernel.sandbox import LOG_LINES, forward_log
+    forward_log(io.BytesIO(b"".join(b"\x1b]0;owned\x07line %d\n" % i for i in range(500))))
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b]0;owned" in err
     assert len(err.splitlines()) == LOG_LINES and "not shown" in err.splitlines()[-1]

@@ -106,6 +106,7 @@ def test_kit_holds_no_reference_and_no_hidden_check(kit):
     assert not any(n.startswith("solutions/") or "/private/" in n for n in names), names
     assert not [p for p in kit.rglob("private")], "a private/ folder is in the kit"
     assert not [p for p in kit.rglob("instructor")], "the instructor's folder is in the kit"
+    assert not [p for p in kit.rglob("classroom")], "the class runs' folder is in the kit"
     instructor = {p.read_bytes() for p in (ROOT / "grader" / "instructor").glob("*.py")
                   if p.stat().st_size > 200}
     assert not [p for p in files if p.read_bytes() in instructor]
@@ -192,6 +193,20 @@ def test_check_runs_in_the_kit_on_the_stubs(kit, chosen):
     reported = {line[:4] for line in proc.stdout.splitlines() if line[:2] == "ex"}
     assert reported == set(checked)     # the kit knows only the released exercises
     assert proc.stdout.strip().splitlines()[-1].startswith("0 of ")
+
+
+def test_the_kit_shows_a_student_only_the_kits_verbs(kit):
+    """The kit's command line offers check and grade; the instructor's verbs (class runs,
+    build, release, Gradescope, the nbgrader kernel) stay with the instructor, with their code."""
+    proc = subprocess.run([sys.executable, "-m", "grader", "--help"], cwd=kit, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    verbs = proc.stdout.split("positional arguments:")[1].split("options:")[0]
+    offered = {line.split()[0] for line in verbs.splitlines()
+               if line.startswith("    ") and line.split()}
+    assert offered == {"check", "grade"}, proc.stdout
+    names = {p.relative_to(kit / "grader").as_posix() for p in (kit / "grader").rglob("*.py")}
+    assert not {"cli/classroom.py", "cli/course.py"} & names
 
 
 def test_check_passes_in_the_kit_filled_with_the_references(kit, chosen, tmp_path):

@@ -33,7 +33,8 @@ import uuid
 from pathlib import Path
 
 from grader.classroom.packing import pack, unpack
-from grader.classroom.process import Job, error_result, grading_process
+from grader.classroom.process import Job, grading_process
+from grader.engine.service import error_result
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 

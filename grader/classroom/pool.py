@@ -14,7 +14,8 @@ import time
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from grader.classroom.process import GradingProcess, error_result, warm_up, write_reference_table
+from grader.classroom.process import GradingProcess, warm_up, write_reference_table
+from grader.engine.service import error_result
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 

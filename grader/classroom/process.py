@@ -7,7 +7,8 @@ workers and ends it, and it dies with its parent.
     job = Job(request.to_dict(), html_dir="feedback/", jobs=2, references="table")
     proc = GradingProcess(multiprocessing.get_context("fork"), job)   # the parent's side
 
-`grading_process` is the child's side; error_result is a submission that could not be graded.
+`grading_process` is the child's side; it grades as every grading process does
+(grader.engine.service).
 """
 from __future__ import annotations
 
@@ -17,13 +18,12 @@ import shutil
 import signal
 import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.classroom.feedback import page_name
 from grader.engine.request import GradeRequest
-from grader.engine.result import GradeResult
+from grader.engine.service import grade_or_error
 
 
 def _die_with_parent():
@@ -71,7 +71,6 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
         torch.set_num_threads(1)
     from functools import partial
 
-    from grader.engine.runner import grade_submission
     from grader.sandbox import LayersMissing, Zygote
     new_zygote = partial(Zygote, require=job.require)
     request = GradeRequest.from_dict(job.request)
@@ -111,8 +110,7 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
                 _load_references(references)
                 loaded = references
             asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
-            result, zygote = _grade_one(task, zygote, asked, job.html_dir,
-                                        grade_submission, new_zygote)
+            result, zygote = _grade_one(task, zygote, asked, job.html_dir, new_zygote)
             holder[0] = zygote
             conn.send({"student": task["student"], "result": result.to_dict()})
     finally:
@@ -214,23 +212,10 @@ def _load_references(path) -> None:
         pass
 
 
-def _grade_one(task, zygote, request: GradeRequest, html_dir, grade_submission, Zygote):
-    """Grade one submission; a failure of the grading machinery itself becomes an error in the
-    result (after one retry with a fresh zygote), never an exception."""
-    for attempt in (1, 2):
-        try:
-            result = grade_submission(task["folder"], zygote, request)
-            break
-        except Exception as exc:  # noqa: BLE001 - anything: this submission only
-            try:
-                zygote.close()
-            except Exception:  # noqa: BLE001
-                pass
-            zygote = Zygote()
-            if attempt == 2:
-                result = error_result(task["source"], request,
-                                      f"grading failed: {type(exc).__name__}: {exc}\n"
-                                      + traceback.format_exc()[-1500:])
+def _grade_one(task, zygote, request: GradeRequest, html_dir, new_zygote):
+    """Grade one submission (grader.engine.service.grade_or_error: never an exception), then
+    write its feedback page."""
+    result, zygote = grade_or_error(task["folder"], zygote, request, new_zygote)
     result.submission = task["source"]
     if html_dir:
         try:
@@ -240,12 +225,6 @@ def _grade_one(task, zygote, request: GradeRequest, html_dir, grade_submission, 
         except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
             result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
     return result, zygote
-
-
-def error_result(source, request: GradeRequest, message) -> GradeResult:
-    """A submission that could not be graded: no checks, zero points, the reason in errors."""
-    return GradeResult(submission=str(source), seed=request.seed,
-                       exercises=list(request.exercises), errors=[message])
 
 
 class GradingProcess:

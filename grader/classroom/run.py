@@ -51,7 +51,8 @@ from grader.classroom.feedback import page_name
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
-from grader.classroom.process import Job, error_result
+from grader.classroom.process import Job
+from grader.engine.service import error_result
 from grader.classroom.progress import Bar
 from grader.classroom.roster import class_rows, moves
 from grader.engine.request import GradeRequest

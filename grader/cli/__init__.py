@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -27,10 +28,6 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Auto-graded PyTorch exercises.")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    b = verbs.add_parser("build", help="regenerate exercises/, source_notebooks/ and the "
-                                        "recorded values from solutions/")
-    b.add_argument("--check", action="store_true", help="only report drift (exit 1 if any)")
-
     c = verbs.add_parser("check", help="run the visible checks on your work")
     c.add_argument("exercise", nargs="?", default=None, help="e.g. ex02 (default: all)")
     c.add_argument("--submission", default=None,
@@ -44,22 +41,33 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=None, help="seed of the hidden checks' inputs")
     g.add_argument("--json", default=None, metavar="PATH",
                    help="also write Gradescope's results.json schema to PATH")
-    g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
+    if _present("grader.classroom"):   # not in a student's kit
+        g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
     g.add_argument("--brief", action="store_true", help="one line per exercise")
     g.add_argument("--show-hidden", action="store_true",
                    help="also print the hidden checks' messages (for you, never for students: "
                         "they describe the hidden inputs)")
 
-    handlers = {"build": cmd_build, "check": cmd_check, "grade": cmd_grade}
+    handlers = {"check": cmd_check, "grade": cmd_grade}
     for name in VERB_MODULES:
-        handlers.update(importlib.import_module(name).add_verbs(verbs))
+        if _present(name):   # a student's kit has check and grade only
+            handlers.update(importlib.import_module(name).add_verbs(verbs))
     p.set_defaults(_handlers=handlers)
     return p
 
 
 # Modules that add more verbs: each has add_verbs(subparsers) -> {verb: handler(args) -> int}.
+# They stay with the instructor (grader.instructor.release leaves them out of the kit).
 VERB_MODULES: tuple[str, ...] = ("grader.cli.classroom", "grader.cli.course",
                                   "grader.instructor.nbkernel")
+
+
+def _present(module: str) -> bool:
+    """Is `module` here? The instructor's rooms are not in a student's kit."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:   # its package is not here either
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,21 +99,6 @@ def run() -> None:
     os._exit(code)
 
 
-def cmd_build(args) -> int:
-    from grader.instructor.build import build
-    changed = build(check=args.check)
-    if args.check:
-        if changed:
-            print("generated files differ from what `python -m grader build` writes:")
-            for c in changed:
-                print(f"  {c}")
-            return 1
-        print("generated files are up to date")
-        return 0
-    print(f"wrote {len(changed)} file(s)" + "".join(f"\n  {c}" for c in changed))
-    return 0
-
-
 def check_request(args) -> GradeRequest:
     """`check`: the visible checks, on fixed inputs (seed 0), as students run them."""
     return GradeRequest(exercises=parse_list(args.exercise), checks="visible",
@@ -119,17 +112,10 @@ def grade_request(args) -> GradeRequest:
 
 
 def cmd_check(args) -> int:
-    from grader.exercises import uses_optim
-    from grader.sandbox import Zygote
-    request = check_request(args)
-    submission = args.submission or _default_submission()
-    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
-    from grader.engine.runner import grade_submission
-    try:
-        result = grade_submission(submission, zygote, request)
-    finally:
-        zygote.close()
-    print(friendly(result))
+    from grader.engine.runner import grade_once
+    result, _ = grade_once(args.submission or _default_submission(), check_request(args))
+    from grader.engine.report import check_report
+    print(check_report(result))
     return 0 if result.score == result.max_score and result.max_score > 0 else 1
 
 
@@ -138,55 +124,17 @@ def _default_submission() -> str:
     return str(here if here.is_dir() else ROOT / "exercises")
 
 
-def friendly(result) -> str:
-    """The student's view: what passes, what not yet, and why."""
-    lines = []
-    for ex in result.exercises:
-        checks = [c for c in result.checks if c.exercise == ex and c.counted]
-        if any(m.startswith(ex) for m in result.missing_files):
-            lines.append(f"{ex}: no file found")
-            continue
-        if not checks:
-            continue
-        done = sum(c.status == "passed" for c in checks)
-        if all(c.status == "not started" for c in checks):
-            lines.append(f"{ex}: not started ({len(checks)} checks waiting)")
-            continue
-        lines.append(f"{ex}: {done} of {len(checks)} checks pass")
-        for c in checks:
-            if c.status == "passed":
-                continue
-            if c.status == "not started":
-                lines.append(f"  - {c.label}: not started")
-                continue
-            lines.append(f"  x {c.label}")
-            for m in c.message.splitlines()[:10]:
-                lines.append(f"      {m}")
-    total = sum(c.counted for c in result.checks)
-    passed = sum(c.status == "passed" for c in result.checks)
-    lines.append(f"{passed} of {total} visible checks pass."
-                 + (" All done here: the graders also run hidden checks on other inputs."
-                    if passed == total and total else ""))
-    return "\n".join(lines)
-
-
 def cmd_grade(args) -> int:
-    from grader.exercises import uses_optim
-    from grader.sandbox import Zygote
     path = Path(args.submission)
     if not path.exists():
         print(f"error: no such submission: {path}", file=sys.stderr)
         return 2
     request = grade_request(args)
-    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
     from grader.engine.report import score_table, write_json
-    from grader.engine.runner import grade_submission
-    try:
-        result = grade_submission(path, zygote, request)
-        sandbox = zygote.summary()  # the isolation layers in force (docs/security.md)
-        sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
-    finally:
-        zygote.close()
+    from grader.engine.runner import grade_once
+    result, zygote = grade_once(path, request)
+    sandbox = zygote.summary()  # the isolation layers in force (docs/security.md)
+    sandbox_warnings = zygote.warnings() + zygote.gpu_warnings()
     from grader.sandbox.staging import printable
     result.submission = printable(result.submission)  # a name that is not UTF-8, escaped
     shown = result if args.show_hidden else result.for_students()   # the seed and the time
@@ -205,7 +153,7 @@ def cmd_grade(args) -> int:
     if args.json:
         write_json(result, args.json)
         print(f"wrote {args.json}")
-    if args.html:
+    if getattr(args, "html", None):
         from grader.classroom.feedback import write_page
         write_page(result, args.html)
         print(f"wrote {args.html}")

@@ -10,6 +10,10 @@ import sys
 
 
 def add_verbs(verbs) -> dict:
+    b = verbs.add_parser("build", help="regenerate exercises/, source_notebooks/ and the "
+                                        "recorded values from solutions/")
+    b.add_argument("--check", action="store_true", help="only report drift (exit 1 if any)")
+
     r = verbs.add_parser("release", help="write the student starter kit: stubs, notebooks, "
                                          "visible checks; no solutions, no hidden checks")
     r.add_argument("dest", help="a new (or empty) folder")
@@ -21,7 +25,7 @@ def add_verbs(verbs) -> dict:
     g.add_argument("dest", help="e.g. autograder.zip")
     g.add_argument("--exercises", default=None,
                    help="the exercises this assignment grades, e.g. ex01,ex02 (default: all)")
-    return {"release": cmd_release, "gradescope": cmd_gradescope}
+    return {"build": cmd_build, "release": cmd_release, "gradescope": cmd_gradescope}
 
 
 def _instructor_module(name):
@@ -32,6 +36,21 @@ def _instructor_module(name):
         print("error: this command is for instructors; it needs the full package (with "
               "solutions/), not the student kit", file=sys.stderr)
         return None
+
+
+def cmd_build(args) -> int:
+    from grader.instructor.build import build
+    changed = build(check=args.check)
+    if args.check:
+        if changed:
+            print("generated files differ from what `python -m grader build` writes:")
+            for c in changed:
+                print(f"  {c}")
+            return 1
+        print("generated files are up to date")
+        return 0
+    print(f"wrote {len(changed)} file(s)" + "".join(f"\n  {c}" for c in changed))
+    return 0
 
 
 def cmd_release(args) -> int:

@@ -62,8 +62,8 @@ class TrustedSubmission:
 
 def version() -> str:
     """A digest of everything that decides a reference result or what the checks ask for
-    (grader.classroom.gradebook.SCORING; unlike grader_version, never overridden)."""
-    from grader.classroom.gradebook import scoring_digest
+    (grader.engine.version.SCORING; unlike grader_version, never overridden)."""
+    from grader.engine.version import scoring_digest
     return scoring_digest()
 
 

@@ -1,4 +1,7 @@
-"""Turning a GradeResult into what people read: a score table, Gradescope's results.json."""
+"""Every text a GradeResult becomes, one per audience: the instructor's score table
+(score_table), a student's `check` (check_report), a notebook's check cell (target_report),
+Gradescope's results.json (gradescope_json). They show a failed check and an exercise not
+started the same way (message_lines, not_started)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +11,19 @@ from grader.engine.result import GradeResult
 
 MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
         "skipped": "skip", "not counted": "n/c ", "withheld": "held"}
+
+
+SHOWN_LINES = 12   # of a failed check's message, wherever it is shown
+
+
+def not_started(checks) -> bool:
+    """Do these checks all find the stub's own NotImplementedError (none written yet)?"""
+    return bool(checks) and all(c.status == "not started" for c in checks)
+
+
+def message_lines(check, indent: str) -> list[str]:
+    """A failed check's message as shown: its first SHOWN_LINES lines, indented."""
+    return [f"{indent}{m}" for m in (check.message or check.status).splitlines()[:SHOWN_LINES]]
 
 
 def _title(ex: str) -> str:
@@ -32,7 +48,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
         if not details:
             continue
         checks = [c for c in result.checks if c.exercise == ex]
-        if checks and all(c.status == "not started" for c in checks if c.counted):
+        if not_started([c for c in checks if c.counted]):
             lines.append("     not started")
             continue
         for c in checks:
@@ -40,8 +56,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
             lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
             if c.status in ("failed", "error", "not counted", "withheld") and c.message:
-                for m in c.message.splitlines()[:12]:
-                    lines.append(f"           {m}"[:width + 40])
+                lines.extend(m[:width + 40] for m in message_lines(c, " " * 11))
     lines.append(f"{'total':<31} {result.score:6.1f} / {result.max_score:<6.1f}")
     skipped = [c for c in result.checks if c.status == "skipped"]
     if skipped:
@@ -116,3 +131,79 @@ def gradescope_json(result: GradeResult) -> dict:
 def write_json(result: GradeResult, path) -> None:
     with open(path, "w") as f:
         json.dump(gradescope_json(result), f, indent=1)
+
+
+def check_report(result: GradeResult) -> str:
+    """A student's `python -m grader check`: per exercise what passes, what is not started,
+    and why the rest fails.
+
+        ex02: 3 of 5 checks pass
+          x ex02.gradient: matches the analytic derivative
+              gradient(...) returned the wrong value ...
+    """
+    lines = []
+    for ex in result.exercises:
+        checks = [c for c in result.checks if c.exercise == ex and c.counted]
+        if any(m.startswith(ex) for m in result.missing_files):
+            lines.append(f"{ex}: no file found")
+            continue
+        if not checks:
+            continue
+        if not_started(checks):
+            lines.append(f"{ex}: not started ({len(checks)} checks waiting)")
+            continue
+        done = sum(c.status == "passed" for c in checks)
+        lines.append(f"{ex}: {done} of {len(checks)} checks pass")
+        for c in checks:
+            if c.status == "not started":
+                lines.append(f"  - {c.label}: not started")
+            elif c.status != "passed":
+                lines.append(f"  x {c.label}")
+                lines.extend(message_lines(c, " " * 6))
+    total = sum(c.counted for c in result.checks)
+    passed = sum(c.status == "passed" for c in result.checks)
+    lines.append(f"{passed} of {total} visible checks pass."
+                 + (" All done here: the graders also run hidden checks on other inputs."
+                    if passed == total and total else ""))
+    return "\n".join(lines)
+
+
+def target_report(result: GradeResult, ex: str, target: str, kind: str) -> tuple[bool, str]:
+    """(all pass?, what a notebook's check cell tells the student) for one target's visible or
+    hidden checks. A hidden check shows its name and passed / not passed: never its message,
+    its parameters or the seed."""
+    name = f"{ex}.{target}"
+    hidden = kind == "hidden"
+    if result.errors:
+        if hidden:
+            return False, f"{name}: the grader could not load its hidden checks."
+        return False, f"{name}: the grader could not load its checks:\n" + \
+            "\n".join(e[:600] for e in result.errors)
+    counted = [c for c in result.checks if c.counted]
+    skipped = [c for c in result.checks if not c.counted]
+    if not counted:
+        if kind == "visible" and not skipped:
+            return True, (f"{name}: no visible checks for this one; the graders' hidden "
+                          f"checks test it.")
+        reasons = "" if hidden else "; ".join(sorted({c.message for c in skipped}))
+        return True, f"{name}: no {kind} checks ran here" + (f" ({reasons})." if reasons
+                                                              else ".")
+    passed = [c for c in counted if c.status == "passed"]
+    if len(passed) == len(counted):
+        return True, f"{name}: all {len(counted)} {kind} checks pass."
+    if not_started(counted):
+        return False, (f"{name}: not started: it still raises NotImplementedError.\n"
+                       f"Write it in the cell above, run that cell, then run this one again.")
+    lines = [f"{name}: {len(passed)} of {len(counted)} {kind} checks pass"]
+    if hidden:   # by title: a check's parameters (device, dtype) are one line
+        titles: dict[str, bool] = {}
+        for c in counted:
+            titles[c.title] = titles.get(c.title, True) and c.status == "passed"
+        lines.extend(f"  {'ok' if ok else 'x '} {title}: {'passed' if ok else 'not passed'}"
+                     for title, ok in titles.items())
+        return False, "\n".join(lines)
+    for c in counted:
+        if c.status != "passed":
+            lines.append(f"  x {c.title}" + (f" [{c.params}]" if c.params else ""))
+            lines.extend(message_lines(c, " " * 6))
+    return False, "\n".join(lines)

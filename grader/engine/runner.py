@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import os
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from grader.engine.request import GradeRequest
 from grader.engine.result import (CheckResult, GradeResult, count_property_checks,
                            confirm_across_inputs, count_visible_checks, withhold_facts)
 from grader.sandbox import Submission, Zygote
+from grader.engine.session import SESSION, collected, no_plugin_autoload
 
 CHECKS = Path(__file__).resolve().parents[1] / "checks"
 
@@ -53,9 +53,6 @@ class GradingSession:
                                f"{str(report.longrepr)[-1500:]}")
 
 
-SESSION = pytest.StashKey[GradingSession]()   # where the checks find the session of their run
-
-
 def check_files(exercises, visible_only=False, hidden_only=False) -> list[str]:
     """The check files to run: every exercise's visible ones, then every exercise's hidden
     ones (an exercise folder's ships/test_visible.py and private/test_hidden.py; the kit has no
@@ -82,21 +79,6 @@ def pytest_args(files) -> list[str]:
     return args
 
 
-@contextlib.contextmanager
-def no_plugin_autoload():
-    """Third-party pytest plugins installed beside the grader (hypothesis, anyio, benchmark...)
-    are not needed by the checks and cost 0.2 s or more to load on every run."""
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
-
-
 def request_args(request: GradeRequest) -> list[str] | None:
     """The pytest command line of the checks a request runs (None: there are none)."""
     files = check_files(request.exercises, visible_only=request.checks == "visible",
@@ -110,7 +92,6 @@ def collected_checks(request: GradeRequest):
     """This process's session of the checks a request runs, collected once
     (grader.engine.session); None when there are no checks or pytest cannot collect them as asked
     (a -k expression it rejects)."""
-    from grader.engine.session import collected
     args = request_args(request)
     if args is None:
         return None
@@ -167,6 +148,27 @@ def set_aside_warm_objects():
     0.03 s per submission). Not in a notebook kernel, whose objects are the student's."""
     gc.collect()
     gc.freeze()
+
+
+def grade_once(path, request: GradeRequest, before=None) -> tuple[GradeResult, Zygote]:
+    """Start a zygote, grade the submission at `path`, close the zygote: the one way an entry
+    point that grades once does it (`check`, `grade`, the Gradescope runner). `before(zygote)`
+    runs before any student code (the Gradescope runner refuses a sandbox that exposes the
+    references). Returns the result and the closed zygote, whose layers are still readable
+    (summary(), warnings()).
+
+        result, zygote = grade_once("alice/", GradeRequest(exercises=["ex02"], seed=7))
+    """
+    from grader.exercises import uses_optim
+    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
+    try:
+        if before is not None:
+            before(zygote)
+        result = grade_submission(path, zygote, request)
+        zygote.wait_ready()   # its layers, measured, stay readable after close()
+    finally:
+        zygote.close()
+    return result, zygote
 
 
 def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,

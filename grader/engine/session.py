@@ -32,6 +32,27 @@ import os
 import sys
 from collections import OrderedDict
 
+import pytest
+
+# where the checks find the GradingSession (grader.engine.runner) of their run
+SESSION = pytest.StashKey()
+
+
+@contextlib.contextmanager
+def no_plugin_autoload():
+    """Third-party pytest plugins installed beside the grader (hypothesis, anyio, benchmark...)
+    are not needed by the checks and cost 0.2 s or more to load on every run."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
 _SESSIONS: OrderedDict = OrderedDict()
 _KEEP = 4    # sessions kept per process (a notebook's check cells ask for a few target sets)
 
@@ -44,7 +65,6 @@ class _Relay:
         self.current = current
 
     def pytest_configure(self, config):
-        from grader.engine.runner import SESSION
         config.stash[SESSION] = self.current
 
     def pytest_collectreport(self, report):
@@ -69,7 +89,6 @@ class CollectedChecks:
         from _pytest.config import _prepareconfig
         from _pytest.main import Session
 
-        from grader.engine.runner import SESSION, no_plugin_autoload
         self.holder, self.sink, self.broken = holder, io.StringIO(), False
         self.relay = _Relay(holder)
         with _callers_streams(), contextlib.redirect_stdout(self.sink), no_plugin_autoload():

@@ -15,7 +15,7 @@ the kernel printed:
                                      (`ex01.forward: all 2 visible checks pass.`): full points
     some do not                      an error output, ChecksFailed, with the visible checks'
                                      messages; a hidden check shows its name and passed / not
-                                     passed only (grader.notebook.summary): 0 points
+                                     passed only (grader.engine.report.target_report): 0 points
 
 nbgrader scores a code cell 0 when it has an error output and full points otherwise (a number
 as its result would be partial credit; not used: a cell with a failing check shows red). A cell
@@ -38,7 +38,7 @@ from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.notebook import summary
+from grader.engine.report import target_report
 
 
 def check_calls(source: str) -> list[tuple[str, str, bool]]:
@@ -83,7 +83,7 @@ def cell_outputs(result, calls) -> list:
         checks = [c for c in result.checks
                   if c.exercise == ex and c.target == target and c.visible != hidden]
         ran += sum(c.counted for c in checks)
-        ok, text = summary(replace(result, checks=checks), ex, target, kind)
+        ok, text = target_report(replace(result, checks=checks), ex, target, kind)
         if not ok:
             out = [new_output("stream", name="stdout", text="".join(printed))] if printed else []
             return out + [_failed(text)]

@@ -93,9 +93,16 @@ def kit_data(sources: dict[str, str]) -> list[str]:
     return [name for name in datasets.FILES if any(name in src for src in sources.values())]
 
 
+# What stays with the instructor: class runs, gradebooks, feedback pages (classroom/), building,
+# releasing and Gradescope (instructor/), and the command-line verbs for them (grader/cli/).
+STAYS_WITH_INSTRUCTOR = {"checks", "instructor", "classroom"}
+CLI_STAYS_WITH_INSTRUCTOR = ("classroom", "course")
+
+
 def _copy_engine(target: Path, chosen: list[str]):
     """grader/ as the kit needs it, built from parts, each copied whole: the engine without its
-    instructor/ folder (what stays with the instructor) and without the checks; the checks'
+    instructor/ and classroom/ folders and their verbs (STAYS_WITH_INSTRUCTOR: the kit shows a
+    student `check` and `grade` only) and without the checks; the checks'
     shared files (conftest.py, pytest.ini, the helpers); for each released exercise its
     folder's __init__.py and its ships/ folder. No instructor/ and no private/ folder is
     copied, and the kit's list of exercises is the folders it holds (grader/exercises.py)."""
@@ -103,8 +110,13 @@ def _copy_engine(target: Path, chosen: list[str]):
     junk = shutil.ignore_patterns("__pycache__", "*.pyc")
 
     def engine(where, names):
-        here = Path(where).resolve() == source
-        return set(junk(where, names)) | ({"checks", "instructor"} if here else set())
+        left_out = set(junk(where, names))
+        here = Path(where).resolve()
+        if here == source:
+            left_out |= STAYS_WITH_INSTRUCTOR
+        elif here == source / "cli":
+            left_out |= {f"{m}.py" for m in CLI_STAYS_WITH_INSTRUCTOR}
+        return left_out
 
     shutil.copytree(source, target, ignore=engine)
     checks = target / "checks"
@@ -180,7 +192,7 @@ torchdrills = "grader.cli:main"
 include = ["grader*"]
 
 [tool.setuptools.package-data]
-grader = ["data/*.csv", "checks/*/ships/expected.json", "checks/pytest.ini", "templates/*"]
+grader = ["data/*.csv", "checks/*/ships/expected.json", "checks/pytest.ini"]
 """
 
 
