@@ -81,7 +81,7 @@ def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
                 (dest / "notebooks" / f"{EXERCISES[ex]}.ipynb").write_text(text)
     has_notebooks = (dest / "notebooks").is_dir()
     (dest / "README.md").write_text(student_readme(chosen, sources, has_notebooks, data))
-    (dest / "requirements.txt").write_text("torch>=2.1\nnumpy>=1.24\npytest>=7.4\n")
+    (dest / "requirements.txt").write_text("torch>=2.1\nnumpy>=1.24\npytest>=7.4,<10\n")
     (dest / "pyproject.toml").write_text(PYPROJECT)
     return notes
 
@@ -183,7 +183,7 @@ name = "torchdrills-kit"
 version = "0.1.0"
 description = "PyTorch exercises with checks you can run yourself"
 requires-python = ">=3.10"
-dependencies = ["torch>=2.1", "numpy>=1.24", "pytest>=7.4"]
+dependencies = ["torch>=2.1", "numpy>=1.24", "pytest>=7.4,<10"]
 
 [project.scripts]
 torchdrills = "grader.cli:main"
