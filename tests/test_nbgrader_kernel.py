@@ -498,7 +498,7 @@ def test_check_cell_outputs_come_from_the_result_and_hide_hidden_messages():
                    ("forward", "on random inputs", False, "passed", ""))
     out = cell_outputs(good, calls)
     assert [o.output_type for o in out] == ["stream"]
-    assert "all 1 visible checks pass" in out[0].text and "all 1 hidden checks pass" in out[0].text
+    assert "the visible check passes" in out[0].text and "the hidden check passes" in out[0].text
     hidden_wrong = _result(("forward", "on the course data", True, "passed", ""),
                            ("forward", "on random inputs", False, "failed",
                             "expected: 41.8125 got: 20.9 (seed 12345)"))

@@ -228,7 +228,8 @@ def test_a_dead_zygote_is_replaced(basic_zygote, probe):
 
 
 def test_unknown_sandbox_mode_is_refused():
-    with pytest.raises(ValueError, match="sandbox mode"):
+    from grader.sandbox import SandboxRefused
+    with pytest.raises(SandboxRefused, match="sandbox mode 'off'"):
         Zygote(sandbox="off")
 
 

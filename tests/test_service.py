@@ -88,3 +88,25 @@ def test_a_failed_check_and_not_started_read_the_same_wherever_a_student_reads_t
     ok, text = report.target_report(GradeResult(submission="s", seed=0, exercises=["ex02"],
                                                  checks=[waiting]), "ex02", "cost", "visible")
     assert not ok and "not started" in text
+
+
+def test_the_command_line_says_what_is_wrong_in_one_line(tmp_path):
+    """`check` on a folder that is not there, a sandbox the instructor asked for that cannot be
+    had: one error line and exit 2, no traceback; --version answers."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args, **env):
+        return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, **env})
+    missing = run("check", "--submission", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no such folder")
+    refused = run("check", "ex01", "--submission", "solutions", GRADER_SANDBOX="off")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        "error: sandbox mode 'off' (GRADER_SANDBOX): use one of auto, strict, bwrap, unshare, "
+        "basic"]
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("torchdrills 0.")

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader",
                                 description="Auto-graded PyTorch exercises.")
+    p.add_argument("--version", action=_Version, help="print the grader's version and exit")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     c = verbs.add_parser("check", help="run the visible checks on your work")
@@ -62,6 +63,19 @@ VERB_MODULES: tuple[str, ...] = ("grader.cli.classroom", "grader.cli.course",
                                   "grader.instructor.nbkernel")
 
 
+class _Version(argparse.Action):
+    """`--version`: the grader's version (grader.engine.version: the package's, and a digest of
+    what decides a score), read only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from grader.engine.version import grader_version
+        print(f"torchdrills {grader_version()}")
+        parser.exit()
+
+
 def _present(module: str) -> bool:
     """Is `module` here? The instructor's rooms are not in a student's kit."""
     try:
@@ -78,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownExercise, BadRequest) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        from grader.sandbox import SandboxRefused
+        if not isinstance(exc, SandboxRefused):
+            raise
+        print(f"error: {exc}", file=sys.stderr)   # e.g. GRADER_SANDBOX=strict on a machine
+        return 2                                   # without every layer
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -112,11 +132,27 @@ def grade_request(args) -> GradeRequest:
 
 
 def cmd_check(args) -> int:
+    submission = Path(args.submission or _default_submission())
+    if not submission.exists():
+        print(f"error: no such folder: {submission}", file=sys.stderr)
+        return 2
+    request = check_request(args)
     from grader.engine.runner import grade_once
-    result, _ = grade_once(args.submission or _default_submission(), check_request(args))
+    result, _ = grade_once(submission, request)
     from grader.engine.report import check_report
     print(check_report(result))
+    for warning in _device_warnings(request):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0 if result.score == result.max_score and result.max_score > 0 else 1
+
+
+def _device_warnings(request: GradeRequest) -> list[str]:
+    from grader.sandbox.device import cuda_available
+    if request.device == "cuda" and not cuda_available():
+        return ["--device cuda, but CUDA is not available on this machine: every cuda check "
+                "was skipped, and only the checks without a device ran (grade on a GPU "
+                "machine, or use --device cpu)"]
+    return []
 
 
 def _default_submission() -> str:
@@ -142,11 +178,7 @@ def cmd_grade(args) -> int:
           + (f"seed {result.seed}, " if args.show_hidden else "")   # for the instructor
           + f"{shown.seconds:.1f} s)")
     print(sandbox)
-    from grader.sandbox.device import cuda_available
-    if request.device == "cuda" and not cuda_available():
-        sandbox_warnings.append("--device cuda, but CUDA is not available on this machine: "
-                                "every cuda check was skipped, and only the checks without a "
-                                "device ran (grade on a GPU machine, or use --device cpu)")
+    sandbox_warnings += _device_warnings(request)
     for warning in sandbox_warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(score_table(result, details=not args.brief, show_hidden_messages=args.show_hidden))

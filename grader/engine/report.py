@@ -190,7 +190,8 @@ def target_report(result: GradeResult, ex: str, target: str, kind: str) -> tuple
                                                               else ".")
     passed = [c for c in counted if c.status == "passed"]
     if len(passed) == len(counted):
-        return True, f"{name}: all {len(counted)} {kind} checks pass."
+        return True, (f"{name}: the {kind} check passes." if len(counted) == 1 else
+                      f"{name}: all {len(counted)} {kind} checks pass.")
     if not_started(counted):
         return False, (f"{name}: not started: it still raises NotImplementedError.\n"
                        f"Write it in the cell above, run that cell, then run this one again.")

@@ -28,8 +28,8 @@ from __future__ import annotations
 import importlib
 
 _ROOMS = {
-    "launcher": ("Zygote", "ZygoteDied", "LayersMissing", "SANDBOX_MODES", "sweep_stale_temp",
-                 "with_package_path", "worker_env"),
+    "launcher": ("Zygote", "ZygoteDied", "LayersMissing", "SandboxRefused", "SANDBOX_MODES",
+                 "sweep_stale_temp", "with_package_path", "worker_env"),
     "submission": ("Submission", "StudentError"),
     "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),

@@ -121,7 +121,8 @@ class Zygote:
         self.require = tuple(tuple(names) for names in require)
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
         if self.mode not in SANDBOX_MODES:
-            raise ValueError(f"sandbox mode {self.mode!r}: use one of {', '.join(SANDBOX_MODES)}")
+            raise SandboxRefused(f"sandbox mode {self.mode!r} (GRADER_SANDBOX): use one of "
+                                 f"{', '.join(SANDBOX_MODES)}")
         sweep_stale_temp("grader-spool-")
         self.spool = tempfile.mkdtemp(prefix=f"grader-spool-{os.getpid()}-")
         os.chmod(self.spool, 0o711)  # workers reach their own folder, cannot list the others
@@ -133,7 +134,8 @@ class Zygote:
             self.bwrap_problem = bwrap_problem(self.spool, self.as_root)
             if self.bwrap_problem and self.mode == "bwrap":
                 shutil.rmtree(self.spool, ignore_errors=True)
-                raise RuntimeError(self.bwrap_problem)
+                raise SandboxRefused(f"GRADER_SANDBOX=bwrap, but bubblewrap cannot start here: "
+                                     f"{self.bwrap_problem}")
             self.bwrap = not self.bwrap_problem
         self._lock = threading.RLock()
         self._uid_random = random.SystemRandom()
@@ -224,8 +226,8 @@ class Zygote:
                 self.private_scratch = on["private scratch"]
                 if self.mode == "strict" and not all(layer.on for layer in self.layers):
                     self.close()
-                    raise RuntimeError("sandbox layers missing (GRADER_SANDBOX=strict):\n"
-                                       + "\n".join(w for w in self.warnings()))
+                    raise SandboxRefused("sandbox layers missing (GRADER_SANDBOX=strict):\n"
+                                         + "\n".join(w for w in self.warnings()))
                 lacking = missing(self.layers, self.require)
                 if lacking:
                     self.close()
@@ -327,7 +329,12 @@ class ZygoteDied(RuntimeError):
     pass
 
 
-class LayersMissing(RuntimeError):
+class SandboxRefused(RuntimeError):
+    """The sandbox the instructor asked for (GRADER_SANDBOX) cannot be had here: nothing runs.
+    str() says why, for people; the command line prints it as one error and exits 2."""
+
+
+class LayersMissing(SandboxRefused):
     """A zygote lacks a layer its owner requires (Zygote(require=...)): it runs nothing."""
 
     def __init__(self, lacking: list[str]):
