@@ -195,16 +195,18 @@ def withhold_facts(result: GradeResult) -> None:
 SUM_FOR_MEAN = ("this is {n} times the expected value: a sum where a mean is wanted (divide by "
                 "the number of samples, N = {n}).")
 MEAN_TWICE = "this is 1/{n} of the expected value: divided by N = {n} once too often?"
-_PER_N = [(kind, re.compile(re.escape(text).replace(re.escape("{n}"), r"(\d+)", 1)
-                            .replace(re.escape("{n}"), r"\1")))
-          for kind, text in (("times", SUM_FOR_MEAN), ("over", MEAN_TWICE))]
+# every hint that reads a factor as N, whoever words it (the exercises' tables say "this is
+# {n} times the MSE: a sum where the mean is wanted", "out is {n} times the mean: ...", "this
+# is N = {n} times the expected value", "this is 1/{n} of the expected value: ...")
+_PER_N = [("times", re.compile(r"(?:this|out) is (?:N = )?(\d+) times the .*", re.S)),
+          ("over", re.compile(r"this is 1/(\d+) of the .*", re.S))]
 
 
 def _per_n(hint: str):
     """("times" or "over", N) for a hint tied to the number of samples, else None."""
     for kind, pattern in _PER_N:
         m = pattern.fullmatch(hint)
-        if m:
+        if m and int(m.group(1)) > 1:
             return kind, int(m.group(1))
     return None
 
