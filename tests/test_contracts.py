@@ -189,3 +189,17 @@ def test_a_result_off_by_precision_only_is_told_so(grade):
     result = grade("ex10", code, targets=["softmax"], device="cpu")
     text = messages(result, "softmax")
     assert "the formula is right, precision is lost" in text, text
+
+
+@pytest.mark.parametrize("ex,target,code", [
+    ("ex03", "to_numpy", "def to_numpy(t):\n    if t.is_leaf:\n        t.requires_grad_(False)\n"
+     "    return t.detach().cpu().numpy().copy()\n"),
+    ("ex10", "predict_classes", "def predict_classes(model, x):\n    with torch.no_grad():\n"
+     "        out = model(x).argmax(dim=1)\n    x.zero_()\n    return out\n")],
+    ids=["ex03-to_numpy-requires_grad_", "ex10-predict_classes-zero_"])
+def test_a_probe_watches_the_inputs_too(grade, ex, target, code):
+    """The probes that call a student's function with a check's data watch it as sub.call
+    does (guard.watched): a tensor whose requires_grad is switched off, or zeroed, is named."""
+    result = grade(ex, code, targets=[target], device="cpu")
+    text = messages(result, target)
+    assert f"{target} changed its argument" in text, text

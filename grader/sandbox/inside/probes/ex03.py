@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from grader.sandbox.inside.probes.common import inherits
+from grader.sandbox.inside.probes.guard import answer, watched
 
 from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound, as below
 
@@ -99,7 +100,9 @@ def to_numpy_copy(mod, t):
     adding 1 to a's first entry through a plain view: a copy leaves t unchanged). Return a (as
     it was before the change), whether it is an ndarray, and whether it shares t's memory
     ("tensor_changed")."""
-    a = mod.to_numpy(t)
+    a, found = watched(mod.to_numpy, "to_numpy", t)
+    if found:   # t itself changed (t.detach_(), t.requires_grad_(False)): that first
+        return answer({"result": a}, found)
     array = inherits(type(a), _ndarray)   # by its bases: no __class__ or mro() can lie here
     info = {"result": a, "is_ndarray": array, "tensor_changed": False, "writeable": None}
     if array and a.size and a.dtype.kind in "fiu":

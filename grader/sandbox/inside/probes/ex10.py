@@ -39,11 +39,12 @@ def predict(mod, init_args, state, x):
     handles = [_register_hook(m, lambda m, inputs, output: grad_modes.append(_grad_enabled()))
                for _name, m in walk(model)]
     try:
-        result = mod.predict_classes(model, x)
+        result, found = watched(mod.predict_classes, "predict_classes", model, x)
     finally:
         for handle in handles:
             handle.remove()
-    return {"result": result, "grad_modes": grad_modes, "state": dict(nn.Module.state_dict(model))}
+    return answer({"result": result, "grad_modes": grad_modes,
+                   "state": dict(nn.Module.state_dict(model))}, found)
 
 
 def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
