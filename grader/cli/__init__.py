@@ -77,11 +77,15 @@ class _Version(argparse.Action):
 
 
 def _present(module: str) -> bool:
-    """Is `module` here? The instructor's rooms are not in a student's kit."""
+    """Is `module` part of this copy of the grader? The instructor's rooms are not in a
+    student's kit (a grader installed elsewhere on the machine does not count)."""
     try:
-        return importlib.util.find_spec(module) is not None
+        spec = importlib.util.find_spec(module)
     except ModuleNotFoundError:   # its package is not here either
         return False
+    here = Path(__file__).resolve().parents[1]
+    return spec is not None and spec.origin is not None \
+        and Path(spec.origin).resolve().is_relative_to(here)
 
 
 def main(argv: list[str] | None = None) -> int:
