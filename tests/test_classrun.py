@@ -250,8 +250,10 @@ def test_a_second_run_grades_only_what_changed(graded_class, capsys):
         with Gradebook(db) as book:
             assert book.result("ben").score == book.result("ada").score
             assert book.submission("ben")["seed"] == 11
+            assert [h["score"] == 0 for h in book.history("ben")] == [True, False]
+            added = len(book.result("ben").checks)
         after = _count_results(db)
-        assert after == before                              # replaced, not added
+        assert after == before + added                      # added: the stub's stays history
     finally:
         write(folder, {f"ben/{EX01}": STUB})
 
@@ -438,3 +440,66 @@ def test_the_command_line_grades_a_class_with_spawned_processes(tmp_path):
     with Gradebook(tmp_path / "g.db") as book:
         _, rows, maxes = book.table()
     assert {name: total for name, _, total in rows} == {"ada": maxes["total"], "bob": 0}
+
+
+# ----------------------------------------------------------------------------------------------
+# a course graded week by week: nothing is lost
+
+def test_three_weeks_of_a_course_keep_every_exercise(tmp_path, capsys):
+    """Week 1 grades ex01, week 2 ex02 (a student gone, one new, one resubmits), week 3 both:
+    every exercise's latest grade stays, what was graded for the same files is not graded
+    again, and the history holds every graded submission."""
+    from grader.cli import main
+    ref02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    ex02 = "ex02_gradient_descent.py"
+    folder, db = tmp_path / "class", tmp_path / "g.db"
+    write(folder, {f"ann/{EX01}": REF, f"ann/{ex02}": ref02, f"ben/{EX01}": STUB,
+                   f"cat/{EX01}": REF})
+    base = ["grade-class", str(folder), "--db", str(db), "--no-progress", "--jobs", "2",
+            "--seed", "3"]
+
+    def week(exercises):
+        assert main(base + ["--exercises", exercises]) == 0
+        return capsys.readouterr().out
+
+    def grades():
+        assert main(["export", "--csv", "-", "--db", str(db)]) == 0
+        out = capsys.readouterr()
+        return out.out.splitlines(), out.err
+
+    assert "graded 3 of 3 submissions" in week("ex01")
+    csv1, _ = grades()
+    assert csv1[0] == "student,ex01,total" and csv1[2] == "ben,0,0"
+    full01 = csv1[1].split(",")[1]
+    assert csv1[3] == f"cat,{full01},{full01}" and float(full01) > 0
+
+    import shutil
+    shutil.rmtree(folder / "cat")                                  # cat leaves
+    write(folder, {f"ben/{EX01}": REF, f"ben/{ex02}": ref02,       # ben hands in again
+                   f"dov/{ex02}": ref02})                          # dov joins
+    assert "graded 3 of 3 submissions" in week("ex02")
+    csv2, warning = grades()
+    full02 = csv2[1].split(",")[2]
+    assert float(full02) > 0
+    both = float(full01) + float(full02)
+    assert csv2 == ["student,ex01,ex02,total", f"ann,{full01},{full02},{both:g}",
+                    f"ben,0,{full02},{full02}",        # ex01 not regraded this week: the stub's
+                    f"cat,{full01},0,{full01}",        # gone, kept, said so
+                    f"dov,0,{full02},{full02}"]
+    assert "cat" in warning
+
+    out = week("ex01,ex02")      # ann: both graded for these files; ben, dov: ex01 is not
+    assert "graded 2 of 3 submissions (1 already in the gradebook)" in out
+    csv3, _ = grades()
+    assert csv3 == ["student,ex01,ex02,total", f"ann,{full01},{full02},{both:g}",
+                    f"ben,{full01},{full02},{both:g}", f"cat,{full01},0,{full01}",
+                    f"dov,0,{full02},{full02}"]       # dov: no ex01 file, graded 0
+    with Gradebook(db) as book:
+        history = sorted(((h["student"], h["exercise"], h["run_id"]) for h in book.history()),
+                         key=lambda h: (h[2], h[0], h[1]))    # graded in parallel: any order
+        assert book.table(policy="best")[1][1] == ("ben", {"ex01": float(full01),
+                                                           "ex02": float(full02)}, both)
+    assert history == [("ann", "ex01", 1), ("ben", "ex01", 1), ("cat", "ex01", 1),
+                       ("ann", "ex02", 2), ("ben", "ex02", 2), ("dov", "ex02", 2),
+                       ("ben", "ex01", 3), ("ben", "ex02", 3),
+                       ("dov", "ex01", 3), ("dov", "ex02", 3)]

@@ -1,14 +1,19 @@
-"""The class gradebook: one SQLite file holding every student's latest graded submission.
+"""The class gradebook: one SQLite file holding every graded submission of every student.
 
     book = Gradebook("gradebook.db")
     book.record("alice", result, content_hash="9f2c...", run_id=run)   # one transaction
     book.current("alice", "9f2c...", seed=7, exercises=["ex01"])      # True: no need to regrade
     book.table()        # (exercises, rows, max points): one row per student, a column per exercise
-    book.export_csv("grades.csv")
+    book.table(policy="best", before="2026-10-01T23:59")   # another policy, a cutoff
+    book.history("alice")                   # every graded submission, per exercise
+    book.export_csv("grades.csv")           # or "-": stdout
 
-Tables: `students` (one row per name), `submissions` (one per student: content hash, timestamps,
-grader version, seed, score), `results` (one per check of a submission), `runs` (one per class
-run) and `meta` (the class seed). Writing a submission replaces the student's previous one in a
+Tables: `students` (one row per name), `submissions` (every graded submission, never replaced:
+content hash, submission and grading times, grader version, seed, score), `graded_exercises`
+(its score per exercise graded), `results` (one per check of a submission), `runs` (one per
+class run) and `meta` (the class seed). A run that grades ex02 adds ex02's grading and leaves
+every other exercise's as it was; which grading counts for a student's exercise is the
+reading's policy (the latest by default: gradebook_read.Policy). Each submission is written in a
 single transaction, so a run killed at any moment leaves every student either fully graded or
 untouched.
 
@@ -44,6 +49,15 @@ __all__ = ["DEFAULT", "SIDECARS", "Gradebook", "NotAGradebook", "OutputRefused",
 # The grader's version lives with the engine (grader.engine.version); a gradebook records it.
 from grader.engine.version import (SCORING, grader_version, scoring_digest,  # noqa: E402,F401
                                    scoring_files)
+
+
+def _moment_text(when) -> str | None:
+    """A submission time as stored: ISO 8601 text (None: not known)."""
+    if when is None or when == "":
+        return None
+    if hasattr(when, "isoformat"):
+        return when.isoformat(timespec="milliseconds")
+    return clean(str(when), 64, lines=False)
 
 
 def default_gradebook(db=None) -> tuple["Gradebook", str]:
@@ -104,14 +118,19 @@ class Gradebook(Reading):
         self.adopted = place.state == "moved"
         self.path = place.real or place.path
         self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        # WAL: readers never block the writer; NORMAL: each commit survives the process being
-        # killed (it could only be lost with the whole machine).
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        migrate(self.db)
-        self._mark()
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            # WAL: readers never block the writer; NORMAL: each commit survives the process
+            # being killed (it could only be lost with the whole machine).
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.db)
+            self._mark()
+        except sqlite3.DatabaseError as exc:   # damaged past what inspect reads: one line
+            self.db.close()
+            raise NotAGradebook(Place(place.path, "taken", f"a gradebook that cannot be opened "
+                                                           f"({exc}); left as it is")) from None
 
     def _mark(self):
         """Record this gradebook's identity where a later open reads it from the file alone:
@@ -235,22 +254,32 @@ class Gradebook(Reading):
                             "skipped = ? WHERE id = ?", (now(), graded, skipped, run_id))
 
     # -- submissions
+    def to_grade(self, student, content_hash, seed, exercises, device="all") -> list[str]:
+        """Which of `exercises` this exact submission (its content hash) has not been graded
+        for yet with this seed, grader version and device, in any run: a class run grades
+        the student again only when one is left (ex02 graded last week is not graded again
+        when this week's run asks for ex02 and ex03 of the same files)."""
+        done = {r["exercise"] for r in self.db.execute(
+            "SELECT g.exercise FROM graded_exercises g JOIN submissions s "
+            "ON s.id = g.submission_id JOIN students t ON t.id = s.student_id "
+            "WHERE t.name = ? AND s.content_hash = ? AND s.seed = ? AND s.grader_version = ? "
+            "AND s.device = ?", (stored_name(student), content_hash, int(seed),
+                                 grader_version(), device))}
+        return [ex for ex in exercises if ex not in done]
+
     def current(self, student, content_hash, seed, exercises, device="all") -> bool:
-        """Is this exact submission already graded with this seed, grader version, exercise
-        list and device? Then a class run skips it."""
-        row = self.db.execute(
-            "SELECT s.content_hash, s.seed, s.grader_version, s.exercises, s.device "
-            "FROM submissions s JOIN students t ON t.id = s.student_id WHERE t.name = ?",
-            (stored_name(student),)).fetchone()
-        return row is not None and row["content_hash"] == content_hash and \
-            row["seed"] == seed and row["grader_version"] == grader_version() and \
-            json.loads(row["exercises"]) == list(exercises) and row["device"] == device
+        """Is this exact submission already graded for every one of `exercises` with this
+        seed, grader version and device (to_grade)? Then a class run skips it."""
+        return not self.to_grade(student, content_hash, seed, exercises, device)
 
     def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
-               source=None, device="all", notes=()) -> None:
-        """Write one graded submission, replacing the student's previous one, in ONE
-        transaction: either all of it is in the gradebook, or none of it. `notes`: what the
-        student should know about how the submission was read (e.g. a file left out).
+               source=None, device="all", notes=(), submitted_at=None) -> int:
+        """Write one graded submission in ONE transaction: either all of it is in the
+        gradebook, or none of it. Nothing earlier is replaced: the student's earlier
+        submissions stay as history, and for each exercise a reading policy picks the one that
+        counts (gradebook_read: the latest by default). `notes`: what the student should know
+        about how the submission was read (e.g. a file left out). `submitted_at`: when it was
+        handed in, if known (ISO 8601 text or a datetime). Returns the submission's id.
 
         All of its text is made safe first (grader.sandbox.safetext; a result from grade_submission
         already is, and stays as it was): no student's text can make the write fail."""
@@ -261,24 +290,31 @@ class Gradebook(Reading):
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             sid = self.db.execute("SELECT id FROM students WHERE name = ?",
                                   (student,)).fetchone()["id"]
-            old = self.db.execute("SELECT id FROM submissions WHERE student_id = ?",
-                                  (sid,)).fetchone()
-            if old is not None:
-                self.db.execute("DELETE FROM results WHERE submission_id = ?", (old["id"],))
-                self.db.execute("DELETE FROM submissions WHERE id = ?", (old["id"],))
             cur = self.db.execute(
                 "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
-                "missing_files, errors, stdout_chars, stdout_sample, notes, tampering) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "missing_files, errors, stdout_chars, stdout_sample, notes, tampering, "
+                "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, run_id, source, content_hash, int(result.seed), grader_version(),
                  json.dumps(list(result.exercises)), device, now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
                  json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
                  json.dumps(list(notes) + [n for n in result.notes if n not in notes]),
-                 json.dumps(result.tampering)))
+                 json.dumps(result.tampering), _moment_text(submitted_at)))
             sub_id = cur.lastrowid
             self.db.executemany(
                 f"INSERT INTO results(submission_id, position, score, {', '.join(CHECK_FIELDS)}) "
                 f"VALUES (?, ?, ?{', ?' * len(CHECK_FIELDS)})",
                 [(sub_id, i, c.score, *check_row(c)) for i, c in enumerate(result.checks)])
+            # its score per exercise graded (an exercise with no check, e.g. a zip that could
+            # not be read, counts 0 of 0: this grading of it is the latest all the same)
+            per = {ex: [0.0, 0.0] for ex in result.exercises}
+            for c in result.checks:
+                per.setdefault(c.exercise, [0.0, 0.0])
+                if c.counted:
+                    per[c.exercise][0] += c.score
+                    per[c.exercise][1] += c.points
+            self.db.executemany(
+                "INSERT INTO graded_exercises(submission_id, exercise, score, max_score) "
+                "VALUES (?, ?, ?, ?)", [(sub_id, ex, s, m) for ex, (s, m) in per.items()])
+        return sub_id

@@ -25,13 +25,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.classroom.gradebook_schema import SCHEMA
+from grader.classroom.gradebook_schema import SCHEMA, TABLES
 from grader.sandbox import staging
 
 DEFAULT = "gradebook.db"            # grade-class's and export's gradebook, in the current folder
 APPLICATION_ID = 0x74644762         # 'tdGb' in the SQLite header: a gradebook of this grader
 SIDECARS = ("-wal", "-shm", "-journal")   # what SQLite reads and writes beside a database
-_TABLES = {"meta", "students", "runs", "submissions", "results"}
+_TABLES = {"meta", "students", "runs", "submissions", "results"}   # in every version's
 
 
 class OutputRefused(ValueError):
@@ -106,10 +106,17 @@ def inspect(path) -> Place:
     app = int.from_bytes(header[68:72], "big")
     if app not in (0, APPLICATION_ID):
         return Place(given, "taken", "another program's SQLite database, not a gradebook")
-    tables, meta = _read_alone(given)
-    if app == 0 and not _TABLES <= tables:
+    tables, meta, damage = _read_alone(given)
+    if damage:
+        return Place(given, "taken", f"a damaged or unreadable SQLite database ({damage}), "
+                                     f"not a gradebook that can be opened; left as it is")
+    foreign = sorted(t for t in tables - TABLES if not t.startswith("sqlite_"))
+    if (app == 0 and not _TABLES <= tables) or foreign:
+        shown = ", ".join(staging.shown(t) for t in foreign[:5])
         return Place(given, "taken", "another program's SQLite database (nbgrader's gradebook "
-                                     "has this name too), not a gradebook of this grader")
+                                     "has this name too), not a gradebook of this grader"
+                                     + (f": it holds tables of its own ({shown})" if foreign
+                                        else ""))
     if app == APPLICATION_ID and meta.get("place") == str(st.st_ino):
         place = Place(given, "ours", real=given)
     else:
@@ -121,24 +128,30 @@ def inspect(path) -> Place:
     return place
 
 
-def _read_alone(path: Path) -> tuple[set, dict]:
+def _read_alone(path: Path) -> tuple[set, dict, str]:
     """The table names and the meta rows of the database file alone: immutable, so SQLite
-    neither locks nor reads nor writes any file beside it."""
+    neither locks nor reads nor writes any file beside it; and what is damaged ('' if
+    nothing: its pages pass SQLite's quick_check), so that a damaged file is never opened
+    for writing."""
     tables, meta = set(), {}
     try:
         con = sqlite3.connect(path.as_uri() + "?immutable=1&mode=ro", uri=True)
-    except (sqlite3.Error, ValueError):
-        return tables, meta
+    except (sqlite3.Error, ValueError) as exc:
+        return tables, meta, str(exc) or type(exc).__name__
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" in tables:
             meta = {str(k): str(v) for k, v in con.execute(
                 "SELECT key, value FROM meta WHERE key IN ('place', 'sidecars', 'pages')")}
-    except sqlite3.Error:
-        pass
+        check = [r[0] for r in con.execute("PRAGMA quick_check(3)")]
+        damage = "" if check == ["ok"] else "; ".join(
+            line for c in check for line in str(c).splitlines()
+            if line.strip() and not line.startswith("***"))[:200] or "damaged"
+    except sqlite3.Error as exc:
+        damage = str(exc) or type(exc).__name__
     finally:
         con.close()
-    return tables, meta
+    return tables, meta, damage
 
 
 def _beside(path: Path, recorded) -> str:

@@ -10,7 +10,10 @@ import os
 import re
 import sqlite3
 import stat
+import sys
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from grader.classroom.gradebook_files import OutputRefused
@@ -20,92 +23,211 @@ from grader.exercises import EXERCISES
 from grader.sandbox import staging
 
 
+POLICIES = ("latest", "best")
+
+
+def moment(text) -> datetime | None:
+    """A stored or given time (ISO 8601 text or a datetime) as a naive local time, to compare
+    (the gradebook writes local times; one with a time zone is converted). None: unreadable."""
+    if text is None or text == "":
+        return None
+    when = text
+    if not isinstance(when, datetime):
+        try:
+            when = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which graded submission counts for a student's exercise, among every one the gradebook
+    keeps: the latest (`latest`, the default) or the best scored (`best`; a tie goes to the
+    latest), among those handed in at or before `before` when given (a time, or {exercise:
+    time}: a due date per exercise; an exercise not in it has none). A submission's time is
+    when it was handed in where that is known, else when it was graded (never earlier than
+    handed in); "latest" orders by that time, then by grading order."""
+
+    kind: str = "latest"
+    before: object = None
+
+    def __post_init__(self):
+        if self.kind not in POLICIES:
+            raise ValueError(f"unknown policy {self.kind!r} (one of {', '.join(POLICIES)})")
+
+    def cutoff(self, exercise) -> datetime | None:
+        if isinstance(self.before, dict):
+            return moment(self.before.get(exercise))
+        return moment(self.before)
+
+    @classmethod
+    def of(cls, policy=None, before=None) -> "Policy":
+        if isinstance(policy, Policy):
+            return policy if before is None else cls(policy.kind, before)
+        return cls(policy or "latest", before)
+
+
 class Reading:
     """What a Gradebook reads (a part of it: self.db, get_meta, set_meta and identities are
-    the Gradebook's)."""
+    the Gradebook's). Every graded submission is kept (`history`); the reading methods take a
+    policy (Policy, or its kind and `before`) that picks, per student and exercise, the one
+    that counts."""
 
     def students(self) -> list[str]:
         """Names of the students with a graded submission, sorted."""
         return [r["name"] for r in self.db.execute(
-            "SELECT t.name FROM students t JOIN submissions s ON s.student_id = t.id "
-            "ORDER BY t.name")]
+            "SELECT t.name FROM students t WHERE EXISTS (SELECT 1 FROM submissions s "
+            "WHERE s.student_id = t.id) ORDER BY t.name")]
 
     def filed(self) -> list[tuple[str, str, str | None]]:
-        """(student, source, folder of the run that graded it) of every graded submission, in
-        the order the students were first filed (a class run: who keeps a name, who left)."""
+        """(student, source, folder of the run that graded it) of each student's latest graded
+        submission, in the order the students were first filed (a class run: who keeps a
+        name, who left)."""
         return [(r["name"], r["source"] or "", r["folder"]) for r in self.db.execute(
             "SELECT t.name, s.source, r.folder FROM students t JOIN submissions s "
-            "ON s.student_id = t.id LEFT JOIN runs r ON r.id = s.run_id ORDER BY t.id")]
+            "ON s.id = (SELECT MAX(id) FROM submissions WHERE student_id = t.id) "
+            "LEFT JOIN runs r ON r.id = s.run_id ORDER BY t.id")]
 
     def submission(self, student) -> dict | None:
+        """The student's latest graded submission (its row), or None."""
         row = self.db.execute(
             "SELECT s.*, t.name AS student FROM submissions s JOIN students t "
-            "ON t.id = s.student_id WHERE t.name = ?", (stored_name(student),)).fetchone()
+            "ON t.id = s.student_id WHERE t.name = ? ORDER BY s.id DESC LIMIT 1",
+            (stored_name(student),)).fetchone()
         return dict(row) if row else None
 
-    def result(self, student) -> GradeResult | None:
-        """The student's graded submission as a GradeResult (as grade_submission returned it)."""
-        sub = self.submission(student)
-        if sub is None:
+    def history(self, student=None, policy=None, before=None) -> list[dict]:
+        """Every graded submission, one dict per exercise it was graded for, in grading order:
+        student, exercise, score, max_score, content_hash, submitted_at (None: not known),
+        graded_at, seed, grader_version, device, source, run_id, submission (its id) and
+        counts (whether the policy picks it for that student's exercise)."""
+        where, args = ("WHERE t.name = ?", (stored_name(student),)) if student is not None \
+            else ("", ())
+        rows = [dict(r) for r in self.db.execute(
+            "SELECT t.name AS student, g.exercise, g.score, g.max_score, s.content_hash, "
+            "s.submitted_at, s.graded_at, s.seed, s.grader_version, s.device, s.source, "
+            "s.run_id, s.id AS submission FROM graded_exercises g JOIN submissions s "
+            f"ON s.id = g.submission_id JOIN students t ON t.id = s.student_id {where} "
+            "ORDER BY s.id, g.exercise", args)]
+        chosen = _choose(rows, Policy.of(policy, before))
+        for r in rows:
+            r["counts"] = chosen.get((r["student"], r["exercise"])) is r
+        return rows
+
+    def counted(self, student=None, policy=None, before=None) -> dict[str, dict[str, dict]]:
+        """{student: {exercise: the history row (see history) that counts}} under the policy."""
+        out: dict[str, dict[str, dict]] = {}
+        for r in self.history(student, policy, before):
+            if r["counts"]:
+                out.setdefault(r["student"], {})[r["exercise"]] = r
+        return out
+
+    def result(self, student, policy=None, before=None) -> GradeResult | None:
+        """The student's grades as one GradeResult (as grade_submission returns it): for each
+        exercise, the checks of the graded submission the policy picks (the latest: whatever
+        run graded it); the run's facts (errors, notes, printed text) of those submissions,
+        the latest first."""
+        picked = self.counted(student, policy, before).get(stored_name(student))
+        if not picked:
             return None
-        checks = [check_of(r) for r in self.db.execute(
-            "SELECT * FROM results WHERE submission_id = ? ORDER BY position", (sub["id"],))]
-        return GradeResult(submission=sub["source"], seed=sub["seed"], checks=checks,
-                           missing_files=json.loads(sub["missing_files"] or "[]"),
-                           exercises=json.loads(sub["exercises"]),
-                           seconds=sub["seconds"] or 0.0, stdout_chars=sub["stdout_chars"] or 0,
-                           stdout_sample=sub["stdout_sample"] or "",
-                           errors=json.loads(sub["errors"] or "[]"),
-                           tampering=json.loads(sub.get("tampering") or "[]"))
+        order = {ex: i for i, ex in enumerate(EXERCISES)}
+        exercises = sorted(picked, key=lambda ex: (order.get(ex, 99), ex))
+        ids = sorted({r["submission"] for r in picked.values()}, reverse=True)   # latest first
+        subs = {r["id"]: dict(r) for r in self.db.execute(
+            f"SELECT * FROM submissions WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+        rows = {i: [r for r in self.db.execute(
+            "SELECT * FROM results WHERE submission_id = ? ORDER BY position", (i,))]
+            for i in ids}
+        checks = [check_of(r) for ex in exercises for r in rows[picked[ex]["submission"]]
+                  if r["exercise"] == ex]
+        latest = subs[ids[0]]
 
-    def notes(self, student) -> list[str]:
-        sub = self.submission(student)
-        return json.loads(sub["notes"] or "[]") if sub else []
+        def joined(key, keep=lambda text: True):
+            out = []
+            for i in ids:
+                for item in json.loads(subs[i].get(key) or "[]"):
+                    if item not in out and keep(item):
+                        out.append(item)
+            return out
 
-    def results(self) -> dict[str, GradeResult]:
-        return {name: self.result(name) for name in self.students()}
+        mine = set(exercises)
+        return GradeResult(
+            submission=latest["source"], seed=latest["seed"], checks=checks,
+            missing_files=joined("missing_files", lambda f: _exercise_of(f) in mine
+                                 or _exercise_of(f) is None),
+            exercises=exercises, seconds=latest["seconds"] or 0.0,
+            stdout_chars=latest["stdout_chars"] or 0,
+            stdout_sample=latest["stdout_sample"] or "", errors=joined("errors"),
+            tampering=joined("tampering"))
 
-    def to_review(self) -> dict[str, str]:
+    def notes(self, student, policy=None, before=None) -> list[str]:
+        """What the student should know about how her counted submissions were read."""
+        picked = self.counted(student, policy, before).get(stored_name(student), {})
+        out = []
+        for i in sorted({r["submission"] for r in picked.values()}, reverse=True):
+            row = self.db.execute("SELECT notes FROM submissions WHERE id = ?", (i,)).fetchone()
+            out += [n for n in json.loads(row["notes"] or "[]") if n not in out]
+        return out
+
+    def results(self, policy=None, before=None) -> dict[str, GradeResult]:
+        return {name: r for name in self.students()
+                if (r := self.result(name, policy, before)) is not None}
+
+    def to_review(self, policy=None, before=None) -> dict[str, str]:
         """The students whose submission's source reaches into what grades it
         (grader.engine.review), with the first place found and how many: points that rest on
         facts measured in the submission's own process are withheld until a person reviews
         it."""
         out = {}
-        for r in self.db.execute(
-                "SELECT t.name, s.tampering FROM submissions s JOIN students t "
-                "ON t.id = s.student_id WHERE s.tampering IS NOT NULL AND s.tampering != '[]'"):
-            found = json.loads(r["tampering"])
-            out[r["name"]] = found[0] + (f" (and {len(found) - 1} more)" if len(found) > 1
-                                         else "")
+        marked = {r["id"]: json.loads(r["tampering"]) for r in self.db.execute(
+            "SELECT id, tampering FROM submissions WHERE tampering IS NOT NULL AND "
+            "tampering != '[]'")}
+        if not marked:
+            return out
+        for name, picked in self.counted(None, policy, before).items():
+            found = []
+            for i in sorted({r["submission"] for r in picked.values()}, reverse=True):
+                found += [f for f in marked.get(i, []) if f not in found]
+            if found:
+                out[name] = found[0] + (f" (and {len(found) - 1} more)" if len(found) > 1
+                                        else "")
         return out
 
     # -- the class table
-    def table(self):
+    def table(self, policy=None, before=None):
         """(exercises, rows, max_points): rows are (student, {exercise: score}, total), one per
-        student; exercises are those with at least one check in the gradebook, in course order;
-        max_points maps each exercise (and "total") to its points."""
-        per = {}
+        student; for each exercise, the score of the graded submission the policy picks (0
+        where none: never graded for it, or none before the cutoff); exercises are those with
+        at least one counted check in the gradebook, in course order; max_points maps each
+        exercise (and "total") to its points (those of the gradings picked, else of any)."""
+        history = self.history(None, policy, before)
+        picked: dict[str, dict[str, dict]] = {}
         maxes: dict[str, float] = {}
-        for r in self.db.execute(
-                "SELECT t.name, r.exercise, SUM(r.score) AS score, SUM(r.points) AS points "
-                "FROM results r JOIN submissions s ON s.id = r.submission_id "
-                "JOIN students t ON t.id = s.student_id WHERE r.status != 'skipped' "
-                "GROUP BY t.name, r.exercise"):
-            per.setdefault(r["name"], {})[r["exercise"]] = r["score"]
-            maxes[r["exercise"]] = max(maxes.get(r["exercise"], 0.0), r["points"])
+        ever: dict[str, float] = {}
+        for r in history:
+            if r["max_score"]:
+                ever[r["exercise"]] = max(ever.get(r["exercise"], 0.0), r["max_score"])
+            if r["counts"]:
+                picked.setdefault(r["student"], {})[r["exercise"]] = r
+                if r["max_score"]:
+                    maxes[r["exercise"]] = max(maxes.get(r["exercise"], 0.0), r["max_score"])
+        for ex, points in ever.items():      # none picked has points: as graded before
+            maxes.setdefault(ex, points)
         order = {ex: i for i, ex in enumerate(EXERCISES)}
         exercises = sorted(maxes, key=lambda ex: (order.get(ex, 99), ex))
         rows = []
         for name in self.students():
-            scores = {ex: per.get(name, {}).get(ex, 0.0) for ex in exercises}
+            mine = picked.get(name, {})
+            scores = {ex: mine[ex]["score"] if ex in mine else 0.0 for ex in exercises}
             rows.append((name, scores, sum(scores.values())))
         maxes = {ex: maxes[ex] for ex in exercises}
         maxes["total"] = sum(maxes.values())
         return exercises, rows, maxes
 
-    def format_table(self) -> str:
+    def format_table(self, policy=None, before=None) -> str:
         """The score table as text: one row per student, a column per exercise, the total."""
-        exercises, rows, maxes = self.table()
+        exercises, rows, maxes = self.table(policy, before)
         width = max([7] + [len(name) for name, _, _ in rows])
         head = f"{'student':<{width}} " + " ".join(f"{ex:>5}" for ex in exercises) + \
             f" {'total':>7}"
@@ -119,33 +241,46 @@ class Reading:
                      + f" {_num(maxes['total']):>7}")
         return "\n".join(lines)
 
-    def export_csv(self, path) -> int:
+    def export_csv(self, path, policy=None, before=None) -> int:
         """One row per student (LMS-friendly): student, one column per exercise, total, and,
-        when a submission is to be reviewed (to_review), a `review` column saying why.
-        Returns the number of students written. Written whole beside `path` under a name of
-        its own, then moved into place; OutputRefused when `path` holds anything but a plain
-        file (a folder, a link, a FIFO) or is the gradebook itself or a file beside it."""
+        when a submission is to be reviewed (to_review), a `review` column saying why; the
+        scores the policy picks (the latest graded submission of each exercise by default).
+        Returns the number of students written. '-' writes to stdout. A path is written whole
+        beside it under a name of its own, then moved into place (an atomic replace);
+        OutputRefused when `path` holds anything but a regular file (a folder, a link, a
+        device, a FIFO) or is the gradebook itself or a file beside it."""
+        policy = Policy.of(policy, before)
+        if str(path) == "-":
+            rows = self._write_csv(sys.stdout, policy)
+            sys.stdout.flush()
+            return rows
         path = Path(path)
         problem = self.csv_problem(path)
         if problem:
             raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
-        exercises, rows, _ = self.table()
-        review = self.to_review()
         fd, tmp = tempfile.mkstemp(prefix=".grades-", suffix=".tmp",
                                    dir=str(path.parent) if str(path.parent) else ".")
         try:
             with os.fdopen(fd, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["student"] + exercises + ["total"] + (["review"] if review else []))
-                for name, scores, total in rows:
-                    w.writerow([_cell(name)] + [_num(scores[ex]) for ex in exercises]
-                               + [_num(total)] + ([_cell(review.get(name, ""))] if review
-                                                  else []))
+                n = self._write_csv(f, policy)
+            problem = self.csv_problem(path)          # appeared meanwhile: still refused
+            if problem:
+                raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._remember_export(path)
+        return n
+
+    def _write_csv(self, f, policy: Policy) -> int:
+        exercises, rows, _ = self.table(policy)
+        review = self.to_review(policy)
+        w = csv.writer(f)
+        w.writerow(["student"] + exercises + ["total"] + (["review"] if review else []))
+        for name, scores, total in rows:
+            w.writerow([_cell(name)] + [_num(scores[ex]) for ex in exercises]
+                       + [_num(total)] + ([_cell(review.get(name, ""))] if review else []))
         return len(rows)
 
     def csv_problem(self, path) -> str:
@@ -191,6 +326,32 @@ def _cell(text: str) -> str:
     cell starts like a formula (=, +, -, @), the formula is kept as text (an apostrophe before
     it), so opening the CSV never runs it: 'x;=1+1' -> "x;'=1+1"."""
     return _FORMULA.sub(lambda m: m.group(0)[:-1] + "'" + m.group(2), text)
+
+
+def _choose(rows: list[dict], policy: Policy) -> dict[tuple, dict]:
+    """{(student, exercise): the history row that counts} under `policy` (see Policy)."""
+    out: dict[tuple, dict] = {}
+    keys: dict[tuple, tuple] = {}
+    for r in rows:                  # in grading order
+        when = moment(r["submitted_at"]) or moment(r["graded_at"]) or datetime.min
+        cutoff = policy.cutoff(r["exercise"])
+        if cutoff is not None and when > cutoff:
+            continue
+        key = (r["student"], r["exercise"])
+        rank = (when, r["submission"]) if policy.kind == "latest" else \
+            (r["score"] or 0.0, when, r["submission"])
+        if key not in out or rank >= keys[key]:
+            out[key], keys[key] = r, rank
+    return out
+
+
+_EXERCISE = re.compile(r"(ex\d\d)(?:_|\.|$)")
+
+
+def _exercise_of(name) -> str | None:
+    """The exercise a file of a submission belongs to ('ex03_mlp.ipynb' -> 'ex03')."""
+    found = _EXERCISE.match(os.path.basename(str(name)))
+    return found.group(1) if found else None
 
 
 def _num(x: float) -> str:

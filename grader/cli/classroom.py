@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -40,8 +41,19 @@ def add_verbs(verbs) -> dict:
                         "scheduler file (docs/cluster.md)")
 
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
-                         description="One row per student, a column per exercise, the total.")
-    e.add_argument("--csv", required=True, metavar="OUT", help="the CSV file to write")
+                         description="One row per student, a column per exercise, the total. "
+                                     "The gradebook keeps every graded submission; for each "
+                                     "student and exercise, --policy picks the one that "
+                                     "counts.")
+    e.add_argument("--csv", required=True, metavar="OUT",
+                   help="the CSV file to write ('-': stdout); an existing path must be a "
+                        "regular file (it is replaced whole)")
+    e.add_argument("--policy", default="latest", choices=("latest", "best"),
+                   help="which graded submission counts: the latest (default) or the best")
+    e.add_argument("--before", default=None, metavar="TIME",
+                   help="count only submissions handed in at or before TIME (ISO 8601, e.g. "
+                        "2026-10-01T23:59); where the hand-in time is not known, the time "
+                        "it was graded")
     e.add_argument("--db", default=None,
                    help="the gradebook (default: gradebook.db here, or the one grade-class "
                         "kept for this folder)")
@@ -77,6 +89,10 @@ def cmd_grade_class(args) -> int:
     except OutputRefused as exc:   # a named gradebook or pages' folder is taken: nothing graded
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:   # a gradebook damaged while the run went on
+        print(f"error: the gradebook cannot be read or written ({exc}); grades recorded "
+              f"before stay in it", file=sys.stderr)
+        return 2
     except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -104,19 +120,32 @@ def cmd_export(args) -> int:
     except OutputRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:
+        print(f"error: the gradebook cannot be read ({exc}); nothing was written",
+              file=sys.stderr)
+        return 2
     from grader.classroom.roster import unlisted_students
     from grader.sandbox.staging import shown
+    if args.before is not None:
+        from grader.classroom.gradebook_read import moment
+        if moment(args.before) is None:
+            book.close()
+            print(f"error: --before {shown(args.before)} is not a time (ISO 8601, e.g. "
+                  f"2026-10-01T23:59)", file=sys.stderr)
+            return 2
+    to_stdout = args.csv == "-"
     with book:
         if note:
             print(f"note: {note}", file=sys.stderr)
         try:
-            n = book.export_csv(args.csv)
+            n = book.export_csv(args.csv, policy=args.policy, before=args.before)
         except (OutputRefused, OSError) as exc:
             print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
                   f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
             return 2
         gone = unlisted_students(book)
-    print(f"wrote {args.csv}: {n} students")
+    print(f"wrote {'stdout' if to_stdout else args.csv}: {n} students",
+          file=sys.stderr if to_stdout else sys.stdout)
     if gone:   # rows whose entry was gone at their class folder's last run: a frozen grade
         names = ", ".join(shown(s) for s in gone[:10]) + \
             (f" and {len(gone) - 10} more" if gone[10:] else "")
