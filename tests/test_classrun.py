@@ -494,6 +494,10 @@ def test_three_weeks_of_a_course_keep_every_exercise(tmp_path, capsys):
     assert csv3 == ["student,ex01,ex02,total", f"ann,{full01},{full02},{both:g}",
                     f"ben,{full01},{full02},{both:g}", f"cat,{full01},0,{full01}",
                     f"dov,0,{full02},{full02}"]       # dov: no ex01 file, graded 0
+    assert main(base + ["--exercises", "ex01,ex02", "--csv", "-"]) == 0   # nothing to grade
+    out = capsys.readouterr()
+    assert out.out.splitlines() == csv3                   # stdout: the CSV alone
+    assert "graded 0 of 3 submissions (3 already in the gradebook)" in out.err
     with Gradebook(db) as book:
         history = sorted(((h["student"], h["exercise"], h["run_id"]) for h in book.history()),
                          key=lambda h: (h[2], h[0], h[1]))    # graded in parallel: any order

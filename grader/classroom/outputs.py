@@ -175,7 +175,11 @@ def _mark_pages(folder: Path, token: str) -> None:
 
 def write_csv(book, path: Path, where, raw, outputs, run, named_db=False) -> None:
     """The CSV of a class run: never over a student's entry, the gradebook or a folder; a
-    refusal is run.csv_problem (the grades stay in the gradebook)."""
+    refusal is run.csv_problem (the grades stay in the gradebook). '-': stdout."""
+    if str(path) == "-":
+        book.export_csv("-")
+        run.csv = "-"
+        return
     entry = _student_entry(path, raw, outputs)
     if entry is not None:
         problem = (f"is {'' if same_path(path, entry) else 'inside '}the student entry "

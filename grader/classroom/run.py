@@ -11,9 +11,12 @@ A class folder holds one entry per student:
 
 Parallelism is several grading processes (`jobs`), each with its own worker zygote, each grading
 one submission after another (pytest is not thread-safe); this process writes the gradebook, one
-transaction per submission. A submission already in the gradebook with the same content, seed,
-grader version and exercises is skipped (unless `force`), so a run that was killed goes on where
-it stopped when started again. One grading request (grader.engine.request.GradeRequest) serves the
+transaction per submission. A submission already graded for every exercise asked with the same
+content, seed and grader version (in this run or any earlier one: Gradebook.to_grade) is skipped
+(unless `force`), so a run that was killed goes on where it stopped when started again, and next
+week's run for ex03 grades ex03 of an unchanged submission. Nothing in the gradebook is replaced:
+each grading is added to the history, and the latest grading of each exercise counts (unless a
+reading asks for another policy: grader.classroom.gradebook_read.Policy). One grading request (grader.engine.request.GradeRequest) serves the
 whole class: built once, in `grade_class`, it reaches the grading processes as plain data.
 
 Every entry of the class folder is a student's, whatever its name, unless it is what tools leave

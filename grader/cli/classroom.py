@@ -16,8 +16,10 @@ def add_verbs(verbs) -> dict:
         "grade-class", help="grade every submission in a folder into an SQLite gradebook",
         description="Grade every submission in SUBMISSIONS (one folder or .zip per student, or "
                     "nbgrader's submitted/STUDENT/ASSIGNMENT/ tree) in parallel into an SQLite "
-                    "gradebook. Submissions already graded with the same content, seed and "
-                    "grader are skipped, so an interrupted run goes on where it stopped.")
+                    "gradebook. Every graded submission is kept; a run adds the exercises it "
+                    "grades and leaves the others' grades as they were. A submission already "
+                    "graded for these exercises with the same content, seed and grader is "
+                    "skipped, so an interrupted run goes on where it stopped.")
     g.add_argument("submissions", help="the class folder")
     g.add_argument("--jobs", "-j", type=int, default=None,
                    help="grading processes (default: one per core)")
@@ -34,7 +36,8 @@ def add_verbs(verbs) -> dict:
                    help="regrade submissions that are already in the gradebook")
     g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="wall-clock limit for grading one submission (default: 600)")
-    g.add_argument("--csv", default=None, metavar="PATH", help="also export the grades as CSV")
+    g.add_argument("--csv", default=None, metavar="PATH",
+                   help="also export the grades as CSV ('-': stdout)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="grade on a Dask cluster: its scheduler (tcp://host:8786) or a "
@@ -100,13 +103,14 @@ def cmd_grade_class(args) -> int:
         print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
               file=sys.stderr)
         return 1
-    print(run.line())
+    said = sys.stderr if args.csv == "-" else sys.stdout     # the CSV alone on stdout
+    print(run.line(), file=said)
     for note in run.notes:
-        print(f"  note: {note}")
+        print(f"  note: {note}", file=said)
     if args.html_dir:
-        print(f"feedback pages and summary.html in {args.html_dir}")
+        print(f"feedback pages and summary.html in {args.html_dir}", file=said)
     if run.csv:
-        print(f"wrote {run.csv}")
+        print(f"wrote {'stdout' if run.csv == '-' else run.csv}", file=said)
     if run.csv_problem:
         print(f"error: {run.csv_problem}", file=sys.stderr)
         return 2
