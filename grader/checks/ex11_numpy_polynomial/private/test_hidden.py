@@ -10,6 +10,7 @@ from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
                                np_rng, randn, reference, scale_mistakes)
 from grader.checks.ex11_numpy_polynomial.private.variants import fit_variant
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
+from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
 pytestmark = pytest.mark.ex11
 
@@ -148,6 +149,9 @@ def test_fit_step_by_step(sub, seed):
     """fit_numpy after 0, 1, 2, 3 and 10 steps matches the reference from the same seed"""
     x, y, lr, fit_seed = _fit_setup(seed, "fit_steps")
     n = len(x)
+    runs = {k: sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
+            for k in (0, 1, 2, 3, 10)}
+    name_every_loss(runs, f"fit_numpy(x, y, lr={lr:.3g}, steps=k, seed={fit_seed})")
     for k in (0, 1, 2, 3, 10):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
 
@@ -160,7 +164,7 @@ def test_fit_step_by_step(sub, seed):
                 hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
             }
 
-        assert_fit(sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed), want,
+        assert_fit(runs[k], want,
                      call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
                      context="the initial values" if k == 0 else f"after {k} steps",
                      mistakes=mistakes, **TRAJ)

@@ -8,6 +8,7 @@ import torch
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
                                assert_fit, check, expected, scale_mistakes)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
+from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
 pytestmark = pytest.mark.ex11
 
@@ -114,6 +115,8 @@ def test_grads_match_autograd(sub):
 @check("fit_numpy", visible=True)
 def test_fit_first_steps(sub):
     """fit_numpy after 0, 1, 2 and 3 steps (seed 0): the initial draw and each update"""
+    runs = {k: CASES[f"fit_steps_{k}"].run(sub) for k in (0, 1, 2, 3)}
+    name_every_loss(runs, f"fit_numpy(x, y, lr={FIT_LR}, steps=k, seed=0)")
     for k in (0, 1, 2, 3):
         case = CASES[f"fit_steps_{k}"]
         want = expected(case)
@@ -121,7 +124,7 @@ def test_fit_first_steps(sub):
                 "np.random.default_rng(seed).standard_normal()" if k == 0 else
                 f"after {k} update(s): each step is forward, loss, gradients, then "
                 f"a -= lr * grad_a (and b, c, d)")
-        assert_fit(case.run(sub), want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
+        assert_fit(runs[k], want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
                      f"seed=0)", context=hint, **TRAJ,
                      mistakes={hints.UPDATE_ADDS_GRADIENT:
                                _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else None)
