@@ -28,9 +28,7 @@ _equal = torch.equal
 _isnan = torch.isnan
 _array_equal = np.array_equal
 _get_rng = torch.get_rng_state
-_set_rng = torch.set_rng_state
-_np_get, _np_set = np.random.get_state, np.random.set_state
-_py_get, _py_set = random.getstate, random.setstate
+_np_get, _py_get = np.random.get_state, random.getstate
 _Tensor, _ndarray = torch.Tensor, np.ndarray
 
 # the state the global generators are put in before a call that takes a seed: far from
@@ -56,10 +54,11 @@ def watched(fn, func, *args, **kwargs):
     state it changed]}, or None when it did neither). A probe that calls a student's function
     with a check's data calls it through this, and puts the second part in its answer with
     `answer`."""
-    names = _names(fn, len(args), kwargs)
+    params = _parameters(fn)
+    names = _names(params, len(args), kwargs)
     exempt = func.endswith("_")
     before = None if exempt else [_snap(a) for a in args] + [_snap(v) for v in kwargs.values()]
-    seeded = _takes_seed(fn)
+    seeded = "seed" in params
     if seeded:
         states = _perturb()
     value = fn(*args, **kwargs)
@@ -73,7 +72,7 @@ def watched(fn, func, *args, **kwargs):
                 changed.append([name, what, []])
         if changed and any(s[0] == "tensor" for s in before) and \
                 not any(_holds_other(s) for s in before):   # a model would train twice
-            ops = _inplace_ops(fn, before, len(args), list(kwargs), torch.is_grad_enabled())
+            ops = _inplace_ops(fn, before, names, len(args), list(kwargs))
             for entry in changed:
                 entry[2] = ops.get(entry[0], [])[:4]
     found = {"func": str(func), "changed": changed, "rng": rng} if changed or rng else None
@@ -88,23 +87,22 @@ def answer(out: dict, found) -> dict:
     return out
 
 
-def _names(fn, n_args, kwargs):
+def _parameters(fn) -> dict:
+    """fn's parameters by name ({} where it has no signature to read)."""
+    try:
+        return dict(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return {}
+
+
+def _names(params, n_args, kwargs):
     """The parameters' names of the positional arguments ("argument 2" where the signature
     does not say), then the keyword arguments'."""
-    try:
-        params = [p.name for p in inspect.signature(fn).parameters.values()
+    positional = [n for n, p in params.items()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        params = []
-    names = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(n_args)]
+    names = [positional[i] if i < len(positional) else f"argument {i + 1}"
+             for i in range(n_args)]
     return names + [str(k) for k in kwargs]
-
-
-def _takes_seed(fn) -> bool:
-    try:
-        return "seed" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 # -- inputs
@@ -266,17 +264,17 @@ class _InPlace(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def _inplace_ops(fn, before, n_args, keys, grad):
-    """{argument name: in-place operations on it}, from the call run again on fresh copies."""
+def _inplace_ops(fn, before, names, n_args, keys):
+    """{argument name: in-place operations on it}, from the call run again on fresh copies
+    (in the grad mode of the first run)."""
     try:
         fresh = [_fresh(s) for s in before]
-        names = _names(fn, n_args, dict.fromkeys(keys))
         owners = {}
         for name, x in zip(names, fresh):
             if isinstance(x, _Tensor):
                 owners[x.untyped_storage().data_ptr()] = name
         mode = _InPlace(owners)
-        with torch.set_grad_enabled(True if grad is None else grad), mode:
+        with mode:
             fn(*fresh[:n_args], **dict(zip(keys, fresh[n_args:])))
         return mode.seen
     except Exception:  # noqa: BLE001 - the operations are a courtesy; the change was seen
