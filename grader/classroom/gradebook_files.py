@@ -107,6 +107,9 @@ def inspect(path) -> Place:
     if app not in (0, APPLICATION_ID):
         return Place(given, "taken", "another program's SQLite database, not a gradebook")
     tables, meta, damage = _read_alone(given)
+    if damage and _wal_beside(given):
+        damage = ""    # the file alone is not the whole database (a run writes, or was
+        #                killed mid-checkpoint): SQLite reads it with its WAL, or refuses
     if damage:
         return Place(given, "taken", f"a damaged or unreadable SQLite database ({damage}), "
                                      f"not a gradebook that can be opened; left as it is")
@@ -152,6 +155,13 @@ def _read_alone(path: Path) -> tuple[set, dict, str]:
     finally:
         con.close()
     return tables, meta, damage
+
+
+def _wal_beside(path: Path) -> bool:
+    try:
+        return os.lstat(f"{path}-wal").st_size > 0
+    except OSError:
+        return False
 
 
 def _beside(path: Path, recorded) -> str:
