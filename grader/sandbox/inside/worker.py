@@ -8,6 +8,7 @@ capped stream, and every exception, SystemExit included, becomes an error reply.
 from __future__ import annotations
 
 import builtins
+import dis
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -359,20 +360,27 @@ def _after_cuda_error(reply):
                                           "the same call on the CPU to see where)")
 
 
-STUB_MESSAGE = re.compile(r"(?:[A-Za-z_][\w.]*: )?not started|")
+RAISE_VARARGS = dis.opmap["RAISE_VARARGS"]
+STUB_MESSAGE = re.compile(r"(?:(?:[A-Za-z_][\w.]*: )?not started\b.*)?", re.S)
 
 
 def _stub_raise(exc, tb, workdir) -> bool:
-    """Whether `exc` is the stub's own NotImplementedError: raised by a `raise
-    NotImplementedError` statement of the submission's file (its innermost frame), with the
-    stub's message ("ex04.quadratic_forward: not started") or none (nbgrader's stub). PyTorch's
-    own NotImplementedError (an operator not implemented for a dtype: `w1 * x ^ 2` on floats)
-    comes from a line that is no raise, and is an error like any other."""
+    """Whether `exc` is a stub's own NotImplementedError: raised by a `raise` statement (the
+    instruction its innermost frame ended on, not a line's text: a notebook's cells share file
+    names) in the submission's own code, with a stub's message (the file's
+    "ex04.quadratic_forward: not started", the notebooks' "not started: write your code here,
+    ...") or none (nbgrader's default). PyTorch's own NotImplementedError (an operator not
+    implemented for a dtype: `w1 * x ^ 2` on floats) ends on the operation, not on a raise,
+    and is an error like any other."""
     if not isinstance(exc, NotImplementedError) or not tb:
         return False
-    last = tb[-1]
-    line = (last.line or "").strip()
-    return last.filename.startswith(workdir) and line.startswith("raise NotImplementedError") \
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    code = last.tb_frame.f_code if last is not None else None
+    return code is not None and code.co_filename.startswith(workdir) \
+        and 0 <= last.tb_lasti < len(code.co_code) \
+        and code.co_code[last.tb_lasti] == RAISE_VARARGS \
         and STUB_MESSAGE.fullmatch(str(exc).strip()) is not None
 
 
