@@ -214,7 +214,7 @@ def test_policies_latest_best_and_a_cutoff(tmp_path, capsys):
         main(["export", "--csv", "-", "--db", str(db), "--policy", "worst"])
 
 
-def test_weeks_of_a_course_keep_every_exercise_and_every_submission(tmp_path):
+def test_weeks_of_a_course_keep_every_exercise_and_every_submission(tmp_path, capsys):
     """Runs over different exercise sets, students added and removed, a resubmission: the
     table holds each exercise's latest grading, the history every graded submission."""
     db = tmp_path / "g.db"
@@ -245,6 +245,18 @@ def test_weeks_of_a_course_keep_every_exercise_and_every_submission(tmp_path):
     assert (tmp_path / "grades.csv").read_text().splitlines() == [
         "student,ex01,ex02,ex03,total", "ann,2,2,2,6", "ben,0,2,0,2", "cat,0,2,2,4",
         "dov,0,2,0,2"]
+    from grader.cli import main
+    assert main(["export", "--history", "--csv", "-", "--db", str(db)]) == 0
+    out = capsys.readouterr()
+    lines = list(csv.reader(out.out.splitlines()))
+    assert lines[0][:6] == ["student", "exercise", "score", "max_score", "counts",
+                            "content_hash"]
+    assert [(r[0], r[5], r[1]) for r in lines[1:]] == graded
+    assert [r[4] for r in lines[1:] if r[0] == "cat"] == ["0", "1", "1", "1"]
+    assert f"wrote stdout: {len(graded)} graded exercises" in out.err
+    assert main(["export", "--history", "--csv", str(tmp_path / "h.csv"), "--db",
+                 str(db)]) == 0
+    assert (tmp_path / "h.csv").read_text().splitlines() == out.out.splitlines()
 
 
 def test_an_unreadable_resubmission_counts_as_the_latest(tmp_path):

@@ -250,28 +250,9 @@ class Reading:
         OutputRefused when `path` holds anything but a regular file (a folder, a link, a
         device, a FIFO) or is the gradebook itself or a file beside it."""
         policy = Policy.of(policy, before)
-        if str(path) == "-":
-            rows = self._write_csv(sys.stdout, policy)
-            sys.stdout.flush()
-            return rows
-        path = Path(path)
-        problem = self.csv_problem(path)
-        if problem:
-            raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
-        fd, tmp = tempfile.mkstemp(prefix=".grades-", suffix=".tmp",
-                                   dir=str(path.parent) if str(path.parent) else ".")
-        try:
-            with os.fdopen(fd, "w", newline="") as f:
-                n = self._write_csv(f, policy)
-            problem = self.csv_problem(path)          # appeared meanwhile: still refused
-            if problem:
-                raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self._remember_export(path)
-        return n
+        written = []
+        self._write_out(path, lambda f: written.append(self._write_csv(f, policy)))
+        return written[0]
 
     def _write_csv(self, f, policy: Policy) -> int:
         exercises, rows, _ = self.table(policy)
@@ -282,6 +263,52 @@ class Reading:
             w.writerow([_cell(name)] + [_num(scores[ex]) for ex in exercises]
                        + [_num(total)] + ([_cell(review.get(name, ""))] if review else []))
         return len(rows)
+
+    def export_history(self, path, policy=None, before=None) -> int:
+        """Every graded submission, one row per exercise it was graded for (history), to CSV:
+        student, exercise, score, max_score, counts (1: the policy picks it), content_hash,
+        submitted_at, graded_at, seed, grader_version, device, run. '-': stdout; a path as
+        export_csv writes it. Returns the number of rows."""
+        rows = self.history(None, policy, before)
+        head = ["student", "exercise", "score", "max_score", "counts", "content_hash",
+                "submitted_at", "graded_at", "seed", "grader_version", "device", "run"]
+
+        def write(f):
+            w = csv.writer(f)
+            w.writerow(head)
+            for r in rows:
+                w.writerow([_cell(r["student"]), r["exercise"], _num(r["score"] or 0.0),
+                            _num(r["max_score"] or 0.0), int(r["counts"]), r["content_hash"],
+                            _cell(r["submitted_at"] or ""), r["graded_at"], r["seed"],
+                            _cell(r["grader_version"] or ""), r["device"], r["run_id"] or ""])
+
+        self._write_out(path, write)
+        return len(rows)
+
+    def _write_out(self, path, write) -> None:
+        """write(f) to stdout ('-') or to `path`, whole, by an atomic replace (OutputRefused
+        where `path` is not a regular file: see csv_problem)."""
+        if str(path) == "-":
+            write(sys.stdout)
+            sys.stdout.flush()
+            return
+        path = Path(path)
+        problem = self.csv_problem(path)
+        if problem:
+            raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
+        fd, tmp = tempfile.mkstemp(prefix=".grades-", suffix=".tmp",
+                                   dir=str(path.parent) if str(path.parent) else ".")
+        try:
+            with os.fdopen(fd, "w", newline="") as f:
+                write(f)
+            problem = self.csv_problem(path)          # appeared meanwhile: still refused
+            if problem:
+                raise OutputRefused(f"{staging.shown(str(path))} is {problem}")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._remember_export(path)
 
     def csv_problem(self, path) -> str:
         """'' when the CSV may be written at `path`, else what is there."""

@@ -57,6 +57,10 @@ def add_verbs(verbs) -> dict:
                    help="count only submissions handed in at or before TIME (ISO 8601, e.g. "
                         "2026-10-01T23:59); where the hand-in time is not known, the time "
                         "it was graded")
+    e.add_argument("--history", action="store_true",
+                   help="write every graded submission instead: one row per student, "
+                        "submission and exercise, with its content hash, times, seed, grader "
+                        "version, score and whether it counts")
     e.add_argument("--db", default=None,
                    help="the gradebook (default: gradebook.db here, or the one grade-class "
                         "kept for this folder)")
@@ -142,13 +146,15 @@ def cmd_export(args) -> int:
         if note:
             print(f"note: {note}", file=sys.stderr)
         try:
-            n = book.export_csv(args.csv, policy=args.policy, before=args.before)
+            write = book.export_history if args.history else book.export_csv
+            n = write(args.csv, policy=args.policy, before=args.before)
         except (OutputRefused, OSError) as exc:
             print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
                   f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
             return 2
         gone = unlisted_students(book)
-    print(f"wrote {'stdout' if to_stdout else args.csv}: {n} students",
+    print(f"wrote {'stdout' if to_stdout else args.csv}: {n} "
+          f"{'graded exercises of submissions' if args.history else 'students'}",
           file=sys.stderr if to_stdout else sys.stdout)
     if gone:   # rows whose entry was gone at their class folder's last run: a frozen grade
         names = ", ".join(shown(s) for s in gone[:10]) + \
