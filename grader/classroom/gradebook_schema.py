@@ -188,8 +188,8 @@ def _fill_graded_exercises(db) -> None:
         except (ValueError, TypeError):
             exercises = []
         sums = {r[0]: (r[1] or 0.0, r[2] or 0.0) for r in db.execute(
-            "SELECT exercise, SUM(score), SUM(points) FROM results WHERE submission_id = ? AND status != 'skipped' "
-            "GROUP BY exercise", (sub_id,))}
+            "SELECT exercise, SUM(score), SUM(points) FROM results WHERE submission_id = ? "
+            "AND status != 'skipped' GROUP BY exercise", (sub_id,))}
         for exercise in dict.fromkeys(exercises + sorted(sums)):
             score, points = sums.get(exercise, (0.0, 0.0))
             db.execute("INSERT INTO graded_exercises(submission_id, exercise, score, max_score) "
