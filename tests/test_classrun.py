@@ -456,7 +456,7 @@ def test_three_weeks_of_a_course_keep_every_exercise(tmp_path, capsys):
     write(folder, {f"ann/{EX01}": REF, f"ann/{ex02}": ref02, f"ben/{EX01}": STUB,
                    f"cat/{EX01}": REF})
     base = ["grade-class", str(folder), "--db", str(db), "--no-progress", "--jobs", "2",
-            "--seed", "3"]
+            "--seed", "3", "--html-dir", str(tmp_path / "pages")]
 
     def week(exercises):
         assert main(base + ["--exercises", exercises]) == 0
@@ -487,6 +487,8 @@ def test_three_weeks_of_a_course_keep_every_exercise(tmp_path, capsys):
                     f"cat,{full01},0,{full01}",        # gone, kept, said so
                     f"dov,0,{full02},{full02}"]
     assert "cat" in warning
+    page = (tmp_path / "pages" / "ann.html").read_text()     # written this week, from both
+    assert "ex01" in page and "ex02" in page and "forward" in page
 
     out = week("ex01,ex02")      # ann: both graded for these files; ben, dov: ex01 is not
     assert "graded 2 of 3 submissions (1 already in the gradebook)" in out

@@ -208,6 +208,12 @@ def test_policies_latest_best_and_a_cutoff(tmp_path, capsys):
         out = capsys.readouterr()
         assert out.out.splitlines() == ["student,ex01,ex02,total", line]
         assert "wrote stdout: 1 students" in out.err
+    with Gradebook(db) as book:          # a tie for the best: the latest of them counts
+        book.record("alice", _one("ex02", "passed"), content_hash="a4")
+        best = [h["content_hash"] for h in book.history("alice", "best") if h["counts"]]
+        assert best == ["a1", "a4"]
+        with pytest.raises(ValueError):
+            book.table(policy="worst")
     assert main(["export", "--csv", "-", "--db", str(db), "--before", "someday"]) == 2
     assert "--before 'someday' is not a time" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -466,9 +472,13 @@ def _foreign_files(tmp_path) -> dict:
     return out
 
 
-def test_a_corrupt_or_foreign_gradebook_is_refused_and_left_byte_identical(tmp_path, capsys):
+def test_a_corrupt_or_foreign_gradebook_is_refused_and_left_byte_identical(tmp_path, capsys,
+                                                                          monkeypatch):
     import os
     from grader.cli import main
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     folder = tmp_path / "class"
     (folder / "ann").mkdir(parents=True)
     (folder / "ann" / "ex01_linear_model.py").write_text("x = 1\n")
@@ -489,6 +499,14 @@ def test_a_corrupt_or_foreign_gradebook_is_refused_and_left_byte_identical(tmp_p
             assert db.read_bytes() == data, (name, argv)           # byte-identical
             assert not any(os.path.lexists(f"{db}{s}") for s in ("-wal", "-shm", "-journal"))
             assert not (tmp_path / "out.csv").exists()
+        default = here / "gradebook.db"          # as the default gradebook, not named
+        default.write_bytes(data)
+        monkeypatch.chdir(here)
+        assert main(["export", "--csv", str(tmp_path / "out.csv")]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ") and "--db" in err[0], (name, err)
+        assert default.read_bytes() == data and sorted(os.listdir(here)) == ["gradebook.db"]
+        monkeypatch.chdir(tmp_path)
     assert "tables of its own ('assignment'" in \
         str(Gradebook.__init__.__globals__["inspect"](tmp_path / "nbgrader.db").what)
 

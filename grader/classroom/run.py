@@ -302,6 +302,11 @@ def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, pa
                 source=task["source"], device=request.device, notes=task.get("notes", ()))
     run.notes += [clean(f"{task['student']}: {n}", LINE, lines=False)
                   for n in task.get("notes", ())]
+    if job.html_dir and not page:
+        # the grading process wrote the page of this grading alone: where the student's
+        # grades hold other exercises (graded by earlier runs), her page shows them all
+        counted = book.result(task["student"])
+        page = counted is not None and bool(set(counted.exercises) - set(result.exercises))
     if page and job.html_dir:
         _page_from_book(book, task["student"], job.html_dir)
     if task["folder"]:
