@@ -406,6 +406,23 @@ def test_a_gradebook_of_the_version_before_upgrades_without_loss(tmp_path, capsy
     assert rows(db, "SELECT COUNT(*) FROM results") == [(len(old_results) + 1,)]
 
 
+def test_a_gradebook_from_before_notes_and_hints_were_kept_upgrades_too(tmp_path):
+    db = tmp_path / "older.db"
+    _v1_gradebook(db)
+    con = sqlite3.connect(db)
+    for table, column in (("submissions", "notes"), ("submissions", "tampering"),
+                          ("results", "hints"), ("results", "facts")):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.commit()
+    con.close()
+    with Gradebook(db, adopt=True) as book:
+        assert book.table()[1] == [("alice", {"ex01": 2, "ex02": 3}, 5),
+                                   ("bob", {"ex01": 2, "ex02": 0}, 2)]
+        assert book.result("alice").tampering == [] and book.notes("alice") == []
+        assert len(book.history()) == 4
+    assert rows(db, "SELECT COUNT(*) FROM results") == [(7,)]
+
+
 def test_two_processes_upgrading_at_once_upgrade_once(tmp_path):
     import concurrent.futures
     db = tmp_path / "old.db"

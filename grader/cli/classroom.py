@@ -55,8 +55,8 @@ def add_verbs(verbs) -> dict:
                    help="which graded submission counts: the latest (default) or the best")
     e.add_argument("--before", default=None, metavar="TIME",
                    help="count only submissions handed in at or before TIME (ISO 8601, e.g. "
-                        "2026-10-01T23:59); where the hand-in time is not known, the time "
-                        "it was graded")
+                        "2026-10-01T23:59; a date alone is its midnight, 00:00); where the "
+                        "hand-in time is not known, the time it was graded")
     e.add_argument("--history", action="store_true",
                    help="write every graded submission instead: one row per student, "
                         "submission and exercise, with its content hash, times, seed, grader "
