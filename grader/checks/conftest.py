@@ -105,7 +105,7 @@ def sub(request):
 @pytest.fixture(autouse=True)
 def _phase(request, sub):
     """Each check runs in the worker of its phase: a hidden check in one no visible check uses
-    afterwards (grader.sandbox.launcher.Submission.enter)."""
+    afterwards (grader.sandbox.submission.Submission.enter)."""
     sub.enter("visible" if request.node.get_closest_marker("visible") else "hidden")
 
 

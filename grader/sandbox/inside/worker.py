@@ -66,17 +66,6 @@ class CappedStream(io.TextIOBase):
         return False
 
 
-def _read_exact(fd, n):
-    chunks = []
-    while n:
-        b = os.read(fd, min(n, 1 << 20))
-        if not b:
-            raise EOFError
-        chunks.append(b)
-        n -= len(b)
-    return b"".join(chunks)
-
-
 def write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -104,7 +93,8 @@ class Worker:
         me = os.getpid()
         while True:
             try:
-                header, payload = protocol.read_frame(lambda n: _read_exact(self.req_fd, n))
+                header, payload = protocol.read_frame(
+                    lambda n: protocol.read_exact(self.req_fd, n))
             except EOFError:
                 os._exit(0)
             try:
