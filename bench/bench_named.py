@@ -5,7 +5,7 @@
 
 The hold-out (tests/holdout/exNN_*.py) holds wrong student programs written fresh, never the
 mutants the hints were written against. Each one is graded through the real grader (a sandboxed
-worker, every check of its target, visible and hidden, as tests/test_mutants.py grades mutants)
+worker, every check of its target, visible and hidden, as tests/checks/test_mutants.py grades mutants)
 and counted:
 
   wrong       the hold-out mistakes of the exercise

@@ -105,7 +105,7 @@ def declared(ex: str, name: str, default=None):
 class Mutant:
     """A wrong program of an exercise, in its private/mutants.py: `code` is appended to the
     reference, so that a `def` there replaces the reference's function of that name. Graded,
-    it must fail a check of `target` whose message contains `words` (tests/test_mutants.py).
+    it must fail a check of `target` whose message contains `words` (tests/checks/test_mutants.py).
     `what` says the mistake for people; the demo class plants the mutants its DEMO names."""
 
     name: str

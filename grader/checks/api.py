@@ -33,7 +33,7 @@ What is here, by use (docs/writing-checks.md has the table):
 
 The names are defined where they work (the comparisons in grader/engine/compare/, the training
 helpers in grader/checks/training.py, ...); check files import them from here only, which
-tests/test_check_api.py enforces.
+tests/engine/test_check_api.py enforces.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ class) of the reference solution, appended to it as a hold-out mistake is; `targ
 function whose checks must fail; `what` is the true cause in words; `right` holds regexes
 (matched case-insensitively, with re.search): a hint is RIGHT when at least one matches it. They
 name the cause or describe evidence that is true of this mistake; none may accept any hint.
-tests/test_fresh_mistakes.py grades every entry.
+tests/checks/test_fresh_mistakes.py grades every entry.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ mistake (a hint) rather than only "wrong value", on mistakes nobody tuned the ch
 
 Each tests/holdout/exNN_*.py holds HOLDOUT, a list of `Wrong`: the code replaces functions of the
 reference solution (appended to it, as a mutant is), `target` is the function whose checks must
-fail, `what` says the mistake in a few words. tests/test_holdout.py grades each one and asserts
+fail, `what` says the mistake in a few words. tests/checks/test_holdout.py grades each one and asserts
 it loses points; bench/bench_named.py prints how many are named.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Loaded at start-up by every Python process of a test run that puts this folder first on
 PYTHONPATH and sets GRADER_LAZY_AS_CUDA=1 (the grader, its pytest session, the zygote and so
 the workers forked from it): PyTorch's "lazy" device stands in for CUDA on a machine without a
-GPU (see tests/test_cuda_readiness.py).
+GPU (see tests/sandbox/test_cuda_readiness.py).
 
 The lazy device (TorchScript backend) computes on the CPU but behaves as an accelerator where
 it matters here: tensors on it cannot be mixed with CPU tensors of more than 0 dimensions,

@@ -2,5 +2,5 @@
 
 Nothing here imports the trusted side (the launcher, the view, the layers, staging, the runner,
 the checks, the references): only the standard library, torch, NumPy, grader.sandbox.protocol
-(inert frames), grader.sandbox.device and grader.sandbox.inside.probes. tests/test_sandbox_layout.py checks it.
+(inert frames), grader.sandbox.device and grader.sandbox.inside.probes. tests/sandbox/test_sandbox_layout.py checks it.
 """

@@ -1,6 +1,6 @@
 """The wrong programs of ex08: each is the reference with one known mistake (the code is
 appended to the reference, so a `def` replaces the reference's function of that name), and it
-must fail a check of its target with a message that holds its words (tests/test_mutants.py)."""
+must fail a check of its target with a message that holds its words (tests/checks/test_mutants.py)."""
 from grader.checks.api import Mutant
 
 # a result left on the CPU: only a CUDA machine can show these mistakes

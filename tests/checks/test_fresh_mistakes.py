@@ -1,0 +1,79 @@
+"""The corpus of fresh mistakes (tests/fresh, issue 20): wrong student programs written from the
+curriculum and the stubs only, never from the checks or the mistakes tables. Each one is graded
+through the real grader on its target, as the hold-out is (tests/checks/test_holdout.py), and judged:
+
+  passes  full marks on the target: a grading defect (asserted never)
+  named   a hint of a failing check matches one of the entry's `right` patterns
+  wrong   a hint matches none of them: it names a cause this program does not have (asserted
+          never; the generic questions of bench_named.GENERIC count as hints here too)
+
+The named count must not fall below what was measured when the corpus was written (MIN_NAMED).
+Set FRESH_REPORT=<file> to append one JSON line per graded entry (for a table; works with -n).
+"""
+import json
+import os
+import re
+
+import pytest
+
+from bench.bench_named import outcome
+from grader.exercises import EXERCISES
+from tests.fresh import fresh
+
+CORPUS = fresh()
+ENTRIES = [pytest.param(ex, w, id=f"{ex}-{w.name}") for ex, ws in CORPUS.items() for w in ws]
+MIN_PER_EXERCISE = 6
+# named by a hint matching `right`, of the 121 fresh mistakes, measured 2026-12-06 (then: 0 pass,
+# 6 get a wrong hint: sample_gradient_wrt_x, load_csv_float64, dataset_skips_first_row,
+# fit_numpy_fixed_lr, fit_numpy_records_every_step, poly_grads_tensor_mean):
+MIN_NAMED = 93
+
+_seen: dict[str, dict] = {}
+
+
+def judge(wrong, o) -> dict:
+    hints = o["hints"]
+    return {"passes": not o["lose"],
+            "named": any(wrong.is_right(h) for h in hints),
+            "wrong_hints": [h for h in hints if not wrong.is_right(h)],
+            "hints": hints, "first": o["first"]}
+
+
+def test_every_exercise_has_its_fresh_mistakes():
+    short = [ex for ex in EXERCISES if len(CORPUS.get(ex, [])) < MIN_PER_EXERCISE]
+    assert not short, f"fewer than {MIN_PER_EXERCISE} fresh mistakes: {short}"
+    names = [(ex, w.name) for ex, ws in CORPUS.items() for w in ws]
+    assert len(names) == len(set(names))
+
+
+def test_no_right_pattern_accepts_any_hint():
+    """A pattern that matches everything would make every hint right."""
+    neutral = ["", "x", "returned the wrong value", "the result differs from the expected one"]
+    loose = [(ex, w.name, p) for ex, ws in CORPUS.items() for w in ws for p in w.right
+             for text in neutral if re.search(p, text, re.IGNORECASE)]
+    assert not loose, loose
+
+
+@pytest.mark.parametrize("ex,wrong", ENTRIES)
+def test_fresh_mistake(grade, ex, wrong):
+    result = grade(ex, wrong.code, targets=[wrong.target])
+    j = judge(wrong, outcome(result, wrong.target))
+    _seen[f"{ex} {wrong.name}"] = j
+    report = os.environ.get("FRESH_REPORT")
+    if report:
+        with open(report, "a") as f:
+            f.write(json.dumps({"ex": ex, "name": wrong.name, "target": wrong.target,
+                                "what": wrong.what, **j}) + "\n")
+    assert not j["passes"], f"{ex} {wrong.name} ({wrong.what}) scores full marks"
+    assert not j["wrong_hints"], (f"{ex} {wrong.name} ({wrong.what}) gets a hint naming "
+                                  f"another cause: {j['wrong_hints']}")
+
+
+def test_the_named_count_does_not_fall():
+    """Runs after the grading above (same module, in order); skipped when it ran alone or
+    spread over several processes (-n): then the per-entry tests still hold."""
+    if len(_seen) < len(ENTRIES):
+        pytest.skip("the fresh corpus was not all graded in this process")
+    named = sum(j["named"] for j in _seen.values())
+    unnamed = sorted(k for k, j in _seen.items() if not j["named"])
+    assert named >= MIN_NAMED, f"{named} of {len(_seen)} named; not named: {unnamed}"

@@ -1,0 +1,109 @@
+"""`grade` on notebooks: a code cell that raises when the notebook is imported is skipped (the
+student is told which and why), the other cells' functions are graded; magics and shell lines do
+not break grading; a loop at the top level still costs only that notebook. About 12 s."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.instructor.build import make_notebook
+from grader.exercises import module_of
+from grader.classroom.feedback import page_context
+from grader.sandbox.notebooks import notebook_to_module
+from grader.engine.report import gradescope_json, score_table
+from grader.engine.runner import grade_submission
+from grader.sandbox import Limits, StudentError, Submission, stage_submission
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def code(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source}
+
+
+def notebook(cells) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def reference_notebook(ex: str, extra: dict[int, str]) -> str:
+    """The notebook of `ex` filled with the reference, with extra.get(k) as its code cell k."""
+    nb = json.loads(make_notebook((ROOT / "solutions" / f"{module_of(ex)}.py").read_text(), ex))
+    for k in sorted(extra):
+        where = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+        nb["cells"].insert(where[k - 1] if k <= len(where) else len(nb["cells"]),
+                           code(extra[k]))
+    return json.dumps(nb)
+
+
+def test_a_raising_cell_costs_that_cell_only_and_the_report_says_which(zygote, tmp_path):
+    (tmp_path / "ex01_linear_model.ipynb").write_text(reference_notebook("ex01", {
+        1: "%matplotlib inline\n!pip install --quiet tqdm\nimport math\n",
+        3: "print(undefined_name)   # a stray line\n",
+        6: "def broken(x)\n    return x\n",
+        7: "%%bash\necho this is not Python\n"}))
+    (tmp_path / "ex02_gradient_descent.ipynb").write_text(reference_notebook("ex02", {
+        2: "while True:   # an experiment that never ends\n    pass\n"}))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01", "ex02"], seed=5,
+                              limits=Limits(call_seconds=4, import_seconds=2))
+
+    ex01 = [c for c in result.checks if c.exercise == "ex01" and c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    ex02 = [c for c in result.checks if c.exercise == "ex02" and c.counted]
+    assert ex02 and not any(c.status == "passed" for c in ex02)   # the loop: no points
+    assert "loop at the top level" in ex02[0].message
+
+    assert len(result.notes) == 2, result.notes
+    name_error, syntax_error = result.notes
+    assert name_error.startswith("ex01_linear_model.ipynb: code cell 3 was skipped")
+    assert "NameError: name 'undefined_name' is not defined" in name_error
+    assert "print(undefined_name)" in name_error and "line 1" in name_error
+    assert "code cell 6" in syntax_error and "SyntaxError" in syntax_error
+    assert "def broken(x)" in syntax_error
+
+    table = score_table(result)
+    assert f"note: {name_error}" in table
+    notes = [t for t in gradescope_json(result)["tests"] if t["name"] == "note"]
+    assert [t["output"] for t in notes] == result.notes and all(
+        t["max_score"] == 0 for t in notes)
+    assert page_context(result)["notes"] == result.notes
+
+
+def test_tracebacks_name_the_cell_and_its_line_magics_and_exits_included(zygote, tmp_path):
+    (tmp_path / "ex01_linear_model.ipynb").write_text(notebook([
+        code("import torch\n%matplotlib inline\n"),
+        code("def forward(x, w):\n    !echo hi\n    y = x * w\n    return y.no_such_thing\n"),
+        code("for i in range(2):\n    %time i\n"),
+        code("%%bash\necho hi\n"),
+        code("# grader: checks for ex01.forward (3 points)\nrun_checks('ex01', 'forward', In)"),
+        code("import sys\nsys.exit(1)\n"),
+        code("%%time\ndef double(x):\n    return 2 * x\n")]))
+    with Submission(tmp_path, zygote) as sub:
+        assert sub.call("ex01.double", 21) == 42
+        with pytest.raises(StudentError) as err:
+            sub.call("ex01.forward", 1.0, 2.0)
+        assert err.value.kind == "exception"
+        assert err.value.where == "code cell 2, line 4, in forward"     # the magic kept its line
+        assert "return y.no_such_thing" in err.value.traceback
+        assert len(sub.notes) == 1, sub.notes
+        assert sub.notes[0].startswith("ex01_linear_model.ipynb: code cell 6 was skipped, "
+                                       "line 2 called sys.exit()")
+
+
+def test_the_grader_turns_a_notebook_into_text_without_running_it(tmp_path):
+    marker = tmp_path / "ran"
+    cells = [code(f"open({str(marker)!r}, 'w').close()\n"), code("def f(x):\n    return x\n")]
+    (tmp_path / "ex01_linear_model.ipynb").write_text(notebook(cells))
+    work = tmp_path / "work"
+    work.mkdir()
+    assert stage_submission(tmp_path, work) == {"ex01_linear_model": "ex01_linear_model.py"}
+    assert not marker.exists()
+    text = (work / "ex01_linear_model.py").read_text()
+    assert text == notebook_to_module(tmp_path / "ex01_linear_model.ipynb")
+    compile(text, "ex01_linear_model.py", "exec")     # a valid module ...
+    scope = {"__file__": str(work / "ex01_linear_model.py"), "__name__": "ex01_linear_model"}
+    exec(text, scope)                                  # ... that runs the cells when imported
+    assert marker.exists() and scope["f"](3) == 3 and scope["__skipped_cells__"] == []

@@ -1,0 +1,210 @@
+"""Assignment boundaries: in nbgrader's submitted/STUDENT/ASSIGNMENT/ layout each exercise is
+graded from its own assignment folder only. A file of it anywhere else (another exercise's
+assignment, a folder nested there, a folder that is no assignment, the student's folder itself)
+is noted for the instructor and the student, and not graded: late work handed in with a later
+assignment never passes for the work that was due. Within its own assignment the plain rule
+holds (the file nearest the top, a .py before a notebook), and the other copy is noted."""
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.classroom.entries import gather
+from grader.cli import main
+from grader.exercises import EXERCISES, module_of
+from grader.classroom.gradebook import Gradebook
+from grader.sandbox import staging
+from tests.conftest import lend_zygote
+
+ROOT = Path(__file__).resolve().parents[2]
+REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+STUB = (ROOT / "exercises" / "ex01_linear_model.py").read_text()
+
+
+def late_note(ex: str, where: str) -> str:
+    return (f"{staging.shown(module_of(ex) + '.py')} in assignment {staging.shown(where)} was "
+            f"not graded: {ex} is graded from its own assignment folder, {module_of(ex)}/")
+
+
+@pytest.mark.parametrize("on_time", [True, False])
+def test_each_exercise_is_graded_from_its_own_assignment_only(tmp_path, on_time):
+    """For each exercise: a file of it in every other assignment's folder (and nested there,
+    in a folder that is no assignment, and beside the assignments) is not graded and is
+    noted; the file in its own assignment counts, and without one the exercise is missing."""
+    for ex in EXERCISES:
+        student = tmp_path / ex / "submitted" / "alice"
+        for other in EXERCISES:
+            home = student / module_of(other)
+            home.mkdir(parents=True)
+            if other != ex:
+                (home / f"{module_of(other)}.ipynb").write_text(f"on time {other}")
+                (home / f"{module_of(ex)}.py").write_text(f"late {ex} in {other}")
+            elif on_time:
+                (home / f"{module_of(ex)}.ipynb").write_text(f"on time {ex}")
+        nested = student / module_of("ex02" if ex != "ex02" else "ex01") / "old"
+        nested.mkdir()
+        (nested / f"{module_of(ex)}.py").write_text("late, nested")
+        (student / "week1").mkdir()
+        (student / "week1" / f"{module_of(ex)}.py").write_text("late, no assignment")
+        (student / f"{module_of(ex)}.py").write_text("late, beside the assignments")
+        (tmp_path / ex / "nbgrader_config.py").write_text("c = get_config()\n")
+
+        entry = gather("alice", student, tmp_path / "out" / ex, assignments=True)
+        files = {staging.exercise_of(name): name for name in entry.files}
+        assert set(files) == set(EXERCISES) - ({ex} if not on_time else set()), ex
+        for e, name in files.items():
+            assert name == f"{module_of(e)}.ipynb" and \
+                (entry.folder / name).read_text() == f"on time {e}"
+        notes = "\n".join(entry.problems)
+        for other in EXERCISES:
+            if other != ex:
+                assert late_note(ex, module_of(other)) in entry.problems, (ex, other, notes)
+        assert f"'old/{module_of(ex)}.py' in assignment" in notes
+        assert f"in 'week1', which is no exercise's assignment folder, was not graded" in notes
+        assert f"'{module_of(ex)}.py' lies outside any assignment folder and was not graded" \
+            in notes
+        assert len(entry.problems) == len(EXERCISES) + 2
+
+        found = staging.collect(student, assignments=True)    # `grade` stages alike
+        assert staging.nbgrader_student(student)
+        assert sorted(found.files) == sorted(files) and found.notes == entry.problems
+
+
+def test_within_its_own_assignment_the_nearest_py_counts_and_the_other_is_noted(tmp_path):
+    student = tmp_path / "submitted" / "alice"
+    home = student / "ex01_linear_model"
+    (home / "sub").mkdir(parents=True)
+    (home / "ex01_linear_model.ipynb").write_text("notebook")
+    (home / "ex01_linear_model.py").write_text("script")
+    (home / "sub" / "ex01_linear_model.py").write_text("deeper")
+    entry = gather("alice", student, tmp_path / "out", assignments=True)
+    assert entry.files == ["ex01_linear_model.py"]
+    assert (entry.folder / "ex01_linear_model.py").read_text() == "script"
+    assert entry.problems == [
+        f"{staging.shown(p)} was not graded: 'ex01_linear_model/ex01_linear_model.py' counts "
+        f"for ex01 (the file nearest the top counts, a .py before a notebook)"
+        for p in ("ex01_linear_model/ex01_linear_model.ipynb",
+                  "ex01_linear_model/sub/ex01_linear_model.py")]
+    plain = gather("alice", home, tmp_path / "plain")          # a plain folder: the same rule
+    assert plain.files == ["ex01_linear_model.py"] and len(plain.problems) == 2
+
+
+def test_the_note_reaches_the_gradebook_the_page_and_the_terminal(tmp_path, monkeypatch,
+                                                                capsys, zygote):
+    """A real class run on an nbgrader course: alice's on-time ex01 is the untouched stub, her
+    correct ex01 came later inside ex02's assignment: she scores 0, with the note; `grade` of
+    her folder alike (score table, results.json)."""
+    course = tmp_path / "course"
+    (course / "submitted" / "alice" / "ex01_linear_model").mkdir(parents=True)
+    (course / "submitted" / "alice" / "ex02_gradient_descent").mkdir()
+    (course / "submitted" / "bob" / "ex01_linear_model").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("c = get_config()\n")
+    (course / "submitted" / "alice" / "ex01_linear_model" / "ex01_linear_model.py").write_text(
+        STUB)
+    (course / "submitted" / "alice" / "ex02_gradient_descent" / "ex01_linear_model.py"
+     ).write_text(REF)
+    (course / "submitted" / "bob" / "ex01_linear_model" / "ex01_linear_model.py").write_text(
+        REF)
+    monkeypatch.chdir(course)
+    monkeypatch.setenv("GRADER_VERSION", "assignment-test")
+    assert main(["grade-class", ".", "--exercises", "ex01", "--jobs", "1", "--no-progress",
+                 "--html-dir", "pages"]) == 0
+    note = late_note("ex01", "ex02_gradient_descent")
+    assert f"note: alice: {note}" in capsys.readouterr().out
+    with Gradebook(course / "gradebook.db") as book:
+        _, rows, maxes = book.table()
+        assert book.notes("alice") == [note] and book.notes("bob") == []
+    assert {name: total for name, _, total in rows} == {"alice": 0, "bob": maxes["total"]}
+    page = (course / "pages" / "alice.html").read_text()
+    assert note.replace("'", "&#39;") in page
+
+    lend_zygote(monkeypatch, zygote)                              # `grade`: the same rule
+    assert main(["grade", str(course / "submitted" / "alice"), "--exercises", "ex01",
+                 "--json", str(tmp_path / "results.json")]) == 0
+    assert f"note: {note}" in capsys.readouterr().out
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert note in [t.get("output") for t in results["tests"] if t["name"] == "note"]
+    assert results["score"] == 0
+
+
+def _late_student(folder: Path, on_time: str, late: str, stamp: bool = False) -> Path:
+    """A student's nbgrader folder: ex01's assignment holds `on_time`, and ex01 handed in
+    again inside ex02's assignment holds `late`."""
+    (folder / "ex01_linear_model").mkdir(parents=True)
+    (folder / "ex02_gradient_descent").mkdir()
+    (folder / "ex01_linear_model" / "ex01_linear_model.py").write_text(on_time)
+    (folder / "ex02_gradient_descent" / "ex01_linear_model.py").write_text(late)
+    if stamp:
+        for name in ("ex01_linear_model", "ex02_gradient_descent"):
+            (folder / name / "timestamp.txt").write_text("2025-10-01 09:00:00.000000 UTC")
+    return folder
+
+
+def _zip_of(folder: Path, dest: Path) -> Path:
+    import zipfile
+    with zipfile.ZipFile(dest, "w") as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(folder).as_posix())
+    return dest
+
+
+def test_the_boundary_holds_however_the_grader_is_pointed_at_the_course(tmp_path):
+    """Without nbgrader_config.py (nbgrader does not need it: its configuration may live in
+    ~/.jupyter), and with folders of the instructor's beside submitted/, the boundary holds for
+    a student's folder, a zip put in submitted/, one assignment folder graded alone, and a
+    submitted/ tree copied under another name (nbgrader's timestamp.txt): staging.collect
+    decides it, for `grade`, grade-class on the course or on its submitted/ folder, and Dask.
+    A plain class's student who keeps each exercise in a folder of her own is graded as
+    before."""
+    course = tmp_path / "course"
+    (course / "notes").mkdir(parents=True)                        # the instructor's, beside
+    alice = _late_student(course / "submitted" / "alice", "on time", "late")
+    bob = _zip_of(_late_student(tmp_path / "bob", "on time", "late"),
+                  course / "submitted" / "bob.zip")
+    copied = _late_student(tmp_path / "week3" / "carol", "on time", "late", stamp=True)
+    note = late_note("ex01", "ex02_gradient_descent")
+    for source in (alice, bob, copied):
+        assert staging.nbgrader_layout(source, {"ex01_linear_model": False,
+                                                "ex02_gradient_descent": source == copied})
+        found = staging.collect(source)
+        assert found.files["ex01"] == ("ex01_linear_model.py", b"on time"), source
+        assert note in found.notes, (source, found.notes)
+        entry = gather("x", source, tmp_path / "out" / source.name)      # the class run's
+        assert (entry.folder / "ex01_linear_model.py").read_text() == "on time"
+        assert note in entry.problems
+    assert staging.nbgrader_student(alice) and staging.nbgrader_student(copied)
+    one = staging.collect(alice / "ex02_gradient_descent")      # grade submitted/alice/ex02_...
+    assert one.files == {} and note in one.notes
+    plain = _late_student(tmp_path / "class" / "dave", "mine", "mine too")
+    found = staging.collect(plain)                              # no nbgrader layout: plain rule
+    assert not staging.nbgrader_student(plain) and "ex01" in found.files
+    assert not any("assignment" in n for n in found.notes)
+
+
+def test_late_work_is_not_graded_when_the_submitted_folder_itself_is_graded(
+        tmp_path, monkeypatch, capsys, zygote):
+    """The review's two ways, graded for real on a course with no nbgrader_config.py:
+    `grade-class course/submitted` (the folder the grader's own note recommends) and `grade
+    course/submitted/alice`. Alice's on-time ex01 is the stub, her correct ex01 came later in
+    ex02's assignment: 0 points and the note; bob's zip in submitted/ keeps his on-time work."""
+    course = tmp_path / "course"
+    (course / "notes").mkdir(parents=True)
+    alice = _late_student(course / "submitted" / "alice", STUB, REF)
+    _zip_of(_late_student(tmp_path / "bob", REF, STUB), course / "submitted" / "bob.zip")
+    monkeypatch.setenv("GRADER_VERSION", "assignment-test")
+    db = tmp_path / "book.db"
+    assert main(["grade-class", str(course / "submitted"), "--db", str(db), "--exercises",
+                 "ex01", "--jobs", "1", "--no-progress"]) == 0
+    note = late_note("ex01", "ex02_gradient_descent")
+    assert f"note: alice: {note}" in capsys.readouterr().out
+    with Gradebook(db) as book:
+        _, rows, maxes = book.table()
+        assert note in book.notes("alice") and note in book.notes("bob")
+    assert {name: total for name, _, total in rows} == {"alice": 0, "bob": maxes["total"]}
+    lend_zygote(monkeypatch, zygote)
+    for source in (alice, alice / "ex02_gradient_descent"):
+        assert main(["grade", str(source), "--exercises", "ex01",
+                     "--json", str(tmp_path / "results.json")]) == 0
+        assert f"note: {note}" in capsys.readouterr().out
+        assert json.loads((tmp_path / "results.json").read_text())["score"] == 0

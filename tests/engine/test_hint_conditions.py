@@ -1,0 +1,194 @@
+"""Issue 20, item 1: a hint states only what the evidence shows. Each hint that the shared
+machinery gives carries its condition, checked on values or on facts the worker saw; here every
+one meets a program that shows the same symptom for another reason, and must stay silent, and
+the program it is about, which must still be named:
+
+  hint                               given only when                     same symptom, other cause
+  "not started"                      the stub's own `raise NotImplemented-  PyTorch's NotImplementedError
+                                     Error` (its line, its message)        (`w1 * x ^ 2` on floats)
+  "rebinds the name w"               a local name that held the parameter  .grad None: zeroed before
+                                     holds another tensor when it fails    the first backward()
+  "a sum where a mean is wanted"     the factor is N on two inputs with    `(y * 3) ** 2`: factor 3,
+                                     different N                           N = 3 on one input
+  "(N,) and (N, 1) broadcast"        the value is not also what a constant argmax over the size-1
+                                     answer gets                           dimension: both (N, 1)
+  "a sum or mean reduced a dim"      the values are that sum or mean       x and y swapped in a Dataset
+  (catch-all of a training run)      never: the first values are described  --
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grader.engine.result import CheckResult, SUM_FOR_MEAN, confirm_across_inputs
+
+from tests.conftest import failing, messages
+
+
+def _texts(result, target):
+    fails = failing(result, target)
+    assert fails, f"{target}: the wrong program passed"
+    return "\n".join(c.message for c in fails), [h for c in fails for h in c.hints], fails
+
+
+# -- "not started"
+
+def test_pytorchs_own_not_implemented_error_is_a_crash_not_not_started(grade):
+    result = grade("ex04", """
+        def quadratic_forward(x, w1, w2, b):
+            return w1 * x ^ 2 + w2 * x + b
+        """, targets=["quadratic_forward"])
+    text, _, fails = _texts(result, "quadratic_forward")
+    assert all(c.status != "not started" for c in fails), text
+    assert "not started" not in text and "bitwise_xor" in text, text
+
+
+def test_the_stubs_own_raise_is_not_started(grade):
+    result = grade("ex04", """
+        def quadratic_forward(x, w1, w2, b):
+            raise NotImplementedError("ex04.quadratic_forward: not started")
+        """, targets=["quadratic_forward"])
+    text, _, fails = _texts(result, "quadratic_forward")
+    assert {c.status for c in fails} == {"not started"}, text
+
+
+def test_a_students_own_not_implemented_error_with_its_text_is_an_error(grade):
+    result = grade("ex04", """
+        def quadratic_forward(x, w1, w2, b):
+            raise NotImplementedError("only floats for now")
+        """, targets=["quadratic_forward"])
+    text, _, fails = _texts(result, "quadratic_forward")
+    assert all(c.status != "not started" for c in fails) and "only floats for now" in text
+
+
+# -- "rebinds the name w"
+
+TRAIN = """
+    def train_autograd(xs, ys, w0, lr, epochs):
+        x, y = _as_tensors(xs, ys)
+        w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+        losses = []
+        for _ in range(epochs):
+            last = 0.0
+            for xi, yi in zip(x, y):
+                {before}
+                loss = (xi * w - yi) ** 2
+                loss.backward()
+                {update}
+                last = loss.item()
+            losses.append(last)
+        return w.item(), losses
+    """
+
+
+def test_a_grad_that_is_none_for_another_reason_is_not_a_rebound_parameter(grade):
+    code = TRAIN.format(before="w.grad.zero_()",
+                        update="with torch.no_grad(): w -= lr * w.grad")
+    text, hints, _ = _texts(grade("ex04", code, targets=["train_autograd"]), "train_autograd")
+    assert "'NoneType' object has no attribute" in text
+    assert "rebinds" not in text and not any("rebinds" in h for h in hints), text
+
+
+@pytest.mark.parametrize("update", ["w = w - lr * w.grad",
+                                    "with torch.no_grad(): w = w - lr * w.grad"])
+def test_a_rebound_parameter_is_named(grade, update):
+    code = TRAIN.format(before="pass", update=update)
+    text, _, _ = _texts(grade("ex04", code, targets=["train_autograd"]), "train_autograd")
+    assert "rebinds the name w" in text, text
+
+
+# -- "a sum where a mean is wanted"
+
+def test_a_factor_equal_to_n_on_one_input_is_not_a_sum_for_a_mean(grade):
+    result = grade("ex03", """
+        def mean_graph(x):
+            y = x + 2
+            z = (y * 3) ** 2
+            return y, z, z.mean()
+        """)
+    text = messages(result)
+    assert "a sum where a mean is wanted" not in text, text
+
+
+def test_the_factor_is_named_only_where_another_input_has_another_n():
+    def check(n, target="gradient", visible=False):
+        hint = SUM_FOR_MEAN.format(n=n)
+        return CheckResult(nodeid=f"{target}{n}{visible}", exercise="ex02", target=target,
+                           title="t", params="", points=1, visible=visible, status="failed",
+                           message=f"wrong\n  hint: {hint}", seconds=0.0, hints=[hint])
+    alone = [check(3), check(3, visible=True), check(5, target="other")]
+    confirm_across_inputs(alone)
+    assert all(not c.hints and "hint" not in c.message and "3 times" in c.message or
+               c.target == "other" and not c.hints for c in alone)
+    two = [check(3), check(7), check(4, visible=True)]
+    confirm_across_inputs(two)
+    assert two[0].hints and two[1].hints
+    assert not two[2].hints   # a visible check is confirmed by visible checks only
+
+
+# -- broadcasting and shapes
+
+def test_an_argmax_over_the_class_dimension_is_not_told_broadcast(grade):
+    result = grade("ex07", """
+        def accuracy(model, x, y):
+            with torch.no_grad():
+                predicted = model(x).argmax(dim=1, keepdim=True).to(y.dtype)
+                return (predicted == y).to(torch.float64).mean().item()
+        """, targets=["accuracy"])
+    text, _, _ = _texts(result, "accuracy")
+    assert "broadcast" not in text, text
+
+
+def test_a_real_broadcast_is_named(grade):
+    result = grade("ex07", """
+        def accuracy(model, x, y):
+            with torch.no_grad():
+                predicted = (model(x) >= 0.5).to(y.dtype).squeeze(1)
+                return (predicted == y).to(torch.float64).mean().item()
+        """, targets=["accuracy"])
+    text, _, _ = _texts(result, "accuracy")
+    assert "broadcast into (N, N)" in text, text
+
+
+def test_swapped_items_are_not_told_a_reduction(grade):
+    result = grade("ex09", """
+        class CsvDataset(CsvDataset):
+            def __getitem__(self, i):
+                return self.y[i], self.x[i]
+        """, targets=["CsvDataset"])
+    text = messages(result, "CsvDataset")
+    assert text and "reduce" not in text, text
+
+
+def test_shape_notes_come_from_the_values():
+    from grader.engine.compare.mistakes import _shape_hint
+    want = torch.arange(6.0).reshape(2, 3)
+    assert "sum over dimension 1: did a sum or mean reduce" in _shape_hint(want.sum(1), want)[0]
+    assert _shape_hint(torch.tensor([9.0, 1.0]), want)[0] == ""      # fewer values, no sum
+    assert "transposed" in _shape_hint(want.T, want)[0]
+    assert "in order" in _shape_hint(want.reshape(3, 2), want)[0]
+    assert _shape_hint(torch.ones(3, 2), want)[0] == ""
+
+
+# -- the catch-all of a training run
+
+def test_a_run_that_differs_from_its_first_value_gets_no_guess(grade):
+    result = grade("ex02", """
+        _orig_sgd = stochastic_gradient_descent
+        def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+            import random
+            pairs = list(zip(list(xs), list(ys)))
+            random.Random(1).shuffle(pairs)
+            return _orig_sgd([p[0] for p in pairs], [p[1] for p in pairs], w0, lr, epochs)
+        """, targets=["stochastic_gradient_descent"])
+    text, hints, _ = _texts(result, "stochastic_gradient_descent")
+    assert "is the prediction or the loss itself" not in text, text
+    assert not any(h.startswith("the very first") for h in hints)
+
+
+def test_accuracy_broadcast_value_is_none_where_a_constant_answer_gets_it_too():
+    from grader.checks.ex07_logistic_regression.ships.mistakes import accuracy_broadcast
+    y = torch.tensor([[0.0], [1.0], [0.0], [1.0]])
+    assert accuracy_broadcast(torch.tensor([1.0, 1.0, 0.0, 1.0]), y) is None   # y half and half
+    y = torch.tensor([[0.0], [1.0], [0.0], [0.0], [1.0]])
+    assert accuracy_broadcast(torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0]), y) == pytest.approx(0.48)
