@@ -192,3 +192,70 @@ def test_accuracy_broadcast_value_is_none_where_a_constant_answer_gets_it_too():
     assert accuracy_broadcast(torch.tensor([1.0, 1.0, 0.0, 1.0]), y) is None   # y half and half
     y = torch.tensor([[0.0], [1.0], [0.0], [0.0], [1.0]])
     assert accuracy_broadcast(torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0]), y) == pytest.approx(0.48)
+
+
+# -- "is the factor 2 of the square missing?"
+# A result half the expected one reads as a factor 2 missing only on inputs where no other
+# mistake halves it too: not where x = 2 and w = 1 (the derivative in x, 2*w*(x*w - y), is then
+# w/x = 1/2 of the right one), nor on N = 2 points (a mean over them is 1/N = 1/2).
+
+HALF_HINT = "is the factor 2 from differentiating a square missing"
+
+
+def _hints_of(result, target):
+    _, hints, _ = _texts(result, target)
+    return hints
+
+
+def test_a_derivative_in_x_is_not_a_factor_2_missing(grade):
+    result = grade("ex02", """
+        def sample_gradient(x, y, w):
+            return float(2 * w * (x * w - y))
+        """, targets=["sample_gradient"])
+    hints = _hints_of(result, "sample_gradient")
+    assert not any(HALF_HINT in h for h in hints), hints
+    assert any("with respect to x" in h for h in hints), hints
+
+
+def test_a_factor_2_missing_in_sample_gradient_is_named(grade):
+    result = grade("ex02", """
+        def sample_gradient(x, y, w):
+            return float(x * (x * w - y))
+        """, targets=["sample_gradient"])
+    hints = _hints_of(result, "sample_gradient")
+    assert any(HALF_HINT in h for h in hints), hints
+    assert not any("with respect to x" in h for h in hints), hints
+
+
+def test_the_visible_sample_gradient_input_tells_the_halving_mistakes_apart():
+    """On the visible check's sample, each way of getting the derivative wrong gives its own
+    value: none of them reads as another."""
+    from grader.checks.ex02_gradient_descent.ships.test_visible import SAMPLE
+    x, y, w = SAMPLE
+    values = {"right": 2 * x * (x * w - y), "factor 2": x * (x * w - y),
+              "in x": 2 * w * (x * w - y), "x missing": 2 * (x * w - y),
+              "twice": 4 * x * (x * w - y), "sign": -2 * x * (x * w - y),
+              "w for the 2": w * x * (x * w - y)}
+    assert len(set(values.values())) == len(values), values
+
+
+def test_a_mean_over_two_points_is_not_a_factor_2_missing(grade):
+    result = grade("ex12", """
+        def poly_grads_tensor(x, y, y_pred):
+            g = 2.0 * (y_pred - y)
+            return g.mean(), (g * x).mean(), (g * x ** 2).mean(), (g * x ** 3).mean()
+        """, targets=["poly_grads_tensor"])
+    hints = _hints_of(result, "poly_grads_tensor")
+    assert not any(HALF_HINT in h or "factor 2" in h for h in hints), hints
+    assert any("the loss is a sum, not a mean" in h for h in hints), hints
+
+
+def test_a_factor_2_missing_in_poly_grads_is_named(grade):
+    result = grade("ex12", """
+        def poly_grads_tensor(x, y, y_pred):
+            g = y_pred - y
+            return g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * x ** 3).sum()
+        """, targets=["poly_grads_tensor"])
+    hints = _hints_of(result, "poly_grads_tensor")
+    assert any(HALF_HINT in h for h in hints), hints
+    assert not any("the loss is a sum, not a mean" in h for h in hints), hints

@@ -7,6 +7,8 @@ SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: 
                   "error first, then take the mean, np.mean((x*w - y) ** 2)")
 NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2*x*(x*w - y), "
               "then the mean over the samples")
+IN_X = ("this is 2*w*(x*w - y), the derivative with respect to x: sample_gradient differentiates "
+        "with respect to w, d/dw (x*w - y)**2 = 2*x*(x*w - y)")
 GD_HALF = ("the weights follow a gradient half as big as the true one: is the factor 2 from "
            "differentiating the square missing?")
 GD_UPHILL = ("the weights move uphill: the update must subtract lr * gradient (or the gradient's "

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.ex02
 
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 N = len(X)
+SAMPLE = (4.0, 1.0, 3.0)   # x, y, w of the visible sample_gradient check
 
 
 def _t(values, dtype):
@@ -39,7 +40,10 @@ CASES = {c.id: c for c in [
     Case("gd_course_uphill", "ex02.gradient_descent", (X, Y, 1.0, -0.01, 100)),
     # one step more: its costs[1:] are the costs recorded after each update
     Case("gd_course_101", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 101)),
-    Case("sample_gradient_course", "ex02.sample_gradient", (2.0, 4.0, 1.0), grad=False),
+    # not the docstring's (2, 4, 1): there x = 2 and w = 1, so the derivative in x, 2*w*(x*w - y),
+    # is half the right one and reads as a factor 2 missing. Here every known mistake gives its
+    # own value: 88 (right), 44 (factor 2), 66 (in x), 22 (x missing), -88 (sign), 176 (twice)
+    Case("sample_gradient_course", "ex02.sample_gradient", SAMPLE, grad=False),
     Case("sgd_course", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.01, 10)),
     Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
     Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
@@ -128,15 +132,18 @@ def test_gradient_descent_course(sub):
 
 @check("sample_gradient", visible=True)
 def test_sample_gradient_course(sub):
-    """sample_gradient(2, 4, 1) is -8, as autograd and a central difference say"""
+    """sample_gradient(4, 1, 3) is 88, as autograd and a central difference say"""
     case = CASES["sample_gradient_course"]
+    x, y, w0 = SAMPLE
     got = manual_call(sub, case.target, *case.args)
-    call = "sample_gradient(x=2.0, y=4.0, w=1.0)"
-    assert_close(got, expected(case), call=call, mistakes=scale_mistakes(expected(case)))
-    auto = float(autograd_grad(lambda w: (2.0 * w - 4.0) ** 2, _f64(1.0)))
+    call = f"sample_gradient(x={x}, y={y}, w={w0})"
+    in_x = {hints.IN_X: 2 * w0 * (x * w0 - y)}
+    assert_close(got, expected(case), call=call,
+                 mistakes={**in_x, **scale_mistakes(expected(case))})
+    auto = float(autograd_grad(lambda w: (x * w - y) ** 2, _f64(w0)))
     assert_close(got, auto, call=call, context="compared with autograd",
-                 mistakes=scale_mistakes(auto))
-    fd = float_central_difference(lambda w: (2.0 * w - 4.0) ** 2, 1.0)
+                 mistakes={**in_x, **scale_mistakes(auto)})
+    fd = float_central_difference(lambda w: (x * w - y) ** 2, w0)
     assert_close(got, fd, call=call, context="compared with a central difference",
                  rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
 

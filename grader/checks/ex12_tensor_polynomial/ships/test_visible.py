@@ -93,8 +93,13 @@ def test_grads_by_hand(sub, device):
     """poly_grads_tensor on the docstring's example: (0, -2, -6, -14), on the input's device"""
     case = CASES["grads_hand"].on(device)
     want = expected(case, device)
+    # N = 2 here: half the gradient is as much a mean over the 2 points as a factor 2 missing,
+    # so no factor 2 is named on this input (the 7 points below tell them apart); 1/2 is said to
+    # be 1/N only where another input shows its own N (confirm_across_inputs)
     assert_close(_run(sub, case), want, call=f"poly_grads_tensor(x=[1, 2], y=[0, 0], "
-                 f"y_pred=[1, -1]) on {device}", mistakes=scale_mistakes(want))
+                 f"y_pred=[1, -1]) on {device}",
+                 mistakes={hints.grads_of_mean(2): tuple(v / 2 for v in want),
+                           **scale_mistakes(want, factor2=False)})
 
 
 @check("poly_grads_tensor", points=2, visible=True)
