@@ -259,3 +259,47 @@ def test_a_factor_2_missing_in_poly_grads_is_named(grade):
     hints = _hints_of(result, "poly_grads_tensor")
     assert any(HALF_HINT in h for h in hints), hints
     assert not any("the loss is a sum, not a mean" in h for h in hints), hints
+
+
+# -- the dtype of a tensor: "torch.tensor(...) defaults to float32" only where the result is that
+# default; float64 where float32 is asked is NumPy's default, told as such
+
+def _dtype_hint(got, want):
+    from grader.engine.compare import CheckFailure
+    from grader.engine.compare.close import assert_close
+    with pytest.raises(CheckFailure) as e:
+        assert_close(got, want, call="f(x)")
+    return e.value
+
+
+def test_the_dtype_hint_follows_the_dtype_seen():
+    from grader.engine.compare.mistakes import FLOAT64_NOT_FLOAT32, TENSOR_DTYPE
+    x = torch.arange(3.0)
+    assert TENSOR_DTYPE in str(_dtype_hint(x, x.double()))              # float32 for float64
+    assert TENSOR_DTYPE in str(_dtype_hint(x.long(), x.int()))          # int64 for int32
+    f64 = str(_dtype_hint(x.double(), x))                               # float64 for float32
+    assert FLOAT64_NOT_FLOAT32 in f64 and "torch.tensor" not in f64, f64
+    half = str(_dtype_hint(x.half(), x))                                # only described
+    assert "torch.tensor" not in half and "returned dtype float16, expected float32" in half
+
+
+def test_float64_from_numpy_is_not_told_torch_tensor(grade):
+    result = grade("ex08", """
+        def load_csv(path):
+            data = np.loadtxt(path, delimiter=",", ndmin=2)
+            return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
+        """, targets=["load_csv"])
+    text, hints, _ = _texts(result, "load_csv")
+    assert not any("torch.tensor" in h for h in hints), hints
+    assert any("float64 where float32 is asked" in h for h in hints), hints
+
+
+def test_a_tensor_made_in_float32_from_float64_inputs_is_told_torch_tensor(grade):
+    result = grade("ex12", """
+        def poly_grads_tensor(x, y, y_pred):
+            g = 2.0 * (y_pred - y)
+            return tuple(torch.tensor((g * x ** k).sum().item(), device=x.device)
+                         for k in range(4))
+        """, targets=["poly_grads_tensor"])
+    text, hints, _ = _texts(result, "poly_grads_tensor")
+    assert any("torch.tensor(...) defaults to float32" in h for h in hints), text

@@ -9,9 +9,10 @@ import numpy as np
 import torch
 
 from grader.engine.compare import fail
-from grader.engine.compare.mistakes import (NOT_REDUCED, NUMPY_NOT_TENSOR, STACKED, TENSOR_DTYPE,
+from grader.engine.compare.mistakes import (NOT_REDUCED, NUMPY_NOT_TENSOR, STACKED,
                                             USE_ITEM, _present_mistakes, _shape_hint,
-                                            array_dtype_hint, name_mistake, resolve)
+                                            array_dtype_hint, name_mistake, resolve,
+                                            tensor_dtype_hint)
 from grader.engine.compare.tolerances import TOL, _close, _precision_hint, tol_for
 from grader.engine.compare.values import (as_array, as_array_of_size, count_values, kind_of,
                                           refuse_bool, show)
@@ -80,7 +81,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
                  f"{tuple(expected.shape)}.{more}", hint)
         if check_dtype and got.dtype != expected.dtype:
             fail(f"{where} returned dtype {str(got.dtype).replace('torch.', '')}, expected "
-                 f"{str(expected.dtype).replace('torch.', '')}.", TENSOR_DTYPE)
+                 f"{str(expected.dtype).replace('torch.', '')}.",
+                 tensor_dtype_hint(got.dtype, expected.dtype))
         if check_device:  # by kind: "cuda" and "cuda:0" are the same device here
             got_dev, exp_dev = device_type(got), device_type(expected)
             if got_dev != exp_dev:

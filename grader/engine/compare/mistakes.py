@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 from grader.engine.compare import CheckFailure
 from grader.engine.compare.tolerances import _close, tol_for
 from grader.engine.compare.values import as_array, count_values
@@ -18,9 +20,26 @@ NUMPY_NOT_TENSOR = ("a NumPy array where a tensor is asked: keep the computation
                     "convert with torch.from_numpy(...)), so that dtype and device are kept")
 TENSOR_DTYPE = ("compute in the input's dtype: a new tensor made with torch.tensor(...) defaults "
                 "to float32 (or int64), whatever the inputs' dtype")
+FLOAT64_NOT_FLOAT32 = ("float64 where float32 is asked: NumPy's defaults are float64 (np.loadtxt, "
+                      "np.array of Python floats) and torch.from_numpy keeps the dtype; make it "
+                      "float32 (dtype=np.float32, or .float())")
 USE_ITEM = "a tensor where a Python number is asked: use .item() (or float(...))"
 NOT_REDUCED = ("each item holds several values where one number is asked: a sum (or mean) over "
                "the samples is missing?")
+
+
+def tensor_dtype_hint(got, expected) -> str | None:
+    """The hint for a tensor of the wrong dtype, where its dtype shows a cause: float32 (or
+    int64) is what torch.tensor(...) makes of Python numbers whatever the inputs' dtype; float64
+    where float32 is asked is NumPy's default. Any other pair is only described (None)."""
+    if got == expected:
+        return None
+    if (got == torch.float32 and expected.is_floating_point) or \
+            (got == torch.int64 and not expected.is_floating_point and not expected.is_complex):
+        return TENSOR_DTYPE
+    if got == torch.float64 and expected == torch.float32:
+        return FLOAT64_NOT_FLOAT32
+    return None
 
 
 def array_dtype_hint(got, expected) -> str:
