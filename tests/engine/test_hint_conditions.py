@@ -303,3 +303,52 @@ def test_a_tensor_made_in_float32_from_float64_inputs_is_told_torch_tensor(grade
         """, targets=["poly_grads_tensor"])
     text, hints, _ = _texts(result, "poly_grads_tensor")
     assert any("torch.tensor(...) defaults to float32" in h for h in hints), text
+
+
+# -- len() of a Dataset: "shape[1] counts the columns" only where the length is the number of
+# columns and nothing else; a row lost is told only where it is not that number too
+
+def _len_hint(length, n, d):
+    from grader.checks.ex09_dataloader.ships.shared import check_dataset
+    from grader.engine.compare import CheckFailure
+    x, y = torch.zeros(n, d), torch.zeros(n, 1)
+    with pytest.raises(CheckFailure) as e:
+        check_dataset({"is_dataset": True, "len": length}, x, y, "CsvDataset(f)")
+    return str(e.value)
+
+
+def test_a_length_that_two_causes_give_names_neither():
+    from grader.checks.ex09_dataloader.ships.mistakes import HEADER_SKIPPED, LEN_COLUMNS
+    text = _len_hint(5, 6, 4)        # N - 1 = D + 1 = 5: a lost row, or the file's columns
+    assert LEN_COLUMNS not in text and HEADER_SKIPPED not in text, text
+    assert HEADER_SKIPPED in _len_hint(19, 20, 4) and LEN_COLUMNS not in _len_hint(19, 20, 4)
+    assert LEN_COLUMNS in _len_hint(4, 20, 4) and LEN_COLUMNS in _len_hint(5, 20, 4)
+
+
+def test_a_lost_row_is_not_told_shape_1(grade):
+    result = grade("ex09", """
+        class CsvDataset(Dataset):
+            def __init__(self, path):
+                data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2, skiprows=1)
+                self.x = torch.from_numpy(data[:, :-1].copy())
+                self.y = torch.from_numpy(data[:, -1:].copy())
+
+            def __len__(self):
+                return self.x.shape[0]
+
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+        """, targets=["CsvDataset"])
+    text, hints, _ = _texts(result, "CsvDataset")
+    assert not any("shape[1] counts the columns" in h for h in hints), hints
+    assert any("no header line" in h for h in hints), hints
+
+
+def test_a_length_of_the_columns_is_told_shape_1(grade):
+    result = grade("ex09", """
+        class CsvDataset(CsvDataset):
+            def __len__(self):
+                return self.x.shape[1]
+        """, targets=["CsvDataset"])
+    text, hints, _ = _texts(result, "CsvDataset")
+    assert any("shape[1] counts the columns" in h for h in hints), text

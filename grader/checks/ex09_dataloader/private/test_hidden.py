@@ -18,7 +18,8 @@ pytestmark = pytest.mark.ex09
 def test_dataset_random_file(sub, seed):
     """CsvDataset of a random CSV file (random N and D): length, items and all rows"""
     rng = np_rng(seed, "dataset")
-    n, d = int(rng.integers(5, 40)), int(rng.integers(2, 7))
+    # N > D + 2: a length of N - 1 (a row lost) is never the number of columns, D or D + 1
+    n, d = int(rng.integers(9, 40)), int(rng.integers(2, 7))
     feats = np.round(rng.uniform(-1, 1, (n, d)), 6)
     labels = rng.integers(0, 2, n).astype(np.float64)
     rows = np.column_stack([feats, labels])

@@ -24,9 +24,12 @@ def check_dataset(got, x, y, call, indices=()):
     if not got["is_dataset"]:
         fail(f"{call} is not a torch.utils.data.Dataset.", hints.NOT_A_DATASET)
     if got["len"] != n:
+        # each cause with the lengths it gives; one is named only where no other gives that
+        # length too (a file of N - 1 = D + 1 rows cannot tell a lost row from the columns)
+        causes = {hints.HEADER_SKIPPED: (n - 1,), hints.LEN_COLUMNS: (d, d + 1)}
+        seen = [h for h, lengths in causes.items() if got["len"] in lengths]
         fail(f"len({call}) is {got['len']}, expected {n} (the number of rows).",
-             {n - 1: hints.HEADER_SKIPPED, d: hints.LEN_COLUMNS,
-              d + 1: hints.LEN_COLUMNS}.get(got["len"]))
+             seen[0] if len(seen) == 1 else None)
     first = got["first"]
     if not isinstance(first, (tuple, list)) or len(first) != 2:
         fail(f"{call}[0] should be a pair (features, label), got {kind_of(first)}.")
