@@ -199,7 +199,11 @@ MEAN_TWICE = "this is 1/{n} of the expected value: divided by N = {n} once too o
 # {n} times the MSE: a sum where the mean is wanted", "out is {n} times the mean: ...", "this
 # is N = {n} times the expected value", "this is 1/{n} of the expected value: ...")
 _PER_N = [("times", re.compile(r"(?:this|out) is (?:N = )?(\d+) times the .*", re.S)),
-          ("over", re.compile(r"this is 1/(\d+) of the .*", re.S))]
+          ("over", re.compile(r"this is 1/(\d+) of the .*", re.S)),
+          # a training run that matches the run with every gradient divided by N
+          # (grader.checks.training.fit_grads_of_mean): a step 1/N as big for any other reason
+          # (a smaller learning rate written in) gives the same run on one input
+          ("fit", re.compile(r"the gradients are divided by N = (\d+): .*", re.S))]
 
 
 def _per_n(hint: str):
@@ -225,7 +229,14 @@ def confirm_across_inputs(checks: list[CheckResult]) -> None:
                    and (vis or not c.visible) for ex, t, vis, k, m in seen):
                 continue
             c.hints.remove(h)
-            factor = f"{n} times" if kind == "times" else f"1/{n} of"
-            c.message = c.message.replace(
-                f"hint: {h}", f"note: every value is {factor} the expected one; N = {n} here "
-                              f"too, but one input cannot tell whether the factor comes from N")
+            c.message = c.message.replace(f"hint: {h}", f"note: {_per_n_note(kind, n)}")
+
+
+def _per_n_note(kind: str, n: int) -> str:
+    """What a hint tied to N says where one input cannot tell: the evidence only."""
+    if kind == "fit":
+        return (f"the run is the one whose gradients are divided by N = {n} (its steps 1/{n} as "
+                f"big); one input cannot tell that from steps 1/{n} as big for another reason")
+    factor = f"{n} times" if kind == "times" else f"1/{n} of"
+    return (f"every value is {factor} the expected one; N = {n} here too, but one input cannot "
+            f"tell whether the factor comes from N")

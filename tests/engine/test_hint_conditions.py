@@ -352,3 +352,52 @@ def test_a_length_of_the_columns_is_told_shape_1(grade):
         """, targets=["CsvDataset"])
     text, hints, _ = _texts(result, "CsvDataset")
     assert any("shape[1] counts the columns" in h for h in hints), text
+
+
+# -- "the gradients are divided by N" of a training run: kept only where two runs of different N
+# match their own N's run; a learning rate written in (1e-6 for lr) may match lr / N on one input
+
+FIT_CODE = """
+    def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+        rng = np.random.default_rng(seed)
+        a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+        losses = []
+        for t in range(steps):
+            y_pred = poly_forward(x, a, b, c, d)
+            loss = poly_loss(y_pred, y)
+            if t % 100 == 99:
+                losses.append(loss)
+            grads = poly_grads(x, y, y_pred)
+            step = {step}
+            a, b, c, d = (p - step * g for p, g in zip((a, b, c, d), grads))
+        return (a, b, c, d), losses
+    """
+
+
+def test_a_fixed_learning_rate_is_not_gradients_divided_by_n(grade):
+    result = grade("ex11", FIT_CODE.format(step="1e-6"), targets=["fit_numpy"])
+    text, hints, _ = _texts(result, "fit_numpy")
+    assert not any("divided by N" in h for h in hints), hints
+
+
+def test_gradients_divided_by_n_are_named(grade):
+    result = grade("ex11", FIT_CODE.format(step="lr / len(x)"), targets=["fit_numpy"])
+    text, hints, _ = _texts(result, "fit_numpy")
+    assert any("the gradients are divided by N" in h for h in hints), text
+
+
+def test_a_run_divided_by_n_on_one_input_is_only_described():
+    from grader.checks.training import fit_grads_of_mean
+
+    def run(n, target="fit_numpy"):
+        hint = fit_grads_of_mean(n)
+        return CheckResult(nodeid=f"{target}{n}", exercise="ex11", target=target, title="t",
+                           params="", points=1, visible=False, status="failed",
+                           message=f"wrong\n  hint: {hint}", seconds=0.0, hints=[hint])
+    alone = [run(32), run(32), run(40, target="poly_grads")]
+    confirm_across_inputs(alone)
+    assert not any(c.hints for c in alone)
+    assert "note: the run is the one whose gradients are divided by N = 32" in alone[0].message
+    two = [run(32), run(57)]
+    confirm_across_inputs(two)
+    assert all(c.hints for c in two)

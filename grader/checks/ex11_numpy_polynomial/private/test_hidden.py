@@ -7,7 +7,7 @@ import torch
 
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_fit,
                                autograd_grad, central_difference, check, devices, dtypes, gen,
-                               np_rng, randn, reference, scale_mistakes)
+                               np_rng, randn, reference, scale_mistakes, tolerance)
 from grader.checks.ex11_numpy_polynomial.private.variants import fit_variant
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
@@ -18,10 +18,10 @@ NP = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 def _tol(dtype):
-    return dict(zip(("rtol", "atol"), TOL[dtype]))
+    return tolerance(dtype, TOL)
 
 
-TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
+TRAJ = tolerance(torch.float64, TRAJECTORY_TOL)
 
 
 def _problem(seed, name, dtype=np.float64, n=None):
@@ -175,9 +175,13 @@ def test_fit_300_steps(sub, seed):
     """fit_numpy over 300 steps: the recorded losses (steps 99, 199, 299) and the coefficients"""
     x, y, lr, fit_seed = _fit_setup(seed, "fit_300")
     want = reference("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)
+    n = len(x)
 
     def mistakes():   # trained only when the result is wrong, to name the mistake
         return {
+            # with test_fit_step_by_step's own N: "divided by N" is kept only where both
+            # runs show their own N (grader.engine.result.confirm_across_inputs)
+            hints.fit_grads_of_mean(n): fit_variant(x, y, lr, 300, fit_seed, scale=1.0 / n),
             hints.LOSS_AFTER_UPDATE: fit_variant(x, y, lr, 300, fit_seed, after=True),
             hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
             hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
