@@ -171,8 +171,9 @@ CASES = {
     "always_equal": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
                            "AnythingObject"),
     "lying_tensor": Expect(("loss", "mse_for_weights", "best_weight")),
-    "mutate_inputs": Expect(("loss", "mse_for_weights", "best_weight"), "got:      [0, 0, 0",
-                            passes=(TIE,)),
+    # the input guard (grader/checks/calls.py) speaks before any value is compared
+    "mutate_inputs": Expect(("loss", "mse_for_weights", "best_weight"),
+                            "changed its argument x in place", passes=(TIE,)),
     "hardcoded_visible": Expect(("private/test_hidden.py",), after=_visible_only,
                                 uncounted=("ships/test_visible.py",)),
     # time, memory, processes, output
