@@ -62,7 +62,7 @@ from grader.engine.compare.close import assert_close
 from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
                                                central_difference, float_central_difference)
 from grader.engine.compare.mistakes import broadcast_square, scale_mistakes
-from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL
+from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory
 from grader.engine.compare.values import kind_of, show
 from grader.engine.plots import plot
@@ -86,7 +86,7 @@ __all__ = [
     "rebound_parameter",
     "record_steps", "Recorded", "scale_mistakes", "show",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
-    "TOL", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
+    "TOL", "tolerance", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
     "ZERO_AFTER_BACKWARD"]
 
 

@@ -19,6 +19,13 @@ TRAJECTORY_TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-10)}
 GRADCHECK_TOL = (1e-5, 1e-7)  # float64 central difference against an analytic gradient
 
 
+def tolerance(dtype, table=TOL) -> dict:
+    """The table's tolerance for `dtype` as assert_close's keywords:
+    assert_close(got, want, call="...", **tolerance(torch.float32, TRAJECTORY_TOL))."""
+    rtol, atol = table[dtype]
+    return {"rtol": rtol, "atol": atol}
+
+
 def tol_for(expected, rtol=None, atol=None, table=TOL):
     dtype = expected.dtype if isinstance(expected, torch.Tensor) else torch.float64
     if isinstance(expected, np.ndarray) and expected.dtype == np.float32:

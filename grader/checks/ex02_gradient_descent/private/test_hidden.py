@@ -6,7 +6,7 @@ import torch
 
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
                                autograd_grad, away_from_zero, check, float_central_difference,
-                               manual_call, np_rng, property_of, reference, scale_mistakes)
+                               manual_call, np_rng, property_of, reference, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_loss_before_update)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
@@ -42,7 +42,7 @@ def _f64(v):
 def _tol(kind, table=TOL):
     """Tolerances for inputs of `kind`: float32 tensors may be computed in float32."""
     dtype = torch.float32 if kind == "float32" else torch.float64
-    return dict(zip(("rtol", "atol"), table[dtype]))
+    return tolerance(dtype, table)
 
 
 def _exact(a, kind):

@@ -7,7 +7,7 @@ import torch
 
 from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
                                autograd_grad, check, devices, dtypes, expected,
-                               float_central_difference, manual_call, scale_mistakes)
+                               float_central_difference, manual_call, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -55,7 +55,7 @@ def _f64(v):
 
 
 def _tol(dtype, table=TOL):
-    return dict(zip(("rtol", "atol"), table[dtype]))
+    return tolerance(dtype, table)
 
 
 @check("cost", visible=True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
-                               assert_fit, check, expected, scale_mistakes)
+                               assert_fit, check, expected, scale_mistakes, tolerance)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
@@ -22,7 +22,7 @@ YP_SMALL = P_SMALL[0] + P_SMALL[1] * X_SMALL + P_SMALL[2] * X_SMALL ** 2 \
 X_FIT = np.linspace(-np.pi, np.pi, 50)
 Y_FIT = np.sin(X_FIT)
 FIT_LR = 2e-5
-TRAJ = dict(zip(("rtol", "atol"), TRAJECTORY_TOL[torch.float64]))
+TRAJ = tolerance(torch.float64, TRAJECTORY_TOL)
 
 CASES = {c.id: c for c in [
     Case("sine_5", "ex11.make_sine_data", (5,)),

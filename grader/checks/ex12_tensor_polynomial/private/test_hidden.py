@@ -10,7 +10,7 @@ import torch
 from grader.checks.api import (GRADCHECK_TOL, StudentError, TRAJECTORY_TOL, assert_close,
                                assert_fit, autograd_grad, central_difference, check, devices,
                                dtypes, fail, gen, manual_call, naming_rebound, property_of,
-                               reference, reference_probe, scale_mistakes, uniform)
+                               reference, reference_probe, scale_mistakes, uniform, tolerance)
 from grader.checks.ex12_tensor_polynomial.private import variants as wrong
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.ex12
 
 
 def _traj(dtype):
-    return dict(zip(("rtol", "atol"), TRAJECTORY_TOL[dtype]))
+    return tolerance(dtype, TRAJECTORY_TOL)
 
 
 def _problem(seed, name, dtype=torch.float64, device="cpu", n=None):
