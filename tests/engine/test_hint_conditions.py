@@ -14,6 +14,14 @@ the program it is about, which must still be named:
                                      answer gets                           dimension: both (N, 1)
   "a sum or mean reduced a dim"      the values are that sum or mean       x and y swapped in a Dataset
   (catch-all of a training run)      never: the first values are described  --
+  "the factor 2 ... missing"         inputs where no other mistake halves  the derivative in x (x = 2,
+                                     the result (x != 2w, N != 2)          w = 1); a mean over N = 2
+  "torch.tensor(...) defaults to     the result is float32 for a float     float64 from np.loadtxt
+  float32"                           (int64 for an integer) dtype asked
+  "shape[1] counts the columns"      len() is D or D + 1 and no other      a row lost (N - 1) where
+                                     cause gives that length               N - 1 = D + 1
+  "the gradients are divided by N"   two runs of different N each match    lr = 1e-6 written in, which
+  (a training run)                   their own N's run                     is lr / N on one input
 """
 from __future__ import annotations
 
