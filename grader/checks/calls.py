@@ -88,7 +88,12 @@ class Guarded:
         except StudentError as err:
             if err.kind != "exception":
                 raise
-            return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
+            # The same call again, plain, for the worker's own account of the failure (the
+            # names it rebinds). A function that fails only while it is watched (it noticed
+            # the guard: its random state, its reading of the signature) fails: the plain
+            # call's value never counts.
+            self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
+            raise
         if not isinstance(out, dict) or "missing" in out:
             return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
         judge(out.get("guard"))

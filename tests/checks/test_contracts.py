@@ -111,6 +111,23 @@ def test_a_reseeded_global_state_loses_points(grade, ex, func):
     assert "changed the global random state" in messages(result, func), messages(result, func)
 
 
+def test_a_function_that_fails_only_while_watched_earns_nothing(grade):
+    """A fresh attack: make_data raised whenever the guard had set the global state (it read
+    torch.initial_seed()), and the check took the value of the plain call made afterwards for
+    the worker's account of the error, with no guard: a reseeding make_data earned points."""
+    from grader.sandbox.inside.probes.guard import PERTURB_SEED
+    code = ("_right = make_data\n"
+            "def make_data(n, seed, device='cpu'):\n"
+            f"    if torch.initial_seed() == {PERTURB_SEED}:\n"
+            "        raise RuntimeError('watched')\n"
+            "    torch.manual_seed(seed)\n"
+            "    return _right(n, seed, device)\n")
+    result = grade("ex05", code, targets=["make_data"], device="cpu")
+    passed = [c.title for c in result.checks if c.target == "make_data" and c.counted
+              and c.status == "passed"]
+    assert not passed, passed
+
+
 def test_make_data_with_manual_seed_loses_points(grade):
     """issue 20: `torch.manual_seed(seed); torch.rand(n)` draws the numbers of a seeded
     Generator, so no value shows it."""
