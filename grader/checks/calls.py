@@ -10,9 +10,13 @@ CURRICULUM.md's "Decisions on contracts" which no value shows:
   the call), so `torch.manual_seed(seed)` inside it fails, naming the generator.
 
 A call whose student code raises is made again the plain way (Submission.call), so that
-the worker's own account of a failed call is the one the check reads.
+the worker's own account of a failed call is the one the check reads; its value never counts.
+Whether a function is seeded is the contract's word (the reference's signature), not the
+student's.
 """
 from __future__ import annotations
+
+import functools
 
 from grader.checks.api import StudentError, fail
 
@@ -84,7 +88,7 @@ class Guarded:
         ex, func = target.split(".", 1)
         try:
             out = self._sub.probe("guard.call", ex, func, list(args), kwargs, grad,
-                                  timeout=timeout)
+                                  contract_seeded(ex, func), timeout=timeout)
         except StudentError as err:
             if err.kind != "exception":
                 raise
@@ -104,6 +108,19 @@ class Guarded:
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def contract_seeded(ex: str, func: str) -> bool | None:
+    """Does the contract give `func` a seed: has the reference's function a `seed` parameter?
+    Read on the trusted side, so that a student's function cannot hide it (a __signature__ of
+    its own); None where there is no reference (a student's kit)."""
+    import inspect
+    try:
+        from grader.engine.reference import solution_module
+        return "seed" in inspect.signature(getattr(solution_module(ex), func)).parameters
+    except Exception:  # noqa: BLE001 - no reference here, or no such function
+        return None
 
 
 def judge(found) -> None:

@@ -128,6 +128,23 @@ def test_a_function_that_fails_only_while_watched_earns_nothing(grade):
     assert not passed, passed
 
 
+def test_a_signature_of_its_own_does_not_hide_the_seed(grade):
+    """A fresh attack: the guard read "seeded" from the student's function, so a
+    __signature__ that renamed `seed` switched the random-state check off. The contract's
+    word comes from the reference, on the trusted side."""
+    code = ("import inspect\n"
+            "_right = make_data\n"
+            "def _make_data(n, seed, device='cpu'):\n"
+            "    torch.manual_seed(seed)\n"
+            "    return _right(n, seed, device)\n"
+            "_make_data.__signature__ = inspect.Signature([inspect.Parameter(\n"
+            "    p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ('n', 's', 'device')])\n"
+            "make_data = _make_data\n")
+    result = grade("ex05", code, targets=["make_data"], device="cpu")
+    text = messages(result, "make_data")
+    assert "changed the global random state" in text, text
+
+
 def test_make_data_with_manual_seed_loses_points(grade):
     """issue 20: `torch.manual_seed(seed); torch.rand(n)` draws the numbers of a seeded
     Generator, so no value shows it."""

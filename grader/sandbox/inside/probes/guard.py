@@ -36,19 +36,20 @@ _Tensor, _ndarray = torch.Tensor, np.ndarray
 PERTURB_SEED = 0x5EED_F00D_2026
 
 
-def call(mod, func, args=(), kwargs=None, grad=None):
+def call(mod, func, args=(), kwargs=None, grad=None, seeded=None):
     """mod.func(*args, **kwargs) with autograd on or off (`grad`, None: on); returns
     {"value": its result, "guard": what the call did (see watched), when anything}, or
-    {"missing": True}."""
+    {"missing": True}. `seeded`: the contract gives the function a seed (the trusted side
+    knows it from the reference); None where it does not say."""
     fn = getattr(mod, func, None)
     if fn is None:
         return {"missing": True}
     with torch.set_grad_enabled(True if grad is None else grad):
-        value, found = watched(fn, func, *args, **(kwargs or {}))
+        value, found = watched(fn, func, *args, _seeded=seeded, **(kwargs or {}))
     return answer({"value": value}, found)
 
 
-def watched(fn, func, *args, **kwargs):
+def watched(fn, func, *args, _seeded=None, **kwargs):
     """fn(*args, **kwargs), named `func`, watched: (its result, {"func": func, "changed":
     [[argument, what changed, in-place operations]], "rng": [the global generators whose
     state it changed]}, or None when it did neither). A probe that calls a student's function
@@ -58,7 +59,9 @@ def watched(fn, func, *args, **kwargs):
     names = _names(params, len(args), kwargs)
     exempt = func.endswith("_")
     before = None if exempt else [_snap(a) for a in args] + [_snap(v) for v in kwargs.values()]
-    seeded = "seed" in params
+    # the contract's word where the trusted side gave it: a student's own __signature__ can
+    # hide a seed parameter, never remove the contract's
+    seeded = bool(_seeded) or "seed" in params
     if seeded:
         states = _perturb()
     value = fn(*args, **kwargs)
