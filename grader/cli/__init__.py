@@ -141,8 +141,15 @@ def cmd_check(args) -> int:
         print(f"error: no such folder: {submission}", file=sys.stderr)
         return 2
     request = check_request(args)
-    from grader.engine.runner import grade_once
-    result, _ = grade_once(submission, request)
+    from grader.sandbox.launcher import sandbox_missing
+    why = sandbox_missing()
+    if why and not _present("grader.instructor"):   # a student's own work, in the kit
+        from grader.sandbox.plain import NOTE, grade_unsandboxed
+        print(NOTE.format(why=why), file=sys.stderr)
+        result = grade_unsandboxed(submission, request)
+    else:                                   # elsewhere a machine without it refuses (exit 2)
+        from grader.engine.runner import grade_once
+        result, _ = grade_once(submission, request)
     from grader.engine.report import check_report
     print(check_report(result))
     for warning in _device_warnings(request):

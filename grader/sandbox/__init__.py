@@ -29,7 +29,8 @@ import importlib
 
 _ROOMS = {
     "launcher": ("Zygote", "ZygoteDied", "LayersMissing", "SandboxRefused", "SANDBOX_MODES",
-                 "sweep_stale_temp", "with_package_path", "worker_env"),
+                 "sweep_stale_temp", "with_package_path", "worker_env", "SandboxUnavailable",
+                 "sandbox_missing"),
     "submission": ("Submission", "StudentError"),
     "limits": ("Limits", "DEFAULT_LIMITS", "SHARED_UID_NPROC", "CUDA_NPROC", "effective_rlimits"),
     "staging": ("stage_submission",),

@@ -117,6 +117,9 @@ class Zygote:
         # included): alternatives, as sandbox.layers.missing takes them; LayersMissing if not
         # warm_optim: create one torch.optim optimizer before forking (it imports torch._dynamo,
         # 1-3 s), so that no worker pays it; only worth it when the exercises train with optim.
+        why = sandbox_missing()
+        if why:   # never graded without it (a student's own `check` in the kit: sandbox.plain)
+            raise SandboxUnavailable(f"{why}: nothing is graded on this machine (grade on Linux)")
         self.warm_optim = warm_optim
         self.require = tuple(tuple(names) for names in require)
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
@@ -332,6 +335,26 @@ class ZygoteDied(RuntimeError):
 class SandboxRefused(RuntimeError):
     """The sandbox the instructor asked for (GRADER_SANDBOX) cannot be had here: nothing runs.
     str() says why, for people; the command line prints it as one error and exits 2."""
+
+
+class SandboxUnavailable(SandboxRefused):
+    """This machine cannot run the sandbox at all (not Linux, no os.fork, no `resource`)."""
+
+
+def sandbox_missing() -> str:
+    """'' where the sandbox can run; else why not: "the sandbox needs Linux (this is darwin)".
+    The zygote forks its workers and confines them with Linux's namespaces and rlimits."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux (this is {sys.platform})"
+    if not hasattr(os, "fork"):
+        return "the sandbox needs os.fork, which this Python lacks"
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return "the sandbox needs the module resource, which this Python lacks"
+    if not hasattr(socket, "send_fds"):
+        return "the sandbox needs socket.send_fds, which this Python lacks"
+    return ""
 
 
 class LayersMissing(SandboxRefused):

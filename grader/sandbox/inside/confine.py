@@ -12,11 +12,15 @@ self-test measures the result (grader.sandbox.layers reads it):
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import stat
 import sys
 import time
+
+try:
+    import resource
+except ImportError:   # not on Windows: the unsandboxed check (grader.sandbox.plain) imports
+    resource = None   # the worker's code all the same, and applies no rlimit
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
