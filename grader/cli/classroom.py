@@ -76,7 +76,8 @@ def add_verbs(verbs) -> dict:
     d.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return {"grade-class": cmd_grade_class, "export": cmd_export, "demo": cmd_demo}
+    return {"grade-class": cmd_grade_class, "export": cmd_export, "demo": cmd_demo,
+            **add_similarity(verbs)}
 
 
 def cmd_grade_class(args) -> int:
@@ -171,3 +172,87 @@ def cmd_demo(args) -> int:
     from grader.exercises import parse_list
     return run_demo(args.out, jobs=args.jobs, exercises=parse_list(args.exercises),
                     seed=args.seed, progress=not args.no_progress)
+
+def add_similarity(verbs) -> dict:
+    """`similarity`: the pairs of submissions most alike, per exercise, on a page to read.
+
+        python -m grader similarity class1 --html feedback/similarity.html --archive term-2025
+    """
+    s = verbs.add_parser(
+        "similarity", help="rank the pairs of submissions whose code is most alike (a page)",
+        description="Per exercise, rank the pairs of submissions in CLASS by how much of their "
+                    "code is alike once names, literals, comments and layout are set aside "
+                    "(notebooks: their code cells; the stub's code never counts), and write "
+                    "the top pairs side by side, matching regions highlighted, to an HTML "
+                    "page. Nothing is run. The page is evidence for a person to read, never "
+                    "a score. Named similarity.html in grade-class's --html-dir, the summary "
+                    "page links it.")
+    s.add_argument("submissions", metavar="CLASS", help="the class folder, as for grade-class")
+    s.add_argument("--html", required=True, metavar="PATH", help="the page to write")
+    s.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    s.add_argument("--archive", action="append", default=[], metavar="FOLDER",
+                   help="a class folder of an earlier term: its submissions are compared with "
+                        "this term's, never among themselves (repeat for several)")
+    s.add_argument("--top", type=int, default=None, metavar="N",
+                   help="pairs shown per exercise (default: 10)")
+    return {"similarity": cmd_similarity}
+
+
+def cmd_similarity(args) -> int:
+    from grader.exercises import parse_list
+    from grader.classroom import similarity as sim
+    from grader.sandbox.staging import Refused
+    folder = Path(args.submissions)
+    if not folder.is_dir():
+        print(f"error: no such class folder: {folder}", file=sys.stderr)
+        return 2
+    if args.top is not None and args.top < 1:
+        print("error: --top must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        report = sim.similarity(folder, exercises=parse_list(args.exercises),
+                                archives=args.archive, top=args.top or sim.TOP)
+        sim.write_report(report, args.html, refuse_in=folder)
+    except sim.NoSubmissions as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (Refused, OSError) as exc:
+        print(f"error: --html {exc}: nothing was written", file=sys.stderr)
+        return 2
+    for note in report.notes:
+        print(f"  note: {note}")
+    for ex, pairs in report.exercises.items():
+        best = f"most alike: {pairs[0].a.student} & {pairs[0].b.student} " \
+            f"({100 * pairs[0].score:.0f}%)" if pairs else "no shared code"
+        print(f"{ex}: {report.counts[ex][0]} submissions, {best}")
+    print(f"wrote {args.html} (evidence to read, never a score)")
+    return 0
+
+
+def _load_course(named, folder, timestamps):
+    """(the course or None, {student: time}) for grade-class and export: --course PATH, else
+    course.toml beside the class folder (export: here); None after saying why it cannot be
+    used (exit 2)."""
+    from grader.classroom.course_file import CourseError, find_course, load_course
+    from grader.classroom.handed_in import TimestampsError, read_timestamps
+    path = find_course(folder, named)
+    try:
+        course = load_course(path) if path is not None else None
+        stamps = read_timestamps(timestamps) if timestamps else {}
+    except (CourseError, TimestampsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if course is not None:
+        print(f"note: course file {path}: {len(course.assignments)} assignments "
+              f"({', '.join(a.name for a in course.assignments)})", file=sys.stderr)
+    return course, stamps
+
+
+def _export(book, args, course) -> int:
+    if args.history:
+        return book.export_history(args.csv, policy=args.policy,
+                                   before=None if args.before == "due" else args.before)
+    if course is None:
+        return book.export_csv(args.csv, policy=args.policy, before=args.before)
+    from grader.classroom.course_grades import export_course_csv
+    return export_course_csv(book, course, args.csv, policy=args.policy, before=args.before)

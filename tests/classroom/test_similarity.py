@@ -1,0 +1,205 @@
+"""The similarity report (grader.classroom.similarity): a planted renamed copy ranks first among
+honest solutions written from the same stub, the stub itself matches nobody, a notebook and a
+.py of the same code match, earlier terms are compared against, and the page escapes what
+students wrote."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("copydetect", reason="the similarity report needs copydetect "
+                                         "(pip install torchdrills[classroom])")
+
+from grader.classroom.similarity import NoSubmissions, similarity, write_report  # noqa: E402
+from grader.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+STUB = (ROOT / "exercises" / "ex02_gradient_descent.py").read_text()
+EX02 = "ex02_gradient_descent.py"
+FUNCS = ("cost", "gradient", "gradient_descent", "sample_gradient",
+         "stochastic_gradient_descent")
+
+# Four students' own bodies for the five functions of ex02, each written their own way.
+HONEST = {
+    "ana": [
+        "x, y = _as_array(xs), _as_array(ys)\nreturn float(np.mean((x * w - y) ** 2))",
+        "x, y = _as_array(xs), _as_array(ys)\nreturn float(np.mean(2 * x * (x * w - y)))",
+        "w = float(w0)\ncosts = []\nfor _ in range(epochs):\n    costs.append(cost(xs, ys, w))"
+        "\n    w = w - lr * gradient(xs, ys, w)\nreturn w, costs",
+        "return float(2 * x * (x * w - y))",
+        "x, y = _as_array(xs), _as_array(ys)\nw = float(w0)\nlosses = []\n"
+        "for _ in range(epochs):\n    loss = 0.0\n    for xi, yi in zip(x.tolist(), y.tolist()):"
+        "\n        w = w - lr * sample_gradient(xi, yi, w)\n        loss = (xi * w - yi) ** 2\n"
+        "    losses.append(float(loss))\nreturn w, losses",
+    ],
+    "ben": [
+        "total = 0.0\nn = 0\nfor a, b in zip(list(_as_array(xs)), list(_as_array(ys))):\n"
+        "    total += (a * w - b) * (a * w - b)\n    n += 1\nreturn total / n",
+        "pairs = list(zip(_as_array(xs).tolist(), _as_array(ys).tolist()))\n"
+        "return sum(2.0 * a * (a * w - b) for a, b in pairs) / len(pairs)",
+        "history = [0.0] * epochs\nweight = w0\nstep = 0\nwhile step < epochs:\n"
+        "    history[step] = cost(xs, ys, weight)\n    g = gradient(xs, ys, weight)\n"
+        "    weight -= lr * g\n    step += 1\nreturn float(weight), history",
+        "err = x * w - y\nreturn 2.0 * x * err",
+        "weight = w0\nrecord = []\nsamples = list(zip(_as_array(xs), _as_array(ys)))\n"
+        "for epoch in range(epochs):\n    last = None\n    for a, b in samples:\n"
+        "        weight -= lr * sample_gradient(float(a), float(b), weight)\n"
+        "        last = (float(a) * weight - float(b)) ** 2\n    record.append(last)\n"
+        "return float(weight), record",
+    ],
+    "chen": [
+        "t_x = torch.as_tensor(_as_array(xs))\nt_y = torch.as_tensor(_as_array(ys))\n"
+        "return ((t_x * w - t_y).pow(2)).mean().item()",
+        "t_x = torch.as_tensor(_as_array(xs))\nt_y = torch.as_tensor(_as_array(ys))\n"
+        "residual = t_x * w - t_y\nreturn (2 * t_x * residual).mean().item()",
+        "trace = [cost(xs, ys, w) for w in [w0]]\ncurrent = w0\ntrace = []\n"
+        "for i in range(epochs):\n    trace += [cost(xs, ys, current)]\n"
+        "    current = current - gradient(xs, ys, current) * lr\nreturn float(current), trace",
+        "return float(2 * x * x * w - 2 * x * y)",
+        "arr_x = _as_array(xs).tolist()\narr_y = _as_array(ys).tolist()\nw = w0\nout = []\n"
+        "for i in range(epochs):\n    for k in range(len(arr_x)):\n"
+        "        w = w - lr * sample_gradient(arr_x[k], arr_y[k], w)\n"
+        "    out.append((arr_x[-1] * w - arr_y[-1]) ** 2)\nreturn float(w), out",
+    ],
+    "dara": [
+        "diffs = _as_array(xs) * w - _as_array(ys)\nreturn float(diffs @ diffs / diffs.size)",
+        "a = _as_array(xs)\nd = a * w - _as_array(ys)\nreturn float(2 * (a @ d) / a.size)",
+        "import math\nw = w0\nseen = list()\nfor _step in range(epochs):\n"
+        "    seen.append(cost(xs, ys, w))\n    w -= gradient(xs, ys, w) * lr\n"
+        "return float(w), seen",
+        "d = x * w - y\nreturn float(d * x * 2)",
+        "pts = np.stack([_as_array(xs), _as_array(ys)], axis=1)\nw = float(w0)\nlog = []\n"
+        "for _e in range(epochs):\n    for px, py in pts:\n"
+        "        w = w - sample_gradient(px, py, w) * lr\n"
+        "    log.append(float((pts[-1, 0] * w - pts[-1, 1]) ** 2))\nreturn w, log",
+    ],
+}
+
+
+def filled(bodies) -> str:
+    """The stub with each function's `raise NotImplementedError` replaced by a body."""
+    text = STUB
+    for name, body in zip(FUNCS, bodies):
+        line = f'    raise NotImplementedError("ex02.{name}: not started")'
+        assert line in text
+        text = text.replace(line, "\n".join("    " + b for b in body.splitlines()))
+    return text
+
+
+def renamed_copy(code: str) -> str:
+    """A disguised copy: identifiers renamed, literals changed, comments added."""
+    for old, new in (("xi", "inp"), ("yi", "tgt"), ("losses", "loss_log"), ("costs", "hist"),
+                     ("loss", "err_sq"), ("w0", "w_start"), ("0.0", "0.00"), ("2 *", "2.0 *")):
+        code = re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)" if old[0].isalpha() else
+                      re.escape(old), new, code)
+    return code.replace("    return ", "    # the answer, as a Python float\n    return ")
+
+
+def make_class(root: Path, students: dict) -> Path:
+    for name, text in students.items():
+        (root / name).mkdir(parents=True)
+        (root / name / EX02).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return {name: filled(bodies) for name, bodies in HONEST.items()}
+
+
+def test_a_planted_renamed_copy_ranks_first(tmp_path, honest):
+    copy = renamed_copy(honest["ana"])
+    assert copy != honest["ana"] and "inp" in copy and "err_sq" in copy
+    folder = make_class(tmp_path / "class", dict(honest, eve=copy))
+    report = similarity(folder, exercises=["ex02"])
+    pairs = report.exercises["ex02"]
+    assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}
+    assert pairs[0].score > 0.8
+    honest_scores = [p.score for p in pairs if "eve" not in (p.a.student, p.b.student)]
+    assert max(honest_scores, default=0.0) < 0.5 * pairs[0].score
+
+
+def test_the_stub_alone_makes_no_pair_alike(tmp_path, honest, monkeypatch):
+    folder = make_class(tmp_path / "class", dict(honest, fay=STUB, gil=STUB))
+    pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
+    assert pairs, "the honest solutions share a little code of their own"
+    for p in pairs:
+        assert p.score < 0.5, (p.a.student, p.b.student, p.score)
+        assert not {p.a.student, p.b.student} & {"fay", "gil"}
+    # without the stub as boilerplate, the untouched stubs would be the pair most alike
+    import grader.classroom.similarity as sim
+    monkeypatch.setattr(sim, "boilerplate_of", lambda ex: sim.Boilerplate(
+        frozenset(), __import__("numpy").array([], dtype="int64")))
+    first = similarity(folder, exercises=["ex02"]).exercises["ex02"][0]
+    assert {first.a.student, first.b.student} == {"fay", "gil"} and first.score == 1.0
+
+
+def test_a_notebook_and_a_py_of_the_same_code_match(tmp_path, honest):
+    code = filled(HONEST["ben"])
+    cells = [c for c in code.split("\n\n\ndef ")]
+    cells = [cells[0]] + ["def " + c for c in cells[1:]]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells":
+          [{"cell_type": "markdown", "metadata": {}, "source": "# ex02"}] +
+          [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": c} for c in cells] +
+          [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": "# grader: checks for ex02.cost\nrun_checks('ex02', 'cost', In)"}]}
+    folder = make_class(tmp_path / "class", {k: v for k, v in honest.items() if k != "ben"})
+    (folder / "hal").mkdir()
+    (folder / "hal" / "ex02_gradient_descent.ipynb").write_text(json.dumps(nb))
+    (folder / "ivy").mkdir()
+    (folder / "ivy" / EX02).write_text(code)
+    pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
+    assert {pairs[0].a.student, pairs[0].b.student} == {"hal", "ivy"}
+    assert pairs[0].score > 0.9
+
+
+def test_earlier_terms_are_compared_against_never_among_themselves(tmp_path, honest):
+    folder = make_class(tmp_path / "class", {k: honest[k] for k in ("ben", "chen", "dara")})
+    old = make_class(tmp_path / "term-2025", {"old_ana": honest["ana"],
+                                              "old_ana_twin": honest["ana"]})
+    report = similarity(folder, exercises=["ex02"], archives=[old])
+    pairs = report.exercises["ex02"]
+    names = [{p.a.student, p.b.student} for p in pairs]
+    assert {"term-2025/old_ana", "term-2025/old_ana_twin"} not in names
+    assert report.counts["ex02"] == (3, 2)
+    # this term's copy of the old solution: it pairs with both archived ones, first
+    now = make_class(tmp_path / "class2", {k: honest[k] for k in ("ben", "chen")} |
+                     {"jo": renamed_copy(honest["ana"])})
+    top = similarity(now, exercises=["ex02"], archives=[old]).exercises["ex02"][:2]
+    assert all("jo" in (p.a.student, p.b.student) and p.b.archive == "term-2025" for p in top)
+
+
+def test_hostile_names_and_code_are_escaped_on_the_page(tmp_path, honest):
+    evil = "<script>alert(1)</script>"
+    code = honest["ana"].replace("losses = []", f"losses = []  # {evil}\n    tag = '{evil}'")
+    folder = make_class(tmp_path / "class", {"ana": honest["ana"], "<b>x&y": code,
+                                             "ben": honest["ben"]})
+    page = write_report(similarity(folder, exercises=["ex02"]), tmp_path / "sim.html")
+    html = page.read_text()
+    assert "<script>" not in html and "<b>x" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;x&amp;y" in html
+    assert "<mark>" in html and "never a score" in html
+
+
+def test_an_empty_class_folder_says_so(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoSubmissions):
+        similarity(tmp_path / "empty", exercises=["ex02"])
+    assert main(["similarity", str(tmp_path / "empty"), "--html",
+                 str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert "no submission" in err and not (tmp_path / "r.html").exists()
+
+
+def test_the_command_writes_the_page(tmp_path, honest, capsys):
+    folder = make_class(tmp_path / "class", dict(honest, eve=renamed_copy(honest["ana"])))
+    out = tmp_path / "pages" / "similarity.html"
+    assert main(["similarity", str(folder), "--html", str(out), "--exercises", "ex02",
+                 "--top", "3"]) == 0
+    html = out.read_text()
+    assert html.count('class="card pair"') == 3
+    assert "ana" in capsys.readouterr().out
