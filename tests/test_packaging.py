@@ -1,0 +1,74 @@
+"""What a wheel of the package holds: a plain `pip wheel .` no answer (solutions/, every
+checks/*/private/), so that a wheel published by mistake publishes none; a wheel built for the
+autograder's image (TORCHDRILLS_WITH_ANSWERS=1) every one, as grading needs them."""
+from __future__ import annotations
+
+import configparser
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("grader", "solutions", "exercises", "setup.cfg", "setup.py", "pyproject.toml",
+           "README.md")
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A copy of what a build reads (so that the build leaves nothing in the checkout)."""
+    src = tmp_path_factory.mktemp("packaging") / "src"
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, src / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copyfile(ROOT / name, src / name)
+    return src
+
+
+def _wheel(src: Path, out: Path, **env) -> list[str]:
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps",
+                           "--no-build-isolation", "-q", "-w", str(out)], cwd=src,
+                          env=dict(os.environ, **env), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = out.glob("torchdrills-*.whl")
+    shutil.rmtree(src / "build", ignore_errors=True)   # the next build starts afresh
+    return zipfile.ZipFile(wheel).namelist()
+
+
+def _answers(names):
+    return sorted(n for n in names if n.startswith("solutions/") or "/private/" in n)
+
+
+def test_a_plain_wheel_holds_no_answer(source, tmp_path):
+    names = _wheel(source, tmp_path, TORCHDRILLS_WITH_ANSWERS="")
+    assert _answers(names) == []
+    # the rest is there: the engine, the visible checks and their data, the stubs
+    assert "grader/cli/__init__.py" in names
+    assert "grader/checks/ex01_linear_model/ships/test_visible.py" in names
+    assert "grader/checks/ex01_linear_model/ships/expected.json" in names
+    assert "exercises/ex01_linear_model.py" in names
+
+
+def test_the_autograders_wheel_holds_every_answer(source, tmp_path):
+    names = _wheel(source, tmp_path, TORCHDRILLS_WITH_ANSWERS="1")
+    ours = sorted(p.relative_to(ROOT).as_posix() for p in
+                  [*ROOT.glob("solutions/*.py"), *ROOT.glob("grader/checks/*/private/*.py")])
+    assert len(ours) > 12 and _answers(names) == ours
+
+
+def test_classifiers_name_every_python_the_package_claims():
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    classifiers = cfg.get("metadata", "classifiers").split("\n")
+    assert cfg.get("options", "python_requires") == ">=3.10"
+    versions = [c.rsplit(" :: ", 1)[1] for c in classifiers
+                if c.startswith("Programming Language :: Python :: 3.")]
+    assert versions == ["3.10", "3.11", "3.12", "3.13"]
+    assert "Operating System :: POSIX :: Linux" in classifiers
