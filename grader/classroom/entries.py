@@ -7,6 +7,9 @@ A class folder holds one entry per student:
   - or a zip `bob.zip` (read safely: no absolute or `..` paths, no links, size caps),
   - or nbgrader's tree `submitted/STUDENT/ASSIGNMENT/exNN_*.ipynb` (give the course folder or
     its `submitted/` folder): one student's assignment folders together form her submission.
+  - or an LMS's bulk download (grader.classroom.downloads): Canvas's flat files
+    `smithjohn_12345_67890_ex01_linear_model.py`, one student's together, or Moodle's folders
+    `John Smith_4567_assignsubmission_file_/`, each filed under the student's name.
 Each entry is filed under a name of its own (grader.classroom.filing).
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.classroom import gradebook_files
+from grader.classroom import downloads, gradebook_files
 from grader.classroom.filing import file_names, filing_note
 from grader.sandbox import staging
 
@@ -129,9 +132,13 @@ def class_entries(folder, outputs: Outputs | None = None,
 def list_class(folder, outputs: Outputs | None = None,
                filed: dict | None = None) -> tuple[list[tuple[str, Path]], list[str]]:
     """class_entries, and notes for the instructor on names that read alike."""
-    paths = [p for p, _ in entry_paths(submissions_folder(folder), outputs)]
-    names = {p.name: p.name if p.is_dir() else p.stem for p in paths}
-    students, notes = file_names(names, filed)
+    where = submissions_folder(folder)
+    paths, notes = downloads.extras([p for p, _ in entry_paths(where, outputs)])
+    paths += downloads.bundles(where, {p.name for p in paths},
+                               outputs.owns if outputs is not None else lambda p: False)
+    names = {p.name: downloads.display_name(p) for p in paths}
+    students, more = file_names(names, filed)
+    notes += more
     return sorted((students[p.name], p) for p in paths), notes
 
 
@@ -194,15 +201,18 @@ def gather(student: str, source: Path, into: Path, assignments: bool | None = No
     Assignment boundaries are staging.collect's to decide, as for `grade`: each exercise of a
     student's entry in nbgrader's submitted/ tree (a folder, or a zip put there) is read from
     its own assignment folder only (assignments=True or False decides instead)."""
-    entry = Entry(student, Path(source))
+    entry = Entry(student, source if isinstance(source, Path) else Path(source))
     digest = hashlib.blake2b(digest_size=16)
     label = staging.shown(entry.source.name, quote=False)
     note = filing_note(entry.source, student)
-    if note:
-        entry.problems.append(note)
+    entry.problems += [n for n in (note, downloads.late_note(entry.source)) if n]
     try:
-        found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
-                                max_total=MAX_TOTAL_BYTES, assignments=assignments)
+        if isinstance(entry.source, downloads.Bundle):   # files of a flat LMS download
+            found = downloads.collect(entry.source, into.with_name(into.name + "-files"),
+                                      max_file=MAX_FILE_BYTES, max_total=MAX_TOTAL_BYTES)
+        else:
+            found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
+                                    max_total=MAX_TOTAL_BYTES, assignments=assignments)
         entry.problems += found.all_notes()
         entry.folder = _write(found, into, entry)
     except Exception as exc:  # noqa: BLE001 - a corrupt or hostile submission: this one only

@@ -48,9 +48,21 @@ def add_verbs(verbs) -> dict:
                                      "The gradebook keeps every graded submission; for each "
                                      "student and exercise, --policy picks the one that "
                                      "counts.")
-    e.add_argument("--csv", required=True, metavar="OUT",
+    e.add_argument("--csv", default=None, metavar="OUT",
                    help="the CSV file to write ('-': stdout); an existing path must be a "
                         "regular file (it is replaced whole)")
+    e.add_argument("--lms", default=None, choices=("canvas", "moodle"),
+                   help="write the grades for an LMS to import instead (grader.classroom.lms): "
+                        "canvas fills in --roster, the gradebook CSV Canvas exports; moodle "
+                        "writes an identifier column (--id) and one column per grade item")
+    e.add_argument("--roster", default=None, metavar="CSV",
+                   help="with --lms: the LMS's own export (Canvas: Grades > Export; Moodle: "
+                        "its grade export, optional) whose students are matched")
+    e.add_argument("--id", default=None, choices=("username", "email", "idnumber"),
+                   help="with --lms moodle: the identifier column (default: username)")
+    e.add_argument("--out", default=None, metavar="OUT",
+                   help="with --lms: the file to write ('-': stdout; default: canvas-grades.csv "
+                        "or moodle-grades.csv)")
     e.add_argument("--policy", default="latest", choices=("latest", "best"),
                    help="which graded submission counts: the latest (default) or the best")
     e.add_argument("--before", default=None, metavar="TIME",
@@ -143,9 +155,17 @@ def cmd_export(args) -> int:
                   f"2026-10-01T23:59)", file=sys.stderr)
             return 2
     to_stdout = args.csv == "-"
+    if bool(args.csv) == bool(args.lms):
+        book.close()
+        print("error: give --csv OUT, or --lms canvas|moodle (e.g. --lms canvas --roster "
+              "gradebook_export.csv)", file=sys.stderr)
+        return 2
     with book:
         if note:
             print(f"note: {note}", file=sys.stderr)
+        if args.lms:
+            from grader.classroom.lms import export_command
+            return export_command(book, args)
         try:
             write = book.export_history if args.history else book.export_csv
             n = write(args.csv, policy=args.policy, before=args.before)

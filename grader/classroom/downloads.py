@@ -1,0 +1,221 @@
+"""An LMS's bulk download read as a class folder: Canvas's and Moodle's names are read as the
+students they name.
+
+  - Canvas's "Download Submissions" zip, unpacked, holds every file of every student flat in one
+    folder, each named `name[_LATE]_userid_submissionid_file`: `smithjohn_12345_67890_ex01_linear
+    _model.py`, and with `LATE` when Canvas marks the submission late (`smithjohn_LATE_12345_
+    67890_ex02_gradient_descent.py`). A file handed in again may carry `-1` before its suffix.
+    The files of one student (her name and user id) form one entry, a Bundle, filed under her
+    name ('smithjohn'), each file under its own name again (`ex01_linear_model.py`).
+  - Moodle's "Download all submissions" gives one folder per student and plugin: `John Smith_
+    4567_assignsubmission_file_/`, filed under the full name ('John Smith'); flat, its files are
+    `John Smith_4567_assignsubmission_file_ex01_linear_model.py` (bundled as Canvas's are).
+
+    parse("smithjohn_LATE_12345_67890_ex01_linear_model-1.py")
+    # Download(lms='canvas', name='smithjohn', user_id='12345', late=True,
+    #          file='ex01_linear_model.py')
+
+A late mark is kept as a note on the student's row (late_note), and marked_late(entry) says so
+to whoever applies a late policy.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.sandbox import staging
+from grader.sandbox.names import not_a_student
+
+# Canvas: the name (letters of the sortable name, lower case), LATE when late, the user id, the
+# submission's (or attachment's) id, the file's own name.
+_CANVAS = re.compile(r"(?P<name>.+?)(?:_(?P<late>LATE|late))?_(?P<uid>\d+)_(?P<sid>\d+)_"
+                     r"(?P<file>.+)", re.S)
+# Moodle: the full name, the participant's id, the plugin; a folder ends there, a file goes on.
+_MOODLE = re.compile(r"(?P<name>.+)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_"
+                     r"(?P<file>.*)", re.S)
+_AGAIN = re.compile(r"-\d+(?=\.[A-Za-z0-9]+$)")     # '-1' Canvas adds to a file handed in again
+CODE_SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Download:
+    """What an LMS's bulk-download name says: which LMS, the student's name and id there,
+    whether it is marked late (Canvas), and the file's own name ('' for a Moodle folder)."""
+
+    lms: str
+    name: str
+    user_id: str
+    late: bool = False
+    file: str = ""
+    plugin: str = ""
+
+
+def parse(name: str, folder: bool = False) -> Download | None:
+    """The Download a file's or folder's name is (None: not an LMS's name). A folder is only
+    Moodle's (`John Smith_4567_assignsubmission_file_`); a file is Canvas's or Moodle's."""
+    m = _MOODLE.fullmatch(name)
+    if m and bool(m["file"]) == folder:
+        m = None
+    if m:
+        return Download("moodle", m["name"], m["uid"], file=m["file"], plugin=m["plugin"])
+    if folder:
+        return None
+    m = _CANVAS.fullmatch(name)
+    if m:
+        return Download("canvas", m["name"], m["uid"], late=bool(m["late"]),
+                        file=_AGAIN.sub("", m["file"]))
+    return None
+
+
+class Bundle(type(Path())):
+    """One student's files of a flat bulk download: a class entry that is no file or folder of
+    its own. Its path names the student (`smithjohn_12345` in the class folder); `files` are
+    her files there, `download` what their names say."""
+
+    files: tuple = ()
+    download: Download | None = None
+
+
+def display_name(path: Path) -> str:
+    """The name an entry of a class folder is filed by: the student's name where the entry is
+    an LMS's (a Bundle; a Moodle folder; a zip named by Canvas), else the folder's name or the
+    zip's stem."""
+    if isinstance(path, Bundle) and path.download is not None:
+        return path.download.name
+    is_dir = path.is_dir()
+    found = parse(path.name if is_dir else path.stem, folder=is_dir)
+    if found is not None and (is_dir or found.lms == "canvas"):
+        return found.name
+    return path.name if is_dir else path.stem
+
+
+def bundles(folder: Path, taken, owns=lambda p: False) -> list[Bundle]:
+    """The students of a flat bulk download in `folder`: its files (not zips, not folders: those
+    are entries of their own) named as Canvas or Moodle names them, one Bundle per student
+    (her name and id). A bundle's path is `folder/name_userid`, with '_' added where an entry of
+    the folder (`taken`) bears that name."""
+    groups: dict = {}
+    try:
+        listing = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    for e in listing:
+        if e.name.startswith(".") or not_a_student(e.name):
+            continue
+        try:
+            if e.is_dir() or not (e.is_file() or e.is_symlink()):
+                continue
+        except OSError:
+            continue
+        if e.name.lower().endswith(".zip") or owns(Path(e.path)):
+            continue
+        found = parse(e.name)
+        if found is None:
+            continue
+        groups.setdefault((found.lms, found.name, found.user_id), []).append(
+            (Path(e.path), found))
+    out, names = [], set(taken)
+    for (lms, name, uid), files in groups.items():
+        key = f"{name}_{uid}"
+        while key in names:
+            key += "_"
+        names.add(key)
+        b = Bundle(Path(folder) / key)
+        b.files = tuple(p for p, _ in files)
+        b.download = Download(lms, name, uid, late=any(d.late for _, d in files))
+        out.append(b)
+    return out
+
+
+def marked_late(entry) -> bool:
+    """Did the LMS mark this entry late: a Bundle with a LATE file, or a zip Canvas named
+    with LATE (`smithjohn_LATE_12345_67890_week1.zip`)? For a late policy to read."""
+    if isinstance(entry, Bundle):
+        return bool(entry.download and entry.download.late)
+    found = parse(Path(entry).stem)
+    return bool(found and found.late)
+
+
+def late_note(entry) -> str:
+    """The note kept on the student's row when Canvas marked her submission late ('')."""
+    if not marked_late(entry):
+        return ""
+    return ("Canvas marks this submission late (LATE in its file names); any late penalty "
+            "is the course's to apply")
+
+
+def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> staging.Found:
+    """The exercise files of a Bundle, as staging.collect finds them in a folder: each file is
+    read as staging reads one (a regular file, no link followed, capped) and written under its
+    own name (the LMS's prefix and Canvas's '-1' taken off) into the private folder `stage`,
+    which is then collected and removed. Refused when the files add up to more than
+    max_total; what is left out is noted."""
+    notes, total, written = [], 0, {}
+    stage.mkdir(parents=True, exist_ok=False)
+    try:
+        for path in sorted(bundle.files):
+            found = parse(path.name)
+            own = found.file if found else path.name
+            label = staging.shown(path.name)
+            if not own.lower().endswith(CODE_SUFFIXES):
+                notes.append(f"{label} was not graded: only exercise files (exNN_name.py or "
+                             f".ipynb) are")
+                continue
+            if own in (".", "..") or own.startswith(".") or "/" in own or "\0" in own:
+                notes.append(f"{label} was not graded: its name is not a file's")
+                continue
+            if own in written:
+                notes.append(f"{label} was not graded: {staging.shown(written[own])} is "
+                             f"{staging.shown(own)} too, and counts")
+                continue
+            try:
+                data = staging.read_file(path, max_file)
+            except staging.Refused as exc:
+                notes.append(f"left out {label}: {exc}")
+                continue
+            except OSError as exc:
+                notes.append(f"left out {label}: could not be read ({exc.strerror or exc})")
+                continue
+            total += len(data)
+            if total > max_total:
+                raise staging.Refused(f"the exercise files add up to more than "
+                                      f"{staging.size_text(max_total)}")
+            try:
+                (stage / own).write_bytes(data)
+            except OSError as exc:
+                notes.append(f"left out {label}: its name cannot be kept "
+                             f"({exc.strerror or exc})")
+                continue
+            written[own] = path.name
+        found = staging.collect(stage, max_file=max_file, max_total=max_total,
+                                assignments=False)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    for text in notes:
+        found.note(text)
+    return found
+
+
+def extras(paths) -> tuple[list, list[str]]:
+    """(entries, notes): Moodle's folders of other plugins than files (`John Smith_4567_
+    assignsubmission_onlinetext_/`) left out where the same student has a files folder
+    (`..._assignsubmission_file_/`): they hold no exercise files, and would file her twice."""
+    with_files = set()
+    for p in paths:
+        found = parse(p.name, folder=True) if p.is_dir() else None
+        if found and found.plugin == "file":
+            with_files.add((found.name, found.user_id))
+    kept, left = [], []
+    for p in paths:
+        found = parse(p.name, folder=True) if p.is_dir() else None
+        if found and found.plugin != "file" and (found.name, found.user_id) in with_files:
+            left.append(p)
+        else:
+            kept.append(p)
+    notes = [f"not graded, as Moodle's folders of text handed in beside a student's files "
+             f"folder: {', '.join(staging.shown(p.name) for p in left[:5])}"
+             + (f" and {len(left) - 5} more" if left[5:] else "")] if left else []
+    return kept, notes

@@ -1,0 +1,301 @@
+"""Grades an LMS imports as they are (grader.classroom.lms), and an LMS's bulk download read as a
+class folder (grader.classroom.downloads).
+
+The fixture files are written here by hand in the shapes Canvas and Moodle give them: Canvas's
+gradebook export (a byte-order mark, `Student, ID, SIS User ID, SIS Login ID, Section`, columns
+`Name (id)`, a `Points Possible` row second, read-only totals) and its "Download Submissions"
+names (`smithjohn_LATE_12345_67890_ex01_linear_model-1.py`); Moodle's grade export (First
+name, Last name, ID number, ..., `Assignment: name (Real)`, "Last downloaded from this course")
+and its folders (`John Smith_4567_assignsubmission_file_/`)."""
+import os
+from pathlib import Path
+
+import pytest
+
+from grader.classroom import downloads, lms
+from grader.classroom.entries import gather, list_class
+from grader.classroom.gradebook import Gradebook
+from grader.cli import main
+from grader.engine.runner import CheckResult, GradeResult
+
+
+def check(ex, target, status, points):
+    return CheckResult(nodeid=f"hidden/test_{ex}.py::test_{target}[]", exercise=ex,
+                       target=target, title=f"{target} works", params="", points=points,
+                       visible=False, status=status, message="", seconds=0.01)
+
+
+def graded(ex01_passed: int, ex02_passed: bool):
+    """ex01: two checks of 2 points (`ex01_passed` of them pass); ex02: one of 3 points."""
+    checks = [check("ex01", "a", "passed" if ex01_passed > 0 else "failed", 2.0),
+              check("ex01", "b", "passed" if ex01_passed > 1 else "failed", 2.0),
+              check("ex02", "c", "passed" if ex02_passed else "failed", 3.0)]
+    return GradeResult(submission="x", seed=7, checks=checks, exercises=["ex01", "ex02"],
+                       seconds=0.1)
+
+
+def gradebook(tmp_path, students: dict) -> Path:
+    db = tmp_path / "g.db"
+    with Gradebook(db) as book:
+        for i, (name, (a, b)) in enumerate(students.items()):
+            book.record(name, graded(a, b), content_hash=f"h{i}")
+    return db
+
+
+def write(path: Path, text: str, bom=False) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.replace("\n", "\r\n").encode())
+    return path
+
+
+# Canvas's gradebook export: Grades > Export > Export Entire Gradebook
+CANVAS_ROSTER = """\
+Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (5400),ex01_linear_model (5501),Current Score
+    Points Possible,,,,,10.00,4.00,(read only)
+"Smith, John",101,S001,jsmith@uni.edu,Sec A,8.00,,80.00
+"Lee, Ann",102,S002,alee,Sec A,9.00,1.00,90.00
+"Müller, José",103,S003,jmuller,Sec B,,,
+"Student, Test",104,,a1b2c3,Sec A,,,
+"""
+
+
+def test_canvas_fills_in_its_own_gradebook_export(tmp_path, capsys):
+    """Matched by SIS Login ID (jsmith@uni.edu), login (S002: the SIS User ID), name (the
+    download name 'mullerjose'); 'ghost' matches no row and is listed; the Test Student's row
+    and the Quiz column are kept as they were; ex02 is a new column; no total is added."""
+    db = gradebook(tmp_path, {"jsmith@uni.edu": (2, True), "S002": (1, False),
+                              "mullerjose": (0, True), "ghost": (2, True)})
+    roster = write(tmp_path / "gradebook_export.csv", CANVAS_ROSTER, bom=True)
+    out = tmp_path / "canvas.csv"
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                 "--out", str(out)]) == 0
+    expected = (
+        "\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,ex01_linear_model (5501),"
+        "ex02_gradient_descent,Quiz 1 (5400),Current Score\r\n"
+        "    Points Possible,,,,,4,3,10.00,(read only)\r\n"
+        '"Smith, John",101,S001,jsmith@uni.edu,Sec A,4,3,8.00,80.00\r\n'
+        '"Lee, Ann",102,S002,alee,Sec A,2,0,9.00,90.00\r\n'
+        '"Müller, José",103,S003,jmuller,Sec B,0,3,,\r\n'
+        '"Student, Test",104,,a1b2c3,Sec A,,,,\r\n')
+    assert out.read_bytes().decode("utf-8") == expected
+    said = capsys.readouterr()
+    assert "wrote" in said.out and "3 students" in said.out
+    assert "ex02_gradient_descent" in said.out and "new assignment" in said.out
+    assert "'ghost' (no row matches)" in said.err and "1 student " in said.err
+
+
+def test_canvas_adds_the_points_row_second_and_writes_stdout(tmp_path, capsys):
+    db = gradebook(tmp_path, {"alee": (2, False)})
+    roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                                       '"Lee, Ann",102,S002,alee,Sec A\n')
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                 "--out", "-"]) == 0
+    said = capsys.readouterr()
+    assert said.out == ("Student,ID,SIS User ID,SIS Login ID,Section,ex01_linear_model,"
+                        "ex02_gradient_descent\r\n"
+                        "    Points Possible,,,,,4,3\r\n"
+                        '"Lee, Ann",102,S002,alee,Sec A,4,0\r\n')
+    assert "wrote stdout" in said.err
+
+
+def test_canvas_refuses_what_is_not_its_export_and_what_is_not_a_file(tmp_path, capsys):
+    db = gradebook(tmp_path, {"alee": (2, False)})
+    moodle = write(tmp_path / "moodle.csv", "First name,Last name,Email address\n")
+    out = tmp_path / "out.csv"
+    assert main(["export", "--lms", "canvas", "--roster", str(moodle), "--db", str(db),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not a Canvas gradebook export" in err and "SIS Login ID" in err
+    assert not out.exists()
+    assert main(["export", "--lms", "canvas", "--db", str(db), "--out", str(out)]) == 2
+    assert "needs --roster" in capsys.readouterr().err
+    roster = write(tmp_path / "r.csv", CANVAS_ROSTER)
+    target = write(tmp_path / "target.csv", "keep me\n")
+    (tmp_path / "link.csv").symlink_to(target)
+    os.mkfifo(tmp_path / "fifo.csv")
+    (tmp_path / "folder.csv").mkdir()
+    for name in ("link.csv", "fifo.csv", "folder.csv"):
+        assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                     "--out", str(tmp_path / name)]) == 2, name
+        assert "nothing was written" in capsys.readouterr().err
+    assert (tmp_path / "link.csv").is_symlink() and target.read_bytes() == b"keep me\r\n"
+    assert main(["export", "--lms", "canvas", "--roster", str(tmp_path / "fifo.csv"),
+                 "--db", str(db), "--out", str(out)]) == 2       # a FIFO is never waited on
+    assert "cannot be read" in capsys.readouterr().err and not out.exists()
+
+
+def people(*rows):
+    """rows: (SIS Login ID, SIS User ID, 'Last, First')"""
+    return [lms._person(login, [uid], names=lms.name_forms(name)) for login, uid, name in rows]
+
+
+def test_matching_order_and_what_is_never_guessed():
+    rows = people(("alee", "S1", "Park, Jin"),         # 0
+                  ("jpark@uni.edu", "alee2", "Lee, A"),  # 1
+                  ("bob", "S3", "Smith, John"),        # 2
+                  ("bob2", "S4", "Smith, John"))       # 3
+    for student, step in [("ALEE2", "the login (SIS User ID), case aside"),
+                          ("jpark", "the email jpark@uni.edu's login"),
+                          ("leea", "the name 'Lee, A'")]:
+        assert lms.match([student], rows) == ({student: 1}, {}), step
+    found, why = lms.match(["alee", "ALEE2", "leea", "jpark", "smithjohn", "John Smith",
+                            "nobody"], rows)
+    assert found == {"alee": 0}        # its SIS Login ID, though row 1's name reads 'alee' too
+    # ALEE2, leea and jpark each reach row 1: a row that two students reach goes to none
+    assert why["leea"] == why["jpark"] == why["ALEE2"] == \
+        "3 students match one row (ALEE2, leea, jpark)"
+    assert why["smithjohn"] == "2 rows match by name" and why["John Smith"] == why["smithjohn"]
+    assert why["nobody"] == "no row matches"
+
+
+# Moodle's grade export (Grades > Export > Plain text file), as it comes
+MOODLE_EXPORT = """\
+First name,Last name,ID number,Institution,Department,Email address,\
+Assignment: ex01_linear_model (Real),Course total (Real),Last downloaded from this course
+John,Smith,1001,,,js@uni.edu,-,-,1733500000
+Ann,Lee,,,,alee@uni.edu,-,-,1733500000
+"""
+
+
+def test_moodle_writes_an_identifier_and_numeric_grades_only(tmp_path, capsys):
+    db = gradebook(tmp_path, {"alee": (1, True), "bob": (2, False)})
+    out = tmp_path / "m.csv"
+    assert main(["export", "--lms", "moodle", "--db", str(db), "--out", str(out)]) == 0
+    assert out.read_bytes() == (b"Username,ex01_linear_model,ex02_gradient_descent\r\n"
+                                b"alee,2,3\r\nbob,4,0\r\n")
+    assert main(["export", "--lms", "moodle", "--id", "email", "--db", str(db), "--out",
+                 str(out)]) == 0
+    assert out.read_bytes() == b"Email address,ex01_linear_model,ex02_gradient_descent\r\n"
+    err = capsys.readouterr().err
+    assert "'alee' (not an email address" in err and "2 students" in err
+
+
+def test_moodle_reads_its_own_export_as_the_roster(tmp_path, capsys):
+    """John Smith's folder name matches his row by name, alee by her email's login; the
+    export keeps Moodle's own name for the item it has, drops the course total and the
+    "Last downloaded" column; a row without the ID number asked for is listed."""
+    db = gradebook(tmp_path, {"John Smith": (2, True), "alee": (1, False)})
+    roster = write(tmp_path / "grades.csv", MOODLE_EXPORT)
+    out = tmp_path / "m.csv"
+    assert main(["export", "--lms", "moodle", "--roster", str(roster), "--id", "idnumber",
+                 "--db", str(db), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text == ("ID number,Assignment: ex01_linear_model (Real),ex02_gradient_descent\n"
+                    "1001,4,3\n")
+    assert "Last downloaded" not in text and "total" not in text
+    assert "'alee' (the roster's row has no ID number)" in capsys.readouterr().err
+    assert main(["export", "--lms", "moodle", "--roster", str(roster), "--id", "email",
+                 "--db", str(db), "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[1:] == ["js@uni.edu,4,3", "alee@uni.edu,2,0"]
+    assert main(["export", "--lms", "moodle", "--roster", str(roster), "--id", "username",
+                 "--db", str(db), "--out", str(out)]) == 2
+    assert "no Username column" in capsys.readouterr().err
+
+
+def test_export_asks_for_one_kind_of_output(tmp_path, capsys):
+    db = gradebook(tmp_path, {"alee": (1, False)})
+    assert main(["export", "--db", str(db)]) == 2
+    assert main(["export", "--csv", "-", "--lms", "moodle", "--db", str(db)]) == 2
+    assert "give --csv OUT, or --lms" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# bulk-download names
+
+@pytest.mark.parametrize("name, folder, expected", [
+    ("smithjohn_12345_67890_ex01_linear_model.py", False,
+     ("canvas", "smithjohn", "12345", False, "ex01_linear_model.py")),
+    ("smithjohn_LATE_12345_67890_ex01_linear_model.py", False,
+     ("canvas", "smithjohn", "12345", True, "ex01_linear_model.py")),
+    ("smithjohn_12345_67890_ex01_linear_model-1.py", False,      # handed in again
+     ("canvas", "smithjohn", "12345", False, "ex01_linear_model.py")),
+    ("o_brienkate_7_8_ex02_gradient_descent-12.ipynb", False,
+     ("canvas", "o_brienkate", "7", False, "ex02_gradient_descent.ipynb")),
+    ("John Smith_4567_assignsubmission_file_", True, ("moodle", "John Smith", "4567", False, "")),
+    ("Ann Lee_11_assignsubmission_file_ex01_linear_model.py", False,
+     ("moodle", "Ann Lee", "11", False, "ex01_linear_model.py")),
+    ("John Smith_4567_assignsubmission_file_", False, None),    # a file needs its own name
+    ("smithjohn_12345_67890_ex01.py", True, None),              # Canvas never makes folders
+    ("alice", True, None), ("ex01_linear_model.py", False, None),
+    ("smith_12_ex01_linear_model.py", False, None),             # one number only
+])
+def test_bulk_download_names(name, folder, expected):
+    found = downloads.parse(name, folder=folder)
+    got = None if found is None else (found.lms, found.name, found.user_id, found.late,
+                                      found.file)
+    assert got == expected
+
+
+def odd(name: bytes) -> str:
+    return os.fsdecode(name)
+
+
+def test_canvas_files_are_grouped_per_student_under_their_own_names(tmp_path):
+    c = tmp_path / "class"
+    c.mkdir()
+    for name, text in [
+            ("smithjohn_LATE_12345_67890_ex01_linear_model.py", "# john ex01"),
+            ("smithjohn_LATE_12345_67890_ex02_gradient_descent-1.py", "# john ex02"),
+            ("smithjohn_12345_67890_report.pdf", "%PDF"),
+            ("smithjohn_999_5_ex01_linear_model.py", "# the other john"),   # another user id
+            (odd(b"m\xfcller_55_6_ex01_linear_model.py"), "# odd bytes"),
+            ("leeann_77_8_ex01_linear_model.py", "# first"),
+            ("leeann_77_9_ex01_linear_model-1.py", "# second, same name once restored")]:
+        (c / name).write_text(text)
+    (c / "smithjohn_12345").mkdir()          # a student's own folder, named like a bundle
+    (c / "smithjohn_12345" / "ex01_linear_model.py").write_text("# the folder")
+    (c / "notes.txt").write_text("not a student")
+    entries, _ = list_class(c)
+    students = [s for s, _ in entries]
+    assert len(students) == len(set(students)) == 5
+    by_source = {p.name: (s, p) for s, p in entries}
+    assert set(by_source) == {"smithjohn_12345", "smithjohn_12345_", "smithjohn_999",
+                              odd(b"m\xfcller_55"), "leeann_77"}
+    assert by_source["leeann_77"][0] == "leeann"
+    # two Canvas users both named smithjohn, and a folder of that name: none takes another's
+    johns = [by_source[k][0] for k in ("smithjohn_12345", "smithjohn_12345_", "smithjohn_999")]
+    assert "smithjohn" not in johns and len(set(johns)) == 3
+    assert by_source[odd(b"m\xfcller_55")][0].startswith("m\\xfcller~")
+
+    student, bundle = by_source["smithjohn_12345_"]
+    assert isinstance(bundle, downloads.Bundle) and downloads.marked_late(bundle)
+    entry = gather(student, bundle, tmp_path / "work" / "0")
+    assert sorted(entry.files) == ["ex01_linear_model.py", "ex02_gradient_descent.py"]
+    assert (entry.folder / "ex02_gradient_descent.py").read_text() == "# john ex02"
+    assert any("Canvas marks this submission late" in n for n in entry.problems)
+    assert any("report.pdf" in n and "not graded" in n for n in entry.problems)
+    assert not (tmp_path / "work" / "0-files").exists()          # the private copy is gone
+    folder = gather(*by_source["smithjohn_12345"], tmp_path / "work" / "1")
+    assert (folder.folder / "ex01_linear_model.py").read_text() == "# the folder"
+    assert not downloads.marked_late(by_source["smithjohn_12345"][1])
+    assert not any("late" in n for n in folder.problems)
+    lee = gather(*by_source["leeann_77"], tmp_path / "work" / "2")
+    assert (lee.folder / "ex01_linear_model.py").read_text() == "# first"
+    assert any("leeann_77_9_ex01_linear_model-1.py" in n and "not graded" in n
+               for n in lee.problems)
+
+
+def test_canvas_bundle_refuses_links_and_oversized_files(tmp_path, monkeypatch):
+    c = tmp_path / "class"
+    c.mkdir()
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1")
+    (c / "evejones_5_6_ex01_linear_model.py").symlink_to(secret)
+    (c / "evejones_5_6_ex02_gradient_descent.py").write_text("x = 1\n" * 100)
+    monkeypatch.setattr("grader.classroom.entries.MAX_FILE_BYTES", 50)
+    [(student, bundle)] = list_class(c)[0]
+    entry = gather(student, bundle, tmp_path / "w")
+    assert student == "evejones" and entry.files == []
+    assert sum("evejones_5_6_ex01" in n and "link" in n for n in entry.problems) == 1
+    assert any("evejones_5_6_ex02" in n for n in entry.problems)
+
+
+def test_moodle_folders_are_read_as_their_students(tmp_path):
+    c = tmp_path / "class"
+    for name in ("John Smith_4567_assignsubmission_file_", "Ann Lee_11_assignsubmission_file_"):
+        (c / name).mkdir(parents=True)
+        (c / name / "ex01_linear_model.py").write_text(f"# {name}")
+    (c / "John Smith_4567_assignsubmission_onlinetext_").mkdir()
+    (c / "John Smith_4567_assignsubmission_onlinetext_" / "onlinetext.html").write_text("hi")
+    entries, notes = list_class(c)
+    assert [s for s, _ in entries] == ["Ann Lee", "John Smith"]
+    assert any("John Smith_4567_assignsubmission_onlinetext_" in n for n in notes)
