@@ -166,6 +166,8 @@ def write_summary(source, path, *, title=None) -> Path:
         results = source.results()
         extra = {"seed": source.get_meta("seed"), "gradebook": str(source.path)}
     pages = {s: page_name(s) for s in results if (path.parent / page_name(s)).exists()}
+    if (path.parent / "similarity.html").is_file():   # written by `similarity --html`
+        extra["similarity"] = "similarity.html"
     ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra)
     html = _env().get_template("summary.html").render(**ctx)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -203,3 +203,15 @@ def test_the_command_writes_the_page(tmp_path, honest, capsys):
     html = out.read_text()
     assert html.count('class="card pair"') == 3
     assert "ana" in capsys.readouterr().out
+
+
+def test_the_summary_page_links_a_report_beside_it(tmp_path, honest):
+    from grader.classroom.summary import write_summary
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    before = write_summary({}, pages / "summary.html").read_text()
+    assert 'href="similarity.html"' not in before
+    folder = make_class(tmp_path / "class", honest)
+    write_report(similarity(folder, exercises=["ex02"]), pages / "similarity.html")
+    after = write_summary({}, pages / "summary.html").read_text()
+    assert 'href="similarity.html"' in after
