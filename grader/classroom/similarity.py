@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,6 +120,7 @@ def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], i
         for i, (student, source) in enumerate(entries):
             entry = gather(student, source, Path(tmp) / str(i))
             who = staging.shown(prefix + student, quote=False)
+            notes += [f"{who}: {problem}" for problem in entry.problems]
             if entry.error:
                 notes.append(f"{who}: {entry.error}")
                 continue
@@ -137,14 +139,9 @@ def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], i
                                  f"{staging.shown(name)} were compared")
                     code = code[:MAX_CODE_CHARS]
                 docs[ex].append(Doc(prefix + student, staging.printable(name), code, archive))
-            shutil_rmtree(entry.folder)
+            if entry.folder is not None:
+                shutil.rmtree(entry.folder, ignore_errors=True)
     return docs, notes, len(entries)
-
-
-def shutil_rmtree(path) -> None:
-    if path is not None:
-        import shutil
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def stub_code(ex: str) -> str:

@@ -215,3 +215,24 @@ def test_the_summary_page_links_a_report_beside_it(tmp_path, honest):
     write_report(similarity(folder, exercises=["ex02"]), pages / "similarity.html")
     after = write_summary({}, pages / "summary.html").read_text()
     assert 'href="similarity.html"' in after
+
+
+def test_the_class_folder_is_read_as_grade_class_reads_it(tmp_path, honest):
+    """A zip is read (never unpacked to disk); an entry that is a link to a folder outside the
+    class is not followed: noted, never compared."""
+    import zipfile
+    folder = make_class(tmp_path / "class", {k: honest[k] for k in ("ben", "chen", "dara")})
+    with zipfile.ZipFile(folder / "kim.zip", "w") as zf:
+        zf.writestr(f"kim/{EX02}", renamed_copy(honest["ben"]))
+    outside = make_class(tmp_path / "elsewhere", {"ana": honest["ana"], "ana2": honest["ana"]})
+    (folder / "lee").symlink_to(outside / "ana", target_is_directory=True)
+    (folder / "mo").mkdir()
+    (folder / "mo" / EX02).symlink_to(outside / "ana2" / EX02)
+    report = similarity(folder, exercises=["ex02"])
+    first = report.exercises["ex02"][0]
+    assert {first.a.student, first.b.student} == {"ben", "kim"}
+    everyone = {s for p in report.exercises["ex02"] for s in (p.a.student, p.b.student)}
+    assert not {"lee", "mo"} & everyone
+    assert report.counts["ex02"] == (4, 0)
+    assert any("lee" in n and "link" in n for n in report.notes), report.notes
+    assert any(n.startswith("mo:") and "link" in n for n in report.notes), report.notes
