@@ -336,7 +336,7 @@ FACT_KEYS = frozenset({
     "training", "training_before", "calls", "same_tensor", "is_ndarray", "tensor_changed",
     "writeable", "is_dataset", "is_loader", "type", "info", "drop_last", "grad_modes",
     "grad_enabled_inside", "grad_enabled_after", "structure", "modules", "parameters",
-    "backward_error"})
+    "backward_error", "graph"})
 
 
 class Facts(dict):

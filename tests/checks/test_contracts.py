@@ -237,3 +237,58 @@ def test_a_probe_watches_the_inputs_too(grade, ex, target, code):
     result = grade(ex, code, targets=[target], device="cpu")
     text = messages(result, target)
     assert f"{target} changed its argument" in text, text
+
+
+# the reference's function, which then leaves something of its own on its first tensor or
+# array argument, its values untouched: an attribute, a gradient hook, a read-only flag
+LEAVES_ON_FIRST_INPUT = '''
+import functools as _functools
+import torch
+
+def _leaves_on_first_input(_right):
+    @_functools.wraps(_right)
+    def wrapper(*args, **kwargs):
+        out = _right(*args, **kwargs)
+        for a in args:
+            if isinstance(a, torch.Tensor):
+                if a.requires_grad and {hook}:
+                    a.register_hook(lambda g: g)
+                else:
+                    a.seen_by_me = True
+                break
+            if type(a).__name__ == "ndarray":
+                a.flags.writeable = False
+                break
+        return out
+    return wrapper
+
+{func} = _leaves_on_first_input({func})
+'''
+
+
+@pytest.mark.parametrize("ex", sorted(TAKES_DATA))
+def test_what_a_function_leaves_on_its_input_loses_points(grade, ex):
+    """The guard compares more than values: an attribute set on the caller's tensor, a
+    gradient hook registered on it, or an array made read-only is a changed input."""
+    func = TAKES_DATA[ex]
+    result = grade(ex, LEAVES_ON_FIRST_INPUT.format(func=func, hook=False), targets=[func],
+                   device="cpu")
+    text = messages(result, func)
+    assert failing(result, func), f"{ex}.{func} leaves something on its input and passes"
+    assert any(w in text for w in ("its attributes (it was given seen_by_me)",
+                                   "its flags.writeable, from True to False",
+                                   "its item")), text
+
+
+def test_a_gradient_hook_on_the_callers_tensor_is_named():
+    """Probe-level (the review flags register_hook as well): a hook left on an input that
+    requires grad is a change the guard names."""
+    import torch
+    from grader.sandbox.inside.probes.guard import watched
+
+    def grad_of_mean(x):
+        x.register_hook(lambda g: g * 0)
+        return 6 * (x.detach() + 2) / x.numel()
+
+    _, found = watched(grad_of_mean, "grad_of_mean", torch.ones(2, requires_grad=True))
+    assert found["changed"][0][:2] == ["x", "its gradient hooks (a hook was registered on it)"]

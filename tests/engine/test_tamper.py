@@ -875,6 +875,19 @@ HOSTILE = [
     ("raw-unicode-escape", b"# coding: raw_unicode_escape\nx = 1\n", 1,
      "raw-unicode-escape"),
     ("iso2022", b"# coding: iso2022_jp\nx = 1\n", 1, "iso2022_jp"),
+    # code of its own run inside backward(): a gradient it writes is not autograd's
+    ("tensor-hook", "def f(x):\n    y = x + 2\n    y.register_hook(lambda g: g * 0)\n", 3,
+     "gradient hook"),
+    ("accumulate-hook", "def f(x):\n    x.register_post_accumulate_grad_hook(print)\n", 2,
+     "gradient hook"),
+    ("node-hook", "def f(out):\n    out.grad_fn.register_prehook(lambda g: g)\n", 2,
+     "gradient hook"),
+    ("module-backward-hook", "def f(m):\n    m.register_full_backward_hook(print)\n", 2,
+     "gradient hook"),
+    ("hook-by-name", "def f(x):\n    getattr(x, 'register_' + 'hook')(print)\n", 2,
+     "gradient hook"),
+    ("saved-tensor-hooks", "import torch\nwith torch.autograd.graph.saved_tensors_hooks("
+     "print, print):\n    pass\n", 2, "gradient hook"),
 ]
 
 

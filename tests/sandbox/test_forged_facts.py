@@ -430,3 +430,106 @@ def test_a_note_about_a_skipped_cell_comes_from_a_notebook_only(tmp_path, zygote
           "full marks. The cell starts: #']\n")
     result = grade_submission(tmp_path, zygote, exercises=["ex01", "ex02"], seed=3)
     assert not any("verified by hand" in n for n in result.notes), result.notes
+
+
+# A gradient that autograd did not compute through x's graph, made to look like one: a hook
+# that writes x.grad (on out, on a tensor of the graph, on x's accumulated .grad), a backward
+# of the submission's own (a torch.autograd.Function), a graph cut and a leaf of its own.
+# Each gets no more of mean_graph's points than a graph built on a copy of x, whatever the
+# review says of it (the probe reads the graph's nodes itself).
+_CLOSED = "closed = 6 * (x.detach() + 2) / x.numel()\n"
+GRADIENT_FORGERIES = {
+    "a hook on out writes x.grad": '''
+def mean_graph(x):
+    with torch.no_grad():
+        y0 = x + 2
+        z0 = y0 * y0 * 3
+        o0 = z0.mean()
+    fake = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
+    y, z, out = y0 + fake, z0 + fake, o0 + fake
+    ''' + _CLOSED + '''
+    def hook(g):
+        x.grad = closed * g if x.grad is None else x.grad + closed * g
+        return g
+    out.register_hook(hook)
+    return y, z, out
+''',
+    "a hook on y rescales a vanishing gradient": '''
+def mean_graph(x):
+    y = x + 2
+    z = (y * y * 3).detach().requires_grad_(True)
+    eps = 1e-3
+    out = z.mean() + (y.sum() * eps - (y.sum() * eps).detach())
+    ''' + _CLOSED + '''
+    y.register_hook(lambda g: closed * g / eps)
+    return y, z, out
+''',
+    "a hook on x's accumulated gradient": '''
+def mean_graph(x):
+    y = x + 2
+    z = (y * y * 3).detach().requires_grad_(True)
+    out = z.mean() + 0 * y.sum()
+    ''' + _CLOSED + '''
+    x.register_post_accumulate_grad_hook(lambda p: p.grad.copy_(closed * (p.grad + 1)))
+    return y, z, out
+''',
+    "a backward of its own": '''
+class _Mean(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (3 * (x + 2) ** 2).mean()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 6 * (x + 2) / x.numel() * g
+
+
+def mean_graph(x):
+    y = x + 2
+    z = y * y * 3
+    return y, z, _Mean.apply(x)
+''',
+}
+ON_A_COPY = '''
+def mean_graph(x):
+    x = x.detach().clone().requires_grad_(True)
+    y = x + 2
+    z = y * y * 3
+    return y, z, z.mean()
+'''
+
+
+def _mean_graph_score(result):
+    return sum(c.score for c in result.checks if c.target == "mean_graph")
+
+
+@pytest.mark.parametrize("forgery", GRADIENT_FORGERIES)
+def test_a_gradient_autograd_did_not_compute_earns_nothing(forgery, grade):
+    plain = grade("ex03", code=ON_A_COPY, seed=7, keyword="mean_graph")
+    assert 0 < sum(c.points for c in plain.checks if c.target == "mean_graph" and c.counted)
+    forged = grade("ex03", code=GRADIENT_FORGERIES[forgery], seed=7, keyword="mean_graph")
+    assert _mean_graph_score(forged) <= _mean_graph_score(plain), forgery
+
+
+@pytest.mark.parametrize("forgery", GRADIENT_FORGERIES)
+def test_the_probe_reads_the_graph_past_any_review(forgery):
+    """The probe alone, run here on the forgery's module: it finds the hook, the submission's
+    own backward or the path that does not lead back to x, so the check fails even where the
+    review would say nothing."""
+    import types
+    import torch
+    from grader.sandbox.inside.probes import ex03 as probes
+    mod = types.ModuleType("ex03_autograd_basics")
+    mod.torch = torch
+    exec(compile(GRADIENT_FORGERIES[forgery], "<forgery>", "exec"), mod.__dict__)
+    x = torch.randn(3, 2, dtype=torch.float64).requires_grad_(True)
+    graph = probes.mean_graph_backward(mod, x, 1.7)["graph"]
+    assert graph["hooked"] or graph["own_backward"] or not graph["reaches_x"], graph
+    honest = types.ModuleType("ex03_autograd_basics")
+    exec("def mean_graph(x):\n    y = x + 2\n    z = y * y * 3\n    return y, z, z.mean()\n",
+         honest.__dict__)
+    x = torch.randn(3, 2, dtype=torch.float64).requires_grad_(True)
+    assert probes.mean_graph_backward(honest, x, 1.7)["graph"] == \
+        {"reaches_x": True, "own_backward": None, "hooked": []}

@@ -52,6 +52,7 @@ _BUILDS = "builds functions or modules at run time"
 _DECODES = "decodes hidden text"
 _MOCK = "patches functions with a mocking library"
 _RAW_FD = "uses a raw file descriptor"
+_GRAD_HOOK = "runs its own code inside backward() (a gradient hook)"
 
 
 _HARNESS_MODULES = ("grader", "torchdrills", "pytest", "_pytest", "pluggy", "solutions",
@@ -125,6 +126,8 @@ _NAMES = {
     **_names(_DECODES, "codecs.decode", "codecs.encode", "codecs.lookup", "codecs.getdecoder",
              "codecs.getencoder", "codecs.iterdecode"),
     **_names(_MOCK, "unittest.mock", "mock"),
+    # hooks on saved tensors, on several tensors' gradients, and the graph's nodes
+    "torch.autograd.graph": _GRAD_HOOK,
     **_names(_RAW_FD, "os.fdopen", "os.dup", "os.dup2", "os.openpty", "os.forkpty",
              "os.login_tty", "os.POSIX_SPAWN_DUP2", "os.POSIX_SPAWN_OPEN", "os.POSIX_SPAWN_CLOSE",
              "socket.fromfd", "socket.send_fds", "socket.recv_fds", "socket.SCM_RIGHTS",
@@ -169,6 +172,12 @@ _ATTRIBUTES = {
     "__builtins__": "reaches Python's builtins",
     **_names(_IMPORT_SYSTEM, "__loader__", "__spec__"),
     "__import__": _IMPORTS,
+    # a gradient written by a hook is not one autograd computed through the graph: on a tensor,
+    # a leaf's accumulated .grad, a node of the graph (grad_fn), a module's backward
+    **_names(_GRAD_HOOK, "register_hook", "register_prehook", "register_post_accumulate_grad_hook",
+             "register_backward_hook", "register_full_backward_hook",
+             "register_full_backward_pre_hook", "register_multi_grad_hook", "_backward_hooks",
+             "_post_accumulate_grad_hooks", "_backward_pre_hooks", "_register_hook_dict"),
     **_names("reads a frame", "f_back", "f_locals", "f_globals", "f_builtins", "f_code",
              "f_trace", "tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame",
              "ag_code"),

@@ -17,6 +17,8 @@ OUT_OVER_FOUR = ("out divides the sum by 4, the size of the notes' 2 x 2 x: divi
 BACKWARD_INSIDE = "mean_graph only builds the graph; the caller calls out.backward() (once)."
 GRAPH_CUT = ("build y, z and out from x itself with autograd on (no torch.no_grad(), .detach(), "
              ".item() or .data)")
+NO_HOOKS = ("leave the gradient to autograd: register no hook (register_hook, "
+            "register_post_accumulate_grad_hook) on x or on the tensors mean_graph returns")
 ON_A_COPY = ("mean_graph must build on the caller's x itself: a copy made with .detach(), "
              "torch.tensor(x) or requires_grad_() on a clone gets the gradient instead of x")
 GRAD_NONE_SKIPPED = ("a tensor whose .grad is None (no backward() reached it yet) has nothing to "

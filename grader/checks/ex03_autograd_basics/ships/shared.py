@@ -32,10 +32,25 @@ def verify_mean_graph(r, want, x, call):
         if m is not None and not m.requires_grad:
             fail(f"{call}: {name} does not require grad, so it is not part of x's graph.",
                  hints.GRAPH_CUT)
+    graph = r.get("graph") or {}
+    if graph.get("own_backward"):
+        fail(f"{call}: out's graph runs a backward of your own ({graph['own_backward']}, a "
+             f"torch.autograd.Function), so autograd does not compute x.grad.", hints.GRAPH_CUT)
+    if graph.get("hooked"):
+        fail(f"{call}: a gradient hook sits on {_hooked(graph['hooked'])}, so x.grad is not "
+             f"the one autograd computes through the graph.", hints.NO_HOOKS)
     if r["x_grad"] is None:
         fail(f"{call}, then out.backward(): x.grad is still None.", hints.ON_A_COPY)
+    if graph and not graph.get("reaches_x"):
+        fail(f"{call}: out's graph does not lead back to x (out.backward() cannot reach x's "
+             f"gradient), yet x.grad was filled by other means.", hints.ON_A_COPY)
     assert_close(r["x_grad"], want["x_grad"], call=f"{call}, then out.backward()",
                  context="x.grad", mistakes=scale_mistakes(want["x_grad"], n))
+
+
+def _hooked(which) -> str:
+    names = {0: "y", 1: "z", 2: "out", "x": "x"}
+    return ", ".join(names.get(w, "a tensor") for w in which)
 
 
 def verify_untouched(r, grad_before, call, what="x", added=None):

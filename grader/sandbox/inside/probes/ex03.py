@@ -19,6 +19,13 @@ _grad = _TB.grad.__get__
 _requires_grad = _TB.requires_grad.__get__
 _no_torch_function = torch._C.DisableTorchFunctionSubclass  # a subclass's facts, unforged
 _backward = torch.autograd.backward
+_grad_fn = _TB.grad_fn.__get__
+_tensor_hooks = _TB._backward_hooks.__get__
+_accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
+_own_backward = torch.autograd.function.BackwardCFunction   # a torch.autograd.Function's node
+_id = id
+_accumulate = type(_grad_fn(torch.ones(1, requires_grad=True) * 1).next_functions[0][0])
+MAX_NODES = 100_000     # a graph past this many nodes is not walked to the end
 _asarray, _shares_memory = np.asarray, np.shares_memory
 
 
@@ -34,7 +41,10 @@ def mean_graph_backward(mod, x, scale=1.0):
     grad_after_call = _grad(x)
     out = result[2] if isinstance(result, (tuple, list)) and len(result) == 3 else None
     backward_error = None
+    graph = None
     if inherits(type(out), torch.Tensor):
+        graph = _graph(out, x, [t if inherits(type(t), torch.Tensor) else None
+                                for t in result])
         with _no_torch_function():   # autograd's own backward, not a method a subclass defines
             if _requires_grad(out):
                 try:
@@ -44,7 +54,30 @@ def mean_graph_backward(mod, x, scale=1.0):
     x_grad = _grad(x)
     return {"result": result, "grad_after_call": grad_after_call,
             "x_grad": None if x_grad is None else x_grad / scale,
-            "backward_error": backward_error}
+            "backward_error": backward_error, "graph": graph}
+
+
+def _graph(out, x, tensors):
+    """What out.backward() would run, read from the graph's nodes before it runs: whether the
+    graph reaches x's own gradient (x's AccumulateGrad node), the name of the first node whose
+    backward is the submission's code (a torch.autograd.Function), and which of the tensors
+    carry a gradient hook (a hook's gradient is not one autograd computed)."""
+    reaches, own, seen, todo = False, None, set(), [_grad_fn(out)]
+    while todo and len(seen) < MAX_NODES:
+        node = todo.pop()
+        if node is None or _id(node) in seen:
+            continue
+        seen.add(_id(node))
+        if issubclass(type(node), _own_backward):     # its methods are the submission's
+            own = own or type(node).__name__[:80]
+            continue
+        if type(node) is _accumulate and node.variable is x:
+            reaches = True
+        todo.extend(n for n, _ in node.next_functions)   # torch's own node types, C types
+    hooked = [i for i, t in enumerate(tensors) if t is not None and _tensor_hooks(t)]
+    if _tensor_hooks(x) or _accumulate_hooks(x):
+        hooked.append("x")
+    return {"reaches_x": reaches, "own_backward": own, "hooked": hooked}
 
 
 def leaves_untouched(mod, func, x, grad_before, *args):

@@ -27,7 +27,7 @@ def loss_grads(mod, func, *args):
 
 def fit_summary(mod, x, y, lr, iters, seed, every=100):
     """mod.fit(...) with the losses thinned to every `every`-th (a long run, sent back small)."""
-    (w, b, losses), found = watched(mod.fit, "fit", x, y, lr, iters, seed)
+    (w, b, losses), found = watched(mod.fit, "fit", x, y, lr, iters, seed, _seeded=True)
     losses = list(losses)
     return answer({"w": w, "b": b, "losses": losses[::every], "count": len(losses)}, found)
 

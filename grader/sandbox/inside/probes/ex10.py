@@ -53,6 +53,6 @@ def train(mod, init_args, state, x, y, lr, epochs, batch_size, seed):
     model = _model(mod, init_args, state, x)
     with record_steps(model) as rec:
         losses, found = watched(mod.train_classifier, "train_classifier", model, x, y, lr,
-                                epochs, batch_size, seed)
+                                epochs, batch_size, seed, _seeded=True)   # the contract's seed
     return answer({"losses": losses, "state": dict(nn.Module.state_dict(model)),
                    "steps": rec.trace()}, found)

@@ -30,6 +30,10 @@ _array_equal = np.array_equal
 _get_rng = torch.get_rng_state
 _np_get, _py_get = np.random.get_state, random.getstate
 _Tensor, _ndarray = torch.Tensor, np.ndarray
+_TB = torch._C.TensorBase
+_tensor_hooks = _TB._backward_hooks.__get__
+_accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
+_attributes = torch.Tensor.__dict__["__dict__"].__get__    # a tensor's own attributes
 
 # the state the global generators are put in before a call that takes a seed: far from
 # torch.manual_seed(0), the worker's own, and from any small seed a student would pass
@@ -116,9 +120,9 @@ def _snap(x, depth=0):
     if isinstance(x, _Tensor):
         grad = x.grad if x.is_leaf else None
         return ("tensor", x, x.detach().clone(), x.requires_grad,
-                None if grad is None else grad.detach().clone())
+                None if grad is None else grad.detach().clone(), _extras(x))
     if isinstance(x, _ndarray):
-        return ("array", x, x.copy())
+        return ("array", x, x.copy(), bool(x.flags.writeable))
     if isinstance(x, list):
         return ("list", x, list(x), [_snap(v, depth + 1) for v in x])
     if isinstance(x, tuple):
@@ -144,7 +148,7 @@ def _diff(snap, now) -> str:
     """What the call changed in an argument, in words; "" when nothing."""
     kind = snap[0]
     if kind == "tensor":
-        _, t, values, requires_grad, grad = snap
+        _, t, values, requires_grad, grad, extras = snap
         if t.shape != values.shape:
             return f"its shape, from {tuple(values.shape)} to {tuple(t.shape)}"
         if t.dtype != values.dtype:
@@ -157,13 +161,15 @@ def _diff(snap, now) -> str:
         if (grad is None) != (now_grad is None) or \
                 grad is not None and not _same_values(now_grad.detach(), grad):
             return "its .grad"
-        return ""
+        return _extras_changed(extras, _extras(t))
     if kind == "array":
-        _, a, values = snap
+        _, a, values, writeable = snap
         if a.shape != values.shape:
             return f"its shape, from {values.shape} to {a.shape}"
         if a.dtype != values.dtype or not _array_equal(a, values, equal_nan=a.dtype.kind in "fc"):
             return "its values"
+        if bool(a.flags.writeable) != writeable:
+            return f"its flags.writeable, from {writeable} to {bool(a.flags.writeable)}"
         return ""
     if kind == "list":
         _, lst, items, snaps = snap
@@ -195,6 +201,25 @@ def _diff(snap, now) -> str:
     return ""
 
 
+def _extras(t) -> tuple:
+    """What else a caller's tensor carries: its gradient hooks (on it, on its accumulated
+    .grad) and the names of its own attributes."""
+    hooks = _tensor_hooks(t)
+    accumulate = _accumulate_hooks(t)
+    return (len(hooks) if hooks else 0, len(accumulate) if accumulate else 0,
+            tuple(sorted(map(str, _attributes(t)))))
+
+
+def _extras_changed(before, after) -> str:
+    if after[0] > before[0] or after[1] > before[1]:
+        return "its gradient hooks (a hook was registered on it)"
+    if after[2] != before[2]:
+        added = sorted(set(after[2]) - set(before[2]))
+        return (f"its attributes (it was given {', '.join(added[:3])})" if added
+                else "its attributes")
+    return ""
+
+
 INPLACE_DUNDERS = {"__iadd__": "+=", "__isub__": "-=", "__imul__": "*=", "__itruediv__": "/=",
                    "__ifloordiv__": "//=", "__ipow__": "**=", "__imod__": "%=",
                    "__imatmul__": "@=", "__iand__": "&=", "__ior__": "|=", "__ixor__": "^=",
@@ -218,7 +243,7 @@ def _fresh(snap):
     """A new copy of an argument as the caller handed it in (from its snapshot)."""
     kind = snap[0]
     if kind == "tensor":
-        _, _, values, requires_grad, grad = snap
+        _, _, values, requires_grad, grad, _ = snap
         t = values.clone().requires_grad_(requires_grad)
         if grad is not None:
             t.grad = grad.clone()
