@@ -9,9 +9,10 @@ class_entries lists the students, gather collects their exercise files; nothing 
 class folder is read, no link is followed, sizes are capped) and never run: a notebook's code
 cells are its code (grader.sandbox.notebooks.notebook_cells, check cells left out). The code is
 normalised by copydetect's tokeniser (identifiers, function and class names become V, F, O;
-strings S; comments and whitespace dropped), fingerprinted by winnowing, and every k-gram of the
-stub (exercises/exNN_*.py) is boilerplate: what every student was handed matches nobody. Folders
-of earlier terms (archives) are compared with this term's students, never among themselves.
+strings S; numbers, spelled as names first, V too; comments and whitespace dropped) and
+fingerprinted; the stub (exercises/exNN_*.py) is boilerplate, its lines blanked and its k-grams
+dropped: what every student was handed matches nobody. Folders of earlier terms (archives) are
+compared with this term's students, never among themselves.
 
 A pair's similarity is the share of each side's normalised code that also appears in the other
 (copydetect.compare_files); pairs rank by the larger share. Pairwise comparison grows with the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -179,9 +181,21 @@ def boilerplate_of(ex: str) -> Boilerplate:
         return Boilerplate(frozenset(), np.array([], dtype=np.int64))
     lines = frozenset(t for t in (line.strip() for line in stub.splitlines())
                       if t and "'" not in t and '"' not in t)
-    hashes = _fingerprint("stub", stub, window=1).hashes | \
-        _fingerprint("stub", without_stub(stub, lines), window=1).hashes
+    hashes = _fingerprint("stub", literals_as_names(stub), window=1).hashes | \
+        _fingerprint("stub", literals_as_names(without_stub(stub, lines)), window=1).hashes
     return Boilerplate(lines, np.unique(np.array(sorted(hashes), dtype=np.int64)))
+
+
+# a number as Python writes it (12, 0.5, 1e-3, 0x1F, 2j), not inside a name
+_NUMBER = re.compile(r"(?<![\w.])(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)"
+                     r"(?:[eE][+-]?\d+)?[jJ]?)(?!\w)")
+
+
+def literals_as_names(code: str) -> str:
+    """`code` with each number spelled as a name of the same length (0.01 -> nnnn): the
+    tokeniser abstracts names and strings, so 0.01 and 0.001 then read alike too, and every
+    other character keeps its place."""
+    return _NUMBER.sub(lambda m: "n" * len(m.group()), code)
 
 
 def without_stub(code: str, lines: frozenset) -> str:
@@ -226,8 +240,9 @@ def rank(docs: list[Doc], archive: list[Doc], boilerplate: Boilerplate,
     CANDIDATES * top by that count are compared in full (copydetect.compare_files)."""
     for d in docs + archive:
         if d.fingerprint is None:
-            d.fingerprint = _fingerprint(d.student, without_stub(d.code, boilerplate.lines),
-                                         boilerplate.hashes)
+            d.fingerprint = _fingerprint(
+                d.student, literals_as_names(without_stub(d.code, boilerplate.lines)),
+                boilerplate.hashes)
     sets = [frozenset(map(int, d.fingerprint.hashes)) for d in docs + archive]
     sizes = [max(1, len(s)) for s in sets]
     cheap = []

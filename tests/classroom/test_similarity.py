@@ -117,7 +117,7 @@ def test_a_planted_renamed_copy_ranks_first(tmp_path, honest):
     report = similarity(folder, exercises=["ex02"])
     pairs = report.exercises["ex02"]
     assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}
-    assert pairs[0].score > 0.8
+    assert pairs[0].score > 0.95      # its changed numbers read as the original's
     honest_scores = [p.score for p in pairs if "eve" not in (p.a.student, p.b.student)]
     assert max(honest_scores, default=0.0) < 0.5 * pairs[0].score
 
