@@ -175,7 +175,8 @@ def _plot_title(plot) -> str:
 # ----------------------------------------------------------------------------------------------
 # the page
 
-def page_context(result: GradeResult, student: str | None = None, notes=()) -> dict:
+def page_context(result: GradeResult, student: str | None = None, notes=(),
+                 assignments=None) -> dict:
     result = result.for_students()   # a student's page: nothing of what the hidden checks saw
     per_ex = result.by_exercise()
     draw = have_matplotlib()
@@ -225,19 +226,25 @@ def page_context(result: GradeResult, student: str | None = None, notes=()) -> d
             "plot_failed": PLOT_FAILED,
             "notes": list(notes) + [n for n in result.notes if n not in notes],
             "review": review_summary(result), "review_items": result.tampering[:20],
+            "assignments": assignments or [],
             "no_plots": "" if draw or not any(c.plots for c in result.checks) else NO_PLOTS}
 
 
-def render_page(result: GradeResult, student: str | None = None, notes=()) -> str:
-    return _env().get_template("feedback.html").render(**page_context(result, student, notes))
+def render_page(result: GradeResult, student: str | None = None, notes=(),
+                assignments=None) -> str:
+    return _env().get_template("feedback.html").render(
+        **page_context(result, student, notes, assignments))
 
 
-def write_page(result: GradeResult, path, student: str | None = None, notes=()) -> Path:
+def write_page(result: GradeResult, path, student: str | None = None, notes=(),
+               assignments=None) -> Path:
     """Write the feedback page of one graded submission to `path` (atomically); `notes` are
-    remarks on how the submission was read (e.g. a file of a zip left out)."""
+    remarks on how the submission was read (e.g. a file of a zip left out); `assignments`:
+    the course's assignments as the page shows them (grader.classroom.course_grades.page_rows:
+    due date, when handed in, late penalty, the attempt that counts)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_page(result, student, notes)
+    html = render_page(result, student, notes, assignments)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)

@@ -28,12 +28,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS, NotAGradebook,
                                               OutputRefused, Place, copy_gradebook, create,
                                               inspect, kept_path, state_home)
-from grader.classroom.gradebook_read import Reading
+from grader.classroom.gradebook_read import Reading, moment
 from grader.classroom.gradebook_schema import (CHECK_FIELDS, Transaction, check_row, migrate,
                                                now, stored_name)
 from grader.engine.result import GradeResult
@@ -273,19 +274,26 @@ class Gradebook(Reading):
         return not self.to_grade(student, content_hash, seed, exercises, device)
 
     def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
-               source=None, device="all", notes=(), submitted_at=None) -> int:
+               source=None, device="all", notes=(), submitted_at=None, submitted_from=None,
+               handed_in=None) -> int:
         """Write one graded submission in ONE transaction: either all of it is in the
         gradebook, or none of it. Nothing earlier is replaced: the student's earlier
         submissions stay as history, and for each exercise a reading policy picks the one that
         counts (gradebook_read: the latest by default). `notes`: what the student should know
         about how the submission was read (e.g. a file left out). `submitted_at`: when it was
-        handed in, if known (ISO 8601 text or a datetime). Returns the submission's id.
+        handed in, if known (ISO 8601 text or a datetime; default: the latest of `handed_in`),
+        `submitted_from` where that time came from (grader.classroom.handed_in: FROM_*), and
+        `handed_in` {exercise: time} each exercise's own. Returns the submission's id.
 
         All of its text is made safe first (grader.sandbox.safetext; a result from grade_submission
         already is, and stays as it was): no student's text can make the write fail."""
         student, result = stored_name(student), safe_text(GradeResult.from_dict(result.to_dict()))
         source = clean(source if source is not None else result.submission, 4096, lines=False)
         notes = [clean(n, LINE, lines=False) for n in notes]
+        handed_in = {ex: _moment_text(t) for ex, t in (handed_in or {}).items()}
+        if submitted_at is None and handed_in:
+            submitted_at = max(handed_in.values(), key=lambda t: moment(t) or datetime.min)
+        submitted_from = clean(submitted_from, LINE, lines=False) if submitted_from else None
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             sid = self.db.execute("SELECT id FROM students WHERE name = ?",
@@ -294,13 +302,14 @@ class Gradebook(Reading):
                 "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
                 "missing_files, errors, stdout_chars, stdout_sample, notes, tampering, "
-                "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "submitted_at, submitted_from) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, run_id, source, content_hash, int(result.seed), grader_version(),
                  json.dumps(list(result.exercises)), device, now(), result.seconds,
                  result.score, result.max_score, json.dumps(result.missing_files),
                  json.dumps(result.errors), result.stdout_chars, result.stdout_sample,
                  json.dumps(list(notes) + [n for n in result.notes if n not in notes]),
-                 json.dumps(result.tampering), _moment_text(submitted_at)))
+                 json.dumps(result.tampering), _moment_text(submitted_at), submitted_from))
             sub_id = cur.lastrowid
             self.db.executemany(
                 f"INSERT INTO results(submission_id, position, score, {', '.join(CHECK_FIELDS)}) "
@@ -315,6 +324,7 @@ class Gradebook(Reading):
                     per[c.exercise][0] += c.score
                     per[c.exercise][1] += c.points
             self.db.executemany(
-                "INSERT INTO graded_exercises(submission_id, exercise, score, max_score) "
-                "VALUES (?, ?, ?, ?)", [(sub_id, ex, s, m) for ex, (s, m) in per.items()])
+                "INSERT INTO graded_exercises(submission_id, exercise, score, max_score, "
+                "submitted_at) VALUES (?, ?, ?, ?, ?)",
+                [(sub_id, ex, s, m, handed_in.get(ex)) for ex, (s, m) in per.items()])
         return sub_id

@@ -99,14 +99,15 @@ class Reading:
 
     def history(self, student=None, policy=None, before=None) -> list[dict]:
         """Every graded submission, one dict per exercise it was graded for, in grading order:
-        student, exercise, score, max_score, content_hash, submitted_at (None: not known),
-        graded_at, seed, grader_version, device, source, run_id, submission (its id) and
+        student, exercise, score, max_score, content_hash, submitted_at (that exercise's
+        hand-in time, else the submission's; None: not known), submitted_from, graded_at, seed, grader_version, device, source, run_id, submission (its id) and
         counts (whether the policy picks it for that student's exercise)."""
         where, args = ("WHERE t.name = ?", (stored_name(student),)) if student is not None \
             else ("", ())
         rows = [dict(r) for r in self.db.execute(
             "SELECT t.name AS student, g.exercise, g.score, g.max_score, s.content_hash, "
-            "s.submitted_at, s.graded_at, s.seed, s.grader_version, s.device, s.source, "
+            "COALESCE(g.submitted_at, s.submitted_at) AS submitted_at, s.submitted_from, "
+            "s.graded_at, s.seed, s.grader_version, s.device, s.source, "
             "s.run_id, s.id AS submission FROM graded_exercises g JOIN submissions s "
             f"ON s.id = g.submission_id JOIN students t ON t.id = s.student_id {where} "
             "ORDER BY s.id, g.exercise", args)]

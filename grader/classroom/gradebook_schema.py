@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     notes          TEXT,                   -- JSON list: files left out of a zip, ...
     tampering      TEXT,                   -- JSON list: what its source does to what
                                            -- measures it (grader.engine.review): to review
-    submitted_at   TEXT                    -- when it was handed in, if known (ISO 8601)
+    submitted_at   TEXT,                   -- when it was handed in, if known (ISO 8601)
+    submitted_from TEXT                    -- where that time came from (handed_in: FROM_*)
 );
 CREATE INDEX IF NOT EXISTS submissions_student ON submissions(student_id);
 CREATE TABLE IF NOT EXISTS graded_exercises (
@@ -72,6 +73,7 @@ CREATE TABLE IF NOT EXISTS graded_exercises (
     exercise      TEXT NOT NULL,           -- graded in this submission's run
     score         REAL NOT NULL,           -- its checks' points earned (skipped ones left out)
     max_score     REAL NOT NULL,           -- its checks' points
+    submitted_at  TEXT,                    -- when this exercise was handed in, if known
     PRIMARY KEY (submission_id, exercise)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -101,32 +103,37 @@ JSON_FIELDS = ("plots", "hints")
 
 
 VERSION = 2      # meta `schema`: 2 = every graded submission kept, scored per exercise
+# columns added to a version's tables since (an older gradebook gets each, empty)
+ADDED = {"submissions": ("submitted_from",), "graded_exercises": ("submitted_at",)}
 TABLES = frozenset({"meta", "students", "runs", "submissions", "results", "graded_exercises"})
 # the columns of `submissions`, as version 2 has them (a rebuilt table copies these)
 SUBMISSION_COLUMNS = ("id", "student_id", "run_id", "source", "content_hash", "seed",
                       "grader_version", "exercises", "device", "graded_at", "seconds", "score",
                       "max_score", "missing_files", "errors", "stdout_chars", "stdout_sample",
-                      "notes", "tampering", "submitted_at")
+                      "notes", "tampering", "submitted_at", "submitted_from")
 
 
 def migrate(db) -> None:
     """Add what a gradebook written by an earlier version lacks (the schema's tables and
-    index, columns added since), and turn one written before the history was kept (one
+    index, columns added since: each added empty, no row changed), and turn one written before the history was kept (one
     submission per student: `student_id ... UNIQUE`) into version 2: the table rebuilt
     without the constraint, every row and id kept, and each submission's score per exercise
     (graded_exercises) computed from its own checks. One transaction: a gradebook is either
     upgraded whole or left as it was. Safe when two processes open the same old gradebook at
     once (the second finds it upgraded)."""
     db.executescript(SCHEMA)
-    if _schema_version(db) >= VERSION and not _needs_rebuild(db):
+    if _schema_version(db) >= VERSION and not _needs_rebuild(db) and not _lacking(db):
         return
     db.execute("PRAGMA foreign_keys = OFF")    # a rebuilt table is dropped: never cascade
     try:
         with Transaction(db):
             columns = {r["name"] for r in db.execute("PRAGMA table_info(submissions)")}
-            for name in ("notes", "tampering", "submitted_at"):   # columns added over time
-                if name not in columns:
+            for name in ("notes", "tampering", "submitted_at", "submitted_from"):   # added
+                if name not in columns:                                       # over time
                     db.execute(f"ALTER TABLE submissions ADD COLUMN {name} TEXT")
+            graded = {r["name"] for r in db.execute("PRAGMA table_info(graded_exercises)")}
+            if "submitted_at" not in graded:
+                db.execute("ALTER TABLE graded_exercises ADD COLUMN submitted_at TEXT")
             checks = {r["name"] for r in db.execute("PRAGMA table_info(results)")}
             if "hints" not in checks:
                 db.execute("ALTER TABLE results ADD COLUMN hints TEXT")
@@ -144,6 +151,15 @@ def migrate(db) -> None:
     finally:
         db.execute("PRAGMA foreign_keys = ON")
     db.executescript(SCHEMA)                   # the index of the rebuilt table
+
+
+def _lacking(db) -> bool:
+    """Does a table lack a column added since its version (ADDED)?"""
+    for table, names in ADDED.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        if not set(names) <= have:
+            return True
+    return False
 
 
 def _schema_version(db) -> int:

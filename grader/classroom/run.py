@@ -51,6 +51,8 @@ from grader.classroom import gradebook_files as gradebooks
 from grader.classroom.entries import (Outputs, class_entries, class_folder_notes, entry_paths,
                                       gather, list_class, submissions_folder)
 from grader.classroom.feedback import page_name
+from grader.classroom.gradebook_schema import stored_name
+from grader.classroom.handed_in import handed_in
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -118,7 +120,7 @@ def default_jobs() -> int:
 def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
                 progress=True, cluster=None, cluster_timeout=30.0, on_event=None,
-                csv=None) -> ClassRun:
+                csv=None, course=None, timestamps=None) -> ClassRun:
     """Grade every submission in `folder` into the gradebook `db`; see the module docstring.
     `db`: None for the default, gradebook.db in the current folder, or, where that name is
     taken, the folder's kept gradebook (open_gradebook). `cluster`: a Dask scheduler's address
@@ -127,12 +129,16 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
     `csv`: also export the grades there; where that path is taken, run.csv_problem says why
     (the grades stay in the gradebook). OutputRefused, before anything is graded: a gradebook
     or pages' folder that was named is taken (a folder, a student's entry, another program's
-    database)."""
+    database). `course`: the course (grader.classroom.course_file.Course) whose assignments,
+    due dates and late policy the pages show; `timestamps`: {student: when handed in}, from
+    an LMS's CSV (grader.classroom.handed_in: each exercise's time is read from nbgrader's
+    timestamp.txt, else from these, else from its file's time)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
     asked = dict(db=db, jobs=jobs, seed=seed, exercises=exercises, device=device,
-                 html_dir=html_dir, force=force, timeout=timeout, progress=progress, csv=csv)
+                 html_dir=html_dir, force=force, timeout=timeout, progress=progress, csv=csv,
+                 course=course, timestamps=timestamps or {})
     if not cluster:
         return _grade_class(folder, **asked)
     from grader.classroom.cluster import client_for
@@ -144,7 +150,7 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
 
 
 def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, timeout,
-                 progress, csv, client=None, on_event=None) -> ClassRun:
+                 progress, csv, course, timestamps, client=None, on_event=None) -> ClassRun:
     jobs = max(1, int(jobs or default_jobs()))
     if client is not None:
         jobs = max(1, len(client.scheduler_info().get("workers", {})))
@@ -181,7 +187,7 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
             _grade_entries(run, book, request, folder=folder, where=where, outputs=outputs,
                            work=work, jobs=jobs, html_dir=html_dir, force=force,
                            timeout=timeout, progress=progress, client=client,
-                           on_event=on_event)
+                           on_event=on_event, course=course, timestamps=timestamps)
             if csv:
                 write_csv(book, Path(csv), where, raw, outputs, run, named_db=db is not None)
         finally:
@@ -193,7 +199,8 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
 
 
 def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where, outputs, work,
-                   jobs, html_dir, force, timeout, progress, client, on_event):
+                   jobs, html_dir, force, timeout, progress, client, on_event, course=None,
+                   timestamps=None):
     """List and gather the class, grade what is not graded yet (locally or on the cluster),
     and write the class's summary page."""
     rows = class_rows(book, folder, where)
@@ -203,17 +210,20 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     run.students = [s for s, _ in entries]
     run.notes += moves(rows, entries, book, where)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
-    tasks = []
+    tasks, handed = [], {}
+    stamps = timestamps or {}
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
+        handed[student] = handed_in(path, entry.files, stamps.get(student)
+                                    or stamps.get(getattr(path, "name", None)))
         moved = rows.get(student) not in (None, staging.printable(path.name))
         if not force and not moved and book.current(student, entry.content_hash, request.seed,
                                                      request.exercises, request.device):
             run.skipped += 1
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
             if html_dir and not (Path(html_dir) / page_name(student)).exists():
-                _page_from_book(book, student, html_dir)
+                _page_from_book(book, student, html_dir, course)
             continue
         tasks.append(entry)
     job = Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
@@ -223,7 +233,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         run.cluster = str(client.scheduler.address)
 
     def record(task, result, page=False):
-        _record(book, task, result, run, run_id, request, job, page=page)
+        _record(book, task, result, run, run_id, request, job, page=page,
+                handed=handed.get(task["student"]), course=course)
 
     _grade_tasks(tasks, record, run, request, job, timeout=timeout, progress=progress,
                  client=client, on_event=on_event)
@@ -236,7 +247,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     if html_dir:
         from grader.classroom.summary import write_summary
         try:
-            write_summary(book, Path(html_dir) / "summary.html")
+            write_summary(book, Path(html_dir) / "summary.html", course=course)
         except Exception as exc:  # noqa: BLE001 - the grades stand without the summary
             run.notes.append(f"summary.html was not written: {type(exc).__name__}: "
                              f"{staging.shown(str(exc), quote=False, limit=200)}")
@@ -297,18 +308,23 @@ def _run_on_cluster(tasks, record, request: GradeRequest, timeout, bar: Bar, cli
     run_on_cluster(list(tasks), client, request, record_here, progress=event, timeout=timeout)
 
 
-def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, page=False):
+def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, page=False,
+            handed=None, course=None):
+    times, where = handed or ({}, "")
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
-                source=task["source"], device=request.device, notes=task.get("notes", ()))
+                source=task["source"], device=request.device, notes=task.get("notes", ()),
+                handed_in=times, submitted_from=where or None)
     run.notes += [clean(f"{task['student']}: {n}", LINE, lines=False)
                   for n in task.get("notes", ())]
+    if job.html_dir and not page and course is not None:    # its assignments: the book's
+        page = True
     if job.html_dir and not page:
         # the grading process wrote the page of this grading alone: where the student's
         # grades hold other exercises (graded by earlier runs), her page shows them all
         counted = book.result(task["student"])
         page = counted is not None and bool(set(counted.exercises) - set(result.exercises))
     if page and job.html_dir:
-        _page_from_book(book, task["student"], job.html_dir)
+        _page_from_book(book, task["student"], job.html_dir, course)
     if task["folder"]:
         shutil.rmtree(task["folder"], ignore_errors=True)
     run.graded += 1
@@ -316,10 +332,15 @@ def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, pa
         run.failed += 1
 
 
-def _page_from_book(book, student, html_dir):
+def _page_from_book(book, student, html_dir, course=None):
     try:
         from grader.classroom.feedback import write_page
+        assignments = None
+        if course is not None:
+            from grader.classroom.course_grades import course_grades, page_rows
+            assignments = page_rows(course_grades(book, course, student=student).get(
+                stored_name(student), []))
         write_page(book.result(student), Path(html_dir) / page_name(student), student=student,
-                   notes=book.notes(student))
+                   notes=book.notes(student), assignments=assignments)
     except Exception:  # noqa: BLE001 - the grade stands without its page
         pass

@@ -75,22 +75,32 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
                   "fraction": statistics.fmean(ex_scores[ex]) / ex_max[ex]}
                  for ex in sorted(ex_scores, key=lambda e: (order.get(e, 99), e))]
 
-    # checks: pass rate, hardest first
+    # checks: pass rate among those who handed the exercise in, hardest first; a student with
+    # no file for it (or never graded for it) is "not handed in", never "failed"
     checks = {}
     for r in results.values():
+        missing = {ex for ex in r.exercises if f"{EXERCISES.get(ex, ex)}.py" in r.missing_files}
         for c in r.checks:
-            if not c.counted:
+            if not c.counted or c.exercise in missing:
                 continue
             row = checks.setdefault(c.nodeid, {"exercise": c.exercise, "name": c.name,
                                                "visible": c.visible, "passed": 0, "total": 0,
-                                               "not_started": 0})
+                                               "not_started": 0, "not_handed_in": 0})
             row["total"] += 1
             row["passed"] += c.status == "passed"
             row["not_started"] += c.status == "not started"
-    check_rows = sorted(checks.values(), key=lambda r: (r["passed"] / r["total"],
+    for row in checks.values():
+        row["not_handed_in"] = len(results) - row["total"]
+        row["rate"] = row["passed"] / row["total"] if row["total"] else 0.0
+    for r in results.values():       # a check only missing students have: all not handed in
+        for c in r.checks:
+            if c.counted and c.nodeid not in checks:
+                checks[c.nodeid] = {"exercise": c.exercise, "name": c.name,
+                                    "visible": c.visible, "passed": 0, "total": 0,
+                                    "not_started": 0, "not_handed_in": len(results),
+                                    "rate": 0.0}
+    check_rows = sorted(checks.values(), key=lambda r: (not r["total"], r["rate"],
                                                         order.get(r["exercise"], 99), r["name"]))
-    for row in check_rows:
-        row["rate"] = row["passed"] / row["total"]
 
     # mistakes: the hints, counted once per student
     mistakes = Counter()
@@ -119,7 +129,8 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
     students = [{"name": s, "score": totals[s], "max": results[s].max_score,
                  "fraction": totals[s] / results[s].max_score if results[s].max_score else 0.0,
                  "seconds": seconds[s], "errors": bool(results[s].errors),
-                 "review": bool(results[s].tampering), "page": pages.get(s)} for s in names]
+                 "review": bool(results[s].tampering), "page": pages.get(s), "late": ""}
+                for s in names]
     # submissions whose source reaches into what grades them: points withheld, to review
     review = [{"name": s, "page": pages.get(s), "found": results[s].tampering[:5],
                "more": max(0, len(results[s].tampering) - 5),
@@ -144,6 +155,7 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
         "time_max": max(times, default=0.0), "slowest": slowest,
         "exercises": exercises, "checks": check_rows, "mistakes": mistake_rows,
         "students": students, "review": review, "extra": extra or {},
+        "assignments": [],          # with a course file: write_summary's assignment_summary
     }
     return ctx
 
@@ -154,9 +166,12 @@ def _bins(max_total, n):
     return [max_total * i / 20 for i in range(21)]
 
 
-def write_summary(source, path, *, title=None) -> Path:
+def write_summary(source, path, *, title=None, course=None) -> Path:
     """Write the summary page of a gradebook (grader.classroom.gradebook.Gradebook) or of a dict
-    student -> GradeResult to `path`; links go to `<student>.html` pages that exist beside it."""
+    student -> GradeResult to `path`; links go to `<student>.html` pages that exist beside it.
+    `course` (grader.classroom.course_file.Course, with a gradebook): a table per assignment
+    of who handed in on time, late, too late or not at all, and the raw and penalised
+    means."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     extra = {}
@@ -169,8 +184,40 @@ def write_summary(source, path, *, title=None) -> Path:
     if (path.parent / "similarity.html").is_file():   # written by `similarity --html`
         extra["similarity"] = "similarity.html"
     ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra)
+    if course is not None and not isinstance(source, dict):
+        ctx["assignments"], late = assignment_summary(source, course)
+        for row in ctx["students"]:
+            row["late"] = late.get(row["name"], "")
     html = _env().get_template("summary.html").render(**ctx)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def assignment_summary(book, course) -> tuple[list[dict], dict[str, str]]:
+    """Per assignment: due date, how many handed in on time, late, after the last date
+    accepted, not at all, the mean raw and penalised scores; and {student: her late
+    assignments, e.g. 'week2 (-20 %)'}."""
+    from grader.classroom.course_grades import NOT_HANDED_IN, course_grades
+    grades = course_grades(book, course)
+    rows, late = [], {}
+    for i, a in enumerate(course.assignments):
+        mine = [graded[i] for graded in grades.values()]
+        handed = [g for g in mine if g.status != NOT_HANDED_IN]
+        rows.append({"name": a.name, "exercises": ", ".join(a.exercises),
+                     "due": mine[0].due_text() if mine else "",
+                     "counts": any(g.counts for g in mine),
+                     "on_time": sum(g.status == "on time" for g in mine),
+                     "late": sum(g.status == "late" for g in mine),
+                     "too_late": sum(g.status == "too late" for g in mine),
+                     "not_handed_in": len(mine) - len(handed),
+                     "raw": statistics.fmean([g.raw for g in handed]) if handed else 0.0,
+                     "score": statistics.fmean([g.score for g in handed]) if handed else 0.0,
+                     "max": max((g.max for g in mine), default=0.0)})
+        for student, graded in grades.items():
+            g = graded[i]
+            if g.status in ("late", "too late"):
+                text = f"{a.name} ({'0: too late' if g.too_late else f'-{g.penalty:.0%}'})"
+                late[student] = f"{late[student]}, {text}" if student in late else text
+    return rows, late

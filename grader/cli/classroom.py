@@ -42,6 +42,13 @@ def add_verbs(verbs) -> dict:
     g.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="grade on a Dask cluster: its scheduler (tcp://host:8786) or a "
                         "scheduler file (docs/cluster.md)")
+    g.add_argument("--course", default=None, metavar="PATH",
+                   help="the course file: assignments, due dates, late policy, extensions "
+                        "(default: course.toml beside the class folder; docs/course.md)")
+    g.add_argument("--timestamps", default=None, metavar="CSV",
+                   help="when each student handed in, from an LMS download: columns "
+                        "student,submitted_at (nbgrader's timestamp.txt comes first, the "
+                        "files' own times last)")
 
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
                          description="One row per student, a column per exercise, the total. "
@@ -69,6 +76,10 @@ def add_verbs(verbs) -> dict:
                    help="count only submissions handed in at or before TIME (ISO 8601, e.g. "
                         "2026-10-01T23:59; a date alone is its midnight, 00:00); where the "
                         "hand-in time is not known, the time it was graded")
+    e.add_argument("--course", default=None, metavar="PATH",
+                   help="the course file (default: course.toml here, if any): a column per "
+                        "assignment with its penalised score, raw score and how late; "
+                        "--before due counts each student's work up to her own due date")
     e.add_argument("--history", action="store_true",
                    help="write every graded submission instead: one row per student, "
                         "submission and exercise, with its content hash, times, seed, grader "
@@ -100,12 +111,16 @@ def cmd_grade_class(args) -> int:
     if not folder.is_dir():
         print(f"error: no such class folder: {folder}", file=sys.stderr)
         return 2
+    loaded = _load_course(args.course, folder, args.timestamps)
+    if loaded is None:
+        return 2
     try:
         run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
                           exercises=parse_list(args.exercises), device=args.device,
                           html_dir=args.html_dir, force=args.force,
                           timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
-                          cluster=args.cluster, csv=args.csv)
+                          cluster=args.cluster, csv=args.csv,
+                          course=loaded[0], timestamps=loaded[1])
     except OutputRefused as exc:   # a named gradebook or pages' folder is taken: nothing graded
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -149,11 +164,18 @@ def cmd_export(args) -> int:
     from grader.sandbox.staging import shown
     if args.before is not None:
         from grader.classroom.gradebook_read import moment
-        if moment(args.before) is None:
+        if args.before != "due" and moment(args.before) is None:
             book.close()
             print(f"error: --before {shown(args.before)} is not a time (ISO 8601, e.g. "
                   f"2026-10-01T23:59)", file=sys.stderr)
             return 2
+    loaded = _load_course(args.course, None, None)
+    if loaded is None or (args.before == "due" and loaded[0] is None):
+        book.close()
+        if loaded is not None:
+            print("error: --before due needs a course file (--course course.toml)",
+                  file=sys.stderr)
+        return 2
     to_stdout = args.csv == "-"
     if bool(args.csv) == bool(args.lms):
         book.close()
@@ -167,8 +189,7 @@ def cmd_export(args) -> int:
             from grader.classroom.lms import export_command
             return export_command(book, args)
         try:
-            write = book.export_history if args.history else book.export_csv
-            n = write(args.csv, policy=args.policy, before=args.before)
+            n = _export(book, args, loaded[0])
         except (OutputRefused, OSError) as exc:
             print(f"error: --csv {exc}: nothing was written; the gradebook is unchanged. Name "
                   f"another file, e.g. --csv grades-export.csv", file=sys.stderr)
@@ -247,6 +268,35 @@ def cmd_similarity(args) -> int:
         print(f"{ex}: {report.counts[ex][0]} submissions, {best}")
     print(f"wrote {args.html} (evidence to read, never a score)")
     return 0
+
+
+def _load_course(named, folder, timestamps):
+    """(the course or None, {student: time}) for grade-class and export: --course PATH, else
+    course.toml beside the class folder (export: here); None after saying why it cannot be
+    used (exit 2)."""
+    from grader.classroom.course_file import CourseError, find_course, load_course
+    from grader.classroom.handed_in import TimestampsError, read_timestamps
+    path = find_course(folder, named)
+    try:
+        course = load_course(path) if path is not None else None
+        stamps = read_timestamps(timestamps) if timestamps else {}
+    except (CourseError, TimestampsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if course is not None:
+        print(f"note: course file {path}: {len(course.assignments)} assignments "
+              f"({', '.join(a.name for a in course.assignments)})", file=sys.stderr)
+    return course, stamps
+
+
+def _export(book, args, course) -> int:
+    if args.history:
+        return book.export_history(args.csv, policy=args.policy,
+                                   before=None if args.before == "due" else args.before)
+    if course is None:
+        return book.export_csv(args.csv, policy=args.policy, before=args.before)
+    from grader.classroom.course_grades import export_course_csv
+    return export_course_csv(book, course, args.csv, policy=args.policy, before=args.before)
 
 
 def _load_course(named, folder, timestamps):

@@ -1,0 +1,242 @@
+"""A gradebook read through a course file (grader.classroom.course_file): per student and
+assignment, the attempt that counts, when it was handed in, how late, the penalty, the raw and
+the penalised score.
+
+    course = load_course("course.toml")
+    grades = course_grades(book, course)           # {student: [AssignmentGrade, ...]}
+    grades["alice"][0].line()   # 'week1: 18 of 24 (raw 20, 1 day late: -10 %), attempt 2 of 3'
+    export_course_csv(book, course, "grades.csv")
+
+For each exercise of an assignment, the policy (gradebook_read.Policy) picks among the
+student's graded submissions: the latest (default) or the best after its penalty; with
+before="due", the latest handed in by the student's own due date (her extension included,
+within the grace period). Attempts are the distinct hand-in times of the assignment's work,
+in order; those after the attempt limit do not count. Work handed in after the last date
+accepted scores 0, with a note. An assignment whose due date has not come yet (at `at`, now
+by default) is shown as feedback and not counted.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from grader.classroom.course_file import Course, late_text
+from grader.classroom.gradebook_read import Policy, _cell, _num, moment
+
+NOT_HANDED_IN = "not handed in"
+
+
+@dataclass
+class AssignmentGrade:
+    """One assignment of one student (see the module docstring)."""
+
+    assignment: str
+    exercises: tuple
+    due: datetime
+    extended: bool = False
+    max: float = 0.0
+    raw: float = 0.0                 # the counted attempts' score before any penalty
+    score: float = 0.0               # after the penalty (0 after the last date accepted)
+    submitted: datetime | None = None
+    submitted_from: str = ""         # where the hand-in time came from
+    late: timedelta | None = None    # after the due date (None: on time)
+    penalty: float = 0.0             # the fraction taken off
+    too_late: bool = False           # after the last date accepted: scores 0
+    attempt: int | None = None       # the attempt that counts (1: the first)
+    attempts: int = 0                # attempts handed in
+    limit: int | None = None         # attempts allowed
+    status: str = NOT_HANDED_IN      # on time, late, too late, not handed in
+    counts: bool = True              # False: not due yet, feedback only
+    notes: list = field(default_factory=list)
+
+    def due_text(self) -> str:
+        return _when_text(self.due) + (" (extended)" if self.extended else "")
+
+    def submitted_text(self) -> str:
+        if self.submitted is None:
+            return ""
+        return _when_text(self.submitted) + (f" ({self.submitted_from})"
+                                              if self.submitted_from else "")
+
+    def late_text(self) -> str:
+        """'' on time; '1 day 2 hours late: -20 %'; 'after the last date accepted: 0'."""
+        if self.status == NOT_HANDED_IN:
+            return NOT_HANDED_IN
+        if self.too_late:
+            return f"{late_text(self.late)} late, after the last date accepted: scores 0"
+        if self.late is None:
+            return ""
+        return f"{late_text(self.late)} late" + (f": -{_num(self.penalty * 100)} %"
+                                                 if self.penalty else ", no penalty")
+
+    def attempt_text(self) -> str:
+        if self.attempt is None:
+            return ""
+        return f"attempt {self.attempt} of {self.limit if self.limit else self.attempts}"
+
+    def line(self) -> str:
+        text = f"{self.assignment}: {_num(self.score)} of {_num(self.max)}"
+        extra = [f"raw {_num(self.raw)}"] if self.raw != self.score else []
+        extra += [t for t in (self.late_text(),) if t]
+        text += f" ({', '.join(extra)})" if extra else ""
+        return text + (f", {self.attempt_text()}" if self.attempt else "")
+
+
+def _when_text(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _aware(text) -> datetime | None:
+    """A stored time as an aware datetime (one stored without a zone is this machine's)."""
+    if text is None or text == "":
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.astimezone()
+
+
+def course_grades(book, course: Course, policy=None, before=None, at=None, student=None
+                  ) -> dict[str, list[AssignmentGrade]]:
+    """{student: [AssignmentGrade per assignment of the course, in due-date order]}, of every
+    student or of `student` alone."""
+    policy = Policy.of(policy, before)
+    at = at or datetime.now(timezone.utc)
+    by: dict[tuple, list] = defaultdict(list)
+    maxes: dict[str, float] = {}
+    for r in book.history(student):
+        r["when"] = _aware(r["submitted_at"]) or _aware(r["graded_at"])
+        by[(r["student"], r["exercise"])].append(r)
+    for ex, points in book.db.execute("SELECT exercise, MAX(max_score) FROM graded_exercises "
+                                      "GROUP BY exercise"):
+        maxes[ex] = points or 0.0
+    names = book.students() if student is None else sorted({r[0] for r in by})
+    return {name: [_grade(name, a, by, maxes, course, policy, at)
+                   for a in course.assignments] for name in names}
+
+
+def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> AssignmentGrade:
+    due, extended = course.due_for(a, student)
+    last = course.last_for(a, student)
+    limit = course.attempt_limit(a)
+    g = AssignmentGrade(a.name, a.exercises, due, extended,
+                        max=sum(maxes.get(ex, 0.0) for ex in a.exercises), limit=limit)
+    g.counts = at >= due
+    if not g.counts:
+        g.notes.append(f"due {_when_text(due)}: graded for feedback, not counted yet")
+    mine = [r for ex in a.exercises for r in by.get((student, ex), [])]
+    times: dict[int, datetime] = {}                # submission -> its time for this assignment
+    for r in mine:
+        times[r["submission"]] = max(times.get(r["submission"], r["when"]), r["when"])
+    order = sorted(set(times.values()))
+    rank = {t: i + 1 for i, t in enumerate(order)}
+    g.attempts = len(order)
+    if limit is not None and g.attempts > limit:
+        g.notes.append(f"{g.attempts - limit} attempt{'s' * (g.attempts - limit != 1)} after "
+                       f"the limit of {limit} {'do' if g.attempts - limit != 1 else 'does'} "
+                       f"not count")
+
+    def factor(r) -> tuple[float, bool, timedelta | None]:
+        """(the penalty, after the last date accepted, how late) of one grading."""
+        late = r["when"] - due
+        if late <= timedelta(0):
+            return 0.0, False, None
+        if last is not None and r["when"] > last:
+            return 1.0, True, late
+        return course.late.penalty(late), False, late
+
+    chosen = {}
+    for ex in a.exercises:
+        cands = [r for r in by.get((student, ex), [])
+                 if limit is None or rank[times[r["submission"]]] <= limit]
+        if policy.before == "due":
+            cands = [r for r in cands if r["when"] <= due + course.late.grace]
+        elif policy.cutoff(ex) is not None:
+            cands = [r for r in cands if (moment(r["submitted_at"]) or moment(r["graded_at"]))
+                     <= policy.cutoff(ex)]
+        if not cands:
+            continue
+        if policy.kind == "best":
+            chosen[ex] = max(cands, key=lambda r: ((r["score"] or 0.0) * (1 - factor(r)[0]),
+                                                   r["when"], r["submission"]))
+        else:
+            chosen[ex] = max(cands, key=lambda r: (r["when"], r["submission"]))
+    if not chosen:
+        if mine:
+            g.notes.append("none of the work handed in counts (" +
+                           ("all after the due date" if policy.before == "due"
+                            else "all after the attempt limit") + ")")
+        return g
+    for r in chosen.values():
+        penalty, too_late, late = factor(r)
+        g.raw += r["score"] or 0.0
+        g.score += 0.0 if too_late else (r["score"] or 0.0) * (1 - penalty)
+        g.penalty = max(g.penalty, penalty)
+        g.too_late |= too_late
+    latest = max(chosen.values(), key=lambda r: r["when"])
+    g.submitted, g.submitted_from = latest["when"], latest["submitted_from"] or ""
+    if latest["submitted_at"] is None:
+        g.submitted_from = "grading time: the hand-in time is not known"
+    late = g.submitted - due
+    g.late = late if late > course.late.grace or g.penalty else None
+    if late > timedelta(0) and g.late is None:
+        g.notes.append(f"handed in {late_text(late)} after the due date, within the grace "
+                       f"period")
+    g.attempt = max(rank[times[r["submission"]]] for r in chosen.values())
+    g.status = "too late" if g.too_late else "late" if g.late is not None else "on time"
+    if g.too_late:
+        g.notes.append(f"handed in after the last date accepted "
+                       f"({_when_text(last.astimezone(due.tzinfo))}): scores 0")
+    return g
+
+
+def course_table(book, course: Course, policy=None, before=None, at=None):
+    """(assignments, rows, maxes): rows are (student, {assignment: AssignmentGrade}, total of
+    the counted assignments' penalised scores); maxes: {assignment: points, "total": ...}."""
+    grades = course_grades(book, course, policy, before, at)
+    names = [a.name for a in course.assignments]
+    rows, maxes = [], {n: 0.0 for n in names}
+    for student, graded in grades.items():
+        mine = {g.assignment: g for g in graded}
+        for g in graded:
+            maxes[g.assignment] = max(maxes[g.assignment], g.max)
+        rows.append((student, mine, sum(g.score for g in graded if g.counts)))
+    maxes["total"] = sum(maxes[n] for n in names)
+    return names, rows, maxes
+
+
+def export_course_csv(book, course: Course, path, policy=None, before=None, at=None) -> int:
+    """One row per student: for each assignment its penalised score (blank while it is not
+    due yet), its raw score and how late (blank: on time), then the total and, when a
+    submission is to be reviewed, why. '-': stdout. Returns the number of students."""
+    names, rows, _ = course_table(book, course, policy, before, at)
+    review = book.to_review(policy, before)
+
+    def write(f):
+        import csv
+        w = csv.writer(f)
+        w.writerow(["student"] + [c for n in names for c in (n, f"{n} raw", f"{n} late")]
+                   + ["total"] + (["review"] if review else []))
+        for student, mine, total in rows:
+            cells = []
+            for n in names:
+                g = mine[n]
+                cells += [_num(g.score) if g.counts else "", _num(g.raw),
+                          g.late_text() if g.counts or g.status != NOT_HANDED_IN
+                          else "not due yet"]
+            w.writerow([_cell(student)] + cells + [_num(total)]
+                       + ([_cell(review.get(student, ""))] if review else []))
+
+    book._write_out(path, write)
+    return len(rows)
+
+
+def page_rows(graded: list[AssignmentGrade]) -> list[dict]:
+    """The assignments as a student's page shows them."""
+    return [{"name": g.assignment, "exercises": ", ".join(g.exercises), "due": g.due_text(),
+             "submitted": g.submitted_text(), "late": g.late_text(), "status": g.status,
+             "penalty": g.penalty, "raw": g.raw, "score": g.score, "max": g.max,
+             "attempt": g.attempt_text(), "counts": g.counts, "notes": g.notes}
+            for g in graded]

@@ -1,0 +1,185 @@
+"""When a student handed her work in: per exercise, from nbgrader's `timestamp.txt` (in the
+assignment folder holding the exercise's file), else from the timestamps CSV an LMS download
+gives (--timestamps FILE: columns student,submitted_at), else from the file's own time (its
+modification time; a zip member's time). The first found wins, and the gradebook records
+where the time came from (FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says.
+
+    stamps = read_timestamps("canvas_times.csv")          # {"alice": datetime(...)}
+    times, where = handed_in(Path("class/alice"), ["ex01_tensors.py"], stamps.get("alice"))
+"""
+from __future__ import annotations
+
+import csv
+import os
+import stat
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader.sandbox import staging
+
+FROM_STAMP = "nbgrader timestamp.txt"
+FROM_CSV = "timestamps CSV"
+FROM_FILE = "file times"
+STAMP = "timestamp.txt"
+MAX_DEPTH = 5
+
+
+class TimestampsError(ValueError):
+    """A timestamps CSV that cannot be used: the message names the file and the line."""
+
+
+def parse_time(text) -> datetime | None:
+    """An ISO 8601 time or nbgrader's '2026-10-01 23:12:00.123456 UTC' (a trailing zone name),
+    time-zone aware (none given: this machine's local time). None: not a time."""
+    text = str(text).strip().replace("Z", "+00:00")
+    if not text:
+        return None
+    zone = None
+    head, _, tail = text.rpartition(" ")
+    if head and tail.isalpha():
+        text = head
+        if tail.upper() in ("UTC", "GMT"):
+            zone = timezone.utc
+        else:
+            try:
+                from zoneinfo import ZoneInfo
+                zone = ZoneInfo(tail)
+            except Exception:  # noqa: BLE001 - an unknown name: this machine's time
+                zone = None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone) if zone else when.astimezone()
+    return when
+
+
+def read_timestamps(path) -> dict[str, datetime]:
+    """{student: submission time} from a CSV with the columns student,submitted_at (other
+    columns are ignored; `name` or `login` may stand for student). TimestampsError naming
+    the line when a time is not one."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            head = {h.strip().lower(): h for h in reader.fieldnames or []}
+            who = next((head[k] for k in ("student", "login", "name") if k in head), None)
+            when = head.get("submitted_at")
+            if who is None or when is None:
+                raise TimestampsError(f"timestamps {path}: line 1 should name the columns "
+                                      f"student,submitted_at (it has "
+                                      f"{', '.join(reader.fieldnames or []) or 'none'})")
+            out = {}
+            for row in reader:
+                student = (row.get(who) or "").strip()
+                if not student:
+                    continue
+                moment = parse_time(row.get(when) or "")
+                if moment is None:
+                    raise TimestampsError(
+                        f"timestamps {path}: line {reader.line_num}: submitted_at "
+                        f"{staging.shown(row.get(when) or '')} is not a time (e.g. "
+                        f"2026-10-01T23:12:00+02:00)")
+                out[student] = moment
+            return out
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise TimestampsError(f"timestamps {path}: cannot be read ({exc})") from None
+
+
+def handed_in(source: Path, files, from_csv: datetime | None = None
+              ) -> tuple[dict[str, datetime], str]:
+    """({exercise: when handed in}, where the times came from) for the exercise files `files`
+    (their names, as gathered) of the submission at `source` (a folder or zip). Never raises:
+    what cannot be read is left out."""
+    names = {name: ex for name in files if (ex := staging.exercise_of(name))}
+    times: dict[str, datetime] = {}
+    used = []
+    try:
+        found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
+            else _folder_times(source, names)
+    except Exception:  # noqa: BLE001 - a student's files: times left out, never the grade
+        found = {}
+    for ex in names.values():
+        stamp, file_time = found.get(ex, (None, None))
+        for when, label in ((stamp, FROM_STAMP), (from_csv, FROM_CSV), (file_time, FROM_FILE)):
+            if when is not None:
+                times[ex] = when
+                if label not in used:
+                    used.append(label)
+                break
+    if not times and from_csv is not None:      # nothing read (an unreadable zip): the CSV's
+        used.append(FROM_CSV)
+    return times, ", ".join(used)
+
+
+def _folder_times(root: Path, names: dict) -> dict:
+    """{exercise: (timestamp.txt's time or None, the file's mtime)} for the files found in
+    the folder (no link followed, MAX_DEPTH levels)."""
+    out: dict = {}
+    root_depth = len(Path(root).parts)
+    for here, dirs, files in os.walk(root, followlinks=False):
+        depth = len(Path(here).parts) - root_depth
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
+        for name in sorted(files):
+            ex = names.get(name)
+            if ex is None or ex in out:
+                continue
+            st = os.lstat(os.path.join(here, name))
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc)
+            out[ex] = (_stamp_near(Path(here), Path(root)), mtime)
+    return out
+
+
+def _stamp_near(folder: Path, root: Path) -> datetime | None:
+    """The time in the timestamp.txt of `folder` or of a folder above it, up to `root`."""
+    while True:
+        text = _small_file(folder / STAMP)
+        if text is not None:
+            return parse_time(text)
+        if folder == root or root not in folder.parents:
+            return None
+        folder = folder.parent
+
+
+def _small_file(path: Path) -> str | None:
+    try:
+        fd = staging.open_file(os.fspath(path))
+    except Exception:  # noqa: BLE001 - no such file, a link, a folder: no stamp here
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, 256).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _zip_times(path: Path, names: dict) -> dict:
+    """The same for a zip: timestamp.txt beside the member, else the member's own time (a
+    zip keeps local times without a zone: read as this machine's)."""
+    out: dict = {}
+    fd = staging.open_file(os.fspath(path))
+    with os.fdopen(fd, "rb") as f, zipfile.ZipFile(f) as zf:
+        members = {i.filename: i for i in zf.infolist()}
+        for info in zf.infolist():
+            name = info.filename.rsplit("/", 1)[-1]
+            ex = names.get(name)
+            if ex is None or ex in out:
+                continue
+            stamp = None
+            folder = info.filename.rsplit("/", 1)[0] + "/" if "/" in info.filename else ""
+            beside = members.get(folder + STAMP)
+            if beside is not None and beside.file_size <= 256:
+                stamp = parse_time(zf.read(beside).decode("utf-8", "replace"))
+            try:
+                mtime = datetime(*info.date_time).astimezone()
+            except ValueError:
+                mtime = None
+            out[ex] = (stamp, mtime)
+    return out

@@ -1,0 +1,269 @@
+"""Late work under a course file: the submission time (nbgrader's timestamp.txt, an LMS's
+timestamps CSV, the files' own times, in that order) recorded in the gradebook with where it
+came from; the penalty, the cap, the grace period, the last date accepted, attempt limits and
+extensions; work not due yet graded for feedback only; the student's page, the summary and the
+CSV export saying so; "not handed in" counted apart from "failed" per check."""
+import csv
+import io
+import os
+import sqlite3
+import zipfile
+from datetime import datetime, timezone
+
+import pytest
+
+from grader.classroom.course_file import load_course
+from grader.classroom.course_grades import course_grades, export_course_csv, page_rows
+from grader.classroom.gradebook import Gradebook
+from grader.classroom.handed_in import (FROM_CSV, FROM_FILE, FROM_STAMP, TimestampsError,
+                                        handed_in, read_timestamps)
+from grader.engine.runner import CheckResult, GradeResult
+
+COURSE = """\
+time_zone = "UTC"
+attempts = 2
+[late]
+penalty = 10
+cap = 30
+grace = "15m"
+accept_for = "5d"
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2026-10-01T23:59:00
+[[assignment]]
+name = "week2"
+exercises = ["ex02"]
+due = 2026-10-08T23:59:00
+[[extension]]
+student = "carol"
+assignment = "week1"
+days = 3
+"""
+AFTER_TERM = datetime(2026, 12, 1, tzinfo=timezone.utc)
+
+
+def graded(ex, passed=2, of=2, missing=False):
+    """One exercise graded: `passed` of `of` checks of 2 points pass."""
+    checks = [CheckResult(nodeid=f"visible/test_{ex}.py::test_{i}", exercise=ex, target=f"t{i}",
+                          title=f"t{i}", params="", points=2.0, visible=True,
+                          status="passed" if i < passed else "failed", message="",
+                          seconds=0.01) for i in range(of)]
+    from grader.exercises import EXERCISES
+    return GradeResult(submission="x", seed=7, checks=checks, exercises=[ex], seconds=0.1,
+                       missing_files=[f"{EXERCISES[ex]}.py"] if missing else [])
+
+
+def at(text):
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def book(tmp_path):
+    course = tmp_path / "course.toml"
+    course.write_text(COURSE)
+    book = Gradebook(tmp_path / "g.db")
+    n = iter(range(100))
+
+    def hand_in(student, ex, when, passed=2, where=FROM_STAMP):
+        book.record(student, graded(ex, passed), content_hash=f"h{next(n)}",
+                    handed_in={ex: at(when)}, submitted_from=where)
+
+    hand_in("alice", "ex01", "2026-10-01T20:00")              # on time
+    hand_in("alice", "ex02", "2026-10-10T01:59")              # 1 day 2 hours late: -20 %
+    hand_in("bob", "ex01", "2026-10-07T00:00")                # past the 5 days: 0
+    hand_in("carol", "ex01", "2026-10-04T12:00", where=FROM_CSV)   # within her extension
+    hand_in("dave", "ex01", "2026-09-29T10:00", passed=2)     # attempt 1: 4 points
+    hand_in("dave", "ex01", "2026-09-30T10:00", passed=1)     # attempt 2: 2 points
+    hand_in("dave", "ex01", "2026-10-01T10:00", passed=2)     # attempt 3: over the limit
+    hand_in("erin", "ex01", "2026-10-02T00:10")               # 11 minutes late: grace
+    yield book, load_course(course)
+    book.close()
+
+
+def test_the_submission_time_and_where_it_came_from_are_recorded(book):
+    book, _ = book
+    row = book.db.execute("SELECT s.submitted_at, s.submitted_from, g.submitted_at "
+                          "FROM submissions s JOIN graded_exercises g ON g.submission_id = "
+                          "s.id JOIN students t ON t.id = s.student_id WHERE t.name = 'carol'"
+                          ).fetchone()
+    assert tuple(row) == ("2026-10-04T12:00:00.000+00:00", FROM_CSV,
+                          "2026-10-04T12:00:00.000+00:00")
+    assert [h["submitted_from"] for h in book.history("alice")] == [FROM_STAMP] * 2
+
+
+def test_late_work_is_penalised_as_the_policy_says(book):
+    book, course = book
+    grades = course_grades(book, course, at=AFTER_TERM)
+    week = {s: g[0] for s, g in grades.items()}
+    assert (week["alice"].status, week["alice"].score, week["alice"].late) == ("on time", 4,
+                                                                              None)
+    alice2 = grades["alice"][1]
+    assert (alice2.status, alice2.raw, alice2.score, alice2.penalty) == ("late", 4, 3.2,
+                                                                         pytest.approx(0.2))
+    assert alice2.late_text() == "1 day 2 hours late: -20 %"
+    bob = week["bob"]
+    assert (bob.status, bob.raw, bob.score, bob.too_late) == ("too late", 4, 0, True)
+    assert bob.notes == ["handed in after the last date accepted (2026-10-06 23:59 UTC): "
+                         "scores 0"]
+    assert grades["bob"][1].status == "not handed in" and grades["bob"][1].score == 0
+    carol = week["carol"]
+    assert (carol.status, carol.score, carol.extended) == ("on time", 4, True)
+    assert carol.due_text() == "2026-10-04 23:59 UTC (extended)"
+    assert (week["erin"].status, week["erin"].score) == ("on time", 4)
+    assert "within the grace period" in week["erin"].notes[0]
+
+
+def test_attempts_after_the_limit_do_not_count(book):
+    book, course = book
+    latest = course_grades(book, course, at=AFTER_TERM)["dave"][0]
+    assert (latest.attempt, latest.attempts, latest.score) == (2, 3, 2)
+    assert latest.attempt_text() == "attempt 2 of 2"
+    assert "1 attempt after the limit of 2 does not count" in latest.notes
+    best = course_grades(book, course, policy="best", at=AFTER_TERM)["dave"][0]
+    assert (best.attempt, best.score) == (1, 4)
+
+
+def test_latest_before_the_due_date_is_per_assignment_and_per_student(book):
+    book, course = book
+    grades = course_grades(book, course, before="due", at=AFTER_TERM)
+    assert grades["alice"][1].status == "not handed in"       # only late work for week2
+    assert "all after the due date" in grades["alice"][1].notes[0]
+    assert grades["carol"][0].score == 4                      # her extension's date counts
+    assert grades["bob"][0].status == "not handed in"
+    # the plain policies still read the same gradebook as before
+    assert book.table()[1][0] == ("alice", {"ex01": 4, "ex02": 4}, 8)
+    assert book.result("dave").score == 4 and book.result("dave", policy="best").score == 4
+
+
+def test_an_assignment_before_its_due_date_is_feedback_only(book, tmp_path):
+    book, course = book
+    mid = at("2026-10-05T00:00")
+    alice = course_grades(book, course, at=mid)["alice"]
+    assert alice[0].counts and not alice[1].counts
+    assert "graded for feedback, not counted yet" in alice[1].notes[0]
+    out = tmp_path / "mid.csv"
+    export_course_csv(book, course, out, at=mid)
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["student", "week1", "week1 raw", "week1 late", "week2", "week2 raw",
+                       "week2 late", "total"]
+    assert rows[1] == ["alice", "4", "4", "", "", "4", "1 day 2 hours late: -20 %", "4"]
+
+
+def test_the_csv_export_has_the_raw_and_the_penalised_score(book, tmp_path, monkeypatch,
+                                                          capsys):
+    from grader.cli import main
+    book, course = book
+    book.close()                                              # as after a class run
+    monkeypatch.chdir(tmp_path)                               # course.toml here: read
+    assert main(["export", "--csv", "-", "--db", str(book.path)]) == 0
+    out, err = capsys.readouterr()
+    assert "course file" in err and "2 assignments (week1, week2)" in err
+    rows = {r[0]: r for r in csv.reader(io.StringIO(out))}
+    assert rows["alice"] == ["alice", "4", "4", "", "3.2", "4", "1 day 2 hours late: -20 %",
+                             "7.2"]
+    assert rows["bob"][1:4] == ["0", "4", "5 days late, after the last date accepted: "
+                                          "scores 0"]
+    assert rows["bob"][4:7] == ["0", "0", "not handed in"]
+    assert main(["export", "--csv", "-", "--db", str(book.path), "--before", "due"]) == 0
+    rows = {r[0]: r for r in csv.reader(io.StringIO(capsys.readouterr()[0]))}
+    assert rows["alice"][4:] == ["0", "0", "not handed in", "4"]
+
+
+def test_the_students_page_shows_each_assignment(book):
+    from grader.classroom.feedback import render_page
+    book, course = book
+    rows = page_rows(course_grades(book, course, at=AFTER_TERM, student="alice")["alice"])
+    html = render_page(book.result("alice"), "alice", assignments=rows)
+    assert 'id="assignments"' in html
+    assert "2026-10-08 23:59 UTC" in html and "2026-10-10 01:59 UTC (nbgrader timestamp.txt)" \
+        in html
+    assert "1 day 2 hours late: -20 %" in html and "(raw 4)" in html
+    assert "attempt 1 of 2" in html
+    assert 'id="assignments"' not in render_page(book.result("alice"), "alice")
+
+
+def test_the_summary_counts_not_handed_in_apart_from_failed(book, tmp_path):
+    from grader.classroom.summary import summary_context, write_summary
+    handed = GradeResult(submission="a", seed=7, exercises=["ex01"], seconds=0.1,
+                         checks=graded("ex01", passed=1).checks)
+    missing = graded("ex01", passed=0, missing=True)
+    ctx = summary_context({"ann": handed, "ben": missing, "cid": graded("ex02")})
+    rows = {c["name"].split(": ")[-1]: c for c in ctx["checks"] if c["exercise"] == "ex01"}
+    assert (rows["t0"]["passed"], rows["t0"]["total"], rows["t0"]["not_handed_in"],
+            rows["t0"]["rate"]) == (1, 1, 2, 1.0)
+    assert (rows["t1"]["passed"], rows["t1"]["total"], rows["t1"]["rate"]) == (0, 1, 0.0)
+    book, course = book
+    page = write_summary(book, tmp_path / "summary.html", course=course).read_text()
+    assert 'id="assignments"' in page and "late: week2 (-20%)" in page
+    assert "late: week1 (0: too late)" in page                # bob
+
+
+def test_handed_in_reads_timestamp_txt_then_the_csv_then_file_times(tmp_path):
+    alice = tmp_path / "alice"
+    (alice / "ps1").mkdir(parents=True)
+    (alice / "ps2").mkdir()
+    (alice / "ps1" / "ex01_tensors.ipynb").write_text("{}")
+    (alice / "ps1" / "timestamp.txt").write_text("2026-10-01 21:12:00.123456 UTC")
+    (alice / "ps2" / "ex02_autograd.ipynb").write_text("{}")
+    os.utime(alice / "ps2" / "ex02_autograd.ipynb", (1790000000, 1790000000))
+    names = ["ex01_tensors.ipynb", "ex02_autograd.ipynb"]
+    times, where = handed_in(alice, names)
+    assert times["ex01"] == datetime(2026, 10, 1, 21, 12, 0, 123456, tzinfo=timezone.utc)
+    assert times["ex02"] == datetime.fromtimestamp(1790000000, timezone.utc)
+    assert where == f"{FROM_STAMP}, {FROM_FILE}"
+    lms = at("2026-10-02T08:00")
+    times, where = handed_in(alice, names, lms)
+    assert times["ex01"].hour == 21 and times["ex02"] == lms
+    assert where == f"{FROM_STAMP}, {FROM_CSV}"
+    bundle = tmp_path / "bob.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("bob/ex01_tensors.py", (2026, 9, 30, 8, 0, 0)), "x = 1\n")
+    times, where = handed_in(bundle, ["ex01_tensors.py"])
+    assert times["ex01"] == datetime(2026, 9, 30, 8, 0).astimezone() and where == FROM_FILE
+    assert handed_in(tmp_path / "gone", names) == ({}, "")         # never raises
+
+
+def test_a_timestamps_csv_is_read_and_a_bad_line_is_named(tmp_path):
+    good = tmp_path / "times.csv"
+    good.write_text("student,submitted_at,extra\nalice,2026-10-01T23:00:00+02:00,x\n"
+                    "bob,2026-10-02 08:00:00 UTC,\n")
+    stamps = read_timestamps(good)
+    assert stamps["alice"] == datetime(2026, 10, 1, 21, tzinfo=timezone.utc)
+    assert stamps["bob"] == datetime(2026, 10, 2, 8, tzinfo=timezone.utc)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student,submitted_at\nalice,2026-10-01T23:00\nbob,yesterday\n")
+    with pytest.raises(TimestampsError, match="line 3: submitted_at 'yesterday' is not a time"):
+        read_timestamps(bad)
+    other = tmp_path / "other.csv"
+    other.write_text("who,when\nalice,2026-10-01\n")
+    with pytest.raises(TimestampsError, match="line 1 should name the columns"):
+        read_timestamps(other)
+
+
+@pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 35), reason="DROP COLUMN: SQLite 3.35")
+def test_a_gradebook_without_the_hand_in_columns_opens_without_loss(tmp_path):
+    db = tmp_path / "g.db"
+    with Gradebook(db) as book:
+        book.record("alice", graded("ex01"), content_hash="h1", submitted_at="2026-10-01T10:00")
+    con = sqlite3.connect(db)
+    columns = [r[1] for r in con.execute("PRAGMA table_info(submissions)")][:-1]
+    (table,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'submissions'").fetchone()
+    head, _, _ = table.partition("submitted_from")  # as written before submitted_from was kept
+    con.execute(head.replace("CREATE TABLE submissions", "CREATE TABLE old").rstrip()
+                .rstrip(",").rsplit("\n", 1)[0] + "\n    submitted_at TEXT)")
+    con.execute(f"INSERT INTO old SELECT {', '.join(columns)} FROM submissions")
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("DROP TABLE submissions")
+    con.execute("ALTER TABLE old RENAME TO submissions")
+    assert "submitted_from" not in {r[1] for r in con.execute("PRAGMA table_info(submissions)")}
+    con.execute("ALTER TABLE graded_exercises DROP COLUMN submitted_at")
+    con.commit()
+    con.close()
+    with Gradebook(db) as book:
+        (row,) = book.history("alice")
+        assert (row["score"], row["submitted_at"], row["submitted_from"]) == (
+            4, "2026-10-01T10:00", None)
+        book.record("alice", graded("ex01"), content_hash="h2",
+                    handed_in={"ex01": at("2026-10-02T10:00")}, submitted_from=FROM_FILE)
+        assert [r["submitted_from"] for r in book.history("alice")] == [None, FROM_FILE]
