@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex01
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex01
 """Exercise 01: the linear model, by exhaustive search.
 
 The simplest model there is: predict y from x with one weight, y_hat = x * w. Before any

@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex02
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex02
 """Exercise 02: gradient descent, by hand.
 
 Exercise 01 found the best weight by trying them all. Calculus does better: the slope of the

@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex03
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex03
 """Exercise 03: autograd basics: the graph, leaves, grad_fn, no_grad and accumulation.
 
 In exercise 02 every derivative was a formula you wrote. PyTorch can write them for you: a

@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex04
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex04
 """Exercise 04: backpropagation, by hand and with autograd.
 
 Backpropagation is the chain rule, applied one node at a time from the loss back to the weight.

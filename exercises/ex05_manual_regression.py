@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex05
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex05
 """Exercise 05: linear regression with autograd and a hand-written update.
 
 Fit y = w * x + b to data made from y = 3x + 0.8. Autograd computes the gradients (you call

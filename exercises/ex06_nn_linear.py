@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex06
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex06
 """Exercise 06: nn.Linear, nn.MSELoss, torch.optim.SGD and a module of your own.
 
 The training loop of ex05 again, this time with PyTorch's building blocks: a model that is an

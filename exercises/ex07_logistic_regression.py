@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex07
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex07
 """Exercise 07: logistic regression: sigmoid, binary cross-entropy, two Gaussian clusters.
 
 A classifier says how likely a point belongs to class 1: p = sigmoid(x @ w + b). Write the

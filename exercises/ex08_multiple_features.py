@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex08
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex08
 """Exercise 08: eight features in, one probability out: a network 8 → 6 → 4 → 1 with sigmoids.
 
 The data set (diabetes.csv, shipped with the exercises) has one row per patient: eight

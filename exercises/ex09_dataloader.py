@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex09
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex09
 """Exercise 09: Dataset and DataLoader, training on mini-batches.
 
 Exercise 08 trained on the whole table at once. With more data than fits in one step, training

@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex10
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex10
 """Exercise 10: softmax and cross-entropy for several classes.
 
 With C classes a classifier outputs C scores per sample, the logits z. Softmax turns them into

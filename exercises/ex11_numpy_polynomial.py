@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex11
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex11
 """Exercise 11: fitting sin(x) with a cubic, in NumPy, by hand.
 
 The first example of "learning PyTorch with examples" fits y = sin(x) on [-pi, pi] with a

@@ -1,5 +1,6 @@
 # Exercise file: fill in every function that raises NotImplementedError.
-# Check your work with:  python -m grader check ex12
+# Check your work from the folder that holds exercises/ (not from inside it):
+#     python -m grader check ex12
 """Exercise 12: the cubic fit of sin(x) again, with tensors, autograd, nn.Module and torch.optim.
 
 Exercise 11 fitted y = a + b x + c x^2 + d x^3 to sin(x) with NumPy. This exercise walks the rest of

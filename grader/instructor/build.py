@@ -27,7 +27,8 @@ NOTEBOOKS = ROOT / "source_notebooks"
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB_BANNER = ("# Exercise file: fill in every function that raises NotImplementedError.\n"
-               "# Check your work with:  python -m grader check {ex}\n")
+               "# Check your work from the folder that holds exercises/ (not from inside it):\n"
+               "#     python -m grader check {ex}\n")
 
 
 @dataclass

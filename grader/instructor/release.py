@@ -81,7 +81,7 @@ def release(dest, exercises=None, notebooks: bool = True) -> list[str]:
                 (dest / "notebooks" / f"{EXERCISES[ex]}.ipynb").write_text(text)
     has_notebooks = (dest / "notebooks").is_dir()
     (dest / "README.md").write_text(student_readme(chosen, sources, has_notebooks, data))
-    (dest / "requirements.txt").write_text("torch>=2.1\nnumpy>=1.24\npytest>=7.4,<10\n")
+    (dest / "requirements.txt").write_text(requirements(has_notebooks))
     (dest / "pyproject.toml").write_text(PYPROJECT)
     return notes
 
@@ -91,6 +91,27 @@ def kit_data(sources: dict[str, str]) -> list[str]:
     the kit's root, where the docstrings' examples (`load_csv("diabetes.csv")`) find it. The
     checks read their own copies in grader/data/."""
     return [name for name in datasets.FILES if any(name in src for src in sources.values())]
+
+
+def requirements(notebooks: bool) -> str:
+    """The kit's requirements.txt: what the checks, the exercises' plots and (with notebooks)
+    `jupyter lab` need. torch comes first, by the README's line for the student's machine."""
+    lines = ["torch>=2.1", "numpy>=1.24", "pytest>=7.4,<10", "matplotlib>=3.7"]
+    if notebooks:
+        lines += ["jupyterlab>=4", "ipykernel>=6"]
+    return ("# install with the line for your machine in README.md (on Linux without a GPU it\n"
+            "# installs torch's small CPU build first)\n" + "\n".join(lines) + "\n")
+
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+# One install line per machine (the kit's README), for Python 3.10 to 3.13: PyPI's torch is the
+# CPU build on macOS, and CUDA's on Linux (gigabytes): Linux without a GPU takes the CPU index's.
+INSTALL = (("macOS", "pip install -r requirements.txt"),
+           ("Linux without an NVIDIA GPU (most laptops)",
+            f"pip install torch --index-url {CPU_INDEX} && pip install -r requirements.txt"),
+           ("Linux with an NVIDIA GPU", "pip install -r requirements.txt"),
+           ("Windows", "in WSL's Ubuntu (below), the line for Linux"))
 
 
 # What stays with the instructor: class runs, gradebooks, feedback pages (classroom/), building,
@@ -207,6 +228,8 @@ next to this README. The examples (`load_csv("{data[0] if data else ''}")`) read
 run your code from this folder, or, in a notebook in `notebooks/`, give the path as
 `"../{data[0] if data else ''}"`.
 """ if data else ""
+    install = "\n".join(f"| {where} | `{line}` |" if "pip" in line else f"| {where} | {line} |"
+                        for where, line in INSTALL)
     listing = "\n".join(f"| {ex} | `exercises/{EXERCISES[ex]}.py` | {_title(sources[ex], ex)} |"
                         for ex in chosen)
     notebooks = f"""
@@ -229,18 +252,27 @@ python -m grader check --submission notebooks     # all notebooks, from a termin
 
 ## Set up (once)
 
+With Python 3.10 to 3.13, in this folder: a virtual environment, then the install line for your
+machine (torch, NumPy, pytest, matplotlib{", Jupyter" if has_notebooks else ""}).
+
 ```bash
-pip install -r requirements.txt      # torch, numpy, pytest
+python3 -m venv .venv
+source .venv/bin/activate            # again in every new terminal
 ```
 
-(On a machine without a GPU, `pip install torch --index-url https://download.pytorch.org/whl/cpu`
-first saves a large download.)
+| your machine | install |
+|---|---|
+{install}
+
+On Windows, work in WSL: `wsl --install` in PowerShell, then, in the Ubuntu it installs,
+`sudo apt install python3-venv` and the lines above, in this folder (as `/mnt/c/...`). The
+checks run on Linux and macOS.
 
 ## Work in the .py files
 
 Open `exercises/{first}.py`. Every function you write says what it takes and returns, with
 shapes, dtypes and a worked example, and raises `NotImplementedError` until you fill it in.
-Check your work as often as you like, from this folder:
+Check your work as often as you like, from this folder (the one that holds `exercises/`):
 
 ```bash
 python -m grader check            # every exercise
@@ -260,8 +292,10 @@ python -m grader check {chosen[0]}       # one exercise
 
 The checks here use fixed inputs with known answers. The graders also run hidden checks on other,
 random inputs (and on a GPU where there is one), so return the computation, not the numbers.
-Your code runs in a separate process with limits on time and memory; a function that loops
-forever or crashes costs only its own checks.
+Your code runs in a separate process with a time limit: a function that loops forever or
+crashes costs only its own checks. On Linux that process is also sandboxed (memory, files,
+network); on macOS it is not, and `check` says so in one line: it is your own code, on your own
+machine.
 
 ## Handing in
 
