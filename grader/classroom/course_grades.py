@@ -176,7 +176,8 @@ def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> Assignm
         g.penalty = max(g.penalty, penalty)
         g.too_late |= too_late
     latest = max(chosen.values(), key=lambda r: r["when"])
-    g.submitted, g.submitted_from = latest["when"], latest["submitted_from"] or ""
+    g.submitted = latest["when"].astimezone(due.tzinfo)      # in the course's time zone
+    g.submitted_from = latest["submitted_from"] or ""
     if latest["submitted_at"] is None:
         g.submitted_from = "grading time: the hand-in time is not known"
     late = g.submitted - due
