@@ -81,7 +81,7 @@ class Pair:
 @dataclass
 class Report:
     folder: str
-    exercises: dict = field(default_factory=dict)    # ex -> [Pair], best first
+    exercises: dict = field(default_factory=dict)    # ex -> [Pair], best first ([]: none)
     counts: dict = field(default_factory=dict)       # ex -> (this term's files, archive's)
     notes: list = field(default_factory=list)
     students: int = 0
@@ -285,8 +285,8 @@ def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
             f"exNN_*.py files or notebooks)")
     for ex in exercises:
         report.counts[ex] = (len(docs[ex]), len(old[ex]))
-        if docs[ex]:
-            report.exercises[ex] = rank(docs[ex], old[ex], boilerplate_of(ex), top)
+        report.exercises[ex] = rank(docs[ex], old[ex], boilerplate_of(ex), top) \
+            if docs[ex] else []
     return report
 
 

@@ -214,6 +214,7 @@ def cmd_demo(args) -> int:
     return run_demo(args.out, jobs=args.jobs, exercises=parse_list(args.exercises),
                     seed=args.seed, progress=not args.no_progress)
 
+
 def add_similarity(verbs) -> dict:
     """`similarity`: the pairs of submissions most alike, per exercise, on a page to read.
 
@@ -263,9 +264,10 @@ def cmd_similarity(args) -> int:
     for note in report.notes:
         print(f"  note: {note}")
     for ex, pairs in report.exercises.items():
+        n = report.counts[ex][0]
         best = f"most alike: {pairs[0].a.student} & {pairs[0].b.student} " \
             f"({100 * pairs[0].score:.0f}%)" if pairs else "no shared code"
-        print(f"{ex}: {report.counts[ex][0]} submissions, {best}")
+        print(f"{ex}: {n} submissions, {best}" if n else f"{ex}: no submissions")
     print(f"wrote {args.html} (evidence to read, never a score)")
     return 0
 

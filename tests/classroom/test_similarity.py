@@ -198,11 +198,16 @@ def test_an_empty_class_folder_says_so(tmp_path, capsys):
 def test_the_command_writes_the_page(tmp_path, honest, capsys):
     folder = make_class(tmp_path / "class", dict(honest, eve=renamed_copy(honest["ana"])))
     out = tmp_path / "pages" / "similarity.html"
-    assert main(["similarity", str(folder), "--html", str(out), "--exercises", "ex02",
+    assert main(["similarity", str(folder), "--html", str(out), "--exercises", "ex02,ex03",
                  "--top", "3"]) == 0
     html = out.read_text()
     assert html.count('class="card pair"') == 3
-    assert "ana" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "ex02: 5 submissions, most alike: ana & eve" in said
+    assert "ex03: no submissions" in said
+    # a page inside a student's entry is refused, nothing written
+    assert main(["similarity", str(folder), "--html", str(folder / "ana" / "p.html")]) == 2
+    assert not (folder / "ana" / "p.html").exists()
 
 
 def test_the_summary_page_links_a_report_beside_it(tmp_path, honest):
