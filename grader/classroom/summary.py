@@ -50,6 +50,7 @@ def _histogram(values, xlabel, bins, color):
     ax.set_xlabel(xlabel)
     ax.set_ylabel("submissions")
     ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()      # two per class: measured, unlike a student's many plots
     return png_data_uri(fig)
 
 

@@ -261,3 +261,43 @@ def test_pages_render_in_chromium_without_broken_images(tmp_path, which):
     pixels = matplotlib.image.imread(str(shot))
     assert pixels.shape[0] == 1600 and pixels.shape[1] == 1100
     assert pixels[..., :3].std() > 0.05                      # not a blank page
+
+
+def test_a_plot_drawn_before_is_not_drawn_again(monkeypatch):
+    """Many students' pages carry the same plot (the reference's curve beside a correct
+    program's): it is drawn once per process, and the kept images stay bounded."""
+    import grader.classroom.feedback as fb
+    drawn = []
+    monkeypatch.setattr(fb, "plot_image", lambda p: drawn.append(p) or f"image {len(drawn)}")
+    monkeypatch.setattr(fb, "IMAGES", {})
+    plot = {"kind": "curve", "title": "loss", "series": {"reference": [3.0, 2.0, 1.0],
+                                                          "student": [3.0, 2.0, 1.5]}}
+    first = fb.safe_plot_image(plot)
+    again = fb.safe_plot_image({"title": "loss", "kind": "curve",     # the same data, reordered
+                                "series": {"student": [3.0, 2.0, 1.5],
+                                           "reference": [3.0, 2.0, 1.0]}})
+    assert first == again == "image 1" and len(drawn) == 1
+    other = dict(plot, series={"reference": [3.0, 2.0, 1.0], "student": [3.0, 2.0, 1.4]})
+    assert fb.safe_plot_image(other) == "image 2"
+    for i in range(fb.MAX_IMAGES + 10):
+        fb.safe_plot_image(dict(plot, title=f"plot {i}"))
+    assert len(fb.IMAGES) == fb.MAX_IMAGES
+    assert fb.safe_plot_image({"kind": "curve", "series": {1: object()}}) != ""   # unkeyable
+
+
+def test_a_long_plot_title_is_wrapped_not_cut():
+    """A check's plot title of up to two lines of 64 characters is shown whole."""
+    import base64
+    import matplotlib
+    from grader.classroom import feedback
+    title = "loss of train_minibatch against the reference, batch by batch, over three epochs"
+    seen = {}
+    real = matplotlib.axes.Axes.set_title
+    try:
+        matplotlib.axes.Axes.set_title = lambda ax, text, **kw: seen.setdefault("t", text)
+        uri = feedback.plot_image({"kind": "curve", "title": title,
+                                   "series": {"student": [1.0, 0.5]}})
+    finally:
+        matplotlib.axes.Axes.set_title = real
+    assert seen["t"].replace("\n", " ") == title and "\n" in seen["t"]
+    assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
