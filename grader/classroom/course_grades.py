@@ -17,12 +17,13 @@ by default) is shown as feedback and not counted.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from grader.classroom.course_file import Course, late_text
-from grader.classroom.gradebook_read import Policy, _cell, _num, moment
+from grader.classroom.gradebook_read import Policy, _cell, _exercise_of, _num, moment
 
 NOT_HANDED_IN = "not handed in"
 
@@ -106,7 +107,13 @@ def course_grades(book, course: Course, policy=None, before=None, at=None, stude
     at = at or datetime.now(timezone.utc)
     by: dict[tuple, list] = defaultdict(list)
     maxes: dict[str, float] = {}
+    missing: dict[int, set] = {}          # submission -> exercises it had no file for
+    for sub, files in book.db.execute("SELECT id, missing_files FROM submissions WHERE "
+                                      "missing_files IS NOT NULL AND missing_files != '[]'"):
+        missing[sub] = {_exercise_of(f) for f in json.loads(files)}
     for r in book.history(student):
+        if r["exercise"] in missing.get(r["submission"], ()):
+            continue                      # graded without its file: not handed in
         r["when"] = _aware(r["submitted_at"]) or _aware(r["graded_at"])
         by[(r["student"], r["exercise"])].append(r)
     for ex, points in book.db.execute("SELECT exercise, MAX(max_score) FROM graded_exercises "

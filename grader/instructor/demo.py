@@ -17,6 +17,13 @@ The students (for whichever exercises exist):
   finn  a zip of three exercises; ex01 calls sys.exit() when imported (costs ex01's points,
         nothing else)
   gus   nbgrader notebooks in one folder per assignment, one mistake planted in a cell
+
+The course (demo_class/course.toml, docs/course.md): two assignments (the first half of the
+exercises, then the rest; one with a single exercise), both due some days ago, 10 % off per
+day late. Everyone handed in a day before each due date (the files' times; finn's zip by the
+timestamps CSV an LMS gives), except cleo, who handed in the last assignment 1 day 2 hours
+late (-20 %), and dev, who handed in the first a day late with a 2-day extension (on time).
+The grades per assignment, raw and penalised, go to demo_class/grades-course.csv.
 """
 from __future__ import annotations
 
@@ -198,16 +205,71 @@ def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
     print(f"demo class: {len(notes)} students in {out / 'class'}, exercises {', '.join(exs)}")
     for student, what in notes.items():
         print(f"  {student:<5} {'; '.join(what)}")
+    course, stamps = _course(out, exs)
     run = grade_class(out / "class", db=out / "gradebook.db", jobs=jobs, seed=seed,
-                      exercises=exs, html_dir=out / "feedback", progress=progress)
+                      exercises=exs, html_dir=out / "feedback", progress=progress,
+                      course=course, timestamps=stamps)
     print(run.line())
     print()
     with Gradebook(out / "gradebook.db") as book:
         print(book.format_table())
         book.export_csv(out / "grades.csv")
+        print()
+        _print_course(book, course, out)
     print()
     print(f"feedback pages: {out / 'feedback'}/<student>.html; "
           f"class summary: {out / 'feedback' / 'summary.html'}")
     print(f"grades as CSV: {out / 'grades.csv'}; gradebook: {out / 'gradebook.db'}")
     print(f"demo done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _course(out: Path, exs) -> tuple:
+    """Write out/course.toml (beside the class folder) and date every student's files as the
+    module docstring says; returns (the course, the timestamps an LMS would give)."""
+    from datetime import datetime, timedelta, timezone
+    import os
+    from grader.classroom.course_file import load_course
+    today = datetime.now(timezone.utc).replace(hour=23, minute=59, second=0, microsecond=0)
+    half = (len(exs) + 1) // 2
+    parts = [("week1", exs[:half], today - timedelta(days=10)),
+             ("week2", exs[half:], today - timedelta(days=3))]
+    parts = [p for p in parts if p[1]]
+    text = 'time_zone = "UTC"\n\n[late]\npenalty = 10\nper = "day"\ncap = 50\ngrace = "15m"\n'
+    for name, members, due in parts:
+        text += (f'\n[[assignment]]\nname = "{name}"\nexercises = {json.dumps(members)}\n'
+                 f'due = {due.strftime("%Y-%m-%dT%H:%M:%S")}\n')
+    text += '\n[[extension]]\nstudent = "dev"\nassignment = "week1"\ndays = 2\n'
+    (out / "course.toml").write_text(text)
+    course = load_course(out / "course.toml")
+    when = {}
+    for name, members, due in parts:
+        for ex in members:
+            when[ex] = due - timedelta(days=1)
+            if name == parts[-1][0]:
+                when[("cleo", ex)] = due + timedelta(days=1, hours=2)
+            if name == "week1":
+                when[("dev", ex)] = due + timedelta(days=1)
+    for student in (out / "class").iterdir():
+        for path in student.rglob("ex*") if student.is_dir() else ():
+            ex = path.name[:4]
+            if ex in when and path.is_file():
+                t = when.get((student.name, ex), when[ex]).timestamp()
+                os.utime(path, (t, t))
+    return course, {"finn": parts[0][2] - timedelta(days=1)}
+
+
+def _print_course(book, course, out: Path) -> None:
+    from grader.classroom.course_grades import course_grades, export_course_csv
+    print(f"course {out / 'course.toml'}: " + "; ".join(
+        f"{a.name} ({', '.join(a.exercises)}) due {a.due:%Y-%m-%d %H:%M} UTC"
+        for a in course.assignments))
+    for student, graded in course_grades(book, course).items():
+        for g in graded:
+            if g.late is not None or g.extended:
+                said = g.late_text() or "on time"
+                print(f"  {student:<5} {g.assignment}: {said}"
+                      + (f" (extended to {g.due_text()[:16]})" if g.extended else "")
+                      + f"; {g.score:g} of {g.max:g} points, raw {g.raw:g}")
+    export_course_csv(book, course, out / "grades-course.csv")
+    print(f"grades per assignment, raw and penalised: {out / 'grades-course.csv'}")

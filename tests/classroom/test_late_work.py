@@ -267,3 +267,36 @@ def test_a_gradebook_without_the_hand_in_columns_opens_without_loss(tmp_path):
         book.record("alice", graded("ex01"), content_hash="h2",
                     handed_in={"ex01": at("2026-10-02T10:00")}, submitted_from=FROM_FILE)
         assert [r["submitted_from"] for r in book.history("alice")] == [None, FROM_FILE]
+
+
+def test_an_exercise_graded_without_its_file_is_not_handed_in(book):
+    book, course = book
+    both = graded("ex01")
+    both.checks += graded("ex02", passed=0).checks
+    both.exercises = ["ex01", "ex02"]
+    both.missing_files = ["ex02_gradient_descent.py"]
+    book.record("gina", both, content_hash="g1", handed_in={"ex01": at("2026-10-02T10:00")},
+                submitted_from=FROM_FILE)         # late for week1; ex02 has no file at all
+    week1, week2 = course_grades(book, course, at=AFTER_TERM)["gina"]
+    assert (week1.status, week1.raw) == ("late", 4)
+    assert (week2.status, week2.attempts, week2.late_text()) == ("not handed in", 0,
+                                                                 "not handed in")
+
+
+def test_the_demo_course_has_a_late_student_and_an_extension(tmp_path):
+    from grader.instructor import demo
+    exs = demo.available()[:4]
+    demo.make_class(tmp_path / "class", exs)
+    course, stamps = demo._course(tmp_path, exs)
+    week1, week2 = course.assignments
+    assert course.due_for(week1, "dev")[1] and not course.due_for(week1, "cleo")[1]
+    assert set(stamps) == {"finn"} and stamps["finn"] < week1.due
+
+    def when(student, ex):
+        name = next((tmp_path / "class" / student).rglob(f"{ex}_*"))
+        return datetime.fromtimestamp(name.stat().st_mtime, timezone.utc)
+
+    last = week2.exercises[0]
+    assert course.late.penalty(when("cleo", last) - week2.due) == pytest.approx(0.2)
+    assert when("ada", last) < week2.due and when("cleo", week1.exercises[0]) < week1.due
+    assert week1.due < when("dev", week1.exercises[0]) <= course.due_for(week1, "dev")[0]
