@@ -117,6 +117,10 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class EmptyClassFolder(RuntimeError):
+    """The class folder holds no entry at all (the command line: one error line, exit 1)."""
+
+
 def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
                 progress=True, cluster=None, cluster_timeout=30.0, on_event=None,
@@ -157,6 +161,10 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
     started = time.perf_counter()
     where = submissions_folder(folder)
     raw = [p for p, _ in entry_paths(where)]     # every entry, before the outputs are known
+    if not raw:   # nothing to grade: no gradebook is made for it
+        raise EmptyClassFolder(f"no submissions in {folder} (expected one folder or .zip per "
+                               f"student, or nbgrader's submitted/STUDENT/ASSIGNMENT/): nothing "
+                               f"graded, no gradebook written")
     book, notes = open_gradebook(db, folder)
     try:
         outputs = Outputs(book.files(), book.pages_token(), book.exports())

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader",
                                 description="Auto-graded PyTorch exercises.")
     p.add_argument("--version", action=_Version, help="print the grader's version and exit")
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1,
+                      default=0, help="results only: one line per exercise, no progress bar")
+    loud.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
+                      help="more: every sandbox layer, the time taken, tracebacks of errors")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     c = verbs.add_parser("check", help="run the visible checks on your work")
@@ -89,22 +94,35 @@ def _present(module: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m grader [-q | -v] VERB ...`: -q (quiet) keeps the results' own lines (a verb's
+    brief form, no progress bar), -v (verbose) adds what is behind them."""
     args = _parser().parse_args(argv)
     handler = args._handlers[args.verb]
+    if args.verbosity < 0:
+        for quiet_form in ("no_progress", "brief"):   # the verbs' own switches, where they have
+            if hasattr(args, quiet_form):             # them (grade --brief, grade-class
+                setattr(args, quiet_form, True)       # --no-progress)
     try:
         return handler(args)
     except (UnknownExercise, BadRequest) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc, args)
     except RuntimeError as exc:
         from grader.sandbox import SandboxRefused
         if not isinstance(exc, SandboxRefused):
             raise
-        print(f"error: {exc}", file=sys.stderr)   # e.g. GRADER_SANDBOX=strict on a machine
-        return 2                                   # without every layer
+        return _error(exc, args)   # e.g. GRADER_SANDBOX=strict on a machine without every layer
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _error(exc: Exception, args) -> int:
+    """Bad input or a refusal: one line, exit 2 (with -v, its traceback first)."""
+    if args.verbosity > 0:
+        import traceback
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
 
 
 def run() -> None:
@@ -140,18 +158,29 @@ def cmd_check(args) -> int:
     if not submission.exists():
         print(f"error: no such folder: {submission}", file=sys.stderr)
         return 2
+    if sys.platform == "win32":   # staging relies on POSIX (O_NOFOLLOW, dir_fd)
+        print("error: the checks run on Linux and macOS; on Windows, run them in WSL (the "
+              "kit's README says how)", file=sys.stderr)
+        return 2
     request = check_request(args)
     from grader.sandbox.launcher import sandbox_missing
     why = sandbox_missing()
     if why and not _present("grader.instructor"):   # a student's own work, in the kit
         from grader.sandbox.plain import NOTE, grade_unsandboxed
         print(NOTE.format(why=why), file=sys.stderr)
-        result = grade_unsandboxed(submission, request)
+        result, sandbox = grade_unsandboxed(submission, request), None
     else:                                   # elsewhere a machine without it refuses (exit 2)
         from grader.engine.runner import grade_once
-        result, _ = grade_once(submission, request)
+        result, sandbox = grade_once(submission, request)
     from grader.engine.report import check_report
-    print(check_report(result))
+    report = check_report(result)
+    if args.verbosity < 0:   # the lines of the exercises and the total, not the failures
+        report = "\n".join(line for line in report.splitlines() if not line.startswith(" "))
+    print(report)
+    if args.verbosity > 0:
+        passed = [f"  ok {c.label}" for c in result.checks if c.counted and c.status == "passed"]
+        print("\n".join([f"passed ({len(passed)}):", *passed, f"{result.seconds:.1f} s; "
+                         + (sandbox.summary() if sandbox else "not sandboxed")]))
     for warning in _device_warnings(request):
         print(f"warning: {warning}", file=sys.stderr)
     return 0 if result.score == result.max_score and result.max_score > 0 else 1
@@ -185,10 +214,11 @@ def cmd_grade(args) -> int:
     from grader.sandbox.staging import printable
     result.submission = printable(result.submission)  # a name that is not UTF-8, escaped
     shown = result if args.show_hidden else result.for_students()   # the seed and the time
-    print(f"grading {result.submission} ("                          # of the hidden checks are
-          + (f"seed {result.seed}, " if args.show_hidden else "")   # for the instructor
-          + f"{shown.seconds:.1f} s)")
-    print(sandbox)
+    if args.verbosity >= 0:
+        print(f"grading {result.submission} ("                      # of the hidden checks are
+              + (f"seed {result.seed}, " if args.show_hidden else "")   # for the instructor
+              + f"{shown.seconds:.1f} s)")
+        print(zygote.describe() if args.verbosity > 0 else sandbox)
     sandbox_warnings += _device_warnings(request)
     for warning in sandbox_warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -439,7 +439,10 @@ def _error_reply(exc, workdir, prefix="", kind=None):
         message = "raised KeyboardInterrupt"
     else:
         message = f"{type(exc).__name__}: {exc}"
-    lines = traceback.format_list(student_frames[-5:])
+    shown = student_frames[-5:]   # each file by its name in the submission, not the worker's
+    for f in shown:               # folder (/tmp/work/ex01_linear_model.py)
+        f.filename = os.path.relpath(f.filename, workdir)
+    lines = traceback.format_list(shown)
     return {"status": "error", "kind": kind, "type": type(exc).__name__[:200],
             "ancestry": _ancestry(type(exc)),
             "message": (prefix + message)[:2000], "where": where,
