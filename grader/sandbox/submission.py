@@ -118,6 +118,8 @@ class Submission:
         self.began: float | None = None   # the time of its first call
         self._imported: set[str] = set()   # modules a call has imported in its worker
         self._sent = 0                     # requests sent: each reply names its own
+        # (module, function or probe) -> its calls that timed out in this phase's checks
+        self._timeouts: dict[tuple, int] = {}
 
     def enter(self, phase: str) -> None:
         """Switch between the visible checks' calls and the hidden checks'. A worker that
@@ -131,7 +133,7 @@ class Submission:
             raise ValueError(f"phase {phase!r}: visible or hidden")
         if phase == "visible" and self.phase == "hidden":
             self._restart(settle=0)
-            self.import_errors, self._imported = {}, set()
+            self.import_errors, self._imported, self._timeouts = {}, set(), {}
         self.phase = phase
 
     # -- life cycle
@@ -196,6 +198,11 @@ class Submission:
         module = request["module"]
         if module in self.import_errors:   # told in full once, by the first check that met it
             raise self.import_errors[module].again()
+        called = _called_function(request)
+        if self._timeouts.get(called, 0) >= TIMEOUTS_PER_FUNCTION:
+            raise StudentError("timeout", f"{_called(called[1])} was not run again: it timed "
+                                          f"out in {TIMEOUTS_PER_FUNCTION} earlier checks (an "
+                                          f"infinite loop?)")
         if module and (self.proc is None or not self.proc.alive or module not in self._imported):
             self._exchange_checked({"op": "import", "module": module},
                                    self.limits.import_seconds, module, importing=True)
@@ -208,6 +215,9 @@ class Submission:
         first_cuda = _first_cuda_call(self.proc, request)
         limit = seconds + (getattr(self.limits, "cuda_init_seconds", 0.0) if first_cuda else 0)
         reply, failure = self._timed_exchange(request, limit, budget)
+        if failure == "timeout" and not importing:
+            called = _called_function(request)
+            self._timeouts[called] = self._timeouts.get(called, 0) + 1
         if failure is not None:  # raised outside the handlers: no exception chain keeps the
             raise self._failed(failure, module, limit, importing,   # refused reply alive
                                request.get("func") or request.get("probe") or "")
@@ -297,7 +307,7 @@ class Submission:
     def _failed(self, failure: str, module: str, limit: float, importing: bool, func: str = ""):
         """The StudentError for a request that gave no reply; the worker is replaced. Only a
         failure of the import itself is kept as the module's import error."""
-        what = f"{func}()" if func and "." not in func else "the call"
+        what = _called(func)
         if failure == "timeout":
             self._restart(settle=0)
             if not importing:
@@ -328,6 +338,25 @@ class Submission:
             how = self.proc.kill(settle)
             self.proc = None
         return how
+
+
+# a function whose calls timed out this often is not called again by the same phase's checks:
+# a loop that never ends costs a submission at most this many call limits per function
+TIMEOUTS_PER_FUNCTION = 2
+
+
+def _called(func: str) -> str:
+    return f"{func}()" if func and "." not in func else "the call"
+
+
+def _called_function(request) -> tuple:
+    """(module, the student's function a request calls): a check's call goes through the
+    guard probe, whose first argument names it; another probe stands for the calls it makes."""
+    name = request.get("func") or request.get("probe") or ""
+    args = request.get("args") or ()
+    if name == "guard.call" and args and isinstance(args[0], str):
+        name = args[0]
+    return request.get("module"), name
 
 
 # what the probes (grader.sandbox.inside.probes) measure inside the worker, as opposed to what the student's
