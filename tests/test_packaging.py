@@ -72,3 +72,26 @@ def test_classifiers_name_every_python_the_package_claims():
                 if c.startswith("Programming Language :: Python :: 3.")]
     assert versions == ["3.10", "3.11", "3.12", "3.13"]
     assert "Operating System :: POSIX :: Linux" in classifiers
+
+
+def test_the_docs_install_the_answers_from_no_public_index():
+    """docs/cluster.md gives the workers the wheel built with the answers, by the switch
+    setup.py reads, and never `pip install torchdrills` from an index."""
+    import re
+    cluster = (ROOT / "docs" / "cluster.md").read_text()
+    switch = re.search(r'os\.environ\.get\("(\w+)"', (ROOT / "setup.py").read_text()).group(1)
+    assert f"{switch}=1 pip wheel ." in cluster
+    assert not re.search(r"pip install[^\n`]*\btorchdrills\[", cluster.replace(".whl[", ""))
+    assert "PyPI" in cluster
+
+
+def test_the_readme_starts_from_a_fresh_machine():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.split("## Quick start")[1].split("\n## ")[0]
+    steps = [line for line in start.splitlines() if line.startswith(("git ", "python3 -m venv",
+                                                                      "pip install"))]
+    assert steps[0].startswith("git clone") and "&& cd torchdrills" in steps[0]
+    assert steps[1] == "python3 -m venv .venv && source .venv/bin/activate"
+    assert steps[2].endswith("python -m grader demo") and "python -m pytest tests" in steps[3]
+    assert "bubblewrap" in start and "chromium" in start and "minutes" in start
+    assert "ready for an LMS import" not in readme
