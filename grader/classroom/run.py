@@ -230,7 +230,9 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                                      request.exercises, request.device):
             run.skipped += 1
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
-            if html_dir and not (Path(html_dir) / page_name(student)).exists():
+            # with a course, the page again: an assignment may have come due since
+            if html_dir and (course is not None or
+                             not (Path(html_dir) / page_name(student)).exists()):
                 _page_from_book(book, student, html_dir, course)
             continue
         tasks.append(entry)

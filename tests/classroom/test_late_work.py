@@ -300,3 +300,39 @@ def test_the_demo_course_has_a_late_student_and_an_extension(tmp_path):
     assert course.late.penalty(when("cleo", last) - week2.due) == pytest.approx(0.2)
     assert when("ada", last) < week2.due and when("cleo", week1.exercises[0]) < week1.due
     assert week1.due < when("dev", week1.exercises[0]) <= course.due_for(week1, "dev")[0]
+
+
+def test_grade_class_reads_nbgrader_timestamps_and_marks_late_work(tmp_path, capsys):
+    """One small class run, end to end: nbgrader's tree with its timestamp.txt, the course
+    file beside the class folder, a page and an export that say who was late."""
+    from grader.cli import main
+    root = tmp_path / "term"
+    ref = (demo_root() / "solutions" / "ex01_linear_model.py").read_text()
+    for student, stamp in (("ann", "2026-10-01 20:00:00.000000 UTC"),
+                           ("ben", "2026-10-02 03:00:00.000000 UTC")):
+        folder = root / "submitted" / student / "ex01_linear_model"
+        folder.mkdir(parents=True)
+        (folder / "ex01_linear_model.py").write_text(ref)
+        (folder / "timestamp.txt").write_text(stamp)
+    (tmp_path / "course.toml").write_text(COURSE)
+    db, pages = tmp_path / "g.db", tmp_path / "pages"
+    assert main(["grade-class", str(root), "--db", str(db), "--exercises", "ex01", "--jobs",
+                 "1", "--no-progress", "--html-dir", str(pages)]) == 0
+    assert "2 assignments (week1, week2)" in capsys.readouterr().err
+    ben = (pages / "ben.html").read_text()
+    assert "2026-10-02 03:00 UTC (nbgrader timestamp.txt)" in ben
+    assert "3 hours 1 minute late: -10 %" in ben
+    assert "late: -10 %" not in (pages / "ann.html").read_text()
+    assert "late: week1 (-10%)" in (pages / "summary.html").read_text()
+    assert main(["export", "--csv", "-", "--db", str(db), "--course",
+                 str(tmp_path / "course.toml")]) == 0
+    rows = {r[0]: r for r in csv.reader(io.StringIO(capsys.readouterr().out))}
+    full = float(rows["ann"][1])
+    assert full > 0 and rows["ann"][3] == ""
+    assert (float(rows["ben"][1]), float(rows["ben"][2]), rows["ben"][3]) == (
+        pytest.approx(0.9 * full), full, "3 hours 1 minute late: -10 %")
+
+
+def demo_root():
+    from grader.instructor.demo import ROOT
+    return ROOT
