@@ -131,8 +131,16 @@ def worker_files(root=ROOT) -> list[str]:
     each one's compiled bytecode where it exists. Read from the source: an import added to the
     code inside is followed without a list to keep."""
     root = Path(root).resolve()
-    todo = sorted(p for folder in WORKER_CODE for p in (root / folder).glob("*.py"))
-    seen: dict[Path, None] = {}
+    return module_files(root, sorted(p for folder in WORKER_CODE
+                                     for p in (root / folder).glob("*.py")))
+
+
+def module_files(root: Path, first, top_level: bool = False) -> list[str]:
+    """The files `first` (paths under `root`, the folder above the package) and the modules of
+    the package they import, followed from module to module, the packages above each, with
+    each one's compiled bytecode where it exists. `top_level`: only the imports made outside
+    functions (what importing the files runs)."""
+    todo, seen = list(first), {}
     while todo:
         path = todo.pop()
         if path in seen or not path.is_file():
@@ -142,7 +150,7 @@ def worker_files(root=ROOT) -> list[str]:
         while parent != root and root in parent.parents:  # the packages above it
             todo.append(parent / "__init__.py")
             parent = parent.parent
-        for name in _package_imports(path, root):
+        for name in _package_imports(path, root, top_level):
             module = _module_file(root, name)
             if module is not None:
                 todo.append(module)
@@ -166,20 +174,35 @@ def _module_file(root: Path, name: str) -> Path | None:
 _IMPORTS: dict = {}  # (path, size, mtime) -> what it imports: a zygote start asks twice
 
 
-def _package_imports(path: Path, root: Path) -> list[str]:
-    """The modules of this package (grader.*) that a file imports, anywhere in it: for
-    `from a.b import c` both a.b and a.b.c (c may be a module)."""
+def _package_imports(path: Path, root: Path, top_level: bool = False) -> list[str]:
+    """The modules of this package (grader.*) that a file imports, anywhere in it (outside
+    functions only, with `top_level`): for `from a.b import c` both a.b and a.b.c (c may be a
+    module)."""
     try:
         st = path.stat()
     except OSError:
         return []
-    key = (str(path), str(root), st.st_size, st.st_mtime_ns)
+    key = (str(path), str(root), st.st_size, st.st_mtime_ns, top_level)
     if key not in _IMPORTS:
-        _IMPORTS[key] = _read_imports(path, root)
+        _IMPORTS[key] = _read_imports(path, root, top_level)
     return _IMPORTS[key]
 
 
-def _read_imports(path: Path, root: Path) -> list[str]:
+def _nodes(tree, top_level: bool):
+    """The tree's nodes; with `top_level`, none inside a function or lambda."""
+    if not top_level:
+        yield from ast.walk(tree)
+        return
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        yield node
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _read_imports(path: Path, root: Path, top_level: bool = False) -> list[str]:
     parts = list(path.relative_to(root).with_suffix("").parts)
     package = parts[:-1]  # a module's package; an __init__'s own package
     try:
@@ -187,7 +210,7 @@ def _read_imports(path: Path, root: Path) -> list[str]:
     except (SyntaxError, ValueError, OSError):
         return []
     out = []
-    for node in ast.walk(tree):
+    for node in _nodes(tree, top_level):
         if isinstance(node, ast.Import):
             out += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

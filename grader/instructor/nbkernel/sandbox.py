@@ -26,51 +26,12 @@ def sandbox_problem() -> str:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _top_level_imports(path: Path) -> list[str]:
-    """The grader.* modules a file imports outside its functions (for `from a import b`, both
-    a and a.b: b may be a module)."""
-    import ast
-    try:
-        tree = ast.parse(path.read_bytes(), str(path))
-    except (SyntaxError, ValueError, OSError):
-        return []
-    out, todo = [], list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Import):
-            out += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            out += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        todo.extend(ast.iter_child_nodes(node))
-    return [n for n in out if n == "grader" or n.startswith("grader.")]
-
-
 def kernel_files(root: Path = ROOT) -> list[str]:
     """The package's files the kernel imports (KERNEL_CODE and what it imports at module
     level, the packages above each), with their bytecode where it exists."""
-    import importlib.util
-    todo, seen = [root / f for f in KERNEL_CODE], {}
-    while todo:
-        path = todo.pop()
-        if path in seen or not path.is_file():
-            continue
-        seen[path] = None
-        parent = path.parent
-        while parent != root and root in parent.parents:
-            todo.append(parent / "__init__.py")
-            parent = parent.parent
-        for name in _top_level_imports(path):
-            base = root.joinpath(*name.split("."))
-            todo += [base.with_suffix(".py"), base / "__init__.py"]
-    out = []
-    for path in seen:
-        out.append(str(path))
-        cached = importlib.util.cache_from_source(str(path))
-        if os.path.isfile(cached):
-            out.append(cached)
-    return sorted(out)
+    from grader.sandbox.view import module_files
+    return module_files(Path(root).resolve(), [Path(root).resolve() / f for f in KERNEL_CODE],
+                        top_level=True)
 
 
 def kernel_folders() -> list[str]:
