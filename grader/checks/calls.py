@@ -64,7 +64,9 @@ def rng_changed_hint(func: str, generators) -> str:
     """The hint for a seeded function that reseeded or drew from the global generators."""
     names = {"torch": "torch's (torch.manual_seed, torch.rand without generator=)",
              "numpy": "NumPy's (np.random.seed, np.random.rand)",
-             "random": "Python's (random.seed, random.random)"}
+             "random": "Python's (random.seed, random.random)",
+             "torch.cuda": "CUDA's (torch.cuda.manual_seed, torch.randn(..., device='cuda') "
+                           "without generator=)"}
     which = "; ".join(names[g] for g in generators if g in names) or "the global one"
     return (f"{func} changed the global random state, {which}: a function that takes a seed "
             f"draws from its own generator, torch.Generator().manual_seed(seed) (then "

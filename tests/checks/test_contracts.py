@@ -292,3 +292,24 @@ def test_a_gradient_hook_on_the_callers_tensor_is_named():
 
     _, found = watched(grad_of_mean, "grad_of_mean", torch.ones(2, requires_grad=True))
     assert found["changed"][0][:2] == ["x", "its gradient hooks (a hook was registered on it)"]
+
+
+def test_cuda_generators_are_watched_where_cuda_is_in_use(monkeypatch):
+    """Where CUDA is in use, a seeded function that draws from CUDA's global generators
+    changes the random state as surely as one that draws from the CPU's (faked here: the guard
+    reads CUDA's states through the two functions it bound, never starting CUDA itself)."""
+    import torch
+    from grader.sandbox.inside.probes import guard
+    state = [torch.zeros(8, dtype=torch.uint8)]
+    monkeypatch.setattr(guard, "_cuda_initialized", lambda: True)
+    monkeypatch.setattr(guard, "_cuda_get_all", lambda: [s.clone() for s in state])
+
+    def make_data(n, seed):
+        state[0] += 1          # as torch.randn(n, device="cuda") would
+        return torch.arange(n)
+
+    _, found = guard.watched(make_data, "make_data", 3, 0)
+    assert found["rng"] == ["torch.cuda"]
+    monkeypatch.setattr(guard, "_cuda_initialized", lambda: False)
+    _, found = guard.watched(make_data, "make_data", 3, 0)
+    assert found is None

@@ -28,6 +28,7 @@ _equal = torch.equal
 _isnan = torch.isnan
 _array_equal = np.array_equal
 _get_rng = torch.get_rng_state
+_cuda_initialized, _cuda_get_all = torch.cuda.is_initialized, torch.cuda.get_rng_state_all
 _np_get, _py_get = np.random.get_state, random.getstate
 _Tensor, _ndarray = torch.Tensor, np.ndarray
 _TB = torch._C.TensorBase
@@ -312,17 +313,32 @@ def _inplace_ops(fn, before, names, n_args, keys):
 # -- the global random state
 def _perturb():
     """Put the global generators in a state of their own; return it."""
-    torch.manual_seed(PERTURB_SEED)
+    torch.manual_seed(PERTURB_SEED)     # CUDA's generators too, where CUDA is in use
     np.random.seed(PERTURB_SEED % 2**32)
     random.seed(PERTURB_SEED)
-    return _get_rng(), _np_get(), _py_get()
+    return _get_rng(), _np_get(), _py_get(), _cuda_states()
+
+
+def _cuda_states():
+    """CUDA's global generators' states, where CUDA is already in use in this process (asking
+    for them would start it otherwise); None where it is not."""
+    try:
+        if not _cuda_initialized():
+            return None
+        return _cuda_get_all()
+    except Exception:  # noqa: BLE001 - a broken CUDA: its generators are not watched
+        return None
 
 
 def _rng_changed(states) -> list:
-    torch_state, np_state, py_state = states
+    torch_state, np_state, py_state, cuda_states = states
     changed = []
     if not _equal(_get_rng(), torch_state):
         changed.append("torch")
+    now_cuda = _cuda_states() if cuda_states is not None else None
+    if cuda_states is not None and (now_cuda is None or len(now_cuda) != len(cuda_states) or
+                                    not all(_equal(a, b) for a, b in zip(now_cuda, cuda_states))):
+        changed.append("torch.cuda")
     now = _np_get()
     if now[0] != np_state[0] or not _array_equal(now[1], np_state[1]) or now[2:] != np_state[2:]:
         changed.append("numpy")
