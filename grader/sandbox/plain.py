@@ -19,8 +19,8 @@ import signal
 import subprocess
 import sys
 
-NOTE = ("note: your code runs without the sandbox on this machine ({why}); for your own "
-        "work that is fine: the graders run it sandboxed")
+NOTE = ("note: your code runs without the sandbox here ({why}). For your own work that is "
+        "fine; the graders run it sandboxed")
 
 
 class PlainZygote:
