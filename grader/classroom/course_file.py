@@ -231,7 +231,11 @@ def _course(data: dict, text: str, path: str) -> Course:
                                                     where)))
     course.assignments.sort(key=lambda a: a.due)
     by_name = {a.name: a for a in course.assignments}
-    for i, item in enumerate(data.get("extension", []), 1):
+    extensions = data.get("extension", [])
+    if not isinstance(extensions, list):
+        raise CourseError(where.at("extension", "extensions are [[extension]] tables, one "
+                                   "per student and assignment"))
+    for i, item in enumerate(extensions, 1):
         key = f"extension[{i}]"
         if not isinstance(item, dict):
             raise CourseError(where.at("extension", f"{key} must be a table"))

@@ -114,6 +114,24 @@ def test_a_bad_course_file_is_one_message_naming_the_line_or_key(tmp_path, text,
     assert said in str(err.value) and str(path) in str(err.value)
 
 
+ASSIGNMENT = '[[assignment]]\nname = "w"\nexercises = ["ex01"]\ndue = 2026-10-01\n'
+
+
+@pytest.mark.parametrize("text", [
+    "attempts = 0\n", 'attempts = "3"\n', "time_zone = 5\n", "late = 3\n",
+    "[late]\npenalty = 300\n", "[late]\npenalty = -1\n", "[late]\ncap = true\n",
+    "[late]\naccept_for = [1]\n", "extension = 5\n", "[extension]\nstudent = 'a'\n",
+    "[[extension]]\nstudent = 'a'\nassignment = 'w'\n",
+    "[[extension]]\nstudent = 'a'\nassignment = 'w'\ndays = 'two'\n",
+    "assignment = 3\n",
+])
+def test_odd_values_are_a_course_error_never_a_traceback(tmp_path, text):
+    body = text if text.startswith(("assignment", "extension")) and "[[" not in text \
+        else text + ASSIGNMENT if not text.startswith("[[extension]]") else ASSIGNMENT + text
+    with pytest.raises(CourseError):
+        load_course(write(tmp_path, body))
+
+
 def test_a_bad_course_file_exits_2_on_the_command_line_without_a_traceback(tmp_path, capsys):
     from grader.cli import main
     (tmp_path / "class").mkdir()
