@@ -95,3 +95,19 @@ def test_the_readme_starts_from_a_fresh_machine():
     assert steps[2].endswith("python -m grader demo") and "python -m pytest tests" in steps[3]
     assert "bubblewrap" in start and "chromium" in start and "minutes" in start
     assert "ready for an LMS import" not in readme
+
+
+def test_an_editable_install_maps_the_whole_checkout(source, tmp_path):
+    """`pip install -e .` (the README's) copies nothing: its finder maps solutions too, which
+    the instructor's commands import."""
+    code = f"from setuptools import build_meta; print(build_meta.build_editable({str(tmp_path)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, TORCHDRILLS_WITH_ANSWERS=""))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("torchdrills-*.whl")
+    archive = zipfile.ZipFile(wheel)
+    (finder,) = [n for n in archive.namelist() if n.endswith("_finder.py")]
+    text = archive.read(finder).decode()
+    for package in ("grader", "solutions", "exercises"):
+        assert f"'{package}': '{source / package}'" in text
+    shutil.rmtree(source / "build", ignore_errors=True)
