@@ -47,7 +47,9 @@ class Policy:
     latest), among those handed in at or before `before` when given (a time, or {exercise:
     time}: a due date per exercise; an exercise not in it has none). A submission's time is
     when it was handed in where that is known, else when it was graded (never earlier than
-    handed in); "latest" orders by that time, then by grading order."""
+    handed in); "latest" orders by that time, then by grading order. With a course file,
+    before="due" is each student's own due date per assignment (grader.classroom.
+    course_grades, which also applies the late policy)."""
 
     kind: str = "latest"
     before: object = None
