@@ -299,32 +299,3 @@ def _export(book, args, course) -> int:
         return book.export_csv(args.csv, policy=args.policy, before=args.before)
     from grader.classroom.course_grades import export_course_csv
     return export_course_csv(book, course, args.csv, policy=args.policy, before=args.before)
-
-
-def _load_course(named, folder, timestamps):
-    """(the course or None, {student: time}) for grade-class and export: --course PATH, else
-    course.toml beside the class folder (export: here); None after saying why it cannot be
-    used (exit 2)."""
-    from grader.classroom.course_file import CourseError, find_course, load_course
-    from grader.classroom.handed_in import TimestampsError, read_timestamps
-    path = find_course(folder, named)
-    try:
-        course = load_course(path) if path is not None else None
-        stamps = read_timestamps(timestamps) if timestamps else {}
-    except (CourseError, TimestampsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-    if course is not None:
-        print(f"note: course file {path}: {len(course.assignments)} assignments "
-              f"({', '.join(a.name for a in course.assignments)})", file=sys.stderr)
-    return course, stamps
-
-
-def _export(book, args, course) -> int:
-    if args.history:
-        return book.export_history(args.csv, policy=args.policy,
-                                   before=None if args.before == "due" else args.before)
-    if course is None:
-        return book.export_csv(args.csv, policy=args.policy, before=args.before)
-    from grader.classroom.course_grades import export_course_csv
-    return export_course_csv(book, course, args.csv, policy=args.policy, before=args.before)
