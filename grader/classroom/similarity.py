@@ -15,7 +15,8 @@ dropped: what every student was handed matches nobody. Folders of earlier terms 
 compared with this term's students, never among themselves.
 
 A pair's similarity is the share of each side's normalised code that also appears in the other
-(copydetect.compare_files); pairs rank by the larger share. Pairwise comparison grows with the
+(copydetect.compare_files); pairs rank by the larger share (Pair.weight: in proportion where
+they share fewer than SHORT normalised characters). Pairwise comparison grows with the
 square of the class (bench/bench_similarity.py): a cheap count of shared fingerprints picks the
 candidates, and only those are compared in full.
 """
@@ -38,6 +39,7 @@ NOISE = 25           # k: a match shorter than this many normalised characters i
 GUARANTEE = 25       # a match this long is always found: every k-gram is kept (window 1), so a
                      # report does not change from run to run (Python salts its string hashes)
 TOP = 10             # pairs shown per exercise (--top)
+SHORT = 100          # a pair sharing fewer normalised characters ranks in proportion
 CANDIDATES = 5       # candidates compared in full per pair shown
 MAX_CODE_CHARS = 300_000    # of one file's code compared (a larger file: its start, noted)
 CONTEXT = 3          # lines shown around a matching region
@@ -76,6 +78,13 @@ class Pair:
     @property
     def score(self) -> float:
         return max(self.share_a, self.share_b)
+
+    @property
+    def weight(self) -> float:
+        """What pairs rank by: the larger share, in proportion for a pair sharing fewer than
+        SHORT normalised characters (two students who each wrote one obvious line share 100%
+        of it, and little else)."""
+        return self.score * min(1.0, self.tokens / SHORT)
 
 
 @dataclass
@@ -250,13 +259,16 @@ def rank(docs: list[Doc], archive: list[Doc], boilerplate: Boilerplate,
         hi, si = sets[i], sizes[i]
         for j in range(i + 1, len(sets)):
             shared = len(hi & sets[j]) if hi and sets[j] else 0
-            if shared:
-                cheap.append((shared / min(si, sizes[j]), shared, i, j))
+            if shared:   # as Pair.weight, with shared k-grams for characters
+                cheap.append((shared / min(si, sizes[j]) *
+                              min(1.0, (shared + NOISE - 1) / SHORT), shared, i, j))
     cheap.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     both = docs + archive
     pairs = [compare(both[i], both[j]) for _e, _s, i, j in cheap[:CANDIDATES * top]]
     pairs = [p for p in pairs if p.tokens > 0]
-    pairs.sort(key=lambda p: (-p.score, -p.tokens, p.a.student, p.b.student))
+    pairs.sort(key=lambda p: (-p.weight, -p.tokens, p.a.student, p.b.student))
+    for d in both:              # the fingerprints are this exercise's only: memory for the next
+        d.fingerprint = None
     return pairs[:top]
 
 
@@ -346,7 +358,7 @@ def report_context(report: Report) -> dict:
                          "archived": archived, "pairs": rows})
     return {"folder": staging.printable(report.folder), "sections": sections,
             "notes": report.notes, "students": report.students, "archived": report.archived,
-            "top": report.top, "noise": NOISE, "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "top": report.top, "noise": NOISE, "short": SHORT, "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
 def render(report: Report) -> str:

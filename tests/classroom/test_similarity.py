@@ -122,6 +122,25 @@ def test_a_planted_renamed_copy_ranks_first(tmp_path, honest):
     assert max(honest_scores, default=0.0) < 0.5 * pairs[0].score
 
 
+def test_one_obvious_line_written_alike_ranks_below_a_copied_file(tmp_path, honest):
+    """Two students who each wrote only cost's one obvious line share 100% of their own code;
+    a copy that changed one function of five shares less than 100%, and much more code."""
+    line = "return float(2.0 * x * (x * w - y))"
+    copy = renamed_copy(honest["ana"])
+    assert line in copy
+    copy = copy.replace(line, "return float(x * (x * w - y) + x * (x * w - y))")
+    only_cost = [STUB.replace('    raise NotImplementedError("ex02.cost: not started")',
+                              f"    {a}, {b} = _as_array(xs), _as_array(ys)\n"
+                              f"    return float(np.mean(({a} * w - {b}) ** 2))")
+                 for a, b in (("x", "y"), ("inputs", "targets"))]
+    folder = make_class(tmp_path / "class", dict(honest, eve=copy, pat=only_cost[0],
+                                                 quinn=only_cost[1]))
+    pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
+    obvious = next(p for p in pairs if {p.a.student, p.b.student} == {"pat", "quinn"})
+    assert obvious.score == 1.0 and pairs[0].score < 1.0
+    assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}
+
+
 def test_the_stub_alone_makes_no_pair_alike(tmp_path, honest, monkeypatch):
     folder = make_class(tmp_path / "class", dict(honest, fay=STUB, gil=STUB))
     pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
