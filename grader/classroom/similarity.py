@@ -33,6 +33,7 @@ from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of
 from grader.classroom.entries import class_entries, gather
+from grader.classroom.outputs import within
 from grader.sandbox import staging
 
 NOISE = 25           # k: a match shorter than this many normalised characters is never reported
@@ -285,6 +286,11 @@ def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
         if not Path(place).is_dir():
             report.notes.append(f"archive {staging.shown(label)}: not a folder, left out")
             continue
+        if within(place, folder) or within(folder, place):
+            report.notes.append(f"archive {staging.shown(label)}: the class folder, or a "
+                                f"folder in or around it, left out (every student would "
+                                f"match herself)")
+            continue
         found, notes, n = read_class(place, exercises, archive=label)
         report.notes += notes
         report.archived += n
@@ -375,7 +381,6 @@ def write_report(report: Report, path, refuse_in=None) -> Path:
                               f"name a new file, e.g. similarity.html")
     if refuse_in is not None:
         from grader.classroom.entries import entry_paths, submissions_folder
-        from grader.classroom.outputs import within
         for entry, _is_dir in entry_paths(submissions_folder(refuse_in)):
             if within(path, entry):
                 raise staging.Refused(f"{staging.shown(str(path))} is a student's entry or "

@@ -190,6 +190,9 @@ def test_earlier_terms_are_compared_against_never_among_themselves(tmp_path, hon
                      {"jo": renamed_copy(honest["ana"])})
     top = similarity(now, exercises=["ex02"], archives=[old]).exercises["ex02"][:2]
     assert all("jo" in (p.a.student, p.b.student) and p.b.archive == "term-2025" for p in top)
+    # the class folder itself given as an archive: left out, said
+    again = similarity(now, exercises=["ex02"], archives=[now])
+    assert again.counts["ex02"] == (3, 0) and "class folder" in again.notes[-1]
 
 
 def test_hostile_names_and_code_are_escaped_on_the_page(tmp_path, honest):
