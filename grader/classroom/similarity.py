@@ -96,6 +96,7 @@ class Report:
     notes: list = field(default_factory=list)
     students: int = 0
     archived: int = 0
+    stubs: dict = field(default_factory=dict)        # ex -> the stub's lines, stripped
     top: int = TOP
 
 
@@ -303,6 +304,7 @@ def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
             f"exNN_*.py files or notebooks)")
     for ex in exercises:
         report.counts[ex] = (len(docs[ex]), len(old[ex]))
+        report.stubs[ex] = frozenset(t for t in map(str.strip, stub_code(ex).splitlines()) if t)
         report.exercises[ex] = rank(docs[ex], old[ex], boilerplate_of(ex), top) \
             if docs[ex] else []
     return report
@@ -311,15 +313,19 @@ def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
 # ----------------------------------------------------------------------------------------------
 # the page
 
-def _lines(code: str, slices: list) -> list:
+def _lines(code: str, slices: list, stub: frozenset = frozenset()) -> list:
     """The lines of `code` shown on the page: those within CONTEXT lines of a matching region,
-    each a list of (text, highlighted) pieces, None where lines are skipped."""
+    each a list of (text, highlighted) pieces, None where lines are skipped. A line of the
+    stub (`stub`: its lines, stripped) is never highlighted: a match that spans it matched
+    the student's code around it."""
     marks = bytearray(len(code))
     for s, e in slices:
         marks[s:e] = b"\x01" * (e - s)
     rows, start = [], 0
     for number, line in enumerate(code.split("\n"), 1):
         end = start + len(line)
+        if line.strip() in stub:
+            marks[start:end] = bytes(end - start)
         rows.append((number, line, marks[start:end], any(marks[start:end])))
         start = end + 1
     hit = [r[3] for r in rows]
@@ -357,8 +363,8 @@ def report_context(report: Report) -> dict:
         for n, p in enumerate(pairs, 1):
             rows.append({"id": f"{ex}-{n}", "a": p.a, "b": p.b, "share_a": p.share_a,
                          "share_b": p.share_b, "score": p.score, "tokens": p.tokens,
-                         "lines_a": _lines(p.a.code, p.slices_a),
-                         "lines_b": _lines(p.b.code, p.slices_b)})
+                         "lines_a": _lines(p.a.code, p.slices_a, report.stubs.get(ex, ())),
+                         "lines_b": _lines(p.b.code, p.slices_b, report.stubs.get(ex, ()))})
         current, archived = report.counts.get(ex, (0, 0))
         sections.append({"ex": ex, "module": module_of(ex), "files": current,
                          "archived": archived, "pairs": rows})

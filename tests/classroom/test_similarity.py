@@ -225,6 +225,10 @@ def test_the_command_writes_the_page(tmp_path, honest, capsys):
     html = out.read_text()
     assert html.count('class="card pair"') == 3
     said = capsys.readouterr().out
+    from markupsafe import escape
+    stub_lines = {str(escape(t)) for t in map(str.strip, STUB.splitlines()) if len(t) > 3}
+    marked = [m.strip() for m in re.findall(r"<mark>(.*?)</mark>", html)]
+    assert marked and not [m for m in marked if m in stub_lines]   # the stub is never marked
     assert "ex02: 5 submissions, most alike: ana & eve" in said
     assert "ex03: no submissions" in said
     # a page inside a student's entry is refused, nothing written
