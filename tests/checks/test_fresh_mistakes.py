@@ -26,8 +26,10 @@ MIN_PER_EXERCISE = 6
 # named by a hint matching `right`, of the 121 fresh mistakes, measured 2026-12-06 (then: 93
 # named, 0 pass, 6 get a wrong hint: sample_gradient_wrt_x, load_csv_float64,
 # dataset_skips_first_row, fit_numpy_fixed_lr, fit_numpy_records_every_step,
-# poly_grads_tensor_mean); after those hints got their conditions: 96 named, 0 wrong, 0 pass
-MIN_NAMED = 96
+# poly_grads_tensor_mean); after those hints got their conditions: 96 named, 0 wrong, 0 pass;
+# with the relations of grader/engine/compare/relations.py (a square root, a constant factor,
+# an offset, one wrong value, ...): 100 named, 0 wrong, 0 pass
+MIN_NAMED = 100
 
 _seen: dict[str, dict] = {}
 

@@ -42,7 +42,8 @@ def mse_loss(y, y_pred):
 def mse_loss(y, y_pred):
     return torch.sqrt(((y_pred - y) ** 2).mean())
 ''', "the root of the mean squared error (RMSE) instead of the MSE",
-        (SQRT,)),
+        # its gradient is the MSE's times 1 / (2 RMSE), a constant factor: true evidence
+        (SQRT, SCALE)),
     Fresh("mse_loss_item", "mse_loss", '''
 def mse_loss(y, y_pred):
     return ((y_pred - y) ** 2).mean().item()

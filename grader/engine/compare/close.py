@@ -13,6 +13,7 @@ from grader.engine.compare.mistakes import (NOT_REDUCED, NUMPY_NOT_TENSOR, STACK
                                             USE_ITEM, _present_mistakes, _shape_hint,
                                             array_dtype_hint, name_mistake, resolve,
                                             tensor_dtype_hint)
+from grader.engine.compare.relations import relation
 from grader.engine.compare.tolerances import TOL, _close, _precision_hint, tol_for
 from grader.engine.compare.values import (as_array, as_array_of_size, count_values, kind_of,
                                           refuse_bool, show)
@@ -146,8 +147,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
              f"  largest error: {worst:.3g}{at} (tolerance: rtol={r:g}, atol={t:g})"]
     if err.size and np.isfinite(worst) and worst <= 1e-3 * max(abs(float(b[idx])), 1e-12):
         lines.append(f"  there: expected {float(b[idx]):.12g}, got {float(a[idx]):.12g}")
-    fail("\n".join(lines), hint=_precision_hint(a, b, r) or name_mistake(a, resolve(mistakes), r,
-                                                                           t))
+    fail("\n".join(lines), hint=_precision_hint(a, b, r) or name_mistake(a, resolve(mistakes), r, t)
+         or relation(a, b, r, t))
 
 
 def _is_flat_numbers(x) -> bool:
