@@ -133,9 +133,9 @@ def list_class(folder, outputs: Outputs | None = None,
                filed: dict | None = None) -> tuple[list[tuple[str, Path]], list[str]]:
     """class_entries, and notes for the instructor on names that read alike."""
     where = submissions_folder(folder)
-    paths, notes = downloads.extras([p for p, _ in entry_paths(where, outputs)])
+    paths, notes = downloads.extras([p for p, _ in _listed(where, outputs)])
     paths += downloads.bundles(where, {p.name for p in paths},
-                               outputs.owns if outputs is not None else lambda p: False)
+                               outputs.owns if outputs is not None else (lambda p: False))
     names = {p.name: downloads.display_name(p) for p in paths}
     students, more = file_names(names, filed)
     notes += more
@@ -186,7 +186,16 @@ def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
 def entry_paths(folder: Path, outputs: Outputs | None = None):
     """(path, is_dir) of each entry of `folder` that could be a student's, sorted: a folder or
     a .zip (a link: what it points to), not what tools leave, not hidden
-    (staging.class_listing), not the grader's own `outputs`."""
+    (staging.class_listing), not the grader's own `outputs`; then each file of an LMS's flat
+    download (downloads.bundles: a student's too, never to be written over)."""
+    yield from _listed(folder, outputs)
+    owns = outputs.owns if outputs is not None else (lambda p: False)
+    for bundle in downloads.bundles(Path(folder), (), owns):
+        for path in bundle.files:
+            yield path, False
+
+
+def _listed(folder: Path, outputs: Outputs | None = None):
     for p, is_dir in staging.class_listing(folder)[0]:
         if outputs is not None and outputs.owns(p):
             continue

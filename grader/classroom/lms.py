@@ -203,7 +203,7 @@ def canvas_rows(roster: list[list[str]], names, points, scores) -> tuple[list, R
         ours.append(j if j is not None else n)
     rest = [j for j in others if j not in ours]
     points_row = next((i for i, r in enumerate(roster[1:], 1)
-                       if r[0].strip() == POINTS_POSSIBLE), None)
+                       if r[col["Student"]].strip() == POINTS_POSSIBLE), None)
     students = [i for i, r in enumerate(roster[1:], 1)
                 if i != points_row and r[col["ID"]].strip() and r[col["Student"]].strip()]
     people = [_person(roster[i][col["SIS Login ID"]], [roster[i][col["SIS User ID"]]],
@@ -268,6 +268,8 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
         for s in scores:
             if by == "email" and "@" not in s:
                 result.unmatched[s] = "not an email address (give --roster, or --id username)"
+            elif by == "username" and (s != s.strip() or len(s.split()) > 1):
+                result.unmatched[s] = "not a username (give --roster: Moodle's grade export)"
             else:
                 ids[s] = s
     else:

@@ -187,7 +187,7 @@ def cmd_export(args) -> int:
             print(f"note: {note}", file=sys.stderr)
         if args.lms:
             from grader.classroom.lms import export_command
-            return export_command(book, args)
+            return export_command(book, args, loaded[0])
         try:
             n = _export(book, args, loaded[0])
         except (OutputRefused, OSError) as exc:

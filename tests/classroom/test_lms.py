@@ -157,16 +157,17 @@ Ann,Lee,,,,alee@uni.edu,-,-,1733500000
 
 
 def test_moodle_writes_an_identifier_and_numeric_grades_only(tmp_path, capsys):
-    db = gradebook(tmp_path, {"alee": (1, True), "bob": (2, False)})
+    db = gradebook(tmp_path, {"alee": (1, True), "bob": (2, False), "John Smith": (0, False)})
     out = tmp_path / "m.csv"
     assert main(["export", "--lms", "moodle", "--db", str(db), "--out", str(out)]) == 0
     assert out.read_bytes() == (b"Username,ex01_linear_model,ex02_gradient_descent\r\n"
                                 b"alee,2,3\r\nbob,4,0\r\n")
+    assert "'John Smith' (not a username" in capsys.readouterr().err
     assert main(["export", "--lms", "moodle", "--id", "email", "--db", str(db), "--out",
                  str(out)]) == 0
     assert out.read_bytes() == b"Email address,ex01_linear_model,ex02_gradient_descent\r\n"
     err = capsys.readouterr().err
-    assert "'alee' (not an email address" in err and "2 students" in err
+    assert "'alee' (not an email address" in err and "3 students" in err
 
 
 def test_moodle_reads_its_own_export_as_the_roster(tmp_path, capsys):
@@ -299,3 +300,58 @@ def test_moodle_folders_are_read_as_their_students(tmp_path):
     entries, notes = list_class(c)
     assert [s for s, _ in entries] == ["Ann Lee", "John Smith"]
     assert any("John Smith_4567_assignsubmission_onlinetext_" in n for n in notes)
+
+
+def test_a_course_file_makes_one_column_per_assignment(tmp_path, capsys):
+    """With a course file, a column per assignment: week1 (due) its score, its id kept from
+    the roster; week2 (not due yet) left blank, with its points."""
+    db = gradebook(tmp_path, {"alee": (1, True)})
+    course = tmp_path / "course.toml"
+    course.write_text('time_zone = "UTC"\n\n'
+                      '[[assignment]]\nname = "week1"\nexercises = ["ex01"]\n'
+                      'due = 2020-10-01T23:59:00\n\n'
+                      '[[assignment]]\nname = "week2"\nexercises = ["ex02"]\n'
+                      'due = 2099-10-01T23:59:00\n')
+    roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section,week1 (6001)\n"
+                                       "    Points Possible,,,,,4.00\n"
+                                       '"Lee, Ann",102,S002,alee,Sec A,1.00\n')
+    out = tmp_path / "canvas.csv"
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--course", str(course),
+                 "--db", str(db), "--out", str(out)]) == 0
+    assert out.read_text() == ("Student,ID,SIS User ID,SIS Login ID,Section,week1 (6001),week2\n"
+                               "    Points Possible,,,,,4,3\n"
+                               '"Lee, Ann",102,S002,alee,Sec A,2,\n')
+
+
+def test_a_canvas_download_is_graded_and_exported_end_to_end(tmp_path, capsys):
+    """grade-class on Canvas's unpacked download: the student is 'smithjohn', graded from her
+    restored ex01_linear_model.py, with the LATE note on her row; a second run keeps her
+    name and skips her; a --csv onto her file is refused; the Canvas export finds her row by
+    that download name."""
+    root = Path(__file__).resolve().parents[2]
+    c = tmp_path / "download"
+    c.mkdir()
+    mine = c / "smithjohn_LATE_12345_67890_ex01_linear_model-1.py"
+    mine.write_bytes((root / "solutions" / "ex01_linear_model.py").read_bytes())
+    db = tmp_path / "g.db"
+    args = ["grade-class", str(c), "--db", str(db), "--exercises", "ex01", "--no-progress",
+            "--jobs", "1"]
+    assert main(args + ["--csv", str(mine)]) == 2          # her file is never written over
+    assert "the student entry" in capsys.readouterr().err
+    assert mine.read_bytes() == (root / "solutions" / "ex01_linear_model.py").read_bytes()
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "1 already in the gradebook" in said and "graded from" not in said
+    with Gradebook(db) as book:
+        assert book.students() == ["smithjohn"]
+        result = book.result("smithjohn")
+        assert result.score == result.max_score > 0
+        assert any("Canvas marks this submission late" in n for n in book.notes("smithjohn"))
+    roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                                       '"Smith, John",12345,S9,js9,Sec A\n')
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                 "--out", str(tmp_path / "canvas.csv")]) == 0
+    points = f"{result.max_score:g}"
+    assert (tmp_path / "canvas.csv").read_text().splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,ex01_linear_model",
+        f"    Points Possible,,,,,{points}", f'"Smith, John",12345,S9,js9,Sec A,{points}']
