@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -76,13 +77,21 @@ def grades(book, policy=None, course=None) -> tuple[list, dict, dict]:
 # reading a roster
 
 def read_roster(path) -> tuple[list[list[str]], bool]:
-    """(rows, whether it began with a byte-order mark) of a CSV file an LMS exported. Read as
-    staging reads a file (a regular file, no link followed, capped); RosterError otherwise."""
+    """(rows, whether it began with a byte-order mark) of a CSV file an LMS exported: a
+    regular file (a link to one is followed: it is the instructor's), never a FIFO or a device
+    waited on, at most MAX_ROSTER_BYTES; RosterError otherwise."""
+    shown = staging.shown(str(path))
     try:
-        data = staging.read_file(path, MAX_ROSTER_BYTES)
+        fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise RosterError(f"the roster {shown} cannot be read: {exc.strerror or exc}") from None
+    try:
+        data = staging.read_fd(fd, MAX_ROSTER_BYTES)
     except (staging.Refused, OSError) as exc:
-        raise RosterError(f"the roster {staging.shown(str(path))} cannot be read: "
+        raise RosterError(f"the roster {shown} cannot be read: "
                           f"{getattr(exc, 'strerror', None) or exc}") from None
+    finally:
+        os.close(fd)
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         text = data.decode("utf-8-sig")
@@ -277,8 +286,9 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
         col = {k: next((head.index(a) for a in alts if a in head), None)
                for k, alts in _MOODLE_COLUMNS.items()}
         if col[by] is None:
-            raise RosterError(f"the roster has no {MOODLE_IDS[by]} column: give --id "
-                              f"{' or '.join(k for k in MOODLE_IDS if col[k] is not None) or 'username'}")
+            have = [k for k in MOODLE_IDS if col[k] is not None]
+            raise RosterError(f"the roster has no {MOODLE_IDS[by]} column: " + (
+                f"give --id {' or '.join(have)}" if have else "add one to it"))
         cell = (lambda r, k: r[col[k]] if col[k] is not None else "")
         body = [r for r in roster[1:] if any(x.strip() for x in r)]
         people = [_person(cell(r, "username"), [cell(r, "idnumber")], [cell(r, "email")],

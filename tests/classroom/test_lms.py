@@ -121,6 +121,10 @@ def test_canvas_refuses_what_is_not_its_export_and_what_is_not_a_file(tmp_path, 
     assert main(["export", "--lms", "canvas", "--roster", str(tmp_path / "fifo.csv"),
                  "--db", str(db), "--out", str(out)]) == 2       # a FIFO is never waited on
     assert "cannot be read" in capsys.readouterr().err and not out.exists()
+    (tmp_path / "roster-link.csv").symlink_to(roster)      # the instructor's own link: read
+    assert main(["export", "--lms", "canvas", "--roster", str(tmp_path / "roster-link.csv"),
+                 "--db", str(db), "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[3] == '"Lee, Ann",102,S002,alee,Sec A,4,0,9.00,90.00'
 
 
 def people(*rows):
@@ -189,7 +193,7 @@ def test_moodle_reads_its_own_export_as_the_roster(tmp_path, capsys):
     assert out.read_text().splitlines()[1:] == ["js@uni.edu,4,3", "alee@uni.edu,2,0"]
     assert main(["export", "--lms", "moodle", "--roster", str(roster), "--id", "username",
                  "--db", str(db), "--out", str(out)]) == 2
-    assert "no Username column" in capsys.readouterr().err
+    assert "no Username column: give --id email or idnumber" in capsys.readouterr().err
 
 
 def test_export_asks_for_one_kind_of_output(tmp_path, capsys):
