@@ -276,9 +276,9 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
         ids = {}
         for s in scores:
             if by == "email" and "@" not in s:
-                result.unmatched[s] = "not an email address (give --roster, or --id username)"
+                result.unmatched[s] = "not an email address: give --roster, or --id username"
             elif by == "username" and (s != s.strip() or len(s.split()) > 1):
-                result.unmatched[s] = "not a username (give --roster: Moodle's grade export)"
+                result.unmatched[s] = "not a username: give --roster, Moodle's grade export"
             else:
                 ids[s] = s
     else:
@@ -363,14 +363,14 @@ def export_command(book, args, course=None, out=print, err=None) -> int:
          f"student{'s' * (result.written != 1)} for "
          f"{'Canvas' if lms == 'canvas' else 'Moodle'}")
     if result.new_columns:
+        one = len(result.new_columns) == 1
         said(f"note: {', '.join(result.new_columns)}: no such column in the roster; Canvas "
-             f"creates {'it' if len(result.new_columns) == 1 else 'them'} as new "
-             f"assignment{'s' * (len(result.new_columns) != 1)} on import")
+             f"creates {'it as a new assignment' if one else 'them as new assignments'} on "
+             f"import")
     if result.unmatched:
         n = len(result.unmatched)
         shown = "; ".join(f"{staging.shown(s)} ({why})"
                           for s, why in list(result.unmatched.items())[:20])
-        err(f"warning: {n} student{'s' * (n != 1)} of the gradebook matched no single row of "
-            f"the roster, so {'their grades are' if n != 1 else 'the grade is'} not in the "
-            f"file: {shown}" + (f" and {n - 20} more" if n > 20 else ""))
+        err(f"warning: {n} student{'s' * (n != 1)} of the gradebook {'are' if n != 1 else 'is'} "
+            f"not in the file: {shown}" + (f" and {n - 20} more" if n > 20 else ""))
     return 0
