@@ -59,7 +59,7 @@ def add_verbs(verbs) -> dict:
                    help="the CSV file to write ('-': stdout); an existing path must be a "
                         "regular file (it is replaced whole)")
     e.add_argument("--lms", default=None, choices=("canvas", "moodle"),
-                   help="write the grades for an LMS to import instead (grader.classroom.lms): "
+                   help="write the grades for an LMS to import instead (docs/course.md): "
                         "canvas fills in --roster, the gradebook CSV Canvas exports; moodle "
                         "writes an identifier column (--id) and one column per grade item")
     e.add_argument("--roster", default=None, metavar="CSV",
