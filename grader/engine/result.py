@@ -126,6 +126,22 @@ class GradeResult:
         return cls(**d)
 
 
+def share_points(checks: list[CheckResult]) -> None:
+    """One point table, whatever machine grades: a check function's points (@check(points=P))
+    are shared by its variants (its parameters: dtype, device, inputs) that ran, P / n each; a
+    variant skipped (the CUDA one where there is no CUDA) passes its share to the others and
+    counts 0. So an exercise's maximum is the sum of its check functions' points on a CPU
+    machine and on a GPU machine alike, and the notebook's check cells, which carry those sums
+    (grader.instructor.build.check_points), add up to it. Changes `checks` in place."""
+    groups: dict[str, list[CheckResult]] = {}
+    for c in checks:
+        groups.setdefault(c.nodeid.split("[", 1)[0], []).append(c)
+    for group in groups.values():
+        ran = [c for c in group if c.counted]
+        for c in group:
+            c.points = c.points / len(ran) if c.counted else 0.0
+
+
 def count_property_checks(checks: list[CheckResult], property_of: dict[str, list[str]]):
     """Answers that do no work earn nothing. A check marked @pytest.mark.property_of tests a
     property that a constant, a bool, the input handed back or a function that does nothing

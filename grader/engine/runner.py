@@ -19,7 +19,7 @@ import pytest
 
 from grader.exercises import EXERCISES, module_of
 from grader.engine.request import GradeRequest
-from grader.engine.result import (CheckResult, GradeResult, count_property_checks,
+from grader.engine.result import (CheckResult, GradeResult, count_property_checks, share_points,
                            confirm_across_inputs, count_visible_checks, withhold_facts)
 from grader.sandbox import Submission, Zygote
 from grader.engine.session import SESSION, collected, no_plugin_autoload
@@ -198,6 +198,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
     confirm_across_inputs(result.checks)
+    share_points(result.checks)
     count_property_checks(result.checks, session.property_of)
     count_visible_checks(result.checks, session.property_of)
     withhold_facts(result)
