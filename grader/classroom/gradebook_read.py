@@ -359,7 +359,13 @@ def _cell(text: str) -> str:
 
 
 def _choose(rows: list[dict], policy: Policy) -> dict[tuple, dict]:
-    """{(student, exercise): the history row that counts} under `policy` (see Policy)."""
+    """{(student, exercise): the history row that counts} under `policy` (see Policy). The same
+    content graded again (--force, a new grader version) replaces its earlier gradings: only
+    the last grading of each content takes part."""
+    last = {(r["student"], r["exercise"], r["content_hash"]): r for r in rows
+            if r["content_hash"]}      # rows come in grading order: the last one stays
+    rows = [r for r in rows if not r["content_hash"] or
+            last[(r["student"], r["exercise"], r["content_hash"])] is r]
     out: dict[tuple, dict] = {}
     keys: dict[tuple, tuple] = {}
     for r in rows:                  # in grading order
