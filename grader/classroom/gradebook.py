@@ -31,8 +31,9 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS, NotAGradebook,
-                                              OutputRefused, Place, copy_gradebook, create,
+from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS, GradebookBusy,
+                                              NotAGradebook, OutputRefused, Place,
+                                              copy_gradebook, create,
                                               inspect, kept_path, state_home)
 from grader.classroom.gradebook_read import Reading, moment
 from grader.classroom.gradebook_schema import (CHECK_FIELDS, Transaction, check_row, migrate,
@@ -43,7 +44,8 @@ from grader.sandbox import staging
 from grader.sandbox.safetext import LINE, clean
 
 # The gradebook's names, wherever they live (callers import them from here).
-__all__ = ["DEFAULT", "SIDECARS", "Gradebook", "NotAGradebook", "OutputRefused", "Place",
+__all__ = ["DEFAULT", "SIDECARS", "Gradebook", "GradebookBusy", "NotAGradebook", "OutputRefused",
+           "Place",
            "copy_gradebook", "default_gradebook", "grader_version", "inspect", "kept_path",
            "scoring_digest", "scoring_files", "state_home", "SCORING"]
 
@@ -206,6 +208,7 @@ class Gradebook(Reading):
             self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             pass
+        self._release_run()
         self.db.close()
 
     def __enter__(self):
@@ -242,7 +245,12 @@ class Gradebook(Reading):
 
     # -- runs
     def begin_run(self, folder, seed, exercises, jobs) -> int:
+        """Record a class run as running; GradebookBusy while another one writes here. A run
+        still marked running when this one starts ended without finishing (killed, the
+        machine stopped): it is marked interrupted."""
+        self._hold_run()
         with self._transaction():
+            self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             cur = self.db.execute(
                 "INSERT INTO runs(started_at, status, folder, seed, grader_version, exercises, "
                 "jobs) VALUES (?, 'running', ?, ?, ?, ?, ?)",
@@ -253,6 +261,31 @@ class Gradebook(Reading):
         with self._transaction():
             self.db.execute("UPDATE runs SET finished_at = ?, status = 'finished', graded = ?, "
                             "skipped = ? WHERE id = ?", (now(), graded, skipped, run_id))
+        self._release_run()
+
+    _run_lock = None     # the descriptor holding the gradebook's lock while a run writes
+
+    def _hold_run(self) -> None:
+        """One class run at a time per gradebook: an exclusive lock on the gradebook file
+        (flock: apart from SQLite's own locks), held from begin_run to finish_run or close, and
+        released by the system when the process ends, however it ends."""
+        if self._run_lock is not None:
+            return
+        import fcntl
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            row = self.db.execute("SELECT started_at, folder FROM runs WHERE status = 'running' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+            raise GradebookBusy(self.path, row) from None
+        self._run_lock = fd
+
+    def _release_run(self) -> None:
+        if self._run_lock is not None:
+            os.close(self._run_lock)       # closing the descriptor releases the lock
+            self._run_lock = None
 
     # -- submissions
     def to_grade(self, student, content_hash, seed, exercises, device="all") -> list[str]:

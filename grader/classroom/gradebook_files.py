@@ -39,6 +39,17 @@ class OutputRefused(ValueError):
     this grader's: nothing is written there. str() says what, for people."""
 
 
+class GradebookBusy(OutputRefused):
+    """Another class run is writing this gradebook now: nothing is graded by this one."""
+
+    def __init__(self, path, running=None):
+        since = f", started {running['started_at']} on {staging.shown(str(running['folder']))}" \
+            if running else ""
+        super().__init__(f"{staging.shown(str(path))}: another class run is writing this "
+                         f"gradebook{since}; wait for it to finish, or give this run its own "
+                         f"--db")
+
+
 class NotAGradebook(OutputRefused):
     """The path holds something that is not this grader's gradebook (see inspect)."""
 

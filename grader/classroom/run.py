@@ -216,8 +216,9 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     run.notes += notes + class_folder_notes(folder, outputs)
     run.total = len(entries)
     run.students = [s for s, _ in entries]
-    run.notes += moves(rows, entries, book, where)
+    # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
+    run.notes += moves(rows, entries, book, where)
     tasks, handed = [], {}
     stamps = timestamps or {}
     for i, (student, path) in enumerate(entries):

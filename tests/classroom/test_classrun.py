@@ -408,7 +408,7 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     assert a == b
     assert len({rest[4] for rest, _ in a.values()}) == 2     # two different scores: real grades
     runs = sqlite3.connect(db).execute("SELECT status FROM runs ORDER BY id").fetchall()
-    assert [r[0] for r in runs] == ["running", "finished"]
+    assert [r[0] for r in runs] == ["interrupted", "finished"]   # the killed run, marked
 
 
 def test_grading_processes_are_never_forked_where_a_gpu_is(monkeypatch):

@@ -562,3 +562,62 @@ def test_export_to_stdout_and_never_over_what_is_not_a_regular_file(tmp_path, ca
     assert main(["export", "--csv", str(target), "--db", str(db)]) == 0   # a regular file:
     assert target.read_text().splitlines()[1] == "alice,4,2,6"             # replaced whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".grades-")]
+
+
+HOLDER = """
+import sys
+from grader.classroom.gradebook import Gradebook
+book = Gradebook(sys.argv[1])
+book.begin_run(sys.argv[1], 1, ["ex01"], 1)
+print("running", flush=True)
+sys.stdin.read()          # until the test closes our stdin
+if sys.argv[2] == "finish":
+    book.finish_run(1, 0, 0)
+    book.close()
+"""
+
+
+def _holder(path, how):
+    """Another process running a class run on the gradebook at `path` (its run 1), until
+    the returned process's stdin is closed; then it finishes the run, or ends without."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), how], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "running"
+    return proc
+
+
+def test_one_class_run_at_a_time_and_a_killed_one_is_marked(tmp_path):
+    """A second run on a gradebook another process's run is writing stops before grading,
+    saying so; a run that ended without finishing (its process gone, as a killed one) is
+    marked interrupted by the next run."""
+    from grader.classroom.gradebook import GradebookBusy
+    path = tmp_path / "g.db"
+    Gradebook(path).close()
+    holder = _holder(path, "finish")
+    with Gradebook(path) as book:
+        with pytest.raises(GradebookBusy, match="another class run is writing this gradebook"):
+            book.begin_run(tmp_path, 1, ["ex01"], 1)
+    holder.communicate("")            # it finishes its run: the gradebook is free again
+    holder = _holder(path, "leave")   # a run whose process ends without finishing
+    holder.communicate("")
+    with Gradebook(path) as book:
+        book.finish_run(book.begin_run(tmp_path, 1, ["ex01"], 1), 0, 0)
+        status = [r[0] for r in book.db.execute("SELECT status FROM runs ORDER BY id")]
+    assert status == ["finished", "interrupted", "finished"]
+
+
+def test_a_busy_gradebook_is_one_line_and_exit_2(tmp_path, capsys):
+    from grader.cli import main
+    (tmp_path / "c" / "ada").mkdir(parents=True)
+    (tmp_path / "c" / "ada" / "ex01_linear_model.py").write_text("x = 1\n")
+    Gradebook(tmp_path / "g.db").close()
+    holder = _holder(tmp_path / "g.db", "finish")
+    try:
+        code = main(["grade-class", str(tmp_path / "c"), "--db", str(tmp_path / "g.db"),
+                     "--exercises", "ex01", "--no-progress", "--jobs", "1"])
+    finally:
+        holder.communicate("")
+    err = capsys.readouterr().err
+    assert code == 2 and "another class run is writing this gradebook" in err, err
