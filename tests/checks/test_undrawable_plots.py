@@ -134,6 +134,7 @@ def test_a_plot_that_fails_to_draw_costs_that_plot_only(tmp_path, monkeypatch):
         return real(plot)
 
     monkeypatch.setattr(grader.classroom.feedback, "plot_image", fails_on_some)
+    monkeypatch.setattr(grader.classroom.feedback, "IMAGES", {})   # none drawn before here
     plots = odd_plots() + ["not a plot", {"title": "bad series", "series": [1, 2]}]
     html = render_page(result_with(plots), "alice")
     failed = [p for p in plots if not isinstance(p, dict) or "huge" in p["title"]
