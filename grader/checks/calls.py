@@ -75,6 +75,12 @@ def rng_changed_hint(func: str, generators) -> str:
             f"of the program.")
 
 
+MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
+                        "same answer with autograd off, so torch.enable_grad(), "
+                        "torch.set_grad_enabled(True), .backward(), torch.autograd.grad and "
+                        "torch.func.grad cannot be used in it. Write the formula instead.")
+
+
 class Guarded:
     """A Submission whose `call` goes through the guard probe, and whose `probe` reads what a
     probe's own watched calls found; everything else is the submission's own."""
@@ -130,6 +136,9 @@ def judge(found) -> None:
     if not isinstance(found, dict):
         return
     func = str(found.get("func", "the function"))
+    if found.get("autograd"):
+        fail(f"{func}(...) used autograd though it is called with autograd off (it ran "
+             f"{str(found['autograd'])[:60]} with grad mode on again).", MANUAL_USES_AUTOGRAD)
     rng = [str(g) for g in found.get("rng") or []]
     if rng:
         fail(f"{func}(...) changed the global random state ({', '.join(rng)}).",

@@ -313,3 +313,44 @@ def test_cuda_generators_are_watched_where_cuda_is_in_use(monkeypatch):
     monkeypatch.setattr(guard, "_cuda_initialized", lambda: False)
     _, found = guard.watched(make_data, "make_data", 3, 0)
     assert found is None
+
+
+# "manual" functions (CURRICULUM.md: no autograd, the same answer with it off), each written
+# with autograd turned back on inside: right values, and the contract broken
+AUTOGRAD_INSIDE = [
+    ("ex02", "sample_gradient", "enable_grad", '''
+def sample_gradient(x, y, w):
+    with torch.enable_grad():
+        v = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+        ((float(x) * v - float(y)) ** 2).backward()
+    return float(v.grad)
+'''),
+    ("ex02", "sample_gradient", "torch.func.grad", '''
+def sample_gradient(x, y, w):
+    f = lambda v: (float(x) * v - float(y)) ** 2
+    return float(torch.func.grad(f)(torch.tensor(float(w), dtype=torch.float64)))
+'''),
+    ("ex03", "analytic_grad_of_mean", "set_grad_enabled", '''
+def analytic_grad_of_mean(x):
+    torch.set_grad_enabled(True)
+    leaf = x.detach().clone().requires_grad_(True)
+    (3 * (leaf + 2) ** 2).mean().backward()
+    return leaf.grad
+'''),
+    ("ex12", "poly_grads_tensor", "autograd.grad", '''
+def poly_grads_tensor(x, y, y_pred):
+    with torch.enable_grad():
+        p = y_pred.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(((p - y) ** 2).sum(), p)
+    g = g.detach()
+    return (g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * x ** 3).sum())
+'''),
+]
+
+
+@pytest.mark.parametrize("ex,func,how,code", AUTOGRAD_INSIDE,
+                         ids=[f"{e}-{f}-{h}" for e, f, h, _ in AUTOGRAD_INSIDE])
+def test_a_manual_function_that_turns_autograd_on_loses_points(grade, ex, func, how, code):
+    result = grade(ex, code, targets=[func], device="cpu")
+    assert failing(result, func), f"{ex}.{func} uses autograd ({how}) and passes"
+    assert "used autograd though it is called with autograd off" in messages(result, func)

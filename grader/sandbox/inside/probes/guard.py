@@ -28,6 +28,7 @@ _equal = torch.equal
 _isnan = torch.isnan
 _array_equal = np.array_equal
 _get_rng = torch.get_rng_state
+_grad_enabled = torch._C.is_grad_enabled
 _cuda_initialized, _cuda_get_all = torch.cuda.is_initialized, torch.cuda.get_rng_state_all
 _np_get, _py_get = np.random.get_state, random.getstate
 _Tensor, _ndarray = torch.Tensor, np.ndarray
@@ -50,11 +51,12 @@ def call(mod, func, args=(), kwargs=None, grad=None, seeded=None):
     if fn is None:
         return {"missing": True}
     with torch.set_grad_enabled(True if grad is None else grad):
-        value, found = watched(fn, func, *args, _seeded=seeded, **(kwargs or {}))
+        value, found = watched(fn, func, *args, _seeded=seeded, _manual=grad is False,
+                               **(kwargs or {}))
     return answer({"value": value}, found)
 
 
-def watched(fn, func, *args, _seeded=None, **kwargs):
+def watched(fn, func, *args, _seeded=None, _manual=False, **kwargs):
     """fn(*args, **kwargs), named `func`, watched: (its result, {"func": func, "changed":
     [[argument, what changed, in-place operations]], "rng": [the global generators whose
     state it changed]}, or None when it did neither). A probe that calls a student's function
@@ -69,7 +71,13 @@ def watched(fn, func, *args, _seeded=None, **kwargs):
     seeded = bool(_seeded) or "seed" in params
     if seeded:
         states = _perturb()
-    value = fn(*args, **kwargs)
+    autograd = ""
+    if _manual:     # a "manual" function, called with autograd off: does it turn it on?
+        with _AutogradWatch() as watch:
+            value = fn(*args, **kwargs)
+        autograd = watch.used
+    else:
+        value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
     changed = []
     if not exempt:
@@ -83,7 +91,8 @@ def watched(fn, func, *args, _seeded=None, **kwargs):
             ops = _inplace_ops(fn, before, names, len(args), list(kwargs))
             for entry in changed:
                 entry[2] = ops.get(entry[0], [])[:4]
-    found = {"func": str(func), "changed": changed, "rng": rng} if changed or rng else None
+    found = {"func": str(func), "changed": changed, "rng": rng, "autograd": autograd} \
+        if changed or rng or autograd else None
     return value, found
 
 
@@ -258,6 +267,22 @@ def _fresh(snap):
     if kind == "dict":
         return {k: _fresh(s) for k, s in snap[3].items()}
     return snap[1]
+
+
+class _AutogradWatch(TorchFunctionMode):
+    """Whether a "manual" function uses autograd though it is called with autograd off
+    (CURRICULUM.md: it must give the same answer under torch.set_grad_enabled(False)): the
+    name of the first torch operation it runs with grad mode on (it turned it on again:
+    torch.enable_grad, torch.func.grad, set_grad_enabled(True)), or ""."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = ""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if not self.used and _grad_enabled():
+            self.used = str(getattr(func, "__name__", "") or "an operation")[:60]
+        return func(*args, **(kwargs or {}))
 
 
 class _InPlace(TorchFunctionMode):
