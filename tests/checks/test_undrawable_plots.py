@@ -168,6 +168,7 @@ def test_grade_html_writes_the_page_of_huge_costs(tmp_path, capsys, zygote, monk
         def fails(plot):
             raise OverflowError("cannot draw")
         monkeypatch.setattr(grader.classroom.feedback, "plot_image", fails)
+        monkeypatch.setattr(grader.classroom.feedback, "IMAGES", {})
     sub = huge_costs_submission(tmp_path / "alice")
     page, out = tmp_path / "alice.html", tmp_path / "alice.json"
     assert main(["grade", str(sub), "--exercises", "ex02", "--seed", "3", "--json", str(out),
