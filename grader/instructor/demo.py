@@ -24,6 +24,13 @@ day late. Everyone handed in a day before each due date (the files' times; finn'
 timestamps CSV an LMS gives), except cleo, who handed in the last assignment 1 day 2 hours
 late (-20 %), and dev, who handed in the first a day late with a 2-day extension (on time).
 The grades per assignment, raw and penalised, go to demo_class/grades-course.csv.
+
+ex02 is written five ways (grader.instructor.demo_course): the reference (ada), cleo's, dev's,
+eve's and gus's own, all correct, and finn's renamed copy of cleo's. The similarity report on
+ex02 (demo_class/feedback/similarity.html, linked from the summary page) ranks that copy first.
+The grades per assignment fill in a Canvas gradebook export written for the demo's students
+(demo_class/canvas-gradebook-export.csv -> demo_class/canvas-import.csv) and a Moodle grade
+import file (demo_class/moodle-import.csv).
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ import zipfile
 from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of, mutants
+from grader.instructor import demo_course
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = ".torchdrills-demo"
@@ -160,6 +168,8 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
     finn = out / "_finn"
     for i, ex in enumerate(exs[:3]):
         text = CRASH if i == 0 else _reference(ex)
+        if i and ex == demo_course.SIMILAR_EX:       # a renamed copy of cleo's own ex02
+            text = demo_course.ex02_text(demo_course.COPIER, text)
         (finn / "finn").mkdir(parents=True, exist_ok=True)
         (finn / "finn" / f"{module_of(ex)}.py").write_text(text)
     with zipfile.ZipFile(out / "finn.zip", "w", zipfile.ZIP_DEFLATED) as zf:
@@ -178,15 +188,38 @@ def make_class(out, exercises=None) -> dict[str, list[str]]:
         plant = i == len(exs) // 2
         if source.exists():
             nb = json.loads(source.read_text())
+            if ex == demo_course.SIMILAR_EX and not plant:
+                nb = demo_course.ex02_notebook(nb, "gus")
             what = plant_in_notebook(nb, ex, 1) if plant else None
             (folder / f"{name}.ipynb").write_text(json.dumps(nb, indent=1))
         else:
             text, what = _with_mistake(ex, 1) if plant else (_reference(ex), None)
+            if ex == demo_course.SIMILAR_EX and not plant:
+                text = demo_course.ex02_text("gus", text)
             (folder / f"{name}.py").write_text(text)
         if what:
             notes["gus"].append(f"{ex}: {what}")
     notes["gus"].insert(0, "nbgrader notebooks, one folder per assignment")
+    _own_ex02(out, exs, notes)
     return notes
+
+
+def _own_ex02(out: Path, exs, notes) -> None:
+    """cleo, dev and eve write ex02 their own way where they had the reference (a planted
+    mistake stays on top); gus's and finn's were written so above (demo_course)."""
+    ex = demo_course.SIMILAR_EX
+    if ex not in exs:
+        return
+    ref = _reference(ex)
+    for student in ("cleo", "dev", "eve"):
+        path = out / student / f"{module_of(ex)}.py"
+        if path.exists() and path.read_text().startswith(ref):
+            path.write_text(demo_course.ex02_text(student, ref) + path.read_text()[len(ref):])
+            notes[student].append(f"{ex} written {'her' if student != 'dev' else 'his'} "
+                                  f"own way")
+    notes["gus"].append(f"{ex} written his own way")
+    if ex in exs[1:3]:
+        notes["finn"].append(f"{ex} a renamed copy of cleo's")
 
 
 def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
@@ -206,6 +239,7 @@ def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
     for student, what in notes.items():
         print(f"  {student:<5} {'; '.join(what)}")
     course, stamps = _course(out, exs)
+    similar = demo_course.similarity_report(out) if demo_course.SIMILAR_EX in exs else None
     run = grade_class(out / "class", db=out / "gradebook.db", jobs=jobs, seed=seed,
                       exercises=exs, html_dir=out / "feedback", progress=progress,
                       course=course, timestamps=stamps)
@@ -216,10 +250,14 @@ def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
         book.export_csv(out / "grades.csv")
         print()
         _print_course(book, course, out)
+        lms = demo_course.lms_exports(book, course, out)
     print()
     print(f"feedback pages: {out / 'feedback'}/<student>.html; "
           f"class summary: {out / 'feedback' / 'summary.html'}")
     print(f"grades as CSV: {out / 'grades.csv'}; gradebook: {out / 'gradebook.db'}")
+    demo_course.print_lms(lms)
+    if similar:
+        demo_course.print_similarity(*similar)
     print(f"demo done in {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from grader.instructor import demo
+from grader.instructor import demo, demo_course
 from grader.exercises import module_of
 from grader.classroom.gradebook import Gradebook
 
@@ -72,4 +72,69 @@ def test_demo_grades_the_class_and_prints_the_table(tmp_path, capsys, monkeypatc
         assert [r["student"] for r in csv.DictReader(f)] == sorted(rows)
     pages = sorted(p.name for p in (out / "feedback").iterdir())
     assert pages == sorted([f"{s}.html" for s in rows] + ["summary.html"])
+    # the grades filled into the Canvas gradebook export, and Moodle's import file
+    rows = list(csv.reader((out / "canvas-import.csv").read_text(encoding="utf-8-sig")
+                           .splitlines()))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                       "week1 (4101)", "Current Score"]
+    assert rows[1][0].strip() == "Points Possible" and rows[1][5] == full
+    canvas = {r[3].split("@")[0]: r[5] for r in rows[2:]}
+    # ex01 is all of week1, the last assignment: cleo handed it in 1 day 2 hours late (-20 %)
+    raw = {s: float(v[0]) for s, v in rows_by(table).items()}
+    assert {s: float(v) for s, v in canvas.items()} == \
+        {s: round(v * (0.8 if s == "cleo" else 1), 6) for s, v in raw.items()}
+    with open(out / "moodle-import.csv", newline="") as f:
+        moodle = list(csv.reader(f))
+    assert moodle[0] == ["Username", "week1"]
+    assert {r[0]: r[1] for r in moodle[1:]} == canvas
+    assert f"Canvas grade import: {out / 'canvas-import.csv'}, 7 students" in text
+    assert f"Moodle grade import: {out / 'moodle-import.csv'}, 7 students" in text
+    assert "similarity" not in text              # ex02 not in this class: no report
     assert "demo done in" in text
+
+
+def rows_by(table):
+    return {line.split()[0]: line.split()[1:] for line in table[2:9]}
+
+
+def test_the_planted_copy_ranks_first_and_the_summary_links_it(tmp_path, capsys):
+    """ex02: ada's reference, cleo's, dev's, eve's and gus's own ways, finn's renamed copy of
+    cleo's: the report's first pair is cleo and finn, every other pair far below."""
+    out = tmp_path / "demo"
+    demo.make_class(out / "class", demo.available())
+    finn = zipfile.ZipFile(out / "class" / "finn.zip").read(
+        "finn/ex02_gradient_descent.py").decode()
+    cleo = (out / "class" / "cleo" / "ex02_gradient_descent.py").read_text()
+    assert finn != cleo and "# " in finn.split("def cost(")[1]    # renamed, comments added
+    page, top = demo_course.similarity_report(out)
+    assert sorted((top.a.student, top.b.student)) == ["cleo", "finn"]
+    assert top.score > 0.9
+    from grader.classroom.similarity import similarity
+    pairs = similarity(out / "class", exercises=["ex02"]).exercises["ex02"]
+    assert all(p.score < 0.5 for p in pairs[1:]), [(p.a.student, p.b.student) for p in pairs]
+    assert "finn" in page.read_text() and page == out / "feedback" / "similarity.html"
+    demo_course.print_similarity(page, top)
+    said = capsys.readouterr().out
+    assert "cleo and finn" in said and "ranked first" in said
+
+
+@pytest.mark.parametrize("student", ["cleo", "dev", "eve", "gus", "finn"])
+def test_every_own_way_of_ex02_gets_full_marks(grade, student):
+    ref = (demo.ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    text = demo_course.ex02_text(student, ref)
+    assert text != ref
+    result = grade("ex02", files={"ex02_gradient_descent.py": text}, device="cpu")
+    assert result.max_score > 0 and result.score == result.max_score, \
+        [(c.target, c.message) for c in result.checks if c.status != "passed"]
+
+
+def test_guss_notebook_has_his_own_ex02_in_the_answer_cells():
+    import json
+    source = demo.ROOT / "source_notebooks" / "ex02_gradient_descent" / \
+        "ex02_gradient_descent.ipynb"
+    if not source.exists():
+        pytest.skip("no ex02 notebook in this checkout")
+    nb = demo_course.ex02_notebook(json.loads(source.read_text()), "gus")
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "np.average(np.square(" in code and "BEGIN SOLUTION" not in code
+    assert "run_checks('ex02', 'cost', In)" in code               # the check cells are kept
