@@ -268,24 +268,25 @@ def ex02_notebook(nb: dict, student: str) -> dict:
 
 def similarity_report(out: Path) -> tuple:
     """Rank ex02's pairs in out/class, write out/feedback/similarity.html (before the class is
-    graded, so the summary page links it); (its path, the top pair)."""
+    graded, so the summary page links it); (its path, the pairs, best first)."""
     from grader.classroom.similarity import PAGE, similarity, write_report
     report = similarity(out / "class", exercises=[SIMILAR_EX])
     page = write_report(report, out / "feedback" / PAGE, refuse_in=out / "class")
-    pairs = report.exercises[SIMILAR_EX]
-    return page, (pairs[0] if pairs else None)
+    return page, report.exercises[SIMILAR_EX]
 
 
-def print_similarity(page: Path, top) -> None:
-    if top is None:
+def print_similarity(page: Path, pairs) -> None:
+    if not pairs:
         print(f"similarity of {SIMILAR_EX}: no pair shares code; report: {page}")
         return
-    pair = sorted((top.a.student, top.b.student))
-    planted = pair == sorted((COPIER, COPIED))
-    print(f"similarity of {SIMILAR_EX}: the pair most alike is {pair[0]} and {pair[1]} "
-          f"({top.score:.0%} shared)" +
-          (f": {COPIER}'s planted renamed copy of {COPIED}'s, ranked first" if planted
-           else f" (the planted copy, {COPIER} of {COPIED}, is not first)"))
+    names = [sorted((p.a.student, p.b.student)) for p in pairs]
+    copy = sorted((COPIER, COPIED))
+    said = (f": {COPIER}'s planted renamed copy of {COPIED}'s, ranked first"
+            if names[0] == copy else
+            f" (the planted copy, {COPIER} of {COPIED}, ranks {names.index(copy) + 1})"
+            if copy in names else "")
+    print(f"similarity of {SIMILAR_EX}: the pair most alike is {names[0][0]} and "
+          f"{names[0][1]} ({pairs[0].score:.0%} shared){said}")
     print(f"similarity report: {page}")
 
 
