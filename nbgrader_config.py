@@ -24,6 +24,7 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 try:
     from grader.instructor.autograde import with_check_cells
     from grader.instructor.nbkernel import KERNEL_NAME
+    from grader.instructor.overwrite import with_quiet_hidden_tests
 except ImportError as exc:  # fail closed: nbgrader would go on without this file, plain kernel
     raise SystemExit(f"nbgrader_config.py: cannot import the grader ({exc}); run nbgrader in "
                      f"the environment where the package is installed (pip install -e .)")
@@ -44,6 +45,9 @@ c.ClearSolutions.code_stub = {
 # names; the check cells are then graded by the grader itself, before the grades are saved.
 c.Execute.kernel_name = KERNEL_NAME
 c.Autograde.autograde_preprocessors = with_check_cells()
+# The check cells' hidden checks are put back without a "checksum has changed!" warning
+# for each untouched cell (grader.instructor.overwrite); an edited check cell is still named.
+c.Autograde.sanitize_preprocessors = with_quiet_hidden_tests()
 
 # A student's training loop may take a while.
 c.Execute.timeout = 300

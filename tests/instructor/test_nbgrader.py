@@ -124,15 +124,15 @@ def kernel_prefix() -> Path:
     return _KERNELS[0]
 
 
-def nbgrader(course: Path, *args, env: dict | None = None,
-             check: bool = True) -> subprocess.CompletedProcess:
+def nbgrader(course: Path, *args, env: dict | None = None, check: bool = True,
+             log_level: str = "ERROR") -> subprocess.CompletedProcess:
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get(
         "PYTHONPATH", "").split(os.pathsep) if p])
     # the python3 kernel runs `python`: make it this interpreter, which has torch and the grader
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["JUPYTER_PATH"] = str(kernel_prefix() / "share" / "jupyter")
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"],
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, f"--log-level={log_level}"],
                           cwd=course, env=env, capture_output=True, text=True, timeout=900)
     if check:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -162,7 +162,8 @@ def autograded(course):
             folder = course / "submitted" / student / name
             folder.mkdir(parents=True)
             shutil.copyfile(source / name / f"{name}.ipynb", folder / f"{name}.ipynb")
-    nbgrader(course, "autograde", "*")
+    proc = nbgrader(course, "autograde", "*", log_level="WARN")
+    (course / "autograde.log").write_text(proc.stdout + proc.stderr)
     return course
 
 
@@ -247,3 +248,33 @@ def test_feedback_shows_results_but_no_hidden_check_code(autograded):
             assert expect in html
             for hidden in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden=True"):
                 assert hidden not in html, f"{student}/{name}.html holds {hidden!r}"
+
+
+@pytest.mark.slow
+def test_an_untouched_check_cell_raises_no_checksum_warning_and_an_edited_one_does(autograded):
+    # nbgrader saves a check cell before it removes the hidden checks: its own OverwriteCells
+    # warned "Attribute 'checksum' ... has changed!" for every check cell of an untouched release
+    log = (autograded / "autograde.log").read_text()
+    assert "Attribute 'checksum'" not in log and "has changed" not in log, log[-3000:]
+
+    # the configured OverwriteCells still names a check cell a student edited, and only that one
+    import logging
+    from nbgrader.preprocessors import OverwriteCells
+    from nbformat import reads
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(autograded)).load_config()
+    step = next(p for p in config.Autograde.sanitize_preprocessors
+                if issubclass(p, OverwriteCells))(config=config)
+    records: list[str] = []
+    step.log = logging.getLogger("torchdrills-test-overwrite")
+    step.log.addHandler(handler := logging.Handler())
+    handler.emit = lambda record: records.append(record.getMessage())
+    ex = AUTOGRADED[0]
+    nb = reads(released(autograded, ex).read_text(), as_version=4)
+    first = grade_cells(nb)[0]
+    first.source = first.source.replace("run_checks(", "print('pass') or run_checks(", 1)
+    step.preprocess(nb, {"nbgrader": {"notebook": EXERCISES[ex], "assignment": EXERCISES[ex],
+                                      "db_url": f"sqlite:///{autograded / 'gradebook.db'}"}})
+    changed = [r for r in records if "Attribute 'checksum'" in r]
+    assert len(changed) == 1 and first.metadata.nbgrader["grade_id"] in changed[0], records
+    assert "BEGIN HIDDEN TESTS" in grade_cells(nb)[1].source   # the hidden checks are back
