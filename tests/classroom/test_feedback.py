@@ -301,3 +301,47 @@ def test_a_long_plot_title_is_wrapped_not_cut():
         matplotlib.axes.Axes.set_title = real
     assert seen["t"].replace("\n", " ") == title and "\n" in seen["t"]
     assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+
+
+FRAMES = """<!DOCTYPE html><html><body>{frames}<script>
+window.addEventListener('load', function () {{
+  var out = [];
+  document.querySelectorAll('iframe').forEach(function (f) {{
+    var root = f.contentDocument.documentElement;
+    out.push(f.id + ':' + root.scrollWidth + ':' + root.clientWidth);
+  }});
+  document.body.setAttribute('data-widths', out.join(' '));
+}});
+</script></body></html>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (Debian: apt-get install -y "
+                                             "chromium) to render the pages in a browser")
+def test_pages_fit_a_phone_screen_with_long_names_and_messages(tmp_path):
+    """On a 390-px phone (and on a desktop) nothing is wider than the screen: long names and
+    messages break, a wide table scrolls inside its own box."""
+    import html as htmllib
+    results = class_results()
+    long_name = "train_minibatch_with_a_learning_rate_schedule_" * 3
+    alice = results["alice"]
+    alice.checks.append(chk(long_name, "not started", message="expected " + "9" * 200))
+    alice.checks.append(chk("gradient", "error", message="RuntimeError: /tmp/work/" +
+                            "a_folder_name/" * 30 + " at line 3"))
+    student = "alice.with.a.rather.long.login.name@students.example.org"
+    pages = {"feedback": render_page(alice, student=student)}
+    write_summary(results, tmp_path / "summary.html")
+    pages["summary"] = (tmp_path / "summary.html").read_text()
+    assert long_name in pages["feedback"] and "9" * 200 in pages["feedback"]
+    frames = "".join(f'<iframe id="{name}-{width}" width="{width}" height="800" '
+                     f'srcdoc="{htmllib.escape(html)}"></iframe>'
+                     for name, html in pages.items() for width in (390, 1100))
+    probe = tmp_path / "frames.html"
+    probe.write_text(FRAMES.format(frames=frames))
+    dom = chromium("--window-size=1200,900", "--virtual-time-budget=5000", "--dump-dom",
+                   probe.as_uri()).stdout
+    widths = re.search(r'data-widths="([^"]*)"', dom).group(1).split()
+    assert len(widths) == 4, dom[-2000:]
+    for entry in widths:
+        frame, scroll, client = entry.split(":")
+        assert int(client) == int(frame.split("-")[1]), entry
+        assert int(scroll) <= int(client), f"{frame}: {scroll} px wide on a {client}-px screen"
