@@ -1,8 +1,11 @@
-"""When a student handed her work in: per exercise, from nbgrader's `timestamp.txt` (in the
-assignment folder holding the exercise's file), else from the timestamps CSV an LMS download
-gives (--timestamps FILE: columns student,submitted_at), else from the file's own time (its
-modification time; a zip member's time). The first found wins, and the gradebook records
-where the time came from (FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says.
+"""When a student handed her work in: per exercise, from nbgrader's `timestamp.txt` (the one
+nbgrader's collect leaves in submitted/STUDENT/ASSIGNMENT/, the assignment folder of the
+exercise, and nowhere else: a timestamp.txt in a student's own folder, zip or upload is hers,
+not nbgrader's), else from the timestamps CSV an LMS download gives (--timestamps FILE:
+columns student,submitted_at), else from the file's own time (its modification time; a zip
+member's time). The first found wins, and the gradebook records where the time came from
+(FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says. A time outside EARLIEST ..
+LATEST is no time.
 
     stamps = read_timestamps("canvas_times.csv")          # {"alice": datetime(...)}
     times, where = handed_in(Path("class/alice"), ["ex01_tensors.py"], stamps.get("alice"))
@@ -23,6 +26,8 @@ FROM_CSV = "timestamps CSV"
 FROM_FILE = "file times"
 STAMP = "timestamp.txt"
 MAX_DEPTH = 5
+EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)   # a zip's earliest time
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
 class TimestampsError(ValueError):
@@ -49,11 +54,21 @@ def parse_time(text) -> datetime | None:
                 zone = None
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone) if zone else when.astimezone()
+    except (ValueError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=zone) if zone else when.astimezone()
-    return when
+    return sane(when)
+
+
+def sane(when: datetime | None) -> datetime | None:
+    """`when` where it lies between EARLIEST and LATEST (any zone), else None: a year 1 or
+    9999 in a student's file would overflow every later conversion of it."""
+    try:
+        return when if when is not None and EARLIEST <= when.astimezone(timezone.utc) <= LATEST \
+            else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def read_timestamps(path) -> dict[str, datetime]:
@@ -101,8 +116,10 @@ def handed_in(source: Path, files, from_csv: datetime | None = None
             else _folder_times(source, names)
     except Exception:  # noqa: BLE001 - a student's files: times left out, never the grade
         found = {}
+    from_csv = sane(from_csv)
     for ex in names.values():
         stamp, file_time = found.get(ex, (None, None))
+        stamp, file_time = sane(stamp), sane(file_time)
         for when, label in ((stamp, FROM_STAMP), (from_csv, FROM_CSV), (file_time, FROM_FILE)):
             if when is not None:
                 times[ex] = when
@@ -129,20 +146,22 @@ def _folder_times(root: Path, names: dict) -> dict:
             st = os.lstat(os.path.join(here, name))
             if not stat.S_ISREG(st.st_mode):
                 continue
-            mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc)
-            out[ex] = (_stamp_near(Path(here), Path(root)), mtime)
+            try:
+                mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc)
+            except (ValueError, OverflowError, OSError):
+                mtime = None
+            out[ex] = (_nbgrader_stamp(Path(root), Path(here)), mtime)
     return out
 
 
-def _stamp_near(folder: Path, root: Path) -> datetime | None:
-    """The time in the timestamp.txt of `folder` or of a folder above it, up to `root`."""
-    while True:
-        text = _small_file(folder / STAMP)
-        if text is not None:
-            return parse_time(text)
-        if folder == root or root not in folder.parents:
-            return None
-        folder = folder.parent
+def _nbgrader_stamp(root: Path, folder: Path) -> datetime | None:
+    """The time nbgrader's collect wrote for an assignment: `root` is submitted/STUDENT in an
+    nbgrader course, and `folder`, which holds the exercise's file, is one of its assignment
+    folders (directly below it), with timestamp.txt beside the file. None anywhere else."""
+    if root.parent.name != "submitted" or folder.parent != root:
+        return None
+    text = _small_file(folder / STAMP)
+    return parse_time(text) if text is not None else None
 
 
 def _small_file(path: Path) -> str | None:
@@ -161,25 +180,19 @@ def _small_file(path: Path) -> str | None:
 
 
 def _zip_times(path: Path, names: dict) -> dict:
-    """The same for a zip: timestamp.txt beside the member, else the member's own time (a
-    zip keeps local times without a zone: read as this machine's)."""
+    """The same for a zip: the member's own time (a zip keeps local times without a zone:
+    read as this machine's); never a timestamp.txt (nbgrader writes none in a zip)."""
     out: dict = {}
     fd = staging.open_file(os.fspath(path))
     with os.fdopen(fd, "rb") as f, zipfile.ZipFile(f) as zf:
-        members = {i.filename: i for i in zf.infolist()}
         for info in zf.infolist():
             name = info.filename.rsplit("/", 1)[-1]
             ex = names.get(name)
             if ex is None or ex in out:
                 continue
-            stamp = None
-            folder = info.filename.rsplit("/", 1)[0] + "/" if "/" in info.filename else ""
-            beside = members.get(folder + STAMP)
-            if beside is not None and beside.file_size <= 256:
-                stamp = parse_time(zf.read(beside).decode("utf-8", "replace"))
             try:
                 mtime = datetime(*info.date_time).astimezone()
-            except ValueError:
+            except (ValueError, OverflowError):
                 mtime = None
-            out[ex] = (stamp, mtime)
+            out[ex] = (None, mtime)
     return out

@@ -200,7 +200,7 @@ def test_the_summary_counts_not_handed_in_apart_from_failed(book, tmp_path):
 
 
 def test_handed_in_reads_timestamp_txt_then_the_csv_then_file_times(tmp_path):
-    alice = tmp_path / "alice"
+    alice = tmp_path / "submitted" / "alice"      # nbgrader's layout: collect's timestamp.txt
     (alice / "ps1").mkdir(parents=True)
     (alice / "ps2").mkdir()
     (alice / "ps1" / "ex01_tensors.ipynb").write_text("{}")
@@ -336,3 +336,49 @@ def test_grade_class_reads_nbgrader_timestamps_and_marks_late_work(tmp_path, cap
 def demo_root():
     from grader.instructor.demo import ROOT
     return ROOT
+
+
+def test_a_timestamp_txt_of_the_students_own_is_no_time(tmp_path):
+    """Only nbgrader's collect writes the timestamp.txt that counts: in submitted/STUDENT/
+    ASSIGNMENT/, beside the file. One in a student's own folder, zip, upload, or deeper in
+    her nbgrader folder is hers: the file's own time (or the instructor's CSV) counts."""
+    import zipfile
+    early = "2026-09-01T00:00:00+00:00"
+    mallory = tmp_path / "class" / "mallory"
+    mallory.mkdir(parents=True)
+    (mallory / "ex01_tensors.py").write_text("x = 1\n")
+    (mallory / "timestamp.txt").write_text(early)
+    os.utime(mallory / "ex01_tensors.py", (1790000000, 1790000000))
+    times, where = handed_in(mallory, ["ex01_tensors.py"])
+    assert times["ex01"] == datetime.fromtimestamp(1790000000, timezone.utc)
+    assert where == FROM_FILE
+    lms = at("2026-10-02T08:00")
+    times, where = handed_in(mallory, ["ex01_tensors.py"], lms)
+    assert times["ex01"] == lms and where == FROM_CSV
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as zf:
+        zf.writestr("zipped/ex01_tensors.py", "x = 1\n")
+        zf.writestr("zipped/timestamp.txt", early)
+    times, where = handed_in(tmp_path / "zipped.zip", ["ex01_tensors.py"], lms)
+    assert times["ex01"] == lms and where == FROM_CSV
+    nested = tmp_path / "submitted" / "eve" / "ex01" / "sub"
+    nested.mkdir(parents=True)
+    (nested / "ex01_tensors.py").write_text("x = 1\n")
+    (nested / "timestamp.txt").write_text(early)
+    times, where = handed_in(tmp_path / "submitted" / "eve", ["ex01_tensors.py"], lms)
+    assert times["ex01"] == lms and where == FROM_CSV
+
+
+def test_a_time_no_calendar_can_hold_is_no_time(tmp_path):
+    """A year 1 or 9999 (in nbgrader's stamp, the CSV or a file's time) would overflow every
+    later conversion and stop a run or an export for the whole class: it is no time."""
+    from grader.classroom.handed_in import parse_time
+    assert parse_time("0001-01-01T00:00:00+14:00") is None
+    assert parse_time("9999-12-31T23:30:00+00:00") is None
+    alice = tmp_path / "submitted" / "alice" / "ex01"
+    alice.mkdir(parents=True)
+    (alice / "ex01_tensors.py").write_text("x = 1\n")
+    (alice / "timestamp.txt").write_text("0001-01-01T00:00:00+14:00")
+    os.utime(alice / "ex01_tensors.py", (1790000000, 1790000000))
+    times, where = handed_in(tmp_path / "submitted" / "alice", ["ex01_tensors.py"])
+    assert times["ex01"] == datetime.fromtimestamp(1790000000, timezone.utc)
+    assert where == FROM_FILE
