@@ -146,18 +146,18 @@ def match(students, people: list[dict]) -> tuple[dict, dict]:
     """({student: index of her row in people}, {student: why none}): each student goes to the
     one row the first step that names any row names (STEPS: the SIS Login ID; the login:
     the SIS Login ID's part before '@', the SIS User ID or ID number; the email, or its part
-    before '@'; the name); several rows at that step, or a row that two students reach, is
-    no match."""
+    before '@' for a student named without one (a student named alice@evil.com never matches
+    alice@uni.edu); the name); several rows at that step, or a row that two students reach,
+    is no match."""
     found, why = {}, {}
     for student in students:
         s = _norm(student)
         forms = {"SIS Login ID": {s}, "login": {s}, "email": {s},
                  "name": {squash(student)} - {""}}
-        local = s.split("@")[0] if "@" in s else ""
+        email = "@" in s     # an email names one person: only the whole of it matches
         for step in STEPS:
             hits = [i for i, p in enumerate(people) if forms[step] & p[step]
-                    or (step == "email" and (local in p["login"] if local
-                                             else s in p["mailbox"]))]
+                    or (step == "email" and not email and s in p["mailbox"])]
             if len(hits) == 1:
                 found[student] = hits[0]
                 break

@@ -151,6 +151,16 @@ def test_matching_order_and_what_is_never_guessed():
     assert why["nobody"] == "no row matches"
 
 
+def test_an_email_matches_only_as_a_whole():
+    """A student's entry named alice@evil.com is not alice@uni.edu: her points never go into
+    Alice's row (before, the part before '@' matched Alice's login, with no warning)."""
+    rows = people(("alice@uni.edu", "S1", "Smith, Alice"), ("bob", "S2", "Jones, Bob"))
+    found, why = lms.match(["alice@evil.com"], rows)
+    assert found == {} and why["alice@evil.com"] == "no row matches"
+    assert lms.match(["alice@uni.edu"], rows)[0] == {"alice@uni.edu": 0}
+    assert lms.match(["alice"], rows)[0] == {"alice": 0}       # a login, named without '@'
+
+
 # Moodle's grade export (Grades > Export > Plain text file), as it comes
 MOODLE_EXPORT = """\
 First name,Last name,ID number,Institution,Department,Email address,\
