@@ -147,6 +147,8 @@ def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], i
                 except ValueError as exc:
                     notes.append(f"{who}: left out {staging.shown(name)}: {exc}")
                     continue
+                if len(code) > MAX_CODE_CHARS:     # comments compare as nothing: they go
+                    code = without_comments(code)  # first, lines kept (a padded copy shows)
                 if len(code) > MAX_CODE_CHARS:
                     notes.append(f"{who}: only the first {MAX_CODE_CHARS} characters of "
                                  f"{staging.shown(name)} were compared")
@@ -155,6 +157,15 @@ def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], i
             if entry.folder is not None:
                 shutil.rmtree(entry.folder, ignore_errors=True)
     return docs, notes, len(entries)
+
+
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+
+
+def without_comments(code: str) -> str:
+    """The code with its comment-only lines emptied (the lines stay, so places keep their
+    line numbers): 300 KB of comments above a copy cannot push the copy past what is read."""
+    return _COMMENT_LINE.sub("", code)
 
 
 def stub_code(ex: str) -> str:

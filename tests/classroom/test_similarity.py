@@ -267,3 +267,15 @@ def test_the_class_folder_is_read_as_grade_class_reads_it(tmp_path, honest):
     assert report.counts["ex02"] == (4, 0)
     assert any("lee" in n and "link" in n for n in report.notes), report.notes
     assert any(n.startswith("mo:") and "link" in n for n in report.notes), report.notes
+
+
+def test_comments_cannot_push_a_copy_past_what_is_read(tmp_path, honest):
+    """300 KB of comments above a verbatim copy: the comments are dropped before the file is
+    cut to what is compared, so the copy still ranks first."""
+    from grader.classroom.similarity import MAX_CODE_CHARS
+    pad = "# " + "x" * 78 + "\n"
+    padded = pad * (MAX_CODE_CHARS // len(pad) + 10) + honest["ana"]
+    folder = make_class(tmp_path / "class", dict(honest, eve=padded))
+    pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
+    assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}
+    assert pairs[0].score > 0.95
