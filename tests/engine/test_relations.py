@@ -57,6 +57,10 @@ SILENT = [
     ("another shape", np.ones(3), np.ones(4)),
     # a factor between arrays needs two different values that relate by it
     ("one distinct value", np.array([3.0, 3.0, 0.0]), np.array([1.0, 1.0, 0.0])),
+    # two values swapped: a reversed order as much as 1 - p (sigmoid's sign at ±1000)
+    ("two values swapped", np.array([1.0, 0.0]), np.array([0.0, 1.0])),
+    ("two values, rows swapped", np.array([[1.0, 0.0], [0.0, 1.0]]) [::-1],
+     np.array([[1.0, 0.0], [0.0, 1.0]])),
 ]
 
 

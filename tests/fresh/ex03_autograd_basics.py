@@ -83,4 +83,14 @@ def to_numpy(t):
     return t.detach().cpu().double().numpy().copy()
 ''', "converts every tensor to float64 (and int/bool tensors too): the dtype is not kept",
         (DTYPE, r"\btype|int64|bool")),
+    # from a second blind round (a teaching assistant's 76 programs, 2026-12-06): the one
+    # that got a wrong hint ("zero the gradient itself", though it does)
+    Fresh("zero_grads_returns_in_the_loop", "zero_grads_", '''
+def zero_grads_(params):
+    for p in params:
+        if p.grad is not None:
+            p.grad.zero_()
+            return
+''', "returns inside the loop: only the first gradient that is not None is zeroed",
+        (r"\bloop\b|\breturn\b|\bbreak\b|early|only the first|some (gradients|of them)",)),
 ]

@@ -27,6 +27,8 @@ GRAD_SET_TO_NONE = ("zero_grads_ zeroes the gradient in place (p.grad.zero_()), 
                     "remove it")
 GRAD_NEW_TENSOR = ("zero the existing gradient in place, p.grad.zero_(): anything else holding it "
                    "(an optimizer, a hook) still sees the old values otherwise")
+LOOP_STOPS_EARLY = ("some gradients are zeroed and others not: does the loop over params stop "
+                    "early (a return or break inside it), or skip some of them?")
 GRAD_UNCHANGED = ("the gradient is unchanged: zero the gradient itself, p.grad.zero_() "
                   "(p.zero_() or p.data.zero_() zero the parameter instead)")
 NO_GRAD_MISSING = "evaluate fn(*args) inside `with torch.no_grad():`"

@@ -82,10 +82,25 @@ def run_zero_grads(sub, params, grads):
         raise
 
 
+def _params(indices) -> str:
+    """'params[0]', 'params[1] and params[3]'."""
+    names = [f"params[{i}]" for i in indices[:3]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def verify_zero_grads(r, grads, call):
     if r["result"] is not None:
         fail(f"{call} returned {show(r['result'])}; it should return None (it works in place, "
              f"as the trailing underscore says).")
+    zeroed = [i for i, (g, after) in enumerate(zip(grads, r["grads"]))
+              if g is not None and after is not None and bool(g.abs().sum() > 0)
+              and not bool(torch.as_tensor(after).abs().sum() > 0)]
+    kept = [i for i, (g, after) in enumerate(zip(grads, r["grads"]))
+            if g is not None and after is not None and bool(g.abs().sum() > 0)
+            and torch.equal(torch.as_tensor(after).to(g.dtype).cpu(), g.cpu())]
+    if zeroed and kept:   # some zeroed, others untouched: the loop, not the zeroing
+        fail(f"{call}: the .grad of {_params(zeroed)} {'was' if len(zeroed) == 1 else 'were'} "
+             f"zeroed, that of {_params(kept)} left as it was.", hints.LOOP_STOPS_EARLY)
     for i, (g, after, same) in enumerate(zip(grads, r["grads"], r["same_tensor"])):
         if g is None:
             if after is not None:
