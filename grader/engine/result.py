@@ -183,8 +183,9 @@ def count_visible_checks(checks: list[CheckResult], property_of: dict[str, list[
         if c.visible and c.status == "passed" and runs and \
                 not any(s in ("passed", WITHHELD) for s in runs):
             c.status = NOT_COUNTED
-            c.message = (f"not counted: {c.target} gives the visible checks' recorded answers, "
-                         f"but none of its hidden checks, on other inputs, pass")
+            c.message = (f"not counted yet: {c.target} gives the visible checks' recorded "
+                         f"answers, but none of its hidden checks, on other inputs, pass; these "
+                         f"points count once one does (fix what the other checks say)")
 
 
 def withhold_facts(result: GradeResult) -> None:
