@@ -22,6 +22,8 @@ the program it is about, which must still be named:
                                      cause gives that length               N - 1 = D + 1
   "the gradients are divided by N"   two runs of different N each match    lr = 1e-6 written in, which
   (a training run)                   their own N's run                     is lr / N on one input
+  "zeroed after backward" (ex05 fit: the student's own sgd_update_     sgd_update_ rebinds its loop
+  the parameters never move)         moves a parameter                     variable (fit is right)
 """
 from __future__ import annotations
 
@@ -409,3 +411,32 @@ def test_a_run_divided_by_n_on_one_input_is_only_described():
     two = [run(32), run(57)]
     confirm_across_inputs(two)
     assert all(c.hints for c in two)
+
+
+def test_parameters_that_never_move_for_want_of_an_update_are_not_told_zeroing(grade):
+    """ex05's fit is the reference, its sgd_update_ rebinds its loop variable: fit's parameters
+    never move, as when the gradients are zeroed after backward; the hint points at the update
+    (from a blind round of student programs, where the zeroing hint sent the student to code
+    that was right)."""
+    code = "def sgd_update_(params, lr):\n    for p in params:\n        p = p - lr * p.grad\n"
+    text, hints, _ = _texts(grade("ex05", code, targets=["fit"], device="cpu"), "fit")
+    assert "your sgd_update_ leaves a parameter with a gradient as it was" in text, text
+    assert not any("zeroed after" in h for h in hints), hints
+
+
+def test_the_gradients_zeroed_after_backward_are_still_named(grade):
+    code = """
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        loss = mse_loss(y, x * w + b)
+        loss.backward()
+        for p in (w, b):
+            p.grad.zero_()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+"""
+    text, hints, _ = _texts(grade("ex05", code, targets=["fit"], device="cpu"), "fit")
+    assert any("zeroed after loss.backward()" in h for h in hints), text

@@ -10,7 +10,8 @@ from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, assert_clo
                                reference, reference_probe, scale_mistakes, uniform)
 from grader.checks.ex05_manual_regression.private.variants import fit_variant
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
+from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
+                                                               loss_grads)
 
 pytestmark = pytest.mark.ex05
 
@@ -137,9 +138,10 @@ def test_fit_random_step_by_step(sub, seed, device):
     want = reference("ex05.fit", x, y, lr, iters, s)
     wrong = Mistakes(lambda: {hint: fit_variant(x, y, lr, iters, s, v)
                               for v, hint in hints.FIT_VARIANTS.items()})
-    assert_trajectory(got[2], want[2], call=call,
-                      mistakes=wrong.map(lambda r: r["losses"]))
-    assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
-                 mistakes=wrong.map(lambda r: (r["w"], r["b"])))
+    with fit_cause(sub):
+        assert_trajectory(got[2], want[2], call=call,
+                          mistakes=wrong.map(lambda r: r["losses"]))
+        assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
+                     mistakes=wrong.map(lambda r: (r["w"], r["b"])))
     for t, name in zip(got[:2], ("w", "b")):
         assert_leaf(t, call=call, name=name)

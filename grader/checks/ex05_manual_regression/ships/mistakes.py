@@ -18,6 +18,9 @@ NO_GRAPH = ("the loss has no graph. Compute it with tensor operations (no .item(
 UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only rebinds the loop "
                   "variable; change the tensor in place (p -= lr * p.grad)")
 UPDATE_SIGN = SIGN_FLIPPED
+FIT_UPDATE_STILL = ("the parameters never move, and your sgd_update_ leaves a parameter with a "
+                    "gradient as it was (see its own check): if fit updates through it, make it "
+                    "change the tensors in place (p -= lr * p.grad) first")
 FIT_REBOUND = rebound_parameter("w")   # fit's update written inline, w rebound
 def mse_broadcast(n: int) -> str:
     """y and y_pred of shapes (N,) and (N, 1): their difference broadcasts into (N, N), and the

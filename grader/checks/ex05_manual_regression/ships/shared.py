@@ -1,6 +1,10 @@
 """What the visible and the hidden checks of ex05 share."""
+from contextlib import contextmanager
+
+import torch
+
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.checks.api import StudentError, fail
+from grader.checks.api import ZERO_AFTER_BACKWARD, CheckFailure, StudentError, fail
 
 
 def loss_grads(sub, y, pred):
@@ -19,3 +23,30 @@ def check_fit_result(got, call):
     """fit returns (w, b, losses)."""
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         fail(f"{call} should return (w, b, losses), got {got!r:.200}")
+
+
+@contextmanager
+def fit_cause(sub):
+    """Around fit's comparisons: where a failure names the gradients zeroed after backward
+    (the parameters never move), the student's own sgd_update_ is asked first, with a
+    parameter and its gradient: if it leaves the parameter as it was, the update is the likelier
+    cause, and the hint says so instead."""
+    try:
+        yield
+    except CheckFailure as exc:
+        if ZERO_AFTER_BACKWARD not in exc.hints or _update_moves(sub):
+            raise
+        raise CheckFailure(str(exc).replace(ZERO_AFTER_BACKWARD, hints.FIT_UPDATE_STILL),
+                           [hints.FIT_UPDATE_STILL]) from None
+
+
+def _update_moves(sub) -> bool:
+    """Whether the student's sgd_update_ moves a parameter that has a gradient (True where it
+    cannot be asked: the zeroing hint then stands)."""
+    one = torch.tensor([0.5])
+    try:
+        out = sub.probe("ex05.update", "ex05", [one], [torch.tensor([2.0])], 0.1)
+        after = out["params"][0]
+        return not bool(torch.equal(torch.as_tensor(after).detach().cpu().reshape(-1), one))
+    except Exception:  # noqa: BLE001 - no answer from it: nothing to tell
+        return True

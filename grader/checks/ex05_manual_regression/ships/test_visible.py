@@ -8,7 +8,8 @@ from grader.checks.api import (Case, Recorded, StudentError, assert_close, asser
                                assert_state, assert_trajectory, check, devices, expected, fail,
                                inplace_leaf_hint, naming_rebound, scale_mistakes)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.checks.ex05_manual_regression.ships.shared import check_fit_result, loss_grads
+from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
+                                                               loss_grads)
 
 pytestmark = pytest.mark.ex05
 
@@ -123,10 +124,11 @@ def test_fit_short_run_step_by_step(sub, device):
         got = case.run(sub)
     check_fit_result(got, call)
     mistakes = fit_mistakes("short")
-    assert_trajectory(got[2], want[2], call=call,
-                      mistakes={k: v["losses"] for k, v in mistakes.items()})
-    assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
-                 mistakes={k: (v["w"], v["b"]) for k, v in mistakes.items()})
+    with fit_cause(sub):
+        assert_trajectory(got[2], want[2], call=call,
+                          mistakes={k: v["losses"] for k, v in mistakes.items()})
+        assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
+                     mistakes={k: (v["w"], v["b"]) for k, v in mistakes.items()})
     for t, name in zip(got[:2], ("w", "b")):
         assert_leaf(t, call=call, name=name)
 
