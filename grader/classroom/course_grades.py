@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from grader.classroom.course_file import Course, late_text
-from grader.classroom.gradebook_read import Policy, _cell, _exercise_of, _num, moment
+from grader.classroom.gradebook_read import Policy, _cell, _exercise_of, _num, aware, moment
 
 NOT_HANDED_IN = "not handed in"
 
@@ -88,17 +88,6 @@ def _when_text(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def _aware(text) -> datetime | None:
-    """A stored time as an aware datetime (one stored without a zone is this machine's)."""
-    if text is None or text == "":
-        return None
-    try:
-        when = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.astimezone()
-
-
 def course_grades(book, course: Course, policy=None, before=None, at=None, student=None
                   ) -> dict[str, list[AssignmentGrade]]:
     """{student: [AssignmentGrade per assignment of the course, in due-date order]}, of every
@@ -114,7 +103,7 @@ def course_grades(book, course: Course, policy=None, before=None, at=None, stude
     for r in book.history(student):
         if r["exercise"] in missing.get(r["submission"], ()):
             continue                      # graded without its file: not handed in
-        r["when"] = _aware(r["submitted_at"]) or _aware(r["graded_at"])
+        r["when"] = aware(r["submitted_at"]) or aware(r["graded_at"])
         by[(r["student"], r["exercise"])].append(r)
     for ex, points in book.db.execute("SELECT exercise, MAX(max_score) FROM graded_exercises "
                                       "GROUP BY exercise"):

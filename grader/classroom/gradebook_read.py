@@ -29,15 +29,25 @@ POLICIES = ("latest", "best")
 def moment(text) -> datetime | None:
     """A stored or given time (ISO 8601 text or a datetime) as a naive local time, to compare
     (the gradebook writes local times; one with a time zone is converted). None: unreadable."""
+    when = _parsed(text)
+    return when.astimezone().replace(tzinfo=None) if when and when.tzinfo else when
+
+
+def aware(text) -> datetime | None:
+    """The same time, time-zone aware (one stored without a zone is this machine's)."""
+    when = _parsed(text)
+    return when if when is None or when.tzinfo else when.astimezone()
+
+
+def _parsed(text) -> datetime | None:
     if text is None or text == "":
         return None
-    when = text
-    if not isinstance(when, datetime):
-        try:
-            when = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+    if isinstance(text, datetime):
+        return text
+    try:
+        return datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -165,18 +165,11 @@ def _nbgrader_stamp(root: Path, folder: Path) -> datetime | None:
 
 
 def _small_file(path: Path) -> str | None:
+    """The start of a small regular file (no link followed, nothing waited on), or None."""
     try:
-        fd = staging.open_file(os.fspath(path))
+        return staging.read_head(path, 256).decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - no such file, a link, a folder: no stamp here
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, 256).decode("utf-8", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _zip_times(path: Path, names: dict) -> dict:
