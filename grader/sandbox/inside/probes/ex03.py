@@ -4,9 +4,9 @@ import numpy as np
 import torch
 
 from grader.sandbox.inside.probes.common import inherits
-from grader.sandbox.inside.probes.guard import answer, watched
+from grader.sandbox.inside.probes.guard import answer, hooks_on, watched
 
-from builtins import isinstance, issubclass, len, type  # noqa: A004 - bound, as below
+from builtins import any, isinstance, issubclass, len, type  # noqa: A004 - bound, as below
 
 # bound when the zygote imports this module, before any student code: a submission that
 # rebinds torch.is_grad_enabled, a builtin, np.ndarray or torch.Tensor's methods changes
@@ -20,8 +20,6 @@ _requires_grad = _TB.requires_grad.__get__
 _no_torch_function = torch._C.DisableTorchFunctionSubclass  # a subclass's facts, unforged
 _backward = torch.autograd.backward
 _grad_fn = _TB.grad_fn.__get__
-_tensor_hooks = _TB._backward_hooks.__get__
-_accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
 _own_backward = torch.autograd.function.BackwardCFunction   # a torch.autograd.Function's node
 _id = id
 _accumulate = type(_grad_fn(torch.ones(1, requires_grad=True) * 1).next_functions[0][0])
@@ -74,8 +72,8 @@ def _graph(out, x, tensors):
         if type(node) is _accumulate and node.variable is x:
             reaches = True
         todo.extend(n for n, _ in node.next_functions)   # torch's own node types, C types
-    hooked = [i for i, t in enumerate(tensors) if t is not None and _tensor_hooks(t)]
-    if _tensor_hooks(x) or _accumulate_hooks(x):
+    hooked = [i for i, t in enumerate(tensors) if t is not None and any(hooks_on(t))]
+    if any(hooks_on(x)):
         hooked.append("x")
     return {"reaches_x": reaches, "own_backward": own, "hooked": hooked}
 

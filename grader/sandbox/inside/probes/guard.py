@@ -211,13 +211,17 @@ def _diff(snap, now) -> str:
     return ""
 
 
+def hooks_on(t) -> tuple[int, int]:
+    """How many gradient hooks a tensor carries: on its gradient, on its accumulated .grad
+    (read through torch's C type: a subclass cannot hide them)."""
+    hooks, accumulate = _tensor_hooks(t), _accumulate_hooks(t)
+    return (len(hooks) if hooks else 0, len(accumulate) if accumulate else 0)
+
+
 def _extras(t) -> tuple:
-    """What else a caller's tensor carries: its gradient hooks (on it, on its accumulated
-    .grad) and the names of its own attributes."""
-    hooks = _tensor_hooks(t)
-    accumulate = _accumulate_hooks(t)
-    return (len(hooks) if hooks else 0, len(accumulate) if accumulate else 0,
-            tuple(sorted(map(str, _attributes(t)))))
+    """What else a caller's tensor carries: its gradient hooks (hooks_on) and the names of its
+    own attributes."""
+    return (*hooks_on(t), tuple(sorted(map(str, _attributes(t)))))
 
 
 def _extras_changed(before, after) -> str:
