@@ -2,8 +2,10 @@
 submission made from the reference with a few functions replaced (a mutant)."""
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,21 @@ from grader.engine.runner import grade_submission
 from grader.sandbox import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def pinned_version(name: str):
+    """The grader version recorded while it lasts (GRADER_VERSION): the checkout may be edited
+    while a module's tests run, and its gradebooks must not change version half-way."""
+    old = os.environ.get("GRADER_VERSION")
+    os.environ["GRADER_VERSION"] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["GRADER_VERSION"]
+        else:
+            os.environ["GRADER_VERSION"] = old
 
 
 def pytest_configure(config):

@@ -17,6 +17,7 @@ from grader.classroom import entries, pool
 from grader.classroom.entries import class_entries, gather
 from grader.classroom.run import grade_class
 from grader.classroom.gradebook import Gradebook
+from tests.conftest import pinned_version
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
@@ -27,14 +28,8 @@ MUTANT = REF + "\n\ndef forward(x, w):\n    return x + w\n"
 
 @pytest.fixture(scope="module", autouse=True)
 def pinned_grader_version():
-    """The checkout may be edited while these tests run: pin the grader version they record."""
-    old = os.environ.get("GRADER_VERSION")
-    os.environ["GRADER_VERSION"] = "classrun-test"
-    yield
-    if old is None:
-        del os.environ["GRADER_VERSION"]
-    else:
-        os.environ["GRADER_VERSION"] = old
+    with pinned_version("classrun-test"):
+        yield
 
 
 def write(folder: Path, files: dict):

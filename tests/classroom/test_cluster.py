@@ -18,6 +18,7 @@ distributed = pytest.importorskip(
     "distributed", reason="grading on a cluster needs Dask: pip install -e '.[cluster]'")
 
 from grader.classroom.run import grade_class  # noqa: E402
+from tests.conftest import pinned_version  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 EX01, EX02 = "ex01_linear_model.py", "ex02_gradient_descent.py"
@@ -30,13 +31,8 @@ MARKER = str(800_000 + os.getpid() % 90_000)
 
 @pytest.fixture(scope="module", autouse=True)
 def pinned_grader_version():
-    old = os.environ.get("GRADER_VERSION")
-    os.environ["GRADER_VERSION"] = "cluster-test"
-    yield
-    if old is None:
-        del os.environ["GRADER_VERSION"]
-    else:
-        os.environ["GRADER_VERSION"] = old
+    with pinned_version("cluster-test"):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from grader.engine.compare import CheckFailure, fail
 from grader.sandbox.protocol import RemoteObject, roundtrip
 from grader.engine.runner import CheckResult, GradeResult, grade_submission
 from grader.classroom.summary import summary_context
+from tests.conftest import pinned_version
 
 ROOT = Path(__file__).resolve().parents[2]
 EX01 = "ex01_linear_model.py"
@@ -64,14 +65,8 @@ BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069
 
 @pytest.fixture(scope="module", autouse=True)
 def pinned_grader_version():
-    """The checkout may be edited while these tests run: pin the grader version they record."""
-    old = os.environ.get("GRADER_VERSION")
-    os.environ["GRADER_VERSION"] = "student-text-test"
-    yield
-    if old is None:
-        del os.environ["GRADER_VERSION"]
-    else:
-        os.environ["GRADER_VERSION"] = old
+    with pinned_version("student-text-test"):
+        yield
 
 
 def unsafe(text: str) -> list[str]:
