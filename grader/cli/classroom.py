@@ -18,7 +18,7 @@ def add_verbs(verbs) -> dict:
                     "nbgrader's submitted/STUDENT/ASSIGNMENT/ tree) in parallel into an SQLite "
                     "gradebook. Every graded submission is kept; a run adds the exercises it "
                     "grades and leaves the others' grades as they were. A submission already "
-                    "graded for these exercises with the same content, seed and grader is "
+                    "graded for these exercises with the same content and grader is "
                     "skipped, so an interrupted run goes on where it stopped.")
     g.add_argument("submissions", help="the class folder")
     g.add_argument("--jobs", "-j", type=int, default=None,
@@ -27,7 +27,9 @@ def add_verbs(verbs) -> dict:
                    help="the gradebook (default: gradebook.db here; where that name is taken, "
                         "e.g. by a student's folder, a private one that the run names)")
     g.add_argument("--seed", type=int, default=None,
-                   help="seed of the hidden checks' inputs (default: the gradebook's, else new)")
+                   help="seed of the hidden checks' inputs (default: a new one every run, so a "
+                        "resubmission meets new hidden inputs; given, a submission graded "
+                        "with another seed is graded again)")
     g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
     g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
     g.add_argument("--html-dir", default=None, metavar="DIR",
@@ -83,7 +85,8 @@ def add_verbs(verbs) -> dict:
     e.add_argument("--history", action="store_true",
                    help="write every graded submission instead: one row per student, "
                         "submission and exercise, with its content hash, times, seed, grader "
-                        "version, score and whether it counts")
+                        "version, score and whether it counts (not with --lms: an LMS "
+                        "imports one grade per student)")
     e.add_argument("--db", default=None,
                    help="the gradebook (default: gradebook.db here, or the one grade-class "
                         "kept for this folder)")
@@ -181,6 +184,13 @@ def cmd_export(args) -> int:
         book.close()
         print("error: give --csv OUT, or --lms canvas|moodle (e.g. --lms canvas --roster "
               "gradebook_export.csv)", file=sys.stderr)
+        return 2
+    if args.lms and args.history:    # an LMS imports one grade per student and assignment
+        book.close()
+        print("error: --history writes every graded submission, and an LMS imports one grade "
+              "per student: export the history with --csv OUT --history, the grades with "
+              "--lms alone (--policy and --before pick the submission that counts)",
+              file=sys.stderr)
         return 2
     with book:
         if note:

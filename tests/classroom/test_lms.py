@@ -369,3 +369,38 @@ def test_a_canvas_download_is_graded_and_exported_end_to_end(tmp_path, capsys):
     assert (tmp_path / "canvas.csv").read_text().splitlines() == [
         "Student,ID,SIS User ID,SIS Login ID,Section,ex01_linear_model",
         f"    Points Possible,,,,,{points}", f'"Smith, John",12345,S9,js9,Sec A,{points}']
+
+
+def test_an_lms_export_counts_what_policy_and_before_pick_and_refuses_history(tmp_path,
+                                                                             capsys):
+    """alee handed in twice: full marks on Oct 1, nothing passing on Oct 3. Each LMS export
+    writes the grade the policy picks (latest: 0; best, or the latest before Oct 2: full), as
+    `export --csv` does; --history (every submission) is refused in one line, nothing written."""
+    from datetime import datetime, timezone
+    db = tmp_path / "g.db"
+    with Gradebook(db) as book:
+        for i, (day, passed) in enumerate([(1, (2, True)), (3, (0, False))]):
+            when = datetime(2026, 10, day, 12, tzinfo=timezone.utc)
+            book.record("alee", graded(*passed), content_hash=f"h{i}",
+                        handed_in={"ex01": when, "ex02": when})
+    roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                                       '"Lee, Ann",102,S002,alee,Sec A\n')
+    out = tmp_path / "out.csv"
+    lms_args = {"canvas": ["--roster", str(roster)], "moodle": []}
+    for kind, extra in lms_args.items():
+        for picked, expected in [([], ["0", "0"]), (["--policy", "best"], ["4", "3"]),
+                                 (["--before", "2026-10-02T00:00"], ["4", "3"])]:
+            assert main(["export", "--lms", kind, *extra, "--db", str(db), "--out", str(out),
+                         *picked]) == 0, (kind, picked)
+            last = out.read_text().splitlines()[-1].split(",")
+            assert last[-2:] == expected, (kind, picked, last)
+            capsys.readouterr()
+            assert main(["export", "--csv", "-", "--db", str(db), *picked]) == 0
+            plain = capsys.readouterr().out.splitlines()[1].split(",")
+            assert plain[1:3] == expected                  # the same grades as export --csv
+        out.unlink()
+        assert main(["export", "--lms", kind, *extra, "--history", "--db", str(db), "--out",
+                     str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--history" in err and "one grade per student" in err
+        assert not out.exists()
