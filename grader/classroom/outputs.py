@@ -173,11 +173,19 @@ def _mark_pages(folder: Path, token: str) -> None:
         f.write(f"torchdrills feedback pages {token}\n")
 
 
-def write_csv(book, path: Path, where, raw, outputs, run, named_db=False) -> None:
+def write_csv(book, path: Path, where, raw, outputs, run, named_db=False,
+              course=None) -> None:
     """The CSV of a class run: never over a student's entry, the gradebook or a folder; a
-    refusal is run.csv_problem (the grades stay in the gradebook). '-': stdout."""
+    refusal is run.csv_problem (the grades stay in the gradebook). '-': stdout. With a
+    `course`, the CSV of `export --course` (course_grades.export_course_csv: per assignment
+    the penalised and the raw score and how late)."""
+    if course is not None:
+        from grader.classroom.course_grades import export_course_csv
+        export = (lambda out: export_course_csv(book, course, out))
+    else:
+        export = book.export_csv
     if str(path) == "-":
-        book.export_csv("-")
+        export("-")
         run.csv = "-"
         return
     entry = _student_entry(path, raw, outputs)
@@ -189,13 +197,14 @@ def write_csv(book, path: Path, where, raw, outputs, run, named_db=False) -> Non
         problem = f"is {problem}" if problem else ""
     if not problem:
         try:
-            book.export_csv(path)
+            export(path)
             run.csv = str(path)
             return
         except (OSError, OutputRefused) as exc:
             problem = f"could not be written ({exc})"
     again = "torchdrills export --csv ../grades.csv" + \
-        (f" --db {staging.shown(str(book.path))}" if named_db else "")
+        (f" --db {staging.shown(str(book.path))}" if named_db else "") + \
+        (" --course course.toml" if course is not None else "")
     run.csv_problem = (f"--csv {staging.shown(str(path))} {problem}: the CSV was not "
                        f"written; the grades are in the gradebook. Export them elsewhere, "
                        f"e.g. {again}")

@@ -197,7 +197,8 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
                            timeout=timeout, progress=progress, client=client,
                            on_event=on_event, course=course, timestamps=timestamps)
             if csv:
-                write_csv(book, Path(csv), where, raw, outputs, run, named_db=db is not None)
+                write_csv(book, Path(csv), where, raw, outputs, run, named_db=db is not None,
+                          course=course)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     finally:

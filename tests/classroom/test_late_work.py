@@ -315,9 +315,9 @@ def test_grade_class_reads_nbgrader_timestamps_and_marks_late_work(tmp_path, cap
         (folder / "ex01_linear_model.py").write_text(ref)
         (folder / "timestamp.txt").write_text(stamp)
     (tmp_path / "course.toml").write_text(COURSE)
-    db, pages = tmp_path / "g.db", tmp_path / "pages"
+    db, pages, run_csv = tmp_path / "g.db", tmp_path / "pages", tmp_path / "run.csv"
     assert main(["grade-class", str(root), "--db", str(db), "--exercises", "ex01", "--jobs",
-                 "1", "--no-progress", "--html-dir", str(pages)]) == 0
+                 "1", "--no-progress", "--html-dir", str(pages), "--csv", str(run_csv)]) == 0
     assert "2 assignments (week1, week2)" in capsys.readouterr().err
     ben = (pages / "ben.html").read_text()
     assert "2026-10-02 03:00 UTC (nbgrader timestamp.txt)" in ben
@@ -331,6 +331,8 @@ def test_grade_class_reads_nbgrader_timestamps_and_marks_late_work(tmp_path, cap
     assert full > 0 and rows["ann"][3] == ""
     assert (float(rows["ben"][1]), float(rows["ben"][2]), rows["ben"][3]) == (
         pytest.approx(0.9 * full), full, "3 hours 1 minute late: -10 %")
+    # grade-class --csv with the course in effect wrote that same CSV, not the plain one
+    assert {r[0]: r for r in csv.reader(run_csv.open())} == rows
 
 
 def demo_root():
