@@ -17,8 +17,8 @@ same plain data the gradebook and the Gradescope JSON are written from: nothing 
 is ever unpickled here.
 
 A task whose worker dies is run again on another worker (Dask retries it); a result is
-recorded when it arrives, once. A run that was stopped goes on where it stopped, with the
-stored seed, as a local run does. See docs/cluster.md.
+recorded when it arrives, once. A run that was stopped goes on where it stopped, as a local
+run does. See docs/cluster.md.
 """
 from __future__ import annotations
 

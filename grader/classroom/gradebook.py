@@ -2,7 +2,7 @@
 
     book = Gradebook("gradebook.db")
     book.record("alice", result, content_hash="9f2c...", run_id=run)   # one transaction
-    book.current("alice", "9f2c...", seed=7, exercises=["ex01"])      # True: no need to regrade
+    book.current("alice", "9f2c...", exercises=["ex01"])      # True: no need to regrade
     book.table()        # (exercises, rows, max points): one row per student, a column per exercise
     book.table(policy="best", before="2026-10-01T23:59")   # another policy, a cutoff
     book.history("alice")                   # every graded submission, per exercise
@@ -11,7 +11,7 @@
 Tables: `students` (one row per name), `submissions` (every graded submission, never replaced:
 content hash, submission and grading times, grader version, seed, score), `graded_exercises`
 (its score per exercise graded), `results` (one per check of a submission), `runs` (one per
-class run) and `meta` (the class seed). A run that grades ex02 adds ex02's grading and leaves
+class run) and `meta` (the last run's seed). A run that grades ex02 adds ex02's grading and leaves
 every other exercise's as it was; which grading counts for a student's exercise is the
 reading's policy (the latest by default: gradebook_read.Policy). Each submission is written in a
 single transaction, so a run killed at any moment leaves every student either fully graded or
@@ -19,7 +19,7 @@ untouched.
 
 A gradebook is told apart by identity, never by its name (grader.classroom.gradebook_files:
 inspect, where it is kept). Here: the Gradebook, which writes a class run (its runs, each graded
-submission, the class seed) and reads through grader.classroom.gradebook_read (a student's
+submission, the run's seed) and reads through grader.classroom.gradebook_read (a student's
 result, the class table, the CSV); the schema is grader.classroom.gradebook_schema's; and the
 grader's version (what decides a score: a new version regrades a class).
 """
@@ -221,7 +221,7 @@ class Gradebook(Reading):
     def _transaction(self):
         return Transaction(self.db)
 
-    # -- meta: the class seed
+    # -- meta: the last run's seed
     def get_meta(self, key, default=None):
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row["value"] if row else default
@@ -231,13 +231,13 @@ class Gradebook(Reading):
             self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
                             "UPDATE SET value = excluded.value", (key, str(value)))
 
-    def class_seed(self, seed: int | None = None) -> int:
-        """The seed of this class's hidden-check inputs: `seed` when given (and remembered),
-        else the one remembered from an earlier run, else a new random one (remembered)."""
+    def run_seed(self, seed: int | None = None) -> int:
+        """The seed of this run's hidden-check inputs: `seed` when the instructor gives one,
+        else a new random one for every run, so a resubmission graded in a later run meets new
+        hidden inputs (what its page showed of the last ones, one passed / not passed per hidden
+        check, tells nothing about these). The last run's seed is kept (meta "seed") for the
+        summary page; each grading keeps its own with it (submissions.seed)."""
         if seed is None:
-            stored = self.get_meta("seed")
-            if stored is not None:
-                return int(stored)
             import random
             seed = random.SystemRandom().randrange(2**31)
         self.set_meta("seed", int(seed))
@@ -288,23 +288,27 @@ class Gradebook(Reading):
             self._run_lock = None
 
     # -- submissions
-    def to_grade(self, student, content_hash, seed, exercises, device="all") -> list[str]:
+    def to_grade(self, student, content_hash, exercises, device="all", seed=None) -> list[str]:
         """Which of `exercises` this exact submission (its content hash) has not been graded
-        for yet with this seed, grader version and device, in any run: a class run grades
-        the student again only when one is left (ex02 graded last week is not graded again
-        when this week's run asks for ex02 and ex03 of the same files)."""
+        for yet with this grader version and device (and `seed`, when the instructor asked
+        for one), in any run: a class run grades the student again only when one is left
+        (ex02 graded last week is not graded again when this week's run asks for ex02 and ex03
+        of the same files)."""
+        same_seed = "" if seed is None else " AND s.seed = ?"
         done = {r["exercise"] for r in self.db.execute(
             "SELECT g.exercise FROM graded_exercises g JOIN submissions s "
             "ON s.id = g.submission_id JOIN students t ON t.id = s.student_id "
-            "WHERE t.name = ? AND s.content_hash = ? AND s.seed = ? AND s.grader_version = ? "
-            "AND s.device = ?", (stored_name(student), content_hash, int(seed),
-                                 grader_version(), device))}
+            "WHERE t.name = ? AND s.content_hash = ? AND s.grader_version = ? "
+            "AND s.device = ?" + same_seed,
+            (stored_name(student), content_hash, grader_version(), device)
+            + (() if seed is None else (int(seed),)))}
         return [ex for ex in exercises if ex not in done]
 
-    def current(self, student, content_hash, seed, exercises, device="all") -> bool:
+    def current(self, student, content_hash, exercises, device="all", seed=None) -> bool:
         """Is this exact submission already graded for every one of `exercises` with this
-        seed, grader version and device (to_grade)? Then a class run skips it."""
-        return not self.to_grade(student, content_hash, seed, exercises, device)
+        grader version and device, and `seed` if one is asked (to_grade)? Then a class run
+        skips it."""
+        return not self.to_grade(student, content_hash, exercises, device, seed)
 
     def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
                source=None, device="all", notes=(), submitted_at=None, submitted_from=None,

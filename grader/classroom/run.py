@@ -12,8 +12,8 @@ A class folder holds one entry per student:
 Parallelism is several grading processes (`jobs`), each with its own worker zygote, each grading
 one submission after another (pytest is not thread-safe); this process writes the gradebook, one
 transaction per submission. A submission already graded for every exercise asked with the same
-content, seed and grader version (in this run or any earlier one: Gradebook.to_grade) is skipped
-(unless `force`), so a run that was killed goes on where it stopped when started again, and next
+content and grader version (in this run or any earlier one: Gradebook.to_grade; with the same
+seed too where `seed` is given) is skipped (unless `force`), so a run that was killed goes on where it stopped when started again, and next
 week's run for ex03 grades ex03 of an unchanged submission. Nothing in the gradebook is replaced:
 each grading is added to the history, and the latest grading of each exercise counts (unless a
 reading asks for another policy: grader.classroom.gradebook_read.Policy). One grading request (grader.engine.request.GradeRequest) serves the
@@ -177,7 +177,7 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
         raise
     try:
         request = GradeRequest(exercises=exercises or (), device=device,
-                               seed=book.class_seed(seed))
+                               seed=book.run_seed(seed))
         shown_db = str(db) if db is not None else gradebooks.DEFAULT \
             if same_path(book.path, Path.cwd() / gradebooks.DEFAULT) else str(book.path)
         run = ClassRun(folder=str(folder), db=shown_db, seed=request.seed, jobs=jobs,
@@ -195,7 +195,8 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
             _grade_entries(run, book, request, folder=folder, where=where, outputs=outputs,
                            work=work, jobs=jobs, html_dir=html_dir, force=force,
                            timeout=timeout, progress=progress, client=client,
-                           on_event=on_event, course=course, timestamps=timestamps)
+                           on_event=on_event, course=course, timestamps=timestamps,
+                           asked_seed=seed)
             if csv:
                 write_csv(book, Path(csv), where, raw, outputs, run, named_db=db is not None,
                           course=course)
@@ -209,9 +210,10 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
 
 def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where, outputs, work,
                    jobs, html_dir, force, timeout, progress, client, on_event, course=None,
-                   timestamps=None):
+                   timestamps=None, asked_seed=None):
     """List and gather the class, grade what is not graded yet (locally or on the cluster),
-    and write the class's summary page."""
+    and write the class's summary page. What was graded before with the same content is
+    skipped whatever its seed, unless the instructor asked for a seed (`asked_seed`)."""
     rows = class_rows(book, folder, where)
     entries, notes = list_class(folder, outputs, rows)
     run.notes += notes + class_folder_notes(folder, outputs)
@@ -228,8 +230,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         handed[student] = handed_in(path, entry.files, stamps.get(student)
                                     or stamps.get(getattr(path, "name", None)))
         moved = rows.get(student) not in (None, staging.printable(path.name))
-        if not force and not moved and book.current(student, entry.content_hash, request.seed,
-                                                     request.exercises, request.device):
+        if not force and not moved and book.current(student, entry.content_hash,
+                                                     request.exercises, request.device, asked_seed):
             run.skipped += 1
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
             # with a course, the page again: an assignment may have come due since

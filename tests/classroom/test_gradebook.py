@@ -82,34 +82,36 @@ def test_a_failed_write_leaves_the_old_submission(tmp_path):
     assert rows(db, "SELECT COUNT(*) FROM results") == [(3,)]
 
 
-def test_current_needs_same_hash_seed_version_for_each_exercise(tmp_path):
+def test_current_needs_same_hash_version_for_each_exercise_and_the_seed_if_asked(tmp_path):
     with Gradebook(tmp_path / "g.db") as book:
         book.record("alice", result(ALL_PASS, seed=7), content_hash="h1")
-        assert book.current("alice", "h1", 7, ["ex01", "ex02"])
-        assert book.current("alice", "h1", 7, ["ex01"])        # graded for ex01 already
-        assert book.to_grade("alice", "h1", 7, ["ex02", "ex03"]) == ["ex03"]
-        assert not book.current("alice", "h1", 7, ["ex01", "ex03"])
-        assert not book.current("alice", "h2", 7, ["ex01", "ex02"])
-        assert not book.current("alice", "h1", 8, ["ex01", "ex02"])
-        assert not book.current("alice", "h1", 7, ["ex01", "ex02"], device="cpu")
-        assert not book.current("bob", "h1", 7, ["ex01", "ex02"])
+        assert book.current("alice", "h1", ["ex01", "ex02"])
+        assert book.current("alice", "h1", ["ex01"])        # graded for ex01 already
+        assert book.to_grade("alice", "h1", ["ex02", "ex03"]) == ["ex03"]
+        assert not book.current("alice", "h1", ["ex01", "ex03"])
+        assert not book.current("alice", "h2", ["ex01", "ex02"])
+        assert book.current("alice", "h1", ["ex01", "ex02"], seed=7)
+        assert not book.current("alice", "h1", ["ex01", "ex02"], seed=8)   # another seed asked
+        assert not book.current("alice", "h1", ["ex01", "ex02"], device="cpu")
+        assert not book.current("bob", "h1", ["ex01", "ex02"])
         # ex03 graded later for the same files: ex01 and ex02 stay current, and count
         book.record("alice", result({("ex03", "mlp"): "passed"}, exercises=("ex03",)),
                     content_hash="h1")
-        assert book.current("alice", "h1", 7, ["ex01", "ex02", "ex03"])
+        assert book.current("alice", "h1", ["ex01", "ex02", "ex03"])
         assert book.table()[1] == [("alice", {"ex01": 4, "ex02": 2, "ex03": 2}, 8)]
         book.db.execute("UPDATE submissions SET grader_version = 'older'")
-        assert not book.current("alice", "h1", 7, ["ex01", "ex02"])
+        assert not book.current("alice", "h1", ["ex01", "ex02"])
     assert grader_version().startswith("0.") and "+" in grader_version()
 
 
-def test_class_seed_is_remembered(tmp_path):
+def test_every_run_draws_a_new_seed_unless_one_is_given(tmp_path):
     with Gradebook(tmp_path / "g.db") as book:
-        first = book.class_seed()
+        seeds = {book.run_seed() for _ in range(5)}
+        assert len(seeds) == 5                            # 2**31 choices: no repeat by chance
+        assert book.get_meta("seed") is not None
     with Gradebook(tmp_path / "g.db") as book:
-        assert book.class_seed() == first
-        assert book.class_seed(123) == 123
-        assert book.class_seed() == 123
+        assert book.run_seed(123) == 123 and book.get_meta("seed") == "123"
+        assert book.run_seed() != 123
 
 
 def test_table_and_csv(tmp_path):
@@ -395,8 +397,8 @@ def test_a_gradebook_of_the_version_before_upgrades_without_loss(tmp_path, capsy
         alice = book.result("alice")
         assert alice.tampering == ["ex01_linear_model.py: line 3: x"]
         assert alice.missing_files == [] and book.notes("alice") == ["left out x"]   # not ex03's
-        assert book.class_seed() == 7 and book.current("alice", "ha", 7, ["ex01"],
-                                                       ) is False   # another grader version
+        assert book.get_meta("seed") == "7" and book.current("alice", "ha", ["ex01"],
+                                                             ) is False   # another version
         book.record("alice", result({("ex02", "g"): "failed"}, exercises=("ex02",)),
                     content_hash="ha2")
         assert book.table()[1][0] == ("alice", {"ex01": 2, "ex02": 0}, 2)

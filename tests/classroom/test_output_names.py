@@ -265,7 +265,7 @@ def test_the_default_gradebook_path_taken_grades_into_a_kept_gradebook(tmp_path,
         _forged_gradebook(here)
     elif kind == "a folder beside it":           # the gradebook is the grader's, a sidecar not
         with Gradebook(here) as book:
-            book.class_seed(4242)
+            book.set_meta("seed", 4242)
         put(cls / f"{DEFAULT}-wal", REF)
     before = tree(cls)
     in_folder(cls)
@@ -274,7 +274,7 @@ def test_the_default_gradebook_path_taken_grades_into_a_kept_gradebook(tmp_path,
         assert book.path == kept_path(here) and inspect(book.path).usable
         assert "mallory" not in book.students() and str(book.path) in notes[0]
         if kind == "a folder beside it":         # the grades go with it
-            assert book.class_seed() == 4242 and "copied" in notes[0]
+            assert book.get_meta("seed") == "4242" and "copied" in notes[0]
     finally:
         book.close()
     assert tree(cls) == before
@@ -369,7 +369,7 @@ def test_a_gradebook_in_a_folder_of_its_own_inside_the_class_folder_reruns(tmp_p
     with Gradebook(cls / "records" / "gradebook.db") as book:
         assert book.students() == ["alice"]
     with Gradebook(cls / DEFAULT) as book:         # export reads a copy where a file beside
-        book.class_seed(5)                         # the default gradebook is a student's
+        book.set_meta("seed", 5)                  # the default gradebook is a student's
     put(cls / f"{DEFAULT}-shm", REF)
     assert main(["export", "--csv", str(tmp_path / "out.csv")]) == 0
     assert "copied to" in capsys.readouterr().err
