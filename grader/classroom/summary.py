@@ -55,13 +55,21 @@ def _histogram(values, xlabel, bins, color):
 
 
 def summary_context(results: dict[str, GradeResult], *, title="Class summary", pages=None,
-                    extra=None) -> dict:
-    """`results`: student -> GradeResult; `pages`: student -> link of her feedback page."""
+                    extra=None, course_totals=None) -> dict:
+    """`results`: student -> GradeResult; `pages`: student -> link of her feedback page;
+    `course_totals` (with a course file): student -> (the total of her counted assignments
+    after late penalties, before them, the points they are worth), what the students' table,
+    the mean and the histogram show, as `export --course` writes it."""
     pages = pages or {}
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     names = sorted(results)
-    totals = {s: results[s].score for s in names}
-    max_total = max((r.max_score for r in results.values()), default=0.0)
+    course_totals = course_totals or {}
+    totals = {s: course_totals[s][0] if s in course_totals else results[s].score
+              for s in names}
+    raws = {s: course_totals[s][1] if s in course_totals else results[s].score for s in names}
+    maxes = {s: course_totals[s][2] if s in course_totals else results[s].max_score
+             for s in names}
+    max_total = max(maxes.values(), default=0.0)
 
     # exercises: mean score
     ex_scores = defaultdict(list)
@@ -127,8 +135,8 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
     times = list(seconds.values())
     slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
 
-    students = [{"name": s, "score": totals[s], "max": results[s].max_score,
-                 "fraction": totals[s] / results[s].max_score if results[s].max_score else 0.0,
+    students = [{"name": s, "score": totals[s], "max": maxes[s], "raw": raws[s],
+                 "fraction": totals[s] / maxes[s] if maxes[s] else 0.0,
                  "seconds": seconds[s], "errors": bool(results[s].errors),
                  "review": bool(results[s].tampering), "page": pages.get(s), "late": ""}
                 for s in names]
@@ -143,8 +151,8 @@ def summary_context(results: dict[str, GradeResult], *, title="Class summary", p
         "n": len(names), "max_total": max_total,
         "mean": statistics.fmean(score_list) if score_list else 0.0,
         "median": statistics.median(score_list) if score_list else 0.0,
-        "full": sum(1 for s in names if results[s].max_score and
-                    totals[s] >= results[s].max_score - 1e-9),
+        "full": sum(1 for s in names if maxes[s] and totals[s] >= maxes[s] - 1e-9),
+        "course_totals": bool(course_totals),
         "zero": sum(1 for s in names if totals[s] == 0),
         "score_hist": _histogram(score_list, f"total points (of {max_total:g})",
                                  _bins(max_total, len(score_list)), "#3b6fb6"),
@@ -184,11 +192,14 @@ def write_summary(source, path, *, title=None, course=None) -> Path:
     pages = {s: page_name(s) for s in results if (path.parent / page_name(s)).exists()}
     if (path.parent / "similarity.html").is_file():   # written by `similarity --html`
         extra["similarity"] = "similarity.html"
-    ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra)
+    assignments, late, totals = [], {}, None
     if course is not None and not isinstance(source, dict):
-        ctx["assignments"], late = assignment_summary(source, course)
-        for row in ctx["students"]:
-            row["late"] = late.get(row["name"], "")
+        assignments, late, totals = assignment_summary(source, course)
+    ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra,
+                          course_totals=totals)
+    ctx["assignments"] = assignments
+    for row in ctx["students"]:
+        row["late"] = late.get(row["name"], "")
     html = _env().get_template("summary.html").render(**ctx)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
@@ -196,13 +207,19 @@ def write_summary(source, path, *, title=None, course=None) -> Path:
     return path
 
 
-def assignment_summary(book, course) -> tuple[list[dict], dict[str, str]]:
+def assignment_summary(book, course) -> tuple[list[dict], dict[str, str], dict]:
     """Per assignment: due date, how many handed in on time, late, after the last date
-    accepted, not at all, the mean raw and penalised scores; and {student: her late
-    assignments, e.g. 'week2 (-20 %)'}."""
+    accepted, not at all, the mean raw and penalised scores; {student: her late
+    assignments, e.g. 'week2 (-20 %)'}; and {student: (her total, penalised, of the
+    assignments that count now, her raw total of them, the points they are worth)}: the
+    total `export --course` writes."""
     from grader.classroom.course_grades import NOT_HANDED_IN, course_grades
     grades = course_grades(book, course)
     rows, late = [], {}
+    totals = {student: (sum(g.score for g in graded if g.counts),
+                        sum(g.raw for g in graded if g.counts),
+                        sum(g.max for g in graded if g.counts))
+              for student, graded in grades.items()}
     for i, a in enumerate(course.assignments):
         mine = [graded[i] for graded in grades.values()]
         handed = [g for g in mine if g.status != NOT_HANDED_IN]
@@ -221,4 +238,4 @@ def assignment_summary(book, course) -> tuple[list[dict], dict[str, str]]:
             if g.status in ("late", "too late"):
                 text = f"{a.name} ({'0: too late' if g.too_late else f'-{g.penalty:.0%}'})"
                 late[student] = f"{late[student]}, {text}" if student in late else text
-    return rows, late
+    return rows, late, totals

@@ -199,6 +199,33 @@ def test_the_summary_counts_not_handed_in_apart_from_failed(book, tmp_path):
     assert "late: week1 (0: too late)" in page                # bob
 
 
+def test_the_summary_shows_the_total_the_export_writes(book, tmp_path):
+    """With a course, each student's points in the summary's table are her course total
+    after late penalties (what export --course writes), with the raw points beside them
+    where a penalty took some: alice 7.2 (raw 8, late -0.8), bob 0 (raw 4, too late)."""
+    import re
+    from grader.classroom.summary import write_summary
+    book, course = book
+    page = write_summary(book, tmp_path / "summary.html", course=course).read_text()
+    table = page.split('<table id="students">', 1)[1].split("</table>", 1)[0]
+    shown = {}
+    for row in table.split("<tr>")[2:]:
+        name = re.sub(r"<[^>]+>", "", row).split()[0]
+        cell = re.findall(r'<td class="num">(.*?)</td>', row, re.S)[0]
+        shown[name] = re.sub(r"<[^>]+>", "", cell).replace("\u2212", "-").replace(
+            "&minus;", "-").strip()
+    assert shown["alice"] == "7.2 / 8 (raw 8, late -0.8)"
+    assert shown["bob"] == "0 / 8 (raw 4, late -4)"
+    assert shown["carol"] == "4 / 8"                           # her extension: no penalty
+    out = tmp_path / "grades.csv"
+    export_course_csv(book, course, out)
+    for row in csv.DictReader(out.open()):                     # everyone, as exported
+        assert shown[row["student"]].split(" / ")[0] == row["total"], row["student"]
+    assert 'id="course-totals"' in page
+    plain = write_summary(book, tmp_path / "plain.html").read_text()
+    assert "raw 8" not in plain and 'id="course-totals"' not in plain
+
+
 def test_handed_in_reads_timestamp_txt_then_the_csv_then_file_times(tmp_path):
     alice = tmp_path / "submitted" / "alice"      # nbgrader's layout: collect's timestamp.txt
     (alice / "ps1").mkdir(parents=True)
