@@ -33,9 +33,12 @@ from grader.sandbox.names import not_a_student
 # submission's (or attachment's) id, the file's own name.
 _CANVAS = re.compile(r"(?P<name>.+?)(?:_(?P<late>LATE|late))?_(?P<uid>\d+)_(?P<sid>\d+)_"
                      r"(?P<file>.+)", re.S)
-# Moodle: the full name, the participant's id, the plugin; a folder ends there, a file goes on.
-_MOODLE = re.compile(r"(?P<name>.+)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_"
-                     r"(?P<file>.*)", re.S)
+# Moodle: the full name, the participant's id, the plugin; a folder ends there (its name is
+# Moodle's whole), a file goes on with its own name (the first `_N_assignsubmission_x_` is
+# Moodle's: what follows is the student's, whatever it holds).
+_MOODLE = re.compile(r"(?P<name>.+)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_", re.S)
+_MOODLE_FILE = re.compile(r"(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_"
+                          r"(?P<file>.+)", re.S)
 _AGAIN = re.compile(r"-\d+(?=\.[A-Za-z0-9]+$)")     # '-1' Canvas adds to a file handed in again
 CODE_SUFFIXES = (".py", ".ipynb")
 
@@ -55,18 +58,25 @@ class Download:
 
 def parse(name: str, folder: bool = False) -> Download | None:
     """The Download a file's or folder's name is (None: not an LMS's name). A folder is only
-    Moodle's (`John Smith_4567_assignsubmission_file_`); a file is Canvas's or Moodle's."""
-    m = _MOODLE.fullmatch(name)
-    if m and bool(m["file"]) == folder:
-        m = None
-    if m:
-        return Download("moodle", m["name"], m["uid"], file=m["file"], plugin=m["plugin"])
+    Moodle's (`John Smith_4567_assignsubmission_file_`); a file is Canvas's or Moodle's. Each
+    LMS puts its own part first and the student's file name after it, which may hold anything,
+    the other LMS's shape too (`smithjohn_12345_67890_hw_5_assignsubmission_file_ex01.py` is
+    Canvas's): where both shapes fit, the one whose ids come first is the LMS's."""
     if folder:
-        return None
-    m = _CANVAS.fullmatch(name)
-    if m:
-        return Download("canvas", m["name"], m["uid"], late=bool(m["late"]),
-                        file=_AGAIN.sub("", m["file"]))
+        m = _MOODLE.fullmatch(name)
+        return Download("moodle", m["name"], m["uid"], plugin=m["plugin"]) if m else None
+    moodle, canvas = _MOODLE_FILE.fullmatch(name), _CANVAS.fullmatch(name)
+    if moodle and canvas:
+        if canvas.start("uid") < moodle.start("uid"):
+            moodle = None
+        else:
+            canvas = None
+    if moodle:
+        return Download("moodle", moodle["name"], moodle["uid"], file=moodle["file"],
+                        plugin=moodle["plugin"])
+    if canvas:
+        return Download("canvas", canvas["name"], canvas["uid"], late=bool(canvas["late"]),
+                        file=_AGAIN.sub("", canvas["file"]))
     return None
 
 

@@ -240,6 +240,30 @@ def test_bulk_download_names(name, folder, expected):
     assert got == expected
 
 
+# file names a student may give her upload: her own, and ones shaped like either LMS's names
+OWN_NAMES = ["ex01_linear_model.py", "hw_5_assignsubmission_file_ex01_linear_model.py",
+             "Jo Doe_7_assignsubmission_onlinetext_ex02_gradient_descent.py",
+             "smithjohn_12_34_ex01_linear_model.py", "x_LATE_1_2_ex03.ipynb", "a_1_2_b_3_4_c.py",
+             "v2_2024_10_ex01_linear_model.py", "_9_assignsubmission_x_.py"]
+
+
+@pytest.mark.parametrize("own", OWN_NAMES)
+def test_the_lms_part_of_a_name_comes_first_whatever_the_students_file_name_holds(own):
+    """Canvas and Moodle each put their own part (name, ids) first: the student's own file
+    name after it is hers, even where it is shaped like the other LMS's name or like its
+    own; a Canvas upload never reads as Moodle's, nor the other way round."""
+    for prefix, late in (("smithjohn_12345_67890_", False), ("smithjohn_LATE_12345_67890_", True),
+                         ("o_brienkate_12345_67890_", False)):
+        found = downloads.parse(prefix + own)
+        assert (found.lms, found.name, found.user_id, found.late, found.file) == (
+            "canvas", prefix.split("_LATE")[0].rsplit("_", 3)[0] if not late else "smithjohn",
+            "12345", late, own), prefix + own
+    for full in ("John Smith", "Ann Lee-Park", "Jo_Doe"):
+        found = downloads.parse(f"{full}_4567_assignsubmission_file_{own}")
+        assert (found.lms, found.name, found.user_id, found.file, found.plugin) == (
+            "moodle", full, "4567", own, "file"), own
+
+
 def odd(name: bytes) -> str:
     return os.fsdecode(name)
 
