@@ -62,6 +62,7 @@ from grader.engine.compare.close import assert_close
 from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
                                                central_difference, float_central_difference)
 from grader.engine.compare.mistakes import broadcast_square, scale_mistakes
+from grader.engine.compare.relations import never_moved
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory
 from grader.engine.compare.values import kind_of, show
@@ -82,7 +83,7 @@ __all__ = [
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
     "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "Mutant", "named_student_error", "naming_rebound",
-    "network", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
+    "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
     "rebound_parameter",
     "record_steps", "Recorded", "scale_mistakes", "show",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",

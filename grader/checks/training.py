@@ -123,11 +123,12 @@ def variant_id(kw) -> str:
 
 
 def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_epoch: int,
-                         count_hints=None, dtype=torch.float32):
+                         count_hints=None, dtype=torch.float32, loss_mistakes=None):
     """A mini-batch run, {"steps": a record_steps trace, "losses": one per epoch} as the ex09 and
     ex10 probes return it, against the reference's: the parameters after every optimizer step,
     then the per-epoch losses. `variant(**kw)` reruns it with one known mistake (trusted code)
-    when a hint is needed; `trace_mistakes` and LOSS_MISTAKES map each hint to those keywords."""
+    when a hint is needed; `trace_mistakes` and LOSS_MISTAKES map each hint to those keywords;
+    `loss_mistakes` (a dict, or a callable giving one) adds {hint: per-epoch losses}."""
     assert_trajectory(got["steps"], want["steps"], call=call, count_hints=count_hints,
                       mistakes=lambda: {h: variant(**kw)["steps"] for h, kw in
                                         trace_mistakes.items()},
@@ -135,8 +136,8 @@ def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_e
                                           f"{k % per_epoch + 1})")
     assert_trajectory(got["losses"], want["losses"], call=call, what="per-epoch losses",
                       dtype=dtype, step_name=lambda k: f"epoch {k + 1}",
-                      mistakes=lambda: {h: variant(**kw)["losses"] for h, kw in
-                                        LOSS_MISTAKES.items()})
+                      mistakes=lambda: {**{h: variant(**kw)["losses"] for h, kw in
+                                           LOSS_MISTAKES.items()}, **resolve(loss_mistakes)})
 
 
 # The mistakes of a cubic fit of sin(x) by gradient descent on the sum of squared errors that

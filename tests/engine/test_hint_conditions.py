@@ -440,3 +440,164 @@ def fit(x, y, lr, iters, seed):
 """
     text, hints, _ = _texts(grade("ex05", code, targets=["fit"], device="cpu"), "fit")
     assert any("zeroed after loss.backward()" in h for h in hints), text
+
+
+# -- a blind round of student programs (issue 20): each hint below is given where its condition
+# holds, and a program with the same symptom for another reason (or a right program written
+# another way) does not get it
+
+MINIBATCH = """
+    def train_minibatch(model, loader, lr, epochs):
+        loss_fn = nn.BCELoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        losses = []
+        for _ in range(epochs):
+            total, batches = 0.0, 0
+            for x_batch, y_batch in loader:
+                loss = loss_fn(model(x_batch), y_batch)
+                {steps}
+                total += loss.item() * {weight}
+                batches += 1
+            losses.append(total / {divide})
+        return losses
+    """
+ZERO_BACKWARD_STEP = "optimizer.zero_grad(); loss.backward(); optimizer.step()"
+NEVER_MOVED = "optimizer.step() never moved the parameters"
+BY_ROWS = "divided by the number of rows"
+
+
+def _minibatch(grade, steps=ZERO_BACKWARD_STEP, weight="1", divide="batches"):
+    return grade("ex09", MINIBATCH.format(steps=steps, weight=weight, divide=divide),
+                 targets=["train_minibatch"], device="cpu")
+
+
+def test_zero_grad_between_backward_and_step_is_named_in_the_visible_check(grade):
+    result = _minibatch(grade, steps="loss.backward(); optimizer.zero_grad(); optimizer.step()")
+    fails = failing(result, "train_minibatch")
+    assert any(c.visible for c in fails)
+    assert all(any(NEVER_MOVED in h for h in c.hints) for c in fails), messages(result)
+
+
+def test_gradients_never_zeroed_are_not_told_never_moved(grade):
+    result = _minibatch(grade, steps="loss.backward(); optimizer.step()")
+    _, hints, _ = _texts(result, "train_minibatch")
+    assert not any(NEVER_MOVED in h for h in hints), hints
+    assert any("not zeroed between steps" in h for h in hints), hints
+
+
+def test_the_notes_order_zero_grad_after_step_is_right(grade):
+    result = _minibatch(grade, steps="loss.backward(); optimizer.step(); optimizer.zero_grad()")
+    assert not failing(result, "train_minibatch"), messages(result)
+
+
+def test_an_epoch_loss_divided_by_the_rows_is_named(grade):
+    result = _minibatch(grade, divide="len(loader.dataset)")
+    fails = failing(result, "train_minibatch")
+    assert any(c.visible for c in fails)
+    assert all(any(BY_ROWS in h for h in c.hints) for c in fails), messages(result)
+
+
+def test_a_loss_weighted_by_batch_sizes_is_not_told_divided_by_rows(grade):
+    result = _minibatch(grade, weight="len(x_batch)", divide="len(loader.dataset)")
+    _, hints, _ = _texts(result, "train_minibatch")
+    assert not any(BY_ROWS in h for h in hints), hints
+    assert any("weighted by the batch sizes" in h for h in hints), hints
+
+
+SGD = """
+    def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+        x, y = _as_array(xs), _as_array(ys)
+        w = float(w0)
+        losses = []
+        for _ in range(epochs):
+            seen = []
+            for xi, yi in zip(x.tolist(), y.tolist()):
+                {before}
+                w = w - lr * sample_gradient(xi, yi, w)
+                {after}
+            losses.append(float({record}))
+        return w, losses
+    """
+
+
+def _visible_hints(result, target):
+    return [h for c in failing(result, target) if c.visible for h in c.hints]
+
+
+@pytest.mark.parametrize("before,after,hint", [
+    ("pass", "seen.append((xi * w - yi) ** 2)", "each epoch records the mean of its samples"),
+    ("seen.append((xi * w - yi) ** 2)", "pass", "each computed before its update")])
+def test_an_sgd_epoch_mean_is_named_in_the_visible_check(grade, before, after, hint):
+    code = SGD.format(before=before, after=after, record="np.mean(seen)")
+    hints = _visible_hints(grade("ex02", code, targets=["stochastic_gradient_descent"]),
+                           "stochastic_gradient_descent")
+    assert hints and all(hint in h for h in hints), hints
+
+
+def test_an_sgd_loss_before_its_update_is_named_in_the_visible_check(grade):
+    code = SGD.format(before="seen.append((xi * w - yi) ** 2)", after="pass", record="seen[-1]")
+    hints = _visible_hints(grade("ex02", code, targets=["stochastic_gradient_descent"]),
+                           "stochastic_gradient_descent")
+    assert hints and all("computed before the update" in h for h in hints), hints
+    assert not any("mean" in h for h in hints), hints
+
+
+QUADRATIC = """
+    def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+        x, y = _as_tensors(xs, ys)
+        params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+                  for v in (w1, w2, b)]
+        losses = []
+        for _ in range(epochs):
+            last = 0.0
+            for xi, yi in zip(x, y):
+                loss = (quadratic_forward(xi, *params) - yi) ** 2
+                loss.backward()
+                with torch.no_grad():
+                    for p in params:
+                        p -= lr * p.grad
+                    for p in params[:{zeroed}]:
+                        p.grad.zero_()
+                last = loss.item()
+            losses.append(last)
+        return params[0].item(), params[1].item(), params[2].item(), losses
+    """
+
+
+def test_one_gradient_never_zeroed_is_named_by_its_parameter_in_the_visible_checks(grade):
+    result = grade("ex04", QUADRATIC.format(zeroed=2), targets=["train_quadratic"])
+    fails = failing(result, "train_quadratic")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith("b.grad is never zeroed") for h in c.hints) for c in fails), \
+        messages(result)
+
+
+def test_no_gradient_zeroed_is_not_told_one_parameter(grade):
+    hints = _visible_hints(grade("ex04", QUADRATIC.format(zeroed=0),
+                                 targets=["train_quadratic"]), "train_quadratic")
+    assert hints and all("the gradients are never zeroed" in h for h in hints), hints
+    assert not any(".grad is never zeroed" in h for h in hints), hints
+
+
+@pytest.mark.parametrize("update,hint", [
+    ("w -= lr * w.grad\n" + " " * 24 + "w.grad.zero_()\n" + " " * 24 +
+     "last = ((xi * w - yi) ** 2).item()", "recorded after the update"),
+    ("w -= lr * w.grad\n" + " " * 24 + "last = loss.item()", "never zeroed")])
+def test_train_autograd_moment_and_zeroing_are_named_in_the_visible_check(grade, update, hint):
+    code = f"""
+        def train_autograd(xs, ys, w0, lr, epochs):
+            x, y = _as_tensors(xs, ys)
+            w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+            losses = []
+            for _ in range(epochs):
+                last = 0.0
+                for xi, yi in zip(x, y):
+                    loss = (xi * w - yi) ** 2
+                    loss.backward()
+                    with torch.no_grad():
+                        {update}
+                losses.append(last)
+            return w.item(), losses
+        """
+    hints = _visible_hints(grade("ex04", code, targets=["train_autograd"]), "train_autograd")
+    assert hints and all(hint in h for h in hints), hints

@@ -136,3 +136,26 @@ def _few_wrong(a, b, rtol, atol) -> str | None:
     values = "the value" if n == 1 else f"{n} of the {a.size} values"
     return f"only {values} at {'index' if n == 1 else 'indices'} {where} " \
            f"{'is' if n == 1 else 'are'} wrong{common}"
+
+
+def never_moved(steps, start) -> int:
+    """How many optimizer steps a run took without moving any parameter: the number of steps
+    when every step of `steps` ({name: (S, *shape)}, as record_steps traces them) left every
+    parameter exactly at its value in `start` ({name: tensor}); 0 when any step moved one (or
+    none was taken, or the record cannot tell).
+
+        never_moved({"w": torch.ones(3, 2)}, {"w": torch.ones(2)})   # -> 3
+    """
+    import torch
+    if not isinstance(steps, dict) or not isinstance(start, dict) or set(steps) != set(start):
+        return 0
+    counts = set()
+    for name, value in start.items():
+        trace = steps[name]
+        if not isinstance(trace, torch.Tensor) or not isinstance(value, torch.Tensor) \
+                or tuple(trace.shape[1:]) != tuple(value.shape) or not len(trace):
+            return 0
+        if not torch.equal(trace, value.to(trace.dtype).expand_as(trace)):
+            return 0
+        counts.add(len(trace))
+    return counts.pop() if len(counts) == 1 else 0

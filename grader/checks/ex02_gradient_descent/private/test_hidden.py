@@ -8,6 +8,7 @@ from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
                                autograd_grad, away_from_zero, check, float_central_difference,
                                manual_call, np_rng, property_of, reference, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
+                                                                  sgd_epoch_mean,
                                                                   sgd_loss_before_update)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
@@ -185,6 +186,8 @@ def test_sgd_trajectory(sub, seed, kind, device):
         hints.SGD_UPHILL: reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
         hints.SGD_LOSS_BEFORE_UPDATE: sgd_loss_before_update(xe, ye, w0, lr, epochs),
         hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
+        hints.SGD_EPOCH_MEAN: sgd_epoch_mean(xe, ye, w0, lr, epochs),
+        hints.SGD_EPOCH_MEAN_BEFORE: sgd_epoch_mean(xe, ye, w0, lr, epochs, before=True),
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",

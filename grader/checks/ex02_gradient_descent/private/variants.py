@@ -43,3 +43,19 @@ def sgd_batch_gradient(xs, ys, w0, lr, epochs):
             loss = (xi * w - yi) ** 2
         losses.append(loss)
     return w, losses
+
+
+def sgd_epoch_mean(xs, ys, w0, lr, epochs, before=False):
+    """The right updates, but each epoch records the mean of its samples' losses, each computed
+    after its update (or before it: before=True), instead of the last sample's (a known slip)."""
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        seen = []
+        for x, y in zip(xs, ys):
+            if before:
+                seen.append((x * w - y) ** 2)
+            w -= lr * 2 * x * (x * w - y)
+            if not before:
+                seen.append((x * w - y) ** 2)
+        losses.append(sum(seen) / len(seen))
+    return w, losses

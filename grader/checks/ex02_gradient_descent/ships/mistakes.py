@@ -21,6 +21,12 @@ SGD_UPHILL = ("the weights move uphill: the update must subtract lr * sample_gra
               "gradient's sign is flipped).")
 SGD_LOSS_BEFORE_UPDATE = ("the recorded loss is computed before the update; the course's loop "
                           "(and the contract) computes it after updating w.")
+SGD_EPOCH_MEAN = ("each epoch records the mean of its samples' losses: losses[k] is the last "
+                  "sample's loss in epoch k, computed after its update (the l the course's loop "
+                  "prints), not an average over the epoch.")
+SGD_EPOCH_MEAN_BEFORE = ("each epoch records the mean of its samples' losses, each computed "
+                         "before its update: losses[k] is only the last sample's loss in epoch "
+                         "k, computed after its update (the l the course's loop prints).")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
                       "gradient descent each update uses one sample's gradient.")
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, assert_close, assert_trajectory,
-                               autograd_grad, check, devices, dtypes, expected,
+from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, Recorded, assert_close,
+                               assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
@@ -47,6 +47,13 @@ CASES = {c.id: c for c in [
     Case("sgd_course", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.01, 10)),
     Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
     Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
+    # the same run with each epoch's loss recorded at another moment, recorded by `build` from
+    # trusted code that never ships (grader.checks.ex02_gradient_descent.private.variants)
+    Recorded("sgd_course_before", "ex02", (X, Y, 1.0, 0.01, 10),
+             fn="ex02.sgd_loss_before_update"),
+    Recorded("sgd_course_mean", "ex02", (X, Y, 1.0, 0.01, 10), fn="ex02.sgd_epoch_mean"),
+    Recorded("sgd_course_mean_before", "ex02", (X, Y, 1.0, 0.01, 10), {"before": True},
+             fn="ex02.sgd_epoch_mean"),
 ]}
 
 
@@ -155,6 +162,9 @@ def test_sgd_course(sub):
     mistakes = {
         hints.SGD_HALF: expected(CASES["sgd_course_half"]),
         hints.SGD_UPHILL: expected(CASES["sgd_course_uphill"]),
+        hints.SGD_LOSS_BEFORE_UPDATE: expected(CASES["sgd_course_before"]),
+        hints.SGD_EPOCH_MEAN: expected(CASES["sgd_course_mean"]),
+        hints.SGD_EPOCH_MEAN_BEFORE: expected(CASES["sgd_course_mean_before"]),
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
                       dtype=torch.float64,

@@ -13,11 +13,12 @@ def as_tensors(xs, ys):
     return x, y.to(x.device, x.dtype)
 
 
-def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False):
+def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=()):
     """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
     train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
-    never zeroes the gradients, loss_after=True records each loss after the update. Returns
-    what the function would: the final parameters as floats, then the losses."""
+    never zeroes the gradients, kept=(i, ...) never zeroes those of the parameters numbered i,
+    loss_after=True records each loss after the update. Returns what the function would: the
+    final parameters as floats, then the losses."""
     x, y = as_tensors(xs, ys)
     params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
               for v in init]
@@ -32,17 +33,29 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False)
             loss = (f(xi) - yi) ** 2
             loss.backward()
             with torch.no_grad():
-                for p in params:
+                for i, p in enumerate(params):
                     p -= lr * p.grad
-                    if zero:
+                    if zero and i not in kept:
                         p.grad.zero_()
                 last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
         losses.append(last)
     return (*[p.item() for p in params], losses)
 
 
+# the known mistakes of the two loops: {name: sgd_run's keywords}, named as in
+# ships/mistakes.variant_hints; a visible check reads the runs `build` recorded (train_variant)
+VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
+            **{f"kept_{i}": dict(kept=(i,)) for i in range(3)}}
+
+
+def train_variant(xs, ys, *rest, quadratic, name):
+    """The run of train_autograd (rest = w0, lr, epochs) or train_quadratic (rest = w1, w2, b,
+    lr, epochs) with the known mistake `name` of VARIANTS (what `build` records)."""
+    *init, lr, epochs = rest
+    return sgd_run(xs, ys, tuple(init), lr, epochs, quadratic=quadratic, **VARIANTS[name])
+
+
 def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
-    return {hints.NO_ZERO: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, zero=False),
-            hints.UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
-            hints.LOSS_AFTER: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic,
-                                      loss_after=True)}
+    return {hints.UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
+            **{hint: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, **VARIANTS[name])
+               for name, hint in hints.variant_hints(quadratic).items()}}

@@ -5,9 +5,30 @@ from grader.checks.api import rebound_parameter, scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")
+QUADRATIC_NAMES = ("w1", "w2", "b")
+
+
+def not_zeroed(name: str) -> str:
+    """One parameter's gradient never zeroed while the others' are."""
+    return (f"{name}.grad is never zeroed, while the other gradients are: each backward() adds "
+            f"to it, so {name} moves by the sum of all its gradients so far. Zero every "
+            f"parameter's gradient after its update ({name}.grad.zero_()).")
+
+
 UPHILL = "the parameters move uphill: the update must subtract lr * grad (w -= lr * w.grad)."
 LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sample's loss "
               "computed before its update in epoch k.")
+
+
+def variant_hints(quadratic: bool) -> dict:
+    """{name of a known wrong run of train_autograd (quadratic=False) or train_quadratic: its
+    hint}; the runs themselves come from trusted code (private/variants.py)."""
+    named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER}
+    if quadratic:
+        named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
+    return named
+
+
 W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
 TRAIN_REBOUND = rebound_parameter("w")      # train_autograd's update rebinds w
 QUADRATIC_REBOUND = rebound_parameter("w1")  # train_quadratic's update rebinds a parameter

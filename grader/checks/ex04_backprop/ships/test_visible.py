@@ -7,8 +7,8 @@ its closed form, autograd and a central difference. Students run these with
 import pytest
 import torch
 
-from grader.checks.api import (Case, assert_close, assert_gradient, assert_trajectory, check,
-                               devices, dtypes, expected, manual_call, naming_rebound,
+from grader.checks.api import (Case, Recorded, assert_close, assert_gradient, assert_trajectory,
+                               check, devices, dtypes, expected, manual_call, naming_rebound,
                                scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
@@ -36,6 +36,20 @@ CASES = {c.id: c for c in [
     Case("quadratic_notes", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, 0.01, 100)),
     Case("quadratic_notes_uphill", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, -0.01, 100)),
 ]}
+# the same runs with a known mistake (gradients not zeroed, the loss recorded after the update),
+# recorded by `build` from trusted code that never ships (private/variants.train_variant)
+QUADRATIC = {"train_course": False, "quadratic_course": True, "quadratic_notes": True}
+CASES.update({c.id: c for c in [
+    Recorded(f"{cid}_{name}", "ex04", CASES[cid].args, {"quadratic": q, "name": name},
+             fn="ex04.train_variant")
+    for cid, q in QUADRATIC.items() for name in hints.variant_hints(q)]})
+
+
+def run_mistakes(cid: str) -> dict:
+    """{hint: the recorded run of CASES[cid] with that mistake}, the uphill run included."""
+    return {hints.UPHILL: expected(CASES[f"{cid}_uphill"]),
+            **{hint: expected(CASES[f"{cid}_{name}"])
+               for name, hint in hints.variant_hints(QUADRATIC[cid]).items()}}
 
 @check("backward_steps", points=3, visible=True)
 def test_backward_steps_course(sub):
@@ -79,7 +93,7 @@ def test_train_autograd_course(sub):
     with naming_rebound(call, hints.TRAIN_REBOUND):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w", "losses"), call=call,
-                      mistakes={hints.UPHILL: expected(CASES["train_course_uphill"])},
+                      mistakes=lambda: run_mistakes("train_course"),
                       **trajectory_tol(X))
 
 
@@ -141,7 +155,7 @@ def test_train_quadratic_course(sub):
     with naming_rebound(call, hints.QUADRATIC_REBOUND):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
-                      mistakes={hints.UPHILL: expected(CASES["quadratic_course_uphill"])},
+                      mistakes=lambda: run_mistakes("quadratic_course"),
                       **trajectory_tol(X))
 
 
@@ -154,5 +168,5 @@ def test_train_quadratic_notes(sub):
     with naming_rebound(call, hints.QUADRATIC_REBOUND):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
-                      mistakes={hints.UPHILL: expected(CASES["quadratic_notes_uphill"])},
+                      mistakes=lambda: run_mistakes("quadratic_notes"),
                       **trajectory_tol(X))
