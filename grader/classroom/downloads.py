@@ -16,10 +16,14 @@ students they name.
     #          file='ex01_linear_model.py')
 
 A late mark is kept as a note on the student's row (late_note), and marked_late(entry) says so
-to whoever applies a late policy.
+to whoever applies a late policy. The Canvas user id of each student graded from Canvas's
+files (a Bundle, or a zip Canvas named) is kept in the gradebook (remember_users), so that
+`export --lms canvas` matches her to the roster's row of that ID first: two students whose
+download names are one (two Jane Smiths) each get their own row.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -147,6 +151,48 @@ def marked_late(entry) -> bool:
         return bool(entry.download and entry.download.late)
     found = parse(Path(entry).stem)
     return bool(found and found.late)
+
+
+CANVAS_USERS = "canvas users"    # the gradebook's meta key: {student: her Canvas user id}
+
+
+def canvas_user(entry) -> str:
+    """The Canvas user id a class entry's name carries ('' for none): a Bundle of Canvas's
+    files, or a zip Canvas named (`smithjohn_12345_67890_week1.zip`). A folder's name is
+    never read as one: Canvas makes no folders."""
+    if isinstance(entry, Bundle):
+        found = entry.download
+    elif Path(entry).name.lower().endswith(".zip"):
+        found = parse(Path(entry).stem)
+    else:
+        found = None
+    return found.user_id if found is not None and found.lms == "canvas" else ""
+
+
+def remember_users(book, entries) -> None:
+    """Keep the Canvas user id of each student of a class run (`entries`: (student, entry))
+    in the gradebook (meta CANVAS_USERS), for canvas_users; a student of this run whose
+    entry carries none has none kept. Students of other runs keep theirs."""
+    kept = canvas_users(book)
+    for student, entry in entries:
+        uid = canvas_user(entry)
+        if uid:
+            kept[student] = uid
+        else:
+            kept.pop(student, None)
+    book.set_meta(CANVAS_USERS, json.dumps(kept, sort_keys=True))
+
+
+def canvas_users(book) -> dict[str, str]:
+    """{student: her Canvas user id} of the students graded from Canvas's download names."""
+    try:
+        kept = json.loads(book.get_meta(CANVAS_USERS) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {s: u for s, u in kept.items() if isinstance(s, str) and isinstance(u, str)
+            and u.isdigit()}
 
 
 def late_note(entry) -> str:

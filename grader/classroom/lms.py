@@ -16,8 +16,12 @@ number: map it to the same field) and one column per grade item, numeric grades 
 
 Each gradebook student is matched to the roster's row by SIS Login ID (Moodle: username),
 login (the login's part before '@', SIS User ID, ID number), email, then name ('Smith, John',
-'John Smith', and Canvas's download name 'smithjohn' alike), the first that names one row. The
-students no row matches, or that match several, are listed (Result.unmatched), never guessed.
+'John Smith', and Canvas's download name 'smithjohn' alike), the first that names one row. A
+student graded from Canvas's download is matched by her Canvas user id first (the number in
+`smithjane_12345_67890_ex02.py`, the roster's `ID`; grader.classroom.downloads.canvas_users),
+and by that alone: two Jane Smiths each get their own row, and one whose id is in no row is
+listed, never put in another Jane Smith's row. The students no row matches, or that match
+several, are listed (Result.unmatched), never guessed.
 """
 from __future__ import annotations
 
@@ -142,15 +146,26 @@ def _person(sis_login="", logins=(), emails=(), names=()) -> dict:
             "name": set(names)}
 
 
-def match(students, people: list[dict]) -> tuple[dict, dict]:
+def match(students, people: list[dict], users=None) -> tuple[dict, dict]:
     """({student: index of her row in people}, {student: why none}): each student goes to the
     one row the first step that names any row names (STEPS: the SIS Login ID; the login:
     the SIS Login ID's part before '@', the SIS User ID or ID number; the email, or its part
     before '@' for a student named without one (a student named alice@evil.com never matches
     alice@uni.edu); the name); several rows at that step, or a row that two students reach,
-    is no match."""
+    is no match. `users` {student: Canvas user id}: such a student goes to the one row whose
+    `ID` (people's "ID") is hers, or to none."""
     found, why = {}, {}
+    users = users or {}
     for student in students:
+        if users.get(student):
+            uid = users[student]
+            hits = [i for i, p in enumerate(people) if uid in p.get("ID", ())]
+            if len(hits) == 1:
+                found[student] = hits[0]
+            else:
+                why[student] = (f"{len(hits)} rows have" if hits else "no row has") + \
+                    f" her Canvas user id {uid}"
+            continue
         s = _norm(student)
         forms = {"SIS Login ID": {s}, "login": {s}, "email": {s},
                  "name": {squash(student)} - {""}}
@@ -193,8 +208,10 @@ def _same_assignment(header: str, name: str) -> bool:
     return title == _norm(name) or (title in EXERCISES and EXERCISES[title] == name)
 
 
-def canvas_rows(roster: list[list[str]], names, points, scores) -> tuple[list, Result]:
-    """The Canvas gradebook CSV `roster` (its rows) filled in; see the module docstring."""
+def canvas_rows(roster: list[list[str]], names, points, scores, users=None
+                ) -> tuple[list, Result]:
+    """The Canvas gradebook CSV `roster` (its rows) filled in; see the module docstring.
+    `users`: {student: Canvas user id}, matched to the roster's ID first (match)."""
     head = [h.strip() for h in roster[0]]
     head[0] = head[0].lstrip("\ufeff")
     missing = [c for c in CANVAS_IDENTITY if c not in head]
@@ -217,7 +234,9 @@ def canvas_rows(roster: list[list[str]], names, points, scores) -> tuple[list, R
                 if i != points_row and r[col["ID"]].strip() and r[col["Student"]].strip()]
     people = [_person(roster[i][col["SIS Login ID"]], [roster[i][col["SIS User ID"]]],
                       names=name_forms(roster[i][col["Student"]])) for i in students]
-    found, result.unmatched = match(list(scores), people)
+    for p, i in zip(people, students):
+        p["ID"] = {roster[i][col["ID"]].strip()}
+    found, result.unmatched = match(list(scores), people, users)
     by_row = {students[k]: scores[s] for s, k in found.items()}
     result.written = len(by_row)
 
@@ -247,8 +266,9 @@ def canvas_rows(roster: list[list[str]], names, points, scores) -> tuple[list, R
 def export_canvas(book, roster_path, out, policy=None, course=None) -> Result:
     """Fill in the Canvas gradebook CSV at `roster_path` and write it to `out` ('-': stdout;
     a path is written whole, never over anything but a regular file: OutputRefused)."""
+    from grader.classroom.downloads import canvas_users
     roster, bom = read_roster(roster_path)
-    rows, result = canvas_rows(roster, *grades(book, policy, course))
+    rows, result = canvas_rows(roster, *grades(book, policy, course), users=canvas_users(book))
     _write(book, out, rows, bom)
     return result
 

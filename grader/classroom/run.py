@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.classroom import gradebook_files as gradebooks
+from grader.classroom.downloads import remember_users
 from grader.classroom.entries import (Outputs, class_entries, class_folder_notes, entry_paths,
                                       gather, list_class, submissions_folder)
 from grader.classroom.feedback import page_name
@@ -222,6 +223,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
     run.notes += moves(rows, entries, book, where)
+    remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed = [], {}
     stamps = timestamps or {}
     for i, (student, path) in enumerate(entries):

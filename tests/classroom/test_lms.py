@@ -385,14 +385,18 @@ def test_a_canvas_download_is_graded_and_exported_end_to_end(tmp_path, capsys):
         result = book.result("smithjohn")
         assert result.score == result.max_score > 0
         assert any("Canvas marks this submission late" in n for n in book.notes("smithjohn"))
+    # two John Smiths in the course: the run kept her Canvas user id, which finds her row
     roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                                       '"Smith, John",999,S8,js8,Sec A\n'
                                        '"Smith, John",12345,S9,js9,Sec A\n')
     assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
                  "--out", str(tmp_path / "canvas.csv")]) == 0
     points = f"{result.max_score:g}"
     assert (tmp_path / "canvas.csv").read_text().splitlines() == [
         "Student,ID,SIS User ID,SIS Login ID,Section,ex01_linear_model",
-        f"    Points Possible,,,,,{points}", f'"Smith, John",12345,S9,js9,Sec A,{points}']
+        f"    Points Possible,,,,,{points}", '"Smith, John",999,S8,js8,Sec A,',
+        f'"Smith, John",12345,S9,js9,Sec A,{points}']
+    assert "not in the file" not in capsys.readouterr().err
 
 
 def test_an_lms_export_counts_what_policy_and_before_pick_and_refuses_history(tmp_path,
@@ -428,3 +432,48 @@ def test_an_lms_export_counts_what_policy_and_before_pick_and_refuses_history(tm
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--history" in err and "one grade per student" in err
         assert not out.exists()
+
+
+def test_students_with_one_download_name_are_matched_by_their_canvas_user_id(tmp_path, capsys):
+    """Two students named Jane Smith hand in (`smithjane_111_...`, `smithjane_222_..._LATE`)
+    and a zip Canvas named; a folder named like a user id is no Canvas user. Each Canvas
+    student gets the row of her own user id (the roster's ID), whatever its name says; one
+    whose id is in no row is listed, never put in a namesake's row; the folder is matched as
+    before (by name: none)."""
+    c = tmp_path / "class"
+    c.mkdir()
+    for name in ("smithjane_111_5_ex01_linear_model.py", "smithjane_LATE_222_6_ex01_linear_model.py",
+                 "smithjane_333_7_ex01_linear_model.py", "leeann_444_8_week1.zip"):
+        (c / name).write_text("x = 1\n")
+    (c / "team_555").mkdir()
+    (c / "team_555" / "ex01_linear_model.py").write_text("x = 1\n")
+    entries, _ = list_class(c)
+    assert len(entries) == 5
+    db = tmp_path / "g.db"
+    with Gradebook(db) as book:
+        downloads.remember_users(book, entries)
+        by_uid = {}
+        for i, (student, entry) in enumerate(entries):
+            passed = {"111": (2, True), "222": (1, False), "333": (0, True), "444": (2, False)}
+            uid = downloads.canvas_user(entry)
+            by_uid[uid] = student
+            book.record(student, graded(*passed.get(uid, (0, False))), content_hash=f"h{i}")
+    assert by_uid[""] == "team_555" and len({by_uid[u] for u in ("111", "222", "333")}) == 3
+    roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section\n"
+                                       '"Smith, Jane",222,S2,js2,Sec A\n'
+                                       '"Smith, Jane",111,S1,js1,Sec A\n'
+                                       '"Lee, Ann",444,S4,al4,Sec B\n'
+                                       '"Team, Five",555,S5,tf5,Sec B\n')
+    out = tmp_path / "canvas.csv"
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                 "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[2:] == [
+        '"Smith, Jane",222,S2,js2,Sec A,2,0', '"Smith, Jane",111,S1,js1,Sec A,4,3',
+        '"Lee, Ann",444,S4,al4,Sec B,4,0', '"Team, Five",555,S5,tf5,Sec B,,']
+    err = capsys.readouterr().err
+    assert f"{by_uid['333']!r} (no row has her Canvas user id 333)" in err
+    assert "'team_555' (no row matches)" in err and "2 students" in err
+    with Gradebook(db) as book:                # a later run from other entries forgets them
+        downloads.remember_users(book, [(by_uid["111"], c / "team_555")])
+        assert by_uid["111"] not in downloads.canvas_users(book)
+        assert downloads.canvas_users(book)[by_uid["222"]] == "222"
