@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from grader.sandbox.layers import Measured, Setting, measure, missing
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.memory import MemoryGroup
 from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
     secret_samples
 
@@ -112,15 +113,20 @@ class Zygote:
     (only the folder, environment, session, limits and timeouts)."""
 
     def __init__(self, wrapper: list[str] | None = None, sandbox: str | None = None,
-                 warm_optim: bool = True, require=()):
+                 warm_optim: bool = True, require=(),
+                 memory_bytes: int = DEFAULT_LIMITS["RLIMIT_AS"]):
         # require: layers without which it runs nothing, checked at every start (restarts
         # included): alternatives, as sandbox.layers.missing takes them; LayersMissing if not
         # warm_optim: create one torch.optim optimizer before forking (it imports torch._dynamo,
         # 1-3 s), so that no worker pays it; only worth it when the exercises train with optim.
+        # memory_bytes: what a worker and everything it starts may hold together, beyond the
+        # zygote's own memory (a memory cgroup, where this machine lets the grader make one).
         why = sandbox_missing()
         if why:   # never graded without it (a student's own `check` in the kit: sandbox.plain)
             raise SandboxUnavailable(f"{why}: nothing is graded on this machine (grade on Linux)")
         self.warm_optim = warm_optim
+        self.memory_bytes = int(memory_bytes)
+        self.memory: MemoryGroup | None = None
         self.require = tuple(tuple(names) for names in require)
         self.mode = sandbox or os.environ.get("GRADER_SANDBOX", "auto") or "auto"
         if self.mode not in SANDBOX_MODES:
@@ -173,6 +179,10 @@ class Zygote:
         # (and bubblewrap's options, which name the course's folders, read from a file, not
         # from bubblewrap's command line, which is /proc/1/cmdline inside the sandbox)
         fds = [child.fileno()]
+        self.memory = MemoryGroup.make() if self.mode != "basic" else None
+        memory_fd = self.memory.open_procs() if self.memory is not None else None
+        if memory_fd is not None:
+            fds.append(memory_fd)
         options = None
         if wrapper and os.path.basename(wrapper[0]) == "bwrap":
             options = tempfile.TemporaryFile()
@@ -188,8 +198,10 @@ class Zygote:
         finally:
             if options is not None:
                 options.close()
+            if memory_fd is not None:
+                os.close(memory_fd)
         child.close()
-        parent.sendall(json.dumps(self._config()).encode() + b"\n")
+        parent.sendall(json.dumps(dict(self._config(), memory_fd=memory_fd)).encode() + b"\n")
         self._buf = b""
         self._ready = False
 
@@ -216,6 +228,7 @@ class Zygote:
                 hello = self._line(timeout=120)
                 self._ready = True
                 self.facts = hello.get("facts", {})
+                self._limit_memory()
                 try:
                     self.layers = measure(Setting(
                         facts=self.facts, mode=self.mode, as_root=self.as_root, bwrap=self.bwrap,
@@ -235,6 +248,23 @@ class Zygote:
                 if lacking:
                     self.close()
                     raise LayersMissing(lacking)
+
+    def _limit_memory(self):
+        """The zygote is in its memory group (or said why not): the group may hold the zygote's
+        own memory and a worker's budget (facts "memory_group": the limit, or why none)."""
+        if self.memory is None:
+            self.facts["memory_group"] = "GRADER_SANDBOX=basic" if self.mode == "basic" else \
+                MemoryGroup.why_not or "no memory cgroup"
+            return
+        if self.facts.get("memory_join_error"):
+            self.facts["memory_group"] = f"the zygote could not join its memory cgroup " \
+                                         f"({self.facts['memory_join_error']})"
+            return
+        try:
+            self.memory.limit_beyond_usage(self.memory_bytes)
+            self.facts["memory_group"] = self.memory_bytes
+        except OSError as exc:
+            self.facts["memory_group"] = f"its limit could not be set ({exc})"
 
     def request(self, message: dict, fds=()):
         with self._lock:
@@ -258,6 +288,8 @@ class Zygote:
             self.proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             pass
+        if self.memory is not None:
+            self.memory.close()
         self.restarts += 1
         self._start()
 
@@ -307,6 +339,8 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            if self.memory is not None:
+                self.memory.close()
             shutil.rmtree(self.spool, ignore_errors=True)
 
 

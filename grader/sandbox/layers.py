@@ -128,6 +128,21 @@ class ResourceLimits(Layer):
         return self.on(_limits_text(DEFAULT_LIMITS))
 
 
+class MemoryTotal(Layer):
+    name = "memory total"
+    applied_by = ("grader.sandbox.memory.MemoryGroup",
+                  "grader.sandbox.inside.zygote.join_memory_group")
+
+    def measure(self, s):
+        group = s.facts.get("memory_group")
+        if isinstance(group, int) and not isinstance(group, bool):
+            size = f"{group / 1024**3:g} GiB" if group >= 1024**3 else f"{group / 1024**2:g} MiB"
+            return self.on(f"a memory cgroup per zygote: a worker and every process it starts "
+                           f"hold {size} together, beyond torch's own")
+        return self.off(str(group or "not measured"), "the memory limit is per process: a "
+                        "worker that forks holds its figure once per child")
+
+
 class Timeouts(Layer):
     name = "timeouts"
     applied_by = ("grader.sandbox.limits.Limits", "grader.sandbox.submission.Submission")
@@ -246,7 +261,7 @@ class ReadOnlyView(Layer):
 
 # In the order they are reported.
 LAYERS: tuple[Layer, ...] = (PrivateFolder(), CleanEnvironment(), OwnSession(), ResourceLimits(),
-                             Timeouts(), SeparateUser(), ProcessLimit(), PrivateScratch(),
+                             MemoryTotal(), Timeouts(), SeparateUser(), ProcessLimit(), PrivateScratch(),
                              NoNetwork(), ReadOnlyView())
 
 

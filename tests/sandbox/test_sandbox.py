@@ -13,7 +13,8 @@ from grader.sandbox import (DEFAULT_LIMITS, SHARED_UID_NPROC, Limits, StudentErr
                             Zygote, bwrap_command, effective_rlimits, sweep_stale_temp)
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["private folder", "clean environment", "own session", "resource limits", "timeouts",
+LAYERS = ["private folder", "clean environment", "own session", "resource limits", "memory total",
+          "timeouts",
           "separate user", "process limit", "private scratch", "no network", "read-only view"]
 
 PROBE = '''
@@ -207,8 +208,8 @@ def test_basic_mode_warns_about_every_missing_layer(basic_zygote, probe):
     z = basic_zygote
     z.wait_ready()
     off = {l.name for l in z.layers if not l.on}
-    assert off == {"separate user", "process limit", "private scratch", "no network",
-                   "read-only view"} - \
+    assert off == {"memory total", "separate user", "process limit", "private scratch",
+                   "no network", "read-only view"} - \
         ({"process limit"} if os.geteuid() != 0 else set())   # not root: RLIMIT_NPROC binds
     assert all("GRADER_SANDBOX=basic" in w for w in z.warnings())
     with Submission(probe, z) as sub:        # grading works, with less isolation

@@ -4,10 +4,11 @@ first line on the socket is the self-test's configuration (JSON): it never appea
 command line, where /proc/self/cmdline would show it to every worker."""
 import sys
 
-from grader.sandbox.inside.zygote import preload, read_config, serve
+from grader.sandbox.inside.zygote import join_memory_group, preload, read_config, serve
 
 if __name__ == "__main__":
     fd = int(sys.argv[1])
     config = read_config(fd)
+    join_memory_group(config)     # first: what it imports and forks from here on is counted
     preload(config.get("warm_optim", True))
     serve(fd, config)

@@ -37,6 +37,11 @@ HIDE = (os.path.abspath(os.getcwd()),)
 
 def _child(spec, req_fd, res_fd):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the worker's
+    try:   # out of memory in its group, the worker and its children go first, not the zygote
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("500")
+    except OSError:
+        pass
     if spec.get("cgroup"):
         PidsCgroup.join(spec["cgroup"])  # before anything else: its processes are counted
     os.setsid()
@@ -250,6 +255,24 @@ def read_config(fd) -> dict:
 MAX_CONFIG = 1 << 22
 
 
+def join_memory_group(config) -> None:
+    """Join the memory cgroup whose cgroup.procs the grader opened for this zygote (the
+    descriptor "memory_fd"; grader.sandbox.memory): "0" is this process, whatever pid
+    namespace it is in. Why not, if it fails, goes back with the facts."""
+    fd = config.pop("memory_fd", None)
+    if fd is None:
+        return
+    try:
+        os.write(int(fd), b"0")
+    except OSError as exc:
+        config["memory_join_error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        try:
+            os.close(int(fd))
+        except OSError:
+            pass
+
+
 def serve(fd, config=None):
     """Serve spawn/kill/status requests on a Unix socket until it closes."""
     config = config or {}
@@ -259,6 +282,8 @@ def serve(fd, config=None):
     prctl(PR_SET_DUMPABLE, 0)  # workers running as the same user cannot ptrace the zygote
     if not config.get("bwrap"):
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the grader (bwrap does it otherwise)
+    if config.get("memory_join_error"):
+        facts["memory_join_error"] = config["memory_join_error"]
     if config.get("unshare_net"):
         facts["unshare_net_error"] = unshare_network()
     cgroups = None
