@@ -8,9 +8,12 @@ Each submission's exercise file is read as grade-class reads it (grader.classroo
 class_entries lists the students, gather collects their exercise files; nothing outside the
 class folder is read, no link is followed, sizes are capped) and never run: a notebook's code
 cells are its code (grader.sandbox.notebooks.notebook_cells, check cells left out). The code is
-normalised by copydetect's tokeniser (identifiers, function and class names become V, F, O;
-strings S; numbers, spelled as names first, V too; comments and whitespace dropped) and
-fingerprinted; the stub (exercises/exNN_*.py) is boilerplate, its lines blanked and its k-grams
+written out again from its syntax tree first (normalised: `return (w) * (x) + (b)` is `return
+w * x + b`; layout, line breaks inside brackets and comments go; code a file runs from a string
+literal, `exec("...")`, is compared too), then normalised by copydetect's tokeniser
+(identifiers, function and class names become V, F, O; strings S; numbers, spelled as names
+first, V too; whitespace dropped) and fingerprinted; a file that does not parse is compared as
+written; the stub (exercises/exNN_*.py) is boilerplate, its lines blanked and its k-grams
 dropped: what every student was handed matches nobody. Folders of earlier terms (archives) are
 compared with this term's students, never among themselves.
 
@@ -22,6 +25,8 @@ candidates, and only those are compared in full.
 """
 from __future__ import annotations
 
+import ast
+import bisect
 import io
 import os
 import re
@@ -61,9 +66,16 @@ class Doc:
 
     student: str          # as filed (grader.classroom.filing); an archive's: "TERM/student"
     file: str             # the exercise file's name, as handed in
-    code: str             # the Python compared (a notebook's code cells)
+    code: str             # the Python as handed in (a notebook's code cells), shown
     archive: str = ""     # the archive folder it came from ("" for this term)
     fingerprint: object = None
+    compared: str = ""    # the code compared (normalised), "": `code` as it is
+    lines: list | None = None   # per line of `compared`, the lines of `code` it stands for
+                                # ((first, last), 1-based; None: none), None: `compared` is code
+
+    def __post_init__(self):
+        if not self.compared:
+            self.compared, self.lines = normalised(self.code)
 
 
 @dataclass
@@ -162,6 +174,141 @@ def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], i
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
 
+EXEC_CALLS = frozenset({"exec", "eval", "compile"})
+MAX_EXEC_DEPTH = 3    # exec("exec('...')"): literals within literals, this deep
+
+
+def normalised(code: str, depth: int = 0) -> tuple[str, list | None]:
+    """(the code as compared, the lines of `code` each of its lines stands for): `code` written
+    out again from its syntax tree (ast.unparse: redundant parentheses, layout, line breaks
+    inside brackets and comments dropped; `return (w) * (x) + (b)` and `return w * x + b`
+    read alike), followed by the code of each string literal the file runs (exec, eval or
+    compile called on it: `exec("def cost(xs, ys, w): ...")`), itself normalised. Lines map
+    to the statement they come from (a literal's: the call's). A file that does not parse
+    is normalised block by block (each top-level statement with what belongs to it), a block
+    that does not parse kept as written: one broken line leaves the rest normalised. Nothing
+    parses: `code` itself, None."""
+    whole = _normalised_block(code, depth)
+    if whole is not None:
+        return whole
+    texts, lines, parsed = [], [], False
+    for first, block in _blocks(code):
+        got = _normalised_block(block, depth)
+        if got is None:
+            texts.append(block)
+            lines += [(first + i, first + i) for i in range(block.count("\n") + 1)]
+            continue
+        parsed = True
+        texts.append(got[0])
+        lines += [None if m is None else (m[0] + first - 1, m[1] + first - 1) for m in got[1]]
+    return ("\n".join(texts), lines) if parsed else (code, None)
+
+
+_GOES_ON = ("else", "elif", "except", "finally", "case")   # top-level lines of the block above
+
+
+def _blocks(code: str) -> list[tuple[int, str]]:
+    """(first line, text) of each top-level block of `code`: a line at the margin (not a
+    comment, a closing bracket, `else:` and the like, or what follows a decorator) starts one."""
+    out, start, decorated = [], 0, False
+    rows = code.split("\n")
+    for i, row in enumerate(rows):
+        head = row[:1]
+        word = row.split(None, 1)[0].rstrip(":") if row.strip() else ""
+        if i and head and head not in " \t#)]}" and word not in _GOES_ON and not decorated:
+            out.append((start + 1, "\n".join(rows[start:i])))
+            start = i
+        if head and head not in " \t#":
+            decorated = head == "@"
+    out.append((start + 1, "\n".join(rows[start:])))
+    return out
+
+
+def _normalised_block(code: str, depth: int):
+    """normalised() of code that parses as a whole; None where it does not."""
+    try:
+        tree = ast.parse(code)
+        text = ast.unparse(tree)
+        again = ast.parse(text)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        return None
+    old = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    new = [n for n in ast.walk(again) if isinstance(n, ast.stmt)]
+    if len(old) != len(new) or any(type(a) is not type(b) for a, b in zip(old, new)):
+        return None
+    lines: list = [None] * (text.count("\n") + 1)
+    for a, b in zip(old, new):
+        first_a, last_a = _span(a)
+        first_b, last_b = _span(b)
+        for n in range(first_b, min(last_b, len(lines)) + 1):
+            if lines[n - 1] is None:
+                lines[n - 1] = (first_a, last_a)
+    if depth < MAX_EXEC_DEPTH:
+        for call in ast.walk(tree):
+            literal = _run_literal(call)
+            if literal is None:
+                continue
+            inner, mapped = normalised(literal, depth + 1)
+            if mapped is None:          # not code: a string like any other
+                continue
+            text += "\n" + inner
+            lines += [(call.lineno, call.end_lineno or call.lineno)] * (inner.count("\n") + 1)
+    return text, lines
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    """The lines of a statement that are its own: a compound statement's header (decorators
+    to the line before its body), a simple statement's whole."""
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+    body = getattr(node, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        return first, max(first, body[0].lineno - 1)
+    return first, node.end_lineno or node.lineno
+
+
+def _run_literal(node) -> str | None:
+    """The string a call runs as code (`exec("...")`, `eval('...')`, `compile(b"...", ...)`,
+    `builtins.exec(...)`), or None."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else \
+        func.attr if isinstance(func, ast.Attribute) else None
+    arg = node.args[0]
+    if name not in EXEC_CALLS or not isinstance(arg, ast.Constant):
+        return None
+    if isinstance(arg.value, bytes):
+        return arg.value.decode("utf-8", "replace")
+    return arg.value if isinstance(arg.value, str) else None
+
+
+def in_code(doc: Doc, slices: list) -> list:
+    """Matching regions of `doc.compared` as regions of `doc.code`: the same where the code is
+    compared as it is; else the whole lines of the statements they fall in."""
+    if doc.lines is None:
+        return slices
+    starts = [0] + [i + 1 for i, ch in enumerate(doc.compared) if ch == "\n"]
+    wanted = set()
+    for s, e in slices:
+        first = bisect.bisect_right(starts, s) - 1
+        last = bisect.bisect_right(starts, max(s, e - 1)) - 1
+        for n in range(first, min(last, len(doc.lines) - 1) + 1):
+            if doc.lines[n] is not None:
+                wanted.update(range(doc.lines[n][0], doc.lines[n][1] + 1))
+    code_starts = [0] + [i + 1 for i, ch in enumerate(doc.code) if ch == "\n"]
+    out = []
+    for n in sorted(wanted):
+        if n - 1 >= len(code_starts):
+            continue
+        s = code_starts[n - 1]
+        e = code_starts[n] - 1 if n < len(code_starts) else len(doc.code)
+        if out and out[-1][1] + 1 >= s:
+            out[-1] = (out[-1][0], e)
+        elif e > s:
+            out.append((s, e))
+    return out
+
+
 def without_comments(code: str) -> str:
     """The code with its comment-only lines emptied (the lines stay, so places keep their
     line numbers): 300 KB of comments above a copy cannot push the copy past what is read."""
@@ -201,10 +348,14 @@ def boilerplate_of(ex: str) -> Boilerplate:
     stub = stub_code(ex)
     if not stub.strip():
         return Boilerplate(frozenset(), np.array([], dtype=np.int64))
-    lines = frozenset(t for t in (line.strip() for line in stub.splitlines())
+    forms = {stub, normalised(stub)[0]}      # as written (a file that does not parse), and
+    lines = frozenset(t for form in forms    # normalised, as a file that parses is compared
+                      for t in (line.strip() for line in form.splitlines())
                       if t and "'" not in t and '"' not in t)
-    hashes = _fingerprint("stub", literals_as_names(stub), window=1).hashes | \
-        _fingerprint("stub", literals_as_names(without_stub(stub, lines)), window=1).hashes
+    hashes = set()
+    for form in forms:
+        hashes |= _fingerprint("stub", literals_as_names(form), window=1).hashes | \
+            _fingerprint("stub", literals_as_names(without_stub(form, lines)), window=1).hashes
     return Boilerplate(lines, np.unique(np.array(sorted(hashes), dtype=np.int64)))
 
 
@@ -251,7 +402,7 @@ def compare(a: Doc, b: Doc) -> Pair:
     from copydetect import compare_files
     tokens, (share_a, share_b), (sa, sb) = compare_files(a.fingerprint, b.fingerprint)
     return Pair(a, b, float(share_a), float(share_b), int(tokens),
-                _slices(sa, a.code), _slices(sb, b.code))
+                in_code(a, _slices(sa, a.compared)), in_code(b, _slices(sb, b.compared)))
 
 
 def rank(docs: list[Doc], archive: list[Doc], boilerplate: Boilerplate,
@@ -263,7 +414,7 @@ def rank(docs: list[Doc], archive: list[Doc], boilerplate: Boilerplate,
     for d in docs + archive:
         if d.fingerprint is None:
             d.fingerprint = _fingerprint(
-                d.student, literals_as_names(without_stub(d.code, boilerplate.lines)),
+                d.student, literals_as_names(without_stub(d.compared, boilerplate.lines)),
                 boilerplate.hashes)
     sets = [frozenset(map(int, d.fingerprint.hashes)) for d in docs + archive]
     sizes = [max(1, len(s)) for s in sets]

@@ -279,3 +279,100 @@ def test_comments_cannot_push_a_copy_past_what_is_read(tmp_path, honest):
     pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
     assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}
     assert pairs[0].score > 0.95
+
+
+def _names_in_parentheses(body: str) -> str:
+    """Every name that is not called, an attribute or a keyword, in parentheses:
+    `return w * x + b` -> `return (w) * (x) + (b)`."""
+    import keyword
+    return re.sub(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()",
+                  lambda m: m[1] if keyword.iskeyword(m[1]) else f"({m[1]})", body)
+
+
+def _values_in_parentheses(body: str) -> str:
+    """The value of each assignment and return in parentheses: `w = w - lr * g` ->
+    `w = (w - lr * g)`."""
+    body = re.sub(r"^(\s*(?:[\w, ]+|\w+\[\w+\])\s*(?:[-+*/]?=)\s*)(?!=)(.+)$", r"\1(\2)", body,
+                  flags=re.M)
+    return re.sub(r"^(\s*return )(.+)$", r"\1(\2)", body, flags=re.M)
+
+
+def _spaced(body: str) -> str:
+    """Other spaces: none around operators, more after commas."""
+    for op in (" = ", " - ", " + ", " * ", " ** "):
+        body = body.replace(op, op.strip())
+    return body.replace(", ", " ,   ")
+
+
+def _broken_lines(body: str) -> str:
+    """A line break after every opening bracket (inside brackets, any indentation)."""
+    return re.sub(r"([(\[])(?=[^)\]])", "\\1\n                ", body)
+
+
+REWRITES = {"names in parentheses": _names_in_parentheses,
+            "values in parentheses": _values_in_parentheses, "spaces": _spaced,
+            "line breaks inside brackets": _broken_lines,
+            "all of them": lambda b: _broken_lines(_spaced(_values_in_parentheses(
+                _names_in_parentheses(b))))}
+
+
+@pytest.mark.parametrize("how", list(REWRITES))
+def test_rewrites_that_change_nothing_score_as_copies(tmp_path, honest, how):
+    """A copy rewritten in ways Python reads the same (parentheses around names or values,
+    other spaces, line breaks inside brackets) scores as the copy it is, and ranks first,
+    renamed too, and with a function that does not parse added (the rest is still read
+    normalised): before, `return (w) * (x) + (b)` against `return w * x + b` scored 29 %."""
+    import ast
+    bodies = [REWRITES[how](b) for b in HONEST["ana"]]
+    copy = filled(bodies)
+    assert copy != honest["ana"]
+    assert ast.dump(ast.parse(copy)) == ast.dump(ast.parse(honest["ana"])), \
+        "the rewrite must keep the same program"
+    broken = copy + "\n\ndef oops(:\n    pass\n"     # one block that does not parse
+    for name, text in (("eve", copy), ("kit", renamed_copy(copy)), ("lou", broken)):
+        folder = make_class(tmp_path / name, dict(honest, **{name: text}))
+        pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
+        assert {pairs[0].a.student, pairs[0].b.student} == {"ana", name}, (how, name)
+        assert pairs[0].score > 0.95, (how, name, pairs[0].score)
+
+
+WRAPS = {"exec": lambda code: f"exec({code!r})",
+         "exec, triple quotes": lambda code: "exec(" + "'" * 3 + code + "'" * 3 + ")",
+         "eval of compile": lambda code: f"eval(compile({code!r}, 'f', 'exec'))",
+         "builtins.exec": lambda code: f"import builtins\nbuiltins.exec({code!r})",
+         "exec within exec": lambda code: "exec(" + repr(f"exec({code!r})") + ")"}
+
+
+@pytest.mark.parametrize("wrap", list(WRAPS))
+def test_code_run_from_a_string_literal_is_compared(tmp_path, honest, wrap):
+    """A copy handed in as a string that the file runs (exec, eval, compile) is compared as
+    the code it is, and ranks first; the page marks the exec line."""
+    text = WRAPS[wrap](filled(HONEST["ana"]))
+    import ast
+    assert len(ast.parse(text).body) <= 2          # a call or two, no function of its own
+    folder = make_class(tmp_path / "class", dict(honest, eve=text))
+    report = similarity(folder, exercises=["ex02"])
+    top = report.exercises["ex02"][0]
+    assert {top.a.student, top.b.student} == {"ana", "eve"}, wrap
+    assert top.score > 0.9, (wrap, top.score)
+    eve = top.a if top.a.student == "eve" else top.b
+    shown = top.slices_a if eve is top.a else top.slices_b
+    assert shown and all(0 <= s < e <= len(eve.code) for s, e in shown)
+    marked = "".join(eve.code[s:e] for s, e in shown)
+    assert "exec(" in marked or "compile(" in marked
+
+
+def test_the_page_marks_what_was_written_where_it_was_written(tmp_path, honest):
+    """Normalised code is compared, the code as handed in is shown: the marked regions are
+    whole lines of the student's own file, her comments and parentheses included."""
+    copy = filled([_names_in_parentheses(b) for b in HONEST["ana"]])
+    folder = make_class(tmp_path / "class", dict(honest, eve=copy))
+    page = write_report(similarity(folder, exercises=["ex02"]), tmp_path / "sim.html")
+    html = page.read_text()
+    assert "<mark>" in html and "(w)" in html
+    top = similarity(folder, exercises=["ex02"]).exercises["ex02"][0]
+    eve = top.a if top.a.student == "eve" else top.b
+    regions = top.slices_a if eve is top.a else top.slices_b
+    for s, e in regions:                   # whole lines of eve's file
+        assert s == 0 or eve.code[s - 1] == "\n"
+        assert e == len(eve.code) or eve.code[e] == "\n"
