@@ -188,16 +188,20 @@ def count_visible_checks(checks: list[CheckResult], property_of: dict[str, list[
                          f"points count once one does (fix what the other checks say)")
 
 
-def withhold_facts(result: GradeResult) -> None:
+def withhold_facts(result: GradeResult, reached=None) -> None:
     """No points on forgeable facts. A submission whose source tampers (result.tampering: it
     reaches into the grader's modules, rewrites a library or builtins, walks frames or the
     garbage collector's objects, uses ctypes ...) could have rewritten what was measured in its
     own process: every passed check that read such a fact (CheckResult.facts) is withheld (0
     points, its points still in the maximum) with a note saying why, for a person to review.
-    Checks that compare values only keep their points. Changes `result` in place."""
+    `reached`: the exercises whose worker could run the flagged code (its own file is flagged,
+    or imports one: grader.sandbox.submission.tainted_modules); None: every exercise. Checks
+    that compare values only keep their points. Changes `result` in place."""
     if not result.tampering:
         return
     for c in result.checks:
+        if reached is not None and c.exercise not in reached:
+            continue
         if c.facts and c.status == "passed":
             c.status = WITHHELD
             c.message = ("withheld for review: this check rests on facts measured in the "

@@ -194,6 +194,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
         result.stdout_chars, result.stdout_sample = sub.stdout_chars, sub.stdout_sample[:2000]
         result.notes = list(sub.notes)
         result.tampering = list(sub.tampering)
+        reached = {ex for ex in exercises if module_of(ex) in sub.tainted}
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
@@ -201,7 +202,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     share_points(result.checks)
     count_property_checks(result.checks, session.property_of)
     count_visible_checks(result.checks, session.property_of)
-    withhold_facts(result)
+    withhold_facts(result, reached)
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)
     return safe_text(result)

@@ -103,6 +103,12 @@ class Submission:
         # the folder as staged, before any student code runs: every new worker of this
         # submission (the hidden checks' own, one after a crash) starts from it again
         self.staged = snapshot(self.workdir)
+        # a flagged submission runs one exercise per worker, without the flagged files where
+        # that exercise's own code does not import them: the flag withholds what it can reach
+        self.flagged = flagged_modules(self.tampering, self.modules)
+        self.tainted = tainted_modules(self.flagged, self.staged)
+        self._serving = ""               # the exercise module the worker serves (flagged only)
+        self._puts: list[tuple] = []     # data files put this phase (flagged only: replayed)
         self.spawned = 0
         self.uid = zygote.new_uid() if hasattr(zygote, "new_uid") else None
         if self.uid is not None:  # its own folder: only its uid (and the grader) may enter
@@ -134,6 +140,8 @@ class Submission:
         if phase == "visible" and self.phase == "hidden":
             self._restart(settle=0)
             self.import_errors, self._imported, self._timeouts = {}, set(), {}
+        if phase != self.phase:
+            self._puts = []
         self.phase = phase
 
     # -- life cycle
@@ -151,10 +159,35 @@ class Submission:
         if self.proc is None or not self.proc.alive:
             if self.spawned:   # an earlier worker may have changed the folder (no private
                 restore(self.workdir, self.staged, self.uid)   # scratch): put it back
+            if self.flagged:
+                self._keep_only(self._serving)
             self.proc = WorkerProcess(self.zygote, self._spec())
             self.spawned += 1
             self._imported = set()   # a new worker imports each module again, timed apart
         return self.proc
+
+    def _keep_only(self, module: str) -> None:
+        """The folder a flagged submission's worker for `module` gets: the staged files, less
+        the flagged modules unless `module` imports them (then its facts are withheld anyway,
+        tainted), less whatever an earlier worker left."""
+        keep = set(self.staged)
+        if module not in self.tainted:
+            keep -= {f"{m}.py" for m in self.flagged}
+        folder = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            for name in os.listdir(folder):
+                if name in keep:
+                    continue
+                try:
+                    os.unlink(name, dir_fd=folder)
+                except IsADirectoryError:
+                    shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+                except PermissionError:   # a folder on Linux's unlink
+                    shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+                except FileNotFoundError:
+                    pass
+        finally:
+            os.close(folder)
 
     def close(self):
         if self.proc is not None:
@@ -180,6 +213,8 @@ class Submission:
     def put_file(self, name: str, text: str) -> None:
         """Write a data file (e.g. a CSV a check asks the student's code to load) into the
         worker's own folder, where the student's code runs."""
+        if self.flagged:   # the call that reads it may get a worker of its own: put it again
+            self._puts.append((name, text))
         self._run({"op": "put", "module": "", "name": name, "text": text}, None)
 
     def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
@@ -203,10 +238,21 @@ class Submission:
             raise StudentError("timeout", f"{_called(called[1])} was not run again: it timed "
                                           f"out in {TIMEOUTS_PER_FUNCTION} earlier checks (an "
                                           f"infinite loop?)")
+        if self.flagged and module and module != self._serving:
+            self._serve(module)
         if module and (self.proc is None or not self.proc.alive or module not in self._imported):
             self._exchange_checked({"op": "import", "module": module},
                                    self.limits.import_seconds, module, importing=True)
         return self._exchange_checked(request, timeout or self.limits.call_seconds, module)
+
+    def _serve(self, module: str) -> None:
+        """A flagged submission: a new worker for `module`, which never ran another exercise's
+        code, with the data files this phase put (see _keep_only)."""
+        self._restart(settle=0)
+        self._serving = module
+        for name, text in self._puts:
+            self._exchange_checked({"op": "put", "module": "", "name": name, "text": text},
+                                   self.limits.call_seconds, "")
 
     def _exchange_checked(self, request, seconds: float, module: str, importing=False):
         from grader.sandbox import replies, safetext  # here: starting a Zygote needs no torch
@@ -396,3 +442,38 @@ def _cuda() -> bool:
     also without a GPU: a CUDA build maps gigabytes of libraries, too close to RLIMIT_AS."""
     from grader.sandbox.device import cuda_build
     return cuda_build()
+
+
+def flagged_modules(tampering, modules) -> set[str]:
+    """The exercise modules whose own file the review flagged (each finding starts with the
+    file's name: "ex01_linear_model.py: line 3: ...")."""
+    files = {finding.split(":", 1)[0] for finding in tampering}
+    return {m for m in modules if any(f.rsplit(".", 1)[0] == m for f in files)}
+
+
+def tainted_modules(flagged: set[str], staged: dict[str, bytes]) -> set[str]:
+    """The modules whose worker may run flagged code: the flagged ones, and those that import
+    one (an import statement of the file, read here as text; through each other too). The
+    others' workers never hold a flagged file, so nothing else can run it."""
+    import ast
+    imports = {}
+    for name, data in staged.items():
+        if not name.endswith(".py"):
+            continue
+        found = set()
+        try:
+            for node in ast.walk(ast.parse(data)):
+                if isinstance(node, ast.Import):
+                    found |= {a.name.split(".")[0] for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass    # it does not import at all
+        imports[name[:-3]] = found
+    tainted = set(flagged)
+    while True:
+        more = {m for m, found in imports.items() if m not in tainted and found & tainted}
+        if not more:
+            return tainted
+        tainted |= more
+

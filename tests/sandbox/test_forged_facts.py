@@ -533,3 +533,56 @@ def test_the_probe_reads_the_graph_past_any_review(forgery):
     x = torch.randn(3, 2, dtype=torch.float64).requires_grad_(True)
     assert probes.mean_graph_backward(honest, x, 1.7)["graph"] == \
         {"reaches_x": True, "own_backward": None, "hooked": []}
+
+
+def _solution(ex):
+    from tests.conftest import ROOT
+    from grader.exercises import module_of
+    return (ROOT / "solutions" / f"{module_of(ex)}.py").read_text()
+
+
+EX01, EX03 = "ex01_linear_model.py", "ex03_autograd_basics.py"
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_flag_in_one_file_neither_reaches_nor_costs_another_exercise(attack, grade, honest):
+    """One worker per exercise for a flagged submission: the forgeries, planted in ex01's file,
+    cannot reach ex03's measurements (ex03 makes the mistakes the facts reveal and scores as it
+    does alone), and an honest ex03 beside a flagged ex01 keeps the points of its facts."""
+    both = ["ex01", "ex03"]
+    forged = grade("ex03", files={EX01: _solution("ex01") + ATTACKS[attack],
+                                  EX03: _solution("ex03") + MISTAKES},
+                   exercises=both, seed=7)
+    assert forged.tampering and all(t.startswith(EX01) for t in forged.tampering)
+    for target in ("no_grad_eval", "to_numpy", "zero_grads_"):
+        assert _score(forged, target) == _score(honest, target), (attack, target)
+    clean = grade("ex03", files={EX01: _solution("ex01") + ATTACKS[attack],
+                                 EX03: _solution("ex03")}, exercises=both, seed=7)
+    ex03 = [c for c in clean.checks if c.exercise == "ex03" and c.counted]
+    assert any(c.facts for c in ex03)
+    assert all(c.status in ("passed", "skipped") for c in ex03), \
+        [(c.name, c.status) for c in ex03 if c.status not in ("passed", "skipped")]
+
+
+def test_an_exercise_that_imports_a_flagged_file_is_withheld_with_it(grade):
+    flagged = _solution("ex01") + "\nimport gc\n_all = gc.get_objects()\n"
+    uses = "from ex01_linear_model import forward as _forward  # noqa\n" + _solution("ex03")
+    result = grade("ex03", files={EX01: flagged, EX03: uses}, exercises=["ex01", "ex03"],
+                   seed=7)
+    held = [c for c in result.checks if c.status == "withheld"]
+    assert held and {c.exercise for c in held} == {"ex03"} | \
+        ({"ex01"} if any(c.facts for c in result.checks if c.exercise == "ex01") else set())
+    alone = grade("ex03", files={EX01: flagged, EX03: _solution("ex03")},
+                  exercises=["ex01", "ex03"], seed=7)
+    assert not [c for c in alone.checks if c.exercise == "ex03" and c.status == "withheld"]
+
+
+def test_a_flagged_submissions_data_files_reach_the_worker_that_reads_them(grade):
+    """ex08's hidden check puts a CSV, then calls the student's loader: with one worker per
+    exercise, the file is put again in the loader's own worker."""
+    result = grade("ex08", files={EX01: _solution("ex01") + "\nimport gc\n_x = gc.get_objects()\n",
+                                  "ex08_multiple_features.py": _solution("ex08")},
+                   exercises=["ex01", "ex08"], seed=7)
+    ex08 = [c for c in result.checks if c.exercise == "ex08" and c.counted]
+    assert ex08 and all(c.status in ("passed", "skipped") for c in ex08), \
+        [(c.name, c.status, c.message[:200]) for c in ex08 if c.status not in ("passed", "skipped")]
