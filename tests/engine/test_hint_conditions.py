@@ -601,3 +601,129 @@ def test_train_autograd_moment_and_zeroing_are_named_in_the_visible_check(grade,
         """
     hints = _visible_hints(grade("ex04", code, targets=["train_autograd"]), "train_autograd")
     assert hints and all(hint in h for h in hints), hints
+
+
+BIAS_TIMES_X = "this is x * (w + b)"
+
+
+@pytest.mark.parametrize("body,named", [("x * (w + b)", True), ("x * w + x", False),
+                                        ("b + w * x", None)])
+def test_the_bias_times_x_is_named_only_where_b_shows_it(grade, body, named):
+    """b = 1 cannot tell x * (w + b) from x * w + x: the visible check asks b = -0.5 first."""
+    result = grade("ex01", f"def forward_wb(x, w, b):\n    return {body}\n",
+                   targets=["forward_wb"])
+    if named is None:    # right, written another way
+        assert not failing(result, "forward_wb"), messages(result)
+        return
+    hints = _visible_hints(result, "forward_wb")
+    assert any(BIAS_TIMES_X in h for h in hints) is named, messages(result)
+
+
+RANDN_HINT = "x is drawn from the normal distribution"
+
+
+@pytest.mark.parametrize("draw,named", [("torch.randn(n, generator=g)", True),
+                                        ("torch.rand(n, generator=g) * 2 - 1", False)])
+def test_normal_draws_are_named_only_where_they_are_the_seeds_normal_numbers(grade, draw, named):
+    code = f"""
+        def make_data(n, seed, device="cpu"):
+            g = torch.Generator().manual_seed(seed)
+            x = {draw}
+            return x.to(device), 3 * x.to(device) + 0.8
+        """
+    result = grade("ex05", code, targets=["make_data"], device="cpu")
+    text, hints, fails = _texts(result, "make_data")
+    assert any(c.visible for c in fails)
+    assert all(any(RANDN_HINT in h for h in c.hints) for c in fails) if named else \
+        not any(RANDN_HINT in h for h in hints), text
+
+
+CLUSTERS = """
+    def make_clusters(n, seed):
+        g = torch.Generator().manual_seed(seed)
+        {first} = torch.normal({m1}, 1.0, (n, 2), generator=g) + 1
+        {second} = torch.normal({m2}, 1.0, (n, 2), generator=g) + 1
+        return torch.cat([{cat}]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+    """
+
+
+@pytest.mark.parametrize("first,m1,second,m2,cat,hint", [
+    ("x1", -1.7, "x0", 1.7, "x0, x1", "the clusters are drawn in the other order"),
+    ("x0", -1.7, "x1", 1.7, "x0, x1", "the means are swapped"),
+    ("x0", 1.7, "x1", -1.7, "x1, x0", "the two clusters are swapped: draw the N(1.7, 1)")])
+def test_each_order_of_the_clusters_gets_its_own_hint(grade, first, m1, second, m2, cat, hint):
+    result = grade("ex07", CLUSTERS.format(first=first, m1=m1, second=second, m2=m2, cat=cat),
+                   targets=["make_clusters"])
+    hints = _visible_hints(result, "make_clusters")
+    assert hints and all(h.startswith(hint) for h in hints), hints
+
+
+def test_a_softmax_over_the_columns_is_named_on_the_large_logits(grade):
+    result = grade("ex10", """
+        def softmax(z, dim=-1):
+            e = (z - z.amax(dim=0, keepdim=True)).exp()
+            return e / e.sum(dim=0, keepdim=True)
+        """, targets=["softmax"], device="cpu")
+    large = [c for c in failing(result, "softmax") if "1000" in c.title]
+    assert large and all("softmax along dim=0" in h for c in large for h in c.hints), \
+        messages(result)
+
+
+def test_an_overflowing_softmax_is_not_told_another_dim(grade):
+    result = grade("ex10", """
+        def softmax(z, dim=-1):
+            e = z.exp()
+            return e / e.sum(dim=dim, keepdim=True)
+        """, targets=["softmax"], device="cpu")
+    _, hints, _ = _texts(result, "softmax")
+    assert not any("softmax along dim" in h for h in hints), hints
+
+
+def test_the_columns_condition_holds_on_behaviour_only():
+    from grader.checks.ex10_softmax_classifier.ships.mistakes import normalised_elsewhere
+    z = torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    assert list(normalised_elsewhere(torch.softmax(z, 0))) == [
+        "this is the softmax along dim=0: normalise along the `dim` argument"]
+    assert normalised_elsewhere(torch.softmax(z, 1)) == {}          # rows sum to 1: no claim
+    assert normalised_elsewhere(torch.softmax(z, 0) * 2) == {}      # nothing sums to 1
+    assert normalised_elsewhere(torch.full((2, 2), 0.5)) == {}      # rows do too
+
+
+CE = """
+    def cross_entropy(logits, targets):
+        m = logits.amax(dim={d}, keepdim=True)
+        lse = m + (logits - m).exp().sum(dim={d}, keepdim=True).log()
+        rows = torch.arange(logits.shape[0])
+        return (lse.expand_as(logits)[rows, targets] - logits[rows, {pick}]).mean()
+    """
+CE_DIM0 = "the log-sum-exp runs over dim 0"
+
+
+@pytest.mark.parametrize("d,pick,named", [(0, "targets", True), (1, "targets", None),
+                                          (1, "0", False)])
+def test_a_log_sum_exp_over_the_rows_is_named(grade, d, pick, named):
+    result = grade("ex10", CE.format(d=d, pick=pick), targets=["cross_entropy"], device="cpu")
+    if named is None:    # right, written another way
+        assert not failing(result, "cross_entropy"), messages(result)
+        return
+    hints = _visible_hints(result, "cross_entropy")
+    assert any(CE_DIM0 in h for h in hints) is named, messages(result)
+
+
+FIT_RECORDS = FIT_CODE.replace("if t % 100 == 99:", "if {when}:").replace("step = {step}",
+                                                                            "step = lr")
+STEP_0 = "the loss of step 0 is recorded"
+
+
+def test_the_loss_of_step_0_is_named_not_a_loop_one_step_too_long(grade):
+    result = grade("ex11", FIT_RECORDS.format(when="t % 100 == 0"), targets=["fit_numpy"])
+    first = [c for c in failing(result, "fit_numpy") if c.visible and "0, 1, 2" in c.title]
+    assert first and any(STEP_0 in h for h in first[0].hints), messages(result)
+    assert "range(n + 1)" not in messages(result)
+
+
+def test_the_last_steps_loss_is_not_told_step_0(grade):
+    result = grade("ex11", FIT_RECORDS.format(when="t == steps - 1"), targets=["fit_numpy"])
+    text, hints, _ = _texts(result, "fit_numpy")
+    assert not any(STEP_0 in h for h in hints), hints
+    assert "range(n + 1)" not in text, text

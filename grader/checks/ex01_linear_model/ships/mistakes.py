@@ -17,3 +17,14 @@ BIAS_SCALED = "(x + b) * w multiplies the bias by w too: the model is x * w + b"
 def sum_not_mean(n: int) -> str:
     """The MSE summed over the n samples instead of averaged."""
     return f"this is {n} times the MSE: a sum where the mean is wanted."
+BIAS_TIMES_X = ("this is x * (w + b): the bias is multiplied by x too; it is added after the "
+                "product, x * w + b")
+
+
+def forward_wb_mistakes(x, w, b) -> dict:
+    """{hint: what forward_wb returns with that mistake} on these inputs. x * (w + b) is named
+    only where b is neither 0 nor 1: there it is x * w, or x * w + x, which other slips give."""
+    named = {BIAS_SUBTRACTED: x * w - b, BIAS_SCALED: (x + b) * w}
+    if b not in (0, 1):
+        named[BIAS_TIMES_X] = x * (w + b)
+    return named

@@ -18,6 +18,8 @@ CASES = {c.id: c for c in [
     Case("loss_course", "ex01.loss", (np.array(X), np.array(Y), 1.0)),
     Case("mse_course", "ex01.mse_for_weights", (X, Y, WEIGHTS)),
     Case("forward_wb", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, 1.0)),
+    # b = 1 cannot tell x * (w + b) from x * w + x: a bias of -0.5 can
+    Case("forward_wb_negative", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, -0.5)),
     Case("surface_small", "ex01.mse_surface", (X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0])),
     Case("best_course", "ex01.best_weight", (X, Y, WEIGHTS)),
 ]}
@@ -60,11 +62,12 @@ def test_mse_course(sub):
 
 @check("forward_wb", visible=True)
 def test_forward_wb_course(sub):
-    """forward_wb(x, 2, 1) is 2x + 1"""
-    case = CASES["forward_wb"]
-    x, w, b = case.args
-    assert_close(case.run(sub), expected(case), call="forward_wb(tensor([1,2,3]), 2.0, 1.0)",
-                 mistakes={hints.BIAS_SUBTRACTED: x * w - b, hints.BIAS_SCALED: (x + b) * w})
+    """forward_wb(x, 2, 1) is 2x + 1, and forward_wb(x, 2, -0.5) is 2x - 0.5"""
+    for cid in ("forward_wb_negative", "forward_wb"):
+        case = CASES[cid]
+        x, w, b = case.args
+        assert_close(case.run(sub), expected(case), call=f"forward_wb(tensor([1,2,3]), {w}, {b})",
+                     mistakes=hints.forward_wb_mistakes(x, w, b))
 
 
 @check("mse_surface", points=2, visible=True)

@@ -7,6 +7,21 @@ from grader.checks.api import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
 NO_BIAS = "the bias 0.8 is missing from y"
+NORMAL_NOT_UNIFORM = ("x is drawn from the normal distribution (torch.randn): x ~ U(0, 1) is "
+                      "torch.rand(n, generator=g)")
+
+
+def data_mistakes(n: int, seed: int, want, device) -> dict:
+    """{hint: make_data's (x, y) with that mistake}: x from the global generator (seeded 0, as
+    the checks leave it), from torch.randn with the right generator, or y without its bias."""
+    import torch
+
+    def pair(x):
+        x = x.to(device)
+        return x, 3 * x + 0.8
+    return {GLOBAL_GENERATOR: pair(torch.rand(n, generator=torch.Generator().manual_seed(0))),
+            NORMAL_NOT_UNIFORM: pair(torch.randn(n, generator=torch.Generator().manual_seed(seed))),
+            NO_BIAS: (want[0], 3 * want[0])}
 WB_SWAPPED = "w and b are swapped: draw w first"
 B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own generator seeded with "
                   "`seed`. Make one generator and draw w, then b, from it")

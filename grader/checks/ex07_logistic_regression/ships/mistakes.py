@@ -80,4 +80,16 @@ def clusters_mistakes(x, y) -> dict:
             "the +1 shift is missing": (x - 1, y),
             "the labels are swapped: the first N rows are class 0": (x, 1 - y),
             "the two clusters are swapped: draw the N(1.7, 1) rows first":
-            (torch.cat([x[n:], x[:n]]), y)}
+            (torch.cat([x[n:], x[:n]]), y),
+            # the same numbers moved by the distance of the means, 3.4: drawn in the other
+            # order (the first draw went to class 1), or each class drawn at the other's mean
+            CLUSTERS_DRAWN_IN_OTHER_ORDER: (torch.cat([x[n:] + 3.4, x[:n] - 3.4]), y),
+            CLUSTER_MEANS_SWAPPED: (torch.cat([x[:n] - 3.4, x[n:] + 3.4]), y)}
+
+
+CLUSTERS_DRAWN_IN_OTHER_ORDER = (
+    "the clusters are drawn in the other order: one generator gives its numbers in turn, so "
+    "draw class 0's rows, N(1.7, 1) + 1, first and class 1's, N(-1.7, 1) + 1, second (then "
+    "torch.cat([x0, x1]))")
+CLUSTER_MEANS_SWAPPED = ("the means are swapped: class 0 (the first n rows, label 0) is drawn "
+                         "from N(1.7, 1) + 1, class 1 from N(-1.7, 1) + 1")

@@ -39,7 +39,8 @@ def ce_mistakes(logits, targets):
     of a stable softmax, which underflows ("log_softmax"), with the row maximum taken without
     keepdim ("no_keepdim", None where (N, C) - (N,) cannot broadcast), with logits[:, targets]
     (an (N, N) block) for the picked logits ("fancy_index"), and as F.cross_entropy of the
-    softmax's probabilities ("double_softmax")."""
+    softmax's probabilities ("double_softmax"), and with the log-sum-exp taken over dim 0, the
+    rows ("dim0")."""
     z = logits.to(torch.float64)
     t = targets.to(z.device)
     rows = t.unsqueeze(1)
@@ -49,7 +50,8 @@ def ce_mistakes(logits, targets):
             "log_softmax": -torch.log(torch.softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
             "no_keepdim": _ce_no_keepdim(z, rows),
             "fancy_index": (lse - z[:, t]).mean(),
-            "double_softmax": nn.functional.cross_entropy(torch.softmax(z, 1), t)}
+            "double_softmax": nn.functional.cross_entropy(torch.softmax(z, 1), t),
+            "dim0": (torch.logsumexp(z, 0)[t] - z.gather(1, rows).squeeze(1)).mean()}
 
 
 def _ce_no_keepdim(z, rows):

@@ -25,6 +25,9 @@ CE_FANCY_INDEX = ("logits[:, targets] is an (N, N) block, every row with every t
 CE_DOUBLE_SOFTMAX = ("a softmax applied twice: F.cross_entropy (and nn.CrossEntropyLoss) take "
                      "logits and apply the softmax themselves; here the loss is written by hand "
                      "with log-sum-exp")
+CE_DIM0 = ("the log-sum-exp runs over dim 0 (the rows; one row is then its own normaliser and "
+           "its loss is 0): each row's loss normalises over its classes, the max and the sum "
+           "along dim=1 (keepdim=True)")
 SUM_ALL = ("divided by the sum of the whole tensor: each slice along dim sums to 1, "
            "e.sum(dim=dim, keepdim=True)")
 GRAD_DIM0 = ("the softmax runs over dim 0 (the samples): each row's probabilities are over the "
@@ -43,9 +46,11 @@ def softmax_mistakes(wrong):
     return named
 
 
-def ce_mistakes(wrong, want, n):
+def ce_mistakes(wrong, want, n, dim0=False):
     """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
-    n rows -> {hint: value}."""
+    n rows -> {hint: value}. The log-sum-exp over dim 0 is among them only where `dim0` says
+    the student's function showed it on inputs of its own (shared.normalises_over_rows): one
+    number can equal its value by chance."""
     m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
          "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
          "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
@@ -53,8 +58,8 @@ def ce_mistakes(wrong, want, n):
         m[f"this is {n} times the expected value: a sum over the rows where the mean is "
           f"wanted"] = want * n
     for key, hint in (("no_keepdim", CE_NO_KEEPDIM), ("fancy_index", CE_FANCY_INDEX),
-                      ("double_softmax", CE_DOUBLE_SOFTMAX)):
-        if wrong.get(key) is not None:
+                      ("double_softmax", CE_DOUBLE_SOFTMAX), ("dim0", CE_DIM0)):
+        if wrong.get(key) is not None and (key != "dim0" or dim0):
             m[hint] = wrong[key]
     return m
 
@@ -73,6 +78,25 @@ def grad_mistakes(wrong, want, n):
 def wrong_dim(dim) -> str:
     """softmax normalised along `dim` instead of the one asked for."""
     return f"this is the softmax along dim={dim}: normalise along the `dim` argument"
+
+
+def normalised_elsewhere(got, dim: int = -1) -> dict:
+    """{wrong_dim(d): got} where `got`, a finite result of softmax(z, dim), sums to 1 along
+    another dimension d and not along `dim` (each column sums to 1 where each row should): the
+    condition is the behaviour itself, whatever the values; {} where it does not hold."""
+    import torch
+    if not isinstance(got, torch.Tensor) or got.ndim < 2 or not got.is_floating_point() \
+            or not bool(got.isfinite().all()):
+        return {}
+    g = got.detach().cpu().double()
+    asked = dim % g.ndim
+
+    def one(d):
+        return bool(((g.sum(d) - 1).abs() <= 1e-4).all())
+    if one(asked):
+        return {}
+    others = [d for d in range(g.ndim) if d != asked and one(d)]
+    return {wrong_dim(others[0]): got} if len(others) == 1 else {}
 
 
 # the mistakes of a training run seen in its steps: {hint: the keywords of the run with that

@@ -79,6 +79,29 @@ def call_cross_entropy(sub, logits, targets):
         raise
 
 
+# the course's two rows, for the evidence of a log-sum-exp over the rows (dim 0)
+CE_ROWS = (torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.0, 0.3]]), torch.tensor([0, 2]))
+
+
+def normalises_over_rows(sub) -> bool:
+    """Whether the student's cross_entropy normalises over dim 0 (the rows), as its answers
+    show: 0 for one row (the row is its own normaliser), and on two rows the loss with the
+    log-sum-exp taken over dim 0. Asked only to name a wrong loss: a single wrong number may
+    equal that loss by chance."""
+    z, t = CE_ROWS
+    try:
+        one = call_cross_entropy(sub, z[:1], t[:1])
+        two = call_cross_entropy(sub, z, t)
+    except Exception:  # noqa: BLE001 - a failure to answer shows nothing
+        return False
+    if not (isinstance(one, torch.Tensor) and isinstance(two, torch.Tensor)
+            and one.numel() == 1 and two.numel() == 1):
+        return False
+    zd = z.double()
+    dim0 = float((torch.logsumexp(zd, 0)[t] - zd[torch.arange(len(t)), t]).mean())
+    return abs(float(one)) < 1e-6 and abs(float(two) - dim0) <= 1e-5 * abs(dim0)
+
+
 def check_training(got, want, args, call, variant, dtype=torch.float32):
     """The run of train_classifier (probe ex10.train) against the reference's, step by step;
     `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""

@@ -14,6 +14,7 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA,
                                                                 assert_close_at,
                                                                 call_cross_entropy, call_softmax,
                                                                 check_forward,
+                                                                normalises_over_rows,
                                                                 check_predict, check_structure,
                                                                 check_training)
 
@@ -126,10 +127,13 @@ def test_softmax_dim(sub, device):
 def test_softmax_large_logits(sub, device):
     """softmax of logits at +-1000 is finite and exact to float32's rounding there"""
     case = CASES["softmax_large"].on(device)
-    assert_close_at(run(sub, case), expected(case, device), case.args[0],
+    got = run(sub, case)
+    assert_close_at(got, expected(case, device), case.args[0],
                     call="softmax(tensor([[1000, 999, -1000], [-1000, -1000, -1000], "
                     "[0, -1000, 1000]]))",
-                    mistakes=softmax_mistakes(expected(CASES["softmax_large_mistakes"], device)))
+                    mistakes=lambda: {**softmax_mistakes(expected(CASES["softmax_large_mistakes"],
+                                                                  device)),
+                                      **hints.normalised_elsewhere(got)})
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -141,8 +145,9 @@ def test_cross_entropy_course(sub):
         case = CASES[cid]
         want = expected(case)
         assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
-                     mistakes=ce_mistakes(expected(CASES[f"{cid}_mistakes"]), want,
-                                          len(case.args[0])))
+                     mistakes=lambda cid=cid, want=want, n=len(case.args[0]): ce_mistakes(
+                         expected(CASES[f"{cid}_mistakes"]), want, n,
+                         dim0=normalises_over_rows(sub)))
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -153,7 +158,8 @@ def test_cross_entropy_large_logits(sub, device):
     want = expected(case, device)
     assert_close_at(run(sub, case), want, case.args[0], call="cross_entropy([[1000, -1000, 0], "
                     "[-1000, 1000, 500]], targets=[1, 2])",
-                    mistakes=ce_mistakes(expected(CASES["ce_large_mistakes"], device), want, 2))
+                    mistakes=lambda: ce_mistakes(expected(CASES["ce_large_mistakes"], device),
+                                                 want, 2, dim0=normalises_over_rows(sub)))
 
 
 @check("cross_entropy_grad", visible=True)

@@ -151,7 +151,7 @@ def test_fit_step_by_step(sub, seed):
     n = len(x)
     runs = {k: sub.call("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
             for k in (0, 1, 2, 3, 10)}
-    name_every_loss(runs, f"fit_numpy(x, y, lr={lr:.3g}, steps=k, seed={fit_seed})")
+    name_every_loss(runs, f"fit_numpy(x, y, lr={lr:.3g}, steps=k, seed={fit_seed})", x, y)
     for k in (0, 1, 2, 3, 10):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
 

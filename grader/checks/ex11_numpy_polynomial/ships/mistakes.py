@@ -20,3 +20,5 @@ GLOBAL_RNG = ("the initial values come from the global np.random state: draw the
 GRADIENT_TWICE = "the gradients are twice too large (a factor 2 counted twice?)"
 GRADIENT_HALF = "the gradients are half too small (the factor 2 of the square missing?)"
 EVERY_LOSS = "every step's loss is recorded: keep only steps with t % 100 == 99"
+LOSS_OF_STEP_0 = ("the loss of step 0 is recorded (t % 100 == 0): record the steps with "
+                  "t % 100 == 99 (99, 199, ...), so a run of fewer than 100 steps records none")

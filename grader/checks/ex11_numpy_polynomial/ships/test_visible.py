@@ -116,7 +116,7 @@ def test_grads_match_autograd(sub):
 def test_fit_first_steps(sub):
     """fit_numpy after 0, 1, 2 and 3 steps (seed 0): the initial draw and each update"""
     runs = {k: CASES[f"fit_steps_{k}"].run(sub) for k in (0, 1, 2, 3)}
-    name_every_loss(runs, f"fit_numpy(x, y, lr={FIT_LR}, steps=k, seed=0)")
+    name_every_loss(runs, f"fit_numpy(x, y, lr={FIT_LR}, steps=k, seed=0)", X_FIT, Y_FIT)
     for k in (0, 1, 2, 3):
         case = CASES[f"fit_steps_{k}"]
         want = expected(case)
