@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import io
 import os
 import re
@@ -287,7 +288,7 @@ def in_code(doc: Doc, slices: list) -> list:
     compared as it is; else the whole lines of the statements they fall in."""
     if doc.lines is None:
         return slices
-    starts = [0] + [i + 1 for i, ch in enumerate(doc.compared) if ch == "\n"]
+    starts = _line_starts(doc.compared)
     wanted = set()
     for s, e in slices:
         first = bisect.bisect_right(starts, s) - 1
@@ -295,7 +296,7 @@ def in_code(doc: Doc, slices: list) -> list:
         for n in range(first, min(last, len(doc.lines) - 1) + 1):
             if doc.lines[n] is not None:
                 wanted.update(range(doc.lines[n][0], doc.lines[n][1] + 1))
-    code_starts = [0] + [i + 1 for i, ch in enumerate(doc.code) if ch == "\n"]
+    code_starts = _line_starts(doc.code)
     out = []
     for n in sorted(wanted):
         if n - 1 >= len(code_starts):
@@ -307,6 +308,12 @@ def in_code(doc: Doc, slices: list) -> list:
         elif e > s:
             out.append((s, e))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts (a pair shown is mapped more than once)."""
+    return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
 def without_comments(code: str) -> str:
