@@ -539,7 +539,8 @@ def report_context(report: Report) -> dict:
                          "archived": archived, "pairs": rows})
     return {"folder": staging.printable(report.folder), "sections": sections,
             "notes": report.notes, "students": report.students, "archived": report.archived,
-            "top": report.top, "noise": NOISE, "short": SHORT, "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "top": report.top, "noise": NOISE, "short": SHORT,
+            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
 def render(report: Report) -> str:

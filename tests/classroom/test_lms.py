@@ -442,7 +442,8 @@ def test_students_with_one_download_name_are_matched_by_their_canvas_user_id(tmp
     before (by name: none)."""
     c = tmp_path / "class"
     c.mkdir()
-    for name in ("smithjane_111_5_ex01_linear_model.py", "smithjane_LATE_222_6_ex01_linear_model.py",
+    for name in ("smithjane_111_5_ex01_linear_model.py",
+                 "smithjane_LATE_222_6_ex01_linear_model.py",
                  "smithjane_333_7_ex01_linear_model.py", "leeann_444_8_week1.zip"):
         (c / name).write_text("x = 1\n")
     (c / "team_555").mkdir()
