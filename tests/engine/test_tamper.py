@@ -888,6 +888,14 @@ HOSTILE = [
      "gradient hook"),
     ("saved-tensor-hooks", "import torch\nwith torch.autograd.graph.saved_tensors_hooks("
      "print, print):\n    pass\n", 2, "gradient hook"),
+    # the own-module and multi-tensor forms below are ordinary; their near forms are not
+    ("own-module-renamed", "import sys\n__name__ = 'torch'\nthis = sys.modules[__name__]\n", 3,
+     "import system"),
+    ("own-module-written", "import sys\nsys.modules[__name__] = None\n", 2, "import system"),
+    ("other-module-by-name", "import sys\nsetattr(sys.modules['torch'], 'x', 1)\n", 2,
+     "import system"),
+    ("foreach-patched", "import torch\ntorch._foreach_add_ = print\n", 2, "patches"),
+    ("foreach-unwrapped", "import torch\nc = torch._foreach_add_.__self__\n", 2, "unwraps"),
 ]
 
 
@@ -904,6 +912,11 @@ def test_enough_tampering_programs():
 
 # ordinary code that looks a little like tampering, and is not
 ORDINARY = [
+    ("own-module", "import sys\nthis = sys.modules[__name__]\nrelu = getattr(this, 'relu', max)\n"
+     "def act(name):\n    return getattr(sys.modules[__name__], name)\n"),
+    ("foreach-step", "import torch\ndef sgd_step_(params, lr):\n    with torch.no_grad():\n"
+     "        torch._foreach_add_(params, [p.grad for p in params], alpha=-lr)\n"
+     "        torch._foreach_zero_([p.grad for p in params])\n"),
     ("gc", "import gc\ngc.collect()\ngc.disable()\ngc.enable()\n"),
     ("inspect", "import inspect\ndef f(a, b=1):\n    pass\nsig = inspect.signature(f)\n"
      "src = inspect.getsource(f)\nok = inspect.isfunction(f)\n"),

@@ -86,6 +86,8 @@ class _Checks:
         caller (inspect.stack()[1].function), which gives no frame away."""
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         scope = self.scope_of.get(id(node), self.module)
+        if origin == "sys.modules" and self._own_module(node, parent, scope):
+            return True
         if origin in ("sys.modules", "sys.modules.keys"):
             if origin == "sys.modules.keys":
                 if call is None or call.args:
@@ -113,6 +115,14 @@ class _Checks:
                 isinstance(name, ast.Attribute) and name.value is at and \
                 name.attr in ("function", "lineno") and isinstance(name.ctx, ast.Load)
         return False
+
+    def _own_module(self, node, parent, scope):
+        """`sys.modules[__name__]`, read: the file's own module (`this = sys.modules[__name__]`,
+        then setattr(this, ...)), where nothing in the file binds __name__ itself."""
+        return isinstance(parent, ast.Subscript) and parent.value is node and \
+            isinstance(parent.ctx, ast.Load) and isinstance(parent.slice, ast.Name) and \
+            parent.slice.id == "__name__" and \
+            not any("__name__" in s.bound or "__name__" in s.globals for s in self.scopes)
 
     def _tested_only(self, call):
         """What `call` gives is only tested: `is None`, `is not None`, truth (if, while, not,

@@ -62,6 +62,11 @@ def _private(name):
     return name.startswith("_") and name not in _HARMLESS_DUNDERS
 
 
+# torch's multi-tensor operations (torch._foreach_add_(params, grads, alpha=-lr)): what its own
+# optimizers update parameters with; arithmetic on the tensors given, nothing else reached
+_FOREACH = re.compile(r"torch\._foreach_[a-z0-9_]+")
+
+
 @functools.lru_cache(maxsize=8192)
 def _rule(dotted):
     """What reaching `dotted` does, by the longest entry of _NAMES that covers it."""
@@ -78,7 +83,8 @@ def _rule(dotted):
             return _NAMES[key]
     if parts[0] in (*_RESOLVED_LIBRARIES, "typing", "typing_extensions") and any(
             p.startswith("_") and not (p.startswith("__") and p.endswith("__")) and
-            ".".join(parts[:i + 1]) not in _PRIVATE_BASES for i, p in enumerate(parts)):
+            ".".join(parts[:i + 1]) not in _PRIVATE_BASES and
+            not _FOREACH.fullmatch(".".join(parts[:i + 1])) for i, p in enumerate(parts)):
         return f"reaches {parts[0]}'s private internals"
     if "*" in parts:       # torch.*.cpp_extension: an entry under torch that ends so
         before, after = parts[:parts.index("*")], parts[len(parts) - parts[::-1].index("*"):]
