@@ -727,3 +727,72 @@ def test_the_last_steps_loss_is_not_told_step_0(grade):
     text, hints, _ = _texts(result, "fit_numpy")
     assert not any(STEP_0 in h for h in hints), hints
     assert "range(n + 1)" not in text, text
+
+
+LR_IGNORED = "make_optimizer builds SGD with lr=0.01 whatever lr it is passed"
+LR_WRITTEN_IN = "these are the losses of the run at lr=0.01"
+
+
+def test_a_make_optimizer_that_ignores_lr_is_named_in_both_its_checks_and_train(grade):
+    result = grade("ex06", "def make_optimizer(model, lr):\n"
+                           "    return torch.optim.SGD(model.parameters(), lr=0.01)\n",
+                   device="cpu")
+    for target in ("make_optimizer", "train"):
+        fails = failing(result, target)
+        assert fails and all(any(LR_IGNORED in h for h in c.hints) for c in fails), \
+            messages(result, target)
+
+
+def test_a_learning_rate_written_in_train_is_not_blamed_on_make_optimizer(grade):
+    result = grade("ex06", """
+        def train(model, X, Y, lr, n_iter):
+            loss_fn = nn.MSELoss()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+        """, device="cpu")
+    assert not failing(result, "make_optimizer"), messages(result)
+    _, hints, _ = _texts(result, "train")
+    assert hints and all(LR_WRITTEN_IN in h for h in hints), hints
+
+
+def test_a_make_optimizer_with_momentum_is_not_told_a_fixed_lr(grade):
+    result = grade("ex06", "def make_optimizer(model, lr):\n"
+                           "    return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n",
+                   targets=["make_optimizer"])
+    _, hints, _ = _texts(result, "make_optimizer")
+    assert not any("whatever lr" in h for h in hints), hints
+
+
+FIT_OPTIM = """
+    def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+        loss_fn = nn.MSELoss(reduction="sum")
+        if optimizer == "sgd":
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+        elif optimizer == "rmsprop":
+            opt = {built}
+        else:
+            raise ValueError(optimizer)
+        losses = []
+        for t in range(steps):
+            loss = loss_fn(model(x), y)
+            if t % 100 == 99:
+                losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return losses
+    """
+ADAM = "these are torch.optim.Adam's steps"
+
+
+@pytest.mark.parametrize("built,named", [
+    ("torch.optim.Adam(model.parameters(), lr=lr)", True),
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, momentum=0.9)", False),
+    ("torch.optim.RMSprop(params=model.parameters(), lr=lr, alpha=0.99)", None)])
+def test_adam_for_rmsprop_is_named_from_the_whole_run(grade, built, named):
+    result = grade("ex12", FIT_OPTIM.format(built=built), targets=["fit_optim"], device="cpu")
+    if named is None:    # right, written another way
+        assert not failing(result, "fit_optim"), messages(result)
+        return
+    hints = _visible_hints(result, "fit_optim")
+    assert any(ADAM in h for h in hints) is named, messages(result)

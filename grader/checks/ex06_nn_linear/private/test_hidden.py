@@ -11,7 +11,7 @@ from grader.checks.api import (Mistakes, assert_close, assert_forward_pure, asse
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
-from grader.checks.ex06_nn_linear.ships.shared import linear_spec
+from grader.checks.ex06_nn_linear.ships.shared import linear_spec, naming_fixed_lr
 
 pytestmark = pytest.mark.ex06
 
@@ -69,7 +69,8 @@ def test_make_optimizer_random(sub, seed):
     call = f"make_optimizer(model, lr={lr:.4f})"
     got = sub.probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
     want = reference_probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
-    assert_sgd_optimizer(got, want, call=call)
+    with naming_fixed_lr(sub, linear_spec(d, o), state, lr):
+        assert_sgd_optimizer(got, want, call=call)
 
 
 @check("train_step", points=3)
@@ -119,11 +120,18 @@ def test_train_random(sub, seed, device):
                     device=device)
     want = reference_probe("ex06.call_on_network", "ex06", "train", spec, state,
                            (x, y, lr, n_iter), device=device)
-    wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, n_iter, v,
-                                                  device=device)
-                              for v, hint in TRAIN_VARIANTS.items()})
-    assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes=wrong.map(lambda r: r["losses"]))
+    def at(fixed):   # the reference's run at a learning rate written in
+        r = reference_probe("ex06.call_on_network", "ex06", "train", spec, state,
+                            (x, y, fixed, n_iter), device=device)
+        return {"losses": r["result"], "state": r["state"]}
+    wrong = Mistakes(lambda: {**{hint: train_variant(spec, state, x, y, lr, n_iter, v,
+                                                     device=device)
+                                 for v, hint in TRAIN_VARIANTS.items()},
+                              **{hints.lr_written_in(f, lr): at(f) for f in hints.FIXED_LRS
+                                 if abs(f - lr) > 1e-9}})
+    with naming_fixed_lr(sub, spec, state, lr, train=True):
+        assert_trajectory(got["result"], want["result"], call=call,
+                          mistakes=wrong.map(lambda r: r["losses"]))
     assert_state(got["state"], want["state"], call=call,
                  mistakes=wrong.map(lambda r: r["state"]))
 

@@ -13,3 +13,22 @@ STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACK
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+
+
+def lr_ignored(fixed: float, lr: float, *, train=False) -> str:
+    """make_optimizer builds SGD with one lr, `fixed`, whatever lr it is passed."""
+    where = "train takes its optimizer from make_optimizer, and " if train else ""
+    return (f"{where}make_optimizer builds SGD with lr={fixed:g} whatever lr it is passed "
+            f"(lr={lr:g} and lr={2 * lr:g} both give {fixed:g}): use the argument, "
+            f"torch.optim.SGD(model.parameters(), lr=lr)")
+
+
+# learning rates students write in where lr is passed: a run is compared with the runs at these
+FIXED_LRS = (0.01, 0.001, 0.1)
+
+
+def lr_written_in(fixed: float, lr: float) -> str:
+    """A run whose every loss is the reference's run at lr=`fixed`, where `lr` was passed."""
+    return (f"these are the losses of the run at lr={fixed:g}, where lr={lr:g} is passed: a "
+            f"learning rate is written in. Pass the lr argument on: train to "
+            f"make_optimizer(model, lr), make_optimizer to torch.optim.SGD(..., lr=lr)")

@@ -1,7 +1,50 @@
 """What the visible and the hidden checks of ex06 share."""
+from contextlib import contextmanager
+
+from grader.checks.api import CheckFailure, StudentError, fail
+from grader.checks.ex06_nn_linear.ships import mistakes as hints
 
 
 def linear_spec(d, o):
     """LinearRegression(d, o)'s layout as plain data: the model train_step, train, predict and
     make_optimizer are run on (grader.sandbox.inside.probes.common.network)."""
     return [["linear", "linear", d, o]]
+
+
+def fixed_lr(sub, spec, state, lrs):
+    """The learning rate make_optimizer gives whatever `lrs` (two or more different values) it
+    is passed, or None: it uses its argument, or it fails, or it gives different ones (then it
+    reads its lr somehow, and nothing more is claimed)."""
+    seen = set()
+    for lr in lrs:
+        try:
+            info = sub.probe("ex06.optimizer_info", "ex06", spec, state, lr)
+            seen.add(round(float(info["groups"][0]["lr"]), 12))
+        except (StudentError, CheckFailure, KeyError, IndexError, TypeError, ValueError):
+            return None
+    if len(seen) != 1:
+        return None
+    (got,) = seen
+    return got if all(abs(got - lr) > 1e-12 for lr in lrs) else None
+
+
+@contextmanager
+def naming_fixed_lr(sub, spec, state, lr, *, train=False):
+    """Within it, a failure of make_optimizer without a hint is told that make_optimizer ignores
+    its lr, where it does: it gives one lr for `lr` and for 2 * lr. A failure of train
+    (train=True) is told so only where its run is the run at that very lr (the failure names
+    hints.lr_written_in): train may build its optimizer another way, and fail for another
+    reason."""
+    try:
+        yield
+    except CheckFailure as failure:
+        if failure.hints and not train:
+            raise
+        if train and not any(h.startswith("these are the losses of the run at lr=")
+                             for h in failure.hints):
+            raise
+        fixed = fixed_lr(sub, spec, state, (lr, 2 * lr))
+        if fixed is None or (train and failure.hints != [hints.lr_written_in(fixed, lr)]):
+            raise
+        text = str(failure).split("\n  hint: ")[0] if failure.hints else str(failure)
+        fail(text, hints.lr_ignored(fixed, lr, train=train))

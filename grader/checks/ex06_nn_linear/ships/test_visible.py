@@ -9,7 +9,7 @@ from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure
                                assert_trajectory, check, devices, expected, traj_tol)
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
-from grader.checks.ex06_nn_linear.ships.shared import linear_spec
+from grader.checks.ex06_nn_linear.ships.shared import linear_spec, naming_fixed_lr
 
 pytestmark = pytest.mark.ex06
 
@@ -37,6 +37,10 @@ CASES = {c.id: c for c in [
          probe="ex06.call_on_network"),
     *[Recorded(f"train_course_{v}", "ex06", (SPEC_11, STATE_11) + COURSE[:2]
                + (COURSE[2], COURSE[3], v), fn="ex06.train_variant") for v in TRAIN_VARIANTS],
+    # the same run at a learning rate written in (hints.FIXED_LRS other than the course's)
+    *[Case(f"train_course_lr_{lr:g}", "ex06", ("train", SPEC_11, STATE_11,
+                                              COURSE[:2] + (lr, COURSE[3])),
+           probe="ex06.call_on_network") for lr in hints.FIXED_LRS if lr != COURSE[2]],
     Case("predict_course", "ex06", ("predict", SPEC_11,
                                     {"linear.weight": torch.tensor([[2.0]]),
                                      "linear.bias": torch.tensor([0.0])},
@@ -77,7 +81,8 @@ def test_make_optimizer(sub):
     got = CASES["optimizer"].run(sub)
     want = expected(CASES["optimizer"])
     call = "make_optimizer(model, lr=0.05)"
-    assert_sgd_optimizer(got, want, call=call)
+    with naming_fixed_lr(sub, SPEC_11, STATE_11, 0.05):
+        assert_sgd_optimizer(got, want, call=call)
 
 
 @check("train_step", points=3, visible=True)
@@ -103,8 +108,12 @@ def test_train_course(sub, device):
     got = sub.probe("ex06.call_on_network", "ex06", "train", SPEC_11, STATE_11, args,
                     device=device)
     want = expected(CASES["train_course"], device)
-    assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes=_mistakes("train_course", TRAIN_VARIANTS, "losses"))
+    with naming_fixed_lr(sub, SPEC_11, STATE_11, COURSE[2], train=True):
+        assert_trajectory(got["result"], want["result"], call=call, mistakes=lambda: {
+            **_mistakes("train_course", TRAIN_VARIANTS, "losses"),
+            **{hints.lr_written_in(lr, COURSE[2]):
+               expected(CASES[f"train_course_lr_{lr:g}"])["result"]
+               for lr in hints.FIXED_LRS if lr != COURSE[2]}})
     assert_state(got["state"], want["state"], call=call,
                  mistakes={k: {n: v.to(device) for n, v in s.items()} for k, s in
                            _mistakes("train_course", TRAIN_VARIANTS, "state").items()})

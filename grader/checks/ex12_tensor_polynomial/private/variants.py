@@ -67,14 +67,16 @@ class _Cubic(torch.nn.Module):
         return _cubic(x, self.a, self.b, self.c, self.d)
 
 
-OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
+OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
+              "adagrad": torch.optim.Adagrad}
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
                   after=False, used=None):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
-    (after), or another optimizer than the one named (used="sgd"). The recorded losses and the
+    (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"). The
+    recorded losses and the
     parameters after every optimizer step."""
     used = used or optimizer
     if (zero, reduction, after, used) == (True, "sum", False, optimizer):

@@ -24,6 +24,12 @@ OPTIM_MISTAKES = {
     "loss.backward())": dict(zero=False),
     'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
     'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
+    # another adaptive optimizer's steps, told by the whole run (its first step alone moves
+    # every parameter by lr for Adam, by 10 lr for RMSprop)
+    'these are torch.optim.Adam\'s steps, for optimizer="rmsprop": build '
+    'torch.optim.RMSprop(model.parameters(), lr=lr)': dict(used="adam"),
+    'these are torch.optim.Adagrad\'s steps, for optimizer="rmsprop": build '
+    'torch.optim.RMSprop(model.parameters(), lr=lr)': dict(used="adagrad"),
 }
 LOSS_AFTER_STEP = dict(after=True)   # the keywords of the run that records the loss too late
 
