@@ -55,4 +55,10 @@ def forward_wb(x, w, b):
     return (x + b) * w
 ''', "adds the bias before multiplying by w: (x + b) * w instead of x * w + b",
         (r"\bbias|\bb\b|offset|parenthes|precedence|order of operations",)),
+    # from a blind round of student programs (issue 20)
+    Fresh("forward_wb_bias_times_x", "forward_wb", '''
+def forward_wb(x, w, b):
+    return x * (w + b)
+''', "multiplies the bias by x too: x * (w + b)",
+        (r"x \* \(w \+ b\)|bias (is )?multiplied by x",)),
 ]

@@ -120,4 +120,28 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     return params[0].item(), params[1].item(), params[2].item(), losses
 ''', "p += lr * p.grad: steps up the gradient (ascent) instead of down",
         (SIGN, r"ascent|uphill|\+=|diverg|increas|grows")),
+    # from a blind round of student programs (issue 20)
+    Fresh("train_quadratic_b_never_zeroed", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w1 = torch.tensor(float(w1), dtype=x.dtype, device=x.device, requires_grad=True)
+    w2 = torch.tensor(float(w2), dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.tensor(float(b), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, w1, w2, b) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w1 -= lr * w1.grad
+                w2 -= lr * w2.grad
+                b -= lr * b.grad
+                w1.grad.zero_()
+                w2.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w1.item(), w2.item(), b.item(), losses
+''', "zeroes w1's and w2's gradients but never b's",
+        (r"\bb\.grad is never zeroed",)),
 ]

@@ -85,4 +85,12 @@ def fit(x, y, lr, iters, seed):
     return w, b, losses
 ''', "uses the notes' learning rate 0.01 instead of the lr argument",
         (LR, SCALE)),
+    # from a blind round of student programs (issue 20)
+    Fresh("make_data_randn", "make_data", '''
+def make_data(n, seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, generator=g).to(device)
+    return x, 3 * x + 0.8
+''', "draws x with torch.randn where x ~ U(0, 1) is asked",
+        (r"randn|normal distribution|uniform|U\(0, 1\)",)),
 ]

@@ -93,4 +93,21 @@ def accuracy(model, x, y):
         return float((predicted == y).sum().item())
 ''', "returns the number of right rows instead of the fraction",
         (SCALE, r"count|fraction|divide|number of|\bsum")),
+    # from a blind round of student programs (issue 20)
+    Fresh("make_clusters_drawn_in_other_order", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x1 = torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1
+    x0 = torch.normal(1.7, 1.0, (n, 2), generator=g) + 1
+    return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+''', "draws class 1's cluster first, then class 0's, from the one generator",
+        (r"drawn in the other order|order of the draws",)),
+    Fresh("make_clusters_means_swapped", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x0 = torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1
+    x1 = torch.normal(1.7, 1.0, (n, 2), generator=g) + 1
+    return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+''', "draws class 0 around -1.7 and class 1 around 1.7",
+        (r"means are swapped",)),
 ]

@@ -130,4 +130,40 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "never calls zero_grad(): gradients pile up over the batches",
         (ZERO,)),
+    # from a blind round of student programs (issue 20)
+    Fresh("train_minibatch_zero_grad_before_step", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            loss.backward()
+            optimizer.zero_grad()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "calls zero_grad() between backward() and step(): every step finds no gradient",
+        (r"zero_grad\(\) (is )?called between loss\.backward\(\) and optimizer\.step\(\)",)),
+    Fresh("train_minibatch_divided_by_rows", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        losses.append(total / len(loader.dataset))
+    return losses
+''', "divides the sum of the batch losses by the number of rows, not of batches",
+        (r"divided by the number of rows",)),
 ]

@@ -104,4 +104,23 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "records the loss of every step instead of the steps with t % 100 == 99",
         (r"every step|t ?% ?100|\b99\b|recorded (steps|losses)",)),
+    # from a blind round of student programs (issue 20)
+    Fresh("fit_numpy_records_step_0", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 0:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "records the losses of steps 0, 100, 200, ... (t % 100 == 0)",
+        (r"steps? 0\b|t % 100 == 0",)),
 ]

@@ -197,4 +197,25 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "records the loss recomputed after the step instead of the loss before it",
         (RECORD,)),
+    # from a blind round of student programs (issue 20)
+    Fresh("fit_optim_rmsprop_is_adam", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        raise ValueError(optimizer)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "builds torch.optim.Adam for optimizer='rmsprop'",
+        (r"torch\.optim\.Adam's steps",)),
 ]
