@@ -17,8 +17,10 @@ The rooms, trusted side first:
     view.py       the read-only view (bubblewrap) and where the secrets lie
     layers.py     the layers, declared: how each is applied, measured and described
     protocol.py   the frames that cross the boundary: inert data, shared by both sides
-    plain.py      a student's own `check` where the sandbox cannot run (macOS): plain
-                  subprocesses as workers; never used to grade
+    plain.py      a student's own `check` where the sandbox cannot run (macOS, Windows):
+                  plain subprocesses as workers; never used to grade
+    portable.py   the rooms' fallbacks for that check where POSIX is missing (Windows):
+                  files read by path, threads waiting on pipes; refused anywhere else
     inside/       what runs in the worker process (the zygote, the request loop, the
                   confinement); it imports nothing of the trusted side
 

@@ -13,10 +13,12 @@ import stat
 
 MAX_FILE_BYTES = 20 * 1024**2    # one exercise file (a notebook with outputs can be large)
 
-DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
-# O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal never becomes ours
-FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | \
+# (getattr: a machine without them, Windows, reads by path instead: by_path)
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_DIRECTORY", 0) | \
     getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal never becomes ours
+FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | \
+    getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 LINK = "a symbolic link (links are not followed: hand in the file itself)"
@@ -106,7 +108,10 @@ def read_fd(fd: int, cap: int) -> bytes:
 
 def open_file(name, dir_fd: int | None = None) -> int:
     """Open a regular file without following a link (relative to `dir_fd` when given);
-    Refused for anything else. The caller closes the descriptor."""
+    Refused for anything else. The caller closes the descriptor. (Where descriptors cannot
+    do that, Windows, and only in a student's own check: open_by_path.)"""
+    if by_path():
+        return open_by_path(name if dir_fd is None else os.path.join(dir_fd, name))
     try:
         fd = os.open(name, FILE_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
@@ -119,6 +124,57 @@ def open_file(name, dir_fd: int | None = None) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def by_path() -> bool:
+    """Whether files are read by path (open_by_path, open_dir_by_path): only where this machine
+    cannot open them through descriptors (grader.sandbox.portable.posix_files: Windows), and
+    only in a student's own check; elsewhere such a machine is refused (SandboxUnavailable)."""
+    from grader.sandbox.portable import fallback, posix_files
+    return fallback(posix_files(), "O_NOFOLLOW and descriptor-relative os.open")
+
+
+def open_by_path(path) -> int:
+    """open_file where O_NOFOLLOW is missing: the entry is looked at first (os.lstat: a link,
+    a junction, anything but a regular file is Refused), then opened (binary), and the
+    descriptor checked to be a regular file, the same one."""
+    from grader.sandbox.portable import BINARY, NO_INHERIT, is_link, same_file
+    try:
+        before = os.lstat(path)
+    except OSError as exc:
+        raise open_error(exc, str(path)) from None
+    if is_link(before):
+        raise Refused(LINK)
+    if not stat.S_ISREG(before.st_mode):
+        raise Refused(f"{kind_of(before.st_mode)}, not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | BINARY | NO_INHERIT | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise open_error(exc, str(path)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused(f"{kind_of(st.st_mode)}, not a regular file")
+        if not same_file(before, st):
+            raise Refused("it was replaced while it was being read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_dir_by_path(parent: str, name: str) -> str:
+    """A folder inside `parent`, where folders cannot be opened as descriptors: its path, after
+    os.lstat says it is a folder and no link (OSError otherwise, as os.open's O_NOFOLLOW)."""
+    import errno
+    from grader.sandbox.portable import is_link
+    path = os.path.join(parent, name)
+    st = os.lstat(path)
+    if is_link(st):
+        raise OSError(errno.ELOOP, "a symbolic link")
+    if not stat.S_ISDIR(st.st_mode):
+        raise OSError(errno.ENOTDIR, "not a folder")
+    return path
 
 
 def read_file(path, cap: int = MAX_FILE_BYTES) -> bytes:

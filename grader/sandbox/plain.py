@@ -7,9 +7,13 @@ subprocess per worker, with none of the sandbox's layers.
 Only `python -m grader check` in a student's kit comes here (grader.cli): the code checked is
 the student's own, on the student's own machine, and the kit holds no answer to hide. Grading
 (`grade`, class runs, nbgrader, Gradescope) never does: its Zygote refuses such a machine
-(launcher.SandboxUnavailable). Started as `python -m grader.sandbox.plain REQ_FD RES_FD`, a
-worker reads its spec (JSON, one line) on stdin, then serves requests as a forked one does
+(launcher.SandboxUnavailable). Started as `python -m grader.sandbox.plain SPEC` (JSON), a
+worker takes its request pipe as stdin and its result pipe as stdout, which every system can
+hand a child (Windows cannot pass other descriptors), then serves requests as a forked one does
 (grader.sandbox.inside.worker).
+
+Where the machine also lacks what the rooms read files and wait on pipes with (Windows), the
+rooms take their portable branches (grader.sandbox.portable), allowed here only.
 """
 from __future__ import annotations
 
@@ -67,13 +71,11 @@ class PlainZygote:
     def _spawn(self, spec: dict, fds: list[int]) -> int:
         from grader.sandbox.launcher import with_package_path
         env = with_package_path(dict(os.environ, **spec["env"]))
+        own = json.dumps({k: spec[k] for k in ("workdir", "modules", "threads") if k in spec})
         worker = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.plain", str(fds[0]), str(fds[1])],
-            pass_fds=fds, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, cwd=spec["workdir"], start_new_session=True)
-        worker.stdin.write(json.dumps({k: spec[k] for k in ("workdir", "modules", "threads")
-                                       if k in spec}).encode() + b"\n")
-        worker.stdin.close()
+            [sys.executable, "-m", "grader.sandbox.plain", own], stdin=fds[0], stdout=fds[1],
+            stderr=subprocess.DEVNULL, env=env, cwd=spec["workdir"],
+            start_new_session=hasattr(os, "setsid"))   # a group to kill, where there are groups
         self.workers[worker.pid] = worker
         return worker.pid
 
@@ -93,10 +95,18 @@ def _status(worker: subprocess.Popen, wait: float):
 
 
 def _kill(worker: subprocess.Popen):
+    """Stop the worker: with whatever it started where there are process groups; alone
+    elsewhere (Windows: TerminateProcess, through Popen.kill)."""
     try:
-        os.killpg(worker.pid, signal.SIGKILL)   # with whatever it started
-    except (OSError, AttributeError):
-        worker.kill()
+        if hasattr(os, "killpg") and hasattr(signal, "SIGKILL"):
+            os.killpg(worker.pid, signal.SIGKILL)
+        else:
+            worker.kill()
+    except OSError:
+        try:
+            worker.kill()
+        except OSError:
+            pass
     try:
         worker.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -106,33 +116,32 @@ def _kill(worker: subprocess.Popen):
 def grade_unsandboxed(path, request):
     """grader.engine.runner.grade_once's result, its workers plain subprocesses."""
     from grader.engine.runner import grade_submission
+    from grader.sandbox.portable import unsandboxed
     zygote = PlainZygote()
     try:
-        return grade_submission(path, zygote, request)
+        with unsandboxed():
+            return grade_submission(path, zygote, request)
     finally:
         zygote.close()
 
 
-def _serve(req_fd: int, res_fd: int) -> None:
-    """The worker: its spec from stdin, its prints to its folder's .output.log, then the
-    request loop of a forked worker (grader.sandbox.inside.worker)."""
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        b = os.read(0, 1)
-        if not b:
-            raise SystemExit("no spec on stdin")
-        line += b
-    spec = json.loads(bytes(line))
-    from grader.sandbox.inside.zygote import preload
-    preload(warm_optim=False)
-    from grader.sandbox.inside.worker import Worker
+def _serve(own: str) -> None:
+    """The worker: its spec from its command line, its request and result pipes taken from
+    stdin and stdout before anything can print, its prints to its folder's .output.log, then
+    the request loop of a forked worker (grader.sandbox.inside.worker)."""
+    from grader.sandbox.portable import BINARY, NO_INHERIT, binary
+    spec = json.loads(own)
+    req_fd, res_fd = binary(os.dup(0)), binary(os.dup(1))
     workdir = spec["workdir"]
     os.chdir(workdir)
-    out = os.open(os.path.join(workdir, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                  0o600)
+    out = os.open(os.path.join(workdir, ".output.log"),
+                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC | BINARY | NO_INHERIT, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     for fd, to in ((0, devnull), (1, out), (2, out)):
         os.dup2(to, fd)
+    from grader.sandbox.inside.zygote import preload
+    preload(warm_optim=False)
+    from grader.sandbox.inside.worker import Worker
     sys.path.insert(0, workdir)
     import torch
     torch.set_num_threads(int(spec.get("threads", 1)))
@@ -140,4 +149,4 @@ def _serve(req_fd: int, res_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]))
+    _serve(sys.argv[1])

@@ -176,11 +176,18 @@ def payload_cap(max_items=None) -> int:
     return MAX_PAYLOAD if max_items is None else min(MAX_PAYLOAD, 64 * 1024 + 16 * max_items)
 
 
+# Where select() cannot wait on a pipe (Windows), the reading with a deadline, set by
+# grader.sandbox.portable.unsandboxed() for a student's own check only; None anywhere else.
+timed_read = None
+
+
 def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     """Exactly `n` bytes from the descriptor `fd` (a pipe between the grader and a worker):
     EOFError when it ends first. With a `deadline` (time.monotonic()), TimeoutError when they
     have not all arrived by then (the trusted side reading a reply); without one it waits (the
     worker reading its next request)."""
+    if deadline is not None and timed_read is not None:   # Windows (grader.sandbox.portable)
+        return timed_read(fd, n, deadline)
     chunks = []
     while n:
         if deadline is not None:

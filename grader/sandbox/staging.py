@@ -12,7 +12,9 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
     the opened descriptor is checked with fstat (S_ISREG), so a link, a FIFO (which would block
     the grader), a device (/dev/zero) or a /proc file swapped in between a check and the open
     is refused, never read. A /proc file reports size 0 and then yields data: a file whose
-    bytes do not match its size is refused too. (A hard link is a regular file: its bytes are
+    bytes do not match its size is refused too. (A machine without O_NOFOLLOW and
+    descriptor-relative opens, Windows, reads by path, each entry looked at with os.lstat
+    first, and only in a student's own check: grader.sandbox.portable.) (A hard link is a regular file: its bytes are
     the student's to hand in, and it is copied like any other file.)
   - sizes are capped (a file, and the exercise files in total); at most the cap plus one byte
     is read. A zip is never unpacked to disk: its members are read, capped, one by one, and
@@ -34,9 +36,10 @@ from pathlib import Path
 
 from grader.exercises import EXERCISES, module_of
 # What the entry points use, each from its room: reading one file, names, a folder, a zip.
-from grader.sandbox.files import (LINK, MAX_FILE_BYTES, Refused, kind_of, open_error,  # noqa: F401
-                                  open_file, printable, read_fd, read_file, read_head, shown,
-                                  size_text)
+from grader.sandbox.files import (LINK, MAX_FILE_BYTES, Refused, by_path,  # noqa: F401
+                                  kind_of, open_by_path, open_error, open_file, printable,
+                                  read_fd, read_file, read_head, shown, size_text)
+from grader.sandbox.portable import is_link
 from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,  # noqa: F401
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
@@ -74,7 +77,10 @@ def _own_assignments(candidates: list, found: Found) -> list:
 
 
 def _open_root(path: Path) -> tuple[int, os.stat_result]:
-    """The submission itself, opened without following a link."""
+    """The submission itself, opened without following a link. (Where that cannot be done,
+    Windows, and only in a student's own check: a folder's path, or a file opened by path.)"""
+    if by_path():
+        return _open_root_by_path(path)
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | \
         getattr(os, "O_NOCTTY", 0)
     try:
@@ -88,6 +94,25 @@ def _open_root(path: Path) -> tuple[int, os.stat_result]:
         os.close(fd)
         raise Refused(f"{kind_of(st.st_mode)}, not a folder, a zip or an exercise file")
     return fd, st
+
+
+def _open_root_by_path(path: Path) -> tuple[int | str, os.stat_result]:
+    """_open_root where descriptors cannot open it without following a link: a folder is
+    walked by its path (Tree), a file opened by path (open_by_path); a link is refused."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise Refused("no such file or folder") from None
+    except OSError as exc:
+        raise open_error(exc, str(path)) from None
+    if is_link(st):
+        raise Refused(LINK)
+    if stat.S_ISDIR(st.st_mode):
+        return os.fspath(path), st
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused(f"{kind_of(st.st_mode)}, not a folder, a zip or an exercise file")
+    fd = open_by_path(path)
+    return fd, os.fstat(fd)
 
 
 def collect(source, *, max_file: int = MAX_FILE_BYTES,
@@ -221,6 +246,9 @@ def stage_submission(source, workdir, notes: list | None = None,
                      f"{exc}")
         found = Found()
     except Exception as exc:  # noqa: BLE001 - whatever it is, the grade goes on without it
+        from grader.sandbox.launcher import SandboxRefused
+        if isinstance(exc, SandboxRefused):   # a machine that cannot read it safely: nothing
+            raise                             # is graded there (files.by_path)
         notes.append(f"could not read the submission {shown(Path(source).name or source)}: "
                      f"{type(exc).__name__}: {shown(str(exc), quote=False, limit=200)}")
         found = Found()

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from grader.sandbox.files import DIR_FLAGS, LINK, kind_of, open_error, open_file, read_fd, shown
+from grader.sandbox.files import (DIR_FLAGS, LINK, kind_of, open_dir_by_path, open_error,
+                                  open_file, read_fd, shown)
 from grader.exercises import EXERCISES
 from grader.sandbox.names import NBGRADER_STAMP, exercise_of, name_problem, skipped_dir
 
@@ -100,7 +101,9 @@ def left_out(parts, why: str) -> str:
 
 
 class Tree:
-    """A folder opened without following links; every descriptor is closed by close()."""
+    """A folder opened without following links; every descriptor is closed by close(). (A
+    folder given as a path, not a descriptor, is walked by path: staging's _open_root_by_path,
+    on a machine without descriptor-relative opens, in a student's own check.)"""
 
     def __init__(self, fd: int):
         self.fds = [fd]
@@ -109,6 +112,8 @@ class Tree:
 
     def close(self):
         for fd in self.fds:
+            if isinstance(fd, str):   # walked by path: nothing to close
+                continue
             try:
                 os.close(fd)
             except OSError:
@@ -136,6 +141,8 @@ class Tree:
                 continue
             try:
                 is_link = e.is_symlink()
+                if isinstance(fd, str) and not is_link:   # by path: a junction too (Windows)
+                    is_link = is_link_entry(e)
                 is_dir = not is_link and e.is_dir(follow_symlinks=False)
                 is_file = not is_link and e.is_file(follow_symlinks=False)
             except OSError:
@@ -155,7 +162,8 @@ class Tree:
                 if skipped_dir(e.name) or len(parts) >= MAX_DEPTH:
                     continue
                 try:
-                    sub = os.open(e.name, DIR_FLAGS, dir_fd=fd)
+                    sub = os.open(e.name, DIR_FLAGS, dir_fd=fd) if not isinstance(fd, str) \
+                        else open_dir_by_path(fd, e.name)
                 except OSError as exc:
                     found.note(left_out(here, open_error(exc, e.name).args[0]))
                     continue
@@ -205,3 +213,10 @@ def reader_at(dir_fd: int, name: str):
         finally:
             os.close(fd)
     return read
+
+
+def is_link_entry(entry) -> bool:
+    """A folder's entry that is a link or a junction, by its own stat (Windows' reparse
+    point), for a folder walked by path."""
+    from grader.sandbox.portable import is_link
+    return is_link(entry.stat(follow_symlinks=False))
