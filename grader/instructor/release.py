@@ -107,11 +107,14 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 # One install line per machine (the kit's README), for Python 3.10 to 3.13: PyPI's torch is the
 # CPU build on macOS, and CUDA's on Linux (gigabytes): Linux without a GPU takes the CPU index's.
+# Windows' line is PowerShell's (`;`, not `&&`, which Windows PowerShell 5 lacks), CPU build too.
 INSTALL = (("macOS", "pip install -r requirements.txt"),
            ("Linux without an NVIDIA GPU (most laptops)",
             f"pip install torch --index-url {CPU_INDEX} && pip install -r requirements.txt"),
            ("Linux with an NVIDIA GPU", "pip install -r requirements.txt"),
-           ("Windows", "in WSL's Ubuntu (below), the line for Linux"))
+           ("Windows", f"pip install torch --index-url {CPU_INDEX}; pip install -r "
+                       f"requirements.txt"),
+           ("Windows with WSL instead", "in WSL's Ubuntu (below), the line for Linux"))
 
 
 # What stays with the instructor: class runs, gradebooks, feedback pages (classroom/), building,
@@ -260,13 +263,23 @@ python3 -m venv .venv
 source .venv/bin/activate            # again in every new terminal
 ```
 
+On Windows, in PowerShell:
+
+```powershell
+py -m venv .venv                     # or: python -m venv .venv
+.venv\\Scripts\\Activate.ps1           # again in every new terminal
+```
+
+(If PowerShell refuses to run the script: `Set-ExecutionPolicy -Scope CurrentUser RemoteSigned`,
+once.)
+
 | your machine | install |
 |---|---|
 {install}
 
-On Windows, work in WSL: `wsl --install` in PowerShell, then, in the Ubuntu it installs,
-`sudo apt install python3-venv` and the lines above, in this folder (as `/mnt/c/...`). The
-checks run on Linux and macOS.
+The checks run on Windows, macOS and Linux alike. On Windows you may also work in WSL instead:
+`wsl --install` in PowerShell, then, in the Ubuntu it installs, `sudo apt install python3-venv`
+and the lines for Linux above, in this folder (as `/mnt/c/...`).
 
 ## Work in the .py files
 
@@ -294,8 +307,8 @@ The checks here use fixed inputs with known answers. The graders also run hidden
 random inputs (and on a GPU where there is one), so return the computation, not the numbers.
 Your code runs in a separate process with a time limit: a function that loops forever or
 crashes costs only its own checks. On Linux that process is also sandboxed (memory, files,
-network); on macOS it is not, and `check` says so in one line: it is your own code, on your own
-machine.
+network); on macOS and Windows it is not, and `check` says so in one line: it is your own code,
+on your own machine.
 
 ## Handing in
 

@@ -38,7 +38,10 @@ def test_one_install_line_per_machine(kit):
                    "&& pip install -r requirements.txt"]
     for line in linux.values():   # every line ends with the kit's own requirements
         assert line.endswith("pip install -r requirements.txt")
-    assert "WSL" in lines["Windows"]
+    assert lines["Windows"] == ("`pip install torch --index-url https://download.pytorch.org/whl/"
+                                "cpu; pip install -r requirements.txt`")   # PowerShell: no &&
+    assert "py -m venv .venv" in readme and ".venv\\Scripts\\Activate.ps1" in readme
+    assert any("WSL" in m for m in lines), lines   # still an option
 
 
 def test_requirements_hold_what_the_readme_uses(kit):
