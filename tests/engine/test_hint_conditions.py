@@ -796,3 +796,13 @@ def test_adam_for_rmsprop_is_named_from_the_whole_run(grade, built, named):
         return
     hints = _visible_hints(result, "fit_optim")
     assert any(ADAM in h for h in hints) is named, messages(result)
+
+
+def test_the_default_learning_rate_written_in_is_named_alone(grade):
+    """After one step, a run at lr = 1e-6 and the run at lr / N agree to 1e-4 in a: the hint is
+    the run the whole result is, never both."""
+    result = grade("ex11", FIT_CODE.format(step="1e-6"), targets=["fit_numpy"])
+    _, hints, fails = _texts(result, "fit_numpy")
+    assert any(c.visible and any("this is the run at lr=1e-06" in h for h in c.hints)
+               for c in fails), hints
+    assert not any("cannot tell which" in h or "divided by N" in h for h in hints), hints

@@ -144,6 +144,37 @@ def _fit_setup(seed, name):
     return x, y, lr, fit_seed
 
 
+def _in_full(got, mistakes: dict) -> dict:
+    """The mistakes whose whole run (coefficients and losses) `got` is, to the 1e-4 a mistake is
+    named at, where there are any; else all of them. A run compared item by item could match
+    one number of several runs (a after one step at lr / N and at lr = 1e-6)."""
+    def flat(r):
+        try:
+            return np.concatenate([np.ravel(np.asarray(r[0], dtype=np.float64)),
+                                   np.ravel(np.asarray(r[1], dtype=np.float64))])
+        except (TypeError, ValueError, IndexError):
+            return None
+    g = flat(got)
+    full = {h: v for h, v in mistakes.items() if g is not None and (m := flat(v)) is not None
+            and m.shape == g.shape and np.allclose(g, m, rtol=1e-4, atol=1e-6)}
+    return full or mistakes
+
+
+def _default_lr(x, y, lr, steps, fit_seed) -> dict:
+    """{hint: the run at the default learning rate}, where that run can be told (to the 1e-4 a
+    mistake is named at) from the right run and from the run whose gradients are divided by N:
+    after a few steps runs at nearby learning rates agree that closely."""
+    if not hints.default_lr_differs(lr, len(x)):
+        return {}
+    run = fit_variant(x, y, hints.DEFAULT_LR, steps, fit_seed)
+    for other in (fit_variant(x, y, lr, steps, fit_seed),
+                  fit_variant(x, y, lr, steps, fit_seed, scale=1.0 / len(x))):
+        a, b = (np.concatenate([np.ravel(r[0]), np.ravel(r[1])]) for r in (run, other))
+        if a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-6):
+            return {}
+    return {hints.lr_written_in(lr): run}
+
+
 @check("fit_numpy", points=2)
 def test_fit_step_by_step(sub, seed):
     """fit_numpy after 0, 1, 2, 3 and 10 steps matches the reference from the same seed"""
@@ -156,13 +187,14 @@ def test_fit_step_by_step(sub, seed):
         want = reference("ex11.fit_numpy", x, y, lr=lr, steps=k, seed=fit_seed)
 
         def mistakes(k=k):   # trained only when the result is wrong, to name the mistake
-            return {
+            return _in_full(runs[k], {
                 hints.GLOBAL_RNG: fit_variant(x, y, lr, k, fit_seed, init="global"),
                 hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, k, fit_seed, sign=-1.0),
                 hints.fit_grads_of_mean(n): fit_variant(x, y, lr, k, fit_seed, scale=1.0 / n),
                 hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
                 hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
-            }
+                **_default_lr(x, y, lr, k, fit_seed),
+            })
 
         assert_fit(runs[k], want,
                      call=f"fit_numpy(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed})",
@@ -185,6 +217,7 @@ def test_fit_300_steps(sub, seed):
             hints.LOSS_AFTER_UPDATE: fit_variant(x, y, lr, 300, fit_seed, after=True),
             hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
             hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
+            **_default_lr(x, y, lr, 300, fit_seed),
         }
 
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)

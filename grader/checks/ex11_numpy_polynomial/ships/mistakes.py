@@ -22,3 +22,17 @@ GRADIENT_HALF = "the gradients are half too small (the factor 2 of the square mi
 EVERY_LOSS = "every step's loss is recorded: keep only steps with t % 100 == 99"
 LOSS_OF_STEP_0 = ("the loss of step 0 is recorded (t % 100 == 0): record the steps with "
                   "t % 100 == 99 (99, 199, ...), so a run of fewer than 100 steps records none")
+DEFAULT_LR = 1e-6   # fit_numpy's default learning rate, the one a student may write in
+
+
+def lr_written_in(lr: float) -> str:
+    """A fit run at the default learning rate where `lr` was passed."""
+    return (f"this is the run at lr={DEFAULT_LR:g}, the default, where lr={lr:g} is passed: "
+            f"the update uses a number written in; use the lr argument, a -= lr * grad_a")
+
+
+def default_lr_differs(lr: float, n: int) -> bool:
+    """Whether a run at the default learning rate can be told from the run at `lr` and from the
+    run whose gradients are divided by the n points (lr / n): where lr / n is the default, the
+    two mistakes give the same run."""
+    return all(abs(v - DEFAULT_LR) > 1e-9 * DEFAULT_LR for v in (lr, lr / n))

@@ -48,6 +48,10 @@ def _fit_300_id(kw) -> str:
 CASES.update({c.id: c for c in [
     Recorded(_fit_300_id(kw), "ex11", (X_FIT, Y_FIT, FIT_LR, 300, 0), kw, fn="ex11.fit_variant")
     for kw in FIT_300_MISTAKES.values()]})
+# the same 300 steps at the default learning rate, written in where FIT_LR is passed
+CASES["fit_300_default_lr"] = Recorded("fit_300_default_lr", "ex11",
+                                       (X_FIT, Y_FIT, hints.DEFAULT_LR, 300, 0),
+                                       fn="ex11.fit_variant")
 
 
 @check("make_sine_data", visible=True)
@@ -141,7 +145,9 @@ def test_fit_300_steps(sub):
         assert_close(len(got[1]), 3, call=f"len(losses) of {call}",
                      mistakes={hints.EVERY_LOSS: 300})
     assert_fit(got, expected(case), call=call, **TRAJ, mistakes=lambda: {
-        hint: expected(CASES[_fit_300_id(kw)]) for hint, kw in FIT_300_MISTAKES.items()})
+        **{hint: expected(CASES[_fit_300_id(kw)]) for hint, kw in FIT_300_MISTAKES.items()},
+        **({hints.lr_written_in(FIT_LR): expected(CASES["fit_300_default_lr"])}
+           if hints.default_lr_differs(FIT_LR, len(X_FIT)) else {})})
 
 
 @check("fit_numpy", points=2, visible=True)
