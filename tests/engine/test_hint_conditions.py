@@ -806,3 +806,28 @@ def test_the_default_learning_rate_written_in_is_named_alone(grade):
     assert any(c.visible and any("this is the run at lr=1e-06" in h for h in c.hints)
                for c in fails), hints
     assert not any("cannot tell which" in h or "divided by N" in h for h in hints), hints
+
+
+@pytest.mark.parametrize("steps,divide,hint", [
+    ("loss.backward(); optimizer.zero_grad(); optimizer.step()", "batches", NEVER_MOVED),
+    ("optimizer.zero_grad(); loss.backward(); optimizer.step()", "len(x)", BY_ROWS)])
+def test_the_same_minibatch_hints_hold_in_ex10(grade, steps, divide, hint):
+    result = grade("ex10", f"""
+        def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+            loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                                generator=torch.Generator().manual_seed(seed))
+            loss_fn = nn.CrossEntropyLoss()
+            optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+            losses = []
+            for _ in range(epochs):
+                total, batches = 0.0, 0
+                for xb, yb in loader:
+                    loss = loss_fn(model(xb), yb)
+                    {steps}
+                    total += loss.item()
+                    batches += 1
+                losses.append(total / {divide})
+            return losses
+        """, targets=["train_classifier"], device="cpu")
+    fails = failing(result, "train_classifier")
+    assert fails and all(any(hint in h for h in c.hints) for c in fails), messages(result)
