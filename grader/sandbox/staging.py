@@ -12,10 +12,10 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
     the opened descriptor is checked with fstat (S_ISREG), so a link, a FIFO (which would block
     the grader), a device (/dev/zero) or a /proc file swapped in between a check and the open
     is refused, never read. A /proc file reports size 0 and then yields data: a file whose
-    bytes do not match its size is refused too. (A machine without O_NOFOLLOW and
-    descriptor-relative opens, Windows, reads by path, each entry looked at with os.lstat
-    first, and only in a student's own check: grader.sandbox.portable.) (A hard link is a regular file: its bytes are
-    the student's to hand in, and it is copied like any other file.)
+    bytes do not match its size is refused too. (A hard link is a regular file: its bytes are
+    the student's to hand in, and it is copied like any other file.) A machine without
+    O_NOFOLLOW and descriptor-relative opens (Windows) reads by path, each entry looked at with
+    os.lstat first, and only in a student's own check (grader.sandbox.portable).
   - sizes are capped (a file, and the exercise files in total); at most the cap plus one byte
     is read. A zip is never unpacked to disk: its members are read, capped, one by one, and
     before zipfile reads its central directory (all of it, into memory), the zip's size, the

@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -122,6 +121,11 @@ def best_weight(x_data, y_data, weights):
     import time
     while True:
         time.sleep(0.01)
+
+
+def mse_surface(x_data, y_data, ws, bs):
+    import os
+    os._exit(3)
 '''
 
 
@@ -158,7 +162,8 @@ PROBE = '''\
 import os, select, signal, socket
 have = [n for n in ("fork", "setsid", "killpg", "getuid", "O_NOFOLLOW", "O_DIRECTORY",
                     "WIFSIGNALED") if hasattr(os, n)]
-have += [n for n in ("poll",) if hasattr(select, n)] + [n for n in ("SIGKILL",) if hasattr(signal, n)]
+have += [n for n in ("poll",) if hasattr(select, n)]
+have += [n for n in ("SIGKILL",) if hasattr(signal, n)]
 have += [n for n in ("send_fds",) if hasattr(socket, n)]
 for name in ("fcntl", "pwd", "grp", "resource", "termios"):
     try:
@@ -232,8 +237,9 @@ print(json.dumps({"seconds": time.monotonic() - started,
 
 def test_a_function_that_never_returns_is_stopped_by_the_time_limit(kits):
     """On the Windows stand-in (a thread waits on the worker's pipe, the worker is stopped
-    alone): best_weight's checks time out after the call limit (1 s here), and the next
-    checks get a fresh worker and pass."""
+    alone, no wait statuses): best_weight's checks time out after the call limit (1 s here);
+    mse_surface's, which end the worker, say how it ended; the other checks get a fresh worker
+    and pass."""
     import json
     _, _, hangs, envs = kits
     proc = subprocess.run([sys.executable, "-c", TIMED], cwd=hangs, env=envs["windows"],
@@ -241,9 +247,12 @@ def test_a_function_that_never_returns_is_stopped_by_the_time_limit(kits):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     stuck = [c for c in out["checks"] if c[0] == "best_weight"]
-    rest = [c for c in out["checks"] if c[0] != "best_weight"]
+    ended = [c for c in out["checks"] if c[0] == "mse_surface"]
+    rest = [c for c in out["checks"] if c[0] not in ("best_weight", "mse_surface")]
     assert stuck and all(c[1] != "passed" for c in stuck), stuck
     assert any("timed out after 1 s" in c[2] for c in stuck), stuck
+    assert ended and all(c[1] != "passed" for c in ended), ended
+    assert any("exited with code 3" in c[2] for c in ended), ended
     assert rest and all(c[1] == "passed" for c in rest), rest
     assert out["seconds"] < 30, out["seconds"]
 
