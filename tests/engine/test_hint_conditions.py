@@ -831,3 +831,24 @@ def test_the_same_minibatch_hints_hold_in_ex10(grade, steps, divide, hint):
         """, targets=["train_classifier"], device="cpu")
     fails = failing(result, "train_classifier")
     assert fails and all(any(hint in h for h in c.hints) for c in fails), messages(result)
+
+
+@pytest.mark.parametrize("step,named", [("0.01", True), ("lr / 2", False)])
+def test_a_learning_rate_written_in_fit_is_named_only_for_its_own_run(grade, step, named):
+    result = grade("ex05", f"""
+        def fit(x, y, lr, iters, seed):
+            w, b = init_params(seed, x.device)
+            losses = []
+            for _ in range(iters):
+                loss = mse_loss(y, x * w + b)
+                for p in (w, b):
+                    if p.grad is not None:
+                        p.grad.zero_()
+                loss.backward()
+                sgd_update_((w, b), {step})
+                losses.append(loss.item())
+            return w, b, losses
+        """, targets=["fit"], device="cpu")
+    _, hints, fails = _texts(result, "fit")
+    written_in = [c for c in fails if any("the run at lr=0.01" in h for h in c.hints)]
+    assert bool(written_in) is named and (not named or any(c.visible for c in written_in)), hints

@@ -134,8 +134,12 @@ def test_fit_random_step_by_step(sub, seed, device):
         got = sub.call("ex05.fit", x, y, lr, iters, s)
     check_fit_result(got, call)
     want = reference("ex05.fit", x, y, lr, iters, s)
-    wrong = Mistakes(lambda: {hint: fit_variant(x, y, lr, iters, s, v)
-                              for v, hint in hints.FIT_VARIANTS.items()})
+    def at(fixed):   # the reference's run at a learning rate written in
+        w, b, losses = reference("ex05.fit", x, y, fixed, iters, s)
+        return {"w": w, "b": b, "losses": losses}
+    wrong = Mistakes(lambda: {**{hint: fit_variant(x, y, lr, iters, s, v)
+                                 for v, hint in hints.FIT_VARIANTS.items()},
+                              **{hints.lr_written_in(f, lr): at(f) for f in hints.FIXED_LRS}})
     with fit_cause(sub):
         assert_trajectory(got[2], want[2], call=call,
                           mistakes=wrong.map(lambda r: r["losses"]))

@@ -53,3 +53,15 @@ def mse_sum(n: int) -> str:
     """The squared errors of n values summed instead of averaged."""
     return (f"this is {n} times the mean squared error: a sum where the mean is wanted "
             f"(.mean(), not .sum())")
+
+
+# learning rates students write in where lr is passed (the notes' 0.01 first): a run is compared
+# with the reference's runs at these
+FIXED_LRS = (0.01, 0.001)
+
+
+def lr_written_in(fixed: float, lr: float) -> str:
+    """A fit whose every loss is the reference's run at lr=`fixed`, where `lr` was passed."""
+    return (f"these are the losses of the run at lr={fixed:g}, where lr={lr:g} is passed: a "
+            f"learning rate is written in; update with the argument, sgd_update_((w, b), lr)")
+

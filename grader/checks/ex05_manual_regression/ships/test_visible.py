@@ -34,15 +34,22 @@ CASES = {c.id: c for c in [
     Case("fit_course", "ex05", (X_COURSE, Y_COURSE, 0.01, 3000, 0), {"every": 250},
          probe="ex05.fit_summary"),
     *[Recorded(f"fit_short_{v}", "ex05", SHORT + (v,), fn="ex05.fit_variant") for v in VARIANTS],
+    # the same run at a learning rate written in
+    *[Case(f"fit_short_lr_{lr:g}", "ex05.fit", SHORT[:2] + (lr,) + SHORT[3:])
+      for lr in hints.FIXED_LRS if lr != SHORT[2]],
 ]}
 
 
 def fit_mistakes(key):
-    """What each known wrong loop gives on the case `fit_short`: {hint: (w, b, losses)}."""
+    """What each known wrong loop gives on the case `fit_short`: {hint: {"w", "b", "losses"}}."""
     out = {}
     for v in VARIANTS:
         r = expected(CASES[f"fit_{key}_{v}"])
         out[hints.FIT_VARIANTS[v]] = r
+    for lr in hints.FIXED_LRS:
+        if f"fit_{key}_lr_{lr:g}" in CASES:
+            w, b, losses = expected(CASES[f"fit_{key}_lr_{lr:g}"])
+            out[hints.lr_written_in(lr, SHORT[2])] = {"w": w, "b": b, "losses": losses}
     return out
 
 
