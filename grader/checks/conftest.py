@@ -48,7 +48,7 @@ def _session(config) -> GradingSession:
     session = config.stash.get(SESSION, None)
     if session is None:
         request = GradeRequest(device=config.getoption("--grader-device"),
-                               seed=config.getoption("--grader-seed")).seeded()
+                               seed=config.getoption("--grader-seed"))
         session = config.stash[SESSION] = GradingSession(request, submission=None)
     return session
 

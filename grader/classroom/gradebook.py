@@ -231,18 +231,6 @@ class Gradebook(Reading):
             self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
                             "UPDATE SET value = excluded.value", (key, str(value)))
 
-    def run_seed(self, seed: int | None = None) -> int:
-        """The seed of this run's hidden-check inputs: `seed` when the instructor gives one,
-        else a new random one for every run, so a resubmission graded in a later run meets new
-        hidden inputs (what its page showed of the last ones, one passed / not passed per hidden
-        check, tells nothing about these). The last run's seed is kept (meta "seed") for the
-        summary page; each grading keeps its own with it (submissions.seed)."""
-        if seed is None:
-            import random
-            seed = random.SystemRandom().randrange(2**31)
-        self.set_meta("seed", int(seed))
-        return int(seed)
-
     # -- runs
     def begin_run(self, folder, seed, exercises, jobs) -> int:
         """Record a class run as running; GradebookBusy while another one writes here. A run

@@ -73,7 +73,6 @@ def compute(request) -> bytes:
     from grader.engine import session as collected
     from grader.engine import reference
     from grader.engine.runner import prepare_trusted_side, request_args, run_pytest
-    request = request.seeded()
     if request.device == "cuda":
         return b""
     prepare_trusted_side(request.exercises)

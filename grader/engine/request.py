@@ -14,7 +14,7 @@ This module imports neither pytest nor torch: a notebook's kernel builds request
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from grader.exercises import EXERCISES, module_of
@@ -40,7 +40,8 @@ class GradeRequest:
     checks     "visible" (what students run themselves), "hidden" (only the grader's), or "all"
     targets    only the checks of these functions or classes, e.g. {"forward"} (None: all)
     device     the device of the device checks: "cpu", "cuda" or "all"
-    seed       the seed of the checks' random inputs (None: a new one per run, see `seeded`)
+    seed       the seed of the hidden checks' random inputs (None: a new random one, drawn here,
+               once: every request holds its seed, so whoever reads it grades on the same)
     keyword    a pytest -k expression over the checks' names (None: every check)
     limits     the sandbox's limits for the submission's worker (None: the defaults)
     """
@@ -67,14 +68,9 @@ class GradeRequest:
         set_ = object.__setattr__   # frozen: the normal forms are set once, here
         set_(self, "exercises", exercises)
         set_(self, "targets", frozenset(self.targets) if self.targets else None)
-        set_(self, "seed", None if self.seed is None else int(self.seed))
+        set_(self, "seed", random.SystemRandom().randrange(2**31) if self.seed is None
+             else int(self.seed))
         set_(self, "keyword", self.keyword or None)
-
-    def seeded(self) -> "GradeRequest":
-        """This request with a seed: its own, else a new random one."""
-        if self.seed is not None:
-            return self
-        return replace(self, seed=random.SystemRandom().randrange(2**31))
 
     def to_dict(self) -> dict:
         """The request as plain data (JSON-ready), to cross a process boundary."""

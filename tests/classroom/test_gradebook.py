@@ -104,16 +104,6 @@ def test_current_needs_same_hash_version_for_each_exercise_and_the_seed_if_asked
     assert grader_version().startswith("0.") and "+" in grader_version()
 
 
-def test_every_run_draws_a_new_seed_unless_one_is_given(tmp_path):
-    with Gradebook(tmp_path / "g.db") as book:
-        seeds = {book.run_seed() for _ in range(5)}
-        assert len(seeds) == 5                            # 2**31 choices: no repeat by chance
-        assert book.get_meta("seed") is not None
-    with Gradebook(tmp_path / "g.db") as book:
-        assert book.run_seed(123) == 123 and book.get_meta("seed") == "123"
-        assert book.run_seed() != 123
-
-
 def test_table_and_csv(tmp_path):
     db = tmp_path / "g.db"
     half = {("ex01", "forward"): "passed", ("ex01", "loss"): "failed",

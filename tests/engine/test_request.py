@@ -48,12 +48,13 @@ def one_submission(folder):
 def test_a_request_has_normal_forms_and_refuses_what_cannot_be_graded():
     every = GradeRequest()
     assert every.exercises == tuple(EXERCISES) and every.checks == "all"
-    assert every.targets is None and every.seed is None and every.device == "all"
+    assert every.targets is None and every.device == "all"
     some = GradeRequest(exercises=["ex02"], targets=["gradient"], keyword="")
     assert some.exercises == ("ex02",) and some.targets == frozenset({"gradient"})
     assert some.keyword is None
-    assert GradeRequest(seed=None).seeded().seed is not None
-    assert GradeRequest(seed=4).seeded().seed == 4
+    seeds = {GradeRequest(seed=None).seed for _ in range(5)}   # each request its own, drawn once
+    assert None not in seeds and len(seeds) == 5 and every.seed == every.seed
+    assert GradeRequest(seed=4).seed == 4
     with pytest.raises(BadRequest):
         GradeRequest(checks="visible_only")
     with pytest.raises(BadRequest):
@@ -167,7 +168,8 @@ def test_the_gradescope_runner_builds_its_request(requests_made, tmp_path):
     from grader.instructor.gradescope import main
     one_submission(tmp_path / "submission")
     assert main(["run", "--root", str(tmp_path), "--exercises", "ex01", "--device", "cpu"]) == 0
-    assert requests_made == [GradeRequest(exercises=("ex01",), checks="all", device="cpu")]
+    (made,) = requests_made
+    assert made == GradeRequest(exercises=("ex01",), checks="all", device="cpu", seed=made.seed)
     data = json.loads((tmp_path / "results" / "results.json").read_text())
     assert data["score"] > 0 and data["tests"]
 
@@ -215,7 +217,8 @@ def test_a_notebook_check_cell_builds_its_request(monkeypatch, capsys):
     assert GradeRequest.from_dict(sent[0]["request"]) == GradeRequest(
         exercises=("ex01",), checks="visible", targets={"forward"}, seed=0)
     hidden = notebook.check_request("ex01", "forward", hidden=True)
-    assert hidden.checks == "hidden" and hidden.seed is None
+    again = notebook.check_request("ex01", "forward", hidden=True)
+    assert hidden.checks == "hidden" and hidden.seed != again.seed   # new inputs each run
     monkeypatch.setenv("GRADER_SEED", "7")
     assert notebook.check_request("ex01", "forward", hidden=True).seed == 7
 
