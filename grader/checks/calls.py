@@ -77,8 +77,9 @@ def rng_changed_hint(func: str, generators) -> str:
 
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
-                        "torch.set_grad_enabled(True), .backward(), torch.autograd.grad and "
-                        "torch.func.grad cannot be used in it. Write the formula instead.")
+                        "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
+                        "torch.func (grad, jvp) and forward-mode dual tensors cannot be used "
+                        "in it, nor threads or processes that could. Write the formula instead.")
 
 
 class Guarded:
@@ -137,8 +138,17 @@ def judge(found) -> None:
         return
     func = str(found.get("func", "the function"))
     if found.get("autograd"):
+        used = found["autograd"]
+        what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \
+            else (used, False)
+        what = str(what)[:80]
+        if unseen:
+            fail(f"{func}(...) is called with autograd off and must compute its answer itself, "
+                 f"in its own thread: it {what}, where autograd would be out of sight.",
+                 MANUAL_USES_AUTOGRAD)
         fail(f"{func}(...) used autograd though it is called with autograd off (it ran "
-             f"{str(found['autograd'])[:60]} with grad mode on again).", MANUAL_USES_AUTOGRAD)
+             f"{what}{'' if 'forward-mode' in what else ' with grad mode on again'}).",
+             MANUAL_USES_AUTOGRAD)
     rng = [str(g) for g in found.get("rng") or []]
     if rng:
         fail(f"{func}(...) changed the global random state ({', '.join(rng)}).",

@@ -345,6 +345,60 @@ def poly_grads_tensor(x, y, y_pred):
     g = g.detach()
     return (g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * x ** 3).sum())
 '''),
+    # the attack round's: forward mode (grad mode stays off), and autograd out of the watch's
+    # sight in another thread or process
+    ("ex02", "sample_gradient", "forward_ad", '''
+import torch.autograd.forward_ad as fwAD
+
+def sample_gradient(x, y, w):
+    with fwAD.dual_level():
+        v = fwAD.make_dual(torch.tensor(float(w), dtype=torch.float64),
+                           torch.tensor(1.0, dtype=torch.float64))
+        return float(fwAD.unpack_dual((float(x) * v - float(y)) ** 2).tangent)
+'''),
+    ("ex02", "sample_gradient", "torch.func.jvp", '''
+def sample_gradient(x, y, w):
+    f = lambda v: (float(x) * v - float(y)) ** 2
+    w = torch.tensor(float(w), dtype=torch.float64)
+    return float(torch.func.jvp(f, (w,), (torch.ones_like(w),))[1])
+'''),
+    ("ex02", "sample_gradient", "a thread", '''
+import threading
+
+def sample_gradient(x, y, w):
+    out = []
+    def work():
+        v = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+        ((float(x) * v - float(y)) ** 2).backward()
+        out.append(float(v.grad))
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    return out[0]
+'''),
+    ("ex02", "sample_gradient", "a pool started at import", '''
+from concurrent.futures import ThreadPoolExecutor
+_POOL = ThreadPoolExecutor(1)
+_POOL.submit(lambda: None).result()
+
+def _grad(x, y, w):
+    v = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+    ((float(x) * v - float(y)) ** 2).backward()
+    return float(v.grad)
+
+def sample_gradient(x, y, w):
+    return _POOL.submit(_grad, x, y, w).result()
+'''),
+    ("ex02", "sample_gradient", "a child interpreter", '''
+import subprocess, sys
+
+def sample_gradient(x, y, w):
+    code = ("import torch; v = torch.tensor(%r, dtype=torch.float64, requires_grad=True); "
+            "((%r * v - %r) ** 2).backward(); print(float(v.grad))") % (float(w), float(x),
+                                                                       float(y))
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                text=True).stdout)
+'''),
 ]
 
 
@@ -353,4 +407,4 @@ def poly_grads_tensor(x, y, y_pred):
 def test_a_manual_function_that_turns_autograd_on_loses_points(grade, ex, func, how, code):
     result = grade(ex, code, targets=[func], device="cpu")
     assert failing(result, func), f"{ex}.{func} uses autograd ({how}) and passes"
-    assert "used autograd though it is called with autograd off" in messages(result, func)
+    assert "autograd off" in messages(result, func)

@@ -15,8 +15,11 @@ check's data do it through `watched`): the call itself, and two contracts of CUR
 What is found is returned as data beside the value; the trusted side words the failure. This
 computes no answer, right or wrong: it only reports what the call did to its inputs.
 """
+import _thread
 import inspect
+import os
 import random
+import threading
 
 import numpy as np
 import torch
@@ -36,6 +39,58 @@ _TB = torch._C.TensorBase
 _tensor_hooks = _TB._backward_hooks.__get__
 _accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
 _attributes = torch.Tensor.__dict__["__dict__"].__get__    # a tensor's own attributes
+
+_threads_running = _thread._count     # Python threads alive besides the main one
+
+
+# A "manual" function computes its answer itself: autograd in another thread (grad mode is per
+# thread) or in another process (a fresh interpreter) would be out of the watch's sight, so
+# the ways a worker starts a thread or a process are wrapped here, before any student code:
+# during a manual call they note that it started one. (threading and subprocess reach them
+# through these module attributes at call time; posix is os's own C module.)
+_WATCHING: list = []
+
+
+def _noted(what, original):
+    def start(*args, **kwargs):
+        for watch in _WATCHING:
+            if not watch.used:
+                watch.used, watch.unseen = what, True
+        return original(*args, **kwargs)
+    return start
+
+
+def _wrap_starts():
+    """Every reference a loaded module holds to a function that starts a thread or a process
+    (subprocess keeps its own `_fork_exec`, threading its `_start_new_thread`) becomes one
+    that notes it; modules imported later read them from these modules."""
+    import posix
+    import sys
+    try:
+        import _posixsubprocess
+    except ImportError:      # not on this system
+        _posixsubprocess = None
+    thread, process = "started a thread", "started a process"
+    starts = {}
+    for module, names, what in (
+            (_thread, ("start_new_thread", "start_new", "start_joinable_thread"), thread),
+            (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process),
+            (_posixsubprocess, ("fork_exec",), process)):
+        for name in names:
+            original = getattr(module, name, None) if module is not None else None
+            if callable(original):
+                starts[id(original)] = (original, _noted(what, original))
+    for module in list(sys.modules.values()):
+        try:
+            space = vars(module)
+        except TypeError:
+            continue
+        for name, value in list(space.items()):
+            if id(value) in starts and starts[id(value)][0] is value:
+                space[name] = starts[id(value)][1]
+
+
+_wrap_starts()
 
 # the state the global generators are put in before a call that takes a seed: far from
 # torch.manual_seed(0), the worker's own, and from any small seed a student would pass
@@ -74,8 +129,15 @@ def watched(fn, func, *args, _seeded=None, _manual=False, **kwargs):
     autograd = ""
     if _manual:     # a "manual" function, called with autograd off: does it turn it on?
         with _AutogradWatch() as watch:
-            value = fn(*args, **kwargs)
-        autograd = watch.used
+            if _threads_running():
+                watch.used = "ran while other threads of the submission were running"
+                watch.unseen = True
+            _WATCHING.append(watch)
+            try:
+                value = fn(*args, **kwargs)
+            finally:
+                _WATCHING.remove(watch)
+        autograd = [watch.used, watch.unseen] if watch.used else ""
     else:
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
@@ -277,16 +339,26 @@ class _AutogradWatch(TorchFunctionMode):
     """Whether a "manual" function uses autograd though it is called with autograd off
     (CURRICULUM.md: it must give the same answer under torch.set_grad_enabled(False)): the
     name of the first torch operation it runs with grad mode on (it turned it on again:
-    torch.enable_grad, torch.func.grad, set_grad_enabled(True)), or ""."""
+    torch.enable_grad, torch.func.grad, set_grad_enabled(True)), or a forward-mode one (dual
+    tensors: torch.autograd.forward_ad, torch.func.jvp and jacfwd), or that it started a
+    thread or a process where autograd would be out of sight; else ""."""
 
     def __init__(self):
         super().__init__()
         self.used = ""
+        self.unseen = False    # what it did may have used autograd out of the watch's sight
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if not self.used and _grad_enabled():
-            self.used = str(getattr(func, "__name__", "") or "an operation")[:60]
+        if not self.used:
+            name = str(getattr(func, "__name__", "") or "an operation")[:60]
+            if _grad_enabled():
+                self.used = name
+            elif name in _FORWARD_AD:
+                self.used = f"{name} (forward-mode autograd)"
         return func(*args, **(kwargs or {}))
+
+
+_FORWARD_AD = {"_make_dual", "_unpack_dual", "make_dual", "unpack_dual", "_fw_primal"}
 
 
 class _InPlace(TorchFunctionMode):
