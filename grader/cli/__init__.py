@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     brief form, no progress bar), -v (verbose) adds what is behind them."""
     args = _parser().parse_args(argv)
     handler = args._handlers[args.verb]
+    _escape_what_the_terminal_cannot_show()
     if args.verbosity < 0:
         for quiet_form in ("no_progress", "brief"):   # the verbs' own switches, where they have
             if hasattr(args, quiet_form):             # them (grade --brief, grade-class
@@ -114,6 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _escape_what_the_terminal_cannot_show() -> None:
+    """A character the output's encoding lacks (Windows' cp1252, in Git Bash or a redirect,
+    has no ≈, → or −, which messages and students' exceptions hold) is written escaped
+    (\\u2248), never a crash. UTF-8 output is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _error(exc: Exception, args) -> int:

@@ -128,11 +128,18 @@ def mse_surface(x_data, y_data, ws, bs):
     os._exit(3)
 '''
 
+ODD = '''
+
+def forward_wb(x, w, b):
+    raise ValueError("y \u2248 w x \u2192 inf")
+'''
+
 
 @pytest.fixture(scope="module")
 def kits(tmp_path_factory):
     """(the kit of ex01, the same filled with the reference, the same whose best_weight never
-    returns, {stand-in: its environment})"""
+    returns and whose mse_surface ends its process, the same whose forward_wb raises a message
+    cp1252 cannot write, {stand-in: its environment})"""
     base = tmp_path_factory.mktemp("nosandbox")
     kit = base / "kit"
     assert main(["release", str(kit), "--exercises", "ex01", "--no-notebooks"]) == 0
@@ -144,13 +151,17 @@ def kits(tmp_path_factory):
     shutil.copytree(filled, hangs)
     with open(hangs / "exercises" / name, "a") as f:
         f.write(HANGS)   # a later definition wins
+    odd = base / "odd"
+    shutil.copytree(filled, odd)
+    with open(odd / "exercises" / name, "a", encoding="utf-8") as f:
+        f.write(ODD)
     envs = {}
     for machine, text in MACHINES.items():
         site = base / machine.replace(" ", "_")
         site.mkdir()
         (site / "sitecustomize.py").write_text(text)
         envs[machine] = dict(os.environ, PYTHONPATH=str(site))
-    return kit, filled, hangs, envs
+    return kit, filled, hangs, odd, envs
 
 
 def _run(folder, env, *args):
@@ -189,7 +200,7 @@ print(" ".join(have) or "none")
 
 
 def test_the_stand_ins_lack_what_they_should(kits):
-    kit, _, _, envs = kits
+    kit, _, _, _, envs = kits
     seen = {machine: subprocess.run([sys.executable, "-c", PROBE], cwd=kit, env=env,
                                     capture_output=True, text=True).stdout.split()
             for machine, env in envs.items()}
@@ -200,7 +211,7 @@ def test_the_stand_ins_lack_what_they_should(kits):
 
 @pytest.mark.parametrize("machine", list(MACHINES))
 def test_kit_checks_the_stubs_without_the_sandbox(kits, machine):
-    kit, _, _, envs = kits
+    kit, _, _, _, envs = kits
     proc = _run(kit, envs[machine], "check")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -212,7 +223,7 @@ def test_kit_checks_the_stubs_without_the_sandbox(kits, machine):
 
 @pytest.mark.parametrize("machine", list(MACHINES))
 def test_kit_checks_the_references_without_the_sandbox(kits, machine):
-    _, filled, _, envs = kits
+    _, filled, _, _, envs = kits
     proc = _run(filled, envs[machine], "check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     passed, _, total = proc.stdout.strip().splitlines()[-1].split(" visible")[0].partition(" of ")
@@ -241,7 +252,7 @@ def test_a_function_that_never_returns_is_stopped_by_the_time_limit(kits):
     mse_surface's, which end the worker, say how it ended; the other checks get a fresh worker
     and pass."""
     import json
-    _, _, hangs, envs = kits
+    _, _, hangs, _, envs = kits
     proc = subprocess.run([sys.executable, "-c", TIMED], cwd=hangs, env=envs["windows"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -257,11 +268,22 @@ def test_a_function_that_never_returns_is_stopped_by_the_time_limit(kits):
     assert out["seconds"] < 30, out["seconds"]
 
 
+def test_what_the_terminal_cannot_show_is_escaped(kits):
+    """Windows' cp1252 (Git Bash, a redirect) has no '\u2248' or '\u2192': a student's message
+    holding them is printed escaped, and the other checks still report."""
+    _, _, _, odd, envs = kits
+    proc = _run(odd, dict(envs["windows"], PYTHONIOENCODING="cp1252"), "check")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "ValueError: y \\u2248 w x \\u2192 inf" in proc.stdout, proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].endswith("visible checks pass.")
+
+
 @pytest.mark.parametrize("machine", list(MACHINES))
 def test_grading_never_runs_without_the_sandbox(kits, machine):
     """`grade` refuses in one line, in the kit and in the instructor's checkout; so does the
     instructor's `check`, whose copy holds the references."""
-    _, filled, _, envs = kits
+    _, filled, _, _, envs = kits
     env = envs[machine]
     for folder, args in ((filled, ("grade", "exercises")), (ROOT, ("check", "ex01"))):
         proc = _run(folder, dict(env, PYTHONPATH=env["PYTHONPATH"] + os.pathsep + str(ROOT)),
