@@ -888,6 +888,14 @@ HOSTILE = [
      "gradient hook"),
     ("saved-tensor-hooks", "import torch\nwith torch.autograd.graph.saved_tensors_hooks("
      "print, print):\n    pass\n", 2, "gradient hook"),
+    # channels that unpickle what they receive: bytes become code by name (the attack round's
+    # hidden node hook, compressed, through a Pipe)
+    ("pipe-recv", "from multiprocessing import Pipe\na, b = Pipe()\na.send_bytes(b'x')\n"
+     "hook = b.recv()\n", 2, "pickled"),
+    ("queue-get", "import multiprocessing as mp\nq = mp.get_context('fork').SimpleQueue()\n", 2,
+     "pickled"),
+    ("process-pool", "from concurrent.futures import ProcessPoolExecutor\n", 1, "pickled"),
+    ("torch-package", "from torch.package import PackageImporter\n", 1, "pickled"),
     # the own-module and multi-tensor forms below are ordinary; their near forms are not
     ("own-module-renamed", "import sys\n__name__ = 'torch'\nthis = sys.modules[__name__]\n", 3,
      "import system"),

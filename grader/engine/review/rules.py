@@ -120,7 +120,12 @@ _NAMES = {
     **_names(_UNPICKLE, "pickle.load", "pickle.loads", "pickle.Unpickler", "_pickle",
              "cPickle", "dill", "cloudpickle", "marshal", "shelve", "copyreg", "joblib",
              "jsonpickle", "pandas.read_pickle", "yaml.unsafe_load", "yaml.UnsafeLoader",
-             "yaml.Loader"),
+             "yaml.Loader",
+             # channels that unpickle what they receive (Connection.recv, a queue's get, a
+             # pool's results): bytes written by the submission become code by name
+             "multiprocessing", "torch.multiprocessing", "concurrent.futures.process",
+             "concurrent.futures.ProcessPoolExecutor", "torch.distributed", "xmlrpc",
+             "multiprocess", "pathos", "torch.package"),
     **_names(_BUILDS, "types.FunctionType", "types.LambdaType", "types.CodeType",
              "types.ModuleType", "types.CellType"),
     **_names(_DECODES, "codecs.decode", "codecs.encode", "codecs.lookup", "codecs.getdecoder",
