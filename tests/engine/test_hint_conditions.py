@@ -852,3 +852,34 @@ def test_a_learning_rate_written_in_fit_is_named_only_for_its_own_run(grade, ste
     _, hints, fails = _texts(result, "fit")
     written_in = [c for c in fails if any("the run at lr=0.01" in h for h in c.hints)]
     assert bool(written_in) is named and (not named or any(c.visible for c in written_in)), hints
+
+
+@pytest.mark.parametrize("built,hint", [
+    ("torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)", "momentum=0.9"),
+    ("torch.optim.Adam(model.parameters(), lr=lr)", "make_optimizer builds Adam"),
+    ("torch.optim.SGD(params=list(model.parameters()), lr=lr, momentum=0)", None)])
+def test_the_optimizers_kind_and_momentum_are_told_as_it_reports_them(grade, built, hint):
+    result = grade("ex06", f"def make_optimizer(model, lr):\n    return {built}\n",
+                   targets=["make_optimizer"])
+    if hint is None:    # right, written another way
+        assert not failing(result, "make_optimizer"), messages(result)
+        return
+    fails = failing(result, "make_optimizer")
+    assert fails and all(any(hint in h for h in c.hints) for c in fails), messages(result)
+
+
+@pytest.mark.parametrize("ex,code,hint", [
+    ("ex11", "def poly_forward(x, a, b, c, d):\n    return b + a * x + c * x ** 2 + d * x ** 3\n",
+     "a and b are swapped"),
+    ("ex11", "def poly_forward(x, a, b, c, d):\n    return d + c * x + b * x ** 2 + a * x ** 3\n",
+     "the coefficients are in the wrong order"),
+    ("ex05", "def make_data(n, seed, device='cpu'):\n"
+             "    x = torch.rand(n, generator=torch.Generator().manual_seed(seed)).to(device)\n"
+             "    return x, 0.8 * x + 3\n", "y is 0.8 x + 3"),
+    ("ex05", "def make_data(n, seed, device='cpu'):\n"
+             "    x = torch.rand(n, generator=torch.Generator().manual_seed(seed)).to(device)\n"
+             "    return x, 3 * x\n", "the bias 0.8 is missing")])
+def test_swapped_coefficients_get_their_own_hint(grade, ex, code, hint):
+    target = "poly_forward" if ex == "ex11" else "make_data"
+    hints = _visible_hints(grade(ex, code, targets=[target], device="cpu"), target)
+    assert hints and all(h.startswith(hint) for h in hints), hints

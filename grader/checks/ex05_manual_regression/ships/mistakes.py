@@ -7,6 +7,7 @@ from grader.checks.api import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
 NO_BIAS = "the bias 0.8 is missing from y"
+SLOPE_INTERCEPT_SWAPPED = "y is 0.8 x + 3: the slope is 3 and the intercept 0.8, y = 3 * x + 0.8"
 NORMAL_NOT_UNIFORM = ("x is drawn from the normal distribution (torch.randn): x ~ U(0, 1) is "
                       "torch.rand(n, generator=g)")
 
@@ -21,7 +22,8 @@ def data_mistakes(n: int, seed: int, want, device) -> dict:
         return x, 3 * x + 0.8
     return {GLOBAL_GENERATOR: pair(torch.rand(n, generator=torch.Generator().manual_seed(0))),
             NORMAL_NOT_UNIFORM: pair(torch.randn(n, generator=torch.Generator().manual_seed(seed))),
-            NO_BIAS: (want[0], 3 * want[0])}
+            NO_BIAS: (want[0], 3 * want[0]),
+            SLOPE_INTERCEPT_SWAPPED: (want[0], 0.8 * want[0] + 3)}
 WB_SWAPPED = "w and b are swapped: draw w first"
 B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own generator seeded with "
                   "`seed`. Make one generator and draw w, then b, from it")

@@ -69,7 +69,7 @@ def test_make_optimizer_random(sub, seed):
     call = f"make_optimizer(model, lr={lr:.4f})"
     got = sub.probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
     want = reference_probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
-    with naming_fixed_lr(sub, linear_spec(d, o), state, lr):
+    with naming_fixed_lr(sub, linear_spec(d, o), state, lr, got=got, want=want):
         assert_sgd_optimizer(got, want, call=call)
 
 

@@ -32,3 +32,16 @@ def lr_written_in(fixed: float, lr: float) -> str:
     return (f"these are the losses of the run at lr={fixed:g}, where lr={lr:g} is passed: a "
             f"learning rate is written in. Pass the lr argument on: train to "
             f"make_optimizer(model, lr), make_optimizer to torch.optim.SGD(..., lr=lr)")
+
+
+def optimizer_setting(got: dict, want: dict) -> str | None:
+    """The hint for an optimizer of another kind, or with momentum, as the optimizer object
+    itself reports (probe ex06.optimizer_info); None where both are as the reference's."""
+    plain = "plain SGD is asked: torch.optim.SGD(model.parameters(), lr=lr)"
+    if got.get("type") != want.get("type"):
+        return f"make_optimizer builds {str(got.get('type')).rsplit('.', 1)[-1]}, where {plain}"
+    for g, w in zip(got.get("groups", []), want.get("groups", [])):
+        m = g.get("momentum")
+        if isinstance(m, (int, float)) and m != w.get("momentum"):
+            return f"the optimizer has momentum={m:g}, where {plain} (no momentum)"
+    return None

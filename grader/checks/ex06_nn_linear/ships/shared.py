@@ -29,17 +29,22 @@ def fixed_lr(sub, spec, state, lrs):
 
 
 @contextmanager
-def naming_fixed_lr(sub, spec, state, lr, *, train=False):
+def naming_fixed_lr(sub, spec, state, lr, *, train=False, got=None, want=None):
     """Within it, a failure of make_optimizer without a hint is told that make_optimizer ignores
     its lr, where it does: it gives one lr for `lr` and for 2 * lr. A failure of train
     (train=True) is told so only where its run is the run at that very lr (the failure names
     hints.lr_written_in): train may build its optimizer another way, and fail for another
-    reason."""
+    reason. For make_optimizer, `got` and `want` (probe ex06.optimizer_info) tell first an
+    optimizer of another kind, or with momentum, as the optimizer itself reports."""
     try:
         yield
     except CheckFailure as failure:
         if failure.hints and not train:
             raise
+        if want is not None and not train:
+            setting = hints.optimizer_setting(got, want) if isinstance(got, dict) else None
+            if setting:
+                fail(str(failure), setting)
         if train and not any(h.startswith("these are the losses of the run at lr=")
                              for h in failure.hints):
             raise

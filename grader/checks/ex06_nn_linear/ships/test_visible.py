@@ -81,7 +81,7 @@ def test_make_optimizer(sub):
     got = CASES["optimizer"].run(sub)
     want = expected(CASES["optimizer"])
     call = "make_optimizer(model, lr=0.05)"
-    with naming_fixed_lr(sub, SPEC_11, STATE_11, 0.05):
+    with naming_fixed_lr(sub, SPEC_11, STATE_11, 0.05, got=got, want=want):
         assert_sgd_optimizer(got, want, call=call)
 
 

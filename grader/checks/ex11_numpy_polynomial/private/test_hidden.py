@@ -71,7 +71,8 @@ def test_forward_numpy_random(sub, seed, dtype):
                  call=f"poly_forward(x ({len(x)},), {a:.3f}, {b:.3f}, {c:.3f}, {d:.3f})",
                  mistakes={hints.COEFFICIENTS_ORDER:
                            reference("ex11.poly_forward", x, d, c, b, a),
-                           hints.CUBE_AS_SQUARE: a + b * x + c * x ** 2 + d * x ** 2})
+                           hints.CUBE_AS_SQUARE: a + b * x + c * x ** 2 + d * x ** 2,
+                           hints.A_B_SWAPPED: reference("ex11.poly_forward", x, b, a, c, d)})
 
 
 @check("poly_forward")
@@ -82,9 +83,12 @@ def test_forward_tensor(sub, seed, device, dtype):
     g = gen(seed, "forward_tensor")
     x = randn(g, 11, dtype=dtype, device=device)
     params = tuple(float(v) for v in randn(g, 4))
+    a, b, c, d = params
     assert_close(sub.call("ex11.poly_forward", x, *params, grad=False),
                  reference("ex11.poly_forward", x, *params, grad=False),
-                 call=f"poly_forward(x: tensor on {device}, a, b, c, d)")
+                 call=f"poly_forward(x: tensor on {device}, a, b, c, d)",
+                 mistakes={hints.A_B_SWAPPED:
+                           reference("ex11.poly_forward", x, b, a, c, d, grad=False)})
 
 
 @check("poly_loss")

@@ -36,3 +36,5 @@ def default_lr_differs(lr: float, n: int) -> bool:
     run whose gradients are divided by the n points (lr / n): where lr / n is the default, the
     two mistakes give the same run."""
     return all(abs(v - DEFAULT_LR) > 1e-9 * DEFAULT_LR for v in (lr, lr / n))
+A_B_SWAPPED = ("a and b are swapped: a is the constant term, b multiplies x "
+               "(a + b * x + c * x**2 + d * x**3)")

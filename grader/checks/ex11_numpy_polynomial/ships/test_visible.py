@@ -81,6 +81,7 @@ def test_forward_by_hand(sub):
     case = CASES["forward_hand"]
     assert_close(case.run(sub), expected(case), call="poly_forward(x=[0, 1, 2], 1, 2, 3, 4)",
                  mistakes={hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0]),
+                           hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
                            hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])})
 
 
