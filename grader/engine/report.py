@@ -94,9 +94,11 @@ def review_lines(result: GradeResult) -> list[str]:
 
 
 def gradescope_json(result: GradeResult) -> dict:
-    """Gradescope's results.json: score, execution_time, tests[] (name, score, max_score,
+    """Gradescope's results.json: execution_time, output, tests[] (name, score, max_score,
     output, visibility). Hidden checks are 'after_published' and say passed / not passed only
-    (GradeResult.for_students: students read this file); skipped ones are left out."""
+    (GradeResult.for_students: students read this file); skipped ones are left out. Nothing
+    at the top level counts a hidden check: no total score (Gradescope sums the tests' own,
+    each under its visibility) and an output that counts the visible checks only."""
     result = result.for_students()
     tests = []
     for ex in result.exercises:
@@ -122,9 +124,12 @@ def gradescope_json(result: GradeResult) -> dict:
                       "output": output, "visibility": "visible" if c.visible
                       else "after_published",
                       "tags": [c.exercise, c.target]})
-    return {"score": round(result.score, 4), "execution_time": result.seconds,
-            "output": f"{sum(c.status == 'passed' for c in result.checks)}"
-                      f" of {sum(c.counted for c in result.checks)} checks passed",
+    visible = [c for c in result.checks if c.counted and c.visible]
+    hidden = sum(c.counted and not c.visible for c in result.checks)
+    return {"execution_time": result.seconds,
+            "output": f"{sum(c.status == 'passed' for c in visible)} of {len(visible)} visible "
+                      f"checks passed" + (f"; the {hidden} hidden checks' results are shown "
+                                          f"when grades are published" if hidden else ""),
             "tests": tests}
 
 

@@ -127,6 +127,7 @@ def run(root, request: GradeRequest) -> dict:
     root = Path(root)
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
+    seal_beside_source(root)
     started = time.perf_counter()
     try:
         from grader.engine.report import gradescope_json, score_table
@@ -146,6 +147,28 @@ def run(root, request: GradeRequest) -> dict:
     tmp.write_text(json.dumps(data, indent=1))
     os.replace(tmp, results)
     return data
+
+
+def seal_beside_source(root) -> list[str]:
+    """Deny by default at run time too: what Gradescope puts beside source/ when a submission
+    is graded (the submission, submission_metadata.json with the earlier submissions' results
+    and the students' e-mails, results/) is for this grading process alone. As root, each entry
+    of `root` but source/ (protected by setup.sh) loses its group's and others' permissions;
+    links are left as they are. Returns the names changed."""
+    if os.geteuid() != 0:
+        return []
+    changed = []
+    for entry in os.scandir(root):
+        if entry.name == "source" or entry.is_symlink():
+            continue
+        try:
+            mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+            if mode & 0o077:
+                os.chmod(entry.path, mode & ~0o7077)
+                changed.append(entry.name)
+        except OSError:
+            continue
+    return changed
 
 
 class Exposed(RuntimeError):
@@ -267,7 +290,8 @@ def main(argv=None) -> int:
         return 0
     data = run(args.root, GradeRequest(exercises=parse_list(args.exercises), checks="all",
                                        device=args.device))
-    print(f"score {data['score']}; wrote {Path(args.root) / 'results' / 'results.json'}")
+    total = sum(t.get("score", 0) for t in data["tests"])
+    print(f"score {total:g}; wrote {Path(args.root) / 'results' / 'results.json'}")
     return 0
 
 

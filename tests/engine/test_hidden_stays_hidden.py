@@ -168,3 +168,22 @@ def test_a_worker_that_served_a_hidden_check_never_serves_a_visible_one(tmp_path
         sub.call("ex01.forward", 1.0, 2.0)
         sub.enter("visible")
         assert sub.call("ex01.forward", 3.0, 2.0) == [3.0]
+
+
+def test_nothing_at_the_top_of_results_json_counts_a_hidden_check(grade):
+    """Gradescope shows results.json's top level at once, the hidden checks' entries only when
+    grades are published: two gradings that differ only in how their hidden checks went give
+    the same top level and the same visible entries (a total, or "16 of 48 checks passed", told
+    students how many hidden checks passed before publication)."""
+    result = grade("ex02", seed=5)
+    hidden = [c for c in result.checks if c.counted and not c.visible]
+    assert hidden and all(c.status == "passed" for c in hidden)
+    failing = replace(result, checks=[replace(c, status="failed", message="x")
+                                      if c in hidden else c for c in result.checks])
+    shown = [report.gradescope_json(r) for r in (result, failing)]
+    for data in shown:
+        data.pop("execution_time")
+    visible = [[t for t in d["tests"] if t["visibility"] != "after_published"] for d in shown]
+    top = [{k: v for k, v in d.items() if k != "tests"} for d in shown]
+    assert visible[0] == visible[1] and top[0] == top[1], top
+

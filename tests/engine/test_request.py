@@ -171,7 +171,7 @@ def test_the_gradescope_runner_builds_its_request(requests_made, tmp_path):
     (made,) = requests_made
     assert made == GradeRequest(exercises=("ex01",), checks="all", device="cpu", seed=made.seed)
     data = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert data["score"] > 0 and data["tests"]
+    assert sum(t["score"] for t in data["tests"]) > 0
 
 
 def test_a_class_run_builds_one_request_for_its_grading_processes(tmp_path, monkeypatch):

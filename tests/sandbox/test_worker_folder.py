@@ -66,7 +66,7 @@ def test_a_worker_rewriting_its_own_file_neither_hangs_nor_forges_a_note(tmp_pat
     texts = [proc.stdout, proc.stderr, out.read_text(), page.read_text()]
     assert not any("FORGED" in t for t in texts), result.get("notes")
     assert not any(token in t for t in texts)
-    assert result["score"] > 0   # the functions themselves were graded
+    assert sum(t["score"] for t in result["tests"]) > 0   # the functions themselves were graded
 
 
 def test_notebook_modules_are_read_safely(tmp_path):
