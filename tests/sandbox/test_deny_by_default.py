@@ -454,6 +454,10 @@ def _grade_in_image(image, mode, submission, extra=()):
     shutil.rmtree(img / "results", ignore_errors=True)
     shutil.rmtree(img / "submission", ignore_errors=True)
     shutil.copytree(img / submission, img / "submission")
+    metadata = img / "submission_metadata.json"      # Gradescope's, written for each run:
+    metadata.write_text(json.dumps({"previous_submissions": [{"results": MARK}],   # readable
+                                    "users": [{"email": MARK}]}))                   # by all
+    os.chmod(metadata, 0o644)
     done = _in_image(img, "bash /autograder/source/run_autograder", extra,
                      env={"GRADER_SANDBOX": mode}, timeout=600)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
