@@ -2,8 +2,9 @@
 nbgrader's collect leaves in submitted/STUDENT/ASSIGNMENT/, the assignment folder of the
 exercise, and nowhere else: a timestamp.txt in a student's own folder, zip or upload is hers,
 not nbgrader's), else from the timestamps CSV an LMS download gives (--timestamps FILE:
-columns student,submitted_at), else from the file's own time (its modification time; a zip
-member's time). The first found wins, and the gradebook records where the time came from
+columns student,submitted_at), else from the file's own time (its modification time; for a
+zip, the zip's own time where it lies: the dates of its members are whatever the student's
+machine said, or she wrote, when she made it). The first found wins, and the gradebook records where the time came from
 (FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says. A time outside EARLIEST ..
 LATEST is no time.
 
@@ -173,19 +174,19 @@ def _small_file(path: Path) -> str | None:
 
 
 def _zip_times(path: Path, names: dict) -> dict:
-    """The same for a zip: the member's own time (a zip keeps local times without a zone:
-    read as this machine's); never a timestamp.txt (nbgrader writes none in a zip)."""
+    """The same for a zip: the zip's own modification time, for each exercise file it holds
+    (when it was uploaded or copied here); never a member's date (the student set it, as she
+    can any date inside her archive: a zip made on the last day with its members dated a week
+    before handed in on time), never a timestamp.txt (nbgrader writes none in a zip)."""
     out: dict = {}
     fd = staging.open_file(os.fspath(path))
     with os.fdopen(fd, "rb") as f, zipfile.ZipFile(f) as zf:
+        try:
+            mtime = datetime.fromtimestamp(os.fstat(f.fileno()).st_mtime, timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            mtime = None
         for info in zf.infolist():
-            name = info.filename.rsplit("/", 1)[-1]
-            ex = names.get(name)
-            if ex is None or ex in out:
-                continue
-            try:
-                mtime = datetime(*info.date_time).astimezone()
-            except (ValueError, OverflowError):
-                mtime = None
-            out[ex] = (None, mtime)
+            ex = names.get(info.filename.rsplit("/", 1)[-1])
+            if ex is not None and ex not in out:
+                out[ex] = (None, mtime)
     return out
