@@ -14,11 +14,14 @@ Tracebacks name the cell and the line in it ("code cell 5, line 3, in forward").
 Left out: cells that hold checks (they start with `# grader: checks`), and cells of a cell magic
 whose body is not Python (`%%bash`, `%%html`, `%%writefile` ...). IPython magics and shell lines
 (`%matplotlib inline`, `!pip install tqdm`) become `pass`, so the line numbers stay those of the
-cell. The same loader runs the kernel history of a notebook's check cells (grader.notebook).
+cell; what they would give is None (`files = !ls`, `t = %timeit -o f()`), and IPython's help
+(`np.meshgrid?`, `??torch.mean`) is `pass` too. A cell that is Python as it stands is left as it
+is (a line of it that starts with `%` continues an expression). The same loader runs the kernel history of a notebook's check cells (grader.notebook).
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 CHECK_CELL_TAG = "# grader: checks"
@@ -32,9 +35,16 @@ def is_magic(line: str) -> bool:
     return line.lstrip().startswith(MAGIC_PREFIXES)
 
 
+# IPython's own lines that are not Python: `x = !ls` / `x = %timeit -o f()` (what the shell or
+# the magic gives), `obj?` / `obj??` / `?obj` (help)
+_GIVEN = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
+_HELP = re.compile(r"^(\s*)(?:\?{1,2}[A-Za-z_][\w.]*|[A-Za-z_][\w.]*(?:\(\))?\s*\?{1,2})\s*$")
+
+
 def cell_python(source: str) -> str | None:
-    """The Python of one code cell: magic and shell lines become `pass` at their indentation;
-    None for a cell magic whose body is not Python (`%%bash`) and for a check cell."""
+    """The Python of one code cell: magic, shell and help lines become `pass` at their
+    indentation (an assignment from one: its names = None); None for a cell magic whose body
+    is not Python (`%%bash`) and for a check cell. A cell that compiles is left as it is."""
     text = source.lstrip()
     if text.startswith(CHECK_CELL_TAG):
         return None
@@ -42,12 +52,27 @@ def cell_python(source: str) -> str | None:
         magic = text[2:].split(None, 1)[0] if text[2:].strip() else ""
         if magic not in PYTHON_CELL_MAGICS:
             return None
+    elif _compiles(source):
+        return source if source.endswith("\n") else source + "\n"
     lines = []
     for line in source.splitlines():
-        if is_magic(line):
-            line = line[:len(line) - len(line.lstrip())] + "pass"
+        indent = line[:len(line) - len(line.lstrip())]
+        given = _GIVEN.match(line)
+        if given:
+            names = [n.strip() for n in given.group(2).split(",")]
+            line = f"{indent}{', '.join(names)} = {', '.join(['None'] * len(names))}"
+        elif is_magic(line) or _HELP.match(line):
+            line = indent + "pass"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return False
 
 
 def notebook_cells(nb: dict) -> list[tuple[str, str]]:

@@ -107,3 +107,22 @@ def test_the_grader_turns_a_notebook_into_text_without_running_it(tmp_path):
     scope = {"__file__": str(work / "ex01_linear_model.py"), "__name__": "ex01_linear_model"}
     exec(text, scope)                                  # ... that runs the cells when imported
     assert marker.exists() and scope["f"](3) == 3 and scope["__skipped_cells__"] == []
+
+
+def test_ipythons_own_lines_cost_nothing_and_python_is_left_as_it_is(zygote, tmp_path):
+    """IPython's lines that are not Python (a shell or magic's result assigned, help with `?`)
+    cost their cell nothing; a cell that is Python as it stands (a line starting with `%` that
+    continues an expression) is not touched. (The attack round: a correct notebook with
+    `files = !ls` and `np.meshgrid?` scored 0/18.)"""
+    (tmp_path / "ex01_linear_model.ipynb").write_text(reference_notebook("ex01", {
+        1: "import numpy as np\nfiles = !ls\nnp.meshgrid?\n??np.mean\nt, u = %who_ls\n",
+        3: "label = ('weight %.1f'\n         % 2.0)\nprint(label)\n"}))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
+    ex01 = [c for c in result.checks if c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    assert result.notes == [] and result.stdout_chars > 0       # every cell ran, the print too
+    from grader.sandbox.notebooks import cell_python
+    for python in ("x = 5 % 2\n", 'def f():\n    """Is it right?\n    """\n',
+                   "msg = ('a %d'\n       % 3)\n"):
+        assert cell_python(python) == python
