@@ -17,8 +17,10 @@ MIN_PER_EXERCISE = 3
 # `-n` its tests were spread over processes and it was skipped, and the counts fell unnoticed
 # to 52 and 47 (measured at f9505ee). With the relations of compare/relations.py, 53 and 48;
 # the module now runs in one process (tests/conftest.py SHARED_FIXTURES), so the count holds.
-MIN_NAMED_ANY = 53
-MIN_NAMED_VISIBLE = 48
+# With the hints of a blind round of student programs (issue 20; none written from the
+# hold-out): 56 and 51.
+MIN_NAMED_ANY = 56
+MIN_NAMED_VISIBLE = 51
 
 _named: dict[str, tuple[bool, bool]] = {}
 
