@@ -883,3 +883,16 @@ def test_swapped_coefficients_get_their_own_hint(grade, ex, code, hint):
     target = "poly_forward" if ex == "ex11" else "make_data"
     hints = _visible_hints(grade(ex, code, targets=[target], device="cpu"), target)
     assert hints and all(h.startswith(hint) for h in hints), hints
+
+
+@pytest.mark.parametrize("steps,named", [("loss.backward(); opt.zero_grad(); opt.step()", True),
+                                         ("loss.backward(); opt.step()", False)])
+def test_fit_optim_steps_that_never_move_are_named_as_in_ex09(grade, steps, named):
+    built = "torch.optim.RMSprop(model.parameters(), lr=lr)"
+    code = FIT_OPTIM.format(built=built).replace(
+        "opt.zero_grad()\n            loss.backward()\n            opt.step()", steps)
+    assert steps in code
+    result = grade("ex12", code, targets=["fit_optim"], device="cpu")
+    _, hints, fails = _texts(result, "fit_optim")
+    assert all(any(NEVER_MOVED in h for h in c.hints) for c in fails) if named else \
+        not any(NEVER_MOVED in h for h in hints), hints
