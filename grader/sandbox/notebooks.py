@@ -12,7 +12,10 @@ skipped is in its `__skipped_cells__`, which the grader shows the student, e.g.
 Tracebacks name the cell and the line in it ("code cell 5, line 3, in forward").
 
 Left out: cells that hold checks (they start with `# grader: checks`), and cells of a cell magic
-whose body is not Python (`%%bash`, `%%html`, `%%writefile` ...). IPython magics and shell lines
+whose body is not Python (`%%bash`, `%%html`, `%%writefile notes.txt` ...). A helper module
+written by a cell (`%%writefile helpers.py`, `-a` to append) is that module: its body runs as
+`helpers` where the cell stands, so `from helpers import sq` in a later cell finds it (no file
+is written). IPython magics and shell lines
 (`%matplotlib inline`, `!pip install tqdm`) become `pass`, so the line numbers stay those of the
 cell; what they would give is None (`files = !ls`, `t = %timeit -o f()`), and IPython's help
 (`np.meshgrid?`, `??torch.mean`) is `pass` too. A cell that is Python as it stands is left as it
@@ -48,6 +51,8 @@ def cell_python(source: str) -> str | None:
     text = source.lstrip()
     if text.startswith(CHECK_CELL_TAG):
         return None
+    if helper_module(source):
+        return source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
     if text.startswith("%%"):
         magic = text[2:].split(None, 1)[0] if text[2:].strip() else ""
         if magic not in PYTHON_CELL_MAGICS:
@@ -65,6 +70,18 @@ def cell_python(source: str) -> str | None:
             line = indent + "pass"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def helper_module(source: str) -> str:
+    """The module a `%%writefile [-a] NAME.py` cell writes (NAME, a plain module name), or ""."""
+    first = source.lstrip().split("\n", 1)[0].split()
+    if len(first) < 2 or first[0] != "%%writefile":
+        return ""
+    args = [a for a in first[1:] if a not in ("-a", "--append")]
+    if len(args) != 1 or not args[0].endswith(".py"):
+        return ""
+    name = args[0][:-3]
+    return name if name.isidentifier() and name.isascii() else ""
 
 
 def _compiles(source: str) -> bool:
@@ -97,7 +114,9 @@ def notebook_cells(nb: dict) -> list[tuple[str, str]]:
                              f"{type(src).__name__}, not text)")
         python = cell_python(src)
         if python is not None and python.strip():
-            cells.append((f"code cell {number}", python))
+            helper = helper_module(src)
+            cells.append((f"code cell {number}" + (f" ({helper}.py)" if helper else ""),
+                          python))
     return cells
 
 
@@ -150,7 +169,21 @@ def _run_cells(cells, scope, origin):
     for label, source in cells:
         name = os.path.join(folder, label)
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        helper = label.rsplit("(", 1)[1][:-4] if label.endswith(".py)") else ""
         try:
+            if helper:    # %%writefile helper.py: that module, made here
+                import sys
+                import types
+                module = sys.modules.get(helper)
+                if module is not None and not getattr(module, "__notebook_cell__", False):
+                    raise ImportError(f"{{helper}}.py would stand for the module {{helper}}, "
+                                      f"which is loaded already: give the helper another name")
+                if module is None:
+                    module = types.ModuleType(helper)
+                    module.__file__, module.__notebook_cell__ = name, True
+                exec(compile(source, name, "exec"), module.__dict__)
+                sys.modules[helper] = module
+                continue
             exec(compile(source, name, "exec"), scope)
         except BaseException as exc:  # as in the notebook: the next cell runs
             line = exc.lineno if isinstance(exc, SyntaxError) else None

@@ -89,7 +89,8 @@ def _restore_by_path(workdir, files: dict[str, bytes]) -> None:
 
 
 # exactly what the notebook loader (grader.sandbox.notebooks) writes about a cell it skipped
-_CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5} was skipped, "
+_CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5}"
+                        r"(?: \([A-Za-z_]\w{0,60}\.py\))? was skipped, "
                         r"(?:line \d{1,6} |it )(?:called sys\.exit\(\)|raised [A-Za-z_][\w.]{0,80}"
                         r"(?:: [^\n]{0,200})?)\. The cell starts: [^\n]{0,60}")
 NOTEBOOK_LOADER = b"# The code cells of a notebook"

@@ -126,3 +126,26 @@ def test_ipythons_own_lines_cost_nothing_and_python_is_left_as_it_is(zygote, tmp
     for python in ("x = 5 % 2\n", 'def f():\n    """Is it right?\n    """\n',
                    "msg = ('a %d'\n       % 3)\n"):
         assert cell_python(python) == python
+
+
+def test_a_helper_module_written_by_a_cell_is_that_module(zygote, tmp_path):
+    """`%%writefile helpers.py` then `from helpers import ...`: the helper is a module (no file
+    is written); `-a` appends to it; a name already loaded (json) is refused with a note; a
+    helper's code is reviewed as the notebook's own (tampering in it is flagged)."""
+    from grader.engine.review import scan_notebook
+    ref = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    (tmp_path / "ex01_linear_model.ipynb").write_text(notebook([
+        code("%%writefile helpers.py\ndef times(x, w):\n    return x * w\n"),
+        code("%%writefile -a helpers.py\ndef twice(x):\n    return 2 * x\n"),
+        code("%%writefile json.py\nx = 1\n"),
+        code("%%writefile notes.txt\nnot Python\n"),
+        code(ref + "\nfrom helpers import times, twice\n\ndef forward(x, w):\n"
+                   "    return times(x, w)\n")]))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
+    ex01 = [c for c in result.checks if c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    assert len(result.notes) == 1 and "code cell 3 (json.py) was skipped" in result.notes[0]
+    assert "loaded already" in result.notes[0]
+    hooked = notebook([code("%%writefile helpers.py\nimport gc\n_all = gc.get_objects()\n")])
+    assert scan_notebook(hooked.encode(), "ex01_linear_model.ipynb")
