@@ -24,6 +24,24 @@ the program it is about, which must still be named:
   (a training run)                   their own N's run                     is lr / N on one input
   "zeroed after backward" (ex05 fit: the student's own sgd_update_     sgd_update_ rebinds its loop
   the parameters never move)         moves a parameter                     variable (fit is right)
+
+From a blind round of student programs:
+  "step() never moved the parameters" every recorded step is the initial   gradients never zeroed
+  (ex09, ex10, ex12)                 state, the reference's first is not
+  "divided by the number of rows"    every epoch is the batch mean times   losses weighted by the
+                                     batches / N                           batch sizes
+  "b.grad is never zeroed" (ex04)    the whole run is that parameter's     no gradient zeroed
+  "x * (w + b)" (ex01)               the values, where b is not 0 or 1     x * w + x (the same at b = 1)
+  "softmax along dim=0" (ex10)       the result sums to 1 along dim 0 and  an overflowing softmax
+                                     not along dim
+  "log-sum-exp over dim 0" (ex10)    0 on one row and the dim-0 loss on    a pick of class 0 (1000 on
+                                     two rows of the student's function    the large logits, by chance)
+  "the loss of step 0 is recorded"   one loss after 1, 2, 3 steps, each    the last step recorded
+  (ex11)                             the loss at the initial values
+  "make_optimizer ... whatever lr"   one lr for lr and 2 lr                an lr written in train
+  (ex06)
+  "the run at lr=1e-06" (ex11)       the whole run, told apart from lr / N  lr / N (one number agreed)
+  "torch.optim.Adam's steps" (ex12)  the 20 optimizer steps                RMSprop with momentum
 """
 from __future__ import annotations
 
