@@ -25,6 +25,7 @@ from grader.sandbox.launcher import Zygote, worker_env
 from grader.sandbox.limits import Limits, effective_rlimits, pids_max
 from grader.sandbox.process import WorkerProcess
 from grader.sandbox.staging import stage_submission
+from grader.sandbox.apart import flagged_modules, only, tainted_modules
 from grader.sandbox.workdir import is_cell_note, notebook_modules, restore, snapshot
 
 
@@ -173,21 +174,7 @@ class Submission:
         keep = set(self.staged)
         if module not in self.tainted:
             keep -= {f"{m}.py" for m in self.flagged}
-        folder = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        try:
-            for name in os.listdir(folder):
-                if name in keep:
-                    continue
-                try:
-                    os.unlink(name, dir_fd=folder)
-                except IsADirectoryError:
-                    shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
-                except PermissionError:   # a folder on Linux's unlink
-                    shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
-                except FileNotFoundError:
-                    pass
-        finally:
-            os.close(folder)
+        only(self.workdir, keep)
 
     def close(self):
         if self.proc is not None:
@@ -442,38 +429,4 @@ def _cuda() -> bool:
     also without a GPU: a CUDA build maps gigabytes of libraries, too close to RLIMIT_AS."""
     from grader.sandbox.device import cuda_build
     return cuda_build()
-
-
-def flagged_modules(tampering, modules) -> set[str]:
-    """The exercise modules whose own file the review flagged (each finding starts with the
-    file's name: "ex01_linear_model.py: line 3: ...")."""
-    files = {finding.split(":", 1)[0] for finding in tampering}
-    return {m for m in modules if any(f.rsplit(".", 1)[0] == m for f in files)}
-
-
-def tainted_modules(flagged: set[str], staged: dict[str, bytes]) -> set[str]:
-    """The modules whose worker may run flagged code: the flagged ones, and those that import
-    one (an import statement of the file, read here as text; through each other too). The
-    others' workers never hold a flagged file, so nothing else can run it."""
-    import ast
-    imports = {}
-    for name, data in staged.items():
-        if not name.endswith(".py"):
-            continue
-        found = set()
-        try:
-            for node in ast.walk(ast.parse(data)):
-                if isinstance(node, ast.Import):
-                    found |= {a.name.split(".")[0] for a in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module.split(".")[0])
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass    # it does not import at all
-        imports[name[:-3]] = found
-    tainted = set(flagged)
-    while True:
-        more = {m for m, found in imports.items() if m not in tainted and found & tainted}
-        if not more:
-            return tainted
-        tainted |= more
 

@@ -26,7 +26,8 @@ TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.submission", "grader.sandb
            "grader.sandbox.workdir", "grader.sandbox.replies", "grader.sandbox.view",
            "grader.sandbox.layers", "grader.sandbox.staging", "grader.sandbox.files",
            "grader.sandbox.names", "grader.sandbox.tree", "grader.sandbox.zips",
-           "grader.sandbox.limits", "grader.sandbox.memory", "grader.engine.runner", "grader.checks", "grader.instructor",
+           "grader.sandbox.limits", "grader.sandbox.memory", "grader.sandbox.apart",
+           "grader.engine.runner", "grader.checks", "grader.instructor",
            "grader.exercises", "grader.engine.compare", "solutions", "pytest")
 
 
