@@ -79,7 +79,8 @@ MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it m
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
                         "torch.func (grad, jvp) and forward-mode dual tensors cannot be used "
-                        "in it, nor threads or processes that could. Write the formula instead.")
+                        "in it, in this thread or another, nor a process that could. Write the "
+                        "formula instead.")
 
 
 class Guarded:
@@ -143,11 +144,9 @@ def judge(found) -> None:
             else (used, False)
         what = str(what)[:80]
         if unseen:
-            fail(f"{func}(...) is called with autograd off and must compute its answer itself, "
-                 f"in its own thread: it {what}, where autograd would be out of sight.",
-                 MANUAL_USES_AUTOGRAD)
-        fail(f"{func}(...) used autograd though it is called with autograd off (it ran "
-             f"{what}{'' if 'forward-mode' in what else ' with grad mode on again'}).",
+            fail(f"{func}(...) is called with autograd off and must compute its answer itself: "
+                 f"it {what}, where autograd would be out of sight.", MANUAL_USES_AUTOGRAD)
+        fail(f"{func}(...) used autograd though it is called with autograd off (it {what}).",
              MANUAL_USES_AUTOGRAD)
     rng = [str(g) for g in found.get("rng") or []]
     if rng:

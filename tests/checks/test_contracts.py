@@ -408,3 +408,29 @@ def test_a_manual_function_that_turns_autograd_on_loses_points(grade, ex, func, 
     result = grade(ex, code, targets=[func], device="cpu")
     assert failing(result, func), f"{ex}.{func} uses autograd ({how}) and passes"
     assert "autograd off" in messages(result, func)
+
+
+def test_a_manual_function_may_print_tensors_and_live_beside_threads(grade):
+    """What the autograd watch must not take for autograd: printing a tensor (torch unpacks it
+    to show a forward-mode tangent, dual or not), a background thread the module started (a
+    progress bar's monitor) that runs no autograd, and a thread that does arithmetic."""
+    code = '''
+import threading, time
+
+def _idle():
+    while True:
+        time.sleep(0.05)
+
+threading.Thread(target=_idle, daemon=True).start()
+_reference_sample_gradient = sample_gradient
+
+def sample_gradient(x, y, w):
+    print(torch.tensor([float(x), float(y)]))
+    out = []
+    t = threading.Thread(target=lambda: out.append(2 * float(x) * (float(x) * float(w) - float(y))))
+    t.start()
+    t.join()
+    return out[0]
+'''
+    result = grade("ex02", code, targets=["sample_gradient"], device="cpu")
+    assert not failing(result, "sample_gradient"), messages(result, "sample_gradient")

@@ -15,11 +15,8 @@ check's data do it through `watched`): the call itself, and two contracts of CUR
 What is found is returned as data beside the value; the trusted side words the failure. This
 computes no answer, right or wrong: it only reports what the call did to its inputs.
 """
-import _thread
 import inspect
-import os
 import random
-import threading
 
 import numpy as np
 import torch
@@ -40,57 +37,60 @@ _tensor_hooks = _TB._backward_hooks.__get__
 _accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
 _attributes = torch.Tensor.__dict__["__dict__"].__get__    # a tensor's own attributes
 
-_threads_running = _thread._count     # Python threads alive besides the main one
-
-
-# A "manual" function computes its answer itself: autograd in another thread (grad mode is per
-# thread) or in another process (a fresh interpreter) would be out of the watch's sight, so
-# the ways a worker starts a thread or a process are wrapped here, before any student code:
-# during a manual call they note that it started one. (threading and subprocess reach them
-# through these module attributes at call time; posix is os's own C module.)
+# A "manual" function computes its answer itself. Autograd run in another thread (grad mode is
+# per thread, and so is the torch function mode) or in another process (a fresh interpreter) is
+# out of the watch's sight: so autograd's own entry points (its engine, which backward() and
+# torch.autograd.grad run in any thread; forward mode's dual tensors) and the ways a worker
+# starts a process are wrapped here, before any student code, and note what they did during a
+# manual call. Every reference a loaded module holds to them is the wrapper (subprocess keeps
+# its own `_fork_exec`, torch.autograd its `_engine_run_backward`); modules imported later
+# read them from these modules. Threads themselves are allowed (a progress bar's, a loader's).
 _WATCHING: list = []
 
 
-def _noted(what, original):
-    def start(*args, **kwargs):
+def _noted(what, unseen, original):
+    def noting(*args, **kwargs):
         for watch in _WATCHING:
             if not watch.used:
-                watch.used, watch.unseen = what, True
+                watch.used, watch.unseen = what, unseen
         return original(*args, **kwargs)
-    return start
+    # the original's name where pickle and repr look (pickle.dumps(os.system) still names it)
+    noting.__module__, noting.__name__ = original.__module__, original.__name__
+    noting.__qualname__ = getattr(original, "__qualname__", original.__name__)
+    return noting
 
 
-def _wrap_starts():
-    """Every reference a loaded module holds to a function that starts a thread or a process
-    (subprocess keeps its own `_fork_exec`, threading its `_start_new_thread`) becomes one
-    that notes it; modules imported later read them from these modules."""
+def _wrap_entry_points():
     import posix
     import sys
+    import torch.autograd.forward_ad as forward_ad
+    import torch.autograd.graph as graph
     try:
         import _posixsubprocess
     except ImportError:      # not on this system
         _posixsubprocess = None
-    thread, process = "started a thread", "started a process"
-    starts = {}
-    for module, names, what in (
-            (_thread, ("start_new_thread", "start_new", "start_joinable_thread"), thread),
-            (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process),
-            (_posixsubprocess, ("fork_exec",), process)):
+    process = "started a process"
+    wrapped = {}
+    for module, names, what, unseen in (
+            (graph, ("_engine_run_backward",), "ran autograd's backward pass", False),
+            (forward_ad, ("make_dual",), "made dual tensors: forward-mode autograd", False),
+            (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process, True),
+            (_posixsubprocess, ("fork_exec",), process, True)):
         for name in names:
             original = getattr(module, name, None) if module is not None else None
             if callable(original):
-                starts[id(original)] = (original, _noted(what, original))
+                wrapped[id(original)] = (original, _noted(what, unseen, original))
     for module in list(sys.modules.values()):
         try:
             space = vars(module)
         except TypeError:
             continue
         for name, value in list(space.items()):
-            if id(value) in starts and starts[id(value)][0] is value:
-                space[name] = starts[id(value)][1]
+            if id(value) in wrapped and wrapped[id(value)][0] is value:
+                space[name] = wrapped[id(value)][1]
 
 
-_wrap_starts()
+_wrap_entry_points()
 
 # the state the global generators are put in before a call that takes a seed: far from
 # torch.manual_seed(0), the worker's own, and from any small seed a student would pass
@@ -129,9 +129,6 @@ def watched(fn, func, *args, _seeded=None, _manual=False, **kwargs):
     autograd = ""
     if _manual:     # a "manual" function, called with autograd off: does it turn it on?
         with _AutogradWatch() as watch:
-            if _threads_running():
-                watch.used = "ran while other threads of the submission were running"
-                watch.unseen = True
             _WATCHING.append(watch)
             try:
                 value = fn(*args, **kwargs)
@@ -352,13 +349,14 @@ class _AutogradWatch(TorchFunctionMode):
         if not self.used:
             name = str(getattr(func, "__name__", "") or "an operation")[:60]
             if _grad_enabled():
-                self.used = name
+                self.used = f"ran {name} with grad mode on again"
             elif name in _FORWARD_AD:
-                self.used = f"{name} (forward-mode autograd)"
+                self.used = f"ran {name}: forward-mode autograd"
         return func(*args, **(kwargs or {}))
 
 
-_FORWARD_AD = {"_make_dual", "_unpack_dual", "make_dual", "unpack_dual", "_fw_primal"}
+# (unpacking is not: printing a tensor unpacks it, dual or not)
+_FORWARD_AD = {"_make_dual", "make_dual"}
 
 
 class _InPlace(TorchFunctionMode):
