@@ -74,3 +74,38 @@ def test_an_empty_class_folder_makes_no_gradebook(tmp_path, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert err.startswith("error: no submissions in class") and "no gradebook" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["class"]     # nothing written
+
+
+def test_check_takes_what_a_student_types(raising, capsys):
+    """-q / -v after the verb as before it; a file (tab-completed) for its exercise and its
+    folder; several exercises; a file of no exercise is one line, exit 2."""
+    assert main(["check", "-q", "ex01", "--submission", str(raising)]) == 1
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+    assert main(["check", str(raising / "ex01_linear_model.py"), "-q"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("ex01: ") and "ex02" not in out
+    assert main(["check", "ex01", "ex02", "--submission", str(raising), "-q"]) == 1
+    out = capsys.readouterr().out
+    assert "ex01: " in out and "ex02: no file found" in out and "ex03" not in out
+    assert main(["check", str(raising / "notes.py")]) == 2
+    assert "is no exercise's file" in capsys.readouterr().err
+
+
+def test_check_says_what_the_code_printed_and_which_notebook_cell_was_skipped(
+        tmp_path, zygote, monkeypatch, capsys):
+    lend_zygote(monkeypatch, zygote)
+    monkeypatch.setattr(grader.engine.runner, "Zygote", lambda *a, **k: grader.sandbox.Zygote())
+    source = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    (tmp_path / "ex01_linear_model.py").write_text(source + "\nprint('DEBUG: loaded')\n")
+    assert main(["check", "ex01", "--submission", str(tmp_path)]) == 0
+    assert "your code printed 14 characters while it was checked (the first line: DEBUG: " \
+           "loaded)" in capsys.readouterr().out
+    import json
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": text} for text in (source, "def loss(x, y, w)\n    return 0\n")]
+    (tmp_path / "ex01_linear_model.py").unlink()
+    (tmp_path / "ex01_linear_model.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert main(["check", "ex01", "--submission", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: ex01_linear_model.ipynb: code cell 2 was skipped" in out and "SyntaxError" in out

@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     c = verbs.add_parser("check", help="run the visible checks on your work")
-    c.add_argument("exercise", nargs="?", default=None, help="e.g. ex02 (default: all)")
+    c.add_argument("exercise", nargs="*", default=None,
+                   help="e.g. ex02, or ex01 ex02, or a file: exercises/ex02_gradient_descent.py "
+                        "(default: all)")
     c.add_argument("--submission", default=None,
                    help="folder with your exNN_*.py files (default: exercises/)")
     c.add_argument("--device", default="all", choices=DEVICES)
@@ -58,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     for name in VERB_MODULES:
         if _present(name):   # a student's kit has check and grade only
             handlers.update(importlib.import_module(name).add_verbs(verbs))
+    for verb in verbs.choices.values():   # -q / -v after the verb too: check -q
+        loud = verb.add_mutually_exclusive_group()
+        loud.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1,
+                          default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        loud.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
+                          default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(_handlers=handlers)
     return p
 
@@ -154,8 +162,33 @@ def run() -> None:
 
 def check_request(args) -> GradeRequest:
     """`check`: the visible checks, on fixed inputs (seed 0), as students run them."""
-    return GradeRequest(exercises=parse_list(args.exercise), checks="visible",
+    return GradeRequest(exercises=_checked_exercises(args), checks="visible",
                         device=args.device, seed=0)
+
+
+def _checked_exercises(args) -> list[str]:
+    """The exercises `check` was given: names (ex02, 2, ex02_gradient_descent) or files
+    (exercises/ex02_gradient_descent.py: its folder is then the submission, unless
+    --submission says otherwise); none: every exercise."""
+    from grader.sandbox.names import exercise_of
+    names, folders = [], set()
+    for item in args.exercise or []:
+        path = Path(item)
+        if path.suffix in (".py", ".ipynb") or len(path.parts) > 1:
+            ex = exercise_of(path.name)
+            if ex is None:
+                raise UnknownExercise(f"{item!r} is no exercise's file (e.g. "
+                                      f"exercises/ex02_gradient_descent.py)")
+            names.append(ex)
+            folders.add(str(path.parent))
+        else:
+            names += parse_list(item)
+    if folders and args.submission is None:
+        if len(folders) > 1:
+            raise BadRequest(f"the files given lie in {len(folders)} folders: check one folder "
+                             f"at a time (or give --submission)")
+        args.submission = folders.pop()
+    return list(dict.fromkeys(names)) or parse_list(None)
 
 
 def grade_request(args) -> GradeRequest:
@@ -165,11 +198,11 @@ def grade_request(args) -> GradeRequest:
 
 
 def cmd_check(args) -> int:
+    request = check_request(args)      # first: a file named decides the folder
     submission = Path(args.submission or _default_submission())
     if not submission.exists():
         print(f"error: no such folder: {submission}", file=sys.stderr)
         return 2
-    request = check_request(args)
     from grader.sandbox.launcher import sandbox_missing
     why = sandbox_missing()
     if why and not _present("grader.instructor"):   # a student's own work, in the kit

@@ -165,6 +165,11 @@ def check_report(result: GradeResult) -> str:
             elif c.status != "passed":
                 lines.append(f"  x {c.label}")
                 lines.extend(message_lines(c, " " * 6))
+    lines += [f"note: {n}" for n in result.notes]      # e.g. a notebook cell that raised
+    if result.stdout_chars:
+        first = next((ln for ln in result.stdout_sample.splitlines() if ln.strip()), "")
+        lines.append(f"your code printed {result.stdout_chars} characters while it was checked"
+                     + (f" (the first line: {first[:80]})" if first else ""))
     total = sum(c.counted for c in result.checks)
     passed = sum(c.status == "passed" for c in result.checks)
     lines.append(f"{passed} of {total} visible checks pass."

@@ -108,7 +108,8 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # One install line per machine (the kit's README), for Python 3.10 to 3.13: PyPI's torch is the
 # CPU build on macOS, and CUDA's on Linux (gigabytes): Linux without a GPU takes the CPU index's.
 # Windows' line is PowerShell's (`;`, not `&&`, which Windows PowerShell 5 lacks), CPU build too.
-INSTALL = (("macOS", "pip install -r requirements.txt"),
+INSTALL = (("macOS (Apple silicon; on an Intel Mac torch stops at 2.2: Python 3.12 at most)",
+            "pip install -r requirements.txt"),
            ("Linux without an NVIDIA GPU (most laptops)",
             f"pip install torch --index-url {CPU_INDEX} && pip install -r requirements.txt"),
            ("Linux with an NVIDIA GPU", "pip install -r requirements.txt"),
@@ -247,6 +248,18 @@ jupyter lab notebooks/
 python -m grader check --submission notebooks     # all notebooks, from a terminal
 ```
 """ if has_notebooks else ""
+    sample = "" if "ex01" not in chosen else """
+With ex01's `loss` returning the error but not its square yet, `check ex01` says:
+
+```
+ex01: 6 of 7 checks pass
+  x loss: loss on the course data at w = 1 is [1, 4, 9]
+      loss(x, y, w=1.0) returned the wrong value.
+        expected: [1, 4, 9]
+        got:      [-1, -2, -3]
+        hint: this is the error x*w - y, not its square
+```
+"""
     return f"""# PyTorch exercises: your starter kit
 
 | exercise | your file | what it is about |
@@ -292,15 +305,7 @@ python -m grader check            # every exercise
 python -m grader check {chosen[0]}       # one exercise
 ```
 
-```
-{chosen[0]}: 3 of 5 checks pass
-  x loss: loss on the course data at w = 1 is [1, 4, 9]
-      loss(x, y, w=1.0) returned the wrong value.
-        expected: [1, 4, 9]
-        got:      [-1, -2, -3]
-        hint: this is the error x*w - y, not its square
-```
-{notebooks}{data_note}
+{sample}{notebooks}{data_note}
 ## What the checks mean
 
 The checks here use fixed inputs with known answers. The graders also run hidden checks on other,
