@@ -10,20 +10,24 @@ the penalised score.
 For each exercise of an assignment, the policy (gradebook_read.Policy) picks among the
 student's graded submissions: the latest (default) or the best after its penalty; with
 before="due", the latest handed in by the student's own due date (her extension included,
-within the grace period). Attempts are the distinct hand-in times of the assignment's work,
-in order; those after the attempt limit do not count. Work handed in after the last date
+within the grace period). Attempts are the distinct hand-ins of the assignment's work (new
+content of its exercise files, in hand-in order: a regrade is none); those after the attempt
+limit do not count. Only the last grading of each content counts (a --force regrade replaces
+the earlier one; a grading that failed for the grader's reasons does not replace a complete
+one), and a grading without the exercise's file is no hand-in. Work handed in after the last date
 accepted scores 0, with a note. An assignment whose due date has not come yet (at `at`, now
 by default) is shown as feedback and not counted.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from grader.classroom.course_file import Course, late_text
-from grader.classroom.gradebook_read import Policy, _cell, _exercise_of, _num, aware, moment
+from grader.classroom.gradebook_read import (Policy, _cell, _num, aware,
+                                             last_of_each_content, moment,
+                                             same_content)
 
 NOT_HANDED_IN = "not handed in"
 
@@ -94,26 +98,25 @@ def course_grades(book, course: Course, policy=None, before=None, at=None, stude
     student or of `student` alone."""
     policy = Policy.of(policy, before)
     at = at or datetime.now(timezone.utc)
-    by: dict[tuple, list] = defaultdict(list)
+    by: dict[tuple, list] = defaultdict(list)       # the gradings that may count
+    every: dict[tuple, list] = defaultdict(list)    # every hand-in: the attempts
     maxes: dict[str, float] = {}
-    missing: dict[int, set] = {}          # submission -> exercises it had no file for
-    for sub, files in book.db.execute("SELECT id, missing_files FROM submissions WHERE "
-                                      "missing_files IS NOT NULL AND missing_files != '[]'"):
-        missing[sub] = {_exercise_of(f) for f in json.loads(files)}
-    for r in book.history(student):
-        if r["exercise"] in missing.get(r["submission"], ()):
-            continue                      # graded without its file: not handed in
+    handed = [r for r in book.history(student) if r["handed"]]   # graded without its file:
+    for r in handed:                                             # not handed in
         r["when"] = aware(r["submitted_at"]) or aware(r["graded_at"])
+        every[(r["student"], r["exercise"])].append(r)
+    for r in last_of_each_content(handed):    # a regrade of the same content replaces it
         by[(r["student"], r["exercise"])].append(r)
     for ex, points in book.db.execute("SELECT exercise, MAX(max_score) FROM graded_exercises "
                                       "GROUP BY exercise"):
         maxes[ex] = points or 0.0
     names = book.students() if student is None else sorted({r[0] for r in by})
-    return {name: [_grade(name, a, by, maxes, course, policy, at)
+    return {name: [_grade(name, a, by, every, maxes, course, policy, at)
                    for a in course.assignments] for name in names}
 
 
-def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> AssignmentGrade:
+def _grade(student, a, by, every, maxes, course: Course, policy: Policy, at
+           ) -> AssignmentGrade:
     due, extended = course.due_for(a, student)
     last = course.last_for(a, student)
     limit = course.attempt_limit(a)
@@ -122,13 +125,9 @@ def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> Assignm
     g.counts = at >= due
     if not g.counts:
         g.notes.append(f"due {_when_text(due)}: graded for feedback, not counted yet")
-    mine = [r for ex in a.exercises for r in by.get((student, ex), [])]
-    times: dict[int, datetime] = {}                # submission -> its time for this assignment
-    for r in mine:
-        times[r["submission"]] = max(times.get(r["submission"], r["when"]), r["when"])
-    order = sorted(set(times.values()))
-    rank = {t: i + 1 for i, t in enumerate(order)}
-    g.attempts = len(order)
+    mine = [r for ex in a.exercises for r in every.get((student, ex), [])]
+    attempt = _attempts(mine)
+    g.attempts = max(attempt.values(), default=0)
     if limit is not None and g.attempts > limit:
         g.notes.append(f"{g.attempts - limit} attempt{'s' * (g.attempts - limit != 1)} after "
                        f"the limit of {limit} {'do' if g.attempts - limit != 1 else 'does'} "
@@ -146,7 +145,7 @@ def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> Assignm
     chosen = {}
     for ex in a.exercises:
         cands = [r for r in by.get((student, ex), [])
-                 if limit is None or rank[times[r["submission"]]] <= limit]
+                 if limit is None or attempt[id(r)] <= limit]
         if policy.before == "due":
             cands = [r for r in cands if r["when"] <= due + course.late.grace]
         elif policy.cutoff(ex) is not None:
@@ -181,12 +180,34 @@ def _grade(student, a, by, maxes, course: Course, policy: Policy, at) -> Assignm
     if late > timedelta(0) and g.late is None:
         g.notes.append(f"handed in {late_text(late)} after the due date, within the grace "
                        f"period")
-    g.attempt = max(rank[times[r["submission"]]] for r in chosen.values())
+    g.attempt = max(attempt[id(r)] for r in chosen.values())
     g.status = "too late" if g.too_late else "late" if g.late is not None else "on time"
     if g.too_late:
         g.notes.append(f"handed in after the last date accepted "
                        f"({_when_text(last.astimezone(due.tzinfo))}): scores 0")
     return g
+
+
+def _attempts(rows) -> dict[int, int]:
+    """{id(row): the attempt that first handed its work in} for one student's gradings of one
+    assignment's exercises: an attempt is a grading that holds work not handed in before (an
+    exercise's file content new to the gradebook: gradebook_read.same_content), in hand-in
+    order; a regrade of the same files, or a week that regraded the whole folder, is none."""
+    subs: dict[int, list] = defaultdict(list)
+    for r in rows:
+        subs[r["submission"]].append(r)
+    seen: list[tuple[dict, int]] = []
+    out: dict[int, int] = {}
+    n = 0
+    for sub in sorted(subs, key=lambda i: (max(r["when"] for r in subs[i]), i)):
+        found = {id(r): next((k for e, k in seen if e["exercise"] == r["exercise"]
+                              and same_content(e, r)), None) for r in subs[sub]}
+        if None in found.values():
+            n += 1
+        for r in subs[sub]:
+            out[id(r)] = found[id(r)] or n
+            seen.append((r, out[id(r)]))
+    return out
 
 
 def course_table(book, course: Course, policy=None, before=None, at=None):

@@ -35,6 +35,7 @@ from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS,
                                               NotAGradebook, OutputRefused, Place,
                                               copy_gradebook, create,
                                               inspect, kept_path, state_home)
+from grader.classroom.first_handed import correct_times, first_handed_in
 from grader.classroom.gradebook_read import Reading, moment
 from grader.classroom.gradebook_schema import (CHECK_FIELDS, Transaction, check_row, migrate,
                                                now, stored_name)
@@ -275,6 +276,14 @@ class Gradebook(Reading):
             os.close(self._run_lock)       # closing the descriptor releases the lock
             self._run_lock = None
 
+    def correct_times(self, student, found) -> list[str]:
+        """Hand-in times of content already graded, read again by a run that did not regrade
+        it (grader.classroom.first_handed.correct_times): the lines saying what changed."""
+        with self._transaction():
+            return correct_times(self.db, stored_name(student),
+                                 {ex: (h, _moment_text(w), where)
+                                  for ex, (h, w, where) in found.items()})
+
     # -- submissions
     def to_grade(self, student, content_hash, exercises, device="all", seed=None) -> list[str]:
         """Which of `exercises` this exact submission (its content hash) has not been graded
@@ -300,7 +309,7 @@ class Gradebook(Reading):
 
     def record(self, student: str, result: GradeResult, *, content_hash: str, run_id=None,
                source=None, device="all", notes=(), submitted_at=None, submitted_from=None,
-               handed_in=None) -> int:
+               handed_in=None, handed_from=None, files=None) -> int:
         """Write one graded submission in ONE transaction: either all of it is in the
         gradebook, or none of it. Nothing earlier is replaced: the student's earlier
         submissions stay as history, and for each exercise a reading policy picks the one that
@@ -308,7 +317,12 @@ class Gradebook(Reading):
         about how the submission was read (e.g. a file left out). `submitted_at`: when it was
         handed in, if known (ISO 8601 text or a datetime; default: the latest of `handed_in`),
         `submitted_from` where that time came from (grader.classroom.handed_in: FROM_*), and
-        `handed_in` {exercise: time} each exercise's own. Returns the submission's id.
+        `handed_in` {exercise: time} each exercise's own, `handed_from` {exercise: FROM_*}
+        where each came from, and `files` {exercise: its file's content hash ('': no file)}.
+        An exercise whose file content this student handed in before keeps the time it was
+        first handed in (a regrade, or a week that changed another file, never makes it
+        later), unless this time comes from a more trusted source (handed_in.RANK: a
+        timestamps CSV corrects file times). Returns the submission's id.
 
         All of its text is made safe first (grader.sandbox.safetext; a result from grade_submission
         already is, and stays as it was): no student's text can make the write fail."""
@@ -316,13 +330,24 @@ class Gradebook(Reading):
         source = clean(source if source is not None else result.submission, 4096, lines=False)
         notes = [clean(n, LINE, lines=False) for n in notes]
         handed_in = {ex: _moment_text(t) for ex, t in (handed_in or {}).items()}
-        if submitted_at is None and handed_in:
-            submitted_at = max(handed_in.values(), key=lambda t: moment(t) or datetime.min)
-        submitted_from = clean(submitted_from, LINE, lines=False) if submitted_from else None
+        handed_from = {ex: clean(w, LINE, lines=False) for ex, w in (handed_from or {}).items()
+                       if w}
+        no_file = None if files is None else ""     # files given: one not in it has none
+        files = {str(ex): str(h) for ex, h in (files or {}).items()}
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO students(name) VALUES (?)", (student,))
             sid = self.db.execute("SELECT id FROM students WHERE name = ?",
                                   (student,)).fetchone()["id"]
+            kept = first_handed_in(self.db, sid, files, handed_in, handed_from)
+            if kept:
+                handed_in.update({ex: when for ex, (when, _) in kept.items()})
+                handed_from.update({ex: where for ex, (_, where) in kept.items()})
+                if handed_from:
+                    submitted_from = ", ".join(dict.fromkeys(handed_from.values()))
+            if submitted_at is None and handed_in:
+                submitted_at = max(handed_in.values(), key=lambda t: moment(t) or datetime.min)
+            submitted_from = clean(submitted_from, LINE, lines=False) if submitted_from \
+                else None
             cur = self.db.execute(
                 "INSERT INTO submissions(student_id, run_id, source, content_hash, seed, "
                 "grader_version, exercises, device, graded_at, seconds, score, max_score, "
@@ -350,6 +375,8 @@ class Gradebook(Reading):
                     per[c.exercise][1] += c.points
             self.db.executemany(
                 "INSERT INTO graded_exercises(submission_id, exercise, score, max_score, "
-                "submitted_at) VALUES (?, ?, ?, ?, ?)",
-                [(sub_id, ex, s, m, handed_in.get(ex)) for ex, (s, m) in per.items()])
+                "submitted_at, submitted_from, file_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(sub_id, ex, s, m, handed_in.get(ex),
+                  handed_from.get(ex, submitted_from if handed_in.get(ex) else None),
+                  files.get(ex, no_file)) for ex, (s, m) in per.items()])
         return sub_id

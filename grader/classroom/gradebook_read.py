@@ -112,17 +112,25 @@ class Reading:
     def history(self, student=None, policy=None, before=None) -> list[dict]:
         """Every graded submission, one dict per exercise it was graded for, in grading order:
         student, exercise, score, max_score, content_hash, submitted_at (that exercise's
-        hand-in time, else the submission's; None: not known), submitted_from, graded_at, seed, grader_version, device, source, run_id, submission (its id) and
-        counts (whether the policy picks it for that student's exercise)."""
+        hand-in time, else the submission's; None: not known), submitted_from, graded_at,
+        seed, grader_version, device, source, run_id, submission (its id), file_hash (its
+        file's content; '': no file, None: not known), handed (its file was there), failed
+        (the grading has an error of the grader's: crash, time limit), content (what tells
+        one hand-in of it from another) and counts (whether the policy picks it for that
+        student's exercise)."""
         where, args = ("WHERE t.name = ?", (stored_name(student),)) if student is not None \
             else ("", ())
         rows = [dict(r) for r in self.db.execute(
             "SELECT t.name AS student, g.exercise, g.score, g.max_score, s.content_hash, "
-            "COALESCE(g.submitted_at, s.submitted_at) AS submitted_at, s.submitted_from, "
-            "s.graded_at, s.seed, s.grader_version, s.device, s.source, "
+            "COALESCE(g.submitted_at, s.submitted_at) AS submitted_at, "
+            "COALESCE(g.submitted_from, s.submitted_from) AS submitted_from, "
+            "s.graded_at, s.seed, s.grader_version, s.device, s.source, g.file_hash, "
+            "s.errors, s.missing_files, "
             "s.run_id, s.id AS submission FROM graded_exercises g JOIN submissions s "
             f"ON s.id = g.submission_id JOIN students t ON t.id = s.student_id {where} "
             "ORDER BY s.id, g.exercise", args)]
+        for r in rows:
+            _facts(r)
         chosen = _choose(rows, Policy.of(policy, before))
         for r in rows:
             r["counts"] = chosen.get((r["student"], r["exercise"])) is r
@@ -368,24 +376,65 @@ def _cell(text: str) -> str:
     return _FORMULA.sub(lambda m: m.group(0)[:-1] + "'" + m.group(2), text)
 
 
+def _facts(r: dict) -> dict:
+    """Add to a history row what choosing reads: handed (the exercise's file was there: its
+    file hash, or for a grading recorded before those were kept, not in missing_files),
+    and failed (the grading has errors)."""
+    missing = {_exercise_of(f) for f in _listed(r.pop("missing_files", None))}
+    if r.get("file_hash") is not None:
+        r["handed"] = bool(r["file_hash"]) and r["exercise"] not in missing
+    else:
+        r["handed"] = r["exercise"] not in missing
+    r["failed"] = bool(_listed(r.pop("errors", None)))
+    return r
+
+
+def _listed(text) -> list:
+    try:
+        return list(json.loads(text or "[]"))
+    except (ValueError, TypeError):
+        return []
+
+
+def last_of_each_content(rows: list[dict]) -> list[dict]:
+    """The rows that take part in choosing (rows in grading order, with _facts): for each
+    student's exercise, only the last grading of the same content (the same file, or the
+    same submission: same_content): the same work graded again (--force, a new grader
+    version, a week that regraded the whole folder) replaces its earlier gradings; a grading
+    that failed for the grader's own reasons (a crash, a time limit) does not replace one of
+    the same content that did not."""
+    alive: dict[tuple, list] = {}
+    for r in rows:
+        mine = alive.setdefault((r["student"], r["exercise"]), [])
+        same = [e for e in mine if same_content(e, r)]
+        if r["failed"] and any(not e["failed"] for e in same):
+            continue
+        mine[:] = [e for e in mine if not any(e is x for x in same)] + [r]
+    kept = {id(r) for mine in alive.values() for r in mine}
+    return [r for r in rows if id(r) in kept]
+
+
+def same_content(a: dict, b: dict) -> bool:
+    """Do two gradings of one student's exercise hold the same work: the same file content,
+    or the same whole submission (a grading recorded before file hashes were kept)?"""
+    return bool(a["content_hash"]) and a["content_hash"] == b["content_hash"] or \
+        bool(a.get("file_hash")) and a.get("file_hash") == b.get("file_hash")
+
+
 def _choose(rows: list[dict], policy: Policy) -> dict[tuple, dict]:
-    """{(student, exercise): the history row that counts} under `policy` (see Policy). The same
-    content graded again (--force, a new grader version) replaces its earlier gradings: only
-    the last grading of each content takes part."""
-    last = {(r["student"], r["exercise"], r["content_hash"]): r for r in rows
-            if r["content_hash"]}      # rows come in grading order: the last one stays
-    rows = [r for r in rows if not r["content_hash"] or
-            last[(r["student"], r["exercise"], r["content_hash"])] is r]
+    """{(student, exercise): the history row that counts} under `policy` (see Policy), among
+    the last grading of each content (last_of_each_content). A grading without the
+    exercise's file never counts over one with it, whatever its time or score."""
     out: dict[tuple, dict] = {}
     keys: dict[tuple, tuple] = {}
-    for r in rows:                  # in grading order
+    for r in last_of_each_content(rows):                  # in grading order
         when = moment(r["submitted_at"]) or moment(r["graded_at"]) or datetime.min
         cutoff = policy.cutoff(r["exercise"])
         if cutoff is not None and when > cutoff:
             continue
         key = (r["student"], r["exercise"])
-        rank = (when, r["submission"]) if policy.kind == "latest" else \
-            (r["score"] or 0.0, when, r["submission"])
+        rank = (r["handed"], when, r["submission"]) if policy.kind == "latest" else \
+            (r["handed"], r["score"] or 0.0, when, r["submission"])
         if key not in out or rank >= keys[key]:
             out[key], keys[key] = r, rank
     return out

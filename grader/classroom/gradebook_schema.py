@@ -4,7 +4,8 @@ student is filed under (stored_name), and one transaction (Transaction).
 
 Tables: `students` (one row per name), `submissions` (every graded submission, kept as history:
 content hash, submission time when known, grading time, grader version, seed, score),
-`graded_exercises` (one per exercise a submission was graded for: its score and points there),
+`graded_exercises` (one per exercise a submission was graded for: its score and points there,
+its file's content hash, when that content was first handed in and where that time came from),
 `results` (one per check of a submission), `runs` (one per class run) and `meta` (the class
 seed, the gradebook's identity, the schema's version). Nothing is replaced: which graded
 submission counts for a student's exercise is decided when reading (gradebook_read, a policy).
@@ -74,6 +75,8 @@ CREATE TABLE IF NOT EXISTS graded_exercises (
     score         REAL NOT NULL,           -- its checks' points earned (skipped ones left out)
     max_score     REAL NOT NULL,           -- its checks' points
     submitted_at  TEXT,                    -- when this exercise was handed in, if known
+    submitted_from TEXT,                   -- where that time came from (handed_in: FROM_*)
+    file_hash     TEXT,                    -- its file's content ('': no file; NULL: not known)
     PRIMARY KEY (submission_id, exercise)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -104,7 +107,8 @@ JSON_FIELDS = ("plots", "hints")
 
 VERSION = 2      # meta `schema`: 2 = every graded submission kept, scored per exercise
 # columns added to a version's tables since (an older gradebook gets each, empty)
-ADDED = {"submissions": ("submitted_from",), "graded_exercises": ("submitted_at",)}
+ADDED = {"submissions": ("submitted_from",),
+         "graded_exercises": ("submitted_at", "submitted_from", "file_hash")}
 TABLES = frozenset({"meta", "students", "runs", "submissions", "results", "graded_exercises"})
 # the columns of `submissions`, as version 2 has them (a rebuilt table copies these)
 SUBMISSION_COLUMNS = ("id", "student_id", "run_id", "source", "content_hash", "seed",
@@ -132,8 +136,9 @@ def migrate(db) -> None:
                 if name not in columns:                                       # over time
                     db.execute(f"ALTER TABLE submissions ADD COLUMN {name} TEXT")
             graded = {r["name"] for r in db.execute("PRAGMA table_info(graded_exercises)")}
-            if "submitted_at" not in graded:
-                db.execute("ALTER TABLE graded_exercises ADD COLUMN submitted_at TEXT")
+            for name in ADDED["graded_exercises"]:
+                if name not in graded:
+                    db.execute(f"ALTER TABLE graded_exercises ADD COLUMN {name} TEXT")
             checks = {r["name"] for r in db.execute("PRAGMA table_info(results)")}
             if "hints" not in checks:
                 db.execute("ALTER TABLE results ADD COLUMN hints TEXT")

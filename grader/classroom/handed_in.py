@@ -109,9 +109,25 @@ def handed_in(source: Path, files, from_csv: datetime | None = None
     """({exercise: when handed in}, where the times came from) for the exercise files `files`
     (their names, as gathered) of the submission at `source` (a folder or zip). Never raises:
     what cannot be read is left out."""
+    each = handed_in_each(source, files, from_csv)
+    times = {ex: when for ex, (when, _) in each.items()}
+    used = list(dict.fromkeys(label for _, label in each.values()))
+    if not times and sane(from_csv) is not None:    # nothing read (an unreadable zip): the CSV's
+        used.append(FROM_CSV)
+    return times, ", ".join(used)
+
+
+# How far a hand-in time is trusted: an earlier time of the same content from a source ranked
+# lower is corrected by one ranked higher (file times, then a timestamps CSV); never the other way.
+RANK = {FROM_FILE: 1, FROM_CSV: 2, FROM_STAMP: 3}
+
+
+def handed_in_each(source: Path, files, from_csv: datetime | None = None
+                   ) -> dict[str, tuple[datetime, str]]:
+    """{exercise: (when handed in, where that time came from: FROM_*)}, as handed_in reads
+    them, each exercise with its own source."""
     names = {name: ex for name in files if (ex := staging.exercise_of(name))}
-    times: dict[str, datetime] = {}
-    used = []
+    out: dict[str, tuple[datetime, str]] = {}
     try:
         found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
             else _folder_times(source, names)
@@ -123,13 +139,9 @@ def handed_in(source: Path, files, from_csv: datetime | None = None
         stamp, file_time = sane(stamp), sane(file_time)
         for when, label in ((stamp, FROM_STAMP), (from_csv, FROM_CSV), (file_time, FROM_FILE)):
             if when is not None:
-                times[ex] = when
-                if label not in used:
-                    used.append(label)
+                out[ex] = (when, label)
                 break
-    if not times and from_csv is not None:      # nothing read (an unreadable zip): the CSV's
-        used.append(FROM_CSV)
-    return times, ", ".join(used)
+    return out
 
 
 def _folder_times(root: Path, names: dict) -> dict:

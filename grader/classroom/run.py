@@ -39,6 +39,7 @@ the run itself, and the recording of each result (this process is the gradebook'
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -53,7 +54,7 @@ from grader.classroom.entries import (Outputs, class_entries, class_folder_notes
                                       gather, list_class, submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
-from grader.classroom.handed_in import handed_in
+from grader.classroom.handed_in import handed_in_each
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -230,12 +231,19 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
-        handed[student] = handed_in(path, entry.files, stamps.get(student)
-                                    or stamps.get(getattr(path, "name", None)))
+        each = handed_in_each(path, entry.files, stamps.get(student)
+                              or stamps.get(getattr(path, "name", None)))
+        files = file_hashes(entry)
+        handed[student] = each, files
         moved = rows.get(student) not in (None, staging.printable(path.name))
         if not force and not moved and book.current(student, entry.content_hash,
                                                      request.exercises, request.device, asked_seed):
             run.skipped += 1
+            # the same content read again: a better hand-in time (a timestamps CSV where
+            # file times were recorded) corrects the recorded one, and says so
+            run.notes += [clean(f"{student}: {line}", LINE, lines=False) for line in
+                          book.correct_times(student, {ex: (files.get(ex), when, where)
+                                                       for ex, (when, where) in each.items()})]
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
             # with a course, the page again: an assignment may have come due since
             if html_dir and (course is not None or
@@ -325,12 +333,27 @@ def _run_on_cluster(tasks, record, request: GradeRequest, timeout, bar: Bar, cli
     run_on_cluster(list(tasks), client, request, record_here, progress=event, timeout=timeout)
 
 
+def file_hashes(entry) -> dict[str, str]:
+    """{exercise: the content hash of its gathered file} of a gathered entry (none when it
+    could not be read): what tells a changed exercise from one handed in before."""
+    out = {}
+    for name in sorted(entry.files) if entry.folder is not None else ():
+        ex = staging.exercise_of(name)
+        if ex and ex not in out:
+            data = (Path(entry.folder) / name).read_bytes()
+            out[ex] = hashlib.blake2b(name.encode() + b"\0" + data, digest_size=16).hexdigest()
+    return out
+
+
 def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, page=False,
             handed=None, course=None):
-    times, where = handed or ({}, "")
+    each, files = handed or ({}, {})
+    times = {ex: when for ex, (when, _) in each.items()}
+    where = ", ".join(dict.fromkeys(w for _, w in each.values()))
     book.record(task["student"], result, content_hash=task["hash"], run_id=run_id,
                 source=task["source"], device=request.device, notes=task.get("notes", ()),
-                handed_in=times, submitted_from=where or None)
+                handed_in=times, submitted_from=where or None,
+                handed_from={ex: w for ex, (_, w) in each.items()}, files=files)
     run.notes += [clean(f"{task['student']}: {n}", LINE, lines=False)
                   for n in task.get("notes", ())]
     if job.html_dir and not page and course is not None:    # its assignments: the book's

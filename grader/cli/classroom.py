@@ -106,6 +106,23 @@ def add_verbs(verbs) -> dict:
             **add_similarity(verbs)}
 
 
+MIN_TIMEOUT = 1.0       # seconds: below this no submission could be graded at all
+
+
+def _wrong_limits(args) -> str:
+    """What is wrong with --jobs or --timeout ('' when nothing): a run that could grade no
+    one is refused before it starts ('--jobs 0' or '--timeout 0.001' would record every
+    student as failed)."""
+    import math
+    if args.jobs is not None and args.jobs < 1:
+        return f"--jobs {args.jobs}: at least 1 grading process (e.g. --jobs 2)"
+    if args.timeout is not None and not (math.isfinite(args.timeout)
+                                         and args.timeout >= MIN_TIMEOUT):
+        return (f"--timeout {args.timeout:g}: seconds to grade one submission, at least "
+                f"{MIN_TIMEOUT:g} (default 600; e.g. --timeout 300)")
+    return ""
+
+
 def cmd_grade_class(args) -> int:
     from grader.classroom.run import DEFAULT_TIMEOUT, grade_class
     from grader.exercises import parse_list
@@ -113,6 +130,10 @@ def cmd_grade_class(args) -> int:
     folder = Path(args.submissions)
     if not folder.is_dir():
         print(f"error: no such class folder: {folder}", file=sys.stderr)
+        return 2
+    wrong = _wrong_limits(args)
+    if wrong:
+        print(f"error: {wrong}", file=sys.stderr)
         return 2
     loaded = _load_course(args.course, folder, args.timestamps)
     if loaded is None:
