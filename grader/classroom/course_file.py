@@ -110,6 +110,8 @@ class Course:
     late: LatePolicy = LatePolicy()
     attempts: int | None = None
     extensions: dict = field(default_factory=dict)    # (student, assignment) -> due date
+    extension_lines: dict = field(default_factory=dict)  # (student, assignment) -> 'line 31:
+                                                         # extension[2]'
     time_zone: str = "UTC"
     path: str = ""
 
@@ -133,6 +135,14 @@ class Course:
 
     def attempt_limit(self, assignment: Assignment) -> int | None:
         return assignment.attempts if assignment.attempts is not None else self.attempts
+
+    def zone(self):
+        """The course's time zone (a tzinfo): a time without an offset is read in it (due
+        dates, a timestamps CSV's times)."""
+        if self.time_zone.upper() in ("UTC", "Z", "GMT", ""):
+            return timezone.utc
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(self.time_zone)
 
 
 def find_course(folder=None, named=None) -> Path | None:
@@ -256,8 +266,36 @@ def _course(data: dict, text: str, path: str) -> Course:
         else:
             raise CourseError(where.at("[[extension]]", f"{key} needs due, days or hours",
                                        nth=i))
-        course.extensions[(str(item["student"]), a.name)] = due
+        pair = (str(item["student"]), a.name)
+        if pair in course.extensions:
+            raise CourseError(where.at("[[extension]]", f"{key} is a second extension for "
+                                       f"{pair[0]!r} and {a.name} (one per student and "
+                                       f"assignment: keep the one that holds)", nth=i))
+        course.extensions[pair] = due
+        course.extension_lines[pair] = where.at("[[extension]]", key, nth=i)
     return course
+
+
+def check_extensions(course: Course, students) -> list[str]:
+    """An extension whose student is none of `students` (the gradebook's and the class
+    folder's): CourseError naming the line where the name reads like one of them (another
+    case, a typo: 'Bob' for 'bob' gives nobody the extension, without a word); else one note
+    per such extension (a student who has handed in nothing yet gets it when she does)."""
+    import difflib
+    known = sorted({str(s) for s in students})
+    notes = []
+    for (student, assignment), line in course.extension_lines.items():
+        if student in known:
+            continue
+        near = [s for s in known if s.casefold() == student.casefold()] or \
+            difflib.get_close_matches(student, known, n=3, cutoff=0.8)
+        if near:
+            raise CourseError(f"course file {course.path}: {line}.student {student!r} is no "
+                              f"student of this class (did you mean "
+                              f"{', '.join(repr(n) for n in near)}?)")
+        notes.append(f"course file {course.path}: {line}: {student!r} has handed in nothing "
+                     f"yet; the extension of {assignment} applies when she does")
+    return notes
 
 
 class _Where:

@@ -2,7 +2,8 @@
 nbgrader's collect leaves in submitted/STUDENT/ASSIGNMENT/, the assignment folder of the
 exercise, and nowhere else: a timestamp.txt in a student's own folder, zip or upload is hers,
 not nbgrader's), else from the timestamps CSV an LMS download gives (--timestamps FILE:
-columns student,submitted_at), else from the file's own time (its modification time; for a
+columns student,submitted_at; a time without an offset in the course's time zone), else from
+the file's own time (its modification time; for a
 zip, the zip's own time where it lies: the dates of its members are whatever the student's
 machine said, or she wrote, when she made it). The first found wins, and the gradebook records where the time came from
 (FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says. A time outside EARLIEST ..
@@ -35,9 +36,11 @@ class TimestampsError(ValueError):
     """A timestamps CSV that cannot be used: the message names the file and the line."""
 
 
-def parse_time(text) -> datetime | None:
+def parse_time(text, zone=None) -> datetime | None:
     """An ISO 8601 time or nbgrader's '2026-10-01 23:12:00.123456 UTC' (a trailing zone name),
-    time-zone aware (none given: this machine's local time). None: not a time."""
+    time-zone aware (none given: `zone`, a tzinfo, else this machine's local time). None: not
+    a time."""
+    default = zone
     text = str(text).strip().replace("Z", "+00:00")
     if not text:
         return None
@@ -56,6 +59,7 @@ def parse_time(text) -> datetime | None:
     try:
         when = datetime.fromisoformat(text)
         if when.tzinfo is None:
+            zone = zone or default
             when = when.replace(tzinfo=zone) if zone else when.astimezone()
     except (ValueError, OverflowError):
         return None
@@ -72,10 +76,22 @@ def sane(when: datetime | None) -> datetime | None:
         return None
 
 
-def read_timestamps(path) -> dict[str, datetime]:
+class Timestamps(dict):
+    """{student: submission time} read from a timestamps CSV, with `notes`: what the reader
+    should know about the file (a student on several lines)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.notes: list[str] = []
+        self.path = ""
+
+
+def read_timestamps(path, zone=None) -> Timestamps:
     """{student: submission time} from a CSV with the columns student,submitted_at (other
-    columns are ignored; `name` or `login` may stand for student). TimestampsError naming
-    the line when a time is not one."""
+    columns are ignored; `name` or `login` may stand for student). A time without an offset
+    is read in `zone` (the course's time zone: a tzinfo), else this machine's. A student on
+    several lines gets the latest of their times, and one note naming the lines.
+    TimestampsError naming the line when a time is not one."""
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
@@ -87,21 +103,55 @@ def read_timestamps(path) -> dict[str, datetime]:
                 raise TimestampsError(f"timestamps {path}: line 1 should name the columns "
                                       f"student,submitted_at (it has "
                                       f"{', '.join(reader.fieldnames or []) or 'none'})")
-            out = {}
+            out, lines = Timestamps(), {}
+            out.path = str(path)
             for row in reader:
                 student = (row.get(who) or "").strip()
                 if not student:
                     continue
-                moment = parse_time(row.get(when) or "")
+                moment = parse_time(row.get(when) or "", zone)
                 if moment is None:
                     raise TimestampsError(
                         f"timestamps {path}: line {reader.line_num}: submitted_at "
                         f"{staging.shown(row.get(when) or '')} is not a time (e.g. "
                         f"2026-10-01T23:12:00+02:00)")
-                out[student] = moment
+                lines.setdefault(student, []).append(reader.line_num)
+                out[student] = max(out.get(student, moment), moment)
+            twice = [f"{staging.shown(s, quote=False)} (lines "
+                     f"{', '.join(map(str, n))})" for s, n in lines.items() if len(n) > 1]
+            if twice:
+                out.notes.append(f"timestamps {path}: {len(twice)} student"
+                                 f"{'s are' if len(twice) != 1 else ' is'} on several lines, "
+                                 f"the latest time of each is used: {_few(twice)}")
             return out
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise TimestampsError(f"timestamps {path}: cannot be read ({exc})") from None
+
+
+def _few(items, n=5) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def timestamps_notes(stamps, students) -> list[str]:
+    """What a class run says about its timestamps CSV (`stamps`, from read_timestamps) and the
+    class's `students` ([(name, entry name)]): its own notes, the names in it that are no
+    student of the class, and the students it has no line for, one line each."""
+    if not stamps:
+        return []
+    notes = list(getattr(stamps, "notes", []))
+    where = f"timestamps {getattr(stamps, 'path', '') or 'CSV'}"
+    known = {n for pair in students for n in pair if n}
+    unknown = sorted(k for k in stamps if k not in known)
+    if unknown:
+        notes.append(f"{where}: {len(unknown)} name{'s' * (len(unknown) != 1)} in it "
+                     f"{'are' if len(unknown) != 1 else 'is'} no student of this class, "
+                     f"their times unused: {_few([staging.shown(u) for u in unknown])}")
+    missing = [s for s, e in students if s not in stamps and e not in stamps]
+    if missing:
+        notes.append(f"{where}: no line for {len(missing)} student"
+                     f"{'s' * (len(missing) != 1)}, whose times come from their files (or "
+                     f"their work's earlier hand-in): {_few(missing)}")
+    return notes
 
 
 def handed_in(source: Path, files, from_csv: datetime | None = None

@@ -49,12 +49,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.classroom import gradebook_files as gradebooks
+from grader.classroom.course_file import CourseError, check_extensions
 from grader.classroom.downloads import remember_users
 from grader.classroom.entries import (Outputs, class_entries, class_folder_notes, entry_paths,
                                       gather, list_class, submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
-from grader.classroom.handed_in import handed_in_each
+from grader.classroom.handed_in import handed_in_each, timestamps_notes
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -195,11 +196,15 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
         work = Path(tempfile.mkdtemp(prefix=f"grader-class-{os.getpid()}-"))
         outputs.add(work)
         try:
-            _grade_entries(run, book, request, folder=folder, where=where, outputs=outputs,
-                           work=work, jobs=jobs, html_dir=html_dir, force=force,
-                           timeout=timeout, progress=progress, client=client,
-                           on_event=on_event, course=course, timestamps=timestamps,
-                           asked_seed=seed)
+            try:
+                _grade_entries(run, book, request, folder=folder, where=where,
+                               outputs=outputs, work=work, jobs=jobs, html_dir=html_dir,
+                               force=force, timeout=timeout, progress=progress, client=client,
+                               on_event=on_event, course=course, timestamps=timestamps,
+                               asked_seed=seed)
+            except CourseError:     # refused before anything was graded: nothing left
+                book.discard()
+                raise
             if csv:
                 write_csv(book, Path(csv), where, raw, outputs, run, named_db=db is not None,
                           course=course)
@@ -222,12 +227,17 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     run.notes += notes + class_folder_notes(folder, outputs)
     run.total = len(entries)
     run.students = [s for s, _ in entries]
+    if course is not None:      # an extension for nobody: the course file's error, before
+        run.notes += check_extensions(course, set(run.students) | set(book.students()) |
+                         {n for _, p in entries for n in (getattr(p, "name", ""),
+                                                          Path(getattr(p, "name", "")).stem)})
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
     run.notes += moves(rows, entries, book, where)
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed = [], {}
     stamps = timestamps or {}
+    run.notes += timestamps_notes(stamps, [(s, getattr(p, "name", None)) for s, p in entries])
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")

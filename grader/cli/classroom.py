@@ -155,6 +155,12 @@ def cmd_grade_class(args) -> int:
     except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:     # the course file does not fit the class (CourseError)
+        from grader.classroom.course_file import CourseError
+        if not isinstance(exc, CourseError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not run.total:
         print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
               file=sys.stderr)
@@ -216,6 +222,14 @@ def cmd_export(args) -> int:
     with book:
         if note:
             print(f"note: {note}", file=sys.stderr)
+        if loaded[0] is not None:
+            from grader.classroom.course_file import CourseError, check_extensions
+            try:
+                for line in check_extensions(loaded[0], book.students()):
+                    print(f"note: {line}", file=sys.stderr)
+            except CourseError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         if args.lms:
             from grader.classroom.lms import export_command
             return export_command(book, args, loaded[0])
@@ -312,7 +326,9 @@ def _load_course(named, folder, timestamps):
     path = find_course(folder, named)
     try:
         course = load_course(path) if path is not None else None
-        stamps = read_timestamps(timestamps) if timestamps else {}
+        # a time without an offset: in the course's time zone where a course is in effect
+        stamps = read_timestamps(timestamps, course.zone() if course else None) \
+            if timestamps else {}
     except (CourseError, TimestampsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None

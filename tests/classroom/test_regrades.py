@@ -94,7 +94,10 @@ def test_a_week_that_regrades_the_whole_folder_keeps_each_unchanged_files_time(t
         return grade_class(klass, db=db, exercises=["ex01", "ex02"], jobs=2, progress=False,
                            course=course, timestamps=read_timestamps(tmp_path / stamps), **kw)
 
-    run("t1.csv")
+    first_run = run("t1.csv")
+    assert [n for n in first_run.notes if "no line for" in n][0].endswith(
+        "no line for 1 student, whose times come from their files (or their work's earlier "
+        "hand-in): carol")
     with Gradebook(db) as book:
         first = {s: weeks(book, course, s)["week1"] for s in ("alice", "carol", "dave")}
     assert first["alice"].status == first["dave"].status == "on time"
