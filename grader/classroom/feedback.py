@@ -51,7 +51,7 @@ def exercise_title(ex: str) -> str:
 
 # Pages of the whole class in a feedback folder. No student's page can take one of these names
 # (see page_name); a class-wide page added later goes here, or gets a name starting with '_'.
-CLASS_PAGES = ("summary", "index")
+CLASS_PAGES = ("summary", "index", "similarity")      # similarity: `similarity --html`'s
 # Names Windows keeps for devices, whatever follows the dot ('con.html' is the console there).
 _DEVICES = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 _PLAIN_PAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -61,7 +61,7 @@ def page_name(student: str) -> str:
     """The file of a student's feedback page: one per student, never a class-wide page's.
 
     alice -> alice.html, when the name is plain (lower-case ASCII letters, digits, '.', '-',
-    '_'; at most 64 characters) and not a class-wide page's (summary, index) or a device's on
+    '_'; at most 64 characters) and not a class-wide page's (CLASS_PAGES) or a device's on
     Windows (con, nul, ...). Any other name gets its slug and 64 bits of a hash of the exact
     name, 'Bob Smith' -> bob_smith~1a2b3c4d5e6f7a8b.html: two names with the same slug, or
     that differ in case only (one file on macOS or Windows), get two pages, no plain name
