@@ -1522,3 +1522,47 @@ def test_a_finding_prints_its_place():
     f = scan_notebook(_notebook("import ctypes\n"), "ex01_linear_model.ipynb")[0]
     assert str(f) == "ex01_linear_model.ipynb: code cell 1, line 1: " \
                      "reads or writes raw memory (ctypes)"
+
+
+# A manual function (CURRICULUM.md) and everything it reaches in its file use no autograd:
+# read as text on the trusted side, where the worker's watch cannot be reached past
+MANUAL_REACHES_AUTOGRAD = {
+    "the engine's own method": "class _V(torch.autograd.Variable):\n    pass\n\n"
+    "def _g(x, y, w):\n    return _V._execution_engine\n\n"
+    "def sample_gradient(x, y, w):\n    return _g(x, y, w)\n",
+    "an aten operator by name": "def sample_gradient(x, y, w):\n"
+    "    op = torch.ops.aten.__getattr__('_' + 'make_dual')\n    return op\n",
+    "a TorchScript helper": "@torch.jit.script\ndef _h(v: torch.Tensor) -> torch.Tensor:\n"
+    "    return v\n\ndef gradient(xs, ys, w):\n    return _h(torch.tensor(w))\n",
+    "a module-level alias": "from torch.autograd import grad as _d\n_step = _d\n\n"
+    "def gradient(xs, ys, w):\n    return _step\n",
+    "a thread's target": "import threading\n\ndef _work(out):\n    out.backward()\n\n"
+    "def sample_gradient(x, y, w):\n    t = threading.Thread(target=_work, args=(x,))\n"
+    "    t.start()\n    return 0.0\n",
+    "torch.func in a class": "class _K:\n    @staticmethod\n    def run(f, w):\n"
+    "        return torch.func.grad(f)(w)\n\ndef gradient(xs, ys, w):\n    return _K.run(None, w)\n",
+}
+MANUAL_HONEST = {
+    "no_grad inside": "def gradient(xs, ys, w):\n    with torch.no_grad():\n"
+    "        return float(((torch.tensor(xs) * w - torch.tensor(ys)) * 2).mean())\n",
+    "autograd in a function that is not manual": "def train(xs, ys, w):\n"
+    "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
+    "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"
+    "def helper(xs, ys, w):\n    return 2.0 * w\n",
+}
+
+
+@pytest.mark.parametrize("how", MANUAL_REACHES_AUTOGRAD)
+def test_a_manual_function_that_reaches_autograd_is_flagged_on_its_line(how):
+    source = "import torch\n" + MANUAL_REACHES_AUTOGRAD[how]
+    found = scan_source(source, "ex02_gradient_descent.py")
+    assert any("a manual function" in f.what and "reaches autograd" in f.what for f in found), \
+        found
+    assert not scan_source(source, "ex05_manual_regression.py") or not any(
+        "a manual function" in f.what for f in scan_source(source, "ex05_manual_regression.py"))
+
+
+@pytest.mark.parametrize("how", MANUAL_HONEST)
+def test_a_manual_function_that_turns_autograd_off_or_stays_away_is_not_flagged(how):
+    found = scan_source("import torch\n" + MANUAL_HONEST[how], "ex02_gradient_descent.py")
+    assert not [f for f in found if "a manual function" in f.what], found

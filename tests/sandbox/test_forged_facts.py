@@ -586,3 +586,49 @@ def test_a_flagged_submissions_data_files_reach_the_worker_that_reads_them(grade
     ex08 = [c for c in result.checks if c.exercise == "ex08" and c.counted]
     assert ex08 and all(c.status in ("passed", "skipped") for c in ex08), \
         [(c.name, c.status, c.message[:200]) for c in ex08 if c.status not in ("passed", "skipped")]
+
+
+ENGINE_IN_A_THREAD = '''
+import threading as _threading
+
+
+class _Var(torch.autograd.Variable):
+    pass
+
+
+def _autograd_slope(xs, ys, w):
+    out = {}
+
+    def work():
+        x = torch.as_tensor(np.asarray(xs, dtype=np.float64))
+        y = torch.as_tensor(np.asarray(ys, dtype=np.float64))
+        wt = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+        c = ((x * wt - y) ** 2).mean()
+        out["g"] = float(_Var._execution_engine.run_backward(
+            (c,), (torch.ones_like(c),), False, False, (wt,), False, False)[0])
+    t = _threading.Thread(target=work)
+    t.start()
+    t.join()
+    return out["g"]
+
+
+def gradient(xs, ys, w):
+    return _autograd_slope(xs, ys, w)
+
+
+def sample_gradient(x, y, w):
+    return _autograd_slope([x], [y], w)
+'''
+
+
+def test_autograd_past_the_workers_watch_earns_no_manual_points(grade):
+    """The attack round's engine method, called in a thread: past every name the worker
+    wraps. The review reads it on the trusted side, and a manual call reads the fact "no
+    autograd", so every manual check of the exercise is withheld for review."""
+    result = grade("ex02", code=ENGINE_IN_A_THREAD, seed=7)
+    assert any("reaches autograd" in t for t in result.tampering), result.tampering
+    manual = [c for c in result.checks if c.target in ("gradient", "sample_gradient")
+              and c.counted]
+    assert manual and all(c.status != "passed" for c in manual), \
+        [(c.name, c.status) for c in manual if c.status == "passed"]
+    assert sum(c.score for c in manual) == 0

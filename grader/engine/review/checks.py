@@ -36,6 +36,7 @@ class _Checks:
             for visit in skipped:
                 if self._reviewed(visit[0], True):
                     self._check_node(*visit)
+        self._check_manual()
         return self.found
 
     def _check_node(self, node, scope, parent, where, offset):
