@@ -73,23 +73,28 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
     return "\n".join(lines)
 
 
-def review_summary(result: GradeResult) -> str:
+def review_summary(result: GradeResult, visible_only: bool = False) -> str:
     """One sentence on what the instructor is asked to review ("" when nothing): the
     submission's source rewrites what measures it (result.tampering, from grader.engine.review), and
-    the points that withheld."""
+    the points that withheld (`visible_only`: of the visible checks, where the hidden ones'
+    outcomes wait for publication, as in Gradescope's results.json)."""
     if not result.tampering:
         return ""
-    held = sum(c.points for c in result.checks if c.status == "withheld")
-    return (f"this submission's source reaches into what grades it; {held:g} points that rest "
-            f"on facts measured in its own process are withheld until a person reviews it")
+    held = sum(c.points for c in result.checks if c.status == "withheld"
+               and (c.visible or not visible_only))
+    return (f"this submission's source reaches into what grades it; {held:g} points "
+            f"{'of visible checks ' if visible_only else ''}that rest on facts measured in its "
+            f"own process are withheld until a person reviews it"
+            + (" (the hidden checks' are shown when grades are published)" if visible_only
+               else ""))
 
 
-def review_lines(result: GradeResult) -> list[str]:
+def review_lines(result: GradeResult, visible_only: bool = False) -> list[str]:
     """The review summary and where in the source, one line each (none when nothing)."""
     if not result.tampering:
         return []
     more = len(result.tampering) - 20
-    return [f"review: {review_summary(result)}:"] + \
+    return [f"review: {review_summary(result, visible_only)}:"] + \
         [f"  {t}" for t in result.tampering[:20]] + ([f"  ... and {more} more"] if more > 0 else [])
 
 
@@ -113,7 +118,8 @@ def gradescope_json(result: GradeResult) -> dict:
                       "visibility": "visible"})
     if result.tampering:
         tests.append({"name": "review", "score": 0, "max_score": 0,
-                      "output": "\n".join(review_lines(result)), "visibility": "visible"})
+                      "output": "\n".join(review_lines(result, visible_only=True)),
+                      "visibility": "visible"})
     for c in result.checks:
         if not c.counted:
             continue

@@ -187,3 +187,17 @@ def test_nothing_at_the_top_of_results_json_counts_a_hidden_check(grade):
     top = [{k: v for k, v in d.items() if k != "tests"} for d in shown]
     assert visible[0] == visible[1] and top[0] == top[1], top
 
+
+def test_the_review_line_of_results_json_counts_no_hidden_check(grade):
+    """A flagged submission: the visible "review" entry counted the withheld points of every
+    check, hidden ones included, so before publication it told how many hidden checks passed
+    (the second attack round's B05)."""
+    result = grade("ex03", code="import gc\n_all = gc.get_objects()\n", seed=7)
+    assert [c for c in result.checks if c.status == "withheld" and not c.visible]
+    failing = replace(result, checks=[replace(c, status="failed", message="x")
+                                      if not c.visible and c.status == "withheld" else c
+                                      for c in result.checks])
+    entries = [[t for t in report.gradescope_json(r)["tests"] if t["name"] == "review"]
+               for r in (result, failing)]
+    assert entries[0] and entries[0] == entries[1]
+
