@@ -63,14 +63,51 @@ class ChecksFailed(AssertionError):
 # the kernel's history as a module
 
 def history_cells(history) -> list[str]:
-    """The code cells of an IPython input history, minus check cells, magics and shell lines."""
+    """The code cells of an IPython input history, minus check cells, magics and shell lines.
+    The history holds IPython's transformed code: a cell magic is given back as the cell it was
+    (`%%writefile helpers.py`: the notebook loader makes it that module), and what a shell or
+    line magic gave (`files = get_ipython().getoutput('ls')`) is None, as the loader has it."""
     cells = []
     for src in history or []:
         src = str(src or "")
         if not src.strip() or src.lstrip().startswith(CHECK_CELL_TAG):
             continue
-        cells.append("\n".join(ln for ln in src.splitlines() if not is_magic(ln)) + "\n")
+        magic = _cell_magic(src)
+        if magic is not None:
+            cells.append(magic)
+            continue
+        lines = []
+        for ln in src.splitlines():
+            given = _GIVEN_BY_IPYTHON.match(ln)
+            if given:
+                names = [n.strip() for n in given.group(2).split(",")]
+                lines.append(f"{given.group(1)}{', '.join(names)} = "
+                             f"{', '.join(['None'] * len(names))}")
+            elif not is_magic(ln):
+                lines.append(ln)
+        cells.append("\n".join(lines) + "\n")
     return cells
+
+
+_GIVEN_BY_IPYTHON = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
+                               r"get_ipython\(\)\.(?:getoutput|run_line_magic|system)\(")
+
+
+def _cell_magic(src: str) -> str | None:
+    """`get_ipython().run_cell_magic('writefile', 'helpers.py', '...')` (IPython's form of a
+    cell magic) as the cell it was, or None for any other cell."""
+    import ast
+    text = src.strip()
+    if not text.startswith("get_ipython().run_cell_magic("):
+        return None
+    try:
+        call = ast.parse(text, mode="eval").body
+        name, line, body = (ast.literal_eval(a) for a in call.args)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
+    if not all(isinstance(v, str) for v in (name, line, body)):
+        return None
+    return f"%%{name} {line}\n{body}"
 
 
 def history_notebook(cells: list[str]) -> dict:

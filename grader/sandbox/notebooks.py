@@ -59,9 +59,15 @@ def cell_python(source: str) -> str | None:
             return None
     elif _compiles(source):
         return source if source.endswith("\n") else source + "\n"
-    lines = []
+    lines, going_on = [], None      # the indentation of a magic line that ends with "\\"
     for line in source.splitlines():
+        if going_on is not None:   # the rest of a magic or shell line: `!pip install \\`
+            lines.append(going_on + "pass")
+            going_on = going_on if line.rstrip().endswith("\\") else None
+            continue
         indent = line[:len(line) - len(line.lstrip())]
+        if is_magic(line) and line.rstrip().endswith("\\"):
+            going_on = indent
         given = _GIVEN.match(line)
         if given:
             names = [n.strip() for n in given.group(2).split(",")]
@@ -166,6 +172,10 @@ def _run_cells(cells, scope, origin):
     import traceback
     folder = os.path.dirname(os.path.abspath(__file__))
     skipped = []
+    # what IPython gives every notebook: display() shows nothing here, the last outputs are None
+    for name, value in (("display", lambda *objs, **kw: None), ("_", None), ("__", None),
+                        ("___", None)):
+        scope.setdefault(name, value)
     for label, source in cells:
         name = os.path.join(folder, label)
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
