@@ -301,6 +301,24 @@ class Gradebook(Reading):
             + (() if seed is None else (int(seed),)))}
         return [ex for ex in exercises if ex not in done]
 
+    def graded_files(self, student, files, device="all", seed=None) -> set[str]:
+        """The exercises of `files` ({exercise: its file's content hash}) whose very file this
+        student handed in before and that was graded with this grader version and device
+        (and `seed` if asked), whatever else her submission held: a week that changed ex02
+        regrades ex02 alone."""
+        same_seed = "" if seed is None else " AND s.seed = ?"
+        out = set()
+        for ex, digest in files.items():
+            if digest and self.db.execute(
+                    "SELECT 1 FROM graded_exercises g JOIN submissions s ON s.id = "
+                    "g.submission_id JOIN students t ON t.id = s.student_id WHERE t.name = ? "
+                    "AND g.exercise = ? AND g.file_hash = ? AND s.grader_version = ? AND "
+                    "s.device = ?" + same_seed + " LIMIT 1",
+                    (stored_name(student), ex, digest, grader_version(), device)
+                    + (() if seed is None else (int(seed),))).fetchone():
+                out.add(ex)
+        return out
+
     def current(self, student, content_hash, exercises, device="all", seed=None) -> bool:
         """Is this exact submission already graded for every one of `exercises` with this
         grader version and device, and `seed` if one is asked (to_grade)? Then a class run

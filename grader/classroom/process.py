@@ -247,7 +247,8 @@ class GradingProcess:
 
     def give(self, task):
         self.task, self.started = task, time.monotonic()
-        self.conn.send({k: task[k] for k in ("student", "folder", "source", "notes")})
+        self.conn.send({k: task[k] for k in ("student", "folder", "source", "notes",
+                                             "request") if k in task})   # request: its own
 
     def ask_to_stop(self, hard=False):
         try:

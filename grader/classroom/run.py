@@ -246,8 +246,17 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         files = file_hashes(entry)
         handed[student] = each, files
         moved = rows.get(student) not in (None, staging.printable(path.name))
-        if not force and not moved and book.current(student, entry.content_hash,
-                                                     request.exercises, request.device, asked_seed):
+        # what is left to grade: nothing if this very submission was graded; else the
+        # exercises whose file is new (an unchanged file keeps its grading and its time)
+        left = [] if force or moved else book.to_grade(student, entry.content_hash,
+                                                       request.exercises, request.device,
+                                                       asked_seed)
+        if left and entry.folder is not None:
+            done = book.graded_files(student, files, request.device, asked_seed)
+            left = [ex for ex in left if ex not in done]
+            if left and len(left) < len(request.exercises):
+                entry.only = left        # grade these alone (_readable_tasks)
+        if not force and not moved and not left:
             run.skipped += 1
             # the same content read again: a better hand-in time (a timestamps CSV where
             # file times were recorded) corrects the recorded one, and says so
@@ -320,7 +329,10 @@ def _readable_tasks(tasks, record, request: GradeRequest) -> deque:
             record(task, error_result(task["source"], request, entry.error), page=True)
     return deque({"student": e.student, "folder": str(e.folder),
                   "source": staging.printable(e.source),
-                  "hash": e.content_hash, "notes": list(e.problems)}
+                  "hash": e.content_hash, "notes": list(e.problems),
+                  **({"request": GradeRequest.from_dict({**request.to_dict(),
+                                                         "exercises": list(e.only)}).to_dict()}
+                     if getattr(e, "only", None) else {})}
                  for e in tasks if not e.error)
 
 

@@ -109,6 +109,8 @@ def test_a_week_that_regrades_the_whole_folder_keeps_each_unchanged_files_time(t
         os.utime(klass / student / EX02, (COPIED, COPIED))
     second = run("t2.csv")
     assert second.graded == 2 and second.skipped == 1          # carol's files: unchanged
+    with Gradebook(db) as book:                                # ex02 alone was regraded
+        assert [book.submission(s)["exercises"] for s in ("alice", "dave")] == ['["ex02"]'] * 2
     assert any(n.startswith("carol: ex01: handed in 2026-10-01") and FROM_CSV in n
                and FROM_FILE in n for n in second.notes), second.notes
     third = run("t2.csv", force=True)
