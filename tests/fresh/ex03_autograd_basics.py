@@ -2,6 +2,11 @@
 from tests.fresh import DTYPE, HALF, SCALE, SUM, ZERO, Fresh
 
 FRESH = [
+    Fresh("analytic_len_for_numel", "analytic_grad_of_mean", '''
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2) / len(x)
+''', "divides by len(x), the first dimension, where x.numel() is meant (third blind round)",
+        (r"len\(x\)|numel|first dimension",)),
     Fresh("mean_graph_sum", "mean_graph", '''
 def mean_graph(x):
     y = x + 2

@@ -147,12 +147,18 @@ def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:
     return found[0] if found else None
 
 
-def scale_mistakes(expected, n: int | None = None, *, factor2=True) -> dict:
+def scale_mistakes(expected, n: int | None = None, *, factor2=True,
+                   rows: int | None = None) -> dict:
     """Wrong answers for a derivative or mean: factor 2 missing, sum instead of mean, sign
     flipped, and their combinations. A factor that equals N names a sum for a mean only where
     another input, with another N, shows its own N (grader.engine.result.confirm_across_inputs);
-    on an input with N = 2, a factor 2 is that same question."""
+    on an input with N = 2, a factor 2 is that same question. `rows`: the input's first
+    dimension, where N counts all its elements: divided by len(x) where x.numel() is meant
+    (where that factor is 2 too, both are said: the values cannot tell them apart)."""
     m = {}
+    if n and rows and rows != n:
+        m[f"this is {n / rows:g} times the expected value: divided by len(x) = {rows} (its "
+          f"first dimension) where x.numel() = {n} is meant?"] = _scale(expected, n / rows)
     if factor2 and n != 2:   # with N = 2, a factor 2 is told by the other inputs (× N below)
         m["this is half the expected value: is the factor 2 from differentiating a square "
           "missing?"] = _scale(expected, 0.5)
