@@ -44,15 +44,17 @@ def _close(a, b, rtol, atol) -> bool:
 
 def _precision_hint(a, b, rtol) -> str | None:
     """Values that agree to float32 precision where float64 precision is expected: part of the
-    computation ran in float32 (the classic cause: a tensor made with torch.tensor(w0)). Asked
-    before the named mistakes: one that differs from the reference by less than float32's
-    rounding cannot be told from it."""
+    computation ran in float32 (the classic cause: a tensor made with torch.tensor(w0)), or a
+    step that differs by as little in float64 (the values cannot tell which: both are said).
+    Asked before the named mistakes: one that differs from the reference by less than
+    float32's rounding cannot be told from it."""
     if rtol >= 1e-6 or b.dtype != np.float64 or a.dtype not in (np.float64, np.float32):
         return None
     if not np.allclose(a, b, rtol=FLOAT32_AGREEMENT, atol=1e-7, equal_nan=True):
         return None
     return ("the values agree only to float32 precision (about 7 digits), but the inputs are "
-            "float64: part of the computation ran in float32. torch.tensor(w0) and "
+            "float64. Either part of the computation ran in float32 (torch.tensor(w0) and "
             "torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "
-            "torch.as_tensor(w0, dtype=x.dtype) (and np.loadtxt(..., dtype=np.float32) where "
-            "float32 is wanted, since np.loadtxt gives float64).")
+            "torch.as_tensor(w0, dtype=x.dtype); np.loadtxt gives float64), or, where every "
+            "value is float64, a step differs by as little (e.g. a gradient taken after another "
+            "parameter was updated).")
