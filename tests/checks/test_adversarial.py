@@ -152,7 +152,7 @@ CASES = {
     "wrong_signature": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
                               "forward() takes 1 positional argument but 2 were given"),
     "returns_none": Expect(("forward", "loss", "mse_for_weights", "best_weight"),
-                           "returned None: did you forget the `return` statement?"),
+                           "returned None: is a `return` statement missing"),
     "returns_string": Expect(("loss", "mse_for_weights", "best_weight"), "got str"),
     "returns_list": Expect(("mse_for_weights",), "got list of length"),
     "wrong_shape": Expect(("mse_surface",), "rows and columns are swapped"),

@@ -33,7 +33,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     """
     where = f"{call}" + (f" ({context})" if context else "")
     if got is None:
-        fail(f"{where} returned None: did you forget the `return` statement?")
+        fail(f"{where} returned None: is a `return` statement missing, or is what it returns "
+             f"None (a .grad that backward() never filled)?")
     if isinstance(got, RemoteObject):
         fail(f"{where} returned {got!r}, expected {kind_of(expected)}.")
     if isinstance(got, (bool, np.bool_)) or not isinstance(expected, (tuple, list, dict)):
