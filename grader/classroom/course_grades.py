@@ -8,7 +8,8 @@ the penalised score.
     export_course_csv(book, course, "grades.csv")
 
 For each exercise of an assignment, the policy (gradebook_read.Policy) picks among the
-student's graded submissions: the latest (default) or the best after its penalty; with
+student's graded submissions: the latest (default: the work graded last, whatever times its
+sources gave) or the best after its penalty; with
 before="due", the latest handed in by the student's own due date (her extension included,
 within the grace period). Attempts are the distinct hand-ins of the assignment's work (new
 content of its exercise files, in hand-in order: a regrade is none); those after the attempt
@@ -157,7 +158,7 @@ def _grade(student, a, by, every, maxes, course: Course, policy: Policy, at
             chosen[ex] = max(cands, key=lambda r: ((r["score"] or 0.0) * (1 - factor(r)[0]),
                                                    r["when"], r["submission"]))
         else:
-            chosen[ex] = max(cands, key=lambda r: (r["when"], r["submission"]))
+            chosen[ex] = max(cands, key=lambda r: (r["first"], r["when"]))   # the newest work
     if not chosen:
         if mine:
             g.notes.append("none of the work handed in counts (" +

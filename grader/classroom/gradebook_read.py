@@ -57,7 +57,8 @@ class Policy:
     latest), among those handed in at or before `before` when given (a time, or {exercise:
     time}: a due date per exercise; an exercise not in it has none). A submission's time is
     when it was handed in where that is known, else when it was graded (never earlier than
-    handed in); "latest" orders by that time, then by grading order. With a course file,
+    handed in); "latest" is the work graded last (new content of the exercise's file: a regrade
+    of older work, or a wrong file time, never makes it the latest). With a course file,
     before="due" is each student's own due date per assignment (grader.classroom.
     course_grades, which also applies the late policy)."""
 
@@ -381,10 +382,7 @@ def _facts(r: dict) -> dict:
     file hash, or for a grading recorded before those were kept, not in missing_files),
     and failed (the grading has errors)."""
     missing = {_exercise_of(f) for f in _listed(r.pop("missing_files", None))}
-    if r.get("file_hash") is not None:
-        r["handed"] = bool(r["file_hash"]) and r["exercise"] not in missing
-    else:
-        r["handed"] = r["exercise"] not in missing
+    r["handed"] = r["exercise"] not in missing and r.get("file_hash") != ""
     r["failed"] = bool(_listed(r.pop("errors", None)))
     return r
 
@@ -392,7 +390,7 @@ def _facts(r: dict) -> dict:
 def _listed(text) -> list:
     try:
         return list(json.loads(text or "[]"))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError):     # not a JSON list: nothing listed
         return []
 
 
@@ -407,7 +405,10 @@ def last_of_each_content(rows: list[dict]) -> list[dict]:
     for r in rows:
         mine = alive.setdefault((r["student"], r["exercise"]), [])
         same = [e for e in mine if same_content(e, r)]
+        r["first"] = min([r["submission"]] + [e["first"] for e in same])
         if r["failed"] and any(not e["failed"] for e in same):
+            for e in same:                  # the complete grading stays, as old as it was
+                e["first"] = r["first"]
             continue
         mine[:] = [e for e in mine if not any(e is x for x in same)] + [r]
     kept = {id(r) for mine in alive.values() for r in mine}
@@ -433,7 +434,7 @@ def _choose(rows: list[dict], policy: Policy) -> dict[tuple, dict]:
         if cutoff is not None and when > cutoff:
             continue
         key = (r["student"], r["exercise"])
-        rank = (r["handed"], when, r["submission"]) if policy.kind == "latest" else \
+        rank = (r["handed"], r["first"], when) if policy.kind == "latest" else \
             (r["handed"], r["score"] or 0.0, when, r["submission"])
         if key not in out or rank >= keys[key]:
             out[key], keys[key] = r, rank

@@ -150,7 +150,8 @@ def timestamps_notes(stamps, students) -> list[str]:
     if missing:
         notes.append(f"{where}: no line for {len(missing)} student"
                      f"{'s' * (len(missing) != 1)}, whose times come from their files (or "
-                     f"their work's earlier hand-in): {_few(missing)}")
+                     f"their work's earlier hand-in): "
+                     f"{_few([staging.shown(m) for m in missing])}")
     return notes
 
 

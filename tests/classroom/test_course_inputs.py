@@ -60,7 +60,7 @@ def test_duplicate_unknown_and_missing_students_get_one_line_each(tmp_path):
     assert "2 names in it are no student of this class" in unknown
     assert "'yan'" in unknown and "'zed'" in unknown
     assert missing.endswith("no line for 2 students, whose times come from their files (or "
-                            "their work's earlier hand-in): carol, dave")
+                            "their work's earlier hand-in): 'carol', 'dave'")
     assert timestamps_notes({}, [("alice", "alice")]) == []      # no CSV: nothing to say
 
 

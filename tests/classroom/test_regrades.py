@@ -97,7 +97,7 @@ def test_a_week_that_regrades_the_whole_folder_keeps_each_unchanged_files_time(t
     first_run = run("t1.csv")
     assert [n for n in first_run.notes if "no line for" in n][0].endswith(
         "no line for 1 student, whose times come from their files (or their work's earlier "
-        "hand-in): carol")
+        "hand-in): 'carol'")
     with Gradebook(db) as book:
         first = {s: weeks(book, course, s)["week1"] for s in ("alice", "carol", "dave")}
     assert first["alice"].status == first["dave"].status == "on time"
@@ -263,3 +263,23 @@ def test_limits_no_run_could_grade_under_are_refused(tmp_path, capsys, args, say
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {says}:"), err
     assert not (tmp_path / "g.db").exists()
+
+
+def test_the_latest_work_counts_even_where_an_older_file_time_is_later(tmp_path, course):
+    """ex02 first graded from file times (copied in late: December), then changed and graded
+    with the CSV's time (October 9): the newer work counts, 1 day late, not the older work
+    at its wrong time; a --force regrade of the older work does not make it newer."""
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("hana", graded("ex02", passed=1), content_hash="a",
+                    handed_in={"ex02": at("2026-12-06T10:00")},
+                    handed_from={"ex02": FROM_FILE}, files={"ex02": "old"})
+        book.record("hana", graded("ex02"), content_hash="b",
+                    handed_in={"ex02": at("2026-10-09T07:00")},
+                    handed_from={"ex02": FROM_CSV}, files={"ex02": "new"})
+        book.record("hana", graded("ex02", passed=1), content_hash="a",
+                    handed_in={"ex02": at("2026-12-06T10:00")},
+                    handed_from={"ex02": FROM_FILE}, files={"ex02": "old"})
+        assert book.table()[1] == [("hana", {"ex02": 4}, 4)]
+        week2 = weeks(book, course, "hana")["week2"]
+        assert (week2.raw, week2.status, week2.submitted) == (4, "late",
+                                                              at("2026-10-09T07:00"))
