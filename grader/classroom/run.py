@@ -13,8 +13,10 @@ Parallelism is several grading processes (`jobs`), each with its own worker zygo
 one submission after another (pytest is not thread-safe); this process writes the gradebook, one
 transaction per submission. A submission already graded for every exercise asked with the same
 content and grader version (in this run or any earlier one: Gradebook.to_grade; with the same
-seed too where `seed` is given) is skipped (unless `force`), so a run that was killed goes on where it stopped when started again, and next
-week's run for ex03 grades ex03 of an unchanged submission. Nothing in the gradebook is replaced:
+seed too where `seed` is given) is skipped (unless `force`), so a run that was killed goes on
+where it stopped when started again, and next week's run for ex03 grades ex03 of an unchanged
+submission; of a changed one, only the exercises whose file changed are graded
+(Gradebook.graded_files), and each unchanged file keeps the time it was first handed in. Nothing in the gradebook is replaced:
 each grading is added to the history, and the latest grading of each exercise counts (unless a
 reading asks for another policy: grader.classroom.gradebook_read.Policy). One grading request (grader.engine.request.GradeRequest) serves the
 whole class: built once, in `grade_class`, it reaches the grading processes as plain data.
@@ -246,6 +248,11 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         files = file_hashes(entry)
         handed[student] = each, files
         moved = rows.get(student) not in (None, staging.printable(path.name))
+        # work graded before, read again: a better hand-in time (a timestamps CSV where file
+        # times were recorded) corrects the recorded one, regraded or not, and says so
+        run.notes += [clean(f"{student}: {line}", LINE, lines=False) for line in
+                      book.correct_times(student, {ex: (files.get(ex), when, where)
+                                                   for ex, (when, where) in each.items()})]
         # what is left to grade: nothing if this very submission was graded; else the
         # exercises whose file is new (an unchanged file keeps its grading and its time)
         left = [] if force or moved else book.to_grade(student, entry.content_hash,
@@ -258,11 +265,6 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                 entry.only = left        # grade these alone (_readable_tasks)
         if not force and not moved and not left:
             run.skipped += 1
-            # the same content read again: a better hand-in time (a timestamps CSV where
-            # file times were recorded) corrects the recorded one, and says so
-            run.notes += [clean(f"{student}: {line}", LINE, lines=False) for line in
-                          book.correct_times(student, {ex: (files.get(ex), when, where)
-                                                       for ex, (when, where) in each.items()})]
             shutil.rmtree(work / f"{i:05d}", ignore_errors=True)
             # with a course, the page again: an assignment may have come due since
             if html_dir and (course is not None or

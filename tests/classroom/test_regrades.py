@@ -79,7 +79,7 @@ def test_a_week_that_regrades_the_whole_folder_keeps_each_unchanged_files_time(t
     solution = {EX01: (ROOT / "solutions" / EX01).read_text(),
                 EX02: (ROOT / "solutions" / EX02).read_text()}
     klass = tmp_path / "class"
-    for student in ("alice", "carol", "dave"):
+    for student in ("alice", "carol", "dave", "erin"):
         (klass / student).mkdir(parents=True)
         for name, text in solution.items():
             (klass / student / name).write_text(text)
@@ -87,40 +87,43 @@ def test_a_week_that_regrades_the_whole_folder_keeps_each_unchanged_files_time(t
     (tmp_path / "t1.csv").write_text("student,submitted_at\nalice,2026-10-01T20:00:00Z\n"
                                      "dave,2026-10-01T21:00:00Z\n")
     (tmp_path / "t2.csv").write_text("student,submitted_at\nalice,2026-10-08T20:00:00Z\n"
-                                     "carol,2026-10-01T22:00:00Z\n")
+                                     "carol,2026-10-01T22:00:00Z\n"
+                                     "erin,2026-10-01T22:30:00Z\n")
     db = tmp_path / "g.db"
 
-    def run(stamps, **kw):
-        return grade_class(klass, db=db, exercises=["ex01", "ex02"], jobs=2, progress=False,
+    def run(stamps, exercises=("ex01", "ex02"), **kw):
+        return grade_class(klass, db=db, exercises=list(exercises), jobs=2, progress=False,
                            course=course, timestamps=read_timestamps(tmp_path / stamps), **kw)
 
     first_run = run("t1.csv")
     assert [n for n in first_run.notes if "no line for" in n][0].endswith(
-        "no line for 1 student, whose times come from their files (or their work's earlier "
-        "hand-in): 'carol'")
+        "no line for 2 students, whose times come from their files (or their work's earlier "
+        "hand-in): 'carol', 'erin'")
     with Gradebook(db) as book:
-        first = {s: weeks(book, course, s)["week1"] for s in ("alice", "carol", "dave")}
+        first = {s: weeks(book, course, s)["week1"] for s in ("alice", "carol", "dave", "erin")}
     assert first["alice"].status == first["dave"].status == "on time"
-    assert first["carol"].status == "too late" and first["carol"].score == 0
+    assert first["carol"].status == first["erin"].status == "too late"
     full = first["alice"].score
     assert full > 0
-    for student in ("alice", "dave"):
+    for student in ("alice", "dave", "erin"):
         (klass / student / EX02).write_text(solution[EX02] + "\n# tidied\n")
         os.utime(klass / student / EX02, (COPIED, COPIED))
     second = run("t2.csv")
-    assert second.graded == 2 and second.skipped == 1          # carol's files: unchanged
+    assert second.graded == 3 and second.skipped == 1          # carol's files: unchanged
     with Gradebook(db) as book:                                # ex02 alone was regraded
         assert [book.submission(s)["exercises"] for s in ("alice", "dave")] == ['["ex02"]'] * 2
-    assert any(n.startswith("carol: ex01: handed in 2026-10-01") and FROM_CSV in n
-               and FROM_FILE in n for n in second.notes), second.notes
-    third = run("t2.csv", force=True)
-    assert third.graded == 3
+    for student in ("carol", "erin"):       # erin's ex01 too, though ex02 was regraded
+        assert any(n.startswith(f"{student}: ex01: handed in 2026-10-01") and FROM_CSV in n
+                   and FROM_FILE in n for n in second.notes), second.notes
+    third = run("t2.csv", ["ex01"], force=True)          # week1's exercise, regraded
+    assert third.graded == 4
     with Gradebook(db) as book:
-        after = {s: weeks(book, course, s) for s in ("alice", "carol", "dave")}
+        after = {s: weeks(book, course, s) for s in ("alice", "carol", "dave", "erin")}
         export_course_csv(book, course, tmp_path / "out.csv", at=AFTER_TERM)
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}
-    assert [rows[s]["week1 late"] for s in ("alice", "carol", "dave")] == ["", "", ""]
-    for student in ("alice", "carol", "dave"):
+    assert [rows[s]["week1 late"] for s in ("alice", "carol", "dave", "erin")] == [""] * 4
+    assert after["erin"]["week1"].submitted == at("2026-10-01T22:30")
+    for student in ("alice", "carol", "dave", "erin"):
         week1 = after[student]["week1"]
         assert (week1.status, week1.score, week1.attempts) == ("on time", full, 1), student
     assert after["alice"]["week1"].submitted == at("2026-10-01T20:00")
