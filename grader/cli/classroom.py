@@ -22,7 +22,7 @@ def add_verbs(verbs) -> dict:
                     "skipped, so an interrupted run goes on where it stopped.")
     g.add_argument("submissions", help="the class folder")
     g.add_argument("--jobs", "-j", type=int, default=None,
-                   help="grading processes (default: one per core)")
+                   help="grading processes, at least 1 (default: one per core)")
     g.add_argument("--db", default=None,
                    help="the gradebook (default: gradebook.db here; where that name is taken, "
                         "e.g. by a student's folder, a private one that the run names)")
@@ -37,7 +37,8 @@ def add_verbs(verbs) -> dict:
     g.add_argument("--force", action="store_true",
                    help="regrade submissions that are already in the gradebook")
     g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="wall-clock limit for grading one submission (default: 600)")
+                   help="wall-clock limit for grading one submission, at least 1 "
+                        "(default: 600)")
     g.add_argument("--csv", default=None, metavar="PATH",
                    help="also export the grades as CSV ('-': stdout)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
