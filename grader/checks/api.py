@@ -50,10 +50,11 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     SUM_LOSS, UPDATE_ADDS_GRADIENT, ZERO_AFTER_BACKWARD, Mistakes,
                                     Recorded, assert_fit, assert_forward_pure, assert_leaf,
                                     assert_minibatch_run, assert_no_graph, assert_sgd_optimizer,
-                                    assert_state, assert_structure, fit_grads_of_mean,
-                                    formula_state, grads_of_mean, inplace_leaf_hint,
-                                    named_student_error, naming_rebound, random_state,
-                                    rebound_parameter, traj_tol, variant_id)
+                                    assert_state, assert_structure, divided_by_rows,
+                                    fit_grads_of_mean, formula_state, grads_of_mean,
+                                    inplace_leaf_hint, named_student_error, naming_rebound,
+                                    random_state, rebound_parameter,
+                                    refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
 from grader.exercises import Mutant
@@ -76,7 +77,7 @@ from grader.sandbox.inside.steps import record_steps
 __all__ = [
     "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
-    "assert_structure", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
+    "assert_structure", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
     "Case",
     "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",

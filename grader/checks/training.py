@@ -335,3 +335,33 @@ def formula_state(shapes: dict, wave, *, scale: float):
         state[name] = (values * scale).reshape(shape).to(torch.float32)
         start += n
     return state
+
+
+def refuse_steps_that_never_move(got, want, state, call: str, per: str = "batch") -> None:
+    """Fail where every optimizer step of the student's run (got["steps"]) left the parameters
+    at their initial `state` while the reference's first step moved them: step() found no
+    gradients (zero_grad() between backward() and step(), or backward() missing). What it is
+    told holds whatever removed the gradients. `per`: what one step is done for."""
+    from grader.engine.compare.relations import never_moved
+    still = isinstance(got, dict) and isinstance(state, dict) and \
+        never_moved(got.get("steps"), state)
+    if still and not never_moved({k: v[:1] for k, v in want["steps"].items()}, state):
+        fail(f"{call}: the parameters after every optimizer step are the initial ones.",
+             f"optimizer.step() never moved the parameters: after each of its {still} steps "
+             f"they are still the initial ones, so step() found no gradients. Is "
+             f"optimizer.zero_grad() called between loss.backward() and optimizer.step() (it "
+             f"clears the gradients step() uses), or loss.backward() missing? For every "
+             f"{per}: zero_grad(), backward(), step().")
+
+
+def divided_by_rows(want_losses, n: int, batches: int) -> dict:
+    """{hint: the run} of an epoch's loss taken as the sum of its batch losses divided by the
+    number of rows `n` (each batch loss is already a mean: divide by the `batches`); {} where
+    the two are one number."""
+    if n == batches:
+        return {}
+    return {f"each epoch's loss is the sum of its batch losses divided by the number of rows "
+            f"(N = {n}); each batch loss is already a mean over its rows, so divide by the "
+            f"number of batches ({batches}): the plain mean of the batch losses":
+            [v * batches / n for v in want_losses]}
+

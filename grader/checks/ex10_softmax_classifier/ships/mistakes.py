@@ -115,20 +115,3 @@ TRACE_MISTAKES = {
     "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
     "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
 }
-
-
-# as ex09's: a mini-batch loop whose steps never move, an epoch's loss divided by the rows
-def never_moved(steps: int) -> str:
-    """Every optimizer step left every parameter where it was: step() found no gradients."""
-    return (f"optimizer.step() never moved the parameters: after each of its {steps} steps they "
-            f"are still the initial ones, so step() found no gradients. Is "
-            f"optimizer.zero_grad() called between loss.backward() and optimizer.step() (it "
-            f"clears the gradients step() uses), or loss.backward() missing? For every batch: "
-            f"zero_grad(), backward(), step().")
-
-
-def divided_by_rows(n: int, batches: int) -> str:
-    """Each epoch's loss: the sum of its batch losses divided by the number of rows."""
-    return (f"each epoch's loss is the sum of its batch losses divided by the number of rows "
-            f"(N = {n}); each batch loss is already a mean over its rows, so divide by the "
-            f"number of batches ({batches}): the plain mean of the batch losses")

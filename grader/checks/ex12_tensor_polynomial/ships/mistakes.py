@@ -51,13 +51,3 @@ def optim_mistakes(optimizer):
     """The known mistakes of a fit_optim run with `optimizer`: {hint: keywords of the trusted
     optim_variant}."""
     return {k: v for k, v in OPTIM_MISTAKES.items() if optimizer == "rmsprop" or "used" not in v}
-
-
-# as ex09's: an optimizer whose steps never move the parameters
-def never_moved(steps: int) -> str:
-    """Every optimizer step left every parameter where it was: step() found no gradients."""
-    return (f"optimizer.step() never moved the parameters: after each of its {steps} steps they "
-            f"are still the initial ones, so step() found no gradients. Is "
-            f"optimizer.zero_grad() called between loss.backward() and optimizer.step() (it "
-            f"clears the gradients step() uses), or loss.backward() missing? For every step: "
-            f"zero_grad(), backward(), step().")
