@@ -46,7 +46,8 @@ from pathlib import Path
 from grader.exercises import check_file, module_of
 from grader.engine.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
-from grader.sandbox.notebooks import CHECK_CELL_TAG, cells_to_module, is_magic  # noqa: F401
+from grader.sandbox.notebooks import (CHECK_CELL_TAG, cells_to_module,  # noqa: F401
+                                      given_nothing, is_magic)
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this
@@ -80,9 +81,8 @@ def history_cells(history) -> list[str]:
         for ln in src.splitlines():
             given = _GIVEN_BY_IPYTHON.match(ln)
             if given:
-                names = [n.strip() for n in given.group(2).split(",")]
-                lines.append(f"{given.group(1)}{', '.join(names)} = "
-                             f"{', '.join(['None'] * len(names))}")
+                kind = "!" if given.group(3) in ("getoutput", "system") else "%"
+                lines.append(given.group(1) + given_nothing(given.group(2), kind))
             elif not is_magic(ln):
                 lines.append(ln)
         cells.append("\n".join(lines) + "\n")
@@ -90,7 +90,7 @@ def history_cells(history) -> list[str]:
 
 
 _GIVEN_BY_IPYTHON = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
-                               r"get_ipython\(\)\.(?:getoutput|run_line_magic|system)\(")
+                               r"get_ipython\(\)\.(getoutput|run_line_magic|system)\(")
 
 
 def _cell_magic(src: str) -> str | None:

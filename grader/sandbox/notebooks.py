@@ -17,7 +17,7 @@ written by a cell (`%%writefile helpers.py`, `-a` to append) is that module: its
 `helpers` where the cell stands, so `from helpers import sq` in a later cell finds it (no file
 is written). IPython magics and shell lines
 (`%matplotlib inline`, `!pip install tqdm`) become `pass`, so the line numbers stay those of the
-cell; what they would give is None (`files = !ls`, `t = %timeit -o f()`), and IPython's help
+cell; what they would give is nothing (`files = !ls`: [], `t = %timeit -o f()`: None), and help
 (`np.meshgrid?`, `??torch.mean`) is `pass` too. A cell that is Python as it stands is left as it
 is (a line of it that starts with `%` continues an expression). The same loader runs the kernel history of a notebook's check cells (grader.notebook).
 """
@@ -70,12 +70,20 @@ def cell_python(source: str) -> str | None:
             going_on = indent
         given = _GIVEN.match(line)
         if given:
-            names = [n.strip() for n in given.group(2).split(",")]
-            line = f"{indent}{', '.join(names)} = {', '.join(['None'] * len(names))}"
+            line = indent + given_nothing(given.group(2), line[given.end() - 1])
         elif is_magic(line) or _HELP.match(line):
             line = indent + "pass"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def given_nothing(targets: str, kind: str) -> str:
+    """What `targets = !cmd` or `targets = %magic` gives here, where no shell or magic runs: a
+    shell's output is its lines, none ([]; one name, as IPython's list; several: "" each), a
+    magic's None."""
+    names = [n.strip() for n in targets.split(",")]
+    value = ("[]" if len(names) == 1 else '""') if kind == "!" else "None"
+    return f"{', '.join(names)} = {', '.join([value] * len(names))}"
 
 
 def helper_module(source: str) -> str:

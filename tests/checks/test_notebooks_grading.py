@@ -115,7 +115,8 @@ def test_ipythons_own_lines_cost_nothing_and_python_is_left_as_it_is(zygote, tmp
     continues an expression) is not touched. (The attack round: a correct notebook with
     `files = !ls` and `np.meshgrid?` scored 0/18.)"""
     (tmp_path / "ex01_linear_model.ipynb").write_text(reference_notebook("ex01", {
-        1: "import numpy as np\nfiles = !ls\nnp.meshgrid?\n??np.mean\nt, u = %who_ls\n"
+        1: "import numpy as np\nfiles = !ls\nprint(len(files), 'files')\nnp.meshgrid?\n??np.mean\n"
+           "t, u = %who_ls\n"
            "!pip install --quiet \\\n    tqdm\ndisplay(files)\nprint(_)\n",
         3: "label = ('weight %.1f'\n         % 2.0)\nprint(label)\n"}))
     result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
@@ -161,7 +162,7 @@ def test_a_kernels_history_is_graded_as_its_notebook_is(zygote, tmp_path):
     ref = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
     history = ["get_ipython().run_cell_magic('writefile', 'helpers.py', "
                "'def times(x, w):\\n    return x * w\\n')",
-               "files = get_ipython().getoutput('ls')\nget_ipython().run_line_magic("
+               "files = get_ipython().getoutput('ls')\nn = len(files)\nget_ipython().run_line_magic("
                "'matplotlib', 'inline')\n" + ref + "\nfrom helpers import times\n\n"
                "def forward(x, w):\n    return times(x, w)\n"]
     (tmp_path / "ex01_linear_model.ipynb").write_text(json.dumps(
