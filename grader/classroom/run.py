@@ -57,7 +57,7 @@ from grader.classroom.entries import (Outputs, class_entries, class_folder_notes
                                       gather, list_class, submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
-from grader.classroom.handed_in import handed_in_each, timestamps_notes
+from grader.classroom.handed_in import FROM_FILE, handed_in_each, timestamps_notes
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -237,7 +237,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
     run.notes += moves(rows, entries, book, where)
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
-    tasks, handed = [], {}
+    tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}
     run.notes += timestamps_notes(stamps, [(s, getattr(p, "name", None)) for s, p in entries])
     for i, (student, path) in enumerate(entries):
@@ -247,6 +247,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                               or stamps.get(getattr(path, "name", None)))
         files = file_hashes(entry)
         handed[student] = each, files
+        if any(where == FROM_FILE for _, where in each.values()):
+            by_file_time.append(student)
         moved = rows.get(student) not in (None, staging.printable(path.name))
         # work graded before, read again: a better hand-in time (a timestamps CSV where file
         # times were recorded) corrects the recorded one, regraded or not, and says so
@@ -272,6 +274,12 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                 _page_from_book(book, student, html_dir, course)
             continue
         tasks.append(entry)
+    if course is not None and by_file_time:     # the late policy reads times she can set
+        run.notes.append(clean(
+            f"{len(by_file_time)} student{'s' * (len(by_file_time) != 1)}' hand-in times are "
+            f"their files' own times (e.g. {by_file_time[0]}), which a student can set (unzip "
+            f"keeps the dates in her zip): give your LMS's times with --timestamps, or grade "
+            f"nbgrader's submitted/ tree", LINE, lines=False))
     job = Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
               jobs=min(jobs, max(1, len(tasks))), references=str(work / "references"))
     run.jobs = job.jobs

@@ -413,3 +413,24 @@ def test_a_time_no_calendar_can_hold_is_no_time(tmp_path):
     times, where = handed_in(tmp_path / "submitted" / "alice", ["ex01_tensors.py"])
     assert times["ex01"] == datetime.fromtimestamp(1790000000, timezone.utc)
     assert where == FROM_FILE
+
+
+def test_a_course_run_says_when_hand_in_times_are_the_files_own(tmp_path):
+    """File times are the student's to set (unzip keeps the dates she put in her zip): a run
+    with a course says which students' times come from their files, and that --timestamps
+    gives the LMS's; with the LMS's times for every student it says nothing of the kind."""
+    from grader.classroom.run import grade_class
+    ref = (demo_root() / "solutions" / "ex01_linear_model.py").read_text()
+    for student in ("cleo", "dan"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "ex01_linear_model.py").write_text(ref)
+    (tmp_path / "course.toml").write_text(COURSE)
+    course = load_course(tmp_path / "course.toml")
+    run = grade_class(tmp_path / "class", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                      progress=False, course=course)
+    said = [n for n in run.notes if "their files' own times" in n]
+    assert len(said) == 1 and said[0].startswith("2 students'") and "--timestamps" in said[0]
+    stamps = {s: datetime(2026, 10, 1, 12, tzinfo=timezone.utc) for s in ("cleo", "dan")}
+    run = grade_class(tmp_path / "class", db=tmp_path / "h.db", jobs=1, exercises=["ex01"],
+                      progress=False, course=course, timestamps=stamps)
+    assert not [n for n in run.notes if "their files' own times" in n]
