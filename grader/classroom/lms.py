@@ -299,6 +299,9 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
                 result.unmatched[s] = "not an email address: give --roster, or --id username"
             elif by == "username" and (s != s.strip() or len(s.split()) > 1):
                 result.unmatched[s] = "not a username: give --roster, Moodle's grade export"
+            elif by == "idnumber":   # a folder's name is nobody's ID number
+                result.unmatched[s] = "no ID number without a roster: give --roster, Moodle's " \
+                                      "grade export"
             else:
                 ids[s] = s
     else:
@@ -324,7 +327,8 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
         items = [titles.get(_norm(n), n) for n in names]   # the roster's own name for an item
     out = [[MOODLE_IDS[by]] + [_cell(i) for i in items]]
     for s, ident in ids.items():
-        out.append([_cell(ident)] + [_num(scores[s].get(n) or 0.0) for n in names])
+        out.append([_cell(ident)] + ["" if scores[s].get(n) is None else _num(scores[s][n])
+                                     for n in names])   # blank: not due yet, no grade to set
     result.written = len(ids)
     return out, result
 

@@ -182,6 +182,11 @@ def test_moodle_writes_an_identifier_and_numeric_grades_only(tmp_path, capsys):
     assert out.read_bytes() == b"Email address,ex01_linear_model,ex02_gradient_descent\r\n"
     err = capsys.readouterr().err
     assert "'alee' (not an email address" in err and "3 students" in err
+    # an ID number is never a folder's name: without a roster, nobody is written
+    assert main(["export", "--lms", "moodle", "--id", "idnumber", "--db", str(db), "--out",
+                 str(out)]) == 0
+    assert out.read_bytes() == b"ID number,ex01_linear_model,ex02_gradient_descent\r\n"
+    assert "(no ID number without a roster" in capsys.readouterr().err
 
 
 def test_moodle_reads_its_own_export_as_the_roster(tmp_path, capsys):
@@ -359,6 +364,10 @@ def test_a_course_file_makes_one_column_per_assignment(tmp_path, capsys):
     assert out.read_text() == ("Student,ID,SIS User ID,SIS Login ID,Section,week1 (6001),week2\n"
                                "    Points Possible,,,,,4,3\n"
                                '"Lee, Ann",102,S002,alee,Sec A,2,\n')
+    # Moodle alike: an assignment not due yet is a blank cell (a 0 would be imported as one)
+    assert main(["export", "--lms", "moodle", "--course", str(course), "--db", str(db),
+                 "--out", str(out)]) == 0
+    assert out.read_text().splitlines() == ["Username,week1,week2", "alee,2,"]
 
 
 def test_a_canvas_download_is_graded_and_exported_end_to_end(tmp_path, capsys):
