@@ -62,11 +62,13 @@ def grades(book, policy=None, course=None) -> tuple[list, dict, dict]:
     possible} and {student: {name: score, or None for a cell left blank}}. Each exercise is
     one assignment (its module name, 'ex01_linear_model'), unless a course file
     (grader.classroom.course_file.Course) groups them: then its assignments, each the
-    penalised score, blank while it is not due yet."""
+    penalised score, blank while it is not due yet; an assignment none of whose exercises has
+    been graded yet is left out (a column of 0 out of 0 would import as grades)."""
     policy = Policy.of(policy)
     if course is not None:
         from grader.classroom.course_grades import course_table
         names, rows, maxes = course_table(book, course, policy.kind, policy.before)
+        names = [n for n in names if maxes.get(n)]
         scores = {student: {n: (g.score if g.counts else None) for n, g in mine.items()}
                   for student, mine, _ in rows}
         return names, {n: maxes[n] for n in names}, scores

@@ -354,7 +354,10 @@ def test_a_course_file_makes_one_column_per_assignment(tmp_path, capsys):
                       '[[assignment]]\nname = "week1"\nexercises = ["ex01"]\n'
                       'due = 2020-10-01T23:59:00\n\n'
                       '[[assignment]]\nname = "week2"\nexercises = ["ex02"]\n'
-                      'due = 2099-10-01T23:59:00\n')
+                      'due = 2099-10-01T23:59:00\n\n'
+                      '[[assignment]]\nname = "week3"\nexercises = ["ex03"]\n'   # due, never
+                      'due = 2020-10-08T23:59:00\n')                             # graded: no
+                                                                                # column
     roster = write(tmp_path / "r.csv", "Student,ID,SIS User ID,SIS Login ID,Section,week1 (6001)\n"
                                        "    Points Possible,,,,,4.00\n"
                                        '"Lee, Ann",102,S002,alee,Sec A,1.00\n')
