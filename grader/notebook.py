@@ -46,8 +46,8 @@ from pathlib import Path
 from grader.exercises import check_file, module_of
 from grader.engine.request import GradeRequest
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
-from grader.sandbox.notebooks import (CHECK_CELL_TAG, cells_to_module,  # noqa: F401
-                                      given_nothing, is_magic)
+from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG,  # noqa: F401
+                                      cells_to_module, given_nothing, is_magic)
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SECONDS = 900.0   # the sandbox's own limits stop a submission long before this
@@ -89,8 +89,7 @@ def history_cells(history) -> list[str]:
     return cells
 
 
-_GIVEN_BY_IPYTHON = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
-                               r"get_ipython\(\)\.(getoutput|run_line_magic|system)\(")
+_GIVEN_BY_IPYTHON = re.compile(ASSIGNED + r"get_ipython\(\)\.(getoutput|run_line_magic|system)\(")
 
 
 def _cell_magic(src: str) -> str | None:

@@ -40,7 +40,10 @@ def is_magic(line: str) -> bool:
 
 # IPython's own lines that are not Python: `x = !ls` / `x = %timeit -o f()` (what the shell or
 # the magic gives), `obj?` / `obj??` / `?obj` (help)
-_GIVEN = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
+# the start of `targets = ...` (indentation, the names), as IPython writes them and as it
+# transforms them (grader.notebook.history_cells reads `... = get_ipython().getoutput(...)`)
+ASSIGNED = r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
+_GIVEN = re.compile(ASSIGNED + r"[!%]")
 _HELP = re.compile(r"^(\s*)(?:\?{1,2}[A-Za-z_][\w.]*|[A-Za-z_][\w.]*(?:\(\))?\s*\?{1,2})\s*$")
 
 
