@@ -70,7 +70,7 @@ def test_an_empty_class_folder_makes_no_gradebook(tmp_path, monkeypatch, capsys)
     (tmp_path / "class").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    assert main(["grade-class", "class"]) == 1
+    assert main(["grade-class", "class"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no submissions in class") and "no gradebook" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["class"]     # nothing written

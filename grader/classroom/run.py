@@ -123,7 +123,7 @@ def default_jobs() -> int:
 
 
 class EmptyClassFolder(RuntimeError):
-    """The class folder holds no entry at all (the command line: one error line, exit 1)."""
+    """The class folder holds no entry at all (the command line: one error line, exit 2)."""
 
 
 def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,

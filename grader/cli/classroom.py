@@ -125,7 +125,7 @@ def _wrong_limits(args) -> str:
 
 
 def cmd_grade_class(args) -> int:
-    from grader.classroom.run import DEFAULT_TIMEOUT, grade_class
+    from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, grade_class
     from grader.exercises import parse_list
     from grader.classroom.gradebook import OutputRefused
     folder = Path(args.submissions)
@@ -153,6 +153,9 @@ def cmd_grade_class(args) -> int:
         print(f"error: the gradebook cannot be read or written ({exc}); grades recorded "
               f"before stay in it", file=sys.stderr)
         return 2
+    except EmptyClassFolder as exc:   # nothing to grade: one line, no gradebook made
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -165,7 +168,7 @@ def cmd_grade_class(args) -> int:
     if not run.total:
         print(f"error: no submissions in {folder} (expected one folder or .zip per student)",
               file=sys.stderr)
-        return 1
+        return 2
     said = sys.stderr if args.csv == "-" else sys.stdout     # the CSV alone on stdout
     print(run.line(), file=said)
     for note in run.notes:

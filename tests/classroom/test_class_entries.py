@@ -275,3 +275,28 @@ def test_look_alikes_newcomers_and_leavers_never_freeze_or_merge_a_grade(tmp_pat
     err = capsys.readouterr().err
     assert "warning: 1 row of the CSV holds the last grade of a student no entry" in err
     assert shared_name("alice.zip") in err
+
+
+@pytest.mark.parametrize("holds", [(), (".alice/",), ("__MACOSX/", ".DS_Store")])
+def test_a_class_folder_with_nobody_in_it_exits_2_and_writes_no_gradebook(tmp_path, monkeypatch,
+                                                                          capsys, holds):
+    """Empty, or holding only what is left out (a hidden folder, what macOS's zip leaves):
+    one error line, exit 2, and no gradebook, neither the default one here, nor the one
+    --db names, nor a kept one, even with a course file beside the class folder."""
+    klass = tmp_path / "term" / "class"
+    klass.mkdir(parents=True)
+    for name in holds:
+        (klass / name.rstrip("/")).mkdir() if name.endswith("/") else \
+            (klass / name).write_text("x")
+    (tmp_path / "term" / "course.toml").write_text(
+        '[[assignment]]\nname = "week1"\nexercises = ["ex01"]\ndue = 2026-10-01T23:59:00\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    for args in ([], ["--db", "g.db"]):
+        assert main(["grade-class", "term/class", "--no-progress", *args]) == 2, args
+        errors = [line for line in capsys.readouterr().err.splitlines()
+                  if line.startswith("error")]
+        assert len(errors) == 1 and errors[0].startswith("error: no submissions in term/class")
+        assert "no gradebook written" in errors[0]
+        assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
