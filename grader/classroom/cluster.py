@@ -376,8 +376,10 @@ def run_on_cluster(tasks, client, request: GradeRequest, record, *, progress=Non
     def hand_out():
         while waiting and len(futures) < room:
             i, task = waiting.pop()
-            future = client.submit(grade_bytes, pack(task["folder"]), plain, task["source"],
-                                   table, timeout, pure=False, resources=gpu,
+            # a submission whose unchanged exercises keep their grading carries its own
+            # request, those left to grade (grader.classroom.run), as a local run's does
+            future = client.submit(grade_bytes, pack(task["folder"]), task.get("request", plain),
+                                   task["source"], table, timeout, pure=False, resources=gpu,
                                    key=f"grade-{run}-{i}")
             futures[future] = task
             done_so_far.add(future)

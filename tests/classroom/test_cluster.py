@@ -385,3 +385,30 @@ def test_a_big_class_is_handed_out_a_few_at_a_time(tmp_path, cluster, monkeypatc
     finally:
         client.close()
     assert sorted(tables.values()) and all(n >= 1 for n in tables.values()), tables
+
+
+def test_a_week_that_changed_one_exercise_regrades_it_alone_on_the_cluster(tmp_path, cluster):
+    """As a local run (grader.classroom.run, Gradebook.graded_files): two students graded
+    for ex01 and ex02 on the cluster; one changes ex02, and the next cluster run grades her
+    ex02 alone (ex01 keeps its grading and the rest of the class is skipped); her gradebook
+    rows are those of the same weeks graded locally. Before, the cluster regraded her
+    whole folder."""
+    klass = make_class(tmp_path / "class", n=2)         # student00: both; student01: a stub
+    both = dict(exercises=EXERCISES, progress=False, seed=5)
+    for where in ("cluster", "local"):
+        at = dict(cluster=cluster.scheduler_address) if where == "cluster" else dict(jobs=1)
+        (klass / "student00" / EX02).write_text(REF02)
+        first = grade_class(klass, db=tmp_path / f"{where}.db", **both, **at)
+        assert first.graded == 2
+        (klass / "student00" / EX02).write_text(REF02 + "\n# tidied\n")
+        second = grade_class(klass, db=tmp_path / f"{where}.db", **both, **at)
+        assert (second.graded, second.skipped) == (1, 1), where
+        con = sqlite3.connect(tmp_path / f"{where}.db")
+        try:
+            graded = [r[0] for r in con.execute(
+                "SELECT s.exercises FROM submissions s JOIN students t ON t.id = s.student_id "
+                "WHERE t.name = 'student00' ORDER BY s.id")]
+        finally:
+            con.close()
+        assert graded == ['["ex01", "ex02"]', '["ex02"]'], (where, graded)
+    assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
