@@ -4,7 +4,8 @@ students they name.
   - Canvas's "Download Submissions" zip, unpacked, holds every file of every student flat in one
     folder, each named `name[_LATE]_userid_submissionid_file`: `smithjohn_12345_67890_ex01_linear
     _model.py`, and with `LATE` when Canvas marks the submission late (`smithjohn_LATE_12345_
-    67890_ex02_gradient_descent.py`). A file handed in again may carry `-1` before its suffix.
+    67890_ex02_gradient_descent.py`). A file handed in again carries `-1` (then `-2`, ...)
+    before its suffix: of one student's files of one name, the newest is graded.
     The files of one student (her name and user id) form one entry, a Bundle, filed under her
     name ('smithjohn'), each file under its own name again (`ex01_linear_model.py`).
   - Moodle's "Download all submissions" gives one folder per student and plugin: `John Smith_
@@ -43,7 +44,7 @@ _CANVAS = re.compile(r"(?P<name>.+?)(?:_(?P<late>LATE|late))?_(?P<uid>\d+)_(?P<s
 _MOODLE = re.compile(r"(?P<name>.+)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_", re.S)
 _MOODLE_FILE = re.compile(r"(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_"
                           r"(?P<file>.+)", re.S)
-_AGAIN = re.compile(r"-\d+(?=\.[A-Za-z0-9]+$)")     # '-1' Canvas adds to a file handed in again
+_AGAIN = re.compile(r"-(\d+)(?=\.[A-Za-z0-9]+$)")   # '-1' Canvas adds to a file handed in again
 CODE_SUFFIXES = (".py", ".ipynb")
 
 
@@ -203,16 +204,41 @@ def late_note(entry) -> str:
             "is the course's to apply")
 
 
+def handed_again(name: str) -> tuple[int, int]:
+    """How recent a file of Canvas's download is among those of one name, as Canvas says it:
+    (the number Canvas adds to a file handed in again, `-1`, `-2` (0: none), the id Canvas
+    gave it, the number before the file's own name). `ex01-2.py` is newer than `ex01-1.py`,
+    which is newer than `ex01.py`."""
+    m = _CANVAS.fullmatch(name)
+    if m is None:
+        return (0, 0)
+    again = _AGAIN.search(m["file"])
+    return (int(again[1]) if again else 0, int(m["sid"]))
+
+
+def _newest_first(files) -> list:
+    """A bundle's files in name order, except that of the files one name once Canvas's
+    prefix and `-1` are off (`ex01_linear_model.py`), the newest comes first: it is the one
+    graded."""
+    def key(path):
+        found = parse(path.name)
+        own = found.file if found else path.name
+        newest = handed_again(path.name)
+        return (own, -newest[0], -newest[1], path.name)
+    return sorted(files, key=key)
+
+
 def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> staging.Found:
     """The exercise files of a Bundle, as staging.collect finds them in a folder: each file is
     read as staging reads one (a regular file, no link followed, capped) and written under its
     own name (the LMS's prefix and Canvas's '-1' taken off) into the private folder `stage`,
-    which is then collected and removed. Refused when the files add up to more than
-    max_total; what is left out is noted."""
+    which is then collected and removed. Of files of one own name, the newest (handed_again:
+    `ex01-2.py` over `ex01-1.py` over `ex01.py`) is graded and the others noted. Refused when
+    the files add up to more than max_total; what is left out is noted."""
     notes, total, written = [], 0, {}
     stage.mkdir(parents=True, exist_ok=False)
     try:
-        for path in sorted(bundle.files):
+        for path in _newest_first(bundle.files):
             found = parse(path.name)
             own = found.file if found else path.name
             label = staging.shown(path.name)
@@ -224,8 +250,11 @@ def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> st
                 notes.append(f"{label} was not graded: its name is not a file's")
                 continue
             if own in written:
+                newer = handed_again(written[own]) > handed_again(path.name)
                 notes.append(f"{label} was not graded: {staging.shown(written[own])} is "
-                             f"{staging.shown(own)} too, and counts")
+                             f"{staging.shown(own)} too"
+                             + (", handed in again later (Canvas numbers a file handed in "
+                                "again -1, -2, ...), and counts" if newer else ", and counts"))
                 continue
             try:
                 data = staging.read_file(path, max_file)

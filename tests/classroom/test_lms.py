@@ -313,9 +313,36 @@ def test_canvas_files_are_grouped_per_student_under_their_own_names(tmp_path):
     assert not downloads.marked_late(by_source["smithjohn_12345"][1])
     assert not any("late" in n for n in folder.problems)
     lee = gather(*by_source["leeann_77"], tmp_path / "work" / "2")
-    assert (lee.folder / "ex01_linear_model.py").read_text() == "# first"
-    assert any("leeann_77_9_ex01_linear_model-1.py" in n and "not graded" in n
-               for n in lee.problems)
+    assert (lee.folder / "ex01_linear_model.py").read_text() == "# second, same name once restored"
+    assert any(n.startswith("'leeann_77_8_ex01_linear_model.py' was not graded") and
+               "handed in again later" in n for n in lee.problems), lee.problems
+
+
+@pytest.mark.parametrize("handed", [
+    # (Canvas's id, the file's name as Canvas wrote it, what it holds): oldest first
+    [(7, "ex01_linear_model.py", "first"), (8, "ex01_linear_model-1.py", "second"),
+     (9, "ex01_linear_model-2.py", "third")],
+    [(20, "ex01_linear_model-9.py", "tenth"), (21, "ex01_linear_model-10.py", "eleventh")],
+    [(30, "ex01_linear_model.ipynb", "first"), (5, "ex01_linear_model-1.ipynb", "second")]])
+def test_the_newest_of_a_file_handed_in_again_is_graded(tmp_path, handed):
+    """Canvas names a file handed in again `-1`, `-2`, ...: the newest is graded, whatever
+    order the names sort in (`-10` after `-9`; the numbers before the name are Canvas's ids,
+    `-1` says more), and the older ones are noted as not graded."""
+    c = tmp_path / "class"
+    c.mkdir()
+    for sid, name, text in handed:
+        (c / f"leeann_77_{sid}_{name}").write_text(f"# {text}")
+    (c / "leeann_77_6_ex02_gradient_descent.py").write_text("# ex02, once")
+    [(student, bundle)] = list_class(c)[0]
+    entry = gather(student, bundle, tmp_path / "work")
+    own = handed[0][1].replace("-9", "")
+    assert sorted(entry.files) == sorted([own, "ex02_gradient_descent.py"])
+    assert (entry.folder / own).read_text() == f"# {handed[-1][2]}"
+    older = [n for n in entry.problems if "was not graded" in n]
+    assert len(older) == len(handed) - 1, entry.problems
+    for note in older:
+        assert f"leeann_77_{handed[-1][0]}_{handed[-1][1]}" in note and \
+            "handed in again later" in note, note
 
 
 def test_canvas_bundle_refuses_links_and_oversized_files(tmp_path, monkeypatch):
