@@ -24,14 +24,16 @@ extensions of one term. `course.toml` beside the class folder, or --course PATH:
 
 load_course(path) reads it (CourseError: one line naming the line or key); Course.due_for,
 LatePolicy.penalty and Course.assignment_of answer what grading asks. Durations: "90s", "15m",
-"2h", "3d" (or a number of minutes)."""
+"2h", "3d" (or a number of minutes). Dates: bare or quoted alike (2026-10-01T23:59:00 is
+"2026-10-01T23:59:00"), in time_zone unless they carry an offset; a date alone (2026-10-01)
+is the end of that day there."""
 from __future__ import annotations
 
 import math
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from grader.exercises import EXERCISES
@@ -334,18 +336,29 @@ def _zone(name, where):
                                    f"\"UTC\")")) from None
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+END_OF_DAY = time.max          # a date alone is due at its very end: 23:59:59.999999
+
+
 def _date(value, key, zone, where) -> datetime:
-    """A due date: a TOML date-time (with or without an offset), a date (its end, 23:59:59),
-    or ISO 8601 text; one without an offset is in the course's time zone."""
+    """A due date: a TOML date-time (with or without an offset), a date (the end of that day),
+    or the same as text ("2026-10-01T23:59:00", "2026-10-01 23:59", "2026-10-01"): a bare
+    TOML value and the quoted one mean the same instant. One without an offset is in the
+    course's time zone (`zone`)."""
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            if _DAY.fullmatch(text):
+                value = date.fromisoformat(text)
+            else:   # TOML allows a small 't' and 'z'; fromisoformat (3.10) no 'Z'
+                text = re.sub(r"(?<=\d)[tT](?=\d)", "T", text)
+                value = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", text))
         except ValueError:
             raise CourseError(where.at(key.rsplit(".", 1)[-1], f"{key} {value!r} is not a "
                                        f"date (e.g. 2026-10-01T23:59:00)")) from None
     if not isinstance(value, datetime):
-        if hasattr(value, "year") and not hasattr(value, "hour"):     # a date alone
-            value = datetime(value.year, value.month, value.day, 23, 59, 59)
+        if isinstance(value, date):       # a date alone: the end of that day
+            value = datetime.combine(value, END_OF_DAY)
         else:
             raise CourseError(where.at(key.rsplit(".", 1)[-1], f"{key} is not a date (e.g. "
                                        f"2026-10-01T23:59:00)"))

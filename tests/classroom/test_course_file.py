@@ -159,3 +159,62 @@ def test_the_course_file_is_found_beside_the_class_folder_or_named(tmp_path):
     path = write(tmp_path, GOOD)
     assert find_course(tmp_path / "class") == path
     assert find_course(tmp_path / "class", named="other.toml").name == "other.toml"
+
+
+def _dues(tmp_path, values, zone="Europe/Berlin"):
+    """The due dates of one assignment per value, as the course file reads them."""
+    text = f'time_zone = "{zone}"\n' + "".join(
+        f'[[assignment]]\nname = "a{i}"\nexercises = ["ex{i + 1:02d}"]\ndue = {v}\n'
+        f'last = {v}\n' for i, v in enumerate(values))
+    course = load_course(write(tmp_path, text))
+    by_name = {a.name: a for a in course.assignments}
+    return [(by_name[f"a{i}"].due, by_name[f"a{i}"].last) for i in range(len(values))]
+
+
+@pytest.mark.parametrize("zone,values,meant", [
+    ("Europe/Berlin",                      # summer time: 23:59 in Berlin is 21:59 UTC
+     ["2026-10-01T23:59:00", '"2026-10-01T23:59:00"', "2026-10-01 23:59:00",
+      '"2026-10-01 23:59:00"', '"2026-10-01 23:59"', '"2026-10-01t23:59:00"',
+      '" 2026-10-01T23:59:00 "', "2026-10-01T21:59:00Z", '"2026-10-01T21:59:00Z"',
+      '"2026-10-01T21:59:00z"', "2026-10-01T23:59:00+02:00", '"2026-10-01T23:59:00+02:00"'],
+     datetime(2026, 10, 1, 21, 59, tzinfo=timezone.utc)),
+    ("Europe/Berlin",                      # winter time: +01:00
+     ["2026-12-01T23:59:00", '"2026-12-01T23:59:00"', '"2026-12-01 23:59"'],
+     datetime(2026, 12, 1, 22, 59, tzinfo=timezone.utc)),
+    ("America/New_York",
+     ["2026-10-01T23:59:00", '"2026-10-01T23:59:00"'],
+     datetime(2026, 10, 2, 3, 59, tzinfo=timezone.utc))])
+def test_a_bare_toml_time_and_the_same_time_quoted_are_one_instant(tmp_path, zone, values,
+                                                                    meant):
+    for due, last in _dues(tmp_path, values, zone):
+        assert due == last == meant, (values, due)
+
+
+@pytest.mark.parametrize("zone,day,value", [
+    ("Europe/Berlin", (2026, 10, 1), "2026-10-01"), ("Europe/Berlin", (2026, 10, 1), '"2026-10-01"'),
+    ("Europe/Berlin", (2026, 12, 1), '" 2026-12-01 "'), ("UTC", (2026, 10, 1), '"2026-10-01"'),
+    ("America/New_York", (2026, 10, 1), "2026-10-01")])
+def test_a_date_without_a_time_is_the_end_of_that_day_in_the_course_zone(tmp_path, zone, day,
+                                                                           value):
+    """Work handed in at the day's last second, in the course's zone, is on time; at the next
+    day's first moment there, late; quoted or not ("2026-10-01" was its first moment, 00:00,
+    and the bare date 23:59:59, so work in that day's last second was late)."""
+    [(due, last)] = _dues(tmp_path, [value], zone)
+    here = ZoneInfo(zone) if zone != "UTC" else timezone.utc
+    assert due == last
+    assert datetime(*day, 23, 59, 59, 999_000, tzinfo=here) <= due
+    assert datetime(*day, tzinfo=here) + timedelta(days=1) > due
+    assert due.astimezone(here).date() == datetime(*day).date()
+    if zone != "UTC":                         # not UTC's day: the course's
+        assert datetime(*day, 23, 59, 59, 999_000, tzinfo=timezone.utc) != due
+
+
+def test_an_extensions_date_quoted_or_bare_is_the_end_of_that_day_too(tmp_path):
+    course = load_course(write(tmp_path, 'time_zone = "Europe/Berlin"\n[[assignment]]\n'
+                               'name = "w1"\nexercises = ["ex01"]\ndue = 2026-10-01\n'
+                               '[[extension]]\nstudent = "alice"\nassignment = "w1"\n'
+                               'due = "2026-10-03"\n[[extension]]\nstudent = "bob"\n'
+                               'assignment = "w1"\ndue = 2026-10-03\n'))
+    [w1] = course.assignments
+    assert course.due_for(w1, "alice")[0] == course.due_for(w1, "bob")[0] == \
+        w1.due + timedelta(days=2)
