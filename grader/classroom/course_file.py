@@ -163,6 +163,25 @@ def find_course(folder=None, named=None) -> Path | None:
     return None
 
 
+def course_left_out(book) -> Path | None:
+    """A course file an export without --course does not apply, though it lies where
+    grade-class would find it: beside (or in) a class folder the gradebook `book` graded (its
+    last run first), or beside the gradebook itself. None where there is none."""
+    try:
+        folders = [r[0] for r in book.db.execute("SELECT folder FROM runs ORDER BY id DESC")]
+    except Exception:  # noqa: BLE001 - a gradebook without runs: its own folder alone
+        folders = []
+    places = [find_course(f) for f in dict.fromkeys(folders) if f]
+    places.append(Path(book.path).resolve().parent / COURSE_FILE)
+    for place in places:
+        try:
+            if place is not None and place.is_file():
+                return place
+        except OSError:
+            continue
+    return None
+
+
 def load_course(path) -> Course:
     """Read a course file; CourseError (one line, naming the line or key) when it cannot be
     used: unreadable, not TOML, an unknown key, a date or exercise that is not one."""

@@ -226,6 +226,8 @@ def cmd_export(args) -> int:
     with book:
         if note:
             print(f"note: {note}", file=sys.stderr)
+        if loaded[0] is None and not args.history:
+            _say_course_left_out(book)
         if loaded[0] is not None:
             from grader.classroom.course_file import CourseError, check_extensions
             try:
@@ -340,6 +342,25 @@ def _load_course(named, folder, timestamps):
         print(f"note: course file {path}: {len(course.assignments)} assignments "
               f"({', '.join(a.name for a in course.assignments)})", file=sys.stderr)
     return course, stamps
+
+
+def _say_course_left_out(book) -> None:
+    """One line where a course file lies beside the class folder or the gradebook and this
+    export, without --course, does not apply it."""
+    import os
+    from grader.classroom.course_file import course_left_out
+    from grader.sandbox.staging import shown
+    place = course_left_out(book)
+    if place is None:
+        return
+    try:
+        named = os.path.relpath(place)
+    except ValueError:
+        named = str(place)
+    named = shown(min(named, str(place), key=len), quote=False, limit=300)
+    print(f"note: the course file {named} is not applied: this export has one column per "
+          f"exercise, no due dates or late penalties; to apply it, export again with --course "
+          f"{named}", file=sys.stderr)
 
 
 def _export(book, args, course) -> int:

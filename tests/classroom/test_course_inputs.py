@@ -11,7 +11,7 @@ from grader.classroom.course_file import CourseError, check_extensions, load_cou
 from grader.classroom.gradebook import Gradebook
 from grader.classroom.handed_in import read_timestamps, timestamps_notes
 from grader.cli.classroom import _load_course
-from grader.engine.runner import GradeResult
+from grader.engine.runner import CheckResult, GradeResult
 
 COURSE = """\
 time_zone = "Europe/Berlin"
@@ -93,3 +93,46 @@ def test_export_refuses_an_extension_for_a_misspelt_student(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(f"error: course file {path}: line 6: extension[1].student 'Bob'")
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_export_without_the_course_file_beside_its_class_says_it_is_not_applied(
+        tmp_path, capsys, monkeypatch):
+    """A course file beside the class folder the gradebook graded (or beside the gradebook):
+    a plain export says in one line that its policy is not applied and how to apply it;
+    with --course, or with no course file about, nothing is said."""
+    from grader.cli import main
+    term = tmp_path / "term"
+    (term / "class").mkdir(parents=True)
+    with Gradebook(term / "g.db") as book:
+        run = book.begin_run(str(term / "class"), 5, ["ex01"], 1)
+        check = CheckResult(nodeid="hidden/test_ex01.py::test_a[]", exercise="ex01",
+                            target="a", title="a works", params="", points=2.0, visible=False,
+                            status="passed", message="", seconds=0.01)
+        book.record("bob", GradeResult(submission="", seed=5, exercises=["ex01"],
+                                       checks=[check]), content_hash="h", run_id=run)
+        book.finish_run(run, 1, 0)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")       # no course.toml here: none read
+
+    def export(*more, db="../term/g.db"):
+        code = main(["export", "--db", db, *more])
+        said = capsys.readouterr()
+        return code, [line for line in said.err.splitlines() if "not applied" in line]
+
+    assert export("--csv", "out.csv") == (0, [])                  # no course file about
+    (term / "course.toml").write_text(COURSE.format(first="bob", second="carol"))
+    code, lines = export("--csv", "out.csv")
+    assert code == 0 and lines == [
+        "note: the course file ../term/course.toml is not applied: this export has one column "
+        "per exercise, no due dates or late penalties; to apply it, export again with --course "
+        "../term/course.toml"]
+    assert open("out.csv").readline().startswith("student,ex01")   # per exercise, as said
+    assert export("--lms", "moodle", "--out", "m.csv")[1] == lines
+    assert export("--csv", "out.csv", "--course", "../term/course.toml") == (0, [])
+    assert open("out.csv").readline().startswith("student,week1")
+    # beside the gradebook alone (moved away from the class it graded)
+    (tmp_path / "books").mkdir()
+    (term / "g.db").rename(tmp_path / "books" / "g.db")
+    (term / "course.toml").rename(tmp_path / "books" / "course.toml")
+    code, lines = export("--csv", "out.csv", db="../books/g.db")
+    assert code == 0 and len(lines) == 1 and "--course ../books/course.toml" in lines[0]
