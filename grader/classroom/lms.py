@@ -4,7 +4,8 @@
     torchdrills export --lms moodle --id email --db g.db --out moodle.csv
 
 Canvas (Grades > Export, then Import): the file Canvas exported is filled in, its students and
-rows kept. Its columns `Student, ID, SIS User ID, SIS Login ID, Section` come first, then one
+rows kept. Its columns `Student, ID, SIS User ID, SIS Login ID, Section` (a course without SIS:
+`Student, ID, Section`; whichever the roster has, as it has them) come first, then one
 `Assignment name (id)` column per assignment (an exercise, or an assignment of the course
 file; a column Canvas already has keeps its id, a new one is created by the import), with the
 `Points Possible` row second, then the file's other columns as they were. No total column is
@@ -20,7 +21,8 @@ login (the login's part before '@', SIS User ID, ID number), email, then name ('
 student graded from Canvas's download is matched by her Canvas user id first (the number in
 `smithjane_12345_67890_ex02.py`, the roster's `ID`; grader.classroom.downloads.canvas_users),
 and by that alone: two Jane Smiths each get their own row, and one whose id is in no row is
-listed, never put in another Jane Smith's row. The students no row matches, or that match
+listed, never put in another Jane Smith's row. A roster without SIS columns is matched by
+what it has: the Canvas user id and the name. The students no row matches, or that match
 several, are listed (Result.unmatched), never guessed.
 """
 from __future__ import annotations
@@ -37,6 +39,10 @@ from grader.exercises import EXERCISES
 from grader.sandbox import staging
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_NEEDED = ("Student", "ID")      # a course without SIS: Student, ID, Section, then ...
+# the columns of who a row is, before the assignments, as far as the roster has them
+CANVAS_WHO = ("Student", "ID", "SIS User ID", "SIS Login ID", "Login ID", "Integration ID",
+              "Root Account", "Section")
 POINTS_POSSIBLE = "Points Possible"
 MOODLE_IDS = {"username": "Username", "email": "Email address", "idnumber": "ID number"}
 MAX_ROSTER_BYTES = 50 * 1024**2
@@ -216,12 +222,17 @@ def canvas_rows(roster: list[list[str]], names, points, scores, users=None
     `users`: {student: Canvas user id}, matched to the roster's ID first (match)."""
     head = [h.strip() for h in roster[0]]
     head[0] = head[0].lstrip("\ufeff")
-    missing = [c for c in CANVAS_IDENTITY if c not in head]
+    missing = [c for c in CANVAS_NEEDED if c not in head]
     if missing:
         raise RosterError(f"not a Canvas gradebook export: no column {', '.join(missing)} "
-                          f"(export it from Canvas: Grades > Export > Export Entire Gradebook)")
-    col = {c: head.index(c) for c in CANVAS_IDENTITY}
-    identity = [col[c] for c in CANVAS_IDENTITY]
+                          f"(Canvas's begins {', '.join(CANVAS_IDENTITY)}, or without SIS "
+                          f"Student, ID, Section; export it from Canvas: Grades > Export > "
+                          f"Export Entire Gradebook)")
+    col = {c: head.index(c) for c in CANVAS_WHO if c in head}
+    identity = sorted(col.values())       # as the roster has them, in its order
+    cell = (lambda r, c: r[col[c]] if c in col else "")
+    logins = [c for c in ("SIS Login ID", "Login ID", "SIS User ID", "Integration ID")
+              if c in col]
     others = [j for j in range(len(head)) if j not in identity]
     ours, result = [], Result()
     for n in names:
@@ -234,11 +245,19 @@ def canvas_rows(roster: list[list[str]], names, points, scores, users=None
                        if r[col["Student"]].strip() == POINTS_POSSIBLE), None)
     students = [i for i, r in enumerate(roster[1:], 1)
                 if i != points_row and r[col["ID"]].strip() and r[col["Student"]].strip()]
-    people = [_person(roster[i][col["SIS Login ID"]], [roster[i][col["SIS User ID"]]],
+    people = [_person(cell(roster[i], "SIS Login ID") or cell(roster[i], "Login ID"),
+                      [cell(roster[i], "SIS User ID"), cell(roster[i], "Integration ID"),
+                       cell(roster[i], "Login ID")],
                       names=name_forms(roster[i][col["Student"]])) for i in students]
     for p, i in zip(people, students):
         p["ID"] = {roster[i][col["ID"]].strip()}
     found, result.unmatched = match(list(scores), people, users)
+    if not logins:        # who a row is: its Canvas user id and its name, nothing more
+        for s, why in result.unmatched.items():
+            if why == "no row matches":
+                result.unmatched[s] = (f"no row matches: the roster has no SIS or login "
+                                       f"column, so only her name ({', '.join(CANVAS_NEEDED)}) "
+                                       f"or her Canvas user id from its download can match")
     by_row = {students[k]: scores[s] for s, k in found.items()}
     result.written = len(by_row)
 

@@ -7,6 +7,7 @@ gradebook export (a byte-order mark, `Student, ID, SIS User ID, SIS Login ID, Se
 names (`smithjohn_LATE_12345_67890_ex01_linear_model-1.py`); Moodle's grade export (First
 name, Last name, ID number, ..., `Assignment: name (Real)`, "Last downloaded from this course")
 and its folders (`John Smith_4567_assignsubmission_file_/`)."""
+import csv
 import os
 from pathlib import Path
 
@@ -517,3 +518,61 @@ def test_students_with_one_download_name_are_matched_by_their_canvas_user_id(tmp
         downloads.remember_users(book, [(by_uid["111"], c / "team_555")])
         assert by_uid["111"] not in downloads.canvas_users(book)
         assert downloads.canvas_users(book)[by_uid["222"]] == "222"
+
+
+# A course without SIS: Canvas's export has no SIS columns (Student, ID, Section, then ...)
+CANVAS_NO_SIS = """\
+Student,ID,Section,Quiz 1 (5400),ex01_linear_model (5501),Current Score
+    Points Possible,,,10.00,4.00,(read only)
+"Smith, John",101,Sec A,8.00,,80.00
+"Lee, Ann",102,Sec A,9.00,1.00,90.00
+"Smith, John",103,Sec B,,,
+"Student, Test",104,Sec A,,,
+"""
+
+
+def test_canvas_without_sis_columns_is_filled_in_by_user_id_and_name(tmp_path, capsys):
+    """Each student goes to her row by what the roster has: her Canvas user id (from its
+    download: the second John Smith, 103) or her name ('leeann'); the columns are the
+    roster's own (no SIS column added); a login matches nothing there, and the reason says
+    why; two John Smiths by name alone are no match."""
+    import json
+    db = gradebook(tmp_path, {"leeann": (2, False), "smithjohn_103": (1, True),
+                              "alee": (2, True), "smithjohn": (2, True)})
+    with Gradebook(db) as book:
+        book.set_meta(downloads.CANVAS_USERS, json.dumps({"smithjohn_103": "103"}))
+    roster = write(tmp_path / "gradebook_export.csv", CANVAS_NO_SIS, bom=True)
+    out = tmp_path / "canvas.csv"
+    assert main(["export", "--lms", "canvas", "--roster", str(roster), "--db", str(db),
+                 "--out", str(out)]) == 0
+    assert out.read_bytes().decode("utf-8") == (
+        "\ufeffStudent,ID,Section,ex01_linear_model (5501),ex02_gradient_descent,Quiz 1 (5400),"
+        "Current Score\r\n"
+        "    Points Possible,,,4,3,10.00,(read only)\r\n"
+        '"Smith, John",101,Sec A,,,8.00,80.00\r\n'
+        '"Lee, Ann",102,Sec A,4,0,9.00,90.00\r\n'
+        '"Smith, John",103,Sec B,2,3,,\r\n'
+        '"Student, Test",104,Sec A,,,,\r\n')
+    said = capsys.readouterr()
+    assert "wrote" in said.out and "2 students" in said.out
+    assert "2 students of the gradebook are not in the file" in said.err
+    assert "'alee' (no row matches: the roster has no SIS or login column" in said.err
+    assert "'smithjohn' (2 rows match by name)" in said.err
+
+
+@pytest.mark.parametrize("head,row,student", [
+    ("Student,ID,SIS Login ID,Section", '"Lee, Ann",102,alee@uni.edu,Sec A', "alee"),
+    ("Student,ID,SIS User ID,Section", '"Lee, Ann",102,S002,Sec A', "S002"),
+    ("Student,ID,Section", '"Lee, Ann",102,Sec A', "Ann Lee")])
+def test_canvas_matches_by_the_identity_columns_the_roster_has(head, row, student):
+    rows, result = lms.canvas_rows([head.split(","), next(csv.reader([row]))],
+                                   ["ex01_linear_model"], {"ex01_linear_model": 4},
+                                   {student: {"ex01_linear_model": 3}})
+    assert result.written == 1 and not result.unmatched
+    assert rows[0] == head.split(",") + ["ex01_linear_model"]
+    assert rows[2][-1] == "3" and rows[2][:2] == ["Lee, Ann", "102"]
+
+
+def test_a_roster_without_student_or_id_is_refused():
+    with pytest.raises(lms.RosterError, match="no column ID"):
+        lms.canvas_rows([["Student", "Section"], ["Lee, Ann", "Sec A"]], [], {}, {})
