@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from grader.classroom.gradebook_read import moment
-from grader.classroom.handed_in import RANK
+from grader.classroom.handed_in import FROM_CSV, RANK
 
 
 def _earlier_times(db, sid, exercise, file_hash) -> list[tuple[str, str | None]]:
@@ -43,12 +43,17 @@ def first_handed_in(db, sid, files, handed_in, handed_from) -> dict:
     return kept
 
 
-def correct_times(db, student, found) -> list[str]:
+def correct_times(db, student, found, content_hash=None) -> list[str]:
     """`found` {exercise: (file hash, time as stored, where from)}, read by a run that did not
     regrade that content: a time that is better (see better) replaces the one recorded for
     every grading of that content. Runs inside the caller's transaction. The lines saying
     what changed: 'ex01: handed in 2026-10-01 21:00 (timestamps CSV), not 2026-12-06 10:00
-    (file times)'."""
+    (file times)'. A timestamps CSV's time LATER than one recorded from a timestamps CSV too
+    replaces it where the student's submission is, whole, the very one that file was handed
+    in with (`content_hash`: nothing of hers changed since): the CSV is the LMS's record of
+    that hand-in ('..., not 2026-10-01 20:00 (timestamps CSV): later, as the LMS records this
+    same work'). Where anything else of hers changed, a later CSV time is that of the newer
+    work, and the file keeps its first time."""
     out = []
     row = db.execute("SELECT id FROM students WHERE name = ?", (student,)).fetchone()
     if row is None:
@@ -58,10 +63,13 @@ def correct_times(db, student, found) -> list[str]:
             continue
         rows = db.execute(
             "SELECT g.submission_id, g.submitted_at, COALESCE(g.submitted_from, "
-            "s.submitted_from) AS source FROM graded_exercises g JOIN submissions s "
-            "ON s.id = g.submission_id WHERE s.student_id = ? AND g.exercise = ? AND "
-            "g.file_hash = ? ORDER BY s.id", (row[0], ex, digest)).fetchall()
+            "s.submitted_from) AS source, s.content_hash FROM graded_exercises g JOIN "
+            "submissions s ON s.id = g.submission_id WHERE s.student_id = ? AND g.exercise = ? "
+            "AND g.file_hash = ? ORDER BY s.id", (row[0], ex, digest)).fetchall()
         wrong = [r for r in rows if better(text, where, r[1], r[2])]
+        later = not wrong and _recorded_later(rows, text, where, content_hash)
+        if later:
+            wrong = list(rows)
         if not wrong:
             continue
         for r in wrong:
@@ -71,8 +79,22 @@ def correct_times(db, student, found) -> list[str]:
                        "graded_exercises WHERE submission_id = ?) WHERE id = ?", (r[0], r[0]))
         old = wrong[-1]
         out.append(f"{ex}: handed in {_short(text)} ({where}), not {_short(old[1])} "
-                   f"({old[2] or 'time not known'})")
+                   f"({old[2] or 'time not known'})"
+                   + (": later, as the LMS records this same work" if later else ""))
     return out
+
+
+def _recorded_later(rows, text, where, content_hash) -> bool:
+    """Does a timestamps CSV's time `text` move the recorded times of `rows` (every grading of
+    one file) later? Only where each was recorded from a timestamps CSV, earlier, and in a
+    submission that is, whole, the student's submission now (`content_hash`)."""
+    when = moment(text)
+    if where != FROM_CSV or not content_hash or not rows or when is None:
+        return False
+    if any(r[3] != content_hash or r[2] != FROM_CSV for r in rows):
+        return False
+    times = [moment(r[1]) for r in rows]
+    return all(t is not None for t in times) and when > max(times)
 
 
 def rank(where) -> int:

@@ -276,13 +276,15 @@ class Gradebook(Reading):
             os.close(self._run_lock)       # closing the descriptor releases the lock
             self._run_lock = None
 
-    def correct_times(self, student, found) -> list[str]:
+    def correct_times(self, student, found, content_hash=None) -> list[str]:
         """Hand-in times of content already graded, read again by a run that did not regrade
-        it (grader.classroom.first_handed.correct_times): the lines saying what changed."""
+        it (grader.classroom.first_handed.correct_times): the lines saying what changed.
+        `content_hash`: her whole submission's now (a timestamps CSV's later time corrects
+        that of work she has not changed since)."""
         with self._transaction():
             return correct_times(self.db, stored_name(student),
                                  {ex: (h, _moment_text(w), where)
-                                  for ex, (h, w, where) in found.items()})
+                                  for ex, (h, w, where) in found.items()}, content_hash)
 
     # -- submissions
     def to_grade(self, student, content_hash, exercises, device="all", seed=None) -> list[str]:

@@ -254,7 +254,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         # times were recorded) corrects the recorded one, regraded or not, and says so
         run.notes += [clean(f"{student}: {line}", LINE, lines=False) for line in
                       book.correct_times(student, {ex: (files.get(ex), when, where)
-                                                   for ex, (when, where) in each.items()})]
+                                                   for ex, (when, where) in each.items()},
+                                         entry.content_hash)]
         # what is left to grade: nothing if this very submission was graded; else the
         # exercises whose file is new (an unchanged file keeps its grading and its time)
         left = [] if force or moved else book.to_grade(student, entry.content_hash,

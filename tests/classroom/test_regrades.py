@@ -286,3 +286,44 @@ def test_the_latest_work_counts_even_where_an_older_file_time_is_later(tmp_path,
         week2 = weeks(book, course, "hana")["week2"]
         assert (week2.raw, week2.status, week2.submitted) == (4, "late",
                                                               at("2026-10-09T07:00"))
+
+
+def test_a_timestamps_csv_that_dates_unchanged_work_later_is_applied_and_said(tmp_path, course):
+    """The LMS's CSV is its record of a hand-in: given again with a later time for work that
+    did not change at all since (alice), the later time replaces the recorded one, and the
+    run says so as it says an earlier one; where anything else changed (bob added ex02), the
+    CSV's later time is the newer work's, and ex01 keeps its first time, unsaid."""
+    klass = tmp_path / "class"
+    ex01 = (ROOT / "solutions" / EX01).read_text()
+    for student in ("alice", "bob"):
+        (klass / student).mkdir(parents=True)
+        (klass / student / EX01).write_text(ex01)
+    (tmp_path / "t1.csv").write_text("student,submitted_at\nalice,2026-10-01T20:00:00Z\n"
+                                     "bob,2026-10-01T20:00:00Z\n")
+    (tmp_path / "t2.csv").write_text("student,submitted_at\nalice,2026-10-02T09:00:00Z\n"
+                                     "bob,2026-10-08T20:00:00Z\n")
+    db = tmp_path / "g.db"
+
+    def run(stamps):
+        return grade_class(klass, db=db, exercises=["ex01", "ex02"], jobs=1, progress=False,
+                           course=course, timestamps=read_timestamps(tmp_path / stamps))
+
+    run("t1.csv")
+    (klass / "bob" / EX02).write_text((ROOT / "solutions" / EX02).read_text())
+    second = run("t2.csv")
+    assert (second.graded, second.skipped) == (1, 1)
+    moved = [n for n in second.notes if ": ex01: handed in" in n]
+    assert moved == ["alice: ex01: handed in 2026-10-02 09:00 (timestamps CSV), not "
+                     "2026-10-01 20:00 (timestamps CSV): later, as the LMS records this same "
+                     "work"], second.notes
+    with Gradebook(db) as book:
+        alice, bob = weeks(book, course, "alice"), weeks(book, course, "bob")
+    assert (alice["week1"].submitted, alice["week1"].status) == (at("2026-10-02T09:00"), "late")
+    assert (bob["week1"].submitted, bob["week1"].status) == (at("2026-10-01T20:00"), "on time")
+    assert bob["week2"].submitted == at("2026-10-08T20:00")
+    third = run("t2.csv")                              # the same CSV again: nothing to say
+    assert not [n for n in third.notes if "handed in" in n], third.notes
+    (tmp_path / "t3.csv").write_text("student,submitted_at\nalice,2026-10-01T21:00:00Z\n")
+    fourth = run("t3.csv")                             # and earlier again, as before
+    assert any(n.startswith("alice: ex01: handed in 2026-10-01 21:00 (timestamps CSV), not "
+                            "2026-10-02 09:00") and "later" not in n for n in fourth.notes)
