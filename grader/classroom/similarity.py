@@ -9,8 +9,10 @@ class_entries lists the students, gather collects their exercise files; nothing 
 class folder is read, no link is followed, sizes are capped) and never run: a notebook's code
 cells are its code (grader.sandbox.notebooks.notebook_cells, check cells left out). The code is
 written out again from its syntax tree first (normalised: `return (w) * (x) + (b)` is `return
-w * x + b`; layout, line breaks inside brackets and comments go; code a file runs from a string
-literal, `exec("...")`, is compared too), then normalised by copydetect's tokeniser
+w * x + b`; layout, line breaks inside brackets and comments go, and so do the lines that do
+nothing, padding: `pass`, docstrings, unused assignments and imports, dead functions; code a
+file runs from a string literal, `exec("...")`, is compared too), then normalised by
+copydetect's tokeniser
 (identifiers, function and class names become V, F, O; strings S; numbers, spelled as names
 first, V too; whitespace dropped) and fingerprinted; a file that does not parse is compared as
 written; the stub (exercises/exNN_*.py) is boilerplate, its lines blanked and its k-grams

@@ -1,19 +1,28 @@
 """The code of a submission as the similarity report compares it (grader.classroom.similarity):
-written out again from its syntax tree, with the code it runs from string literals, its
-comment lines emptied and its numbers spelled alike; nothing here runs a student's code.
+written out again from its syntax tree, without the lines that do nothing, with the code it
+runs from string literals, its comment lines emptied and its numbers spelled alike; nothing
+here runs a student's code.
 
     text, lines = normalised("return (w) * (x) + (b)")   # "return w * x + b", [(1, 1)]
+    normalised("import os\nunused = 0\ndef cost(w):\n    \"\"\"Doc.\"\"\"\n    pass\n    return w")
+    # ("def cost(w):\n    return w", ...): no padding, whoever wrote it
 """
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from collections import Counter
+from pathlib import Path
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
 
 EXEC_CALLS = frozenset({"exec", "eval", "compile"})
 MAX_EXEC_DEPTH = 3    # exec("exec('...')"): literals within literals, this deep
+MAX_PRUNE_ROUNDS = 8  # a dead function that alone used another: found in the next round
+STUBS = Path(__file__).resolve().parents[2] / "exercises"
+_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def normalised(code: str, depth: int = 0) -> tuple[str, list | None]:
@@ -30,11 +39,25 @@ def normalised(code: str, depth: int = 0) -> tuple[str, list | None]:
     if whole is not None:
         return whole
     texts, lines, parsed = [], [], False
-    for first, block in _blocks(code):
-        got = _normalised_block(block, depth)
-        if got is None:
-            texts.append(block)
-            lines += [(first + i, first + i) for i in range(block.count("\n") + 1)]
+    blocks = _blocks(code)
+    used = Counter()          # a name one block defines may be used in another, broken too
+    for _first, block in blocks:
+        try:
+            used.update(_used_names(ast.parse(block)))
+        except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+            for line in block.split("\n"):       # line by line: what a line reads
+                try:
+                    used.update(_used_names(ast.parse(line.strip())))
+                except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError,
+                        OverflowError):
+                    used.update(_NAME.findall(line.split("#")[0]))
+    for first, block in blocks:
+        got = _normalised_block(block, depth, used)
+        if got is None:      # as written, but for its lines that alone do nothing
+            kept = [(i, line) for i, line in enumerate(block.split("\n"))
+                    if not _noop_line(line, used)]
+            texts.append("\n".join(line for _, line in kept))
+            lines += [(first + i, first + i) for i, _ in kept]
             continue
         parsed = True
         texts.append(got[0])
@@ -62,10 +85,12 @@ def _blocks(code: str) -> list[tuple[int, str]]:
     return out
 
 
-def _normalised_block(code: str, depth: int):
-    """normalised() of code that parses as a whole; None where it does not."""
+def _normalised_block(code: str, depth: int, used: Counter | None = None):
+    """normalised() of code that parses as a whole, its no-op lines left out (without_noops;
+    `used`: the names the whole file uses, where this is one block of it); None where it
+    does not parse."""
     try:
-        tree = ast.parse(code)
+        tree = without_noops(ast.parse(code), used)
         text = ast.unparse(tree)
         again = ast.parse(text)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
@@ -92,6 +117,137 @@ def _normalised_block(code: str, depth: int):
             text += "\n" + inner
             lines += [(call.lineno, call.end_lineno or call.lineno)] * (inner.count("\n") + 1)
     return text, lines
+
+
+@functools.lru_cache(maxsize=1)
+def required_names() -> frozenset:
+    """The names the stubs (exercises/exNN_*.py) define at their top level: the functions and
+    classes students fill in, and the helpers they are handed. Never dead code, used or not."""
+    names = set()
+    for path in sorted(STUBS.glob("ex[0-9]*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                names.update(_bound(node))
+    return frozenset(names)
+
+
+def _used_names(tree) -> Counter:
+    """How often each name is read in `tree`: a name loaded or deleted, a string that is a
+    name (getattr(m, "cost"), __all__), and the names in code a call runs from a string
+    literal (exec("helper()"))."""
+    used = Counter()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            used[node.id] += 1
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                _NAME.fullmatch(node.value):
+            used[node.value] += 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            used.update(node.names)
+        literal = _run_literal(node)
+        if literal:
+            used.update(_NAME.findall(literal))
+    return used
+
+
+def _bound(node) -> list[str]:
+    """The plain names an assignment or import binds ([] where one of its targets is no plain
+    name: an attribute, an item)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names, todo = [], list(targets)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            todo += t.elts
+        elif isinstance(t, ast.Starred):
+            todo.append(t.value)
+        else:
+            return []
+    return names
+
+
+def _noop(st: ast.stmt, used: Counter, in_class: bool) -> bool:
+    """Does the statement do nothing the rest of the file could notice? `pass`, a bare
+    constant (a docstring, `...`), an import or an assignment whose names nothing reads, a
+    function or class nothing outside it names (not a method, nor decorated, nor one the
+    stub defines)."""
+    keep = required_names()
+    if isinstance(st, ast.Pass):
+        return True
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):
+        return True
+    if isinstance(st, ast.ImportFrom) and (st.module == "__future__" or
+                                           any(a.name == "*" for a in st.names)):
+        return False
+    if isinstance(st, (ast.Import, ast.ImportFrom)) or \
+            (not in_class and isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign))):
+        names = _bound(st)
+        return bool(names) and not any(used[n] or n in keep for n in names)
+    if not in_class and isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+            and not st.decorator_list and st.name not in keep:
+        return not used[st.name] or used[st.name] <= _used_names(st)[st.name]   # or in itself
+    return False
+
+
+def _noop_line(line: str, used: Counter) -> bool:
+    """Is this line of a block that does not parse a statement of its own that does nothing
+    (_noop: `pass`, a one-line docstring, an unused import or assignment), or blank, or a
+    comment?"""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return True
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        return False
+    return len(tree.body) == 1 and not isinstance(tree.body[0], (
+        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+        _noop(tree.body[0], used, False)
+
+
+def without_noops(tree, used: Counter | None = None):
+    """`tree` without the statements that do nothing (_noop), in rounds until none is left
+    (a dead function's helper is dead once it is gone); a body left empty keeps one `pass`.
+    Padding an independent file with such lines (pass, comments, docstrings, unused
+    assignments or imports, dead functions) cannot make it read like another, and padding a
+    copy cannot hide it. `used`: the whole file's names read, where `tree` is one block."""
+    for _round in range(MAX_PRUNE_ROUNDS):
+        counted = _used_names(tree)
+        if used is not None:
+            counted = counted | used
+        changed = False
+        for node in ast.walk(tree):
+            in_class = isinstance(node, ast.ClassDef)
+            for name in ("body", "orelse", "finalbody"):
+                body = getattr(node, name, None)
+                if not isinstance(body, list) or not body or \
+                        not isinstance(body[0], ast.stmt):
+                    continue
+                kept = [st for st in body if not _noop(st, counted, in_class)]
+                if not kept:
+                    if name == "orelse" or (name == "finalbody" and node.handlers) or \
+                            isinstance(node, ast.Module):
+                        kept = []         # no else or finally clause, an empty module
+                    elif isinstance(body[0], ast.Pass) and len(body) == 1:
+                        continue
+                    else:
+                        kept = [ast.copy_location(ast.Pass(), body[0])]
+                if len(kept) != len(body) or any(a is not b for a, b in zip(kept, body)):
+                    setattr(node, name, kept)
+                    changed = True
+        if not changed:
+            break
+    return tree
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
