@@ -24,6 +24,7 @@ from pathlib import Path
 from grader.classroom import downloads, gradebook_files
 from grader.classroom.filing import file_names, filing_note
 from grader.sandbox import staging
+from grader.sandbox.apart import imported_closure
 
 # Caps and names are grader.sandbox.staging's, the one way files enter (here as names to
 # monkeypatch).
@@ -266,5 +267,28 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
         name, data = found.files[ex]
         (into / name).write_bytes(data)
         entry.files.append(name)
+    for module in sorted(found.modules):     # the student's own modules (utils.py)
+        (into / f"{module}.py").write_bytes(found.modules[module][1])
+        entry.files.append(f"{module}.py")
     return into
+
+
+def exercise_hashes(entry: Entry) -> dict[str, str]:
+    """{exercise: the content hash of its gathered file, and of the student's own modules it
+    imports (utils.py)} of a gathered entry (none when it could not be read): what tells a
+    changed exercise from one handed in before. A changed utils.py changes every exercise
+    that imports it."""
+    if entry.folder is None:
+        return {}
+    data = {name: (Path(entry.folder) / name).read_bytes() for name in sorted(entry.files)}
+    own = {name[:-3]: data[name] for name in data if not staging.exercise_of(name)}
+    out = {}
+    for name in data:
+        ex = staging.exercise_of(name)
+        if ex and ex not in out:
+            digest = hashlib.blake2b(name.encode() + b"\0" + data[name], digest_size=16)
+            for module in sorted(imported_closure(name, data[name], own)):
+                digest.update(b"\0" + module.encode() + b"\0" + own[module])
+            out[ex] = digest.hexdigest()
+    return out
 

@@ -41,7 +41,6 @@ the run itself, and the recording of each result (this process is the gradebook'
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -54,7 +53,8 @@ from grader.classroom import gradebook_files as gradebooks
 from grader.classroom.course_file import CourseError, check_extensions
 from grader.classroom.downloads import remember_users
 from grader.classroom.entries import (Outputs, class_entries, class_folder_notes, entry_paths,
-                                      gather, list_class, submissions_folder)
+                                      exercise_hashes, gather, list_class,
+                                      submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
 from grader.classroom.handed_in import FROM_FILE, handed_in_each, timestamps_notes
@@ -245,7 +245,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         entry = gather(student, path, work / f"{i:05d}")
         each = handed_in_each(path, entry.files, stamps.get(student)
                               or stamps.get(getattr(path, "name", None)))
-        files = file_hashes(entry)
+        files = exercise_hashes(entry)
         handed[student] = each, files
         if any(where == FROM_FILE for _, where in each.values()):
             by_file_time.append(student)
@@ -364,18 +364,6 @@ def _run_on_cluster(tasks, record, request: GradeRequest, timeout, bar: Bar, cli
         record(task, result, page=True)
 
     run_on_cluster(list(tasks), client, request, record_here, progress=event, timeout=timeout)
-
-
-def file_hashes(entry) -> dict[str, str]:
-    """{exercise: the content hash of its gathered file} of a gathered entry (none when it
-    could not be read): what tells a changed exercise from one handed in before."""
-    out = {}
-    for name in sorted(entry.files) if entry.folder is not None else ():
-        ex = staging.exercise_of(name)
-        if ex and ex not in out:
-            data = (Path(entry.folder) / name).read_bytes()
-            out[ex] = hashlib.blake2b(name.encode() + b"\0" + data, digest_size=16).hexdigest()
-    return out
 
 
 def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, page=False,

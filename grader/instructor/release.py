@@ -318,5 +318,8 @@ on your own machine.
 ## Handing in
 
 Hand in your `exercises/exNN_*.py` files (or your notebooks), the way your course says. Keep the
-file names: the grader finds each exercise by its number.
+file names: the grader finds each exercise by its number. A module of your own that they import
+(`utils.py`, beside them) is graded with them; give it a name of its own (not `random.py` or
+`torch.py`, which would stand in for Python's). A "manual" function must not use autograd
+anywhere it calls, in `utils.py` too.
 """

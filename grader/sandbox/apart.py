@@ -39,28 +39,43 @@ def flagged_modules(tampering, modules) -> set[str]:
     return {m for m in modules if any(f.rsplit(".", 1)[0] == m for f in files)}
 
 
+def imported_names(data: bytes) -> set[str]:
+    """The top-level names a file's import statements name (read here as text; nothing for a
+    file that does not parse)."""
+    found = set()
+    try:
+        for node in ast.walk(ast.parse(data)):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass    # it does not import at all
+    return found
+
+
+def imported_closure(name: str, data: bytes, own: dict) -> set[str]:
+    """The student's own modules (`own`: {module: bytes}) that the file `name` imports, through
+    each other too; every one for a notebook (its cells are not read here)."""
+    if not name.endswith(".py"):
+        return set(own)
+    found, todo = set(), [data]
+    while todo:
+        more = imported_names(todo.pop()) & set(own) - found
+        found |= more
+        todo += [own[m] for m in more]
+    return found
+
+
 def tainted_modules(flagged: set[str], staged: dict[str, bytes]) -> set[str]:
     """The modules whose worker may run flagged code: the flagged ones, and those that import
     one (an import statement of the file, read here as text; through each other too). The
     others' workers never hold a flagged file, so nothing else can run it."""
-    imports = {}
-    for name, data in staged.items():
-        if not name.endswith(".py"):
-            continue
-        found = set()
-        try:
-            for node in ast.walk(ast.parse(data)):
-                if isinstance(node, ast.Import):
-                    found |= {a.name.split(".")[0] for a in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module.split(".")[0])
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass    # it does not import at all
-        imports[name[:-3]] = found
+    imports = {name[:-3]: imported_names(data) for name, data in staged.items()
+               if name.endswith(".py")}
     tainted = set(flagged)
     while True:
         more = {m for m, found in imports.items() if m not in tainted and found & tainted}
         if not more:
             return tainted
         tainted |= more
-

@@ -29,8 +29,11 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
 """
 from __future__ import annotations
 
+import importlib.machinery
+import keyword
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
@@ -44,7 +47,8 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label)
-from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
+from grader.sandbox.tree import (MAX_OWN_MODULES, Candidate, Found, Layout, Tree, left_out,
+                                 name_note)
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
                                  zip_candidates, zip_directory)
 
@@ -74,6 +78,55 @@ def _own_assignments(candidates: list, found: Found) -> list:
             found.note(f"{inside} in assignment {shown(c.parts[0])} was not graded: {c.ex} is "
                        f"graded from its own assignment folder, {home}")
     return kept
+
+
+# Names a module of the student's own cannot take: it would stand in for the harness's or
+# the interpreter's own in the worker, where the submission's modules are found first
+RESERVED_MODULES = frozenset({"conftest", "setup", "sitecustomize", "usercustomize", "grader",
+                              "torchdrills", "pytest", "solutions", "exercises", "__main__"})
+
+
+def module_problem(name: str) -> str:
+    """Why a module of the student's own (utils.py) cannot be staged under its name, or '':
+    a name `import` cannot spell, or one that would stand in for Python's or an installed
+    package's module in the worker (random.py, torch.py)."""
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
+        return "its name is not one `import` can spell (letters, digits and _)"
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names or \
+            name in RESERVED_MODULES:
+        return f"Python has a module named {name}, which this file would stand in for"
+    places = [p for p in sys.path if p not in ("", os.getcwd())]
+    if importlib.machinery.PathFinder.find_spec(name, places) is not None:
+        return f"an installed package is named {name}, which this file would stand in for"
+    return ""
+
+
+def own_modules(found: Found, best: dict) -> dict:
+    """{module: Candidate} of the student's own modules to stage: those in the folder of a
+    graded exercise file, whose name is free (module_problem), one per name (the nearest the
+    top), at most MAX_OWN_MODULES; a note for each other one."""
+    homes = {c.parts[:-1] for c in best.values() if not c.refused}
+    chosen: dict = {}
+    paths = [c.parts for c in found.own_modules]
+    for c in sorted(found.own_modules, key=lambda c: c.key):
+        where = shown("/".join(c.parts))
+        if c.parts[:-1] not in homes:
+            found.note(f"left out {where}: a module of your own is graded only in the folder "
+                       f"of the exercise files that import it")
+        elif paths.count(c.parts) > 1:
+            found.note(left_out(c.parts, "the zip holds two members of this name"))
+        elif module_problem(c.ex):
+            found.note(f"left out {where}: {module_problem(c.ex)}; rename it "
+                       f"(e.g. my_{c.ex}.py) and import it by that name")
+        elif c.ex in chosen:
+            found.note(f"{where} was not graded: {shown('/'.join(chosen[c.ex].parts))} is the "
+                       f"module {c.ex}")
+        elif len(chosen) >= MAX_OWN_MODULES:
+            found.note(f"left out {where}: at most {MAX_OWN_MODULES} modules of your own are "
+                       f"graded with the exercise files")
+        else:
+            chosen[c.ex] = c
+    return chosen
 
 
 def _open_root(path: Path) -> tuple[int, os.stat_result]:
@@ -184,9 +237,10 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             if not c.refused and os.path.splitext(c.parts[-1])[0] != EXERCISES[ex]:
                 found.note(name_note(c.parts, ex, c.parts[-1]))
         if found.helpers:
-            found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: only the "
-                       f"exercises' own files are graded (exNN_name.py or .ipynb), so a helper "
-                       f"module cannot be imported; put what it holds in the exercise's file")
+            found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: a notebook "
+                       f"cannot be imported; put what it holds in a .py file beside the "
+                       f"exercise files (utils.py), or in the exercise's file")
+        chosen = own_modules(found, best)
         total = 0
         for ex in sorted(best):
             c = best[ex]
@@ -209,6 +263,18 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             if total > max_total:
                 raise Refused(f"the exercise files add up to more than {size_text(max_total)}")
             found.files[ex] = (c.parts[-1], data)
+        for module, c in chosen.items():
+            try:
+                data = c.read(max_file)
+            except (Refused, OSError) as exc:
+                found.note(left_out(c.parts, str(exc) if isinstance(exc, Refused) else
+                                    f"could not be read ({exc.strerror or exc})"))
+                continue
+            total += len(data)
+            if total > max_total:
+                raise Refused(f"the submission's files add up to more than "
+                              f"{size_text(max_total)}")
+            found.modules[module] = (c.parts[-1], data)
     except zipfile.BadZipFile as exc:
         raise Refused(str(exc)) from None
     finally:
@@ -255,9 +321,14 @@ def stage_submission(source, workdir, notes: list | None = None,
     notes.extend(n for n in found.all_notes() if n not in notes)
     if review is not None:
         from grader.engine.review import scan_notebook, scan_source
+        from grader.engine.review.manual import review_own_modules
         for _ex, (name, data) in sorted(found.files.items()):
             scan = scan_notebook if name.endswith(".ipynb") else scan_source
             review.extend(str(f) for f in scan(data, Path(name).name))
+        if found.modules:
+            review.extend(str(f) for f in review_own_modules(
+                {Path(n).name: d for n, d in found.files.values()},
+                {m: d for m, (_n, d) in found.modules.items()}))
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
             from grader.sandbox.notebooks import notebook_source
@@ -276,6 +347,9 @@ def stage_submission(source, workdir, notes: list | None = None,
     for ex in sorted(staged):
         (workdir / f"{module_of(ex)}.py").write_bytes(staged[ex])
         out[module_of(ex)] = f"{module_of(ex)}.py"
+    for module, (_name, data) in sorted(found.modules.items()):   # utils.py: the student's
+        (workdir / f"{module}.py").write_bytes(data)
+        out[module] = f"{module}.py"
     from grader.datasets import FILES, path
     for name in FILES:  # the data sets of ex08-ex10 (the grader's own), next to the code
         if path(name).exists():

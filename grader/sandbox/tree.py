@@ -19,6 +19,7 @@ from grader.sandbox.names import NBGRADER_STAMP, exercise_of, name_problem, skip
 MAX_DEPTH = 3                    # folder levels looked into below a submission's folder or zip
 MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
 MAX_NOTES = 20                   # notes about one submission's files; then a count
+MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) staged with the files
 
 
 
@@ -45,6 +46,8 @@ class Found:
     notes: list = field(default_factory=list)
     more_notes: int = 0
     helpers: list = field(default_factory=list)   # the student's own modules, not staged
+    modules: dict = field(default_factory=dict)   # module -> (file name, bytes): staged too
+    own_modules: list = field(default_factory=list)   # Candidate(module name, ...) seen
     misnamed: list = field(default_factory=list)  # (path parts, exercise): a similar name
 
     def note(self, text: str):
@@ -55,6 +58,14 @@ class Found:
         else:
             self.more_notes += 1
 
+    def saw_module(self, parts: tuple, read) -> None:
+        """A module of the student's own (utils.py) at `parts`: staged where it lies beside a
+        graded exercise file (staging.own_modules); a notebook is never a module."""
+        if parts[-1].endswith(".py") and len(self.own_modules) < MAX_OWN_MODULES * 4:
+            self.own_modules.append(Candidate(parts[-1][:-3], parts, read=read))
+        elif not parts[-1].endswith(".py") and len(self.helpers) < 5:
+            self.helpers.append("/".join(parts))
+
     def all_notes(self) -> list[str]:
         extra = [f"{self.more_notes} more entries left out"] if self.more_notes else []
         return list(self.notes) + extra
@@ -62,7 +73,9 @@ class Found:
 
 def helper_module(name: str) -> bool:
     """A Python module of the student's own beside the exercise files (utils.py, helpers.py),
-    which the grader does not stage: worth a note, since an import of it will fail."""
+    staged with them when its name can be imported as the student's own
+    (staging.own_modules); a notebook of that kind is worth a note, since it cannot be
+    imported."""
     return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
         and name not in ("setup.py", "conftest.py")
 
@@ -173,8 +186,8 @@ class Tree:
             if ex is None:
                 if is_file and misnamed(e.name) and len(found.misnamed) < 5:
                     found.misnamed.append((here, misnamed(e.name)))
-                elif is_file and helper_module(e.name) and len(found.helpers) < 5:
-                    found.helpers.append("/".join(here))
+                elif is_file and helper_module(e.name):
+                    found.saw_module(here, reader_at(fd, e.name))
                 continue
             if not is_file:
                 try:

@@ -11,7 +11,8 @@ from grader.engine.review.reviewer import _Review
 from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, TOO_DEEP
 
 
-def scan_source(text: str | bytes, file: str, where: str = "") -> list[Finding]:
+def scan_source(text: str | bytes, file: str, where: str = "",
+                manual=None) -> list[Finding]:
     """Findings in one piece of Python source. Bytes are read as Python reads a file (its
     coding cookie honoured); source that does not parse gives no finding.
 
@@ -19,9 +20,39 @@ def scan_source(text: str | bytes, file: str, where: str = "") -> list[Finding]:
         [Finding(file='ex01.py', line=2, where='', what='patches torch.allclose')]
         >>> scan_source("import torch\\ntorch.backends.cudnn.deterministic = True\\n", "x.py")
         []
+
+    `manual`: in a module of the student's own, the names an exercise's manual function
+    reaches (grader.engine.review.manual.review_own_modules), read as manual functions.
     """
     units = [(where, text)]
-    return _scan(file, units, whole_file=True)
+    return _scan(file, units, whole_file=True, manual=manual)
+
+
+def reach_of(data: str | bytes, file: str, own, manual=None) -> list[tuple[str, str]]:
+    """(module, name) of the student's own modules `own` that the manual functions of one
+    file reach (an exercise's own, or `manual` in an own module); a notebook's code cells
+    are read together. None where the file does not parse."""
+    if file.endswith(".ipynb"):
+        from grader.sandbox.notebooks import notebook_cells
+        try:
+            nb = json.loads(bytes(data).decode("utf-8"))
+            units = notebook_cells(nb) if isinstance(nb, dict) else []
+        except (ValueError, RecursionError, MemoryError):
+            return []
+    else:
+        units = [("", data)]
+    trees = []
+    for where, text in units:
+        try:
+            trees.append((where, ast.parse(text), 0))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    try:
+        review = _Review(file, trees)
+        review.manual_roots = manual
+        return sorted(review.own_reached(own))
+    except (RecursionError, MemoryError):
+        return []
 
 
 def scan_notebook(data: bytes, file: str) -> list[Finding]:
@@ -52,7 +83,7 @@ def scan_file(path) -> list[Finding]:
     return scan_source(data, path.name)
 
 
-def _scan(file, units, whole_file):
+def _scan(file, units, whole_file, manual=None):
     size = sum(len(text) for _, text in units)
     if size > MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
@@ -73,7 +104,9 @@ def _scan(file, units, whole_file):
     doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
                    for _, t in units)
     try:
-        found += _Review(file, trees, doctests).run()
+        review = _Review(file, trees, doctests)
+        review.manual_roots = manual
+        found += review.run()
     except (RecursionError, MemoryError):
         found.append(Finding(file, 0, "", TOO_DEEP))
     except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
