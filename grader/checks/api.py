@@ -52,8 +52,8 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     assert_minibatch_run, assert_no_graph, assert_sgd_optimizer,
                                     assert_state, assert_structure, divided_by_rows,
                                     fit_grads_of_mean, formula_state, grads_of_mean,
-                                    inplace_leaf_hint, named_student_error, naming_rebound,
-                                    random_state, rebound_parameter,
+                                    inplace_leaf_hint, momentum_of, named_student_error,
+                                    naming_rebound, random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
@@ -83,7 +83,8 @@ __all__ = [
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
     "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
-    "manual_call", "meta", "Mistakes", "Mutant", "named_student_error", "naming_rebound",
+    "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
+    "naming_rebound",
     "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
     "rebound_parameter",
     "record_steps", "Recorded", "scale_mistakes", "show",

@@ -365,3 +365,36 @@ def divided_by_rows(want_losses, n: int, batches: int) -> dict:
             f"number of batches ({batches}): the plain mean of the batch losses":
             [v * batches / n for v in want_losses]}
 
+
+
+def momentum_of(got_steps, want_steps, state, asked: float) -> float | None:
+    """The momentum of torch.optim.SGD that a run's second step shows, rounded to two places,
+    or None where the steps do not show one. Where the first step is the reference's (p1; the
+    first step of SGD does not depend on the momentum), the second is p1 - lr * (m * g1 + g2)
+    with g2 the reference's own, so it differs from the reference's by (m - asked) * (p1 - p0):
+    one number c for every parameter entry, and m = asked + c. Only a candidate: the caller
+    names it where the whole run with that momentum is the student's."""
+    import numpy as np
+    from grader.engine.compare.values import as_array
+    if not (isinstance(got_steps, dict) and isinstance(want_steps, dict)
+            and isinstance(state, dict) and set(want_steps) <= set(got_steps)):
+        return None
+    try:
+        a = [as_array(got_steps[k]) for k in want_steps]
+        b = [as_array(want_steps[k]) for k in want_steps]
+        p0 = np.concatenate([as_array(state[k]).reshape(-1) for k in want_steps])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if any(x is None or x.ndim == 0 or len(x) < 2 or x.shape != y.shape for x, y in zip(a, b)):
+        return None
+    g1, g2 = (np.concatenate([x[i].reshape(-1) for x in a]).astype(np.float64) for i in (0, 1))
+    w1, w2 = (np.concatenate([y[i].reshape(-1) for y in b]).astype(np.float64) for i in (0, 1))
+    step = w1 - p0.astype(np.float64)
+    if not np.allclose(g1, w1, rtol=1e-5, atol=1e-7) or not (step ** 2).sum() > 0:
+        return None
+    diff = g2 - w2
+    c = float(diff @ step / (step @ step))
+    if np.abs(diff - c * step).max() > 1e-3 * max(np.abs(diff).max(), 1e-12):
+        return None
+    m = round(asked + c, 2)
+    return m if abs(asked + c - m) < 2e-3 and 0 <= m < 1.5 and m != asked else None

@@ -128,10 +128,12 @@ def _reduced(got, expected, e) -> str:
     return ""
 
 
-def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:
+def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8, *, strict=False) -> str | None:
     """The description of the mistake whose result matches `got_array`. Where several known
     mistakes give these very values, the values cannot tell them apart: all are said, as
-    what they are (none is picked as the cause)."""
+    what they are (none is picked as the cause). The match is within rtol/atol, but at least
+    1e-4/1e-6 unless `strict` (a match at the check's own tolerance: asked before the
+    precision hint, since a mistake matched that closely is told from float32's rounding)."""
     found = []
     for description, wrong in (mistakes or {}).items():
         w = as_array(wrong)
@@ -139,7 +141,8 @@ def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8) -> str | None:
             continue
         if w.shape != got_array.shape and w.size == got_array.size:
             w = w.reshape(got_array.shape)
-        if _close(got_array, w, max(rtol, 1e-4), max(atol, 1e-6)) and description not in found:
+        r, t = (rtol, atol) if strict else (max(rtol, 1e-4), max(atol, 1e-6))
+        if _close(got_array, w, r, t) and description not in found:
             found.append(description)
     if len(found) > 1:
         return (f"these values are what each of {len(found)} known mistakes gives, so they "

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from grader.engine.compare import fail
-from grader.engine.compare.close import assert_close
+from grader.engine.compare.close import _strictly, assert_close
 from grader.engine.compare.mistakes import lazily, name_mistake, resolve
 from grader.engine.compare.tolerances import TRAJECTORY_TOL, _precision_hint
 from grader.engine.compare.values import as_array, as_array_of_size, kind_of, refuse_bool, show
@@ -90,11 +90,12 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
     if k is None:
         return
     name = step_name or (lambda k: f"step {k}")
+    known = resolve(mistakes)
     _parted(f"{call} returned the wrong value: the {what} part from the reference run"
             f"{_same_start(k)} at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
-            _few(got[k:]), abs(a[k] - b[k]), tol, _precision_hint(a, b, tol[0])
-            or name_mistake(a, resolve(mistakes), *tol) or _shifted(a, b, k, tol),
-            evidence=_first_value(a, b, what) if k == 0 else "")
+            _few(got[k:]), abs(a[k] - b[k]), tol, _strictly(a, b, known, *tol)
+            or _precision_hint(a, b, tol[0]) or name_mistake(a, known, *tol)
+            or _shifted(a, b, k, tol), evidence=_first_value(a, b, what) if k == 0 else "")
 
 
 def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):

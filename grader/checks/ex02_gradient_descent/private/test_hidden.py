@@ -9,6 +9,7 @@ from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close,
                                manual_call, np_rng, property_of, reference, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_epoch_mean,
+                                                                  sgd_full_batch_runs,
                                                                   sgd_loss_before_update)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
@@ -188,6 +189,7 @@ def test_sgd_trajectory(sub, seed, kind, device):
         hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN: sgd_epoch_mean(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN_BEFORE: sgd_epoch_mean(xe, ye, w0, lr, epochs, before=True),
+        **sgd_full_batch_runs(xe, ye, w0, lr, epochs),
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",

@@ -17,6 +17,7 @@ def gd_mistakes(args, n, xe, ye):
         hints.GD_HALF: reference("ex02.gradient_descent", xs, ys, w0, lr * 0.5, epochs),
         hints.gd_sum(n): reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
         hints.GD_UPHILL: reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
+        hints.GD_PER_SAMPLE: gd_per_sample(xe, ye, w0, lr, epochs),
     }
 
 
@@ -59,3 +60,36 @@ def sgd_epoch_mean(xs, ys, w0, lr, epochs, before=False):
                 seen.append((x * w - y) ** 2)
         losses.append(sum(seen) / len(seen))
     return w, losses
+
+
+def gd_per_sample(xs, ys, w0, lr, epochs):
+    """gradient_descent's loop with one update per sample (stochastic gradient descent's
+    updates), each epoch's cost recorded before its updates, as the contract asks."""
+    x, y = np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+    w, costs = float(w0), []
+    for _ in range(epochs):
+        costs.append(float(np.mean((x * w - y) ** 2)))
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w -= lr * 2 * xi * (xi * w - yi)
+    return w, costs
+
+
+def sgd_full_batch(xs, ys, w0, lr, epochs, record="last"):
+    """stochastic_gradient_descent's loop with one full-batch update per epoch; each epoch
+    records the last sample's loss after the update (record="last"), or the cost over all the
+    samples after it ("cost_after") or before it ("cost_before")."""
+    x, y = np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        before = float(np.mean((x * w - y) ** 2))
+        w -= lr * float(np.mean(2 * x * (x * w - y)))
+        losses.append({"last": float((x[-1] * w - y[-1]) ** 2), "cost_before": before,
+                       "cost_after": float(np.mean((x * w - y) ** 2))}[record])
+    return w, losses
+
+
+def sgd_full_batch_runs(xs, ys, w0, lr, epochs) -> dict:
+    """{hint: run} of stochastic_gradient_descent done with full-batch updates, each way of
+    recording its losses."""
+    return {hint: sgd_full_batch(xs, ys, w0, lr, epochs, record)
+            for record, hint in hints.SGD_FULL_BATCH.items()}

@@ -29,6 +29,19 @@ SGD_EPOCH_MEAN_BEFORE = ("each epoch records the mean of its samples' losses, ea
                          "k, computed after its update (the l the course's loop prints).")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
                       "gradient descent each update uses one sample's gradient.")
+GD_PER_SAMPLE = ("w is updated once per sample, with that sample's gradient (stochastic gradient "
+                 "descent): gradient_descent makes one update per epoch, with the gradient over "
+                 "all the samples, w = w - lr * gradient(xs, ys, w).")
+_FULL_BATCH = ("each epoch makes one update, with the mean gradient over all the samples "
+               "(full-batch gradient descent): stochastic gradient descent updates w once per "
+               "sample, w = w - lr * sample_gradient(x, y, w), in order")
+# {what such a loop records: its hint}, for the records students write with a full-batch update
+SGD_FULL_BATCH = {
+    "last": _FULL_BATCH + ".",
+    "cost_after": _FULL_BATCH + " (and each epoch records the cost over all the samples).",
+    "cost_before": _FULL_BATCH + " (and each epoch records the cost over all the samples, "
+                   "before the update: this is gradient_descent's loop).",
+}
 
 
 def cost_sum(n: int) -> str:

@@ -54,6 +54,11 @@ CASES = {c.id: c for c in [
     Recorded("sgd_course_mean", "ex02", (X, Y, 1.0, 0.01, 10), fn="ex02.sgd_epoch_mean"),
     Recorded("sgd_course_mean_before", "ex02", (X, Y, 1.0, 0.01, 10), {"before": True},
              fn="ex02.sgd_epoch_mean"),
+    # each loop done the other's way: one update per sample in gradient_descent, one full-batch
+    # update per epoch in stochastic_gradient_descent (each way of recording its losses)
+    Recorded("gd_course_per_sample", "ex02", (X, Y, 1.0, 0.01, 100), fn="ex02.gd_per_sample"),
+    *[Recorded(f"sgd_course_full_batch_{record}", "ex02", (X, Y, 1.0, 0.01, 10),
+               {"record": record}, fn="ex02.sgd_full_batch") for record in hints.SGD_FULL_BATCH],
 ]}
 
 
@@ -131,6 +136,7 @@ def test_gradient_descent_course(sub):
         hints.gd_sum(N): expected(CASES["gd_course_sum"]),
         hints.GD_UPHILL: expected(CASES["gd_course_uphill"]),
         hints.COST_AFTER_UPDATE: (want[0], expected(CASES["gd_course_101"])[1][1:]),
+        hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
                       dtype=torch.float64)
@@ -165,6 +171,8 @@ def test_sgd_course(sub):
         hints.SGD_LOSS_BEFORE_UPDATE: expected(CASES["sgd_course_before"]),
         hints.SGD_EPOCH_MEAN: expected(CASES["sgd_course_mean"]),
         hints.SGD_EPOCH_MEAN_BEFORE: expected(CASES["sgd_course_mean_before"]),
+        **{hint: expected(CASES[f"sgd_course_full_batch_{record}"])
+           for record, hint in hints.SGD_FULL_BATCH.items()},
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
                       dtype=torch.float64,

@@ -16,9 +16,11 @@ def as_tensors(xs, ys):
 def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=()):
     """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
     train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
-    never zeroes the gradients, kept=(i, ...) never zeroes those of the parameters numbered i,
-    loss_after=True records each loss after the update. Returns what the function would: the
-    final parameters as floats, then the losses."""
+    never zeroes the gradients, zero="epoch" zeroes them once per epoch (after its last sample),
+    zero="before" zeroes them between backward() and the update (which then subtracts zero),
+    kept=(i, ...) never zeroes those of the parameters numbered i, loss_after=True records each
+    loss after the update. Returns what the function would: the final parameters as floats,
+    then the losses."""
     x, y = as_tensors(xs, ys)
     params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
               for v in init]
@@ -34,10 +36,15 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
             loss.backward()
             with torch.no_grad():
                 for i, p in enumerate(params):
+                    if zero == "before":
+                        p.grad.zero_()
                     p -= lr * p.grad
-                    if zero and i not in kept:
+                    if zero is True and i not in kept:
                         p.grad.zero_()
                 last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
+        if zero == "epoch":
+            for p in params:
+                p.grad.zero_()
         losses.append(last)
     return (*[p.item() for p in params], losses)
 
@@ -45,7 +52,9 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
 # the known mistakes of the two loops: {name: sgd_run's keywords}, named as in
 # ships/mistakes.variant_hints; a visible check reads the runs `build` recorded (train_variant)
 VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
-            **{f"kept_{i}": dict(kept=(i,)) for i in range(3)}}
+            "zero_epoch": dict(zero="epoch"), "zero_before": dict(zero="before"),
+            **{f"kept_{i}": dict(kept=(i,)) for i in range(3)},
+            **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)}}
 
 
 def train_variant(xs, ys, *rest, quadratic, name):

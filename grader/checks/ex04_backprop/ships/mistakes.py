@@ -20,12 +20,31 @@ LOSS_AFTER = ("each loss is recorded after the update: losses[k] is the last sam
               "computed before its update in epoch k.")
 
 
+def only_zeroed(name: str) -> str:
+    """Only one parameter's gradient zeroed, the others' never."""
+    others = " and ".join(f"{n}.grad" for n in QUADRATIC_NAMES if n != name)
+    return (f"only {name}.grad is zeroed: {others} are never zeroed, so each backward() adds to "
+            f"them and those parameters move by the sum of all their gradients so far. Zero "
+            f"every parameter's gradient after its update (w1.grad.zero_(), w2.grad.zero_(), "
+            f"b.grad.zero_()).")
+
+
+ZERO_PER_EPOCH = ("the gradients are zeroed once per epoch, not after each sample's update: "
+                  "within an epoch each backward() adds to the gradients of the samples before "
+                  "it. Zero them right after each update, inside the loop over the samples.")
+ZERO_BEFORE_UPDATE = ("the parameters never move: every update subtracts lr * 0. Are the "
+                      "gradients zeroed between backward() and the update (zero them after the "
+                      "update), or is the update itself missing?")
+
+
 def variant_hints(quadratic: bool) -> dict:
     """{name of a known wrong run of train_autograd (quadratic=False) or train_quadratic: its
     hint}; the runs themselves come from trusted code (private/variants.py)."""
-    named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER}
+    named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER, "zero_epoch": ZERO_PER_EPOCH,
+             "zero_before": ZERO_BEFORE_UPDATE}
     if quadratic:
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
+        named.update({f"only_{i}": only_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
     return named
 
 
@@ -33,7 +52,17 @@ W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
 TRAIN_REBOUND = rebound_parameter("w")      # train_autograd's update rebinds w
 QUADRATIC_REBOUND = rebound_parameter("w1")  # train_quadratic's update rebinds a parameter
 DR_DYHAT_SIGN = "dr_dyhat is +1: r = y_hat - y grows one for one with y_hat"
+DB_WITH_DYHAT_DW = ("dloss_db is dloss_dr * dr_dyhat * dyhat_dw: the bias's chain ends in its own "
+                    "local derivative, dloss_db = dloss_dr * dr_dyhat * dyhat_db (dyhat_db = 1, "
+                    "where dyhat_dw = x).")
 DB_TIMES_X = "dL/db is 2 r (d y_hat / d b = 1): the bias's gradient has no factor x"
+
+
+def product_sign(name: str, local: str) -> str:
+    """A chain-rule product whose sign alone is flipped: its factors are right (a mistake
+    named only where the result shows them right)."""
+    return (f"the sign is flipped in {name} alone: its factors dloss_dr, dr_dyhat and {local} "
+            f"are right, and {name} is their product, dloss_dr * dr_dyhat * {local}.")
 
 
 def steps_mistakes(want, x, w):
@@ -47,6 +76,7 @@ def steps_mistakes(want, x, w):
         **{k: {"dloss_dr": v[0], "dloss_dw": v[1]} for k, v in
            scale_mistakes((want["dloss_dr"], want["dloss_dw"])).items()},
         DR_DYHAT_SIGN: {"dr_dyhat": -1.0, "dloss_dw": -want["dloss_dw"]},
+        product_sign("dloss_dw", "dyhat_dw"): {"dloss_dw": -want["dloss_dw"]},
     }
 
 
@@ -59,6 +89,8 @@ def affine_steps_mistakes(want, x, w):
         "dyhat_db is the derivative of y_hat = x * w + b with respect to b, which is 1 (not x): "
         "the bias's gradient is dloss_dr * 1, not dloss_dr * x.":
             {"dyhat_db": x, "dloss_db": 2 * r * x},
+        DB_WITH_DYHAT_DW: {"dloss_db": 2 * r * x},
+        product_sign("dloss_db", "dyhat_db"): {"dloss_db": -want["dloss_db"]},
         **{k: {"dloss_dr": v[0], "dloss_dw": v[1], "dloss_db": v[2]} for k, v in
            scale_mistakes((want["dloss_dr"], want["dloss_dw"], want["dloss_db"])).items()},
     }

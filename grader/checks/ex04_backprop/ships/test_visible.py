@@ -22,6 +22,9 @@ X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 CASES = {c.id: c for c in [
     Case("steps_course", "ex04.backward_steps", (2.0, 4.0, 1.0), grad=False),
     Case("affine_steps_notes", "ex04.affine_backward_steps", (1.0, 2.0, 1.0, 2.0), grad=False),
+    # x = 3: at the notes' x = 1, dyhat_dw = dyhat_db, so a dloss_db made with dyhat_dw is right
+    # there; here it is 9, not 3, and every other known mistake gives values of its own
+    Case("affine_steps_x3", "ex04.affine_backward_steps", (3.0, 1.0, 0.5, 1.0), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
     Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
@@ -68,13 +71,19 @@ def test_backward_steps_course(sub):
 @check("affine_backward_steps", points=3, visible=True)
 def test_affine_backward_steps_notes(sub):
     """the notes' Exercise 4-2, affine_backward_steps(x=1, y=2, w=1, b=2): every step, and
-    dloss_dw = dloss_db = 2 (autograd and a central difference agree)"""
+    dloss_dw = dloss_db = 2 (autograd and a central difference agree); then x=3, y=1, w=0.5,
+    b=1, where dyhat_dw (3) and dyhat_db (1) differ"""
     case = CASES["affine_steps_notes"]
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
     call = "affine_backward_steps(x=1.0, y=2.0, w=1.0, b=2.0), autograd off"
     assert_close(got, want, call=call, check_dtype="strict",
                  mistakes=affine_steps_mistakes(want, 1.0, 1.0))
+    x3 = CASES["affine_steps_x3"]
+    want3 = expected(x3)
+    assert_close(manual_call(sub, x3.target, *x3.args), want3, check_dtype="strict",
+                 call="affine_backward_steps(x=3.0, y=1.0, w=0.5, b=1.0), autograd off",
+                 mistakes=affine_steps_mistakes(want3, 3.0, 0.5))
     assert_close((got["dloss_dw"], got["dloss_db"]), (2.0, 2.0), call=call,
                  context="keys 'dloss_dw', 'dloss_db'")
     assert_gradient(got["dloss_dw"], lambda w: (1.0 * w + 2.0 - 2.0) ** 2, 1.0,

@@ -69,9 +69,14 @@ def grad_mistakes(want, p, y, n: int) -> dict:
             (p - y) * p * (1 - p) / n}
 
 
-def clusters_mistakes(x, y) -> dict:
-    """The wrong (x, y) of make_clusters(n, seed) for the named mistakes, from the right one."""
+def clusters_mistakes(x, y, seed=None) -> dict:
+    """The wrong (x, y) of make_clusters(n, seed) for the named mistakes, from the right one
+    (and, given the seed, the rows of one draw for both clusters)."""
     n = len(x) // 2
+    one = {}
+    if seed is not None:
+        z = torch.randn(2 * n, 2, generator=torch.Generator().manual_seed(seed))
+        one = {ONE_DRAW: (torch.cat([z[:n] + 2.7, z[n:] - 0.7]), y)}
     g = torch.Generator().manual_seed(0)
     x_global = torch.cat([torch.normal(1.7, 1.0, (n, 2), generator=g) + 1,
                           torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1])
@@ -84,7 +89,14 @@ def clusters_mistakes(x, y) -> dict:
             # the same numbers moved by the distance of the means, 3.4: drawn in the other
             # order (the first draw went to class 1), or each class drawn at the other's mean
             CLUSTERS_DRAWN_IN_OTHER_ORDER: (torch.cat([x[n:] + 3.4, x[:n] - 3.4]), y),
-            CLUSTER_MEANS_SWAPPED: (torch.cat([x[:n] - 3.4, x[n:] + 3.4]), y)}
+            CLUSTER_MEANS_SWAPPED: (torch.cat([x[:n] - 3.4, x[n:] + 3.4]), y), **one}
+
+
+ONE_DRAW = ("the 2n rows come from one draw of shape (2n, 2), shifted half by half: draw class "
+            "0's n rows, then class 1's n rows, in two draws (torch.normal(1.7, 1.0, (n, 2), "
+            "generator=g), then torch.normal(-1.7, 1.0, (n, 2), generator=g)). PyTorch pairs "
+            "its random numbers differently in one large draw than in two smaller ones, so one "
+            "draw gives other values (except for a few sizes)")
 
 
 CLUSTERS_DRAWN_IN_OTHER_ORDER = (

@@ -52,6 +52,9 @@ CASES = {c.id: c for c in [
     Case("grad_huge", "ex07.bce_grad_logits", (Z_HUGE, Y_GRAD), grad=False),
     Case("grad_matrix", "ex07.bce_grad_logits", (Z_MATRIX, Y_MATRIX), grad=False),
     Case("clusters_3_seed4", "ex07.make_clusters", (3, 4)),
+    # n = 5: one draw of (2n, 2) gives the same numbers as two of (n, 2) where 4n < 16 (n = 3),
+    # not here
+    Case("clusters_5_seed4", "ex07.make_clusters", (5, 4)),
     Case("structure_2", "ex07", ("LogisticRegression", (2,)), probe="common.model_structure"),
     Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
     Case("forward_2", "ex07", ("LogisticRegression", (2,), STATE_2, X_4),
@@ -148,11 +151,13 @@ def test_bce_grad_logits_huge(sub):
 
 @check("make_clusters", points=2, visible=True)
 def test_make_clusters_small(sub):
-    """make_clusters(3, seed=4): class 0 rows first, then class 1, labels (6, 1)"""
-    case = CASES["clusters_3_seed4"]
-    want = expected(case)
-    assert_close(case.run(sub), want, call="make_clusters(3, seed=4)",
-                 mistakes=hints.clusters_mistakes(*want))
+    """make_clusters(3, seed=4): class 0 rows first, then class 1, labels (6, 1); the same for
+    make_clusters(5, seed=4)"""
+    for n in (3, 5):
+        case = CASES[f"clusters_{n}_seed4"]
+        want = expected(case)
+        assert_close(case.run(sub), want, call=f"make_clusters({n}, seed=4)",
+                     mistakes=hints.clusters_mistakes(*want, seed=4))
 
 
 @check("LogisticRegression", visible=True)

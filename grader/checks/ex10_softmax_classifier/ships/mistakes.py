@@ -99,6 +99,12 @@ def normalised_elsewhere(got, dim: int = -1) -> dict:
     return {wrong_dim(others[0]): got} if len(others) == 1 else {}
 
 
+def momentum_used(m: float) -> str:
+    """A run whose every step is torch.optim.SGD's with momentum m."""
+    return (f"every step is SGD's with momentum={m:g}: the contract asks "
+            f"torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)")
+
+
 # the mistakes of a training run seen in its steps: {hint: the keywords of the run with that
 # mistake, as private/variants.py computes it}
 TRACE_MISTAKES = {
@@ -106,6 +112,7 @@ TRACE_MISTAKES = {
     "loss.backward() in every batch": dict(zero=False),
     "momentum is missing: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)":
         dict(momentum=0.0),
+    **{momentum_used(0.9): dict(momentum=0.9)},
     "every epoch repeats the first epoch's order: a new DataLoader (with a new generator) is "
     "made in each epoch; build one loader before the epochs and iterate it again":
         dict(order="fresh"),

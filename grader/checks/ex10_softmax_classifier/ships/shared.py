@@ -6,7 +6,8 @@ import torch
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.api import (TOL, CheckFailure, StudentError, assert_close,
                                assert_minibatch_run, data_path as path, divided_by_rows, fail,
-                               kind_of, manual_call, meta, refuse_steps_that_never_move)
+                               kind_of, manual_call, meta, momentum_of,
+                               refuse_steps_that_never_move)
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
@@ -102,10 +103,17 @@ def normalises_over_rows(sub) -> bool:
     return abs(float(one)) < 1e-6 and abs(float(two) - dim0) <= 1e-5 * abs(dim0)
 
 
-def check_training(got, want, args, call, variant, dtype=torch.float32):
+def check_training(got, want, args, call, variant, dtype=torch.float32, any_momentum=False):
     """The run of train_classifier (probe ex10.train) against the reference's, step by step;
-    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code)."""
+    `variant(**kw)` gives the run with the known mistake kw (recorded, or trusted code; with
+    `any_momentum`, it also reruns the momentum the second step shows, named where the whole
+    run is that momentum's)."""
     sizes, state, x, y, lr, epochs, batch_size, seed = args
+    trace_mistakes = dict(hints.TRACE_MISTAKES)
+    m = momentum_of(got.get("steps") if isinstance(got, dict) else None, want["steps"], state,
+                    0.5) if any_momentum else None
+    if m is not None and m != 0:
+        trace_mistakes.setdefault(hints.momentum_used(m), dict(momentum=m))
     count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
                    "smaller batch is dropped (drop_last=True?); keep every row",
                    epochs: "one optimizer step per epoch: step once per mini-batch, not once "
@@ -113,7 +121,7 @@ def check_training(got, want, args, call, variant, dtype=torch.float32):
     n, per_epoch = len(x), -(-len(x) // batch_size)
     refuse_steps_that_never_move(got, want, state, call)
     assert_minibatch_run(got, want, call=call, variant=variant,
-                         trace_mistakes=hints.TRACE_MISTAKES, per_epoch=per_epoch,
+                         trace_mistakes=trace_mistakes, per_epoch=per_epoch,
                          count_hints=count_hints, dtype=dtype,
                          loss_mistakes=lambda: divided_by_rows(want["losses"], n, per_epoch))
 

@@ -17,11 +17,14 @@ def reversed_cubic(state, x):
 
 
 def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-                accumulate=False):
+                accumulate=False, in_turn=False):
     """A cubic fit with a known mistake, in x's dtype on x's device: the update's sign flipped
-    (sign=-1), the gradients scaled (scale), the loss recorded after the update (after), at the
-    wrong steps (when=0), or the gradients adding up over the steps (accumulate)."""
-    if (sign, scale, after, when, accumulate) == (1.0, 1.0, False, 99, False):
+    (sign=-1; sign=0: every update subtracts zero, the gradients zeroed before it), the
+    gradients scaled (scale), the loss recorded after the update (after), at the wrong steps
+    (when=0), the gradients adding up over the steps (accumulate), or each coefficient's
+    gradient taken after the ones before it were updated (in_turn: the gradients recomputed in
+    the middle of the update)."""
+    if (sign, scale, after, when, accumulate, in_turn) == (1.0, 1.0, False, 99, False, False):
         raise ValueError("not a known mistake")
     g = torch.Generator().manual_seed(seed)
     p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
@@ -35,7 +38,11 @@ def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when
         if accumulate:
             acc = [a + gk for a, gk in zip(acc, grads)]
             grads = acc
-        p = [v - sign * lr * gk for v, gk in zip(p, grads)]
+        if in_turn:
+            for k in range(4):
+                p[k] = p[k] - sign * lr * scale * (2.0 * (_cubic(x, *p) - y) * x ** k).sum()
+        else:
+            p = [v - sign * lr * gk for v, gk in zip(p, grads)]
         if t % 100 == when:
             if after:
                 loss = ((_cubic(x, *p) - y) ** 2).sum()
@@ -46,7 +53,9 @@ def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when
 def fit_mistakes(x, y, lr, steps, seed, func):
     """{key: ((a, b, c, d), losses)} of the usual wrong fits of `func` ("fit_tensor",
     "fit_autograd"): sign, mean (gradients divided by N), half (the factor 2 missing), after,
-    when, and for fit_autograd no_zero (the gradients never zeroed)."""
+    when, in_turn (each gradient taken after the coefficients before it were updated), and for
+    fit_autograd no_zero (the gradients never zeroed) and zero_before (zeroed before the
+    update)."""
     m = {"sign": fit_variant(x, y, lr, steps, seed, sign=-1.0),
          "mean": fit_variant(x, y, lr, steps, seed, scale=1.0 / len(x)),
          "half": fit_variant(x, y, lr, steps, seed, scale=0.5),
@@ -54,6 +63,8 @@ def fit_mistakes(x, y, lr, steps, seed, func):
          "when": fit_variant(x, y, lr, steps, seed, when=0)}
     if func == "fit_autograd":
         m["no_zero"] = fit_variant(x, y, lr, steps, seed, accumulate=True)
+        m["zero_before"] = fit_variant(x, y, lr, steps, seed, sign=0.0)
+    m["in_turn"] = fit_variant(x, y, lr, steps, seed, in_turn=True)
     return m
 
 

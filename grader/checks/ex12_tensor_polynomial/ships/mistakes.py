@@ -43,7 +43,13 @@ def fit_mistakes(wrong, n):
         "mean": fit_grads_of_mean(n),
         "half": HALF_GRADIENT,
         "after": LOSS_AFTER_UPDATE,
-        "when": LOSSES_OF_STEPS_0_100}
+        "when": LOSSES_OF_STEPS_0_100,
+        "zero_before": "the coefficients never move: every update subtracts lr * 0. Are the "
+                       "gradients zeroed between loss.backward() and the update? Zero them "
+                       "after it (or is the update missing?)",
+        "in_turn": "each coefficient's gradient is taken after the coefficients before it "
+                   "were updated (the gradients recomputed in the middle of the update): "
+                   "compute all four gradients from one forward pass, then update a, b, c, d"}
     return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
 
 
