@@ -46,15 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("submission", help="a folder of exNN_*.py files or notebooks")
     g.add_argument("--exercises", default=None, help="e.g. ex02,ex03 (default: all)")
     g.add_argument("--device", default="all", choices=DEVICES)
-    g.add_argument("--seed", type=int, default=None, help="seed of the hidden checks' inputs")
     g.add_argument("--json", default=None, metavar="PATH",
                    help="also write Gradescope's results.json schema to PATH")
-    if _present("grader.classroom"):   # not in a student's kit
-        g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
     g.add_argument("--brief", action="store_true", help="one line per exercise")
-    g.add_argument("--show-hidden", action="store_true",
-                   help="also print the hidden checks' messages (for you, never for students: "
-                        "they describe the hidden inputs)")
+    g.set_defaults(seed=None, show_hidden=False)
+    if _present("grader.classroom"):   # not in a student's kit, which has no hidden checks
+        g.add_argument("--html", default=None, metavar="PATH", help="also write a feedback page")
+        g.add_argument("--seed", type=int, default=None,
+                       help="seed of the hidden checks' inputs")
+        g.add_argument("--show-hidden", action="store_true",
+                       help="also print the hidden checks' messages (for you, never for "
+                            "students: they describe the hidden inputs)")
 
     handlers = {"check": cmd_check, "grade": cmd_grade}
     for name in VERB_MODULES:

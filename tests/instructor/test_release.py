@@ -207,6 +207,14 @@ def test_the_kit_shows_a_student_only_the_kits_verbs(kit):
     assert offered == {"check", "grade"}, proc.stdout
     names = {p.relative_to(kit / "grader").as_posix() for p in (kit / "grader").rglob("*.py")}
     assert not {"cli/classroom.py", "cli/course.py"} & names
+    # the kit holds no hidden check: its grade offers no hidden inputs' seed nor their messages
+    grade = subprocess.run([sys.executable, "-m", "grader", "grade", "--help"], cwd=kit,
+                           env=_env(), capture_output=True, text=True, timeout=120)
+    assert grade.returncode == 0 and "--json" in grade.stdout, grade.stderr
+    assert "--seed" not in grade.stdout and "--show-hidden" not in grade.stdout, grade.stdout
+    here = subprocess.run([sys.executable, "-m", "grader", "grade", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert "--seed" in here.stdout and "--show-hidden" in here.stdout   # the instructor's
 
 
 def test_check_passes_in_the_kit_filled_with_the_references(kit, chosen, tmp_path):
