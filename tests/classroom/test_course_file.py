@@ -191,7 +191,8 @@ def test_a_bare_toml_time_and_the_same_time_quoted_are_one_instant(tmp_path, zon
 
 
 @pytest.mark.parametrize("zone,day,value", [
-    ("Europe/Berlin", (2026, 10, 1), "2026-10-01"), ("Europe/Berlin", (2026, 10, 1), '"2026-10-01"'),
+    ("Europe/Berlin", (2026, 10, 1), "2026-10-01"),
+    ("Europe/Berlin", (2026, 10, 1), '"2026-10-01"'),
     ("Europe/Berlin", (2026, 12, 1), '" 2026-12-01 "'), ("UTC", (2026, 10, 1), '"2026-10-01"'),
     ("America/New_York", (2026, 10, 1), "2026-10-01")])
 def test_a_date_without_a_time_is_the_end_of_that_day_in_the_course_zone(tmp_path, zone, day,
