@@ -14,6 +14,7 @@ CONNECTION_FILE (written by the launcher) are read first, while the boot may sti
     scratch_bytes    one tmpfs of that size at /tmp and /dev/shm (the workers' private_scratch);
                      null: none of its own
     limits           the rlimits (the workers' apply_limits)
+    memory_fd        the kernel's memory cgroup's cgroup.procs, joined first (or null)
     notes            each limit in words: the line a cell that reached one gets
     report_fd        a socket to the launcher: the folder's descriptor goes there, then it is
                      closed, before any cell runs
@@ -33,8 +34,8 @@ import os
 import sys
 
 from grader.sandbox.inside.confine import (
-    PR_SET_NO_NEW_PRIVS, apply_limits, become, drop_capabilities, forbid_user_namespaces, prctl,
-    private_scratch)
+    PR_SET_NO_NEW_PRIVS, apply_limits, become, drop_capabilities, forbid_user_namespaces,
+    join_memory_group, prctl, private_scratch)
 
 
 def reachable_secret(config: dict) -> str:
@@ -115,12 +116,14 @@ def main(argv: list[str] | None = None) -> None:
     if config.get("copy_connection"):
         with open(argv[2], "rb") as f:
             connection = f.read()
-    warning = ""
+    join_memory_group(config)    # first: everything the kernel starts is counted in it
+    warning = f"torchdrills kernel: not in its memory cgroup ({config['memory_join_error']})" \
+        if config.get("memory_join_error") else ""
     scratch = config.get("scratch_bytes")
     if scratch:   # before the uid changes: mounting needs the capability
         _folder, why = private_scratch(None, int(scratch))
         if why:
-            warning = (f"torchdrills kernel: no tmpfs of its own ({why}); /tmp and /dev/shm "
+            warning += "\n" * bool(warning) + (f"torchdrills kernel: no tmpfs of its own ({why}); /tmp and /dev/shm "
                        f"are bubblewrap's, of {int(scratch)} bytes each")
     if argv[0] != "-":
         become(int(argv[0]))   # every capability goes with root

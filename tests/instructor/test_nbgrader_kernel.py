@@ -372,17 +372,53 @@ def test_a_kernel_killed_by_a_limit_fails_its_notebook_with_one_line(
                                                  "SIGXCPU (it used up its CPU time"), err
 
 
+@pytest.mark.slow
+def test_the_kernel_and_the_processes_it_starts_share_one_memory_total(tmp_path, monkeypatch):
+    """RLIMIT_AS caps each process alone: a cell that forks children, each under it, held
+    several times the figure. The sandboxed kernel is in a memory cgroup of its own (the
+    zygote's kind), whose total `memory=` sets: 3 children of 300 MiB do not all survive a
+    total of 700 MiB, and the kernel goes on to the next cell."""
+    _sandbox_or_skip()
+    from grader.sandbox.memory import MemoryGroup
+    probe = MemoryGroup.make()
+    if probe is None:
+        pytest.skip(f"this machine lets the grader make no memory cgroup "
+                    f"({MemoryGroup.why_not})")
+    probe.close()
+    import nbformat
+    from nbclient import NotebookClient
+    monkeypatch.setenv("TORCHDRILLS_KERNEL_LIMITS", "memory=700M")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import os, time\npids = []\nfor _ in range(3):\n    pid = os.fork()\n"
+        "    if pid == 0:\n        block = bytearray(300 << 20)\n"
+        "        block[::4096] = b'x' * len(block[::4096])\n        time.sleep(1.5)\n"
+        "        os._exit(0)\n    pids.append(pid)\n"
+        "ok = sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in pids)\n"
+        "print('SURVIVED', ok)",
+        "print('NEXT CELL')")]
+    NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    survived = int(_stream_text(nb.cells[0]).split("SURVIVED")[1].split()[0])
+    assert survived < 3, nb.cells[0].outputs
+    assert "NEXT CELL" in _stream_text(nb.cells[1])
+
+
 def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
     from grader.instructor.nbkernel import kernel_spec
     from grader.instructor.nbkernel.limits import death_note, kernel_limits, limit_notes
     from grader.instructor.nbkernel.settings import (KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES,
                                                     LIMITS_VARIABLE)
     from grader.sandbox.kernel_boot import which_limit
-    assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES}
+    assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES,
+                                 "memory_bytes": (6 + 2) << 30}   # a process's figure + 2 GiB
     got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
     assert got["rlimits"] == dict(KERNEL_RLIMITS, RLIMIT_AS=8 << 30, RLIMIT_CPU=None)
-    assert got["scratch_bytes"] == 512 << 20
-    for bad in ("RLIMIT_AS", "RLIMIT_NOPE=1", "scratch=lots", "home=1G"):
+    assert got["scratch_bytes"] == 512 << 20 and got["memory_bytes"] == 10 << 30
+    assert kernel_limits({LIMITS_VARIABLE: "memory=3G"})["memory_bytes"] == 3 << 30
+    assert kernel_limits({LIMITS_VARIABLE: "memory=none"})["memory_bytes"] is None
+    for bad in ("RLIMIT_AS", "RLIMIT_NOPE=1", "scratch=lots", "home=1G", "memory=lots"):
         with pytest.raises(ValueError, match=LIMITS_VARIABLE):
             kernel_limits({LIMITS_VARIABLE: bad})
     notes = limit_notes(KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES)
@@ -392,6 +428,9 @@ def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
     assert death_note(0, True, notes) == death_note(3, True, notes) == ""
     assert "killed by SIGXCPU (it used up its CPU time (7200 s" in death_note(152, True, notes)
     assert "killed by SIGKILL" in death_note(-9, False, notes)
+    total = limit_notes(KERNEL_RLIMITS, None, 8 << 30)["memory total"]
+    assert total == "8 GiB of memory for the kernel and every process it starts"
+    assert total in death_note(-9, False, limit_notes(KERNEL_RLIMITS, None, 8 << 30))
     assert "6 GiB of memory" in death_note(128 + 6, True, notes)   # SIGABRT: every limit
     assert which_limit(MemoryError()) == "memory"
     assert which_limit(OSError(28, "No space left on device")) == "disk"

@@ -46,6 +46,8 @@ class Launcher:
         self.notes: dict = {}
         self.folder: int | None = None    # an O_PATH descriptor on the kernel's folder
         self.folder_known = threading.Event()
+        self.memory = None                # the kernel's memory cgroup (sandboxed), and the
+        self.memory_fd: int | None = None   # descriptor the boot joins it by
         from grader.sandbox import sweep_stale_temp
         sweep_stale_temp(PREFIX)
         self.home = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
@@ -165,9 +167,11 @@ class Launcher:
         rlimits = effective_rlimits(self.limits["rlimits"], cuda=cuda_build(),
                                     separate_uid=self.uid is not None)
         scratch = self.limits["scratch_bytes"] if sandboxed else None
-        self.notes = limit_notes(rlimits, scratch)
+        self.notes = limit_notes(rlimits, scratch, self.limits.get("memory_bytes")
+                                 if self.memory is not None else None)
         boot = {"folder": folder, "new_folder": sandboxed, "copy_connection": sandboxed,
                 "scratch_bytes": scratch, "limits": rlimits, "notes": self.notes,
+                "memory_fd": self.memory_fd,
                 "report_fd": report_fd, "check_secrets": sandboxed,
                 "secrets": secret_samples() if sandboxed else [],
                 "modules": secret_modules() if sandboxed else []}
@@ -211,6 +215,8 @@ class Launcher:
                   f"cells can read every file this user can read", file=sys.stderr)
             sandboxed = False
         report, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        if sandboxed:
+            self._memory_group()
         boot, connection = self._files(sandboxed, theirs.fileno())
 
         from grader.notebook import serve_checks
@@ -245,9 +251,14 @@ class Launcher:
             self.proc = subprocess.Popen(self.command(sandboxed, boot, connection), env=env,
                                          cwd=self.home, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         start_new_session=True, pass_fds=(theirs.fileno(),))
+                                         start_new_session=True,
+                                         pass_fds=(theirs.fileno(),) + ((self.memory_fd,)
+                                                   if self.memory_fd is not None else ()))
         finally:
             theirs.close()
+            if self.memory_fd is not None:
+                os.close(self.memory_fd)
+                self.memory_fd = None
         threading.Thread(target=self._receive_folder, args=(report,), daemon=True).start()
         log = threading.Thread(target=forward_log, args=(self.proc.stdout,), daemon=True)
         log.start()
@@ -257,6 +268,22 @@ class Launcher:
         if note:
             print(note, file=sys.stderr, flush=True)
         return code
+
+    def _memory_group(self) -> None:
+        """One memory cgroup for the kernel and every process it starts (the zygote's kind,
+        grader.sandbox.memory), limited before the kernel starts to the `memory` total; the
+        boot joins it first. Where none can be made, the terminal says so once."""
+        from grader.sandbox.memory import MemoryGroup
+        total = self.limits.get("memory_bytes")
+        if not total:
+            return
+        self.memory = MemoryGroup.make()
+        if self.memory is None:
+            print(f"torchdrills kernel: {MemoryGroup.why_not}: its processes' memory is "
+                  f"limited one process at a time", file=sys.stderr)
+            return
+        self.memory.limit_beyond_usage(int(total))    # empty yet: the total itself
+        self.memory_fd = self.memory.open_procs()
 
     def stop(self, *_):
         self.stopping = True
@@ -284,6 +311,9 @@ class Launcher:
         if self.folder is not None:   # (it holds the kernel's tmpfs)
             os.close(self.folder)
             self.folder = None
+        if self.memory is not None:   # what is left in it is killed
+            self.memory.close()
+            self.memory = None
         from grader.notebook import _stop_server
         _stop_server()
         shutil.rmtree(self.home, ignore_errors=True)

@@ -1,12 +1,13 @@
 """The kernel's limits as the instructor sets them (TORCHDRILLS_KERNEL_LIMITS, e.g.
-`RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G`), and the lines that name a limit a cell or the
-kernel reached."""
+`RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G,memory=10G`), and the lines that name a limit a cell
+or the kernel reached."""
 from __future__ import annotations
 
 import os
 import signal
 
-from grader.instructor.nbkernel.settings import KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE
+from grader.instructor.nbkernel.settings import (KERNEL_OWN_BYTES, KERNEL_RLIMITS,
+                                                KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE)
 
 
 
@@ -27,16 +28,18 @@ def _amount(name: str, text: str):
 
 
 def kernel_limits(environ=None) -> dict:
-    """{"rlimits": ..., "scratch_bytes": ...}: KERNEL_RLIMITS and KERNEL_SCRATCH_BYTES, changed
-    by TORCHDRILLS_KERNEL_LIMITS in `environ` (default os.environ, the instructor's): NAME=VALUE
-    pairs, comma-separated, NAME an RLIMIT_* or `scratch`, VALUE a number with an optional K, M,
-    G or T, or `none` (no limit). ValueError for anything else: the kernel then does not start.
+    """{"rlimits": ..., "scratch_bytes": ..., "memory_bytes": ...}: KERNEL_RLIMITS and
+    KERNEL_SCRATCH_BYTES, changed by TORCHDRILLS_KERNEL_LIMITS in `environ` (default
+    os.environ, the instructor's): NAME=VALUE pairs, comma-separated, NAME an RLIMIT_*,
+    `scratch` or `memory` (the total of the kernel and every process it starts; default a
+    process's RLIMIT_AS and KERNEL_OWN_BYTES), VALUE a number with an optional K, M, G or T, or
+    `none` (no limit). ValueError for anything else: the kernel then does not start.
 
         TORCHDRILLS_KERNEL_LIMITS=RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G nbgrader autograde ex01
     """
     import resource
     environ = os.environ if environ is None else environ
-    rlimits, scratch = dict(KERNEL_RLIMITS), KERNEL_SCRATCH_BYTES
+    rlimits, scratch, memory = dict(KERNEL_RLIMITS), KERNEL_SCRATCH_BYTES, "default"
     for item in environ.get(LIMITS_VARIABLE, "").split(","):
         if not item.strip():
             continue
@@ -45,12 +48,17 @@ def kernel_limits(environ=None) -> dict:
             raise ValueError(f"{LIMITS_VARIABLE}: {item.strip()!r} is not NAME=VALUE")
         if name.lower() == "scratch":
             scratch = _amount(name, value)
+        elif name.lower() == "memory":
+            memory = _amount(name, value)
         elif name.upper().startswith("RLIMIT_") and hasattr(resource, name.upper()):
             rlimits[name.upper()] = _amount(name, value)
         else:
             raise ValueError(f"{LIMITS_VARIABLE}: no limit is called {name!r} (RLIMIT_AS, "
-                             f"RLIMIT_CPU, RLIMIT_FSIZE, ... or scratch)")
-    return {"rlimits": rlimits, "scratch_bytes": scratch}
+                             f"RLIMIT_CPU, RLIMIT_FSIZE, ..., scratch or memory)")
+    if memory == "default":
+        figure = rlimits.get("RLIMIT_AS") or rlimits.get("RLIMIT_DATA")
+        memory = figure + KERNEL_OWN_BYTES if figure else None
+    return {"rlimits": rlimits, "scratch_bytes": scratch, "memory_bytes": memory}
 
 
 def cuda_build() -> bool:
@@ -75,12 +83,15 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def limit_notes(rlimits: dict, scratch_bytes) -> dict:
+def limit_notes(rlimits: dict, scratch_bytes, memory_bytes=None) -> dict:
     """What each limit is, in words: the line a cell that reached one gets (grader.sandbox.kernel_boot)."""
     notes = {}
     memory = rlimits.get("RLIMIT_AS") or rlimits.get("RLIMIT_DATA")
     if memory:
         notes["memory"] = f"{_size(int(memory))} of memory a process"
+    if memory_bytes:
+        notes["memory total"] = (f"{_size(int(memory_bytes))} of memory for the kernel and "
+                                 f"every process it starts")
     if scratch_bytes:
         notes["disk"] = (f"{_size(int(scratch_bytes))} and 16384 files for its home folder, "
                          f"/tmp and /dev/shm together")
@@ -108,8 +119,9 @@ def death_note(code: int, sandboxed: bool, notes: dict) -> str:
     if number == signal.SIGXCPU:
         why = f"it used up its CPU time ({notes.get('cpu', 'its limit')})"
     elif number == signal.SIGKILL:
-        why = (f"the end of its CPU time ({notes.get('cpu', 'no limit')}) or the machine's "
-               f"out-of-memory killer")
+        why = (f"the end of its CPU time ({notes.get('cpu', 'no limit')}), its memory total "
+               f"({notes.get('memory total', 'none set')}) or the machine's out-of-memory "
+               f"killer")
     else:
         why = "its limits: " + "; ".join(notes.values()) if notes else "it has no limits"
     return (f"torchdrills kernel: the kernel was killed by {name} ({why}); this notebook "

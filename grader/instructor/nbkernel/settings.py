@@ -26,6 +26,10 @@ KERNEL_RLIMITS = dict(
     RLIMIT_NOFILE=1024,    # ZeroMQ's sockets, IPython's history, a DataLoader's shared tensors
     RLIMIT_NPROC=64)       # ipykernel's threads, torch's (KERNEL_THREADS at most), a DataLoader's
 KERNEL_SCRATCH_BYTES = 256 * 1024**2   # its home folder, /tmp and /dev/shm: one tmpfs
+# The kernel and every process it starts share one memory total (a memory cgroup, as the
+# zygote's): a process's own figure (RLIMIT_AS) plus this much for the kernel itself
+# (Python, ipykernel, torch); `memory=` in TORCHDRILLS_KERNEL_LIMITS sets the total.
+KERNEL_OWN_BYTES = 2 * 1024**3
 KERNEL_THREADS = 16       # torch's threads in the kernel, where the machine has more cores
 # Inside the sandbox: the launcher's files (read-only), and the kernel's own folder (its home,
 # its sockets) in its tmpfs.

@@ -255,24 +255,6 @@ def read_config(fd) -> dict:
 MAX_CONFIG = 1 << 22
 
 
-def join_memory_group(config) -> None:
-    """Join the memory cgroup whose cgroup.procs the grader opened for this zygote (the
-    descriptor "memory_fd"; grader.sandbox.memory): "0" is this process, whatever pid
-    namespace it is in. Why not, if it fails, goes back with the facts."""
-    fd = config.pop("memory_fd", None)
-    if fd is None:
-        return
-    try:
-        os.write(int(fd), b"0")
-    except OSError as exc:
-        config["memory_join_error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        try:
-            os.close(int(fd))
-        except OSError:
-            pass
-
-
 def serve(fd, config=None):
     """Serve spawn/kill/status requests on a Unix socket until it closes."""
     config = config or {}
