@@ -101,6 +101,107 @@ def helper_module(source: str) -> str:
     return name if name.isidentifier() and name.isascii() else ""
 
 
+# ----------------------------------------------------------------------------------------------
+# a notebook exported as a script (`jupyter nbconvert --to script`): IPython's lines as calls
+
+# what IPython writes for a line of its own, and that line as it stood in the notebook
+_AS_WRITTEN = {"run_line_magic": lambda name, line="": f"%{name} {line}".rstrip(),
+               "magic": lambda line: f"%{line}", "system": lambda cmd: f"!{cmd}",
+               "getoutput": lambda cmd: f"!{cmd}"}
+
+
+def _ipython_call(node) -> tuple[str, list[str]] | None:
+    """(method, its text arguments) where `node` is `get_ipython().METHOD('text', ...)`, as
+    IPython writes a magic, shell or cell magic line; None for anything else (an argument
+    built at run time, another method, `get_ipython().user_ns`)."""
+    import ast
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and
+            isinstance(node.func.value, ast.Call) and not node.keywords and
+            isinstance(node.func.value.func, ast.Name) and
+            node.func.value.func.id == "get_ipython" and not node.func.value.args and
+            not node.func.value.keywords):
+        return None
+    method = node.func.attr
+    if method not in _AS_WRITTEN and method != "run_cell_magic":
+        return None
+    if not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
+        return None
+    return method, [a.value for a in node.args]
+
+
+def _as_in_notebook(stmt, line: str) -> list[str] | None:
+    """The lines the notebook loader makes of one statement IPython wrote on `line` (a whole
+    line of its own), or None where it is not one of IPython's lines."""
+    import ast
+    value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+    call = _ipython_call(value)
+    if call is None:
+        return None
+    method, args = call
+    indent = line[:len(line) - len(line.lstrip())]
+    if method == "run_cell_magic":          # %%time, %%bash, %%writefile: the cell it was
+        if len(args) != 3 or isinstance(stmt, ast.Assign) or indent:
+            return None
+        cell = f"%%{args[0]} {args[1]}\n{args[2]}"
+        python = None if helper_module(cell) else cell_python(cell)
+        return (python or "pass\n").splitlines()
+    try:
+        written = _AS_WRITTEN[method](*args)
+    except TypeError:                       # other arguments than IPython writes
+        return None
+    if "\n" in written or "\r" in written:
+        return None
+    if isinstance(stmt, ast.Assign):
+        written = f"{line[:stmt.value.col_offset].rstrip()} {written}"
+    else:
+        written = indent + written
+    python = cell_python(written).splitlines()
+    return python if len(python) == 1 and python[0].strip() else None
+
+
+def script_python(data: bytes) -> bytes:
+    """A notebook exported as a script (`jupyter nbconvert --to script`), as the notebook
+    loader has the same lines in the notebook: IPython's own lines, which the export writes as
+    calls, become what the loader makes of them (`pass`, nothing given), e.g.
+
+        get_ipython().run_line_magic('matplotlib', 'inline')     ->  pass
+        get_ipython().system('pip install tqdm')                 ->  pass
+        files = get_ipython().getoutput('ls')                    ->  files = []
+        get_ipython().run_cell_magic('time', '', 'w = fit()\n')  ->  pass / w = fit()
+
+    (a `%%writefile helpers.py` cell writes nothing: hand helpers.py in beside the file). Only
+    a statement that is the whole of its line, its arguments plain text, is such a line;
+    `get_ipython()` used in any other way is left as it is (the review flags it). Other files,
+    and a file that does not parse or would not parse after, come back as they were."""
+    import ast
+    if b"get_ipython()" not in data:
+        return data
+    try:
+        text = data.decode("utf-8")
+        tree = ast.parse(text)
+    except (UnicodeDecodeError, SyntaxError, ValueError, MemoryError, RecursionError):
+        return data
+    lines = text.splitlines()
+    made: dict[int, list[str]] = {}
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, (ast.Expr, ast.Assign)) or stmt.lineno != stmt.end_lineno:
+            continue
+        line = lines[stmt.lineno - 1]
+        rest = line[stmt.end_col_offset:].strip() if stmt.end_col_offset is not None else "x"
+        if line[:stmt.col_offset].strip() or (rest and not rest.startswith("#")):
+            continue                        # another statement shares the line
+        python = _as_in_notebook(stmt, line)
+        if python is not None:
+            made[stmt.lineno] = python
+    if not made:
+        return data
+    out = []
+    for number, line in enumerate(lines, 1):
+        out += made.get(number, [line])
+    new = "\n".join(out) + "\n"
+    return new.encode() if _compiles(new) else data
+
+
 def _compiles(source: str) -> bool:
     try:
         compile(source, "<cell>", "exec", dont_inherit=True)

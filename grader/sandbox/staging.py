@@ -319,6 +319,10 @@ def stage_submission(source, workdir, notes: list | None = None,
                      f"{type(exc).__name__}: {shown(str(exc), quote=False, limit=200)}")
         found = Found()
     notes.extend(n for n in found.all_notes() if n not in notes)
+    from grader.sandbox.notebooks import script_python
+    for ex, (name, data) in list(found.files.items()):   # an exported notebook's IPython
+        if name.endswith(".py"):                          # lines, as in the notebook: reviewed
+            found.files[ex] = (name, script_python(data))  # and run as the loader has them
     if review is not None:
         from grader.engine.review import scan_notebook, scan_source
         from grader.engine.review.manual import review_own_modules

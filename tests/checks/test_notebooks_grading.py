@@ -4,6 +4,7 @@ not break grading; a loop at the top level still costs only that notebook. About
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,51 @@ def test_a_kernels_history_is_graded_as_its_notebook_is(zygote, tmp_path):
         [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
     assert result.notes == []
 
+
+
+# IPython's lines as `jupyter nbconvert --to script` writes them, and as they stood in the
+# notebook (the notebook loader's input)
+EXPORTED = [("get_ipython().run_line_magic('matplotlib', 'inline')", "%matplotlib inline"),
+            ("get_ipython().system('pip install --quiet tqdm')", "!pip install --quiet tqdm"),
+            ("files = get_ipython().getoutput('ls')", "files = !ls"),
+            ("t, u = get_ipython().run_line_magic('who_ls', '')", "t, u = %who_ls"),
+            ("get_ipython().run_line_magic('pinfo', 'np.meshgrid')", "np.meshgrid?"),
+            ("get_ipython().magic('load_ext autoreload')", "%load_ext autoreload")]
+
+
+def exported_script(ex: str, lines: list[str]) -> str:
+    """The reference of `ex` as nbconvert exports its notebook: `# In[n]:` before each cell,
+    `lines` in a cell after the imports, the first one also inside a function's body."""
+    ref = (ROOT / "solutions" / f"{module_of(ex)}.py").read_text()
+    ref = re.sub(r"(?m)^[ \t]*### (BEGIN|END) SOLUTION\n", "", ref)
+    first_def = ref.index("\ndef ")
+    body = ref.index('"""\n', ref.index('"""', first_def) + 3) + 4
+    ref = ref[:body] + "    " + lines[0] + "\n" + ref[body:]
+    head, rest = ref[:first_def], ref[first_def:]
+    return ("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\n" + head + "\n\n# In[2]:"
+            "\n\n\n" + "\n".join(lines) + "\n\n\n# In[3]:\n\n" + rest)
+
+
+def test_ipythons_lines_of_an_exported_notebook_are_as_in_the_notebook(zygote, tmp_path):
+    """A notebook exported with `jupyter nbconvert --to script` holds IPython's lines as calls
+    of get_ipython(), which a plain import does not know (NameError): each such line is what
+    the notebook loader makes of the same line in the notebook, the file scores full marks and
+    the review flags nothing. (The fourth attack round's D18: 0 and flagged.)"""
+    from grader.sandbox.notebooks import cell_python, script_python
+    for exported, written in EXPORTED:
+        for head, indent in (("", ""), ("if x:\n", "    ")):
+            assert script_python(f"{head}{indent}{exported}\n".encode()) == \
+                f"{head}{cell_python(indent + written).rstrip()}\n".encode(), exported
+    timed = "get_ipython().run_cell_magic('time', '', 'w = 2.0\\nb = w + 1\\n')\nprint(b)\n"
+    assert script_python(timed.encode()).decode().splitlines()[-3:] == \
+        ["w = 2.0", "b = w + 1", "print(b)"]          # %%time: its body runs, as in a notebook
+    bash = "get_ipython().run_cell_magic('bash', '', 'echo hi\\n')\n"
+    assert script_python(bash.encode()) == b"pass\n"    # %%bash: not Python, left out
+
+    (tmp_path / "ex01_linear_model.py").write_text(
+        exported_script("ex01", [e for e, _ in EXPORTED] + [timed.splitlines()[0]]))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
+    ex01 = [c for c in result.checks if c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    assert result.tampering == [] and result.notes == []

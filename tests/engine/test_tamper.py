@@ -835,7 +835,9 @@ HOSTILE = [
      2, "patches torch.nn.modules.loss._Loss.__call__"),
     ("private-base-member", "import torch\nx = torch.nn.modules.loss._Loss._secret\n", 2,
      "private internals"),
-    ("private-collate", "from torch.utils.data._utils.collate import default_collate\n", 1,
+    ("private-utils", "from torch.utils.data._utils import signal_handling\n", 1,
+     "private internals"),
+    ("private-collate-name", "from torch.utils.data._utils.collate import _x\n", 1,
      "private internals"),
     # a .pth file in a site folder; a checkpoint not written just before it is loaded
     ("pth-user-site", "import site\nopen(site.getusersitepackages() + '/x.pth', 'w')\n", 2,
@@ -920,6 +922,8 @@ def test_enough_tampering_programs():
 
 # ordinary code that looks a little like tampering, and is not
 ORDINARY = [
+    # the older home of default_collate, as tutorials import it (its public names only)
+    ("collate", "from torch.utils.data._utils.collate import default_collate\n"),
     ("own-module", "import sys\nthis = sys.modules[__name__]\nrelu = getattr(this, 'relu', max)\n"
      "def act(name):\n    return getattr(sys.modules[__name__], name)\n"),
     ("foreach-step", "import torch\ndef sgd_step_(params, lr):\n    with torch.no_grad():\n"
@@ -1331,6 +1335,23 @@ def _notebook(*cells):
     return json.dumps(nb).encode()
 
 
+@pytest.mark.parametrize("uses", ["from polyhelp import slope as _g\n\ndef gradient(xs, ys, w):\n"
+                                  "    return _g(xs, ys, w)\n",
+                                  "import polyhelp\n\ndef gradient(xs, ys, w):\n"
+                                  "    return polyhelp.slope(xs, ys, w)\n"])
+def test_a_notebooks_helper_module_is_read_where_a_manual_function_reaches_it(uses):
+    """A %%writefile helper.py cell makes a module the notebook imports: a manual function that
+    hands its work to it is read there too, on the helper's own line and cell."""
+    helper = ("%%writefile polyhelp.py\nimport torch\n\ndef slope(xs, ys, w):\n"
+              "    w = torch.tensor(w, requires_grad=True)\n"
+              "    return torch.autograd.grad(w * w, w)[0]\n")
+    found = scan_notebook(_notebook(helper, uses), "ex02_gradient_descent.ipynb")
+    assert [(f.where, f.line) for f in found if "a manual function" in f.what] == [
+        ("code cell 1 (polyhelp.py)", 5)], found
+    honest = helper.replace("torch.autograd.grad(w * w, w)[0]", "2 * w")
+    assert scan_notebook(_notebook(honest, uses), "ex02_gradient_descent.ipynb") == []
+
+
 def test_a_notebook_cell_is_named_and_aliases_cross_cells():
     data = _notebook("%matplotlib inline\nimport torch as t\n", "x = 1\n",
                      "# grader: checks\nimport grader\n", "y = 2\nt.allclose = print\n")
@@ -1541,10 +1562,57 @@ MANUAL_REACHES_AUTOGRAD = {
     "    t.start()\n    return 0.0\n",
     "torch.func in a class": "class _K:\n    @staticmethod\n    def run(f, w):\n"
     "        return torch.func.grad(f)(w)\n\ndef gradient(xs, ys, w):\n    return _K.run(None, w)\n",
+    # a library's re-export of autograd's module
+    "a re-exported path": "def gradient(xs, ys, w):\n"
+    "    return torch.nn.functional.torch.autograd.grad\n",
+    "a re-export bound to a name": "ag = torch.nn.modules.module.torch.autograd\n\n"
+    "def gradient(xs, ys, w):\n    return ag.grad\n",
+    # .backward by name: a literal, a computed one, a default, a class attribute, operator's
+    "getattr with its name": "def gradient(xs, ys, w):\n    getattr(w, 'backward')()\n",
+    "a computed attribute name": "def gradient(xs, ys, w):\n    getattr(w, 'back' + 'ward')()\n",
+    "a name given as a default": "def gradient(xs, ys, w, how='backward'):\n"
+    "    getattr(w, how)()\n",
+    "a class attribute's name": "class K:\n    go = 'backward'\n\n"
+    "def gradient(xs, ys, w):\n    getattr(w, K.go)()\n",
+    "operator's methodcaller": "import operator\n\ndef gradient(xs, ys, w):\n"
+    "    operator.methodcaller('backward')(w)\n",
+    "operator's attrgetter": "import operator\n\ndef gradient(xs, ys, w):\n"
+    "    operator.attrgetter('backward')(w)()\n",
+    "a type's method": "def gradient(xs, ys, w):\n    type(w).backward(w)\n",
+    # made with autograd as the file is imported, only read by the manual call
+    "a traced gradient kept on a namespace": "import types\n"
+    "from torch.fx.experimental.proxy_tensor import make_fx\n_s = types.SimpleNamespace()\n"
+    "def _loss(w):\n    return (w * 2.0) ** 2\n"
+    "_s.fn = make_fx(torch.func.grad(_loss))(torch.tensor(1.0))\n\n"
+    "def gradient(xs, ys, w):\n    return _s.fn(torch.tensor(w))\n",
+    "a gradient function in a dict": "_table = {}\n"
+    "_table['g'] = torch.func.grad(lambda w: w * w)\n\n"
+    "def gradient(xs, ys, w):\n    return _table['g'](torch.tensor(w))\n",
+    "a global set by a function run at import": "_fn = None\n\ndef _setup():\n"
+    "    global _fn\n    _fn = torch.func.grad(lambda w: w * w)\n\n_setup()\n\n"
+    "def gradient(xs, ys, w):\n    return _fn(torch.tensor(w))\n",
+    "appended at import": "_fns = []\n_fns.append(torch.func.grad(lambda w: w * w))\n\n"
+    "def gradient(xs, ys, w):\n    return _fns[0](torch.tensor(w))\n",
 }
 MANUAL_HONEST = {
     "no_grad inside": "def gradient(xs, ys, w):\n    with torch.no_grad():\n"
     "        return float(((torch.tensor(xs) * w - torch.tensor(ys)) * 2).mean())\n",
+    "grad mode set off": "def gradient(xs, ys, w):\n    with torch.set_grad_enabled(False):\n"
+    "        return 2.0 * w\n",
+    "autograd's no_grad by its module": "def gradient(xs, ys, w):\n"
+    "    with torch.autograd.no_grad():\n        return 2.0 * w\n",
+    "autograd imported, its no_grad used": "from torch import autograd\n\n"
+    "def gradient(xs, ys, w):\n    with autograd.no_grad():\n        return 2.0 * w\n",
+    "Variable making a tensor": "from torch.autograd import Variable\n\n"
+    "def gradient(xs, ys, w):\n    x = Variable(torch.tensor(xs))\n"
+    "    return float((2 * x * (x * w)).mean())\n",
+    "a local named as a top-level self-check": "def gradient(xs, ys, w):\n"
+    "    g = 2.0 * w\n    return g\n\n"
+    "w0 = torch.tensor(1.0, requires_grad=True)\ng = torch.autograd.grad(w0 * w0, w0)[0]\n"
+    "print(g, gradient([1.0], [1.0], 1.0))\n",
+    "a top-level training run": "def gradient(xs, ys, w):\n    return 2.0 * w\n\n"
+    "def train(w):\n    w = torch.tensor(w, requires_grad=True)\n    (w * w).backward()\n"
+    "    return w.grad\n\nresult = train(1.0)\nprint(result)\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"
@@ -1566,3 +1634,33 @@ def test_a_manual_function_that_reaches_autograd_is_flagged_on_its_line(how):
 def test_a_manual_function_that_turns_autograd_off_or_stays_away_is_not_flagged(how):
     found = scan_source("import torch\n" + MANUAL_HONEST[how], "ex02_gradient_descent.py")
     assert not [f for f in found if "a manual function" in f.what], found
+
+
+# get_ipython() used otherwise than the lines `jupyter nbconvert --to script` writes for a magic
+# or shell line: still flagged once staged (grader.sandbox.notebooks.script_python leaves it)
+IPYTHON_REACHED = {
+    "run_cell with code built at run time": "code = 'import gc'\nget_ipython().run_cell(code)\n",
+    "a shell line built at run time": "cmd = 'ls'\nget_ipython().system(f'echo {cmd}')\n",
+    "a magic's argument built at run time": "m = 'matplotlib'\n"
+    "get_ipython().run_line_magic(m, 'inline')\n",
+    "the kernel's namespace": "ns = get_ipython().user_ns\n",
+    "the kernel's history": "h = get_ipython().history_manager\n",
+    "a magic line sharing its line": "get_ipython().system('ls'); ns = get_ipython().user_ns\n",
+    "a cell magic inside a function": "def f():\n"
+    "    get_ipython().run_cell_magic('time', '', 'import gc\\n')\n",
+    "the shell kept in a name": "ip = get_ipython()\nip.run_line_magic('matplotlib', 'inline')\n",
+}
+
+
+@pytest.mark.parametrize("how", IPYTHON_REACHED)
+def test_get_ipython_beyond_an_exported_notebooks_lines_is_flagged_on_its_line(how, tmp_path):
+    from grader.sandbox import stage_submission
+    text = "import numpy as np\nget_ipython().run_line_magic('matplotlib', 'inline')\n" + \
+        IPYTHON_REACHED[how]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ex01_linear_model.py").write_text(text)
+    (tmp_path / "work").mkdir()
+    review = []
+    stage_submission(tmp_path / "sub", tmp_path / "work", [], review)
+    flagged = [int(r.split("line ")[1].split(":")[0]) for r in review if "IPython" in r]
+    assert flagged and 2 not in flagged and min(flagged) >= 3, review   # line 2: the export's
