@@ -50,6 +50,14 @@ def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when
     return tuple(p), losses
 
 
+def float64_draws(x, seed):
+    """What a fit returns at steps=0 with its initial values drawn in float64 (randn with
+    dtype=torch.float64, or x's dtype) instead of float32: ((a, b, c, d), [])."""
+    g = torch.Generator().manual_seed(seed)
+    return tuple(torch.randn((), generator=g, dtype=torch.float64).to(x.device, x.dtype)
+                 for _ in range(4)), []
+
+
 def fit_mistakes(x, y, lr, steps, seed, func):
     """{key: ((a, b, c, d), losses)} of the usual wrong fits of `func` ("fit_tensor",
     "fit_autograd"): sign, mean (gradients divided by N), half (the factor 2 missing), after,

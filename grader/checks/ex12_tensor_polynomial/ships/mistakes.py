@@ -15,6 +15,10 @@ def string_rounded(places: int) -> str:
     """The hint for numbers written rounded to `places` decimals."""
     return (f"the numbers are rounded to {places} decimal place{'s' * (places != 1)}: write "
             f"each value whole, f\"{{self.a.item()}}\" (no :.{places}f)")
+DRAWN_IN_FLOAT64 = ("the initial values are drawn in float64 (randn with dtype=torch.float64, "
+                    "or x's dtype): they differ from the contract's float32 draws by float32's "
+                    "rounding. Draw each in float32, torch.randn((), generator=g), then "
+                    ".to(x.device, x.dtype)")
 UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
 OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
                          "computed before it")
