@@ -42,6 +42,27 @@ From a blind round of student programs:
   (ex06)
   "the run at lr=1e-06" (ex11)       the whole run, told apart from lr / N  lr / N (one number agreed)
   "torch.optim.Adam's steps" (ex12)  the 20 optimizer steps                RMSprop with momentum
+
+Issue 20's latest list:
+  "w is updated once per sample"     the whole run (costs, final w)        two full updates an epoch
+  (ex02 gradient_descent)
+  "one update ... full-batch" (ex02  the run, one per way of recording     samples visited backwards
+  stochastic_gradient_descent)       the losses
+  "dloss_db is ... dyhat_dw" (ex04)  dloss_db = 2 r x with dyhat_db = 1    dyhat_db taken as x
+                                     (the visible check's x = 3)
+  a dict's mistake                   every key it changes shows it         one key alone agreeing
+  "only w1.grad is zeroed", "zeroed  the run                               none zeroed, b never
+  once per epoch", "never move"                                            zeroed, zeroing first
+  (ex04)
+  "SGD's with momentum=m" (ex10)     the second step gives m, the whole    gradients never zeroed
+                                     rerun with m is the run               (reads as m = 1.5)
+  "never move", "taken after the     the run, at the float64 check's own   never zeroed; float32
+  coefficients before it" (ex12)     tolerance                             parameters
+  ex04 float32 w, ex07 one draw      fail on seeds 1..8 (the references
+                                     keep full marks there)
+  "drawn in float64" (ex12)          the float64 draws, where the check    --
+                                     asks the float32 draws exactly
+  "already differs"                  the first value differs               a later value differs
 """
 from __future__ import annotations
 
@@ -914,3 +935,363 @@ def test_fit_optim_steps_that_never_move_are_named_as_in_ex09(grade, steps, name
     _, hints, fails = _texts(result, "fit_optim")
     assert all(any(NEVER_MOVED in h for h in c.hints) for c in fails) if named else \
         not any(NEVER_MOVED in h for h in hints), hints
+
+
+# -- issue 20's latest list: each mistake named from its values, each beside a program that
+# shows the same symptom for another reason and must not get its hint
+
+GD = """
+    def gradient_descent(xs, ys, w0, lr, epochs):
+        x, y = _as_array(xs), _as_array(ys)
+        w = float(w0)
+        costs = []
+        for _ in range(epochs):
+            costs.append(cost(xs, ys, w))
+            {update}
+        return w, costs
+    """
+PER_SAMPLE = "w is updated once per sample"
+
+
+@pytest.mark.parametrize("update,named", [
+    ("for xi, yi in zip(x.tolist(), y.tolist()):\n"
+     "                w = w - lr * sample_gradient(xi, yi, w)", True),
+    # two full-batch updates per epoch: the costs part at step 1 too, but no sample is visited
+    ("w = w - lr * gradient(xs, ys, w)\n"
+     "            w = w - lr * gradient(xs, ys, w)", False)])
+def test_per_sample_updates_in_gradient_descent_are_named_from_the_run(grade, update, named):
+    result = grade("ex02", GD.format(update=update), targets=["gradient_descent"])
+    text, hints, fails = _texts(result, "gradient_descent")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(PER_SAMPLE) for h in c.hints) for c in fails) if named else \
+        not any(PER_SAMPLE in h for h in hints), text
+
+
+SGD_FULL = """
+    def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+        x, y = _as_array(xs), _as_array(ys)
+        w = float(w0)
+        losses = []
+        for _ in range(epochs):
+            before = cost(xs, ys, w)
+            {update}
+            losses.append(float({record}))
+        return w, losses
+    """
+FULL_BATCH = "each epoch makes one update, with the mean gradient over all the samples"
+
+
+@pytest.mark.parametrize("update,record,named", [
+    ("w = w - lr * gradient(xs, ys, w)", "(x[-1] * w - y[-1]) ** 2", True),
+    ("w = w - lr * gradient(xs, ys, w)", "cost(xs, ys, w)", True),
+    ("w = w - lr * gradient(xs, ys, w)", "before", True),
+    # per-sample updates, the samples visited last to first: not a full-batch update
+    ("for xi, yi in zip(x.tolist()[::-1], y.tolist()[::-1]):\n"
+     "                w = w - lr * sample_gradient(xi, yi, w)", "(x[0] * w - y[0]) ** 2", False)])
+def test_full_batch_updates_in_sgd_are_named_however_the_loss_is_recorded(grade, update, record,
+                                                                          named):
+    result = grade("ex02", SGD_FULL.format(update=update, record=record),
+                   targets=["stochastic_gradient_descent"])
+    text, hints, fails = _texts(result, "stochastic_gradient_descent")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(FULL_BATCH) for h in c.hints) for c in fails) if named else \
+        not any(FULL_BATCH in h for h in hints), text
+
+
+AFFINE = """
+    def affine_backward_steps(x, y, w, b):
+        y_hat = x * w + b
+        r = y_hat - y
+        dyhat_db = {dyhat_db}
+        return {{"y_hat": float(y_hat), "r": float(r), "loss": float(r ** 2),
+                "dloss_dr": float(2 * r), "dr_dyhat": 1.0, "dyhat_dw": float(x),
+                "dloss_dw": float(2 * r * x), "dyhat_db": float(dyhat_db),
+                "dloss_db": float(2 * r * {last})}}
+    """
+WITH_DYHAT_DW = "dloss_db is dloss_dr * dr_dyhat * dyhat_dw"
+DYHAT_DB_IS_X = "dyhat_db is the derivative of y_hat = x * w + b with respect to b"
+
+
+@pytest.mark.parametrize("dyhat_db,last,hint,not_hint", [
+    ("1.0", "x", WITH_DYHAT_DW, DYHAT_DB_IS_X),     # dyhat_db right, the product made with x
+    ("x", "dyhat_db", DYHAT_DB_IS_X, WITH_DYHAT_DW)])   # dyhat_db itself taken as x
+def test_dloss_db_made_with_dyhat_dw_is_told_apart_from_dyhat_db_taken_as_x(
+        grade, dyhat_db, last, hint, not_hint):
+    result = grade("ex04", AFFINE.format(dyhat_db=dyhat_db, last=last),
+                   targets=["affine_backward_steps"])
+    text, hints, fails = _texts(result, "affine_backward_steps")
+    assert any(c.visible for c in fails), text     # the visible check's x = 3 shows it
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    assert not any(not_hint in h for h in hints), text
+
+
+def test_a_dict_result_names_a_mistake_only_where_every_key_it_changes_shows_it():
+    from grader.engine.compare import CheckFailure
+    from grader.engine.compare.close import assert_close
+    want = {"a": 1.0, "b": 2.0}
+    mistakes = {"a and b are both doubled": {"a": 2.0, "b": 4.0}, "b alone doubled": {"b": 4.0}}
+    with pytest.raises(CheckFailure) as err:
+        assert_close({"a": 1.0, "b": 4.0}, want, call="f()", mistakes=mistakes)
+    assert err.value.hints == ["b alone doubled"]
+    with pytest.raises(CheckFailure) as err:
+        assert_close({"a": 2.0, "b": 4.0}, want, call="f()",
+                     mistakes={"a and b are both doubled": {"a": 2.0, "b": 4.0}})
+    assert err.value.hints == ["a and b are both doubled"]
+    with pytest.raises(CheckFailure) as err:   # b doubled, a wrong another way: not "both"
+        assert_close({"a": 1.0, "b": 4.0}, want, call="f()",
+                     mistakes={"a and b are both doubled": {"a": 2.0, "b": 4.0}})
+    assert "a and b are both doubled" not in err.value.hints
+
+
+QUADRATIC_ZEROING = """
+    def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+        x, y = _as_tensors(xs, ys)
+        params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+                  for v in (w1, w2, b)]
+        losses = []
+        for _ in range(epochs):
+            last = 0.0
+            for xi, yi in zip(x, y):
+                loss = (quadratic_forward(xi, *params) - yi) ** 2
+                loss.backward()
+                with torch.no_grad():
+                    {update}
+                last = loss.item()
+            {after_epoch}
+            losses.append(last)
+        return params[0].item(), params[1].item(), params[2].item(), losses
+    """
+UPDATE = "for p in params:\n                        p -= lr * p.grad"
+
+
+@pytest.mark.parametrize("update,after_epoch,hint", [
+    (UPDATE + "\n                    params[0].grad.zero_()", "pass", "only w1.grad is zeroed"),
+    (UPDATE + "\n                    params[1].grad.zero_()", "pass", "only w2.grad is zeroed"),
+    (UPDATE, "[p.grad.zero_() for p in params]", "the gradients are zeroed once per epoch"),
+    ("for p in params:\n                        p.grad.zero_()\n" + " " * 24 +
+     "p -= lr * p.grad", "pass", "the parameters never move: every update subtracts lr * 0"),
+    # the other causes: none zeroed, one never zeroed (two are), no update at all
+    (UPDATE, "pass", "the gradients are never zeroed"),
+    (UPDATE + "\n                    params[0].grad.zero_(); params[1].grad.zero_()", "pass",
+     "b.grad is never zeroed"),
+    ("pass", "pass", "the parameters never move: every update subtracts lr * 0")])
+def test_each_misplaced_zeroing_of_train_quadratic_gets_its_own_hint(grade, update,
+                                                                      after_epoch, hint):
+    code = QUADRATIC_ZEROING.format(update=update, after_epoch=after_epoch)
+    result = grade("ex04", code, targets=["train_quadratic"])
+    text, hints, fails = _texts(result, "train_quadratic")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    others = ("only w1.grad", "only w2.grad", "zeroed once per epoch", "never move",
+              "gradients are never zeroed", "b.grad is never zeroed")
+    assert not any(o in h for h in hints for o in others if o not in hint), hints
+
+
+def test_zeroing_first_in_each_sample_is_right(grade):
+    code = QUADRATIC_ZEROING.format(update=UPDATE, after_epoch="pass").replace(
+        "loss.backward()", "for p in params:\n                    if p.grad is not None:\n"
+        "                        p.grad.zero_()\n                loss.backward()")
+    result = grade("ex04", code, targets=["train_quadratic"])
+    assert not failing(result, "train_quadratic"), messages(result)
+
+
+TRAIN_CLASSIFIER = """
+    def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+        loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                            generator=torch.Generator().manual_seed(seed))
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum={momentum})
+        losses = []
+        for _ in range(epochs):
+            total, batches = 0.0, 0
+            for xb, yb in loader:
+                loss = loss_fn(model(xb), yb)
+                {zero}
+                loss.backward()
+                optimizer.step()
+                total += loss.item()
+                batches += 1
+            losses.append(total / batches)
+        return losses
+    """
+MOMENTUM_USED = "every step is SGD's with momentum="
+
+
+@pytest.mark.parametrize("momentum,zero,hint,visible", [
+    (0.9, "optimizer.zero_grad()", "every step is SGD's with momentum=0.9", True),
+    (0.8, "optimizer.zero_grad()", "every step is SGD's with momentum=0.8", False),   # hidden
+    # the gradients never zeroed: the second step reads as momentum 1.5, the run does not
+    (0.5, "pass", "the gradients are not zeroed between steps", True)])
+def test_the_momentum_is_named_from_the_steps(grade, momentum, zero, hint, visible):
+    result = grade("ex10", TRAIN_CLASSIFIER.format(momentum=momentum, zero=zero),
+                   targets=["train_classifier"], device="cpu")
+    text, hints, fails = _texts(result, "train_classifier")
+    steps = [c for c in fails if "step by step" in c.name]
+    assert steps and all(any(h.startswith(hint) for h in c.hints)
+                         for c in steps if visible or not c.visible), text
+    if zero == "pass":
+        assert not any(MOMENTUM_USED in h for h in hints), hints
+
+
+def test_momentum_of_reads_the_second_step_only_where_the_first_agrees():
+    from grader.checks.training import momentum_of
+    p0 = {"w": torch.tensor([1.0, -2.0])}
+    g1, g2 = torch.tensor([0.5, 1.0]), torch.tensor([-0.25, 0.5])
+
+    def run(m, first=1.0):
+        p1 = p0["w"] - 0.1 * g1 * first
+        return {"w": torch.stack([p1, p1 - 0.1 * (m * g1 + g2)])}
+    want = run(0.5)
+    assert momentum_of(run(0.9), want, p0, 0.5) == pytest.approx(0.9)
+    assert momentum_of(run(0.0), want, p0, 0.5) == pytest.approx(0.0)
+    assert momentum_of(want, want, p0, 0.5) is None           # the asked momentum itself
+    assert momentum_of(run(0.9, first=2.0), want, p0, 0.5) is None   # the first step differs
+    other = {"w": want["w"].clone()}
+    other["w"][1, 0] += 0.01                                   # not one factor for all entries
+    assert momentum_of(other, want, p0, 0.5) is None
+
+
+FIT_AUTOGRAD = """
+    def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+                  for _ in range(4)]
+        a, b, c, d = params
+        losses = []
+        for t in range(steps):
+            {body}
+        return tuple(p.detach() for p in params), losses
+    """
+ONE_PASS = """y_pred = a + b * x + c * x ** 2 + d * x ** 3
+            loss = (y_pred - y).pow(2).sum()
+            if t % 100 == 99:
+                losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    {update}"""
+IN_TURN = """for i, p in enumerate(params):
+                loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+                if i == 0 and t % 100 == 99:
+                    losses.append(loss.item())
+                loss.backward()
+                with torch.no_grad():
+                    p -= lr * p.grad
+                    for q in params:
+                        q.grad = None"""
+NEVER_MOVE_12 = "the coefficients never move: every update subtracts lr * 0"
+TAKEN_IN_TURN = "each coefficient's gradient is taken after the coefficients before it"
+
+
+@pytest.mark.parametrize("body,hint", [
+    (ONE_PASS.format(update="p.grad.zero_()\n                    p -= lr * p.grad"),
+     NEVER_MOVE_12),
+    (IN_TURN, TAKEN_IN_TURN),
+    # the other cause: gradients never zeroed (neither hint)
+    (ONE_PASS.format(update="p -= lr * p.grad"), "the gradients are not zeroed between steps")])
+def test_fit_autograd_zeroing_before_the_update_and_gradients_taken_in_turn_are_named(
+        grade, body, hint):
+    result = grade("ex12", FIT_AUTOGRAD.format(body=body), targets=["fit_autograd"],
+                   device="cpu")
+    text, hints, fails = _texts(result, "fit_autograd")
+    assert any(c.visible for c in fails)
+    assert all(any(hint in h for h in c.hints) for c in fails if "float32" not in c.name), text
+    assert not any(other in h for h in hints for other in (NEVER_MOVE_12, TAKEN_IN_TURN)
+                   if other != hint), hints
+
+
+def test_a_float32_run_is_not_told_gradients_taken_in_turn(grade):
+    body = ONE_PASS.format(update="p -= lr * p.grad\n                    p.grad = None")
+    code = FIT_AUTOGRAD.format(body=body).replace(
+        ".to(x.device, x.dtype).requires_grad_()", ".to(x.device).requires_grad_()")
+    result = grade("ex12", code, targets=["fit_autograd"], device="cpu")
+    _, hints, _ = _texts(result, "fit_autograd")
+    assert not any(TAKEN_IN_TURN in h for h in hints), hints
+    assert any("float32 precision" in h for h in hints), hints
+
+
+# -- caught on every seed: each run draws a new hidden seed
+
+FLOAT32_W = TRAIN.format(before="pass", update="with torch.no_grad():\n" + " " * 20 +
+                         "w -= lr * w.grad\n" + " " * 20 + "w.grad.zero_()").replace(
+    "dtype=x.dtype, device=x.device", "device=x.device")
+ONE_DRAW = """
+    def make_clusters(n, seed):
+        z = torch.randn(2 * n, 2, generator=torch.Generator().manual_seed(seed))
+        return (torch.cat([z[:n] + 2.7, z[n:] - 0.7]),
+                torch.cat([torch.zeros(n, 1), torch.ones(n, 1)]))
+    """
+
+
+@pytest.mark.parametrize("ex,target,code,hint", [
+    ("ex04", "train_autograd", FLOAT32_W, "the values agree only to float32 precision"),
+    ("ex07", "make_clusters", ONE_DRAW, "the 2n rows come from one draw of shape (2n, 2)")])
+def test_a_mistake_that_passed_on_some_seeds_fails_on_each(grade, ex, target, code, hint):
+    assert "dtype=x.dtype" not in code or ex != "ex04"
+    for seed in range(1, 9):
+        result = grade(ex, code, targets=[target], seed=seed)
+        hidden = [c for c in failing(result, target) if not c.visible]
+        assert hidden, f"seed {seed}: the hidden checks pass"
+        assert all(any(h.startswith(hint) for h in c.hints) for c in hidden), messages(result)
+
+
+@pytest.mark.parametrize("ex,target", [("ex04", "train_autograd"), ("ex07", "make_clusters")])
+def test_the_reference_keeps_full_marks_on_those_seeds(grade, ex, target):
+    for seed in range(1, 9):
+        result = grade(ex, targets=[target], seed=seed)
+        assert not failing(result, target), messages(result)
+
+
+# -- the catch-all says "already differs" only of a first value that does differ
+
+def test_already_differs_is_said_only_where_the_first_value_differs():
+    from grader.engine.compare import CheckFailure
+    from grader.engine.compare.trajectories import assert_trajectory
+    want = [4.0, 3.0, 2.0, 1.0]
+    for got in ([4.0, 3.5, 2.5, 1.5], (4.0, 3.0, 2.0, 9.0)):
+        with pytest.raises(CheckFailure) as err:
+            assert_trajectory(list(got), want, call="train()")
+        assert "already differs" not in str(err.value), str(err.value)
+    with pytest.raises(CheckFailure) as err:    # the tuple form: the list first, then w
+        assert_trajectory((0.5, [4.0, 3.5]), (0.5, [4.0, 3.0]), names=("w", "losses"),
+                          call="train()")
+    assert "already differs" not in str(err.value), str(err.value)
+    with pytest.raises(CheckFailure) as err:
+        assert_trajectory([5.0, 3.0], [4.0, 3.0], call="train()")
+    assert "the first of the losses already differs" in str(err.value)
+
+
+# -- ex12: the initial values are float32 draws (the docstring: "drawn in float32 on the CPU",
+# then .to(x.device, x.dtype)); in float64 the float64 draws are 3e-8 away, told apart exactly
+
+FIT_TENSOR_DRAW = """
+    def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        a, b, c, d = ({draw} for _ in range(4))
+        losses = []
+        for t in range(steps):
+            y_pred = a + b * x + c * x ** 2 + d * x ** 3
+            loss = (y_pred - y).pow(2).sum()
+            if t % 100 == 99:
+                losses.append(loss.item())
+            ga, gb, gc, gd = poly_grads_tensor(x, y, y_pred)
+            a, b, c, d = a - lr * ga, b - lr * gb, c - lr * gc, d - lr * gd
+        return (a, b, c, d), losses
+    """
+DRAWN_IN_FLOAT64 = "the initial values are drawn in float64"
+
+
+@pytest.mark.parametrize("draw,named", [
+    ("torch.randn((), generator=g, dtype=x.dtype).to(x.device)", True),
+    # right, written other ways: the float32 draw's number, converted
+    ("torch.tensor(torch.randn((), generator=g).item(), dtype=x.dtype, device=x.device)", False),
+    ("torch.randn((), generator=g).double().to(x.device, x.dtype)", False)])
+def test_initial_values_drawn_in_float64_are_named(grade, draw, named):
+    result = grade("ex12", FIT_TENSOR_DRAW.format(draw=draw), targets=["fit_tensor"],
+                   device="cpu")
+    if not named:
+        assert not failing(result, "fit_tensor"), messages(result)
+        return
+    text, hints, fails = _texts(result, "fit_tensor")
+    assert fails and all(any(h.startswith(DRAWN_IN_FLOAT64) for h in c.hints) for c in fails), \
+        text

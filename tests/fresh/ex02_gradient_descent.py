@@ -74,4 +74,28 @@ def sample_gradient(x, y, w):
 ''', "differentiates with respect to x instead of w: 2*w*(x*w - y)",
         (r"swap|with respect to x|d ?/ ?dx|\bw\b (in place of|instead of) \bx\b"
          r"|\bx\b and \bw\b|\bw\b and \bx\b",)),
+    # issue 20's latest list: mistakes that got only a generic message, or passed on some seeds
+    Fresh("gradient_descent_per_sample", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        for xi, yi in zip(x, y):
+            w -= lr * 2 * xi * (xi * w - yi)
+    return w, costs
+''', "updates w after every sample (stochastic) where one full-batch update per epoch is asked",
+        (r"once per sample|per-sample|each sample|stochastic",)),
+    Fresh("sgd_full_batch", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        w = w - lr * gradient(x, y, w)
+        losses.append(float((x[-1] * w - y[-1]) ** 2))
+    return w, losses
+''', "one update per epoch with the mean gradient where one update per sample is asked",
+        (r"full-batch|all (the )?samples|once per sample|one update",)),
 ]

@@ -144,4 +144,94 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     return w1.item(), w2.item(), b.item(), losses
 ''', "zeroes w1's and w2's gradients but never b's",
         (r"\bb\.grad is never zeroed",)),
+    # issue 20's latest list: mistakes that got only a generic message, or passed on some seeds
+    Fresh("affine_dloss_db_with_dyhat_dw", "affine_backward_steps", '''
+def affine_backward_steps(x, y, w, b):
+    y_hat = x * w + b
+    r = y_hat - y
+    dloss_dr = 2 * r
+    dyhat_dw, dyhat_db = x, 1.0
+    chain = dloss_dr * 1.0
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(r ** 2),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": 1.0, "dyhat_dw": float(dyhat_dw),
+            "dloss_dw": float(chain * dyhat_dw), "dyhat_db": float(dyhat_db),
+            "dloss_db": float(chain * dyhat_dw)}
+''', "dloss_db multiplies by dyhat_dw (x) instead of dyhat_db (1)",
+        (r"dyhat_dw",)),
+    Fresh("train_quadratic_only_w1_zeroed", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w1 = torch.tensor(float(w1), dtype=x.dtype, device=x.device, requires_grad=True)
+    w2 = torch.tensor(float(w2), dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.tensor(float(b), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (w1 * xi ** 2 + w2 * xi + b - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w1 -= lr * w1.grad
+                w2 -= lr * w2.grad
+                b -= lr * b.grad
+                w1.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w1.item(), w2.item(), b.item(), losses
+''', "zeroes only w1's gradient: w2's and b's add up over the samples",
+        (r"only w1\.grad", ZERO)),
+    Fresh("train_autograd_zero_per_epoch", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+            last = loss.item()
+        w.grad.zero_()
+        losses.append(last)
+    return w.item(), losses
+''', "zeroes the gradient once per epoch, after the loop over the samples",
+        (r"once per epoch", ZERO)),
+    Fresh("train_autograd_zero_before_update", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w.grad.zero_()
+                w -= lr * w.grad
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+''', "zeroes the gradient between backward() and the update, which then subtracts zero",
+        (r"never move", ZERO)),
+    Fresh("train_autograd_w_float32", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), requires_grad=True, device=x.device)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+''', "keeps w in float32 (torch.tensor's default) for float64 data",
+        (DTYPE,)),
 ]

@@ -110,4 +110,14 @@ def make_clusters(n, seed):
     return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
 ''', "draws class 0 around -1.7 and class 1 around 1.7",
         (r"means are swapped",)),
+    # issue 20's latest list: mistakes that got only a generic message, or passed on some seeds
+    Fresh("make_clusters_one_draw", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    means = torch.cat([torch.full((n, 2), 1.7), torch.full((n, 2), -1.7)])
+    x = torch.normal(means, 1.0, generator=g) + 1
+    return x, torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+''', "draws both clusters in one call (one tensor of means), which pairs the random numbers "
+        "differently from two draws",
+        (r"one draw|two draws",)),
 ]

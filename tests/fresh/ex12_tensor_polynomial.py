@@ -218,4 +218,57 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "builds torch.optim.Adam for optimizer='rmsprop'",
         (r"torch\.optim\.Adam's steps",)),
+    # issue 20's latest list: mistakes that got only a generic message, or passed on some seeds
+    Fresh("fit_autograd_zero_before_update", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+                  for _ in range(4)]
+    losses = []
+    for t in range(steps):
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p.grad.zero_()
+            for p in (a, b, c, d):
+                p -= lr * p.grad
+    return (a.detach(), b.detach(), c.detach(), d.detach()), losses
+''', "zeroes the gradients before the update, so nothing moves",
+        (r"never move", ZERO)),
+    Fresh("fit_autograd_gradients_in_turn", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+              for _ in range(4)]
+    losses = []
+    for t in range(steps):
+        for k, p in enumerate(params):
+            a, b, c, d = params
+            loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+            if k == 0 and t % 100 == 99:
+                losses.append(loss.item())
+            grad, = torch.autograd.grad(loss, p)
+            with torch.no_grad():
+                p -= lr * grad
+    return tuple(p.detach() for p in params), losses
+''', "recomputes the loss and the gradient after each coefficient's update",
+        (r"taken after the coefficients before it|recomputed",)),
+    Fresh("fit_tensor_drawn_in_float64", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g, dtype=x.dtype).to(x.device) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        ga, gb, gc, gd = poly_grads_tensor(x, y, y_pred)
+        a, b, c, d = a - lr * ga, b - lr * gb, c - lr * gc, d - lr * gd
+    return (a, b, c, d), losses
+''', "draws the initial values in x's dtype (float64) where the docstring draws them in float32",
+        (DTYPE,)),
 ]
