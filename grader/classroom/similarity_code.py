@@ -57,7 +57,7 @@ def normalised(code: str, depth: int = 0) -> tuple[str, list | None]:
             kept = [(i, line) for i, line in enumerate(block.split("\n"))
                     if not _noop_line(line, used)]
             texts.append("\n".join(line for _, line in kept))
-            lines += [(first + i, first + i) for i, _ in kept]
+            lines += [(first + i, first + i) for i, _ in kept] or [None]   # one per line
             continue
         parsed = True
         texts.append(got[0])
@@ -90,7 +90,10 @@ def _normalised_block(code: str, depth: int, used: Counter | None = None):
     `used`: the names the whole file uses, where this is one block of it); None where it
     does not parse."""
     try:
-        tree = without_noops(ast.parse(code), used)
+        tree = ast.parse(code)
+        # a header's lines as written (its docstring not), by node: kept alive, ids not reused
+        spans = {id(n): (n, _span(n)) for n in ast.walk(tree) if isinstance(n, ast.stmt)}
+        tree = without_noops(tree, used)
         text = ast.unparse(tree)
         again = ast.parse(text)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
@@ -101,7 +104,8 @@ def _normalised_block(code: str, depth: int, used: Counter | None = None):
         return None
     lines: list = [None] * (text.count("\n") + 1)
     for a, b in zip(old, new):
-        first_a, last_a = _span(a)
+        was = spans.get(id(a))
+        first_a, last_a = was[1] if was is not None and was[0] is a else _span(a)
         first_b, last_b = _span(b)
         for n in range(first_b, min(last_b, len(lines)) + 1):
             if lines[n - 1] is None:

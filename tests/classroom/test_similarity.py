@@ -461,3 +461,20 @@ def test_a_copy_padded_with_lines_that_do_nothing_is_still_found(tmp_path, hones
     pairs = similarity(folder, exercises=["ex02"]).exercises["ex02"]
     assert {pairs[0].a.student, pairs[0].b.student} == {"ana", "eve"}, kind
     assert pairs[0].score > 0.9, (kind, pairs[0].score)
+
+
+def test_lines_that_do_nothing_go_and_the_rest_keep_their_places():
+    """normalised() leaves out the padding, in a file that parses and block by block in one
+    that does not, and each line it keeps still points at its line as handed in (the page
+    highlights those)."""
+    from grader.classroom.similarity_code import normalised
+    code = ('import os\n"""A module."""\ndef cost(xs, ys, w):\n    """Doc."""\n    pass\n'
+            '    _unused = 0\n    return helper(w)\ndef helper(w):\n    return w\n'
+            'def dead():\n    return helper(1)\n')
+    text, lines = normalised(code)
+    assert text == "def cost(xs, ys, w):\n    return helper(w)\n\ndef helper(w):\n    return w"
+    assert lines == [(3, 3), (7, 7), None, (8, 8), (9, 9)]
+    broken = "def f(:\n    pass\nimport os\n  import sys\nx = 1\ndef g(\n    return x\n"
+    text, lines = normalised(broken)
+    assert text.split("\n") == ["def f(:", "", "x = 1", "def g(", "    return x"]
+    assert lines == [(1, 1), None, (5, 5), (6, 6), (7, 7)]
