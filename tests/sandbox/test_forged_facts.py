@@ -15,6 +15,8 @@ import json
 
 import pytest
 
+from grader.engine.review.manual import MANUAL
+
 MISTAKES = '''
 def no_grad_eval(fn, *args):
     return fn(*args).detach()          # autograd stays on while fn runs
@@ -632,3 +634,27 @@ def test_autograd_past_the_workers_watch_earns_no_manual_points(grade):
     assert manual and all(c.status != "passed" for c in manual), \
         [(c.name, c.status) for c in manual if c.status == "passed"]
     assert sum(c.score for c in manual) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# a manual function the review flags: every one of its checks is withheld
+
+@pytest.mark.parametrize("ex", sorted(MANUAL))
+def test_every_check_of_a_flagged_manual_function_is_withheld(ex, grade):
+    """A manual function that reaches autograd where the worker's watch cannot see it (here
+    the string 'backward' in a branch that never runs: the review reads it, the watch never
+    sees it) loses the points of every check of it, visible and hidden, in every exercise with
+    manual functions: each call of a manual function reads the fact "no autograd", whatever
+    grad mode the check calls it in (ex11's poly_grads is called with autograd on)."""
+    wrap = "\nimport functools as _functools\n"
+    for func in MANUAL[ex]:
+        wrap += (f"\n_plain_{func} = {func}\n\n\n@_functools.wraps(_plain_{func})\n"
+                 f"def {func}(*args, **kwargs):\n    if args is None:\n"
+                 f"        getattr(args, 'backward')()\n"
+                 f"    return _plain_{func}(*args, **kwargs)\n")
+    result = grade(ex, code=wrap, seed=5)
+    assert any("a manual function" in t for t in result.tampering), result.tampering
+    manual = [c for c in result.checks if c.target in MANUAL[ex] and c.counted
+              and c.status != "skipped"]
+    assert manual and all(c.score == 0 for c in manual), \
+        [(c.name, c.status, c.score) for c in manual if c.score]

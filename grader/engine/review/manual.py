@@ -24,14 +24,55 @@ MANUAL = {"ex02": ("gradient", "sample_gradient"), "ex03": ("analytic_grad_of_me
           "ex10": ("softmax", "cross_entropy", "cross_entropy_grad"),
           "ex11": ("poly_grads",), "ex12": ("poly_grads_tensor", "fit_tensor")}
 # what reaches autograd, by the dotted names the review resolves (a prefix covers what is
-# under it), and what under them only turns it off
+# under it, also where a library re-exports it: torch.nn.functional.torch.autograd.grad), and
+# what under them only turns it off, or only makes a tensor
 AUTOGRAD = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch.enable_grad",
             "torch.set_grad_enabled", "torch.jit", "torch.compile", "torch.ops", "torch._C",
-            "torch.library", "torch._dynamo", "torch.nn.utils.stateless", "torch.Tensor.backward")
+            "torch.library", "torch._dynamo", "torch.nn.utils.stateless", "torch.Tensor.backward",
+            "torch.fx.experimental.proxy_tensor", "torch.export", "torch._higher_order_ops")
 TURNS_OFF = ("torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad",
-             "torch.autograd.inference_mode", "torch.autograd.grad_mode.inference_mode")
+             "torch.autograd.inference_mode", "torch.autograd.grad_mode.inference_mode",
+             "torch.no_grad", "torch.inference_mode")
+SWITCHES = ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+            "torch.autograd.grad_mode.set_grad_enabled")     # off with a literal False
+MAKERS = ("torch.autograd.Variable", "torch.autograd.variable.Variable")   # called: a tensor
 METHODS = frozenset({"backward", "retain_grad"})   # on a tensor of the student's own
+# what reads or calls an attribute by a name given as a value
+BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
+                     "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
+ROOTS = ("torch", "functorch")     # where a re-exported dotted name starts again
+MUTATING = frozenset({"append", "extend", "insert", "update", "setdefault", "add",
+                      "appendleft", "__setitem__", "__setattr__"})
 MAX_NODES = 200_000
+
+
+def _under(origin: str, prefixes) -> bool:
+    return any(origin == p or origin.startswith(p + ".") for p in prefixes)
+
+
+def _spellings(origin: str) -> list[str]:
+    """The dotted name, and each tail of it that starts again at torch or functorch (a module
+    a library re-exports: torch.nn.functional.torch.autograd.grad), and what it names where
+    the trusted side has that module loaded (np.torch: torch, when a student binds it so),
+    read without running a module's __getattr__ (modules only: a function's own __module__
+    may be torch._C's for a public one)."""
+    parts = origin.split(".")
+    out = [".".join(parts[i:]) for i, p in enumerate(parts) if i == 0 or p in ROOTS]
+    import inspect
+    import sys
+    obj = sys.modules.get(parts[0])
+    if obj is None:
+        return out
+    for i, part in enumerate(parts[1:], 1):
+        try:
+            obj = inspect.getattr_static(obj, part)
+        except (AttributeError, Exception):   # noqa: BLE001 - a name the module lacks
+            return out
+        if not inspect.ismodule(obj):   # (a function's __module__ may be torch._C's own)
+            return out
+        if isinstance(getattr(obj, "__name__", None), str):
+            out.append(".".join([obj.__name__] + parts[i + 1:]))
+    return out
 
 
 class _Manual:
@@ -50,13 +91,19 @@ class _Manual:
         return MANUAL.get(ex, ()) if ex in EXERCISES and \
             self.file.startswith(EXERCISES[ex]) else ()
 
-    def _manual_reach(self, names):
-        """Every node the manual functions `names` reach in this file (their bodies, and the
-        file's functions, classes and module-level values they name, in turn)."""
-        bound = self.module.bound
-        todo = [value for name in names for how, value, _ in bound.get(name, ())[:5]
+    def _followed(self, entries):
+        return [value for how, value, _ in entries[:5]
                 if how in ("def", "class") or how == "expr" and value is not None]
+
+    def _manual_reach(self, names=(), roots=()):
+        """Every node the manual functions `names` (or the nodes `roots`) reach in this file:
+        their bodies, and the functions, classes and values the names in them are bound to
+        where they are read (a local name: its own binding), in turn; a notebook's helper
+        module (%%writefile helper.py) is read as part of the notebook."""
+        bound = self.module.bound
+        todo = [v for name in names for v in self._followed(bound.get(name, ()))] + list(roots)
         seen, count = set(), 0
+        helpers = self._notebook_helpers()
         while todo and count < MAX_NODES:
             root = todo.pop()
             if id(root) in seen:
@@ -65,19 +112,47 @@ class _Manual:
             for node in ast.walk(root):
                 count += 1
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    for how, value, _ in bound.get(node.id, ())[:5]:
-                        if how in ("def", "class") or how == "expr" and value is not None:
-                            todo.append(value)
+                    home = self._home(self.scope_of.get(id(node), self.module), node.id)
+                    if home is not None:
+                        todo += self._followed(home.bound.get(node.id, ()))
+                if helpers and isinstance(node, (ast.Name, ast.Attribute)):
+                    origin = self.origin(node, self.scope_of.get(id(node), self.module))
+                    if isinstance(origin, str) and origin.split(".")[0] in helpers:
+                        tail = origin.split(".")[1:2]
+                        todo += [v for name in (tail or list(bound))
+                                 for v in self._followed(bound.get(name, ()))]
                 yield node
+
+    def _notebook_helpers(self) -> set:
+        """The modules a notebook's %%writefile cells make (their cells are labelled
+        'code cell N (helper.py)'), read here as part of the notebook."""
+        if not hasattr(self, "_helpers"):
+            self._helpers = {where.rsplit("(", 1)[1][:-4] for where, _t, _o in self.trees
+                             if where.endswith(".py)") and "(" in where}
+        return self._helpers
 
     def _check_manual(self):
         names = self._manual_names()
+        if not names:
+            return
         shown = ", ".join(names[:4]) + (", ..." if names[4:] else "")
-        reported = set()
+        places = {id(v[0]): (v[3], v[4]) for v in self.visits}
+        tainted = self._made_at_import()
+        reported, inner = set(), set()
         for node in self._manual_reach(names):
-            what = self._autograd(node)
-            if what and node.lineno not in reported:   # a chain's outermost name only
-                reported.add(node.lineno)
+            if isinstance(node, ast.Attribute):     # a chain's outermost name only
+                inner.add(id(node.value))
+            what = ""
+            if isinstance(node, ast.Name) and node.id in tainted and \
+                    self._home(self.scope_of.get(id(node), self.module), node.id) is self.module:
+                what = f"{node.id}, made with autograd as the file is imported " \
+                       f"(line {tainted[node.id]})"
+            elif id(node) not in inner:
+                what = self._autograd(node)
+            line = getattr(node, "lineno", 0)
+            if what and line not in reported:
+                reported.add(line)
+                self.where, self.offset = places.get(id(node), (self.where, self.offset))
                 self.report(node, f"a manual function ({shown}) reaches autograd ({what})")
 
     def own_reached(self, own) -> set:
@@ -96,16 +171,119 @@ class _Manual:
         return out
 
     def _autograd(self, node) -> str:
+        """What autograd `node` reaches ('' for none): a name of AUTOGRAD's (not one that turns
+        it off, set_grad_enabled(False), or Variable(...) making a tensor), .backward() on the
+        student's own tensor, its name in a string ('backward'), or an attribute read by a
+        name given as a value (getattr(loss, m))."""
+        parent = self._parents.get(id(node))
+        called = isinstance(parent, ast.Call) and parent.func is node
+        if isinstance(node, ast.Constant):
+            text = node.value if isinstance(node.value, str) else ""
+            if text in METHODS or _under(text, AUTOGRAD) and "." in text:
+                return repr(text)
+            return ""
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return ""
         origin = self.origin(node, self.scope_of.get(id(node), self.module))
         if isinstance(origin, str) and origin != "?":
-            if any(origin == p or origin.startswith(p + ".") for p in AUTOGRAD) and \
-                    not any(origin == p or origin.startswith(p + ".") for p in TURNS_OFF):
-                return origin if len(origin) <= 60 else origin[:57] + "..."
+            names = _spellings(origin)
+            if any(_under(n, TURNS_OFF) for n in names):
+                return ""
+            if called and any(_under(n, MAKERS) and n.count(".") == m.count(".")
+                              for n in names for m in MAKERS):
+                return ""
+            if called and any(n in SWITCHES for n in names) and len(parent.args) == 1 and \
+                    not parent.keywords and isinstance(parent.args[0], ast.Constant) and \
+                    parent.args[0].value is False:
+                return ""
+            if called and origin in BY_NAME and not _literal_name(parent, origin):
+                return f"{origin.split('.')[-1]} with a name given as a value"
+            hit = next((n for n in names if _under(n, AUTOGRAD)), None)
+            if hit:
+                return hit if len(hit) <= 60 else hit[:57] + "..."
         if isinstance(node, ast.Attribute) and node.attr in METHODS and origin in (None, "?"):
             return f".{node.attr}()"
         return ""
+
+    def _made_at_import(self) -> dict:
+        """{module-level name: line} of the names that the code run as the file is imported
+        (module-level statements, and what they call) fills with what autograd made: a
+        gradient function traced, or a value computed, before any check runs, which a manual
+        call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`)."""
+        statements = []
+        for _where, tree, _offset in self.trees:
+            todo = list(getattr(tree, "body", []))
+            while todo:
+                stmt = todo.pop()
+                if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+                    todo += [s for f in ("body", "orelse", "finalbody") for s in
+                             getattr(stmt, f, [])]
+                    todo += [s for h in getattr(stmt, "handlers", []) for s in h.body]
+                statements.append(stmt)
+        uses, tainted = {}, {}
+        for stmt in statements:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Import, ast.ImportFrom)):
+                continue
+            inner, reached = set(), []
+            for node in self._manual_reach(roots=[stmt]):
+                reached.append(node)
+                if isinstance(node, ast.Attribute):
+                    inner.add(id(node.value))
+                if id(node) not in inner and self._autograd(node):
+                    uses[id(stmt)] = reached
+            if id(stmt) in uses:
+                uses[id(stmt)] = reached
+        changed = True
+        while changed:
+            changed = False
+            for stmt in statements:
+                if id(stmt) in uses:
+                    nodes = uses[id(stmt)]
+                elif any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(stmt)):
+                    nodes = list(ast.walk(stmt))
+                else:
+                    continue
+                for name in self._stored(nodes):
+                    if name not in tainted:
+                        tainted[name] = stmt.lineno
+                        changed = True
+        return tainted
+
+    def _stored(self, nodes) -> set:
+        """The module-level names that `nodes` store into: assigned (inside a function, when
+        declared global), or the object whose attribute or item they set, or whose mutating
+        method they call (`_store.fn = ...`, `cache[k] = ...`, `table.update(...)`,
+        `setattr(ns, ...)`); never a module."""
+        out = set()
+        for node in nodes:
+            target = None
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                    isinstance(getattr(node, "ctx", None), ast.Store):
+                target = node
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in MUTATING:
+                target = node.func.value
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id == "setattr" and node.args:
+                target = node.args[0]
+            while isinstance(target, (ast.Attribute, ast.Subscript)):
+                target = target.value
+            if not isinstance(target, ast.Name):
+                continue
+            home = self._home(self.scope_of.get(id(target), self.module), target.id)
+            if home is self.module and not all(how == "module" for how, _v, _s in
+                                               home.bound.get(target.id, ())):
+                out.add(target.id)
+        return out
+
+
+def _literal_name(call: ast.Call, origin: str) -> bool:
+    """Whether a getattr-like call names its attribute by a literal (one that is autograd's,
+    'backward', is a finding of its own)."""
+    at = 0 if origin in ("operator.attrgetter", "operator.methodcaller") else 1
+    arg = call.args[at] if len(call.args) > at else None
+    return isinstance(arg, ast.Constant) and isinstance(arg.value, str)   # 'backward': its own
 
 
 def review_own_modules(exercises: dict, modules: dict) -> list:

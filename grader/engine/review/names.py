@@ -11,6 +11,7 @@ import sys
 
 from grader.engine.review.rules import (_ALLOWED, _DOCTEST_ORDINARY, _EXACT, _HARMLESS_DUNDERS,
                                         _HARNESS_TEXT, _MODULE_ALIASES, _NAMES, _PRIVATE_BASES,
+                                        _PRIVATE_ORDINARY,
                                         _RESOLVED_LIBRARIES, _STRICT_ROOTS)
 
 
@@ -81,7 +82,10 @@ def _rule(dotted):
         key = ".".join(parts[:i])
         if key in _NAMES and (i == len(parts) or key not in _EXACT):
             return _NAMES[key]
-    if parts[0] in (*_RESOLVED_LIBRARIES, "typing", "typing_extensions") and any(
+    dotted = ".".join(parts)
+    ordinary = next((o for o in _PRIVATE_ORDINARY if (dotted == o or dotted.startswith(o + "."))
+                     and not any(p.startswith("_") for p in parts[o.count(".") + 1:])), None)
+    if not ordinary and parts[0] in (*_RESOLVED_LIBRARIES, "typing", "typing_extensions") and any(
             p.startswith("_") and not (p.startswith("__") and p.endswith("__")) and
             ".".join(parts[:i + 1]) not in _PRIVATE_BASES and
             not _FOREACH.fullmatch(".".join(parts[:i + 1])) for i, p in enumerate(parts)):

@@ -22,6 +22,7 @@ class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStr
 
     def __init__(self, file, trees, doctests=False):
         self.file = file
+        self.trees = trees   # (where, tree, line offset) of each unit, as given
         self.module = _Scope("module", None)
         self.scopes = [self.module]
         self.visits = []     # (node, scope, parent, where, line offset), every node once

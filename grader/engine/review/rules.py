@@ -160,6 +160,9 @@ _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
     ("instancenorm", ("_InstanceNorm",)),
     ("pooling", ("_MaxPoolNd", "_AvgPoolNd", "_AdaptiveAvgPoolNd", "_AdaptiveMaxPoolNd")))
     for c in cs} | {"torch.optim.lr_scheduler._LRScheduler"}
+# private modules that tutorials import from for public functions (the older home of
+# default_collate): their public names are ordinary, their private ones are not
+_PRIVATE_ORDINARY = ("torch.utils.data._utils.collate",)
 # doctest runs code written in strings; testmod runs the file's own examples, which are read
 _DOCTEST_ORDINARY = {"testmod", "ELLIPSIS", "NORMALIZE_WHITESPACE", "IGNORE_EXCEPTION_DETAIL",
                      "DONT_ACCEPT_TRUE_FOR_1", "DONT_ACCEPT_BLANKLINE", "SKIP", "FAIL_FAST",
