@@ -5,11 +5,14 @@ The worker watches a manual call as it runs (grader.sandbox.inside.probes.guard)
 inside the worker is a fact the submission's own process measures: autograd reached through a
 name it does not wrap (the engine's C method, an aten operator by name, a TorchScript function)
 is out of its sight. Here, on the trusted side, every name a manual function reaches is
-resolved (its own body, and the file's functions, classes and module-level values it names, and
-theirs in turn): one that is autograd's (torch.autograd but no_grad, torch.func, functorch,
-enable_grad, TorchScript, torch.compile, aten operators by name, .backward()) is a finding on
-its line, and the manual checks of that exercise are withheld for review
-(grader.engine.result.withhold_facts: a manual call reads the fact "no autograd").
+resolved (its own body, and the functions, classes and values the names in it are bound to
+where they are read, in turn; the student's own modules it imports, review_own_modules): one
+that is autograd's (torch.autograd but no_grad, torch.func, functorch, enable_grad, TorchScript,
+torch.compile, make_fx, aten operators by name, .backward(); also where a library re-exports
+the module), 'backward' in a string, an attribute read by a name given as a value, or a name
+the code run at import filled with autograd's work (_made_at_import) is a finding on its line,
+and the manual checks of that exercise are withheld for review
+(grader.engine.result.withhold_facts: every manual call reads the fact "no autograd").
 """
 from __future__ import annotations
 
