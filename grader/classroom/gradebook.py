@@ -77,7 +77,14 @@ def default_gradebook(db=None) -> tuple["Gradebook", str]:
         if place.state == "moved" and not place.blocked:
             return Gradebook(db, adopt=True), (f"{shown} was not written at this place by this "
                                                f"grader; read as yours, since you named it")
-        if not place.usable:
+        if not place.usable:      # a student's entry takes its name or its file's beside it
+            kept = kept_path(db)  # (gradebook.db-wal): grade-class kept the grades there
+            if inspect(kept).usable:
+                return Gradebook(kept), f"gradebook {kept}: kept there by grade-class for {shown}"
+            if place.state == "ours":
+                copy_gradebook(db, kept)
+                return Gradebook(kept, adopt=True), (f"{NotAGradebook(place)}: its grades are "
+                                                     f"copied to {kept}, read from there")
             raise NotAGradebook(place)
         return Gradebook(db), ""
     here = Path.cwd() / DEFAULT

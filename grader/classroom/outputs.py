@@ -49,9 +49,12 @@ def open_gradebook(db, folder) -> tuple[Gradebook, list[str]]:
 
     `db` named: that file, if it is this grader's gradebook or nothing is there; one copied or
     moved there (or written before gradebooks were marked) is taken in, unless it lies in the
-    class folder, where a student's file could pose as it. Anything else (a folder, a student's
-    entry or a path inside one, another program's database, a file beside it that SQLite would
-    read) raises OutputRefused: nothing is graded, nothing there is touched.
+    class folder, where a student's file could pose as it. A student's entry named as it or as
+    a file SQLite keeps beside it (gradebook.db-wal, -shm, -journal) stops nothing: the grades
+    go to a private gradebook kept for that path (_kept_instead), which `export --db` finds.
+    Anything else (a folder or file not a student's, a path inside a student's entry, another
+    program's database, a file beside it that SQLite would read) raises OutputRefused: nothing
+    is graded, nothing there is touched.
 
     `db` None (the default): gradebook.db in the current folder when it is this grader's or
     free; else the folder's kept gradebook (gradebook.kept_path: private, one per folder, found
@@ -122,7 +125,8 @@ def _named_gradebook(path: Path, folder: Path, raw) -> tuple[Gradebook, list[str
                             f"file outside it, e.g. --db ../gradebook.db")
     if place.state == "free" or place.usable:
         return Gradebook(path), []
-    if place.state == "moved" and not place.blocked:
+    taker = _takes_its_name(path, raw)
+    if place.state == "moved" and (not place.blocked or taker is not None):
         if not within(path, folder):
             return Gradebook(path, adopt=True), [
                 f"{path} was copied or moved there, or written by an earlier version: taken "
@@ -131,8 +135,44 @@ def _named_gradebook(path: Path, folder: Path, raw) -> tuple[Gradebook, list[str
                             f"where students' files are: it is not opened; nothing was graded. "
                             f"If it is yours, move it out of the class folder and name it "
                             f"there, e.g. --db ../gradebook.db")
+    if taker is not None:    # a student's name: graded all the same, into a private gradebook
+        return _kept_instead(path, place, taker)
     raise OutputRefused(f"--db {shown} {_taken(place)}: nothing was graded and nothing there "
                         f"was touched. Name a file of its own, e.g. --db ../gradebook.db")
+
+
+def _takes_its_name(path: Path, raw) -> Path | None:
+    """The student's entry of the class folder (of the listing `raw`) named as the gradebook
+    `path` or as a file SQLite keeps beside it (gradebook.db, gradebook.db-wal, -shm,
+    -journal), or None. Such a name is a student's to choose: it never stops a run."""
+    names = [f"{os.path.abspath(path)}{suffix}" for suffix in ("",) + gradebooks.SIDECARS]
+    return next((e for e in raw for name in names if same_path(e, name)), None)
+
+
+def _kept_instead(path: Path, place, taker: Path) -> tuple[Gradebook, list[str]]:
+    """The gradebook kept for the named `path` (gradebook_files.kept_path, as `export --db
+    PATH` finds it) where a student's entry `taker` takes its name or the name of a file
+    SQLite keeps beside it: the grades of this grader's gradebook at `path` copied there
+    first (read as one file, nothing beside it read), the file at `path` left as it is."""
+    kept = gradebooks.kept_path(path)
+    why = f"the student entry {staging.shown(taker.name)} of the class folder takes " + \
+        ("its name" if same_path(taker, path) else "the name of a file SQLite keeps beside it")
+    if gradebooks.inspect(kept).usable:
+        return Gradebook(kept), [f"gradebook {kept}: kept there for --db {path}, since {why}"]
+    try:
+        if place.state == "ours":
+            gradebooks.copy_gradebook(path, kept)
+            book = Gradebook(kept, adopt=True)
+            how = f"its grades are copied to {kept}, this class's gradebook from now on"
+        else:
+            book = Gradebook(kept)
+            how = f"this class's gradebook is kept at {kept}"
+    except (OSError, sqlite3.Error, OutputRefused) as exc:
+        raise OutputRefused(f"--db {staging.shown(str(path))}: {why}, and no private folder "
+                            f"could hold the gradebook instead ({exc}): nothing was graded. "
+                            f"Name a gradebook outside the class folder, e.g. --db "
+                            f"../gradebook.db") from None
+    return book, [f"--db {path}: {why}; {how} (`torchdrills export --db {path}` finds it)"]
 
 
 def pages_folder(html: Path, folder: Path, where: Path, raw, outputs: Outputs) -> Path:

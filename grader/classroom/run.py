@@ -184,7 +184,7 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
         request = GradeRequest(exercises=exercises or (), device=device,
                                seed=seed)   # a new random one unless the instructor gives one
         book.set_meta("seed", request.seed)          # the last run's: the summary page shows it
-        shown_db = str(db) if db is not None else gradebooks.DEFAULT \
+        shown_db = str(db) if db is not None and same_path(book.path, db) else gradebooks.DEFAULT \
             if same_path(book.path, Path.cwd() / gradebooks.DEFAULT) else str(book.path)
         run = ClassRun(folder=str(folder), db=shown_db, seed=request.seed, jobs=jobs,
                        html_dir=str(html_dir) if html_dir else None)

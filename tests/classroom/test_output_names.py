@@ -181,15 +181,11 @@ def test_a_named_output_that_is_taken_is_refused_and_left_as_it_is(tmp_path, in_
     in_folder(cls)
     base = ["grade-class", ".", "--exercises", "ex01", "--no-progress"]
     for name, what in things.items():
+        if name in ("a-folder", "a-link"):   # a student's entry: graded, into a private book
+            continue                          # (test_a_student_named_as_the_named_gradebook...)
         assert main(base + ["--db", name]) == 2, name
         err = capsys.readouterr().err
         assert what in err and "nothing was graded" in err and len(err.splitlines()) == 1, err
-    for sidecar in SIDECARS:                          # a student's folder beside a named book
-        put(cls / f"book.db{sidecar}", REF)
-        assert main(base + ["--db", "book.db"]) == 2
-        assert f"book.db{sidecar}" in capsys.readouterr().err
-        (cls / f"book.db{sidecar}" / EX01).unlink()
-        (cls / f"book.db{sidecar}").rmdir()
     assert main(base + ["--db", "alice/gradebook.db"]) == 2      # inside a student's entry
     assert "inside the student entry 'alice'" in capsys.readouterr().err
     assert main(base + ["--html-dir", "."]) == 2
@@ -201,6 +197,65 @@ def test_a_named_output_that_is_taken_is_refused_and_left_as_it_is(tmp_path, in_
     assert "is a file, not a folder" in capsys.readouterr().err
     assert tree(cls) == before
     assert not list(tmp_path.glob("g.db*")) or Gradebook(tmp_path / "g.db").students() == []
+
+
+@pytest.mark.parametrize("name", ["book.db"] + [f"book.db{s}" for s in SIDECARS])
+def test_a_student_named_as_the_named_gradebook_or_a_file_beside_it_stops_nothing(
+        name, tmp_path, in_folder):
+    """--db book.db in the class folder, and a student's folder named book.db or as a file
+    SQLite keeps beside it (book.db-wal, -shm, -journal): the run's gradebook is a private one
+    (the grades already in book.db copied there first), a note says where and why, `export
+    --db book.db` and every later run find it; nothing there is written or read as grades."""
+    from grader.classroom.gradebook import default_gradebook
+    from grader.engine.result import GradeResult
+    cls = tmp_path / "c"
+    put(cls / "alice", REF)
+    db = cls / "book.db"
+    if name != "book.db":                 # the gradebook, with alice's grades, made first
+        with Gradebook(db) as book:
+            book.record("alice", GradeResult(submission="", seed=1, exercises=["ex01"]),
+                        content_hash="h")
+    put(cls / name, STUB)                 # then a student's folder takes the name
+    before = tree(cls)
+    in_folder(tmp_path)
+    kept = kept_path(db)
+    for again in (False, True):
+        book, notes = open_gradebook(Path("c/book.db"), cls)
+        try:
+            assert book.path == kept and inspect(kept).usable
+            assert book.students() == ([] if name == "book.db" else ["alice"])
+            assert len(notes) == 1 and str(kept) in notes[0] and f"'{name}'" in notes[0]
+            assert ("kept there" in notes[0]) == again, notes
+        finally:
+            book.close()
+    book, note = default_gradebook(Path("c/book.db"))      # what export reads
+    with book:
+        assert book.path == kept and str(kept) in note
+    assert tree(cls) == before            # book.db and the student's folder as they were
+
+
+def test_a_class_run_with_a_student_named_as_the_gradebooks_wal_grades_everyone(
+        tmp_path, in_folder, capsys):
+    """The fourth attack round's D31, through the command line: `--db c/gradebook.db` and a
+    student's folder gradebook.db-wal beside it stopped the run and the export ('is blocked
+    ... nothing was graded'); now both students are graded, the CSV exported."""
+    from grader.engine.result import GradeResult
+    cls = tmp_path / "c"
+    put(cls / "alice", REF)
+    with Gradebook(cls / DEFAULT) as book:
+        book.record("bob", GradeResult(submission="", seed=1, exercises=["ex01"]),
+                    content_hash="h")
+    put(cls / f"{DEFAULT}-wal", REF)
+    in_folder(tmp_path)
+    db = ["--db", f"c/{DEFAULT}"]
+    assert main(["grade-class", "c", "--exercises", "ex01", "--no-progress", "--jobs", "2"]
+                + db) == 0
+    out = capsys.readouterr().out
+    assert "graded 2 of 2 submissions" in out and f"gradebook {kept_path(cls / DEFAULT)}" in out
+    assert main(["export", "--csv", "g.csv"] + db) == 0
+    rows = (tmp_path / "g.csv").read_text().splitlines()
+    assert rows[0] == "student,ex01,total" and sorted(rows[1:]) == \
+        ["alice,18,18", "bob,0,0", f"{DEFAULT}-wal,18,18"], rows
 
 
 def test_export_to_a_path_that_is_taken_writes_nothing_and_keeps_the_grades(tmp_path, capsys):
