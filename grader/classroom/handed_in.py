@@ -3,7 +3,8 @@ nbgrader's collect leaves in submitted/STUDENT/ASSIGNMENT/, the assignment folde
 exercise, and nowhere else: a timestamp.txt in a student's own folder, zip or upload is hers,
 not nbgrader's), else from the timestamps CSV an LMS download gives (--timestamps FILE:
 columns student,submitted_at; a time without an offset in the course's time zone), else from
-the file's own time (its modification time; for a
+the files' own times (the latest modification time of the exercise's file and of the
+student's own modules it imports, utils.py: a changed module is changed work; for a
 zip, the zip's own time where it lies: the dates of its members are whatever the student's
 machine said, or she wrote, when she made it). The first found wins, and the gradebook records where the time came from
 (FROM_STAMP, FROM_CSV, FROM_FILE), which the student's page says. A time outside EARLIEST ..
@@ -178,10 +179,11 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None
     """{exercise: (when handed in, where that time came from: FROM_*)}, as handed_in reads
     them, each exercise with its own source."""
     names = {name: ex for name in files if (ex := staging.exercise_of(name))}
+    own = {name[:-3] for name in files if name.endswith(".py") and name not in names}
     out: dict[str, tuple[datetime, str]] = {}
     try:
         found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
-            else _folder_times(source, names)
+            else _folder_times(source, names, own)
     except Exception:  # noqa: BLE001 - a student's files: times left out, never the grade
         found = {}
     from_csv = sane(from_csv)
@@ -195,27 +197,63 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None
     return out
 
 
-def _folder_times(root: Path, names: dict) -> dict:
-    """{exercise: (timestamp.txt's time or None, the file's mtime)} for the files found in
-    the folder (no link followed, MAX_DEPTH levels)."""
-    out: dict = {}
+def _folder_times(root: Path, names: dict, own=()) -> dict:
+    """{exercise: (timestamp.txt's time or None, its time from the files)} for the files found
+    in the folder (no link followed, MAX_DEPTH levels). The time from the files is the latest
+    modification time of the exercise's file and of the student's own modules (`own`: the
+    module names graded with it, utils.py) it imports, through each other too
+    (sandbox.apart.imported_closure): work changed in utils.py after the due date is late work,
+    whatever the time of the exercise's file that imports it. A module of several copies
+    counts with its latest beside an exercise file."""
+    from grader.sandbox.apart import imported_closure
+    exercises: dict = {}       # ex -> (folder, file name, mtime)
+    modules: dict = {}         # module -> [(folder, mtime, path)]
     root_depth = len(Path(root).parts)
     for here, dirs, files in os.walk(root, followlinks=False):
         depth = len(Path(here).parts) - root_depth
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
         for name in sorted(files):
             ex = names.get(name)
-            if ex is None or ex in out:
+            module = name[:-3] if name.endswith(".py") and name[:-3] in own else None
+            if (ex is None or ex in exercises) and module is None:
                 continue
             st = os.lstat(os.path.join(here, name))
             if not stat.S_ISREG(st.st_mode):
                 continue
-            try:
-                mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc)
-            except (ValueError, OverflowError, OSError):
-                mtime = None
-            out[ex] = (_nbgrader_stamp(Path(root), Path(here)), mtime)
+            mtime = _mtime(st)
+            if ex is not None:
+                exercises[ex] = (here, name, mtime)
+            else:
+                modules.setdefault(module, []).append((here, mtime, os.path.join(here, name)))
+    homes = {here for here, _, _ in exercises.values()}
+    latest: dict = {}          # module -> (mtime, its bytes)
+    for module, copies in modules.items():
+        beside = [c for c in copies if c[0] in homes] or copies
+        when, path = max(((m, p) for _, m, p in beside),
+                         key=lambda c: c[0] or datetime.min.replace(tzinfo=timezone.utc))
+        latest[module] = (when, _read(path))
+    out: dict = {}
+    for ex, (here, name, mtime) in exercises.items():
+        data = _read(os.path.join(here, name))
+        imported = imported_closure(name, data, {m: d for m, (_, d) in latest.items()})
+        times = [t for t in [mtime] + [latest[m][0] for m in imported] if t is not None]
+        out[ex] = (_nbgrader_stamp(Path(root), Path(here)), max(times) if times else None)
     return out
+
+
+def _mtime(st: os.stat_result) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(st.st_mtime, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _read(path) -> bytes:
+    """A student's file as staging reads it (no link followed, capped); b"" when it cannot be."""
+    try:
+        return staging.read_file(path)
+    except (staging.Refused, OSError):
+        return b""
 
 
 def _nbgrader_stamp(root: Path, folder: Path) -> datetime | None:

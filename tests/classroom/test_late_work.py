@@ -434,3 +434,73 @@ def test_a_course_run_says_when_hand_in_times_are_the_files_own(tmp_path):
     run = grade_class(tmp_path / "class", db=tmp_path / "h.db", jobs=1, exercises=["ex01"],
                       progress=False, course=course, timestamps=stamps)
     assert not [n for n in run.notes if "their files' own times" in n]
+
+
+# how an exercise file reaches a module of the student's own, mylib.py (graded with it)
+REACHES_MYLIB = {"a star import": ("from mylib import *\n", {}),
+                 "import mylib": ("import mylib\nforward = mylib.forward\n", {}),
+                 "one name": ("from mylib import forward  # mine\n", {}),
+                 "through another module": ("from helpers import *\n",
+                                            {"helpers.py": "from mylib import *\n"})}
+
+
+def _stamp(path, when: str) -> float:
+    seconds = at(when).timestamp()
+    os.utime(path, (seconds, seconds))
+    return seconds
+
+
+@pytest.mark.parametrize("how", REACHES_MYLIB)
+def test_file_times_are_the_latest_of_the_exercise_and_the_modules_it_imports(tmp_path, how):
+    """An exercise's time from file times is the latest of its own file and the modules of the
+    student's own it imports (through each other too): mylib.py changed after the due date
+    makes the exercise that imports it late, not the one that does not."""
+    alice = tmp_path / "alice"
+    alice.mkdir()
+    code, more = REACHES_MYLIB[how]
+    (alice / "ex01_linear_model.py").write_text(code)
+    (alice / "ex02_gradient_descent.py").write_text("import numpy as np\n")
+    (alice / "mylib.py").write_text("def forward(x, w):\n    return x * w\n")
+    for name, text in more.items():
+        (alice / name).write_text(text)
+        _stamp(alice / name, "2026-09-29T09:00")
+    _stamp(alice / "ex01_linear_model.py", "2026-09-30T10:00")
+    _stamp(alice / "ex02_gradient_descent.py", "2026-09-30T11:00")
+    _stamp(alice / "mylib.py", "2026-10-03T12:00")               # after the due date
+    files = ["ex01_linear_model.py", "ex02_gradient_descent.py", "mylib.py", *more]
+    times, where = handed_in(alice, files)
+    assert times == {"ex01": at("2026-10-03T12:00"), "ex02": at("2026-09-30T11:00")}
+    assert where == FROM_FILE
+    times, _ = handed_in(alice, ["ex01_linear_model.py", "ex02_gradient_descent.py"])
+    assert times["ex01"] == at("2026-09-30T10:00")     # mylib.py not graded: not its time
+
+
+def test_a_module_changed_after_the_due_date_is_late_work_in_a_class_run(tmp_path):
+    """The fourth attack round's D26: ex01 is `from mylib import *`; mylib.py changed after the
+    due date while ex01's file kept its time. The changed module is a new hand-in of ex01 (its
+    hash holds the modules it imports, so the first hand-in's time is not kept) at mylib.py's
+    time: late work."""
+    from grader.classroom.run import grade_class
+    alice = tmp_path / "class" / "alice"
+    alice.mkdir(parents=True)
+    ref = (demo_root() / "solutions" / "ex01_linear_model.py").read_text()
+    (alice / "ex01_linear_model.py").write_text("from mylib import *\n")
+    (alice / "mylib.py").write_text(ref)
+    _stamp(alice / "ex01_linear_model.py", "2026-09-30T10:00")
+    _stamp(alice / "mylib.py", "2026-09-30T10:00")
+    (tmp_path / "course.toml").write_text(COURSE)
+    course = load_course(tmp_path / "course.toml")
+
+    def run():
+        grade_class(tmp_path / "class", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                    progress=False, course=course)
+        with Gradebook(tmp_path / "g.db") as book:
+            row = book.db.execute("SELECT g.submitted_at, g.submitted_from FROM "
+                                  "graded_exercises g ORDER BY g.submission_id DESC").fetchone()
+            return tuple(row), book.db.execute("SELECT COUNT(*) FROM graded_exercises "
+                                               "WHERE exercise = 'ex01'").fetchone()[0]
+
+    assert run() == (("2026-09-30T10:00:00.000+00:00", FROM_FILE), 1)
+    (alice / "mylib.py").write_text(ref + "\n# tidied up\n")     # the new work
+    _stamp(alice / "mylib.py", "2026-10-03T12:00")
+    assert run() == (("2026-10-03T12:00:00.000+00:00", FROM_FILE), 2)
