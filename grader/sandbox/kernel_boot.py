@@ -34,8 +34,9 @@ import os
 import sys
 
 from grader.sandbox.inside.confine import (
-    PR_SET_NO_NEW_PRIVS, apply_limits, become, drop_capabilities, forbid_user_namespaces,
-    join_memory_group, prctl, private_scratch)
+    PR_SET_NO_NEW_PRIVS, apply_limits, become, drop_capabilities, forbid_user_namespaces, prctl,
+    private_scratch)
+from grader.sandbox.inside.memory_join import join_memory_group
 
 
 def reachable_secret(config: dict) -> str:

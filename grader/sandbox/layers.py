@@ -131,7 +131,7 @@ class ResourceLimits(Layer):
 class MemoryTotal(Layer):
     name = "memory total"
     applied_by = ("grader.sandbox.memory.MemoryGroup",
-                  "grader.sandbox.inside.confine.join_memory_group")
+                  "grader.sandbox.inside.memory_join.join_memory_group")
 
     def measure(self, s):
         group = s.facts.get("memory_group")

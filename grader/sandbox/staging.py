@@ -101,10 +101,77 @@ def module_problem(name: str) -> str:
     return ""
 
 
-def own_modules(found: Found, best: dict) -> dict:
+def own_modules(found: Found, best: dict, assignments: bool = False,
+                max_file: int = MAX_FILE_BYTES) -> dict:
     """{module: Candidate} of the student's own modules to stage: those in the folder of a
     graded exercise file, whose name is free (module_problem), one per name (the nearest the
-    top), at most MAX_OWN_MODULES; a note for each other one."""
+    top), at most MAX_OWN_MODULES; a note for each other one. Under assignment boundaries
+    (`assignments`), a module counts only for the exercises of its own assignment folder
+    (_own_assignment_modules)."""
+    chosen = _own_modules(found, best)
+    return _own_assignment_modules(found, best, chosen, max_file) if assignments else chosen
+
+
+def _read_or_empty(c: Candidate, cap: int) -> bytes:
+    try:
+        return c.read(cap)
+    except (Refused, OSError):
+        return b""
+
+
+def _imports_of(c: Candidate, own: dict, cap: int) -> set[str]:
+    """The student's own modules (`own`: {module: bytes}) the exercise file `c` imports,
+    through each other too (imported_closure; a notebook's code cells, each read alone; none
+    for a file that will not run: a notebook that cannot be read)."""
+    from grader.sandbox.apart import imported_closure
+    data = _read_or_empty(c, cap)
+    if not c.parts[-1].endswith(".ipynb"):
+        return imported_closure(c.parts[-1], data, own)
+    import json
+    from grader.sandbox.notebooks import notebook_cells
+    try:
+        nb = json.loads(data.decode("utf-8"))
+        cells = notebook_cells(nb) if isinstance(nb, dict) else []
+    except (ValueError, RecursionError, MemoryError):
+        return set()                     # staged as a module that raises: it imports nothing
+    return set().union(*(imported_closure("cell.py", python.encode(), own)
+                         for _label, python in cells))
+
+
+def _own_assignment_modules(found: Found, best: dict, chosen: dict, cap: int) -> dict:
+    """`chosen`, less each module that an exercise file of ANOTHER assignment folder imports
+    (read as text: imported_closure), with a note: late work handed in with a later
+    assignment (utils.py in ex02_gradient_descent/) never passes for the assignment that was
+    due (ex01_linear_model/ex01_linear_model.py: `from utils import *`). A copy of the same
+    bytes in the importing exercise's own folder is its own, and counts."""
+    data = {m: _read_or_empty(c, cap) for m, c in chosen.items()}
+    exercises = sorted((c for c in best.values() if not c.refused), key=lambda c: c.parts)
+    while True:
+        own = {m: data[m] for m in chosen}
+        crossing = None
+        for c in exercises:
+            for m in sorted(_imports_of(c, own, cap)):
+                home = chosen[m].parts[:-1]
+                if home == c.parts[:-1] or any(
+                        o.ex == m and o.parts[:-1] == c.parts[:-1] and
+                        _read_or_empty(o, cap) == data[m] for o in found.own_modules):
+                    continue
+                crossing = (m, c)
+                break
+            if crossing:
+                break
+        if crossing is None:
+            return chosen
+        m, c = crossing
+        module = chosen.pop(m)
+        folder = "/".join(c.parts[:-1])
+        found.note(f"{shown(module.parts[-1])} in assignment {shown('/'.join(module.parts[:-1]))}"
+                   f" was not graded: {shown(c.parts[-1])} of assignment {shown(folder)} "
+                   f"imports it, and a module of your own counts only for the exercises of its "
+                   f"own assignment folder (a copy in {shown(folder + '/')} is {c.ex}'s own)")
+
+
+def _own_modules(found: Found, best: dict) -> dict:
     homes = {c.parts[:-1] for c in best.values() if not c.refused}
     chosen: dict = {}
     paths = [c.parts for c in found.own_modules]
@@ -216,6 +283,8 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         if single:                 # its own exercise only, as in the student's folder
             candidates = [Candidate(c.ex, (source.name,) + c.parts, c.read, c.refused)
                           for c in candidates]
+            found.own_modules = [Candidate(c.ex, (source.name,) + c.parts, c.read, c.refused)
+                                 for c in found.own_modules]   # its utils.py, beside it
             assignments = True
         if assignments:
             candidates = _own_assignments(candidates, found)
@@ -240,7 +309,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: a notebook "
                        f"cannot be imported; put what it holds in a .py file beside the "
                        f"exercise files (utils.py), or in the exercise's file")
-        chosen = own_modules(found, best)
+        chosen = own_modules(found, best, bool(assignments), max_file)
         total = 0
         for ex in sorted(best):
             c = best[ex]
@@ -325,7 +394,7 @@ def stage_submission(source, workdir, notes: list | None = None,
             found.files[ex] = (name, script_python(data))  # and run as the loader has them
     if review is not None:
         from grader.engine.review import scan_notebook, scan_source
-        from grader.engine.review.manual import review_own_modules
+        from grader.engine.review.scan import review_own_modules
         for _ex, (name, data) in sorted(found.files.items()):
             scan = scan_notebook if name.endswith(".ipynb") else scan_source
             review.extend(str(f) for f in scan(data, Path(name).name))

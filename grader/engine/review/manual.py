@@ -287,28 +287,3 @@ def _literal_name(call: ast.Call, origin: str) -> bool:
     at = 0 if origin in ("operator.attrgetter", "operator.methodcaller") else 1
     arg = call.args[at] if len(call.args) > at else None
     return isinstance(arg, ast.Constant) and isinstance(arg.value, str)   # 'backward': its own
-
-
-def review_own_modules(exercises: dict, modules: dict) -> list:
-    """The findings of the student's own modules (`modules`: {module name: bytes}, staged
-    beside the exercise files `exercises`: {file name: bytes}): each reviewed as every file is,
-    and read for autograd wherever an exercise's manual function reaches into it (through
-    other own modules too), so that a manual function cannot hand its work to utils.py."""
-    from grader.engine.review.scan import reach_of, scan_source
-    own = frozenset(modules)
-    roots = {m: set() for m in own}
-    todo = []
-    for name, data in sorted(exercises.items()):
-        todo += reach_of(data, name, own)
-    done = set()
-    while todo:
-        module, name = todo.pop()
-        if (module, name) in done:
-            continue
-        done.add((module, name))
-        roots[module].add(name)
-        todo += reach_of(modules[module], f"{module}.py", own, {name})
-    found = []
-    for module in sorted(own):
-        found += scan_source(modules[module], f"{module}.py", manual=roots[module] or None)
-    return found

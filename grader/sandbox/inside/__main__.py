@@ -4,7 +4,7 @@ first line on the socket is the self-test's configuration (JSON): it never appea
 command line, where /proc/self/cmdline would show it to every worker."""
 import sys
 
-from grader.sandbox.inside.confine import join_memory_group
+from grader.sandbox.inside.memory_join import join_memory_group
 from grader.sandbox.inside.zygote import preload, read_config, serve
 
 if __name__ == "__main__":

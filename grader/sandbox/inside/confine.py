@@ -454,22 +454,3 @@ def kill_leftovers(cgroup=None):
                 break
             if pid == 0:
                 time.sleep(0.001)
-
-
-def join_memory_group(config) -> None:
-    """Join the memory cgroup whose cgroup.procs the grader opened for this process (the
-    descriptor "memory_fd"; grader.sandbox.memory): "0" is this process, whatever pid
-    namespace it is in. Why not, if it fails, is config["memory_join_error"] (the zygote's
-    facts, the kernel's line on the terminal). The zygote and the notebooks' kernel join."""
-    fd = config.pop("memory_fd", None)
-    if fd is None:
-        return
-    try:
-        os.write(int(fd), b"0")
-    except OSError as exc:
-        config["memory_join_error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        try:
-            os.close(int(fd))
-        except OSError:
-            pass
