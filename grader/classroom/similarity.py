@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from grader.engine.report import count
 from grader.exercises import EXERCISES, module_of
 from grader.classroom.entries import class_entries, gather
 from grader.classroom.outputs import within
@@ -343,7 +344,7 @@ def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
     if not any(docs.values()):
         raise NoSubmissions(
             f"no submission of {', '.join(exercises)} in {staging.shown(str(folder))} "
-            f"({report.students} entries; expected one folder or .zip per student holding "
+            f"({count(report.students, 'entry', 'entries')}; expected one folder or .zip per student holding "
             f"exNN_*.py files or notebooks)")
     for ex in exercises:
         report.counts[ex] = (len(docs[ex]), len(old[ex]))

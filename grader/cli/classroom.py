@@ -252,7 +252,7 @@ def cmd_export(args) -> int:
     if gone:   # rows whose entry was gone at their class folder's last run: a frozen grade
         names = ", ".join(shown(s) for s in gone[:10]) + \
             (f" and {len(gone) - 10} more" if gone[10:] else "")
-        rows = f"1 row of the CSV holds" if len(gone) == 1 else \
+        rows = "1 row of the CSV holds" if len(gone) == 1 else \
             f"{len(gone)} rows of the CSV hold"
         print(f"warning: {rows} the last grade of a student no entry of the class folder "
               f"maps to any more (at its last grade-class run): {names}", file=sys.stderr)
@@ -294,6 +294,7 @@ def add_similarity(verbs) -> dict:
 def cmd_similarity(args) -> int:
     from grader.exercises import parse_list
     from grader.classroom import similarity as sim
+    from grader.engine.report import count
     from grader.sandbox.staging import Refused
     folder = Path(args.submissions)
     if not folder.is_dir():
@@ -318,7 +319,7 @@ def cmd_similarity(args) -> int:
         n = report.counts[ex][0]
         best = f"most alike: {pairs[0].a.student} & {pairs[0].b.student} " \
             f"({100 * pairs[0].score:.0f}%)" if pairs else "no shared code"
-        print(f"{ex}: {n} submissions, {best}" if n else f"{ex}: no submissions")
+        print(f"{ex}: {count(n, 'submission')}, {best}" if n else f"{ex}: no submissions")
     print(f"wrote {args.html} (evidence to read, never a score)")
     return 0
 
@@ -339,7 +340,8 @@ def _load_course(named, folder, timestamps):
         print(f"error: {exc}", file=sys.stderr)
         return None
     if course is not None:
-        print(f"note: course file {path}: {len(course.assignments)} assignments "
+        from grader.engine.report import count
+        print(f"note: course file {path}: {count(len(course.assignments), 'assignment')} "
               f"({', '.join(a.name for a in course.assignments)})", file=sys.stderr)
     return course, stamps
 

@@ -16,6 +16,12 @@ MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR
 SHOWN_LINES = 12   # of a failed check's message, wherever it is shown
 
 
+def count(n, word: str, many: str | None = None) -> str:
+    """A number and its noun, one or many: count(1, "check") -> "1 check",
+    count(3, "check") -> "3 checks", count(0.5, "point") -> "0.5 points"."""
+    return f"{n:g} {word if n == 1 else many or word + 's'}"
+
+
 def not_started(checks) -> bool:
     """Do these checks all find the stub's own NotImplementedError (none written yet)?"""
     return bool(checks) and all(c.status == "not started" for c in checks)
@@ -61,7 +67,7 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
     skipped = [c for c in result.checks if c.status == "skipped"]
     if skipped:
         reasons = sorted({c.message for c in skipped})
-        lines.append(f"({len(skipped)} checks skipped: {'; '.join(reasons)})")
+        lines.append(f"({count(len(skipped), 'check')} skipped: {'; '.join(reasons)})")
     for note in result.notes:   # e.g. a notebook cell that raised, skipped
         lines.append(f"note: {note}")
     lines.extend(review_lines(result))
@@ -82,9 +88,10 @@ def review_summary(result: GradeResult, visible_only: bool = False) -> str:
         return ""
     held = sum(c.points for c in result.checks if c.status == "withheld"
                and (c.visible or not visible_only))
-    return (f"this submission's source reaches into what grades it; {held:g} points "
-            f"{'of visible checks ' if visible_only else ''}that rest on facts measured in its "
-            f"own process are withheld until a person reviews it"
+    rest, are = ("rests", "is") if held == 1 else ("rest", "are")
+    return (f"this submission's source reaches into what grades it; {count(held, 'point')} "
+            f"{'of visible checks ' if visible_only else ''}that {rest} on facts measured in its "
+            f"own process {are} withheld until a person reviews it"
             + (" (the hidden checks' are shown when grades are published)" if visible_only
                else ""))
 
@@ -161,7 +168,7 @@ def check_report(result: GradeResult) -> str:
         if not checks:
             continue
         if not_started(checks):
-            lines.append(f"{ex}: not started ({len(checks)} checks waiting)")
+            lines.append(f"{ex}: not started ({count(len(checks), 'check')} waiting)")
             continue
         done = sum(c.status == "passed" for c in checks)
         lines.append(f"{ex}: {done} of {len(checks)} checks pass")

@@ -40,6 +40,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+from grader.engine.report import count
 from grader.exercises import EXERCISES, module_of, mutants
 from grader.instructor import demo_course
 
@@ -235,7 +236,7 @@ def run_demo(out="demo_class", *, jobs=None, exercises=None, seed=None,
         return 1
     started = time.perf_counter()
     notes = make_class(out / "class", exs)
-    print(f"demo class: {len(notes)} students in {out / 'class'}, exercises {', '.join(exs)}")
+    print(f"demo class: {count(len(notes), 'student')} in {out / 'class'}, exercises {', '.join(exs)}")
     for student, what in notes.items():
         print(f"  {student:<5} {'; '.join(what)}")
     course, stamps = _course(out, exs)

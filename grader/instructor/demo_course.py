@@ -333,9 +333,11 @@ def lms_exports(book, course, out: Path) -> dict:
 
 
 def print_lms(done: dict) -> None:
+    from grader.engine.report import count
     roster = done["roster"][0]
     for lms, title in (("canvas", "Canvas"), ("moodle", "Moodle")):
         path, result = done[lms]
         missing = f"; not matched: {', '.join(result.unmatched)}" if result.unmatched else ""
         source = f" (from Canvas's gradebook export {roster})" if lms == "canvas" else ""
-        print(f"{title} grade import: {path}, {result.written} students{source}{missing}")
+        print(f"{title} grade import: {path}, {count(result.written, 'student')}{source}"
+              f"{missing}")

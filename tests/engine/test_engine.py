@@ -191,3 +191,22 @@ def test_mistakes_are_worked_out_only_when_a_value_is_wrong():
     with pytest.raises(CheckFailure) as twice:
         assert_close(2 * w, w, call="w()", mistakes=lambda: {"twice": 2 * w})
     assert twice.value.hints == ["twice"]
+
+
+def test_counts_read_as_one_or_many():
+    """'1 check', never '1 checks': the one helper every count a person reads goes through."""
+    from grader.engine.report import count, review_summary
+    from grader.engine.result import CheckResult, GradeResult
+    assert [count(n, "check") for n in (0, 1, 2)] == ["0 checks", "1 check", "2 checks"]
+    assert count(1, "entry", "entries") == "1 entry" and count(3, "entry", "entries") == \
+        "3 entries"
+    assert count(0.5, "point") == "0.5 points" and count(1.0, "point") == "1 point"
+
+    def held(points):
+        check = CheckResult(nodeid="x", exercise="ex01", target="forward", title="c",
+                            params="", points=points, visible=True, status="withheld",
+                            message="", seconds=0.0)
+        return review_summary(GradeResult(submission="s", seed=0, exercises=["ex01"],
+                                          checks=[check], tampering=["ex01.py: line 1: x"]))
+    assert "1 point that rests on facts measured in its own process is withheld" in held(1)
+    assert "2 points that rest on facts measured in its own process are withheld" in held(2)
