@@ -1295,3 +1295,25 @@ def test_initial_values_drawn_in_float64_are_named(grade, draw, named):
     text, hints, fails = _texts(result, "fit_tensor")
     assert fails and all(any(h.startswith(DRAWN_IN_FLOAT64) for h in c.hints) for c in fails), \
         text
+
+
+ROWS_IN_TURN_CODE = """
+    def make_clusters(n, seed):
+        g = torch.Generator().manual_seed(seed)
+        x0, x1 = torch.empty(n, 2), torch.empty(n, 2)
+        for i in range(n):
+            x0[i] = torch.normal(1.7, 1.0, (2,), generator=g) + 1
+            x1[i] = torch.normal(-1.7, 1.0, (2,), generator=g) + 1
+        return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+    """
+
+
+@pytest.mark.parametrize("code,hint,other", [
+    (ROWS_IN_TURN_CODE, "the rows are drawn in turn", "the 2n rows come from one draw"),
+    (ONE_DRAW, "the 2n rows come from one draw", "the rows are drawn in turn")])
+def test_each_way_of_drawing_both_clusters_gets_its_own_hint(grade, code, hint, other):
+    result = grade("ex07", code, targets=["make_clusters"])
+    text, hints, fails = _texts(result, "make_clusters")
+    assert any(c.visible for c in fails)          # make_clusters(5, seed=4) shows both
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    assert not any(other in h for h in hints), hints

@@ -120,4 +120,14 @@ def make_clusters(n, seed):
 ''', "draws both clusters in one call (one tensor of means), which pairs the random numbers "
         "differently from two draws",
         (r"one draw|two draws",)),
+    Fresh("make_clusters_rows_in_turn", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    rows0, rows1 = [], []
+    for _ in range(n):
+        rows0.append(torch.normal(1.7, 1.0, (2,), generator=g) + 1)
+        rows1.append(torch.normal(-1.7, 1.0, (2,), generator=g) + 1)
+    return torch.stack(rows0 + rows1), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+''', "draws a row of each class in turn (interleaved draws) instead of class 0's rows first",
+        (r"drawn in turn|in turn|interleav",)),
 ]

@@ -76,7 +76,10 @@ def clusters_mistakes(x, y, seed=None) -> dict:
     one = {}
     if seed is not None:
         z = torch.randn(2 * n, 2, generator=torch.Generator().manual_seed(seed))
-        one = {ONE_DRAW: (torch.cat([z[:n] + 2.7, z[n:] - 0.7]), y)}
+        g = torch.Generator().manual_seed(seed)
+        rows = [torch.normal(m, 1.0, (2,), generator=g) + 1 for _ in range(n) for m in (1.7, -1.7)]
+        one = {ONE_DRAW: (torch.cat([z[:n] + 2.7, z[n:] - 0.7]), y),
+               ROWS_IN_TURN: (torch.stack(rows[0::2] + rows[1::2]), y)}
     g = torch.Generator().manual_seed(0)
     x_global = torch.cat([torch.normal(1.7, 1.0, (n, 2), generator=g) + 1,
                           torch.normal(-1.7, 1.0, (n, 2), generator=g) + 1])
@@ -92,6 +95,9 @@ def clusters_mistakes(x, y, seed=None) -> dict:
             CLUSTER_MEANS_SWAPPED: (torch.cat([x[:n] - 3.4, x[n:] + 3.4]), y), **one}
 
 
+ROWS_IN_TURN = ("the rows are drawn in turn, one of class 0, then one of class 1, and so on: "
+                "draw class 0's n rows first, torch.normal(1.7, 1.0, (n, 2), generator=g), then "
+                "class 1's (one generator gives its numbers in the order they are asked for)")
 ONE_DRAW = ("the 2n rows come from one draw of shape (2n, 2), shifted half by half: draw class "
             "0's n rows, then class 1's n rows, in two draws (torch.normal(1.7, 1.0, (n, 2), "
             "generator=g), then torch.normal(-1.7, 1.0, (n, 2), generator=g)). PyTorch pairs "
