@@ -415,7 +415,11 @@ HOSTILE = [
     ("pandas-eval", "import pandas as pd\nv = pd.eval('1 + 2')\n",
      2, "runs code built at run time (pandas.eval)"),
     ("dataframe-eval", "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
-     "v = df.eval('a + 1')\n", 3, "runs code built at run time (.eval given an expression)"),
+     "v = df.eval('a.__class__')\n", 3, "runs code built at run time (.eval given an expression)"),
+    ("dataframe-query-call", "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+     "v = df.query('a > len(a)', engine='python')\n", 3, ".query given an expression"),
+    ("dataframe-query-private", "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+     "v = df.query('_x > 0')\n", 3, ".query given an expression"),
     ("dataframe-query", "import pandas as pd\ndef f(df, cond):\n"
      "    return df.query(cond, engine='python')\n", 3, ".query given an expression"),
     ("dataframe-eval-despite-own-method", "class Own:\n    def eval(self, e):\n        return e\n"
@@ -922,6 +926,10 @@ def test_enough_tampering_programs():
 
 # ordinary code that looks a little like tampering, and is not
 ORDINARY = [
+    # pandas' own expressions, written in the file: columns, values, comparisons
+    ("pandas-query", "import pandas as pd\ndf = pd.read_csv('data.csv')\n"
+     "adults = df.query('age > 30 and sex == \"F\"')\nlimit = 3\n"
+     "big = df.query('x > @limit or not (y in [1, 2])')\ndf['z'] = df.eval('x * 2 + y')\n"),
     # the older home of default_collate, as tutorials import it (its public names only)
     ("collate", "from torch.utils.data._utils.collate import default_collate\n"),
     ("own-module", "import sys\nthis = sys.modules[__name__]\nrelu = getattr(this, 'relu', max)\n"
@@ -1476,6 +1484,20 @@ def test_names_followed_through_many_bindings_stay_bounded(source):
     assert len(source) < MAX_SOURCE_BYTES
     started = time.perf_counter()
     scan_source(source, "x.py")
+    assert time.perf_counter() - started < 5
+
+
+def test_what_a_file_runs_at_import_is_followed_once_per_function():
+    """The manual pass follows the code run at import into every function it calls, each
+    function read once however many top-level lines call it: a notebook that trains at the top
+    level 2000 times through a function reaching 300 others is reviewed at once, unflagged."""
+    source = ("import torch\n" + "".join(f"def h{i}():\n    return {i}\n" for i in range(300))
+              + "def train(w):\n    w = torch.tensor(w, requires_grad=True)\n"
+              "    (w * w).backward()\n    return " + " + ".join(f"h{i}()" for i in range(300))
+              + "\n" + "".join(f"r{i} = train(1.0)\n" for i in range(2000))
+              + "def gradient(xs, ys, w):\n    return 2 * w\n")
+    started = time.perf_counter()
+    assert scan_source(source, "ex02_gradient_descent.py") == []
     assert time.perf_counter() - started < 5
 
 

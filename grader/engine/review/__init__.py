@@ -58,7 +58,8 @@ The rules name capabilities, not attacks, so that disguises nobody listed are ca
     string's code is read as source; the code cProfile.run runs looks its free names up in
     __main__); text a library
     evaluates: typing.get_type_hints, ForwardRef and its _evaluate, eval_str=True,
-    pandas.eval and a DataFrame's .eval / .query, numexpr, sympify, logging.config.listen /
+    pandas.eval and a DataFrame's .eval / .query (but a literal of column names, values,
+    arithmetic and comparisons: df.query('age > 30 and x < @limit')), numexpr, sympify, logging.config.listen /
     fileConfig and dictConfig but of a dict literal naming ordinary classes, rlcompleter,
     site.addsitedir, IPython's shell; an annotation written as a
     string is read as the code typing would evaluate (not Literal's values nor Annotated's

@@ -47,6 +47,8 @@ ROOTS = ("torch", "functorch")     # where a re-exported dotted name starts agai
 MUTATING = frozenset({"append", "extend", "insert", "update", "setdefault", "add",
                       "appendleft", "__setitem__", "__setattr__"})
 MAX_NODES = 200_000
+IMPORT_NODES = 400_000      # nodes walked for all the code a file runs as it is imported
+TOO_LARGE = " too large"    # (not a name): what _made_at_import says when past that
 
 
 def _under(origin: str, prefixes) -> bool:
@@ -98,22 +100,23 @@ class _Manual:
         return [value for how, value, _ in entries[:5]
                 if how in ("def", "class") or how == "expr" and value is not None]
 
-    def _manual_reach(self, names=(), roots=()):
+    def _manual_reach(self, names=(), roots=(), budget=None):
         """Every node the manual functions `names` (or the nodes `roots`) reach in this file:
         their bodies, and the functions, classes and values the names in them are bound to
         where they are read (a local name: its own binding), in turn; a notebook's helper
         module (%%writefile helper.py) is read as part of the notebook."""
         bound = self.module.bound
         todo = [v for name in names for v in self._followed(bound.get(name, ()))] + list(roots)
-        seen, count = set(), 0
+        seen = set()
+        budget = budget if budget is not None else [MAX_NODES]   # nodes left to walk, shared
         helpers = self._notebook_helpers()
-        while todo and count < MAX_NODES:
+        while todo and budget[0] > 0:
             root = todo.pop()
             if id(root) in seen:
                 continue
             seen.add(id(root))
             for node in ast.walk(root):
-                count += 1
+                budget[0] -= 1
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                     home = self._home(self.scope_of.get(id(node), self.module), node.id)
                     if home is not None:
@@ -141,6 +144,10 @@ class _Manual:
         shown = ", ".join(names[:4]) + (", ..." if names[4:] else "")
         places = {id(v[0]): (v[3], v[4]) for v in self.visits}
         tainted = self._made_at_import()
+        if TOO_LARGE in tainted:
+            self.report(ast.Module(body=[], type_ignores=[]),
+                        f"a manual function ({shown}) could not be reviewed: the code the file "
+                        f"runs as it is imported is too large to follow")
         reported, inner = set(), set()
         for node in self._manual_reach(names):
             if isinstance(node, ast.Attribute):     # a chain's outermost name only
@@ -223,35 +230,68 @@ class _Manual:
                              getattr(stmt, f, [])]
                     todo += [s for h in getattr(stmt, "handlers", []) for s in h.body]
                 statements.append(stmt)
-        uses, tainted = {}, {}
+        memo, tainted, uses = {}, {}, {}
+        self._budget = [IMPORT_NODES]
         for stmt in statements:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                  ast.Import, ast.ImportFrom)):
                 continue
-            inner, reached = set(), []
-            for node in self._manual_reach(roots=[stmt]):
-                reached.append(node)
-                if isinstance(node, ast.Attribute):
-                    inner.add(id(node.value))
-                if id(node) not in inner and self._autograd(node):
-                    uses[id(stmt)] = reached
-            if id(stmt) in uses:
-                uses[id(stmt)] = reached
+            used, stores = self._import_facts(stmt, memo)
+            if used:
+                uses[id(stmt)] = stores
+            if self._budget[0] <= 0:     # past what an honest file runs at import
+                tainted[TOO_LARGE] = stmt.lineno
+                return tainted
         changed = True
         while changed:
             changed = False
             for stmt in statements:
                 if id(stmt) in uses:
-                    nodes = uses[id(stmt)]
+                    stored = uses[id(stmt)]
                 elif any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(stmt)):
-                    nodes = list(ast.walk(stmt))
+                    stored = self._stored(ast.walk(stmt))
                 else:
                     continue
-                for name in self._stored(nodes):
+                for name in stored:
                     if name not in tainted:
                         tainted[name] = stmt.lineno
                         changed = True
         return tainted
+
+    def _import_facts(self, root, memo) -> tuple:
+        """(whether `root` reaches autograd, the module-level names it and what it reaches
+        store into), each root walked once (memo; a cycle adds nothing more)."""
+        if id(root) in memo:
+            return memo[id(root)]
+        memo[id(root)] = (False, frozenset())
+        used, stores, inner, nested = False, set(), set(), []
+        helpers = self._notebook_helpers()
+        for node in ast.walk(root):
+            self._budget[0] -= 1
+            if self._budget[0] <= 0:
+                break
+            if isinstance(node, ast.Attribute):
+                inner.add(id(node.value))
+            if not used and id(node) not in inner and self._autograd(node):
+                used = True
+            stores |= self._stored((node,))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                home = self._home(self.scope_of.get(id(node), self.module), node.id)
+                if home is not None:
+                    nested += self._followed(home.bound.get(node.id, ()))
+            if helpers and isinstance(node, (ast.Name, ast.Attribute)):
+                origin = self.origin(node, self.scope_of.get(id(node), self.module))
+                if isinstance(origin, str) and origin.split(".")[0] in helpers:
+                    tail = origin.split(".")[1:2]
+                    nested += [v for name in (tail or list(self.module.bound))
+                               for v in self._followed(self.module.bound.get(name, ()))]
+        for value in nested:
+            if self._budget[0] <= 0:
+                break
+            more_used, more_stores = self._import_facts(value, memo)
+            used, stores = used or more_used, stores | more_stores
+        memo[id(root)] = (used, frozenset(stores))
+        return memo[id(root)]
 
     def _stored(self, nodes) -> set:
         """The module-level names that `nodes` store into: assigned (inside a function, when
