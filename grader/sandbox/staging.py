@@ -108,7 +108,7 @@ def own_modules(found: Found, best: dict, assignments: bool = False,
     top), at most MAX_OWN_MODULES; a note for each other one. Under assignment boundaries
     (`assignments`), a module counts only for the exercises of its own assignment folder
     (_own_assignment_modules)."""
-    chosen = _own_modules(found, best)
+    chosen = _own_modules(found, best, max_file if assignments else 0)
     return _own_assignment_modules(found, best, chosen, max_file) if assignments else chosen
 
 
@@ -165,13 +165,18 @@ def _own_assignment_modules(found: Found, best: dict, chosen: dict, cap: int) ->
         m, c = crossing
         module = chosen.pop(m)
         folder = "/".join(c.parts[:-1])
+        twin = any(o.ex == m and o.parts[:-1] == c.parts[:-1] for o in found.own_modules)
         found.note(f"{shown(module.parts[-1])} in assignment {shown('/'.join(module.parts[:-1]))}"
                    f" was not graded: {shown(c.parts[-1])} of assignment {shown(folder)} "
                    f"imports it, and a module of your own counts only for the exercises of its "
-                   f"own assignment folder (a copy in {shown(folder + '/')} is {c.ex}'s own)")
+                   f"own assignment folder " +
+                   (f"(two different modules named {m}: give each its own name)" if twin else
+                    f"(a copy in {shown(folder + '/')} is {c.ex}'s own)"))
 
 
-def _own_modules(found: Found, best: dict) -> dict:
+def _own_modules(found: Found, best: dict, same_bytes: int = 0) -> dict:
+    """own_modules without the assignment boundaries; `same_bytes` (a cap): a copy of the
+    chosen module's bytes under the same name (one per assignment folder) is not noted."""
     homes = {c.parts[:-1] for c in best.values() if not c.refused}
     chosen: dict = {}
     paths = [c.parts for c in found.own_modules]
@@ -185,6 +190,9 @@ def _own_modules(found: Found, best: dict) -> dict:
         elif module_problem(c.ex):
             found.note(f"left out {where}: {module_problem(c.ex)}; rename it "
                        f"(e.g. my_{c.ex}.py) and import it by that name")
+        elif c.ex in chosen and same_bytes and \
+                _read_or_empty(c, same_bytes) == _read_or_empty(chosen[c.ex], same_bytes):
+            continue            # the same module, in each assignment folder that imports it
         elif c.ex in chosen:
             found.note(f"{where} was not graded: {shown('/'.join(chosen[c.ex].parts))} is the "
                        f"module {c.ex}")

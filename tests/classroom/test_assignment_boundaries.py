@@ -209,3 +209,94 @@ def test_late_work_is_not_graded_when_the_submitted_folder_itself_is_graded(
         assert f"note: {note}" in capsys.readouterr().out
         assert sum(t["score"] for t in
                    json.loads((tmp_path / "results.json").read_text())["tests"]) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# a module of the student's own (common.py) counts only for its own assignment's exercises
+
+def _nb(source: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "metadata": {},
+                                  "outputs": [], "source": source}],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+# how ex01's file, in ex01's assignment folder, reaches common.py: {file in ex01/: text}
+REACHES_COMMON = {
+    "a star import": {"ex01_linear_model.py": "from common import *\n"},
+    "import common": {"ex01_linear_model.py": "import common\nforward = common.forward\n"},
+    "one name": {"ex01_linear_model.py": "from common import forward, loss, mse\n"},
+    "through a module of its own": {"ex01_linear_model.py": "from mine import *\n",
+                                    "mine.py": "from common import *\n"},
+    "a notebook's cell": {"ex01_linear_model.ipynb": _nb("from common import *\n")},
+}
+
+
+def _student(root: Path, ex01: dict, ex02: dict) -> Path:
+    student = root / "submitted" / "alice"
+    for folder, files in (("ex01_linear_model", ex01), ("ex02_gradient_descent", ex02)):
+        (student / folder).mkdir(parents=True)
+        for name, text in files.items():
+            (student / folder / name).write_text(text)
+    return student
+
+
+@pytest.mark.parametrize("how", REACHES_COMMON)
+def test_a_module_in_another_assignment_folder_is_not_graded_for_an_exercise(tmp_path, how):
+    """common.py handed in with ex02's assignment (late for ex01) is not graded where an
+    exercise of another assignment imports it, however it reaches it; the note says which and
+    why. (The fourth attack round's D33: ex01 = `from common import *`, common.py in ex02/.)"""
+    ex02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    student = _student(tmp_path, REACHES_COMMON[how],
+                       {"ex02_gradient_descent.py": ex02, "common.py": REF})
+    entry = gather("alice", student, tmp_path / "out", assignments=True)
+    assert "common.py" not in entry.files and "ex02_gradient_descent.py" in entry.files
+    ex01 = next(n for n in REACHES_COMMON[how] if n.startswith("ex01"))
+    assert [p for p in entry.problems if "common.py" in p] == [
+        f"'common.py' in assignment 'ex02_gradient_descent' was not graded: '{ex01}' of "
+        f"assignment 'ex01_linear_model' imports it, and a module of your own counts only for "
+        f"the exercises of its own assignment folder (a copy in 'ex01_linear_model/' is "
+        f"ex01's own)"], entry.problems
+    assert ("mine.py" in entry.files) == (how == "through a module of its own")
+
+
+def test_a_module_counts_for_its_own_assignments_exercises(tmp_path):
+    """The honest layouts: each assignment's exercise imports the module of its own folder
+    (the same bytes in both folders count for both), and a module nobody elsewhere imports
+    is graded with its own assignment; each exercise scores as with its code in the file."""
+    ex02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    student = _student(tmp_path, {"ex01_linear_model.py": "from common import *\n",
+                                  "common.py": REF},
+                       {"ex02_gradient_descent.py": "from common import *\nfrom helpers import *"
+                                                    "\n", "common.py": REF, "helpers.py": ex02})
+    entry = gather("alice", student, tmp_path / "out", assignments=True)
+    assert {"common.py", "helpers.py"} <= set(entry.files) and entry.problems == []
+    (student / "ex02_gradient_descent" / "common.py").write_text(REF + "\n# changed\n")
+    entry = gather("alice", student, tmp_path / "out2", assignments=True)
+    assert "common.py" not in entry.files and "helpers.py" in entry.files   # whichever copy:
+    said = [p for p in entry.problems if "common.py" in p]                  # the other reads it
+    assert len(said) == 2 and "two different modules named common: give each its own name" \
+        in said[1], said
+
+
+def test_an_exercise_reaching_a_later_assignments_module_scores_nothing(tmp_path, monkeypatch,
+                                                                        capsys, zygote):
+    """`grade` of the D33 student: ex01 is `from common import *` and common.py (correct
+    code) lies in ex02's assignment: ex01 scores 0, ex02 full marks; a copy of common.py in
+    ex01's own folder scores ex01 full marks."""
+    ex02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    student = _student(tmp_path, {"ex01_linear_model.py": "from common import *\n"},
+                       {"ex02_gradient_descent.py": ex02, "common.py": REF})
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    lend_zygote(monkeypatch, zygote)
+    scores = {}
+    for own_copy in (False, True):
+        if own_copy:
+            (student / "ex01_linear_model" / "common.py").write_text(REF)
+        out = tmp_path / f"r{own_copy}.json"
+        assert main(["grade", str(student), "--exercises", "ex01,ex02", "--json", str(out)]) == 0
+        tests = json.loads(out.read_text())["tests"]
+        scores[own_copy] = {ex: sum(t["score"] for t in tests if t["name"].startswith(ex))
+                            for ex in ("ex01", "ex02")}
+        capsys.readouterr()
+    assert scores[False]["ex01"] == 0 and scores[False]["ex02"] > 0
+    assert scores[True]["ex01"] > 0 and scores[True]["ex02"] == scores[False]["ex02"]
