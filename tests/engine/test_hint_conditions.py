@@ -958,7 +958,7 @@ PER_SAMPLE = "w is updated once per sample"
      "                w = w - lr * sample_gradient(xi, yi, w)", True),
     # two full-batch updates per epoch: the costs part at step 1 too, but no sample is visited
     ("w = w - lr * gradient(xs, ys, w)\n"
-     "            w = w - lr * gradient(xs, ys, w)", False)])
+     "            w = w - lr * gradient(xs, ys, w)", False)], ids=["per_sample", "two_updates"])
 def test_per_sample_updates_in_gradient_descent_are_named_from_the_run(grade, update, named):
     result = grade("ex02", GD.format(update=update), targets=["gradient_descent"])
     text, hints, fails = _texts(result, "gradient_descent")
@@ -987,7 +987,8 @@ FULL_BATCH = "each epoch makes one update, with the mean gradient over all the s
     ("w = w - lr * gradient(xs, ys, w)", "before", True),
     # per-sample updates, the samples visited last to first: not a full-batch update
     ("for xi, yi in zip(x.tolist()[::-1], y.tolist()[::-1]):\n"
-     "                w = w - lr * sample_gradient(xi, yi, w)", "(x[0] * w - y[0]) ** 2", False)])
+     "                w = w - lr * sample_gradient(xi, yi, w)", "(x[0] * w - y[0]) ** 2", False)],
+    ids=["last_sample", "cost_after", "cost_before", "backwards"])
 def test_full_batch_updates_in_sgd_are_named_however_the_loss_is_recorded(grade, update, record,
                                                                           named):
     result = grade("ex02", SGD_FULL.format(update=update, record=record),
@@ -1014,7 +1015,8 @@ DYHAT_DB_IS_X = "dyhat_db is the derivative of y_hat = x * w + b with respect to
 
 @pytest.mark.parametrize("dyhat_db,last,hint,not_hint", [
     ("1.0", "x", WITH_DYHAT_DW, DYHAT_DB_IS_X),     # dyhat_db right, the product made with x
-    ("x", "dyhat_db", DYHAT_DB_IS_X, WITH_DYHAT_DW)])   # dyhat_db itself taken as x
+    ("x", "dyhat_db", DYHAT_DB_IS_X, WITH_DYHAT_DW)],   # dyhat_db itself taken as x
+    ids=["with_dyhat_dw", "dyhat_db_is_x"])
 def test_dloss_db_made_with_dyhat_dw_is_told_apart_from_dyhat_db_taken_as_x(
         grade, dyhat_db, last, hint, not_hint):
     result = grade("ex04", AFFINE.format(dyhat_db=dyhat_db, last=last),
@@ -1074,7 +1076,8 @@ UPDATE = "for p in params:\n                        p -= lr * p.grad"
     (UPDATE, "pass", "the gradients are never zeroed"),
     (UPDATE + "\n                    params[0].grad.zero_(); params[1].grad.zero_()", "pass",
      "b.grad is never zeroed"),
-    ("pass", "pass", "the parameters never move: every update subtracts lr * 0")])
+    ("pass", "pass", "the parameters never move: every update subtracts lr * 0")],
+    ids=["only_w1", "only_w2", "per_epoch", "before_update", "none", "b_never", "no_update"])
 def test_each_misplaced_zeroing_of_train_quadratic_gets_its_own_hint(grade, update,
                                                                       after_epoch, hint):
     code = QUADRATIC_ZEROING.format(update=update, after_epoch=after_epoch)
@@ -1188,7 +1191,8 @@ TAKEN_IN_TURN = "each coefficient's gradient is taken after the coefficients bef
      NEVER_MOVE_12),
     (IN_TURN, TAKEN_IN_TURN),
     # the other cause: gradients never zeroed (neither hint)
-    (ONE_PASS.format(update="p -= lr * p.grad"), "the gradients are not zeroed between steps")])
+    (ONE_PASS.format(update="p -= lr * p.grad"), "the gradients are not zeroed between steps")],
+    ids=["zero_before_update", "in_turn", "never_zeroed"])
 def test_fit_autograd_zeroing_before_the_update_and_gradients_taken_in_turn_are_named(
         grade, body, hint):
     result = grade("ex12", FIT_AUTOGRAD.format(body=body), targets=["fit_autograd"],
@@ -1225,7 +1229,8 @@ ONE_DRAW = """
 
 @pytest.mark.parametrize("ex,target,code,hint", [
     ("ex04", "train_autograd", FLOAT32_W, "the values agree only to float32 precision"),
-    ("ex07", "make_clusters", ONE_DRAW, "the 2n rows come from one draw of shape (2n, 2)")])
+    ("ex07", "make_clusters", ONE_DRAW, "the 2n rows come from one draw of shape (2n, 2)")],
+    ids=["ex04_float32_w", "ex07_one_draw"])
 def test_a_mistake_that_passed_on_some_seeds_fails_on_each(grade, ex, target, code, hint):
     assert "dtype=x.dtype" not in code or ex != "ex04"
     for seed in range(1, 9):
@@ -1285,7 +1290,8 @@ DRAWN_IN_FLOAT64 = "the initial values are drawn in float64"
     ("torch.randn((), generator=g, dtype=x.dtype).to(x.device)", True),
     # right, written other ways: the float32 draw's number, converted
     ("torch.tensor(torch.randn((), generator=g).item(), dtype=x.dtype, device=x.device)", False),
-    ("torch.randn((), generator=g).double().to(x.device, x.dtype)", False)])
+    ("torch.randn((), generator=g).double().to(x.device, x.dtype)", False)],
+    ids=["float64_draw", "item", "double"])
 def test_initial_values_drawn_in_float64_are_named(grade, draw, named):
     result = grade("ex12", FIT_TENSOR_DRAW.format(draw=draw), targets=["fit_tensor"],
                    device="cpu")
@@ -1310,7 +1316,8 @@ ROWS_IN_TURN_CODE = """
 
 @pytest.mark.parametrize("code,hint,other", [
     (ROWS_IN_TURN_CODE, "the rows are drawn in turn", "the 2n rows come from one draw"),
-    (ONE_DRAW, "the 2n rows come from one draw", "the rows are drawn in turn")])
+    (ONE_DRAW, "the 2n rows come from one draw", "the rows are drawn in turn")],
+    ids=["rows_in_turn", "one_draw"])
 def test_each_way_of_drawing_both_clusters_gets_its_own_hint(grade, code, hint, other):
     result = grade("ex07", code, targets=["make_clusters"])
     text, hints, fails = _texts(result, "make_clusters")
