@@ -1324,3 +1324,27 @@ def test_each_way_of_drawing_both_clusters_gets_its_own_hint(grade, code, hint, 
     assert any(c.visible for c in fails)          # make_clusters(5, seed=4) shows both
     assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
     assert not any(other in h for h in hints), hints
+
+
+@pytest.mark.parametrize("loop,hint", [
+    ("for xi, yi in zip(x.tolist(), y.tolist()):\n"
+     "            costs.append(cost(xs, ys, w))\n"
+     "            w = w - lr * sample_gradient(xi, yi, w)", "one cost per sample"),
+    # one cost too many: the count tells another cause
+    ("costs.append(cost(xs, ys, w))\n        w = w - lr * gradient(xs, ys, w)\n"
+     "    costs.append(cost(xs, ys, w))", "one record too many")], ids=["per_sample", "one_more"])
+def test_one_record_per_sample_is_named_by_its_count(grade, loop, hint):
+    code = f"""
+def gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        {loop}
+    return w, costs
+"""
+    result = grade("ex02", code, targets=["gradient_descent"])
+    text, hints, fails = _texts(result, "gradient_descent")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    assert not any("per sample" in h for h in hints) or hint == "one cost per sample", hints

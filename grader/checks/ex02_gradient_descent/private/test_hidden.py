@@ -134,6 +134,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
                       names=("w", "costs"),
                       mistakes=gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
+                      count_hints=hints.per_sample_records(epochs, len(x), "cost"),
                       **_tol(kind, TRAJECTORY_TOL))
 
 
@@ -193,4 +194,5 @@ def test_sgd_trajectory(sub, seed, kind, device):
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
-                      names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL))
+                      names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL),
+                      count_hints=hints.per_sample_records(epochs, len(x), "loss"))

@@ -53,3 +53,10 @@ def gd_sum(n: int) -> str:
     """gradient_descent stepping along the gradient summed over the n samples."""
     return (f"the weights follow a gradient {n} times too big: a sum over the samples where the "
             f"mean is wanted (divide by N = {n}).")
+
+
+def per_sample_records(epochs: int, n: int, what: str) -> dict:
+    """{count: hint} for a list with one record per sample (epochs * n) where one per epoch is
+    asked."""
+    return {epochs * n: f"one {what} per sample ({epochs} epochs x {n} samples): record one per "
+                        f"epoch, {epochs} in all"} if n > 1 and epochs > 1 else {}

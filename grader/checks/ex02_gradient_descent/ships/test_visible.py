@@ -139,7 +139,7 @@ def test_gradient_descent_course(sub):
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
-                      dtype=torch.float64)
+                      dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"))
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
 
 
@@ -175,6 +175,6 @@ def test_sgd_course(sub):
            for record, hint in hints.SGD_FULL_BATCH.items()},
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
-                      dtype=torch.float64,
+                      dtype=torch.float64, count_hints=hints.per_sample_records(10, N, "loss"),
                       call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, "
                            "epochs=10)")
