@@ -70,8 +70,8 @@ from grader.sandbox import staging, sweep_stale_temp
 from grader.sandbox.safetext import LINE, clean
 
 # What grader.classroom.run offers: the class run, and the names its callers read from here.
-__all__ = ["ClassRun", "DEFAULT_TIMEOUT", "Outputs", "class_entries", "default_jobs", "gather",
-           "grade_class"]
+__all__ = ["ClassRun", "DEFAULT_TIMEOUT", "NoDevice", "Outputs", "class_entries", "default_jobs",
+           "gather", "grade_class"]
 
 DEFAULT_TIMEOUT = 600.0          # wall-clock seconds for grading one whole submission
 
@@ -126,6 +126,12 @@ class EmptyClassFolder(RuntimeError):
     """The class folder holds no entry at all (the command line: one error line, exit 2)."""
 
 
+class NoDevice(RuntimeError):
+    """--device cuda on a machine without a GPU, graded here (the command line: one error line,
+    exit 2). Its cuda checks could not run: every student would lose their points, and that
+    grading would count over the full one. Nothing is graded; the gradebook is untouched."""
+
+
 def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
                 progress=True, cluster=None, cluster_timeout=30.0, on_event=None,
@@ -145,6 +151,13 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
+    if device == "cuda" and not cluster:     # a cluster's workers are started with a GPU
+        from grader.sandbox import device as devices
+        if not devices.cuda_available():
+            raise NoDevice("--device cuda, but CUDA is not available on this machine: its "
+                           "cuda checks cannot run, and grades without them would replace "
+                           "full ones. Nothing graded; run it where a GPU is (or --cluster "
+                           "with GPU workers), or leave out --device")
     asked = dict(db=db, jobs=jobs, seed=seed, exercises=exercises, device=device,
                  html_dir=html_dir, force=force, timeout=timeout, progress=progress, csv=csv,
                  course=course, timestamps=timestamps or {})

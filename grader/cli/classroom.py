@@ -125,7 +125,7 @@ def _wrong_limits(args) -> str:
 
 
 def cmd_grade_class(args) -> int:
-    from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, grade_class
+    from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, NoDevice, grade_class
     from grader.exercises import parse_list
     from grader.classroom.gradebook import OutputRefused
     folder = Path(args.submissions)
@@ -153,7 +153,7 @@ def cmd_grade_class(args) -> int:
         print(f"error: the gradebook cannot be read or written ({exc}); grades recorded "
               f"before stay in it", file=sys.stderr)
         return 2
-    except EmptyClassFolder as exc:   # nothing to grade: one line, no gradebook made
+    except (EmptyClassFolder, NoDevice) as exc:   # nothing graded: one line, no gradebook made
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:   # the grading processes could not start, no cluster
