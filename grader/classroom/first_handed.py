@@ -120,3 +120,29 @@ def better(when, where, then, there) -> bool:
 def _short(text) -> str:
     when = moment(text)
     return when.strftime("%Y-%m-%d %H:%M") if when else "no time"
+
+
+def csv_time_not_for(db, student, when, files, content_hash) -> set:
+    """Which exercises of `files` ({exercise: file hash}) a timestamps CSV's time `when` is NOT
+    the hand-in time of. A CSV time is the LMS's time of the work it was downloaded with: where
+    the gradebook already holds that very time from a CSV for other work of hers (another
+    submission, not hers as it is now: `content_hash`), the time is that work's, and it is the
+    time only of the exercises whose very file that work held. Week 1's CSV (amy 10-01) given
+    again after week 2's run (amy's ex02 at 10-20): ex02 is not moved to 10-01. A time new to
+    the gradebook, or recorded with her submission as it is now, is the time of all of it."""
+    row = db.execute("SELECT id FROM students WHERE name = ?", (student,)).fetchone()
+    at = moment(when)
+    if row is None or at is None or not content_hash:
+        return set()
+    held: dict = {}          # submission -> (its content, {exercise: file hash})
+    for sub, content, ex, digest, text in db.execute(
+            "SELECT s.id, s.content_hash, g.exercise, g.file_hash, g.submitted_at FROM "
+            "graded_exercises g JOIN submissions s ON s.id = g.submission_id WHERE "
+            "s.student_id = ? AND COALESCE(g.submitted_from, s.submitted_from) = ?",
+            (row[0], FROM_CSV)):
+        if moment(text) == at:
+            held.setdefault(sub, (content, {}))[1][ex] = digest
+    if not held or any(content == content_hash for content, _ in held.values()):
+        return set()
+    return {ex for ex, digest in files.items()
+            if not any(digest and had.get(ex) == digest for _, had in held.values())}

@@ -35,7 +35,7 @@ from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS,
                                               NotAGradebook, OutputRefused, Place,
                                               copy_gradebook, create,
                                               inspect, kept_path, state_home)
-from grader.classroom.first_handed import correct_times, first_handed_in
+from grader.classroom.first_handed import correct_times, csv_time_not_for, first_handed_in
 from grader.classroom.gradebook_read import Reading, moment
 from grader.classroom.gradebook_schema import (CHECK_FIELDS, Transaction, check_row, migrate,
                                                now, stored_name)
@@ -292,6 +292,12 @@ class Gradebook(Reading):
             return correct_times(self.db, stored_name(student),
                                  {ex: (h, _moment_text(w), where)
                                   for ex, (h, w, where) in found.items()}, content_hash)
+
+    def csv_time_not_for(self, student, when, files, content_hash):
+        """The exercises a timestamps CSV's time is not the hand-in time of (the time of other
+        work of hers: grader.classroom.first_handed.csv_time_not_for)."""
+        return csv_time_not_for(self.db, stored_name(student), _moment_text(when), files,
+                                content_hash)
 
     # -- submissions
     def to_grade(self, student, content_hash, exercises, device="all", seed=None) -> list[str]:

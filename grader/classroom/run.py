@@ -256,9 +256,13 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
-        each = handed_in_each(path, entry.files, stamps.get(student)
-                              or stamps.get(getattr(path, "name", None)))
+        stamp = stamps.get(student) or stamps.get(getattr(path, "name", None))
+        each = handed_in_each(path, entry.files, stamp)
         files = exercise_hashes(entry)
+        if stamp is not None:     # another hand-in's time: only for the work handed in then
+            each, line = _older_csv(book, student, each, files, entry.content_hash, path,
+                                    entry.files, stamp)
+            run.notes += [clean(f"{student}: {line}", LINE, lines=False)] if line else []
         handed[student] = each, files
         if any(where == FROM_FILE for _, where in each.values()):
             by_file_time.append(student)
@@ -319,6 +323,22 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         except Exception as exc:  # noqa: BLE001 - the grades stand without the summary
             run.notes.append(f"summary.html was not written: {type(exc).__name__}: "
                              f"{staging.shown(str(exc), quote=False, limit=200)}")
+
+
+def _older_csv(book, student, each, files, content_hash, path, names, stamp):
+    """`each` with a timestamps CSV's time left out where it is the time of other work of hers
+    (Gradebook.csv_time_not_for): those exercises read their other times (timestamp.txt, file
+    times), which never replace a CSV's. And the line that says so ('' if none)."""
+    from grader.classroom.handed_in import FROM_CSV
+    stale = book.csv_time_not_for(student, stamp, files, content_hash)
+    stale = sorted(ex for ex in stale if each.get(ex, (None, None))[1] == FROM_CSV)
+    if not stale:
+        return each, ""
+    other = handed_in_each(path, names, None)
+    each = {ex: v for ex, v in each.items() if ex not in stale}
+    each.update({ex: other[ex] for ex in stale if ex in other})
+    return each, (f"the timestamps CSV's {stamp.strftime('%Y-%m-%d %H:%M')} is the time of "
+                  f"work she handed in before, not of {', '.join(stale)} (its own time kept)")
 
 
 # ----------------------------------------------------------------------------------------------

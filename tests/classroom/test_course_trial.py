@@ -46,3 +46,61 @@ def test_a_class_run_for_cuda_without_a_gpu_grades_nothing(tmp_path, capsys, mon
     assert grades(db, capsys) == before
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
+
+
+TWO_WEEKS = """\
+time_zone = "UTC"
+[late]
+penalty = 10
+accept_for = "3d"
+[[assignment]]
+name = "w1"
+exercises = ["ex01"]
+due = 2026-10-01T23:59:00
+[[assignment]]
+name = "w2"
+exercises = ["ex02"]
+due = 2026-10-08T23:59:00
+"""
+
+
+def test_an_older_timestamps_csv_does_not_move_newer_work(tmp_path, capsys):
+    """C2: week 1's CSV (amy 10-01) given again after week 2's run (amy's ex02 handed in
+    10-20, past the last date accepted: 0) moved ex02 back to 10-01 and counted it in full,
+    though ex02 was not even among the exercises asked. A CSV time is the time of the work it
+    was downloaded with: ex01 keeps 10-01, ex02 keeps 10-20, and the run says so."""
+    amy = tmp_path / "subs" / "amy"
+    amy.mkdir(parents=True)
+    (amy / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(TWO_WEEKS)
+    for week, when in (("w1", "2026-10-01T12:00:00Z"), ("w2", "2026-10-20T12:00:00Z")):
+        (tmp_path / f"{week}.csv").write_text(f"student,submitted_at\namy,{when}\n")
+    db = tmp_path / "g.db"
+
+    def run(ex, week):
+        capsys.readouterr()
+        assert main(["grade-class", str(tmp_path / "subs"), "--db", str(db), "--exercises",
+                     ex, "--timestamps", str(tmp_path / f"{week}.csv"), "--jobs", "1",
+                     "--no-progress"]) == 0
+        return capsys.readouterr().out
+
+    def ex02_time():
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT submitted_at FROM graded_exercises WHERE exercise = "
+                               "'ex02'").fetchall()
+
+    run("ex01", "w1")
+    (amy / "ex02_gradient_descent.py").write_text(reference("ex02_gradient_descent"))
+    run("ex02", "w2")
+    recorded = ex02_time()
+    assert len(recorded) == 1 and recorded[0][0].startswith("2026-10-20")
+    again = run("ex01", "w1")
+    assert ex02_time() == recorded
+    assert "not 2026-10-20" not in again
+    assert ("the timestamps CSV's 2026-10-01 12:00 is the time of work she handed in before, "
+            "not of ex02" in again)
+    capsys.readouterr()
+    assert main(["export", "--csv", "-", "--db", str(db), "--course",
+                 str(tmp_path / "course.toml")]) == 0
+    row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert float(row["w2"]) == 0 and float(row["w1"]) > 0
