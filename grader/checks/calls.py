@@ -100,7 +100,8 @@ class Guarded:
         ex, func = target.split(".", 1)
         try:
             out = self._sub.probe("guard.call", ex, func, list(args), kwargs, grad,
-                                  contract_seeded(ex, func), timeout=timeout)
+                                  contract_seeded(ex, func), func in MANUAL.get(ex, ()),
+                                  timeout=timeout)
         except StudentError as err:
             if err.kind != "exception":
                 raise

@@ -199,8 +199,14 @@ def withhold_facts(result: GradeResult, reached=None) -> None:
     that compare values only keep their points. Changes `result` in place."""
     if not result.tampering:
         return
+    from grader.engine.review.manual import MANUAL
+    # findings of the manual pass only (a manual function reaches autograd past the worker's
+    # watch): what they put in doubt is the manual functions' own checks
+    manual_only = all(": a manual function (" in t for t in result.tampering)
     for c in result.checks:
         if reached is not None and c.exercise not in reached:
+            continue
+        if manual_only and c.target not in MANUAL.get(c.exercise, ()):
             continue
         if c.facts and c.status == "passed":
             c.status = WITHHELD

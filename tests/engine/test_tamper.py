@@ -1352,11 +1352,11 @@ def test_a_notebooks_helper_module_is_read_where_a_manual_function_reaches_it(us
     hands its work to it is read there too, on the helper's own line and cell."""
     helper = ("%%writefile polyhelp.py\nimport torch\n\ndef slope(xs, ys, w):\n"
               "    w = torch.tensor(w, requires_grad=True)\n"
-              "    return torch.autograd.grad(w * w, w)[0]\n")
+              "    return (w * w).grad_fn(torch.tensor(1.0))\n")
     found = scan_notebook(_notebook(helper, uses), "ex02_gradient_descent.ipynb")
     assert [(f.where, f.line) for f in found if "a manual function" in f.what] == [
         ("code cell 1 (polyhelp.py)", 5)], found
-    honest = helper.replace("torch.autograd.grad(w * w, w)[0]", "2 * w")
+    honest = helper.replace("(w * w).grad_fn(torch.tensor(1.0))", "2 * w")
     assert scan_notebook(_notebook(honest, uses), "ex02_gradient_descent.ipynb") == []
 
 
@@ -1579,29 +1579,14 @@ MANUAL_REACHES_AUTOGRAD = {
     "    return v\n\ndef gradient(xs, ys, w):\n    return _h(torch.tensor(w))\n",
     "a module-level alias": "from torch.autograd import grad as _d\n_step = _d\n\n"
     "def gradient(xs, ys, w):\n    return _step\n",
-    "a thread's target": "import threading\n\ndef _work(out):\n    out.backward()\n\n"
-    "def sample_gradient(x, y, w):\n    t = threading.Thread(target=_work, args=(x,))\n"
-    "    t.start()\n    return 0.0\n",
-    "torch.func in a class": "class _K:\n    @staticmethod\n    def run(f, w):\n"
-    "        return torch.func.grad(f)(w)\n\ndef gradient(xs, ys, w):\n    return _K.run(None, w)\n",
-    # a library's re-export of autograd's module
-    "a re-exported path": "def gradient(xs, ys, w):\n"
-    "    return torch.nn.functional.torch.autograd.grad\n",
     "a re-export bound to a name": "ag = torch.nn.modules.module.torch.autograd\n\n"
     "def gradient(xs, ys, w):\n    return ag.grad\n",
     # .backward by name: a literal, a computed one, a default, a class attribute, operator's
-    "getattr with its name": "def gradient(xs, ys, w):\n    getattr(w, 'backward')()\n",
     "a computed attribute name": "def gradient(xs, ys, w):\n    getattr(w, 'back' + 'ward')()\n",
     "a name given as a default": "def gradient(xs, ys, w, how='backward'):\n"
     "    getattr(w, how)()\n",
     "a class attribute's name": "class K:\n    go = 'backward'\n\n"
     "def gradient(xs, ys, w):\n    getattr(w, K.go)()\n",
-    "operator's methodcaller": "import operator\n\ndef gradient(xs, ys, w):\n"
-    "    operator.methodcaller('backward')(w)\n",
-    "operator's attrgetter": "import operator\n\ndef gradient(xs, ys, w):\n"
-    "    operator.attrgetter('backward')(w)()\n",
-    "a type's method": "def gradient(xs, ys, w):\n    type(w).backward(w)\n",
-    # made with autograd as the file is imported, only read by the manual call
     "a traced gradient kept on a namespace": "import types\n"
     "from torch.fx.experimental.proxy_tensor import make_fx\n_s = types.SimpleNamespace()\n"
     "def _loss(w):\n    return (w * 2.0) ** 2\n"
@@ -1615,6 +1600,31 @@ MANUAL_REACHES_AUTOGRAD = {
     "def gradient(xs, ys, w):\n    return _fn(torch.tensor(w))\n",
     "appended at import": "_fns = []\n_fns.append(torch.func.grad(lambda w: w * w))\n\n"
     "def gradient(xs, ys, w):\n    return _fns[0](torch.tensor(w))\n",
+    # a graph's nodes called one by one, in a thread (no engine, no grad mode in the caller)
+    "the graph's nodes walked": "import threading\n\ndef _walk(out):\n"
+    "    node = out.grad_fn\n    while node is not None:\n"
+    "        node = node.next_functions[0][0]\n\n"
+    "def gradient(xs, ys, w):\n    t = threading.Thread(target=_walk, args=(w,))\n"
+    "    t.start()\n    return 0.0\n",
+}
+# Left to the worker's watch of the manual call (a test in tests/sandbox/test_forged_facts.py
+# grades each): what it sees, so that honest code merely naming it is not flagged
+MANUAL_SEEN_AT_RUN_TIME = {
+    "a thread's target": "import threading\n\ndef _work(out):\n    out.backward()\n\n"
+    "def sample_gradient(x, y, w):\n    t = threading.Thread(target=_work, args=(x,))\n"
+    "    t.start()\n    return 0.0\n",
+    "torch.func in a class": "class _K:\n    @staticmethod\n    def run(f, w):\n"
+    "        return torch.func.grad(f)(w)\n\ndef gradient(xs, ys, w):\n    return _K.run(None, w)\n",
+    # a library's re-export of autograd's module
+    "a re-exported path": "def gradient(xs, ys, w):\n"
+    "    return torch.nn.functional.torch.autograd.grad\n",
+    "getattr with its name": "def gradient(xs, ys, w):\n    getattr(w, 'backward')()\n",
+    "operator's methodcaller": "import operator\n\ndef gradient(xs, ys, w):\n"
+    "    operator.methodcaller('backward')(w)\n",
+    "operator's attrgetter": "import operator\n\ndef gradient(xs, ys, w):\n"
+    "    operator.attrgetter('backward')(w)()\n",
+    "a type's method": "def gradient(xs, ys, w):\n    type(w).backward(w)\n",
+    # made with autograd as the file is imported, only read by the manual call
 }
 MANUAL_HONEST = {
     "no_grad inside": "def gradient(xs, ys, w):\n    with torch.no_grad():\n"
@@ -1635,6 +1645,21 @@ MANUAL_HONEST = {
     "a top-level training run": "def gradient(xs, ys, w):\n    return 2.0 * w\n\n"
     "def train(w):\n    w = torch.tensor(w, requires_grad=True)\n    (w * w).backward()\n"
     "    return w.grad\n\nresult = train(1.0)\nprint(result)\n",
+    # names the watch sees, in code a manual call never runs (the fourth attack round)
+    "a shared loop's other branch": "def _train(w, manual):\n    if manual:\n"
+    "        return 2.0 * w\n    t = torch.tensor(w, requires_grad=True)\n"
+    "    (t * t).backward()\n    return t.grad\n\n"
+    "def gradient(xs, ys, w):\n    return _train(w, True)\n",
+    "isinstance of Variable": "from torch.autograd import Variable\n\n"
+    "def gradient(xs, ys, w):\n    if isinstance(w, Variable):\n        w = w.data\n"
+    "    return 2.0 * w\n",
+    "grad mode from a flag": "training = False\n\ndef gradient(xs, ys, w):\n"
+    "    with torch.set_grad_enabled(training):\n        return 2.0 * w\n",
+    "a warm-up cell's def replaced": "w = torch.tensor(1.0, requires_grad=True)\n\n"
+    "def forward(x):\n    return x * w\n\nl = forward(2.0) ** 2\nl.backward()\n"
+    "with torch.no_grad():\n    w -= 0.1 * w.grad\n\n"
+    "def forward(x, w):\n    return x * w\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * forward(1.0, w)\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"

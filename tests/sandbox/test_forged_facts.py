@@ -642,19 +642,88 @@ def test_autograd_past_the_workers_watch_earns_no_manual_points(grade):
 @pytest.mark.parametrize("ex", sorted(MANUAL))
 def test_every_check_of_a_flagged_manual_function_is_withheld(ex, grade):
     """A manual function that reaches autograd where the worker's watch cannot see it (here
-    the string 'backward' in a branch that never runs: the review reads it, the watch never
+    a graph node called, in a branch that never runs: the review reads it, the watch never
     sees it) loses the points of every check of it, visible and hidden, in every exercise with
     manual functions: each call of a manual function reads the fact "no autograd", whatever
-    grad mode the check calls it in (ex11's poly_grads is called with autograd on)."""
+    grad mode the check calls it in (ex11's poly_grads is called with autograd on). Such a
+    finding puts only the manual functions in doubt: the exercise's other checks keep theirs."""
     wrap = "\nimport functools as _functools\n"
     for func in MANUAL[ex]:
         wrap += (f"\n_plain_{func} = {func}\n\n\n@_functools.wraps(_plain_{func})\n"
                  f"def {func}(*args, **kwargs):\n    if args is None:\n"
-                 f"        getattr(args, 'backward')()\n"
+                 f"        args.grad_fn(None)\n"
                  f"    return _plain_{func}(*args, **kwargs)\n")
     result = grade(ex, code=wrap, seed=5)
     assert any("a manual function" in t for t in result.tampering), result.tampering
     manual = [c for c in result.checks if c.target in MANUAL[ex] and c.counted
               and c.status != "skipped"]
     assert manual and all(c.score == 0 for c in manual), \
-        [(c.name, c.status, c.score) for c in manual if c.score]
+        [(c.title, c.status, c.score) for c in manual if c.score]
+    alone = grade(ex, seed=5)
+    others = {c.nodeid + c.params: c.score for c in alone.checks
+              if c.target not in MANUAL[ex] and c.counted}
+    assert {c.nodeid + c.params: c.score for c in result.checks
+            if c.target not in MANUAL[ex] and c.counted} == others
+
+
+# ----------------------------------------------------------------------------------------------
+# autograd by the routes the worker's watch sees: the manual function earns none of its points
+
+SLOPE = '''
+import numpy as _np
+import operator as _operator
+import threading as _threading
+
+
+def _leaf_and_loss(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    t = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+    with torch.enable_grad() if {grad_on} else _nullcontext():
+        loss = ((torch.from_numpy(x) * t - torch.from_numpy(y)) ** 2).mean()
+    return t, loss
+
+
+from contextlib import nullcontext as _nullcontext
+
+
+def gradient(xs, ys, w):
+{body}
+'''
+ROUTES = {
+    "a thread's backward": ("False", "    out = []\n\n    def work():\n"
+                            "        t, loss = _leaf_and_loss(xs, ys, w)\n"
+                            "        loss.backward()\n        out.append(float(t.grad))\n"
+                            "    th = _threading.Thread(target=work)\n    th.start()\n"
+                            "    th.join()\n    return out[0]\n"),
+    "torch.func in a class": ("False", "    class _K:\n        @staticmethod\n"
+                              "        def run(v):\n            x, y = _as_array(xs), _as_array(ys)\n"
+                              "            f = lambda t: ((torch.from_numpy(x) * t - "
+                              "torch.from_numpy(y)) ** 2).mean()\n"
+                              "            return torch.func.grad(f)(torch.tensor(float(v), "
+                              "dtype=torch.float64))\n    return float(_K.run(w))\n"),
+    "a re-exported grad": ("True", "    t, loss = _leaf_and_loss(xs, ys, w)\n"
+                           "    return float(torch.nn.functional.torch.autograd.grad(loss, t)[0])\n"),
+    "getattr with its name": ("True", "    t, loss = _leaf_and_loss(xs, ys, w)\n"
+                              "    getattr(loss, 'backward')()\n    return float(t.grad)\n"),
+    "methodcaller": ("True", "    t, loss = _leaf_and_loss(xs, ys, w)\n"
+                     "    _operator.methodcaller('backward')(loss)\n    return float(t.grad)\n"),
+    "attrgetter": ("True", "    t, loss = _leaf_and_loss(xs, ys, w)\n"
+                   "    _operator.attrgetter('backward')(loss)()\n    return float(t.grad)\n"),
+    "a type's method": ("True", "    t, loss = _leaf_and_loss(xs, ys, w)\n"
+                        "    type(loss).backward(loss)\n    return float(t.grad)\n"),
+}
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_a_manual_function_using_autograd_the_watch_sees_earns_none_of_its_points(route, grade):
+    """The routes the review leaves to the worker's watch (naming them is no finding, so that
+    honest code naming them is not flagged: a branch not taken, isinstance(x, Variable)): each
+    computes ex02's gradient with autograd and earns none of gradient's points, called with
+    autograd off (its grad mode, the engine in any thread) or on (the engine)."""
+    grad_on, body = ROUTES[route]
+    result = grade("ex02", code=SLOPE.replace("{grad_on}", grad_on).replace("{body}", body),
+                   seed=3)
+    mine = [c for c in result.checks if c.target == "gradient" and c.counted]
+    assert mine and all(c.score == 0 for c in mine), \
+        [(c.title, c.status, c.message[:80]) for c in mine if c.score]
+    assert not [t for t in result.tampering if "a manual function" in t], result.tampering

@@ -40,6 +40,19 @@ SWITCHES = ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
             "torch.autograd.grad_mode.set_grad_enabled")     # off with a literal False
 MAKERS = ("torch.autograd.Variable", "torch.autograd.variable.Variable")   # called: a tensor
 METHODS = frozenset({"backward", "retain_grad"})   # on a tensor of the student's own
+# a tensor's graph, whose nodes run a backward step when called (out.grad_fn(g)): no engine,
+# no grad mode, so out of the worker's watch
+GRAPH = frozenset({"grad_fn", "next_functions", "_saved_tensors", "saved_tensors",
+                   "register_hook", "register_prehook", "_raw_saved_self",
+                   "_execution_engine", "run_backward", "_engine_run_backward",
+                   "queue_callback"})     # and the engine's own methods, on any class
+# what the worker's watch sees when a manual function is called with autograd off (grad mode
+# turned on again, the engine's backward in any thread, forward mode's dual tensors): left to
+# it, so that honest code that only names them (a branch not taken, isinstance(x, Variable),
+# set_grad_enabled(flag)) is not flagged. Past it, and read here: the engine's private parts,
+# TorchScript, compilers and tracers, aten by name, the graph's nodes, names made at run time.
+WATCHED = ("torch.autograd", "torch.func", "functorch", "torch.enable_grad",
+           "torch.set_grad_enabled", "torch.Tensor.backward")
 # what reads or calls an attribute by a name given as a value
 BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
@@ -96,9 +109,34 @@ class _Manual:
         return MANUAL.get(ex, ()) if ex in EXERCISES and \
             self.file.startswith(EXERCISES[ex]) else ()
 
-    def _followed(self, entries):
-        return [value for how, value, _ in entries[:5]
-                if how in ("def", "class") or how == "expr" and value is not None]
+    def _followed(self, entries, home=None):
+        """The values a name's bindings hold that a call may read: at the module level, the
+        last binding made at the top of the file (a cell's) and every one after it (an earlier
+        def, replaced by a later one, is dead when a check calls the function)."""
+        entries = [e for e in entries if e[0] in ("def", "class") or
+                   e[0] == "expr" and e[1] is not None]
+        if home is self.module and len(entries) > 1:
+            order = self._unit_order()
+            entries.sort(key=lambda e: (order.get(self._where_of(e[1]), 0),
+                                        getattr(e[1], "lineno", 0)))
+            last = max((i for i, e in enumerate(entries) if self._at_top(e[1])), default=0)
+            entries = entries[last:]
+        return [value for _how, value, _ in entries[-5:]]
+
+    def _unit_order(self) -> dict:
+        return {where: i for i, (where, _t, _o) in enumerate(self.trees)}
+
+    def _where_of(self, node) -> str:
+        if not hasattr(self, "_wheres"):
+            self._wheres = {id(v[0]): v[3] for v in self.visits}
+        return self._wheres.get(id(node), "")
+
+    def _at_top(self, value) -> bool:
+        """Whether the statement binding `value` runs unconditionally at the top of the file
+        (a def, or an assignment, directly in the module or a cell)."""
+        stmt = value if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                          ast.ClassDef)) else self._parents.get(id(value))
+        return isinstance(self._parents.get(id(stmt)), ast.Module)
 
     def _manual_reach(self, names=(), roots=(), budget=None):
         """Every node the manual functions `names` (or the nodes `roots`) reach in this file:
@@ -106,7 +144,8 @@ class _Manual:
         where they are read (a local name: its own binding), in turn; a notebook's helper
         module (%%writefile helper.py) is read as part of the notebook."""
         bound = self.module.bound
-        todo = [v for name in names for v in self._followed(bound.get(name, ()))] + list(roots)
+        todo = [v for name in names for v in self._followed(bound.get(name, ()), self.module)]
+        todo += list(roots)
         seen = set()
         budget = budget if budget is not None else [MAX_NODES]   # nodes left to walk, shared
         helpers = self._notebook_helpers()
@@ -120,7 +159,7 @@ class _Manual:
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                     home = self._home(self.scope_of.get(id(node), self.module), node.id)
                     if home is not None:
-                        todo += self._followed(home.bound.get(node.id, ()))
+                        todo += self._followed(home.bound.get(node.id, ()), home)
                 if helpers and isinstance(node, (ast.Name, ast.Attribute)):
                     origin = self.origin(node, self.scope_of.get(id(node), self.module))
                     if isinstance(origin, str) and origin.split(".")[0] in helpers:
@@ -136,6 +175,18 @@ class _Manual:
             self._helpers = {where.rsplit("(", 1)[1][:-4] for where, _t, _o in self.trees
                              if where.endswith(".py)") and "(" in where}
         return self._helpers
+
+    def _past_watch(self, node) -> str:
+        """What `node` reaches of autograd that the worker's watch of a manual call cannot see
+        ('' for none, or for what it sees: WATCHED, .backward(), 'backward')."""
+        what = self._autograd(node)
+        if not what or what.startswith(("'backward'", "'retain_grad'", ".backward",
+                                        ".retain_grad")):
+            return ""
+        if _under(what, WATCHED) and not any(part.startswith("_") for part in
+                                              what.split(".")[1:]):
+            return ""
+        return what
 
     def _check_manual(self):
         names = self._manual_names()
@@ -158,7 +209,7 @@ class _Manual:
                 what = f"{node.id}, made with autograd as the file is imported " \
                        f"(line {tainted[node.id]})"
             elif id(node) not in inner:
-                what = self._autograd(node)
+                what = self._past_watch(node)
             line = getattr(node, "lineno", 0)
             if what and line not in reported:
                 reported.add(line)
@@ -189,9 +240,11 @@ class _Manual:
         called = isinstance(parent, ast.Call) and parent.func is node
         if isinstance(node, ast.Constant):
             text = node.value if isinstance(node.value, str) else ""
-            if text in METHODS or _under(text, AUTOGRAD) and "." in text:
+            if text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text:
                 return repr(text)
             return ""
+        if isinstance(node, ast.Attribute) and node.attr in GRAPH:
+            return f".{node.attr}"
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return ""
         origin = self.origin(node, self.scope_of.get(id(node), self.module))
@@ -236,7 +289,9 @@ class _Manual:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                  ast.Import, ast.ImportFrom)):
                 continue
-            used, stores = self._import_facts(stmt, memo)
+            # a statement that calls nothing runs no function (x = f only names it)
+            calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
+            used, stores = self._import_facts(stmt, memo, follow=calls)
             if used:
                 uses[id(stmt)] = stores
             if self._budget[0] <= 0:     # past what an honest file runs at import
@@ -258,7 +313,7 @@ class _Manual:
                         changed = True
         return tainted
 
-    def _import_facts(self, root, memo) -> tuple:
+    def _import_facts(self, root, memo, follow=True) -> tuple:
         """(whether `root` reaches autograd, the module-level names it and what it reaches
         store into), each root walked once (memo; a cycle adds nothing more)."""
         if id(root) in memo:
@@ -275,11 +330,11 @@ class _Manual:
             if not used and id(node) not in inner and self._autograd(node):
                 used = True
             stores |= self._stored((node,))
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if follow and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 home = self._home(self.scope_of.get(id(node), self.module), node.id)
                 if home is not None:
-                    nested += self._followed(home.bound.get(node.id, ()))
-            if helpers and isinstance(node, (ast.Name, ast.Attribute)):
+                    nested += self._followed(home.bound.get(node.id, ()), home)
+            if follow and helpers and isinstance(node, (ast.Name, ast.Attribute)):
                 origin = self.origin(node, self.scope_of.get(id(node), self.module))
                 if isinstance(origin, str) and origin.split(".")[0] in helpers:
                     tail = origin.split(".")[1:2]

@@ -15,6 +15,7 @@ check's data do it through `watched`): the call itself, and two contracts of CUR
 What is found is returned as data beside the value; the trusted side words the failure. This
 computes no answer, right or wrong: it only reports what the call did to its inputs.
 """
+import contextlib
 import inspect
 import random
 
@@ -97,21 +98,23 @@ _wrap_entry_points()
 PERTURB_SEED = 0x5EED_F00D_2026
 
 
-def call(mod, func, args=(), kwargs=None, grad=None, seeded=None):
+def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False):
     """mod.func(*args, **kwargs) with autograd on or off (`grad`, None: on); returns
     {"value": its result, "guard": what the call did (see watched), when anything}, or
     {"missing": True}. `seeded`: the contract gives the function a seed (the trusted side
-    knows it from the reference); None where it does not say."""
+    knows it from the reference); None where it does not say. `manual`: the contract calls
+    it manual (the trusted side's word): called with autograd on, its engine and forward
+    mode are still watched."""
     fn = getattr(mod, func, None)
     if fn is None:
         return {"missing": True}
     with torch.set_grad_enabled(True if grad is None else grad):
         value, found = watched(fn, func, *args, _seeded=seeded, _manual=grad is False,
-                               **(kwargs or {}))
+                               _engine=bool(manual), **(kwargs or {}))
     return answer({"value": value}, found)
 
 
-def watched(fn, func, *args, _seeded=None, _manual=False, **kwargs):
+def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwargs):
     """fn(*args, **kwargs), named `func`, watched: (its result, {"func": func, "changed":
     [[argument, what changed, in-place operations]], "rng": [the global generators whose
     state it changed]}, or None when it did neither). A probe that calls a student's function
@@ -127,8 +130,9 @@ def watched(fn, func, *args, _seeded=None, _manual=False, **kwargs):
     if seeded:
         states = _perturb()
     autograd = ""
-    if _manual:     # a "manual" function, called with autograd off: does it turn it on?
-        with _AutogradWatch() as watch:
+    if _manual or _engine:   # a "manual" function: with autograd off, does it turn it on?
+        # (with it on, does it run the engine or forward mode, in any thread?)
+        with (_AutogradWatch() if _manual else _EngineWatch()) as watch:
             _WATCHING.append(watch)
             try:
                 value = fn(*args, **kwargs)
@@ -353,6 +357,15 @@ class _AutogradWatch(TorchFunctionMode):
             elif name in _FORWARD_AD:
                 self.used = f"ran {name}: forward-mode autograd"
         return func(*args, **(kwargs or {}))
+
+
+class _EngineWatch(contextlib.AbstractContextManager):
+    """A manual function called with autograd on (a check comparing both modes): only the
+    entry points wrapped above note what it did (the engine, dual tensors, a process)."""
+    used, unseen = "", False
+
+    def __exit__(self, *exc):
+        return None
 
 
 # (unpacking is not: printing a tensor unpacks it, dual or not)
