@@ -405,6 +405,33 @@ def test_the_kernel_and_the_processes_it_starts_share_one_memory_total(tmp_path,
     assert "NEXT CELL" in _stream_text(nb.cells[1])
 
 
+@pytest.mark.slow
+def test_a_notebook_that_prints_past_its_output_budget_is_stopped(tmp_path, monkeypatch,
+                                                                  capfd):
+    """What a kernel sends out goes through the launcher, which counts it: a cell printing
+    past the budget (`output=`, 64 MiB by default) stops the kernel, so that nbgrader's
+    process and the autograded notebook never hold gigabytes of it; one line says why."""
+    _sandbox_or_skip()
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+    monkeypatch.setenv("TORCHDRILLS_KERNEL_LIMITS", "output=1M")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "print('small')", "for _ in range(64):\n    print('x' * (1 << 16), flush=True)")]
+    with pytest.raises(DeadKernelError):
+        NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=60,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert "small" in _stream_text(nb.cells[0])
+    assert len(_stream_text(nb.cells[1])) <= 2 << 20      # what got through: about the budget
+    err = capfd.readouterr().err
+    said = [ln for ln in err.splitlines() if "output passed" in ln]
+    assert said == ["torchdrills kernel: the notebook's output passed 1 MiB (what its cells "
+                    "print and plot): the kernel was stopped, this notebook fails, the next one "
+                    "gets a new kernel"], err
+
+
 def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
     from grader.instructor.nbkernel import kernel_spec
     from grader.instructor.nbkernel.limits import death_note, kernel_limits, limit_notes
@@ -412,7 +439,9 @@ def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
                                                     LIMITS_VARIABLE)
     from grader.sandbox.kernel_boot import which_limit
     assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES,
-                                 "memory_bytes": (6 + 2) << 30}   # a process's figure + 2 GiB
+                                 "memory_bytes": (6 + 2) << 30,   # a process's figure + 2 GiB
+                                 "output_bytes": 64 << 20}
+    assert kernel_limits({LIMITS_VARIABLE: "output=1M"})["output_bytes"] == 1 << 20
     got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
     assert got["rlimits"] == dict(KERNEL_RLIMITS, RLIMIT_AS=8 << 30, RLIMIT_CPU=None)
     assert got["scratch_bytes"] == 512 << 20 and got["memory_bytes"] == 10 << 30

@@ -46,6 +46,8 @@ class Launcher:
         self.notes: dict = {}
         self.folder: int | None = None    # an O_PATH descriptor on the kernel's folder
         self.folder_known = threading.Event()
+        self.sent = 0                     # bytes the kernel sent out (its output budget)
+        self.output_note = ""
         self.memory = None                # the kernel's memory cgroup (sandboxed), and the
         self.memory_fd: int | None = None   # descriptor the boot joins it by
         from grader.sandbox import sweep_stale_temp
@@ -106,12 +108,22 @@ class Launcher:
                 os.close(fd)
         return None
 
-    def _pump(self, src: socket.socket, dst: socket.socket):
+    def _pump(self, src: socket.socket, dst: socket.socket, out: bool = False):
+        """Bytes from src to dst until either closes; `out`: the kernel's side, counted
+        against its output budget (past it the kernel is stopped, with a line saying why)."""
+        budget = self.limits.get("output_bytes")
         try:
             while True:
                 data = src.recv(1 << 16)
                 if not data:
                     break
+                if out and budget:
+                    with self.lock:
+                        self.sent += len(data)
+                        over = self.sent > budget
+                    if over:
+                        self.too_much_output()
+                        break
                 dst.sendall(data)
         except OSError:
             pass
@@ -130,7 +142,7 @@ class Launcher:
             self.conns.update((outer, inner))
         there = threading.Thread(target=self._pump, args=(outer, inner), daemon=True)
         there.start()
-        self._pump(inner, outer)
+        self._pump(inner, outer, out=True)
         there.join()
         with self.lock:
             self.conns.difference_update((outer, inner))
@@ -264,7 +276,8 @@ class Launcher:
         log.start()
         code = self.proc.wait()
         log.join(timeout=2)
-        note = "" if self.stopping else death_note(code, sandboxed, self.notes)
+        note = self.output_note or ("" if self.stopping else
+                                    death_note(code, sandboxed, self.notes))
         if note:
             print(note, file=sys.stderr, flush=True)
         return code
@@ -284,6 +297,18 @@ class Launcher:
             return
         self.memory.limit_beyond_usage(int(total))    # empty yet: the total itself
         self.memory_fd = self.memory.open_procs()
+
+    def too_much_output(self):
+        """The kernel sent out more than its output budget: stopped, and said once."""
+        if self.output_note:
+            return
+        from grader.instructor.nbkernel.limits import _size
+        self.output_note = (f"torchdrills kernel: the notebook's output passed "
+                            f"{_size(int(self.limits['output_bytes']))} (what its cells print "
+                            f"and plot): the kernel was stopped, this notebook fails, the next "
+                            f"one gets a new kernel")
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
     def stop(self, *_):
         self.stopping = True

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import signal
 
-from grader.instructor.nbkernel.settings import (KERNEL_OWN_BYTES, KERNEL_RLIMITS,
-                                                KERNEL_SCRATCH_BYTES, LIMITS_VARIABLE)
+from grader.instructor.nbkernel.settings import (KERNEL_OUTPUT_BYTES, KERNEL_OWN_BYTES,
+                                                KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES,
+                                                LIMITS_VARIABLE)
 
 
 
@@ -31,8 +32,9 @@ def kernel_limits(environ=None) -> dict:
     """{"rlimits": ..., "scratch_bytes": ..., "memory_bytes": ...}: KERNEL_RLIMITS and
     KERNEL_SCRATCH_BYTES, changed by TORCHDRILLS_KERNEL_LIMITS in `environ` (default
     os.environ, the instructor's): NAME=VALUE pairs, comma-separated, NAME an RLIMIT_*,
-    `scratch` or `memory` (the total of the kernel and every process it starts; default a
-    process's RLIMIT_AS and KERNEL_OWN_BYTES), VALUE a number with an optional K, M, G or T, or
+    `scratch`, `memory` (the total of the kernel and every process it starts; default a
+    process's RLIMIT_AS and KERNEL_OWN_BYTES) or `output` (what it may send out in all,
+    KERNEL_OUTPUT_BYTES), VALUE a number with an optional K, M, G or T, or
     `none` (no limit). ValueError for anything else: the kernel then does not start.
 
         TORCHDRILLS_KERNEL_LIMITS=RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G nbgrader autograde ex01
@@ -40,6 +42,7 @@ def kernel_limits(environ=None) -> dict:
     import resource
     environ = os.environ if environ is None else environ
     rlimits, scratch, memory = dict(KERNEL_RLIMITS), KERNEL_SCRATCH_BYTES, "default"
+    output = KERNEL_OUTPUT_BYTES
     for item in environ.get(LIMITS_VARIABLE, "").split(","):
         if not item.strip():
             continue
@@ -50,15 +53,18 @@ def kernel_limits(environ=None) -> dict:
             scratch = _amount(name, value)
         elif name.lower() == "memory":
             memory = _amount(name, value)
+        elif name.lower() == "output":
+            output = _amount(name, value)
         elif name.upper().startswith("RLIMIT_") and hasattr(resource, name.upper()):
             rlimits[name.upper()] = _amount(name, value)
         else:
             raise ValueError(f"{LIMITS_VARIABLE}: no limit is called {name!r} (RLIMIT_AS, "
-                             f"RLIMIT_CPU, RLIMIT_FSIZE, ..., scratch or memory)")
+                             f"RLIMIT_CPU, RLIMIT_FSIZE, ..., scratch, memory or output)")
     if memory == "default":
         figure = rlimits.get("RLIMIT_AS") or rlimits.get("RLIMIT_DATA")
         memory = figure + KERNEL_OWN_BYTES if figure else None
-    return {"rlimits": rlimits, "scratch_bytes": scratch, "memory_bytes": memory}
+    return {"rlimits": rlimits, "scratch_bytes": scratch, "memory_bytes": memory,
+            "output_bytes": output}
 
 
 def cuda_build() -> bool:

@@ -30,6 +30,10 @@ KERNEL_SCRATCH_BYTES = 256 * 1024**2   # its home folder, /tmp and /dev/shm: one
 # zygote's): a process's own figure (RLIMIT_AS) plus this much for the kernel itself
 # (Python, ipykernel, torch); `memory=` in TORCHDRILLS_KERNEL_LIMITS sets the total.
 KERNEL_OWN_BYTES = 2 * 1024**3
+# What the kernel may send out through the launcher in all (its outputs, plots, replies):
+# past it the kernel is stopped, so that a notebook printing gigabytes cannot fill
+# nbgrader's memory and the autograded notebook (`output=` sets it).
+KERNEL_OUTPUT_BYTES = 64 * 1024**2
 KERNEL_THREADS = 16       # torch's threads in the kernel, where the machine has more cores
 # Inside the sandbox: the launcher's files (read-only), and the kernel's own folder (its home,
 # its sockets) in its tmpfs.
