@@ -73,6 +73,30 @@ def moves(rows: dict, entries, book, where) -> list[str]:
     return notes
 
 
+def other_folders(book, entries, folder, where) -> list[str]:
+    """One note per other class folder whose run last graded students of this run: the
+    gradebook files students by name alone, so two classes (two sections, another term's
+    gradebook given as --db) would be merged without a word ('3 students of this run were
+    last graded from another class folder, /term1/subs (e.g. alice): ...')."""
+    names = {student for student, _ in entries}
+    by_folder: dict[str, list[str]] = {}
+    same: dict[str, bool] = {}
+    for student, _, run_folder in book.filed():
+        if not run_folder or student not in names:
+            continue
+        if run_folder not in same:
+            same[run_folder] = _same_class(Path(run_folder), folder, where)
+        if not same[run_folder]:
+            by_folder.setdefault(run_folder, []).append(student)
+    return [clean(f"{len(who)} student{'s' * (len(who) != 1)} of this run "
+                  f"{'were' if len(who) != 1 else 'was'} last graded from another class folder, "
+                  f"{staging.shown(run_folder, quote=False, limit=200)} "
+                  f"(e.g. {staging.shown(who[0], quote=False)}): "
+                  f"the gradebook files students by name, so their grades from both folders "
+                  f"are one row each; give another class its own --db", LINE, lines=False)
+            for run_folder, who in by_folder.items()]
+
+
 def unlisted_students(book) -> list[str]:
     """The gradebook's students that no entry of their class folder mapped to at its last run
     (their rows hold the grade of an entry no longer there): `export` warns about them."""

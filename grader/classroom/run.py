@@ -64,7 +64,7 @@ from grader.classroom.pool import run_tasks
 from grader.classroom.process import Job
 from grader.engine.service import error_result
 from grader.classroom.progress import Bar
-from grader.classroom.roster import class_rows, moves
+from grader.classroom.roster import class_rows, moves, other_folders
 from grader.engine.request import GradeRequest
 from grader.sandbox import staging, sweep_stale_temp
 from grader.sandbox.safetext import LINE, clean
@@ -248,7 +248,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                                           Path(getattr(p, "name", "")).stem)})
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
-    run.notes += moves(rows, entries, book, where)
+    run.notes += other_folders(book, entries, folder, where) + moves(rows, entries, book, where)
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}

@@ -104,3 +104,30 @@ def test_an_older_timestamps_csv_does_not_move_newer_work(tmp_path, capsys):
                  str(tmp_path / "course.toml")]) == 0
     row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert float(row["w2"]) == 0 and float(row["w1"]) > 0
+
+
+def test_a_run_of_another_class_folder_over_the_same_students_says_so(tmp_path, capsys):
+    """C3: two sections graded into one gradebook were merged by name without a word (alice
+    of secA 18, then alice of secB 14 counted, nothing said). The gradebook records each run's
+    class folder: a run over students last graded from another folder says so, once per
+    folder, with the count and an example; a run of the same folder says nothing of it."""
+    for section, text in (("secA", reference()), ("secB", "def predict(x, w, b):\n"
+                                                          "    return x * w\n")):
+        for student in ("alice", "bob"):
+            (tmp_path / section / student).mkdir(parents=True)
+            (tmp_path / section / student / "ex01_linear_model.py").write_text(text)
+    (tmp_path / "secB" / "carol").mkdir()
+    db = tmp_path / "g.db"
+
+    def run(section):
+        capsys.readouterr()
+        assert main(["grade-class", str(tmp_path / section), "--db", str(db), "--exercises",
+                     "ex01", "--jobs", "1", "--no-progress"]) == 0
+        return [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+
+    assert not [n for n in run("secA") if "another class folder" in n]
+    notes = [n for n in run("secB") if "another class folder" in n]
+    assert len(notes) == 1, notes
+    assert "2 students of this run were last graded from another class folder" in notes[0]
+    assert str(tmp_path / "secA") in notes[0] and "(e.g. alice)" in notes[0]
+    assert [n for n in run("secA") if "another class folder" in n] != []   # and back again
