@@ -93,11 +93,14 @@ __all__ = [
     "ZERO_AFTER_BACKWARD"]
 
 
-def check(target: str, points: float = 1, visible: bool = False):
-    """Mark a test as a graded check of `target` (a function or class of the exercise)."""
+def check(target: str, points: float = 1, visible: bool = False, uses=()):
+    """Mark a test as a graded check of `target` (a function or class of the exercise).
+    `uses`: the student's other targets the check hands to it (predict_classes gets the
+    student's SoftmaxClassifier): where their own checks fail, this check's message says to
+    fix them first (grader.engine.result.blame_callees)."""
     def wrap(fn):
         fn = pytest.mark.points(points)(fn)
-        fn = pytest.mark.target(target)(fn)
+        fn = pytest.mark.target(target, *uses)(fn)
         fn = (pytest.mark.visible if visible else pytest.mark.hidden)(fn)
         return fn
     return wrap

@@ -133,6 +133,8 @@ def pytest_runtest_makereport(item, call):
         marks = {m.name: m for m in item.iter_markers()}
         result = check_result(item, call, report, marks)
         report.user_properties.append(("grader", result))
+        if "target" in marks and len(marks["target"].args) > 1:
+            report.user_properties.append(("uses", [str(t) for t in marks["target"].args[1:]]))
         if "property_of" in marks:
             report.user_properties.append(
                 ("property_of", [str(t) for t in marks["property_of"].args] or [result.target]))

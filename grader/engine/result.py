@@ -267,3 +267,103 @@ def _per_n_note(kind: str, n: int) -> str:
     factor = f"{n} times" if kind == "times" else f"1/{n} of"
     return (f"every value is {factor} the expected one; N = {n} here too, but one input cannot "
             f"tell whether the factor comes from N")
+
+
+# The value patterns a message reads off the numbers alone (grader.engine.compare.relations, and
+# scale_mistakes' factors): true of the values, but a guess at a cause. Where the function uses
+# another function of the student's whose own checks fail, the pattern may come from that
+# other function's fault (a wrong sigmoid makes a correct bce_grad_logits look "reversed"):
+# blame_callees takes them back.
+_GUESSES = re.compile(
+    r"(every value (is|has) |the value (is|has) |the expected (values|rows)|the same values as "
+    r"expected|only (the value|\d+ of the \d+ values) at |this is (half|twice|[\d.]+ times|1/\d+ "
+    r"of) the expected value|the sign is flipped: the derivative of \(x\*w - y\))")
+NO_KNOWN = "no known mistake gives these values"
+
+
+def is_guess(hint: str) -> bool:
+    """Whether a hint is a pattern of the values (an order, a factor, a sign, an offset, one
+    wrong index) rather than a mistake a table names."""
+    return bool(_GUESSES.match(hint))
+
+
+def reaches(source: str) -> dict[str, set[str]]:
+    """For each function and class defined at the top of a student's file, the other top-level
+    functions and classes it names, and those they name in turn, read from the text (never
+    run): {"bce_grad_logits": {"sigmoid"}, "sigmoid": set()}. {} when the text does not parse."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    top = {n.name: n for n in tree.body
+           if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    named = {name: {x.id for x in ast.walk(node) if isinstance(x, ast.Name)} & set(top) - {name}
+             for name, node in top.items()}
+    out = {}
+    for name in top:
+        seen, todo = set(), list(named[name])
+        while todo:
+            n = todo.pop()
+            if n not in seen and n != name:
+                seen.add(n)
+                todo.extend(named[n])
+        out[name] = seen
+    return out
+
+
+def blame_callees(checks: list[CheckResult], sources: dict[str, str],
+                  uses_of: dict[str, list[str]] | None = None) -> None:
+    """A failing check whose function uses another function or class of the student's own
+    file (named in its text, in turn: `reaches`; or handed to it by the check, `uses_of`,
+    nodeid -> targets, as predict_classes gets the student's model) whose own checks fail in
+    this run: no value-pattern guess (`is_guess`) is given for it, nor "no known mistake", and
+    the message says which function to fix first and which of its checks says why. A hint its
+    own mistake table names stays. A visible check counts only visible checks' failures (a
+    hidden check's finding never reaches a student's page). `sources`: exercise -> the staged
+    text of its file. Changes `checks` in place."""
+    failing: dict[tuple[str, str], list[CheckResult]] = {}
+    for c in checks:
+        if c.status in ("failed", "error", "not started"):
+            failing.setdefault((c.exercise, c.target), []).append(c)
+    graphs = {ex: reaches(text) for ex, text in sources.items()}
+    for c in checks:
+        if c.status not in ("failed", "error"):
+            continue
+        used = set(graphs.get(c.exercise, {}).get(c.target, ())) | \
+            set((uses_of or {}).get(c.nodeid, ()))
+        culprits = []
+        for name in sorted(used - {c.target}):
+            theirs = [o for o in failing.get((c.exercise, name), ()) if o.visible or not c.visible]
+            if theirs:
+                culprits.append((name, theirs))
+        if not culprits:
+            continue
+        for h in [h for h in c.hints if is_guess(h)]:
+            c.hints.remove(h)
+            c.message = c.message.replace(f"\n  hint: {h}", "")
+        c.message = "\n".join(line for line in c.message.split("\n")
+                              if not (line.startswith("  note: ") and _is_guess_note(line[8:])))
+        c.message = c.message.replace(f": {NO_KNOWN}", "").replace(f" ({NO_KNOWN})", "")
+        c.message += "\n  note: " + _fix_first(c.target, culprits)
+
+
+def _is_guess_note(text: str) -> bool:
+    """A note of confirm_across_inputs: a factor seen, no cause named."""
+    return text.startswith(("every value is ", "the run is the one whose gradients are divided"))
+
+
+def _fix_first(target: str, culprits) -> str:
+    """'bce_grad_logits uses sigmoid, whose own checks fail (sigmoid: sigmoid at 0, 2 ...,
+    which says: this is 1 - sigmoid(z) ...): fix sigmoid first; these values may follow from
+    it'."""
+    parts = []
+    for name, theirs in culprits:
+        named = next((o for o in theirs if o.hints), theirs[0])
+        title = named.title.split(": ", 1)[0]
+        title = title if len(title) <= 60 else title[:57] + "..."
+        why = f", which says: {named.hints[0]}" if named.hints else ""
+        parts.append(f"{name}, whose own checks fail (its check '{title}'{why})")
+    names = " and ".join(n for n, _ in culprits)
+    return (f"{target} uses {'; and '.join(parts)}: fix {names} first; these values may "
+            f"follow from {'it' if len(culprits) == 1 else 'them'}")

@@ -20,7 +20,8 @@ import pytest
 from grader.exercises import EXERCISES, module_of
 from grader.engine.request import GradeRequest
 from grader.engine.result import (CheckResult, GradeResult, count_property_checks, share_points,
-                           confirm_across_inputs, count_visible_checks, withhold_facts)
+                           blame_callees, confirm_across_inputs, count_visible_checks,
+                           withhold_facts)
 from grader.sandbox import Submission, Zygote
 from grader.engine.session import SESSION, collected, no_plugin_autoload
 
@@ -35,6 +36,7 @@ class GradingSession:
         self.request, self.submission = request, submission
         self.results: dict[str, CheckResult] = {}
         self.property_of: dict[str, list[str]] = {}   # nodeid -> targets whose values it needs
+        self.uses_of: dict[str, list[str]] = {}   # nodeid -> the student's targets it hands on
         self.errors: list[str] = []
 
     def pytest_configure(self, config):
@@ -46,6 +48,8 @@ class GradingSession:
                 self.results[report.nodeid] = value
             elif key == "property_of":
                 self.property_of[report.nodeid] = list(value)
+            elif key == "uses":
+                self.uses_of[report.nodeid] = list(value)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -194,10 +198,12 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
         result.notes = list(sub.notes)
         result.tampering = list(sub.tampering)
         reached = {ex for ex in exercises if module_of(ex) in sub.tainted}
+        sources = {ex: _text(getattr(sub, "staged", {}).get(f"{module_of(ex)}.py")) for ex in exercises}
     order = {ex: i for i, ex in enumerate(EXERCISES)}
     result.checks = sorted(session.results.values(),
                            key=lambda c: (order.get(c.exercise, 99), not c.visible))
     confirm_across_inputs(result.checks)
+    blame_callees(result.checks, sources, session.uses_of)
     share_points(result.checks)
     count_property_checks(result.checks, session.property_of)
     count_visible_checks(result.checks, session.property_of)
@@ -205,6 +211,11 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     result.errors = session.errors
     result.seconds = round(time.perf_counter() - started, 3)
     return safe_text(result)
+
+
+def _text(data) -> str:
+    """A staged file's text, read here as data (never imported); '' when there is none."""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
 
 
 def safe_text(result: GradeResult) -> GradeResult:

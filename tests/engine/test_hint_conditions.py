@@ -1348,3 +1348,77 @@ def gradient_descent(xs, ys, w0, lr, epochs):
     assert any(c.visible for c in fails)
     assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
     assert not any("per sample" in h for h in hints) or hint == "one cost per sample", hints
+
+
+# -- a callee's fault (issue 20, fresh round 4: w07a, w10i): a function that uses another of the
+# student's functions whose own checks fail gets no value-pattern guess, but "fix X first"
+
+SIGMOID_SIGN = """
+def sigmoid(z):
+    return 1 / (1 + torch.exp(z))
+"""
+
+
+def test_a_correct_function_over_a_wrong_callee_is_told_to_fix_the_callee(grade):
+    result = grade("ex07", SIGMOID_SIGN, targets=["sigmoid", "bce_grad_logits"])
+    text, hints, fails = _texts(result, "bce_grad_logits")
+    assert any(c.visible for c in fails)
+    assert not any("reverse order" in h or "another order" in h for h in hints), text
+    assert "reverse order" not in text, text
+    assert all("uses sigmoid, whose own checks fail" in c.message and "fix sigmoid first"
+               in c.message for c in fails), text
+    assert "1 - sigmoid(z)" in text      # which of sigmoid's checks says why
+    # the callee's own checks keep their hint
+    assert any("1 - sigmoid(z)" in h for c in failing(result, "sigmoid") for h in c.hints)
+
+
+def test_a_function_that_does_not_use_the_wrong_callee_keeps_its_own_evidence(grade):
+    """Other cause: sigmoid is wrong, but bce_grad_logits calls torch.sigmoid and reverses its
+    rows itself: the order is its own, and it is told so; nothing says to fix sigmoid."""
+    code = SIGMOID_SIGN + """
+def bce_grad_logits(z, y):
+    return ((torch.sigmoid(z) - y) / z.numel()).flip(0)
+"""
+    result = grade("ex07", code, targets=["sigmoid", "bce_grad_logits"])
+    text, hints, _ = _texts(result, "bce_grad_logits")
+    assert any("reverse order" in h for h in hints), text
+    assert "fix sigmoid first" not in text, text
+
+
+def test_a_model_the_check_hands_on_counts_as_used(grade):
+    """predict_classes is right and gets the student's model (no ReLU): its check names the
+    model, not an order of the values (uses= of the check, not the text of predict_classes)."""
+    code = """
+class SoftmaxClassifier(nn.Module):
+    def __init__(self, in_features, hidden, classes):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden)
+        self.output = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        return self.output(self.hidden(x))
+"""
+    result = grade("ex10", code, seed=2, targets=["SoftmaxClassifier", "predict_classes"])
+    text, hints, fails = _texts(result, "predict_classes")
+    assert not any("order" in h for h in hints), text
+    assert all("fix SoftmaxClassifier first" in c.message for c in fails), text
+    assert "ReLU" in text
+
+
+def test_every_value_pattern_is_a_guess_and_no_table_hint_is():
+    """is_guess knows every wording of grader.engine.compare.relations and scale_mistakes."""
+    import numpy as np
+    from grader.engine.compare.mistakes import scale_mistakes
+    from grader.engine.compare.relations import relation
+    from grader.engine.result import is_guess
+    b = np.array([1.0, 2.0, 3.0, 4.0])
+    pairs = [-b, b ** 2, b ** 0.5, 3 * b, b + 1, b[::-1], np.array([2.0, 1.0, 4.0, 3.0]),
+             np.array([1.0, 2.0, 3.0, 9.0])]
+    seen = [relation(a, b, 1e-5, 1e-8) for a in pairs]
+    seen += [relation(np.array([x]), np.array([2.0]), 1e-5, 1e-8) for x in (-2.0, 1.0)]
+    seen += list(scale_mistakes(torch.tensor([1.0, 2.0]), n=4, rows=2))
+    assert all(seen) and all(is_guess(s) for s in seen), [s for s in seen if not is_guess(s)]
+    for table in ("this is 1 - sigmoid(z): the sign in exp(-z) is missing",
+                  "this is 7 times the MSE: a sum where the mean is wanted",
+                  "the ReLU between the layers is missing"):
+        assert not is_guess(table)

@@ -194,7 +194,7 @@ def test_classifier_forward_random(sub, seed, device, dtype):
                   wrong.forward_mistakes(state, x))
 
 
-@check("predict_classes")
+@check("predict_classes", uses=("SoftmaxClassifier",))
 @devices()
 def test_predict_random(sub, seed, device):
     """predict_classes with a random state: int64 argmax of the logits, without a graph"""
@@ -214,7 +214,7 @@ def test_predict_random(sub, seed, device):
 # ----------------------------------------------------------------------------------------------
 # train_classifier
 
-@check("train_classifier", points=3)
+@check("train_classifier", points=3, uses=("SoftmaxClassifier",))
 @devices()
 @dtypes()
 def test_train_random(sub, seed, device, dtype):
@@ -237,7 +237,7 @@ def test_train_random(sub, seed, device, dtype):
                    lambda **kw: wrong.train_variant(*args, **kw), dtype, any_momentum=True)
 
 
-@check("train_classifier")
+@check("train_classifier", uses=("SoftmaxClassifier",))
 def test_train_seed_matters(sub, seed):
     """train_classifier with two seeds shuffles differently, with the same seed identically"""
     g = gen(seed, "train_seeds")

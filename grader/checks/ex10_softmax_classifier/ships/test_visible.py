@@ -203,7 +203,7 @@ def test_classifier_forward(sub, device):
                   expected(CASES["forward_mistakes"], device))
 
 
-@check("predict_classes", visible=True)
+@check("predict_classes", visible=True, uses=("SoftmaxClassifier",))
 @devices()
 def test_predict_classes(sub, device):
     """predict_classes gives int64 class indices, the argmax of the logits, without a graph"""
@@ -213,7 +213,7 @@ def test_predict_classes(sub, device):
                   f"predict_classes(model, x) for 20 rows on {device}")
 
 
-@check("train_classifier", points=3, visible=True)
+@check("train_classifier", points=3, visible=True, uses=("SoftmaxClassifier",))
 @devices()
 def test_train_classifier(sub, device):
     """train_classifier on 60 rows (batches of 16, 3 epochs) follows the reference step by step"""
