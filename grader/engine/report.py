@@ -60,9 +60,12 @@ def score_table(result: GradeResult, *, details=True, show_hidden_messages=False
         for c in checks:
             vis = "" if c.visible else " (hidden)"
             pts = f"{c.score:g}/{c.points:g}" if c.counted else "  -"
-            lines.append(f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"[:width])
+            head = f"  {MARK.get(c.status, c.status)} {pts:>6}  {c.label}{vis}"
+            # the instructor's view (--show-hidden) is read in full; a student's keeps its width
+            lines.append(head if show_hidden_messages else head[:width])
             if c.status in ("failed", "error", "not counted", "withheld") and c.message:
-                lines.extend(m[:width + 40] for m in message_lines(c, " " * 11))
+                lines.extend(m if show_hidden_messages else m[:width + 40]
+                             for m in message_lines(c, " " * 11))
     lines.append(f"{'total':<31} {result.score:6.1f} / {result.max_score:<6.1f}")
     skipped = [c for c in result.checks if c.status == "skipped"]
     if skipped:

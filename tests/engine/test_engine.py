@@ -210,3 +210,23 @@ def test_counts_read_as_one_or_many():
                                           checks=[check], tampering=["ex01.py: line 1: x"]))
     assert "1 point that rests on facts measured in its own process is withheld" in held(1)
     assert "2 points that rest on facts measured in its own process are withheld" in held(2)
+
+
+def test_show_hidden_prints_each_message_in_full_and_students_keep_their_width():
+    """grade --show-hidden is the instructor's reading: a long hidden message and a long check
+    title are shown whole; the student's table (no show_hidden_messages) keeps its width."""
+    from grader.engine.report import score_table
+    from grader.engine.result import CheckResult, GradeResult
+    tail = "the whole run follows the reference with steps 1/7 as big: the lr is written in"
+    long = "train(model, x, y, lr=0.1) parted from the reference run after step 3; " + tail
+    checks = [CheckResult(nodeid=f"n{v}", exercise="ex06", target="train",
+                          title="train follows the reference step by step from a random "
+                                "state, on random rows, with a random learning rate END",
+                          params="cpu", points=1, visible=v, status="failed", message=long,
+                          seconds=0.0) for v in (True, False)]
+    result = GradeResult(submission="s", seed=1, exercises=["ex06"], checks=checks)
+    instructor = score_table(result, show_hidden_messages=True)
+    assert instructor.count(tail) == 2 and instructor.count("random learning rate END") == 2
+    student = score_table(result)
+    assert tail not in student and "END" not in student
+    assert all(len(line) <= 140 for line in student.splitlines())
