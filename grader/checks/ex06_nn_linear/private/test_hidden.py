@@ -47,17 +47,21 @@ def test_structure_random(sub, seed):
 def test_forward_random(sub, seed, device):
     """forward matches the reference and x @ W.T + b from a random state, on the model's device;
     no side effects"""
-    d, o, state, x, _, _, _ = _problem(seed, "forward", device)
-    call = f"LinearRegression({d}, {o}).to({device!r})(x) with x of shape {tuple(x.shape)}"
-    got = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (d, o), state, x,
-                    device=device)
-    want = reference_probe("ex06.forward_twice", "ex06", "LinearRegression", (d, o), state, x,
-                           device=device)["outputs"][0]
-    w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
-    assert_close(got["outputs"][0], want, call=call,
-                 mistakes={hints.NO_BIAS: x @ w.T})
-    assert_close(got["outputs"][0], x @ w.T + b, call=call, context="x @ W.T + b")
-    assert_forward_pure(got, call=call)
+    d, o, drawn, x, _, _, _ = _problem(seed, "forward", device)
+    # the drawn output size, and always one output (the course's model): an (N, 1) result
+    # squeezed to (N,) shows only there
+    for out in dict.fromkeys((o, 1)):
+        state = {k: v[:out] for k, v in drawn.items()}
+        call = f"LinearRegression({d}, {out}).to({device!r})(x) with x of shape {tuple(x.shape)}"
+        got = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out), state, x,
+                        device=device)
+        want = reference_probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out),
+                               state, x, device=device)["outputs"][0]
+        w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
+        assert_close(got["outputs"][0], want, call=call,
+                     mistakes={hints.NO_BIAS: x @ w.T})
+        assert_close(got["outputs"][0], x @ w.T + b, call=call, context="x @ W.T + b")
+        assert_forward_pure(got, call=call)
 
 
 @check("make_optimizer")

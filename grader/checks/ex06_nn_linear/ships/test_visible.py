@@ -29,6 +29,8 @@ CASES = {c.id: c for c in [
     Case("structure_3_2", "ex06", ("LinearRegression", (3, 2)), probe="common.model_structure"),
     Case("forward_3_2", "ex06", ("LinearRegression", (3, 2), STATE_32, X_32),
          probe="ex06.forward_twice"),
+    Case("forward_1_1", "ex06", ("LinearRegression", (1, 1), STATE_11, X_COURSE),
+         probe="ex06.forward_twice"),
     Case("optimizer", "ex06", (SPEC_11, STATE_11, 0.05), probe="ex06.optimizer_info"),
     Case("train_step_stale", "ex06", STEP, {"stale": STALE_11}, probe="ex06.train_steps"),
     *[Recorded(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
@@ -65,14 +67,17 @@ def test_structure(sub):
 @devices()
 def test_forward(sub, device):
     """forward(x) is x @ W.T + b, on the model's device, with no side effects"""
-    case = CASES["forward_3_2"]
-    call = f"LinearRegression(3, 2).to({device!r})(x)"
-    out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (3, 2), STATE_32,
-                    X_32.to(device), device=device)
-    want = expected(case, device)["outputs"][0]
-    assert_close(out["outputs"][0], want, call=call,
-                 mistakes={hints.NO_BIAS: want - STATE_32["linear.bias"].to(device)})
-    assert_forward_pure(out, call=call)
+    # two outputs, and the course's model LinearRegression(1, 1) on x of shape (4, 1): an
+    # (N, 1) result squeezed to (N,) shows only with one output
+    for cid, sizes, state, x in (("forward_3_2", (3, 2), STATE_32, X_32),
+                                 ("forward_1_1", (1, 1), STATE_11, X_COURSE)):
+        call = f"LinearRegression{sizes}.to({device!r})(x) with x of shape {tuple(x.shape)}"
+        out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
+                        x.to(device), device=device)
+        want = expected(CASES[cid], device)["outputs"][0]
+        assert_close(out["outputs"][0], want, call=call,
+                     mistakes={hints.NO_BIAS: want - state["linear.bias"].to(device)})
+        assert_forward_pure(out, call=call)
 
 
 @check("make_optimizer", visible=True)
