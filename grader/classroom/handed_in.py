@@ -37,30 +37,55 @@ class TimestampsError(ValueError):
     """A timestamps CSV that cannot be used: the message names the file and the line."""
 
 
+# Time-zone abbreviations as strftime's %Z writes them (nbgrader's timestamp.txt: its
+# `timezone` setting, e.g. Europe/Berlin, writes CEST in summer), each its offset in minutes.
+# The course's own zone is asked first (parse_time); these are for a stamp of another zone.
+ABBREVIATIONS = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60,
+                 "CEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240,
+                 "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+                 "AKST": -540, "AKDT": -480, "HST": -600, "JST": 540, "KST": 540, "AWST": 480,
+                 "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780}
+
+
+def zone_named(name: str, naive: datetime, course_zone=None):
+    """The tzinfo that the zone name or abbreviation `name` (nbgrader writes %Z: 'CEST', 'EST',
+    'UTC') stands for at the wall time `naive`: the course's zone where it is called so then
+    (CEST in Europe/Berlin's summer), else a known abbreviation's fixed offset, else an IANA
+    name without a slash ('UTC', 'EST5EDT'). None: not known."""
+    from datetime import timedelta
+    upper = name.upper()
+    if course_zone is not None:
+        for fold in (0, 1):
+            if (naive.replace(tzinfo=course_zone, fold=fold).tzname() or "").upper() == upper:
+                return course_zone
+    if upper in ABBREVIATIONS:
+        return timezone(timedelta(minutes=ABBREVIATIONS[upper]), upper)
+    try:
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001 - an unknown name
+        return None
+
+
 def parse_time(text, zone=None) -> datetime | None:
-    """An ISO 8601 time or nbgrader's '2026-10-01 23:12:00.123456 UTC' (a trailing zone name),
-    time-zone aware (none given: `zone`, a tzinfo, else this machine's local time). None: not
-    a time."""
+    """An ISO 8601 time or nbgrader's '2026-10-01 22:30:00.123456 CEST' (a trailing zone name
+    or abbreviation, as nbgrader writes it: zone_named), time-zone aware. A time without a
+    zone, or with a name not known: `zone` (a tzinfo: the course's), else this machine's
+    local time. None: not a time."""
     default = zone
-    text = str(text).strip().replace("Z", "+00:00")
+    text = str(text).strip()
     if not text:
         return None
-    zone = None
+    if text[-1:] in "Zz" and text[-2:-1].isdigit():     # 2026-10-01T20:00:00Z
+        text = text[:-1] + "+00:00"
+    name = ""
     head, _, tail = text.rpartition(" ")
     if head and tail.isalpha():
-        text = head
-        if tail.upper() in ("UTC", "GMT"):
-            zone = timezone.utc
-        else:
-            try:
-                from zoneinfo import ZoneInfo
-                zone = ZoneInfo(tail)
-            except Exception:  # noqa: BLE001 - an unknown name: this machine's time
-                zone = None
+        text, name = head, tail
     try:
         when = datetime.fromisoformat(text)
         if when.tzinfo is None:
-            zone = zone or default
+            zone = (zone_named(name, when, default) if name else None) or default
             when = when.replace(tzinfo=zone) if zone else when.astimezone()
     except (ValueError, OverflowError):
         return None
@@ -174,16 +199,17 @@ def handed_in(source: Path, files, from_csv: datetime | None = None
 RANK = {FROM_FILE: 1, FROM_CSV: 2, FROM_STAMP: 3}
 
 
-def handed_in_each(source: Path, files, from_csv: datetime | None = None
+def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=None
                    ) -> dict[str, tuple[datetime, str]]:
     """{exercise: (when handed in, where that time came from: FROM_*)}, as handed_in reads
-    them, each exercise with its own source."""
+    them, each exercise with its own source. `zone`: the course's (a tzinfo), for nbgrader's
+    timestamp.txt (parse_time)."""
     names = {name: ex for name in files if (ex := staging.exercise_of(name))}
     own = {name[:-3] for name in files if name.endswith(".py") and name not in names}
     out: dict[str, tuple[datetime, str]] = {}
     try:
         found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
-            else _folder_times(source, names, own)
+            else _folder_times(source, names, own, zone)
     except Exception:  # noqa: BLE001 - a student's files: times left out, never the grade
         found = {}
     from_csv = sane(from_csv)
@@ -197,7 +223,7 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None
     return out
 
 
-def _folder_times(root: Path, names: dict, own=()) -> dict:
+def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     """{exercise: (timestamp.txt's time or None, its time from the files)} for the files found
     in the folder (no link followed, MAX_DEPTH levels). The time from the files is the latest
     modification time of the exercise's file and of the student's own modules (`own`: the
@@ -237,7 +263,8 @@ def _folder_times(root: Path, names: dict, own=()) -> dict:
         data = _read(os.path.join(here, name))
         imported = imported_closure(name, data, {m: d for m, (_, d) in latest.items()})
         times = [t for t in [mtime] + [latest[m][0] for m in imported] if t is not None]
-        out[ex] = (_nbgrader_stamp(Path(root), Path(here)), max(times) if times else None)
+        out[ex] = (_nbgrader_stamp(Path(root), Path(here), zone),
+                   max(times) if times else None)
     return out
 
 
@@ -256,14 +283,14 @@ def _read(path) -> bytes:
         return b""
 
 
-def _nbgrader_stamp(root: Path, folder: Path) -> datetime | None:
+def _nbgrader_stamp(root: Path, folder: Path, zone=None) -> datetime | None:
     """The time nbgrader's collect wrote for an assignment: `root` is submitted/STUDENT in an
     nbgrader course, and `folder`, which holds the exercise's file, is one of its assignment
     folders (directly below it), with timestamp.txt beside the file. None anywhere else."""
     if root.parent.name != "submitted" or folder.parent != root:
         return None
     text = _small_file(folder / STAMP)
-    return parse_time(text) if text is not None else None
+    return parse_time(text, zone) if text is not None else None
 
 
 def _small_file(path: Path) -> str | None:

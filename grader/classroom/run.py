@@ -252,16 +252,17 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}
+    zone = course.zone() if course is not None else None    # for nbgrader's timestamp.txt
     run.notes += timestamps_notes(stamps, [(s, getattr(p, "name", None)) for s, p in entries])
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
         stamp = stamps.get(student) or stamps.get(getattr(path, "name", None))
-        each = handed_in_each(path, entry.files, stamp)
+        each = handed_in_each(path, entry.files, stamp, zone)
         files = exercise_hashes(entry)
         if stamp is not None:     # another hand-in's time: only for the work handed in then
             each, line = _older_csv(book, student, each, files, entry.content_hash, path,
-                                    entry.files, stamp)
+                                    entry.files, stamp, zone)
             run.notes += [clean(f"{student}: {line}", LINE, lines=False)] if line else []
         handed[student] = each, files
         if any(where == FROM_FILE for _, where in each.values()):
@@ -325,7 +326,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                              f"{staging.shown(str(exc), quote=False, limit=200)}")
 
 
-def _older_csv(book, student, each, files, content_hash, path, names, stamp):
+def _older_csv(book, student, each, files, content_hash, path, names, stamp, zone=None):
     """`each` with a timestamps CSV's time left out where it is the time of other work of hers
     (Gradebook.csv_time_not_for): those exercises read their other times (timestamp.txt, file
     times), which never replace a CSV's. And the line that says so ('' if none)."""
@@ -334,7 +335,7 @@ def _older_csv(book, student, each, files, content_hash, path, names, stamp):
     stale = sorted(ex for ex in stale if each.get(ex, (None, None))[1] == FROM_CSV)
     if not stale:
         return each, ""
-    other = handed_in_each(path, names, None)
+    other = handed_in_each(path, names, None, zone)
     each = {ex: v for ex, v in each.items() if ex not in stale}
     each.update({ex: other[ex] for ex in stale if ex in other})
     return each, (f"the timestamps CSV's {stamp.strftime('%Y-%m-%d %H:%M')} is the time of "

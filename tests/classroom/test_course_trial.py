@@ -131,3 +131,51 @@ def test_a_run_of_another_class_folder_over_the_same_students_says_so(tmp_path, 
     assert "2 students of this run were last graded from another class folder" in notes[0]
     assert str(tmp_path / "secA") in notes[0] and "(e.g. alice)" in notes[0]
     assert [n for n in run("secA") if "another class folder" in n] != []   # and back again
+
+
+BERLIN = """\
+time_zone = "Europe/Berlin"
+[late]
+penalty = 10
+[[assignment]]
+name = "w1"
+exercises = ["ex01"]
+due = 2026-10-01T23:00:00
+"""
+
+
+@pytest.mark.parametrize("stamp, utc", [
+    ("2026-10-01 22:30:00.000000 CEST", "2026-10-01 20:30"),   # the course's zone, summer
+    ("2026-12-01 22:30:00.000000 CET", "2026-12-01 21:30"),    # and winter
+    ("2026-10-01 22:30:00.000000 EST", "2026-10-02 03:30"),    # another zone's
+    ("2026-10-01 22:30:00.000000 EDT", "2026-10-02 02:30"),
+    ("2026-10-01 22:30:00.000000 UTC", "2026-10-01 22:30"),
+    ("2026-10-01 22:30:00.000000 +0200", "2026-10-01 20:30"),
+    ("2026-10-01 22:30:00.000000", "2026-10-01 20:30"),         # none: the course's zone
+])
+def test_nbgraders_zone_names_are_read_as_nbgrader_writes_them(stamp, utc):
+    """H1: nbgrader writes timestamp.txt with strftime's %Z of its `timezone` setting (CEST,
+    EST); the name was ignored and the time read as UTC, '1 hour 30 minutes late'."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+    from grader.classroom.handed_in import parse_time
+    when = parse_time(stamp, ZoneInfo("Europe/Berlin"))
+    assert when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") == utc
+
+
+def test_a_class_run_reads_timestamp_txt_in_its_zone(tmp_path):
+    """H1 end to end: handed in 22:30 CEST, due 23:00 Berlin time: on time."""
+    from grader.classroom.course_file import load_course
+    from grader.classroom.run import grade_class
+    folder = tmp_path / "nb" / "submitted" / "kim" / "ex01_linear_model"
+    folder.mkdir(parents=True)
+    (folder / "ex01_linear_model.py").write_text(reference())
+    (folder / "timestamp.txt").write_text("2026-10-01 22:30:00.000000 CEST\n")
+    (tmp_path / "course.toml").write_text(BERLIN)
+    grade_class(tmp_path / "nb", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                progress=False, course=load_course(tmp_path / "course.toml"))
+    with sqlite3.connect(tmp_path / "g.db") as con:
+        (text,), = con.execute("SELECT submitted_at FROM graded_exercises").fetchall()
+    from datetime import datetime, timezone
+    assert datetime.fromisoformat(text).astimezone(timezone.utc) == datetime(
+        2026, 10, 1, 20, 30, tzinfo=timezone.utc)
