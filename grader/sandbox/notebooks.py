@@ -45,11 +45,14 @@ def is_magic(line: str) -> bool:
 ASSIGNED = r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
 _GIVEN = re.compile(ASSIGNED + r"[!%]")
 _HELP = re.compile(r"^(\s*)(?:\?{1,2}[A-Za-z_][\w.]*|[A-Za-z_][\w.]*(?:\(\))?\s*\?{1,2})\s*$")
+# `%run utils.py` (or -i): a module of the student's own beside the notebook, run into it
+_RUN = re.compile(r"^\s*%run\s+(?:-i\s+)?([A-Za-z_]\w*)\.py\s*$")
 
 
 def cell_python(source: str) -> str | None:
     """The Python of one code cell: magic, shell and help lines become `pass` at their
-    indentation (an assignment from one: its names = None); None for a cell magic whose body
+    indentation (an assignment from one: its names = None; `%run utils.py`: `from utils import
+    *`, the student's own module, staged beside the notebook); None for a cell magic whose body
     is not Python (`%%bash`) and for a check cell. A cell that compiles is left as it is."""
     text = source.lstrip()
     if text.startswith(CHECK_CELL_TAG):
@@ -71,9 +74,11 @@ def cell_python(source: str) -> str | None:
         indent = line[:len(line) - len(line.lstrip())]
         if is_magic(line) and line.rstrip().endswith("\\"):
             going_on = indent
-        given = _GIVEN.match(line)
+        given, run = _GIVEN.match(line), _RUN.match(line)
         if given:
             line = indent + given_nothing(given.group(2), line[given.end() - 1])
+        elif run and run.group(1).isascii():   # its names, as %run leaves them here
+            line = indent + f"from {run.group(1)} import *"
         elif is_magic(line) or _HELP.match(line):
             line = indent + "pass"
         lines.append(line)

@@ -222,3 +222,19 @@ def test_ipythons_lines_of_an_exported_notebook_are_as_in_the_notebook(zygote, t
     assert ex01 and all(c.status == "passed" for c in ex01), \
         [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
     assert result.tampering == [] and result.notes == []
+
+
+def test_a_notebook_runs_and_reloads_a_module_of_its_own(zygote, tmp_path):
+    """`%run helpers.py` brings a module of the student's own (beside the notebook, staged
+    with it) into the notebook's names, as in Jupyter; `importlib.reload(helpers)`, the usual
+    way to pick up an edit, is ordinary (the fifth attack round: 3/24 and 14/24)."""
+    (tmp_path / "helpers.py").write_text("def double(v):\n    return 2 * v\n")
+    (tmp_path / "ex01_linear_model.ipynb").write_text(reference_notebook("ex01", {
+        1: "%run helpers.py\nassert double(3) == 6\n",
+        2: "import importlib\nimport helpers\nimportlib.reload(helpers)\n"
+           "assert helpers.double(2) == 4\n"}))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
+    ex01 = [c for c in result.checks if c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    assert result.tampering == [] and result.notes == [], (result.tampering, result.notes)

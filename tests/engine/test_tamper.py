@@ -823,6 +823,13 @@ HOSTILE = [
      "importlib.import_module"),
     ("importlib-reload", "import importlib, numpy\nimportlib.reload(numpy)\n", 2,
      "importlib.reload"),
+    # reloading a library's module undoes what the worker wrapped in it
+    ("importlib-reload-library", "import importlib\nimport torch.autograd.graph as g\n"
+     "importlib.reload(g)\n", 3, "importlib.reload"),
+    ("importlib-reload-python", "from importlib import reload\nimport sys\nreload(sys)\n", 3,
+     "importlib.reload"),
+    ("importlib-reload-computed", "import importlib\nm = __import__('x')\nimportlib.reload(m)\n",
+     3, "importlib.reload"),
     ("metadata-entry-points", "from importlib.metadata import entry_points\n", 1,
      "importlib.metadata.entry_points"),
     ("metadata-of-the-grader", "from importlib.metadata import version\n"
@@ -926,6 +933,9 @@ def test_enough_tampering_programs():
 
 # ordinary code that looks a little like tampering, and is not
 ORDINARY = [
+    # a module of the student's own, run again after an edit
+    ("reload-own", "import importlib\nimport utils\nimportlib.reload(utils)\n"
+     "from importlib import reload\nimport my_helpers as mh\nreload(mh)\n"),
     # pandas' own expressions, written in the file: columns, values, comparisons
     ("pandas-query", "import pandas as pd\ndf = pd.read_csv('data.csv')\n"
      "adults = df.query('age > 30 and sex == \"F\"')\nlimit = 3\n"
@@ -1490,15 +1500,15 @@ def test_names_followed_through_many_bindings_stay_bounded(source):
 def test_what_a_file_runs_at_import_is_followed_once_per_function():
     """The manual pass follows the code run at import into every function it calls, each
     function read once however many top-level lines call it: a notebook that trains at the top
-    level 2000 times through a function reaching 300 others is reviewed at once, unflagged."""
+    level 2000 times through a function reaching 300 others is reviewed within the file's
+    budget, unflagged."""
     source = ("import torch\n" + "".join(f"def h{i}():\n    return {i}\n" for i in range(300))
               + "def train(w):\n    w = torch.tensor(w, requires_grad=True)\n"
               "    (w * w).backward()\n    return " + " + ".join(f"h{i}()" for i in range(300))
               + "\n" + "".join(f"r{i} = train(1.0)\n" for i in range(2000))
               + "def gradient(xs, ys, w):\n    return 2 * w\n")
-    started = time.perf_counter()
-    assert scan_source(source, "ex02_gradient_descent.py") == []
-    assert time.perf_counter() - started < 5
+    assert scan_source(source, "ex02_gradient_descent.py") == []   # within the file's budget:
+    # read once per statement, the 2000 calls would pass it ("too large to follow")
 
 
 def test_a_huge_file_is_reported_at_once_not_parsed():

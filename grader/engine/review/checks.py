@@ -83,8 +83,9 @@ class _Checks:
         """Uses of what a rule names that only read what a correct program may read:
         membership of sys.modules (`"google.colab" in sys.modules`, sys.modules.get(name)
         tested for None), whether a package is installed (importlib.util.find_spec("pandas")
-        tested for None), logging.config.dictConfig given a literal dict, and the name of a
-        caller (inspect.stack()[1].function), which gives no frame away."""
+        tested for None), logging.config.dictConfig given a literal dict, importlib.reload of a
+        module the file imported (reload(utils)), and the name of a caller
+        (inspect.stack()[1].function), which gives no frame away."""
         call = parent if isinstance(parent, ast.Call) and parent.func is node else None
         scope = self.scope_of.get(id(node), self.module)
         if origin == "sys.modules" and self._own_module(node, parent, scope):
@@ -105,6 +106,12 @@ class _Checks:
                 _rule(".".join(name.split(".")[:i])) or
                 _HARNESS_TEXT.fullmatch(".".join(name.split(".")[:i]))
                 for i in range(1, name.count(".") + 2))
+        if origin == "importlib.reload":     # a module the file imported, run again
+            arg = call.args[0] if call is not None and len(call.args) == 1 else None
+            what = self.origin(arg, scope) if isinstance(arg, (ast.Name, ast.Attribute)) \
+                else None
+            return isinstance(what, str) and "." not in what and _own_module_name(what) \
+                and self._imported_module(arg, scope)
         if origin == "logging.config.dictConfig":
             return call is not None and len(call.args) == 1 and not call.keywords and \
                 self._plain_logging_config(call.args[0], scope)
@@ -116,6 +123,14 @@ class _Checks:
                 isinstance(name, ast.Attribute) and name.value is at and \
                 name.attr in ("function", "lineno") and isinstance(name.ctx, ast.Load)
         return False
+
+    def _imported_module(self, name, scope) -> bool:
+        """Whether `name` is bound only by import statements (import utils, import a.b as c)."""
+        base = name
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        home = self._home(scope, base.id) if isinstance(base, ast.Name) else None
+        return home is not None and all(how == "module" for how, _v, _s in home.bound[base.id])
 
     def _own_module(self, node, parent, scope):
         """`sys.modules[__name__]`, read: the file's own module (`this = sys.modules[__name__]`,
@@ -386,3 +401,16 @@ class _Checks:
 
     def _show(self, node, origin):
         return _short(origin if origin != "?" else _unparse(node))
+
+
+def _own_module_name(name: str) -> bool:
+    """Whether `name` can only be a module of the student's own (utils): not Python's, not an
+    installed package's (reloading torch.autograd.graph would undo what the worker wrapped)."""
+    import importlib.machinery
+    import os
+    import sys
+    if not name.isidentifier() or name in sys.stdlib_module_names or \
+            name in sys.builtin_module_names or _HARNESS_TEXT.fullmatch(name):
+        return False
+    places = [p for p in sys.path if p not in ("", os.getcwd())]
+    return importlib.machinery.PathFinder.find_spec(name, places) is None

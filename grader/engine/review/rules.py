@@ -152,7 +152,8 @@ _ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "py
 # (`import builtins` to read builtins.range; builtins.len = ... is a patch), and a reference to
 # the module itself (x = importlib, passed around) still is one
 _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
-                  "logging.config", "importlib.util.find_spec", "logging.config.dictConfig"}
+                  "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
+                  "importlib.reload"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
     ("loss", ("_Loss", "_WeightedLoss")), ("batchnorm", ("_BatchNorm", "_NormBase")),
