@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -287,7 +288,9 @@ def _course(data: dict, text: str, path: str) -> Course:
         else:
             raise CourseError(where.at("[[extension]]", f"{key} needs due, days or hours",
                                        nth=i))
-        pair = (str(item["student"]), a.name)
+        # composed (NFC), as a class run files a student (filing.student_name): 'José'
+        # typed or pasted decomposed is the same student
+        pair = (unicodedata.normalize("NFC", str(item["student"])), a.name)
         if pair in course.extensions:
             raise CourseError(where.at("[[extension]]", f"{key} is a second extension for "
                                        f"{pair[0]!r} and {a.name} (one per student and "

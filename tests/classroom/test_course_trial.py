@@ -179,3 +179,21 @@ def test_a_class_run_reads_timestamp_txt_in_its_zone(tmp_path):
     from datetime import datetime, timezone
     assert datetime.fromisoformat(text).astimezone(timezone.utc) == datetime(
         2026, 10, 1, 20, 30, tzinfo=timezone.utc)
+
+
+def test_an_extension_for_a_name_spelled_decomposed_is_hers(tmp_path):
+    """H2: the course file names 'Jose' + U+0301 (as her folder is spelled, or as pasted from
+    a Mac); the class run files her composed (NFC), so the extension went to nobody ('has
+    handed in nothing yet'). Names are compared as they are filed."""
+    import unicodedata
+    from grader.classroom.course_file import check_extensions, load_course
+    from grader.classroom.filing import student_name
+    decomposed = unicodedata.normalize("NFD", "José")
+    (tmp_path / "course.toml").write_text(BERLIN + f'[[extension]]\nstudent = "{decomposed}"\n'
+                                                   f'assignment = "w1"\ndays = 2\n')
+    course = load_course(tmp_path / "course.toml")
+    filed = student_name(decomposed)
+    assert filed != decomposed
+    due, extended = course.due_for(course.assignments[0], filed)
+    assert extended and (due - course.assignments[0].due).days == 2
+    assert check_extensions(course, [filed]) == []
