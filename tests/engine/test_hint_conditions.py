@@ -1422,3 +1422,49 @@ def test_every_value_pattern_is_a_guess_and_no_table_hint_is():
                   "this is 7 times the MSE: a sum where the mean is wanted",
                   "the ReLU between the layers is missing"):
         assert not is_guess(table)
+
+
+SQUEEZED_06 = """
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear(x).squeeze()
+"""
+
+
+def test_a_squeezed_one_output_fails_the_hidden_forward_on_every_seed(grade):
+    """Round 4's w06a passed where the drawn out-size was not 1: the hidden check now runs
+    out-size 1 too; the visible one the course's LinearRegression(1, 1) (the Fresh entry)."""
+    for seed in range(1, 5):     # 1 and 3 passed before
+        result = grade("ex06", SQUEEZED_06, targets=["LinearRegression"], seed=seed,
+                       checks="hidden")
+        hidden = [c for c in failing(result, "LinearRegression") if not c.visible]
+        assert hidden, f"seed {seed}: the hidden checks pass"
+        assert all(any("a missing dimension of size 1" in h for h in c.hints) for c in hidden)
+
+
+# -- round 4, item 3: causes a condition proves
+
+ARGMAX_01 = """
+def best_weight(x_data, y_data, weights):
+    mses = mse_for_weights(x_data, y_data, weights)
+    return float(weights[int(np.argmax(mses))])
+"""
+
+
+def test_argmax_for_argmin_is_named_and_a_weight_in_the_middle_is_not(grade):
+    result = grade("ex01", ARGMAX_01, targets=["best_weight"])
+    text, hints, fails = _texts(result, "best_weight")
+    assert any(c.visible for c in fails)
+    assert sum("the weight with the largest MSE" in h for h in hints) >= 2, text
+    # the course's worst weight is also the list's first: said, not hidden
+    assert any("also the first of the list" in h for c in fails if c.visible for h in c.hints)
+    other = grade("ex01", """
+def best_weight(x_data, y_data, weights):
+    return float(weights[len(weights) // 2 - 1])
+""", targets=["best_weight"])
+    _, other_hints, _ = _texts(other, "best_weight")
+    assert not any("largest MSE" in h for h in other_hints), other_hints

@@ -105,7 +105,8 @@ def test_best_weight_random(sub, seed):
     for kind, conv in KINDS.items():   # the weight comes back a Python float from any kind
         assert_close(sub.call("ex01.best_weight", conv(x), conv(y), conv(weights)), want,
                      call=f"best_weight(x, y, 61 weights), all {kind}", check_dtype="strict",
-                     mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want))})
+                     mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want)),
+                               **hints.worst_weight(x, y, weights)})
 
 
 @check("best_weight")

@@ -12,6 +12,24 @@ ABSOLUTE = "this is the absolute error |x*w - y|: square it, (x*w - y) ** 2"
 INDEX_NOT_WEIGHT = ("this is the position of the best weight in the list (np.argmin's index): "
                     "return the weight itself, weights[index]")
 BIAS_SCALED = "(x + b) * w multiplies the bias by w too: the model is x * w + b"
+WORST_WEIGHT = ("this is the weight with the largest MSE, the worst of the list{also}: argmax "
+                "where argmin is wanted (or max for min)?")
+
+
+def worst_weight(x, y, weights) -> dict:
+    """{WORST_WEIGHT: the first weight of largest MSE}, saying where it is also the first or
+    the last of the list; {} where every weight is as good (nothing to tell)."""
+    import numpy as np
+    w = np.asarray([float(v) for v in weights], dtype=np.float64)
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    mse = ((xs[None, :] * w[:, None] - ys[None, :]) ** 2).mean(axis=1)
+    if np.ptp(mse) == 0:
+        return {}
+    k = int(np.argmax(mse))
+    # at an end of the list the value is also what weights[0] or weights[-1] gives: said
+    also = " (here also the first of the list)" if k == 0 else \
+        " (here also the last of the list)" if k == len(w) - 1 else ""
+    return {WORST_WEIGHT.format(also=also): float(w[k])}
 
 
 def sum_not_mean(n: int) -> str:

@@ -86,4 +86,5 @@ def test_best_weight_course(sub):
     case = CASES["best_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="best_weight([1,2,3], [2,4,6], weights)",
-                 mistakes={hints.INDEX_NOT_WEIGHT: float(WEIGHTS.index(want))})
+                 mistakes={hints.INDEX_NOT_WEIGHT: float(WEIGHTS.index(want)),
+                           **hints.worst_weight(X, Y, WEIGHTS)})
