@@ -107,6 +107,21 @@ def display_name(path: Path) -> str:
     return path.name if is_dir else path.stem
 
 
+def lms_names(path) -> tuple[str, ...]:
+    """(her download name, her user id) where the entry is an LMS's (a Bundle, a Moodle folder,
+    a zip Canvas named), else (): the names a timestamps CSV may give her by
+    (handed_in.match_timestamps)."""
+    try:
+        if isinstance(path, Bundle):
+            found = path.download
+        else:
+            is_dir = Path(path).is_dir()
+            found = parse(path.name if is_dir else Path(path).stem, folder=is_dir)
+    except (OSError, TypeError, AttributeError):
+        return ()
+    return (found.name, found.user_id) if found is not None else ()
+
+
 def bundles(folder: Path, taken, owns=lambda p: False) -> list[Bundle]:
     """The students of a flat bulk download in `folder`: its files (not zips, not folders: those
     are entries of their own) named as Canvas or Moodle names them, one Bundle per student

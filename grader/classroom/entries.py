@@ -223,6 +223,12 @@ def gather(student: str, source: Path, into: Path, assignments: bool | None = No
         else:
             found = staging.collect(entry.source, max_file=MAX_FILE_BYTES,
                                     max_total=MAX_TOTAL_BYTES, assignments=assignments)
+            inner = _lone_zip(entry.source) if not found.files else None
+            if inner is not None:     # her folder holds one zip and no exercise file
+                found = staging.collect(inner, max_file=MAX_FILE_BYTES,
+                                        max_total=MAX_TOTAL_BYTES, assignments=assignments)
+                entry.problems.append(f"no exercise file in the folder; graded the files of "
+                                      f"{staging.shown(inner.name)}, the one zip in it")
         entry.problems += found.all_notes()
         entry.folder = _write(found, into, entry)
     except Exception as exc:  # noqa: BLE001 - a corrupt or hostile submission: this one only
@@ -238,6 +244,21 @@ def gather(student: str, source: Path, into: Path, assignments: bool | None = No
             digest.update(name.encode() + b"\0" + (entry.folder / name).read_bytes() + b"\0")
     entry.content_hash = digest.hexdigest()
     return entry
+
+
+def _lone_zip(folder: Path) -> Path | None:
+    """The one zip (a regular file, no link) directly in the student's `folder`, where there
+    is exactly one: a Moodle download keeps the zip she uploaded (`Bob Builder_4568_
+    assignsubmission_file_/hw.zip`), which is then her submission, read by staging's zip
+    rules. None: no folder, no zip, or several."""
+    try:
+        if not isinstance(folder, Path) or not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return None
+        zips = [p for p in folder.iterdir() if p.name.lower().endswith(".zip")
+                and stat.S_ISREG(os.lstat(p).st_mode)]
+    except OSError:
+        return None
+    return zips[0] if len(zips) == 1 else None
 
 
 def _hash_file(digest, path: Path, cap: int) -> None:

@@ -78,8 +78,9 @@ def correct_times(db, student, found, content_hash=None) -> list[str]:
             db.execute("UPDATE submissions SET submitted_at = (SELECT MAX(submitted_at) FROM "
                        "graded_exercises WHERE submission_id = ?) WHERE id = ?", (r[0], r[0]))
         old = wrong[-1]
-        out.append(f"{ex}: handed in {_short(text)} ({where}), not {_short(old[1])} "
-                   f"({old[2] or 'time not known'})"
+        out.append(f"{ex}: handed in {_short(text)} ({where}), "
+                   + (f"not {_short(old[1])} ({old[2] or 'time not known'})"
+                      if moment(old[1]) else "no time known before")
                    + (": later, as the LMS records this same work" if later else ""))
     return out
 

@@ -158,27 +158,62 @@ def _few(items, n=5) -> str:
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
-def timestamps_notes(stamps, students) -> list[str]:
-    """What a class run says about its timestamps CSV (`stamps`, from read_timestamps) and the
-    class's `students` ([(name, entry name)]): its own notes, the names in it that are no
-    student of the class, and the students it has no line for, one line each."""
+def match_timestamps(stamps, students) -> tuple[dict, list[str]]:
+    """({student: her time}, what the run says) for a timestamps CSV (`stamps`, from
+    read_timestamps) and the class's `students`: (filed name, entry name[, LMS download name,
+    LMS user id]) each. A line names a student by any of these; the filed name first, then the
+    entry's name (`smithjohn_201`), her Canvas user id (`201`), her download name
+    (`smithjohn`) where it is hers alone. A line that names several students (two `smithjohn`
+    in one Canvas download) is used for none, and said; so are the lines that name no one and
+    the students with no line, and each match by another name than the filed one where the
+    filed name has a hash or the line gave an LMS's name or id."""
     if not stamps:
-        return []
-    notes = list(getattr(stamps, "notes", []))
+        return {}, []
     where = f"timestamps {getattr(stamps, 'path', '') or 'CSV'}"
-    known = {n for pair in students for n in pair if n}
-    unknown = sorted(k for k in stamps if k not in known)
+    notes = list(getattr(stamps, "notes", []))
+    forms = [tuple(n for n in dict.fromkeys(pair) if n) for pair in students]
+    named: dict = {}         # a CSV's name -> the students it names
+    for pair in forms:
+        for n in pair:
+            named.setdefault(n, []).append(pair[0])
+    out, matched, several = {}, [], set()
+    for pair in forms:
+        for i, n in enumerate(pair):
+            if n not in stamps:
+                continue
+            if len(set(named[n])) > 1 and n != pair[0]:
+                several.add(n)
+                continue
+            out[pair[0]] = stamps[n]
+            if n != pair[0] and (i >= 2 or "~" in pair[0]):
+                matched.append(f"{staging.shown(n)} for {staging.shown(pair[0], quote=False)}")
+            break
+    unknown = sorted(k for k in stamps if k not in named)
     if unknown:
         notes.append(f"{where}: {len(unknown)} name{'s' * (len(unknown) != 1)} in it "
                      f"{'are' if len(unknown) != 1 else 'is'} no student of this class, "
                      f"their times unused: {_few([staging.shown(u) for u in unknown])}")
-    missing = [s for s, e in students if s not in stamps and e not in stamps]
+    for n in sorted(several):
+        who = sorted(set(named[n]))
+        notes.append(f"{where}: {staging.shown(n)} names {len(who)} students of this class "
+                     f"({_few([staging.shown(w, quote=False) for w in who])}), its time "
+                     f"unused: give each her own line, by the name she is graded under or, "
+                     f"from Canvas, name_userid (smithjohn_201) or her user id (201)")
+    missing = [pair[0] for pair in forms if pair[0] not in out]
     if missing:
         notes.append(f"{where}: no line for {len(missing)} student"
                      f"{'s' * (len(missing) != 1)}, whose times come from their files (or "
                      f"their work's earlier hand-in): "
                      f"{_few([staging.shown(m) for m in missing])}")
-    return notes
+    if matched:
+        notes.append(f"{where}: {len(matched)} line{'s' * (len(matched) != 1)} matched by "
+                     f"another name than the one graded: {_few(matched)}")
+    return out, notes
+
+
+def timestamps_notes(stamps, students) -> list[str]:
+    """What a class run says about its timestamps CSV (match_timestamps' notes)."""
+    return match_timestamps(stamps, students)[1]
 
 
 def handed_in(source: Path, files, from_csv: datetime | None = None

@@ -51,13 +51,13 @@ from pathlib import Path
 
 from grader.classroom import gradebook_files as gradebooks
 from grader.classroom.course_file import CourseError, check_extensions
-from grader.classroom.downloads import remember_users
+from grader.classroom.downloads import lms_names, remember_users
 from grader.classroom.entries import (Outputs, class_entries, class_folder_notes, entry_paths,
                                       exercise_hashes, gather, list_class,
                                       submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
-from grader.classroom.handed_in import FROM_FILE, handed_in_each, timestamps_notes
+from grader.classroom.handed_in import FROM_FILE, handed_in_each, match_timestamps
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -253,11 +253,13 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}
     zone = course.zone() if course is not None else None    # for nbgrader's timestamp.txt
-    run.notes += timestamps_notes(stamps, [(s, getattr(p, "name", None)) for s, p in entries])
+    stamps, said = match_timestamps(stamps, [(s, getattr(p, "name", None), *lms_names(p))
+                                             for s, p in entries])
+    run.notes += said
     for i, (student, path) in enumerate(entries):
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
-        stamp = stamps.get(student) or stamps.get(getattr(path, "name", None))
+        stamp = stamps.get(student)
         each = handed_in_each(path, entry.files, stamp, zone)
         files = exercise_hashes(entry)
         if stamp is not None:     # another hand-in's time: only for the work handed in then

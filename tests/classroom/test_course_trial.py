@@ -197,3 +197,64 @@ def test_an_extension_for_a_name_spelled_decomposed_is_hers(tmp_path):
     due, extended = course.due_for(course.assignments[0], filed)
     assert extended and (due - course.assignments[0].due).days == 2
     assert check_extensions(course, [filed]) == []
+
+
+def test_a_zip_in_a_moodle_download_folder_is_graded(tmp_path):
+    """H3: Moodle keeps the zip a student uploaded inside her folder (`Bob Builder_4568_
+    assignsubmission_file_/hw.zip`); it was never opened, 0/0. A folder holding one zip and
+    no exercise file is graded from the zip's files (staging's zip rules), with a note; a
+    folder with an exercise file beside a zip is graded from its files, as before."""
+    import zipfile
+    from grader.classroom.run import grade_class
+    dl = tmp_path / "dl"
+    bob = dl / "Bob Builder_4568_assignsubmission_file_"
+    ann = dl / "Ann Lee_4570_assignsubmission_file_"
+    for folder in (bob, ann):
+        folder.mkdir(parents=True)
+        with zipfile.ZipFile(folder / "hw.zip", "w") as z:
+            z.writestr("hw/ex01_linear_model.py", reference())
+    (ann / "ex01_linear_model.py").write_text("def predict(x, w, b):\n    return 0\n")
+    run = grade_class(dl, db=tmp_path / "g.db", jobs=1, exercises=["ex01"], progress=False)
+    assert any(n.startswith("Bob Builder: no exercise file in the folder; graded the files "
+                            "of 'hw.zip'") for n in run.notes), run.notes
+    assert not any(n.startswith("Ann Lee:") and "hw.zip" in n for n in run.notes)
+    with sqlite3.connect(tmp_path / "g.db") as con:
+        scores = dict(con.execute("SELECT t.name, s.score FROM submissions s JOIN students t "
+                                  "ON t.id = s.student_id").fetchall())
+    assert scores["Bob Builder"] > scores["Ann Lee"]
+
+
+def test_a_timestamps_line_names_a_canvas_student_by_her_name_id_or_user_id(tmp_path):
+    """H4: two students of one Canvas download name (smithjohn, user ids 201 and 202) are
+    graded under names with a hash; the CSV's line 'smithjohn' was 'no student of this class'.
+    A line names a student by the name she is graded under, her entry's (smithjohn_201), her
+    Canvas user id (202), or her download name where it is hers alone; a name of two is used
+    for neither, and said; each match by another name is said."""
+    from grader.classroom.handed_in import match_timestamps, read_timestamps
+    (tmp_path / "t.csv").write_text(
+        "student,submitted_at\nsmithjohn,2026-10-01T20:00Z\nsmithjohn_201,2026-10-01T21:00Z\n"
+        "202,2026-10-01T22:00Z\nadamsalice,2026-10-01T23:00Z\n")
+    stamps = read_timestamps(tmp_path / "t.csv")
+    students = [("smithjohn_201~1d90", "smithjohn_201", "smithjohn", "201"),
+                ("smithjohn_202~b3e4", "smithjohn_202", "smithjohn", "202"),
+                ("adamsalice", "adamsalice_301", "adamsalice", "301"),
+                ("bob", "bob.zip")]
+    times, notes = match_timestamps(stamps, students)
+    assert {k: v.hour for k, v in times.items()} == {"smithjohn_201~1d90": 21,
+                                                      "smithjohn_202~b3e4": 22, "adamsalice": 23}
+    text = "\n".join(notes)
+    assert "'smithjohn' names 2 students of this class (smithjohn_201~1d90, smithjohn_202~b3e4)"\
+        in text and "its time unused" in text
+    assert ("2 lines matched by another name than the one graded: 'smithjohn_201' for "
+            "smithjohn_201~1d90, '202' for smithjohn_202~b3e4") in text
+    assert "no student of this class" not in text and "no line for 1 student" in text
+
+
+def test_an_lms_entry_gives_its_download_name_and_user_id(tmp_path):
+    from grader.classroom.downloads import lms_names
+    folder = tmp_path / "John Smith_4567_assignsubmission_file_"
+    folder.mkdir()
+    (tmp_path / "smithjohn_201_9006_hw.zip").write_bytes(b"")
+    assert lms_names(folder) == ("John Smith", "4567")
+    assert lms_names(tmp_path / "smithjohn_201_9006_hw.zip") == ("smithjohn", "201")
+    assert lms_names(tmp_path) == ()
