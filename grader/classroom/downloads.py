@@ -250,7 +250,7 @@ def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> st
     which is then collected and removed. Of files of one own name, the newest (handed_again:
     `ex01-2.py` over `ex01-1.py` over `ex01.py`) is graded and the others noted. Refused when
     the files add up to more than max_total; what is left out is noted."""
-    notes, total, written = [], 0, {}
+    notes, total, written, misnamed = [], 0, {}, []
     stage.mkdir(parents=True, exist_ok=False)
     try:
         for path in _newest_first(bundle.files):
@@ -263,6 +263,10 @@ def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> st
                 continue
             if own in (".", "..") or own.startswith(".") or "/" in own or "\0" in own:
                 notes.append(f"{label} was not graded: its name is not a file's")
+                continue
+            inside = ending_exercise(own)
+            if inside is not None:      # 'hw_5_assignsubmission_file_ex02_gradient_descent.py'
+                misnamed.append((own, inside))
                 continue
             if own in written:
                 newer = handed_again(written[own]) > handed_again(path.name)
@@ -294,9 +298,32 @@ def collect(bundle: Bundle, stage: Path, *, max_file: int, max_total: int) -> st
                                 assignments=False)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    from grader.exercises import EXERCISES
+    from grader.sandbox.tree import name_note
+    for own, ex in misnamed:      # as staging says of a misnamed file: not graded in its place
+        chosen = next((n for n in written if staging.exercise_of(n) == ex), None)
+        notes.append(name_note((own,), ex, chosen) if chosen else
+                     f"found {staging.shown(own)}; this exercise is read from {EXERCISES[ex]}.py "
+                     f"(or .ipynb): rename the file, {ex} was not graded")
     for text in notes:
         found.note(text)
     return found
+
+
+def ending_exercise(name: str) -> str | None:
+    """The exercise whose file name ends this file's own name after a prefix of the student's
+    or another LMS's ('hw_5_assignsubmission_file_ex02_gradient_descent.py', a Moodle file
+    handed in again on Canvas): it is not that exercise's file (its name is not the
+    exercise's), and is said so. None for an exercise's own name or any other."""
+    from grader.exercises import EXERCISES
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() not in CODE_SUFFIXES or staging.exercise_of(name):
+        return None
+    low = stem.lower()
+    for ex, module in EXERCISES.items():
+        if low.endswith(module) and low[:-len(module)][-1:] in ("_", "-", " ", "."):
+            return ex
+    return None
 
 
 def extras(paths) -> tuple[list, list[str]]:

@@ -258,3 +258,26 @@ def test_an_lms_entry_gives_its_download_name_and_user_id(tmp_path):
     assert lms_names(folder) == ("John Smith", "4567")
     assert lms_names(tmp_path / "smithjohn_201_9006_hw.zip") == ("smithjohn", "201")
     assert lms_names(tmp_path) == ()
+
+
+def test_a_misnamed_file_in_a_canvas_download_is_named(tmp_path):
+    """H5: a Moodle file handed in again on Canvas ('smithjohn_202_9008_hw_5_assignsubmission_
+    file_ex02_gradient_descent.py'): her own name is 'hw_5_..._ex02_gradient_descent.py', not
+    ex02's, and ex02 was 'no file handed in' without a word. It is said, as staging says of a
+    misnamed file, and not graded in ex02's place."""
+    from grader.classroom.downloads import ending_exercise
+    from grader.classroom.run import grade_class
+    assert ending_exercise("hw_5_assignsubmission_file_ex02_gradient_descent.py") == "ex02"
+    assert ending_exercise("my ex01_linear_model.ipynb") == "ex01"
+    assert ending_exercise("ex02_gradient_descent.py") is None
+    assert ending_exercise("utils.py") is None and ending_exercise("notes_ex02.txt") is None
+    dl = tmp_path / "dl"
+    dl.mkdir()
+    (dl / "smithjohn_202_9007_ex01_linear_model.py").write_text(reference())
+    (dl / "smithjohn_202_9008_hw_5_assignsubmission_file_ex02_gradient_descent.py").write_text(
+        reference("ex02_gradient_descent"))
+    run = grade_class(dl, db=tmp_path / "g.db", jobs=1, exercises=["ex02"], progress=False)
+    assert ("smithjohn: found 'hw_5_assignsubmission_file_ex02_gradient_descent.py'; this "
+            "exercise is read from ex02_gradient_descent.py (or .ipynb): rename the file, ex02 "
+            "was not graded") in run.notes, run.notes
+    assert not [n for n in run.notes if "module" in n]
