@@ -35,8 +35,10 @@ from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS,
                                               NotAGradebook, OutputRefused, Place,
                                               copy_gradebook, create,
                                               inspect, kept_path, state_home)
-from grader.classroom.first_handed import correct_times, csv_time_not_for, first_handed_in
+from grader.classroom.first_handed import (correct_times, csv_time_not_for, first_handed_in,
+                                           rank)
 from grader.classroom.gradebook_read import Reading, moment
+from grader.classroom.handed_in import FROM_FILE
 from grader.classroom.gradebook_schema import (CHECK_FIELDS, Transaction, check_row, migrate,
                                                now, stored_name)
 from grader.engine.result import GradeResult
@@ -298,6 +300,23 @@ class Gradebook(Reading):
         work of hers: grader.classroom.first_handed.csv_time_not_for)."""
         return csv_time_not_for(self.db, stored_name(student), _moment_text(when), files,
                                 content_hash)
+
+    def file_times_used(self, student, files) -> bool:
+        """Will a file time be this student's hand-in time for any of `files` ({exercise: file
+        hash}, the exercises this run read from file times)? Not where that very file has a
+        time recorded from a more trusted source (a timestamps CSV, nbgrader's): it keeps it
+        (first_handed_in), and the run's note on file times does not count her."""
+        return bool(files) and len(self.kept_times(student, files, FROM_FILE)) < len(files)
+
+    def kept_times(self, student, files, where) -> dict:
+        """{exercise: (time, where from)} of `files` whose recorded time from a source more
+        trusted than `where` stays (first_handed.first_handed_in)."""
+        row = self.db.execute("SELECT id FROM students WHERE name = ?",
+                              (stored_name(student),)).fetchone()
+        if row is None:
+            return {}
+        kept = first_handed_in(self.db, row[0], files, {}, {ex: where for ex in files})
+        return {ex: v for ex, v in kept.items() if rank(v[1]) > rank(where)}
 
     # -- submissions
     def to_grade(self, student, content_hash, exercises, device="all", seed=None) -> list[str]:

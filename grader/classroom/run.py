@@ -267,7 +267,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                     entry.files, stamp, zone)
             run.notes += [clean(f"{student}: {line}", LINE, lines=False)] if line else []
         handed[student] = each, files
-        if any(where == FROM_FILE for _, where in each.values()):
+        if book.file_times_used(student, {ex: files.get(ex) for ex, (_, where) in each.items()
+                                          if where == FROM_FILE}):
             by_file_time.append(student)
         moved = rows.get(student) not in (None, staging.printable(path.name))
         # work graded before, read again: a better hand-in time (a timestamps CSV where file
@@ -296,11 +297,14 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
             continue
         tasks.append(entry)
     if course is not None and by_file_time:     # the late policy reads times she can set
+        one = len(by_file_time) == 1
         run.notes.append(clean(
-            f"{len(by_file_time)} student{'s' * (len(by_file_time) != 1)}' hand-in times are "
-            f"their files' own times (e.g. {by_file_time[0]}), which a student can set (unzip "
-            f"keeps the dates in her zip): give your LMS's times with --timestamps, or grade "
-            f"nbgrader's submitted/ tree", LINE, lines=False))
+            (f"1 student's hand-in times are her files' own times ({by_file_time[0]})" if one
+             else f"{len(by_file_time)} students' hand-in times are their files' own times "
+                  f"(e.g. {by_file_time[0]})")
+            + ", which a student can set (unzip keeps the dates in her zip): give your LMS's "
+              "times with --timestamps, or grade nbgrader's submitted/ tree", LINE,
+            lines=False))
     job = Job(request.to_dict(), html_dir=str(html_dir) if html_dir else None,
               jobs=min(jobs, max(1, len(tasks))), references=str(work / "references"))
     run.jobs = job.jobs

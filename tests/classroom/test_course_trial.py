@@ -281,3 +281,27 @@ def test_a_misnamed_file_in_a_canvas_download_is_named(tmp_path):
             "exercise is read from ex02_gradient_descent.py (or .ipynb): rename the file, ex02 "
             "was not graded") in run.notes, run.notes
     assert not [n for n in run.notes if "module" in n]
+
+
+def test_the_file_times_note_counts_only_students_timed_by_their_files(tmp_path):
+    """M1: the note on file times counted a student whose unchanged work keeps the time a
+    timestamps CSV gave it (this week's CSV has no line for him), and read '1 student''."""
+    from datetime import datetime, timezone
+    from grader.classroom.course_file import load_course
+    from grader.classroom.run import grade_class
+    for student in ("cleo", "dan", "eve"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(TWO_WEEKS)
+    course = load_course(tmp_path / "course.toml")
+    noon = datetime(2026, 10, 1, 12, tzinfo=timezone.utc)
+
+    def said(stamps):
+        run = grade_class(tmp_path / "class", db=tmp_path / "g.db", jobs=1,
+                          exercises=["ex01"], progress=False, course=course, timestamps=stamps)
+        return [n for n in run.notes if "files' own times" in n]
+
+    first = said({"cleo": noon, "dan": noon})
+    assert len(first) == 1 and first[0].startswith(
+        "1 student's hand-in times are her files' own times (eve), which a student can set")
+    assert said({"cleo": noon}) == first          # dan keeps the CSV's time: not counted
