@@ -34,8 +34,10 @@ MIN_PER_EXERCISE = 6
 # or slope and intercept swapped (ex11, ex05): 121 named, 0 wrong, 0 pass; with issue 20's latest
 # list (ex02 SGD/full batch, ex04 dloss_db and zeroing, ex07 one draw, ex10 momentum, ex12
 # zeroing, gradients in turn and float64 draws, ex07 rows in turn) and its 14 programs (148
-# entries): 136 named, 0 wrong, 0 pass
-MIN_NAMED = 136
+# entries): 136 named, 0 wrong, 0 pass; with round 4's argmax for argmin (ex01), a squeezed
+# one-output forward (ex06), w and b swapped in the surface's call (ex01), the factor x missing
+# (ex02), and those 3 programs (151 entries): 140 named, 0 wrong, 0 pass
+MIN_NAMED = 140
 
 _seen: dict[str, dict] = {}
 

@@ -1468,3 +1468,47 @@ def best_weight(x_data, y_data, weights):
 """, targets=["best_weight"])
     _, other_hints, _ = _texts(other, "best_weight")
     assert not any("largest MSE" in h for h in other_hints), other_hints
+
+
+SURFACE_WB_SWAPPED = """
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    out = np.zeros((len(bs), len(ws)))
+    for i, b in enumerate(_as_array(bs)):
+        for j, w in enumerate(_as_array(ws)):
+            out[i, j] = np.mean((forward_wb(x, b, w) - y) ** 2)
+    return out
+"""
+
+
+@pytest.mark.parametrize("code,hint,other", [
+    (SURFACE_WB_SWAPPED, "w and b play each other's part", "rows and columns are swapped"),
+    # other cause, same wrong surface cells: the grid transposed
+    ("def mse_surface(x_data, y_data, ws, bs):\n"
+     "    x, y = _as_array(x_data), _as_array(y_data)\n"
+     "    w, b = np.meshgrid(_as_array(ws), _as_array(bs), indexing='ij')\n"
+     "    return ((x[None, None, :] * w[..., None] + b[..., None] - y) ** 2).mean(axis=2)\n",
+     "rows and columns are swapped", "w and b play each other's part")],
+    ids=["wb_swapped", "transposed"])
+def test_w_and_b_swapped_in_the_surface_is_named_and_a_transposed_grid_is_not(grade, code,
+                                                                             hint, other):
+    result = grade("ex01", code, targets=["mse_surface"])
+    text, hints, fails = _texts(result, "mse_surface")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    assert not any(h.startswith(other) for h in hints), hints
+
+
+@pytest.mark.parametrize("body,hint,other", [
+    ("return 2 * (x * w - y)", "this is 2*(x*w - y): the factor x is missing",
+     "the derivative with respect to x"),
+    # other cause: differentiated with respect to x
+    ("return 2 * w * (x * w - y)", "this is 2*w*(x*w - y), the derivative with respect to x",
+     "the factor x is missing")], ids=["no_x", "wrt_x"])
+def test_a_missing_factor_x_is_named_and_the_derivative_in_x_is_not(grade, body, hint, other):
+    result = grade("ex02", f"def sample_gradient(x, y, w):\n    {body}\n",
+                   targets=["sample_gradient"])
+    text, hints, fails = _texts(result, "sample_gradient")
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
+    assert not any(other in h for h in hints), hints

@@ -32,6 +32,16 @@ def mse_surface(x_data, y_data, ws, bs):
 ''', "meshgrid with indexing='ij': the surface comes back (W, B), transposed",
         (r"transpos|swap|orientation|\baxes\b|\baxis\b|meshgrid|indexing|rows? and columns?"
          r"|\(B, ?W\)|\(W, ?B\)", SHAPE)),
+    Fresh("mse_surface_w_b_swapped_in_call", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    out = np.zeros((len(bs), len(ws)), dtype=np.float64)
+    for i, b in enumerate(_as_array(bs)):
+        for j, w in enumerate(_as_array(ws)):
+            out[i, j] = np.mean((forward_wb(x, b, w) - y) ** 2)
+    return out
+''', "w and b swapped in the call forward_wb(x, b, w)",
+        (r"\bw and b\b|\bb and w\b|swap|each other's part|x \* b \+ w",)),
     Fresh("best_weight_argmax", "best_weight", '''
 def best_weight(x_data, y_data, weights):
     mse = mse_for_weights(x_data, y_data, weights)

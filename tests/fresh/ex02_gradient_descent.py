@@ -68,6 +68,11 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "records the mean of the epoch's sample losses instead of the last sample's loss",
         (r"\bmean\b|average|last sample|every sample|all (the )?samples",)),
+    Fresh("sample_gradient_no_x", "sample_gradient", '''
+def sample_gradient(x, y, w):
+    return float(2 * (x * w - y))
+''', "the chain rule's inner derivative x is missing: 2*(x*w - y)",
+        (r"factor x|inner derivative|chain rule",)),
     Fresh("sample_gradient_wrt_x", "sample_gradient", '''
 def sample_gradient(x, y, w):
     return float(2 * w * (x * w - y))

@@ -1,5 +1,5 @@
 """Fresh mistakes of ex06 (nn.Linear, nn.MSELoss, torch.optim.SGD, a custom module)."""
-from tests.fresh import LR, MOMENTUM, OFF_BY_ONE, RECORD, SCALE, ZERO, Fresh
+from tests.fresh import LR, MOMENTUM, OFF_BY_ONE, RECORD, SCALE, SHAPE, ZERO, Fresh
 
 FRESH = [
     Fresh("linear_regression_dims_swapped", "LinearRegression", '''
@@ -23,6 +23,16 @@ class LinearRegression(nn.Module):
         return torch.relu(self.linear(x))
 ''', "applies a ReLU to the output: negative predictions become 0",
         (r"relu|activation|negative|clamp|clip|non-?linear",)),
+    Fresh("linear_regression_squeezed", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear(x).squeeze()
+''', "squeezes the output: (N,) where the course's one-output model gives (N, 1)",
+        (SHAPE,)),
     Fresh("make_optimizer_momentum", "make_optimizer", '''
 def make_optimizer(model, lr):
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)

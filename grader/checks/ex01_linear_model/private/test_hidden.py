@@ -91,7 +91,8 @@ def test_surface_random(sub, seed):
         assert_close(sub.call("ex01.mse_surface", conv(x), conv(y), conv(ws), conv(bs)),
                      want, call=f"mse_surface(x, y, ws (6), bs (4)), all {kind}",
                      mistakes={hints.SURFACE_TRANSPOSED: want.T,
-                               hints.sum_not_mean(len(x)): want * len(x)})
+                               hints.sum_not_mean(len(x)): want * len(x),
+                               **hints.wb_swapped(x, y, ws, bs)})
 
 
 @check("best_weight")

@@ -12,6 +12,21 @@ ABSOLUTE = "this is the absolute error |x*w - y|: square it, (x*w - y) ** 2"
 INDEX_NOT_WEIGHT = ("this is the position of the best weight in the list (np.argmin's index): "
                     "return the weight itself, weights[index]")
 BIAS_SCALED = "(x + b) * w multiplies the bias by w too: the model is x * w + b"
+WB_SWAPPED = ("w and b play each other's part: entry [i, j] is the MSE of x * b + w (b = bs[i], "
+              "w = ws[j]); are they swapped in the call? forward_wb(x, w, b) takes w first")
+
+
+def wb_swapped(x, y, ws, bs) -> dict:
+    """{WB_SWAPPED: the surface of x * b + w} (the grid of x * w + b with the roles of w and b
+    exchanged)."""
+    import numpy as np
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray([float(v) for v in ws], dtype=np.float64)
+    b = np.asarray([float(v) for v in bs], dtype=np.float64)
+    pred = xs[None, None, :] * b[:, None, None] + w[None, :, None]
+    return {WB_SWAPPED: ((pred - ys[None, None, :]) ** 2).mean(axis=2)}
+
+
 WORST_WEIGHT = ("this is the weight with the largest MSE, the worst of the list{also}: argmax "
                 "where argmin is wanted (or max for min)?")
 

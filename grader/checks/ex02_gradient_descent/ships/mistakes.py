@@ -9,6 +9,16 @@ NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2
               "then the mean over the samples")
 IN_X = ("this is 2*w*(x*w - y), the derivative with respect to x: sample_gradient differentiates "
         "with respect to w, d/dw (x*w - y)**2 = 2*x*(x*w - y)")
+NO_X = ("this is 2*(x*w - y): the factor x is missing. The chain rule multiplies by the inner "
+        "derivative, d(x*w)/dw = x: d/dw (x*w - y)**2 = 2*x*(x*w - y)")
+
+
+def no_x(x, y, w) -> dict:
+    """{NO_X: 2*(x*w - y)} where x is not 0 or ±1 (there the factor x changes nothing, or only
+    the sign, which the flipped sign names)."""
+    return {NO_X: 2 * (x * w - y)} if x not in (0, 1, -1) else {}
+
+
 GD_HALF = ("the weights follow a gradient half as big as the true one: is the factor 2 from "
            "differentiating the square missing?")
 GD_UPHILL = ("the weights move uphill: the update must subtract lr * gradient (or the gradient's "
