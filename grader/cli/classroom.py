@@ -31,7 +31,9 @@ def add_verbs(verbs) -> dict:
                         "resubmission meets new hidden inputs; given, a submission graded "
                         "with another seed is graded again)")
     g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
-    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
+    g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"),
+                   help="the device of the device checks (default: all; cuda needs a GPU "
+                        "here or on the --cluster's workers, else nothing is graded)")
     g.add_argument("--html-dir", default=None, metavar="DIR",
                    help="write a feedback page per student and summary.html into DIR")
     g.add_argument("--force", action="store_true",
