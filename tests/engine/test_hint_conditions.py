@@ -1512,3 +1512,29 @@ def test_a_missing_factor_x_is_named_and_the_derivative_in_x_is_not(grade, body,
     assert any(c.visible for c in fails)
     assert all(any(h.startswith(hint) for h in c.hints) for c in fails), text
     assert not any(other in h for h in hints), hints
+
+
+TRAIN_08 = """
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y) / {divisor}
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+@pytest.mark.parametrize("divisor,named", [("len(x)", True), ("1000", False)],
+                         ids=["by_n", "by_a_constant"])
+def test_a_loss_divided_by_n_twice_is_named_and_a_constant_divisor_is_not(grade, divisor,
+                                                                          named):
+    result = grade("ex08", TRAIN_08.format(divisor=divisor), targets=["train_full_batch"])
+    text, hints, fails = _texts(result, "train_full_batch")
+    assert any(c.visible for c in fails) and any(not c.visible for c in fails)
+    said = [any("divided by N = len(x) once more" in h for h in c.hints) for c in fails]
+    assert (all(said) if named else not any(said)), text

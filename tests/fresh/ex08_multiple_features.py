@@ -2,6 +2,21 @@
 from tests.fresh import RECORD, SHAPE, ZERO, Fresh
 
 FRESH = [
+    Fresh("train_full_batch_mean_twice", "train_full_batch", '''
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss = loss / len(x)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+''', "the mean loss divided by N once more",
+        (r"divided by N|once more|twice|1/N",)),
     Fresh("load_csv_flat_labels", "load_csv", '''
 def load_csv(path):
     data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)

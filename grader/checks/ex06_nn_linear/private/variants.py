@@ -7,7 +7,7 @@ from torch import nn
 from grader.checks.api import network
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
-         "no_momentum", "default_momentum", "sigmoid_twice")
+         "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -22,6 +22,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     no_momentum         SGD without the momentum asked for
     default_momentum    SGD with train_logistic's default momentum 0.9, not the one given
     sigmoid_twice       nn.BCEWithLogitsLoss on the model's probabilities (loss="bce" only)
+    mean_twice          the mean loss divided by N = len(X) once more (recorded so, and its
+                        gradients 1/N as big)
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -42,6 +44,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
         if mode not in ("no_zero", "zero_after_backward", "zero_after_step"):
             optimizer.zero_grad()
         value = loss_fn(model(X), Y)
+        if mode == "mean_twice":
+            value = value / len(X)
         value.backward()
         if mode == "zero_after_backward":
             optimizer.zero_grad()

@@ -21,11 +21,13 @@ FORWARD_HINTS = {
     "relu_hidden": "the hidden layers use ReLU: every layer here is followed by a sigmoid",
     "last_sigmoid_only": "only the last layer has a sigmoid: apply one after every layer",
 }
+MEAN_TWICE_LOSS = ("the loss is divided by N = len(x) once more: nn.BCELoss() already takes the "
+                   "mean over the samples, so the recorded losses and every step are 1/N as big")
 # train_full_batch's known wrong loops, by the name under which ex06's private/variants.py
 # runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
-                  "sigmoid_twice": SIGMOID_TWICE}
+                  "sigmoid_twice": SIGMOID_TWICE, "mean_twice": MEAN_TWICE_LOSS}
 
 
 def forward_mistakes(outputs):
