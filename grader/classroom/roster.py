@@ -74,9 +74,9 @@ def moves(rows: dict, entries, book, where) -> list[str]:
 
 
 def other_folders(book, entries, folder, where) -> list[str]:
-    """One note per other class folder whose run last graded students of this run: the
+    """One note where students of this run were last graded from another class folder: the
     gradebook files students by name alone, so two classes (two sections, another term's
-    gradebook given as --db) would be merged without a word ('3 students of this run were
+    gradebook given as --db) would be merged without a word ('2 students of this run were
     last graded from another class folder, /term1/subs (e.g. alice): ...')."""
     names = {student for student, _ in entries}
     by_folder: dict[str, list[str]] = {}
@@ -88,13 +88,18 @@ def other_folders(book, entries, folder, where) -> list[str]:
             same[run_folder] = _same_class(Path(run_folder), folder, where)
         if not same[run_folder]:
             by_folder.setdefault(run_folder, []).append(student)
+    if not by_folder:
+        return []
+    who = [s for students in by_folder.values() for s in students]
+    first = next(iter(by_folder))
+    places = (f"another class folder, {staging.shown(first, quote=False, limit=200)}"
+              if len(by_folder) == 1 else f"{len(by_folder)} other class folders (e.g. "
+              f"{staging.shown(first, quote=False, limit=200)})")
     return [clean(f"{len(who)} student{'s' * (len(who) != 1)} of this run "
-                  f"{'were' if len(who) != 1 else 'was'} last graded from another class folder, "
-                  f"{staging.shown(run_folder, quote=False, limit=200)} "
-                  f"(e.g. {staging.shown(who[0], quote=False)}): "
-                  f"the gradebook files students by name, so their grades from both folders "
-                  f"are one row each; give another class its own --db", LINE, lines=False)
-            for run_folder, who in by_folder.items()]
+                  f"{'were' if len(who) != 1 else 'was'} last graded from {places} "
+                  f"(e.g. {staging.shown(by_folder[first][0], quote=False)}): the gradebook "
+                  f"files students by name, so their grades from both folders are one row "
+                  f"each; give another class its own --db", LINE, lines=False)]
 
 
 def unlisted_students(book) -> list[str]:
