@@ -1538,3 +1538,39 @@ def test_a_loss_divided_by_n_twice_is_named_and_a_constant_divisor_is_not(grade,
     assert any(c.visible for c in fails) and any(not c.visible for c in fails)
     said = [any("divided by N = len(x) once more" in h for h in c.hints) for c in fails]
     assert (all(said) if named else not any(said)), text
+
+
+QUADRATIC_04 = """
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xv, yv in zip(x, y):
+            loss = (quadratic_forward(xv, *params) - yv) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in {updated}:
+                    p -= lr * p.grad
+                for p in {zeroed}:
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+"""
+
+
+@pytest.mark.parametrize("updated,zeroed,hint,other", [
+    ("params[:2]", "params", "b is never updated", "is never zeroed"),
+    # other cause, b wrong too: its gradient is never zeroed
+    ("params", "params[:2]", "b.grad is never zeroed", "never updated")], ids=["b_frozen", "b_not_zeroed"])
+def test_a_parameter_never_updated_is_named_and_one_never_zeroed_is_not(grade, updated,
+                                                                        zeroed, hint, other):
+    code = QUADRATIC_04.format(updated=updated, zeroed=zeroed)
+    result = grade("ex04", code, targets=["train_quadratic"])
+    text, hints, fails = _texts(result, "train_quadratic")
+    assert any(c.visible for c in fails)
+    assert all(any(hint in h for h in c.hints) for c in fails), text
+    assert not any(other in h for h in hints), hints

@@ -2,6 +2,28 @@
 from tests.fresh import DTYPE, HALF, RECORD, SCALE, SHAPE, SIGN, ZERO, Fresh
 
 FRESH = [
+    Fresh("train_quadratic_b_never_updated", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    p1 = torch.tensor(float(w1), dtype=x.dtype, device=x.device, requires_grad=True)
+    p2 = torch.tensor(float(w2), dtype=x.dtype, device=x.device, requires_grad=True)
+    pb = torch.tensor(float(b), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xv, yv in zip(x, y):
+            l = (quadratic_forward(xv, p1, p2, pb) - yv) ** 2
+            l.backward()
+            with torch.no_grad():
+                for p in (p1, p2):
+                    p -= lr * p.grad
+                for p in (p1, p2, pb):
+                    p.grad.zero_()
+            last = l.item()
+        losses.append(last)
+    return p1.item(), p2.item(), pb.item(), losses
+''', "b is never updated (only w1 and w2 are)",
+        (r"\bb\b (is )?never updated|update (of b|b\b)|b keeps",)),
     Fresh("backward_steps_dloss_dr_no_2", "backward_steps", '''
 def backward_steps(x, y, w):
     y_hat = x * w

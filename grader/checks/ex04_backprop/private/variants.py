@@ -13,13 +13,14 @@ def as_tensors(xs, ys):
     return x, y.to(x.device, x.dtype)
 
 
-def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=()):
+def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=(),
+            frozen=()):
     """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
     train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
     never zeroes the gradients, zero="epoch" zeroes them once per epoch (after its last sample),
     zero="before" zeroes them between backward() and the update (which then subtracts zero),
-    kept=(i, ...) never zeroes those of the parameters numbered i, loss_after=True records each
-    loss after the update. Returns what the function would: the final parameters as floats,
+    kept=(i, ...) never zeroes those of the parameters numbered i, frozen=(i, ...) never updates
+    them, loss_after=True records each loss after the update. Returns what the function would: the final parameters as floats,
     then the losses."""
     x, y = as_tensors(xs, ys)
     params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
@@ -38,7 +39,8 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
                 for i, p in enumerate(params):
                     if zero == "before":
                         p.grad.zero_()
-                    p -= lr * p.grad
+                    if i not in frozen:
+                        p -= lr * p.grad
                     if zero is True and i not in kept:
                         p.grad.zero_()
                 last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
@@ -54,7 +56,8 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
 VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
             "zero_epoch": dict(zero="epoch"), "zero_before": dict(zero="before"),
             **{f"kept_{i}": dict(kept=(i,)) for i in range(3)},
-            **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)}}
+            **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)},
+            **{f"frozen_{i}": dict(frozen=(i,)) for i in range(3)}}
 
 
 def train_variant(xs, ys, *rest, quadratic, name):

@@ -45,7 +45,14 @@ def variant_hints(quadratic: bool) -> dict:
     if quadratic:
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
         named.update({f"only_{i}": only_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
+        named.update({f"frozen_{i}": never_updated(n) for i, n in enumerate(QUADRATIC_NAMES)})
     return named
+
+
+def never_updated(name: str) -> str:
+    """A parameter of train_quadratic that keeps its initial value: its update is missing."""
+    return (f"{name} is never updated: the run is the one where {name} keeps its initial value "
+            f"while the others learn; update every parameter ({name} -= lr * {name}.grad)")
 
 
 W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
