@@ -400,13 +400,17 @@ def last_of_each_content(rows: list[dict]) -> list[dict]:
     same submission: same_content): the same work graded again (--force, a new grader
     version, a week that regraded the whole folder) replaces its earlier gradings; a grading
     that failed for the grader's own reasons (a crash, a time limit) does not replace one of
-    the same content that did not."""
+    the same content that did not, nor does one of the same content and grader version that
+    counted fewer points (a device's checks that could not run on that machine: points never
+    depend on the machine)."""
     alive: dict[tuple, list] = {}
     for r in rows:
         mine = alive.setdefault((r["student"], r["exercise"]), [])
         same = [e for e in mine if same_content(e, r)]
         r["first"] = min([r["submission"]] + [e["first"] for e in same])
-        if r["failed"] and any(not e["failed"] for e in same):
+        fewer = any(e.get("grader_version") == r.get("grader_version") and
+                    (e.get("max_score") or 0.0) > (r.get("max_score") or 0.0) for e in same)
+        if r["failed"] and any(not e["failed"] for e in same) or fewer:
             for e in same:                  # the complete grading stays, as old as it was
                 e["first"] = r["first"]
             continue

@@ -305,3 +305,30 @@ def test_the_file_times_note_counts_only_students_timed_by_their_files(tmp_path)
     assert len(first) == 1 and first[0].startswith(
         "1 student's hand-in times are her files' own times (eve), which a student can set")
     assert said({"cleo": noon}) == first          # dan keeps the CSV's time: not counted
+
+
+def test_a_grading_that_counted_fewer_checks_never_counts_over_a_fuller_one(tmp_path):
+    """C1, in the gradebook: the same file graded again with the same grader, where a device's
+    checks could not run (skipped, not counted: 14 of 18 points), does not replace the grading
+    that ran them all; a grading of new work does, whatever it counted."""
+    from grader.classroom.gradebook import Gradebook
+    from grader.engine.runner import CheckResult, GradeResult
+
+    def result(cuda_ran, passed=True):
+        checks = [CheckResult(nodeid=f"t::c{i}[{dev}]", exercise="ex01", target="t",
+                              title=f"c{i}", params=dev, points=pts, visible=True,
+                              status=("passed" if passed else "failed")
+                              if dev == "cpu" or cuda_ran else "skipped",
+                              message="", seconds=0.01)
+                  for i, (dev, pts) in enumerate([("cpu", 14.0), ("cuda", 4.0)])]
+        return GradeResult(submission="x", seed=1, checks=checks, exercises=["ex01"],
+                           seconds=0.1)
+
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("alice", result(True), content_hash="h1", files={"ex01": "f1"})
+        book.record("alice", result(False), content_hash="h1", files={"ex01": "f1"},
+                    device="cuda")
+        assert book.table()[1][0][1]["ex01"] == 18
+        book.record("alice", result(False, passed=False), content_hash="h2",
+                    files={"ex01": "f2"})
+        assert book.table()[1][0][1]["ex01"] == 0           # new work counts
