@@ -18,6 +18,13 @@ def bce_loss(p, y):
     return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
 ''', "no clamp of the logs at -100: p = 0 or 1 gives inf or NaN",
         (r"clamp|-100|\binf|\bnan\b|finite|log ?\(0\)|log of 0|log 0",)),
+    Fresh("bce_loss_p_clamped", "bce_loss", '''
+def bce_loss(p, y):
+    logp = torch.log(torch.clamp(p, min=1e-7))
+    log1mp = torch.log(torch.clamp(1 - p, min=1e-7))
+    return -(y * logp + (1 - y) * log1mp).mean()
+''', "p clamped at 1e-7 before the log, where the log is to be clamped at -100",
+        (r"clamped at 1e-0?7|log\(1e-0?7\)|-100",)),
     Fresh("bce_loss_sum", "bce_loss", '''
 def bce_loss(p, y):
     log_p = torch.clamp(torch.log(p), min=-100)

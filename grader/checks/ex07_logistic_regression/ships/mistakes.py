@@ -1,6 +1,8 @@
 """The mistakes of ex07 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
+import math
+
 import torch
 
 from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, ZERO_AFTER_BACKWARD,
@@ -11,6 +13,26 @@ OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / 
 ONE_MINUS_SIGMOID = "this is 1 - sigmoid(z): the sign in exp(-z) is missing"
 UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp each log at -100: "
              "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
+CLAMP_EPS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12, 1e-15)
+
+
+def clamped_p(p, y) -> dict:
+    """{hint: the loss with p clamped at eps before the log}, for the usual eps, as p and 1 - p
+    each clamped at eps, and as p clamped to [eps, 1 - eps]: the log at p = 0 is then log(eps)
+    (-16.1 for 1e-7), where nn.BCELoss clamps the log itself at -100. Asked only of inputs with
+    p exactly 0 or 1 (elsewhere the clamp changes nothing)."""
+    out = {}
+    for eps in CLAMP_EPS:
+        fix = (f"log(p) at p = 0 is then log({eps:g}) = {math.log(eps):.1f}, where the contract "
+               f"clamps each log at -100: torch.clamp(torch.log(p), min=-100)")
+        each = -(y * p.clamp(min=eps).log() + (1 - y) * (1 - p).clamp(min=eps).log()).mean()
+        q = p.clamp(eps, 1 - eps)
+        both = -(y * q.log() + (1 - y) * (1 - q).log()).mean()
+        out[f"p and 1 - p are clamped at {eps:g} before the log: {fix}"] = each
+        out[f"p is clamped to [{eps:g}, 1 - {eps:g}] before the log: {fix}"] = both
+    return out
+
+
 BCE_SIGN = "the sign is flipped: the loss is minus the mean log-likelihood"
 BCE_LABELS_SWAPPED = "y and 1 - y are swapped"
 BCE_MEAN_DIM0 = ("the mean is taken along dim 0 only: for p and y of shape (N, 1), as a model "
