@@ -39,8 +39,9 @@ MIN_PER_EXERCISE = 6
 # (ex02), and those 3 programs (151 entries): 140 named, 0 wrong, 0 pass; with a loss divided
 # by N twice (ex08, round 4's w08h; 152 entries): 141 named; with b never updated (ex04, w04j;
 # 153 entries): 142 named, 0 wrong, 0 pass; with p clamped before the log (ex07, w07d; 154
-# entries): 143 named, 0 wrong, 0 pass
-MIN_NAMED = 143
+# entries): 143 named, 0 wrong, 0 pass; with a polynomial's terms at another power or swapped
+# (ex11, w11b; 155 entries): 144 named, 0 wrong, 0 pass
+MIN_NAMED = 144
 
 _seen: dict[str, dict] = {}
 

@@ -1592,3 +1592,33 @@ def bce_loss(p, y):
     assert any(c.visible for c in fails)
     said = [any("clamped at 1e-07 before the log" in h for h in c.hints) for c in fails]
     assert (all(said) if named else not any(said)), text
+
+
+@pytest.mark.parametrize("body,hint,other", [
+    ("a + b * x + c * x ** 3 + d * x ** 2", "c and d are swapped", "is wanted"),
+    # other cause: every coefficient in reverse order, a table's own mistake
+    ("d + c * x + b * x ** 2 + a * x ** 3", "in the wrong order", "are swapped")],
+    ids=["c_d_swapped", "reversed"])
+def test_two_terms_swapped_are_named_and_the_reversed_order_is_not(grade, body, hint, other):
+    result = grade("ex11", f"def poly_forward(x, a, b, c, d):\n    return {body}\n",
+                   targets=["poly_forward"])
+    text, hints, fails = _texts(result, "poly_forward")
+    assert any(c.visible for c in fails)
+    assert any(hint in h for c in fails if c.visible for h in c.hints), text
+    assert not any(other in h for h in hints), hints
+
+
+@pytest.mark.parametrize("grad_d,named", [("(g * x * x).sum()", True),
+                                          ("(g * x * x * x).sum() * 1.5", False)],
+                         ids=["x_squared", "scaled"])
+def test_a_gradient_at_another_power_is_named_and_a_scaled_one_is_not(grade, grad_d, named):
+    code = f"""
+def poly_grads(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return float(g.sum()), float((g * x).sum()), float((g * x * x).sum()), float({grad_d})
+"""
+    result = grade("ex11", code, targets=["poly_grads"])
+    text, hints, fails = _texts(result, "poly_grads")
+    said = [any("grad_d uses x**2 where x**3 is wanted" in h for h in c.hints) for c in fails]
+    assert (all(said) if named else not any(said)), text
+    assert not any("uses x**" in h for h in hints) or named, hints

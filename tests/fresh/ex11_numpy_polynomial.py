@@ -19,6 +19,11 @@ def poly_forward(x, a, b, c, d):
     return b + a * x + c * x ** 2 + d * x ** 3
 ''', "a and b swapped: b is the constant term and a multiplies x",
         (r"swap|exchanged|coefficient|\ba and b\b|\bb and a\b|constant term|linear term",)),
+    Fresh("poly_forward_c_d_swapped", "poly_forward", '''
+def poly_forward(x, a, b, c, d):
+    return a + b * x + c * x ** 3 + d * x ** 2
+''', "c and d swapped: c multiplies x**3 and d x**2",
+        (r"\bc and d\b|\bd and c\b|swap",)),
     Fresh("poly_loss_mean", "poly_loss", '''
 def poly_loss(y_pred, y):
     return float(np.mean((y_pred - y) ** 2))

@@ -225,3 +225,62 @@ def _equal(a, b) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - an object that cannot say: not the same
         return False
+
+
+def _same(a, b) -> bool:
+    x, y = as_array(a), as_array(b)
+    return x is not None and y is not None and x.shape == y.shape and _close(x, y, 1e-6, 1e-9)
+
+
+def term_power_mistakes(x, coefs, powers, names, known=None) -> dict:
+    """A polynomial sum(coefs[k] * x**powers[k]) with one term at another power, or two
+    coefficients swapped: {hint: what it returns at x}. Where a mistake gives what another
+    does, or what `known` (the exercise's own table) names, it is left out.
+
+        term_power_mistakes(x, (a, b, c, d), (0, 1, 2, 3), "abcd")
+        -> {"d multiplies x**2 where x**3 is wanted": ..., "c and d are swapped: ...": ...}
+    """
+    def poly(cs, ps):
+        return sum(c * x ** p for c, p in zip(cs, ps))
+    out: dict = {}
+    taken = list((known or {}).values()) + [poly(coefs, powers)]
+
+    def add(hint, value):
+        if not any(_same(value, v) for v in taken):
+            out[hint] = value
+            taken.append(value)
+    for k, (name, p) in enumerate(zip(names, powers)):
+        for q in sorted(set(range(4)) | set(powers)):
+            if q != p:
+                add(f"{name} multiplies x**{q} where x**{p} is wanted (the terms are "
+                    f"{' + '.join(f'{n} * x**{e}' for n, e in zip(names, powers))})",
+                    poly(coefs, [q if i == k else e for i, e in enumerate(powers)]))
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            swapped = list(coefs)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            add(f"{names[i]} and {names[j]} are swapped: {names[i]} multiplies x**{powers[i]} "
+                f"and {names[j]} x**{powers[j]}", poly(swapped, powers))
+    return out
+
+
+def grad_power_mistakes(want, x, r, powers, names) -> dict:
+    """Gradients of a squared error in the coefficients of a polynomial, want[k] = sum(r *
+    x**powers[k]) (r the residual times 2), with one of them computed at another power of x:
+    {hint: the gradients with that one item changed}. `want`: a tuple or list; items become
+    what `x` and `r` make (floats for arrays, tensors for tensors)."""
+    out: dict = {}
+    for k, (name, p) in enumerate(zip(names, powers)):
+        for q in sorted(set(range(4)) | set(powers)):
+            if q == p:
+                continue
+            value = (r * x ** q).sum()
+            if _same(value, want[k]):
+                continue   # the same number: nothing to tell
+            if not hasattr(want[k], "shape"):
+                value = float(value)
+            else:
+                value = value.to(want[k].dtype) if hasattr(value, "to") else value
+            out[f"{name} uses x**{q} where x**{p} is wanted: its coefficient multiplies "
+                f"x**{p} in the model, so its gradient is the sum of 2 r x**{p}"] = type(want)(value if i == k else v for i, v in enumerate(want))
+    return out

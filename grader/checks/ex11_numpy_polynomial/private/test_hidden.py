@@ -69,10 +69,10 @@ def test_forward_numpy_random(sub, seed, dtype):
     a, b, c, d = params
     assert_close(sub.call("ex11.poly_forward", x, *params), want,
                  call=f"poly_forward(x ({len(x)},), {a:.3f}, {b:.3f}, {c:.3f}, {d:.3f})",
-                 mistakes={hints.COEFFICIENTS_ORDER:
-                           reference("ex11.poly_forward", x, d, c, b, a),
-                           hints.CUBE_AS_SQUARE: a + b * x + c * x ** 2 + d * x ** 2,
-                           hints.A_B_SWAPPED: reference("ex11.poly_forward", x, b, a, c, d)})
+                 mistakes=hints.with_term_powers(x, params, {
+                     hints.COEFFICIENTS_ORDER: reference("ex11.poly_forward", x, d, c, b, a),
+                     hints.CUBE_AS_SQUARE: a + b * x + c * x ** 2 + d * x ** 2,
+                     hints.A_B_SWAPPED: reference("ex11.poly_forward", x, b, a, c, d)}))
 
 
 @check("poly_forward")
@@ -113,7 +113,8 @@ def test_grads_reference(sub, seed, dtype):
     x, y, _, y_pred = _problem(seed, "grads", NP[dtype])
     want = reference("ex11.poly_grads", x, y, y_pred)
     n = len(x)
-    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want),
+                **hints.grad_powers(want, x, y, y_pred)}
     assert_close(sub.call("ex11.poly_grads", x, y, y_pred), want, **_tol(dtype),
                  call=f"poly_grads(x, y, y_pred) on {n} random points", mistakes=mistakes)
 
@@ -133,7 +134,8 @@ def test_grads_closed_form_autograd_fd(sub, seed):
     for name, want in (("the closed form sum(2 r x^k)", closed), ("autograd", auto),
                        ("a float64 central difference", fd)):
         assert_close(got, want, call="poly_grads(x, y, y_pred)", context=f"against {name}",
-                     rtol=rtol, atol=atol, mistakes=scale_mistakes(want))
+                     rtol=rtol, atol=atol,
+                     mistakes={**scale_mistakes(want), **hints.grad_powers(want, x, y, y_pred)})
 
 
 # ----------------------------------------------------------------------------------------------

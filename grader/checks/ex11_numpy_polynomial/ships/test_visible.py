@@ -80,9 +80,10 @@ def test_forward_by_hand(sub):
     """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49]"""
     case = CASES["forward_hand"]
     assert_close(case.run(sub), expected(case), call="poly_forward(x=[0, 1, 2], 1, 2, 3, 4)",
-                 mistakes={hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0]),
-                           hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
-                           hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])})
+                 mistakes=hints.with_term_powers(np.array([0.0, 1.0, 2.0]), (1, 2, 3, 4), {
+                     hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0]),
+                     hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
+                     hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])}))
 
 
 @check("poly_loss", visible=True)
@@ -98,7 +99,8 @@ def test_grads_recorded(sub):
     """poly_grads on 7 points matches the recorded reference"""
     case = CASES["grads_small"]
     want = expected(case)
-    mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want), **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want), **scale_mistakes(want),
+                **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)}
     assert_close(case.run(sub), want, call="poly_grads(x, y, y_pred) on 7 points",
                  mistakes=mistakes)
 
@@ -114,7 +116,8 @@ def test_grads_match_autograd(sub):
     rtol, atol = GRADCHECK_TOL
     assert_close(sub.call("ex11.poly_grads", X_SMALL, Y_SMALL, YP_SMALL), want,
                  call="poly_grads(x, y, y_pred) against autograd", rtol=rtol, atol=atol,
-                 mistakes=scale_mistakes(want))
+                 mistakes={**scale_mistakes(want),
+                           **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)})
 
 
 @check("fit_numpy", visible=True)
