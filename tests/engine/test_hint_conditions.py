@@ -1622,3 +1622,31 @@ def poly_grads(x, y, y_pred):
     said = [any("grad_d uses x**2 where x**3 is wanted" in h for h in c.hints) for c in fails]
     assert (all(said) if named else not any(said)), text
     assert not any("uses x**" in h for h in hints) or named, hints
+
+
+@pytest.mark.parametrize("ex,target,code,hint", [
+    ("ex12", "poly_grads_tensor", """
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return g.sum(), (g * x).sum(), (g * x ** 3).sum(), (g * x ** 3).sum()
+""", "grad_c uses x**3 where x**2 is wanted"),
+    ("ex04", "quadratic_grads", """
+def quadratic_grads(x, y, w1, w2, b):
+    r = quadratic_forward(x, w1, w2, b) - y
+    return 2 * r * x, 2 * r * x, 2 * r
+""", "dL/dw1 uses x**1 where x**2 is wanted"),
+    # other cause: the right powers, one gradient scaled (nothing about powers)
+    ("ex04", "quadratic_grads", """
+def quadratic_grads(x, y, w1, w2, b):
+    r = quadratic_forward(x, w1, w2, b) - y
+    return 3 * r * x ** 2, 2 * r * x, 2 * r
+""", None)], ids=["ex12_grad_c", "ex04_dw1", "ex04_scaled"])
+def test_one_gradient_at_another_power_is_named_in_ex04_and_ex12(grade, ex, target, code, hint):
+    result = grade(ex, code, targets=[target], device="cpu")
+    text, hints, fails = _texts(result, target)
+    if hint is None:
+        assert not any("where x**" in h for h in hints), hints
+        return
+    assert any(c.visible for c in fails)
+    assert all(any(h.startswith(hint) for h in c.hints) for c in fails
+               if "closed form" not in c.title and "autograd" not in c.title), text

@@ -95,6 +95,12 @@ def quadratic_forward(x, w1, w2, b):
     return w2 * x ** 2 + w1 * x + b
 ''', "swaps the coefficients: w2 multiplies x**2 and w1 multiplies x",
         (r"swap|exchanged|\bw1\b|\bw2\b|coefficient",)),
+    Fresh("quadratic_grads_dw1_with_x", "quadratic_grads", '''
+def quadratic_grads(x, y, w1, w2, b):
+    r = quadratic_forward(x, w1, w2, b) - y
+    return 2 * r * x, 2 * r * x, 2 * r
+''', "dL/dw1 = 2 r x where 2 r x**2 is wanted",
+        (r"dL/dw1|x\*\*2",)),
     Fresh("quadratic_grads_averaged", "quadratic_grads", '''
 def quadratic_grads(x, y, w1, w2, b):
     r = quadratic_forward(x, w1, w2, b) - y

@@ -9,6 +9,12 @@ def poly_grads_tensor(x, y, y_pred):
             (g * x ** 3).sum().item())
 ''', "returns Python floats (.item()) instead of 0-dim tensors on x's device",
         (r"\bfloat|\btensor|0-dim|\.item|item\(\)|device|\btype",)),
+    Fresh("poly_grads_tensor_c_uses_x_cubed", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return g.sum(), (g * x).sum(), (g * x ** 3).sum(), (g * x ** 3).sum()
+''', "grad_c uses x**3 where x**2 is wanted",
+        (r"grad_c|x\*\*3 where x\*\*2",)),
     Fresh("poly_grads_tensor_mean", "poly_grads_tensor", '''
 def poly_grads_tensor(x, y, y_pred):
     g = 2.0 * (y_pred - y)

@@ -264,23 +264,24 @@ def term_power_mistakes(x, coefs, powers, names, known=None) -> dict:
     return out
 
 
-def grad_power_mistakes(want, x, r, powers, names) -> dict:
+def grad_power_mistakes(want, x, r, powers, names, *, summed=True) -> dict:
     """Gradients of a squared error in the coefficients of a polynomial, want[k] = sum(r *
     x**powers[k]) (r the residual times 2), with one of them computed at another power of x:
     {hint: the gradients with that one item changed}. `want`: a tuple or list; items become
-    what `x` and `r` make (floats for arrays, tensors for tensors)."""
+    what `x` and `r` make (floats for arrays, tensors for tensors). summed=False: one gradient
+    per sample, want[k] = r * x**powers[k]."""
     out: dict = {}
     for k, (name, p) in enumerate(zip(names, powers)):
         for q in sorted(set(range(4)) | set(powers)):
             if q == p:
                 continue
-            value = (r * x ** q).sum()
+            value = (r * x ** q).sum() if summed else r * x ** q
             if _same(value, want[k]):
                 continue   # the same number: nothing to tell
-            if not hasattr(want[k], "shape"):
+            if not hasattr(want[k], "shape") or not hasattr(value, "shape"):
                 value = float(value)
             else:
                 value = value.to(want[k].dtype) if hasattr(value, "to") else value
             out[f"{name} uses x**{q} where x**{p} is wanted: its coefficient multiplies "
-                f"x**{p} in the model, so its gradient is the sum of 2 r x**{p}"] = type(want)(value if i == k else v for i, v in enumerate(want))
+                f"x**{p} in the model, so its gradient is {'the sum of ' if summed else ''}2 r x**{p}"] = type(want)(value if i == k else v for i, v in enumerate(want))
     return out

@@ -109,4 +109,15 @@ def grads_mistakes(want):
     return {**scale_mistakes(want),
             "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
                 (g2, g1, gb),
-            DB_TIMES_X: (g1, g2, g2)}
+            DB_TIMES_X: (g1, g2, g2),
+            # one gradient at another power of x: 2 r, 2 r x and 2 r x**2 are gb, g2 and g1
+            power_hint("dL/dw1", 1, 2): (g2, g2, gb), power_hint("dL/dw1", 0, 2): (gb, g2, gb),
+            power_hint("dL/dw2", 2, 1): (g1, g1, gb), power_hint("dL/dw2", 0, 1): (g1, gb, gb),
+            power_hint("dL/db", 2, 0): (g1, g2, g1)}
+
+
+def power_hint(name: str, used: int, wanted: int) -> str:
+    """One of quadratic_grads' gradients at another power of x."""
+    term = {2: "w1 * x**2", 1: "w2 * x", 0: "b"}[wanted]
+    return (f"{name} uses x**{used} where x**{wanted} is wanted: its term is {term}, so "
+            f"{name} = 2 r x**{wanted}" + (" = 2 r" if wanted == 0 else ""))

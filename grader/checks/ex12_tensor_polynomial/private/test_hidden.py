@@ -47,7 +47,8 @@ def test_grads_reference(sub, seed, device, dtype):
     x, y, _, y_pred = _problem(seed, "grads", dtype, device)
     want = reference("ex12.poly_grads_tensor", x, y, y_pred, grad=False)
     n = len(x)
-    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want)}
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want),
+                **hints.grad_powers(want, x, y, y_pred)}
     got = manual_call(sub, "ex12.poly_grads_tensor", x, y, y_pred)
     assert_close(got, want, call=f"poly_grads_tensor(x, y, y_pred) on {n} points ({device}, "
                  f"{str(dtype).replace('torch.', '')})", mistakes=mistakes)

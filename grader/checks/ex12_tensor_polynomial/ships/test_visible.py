@@ -104,7 +104,8 @@ def test_grads_by_hand(sub, device):
     assert_close(_run(sub, case), want, call=f"poly_grads_tensor(x=[1, 2], y=[0, 0], "
                  f"y_pred=[1, -1]) on {device}",
                  mistakes={hints.grads_of_mean(2): tuple(v / 2 for v in want),
-                           **scale_mistakes(want, factor2=False)})
+                           **scale_mistakes(want, factor2=False),
+                           **hints.grad_powers(want, *case.args)})
 
 
 @check("poly_grads_tensor", points=2, visible=True)
@@ -117,7 +118,7 @@ def test_grads_match_autograd(sub, device):
     # a factor of N is told as a mean only where another input, of another N, shows its own
     assert_close(got, want, call="poly_grads_tensor(x, y, y_pred) on 7 points",
                  mistakes={hints.grads_of_mean(7): tuple(v / 7 for v in want),
-                           **scale_mistakes(want)})
+                           **scale_mistakes(want), **hints.grad_powers(want, *case.args)})
     params = torch.tensor(P_SMALL, dtype=torch.float64, requires_grad=True)
     a, b, c, d = params
     ((a + b * X_SMALL + c * X_SMALL ** 2 + d * X_SMALL ** 3 - Y_SMALL) ** 2).sum().backward()
