@@ -1650,3 +1650,36 @@ def test_one_gradient_at_another_power_is_named_in_ex04_and_ex12(grade, ex, targ
     assert any(c.visible for c in fails)
     assert all(any(h.startswith(hint) for h in c.hints) for c in fails
                if "closed form" not in c.title and "autograd" not in c.title), text
+
+
+FIT_11 = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * {gd}
+    return (a, b, c, d), losses
+"""
+
+
+@pytest.mark.parametrize("gd,named", [("grad_c", True), ("grad_d * 0.5", False)],
+                         ids=["d_with_grad_c", "d_half_step"])
+def test_a_coefficient_updated_with_anothers_gradient_is_named(grade, gd, named):
+    """Other cause: d's own gradient at half the step, d wrong too: not a copy-paste."""
+    result = grade("ex11", FIT_11.replace("{gd}", gd), targets=["fit_numpy"])
+    text, hints, fails = _texts(result, "fit_numpy")
+    said = [any(h.startswith("d is updated with grad_c") for h in c.hints) for c in fails]
+    if named:
+        assert any(c.visible for c, s in zip(fails, said) if s), text
+        assert sum(said) >= 3, text
+    else:
+        assert not any("is updated with grad_" in h for h in hints), hints

@@ -55,6 +55,24 @@ def poly_grads(x, y, y_pred):
             float((g * x ** 2).sum()))
 ''', "copy-paste: grad_d uses x**2 instead of x**3",
         (r"grad_d|\bd\b|x\s*\*\*\s*3|x\^3|x³|cub|fourth|\blast\b",)),
+    Fresh("fit_numpy_d_with_grad_c", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_c
+    return (a, b, c, d), losses
+''', "copy-paste: d is updated with grad_c",
+        (r"d is updated with grad_c|grad_c",)),
     Fresh("fit_numpy_global_rng", "fit_numpy", '''
 def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     np.random.seed(seed)

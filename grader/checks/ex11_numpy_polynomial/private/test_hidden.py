@@ -8,7 +8,7 @@ import torch
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_fit,
                                autograd_grad, central_difference, check, devices, dtypes, gen,
                                np_rng, randn, reference, scale_mistakes, tolerance)
-from grader.checks.ex11_numpy_polynomial.private.variants import fit_variant
+from grader.checks.ex11_numpy_polynomial.private.variants import crossed_updates, fit_variant
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
@@ -200,6 +200,7 @@ def test_fit_step_by_step(sub, seed):
                 hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
                 hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
                 **_default_lr(x, y, lr, k, fit_seed),
+                **(crossed_updates(x, y, lr, k, fit_seed, hints.crossed_update) if k else {}),
             })
 
         assert_fit(runs[k], want,
@@ -224,6 +225,7 @@ def test_fit_300_steps(sub, seed):
             hints.UPDATE_ADDS_GRADIENT: fit_variant(x, y, lr, 300, fit_seed, sign=-1.0),
             hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
             **_default_lr(x, y, lr, 300, fit_seed),
+            **crossed_updates(x, y, lr, 300, fit_seed, hints.crossed_update),
         }
 
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)

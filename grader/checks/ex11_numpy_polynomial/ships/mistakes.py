@@ -53,3 +53,11 @@ def grad_powers(want, x, y, y_pred) -> dict:
     from grader.engine.compare.mistakes import grad_power_mistakes
     return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
                                ("grad_a", "grad_b", "grad_c", "grad_d"))
+
+
+
+def crossed_update(i: int, j: int) -> str:
+    """fit_numpy's coefficient i updated with coefficient j's gradient (a copy-paste)."""
+    a, b = "abcd"[i], "abcd"[j]
+    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b}; each "
+            f"coefficient moves by its own gradient, {a} -= lr * grad_{a}")

@@ -38,11 +38,16 @@ CASES = {c.id: c for c in [
 # (grader.checks.ex11_numpy_polynomial.private.variants.fit_variant)
 FIT_300_MISTAKES = {hints.LOSSES_OF_STEPS_0_100: {"when": 0},
                     hints.LOSS_AFTER_UPDATE: {"after": True},
-                    hints.UPDATE_ADDS_GRADIENT: {"sign": -1.0}}
+                    hints.UPDATE_ADDS_GRADIENT: {"sign": -1.0},
+                    # one coefficient updated with another's gradient (d -= lr * grad_c)
+                    **{hints.crossed_update(i, j): {"used": tuple(j if k == i else k
+                                                                  for k in range(4))}
+                       for i in range(4) for j in range(4) if i != j}}
 
 
 def _fit_300_id(kw) -> str:
-    return "fit_300_" + "_".join(f"{k}_{v}" for k, v in kw.items())
+    return "fit_300_" + "_".join(
+        f"{k}_{''.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in kw.items())
 
 
 CASES.update({c.id: c for c in [
