@@ -1683,3 +1683,20 @@ def test_a_coefficient_updated_with_anothers_gradient_is_named(grade, gd, named)
         assert sum(said) >= 3, text
     else:
         assert not any("is updated with grad_" in h for h in hints), hints
+
+
+@pytest.mark.parametrize("built,said", [
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, momentum=0.9)", "momentum=0.9"),
+    # other causes: Adam's steps; a momentum no hint lists (0.7) is not told as 0.9 or 0.5
+    ("torch.optim.Adam(model.parameters(), lr=lr)", None),
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, momentum=0.7)", None)],
+    ids=["momentum_0_9", "adam", "momentum_0_7"])
+def test_rmsprop_with_momentum_is_named_with_its_momentum(grade, built, said):
+    result = grade("ex12", FIT_OPTIM.format(built=built), targets=["fit_optim"], device="cpu")
+    text, hints, fails = _texts(result, "fit_optim")
+    told = [h for h in hints if "RMSprop's steps with momentum" in h]
+    if said:
+        assert told and all(said in h for h in told), text
+        assert any(c.visible and c.hints for c in fails), text
+    else:
+        assert not told, told

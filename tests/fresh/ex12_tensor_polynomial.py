@@ -1,5 +1,5 @@
 """Fresh mistakes of ex12 (the cubic fit with tensors, autograd, nn and optim)."""
-from tests.fresh import DTYPE, LOSS_ITSELF, RECORD, SCALE, SEED, SUM, ZERO, Fresh
+from tests.fresh import DTYPE, LOSS_ITSELF, MOMENTUM, RECORD, SCALE, SEED, SUM, ZERO, Fresh
 
 FRESH = [
     Fresh("poly_grads_tensor_floats", "poly_grads_tensor", '''
@@ -204,6 +204,26 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
 ''', "records the loss recomputed after the step instead of the loss before it",
         (RECORD,)),
     # from a blind round of student programs (issue 20)
+    Fresh("fit_optim_rmsprop_momentum", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr, momentum=0.9)
+    else:
+        raise ValueError(optimizer)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "RMSprop with momentum 0.9 where none is asked",
+        (MOMENTUM,)),
     Fresh("fit_optim_rmsprop_is_adam", "fit_optim", '''
 def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     loss_fn = nn.MSELoss(reduction="sum")

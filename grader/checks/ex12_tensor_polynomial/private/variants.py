@@ -91,20 +91,22 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": to
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                  after=False, used=None):
+                  after=False, used=None, momentum=0.0):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
-    (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"). The
+    (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"), or the
+    named one with a momentum none asked for (momentum=0.9). The
     recorded losses and the
     parameters after every optimizer step."""
     used = used or optimizer
-    if (zero, reduction, after, used) == (True, "sum", False, optimizer):
+    if (zero, reduction, after, used, momentum) == (True, "sum", False, optimizer, 0.0):
         raise ValueError("not a known mistake")
     model = _Cubic()
     model.load_state_dict(state)
     model = model.to(x.device, x.dtype)
     loss_fn = torch.nn.MSELoss(reduction=reduction)
-    opt = OPTIMIZERS[used](model.parameters(), lr=lr)
+    opt = OPTIMIZERS[used](model.parameters(), lr=lr,
+                           **({"momentum": momentum} if momentum else {}))
     losses = []
     with record_steps(model) as rec:
         for t in range(steps):

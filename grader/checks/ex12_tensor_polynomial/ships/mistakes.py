@@ -34,6 +34,10 @@ OPTIM_MISTAKES = {
     'torch.optim.RMSprop(model.parameters(), lr=lr)': dict(used="adam"),
     'these are torch.optim.Adagrad\'s steps, for optimizer="rmsprop": build '
     'torch.optim.RMSprop(model.parameters(), lr=lr)': dict(used="adagrad"),
+    # RMSprop with a momentum, told by the whole run at that momentum
+    **{f"these are torch.optim.RMSprop's steps with momentum={m}, where none is asked: build "
+       f"torch.optim.RMSprop(model.parameters(), lr=lr) (its default momentum is 0)":
+       dict(used="rmsprop", momentum=m) for m in (0.5, 0.9, 0.99)},
 }
 LOSS_AFTER_STEP = dict(after=True)   # the keywords of the run that records the loss too late
 
