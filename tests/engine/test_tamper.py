@@ -1616,6 +1616,23 @@ MANUAL_REACHES_AUTOGRAD = {
     "        node = node.next_functions[0][0]\n\n"
     "def gradient(xs, ys, w):\n    t = threading.Thread(target=_walk, args=(w,))\n"
     "    t.start()\n    return 0.0\n",
+    # a node made at import, kept where only a call puts it, run by the manual call
+    "a node kept in a queue": "import queue\n_box = queue.Queue()\n"
+    "_leaf = torch.ones(2, requires_grad=True)\n_box.put((_leaf * _leaf).sum().grad_fn)\n\n"
+    "def gradient(xs, ys, w):\n    node = _box.queue[0]\n    return node(torch.tensor(1.0))\n",
+    "a node in a context variable": "import contextvars\n_cv = contextvars.ContextVar('n')\n"
+    "_leaf = torch.ones(2, requires_grad=True)\n_cv.set((_leaf * 3).sum().grad_fn)\n\n"
+    "def gradient(xs, ys, w):\n    return _cv.get()(torch.tensor(1.0))\n",
+    "a node pushed on a heap": "import heapq\n_heap = []\n"
+    "_leaf = torch.ones(2, requires_grad=True)\nheapq.heappush(_heap, (0, (_leaf * 3).sum().grad_fn))\n\n"
+    "def gradient(xs, ys, w):\n    return _heap[0][1](torch.tensor(1.0))\n",
+    # a thread started at import runs the graph; the manual call talks to it through queues
+    "a thread at import, fed by queues": "import queue, threading\n_jobs, _answers = "
+    "queue.Queue(), queue.Queue()\n\ndef _serve():\n    while True:\n"
+    "        t = _jobs.get()\n        _answers.put((t * t).sum().grad_fn(torch.tensor(1.0)))\n\n"
+    "threading.Thread(target=_serve, daemon=True).start()\n\n"
+    "def gradient(xs, ys, w):\n    _jobs.put(torch.tensor([w], requires_grad=True))\n"
+    "    return _answers.get()\n",
 }
 # Left to the worker's watch of the manual call (a test in tests/sandbox/test_forged_facts.py
 # grades each): what it sees, so that honest code merely naming it is not flagged

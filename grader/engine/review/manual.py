@@ -57,8 +57,6 @@ WATCHED = ("torch.autograd", "torch.func", "functorch", "torch.enable_grad",
 BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
 ROOTS = ("torch", "functorch")     # where a re-exported dotted name starts again
-MUTATING = frozenset({"append", "extend", "insert", "update", "setdefault", "add",
-                      "appendleft", "__setitem__", "__setattr__"})
 MAX_NODES = 200_000
 IMPORT_NODES = 400_000      # nodes walked for all the code a file runs as it is imported
 TOO_LARGE = " too large"    # (not a name): what _made_at_import says when past that
@@ -349,30 +347,31 @@ class _Manual:
         return memo[id(root)]
 
     def _stored(self, nodes) -> set:
-        """The module-level names that `nodes` store into: assigned (inside a function, when
-        declared global), or the object whose attribute or item they set, or whose mutating
-        method they call (`_store.fn = ...`, `cache[k] = ...`, `table.update(...)`,
-        `setattr(ns, ...)`); never a module."""
+        """The module-level names that `nodes` may put a value into: assigned (inside a
+        function, when declared global), the object whose attribute or item they set, and
+        every object a call is made on or given to (`_store.fn = ...`, `cache[k] = ...`,
+        `jobs.put(node)`, `var.set(node)`, `heapq.heappush(heap, node)`, a thread's queues);
+        never a module."""
         out = set()
         for node in nodes:
-            target = None
+            targets = []
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and \
                     isinstance(getattr(node, "ctx", None), ast.Store):
-                target = node
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in MUTATING:
-                target = node.func.value
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                    node.func.id == "setattr" and node.args:
-                target = node.args[0]
-            while isinstance(target, (ast.Attribute, ast.Subscript)):
-                target = target.value
-            if not isinstance(target, ast.Name):
-                continue
-            home = self._home(self.scope_of.get(id(target), self.module), target.id)
-            if home is self.module and not all(how == "module" for how, _v, _s in
-                                               home.bound.get(target.id, ())):
-                out.add(target.id)
+                targets.append(node)
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute):
+                    targets.append(node.func.value)
+                targets += list(node.args) + [k.value for k in node.keywords]
+            for target in targets:
+                while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+                    target = target.value
+                if not isinstance(target, ast.Name):
+                    continue
+                home = self._home(self.scope_of.get(id(target), self.module), target.id)
+                if home is self.module and not all(how in ("module", "def", "class")
+                                                   for how, _v, _s in
+                                                   home.bound.get(target.id, ())):
+                    out.add(target.id)
         return out
 
 
