@@ -112,6 +112,20 @@ def own_modules(found: Found, best: dict, assignments: bool = False,
     return _own_assignment_modules(found, best, chosen, max_file) if assignments else chosen
 
 
+def _only_imported(found: Found) -> None:
+    """Leave out, with a note, each module of the student's own that no exercise file imports
+    (through other modules too): what grading runs is what the exercises import, and what
+    their hand-in times and hashes cover (a settings.py read as text, changed after the due
+    date, would have passed for on-time work)."""
+    own = {m: data for m, (_n, data) in found.modules.items()}
+    reached = set().union(*(_imports_of_data(n, d, own) for n, d in found.files.values())) \
+        if own else set()
+    for module in sorted(set(own) - reached):
+        name, _data = found.modules.pop(module)
+        found.note(f"left out {shown(name)}: no exercise file imports it, so it is not graded "
+                   f"with them (a value an exercise needs belongs in its file)")
+
+
 def _read_or_empty(c: Candidate, cap: int) -> bytes:
     try:
         return c.read(cap)
@@ -123,12 +137,17 @@ def _imports_of(c: Candidate, own: dict, cap: int) -> set[str]:
     """The student's own modules (`own`: {module: bytes}) the exercise file `c` imports,
     through each other too (imported_closure; a notebook's code cells, each read alone; none
     for a file that will not run: a notebook that cannot be read)."""
+    return _imports_of_data(c.parts[-1], _read_or_empty(c, cap), own)
+
+
+def _imports_of_data(name: str, data: bytes, own: dict) -> set[str]:
+    """_imports_of, of a file's name and bytes (an exported notebook's `%run` lines read as
+    the loader reads them)."""
     from grader.sandbox.apart import imported_closure
-    data = _read_or_empty(c, cap)
-    if not c.parts[-1].endswith(".ipynb"):
-        return imported_closure(c.parts[-1], data, own)
+    from grader.sandbox.notebooks import notebook_cells, script_python
+    if not name.endswith(".ipynb"):
+        return imported_closure(name, script_python(data), own)
     import json
-    from grader.sandbox.notebooks import notebook_cells
     try:
         nb = json.loads(data.decode("utf-8"))
         cells = notebook_cells(nb) if isinstance(nb, dict) else []
@@ -352,6 +371,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                 raise Refused(f"the submission's files add up to more than "
                               f"{size_text(max_total)}")
             found.modules[module] = (c.parts[-1], data)
+        _only_imported(found)
     except zipfile.BadZipFile as exc:
         raise Refused(str(exc)) from None
     finally:

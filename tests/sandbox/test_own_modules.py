@@ -75,7 +75,7 @@ def test_a_manual_function_cannot_hand_autograd_to_a_module_of_its_own(tmp_path,
                                   "    return slope(x, y, w)\n")
     notes, review = [], []
     modules = stage_submission(sub, workdir(tmp_path), notes, review)
-    assert {"helpers", "utils"} <= set(modules), notes
+    assert "helpers" in modules and ("utils" in modules) == (reach == "through utils"), notes
     assert any(r.startswith("helpers.py: line 5: a manual function (slope) reaches autograd")
                for r in review), review
 
@@ -127,7 +127,8 @@ def test_a_zip_brings_its_modules_and_a_member_twice_is_neither(tmp_path):
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w") as zf, warnings.catch_warnings():
         warnings.simplefilter("ignore")   # zipfile warns of the duplicate it writes
-        zf.writestr(f"alice/{EX02}", (ROOT / "solutions" / EX02).read_text())
+        zf.writestr(f"alice/{EX02}", ex02("import utils", "    return float(np.mean(2 * x * "
+                                             "(x * w - y)))\n"))
         zf.writestr("alice/utils.py", "X = 1\n")
         zf.writestr("alice/extra.py", "Y = 1\n")
         zf.writestr("alice/extra.py", "Y = 2\n")
@@ -156,3 +157,18 @@ def test_a_changed_helper_changes_the_hash_of_exactly_the_exercises_importing_it
     changed = hashes(AS_ARRAY + "\n# a fix\n", "Z = 1\n")
     assert changed["ex02"] != first["ex02"] and changed["ex01"] == first["ex01"]
     assert hashes(AS_ARRAY, "Z = 2\n") == first     # a module nobody imports
+
+
+def test_a_module_no_exercise_imports_is_left_out(tmp_path):
+    """What grading runs is what the exercises import, and what hand-in times and hashes
+    cover: a settings.py read as text (changed after the due date, it passed for on-time
+    work: the sixth attack round's F20) is not staged, and a note says why."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / EX02).write_text(ex02("import utils", "    return utils.mean_slope(x, y, w)\n"))
+    (sub / "utils.py").write_text(AS_ARRAY)
+    (sub / "settings.py").write_text("POWER = 2\n")
+    found = collect(sub)
+    assert set(found.modules) == {"utils"}
+    assert any("settings.py" in n and "no exercise file imports it" in n
+               for n in found.all_notes())
