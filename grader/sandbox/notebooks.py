@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 CHECK_CELL_TAG = "# grader: checks"
+CELL_SECONDS = 5     # a cell past this is skipped (an import has 20 s in all: Limits)
 # cell magics whose body is Python: it runs once, as without the magic
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
 MAGIC_PREFIXES = ("%", "!", "get_ipython()")
@@ -282,13 +283,22 @@ def notebook_to_module(path: Path) -> str:
 
 _LOADER = '''\
 # The code cells of a notebook, run one after the other as in the notebook. A cell that raises
-# is skipped and the next one runs; __skipped_cells__ says which were skipped and why.
+# is skipped and the next one runs, and so is one that runs past {seconds} s (a training run at
+# the top level); __skipped_cells__ says which were skipped and why.
 def _run_cells(cells, scope, origin):
     import linecache
     import os
+    import signal
+    import threading
     import traceback
     folder = os.path.dirname(os.path.abspath(__file__))
     skipped = []
+
+    def too_long(signum, frame):
+        raise TimeoutError("it ran longer than {seconds} s, so the rest of it did not run: the "
+                           "checks call your functions; a long experiment needs no grading")
+    timed = hasattr(signal, "setitimer") and \
+        threading.current_thread() is threading.main_thread()
     # what IPython gives every notebook: display() shows nothing here, the last outputs are None
     for name, value in (("display", lambda *objs, **kw: None), ("_", None), ("__", None),
                         ("___", None)):
@@ -297,6 +307,9 @@ def _run_cells(cells, scope, origin):
         name = os.path.join(folder, label)
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         helper = label.rsplit("(", 1)[1][:-4] if label.endswith(".py)") else ""
+        if timed:
+            before = signal.signal(signal.SIGALRM, too_long)
+            signal.setitimer(signal.ITIMER_REAL, {seconds})
         try:
             if helper:    # %%writefile helper.py: that module, made here
                 import sys
@@ -331,6 +344,10 @@ def _run_cells(cells, scope, origin):
             skipped.append(f"{{origin}}{{': ' if origin else ''}}{{label}} was skipped, "
                            + (f"line {{line}} " if line else "it ") + why
                            + f". The cell starts: {{first}}")
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, before)
     return skipped
 
 
@@ -345,4 +362,4 @@ def cells_to_module(cells, origin: str = "") -> str:
     notebook's file name) starts each note of `__skipped_cells__`."""
     pairs = [(str(c[0]), str(c[1])) if isinstance(c, (tuple, list)) else (f"cell {i}", str(c))
              for i, c in enumerate(cells, 1)]
-    return _LOADER.format(cells=pairs, origin=str(origin))
+    return _LOADER.format(cells=pairs, origin=str(origin), seconds=CELL_SECONDS)

@@ -238,3 +238,18 @@ def test_a_notebook_runs_and_reloads_a_module_of_its_own(zygote, tmp_path):
     assert ex01 and all(c.status == "passed" for c in ex01), \
         [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
     assert result.tampering == [] and result.notes == [], (result.tampering, result.notes)
+
+
+def test_a_long_cell_is_skipped_and_the_notebook_is_graded(zygote, tmp_path):
+    """A notebook trains at the top level, as notebooks do: a cell that runs past CELL_SECONDS
+    is stopped and skipped with a note, and the cells after it run, where the whole import
+    ran out of time (the sixth attack round's F55: a 25 s training cell, 0/25)."""
+    from grader.sandbox.notebooks import CELL_SECONDS
+    (tmp_path / "ex01_linear_model.ipynb").write_text(reference_notebook("ex01", {
+        2: "import time\nfor epoch in range(1000):\n    time.sleep(0.1)\n"}))
+    result = grade_submission(tmp_path, zygote, exercises=["ex01"], seed=5)
+    ex01 = [c for c in result.checks if c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), \
+        [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    assert len(result.notes) == 1 and "code cell 2 was skipped, line 3 raised TimeoutError: " \
+        f"it ran longer than {CELL_SECONDS} s" in result.notes[0], result.notes
