@@ -83,19 +83,27 @@ def open_gradebook(db, folder) -> tuple[Gradebook, list[str]]:
         return Gradebook(here, adopt=True), [
             f"{here} was copied or moved here, or written by an earlier version: taken in as "
             f"this class's gradebook"]
-    try:
-        if entry is None and place.state == "ours":      # a file beside it is not its own
-            gradebooks.copy_gradebook(here, kept)
-            book = Gradebook(kept, adopt=True)
-            how = f"its grades are copied to {kept}, this class's gradebook from now on"
-        else:
-            book = Gradebook(kept)
-            how = f"it is left as it is; this class's gradebook is kept at {kept}"
-    except (OSError, sqlite3.Error, OutputRefused) as exc:
-        raise OutputRefused(f"{here.name} here {why}, and no private folder could hold the "
-                            f"gradebook instead ({exc}): nothing was graded. Name a gradebook "
-                            f"outside the class folder, e.g. --db ../gradebook.db") from None
+    # (a file beside it is not its own)
+    book, how = _open_kept(here, kept, entry is None and place.state == "ours",
+                           f"{here.name} here {why}", "it is left as it is; ")
     return book, [f"{here.name} here {why}: {how} (`torchdrills export` run here finds it)"]
+
+
+def _open_kept(source: Path, kept: Path, copy: bool, why: str, left: str = ""):
+    """(the kept gradebook, what was done) where the gradebook at `source` cannot be used:
+    its grades copied to `kept` first where `copy` (it is this grader's), else `kept` opened
+    as it is, `source` left alone (`left` says so). OutputRefused where no private folder can
+    hold it."""
+    try:
+        if copy:
+            gradebooks.copy_gradebook(source, kept)
+            return (Gradebook(kept, adopt=True),
+                    f"its grades are copied to {kept}, this class's gradebook from now on")
+        return Gradebook(kept), f"{left}this class's gradebook is kept at {kept}"
+    except (OSError, sqlite3.Error, OutputRefused) as exc:
+        raise OutputRefused(f"{why}, and no private folder could hold the gradebook instead "
+                            f"({exc}): nothing was graded. Name a gradebook outside the class "
+                            f"folder, e.g. --db ../gradebook.db") from None
 
 
 def holders(path: Path, where: Path) -> list[Path]:
@@ -159,19 +167,8 @@ def _kept_instead(path: Path, place, taker: Path) -> tuple[Gradebook, list[str]]
         ("its name" if same_path(taker, path) else "the name of a file SQLite keeps beside it")
     if gradebooks.inspect(kept).usable:
         return Gradebook(kept), [f"gradebook {kept}: kept there for --db {path}, since {why}"]
-    try:
-        if place.state == "ours":
-            gradebooks.copy_gradebook(path, kept)
-            book = Gradebook(kept, adopt=True)
-            how = f"its grades are copied to {kept}, this class's gradebook from now on"
-        else:
-            book = Gradebook(kept)
-            how = f"this class's gradebook is kept at {kept}"
-    except (OSError, sqlite3.Error, OutputRefused) as exc:
-        raise OutputRefused(f"--db {staging.shown(str(path))}: {why}, and no private folder "
-                            f"could hold the gradebook instead ({exc}): nothing was graded. "
-                            f"Name a gradebook outside the class folder, e.g. --db "
-                            f"../gradebook.db") from None
+    book, how = _open_kept(path, kept, place.state == "ours",
+                           f"--db {staging.shown(str(path))}: {why}")
     return book, [f"--db {path}: {why}; {how} (`torchdrills export --db {path}` finds it)"]
 
 
