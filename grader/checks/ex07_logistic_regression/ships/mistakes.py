@@ -28,8 +28,12 @@ def clamped_p(p, y) -> dict:
         each = -(y * p.clamp(min=eps).log() + (1 - y) * (1 - p).clamp(min=eps).log()).mean()
         q = p.clamp(eps, 1 - eps)
         both = -(y * q.log() + (1 - y) * (1 - q).log()).mean()
-        out[f"p and 1 - p are clamped at {eps:g} before the log: {fix}"] = each
-        out[f"p is clamped to [{eps:g}, 1 - {eps:g}] before the log: {fix}"] = both
+        # a clamp the dtype cannot hold (1 - 1e-8 is 1 in float32) leaves a log of 0: not
+        # this mistake, but the unclamped loss, which UNCLAMPED names
+        if bool(torch.isfinite(each).all()):
+            out[f"p and 1 - p are clamped at {eps:g} before the log: {fix}"] = each
+        if bool(torch.isfinite(both).all()):
+            out[f"p is clamped to [{eps:g}, 1 - {eps:g}] before the log: {fix}"] = both
     return out
 
 
