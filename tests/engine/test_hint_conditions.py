@@ -1705,3 +1705,19 @@ def test_rmsprop_with_momentum_is_named_with_its_momentum(grade, built, said):
         assert any(c.visible and c.hints for c in fails), text
     else:
         assert not told, told
+
+
+def test_a_fit_over_a_wrong_gradient_function_is_sent_to_that_function(grade):
+    """Round 4's w11d: poly_grads gives grad_d with x**2 and the right fit_numpy calls it; the
+    fit's run is d moved by grad_c. Its checks say to fix poly_grads first, and the run's hint
+    says both ways to get there, never only a copy-paste in the update."""
+    code = """
+def poly_grads(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return float(g.sum()), float((g * x).sum()), float((g * x * x).sum()), float((g * x * x).sum())
+"""
+    result = grade("ex11", code, targets=["poly_grads", "fit_numpy"])
+    text, hints, fails = _texts(result, "fit_numpy")
+    assert all("fix poly_grads first" in c.message for c in fails), text
+    crossed = [h for h in hints if h.startswith("d is updated with grad_c")]
+    assert crossed and all("or a grad_d computed as grad_c" in h for h in crossed), hints

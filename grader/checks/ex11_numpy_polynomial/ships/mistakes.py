@@ -59,5 +59,6 @@ def grad_powers(want, x, y, y_pred) -> dict:
 def crossed_update(i: int, j: int) -> str:
     """fit_numpy's coefficient i updated with coefficient j's gradient (a copy-paste)."""
     a, b = "abcd"[i], "abcd"[j]
-    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b}; each "
-            f"coefficient moves by its own gradient, {a} -= lr * grad_{a}")
+    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
+            f"copy-paste in the update, or a grad_{a} computed as grad_{b}); each coefficient "
+            f"moves by its own gradient, {a} -= lr * grad_{a}")
