@@ -62,7 +62,8 @@ from grader.engine.compare import CheckFailure, fail
 from grader.engine.compare.close import assert_close
 from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
                                                central_difference, float_central_difference)
-from grader.engine.compare.mistakes import broadcast_square, scale_mistakes
+from grader.engine.compare.mistakes import (broadcast_square, grad_power_mistakes,
+                                            scale_mistakes, term_power_mistakes)
 from grader.engine.compare.relations import never_moved
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory
@@ -87,7 +88,8 @@ __all__ = [
     "naming_rebound",
     "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
     "rebound_parameter",
-    "record_steps", "Recorded", "scale_mistakes", "show",
+    "record_steps", "Recorded", "scale_mistakes", "show", "grad_power_mistakes",
+    "term_power_mistakes",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
     "TOL", "tolerance", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
     "ZERO_AFTER_BACKWARD"]

@@ -40,10 +40,8 @@ def aware(text) -> datetime | None:
 
 
 def _parsed(text) -> datetime | None:
-    if text is None or text == "":
-        return None
-    if isinstance(text, datetime):
-        return text
+    if text is None or text == "" or isinstance(text, datetime):
+        return text or None
     try:
         return datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:

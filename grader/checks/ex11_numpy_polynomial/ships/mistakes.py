@@ -44,13 +44,13 @@ def with_term_powers(x, coefs, known: dict) -> dict:
     """The table's poly_forward mistakes, and beside them each term at another power and each
     two coefficients swapped (grader.engine.compare.mistakes.term_power_mistakes), where
     their values differ from the table's."""
-    from grader.engine.compare.mistakes import term_power_mistakes
+    from grader.checks.api import term_power_mistakes
     return {**known, **term_power_mistakes(x, coefs, (0, 1, 2, 3), "abcd", known=known)}
 
 
 def grad_powers(want, x, y, y_pred) -> dict:
     """poly_grads with one gradient at another power of x (grad_d computed with x**2 ...)."""
-    from grader.engine.compare.mistakes import grad_power_mistakes
+    from grader.checks.api import grad_power_mistakes
     return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
                                ("grad_a", "grad_b", "grad_c", "grad_d"))
 

@@ -70,6 +70,6 @@ def optim_mistakes(optimizer):
 def grad_powers(want, x, y, y_pred) -> dict:
     """poly_grads_tensor with one gradient at another power of x (grad_c computed with x**3
     ...): grader.engine.compare.mistakes.grad_power_mistakes."""
-    from grader.engine.compare.mistakes import grad_power_mistakes
+    from grader.checks.api import grad_power_mistakes
     return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
                                ("grad_a", "grad_b", "grad_c", "grad_d"))
