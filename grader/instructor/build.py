@@ -178,7 +178,8 @@ def make_notebook(source: str, ex: str) -> str:
                                _nbmeta(f"{ex}_{name}", solution=True), f"{ex}-{name}"))
             pts = points.get(name, 0.0) or 1.0
             test = (f"# grader: checks for {ex}.{name} ({pts:g} points)\n"
-                    f"from grader.notebook import run_checks\n"
+                    f"from grader.notebook import run_checks  # ModuleNotFoundError? "
+                    f"in the kit's folder: pip install -e .\n"
                     f"run_checks({ex!r}, {name!r}, In)\n"
                     f"### BEGIN HIDDEN TESTS\n"
                     f"run_checks({ex!r}, {name!r}, In, hidden=True)\n"

@@ -278,3 +278,19 @@ def test_an_untouched_check_cell_raises_no_checksum_warning_and_an_edited_one_do
     changed = [r for r in records if "Attribute 'checksum'" in r]
     assert len(changed) == 1 and first.metadata.nbgrader["grade_id"] in changed[0], records
     assert "BEGIN HIDDEN TESTS" in grade_cells(nb)[1].source   # the hidden checks are back
+
+
+def test_a_check_cell_run_without_the_grader_installed_says_how_to_install_it(tmp_path):
+    """A student who opens a notebook in a kernel where the kit is not installed meets the
+    check cell's import error with the line that fails, which says what to do (issue 22: a raw
+    ModuleNotFoundError): every generated check cell's import line carries it."""
+    for nb_path in sorted((ROOT / "source_notebooks").glob("ex*/ex*.ipynb")):
+        cells = ["".join(c["source"]) for c in json.loads(nb_path.read_text())["cells"]
+                 if "".join(c["source"]).startswith("# grader: checks for")]
+        assert cells and all("pip install -e ." in c.splitlines()[1] for c in cells), nb_path
+    cell = tmp_path / "cell.py"
+    cell.write_text(cells[0].split("### BEGIN HIDDEN TESTS")[0])
+    done = subprocess.run([sys.executable, "-S", "-I", str(cell)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "ModuleNotFoundError: No module named 'grader'" in done.stderr
+    assert "in the kit's folder: pip install -e ." in done.stderr, done.stderr
