@@ -56,10 +56,21 @@ def imported_names(data: bytes) -> set[str]:
 
 def imported_closure(name: str, data: bytes, own: dict) -> set[str]:
     """The student's own modules (`own`: {module: bytes}) that the file `name` imports, through
-    each other too; every one for a notebook (its cells are not read here)."""
-    if not name.endswith(".py"):
-        return set(own)
-    found, todo = set(), [data]
+    each other too, as it will run: a notebook's code cells each read (its `%run utils.py`
+    lines as the loader reads them; none for a notebook that cannot be read: it is staged as a
+    module that raises), an exported script's IPython lines as the loader reads them."""
+    from grader.sandbox.notebooks import notebook_cells, script_python
+    if name.endswith(".ipynb"):
+        import json
+        try:
+            nb = json.loads(bytes(data).decode("utf-8"))
+            sources = [python.encode() for _label, python in
+                       (notebook_cells(nb) if isinstance(nb, dict) else [])]
+        except (ValueError, RecursionError, MemoryError):
+            return set()
+    else:
+        sources = [script_python(data)]
+    found, todo = set(), sources
     while todo:
         more = imported_names(todo.pop()) & set(own) - found
         found |= more

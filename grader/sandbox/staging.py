@@ -117,8 +117,9 @@ def _only_imported(found: Found) -> None:
     (through other modules too): what grading runs is what the exercises import, and what
     their hand-in times and hashes cover (a settings.py read as text, changed after the due
     date, would have passed for on-time work)."""
+    from grader.sandbox.apart import imported_closure
     own = {m: data for m, (_n, data) in found.modules.items()}
-    reached = set().union(*(_imports_of_data(n, d, own) for n, d in found.files.values())) \
+    reached = set().union(*(imported_closure(n, d, own) for n, d in found.files.values())) \
         if own else set()
     for module in sorted(set(own) - reached):
         name, _data = found.modules.pop(module)
@@ -135,26 +136,9 @@ def _read_or_empty(c: Candidate, cap: int) -> bytes:
 
 def _imports_of(c: Candidate, own: dict, cap: int) -> set[str]:
     """The student's own modules (`own`: {module: bytes}) the exercise file `c` imports,
-    through each other too (imported_closure; a notebook's code cells, each read alone; none
-    for a file that will not run: a notebook that cannot be read)."""
-    return _imports_of_data(c.parts[-1], _read_or_empty(c, cap), own)
-
-
-def _imports_of_data(name: str, data: bytes, own: dict) -> set[str]:
-    """_imports_of, of a file's name and bytes (an exported notebook's `%run` lines read as
-    the loader reads them)."""
+    through each other too (apart.imported_closure)."""
     from grader.sandbox.apart import imported_closure
-    from grader.sandbox.notebooks import notebook_cells, script_python
-    if not name.endswith(".ipynb"):
-        return imported_closure(name, script_python(data), own)
-    import json
-    try:
-        nb = json.loads(data.decode("utf-8"))
-        cells = notebook_cells(nb) if isinstance(nb, dict) else []
-    except (ValueError, RecursionError, MemoryError):
-        return set()                     # staged as a module that raises: it imports nothing
-    return set().union(*(imported_closure("cell.py", python.encode(), own)
-                         for _label, python in cells))
+    return imported_closure(c.parts[-1], _read_or_empty(c, cap), own)
 
 
 def _own_assignment_modules(found: Found, best: dict, chosen: dict, cap: int) -> dict:

@@ -124,10 +124,14 @@ class _Manual:
     def _unit_order(self) -> dict:
         return {where: i for i, (where, _t, _o) in enumerate(self.trees)}
 
+    def _place_of(self, node) -> tuple | None:
+        """(the unit a node lies in: a notebook's cell, its line offset), as the review read it."""
+        if not hasattr(self, "_places"):
+            self._places = {id(v[0]): (v[3], v[4]) for v in self.visits}
+        return self._places.get(id(node))
+
     def _where_of(self, node) -> str:
-        if not hasattr(self, "_wheres"):
-            self._wheres = {id(v[0]): v[3] for v in self.visits}
-        return self._wheres.get(id(node), "")
+        return (self._place_of(node) or ("", 0))[0]
 
     def _at_top(self, value) -> bool:
         """Whether the statement binding `value` runs unconditionally at the top of the file
@@ -146,7 +150,6 @@ class _Manual:
         todo += list(roots)
         seen = set()
         budget = budget if budget is not None else [MAX_NODES]   # nodes left to walk, shared
-        helpers = self._notebook_helpers()
         while todo and budget[0] > 0:
             root = todo.pop()
             if id(root) in seen:
@@ -154,17 +157,25 @@ class _Manual:
             seen.add(id(root))
             for node in ast.walk(root):
                 budget[0] -= 1
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    home = self._home(self.scope_of.get(id(node), self.module), node.id)
-                    if home is not None:
-                        todo += self._followed(home.bound.get(node.id, ()), home)
-                if helpers and isinstance(node, (ast.Name, ast.Attribute)):
-                    origin = self.origin(node, self.scope_of.get(id(node), self.module))
-                    if isinstance(origin, str) and origin.split(".")[0] in helpers:
-                        tail = origin.split(".")[1:2]
-                        todo += [v for name in (tail or list(bound))
-                                 for v in self._followed(bound.get(name, ()))]
+                todo += self._leads_to(node)
                 yield node
+
+    def _leads_to(self, node) -> list:
+        """The values a name read at `node` is bound to where it is read (a local name: its
+        own binding; live bindings only, _followed), or, for a name of a notebook's helper
+        module (%%writefile helper.py), that helper's definitions, read as the notebook's."""
+        out = []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            home = self._home(self.scope_of.get(id(node), self.module), node.id)
+            if home is not None:
+                out += self._followed(home.bound.get(node.id, ()), home)
+        if self._notebook_helpers() and isinstance(node, (ast.Name, ast.Attribute)):
+            origin = self.origin(node, self.scope_of.get(id(node), self.module))
+            if isinstance(origin, str) and origin.split(".")[0] in self._notebook_helpers():
+                bound = self.module.bound
+                out += [v for name in (origin.split(".")[1:2] or list(bound))
+                        for v in self._followed(bound.get(name, ()))]
+        return out
 
     def _notebook_helpers(self) -> set:
         """The modules a notebook's %%writefile cells make (their cells are labelled
@@ -191,7 +202,6 @@ class _Manual:
         if not names:
             return
         shown = ", ".join(names[:4]) + (", ..." if names[4:] else "")
-        places = {id(v[0]): (v[3], v[4]) for v in self.visits}
         tainted = self._made_at_import()
         if TOO_LARGE in tainted:
             self.report(ast.Module(body=[], type_ignores=[]),
@@ -211,7 +221,7 @@ class _Manual:
             line = getattr(node, "lineno", 0)
             if what and line not in reported:
                 reported.add(line)
-                self.where, self.offset = places.get(id(node), (self.where, self.offset))
+                self.where, self.offset = self._place_of(node) or (self.where, self.offset)
                 self.report(node, f"a manual function ({shown}) reaches autograd ({what})")
 
     def own_reached(self, own) -> set:
@@ -318,7 +328,6 @@ class _Manual:
             return memo[id(root)]
         memo[id(root)] = (False, frozenset())
         used, stores, inner, nested = False, set(), set(), []
-        helpers = self._notebook_helpers()
         for node in ast.walk(root):
             self._budget[0] -= 1
             if self._budget[0] <= 0:
@@ -328,16 +337,8 @@ class _Manual:
             if not used and id(node) not in inner and self._autograd(node):
                 used = True
             stores |= self._stored((node,))
-            if follow and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                home = self._home(self.scope_of.get(id(node), self.module), node.id)
-                if home is not None:
-                    nested += self._followed(home.bound.get(node.id, ()), home)
-            if follow and helpers and isinstance(node, (ast.Name, ast.Attribute)):
-                origin = self.origin(node, self.scope_of.get(id(node), self.module))
-                if isinstance(origin, str) and origin.split(".")[0] in helpers:
-                    tail = origin.split(".")[1:2]
-                    nested += [v for name in (tail or list(self.module.bound))
-                               for v in self._followed(self.module.bound.get(name, ()))]
+            if follow:
+                nested += self._leads_to(node)
         for value in nested:
             if self._budget[0] <= 0:
                 break
