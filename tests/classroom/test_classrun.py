@@ -348,7 +348,11 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     db = tmp_path / "killed.db"
     cmd = [sys.executable, "-m", "grader", "grade-class", str(folder), "--db", str(db),
            "--jobs", "2", "--exercises", "ex01", "--no-progress", "--seed", "17"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))     # GRADER_VERSION pinned (see above)
+    # a temporary folder of its own: any zygote another test starts sweeps a dead run's spools
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT),     # GRADER_VERSION pinned (see above)
+               TMPDIR=str(temp))
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     recorded = 0
@@ -375,13 +379,12 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(tmp_path):
         time.sleep(0.1)
     assert _grading_pids(str(folder)) == []
     assert [p for p in children if _running(p)] == []
-    import tempfile
-    leftover = list(Path(tempfile.gettempdir()).glob(f"grader-class-{proc.pid}-*"))
+    leftover = list(temp.glob(f"grader-class-{proc.pid}-*"))
     assert len(leftover) == 1                        # the killed run's submissions, gathered
     # its zygotes' folders, left behind: named after the run (forked grading processes) or
     # after the grading process that started them (spawned)
     spools = [s for pid in [proc.pid] + children
-              for s in Path(tempfile.gettempdir()).glob(f"grader-spool-{pid}-*")]
+              for s in temp.glob(f"grader-spool-{pid}-*")]
     assert spools
     killed_at = len(snapshot(db))
     assert 3 <= killed_at < 8

@@ -97,13 +97,21 @@ def test_class_runs_side_by_side_keep_to_their_own(tmp_path, cluster):
     asked = {"a": dict(seed=3, exercises=["ex01"]), "b": dict(seed=4, exercises=["ex02"])}
     for name, kw in asked.items():
         grade_class(klass, db=tmp_path / f"{name}-alone.db", jobs=1, progress=False, **kw)
-    runs = [threading.Thread(target=grade_class, args=(klass,), kwargs=dict(
-        db=tmp_path / f"{name}.db", progress=False, cluster=cluster.scheduler_address, **kw))
-        for name, kw in asked.items()]
+    failed = []
+
+    def run_class(name, kw):
+        try:
+            grade_class(klass, db=tmp_path / f"{name}.db", progress=False,
+                        cluster=cluster.scheduler_address, **kw)
+        except BaseException as e:          # a thread's exception would only be printed
+            failed.append((name, e))
+
+    runs = [threading.Thread(target=run_class, args=item) for item in asked.items()]
     for run in runs:
         run.start()
     for run in runs:
         run.join()
+    assert failed == []
     for name in asked:
         assert rows(tmp_path / f"{name}.db") == rows(tmp_path / f"{name}-alone.db")
 
