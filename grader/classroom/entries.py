@@ -30,7 +30,6 @@ from grader.sandbox.apart import imported_closure
 # monkeypatch).
 MAX_FILE_BYTES = staging.MAX_FILE_BYTES    # one exercise file
 MAX_TOTAL_BYTES = staging.MAX_TOTAL_BYTES  # all exercise files of one submission
-SKIP_DIRS = staging.SKIP_DIRS
 exercise_of = staging.exercise_of
 
 
@@ -51,10 +50,10 @@ class Entry:
 
 
 # Entries of a class folder that are never a student's: what archivers, editors, version control
-# and file browsers leave (left out quietly), and hidden names ('.alice': left out, with a note).
-# Nothing else is left out by its name: a folder called 'feedback', '__bob' or 'gradebook.db' is
-# a student's, unless it is this grader's own output, known by identity (Outputs).
-NOT_STUDENTS = staging.NOT_STUDENTS
+# and file browsers leave (staging.NOT_STUDENTS: left out quietly), and hidden names ('.alice':
+# left out, with a note). Nothing else is left out by its name: a folder called 'feedback',
+# '__bob' or 'gradebook.db' is a student's, unless it is this grader's own output, known by
+# identity (Outputs).
 # A folder of feedback pages that grade-class keeps inside the class folder holds this file,
 # with the gradebook's secret (Gradebook.pages_token): so a later run knows it as this grader's.
 PAGES_MARK = ".torchdrills-pages"

@@ -17,8 +17,9 @@ from grader.sandbox.files import shown
 
 MAX_NAME_CHARS = 128             # one file or folder name
 # Folders never looked into: what archivers and editors leave (and any hidden name). A folder
-# of any other name in a submission is the student's, looked into like any other.
-SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+# of any other name in a submission is the student's, looked into like any other. A class
+# folder leaves them out too, with the rest of what tools leave there (NOT_STUDENTS).
+SKIP_DIRS = frozenset({"__MACOSX", "__pycache__", ".ipynb_checkpoints"})
 
 
 def name_problem(name: str) -> str:
@@ -65,8 +66,8 @@ def assignment_exercise(name: str) -> str | None:
 # file browsers leave. Left out without a note. Any other name is a student's, '__bob' included;
 # a name that starts with '.' is hidden (ls, Finder, Explorer do not show it): left out, with a
 # note (class_listing), never silently.
-NOT_STUDENTS = frozenset({
-    "__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store", ".git", ".hg", ".svn",
+NOT_STUDENTS = SKIP_DIRS | frozenset({
+    ".DS_Store", ".git", ".hg", ".svn",
     ".Trashes", ".Spotlight-V100", ".fseventsd", ".TemporaryItems", ".DocumentRevisions-V100",
     ".AppleDouble", ".AppleDB", ".vscode", ".idea", ".venv", ".pytest_cache", ".mypy_cache",
     ".ruff_cache", ".cache"})
