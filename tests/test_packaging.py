@@ -97,6 +97,34 @@ def test_the_readme_starts_from_a_fresh_machine():
     assert "ready for an LMS import" not in readme
 
 
+CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_the_readme_installs_a_students_kit_with_the_cpu_build_on_linux():
+    """The README's students' section gives one install line per machine, the kit README's
+    (release.INSTALL): on Linux without a GPU torch's CPU index first, as on Windows; the
+    quick start's two commands are the instructor's, unchanged."""
+    from grader.instructor.release import INSTALL
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## For students")[1].split("\n## ")[0]
+    rows = [r.strip("|").split("|") for r in section.split("| your machine | install |")[1]
+            .split("\n\n")[0].strip().splitlines()[1:]]
+    lines = {where.strip(): line.strip().strip("`") for where, line in rows}
+    linux = {m: line for m, line in lines.items() if m.startswith("Linux")}
+    assert [line for m, line in linux.items() if "without" in m] == [
+        f"{CPU_TORCH} && pip install -r requirements.txt"]
+    assert [line for m, line in linux.items() if "without" not in m] == [
+        "pip install -r requirements.txt"]
+    assert lines[next(m for m in lines if m.startswith("Windows"))].startswith(f"{CPU_TORCH};")
+    assert {m.split()[0] for m in lines} == {"macOS", "Linux", "Windows"}
+    kit = {m.split()[0] + (" without" if "without" in m else ""): line
+           for m, line in INSTALL if "pip install" in line}
+    assert {m.split()[0] + (" without" if "without" in m else ""): line
+            for m, line in lines.items()} == kit   # the kit's README says the same
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    assert CPU_TORCH not in quick   # the instructor's lines pin torch==2.13.0, as CI runs them
+
+
 def test_an_editable_install_maps_the_whole_checkout(source, tmp_path):
     """`pip install -e .` (the README's) copies nothing: its finder maps solutions too, which
     the instructor's commands import."""
