@@ -215,6 +215,9 @@ class Gradebook(Reading):
         try:
             with self._transaction():
                 self.db.execute("UPDATE meta SET value = '' WHERE key = 'sidecars'")
+                if self._run_lock is not None and self._run_id is not None:   # Ctrl-C, a crash
+                    self.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ? "
+                                    "WHERE id = ? AND status = 'running'", (now(), self._run_id))
             self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             pass
@@ -253,6 +256,7 @@ class Gradebook(Reading):
                 "INSERT INTO runs(started_at, status, folder, seed, grader_version, exercises, "
                 "jobs) VALUES (?, 'running', ?, ?, ?, ?, ?)",
                 (now(), str(folder), seed, grader_version(), json.dumps(list(exercises)), jobs))
+            self._run_id = cur.lastrowid
             return cur.lastrowid
 
     def finish_run(self, run_id, graded, skipped):
@@ -262,6 +266,7 @@ class Gradebook(Reading):
         self._release_run()
 
     _run_lock = None     # the descriptor holding the gradebook's lock while a run writes
+    _run_id = None       # the run it holds (closed before finish_run: marked interrupted)
 
     def _hold_run(self) -> None:
         """One class run at a time per gradebook: an exclusive lock on the gradebook file

@@ -14,6 +14,7 @@ import time
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from grader.classroom.interrupt import check
 from grader.classroom.process import GradingProcess, warm_up, write_reference_table
 from grader.engine.service import error_result
 from grader.engine.request import GradeRequest
@@ -50,6 +51,7 @@ def run_tasks(tasks, request: GradeRequest, job, timeout, record, bar) -> None:
     failed_starts = 0
     try:
         while tasks or any(p.task for p in procs):
+            check()      # a Ctrl-C swallowed while the processes started (interrupt.py)
             for p in procs:
                 if p.ready and p.task is None and tasks:
                     p.give(tasks.popleft())

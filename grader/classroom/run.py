@@ -58,6 +58,7 @@ from grader.classroom.entries import (Outputs, class_entries, class_folder_notes
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
 from grader.classroom.handed_in import FROM_FILE, handed_in_each, match_timestamps
+from grader.classroom.interrupt import check, watching
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
 from grader.classroom.pool import run_tasks
@@ -161,14 +162,15 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
     asked = dict(db=db, jobs=jobs, seed=seed, exercises=exercises, device=device,
                  html_dir=html_dir, force=force, timeout=timeout, progress=progress, csv=csv,
                  course=course, timestamps=timestamps or {})
-    if not cluster:
-        return _grade_class(folder, **asked)
-    from grader.classroom.cluster import client_for
-    client = client_for(str(cluster), timeout=cluster_timeout)
-    try:
-        return _grade_class(folder, client=client, on_event=on_event, **asked)
-    finally:
-        client.close()
+    with watching():     # Ctrl-C stops the run at its next step, even where it was swallowed
+        if not cluster:
+            return _grade_class(folder, **asked)
+        from grader.classroom.cluster import client_for
+        client = client_for(str(cluster), timeout=cluster_timeout)
+        try:
+            return _grade_class(folder, client=client, on_event=on_event, **asked)
+        finally:
+            client.close()
 
 
 def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, timeout,
@@ -257,6 +259,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                              for s, p in entries])
     run.notes += said
     for i, (student, path) in enumerate(entries):
+        check()
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
         stamp = stamps.get(student)
@@ -431,6 +434,7 @@ def _record(book, task, result, run, run_id, request: GradeRequest, job: Job, pa
     run.graded += 1
     if result.errors:
         run.failed += 1
+    check()      # recorded first: a Ctrl-C swallowed while it was graded ends the run here
 
 
 def _page_from_book(book, student, html_dir, course=None):

@@ -127,9 +127,6 @@ def _wrong_limits(args) -> str:
 
 
 def cmd_grade_class(args) -> int:
-    from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, NoDevice, grade_class
-    from grader.exercises import parse_list
-    from grader.classroom.gradebook import OutputRefused
     folder = Path(args.submissions)
     if not folder.is_dir():
         print(f"error: no such class folder: {folder}", file=sys.stderr)
@@ -141,6 +138,19 @@ def cmd_grade_class(args) -> int:
     loaded = _load_course(args.course, folder, args.timestamps)
     if loaded is None:
         return 2
+    try:
+        return _graded(args, folder, loaded)
+    except KeyboardInterrupt:     # Ctrl-C: one line; what was recorded stays recorded
+        print("interrupted: every submission graded so far stays in the gradebook, and the run "
+              "is marked interrupted; run the same command again to grade the rest",
+              file=sys.stderr)
+        return 130
+
+
+def _graded(args, folder, loaded) -> int:
+    from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, NoDevice, grade_class
+    from grader.exercises import parse_list
+    from grader.classroom.gradebook import OutputRefused
     try:
         run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
                           exercises=parse_list(args.exercises), device=args.device,
