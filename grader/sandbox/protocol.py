@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import select
 import struct
 import time
@@ -34,11 +33,12 @@ class ProtocolError(ValueError):
     """A frame that is not well formed: too big, truncated, or of an unknown shape."""
 
 
-
 # A decoded value's facts and stand-ins (a leaf: grader.sandbox.remote), named here for the frames'
-# readers as well.
-from grader.sandbox.remote import (NUMPY_DTYPES, TORCH_DTYPES, RemoteObject,  # noqa: E402,F401
-                                   TensorMeta, facts_read, meta, read_fact, with_grad_leaves)
+# readers as well; _device_here, where a decoded tensor goes here (a test's stand-in replaces it).
+from grader.sandbox.remote import (DEVICE_NAME, NUMPY_DTYPES, TORCH_DTYPES,  # noqa: E402,F401
+                                   RemoteObject, TensorMeta, facts_read, meta, read_fact,
+                                   safe_repr, type_name, with_grad_leaves)
+from grader.sandbox.remote import device_here as _device_here  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------
@@ -50,21 +50,19 @@ from grader.sandbox.remote import (NUMPY_DTYPES, TORCH_DTYPES, RemoteObject,  # 
 _TensorBase = torch._C.TensorBase
 _Tensor, _ndarray, _npgeneric = torch.Tensor, np.ndarray, np.generic
 _dtype_t, _device_t = torch.dtype, torch.device
-_requires_grad = _TensorBase.requires_grad.__get__
-_is_leaf = _TensorBase.is_leaf.__get__
-_grad_fn = _TensorBase.grad_fn.__get__
-_grad = _TensorBase.grad.__get__
-_device_of = _TensorBase.device.__get__
-_dtype_of = _TensorBase.dtype.__get__
-_shape_of = _TensorBase.shape.__get__
-_layout_of = _TensorBase.layout.__get__
-_is_sparse = _TensorBase.is_sparse.__get__
+(_requires_grad, _is_leaf, _grad_fn, _grad, _device_of, _dtype_of, _shape_of, _layout_of,
+ _is_sparse) = (getattr(_TensorBase, name).__get__ for name in (
+    "requires_grad", "is_leaf", "grad_fn", "grad", "device", "dtype", "shape", "layout",
+    "is_sparse"))
 _detach = _TensorBase.detach
 _no_torch_function = torch._C.DisableTorchFunctionSubclass
 
 class _Encoder:
-    def __init__(self):
+    """One value's tree: its arrays' numbers in the frame's buffers, or `inline` (to_tree)."""
+
+    def __init__(self, inline=False):
         self.buffers: list[bytes] = []
+        self.inline = inline
 
     def buf(self, data: bytes) -> int:
         self.buffers.append(data)
@@ -72,7 +70,7 @@ class _Encoder:
 
     def enc(self, x, depth=0):
         if depth > MAX_DEPTH:
-            return {"$": "object", "type": type(x).__name__, "repr": "<nested too deeply>"}
+            return self.obj(type(x).__name__, "<nested too deeply>")
         if x is None or type(x) is bool:
             return x
         if type(x) is str:
@@ -82,7 +80,8 @@ class _Encoder:
         if isinstance(x, _ndarray):
             return self.ndarray(x)
         if isinstance(x, _npgeneric):
-            return {"$": "npscalar", "dtype": x.dtype.name, "value": self.enc(x.item(), depth + 1)}
+            return {"$": "npscalar", "dtype": x.dtype.name, "value": _numbers([x.item()])[0]
+                    if self.inline else self.enc(x.item(), depth + 1)}
         if type(x) is int:
             return x
         if type(x) is float:
@@ -100,14 +99,21 @@ class _Encoder:
             return {"$": "dtype", "name": str(x).replace("torch.", "")}
         if isinstance(x, _device_t):
             return {"$": "device", "name": str(x)}
-        return {"$": "object", "type": _type_name(x), "repr": _safe_repr(x)}
+        return self.obj(type_name(x), safe_repr(x))
+
+    def obj(self, type_name: str, text: str):
+        if self.inline:   # a recorded value is its numbers, or it is not recorded
+            raise TypeError(f"cannot record a value of type {type_name}")
+        return {"$": "object", "type": type_name, "repr": text}
 
     def ndarray(self, a: np.ndarray):
         if a.dtype.name not in NUMPY_DTYPES:
-            return {"$": "object", "type": f"numpy.ndarray[{a.dtype}]", "repr": _safe_repr(a)}
+            return self.obj(f"numpy.ndarray[{a.dtype}]", safe_repr(a))
         a = np.ascontiguousarray(a)
-        return {"$": "ndarray", "dtype": a.dtype.name, "shape": list(a.shape),
-                "buf": self.buf(a.tobytes())}
+        head = {"$": "ndarray", "dtype": a.dtype.name, "shape": list(a.shape)}
+        if self.inline:
+            return dict(head, data=_numbers(a.reshape(-1).tolist()))
+        return dict(head, buf=self.buf(a.tobytes()))
 
     def tensor(self, t: torch.Tensor, depth):
         with _no_torch_function():   # a subclass's __torch_function__ cannot answer for it
@@ -117,7 +123,7 @@ class _Encoder:
         dtype = _dtype_of(t)
         name = str(dtype).replace("torch.", "")
         if name not in TORCH_DTYPES or _is_sparse(t) or _layout_of(t) != torch.strided:
-            return {"$": "object", "type": f"torch.Tensor[{name}]", "repr": "<unsupported tensor>"}
+            return self.obj(f"torch.Tensor[{name}]", "<unsupported tensor>")
         cls = type(t)
         shape = tuple(_shape_of(t))
         plain = _Tensor._make_subclass(_Tensor, _detach(t)) if cls is not _Tensor \
@@ -126,6 +132,10 @@ class _Encoder:
         # NumPy laid out in Fortran order, a transpose, a broadcast view, a slice of a larger
         # storage), conjugate and negative views resolved, never the storage behind them
         flat = torch.empty(shape, dtype=dtype).copy_(plain).reshape(-1)
+        if self.inline:   # floats widened to float64, exactly: the file reads as the tensor
+            wide = flat.to(torch.float64) if flat.is_floating_point() else flat
+            return {"$": "tensor", "dtype": name, "shape": list(shape),
+                    "data": _numbers(wide.tolist())}
         data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
         grad, grad_fn = None, _grad_fn(t)
         leaf = bool(_is_leaf(t))
@@ -135,20 +145,14 @@ class _Encoder:
                 "device": str(_device_of(t)), "requires_grad": bool(_requires_grad(t)),
                 "is_leaf": leaf,
                 "grad_fn": type(grad_fn).__name__ if grad_fn is not None else None,
-                "cls": None if cls is _Tensor else _type_name(t), "grad": grad}
+                "cls": None if cls is _Tensor else type_name(t), "grad": grad}
 
 
-def _type_name(x) -> str:
-    cls = type(x)
-    return f"{cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else cls.__name__
+_NONFINITE = ("nan", "inf", "-inf")   # an array's non-finite numbers, written inline
 
 
-def _safe_repr(x, limit=300) -> str:
-    try:
-        text = repr(x)
-    except BaseException as exc:  # a student's __repr__ may raise anything
-        text = f"<repr failed: {type(exc).__name__}>"
-    return text if len(text) <= limit else text[:limit] + "..."
+def _numbers(values: list) -> list:
+    return [repr(v) if type(v) is float and not math.isfinite(v) else v for v in values]
 
 
 def encode(value) -> bytes:
@@ -159,6 +163,17 @@ def encode(value) -> bytes:
                         allow_nan=False).encode()
     payload = b"".join(enc.buffers)
     return _HEAD.pack(MAGIC, len(header), len(payload)) + header + payload
+
+
+def to_tree(value):
+    """`value` as JSON values, its arrays' numbers inline, for a file (grader.engine.expected):
+    a frame's tree otherwise. TypeError for a value with no data form (a module, an object)."""
+    return _Encoder(inline=True).enc(value)
+
+
+def from_tree(tree):
+    """The value a to_tree tree holds: plain tensors on the CPU, with no worker's facts."""
+    return _Decoder([], b"", False, None, inline=True).dec(tree)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,8 +281,8 @@ class _Decoder:
     reference cycle holding a view of the payload until the garbage collector ran (2.4 GB for
     a run of refused 250 MB replies)."""
 
-    def __init__(self, sizes, payload, map_device, max_items, worker=False):
-        self.worker = worker
+    def __init__(self, sizes, payload, map_device, max_items, worker=False, inline=False):
+        self.worker, self.inline = worker, inline
         self.offsets = [0]
         for s in sizes:
             self.offsets.append(self.offsets[-1] + s)
@@ -288,6 +303,15 @@ class _Decoder:
         self.left -= n
         if self.left < 0:
             raise _too_many(self.max_items)
+
+    def numbers(self, x, shape) -> list:
+        """An array's numbers written inline (to_tree)."""
+        data = _list(x, "data")
+        if len(data) != math.prod(shape) or not all(
+                type(v) in (bool, int, float) or v in _NONFINITE for v in data):
+            raise ProtocolError("array data does not match its shape")
+        self.spend(1 + len(data))
+        return [float(v) if type(v) is str else v for v in data]
 
     def dec(self, x, depth=0):
         if depth > MAX_DEPTH + 2:
@@ -319,7 +343,9 @@ class _Decoder:
             dtype = x.get("dtype")
             if dtype not in NUMPY_DTYPES:
                 raise ProtocolError("bad numpy dtype")
-            value = self.dec(x.get("value"), depth + 1)
+            value = x.get("value")
+            value = float(value) if self.inline and value in _NONFINITE \
+                else self.dec(value, depth + 1)
             if type(value) not in (bool, int, float, complex):
                 raise ProtocolError("bad numpy scalar")
             try:
@@ -330,6 +356,8 @@ class _Decoder:
             dtype, shape = x.get("dtype"), _shape(x)
             if dtype not in NUMPY_DTYPES:
                 raise ProtocolError("bad numpy dtype")
+            if self.inline:
+                return np.array(self.numbers(x, shape), dtype=dtype).reshape(shape)
             data = self.buf(x.get("buf"))   # a view: nothing copied yet
             if len(data) != math.prod(shape) * np.dtype(dtype).itemsize:
                 raise ProtocolError("array size does not match its shape")
@@ -346,7 +374,7 @@ class _Decoder:
             name = x.get("name")
             if type(name) is not str or len(name) > 32:
                 raise ProtocolError("bad device")
-            return torch.device(name) if _DEVICE_NAME.fullmatch(name) \
+            return torch.device(name) if DEVICE_NAME.fullmatch(name) \
                 else RemoteObject("torch.device", name[:32])
         if tag == "object":
             return RemoteObject(str(x.get("type"))[:200], str(x.get("repr"))[:400])
@@ -380,6 +408,8 @@ class _Decoder:
         if dtype not in TORCH_DTYPES:
             raise ProtocolError("bad tensor dtype")
         tdtype = TORCH_DTYPES[dtype]
+        if self.inline:   # a recorded value: its numbers only
+            return torch.tensor(self.numbers(x, shape), dtype=tdtype).reshape(shape)
         data = self.buf(x.get("buf"))   # a view: nothing copied yet
         itemsize = torch.empty((), dtype=tdtype).element_size()
         if len(data) != math.prod(shape) * itemsize:
@@ -408,29 +438,6 @@ class _Decoder:
             grad=None if grad is None else self.dec_tensor(grad, depth + 1),
             measured=self.worker)
         return t
-
-
-_DEVICE_NAME = re.compile(r"(cpu|cuda|meta)(:\d{1,3})?")
-
-
-_DEVICE = re.compile(r"(cuda)(?::(\d{1,3}))?")
-
-
-def _device_here(name: str):
-    """The torch.device a tensor that was on `name` ("cuda", "cuda:1") goes to in this process,
-    or None to keep it on the CPU: CUDA only, and only when this process has that GPU. Both
-    "cuda" and "cuda:0" mean the first GPU. (Asking is safe here: the worker asks only after it
-    was forked, and only when a tensor did come from CUDA.)"""
-    m = _DEVICE.fullmatch(name)
-    if m is None:
-        return None
-    try:
-        if not torch.cuda.is_available():
-            return None
-        index = int(m.group(2) or 0)
-        return torch.device("cuda", index) if index < torch.cuda.device_count() else None
-    except Exception:  # noqa: BLE001 - a broken driver: the values stay readable on the CPU
-        return None
 
 
 def _list(x, key):

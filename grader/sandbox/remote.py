@@ -7,6 +7,8 @@ both sides import (grader.sandbox.protocol makes and reads the frames).
 """
 from __future__ import annotations
 
+import re
+
 import torch
 
 TORCH_DTYPES = {
@@ -80,7 +82,8 @@ def with_grad_leaves(x) -> None:
 
 
 class RemoteObject:
-    """Stands for a value that has no data form (a module, a generator, an arbitrary object)."""
+    """Stands for a value that has no data form (a module, a generator, an arbitrary object):
+    its type's name and its repr (type_name, safe_repr, read where the value is)."""
 
     def __init__(self, type_name: str, text: str):
         self.type_name = type_name
@@ -88,3 +91,37 @@ class RemoteObject:
 
     def __repr__(self):
         return f"<{self.type_name}: {self.text}>"
+
+
+def type_name(x) -> str:
+    cls = type(x)
+    return f"{cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else cls.__name__
+
+
+def safe_repr(x, limit=300) -> str:
+    try:
+        text = repr(x)
+    except BaseException as exc:  # a student's __repr__ may raise anything
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+DEVICE_NAME = re.compile(r"(cpu|cuda|meta)(:\d{1,3})?")   # a device a frame may name
+_DEVICE = re.compile(r"(cuda)(?::(\d{1,3}))?")
+
+
+def device_here(name: str):
+    """The torch.device a tensor that was on `name` ("cuda", "cuda:1") goes to in this process,
+    or None to keep it on the CPU: CUDA only, and only when this process has that GPU. Both
+    "cuda" and "cuda:0" mean the first GPU. (Asking is safe here: the worker asks only after it
+    was forked, and only when a tensor did come from CUDA.)"""
+    m = _DEVICE.fullmatch(name)
+    if m is None:
+        return None
+    try:
+        if not torch.cuda.is_available():
+            return None
+        index = int(m.group(2) or 0)
+        return torch.device("cuda", index) if index < torch.cuda.device_count() else None
+    except Exception:  # noqa: BLE001 - a broken driver: the values stay readable on the CPU
+        return None
