@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from grader.classroom.course_file import Course, late_text
+from grader.classroom.gradebook_schema import stored_name
 from grader.classroom.gradebook_read import (Policy, _cell, _num, aware,
                                              last_of_each_content, moment,
                                              same_content)
@@ -53,6 +54,7 @@ class AssignmentGrade:
     attempts: int = 0                # attempts handed in
     limit: int | None = None         # attempts allowed
     status: str = NOT_HANDED_IN      # on time, late, too late, not handed in
+    late_exercises: tuple = ()       # the exercises whose counted work was late
     counts: bool = True              # False: not due yet, feedback only
     notes: list = field(default_factory=list)
 
@@ -69,12 +71,14 @@ class AssignmentGrade:
         """'' on time; '1 day 2 hours late: -20 %'; 'after the last date accepted: 0'."""
         if self.status == NOT_HANDED_IN:
             return NOT_HANDED_IN
+        which = f" ({', '.join(self.late_exercises)})" if len(self.exercises) > 1 and \
+            self.late_exercises else ""       # which exercise's file made it late
         if self.too_late:
-            return f"{late_text(self.late)} late, after the last date accepted: scores 0"
+            return f"{late_text(self.late)} late{which}, after the last date accepted: scores 0"
         if self.late is None:
             return ""
-        return f"{late_text(self.late)} late" + (f": -{_num(self.penalty * 100)} %"
-                                                 if self.penalty else ", no penalty")
+        return f"{late_text(self.late)} late{which}" + (f": -{_num(self.penalty * 100)} %"
+                                                        if self.penalty else ", no penalty")
 
     def attempt_text(self) -> str:
         if self.attempt is None:
@@ -165,12 +169,16 @@ def _grade(student, a, by, every, maxes, course: Course, policy: Policy, at
                            ("all after the due date" if policy.before == "due"
                             else "all after the attempt limit") + ")")
         return g
-    for r in chosen.values():
+    for ex, r in chosen.items():
         penalty, too_late, late = factor(r)
         g.raw += r["score"] or 0.0
         g.score += 0.0 if too_late else (r["score"] or 0.0) * (1 - penalty)
         g.penalty = max(g.penalty, penalty)
         g.too_late |= too_late
+        if late is not None and late > course.late.grace:
+            g.late_exercises += (ex,)
+    if policy.kind != "best" and policy.before != "due":
+        g.notes += _replaced(chosen, by, student, attempt, factor, limit, due.tzinfo)
     latest = max(chosen.values(), key=lambda r: r["when"])
     g.submitted = latest["when"].astimezone(due.tzinfo)      # in the course's time zone
     g.submitted_from = latest["submitted_from"] or ""
@@ -187,6 +195,46 @@ def _grade(student, a, by, every, maxes, course: Course, policy: Policy, at
         g.notes.append(f"handed in after the last date accepted "
                        f"({_when_text(last.astimezone(due.tzinfo))}): scores 0")
     return g
+
+
+def _replaced(chosen, by, student, attempt, factor, limit, zone) -> list[str]:
+    """Where the newest work counts (--policy latest) and is late, and earlier work of the same
+    exercise would count for more after its penalty: which attempt counts, and why. A
+    resubmission after the last date accepted scores 0 in place of an on-time 18."""
+    out = []
+    for ex, r in chosen.items():
+        penalty, too_late, _ = factor(r)
+        now = 0.0 if too_late else (r["score"] or 0.0) * (1 - penalty)
+        if not penalty:
+            continue
+        older = [o for o in by.get((student, ex), []) if o is not r and o["when"] < r["when"]
+                 and (limit is None or attempt[id(o)] <= limit)]
+        worth = {id(o): 0.0 if factor(o)[1] else (o["score"] or 0.0) * (1 - factor(o)[0])
+                 for o in older}
+        best = max(older, key=lambda o: (worth[id(o)], o["when"]), default=None)
+        if best is None or worth[id(best)] <= now:
+            continue
+        was = factor(best)
+        out.append(f"{ex}: attempt {attempt[id(r)]} counts (--policy latest: the newest work), "
+                   f"handed in {_when_text(r['when'].astimezone(zone))}"
+                   + (", after the last date accepted: 0 points" if too_late else
+                      f", late: {_num(now)} points after -{_num(penalty * 100)} %")
+                   + f", in place of attempt {attempt[id(best)]} ("
+                   + ("on time" if not was[0] else f"late, -{_num(was[0] * 100)} %")
+                   + f": {_num(worth[id(best)])} points); export --policy best would count "
+                   f"attempt {attempt[id(best)]}")
+    return out
+
+
+def replaced_lines(book, course: Course, students) -> list[str]:
+    """The class run's lines for `students` where a late resubmission counts in place of
+    earlier work worth more (see _replaced): 'alice: week1: ex01: attempt 2 counts, ...'."""
+    out = []
+    for student in sorted(set(students)):
+        for g in course_grades(book, course, student=student).get(stored_name(student), []):
+            out += [f"{student}: {g.assignment}: {n}" for n in g.notes
+                    if "(--policy latest:" in n and g.counts]
+    return out
 
 
 def _attempts(rows) -> dict[int, int]:

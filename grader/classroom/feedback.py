@@ -205,7 +205,7 @@ def _plot_title(plot) -> str:
 # the page
 
 def page_context(result: GradeResult, student: str | None = None, notes=(),
-                 assignments=None) -> dict:
+                 assignments=None, zone=None) -> dict:
     result = result.for_students()   # a student's page: nothing of what the hidden checks saw
     per_ex = result.by_exercise()
     draw = have_matplotlib()
@@ -251,7 +251,7 @@ def page_context(result: GradeResult, student: str | None = None, notes=(),
             "fraction": result.score / result.max_score if result.max_score else 0.0,
             "seed": result.seed, "seconds": result.seconds, "exercises": exercises,
             "stdout_chars": result.stdout_chars, "grader_errors": bool(result.errors),
-            "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "date": datetime.now(zone).strftime("%Y-%m-%d %H:%M %Z").strip(),
             "plot_failed": PLOT_FAILED,
             "notes": list(notes) + [n for n in result.notes if n not in notes],
             "review": review_summary(result), "review_items": result.tampering[:20],
@@ -260,20 +260,21 @@ def page_context(result: GradeResult, student: str | None = None, notes=(),
 
 
 def render_page(result: GradeResult, student: str | None = None, notes=(),
-                assignments=None) -> str:
+                assignments=None, zone=None) -> str:
     return _env().get_template("feedback.html").render(
-        **page_context(result, student, notes, assignments))
+        **page_context(result, student, notes, assignments, zone))
 
 
 def write_page(result: GradeResult, path, student: str | None = None, notes=(),
-               assignments=None) -> Path:
+               assignments=None, zone=None) -> Path:
     """Write the feedback page of one graded submission to `path` (atomically); `notes` are
     remarks on how the submission was read (e.g. a file of a zip left out); `assignments`:
     the course's assignments as the page shows them (grader.classroom.course_grades.page_rows:
-    due date, when handed in, late penalty, the attempt that counts)."""
+    due date, when handed in, late penalty, the attempt that counts); `zone`: the course's
+    time zone, the page's own time is shown in it ('2026-10-02 09:15 CEST')."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_page(result, student, notes, assignments)
+    html = render_page(result, student, notes, assignments, zone)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)

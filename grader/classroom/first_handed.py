@@ -43,7 +43,7 @@ def first_handed_in(db, sid, files, handed_in, handed_from) -> dict:
     return kept
 
 
-def correct_times(db, student, found, content_hash=None) -> list[str]:
+def correct_times(db, student, found, content_hash=None, zone=None) -> list[str]:
     """`found` {exercise: (file hash, time as stored, where from)}, read by a run that did not
     regrade that content: a time that is better (see better) replaces the one recorded for
     every grading of that content. Runs inside the caller's transaction. The lines saying
@@ -53,7 +53,7 @@ def correct_times(db, student, found, content_hash=None) -> list[str]:
     in with (`content_hash`: nothing of hers changed since): the CSV is the LMS's record of
     that hand-in ('..., not 2026-10-01 20:00 (timestamps CSV): later, as the LMS records this
     same work'). Where anything else of hers changed, a later CSV time is that of the newer
-    work, and the file keeps its first time."""
+    work, and the file keeps its first time. `zone`: the course's, for the times said."""
     out = []
     row = db.execute("SELECT id FROM students WHERE name = ?", (student,)).fetchone()
     if row is None:
@@ -78,8 +78,8 @@ def correct_times(db, student, found, content_hash=None) -> list[str]:
             db.execute("UPDATE submissions SET submitted_at = (SELECT MAX(submitted_at) FROM "
                        "graded_exercises WHERE submission_id = ?) WHERE id = ?", (r[0], r[0]))
         old = wrong[-1]
-        out.append(f"{ex}: handed in {_short(text)} ({where}), "
-                   + (f"not {_short(old[1])} ({old[2] or 'time not known'})"
+        out.append(f"{ex}: handed in {_short(text, zone)} ({where}), "
+                   + (f"not {_short(old[1], zone)} ({old[2] or 'time not known'})"
                       if moment(old[1]) else "no time known before")
                    + (": later, as the LMS records this same work" if later else ""))
     return out
@@ -118,9 +118,13 @@ def better(when, where, then, there) -> bool:
     return moment(when) < moment(then)
 
 
-def _short(text) -> str:
+def _short(text, zone=None) -> str:
+    """'2026-10-01 21:00'; with the course's `zone`, in it and named: '2026-10-01 23:00 CEST'."""
     when = moment(text)
-    return when.strftime("%Y-%m-%d %H:%M") if when else "no time"
+    if when is None:
+        return "no time"
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if zone else \
+        when.strftime("%Y-%m-%d %H:%M")
 
 
 def csv_time_not_for(db, student, when, files, content_hash) -> set:

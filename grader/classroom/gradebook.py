@@ -290,7 +290,7 @@ class Gradebook(Reading):
             os.close(self._run_lock)       # closing the descriptor releases the lock
             self._run_lock = None
 
-    def correct_times(self, student, found, content_hash=None) -> list[str]:
+    def correct_times(self, student, found, content_hash=None, zone=None) -> list[str]:
         """Hand-in times of content already graded, read again by a run that did not regrade
         it (grader.classroom.first_handed.correct_times): the lines saying what changed.
         `content_hash`: her whole submission's now (a timestamps CSV's later time corrects
@@ -298,7 +298,8 @@ class Gradebook(Reading):
         with self._transaction():
             return correct_times(self.db, stored_name(student),
                                  {ex: (h, _moment_text(w), where)
-                                  for ex, (h, w, where) in found.items()}, content_hash)
+                                  for ex, (h, w, where) in found.items()}, content_hash,
+                                 zone)
 
     def csv_time_not_for(self, student, when, files, content_hash):
         """The exercises a timestamps CSV's time is not the hand-in time of (the time of other

@@ -102,6 +102,30 @@ def other_folders(book, entries, folder, where) -> list[str]:
                   f"each; give another class its own --db", LINE, lines=False)]
 
 
+def no_names_in_common(book, entries) -> list[str]:
+    """One note where the gradebook holds students and none of them is a student of this run:
+    the class folder names them otherwise (another LMS's export: logins there, full names
+    here), or it is another class. Its students are recorded as new ones, apart from the
+    gradebook's: the note says so, and how to map them ('no student of this class folder is
+    in the gradebook ...: rename each entry as the gradebook names her, e.g. ...')."""
+    from grader.classroom.gradebook_schema import stored_name
+    names = [student for student, _ in entries]
+    known = book.students()
+    if not names or not known or {stored_name(s) for s in names} & set(known):
+        return []
+
+    def some(found):
+        return ", ".join(staging.shown(s, limit=40) for s in found[:2]) + \
+            (", ..." if found[2:] else "")
+
+    return [clean(f"no student of this class folder is in the gradebook: its {len(names)} "
+                  f"({some(names)}) {'are' if len(names) != 1 else 'is'} recorded as new, "
+                  f"apart from the gradebook's {len(known)} ({some(known)}). The same people "
+                  f"under other names (logins there, full names here)? Rename each entry as "
+                  f"the gradebook names her (e.g. the folder 'Alice Smith' to 'asmith') and "
+                  f"run again. Another class? Give it its own --db", LINE, lines=False)]
+
+
 def unlisted_students(book) -> list[str]:
     """The gradebook's students that no entry of their class folder mapped to at its last run
     (their rows hold the grade of an entry no longer there): `export` warns about them."""

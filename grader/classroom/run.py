@@ -65,7 +65,7 @@ from grader.classroom.pool import run_tasks
 from grader.classroom.process import Job
 from grader.engine.service import error_result
 from grader.classroom.progress import Bar
-from grader.classroom.roster import class_rows, moves, other_folders
+from grader.classroom.roster import class_rows, moves, no_names_in_common, other_folders
 from grader.engine.request import GradeRequest
 from grader.sandbox import staging, sweep_stale_temp
 from grader.sandbox.safetext import LINE, clean
@@ -250,7 +250,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                                           Path(getattr(p, "name", "")).stem)})
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
-    run.notes += other_folders(book, entries, folder, where) + moves(rows, entries, book, where)
+    run.notes += no_names_in_common(book, entries) + other_folders(book, entries, folder, where) \
+        + moves(rows, entries, book, where)
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}
@@ -279,7 +280,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         run.notes += [clean(f"{student}: {line}", LINE, lines=False) for line in
                       book.correct_times(student, {ex: (files.get(ex), when, where)
                                                    for ex, (when, where) in each.items()},
-                                         entry.content_hash)]
+                                         entry.content_hash, zone)]
         # what is left to grade: nothing if this very submission was graded; else the
         # exercises whose file is new (an unchanged file keeps its grading and its time)
         left = [] if force or moved else book.to_grade(student, entry.content_hash,
@@ -321,6 +322,9 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     _grade_tasks(tasks, record, run, request, job, timeout=timeout, progress=progress,
                  client=client, on_event=on_event)
     book.finish_run(run_id, run.graded, run.skipped)
+    if course is not None:      # a late resubmission that counts over better work: said
+        from grader.classroom.course_grades import replaced_lines
+        run.notes += replaced_lines(book, course, [e.student for e in tasks])
     _, rows, maxes = book.table()
     mine = set(run.students)
     totals = [total for name, _, total in rows if name in mine]
@@ -347,7 +351,9 @@ def _older_csv(book, student, each, files, content_hash, path, names, stamp, zon
     other = handed_in_each(path, names, None, zone)
     each = {ex: v for ex, v in each.items() if ex not in stale}
     each.update({ex: other[ex] for ex in stale if ex in other})
-    return each, (f"the timestamps CSV's {stamp.strftime('%Y-%m-%d %H:%M')} is the time of "
+    shown = stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if zone else \
+        stamp.strftime("%Y-%m-%d %H:%M")          # in the course's zone, named
+    return each, (f"the timestamps CSV's {shown} is the time of "
                   f"work she handed in before, not of {', '.join(stale)} (its own time kept)")
 
 
@@ -446,6 +452,7 @@ def _page_from_book(book, student, html_dir, course=None):
             assignments = page_rows(course_grades(book, course, student=student).get(
                 stored_name(student), []))
         write_page(book.result(student), Path(html_dir) / page_name(student), student=student,
-                   notes=book.notes(student), assignments=assignments)
+                   notes=book.notes(student), assignments=assignments,
+                   zone=course.zone() if course is not None else None)
     except Exception:  # noqa: BLE001 - the grade stands without its page
         pass

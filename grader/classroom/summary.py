@@ -198,6 +198,8 @@ def write_summary(source, path, *, title=None, course=None) -> Path:
     ctx = summary_context(results, title=title or "Class summary", pages=pages, extra=extra,
                           course_totals=totals)
     ctx["assignments"] = assignments
+    if course is not None:      # the page's time in the course's zone, named
+        ctx["date"] = datetime.now(course.zone()).strftime("%Y-%m-%d %H:%M %Z")
     for row in ctx["students"]:
         row["late"] = late.get(row["name"], "")
     html = _env().get_template("summary.html").render(**ctx)
@@ -236,6 +238,8 @@ def assignment_summary(book, course) -> tuple[list[dict], dict[str, str], dict]:
         for student, graded in grades.items():
             g = graded[i]
             if g.status in ("late", "too late"):
-                text = f"{a.name} ({'0: too late' if g.too_late else f'-{g.penalty:.0%}'})"
+                which = f": {', '.join(g.late_exercises)}" if len(a.exercises) > 1 and \
+                    g.late_exercises else ""          # which exercise's file was late
+                text = f"{a.name}{which} ({'0: too late' if g.too_late else f'-{g.penalty:.0%}'})"
                 late[student] = f"{late[student]}, {text}" if student in late else text
     return rows, late, totals

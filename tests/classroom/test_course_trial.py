@@ -97,7 +97,7 @@ def test_an_older_timestamps_csv_does_not_move_newer_work(tmp_path, capsys):
     again = run("ex01", "w1")
     assert ex02_time() == recorded
     assert "not 2026-10-20" not in again
-    assert ("the timestamps CSV's 2026-10-01 12:00 is the time of work she handed in before, "
+    assert ("the timestamps CSV's 2026-10-01 12:00 UTC is the time of work she handed in before, "
             "not of ex02" in again)
     capsys.readouterr()
     assert main(["export", "--csv", "-", "--db", str(db), "--course",

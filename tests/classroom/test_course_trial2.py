@@ -48,7 +48,8 @@ def test_ctrl_c_early_in_a_class_run_is_one_line_exit_130_and_the_gradebook_inta
                            timeout=120)
     assert first.returncode == 0, first.stderr
     with closing(sqlite3.connect(db)) as con:
-        before = con.execute("SELECT * FROM graded_exercises ORDER BY submission_id, exercise").fetchall()
+        before = con.execute("SELECT * FROM graded_exercises ORDER BY submission_id, "
+                             "exercise").fetchall()
     proc = subprocess.Popen(cmd + ["--force"], cwd=tmp_path, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -65,7 +66,8 @@ def test_ctrl_c_early_in_a_class_run_is_one_line_exit_130_and_the_gradebook_inta
                                                    "far stays in the gradebook"), err
     with closing(sqlite3.connect(db)) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        after = con.execute("SELECT * FROM graded_exercises ORDER BY submission_id, exercise").fetchall()
+        after = con.execute("SELECT * FROM graded_exercises ORDER BY submission_id, "
+                            "exercise").fetchall()
     assert after[:len(before)] == before
     assert runs(db) == ["finished", "interrupted"]
 
@@ -99,3 +101,185 @@ def test_a_ctrl_c_that_code_swallowed_still_stops_the_run(tmp_path, monkeypatch)
     with closing(sqlite3.connect(tmp_path / "g.db")) as con:
         assert con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
     assert runs(tmp_path / "g.db") == ["interrupted"]
+
+
+# ----------------------------------------------------------------------------------------------
+# M2, M3: which exercise made an assignment late; which attempt counts, and why
+
+UTC_COURSE = """\
+time_zone = "UTC"
+[late]
+penalty = 10
+accept_for = "3d"
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2026-10-01T23:59:00
+[[assignment]]
+name = "week2"
+exercises = ["ex02", "ex03"]
+due = 2026-10-08T23:59:00
+"""
+
+
+def graded(ex, passed=2, of=2):
+    from grader.engine.runner import CheckResult, GradeResult
+    checks = [CheckResult(nodeid=f"v/test_{ex}.py::t{i}", exercise=ex, target=f"t{i}",
+                          title=f"t{i}", params="", points=2.0, visible=True,
+                          status="passed" if i < passed else "failed", message="",
+                          seconds=0.01) for i in range(of)]
+    return GradeResult(submission="x", seed=7, checks=checks, exercises=[ex], seconds=0.1)
+
+
+@pytest.fixture
+def term(tmp_path):
+    from datetime import datetime, timezone
+    from grader.classroom.course_file import load_course
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.handed_in import FROM_CSV
+    (tmp_path / "course.toml").write_text(UTC_COURSE)
+    book = Gradebook(tmp_path / "g.db")
+    n = iter(range(100))
+
+    def hand_in(student, ex, when, passed=2):
+        book.record(student, graded(ex, passed), content_hash=f"h{next(n)}",
+                    handed_in={ex: datetime.fromisoformat(when).replace(tzinfo=timezone.utc)},
+                    submitted_from=FROM_CSV, files={ex: f"f{next(n)}"})
+
+    yield book, load_course(tmp_path / "course.toml"), hand_in
+    book.close()
+
+
+def test_the_late_text_names_the_exercise_that_was_late(term):
+    """M2: week2 (ex02, ex03), ex02 on time, ex03 1 day 2 hours late: the page, the CSV and
+    the summary said '1 day 2 hours late' of week2, not which file was late."""
+    from grader.classroom.course_grades import course_grades
+    from grader.classroom.summary import assignment_summary
+    book, course, hand_in = term
+    hand_in("bob", "ex02", "2026-10-08T20:00")
+    hand_in("bob", "ex03", "2026-10-10T01:59")
+    hand_in("cleo", "ex01", "2026-10-02T01:59")           # one exercise: nothing more to say
+    week2 = course_grades(book, course)["bob"][1]
+    assert week2.late_text() == "1 day 2 hours late (ex03): -20 %"
+    assert course_grades(book, course)["cleo"][0].late_text() == "2 hours late: -10 %"
+    _, late, _ = assignment_summary(book, course)
+    assert late == {"bob": "week2: ex03 (-20%)", "cleo": "week1 (-10%)"}
+
+
+def test_a_too_late_resubmission_that_replaces_on_time_work_is_said(term):
+    """M3: under --policy latest (the default) a resubmission after the last date accepted
+    replaces an on-time 4 with 0, as docs/course.md says; the page said only 'scores 0'. The
+    page and the run say which attempt counts, why, what it replaced, and the policy that
+    counts the other; a late resubmission worth more than the earlier work is not said."""
+    from grader.classroom.course_grades import course_grades, replaced_lines
+    book, course, hand_in = term
+    hand_in("alice", "ex01", "2026-10-01T20:00")           # on time: 4
+    hand_in("alice", "ex01", "2026-10-08T20:00")           # after 10-04 23:59: 0
+    hand_in("dan", "ex01", "2026-10-01T20:00", passed=1)   # on time: 2
+    hand_in("dan", "ex01", "2026-10-02T20:00")             # 1 day late: 4 - 10 % = 3.6 > 2
+    said = ("ex01: attempt 2 counts (--policy latest: the newest work), handed in 2026-10-08 "
+            "20:00 UTC, after the last date accepted: 0 points, in place of attempt 1 (on "
+            "time: 4 points); export --policy best would count attempt 1")
+    week1 = course_grades(book, course)
+    assert week1["alice"][0].score == 0 and said in week1["alice"][0].notes
+    assert not [n for n in week1["dan"][0].notes if "policy" in n]
+    assert replaced_lines(book, course, ["alice", "dan"]) == [f"alice: week1: {said}"]
+    best = course_grades(book, course, policy="best")["alice"][0]
+    assert best.score == 4 and not [n for n in best.notes if "policy" in n]
+
+
+# ----------------------------------------------------------------------------------------------
+# M7: times in the course's zone, named
+
+def test_a_corrected_hand_in_time_is_said_in_the_courses_zone(term):
+    """M7: 'ex01: handed in 2026-10-01 21:00 (timestamps CSV), not 2026-12-06 10:00 (file
+    times)' was in UTC under a course in Berlin, without a word: now in Berlin time, named."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+    from grader.classroom.handed_in import FROM_CSV, FROM_FILE
+    book, _, _ = term
+    book.record("eve", graded("ex01"), content_hash="c1", files={"ex01": "e1"},
+                handed_in={"ex01": datetime(2026, 12, 6, 10, tzinfo=timezone.utc)},
+                submitted_from=FROM_FILE)
+    said = book.correct_times("eve", {"ex01": ("e1", datetime(2026, 10, 1, 21,
+                                                              tzinfo=timezone.utc), FROM_CSV)},
+                              "c1", ZoneInfo("Europe/Berlin"))
+    assert said == ["ex01: handed in 2026-10-01 23:00 CEST (timestamps CSV), not 2026-12-06 "
+                    "11:00 CET (file times)"]
+
+
+BERLIN = """\
+time_zone = "Europe/Berlin"
+[late]
+penalty = 10
+accept_for = "2d"
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2026-10-01T23:00:00
+"""
+
+
+def test_a_class_run_says_which_attempt_counts_in_the_courses_zone(tmp_path, capsys):
+    """M3 and M7 end to end: alice's on-time ex01, then a changed ex01 after the last date
+    accepted: the run's output says which attempt counts and why, her page too; the pages'
+    own times are in the course's zone (CET or CEST), named."""
+    import re
+    alice = tmp_path / "subs" / "alice"
+    alice.mkdir(parents=True)
+    (alice / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(BERLIN)
+    pages = tmp_path / "pages"
+
+    def run(when):
+        (tmp_path / "t.csv").write_text(f"student,submitted_at\nalice,{when}\n")
+        capsys.readouterr()
+        assert main(["grade-class", str(tmp_path / "subs"), "--db", str(tmp_path / "g.db"),
+                     "--exercises", "ex01", "--timestamps", str(tmp_path / "t.csv"),
+                     "--html-dir", str(pages), "--jobs", "1", "--no-progress"]) == 0
+        return capsys.readouterr().out
+
+    assert "policy" not in run("2026-10-01T20:00:00Z")
+    (alice / "ex01_linear_model.py").write_text(reference() + "\n# tidied\n")
+    out = run("2026-10-05T10:00:00Z")
+    line = [n for n in out.splitlines() if "(--policy latest" in n]
+    assert len(line) == 1 and line[0].startswith(
+        "  note: alice: week1: ex01: attempt 2 counts (--policy latest: the newest work), "
+        "handed in 2026-10-05 12:00 CEST, after the last date accepted: 0 points, in place of "
+        "attempt 1 (on time: "), out
+    page = (pages / "alice.html").read_text()
+    assert "attempt 2 counts (--policy latest: the newest work)" in page
+    assert re.search(r"graded \d{4}-\d\d-\d\d \d\d:\d\d CES?T", page)
+    assert re.search(r"written \d{4}-\d\d-\d\d \d\d:\d\d CES?T",
+                     (pages / "summary.html").read_text())
+
+
+# ----------------------------------------------------------------------------------------------
+# C3: a class folder whose names match none of the gradebook's
+
+def test_a_class_folder_with_no_name_in_the_gradebook_is_said(tmp_path):
+    """C3: the gradebook holds asmith and bjones (logins); a new export from another LMS names
+    the folders 'Alice Smith' and 'Bob Jones': they were recorded as two new students without
+    a word, and export listed four. The run says no student matches, and how to map them; a
+    run with one name in common (a student joining late) says nothing of it."""
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    with Gradebook(tmp_path / "g.db") as book:
+        for login in ("asmith", "bjones"):
+            book.record(login, graded("ex01"), content_hash=f"x{login}")
+    for name in ("Alice Smith", "Bob Jones"):
+        (tmp_path / "lms2" / name).mkdir(parents=True)
+        (tmp_path / "lms2" / name / "ex01_linear_model.py").write_text(reference())
+    run = grade_class(tmp_path / "lms2", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                      progress=False)
+    said = [n for n in run.notes if n.startswith("no student of this class folder")]
+    assert said == ["no student of this class folder is in the gradebook: its 2 ('Alice "
+                    "Smith', 'Bob Jones') are recorded as new, apart from the gradebook's 2 "
+                    "('asmith', 'bjones'). The same people under other names (logins there, "
+                    "full names here)? Rename each entry as the gradebook names her (e.g. the "
+                    "folder 'Alice Smith' to 'asmith') and run again. Another class? Give it "
+                    "its own --db"], run.notes
+    from grader.classroom.roster import no_names_in_common
+    with Gradebook(tmp_path / "g.db") as book:
+        assert no_names_in_common(book, [("asmith", None), ("Cara Diaz", None)]) == []
+        assert no_names_in_common(book, []) == []

@@ -313,9 +313,9 @@ def test_a_timestamps_csv_that_dates_unchanged_work_later_is_applied_and_said(tm
     second = run("t2.csv")
     assert (second.graded, second.skipped) == (1, 1)
     moved = [n for n in second.notes if ": ex01: handed in" in n]
-    assert moved == ["alice: ex01: handed in 2026-10-02 09:00 (timestamps CSV), not "
-                     "2026-10-01 20:00 (timestamps CSV): later, as the LMS records this same "
-                     "work"], second.notes
+    assert moved == ["alice: ex01: handed in 2026-10-02 09:00 UTC (timestamps CSV), not "
+                     "2026-10-01 20:00 UTC (timestamps CSV): later, as the LMS records this "
+                     "same work"], second.notes      # in the course's zone, named
     with Gradebook(db) as book:
         alice, bob = weeks(book, course, "alice"), weeks(book, course, "bob")
     assert (alice["week1"].submitted, alice["week1"].status) == (at("2026-10-02T09:00"), "late")
@@ -325,5 +325,5 @@ def test_a_timestamps_csv_that_dates_unchanged_work_later_is_applied_and_said(tm
     assert not [n for n in third.notes if "handed in" in n], third.notes
     (tmp_path / "t3.csv").write_text("student,submitted_at\nalice,2026-10-01T21:00:00Z\n")
     fourth = run("t3.csv")                             # and earlier again, as before
-    assert any(n.startswith("alice: ex01: handed in 2026-10-01 21:00 (timestamps CSV), not "
-                            "2026-10-02 09:00") and "later" not in n for n in fourth.notes)
+    assert any(n.startswith("alice: ex01: handed in 2026-10-01 21:00 UTC (timestamps CSV), "
+                            "not 2026-10-02 09:00 UTC") and "later" not in n for n in fourth.notes)
