@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from grader.classroom.course_errors import example, toml_error, unknown_key
 from grader.exercises import EXERCISES
 
 COURSE_FILE = "course.toml"
@@ -195,7 +196,7 @@ def load_course(path) -> Course:
     try:
         data = toml.loads(text)
     except toml.TOMLDecodeError as exc:
-        raise CourseError(f"course file {path}: not valid TOML: {exc}") from None
+        raise CourseError(f"course file {path}: {toml_error(exc, text)}") from None
     try:
         return _course(data, text, str(path))
     except CourseError as exc:
@@ -224,9 +225,14 @@ def _course(data: dict, text: str, path: str) -> Course:
     course = Course(late=policy, attempts=_count(data.get("attempts"), "attempts", where),
                     time_zone=str(data.get("time_zone", "UTC")), path=path)
     items = data.get("assignment", [])
+    if isinstance(items, dict):     # [assignment]: one table, not a list of them
+        raise CourseError(where.at("[assignment]", "[assignment] is one table: an assignment "
+                                   "is [[assignment]], two brackets, one per assignment"))
     if not isinstance(items, list) or not items:
         raise CourseError(where.at("assignment", "names no assignment: add one [[assignment]] "
-                                   "table per assignment, with name, exercises and due"))
+                                   "table per assignment, with name, exercises and due, e.g. "
+                                   "[[assignment]] name = \"week1\" exercises = [\"ex01\"] "
+                                   "due = 2026-10-01T23:59:00 (one per line)"))
     seen = {}
     for i, item in enumerate(items, 1):
         key = f"assignment[{i}]"
@@ -235,8 +241,8 @@ def _course(data: dict, text: str, path: str) -> Course:
         _known(item, {"name", "exercises", "due", "last", "attempts"}, f"{key}.", where)
         for need in ("name", "exercises", "due"):
             if need not in item:
-                raise CourseError(where.at("[[assignment]]", f"{key} has no `{need}`",
-                                           nth=i))
+                raise CourseError(where.at("[[assignment]]", f"{key} has no `{need}` (e.g. "
+                                           f"{example(need)})", nth=i))
         name = str(item["name"]).strip()
         if not name or name in seen:
             raise CourseError(where.at("name", f"{key}.name {name!r} is empty or used twice"))
@@ -245,11 +251,12 @@ def _course(data: dict, text: str, path: str) -> Course:
             exercises = [e.strip() for e in exercises.split(",")]
         if not isinstance(exercises, list) or not exercises:
             raise CourseError(where.at("exercises", f"{key}.exercises must be a list, e.g. "
-                                       f"[\"ex01\", \"ex02\"]"))
+                                       f"{example('exercises')}"))
         for ex in exercises:
             if ex not in EXERCISES:
                 raise CourseError(where.at(str(ex), f"{key}.exercises: {ex!r} is not an "
-                                           f"exercise (ex01 ... ex{len(EXERCISES):02d})"))
+                                           f"exercise (ex01 ... ex{len(EXERCISES):02d}, "
+                                           f"e.g. {example('exercises')})"))
             if any(ex in taken for taken in seen.values()):
                 raise CourseError(where.at(str(ex), f"{key}.exercises: {ex} is already in "
                                            f"another assignment"))
@@ -342,8 +349,7 @@ class _Where:
 def _known(table: dict, keys: set, prefix: str, where: _Where) -> None:
     for key in table:
         if key not in keys:
-            raise CourseError(where.at(key, f"unknown key {prefix}{key} (known: "
-                                       f"{', '.join(sorted(keys))})"))
+            raise CourseError(where.at(key, unknown_key(key, keys, prefix)))
 
 
 def _zone(name, where):
@@ -389,7 +395,8 @@ def _date(value, key, zone, where) -> datetime:
 
 def _number(value, key, where) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise CourseError(where.at(key.rsplit(".", 1)[-1], f"{key} must be a number >= 0"))
+        raise CourseError(where.at(key.rsplit(".", 1)[-1], f"{key} must be a number >= 0 "
+                                   f"(e.g. {example(key)})"))
     return float(value)
 
 
@@ -411,7 +418,7 @@ def _count(value, key, where) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise CourseError(where.at(key.rsplit(".", 1)[-1], f"{key} must be a whole number "
-                                   f"of at least 1"))
+                                   f"of at least 1 (e.g. {example(key)})"))
     return value
 
 

@@ -283,3 +283,64 @@ def test_a_class_folder_with_no_name_in_the_gradebook_is_said(tmp_path):
     with Gradebook(tmp_path / "g.db") as book:
         assert no_names_in_common(book, [("asmith", None), ("Cara Diaz", None)]) == []
         assert no_names_in_common(book, []) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# M6: a mistake in the course file: its line, what was expected, an example
+
+GOOD = """\
+time_zone = "Europe/Berlin"
+
+[late]
+penalty = 10
+
+[[assignment]]
+name = "week1"
+exercises = ["ex01", "ex02"]
+due = 2026-10-01T23:59:00
+"""
+
+
+@pytest.mark.parametrize("old, new, said", [
+    # TOML's own errors: 'not valid TOML: Invalid value (at line 7, column 8)', no example
+    ('name = "week1"', "name = week1", 'line 7: `name = week1` is not valid TOML (invalid '
+     'value, column 8): text is quoted, e.g. name = "week1"'),
+    ("due = 2026-10-01T23:59:00", "due = 2026-10-01 23:59", "line 9: `due = 2026-10-01 23:59` "
+     "is not valid TOML (expected newline or end of document after a statement, column 18): a "
+     "date and time is written with a T, or quoted: due = 2026-10-01T23:59:00 or due = "
+     '"2026-10-01 23:59"'),
+    ('["ex01", "ex02"]', '["ex01" "ex02"]', 'line 8: `exercises = ["ex01" "ex02"]` is not '
+     'valid TOML (unclosed array, column 21): e.g. exercises = ["ex01", "ex02"]'),
+    ("[[assignment]]", "[[assignment]", "line 6: `[[assignment]` is not valid TOML"),
+    # [assignment] was 'names no assignment'; a key under [late] was only 'unknown'
+    ("[[assignment]]", "[assignment]", "line 6: [assignment] is one table: an assignment is "
+     "[[assignment]], two brackets, one per assignment"),
+    ("[[assignment]]", "attempts = 3\n[[assignment]]", "line 6: unknown key late.attempts "
+     "(every key after a [table] line belongs to that table: put attempts at the top of the "
+     "file, above the first [...] line, e.g. attempts = 3)"),
+    ("penalty = 10", "penalty = 10\ncapp = 50", "line 5: unknown key late.capp (did you mean "
+     "cap? e.g. cap = 50)"),
+    ("penalty = 10", 'penalty = "ten"', "line 4: late.penalty must be a number >= 0 (e.g. "
+     "penalty = 10)"),
+    ("due = 2026-10-01T23:59:00\n", "", "line 6: assignment[1] has no `due` (e.g. due = "
+     "2026-10-01T23:59:00)"),
+])
+def test_a_course_file_mistake_says_its_line_what_was_expected_and_an_example(tmp_path, old,
+                                                                              new, said):
+    from grader.classroom.course_file import CourseError, load_course
+    assert old in GOOD
+    (tmp_path / "course.toml").write_text(GOOD.replace(old, new, 1))
+    with pytest.raises(CourseError) as err:
+        load_course(tmp_path / "course.toml")
+    assert said in str(err.value), str(err.value)
+
+
+def test_grade_class_says_the_course_files_mistake_in_one_line(tmp_path, capsys):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    (tmp_path / "course.toml").write_text(GOOD.replace('name = "week1"', "name = week1"))
+    assert main(["grade-class", str(tmp_path / "subs"), "--db", str(tmp_path / "g.db")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: course file {tmp_path / 'course.toml'}: line 7: `name = week1` is "
+                   f"not valid TOML (invalid value, column 8): text is quoted, e.g. name = "
+                   f"\"week1\""]
+    assert not (tmp_path / "g.db").exists()
