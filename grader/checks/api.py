@@ -21,7 +21,8 @@ What is here, by use (docs/writing-checks.md has the table):
                            meta, network (the model a probe builds from a spec, built the same
                            way on the trusted side)
     comparing              assert_close, assert_gradient, assert_trajectory, fail, kind_of, show,
-                           scale_mistakes, broadcast_square, autograd_grad, central_difference,
+                           scale_mistakes, input_offsets, broadcast_square, autograd_grad,
+                           central_difference,
                            TOL, TRAJECTORY_TOL, GRADCHECK_TOL, FD_EPS, CheckFailure
     training and modules   assert_state, assert_fit, assert_minibatch_run, assert_leaf,
                            assert_no_graph, assert_structure, assert_forward_pure, Mistakes,
@@ -63,7 +64,7 @@ from grader.engine.compare.close import assert_close
 from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
                                                central_difference, float_central_difference)
 from grader.engine.compare.mistakes import (broadcast_square, grad_power_mistakes,
-                                            scale_mistakes, term_power_mistakes)
+                                            input_offsets, scale_mistakes, term_power_mistakes)
 from grader.engine.compare.relations import never_moved
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory
@@ -83,6 +84,7 @@ __all__ = [
     "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
+    "input_offsets",
     "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
     "naming_rebound",

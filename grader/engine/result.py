@@ -276,7 +276,7 @@ def _per_n_note(kind: str, n: int) -> str:
 # blame_callees takes them back.
 _GUESSES = re.compile(
     r"(every value (is|has) |the value (is|has) |the expected (values|rows)|the same values as "
-    r"expected|only (the value|\d+ of the \d+ values) at |this is (half|twice|[\d.]+ times|1/\d+ "
+    r"expected|only (the value|\d+ of the \d+ values) at |only the (rows|values at indices) \d+ to |this is (half|twice|[\d.]+ times|1/\d+ "
     r"of) the expected value|the sign is flipped: the derivative of \(x\*w - y\))")
 NO_KNOWN = "no known mistake gives these values"
 

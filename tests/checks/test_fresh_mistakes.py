@@ -43,8 +43,11 @@ MIN_PER_EXERCISE = 6
 # (ex11, w11b; 155 entries): 144 named, 0 wrong, 0 pass; with a gradient at another power in
 # ex04 and ex12 (w04h, w12b; 157 entries): 146 named, 0 wrong, 0 pass; with a coefficient
 # updated with another's gradient (ex11, w11i; 158 entries): 147 named, 0 wrong, 0 pass; with
-# RMSprop's momentum (ex12, w12j; 159 entries): 148 named, 0 wrong, 0 pass
-MIN_NAMED = 148
+# RMSprop's momentum (ex12, w12j; 159 entries): 148 named, 0 wrong, 0 pass; with round 4's
+# NEAR programs told by mechanism (a sum divided by len(weights), ex01; an input left out, ex04;
+# y - 3x varying, ex05; rows off by one constant, ex07; rows shifted by one, ex09) and those 5
+# programs plus SGD's one loss per sample (ex02; 165 entries): 154 named, 0 wrong, 0 pass
+MIN_NAMED = 154
 
 _seen: dict[str, dict] = {}
 

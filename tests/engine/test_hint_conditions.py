@@ -1415,6 +1415,8 @@ def test_every_value_pattern_is_a_guess_and_no_table_hint_is():
     pairs = [-b, b ** 2, b ** 0.5, 3 * b, b + 1, b[::-1], np.array([2.0, 1.0, 4.0, 3.0]),
              np.array([1.0, 2.0, 3.0, 9.0])]
     seen = [relation(a, b, 1e-5, 1e-8) for a in pairs]
+    rows = np.arange(12.0).reshape(6, 2) ** 2
+    seen.append(relation(rows - np.array([[0.0]] * 3 + [[1.0]] * 3), rows, 1e-5, 1e-8))
     seen += [relation(np.array([x]), np.array([2.0]), 1e-5, 1e-8) for x in (-2.0, 1.0)]
     seen += list(scale_mistakes(torch.tensor([1.0, 2.0]), n=4, rows=2))
     assert all(seen) and all(is_guess(s) for s in seen), [s for s in seen if not is_guess(s)]
@@ -1721,3 +1723,167 @@ def poly_grads(x, y, y_pred):
     assert all("fix poly_grads first" in c.message for c in fails), text
     crossed = [h for h in hints if h.startswith("d is updated with grad_c")]
     assert crossed and all("or a grad_d computed as grad_c" in h for h in crossed), hints
+
+
+# -- the relation of a wrong value to the expected one, by mechanism (issue 20 item 3; fresh
+# round 4's NEAR programs w01b, w04d, w05i, w07g, w09c, w02f)
+
+@pytest.mark.parametrize("mse,named", [("np.sum(loss(x, y, float(w))) / len(ws)", True),
+                                      ("np.mean(loss(x, y, float(w))) / 3", False)],
+                         ids=["by_the_weights", "mean_by_3"])
+def test_a_sum_divided_by_the_number_of_weights_is_named_on_two_inputs(grade, mse, named):
+    """On the course data (3 samples, 9 weights) both programs give 1/3 of the MSE; only the
+    second input, 5 samples and 4 weights, tells len(weights) from a constant 3."""
+    code = f"""
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    ws = _as_array(weights)
+    out = np.empty(len(ws), dtype=np.float64)
+    for k, w in enumerate(ws):
+        out[k] = {mse}
+    return out
+"""
+    result = grade("ex01", code, targets=["mse_for_weights"])
+    text, hints, fails = _texts(result, "mse_for_weights")
+    assert any(c.visible for c in fails) and any(not c.visible for c in fails)
+    said = [any("divided by len(weights)" in h for h in c.hints) for c in fails]
+    assert (all(said) if named else not any(said)), text
+    if named:
+        assert "this is 3/9 of the MSE" in text and "this is 7/13 of the MSE" in text, text
+
+
+@pytest.mark.parametrize("y_hat,named", [("x * w", True), ("x * w + b - 0.5", False)],
+                         ids=["b_left_out", "a_constant_off"])
+def test_a_value_off_by_an_input_names_that_input_and_a_constant_offset_does_not(grade, y_hat,
+                                                                                 named):
+    code = f"""
+def affine_backward_steps(x, y, w, b):
+    y_hat = {y_hat}
+    r = y_hat - y
+    dloss_dr = 2 * r
+    return {{"y_hat": y_hat, "r": r, "loss": r ** 2, "dloss_dr": dloss_dr, "dr_dyhat": 1.0,
+             "dyhat_dw": x, "dloss_dw": dloss_dr * x, "dyhat_db": 1.0, "dloss_db": dloss_dr}}
+"""
+    result = grade("ex04", code, targets=["affine_backward_steps"])
+    text, hints, fails = _texts(result, "affine_backward_steps")
+    said = [any("left out of y_hat" in h for h in c.hints) for c in fails]
+    if named:
+        assert all(said), text
+        # the course's b = 2 is also its y: both are said, the values cannot tell them apart
+        assert any("the value of y and of b (they are equal here)" in h
+                   for c in fails if c.visible for h in c.hints), text
+        assert any("the value of b: is b left out of y_hat?" in h
+                   for c in fails if not c.visible for h in c.hints), text
+    else:
+        assert not any(said), text
+
+
+@pytest.mark.parametrize("y,hint", [
+    ("3 * x + 0.8 * torch.rand(n, generator=g)", "y - 3x is not the same number for every point"),
+    ("3 * x + 0.5", "only the intercept is off: y = 3 x + 0.5 (-0.3)"),
+    # other cause: x itself drawn from another seed: nothing said of y's line
+    (None, None)], ids=["intercept_drawn", "intercept_off", "x_wrong"])
+def test_how_y_relates_to_x_is_said_only_where_x_is_right(grade, y, hint):
+    draw = "torch.Generator().manual_seed(seed + 1)" if y is None else \
+        "torch.Generator().manual_seed(seed)"
+    code = f"""
+def make_data(n, seed, device="cpu"):
+    g = {draw}
+    x = torch.rand(n, generator=g)
+    y = {y or "3 * x + 0.8"}
+    return x.to(device), y.to(device)
+"""
+    result = grade("ex05", code, targets=["make_data"])
+    text, hints, fails = _texts(result, "make_data")
+    assert any(c.visible for c in fails)
+    if hint:
+        assert all(any(hint in h for h in c.hints) for c in fails), text
+    else:
+        assert not any("y - 3x" in h or "only the" in h for h in hints), hints
+
+
+@pytest.mark.parametrize("x1,named", [("torch.normal(-1.7, 1.0, (n, 2), generator=g)", True),
+                                      ("torch.normal(-1.7, 2.0, (n, 2), generator=g) + 1", False)],
+                         ids=["plus_1_forgotten", "wider_spread"])
+def test_rows_off_by_one_constant_are_named_as_an_offset_and_a_spread_is_not(grade, x1, named):
+    code = f"""
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x0 = torch.normal(1.7, 1.0, (n, 2), generator=g) + 1
+    x1 = {x1}
+    return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+"""
+    result = grade("ex07", code, targets=["make_clusters"])
+    text, hints, fails = _texts(result, "make_clusters")
+    assert any(c.visible for c in fails)
+    said = [any("(the second half) are wrong, every value there the expected one minus the "
+                "same constant, 1 (an offset)" in h for h in c.hints) for c in fails]
+    assert (all(said) if named else not any(said)), text
+
+
+@pytest.mark.parametrize("index,named", [("i - 1", True), ("-i - 1", False)],
+                         ids=["one_based", "from_the_end"])
+def test_rows_shifted_by_one_are_named_and_rows_from_the_end_are_not(grade, index, named):
+    code = f"""
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[{index}], self.y[{index}]
+"""
+    result = grade("ex09", code, targets=["CsvDataset"])
+    text, hints, fails = _texts(result, "CsvDataset")
+    assert any(c.visible for c in fails)
+    said = [any("dataset[i] gives the file's row i - 1 (dataset[0] gives the last row)" in h
+                for h in c.hints) for c in fails]
+    assert (all(said) if named else not any("shifted" in h for h in hints)), text
+
+
+@pytest.mark.parametrize("records,named", [(1, True), (2, False)],
+                         ids=["every_sample", "twice_an_epoch"])
+def test_one_loss_per_sample_in_sgd_is_named_by_its_count(grade, records, named):
+    code = f"""
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for k, (xi, yi) in enumerate(zip(x.tolist(), y.tolist())):
+            w = w - lr * sample_gradient(xi, yi, w)
+            if {records} == 1 or k in (0, len(x) - 1):
+                losses.append(float((xi * w - yi) ** 2))
+    return w, losses
+"""
+    result = grade("ex02", code, targets=["stochastic_gradient_descent"])
+    text, hints, fails = _texts(result, "stochastic_gradient_descent")
+    assert any(c.visible for c in fails)
+    said = [any(h.startswith("one loss per sample (10 epochs x 3 samples)") or
+                "epochs x" in h and "samples)" in h for h in c.hints) for c in fails]
+    assert (all(said) if named else not any(said)), text
+
+
+@pytest.mark.parametrize("optimizer,hint", [
+    ("torch.optim.SGD(model.parameters(), lr=lr, momentum=0.7)", "SGD's with momentum=0.7"),
+    ("torch.optim.SGD(model.parameters(), lr=lr, momentum=0.3)", "SGD's with momentum=0.3"),
+    # other cause: the second step differs, but not along the first step (dampening)
+    ("torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5, dampening=0.3)", None)],
+    ids=["momentum_0.7", "momentum_0.3", "dampening"])
+def test_the_visible_check_names_the_momentum_its_second_step_shows(grade, optimizer, hint):
+    """Issue 20 item 3: any single momentum the second step shows, not only 0.9 (recorded)."""
+    code = TRAIN_CLASSIFIER.replace(
+        "torch.optim.SGD(model.parameters(), lr=lr, momentum={momentum})", optimizer)
+    result = grade("ex10", code.format(zero="optimizer.zero_grad()"),
+                   targets=["train_classifier"], device="cpu")
+    text, hints, fails = _texts(result, "train_classifier")
+    visible = [c for c in fails if c.visible and "step by step" in c.name]
+    assert visible, text
+    if hint:
+        assert all(any(hint in h for h in c.hints) for c in visible), text
+    else:
+        assert not any("momentum=" in h for h in hints), hints

@@ -71,4 +71,15 @@ def forward_wb(x, w, b):
     return x * (w + b)
 ''', "multiplies the bias by x too: x * (w + b)",
         (r"x \* \(w \+ b\)|bias (is )?multiplied by x",)),
+    # fresh round 4 (issue 20): a count for another count
+    Fresh("mse_for_weights_divided_by_weights", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    ws = _as_array(weights)
+    out = np.empty(len(ws), dtype=np.float64)
+    for k, w in enumerate(ws):
+        out[k] = np.sum(loss(x, y, float(w))) / len(ws)
+    return out
+''', "divides the sum of the squared errors by the number of weights, not of samples",
+        (r"len\(weights\)|number of weights",)),
 ]

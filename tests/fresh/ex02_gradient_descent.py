@@ -103,4 +103,17 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "one update per epoch with the mean gradient where one update per sample is asked",
         (r"full-batch|all (the )?samples|once per sample|one update",)),
+    # fresh round 4 (issue 20): one loss per sample where one per epoch is asked
+    Fresh("sgd_loss_every_sample", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - lr * sample_gradient(xi, yi, w)
+            losses.append(float((xi * w - yi) ** 2))
+    return w, losses
+''', "appends every sample's loss (N x epochs) where one loss per epoch is asked",
+        (r"per sample|epochs x \d+ samples",)),
 ]

@@ -262,4 +262,14 @@ def train_autograd(xs, ys, w0, lr, epochs):
     return w.item(), losses
 ''', "keeps w in float32 (torch.tensor's default) for float64 data",
         (DTYPE,)),
+    # fresh round 4 (issue 20): an input left out
+    Fresh("affine_steps_no_bias", "affine_backward_steps", '''
+def affine_backward_steps(x, y, w, b):
+    y_hat = x * w
+    r = y_hat - y
+    dloss_dr = 2 * r
+    return {"y_hat": y_hat, "r": r, "loss": r ** 2, "dloss_dr": dloss_dr, "dr_dyhat": 1.0,
+            "dyhat_dw": x, "dloss_dw": dloss_dr * x, "dyhat_db": 1.0, "dloss_db": dloss_dr}
+''', "forgets the bias in y_hat: y_hat = x * w",
+        (r"\bb\b.*left out|bias",)),
 ]

@@ -93,4 +93,13 @@ def make_data(n, seed, device="cpu"):
     return x, 3 * x + 0.8
 ''', "draws x with torch.randn where x ~ U(0, 1) is asked",
         (r"randn|normal distribution|uniform|U\(0, 1\)",)),
+    # fresh round 4 (issue 20): one term wrong, differently for every point
+    Fresh("make_data_random_bias", "make_data", '''
+def make_data(n, seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, generator=g)
+    y = 3 * x + 0.8 * torch.rand(n, generator=g)
+    return x.to(device), y.to(device)
+''', "draws the bias at random for every point: y = 3x + 0.8 * rand",
+        (r"intercept|y - 3x",)),
 ]

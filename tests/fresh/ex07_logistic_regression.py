@@ -137,4 +137,13 @@ def make_clusters(n, seed):
     return torch.stack(rows0 + rows1), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
 ''', "draws a row of each class in turn (interleaved draws) instead of class 0's rows first",
         (r"drawn in turn|in turn|interleav",)),
+    # fresh round 4 (issue 20): the second cluster alone without its + 1
+    Fresh("make_clusters_second_without_plus_one", "make_clusters", '''
+def make_clusters(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x0 = torch.normal(1.7, 1.0, (n, 2), generator=g) + 1
+    x1 = torch.normal(-1.7, 1.0, (n, 2), generator=g)
+    return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
+''', "forgets the + 1 on the second cluster",
+        (r"offset|second half",)),
 ]

@@ -166,4 +166,19 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "divides the sum of the batch losses by the number of rows, not of batches",
         (r"divided by the number of rows",)),
+    # fresh round 4 (issue 20): rows counted from 1
+    Fresh("dataset_one_based_index", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i - 1], self.y[i - 1]
+''', "indexes rows from 1: dataset[i] returns row i - 1",
+        (r"shifted|row i - 1",)),
 ]

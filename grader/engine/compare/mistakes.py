@@ -285,3 +285,31 @@ def grad_power_mistakes(want, x, r, powers, names, *, summed=True) -> dict:
             out[f"{name} uses x**{q} where x**{p} is wanted: its coefficient multiplies "
                 f"x**{p} in the model, so its gradient is {'the sum of ' if summed else ''}2 r x**{p}"] = type(want)(value if i == k else v for i, v in enumerate(want))
     return out
+
+
+def input_offsets(want: dict, keys, inputs: dict) -> dict:
+    """{hint: {key: want[key] - v}} and {hint: {key: want[key] + v}} for each number key of
+    `keys` and each value v of the `inputs` ({name: number}, 0 skipped): a key whose value is
+    off by exactly an input's value has that input left out of it (or added once more). Where
+    several inputs have that value, the hint names each: the values cannot tell them apart.
+
+        input_offsets({"y_hat": 3.0}, ["y_hat"], {"x": 1.0, "b": 2.0})
+        -> {"y_hat is the expected value minus 2, the value of b: ...": {"y_hat": 1.0}, ...}
+    """
+    out: dict = {}
+    by_value: dict = {}
+    for name, v in inputs.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v != 0:
+            by_value.setdefault(float(v), []).append(name)
+    for key in keys:
+        e = want.get(key)
+        if not isinstance(e, (int, float)) or isinstance(e, bool):
+            continue
+        for v, names in by_value.items():
+            who = " and of ".join(names)
+            also = " (they are equal here)" if len(names) > 1 else ""
+            out[f"{key} is the expected value minus {v:g}, the value of {who}{also}: is "
+                f"{' or '.join(names)} left out of {key}?"] = {key: e - v}
+            out[f"{key} is the expected value plus {v:g}, the value of {who}{also}: is "
+                f"{' or '.join(names)} added to {key} once more?"] = {key: e + v}
+    return out

@@ -52,7 +52,8 @@ def relation(got, expected, rtol: float, atol: float) -> str | None:
         if abs(c) > atol and close_to(a, b + c):
             return f"every value is the expected one {'plus' if c > 0 else 'minus'} the same " \
                    f"constant, {abs(c):.4g} (an offset)"
-        return _arrangement(a, b, rtol, atol) or _few_wrong(a, b, rtol, atol)
+        return _arrangement(a, b, rtol, atol) or _rows_offset(a, b, rtol, atol) \
+            or _few_wrong(a, b, rtol, atol)
     return None
 
 
@@ -110,6 +111,32 @@ def _arrangement(a, b, rtol, atol) -> str | None:
     if np.allclose(np.sort(a, axis=None), np.sort(b, axis=None), rtol=rtol, atol=atol):
         return "the same values as expected, in another order"
     return None
+
+
+def _rows_offset(a, b, rtol, atol) -> str | None:
+    """One block of consecutive rows wrong (two or more, not all, holding four values or more:
+    two values off by one number can be a coincidence), every value in it the expected one plus
+    the same constant, the other rows right: a term added to (or left out of) those rows alone,
+    e.g. the second cluster's + 1."""
+    if a.ndim not in (1, 2) or a.shape[0] < 3:
+        return None
+    rows_a, rows_b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    bad = ~np.isclose(rows_a, rows_b, rtol=rtol, atol=atol).all(axis=1)
+    wrong = np.nonzero(bad)[0]
+    if len(wrong) < 2 or len(wrong) == len(a) or wrong[-1] - wrong[0] + 1 != len(wrong) \
+            or rows_a[wrong].size < 4:
+        return None
+    d = rows_a[wrong] - rows_b[wrong]
+    c = float(np.median(d))
+    if abs(c) <= atol or not _close(rows_a[wrong], rows_b[wrong] + c, rtol, atol):
+        return None
+    what = "rows" if a.ndim == 2 else "values at indices"
+    half = len(a) // 2 if len(a) % 2 == 0 else None
+    part = " (the second half)" if (wrong[0], wrong[-1] + 1) == (half, len(a)) else \
+        " (the first half)" if (wrong[0], wrong[-1] + 1) == (0, half) else ""
+    return (f"only the {what} {wrong[0]} to {wrong[-1]}{part} are wrong, every value there the "
+            f"expected one {'plus' if c > 0 else 'minus'} the same constant, {abs(c):.4g} (an "
+            f"offset); the other {what.split()[0]} are right")
 
 
 def _few_wrong(a, b, rtol, atol) -> str | None:

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (assert_close, check, devices, dtypes, gen, np_rng, property_of,
-                               randn, reference)
+from grader.checks.api import (StudentError, assert_close, check, devices, dtypes, gen, np_rng,
+                               property_of, randn, reference)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -60,7 +60,21 @@ def test_mse_random(sub, seed, kind):
     want = reference("ex01.mse_for_weights", x, y, weights)
     got = sub.call("ex01.mse_for_weights", conv(x), conv(y), conv(weights), grad=False)
     assert_close(got, want, call=f"mse_for_weights on {len(x)} random samples ({kind})",
-                 mistakes={hints.sum_not_mean(len(x)): want * len(x)})
+                 mistakes=lambda: {hints.sum_not_mean(len(x)): want * len(x),
+                                   **hints.divided_by_weights(want, len(x), len(weights),
+                                                              _other_counts(sub, seed, conv))})
+
+
+def _other_counts(sub, seed, conv):
+    """mse_for_weights on 5 samples and 4 weights (other counts than the check's): what came
+    back, the reference's, 5, 4; None where the call fails."""
+    x, y = _data(seed, "mse_other", n=5)
+    weights = np.array([-1.0, 0.5, 1.5, 2.5])
+    try:
+        got = sub.call("ex01.mse_for_weights", conv(x), conv(y), conv(weights), grad=False)
+    except StudentError:
+        return None
+    return got, reference("ex01.mse_for_weights", x, y, weights), len(x), len(weights)
 
 
 @check("forward_wb")

@@ -61,3 +61,27 @@ def forward_wb_mistakes(x, w, b) -> dict:
     if b not in (0, 1):
         named[BIAS_TIMES_X] = x * (w + b)
     return named
+
+
+PER_WEIGHT = ("this is {n}/{w} of the MSE, here and on a second input with other counts: the "
+              "squared errors of the N = {n} samples are summed and divided by len(weights) = "
+              "{w}; the mean divides by the number of samples, N")
+
+
+def divided_by_weights(want, n: int, w: int, second) -> dict:
+    """{PER_WEIGHT: want * n / w}, where a second input of other counts shows its own n2 / w2:
+    `second` is (what came back, what was expected, n2, w2), or None where the call failed. One
+    input alone cannot tell n / w from another factor (3/9 is also 1/3 for any reason): {}."""
+    import numpy as np
+    if second is None or n == w:
+        return {}
+    got2, want2, n2, w2 = second
+    try:
+        a = np.asarray(got2, dtype=np.float64).reshape(-1)
+        b = np.asarray(want2, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return {}
+    if n2 == w2 or n2 * w == n * w2 or a.shape != b.shape \
+            or not np.allclose(a, b * n2 / w2, rtol=1e-6, atol=1e-9):
+        return {}
+    return {PER_WEIGHT.format(n=n, w=w): np.asarray(want) * n / w}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import Case, assert_close, check, devices, expected
+from grader.checks.api import Case, StudentError, assert_close, check, devices, expected
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -17,6 +17,10 @@ CASES = {c.id: c for c in [
     Case("forward_tensor", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0]), 2.0)),
     Case("loss_course", "ex01.loss", (np.array(X), np.array(Y), 1.0)),
     Case("mse_course", "ex01.mse_for_weights", (X, Y, WEIGHTS)),
+    # other counts than the course's (5 samples, 4 weights): a factor that comes from the
+    # counts shows its own value on each
+    Case("mse_five", "ex01.mse_for_weights", ([1.0, 2.0, 3.0, 4.0, 5.0],
+                                              [1.5, 4.0, 6.5, 7.0, 10.5], [1.0, 1.5, 2.0, 3.0])),
     Case("forward_wb", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, 1.0)),
     # b = 1 cannot tell x * (w + b) from x * w + x: a bias of -0.5 can
     Case("forward_wb_negative", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, -0.5)),
@@ -57,7 +61,20 @@ def test_mse_course(sub):
     case = CASES["mse_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_for_weights([1,2,3], [2,4,6], [0.0, ..., 4.0])",
-                 mistakes={hints.sum_not_mean(len(X)): want * len(X)})
+                 mistakes=lambda: {hints.sum_not_mean(len(X)): want * len(X),
+                                   **hints.divided_by_weights(want, len(X), len(WEIGHTS),
+                                                              _second(sub))})
+
+
+def _second(sub):
+    """(what mse_for_weights gives on the case of other counts, the recorded value, N, len
+    (weights)), or None where it fails."""
+    case = CASES["mse_five"]
+    try:
+        got = case.run(sub)
+    except StudentError:   # the student's error: no evidence either way
+        return None
+    return got, expected(case), len(case.args[0]), len(case.args[2])
 
 
 @check("forward_wb", visible=True)

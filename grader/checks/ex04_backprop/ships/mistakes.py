@@ -1,7 +1,7 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
-from grader.checks.api import rebound_parameter, scale_mistakes
+from grader.checks.api import input_offsets, rebound_parameter, scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")
@@ -87,11 +87,14 @@ def steps_mistakes(want, x, w):
     }
 
 
-def affine_steps_mistakes(want, x, w):
+def affine_steps_mistakes(want, x, w, y=None, b=None):
     """Wrong dicts of affine_backward_steps: the mistakes of backward_steps (r the other way
-    round, factor 2, sign), and the bias's local derivative taken as x."""
+    round, factor 2, sign), the bias's local derivative taken as x, and, where the inputs are
+    given, y_hat or r off by exactly an input's value (b left out of y_hat)."""
     r = want["r"]
+    inputs = {"x": x, "y": y, "w": w, "b": b} if y is not None and b is not None else {}
     return {
+        **input_offsets(want, ("y_hat", "r"), inputs),
         **steps_mistakes(want, x, w),
         "dyhat_db is the derivative of y_hat = x * w + b with respect to b, which is 1 (not x): "
         "the bias's gradient is dloss_dr * 1, not dloss_dr * x.":

@@ -28,7 +28,7 @@ def test_make_data_random(sub, seed, device):
     want = reference("ex05.make_data", n, s, device=device)
     got = sub.call("ex05.make_data", n, s, device=device)
     assert_close(got, want, call=f"make_data({n}, seed={s}, device={device!r})",
-                 mistakes=hints.data_mistakes(n, s, want, device))
+                 mistakes=lambda: hints.data_mistakes_of(got, n, s, want, device))
 
 
 @check("init_params", points=2)

@@ -24,6 +24,56 @@ def data_mistakes(n: int, seed: int, want, device) -> dict:
             NORMAL_NOT_UNIFORM: pair(torch.randn(n, generator=torch.Generator().manual_seed(seed))),
             NO_BIAS: (want[0], 3 * want[0]),
             SLOPE_INTERCEPT_SWAPPED: (want[0], 0.8 * want[0] + 3)}
+
+
+def data_mistakes_of(got, n: int, seed: int, want, device) -> dict:
+    """data_mistakes, and how y relates to x where none of them gives `got`."""
+    table = data_mistakes(n, seed, want, device)
+    return {**table, **y_line_mistakes(got, want, table)}
+
+
+def y_line_mistakes(got, want, table: dict) -> dict:
+    """{hint: got} where x is right and y is not 3x + 0.8, saying how y relates to x: a line
+    with only its slope or only its intercept off (and by how much), or y - 3x varying from
+    point to point where the intercept is one number. {} where got matches a mistake of
+    `table` (it is named), or x is wrong, or there are fewer than 3 points."""
+    import numpy as np
+    import torch
+    if not (isinstance(got, (tuple, list)) and len(got) == 2
+            and all(isinstance(t, torch.Tensor) for t in got)) \
+            or tuple(got[0].shape) != tuple(want[0].shape) \
+            or tuple(got[1].shape) != tuple(want[1].shape) or got[0].numel() < 3:
+        return {}
+    x, y = (t.detach().cpu().double().numpy().reshape(-1) for t in got)
+    x0 = want[0].detach().cpu().double().numpy().reshape(-1)
+    if not np.allclose(x, x0, rtol=1e-5, atol=1e-6) or np.ptp(x) == 0:
+        return {}
+    for v in table.values():
+        if torch.is_tensor(v[1]) and tuple(v[1].shape) == tuple(got[1].shape) and torch.allclose(
+                got[1].detach().cpu().double(), v[1].detach().cpu().double(), 1e-4, 1e-6):
+            return {}
+    slope, intercept = np.polyfit(x, y, 1)
+    if np.allclose(slope * x + intercept, y, rtol=1e-4, atol=1e-5):
+        if abs(slope - 3) <= 1e-4 and abs(intercept - 0.8) <= 1e-4:
+            return {}
+        if abs(slope - 3) <= 1e-4:
+            hint = (f"only the intercept is off: y = 3 x + {intercept:.4g} "
+                    f"({intercept - 0.8:+.4g}), where y = 3 * x + 0.8")
+        elif abs(intercept - 0.8) <= 1e-4:
+            hint = (f"only the slope is off: y = {slope:.4g} x + 0.8 ({slope - 3:+.4g}), where "
+                    f"y = 3 * x + 0.8")
+        else:
+            hint = f"y = {slope:.4g} x + {intercept:.4g}, where y = 3 * x + 0.8"
+    else:
+        r = y - 3 * x
+        within = " (each between 0 and 0.8)" if (r >= -1e-6).all() and (r <= 0.8 + 1e-6).all() \
+            else ""
+        hint = (f"x is right, but y - 3x is not the same number for every point: it runs from "
+                f"{r.min():.4g} to {r.max():.4g}{within}, and no line through the points gives "
+                f"y; the intercept is one number, y = 3 * x + 0.8")
+    return {hint: tuple(got)}
+
+
 WB_SWAPPED = "w and b are swapped: draw w first"
 B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own generator seeded with "
                   "`seed`. Make one generator and draw w, then b, from it")

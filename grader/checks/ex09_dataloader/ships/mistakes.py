@@ -37,3 +37,12 @@ ORDER_NOT_FROM_SEED = ("the order must come from DataLoader(dataset, batch_size,
 def one_epoch_only(epochs: int) -> str:
     """The steps of one epoch where `epochs` were asked for."""
     return f"the steps of one epoch only: run all {epochs} epochs"
+
+
+def rows_shifted(shift: int, n: int) -> str:
+    """dataset[i] is the file's row i + shift, on every index asked (modulo the N rows)."""
+    signed = f"i {'+' if shift > 0 else '-'} {abs(shift)}"
+    first = "the last row" if shift == -1 else f"row {shift % n}"
+    return (f"dataset[i] gives the file's row {signed} (dataset[0] gives {first}): the rows are "
+            f"shifted by {abs(shift)}; index the data with i itself, self.x[i] (rows count "
+            f"from 0)")

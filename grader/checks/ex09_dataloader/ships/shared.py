@@ -42,9 +42,14 @@ def check_dataset(got, x, y, call, indices=()):
     for what, t in (("features", feats), ("label", label)):
         if isinstance(t, torch.Tensor) and t.dtype != torch.float32:
             fail(f"{call}[0] gives the {what} as {kind_of(t)}.", hints.NOT_FLOAT32)
-    assert_close(first, (x[0], y[0]), call=f"{call}[0]")
+    shift = row_shift(x, y, [0, *indices], [first, *got["items"]])
+
+    def shifted(i):
+        return {hints.rows_shifted(shift, n): (x[(i + shift) % n], y[(i + shift) % n])} \
+            if shift else None
+    assert_close(first, (x[0], y[0]), call=f"{call}[0]", mistakes=shifted(0))
     for i, item in zip(indices, got["items"]):
-        assert_close(item, (x[i], y[i]), call=f"{call}[{i}]")
+        assert_close(item, (x[i], y[i]), call=f"{call}[{i}]", mistakes=shifted(i))
     if got["stacked"] is None:
         fail(f"{call}[i] does not give pairs of tensors of the same shapes for every row.")
     assert_close(got["stacked"], (x, y), call=f"{call}[i] for every i",
@@ -53,6 +58,29 @@ def check_dataset(got, x, y, call, indices=()):
         m = meta(t)
         if m is not None and not m.device.startswith("cpu"):
             fail(f"{call} returns tensors on {m.device}.", hints.DATA_ON_GPU)
+
+
+def row_shift(x, y, indices, items) -> int:
+    """The one shift s (not 0) such that each item dataset[i] is the file's row i + s (modulo
+    N, as Python's negative indices wrap), on at least two indices and for both the features
+    and the label; 0 where no single shift holds (or the rows are not all different)."""
+    n = len(x)
+    if len(indices) < 2 or len(torch.unique(x, dim=0)) < n:
+        return 0
+    found = set()
+    for i, item in zip(indices, items):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and all(isinstance(t, torch.Tensor) for t in item)):
+            return 0
+        feats, label = item
+        if tuple(feats.shape) != tuple(x.shape[1:]) or feats.dtype != x.dtype:
+            return 0
+        rows = torch.nonzero((x == feats.cpu()).all(dim=1)).flatten().tolist()
+        if len(rows) != 1 or label.numel() != 1 or float(label) != float(y[rows[0]]):
+            return 0
+        found.add((rows[0] - i) % n)
+    s = found.pop() if len(found) == 1 else 0
+    return s - n if s > n // 2 else s
 
 
 def check_batches(got, n, batch_size, shuffle, call, want=None):

@@ -105,6 +105,16 @@ def momentum_used(m: float) -> str:
             f"torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)")
 
 
+def momentum_seen(m: float) -> str:
+    """A run whose first step is the reference's and whose second step is SGD's with momentum m
+    (grader.checks.training.momentum_of: one number fits every parameter entry); where no run
+    with m can be computed (the visible check), only those two steps are the evidence."""
+    return (f"the first step is the reference's and the second is SGD's with momentum={m:g}: "
+            f"it differs from the reference's by {m - 0.5:+g} x the first step, in every "
+            f"parameter. The contract asks torch.optim.SGD(model.parameters(), lr=lr, "
+            f"momentum=0.5)")
+
+
 # the mistakes of a training run seen in its steps: {hint: the keywords of the run with that
 # mistake, as private/variants.py computes it}
 TRACE_MISTAKES = {
