@@ -105,6 +105,7 @@ def grade(zygote, tmp_path):
                 source += "\n\n# --- mutant ---\n" + textwrap.dedent(code)
             files = {f"{module_of(ex)}.py": source}
         for name, content in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)   # mypkg/core.py
             (folder / name).write_text(content)
         return grade_submission(folder, zygote, exercises=exercises or [ex], seed=seed, **kw)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from grader.classroom import downloads, gradebook_files
 from grader.classroom.filing import file_names, filing_note
 from grader.sandbox import staging
-from grader.sandbox.apart import imported_closure
+from grader.sandbox.apart import imported_closure, module_named
 
 # Caps and names are grader.sandbox.staging's, the one way files enter (here as names to
 # monkeypatch).
@@ -287,9 +287,11 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
         name, data = found.files[ex]
         (into / name).write_bytes(data)
         entry.files.append(name)
-    for module in sorted(found.modules):     # the student's own modules (utils.py)
-        (into / f"{module}.py").write_bytes(found.modules[module][1])
-        entry.files.append(f"{module}.py")
+    for module in sorted(found.modules):     # the student's own modules (utils.py, and
+        name, data = found.modules[module]   # mypkg/core.py in its package's folder)
+        (into / name).parent.mkdir(parents=True, exist_ok=True)
+        (into / name).write_bytes(data)
+        entry.files.append(name)
     return into
 
 
@@ -301,7 +303,7 @@ def exercise_hashes(entry: Entry) -> dict[str, str]:
     if entry.folder is None:
         return {}
     data = {name: (Path(entry.folder) / name).read_bytes() for name in sorted(entry.files)}
-    own = {name[:-3]: data[name] for name in data if not staging.exercise_of(name)}
+    own = {module_named(name): data[name] for name in data if not staging.exercise_of(name)}
     out = {}
     for name in data:
         ex = staging.exercise_of(name)

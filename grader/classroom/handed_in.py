@@ -240,7 +240,8 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=N
     them, each exercise with its own source. `zone`: the course's (a tzinfo), for nbgrader's
     timestamp.txt (parse_time)."""
     names = {name: ex for name in files if (ex := staging.exercise_of(name))}
-    own = {name[:-3] for name in files if name.endswith(".py") and name not in names}
+    from grader.sandbox.apart import module_named
+    own = {module_named(name) for name in files if name.endswith(".py") and name not in names}
     out: dict[str, tuple[datetime, str]] = {}
     try:
         found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
@@ -275,7 +276,7 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
         for name in sorted(files):
             ex = names.get(name)
-            module = name[:-3] if name.endswith(".py") and name[:-3] in own else None
+            module, home = _own_module(root, here, name, own)
             if (ex is None or ex in exercises) and module is None:
                 continue
             st = os.lstat(os.path.join(here, name))
@@ -285,7 +286,7 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
             if ex is not None:
                 exercises[ex] = (here, name, mtime)
             else:
-                modules.setdefault(module, []).append((here, mtime, os.path.join(here, name)))
+                modules.setdefault(module, []).append((home, mtime, os.path.join(here, name)))
     homes = {here for here, _, _ in exercises.values()}
     latest: dict = {}          # module -> (mtime, its bytes)
     for module, copies in modules.items():
@@ -301,6 +302,22 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
         out[ex] = (_nbgrader_stamp(Path(root), Path(here), zone),
                    max(times) if times else None)
     return out
+
+
+def _own_module(root, here: str, name: str, own) -> tuple[str | None, str | None]:
+    """(the module of the student's own in `own` that the file `name` in the folder `here` is,
+    the folder of the exercise files it is theirs in) or (None, None): utils.py beside them,
+    mypkg/core.py in a package folder there (sandbox.own)."""
+    from grader.sandbox.own import MAX_PACKAGE_DEPTH
+    if not name.endswith(".py"):
+        return None, None
+    folders = Path(here).relative_to(root).parts
+    stem = () if name == "__init__.py" else (name[:-3],)
+    for depth in range(min(MAX_PACKAGE_DEPTH, len(folders)) + 1):
+        module = ".".join(folders[len(folders) - depth:] + stem)
+        if module in own:
+            return module, str(Path(here).parents[depth - 1]) if depth else here
+    return None, None
 
 
 def _mtime(st: os.stat_result) -> datetime | None:

@@ -29,11 +29,8 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
 """
 from __future__ import annotations
 
-import importlib.machinery
-import keyword
 import os
 import stat
-import sys
 import zipfile
 from pathlib import Path
 
@@ -47,8 +44,8 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label)
-from grader.sandbox.tree import (MAX_OWN_MODULES, Candidate, Found, Layout, Tree, left_out,
-                                 name_note)
+from grader.sandbox.own import keep_imported, module_problem, own_modules, path_of  # noqa: F401
+from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
                                  zip_candidates, zip_directory)
 
@@ -78,133 +75,6 @@ def _own_assignments(candidates: list, found: Found) -> list:
             found.note(f"{inside} in assignment {shown(c.parts[0])} was not graded: {c.ex} is "
                        f"graded from its own assignment folder, {home}")
     return kept
-
-
-# Names a module of the student's own cannot take: it would stand in for the harness's or
-# the interpreter's own in the worker, where the submission's modules are found first
-RESERVED_MODULES = frozenset({"conftest", "setup", "sitecustomize", "usercustomize", "grader",
-                              "torchdrills", "pytest", "solutions", "exercises", "__main__"})
-
-
-def module_problem(name: str) -> str:
-    """Why a module of the student's own (utils.py) cannot be staged under its name, or '':
-    a name `import` cannot spell, or one that would stand in for Python's or an installed
-    package's module in the worker (random.py, torch.py)."""
-    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
-        return "its name is not one `import` can spell (letters, digits and _)"
-    if name in sys.stdlib_module_names or name in sys.builtin_module_names or \
-            name in RESERVED_MODULES:
-        return f"Python has a module named {name}, which this file would stand in for"
-    places = [p for p in sys.path if p not in ("", os.getcwd())]
-    if importlib.machinery.PathFinder.find_spec(name, places) is not None:
-        return f"an installed package is named {name}, which this file would stand in for"
-    return ""
-
-
-def own_modules(found: Found, best: dict, assignments: bool = False,
-                max_file: int = MAX_FILE_BYTES) -> dict:
-    """{module: Candidate} of the student's own modules to stage: those in the folder of a
-    graded exercise file, whose name is free (module_problem), one per name (the nearest the
-    top), at most MAX_OWN_MODULES; a note for each other one. Under assignment boundaries
-    (`assignments`), a module counts only for the exercises of its own assignment folder
-    (_own_assignment_modules)."""
-    chosen = _own_modules(found, best, max_file if assignments else 0)
-    return _own_assignment_modules(found, best, chosen, max_file) if assignments else chosen
-
-
-def _only_imported(found: Found) -> None:
-    """Leave out, with a note, each module of the student's own that no exercise file imports
-    (through other modules too): what grading runs is what the exercises import, and what
-    their hand-in times and hashes cover (a settings.py read as text, changed after the due
-    date, would have passed for on-time work)."""
-    from grader.sandbox.apart import imported_closure
-    own = {m: data for m, (_n, data) in found.modules.items()}
-    reached = set().union(*(imported_closure(n, d, own) for n, d in found.files.values())) \
-        if own else set()
-    for module in sorted(set(own) - reached):
-        name, _data = found.modules.pop(module)
-        found.note(f"left out {shown(name)}: no exercise file imports it, so it is not graded "
-                   f"with them (a value an exercise needs belongs in its file)")
-
-
-def _read_or_empty(c: Candidate, cap: int) -> bytes:
-    try:
-        return c.read(cap)
-    except (Refused, OSError):
-        return b""
-
-
-def _imports_of(c: Candidate, own: dict, cap: int) -> set[str]:
-    """The student's own modules (`own`: {module: bytes}) the exercise file `c` imports,
-    through each other too (apart.imported_closure)."""
-    from grader.sandbox.apart import imported_closure
-    return imported_closure(c.parts[-1], _read_or_empty(c, cap), own)
-
-
-def _own_assignment_modules(found: Found, best: dict, chosen: dict, cap: int) -> dict:
-    """`chosen`, less each module that an exercise file of ANOTHER assignment folder imports
-    (read as text: imported_closure), with a note: late work handed in with a later
-    assignment (utils.py in ex02_gradient_descent/) never passes for the assignment that was
-    due (ex01_linear_model/ex01_linear_model.py: `from utils import *`). A copy of the same
-    bytes in the importing exercise's own folder is its own, and counts."""
-    data = {m: _read_or_empty(c, cap) for m, c in chosen.items()}
-    exercises = sorted((c for c in best.values() if not c.refused), key=lambda c: c.parts)
-    while True:
-        own = {m: data[m] for m in chosen}
-        crossing = None
-        for c in exercises:
-            for m in sorted(_imports_of(c, own, cap)):
-                home = chosen[m].parts[:-1]
-                if home == c.parts[:-1] or any(
-                        o.ex == m and o.parts[:-1] == c.parts[:-1] and
-                        _read_or_empty(o, cap) == data[m] for o in found.own_modules):
-                    continue
-                crossing = (m, c)
-                break
-            if crossing:
-                break
-        if crossing is None:
-            return chosen
-        m, c = crossing
-        module = chosen.pop(m)
-        folder = "/".join(c.parts[:-1])
-        twin = any(o.ex == m and o.parts[:-1] == c.parts[:-1] for o in found.own_modules)
-        found.note(f"{shown(module.parts[-1])} in assignment {shown('/'.join(module.parts[:-1]))}"
-                   f" was not graded: {shown(c.parts[-1])} of assignment {shown(folder)} "
-                   f"imports it, and a module of your own counts only for the exercises of its "
-                   f"own assignment folder " +
-                   (f"(two different modules named {m}: give each its own name)" if twin else
-                    f"(a copy in {shown(folder + '/')} is {c.ex}'s own)"))
-
-
-def _own_modules(found: Found, best: dict, same_bytes: int = 0) -> dict:
-    """own_modules without the assignment boundaries; `same_bytes` (a cap): a copy of the
-    chosen module's bytes under the same name (one per assignment folder) is not noted."""
-    homes = {c.parts[:-1] for c in best.values() if not c.refused}
-    chosen: dict = {}
-    paths = [c.parts for c in found.own_modules]
-    for c in sorted(found.own_modules, key=lambda c: c.key):
-        where = shown("/".join(c.parts))
-        if c.parts[:-1] not in homes:
-            found.note(f"left out {where}: a module of your own is graded only in the folder "
-                       f"of the exercise files that import it")
-        elif paths.count(c.parts) > 1:
-            found.note(left_out(c.parts, "the zip holds two members of this name"))
-        elif module_problem(c.ex):
-            found.note(f"left out {where}: {module_problem(c.ex)}; rename it "
-                       f"(e.g. my_{c.ex}.py) and import it by that name")
-        elif c.ex in chosen and same_bytes and \
-                _read_or_empty(c, same_bytes) == _read_or_empty(chosen[c.ex], same_bytes):
-            continue            # the same module, in each assignment folder that imports it
-        elif c.ex in chosen:
-            found.note(f"{where} was not graded: {shown('/'.join(chosen[c.ex].parts))} is the "
-                       f"module {c.ex}")
-        elif len(chosen) >= MAX_OWN_MODULES:
-            found.note(f"left out {where}: at most {MAX_OWN_MODULES} modules of your own are "
-                       f"graded with the exercise files")
-        else:
-            chosen[c.ex] = c
-    return chosen
 
 
 def _open_root(path: Path) -> tuple[int, os.stat_result]:
@@ -321,6 +191,20 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                        f"cannot be imported; put what it holds in a .py file beside the "
                        f"exercise files (utils.py), or in the exercise's file")
         chosen = own_modules(found, best, bool(assignments), max_file)
+        read = 0
+        for module, c in sorted(chosen.items(), key=lambda item: item[1].key):
+            try:        # each is read, then what no exercise imports is left out
+                data = c.read(max_file)
+            except (Refused, OSError) as exc:
+                found.note(left_out(c.parts, str(exc) if isinstance(exc, Refused) else
+                                    f"could not be read ({exc.strerror or exc})"))
+                continue
+            read += len(data)
+            if read > max_total:
+                found.note(left_out(c.parts, f"the modules of your own add up to more than "
+                                             f"{size_text(max_total)}"))
+                continue
+            found.modules[module] = (path_of(c), data)
         total = 0
         for ex in sorted(best):
             c = best[ex]
@@ -343,19 +227,11 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             if total > max_total:
                 raise Refused(f"the exercise files add up to more than {size_text(max_total)}")
             found.files[ex] = (c.parts[-1], data)
-        for module, c in chosen.items():
-            try:
-                data = c.read(max_file)
-            except (Refused, OSError) as exc:
-                found.note(left_out(c.parts, str(exc) if isinstance(exc, Refused) else
-                                    f"could not be read ({exc.strerror or exc})"))
-                continue
+        keep_imported(found)
+        for _name, data in found.modules.values():
             total += len(data)
-            if total > max_total:
-                raise Refused(f"the submission's files add up to more than "
-                              f"{size_text(max_total)}")
-            found.modules[module] = (c.parts[-1], data)
-        _only_imported(found)
+        if total > max_total:
+            raise Refused(f"the submission's files add up to more than {size_text(max_total)}")
     except zipfile.BadZipFile as exc:
         raise Refused(str(exc)) from None
     finally:
@@ -376,13 +252,16 @@ def _raising_module(message: str) -> bytes:
 
 
 def stage_submission(source, workdir, notes: list | None = None,
-                     review: list | None = None) -> dict[str, str]:
+                     review: list | None = None, imports: dict | None = None) -> dict[str, str]:
     """Copy the exercise files of a submission (a folder, a zip or one file: exNN_*.py, or
     notebooks turned into .py) into workdir as {module}.py; return {module name: file name}.
     A file that is refused or unreadable becomes a module that raises ImportError saying why;
     `notes` (a list) gets what was left out and why. Never raises for the submission's
     content. `review` (a list) gets what the source of each file does that a correct program
-    never does (grader.engine.review, reading the files as text, here on the trusted side)."""
+    never does (grader.engine.review, reading the files as text, here on the trusted side).
+    `imports` (a dict) gets {module: the modules of the submission it imports} (a notebook's
+    read from its cells). A package's modules are staged as mypkg.core.py, mypkg.py (its
+    __init__.py, or empty), found by those names in the worker."""
     notes = notes if notes is not None else []
     workdir = Path(workdir)
     staged: dict[str, bytes] = {}
@@ -412,8 +291,12 @@ def stage_submission(source, workdir, notes: list | None = None,
             review.extend(str(f) for f in scan(data, Path(name).name))
         if found.modules:
             review.extend(str(f) for f in review_own_modules(
-                {Path(n).name: d for n, d in found.files.values()},
-                {m: d for m, (_n, d) in found.modules.items()}))
+                {Path(n).name: d for n, d in found.files.values()}, found.modules))
+    own = {m: d for m, (_n, d) in found.modules.items()}
+    if imports is not None:
+        from grader.sandbox.apart import import_graph
+        imports.update(import_graph({**found.modules, **{
+            module_of(ex): file for ex, file in found.files.items()}}))
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
             from grader.sandbox.notebooks import notebook_source
@@ -432,8 +315,9 @@ def stage_submission(source, workdir, notes: list | None = None,
     for ex in sorted(staged):
         (workdir / f"{module_of(ex)}.py").write_bytes(staged[ex])
         out[module_of(ex)] = f"{module_of(ex)}.py"
-    for module, (_name, data) in sorted(found.modules.items()):   # utils.py: the student's
-        (workdir / f"{module}.py").write_bytes(data)
+    packages = {".".join(m.split(".")[:i]) for m in own for i in range(1, m.count(".") + 1)}
+    for module in sorted(set(own) | packages):   # utils.py, mypkg.core.py: the student's
+        (workdir / f"{module}.py").write_bytes(own.get(module, b""))
         out[module] = f"{module}.py"
     from grader.datasets import FILES, path
     for name in FILES:  # the data sets of ex08-ex10 (the grader's own), next to the code

@@ -96,7 +96,9 @@ class Submission:
         # cells that raised and were skipped
         self.notes: list[str] = []
         self.tampering: list[str] = []   # what its source does to what measures it
-        self.modules = stage_submission(self.source, self.workdir, self.notes, self.tampering)
+        imports: dict = {}   # module -> the student's own modules it imports
+        self.modules = stage_submission(self.source, self.workdir, self.notes, self.tampering,
+                                        imports)
         # which modules the notebook loader wrote, known before any student code runs: the
         # worker may rewrite its folder (without the private scratch layer), so its files are
         # never read again to decide whether a note is the loader's
@@ -107,7 +109,7 @@ class Submission:
         # a flagged submission runs one exercise per worker, without the flagged files where
         # that exercise's own code does not import them: the flag withholds what it can reach
         self.flagged = flagged_modules(self.tampering, self.modules)
-        self.tainted = tainted_modules(self.flagged, self.staged)
+        self.tainted = tainted_modules(self.flagged, imports)
         self._serving = ""               # the exercise module the worker serves (flagged only)
         self._puts: list[tuple] = []     # data files put this phase (flagged only: replayed)
         self.spawned = 0

@@ -72,12 +72,12 @@ class Found:
 
 
 def helper_module(name: str) -> bool:
-    """A Python module of the student's own beside the exercise files (utils.py, helpers.py),
-    staged with them when its name can be imported as the student's own
+    """A Python module of the student's own beside the exercise files (utils.py, helpers.py,
+    a package's mypkg/__init__.py), staged with them when its name can be imported as the student's own
     (staging.own_modules); a notebook of that kind is worth a note, since it cannot be
     imported."""
     return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
-        and name not in ("setup.py", "conftest.py")
+        and name not in ("setup.py", "conftest.py") or name == "__init__.py"
 
 
 def misnamed(name: str) -> str | None:

@@ -579,6 +579,26 @@ def test_an_exercise_that_imports_a_flagged_file_is_withheld_with_it(grade):
     assert not [c for c in alone.checks if c.exercise == "ex03" and c.status == "withheld"]
 
 
+def test_a_notebook_that_imports_a_flagged_module_runs_with_it_and_is_withheld(grade):
+    """What a notebook exercise imports is read from its cells, not from the loader it is
+    staged as: a notebook ex03 that imports a flagged utils.py runs with it (its values are
+    checked, its facts withheld), and ex01 beside it, which does not, keeps everything."""
+    import json as _json
+    cells = ["import utils", _solution("ex03")]
+    nb = {"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
+                     "execution_count": None} for c in cells], "metadata": {}, "nbformat": 4,
+          "nbformat_minor": 5}
+    files = {EX01: _solution("ex01"), "ex03_autograd_basics.ipynb": _json.dumps(nb),
+             "utils.py": "import gc\n_all = gc.get_objects()\n"}
+    result = grade("ex03", files=files, exercises=["ex01", "ex03"], seed=7)
+    assert result.tampering and all(t.startswith("utils.py") for t in result.tampering)
+    ex03 = [c for c in result.checks if c.exercise == "ex03" and c.counted]
+    assert any(c.status == "withheld" for c in ex03)
+    assert not [c for c in ex03 if c.status in ("failed", "error", "not started")], \
+        [(c.name, c.status, c.message) for c in ex03 if c.status not in ("passed", "withheld")]
+    assert all(c.status in ("passed", "skipped") for c in result.checks if c.exercise == "ex01")
+
+
 def test_a_flagged_submissions_data_files_reach_the_worker_that_reads_them(grade):
     """ex08's hidden check puts a CSV, then calls the student's loader: with one worker per
     exercise, the file is put again in the loader's own worker."""

@@ -17,6 +17,7 @@ from grader.sandbox.staging import collect, stage_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 EX02 = "ex02_gradient_descent.py"
+EX01 = "ex01_linear_model.py"
 
 
 def ex02(uses: str, body: str) -> str:
@@ -58,6 +59,7 @@ REACHES = {
     "module": ("import helpers as h", "    return h.slope(x, y, w)\n"),
     "star": ("from helpers import *", "    return slope(x, y, w)\n"),
     "through utils": ("import utils", "    return utils.relay(x, y, w)\n"),
+    "re-exported by utils": ("import utils", "    return utils.slope(x, y, w)\n"),
 }
 
 
@@ -75,7 +77,7 @@ def test_a_manual_function_cannot_hand_autograd_to_a_module_of_its_own(tmp_path,
                                   "    return slope(x, y, w)\n")
     notes, review = [], []
     modules = stage_submission(sub, workdir(tmp_path), notes, review)
-    assert "helpers" in modules and ("utils" in modules) == (reach == "through utils"), notes
+    assert "helpers" in modules and ("utils" in modules) == reach.endswith("utils"), notes
     assert any(r.startswith("helpers.py: line 5: a manual function (slope) reaches autograd")
                for r in review), review
 
@@ -113,14 +115,22 @@ def test_a_name_that_would_stand_in_for_another_module_is_left_out_and_said(tmp_
 
 
 def test_only_the_exercise_files_folder_holds_modules_of_its_own(tmp_path):
+    """A module in a folder beside the exercise files is lib.utils (a package's, graded where
+    an exercise imports it: test_a_package_of_the_students_own...); above them, or deeper
+    than a package's folders, it is no module of theirs."""
     sub = tmp_path / "sub"
-    (sub / "lib").mkdir(parents=True)
+    (sub / "a" / "b" / "c").mkdir(parents=True)
+    (sub / "ex").mkdir()
     (sub / EX02).write_text((ROOT / "solutions" / EX02).read_text())
-    (sub / "lib" / "utils.py").write_text("X = 1\n")
+    (sub / "ex" / EX01).write_text((ROOT / "solutions" / EX01).read_text())
+    (sub / "a" / "utils.py").write_text("X = 1\n")
+    (sub / "a" / "b" / "c" / "deep.py").write_text("X = 1\n")
+
     found = collect(sub)
     assert found.modules == {}
-    assert any("lib/utils.py" in n and "folder of the exercise files" in n
-               for n in found.all_notes())
+    notes = found.all_notes()
+    assert any("a/utils.py" in n and "no exercise file imports it" in n for n in notes), notes
+    assert any("a/b/c/deep.py" in n and "folder of the exercise files" in n for n in notes)
 
 
 def test_a_zip_brings_its_modules_and_a_member_twice_is_neither(tmp_path):
@@ -172,3 +182,103 @@ def test_a_module_no_exercise_imports_is_left_out(tmp_path):
     assert set(found.modules) == {"utils"}
     assert any("settings.py" in n and "no exercise file imports it" in n
                for n in found.all_notes())
+
+
+# A package of the student's own beside the exercise files (mypkg/), imported in each way
+# Python allows, with and without its __init__.py, as it runs in the student's own folder
+PACKAGES = {
+    "from a module": ("from mypkg.core import mean_slope", "mean_slope",
+                      {"mypkg/core.py": AS_ARRAY}),
+    "module as a name": ("import mypkg.core as c", "c.mean_slope",
+                         {"mypkg/__init__.py": "", "mypkg/core.py": AS_ARRAY}),
+    "module from the package": ("from mypkg import core", "core.mean_slope",
+                                {"mypkg/core.py": AS_ARRAY}),
+    "re-exported, relative": ("import mypkg", "mypkg.mean_slope",
+                              {"mypkg/__init__.py": "from .core import mean_slope\n",
+                               "mypkg/core.py": "from . import maths\n\n\ndef mean_slope(x, y, w):"
+                                                "\n    return maths.slope(x, y, w)\n",
+                               "mypkg/maths.py": AS_ARRAY.replace("mean_slope", "slope")}),
+    "two levels": ("from mypkg.sub.core import mean_slope", "mean_slope",
+                   {"mypkg/sub/core.py": "from ..maths import slope as mean_slope\n",
+                    "mypkg/maths.py": AS_ARRAY.replace("mean_slope", "slope")}),
+}
+
+
+@pytest.mark.parametrize("way", sorted(PACKAGES))
+def test_a_package_of_the_students_own_is_graded_as_it_runs_in_her_folder(grade, way):
+    """A package folder beside the exercise files (the sixth attack round's F54: 0/18 where it
+    works locally) is staged, imported from the text the grader read, with full marks."""
+    uses, call, package = PACKAGES[way]
+    files = {EX02: ex02(uses, f"    return {call}(x, y, w)\n"), **package}
+    result = grade("ex02", files=files)
+    assert result.score == result.max_score > 0, [c.message for c in result.checks
+                                                  if c.status != "passed"] + result.notes
+    assert not result.tampering and not any("mypkg" in n for n in result.notes), result.notes
+
+
+PACKAGE_REACHES = {
+    "from a module": ("from mypkg.helpers import slope", "slope(x, y, w)"),
+    "module from the package": ("from mypkg import helpers as h", "h.slope(x, y, w)"),
+    "re-exported by __init__": ("import mypkg", "mypkg.slope(x, y, w)"),
+    "relative, through another": ("from mypkg.relay import relay", "relay(x, y, w)"),
+}
+
+
+@pytest.mark.parametrize("reach", sorted(PACKAGE_REACHES))
+def test_a_manual_function_cannot_hand_autograd_to_a_package_of_its_own(tmp_path, reach):
+    uses, call = PACKAGE_REACHES[reach]
+    sub = tmp_path / "sub"
+    (sub / "mypkg").mkdir(parents=True)
+    (sub / EX02).write_text(ex02(uses, f"    return {call}\n"))
+    (sub / "mypkg" / "__init__.py").write_text("from .helpers import slope\n")
+    (sub / "mypkg" / "helpers.py").write_text(
+        f"import torch\n\n\ndef slope(x, y, w):\n    step = {HIDDEN['engine']}\n"
+        f"    return float((2 * x * (x * w - y)).mean())\n")
+    (sub / "mypkg" / "relay.py").write_text("from .helpers import slope\n\n\n"
+                                            "def relay(x, y, w):\n    return slope(x, y, w)\n")
+    notes, review = [], []
+    modules = stage_submission(sub, workdir(tmp_path), notes, review)
+    assert {"mypkg", "mypkg.helpers"} <= set(modules), notes
+    assert any(r.startswith("mypkg/helpers.py: line 5: a manual function (slope) reaches "
+                            "autograd") for r in review), review
+
+
+def test_a_package_beside_the_exercises_is_gathered_hashed_and_timed_as_a_module(tmp_path):
+    """A class run gathers a package's files into its folder (graded again from there as a
+    package), a change to one changes the hash of exactly the exercises importing it, and its
+    time counts for them (late work in mypkg/core.py is late work)."""
+    import os
+    from grader.classroom.handed_in import handed_in_each
+    ex01 = (ROOT / "solutions" / EX01).read_text()
+
+    def entry(core: str):
+        sub = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+        (sub / "mypkg").mkdir(parents=True)
+        (sub / EX02).write_text(ex02("from mypkg.core import mean_slope",
+                                     "    return mean_slope(x, y, w)\n"))
+        (sub / EX01).write_text(ex01)
+        (sub / "mypkg" / "core.py").write_text(core)
+        return sub, gather("alice", sub, tmp_path / f"g{sub.name}")
+
+    sub, first = entry(AS_ARRAY)
+    assert "mypkg/core.py" in first.files
+    assert set(collect(first.folder).modules) == {"mypkg.core"}     # graded again from there
+    later = (sub / EX02).stat().st_mtime + 3600
+    os.utime(sub / "mypkg" / "core.py", (later, later))
+    times = handed_in_each(sub, first.files)
+    assert times["ex02"][0].timestamp() == pytest.approx(later)
+    assert times["ex01"][0].timestamp() < later
+    _, changed = entry(AS_ARRAY + "\n# a fix\n")
+    a, b = exercise_hashes(first), exercise_hashes(changed)
+    assert a["ex02"] != b["ex02"] and a["ex01"] == b["ex01"]
+
+
+def test_a_package_beside_a_module_of_its_name_is_not_graded_and_said(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "utils").mkdir(parents=True)
+    (sub / EX02).write_text(ex02("import utils", "    return utils.mean_slope(x, y, w)\n"))
+    (sub / "utils.py").write_text(AS_ARRAY)
+    (sub / "utils" / "core.py").write_text("X = 1\n")
+    found = collect(sub)
+    assert set(found.modules) == {"utils"}
+    assert any("utils/core.py" in n and "is the module utils" in n for n in found.all_notes())

@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 
 from grader.engine.review.rules import _RUNNER_NAMES
+from grader.sandbox.apart import absolute_module
 from grader.engine.review.syntax import _code_arguments, _main_guard, _parse_code, _unparse
 
 
@@ -280,14 +281,17 @@ class _Binding:
                     top = alias.name.split(".")[0]
                     self._bind(scope, top, ("module", top, None))
         elif isinstance(node, ast.ImportFrom):
+            # relative: from the package of the student's own this file lies in (mypkg.core's
+            # `from .util import f` is mypkg.util.f); outside one, the student's own object
+            base = absolute_module(node.module, node.level, self.package)
             for alias in node.names:
-                if node.level:        # the student's own package
+                if not base:
                     self._bind(scope, alias.asname or alias.name, _OWN)
                 elif alias.name == "*":
-                    scope.stars.append(node.module or "")
+                    scope.stars.append(base)
                 else:
                     self._bind(scope, alias.asname or alias.name,
-                               ("module", f"{node.module}.{alias.name}", None))
+                               ("module", f"{base}.{alias.name}", None))
         elif isinstance(node, ast.Global):
             scope.globals.update(node.names)
         elif isinstance(node, ast.Nonlocal):

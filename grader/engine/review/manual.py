@@ -234,9 +234,21 @@ class _Manual:
             if not isinstance(node, (ast.Name, ast.Attribute)) or id(node) in inner:
                 continue
             origin = self.origin(node, self.scope_of.get(id(node), self.module))
-            if isinstance(origin, str) and origin.split(".")[0] in own:
-                module, _, rest = origin.partition(".")
-                out.add((module, rest.split(".")[0] or "*"))
+            parts = origin.split(".") if isinstance(origin, str) else []
+            # the longest own module it lies in: mypkg.core.f is f of mypkg.core
+            at = next((i for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in own), 0)
+            if at:
+                out.add((".".join(parts[:at]), parts[at] if at < len(parts) else "*"))
+        for name in sorted(self.manual_roots or ()):    # a name this module re-exports
+            bound = self.module.bound.get(name)        # (from .core import f; from .core
+            origins = [e[1] for e in bound or () if e[0] == "module"] if bound else \
+                [f"{star}.{name}" for star in self.module.stars]   # import *)
+            for origin in origins:
+                module, _, rest = origin.rpartition(".")
+                if module in own:
+                    out.add((module, rest))
+                elif origin in own:
+                    out.add((origin, "*"))
         return out
 
     def _autograd(self, node) -> str:

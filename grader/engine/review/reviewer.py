@@ -20,8 +20,10 @@ class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStr
               _Paths, _Descriptors, _Manual):
     """The review of one file: pass 1 binds on construction, run() gives the findings."""
 
-    def __init__(self, file, trees, doctests=False):
+    def __init__(self, file, trees, doctests=False, package=""):
         self.file = file
+        self.package = package   # of the student's own this file lies in (mypkg), or ''
+
         self.trees = trees   # (where, tree, line offset) of each unit, as given
         self.module = _Scope("module", None)
         self.scopes = [self.module]

@@ -12,7 +12,7 @@ from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, 
 
 
 def scan_source(text: str | bytes, file: str, where: str = "",
-                manual=None) -> list[Finding]:
+                manual=None, package: str = "") -> list[Finding]:
     """Findings in one piece of Python source. Bytes are read as Python reads a file (its
     coding cookie honoured); source that does not parse gives no finding.
 
@@ -22,13 +22,15 @@ def scan_source(text: str | bytes, file: str, where: str = "",
         []
 
     `manual`: in a module of the student's own, the names an exercise's manual function
-    reaches (grader.engine.review.manual.review_own_modules), read as manual functions.
+    reaches (grader.engine.review.manual.review_own_modules), read as manual functions;
+    `package`: the student's own package the file lies in (its relative imports' origin).
     """
     units = [(where, text)]
-    return _scan(file, units, whole_file=True, manual=manual)
+    return _scan(file, units, whole_file=True, manual=manual, package=package)
 
 
-def reach_of(data: str | bytes, file: str, own, manual=None) -> list[tuple[str, str]]:
+def reach_of(data: str | bytes, file: str, own, manual=None,
+             package: str = "") -> list[tuple[str, str]]:
     """(module, name) of the student's own modules `own` that the manual functions of one
     file reach (an exercise's own, or `manual` in an own module); a notebook's code cells
     are read together. None where the file does not parse."""
@@ -48,7 +50,7 @@ def reach_of(data: str | bytes, file: str, own, manual=None) -> list[tuple[str, 
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     try:
-        review = _Review(file, trees)
+        review = _Review(file, trees, package=package)
         review.manual_roots = manual
         return sorted(review.own_reached(own))
     except (RecursionError, MemoryError):
@@ -83,7 +85,7 @@ def scan_file(path) -> list[Finding]:
     return scan_source(data, path.name)
 
 
-def _scan(file, units, whole_file, manual=None):
+def _scan(file, units, whole_file, manual=None, package=""):
     size = sum(len(text) for _, text in units)
     if size > MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
@@ -104,7 +106,7 @@ def _scan(file, units, whole_file, manual=None):
     doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
                    for _, t in units)
     try:
-        review = _Review(file, trees, doctests)
+        review = _Review(file, trees, doctests, package)
         review.manual_roots = manual
         found += review.run()
     except (RecursionError, MemoryError):
@@ -120,10 +122,12 @@ def _scan(file, units, whole_file, manual=None):
 
 
 def review_own_modules(exercises: dict, modules: dict) -> list:
-    """The findings of the student's own modules (`modules`: {module name: bytes}, staged
-    beside the exercise files `exercises`: {file name: bytes}): each reviewed as every file is,
-    and read for autograd wherever an exercise's manual function reaches into it (through
-    other own modules too), so that a manual function cannot hand its work to utils.py."""
+    """The findings of the student's own modules (`modules`: {module name: (file, bytes)},
+    utils: ("utils.py", ...), mypkg.core: ("mypkg/core.py", ...), staged beside the exercise
+    files `exercises`: {file name: bytes}): each reviewed as every file is, and read for
+    autograd wherever an exercise's manual function reaches into it (through other own
+    modules too), so that a manual function cannot hand its work to utils.py."""
+    from grader.sandbox.apart import package_of
     own = frozenset(modules)
     roots = {m: set() for m in own}
     todo = []
@@ -136,8 +140,11 @@ def review_own_modules(exercises: dict, modules: dict) -> list:
             continue
         done.add((module, name))
         roots[module].add(name)
-        todo += reach_of(modules[module], f"{module}.py", own, {name})
+        file, data = modules[module]
+        todo += reach_of(data, file, own, {name}, package_of(module, own))
     found = []
     for module in sorted(own):
-        found += scan_source(modules[module], f"{module}.py", manual=roots[module] or None)
+        file, data = modules[module]
+        found += scan_source(data, file, manual=roots[module] or None,
+                             package=package_of(module, own))
     return found

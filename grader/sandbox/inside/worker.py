@@ -230,8 +230,9 @@ class _StagedLoader(importlib.abc.Loader):
         return self.code.decode("utf-8", "replace")
 
 
-def _spec(name, code, path):
-    return importlib.util.spec_from_loader(name, _StagedLoader(code, path), origin=path)
+def _spec(name, code, path, package=False):
+    return importlib.util.spec_from_loader(name, _StagedLoader(code, path), origin=path,
+                                           is_package=package)
 
 
 class ReviewedOnly(importlib.abc.MetaPathFinder):
@@ -261,7 +262,9 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
         if name in self.code:
             if self.code[name] is None:
                 return None
-            return _spec(name, self.code[name], os.path.join(self.workdir, f"{name}.py"))
+            package = any(m.startswith(name + ".") for m in self.code)  # mypkg of mypkg.core
+            return _spec(name, self.code[name], os.path.join(self.workdir, f"{name}.py"),
+                         package)
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         origin = getattr(spec, "origin", None) if spec is not None else None
         places = [origin] if origin and origin not in ("built-in", "frozen") else []

@@ -1,0 +1,192 @@
+"""The student's own modules, staged with the exercise files that import them: a module beside
+them (utils.py: `import utils`), and the modules of a package folder beside them
+(mypkg/__init__.py, mypkg/core.py: `from mypkg.core import square`), each under the name
+`import` finds it by (utils, mypkg, mypkg.core).
+
+    chosen = own_modules(found, best)        # {module: Candidate}, a note for each other one
+    keep_imported(found)                     # only what an exercise file imports is graded
+
+A module is graded only where it lies beside (or in a package folder beside) an exercise file
+that imports it, under a name that stands in for no module of Python's or of an installed
+package; at most MAX_OWN_MODULES of them. Each other one is left out with a note, never
+silently.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import keyword
+import os
+import sys
+
+from grader.sandbox.files import Refused, shown
+from grader.sandbox.tree import MAX_OWN_MODULES, Candidate, Found, left_out
+
+MAX_PACKAGE_DEPTH = 2            # package folders below an exercise file's folder
+# Names a module of the student's own cannot take: it would stand in for the harness's or
+# the interpreter's own in the worker, where the submission's modules are found first
+RESERVED_MODULES = frozenset({"conftest", "setup", "sitecustomize", "usercustomize", "grader",
+                              "torchdrills", "pytest", "solutions", "exercises", "__main__"})
+
+
+def module_problem(name: str) -> str:
+    """Why a module of the student's own (utils, mypkg.core) cannot be staged under its name,
+    or '': a name `import` cannot spell, or one whose top would stand in for Python's or an
+    installed package's module in the worker (random.py, torch/core.py)."""
+    parts = name.split(".")
+    if not all(p.isascii() and p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        return "its name is not one `import` can spell (letters, digits and _)"
+    top = parts[0]
+    if top in sys.stdlib_module_names or top in sys.builtin_module_names or \
+            top in RESERVED_MODULES:
+        return f"Python has a module named {top}, which this file would stand in for"
+    places = [p for p in sys.path if p not in ("", os.getcwd())]
+    if importlib.machinery.PathFinder.find_spec(top, places) is not None:
+        return f"an installed package is named {top}, which this file would stand in for"
+    return ""
+
+
+def home_of(c: Candidate) -> tuple:
+    """The folder of the exercise files a placed module (placed) is theirs: its own folder,
+    above its package's folders."""
+    return c.parts[:len(c.parts) - 1 - c.ex.count(".") - (c.parts[-1] == "__init__.py")]
+
+
+def path_of(c: Candidate) -> str:
+    """A placed module's file, from its home: utils.py, mypkg/core.py."""
+    return "/".join(c.parts[len(home_of(c)):])
+
+
+def placed(found: Found, best: dict) -> list:
+    """The modules seen (found.own_modules), each named as the nearest folder of graded
+    exercise files above it imports it (ex: utils, mypkg.core, mypkg for mypkg/__init__.py);
+    a note for one that lies in no such folder or package. An __init__.py beside the
+    exercise files makes no module."""
+    homes = {c.parts[:-1] for c in best.values() if not c.refused}
+    out = []
+    for c in found.own_modules:
+        folder, stem = c.parts[:-1], c.parts[-1][:-3]
+        depth = next((d for d in range(min(MAX_PACKAGE_DEPTH, len(folder)) + 1)
+                      if folder[:len(folder) - d] in homes), None)
+        if depth is None:
+            found.note(f"left out {shown('/'.join(c.parts))}: a module of your own is graded "
+                       f"only in the folder of the exercise files that import it, or in a "
+                       f"package folder there")
+            continue
+        names = folder[len(folder) - depth:] + (() if stem == "__init__" else (stem,))
+        if names:
+            out.append(Candidate(".".join(names), c.parts, c.read, c.refused))
+    return out
+
+
+def own_modules(found: Found, best: dict, assignments: bool = False, cap: int = 0) -> dict:
+    """{module: Candidate} of the student's own modules to read: those placed beside a graded
+    exercise file, whose name is free (module_problem), one per name (the nearest the top); a
+    note for each other one. Under assignment boundaries (`assignments`), a module counts only
+    for the exercises of its own assignment folder (_own_assignment_modules). (What no
+    exercise file imports is left out after reading: keep_imported.)"""
+    seen = placed(found, best)
+    chosen = _own_modules(found, seen, cap if assignments else 0)
+    return _own_assignment_modules(found, seen, best, chosen, cap) if assignments else chosen
+
+
+def keep_imported(found: Found) -> None:
+    """Leave out, with a note, each module of the student's own that no exercise file imports
+    (through other modules too), then each past MAX_OWN_MODULES: what grading runs is what the
+    exercises import, and what their hand-in times and hashes cover (a settings.py read as
+    text, changed after the due date, would have passed for on-time work)."""
+    from grader.sandbox.apart import imported_closure
+    own = {m: data for m, (_n, data) in found.modules.items()}
+    reached = set().union(*(imported_closure(n, d, own) for n, d in found.files.values())) \
+        if own else set()
+    for module in sorted(set(own) - reached):
+        name, _data = found.modules.pop(module)
+        found.note(f"left out {shown(name)}: no exercise file imports it, so it is not graded "
+                   f"with them (a value an exercise needs belongs in its file)")
+    for module in sorted(found.modules)[MAX_OWN_MODULES:]:
+        name, _data = found.modules.pop(module)
+        found.note(f"left out {shown(name)}: at most {MAX_OWN_MODULES} modules of your own "
+                   f"are graded with the exercise files")
+
+
+def _read_or_empty(c: Candidate, cap: int) -> bytes:
+    try:
+        return c.read(cap)
+    except (Refused, OSError):
+        return b""
+
+
+def _imports_of(c: Candidate, own: dict, cap: int) -> set[str]:
+    """The student's own modules (`own`: {module: bytes}) the exercise file `c` imports,
+    through each other too (apart.imported_closure)."""
+    from grader.sandbox.apart import imported_closure
+    return imported_closure(c.parts[-1], _read_or_empty(c, cap), own)
+
+
+def _own_assignment_modules(found: Found, seen: list, best: dict, chosen: dict,
+                            cap: int) -> dict:
+    """`chosen`, less each module that an exercise file of ANOTHER assignment folder imports
+    (read as text: imported_closure), with a note: late work handed in with a later
+    assignment (utils.py in ex02_gradient_descent/) never passes for the assignment that was
+    due (ex01_linear_model/ex01_linear_model.py: `from utils import *`). A copy of the same
+    bytes in the importing exercise's own folder is its own, and counts."""
+    data = {m: _read_or_empty(c, cap) for m, c in chosen.items()}
+    exercises = sorted((c for c in best.values() if not c.refused), key=lambda c: c.parts)
+    while True:
+        own = {m: data[m] for m in chosen}
+        crossing = None
+        for c in exercises:
+            for m in sorted(_imports_of(c, own, cap)):
+                if home_of(chosen[m]) == c.parts[:-1] or any(
+                        o.ex == m and home_of(o) == c.parts[:-1] and
+                        _read_or_empty(o, cap) == data[m] for o in seen):
+                    continue
+                crossing = (m, c)
+                break
+            if crossing:
+                break
+        if crossing is None:
+            return chosen
+        m, c = crossing
+        module = chosen.pop(m)
+        folder = "/".join(c.parts[:-1])
+        twin = any(o.ex == m and home_of(o) == c.parts[:-1] for o in seen)
+        found.note(f"{shown(path_of(module))} in assignment {shown('/'.join(home_of(module)))}"
+                   f" was not graded: {shown(c.parts[-1])} of assignment {shown(folder)} "
+                   f"imports it, and a module of your own counts only for the exercises of its "
+                   f"own assignment folder " +
+                   (f"(two different modules named {m}: give each its own name)" if twin else
+                    f"(a copy in {shown(folder + '/')} is {c.ex}'s own)"))
+
+
+def _own_modules(found: Found, seen: list, same_bytes: int = 0) -> dict:
+    """own_modules without the assignment boundaries; `same_bytes` (a cap): a copy of the
+    chosen module's bytes under the same name (one per assignment folder) is not noted."""
+    chosen: dict = {}
+    paths = [c.parts for c in seen]
+    for c in sorted(seen, key=lambda c: c.key):
+        where = shown("/".join(c.parts))
+        clash = _clash(c, chosen)
+        if paths.count(c.parts) > 1:
+            found.note(left_out(c.parts, "the zip holds two members of this name"))
+        elif module_problem(c.ex):
+            found.note(f"left out {where}: {module_problem(c.ex)}; rename it "
+                       f"(e.g. my_{c.ex.split('.')[-1]}.py) and import it by that name")
+        elif c.ex in chosen and same_bytes and \
+                _read_or_empty(c, same_bytes) == _read_or_empty(chosen[c.ex], same_bytes):
+            continue            # the same module, in each assignment folder that imports it
+        elif c.ex in chosen or clash:
+            found.note(f"{where} was not graded: {shown('/'.join((clash or chosen[c.ex]).parts))}"
+                       f" is the module {(clash or chosen[c.ex]).ex}")
+        else:
+            chosen[c.ex] = c
+    return chosen
+
+
+def _clash(c: Candidate, chosen: dict) -> Candidate | None:
+    """A chosen module that `c` cannot stand beside: a plain module (utils.py) where `c` would
+    lie in a package of that name (utils/core.py), or the other way round."""
+    for m, other in chosen.items():
+        if c.ex.startswith(m + ".") and other.parts[-1] != "__init__.py" or \
+                m.startswith(c.ex + ".") and c.parts[-1] != "__init__.py":
+            return other
+    return None
