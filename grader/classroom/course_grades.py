@@ -226,6 +226,37 @@ def _replaced(chosen, by, student, attempt, factor, limit, zone) -> list[str]:
     return out
 
 
+def course_lines(book, course: Course, exercises, students, graded) -> list[str]:
+    """What a class run under a course file says at its end: per assignment it graded (of
+    `exercises`), who of the class (`students`) handed in on time, late, too late or not at
+    all, and the mean after late penalties ('week3 (due 2026-10-15 23:59 CEST): 3 on time, 1
+    after the last date accepted (dan), 1 not handed in (eve); mean 27 of 36 after late
+    penalties'); then replaced_lines for the students it `graded`."""
+    from grader.sandbox import staging
+    mine = {stored_name(s) for s in students}
+    grades = {s: g for s, g in course_grades(book, course).items() if s in mine}
+    out = []
+    for i, a in enumerate(course.assignments):
+        if not set(a.exercises) & set(exercises) or not grades:
+            continue
+        rows = [(s, g[i]) for s, g in grades.items()]
+        counts = []
+        for status in ("on time", "late", "too late", NOT_HANDED_IN):
+            who = [s for s, g in rows if g.status == status]
+            if who:
+                names = ", ".join(staging.shown(w, quote=False, limit=40) for w in who[:3])
+                counts.append(f"{len(who)} " + ("after the last date accepted" if status ==
+                                                "too late" else status)
+                              + ("" if status == "on time" else
+                                 f" ({names}{', ...' if who[3:] else ''})"))
+        mean = sum(g.score for _, g in rows) / len(rows)
+        due = datetime.now(timezone.utc) >= a.due
+        out.append(f"{a.name} (due {_when_text(a.due)}): {', '.join(counts)}; "
+                   + (f"mean {_num(mean)} of {_num(max(g.max for _, g in rows))} after late "
+                      f"penalties" if due else "not due yet: graded for feedback, not counted"))
+    return out + replaced_lines(book, course, graded)
+
+
 def replaced_lines(book, course: Course, students) -> list[str]:
     """The class run's lines for `students` where a late resubmission counts in place of
     earlier work worth more (see _replaced): 'alice: week1: ex01: attempt 2 counts, ...'."""

@@ -290,6 +290,7 @@ def export_canvas(book, roster_path, out, policy=None, course=None) -> Result:
     from grader.classroom.downloads import canvas_users
     roster, bom = read_roster(roster_path)
     rows, result = canvas_rows(roster, *grades(book, policy, course), users=canvas_users(book))
+    _none_matched(result, "--roster")
     _write(book, out, rows, bom)
     return result
 
@@ -359,8 +360,20 @@ def export_moodle(book, out, by="username", roster_path=None, policy=None,
     """Write Moodle's grade import CSV to `out` (see moodle_rows; '-': stdout)."""
     roster = read_roster(roster_path)[0] if roster_path else None
     rows, result = moodle_rows(*grades(book, policy, course), by=by, roster=roster)
+    _none_matched(result, f"--id {by}")
     _write(book, out, rows, False)
     return result
+
+
+def _none_matched(result: Result, what: str) -> None:
+    """RosterError where not one student of the gradebook could be written: a file of no
+    grades, imported, changes nothing and says nothing ('wrote moodle.csv: 0 students')."""
+    if result.written or not result.unmatched:
+        return
+    student, why = next(iter(result.unmatched.items()))
+    n = len(result.unmatched)
+    raise RosterError(f"none of the {n} student{'s' * (n != 1)} of the gradebook can be "
+                      f"written with {what} (e.g. {staging.shown(student)}: {why})")
 
 
 def _write(book, out, rows, bom: bool) -> None:

@@ -322,9 +322,10 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     _grade_tasks(tasks, record, run, request, job, timeout=timeout, progress=progress,
                  client=client, on_event=on_event)
     book.finish_run(run_id, run.graded, run.skipped)
-    if course is not None:      # a late resubmission that counts over better work: said
-        from grader.classroom.course_grades import replaced_lines
-        run.notes += replaced_lines(book, course, [e.student for e in tasks])
+    if course is not None:      # who was late, and late work that counts over better work
+        from grader.classroom.course_grades import course_lines
+        run.notes += course_lines(book, course, request.exercises, run.students,
+                                  [e.student for e in tasks])
     _, rows, maxes = book.table()
     mine = set(run.students)
     totals = [total for name, _, total in rows if name in mine]

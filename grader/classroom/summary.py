@@ -243,3 +243,31 @@ def assignment_summary(book, course) -> tuple[list[dict], dict[str, str], dict]:
                 text = f"{a.name}{which} ({'0: too late' if g.too_late else f'-{g.penalty:.0%}'})"
                 late[student] = f"{late[student]}, {text}" if student in late else text
     return rows, late, totals
+
+
+NO_SIMILARITY = '<span id="similarity"></span>'     # where summary.html links the report
+
+
+def link_similarity(report) -> bool:
+    """Link the similarity report `report` from the summary.html beside it, written before the
+    report was (a class run links it when it writes the summary; `similarity` runs after
+    grading): the page's place for the link is filled in. False where there is no summary
+    page of this grader's there, or it links one already."""
+    report = Path(report)
+    summary = report.parent / "summary.html"
+    try:
+        if not summary.is_file() or summary.is_symlink():
+            return False
+        text = summary.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if text.count(NO_SIMILARITY) != 1:
+        return False
+    from html import escape
+    from urllib.parse import quote
+    link = (f' &middot; <a id="similarity" href="{escape(quote(report.name))}">similarity '
+            f'report</a> (evidence to read, never a score)')
+    tmp = summary.with_name(f".{summary.name}.{os.getpid()}.tmp")
+    tmp.write_text(text.replace(NO_SIMILARITY, link), encoding="utf-8")
+    os.replace(tmp, summary)
+    return True

@@ -333,6 +333,9 @@ def cmd_similarity(args) -> int:
             f"({100 * pairs[0].score:.0f}%)" if pairs else "no shared code"
         print(f"{ex}: {count(n, 'submission')}, {best}" if n else f"{ex}: no submissions")
     print(f"wrote {args.html} (evidence to read, never a score)")
+    from grader.classroom.summary import link_similarity
+    if link_similarity(args.html):
+        print(f"linked it from {Path(args.html).parent / 'summary.html'}")
     return 0
 
 

@@ -344,3 +344,80 @@ def test_grade_class_says_the_course_files_mistake_in_one_line(tmp_path, capsys)
                    f"not valid TOML (invalid value, column 8): text is quoted, e.g. name = "
                    f"\"week1\""]
     assert not (tmp_path / "g.db").exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# the fresh trial of a term: what a course staff member tripped on
+
+def test_a_course_run_says_who_was_late_per_assignment(term):
+    """After each week's run the staff had to open the summary page to learn who was late or
+    missing: the run says it per assignment it graded, with the mean after late penalties;
+    an assignment not due yet says so."""
+    from datetime import datetime, timedelta, timezone
+    from grader.classroom.course_file import Assignment
+    from grader.classroom.course_grades import course_lines
+    book, course, hand_in = term
+    hand_in("ann", "ex02", "2026-10-08T20:00")
+    hand_in("ann", "ex03", "2026-10-08T20:00")
+    hand_in("bo", "ex02", "2026-10-09T01:00")                    # 1 day late: -10 %
+    hand_in("cy", "ex02", "2026-10-20T01:00")                    # too late: 0
+    hand_in("dee", "ex01", "2026-10-01T01:00")                   # nothing of week2
+    lines = course_lines(book, course, ["ex02"], ["ann", "bo", "cy", "dee"], [])
+    assert lines == ["week2 (due 2026-10-08 23:59 UTC): 1 on time, 1 late (bo), 1 after the "
+                     "last date accepted (cy), 1 not handed in (dee); mean 2.9 of 8 after late "
+                     "penalties"]                                # (8 + 3.6 + 0 + 0) / 4
+    assert course_lines(book, course, ["ex04"], ["ann"], []) == []
+    later = datetime.now(timezone.utc) + timedelta(days=30)
+    course.assignments[1] = Assignment("week2", ("ex02", "ex03"), later)
+    assert course_lines(book, course, ["ex02"], ["ann"], [])[0].endswith(
+        "1 on time; not due yet: graded for feedback, not counted")
+
+
+def test_an_lms_file_of_no_student_is_refused(tmp_path, capsys):
+    """`export --lms moodle --id email` where the class folder names students by login wrote
+    a file of no student, 'wrote moodle-import.csv: 0 students', exit 0: imported, it changes
+    nothing. Refused, exit 2, nothing written, saying why and what to give."""
+    from grader.classroom.gradebook import Gradebook
+    with Gradebook(tmp_path / "g.db") as book:
+        for login in ("ana", "ben"):
+            book.record(login, graded("ex01"), content_hash=f"x{login}")
+    out = tmp_path / "moodle.csv"
+    assert main(["export", "--lms", "moodle", "--id", "email", "--db", str(tmp_path / "g.db"),
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: none of the 2 students of the gradebook can be written with --id email (e.g. "
+        "'ana': not an email address: give --roster, or --id username); nothing was written")
+    assert not out.exists()
+    assert main(["export", "--lms", "moodle", "--db", str(tmp_path / "g.db"), "--out",
+                 str(out)]) == 0
+    assert out.read_text().splitlines() == ["Username,ex01_linear_model", "ana,4", "ben,4"]
+
+
+def test_a_similarity_report_written_after_grading_is_linked_from_the_summary(tmp_path,
+                                                                               capsys):
+    """docs/course.md: grade the week, then write the similarity report into the pages'
+    folder, and 'the class summary page links it': only the next class run linked it. The
+    report, written beside a summary page, is linked from it at once; a summary page that
+    links one already, or another file of that name, is left as it is."""
+    from grader.classroom.summary import link_similarity, write_summary
+    pages = tmp_path / "pages"
+    write_summary({"ann": graded("ex01")}, pages / "summary.html")
+    before = (pages / "summary.html").read_text()
+    assert 'id="similarity" href' not in before
+    for student, body in (("ann", reference("ex02_gradient_descent")),
+                          ("bo", reference("ex02_gradient_descent").replace("xs", "inputs"))):
+        (tmp_path / "c" / student).mkdir(parents=True)
+        (tmp_path / "c" / student / "ex02_gradient_descent.py").write_text(body)
+    assert main(["similarity", str(tmp_path / "c"), "--html", str(pages / "similarity.html"),
+                 "--exercises", "ex02"]) == 0
+    assert f"linked it from {pages / 'summary.html'}" in capsys.readouterr().out
+    after = (pages / "summary.html").read_text()
+    assert '<a id="similarity" href="similarity.html">similarity report</a>' in after
+    assert after.replace(after[after.index(" &middot; <a id=\"similarity\""):
+                               after.index("never a score)") + len("never a score)")],
+                         '<span id="similarity"></span>') == before
+    assert not link_similarity(pages / "similarity.html")          # linked already
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "summary.html").write_text("<p>a page of the course's own</p>")
+    assert not link_similarity(tmp_path / "other" / "similarity.html")
+    assert (tmp_path / "other" / "summary.html").read_text() == "<p>a page of the course's own</p>"

@@ -178,16 +178,19 @@ def test_moodle_writes_an_identifier_and_numeric_grades_only(tmp_path, capsys):
     assert out.read_bytes() == (b"Username,ex01_linear_model,ex02_gradient_descent\r\n"
                                 b"alee,2,3\r\nbob,4,0\r\n")
     assert "'John Smith' (not a username" in capsys.readouterr().err
+    written = out.read_bytes()
+    # no student can be written (a file of no grades imports without a word): refused,
+    # nothing written
     assert main(["export", "--lms", "moodle", "--id", "email", "--db", str(db), "--out",
-                 str(out)]) == 0
-    assert out.read_bytes() == b"Email address,ex01_linear_model,ex02_gradient_descent\r\n"
+                 str(out)]) == 2
+    assert out.read_bytes() == written
     err = capsys.readouterr().err
-    assert "'alee' (not an email address" in err and "3 students" in err
-    # an ID number is never a folder's name: without a roster, nobody is written
+    assert "none of the 3 students" in err and "not an email address" in err
+    # an ID number is never a folder's name: without a roster, nobody can be written
     assert main(["export", "--lms", "moodle", "--id", "idnumber", "--db", str(db), "--out",
-                 str(out)]) == 0
-    assert out.read_bytes() == b"ID number,ex01_linear_model,ex02_gradient_descent\r\n"
-    assert "(no ID number without a roster" in capsys.readouterr().err
+                 str(out)]) == 2
+    assert out.read_bytes() == written
+    assert "no ID number without a roster" in capsys.readouterr().err
 
 
 def test_moodle_reads_its_own_export_as_the_roster(tmp_path, capsys):
