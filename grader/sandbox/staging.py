@@ -252,7 +252,8 @@ def _raising_module(message: str) -> bytes:
 
 
 def stage_submission(source, workdir, notes: list | None = None,
-                     review: list | None = None, imports: dict | None = None) -> dict[str, str]:
+                     review: list | None = None, imports: dict | None = None,
+                     notebooks: set | None = None) -> dict[str, str]:
     """Copy the exercise files of a submission (a folder, a zip or one file: exNN_*.py, or
     notebooks turned into .py) into workdir as {module}.py; return {module name: file name}.
     A file that is refused or unreadable becomes a module that raises ImportError saying why;
@@ -260,7 +261,9 @@ def stage_submission(source, workdir, notes: list | None = None,
     content. `review` (a list) gets what the source of each file does that a correct program
     never does (grader.engine.review, reading the files as text, here on the trusted side).
     `imports` (a dict) gets {module: the modules of the submission it imports} (a notebook's
-    read from its cells). A package's modules are staged as mypkg.core.py, mypkg.py (its
+    read from its cells); `notebooks` (a set) the modules staged from a notebook (the loader:
+    decided here, by the file's name, never by what a staged file begins with). A package's
+    modules are staged as mypkg.core.py, mypkg.py (its
     __init__.py, or empty), found by those names in the worker."""
     notes = notes if notes is not None else []
     workdir = Path(workdir)
@@ -308,6 +311,9 @@ def stage_submission(source, workdir, notes: list | None = None,
                 text = f"left out {shown(name)}: {why}"
                 notes.append(text)
                 data = _raising_module(text)
+            else:
+                if notebooks is not None:
+                    notebooks.add(module_of(ex))
         staged[ex] = data
     for ex, (_name, text) in found.refused.items():
         staged[ex] = _raising_module(text)

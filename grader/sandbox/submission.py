@@ -26,7 +26,7 @@ from grader.sandbox.limits import Limits, effective_rlimits, pids_max
 from grader.sandbox.process import WorkerProcess
 from grader.sandbox.staging import stage_submission
 from grader.sandbox.apart import flagged_modules, only, tainted_modules
-from grader.sandbox.workdir import is_cell_note, notebook_modules, restore, snapshot
+from grader.sandbox.workdir import is_cell_note, restore, snapshot, stopped_note
 
 
 class StudentError(Exception):
@@ -97,12 +97,10 @@ class Submission:
         self.notes: list[str] = []
         self.tampering: list[str] = []   # what its source does to what measures it
         imports: dict = {}   # module -> the student's own modules it imports
+        # which modules the notebook loader wrote, known before any student code runs
+        self.notebooks: set[str] = set()
         self.modules = stage_submission(self.source, self.workdir, self.notes, self.tampering,
-                                        imports)
-        # which modules the notebook loader wrote, known before any student code runs: the
-        # worker may rewrite its folder (without the private scratch layer), so its files are
-        # never read again to decide whether a note is the loader's
-        self.notebooks = notebook_modules(self.workdir, self.modules)
+                                        imports, self.notebooks)
         # the folder as staged, before any student code runs: every new worker of this
         # submission (the hidden checks' own, one after a crash) starts from it again
         self.staged = snapshot(self.workdir)
@@ -150,6 +148,7 @@ class Submission:
     # -- life cycle
     def _spec(self):
         return {"workdir": str(self.workdir), "modules": self.modules,
+                "timed": sorted(set(self.modules) - self.notebooks),
                 "env": worker_env(str(self.workdir), self.threads), "threads": self.threads,
                 "limits": effective_rlimits(self.limits.rlimits, cuda=_cuda(),
                                             separate_uid=self.uid is not None),
@@ -304,10 +303,12 @@ class Submission:
         """What a visible check's call printed (counted, a sample kept), and the notebook
         loader's notes about skipped cells: only from a module staged from a notebook, and only
         in the loader's own words (is_cell_note)."""
-        for note in reply["notes"] if module in self.notebooks else ():
-            if is_cell_note(note, self.notebooks) and note not in self.notes \
-                    and len(self.notes) < 20:
-                self.notes.append(note)
+        for note in reply["notes"]:
+            said = stopped_note(note, set(self.modules) - self.notebooks) or \
+                (note if module in self.notebooks and is_cell_note(note, self.notebooks)
+                 else None)
+            if said and said not in self.notes and len(self.notes) < 20:
+                self.notes.append(said)
         if reply["stdout_chars"]:
             self.stdout_chars = min(self.stdout_chars + reply["stdout_chars"], 2**53)
             if len(self.stdout_sample) < 2000:

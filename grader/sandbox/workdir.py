@@ -12,7 +12,7 @@ import re
 import shutil
 import stat
 
-from grader.sandbox.files import Refused, by_path, read_file, read_head
+from grader.sandbox.files import Refused, by_path, read_file
 
 
 def snapshot(workdir) -> dict[str, bytes]:
@@ -96,21 +96,6 @@ _CELL_NOTE = re.compile(r"(?:(ex\d\d_[a-z0-9_]+)\.ipynb: )?(?:code )?cell \d{1,5
 NOTEBOOK_LOADER = b"# The code cells of a notebook"
 
 
-def notebook_modules(workdir, modules) -> frozenset:
-    """The staged modules that the notebook loader wrote (they begin with NOTEBOOK_LOADER), read
-    through the safe reader (grader.sandbox.files: no link followed, no FIFO waited on, a few
-    bytes only)."""
-    found = set()
-    for name in modules:
-        try:
-            if read_head(os.path.join(workdir, f"{name}.py"), len(NOTEBOOK_LOADER)) \
-                    == NOTEBOOK_LOADER:
-                found.add(name)
-        except (Refused, OSError):
-            continue
-    return frozenset(found)
-
-
 def is_cell_note(note, notebooks) -> bool:
     """Whether a note the worker sent is what the notebook loader writes about a skipped cell
     of one of this submission's notebooks: in the loader's exact words, about a module that
@@ -121,3 +106,23 @@ def is_cell_note(note, notebooks) -> bool:
     if m is None:
         return False
     return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
+
+
+_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was stopped")
+
+
+def stopped_note(note, timed) -> str | None:
+    """The note for a statement at the top of a .py file that ran past its time and was
+    stopped (grader.sandbox.inside.statements), where the worker's `note` names one of the
+    modules staged from .py files (`timed`) in its exact words; None for anything else. The
+    text shown is written here: the worker says only which file and line."""
+    from grader.sandbox.inside.statements import STATEMENT_SECONDS
+    m = _STOPPED.fullmatch(note) if isinstance(note, str) else None
+    if m is None or m.group(1) not in timed:
+        return None
+    module, line = m.group(1), int(m.group(2))
+    file = f"{module.replace('.', '/')}.py"
+    return (f"{file}: the statement at line {line} ran longer than {STATEMENT_SECONDS} s, so it "
+            f"was stopped and the lines after it ran: the checks call your functions, and a "
+            f"long experiment belongs under `if __name__ == \"__main__\":`")
+

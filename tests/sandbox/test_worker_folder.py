@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import staging
-from grader.sandbox.workdir import NOTEBOOK_LOADER, notebook_modules
+from grader.sandbox.workdir import NOTEBOOK_LOADER
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
@@ -69,14 +69,23 @@ def test_a_worker_rewriting_its_own_file_neither_hangs_nor_forges_a_note(tmp_pat
     assert sum(t["score"] for t in result["tests"]) > 0   # the functions themselves were graded
 
 
-def test_notebook_modules_are_read_safely(tmp_path):
+def test_a_py_file_that_begins_like_the_loader_forges_no_note(tmp_path, zygote):
+    """Which modules are a notebook's is decided by staging, from the files' names, not by
+    what a staged file begins with: a .py that begins like the notebook loader is a .py."""
+    from grader.engine.runner import grade_submission
+    sub = tmp_path / "mallory"
+    sub.mkdir()
+    (sub / "ex01_linear_model.py").write_text(
+        NOTEBOOK_LOADER.decode() + "\n" + REF + f"\n__skipped_cells__ = {FORGED!r}\n")
+    result = grade_submission(sub, zygote, exercises=["ex01"], seed=2)
+    assert not any("FORGED" in n for n in result.notes), result.notes
+    assert result.score == result.max_score
+
+
+def test_a_files_head_is_read_safely(tmp_path):
     (tmp_path / "nb.py").write_bytes(NOTEBOOK_LOADER + b"\nx = 1\n")
-    (tmp_path / "plain.py").write_bytes(b"x = 1\n")
     os.mkfifo(tmp_path / "fifo.py")
     os.symlink(tmp_path / "nb.py", tmp_path / "link.py")
-    (tmp_path / "dir.py").mkdir()
-    names = ["nb", "plain", "fifo", "link", "dir", "missing"]
-    assert notebook_modules(tmp_path, names) == {"nb"}
     with pytest.raises(staging.Refused):
         staging.read_head(tmp_path / "fifo.py", 10)       # refused at once, never waited on
     with pytest.raises(staging.Refused):

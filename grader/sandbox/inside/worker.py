@@ -27,6 +27,7 @@ from grader.sandbox.device import exact_float32, seed_zero
 from grader.sandbox.inside.probes.common import LayoutMismatch
 from grader.sandbox import protocol
 from grader.sandbox.inside.confine import kill_leftovers
+from grader.sandbox.inside.statements import staged_spec as _spec
 
 STDOUT_KEEP = 4000  # characters of a student's prints kept per call, for the report
 
@@ -74,7 +75,7 @@ def write_all(fd, data):
 
 
 class Worker:
-    def __init__(self, req_fd, res_fd, workdir, modules, own_uid=False, cgroup=None):
+    def __init__(self, req_fd, res_fd, workdir, modules, own_uid=False, cgroup=None, timed=()):
         self.req_fd, self.res_fd, self.workdir = req_fd, res_fd, workdir
         self.own_uid = own_uid  # the only process of its uid: it may kill(-1) its leftovers
         self.cgroup = cgroup    # or the only process meant to be in its pids cgroup
@@ -85,10 +86,12 @@ class Worker:
         self.loaded = {}
         self.out = CappedStream()
         self.notes = []  # what importing a notebook skipped: sent with the next reply
+        # the modules staged from .py files, run a statement at a time (inside.statements)
+        self.timed = frozenset(timed)
 
     def serve(self):
         held = HeldApart()   # before any student code runs
-        sys.meta_path.insert(0, ReviewedOnly(self.code, self.workdir))
+        sys.meta_path.insert(0, ReviewedOnly(self.code, self.workdir, self.timed, self.notes))
         sys.stdout = sys.stderr = self.out
         me = os.getpid()
         while True:
@@ -123,7 +126,8 @@ class Worker:
             reply["stdout_chars"] = total
             reply["seconds"] = time.perf_counter() - started
             if self.notes:
-                reply["notes"], self.notes = self.notes[:20], []
+                reply["notes"] = self.notes[:20]
+                del self.notes[:]
             sys.stdout = sys.stderr = self.out  # whatever the student did to them
             try:
                 frame = protocol.encode(reply)
@@ -190,7 +194,8 @@ class Worker:
                       "message": f"no file {name}.py in the submission"}
         else:
             try:
-                spec = _spec(name, self.code[name], os.path.join(self.workdir, self.files[name]))
+                spec = _spec(name, self.code[name], os.path.join(self.workdir, self.files[name]),
+                             stops=self.notes if name in self.timed else None)
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -213,28 +218,6 @@ def _read(path) -> bytes | None:
         return None
 
 
-class _StagedLoader(importlib.abc.Loader):
-    """Runs a staged module from the bytes taken when the worker started."""
-
-    def __init__(self, code: bytes, path: str):
-        self.code, self.path = code, path
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        module.__file__ = self.path
-        exec(compile(self.code, self.path, "exec", dont_inherit=True), module.__dict__)
-
-    def get_source(self, name):   # tracebacks and linecache show the staged text
-        return self.code.decode("utf-8", "replace")
-
-
-def _spec(name, code, path, package=False):
-    return importlib.util.spec_from_loader(name, _StagedLoader(code, path), origin=path,
-                                           is_package=package)
-
-
 class ReviewedOnly(importlib.abc.MetaPathFinder):
     """Only code the grader has read runs. A submission's own modules (exNN_*) are imported
     from the text staged for them, not from the disk, where the submission may have rewritten
@@ -243,8 +226,9 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
     (grader.engine.review), and is refused.
     Python's, torch's and every installed package's modules, read-only, import as usual."""
 
-    def __init__(self, code: dict, workdir: str):
+    def __init__(self, code: dict, workdir: str, timed=frozenset(), stops=None):
         self.code, self.workdir = code, workdir
+        self.timed, self.stops = timed, stops   # as Worker's
         self.own = os.path.realpath(workdir) + os.sep          # its folder: always its own
         self.scratch = [os.path.realpath(p) + os.sep for p in ("/tmp", "/dev/shm")]
 
@@ -264,7 +248,7 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
                 return None
             package = any(m.startswith(name + ".") for m in self.code)  # mypkg of mypkg.core
             return _spec(name, self.code[name], os.path.join(self.workdir, f"{name}.py"),
-                         package)
+                         package, self.stops if name in self.timed else None)
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         origin = getattr(spec, "origin", None) if spec is not None else None
         places = [origin] if origin and origin not in ("built-in", "frozen") else []

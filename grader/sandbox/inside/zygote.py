@@ -80,7 +80,7 @@ def _child(spec, req_fd, res_fd):
     # Close every descriptor the zygote held but the worker does not need.
     close_fds_except({0, 1, 2, req_fd, res_fd})
     Worker(req_fd, res_fd, workdir, spec["modules"], own_uid=uid is not None,
-           cgroup=spec.get("cgroup")).serve()
+           cgroup=spec.get("cgroup"), timed=spec.get("timed", ())).serve()
 
 
 def self_test(config, uid) -> dict:

@@ -1,0 +1,106 @@
+"""How a staged module runs in the worker: from the bytes the grader read (staged_spec), and
+for a .py file as Python runs it, one top-level statement after another, except that a
+statement running past STATEMENT_SECONDS (a training run or a plot loop at the top of the
+file) is stopped and the statements after it run on, as a notebook's cell is skipped
+(grader.sandbox.notebooks.CELL_SECONDS): the checks call the functions, and an experiment at
+the top level would otherwise cost the whole exercise its import. Anything else a statement
+raises ends the import, as it does in Python.
+
+    stopped = run_statements(code, "/work/ex01_linear_model.py", module.__dict__)   # [40]
+"""
+from __future__ import annotations
+
+import __future__
+import ast
+import importlib.abc
+import importlib.util
+import os
+import signal
+import threading
+
+STATEMENT_SECONDS = 5
+_running: list = []     # the files whose statement runs now (one import inside another)
+
+
+class Stopped(BaseException):
+    """Raised in a statement that ran too long: a BaseException, so that the student's own
+    `except Exception:` does not swallow it."""
+
+
+def _flags(tree: ast.Module) -> int:
+    """The compiler flags of the file's `from __future__ import ...` lines, which each
+    statement compiled on its own must keep."""
+    flags = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            for alias in node.names:
+                feature = getattr(__future__, alias.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+    return flags
+
+
+def run_statements(code: bytes, path: str, scope: dict,
+                   seconds: float = STATEMENT_SECONDS) -> list[int]:
+    """Run the module `code` in `scope`; return the lines of the statements stopped. Without a
+    timer (not the main thread, no setitimer) it runs as one piece."""
+    whole = compile(code, path, "exec", dont_inherit=True)   # a SyntaxError, as Python's
+    if _running or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        exec(whole, scope)     # imported while a timed statement runs: within its time
+        return []
+    tree = ast.parse(code, path)
+    flags = _flags(tree)
+    stopped = []
+
+    def too_long(signum, frame):
+        raise Stopped()
+
+    for node in tree.body:
+        unit = compile(ast.Module(body=[node], type_ignores=[]), path, "exec", flags=flags,
+                       dont_inherit=True)
+        timed = not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                      ast.Import, ast.ImportFrom))
+        before = signal.signal(signal.SIGALRM, too_long) if timed else None
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        if timed:
+            _running.append(path)
+        try:
+            exec(unit, scope)
+        except Stopped:
+            stopped.append(node.lineno)
+        finally:
+            if timed:
+                _running.pop()
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, before)
+    return stopped
+
+
+class _StagedLoader(importlib.abc.Loader):
+    """Runs a staged module from the bytes taken when the worker started."""
+
+    def __init__(self, code: bytes, path: str, stops: list | None = None):
+        self.code, self.path = code, path
+        self.stops = stops      # a .py file's: where a statement stopped for its time is said
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__file__ = self.path
+        if self.stops is None:
+            exec(compile(self.code, self.path, "exec", dont_inherit=True), module.__dict__)
+            return
+        for line in run_statements(self.code, self.path, module.__dict__):
+            self.stops.append(f"{os.path.basename(self.path)}: line {line} was stopped")
+
+    def get_source(self, name):   # tracebacks and linecache show the staged text
+        return self.code.decode("utf-8", "replace")
+
+
+def staged_spec(name, code, path, package=False, stops=None):
+    """The import spec of a module staged from `code` (a package's where `package`); `stops`:
+    the list that says where a statement was stopped (run_statements), for a .py file."""
+    return importlib.util.spec_from_loader(name, _StagedLoader(code, path, stops), origin=path,
+                                           is_package=package)

@@ -1,0 +1,109 @@
+"""A .py file runs one top-level statement at a time: a statement past its time (a training
+run at the top of the file) is stopped and the rest of the file runs, said in a note; anything
+else runs as Python runs it (grader/sandbox/inside/statements.py)."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.sandbox.inside.statements import STATEMENT_SECONDS, Stopped, run_statements
+from grader.sandbox.notebooks import CELL_SECONDS
+
+
+def run(source: str, seconds: float = 0.5) -> tuple[dict, list]:
+    scope: dict = {"__name__": "ex01_linear_model"}
+    stopped = run_statements(textwrap.dedent(source).encode(), "/work/ex01.py", scope, seconds)
+    return scope, stopped
+
+
+def test_a_long_statement_is_stopped_and_the_rest_of_the_file_runs():
+    scope, stopped = run("""
+        import time
+
+        def before():
+            return 1
+        while True:
+            time.sleep(0.01)
+        def after():
+            return 2
+        AFTER = after()
+    """)
+    assert stopped == [6]
+    assert scope["before"]() == 1 and scope["AFTER"] == 2
+
+
+def test_the_students_own_except_does_not_swallow_the_stop():
+    scope, stopped = run("""
+        import time
+        try:
+            while True:
+                time.sleep(0.01)
+        except Exception:
+            CAUGHT = True
+        DONE = True
+    """)
+    assert stopped == [3] and "CAUGHT" not in scope and scope["DONE"]
+
+
+def test_anything_else_raised_ends_the_import_with_its_own_line():
+    with pytest.raises(ZeroDivisionError) as info:
+        run("""
+            X = 1
+            Y = X / 0
+            Z = 3
+        """)
+    assert info.traceback[-1].lineno + 1 == 3     # the file's own line numbers
+
+
+def test_future_imports_hold_for_every_statement():
+    scope, _ = run("""
+        from __future__ import annotations
+
+        def f(x: UndefinedName) -> AlsoUndefined:
+            return x
+    """)
+    assert scope["f"].__annotations__ == {"x": "UndefinedName", "return": "AlsoUndefined"}
+
+
+def test_a_syntax_error_is_raised_before_anything_runs():
+    scope: dict = {}
+    with pytest.raises(SyntaxError):
+        run_statements(b"RAN = True\ndef f(:\n", "/work/ex01.py", scope)
+    assert "RAN" not in scope
+
+
+def test_a_module_imported_by_a_timed_statement_runs_within_its_time():
+    """What a timed statement imports (a module of 60 s statements) runs inside that
+    statement's time, as one piece: it never resets the statement's timer."""
+    scope = {"RUN": run_statements}
+    stopped = run_statements(textwrap.dedent("""
+        X = RUN(b"import time\\nwhile True:\\n    time.sleep(0.01)\\n", "/work/utils.py", {}, 60)
+        AFTER = True
+    """).encode(), "/work/ex01.py", scope, 0.5)
+    assert stopped == [2] and scope["AFTER"] and "X" not in scope
+
+
+def test_a_statement_has_a_notebook_cells_time():
+    assert STATEMENT_SECONDS == CELL_SECONDS
+    assert issubclass(Stopped, BaseException) and not issubclass(Stopped, Exception)
+
+
+LOOP = "\nimport time\n_t = time.time()\nwhile time.time() - _t < 60:   # training, at the top\n    pass\n"
+
+
+def test_a_training_run_at_the_top_of_a_file_costs_no_points_and_is_said(grade):
+    """ex01 with a 60 s loop at its top level, importing a utils.py with another: both are
+    stopped, the functions are graded in full, and a note names each file and line (before,
+    the import ran out of time and the exercise scored 0)."""
+    from tests.conftest import ROOT
+    reference = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    source = reference.replace("import torch\n", "import torch\nimport utils\n", 1) + LOOP
+    result = grade("ex01", files={"ex01_linear_model.py": source, "utils.py": "X = 1\n" + LOOP})
+    assert result.score == result.max_score > 0, result.notes
+    stopped = [n for n in result.notes if "was stopped" in n]
+    line = source.count("\n") - 1
+    assert any(n.startswith(f"ex01_linear_model.py: the statement at line {line} ran longer")
+               for n in stopped), result.notes
+    assert any(n.startswith("utils.py: the statement at line 5") for n in stopped), result.notes
+    assert all('if __name__ == "__main__":' in n for n in stopped)
