@@ -256,6 +256,9 @@ def page_context(result: GradeResult, student: str | None = None, notes=(),
             "notes": list(notes) + [n for n in result.notes if n not in notes],
             "review": review_summary(result), "review_items": result.tampering[:20],
             "assignments": assignments or [],
+            "course": {"score": sum(a["score"] for a in assignments if a["counts"]),
+                       "max": sum(a["max"] for a in assignments if a["counts"])}
+            if assignments else None,    # the headline: the course total, as exported
             "no_plots": "" if draw or not any(c.plots for c in result.checks) else NO_PLOTS}
 
 

@@ -421,3 +421,24 @@ def test_a_similarity_report_written_after_grading_is_linked_from_the_summary(tm
     (tmp_path / "other" / "summary.html").write_text("<p>a page of the course's own</p>")
     assert not link_similarity(tmp_path / "other" / "similarity.html")
     assert (tmp_path / "other" / "summary.html").read_text() == "<p>a page of the course's own</p>"
+
+
+def test_a_students_page_heads_with_her_course_total(term, tmp_path):
+    """Under a course, dan's page headed '78 / 330 points' (every check of all twelve
+    exercises, before penalties) above a week3 that scored 0: the export gave him 40.2 / 78.
+    The page heads with the course total as exported (the assignments that count now, late
+    penalties applied), the raw points of all exercises beside it; without a course, as
+    before."""
+    from grader.classroom.course_grades import course_grades, page_rows
+    from grader.classroom.feedback import render_page
+    book, course, hand_in = term
+    hand_in("fay", "ex01", "2026-10-01T20:00")                   # 4 of 4, on time
+    hand_in("fay", "ex02", "2026-10-10T01:59")                   # 4 of 4, -20 %: 3.2
+    rows = page_rows(course_grades(book, course, student="fay")["fay"])
+    html = render_page(book.result("fay"), student="fay", assignments=rows)
+    assert "<title>Feedback: fay (7.2 / 8)</title>" in html
+    assert '<div class="big" id="total">7.2 / 8 points</div>' in html
+    assert "every exercise graded, before penalties: 8 / 8" in html
+    plain = render_page(book.result("fay"), student="fay")
+    assert '<div class="big" id="total">8 / 8 points</div>' in plain
+    assert "course-total" not in plain
