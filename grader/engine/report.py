@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from grader.exercises import EXERCISES
-from grader.engine.result import GradeResult
+from grader.engine.result import NOT_COUNTED, GradeResult
 
 MARK = {"passed": "ok  ", "failed": "FAIL", "not started": "todo", "error": "ERR ",
         "skipped": "skip", "not counted": "n/c ", "withheld": "held"}
@@ -113,7 +113,10 @@ def gradescope_json(result: GradeResult) -> dict:
     output, visibility). Hidden checks are 'after_published' and say passed / not passed only
     (GradeResult.for_students: students read this file); skipped ones are left out. Nothing
     at the top level counts a hidden check: no total score (Gradescope sums the tests' own,
-    each under its visibility) and an output that counts the visible checks only."""
+    each under its visibility) and an output that counts the visible checks only. A visible
+    check not counted for what hidden checks found (result.count_visible_checks) reads as it
+    passed, with its points, and an 'after_published' entry takes them back and says why:
+    before publication no visible entry depends on a hidden check."""
     result = result.for_students()
     tests = []
     for ex in result.exercises:
@@ -133,6 +136,16 @@ def gradescope_json(result: GradeResult) -> dict:
     for c in result.checks:
         if not c.counted:
             continue
+        if c.visible and c.status == NOT_COUNTED:
+            # passed, and not counted for what the hidden checks found: shown as passed
+            # until grades are published, then the points go, and why
+            tests.append({"name": c.name, "score": c.points, "max_score": c.points,
+                          "output": "passed", "visibility": "visible",
+                          "tags": [c.exercise, c.target]})
+            tests.append({"name": f"{c.name}: not counted", "score": -c.points,
+                          "max_score": 0, "output": c.message,
+                          "visibility": "after_published", "tags": [c.exercise, c.target]})
+            continue
         output = "passed" if c.status == "passed" else (c.message or
                                                           ("not passed" if not c.visible
                                                            else c.status))
@@ -142,8 +155,9 @@ def gradescope_json(result: GradeResult) -> dict:
                       "tags": [c.exercise, c.target]})
     visible = [c for c in result.checks if c.counted and c.visible]
     hidden = sum(c.counted and not c.visible for c in result.checks)
+    passed = sum(c.status in ("passed", NOT_COUNTED) for c in visible)
     return {"execution_time": result.seconds,
-            "output": f"{sum(c.status == 'passed' for c in visible)} of {len(visible)} visible "
+            "output": f"{passed} of {len(visible)} visible "
                       f"checks passed" + (f"; the {hidden} hidden checks' results are shown "
                                           f"when grades are published" if hidden else ""),
             "tests": tests}
