@@ -30,7 +30,8 @@ def add_verbs(verbs) -> dict:
                    help="seed of the hidden checks' inputs (default: a new one every run, so a "
                         "resubmission meets new hidden inputs; given, a submission graded "
                         "with another seed is graded again)")
-    g.add_argument("--exercises", default=None, help="e.g. ex01,ex02 (default: all)")
+    g.add_argument("--exercises", default=None,
+                   help="e.g. ex01,ex02 (default: the course file's, else all)")
     g.add_argument("--device", default="all", choices=("cpu", "cuda", "all"),
                    help="the device of the device checks (default: all; cuda needs a GPU "
                         "here or on the --cluster's workers, else nothing is graded)")
@@ -151,9 +152,12 @@ def _graded(args, folder, loaded) -> int:
     from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, NoDevice, grade_class
     from grader.exercises import parse_list
     from grader.classroom.gradebook import OutputRefused
+    exercises = parse_list(args.exercises)
+    if args.exercises is None and loaded[0] is not None:   # the course's, not all twelve
+        exercises = sorted({ex for a in loaded[0].assignments for ex in a.exercises})
     try:
         run = grade_class(folder, db=args.db, jobs=args.jobs, seed=args.seed,
-                          exercises=parse_list(args.exercises), device=args.device,
+                          exercises=exercises, device=args.device,
                           html_dir=args.html_dir, force=args.force,
                           timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
                           cluster=args.cluster, csv=args.csv,

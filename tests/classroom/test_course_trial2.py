@@ -442,3 +442,20 @@ def test_a_students_page_heads_with_her_course_total(term, tmp_path):
     plain = render_page(book.result("fay"), student="fay")
     assert '<div class="big" id="total">8 / 8 points</div>' in plain
     assert "course-total" not in plain
+
+
+def test_grade_class_without_exercises_grades_the_course_files(tmp_path, capsys):
+    """After three weeks, `grade-class submissions --html-dir feedback` (no --exercises)
+    graded all twelve exercises: 'class mean 63.8 / 330', and every page listed nine
+    exercises the course never gave as 'no file handed in'. With a course file in effect it
+    grades the course's exercises; --exercises all still grades every one."""
+    alice = tmp_path / "subs" / "alice"
+    alice.mkdir(parents=True)
+    (alice / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(BERLIN)           # week1: ex01 alone
+    db = tmp_path / "g.db"
+    assert main(["grade-class", str(tmp_path / "subs"), "--db", str(db), "--jobs", "1",
+                 "--no-progress"]) == 0
+    with closing(sqlite3.connect(db)) as con:
+        graded = {r[0] for r in con.execute("SELECT DISTINCT exercise FROM graded_exercises")}
+    assert graded == {"ex01"}
