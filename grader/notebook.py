@@ -117,6 +117,29 @@ def history_notebook(cells: list[str]) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
+# one JSON line each way: the grading process's answers, a check cell's request to the sandboxed
+# kernel's launcher and the launcher's answer
+
+def read_line(recv, buf: bytes = b"", limit: int | None = None) -> tuple[bytes | None, bytes]:
+    """(line, rest): the bytes before the first newline of `buf` and what `recv()` gives next
+    (b"" once the other side has closed), and the bytes after it. (None, what came) where the
+    other side closed before a newline, or sent more than `limit` bytes without one. recv
+    raises where it waits too long.
+
+        read_line(lambda: sock.recv(1 << 16), limit=MAX_CHECK_ANSWER)   # (b'{"passed": true}', b'')
+    """
+    while b"\n" not in buf:
+        if limit is not None and len(buf) > limit:
+            return None, buf
+        chunk = recv()
+        if not chunk:
+            return None, buf
+        buf += chunk
+    line, _, rest = buf.partition(b"\n")
+    return line, rest
+
+
+# ----------------------------------------------------------------------------------------------
 # the grading process, one per kernel
 
 class _Server:
@@ -139,19 +162,20 @@ class _Server:
         self.proc.stdin.flush()
         deadline = time.monotonic() + ANSWER_SECONDS
         fd = self.proc.stdout.fileno()
+
+        def recv():
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise RuntimeError(f"no answer within {ANSWER_SECONDS:.0f} s")
+            return os.read(fd, 1 << 16)
+
         while True:
-            while b"\n" not in self.buf:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    raise RuntimeError(f"no answer within {ANSWER_SECONDS:.0f} s")
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    self.log.seek(0)
-                    tail = self.log.read()[-1500:].decode(errors="replace")
-                    raise RuntimeError("the grading process stopped" +
-                                       (f":\n{tail}" if tail.strip() else ""))
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\n", 1)
+            line, self.buf = read_line(recv, self.buf)
+            if line is None:
+                self.log.seek(0)
+                tail = self.log.read()[-1500:].decode(errors="replace")
+                raise RuntimeError("the grading process stopped" +
+                                   (f":\n{tail}" if tail.strip() else ""))
             answer = json.loads(line)
             if answer.get("id") == self.counter:
                 return answer
@@ -187,7 +211,9 @@ def _ask(request: dict) -> dict:
 
 
 @atexit.register
-def _stop_server():
+def stop_grading_process():
+    """Stop this process's grading process, if it started one (at exit; a kernel's launcher
+    as it closes)."""
     global _server
     if _server is not None:
         _server.close()
@@ -315,13 +341,10 @@ def _ask_launcher(path: str, request: dict) -> dict:
         sock.settimeout(ANSWER_SECONDS)
         sock.connect(path)
         sock.sendall(json.dumps(request).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = sock.recv(1 << 16)
-            if not chunk or len(data) > MAX_CHECK_ANSWER:
-                raise RuntimeError("the kernel's launcher did not answer")
-            data += chunk
-    answer = json.loads(data)
+        line, _rest = read_line(lambda: sock.recv(1 << 16), limit=MAX_CHECK_ANSWER)
+    if line is None:
+        raise RuntimeError("the kernel's launcher did not answer")
+    answer = json.loads(line)
     if not isinstance(answer, dict):
         raise RuntimeError("the kernel's launcher did not answer")
     return answer
@@ -338,14 +361,11 @@ def serve_checks(listener: socket.socket, defer: bool = False) -> None:
         with conn:
             try:
                 conn.settimeout(60)
-                data = b""
-                while not data.endswith(b"\n") and len(data) <= MAX_CHECK_REQUEST:
-                    chunk = conn.recv(1 << 20)
-                    if not chunk:
-                        break
-                    data += chunk
+                line, rest = read_line(lambda: conn.recv(1 << 20), limit=MAX_CHECK_REQUEST)
+                data = rest if line is None else line   # a request cut off: as far as it came
                 try:
-                    request = json.loads(data) if len(data) <= MAX_CHECK_REQUEST else None
+                    request = json.loads(data) if len(data) <= MAX_CHECK_REQUEST \
+                        and (line is None or not rest.strip()) else None   # one line, no more
                 except (ValueError, RecursionError):
                     request = None
                 conn.settimeout(ANSWER_SECONDS)

@@ -605,3 +605,49 @@ def test_opted_in_without_bubblewrap_the_kernel_runs_with_its_own_environment(
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "ran" in text and ENV_TOKEN not in text and "GRADER_CHECKS_SOCKET" in text
+
+
+def test_the_launchers_check_channel_reads_one_line_each_way(tmp_path):
+    """A check cell's request and the launcher's answer are one JSON line each way, read by the
+    one line reader the kernel's grading process is read with (grader.notebook.read_line): a
+    request sent in pieces is answered; one past MAX_CHECK_REQUEST, one of two lines, and one
+    that is no JSON are refused; an answer cut off is an error. (defer: nothing is graded.)"""
+    from grader import notebook as nb
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = str(tmp_path / "checks.sock")
+    listener.bind(path)
+    listener.listen(4)
+    server = threading.Thread(target=nb.serve_checks, args=(listener, True), daemon=True)
+    server.start()
+
+    def ask(*pieces: bytes) -> dict:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(path)
+            for piece in pieces:
+                sock.sendall(piece)
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(1 << 16)
+                assert chunk, data
+                data += chunk
+        return json.loads(data)
+
+    request = json.dumps({"ex": EX, "target": "forward", "hidden": False, "device": "all",
+                          "cells": ["x = 1\n" * 1000]}).encode()
+    answer = ask(request[:7], request[7:5000], request[5000:] + b"\n")
+    assert answer["passed"] is False and answer["text"].startswith("ex01.forward: the visible")
+    assert "after the notebook has run" in answer["text"]
+    assert nb._ask_launcher(path, json.loads(request)) == answer   # the kernel's client
+    for refused in (ask(request + b"\n" + request + b"\n"), ask(b"{not json\n"),
+                    ask(b" " * (nb.MAX_CHECK_REQUEST + 10) + request + b"\n")):
+        assert refused["passed"] is False and "not a check request" in refused["text"]
+    listener.close()
+
+    a, b = socket.socketpair()
+    b.sendall(b'{"passed": true, "te')
+    b.close()
+    assert nb.read_line(lambda: a.recv(1 << 16)) == (None, b'{"passed": true, "te')
+    a.close()
+    assert nb.read_line(iter([b"x" * 10, b"y\nz"]).__next__, b"w") == (b"w" + b"x" * 10 + b"y",
+                                                                      b"z")
+    assert nb.read_line(iter([b"x" * 10, b"x"]).__next__, limit=5) == (None, b"x" * 10)

@@ -339,6 +339,6 @@ class Launcher:
         if self.memory is not None:   # what is left in it is killed
             self.memory.close()
             self.memory = None
-        from grader.notebook import _stop_server
-        _stop_server()
+        from grader.notebook import stop_grading_process
+        stop_grading_process()
         shutil.rmtree(self.home, ignore_errors=True)
