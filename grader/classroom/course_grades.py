@@ -235,11 +235,14 @@ def course_lines(book, course: Course, exercises, students, graded) -> list[str]
     from grader.sandbox import staging
     mine = {stored_name(s) for s in students}
     grades = {s: g for s, g in course_grades(book, course).items() if s in mine}
-    out = []
+    out, nobody = [], []
     for i, a in enumerate(course.assignments):
         if not set(a.exercises) & set(exercises) or not grades:
             continue
         rows = [(s, g[i]) for s, g in grades.items()]
+        if all(g.status == NOT_HANDED_IN for _, g in rows):
+            nobody.append(a.name)        # one line for them all (a week not collected yet)
+            continue
         counts = []
         for status in ("on time", "late", "too late", NOT_HANDED_IN):
             who = [s for s, g in rows if g.status == status]
@@ -254,6 +257,9 @@ def course_lines(book, course: Course, exercises, students, graded) -> list[str]
         out.append(f"{a.name} (due {_when_text(a.due)}): {', '.join(counts)}; "
                    + (f"mean {_num(mean)} of {_num(max(g.max for _, g in rows))} after late "
                       f"penalties" if due else "not due yet: graded for feedback, not counted"))
+    if nobody:
+        out.append(f"{', '.join(nobody)}: handed in by none of the {len(grades)} students "
+                   f"(grade each week's exercises with --exercises)")
     return out + replaced_lines(book, course, graded)
 
 
