@@ -1633,6 +1633,24 @@ MANUAL_REACHES_AUTOGRAD = {
     "threading.Thread(target=_serve, daemon=True).start()\n\n"
     "def gradient(xs, ys, w):\n    _jobs.put(torch.tensor([w], requires_grad=True))\n"
     "    return _answers.get()\n",
+    # a function or a class filled at import: its attribute, set by any spelling (the
+    # seventh attack round: F01, F12, F19, F20)
+    "a class's attribute set in a function run at import": "class _Tools:\n    pass\n\n"
+    "def _prepare():\n    _Tools.g = torch.func.grad(lambda w: (w * w).sum())\n\n"
+    "_prepare()\n\ndef gradient(xs, ys, w):\n    return _Tools.g(w)\n",
+    "a class's attribute set at the top": "class _Tools:\n    pass\n\n" + "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\n"
+    "_Tools.g = _trace()\n\ndef gradient(xs, ys, w):\n    return _Tools.g(w)\n",
+    "the manual function's own attribute": "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\ndef gradient(xs, ys, w):\n"
+    "    return gradient.g(w)\n\ngradient.g = _trace()\n",
+    "a getter's attribute": "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\ndef _g():\n    return _g.cache\n\n"
+    "_g.cache = _trace()\n\ndef gradient(xs, ys, w):\n    return _g()(w)\n",
+    "setattr on the function": "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\ndef gradient(xs, ys, w):\n"
+    "    return gradient.g(w)\n\nsetattr(gradient, 'g', _trace())\n",
+    "object.__setattr__ on a class": "class _K:\n    pass\n\n" + "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\n"
+    "type.__setattr__(_K, 'g', _trace())\n\ndef gradient(xs, ys, w):\n    return _K.g(w)\n",
+    "a class's namespace by vars": "class _K:\n    pass\n\n" + "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\n"
+    "vars(_K)['cache'] = None\n_K.table = {}\n_K.table['g'] = _trace()\n\n"
+    "def gradient(xs, ys, w):\n    return _K.table['g'](w)\n",
 }
 # Left to the worker's watch of the manual call (a test in tests/sandbox/test_forged_facts.py
 # grades each): what it sees, so that honest code merely naming it is not flagged
@@ -1687,6 +1705,20 @@ MANUAL_HONEST = {
     "with torch.no_grad():\n    w -= 0.1 * w.grad\n\n"
     "def forward(x, w):\n    return x * w\n\n"
     "def gradient(xs, ys, w):\n    return 2.0 * forward(1.0, w)\n",
+    # constants read by a manual function, used at the top beside autograd's work (the
+    # seventh attack round: F03, F06, F41): a constant holds nothing a call could fill
+    "a constant printed beside a loss": "PRINT_EVERY = 10\nSCALE = (2.0, -1e-3)\n\n"
+    "def gradient(xs, ys, w):\n    return SCALE[0] * w * PRINT_EVERY / PRINT_EVERY\n\n"
+    "w0 = torch.tensor(1.0, requires_grad=True)\nloss = (w0 * w0).sum()\nloss.backward()\n"
+    "print(PRINT_EVERY, SCALE, loss.item(), w0.grad)\n",
+    "a constant given to a call that backprops": "LOG_MIN = 1e-7\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * max(w, LOG_MIN)\n\n"
+    "w0 = torch.tensor(0.5, requires_grad=True)\n"
+    "torch.clamp(w0, min=LOG_MIN).log().backward()\nprint(w0.grad)\n",
+    "a class given to a call beside autograd": "class Model:\n    scale = 2.0\n\n"
+    "def gradient(xs, ys, w):\n    return Model.scale * w\n\n"
+    "w0 = torch.tensor(1.0, requires_grad=True)\n(w0 * w0).backward()\n"
+    "print(Model, w0.grad, isinstance(w0, torch.Tensor))\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"

@@ -207,16 +207,20 @@ class _Manual:
             self.report(ast.Module(body=[], type_ignores=[]),
                         f"a manual function ({shown}) could not be reviewed: the code the file "
                         f"runs as it is imported is too large to follow")
-        reported, inner = set(), set()
-        for node in self._manual_reach(names):
-            if isinstance(node, ast.Attribute):     # a chain's outermost name only
-                inner.add(id(node.value))
+        reported = set()
+        for name in names:      # a root itself filled at import (utils.Box, reached as Box)
+            if name in tainted and self.module.bound.get(name):
+                reported.add(tainted[name])
+                self.report(self.module.bound[name][-1][1], f"a manual function ({shown}) "
+                            f"reaches autograd ({name}, made with autograd as the file is "
+                            f"imported (line {tainted[name]}))")
+        for node, outer in _outermost(self._manual_reach(names)):
             what = ""
             if isinstance(node, ast.Name) and node.id in tainted and \
                     self._home(self.scope_of.get(id(node), self.module), node.id) is self.module:
                 what = f"{node.id}, made with autograd as the file is imported " \
                        f"(line {tainted[node.id]})"
-            elif id(node) not in inner:
+            elif outer:                             # a chain's outermost name only
                 what = self._past_watch(node)
             line = getattr(node, "lineno", 0)
             if what and line not in reported:
@@ -227,12 +231,10 @@ class _Manual:
     def own_reached(self, own) -> set:
         """(module, name) of each name of the student's own modules `own` that the manual
         functions reach ("*" for the module itself, passed as a value)."""
-        out, inner = set(), set()
-        for node in self._manual_reach(self._manual_names()):
-            if isinstance(node, ast.Attribute):    # a chain's outermost name only: utils.f,
-                inner.add(id(node.value))          # not utils itself
-            if not isinstance(node, (ast.Name, ast.Attribute)) or id(node) in inner:
-                continue
+        out = set()
+        for node, outer in _outermost(self._manual_reach(self._manual_names())):
+            if not isinstance(node, (ast.Name, ast.Attribute)) or not outer:
+                continue                           # utils.f, not utils itself
             origin = self.origin(node, self.scope_of.get(id(node), self.module))
             parts = origin.split(".") if isinstance(origin, str) else []
             # the longest own module it lies in: mypkg.core.f is f of mypkg.core
@@ -339,14 +341,12 @@ class _Manual:
         if id(root) in memo:
             return memo[id(root)]
         memo[id(root)] = (False, frozenset())
-        used, stores, inner, nested = False, set(), set(), []
-        for node in ast.walk(root):
+        used, stores, nested = False, set(), []
+        for node, outer in _outermost(ast.walk(root)):
             self._budget[0] -= 1
             if self._budget[0] <= 0:
                 break
-            if isinstance(node, ast.Attribute):
-                inner.add(id(node.value))
-            if not used and id(node) not in inner and self._autograd(node):
+            if not used and outer and self._autograd(node):
                 used = True
             stores |= self._stored((node,))
             if follow:
@@ -361,31 +361,63 @@ class _Manual:
 
     def _stored(self, nodes) -> set:
         """The module-level names that `nodes` may put a value into: assigned (inside a
-        function, when declared global), the object whose attribute or item they set, and
-        every object a call is made on or given to (`_store.fn = ...`, `cache[k] = ...`,
-        `jobs.put(node)`, `var.set(node)`, `heapq.heappush(heap, node)`, a thread's queues);
-        never a module."""
+        function, when declared global), the object whose attribute or item they set (a class
+        or a function too: `_Tools.fn = ...`, `grad.cache = ...`, setattr(grad, "fn", ...)),
+        and every object a call is made on or given to (`cache[k] = ...`, `jobs.put(node)`,
+        `var.set(node)`, `heapq.heappush(heap, node)`, a thread's queues), but a function or a
+        class given to a call, or a name that only ever holds a constant (EPOCHS = 100,
+        printed beside a loss: a constant cannot be filled); never a module."""
         out = set()
         for node in nodes:
-            targets = []
+            targets = []        # (target, how): "bind", "into" (its attribute or item), "call"
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and \
                     isinstance(getattr(node, "ctx", None), ast.Store):
-                targets.append(node)
+                targets.append((node, "bind" if isinstance(node, ast.Name) else "into"))
             elif isinstance(node, ast.Call):
                 if isinstance(node.func, ast.Attribute):
-                    targets.append(node.func.value)
-                targets += list(node.args) + [k.value for k in node.keywords]
-            for target in targets:
-                while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
-                    target = target.value
+                    targets.append((node.func.value, "call"))
+                if node.args and _setter(node):
+                    targets.append((node.args[0], "into"))
+                targets += [(a, "call") for a in list(node.args) + [k.value for k in
+                                                                     node.keywords]]
+            for target, how in targets:
+                while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)) or \
+                        isinstance(target, ast.Call) and _setter(target) and target.args:
+                    target = target.args[0] if isinstance(target, ast.Call) else target.value
                 if not isinstance(target, ast.Name):
                     continue
                 home = self._home(self.scope_of.get(id(target), self.module), target.id)
-                if home is self.module and not all(how in ("module", "def", "class")
-                                                   for how, _v, _s in
-                                                   home.bound.get(target.id, ())):
-                    out.add(target.id)
+                kinds = [(k, v) for k, v, _s in home.bound.get(target.id, ())] \
+                    if home is self.module else [("module", None)]
+                if all(k == "module" for k, _v in kinds) or how != "into" and (
+                        all(k in ("module", "def", "class") for k, _v in kinds) or
+                        how == "call" and all(k == "expr" and _constant(v) for k, v in kinds)):
+                    continue
+                out.add(target.id)
         return out
+
+
+def _setter(call: ast.Call) -> bool:
+    """setattr(obj, ...), object.__setattr__(obj, ...), vars(obj): what sets, or holds, the
+    attributes of its first argument."""
+    f = call.func
+    return isinstance(f, ast.Name) and f.id in ("setattr", "vars") or \
+        isinstance(f, ast.Attribute) and f.attr == "__setattr__" and \
+        isinstance(f.value, ast.Name) and f.value.id in ("object", "type")
+
+
+def _constant(value) -> bool:
+    """A value no call can fill: a literal number, string, bytes, bool or None, or a tuple
+    or an arithmetic of them (1e-3, -1, 2 ** 10, ("w", "b"))."""
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Tuple):
+        return all(_constant(v) for v in value.elts)
+    if isinstance(value, ast.UnaryOp):
+        return _constant(value.operand)
+    if isinstance(value, ast.BinOp):
+        return _constant(value.left) and _constant(value.right)
+    return False
 
 
 def _literal_name(call: ast.Call, origin: str) -> bool:
@@ -394,3 +426,14 @@ def _literal_name(call: ast.Call, origin: str) -> bool:
     at = 0 if origin in ("operator.attrgetter", "operator.methodcaller") else 1
     arg = call.args[at] if len(call.args) > at else None
     return isinstance(arg, ast.Constant) and isinstance(arg.value, str)   # 'backward': its own
+
+
+def _outermost(nodes):
+    """Each node with whether it is the outermost of an attribute chain (utils.f, not utils;
+    torch.autograd.grad, not torch.autograd): ast.walk and the manual reach give a chain's
+    outer node before the nodes inside it."""
+    inner = set()
+    for node in nodes:
+        if isinstance(node, ast.Attribute):
+            inner.add(id(node.value))
+        yield node, id(node) not in inner
