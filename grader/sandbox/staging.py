@@ -29,6 +29,7 @@ Everything a submission brings is untrusted data: its bytes, its names, its link
 """
 from __future__ import annotations
 
+import ast
 import os
 import stat
 import zipfile
@@ -44,7 +45,8 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label)
-from grader.sandbox.own import keep_imported, module_problem, own_modules, path_of  # noqa: F401
+from grader.sandbox.own import (_read_or_empty, keep_imported, module_problem,  # noqa: F401
+                                own_modules, path_of)
 from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
                                  zip_candidates, zip_directory)
@@ -170,15 +172,23 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         if assignments:
             candidates = _own_assignments(candidates, found)
         best: dict = {}
-        for c in candidates:
-            if c.ex not in best or c.key < best[c.ex].key:
+        twice = {c.ex for c in candidates if not c.refused} - \
+            {c.ex for c in candidates if not c.refused and
+             sum(o.ex == c.ex and not o.refused for o in candidates) == 1}
+        stubs = {id(c) for c in candidates if c.ex in twice and not c.refused and
+                 not_started(c.parts[-1], _read_or_empty(c, max_file))}
+        for c in candidates:      # a stub not started never counts over the work
+            if c.ex not in best or (id(c) in stubs, c.key) < (id(best[c.ex]) in stubs,
+                                                               best[c.ex].key):
                 best[c.ex] = c
         for c in candidates:
             chosen = best[c.ex]
             if c is not chosen and not c.refused and not chosen.refused:
                 found.note(f"{shown('/'.join(c.parts))} was not graded: "
-                           f"{shown('/'.join(chosen.parts))} counts for {c.ex} (the file "
-                           f"nearest the top counts, a .py before a notebook)")
+                           f"{shown('/'.join(chosen.parts))} counts for {c.ex} " +
+                           ("(the other is the exercise's stub, not started)" if id(c) in stubs
+                            and id(chosen) not in stubs else
+                            "(the file nearest the top counts, a .py before a notebook)"))
         for parts, ex in found.misnamed:   # a similar name: said, never graded in its place
             chosen = best.get(ex)
             found.note(name_note(parts, ex, chosen.parts[-1] if chosen and not chosen.refused
@@ -242,6 +252,31 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         else:
             os.close(fd)
     return found
+
+
+def not_started(name: str, data: bytes) -> bool:
+    """Whether a file is an exercise's stub as handed out: it defines functions, and every
+    one of them but its private helpers (_as_array; __init__ counts) still only raises
+    NotImplementedError (a docstring, `pass` or comments beside it), read as text; a notebook
+    by its code cells. False where it cannot be read."""
+    from grader.sandbox.apart import _sources
+    functions = []
+    for source in _sources(name, data):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        functions += [n for n in ast.walk(tree)
+                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+                      not (n.name.startswith("_") and not n.name.endswith("__"))]
+    return bool(functions) and all(_raises_only(f.body) for f in functions)
+
+
+def _raises_only(body) -> bool:
+    rest = [s for s in body if not (isinstance(s, ast.Pass) or isinstance(s, ast.Expr) and
+                                    isinstance(s.value, ast.Constant))]
+    return len(rest) == 1 and isinstance(rest[0], ast.Raise) and "NotImplementedError" in \
+        ast.unparse(rest[0].exc or ast.Constant(None))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -651,3 +651,40 @@ def test_a_zip_over_the_caps_is_refused_before_zipfile_reads_it(tmp_path, monkey
     monkeypatch.setattr(zips, "MAX_ZIP_BYTES", 1000)
     with pytest.raises(staging.Refused, match="the zip is larger than 1000 bytes"):
         staging.collect(tmp_path / "many.zip")
+
+
+def _notebook(source: str) -> str:
+    import json as _json
+    return _json.dumps({"cells": [{"cell_type": "code", "source": source, "metadata": {},
+                                   "outputs": [], "execution_count": None}],
+                        "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.parametrize("py, notebook, graded", [
+    ("stub", "solution", "notebooks/ex02_gradient_descent.ipynb"),
+    ("solution", "stub", "exercises/ex02_gradient_descent.py"),
+    ("stub", "stub", "exercises/ex02_gradient_descent.py"),
+    ("started", "solution", "exercises/ex02_gradient_descent.py"),
+])
+def test_a_stub_not_started_never_counts_over_the_work(tmp_path, py, notebook, graded):
+    """The whole kit handed in, the exercise done in its notebook: the stub .py beside it, as
+    handed out, is not the work (the seventh attack round's F26: 0/24, 'a .py before a
+    notebook'). A stub with one function written is the student's, and counts by the rule."""
+    from grader.sandbox.staging import collect
+    root = Path(__file__).resolve().parents[2]
+    stub = (root / "exercises" / "ex02_gradient_descent.py").read_text()
+    texts = {"stub": stub, "solution": (root / "solutions" / "ex02_gradient_descent.py").read_text(),
+             "started": stub.replace('    raise NotImplementedError("ex02.cost: not started")',
+                                     "    return 0.0", 1)}
+    assert texts["started"] != stub
+    kit = tmp_path / "mykit"
+    (kit / "exercises").mkdir(parents=True)
+    (kit / "notebooks").mkdir()
+    (kit / "exercises" / "ex02_gradient_descent.py").write_text(texts[py])
+    (kit / "notebooks" / "ex02_gradient_descent.ipynb").write_text(_notebook(texts[notebook]))
+    found = collect(kit)
+    assert found.files["ex02"][0] == Path(graded).name
+    other = ({"exercises/ex02_gradient_descent.py", "notebooks/ex02_gradient_descent.ipynb"}
+             - {graded}).pop()
+    said = [n for n in found.all_notes() if other in n]
+    assert said and ("stub, not started" in said[0]) == ({py, notebook} == {"stub", "solution"})
