@@ -322,7 +322,7 @@ def test_a_timestamps_csv_that_dates_unchanged_work_later_is_applied_and_said(tm
     assert (bob["week1"].submitted, bob["week1"].status) == (at("2026-10-01T20:00"), "on time")
     assert bob["week2"].submitted == at("2026-10-08T20:00")
     third = run("t2.csv")                              # the same CSV again: nothing to say
-    assert not [n for n in third.notes if "handed in" in n], third.notes
+    assert not [n for n in third.notes if "ex01: handed in" in n], third.notes
     (tmp_path / "t3.csv").write_text("student,submitted_at\nalice,2026-10-01T21:00:00Z\n")
     fourth = run("t3.csv")                             # and earlier again, as before
     assert any(n.startswith("alice: ex01: handed in 2026-10-01 21:00 UTC (timestamps CSV), "
