@@ -20,7 +20,8 @@ What is here, by use (docs/writing-checks.md has the table):
     calling student code   sub.call / sub.probe (the `sub` fixture), manual_call, StudentError,
                            meta, network (the model a probe builds from a spec, built the same
                            way on the trusted side)
-    comparing              assert_close, assert_gradient, assert_trajectory, fail, kind_of, show,
+    comparing              assert_close, assert_gradient, assert_trajectory, located, reruns,
+                           fail, kind_of, show,
                            scale_mistakes, input_offsets, broadcast_square, autograd_grad,
                            central_difference,
                            TOL, TRAJECTORY_TOL, GRADCHECK_TOL, FD_EPS, CheckFailure
@@ -53,7 +54,8 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     assert_minibatch_run, assert_no_graph, assert_sgd_optimizer,
                                     assert_state, assert_structure, divided_by_rows,
                                     fit_grads_of_mean, formula_state, grads_of_mean,
-                                    inplace_leaf_hint, momentum_of, named_student_error,
+                                    inplace_leaf_hint, momentum_of, named_student_error, reruns,
+                                    as_run, probe_reruns,
                                     naming_rebound, random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.datasets import path as data_path
@@ -67,7 +69,7 @@ from grader.engine.compare.mistakes import (broadcast_square, grad_power_mistake
                                             input_offsets, scale_mistakes, term_power_mistakes)
 from grader.engine.compare.relations import never_moved
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
-from grader.engine.compare.trajectories import assert_trajectory
+from grader.engine.compare.trajectories import assert_trajectory, located
 from grader.engine.compare.values import kind_of, show
 from grader.engine.plots import plot
 from grader.sandbox.inside.probes.common import network
@@ -85,11 +87,12 @@ __all__ = [
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
     "input_offsets",
-    "kind_of", "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
+    "kind_of", "located",
+    "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
     "naming_rebound",
     "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
-    "rebound_parameter",
+    "rebound_parameter", "reruns", "as_run", "probe_reruns",
     "record_steps", "Recorded", "scale_mistakes", "show", "grad_power_mistakes",
     "term_power_mistakes",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",

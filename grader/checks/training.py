@@ -163,7 +163,44 @@ def fit_grads_of_mean(n: int) -> str:
     return f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients"
 
 
-def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
+def reruns(sub, reference, target: str, args: tuple, at: int, **call_kw):
+    """`upto` for assert_trajectory and located, in a hidden check: j -> (the student's call of
+    `target` with args[at], its number of epochs or steps, set to j; `reference`'s), so that a
+    run that parts is localised step by step from the same start.
+
+        upto=reruns(sub, reference, "ex02.gradient_descent", (xs, ys, w0, lr, epochs), 4)
+    """
+    def upto(j):
+        a = tuple(args[:at]) + (j,) + tuple(args[at + 1:])
+        return sub.call(target, *a, **call_kw), reference(target, *a, **call_kw)
+    return upto
+
+
+def as_run(r, keys) -> tuple | None:
+    """A probe's {"result": losses, "state": {name: tensor}} in the tuple form that located and
+    step_by_step read: (state[k] for k in keys, then the losses); None where it is not one."""
+    if not (isinstance(r, dict) and isinstance(r.get("state"), dict)
+            and isinstance(r.get("result"), (list, tuple)) and set(keys) <= set(r["state"])):
+        return None
+    return (*[r["state"][k] for k in keys], list(r["result"]))
+
+
+def probe_reruns(sub, reference_probe, probe: str, ex: str, args_of, keys, **kw):
+    """`upto` for located, where a probe runs the training ({"result": losses, "state": ...}):
+    j -> the student's and `reference_probe`'s runs for j units, as_run's tuples; `args_of(j)`
+    the probe's arguments for j units.
+
+        upto=probe_reruns(sub, reference_probe, "ex06.call_on_network", "ex06",
+                          lambda j: ("train", spec, state, (x, y, lr, j)), keys, device=device)
+    """
+    def upto(j):
+        return (as_run(sub.probe(probe, ex, *args_of(j), **kw), keys),
+                as_run(reference_probe(probe, ex, *args_of(j), **kw), keys))
+    return upto
+
+
+def assert_fit(got, want, *, call, mistakes=None, context="", upto=None, unit="step",
+               **tol):
     """A cubic fit's ((a, b, c, d), losses) (ex11, ex12) against the reference's: the losses
     first (where the runs part), then each coefficient by name; `mistakes` (a dict, or a
     callable giving one) map to whole wrong results."""
@@ -173,9 +210,11 @@ def assert_fit(got, want, *, call, mistakes=None, context="", **tol):
 
     def flat(r):
         return (*r[0], r[1])
+    flat_upto = None if upto is None else (lambda j: tuple(flat(r) for r in upto(j)))
     assert_trajectory(flat(got), flat(want), call=f"{call} ({context})" if context else call,
                       names=("a", "b", "c", "d", "losses"), **tol, mistakes=lambda: {
-                          k: flat(v) for k, v in resolve(mistakes).items()})
+                          k: flat(v) for k, v in resolve(mistakes).items()},
+                      upto=flat_upto, unit=unit)
 
 
 def assert_sgd_optimizer(got, want, *, call: str):

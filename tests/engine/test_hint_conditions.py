@@ -1887,3 +1887,146 @@ def test_the_visible_check_names_the_momentum_its_second_step_shows(grade, optim
         assert all(any(hint in h for h in c.hints) for c in visible), text
     else:
         assert not any("momentum=" in h for h in hints), hints
+
+
+# -- step-by-step localisation (issue 20 item 2): where a training run parts and no mistake is
+# named, the first quantity that differs, from the same start: a parameter's update (which one,
+# and how), or the value recorded
+
+GD_02 = """
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for t in range(epochs):
+        costs.append({record})
+        w = w - {rate} * gradient(xs, ys, w)
+    return w, costs
+"""
+
+
+@pytest.mark.parametrize("record,rate,said", [
+    # the update alone: the learning rate halved from the second epoch on
+    ("cost(xs, ys, w)", "(lr if t == 0 else lr / 2)",
+     "the parameters are the reference's after epoch 1; after epoch 2, w is"),
+    # the value recorded alone: each cost rounded to 2 places
+    ("round(cost(xs, ys, w), 2)", "lr",
+     "the parameters are the reference's after each epoch up to epoch 1, but the value "
+     "recorded for epoch 1 differs")], ids=["update", "record"])
+def test_a_run_that_parts_names_the_first_quantity_that_differs(grade, record, rate, said):
+    result = grade("ex02", GD_02.format(record=record, rate=rate), targets=["gradient_descent"])
+    text, hints, fails = _texts(result, "gradient_descent")
+    hidden = [c for c in fails if not c.visible and "step by step" in c.name]
+    assert hidden and all(said in c.message for c in hidden), text
+    if "update" in said or "after epoch 2" in said:
+        assert all("× 1/2" in c.message for c in hidden), text
+
+
+FIT_05 = """
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        loss = mse_loss(y, x * w + b)
+        for p in (w, b):
+            if p.grad is not None:
+                p.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= {b_rate} * b.grad
+        losses.append(loss.item())
+    return w, b, losses
+"""
+
+
+def test_one_parameters_update_is_named_and_the_other_is_said_right(grade):
+    """b's step twice the size: after step 1, b differs by its update (× 2), w is right."""
+    result = grade("ex05", FIT_05.format(b_rate="2 * lr"), targets=["fit"])
+    text, hints, fails = _texts(result, "fit")
+    hidden = [c for c in fails if not c.visible and "step by step" in c.message]
+    assert hidden, text
+    assert all("from the same start; after step 1, b is" in c.message and "× 2" in c.message
+               and "w is right" in c.message for c in hidden), text
+
+
+def test_a_right_run_is_not_localised(grade):
+    result = grade("ex05", FIT_05.format(b_rate="lr"), targets=["fit"])
+    assert not failing(result, "fit"), messages(result)
+
+
+FIT_OPTIM_12 = """
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(optimizer)
+    {schedule}
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        {after}
+    return losses
+"""
+
+
+def test_an_optimizer_step_that_parts_later_names_its_parameters_update(grade):
+    """The optimizer's lr halved after each step (a scheduler): step 1 is the reference's, and
+    in step 2 every parameter moves half as far."""
+    code = FIT_OPTIM_12.format(
+        schedule="sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)",
+        after="sched.step()")
+    result = grade("ex12", code, targets=["fit_optim"], device="cpu")
+    text, hints, fails = _texts(result, "fit_optim")
+    sgd = [c for c in fails if "parts from the reference run" in c.message
+           and "optimizer='sgd'" in c.message.replace('"', "'")]
+    assert sgd, text
+    assert all("step by step: the parameters are the reference's before step 2; in it 'a' "
+               "moved by" in c.message and "(× 1/2)" in c.message for c in sgd), text
+
+
+def test_a_parameter_left_out_of_the_optimizer_is_localised_in_ex08(grade):
+    """The output layer's bias left out of the optimizer: after epoch 1 it did not move, the
+    other parameters are the reference's."""
+    code = """
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(list(model.parameters())[:-1], lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+    result = grade("ex08", code, targets=["train_full_batch"], device="cpu")
+    text, hints, fails = _texts(result, "train_full_batch")
+    located = [c for c in fails if "step by step" in c.message]
+    assert located and all("step by step: from the same start; after epoch 1, layers.1.bias is"
+                           in c.message and "it did not move)" in c.message
+                           and "layers.0.weight, layers.1.weight are right" in c.message
+                           for c in located), text
+
+
+def test_only_the_recorded_values_wrong_are_localised_in_ex06(grade):
+    code = """
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    return [round(train_step(model, loss_fn, optimizer, X, Y), 2) for _ in range(n_iter)]
+"""
+    result = grade("ex06", code, targets=["train"], device="cpu")
+    text, hints, fails = _texts(result, "train")
+    hidden = [c for c in fails if not c.visible]
+    assert hidden and all("step by step: the parameters are the reference's after each step up "
+                          "to step 1, but the value recorded for step 1 differs" in c.message
+                          for c in hidden), text

@@ -3,22 +3,25 @@ step (a list of losses, final values with their lists, or the parameters after e
 step), failing at the step where the two part, with what went wrong there when it is known."""
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
 import torch
 
-from grader.engine.compare import fail
+from grader.engine.compare import CheckFailure, fail
 from grader.engine.compare.close import _strictly, assert_close
 from grader.engine.compare.mistakes import lazily, name_mistake, resolve
-from grader.engine.compare.tolerances import TRAJECTORY_TOL, _precision_hint
+from grader.engine.compare.relations import relation
+from grader.engine.compare.tolerances import TRAJECTORY_TOL, _close, _precision_hint
 from grader.engine.compare.values import as_array, as_array_of_size, kind_of, refuse_bool, show
 from grader.engine.plots import plot
 from grader.sandbox.protocol import RemoteObject
 
 
 def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="losses",
-                      dtype=None, rtol=None, atol=None, step_name=None, count_hints=None):
+                      dtype=None, rtol=None, atol=None, step_name=None, count_hints=None,
+                      upto=None, unit="epoch"):
     """Compare a training run with the reference's run from the same start, step by step, and
     say at which step the two part. `want` (and so `got`) takes one of three forms:
 
@@ -36,6 +39,12 @@ def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="
     messages; `count_hints` maps a wrong number of steps to its likely cause. Each list is
     plotted over the reference's on the feedback page.
 
+    `upto(j)` (the tuple form): (the student's result, the reference's) of the same call run
+    for j units (`unit`: an epoch, a step; j = 0 is the start). Where the runs part and no
+    mistake is named, it localises the fault step by step from the same start: the first unit
+    after which a parameter differs (which one, and how its update relates to the
+    reference's), or, where the parameters agree throughout, the value recorded.
+
         assert_trajectory(got, want, call="train(model, X, Y, lr=0.05, 20)",
                           mistakes=lambda: {"the gradients are never zeroed ...": no_zero_run})
     """
@@ -50,6 +59,35 @@ def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="
         size = f"{len(got)} values" if isinstance(got, (tuple, list)) else kind_of(got)
         fail(f"{call} should return a tuple ({', '.join(names)}), got {size}.")
     lists = [i for i, e in enumerate(want) if isinstance(e, (list, tuple))]
+    with located(got, want, names, upto, unit, tol):
+        _compare_items(got, want, names, lists, call, mistakes, tol, step_name, count_hints)
+
+
+@contextlib.contextmanager
+def located(got, want, names, upto, unit="epoch", tol=None):
+    """Where a comparison inside fails without naming a mistake, add where the run parts, step
+    by step (step_by_step), to its message. `got` and `want`: the run's result in the tuple
+    form, `names` its items; `upto` as for assert_trajectory (None: nothing added).
+
+        with located(got, want, ("w", "b", "losses"), reruns(sub, "ex05.fit", args, 3), "step"):
+            assert_trajectory(got[2], want[2], call=call)
+    """
+    try:
+        yield
+    except CheckFailure as failure:
+        if upto is None or failure.hints or not isinstance(want, (tuple, list)) \
+                or not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise
+        lists = [i for i, e in enumerate(want) if isinstance(e, (list, tuple))]
+        tol = tol or TRAJECTORY_TOL.get(_dtype_in(want), TRAJECTORY_TOL[torch.float32])
+        found = step_by_step(got, want, tuple(names), lists, upto, tol, unit)
+        if not found:
+            raise
+        raise CheckFailure(f"{failure}\n  step by step: {found}") from None
+
+
+def _compare_items(got, want, names, lists, call, mistakes, tol, step_name, count_hints):
+    """The tuple form: each list, then each final value."""
     for i in lists + [i for i in range(len(want)) if i not in lists]:
         def item_mistakes(i=i):
             return {k: v[i] for k, v in resolve(mistakes).items()
@@ -135,7 +173,9 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
             show(want[n][k]), show(got[n][k]),
             float(np.where(np.isnan(err), np.inf, err).max()), tol,
             hint, evidence="the first update already differs (no known mistake gives these "
-                           "values)" if k == 0 and not hint else "")
+                           "values)" if k == 0 and not hint else
+            "" if hint else _step_update_words(a, b, names, k, tol,
+                                               step_name or (lambda k: f"step {k + 1}")))
 
 
 LOSS_TENSORS = ("use loss.item(), not the loss tensor: a list of tensors that require grad keeps "
@@ -214,3 +254,155 @@ def _first_value(a, b, what: str) -> str:
     ratio = f", {x / y:.4g} times the expected" if y != 0 and np.isfinite(x / y) else ""
     return (f"the first of the {what} already differs ({x:.6g} where {y:.6g} is "
             f"expected{ratio}): no known mistake gives these values")
+
+
+MAX_LOCATED = 6     # runs part later than this many units: no step-by-step rerun
+
+
+def step_by_step(got, want, names, lists, upto, tol, unit="epoch") -> str | None:
+    """Where a run of the tuple form (final values and lists) parts from the reference's, in
+    words: rerun for 0, 1, 2, ... units (`upto(j)`, the student's and the reference's results),
+    the first unit after which a final value (a parameter) differs, starting from the
+    reference's parameters: which parameter, and how its update relates to the reference's;
+    or, where the parameters agree through the unit of the first wrong record, that only the
+    value recorded differs. None where the runs part too late, a rerun fails, or a rerun does
+    not repeat the run (a random start: nothing is claimed).
+
+        "the parameters are the reference's after epoch 1; after epoch 2, w is 0.93, expected
+         0.86 (its update in epoch 2 is -0.07, expected -0.14: × 1/2)"
+    """
+    from grader.sandbox import StudentError
+    params = [i for i in range(len(want)) if i not in lists]
+    if not params or not lists:
+        return None
+    first = None
+    for i in lists:
+        a, b = _numbers(got[i]), _numbers(want[i])
+        if a is None or b is None or len(a) != len(b):
+            return None
+        k = _first_step(a, b, tol)
+        first = k if first is None or (k is not None and k < first) else first
+    k = len(want[lists[0]]) - 1 if first is None else first
+    if k < 0 or k >= MAX_LOCATED:
+        return None
+    before = None
+    try:
+        for j in range(0, k + 2):
+            g, w = upto(j)
+            gp, wp = _params_of(g, params), _params_of(w, params)
+            if gp is None or wp is None or [x.shape for x in gp] != [x.shape for x in wp]:
+                return None
+            if j > 0 and not _repeats(g, got, lists, j, tol):
+                return None   # a rerun that does not repeat the run: no claim
+            if any(not _close(x, y, *tol) for x, y in zip(gp, wp)):
+                if j == 0:
+                    return (f"the values returned for 0 {unit}s are not the starting values")
+                return _update_words([names[i] for i in params], before, gp, wp,
+                                     f"{unit} {j}", f"{unit} {j - 1}" if j > 1 else None, tol)
+            before = wp
+    except (StudentError, CheckFailure, ArithmeticError, LookupError, TypeError, ValueError):
+        return None   # a rerun that fails, or whose result cannot be read: no claim
+    if first is None:
+        return None
+    return (f"the parameters are the reference's after each {unit} up to {unit} {k + 1}, but "
+            f"the value recorded for {unit} {k + 1} differs: what is recorded (or when), not "
+            f"the training")
+
+
+def _numbers(values):
+    if not isinstance(values, (list, tuple)) or \
+            any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in values):
+        return None
+    return np.asarray(values, dtype=np.float64)
+
+
+def _params_of(result, params):
+    """The final values of a result in the tuple form, each a float64 array; None where one is
+    not numeric."""
+    if not isinstance(result, (tuple, list)) or len(result) <= max(params):
+        return None
+    out = []
+    for i in params:
+        a = as_array(result[i])
+        if a is None or a.dtype.kind not in "biuf":
+            return None
+        out.append(a.astype(np.float64))
+    return out
+
+
+def _repeats(short, full, lists, j, tol) -> bool:
+    """Whether the rerun for j units recorded what the full run recorded in its first j."""
+    for i in lists:
+        a = _numbers(short[i]) if isinstance(short, (tuple, list)) else None
+        b = _numbers(full[i])
+        if a is None or b is None or len(a) > len(b) or \
+                not np.allclose(a, b[:len(a)], rtol=tol[0], atol=tol[1]):
+            return False
+    return True
+
+
+def _update_words(names, before, gp, wp, this, previous, tol) -> str:
+    """After the unit `this`, from the reference's parameters `before` (after `previous`, or
+    the start where None): which parameters differ, and how each one's update relates to the
+    reference's; which are right."""
+    start = f"the parameters are the reference's after {previous}" if previous else \
+        "from the same start"
+    parts, right = [], []
+    for name, b, g, w in zip(names, before, gp, wp):
+        if _close(g, w, *tol):
+            right.append(name)
+            continue
+        d, e = g - b, w - b
+        if g.size == 1:
+            how = "it did not move" if not d.any() else _update_ratio(float(d.reshape(-1)[0]),
+                                                                       float(e.reshape(-1)[0]))
+            parts.append(f"{name} is {float(g.reshape(-1)[0]):.6g}, expected "
+                         f"{float(w.reshape(-1)[0]):.6g} (its update in {this} is "
+                         f"{float(d.reshape(-1)[0]):+.4g}, expected {float(e.reshape(-1)[0]):+.4g}"
+                         f"{': ' + how if how else ''})")
+        else:
+            said = "it did not move" if not d.any() else \
+                relation(d, e, *tol) if np.abs(e).max() > 0 else None
+            parts.append(f"{name} differs" + (f" (its update in {this}, against the "
+                                              f"reference's: {said})" if said else ""))
+    also = f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right" if right else ""
+    return f"{start}; after {this}, " + "; ".join(parts) + also
+
+
+def _step_update_words(a, b, names, k, tol, step_name) -> str:
+    """Step k (k > 0) of a record of optimizer steps, {name: (S, *shape)}, where the parameters
+    after step k - 1 are the reference's: which parameters its update moves as the reference's
+    does, and how each other one's update relates to the reference's."""
+    right, wrong = [], []
+    for n in names:
+        before = b[n][k - 1].astype(np.float64)
+        d, e = a[n][k].astype(np.float64) - before, b[n][k].astype(np.float64) - before
+        if np.allclose(d, e, rtol=tol[0], atol=tol[1]):
+            right.append(repr(n))
+            continue
+        if not np.any(d):
+            wrong.append(f"{n!r} did not move")
+        elif d.size == 1:
+            how = _update_ratio(float(d.reshape(-1)[0]), float(e.reshape(-1)[0]))
+            wrong.append(f"{n!r} moved by {float(d.reshape(-1)[0]):+.4g}, expected "
+                         f"{float(e.reshape(-1)[0]):+.4g}{' (' + how + ')' if how else ''}")
+        else:
+            said = relation(d, e, *tol) if np.abs(e).max() > 0 else None
+            wrong.append(f"{n!r}'s update differs" + (f" ({said})" if said else ""))
+    if not wrong:
+        return ""
+    also = f"; the update of {', '.join(right)} is the reference's" if right else ""
+    return (f"step by step: the parameters are the reference's before {step_name(k)}; in it "
+            + "; ".join(wrong) + also)
+
+
+def _update_ratio(d: float, e: float) -> str:
+    """A plain ratio between two updates, where one holds: × −1, × 2, × 1/2 said as such; any
+    other ratio to 3 digits."""
+    if e == 0:
+        return ""
+    r = d / e
+    for v, word in ((-1, "the opposite sign"), (2, "× 2"), (0.5, "× 1/2")):
+        if abs(r - v) <= 1e-6 * max(1, abs(v)):
+            return word
+    return f"× {r:.3g}"

@@ -6,7 +6,8 @@ import torch
 
 from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
                                autograd_grad, away_from_zero, check, float_central_difference,
-                               manual_call, np_rng, property_of, reference, scale_mistakes, tolerance)
+                               manual_call, np_rng, property_of, reference, reruns, scale_mistakes,
+                               tolerance)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_epoch_mean,
                                                                   sgd_full_batch_runs,
@@ -135,6 +136,7 @@ def test_gradient_descent_trajectory(sub, seed, kind, device):
                       names=("w", "costs"),
                       mistakes=gd_mistakes(args, len(x), _exact(x, kind), _exact(y, kind)),
                       count_hints=hints.per_sample_records(epochs, len(x), "cost"),
+                      upto=reruns(sub, reference, "ex02.gradient_descent", args, 4),
                       **_tol(kind, TRAJECTORY_TOL))
 
 
@@ -195,4 +197,5 @@ def test_sgd_trajectory(sub, seed, kind, device):
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
                       names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL),
-                      count_hints=hints.per_sample_records(epochs, len(x), "loss"))
+                      count_hints=hints.per_sample_records(epochs, len(x), "loss"),
+                      upto=reruns(sub, reference, "ex02.stochastic_gradient_descent", args, 4))

@@ -7,7 +7,7 @@ import torch
 
 from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, away_from_zero,
                                check, devices, dtypes, gen, manual_call, naming_rebound, np_rng,
-                               property_of, randn, reference, scale_mistakes)
+                               property_of, randn, reference, reruns, scale_mistakes)
 from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
@@ -138,7 +138,9 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
         got = sub.call("ex04.train_autograd", xs, ys, w0, lr, epochs)
     assert_trajectory(got, want, names=("w", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, (w0,), lr, epochs,
-                                                      quadratic=False), **trajectory_tol(xs))
+                                                      quadratic=False), **trajectory_tol(xs),
+                      upto=reruns(sub, reference, "ex04.train_autograd",
+                                  (xs, ys, w0, lr, epochs), 4))
 
 
 @check("train_autograd")
@@ -226,4 +228,5 @@ def test_train_quadratic_trajectory(sub, seed, kind, device):
         got = sub.call("ex04.train_quadratic", *args)
     assert_trajectory(got, want, names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, init, lr, epochs, quadratic=True),
-                      **trajectory_tol(xs))
+                      **trajectory_tol(xs),
+                      upto=reruns(sub, reference, "ex04.train_quadratic", args, 6))

@@ -6,8 +6,8 @@ import torch
 
 from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, assert_close, assert_leaf,
                                assert_state, assert_trajectory, central_difference, check, devices,
-                               dtypes, gen, inplace_leaf_hint, naming_rebound, np_rng, randn,
-                               reference, reference_probe, scale_mistakes, uniform)
+                               dtypes, gen, inplace_leaf_hint, located, naming_rebound, np_rng,
+                               randn, reference, reference_probe, reruns, scale_mistakes, uniform)
 from grader.checks.ex05_manual_regression.private.variants import fit_variant
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
@@ -140,7 +140,8 @@ def test_fit_random_step_by_step(sub, seed, device):
     wrong = Mistakes(lambda: {**{hint: fit_variant(x, y, lr, iters, s, v)
                                  for v, hint in hints.FIT_VARIANTS.items()},
                               **{hints.lr_written_in(f, lr): at(f) for f in hints.FIXED_LRS}})
-    with fit_cause(sub):
+    upto = reruns(sub, reference, "ex05.fit", (x, y, lr, iters, s), 3)
+    with fit_cause(sub), located(got, want, ("w", "b", "losses"), upto, "step"):
         assert_trajectory(got[2], want[2], call=call,
                           mistakes=wrong.map(lambda r: r["losses"]))
         assert_state(tuple(got[:2]), tuple(want[:2]), call=call,

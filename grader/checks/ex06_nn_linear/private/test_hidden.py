@@ -4,10 +4,11 @@ loops named."""
 import pytest
 import torch
 
-from grader.checks.api import (Mistakes, assert_close, assert_forward_pure, assert_no_graph,
-                               assert_sgd_optimizer, assert_state, assert_structure,
-                               assert_trajectory, check, devices, fail, gen, np_rng, property_of,
-                               randn, random_state, reference_probe, uniform)
+from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pure,
+                               assert_no_graph, assert_sgd_optimizer, assert_state,
+                               assert_structure, assert_trajectory, check, devices, fail, gen,
+                               located, np_rng, probe_reruns, property_of, randn, random_state,
+                               reference_probe, uniform)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
@@ -133,11 +134,16 @@ def test_train_random(sub, seed, device):
                                  for v, hint in TRAIN_VARIANTS.items()},
                               **{hints.lr_written_in(f, lr): at(f) for f in hints.FIXED_LRS
                                  if abs(f - lr) > 1e-9}})
-    with naming_fixed_lr(sub, spec, state, lr, train=True):
-        assert_trajectory(got["result"], want["result"], call=call,
-                          mistakes=wrong.map(lambda r: r["losses"]))
-    assert_state(got["state"], want["state"], call=call,
-                 mistakes=wrong.map(lambda r: r["state"]))
+    keys = sorted(want["state"])
+    with located(as_run(got, keys), as_run(want, keys), (*keys, "losses"),
+                 probe_reruns(sub, reference_probe, "ex06.call_on_network", "ex06",
+                              lambda j: ("train", spec, state, (x, y, lr, j)), keys,
+                              device=device), "step"):
+        with naming_fixed_lr(sub, spec, state, lr, train=True):
+            assert_trajectory(got["result"], want["result"], call=call,
+                              mistakes=wrong.map(lambda r: r["losses"]))
+        assert_state(got["state"], want["state"], call=call,
+                     mistakes=wrong.map(lambda r: r["state"]))
 
 
 @check("predict", points=2)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Mistakes, assert_close, assert_forward_pure, assert_state,
-                               assert_structure, assert_trajectory, check, data_path, devices,
-                               fail, gen, np_rng, randn, random_state, reference, reference_probe,
-                               uniform)
+from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pure,
+                               assert_state, assert_structure, assert_trajectory, check,
+                               data_path, devices, fail, gen, located, np_rng, probe_reruns,
+                               randn, random_state, reference, reference_probe, uniform)
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
@@ -130,7 +130,12 @@ def test_train_random(sub, seed, device):
     wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce",
                                                   device=device)
                               for v, hint in VARIANTS.items()})
-    assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes=wrong.map(lambda r: r["losses"]))
-    assert_state(got["state"], want["state"], call=call,
-                 mistakes=wrong.map(lambda r: r["state"]))
+    keys = sorted(want["state"])
+    with located(as_run(got, keys), as_run(want, keys), (*keys, "losses"),
+                 probe_reruns(sub, reference_probe, "ex08.call_on_network", "ex08",
+                              lambda j: ("train_full_batch", spec, state, (x, y, lr, j)), keys,
+                              device=device)):
+        assert_trajectory(got["result"], want["result"], call=call,
+                          mistakes=wrong.map(lambda r: r["losses"]))
+        assert_state(got["state"], want["state"], call=call,
+                     mistakes=wrong.map(lambda r: r["state"]))
