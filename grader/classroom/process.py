@@ -63,7 +63,10 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
     run after another) and "references" (a table file); {"table": request} asks for the
     request's reference table, computed here, as {"table": bytes}; None ends it."""
     _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    # Ctrl-C is the parent's to handle; here it is only remembered: it reached the zygote too
+    # (one process group), and what fails for that (its socket reset) ends this process
+    # quietly, without a traceback or a result for the submission it was grading
+    signal.signal(signal.SIGINT, lambda *_: _CTRL_C.append(True))
     for other in others:
         other.sock.close()
     if job.jobs > 1:
@@ -112,9 +115,18 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
             asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
             result, zygote = _grade_one(task, zygote, asked, job.html_dir, new_zygote)
             holder[0] = zygote
+            if _CTRL_C:       # graded while Ctrl-C stopped its zygote: no result of that
+                os._exit(1)
             conn.send({"student": task["student"], "result": result.to_dict()})
+    except Exception:
+        if _CTRL_C:
+            os._exit(1)
+        raise
     finally:
         zygote.close()
+
+
+_CTRL_C: list = []      # Ctrl-C came (grading_process)
 
 
 def _terminate(zygote):

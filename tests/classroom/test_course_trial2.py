@@ -72,6 +72,45 @@ def test_ctrl_c_early_in_a_class_run_is_one_line_exit_130_and_the_gradebook_inta
     assert runs(db) == ["finished", "interrupted"]
 
 
+def test_ctrl_c_mid_grading_leaves_no_traceback_and_no_broken_grade(tmp_path):
+    """Ctrl-C while submissions are being graded reaches the zygotes too (one process group):
+    a grading process waiting on its zygote printed 'ConnectionResetError: [Errno 104]
+    Connection reset by peer' with its traceback. Now it ends quietly and sends no result for
+    the submission its zygote was grading: every grading recorded is whole."""
+    for i in range(6):
+        (tmp_path / "c" / f"s{i}").mkdir(parents=True)
+        for ex in ("ex01_linear_model", "ex02_gradient_descent"):
+            (tmp_path / "c" / f"s{i}" / f"{ex}.py").write_text(reference(ex))
+    db = tmp_path / "g.db"
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "grade-class", str(tmp_path / "c"),
+                             "--db", str(db), "--exercises", "ex01,ex02", "--jobs", "2",
+                             "--no-progress"], cwd=tmp_path, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+    def recorded():
+        try:
+            with closing(sqlite3.connect(db)) as con:
+                return con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None and not (db.exists() and
+                                                                        recorded()):
+        time.sleep(0.02)
+    assert proc.poll() is None, ("the run ended before Ctrl-C", proc.communicate())
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err + out and "Error" not in err + out, err
+    with closing(sqlite3.connect(db)) as con:
+        errors = [r[0] for r in con.execute("SELECT errors FROM submissions")]
+    assert errors and all(e in (None, "", "[]") for e in errors), errors
+    assert runs(db) == ["interrupted"]
+
+
 def test_a_ctrl_c_that_code_swallowed_still_stops_the_run(tmp_path, monkeypatch):
     """Ctrl-C while torch was being imported (the run asks it for the device, then starts the
     grading processes) was caught inside that import: the run went on, graded the whole class
