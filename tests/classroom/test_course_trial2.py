@@ -288,7 +288,7 @@ def test_a_class_run_says_which_attempt_counts_in_the_courses_zone(tmp_path, cap
         "attempt 1 (on time: "), out
     page = (pages / "alice.html").read_text()
     assert "attempt 2 counts (--policy latest: the newest work)" in page
-    assert re.search(r"graded \d{4}-\d\d-\d\d \d\d:\d\d CES?T", page)
+    assert re.search(r"page written \d{4}-\d\d-\d\d \d\d:\d\d CES?T", page)
     assert re.search(r"written \d{4}-\d\d-\d\d \d\d:\d\d CES?T",
                      (pages / "summary.html").read_text())
 
