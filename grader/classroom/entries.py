@@ -25,6 +25,7 @@ from grader.classroom import downloads, gradebook_files
 from grader.classroom.filing import file_names, filing_note
 from grader.sandbox import staging
 from grader.sandbox.apart import imported_closure, module_named
+from grader.sandbox.tree import data_file
 
 # Caps and names are grader.sandbox.staging's, the one way files enter (here as names to
 # monkeypatch).
@@ -292,6 +293,9 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
         (into / name).parent.mkdir(parents=True, exist_ok=True)
         (into / name).write_bytes(data)
         entry.files.append(name)
+    for name, data in sorted(found.data.items()):   # her data files (settings.json)
+        (into / name).write_bytes(data)
+        entry.files.append(name)
     return into
 
 
@@ -303,14 +307,26 @@ def exercise_hashes(entry: Entry) -> dict[str, str]:
     if entry.folder is None:
         return {}
     data = {name: (Path(entry.folder) / name).read_bytes() for name in sorted(entry.files)}
-    own = {module_named(name): data[name] for name in data if not staging.exercise_of(name)}
+    own = {module_named(name): data[name] for name in data
+           if not staging.exercise_of(name) and name.endswith(".py")}
+    files = [name for name in data if data_file(name)]
     out = {}
     for name in data:
         ex = staging.exercise_of(name)
         if ex and ex not in out:
             digest = hashlib.blake2b(name.encode() + b"\0" + data[name], digest_size=16)
-            for module in sorted(imported_closure(name, data[name], own)):
+            modules = sorted(imported_closure(name, data[name], own))
+            for module in modules:
                 digest.update(b"\0" + module.encode() + b"\0" + own[module])
+            for file in named_files(files, [data[name]] + [own[m] for m in modules]):
+                digest.update(b"\0" + file.encode() + b"\0" + data[file])
             out[ex] = digest.hexdigest()
     return out
+
+
+def named_files(files, texts) -> list[str]:
+    """The data files of the student's own (settings.json) whose name one of `texts` (an
+    exercise's file and the modules it imports) writes out: what its code reads
+    (sandbox.own.keep_named)."""
+    return sorted(f for f in files if any(f.encode() in t for t in texts))
 

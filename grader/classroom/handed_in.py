@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.sandbox import staging
+from grader.sandbox.tree import DATA_SUFFIXES
 
 FROM_STAMP = "nbgrader timestamp.txt"
 FROM_CSV = "timestamps CSV"
@@ -241,7 +242,9 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=N
     timestamp.txt (parse_time)."""
     names = {name: ex for name in files if (ex := staging.exercise_of(name))}
     from grader.sandbox.apart import module_named
+    from grader.sandbox.tree import data_file
     own = {module_named(name) for name in files if name.endswith(".py") and name not in names}
+    own |= {name for name in files if data_file(name)}      # settings.json: by its name
     out: dict[str, tuple[datetime, str]] = {}
     try:
         found = _zip_times(source, names) if str(source).lower().endswith(".zip") \
@@ -265,8 +268,10 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     modification time of the exercise's file and of the student's own modules (`own`: the
     module names graded with it, utils.py) it imports, through each other too
     (sandbox.apart.imported_closure): work changed in utils.py after the due date is late work,
-    whatever the time of the exercise's file that imports it. A module of several copies
-    counts with its latest beside an exercise file."""
+    whatever the time of the exercise's file that imports it; so does a data file of hers
+    (settings.json, in `own` by its name) that the exercise or those modules name. A module of
+    several copies counts with its latest beside an exercise file."""
+    from grader.classroom.entries import named_files
     from grader.sandbox.apart import imported_closure
     exercises: dict = {}       # ex -> (folder, file name, mtime)
     modules: dict = {}         # module -> [(folder, mtime, path)]
@@ -297,7 +302,10 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     out: dict = {}
     for ex, (here, name, mtime) in exercises.items():
         data = _read(os.path.join(here, name))
-        imported = imported_closure(name, data, {m: d for m, (_, d) in latest.items()})
+        modules = {m: d for m, (_, d) in latest.items() if not m.endswith(DATA_SUFFIXES)}
+        imported = imported_closure(name, data, modules)
+        imported |= set(named_files([m for m in latest if m not in modules],
+                                    [data] + [modules[m] for m in imported]))
         times = [t for t in [mtime] + [latest[m][0] for m in imported] if t is not None]
         out[ex] = (_nbgrader_stamp(Path(root), Path(here), zone),
                    max(times) if times else None)
@@ -309,6 +317,8 @@ def _own_module(root, here: str, name: str, own) -> tuple[str | None, str | None
     the folder of the exercise files it is theirs in) or (None, None): utils.py beside them,
     mypkg/core.py in a package folder there (sandbox.own)."""
     from grader.sandbox.own import MAX_PACKAGE_DEPTH
+    if name.lower().endswith(DATA_SUFFIXES):
+        return (name, here) if name in own else (None, None)
     if not name.endswith(".py"):
         return None, None
     folders = Path(here).relative_to(root).parts

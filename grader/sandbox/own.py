@@ -190,3 +190,48 @@ def _clash(c: Candidate, chosen: dict) -> Candidate | None:
                 m.startswith(c.ex + ".") and c.parts[-1] != "__init__.py":
             return other
     return None
+
+
+def keep_named(found: Found, best: dict, assignments: bool = False) -> None:
+    """The student's own data files to stage (found.data: {name: bytes}): a text file beside
+    graded exercise files (settings.json) whose name an exercise file, or a module of her own
+    it imports, writes out (read as text: `open("settings.json")`), as her code finds it in
+    her folder; at most MAX_DATA_FILES, each at most MAX_DATA_BYTES. A file no code names is
+    left alone; one named but not beside the exercise files, under one of the grader's data
+    sets' names, or (under assignment boundaries) named by another assignment's exercise is
+    left out with a note."""
+    from grader.datasets import FILES
+    from grader.sandbox.apart import imported_closure
+    from grader.sandbox.tree import MAX_DATA_BYTES, MAX_DATA_FILES
+    own = {m: d for m, (_n, d) in found.modules.items()}
+    readers = {}          # exercise -> its file's folder, and the text of it and its modules
+    for ex, (name, data) in found.files.items():
+        texts = [data] + [own[m] for m in imported_closure(name, data, own)]
+        readers[ex] = (best[ex].parts[:-1], texts)
+    for c in sorted(found.data_seen, key=lambda c: c.key):
+        name, where = c.parts[-1], shown("/".join(c.parts))
+        by = [home for home, texts in readers.values() if any(name.encode() in t for t in texts)]
+        if not by:
+            continue
+        if c.parts[:-1] not in by:
+            why = ("another assignment's exercise names it, and a file counts only for its own "
+                   "assignment's exercises" if assignments and c.parts[:-1] in
+                   [h for h, _t in readers.values()] else
+                   "a data file is read only beside the exercise files that name it")
+            found.note(f"left out {where}: {why}")
+        elif assignments and any(home != c.parts[:-1] for home in by):
+            found.note(f"left out {where}: another assignment's exercise names it, and a file "
+                       f"counts only for its own assignment's exercises")
+        elif name in FILES:
+            found.note(f"left out {where}: the grader's own {name} is read under that name")
+        elif name in found.data:
+            found.note(f"{where} was not graded: another {name} is")
+        elif len(found.data) >= MAX_DATA_FILES:
+            found.note(f"left out {where}: at most {MAX_DATA_FILES} data files of your own are "
+                       f"read with the exercise files")
+        else:
+            try:
+                found.data[name] = c.read(MAX_DATA_BYTES)
+            except (Refused, OSError) as exc:
+                found.note(left_out(c.parts, str(exc) if isinstance(exc, Refused) else
+                                    f"could not be read ({exc.strerror or exc})"))

@@ -45,8 +45,8 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label)
-from grader.sandbox.own import (_read_or_empty, keep_imported, module_problem,  # noqa: F401
-                                own_modules, path_of)
+from grader.sandbox.own import (_read_or_empty, keep_imported, keep_named,  # noqa: F401
+                                module_problem, own_modules, path_of)
 from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
                                  zip_candidates, zip_directory)
@@ -238,7 +238,8 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                 raise Refused(f"the exercise files add up to more than {size_text(max_total)}")
             found.files[ex] = (c.parts[-1], data)
         keep_imported(found)
-        for _name, data in found.modules.values():
+        keep_named(found, best, bool(assignments))
+        for data in [d for _n, d in found.modules.values()] + list(found.data.values()):
             total += len(data)
         if total > max_total:
             raise Refused(f"the submission's files add up to more than {size_text(max_total)}")
@@ -360,6 +361,8 @@ def stage_submission(source, workdir, notes: list | None = None,
     for module in sorted(set(own) | packages):   # utils.py, mypkg.core.py: the student's
         (workdir / f"{module}.py").write_bytes(own.get(module, b""))
         out[module] = f"{module}.py"
+    for name, data in sorted(found.data.items()):   # settings.json: the student's, read by
+        (workdir / name).write_bytes(data)           # her code (own.keep_named)
     from grader.datasets import FILES, path
     for name in FILES:  # the data sets of ex08-ex10 (the grader's own), next to the code
         if path(name).exists():

@@ -20,6 +20,11 @@ MAX_DEPTH = 3                    # folder levels looked into below a submission'
 MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
 MAX_NOTES = 20                   # notes about one submission's files; then a count
 MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) staged with the files
+# A data file of the student's own that her code reads (settings.json beside the exercise):
+# text only (a pickle could run code no one has read), staged where the code names it
+DATA_SUFFIXES = (".json", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".toml", ".ini", ".cfg")
+MAX_DATA_FILES = 10
+MAX_DATA_BYTES = 5 * 1024**2      # one data file
 
 
 
@@ -48,6 +53,8 @@ class Found:
     helpers: list = field(default_factory=list)   # the student's own modules, not staged
     modules: dict = field(default_factory=dict)   # module -> (file name, bytes): staged too
     own_modules: list = field(default_factory=list)   # Candidate(module name, ...) seen
+    data: dict = field(default_factory=dict)      # data file name -> bytes: staged too
+    data_seen: list = field(default_factory=list)     # Candidate(file name, ...) seen
     misnamed: list = field(default_factory=list)  # (path parts, exercise): a similar name
 
     def note(self, text: str):
@@ -66,6 +73,12 @@ class Found:
         elif not parts[-1].endswith(".py") and len(self.helpers) < 5:
             self.helpers.append("/".join(parts))
 
+    def saw_data(self, parts: tuple, read) -> None:
+        """A data file of the student's own (settings.json): staged where it lies beside the
+        graded exercise files and their code names it (own.keep_named)."""
+        if len(self.data_seen) < MAX_DATA_FILES * 4:
+            self.data_seen.append(Candidate(parts[-1], parts, read=read))
+
     def all_notes(self) -> list[str]:
         extra = [f"{self.more_notes} more entries left out"] if self.more_notes else []
         return list(self.notes) + extra
@@ -78,6 +91,11 @@ def helper_module(name: str) -> bool:
     imported."""
     return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
         and name not in ("setup.py", "conftest.py") or name == "__init__.py"
+
+
+def data_file(name: str) -> bool:
+    """A text data file of the student's own (settings.json, my_points.csv)."""
+    return name.lower().endswith(DATA_SUFFIXES) and not name.startswith((".", "_"))
 
 
 def misnamed(name: str) -> str | None:
@@ -188,6 +206,8 @@ class Tree:
                     found.misnamed.append((here, misnamed(e.name)))
                 elif is_file and helper_module(e.name):
                     found.saw_module(here, reader_at(fd, e.name))
+                elif is_file and data_file(e.name):
+                    found.saw_data(here, reader_at(fd, e.name))
                 continue
             if not is_file:
                 try:

@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 
 from grader.sandbox.files import LINK, Refused, kind_of, size_text
 from grader.sandbox.names import exercise_of, name_problem, skipped_dir
-from grader.sandbox.tree import (MAX_DEPTH, Candidate, Found, Layout, helper_module, left_out,
-                                 misnamed)
+from grader.sandbox.tree import (MAX_DEPTH, Candidate, Found, Layout, data_file, helper_module,
+                                 left_out, misnamed)
 
 MAX_ZIP_ENTRIES = 10_000
 MAX_ZIP_BYTES = 1024**3          # a zip handed in (it is read member by member, never whole)
@@ -193,6 +193,8 @@ def zip_candidates(zf: zipfile.ZipFile, found: Found, layout: "Layout") -> list:
             out.append(Candidate(ex, parts, read=zip_reader(zf, info)))
         elif helper_module(parts[-1]) and not misnamed(parts[-1]):
             found.saw_module(parts, zip_reader(zf, info))
+        elif data_file(parts[-1]):
+            found.saw_data(parts, zip_reader(zf, info))
     # one name twice: unzip tools keep the last copy, zipfile reads the first; grade neither
     seen: dict = {}
     for c in out:

@@ -282,3 +282,70 @@ def test_a_package_beside_a_module_of_its_name_is_not_graded_and_said(tmp_path):
     found = collect(sub)
     assert set(found.modules) == {"utils"}
     assert any("utils/core.py" in n and "is the module utils" in n for n in found.all_notes())
+
+
+# A data file of the student's own, read by her code from her folder (the seventh attack
+# round's F10: settings.json beside ex02 was never staged, FileNotFoundError, 0/24)
+READS = {
+    "beside __file__": "import json, os\nSCALE = json.load(open(os.path.join(os.path.dirname("
+                       "os.path.abspath(__file__)), 'settings.json')))['scale']\n",
+    "from the working folder": "import json\nwith open('settings.json') as f:\n"
+                               "    SCALE = json.load(f)['scale']\n",
+    "through utils.py": "from utils import SCALE\n",
+}
+
+
+@pytest.mark.parametrize("how", sorted(READS))
+def test_a_data_file_her_code_names_is_read_as_in_her_folder(grade, how):
+    body = "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"
+    files = {EX02: ex02(READS[how] if how != "through utils.py" else READS[how], body),
+             "settings.json": '{"scale": 1.0}', "notes.txt": "not read by any code"}
+    if how == "through utils.py":
+        files["utils.py"] = READS["beside __file__"]
+    result = grade("ex02", files=files)
+    assert result.score == result.max_score > 0, [c.message for c in result.checks
+                                                  if c.status != "passed"] + result.notes
+    assert not result.tampering and not any("settings" in n or "notes.txt" in n
+                                            for n in result.notes), result.notes
+
+
+def test_a_data_file_is_staged_only_where_her_code_names_it_beside_the_exercise(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "data").mkdir(parents=True)
+    (sub / EX02).write_text(ex02("import json\nA = open('a.json').read()\n"
+                                 "B = open('data/b.json').read()\nC = open('diabetes.csv')\n",
+                                 "    return 0.0\n"))
+    for name in ("a.json", "data/b.json", "unread.json", "diabetes.csv"):
+        (sub / name).write_text("{}")
+    found = collect(sub)
+    assert found.data == {"a.json": b"{}"}
+    notes = found.all_notes()
+    assert any("data/b.json" in n and "beside the exercise files" in n for n in notes), notes
+    assert any("diabetes.csv" in n and "grader's own" in n for n in notes), notes
+    assert not any("unread.json" in n for n in notes)
+
+
+def test_a_changed_data_file_is_new_and_late_work_for_the_exercise_naming_it(tmp_path):
+    import os
+    from grader.classroom.handed_in import handed_in_each
+    ex01 = (ROOT / "solutions" / EX01).read_text()
+
+    def entry(settings: str):
+        sub = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+        sub.mkdir()
+        (sub / EX02).write_text(ex02("import json\nSCALE = json.load(open('settings.json'))",
+                                     "    return float(np.mean(2 * x * (x * w - y)))\n"))
+        (sub / EX01).write_text(ex01)
+        (sub / "settings.json").write_text(settings)
+        return sub, gather("alice", sub, tmp_path / f"g{sub.name}")
+
+    sub, first = entry('{"scale": 1}')
+    assert "settings.json" in first.files and collect(first.folder).data
+    later = (sub / EX02).stat().st_mtime + 3600
+    os.utime(sub / "settings.json", (later, later))
+    times = handed_in_each(sub, first.files)
+    assert times["ex02"][0].timestamp() == pytest.approx(later)
+    assert times["ex01"][0].timestamp() < later
+    _, changed = entry('{"scale": 2}')
+    a, b = exercise_hashes(first), exercise_hashes(changed)
+    assert a["ex02"] != b["ex02"] and a["ex01"] == b["ex01"]
