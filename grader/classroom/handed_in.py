@@ -302,7 +302,8 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     out: dict = {}
     for ex, (here, name, mtime) in exercises.items():
         data = _read(os.path.join(here, name))
-        modules = {m: d for m, (_, d) in latest.items() if not m.endswith(DATA_SUFFIXES)}
+        modules = {m: d for m, (_, d) in latest.items()
+                   if not m.lower().endswith(DATA_SUFFIXES)}
         imported = imported_closure(name, data, modules)
         imported |= set(named_files([m for m in latest if m not in modules],
                                     [data] + [modules[m] for m in imported]))
