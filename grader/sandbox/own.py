@@ -18,6 +18,7 @@ import keyword
 import os
 import sys
 
+from grader.exercises import EXERCISES
 from grader.sandbox.files import Refused, shown
 from grader.sandbox.tree import MAX_OWN_MODULES, Candidate, Found, left_out
 
@@ -36,6 +37,8 @@ def module_problem(name: str) -> str:
     if not all(p.isascii() and p.isidentifier() and not keyword.iskeyword(p) for p in parts):
         return "its name is not one `import` can spell (letters, digits and _)"
     top = parts[0]
+    if top in EXERCISES.values():
+        return f"it would stand in for the exercise's own module {top}"
     if top in sys.stdlib_module_names or top in sys.builtin_module_names or \
             top in RESERVED_MODULES:
         return f"Python has a module named {top}, which this file would stand in for"

@@ -349,3 +349,19 @@ def test_a_changed_data_file_is_new_and_late_work_for_the_exercise_naming_it(tmp
     _, changed = entry('{"scale": 2}')
     a, b = exercise_hashes(first), exercise_hashes(changed)
     assert a["ex02"] != b["ex02"] and a["ex01"] == b["ex01"]
+
+
+def test_a_package_named_as_an_exercise_never_stands_in_for_its_module(tmp_path):
+    """A folder ex01_linear_model/ (no exercise file in it) beside ex02's file would be the
+    package ex01_linear_model: staged, it would replace ex01's own module. Left out, said."""
+    sub = tmp_path / "sub"
+    (sub / "ex01_linear_model").mkdir(parents=True)
+    (sub / EX02).write_text(ex02("from ex01_linear_model.core import K", "    return 0.0\n"))
+    (sub / EX01).write_text((ROOT / "solutions" / EX01).read_text())
+    (sub / "ex01_linear_model" / "core.py").write_text("K = 1\n")
+    notes = []
+    modules = stage_submission(sub, workdir(tmp_path), notes, [])
+    assert set(modules) == {EX01[:-3], EX02[:-3]}
+    assert (tmp_path / "work" / EX01).read_text() == (ROOT / "solutions" / EX01).read_text()
+    assert any("ex01_linear_model/core.py" in n and "exercise's own module" in n
+               for n in notes), notes
