@@ -80,8 +80,9 @@ def add_verbs(verbs) -> dict:
                    help="which graded submission counts: the latest (default) or the best")
     e.add_argument("--before", default=None, metavar="TIME",
                    help="count only submissions handed in at or before TIME (ISO 8601, e.g. "
-                        "2026-10-01T23:59; a date alone is its midnight, 00:00); where the "
-                        "hand-in time is not known, the time it was graded")
+                        "2026-10-01T23:59; a date alone is its midnight, 00:00; with a course "
+                        "file, in its time_zone); where the hand-in time is not known, the "
+                        "time it was graded")
     e.add_argument("--course", default=None, metavar="PATH",
                    help="the course file (default: course.toml here, if any): a column per "
                         "assignment with its penalised score, raw score and how late; "
@@ -220,6 +221,11 @@ def cmd_export(args) -> int:
                   f"2026-10-01T23:59)", file=sys.stderr)
             return 2
     loaded = _load_course(args.course, None, None)
+    if loaded is not None and loaded[0] is not None and args.before not in (None, "due"):
+        from datetime import datetime          # read in the course's time zone, as its dates
+        given = datetime.fromisoformat(args.before.strip().replace("Z", "+00:00"))
+        if given.tzinfo is None:
+            args.before = given.replace(tzinfo=loaded[0].zone()).isoformat()
     if loaded is None or (args.before == "due" and loaded[0] is None):
         book.close()
         if loaded is not None:

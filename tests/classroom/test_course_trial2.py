@@ -503,3 +503,26 @@ def test_grade_class_without_exercises_grades_the_course_files(tmp_path, capsys)
     with closing(sqlite3.connect(db)) as con:
         graded = {r[0] for r in con.execute("SELECT DISTINCT exercise FROM graded_exercises")}
     assert graded == {"ex01"}
+
+
+def test_export_before_a_time_reads_it_in_the_courses_zone(tmp_path, capsys):
+    """`export --course course.toml --before 2026-10-01T23:45` (Berlin) counted work handed in
+    at 00:00 Berlin time on the 2nd: the time was read in this machine's zone (UTC here), not
+    the course's, where every due date is read. With a course file, in its zone; one with an
+    offset as it says."""
+    from datetime import datetime, timezone
+    from grader.classroom.gradebook import Gradebook
+    (tmp_path / "course.toml").write_text(BERLIN)
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("ann", graded("ex01"), content_hash="a1", files={"ex01": "f1"},
+                    handed_in={"ex01": datetime(2026, 10, 1, 22, tzinfo=timezone.utc)})
+
+    def week1(before):
+        capsys.readouterr()
+        assert main(["export", "--csv", "-", "--db", str(tmp_path / "g.db"), "--course",
+                     str(tmp_path / "course.toml"), "--before", before]) == 0
+        return next(csv.DictReader(io.StringIO(capsys.readouterr().out)))["week1 raw"]
+
+    assert week1("2026-10-01T23:45") == "0"             # 00:00 Berlin: after 23:45 Berlin
+    assert week1("2026-10-02T00:00") == "4"
+    assert week1("2026-10-01T23:45Z") == "4"            # an offset: as it says
