@@ -318,8 +318,11 @@ on your own machine.
 ## Handing in
 
 Hand in your `exercises/exNN_*.py` files (or your notebooks), the way your course says. Keep the
-file names: the grader finds each exercise by its number. A module of your own that they import
-(`utils.py`, beside them) is graded with them; give it a name of its own (not `random.py` or
-`torch.py`, which would stand in for Python's). A "manual" function must not use autograd
-anywhere it calls, in `utils.py` too.
+file names: the grader finds each exercise by its number. A module or a package of your own
+that they import (`utils.py` or `mylib/formulas.py`, beside them) is graded with them, and so is
+a text file your code opens by name (`settings.json`, beside them); give a module a name of its
+own (not `random.py` or `torch.py`, which would stand in for Python's). A "manual" function must
+not use autograd anywhere it calls, in `utils.py` too. A statement at the top of a `.py` file
+that runs past 5 s (a training run) is stopped: put experiments under
+`if __name__ == "__main__":`.
 """
