@@ -76,3 +76,14 @@ def unknown_key(key: str, known, prefix: str) -> str:
         text += (f" (every key after a [table] line belongs to that table: put {key} at the "
                  f"top of the file, above the first [...] line, e.g. {example(key)})")
     return text + f"; known: {', '.join(sorted(known))}"
+
+
+def within(student: str, known) -> str:
+    """'' or, where the name of an extension's student is part of the names of students of the
+    class (a Canvas download files 'ben' as 'brownben'), a question naming them: ' (is it
+    'brownben'? name her as the class folder does)'."""
+    key = student.casefold()
+    hits = [k for k in known if len(key) >= 3 and key in str(k).casefold()]
+    if not hits or len(hits) > 3:
+        return ""
+    return f" (is it {' or '.join(repr(h) for h in hits)}? name her as the class run does)"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from grader.classroom.course_errors import example, toml_error, unknown_key
+from grader.classroom.course_errors import example, toml_error, unknown_key, within
 from grader.exercises import EXERCISES
 
 COURSE_FILE = "course.toml"
@@ -325,7 +325,8 @@ def check_extensions(course: Course, students) -> list[str]:
                               f"student of this class (did you mean "
                               f"{', '.join(repr(n) for n in near)}?)")
         notes.append(f"course file {course.path}: {line}: {student!r} has handed in nothing "
-                     f"yet; the extension of {assignment} applies when she does")
+                     f"yet; the extension of {assignment} applies when she does"
+                     + within(student, known))
     return notes
 
 

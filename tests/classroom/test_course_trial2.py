@@ -526,3 +526,19 @@ def test_export_before_a_time_reads_it_in_the_courses_zone(tmp_path, capsys):
     assert week1("2026-10-01T23:45") == "0"             # 00:00 Berlin: after 23:45 Berlin
     assert week1("2026-10-02T00:00") == "4"
     assert week1("2026-10-01T23:45Z") == "4"            # an offset: as it says
+
+
+def test_an_extension_for_part_of_a_students_name_asks_whether_it_is_hers(tmp_path):
+    """The trial's course file gave ben an extension; Canvas's download files him as
+    'brownben', and the run said only "'ben' has handed in nothing yet": his work was late
+    without it. The note asks whether it is his (a name 'ben' is part of); a name part of
+    none, or of many, is said as before."""
+    from grader.classroom.course_file import check_extensions, load_course
+    (tmp_path / "course.toml").write_text(BERLIN + '[[extension]]\nstudent = "ben"\n'
+                                                   'assignment = "week1"\ndays = 2\n')
+    course = load_course(tmp_path / "course.toml")
+    said = check_extensions(course, ["alvarezana", "brownben"])
+    assert len(said) == 1 and said[0].endswith(
+        "'ben' has handed in nothing yet; the extension of week1 applies when she does (is "
+        "it 'brownben'? name her as the class run does)")
+    assert check_extensions(course, ["alvarezana"])[0].endswith("applies when she does")
