@@ -123,13 +123,14 @@ def variant_id(kw) -> str:
 
 
 def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_epoch: int,
-                         count_hints=None, dtype=torch.float32, loss_mistakes=None):
+                         count_hints=None, dtype=torch.float32, loss_mistakes=None, start=None):
     """A mini-batch run, {"steps": a record_steps trace, "losses": one per epoch} as the ex09 and
     ex10 probes return it, against the reference's: the parameters after every optimizer step,
     then the per-epoch losses. `variant(**kw)` reruns it with one known mistake (trusted code)
     when a hint is needed; `trace_mistakes` and LOSS_MISTAKES map each hint to those keywords;
     `loss_mistakes` (a dict, or a callable giving one) adds {hint: per-epoch losses}."""
     assert_trajectory(got["steps"], want["steps"], call=call, count_hints=count_hints,
+                      start=start,
                       mistakes=lambda: {h: variant(**kw)["steps"] for h, kw in
                                         trace_mistakes.items()},
                       step_name=lambda k: f"step {k + 1} (epoch {k // per_epoch + 1}, batch "

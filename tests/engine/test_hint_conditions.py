@@ -2030,3 +2030,18 @@ def train(model, X, Y, lr, n_iter):
     assert hidden and all("step by step: the parameters are the reference's after each step up "
                           "to step 1, but the value recorded for step 1 differs" in c.message
                           for c in hidden), text
+
+
+def test_a_first_step_that_differs_names_the_parameter_from_the_start(grade):
+    """d left out of the optimizer: the very first step moves a, b, c as the reference's does,
+    and not d (the parameters before step 1 are the check's own starting state)."""
+    code = FIT_OPTIM_12.format(schedule="", after="").replace(
+        "torch.optim.SGD(model.parameters(), lr=lr)",
+        "torch.optim.SGD([model.a, model.b, model.c], lr=lr)")
+    result = grade("ex12", code, targets=["fit_optim"], device="cpu")
+    text, hints, fails = _texts(result, "fit_optim")
+    sgd = [c for c in fails if "parts from the reference run" in c.message
+           and "optimizer='sgd'" in c.message.replace('"', "'")]
+    assert sgd and any(c.visible for c in sgd), text
+    assert all("step by step: from the same start, in step 1 'd' did not move; the update of "
+               "'a', 'b', 'c' is the reference's" in c.message for c in sgd), text

@@ -21,7 +21,7 @@ from grader.sandbox.protocol import RemoteObject
 
 def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="losses",
                       dtype=None, rtol=None, atol=None, step_name=None, count_hints=None,
-                      upto=None, unit="epoch"):
+                      upto=None, unit="epoch", start=None):
     """Compare a training run with the reference's run from the same start, step by step, and
     say at which step the two part. `want` (and so `got`) takes one of three forms:
 
@@ -43,7 +43,9 @@ def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="
     for j units (`unit`: an epoch, a step; j = 0 is the start). Where the runs part and no
     mistake is named, it localises the fault step by step from the same start: the first unit
     after which a parameter differs (which one, and how its update relates to the
-    reference's), or, where the parameters agree throughout, the value recorded.
+    reference's), or, where the parameters agree throughout, the value recorded. `start` (the
+    dict form): the parameters before the first step, {name: tensor}, so that a run whose very
+    first step differs is localised too.
 
         assert_trajectory(got, want, call="train(model, X, Y, lr=0.05, 20)",
                           mistakes=lambda: {"the gradients are never zeroed ...": no_zero_run})
@@ -51,7 +53,7 @@ def assert_trajectory(got, want, *, call: str, names=None, mistakes=None, what="
     row = TRAJECTORY_TOL.get(dtype or _dtype_in(want), TRAJECTORY_TOL[torch.float32])
     tol = (row[0] if rtol is None else rtol, row[1] if atol is None else atol)
     if isinstance(want, dict):
-        return _compare_steps(got, want, call, mistakes, tol, step_name, count_hints)
+        return _compare_steps(got, want, call, mistakes, tol, step_name, count_hints, start)
     if names is None:
         return _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints)
     names = tuple(names)
@@ -136,7 +138,7 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
             or _shifted(a, b, k, tol), evidence=_first_value(a, b, what) if k == 0 else "")
 
 
-def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
+def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints, start=None):
     names = list(want)
     if not isinstance(got, dict):
         fail(f"{call}: the record of optimizer steps is {kind_of(got)}, not parameters by name.")
@@ -172,10 +174,10 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints):
             f"{(step_name or (lambda k: f'step {k + 1}'))(k)}: parameter {n!r} differs.",
             show(want[n][k]), show(got[n][k]),
             float(np.where(np.isnan(err), np.inf, err).max()), tol,
-            hint, evidence="the first update already differs (no known mistake gives these "
-                           "values)" if k == 0 and not hint else
-            "" if hint else _step_update_words(a, b, names, k, tol,
-                                               step_name or (lambda k: f"step {k + 1}")))
+            hint, evidence="" if hint else _step_update_words(
+                a, b, names, k, tol, step_name or (lambda k: f"step {k + 1}"), start)
+            or ("the first update already differs (no known mistake gives these values)"
+                if k == 0 else ""))
 
 
 LOSS_TENSORS = ("use loss.item(), not the loss tensor: a list of tensors that require grad keeps "
@@ -369,13 +371,18 @@ def _update_words(names, before, gp, wp, this, previous, tol) -> str:
     return f"{start}; after {this}, " + "; ".join(parts) + also
 
 
-def _step_update_words(a, b, names, k, tol, step_name) -> str:
-    """Step k (k > 0) of a record of optimizer steps, {name: (S, *shape)}, where the parameters
-    after step k - 1 are the reference's: which parameters its update moves as the reference's
-    does, and how each other one's update relates to the reference's."""
+def _step_update_words(a, b, names, k, tol, step_name, start=None) -> str:
+    """Step k of a record of optimizer steps, {name: (S, *shape)}, where the parameters before
+    it are the reference's (after step k - 1, or `start` for k = 0): which parameters its update
+    moves as the reference's does, and how each other one's update relates to the reference's.
+    "" where k = 0 and no start is known."""
+    if k == 0:
+        first = {n: as_array(start.get(n)) for n in names} if isinstance(start, dict) else {}
+        if any(first.get(n) is None or first[n].shape != b[n][0].shape for n in names):
+            return ""
     right, wrong = [], []
     for n in names:
-        before = b[n][k - 1].astype(np.float64)
+        before = (b[n][k - 1] if k else first[n]).astype(np.float64)
         d, e = a[n][k].astype(np.float64) - before, b[n][k].astype(np.float64) - before
         if np.allclose(d, e, rtol=tol[0], atol=tol[1]):
             right.append(repr(n))
@@ -392,8 +399,9 @@ def _step_update_words(a, b, names, k, tol, step_name) -> str:
     if not wrong:
         return ""
     also = f"; the update of {', '.join(right)} is the reference's" if right else ""
-    return (f"step by step: the parameters are the reference's before {step_name(k)}; in it "
-            + "; ".join(wrong) + also)
+    where = "from the same start, in step 1" if k == 0 else \
+        f"the parameters are the reference's before {step_name(k)}; in it"
+    return f"step by step: {where} " + "; ".join(wrong) + also
 
 
 def _update_ratio(d: float, e: float) -> str:

@@ -131,7 +131,8 @@ def check_training(got, want, args, call, variant, dtype=torch.float32, any_mome
     assert_minibatch_run(got, want, call=call, variant=variant,
                          trace_mistakes=trace_mistakes, per_epoch=per_epoch,
                          count_hints=count_hints, dtype=dtype,
-                         loss_mistakes=lambda: divided_by_rows(want["losses"], n, per_epoch))
+                         loss_mistakes=lambda: divided_by_rows(want["losses"], n, per_epoch),
+                         start=state)
 
 
 def check_predict(got, want, logits, call):

@@ -14,7 +14,7 @@ def check_optim(got, want, args, call, variant, dtype=torch.float32):
     kw (recorded, or trusted code)."""
     state, x, y, lr, steps, optimizer = args
     refuse_steps_that_never_move(got, want, state, call, per="step")
-    assert_trajectory(got["steps"], want["steps"], call=call, mistakes=lambda: {
+    assert_trajectory(got["steps"], want["steps"], call=call, start=state, mistakes=lambda: {
         text: variant(**kw)["steps"] for text, kw in hints.optim_mistakes(optimizer).items()})
     assert_trajectory(got["losses"], want["losses"], call=call, dtype=dtype,
                       step_name=lambda k: f"step {100 * k + 99}", mistakes=lambda: {
