@@ -266,7 +266,10 @@ def test_a_submission_past_its_time_limit_costs_only_itself(tmp_path, cluster):
     fresh grading process grades the next ones."""
     from grader.classroom.gradebook import Gradebook
     klass = tmp_path / "class"
-    for student, text in [("slow", "import time\ntime.sleep(60)\n" + REF01),
+    # slow in the function the checks call (a slow statement at the top of the file is
+    # stopped after 5 s and the rest of the file graded: tests/sandbox/test_statements.py)
+    slow = REF01 + "\n\ndef forward(x, w):\n    import time\n    time.sleep(60)\n    return x * w\n"
+    for student, text in [("slow", slow),
                           ("alice", REF01), ("bob", REF01), ("carol", REF01)]:
         (klass / student).mkdir(parents=True)
         (klass / student / EX01).write_text(text)
