@@ -94,7 +94,7 @@ def test_affine_backward_steps_random(sub, seed):
         got = manual_call(sub, "ex04.affine_backward_steps", x, y, w, b)
         want = reference("ex04.affine_backward_steps", x, y, w, b, grad=False)
         assert_close(got, want, call=call, check_dtype="strict",
-                     mistakes=affine_steps_mistakes(want, x, w, y, b))
+                     mistakes=lambda: affine_steps_mistakes(want, x, w, y, b))
         r = x * w + b - y
         closed = {"y_hat": x * w + b, "r": r, "loss": r ** 2, "dloss_dr": 2 * r,
                   "dr_dyhat": 1.0, "dyhat_dw": x, "dloss_dw": 2 * r * x,
@@ -119,7 +119,7 @@ def test_affine_backward_steps_grad_mode(sub, seed):
     off = manual_call(sub, "ex04.affine_backward_steps", x, y, w, b)
     want = reference("ex04.affine_backward_steps", x, y, w, b, grad=False)
     assert_close(off, want, call=f"{call}, autograd off", check_dtype="strict",
-                 mistakes=affine_steps_mistakes(want, x, w, y, b))
+                 mistakes=lambda: affine_steps_mistakes(want, x, w, y, b))
     assert_close(on, off, call=f"{call} with autograd on", check_dtype="strict",
                  context="compared with the same call under torch.set_grad_enabled(False)")
 

@@ -78,12 +78,12 @@ def test_affine_backward_steps_notes(sub):
     want = expected(case)
     call = "affine_backward_steps(x=1.0, y=2.0, w=1.0, b=2.0), autograd off"
     assert_close(got, want, call=call, check_dtype="strict",
-                 mistakes=affine_steps_mistakes(want, 1.0, 1.0, 2.0, 2.0))
+                 mistakes=lambda: affine_steps_mistakes(want, 1.0, 1.0, 2.0, 2.0))
     x3 = CASES["affine_steps_x3"]
     want3 = expected(x3)
     assert_close(manual_call(sub, x3.target, *x3.args), want3, check_dtype="strict",
                  call="affine_backward_steps(x=3.0, y=1.0, w=0.5, b=1.0), autograd off",
-                 mistakes=affine_steps_mistakes(want3, 3.0, 0.5, 1.0, 1.0))
+                 mistakes=lambda: affine_steps_mistakes(want3, 3.0, 0.5, 1.0, 1.0))
     assert_close((got["dloss_dw"], got["dloss_db"]), (2.0, 2.0), call=call,
                  context="keys 'dloss_dw', 'dloss_db'")
     assert_gradient(got["dloss_dw"], lambda w: (1.0 * w + 2.0 - 2.0) ** 2, 1.0,

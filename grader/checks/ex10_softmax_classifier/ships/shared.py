@@ -1,5 +1,7 @@
 """What the visible and the hidden checks of ex10 share: the data, and the comparisons of the
 probes' results (each names the mistakes of mistakes.py it can tell)."""
+import functools
+
 import numpy as np
 import torch
 
@@ -109,19 +111,30 @@ def check_training(got, want, args, call, variant, dtype=torch.float32, any_mome
     `any_momentum`, it also reruns the momentum the second step shows, named where the whole
     run is that momentum's)."""
     sizes, state, x, y, lr, epochs, batch_size, seed = args
-    trace_mistakes = dict(hints.TRACE_MISTAKES)
-    m = momentum_of(got.get("steps") if isinstance(got, dict) else None, want["steps"], state,
-                    0.5)
-    if any_momentum and m is not None and m != 0:
-        trace_mistakes.setdefault(hints.momentum_used(m), dict(momentum=m))
-    elif m is not None and 0 < m < 1 and dict(momentum=m) not in trace_mistakes.values():
-        # no run with m to compare (the visible check has the recorded runs only): the first
-        # two steps are the evidence, and the hint says so
-        trace_mistakes[hints.momentum_seen(m)] = dict(momentum=m)
-        seen, recorded = m, variant
 
-        def variant(**kw):
-            return got if kw == dict(momentum=seen) else recorded(**kw)
+    @functools.cache
+    def momentum_seen():
+        """({hint: keywords} for the momentum the second step shows, the momentum said only as
+        what the first two steps show, or None): read only where the run already differs."""
+        m = momentum_of(got.get("steps") if isinstance(got, dict) else None, want["steps"],
+                        state, 0.5)
+        if any_momentum and m is not None and m != 0:
+            return {hints.momentum_used(m): dict(momentum=m)}, None
+        if m is not None and 0 < m < 1 and dict(momentum=m) not in hints.TRACE_MISTAKES.values():
+            # no run with m to compare (the visible check has the recorded runs only): the
+            # first two steps are the evidence, and the hint says so
+            return {hints.momentum_seen(m): dict(momentum=m)}, m
+        return {}, None
+
+    class TraceMistakes(dict):
+        def items(self):
+            return {**momentum_seen()[0], **self}.items()
+    trace_mistakes = TraceMistakes(hints.TRACE_MISTAKES)
+    recorded = variant
+
+    def variant(**kw):
+        seen = momentum_seen()[1]
+        return got if seen is not None and kw == dict(momentum=seen) else recorded(**kw)
     count_hints = {epochs * (len(x) // batch_size): "one step fewer per epoch: the last, "
                    "smaller batch is dropped (drop_last=True?); keep every row",
                    epochs: "one optimizer step per epoch: step once per mini-batch, not once "
