@@ -381,3 +381,20 @@ def _zip_times(path: Path, names: dict) -> dict:
             if ex is not None and ex not in out:
                 out[ex] = (None, mtime)
     return out
+
+
+def older_csv(book, student, each, files, content_hash, path, names, stamp, zone=None):
+    """`each` with a timestamps CSV's time left out where it is the time of other work of hers
+    (Gradebook.csv_time_not_for): those exercises read their other times (timestamp.txt, file
+    times), which never replace a CSV's. And the line that says so ('' if none)."""
+    stale = book.csv_time_not_for(student, stamp, files, content_hash)
+    stale = sorted(ex for ex in stale if each.get(ex, (None, None))[1] == FROM_CSV)
+    if not stale:
+        return each, ""
+    other = handed_in_each(path, names, None, zone)
+    each = {ex: v for ex, v in each.items() if ex not in stale}
+    each.update({ex: other[ex] for ex in stale if ex in other})
+    shown = stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if zone else \
+        stamp.strftime("%Y-%m-%d %H:%M")          # in the course's zone, named
+    return each, (f"the timestamps CSV's {shown} is the time of "
+                  f"work she handed in before, not of {', '.join(stale)} (its own time kept)")

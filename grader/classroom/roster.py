@@ -1,11 +1,16 @@
 """Who is who from run to run: a student's name stays with the entry she was graded from
 (class_rows, read back from the gradebook), a student now graded from another entry is noted,
 and the gradebook's students of a class folder that no entry maps to any more are named by the
-run and kept (meta UNLISTED), so that `export` warns about their rows (unlisted_students)."""
+run and kept (meta UNLISTED), so that `export` warns about their rows (unlisted_students).
+A map of names (`grade-class --names map.csv`, columns folder,student: read_names,
+apply_names) files the entries of a class folder that names students otherwise (another LMS's
+export: 'Alice Smith' where the gradebook has 'asmith') under the gradebook's own names."""
 from __future__ import annotations
 
+import csv
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 from grader.classroom.entries import submissions_folder
@@ -108,7 +113,7 @@ def no_names_in_common(book, entries) -> list[str]:
     the class folder names them otherwise (another LMS's export: logins there, full names
     here), or it is another class. Its students are recorded as new ones, apart from the
     gradebook's: the note says so, and how to map them ('no student of this class folder is
-    in the gradebook ...: rename each entry as the gradebook names her, e.g. ...')."""
+    in the gradebook ...: map each entry to the gradebook's name with --names ...')."""
     from grader.classroom.gradebook_schema import stored_name
     names = [student for student, _ in entries]
     known = book.students()
@@ -122,9 +127,10 @@ def no_names_in_common(book, entries) -> list[str]:
     return [clean(f"no student of this class folder is in the gradebook: its {len(names)} "
                   f"({some(names)}) {'are' if len(names) != 1 else 'is'} recorded as new, "
                   f"apart from the gradebook's {len(known)} ({some(known)}). The same people "
-                  f"under other names (logins there, full names here)? Rename each entry as "
-                  f"the gradebook names her (e.g. the folder 'Alice Smith' to 'asmith') and "
-                  f"run again. Another class? Give it its own --db", LINE, lines=False)]
+                  f"under other names (logins there, full names here)? Map each entry to the "
+                  f"gradebook's name with --names map.csv (columns folder,student, e.g. "
+                  f"'Alice Smith,asmith') and run again. Another class? Give it its own --db",
+                  LINE, lines=False)]
 
 
 def unlisted_students(book) -> list[str]:
@@ -140,3 +146,139 @@ def unlisted_students(book) -> list[str]:
     return sorted({s for names in kept.values() if isinstance(names, list)
                    for s in names if s in graded})
 
+
+
+# ----------------------------------------------------------------------------------------------
+# a map of names: grade-class --names map.csv
+
+class NamesError(ValueError):
+    """A map of names that cannot be used (the command line: one error line, exit 2, nothing
+    graded): unreadable, without the columns folder,student, a folder on two lines, a student
+    the gradebook does not hold, two entries filed as one student."""
+
+
+class Names(dict):
+    """{folder: (student, line)} read from a map of names, with the map's `path`."""
+
+    path = ""
+
+
+def read_names(path) -> Names:
+    """The map of names a class run files entries by: a CSV with the columns folder,student
+    (others ignored), one line per entry of the class folder to file under a student the
+    gradebook already holds:
+
+        folder,student
+        Alice Smith,asmith
+        Bob Jones,bjones
+
+    `folder` is the entry's name (a folder, a zip with or without '.zip', an LMS's download
+    name as the run's notes show it: 'John Smith' for Moodle's 'John Smith_4567_assign...').
+    NamesError naming the line where a folder is on two lines, or a student on two."""
+    path = Path(path)
+    out = Names()
+    out.path = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            head = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+            if "folder" not in head or "student" not in head:
+                raise NamesError(f"--names {path}: line 1 should name the columns "
+                                 f"folder,student (it has "
+                                 f"{', '.join(reader.fieldnames or []) or 'none'}), e.g. "
+                                 f"'folder,student' then 'Alice Smith,asmith'")
+            taken: dict[str, tuple[str, int]] = {}
+            for row in reader:
+                folder = _nfc(row.get(head["folder"]))
+                student = _nfc(row.get(head["student"]))
+                if not folder and not student:
+                    continue
+                line = reader.line_num
+                if not folder or not student:
+                    raise NamesError(f"--names {path}: line {line}: give both the folder and "
+                                     f"the student (e.g. 'Alice Smith,asmith')")
+                if folder in out and out[folder][0] != student:
+                    raise NamesError(f"--names {path}: line {line}: the folder "
+                                     f"{staging.shown(folder)} is on line {out[folder][1]} "
+                                     f"too, mapped to {staging.shown(out[folder][0])}: one "
+                                     f"student per folder")
+                if student in taken and taken[student][0] != folder:
+                    raise NamesError(f"--names {path}: line {line}: two folders mapped to "
+                                     f"{staging.shown(student)}, {staging.shown(folder)} and "
+                                     f"{staging.shown(taken[student][0])} (line "
+                                     f"{taken[student][1]}): one folder per student")
+                out.setdefault(folder, (student, line))
+                taken.setdefault(student, (folder, line))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise NamesError(f"--names {path}: cannot be read ({exc})") from None
+    return out
+
+
+def _nfc(text) -> str:
+    return unicodedata.normalize("NFC", (text or "").strip())
+
+
+def apply_names(entries, names: Names, known) -> tuple[list, list[str]]:
+    """(entries, notes): each (student, path) of a class folder whose entry the map `names`
+    names (by its own name, its name without '.zip', the name it is filed by, or its LMS
+    download name) filed under the map's student instead, sorted again; and one note saying
+    how many were, and which lines named no entry. NamesError, before anything is graded,
+    where a map line names a student who is not in the gradebook (`known`: its students),
+    or where two entries would be filed as one student (two lines, or a line naming a
+    student another entry is filed as already)."""
+    from grader.classroom.downloads import display_name
+    from grader.classroom.gradebook_schema import stored_name
+    known = set(known)
+    for folder, (student, line) in names.items():
+        if stored_name(student) not in known:
+            raise NamesError(f"--names {names.path}: line {line}: {staging.shown(student)} is "
+                             f"no student of the gradebook{_near(student, known)}: a map "
+                             f"files an entry under a name the gradebook already holds, so "
+                             f"that her work lands in her rows")
+    used, out, mapped = set(), [], []
+    for student, path in entries:
+        keys = [path.name, Path(path.name).stem if path.name.lower().endswith(".zip")
+                else path.name, student]
+        try:
+            keys.append(display_name(path))
+        except OSError:
+            pass
+        key = next((_nfc(k) for k in keys if _nfc(k) in names), None)
+        if key is None:
+            out.append((student, path))
+            continue
+        used.add(key)
+        new = names[key][0]
+        out.append((new, path))
+        if new != student:
+            mapped.append(f"{staging.shown(key)} as {staging.shown(new)}")
+    filed: dict[str, Path] = {}
+    for student, path in out:
+        other = filed.setdefault(stored_name(student), path)
+        if other is not path:
+            a, b = sorted((staging.shown(other.name), staging.shown(path.name)))
+            raise NamesError(f"--names {names.path}: the entries {a} and {b} would both be "
+                             f"filed as {staging.shown(student)}: one entry per student in "
+                             f"a run (map only the one that is hers)")
+    notes = []
+    if mapped:
+        notes.append(f"--names {names.path}: {len(mapped)} entr"
+                     f"{'ies' if len(mapped) != 1 else 'y'} filed as the gradebook names "
+                     f"{'them' if len(mapped) != 1 else 'her'}: " + ", ".join(mapped[:5])
+                     + (f" and {len(mapped) - 5} more" if mapped[5:] else ""))
+    unused = [(line, folder) for folder, (_, line) in names.items() if folder not in used]
+    if unused:
+        unused.sort()
+        notes.append(f"--names {names.path}: {len(unused)} line"
+                     f"{'s name' if len(unused) != 1 else ' names'} no entry of this class "
+                     f"folder (not used): " + ", ".join(f"line {n} {staging.shown(f)}"
+                                                        for n, f in unused[:5])
+                     + (f" and {len(unused) - 5} more" if unused[5:] else ""))
+    return sorted(out, key=lambda e: e[0]), [clean(n, LINE, lines=False) for n in notes]
+
+
+def _near(name, known) -> str:
+    import difflib
+    near = [k for k in known if k.casefold() == name.casefold()] or \
+        difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""

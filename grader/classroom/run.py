@@ -57,7 +57,8 @@ from grader.classroom.entries import (Outputs, class_entries, class_folder_notes
                                       submissions_folder)
 from grader.classroom.feedback import page_name
 from grader.classroom.gradebook_schema import stored_name
-from grader.classroom.handed_in import FROM_FILE, handed_in_each, match_timestamps
+from grader.classroom.handed_in import (FROM_FILE, handed_in_each, match_timestamps,
+                                        older_csv)
 from grader.classroom.interrupt import check, watching
 from grader.classroom.outputs import (holders, open_gradebook, pages_folder, same_path, within,
                                       write_csv)
@@ -65,7 +66,8 @@ from grader.classroom.pool import run_tasks
 from grader.classroom.process import Job
 from grader.engine.service import error_result
 from grader.classroom.progress import Bar
-from grader.classroom.roster import class_rows, moves, no_names_in_common, other_folders
+from grader.classroom.roster import (NamesError, apply_names, class_rows, moves,
+                                     no_names_in_common, other_folders)
 from grader.engine.request import GradeRequest
 from grader.sandbox import staging, sweep_stale_temp
 from grader.sandbox.safetext import LINE, clean
@@ -136,7 +138,7 @@ class NoDevice(RuntimeError):
 def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                 device="all", html_dir=None, force=False, timeout=DEFAULT_TIMEOUT,
                 progress=True, cluster=None, cluster_timeout=30.0, on_event=None,
-                csv=None, course=None, timestamps=None) -> ClassRun:
+                csv=None, course=None, timestamps=None, names=None) -> ClassRun:
     """Grade every submission in `folder` into the gradebook `db`; see the module docstring.
     `db`: None for the default, gradebook.db in the current folder, or, where that name is
     taken, the folder's kept gradebook (open_gradebook). `cluster`: a Dask scheduler's address
@@ -148,7 +150,10 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
     database). `course`: the course (grader.classroom.course_file.Course) whose assignments,
     due dates and late policy the pages show; `timestamps`: {student: when handed in}, from
     an LMS's CSV (grader.classroom.handed_in: each exercise's time is read from nbgrader's
-    timestamp.txt, else from these, else from its file's time)."""
+    timestamp.txt, else from these, else from its file's time); `names`: a map of names
+    (grader.classroom.roster.read_names: {folder: (student, line)}) that files the entries it
+    names under the gradebook's students (NamesError, before anything is graded, where it
+    names a student the gradebook does not hold, or two entries as one student)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
@@ -161,7 +166,7 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
                            "with GPU workers), or leave out --device")
     asked = dict(db=db, jobs=jobs, seed=seed, exercises=exercises, device=device,
                  html_dir=html_dir, force=force, timeout=timeout, progress=progress, csv=csv,
-                 course=course, timestamps=timestamps or {})
+                 course=course, timestamps=timestamps or {}, names=names)
     with watching():     # Ctrl-C stops the run at its next step, even where it was swallowed
         if not cluster:
             return _grade_class(folder, **asked)
@@ -174,7 +179,8 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
 
 
 def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, timeout,
-                 progress, csv, course, timestamps, client=None, on_event=None) -> ClassRun:
+                 progress, csv, course, timestamps, names=None, client=None,
+                 on_event=None) -> ClassRun:
     jobs = max(1, int(jobs or default_jobs()))
     if client is not None:
         jobs = max(1, len(client.scheduler_info().get("workers", {})))
@@ -218,8 +224,8 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
                                outputs=outputs, work=work, jobs=jobs, html_dir=html_dir,
                                force=force, timeout=timeout, progress=progress, client=client,
                                on_event=on_event, course=course, timestamps=timestamps,
-                               asked_seed=seed)
-            except CourseError:     # refused before anything was graded: nothing left
+                               asked_seed=seed, names=names)
+            except (CourseError, NamesError):   # refused before anything was graded
                 book.discard()
                 raise
             if csv:
@@ -235,12 +241,15 @@ def _grade_class(folder, *, db, jobs, seed, exercises, device, html_dir, force, 
 
 def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where, outputs, work,
                    jobs, html_dir, force, timeout, progress, client, on_event, course=None,
-                   timestamps=None, asked_seed=None):
+                   timestamps=None, asked_seed=None, names=None):
     """List and gather the class, grade what is not graded yet (locally or on the cluster),
     and write the class's summary page. What was graded before with the same content is
     skipped whatever its seed, unless the instructor asked for a seed (`asked_seed`)."""
     rows = class_rows(book, folder, where)
     entries, notes = list_class(folder, outputs, rows)
+    if names:       # --names: entries filed as the gradebook names them
+        entries, said = apply_names(entries, names, book.students())
+        notes += said
     run.notes += notes + class_folder_notes(folder, outputs)
     run.total = len(entries)
     run.students = [s for s, _ in entries]
@@ -267,7 +276,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         each = handed_in_each(path, entry.files, stamp, zone)
         files = exercise_hashes(entry)
         if stamp is not None:     # another hand-in's time: only for the work handed in then
-            each, line = _older_csv(book, student, each, files, entry.content_hash, path,
+            each, line = older_csv(book, student, each, files, entry.content_hash, path,
                                     entry.files, stamp, zone)
             run.notes += [clean(f"{student}: {line}", LINE, lines=False)] if line else []
         handed[student] = each, files
@@ -338,24 +347,6 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         except Exception as exc:  # noqa: BLE001 - the grades stand without the summary
             run.notes.append(f"summary.html was not written: {type(exc).__name__}: "
                              f"{staging.shown(str(exc), quote=False, limit=200)}")
-
-
-def _older_csv(book, student, each, files, content_hash, path, names, stamp, zone=None):
-    """`each` with a timestamps CSV's time left out where it is the time of other work of hers
-    (Gradebook.csv_time_not_for): those exercises read their other times (timestamp.txt, file
-    times), which never replace a CSV's. And the line that says so ('' if none)."""
-    from grader.classroom.handed_in import FROM_CSV
-    stale = book.csv_time_not_for(student, stamp, files, content_hash)
-    stale = sorted(ex for ex in stale if each.get(ex, (None, None))[1] == FROM_CSV)
-    if not stale:
-        return each, ""
-    other = handed_in_each(path, names, None, zone)
-    each = {ex: v for ex, v in each.items() if ex not in stale}
-    each.update({ex: other[ex] for ex in stale if ex in other})
-    shown = stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if zone else \
-        stamp.strftime("%Y-%m-%d %H:%M")          # in the course's zone, named
-    return each, (f"the timestamps CSV's {shown} is the time of "
-                  f"work she handed in before, not of {', '.join(stale)} (its own time kept)")
 
 
 # ----------------------------------------------------------------------------------------------

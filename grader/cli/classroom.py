@@ -55,6 +55,10 @@ def add_verbs(verbs) -> dict:
                    help="when each student handed in, from an LMS download: columns "
                         "student,submitted_at (nbgrader's timestamp.txt comes first, the "
                         "files' own times last)")
+    g.add_argument("--names", default=None, metavar="CSV",
+                   help="file entries under the gradebook's names: columns folder,student, "
+                        "e.g. 'Alice Smith,asmith' (a class folder that names students "
+                        "otherwise, as another LMS's export; docs/course.md)")
 
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
                          description="One row per student, a column per exercise, the total. "
@@ -140,8 +144,16 @@ def cmd_grade_class(args) -> int:
     loaded = _load_course(args.course, folder, args.timestamps)
     if loaded is None:
         return 2
+    names = None
+    if args.names:
+        from grader.classroom.roster import NamesError, read_names
+        try:
+            names = read_names(args.names)
+        except NamesError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
-        return _graded(args, folder, loaded)
+        return _graded(args, folder, loaded, names)
     except KeyboardInterrupt:     # Ctrl-C: one line; what was recorded stays recorded
         print("interrupted: every submission graded so far stays in the gradebook, and the run "
               "is marked interrupted; run the same command again to grade the rest",
@@ -149,7 +161,7 @@ def cmd_grade_class(args) -> int:
         return 130
 
 
-def _graded(args, folder, loaded) -> int:
+def _graded(args, folder, loaded, names=None) -> int:
     from grader.classroom.run import DEFAULT_TIMEOUT, EmptyClassFolder, NoDevice, grade_class
     from grader.exercises import parse_list
     from grader.classroom.gradebook import OutputRefused
@@ -162,7 +174,7 @@ def _graded(args, folder, loaded) -> int:
                           html_dir=args.html_dir, force=args.force,
                           timeout=args.timeout or DEFAULT_TIMEOUT, progress=not args.no_progress,
                           cluster=args.cluster, csv=args.csv,
-                          course=loaded[0], timestamps=loaded[1])
+                          course=loaded[0], timestamps=loaded[1], names=names)
     except OutputRefused as exc:   # a named gradebook or pages' folder is taken: nothing graded
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -176,9 +188,10 @@ def _graded(args, folder, loaded) -> int:
     except RuntimeError as exc:   # the grading processes could not start, no cluster
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:     # the course file does not fit the class (CourseError)
+    except ValueError as exc:     # the course file or --names does not fit the class
         from grader.classroom.course_file import CourseError
-        if not isinstance(exc, CourseError):
+        from grader.classroom.roster import NamesError
+        if not isinstance(exc, (CourseError, NamesError)):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2

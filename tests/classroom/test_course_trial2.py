@@ -314,9 +314,9 @@ def test_a_class_folder_with_no_name_in_the_gradebook_is_said(tmp_path):
     assert said == ["no student of this class folder is in the gradebook: its 2 ('Alice "
                     "Smith', 'Bob Jones') are recorded as new, apart from the gradebook's 2 "
                     "('asmith', 'bjones'). The same people under other names (logins there, "
-                    "full names here)? Rename each entry as the gradebook names her (e.g. the "
-                    "folder 'Alice Smith' to 'asmith') and run again. Another class? Give it "
-                    "its own --db"], run.notes
+                    "full names here)? Map each entry to the gradebook's name with --names "
+                    "map.csv (columns folder,student, e.g. 'Alice Smith,asmith') and run "
+                    "again. Another class? Give it its own --db"], run.notes
     from grader.classroom.roster import no_names_in_common
     with Gradebook(tmp_path / "g.db") as book:
         assert no_names_in_common(book, [("asmith", None), ("Cara Diaz", None)]) == []

@@ -1,0 +1,145 @@
+"""What a third round of running a real course (issue 21) left: a class folder whose names
+match none of the gradebook's (another LMS's export: full names where the gradebook has
+logins) mapped onto the gradebook's students with `grade-class --names map.csv`; an
+assignment none of whose exercises has been graded yet."""
+import csv
+import io
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def reference(ex="ex01_linear_model"):
+    return (ROOT / "solutions" / f"{ex}.py").read_text()
+
+
+def graded(ex, passed=2, of=2):
+    from grader.engine.runner import CheckResult, GradeResult
+    checks = [CheckResult(nodeid=f"v/test_{ex}.py::t{i}", exercise=ex, target=f"t{i}",
+                          title=f"t{i}", params="", points=2.0, visible=True,
+                          status="passed" if i < passed else "failed", message="",
+                          seconds=0.01) for i in range(of)]
+    return GradeResult(submission="x", seed=7, checks=checks, exercises=[ex], seconds=0.1)
+
+
+def logins(tmp_path):
+    """A gradebook of two students filed by login, each with 4 of 4 points in ex01."""
+    from grader.classroom.gradebook import Gradebook
+    with Gradebook(tmp_path / "g.db") as book:
+        for login in ("asmith", "bjones"):
+            book.record(login, graded("ex01"), content_hash=f"x{login}")
+    return tmp_path / "g.db"
+
+
+def runs(db):
+    with closing(sqlite3.connect(db)) as con:
+        return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+
+def students(db):
+    from grader.classroom.gradebook import Gradebook
+    with Gradebook(db) as book:
+        return book.students()
+
+
+def folder(tmp_path, *names):
+    for name in names:
+        (tmp_path / "lms2" / name).mkdir(parents=True)
+        (tmp_path / "lms2" / name / "ex01_linear_model.py").write_text(reference())
+    return tmp_path / "lms2"
+
+
+def write_map(tmp_path, text):
+    (tmp_path / "map.csv").write_text(text)
+    return str(tmp_path / "map.csv")
+
+
+# ----------------------------------------------------------------------------------------------
+# --names: another LMS's export filed under the gradebook's names
+
+def test_a_map_of_names_files_another_lms_export_in_the_students_rows(tmp_path, capsys):
+    """The trial: the gradebook names asmith and bjones; Moodle's download names them 'Alice
+    Smith_4567_assignsubmission_file_' and 'Bob Jones'. With --names, their work lands in
+    their rows (ex01 graded again: 18 points where the gradebook had 4), no new student is
+    made, and the run says which entries it filed so."""
+    db = logins(tmp_path)
+    lms2 = folder(tmp_path, "Alice Smith_4567_assignsubmission_file_", "Bob Jones")
+    names = write_map(tmp_path, "folder,student\nAlice Smith,asmith\nBob Jones,bjones\n")
+    assert main(["grade-class", str(lms2), "--db", str(db), "--names", names,
+                 "--exercises", "ex01", "--jobs", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert students(db) == ["asmith", "bjones"]
+    assert f"  note: --names {names}: 2 entries filed as the gradebook names them: 'Alice " \
+           f"Smith' as 'asmith', 'Bob Jones' as 'bjones'" in out.splitlines(), out
+    assert "no student of this class folder" not in out
+    assert main(["export", "--csv", "-", "--db", str(db)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["student"], r["ex01"]) for r in rows] == [("asmith", "18"),
+                                                                      ("bjones", "18")]
+
+
+def test_a_map_line_for_no_entry_is_named_and_the_others_applied(tmp_path):
+    """A map kept for the term names students who handed in nothing this week: their lines
+    are named as unused, the others applied."""
+    from grader.classroom.roster import Names, apply_names
+    names = Names({"Alice Smith": ("asmith", 2), "Bob Jones": ("bjones", 3)})
+    names.path = "map.csv"
+    entry = tmp_path / "Alice Smith"
+    entry.mkdir()
+    entries, notes = apply_names([("Alice Smith", entry)], names, ["asmith", "bjones"])
+    assert entries == [("asmith", entry)]
+    assert notes == ["--names map.csv: 1 entry filed as the gradebook names her: 'Alice "
+                     "Smith' as 'asmith'",
+                     "--names map.csv: 1 line names no entry of this class folder (not "
+                     "used): line 3 'Bob Jones'"]
+
+
+@pytest.mark.parametrize("text, said", [
+    ("folder,student\nAlice Smith,asmyth\n",
+     "line 2: 'asmyth' is no student of the gradebook (did you mean 'asmith'?): a map files "
+     "an entry under a name the gradebook already holds, so that her work lands in her rows"),
+    ("folder,student\nAlice Smith,asmith\nBob Jones,asmith\n",
+     "line 3: two folders mapped to 'asmith', 'Bob Jones' and 'Alice Smith' (line 2): one "
+     "folder per student"),
+    ("folder,student\nAlice Smith,asmith\nAlice Smith,bjones\n",
+     "line 3: the folder 'Alice Smith' is on line 2 too, mapped to 'asmith': one student per "
+     "folder"),
+    ("name,login\nAlice Smith,asmith\n",
+     "line 1 should name the columns folder,student (it has name, login), e.g. "
+     "'folder,student' then 'Alice Smith,asmith'"),
+    ("folder,student\nAlice Smith,asmith\n", None),
+])
+def test_a_map_naming_an_unknown_student_or_one_student_twice_is_refused(tmp_path, capsys,
+                                                                         text, said):
+    """Exit 2, one line naming the map's line, nothing graded (no run recorded, the
+    gradebook's students as they were). The last case: the folder holds 'asmith' too, and
+    the map files 'Alice Smith' as her: two entries, one student."""
+    db = logins(tmp_path)
+    lms2 = folder(tmp_path, "Alice Smith", "asmith")
+    names = write_map(tmp_path, text)
+    assert main(["grade-class", str(lms2), "--db", str(db), "--names", names,
+                 "--exercises", "ex01", "--jobs", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    if said is None:
+        said = ("the entries 'Alice Smith' and 'asmith' would both be filed as 'asmith': one "
+                "entry per student in a run (map only the one that is hers)")
+    assert err[-1] == f"error: --names {names}: {said}", err
+    assert runs(db) == 0 and students(db) == ["asmith", "bjones"]
+
+
+def test_the_note_on_a_class_folder_with_no_name_in_common_says_how_to_map_it():
+    from grader.classroom.roster import no_names_in_common
+
+    class Book:
+        def students(self):
+            return ["asmith", "bjones"]
+
+    said = no_names_in_common(Book(), [("Alice Smith", None), ("Bob Jones", None)])
+    assert len(said) == 1 and "Map each entry to the gradebook's name with --names map.csv " \
+        "(columns folder,student, e.g. 'Alice Smith,asmith') and run again" in said[0]
