@@ -32,6 +32,7 @@ from grader.classroom.gradebook_read import (Policy, _cell, _num, aware,
                                              same_content)
 
 NOT_HANDED_IN = "not handed in"
+NOT_GRADED = "not graded yet"    # no exercise of the assignment graded for anyone: no points
 
 
 @dataclass
@@ -58,6 +59,13 @@ class AssignmentGrade:
     counts: bool = True              # False: not due yet, feedback only
     notes: list = field(default_factory=list)
 
+    @property
+    def graded(self) -> bool:
+        """Has any exercise of this assignment been graded, for anyone? An assignment none of
+        whose exercises has been graded yet is worth nothing so far: it reads 'not graded
+        yet', never '0 of 0', its cells stay empty and it adds nothing to the total."""
+        return self.max > 0
+
     def due_text(self) -> str:
         return _when_text(self.due) + (" (extended)" if self.extended else "")
 
@@ -69,6 +77,8 @@ class AssignmentGrade:
 
     def late_text(self) -> str:
         """'' on time; '1 day 2 hours late: -20 %'; 'after the last date accepted: 0'."""
+        if not self.graded:
+            return NOT_GRADED
         if self.status == NOT_HANDED_IN:
             return NOT_HANDED_IN
         which = f" ({', '.join(self.late_exercises)})" if len(self.exercises) > 1 and \
@@ -86,6 +96,8 @@ class AssignmentGrade:
         return f"attempt {self.attempt} of {self.limit if self.limit else self.attempts}"
 
     def line(self) -> str:
+        if not self.graded:
+            return f"{self.assignment}: {NOT_GRADED}"
         text = f"{self.assignment}: {_num(self.score)} of {_num(self.max)}"
         extra = [f"raw {_num(self.raw)}"] if self.raw != self.score else []
         extra += [t for t in (self.late_text(),) if t]
@@ -306,14 +318,15 @@ def course_table(book, course: Course, policy=None, before=None, at=None):
         mine = {g.assignment: g for g in graded}
         for g in graded:
             maxes[g.assignment] = max(maxes[g.assignment], g.max)
-        rows.append((student, mine, sum(g.score for g in graded if g.counts)))
+        rows.append((student, mine, sum(g.score for g in graded if g.counts and g.graded)))
     maxes["total"] = sum(maxes[n] for n in names)
     return names, rows, maxes
 
 
 def export_course_csv(book, course: Course, path, policy=None, before=None, at=None) -> int:
     """One row per student: for each assignment its penalised score (blank while it is not
-    due yet), its raw score and how late (blank: on time), then the total and, when a
+    due yet, or not graded yet: then its raw score is blank too, and its late cell says
+    so), its raw score and how late (blank: on time), then the total and, when a
     submission is to be reviewed, why. '-': stdout. Returns the number of students."""
     names, rows, _ = course_table(book, course, policy, before, at)
     review = book.to_review(policy, before)
@@ -327,6 +340,9 @@ def export_course_csv(book, course: Course, path, policy=None, before=None, at=N
             cells = []
             for n in names:
                 g = mine[n]
+                if not g.graded:        # nothing of it graded: no 0 to import
+                    cells += ["", "", NOT_GRADED]
+                    continue
                 cells += [_num(g.score) if g.counts else "", _num(g.raw),
                           g.late_text() if g.counts or g.status != NOT_HANDED_IN
                           else "not due yet"]
@@ -342,5 +358,6 @@ def page_rows(graded: list[AssignmentGrade]) -> list[dict]:
     return [{"name": g.assignment, "exercises": ", ".join(g.exercises), "due": g.due_text(),
              "submitted": g.submitted_text(), "late": g.late_text(), "status": g.status,
              "penalty": g.penalty, "raw": g.raw, "score": g.score, "max": g.max,
-             "attempt": g.attempt_text(), "counts": g.counts, "notes": g.notes}
+             "attempt": g.attempt_text(), "counts": g.counts, "notes": g.notes,
+             "graded": g.graded}
             for g in graded]

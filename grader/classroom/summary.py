@@ -234,7 +234,8 @@ def assignment_summary(book, course) -> tuple[list[dict], dict[str, str], dict]:
                      "not_handed_in": len(mine) - len(handed),
                      "raw": statistics.fmean([g.raw for g in handed]) if handed else 0.0,
                      "score": statistics.fmean([g.score for g in handed]) if handed else 0.0,
-                     "max": max((g.max for g in mine), default=0.0)})
+                     "max": max((g.max for g in mine), default=0.0),
+                     "graded": any(g.graded for g in mine)})
         for student, graded in grades.items():
             g = graded[i]
             if g.status in ("late", "too late"):

@@ -143,3 +143,76 @@ def test_the_note_on_a_class_folder_with_no_name_in_common_says_how_to_map_it():
     said = no_names_in_common(Book(), [("Alice Smith", None), ("Bob Jones", None)])
     assert len(said) == 1 and "Map each entry to the gradebook's name with --names map.csv " \
         "(columns folder,student, e.g. 'Alice Smith,asmith') and run again" in said[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# an assignment none of whose exercises has been graded yet
+
+COURSE = """\
+time_zone = "UTC"
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2020-10-01T23:59:00
+[[assignment]]
+name = "week2"
+exercises = ["ex02", "ex03"]
+due = 2020-10-08T23:59:00
+"""
+
+
+@pytest.fixture
+def week1_graded(tmp_path):
+    """Week 1 graded (alice 4 of 4, bob 2 of 4, on time); week 2 past due, nothing of it
+    graded yet."""
+    from datetime import datetime, timezone
+    from grader.classroom.course_file import load_course
+    from grader.classroom.gradebook import Gradebook
+    (tmp_path / "course.toml").write_text(COURSE)
+    book = Gradebook(tmp_path / "g.db")
+    for student, passed in (("alice", 2), ("bob", 1)):
+        book.record(student, graded("ex01", passed), content_hash=f"h{student}",
+                    files={"ex01": f"f{student}"},
+                    handed_in={"ex01": datetime(2020, 10, 1, 20, tzinfo=timezone.utc)})
+    yield book, load_course(tmp_path / "course.toml")
+    book.close()
+
+
+def test_an_assignment_not_graded_yet_says_so_on_the_page_and_the_summary(week1_graded,
+                                                                           tmp_path):
+    """The trial: week2, past due and none of its exercises graded, read '0 / 0' on every
+    page and in the summary's table. It reads 'not graded yet', and the course total is
+    week1's alone."""
+    from grader.classroom.course_grades import course_grades, page_rows
+    from grader.classroom.feedback import render_page
+    from grader.classroom.summary import write_summary
+    book, course = week1_graded
+    alice = course_grades(book, course, student="alice")["alice"]
+    assert [g.line() for g in alice] == ["week1: 4 of 4, attempt 1 of 1",
+                                         "week2: not graded yet"]
+    html = render_page(book.result("alice"), student="alice", assignments=page_rows(alice))
+    row = html.split('<tr class="assignment', 3)[2]
+    assert "week2" in row and "not graded yet" in row and "0 / 0" not in row, row
+    assert '<div class="big" id="total">4 / 4 points</div>' in html
+    write_summary(book, tmp_path / "summary.html", course=course)
+    summary = (tmp_path / "summary.html").read_text()
+    table = summary.split('<table id="assignments">', 1)[1].split("</table>", 1)[0]
+    week2 = table.split("week2", 1)[1]
+    assert "not graded yet" in week2 and "0 / 0" not in week2, table
+    assert "3 / 4" in table.split("week2", 1)[0]          # week1's mean: (4 + 2) / 2
+
+
+def test_an_assignment_not_graded_yet_exports_empty_cells_not_zero(week1_graded, tmp_path):
+    """The course CSV wrote week2 as 0 (raw 0, 'not handed in') for everyone, and an LMS would
+    import those zeros; its cells stay empty and say why, and the total is week1's."""
+    from grader.classroom.course_grades import export_course_csv
+    from grader.classroom.lms import grades
+    book, course = week1_graded
+    export_course_csv(book, course, tmp_path / "grades.csv")
+    rows = list(csv.reader((tmp_path / "grades.csv").open()))
+    assert rows == [["student", "week1", "week1 raw", "week1 late", "week2", "week2 raw",
+                     "week2 late", "total"],
+                    ["alice", "4", "4", "", "", "", "not graded yet", "4"],
+                    ["bob", "2", "2", "", "", "", "not graded yet", "2"]]
+    names, points, scores = grades(book, None, course)     # the LMS's: no column of 0 / 0
+    assert (names, points, scores["alice"]["week1"]) == (["week1"], {"week1": 4}, 4)
