@@ -272,7 +272,27 @@ def course_lines(book, course: Course, exercises, students, graded) -> list[str]
     if nobody:
         out.append(f"{', '.join(nobody)}: handed in by none of the {len(grades)} students "
                    f"(grade each week's exercises with --exercises)")
-    return out + replaced_lines(book, course, graded)
+    return out + (total_line(course, grades) if out else []) \
+        + replaced_lines(book, course, graded)
+
+
+def total_line(course: Course, grades: dict) -> list[str]:
+    """The class's mean course total, as `export --course` writes it (the assignments that
+    count now and have been graded, late penalties applied), beside the run's first line,
+    whose class mean is every exercise graded, raw: 'course total: class mean 5.8 of 8 after
+    late penalties (week1, week2: ...)'. None while no assignment counts yet."""
+    counted = [a.name for i, a in enumerate(course.assignments)
+               if any(g[i].counts and g[i].graded for g in grades.values())]
+    if not counted:
+        return []
+    totals = [sum(g.score for g in graded if g.counts and g.graded)
+              for graded in grades.values()]
+    worth = max(sum(g.max for g in graded if g.counts and g.graded)
+                for graded in grades.values())
+    return [f"course total: class mean {_num(sum(totals) / len(totals))} of {_num(worth)} "
+            f"after late penalties ({', '.join(counted)}: the assignments that count now, "
+            f"as export --course writes them; the first line's class mean is every exercise "
+            f"graded, before penalties)"]
 
 
 def replaced_lines(book, course: Course, students) -> list[str]:

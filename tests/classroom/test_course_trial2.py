@@ -403,13 +403,20 @@ def test_a_course_run_says_who_was_late_per_assignment(term):
     lines = course_lines(book, course, ["ex02"], ["ann", "bo", "cy", "dee"], [])
     assert lines == ["week2 (due 2026-10-08 23:59 UTC): 1 on time, 1 late (bo), 1 after the "
                      "last date accepted (cy), 1 not handed in (dee); mean 2.9 of 8 after late "
-                     "penalties"]                                # (8 + 3.6 + 0 + 0) / 4
+                     "penalties",                                # (8 + 3.6 + 0 + 0) / 4
+                     "course total: class mean 3.9 of 12 after late penalties (week1, week2: "
+                     "the assignments that count now, as export --course writes them; the "
+                     "first line's class mean is every exercise graded, before penalties)"]
+    #                                                       (8 + 3.6 + 0 + 4) / 4: dee's week1
     assert course_lines(book, course, ["ex04"], ["ann"], []) == []
     assert course_lines(book, course, ["ex01", "ex02"], ["bo", "cy"], []) == [
         "week2 (due 2026-10-08 23:59 UTC): 1 late (bo), 1 after the last date accepted (cy); "
         "mean 1.8 of 8 after late penalties",
         "week1: handed in by none of the 2 students (grade each week's exercises with "
-        "--exercises)"]
+        "--exercises)",
+        "course total: class mean 1.8 of 12 after late penalties (week1, week2: the "
+        "assignments that count now, as export --course writes them; the first line's class "
+        "mean is every exercise graded, before penalties)"]
     later = datetime.now(timezone.utc) + timedelta(days=30)
     course.assignments[1] = Assignment("week2", ("ex02", "ex03"), later)
     assert course_lines(book, course, ["ex02"], ["ann"], [])[0].endswith(

@@ -1,9 +1,11 @@
 """What a third round of running a real course (issue 21) left: a class folder whose names
 match none of the gradebook's (another LMS's export: full names where the gradebook has
 logins) mapped onto the gradebook's students with `grade-class --names map.csv`; an
-assignment none of whose exercises has been graded yet."""
+assignment none of whose exercises has been graded yet; the run's class mean, raw, beside the
+course's, penalised."""
 import csv
 import io
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -216,3 +218,41 @@ def test_an_assignment_not_graded_yet_exports_empty_cells_not_zero(week1_graded,
                     ["bob", "2", "2", "", "", "", "not graded yet", "2"]]
     names, points, scores = grades(book, None, course)     # the LMS's: no column of 0 / 0
     assert (names, points, scores["alice"]["week1"]) == (["week1"], {"week1": 4}, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# the run's class mean, raw, beside the course's, penalised
+
+LATE_COURSE = """\
+time_zone = "UTC"
+[late]
+penalty = 10
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2020-10-01T23:59:00
+"""
+
+
+def test_a_course_run_gives_the_class_mean_after_late_penalties_too(tmp_path, capsys):
+    """The run's first line said 'class mean 18.0 / 18' (every exercise graded, raw) while
+    its per-assignment line said 'mean 16.2 of 18 after late penalties': which is the
+    class's? The first line stays as it was (the README's demo output is its format); the
+    per-assignment lines end with the course total's mean, as export --course writes it."""
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    (tmp_path / "subs" / "alice" / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(LATE_COURSE)
+    (tmp_path / "t.csv").write_text("student,submitted_at\nalice,2020-10-02T10:00:00Z\n")
+    assert main(["grade-class", str(tmp_path / "subs"), "--db", str(tmp_path / "g.db"),
+                 "--timestamps", str(tmp_path / "t.csv"), "--jobs", "1",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"graded 1 of 1 submissions in \d+\.\d s with 1 job, seed \d+; class "
+                        r"mean 18\.0 / 18; gradebook \S+g\.db", out[0]), out[0]
+    notes = [line for line in out if "after late penalties" in line]
+    assert notes == ["  note: week1 (due 2020-10-01 23:59 UTC): 1 late (alice); mean 16.2 of "
+                     "18 after late penalties",
+                     "  note: course total: class mean 16.2 of 18 after late penalties "
+                     "(week1: the assignments that count now, as export --course writes "
+                     "them; the first line's class mean is every exercise graded, before "
+                     "penalties)"], out
