@@ -69,7 +69,8 @@ def test_a_map_of_names_files_another_lms_export_in_the_students_rows(tmp_path, 
     """The trial: the gradebook names asmith and bjones; Moodle's download names them 'Alice
     Smith_4567_assignsubmission_file_' and 'Bob Jones'. With --names, their work lands in
     their rows (ex01 graded again: 18 points where the gradebook had 4), no new student is
-    made, and the run says which entries it filed so."""
+    made, and the run says which entries it filed so; the next run with the same map finds
+    nothing new."""
     db = logins(tmp_path)
     lms2 = folder(tmp_path, "Alice Smith_4567_assignsubmission_file_", "Bob Jones")
     names = write_map(tmp_path, "folder,student\nAlice Smith,asmith\nBob Jones,bjones\n")
@@ -82,8 +83,13 @@ def test_a_map_of_names_files_another_lms_export_in_the_students_rows(tmp_path, 
     assert "no student of this class folder" not in out
     assert main(["export", "--csv", "-", "--db", str(db)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(r["student"], r["ex01"]) for r in rows] == [("asmith", "18"),
-                                                                      ("bjones", "18")]
+    assert [(r["student"], r["ex01"]) for r in rows] == [("asmith", "18"), ("bjones", "18")]
+    # next week, the same download and map: nothing new to grade, no one moved
+    assert main(["grade-class", str(lms2), "--db", str(db), "--names", names,
+                 "--exercises", "ex01", "--jobs", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "graded 0 of 2 submissions (2 already in the gradebook)" in out, out
+    assert "graded from" not in out and students(db) == ["asmith", "bjones"]
 
 
 def test_a_map_line_for_no_entry_is_named_and_the_others_applied(tmp_path):
