@@ -105,7 +105,8 @@ def other_folders(book, entries, folder, where) -> list[str]:
                   f"(e.g. {staging.shown(by_folder[first][0], quote=False)}): the gradebook "
                   f"files students by name, so their grades from both folders are one row "
                   f"each (as meant for a new download of the same class, or entries renamed "
-                  f"to match); another class needs its own --db", LINE, lines=False)]
+                  f"or mapped with --names to match); another class needs its own --db", LINE,
+                  lines=False)]
 
 
 def no_names_in_common(book, entries) -> list[str]:

@@ -131,7 +131,8 @@ def test_a_run_of_another_class_folder_over_the_same_students_says_so(tmp_path, 
     assert "2 students of this run were last graded from another class folder" in notes[0]
     assert str(tmp_path / "secA") in notes[0] and "(e.g. alice)" in notes[0]
     assert notes[0].endswith("(as meant for a new download of the same class, or entries "
-                             "renamed to match); another class needs its own --db")
+                             "renamed or mapped with --names to match); another class needs "
+                             "its own --db")
     assert [n for n in run("secA") if "another class folder" in n] != []   # and back again
 
 
