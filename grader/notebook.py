@@ -34,17 +34,18 @@ import atexit
 import json
 import os
 import re
-import select
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from grader.exercises import check_file, module_of
 from grader.engine.request import GradeRequest
+# one JSON line each way: the grading process's answers, a check cell's request to the sandboxed
+# kernel's launcher and the launcher's answer
+from grader.engine.service import JsonLines, Service, dropped, read_line, running
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
 from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG,  # noqa: F401
                                       cells_to_module, given_nothing, is_magic)
@@ -117,79 +118,42 @@ def history_notebook(cells: list[str]) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
-# one JSON line each way: the grading process's answers, a check cell's request to the sandboxed
-# kernel's launcher and the launcher's answer
-
-def read_line(recv, buf: bytes = b"", limit: int | None = None) -> tuple[bytes | None, bytes]:
-    """(line, rest): the bytes before the first newline of `buf` and what `recv()` gives next
-    (b"" once the other side has closed), and the bytes after it. (None, what came) where the
-    other side closed before a newline, or sent more than `limit` bytes without one. recv
-    raises where it waits too long.
-
-        read_line(lambda: sock.recv(1 << 16), limit=MAX_CHECK_ANSWER)   # (b'{"passed": true}', b'')
-    """
-    while b"\n" not in buf:
-        if limit is not None and len(buf) > limit:
-            return None, buf
-        chunk = recv()
-        if not chunk:
-            return None, buf
-        buf += chunk
-    line, _, rest = buf.partition(b"\n")
-    return line, rest
-
-
-# ----------------------------------------------------------------------------------------------
 # the grading process, one per kernel
 
-class _Server:
+class _Server(Service):
+    """This kernel's grading process (grader.engine.service): `python -m grader.notebook serve`
+    in a session of its own, its stderr kept in a temporary file for the message if it stops;
+    one JSON line each way, each answer matched to its request by id. Closing its input ends
+    it; killed after 10 s."""
+
     def __init__(self):
         self.log = tempfile.TemporaryFile()
         from grader.sandbox import with_package_path
         env = with_package_path()
         env["PYTHONWARNINGS"] = "ignore"
-        self.proc = subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "grader.notebook", "serve"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self.log, cwd=str(ROOT), env=env,
             start_new_session=True)
+        super().__init__(proc, JsonLines(proc.stdin, proc.stdout), grace=10)
         self.counter = 0
-        self.buf = b""
 
     def ask(self, request: dict) -> dict:
         self.counter += 1
-        request = dict(request, id=self.counter)
-        self.proc.stdin.write((json.dumps(request) + "\n").encode())
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + ANSWER_SECONDS
-        fd = self.proc.stdout.fileno()
-
-        def recv():
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise RuntimeError(f"no answer within {ANSWER_SECONDS:.0f} s")
-            return os.read(fd, 1 << 16)
-
-        while True:
-            line, self.buf = read_line(recv, self.buf)
-            if line is None:
-                self.log.seek(0)
-                tail = self.log.read()[-1500:].decode(errors="replace")
-                raise RuntimeError("the grading process stopped" +
-                                   (f":\n{tail}" if tail.strip() else ""))
-            answer = json.loads(line)
-            if answer.get("id") == self.counter:
-                return answer
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def close(self):
+        number = self.counter
         try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
+            return super().ask(dict(request, id=number), ANSWER_SECONDS,
+                               answers=lambda answer: answer.get("id") == number)
+        except TimeoutError:
+            raise RuntimeError(f"no answer within {ANSWER_SECONDS:.0f} s") from None
+        except EOFError:
+            self.log.seek(0)
+            tail = self.log.read()[-1500:].decode(errors="replace")
+            raise RuntimeError("the grading process stopped" +
+                               (f":\n{tail}" if tail.strip() else "")) from None
+
+    def stop(self, hard: bool = False):
+        super().stop(hard)
         self.log.close()
 
 
@@ -198,15 +162,12 @@ _server: _Server | None = None
 
 def _ask(request: dict) -> dict:
     global _server
-    if _server is None or not _server.alive():
-        _server = _Server()
+    _server = running(_server, _Server)
     try:
         return _server.ask(request)
     except BaseException:
         # a stopped, stuck or interrupted server is replaced on the next call
-        _server.proc.kill()
-        _server.close()
-        _server = None
+        _server = dropped(_server, kill=True)
         raise
 
 
@@ -216,7 +177,7 @@ def stop_grading_process():
     as it closes)."""
     global _server
     if _server is not None:
-        _server.close()
+        _server.stop()
         _server = None
 
 

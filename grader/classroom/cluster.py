@@ -34,7 +34,7 @@ from pathlib import Path
 
 from grader.classroom.packing import pack, unpack
 from grader.classroom.process import Job, grading_process
-from grader.engine.service import error_result
+from grader.engine.service import Pipe, Service, dropped, error_result, running
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 
@@ -85,14 +85,15 @@ START_TIMEOUT = 300.0   # seconds a grading process may take to start (torch, zy
 SERVE = "from grader.classroom.cluster import serve; serve()"   # the grading process's start
 
 
-class _Grader:
+class _Grader(Service):
     """This Dask worker's grading process: the same as a local run's (grader.classroom.process),
     with the zygote, the sandbox and the checks, collected once, for the worker's whole life. It
     runs apart from Dask's own threads (they would share its interpreter lock); this process
     only hands it submissions and waits. Started with subprocess, not multiprocessing (a Dask
     worker process is daemonic: it may not have multiprocessing children), from a thread that
     lives as long as this process, so that the grading process dies with it (PDEATHSIG follows
-    the thread that started a process)."""
+    the thread that started a process). Its messages go over a socket pair; it stops on SIGTERM
+    (it kills its zygote's workers, whatever they are doing, then leaves), killed after 5 s."""
 
     def __init__(self, request: dict):
         import socket
@@ -102,49 +103,31 @@ class _Grader:
 
         from grader.sandbox.launcher import ROOT, with_package_path
         ours, theirs = socket.socketpair()
-        self.proc = _keeper().submit(   # in the package's folder: what -c puts on sys.path
+        proc = _keeper().submit(   # in the package's folder: what -c puts on sys.path
             subprocess.Popen, [sys.executable, "-c", SERVE, str(theirs.fileno()),
                                str(os.getpid())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=with_package_path(),
             cwd=str(ROOT)).result()
         theirs.close()
-        self.conn = Connection(ours.detach())
-        self.conn.send(Job(request, require=REQUIRED))
-        self.layers = None      # the sandbox's measured layers, once it says it is ready
+        super().__init__(proc, Pipe(Connection(ours.detach())), ending="terminate", grace=5)
+        self.send(Job(request, require=REQUIRED))
 
-    def wait_ready(self) -> list:
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> list:
         """Its sandbox's measured layers, once it is warm; UnsafeWorker (and it grades
         nothing) if it lacks a layer that grading on a cluster requires."""
         if self.layers is None:
             try:
-                ready = self._reply(START_TIMEOUT)
+                ready = super().wait_ready(timeout)
             except TimeoutError:
                 raise RuntimeError(f"the grading process did not start within "
-                                   f"{START_TIMEOUT:g} s") from None
+                                   f"{timeout:g} s") from None
             if not ready["ready"]:
                 raise UnsafeWorker(unsafe_reason(ready["lacking"]))
-            self.layers = ready["layers"]
         return self.layers
 
     def ask(self, message: dict, timeout: float) -> dict:
         self.wait_ready()
-        self.conn.send(message)
-        return self._reply(timeout)
-
-    def _reply(self, timeout: float) -> dict:
-        if not self.conn.poll(timeout):
-            raise TimeoutError(f"no answer within {timeout:g} s")
-        return self.conn.recv()         # EOFError: it ended
-
-    def close(self):
-        """SIGTERM: it kills its zygote's workers, whatever they are doing, then leaves."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except Exception:  # noqa: BLE001 - still there: kill it
-            self.proc.kill()
-            self.proc.wait(5)
-        self.conn.close()
+        return super().ask(message, timeout)
 
 
 def serve() -> None:
@@ -167,19 +150,12 @@ def _keeper():
 
 def _grader(request: dict) -> _Grader:
     """This worker's grading process, started if it is not running (hold _LOCK)."""
-    grader = _STATE.get("grader")
-    if grader is None or grader.proc.poll() is not None:
-        grader = _STATE["grader"] = _Grader(request)
-    return grader
+    _STATE["grader"] = running(_STATE.get("grader"), lambda: _Grader(request))
+    return _STATE["grader"]
 
 
 def _drop_grader() -> None:
-    grader = _STATE.pop("grader", None)
-    if grader is not None:
-        try:
-            grader.close()
-        except Exception:  # noqa: BLE001 - gone already
-            pass
+    dropped(_STATE.pop("grader", None))
 
 
 def unsafe_reason(missing) -> str:

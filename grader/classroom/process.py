@@ -7,8 +7,8 @@ workers and ends it, and it dies with its parent.
     job = Job(request.to_dict(), html_dir="feedback/", jobs=2, references="table")
     proc = GradingProcess(multiprocessing.get_context("fork"), job)   # the parent's side
 
-`grading_process` is the child's side; it grades as every grading process does
-(grader.engine.service).
+`grading_process` is the child's side; it grades, and says it is ready, as every grading
+process does (grader.engine.service), and the parent's side is that module's Service.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.classroom.feedback import page_name
 from grader.engine.request import GradeRequest
-from grader.engine.service import grade_or_error
+from grader.engine.service import Pipe, Service, grade_or_error, ready_message
 
 
 def _die_with_parent():
@@ -74,7 +74,7 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
         torch.set_num_threads(1)
     from functools import partial
 
-    from grader.sandbox import LayersMissing, Zygote
+    from grader.sandbox import Zygote
     new_zygote = partial(Zygote, require=job.require)
     request = GradeRequest.from_dict(job.request)
     if zygote is None:      # spawned: start one, and warm up while it boots
@@ -87,12 +87,10 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
     holder = [zygote]
     signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
     try:
-        try:
-            zygote.wait_ready()
-        except LayersMissing as exc:   # it grades nothing, and says why
-            conn.send({"ready": False, "lacking": exc.lacking})
+        ready = ready_message(zygote)   # the handshake (grader.engine.service)
+        conn.send(ready)
+        if not ready["ready"]:          # it lacks a layer job.require asks: it grades nothing
             return
-        conn.send({"ready": True, "layers": list(zygote.layers)})
         loaded = None       # the reference table in use
         while True:
             if not conn.poll(1.0):
@@ -239,17 +237,19 @@ def _grade_one(task, zygote, request: GradeRequest, html_dir, new_zygote):
     return result, zygote
 
 
-class GradingProcess:
-    """A grading process, seen from the parent. Forked: `zygote` (started by the parent, which
-    closes its own end of the zygote's socket here) goes to the child."""
+class GradingProcess(Service):
+    """A grading process, seen from the parent (grader.engine.service.Service over a
+    multiprocessing pipe): None asks it to finish, 10 s before it is killed; SIGTERM (hard: a
+    submission past its time limit) 3 s. Forked: `zygote` (started by the parent, which closes
+    its own end of the zygote's socket here) goes to the child."""
 
     def __init__(self, ctx, job: Job, zygote=None, others=()):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=grading_process,
-                                args=(child, job, os.getpid(), zygote, tuple(others)),
-                                daemon=True)
-        self.proc.start()
+        proc = ctx.Process(target=grading_process,
+                           args=(child, job, os.getpid(), zygote, tuple(others)), daemon=True)
+        proc.start()
         child.close()
+        super().__init__(proc, Pipe(self.conn), grace=10, hard_grace=3)
         self.zygote = zygote
         if zygote is not None:
             zygote.sock.close()
@@ -259,30 +259,5 @@ class GradingProcess:
 
     def give(self, task):
         self.task, self.started = task, time.monotonic()
-        self.conn.send({k: task[k] for k in ("student", "folder", "source", "notes",
-                                             "request") if k in task})   # request: its own
-
-    def ask_to_stop(self, hard=False):
-        try:
-            if hard:
-                self.proc.terminate()
-            else:
-                self.conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self.asked = True
-
-    def stop(self, hard=False):
-        """Ask the process to finish (hard: SIGTERM, it kills its workers); SIGKILL if it
-        does not."""
-        try:
-            if not getattr(self, "asked", False):
-                self.ask_to_stop(hard)
-            self.proc.join(3 if hard else 10)
-        except (OSError, ValueError):
-            pass
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join(5)
-        self.conn.close()
-
+        self.send({k: task[k] for k in ("student", "folder", "source", "notes", "request")
+                   if k in task})   # request: its own

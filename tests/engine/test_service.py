@@ -110,3 +110,89 @@ def test_the_command_line_says_what_is_wrong_in_one_line(tmp_path):
         "basic"]
     version = run("--version")
     assert version.returncode == 0 and version.stdout.startswith("torchdrills 0.")
+
+
+# ----------------------------------------------------------------------------------------------
+# the client's side of a grading process (service.Service): one life cycle for the local pool,
+# the Dask worker and the notebook kernel, here with small stand-in children
+
+ECHO = """
+import json, sys, time
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("sleep"):
+        time.sleep(message["sleep"])
+    if message.get("quit"):
+        sys.exit(3)
+    print(json.dumps({"id": -1}), flush=True)               # an answer to no one
+    print(json.dumps({"id": message["id"], "echo": message["x"]}), flush=True)
+"""
+
+
+def _json_child(code=ECHO):
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    return service.Service(proc, service.JsonLines(proc.stdin, proc.stdout), grace=10)
+
+
+def test_a_request_gets_its_own_answer_within_its_time_limit():
+    child = _json_child()
+    try:
+        mine = lambda answer: answer["id"] == 7   # noqa: E731
+        assert child.ask({"id": 7, "x": "a"}, 30, answers=mine) == {"id": 7, "echo": "a"}
+        try:
+            child.ask({"id": 8, "x": "b", "sleep": 1}, 0.3)
+        except TimeoutError as exc:
+            assert str(exc) == "no answer within 0.3 s"
+        else:
+            raise AssertionError("no TimeoutError")
+    finally:
+        child.stop()
+    assert child.exitcode == 0          # its input closed: it ended by itself, not killed
+
+
+def test_a_grading_process_that_ended_says_so_and_running_starts_another():
+    import time
+    first = _json_child()
+    try:
+        first.ask({"id": 1, "quit": True}, 30)
+    except EOFError:
+        pass
+    else:
+        raise AssertionError("no EOFError")
+    deadline = time.monotonic() + 10
+    while first.alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.exitcode == 3
+    second = service.running(first, _json_child)
+    assert second is not first and service.running(second, _json_child) is second
+    assert second.ask({"id": 2, "x": "c"}, 30, answers=lambda a: a["id"] == 2)["echo"] == "c"
+    assert service.dropped(second, kill=True) is None and second.exitcode == -9
+
+
+def _ignores_sigterm(conn):
+    import signal
+    import time
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    conn.send({"ready": True, "layers": ["no network"]})
+    while conn.recv() is not None:
+        time.sleep(30)
+
+
+def test_the_handshake_then_a_process_that_will_not_stop_is_killed_after_its_grace():
+    import multiprocessing
+    import time
+    ctx = multiprocessing.get_context("fork")
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(target=_ignores_sigterm, args=(theirs,), daemon=True)
+    proc.start()
+    theirs.close()
+    child = service.Service(proc, service.Pipe(ours), ending="terminate", grace=0.5)
+    assert child.wait_ready(30) == {"ready": True, "layers": ["no network"]}
+    assert child.layers == ["no network"]
+    started = time.monotonic()
+    child.stop()                         # SIGTERM, ignored: killed after 0.5 s
+    assert not child.alive() and child.exitcode == -9
+    assert 0.4 < time.monotonic() - started < 5 and ours.closed
