@@ -107,3 +107,10 @@ def test_a_training_run_at_the_top_of_a_file_costs_no_points_and_is_said(grade):
                for n in stopped), result.notes
     assert any(n.startswith("utils.py: the statement at line 5") for n in stopped), result.notes
     assert all('if __name__ == "__main__":' in n for n in stopped)
+
+
+def test_a_stop_that_comes_as_a_statement_ends_never_fails_the_import():
+    """The timer can fire just after a statement ended, in the runner's own code: that is no
+    statement to stop, and nothing is raised (30 of 30 imports failed so before)."""
+    for _ in range(30):
+        run_statements(b"x = 1\n" * 300, "/work/ex01.py", {}, 1e-5)

@@ -53,6 +53,8 @@ def run_statements(code: bytes, path: str, scope: dict,
     stopped = []
 
     def too_long(signum, frame):
+        if frame is not None and frame.f_code is run_statements.__code__:
+            return          # the statement had just ended: nothing of it to stop
         raise Stopped()
 
     for node in tree.body:
