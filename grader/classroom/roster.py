@@ -45,10 +45,12 @@ def _same_class(path: Path, folder, where) -> bool:
         return False
 
 
-def moves(rows: dict, entries, book, where) -> list[str]:
+def moves(rows: dict, entries, book, where, mapped=()) -> list[str]:
     """Notes on the students of this class folder in the gradebook whose entry changed (now
     graded from another entry) or is gone (no entry maps to them: their rows keep their last
-    grades, and `export` says so); the gone ones are kept in the gradebook (UNLISTED)."""
+    grades, and `export` says so); the gone ones are kept in the gradebook (UNLISTED). An
+    entry graded under another name now than before, and not by this run's map (`mapped`:
+    the entries it filed), is named, with the map line that keeps her rows."""
     notes = []
     now = {student: path for student, path in entries}
     for student, path in entries:
@@ -58,7 +60,9 @@ def moves(rows: dict, entries, book, where) -> list[str]:
                                f"'{before}' before", LINE, lines=False))
     gone = [s for s in rows if s not in now]
     if gone:
-        shown = ", ".join(f"{staging.shown(s)} (from '{rows[s]}')" for s in gone[:10]) + \
+        shown = ", ".join(f"{staging.shown(s)} (from '{rows[s]}'"
+                          f"{_mapped_before(s, rows[s], entries, mapped)})"
+                          for s in gone[:10]) + \
             (f" and {len(gone) - 10} more" if gone[10:] else "")
         notes.append(clean(f"the gradebook holds {len(gone)} student{'s' * (len(gone) != 1)} "
                            f"of this class folder that no entry maps to any more: {shown}; "
@@ -76,6 +80,19 @@ def moves(rows: dict, entries, book, where) -> list[str]:
         kept.pop(key, None)
     book.set_meta(UNLISTED, json.dumps(kept))
     return notes
+
+
+def _mapped_before(student, entry, entries, mapped=()) -> str:
+    """Where the entry a student was last graded from is graded under another name now (a
+    --names map given before, not this time), how to keep her rows: ', graded as 'Alice
+    Smith' now: give the --names map again, e.g. 'Alice Smith,asmith''; else ''. Not for a
+    name filed with a hash (two entries that read alike: filing's, never a map's)."""
+    from grader.classroom.filing import _looks_filed
+    now = [s for s, path in entries if staging.printable(path.name) == entry]
+    if not now or entry in mapped or _looks_filed(student):
+        return ""
+    return (f", graded as {staging.shown(now[0])} now: to keep her rows, give the --names map "
+            f"again, e.g. '{entry},{student}'")
 
 
 def other_folders(book, entries, folder, where) -> list[str]:
@@ -159,9 +176,11 @@ class NamesError(ValueError):
 
 
 class Names(dict):
-    """{folder: (student, line)} read from a map of names, with the map's `path`."""
+    """{folder: (student, line)} read from a map of names, with the map's `path`; `applied`:
+    the entries a run filed by it (their names)."""
 
     path = ""
+    applied: frozenset = frozenset()
 
 
 def read_names(path) -> Names:
@@ -249,6 +268,7 @@ def apply_names(entries, names: Names, known) -> tuple[list, list[str]]:
             out.append((student, path))
             continue
         used.add(key)
+        names.applied = names.applied | {staging.printable(path.name)}
         new = names[key][0]
         out.append((new, path))
         if new != student:

@@ -260,7 +260,7 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
     run.notes += no_names_in_common(book, entries) + other_folders(book, entries, folder, where) \
-        + moves(rows, entries, book, where)
+        + moves(rows, entries, book, where, names.applied if names else ())
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas
     tasks, handed, by_file_time = [], {}, []
     stamps = timestamps or {}

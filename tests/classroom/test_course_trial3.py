@@ -108,6 +108,30 @@ def test_a_map_line_for_no_entry_is_named_and_the_others_applied(tmp_path):
                      "used): line 3 'Bob Jones'"]
 
 
+def test_a_run_that_forgets_the_map_says_which_line_keeps_her_rows(tmp_path):
+    """A week graded without --names files 'Alice Smith' as a new student beside asmith,
+    whose rows this very entry filled at the run before: the run names the line of the map
+    that keeps her rows. A run whose map files her so now, or a name filing gave with a hash
+    (two entries that read alike), gets no such line."""
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import moves
+    entry = tmp_path / "Alice Smith"
+    entry.mkdir()
+    with Gradebook(tmp_path / "g.db") as book:
+        said = moves({"asmith": "Alice Smith"}, [("Alice Smith", entry)], book, tmp_path)
+        assert said == ["the gradebook holds 1 student of this class folder that no entry maps "
+                        "to any more: 'asmith' (from 'Alice Smith', graded as 'Alice Smith' "
+                        "now: to keep her rows, give the --names map again, e.g. 'Alice "
+                        "Smith,asmith'); each row keeps its last grade, and export writes it "
+                        "with a warning"]
+        mapped = moves({"Alice Smith": "Alice Smith"}, [("asmith", entry)], book, tmp_path,
+                       mapped={"Alice Smith"})
+        hashed = moves({"alice~0123abcd": "Alice Smith"}, [("Alice Smith", entry)], book,
+                       tmp_path)
+    assert len(mapped) == len(hashed) == 1
+    assert "--names" not in mapped[0] + hashed[0]
+
+
 @pytest.mark.parametrize("text, said", [
     ("folder,student\nAlice Smith,asmyth\n",
      "line 2: 'asmyth' is no student of the gradebook (did you mean 'asmith'?): a map files "
