@@ -165,7 +165,6 @@ def unlisted_students(book) -> list[str]:
                    for s in names if s in graded})
 
 
-
 # ----------------------------------------------------------------------------------------------
 # a map of names: grade-class --names map.csv
 
