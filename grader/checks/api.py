@@ -55,7 +55,7 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     assert_state, assert_structure, divided_by_rows,
                                     fit_grads_of_mean, formula_state, grads_of_mean,
                                     inplace_leaf_hint, momentum_of, named_student_error, reruns,
-                                    as_run, probe_reruns,
+                                    as_run, prefix_cases, probe_reruns, recorded_reruns,
                                     naming_rebound, random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.datasets import path as data_path
@@ -92,7 +92,8 @@ __all__ = [
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
     "naming_rebound",
     "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
-    "rebound_parameter", "reruns", "as_run", "probe_reruns",
+    "rebound_parameter", "reruns", "as_run", "prefix_cases", "probe_reruns",
+    "recorded_reruns",
     "record_steps", "Recorded", "scale_mistakes", "show", "grad_power_mistakes",
     "term_power_mistakes",
     "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.engine.expected import Case
+from grader.engine.expected import Case, expected as recorded_value
 from grader.engine.compare import fail
 from grader.engine.compare.close import assert_close
 from grader.engine.compare.mistakes import lazily, resolve
 from grader.engine.compare.tolerances import TRAJECTORY_TOL
-from grader.engine.compare.trajectories import assert_trajectory
+from grader.engine.compare.trajectories import MAX_LOCATED, assert_trajectory
 from grader.engine.compare.values import kind_of, show
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import RemoteObject, meta
@@ -174,6 +174,26 @@ def reruns(sub, reference, target: str, args: tuple, at: int, **call_kw):
     def upto(j):
         a = tuple(args[:at]) + (j,) + tuple(args[at + 1:])
         return sub.call(target, *a, **call_kw), reference(target, *a, **call_kw)
+    return upto
+
+
+def prefix_cases(case: Case, at: int) -> list:
+    """The visible `case` of a training function run for 0, 1, ..., MAX_LOCATED units (args[at]
+    set to each), whose results `build` records: what recorded_reruns compares with, step by
+    step, where the visible check's run parts from the reference's."""
+    return [Case(f"{case.id}_upto_{j}", case.target,
+                 tuple(case.args[:at]) + (j,) + tuple(case.args[at + 1:]), case.kwargs,
+                 case.grad, case.probe) for j in range(MAX_LOCATED + 1)]
+
+
+def recorded_reruns(sub, cases: dict, case: Case, device=None):
+    """`upto` for assert_trajectory and located, in a visible check: j -> (the student's run of
+    `case` for j units, the reference's, recorded by prefix_cases), on `device` where given."""
+    def upto(j):
+        again = cases[f"{case.id}_upto_{j}"]
+        if device is None:
+            return again.run(sub), recorded_value(again)
+        return again.on(device).run(sub), recorded_value(again, device)
     return upto
 
 

@@ -7,7 +7,8 @@ import torch
 
 from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, Recorded, assert_close,
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
-                               float_central_difference, manual_call, scale_mistakes, tolerance)
+                               float_central_difference, manual_call, prefix_cases,
+                               recorded_reruns, scale_mistakes, tolerance)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -60,6 +61,9 @@ CASES = {c.id: c for c in [
     *[Recorded(f"sgd_course_full_batch_{record}", "ex02", (X, Y, 1.0, 0.01, 10),
                {"record": record}, fn="ex02.sgd_full_batch") for record in hints.SGD_FULL_BATCH],
 ]}
+# the course runs for 0, 1, 2, ... epochs: where a run parts, from the same start, step by step
+CASES.update({c.id: c for name in ("gd_course", "sgd_course")
+              for c in prefix_cases(CASES[name], 4)})
 
 
 def _f64(v):
@@ -139,7 +143,8 @@ def test_gradient_descent_course(sub):
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
-                      dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"))
+                      dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"),
+                      upto=recorded_reruns(sub, CASES, case))
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
 
 
@@ -176,5 +181,6 @@ def test_sgd_course(sub):
     }
     assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), mistakes=mistakes,
                       dtype=torch.float64, count_hints=hints.per_sample_records(10, N, "loss"),
+                      upto=recorded_reruns(sub, CASES, case),
                       call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, "
                            "epochs=10)")

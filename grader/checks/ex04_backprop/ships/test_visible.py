@@ -9,7 +9,7 @@ import torch
 
 from grader.checks.api import (Case, Recorded, assert_close, assert_gradient, assert_trajectory,
                                check, devices, dtypes, expected, manual_call, naming_rebound,
-                               scale_mistakes)
+                               prefix_cases, recorded_reruns, scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
@@ -39,6 +39,9 @@ CASES = {c.id: c for c in [
     Case("quadratic_notes", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, 0.01, 100)),
     Case("quadratic_notes_uphill", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, -0.01, 100)),
 ]}
+# the course runs for 0, 1, 2, ... epochs: where a run parts, from the same start, step by step
+CASES.update({c.id: c for name, at in (("train_course", 4), ("quadratic_course", 6))
+              for c in prefix_cases(CASES[name], at)})
 # the same runs with a known mistake (gradients not zeroed, the loss recorded after the update),
 # recorded by `build` from trusted code that never ships (private/variants.train_variant)
 QUADRATIC = {"train_course": False, "quadratic_course": True, "quadratic_notes": True}
@@ -103,7 +106,7 @@ def test_train_autograd_course(sub):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w", "losses"), call=call,
                       mistakes=lambda: run_mistakes("train_course"),
-                      **trajectory_tol(X))
+                      **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
 
 
 @check("quadratic_forward", visible=True)
@@ -165,7 +168,7 @@ def test_train_quadratic_course(sub):
         got = case.run(sub)
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: run_mistakes("quadratic_course"),
-                      **trajectory_tol(X))
+                      **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
 
 
 @check("train_quadratic", points=2, visible=True)

@@ -6,7 +6,8 @@ import torch
 
 from grader.checks.api import (Case, Recorded, StudentError, assert_close, assert_leaf,
                                assert_state, assert_trajectory, check, devices, expected, fail,
-                               inplace_leaf_hint, naming_rebound, scale_mistakes)
+                               inplace_leaf_hint, located, naming_rebound, prefix_cases,
+                               recorded_reruns, scale_mistakes)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
                                                                loss_grads)
@@ -38,6 +39,8 @@ CASES = {c.id: c for c in [
     *[Case(f"fit_short_lr_{lr:g}", "ex05.fit", SHORT[:2] + (lr,) + SHORT[3:])
       for lr in hints.FIXED_LRS if lr != SHORT[2]],
 ]}
+# the short run for 0, 1, 2, ... steps: where a run parts, from the same start, step by step
+CASES.update({c.id: c for c in prefix_cases(CASES["fit_short"], 3)})
 
 
 def fit_mistakes(key):
@@ -129,7 +132,8 @@ def test_fit_short_run_step_by_step(sub, device):
         got = case.run(sub)
     check_fit_result(got, call)
     mistakes = fit_mistakes("short")
-    with fit_cause(sub):
+    upto = recorded_reruns(sub, CASES, CASES["fit_short"], device)
+    with fit_cause(sub), located(got, want, ("w", "b", "losses"), upto, "step"):
         assert_trajectory(got[2], want[2], call=call,
                           mistakes={k: v["losses"] for k, v in mistakes.items()})
         assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
