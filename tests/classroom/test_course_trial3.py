@@ -286,3 +286,28 @@ def test_a_course_run_gives_the_class_mean_after_late_penalties_too(tmp_path, ca
                      "(week1: the assignments that count now, as export --course writes "
                      "them; the first line's class mean is every exercise graded, before "
                      "penalties)"], out
+
+
+def test_a_student_with_nothing_counted_yet_reads_so_not_0_of_0(tmp_path):
+    """Week 1 due and not graded yet, week 2 graded early for feedback: nothing of hers
+    counts yet. Her page's headline and title, and her row in the summary, said '0 / 0'."""
+    from datetime import datetime, timezone
+    from grader.classroom.course_file import load_course
+    from grader.classroom.course_grades import course_grades, page_rows
+    from grader.classroom.feedback import render_page
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.summary import write_summary
+    (tmp_path / "course.toml").write_text(COURSE.replace("due = 2020-10-08", "due = 2099-10-08"))
+    course = load_course(tmp_path / "course.toml")
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("alice", graded("ex02"), content_hash="h", files={"ex02": "f"},
+                    handed_in={"ex02": datetime(2020, 10, 1, 20, tzinfo=timezone.utc)})
+        rows = page_rows(course_grades(book, course, student="alice")["alice"])
+        html = render_page(book.result("alice"), student="alice", assignments=rows)
+        write_summary(book, tmp_path / "summary.html", course=course)
+    assert "<title>Feedback: alice (nothing counted yet)</title>" in html
+    assert '<div class="big" id="total">nothing counted yet</div>' in html
+    assert "every exercise graded, before penalties: 4 / 4" in html
+    assert "feedback only" in html and "not graded yet" in html
+    summary = (tmp_path / "summary.html").read_text()
+    assert "0 / 0" not in summary and "nothing counted yet" in summary
