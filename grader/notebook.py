@@ -36,7 +36,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -45,7 +44,7 @@ from grader.exercises import check_file, module_of
 from grader.engine.request import GradeRequest
 # one JSON line each way: the grading process's answers, a check cell's request to the sandboxed
 # kernel's launcher and the launcher's answer
-from grader.engine.service import JsonLines, Service, dropped, read_line, running
+from grader.engine.service import Service, dropped, read_line, running, start_json_lines
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
 from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG,  # noqa: F401
                                       cells_to_module, given_nothing, is_magic)
@@ -131,11 +130,9 @@ class _Server(Service):
         from grader.sandbox import with_package_path
         env = with_package_path()
         env["PYTHONWARNINGS"] = "ignore"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.notebook", "serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.log, cwd=str(ROOT), env=env,
-            start_new_session=True)
-        super().__init__(proc, JsonLines(proc.stdin, proc.stdout), grace=10)
+        super().__init__(*start_json_lines(
+            [sys.executable, "-m", "grader.notebook", "serve"], stderr=self.log, cwd=str(ROOT),
+            env=env, start_new_session=True), grace=10)
         self.counter = 0
 
     def ask(self, request: dict) -> dict:

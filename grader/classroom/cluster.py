@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from grader.classroom.packing import pack, unpack
 from grader.classroom.process import Job, grading_process
-from grader.engine.service import Pipe, Service, dropped, error_result, running
+from grader.engine.service import Service, dropped, error_result, running, start_with_socket
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 
@@ -96,20 +97,14 @@ class _Grader(Service):
     (it kills its zygote's workers, whatever they are doing, then leaves), killed after 5 s."""
 
     def __init__(self, request: dict):
-        import socket
-        import subprocess
         import sys
-        from multiprocessing.connection import Connection
 
         from grader.sandbox.launcher import ROOT, with_package_path
-        ours, theirs = socket.socketpair()
-        proc = _keeper().submit(   # in the package's folder: what -c puts on sys.path
-            subprocess.Popen, [sys.executable, "-c", SERVE, str(theirs.fileno()),
-                               str(os.getpid())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=with_package_path(),
-            cwd=str(ROOT)).result()
-        theirs.close()
-        super().__init__(proc, Pipe(Connection(ours.detach())), ending="terminate", grace=5)
+        proc, pipe = start_with_socket(   # in the package's folder: what -c puts on sys.path
+            lambda fd: [sys.executable, "-c", SERVE, str(fd), str(os.getpid())],
+            popen=lambda *a, **kw: _keeper().submit(subprocess.Popen, *a, **kw).result(),
+            stdin=subprocess.DEVNULL, env=with_package_path(), cwd=str(ROOT))
+        super().__init__(proc, pipe, ending="terminate", grace=5)
         self.send(Job(request, require=REQUIRED))
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> list:

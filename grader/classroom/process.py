@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.classroom.feedback import page_name
 from grader.engine.request import GradeRequest
-from grader.engine.service import Pipe, Service, grade_or_error, ready_message
+from grader.engine.service import Service, grade_or_error, ready_message, start_process
 
 
 def _die_with_parent():
@@ -244,12 +244,10 @@ class GradingProcess(Service):
     its own end of the zygote's socket here) goes to the child."""
 
     def __init__(self, ctx, job: Job, zygote=None, others=()):
-        self.conn, child = ctx.Pipe()
-        proc = ctx.Process(target=grading_process,
-                           args=(child, job, os.getpid(), zygote, tuple(others)), daemon=True)
-        proc.start()
-        child.close()
-        super().__init__(proc, Pipe(self.conn), grace=10, hard_grace=3)
+        proc, pipe = start_process(ctx, grading_process,
+                                   (job, os.getpid(), zygote, tuple(others)))
+        super().__init__(proc, pipe, grace=10, hard_grace=3)
+        self.conn = pipe.conn
         self.zygote = zygote
         if zygote is not None:
             zygote.sock.close()

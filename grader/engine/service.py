@@ -8,12 +8,12 @@ why (error_result), with zero points.
 
     result, zygote = grade_or_error("alice/", zygote, request, new_zygote=Zygote)
 
-The client's side is one life cycle too (`Service`), whatever started the process and whatever
-carries the messages (`Pipe`: a multiprocessing pipe or socket pair; `JsonLines`: a child's
-stdin and stdout): the handshake, a request with a time limit, a restart after it ended or
-failed (`running`, `dropped`), and the shutdown (ask it to finish, wait, kill).
+The client's side is one life cycle too (`Service`): the start (`start_process`: fork or
+spawn, on a pipe; `start_with_socket`: a command on a socket pair; `start_json_lines`: a
+command's stdin and stdout), the handshake, a request with a time limit, a restart after it
+ended or failed (`running`, `dropped`), and the shutdown (ask it to finish, wait, kill).
 
-    service = Service(proc, Pipe(conn), ending="terminate", grace=5)
+    service = Service(*start_process(ctx, target), ending="terminate", grace=5)
     service.wait_ready(300)                       # {"ready": True, "layers": [...]}
     answer = service.ask({"student": ...}, 600)   # TimeoutError past 600 s, EOFError if it ended
     service.stop()                                # SIGTERM, 5 s, then SIGKILL
@@ -277,6 +277,40 @@ class Service:
                 self.proc.join(seconds)
         except (OSError, ValueError, subprocess.TimeoutExpired):
             pass
+
+
+# the start, one per transport: (the process, its channel), for Service(proc, channel, ...)
+
+def start_process(ctx, target, args=()) -> tuple:
+    """A multiprocessing child (ctx: fork or spawn) running target(conn, *args), its messages
+    on a pipe."""
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(theirs, *args), daemon=True)
+    proc.start()
+    theirs.close()
+    return proc, Pipe(ours)
+
+
+def start_with_socket(argv_of, popen=subprocess.Popen, **options) -> tuple:
+    """A command handed one end of a socket pair (argv_of(fd): its command line), its
+    messages on that socket; `popen` starts it (e.g. from a thread of its own)."""
+    import socket
+    from multiprocessing.connection import Connection
+    ours, theirs = socket.socketpair()
+    try:
+        proc = popen(argv_of(theirs.fileno()), pass_fds=[theirs.fileno()], **options)
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    return proc, Pipe(Connection(ours.detach()))
+
+
+def start_json_lines(argv, **options) -> tuple:
+    """A command reading JSON lines on its stdin and answering on its stdout."""
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **options)
+    return proc, JsonLines(proc.stdin, proc.stdout)
 
 
 def running(service: Service | None, start) -> Service:

@@ -130,11 +130,8 @@ for line in sys.stdin:
 
 
 def _json_child(code=ECHO):
-    import subprocess
     import sys
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
-    return service.Service(proc, service.JsonLines(proc.stdin, proc.stdout), grace=10)
+    return service.Service(*service.start_json_lines([sys.executable, "-c", code]), grace=10)
 
 
 def test_a_request_gets_its_own_answer_within_its_time_limit():
@@ -184,15 +181,39 @@ def _ignores_sigterm(conn):
 def test_the_handshake_then_a_process_that_will_not_stop_is_killed_after_its_grace():
     import multiprocessing
     import time
-    ctx = multiprocessing.get_context("fork")
-    ours, theirs = ctx.Pipe()
-    proc = ctx.Process(target=_ignores_sigterm, args=(theirs,), daemon=True)
-    proc.start()
-    theirs.close()
-    child = service.Service(proc, service.Pipe(ours), ending="terminate", grace=0.5)
+    proc, pipe = service.start_process(multiprocessing.get_context("fork"), _ignores_sigterm)
+    child = service.Service(proc, pipe, ending="terminate", grace=0.5)
     assert child.wait_ready(30) == {"ready": True, "layers": ["no network"]}
     assert child.layers == ["no network"]
     started = time.monotonic()
     child.stop()                         # SIGTERM, ignored: killed after 0.5 s
     assert not child.alive() and child.exitcode == -9
-    assert 0.4 < time.monotonic() - started < 5 and ours.closed
+    assert 0.4 < time.monotonic() - started < 5 and pipe.conn.closed
+
+
+def _serve_on(argv):
+    """A stand-in for a Dask worker's grading process: argv[1] is its socket."""
+    from multiprocessing.connection import Connection
+    conn = Connection(int(argv[1]))
+    conn.send({"ready": False, "lacking": ["no network"]})
+    conn.recv()
+
+
+def test_a_command_on_a_socket_pair_is_started_by_whoever_the_caller_names():
+    import sys
+    started = []
+
+    def popen(argv, **options):
+        import subprocess
+        started.append(argv)
+        return subprocess.Popen(argv, **options)
+    code = "import sys; from tests.engine.test_service import _serve_on; _serve_on(sys.argv)"
+    child = service.Service(*service.start_with_socket(
+        lambda fd: [sys.executable, "-c", code, str(fd)], popen=popen, cwd=str(ROOT)),
+        ending="terminate", grace=5)
+    try:
+        assert child.wait_ready(60) == {"ready": False, "lacking": ["no network"]}
+        assert child.layers is None and len(started) == 1
+    finally:
+        child.stop()
+    assert child.exitcode is not None
