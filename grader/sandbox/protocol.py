@@ -33,12 +33,12 @@ class ProtocolError(ValueError):
     """A frame that is not well formed: too big, truncated, or of an unknown shape."""
 
 
-# A decoded value's facts and stand-ins (a leaf: grader.sandbox.remote), named here for the frames'
-# readers as well; _device_here, where a decoded tensor goes here (a test's stand-in replaces it).
+# A decoded value's facts and stand-ins (the leaf grader.sandbox.remote); _device_here: a test's.
 from grader.sandbox.remote import (DEVICE_NAME, NUMPY_DTYPES, TORCH_DTYPES,  # noqa: E402,F401
                                    RemoteObject, TensorMeta, facts_read, meta, read_fact,
                                    safe_repr, type_name, with_grad_leaves)
 from grader.sandbox.remote import device_here as _device_here  # noqa: E402
+from grader.sandbox.readback import exact  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ from grader.sandbox.remote import device_here as _device_here  # noqa: E402
 
 _TensorBase = torch._C.TensorBase
 _Tensor, _ndarray, _npgeneric = torch.Tensor, np.ndarray, np.generic
-_dtype_t, _device_t = torch.dtype, torch.device
+_dtype_t, _device_t, _PLAIN = torch.dtype, torch.device, (int, float, str, tuple, list, dict)
 (_requires_grad, _is_leaf, _grad_fn, _grad, _device_of, _dtype_of, _shape_of, _layout_of,
  _is_sparse) = (getattr(_TensorBase, name).__get__ for name in (
     "requires_grad", "is_leaf", "grad_fn", "grad", "device", "dtype", "shape", "layout",
@@ -73,6 +73,8 @@ class _Encoder:
             return self.obj(type(x).__name__, "<nested too deeply>")
         if x is None or type(x) is bool:
             return x
+        if type(x) not in _PLAIN and not isinstance(x, (_Tensor, _ndarray)):
+            x = exact(x)       # a subclass's own methods never run here (grader.sandbox.readback)
         if type(x) is str:
             return x[:MAX_STR]
         if isinstance(x, _Tensor):
@@ -128,9 +130,8 @@ class _Encoder:
         shape = tuple(_shape_of(t))
         plain = _Tensor._make_subclass(_Tensor, _detach(t)) if cls is not _Tensor \
             else _detach(t)
-        # a fresh, packed copy of the logical values: any strides (a row of a column that
-        # NumPy laid out in Fortran order, a transpose, a broadcast view, a slice of a larger
-        # storage), conjugate and negative views resolved, never the storage behind them
+        # a fresh, packed copy of the logical values: any strides (a transpose, a broadcast view,
+        # a slice), conjugate and negative views resolved, never the storage behind them
         flat = torch.empty(shape, dtype=dtype).copy_(plain).reshape(-1)
         if self.inline:   # floats widened to float64, exactly: the file reads as the tensor
             wide = flat.to(torch.float64) if flat.is_floating_point() else flat
@@ -177,9 +178,8 @@ def from_tree(tree):
 
 
 # ----------------------------------------------------------------------------------------------
-# decoding (the trusted reader): strict, size-capped, no code execution. What a reply may cost
-# this side is decided before it is read: its header and payload are bounded by the values the
-# call may return (max_items), so a refused reply costs no more than an honest one.
+# decoding (the trusted reader): strict, size-capped, no code execution. A reply's header and
+# payload are bounded by the values the call may return (max_items) before it is read.
 
 def header_cap(max_items=None) -> int:
     """The most header bytes a frame holding at most `max_items` values may have."""

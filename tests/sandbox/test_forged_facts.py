@@ -747,3 +747,97 @@ def test_a_manual_function_using_autograd_the_watch_sees_earns_none_of_its_point
     assert mine and all(c.score == 0 for c in mine), \
         [(c.title, c.status, c.message[:80]) for c in mine if c.score]
     assert not [t for t in result.tampering if "a manual function" in t], result.tampering
+
+
+# A manual function's result that computes itself with autograd only when it is read: after
+# the call, the watch is off (the eighth attack round: F01-F07, F14-F16, F22, 24/24 to 38/38
+# on every entry point). Each of these subclasses reads as the true gradient through its own
+# methods, and as 0.0 through the built-in type's.
+LAZY = {
+    "a NumPy scalar's item": ("class _Lazy(np.float64):\n    def item(self):\n"
+                              "        return _slope()\n", "_Lazy(0.0)"),
+    "a float's __float__": ("class _Lazy(float):\n    def __float__(self):\n"
+                            "        return _slope()\n", "_Lazy(0.0)"),
+}
+GRADS = """
+
+class _Grads(tuple):
+    def __new__(cls, zeros, data):
+        self = super().__new__(cls, zeros)
+        self.data = data
+        return self
+
+    def __iter__(self):
+        x, y, y_pred = (torch.as_tensor(v, dtype=torch.float64) for v in self.data)
+        with torch.enable_grad():
+            p = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+            pred = y_pred + p[0] + p[1] * x + p[2] * x ** 2 + p[3] * x ** 3
+            (g,) = torch.autograd.grad(((pred - y) ** 2).sum(), p)
+        return iter([float(v) for v in g])
+
+
+def poly_grads(x, y, y_pred):
+    return _Grads((0.0, 0.0, 0.0, 0.0), (x, y, y_pred))
+"""
+
+
+def test_a_manual_tuple_that_computes_itself_when_iterated_earns_nothing(grade):
+    """ex11's poly_grads returned as a tuple of zeros whose own __iter__ runs autograd (the
+    eighth attack round's F02: 24/24)."""
+    source = _solution("ex11").replace("import numpy as np", "import numpy as np\nimport torch",
+                                       1) + GRADS
+    result = grade("ex11", files={"ex11_numpy_polynomial.py": source}, seed=3)
+    checks = [c for c in result.checks if c.target == "poly_grads" and c.counted]
+    assert checks and not any(c.status == "passed" for c in checks), \
+        [(c.name, c.status, c.message) for c in checks]
+LAZY_SLOPE = ("\ndef _slope():\n    with torch.enable_grad():\n"
+         "        w = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)\n"
+         "        x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)\n"
+         "        y = torch.tensor([2.0, 4.0, 6.0], dtype=torch.float64)\n"
+         "        (g,) = torch.autograd.grad(((x * w - y) ** 2).mean(), w)\n"
+         "    return float(g)\n\n")
+
+
+@pytest.mark.parametrize("kind", sorted(LAZY))
+def test_a_manual_result_that_computes_itself_when_read_earns_nothing(grade, kind):
+    """ex02's gradient at the course's point (w = 1: -28/3) returned as an object that runs
+    autograd when read: read inside the watch, it is caught; read by the encoder, it is the
+    built-in type's own value, never the subclass's."""
+    klass, made = LAZY[kind]
+    source = _solution("ex02") + "\n" + LAZY_SLOPE + klass + \
+        f"\n\ndef gradient(xs, ys, w):\n    return {made}\n"
+    result = grade("ex02", files={"ex02_gradient_descent.py": source}, seed=3)
+    course = [c for c in result.checks if c.target == "gradient" and c.visible]
+    assert course and not any(c.status == "passed" for c in course), \
+        [(c.name, c.status, c.message) for c in course]
+    assert any("used autograd" in c.message or "returned" in c.message for c in course)
+
+
+def test_the_encoder_runs_no_method_of_a_subclass():
+    """What crosses the boundary is read through the built-in types' own C methods."""
+    import numpy as np
+    from grader.sandbox.protocol import decode, encode, split
+
+    class Boom(Exception):
+        pass
+
+    class T(tuple):
+        def __iter__(self):
+            raise Boom
+
+    class D(dict):
+        def items(self):
+            raise Boom
+
+    class N(np.float64):
+        def item(self):
+            raise Boom
+
+    class I(int):
+        def __int__(self):
+            raise Boom
+
+    value = {"t": T((1.0, N(2.5))), "d": D(k=I(3)), "l": [N(0.5)]}
+    back = decode(*split(encode(value)))
+    assert back == {"t": (1.0, 2.5), "d": {"k": 3}, "l": [0.5]}
+    assert type(back["t"][1]) is np.float64 and type(back["d"]["k"]) is int

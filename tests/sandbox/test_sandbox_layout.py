@@ -20,7 +20,8 @@ INSIDE = ROOT / "grader" / "sandbox" / "inside"
 # device helpers, the data sets' places (leaves both sides may import) and what is under
 # inside/ (the probes run in the worker with the student's module).
 ALLOWED = ("torch", "numpy", "grader.sandbox.protocol", "grader.sandbox.remote",
-           "grader.sandbox.inside", "grader.sandbox.device", "grader.datasets")
+           "grader.sandbox.readback", "grader.sandbox.inside", "grader.sandbox.device",
+           "grader.datasets")
 # The trusted side: none of it may be imported or loaded inside the worker.
 TRUSTED = ("grader.sandbox.launcher", "grader.sandbox.submission", "grader.sandbox.process",
            "grader.sandbox.workdir", "grader.sandbox.replies", "grader.sandbox.view",

@@ -12,8 +12,7 @@ check's data do it through `watched`): the call itself, and two contracts of CUR
   global generators (torch's, NumPy's, Python's) are set to a state of their own before the
   call and must be found as they were after it.
 
-What is found is returned as data beside the value; the trusted side words the failure. This
-computes no answer, right or wrong: it only reports what the call did to its inputs.
+What is found is returned as data beside the value; the trusted side words the failure.
 """
 import contextlib
 import inspect
@@ -23,8 +22,9 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-# bound when the worker imports the probes, before any student code: a submission that
-# rebinds torch.equal or np.array_equal changes nothing here
+from grader.sandbox.readback import as_plain
+
+# bound before any student code: rebinding torch.equal or np.array_equal changes nothing here
 _equal = torch.equal
 _isnan = torch.isnan
 _array_equal = np.array_equal
@@ -134,8 +134,8 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwarg
         # (with it on, does it run the engine or forward mode, in any thread?)
         with (_AutogradWatch() if _manual else _EngineWatch()) as watch:
             _WATCHING.append(watch)
-            try:
-                value = fn(*args, **kwargs)
+            try:     # its result read, into plain data, while the watch is on (readback)
+                value = as_plain(fn(*args, **kwargs))
             finally:
                 _WATCHING.remove(watch)
         autograd = [watch.used, watch.unseen] if watch.used else ""
