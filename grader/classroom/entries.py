@@ -300,22 +300,22 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
 
 
 def exercise_hashes(entry: Entry) -> dict[str, str]:
-    """{exercise: the content hash of its gathered file, and of the student's own modules it
-    imports (utils.py)} of a gathered entry (none when it could not be read): what tells a
+    """{exercise: the content hash of its gathered file, and of the student's own modules and
+    other exercises' files it imports (utils.py; ex03's file, imported by ex02) and the data
+    files they name} of a gathered entry (none when it could not be read): what tells a
     changed exercise from one handed in before. A changed utils.py changes every exercise
     that imports it."""
     if entry.folder is None:
         return {}
     data = {name: (Path(entry.folder) / name).read_bytes() for name in sorted(entry.files)}
-    own = {module_named(name): data[name] for name in data
-           if not staging.exercise_of(name) and name.endswith(".py")}
+    own = {module_named(name): data[name] for name in data if name.endswith(".py")}
     files = [name for name in data if data_file(name)]
     out = {}
     for name in data:
         ex = staging.exercise_of(name)
         if ex and ex not in out:
             digest = hashlib.blake2b(name.encode() + b"\0" + data[name], digest_size=16)
-            modules = sorted(imported_closure(name, data[name], own))
+            modules = sorted(imported_closure(name, data[name], own) - {module_named(name)})
             for module in modules:
                 digest.update(b"\0" + module.encode() + b"\0" + own[module])
             for file in named_files(files, [data[name]] + [own[m] for m in modules]):

@@ -22,7 +22,9 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.exercises import module_of
 from grader.sandbox import staging
+from grader.sandbox.names import exercise_of
 from grader.sandbox.tree import DATA_SUFFIXES
 
 FROM_STAMP = "nbgrader timestamp.txt"
@@ -304,10 +306,14 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
         data = _read(os.path.join(here, name))
         modules = {m: d for m, (_, d) in latest.items()
                    if not m.lower().endswith(DATA_SUFFIXES)}
+        modules.update({module_of(e): _read(os.path.join(h, n))    # another exercise's file
+                        for e, (h, n, _t) in exercises.items() if e != ex})   # it imports
         imported = imported_closure(name, data, modules)
         imported |= set(named_files([m for m in latest if m not in modules],
                                     [data] + [modules[m] for m in imported]))
-        times = [t for t in [mtime] + [latest[m][0] for m in imported] if t is not None]
+        times = [t for t in [mtime] + [latest[m][0] if m in latest else
+                                        exercises[exercise_of(f"{m}.py")][2] for m in imported]
+                 if t is not None]
         out[ex] = (_nbgrader_stamp(Path(root), Path(here), zone),
                    max(times) if times else None)
     return out

@@ -365,3 +365,31 @@ def test_a_package_named_as_an_exercise_never_stands_in_for_its_module(tmp_path)
     assert (tmp_path / "work" / EX01).read_text() == (ROOT / "solutions" / EX01).read_text()
     assert any("ex01_linear_model/core.py" in n and "exercise's own module" in n
                for n in notes), notes
+
+
+def test_an_exercise_importing_another_exercises_file_is_new_and_late_with_it(tmp_path):
+    """ex02 that imports a helper from ex03's file: a change to ex03's file after ex02's due
+    date is late work for ex02 as well (the eighth attack round's F20: counted on time)."""
+    import os
+    from grader.classroom.handed_in import handed_in_each
+    ex03 = (ROOT / "solutions" / "ex03_autograd_basics.py").read_text()
+
+    def entry(helper: str):
+        sub = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+        sub.mkdir()
+        (sub / EX02).write_text(ex02("from ex03_autograd_basics import slope_helper",
+                                     "    return slope_helper(x, y, w)\n"))
+        (sub / "ex03_autograd_basics.py").write_text(ex03 + helper)
+        (sub / EX01).write_text((ROOT / "solutions" / EX01).read_text())
+        return sub, gather("alice", sub, tmp_path / f"g{sub.name}")
+
+    helper = "\n\ndef slope_helper(x, y, w):\n    return float(np.mean(2 * x * (x * w - y)))\n"
+    sub, first = entry(helper)
+    later = (sub / EX02).stat().st_mtime + 3600
+    os.utime(sub / "ex03_autograd_basics.py", (later, later))
+    times = handed_in_each(sub, first.files)
+    assert times["ex02"][0].timestamp() == pytest.approx(later)
+    assert times["ex01"][0].timestamp() < later
+    _, changed = entry(helper + "\n# a fix\n")
+    a, b = exercise_hashes(first), exercise_hashes(changed)
+    assert a["ex02"] != b["ex02"] and a["ex03"] != b["ex03"] and a["ex01"] == b["ex01"]
