@@ -108,7 +108,7 @@ def is_cell_note(note, notebooks) -> bool:
     return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
 
 
-_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was stopped")
+_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was (stopped|skipped)")
 
 
 def stopped_note(note, timed) -> str | None:
@@ -122,6 +122,9 @@ def stopped_note(note, timed) -> str | None:
         return None
     module, line = m.group(1), int(m.group(2))
     file = f"{module.replace('.', '/')}.py"
+    if m.group(3) == "skipped":
+        return (f"{file}: the statement at line {line} raised an error after a statement above "
+                f"it was stopped, so it was skipped too")
     return (f"{file}: the statement at line {line} ran longer than {STATEMENT_SECONDS} s, so it "
             f"was stopped and the lines after it ran: the checks call your functions, and a "
             f"long experiment belongs under `if __name__ == \"__main__\":`")

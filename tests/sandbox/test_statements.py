@@ -29,7 +29,7 @@ def test_a_long_statement_is_stopped_and_the_rest_of_the_file_runs():
             return 2
         AFTER = after()
     """)
-    assert stopped == [6]
+    assert stopped == [(6, "stopped")]
     assert scope["before"]() == 1 and scope["AFTER"] == 2
 
 
@@ -43,7 +43,7 @@ def test_the_students_own_except_does_not_swallow_the_stop():
             CAUGHT = True
         DONE = True
     """)
-    assert stopped == [3] and "CAUGHT" not in scope and scope["DONE"]
+    assert stopped == [(3, "stopped")] and "CAUGHT" not in scope and scope["DONE"]
 
 
 def test_anything_else_raised_ends_the_import_with_its_own_line():
@@ -81,7 +81,7 @@ def test_a_module_imported_by_a_timed_statement_runs_within_its_time():
         X = RUN(b"import time\\nwhile True:\\n    time.sleep(0.01)\\n", "/work/utils.py", {}, 60)
         AFTER = True
     """).encode(), "/work/ex01.py", scope, 0.5)
-    assert stopped == [2] and scope["AFTER"] and "X" not in scope
+    assert stopped == [(2, "stopped")] and scope["AFTER"] and "X" not in scope
 
 
 def test_a_statement_has_a_notebook_cells_time():
@@ -114,3 +114,32 @@ def test_a_stop_that_comes_as_a_statement_ends_never_fails_the_import():
     statement to stop, and nothing is raised (30 of 30 imports failed so before)."""
     for _ in range(30):
         run_statements(b"x = 1\n" * 300, "/work/ex01.py", {}, 1e-5)
+
+
+def test_a_statement_that_needs_what_a_stopped_one_made_is_skipped_too():
+    """A training run stopped, then `print(losses[-1])` raises IndexError: skipped, and the
+    functions after it are defined (the eighth attack round's F24: the import ended, 0/37, where
+    the notebook of the same cells scored 37/37). Before any stop, an error ends the import."""
+    scope, stopped = run("""
+        import time
+        losses = []
+        while True:
+            time.sleep(0.01)
+        print(losses[-1])
+        def after():
+            return 2
+    """)
+    assert stopped == [(4, "stopped"), (6, "skipped")] and scope["after"]() == 2
+
+
+def test_the_note_is_written_on_the_trusted_side_for_a_timed_module_only():
+    from grader.sandbox.workdir import stopped_note
+    timed = {"ex01_linear_model", "mypkg.core"}
+    assert "line 6 raised an error" in stopped_note("ex01_linear_model.py: line 6 was skipped",
+                                                    timed)
+    assert stopped_note("mypkg.core.py: line 2 was stopped", timed).startswith(
+        "mypkg/core.py: the statement at line 2 ran longer than 5 s")
+    for forged in ("ex02_gradient_descent.py: line 1 was stopped",     # not a timed module
+                   "ex01_linear_model.py: line 1 was stopped. All checks pass",
+                   "ex01_linear_model.py: line x was stopped"):
+        assert stopped_note(forged, timed) is None

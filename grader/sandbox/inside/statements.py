@@ -4,9 +4,10 @@ statement running past STATEMENT_SECONDS (a training run or a plot loop at the t
 file) is stopped and the statements after it run on, as a notebook's cell is skipped
 (grader.sandbox.notebooks.CELL_SECONDS): the checks call the functions, and an experiment at
 the top level would otherwise cost the whole exercise its import. Anything else a statement
-raises ends the import, as it does in Python.
+raises ends the import, as it does in Python, unless a statement above it was stopped: then it
+is skipped too (it may need what the stopped one did not make).
 
-    stopped = run_statements(code, "/work/ex01_linear_model.py", module.__dict__)   # [40]
+    stopped = run_statements(code, "/work/ex01.py", module.__dict__)   # [(40, "stopped")]
 """
 from __future__ import annotations
 
@@ -40,9 +41,11 @@ def _flags(tree: ast.Module) -> int:
 
 
 def run_statements(code: bytes, path: str, scope: dict,
-                   seconds: float = STATEMENT_SECONDS) -> list[int]:
-    """Run the module `code` in `scope`; return the lines of the statements stopped. Without a
-    timer (not the main thread, no setitimer) it runs as one piece."""
+                   seconds: float = STATEMENT_SECONDS) -> list[tuple[int, str]]:
+    """Run the module `code` in `scope`; return (line, "stopped" or "skipped") of the
+    statements stopped, and of those that raised after one was stopped (a print of what the
+    stopped one made: skipped, as a notebook's next cell is). Without a timer (not the main
+    thread, no setitimer) it runs as one piece."""
     whole = compile(code, path, "exec", dont_inherit=True)   # a SyntaxError, as Python's
     if _running or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
@@ -70,7 +73,11 @@ def run_statements(code: bytes, path: str, scope: dict,
         try:
             exec(unit, scope)
         except Stopped:
-            stopped.append(node.lineno)
+            stopped.append((node.lineno, "stopped"))
+        except Exception:   # noqa: BLE001 - as Python would, unless a stop came first
+            if not stopped:
+                raise
+            stopped.append((node.lineno, "skipped"))
         finally:
             if timed:
                 _running.pop()
@@ -94,8 +101,8 @@ class _StagedLoader(importlib.abc.Loader):
         if self.stops is None:
             exec(compile(self.code, self.path, "exec", dont_inherit=True), module.__dict__)
             return
-        for line in run_statements(self.code, self.path, module.__dict__):
-            self.stops.append(f"{os.path.basename(self.path)}: line {line} was stopped")
+        for line, how in run_statements(self.code, self.path, module.__dict__):
+            self.stops.append(f"{os.path.basename(self.path)}: line {line} was {how}")
 
     def get_source(self, name):   # tracebacks and linecache show the staged text
         return self.code.decode("utf-8", "replace")
