@@ -293,7 +293,8 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
         (into / name).parent.mkdir(parents=True, exist_ok=True)
         (into / name).write_bytes(data)
         entry.files.append(name)
-    for name, data in sorted(found.data.items()):   # her data files (settings.json)
+    for name, data in sorted(found.data.items()):   # her data files (data/points.csv)
+        (into / name).parent.mkdir(parents=True, exist_ok=True)
         (into / name).write_bytes(data)
         entry.files.append(name)
     return into
@@ -328,5 +329,5 @@ def named_files(files, texts) -> list[str]:
     """The data files of the student's own (settings.json) whose name one of `texts` (an
     exercise's file and the modules it imports) writes out: what its code reads
     (sandbox.own.keep_named)."""
-    return sorted(f for f in files if any(f.encode() in t for t in texts))
+    return sorted(f for f in files if any(f.rsplit("/", 1)[-1].encode() in t for t in texts))
 

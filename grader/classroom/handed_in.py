@@ -324,14 +324,13 @@ def _own_module(root, here: str, name: str, own) -> tuple[str | None, str | None
     the folder of the exercise files it is theirs in) or (None, None): utils.py beside them,
     mypkg/core.py in a package folder there (sandbox.own)."""
     from grader.sandbox.own import MAX_PACKAGE_DEPTH
-    if name.lower().endswith(DATA_SUFFIXES):
-        return (name, here) if name in own else (None, None)
-    if not name.endswith(".py"):
+    data = name.lower().endswith(DATA_SUFFIXES)       # data/points.csv, by its path
+    if not (data or name.endswith(".py")):
         return None, None
     folders = Path(here).relative_to(root).parts
-    stem = () if name == "__init__.py" else (name[:-3],)
+    stem = (name,) if data else () if name == "__init__.py" else (name[:-3],)
     for depth in range(min(MAX_PACKAGE_DEPTH, len(folders)) + 1):
-        module = ".".join(folders[len(folders) - depth:] + stem)
+        module = ("/" if data else ".").join(folders[len(folders) - depth:] + stem)
         if module in own:
             return module, str(Path(here).parents[depth - 1]) if depth else here
     return None, None

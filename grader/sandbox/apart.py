@@ -19,8 +19,9 @@ def only(workdir, keep) -> None:
     a descriptor of the folder, no link followed)."""
     folder = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
+        tops = {k.split("/")[0] for k in keep}    # data/x.csv keeps its folder
         for name in os.listdir(folder):
-            if name in keep:
+            if name in tops:
                 continue
             try:
                 os.unlink(name, dir_fd=folder)

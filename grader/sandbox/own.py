@@ -196,13 +196,14 @@ def _clash(c: Candidate, chosen: dict) -> Candidate | None:
 
 
 def keep_named(found: Found, best: dict, assignments: bool = False) -> None:
-    """The student's own data files to stage (found.data: {name: bytes}): a text file beside
-    graded exercise files (settings.json) whose name an exercise file, or a module of her own
-    it imports, writes out (read as text: `open("settings.json")`), as her code finds it in
-    her folder; at most MAX_DATA_FILES, each at most MAX_DATA_BYTES. A file no code names is
-    left alone; one named but not beside the exercise files, under one of the grader's data
-    sets' names, or (under assignment boundaries) named by another assignment's exercise is
-    left out with a note."""
+    """The student's own data files to stage (found.data: {path: bytes}): a text file in the
+    folder of graded exercise files, or up to MAX_PACKAGE_DEPTH folders below it
+    (settings.json, data/points.csv), whose name an exercise file there, or a module of her
+    own it imports, writes out (read as text: `open("data/points.csv")`,
+    `os.path.join(DATA, "points.csv")`), staged at the same place as her code finds it in her
+    folder; at most MAX_DATA_FILES, each at most MAX_DATA_BYTES. A file no code names is left
+    alone; one named but elsewhere, under one of the grader's data sets' names, or (under
+    assignment boundaries) named by another assignment's exercise is left out with a note."""
     from grader.datasets import FILES
     from grader.sandbox.apart import imported_closure
     from grader.sandbox.tree import MAX_DATA_BYTES, MAX_DATA_FILES
@@ -212,21 +213,28 @@ def keep_named(found: Found, best: dict, assignments: bool = False) -> None:
         texts = [data] + [own[m] for m in imported_closure(name, data, own)]
         readers[ex] = (best[ex].parts[:-1], texts)
     for c in sorted(found.data_seen, key=lambda c: c.key):
-        name, where = c.parts[-1], shown("/".join(c.parts))
-        by = [home for home, texts in readers.values() if any(name.encode() in t for t in texts)]
+        base, where, folder = c.parts[-1], shown("/".join(c.parts)), c.parts[:-1]
+        by = [home for home, texts in readers.values() if any(base.encode() in t for t in texts)]
         if not by:
             continue
-        if c.parts[:-1] not in by:
+        home = next((folder[:len(folder) - d] for d in range(min(MAX_PACKAGE_DEPTH,
+                                                                 len(folder)) + 1)
+                     if folder[:len(folder) - d] in by), None)
+        name = "/".join(c.parts[len(home):]) if home is not None else base
+        if home is None:
             why = ("another assignment's exercise names it, and a file counts only for its own "
-                   "assignment's exercises" if assignments and c.parts[:-1] in
-                   [h for h, _t in readers.values()] else
-                   "a data file is read only beside the exercise files that name it")
+                   "assignment's exercises" if assignments and any(
+                       folder[:i] in [h for h, _t in readers.values()]
+                       for i in range(len(folder) + 1)) else
+                   "a data file is read only in the folder of the exercise files that name it, "
+                   f"or up to {MAX_PACKAGE_DEPTH} folders below it")
             found.note(f"left out {where}: {why}")
-        elif assignments and any(home != c.parts[:-1] for home in by):
+        elif assignments and any(h != home for h in by):
             found.note(f"left out {where}: another assignment's exercise names it, and a file "
                        f"counts only for its own assignment's exercises")
-        elif name in FILES:
-            found.note(f"left out {where}: the grader's own {name} is read under that name")
+        elif name.split("/")[0] in FILES or name.split("/")[0].endswith((".py", ".ipynb")):
+            found.note(f"left out {where}: the grader's own {name.split('/')[0]} is read under "
+                       f"that name")
         elif name in found.data:
             found.note(f"{where} was not graded: another {name} is")
         elif len(found.data) >= MAX_DATA_FILES:

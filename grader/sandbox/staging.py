@@ -361,8 +361,9 @@ def stage_submission(source, workdir, notes: list | None = None,
     for module in sorted(set(own) | packages):   # utils.py, mypkg.core.py: the student's
         (workdir / f"{module}.py").write_bytes(own.get(module, b""))
         out[module] = f"{module}.py"
-    for name, data in sorted(found.data.items()):   # settings.json: the student's, read by
-        (workdir / name).write_bytes(data)           # her code (own.keep_named)
+    for name, data in sorted(found.data.items()):   # settings.json, data/points.csv: the
+        (workdir / name).parent.mkdir(parents=True, exist_ok=True)   # student's, read by her
+        (workdir / name).write_bytes(data)           # code (own.keep_named)
     from grader.datasets import FILES, path
     for name in FILES:  # the data sets of ex08-ex10 (the grader's own), next to the code
         if path(name).exists():

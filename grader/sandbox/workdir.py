@@ -15,13 +15,18 @@ import stat
 from grader.sandbox.files import Refused, by_path, read_file
 
 
-def snapshot(workdir) -> dict[str, bytes]:
-    """The regular files of a freshly staged folder, read through the safe reader
-    (grader.sandbox.files)."""
+def snapshot(workdir, depth: int = 2) -> dict[str, bytes]:
+    """The regular files of a freshly staged folder, by their path in it ('data/x.csv': a
+    folder staging made, `depth` levels down), read through the safe reader
+    (grader.sandbox.files: no link followed)."""
     out = {}
     for name in sorted(os.listdir(workdir)):
+        path = os.path.join(workdir, name)
+        if depth and stat.S_ISDIR(os.lstat(path).st_mode):
+            out.update({f"{name}/{k}": v for k, v in snapshot(path, depth - 1).items()})
+            continue
         try:
-            out[name] = read_file(os.path.join(workdir, name))
+            out[name] = read_file(path)
         except (Refused, OSError):
             continue
     return out
@@ -35,29 +40,62 @@ def restore(workdir, files: dict[str, bytes], uid=None) -> None:
     opens, Windows, and only in a student's own check: by path, _restore_by_path.)"""
     if by_path():
         return _restore_by_path(workdir, files)
-    folder = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    top = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
-        for name, data in files.items():
+        for path, data in files.items():
+            *folders, name = path.split("/")
+            folder = _folder(top, folders, uid)
             try:
-                os.unlink(name, dir_fd=folder)
-            except IsADirectoryError:
-                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+                _write(folder, name, data, uid)
+            finally:
+                if folder != top:
+                    os.close(folder)
+    finally:
+        os.close(top)
+
+
+def _folder(top: int, folders: list, uid) -> int:
+    """The folder `folders` below `top` (a descriptor), made anew where anything else (a file,
+    a link) stands at its name; never a link followed."""
+    folder = top
+    for part in folders:
+        try:
+            sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError:
+            try:
+                os.unlink(part, dir_fd=folder)
             except FileNotFoundError:
                 pass
-            except PermissionError:   # a folder on Linux's unlink
-                shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
-                         dir_fd=folder)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                if uid is not None:
-                    os.fchown(fd, uid, uid)
-            finally:
-                os.close(fd)
+            os.mkdir(part, 0o755, dir_fd=folder)
+            sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            if uid is not None:
+                os.fchown(sub, uid, uid)
+        if folder != top:
+            os.close(folder)
+        folder = sub
+    return folder
+
+
+def _write(folder: int, name: str, data: bytes, uid) -> None:
+    """`name` in `folder` written anew with `data`, whatever stood there removed first."""
+    try:
+        os.unlink(name, dir_fd=folder)
+    except IsADirectoryError:
+        shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+    except FileNotFoundError:
+        pass
+    except PermissionError:   # a folder on Linux's unlink
+        shutil.rmtree(name, dir_fd=folder, ignore_errors=True)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+                 dir_fd=folder)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if uid is not None:
+            os.fchown(fd, uid, uid)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def _restore_by_path(workdir, files: dict[str, bytes]) -> None:
@@ -65,7 +103,8 @@ def _restore_by_path(workdir, files: dict[str, bytes]) -> None:
     never followed), then the file written anew."""
     from grader.sandbox.portable import BINARY, NO_INHERIT, is_link
     for name, data in files.items():
-        path = os.path.join(workdir, name)
+        path = os.path.join(workdir, *name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
             st = os.lstat(path)
         except FileNotFoundError:

@@ -309,18 +309,22 @@ def test_a_data_file_her_code_names_is_read_as_in_her_folder(grade, how):
                                             for n in result.notes), result.notes
 
 
-def test_a_data_file_is_staged_only_where_her_code_names_it_beside_the_exercise(tmp_path):
+def test_a_data_file_is_staged_only_where_her_code_names_it_in_her_folder(tmp_path):
+    """Beside the exercise files or up to two folders below them (data/b.json, the eighth
+    attack round's F29-F32: left out, 0/24 to 11/24), by its name in her code, at the same
+    place; deeper, or under a data set's name of the grader's, left out and said."""
     sub = tmp_path / "sub"
-    (sub / "data").mkdir(parents=True)
-    (sub / EX02).write_text(ex02("import json\nA = open('a.json').read()\n"
-                                 "B = open('data/b.json').read()\nC = open('diabetes.csv')\n",
+    (sub / "data" / "x" / "y").mkdir(parents=True)
+    (sub / EX02).write_text(ex02("import json, os\nA = open('a.json').read()\n"
+                                 "B = open(os.path.join('data', 'b.json')).read()\n"
+                                 "C = open('diabetes.csv')\nD = 'd.json'\n",
                                  "    return 0.0\n"))
-    for name in ("a.json", "data/b.json", "unread.json", "diabetes.csv"):
+    for name in ("a.json", "data/b.json", "unread.json", "diabetes.csv", "data/x/y/d.json"):
         (sub / name).write_text("{}")
     found = collect(sub)
-    assert found.data == {"a.json": b"{}"}
+    assert found.data == {"a.json": b"{}", "data/b.json": b"{}"}
     notes = found.all_notes()
-    assert any("data/b.json" in n and "beside the exercise files" in n for n in notes), notes
+    assert any("data/x/y/d.json" in n and "folders below it" in n for n in notes), notes
     assert any("diabetes.csv" in n and "grader's own" in n for n in notes), notes
     assert not any("unread.json" in n for n in notes)
 
@@ -393,3 +397,18 @@ def test_an_exercise_importing_another_exercises_file_is_new_and_late_with_it(tm
     _, changed = entry(helper + "\n# a fix\n")
     a, b = exercise_hashes(first), exercise_hashes(changed)
     assert a["ex02"] != b["ex02"] and a["ex03"] != b["ex03"] and a["ex01"] == b["ex01"]
+
+
+def test_a_data_folder_is_there_for_every_worker_of_a_flagged_submission(grade):
+    """A flagged submission runs each exercise in a worker of its own, its folder cleaned and
+    put back as staged: a data/ folder is kept and put back with its files."""
+    files = {EX01: (ROOT / "solutions" / EX01).read_text() + "\nimport gc\n_x = gc.get_objects()\n",
+             EX02: ex02("import json, os\nSCALE = json.load(open(os.path.join("
+                        "os.path.dirname(os.path.abspath(__file__)), 'data', 'scale.json')))",
+                        "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"),
+             "data/scale.json": "1.0"}
+    result = grade("ex02", files=files, exercises=["ex01", "ex02"])
+    assert result.tampering
+    ex02s = [c for c in result.checks if c.exercise == "ex02" and c.counted]
+    assert ex02s and all(c.status == "passed" for c in ex02s), \
+        [(c.name, c.status, c.message) for c in ex02s if c.status != "passed"]

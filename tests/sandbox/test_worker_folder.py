@@ -12,6 +12,7 @@ import and forges the loader's note; grading goes through the `grade` CLI in bas
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,21 @@ def test_the_loaders_own_notes_still_count(tmp_path):
             assert any("cell 2 was skipped" in n for n in s.notes), s.notes
     finally:
         z.close()
+
+
+def test_a_data_folder_is_put_back_without_following_what_a_worker_put_there(tmp_path):
+    """restore of data/x.csv where a worker left a link named data (to a folder of the
+    grader's): the link goes, a folder is made, the link's target is not touched."""
+    from grader.sandbox.workdir import restore, snapshot
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "data").mkdir(parents=True)
+    outside.mkdir()
+    (work / "data" / "x.csv").write_text("1,2\n")
+    (work / "ex01_linear_model.py").write_text("X = 1\n")
+    staged = snapshot(work)
+    assert staged == {"data/x.csv": b"1,2\n", "ex01_linear_model.py": b"X = 1\n"}
+    shutil.rmtree(work / "data")
+    os.symlink(outside, work / "data")
+    restore(work, staged)
+    assert not (work / "data").is_symlink() and (work / "data" / "x.csv").read_text() == "1,2\n"
+    assert list(outside.iterdir()) == []

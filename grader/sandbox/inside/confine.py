@@ -190,24 +190,30 @@ def kept_under_tmp() -> list[str]:
 
 
 def fill_scratch(folder) -> str:
-    """Copy the submission's files (regular files only) from `folder` (a handle from
-    private_scratch) into SCRATCH, as the worker's own user; return SCRATCH."""
+    """Copy the submission's regular files, and her data files' folders two levels down
+    (data/x.csv), from `folder` (private_scratch's handle) into SCRATCH as the worker's user."""
     os.mkdir(SCRATCH, 0o700)
-    listing = os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
-    try:
-        names = os.listdir(listing)
-    finally:
-        os.close(listing)
+    _copy_folder(folder, SCRATCH, depth=2)
+    os.close(folder)
+    return SCRATCH
+
+
+def _copy_folder(folder: int, into: str, depth: int) -> None:
+    names = os.listdir(listing := os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder))
+    os.close(listing)        # (`folder` may be an O_PATH handle, which cannot be listed)
     for name in names:
         try:
             src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
         except OSError:
             continue
         try:
-            if not stat.S_ISREG(os.fstat(src).st_mode):
+            if stat.S_ISDIR(mode := os.fstat(src).st_mode) and depth:
+                os.mkdir(os.path.join(into, name), 0o700)
+                _copy_folder(src, os.path.join(into, name), depth - 1)
                 continue
-            dst = os.open(os.path.join(SCRATCH, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                          0o644)
+            if not stat.S_ISREG(mode):
+                continue
+            dst = os.open(os.path.join(into, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
                 while True:
                     block = memoryview(os.read(src, 1 << 20))
@@ -219,8 +225,6 @@ def fill_scratch(folder) -> str:
                 os.close(dst)
         finally:
             os.close(src)
-    os.close(folder)
-    return SCRATCH
 
 
 def _unshare_with_user(flags) -> str:
