@@ -1585,8 +1585,10 @@ MANUAL_REACHES_AUTOGRAD = {
     "def sample_gradient(x, y, w):\n    return _g(x, y, w)\n",
     "an aten operator by name": "def sample_gradient(x, y, w):\n"
     "    op = torch.ops.aten.__getattr__('_' + 'make_dual')\n    return op\n",
-    "a TorchScript helper": "@torch.jit.script\ndef _h(v: torch.Tensor) -> torch.Tensor:\n"
-    "    return v\n\ndef gradient(xs, ys, w):\n    return _h(torch.tensor(w))\n",
+    "a TorchScript helper calling one that backprops": "def _k(v: torch.Tensor):\n"
+    "    return torch.autograd.grad([(v * v).sum()], [v])[0]\n\n"
+    "@torch.jit.script\ndef _h(v: torch.Tensor) -> torch.Tensor:\n"
+    "    return _k(v)\n\ndef gradient(xs, ys, w):\n    return _h(torch.tensor(w))\n",
     "a module-level alias": "from torch.autograd import grad as _d\n_step = _d\n\n"
     "def gradient(xs, ys, w):\n    return _step\n",
     "a re-export bound to a name": "ag = torch.nn.modules.module.torch.autograd\n\n"
@@ -1651,6 +1653,29 @@ MANUAL_REACHES_AUTOGRAD = {
     "a class's namespace by vars": "class _K:\n    pass\n\n" + "def _trace():\n    return torch.func.grad(lambda w: (w * w).sum())\n\n"
     "vars(_K)['cache'] = None\n_K.table = {}\n_K.table['g'] = _trace()\n\n"
     "def gradient(xs, ys, w):\n    return _K.table['g'](w)\n",
+    # a thread started at import, fed through threading.enumerate() and an attribute of its
+    # own: its code runs beside every manual call (the ninth attack round: F02, F03, F20)
+    "a graph walked in a thread found by name": "import queue, threading\n\n"
+    "class _Helper(threading.Thread):\n    def run(self):\n        self.jobs = queue.Queue()\n"
+    "        while True:\n            w, out = self.jobs.get()\n"
+    "            t = torch.tensor(w, requires_grad=True)\n"
+    "            out.append(((t * t).grad_fn.next_functions[0][0](torch.tensor(1.0))))\n\n"
+    "_Helper(daemon=True, name='helper').start()\n\n"
+    "def gradient(xs, ys, w):\n"
+    "    h = [t for t in threading.enumerate() if t.name == 'helper'][0]\n"
+    "    out = []\n    h.jobs.put((w, out))\n    return out\n",
+    "a graph walked by a Timer's function": "import threading\n_box = {}\n\n"
+    "def _later():\n    t = torch.tensor(1.0, requires_grad=True)\n"
+    "    _box['g'] = (t * t).grad_fn\n\n"
+    "threading.Timer(0.1, _later).start()\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "a scripted helper that runs autograd": "@torch.jit.script\n"
+    "def _g(w: torch.Tensor) -> torch.Tensor:\n"
+    "    return torch.autograd.grad([(w * w).sum()], [w])[0]\n\n"
+    "def gradient(xs, ys, w):\n    return _g(torch.tensor(w, requires_grad=True))\n",
+    "a function scripted by name that calls backward": "def _g(w: torch.Tensor):\n"
+    "    (w * w).sum().backward()\n    return w.grad\n\n_gs = torch.jit.script(_g)\n\n"
+    "def gradient(xs, ys, w):\n    return _gs(torch.tensor(w, requires_grad=True))\n",
 }
 # Left to the worker's watch of the manual call (a test in tests/sandbox/test_forged_facts.py
 # grades each): what it sees, so that honest code merely naming it is not flagged
@@ -1719,6 +1744,18 @@ MANUAL_HONEST = {
     "def gradient(xs, ys, w):\n    return Model.scale * w\n\n"
     "w0 = torch.tensor(1.0, requires_grad=True)\n(w0 * w0).backward()\n"
     "print(Model, w0.grad, isinstance(w0, torch.Tensor))\n",
+    "a progress thread beside a manual function": "import threading, time\n\n"
+    "def _tick():\n    for _ in range(3):\n        time.sleep(0.01)\n        print('.')\n\n"
+    "threading.Thread(target=_tick, daemon=True).start()\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "a training thread the watch sees": "import threading\n\n"
+    "def _train():\n    w = torch.tensor(1.0, requires_grad=True)\n    (w * w).backward()\n\n"
+    "threading.Thread(target=_train).start()\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    # TorchScript of plain arithmetic (the ninth attack round's F31: flagged, 14/24)
+    "a scripted helper of plain arithmetic": "@torch.jit.script\n"
+    "def _g(x: float, y: float, w: float) -> float:\n    return 2.0 * x * (x * w - y)\n\n"
+    "def gradient(xs, ys, w):\n    return _g(float(xs[0]), float(ys[0]), float(w))\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"

@@ -412,3 +412,24 @@ def test_a_data_folder_is_there_for_every_worker_of_a_flagged_submission(grade):
     ex02s = [c for c in result.checks if c.exercise == "ex02" and c.counted]
     assert ex02s and all(c.status == "passed" for c in ex02s), \
         [(c.name, c.status, c.message) for c in ex02s if c.status != "passed"]
+
+
+def test_a_manual_function_imported_whole_from_a_module_is_read_there(tmp_path):
+    """ex02's gradient not written in its file but imported from helpers.py (the ninth attack
+    round's F20: ex04's quadratic_grads from utils.py, its graph walked in a thread): the
+    module's gradient is read as the manual function it is."""
+    import re
+    source = (ROOT / "solutions" / EX02).read_text()
+    source = re.sub(r"\ndef gradient\(.*?\n(?=\n\ndef )", "\n", source, count=1, flags=re.S)
+    assert "def gradient(" not in source
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / EX02).write_text(source.replace("import torch\n", "import torch\n"
+                                           "from helpers import gradient\n", 1))
+    (sub / "helpers.py").write_text(
+        f"import torch\n\n\ndef gradient(x, y, w):\n    step = {HIDDEN['engine']}\n"
+        f"    return 0.0\n")
+    review = []
+    stage_submission(sub, workdir(tmp_path), [], review)
+    assert any(r.startswith("helpers.py: line 5: a manual function (gradient) reaches autograd")
+               for r in review), review

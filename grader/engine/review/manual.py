@@ -53,6 +53,11 @@ GRAPH = frozenset({"grad_fn", "next_functions", "_saved_tensors", "saved_tensors
 # TorchScript, compilers and tracers, aten by name, the graph's nodes, names made at run time.
 WATCHED = ("torch.autograd", "torch.func", "functorch", "torch.enable_grad",
            "torch.set_grad_enabled", "torch.Tensor.backward")
+# what starts code that runs beside a call: threads and processes, and what runs what it is
+# given in one (an executor's submit, a pool's apply_async)
+THREADS = ("threading.Thread", "threading.Timer", "_thread.start_new_thread",
+           "_thread.start_new", "multiprocessing.Process", "multiprocessing.context.Process")
+POOLS = frozenset({"submit", "apply_async", "map_async", "starmap_async", "run_in_executor"})
 # what reads or calls an attribute by a name given as a value
 BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
@@ -185,6 +190,36 @@ class _Manual:
                              if where.endswith(".py)") and "(" in where}
         return self._helpers
 
+    def _thread_roots(self) -> list:
+        """The code of every thread or process the file starts (a Thread's target, a Timer's
+        function, a Thread subclass, what an executor or a pool is given): it may run while a
+        manual call does, fed through any channel (threading.enumerate(), a queue on an
+        instance), so it counts as what the manual functions reach (the ninth attack round's
+        graph walked in a thread started at import)."""
+        found = []
+        for node, scope, *_ in self.visits:
+            if isinstance(node, ast.ClassDef) and any(
+                    _under(str(self.origin(b, scope)), THREADS) for b in node.bases):
+                found.append(node)
+            if not isinstance(node, ast.Call):
+                continue
+            origin = str(self.origin(node.func, scope))
+            given = [k.value for k in node.keywords if k.arg in ("target", "function")]
+            if _under(origin, THREADS):
+                given += node.args[1:2] if origin.endswith("Timer") else \
+                    node.args[:1] if origin.startswith("_thread") else node.args[1:2]
+            elif isinstance(node.func, ast.Attribute) and node.func.attr in POOLS:
+                given += node.args[:1]
+            for value in given:
+                while isinstance(value, ast.Call) and value.args:     # functools.partial(f)
+                    value = value.args[0]
+                if isinstance(value, ast.Attribute):                  # self._work
+                    found += [n for n, *_ in self.visits if isinstance(
+                        n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == value.attr]
+                else:
+                    found += self._leads_to(value) if isinstance(value, ast.Name) else [value]
+        return found
+
     def _past_watch(self, node) -> str:
         """What `node` reaches of autograd that the worker's watch of a manual call cannot see
         ('' for none, or for what it sees: WATCHED, .backward(), 'backward')."""
@@ -195,7 +230,30 @@ class _Manual:
         if _under(what, WATCHED) and not any(part.startswith("_") for part in
                                               what.split(".")[1:]):
             return ""
+        if what == "torch.jit.script":
+            return self._scripted(node)
         return what
+
+    def _scripted(self, node) -> str:
+        """torch.jit.script on functions of the file (a decorator, or given by name): what
+        their code reaches of autograd ('' for nothing: TorchScript of plain arithmetic is
+        honest), any autograd at all, since the watch cannot see inside TorchScript (the ninth
+        attack round's F31: an honest scripted helper flagged)."""
+        parent = self._parents.get(id(node))
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs = [parent]
+        elif isinstance(parent, ast.Call) and parent.func is node and parent.args and \
+                isinstance(parent.args[0], ast.Name):
+            defs = self._leads_to(parent.args[0])
+        else:
+            defs = []
+        if not defs or not all(isinstance(d, (ast.FunctionDef, ast.Lambda)) for d in defs):
+            return "torch.jit.script"
+        body = [part for d in defs for part in (d.body if isinstance(d.body, list) else
+                                                [d.body])]      # not its decorators
+        return "torch.jit.script of code that uses autograd" if any(     # what it calls too
+            map(self._autograd, self._manual_reach(roots=body, budget=[MAX_NODES // 4]))) \
+            else ""
 
     def _check_manual(self):
         names = self._manual_names()
@@ -214,7 +272,7 @@ class _Manual:
                 self.report(self.module.bound[name][-1][1], f"a manual function ({shown}) "
                             f"reaches autograd ({name}, made with autograd as the file is "
                             f"imported (line {tainted[name]}))")
-        for node, outer in _outermost(self._manual_reach(names)):
+        for node, outer in _outermost(self._manual_reach(names, self._thread_roots())):
             what = ""
             if isinstance(node, ast.Name) and node.id in tainted and \
                     self._home(self.scope_of.get(id(node), self.module), node.id) is self.module:
@@ -232,7 +290,8 @@ class _Manual:
         """(module, name) of each name of the student's own modules `own` that the manual
         functions reach ("*" for the module itself, passed as a value)."""
         out = set()
-        for node, outer in _outermost(self._manual_reach(self._manual_names())):
+        roots = self._thread_roots() if self._manual_names() else ()
+        for node, outer in _outermost(self._manual_reach(self._manual_names(), roots)):
             if not isinstance(node, (ast.Name, ast.Attribute)) or not outer:
                 continue                           # utils.f, not utils itself
             origin = self.origin(node, self.scope_of.get(id(node), self.module))
@@ -241,7 +300,7 @@ class _Manual:
             at = next((i for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in own), 0)
             if at:
                 out.add((".".join(parts[:at]), parts[at] if at < len(parts) else "*"))
-        for name in sorted(self.manual_roots or ()):    # a name this module re-exports
+        for name in sorted(self._manual_names()):     # a name this file imports (re-exports)
             bound = self.module.bound.get(name)        # (from .core import f; from .core
             origins = [e[1] for e in bound or () if e[0] == "module"] if bound else \
                 [f"{star}.{name}" for star in self.module.stars]   # import *)
@@ -289,135 +348,6 @@ class _Manual:
         if isinstance(node, ast.Attribute) and node.attr in METHODS and origin in (None, "?"):
             return f".{node.attr}()"
         return ""
-
-    def _made_at_import(self) -> dict:
-        """{module-level name: line} of the names that the code run as the file is imported
-        (module-level statements, and what they call) fills with what autograd made: a
-        gradient function traced, or a value computed, before any check runs, which a manual
-        call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`)."""
-        statements = []
-        for _where, tree, _offset in self.trees:
-            todo = list(getattr(tree, "body", []))
-            while todo:
-                stmt = todo.pop()
-                if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-                    todo += [s for f in ("body", "orelse", "finalbody") for s in
-                             getattr(stmt, f, [])]
-                    todo += [s for h in getattr(stmt, "handlers", []) for s in h.body]
-                statements.append(stmt)
-        memo, tainted, uses = {}, {}, {}
-        self._budget = [IMPORT_NODES]
-        for stmt in statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                 ast.Import, ast.ImportFrom)):
-                continue
-            # a statement that calls nothing runs no function (x = f only names it)
-            calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
-            used, stores = self._import_facts(stmt, memo, follow=calls)
-            if used:
-                uses[id(stmt)] = stores
-            if self._budget[0] <= 0:     # past what an honest file runs at import
-                tainted[TOO_LARGE] = stmt.lineno
-                return tainted
-        changed = True
-        while changed:
-            changed = False
-            for stmt in statements:
-                if id(stmt) in uses:
-                    stored = uses[id(stmt)]
-                elif any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(stmt)):
-                    stored = self._stored(ast.walk(stmt))
-                else:
-                    continue
-                for name in stored:
-                    if name not in tainted:
-                        tainted[name] = stmt.lineno
-                        changed = True
-        return tainted
-
-    def _import_facts(self, root, memo, follow=True) -> tuple:
-        """(whether `root` reaches autograd, the module-level names it and what it reaches
-        store into), each root walked once (memo; a cycle adds nothing more)."""
-        if id(root) in memo:
-            return memo[id(root)]
-        memo[id(root)] = (False, frozenset())
-        used, stores, nested = False, set(), []
-        for node, outer in _outermost(ast.walk(root)):
-            self._budget[0] -= 1
-            if self._budget[0] <= 0:
-                break
-            if not used and outer and self._autograd(node):
-                used = True
-            stores |= self._stored((node,))
-            if follow:
-                nested += self._leads_to(node)
-        for value in nested:
-            if self._budget[0] <= 0:
-                break
-            more_used, more_stores = self._import_facts(value, memo)
-            used, stores = used or more_used, stores | more_stores
-        memo[id(root)] = (used, frozenset(stores))
-        return memo[id(root)]
-
-    def _stored(self, nodes) -> set:
-        """The module-level names that `nodes` may put a value into: assigned (inside a
-        function, when declared global), the object whose attribute or item they set (a class
-        or a function too: `_Tools.fn = ...`, `grad.cache = ...`, setattr(grad, "fn", ...)),
-        and every object a call is made on or given to (`cache[k] = ...`, `jobs.put(node)`,
-        `var.set(node)`, `heapq.heappush(heap, node)`, a thread's queues), but a function or a
-        class given to a call, or a name that only ever holds a constant (EPOCHS = 100,
-        printed beside a loss: a constant cannot be filled); never a module."""
-        out = set()
-        for node in nodes:
-            targets = []        # (target, how): "bind", "into" (its attribute or item), "call"
-            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                    isinstance(getattr(node, "ctx", None), ast.Store):
-                targets.append((node, "bind" if isinstance(node, ast.Name) else "into"))
-            elif isinstance(node, ast.Call):
-                if isinstance(node.func, ast.Attribute):
-                    targets.append((node.func.value, "call"))
-                if node.args and _setter(node):
-                    targets.append((node.args[0], "into"))
-                targets += [(a, "call") for a in list(node.args) + [k.value for k in
-                                                                     node.keywords]]
-            for target, how in targets:
-                while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)) or \
-                        isinstance(target, ast.Call) and _setter(target) and target.args:
-                    target = target.args[0] if isinstance(target, ast.Call) else target.value
-                if not isinstance(target, ast.Name):
-                    continue
-                home = self._home(self.scope_of.get(id(target), self.module), target.id)
-                kinds = [(k, v) for k, v, _s in home.bound.get(target.id, ())] \
-                    if home is self.module else [("module", None)]
-                if all(k == "module" for k, _v in kinds) or how != "into" and (
-                        all(k in ("module", "def", "class") for k, _v in kinds) or
-                        how == "call" and all(k == "expr" and _constant(v) for k, v in kinds)):
-                    continue
-                out.add(target.id)
-        return out
-
-
-def _setter(call: ast.Call) -> bool:
-    """setattr(obj, ...), object.__setattr__(obj, ...), vars(obj): what sets, or holds, the
-    attributes of its first argument."""
-    f = call.func
-    return isinstance(f, ast.Name) and f.id in ("setattr", "vars") or \
-        isinstance(f, ast.Attribute) and f.attr == "__setattr__" and \
-        isinstance(f.value, ast.Name) and f.value.id in ("object", "type")
-
-
-def _constant(value) -> bool:
-    """A value no call can fill: a literal number, string, bytes, bool or None, or a tuple
-    or an arithmetic of them (1e-3, -1, 2 ** 10, ("w", "b"))."""
-    if isinstance(value, ast.Constant):
-        return True
-    if isinstance(value, ast.Tuple):
-        return all(_constant(v) for v in value.elts)
-    if isinstance(value, ast.UnaryOp):
-        return _constant(value.operand)
-    if isinstance(value, ast.BinOp):
-        return _constant(value.left) and _constant(value.right)
-    return False
 
 
 def _literal_name(call: ast.Call, origin: str) -> bool:

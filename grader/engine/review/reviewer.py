@@ -8,6 +8,7 @@ from grader.engine.review.checks import _Checks
 from grader.engine.review.code_strings import _CodeStrings
 from grader.engine.review.descriptors import _Descriptors
 from grader.engine.review.flows import _Flows
+from grader.engine.review.import_time import _ImportTime
 from grader.engine.review.lookups import _Lookups
 from grader.engine.review.main_block import _MainBlock
 from grader.engine.review.manual import _Manual
@@ -17,7 +18,7 @@ from grader.engine.review.values import _Values
 
 
 class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStrings, _Lookups,
-              _Paths, _Descriptors, _Manual):
+              _Paths, _Descriptors, _Manual, _ImportTime):
     """The review of one file: pass 1 binds on construction, run() gives the findings."""
 
     def __init__(self, file, trees, doctests=False, package=""):

@@ -1,0 +1,143 @@
+"""What the code a file runs as it is imported fills with autograd's work (a pass of the
+review of manual functions, grader.engine.review.manual): module-level statements and what they
+call, followed once each, within one budget; the names, objects, classes and functions they
+store into, and what the statements that read those store into, in turn.
+
+    tainted = review._made_at_import()     # {"_Tools": 188}: filled at line 188
+"""
+from __future__ import annotations
+
+import ast
+
+from grader.engine.review.manual import IMPORT_NODES, TOO_LARGE, _outermost
+
+
+class _ImportTime:
+    def _made_at_import(self) -> dict:
+        """{module-level name: line} of the names that the code run as the file is imported
+        (module-level statements, and what they call) fills with what autograd made: a
+        gradient function traced, or a value computed, before any check runs, which a manual
+        call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`)."""
+        statements = []
+        for _where, tree, _offset in self.trees:
+            todo = list(getattr(tree, "body", []))
+            while todo:
+                stmt = todo.pop()
+                if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+                    todo += [s for f in ("body", "orelse", "finalbody") for s in
+                             getattr(stmt, f, [])]
+                    todo += [s for h in getattr(stmt, "handlers", []) for s in h.body]
+                statements.append(stmt)
+        memo, tainted, uses = {}, {}, {}
+        self._budget = [IMPORT_NODES]
+        for stmt in statements:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Import, ast.ImportFrom)):
+                continue
+            # a statement that calls nothing runs no function (x = f only names it)
+            calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
+            used, stores = self._import_facts(stmt, memo, follow=calls)
+            if used:
+                uses[id(stmt)] = stores
+            if self._budget[0] <= 0:     # past what an honest file runs at import
+                tainted[TOO_LARGE] = stmt.lineno
+                return tainted
+        changed = True
+        while changed:
+            changed = False
+            for stmt in statements:
+                if id(stmt) in uses:
+                    stored = uses[id(stmt)]
+                elif any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(stmt)):
+                    stored = self._stored(ast.walk(stmt))
+                else:
+                    continue
+                for name in stored:
+                    if name not in tainted:
+                        tainted[name] = stmt.lineno
+                        changed = True
+        return tainted
+
+    def _import_facts(self, root, memo, follow=True) -> tuple:
+        """(whether `root` reaches autograd, the module-level names it and what it reaches
+        store into), each root walked once (memo; a cycle adds nothing more)."""
+        if id(root) in memo:
+            return memo[id(root)]
+        memo[id(root)] = (False, frozenset())
+        used, stores, nested = False, set(), []
+        for node, outer in _outermost(ast.walk(root)):
+            self._budget[0] -= 1
+            if self._budget[0] <= 0:
+                break
+            if not used and outer and self._autograd(node):
+                used = True
+            stores |= self._stored((node,))
+            if follow:
+                nested += self._leads_to(node)
+        for value in nested:
+            if self._budget[0] <= 0:
+                break
+            more_used, more_stores = self._import_facts(value, memo)
+            used, stores = used or more_used, stores | more_stores
+        memo[id(root)] = (used, frozenset(stores))
+        return memo[id(root)]
+
+    def _stored(self, nodes) -> set:
+        """The module-level names that `nodes` may put a value into: assigned (inside a
+        function, when declared global), the object whose attribute or item they set (a class
+        or a function too: `_Tools.fn = ...`, `grad.cache = ...`, setattr(grad, "fn", ...)),
+        and every object a call is made on or given to (`cache[k] = ...`, `jobs.put(node)`,
+        `var.set(node)`, `heapq.heappush(heap, node)`, a thread's queues), but a function or a
+        class given to a call, or a name that only ever holds a constant (EPOCHS = 100,
+        printed beside a loss: a constant cannot be filled); never a module."""
+        out = set()
+        for node in nodes:
+            targets = []        # (target, how): "bind", "into" (its attribute or item), "call"
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                    isinstance(getattr(node, "ctx", None), ast.Store):
+                targets.append((node, "bind" if isinstance(node, ast.Name) else "into"))
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute):
+                    targets.append((node.func.value, "call"))
+                if node.args and _setter(node):
+                    targets.append((node.args[0], "into"))
+                targets += [(a, "call") for a in list(node.args) + [k.value for k in
+                                                                     node.keywords]]
+            for target, how in targets:
+                while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)) or \
+                        isinstance(target, ast.Call) and _setter(target) and target.args:
+                    target = target.args[0] if isinstance(target, ast.Call) else target.value
+                if not isinstance(target, ast.Name):
+                    continue
+                home = self._home(self.scope_of.get(id(target), self.module), target.id)
+                kinds = [(k, v) for k, v, _s in home.bound.get(target.id, ())] \
+                    if home is self.module else [("module", None)]
+                if all(k == "module" for k, _v in kinds) or how != "into" and (
+                        all(k in ("module", "def", "class") for k, _v in kinds) or
+                        how == "call" and all(k == "expr" and _constant(v) for k, v in kinds)):
+                    continue
+                out.add(target.id)
+        return out
+
+
+def _setter(call: ast.Call) -> bool:
+    """setattr(obj, ...), object.__setattr__(obj, ...), vars(obj): what sets, or holds, the
+    attributes of its first argument."""
+    f = call.func
+    return isinstance(f, ast.Name) and f.id in ("setattr", "vars") or \
+        isinstance(f, ast.Attribute) and f.attr == "__setattr__" and \
+        isinstance(f.value, ast.Name) and f.value.id in ("object", "type")
+
+
+def _constant(value) -> bool:
+    """A value no call can fill: a literal number, string, bytes, bool or None, or a tuple
+    or an arithmetic of them (1e-3, -1, 2 ** 10, ("w", "b"))."""
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Tuple):
+        return all(_constant(v) for v in value.elts)
+    if isinstance(value, ast.UnaryOp):
+        return _constant(value.operand)
+    if isinstance(value, ast.BinOp):
+        return _constant(value.left) and _constant(value.right)
+    return False
