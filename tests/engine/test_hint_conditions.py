@@ -374,6 +374,19 @@ def test_a_length_that_two_causes_give_names_neither():
     assert LEN_COLUMNS in _len_hint(4, 20, 4) and LEN_COLUMNS in _len_hint(5, 20, 4)
 
 
+def test_a_length_one_short_of_a_whole_file_is_not_told_a_lost_row(grade):
+    """__len__ one short where every row was read (dataset[0] is the file's first): not 'the
+    file has no header line' (the fifth blind round's ex09_len_minus1)."""
+    result = grade("ex09", """
+        class CsvDataset(CsvDataset):
+            def __len__(self):
+                return self.x.shape[0] - 1
+        """, targets=["CsvDataset"])
+    text, hints, _ = _texts(result, "CsvDataset")
+    assert not any("no header line" in h for h in hints), hints
+    assert any("every row was read" in h for h in hints), text
+
+
 def test_a_lost_row_is_not_told_shape_1(grade):
     result = grade("ex09", """
         class CsvDataset(Dataset):

@@ -14,6 +14,8 @@ TRACE_MISTAKES = {
 ONE_STEP_PER_EPOCH = "one optimizer step per epoch: step once per batch of the loader"
 NOT_A_DATASET = "declare the class as `class CsvDataset(Dataset)`."
 HEADER_SKIPPED = "The file has no header line: every row is a sample (skiprows=1 drops one)."
+LEN_ONE_SHORT = ("dataset[0] is the file's first row, so every row was read: __len__ gives one "
+                 "fewer than the rows it holds (len(self.x) - 1?)")
 LABEL_IN_FEATURES = "the label column is among them; the features are every column but the last."
 FLAT_LABEL = ("keep its dimension, shape (1,) (slice the last column as data[:, -1:] or "
               "data[:, [-1]]), so that a batch of labels has shape (B, 1) like the model's "
