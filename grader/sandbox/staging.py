@@ -260,11 +260,11 @@ def not_started(name: str, data: bytes) -> bool:
     one of them but its private helpers (_as_array; __init__ counts) still only raises
     NotImplementedError (a docstring, `pass` or comments beside it), read as text; a notebook
     by its code cells. False where it cannot be read."""
-    from grader.sandbox.apart import _sources
+    from grader.sandbox.apart import _sources, parse
     functions = []
     for source in _sources(name, data):
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         functions += [n for n in ast.walk(tree)

@@ -9,6 +9,7 @@ from pathlib import Path
 from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
 from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, TOO_DEEP
+from grader.sandbox.apart import parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "",
@@ -46,7 +47,7 @@ def reach_of(data: str | bytes, file: str, own, manual=None,
     trees = []
     for where, text in units:
         try:
-            trees.append((where, ast.parse(text), 0))
+            trees.append((where, parse(text), 0))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     try:
@@ -92,7 +93,7 @@ def _scan(file, units, whole_file, manual=None, package=""):
     found, trees = [], []
     for where, text in units:
         try:
-            tree = ast.parse(text)
+            tree = parse(text)
         except (SyntaxError, ValueError):     # ValueError: NUL bytes
             if whole_file:
                 return []
