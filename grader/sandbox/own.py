@@ -59,6 +59,13 @@ def path_of(c: Candidate) -> str:
     return "/".join(c.parts[len(home_of(c)):])
 
 
+def nearest_home(folder: tuple, homes) -> tuple | None:
+    """The nearest of `homes` (folders of exercise files) at `folder` or up to
+    MAX_PACKAGE_DEPTH folders above it; None where there is none."""
+    return next((folder[:len(folder) - d] for d in range(min(MAX_PACKAGE_DEPTH, len(folder)) + 1)
+                 if folder[:len(folder) - d] in homes), None)
+
+
 def placed(found: Found, best: dict) -> list:
     """The modules seen (found.own_modules), each named as the nearest folder of graded
     exercise files above it imports it (ex: utils, mypkg.core, mypkg for mypkg/__init__.py);
@@ -68,14 +75,13 @@ def placed(found: Found, best: dict) -> list:
     out = []
     for c in found.own_modules:
         folder, stem = c.parts[:-1], c.parts[-1][:-3]
-        depth = next((d for d in range(min(MAX_PACKAGE_DEPTH, len(folder)) + 1)
-                      if folder[:len(folder) - d] in homes), None)
-        if depth is None:
+        home = nearest_home(folder, homes)
+        if home is None:
             found.note(f"left out {shown('/'.join(c.parts))}: a module of your own is graded "
                        f"only in the folder of the exercise files that import it, or in a "
                        f"package folder there")
             continue
-        names = folder[len(folder) - depth:] + (() if stem == "__init__" else (stem,))
+        names = folder[len(home):] + (() if stem == "__init__" else (stem,))
         if names:
             out.append(Candidate(".".join(names), c.parts, c.read, c.refused))
     return out
@@ -217,9 +223,7 @@ def keep_named(found: Found, best: dict, assignments: bool = False) -> None:
         by = [home for home, texts in readers.values() if any(base.encode() in t for t in texts)]
         if not by:
             continue
-        home = next((folder[:len(folder) - d] for d in range(min(MAX_PACKAGE_DEPTH,
-                                                                 len(folder)) + 1)
-                     if folder[:len(folder) - d] in by), None)
+        home = nearest_home(folder, by)
         name = "/".join(c.parts[len(home):]) if home is not None else base
         if home is None:
             why = ("another assignment's exercise names it, and a file counts only for its own "
