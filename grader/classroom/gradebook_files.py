@@ -180,8 +180,11 @@ def _beside(path: Path, recorded) -> str:
     not. A -wal or -shm file is the gradebook's when a live connection holds a lock on it, or
     when the gradebook recorded its inode as a connection opened and no connection closed
     since (a run that was killed: its results are in the -wal); a -journal never is (it is a
-    WAL gradebook). A file put there after the gradebook closed is never read: its record is
-    cleared as it closes (a new file often gets the inode of one just removed)."""
+    WAL gradebook). A -wal no lock is ever held on is the gradebook's while a process that
+    holds a lock on its -shm has that very file open (a live reader, an SQLite browser or a
+    script, made it after the last run closed: it is no run, and a run starts beside it). A
+    file put there after the gradebook closed is never read: its record is cleared as it
+    closes (a new file often gets the inode of one just removed)."""
     for suffix in SIDECARS:
         side = Path(f"{path}{suffix}")
         try:
@@ -194,6 +197,8 @@ def _beside(path: Path, recorded) -> str:
             return f"{staging.shown(side.name)} beside it is {staging.kind_of(st.st_mode)}"
         if suffix != "-journal" and (str(st.st_ino) in recorded or _locked(st)):
             continue
+        if suffix == "-wal" and _in_use(st, Path(f"{path}-shm")):
+            continue
         return (f"{staging.shown(side.name)} beside it was not left there by this grader "
                 f"(another program using the gradebook? close it and run again)")
     return ""
@@ -202,13 +207,42 @@ def _beside(path: Path, recorded) -> str:
 def _locked(st: os.stat_result) -> bool:
     """Does a process hold a lock on this file (Linux: /proc/locks)? A live SQLite connection
     holds one on the -shm file it uses."""
+    return bool(_lock_lines(st))
+
+
+def _lock_lines(st: os.stat_result) -> list[list[str]]:
+    """The lines of /proc/locks (split) that lock this file: [], where none or not Linux."""
     try:
         with open("/proc/locks", encoding="ascii", errors="replace") as f:
             text = f.read()
     except OSError:
-        return False
+        return []
     dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    return any(dev in line.split() for line in text.splitlines())
+    return [line.split() for line in text.splitlines() if dev in line.split()]
+
+
+def _in_use(wal: os.stat_result, shm: Path) -> bool:
+    """Is `wal` the write-ahead log of a live SQLite connection to this gradebook: open in a
+    process that holds a lock on the gradebook's -shm (SQLite keeps both open and the -shm
+    locked while a connection lives)? Processes this user cannot see count as none."""
+    try:
+        locks = _lock_lines(os.lstat(shm))
+    except OSError:
+        return False
+    pids = {line[4] for line in locks if len(line) > 4 and line[4].isdigit()}
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == (wal.st_dev, wal.st_ino):
+                return True
+    return False
 
 
 def create(path: Path) -> None:
