@@ -154,16 +154,19 @@ def _person(sis_login="", logins=(), emails=(), names=()) -> dict:
             "name": set(names)}
 
 
-def match(students, people: list[dict], users=None) -> tuple[dict, dict]:
+def match(students, people: list[dict], users=None, aliases=None) -> tuple[dict, dict]:
     """({student: index of her row in people}, {student: why none}): each student goes to the
     one row the first step that names any row names (STEPS: the SIS Login ID; the login:
     the SIS Login ID's part before '@', the SIS User ID or ID number; the email, or its part
     before '@' for a student named without one (a student named alice@evil.com never matches
     alice@uni.edu); the name); several rows at that step, or a row that two students reach,
     is no match. `users` {student: Canvas user id}: such a student goes to the one row whose
-    `ID` (people's "ID") is hers, or to none."""
+    `ID` (people's "ID") is hers, or to none. `aliases` {student: [names]}: the names her
+    entries were filed from by a map of names (roster.names_by_student: 'Alice Smith' for
+    asmith), matched at the name step as hers."""
     found, why = {}, {}
     users = users or {}
+    aliases = aliases or {}
     for student in students:
         if users.get(student):
             uid = users[student]
@@ -176,7 +179,8 @@ def match(students, people: list[dict], users=None) -> tuple[dict, dict]:
             continue
         s = _norm(student)
         forms = {"SIS Login ID": {s}, "login": {s}, "email": {s},
-                 "name": {squash(student)} - {""}}
+                 "name": ({squash(student)} | {squash(a) for a in aliases.get(student, ())})
+                 - {""}}
         email = "@" in s     # an email names one person: only the whole of it matches
         for step in STEPS:
             hits = [i for i, p in enumerate(people) if forms[step] & p[step]
@@ -216,7 +220,7 @@ def _same_assignment(header: str, name: str) -> bool:
     return title == _norm(name) or (title in EXERCISES and EXERCISES[title] == name)
 
 
-def canvas_rows(roster: list[list[str]], names, points, scores, users=None
+def canvas_rows(roster: list[list[str]], names, points, scores, users=None, aliases=None
                 ) -> tuple[list, Result]:
     """The Canvas gradebook CSV `roster` (its rows) filled in; see the module docstring.
     `users`: {student: Canvas user id}, matched to the roster's ID first (match)."""
@@ -251,7 +255,7 @@ def canvas_rows(roster: list[list[str]], names, points, scores, users=None
                       names=name_forms(roster[i][col["Student"]])) for i in students]
     for p, i in zip(people, students):
         p["ID"] = {roster[i][col["ID"]].strip()}
-    found, result.unmatched = match(list(scores), people, users)
+    found, result.unmatched = match(list(scores), people, users, aliases)
     if not logins:        # who a row is: its Canvas user id and its name, nothing more
         for s, why in result.unmatched.items():
             if why == "no row matches":
@@ -289,7 +293,9 @@ def export_canvas(book, roster_path, out, policy=None, course=None) -> Result:
     a path is written whole, never over anything but a regular file: OutputRefused)."""
     from grader.classroom.downloads import canvas_users
     roster, bom = read_roster(roster_path)
-    rows, result = canvas_rows(roster, *grades(book, policy, course), users=canvas_users(book))
+    from grader.classroom.roster import names_by_student
+    rows, result = canvas_rows(roster, *grades(book, policy, course), users=canvas_users(book),
+                               aliases=names_by_student(book))
     _none_matched(result, "--roster")
     _write(book, out, rows, bom)
     return result
@@ -304,7 +310,8 @@ _MOODLE_COLUMNS = {"username": ("username",), "email": ("email address", "email"
                    "last": ("last name", "surname"), "full": ("full name", "name")}
 
 
-def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list, Result]:
+def moodle_rows(names, points, scores, by="username", roster=None, aliases=None
+                ) -> tuple[list, Result]:
     """The rows of a Moodle grade import CSV: the identifier `by` (username, email or
     idnumber) and one column per grade item. Without a roster, a student's name is her
     identifier (for `email`, a name that is no email address is unmatched); with one (Moodle's
@@ -339,7 +346,7 @@ def moodle_rows(names, points, scores, by="username", roster=None) -> tuple[list
         people = [_person(cell(r, "username"), [cell(r, "idnumber")], [cell(r, "email")],
                           name_forms(cell(r, "full"), cell(r, "first"), cell(r, "last")))
                   for r in body]
-        found, result.unmatched = match(list(scores), people)
+        found, result.unmatched = match(list(scores), people, aliases=aliases)
         ids = {s: cell(body[k], by) for s, k in found.items()}
         for s in [s for s, v in ids.items() if not v.strip()]:
             del ids[s]
@@ -359,7 +366,9 @@ def export_moodle(book, out, by="username", roster_path=None, policy=None,
                   course=None) -> Result:
     """Write Moodle's grade import CSV to `out` (see moodle_rows; '-': stdout)."""
     roster = read_roster(roster_path)[0] if roster_path else None
-    rows, result = moodle_rows(*grades(book, policy, course), by=by, roster=roster)
+    from grader.classroom.roster import names_by_student
+    rows, result = moodle_rows(*grades(book, policy, course), by=by, roster=roster,
+                               aliases=names_by_student(book))
     _none_matched(result, f"--id {by}")
     _write(book, out, rows, False)
     return result

@@ -4,7 +4,9 @@ and the gradebook's students of a class folder that no entry maps to any more ar
 run and kept (meta UNLISTED), so that `export` warns about their rows (unlisted_students).
 A map of names (`grade-class --names map.csv`, columns folder,student: read_names,
 apply_names) files the entries of a class folder that names students otherwise (another LMS's
-export: 'Alice Smith' where the gradebook has 'asmith') under the gradebook's own names."""
+export: 'Alice Smith' where the gradebook has 'asmith') under the gradebook's own names. The
+gradebook remembers every map a run was given (meta NAMES: remember_names), so that the next
+run, and `similarity`, file those entries so without it (with_remembered)."""
 from __future__ import annotations
 
 import csv
@@ -20,6 +22,8 @@ from grader.sandbox.safetext import LINE, clean
 
 
 UNLISTED = "unlisted"    # the gradebook's meta key: {class folder: [students no entry maps to]}
+NAMES = "names"          # the gradebook's meta key: {entry's name: student}, every map given
+REMEMBERED = "the map of names the gradebook remembers"    # how notes name it
 
 
 def class_rows(book, folder, where) -> dict[str, str]:
@@ -176,10 +180,73 @@ class NamesError(ValueError):
 
 class Names(dict):
     """{folder: (student, line)} read from a map of names, with the map's `path`; `applied`:
-    the entries a run filed by it (their names)."""
+    the entries a run filed by it (their names). A line the gradebook remembers from an
+    earlier map (with_remembered) has line 0."""
 
     path = ""
     applied: frozenset = frozenset()
+
+    @property
+    def label(self) -> str:
+        """How notes and errors name the map: '--names map.csv', or the gradebook's."""
+        return f"--names {self.path}" if self.path else REMEMBERED
+
+    def given(self) -> dict[str, str]:
+        """{folder: student} of the lines given now (not remembered)."""
+        return {folder: student for folder, (student, line) in self.items() if line}
+
+
+def remembered_names(book) -> dict[str, str]:
+    """{entry's name: student} of every map of names given to a run on this gradebook (a
+    later line for the same folder or the same student replaces the earlier one)."""
+    try:
+        kept = json.loads(book.get_meta(NAMES) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {f: s for f, s in kept.items() if isinstance(f, str) and isinstance(s, str)
+            and f and s}
+
+
+def names_by_student(book) -> dict[str, list[str]]:
+    """{student: the entries' names a map filed as her}: how `export --lms` knows that the
+    gradebook's asmith is the roster's 'Alice Smith'."""
+    out: dict[str, list[str]] = {}
+    for folder, student in remembered_names(book).items():
+        out.setdefault(student, []).append(folder)
+    return out
+
+
+def with_remembered(names: "Names | None", book) -> "Names | None":
+    """The map a run files entries by: the lines the gradebook remembers (line 0), then those
+    given now (`names`, may be None), which replace a remembered line of the same folder or
+    the same student. None where there is neither."""
+    kept = remembered_names(book)
+    if not kept:
+        return names
+    out = Names()
+    given = names if names is not None else Names()
+    out.path = given.path
+    students = {student for student, _ in given.values()}
+    for folder, student in kept.items():
+        if folder not in given and student not in students:
+            out[folder] = (student, 0)
+    out.update(given)
+    return out
+
+
+def remember_names(book, names: "Names") -> None:
+    """Keep the map's lines in the gradebook (NAMES), for later runs and `similarity`: the
+    lines given now replace those of the same folder or student; the others stay."""
+    given = names.given()
+    if not given:
+        return
+    taken = set(given.values())
+    kept = {f: s for f, s in remembered_names(book).items()
+            if f not in given and s not in taken}
+    kept.update(given)
+    book.set_meta(NAMES, json.dumps(kept, sort_keys=True, ensure_ascii=False))
 
 
 def read_names(path) -> Names:
@@ -244,17 +311,22 @@ def apply_names(entries, names: Names, known) -> tuple[list, list[str]]:
     how many were, and which lines named no entry. NamesError, before anything is graded,
     where a map line names a student who is not in the gradebook (`known`: its students),
     or where two entries would be filed as one student (two lines, or a line naming a
-    student another entry is filed as already)."""
+    student another entry is filed as already). A line the gradebook remembers (line 0) is
+    left out, with a note, where its student is an entry of this folder by her own name,
+    and is never named as unused."""
     from grader.classroom.downloads import display_name
     from grader.classroom.gradebook_schema import stored_name
     known = set(known)
     for folder, (student, line) in names.items():
-        if stored_name(student) not in known:
-            raise NamesError(f"--names {names.path}: line {line}: {staging.shown(student)} is "
+        if line and stored_name(student) not in known:
+            raise NamesError(f"{names.label}: line {line}: {staging.shown(student)} is "
                              f"no student of the gradebook{_near(student, known)}: a map "
                              f"files an entry under a name the gradebook already holds, so "
                              f"that her work lands in her rows")
-    used, out, mapped = set(), [], []
+    own = {stored_name(student) for student, _ in entries}
+    clash = [(folder, student) for folder, (student, line) in names.items()
+             if not line and stored_name(student) in own]
+    used, out, mapped, kept, present = set(), [], [], [], []
     for student, path in entries:
         keys = [path.name, Path(path.name).stem if path.name.lower().endswith(".zip")
                 else path.name, student]
@@ -263,6 +335,9 @@ def apply_names(entries, names: Names, known) -> tuple[list, list[str]]:
         except OSError:
             pass
         key = next((_nfc(k) for k in keys if _nfc(k) in names), None)
+        if key is not None and (key, names[key][0]) in clash:
+            present.append((key, names[key][0]))
+            key = None
         if key is None:
             out.append((student, path))
             continue
@@ -271,25 +346,32 @@ def apply_names(entries, names: Names, known) -> tuple[list, list[str]]:
         new = names[key][0]
         out.append((new, path))
         if new != student:
-            mapped.append(f"{staging.shown(key)} as {staging.shown(new)}")
+            (mapped if names[key][1] else kept).append(f"{staging.shown(key)} as "
+                                                       f"{staging.shown(new)}")
     filed: dict[str, Path] = {}
     for student, path in out:
         other = filed.setdefault(stored_name(student), path)
         if other is not path:
             a, b = sorted((staging.shown(other.name), staging.shown(path.name)))
-            raise NamesError(f"--names {names.path}: the entries {a} and {b} would both be "
+            raise NamesError(f"{names.label}: the entries {a} and {b} would both be "
                              f"filed as {staging.shown(student)}: one entry per student in "
                              f"a run (map only the one that is hers)")
     notes = []
-    if mapped:
-        notes.append(f"--names {names.path}: {len(mapped)} entr"
-                     f"{'ies' if len(mapped) != 1 else 'y'} filed as the gradebook names "
-                     f"{'them' if len(mapped) != 1 else 'her'}: " + ", ".join(mapped[:5])
-                     + (f" and {len(mapped) - 5} more" if mapped[5:] else ""))
-    unused = [(line, folder) for folder, (_, line) in names.items() if folder not in used]
+    for label, filed_so in ((names.label, mapped), (REMEMBERED, kept)):
+        if filed_so:
+            notes.append(f"{label}: {len(filed_so)} entr"
+                         f"{'ies' if len(filed_so) != 1 else 'y'} filed as the gradebook names "
+                         f"{'them' if len(filed_so) != 1 else 'her'}: " + ", ".join(filed_so[:5])
+                         + (f" and {len(filed_so) - 5} more" if filed_so[5:] else ""))
+    if present:
+        notes.append(f"{REMEMBERED}: " + ", ".join(
+            f"{staging.shown(f)} not filed as {staging.shown(s)}, an entry of this class "
+            f"folder by that name" for f, s in present[:5]))
+    unused = [(line, folder) for folder, (_, line) in names.items()
+              if folder not in used and line]
     if unused:
         unused.sort()
-        notes.append(f"--names {names.path}: {len(unused)} line"
+        notes.append(f"{names.label}: {len(unused)} line"
                      f"{'s name' if len(unused) != 1 else ' names'} no entry of this class "
                      f"folder (not used): " + ", ".join(f"line {n} {staging.shown(f)}"
                                                         for n, f in unused[:5])

@@ -67,7 +67,8 @@ from grader.classroom.process import Job
 from grader.engine.service import error_result
 from grader.classroom.progress import Bar
 from grader.classroom.roster import (NamesError, apply_names, class_rows, moves,
-                                     no_names_in_common, other_folders)
+                                     no_names_in_common, other_folders, remember_names,
+                                     with_remembered)
 from grader.engine.request import GradeRequest
 from grader.sandbox import staging, sweep_stale_temp
 from grader.sandbox.safetext import LINE, clean
@@ -153,7 +154,8 @@ def grade_class(folder, *, db=None, jobs=None, seed=None, exercises=None,
     timestamp.txt, else from these, else from its file's time); `names`: a map of names
     (grader.classroom.roster.read_names: {folder: (student, line)}) that files the entries it
     names under the gradebook's students (NamesError, before anything is graded, where it
-    names a student the gradebook does not hold, or two entries as one student)."""
+    names a student the gradebook does not hold, or two entries as one student); the
+    gradebook remembers it, and files those entries so at later runs without it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such class folder: {folder}")
@@ -247,7 +249,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
     skipped whatever its seed, unless the instructor asked for a seed (`asked_seed`)."""
     rows = class_rows(book, folder, where)
     entries, notes = list_class(folder, outputs, rows)
-    if names:       # --names: entries filed as the gradebook names them
+    names = with_remembered(names, book)    # the maps given before, and --names
+    if names:       # entries filed as the gradebook names them
         entries, said = apply_names(entries, names, book.students())
         notes += said
     run.notes += notes + class_folder_notes(folder, outputs)
@@ -259,6 +262,8 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
                                                           Path(getattr(p, "name", "")).stem)})
     # the run holds the gradebook from here (GradebookBusy while another one writes it)
     run_id = book.begin_run(os.path.abspath(folder), request.seed, request.exercises, jobs)
+    if names:
+        remember_names(book, names)      # for the next run and `similarity`
     run.notes += no_names_in_common(book, entries) + other_folders(book, entries, folder, where) \
         + moves(rows, entries, book, where, names.applied if names else ())
     remember_users(book, entries)     # Canvas user ids, for export --lms canvas

@@ -139,12 +139,19 @@ def code_of(name: str, data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def read_class(folder, exercises, archive: str = "") -> tuple[dict, list[str], int]:
+def read_class(folder, exercises, archive: str = "", names=None
+               ) -> tuple[dict, list[str], int]:
     """({ex: [Doc]}, notes, number of entries) of a class folder: each student's exercise
-    files, gathered by grader.classroom.entries.gather (into a temporary folder, removed)."""
+    files, gathered by grader.classroom.entries.gather (into a temporary folder, removed).
+    `names`: a map of names (grader.classroom.roster.Names) filing entries as grade-class
+    does (NamesError where two entries would be one student)."""
     docs: dict = {ex: [] for ex in exercises}
     notes: list[str] = []
     entries = class_entries(folder)
+    if names:
+        from grader.classroom.roster import apply_names
+        entries, said = apply_names(entries, names, {s for s, _ in names.values()})
+        notes += said
     prefix = f"{archive}/" if archive else ""
     with tempfile.TemporaryDirectory(prefix="torchdrills-similarity-") as tmp:
         for i, (student, source) in enumerate(entries):
@@ -318,12 +325,14 @@ def rank(docs: list[Doc], archive: list[Doc], boilerplate: Boilerplate,
     return pairs[:top]
 
 
-def similarity(folder, exercises=None, archives=(), top: int = TOP) -> Report:
+def similarity(folder, exercises=None, archives=(), top: int = TOP, names=None) -> Report:
     """The report on a class folder: per exercise, its `top` pairs. NoSubmissions when no
-    entry holds a file of the exercises asked for."""
+    entry holds a file of the exercises asked for. `names`: the map of names its entries are
+    filed by, as grade-class files them (grader.classroom.roster.Names: 'Alice Smith' is
+    asmith); archives' entries keep their own names."""
     exercises = list(exercises or EXERCISES)
     report = Report(str(folder), top=top)
-    docs, notes, report.students = read_class(folder, exercises)
+    docs, notes, report.students = read_class(folder, exercises, names=names)
     report.notes += notes
     old: dict = {ex: [] for ex in exercises}
     for place in archives:

@@ -58,7 +58,8 @@ def add_verbs(verbs) -> dict:
     g.add_argument("--names", default=None, metavar="CSV",
                    help="file entries under the gradebook's names: columns folder,student, "
                         "e.g. 'Alice Smith,asmith' (a class folder that names students "
-                        "otherwise, as another LMS's export; docs/course.md)")
+                        "otherwise, as another LMS's export; docs/course.md); the gradebook "
+                        "remembers it for later runs")
 
     e = verbs.add_parser("export", help="write the gradebook as CSV: one row per student",
                          description="One row per student, a column per exercise, the total. "
@@ -323,7 +324,36 @@ def add_similarity(verbs) -> dict:
                         "this term's, never among themselves (repeat for several)")
     s.add_argument("--top", type=int, default=None, metavar="N",
                    help="pairs shown per exercise (default: 10)")
+    s.add_argument("--names", default=None, metavar="CSV",
+                   help="file entries under the gradebook's names, as grade-class --names "
+                        "(columns folder,student); the maps grade-class was given before are "
+                        "read from the gradebook")
+    s.add_argument("--db", default=None,
+                   help="the gradebook whose remembered map of names applies (default: "
+                        "gradebook.db here, or the one grade-class kept for this folder, if "
+                        "any)")
     return {"similarity": cmd_similarity}
+
+
+def _similarity_names(args):
+    """(the map of names similarity files entries by, or None; an error line, '' if none):
+    --names, and the lines the gradebook remembers (--db, else this folder's, if any)."""
+    from grader.classroom.gradebook import OutputRefused, default_gradebook
+    from grader.classroom.roster import NamesError, read_names, with_remembered
+    names = None
+    try:
+        if args.names:
+            names = read_names(args.names)
+        try:
+            book, _ = default_gradebook(args.db)
+        except (OutputRefused, sqlite3.DatabaseError) as exc:
+            if args.db is not None:
+                return None, f"--db {exc}"
+            return names, ""          # no gradebook here: no remembered map
+    except NamesError as exc:
+        return None, str(exc)
+    with book:
+        return with_remembered(names, book), ""
 
 
 def cmd_similarity(args) -> int:
@@ -338,13 +368,21 @@ def cmd_similarity(args) -> int:
     if args.top is not None and args.top < 1:
         print("error: --top must be 1 or more", file=sys.stderr)
         return 2
+    names, wrong = _similarity_names(args)
+    if wrong:
+        print(f"error: {wrong}", file=sys.stderr)
+        return 2
+    from grader.classroom.roster import NamesError
     try:
         report = sim.similarity(folder, exercises=parse_list(args.exercises),
-                                archives=args.archive, top=args.top or sim.TOP)
+                                archives=args.archive, top=args.top or sim.TOP, names=names)
         sim.write_report(report, args.html, refuse_in=folder)
     except sim.NoSubmissions as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except NamesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (Refused, OSError) as exc:
         print(f"error: --html {exc}: nothing was written", file=sys.stderr)
         return 2

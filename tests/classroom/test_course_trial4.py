@@ -114,3 +114,105 @@ def test_a_wal_file_no_live_connection_has_open_is_still_refused(tmp_path):
         assert "'g.db-wal' beside it was not left there by this grader" in inspect(db).blocked
     finally:
         reader.communicate("", timeout=60)
+
+
+# ----------------------------------------------------------------------------------------------
+# the map of names, remembered
+
+def logins(tmp_path):
+    """A gradebook of two students filed by login, each with 4 of 4 points in ex01."""
+    from grader.classroom.gradebook import Gradebook
+    with Gradebook(tmp_path / "g.db") as book:
+        for login in ("asmith", "bjones"):
+            book.record(login, graded("ex01"), content_hash=f"x{login}")
+    return tmp_path / "g.db"
+
+
+def students(db):
+    with closing(sqlite3.connect(db)) as con:
+        return [r[0] for r in con.execute("SELECT name FROM students ORDER BY name")]
+
+
+def test_a_map_of_names_given_once_files_the_next_weeks_download_too(tmp_path, capsys):
+    """Week 3's Moodle download was graded with --names map.csv; week 4's, graded without
+    it, filed 'Alice Smith' as a new student beside asmith. The gradebook remembers the map:
+    the next run files her as asmith and says by which map; a later map replaces the line of
+    the same folder and keeps the others."""
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import remembered_names
+    db = logins(tmp_path)
+    week3 = tmp_path / "week3" / "Alice Smith_4567_assignsubmission_file_"
+    week3.mkdir(parents=True)
+    (week3 / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "map.csv").write_text("folder,student\nAlice Smith,asmith\nBob Jones,bjones\n")
+    assert main(["grade-class", str(week3.parent), "--db", str(db), "--names",
+                 str(tmp_path / "map.csv"), "--exercises", "ex01", "--jobs", "1",
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    week4 = tmp_path / "week4" / "Alice Smith_4567_assignsubmission_file_"
+    week4.mkdir(parents=True)
+    (week4 / "ex01_linear_model.py").write_text(reference().replace("x * w", "w * x", 1))
+    assert main(["grade-class", str(week4.parent), "--db", str(db), "--exercises", "ex01",
+                 "--jobs", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert students(db) == ["asmith", "bjones"], out
+    assert "  note: the map of names the gradebook remembers: 1 entry filed as the gradebook " \
+           "names her: 'Alice Smith' as 'asmith'" in out.splitlines(), out
+    assert "no entry maps to any more" not in out and "no student of this class" not in out
+    (tmp_path / "map2.csv").write_text("folder,student\nBob J.,bjones\n")
+    with Gradebook(db) as book:
+        from grader.classroom.roster import read_names, remember_names
+        remember_names(book, read_names(tmp_path / "map2.csv"))
+        assert remembered_names(book) == {"Alice Smith": "asmith", "Bob J.": "bjones"}
+
+
+def test_a_remembered_line_gives_way_to_an_entry_of_her_own_name(tmp_path):
+    """A class folder that holds 'asmith' itself (a Canvas download, named by login) and
+    'Alice Smith': a map given now would be refused (two entries, one student); a line the
+    gradebook remembers is left out, said once, and each entry keeps its own name."""
+    from grader.classroom.roster import Names, apply_names
+    names = Names({"Alice Smith": ("asmith", 0), "Bob Jones": ("bjones", 0)})
+    a, b = tmp_path / "Alice Smith", tmp_path / "asmith"
+    a.mkdir(), b.mkdir()
+    entries, notes = apply_names([("Alice Smith", a), ("asmith", b)], names, [])
+    assert entries == [("Alice Smith", a), ("asmith", b)]
+    assert notes == ["the map of names the gradebook remembers: 'Alice Smith' not filed as "
+                     "'asmith', an entry of this class folder by that name"]
+
+
+def test_similarity_and_the_lms_export_know_the_names_a_map_gave(tmp_path, capsys,
+                                                                 monkeypatch):
+    """`similarity` named pairs by the download's folders ('Alice Smith & Bob Jones') where
+    the gradebook, the pages and the export say asmith and bjones: it takes --names, and
+    reads the map the gradebook remembers. `export --lms moodle` matches asmith to the
+    roster's 'Alice Smith' by the name her entry was filed from."""
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import read_names, remember_names
+    monkeypatch.chdir(tmp_path)              # no gradebook here
+    lms = tmp_path / "lms"
+    for name in ("Alice Smith", "Bob Jones"):
+        (lms / name).mkdir(parents=True)
+        (lms / name / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "map.csv").write_text("folder,student\nAlice Smith,asmith\nBob Jones,bjones\n")
+    page = str(tmp_path / "s.html")
+    assert main(["similarity", str(lms), "--html", page, "--exercises", "ex01"]) == 0
+    assert "most alike: Alice Smith & Bob Jones" in capsys.readouterr().out
+    assert main(["similarity", str(lms), "--html", page, "--exercises", "ex01", "--names",
+                 str(tmp_path / "map.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "most alike: asmith & bjones" in out and "2 entries filed" in out, out
+    db = logins(tmp_path)
+    with Gradebook(db) as book:
+        remember_names(book, read_names(tmp_path / "map.csv"))
+    assert main(["similarity", str(lms), "--html", page, "--exercises", "ex01", "--db",
+                 str(db)]) == 0
+    assert "most alike: asmith & bjones" in capsys.readouterr().out
+    assert main(["similarity", str(lms), "--html", page, "--db", str(tmp_path / "no.db")]) == 2
+    assert "no gradebook" in capsys.readouterr().err
+    (tmp_path / "roster.csv").write_text("First name,Last name,Username,Email address\n"
+                                         "Alice,Smith,alice.s,as@uni.edu\n"
+                                         "Bob,Jones,bob.j,bj@uni.edu\n")
+    assert main(["export", "--lms", "moodle", "--roster", str(tmp_path / "roster.csv"),
+                 "--db", str(db), "--out", str(tmp_path / "m.csv")]) == 0
+    rows = (tmp_path / "m.csv").read_text().splitlines()
+    assert rows[1:] == ["alice.s,4", "bob.j,4"], rows
