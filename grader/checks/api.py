@@ -56,7 +56,8 @@ from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTE
                                     fit_grads_of_mean, formula_state, grads_of_mean,
                                     inplace_leaf_hint, momentum_of, named_student_error, reruns,
                                     as_run, prefix_cases, probe_reruns, recorded_reruns,
-                                    naming_rebound, random_state, rebound_parameter,
+                                    naming_rebound, never_moved_hint,
+                                    random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
@@ -91,7 +92,7 @@ __all__ = [
     "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
     "naming_rebound",
-    "network", "never_moved", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
+    "network", "never_moved", "never_moved_hint", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
     "rebound_parameter", "reruns", "as_run", "prefix_cases", "probe_reruns",
     "recorded_reruns",
     "record_steps", "Recorded", "scale_mistakes", "show", "grad_power_mistakes",

@@ -36,6 +36,21 @@ NO_ZERO_GRAD = ("the gradients are never zeroed, so each step adds its gradient 
 ZERO_AFTER_BACKWARD = ("the parameters never move: the gradients are zeroed after "
                        "loss.backward() and before the update, so every update adds zero. "
                        "Zero them before backward().")
+
+
+def never_moved_hint(what: str, p: str) -> str:
+    """The hint for a hand-written update whose parameters come back as they started (the run
+    of gradients zeroed before the update). Two mistakes give these very values, so both are
+    said: the update made on a new tensor (`p = p - lr * p.grad` in a loop over the parameters
+    rebinds the loop's name, and no error follows), and an update that subtracts lr * 0."""
+    return (f"the {what} never move: they come back as they started, and every step's loss is "
+            f"the first one. Either the update never reaches them (it is missing, or `{p} = {p} - "
+            f"lr * {p}.grad` makes a new tensor and leaves the parameter as it was: update it "
+            f"in place, "
+            f"`{p} -= lr * {p}.grad` inside torch.no_grad()); or it subtracts lr * 0: the "
+            f"gradients are zeroed between backward() and the update (zero them after it).")
+
+
 LOSS_AFTER_STEP = ("these are the losses after each update: record the loss computed in the "
                    "step, before the update.")
 SIGN_FLIPPED = ("the loss grows: the update adds lr * grad instead of subtracting it "

@@ -320,7 +320,9 @@ def blame_callees(checks: list[CheckResult], sources: dict[str, str],
     nodeid -> targets, as predict_classes gets the student's model) whose own checks fail in
     this run: no value-pattern guess (`is_guess`) is given for it, nor "no known mistake", and
     the message says which function to fix first and which of its checks says why. A hint its
-    own mistake table names stays. A visible check counts only visible checks' failures (a
+    own mistake table names stays only where it names that callee as a cause
+    (`_names_a_callee`): a wrong loss makes a right best_weight return the worst weight, and
+    "argmax where argmin is wanted" would send the student to fix code that is right. A visible check counts only visible checks' failures (a
     hidden check's finding never reaches a student's page). `sources`: exercise -> the staged
     text of its file. Changes `checks` in place."""
     failing: dict[tuple[str, str], list[CheckResult]] = {}
@@ -340,13 +342,24 @@ def blame_callees(checks: list[CheckResult], sources: dict[str, str],
                 culprits.append((name, theirs))
         if not culprits:
             continue
-        for h in [h for h in c.hints if is_guess(h)]:
+        names = [n for n, _ in culprits]
+        for h in [h for h in c.hints if is_guess(h) or not _names_a_callee(h, names)]:
             c.hints.remove(h)
             c.message = c.message.replace(f"\n  hint: {h}", "")
         c.message = "\n".join(line for line in c.message.split("\n")
                               if not (line.startswith("  note: ") and _is_guess_note(line[8:])))
         c.message = c.message.replace(f": {NO_KNOWN}", "").replace(f" ({NO_KNOWN})", "")
         c.message += "\n  note: " + _fix_first(c.target, culprits)
+
+
+def _names_a_callee(hint: str, names) -> bool:
+    """Whether a hint names one of the failing callees (by its name, as a word) as a cause:
+    "d is updated with grad_c (..., or a grad_d computed as grad_c, e.g. in poly_grads)" holds
+    whether the fault is the caller's or poly_grads'. A hint that names a mistake of the
+    caller's own code only ("argmax where argmin is wanted") is confirmed only by a run with
+    the callee replaced by the reference: the callee's fault already changes every value the
+    caller returns, so these values cannot confirm it."""
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", hint) for n in names)
 
 
 def _is_guess_note(text: str) -> bool:

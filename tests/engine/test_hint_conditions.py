@@ -1084,13 +1084,18 @@ UPDATE = "for p in params:\n                        p -= lr * p.grad"
     (UPDATE + "\n                    params[1].grad.zero_()", "pass", "only w2.grad is zeroed"),
     (UPDATE, "[p.grad.zero_() for p in params]", "the gradients are zeroed once per epoch"),
     ("for p in params:\n                        p.grad.zero_()\n" + " " * 24 +
-     "p -= lr * p.grad", "pass", "the parameters never move: every update subtracts lr * 0"),
+     "p -= lr * p.grad", "pass", "the parameters never move: they come back as they started"),
+    # a loop that rebinds its name updates nothing, silently: the same values (fresh round 5)
+    ("for p in params:\n                        p = p - lr * p.grad\n" + " " * 20 +
+     "[p.grad.zero_() for p in params]", "pass",
+     "the parameters never move: they come back as they started"),
     # the other causes: none zeroed, one never zeroed (two are), no update at all
     (UPDATE, "pass", "the gradients are never zeroed"),
     (UPDATE + "\n                    params[0].grad.zero_(); params[1].grad.zero_()", "pass",
      "b.grad is never zeroed"),
-    ("pass", "pass", "the parameters never move: every update subtracts lr * 0")],
-    ids=["only_w1", "only_w2", "per_epoch", "before_update", "none", "b_never", "no_update"])
+    ("pass", "pass", "the parameters never move: they come back as they started")],
+    ids=["only_w1", "only_w2", "per_epoch", "before_update", "rebound_in_loop", "none",
+         "b_never", "no_update"])
 def test_each_misplaced_zeroing_of_train_quadratic_gets_its_own_hint(grade, update,
                                                                       after_epoch, hint):
     code = QUADRATIC_ZEROING.format(update=update, after_epoch=after_epoch)
@@ -1195,7 +1200,7 @@ IN_TURN = """for i, p in enumerate(params):
                     p -= lr * p.grad
                     for q in params:
                         q.grad = None"""
-NEVER_MOVE_12 = "the coefficients never move: every update subtracts lr * 0"
+NEVER_MOVE_12 = "the coefficients never move: they come back as they started"
 TAKEN_IN_TURN = "each coefficient's gradient is taken after the coefficients before it"
 
 
@@ -1217,6 +1222,39 @@ def test_fit_autograd_zeroing_before_the_update_and_gradients_taken_in_turn_are_
                    if other != hint), hints
 
 
+REBOUND_IN_LOOP = ONE_PASS.format(update="p = p - lr * p.grad") + """
+            for p in params:
+                p.grad = None"""
+
+
+@pytest.mark.parametrize("body,told", [
+    (REBOUND_IN_LOOP, True),
+    # the other cause of these very values: the gradients zeroed before the update
+    (ONE_PASS.format(update="p.grad.zero_()\n                    p -= lr * p.grad"), True),
+    # other causes that move the coefficients: never zeroed, a sign flipped
+    (ONE_PASS.format(update="p -= lr * p.grad"), False),
+    (ONE_PASS.format(update="p += lr * p.grad\n                    p.grad = None"), False)],
+    ids=["rebound_in_loop", "zero_before_update", "never_zeroed", "sign"])
+def test_an_update_on_a_new_tensor_is_told_beside_zeroing_and_not_for_a_run_that_moves(
+        grade, body, told):
+    """Fresh round 5's ex12_autograd_rebind2: `for p in params: p = p - lr * p.grad` rebinds the
+    loop's name, so the coefficients never change and no error follows; it was told only "are
+    the gradients zeroed between loss.backward() and the update?", which sent the student to
+    zeroing that was right. The values are those of the zeroing mistake too, so the hint says
+    what they show (the coefficients come back as they started) and both ways to get there."""
+    result = grade("ex12", FIT_AUTOGRAD.format(body=body), targets=["fit_autograd"],
+                   device="cpu")
+    text, hints, fails = _texts(result, "fit_autograd")
+    said = [any(NEVER_MOVE_12 in h and "makes a new tensor and leaves the parameter as it was"
+                in h for h in c.hints) for c in fails]
+    if told:
+        assert any(c.visible for c, s in zip(fails, said) if s), text
+        assert all(s for c, s in zip(fails, said) if "float32" not in c.name), text
+    else:
+        assert not any(said), text
+        assert "never move" not in text, text
+
+
 def test_a_float32_run_is_not_told_gradients_taken_in_turn(grade):
     body = ONE_PASS.format(update="p -= lr * p.grad\n                    p.grad = None")
     code = FIT_AUTOGRAD.format(body=body).replace(
@@ -1225,6 +1263,37 @@ def test_a_float32_run_is_not_told_gradients_taken_in_turn(grade):
     _, hints, _ = _texts(result, "fit_autograd")
     assert not any(TAKEN_IN_TURN in h for h in hints), hints
     assert any("float32 precision" in h for h in hints), hints
+
+
+FLOAT64_TOLD = "the run was computed in float64 where xs are float32"
+
+
+@pytest.mark.parametrize("code,told", [
+    (TRAIN.format(before="pass", update="with torch.no_grad(): w -= lr * w.grad; "
+                  "w.grad.zero_()").replace("dtype=x.dtype", "dtype=torch.float64"), True),
+    # the same run another way: the lists made float64 tensors through NumPy
+    (TRAIN.format(before="pass", update="with torch.no_grad(): w -= lr * w.grad; "
+                  "w.grad.zero_()").replace("x, y = _as_tensors(xs, ys)",
+                                            "x, y = (torch.as_tensor(np.asarray(v, dtype=float)) "
+                                            "for v in (xs, ys))"), True),
+    # other cause, in float32: the epoch's losses summed (its w is float32's own)
+    (TRAIN.format(before="pass", update="with torch.no_grad(): w -= lr * w.grad; "
+                  "w.grad.zero_()").replace("last = loss.item()", "last += loss.item()"),
+     False)], ids=["w_float64", "lists_through_numpy", "losses_summed"])
+def test_a_run_in_float64_on_float32_data_is_named(grade, code, told):
+    """Fresh round 5's ex04_train_w_float64 passed: a float64 w on float32 data trains within
+    float32's tolerance of the reference. The docstring gives w xs's dtype; a float32 w's
+    w.item() is a number float32 holds, so a w that float32 cannot hold shows the run was
+    float64. Float64 data is not asked about."""
+    result = grade("ex04", code, targets=["train_autograd"])
+    text, hints, fails = _texts(result, "train_autograd")
+    said = [c for c in fails if any(h.startswith(FLOAT64_TOLD) for h in c.hints)]
+    if told:
+        assert any(c.visible for c in said), text
+        assert {c.params for c in said if not c.visible} >= {"list", "float32-cpu"}, text
+        assert not any("float64" in c.params for c in fails), text
+    else:
+        assert not said, text
 
 
 # -- caught on every seed: each run draws a new hidden seed
@@ -1736,6 +1805,28 @@ def poly_grads(x, y, y_pred):
     assert all("fix poly_grads first" in c.message for c in fails), text
     crossed = [h for h in hints if h.startswith("d is updated with grad_c")]
     assert crossed and all("or a grad_d computed as grad_c" in h for h in crossed), hints
+
+
+LOSS_TIMES_2 = """
+def loss(x, y, w):
+    return (forward(x, w) - y) * 2
+"""
+
+
+def test_a_callers_own_hint_over_a_wrong_callee_is_not_given(grade):
+    """Fresh round 5's ex01_loss_times2: `* 2` for `** 2` in loss makes the right best_weight
+    return the worst weight of the list; "argmax where argmin is wanted" named a mistake of
+    best_weight's own code that its values over a wrong loss cannot confirm. Its checks say to
+    fix loss first, and no hint of its own; loss's checks still fail on their own. (The same
+    argmax over a right loss keeps its hint: test_argmax_for_argmin_is_named...; a caller's hint
+    that names the callee as a cause stays: test_a_fit_over_a_wrong_gradient_function...)"""
+    result = grade("ex01", LOSS_TIMES_2, targets=["loss", "mse_for_weights", "best_weight"])
+    text, hints, fails = _texts(result, "best_weight")
+    assert any(c.visible for c in fails), text
+    assert not any("largest MSE" in h for h in hints), text
+    assert "argmax" not in text, text
+    assert all("fix loss" in c.message for c in fails), text
+    assert failing(result, "loss")
 
 
 # -- the relation of a wrong value to the expected one, by mechanism (issue 20 item 3; fresh

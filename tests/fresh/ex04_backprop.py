@@ -272,4 +272,22 @@ def affine_backward_steps(x, y, w, b):
             "dyhat_dw": x, "dloss_dw": dloss_dr * x, "dyhat_db": 1.0, "dloss_db": dloss_dr}
 ''', "forgets the bias in y_hat: y_hat = x * w",
         (r"\bb\b.*left out|bias",)),
+    Fresh("train_autograd_w_float64", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=torch.float64, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = None
+        for xv, yv in zip(x, y):
+            l = (xv * w - yv) ** 2
+            l.backward()
+            last = l.item()
+            with torch.no_grad():
+                w -= lr * w.grad
+            w.grad.zero_()
+        losses.append(last)
+    return w.item(), losses
+''', "makes w float64 whatever the data's dtype (the docstring gives w xs's dtype)",
+        (DTYPE,)),
 ]

@@ -297,4 +297,24 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "draws the initial values in x's dtype (float64) where the docstring draws them in float32",
         (DTYPE,)),
+    Fresh("fit_autograd_update_rebinds_loop_name", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+              for _ in range(4)]
+    a, b, c, d = params
+    losses = []
+    for t in range(steps):
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p = p - lr * p.grad
+            for p in params:
+                p.grad = None
+    return (a.detach(), b.detach(), c.detach(), d.detach()), losses
+''', "the update rebinds the loop's name p (p = p - lr * p.grad), so no coefficient changes",
+        (r"new tensor|never move|come back as they started",)),
 ]

@@ -12,7 +12,7 @@ from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
-from grader.checks.ex04_backprop.ships.shared import trajectory_tol
+from grader.checks.ex04_backprop.ships.shared import assert_w_of_xs_dtype, trajectory_tol
 
 pytestmark = pytest.mark.ex04
 
@@ -141,6 +141,7 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
                                                       quadratic=False), **trajectory_tol(xs),
                       upto=reruns(sub, reference, "ex04.train_autograd",
                                   (xs, ys, w0, lr, epochs), 4))
+    assert_w_of_xs_dtype(got, xs, call)
 
 
 @check("train_autograd")

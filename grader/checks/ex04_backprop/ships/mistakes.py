@@ -1,7 +1,7 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
-from grader.checks.api import input_offsets, rebound_parameter, scale_mistakes
+from grader.checks.api import input_offsets, never_moved_hint, rebound_parameter, scale_mistakes
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")
@@ -42,7 +42,8 @@ def variant_hints(quadratic: bool) -> dict:
     hint}; the runs themselves come from trusted code (private/variants.py)."""
     named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER, "zero_epoch": ZERO_PER_EPOCH,
              "zero_before": ZERO_BEFORE_UPDATE}
-    if quadratic:
+    if quadratic:   # a loop over (w1, w2, b) that rebinds its name updates nothing, silently
+        named["zero_before"] = never_moved_hint("parameters", "p")
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
         named.update({f"only_{i}": only_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
         named.update({f"frozen_{i}": never_updated(n) for i, n in enumerate(QUADRATIC_NAMES)})

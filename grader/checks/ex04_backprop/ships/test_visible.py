@@ -13,7 +13,7 @@ from grader.checks.api import (Case, Recorded, assert_close, assert_gradient, as
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
-from grader.checks.ex04_backprop.ships.shared import trajectory_tol
+from grader.checks.ex04_backprop.ships.shared import assert_w_of_xs_dtype, trajectory_tol
 
 pytestmark = pytest.mark.ex04
 
@@ -107,6 +107,7 @@ def test_train_autograd_course(sub):
     assert_trajectory(got, expected(case), names=("w", "losses"), call=call,
                       mistakes=lambda: run_mistakes("train_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
+    assert_w_of_xs_dtype(got, X, call)
 
 
 @check("quadratic_forward", visible=True)

@@ -60,5 +60,5 @@ def crossed_update(i: int, j: int) -> str:
     """fit_numpy's coefficient i updated with coefficient j's gradient (a copy-paste)."""
     a, b = "abcd"[i], "abcd"[j]
     return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
-            f"copy-paste in the update, or a grad_{a} computed as grad_{b}); each coefficient "
+            f"copy-paste in the update, or a grad_{a} computed as grad_{b}, e.g. in poly_grads); each coefficient "
             f"moves by its own gradient, {a} -= lr * grad_{a}")

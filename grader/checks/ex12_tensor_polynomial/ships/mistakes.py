@@ -5,7 +5,7 @@ grader.checks.training; the known wrong runs themselves come from trusted code
 ones. (A gradient off by a factor 2 or in sign is named by grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSSES_OF_STEPS_0_100,
                                LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT, fit_grads_of_mean,
-                               grads_of_mean, rebound_parameter)
+                               grads_of_mean, never_moved_hint, rebound_parameter)
 
 AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
@@ -52,9 +52,7 @@ def fit_mistakes(wrong, n):
         "half": HALF_GRADIENT,
         "after": LOSS_AFTER_UPDATE,
         "when": LOSSES_OF_STEPS_0_100,
-        "zero_before": "the coefficients never move: every update subtracts lr * 0. Are the "
-                       "gradients zeroed between loss.backward() and the update? Zero them "
-                       "after it (or is the update missing?)",
+        "zero_before": never_moved_hint("coefficients", "p"),
         "in_turn": "each coefficient's gradient is taken after the coefficients before it "
                    "were updated (the gradients recomputed in the middle of the update): "
                    "compute all four gradients from one forward pass, then update a, b, c, d"}
