@@ -58,6 +58,7 @@ class AssignmentGrade:
     late_exercises: tuple = ()       # the exercises whose counted work was late
     counts: bool = True              # False: not due yet, feedback only
     notes: list = field(default_factory=list)
+    by_exercise: dict = field(default_factory=dict)   # {exercise: (raw, after the penalty)}
 
     @property
     def graded(self) -> bool:
@@ -183,8 +184,10 @@ def _grade(student, a, by, every, maxes, course: Course, policy: Policy, at
         return g
     for ex, r in chosen.items():
         penalty, too_late, late = factor(r)
-        g.raw += r["score"] or 0.0
-        g.score += 0.0 if too_late else (r["score"] or 0.0) * (1 - penalty)
+        g.by_exercise[ex] = (r["score"] or 0.0,
+                             0.0 if too_late else (r["score"] or 0.0) * (1 - penalty))
+        g.raw += g.by_exercise[ex][0]
+        g.score += g.by_exercise[ex][1]
         g.penalty = max(g.penalty, penalty)
         g.too_late |= too_late
         if late is not None and late > course.late.grace:
@@ -276,11 +279,36 @@ def course_lines(book, course: Course, exercises, students, graded) -> list[str]
         + replaced_lines(book, course, graded)
 
 
+def run_means(book, course: Course, scores: dict, exercises) -> tuple[float, float]:
+    """The class means of a run's first line under a course file: (before late penalties,
+    after them) of `exercises` (the run's), over the students of `scores` ({student:
+    {exercise: score}}, the class table's): each exercise of an assignment as the course
+    counts it (the attempt that counts, 0 after the last date accepted), one of no assignment
+    as the table has it."""
+    if not scores:
+        return 0.0, 0.0
+    grades = course_grades(book, course)
+    where = {ex: i for i, a in enumerate(course.assignments) for ex in a.exercises}
+    raws, after = [], []
+    for name, mine in scores.items():
+        graded = grades.get(name)
+        raw = pen = 0.0
+        for ex in exercises:
+            if ex in where and graded is not None:
+                r, p = graded[where[ex]].by_exercise.get(ex, (0.0, 0.0))
+            else:
+                r = p = mine.get(ex, 0.0)
+            raw, pen = raw + r, pen + p
+        raws.append(raw)
+        after.append(pen)
+    return sum(raws) / len(raws), sum(after) / len(after)
+
+
 def total_line(course: Course, grades: dict) -> list[str]:
     """The class's mean course total, as `export --course` writes it (the assignments that
-    count now and have been graded, late penalties applied), beside the run's first line,
-    whose class mean is every exercise graded, raw: 'course total: class mean 5.8 of 8 after
-    late penalties (week1, week2: ...)'. None while no assignment counts yet."""
+    count now and have been graded, late penalties applied), after the run's first line,
+    whose class means are those of the exercises it graded: 'course total: class mean 5.8 of
+    8 after late penalties (week1, week2: ...)'. None while no assignment counts yet."""
     counted = [a.name for i, a in enumerate(course.assignments)
                if any(g[i].counts and g[i].graded for g in grades.values())]
     if not counted:
@@ -291,8 +319,7 @@ def total_line(course: Course, grades: dict) -> list[str]:
                 for graded in grades.values())
     return [f"course total: class mean {_num(sum(totals) / len(totals))} of {_num(worth)} "
             f"after late penalties ({', '.join(counted)}: the assignments that count now, "
-            f"as export --course writes them; the first line's class mean is every exercise "
-            f"graded, before penalties)"]
+            f"as export --course writes them)"]
 
 
 def replaced_lines(book, course: Course, students) -> list[str]:

@@ -96,8 +96,11 @@ class ClassRun:
     skipped: int = 0
     failed: int = 0             # graded, but with a grader error (crash, time limit, bad zip)
     seconds: float = 0.0
-    mean: float = 0.0
-    max_score: float = 0.0
+    mean: float = 0.0           # of the exercises it graded (all: every one graded), raw
+    max_score: float = 0.0      # their points
+    # under a course file: the mean as the course counts each exercise (the attempt that
+    # counts), before late penalties and after them
+    course_means: tuple[float, float] | None = None
     html_dir: str | None = None
     cluster: str | None = None  # the Dask scheduler it ran on
     students: list[str] = field(default_factory=list)
@@ -105,7 +108,11 @@ class ClassRun:
     csv: str | None = None      # the CSV written
     csv_problem: str = ""       # why the CSV asked for was not written
 
-    def line(self) -> str:
+    def line(self, penalties: bool = False) -> str:
+        """'graded 7 of 7 submissions in 13.2 s with 2 jobs, seed 17; class mean 201.6 / 330;
+        gradebook g.db'. The class mean is of the run's exercises, out of their points;
+        `penalties` (grade-class's line, under a course file): 'class mean 18.0 / 18 before
+        late penalties, 16.2 after'."""
         text = (f"graded {self.graded} of {self.total} submissions"
                 + (f" ({self.skipped} already in the gradebook)" if self.skipped else "")
                 + f" in {self.seconds:.1f} s with {self.jobs} "
@@ -113,7 +120,12 @@ class ClassRun:
                    else f"job{'s' * (self.jobs != 1)}")
                 + f", seed {self.seed}")
         if self.total:
-            text += f"; class mean {self.mean:.1f} / {self.max_score:g}"
+            if penalties and self.course_means is not None:
+                raw, after = self.course_means
+                text += (f"; class mean {raw:.1f} / {self.max_score:g} before late "
+                         f"penalties, {after:.1f} after")
+            else:
+                text += f"; class mean {self.mean:.1f} / {self.max_score:g}"
         if self.failed:
             text += f"; {self.failed} could not be fully graded (see the gradebook's errors)"
         return text + f"; gradebook {self.db}"
@@ -340,11 +352,19 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         from grader.classroom.course_grades import course_lines
         run.notes += course_lines(book, course, request.exercises, run.students,
                                   [e.student for e in tasks])
-    _, rows, maxes = book.table()
+    # the class mean of what this run counts: its exercises (all of them where none was
+    # asked), out of their points, not those of every exercise the gradebook ever graded
+    exercises, rows, maxes = book.table()
+    asked = set(request.exercises)
+    counted = [ex for ex in exercises if not asked or ex in asked]
     mine = set(run.students)
-    totals = [total for name, _, total in rows if name in mine]
+    scores = {name: mine_ for name, mine_, _ in rows if name in mine}
+    totals = [sum(s[ex] for ex in counted) for s in scores.values()]
     run.mean = sum(totals) / len(totals) if totals else 0.0
-    run.max_score = maxes.get("total", 0.0)
+    run.max_score = sum(maxes[ex] for ex in counted)
+    if course is not None:
+        from grader.classroom.course_grades import run_means
+        run.course_means = run_means(book, course, scores, counted)
     if html_dir:
         from grader.classroom.summary import write_summary
         try:

@@ -201,7 +201,7 @@ def _graded(args, folder, loaded, names=None) -> int:
               file=sys.stderr)
         return 2
     said = sys.stderr if args.csv == "-" else sys.stdout     # the CSV alone on stdout
-    print(run.line(), file=said)
+    print(run.line(penalties=True), file=said)
     for note in run.notes:
         print(f"  note: {note}", file=said)
     if args.html_dir:

@@ -267,8 +267,9 @@ due = 2020-10-01T23:59:00
 def test_a_course_run_gives_the_class_mean_after_late_penalties_too(tmp_path, capsys):
     """The run's first line said 'class mean 18.0 / 18' (every exercise graded, raw) while
     its per-assignment line said 'mean 16.2 of 18 after late penalties': which is the
-    class's? The first line stays as it was (the README's demo output is its format); the
-    per-assignment lines end with the course total's mean, as export --course writes it."""
+    class's? Under a course file the first line says both, before and after late penalties
+    (the demo prints the plain line: the README's output); the per-assignment lines end with
+    the course total's mean, as export --course writes it."""
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / "ex01_linear_model.py").write_text(reference())
     (tmp_path / "course.toml").write_text(LATE_COURSE)
@@ -278,14 +279,14 @@ def test_a_course_run_gives_the_class_mean_after_late_penalties_too(tmp_path, ca
                  "--no-progress"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"graded 1 of 1 submissions in \d+\.\d s with 1 job, seed \d+; class "
-                        r"mean 18\.0 / 18; gradebook \S+g\.db", out[0]), out[0]
+                        r"mean 18\.0 / 18 before late penalties, 16\.2 after; gradebook "
+                        r"\S+g\.db", out[0]), out[0]
     notes = [line for line in out if "after late penalties" in line]
     assert notes == ["  note: week1 (due 2020-10-01 23:59 UTC): 1 late (alice); mean 16.2 of "
                      "18 after late penalties",
                      "  note: course total: class mean 16.2 of 18 after late penalties "
                      "(week1: the assignments that count now, as export --course writes "
-                     "them; the first line's class mean is every exercise graded, before "
-                     "penalties)"], out
+                     "them)"], out
 
 
 def test_a_student_with_nothing_counted_yet_reads_so_not_0_of_0(tmp_path):

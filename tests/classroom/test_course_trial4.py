@@ -216,3 +216,48 @@ def test_similarity_and_the_lms_export_know_the_names_a_map_gave(tmp_path, capsy
                  "--db", str(db), "--out", str(tmp_path / "m.csv")]) == 0
     rows = (tmp_path / "m.csv").read_text().splitlines()
     assert rows[1:] == ["alice.s,4", "bob.j,4"], rows
+
+
+# ----------------------------------------------------------------------------------------------
+# the first line's class mean: of what the run counts, raw and after late penalties
+
+LATE_COURSE = """\
+time_zone = "UTC"
+[late]
+penalty = 10
+[[assignment]]
+name = "week1"
+exercises = ["ex01"]
+due = 2020-10-01T23:59:00
+"""
+
+
+def test_the_first_line_counts_the_runs_exercises_raw_and_after_late_penalties(tmp_path):
+    """A gradebook that once graded all twelve exercises (bob, a trial of the course's
+    references) showed 'class mean 18.0 / 62' for a run of ex01 alone: its maximum was every
+    exercise the gradebook ever graded, its mean the run's students' ex01. Now both are of
+    the run's exercises: '18.0 / 18'. Under a course file the grade-class line says which
+    mean it is, before and after late penalties (alice: a day late, -10 %); the plain line
+    (the demo's, the README's) keeps its form."""
+    from grader.classroom.course_file import load_course
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.handed_in import read_timestamps
+    from grader.classroom.run import grade_class
+    from grader.exercises import EXERCISES
+    with Gradebook(tmp_path / "g.db") as book:
+        for ex in EXERCISES:
+            book.record("bob", graded(ex), content_hash=f"b{ex}", files={ex: f"f{ex}"})
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    (tmp_path / "subs" / "alice" / "ex01_linear_model.py").write_text(reference())
+    (tmp_path / "course.toml").write_text(LATE_COURSE)
+    (tmp_path / "t.csv").write_text("student,submitted_at\nalice,2020-10-02T10:00:00Z\n")
+    course = load_course(tmp_path / "course.toml")
+    run = grade_class(tmp_path / "subs", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                      progress=False, course=course,
+                      timestamps=read_timestamps(tmp_path / "t.csv", course.zone()))
+    assert run.graded == 1 and run.line().endswith(
+        f"; class mean 18.0 / 18; gradebook {tmp_path / 'g.db'}"), run.line()
+    assert "; class mean 18.0 / 18 before late penalties, 16.2 after; " in \
+        run.line(penalties=True), run.line(penalties=True)
+    with Gradebook(tmp_path / "g.db") as book:       # bob's twelve still count, as before
+        assert book.table()[2]["total"] == 18 + 11 * 4
