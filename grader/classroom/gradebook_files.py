@@ -199,6 +199,8 @@ def _beside(path: Path, recorded) -> str:
             continue
         if suffix == "-wal" and _in_use(st, Path(f"{path}-shm")):
             continue
+        if suffix != "-journal" and not os.path.lexists(side):
+            continue     # gone meanwhile: the last connection closed and SQLite removed it
         return (f"{staging.shown(side.name)} beside it was not left there by this grader "
                 f"(another program using the gradebook? close it and run again)")
     return ""
