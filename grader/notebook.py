@@ -38,6 +38,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from grader.exercises import check_file, module_of
@@ -45,6 +46,7 @@ from grader.engine.request import GradeRequest
 # one JSON line each way: the grading process's answers, a check cell's request to the sandboxed
 # kernel's launcher and the launcher's answer
 from grader.engine.service import Service, dropped, read_line, running, start_json_lines
+from grader.engine.serving import grading_failed
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
 from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG,  # noqa: F401
                                       cells_to_module, given_nothing, is_magic)
@@ -122,8 +124,8 @@ def history_notebook(cells: list[str]) -> dict:
 class _Server(Service):
     """This kernel's grading process (grader.engine.service): `python -m grader.notebook serve`
     in a session of its own, its stderr kept in a temporary file for the message if it stops;
-    one JSON line each way, each answer matched to its request by id. Closing its input ends
-    it; killed after 10 s."""
+    one JSON line each way (grader.engine.serving), each answer matched to its request by id.
+    Closing its input ends it; killed after 10 s."""
 
     def __init__(self):
         self.log = tempfile.TemporaryFile()
@@ -136,11 +138,21 @@ class _Server(Service):
         self.counter = 0
 
     def ask(self, request: dict) -> dict:
+        """Its answer to `request`: {"ok": True, "result"}, or {"ok": False, "error": one line}
+        where it could not read the request, its zygote could not start or the grading
+        machinery failed on the submission."""
         self.counter += 1
         number = self.counter
+        started = time.monotonic()
         try:
-            return super().ask(dict(request, id=number), ANSWER_SECONDS,
-                               answers=lambda answer: answer.get("id") == number)
+            if self.layers is None:     # the handshake, once
+                ready = self.wait_ready(ANSWER_SECONDS)
+                if not ready.get("ready"):      # it ends
+                    return {"ok": False, "error": str(ready.get("error") or
+                                                      ready.get("lacking")).splitlines()[0]}
+            answer = super().ask(dict(request, id=number),
+                                 ANSWER_SECONDS - (time.monotonic() - started),
+                                 answers=lambda answer: answer.get("id") == number)
         except TimeoutError:
             raise RuntimeError(f"no answer within {ANSWER_SECONDS:.0f} s") from None
         except EOFError:
@@ -148,6 +160,8 @@ class _Server(Service):
             tail = self.log.read()[-1500:].decode(errors="replace")
             raise RuntimeError("the grading process stopped" +
                                (f":\n{tail}" if tail.strip() else "")) from None
+        failed = grading_failed(answer.get("result") or {})
+        return {"ok": False, "error": failed} if failed else answer
 
     def stop(self, hard: bool = False):
         super().stop(hard)
@@ -179,8 +193,9 @@ def stop_grading_process():
 
 
 def serve() -> int:
-    """`python -m grader.notebook serve`: this kernel's grading process (grader.engine.service)."""
-    from grader.engine.service import serve as serve_lines
+    """`python -m grader.notebook serve`: this kernel's grading process, the loop every grading
+    process has (grader.engine.serving) on its stdin and stdout."""
+    from grader.engine.serving import serve_lines
     return serve_lines()
 
 

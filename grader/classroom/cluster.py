@@ -116,6 +116,8 @@ class _Grader(Service):
             except TimeoutError:
                 raise RuntimeError(f"the grading process did not start within "
                                    f"{timeout:g} s") from None
+            if "error" in ready:    # its zygote could not start, and it ended
+                raise EOFError
             if not ready["ready"]:
                 raise UnsafeWorker(unsafe_reason(ready["lacking"]))
         return self.layers
@@ -275,8 +277,8 @@ def _grade_files(blob, work: Path, request: dict, source, table, timeout):
         return f"the worker could not write the submission's files: {type(exc).__name__}: {exc}"
     for attempt in (1, 2):   # a grading process that ended: once more, in a new one
         try:
-            task = {"student": source, "folder": str(work), "source": source, "notes": [],
-                    "request": request, "references": _table_file(table)}
+            task = {"student": source, "submission": str(work), "source": source,
+                    "notes": [], "request": request, "references": _table_file(table)}
             return _grader(request).ask(task, timeout)["result"]
         except TimeoutError:
             _drop_grader()

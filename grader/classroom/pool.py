@@ -10,13 +10,12 @@ import multiprocessing
 import os
 import shutil
 import sys
-import time
 from multiprocessing.connection import wait
 from pathlib import Path
 
 from grader.classroom.interrupt import check
 from grader.classroom.process import GradingProcess, warm_up, write_reference_table
-from grader.engine.service import error_result
+from grader.engine.service import dropped, error_result, running
 from grader.engine.request import GradeRequest
 from grader.engine.result import GradeResult
 
@@ -45,38 +44,42 @@ def run_tasks(tasks, request: GradeRequest, job, timeout, record, bar) -> None:
             write_reference_table(request, job.references)
         return [GradingProcess(ctx, job, z, new[i + 1:]) for i, z in enumerate(new)]
 
-    procs = start(n)
+    def start_one():
+        return start(1)[0]
+
+    procs = start(n)        # a slot each; None where one was dropped and none started since
     if not Path(job.references).exists():   # spawned: while they boot
         write_reference_table(request, job.references)
     failed_starts = 0
     try:
-        while tasks or any(p.task for p in procs):
+        while tasks or any(p is not None and p.task for p in procs):
             check()      # a Ctrl-C swallowed while the processes started (interrupt.py)
-            for p in procs:
-                if p.ready and p.task is None and tasks:
-                    p.give(tasks.popleft())
-            wait([p.conn for p in procs] + [p.proc.sentinel for p in procs], timeout=0.25)
-            for p in list(procs):
-                message = None
-                try:
-                    if p.conn.poll():
-                        message = p.conn.recv()
-                except (EOFError, OSError):
-                    message = None
-                if message is not None and "ready" in message:
-                    p.ready = True
+            for i, p in enumerate(procs):
+                if p is None and tasks:     # the restart (grader.engine.service)
+                    procs[i] = p = running(None, start_one)
+                if p is not None and p.ready and p.task is None and tasks:
+                    p.give(tasks.popleft(), timeout)   # its time limit starts now
+            live = [p for p in procs if p is not None]
+            wait([p.conn for p in live] + [p.proc.sentinel for p in live], timeout=0.25)
+            for i, p in enumerate(procs):
+                if p is None:
                     continue
-                if message is not None:
+                try:
+                    message = p.answer()    # None: none yet, within its time limit
+                except (TimeoutError, EOFError, OSError) as exc:
+                    overdue = isinstance(exc, TimeoutError)
+                else:
+                    if message is None:
+                        continue
+                    if "ready" in message:  # not ready: it ends, and is told so below
+                        p.ready = bool(message["ready"])
+                        continue
                     record(p.task, GradeResult.from_dict(message["result"]))
                     bar.advance(p.task["student"])
                     p.task = None
                     continue
-                overdue = p.task is not None and time.monotonic() - p.started > timeout
-                if p.proc.is_alive() and not overdue:
-                    continue
                 task = p.task
-                p.stop(hard=True)
-                procs.remove(p)
+                procs[i] = dropped(p, hard=True)
                 if task is not None:
                     why = (f"grading stopped after {timeout:g} s (the time limit of one "
                            f"submission)" if overdue else
@@ -91,13 +94,12 @@ def run_tasks(tasks, request: GradeRequest, job, timeout, record, bar) -> None:
                         raise RuntimeError(f"the grading processes could not start (exit code "
                                            f"{p.proc.exitcode}); try `python -m grader grade` "
                                            f"on one submission to see why")
-                if tasks and len(procs) < job.jobs:
-                    procs.extend(start(1))
             bar.refresh()
     finally:
-        for p in procs:          # ask them all first: they shut down side by side
+        live = [p for p in procs if p is not None]
+        for p in live:           # ask them all first: they shut down side by side
             p.ask_to_stop(hard=p.task is not None)
-        for p in procs:
+        for p in live:
             p.stop(hard=p.task is not None)
         for z in zygotes:       # started here: reaped here (they end when their socket closes)
             _reap(z)

@@ -7,8 +7,8 @@ workers and ends it, and it dies with its parent.
     job = Job(request.to_dict(), html_dir="feedback/", jobs=2, references="table")
     proc = GradingProcess(multiprocessing.get_context("fork"), job)   # the parent's side
 
-`grading_process` is the child's side; it grades, and says it is ready, as every grading
-process does (grader.engine.service), and the parent's side is that module's Service.
+`grading_process` is the child's side: its start, then the loop every grading process has
+(grader.engine.serving); the parent's side is grader.engine.service's Service.
 """
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ import os
 import shutil
 import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.classroom.feedback import page_name
 from grader.engine.request import GradeRequest
-from grader.engine.service import Service, grade_or_error, ready_message, start_process
+from grader.engine.service import Service, start_process
+from grader.engine.serving import PipeRequests, Serving, table_of
 
 
 def _die_with_parent():
@@ -51,17 +51,16 @@ class Job:
 
 
 def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
-    """Runs in each grading process: one zygote, then submissions one after another.
+    """Runs in each grading process: one zygote, then submissions one after another, served by
+    the loop every grading process has (grader.engine.serving: its handshake, requests and
+    answers), over `conn`, until None or the parent's end.
 
     Forked (Linux), it inherits the parent's warmed-up imports and a zygote the parent started
-    for it; `others` are the parent's zygotes meant for other processes, closed here.
-
-    The messages: it says {"ready": True, "layers": its sandbox's measured layers} once warm
-    ({"ready": False, "lacking": [...]} and ends, when its zygote lacks a layer job.require asks);
-    then each task (student, folder, source, notes) gets {"student", "result": plain data}. A
-    cluster worker's tasks also carry their "request" (plain data; a worker serves one class
-    run after another) and "references" (a table file); {"table": request} asks for the
-    request's reference table, computed here, as {"table": bytes}; None ends it."""
+    for it; `others` are the parent's zygotes meant for other processes, closed here. Each
+    request (submission, source, student, notes) is answered {"ok": True, "result": plain
+    data}, its feedback page written here. A cluster worker's requests also carry their
+    "request" (plain data; a worker serves one class run after another) and "references" (a
+    table file); {"table": request} asks for the request's reference table, computed here."""
     _die_with_parent()
     # Ctrl-C is the parent's to handle; here it is only remembered: it reached the zygote too
     # (one process group), and what fails for that (its socket reset) ends this process
@@ -84,47 +83,32 @@ def grading_process(conn, job: Job, parent: int, zygote=None, others=()):
     prepare_trusted_side(request.exercises)   # (forked: done in the parent already)
     collected_checks(request)   # collected once, for every submission of this process
     set_aside_warm_objects()
-    holder = [zygote]
-    signal.signal(signal.SIGTERM, lambda *_: _terminate(holder[0]))
+    serving = Serving(zygote, new_zygote, request, references=job.references,
+                      after=partial(_after_grade, job.html_dir))
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(serving.zygote))
     try:
-        ready = ready_message(zygote)   # the handshake (grader.engine.service)
-        conn.send(ready)
-        if not ready["ready"]:          # it lacks a layer job.require asks: it grades nothing
-            return
-        loaded = None       # the reference table in use
-        while True:
-            if not conn.poll(1.0):
-                if os.getppid() != parent:
-                    return
-                continue
-            try:
-                task = conn.recv()
-            except EOFError:
-                return
-            if task is None:
-                return
-            if "table" in task:
-                conn.send({"table": table_of(GradeRequest.from_dict(task["table"]))})
-                continue
-            references = task.get("references") or job.references
-            if references and references != loaded:   # written before the first task
-                _load_references(references)
-                loaded = references
-            asked = GradeRequest.from_dict(task["request"]) if "request" in task else request
-            result, zygote = _grade_one(task, zygote, asked, job.html_dir, new_zygote)
-            holder[0] = zygote
-            if _CTRL_C:       # graded while Ctrl-C stopped its zygote: no result of that
-                os._exit(1)
-            conn.send({"student": task["student"], "result": result.to_dict()})
+        serving.run(PipeRequests(conn, parent))
     except Exception:
         if _CTRL_C:
             os._exit(1)
         raise
-    finally:
-        zygote.close()
 
 
 _CTRL_C: list = []      # Ctrl-C came (grading_process)
+
+
+def _after_grade(html_dir, result, message) -> None:
+    """Once a submission is graded: its feedback page; and where Ctrl-C stopped its zygote
+    meanwhile, no result of it: the process ends."""
+    if html_dir:
+        try:
+            from grader.classroom.feedback import write_page
+            write_page(result, Path(html_dir) / page_name(message["student"]),
+                       student=message["student"], notes=message.get("notes", ()))
+        except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
+            result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
+    if _CTRL_C:       # graded while Ctrl-C stopped its zygote: no result of that
+        os._exit(1)
 
 
 def _terminate(zygote):
@@ -204,39 +188,6 @@ def write_reference_table(request: GradeRequest, path) -> None:
         collected.forget()   # the children collect their own
 
 
-def table_of(request: GradeRequest) -> bytes:
-    """The reference table of `request`; b"" if it cannot be computed, which only means that
-    each grading process computes the references it needs, as it would without a table."""
-    from grader.engine import reference_table
-    try:
-        return reference_table.compute(request)
-    except Exception:  # noqa: BLE001 - a cache, never a grade
-        return b""
-
-
-def _load_references(path) -> None:
-    from grader.engine import reference_table
-    try:
-        reference_table.load(Path(path).read_bytes())
-    except (OSError, ValueError):
-        pass
-
-
-def _grade_one(task, zygote, request: GradeRequest, html_dir, new_zygote):
-    """Grade one submission (grader.engine.service.grade_or_error: never an exception), then
-    write its feedback page."""
-    result, zygote = grade_or_error(task["folder"], zygote, request, new_zygote)
-    result.submission = task["source"]
-    if html_dir:
-        try:
-            from grader.classroom.feedback import write_page
-            write_page(result, Path(html_dir) / page_name(task["student"]),
-                       student=task["student"], notes=task.get("notes", ()))
-        except Exception as exc:  # noqa: BLE001 - a page is not worth a grade
-            result.errors.append(f"no feedback page: {type(exc).__name__}: {exc}")
-    return result, zygote
-
-
 class GradingProcess(Service):
     """A grading process, seen from the parent (grader.engine.service.Service over a
     multiprocessing pipe): None asks it to finish, 10 s before it is killed; SIGTERM (hard: a
@@ -252,10 +203,13 @@ class GradingProcess(Service):
         if zygote is not None:
             zygote.sock.close()
         self.task = None
-        self.started = 0.0
         self.ready = False     # set when the process says it has warmed up
 
-    def give(self, task):
-        self.task, self.started = task, time.monotonic()
-        self.send({k: task[k] for k in ("student", "folder", "source", "notes", "request")
-                   if k in task})   # request: its own
+    def give(self, task, timeout: float) -> None:
+        """Hand it `task` (a submission of the class run), to be answered within `timeout`
+        seconds (answer(): TimeoutError past it)."""
+        self.task = task
+        self.request({"submission": task["folder"],
+                      **{k: task[k] for k in ("student", "source", "notes", "request")
+                         if k in task}},   # request: its own
+                     timeout)

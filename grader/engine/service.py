@@ -1,22 +1,23 @@
-"""The grading process: a long-lived process that keeps one zygote (torch imported once, the
-checks collected once) and grades one submission after another as its client hands them over.
-One way to grade there, whoever the client: a class run's local pool and a Dask worker
-(grader.classroom.process, over a multiprocessing pipe) and a notebook kernel (`serve` below,
-one JSON line each way). A failure of the grading machinery itself costs that submission only:
-the zygote is replaced, the submission graded once more, and if that fails too the result says
-why (error_result), with zero points.
-
-    result, zygote = grade_or_error("alice/", zygote, request, new_zygote=Zygote)
-
-The client's side is one life cycle too (`Service`): the start (`start_process`: fork or
-spawn, on a pipe; `start_with_socket`: a command on a socket pair; `start_json_lines`: a
-command's stdin and stdout), the handshake, a request with a time limit, a restart after it
-ended or failed (`running`, `dropped`), and the shutdown (ask it to finish, wait, kill).
+"""The grading process seen from its client: a long-lived process that keeps one zygote (torch
+imported once, the checks collected once) and grades one submission after another as its
+client hands them over. Its own side, one loop whoever the client, is grader.engine.serving; a
+class run's local pool and a Dask worker (grader.classroom.process) and a notebook kernel
+(grader.notebook) are its clients, and this is their one life cycle (`Service`): the start
+(`start_process`: fork or spawn, on a pipe; `start_with_socket`: a command on a socket pair;
+`start_json_lines`: a command's stdin and stdout), the handshake, a request with a time limit,
+a restart after it ended or failed (`running`, `dropped`), and the shutdown (ask it to finish,
+wait, kill).
 
     service = Service(*start_process(ctx, target), ending="terminate", grace=5)
     service.wait_ready(300)                       # {"ready": True, "layers": [...]}
-    answer = service.ask({"student": ...}, 600)   # TimeoutError past 600 s, EOFError if it ended
+    answer = service.ask({"submission": ...}, 600)   # TimeoutError past 600 s, EOFError if it ended
     service.stop()                                # SIGTERM, 5 s, then SIGKILL
+
+Several side by side (a class run's pool), each request is sent with its time limit and its
+answer looked for without waiting:
+
+    service.request({"submission": ...}, 600)
+    service.answer()      # None for now; TimeoutError past 600 s, EOFError if it ended
 """
 from __future__ import annotations
 
@@ -24,88 +25,11 @@ import json
 import os
 import select
 import subprocess
-import sys
 import time
-import traceback
 
-from grader.engine.request import GradeRequest
-from grader.engine.result import GradeResult
-
-GRADING_FAILED = "grading failed: "
-
-
-def error_result(source, request: GradeRequest, message) -> GradeResult:
-    """A submission that could not be graded: no checks, zero points, the reason in errors."""
-    return GradeResult(submission=str(source), seed=request.seed,
-                       exercises=list(request.exercises), errors=[message])
-
-
-def grade_or_error(folder, zygote, request: GradeRequest, new_zygote):
-    """(result, zygote): the submission at `folder` graded on `zygote`; when the grading
-    machinery itself fails, on a fresh zygote (`new_zygote()`) once more, and after a second
-    failure an error_result. Never raises for a submission."""
-    from grader.engine.runner import grade_submission
-    for attempt in (1, 2):
-        try:
-            return grade_submission(folder, zygote, request), zygote
-        except Exception as exc:  # noqa: BLE001 - anything: this submission only
-            try:
-                zygote.close()
-            except Exception:  # noqa: BLE001
-                pass
-            zygote = new_zygote()
-            if attempt == 2:
-                return error_result(folder, request,
-                                    f"{GRADING_FAILED}{type(exc).__name__}: {exc}\n"
-                                    + traceback.format_exc()[-1500:]), zygote
-
-
-def serve(lines=None, answers=None) -> int:
-    """`python -m grader.notebook serve`, a notebook kernel's grading process: answer grading
-    requests ({"id", "submission", "request"}), one JSON line each, until its input closes:
-    {"id", "ok": True, "result"} or {"id", "ok": False, "error"} for a request it could not
-    read or a submission it could not grade."""
-    if answers is None:
-        answers = os.fdopen(os.dup(1), "w", buffering=1)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)   # stray prints must not mix with answers
-        sys.stdout = sys.stderr
-    lines = sys.stdin if lines is None else lines
-    import warnings
-    warnings.simplefilter("ignore")
-    from grader.sandbox import Zygote
-    zygote = Zygote()   # first: it imports torch while this process does the same
-    try:
-        for line in lines:
-            req = None
-            try:
-                req = json.loads(line)
-                request = GradeRequest.from_dict(req["request"])
-                submission = req["submission"]
-            except Exception as exc:  # noqa: BLE001 - the kernel shows it as a failed cell
-                answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-            else:
-                result, zygote = grade_or_error(submission, zygote, request, Zygote)
-                failed = [e for e in result.errors if e.startswith(GRADING_FAILED)]
-                answer = {"ok": False, "error": failed[0][len(GRADING_FAILED):].splitlines()[0]} \
-                    if failed else {"ok": True, "result": result.to_dict()}
-            answer["id"] = req.get("id") if isinstance(req, dict) else None
-            answers.write(json.dumps(answer) + "\n")
-    finally:
-        zygote.close()
-    return 0
-
-
-def ready_message(zygote) -> dict:
-    """The grading process's side of the handshake, once its zygote is warm: {"ready": True,
-    "layers": the sandbox layers it measured}, or {"ready": False, "lacking": [...]} where the
-    zygote lacks a layer its owner requires (then it grades nothing)."""
-    from grader.sandbox import LayersMissing
-    try:
-        zygote.wait_ready()
-    except LayersMissing as exc:
-        return {"ready": False, "lacking": exc.lacking}
-    return {"ready": True, "layers": list(zygote.layers)}
-
+# the grading process's side, which its clients name from here too
+from grader.engine.serving import (GRADING_FAILED, error_result,  # noqa: F401
+                                   grade_or_error, ready_message)
 
 # ----------------------------------------------------------------------------------------------
 # the client's side: one life cycle, whatever carries the messages
@@ -164,15 +88,15 @@ class JsonLines:
 
     def recv(self, timeout: float):
         deadline = time.monotonic() + timeout
-
-        def chunk():
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+        while b"\n" not in self.buf:    # what came of a line stays for the next call
+            left = max(0.0, deadline - time.monotonic())
+            if not select.select([self.fd], [], [], left)[0]:
                 raise TimeoutError
-            return os.read(self.fd, 1 << 16)
-        line, self.buf = read_line(chunk, self.buf)
-        if line is None:
-            raise EOFError("the grading process ended")
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                raise EOFError("the grading process ended")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
         return json.loads(line)
 
     def end(self) -> None:
@@ -196,6 +120,7 @@ class Service:
         self.ending, self.grace, self.hard_grace = ending, grace, hard_grace
         self.layers = None      # the sandbox's measured layers, once it says it is ready
         self.asked = False      # asked to finish
+        self.asked_for = None   # the request in flight: (deadline, its limit, answers)
 
     def alive(self) -> bool:
         if isinstance(self.proc, subprocess.Popen):
@@ -228,15 +153,48 @@ class Service:
     def ask(self, message, timeout: float, answers=lambda answer: True):
         """Send `message`, then its answer: the first message within `timeout` seconds of
         which answers(message) holds (others are dropped)."""
+        self.request(message, timeout, answers)
+        answer = self.answer(timeout)
+        if answer is None:
+            raise TimeoutError(f"no answer within {timeout:g} s")
+        return answer
+
+    def request(self, message, timeout: float, answers=lambda answer: True) -> None:
+        """Send `message`, its time limit starting now; answer() gives its answer (ask() waits
+        for it)."""
         self.send(message)
-        deadline = time.monotonic() + timeout
+        self.asked_for = (time.monotonic() + timeout, timeout, answers)
+
+    def answer(self, wait: float = 0.0):
+        """The answer to the request in flight (the first message that its `answers` holds
+        for), or, where none is in flight, its next message (the handshake); None where none
+        has come within `wait` seconds. TimeoutError once the request's time limit has passed
+        ("no answer within 600 s"), EOFError where the process ended."""
+        deadline, limit, answers = self.asked_for or (None, None, lambda answer: True)
+        until = time.monotonic() + wait
         while True:
+            left = until - time.monotonic()
+            if deadline is not None:
+                left = min(left, deadline - time.monotonic())
+            message = ended = None
             try:
-                answer = self.channel.recv(deadline - time.monotonic())
+                message = self.channel.recv(max(0.0, left))
             except TimeoutError:
-                raise TimeoutError(f"no answer within {timeout:g} s") from None
-            if answers(answer):
-                return answer
+                pass
+            except EOFError as exc:
+                ended = exc
+            if message is None:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TimeoutError(f"no answer within {limit:g} s")
+                if ended is not None:
+                    raise ended
+                if not self.alive():
+                    raise EOFError("the grading process ended")
+                if time.monotonic() >= until:
+                    return None
+            elif answers(message):
+                self.asked_for = None
+                return message
 
     def ask_to_stop(self, hard: bool = False) -> None:
         """Ask it to finish (hard, or ending "terminate": SIGTERM), without waiting."""
@@ -322,15 +280,16 @@ def running(service: Service | None, start) -> Service:
     return start()
 
 
-def dropped(service: Service | None, kill: bool = False) -> None:
-    """Stop `service` after a failure (kill: at once, e.g. it hangs or was interrupted); None
-    to keep in its place, so that the next call starts a new one (running)."""
+def dropped(service: Service | None, kill: bool = False, hard: bool = False) -> None:
+    """Stop `service` after a failure (kill: at once, e.g. it hangs or was interrupted; hard:
+    SIGTERM, e.g. past a time limit); None to keep in its place, so that the next call starts
+    a new one (running)."""
     if service is None:
         return None
     if kill:
         service.kill()
     try:
-        service.stop()
+        service.stop(hard)
     except Exception:  # noqa: BLE001 - gone already
         pass
     return None

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from grader.engine import runner, service
+from grader.engine import runner, service, serving
 from grader.engine.request import GradeRequest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +54,9 @@ def test_a_notebook_kernels_grading_process_answers_every_line():
                          "request": REQUEST.to_dict()}) + "\n",
              json.dumps({"id": 3, "request": REQUEST.to_dict()}) + "\n"]
     answers = io.StringIO()
-    assert service.serve(lines, answers) == 0
-    got = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert serving.serve_lines(lines, answers) == 0
+    ready, *got = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert ready["ready"] is True and ready["layers"]       # the handshake comes first
     assert [a["id"] for a in got] == [None, 2, 3]
     assert not got[0]["ok"] and "JSONDecodeError" in got[0]["error"]
     assert got[1]["ok"] and got[1]["result"]["checks"]
@@ -217,3 +218,162 @@ def test_a_command_on_a_socket_pair_is_started_by_whoever_the_caller_names():
     finally:
         child.stop()
     assert child.exitcode is not None
+
+
+# ----------------------------------------------------------------------------------------------
+# the grading process's own side (serving.Serving): one loop, on a pipe as on JSON lines
+
+class WarmZygote(FakeZygote):
+    layers = ("no network",)
+
+    def wait_ready(self):
+        pass
+
+
+def _graded_here(folder, zygote, request):
+    from grader.engine.result import GradeResult
+    return GradeResult(submission=str(folder), seed=request.seed,
+                       exercises=list(request.exercises))
+
+
+def _serve_pipe(conn):
+    pages = []
+    serving.Serving(WarmZygote(), WarmZygote, REQUEST, after=lambda result, message: pages.append(
+        message["student"])).run(serving.PipeRequests(conn))
+    conn.send({"pages": pages})     # after the loop: None ended it
+
+
+def test_one_loop_serves_a_pipe_handshake_requests_and_its_end(monkeypatch):
+    """A class run's grading process is the kernel's loop on a pipe: the handshake, a request's
+    own answer (its id, the process's request where it names none, the name it gives), one it
+    cannot read answered as such, and None ends it cleanly."""
+    import multiprocessing
+    monkeypatch.setattr(runner, "grade_submission", _graded_here)   # forked: inherited
+    other = GradeRequest(exercises=("ex02",), checks="all", seed=5)
+    child = service.Service(*service.start_process(multiprocessing.get_context("fork"),
+                                                   _serve_pipe), grace=10)
+    try:
+        assert child.wait_ready(30) == {"ready": True, "layers": ["no network"]}
+        first = child.ask({"submission": "alice/", "source": "alice.zip", "student": "alice"}, 30)
+        assert first["ok"] and first["id"] is None
+        assert first["result"]["submission"] == "alice.zip"
+        assert first["result"]["exercises"] == ["ex01"] and first["result"]["seed"] == 0
+        second = child.ask({"id": 4, "submission": "bob/", "request": other.to_dict(),
+                            "student": "bob"}, 30)
+        assert second["id"] == 4 and second["result"]["exercises"] == ["ex02"]
+        assert second["result"]["submission"] == "bob/" and second["result"]["seed"] == 5
+        assert child.ask({"id": 5, "student": "cleo"}, 30) == {
+            "id": 5, "ok": False, "error": "KeyError: 'submission'"}
+        child.ask_to_stop()                                  # None on the pipe
+        assert child.reply(30) == {"pages": ["alice", "bob"]}
+    finally:
+        child.stop()
+    assert child.exitcode == 0
+
+
+def test_a_zygote_that_cannot_start_is_said_in_the_handshake_and_ends_the_loop():
+    class Refused(WarmZygote):
+        def wait_ready(self):
+            raise RuntimeError("sandbox layers missing (GRADER_SANDBOX=strict):\n  OFF ...")
+    zygote, answers = Refused(), io.StringIO()
+    try:
+        serving.Serving(zygote, Refused).run(serving.LineRequests(["{}\n"], answers))
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the loop went on")
+    assert [json.loads(line) for line in answers.getvalue().splitlines()] == [
+        {"ready": False, "error": "RuntimeError: sandbox layers missing "
+                                  "(GRADER_SANDBOX=strict):\n  OFF ..."}]
+    assert zygote.closed
+
+
+def test_a_kernels_client_reads_a_failed_grading_as_one_line():
+    result = service.error_result("alice/", REQUEST, "grading failed: OSError: no zygote\n"
+                                                     "Traceback ...").to_dict()
+    assert serving.grading_failed(result) == "OSError: no zygote"
+    assert serving.grading_failed(_graded_here("a/", None, REQUEST).to_dict()) is None
+
+
+HALVES = """
+import json, sys, time
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("quit"):
+        sys.exit(4)
+    text = json.dumps({"id": message["id"]})
+    print(text[:4], end="", flush=True)                     # half an answer, then the rest
+    time.sleep(message.get("sleep", 0.5))
+    print(text[4:], flush=True)
+"""
+
+
+def test_requests_side_by_side_are_answered_timed_out_or_ended_without_waiting():
+    """What a class run's pool does with each of its grading processes: a request sent with
+    its limit, then answer() looked at without waiting: None while within it (half a line
+    kept for the next look), the answer, TimeoutError past the limit, EOFError once ended."""
+    import time
+    quick, slow = _json_child(HALVES), _json_child(HALVES)
+    try:
+        quick.request({"id": 1, "sleep": 0.5}, 30)
+        slow.request({"id": 2, "sleep": 30}, 1.0)
+        assert quick.answer() is None and slow.answer() is None
+        time.sleep(0.2)
+        assert quick.answer() is None                        # half of it came
+        assert quick.answer(wait=10) == {"id": 1}
+        try:
+            slow.answer(wait=10)
+        except TimeoutError as exc:
+            assert str(exc) == "no answer within 1 s"
+        else:
+            raise AssertionError("no TimeoutError")
+        quick.request({"quit": True}, 30)
+        try:
+            quick.answer(wait=10)
+        except EOFError:
+            pass
+        else:
+            raise AssertionError("no EOFError")
+    finally:
+        service.dropped(slow, hard=True)
+        service.dropped(quick)
+    assert slow.exitcode == -15 and quick.exitcode == 4      # SIGTERM; ended by itself
+
+
+def test_a_class_runs_grading_process_that_ends_costs_its_submission_only(tmp_path, monkeypatch):
+    """The local pool's restart: amy's grading process (the only one) ends while it grades her
+    submission, the first (exit code 7); she gets that error, and the next two submissions are
+    graded by a new process."""
+    import os
+
+    import pytest
+
+    from grader.classroom import pool
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    from tests.conftest import pinned_version
+    if pool.start_method("cpu") != "fork":
+        pytest.skip("the exit is planted by a monkeypatch that only forked grading processes "
+                    "inherit; here they are spawned (a GPU is present)")
+    real, ex01 = runner.grade_submission, "ex01_linear_model.py"
+
+    def ends_on_amy(folder, *args, **kw):
+        if "end the grader" in (Path(folder) / ex01).read_text():
+            os._exit(7)
+        return real(folder, *args, **kw)
+    monkeypatch.setattr(runner, "grade_submission", ends_on_amy)   # forked: inherited
+    monkeypatch.delenv("GRADER_START_METHOD", raising=False)
+    reference = (ROOT / "solutions" / ex01).read_text()
+    for student, text in (("amy", reference + "# end the grader\n"), ("bob", reference),
+                          ("cat", reference)):
+        (tmp_path / "c" / student).mkdir(parents=True)
+        (tmp_path / "c" / student / ex01).write_text(text)
+    with pinned_version("service-test"):
+        run = grade_class(tmp_path / "c", db=tmp_path / "g.db", jobs=1, exercises=["ex01"],
+                          device="cpu", timeout=120, progress=False)
+        with Gradebook(tmp_path / "g.db") as book:
+            results = {s: book.result(s) for s in ("amy", "bob", "cat")}
+    assert results["amy"].score == 0 and results["amy"].errors == [
+        "the grading process ended unexpectedly (exit code 7)"]
+    assert all(results[s].score == results[s].max_score > 0 for s in ("bob", "cat"))
+    assert run.graded == 3 and run.failed == 1
