@@ -377,3 +377,28 @@ def test_a_class_runs_grading_process_that_ends_costs_its_submission_only(tmp_pa
         "the grading process ended unexpectedly (exit code 7)"]
     assert all(results[s].score == results[s].max_score > 0 for s in ("bob", "cat"))
     assert run.graded == 3 and run.failed == 1
+
+
+def _callers(name: str) -> set:
+    """The grader's modules that call `name` (a function or class, by its name)."""
+    import ast
+    out = set()
+    for path in sorted((ROOT / "grader").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and name in (getattr(node.func, "id", None),
+                                                       getattr(node.func, "attr", None)):
+                parts = path.relative_to(ROOT).with_suffix("").parts
+                out.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return out
+
+
+def test_a_submission_is_graded_once_or_in_the_grading_process_and_nowhere_else():
+    """Issue 19's 'the same job written several times': a submission is graded on a zygote by
+    grade_once (check, grade, Gradescope), by the grading process's one loop (class runs, a
+    Dask worker, a notebook kernel), and by the kit's check without a sandbox; the loop is
+    started by the kernel's process and a class run's. A new copy of either fails here."""
+    assert _callers("grade_submission") == {"grader.engine.runner", "grader.engine.serving",
+                                            "grader.sandbox.plain"}
+    assert _callers("grade_once") == {"grader.cli", "grader.instructor.gradescope"}
+    assert _callers("Serving") == {"grader.engine.serving", "grader.classroom.process"}
+    assert _callers("ready_message") == {"grader.engine.serving"}
