@@ -34,7 +34,7 @@ from pathlib import Path
 from grader.classroom.gradebook_files import (APPLICATION_ID, DEFAULT, SIDECARS, GradebookBusy,
                                               NotAGradebook, OutputRefused, Place,
                                               copy_gradebook, create,
-                                              inspect, kept_path, state_home)
+                                              inspect, kept_path, run_holds, state_home)
 from grader.classroom.first_handed import (correct_times, csv_time_not_for, first_handed_in,
                                            rank)
 from grader.classroom.gradebook_read import Reading, moment
@@ -211,10 +211,12 @@ class Gradebook(Reading):
     def close(self):
         """Close; the -wal and -shm files recorded at open are no longer vouched for (SQLite
         removes them as the last connection closes, and a file made later may get the same
-        inode). One left by a killed run stays vouched for: its record was never cleared."""
+        inode). One left by a killed run stays vouched for: its record was never cleared,
+        nor by a reader (`export`) that closed while the run wrote, since a run holds them."""
         try:
             with self._transaction():
-                self.db.execute("UPDATE meta SET value = '' WHERE key = 'sidecars'")
+                if self._run_lock is not None or not run_holds(self.path):
+                    self.db.execute("UPDATE meta SET value = '' WHERE key = 'sidecars'")
                 if self._run_lock is not None and self._run_id is not None:   # Ctrl-C, a crash
                     self.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ? "
                                     "WHERE id = ? AND status = 'running'", (now(), self._run_id))

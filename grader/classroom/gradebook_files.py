@@ -223,6 +223,15 @@ def _lock_lines(st: os.stat_result) -> list[list[str]]:
     return [line.split() for line in text.splitlines() if dev in line.split()]
 
 
+def run_holds(path) -> bool:
+    """Does a class run hold this gradebook now (its flock on the file: Gradebook._hold_run)?"""
+    try:
+        locks = _lock_lines(os.stat(path))
+    except OSError:
+        return False
+    return any("FLOCK" in line for line in locks)
+
+
 def _in_use(wal: os.stat_result, shm: Path) -> bool:
     """Is `wal` the write-ahead log of a live SQLite connection to this gradebook: open in a
     process that holds a lock on the gradebook's -shm (SQLite keeps both open and the -shm

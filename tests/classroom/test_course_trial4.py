@@ -116,6 +116,29 @@ def test_a_wal_file_no_live_connection_has_open_is_still_refused(tmp_path):
         reader.communicate("", timeout=60)
 
 
+def test_an_export_while_a_run_writes_leaves_a_killed_runs_grades_readable(tmp_path):
+    """`export` opened and closed the gradebook while a run wrote it; the run was then killed
+    (kill -9, the machine's OOM killer): its grades are in the -wal it left, and the next run
+    refused the gradebook ('g.db-wal' beside it was not left there by this grader), since the
+    export's close had cleared the record that vouches for it. A reader's close leaves it
+    while a run holds the gradebook."""
+    import signal
+    from grader.classroom.gradebook import Gradebook, inspect
+    db = tmp_path / "g.db"
+    Gradebook(db).close()
+    run = _process(RUN.replace('print("running"', 'book.set_meta("probe", "written")\n'
+                                                   'print("running"'), db)
+    assert run.first == "running"
+    with Gradebook(db) as book:            # as export opens it, reads, and closes
+        book.table()
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait(timeout=60)
+    assert Path(f"{db}-wal").exists()
+    assert inspect(db).usable, inspect(db).blocked
+    with Gradebook(db) as book:
+        assert book.get_meta("probe") == "written"
+
+
 # ----------------------------------------------------------------------------------------------
 # the map of names, remembered
 
