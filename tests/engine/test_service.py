@@ -402,3 +402,18 @@ def test_a_submission_is_graded_once_or_in_the_grading_process_and_nowhere_else(
     assert _callers("grade_once") == {"grader.cli", "grader.instructor.gradescope"}
     assert _callers("Serving") == {"grader.engine.serving", "grader.classroom.process"}
     assert _callers("ready_message") == {"grader.engine.serving"}
+
+
+def test_the_readme_names_every_module_of_the_engine():
+    """A newcomer finds how one submission is graded under grader/engine/: README's 'Where
+    things live' names each of its modules and folders (serving and service among them)."""
+    import re
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("## Where things live"):]
+    entry = block[block.index("grader/engine/"):block.index("grader/sandbox/ ")]
+    named = set(re.findall(r"[a-z_]+", entry))
+    engine = ROOT / "grader" / "engine"
+    modules = {p.stem for p in engine.glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in engine.iterdir() if (p / "__init__.py").is_file()}
+    assert {"serving", "service", "runner", "report"} <= modules
+    assert not modules - named, f"README's grader/engine/ does not name {modules - named}"
