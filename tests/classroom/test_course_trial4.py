@@ -174,11 +174,12 @@ def test_a_map_of_names_given_once_files_the_next_weeks_download_too(tmp_path, c
     capsys.readouterr()
     week4 = tmp_path / "week4" / "Alice Smith_4567_assignsubmission_file_"
     week4.mkdir(parents=True)
-    (week4 / "ex01_linear_model.py").write_text(reference().replace("x * w", "w * x", 1))
+    (week4 / "ex01_linear_model.py").write_text(reference())     # graded already: as hers
     assert main(["grade-class", str(week4.parent), "--db", str(db), "--exercises", "ex01",
                  "--jobs", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert students(db) == ["asmith", "bjones"], out
+    assert "graded 0 of 1 submissions (1 already in the gradebook)" in out, out
     assert "  note: the map of names the gradebook remembers: 1 entry filed as the gradebook " \
            "names her: 'Alice Smith' as 'asmith'" in out.splitlines(), out
     assert "no entry maps to any more" not in out and "no student of this class" not in out
