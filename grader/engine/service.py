@@ -9,15 +9,15 @@ a restart after it ended or failed (`running`, `dropped`), and the shutdown (ask
 wait, kill).
 
     service = Service(*start_process(ctx, target), ending="terminate", grace=5)
-    service.wait_ready(300)                       # {"ready": True, "layers": [...]}
-    answer = service.ask({"submission": ...}, 600)   # TimeoutError past 600 s, EOFError if it ended
-    service.stop()                                # SIGTERM, 5 s, then SIGKILL
+    service.wait_ready(300)                         # {"ready": True, "layers": [...]}
+    answer = service.ask({"submission": ...}, 600)  # TimeoutError past 600 s, EOFError: ended
+    service.stop()                                  # SIGTERM, 5 s, then SIGKILL
 
 Several side by side (a class run's pool), each request is sent with its time limit and its
 answer looked for without waiting:
 
     service.request({"submission": ...}, 600)
-    service.answer()      # None for now; TimeoutError past 600 s, EOFError if it ended
+    service.answer()                                # None for now; TimeoutError, EOFError
 """
 from __future__ import annotations
 
@@ -27,9 +27,8 @@ import select
 import subprocess
 import time
 
-# the grading process's side, which its clients name from here too
-from grader.engine.serving import (GRADING_FAILED, error_result,  # noqa: F401
-                                   grade_or_error, ready_message)
+# the grading process's side: a result that says why it was not graded, named from here too
+from grader.engine.serving import error_result, grade_or_error  # noqa: F401
 
 # ----------------------------------------------------------------------------------------------
 # the client's side: one life cycle, whatever carries the messages
