@@ -933,6 +933,18 @@ def test_enough_tampering_programs():
 
 # ordinary code that looks a little like tampering, and is not
 ORDINARY = [
+    # "am I in a notebook?": no shell runs where the grader runs the file, get_ipython() gives
+    # None there, so looking at it reads nothing (the tenth attack round's F10: flagged)
+    ("in-notebook-tested", "from IPython import get_ipython\nIN_NB = get_ipython() is not None\n"
+     "if get_ipython():\n    pass\n"),
+    ("in-notebook-class", "def is_notebook():\n    try:\n"
+     "        return get_ipython().__class__.__name__ == 'ZMQInteractiveShell'\n"
+     "    except NameError:\n        return False\n"),
+    ("in-colab", "IN_COLAB = 'google.colab' in str(get_ipython())\n"
+     "KIND = type(get_ipython()).__name__\n"),
+    ("ipython-display", "import IPython\nfrom IPython import display\n"
+     "from IPython.display import clear_output, HTML\nIPython.display.clear_output(wait=True)\n"
+     "display.display(HTML('<b>loss</b>'))\n"),
     # a module of the student's own, run again after an edit
     ("reload-own", "import importlib\nimport utils\nimportlib.reload(utils)\n"
      "from importlib import reload\nimport my_helpers as mh\nreload(mh)\n"),
@@ -1694,6 +1706,15 @@ MANUAL_SEEN_AT_RUN_TIME = {
     "operator's attrgetter": "import operator\n\ndef gradient(xs, ys, w):\n"
     "    operator.attrgetter('backward')(w)()\n",
     "a type's method": "def gradient(xs, ys, w):\n    type(w).backward(w)\n",
+    # a name kept in a constant, a tuple or a module's attribute name, looked up by it
+    "a name kept in a constant": "STAGE = 'backward'\n\n"
+    "def gradient(xs, ys, w):\n    getattr(w, STAGE)()\n",
+    "a name kept in a tuple": "PHASES = ('forward', 'backward')\n\n"
+    "def gradient(xs, ys, w):\n    getattr(w, PHASES[1])()\n",
+    "torch's module by a constant": "PART = 'autograd'\n\n"
+    "def gradient(xs, ys, w):\n    return getattr(torch, PART).grad(w * w, w)[0]\n",
+    "a method caller of a kept name": "import operator\nM = 'backward'\n\n"
+    "def gradient(xs, ys, w):\n    operator.methodcaller(M)(w)\n",
     # made with autograd as the file is imported, only read by the manual call
 }
 MANUAL_HONEST = {
@@ -1756,6 +1777,16 @@ MANUAL_HONEST = {
     "a scripted helper of plain arithmetic": "@torch.jit.script\n"
     "def _g(x: float, y: float, w: float) -> float:\n    return 2.0 * x * (x * w - y)\n\n"
     "def gradient(xs, ys, w):\n    return _g(float(xs[0]), float(ys[0]), float(w))\n",
+    # labels that name autograd's parts, read as text, and a dtype by its name (the tenth
+    # attack round's F03, F04, F16: 10 to 20 points withheld)
+    "a label naming the backward pass": "STAGE = 'backward'\n"
+    "PHASES = ('forward', 'backward')\n\n"
+    "def gradient(xs, ys, w):\n    stage = STAGE\n    assert 'backward' in PHASES\n"
+    "    print('backward', stage)\n    return 2.0 * w\n\n"
+    "w0 = torch.tensor(1.0, requires_grad=True)\n(w0 * w0).backward()\nprint(STAGE, w0.grad)\n",
+    "a dtype by a name kept in a constant": "DTYPE = 'float64'\n\n"
+    "def gradient(xs, ys, w):\n    x = torch.tensor(xs).to(getattr(torch, DTYPE))\n"
+    "    return float((2 * x * (x * w)).mean())\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"

@@ -115,6 +115,12 @@ class _Checks:
         if origin == "logging.config.dictConfig":
             return call is not None and len(call.args) == 1 and not call.keywords and \
                 self._plain_logging_config(call.args[0], scope)
+        if origin in ("IPython.get_ipython", "IPython.core.getipython.get_ipython"):
+            # the shell, looked at only: no shell runs where the grader runs the file (it gives
+            # None there; making one is flagged), so `get_ipython() is not None`,
+            # `get_ipython().__class__.__name__`, `"colab" in str(get_ipython())` read nothing
+            return call is not None and not call.args and not call.keywords and \
+                self._looked_at(call)
         if origin == "inspect.stack":
             at = self._parents.get(id(call)) if call is not None else None
             name = self._parents.get(id(at)) if at is not None else None
@@ -164,6 +170,20 @@ class _Checks:
                 return False
             node = parent
         return False
+
+    def _looked_at(self, call):
+        """What `call` gives is only tested, or its type or text read: `.__class__`,
+        type(), str(), repr(), isinstance(x, C), print()."""
+        parent = self._parents.get(id(call))
+        if isinstance(parent, ast.Attribute) and parent.attr == "__class__":
+            return True
+        if isinstance(parent, ast.Call) and parent.args and parent.args[0] is call and \
+                not parent.keywords:
+            scope = self.scope_of.get(id(parent), self.module)
+            looks = {"builtins.type": 1, "builtins.str": 1, "builtins.repr": 1,
+                     "builtins.print": 1, "builtins.isinstance": 2}
+            return looks.get(self.origin(parent.func, scope)) == len(parent.args)
+        return self._tested_only(call)
 
     def _plain_logging_config(self, config, scope):
         """A dict literal whose handlers, formatters and filters name their classes as text

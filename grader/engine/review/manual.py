@@ -319,11 +319,10 @@ class _Manual:
         name given as a value (getattr(loss, m))."""
         parent = self._parents.get(id(node))
         called = isinstance(parent, ast.Call) and parent.func is node
-        if isinstance(node, ast.Constant):
-            text = node.value if isinstance(node.value, str) else ""
-            if text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text:
-                return repr(text)
-            return ""
+        if isinstance(node, ast.Constant):      # a name of autograd's, where it can be
+            text = node.value if isinstance(node.value, str) else ""   # looked up by it
+            return repr(text) if _names_autograd(text) and self._looked_up(node, parent) \
+                else ""
         if isinstance(node, ast.Attribute) and node.attr in GRAPH:
             return f".{node.attr}"
         if not isinstance(node, (ast.Name, ast.Attribute)):
@@ -340,8 +339,8 @@ class _Manual:
                     not parent.keywords and isinstance(parent.args[0], ast.Constant) and \
                     parent.args[0].value is False:
                 return ""
-            if called and origin in BY_NAME and not _literal_name(parent, origin):
-                return f"{origin.split('.')[-1]} with a name given as a value"
+            if called and origin in BY_NAME:
+                return self._by_name(parent, origin)
             hit = next((n for n in names if _under(n, AUTOGRAD)), None)
             if hit:
                 return hit if len(hit) <= 60 else hit[:57] + "..."
@@ -350,12 +349,42 @@ class _Manual:
         return ""
 
 
-def _literal_name(call: ast.Call, origin: str) -> bool:
-    """Whether a getattr-like call names its attribute by a literal (one that is autograd's,
-    'backward', is a finding of its own)."""
-    at = 0 if origin in ("operator.attrgetter", "operator.methodcaller") else 1
-    arg = call.args[at] if len(call.args) > at else None
-    return isinstance(arg, ast.Constant) and isinstance(arg.value, str)   # 'backward': its own
+    def _by_name(self, call: ast.Call, origin: str) -> str:
+        """What a getattr-like call reaches of autograd by the name it is given: '' where the
+        name is text the file alone tells (getattr(torch, DTYPE), DTYPE = "float64") and not
+        autograd's (a literal that is, 'backward', is a finding of its own; one built or kept
+        in a name, 'back' + 'ward', is this one's); else it is a name given as a value."""
+        at = 0 if origin in ("operator.attrgetter", "operator.methodcaller") else 1
+        arg = call.args[at] if len(call.args) > at else None
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return ""
+        scope = self.scope_of.get(id(call), self.module)
+        text = self.text(arg, scope) if arg is not None else None
+        if text is None:
+            return f"{origin.split('.')[-1]} with a name given as a value"
+        of = self.origin(call.args[0], scope) if at and call.args else None
+        return f"{origin.split('.')[-1]} of {text!r}, a name built or kept as a value" if \
+            _names_autograd(text) or isinstance(of, str) and of != "?" and \
+            any(_under(f"{n}.{text}", AUTOGRAD) for n in _spellings(of)) else ""
+
+    def _looked_up(self, node, parent) -> bool:
+        """Whether a string is where an attribute may be looked up by it: given to a call
+        (getattr, methodcaller, getattr_static, a namespace's get ...) other than print or
+        a logger's, or an index (vars(torch.Tensor)["backward"]); not a value assigned,
+        compared or kept in a tuple (STAGE = "backward", read as a label)."""
+        if isinstance(parent, ast.Subscript):
+            return parent.slice is node
+        if not isinstance(parent, ast.Call) or parent.func is node:
+            return False
+        origin = self.origin(parent.func, self.scope_of.get(id(parent), self.module))
+        return not (isinstance(origin, str) and (origin == "builtins.print" or
+                                                  origin.startswith("logging.")))
+
+
+def _names_autograd(text: str) -> bool:
+    """A name of autograd's: a tensor's method (backward), the graph's (grad_fn), or a dotted
+    name under autograd's modules (torch.autograd.grad)."""
+    return text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text
 
 
 def _outermost(nodes):

@@ -82,9 +82,12 @@ _NAMES = {
              "sympy.parsing", "sympy.core.sympify", "cython.inline", "Cython.inline",
              "Cython.Build", "pyximport", "logging.config.listen", "logging.config.fileConfig",
              "site.addsitedir", "site.addpackage", "site.main", "site.execsitecustomize",
-             "site.execusercustomize", "IPython.get_ipython", "IPython.embed",
-             "IPython.start_ipython", "IPython.InteractiveShell", "IPython.terminal",
-             "IPython.core.interactiveshell", "IPython.core.getipython", "IPython.core.magic"),
+             "site.execusercustomize",
+             # IPython's shell and kernel run text; where the grader runs the file no shell
+             # runs (get_ipython() gives None): only its display helpers are ordinary
+             "IPython", "ipykernel", "IPython.get_ipython", "IPython.core.getipython"),
+    **_names(None, "IPython.display", "IPython.core.display", "IPython.lib.display",
+             "IPython.utils.capture", "IPython.utils.io"),
     # the worker's __main__ is the grader's entry module (python -m grader.sandbox.inside)
     "__main__": _HARNESS,
     **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "_imp", "pkgutil", "zipimport",
@@ -153,7 +156,8 @@ _ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "py
 # the module itself (x = importlib, passed around) still is one
 _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
                   "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
-                  "importlib.reload"}
+                  "importlib.reload", "IPython", "IPython.get_ipython",
+                  "IPython.core.getipython.get_ipython"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
     ("loss", ("_Loss", "_WeightedLoss")), ("batchnorm", ("_BatchNorm", "_NormBase")),
