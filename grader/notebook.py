@@ -48,7 +48,7 @@ from grader.engine.request import GradeRequest
 from grader.engine.service import Service, dropped, read_line, running, start_json_lines
 from grader.engine.serving import grading_failed
 # one loader for the kernel's history and for `grade` on notebooks: a cell that raises is skipped
-from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG,  # noqa: F401
+from grader.sandbox.notebooks import (ASSIGNED, CHECK_CELL_TAG, script_python,  # noqa: F401
                                       cells_to_module, given_nothing, is_magic)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,8 +79,8 @@ def history_cells(history) -> list[str]:
         if magic is not None:
             cells.append(magic)
             continue
-        lines = []
-        for ln in src.splitlines():
+        lines = []           # a line magic that runs Python (%time w = fit()): that Python
+        for ln in script_python(src.encode()).decode("utf-8", "replace").splitlines():
             given = _GIVEN_BY_IPYTHON.match(ln)
             if given:
                 kind = "!" if given.group(3) in ("getoutput", "system") else "%"

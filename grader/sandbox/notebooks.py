@@ -15,7 +15,9 @@ Left out: cells that hold checks (they start with `# grader: checks`), and cells
 whose body is not Python (`%%bash`, `%%html`, `%%writefile notes.txt` ...). A helper module
 written by a cell (`%%writefile helpers.py`, `-a` to append) is that module: its body runs as
 `helpers` where the cell stands, so `from helpers import sq` in a later cell finds it (no file
-is written). IPython magics and shell lines
+is written; `%%file` and `./helpers.py` are the same). A line magic that runs Python runs it
+once (`%time w = fit()`: `w = fit()`; `%timeit`, `%prun`), `%run utils.py` (`./utils.py`,
+`utils`, `-m utils`) is `from utils import *`. Other IPython magics and shell lines
 (`%matplotlib inline`, `!pip install tqdm`) become `pass`, so the line numbers stay those of the
 cell; what they would give is nothing (`files = !ls`: [], `t = %timeit -o f()`: None), and help
 (`np.meshgrid?`, `??torch.mean`) is `pass` too. A cell that is Python as it stands is left as it
@@ -46,8 +48,58 @@ def is_magic(line: str) -> bool:
 ASSIGNED = r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*"
 _GIVEN = re.compile(ASSIGNED + r"[!%]")
 _HELP = re.compile(r"^(\s*)(?:\?{1,2}[A-Za-z_][\w.]*|[A-Za-z_][\w.]*(?:\(\))?\s*\?{1,2})\s*$")
-# `%run utils.py` (or -i): a module of the student's own beside the notebook, run into it
-_RUN = re.compile(r"^\s*%run\s+(?:-i\s+)?([A-Za-z_]\w*)\.py\s*$")
+# line magics that run the Python they are given, in the notebook's names (%time) or for
+# their effects (%timeit, %prun): here it runs once, as without the magic; their options
+_PYTHON_LINE_MAGICS = {"time": "", "timeit": "nrp", "prun": "DTls"}
+# %run's options, and those of them that take a value
+_RUN_OPTIONS, _RUN_VALUED = set("itNepdnGmb"), set("Nb")
+
+
+def _options(words: list[str], valued: str) -> list[str]:
+    """`words` past a magic's leading options (`-n 10 -r 3 f()`: `f()`), where `valued` names
+    the options that take a value (given apart, `-n 10`, or joined, `-n10`)."""
+    while words and words[0].startswith("-") and len(words[0]) > 1:
+        flag = words.pop(0)
+        if flag[1] in valued and len(flag) == 2 and words:
+            words.pop(0)
+    return words
+
+
+def _line_python(line: str) -> str | None:
+    """The Python a magic line runs here, at the line's indentation: `%time w = fit()`:
+    `w = fit()`; `%run ./utils.py` (or `utils`, `-i`, `-m utils`, arguments after it):
+    `from utils import *`, the student's own module staged beside the notebook, its names as
+    %run leaves them; None for any other line."""
+    indent, text = line[:len(line) - len(line.lstrip())], line.strip()
+    name, _, rest = text[1:].partition(" ") if text.startswith("%") and \
+        not text.startswith("%%") else ("", "", "")
+    if name in _PYTHON_LINE_MAGICS:
+        words = rest.strip().split(" ")
+        code = " ".join(_options([w for w in words if w], _PYTHON_LINE_MAGICS[name]))
+        return indent + code if code.strip() and _compiles(code) else None
+    if name != "run":
+        return None
+    words, module = rest.split(), ""
+    while words and words[0].startswith("-") and len(words[0]) == 2 and \
+            words[0][1] in _RUN_OPTIONS:
+        flag = words.pop(0)[1]
+        if flag == "m" and words:
+            module = words.pop(0)
+        elif flag in _RUN_VALUED and words:
+            words.pop(0)
+    module = module or (_own_file(words[0], optional=True) if words else "")
+    return indent + f"from {module} import *" if module.isidentifier() and \
+        module.isascii() else None
+
+
+def _own_file(arg: str, optional: bool = False) -> str:
+    """The module a file argument names, `helpers.py`, `./helpers.py`, `"helpers.py"` (and
+    `helpers` where `.py` is `optional`, as %run reads it): `helpers`; "" for anything else."""
+    arg = arg.strip("'\"")
+    while arg.startswith("./"):
+        arg = arg[2:]
+    name = arg[:-3] if arg.endswith(".py") else arg if optional else ""
+    return name if name.isidentifier() and name.isascii() else ""
 
 
 def cell_python(source: str) -> str | None:
@@ -75,11 +127,15 @@ def cell_python(source: str) -> str | None:
         indent = line[:len(line) - len(line.lstrip())]
         if is_magic(line) and line.rstrip().endswith("\\"):
             going_on = indent
-        given, run = _GIVEN.match(line), _RUN.match(line)
-        if given:
+        given, python = _GIVEN.match(line), _line_python(line)
+        timed = given and line[given.end() - 1:].startswith("%time ") and \
+            _line_python(line[given.end() - 1:])
+        if timed:                    # `w = %time fit()`: what %time gives is fit()'s value
+            line = indent + f"{given.group(2)} = {timed.strip()}"
+        elif given:
             line = indent + given_nothing(given.group(2), line[given.end() - 1])
-        elif run and run.group(1).isascii():   # its names, as %run leaves them here
-            line = indent + f"from {run.group(1)} import *"
+        elif python is not None:
+            line = python
         elif is_magic(line) or _HELP.match(line):
             line = indent + "pass"
         lines.append(line)
@@ -96,15 +152,13 @@ def given_nothing(targets: str, kind: str) -> str:
 
 
 def helper_module(source: str) -> str:
-    """The module a `%%writefile [-a] NAME.py` cell writes (NAME, a plain module name), or ""."""
+    """The module a `%%writefile [-a] NAME.py` cell writes (`%%file`, `./NAME.py`, quoted: the
+    same), NAME, a plain module name; "" for any other cell."""
     first = source.lstrip().split("\n", 1)[0].split()
-    if len(first) < 2 or first[0] != "%%writefile":
+    if len(first) < 2 or first[0] not in ("%%writefile", "%%file"):
         return ""
     args = [a for a in first[1:] if a not in ("-a", "--append")]
-    if len(args) != 1 or not args[0].endswith(".py"):
-        return ""
-    name = args[0][:-3]
-    return name if name.isidentifier() and name.isascii() else ""
+    return _own_file(args[0]) if len(args) == 1 else ""
 
 
 # ----------------------------------------------------------------------------------------------
