@@ -291,8 +291,12 @@ def assert_no_graph(t, *, call: str):
     m = meta(t) if isinstance(t, torch.Tensor) else None
     if m is not None and (m.requires_grad or m.grad_fn is not None):
         fail(f"{call} returned a tensor that requires grad (grad_fn={m.grad_fn}): it was "
-             f"computed with autograd on and keeps a graph. Compute it under torch.no_grad() "
-             f"(predictions need no gradient).")
+             f"computed with autograd on and keeps a graph.", GRAPH_KEPT)
+
+
+GRAPH_KEPT = ("the result keeps its graph: autograd was on while it was computed. Compute it "
+              "inside `with torch.no_grad():` (predictions need no gradient); model.eval() "
+              "alone does not turn autograd off, it changes layers such as dropout")
 
 
 def assert_structure(got, want, *, call: str):
@@ -379,7 +383,8 @@ def naming_rebound(call: str, hint: str):
     except StudentError as err:
         if err.kind == "exception" and err.rebound:
             name = next((n for n in err.rebound if hint == rebound_parameter(n)), None)
-            fail(err.describe(call), hint=hint if name else rebound_parameter(err.rebound[0]))
+            fail(err.describe(call), hint=hint if name else rebound_parameter(err.rebound[0]),
+                 measured=True)
         raise
 
 

@@ -102,4 +102,9 @@ def make_data(n, seed, device="cpu"):
     return x.to(device), y.to(device)
 ''', "draws the bias at random for every point: y = 3x + 0.8 * rand",
         (r"intercept|y - 3x",)),
+    Fresh("mse_loss_len", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return ((y_pred - y) ** 2).sum() / len(y)
+''', "divides the sum by len(y): right for 1-D, the rows only for a 2-D input",
+        (r"len\(y\)|numel|rows|entries|first dimension",)),
 ]

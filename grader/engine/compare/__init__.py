@@ -40,12 +40,14 @@ class CheckFailure(AssertionError):
         self.hints = [str(h) for h in hints if h]
 
 
-def fail(message: str, hint: str | None = None):
+def fail(message: str, hint: str | None = None, *, measured: bool = False):
     """Fail the check; `hint` names the mistake (shown as the message's last line). A hint
     named while a student's error is being handled was read from that error's text, which the
     student's own code could have written: it is shown, but it is not a named mistake
-    (CheckFailure.hints, what the class summary counts)."""
+    (CheckFailure.hints, what the class summary counts), unless `measured` says its condition
+    is what the worker measured, not the text (StudentError.rebound: the name that held the
+    parameter holds another tensor)."""
     if hint:
         message += f"\n  hint: {hint}"
-    from_text = isinstance(sys.exc_info()[1], StudentError)
+    from_text = isinstance(sys.exc_info()[1], StudentError) and not measured
     raise CheckFailure(message, [hint] if hint and not from_text else ())

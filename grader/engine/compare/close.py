@@ -4,6 +4,7 @@ that says what came back and, where it can, which mistake it shows."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import torch
@@ -19,6 +20,21 @@ from grader.engine.compare.values import (as_array, as_array_of_size, count_valu
                                           refuse_bool, show)
 from grader.sandbox.device import device_type
 from grader.sandbox.protocol import RemoteObject
+
+
+AS_NUMBER = ("this is the right value as a Python number: .item() or float() turned the 0-dim "
+             "tensor into a float, which leaves the dtype and the device behind. Return the "
+             "tensor itself")
+
+
+def _right_as_number(got, expected, rtol, atol, tol_table):
+    """AS_NUMBER where the number is the expected 0-dim tensor's value within the tolerance of
+    its dtype (the condition: only the type is wrong); None otherwise."""
+    want = float(expected.detach().cpu().double())
+    r, a = (rtol, atol) if rtol is not None and atol is not None else \
+        tol_table.get(expected.dtype, (1e-5, 1e-8))
+    return AS_NUMBER if math.isfinite(want) and abs(float(got) - want) <= a + r * abs(want) \
+        else None
 
 
 def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=None,
@@ -79,11 +95,11 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
         return
     if isinstance(expected, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            hint = ""
+            more, hint = "", NUMPY_NOT_TENSOR if isinstance(got, np.ndarray) else None
             if isinstance(got, (float, int)) and expected.dim() == 0:
-                hint = " (a Python number: keep it a tensor, e.g. avoid .item() here)"
-            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{hint}.",
-                 NUMPY_NOT_TENSOR if isinstance(got, np.ndarray) else None)
+                more = " (a Python number)"
+                hint = _right_as_number(got, expected, rtol, atol, tol_table)
+            fail(f"{where} should return {kind_of(expected)}, got {kind_of(got)}{more}.", hint)
         if tuple(got.shape) != tuple(expected.shape):
             more, hint = _shape_hint(got, expected, resolve(mistakes))
             fail(f"{where} returned a tensor of shape {tuple(got.shape)}, expected "

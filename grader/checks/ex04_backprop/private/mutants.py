@@ -160,7 +160,7 @@ MUTANTS = [
      def quadratic_grads(x, y, w1, w2, b):
          g = _orig_grads(x, y, w1, w2, b)
          return tuple(v.mean() if isinstance(v, torch.Tensor) else v for v in g)
-     """, "quadratic_grads", "a sum or mean reduce"),
+     """, "quadratic_grads", "the gradients are averaged over the samples"),
     Mutant("grads_swapped", """
      def quadratic_grads(x, y, w1, w2, b):
          r = quadratic_forward(x, w1, w2, b) - y

@@ -107,10 +107,23 @@ def affine_steps_mistakes(want, x, w, y=None, b=None):
     }
 
 
+GRADS_SUMMED = ("the gradients are summed over the samples: quadratic_grads gives one gradient "
+                "per sample, each of shape (N,) like x (2 r x**2, 2 r x, 2 r elementwise); leave "
+                "out the .sum()")
+GRADS_AVERAGED = ("the gradients are averaged over the samples: quadratic_grads gives one "
+                  "gradient per sample, each of shape (N,) like x (2 r x**2, 2 r x, 2 r "
+                  "elementwise); leave out the .mean()")
+
+
 def grads_mistakes(want):
     """Wrong triples of quadratic_grads: a scale error, or x and x**2 swapped."""
     g1, g2, gb = want
-    return {**scale_mistakes(want),
+    reduced = {}
+    if all(hasattr(g, "dim") and g.dim() == 1 and len(g) > 1 for g in want):
+        # one gradient per sample is asked: the loss's sum over the samples is not here
+        reduced = {GRADS_SUMMED: tuple(g.sum() for g in want),
+                   GRADS_AVERAGED: tuple(g.mean() for g in want)}
+    return {**scale_mistakes(want), **reduced,
             "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
                 (g2, g1, gb),
             DB_TIMES_X: (g1, g2, g2),

@@ -80,6 +80,13 @@ B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own genera
 NOT_SQUARED = "the errors are not squared"
 MEAN_ABSOLUTE = "this is the mean absolute error: square the errors"
 MEAN_ONE_DIM = "this is a mean over one dimension only: average every entry"
+
+
+def divided_by_rows(rows: int, cols: int) -> str:
+    """mse_loss of a (rows, cols) input as the sum of squared errors over len(y)."""
+    return (f"this is the sum of the squared errors divided by len(y) = {rows}, the rows of a "
+            f"({rows}, {cols}) input, where the mean divides by all {rows * cols} entries "
+            f"(y.numel()): use .mean(), or divide by y.numel()")
 NO_GRAPH = ("the loss has no graph. Compute it with tensor operations (no .item(), no NumPy, no "
             ".detach()).")
 UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only rebinds the loop "

@@ -48,3 +48,8 @@ def rows_shifted(shift: int, n: int) -> str:
     return (f"dataset[i] gives the file's row {signed} (dataset[0] gives {first}): the rows are "
             f"shifted by {abs(shift)}; index the data with i itself, self.x[i] (rows count "
             f"from 0)")
+
+
+SHUFFLED_ANYWAY = ("the loader shuffles though shuffle=False (each epoch comes in a new order): "
+                   "is shuffle=True, or a RandomSampler, used whatever shuffle says? Pass it on, "
+                   "DataLoader(..., shuffle=shuffle, generator=...)")

@@ -121,8 +121,12 @@ def check_batches(got, n, batch_size, shuffle, call, want=None):
             fail(f"{call}: epoch {e} has batches of sizes {[len(b) for b in epoch]}, expected "
                  f"{sizes}.")
         if not shuffle and rows != list(range(n)):
+            # the condition: a new order in each epoch is shuffling, whatever its stream
+            orders = [[i for batch in ep for i in batch] for ep in got["epochs"]]
+            anew = len({tuple(o) for o in orders}) > 1
             fail(f"{call} with shuffle=False gives the rows in the order {rows[:12]}..., "
-                 f"expected 0, 1, 2, ...")
+                 f"expected 0, 1, 2, ..." + (" (another order in each epoch)" if anew else ""),
+                 hints.SHUFFLED_ANYWAY if anew else None)
     if want is not None and got["epochs"] != want["epochs"]:
         e = next(i for i, (a, b) in enumerate(zip(got["epochs"], want["epochs"])) if a != b)
         hint = hints.ORDER_NOT_FROM_SEED

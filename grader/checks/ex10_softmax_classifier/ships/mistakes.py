@@ -46,11 +46,17 @@ def softmax_mistakes(wrong):
     return named
 
 
-def ce_mistakes(wrong, want, n, dim0=False):
+MAX_NOT_ADDED = ("this is the expected loss minus the mean of the rows' largest logits: the max "
+                 "subtracted before exp() is not added back, logsumexp(z) = m + log(sum(exp(z - "
+                 "m))); add each row's m to its log-sum-exp")
+
+
+def ce_mistakes(wrong, want, n, dim0=False, logits=None):
     """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
     n rows -> {hint: value}. The log-sum-exp over dim 0 is among them only where `dim0` says
     the student's function showed it on inputs of its own (shared.normalises_over_rows): one
-    number can equal its value by chance."""
+    number can equal its value by chance. With the `logits`: the log-sum-exp whose max is not
+    added back (the loss less the mean of the rows' maxima), where that mean is not 0."""
     m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
          "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
          "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
@@ -61,6 +67,10 @@ def ce_mistakes(wrong, want, n, dim0=False):
                       ("double_softmax", CE_DOUBLE_SOFTMAX), ("dim0", CE_DIM0)):
         if wrong.get(key) is not None and (key != "dim0" or dim0):
             m[hint] = wrong[key]
+    if logits is not None:
+        shift = float(logits.detach().double().amax(dim=1).mean())
+        if shift != 0:
+            m[MAX_NOT_ADDED] = want - shift
     return m
 
 
@@ -99,6 +109,26 @@ def normalised_elsewhere(got, dim: int = -1) -> dict:
     return {wrong_dim(others[0]): got} if len(others) == 1 else {}
 
 
+def without_keepdim(z, dim: int = -1) -> dict:
+    """{NO_KEEPDIM: softmax(z, dim) with the max, the sum or both reduced without keepdim} on a
+    square 2-D z, where (N,) broadcasts against (N, N) along the other dimension with no error
+    (on any other shape it fails with 'must match the size'). Values the formula gives, NaN
+    where it overflows, as a student's would."""
+    import torch
+    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[0] != z.shape[1]:
+        return {}
+    z = z.detach().cpu().double()
+    out = {}
+    for max_kept, sum_kept in ((False, True), (True, False), (False, False)):
+        m = z.amax(dim=dim, keepdim=max_kept)
+        e = (z - m).exp()
+        out[(max_kept, sum_kept)] = e / e.sum(dim=dim, keepdim=sum_kept)
+    kinds = {(False, True): "the max", (True, False): "the sum", (False, False): "the max and "
+             "the sum"}
+    return {f"{NO_KEEPDIM} (here {kinds[k]}, on a square input: no error, the wrong values)": v
+            for k, v in out.items()}
+
+
 def momentum_used(m: float) -> str:
     """A run whose every step is torch.optim.SGD's with momentum m."""
     return (f"every step is SGD's with momentum={m:g}: the contract asks "
@@ -132,3 +162,8 @@ TRACE_MISTAKES = {
     "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
     "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
 }
+
+
+CLASSES_AS_FLOATS = ("these are the right classes, held as floats (a .float() after the argmax, or "
+                     "a float tensor such as torch.zeros(N) filled in, makes them so): return the "
+                     "int64 indices, logits.argmax(dim=1) as it is")

@@ -166,8 +166,13 @@ def check_predict(got, want, logits, call):
                  f"Return the class of each row, logits.argmax(dim=1), shape "
                  f"({logits.shape[0]},).")
         if result.is_floating_point():
+            # the condition: the floats are the right classes, each a whole number
+            same = result.shape == want.shape and bool(
+                (result.detach().cpu().double() == want.cpu().double()).all())
             fail(f"{call} returned floats ({kind_of(result)}): return class indices, int64, "
-                 f"as argmax(dim=1) gives them (not max values, not probabilities).")
+                 f"as argmax(dim=1) gives them" +
+                 ("." if same else " (not max values, not probabilities)."),
+                 hints.CLASSES_AS_FLOATS if same else None)
     if not got["grad_modes"]:
         fail(f"{call} never ran the model's layers: call the model on x (model(x)) and take "
              f"the argmax of its logits.")

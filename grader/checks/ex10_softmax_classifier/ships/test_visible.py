@@ -133,7 +133,8 @@ def test_softmax_large_logits(sub, device):
                     "[0, -1000, 1000]]))",
                     mistakes=lambda: {**softmax_mistakes(expected(CASES["softmax_large_mistakes"],
                                                                   device)),
-                                      **hints.normalised_elsewhere(got)})
+                                      **hints.normalised_elsewhere(got),
+                                      **hints.without_keepdim(case.args[0])})
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -145,9 +146,9 @@ def test_cross_entropy_course(sub):
         case = CASES[cid]
         want = expected(case)
         assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
-                     mistakes=lambda cid=cid, want=want, n=len(case.args[0]): ce_mistakes(
-                         expected(CASES[f"{cid}_mistakes"]), want, n,
-                         dim0=normalises_over_rows(sub)))
+                     mistakes=lambda cid=cid, want=want, z=case.args[0]: ce_mistakes(
+                         expected(CASES[f"{cid}_mistakes"]), want, len(z),
+                         dim0=normalises_over_rows(sub), logits=z))
 
 
 @check("cross_entropy", points=2, visible=True)
@@ -159,7 +160,8 @@ def test_cross_entropy_large_logits(sub, device):
     assert_close_at(run(sub, case), want, case.args[0], call="cross_entropy([[1000, -1000, 0], "
                     "[-1000, 1000, 500]], targets=[1, 2])",
                     mistakes=lambda: ce_mistakes(expected(CASES["ce_large_mistakes"], device),
-                                                 want, 2, dim0=normalises_over_rows(sub)))
+                                                 want, 2, dim0=normalises_over_rows(sub),
+                                                 logits=case.args[0]))
 
 
 @check("cross_entropy_grad", visible=True)

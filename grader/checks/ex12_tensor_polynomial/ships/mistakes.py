@@ -71,3 +71,13 @@ def grad_powers(want, x, y, y_pred) -> dict:
     from grader.checks.api import grad_power_mistakes
     return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
                                ("grad_a", "grad_b", "grad_c", "grad_d"))
+
+
+def forward_mistakes(state: dict, x, reversed_value) -> dict:
+    """Polynomial3.forward's wrong values at x from `state`: the coefficients in reverse order
+    (COEFFICIENTS_ORDER, `reversed_value`), one term at another power and two coefficients
+    swapped (grader.engine.compare.mistakes.term_power_mistakes), where their values differ."""
+    from grader.checks.api import term_power_mistakes
+    known = {COEFFICIENTS_ORDER: reversed_value}
+    coefs = tuple(state[k].to(x.device, x.dtype) for k in "abcd")
+    return {**known, **term_power_mistakes(x, coefs, (0, 1, 2, 3), "abcd", known=known)}
