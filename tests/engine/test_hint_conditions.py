@@ -2358,3 +2358,20 @@ def poly_forward(x, a, b, c, d):
     text, hints, fails = _texts(result, "fit_numpy")
     assert all("fix poly_forward first" in c.message for c in fails), text
     assert "float32" not in text and not hints, text
+
+
+@pytest.mark.parametrize("body,told", [("(forward(x, w) - y) * 2", True),
+                                       # other cause: the error itself, not doubled
+                                       ("forward(x, w) - y", False)],
+                         ids=["times_2", "not_squared"])
+def test_the_error_doubled_for_its_square_is_named(grade, body, told):
+    """Fresh round 5's ex01_loss_times2: `* 2` for `** 2` got no hint of its own (and its
+    callers a wrong one, taken back by the callee rule)."""
+    result = grade("ex01", f"def loss(x, y, w):\n    return {body}\n", targets=["loss"])
+    said, fails = _told(result, "loss", "twice the error, not its square")
+    if told:
+        assert any(c.visible for c in said) and any(not c.visible for c in said), \
+            messages(result)
+    else:
+        assert not said and any("not its square" in h for c in fails for h in c.hints), \
+            messages(result)

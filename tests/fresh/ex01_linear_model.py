@@ -82,4 +82,9 @@ def mse_for_weights(x_data, y_data, weights):
     return out
 ''', "divides the sum of the squared errors by the number of weights, not of samples",
         (r"len\(weights\)|number of weights",)),
+    Fresh("loss_times_2", "loss", '''
+def loss(x, y, w):
+    return (forward(x, w) - y) * 2
+''', "`* 2` where `** 2` is meant: the error doubled, not squared",
+        (r"twice|doubl|\* ?2",)),
 ]

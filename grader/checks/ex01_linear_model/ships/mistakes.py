@@ -2,6 +2,8 @@
 and the hidden checks alike."""
 
 NOT_SQUARED = "this is the error x*w - y, not its square"
+DOUBLED = ("this is 2 * (x*w - y), twice the error, not its square: the square is "
+           "(x*w - y) ** 2 (`* 2` doubles, `** 2` squares)")
 MEAN_NOT_PER_SAMPLE = "this is the mean, not the per-sample squared errors"
 BIAS_SUBTRACTED = "the bias is subtracted instead of added"
 SURFACE_TRANSPOSED = ("rows and columns are swapped: the result's shape is (len(bs), len(ws)), "
