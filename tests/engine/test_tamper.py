@@ -1794,6 +1794,66 @@ MANUAL_HONEST = {
 }
 
 
+# a manual function that reads what its arguments do not give: a file, the environment, the
+# argument list, standard input, a listing or a size, another program's output, itself or
+# through a name the file filled from one at import (the tenth attack round's F09, F14, F15:
+# a gradient traced with autograd at import or in a child process, kept in recipe.json,
+# os.environ or sys.argv, replayed with plain arithmetic: 24/24, unseen)
+MANUAL_READS_OUTSIDE = {
+    "a file": "def gradient(xs, ys, w):\n    return float(open('r.txt').read())\n",
+    "a path's text": "from pathlib import Path\nP = Path(__file__).parent / 'r.txt'\n\n"
+    "def gradient(xs, ys, w):\n    return float(P.read_text())\n",
+    "NumPy's loader": "import numpy as np\n\ndef gradient(xs, ys, w):\n"
+    "    return float(np.load('r.npy'))\n",
+    "torch's loader": "def gradient(xs, ys, w):\n    return float(torch.load('r.pt'))\n",
+    "the environment": "import os\n\ndef gradient(xs, ys, w):\n"
+    "    return float(os.environ['R'])\n",
+    "the environment, imported": "from os import getenv\n\ndef gradient(xs, ys, w):\n"
+    "    return float(getenv('R'))\n",
+    "the argument list": "import sys\n\ndef gradient(xs, ys, w):\n    return float(sys.argv[1])\n",
+    "standard input": "def gradient(xs, ys, w):\n    return float(input())\n",
+    "a name filled from a file at import": "import json\nR = json.load(open('r.json'))\n\n"
+    "def gradient(xs, ys, w):\n    return R['g'] * w\n",
+    "a name filled by a helper at import": "import json\n\ndef _load():\n"
+    "    with open('r.json') as f:\n        return json.load(f)\n\nSTEPS = _load()\n\n"
+    "def gradient(xs, ys, w):\n    return STEPS['g'] * w\n",
+    "a helper that reads": "def _g():\n    return float(open('r.txt').read())\n\n"
+    "def gradient(xs, ys, w):\n    return _g()\n",
+    "a folder's listing": "import os\n\ndef gradient(xs, ys, w):\n"
+    "    return float(os.listdir('.')[0])\n",
+    "a file's size": "import os\n\ndef gradient(xs, ys, w):\n"
+    "    return os.path.getsize('x') / 1000\n",
+    "another program's output": "import subprocess\n\ndef gradient(xs, ys, w):\n"
+    "    return float(subprocess.check_output(['cat', 'x']))\n",
+}
+# what a manual function may do beside that: join a path, print to stderr, read sys.float_info;
+# data the file loads at import for functions that are not manual
+MANUAL_KEEPS_TO_ITS_ARGUMENTS = {
+    "a path joined": "import os\n\ndef gradient(xs, ys, w):\n    p = os.path.join('a', 'b')\n"
+    "    return 2.0 * w\n",
+    "a note on stderr": "import sys\n\ndef gradient(xs, ys, w):\n"
+    "    print('g', file=sys.stderr)\n    return 2.0 * w + 0 * sys.float_info.epsilon\n",
+    "data loaded for a training run": "import numpy as np\n"
+    "DATA = np.loadtxt('data.csv', delimiter=',')\n\ndef gradient(xs, ys, w):\n"
+    "    return 2.0 * w\n\ndef train():\n    return gradient(DATA[:, 0], DATA[:, 1], 1.0)\n\n"
+    "print(train())\n",
+}
+
+
+@pytest.mark.parametrize("how", MANUAL_READS_OUTSIDE)
+def test_a_manual_function_reading_outside_its_arguments_is_flagged(how):
+    found = scan_source("import torch\n" + MANUAL_READS_OUTSIDE[how], "ex02_gradient_descent.py")
+    assert any(f.what.startswith("a manual function") and (
+        "reads what its arguments do not give" in f.what or "read from outside" in f.what)
+        for f in found), found
+
+
+@pytest.mark.parametrize("how", MANUAL_KEEPS_TO_ITS_ARGUMENTS)
+def test_a_manual_function_keeping_to_its_arguments_is_not_flagged(how):
+    assert scan_source("import torch\n" + MANUAL_KEEPS_TO_ITS_ARGUMENTS[how],
+                       "ex02_gradient_descent.py") == []
+
+
 @pytest.mark.parametrize("how", MANUAL_REACHES_AUTOGRAD)
 def test_a_manual_function_that_reaches_autograd_is_flagged_on_its_line(how):
     source = "import torch\n" + MANUAL_REACHES_AUTOGRAD[how]

@@ -29,6 +29,14 @@ def ex02(uses: str, body: str) -> str:
     return source.replace(old, body, 1)
 
 
+def ex02_cost(uses: str, body: str) -> str:
+    """The reference's ex02, its cost's body (not a manual function) replaced by `body`."""
+    source = ex02(uses, "    return float(np.mean(2 * x * (x * w - y)))\n")
+    old = "    return float(np.mean((x * w - y) ** 2))\n"
+    assert old in source
+    return source.replace(old, body, 1)
+
+
 def workdir(tmp_path) -> Path:
     (tmp_path / "work").mkdir()
     return tmp_path / "work"
@@ -297,8 +305,8 @@ READS = {
 
 @pytest.mark.parametrize("how", sorted(READS))
 def test_a_data_file_her_code_names_is_read_as_in_her_folder(grade, how):
-    body = "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"
-    files = {EX02: ex02(READS[how] if how != "through utils.py" else READS[how], body),
+    body = "    return SCALE * float(np.mean((x * w - y) ** 2))\n"      # cost, not manual
+    files = {EX02: ex02_cost(READS[how], body),
              "settings.json": '{"scale": 1.0}', "notes.txt": "not read by any code"}
     if how == "through utils.py":
         files["utils.py"] = READS["beside __file__"]
@@ -307,6 +315,24 @@ def test_a_data_file_her_code_names_is_read_as_in_her_folder(grade, how):
                                                   if c.status != "passed"] + result.notes
     assert not result.tampering and not any("settings" in n or "notes.txt" in n
                                             for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize("how", sorted(READS))
+def test_a_manual_function_reading_her_data_file_is_flagged(grade, how):
+    """A manual function computes from its arguments: one that reads a file (itself, or a name
+    the file filled from one at import) can replay an answer made elsewhere (the tenth attack
+    round's F09: a gradient traced with autograd, kept in recipe.json, 24/24 unseen). Its
+    values are graded as ever; the checks that rest on "no autograd" wait for review."""
+    body = "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"      # gradient: manual
+    files = {EX02: ex02(READS[how], body), "settings.json": '{"scale": 1.0}'}
+    if how == "through utils.py":
+        files["utils.py"] = READS["beside __file__"]
+    result = grade("ex02", files=files)
+    assert any("a manual function" in t and ("read from outside" in t or "reads what" in t)
+               for t in result.tampering), result.tampering
+    withheld = [c for c in result.checks if c.counted and c.status != "passed"]
+    assert withheld and all("withheld for review" in c.message for c in withheld)
+    assert 0 < result.score < result.max_score
 
 
 def test_a_data_file_is_staged_only_where_her_code_names_it_in_her_folder(tmp_path):
@@ -403,9 +429,10 @@ def test_a_data_folder_is_there_for_every_worker_of_a_flagged_submission(grade):
     """A flagged submission runs each exercise in a worker of its own, its folder cleaned and
     put back as staged: a data/ folder is kept and put back with its files."""
     files = {EX01: (ROOT / "solutions" / EX01).read_text() + "\nimport gc\n_x = gc.get_objects()\n",
-             EX02: ex02("import json, os\nSCALE = json.load(open(os.path.join("
-                        "os.path.dirname(os.path.abspath(__file__)), 'data', 'scale.json')))",
-                        "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"),
+             EX02: ex02_cost("import json, os\nSCALE = json.load(open(os.path.join("
+                             "os.path.dirname(os.path.abspath(__file__)), 'data', "
+                             "'scale.json')))",
+                             "    return SCALE * float(np.mean((x * w - y) ** 2))\n"),
              "data/scale.json": "1.0"}
     result = grade("ex02", files=files, exercises=["ex01", "ex02"])
     assert result.tampering

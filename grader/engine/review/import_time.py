@@ -17,7 +17,9 @@ class _ImportTime:
         """{module-level name: line} of the names that the code run as the file is imported
         (module-level statements, and what they call) fills with what autograd made: a
         gradient function traced, or a value computed, before any check runs, which a manual
-        call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`)."""
+        call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`); or with
+        what it read from outside (a file, the environment, sys.argv, a process: RECIPE =
+        json.load(open("recipe.json")), a trace made elsewhere)."""
         statements = []
         for _where, tree, _offset in self.trees:
             todo = list(getattr(tree, "body", []))
@@ -69,8 +71,8 @@ class _ImportTime:
             self._budget[0] -= 1
             if self._budget[0] <= 0:
                 break
-            if not used and outer and self._autograd(node):
-                used = True
+            if not used and outer and (self._autograd(node) or self._outside(node)):
+                used = True       # autograd's work, or what a file or a process gave
             stores |= self._stored((node,))
             if follow:
                 nested += self._leads_to(node)

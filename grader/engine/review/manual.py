@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 
+from grader.engine.review.outside import outside
 from grader.exercises import EXERCISES
 
 # CURRICULUM.md's manual functions, by exercise
@@ -62,6 +63,8 @@ POOLS = frozenset({"submit", "apply_async", "map_async", "starmap_async", "run_i
 BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
 ROOTS = ("torch", "functorch")     # where a re-exported dotted name starts again
+# a name the code run at import filled with autograd's work or with what it read from outside
+FILLED = "made with autograd, or read from outside the file, as the file is imported"
 MAX_NODES = 200_000
 IMPORT_NODES = 400_000      # nodes walked for all the code a file runs as it is imported
 TOO_LARGE = " too large"    # (not a name): what _made_at_import says when past that
@@ -270,21 +273,24 @@ class _Manual:
             if name in tainted and self.module.bound.get(name):
                 reported.add(tainted[name])
                 self.report(self.module.bound[name][-1][1], f"a manual function ({shown}) "
-                            f"reaches autograd ({name}, made with autograd as the file is "
-                            f"imported (line {tainted[name]}))")
+                            f"reaches autograd ({name}, {FILLED} (line {tainted[name]}))")
         for node, outer in _outermost(self._manual_reach(names, self._thread_roots())):
             what = ""
             if isinstance(node, ast.Name) and node.id in tainted and \
                     self._home(self.scope_of.get(id(node), self.module), node.id) is self.module:
-                what = f"{node.id}, made with autograd as the file is imported " \
-                       f"(line {tainted[node.id]})"
+                what = f"{node.id}, {FILLED} (line {tainted[node.id]})"
             elif outer:                             # a chain's outermost name only
                 what = self._past_watch(node)
+                read = "" if what else self._outside(node)
+                if read:
+                    what = f"reads what its arguments do not give ({read}): an answer " \
+                           f"made elsewhere"
             line = getattr(node, "lineno", 0)
             if what and line not in reported:
                 reported.add(line)
                 self.where, self.offset = self._place_of(node) or (self.where, self.offset)
-                self.report(node, f"a manual function ({shown}) reaches autograd ({what})")
+                self.report(node, f"a manual function ({shown}) " + (
+                    what if what.startswith("reads what") else f"reaches autograd ({what})"))
 
     def own_reached(self, own) -> set:
         """(module, name) of each name of the student's own modules `own` that the manual
@@ -311,6 +317,16 @@ class _Manual:
                 elif origin in own:
                     out.add((origin, "*"))
         return out
+
+    def _outside(self, node) -> str:
+        """What `node` reads from outside the arguments and the file's code (a file, the
+        environment, sys.argv, a process: grader.engine.review.outside), '' for nothing."""
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return ""
+        origin = self.origin(node, self.scope_of.get(id(node), self.module))
+        if not isinstance(origin, str) or origin == "?":
+            return ""
+        return next((o for o in map(outside, _spellings(origin)) if o), "")
 
     def _autograd(self, node) -> str:
         """What autograd `node` reaches ('' for none): a name of AUTOGRAD's (not one that turns
