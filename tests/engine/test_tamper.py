@@ -1787,6 +1787,13 @@ MANUAL_HONEST = {
     "a dtype by a name kept in a constant": "DTYPE = 'float64'\n\n"
     "def gradient(xs, ys, w):\n    x = torch.tensor(xs).to(getattr(torch, DTYPE))\n"
     "    return float((2 * x * (x * w)).mean())\n",
+    "a training function keeping its losses": "LOSSES = []\n\ndef train(w):\n"
+    "    t = torch.tensor(w, requires_grad=True)\n    (t * t).backward()\n"
+    "    LOSSES.append(float(t.grad))\n    return t.grad\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "an autograd self-check at import": "def gradient(xs, ys, w):\n    return 2.0 * w\n\n"
+    "w0 = torch.tensor(1.0, requires_grad=True)\n(w0 * w0).backward()\n"
+    "assert abs(gradient([1.0], [0.0], 1.0) - w0.grad.item()) < 1e-6\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"
@@ -1826,6 +1833,40 @@ MANUAL_READS_OUTSIDE = {
     "another program's output": "import subprocess\n\ndef gradient(xs, ys, w):\n"
     "    return float(subprocess.check_output(['cat', 'x']))\n",
 }
+# a graph of autograd's traced by the file (make_fx, FX, jit.trace, export, the graph's nodes),
+# kept anywhere a manual call can read it, or autograd's work stored by another function a
+# check may call first in the same worker (cost before gradient): wherever it is kept, a
+# library's list, a thread's object, a default argument, a name
+_TRACE = ("from torch.fx.experimental.proxy_tensor import make_fx\n"
+          "_g = make_fx(torch.func.grad(lambda w, x, y: ((x * w - y) ** 2).mean()))("
+          "torch.tensor(1.0), torch.ones(3), torch.ones(3))\n"
+          "STEPS = [(n.op, str(n.target)) for n in _g.graph.nodes]\n")
+MANUAL_REPLAYS = {
+    "kept in a library's list": "import warnings\n" + _TRACE +
+    "warnings.filters.append(('ignore', None, Warning, STEPS, 0))\n\n"
+    "def gradient(xs, ys, w):\n    return len(warnings.filters[0][3]) * w\n",
+    "kept on the thread": "import threading\n" + _TRACE +
+    "threading.current_thread().steps = STEPS\n\n"
+    "def gradient(xs, ys, w):\n    return len(threading.current_thread().steps) * w\n",
+    "traced in a function called first": "import torch.fx\nKEPT = []\n\n"
+    "def cost(xs, ys, w):\n    KEPT.append(torch.fx.symbolic_trace(lambda v: v * 2))\n"
+    "    return 0.0\n\ndef gradient(xs, ys, w):\n    return len(KEPT) * w\n",
+    "a jit trace": "def _f(w):\n    return w * w\n\nT = torch.jit.trace(_f, torch.ones(1))\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "autograd's number kept by another function": "_KEPT = {}\n\n"
+    "def cost(xs, ys, w):\n    w0 = torch.tensor(w, requires_grad=True)\n"
+    "    loss = ((torch.tensor(xs) * w0 - torch.tensor(ys)) ** 2).mean()\n"
+    "    loss.backward()\n    _KEPT['g'] = w0.grad.item()\n    return loss.item()\n\n"
+    "def gradient(xs, ys, w):\n    return _KEPT['g']\n",
+}
+
+
+@pytest.mark.parametrize("how", MANUAL_REPLAYS)
+def test_a_manual_function_that_could_replay_autograds_work_is_flagged(how):
+    found = scan_source("import torch\n" + MANUAL_REPLAYS[how], "ex02_gradient_descent.py")
+    assert any(f.what.startswith("a manual function") for f in found), found
+
+
 # what a manual function may do beside that: join a path, print to stderr, read sys.float_info;
 # data the file loads at import for functions that are not manual
 MANUAL_KEEPS_TO_ITS_ARGUMENTS = {

@@ -9,17 +9,33 @@ from __future__ import annotations
 
 import ast
 
-from grader.engine.review.manual import IMPORT_NODES, TOO_LARGE, _outermost
+from grader.engine.review.manual import (CAPTURED, GRAPH, IMPORT_NODES, TOO_LARGE,
+                                         _outermost, _spellings, _under)
+
+# what turns a function into a graph a program can read and replay (a trace of its forward
+# and backward: make_fx, FX, TorchScript's trace, export, a compiler's backend, the graph's own
+# nodes), where the code run at import does it: a manual call could replay the trace with
+# plain arithmetic, on any inputs, out of the watch's sight (the tenth attack round's F09: the
+# trace kept in a file; any other place it is kept, a library's list or a thread's object,
+# is the same)
+CAPTURES = ("torch.fx", "torch.jit.trace", "torch.jit.trace_module", "torch.export",
+            "torch._export", "torch._dynamo", "torch.compile", "torch.onnx", "functorch.make_fx",
+            "functorch.compile", "torch._functorch", "torch.func.functionalize")
+GRAPH_WALKS = GRAPH - {"grad_fn", "register_hook", "register_prehook"}
 
 
 class _ImportTime:
     def _made_at_import(self) -> dict:
         """{module-level name: line} of the names that the code run as the file is imported
-        (module-level statements, and what they call) fills with what autograd made: a
+        (module-level statements, and what they call), or a function of the file other than a
+        manual one (a check may call it first, in the same worker), fills with what autograd
+        made: a
         gradient function traced, or a value computed, before any check runs, which a manual
         call would then only read (`_store.fn = make_fx(torch.func.grad(f))(...)`); or with
         what it read from outside (a file, the environment, sys.argv, a process: RECIPE =
-        json.load(open("recipe.json")), a trace made elsewhere)."""
+        json.load(open("recipe.json")), a trace made elsewhere). CAPTURED: the line where the
+        file first traces a graph a program can read (make_fx, FX, jit.trace, export, the
+        graph's nodes), which a manual call could replay wherever the trace is kept."""
         statements = []
         for _where, tree, _offset in self.trees:
             todo = list(getattr(tree, "body", []))
@@ -44,6 +60,23 @@ class _ImportTime:
             if self._budget[0] <= 0:     # past what an honest file runs at import
                 tainted[TOO_LARGE] = stmt.lineno
                 return tainted
+        # a function of the file a check may call before a manual one, in the same worker
+        # (cost before gradient): what it stores, it stores between the calls
+        manual = set(self._manual_names())
+        calls = [d for _w, tree, _o in self.trees for top in getattr(tree, "body", [])
+                 for d in ([top] if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef))
+                           else top.body if isinstance(top, ast.ClassDef) else [])
+                 if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+                 d.name not in manual]
+        for fn in calls:
+            used, stores = self._import_facts(fn, memo)
+            if used:
+                uses[id(fn)] = stores
+        statements += calls
+        captured = [getattr(n, "lineno", 0) for _w, tree, _o in self.trees
+                    for n, outer in _outermost(ast.walk(tree)) if outer and self._captures(n)]
+        if captured:
+            tainted[CAPTURED] = min(captured)
         changed = True
         while changed:
             changed = False
@@ -83,6 +116,17 @@ class _ImportTime:
             used, stores = used or more_used, stores | more_stores
         memo[id(root)] = (used, frozenset(stores))
         return memo[id(root)]
+
+    def _captures(self, node) -> bool:
+        """Whether `node` names what turns a function into a graph a program can read
+        (CAPTURES, or the graph's nodes walked: GRAPH_WALKS)."""
+        if isinstance(node, ast.Attribute) and node.attr in GRAPH_WALKS:
+            return True
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return False
+        origin = self.origin(node, self.scope_of.get(id(node), self.module))
+        return isinstance(origin, str) and origin != "?" and any(
+            _under(n, CAPTURES) for n in _spellings(origin))
 
     def _stored(self, nodes) -> set:
         """The module-level names that `nodes` may put a value into: assigned (inside a

@@ -68,6 +68,7 @@ FILLED = "made with autograd, or read from outside the file, as the file is impo
 MAX_NODES = 200_000
 IMPORT_NODES = 400_000      # nodes walked for all the code a file runs as it is imported
 TOO_LARGE = " too large"    # (not a name): what _made_at_import says when past that
+CAPTURED = " captured"      # (not a name): the code run at import traced a graph to replay
 
 
 def _under(origin: str, prefixes) -> bool:
@@ -268,6 +269,11 @@ class _Manual:
             self.report(ast.Module(body=[], type_ignores=[]),
                         f"a manual function ({shown}) could not be reviewed: the code the file "
                         f"runs as it is imported is too large to follow")
+        if CAPTURED in tainted:
+            self.report(ast.Module(body=[], type_ignores=[]) if not self.trees else
+                        _Line(tainted[CAPTURED]), f"a manual function ({shown}) could replay "
+                        f"a graph of autograd's that the file traces (line "
+                        f"{tainted[CAPTURED]})")
         reported = set()
         for name in names:      # a root itself filled at import (utils.Box, reached as Box)
             if name in tainted and self.module.bound.get(name):
@@ -401,6 +407,13 @@ def _names_autograd(text: str) -> bool:
     """A name of autograd's: a tensor's method (backward), the graph's (grad_fn), or a dotted
     name under autograd's modules (torch.autograd.grad)."""
     return text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text
+
+
+class _Line:
+    """A place to report on: a line of the file."""
+
+    def __init__(self, lineno):
+        self.lineno = lineno
 
 
 def _outermost(nodes):
