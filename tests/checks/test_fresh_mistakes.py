@@ -53,8 +53,9 @@ MIN_PER_EXERCISE = 6
 # softmax's max without keepdim on a square input, the max not added back to the log-sum-exp,
 # classes as floats, ex10; gradients as Python numbers, c and d swapped, Parameters formatted,
 # a rebound a counted as named, ex12) and mse_loss_len (168 entries): 168 named, 0 wrong, 0 pass;
-# with the error doubled for its square (ex01, loss_times_2; 169 entries): 169 named
-MIN_NAMED = 169
+# with the error doubled for its square (ex01, loss_times_2; 169 entries): 169 named; with an
+# epoch's losses summed or averaged (ex04, train_autograd_epoch_loss_sum; 170 entries): 170 named
+MIN_NAMED = 170
 
 _seen: dict[str, dict] = {}
 

@@ -2375,3 +2375,26 @@ def test_the_error_doubled_for_its_square_is_named(grade, body, told):
     else:
         assert not said and any("not its square" in h for c in fails for h in c.hints), \
             messages(result)
+
+
+EPOCH_LOSSES = TRAIN.format(before="pass", update="with torch.no_grad(): w -= lr * w.grad; "
+                            "w.grad.zero_()")
+
+
+@pytest.mark.parametrize("record,told", [
+    ("last += loss.item()", "each epoch records the sum of its samples' losses"),
+    ("last += loss.item() / len(x)", "each epoch records the mean of its samples' losses"),
+    # other cause: the last sample's loss, recorded after its update
+    ("last = ((xi * w - yi) ** 2).item()", None)], ids=["sum", "mean", "after_update"])
+def test_an_epoch_loss_summed_or_averaged_over_its_samples_is_named(grade, record, told):
+    """Fresh round 5's ex04_train_epoch_sum: the run is right and losses[k] the epoch's sum;
+    it was told only 'what is recorded (or when), not the training'."""
+    code = EPOCH_LOSSES.replace("last = loss.item()", record)
+    result = grade("ex04", code, targets=["train_autograd"])
+    for text in ("each epoch records the sum", "each epoch records the mean"):
+        said, fails = _told(result, "train_autograd", text)
+        if told and told.startswith(text):
+            assert any(c.visible for c in said) and any(not c.visible for c in said), \
+                messages(result)
+        else:
+            assert not said, messages(result)

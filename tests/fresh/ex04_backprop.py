@@ -1,5 +1,5 @@
 """Fresh mistakes of ex04 (backpropagation by hand and with autograd)."""
-from tests.fresh import DTYPE, HALF, RECORD, SCALE, SHAPE, SIGN, ZERO, Fresh
+from tests.fresh import DTYPE, HALF, RECORD, SCALE, SHAPE, SIGN, SUM, ZERO, Fresh
 
 FRESH = [
     Fresh("train_quadratic_b_never_updated", "train_quadratic", '''
@@ -290,4 +290,22 @@ def train_autograd(xs, ys, w0, lr, epochs):
     return w.item(), losses
 ''', "makes w float64 whatever the data's dtype (the docstring gives w xs's dtype)",
         (DTYPE,)),
+    Fresh("train_autograd_epoch_loss_sum", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for xv, yv in zip(x, y):
+            l = (xv * w - yv) ** 2
+            l.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+            total += l.item()
+        losses.append(total)
+    return w.item(), losses
+''', "records the sum of the epoch's sample losses, not the last one",
+        (SUM, RECORD)),
 ]

@@ -37,11 +37,19 @@ ZERO_BEFORE_UPDATE = ("the parameters never move: every update subtracts lr * 0.
                       "update), or is the update itself missing?")
 
 
+def epoch_losses(how: str) -> str:
+    """losses[k] recorded as the sum or the mean of epoch k's sample losses."""
+    return (f"each epoch records the {how} of its samples' losses: losses[k] is the last "
+            f"sample's loss of epoch k (the l its backward() used), l.item() after the loop "
+            f"over the samples, not a running {'total' if how == 'sum' else 'average'}")
+
+
 def variant_hints(quadratic: bool) -> dict:
     """{name of a known wrong run of train_autograd (quadratic=False) or train_quadratic: its
     hint}; the runs themselves come from trusted code (private/variants.py)."""
     named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER, "zero_epoch": ZERO_PER_EPOCH,
-             "zero_before": ZERO_BEFORE_UPDATE}
+             "zero_before": ZERO_BEFORE_UPDATE, "loss_sum": epoch_losses("sum"),
+             "loss_mean": epoch_losses("mean")}
     if quadratic:   # a loop over (w1, w2, b) that rebinds its name updates nothing, silently
         named["zero_before"] = never_moved_hint("parameters", "p")
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})
