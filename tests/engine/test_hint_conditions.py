@@ -2398,3 +2398,23 @@ def test_an_epoch_loss_summed_or_averaged_over_its_samples_is_named(grade, recor
                 messages(result)
         else:
             assert not said, messages(result)
+
+
+@pytest.mark.parametrize("built,said", [
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.9)", "alpha=0.9"),
+    # other causes: Adam's steps, RMSprop with a momentum, an alpha no hint lists (0.8)
+    ("torch.optim.Adam(model.parameters(), lr=lr)", None),
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, momentum=0.9)", None),
+    ("torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.8)", None)],
+    ids=["alpha_0_9", "adam", "momentum_0_9", "alpha_0_8"])
+def test_rmsprop_with_another_alpha_is_named_with_its_alpha(grade, built, said):
+    """Fresh round 5's ex12_rmsprop_alpha (the notes' decay slip, alpha=0.9): told only which
+    parameter's step differs; now named where the whole run is RMSprop's at that alpha."""
+    result = grade("ex12", FIT_OPTIM.format(built=built), targets=["fit_optim"], device="cpu")
+    text, hints, fails = _texts(result, "fit_optim")
+    told = [h for h in hints if "RMSprop's steps with alpha=" in h]
+    if said:
+        assert told and all(said in h for h in told), text
+        assert any(c.visible and c.hints for c in fails), text
+    else:
+        assert not told, told

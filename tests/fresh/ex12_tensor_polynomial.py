@@ -317,4 +317,24 @@ def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
     return (a.detach(), b.detach(), c.detach(), d.detach()), losses
 ''', "the update rebinds the loop's name p (p = p - lr * p.grad), so no coefficient changes",
         (r"new tensor|never move|come back as they started",)),
+    Fresh("fit_optim_rmsprop_alpha", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.9)
+    else:
+        raise ValueError(optimizer)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "RMSprop with alpha=0.9 where its default 0.99 is asked",
+        (r"alpha|decay",)),
 ]

@@ -91,22 +91,25 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": to
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                  after=False, used=None, momentum=0.0):
+                  after=False, used=None, momentum=0.0, alpha=None):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
     (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"), or the
-    named one with a momentum none asked for (momentum=0.9). The
+    named one with a momentum none asked for (momentum=0.9), or RMSprop with another decay
+    of its average of squared gradients than its default 0.99 (alpha=0.9). The
     recorded losses and the
     parameters after every optimizer step."""
     used = used or optimizer
-    if (zero, reduction, after, used, momentum) == (True, "sum", False, optimizer, 0.0):
+    if (zero, reduction, after, used, momentum, alpha) == (True, "sum", False, optimizer, 0.0,
+                                                          None):
         raise ValueError("not a known mistake")
     model = _Cubic()
     model.load_state_dict(state)
     model = model.to(x.device, x.dtype)
     loss_fn = torch.nn.MSELoss(reduction=reduction)
     opt = OPTIMIZERS[used](model.parameters(), lr=lr,
-                           **({"momentum": momentum} if momentum else {}))
+                           **({"momentum": momentum} if momentum else {}),
+                           **({"alpha": alpha} if alpha is not None else {}))
     losses = []
     with record_steps(model) as rec:
         for t in range(steps):

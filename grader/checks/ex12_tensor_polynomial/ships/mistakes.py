@@ -38,6 +38,12 @@ OPTIM_MISTAKES = {
     **{f"these are torch.optim.RMSprop's steps with momentum={m}, where none is asked: build "
        f"torch.optim.RMSprop(model.parameters(), lr=lr) (its default momentum is 0)":
        dict(used="rmsprop", momentum=m) for m in (0.5, 0.9, 0.99)},
+    # RMSprop with another decay of its running average of squared gradients, told by the whole
+    # run (its first step alone is lr / sqrt(1 - alpha) per parameter: 3.16 lr, not 10 lr)
+    **{f"these are torch.optim.RMSprop's steps with alpha={a} (the decay of its running "
+       f"average of squared gradients), where its default 0.99 is asked: build "
+       f"torch.optim.RMSprop(model.parameters(), lr=lr)": dict(used="rmsprop", alpha=a)
+       for a in (0.9, 0.95, 0.999)},
 }
 LOSS_AFTER_STEP = dict(after=True)   # the keywords of the run that records the loss too late
 
