@@ -116,7 +116,9 @@ def cell_python(source: str) -> str | None:
         magic = text[2:].split(None, 1)[0] if text[2:].strip() else ""
         if magic not in PYTHON_CELL_MAGICS:
             return None
-    elif _compiles(source):
+    elif _compiles(source):      # IPython's lines written as calls, as an export has them
+        source = script_python(source.encode()).decode() if "get_ipython()" in source \
+            else source
         return source if source.endswith("\n") else source + "\n"
     lines, going_on = [], None      # the indentation of a magic line that ends with "\\"
     for line in source.splitlines():

@@ -9,6 +9,9 @@ from grader.sandbox.inside.zygote import preload, read_config, serve
 
 if __name__ == "__main__":
     fd = int(sys.argv[1])
+    # a file run with no arguments, as the student ran it: argparse's parse_args() at its
+    # top finds none (the descriptor was an argument it did not know: exit 2, 0 points)
+    sys.argv = ["python"]
     config = read_config(fd)
     join_memory_group(config)     # first: what it imports and forks from here on is counted
     preload(config.get("warm_optim", True))

@@ -132,12 +132,15 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwarg
     autograd = ""
     if _manual or _engine:   # a "manual" function: with autograd off, does it turn it on?
         # (with it on, does it run the engine or forward mode, in any thread?)
+        level_open = _dual_level_open()
         with (_AutogradWatch() if _manual else _EngineWatch()) as watch:
             _WATCHING.append(watch)
             try:     # its result read, into plain data, while the watch is on (readback)
                 value = as_plain(fn(*args, **kwargs))
             finally:
                 _WATCHING.remove(watch)
+        if not watch.used and (level_open or _dual_level_open()):
+            watch.used = DUAL_LEVEL_OPEN
         autograd = [watch.used, watch.unseen] if watch.used else ""
     else:
         value = fn(*args, **kwargs)
@@ -370,6 +373,23 @@ class _EngineWatch(contextlib.AbstractContextManager):
 
 # (unpacking is not: printing a tensor unpacks it, dual or not)
 _FORWARD_AD = {"_make_dual", "make_dual"}
+# a dual level left open (at import, by another call): a dual tensor made there, a "unit" of
+# tangent 1 added to an input, gives the call forward mode's derivative with no make_dual in
+# it (the twelfth attack round's F01-F03, F07, F11: kept as a default, a class attribute, a
+# decorator's, a logger's, a cache's)
+DUAL_LEVEL_OPEN = "ran with a forward-mode dual level open: forward-mode autograd"
+_enter_dual_level, _exit_dual_level = torch._C._enter_dual_level, torch._C._exit_dual_level
+
+
+def _dual_level_open() -> bool:
+    """Whether a forward-mode dual level is open in this process, as torch's C side keeps it
+    (one may be open at a time: entering a second is refused)."""
+    try:
+        level = _enter_dual_level()
+    except RuntimeError:
+        return True
+    _exit_dual_level(level=level)
+    return False
 
 
 class _InPlace(TorchFunctionMode):
