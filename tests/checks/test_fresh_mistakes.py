@@ -55,8 +55,9 @@ MIN_PER_EXERCISE = 6
 # a rebound a counted as named, ex12) and mse_loss_len (168 entries): 168 named, 0 wrong, 0 pass;
 # with the error doubled for its square (ex01, loss_times_2; 169 entries): 169 named; with an
 # epoch's losses summed or averaged (ex04, train_autograd_epoch_loss_sum; 170 entries): 170 named;
-# with RMSprop's alpha (ex12, fit_optim_rmsprop_alpha; 171 entries): 171 named, 0 wrong, 0 pass
-MIN_NAMED = 171
+# with RMSprop's alpha (ex12, fit_optim_rmsprop_alpha; 171 entries): 171 named, 0 wrong, 0 pass;
+# with a new rng per coefficient (ex11, fit_numpy_rng_per_coefficient; 172 entries): 172 named
+MIN_NAMED = 172
 
 _seen: dict[str, dict] = {}
 

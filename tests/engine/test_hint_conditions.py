@@ -2418,3 +2418,36 @@ def test_rmsprop_with_another_alpha_is_named_with_its_alpha(grade, built, said):
         assert any(c.visible and c.hints for c in fails), text
     else:
         assert not told, told
+
+
+@pytest.mark.parametrize("draw,told", [
+    ("(float(np.random.default_rng(seed).standard_normal()) for _ in range(4))", True),
+    # other cause: one generator, of another seed
+    ("(float(g.standard_normal()) for g in [np.random.default_rng(seed + 1)] * 4)", False)],
+    ids=["rng_per_coefficient", "one_rng_other_seed"])
+def test_coefficients_each_from_a_new_rng_are_named(grade, draw, told):
+    """Fresh round 5's ex11_rng_per_coef: a, b, c, d all rng(seed)'s first number; it was
+    told only that the initial b differs."""
+    code = f"""
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    a, b, c, d = {draw}
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+    result = grade("ex11", code, targets=["fit_numpy"])
+    said, fails = _told(result, "fit_numpy", "a, b, c and d are the same number")
+    if told:
+        assert any(c.visible for c in said) and any(not c.visible for c in said), \
+            messages(result)
+    else:
+        assert not said, messages(result)

@@ -146,4 +146,21 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "records the losses of steps 0, 100, 200, ... (t % 100 == 0)",
         (r"steps? 0\b|t % 100 == 0",)),
+    Fresh("fit_numpy_rng_per_coefficient", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    a = float(np.random.default_rng(seed).standard_normal())
+    b = float(np.random.default_rng(seed).standard_normal())
+    c = float(np.random.default_rng(seed).standard_normal())
+    d = float(np.random.default_rng(seed).standard_normal())
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a, b, c, d = a - lr * grad_a, b - lr * grad_b, c - lr * grad_c, d - lr * grad_d
+    return (a, b, c, d), losses
+''', "a new generator of the same seed for each coefficient: a, b, c, d all equal",
+        (r"same number|generator|\brng\b|seed",)),
 ]

@@ -62,3 +62,16 @@ def crossed_update(i: int, j: int) -> str:
     return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
             f"copy-paste in the update, or a grad_{a} computed as grad_{b}, e.g. in poly_grads); each coefficient "
             f"moves by its own gradient, {a} -= lr * grad_{a}")
+
+
+ONE_RNG_EACH = ("a, b, c and d are the same number, the first draw of np.random.default_rng(seed): "
+                "each was drawn from a generator of its own, made anew with the same seed. Make "
+                "one rng = np.random.default_rng(seed) and draw a, b, c, d from it in turn")
+
+
+def one_rng_each(seed: int) -> dict:
+    """{ONE_RNG_EACH: fit_numpy's result for steps=0 with every coefficient drawn from its own
+    default_rng(seed)}: four equal numbers and no losses."""
+    import numpy as np
+    v = float(np.random.default_rng(seed).standard_normal())
+    return {ONE_RNG_EACH: ((v, v, v, v), [])}

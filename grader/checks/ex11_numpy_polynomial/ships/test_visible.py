@@ -140,7 +140,8 @@ def test_fit_first_steps(sub):
         assert_fit(runs[k], want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
                      f"seed=0)", context=hint, **TRAJ,
                      mistakes={hints.UPDATE_ADDS_GRADIENT:
-                               _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else None)
+                               _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else
+                     hints.one_rng_each(0) if k == 0 else None)
 
 
 @check("fit_numpy", points=2, visible=True)
