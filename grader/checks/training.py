@@ -385,7 +385,17 @@ def naming_rebound(call: str, hint: str):
             name = next((n for n in err.rebound if hint == rebound_parameter(n)), None)
             fail(err.describe(call), hint=hint if name else rebound_parameter(err.rebound[0]),
                  measured=True)
+        if err.kind == "exception" and GRAPH_TWICE_ERROR in str(err):
+            fail(err.describe(call), hint=GRAPH_USED_TWICE)   # read from the text: not counted
         raise
+
+
+GRAPH_TWICE_ERROR = "Trying to backward through the graph a second time"
+GRAPH_USED_TWICE = ("backward() went through the same graph twice: the loss, or the prediction "
+                    "it comes from, was computed once and used again (before the loop, say), or "
+                    "backward() runs twice in a step. Compute the prediction and the loss anew "
+                    "in every step, from the current parameters; retain_graph=True, as "
+                    "PyTorch's message suggests, would only hide it")
 
 
 def inplace_leaf_hint(err: StudentError, call: str):

@@ -2451,3 +2451,33 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
             messages(result)
     else:
         assert not said, messages(result)
+
+
+@pytest.mark.parametrize("before,inside,told", [
+    ("y_pred = x * w + b", "", True),
+    # other cause of a failing backward: the loss detached (.item() inside the loop)
+    ("", "y_pred = (x * w + b).detach()", False)], ids=["prediction_before_loop", "detached"])
+def test_a_graph_used_twice_is_told_not_retain_graph(grade, before, inside, told):
+    """Fresh round 5's ex05_fit_pred_hoisted: the prediction made once before the loop; the
+    only advice was PyTorch's own, retain_graph=True, the wrong fix. Read from the error's text
+    (shown, not counted as a named mistake)."""
+    code = f"""
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    {before}
+    for _ in range(iters):
+        {inside or "pass"}
+        loss = mse_loss(y, y_pred)
+        for p in (w, b):
+            if p.grad is not None:
+                p.grad.zero_()
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+"""
+    result = grade("ex05", code, targets=["fit"])
+    text = messages(result, "fit")
+    assert failing(result, "fit"), text
+    assert ("backward() went through the same graph twice" in text) == told, text
