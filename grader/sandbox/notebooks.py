@@ -356,8 +356,9 @@ def _run_cells(cells, scope, origin):
     timed = hasattr(signal, "setitimer") and \
         threading.current_thread() is threading.main_thread()
     # what IPython gives every notebook: display() shows nothing here, the last outputs are None
-    for name, value in (("display", lambda *objs, **kw: None), ("_", None), ("__", None),
-                        ("___", None)):
+    # and get_ipython(): None, as outside IPython (no shell runs here)
+    for name, value in (("display", lambda *objs, **kw: None), ("get_ipython", lambda: None),
+                        ("_", None), ("__", None), ("___", None)):
         scope.setdefault(name, value)
     for label, source in cells:
         name = os.path.join(folder, label)

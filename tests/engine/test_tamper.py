@@ -1794,6 +1794,24 @@ MANUAL_HONEST = {
     "an autograd self-check at import": "def gradient(xs, ys, w):\n    return 2.0 * w\n\n"
     "w0 = torch.tensor(1.0, requires_grad=True)\n(w0 * w0).backward()\n"
     "assert abs(gradient([1.0], [0.0], 1.0) - w0.grad.item()) < 1e-6\n",
+    # a tutorial's look at the graph, a compiled model, a debugger (round 13's F07, F20, F24,
+    # F02: 4 to 22 points withheld)
+    "the graph looked at": "w0 = torch.tensor(1.0, requires_grad=True)\nloss = w0 * w0\n"
+    "print(loss.grad_fn, loss.grad_fn.next_functions[0][0])\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "a compiled model": "model = torch.nn.Linear(2, 1)\nfast = torch.compile(model)\n"
+    "eager = torch.compile(model, backend='eager')\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    "a debugger at hand": "from IPython.core.debugger import set_trace\n\n"
+    "def gradient(xs, ys, w):\n    return 2.0 * w\n",
+    # torch itself is never filled: a module (the sixth blind round's c03b: torch.numel in
+    # the manual function, torch's functions called beside a backward() elsewhere)
+    "torch's functions beside a backward elsewhere": "def mean_graph(x):\n"
+    "    y = torch.add(x, 2)\n    return torch.mean(torch.mul(y, y))\n\n"
+    "def grad_of_mean(x):\n    x2 = x.detach().clone().requires_grad_()\n"
+    "    w2 = torch.tensor(x2.tolist(), dtype=x.dtype, requires_grad=True)\n"
+    "    mean_graph(x2).backward(torch.ones_like(x2[0]))\n    return x2.grad, w2\n\n"
+    "def gradient(xs, ys, w):\n    return 6 * (w + 2) / torch.numel(torch.tensor(xs))\n",
     "autograd in a function that is not manual": "def train(xs, ys, w):\n"
     "    w = torch.tensor(w, requires_grad=True)\n    (w * 2).backward()\n    return w.grad\n\n"
     "def gradient(xs, ys, w):\n    return helper(xs, ys, w)\n\n"
@@ -1851,6 +1869,9 @@ MANUAL_REPLAYS = {
     "traced in a function called first": "import torch.fx\nKEPT = []\n\n"
     "def cost(xs, ys, w):\n    KEPT.append(torch.fx.symbolic_trace(lambda v: v * 2))\n"
     "    return 0.0\n\ndef gradient(xs, ys, w):\n    return len(KEPT) * w\n",
+    "a compiler's backend of its own": "KEPT = []\n\ndef _keep(gm, inputs):\n"
+    "    KEPT.append(gm)\n    return gm\n\nf = torch.compile(lambda v: v * v, backend=_keep)\n"
+    "def gradient(xs, ys, w):\n    return len(KEPT) * w\n",
     "a jit trace": "def _f(w):\n    return w * w\n\nT = torch.jit.trace(_f, torch.ones(1))\n"
     "def gradient(xs, ys, w):\n    return 2.0 * w\n",
     "autograd's number kept by another function": "_KEPT = {}\n\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from grader.engine.review.manual import (CAPTURED, GRAPH, IMPORT_NODES, TOO_LARGE,
+from grader.engine.review.manual import (CAPTURED, IMPORT_NODES, TOO_LARGE,
                                          _outermost, _spellings, _under)
 
 # what turns a function into a graph a program can read and replay (a trace of its forward
@@ -19,9 +19,11 @@ from grader.engine.review.manual import (CAPTURED, GRAPH, IMPORT_NODES, TOO_LARG
 # trace kept in a file; any other place it is kept, a library's list or a thread's object,
 # is the same)
 CAPTURES = ("torch.fx", "torch.jit.trace", "torch.jit.trace_module", "torch.export",
-            "torch._export", "torch._dynamo", "torch.compile", "torch.onnx", "functorch.make_fx",
+            "torch._export", "torch._dynamo", "torch.onnx", "functorch.make_fx",
             "functorch.compile", "torch._functorch", "torch.func.functionalize")
-GRAPH_WALKS = GRAPH - {"grad_fn", "register_hook", "register_prehook"}
+# torch.compile hands a backend of the file's own the graph it traced; its own backends
+# (named by text, or none: model = torch.compile(model)) keep it (round 13's F24: flagged)
+COMPILERS = ("torch.compile",)
 
 
 class _ImportTime:
@@ -119,14 +121,23 @@ class _ImportTime:
 
     def _captures(self, node) -> bool:
         """Whether `node` names what turns a function into a graph a program can read
-        (CAPTURES, or the graph's nodes walked: GRAPH_WALKS)."""
-        if isinstance(node, ast.Attribute) and node.attr in GRAPH_WALKS:
-            return True
+        (CAPTURES; torch.compile given a backend that is not a name of its own). Walking a
+        tensor's graph (print(loss.grad_fn.next_functions), a tutorial's line) is not: it is
+        read where a manual function reaches it."""
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return False
         origin = self.origin(node, self.scope_of.get(id(node), self.module))
-        return isinstance(origin, str) and origin != "?" and any(
-            _under(n, CAPTURES) for n in _spellings(origin))
+        if not isinstance(origin, str) or origin == "?":
+            return False
+        names = _spellings(origin)
+        if any(_under(n, COMPILERS) for n in names):
+            call = self._parents.get(id(node))
+            if not isinstance(call, ast.Call) or call.func is not node:
+                return True                 # passed around: its backend is not seen
+            backend = [k.value for k in call.keywords if k.arg == "backend"] + call.args[1:2]
+            return any(not (isinstance(b, ast.Constant) and isinstance(b.value, str))
+                       for b in backend) or any(k.arg is None for k in call.keywords)
+        return any(_under(n, CAPTURES) for n in names)
 
     def _stored(self, nodes) -> set:
         """The module-level names that `nodes` may put a value into: assigned (inside a
@@ -158,7 +169,7 @@ class _ImportTime:
                 home = self._home(self.scope_of.get(id(target), self.module), target.id)
                 kinds = [(k, v) for k, v, _s in home.bound.get(target.id, ())] \
                     if home is self.module else [("module", None)]
-                if all(k == "module" for k, _v in kinds) or how != "into" and (
+                if any(k == "module" for k, _v in kinds) or how != "into" and (
                         all(k in ("module", "def", "class") for k, _v in kinds) or
                         how == "call" and all(k == "expr" and _constant(v) for k, v in kinds)):
                     continue

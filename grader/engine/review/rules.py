@@ -87,7 +87,7 @@ _NAMES = {
              # runs (get_ipython() gives None): only its display helpers are ordinary
              "IPython", "ipykernel", "IPython.get_ipython", "IPython.core.getipython"),
     **_names(None, "IPython.display", "IPython.core.display", "IPython.lib.display",
-             "IPython.utils.capture", "IPython.utils.io"),
+             "IPython.utils.capture", "IPython.utils.io", "IPython.core.debugger.set_trace"),
     # the worker's __main__ is the grader's entry module (python -m grader.sandbox.inside)
     "__main__": _HARNESS,
     **_names(_IMPORTS, "builtins.__import__", "importlib", "imp", "_imp", "pkgutil", "zipimport",
@@ -156,7 +156,7 @@ _ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "py
 # the module itself (x = importlib, passed around) still is one
 _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
                   "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
-                  "importlib.reload", "IPython", "IPython.get_ipython",
+                  "importlib.reload", "IPython", "IPython.get_ipython", "IPython.core.debugger",
                   "IPython.core.getipython.get_ipython"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (

@@ -14,7 +14,6 @@ check's data do it through `watched`): the call itself, and two contracts of CUR
 
 What is found is returned as data beside the value; the trusted side words the failure.
 """
-import contextlib
 import inspect
 import random
 
@@ -22,6 +21,8 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from grader.sandbox.inside.probes.autograd_watch import (DUAL_LEVEL_OPEN, _AutogradWatch,
+                                                        _EngineWatch, _dual_level_open)
 from grader.sandbox.readback import as_plain
 
 # bound before any student code: rebinding torch.equal or np.array_equal changes nothing here
@@ -29,7 +30,6 @@ _equal = torch.equal
 _isnan = torch.isnan
 _array_equal = np.array_equal
 _get_rng = torch.get_rng_state
-_grad_enabled = torch._C.is_grad_enabled
 _cuda_initialized, _cuda_get_all = torch.cuda.is_initialized, torch.cuda.get_rng_state_all
 _np_get, _py_get = np.random.get_state, random.getstate
 _Tensor, _ndarray = torch.Tensor, np.ndarray
@@ -337,59 +337,6 @@ def _fresh(snap):
     if kind == "dict":
         return {k: _fresh(s) for k, s in snap[3].items()}
     return snap[1]
-
-
-class _AutogradWatch(TorchFunctionMode):
-    """Whether a "manual" function uses autograd though it is called with autograd off
-    (CURRICULUM.md: it must give the same answer under torch.set_grad_enabled(False)): the
-    name of the first torch operation it runs with grad mode on (it turned it on again:
-    torch.enable_grad, torch.func.grad, set_grad_enabled(True)), or a forward-mode one (dual
-    tensors: torch.autograd.forward_ad, torch.func.jvp and jacfwd), or that it started a
-    thread or a process where autograd would be out of sight; else ""."""
-
-    def __init__(self):
-        super().__init__()
-        self.used = ""
-        self.unseen = False    # what it did may have used autograd out of the watch's sight
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if not self.used:
-            name = str(getattr(func, "__name__", "") or "an operation")[:60]
-            if _grad_enabled():
-                self.used = f"ran {name} with grad mode on again"
-            elif name in _FORWARD_AD:
-                self.used = f"ran {name}: forward-mode autograd"
-        return func(*args, **(kwargs or {}))
-
-
-class _EngineWatch(contextlib.AbstractContextManager):
-    """A manual function called with autograd on (a check comparing both modes): only the
-    entry points wrapped above note what it did (the engine, dual tensors, a process)."""
-    used, unseen = "", False
-
-    def __exit__(self, *exc):
-        return None
-
-
-# (unpacking is not: printing a tensor unpacks it, dual or not)
-_FORWARD_AD = {"_make_dual", "make_dual"}
-# a dual level left open (at import, by another call): a dual tensor made there, a "unit" of
-# tangent 1 added to an input, gives the call forward mode's derivative with no make_dual in
-# it (the twelfth attack round's F01-F03, F07, F11: kept as a default, a class attribute, a
-# decorator's, a logger's, a cache's)
-DUAL_LEVEL_OPEN = "ran with a forward-mode dual level open: forward-mode autograd"
-_enter_dual_level, _exit_dual_level = torch._C._enter_dual_level, torch._C._exit_dual_level
-
-
-def _dual_level_open() -> bool:
-    """Whether a forward-mode dual level is open in this process, as torch's C side keeps it
-    (one may be open at a time: entering a second is refused)."""
-    try:
-        level = _enter_dual_level()
-    except RuntimeError:
-        return True
-    _exit_dual_level(level=level)
-    return False
 
 
 class _InPlace(TorchFunctionMode):
