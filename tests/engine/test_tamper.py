@@ -1960,3 +1960,41 @@ def test_get_ipython_beyond_an_exported_notebooks_lines_is_flagged_on_its_line(h
     stage_submission(tmp_path / "sub", tmp_path / "work", [], review)
     flagged = [int(r.split("line ")[1].split(":")[0]) for r in review if "IPython" in r]
     assert flagged and 2 not in flagged and min(flagged) >= 3, review   # line 2: the export's
+
+
+# a clean definition placed where it may not bind hides nothing: the autograd one before it is
+# still read (round 13's F12, F13, F17: 36/36 unflagged): in a %%writefile helper (it binds in
+# that module), after a statement of its cell that raises (the cell is skipped), as a call's
+# value (a statement can be stopped at 5 s), behind a decorator that calls
+_AUTOGRAD_G = "import torch\n\ndef _g(xs, ys, w):\n" \
+    "    return float(torch.ops.aten.mse_loss_backward(torch.tensor(1.0), torch.tensor(w), " \
+    "torch.tensor(0.0), 1))\n"      # a backward formula by name, out of the watch's sight
+_CLEAN_G = "def _g(xs, ys, w):\n    return 2.0 * w\n"
+_GRADIENT = "def gradient(xs, ys, w):\n    return _g(xs, ys, w)\n"
+HIDDEN_REBINDINGS = {
+    "in a helper module": [_AUTOGRAD_G, "%%writefile hp.py\n" + _CLEAN_G, _GRADIENT],
+    "after a failing import": [_AUTOGRAD_G, "import not_installed_here\n" + _CLEAN_G, _GRADIENT],
+    "after a name that may be unbound": [_AUTOGRAD_G, "x = y\n" + _CLEAN_G, _GRADIENT],
+    "as a call's value": [_AUTOGRAD_G, "def _slow(f):\n    return f\n\n_g = _slow(lambda *a: 0.0)\n",
+                          _GRADIENT],
+    "behind a decorator": [_AUTOGRAD_G, "import functools\n\n@functools.lru_cache()\n" + _CLEAN_G,
+                           _GRADIENT],
+}
+
+
+@pytest.mark.parametrize("how", HIDDEN_REBINDINGS)
+def test_a_clean_def_that_may_not_bind_hides_no_autograd(how):
+    found = scan_notebook(_notebook(*HIDDEN_REBINDINGS[how]), "ex02_gradient_descent.ipynb")
+    assert any(f.what.startswith("a manual function") for f in found), found
+    as_file = "\n\n".join(c for c in HIDDEN_REBINDINGS[how] if not c.startswith("%%"))
+    if how in ("as a call's value", "behind a decorator"):       # the same in a .py file
+        found = scan_source(as_file, "ex02_gradient_descent.py")
+        assert any(f.what.startswith("a manual function") for f in found), found
+
+
+def test_a_clean_def_certain_to_bind_replaces_the_warm_up():
+    """The warm-up cell's autograd def, replaced by a plain def at the top of a later cell (or
+    after other plain defs): what a check calls is the later one."""
+    cells = [_AUTOGRAD_G, "K = 2.0\n\n" + _CLEAN_G, _GRADIENT]
+    assert scan_notebook(_notebook(*cells), "ex02_gradient_descent.ipynb") == []
+    assert scan_source("\n\n".join(cells), "ex02_gradient_descent.py") == []

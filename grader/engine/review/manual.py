@@ -118,17 +118,22 @@ class _Manual:
 
     def _followed(self, entries, home=None):
         """The values a name's bindings hold that a call may read: at the module level, the
-        last binding made at the top of the file (a cell's) and every one after it (an earlier
-        def, replaced by a later one, is dead when a check calls the function)."""
+        last binding certain to be made at the top of the file (a cell's) and every one after
+        it (an earlier def, replaced by a later one, is dead when a check calls the function).
+        A binding that may not be made leaves the ones before it live: a def after a statement
+        of its cell that can raise (the cell is skipped), an assignment of a call's value (a
+        statement can be stopped at 5 s), a def whose decorator or default calls something,
+        and a notebook's helper module's def, which binds in that module (round 13's F12,
+        F13, F17: a clean def placed so hid the autograd one that ran, 36/36)."""
         entries = [e for e in entries if e[0] in ("def", "class") or
                    e[0] == "expr" and e[1] is not None]
         if home is self.module and len(entries) > 1:
             order = self._unit_order()
             entries.sort(key=lambda e: (order.get(self._where_of(e[1]), 0),
                                         getattr(e[1], "lineno", 0)))
-            last = max((i for i, e in enumerate(entries) if self._at_top(e[1])), default=0)
+            last = max((i for i, e in enumerate(entries) if self._certain(e[1])), default=0)
             entries = entries[last:]
-        return [value for _how, value, _ in entries[-5:]]
+        return [value for _how, value, _ in entries[-200:]]
 
     def _unit_order(self) -> dict:
         return {where: i for i, (where, _t, _o) in enumerate(self.trees)}
@@ -142,12 +147,23 @@ class _Manual:
     def _where_of(self, node) -> str:
         return (self._place_of(node) or ("", 0))[0]
 
-    def _at_top(self, value) -> bool:
-        """Whether the statement binding `value` runs unconditionally at the top of the file
-        (a def, or an assignment, directly in the module or a cell)."""
+    def _certain(self, value) -> bool:
+        """Whether the statement binding `value` is certain to bind when the file is imported:
+        directly at the top of the file or of a notebook's cell (not a helper module's), it
+        cannot raise or be stopped (_cannot_fail: a plain def), and in a cell nothing before it
+        in the cell can."""
         stmt = value if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef,
                                           ast.ClassDef)) else self._parents.get(id(value))
-        return isinstance(self._parents.get(id(stmt)), ast.Module)
+        top = self._parents.get(id(stmt))
+        if not isinstance(top, ast.Module) or not _cannot_fail(stmt):
+            return False
+        where = self._where_of(value)
+        if where.endswith(".py)"):        # a %%writefile helper: that module's binding
+            return False
+        if not where.startswith("code cell"):
+            return True                   # a .py: each statement runs, one at a time
+        before = top.body[:top.body.index(stmt)] if stmt in top.body else []
+        return all(map(_cannot_fail, before))
 
     def _manual_reach(self, names=(), roots=(), budget=None):
         """Every node the manual functions `names` (or the nodes `roots`) reach in this file:
@@ -407,6 +423,25 @@ def _names_autograd(text: str) -> bool:
     """A name of autograd's: a tensor's method (backward), the graph's (grad_fn), or a dotted
     name under autograd's modules (torch.autograd.grad)."""
     return text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text
+
+
+def _cannot_fail(stmt) -> bool:
+    """A statement whose running cannot raise or be stopped: a def with no decorator and
+    constant defaults, a class with no decorator or base whose body is such statements, an
+    assignment of a constant or a lambda, a docstring or pass. (Reading a name can raise, a
+    call can run past its 5 s.)"""
+    def plain(node):
+        return node is None or isinstance(node, ast.Constant) or isinstance(node, ast.Lambda) \
+            and all(plain(d) for d in node.args.defaults + node.args.kw_defaults)
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return not stmt.decorator_list and all(
+            plain(d) for d in stmt.args.defaults + stmt.args.kw_defaults)
+    if isinstance(stmt, ast.ClassDef):
+        return not stmt.decorator_list and not stmt.bases and not stmt.keywords and \
+            all(_cannot_fail(s) for s in stmt.body)
+    if isinstance(stmt, ast.Assign):
+        return plain(stmt.value) and all(isinstance(t, ast.Name) for t in stmt.targets)
+    return isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and plain(stmt.value)
 
 
 class _Line:
