@@ -56,8 +56,9 @@ MIN_PER_EXERCISE = 6
 # with the error doubled for its square (ex01, loss_times_2; 169 entries): 169 named; with an
 # epoch's losses summed or averaged (ex04, train_autograd_epoch_loss_sum; 170 entries): 170 named;
 # with RMSprop's alpha (ex12, fit_optim_rmsprop_alpha; 171 entries): 171 named, 0 wrong, 0 pass;
-# with a new rng per coefficient (ex11, fit_numpy_rng_per_coefficient; 172 entries): 172 named
-MIN_NAMED = 172
+# with a new rng per coefficient (ex11, fit_numpy_rng_per_coefficient; 172 entries): 172 named;
+# with the gradient taken at w0 (ex02, gradient_descent_gradient_at_w0; 173 entries): 173 named
+MIN_NAMED = 173
 
 _seen: dict[str, dict] = {}
 

@@ -2481,3 +2481,28 @@ def fit(x, y, lr, iters, seed):
     text = messages(result, "fit")
     assert failing(result, "fit"), text
     assert ("backward() went through the same graph twice" in text) == told, text
+
+
+@pytest.mark.parametrize("update,told", [
+    ("w = w - lr * gradient(xs, ys, w0)", True),
+    # other cause of a wrong run: the update's size halved
+    ("w = w - lr * gradient(xs, ys, w) / 2", False)], ids=["gradient_at_w0", "half_steps"])
+def test_the_gradient_taken_at_w0_is_named_from_the_run(grade, update, told):
+    """Fresh round 5's ex02_gd_uses_w0: told only that the second epoch's update is 1.1 times
+    the reference's."""
+    code = f"""
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        {update}
+    return w, costs
+"""
+    result = grade("ex02", code, targets=["gradient_descent"])
+    said, fails = _told(result, "gradient_descent", "the gradient is taken at w0 each time")
+    if told:
+        assert any(c.visible for c in said) and any(not c.visible for c in said), \
+            messages(result)
+    else:
+        assert not said, messages(result)

@@ -116,4 +116,15 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "appends every sample's loss (N x epochs) where one loss per epoch is asked",
         (r"per sample|epochs x \d+ samples",)),
+    Fresh("gradient_descent_gradient_at_w0", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    g = gradient(xs, ys, w0)
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * g
+    return w, costs
+''', "the gradient taken once, at w0, and used in every update",
+        (r"\bw0\b|same step",)),
 ]

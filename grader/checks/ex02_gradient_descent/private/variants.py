@@ -18,6 +18,7 @@ def gd_mistakes(args, n, xe, ye):
         hints.gd_sum(n): reference("ex02.gradient_descent", xs, ys, w0, lr * n, epochs),
         hints.GD_UPHILL: reference("ex02.gradient_descent", xs, ys, w0, -lr, epochs),
         hints.GD_PER_SAMPLE: gd_per_sample(xe, ye, w0, lr, epochs),
+        hints.GD_AT_W0: gd_gradient_at_w0(xe, ye, w0, lr, epochs),
     }
 
 
@@ -60,6 +61,18 @@ def sgd_epoch_mean(xs, ys, w0, lr, epochs, before=False):
                 seen.append((x * w - y) ** 2)
         losses.append(sum(seen) / len(seen))
     return w, losses
+
+
+def gd_gradient_at_w0(xs, ys, w0, lr, epochs):
+    """gradient_descent's loop with the gradient taken at w0 in every epoch (gradient(xs, ys,
+    w0) where w is meant): w moves by the same step each epoch."""
+    x, y = np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+    g0 = float(np.mean(2 * x * (x * float(w0) - y)))
+    w, costs = float(w0), []
+    for _ in range(epochs):
+        costs.append(float(np.mean((x * w - y) ** 2)))
+        w = w - lr * g0
+    return w, costs
 
 
 def gd_per_sample(xs, ys, w0, lr, epochs):

@@ -39,6 +39,9 @@ SGD_EPOCH_MEAN_BEFORE = ("each epoch records the mean of its samples' losses, ea
                          "k, computed after its update (the l the course's loop prints).")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
                       "gradient descent each update uses one sample's gradient.")
+GD_AT_W0 = ("w moves by the same step in every epoch: the gradient is taken at w0 each time, "
+            "gradient(xs, ys, w0) where the current w is meant; each update is "
+            "w = w - lr * gradient(xs, ys, w)")
 GD_PER_SAMPLE = ("w is updated once per sample, with that sample's gradient (stochastic gradient "
                  "descent): gradient_descent makes one update per epoch, with the gradient over "
                  "all the samples, w = w - lr * gradient(xs, ys, w).")

@@ -58,6 +58,7 @@ CASES = {c.id: c for c in [
     # each loop done the other's way: one update per sample in gradient_descent, one full-batch
     # update per epoch in stochastic_gradient_descent (each way of recording its losses)
     Recorded("gd_course_per_sample", "ex02", (X, Y, 1.0, 0.01, 100), fn="ex02.gd_per_sample"),
+    Recorded("gd_course_at_w0", "ex02", (X, Y, 1.0, 0.01, 100), fn="ex02.gd_gradient_at_w0"),
     *[Recorded(f"sgd_course_full_batch_{record}", "ex02", (X, Y, 1.0, 0.01, 10),
                {"record": record}, fn="ex02.sgd_full_batch") for record in hints.SGD_FULL_BATCH],
 ]}
@@ -141,6 +142,7 @@ def test_gradient_descent_course(sub):
         hints.GD_UPHILL: expected(CASES["gd_course_uphill"]),
         hints.COST_AFTER_UPDATE: (want[0], expected(CASES["gd_course_101"])[1][1:]),
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
+        hints.GD_AT_W0: expected(CASES["gd_course_at_w0"]),
     }
     assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
                       dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"),
