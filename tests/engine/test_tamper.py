@@ -1895,6 +1895,17 @@ MANUAL_KEEPS_TO_ITS_ARGUMENTS = {
     "    return 2.0 * w\n",
     "a note on stderr": "import sys\n\ndef gradient(xs, ys, w):\n"
     "    print('g', file=sys.stderr)\n    return 2.0 * w + 0 * sys.float_info.epsilon\n",
+    # her own data, in a file that writes nothing outside (round 12's F06, F34, F32, round
+    # 13's F15: a config, data as defaults, a loader thread, an environment flag, flagged)
+    "her config read at import": "import json\nCFG = json.load(open('config.json'))\n\n"
+    "def gradient(xs, ys, w):\n    return CFG['scale'] * 2.0 * w\n",
+    "her data as defaults": "import numpy as np\nX = np.loadtxt('x.csv')\n\n"
+    "def gradient(xs=X, ys=X, w=1.0):\n    return 2.0 * w\n",
+    "an environment flag for printing": "import os\nVERBOSE = os.environ.get('V') == '1'\n\n"
+    "def gradient(xs, ys, w):\n    if VERBOSE:\n        print(w)\n    return 2.0 * w\n",
+    "a checkpoint read when asked": "import os\n\ndef gradient(xs, ys, w, resume=False):\n"
+    "    if resume and os.path.exists('c.pt'):\n        w = torch.load('c.pt')\n"
+    "    return 2.0 * w\n",
     "data loaded for a training run": "import numpy as np\n"
     "DATA = np.loadtxt('data.csv', delimiter=',')\n\ndef gradient(xs, ys, w):\n"
     "    return 2.0 * w\n\ndef train():\n    return gradient(DATA[:, 0], DATA[:, 1], 1.0)\n\n"
@@ -1902,9 +1913,19 @@ MANUAL_KEEPS_TO_ITS_ARGUMENTS = {
 }
 
 
+# where the file may have put it: a file written, the environment or sys.argv changed, a program
+# started (without any of these, what it reads is what she handed in: her data)
+WRITERS = ["import json\njson.dump([], open('r.json', 'w'))\n",
+           "import os\nos.environ['R'] = '1'\n", "import sys\nsys.argv = ['x']\n",
+           "torch.save({}, 'r.pt')\n", "import subprocess\nsubprocess.run(['true'])\n",
+           "from pathlib import Path\nPath('r.txt').write_text('1')\n"]
+
+
 @pytest.mark.parametrize("how", MANUAL_READS_OUTSIDE)
 def test_a_manual_function_reading_outside_its_arguments_is_flagged(how):
-    found = scan_source("import torch\n" + MANUAL_READS_OUTSIDE[how], "ex02_gradient_descent.py")
+    writer = WRITERS[sorted(MANUAL_READS_OUTSIDE).index(how) % len(WRITERS)]
+    source = "import torch\n" + writer + MANUAL_READS_OUTSIDE[how]
+    found = scan_source(source, "ex02_gradient_descent.py")
     assert any(f.what.startswith("a manual function") and (
         "reads what its arguments do not give" in f.what or "read from outside" in f.what)
         for f in found), found

@@ -318,15 +318,22 @@ def test_a_data_file_her_code_names_is_read_as_in_her_folder(grade, how):
 
 
 @pytest.mark.parametrize("how", sorted(READS))
-def test_a_manual_function_reading_her_data_file_is_flagged(grade, how):
-    """A manual function computes from its arguments: one that reads a file (itself, or a name
-    the file filled from one at import) can replay an answer made elsewhere (the tenth attack
-    round's F09: a gradient traced with autograd, kept in recipe.json, 24/24 unseen). Its
-    values are graded as ever; the checks that rest on "no autograd" wait for review."""
+def test_a_manual_function_reading_a_file_its_file_writes_is_flagged(grade, how):
+    """A manual function that reads a file its own file may have written (itself, or through
+    a name filled from one at import) can replay an answer made there by autograd (the tenth
+    attack round's F09: a gradient traced at import, kept in recipe.json, 24/24 unseen): its
+    values are graded as ever; the checks that rest on "no autograd" wait for review. The same
+    read of her settings, in a file that writes nothing, is her data: full marks."""
     body = "    return SCALE * float(np.mean(2 * x * (x * w - y)))\n"      # gradient: manual
     files = {EX02: ex02(READS[how], body), "settings.json": '{"scale": 1.0}'}
     if how == "through utils.py":
         files["utils.py"] = READS["beside __file__"]
+    honest = grade("ex02", files=files)
+    assert honest.score == honest.max_score and not honest.tampering, honest.tampering
+    writer = "\nimport json as _json\n_json.dump({'scale': 1.0}, open('settings.json', 'w'))\n"
+    files[EX02] = ex02(READS[how] + writer, body)
+    if how == "through utils.py":
+        files["utils.py"] = READS["beside __file__"] + writer
     result = grade("ex02", files=files)
     assert any("a manual function" in t and ("read from outside" in t or "reads what" in t)
                for t in result.tampering), result.tampering

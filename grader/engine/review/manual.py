@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 
-from grader.engine.review.outside import outside
 from grader.exercises import EXERCISES
 
 # CURRICULUM.md's manual functions, by exercise
@@ -303,7 +302,7 @@ class _Manual:
                 what = f"{node.id}, {FILLED} (line {tainted[node.id]})"
             elif outer:                             # a chain's outermost name only
                 what = self._past_watch(node)
-                read = "" if what else self._outside(node)
+                read = "" if what or not self._writes_outside() else self._outside(node)
                 if read:
                     what = f"reads what its arguments do not give ({read}): an answer " \
                            f"made elsewhere"
@@ -339,16 +338,6 @@ class _Manual:
                 elif origin in own:
                     out.add((origin, "*"))
         return out
-
-    def _outside(self, node) -> str:
-        """What `node` reads from outside the arguments and the file's code (a file, the
-        environment, sys.argv, a process: grader.engine.review.outside), '' for nothing."""
-        if not isinstance(node, (ast.Name, ast.Attribute)):
-            return ""
-        origin = self.origin(node, self.scope_of.get(id(node), self.module))
-        if not isinstance(origin, str) or origin == "?":
-            return ""
-        return next((o for o in map(outside, _spellings(origin)) if o), "")
 
     def _autograd(self, node) -> str:
         """What autograd `node` reaches ('' for none): a name of AUTOGRAD's (not one that turns

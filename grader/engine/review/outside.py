@@ -14,6 +14,10 @@ sys.argv, and replayed by the manual function with plain arithmetic, full marks,
 """
 from __future__ import annotations
 
+import ast
+
+from grader.engine.review.manual import _spellings
+
 # modules every name of which reads or reaches outside the process's own code and values
 _MODULES = ("subprocess", "socket", "mmap", "multiprocessing", "shutil", "glob", "tempfile",
             "sqlite3", "shelve", "dbm", "pickle", "marshal", "fileinput", "urllib", "http",
@@ -49,3 +53,96 @@ def outside(origin: str) -> str:
     hit = any(origin == m or origin.startswith(m + ".") for m in _MODULES) or any(
         origin == n or origin.startswith(n if n.endswith("_") else n + ".") for n in _NAMES)
     return origin if hit else ""
+
+
+# what puts data outside the process, where a later read finds it: a file written, the
+# environment or the argument list changed, another program started (it may write them)
+_WRITERS = ("torch.save", "numpy.save", "numpy.savez", "numpy.savez_compressed",
+            "numpy.savetxt", "numpy.ndarray.tofile", "json.dump", "pickle.dump", "marshal.dump",
+            "os.putenv", "os.unsetenv", "os.write", "os.pwrite", "os.writev",
+            "os.rename", "os.replace", "os.link", "os.symlink", "os.mkfifo", "os.mknod",
+            "os.truncate", "shutil", "pathlib.Path.write_text",
+            "pathlib.Path.write_bytes", "pathlib.Path.touch", "pathlib.Path.mkdir",
+            "subprocess", "os.system", "os.popen", "os.fork", "os.forkpty", "os.posix_spawn",
+            "os.posix_spawnp", "pty", "multiprocessing", "asyncio.create_subprocess_exec",
+            "asyncio.create_subprocess_shell", "pandas.DataFrame.to_", "sqlite3", "shelve",
+            "dbm", "socket", "mmap", "tempfile")
+_EXEC = ("os.exec", "os.spawn")
+# lists and mappings of the process that a store or these methods change
+_HELD = ("os.environ", "os.environb", "sys.argv", "sys.orig_argv")
+_CHANGERS = {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert",
+             "remove", "__setitem__", "__delitem__", "__iadd__"}
+_OPENERS = ("builtins.open", "io.open", "codecs.open", "os.open", "pathlib.Path.open",
+            "gzip.open", "bz2.open", "lzma.open")
+
+
+def writes(origin: str, call=None) -> bool:
+    """Whether reaching `origin` (called as `call`, an ast.Call, where it is) may put data
+    outside the process: a writer, an opener given a mode that writes (or one not written
+    out), a program started."""
+    if not isinstance(origin, str) or origin in ("", "?"):
+        return False
+    if origin in _HELD:                   # os.environ["R"] = ..., sys.argv = [...]
+        return call is None
+    held, _, method = origin.rpartition(".")
+    if held in _HELD:
+        return method in _CHANGERS
+    if origin in _OPENERS:
+        if call is None:
+            return True
+        mode = call.args[1] if len(call.args) > 1 and origin != "pathlib.Path.open" else \
+            call.args[0] if call.args and origin == "pathlib.Path.open" else next(
+                (k.value for k in call.keywords if k.arg in ("mode", "flags")), None)
+        if mode is None:
+            return False                  # open(name): reading
+        text = getattr(mode, "value", None)
+        return not isinstance(text, str) or any(c in text for c in "wax+")
+    return any(origin == w or origin.startswith(w if w.endswith("_") else w + ".")
+               for w in _WRITERS) or origin.startswith(_EXEC)
+# methods of an object the review cannot name (a path, a frame, an array) that write a file
+WRITER_METHODS = frozenset({"write_text", "write_bytes", "tofile", "to_csv", "to_json",
+                            "to_pickle", "to_parquet", "to_hdf", "to_feather", "symlink_to",
+                            "hardlink_to"})
+
+
+class _Outside:
+    """The review's reading of what a file takes from outside and puts there (a mixin of
+    grader.engine.review.reviewer._Review, read by the manual and import-time passes)."""
+
+    def _writes_outside(self) -> bool:
+        """Whether the file may put data outside the process (a file written, the environment
+        or sys.argv changed, a program started: outside.writes), where its manual functions
+        could read autograd's work back; what she handed in (a config, a data file, a
+        checkpoint) read without that is her data."""
+        if not hasattr(self, "_writes"):
+            self._writes = False
+            for node, scope, *_ in self.visits:
+                if isinstance(node, ast.Call):
+                    target = node.func
+                elif isinstance(node, (ast.Attribute, ast.Subscript)) and \
+                        isinstance(node.ctx, (ast.Store, ast.Del)):     # sys.argv = [...],
+                    target = node if isinstance(node, ast.Attribute) else node.value  # env[k]
+                else:
+                    continue
+                origin = self.origin(target, scope) if isinstance(
+                    target, (ast.Name, ast.Attribute)) else None
+                if origin is None and isinstance(node, ast.Call) and isinstance(
+                        target, ast.Attribute) and target.attr in WRITER_METHODS:
+                    self._writes = True             # Path(...).write_text(...)
+                    break
+                if isinstance(origin, str) and any(
+                        writes(o, node if isinstance(node, ast.Call) else None)
+                        for o in _spellings(origin)):
+                    self._writes = True
+                    break
+        return self._writes
+
+    def _outside(self, node) -> str:
+        """What `node` reads from outside the arguments and the file's code (a file, the
+        environment, sys.argv, a process: grader.engine.review.outside), '' for nothing."""
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return ""
+        origin = self.origin(node, self.scope_of.get(id(node), self.module))
+        if not isinstance(origin, str) or origin == "?":
+            return ""
+        return next((o for o in map(outside, _spellings(origin)) if o), "")

@@ -13,12 +13,13 @@ from grader.engine.review.lookups import _Lookups
 from grader.engine.review.main_block import _MainBlock
 from grader.engine.review.manual import _Manual
 from grader.engine.review.origins import _Origins
+from grader.engine.review.outside import _Outside
 from grader.engine.review.paths import _Paths
 from grader.engine.review.values import _Values
 
 
 class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStrings, _Lookups,
-              _Paths, _Descriptors, _Manual, _ImportTime):
+              _Paths, _Descriptors, _Manual, _ImportTime, _Outside):
     """The review of one file: pass 1 binds on construction, run() gives the findings."""
 
     def __init__(self, file, trees, doctests=False, package=""):
