@@ -114,3 +114,29 @@ def test_the_kernels_history_reads_as_the_notebook():
                "get_ipython().run_line_magic('matplotlib', 'inline')\nprint(w)\n"]
     assert history_cells(history) == \
         ["w, costs = fit(1.0)\nx = fit(2.0)\nfrom utils import *\npass\nprint(w)\n"]
+
+
+def test_ipythons_lines_as_calls_in_a_cell_read_as_the_lines(zygote, tmp_path):
+    """A cell holding IPython's lines as calls (`get_ipython().run_line_magic('time', ...)`,
+    as %time is written out) runs them as the notebook does, and "am I in a notebook?" reads
+    None, as outside IPython (round 12's F08: the cell skipped with NameError, 31 points
+    withheld)."""
+    cells = [REFERENCE + "\nIN_NOTEBOOK = get_ipython() is not None\n",
+             "get_ipython().run_line_magic('matplotlib', 'inline')\n"
+             "get_ipython().run_line_magic('time', 'w_final, costs = gradient_descent("
+             "[1.0, 2.0], [2.0, 4.0], 0.0, 0.1, 2)')\nassert len(costs) == 2\n"]
+    (tmp_path / "ex02_gradient_descent.ipynb").write_text(_notebook(cells))
+    result = grade_submission(tmp_path, zygote, exercises=["ex02"], seed=3)
+    assert result.score == result.max_score and result.notes == [] and \
+        result.tampering == [], (result.notes, result.tampering)
+
+
+def test_a_file_runs_with_no_arguments_as_the_student_ran_it(zygote, tmp_path):
+    """argparse at the top of a file finds no arguments, as `python ex02_...py` gives none
+    (round 12's F26: the worker's own argument made parse_args() exit 2, 0/24)."""
+    (tmp_path / "ex02_gradient_descent.py").write_text(
+        REFERENCE + "\nimport argparse\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--epochs', type=int, default=10)\nARGS = parser.parse_args()\n")
+    result = grade_submission(tmp_path, zygote, exercises=["ex02"], seed=3)
+    assert result.score == result.max_score, [c.message for c in result.checks
+                                              if c.status != "passed"] + result.notes
