@@ -26,6 +26,7 @@ class _Checks:
         unless the module may rebind __name__, or is flagged anyway (then the reviewer gets
         what the block does too)."""
         main_runs, skipped = self._check_name_binding(), []
+        self.main_runs = main_runs           # read by the import-time pass
         tags, check = self.tags, self._check_node
         for visit in self.visits:
             if id(visit[0]) not in tags or self._reviewed(visit[0], main_runs):

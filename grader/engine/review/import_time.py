@@ -43,6 +43,12 @@ class _ImportTime:
             todo = list(getattr(tree, "body", []))
             while todo:
                 stmt = todo.pop()
+                if not self._reviewed(stmt, getattr(self, "main_runs", True)):
+                    continue              # a __main__ block: not run when graded
+                if isinstance(stmt, ast.If) and stmt.body and \
+                        not self._reviewed(stmt.body[0], getattr(self, "main_runs", True)):
+                    todo += stmt.orelse   # if __name__ == "__main__": its else runs
+                    continue
                 if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
                     todo += [s for f in ("body", "orelse", "finalbody") for s in
                              getattr(stmt, f, [])]
@@ -116,9 +122,30 @@ class _ImportTime:
             if self._budget[0] <= 0:
                 break
             more_used, more_stores = self._import_facts(value, memo)
-            used, stores = used or more_used, stores | more_stores
+            if not isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef)):
+                more_stores = frozenset()   # a value read (CONFIG = json.load(f)) ran once,
+            used, stores = used or more_used, stores | more_stores   # at its own line
         memo[id(root)] = (used, frozenset(stores))
         return memo[id(root)]
+
+    def _certain(self, value) -> bool:
+        """Whether the statement binding `value` is certain to bind when the file is imported:
+        directly at the top of the file or of a notebook's cell (not a helper module's), it
+        cannot raise or be stopped (_cannot_fail: a plain def), and in a cell nothing before it
+        in the cell can."""
+        stmt = value if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                          ast.ClassDef)) else self._parents.get(id(value))
+        top = self._parents.get(id(stmt))
+        if not isinstance(top, ast.Module) or not _cannot_fail(stmt):
+            return False
+        where = self._where_of(value)
+        if where.endswith(".py)"):        # a %%writefile helper: that module's binding
+            return False
+        if not where.startswith("code cell"):
+            return True                   # a .py: each statement runs, one at a time
+        before = top.body[:top.body.index(stmt)] if stmt in top.body else []
+        return all(map(_cannot_fail, before))
 
     def _captures(self, node) -> bool:
         """Whether `node` names what turns a function into a graph a program can read
@@ -162,6 +189,10 @@ class _ImportTime:
                 targets += [(a, "call") for a in list(node.args) + [k.value for k in
                                                                      node.keywords]]
             for target, how in targets:
+                if how == "call" and target is not getattr(getattr(node, "func", None),
+                                                           "value", None) and \
+                        isinstance(target, (ast.Attribute, ast.Subscript)):
+                    continue    # f(CONFIG["lr"]): an item given, read, not its holder
                 while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)) or \
                         isinstance(target, ast.Call) and _setter(target) and target.args:
                     target = target.args[0] if isinstance(target, ast.Call) else target.value
@@ -199,3 +230,22 @@ def _constant(value) -> bool:
     if isinstance(value, ast.BinOp):
         return _constant(value.left) and _constant(value.right)
     return False
+
+
+def _cannot_fail(stmt) -> bool:
+    """A statement whose running cannot raise or be stopped: a def with no decorator and
+    constant defaults, a class with no decorator or base whose body is such statements, an
+    assignment of a constant or a lambda, a docstring or pass. (Reading a name can raise, a
+    call can run past its 5 s.)"""
+    def plain(node):
+        return node is None or isinstance(node, ast.Constant) or isinstance(node, ast.Lambda) \
+            and all(plain(d) for d in node.args.defaults + node.args.kw_defaults)
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return not stmt.decorator_list and all(
+            plain(d) for d in stmt.args.defaults + stmt.args.kw_defaults)
+    if isinstance(stmt, ast.ClassDef):
+        return not stmt.decorator_list and not stmt.bases and not stmt.keywords and \
+            all(_cannot_fail(s) for s in stmt.body)
+    if isinstance(stmt, ast.Assign):
+        return plain(stmt.value) and all(isinstance(t, ast.Name) for t in stmt.targets)
+    return isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and plain(stmt.value)

@@ -17,6 +17,7 @@ and the manual checks of that exercise are withheld for review
 from __future__ import annotations
 
 import ast
+import re
 
 from grader.exercises import EXERCISES
 
@@ -58,6 +59,11 @@ WATCHED = ("torch.autograd", "torch.func", "functorch", "torch.enable_grad",
 THREADS = ("threading.Thread", "threading.Timer", "_thread.start_new_thread",
            "_thread.start_new", "multiprocessing.Process", "multiprocessing.context.Process")
 POOLS = frozenset({"submit", "apply_async", "map_async", "starmap_async", "run_in_executor"})
+# what looks up an attribute by a path written as text, in a library: string.Formatter's
+# get_field("0.grad_fn"), a template's expression (round 14's F05, F16: the graph's nodes
+# reached so, in a thread, out of every sight)
+BY_PATH = ("string.Formatter", "_string", "jinja2", "mako", "glom", "jmespath", "pydash",
+           "dpath", "operator.attrgetter", "inspect.getattr_static")
 # what reads or calls an attribute by a name given as a value
 BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr", "operator.attrgetter", "operator.methodcaller"})
@@ -145,24 +151,6 @@ class _Manual:
 
     def _where_of(self, node) -> str:
         return (self._place_of(node) or ("", 0))[0]
-
-    def _certain(self, value) -> bool:
-        """Whether the statement binding `value` is certain to bind when the file is imported:
-        directly at the top of the file or of a notebook's cell (not a helper module's), it
-        cannot raise or be stopped (_cannot_fail: a plain def), and in a cell nothing before it
-        in the cell can."""
-        stmt = value if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                          ast.ClassDef)) else self._parents.get(id(value))
-        top = self._parents.get(id(stmt))
-        if not isinstance(top, ast.Module) or not _cannot_fail(stmt):
-            return False
-        where = self._where_of(value)
-        if where.endswith(".py)"):        # a %%writefile helper: that module's binding
-            return False
-        if not where.startswith("code cell"):
-            return True                   # a .py: each statement runs, one at a time
-        before = top.body[:top.body.index(stmt)] if stmt in top.body else []
-        return all(map(_cannot_fail, before))
 
     def _manual_reach(self, names=(), roots=(), budget=None):
         """Every node the manual functions `names` (or the nodes `roots`) reach in this file:
@@ -368,6 +356,9 @@ class _Manual:
                 return ""
             if called and origin in BY_NAME:
                 return self._by_name(parent, origin)
+            path = next((n for n in names if _under(n, BY_PATH)), None)
+            if path:
+                return f"{path}: attributes looked up by a path written as text"
             hit = next((n for n in names if _under(n, AUTOGRAD)), None)
             if hit:
                 return hit if len(hit) <= 60 else hit[:57] + "..."
@@ -399,6 +390,11 @@ class _Manual:
         (getattr, methodcaller, getattr_static, a namespace's get ...) other than print or
         a logger's, or an index (vars(torch.Tensor)["backward"]); not a value assigned,
         compared or kept in a tuple (STAGE = "backward", read as a label)."""
+        for _ in range(6):      # ["grad_fn"], "0." + name, f"{i}.grad_fn": what holds it
+            if not isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.JoinedStr,
+                                       ast.FormattedValue, ast.Starred, ast.Dict)):
+                break
+            node, parent = parent, self._parents.get(id(parent))
         if isinstance(parent, ast.Subscript):
             return parent.slice is node
         if not isinstance(parent, ast.Call) or parent.func is node:
@@ -410,27 +406,11 @@ class _Manual:
 
 def _names_autograd(text: str) -> bool:
     """A name of autograd's: a tensor's method (backward), the graph's (grad_fn), or a dotted
-    name under autograd's modules (torch.autograd.grad)."""
-    return text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text
-
-
-def _cannot_fail(stmt) -> bool:
-    """A statement whose running cannot raise or be stopped: a def with no decorator and
-    constant defaults, a class with no decorator or base whose body is such statements, an
-    assignment of a constant or a lambda, a docstring or pass. (Reading a name can raise, a
-    call can run past its 5 s.)"""
-    def plain(node):
-        return node is None or isinstance(node, ast.Constant) or isinstance(node, ast.Lambda) \
-            and all(plain(d) for d in node.args.defaults + node.args.kw_defaults)
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return not stmt.decorator_list and all(
-            plain(d) for d in stmt.args.defaults + stmt.args.kw_defaults)
-    if isinstance(stmt, ast.ClassDef):
-        return not stmt.decorator_list and not stmt.bases and not stmt.keywords and \
-            all(_cannot_fail(s) for s in stmt.body)
-    if isinstance(stmt, ast.Assign):
-        return plain(stmt.value) and all(isinstance(t, ast.Name) for t in stmt.targets)
-    return isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and plain(stmt.value)
+    name under autograd's modules (torch.autograd.grad); also as a part of a path written as
+    text ("0.grad_fn", "o.grad_fn.next_functions", "x['grad_fn']": round 14's F05, F16)."""
+    parts = set(re.split(r"[^A-Za-z0-9_]+", text)) if len(text) <= 200 else set()
+    return text in METHODS or text in GRAPH or _under(text, AUTOGRAD) and "." in text or \
+        bool(parts & (METHODS | GRAPH)) and len(parts) > 1
 
 
 class _Line:
