@@ -942,6 +942,13 @@ ORDINARY = [
      "    except NameError:\n        return False\n"),
     ("in-colab", "IN_COLAB = 'google.colab' in str(get_ipython())\n"
      "KIND = type(get_ipython()).__name__\n"),
+    # the machine described, how processes start, IPython's version (round 15's F25, F26,
+    # F33, F37: 8 to 25 points withheld)
+    ("process-settings", "import multiprocessing as mp\nfrom multiprocessing import cpu_count\n"
+     "import torch.multiprocessing\nprint(mp.cpu_count(), cpu_count())\n"
+     "torch.multiprocessing.set_sharing_strategy('file_system')\n"
+     "if __name__ == '__main__':\n    mp.freeze_support()\n"),
+    ("ipython-version", "import IPython\nprint(IPython.__version__)\n"),
     ("ipython-display", "import IPython\nfrom IPython import display\n"
      "from IPython.display import clear_output, HTML\nIPython.display.clear_output(wait=True)\n"
      "display.display(HTML('<b>loss</b>'))\n"),
@@ -1715,6 +1722,11 @@ MANUAL_SEEN_AT_RUN_TIME = {
     "names in a list joined into a path": "def _at(obj, names):\n"
     "    return _look('0.' + '.'.join(names), obj)\n\n"
     "def gradient(xs, ys, w):\n    return _at(w, ['grad_fn', 'next_functions'])\n",
+    # autograd's backward formulas under a public name (round 15's F21-F23: a convolution's
+    # weight gradient did the chain rule, 24/24 and 32/32 unflagged)
+    "a convolution's backward formula": "def gradient(xs, ys, w):\n"
+    "    return torch.nn.grad.conv1d_weight(torch.ones(1, 1, 3), (1, 1, 1), "
+    "torch.ones(1, 1, 3))\n",
     # a name kept in a constant, a tuple or a module's attribute name, looked up by it
     "a name kept in a constant": "STAGE = 'backward'\n\n"
     "def gradient(xs, ys, w):\n    getattr(w, STAGE)()\n",

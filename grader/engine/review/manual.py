@@ -33,7 +33,8 @@ MANUAL = {"ex02": ("gradient", "sample_gradient"), "ex03": ("analytic_grad_of_me
 AUTOGRAD = ("torch.autograd", "torch.func", "functorch", "torch._functorch", "torch.enable_grad",
             "torch.set_grad_enabled", "torch.jit", "torch.compile", "torch.ops", "torch._C",
             "torch.library", "torch._dynamo", "torch.nn.utils.stateless", "torch.Tensor.backward",
-            "torch.fx.experimental.proxy_tensor", "torch.export", "torch._higher_order_ops")
+            "torch.fx.experimental.proxy_tensor", "torch.export", "torch._higher_order_ops",
+            "torch.nn.grad")      # conv backward formulas, public (round 15's F21-F23)
 TURNS_OFF = ("torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad",
              "torch.autograd.inference_mode", "torch.autograd.grad_mode.inference_mode",
              "torch.no_grad", "torch.inference_mode")

@@ -86,6 +86,13 @@ _NAMES = {
              # IPython's shell and kernel run text; where the grader runs the file no shell
              # runs (get_ipython() gives None): only its display helpers are ordinary
              "IPython", "ipykernel", "IPython.get_ipython", "IPython.core.getipython"),
+    # what only describes the machine or sets how processes start (round 15's F25, F26, F37:
+    # cpu_count() or a sharing strategy flagged as unpickling, 15 to 25 points withheld)
+    **_names(None, *(f"{m}.{n}" for m in ("multiprocessing", "torch.multiprocessing")
+                     for n in ("cpu_count", "freeze_support", "set_start_method",
+                               "get_start_method", "current_process", "set_sharing_strategy",
+                               "get_sharing_strategy", "get_all_sharing_strategies"))),
+    **_names(None, "IPython.__version__", "IPython.version_info"),
     **_names(None, "IPython.display", "IPython.core.display", "IPython.lib.display",
              "IPython.utils.capture", "IPython.utils.io", "IPython.core.debugger.set_trace"),
     # the worker's __main__ is the grader's entry module (python -m grader.sandbox.inside)
@@ -157,6 +164,7 @@ _ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "py
 _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
                   "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
                   "importlib.reload", "IPython", "IPython.get_ipython", "IPython.core.debugger",
+                  "multiprocessing", "torch.multiprocessing",
                   "IPython.core.getipython.get_ipython"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
@@ -358,7 +366,8 @@ _STRICT_ROOTS = {"sys", "builtins", "os", "io", "gc", "inspect", "importlib", "t
 _NO_COMPUTED_LOOKUP = _STRICT_ROOTS | {
     "codecs", "typing", "typing_extensions", "mmap", "_ctypes", "subprocess", "fcntl", "pty",
     "select", "pdb", "bdb", "runpy", "code", "codeop", "pydoc", "pkgutil", "zipimport", "site",
-    "posix", "nt", "_io", "_socket", "_thread", "_imp", "_frozen_importlib", "objgraph"}
+    "posix", "nt", "_io", "_socket", "_thread", "_imp", "_frozen_importlib", "objgraph",
+    "multiprocessing", "torch.multiprocessing", "IPython"}
 _PLAIN_ENCODINGS = ("utf-8", "ascii", "iso8859", "latin", "cp125", "mac-", "koi8")
 
 
