@@ -74,6 +74,10 @@ _CHANGERS = {"update", "setdefault", "pop", "popitem", "clear", "append", "exten
              "remove", "__setitem__", "__delitem__", "__iadd__"}
 _OPENERS = ("builtins.open", "io.open", "codecs.open", "os.open", "pathlib.Path.open",
             "gzip.open", "bz2.open", "lzma.open")
+# methods of an object the review cannot name (a path, a frame, an array) that write a file
+WRITER_METHODS = frozenset({"write_text", "write_bytes", "tofile", "to_csv", "to_json",
+                            "to_pickle", "to_parquet", "to_hdf", "to_feather", "symlink_to",
+                            "hardlink_to"})
 
 
 def writes(origin: str, call=None) -> bool:
@@ -99,10 +103,6 @@ def writes(origin: str, call=None) -> bool:
         return not isinstance(text, str) or any(c in text for c in "wax+")
     return any(origin == w or origin.startswith(w if w.endswith("_") else w + ".")
                for w in _WRITERS) or origin.startswith(_EXEC)
-# methods of an object the review cannot name (a path, a frame, an array) that write a file
-WRITER_METHODS = frozenset({"write_text", "write_bytes", "tofile", "to_csv", "to_json",
-                            "to_pickle", "to_parquet", "to_hdf", "to_feather", "symlink_to",
-                            "hardlink_to"})
 
 
 class _Outside:
