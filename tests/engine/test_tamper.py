@@ -1998,8 +1998,48 @@ IPYTHON_REACHED = {
     "a magic line sharing its line": "get_ipython().system('ls'); ns = get_ipython().user_ns\n",
     "a cell magic inside a function": "def f():\n"
     "    get_ipython().run_cell_magic('time', '', 'import gc\\n')\n",
-    "the shell kept in a name": "ip = get_ipython()\nip.run_line_magic('matplotlib', 'inline')\n",
+    "the shell kept in a name, running a cell": "ip = get_ipython()\nip.run_cell('import gc')\n",
+    "the kept shell's magic built at run time": "ip = get_ipython()\nm = 'matplotlib'\n"
+    "if ip:\n    ip.run_line_magic(m, 'inline')\n",
+    "the kept shell's magic that runs a file": "ip = get_ipython()\n"
+    "ip.run_line_magic('run', 'helper.py')\n",
+    "the kept shell passed on": "ip = get_ipython()\nprint(ip)\nsetup(ip)\n",
+    "the kept shell's namespace": "ip = get_ipython()\nif ip is not None:\n    ns = ip.user_ns\n",
+    "the name holding something else too": "ip = get_ipython()\nif ip is None:\n"
+    "    ip = make_shell()\nip.run_line_magic('matplotlib', 'inline')\n",
+    "a shell made": "from IPython.core.interactiveshell import InteractiveShell\n"
+    "sh = InteractiveShell.instance()\n",
+    "the shell's class given a function": "from IPython.core.interactiveshell import "
+    "InteractiveShell\nInteractiveShell.run_cell = print\n",
 }
+
+# how notebooks set up their shell: where the grader runs the file get_ipython() gives None and
+# no shell exists, so a literal setting does nothing there (round 15's F32, F36: flagged before)
+IPYTHON_SET_UP = {
+    "the shell kept in a name, tested": "ip = get_ipython()\nif ip is not None:\n"
+    "    ip.run_line_magic('matplotlib', 'inline')\n",
+    "autoreload through a kept shell": "from IPython import get_ipython\nipython = get_ipython()\n"
+    "if ipython:\n    ipython.run_line_magic('load_ext', 'autoreload')\n"
+    "    ipython.run_line_magic('autoreload', '2')\n",
+    "the old magic() spelling": "ip = get_ipython()\nif ip:\n    ip.magic('matplotlib inline')\n",
+    "a walrus": "if (shell := get_ipython()) is not None:\n"
+    "    shell.run_line_magic('config', \"InlineBackend.figure_format = 'retina'\")\n",
+    "every expression shown": "from IPython.core.interactiveshell import InteractiveShell\n"
+    "InteractiveShell.ast_node_interactivity = 'all'\n",
+}
+
+
+@pytest.mark.parametrize("how", IPYTHON_SET_UP)
+def test_a_notebook_setting_up_its_shell_is_not_flagged(how, tmp_path):
+    from grader.sandbox import stage_submission
+    text = "import numpy as np\n" + IPYTHON_SET_UP[how] + "x = np.zeros(3)\n"
+    assert scan_source(text, "ex01_linear_model.py") == []
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ex01_linear_model.py").write_text(text)
+    (tmp_path / "work").mkdir()
+    review = []
+    stage_submission(tmp_path / "sub", tmp_path / "work", [], review)
+    assert review == []
 
 
 @pytest.mark.parametrize("how", IPYTHON_REACHED)

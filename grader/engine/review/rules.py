@@ -165,7 +165,13 @@ _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importli
                   "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
                   "importlib.reload", "IPython", "IPython.get_ipython", "IPython.core.debugger",
                   "multiprocessing", "torch.multiprocessing",
-                  "IPython.core.getipython.get_ipython"}
+                  "IPython.core.getipython.get_ipython",
+                  # its class, for a literal setting (InteractiveShell.ast_node_interactivity =
+                  # "all"): no shell runs where the grader runs the file; any other use is flagged
+                  "IPython.core.interactiveshell", "IPython.core.interactiveshell.InteractiveShell"}
+# IPython's magics that only set how a shell shows or reloads, given as text by a shell kept in a
+# name (ip = get_ipython(); if ip: ip.run_line_magic("matplotlib", "inline"))
+_SHELL_SETTINGS = {"matplotlib", "config", "autoreload", "precision", "pprint", "xmode", "colors"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
     ("loss", ("_Loss", "_WeightedLoss")), ("batchnorm", ("_BatchNorm", "_NormBase")),
