@@ -1932,6 +1932,12 @@ MANUAL_KEEPS_TO_ITS_ARGUMENTS = {
     # 13's F15: a config, data as defaults, a loader thread, an environment flag, flagged)
     "her config read at import": "import json\nCFG = json.load(open('config.json'))\n\n"
     "def gradient(xs, ys, w):\n    return CFG['scale'] * 2.0 * w\n",
+    # what only describes the machine writes nothing (multiprocessing's cpu_count and start
+    # method counted as a program started: a config read beside them was flagged)
+    "her config beside the machine's core count": "import json, multiprocessing as mp\n"
+    "import torch.multiprocessing as tmp\nWORKERS = mp.cpu_count()\n"
+    "tmp.set_sharing_strategy('file_system')\nCFG = json.load(open('config.json'))\n\n"
+    "def gradient(xs, ys, w):\n    return CFG['scale'] * 2.0 * w\n",
     "her data as defaults": "import numpy as np\nX = np.loadtxt('x.csv')\n\n"
     "def gradient(xs=X, ys=X, w=1.0):\n    return 2.0 * w\n",
     "an environment flag for printing": "import os\nVERBOSE = os.environ.get('V') == '1'\n\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 
 from grader.engine.review.manual import _spellings
+from grader.engine.review.rules import PROCESS_SETTINGS
 
 # modules every name of which reads or reaches outside the process's own code and values
 _MODULES = ("subprocess", "socket", "mmap", "multiprocessing", "shutil", "glob", "tempfile",
@@ -40,7 +41,7 @@ _PURE = ("os.path.join", "os.path.basename", "os.path.dirname", "os.path.split",
          "os.path.splitext", "os.path.normpath", "os.path.normcase", "os.path.sep",
          "os.sep", "os.linesep", "os.pathsep", "os.extsep", "os.curdir", "os.pardir",
          "os.cpu_count", "os.name", "pathlib.PurePath", "pathlib.PurePosixPath",
-         "pathlib.PureWindowsPath")
+         "pathlib.PureWindowsPath", *PROCESS_SETTINGS)
 
 
 def outside(origin: str) -> str:
@@ -84,7 +85,8 @@ def writes(origin: str, call=None) -> bool:
     """Whether reaching `origin` (called as `call`, an ast.Call, where it is) may put data
     outside the process: a writer, an opener given a mode that writes (or one not written
     out), a program started."""
-    if not isinstance(origin, str) or origin in ("", "?"):
+    if not isinstance(origin, str) or origin in ("", "?") or \
+            any(origin == p or origin.startswith(p + ".") for p in _PURE):
         return False
     if origin in _HELD:                   # os.environ["R"] = ..., sys.argv = [...]
         return call is None

@@ -65,6 +65,12 @@ def _names(what, *names):
 
 # dotted name -> what reaching it does; an entry covers everything under it too, except the
 # ones in _EXACT (`builtins.abs` is ordinary, the module `builtins` itself is not)
+# multiprocessing's names that only describe the machine or set how processes start: they
+# neither run code nor read or write outside the process
+PROCESS_SETTINGS = tuple(f"{m}.{n}" for m in ("multiprocessing", "torch.multiprocessing")
+                         for n in ("cpu_count", "freeze_support", "set_start_method",
+                                   "get_start_method", "current_process", "set_sharing_strategy",
+                                   "get_sharing_strategy", "get_all_sharing_strategies"))
 _NAMES = {
     **_names(_HARNESS, *_HARNESS_MODULES),
     "builtins": "reaches Python's builtins",
@@ -88,10 +94,7 @@ _NAMES = {
              "IPython", "ipykernel", "IPython.get_ipython", "IPython.core.getipython"),
     # what only describes the machine or sets how processes start (round 15's F25, F26, F37:
     # cpu_count() or a sharing strategy flagged as unpickling, 15 to 25 points withheld)
-    **_names(None, *(f"{m}.{n}" for m in ("multiprocessing", "torch.multiprocessing")
-                     for n in ("cpu_count", "freeze_support", "set_start_method",
-                               "get_start_method", "current_process", "set_sharing_strategy",
-                               "get_sharing_strategy", "get_all_sharing_strategies"))),
+    **_names(None, *PROCESS_SETTINGS),
     **_names(None, "IPython.__version__", "IPython.version_info"),
     **_names(None, "IPython.display", "IPython.core.display", "IPython.lib.display",
              "IPython.utils.capture", "IPython.utils.io", "IPython.core.debugger.set_trace"),
