@@ -31,11 +31,12 @@ import errno
 import importlib.util
 import json
 import os
+import signal
 import sys
 
 from grader.sandbox.inside.confine import (
-    PR_SET_NO_NEW_PRIVS, apply_limits, become, drop_capabilities, forbid_user_namespaces, prctl,
-    private_scratch)
+    PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, apply_limits, become, drop_capabilities,
+    forbid_user_namespaces, prctl, private_scratch)
 from grader.sandbox.inside.memory_join import join_memory_group
 
 
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
         become(int(argv[0]))   # every capability goes with root
     elif scratch:
         drop_capabilities()    # those of a user namespace of its own (private_scratch)
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # after the uid changed (a change clears it):
+    prctl(PR_SET_NO_NEW_PRIVS, 1)             # the kernel dies with the process that started it
     forbid_user_namespaces()
     apply_limits(config.get("limits") or {})
     folder = config.get("folder")

@@ -24,10 +24,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -651,3 +653,87 @@ def test_the_launchers_check_channel_reads_one_line_each_way(tmp_path):
     assert nb.read_line(iter([b"x" * 10, b"y\nz"]).__next__, b"w") == (b"w" + b"x" * 10 + b"y",
                                                                       b"z")
     assert nb.read_line(iter([b"x" * 10, b"x"]).__next__, limit=5) == (None, b"x" * 10)
+
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid, of every process now."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    parents, found, todo = _children(), set(), [pid]
+    while todo:
+        p = todo.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("killed, sandboxed", [("client", True), ("launcher", False)])
+def test_a_kernel_does_not_outlive_what_started_it(killed, sandboxed, tmp_path):
+    """A notebook spinning in a cell whose client is killed (nbgrader stopped with SIGKILL, a
+    notebook server crashed) or whose launcher is killed: the launcher stops its kernel, and a
+    kernel dies with its launcher, instead of spinning on for the kernel's CPU limit (hours)."""
+    if sandboxed:
+        _sandbox_or_skip()
+    pytest.importorskip("nbclient")
+    client = tmp_path / "client.py"
+    client.write_text(
+        "import nbformat\nfrom nbclient import NotebookClient\n"
+        "nb = nbformat.v4.new_notebook()\n"
+        "nb.cells = [nbformat.v4.new_code_cell('while True:\\n    pass')]\n"
+        f"NotebookClient(nb, kernel_name='torchdrills-sandbox', timeout=600, resources="
+        f"{{'metadata': {{'path': {str(tmp_path)!r}}}}}).execute()\n")
+    env = dict(os.environ, JUPYTER_PATH=str(kernel_prefix() / "share" / "jupyter"))
+    if not sandboxed:
+        env.update(PATH=str(Path(sys.executable).parent), TORCHDRILLS_KERNEL_UNSANDBOXED="1")
+    proc = subprocess.Popen([sys.executable, str(client)], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    launcher, kernel = None, None
+    try:
+        for _ in range(240):
+            below = _descendants(proc.pid)
+            launcher = next((p for p in below if "grader.instructor.nbkernel" in _cmdline(p)),
+                            None)
+            kernel = next((p for p in below if "grader.sandbox.kernel_boot" in _cmdline(p)),
+                          None)
+            if launcher and kernel:
+                break
+            time.sleep(0.25)
+        assert launcher and kernel, "the kernel did not start"
+        time.sleep(2)                                 # spinning in its cell by now
+        watched = {launcher, kernel} | _descendants(launcher)
+        os.kill(proc.pid if killed == "client" else launcher, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and watched & set(_children()):
+            time.sleep(0.25)
+        left = {p: _cmdline(p)[:80] for p in watched & set(_children()) if _cmdline(p)}
+        assert not left, left
+    finally:
+        proc.kill()
+        proc.wait()
+        for p in (launcher, kernel):
+            if p:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass

@@ -210,6 +210,7 @@ class Launcher:
         return sandbox_command(self.home, self.as_root, self.limits["scratch_bytes"]) + python
 
     def run(self) -> int:
+        parent = os.getppid()     # Jupyter's client: the kernel lives no longer than it
         try:
             self.limits = kernel_limits()
         except ValueError as exc:
@@ -272,6 +273,7 @@ class Launcher:
                 os.close(self.memory_fd)
                 self.memory_fd = None
         threading.Thread(target=self._receive_folder, args=(report,), daemon=True).start()
+        threading.Thread(target=self._watch_parent, args=(parent,), daemon=True).start()
         log = threading.Thread(target=forward_log, args=(self.proc.stdout,), daemon=True)
         log.start()
         code = self.proc.wait()
@@ -281,6 +283,22 @@ class Launcher:
         if note:
             print(note, file=sys.stderr, flush=True)
         return code
+
+    def _watch_parent(self, parent: int, every: float = 0.5, grace: float = 5.0) -> None:
+        """Stops the kernel once the client that started the launcher is gone (nbgrader killed,
+        a notebook server crashed): a kernel spinning in a cell nobody waits for is not left
+        running. It is asked to end, then killed after `grace` seconds."""
+        while not self.closed and os.getppid() == parent:
+            time.sleep(every)
+        if self.closed or self.proc is None:
+            return
+        print("torchdrills kernel: its client is gone; the kernel is stopped", file=sys.stderr,
+              flush=True)
+        self.stop()
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
     def _memory_group(self) -> None:
         """One memory cgroup for the kernel and every process it starts (the zygote's kind,
