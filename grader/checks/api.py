@@ -23,7 +23,8 @@ What is here, by use (docs/writing-checks.md has the table):
     comparing              assert_close, assert_gradient, assert_trajectory, located, reruns,
                            fail, kind_of, show,
                            scale_mistakes, input_offsets, broadcast_square, autograd_grad,
-                           central_difference,
+                           central_difference, also_on and same_values (a hint kept only where
+                           a second input shows its mistake too: grader/checks/evidence.py),
                            TOL, TRAJECTORY_TOL, GRADCHECK_TOL, FD_EPS, CheckFailure
     training and modules   assert_state, assert_fit, assert_minibatch_run, assert_leaf,
                            assert_no_graph, assert_structure, assert_forward_pure, Mistakes,
@@ -46,6 +47,7 @@ import numpy as np
 import pytest
 import torch
 
+from grader.checks.evidence import also_on, same_values
 from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTER_STEP,
                                     LOSS_AFTER_UPDATE, LOSS_MISTAKES, LOSSES_OF_STEPS_0_100,
                                     NO_ZERO_GRAD, SIGMOID_TWICE, SIGN_FLIPPED, STALE_GRADS,
@@ -80,7 +82,7 @@ from grader.sandbox.inside.steps import record_steps
 
 
 __all__ = [
-    "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
+    "also_on", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
     "Case",
@@ -97,7 +99,7 @@ __all__ = [
     "recorded_reruns",
     "record_steps", "Recorded", "scale_mistakes", "show", "grad_power_mistakes",
     "term_power_mistakes",
-    "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
+    "same_values", "SIGMOID_TWICE", "SIGN_FLIPPED", "STALE_GRADS", "StudentError", "SUM_LOSS",
     "TOL", "tolerance", "traj_tol", "TRAJECTORY_TOL", "uniform", "UPDATE_ADDS_GRADIENT", "variant_id",
     "ZERO_AFTER_BACKWARD"]
 

@@ -87,4 +87,12 @@ def loss(x, y, w):
     return (forward(x, w) - y) * 2
 ''', "`* 2` where `** 2` is meant: the error doubled, not squared",
         (r"twice|doubl|\* ?2",)),
+    # issue 20, a wrong hint once: on the course data the least MSE, 0.0,
+    # is also the first and worst weight, and on a tie 1.0 the last tied weight
+    Fresh("best_weight_least_mse", "best_weight", '''
+def best_weight(x_data, y_data, weights):
+    mse = mse_for_weights(x_data, y_data, weights)
+    return float(np.min(mse))
+''', "returns the least MSE instead of the weight that gives it",
+        (r"least MSE|the MSE itself|not the weight",)),
 ]

@@ -127,4 +127,12 @@ def gradient_descent(xs, ys, w0, lr, epochs):
     return w, costs
 ''', "the gradient taken once, at w0, and used in every update",
         (r"\bw0\b|same step",)),
+    # issue 20, a wrong hint once: 14 // 3 = 4 is also the square of the
+    # course's mean error
+    Fresh("cost_floor_division", "cost", '''
+def cost(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.sum((x * w - y) ** 2) // len(x))
+''', "divides the sum of the squared errors by N with `//`, which rounds down",
+        (r"floor|//|whole number|rounds? down",)),
 ]

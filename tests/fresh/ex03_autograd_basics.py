@@ -98,4 +98,14 @@ def zero_grads_(params):
             return
 ''', "returns inside the loop: only the first gradient that is not None is zeroed",
         (r"\bloop\b|\breturn\b|\bbreak\b|early|only the first|some (gradients|of them)",)),
+    # issue 20, a wrong hint once: right on an x of 4 entries (the notes'),
+    # 3/4 of the right value on 3 entries
+    Fresh("mean_graph_over_four", "mean_graph", '''
+def mean_graph(x):
+    y = x + 2
+    z = y * y * 3
+    out = z.sum() / 4
+    return y, z, out
+''', "divides the sum by 4, the size of the notes' x, instead of x.numel()",
+        (r"numel|by 4\b|the size of",)),
 ]

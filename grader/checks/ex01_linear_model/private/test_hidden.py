@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (StudentError, assert_close, check, devices, dtypes, gen, np_rng,
+from grader.checks.api import (StudentError, also_on, assert_close, check, devices, dtypes, gen, np_rng,
                                property_of, randn, reference)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
@@ -110,25 +110,65 @@ def test_surface_random(sub, seed):
                                **hints.wb_swapped(x, y, ws, bs)})
 
 
+def _grid(seed, name):
+    """61 weights from -3 to 3, shifted off the round numbers: no constant such as 0.0 or 1.0 is
+    ever the answer."""
+    shift = float(np_rng(seed, name).uniform(0.01, 0.09))
+    return np.round(np.linspace(-3, 3, 61) + shift, 4).tolist()
+
+
 @check("best_weight")
 def test_best_weight_random(sub, seed):
     """best_weight finds the minimum on random lists, arrays and tensors, as a float"""
     x, y = _data(seed, "best")
-    # a grid shifted off the round numbers: no constant such as 0.0 or 1.0 is ever the answer
-    shift = float(np_rng(seed, "best_shift").uniform(0.01, 0.09))
-    weights = np.round(np.linspace(-3, 3, 61) + shift, 4).tolist()
+    weights = _grid(seed, "best_shift")
     want = reference("ex01.best_weight", x, y, weights)
     for kind, conv in KINDS.items():   # the weight comes back a Python float from any kind
         assert_close(sub.call("ex01.best_weight", conv(x), conv(y), conv(weights)), want,
                      call=f"best_weight(x, y, 61 weights), all {kind}", check_dtype="strict",
-                     mistakes={hints.INDEX_NOT_WEIGHT: float(weights.index(want)),
-                               **hints.worst_weight(x, y, weights)})
+                     mistakes=lambda conv=conv: also_on(
+                         hints.best_weight_mistakes(x, y, weights),
+                         _second_best(sub, seed, conv, (x, y, weights))))
+
+
+def _second_best(sub, seed, conv, like):
+    """best_weight on other random data and grid of the same kind, the reference's answer there
+    and the mistakes' values there; None where the call fails."""
+    x, y = _data(seed, "best_other", n=5)
+    weights = _grid(seed, "best_other_shift")[::2]
+    try:
+        got = sub.call("ex01.best_weight", conv(x), conv(y), conv(weights))
+    except StudentError:
+        return None
+    return (got, reference("ex01.best_weight", x, y, weights),
+            hints.best_weight_mistakes(x, y, weights, like))
+
+
+# two inputs with a tie: on the first, the least MSE (1.0) is also the last tied weight; on the
+# second, the tied weights are -0.5 and 1.5 and the least MSE is 4.0
+TIES = (([1.0], [0.0], [-1.0, 1.0, 3.0]), ([2.0], [1.0], [-0.5, 1.5, 2.5]))
 
 
 @check("best_weight")
 @property_of()
 def test_best_weight_first_on_tie(sub):
     """best_weight returns the first of two equally good weights"""
-    got = sub.call("ex01.best_weight", [1.0], [0.0], [-1.0, 1.0, 3.0])
+    got = sub.call("ex01.best_weight", *TIES[0])
     assert_close(got, -1.0, call="best_weight([1], [0], [-1, 1, 3])",
-                 mistakes={hints.LAST_ON_TIE: 1.0})
+                 mistakes=lambda: also_on(_tie_mistakes(*TIES[0]), _second_tie(sub)))
+
+
+def _tie_mistakes(x, y, weights):
+    """{hint: value} on a tie: the last tied weight, and best_weight's other mistakes."""
+    w = np.asarray(weights)
+    mse = ((np.asarray(x)[None, :] * w[:, None] - np.asarray(y)[None, :]) ** 2).mean(axis=1)
+    last = float(w[np.flatnonzero(mse == mse.min())[-1]])
+    return {hints.LAST_ON_TIE: last, **hints.best_weight_mistakes(x, y, weights, TIES[0])}
+
+
+def _second_tie(sub):
+    try:
+        got = sub.call("ex01.best_weight", *TIES[1])
+    except StudentError:
+        return None
+    return got, -0.5, _tie_mistakes(*TIES[1])

@@ -31,22 +31,47 @@ def wb_swapped(x, y, ws, bs) -> dict:
 
 WORST_WEIGHT = ("this is the weight with the largest MSE, the worst of the list{also}: argmax "
                 "where argmin is wanted (or max for min)?")
+LEAST_MSE = ("this is the least MSE itself, not the weight that gives it: return "
+             "weights[np.argmin(mse)], the weight at the minimum's position")
 
 
-def worst_weight(x, y, weights) -> dict:
-    """{WORST_WEIGHT: the first weight of largest MSE}, saying where it is also the first or
-    the last of the list; {} where every weight is as good (nothing to tell)."""
+def _mse(x, y, weights):
     import numpy as np
     w = np.asarray([float(v) for v in weights], dtype=np.float64)
     xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    mse = ((xs[None, :] * w[:, None] - ys[None, :]) ** 2).mean(axis=1)
+    return w, ((xs[None, :] * w[:, None] - ys[None, :]) ** 2).mean(axis=1)
+
+
+def worst_weight(x, y, weights, like=None) -> dict:
+    """{WORST_WEIGHT: the first weight of largest MSE}, saying where it is also the first or
+    the last of the list; {} where every weight is as good (nothing to tell). `like`: the
+    (x, y, weights) whose wording to use (a second input's values under the first's hint)."""
+    import numpy as np
+    w, mse = _mse(x, y, weights)
     if np.ptp(mse) == 0:
         return {}
     k = int(np.argmax(mse))
+    if like is not None:
+        wl, msel = _mse(*like)
+        kl, last = int(np.argmax(msel)), len(wl) - 1
+    else:
+        kl, last = k, len(w) - 1
     # at an end of the list the value is also what weights[0] or weights[-1] gives: said
-    also = " (here also the first of the list)" if k == 0 else \
-        " (here also the last of the list)" if k == len(w) - 1 else ""
+    also = " (here also the first of the list)" if kl == 0 else \
+        " (here also the last of the list)" if kl == last else ""
     return {WORST_WEIGHT.format(also=also): float(w[k])}
+
+
+def best_weight_mistakes(x, y, weights, like=None) -> dict:
+    """{hint: what best_weight returns with that mistake}: the position of the best weight, the
+    worst weight, the least MSE. Each holds by chance on one input (on the course data the
+    least MSE, 0.0, is also the worst weight): a check names one only where a second input
+    shows it too (grader.checks.evidence.also_on), `like` being the first input there."""
+    import numpy as np
+    w, mse = _mse(x, y, weights)
+    k = int(np.argmin(mse))
+    return {INDEX_NOT_WEIGHT: float(k), LEAST_MSE: float(mse[k]),
+            **worst_weight(x, y, weights, like=like)}
 
 
 def sum_not_mean(n: int) -> str:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import Case, StudentError, assert_close, check, devices, expected
+from grader.checks.api import (Case, StudentError, also_on, assert_close, check, devices,
+                               expected)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -106,5 +107,24 @@ def test_best_weight_course(sub):
     case = CASES["best_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="best_weight([1,2,3], [2,4,6], weights)",
-                 mistakes={hints.INDEX_NOT_WEIGHT: float(WEIGHTS.index(want)),
-                           **hints.worst_weight(X, Y, WEIGHTS)})
+                 mistakes=lambda: also_on(hints.best_weight_mistakes(X, Y, WEIGHTS),
+                                          _second_best(sub)))
+
+
+# A second input for the hints: on the course data the least MSE, 0.0, is also the worst
+# weight, the first of the list. Here the right weight (2.0), its position (1), the least MSE
+# (0.5), the worst weight (4.0, the last) and the first (1.5) all differ.
+X2, Y2, WEIGHTS2 = [1.0, 2.0, 4.0], [2.5, 3.5, 9.0], [1.5, 2.0, 2.5, 3.0, 4.0]
+
+
+def _second_best(sub):
+    """(best_weight on the second input, the right weight there, the mistakes' values there),
+    or None where the call fails. The right weight is the list's entry of least MSE (computed
+    here: this input is only for naming a mistake, never for the score)."""
+    try:
+        got = sub.call("ex01.best_weight", X2, Y2, WEIGHTS2)
+    except StudentError:
+        return None
+    like = (X, Y, WEIGHTS)
+    mse = {w: sum((x * w - y) ** 2 for x, y in zip(X2, Y2)) / len(X2) for w in WEIGHTS2}
+    return got, min(WEIGHTS2, key=mse.get), hints.best_weight_mistakes(X2, Y2, WEIGHTS2, like)

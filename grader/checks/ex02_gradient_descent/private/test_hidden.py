@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, assert_close, assert_trajectory,
+from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, StudentError, also_on,
+                               assert_close, assert_trajectory,
                                autograd_grad, away_from_zero, check, float_central_difference,
                                manual_call, np_rng, property_of, reference, reruns, scale_mistakes,
                                tolerance)
@@ -71,14 +72,28 @@ def test_cost_random(sub, seed, kind, device):
     want = reference("ex02.cost", *args)
     got = sub.call("ex02.cost", *args)
     call = f"cost(xs, ys, w={w}) with {len(x)} random samples ({kind} on {device})"
-    mistakes = {hints.cost_sum(len(x)): want * len(x),
-                hints.NOT_SQUARED: float(np.mean(_exact(x, kind) * w - _exact(y, kind))),
-                hints.SQUARE_OF_MEAN:
-                    float(np.mean(_exact(x, kind) * w - _exact(y, kind))) ** 2}
+
+    def mistakes():
+        return {hints.cost_sum(len(x)): want * len(x),
+                **also_on(hints.cost_mistakes(_exact(x, kind), _exact(y, kind), w),
+                          _second_cost(sub, seed, kind, device))}
     assert_close(got, want, call=call, mistakes=mistakes, **_tol(kind))
     closed = float(np.mean((_exact(x, kind) * w - _exact(y, kind)) ** 2))
     assert_close(got, closed, call=call, context="compared with mean((x*w - y)**2)",
                  **_tol(kind))
+
+
+def _second_cost(sub, seed, kind, device):
+    """cost on other random data of the same kind, the reference's cost there and the
+    mistakes' values there (for naming a mistake only); None where the call fails."""
+    x, y, w = _data(seed, "cost_other")
+    args = (_convert(x, kind, device), _convert(y, kind, device), w)
+    try:
+        got = sub.call("ex02.cost", *args)
+    except StudentError:
+        return None
+    return got, reference("ex02.cost", *args), hints.cost_mistakes(_exact(x, kind),
+                                                                   _exact(y, kind), w)
 
 
 @check("gradient", points=3)

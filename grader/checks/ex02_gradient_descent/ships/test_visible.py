@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, Recorded, assert_close,
+from grader.checks.api import (Case, FD_EPS, GRADCHECK_TOL, TOL, Recorded, StudentError, also_on,
+                               assert_close,
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, prefix_cases,
                                recorded_reruns, scale_mistakes, tolerance)
@@ -81,8 +82,25 @@ def test_cost_course(sub):
     case = CASES["cost_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="cost([1, 2, 3], [2, 4, 6], w=1.0)",
-                 mistakes={hints.cost_sum(N): want * N,
-                           hints.SQUARE_OF_MEAN: float(np.mean(np.array(X) - np.array(Y))) ** 2})
+                 mistakes=lambda: {hints.cost_sum(N): want * N,
+                                   **also_on(hints.cost_mistakes(X, Y, 1.0), _second_cost(sub))})
+
+
+# A second input for the hints: on the course data at w = 1, 14 // 3 = 4 is also the square of
+# the mean error. Here the cost (2.79375), the square of the mean error (1.625625), the mean
+# error (-1.275) and the sum floor-divided by N (2.0) all differ.
+COST2 = ([0.5, 1.5, 2.0, 4.0], [1.0, 2.0, 5.0, 7.5], 1.3)
+
+
+def _second_cost(sub):
+    """(cost on the second input, the right cost there, the mistakes' values there), or None
+    where the call fails. The right cost is computed here: this input only names a mistake."""
+    try:
+        got = sub.call("ex02.cost", *COST2)
+    except StudentError:
+        return None
+    x, y, w = (np.asarray(v, dtype=np.float64) for v in COST2)
+    return got, float(np.mean((x * w - y) ** 2)), hints.cost_mistakes(*COST2)
 
 
 @check("cost", visible=True)

@@ -56,12 +56,26 @@ def fresh_copy(what: str) -> str:
             f"{what} alone")
 
 
-def accumulated(want, times: int) -> dict:
+def accumulated(want, times: int, second=None) -> dict:
     """accumulated_grad's known wrong results, from the right one: the gradients zeroed between
-    the backward() calls, or one call too few or too many."""
+    the backward() calls, or one call too few or too many. Each is a factor that depends on
+    `times`, which a factor of another cause equals by chance (a mean divided by 4 on x of 3
+    entries is 3/4, as 3 calls of 4 are): one is named only where `second`, (what came back
+    for another times, the right result there, that times), shows its own factor too."""
+    from grader.checks.api import also_on
+    if second is None:
+        return {}
+    got2, want2, times2 = second
+    return also_on(_accumulated(want, times), (got2, want2, _accumulated(want2, times2, times)))
+
+
+def _accumulated(want, times: int, said=None) -> dict:
+    """{hint: value} of accumulated_grad's mistakes for this times; the hints worded with the
+    times `said` (the first input's, for a second input's values)."""
+    said = times if said is None else said
     return {
         f"this is one backward()'s gradient: .grad was zeroed (or made afresh) in between; "
-        f"without zeroing, the gradients of the {times} calls add up.": want / times,
-        f"this is {times - 1} backward()'s worth: one call too few?": want * (times - 1) / times,
-        f"this is {times + 1} backward()'s worth: one call too many?": want * (times + 1) / times,
+        f"without zeroing, the gradients of the {said} calls add up.": want / times,
+        f"this is {said - 1} backward()'s worth: one call too few?": want * (times - 1) / times,
+        f"this is {said + 1} backward()'s worth: one call too many?": want * (times + 1) / times,
     }

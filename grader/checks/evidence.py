@@ -1,0 +1,37 @@
+"""A mistake named from two inputs: a hint whose value matched on one input stays only where a
+second input, of other values, shows the same mistake. On one input a value can equal what a
+mistake gives by chance: on the course data of ex01 the least MSE, 0.0, is also the first weight
+of the list, and in ex02 14 // 3 = 4 is also the square of the mean error, (-2) ** 2.
+
+    mistakes=lambda: also_on({hints.SQUARE_OF_MEAN: sq_mean}, second)
+
+`second` is (what the function returned on the other input, the right answer there, {hint: what
+that mistake gives there}), or None where the call on it failed (no evidence either way)."""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.engine.compare.values import as_array
+
+
+def same_values(a, b, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """Whether a and b hold the same numbers (numbers, arrays, tensors or lists of them), as
+    closely as a mistake is matched (grader.engine.compare.mistakes.name_mistake): a float32
+    result of the same mistake still matches."""
+    x, y = as_array(a), as_array(b)
+    if x is None or y is None or x.shape != y.shape:
+        return False
+    return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=False))
+
+
+def also_on(named: dict, second) -> dict:
+    """The entries of `named` ({hint: the value its mistake gives on the check's input}) whose
+    mistake the second input shows too: there the function returned that mistake's value, and
+    that value is not the right answer (a mistake that changes nothing on the second input
+    shows nothing). {} where `second` is None."""
+    if second is None:
+        return {}
+    got2, want2, named2 = second
+    return {hint: value for hint, value in named.items()
+            if hint in named2 and same_values(got2, named2[hint])
+            and not same_values(named2[hint], want2)}
