@@ -349,6 +349,7 @@ def _run_cells(cells, scope, origin):
     import traceback
     folder = os.path.dirname(os.path.abspath(__file__))
     skipped = []
+    helpers = _CellModules()
 
     def too_long(signum, frame):
         raise TimeoutError("it ran longer than {seconds} s, so the rest of it did not run: the "
@@ -369,16 +370,18 @@ def _run_cells(cells, scope, origin):
             signal.setitimer(signal.ITIMER_REAL, {seconds})
         try:
             if helper:    # %%writefile helper.py: that module, made here
+                import importlib.util
                 import sys
-                import types
                 module = sys.modules.get(helper)
                 if module is not None and not getattr(module, "__notebook_cell__", False):
                     raise ImportError(f"{{helper}}.py would stand for the module {{helper}}, "
                                       f"which is loaded already: give the helper another name")
                 if module is None:
-                    module = types.ModuleType(helper)
+                    module = importlib.util.module_from_spec(
+                        importlib.util.spec_from_loader(helper, helpers, origin=name))
                     module.__file__, module.__notebook_cell__ = name, True
                 exec(compile(source, name, "exec"), module.__dict__)
+                helpers.parts.setdefault(helper, []).append((name, source))
                 sys.modules[helper] = module
                 continue
             exec(compile(source, name, "exec"), scope)
@@ -408,8 +411,31 @@ def _run_cells(cells, scope, origin):
     return skipped
 
 
+class _CellModules:
+    """The modules the notebook's `%%writefile NAME.py` cells make, found again by
+    importlib.reload: their cells' code, run once more."""
+
+    def __init__(self):
+        self.parts = {{}}
+        import sys
+        sys.meta_path.append(self)
+
+    def find_spec(self, name, path=None, target=None):
+        import importlib.util
+        if name not in self.parts:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=self.parts[name][0][0])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        for name, source in self.parts.get(module.__name__, []):
+            exec(compile(source, name, "exec"), module.__dict__)
+
+
 __skipped_cells__ = _run_cells({cells!r}, globals(), {origin!r})
-del _run_cells
+del _run_cells, _CellModules
 '''
 
 

@@ -65,12 +65,18 @@ class _Ordinary:
         return False
 
     def _imported_module(self, name, scope) -> bool:
-        """Whether `name` is bound only by import statements (import utils, import a.b as c)."""
+        """Whether `name` is bound only by import statements (import utils, import a.b as c),
+        or to the same module reloaded (utils = importlib.reload(utils))."""
         base = name
         while isinstance(base, ast.Attribute):
             base = base.value
         home = self._home(scope, base.id) if isinstance(base, ast.Name) else None
-        return home is not None and all(how == "module" for how, _v, _s in home.bound[base.id])
+        return home is not None and any(how == "module" for how, _v, _s in home.bound[base.id]) \
+            and all(how == "module" or how == "expr" and isinstance(value, ast.Call) and
+                    len(value.args) == 1 and isinstance(value.args[0], ast.Name) and
+                    value.args[0].id == base.id and not value.keywords and
+                    self.origin(value.func, where) == "importlib.reload"
+                    for how, value, where in home.bound[base.id])
 
     def _own_module(self, node, parent, scope):
         """`sys.modules[__name__]`, read: the file's own module (`this = sys.modules[__name__]`,
