@@ -323,14 +323,9 @@ def stage_submission(source, workdir, notes: list | None = None,
         if name.endswith(".py"):                          # lines, as in the notebook: reviewed
             found.files[ex] = (name, script_python(data))  # and run as the loader has them
     if review is not None:
-        from grader.engine.review import scan_notebook, scan_source
-        from grader.engine.review.scan import review_own_modules
-        for _ex, (name, data) in sorted(found.files.items()):
-            scan = scan_notebook if name.endswith(".ipynb") else scan_source
-            review.extend(str(f) for f in scan(data, Path(name).name))
-        if found.modules:
-            review.extend(str(f) for f in review_own_modules(
-                {Path(n).name: d for n, d in found.files.values()}, found.modules))
+        from grader.engine.review.scan import review_submission
+        review.extend(str(f) for f in review_submission(
+            {Path(n).name: d for n, d in found.files.values()}, found.modules))
     own = {m: d for m, (_n, d) in found.modules.items()}
     if imports is not None:
         from grader.sandbox.apart import import_graph

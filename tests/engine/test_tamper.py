@@ -1970,6 +1970,58 @@ def test_a_manual_function_reading_outside_its_arguments_is_flagged(how):
         for f in found), found
 
 
+# the writer and the reader in different files of one submission: the worker imports them all
+# into one process, so what one file writes another file's manual function can read back
+_READER = "import json\n\ndef gradient(xs, ys, w):\n" \
+    "    return json.load(open('r.json'))['g'] * w\n"
+_AUTOGRAD_WRITER = "import json, torch\nw = torch.tensor(2.0, requires_grad=True)\n" \
+    "(w * w).backward()\njson.dump({'g': float(w.grad)}, open('r.json', 'w'))\n"
+SPLIT_ACROSS_FILES = {
+    "another exercise writes": {"ex01_linear_model.py": _AUTOGRAD_WRITER,
+                                "ex02_gradient_descent.py": _READER},
+    "her own module writes": {"utils.py": _AUTOGRAD_WRITER,
+                              "ex02_gradient_descent.py": "import utils\n" + _READER},
+    "a notebook writes": {"ex01_linear_model.ipynb": _AUTOGRAD_WRITER,
+                          "ex02_gradient_descent.py": _READER},
+    "the reader in her own module": {
+        "ex01_linear_model.py": _AUTOGRAD_WRITER,
+        "helpers.py": "import json\n\ndef slope(w):\n    return json.load(open('r.json'))['g']\n",
+        "ex02_gradient_descent.py": "from helpers import slope\n\n"
+        "def gradient(xs, ys, w):\n    return slope(w)\n"},
+}
+
+
+def _stage(tmp_path, files):
+    from grader.sandbox import stage_submission
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "work").mkdir()
+    for name, text in files.items():
+        if name.endswith(".ipynb"):
+            text = json.dumps({"cells": [{"cell_type": "code", "execution_count": None,
+                                          "metadata": {}, "outputs": [], "source": text}],
+                               "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        (tmp_path / "sub" / name).write_text(text)
+    review = []
+    stage_submission(tmp_path / "sub", tmp_path / "work", [], review)
+    return review
+
+
+@pytest.mark.parametrize("how", SPLIT_ACROSS_FILES)
+def test_a_manual_function_reading_what_another_file_writes_is_flagged(how, tmp_path):
+    review = _stage(tmp_path, SPLIT_ACROSS_FILES[how])
+    assert any("a manual function" in r and "reads what its arguments do not give" in r
+               for r in review), review
+
+
+def test_files_that_write_nothing_outside_keep_her_config_hers(tmp_path):
+    """A config read by a manual function where no file of the submission writes outside
+    (a plot saved is not data a function reads back)."""
+    files = {"ex01_linear_model.py": "import matplotlib\nmatplotlib.use('Agg')\n"
+             "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('fit.png')\n",
+             "ex02_gradient_descent.py": _READER.replace("r.json", "config.json")}
+    assert _stage(tmp_path, files) == []
+
+
 @pytest.mark.parametrize("how", MANUAL_KEEPS_TO_ITS_ARGUMENTS)
 def test_a_manual_function_keeping_to_its_arguments_is_not_flagged(how):
     assert scan_source("import torch\n" + MANUAL_KEEPS_TO_ITS_ARGUMENTS[how],

@@ -115,11 +115,14 @@ class _Outside:
         """Whether the file may put data outside the process (a file written, the environment
         or sys.argv changed, a program started: outside.writes), where its manual functions
         could read autograd's work back; what she handed in (a config, a data file, a
-        checkpoint) read without that is her data."""
+        checkpoint) read without that is her data. Another file of the submission that
+        writes outside counts too (`writes_elsewhere`): the worker imports them all."""
         if not hasattr(self, "_writes"):
-            self._writes = False
+            self._writes = getattr(self, "writes_elsewhere", False)
             main_runs = getattr(self, "main_runs", True)
             for node, scope, *_ in self.visits:
+                if self._writes:
+                    break
                 if not self._reviewed(node, main_runs):
                     continue          # a __main__ block's: not run when graded
                 if isinstance(node, ast.Call):

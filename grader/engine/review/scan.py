@@ -12,8 +12,8 @@ from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, 
 from grader.sandbox.apart import parse
 
 
-def scan_source(text: str | bytes, file: str, where: str = "",
-                manual=None, package: str = "") -> list[Finding]:
+def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
+                elsewhere: bool = False, facts: dict | None = None) -> list[Finding]:
     """Findings in one piece of Python source. Bytes are read as Python reads a file (its
     coding cookie honoured); source that does not parse gives no finding.
 
@@ -24,10 +24,14 @@ def scan_source(text: str | bytes, file: str, where: str = "",
 
     `manual`: in a module of the student's own, the names an exercise's manual function
     reaches (grader.engine.review.manual.review_own_modules), read as manual functions;
-    `package`: the student's own package the file lies in (its relative imports' origin).
+    `package`: the student's own package the file lies in (its relative imports' origin);
+    `elsewhere`: another file of the submission may put data outside the process (a manual
+    function reading from outside is then flagged here too); `facts`, where given, gets
+    "writes": whether this file may (grader.engine.review.outside).
     """
     units = [(where, text)]
-    return _scan(file, units, whole_file=True, manual=manual, package=package)
+    return _scan(file, units, whole_file=True, manual=manual, package=package,
+                 elsewhere=elsewhere, facts=facts)
 
 
 def reach_of(data: str | bytes, file: str, own, manual=None,
@@ -58,17 +62,19 @@ def reach_of(data: str | bytes, file: str, own, manual=None,
         return []
 
 
-def scan_notebook(data: bytes, file: str) -> list[Finding]:
+def scan_notebook(data: bytes, file: str, elsewhere: bool = False,
+                  facts: dict | None = None) -> list[Finding]:
     """Findings in the code cells of a notebook given as bytes, the cells the grader runs
     (grader.sandbox.notebooks.notebook_cells), read together as one module; a cell that does not
-    parse is skipped, as the grader skips it. Bytes that are not a notebook give none."""
+    parse is skipped, as the grader skips it. Bytes that are not a notebook give none.
+    `elsewhere`, `facts`: as scan_source's."""
     from grader.sandbox.notebooks import notebook_cells
     try:
         nb = json.loads(bytes(data).decode("utf-8"))
         cells = notebook_cells(nb) if isinstance(nb, dict) else []
     except (ValueError, RecursionError, MemoryError):
         return []
-    return _scan(file, cells, whole_file=False)
+    return _scan(file, cells, whole_file=False, elsewhere=elsewhere, facts=facts)
 
 
 def scan_file(path) -> list[Finding]:
@@ -86,7 +92,7 @@ def scan_file(path) -> list[Finding]:
     return scan_source(data, path.name)
 
 
-def _scan(file, units, whole_file, manual=None, package=""):
+def _scan(file, units, whole_file, manual=None, package="", elsewhere=False, facts=None):
     size = sum(len(text) for _, text in units)
     if size > MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
@@ -108,8 +114,10 @@ def _scan(file, units, whole_file, manual=None, package=""):
                    for _, t in units)
     try:
         review = _Review(file, trees, doctests, package)
-        review.manual_roots = manual
+        review.manual_roots, review.writes_elsewhere = manual, elsewhere
         found += review.run()
+        if facts is not None:
+            facts["writes"] = review._writes_outside()
     except (RecursionError, MemoryError):
         found.append(Finding(file, 0, "", TOO_DEEP))
     except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
@@ -122,7 +130,31 @@ def _scan(file, units, whole_file, manual=None, package=""):
     return found
 
 
-def review_own_modules(exercises: dict, modules: dict) -> list:
+def review_submission(exercises: dict, modules: dict) -> list[Finding]:
+    """The findings of a whole submission: its exercise files `exercises` ({file name:
+    bytes}, .py or .ipynb) and its own modules `modules` (as review_own_modules'). The worker
+    imports them all into one process, so where one file may put data outside (a file
+    written, the environment changed, a program started), a manual function of any file that
+    reads from outside is flagged, not only one of the writer's own file."""
+    def scan_all(elsewhere, facts):
+        found = []
+        for name, data in sorted(exercises.items()):
+            scan = scan_notebook if name.endswith(".ipynb") else scan_source
+            facts[name] = {}
+            found += scan(data, name, elsewhere=elsewhere, facts=facts[name])
+        if modules:
+            found += review_own_modules(exercises, modules, elsewhere, facts)
+        return found
+    facts = {}
+    found = scan_all(False, facts)
+    writers = [name for name, fact in facts.items() if fact.get("writes")]
+    if writers and len(facts) > 1:        # read again, knowing that some file writes
+        found = scan_all(True, {})
+    return found
+
+
+def review_own_modules(exercises: dict, modules: dict, elsewhere: bool = False,
+                       facts: dict | None = None) -> list:
     """The findings of the student's own modules (`modules`: {module name: (file, bytes)},
     utils: ("utils.py", ...), mypkg.core: ("mypkg/core.py", ...), staged beside the exercise
     files `exercises`: {file name: bytes}): each reviewed as every file is, and read for
@@ -146,6 +178,9 @@ def review_own_modules(exercises: dict, modules: dict) -> list:
     found = []
     for module in sorted(own):
         file, data = modules[module]
+        fact = {}
         found += scan_source(data, file, manual=roots[module] or None,
-                             package=package_of(module, own))
+                             package=package_of(module, own), elsewhere=elsewhere, facts=fact)
+        if facts is not None:
+            facts[module] = fact
     return found
