@@ -90,16 +90,13 @@ def sub(request):
         yield Guarded(session.submission)
         return
     from pathlib import Path
-    from grader.sandbox import Submission, Zygote
+    from grader.engine.runner import started_zygote
+    from grader.sandbox import Submission
     path = request.config.getoption("--submission") or str(
         Path(__file__).resolve().parent.parent.parent / "exercises")
-    zygote = Zygote()
-    submission = Submission(path, zygote, session.request.limits)
-    try:
+    with started_zygote(session.request) as zygote, \
+            Submission(path, zygote, session.request.limits) as submission:
         yield Guarded(submission)
-    finally:
-        submission.close()
-        zygote.close()
 
 
 @pytest.fixture(autouse=True)

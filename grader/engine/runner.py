@@ -154,24 +154,37 @@ def set_aside_warm_objects():
     gc.freeze()
 
 
-def grade_once(path, request: GradeRequest, before=None) -> tuple[GradeResult, Zygote]:
+@contextlib.contextmanager
+def started_zygote(request: GradeRequest, kind=None):
+    """A zygote for `request`'s exercises, closed on leaving: the one start and close of a
+    zygote that grades once (grade_once; the checks run directly by pytest, whose `sub`
+    fixture opens its Submission on it). `kind`: the zygote's class, grader.sandbox.Zygote
+    unless given (the kit's check where no sandbox can run: grader.sandbox.plain.PlainZygote);
+    it is called with warm_optim, whether the exercises build a torch.optim optimizer."""
+    from grader.exercises import uses_optim
+    # first: it imports torch while this process loads the checks
+    zygote = (kind or Zygote)(warm_optim=uses_optim(request.exercises))
+    try:
+        yield zygote
+    finally:
+        zygote.close()
+
+
+def grade_once(path, request: GradeRequest, before=None, kind=None) -> tuple[GradeResult, Zygote]:
     """Start a zygote, grade the submission at `path`, close the zygote: the one way an entry
-    point that grades once does it (`check`, `grade`, the Gradescope runner). `before(zygote)`
-    runs before any student code (the Gradescope runner refuses a sandbox that exposes the
-    references). Returns the result and the closed zygote, whose layers are still readable
-    (summary(), warnings()).
+    point that grades once does it (`check`, `grade`, the Gradescope runner, and the kit's
+    `check` without a sandbox, whose `kind` is grader.sandbox.plain.PlainZygote: see
+    started_zygote). `before(zygote)` runs before any student code (the Gradescope runner
+    refuses a sandbox that exposes the references). Returns the result and the closed zygote,
+    whose layers are still readable (summary(), warnings()).
 
         result, zygote = grade_once("alice/", GradeRequest(exercises=["ex02"], seed=7))
     """
-    from grader.exercises import uses_optim
-    zygote = Zygote(warm_optim=uses_optim(request.exercises))  # first: it imports torch meanwhile
-    try:
+    with started_zygote(request, kind) as zygote:
         if before is not None:
             before(zygote)
         result = grade_submission(path, zygote, request)
         zygote.wait_ready()   # its layers, measured, stay readable after close()
-    finally:
-        zygote.close()
     return result, zygote
 
 

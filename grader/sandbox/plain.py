@@ -38,7 +38,9 @@ class PlainZygote:
     spool = None
     layers: list = []
 
-    def __init__(self):
+    def __init__(self, warm_optim: bool = False):
+        # warm_optim, as grader.sandbox.Zygote takes it: nothing to warm, no worker is forked
+        # from here (each imports what it needs: grader.sandbox.inside.zygote.preload)
         self.workers: dict[int, subprocess.Popen] = {}
 
     def wait_ready(self):
@@ -114,15 +116,12 @@ def _kill(worker: subprocess.Popen):
 
 
 def grade_unsandboxed(path, request):
-    """grader.engine.runner.grade_once's result, its workers plain subprocesses."""
-    from grader.engine.runner import grade_submission
+    """grader.engine.runner.grade_once's result, its zygote a PlainZygote, the rooms allowed
+    their portable branches (grader.sandbox.portable.unsandboxed)."""
+    from grader.engine.runner import grade_once
     from grader.sandbox.portable import unsandboxed
-    zygote = PlainZygote()
-    try:
-        with unsandboxed():
-            return grade_submission(path, zygote, request)
-    finally:
-        zygote.close()
+    with unsandboxed():
+        return grade_once(path, request, kind=PlainZygote)[0]
 
 
 def _serve(own: str) -> None:

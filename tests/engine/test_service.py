@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from grader.engine import runner, service, serving
 from grader.engine.request import GradeRequest
 
@@ -346,8 +348,6 @@ def test_a_class_runs_grading_process_that_ends_costs_its_submission_only(tmp_pa
     graded by a new process."""
     import os
 
-    import pytest
-
     from grader.classroom import pool
     from grader.classroom.gradebook import Gradebook
     from grader.classroom.run import grade_class
@@ -380,13 +380,18 @@ def test_a_class_runs_grading_process_that_ends_costs_its_submission_only(tmp_pa
 
 
 def _callers(name: str) -> set:
-    """The grader's modules that call `name` (a function or class, by its name)."""
+    """The grader's modules that call `name` (a function or class, by its name, or by the name
+    a module imports it under: `from grader.sandbox import Zygote as Z` then `Z()`)."""
     import ast
     out = set()
     for path in sorted((ROOT / "grader").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Call) and name in (getattr(node.func, "id", None),
-                                                       getattr(node.func, "attr", None)):
+        tree = ast.parse(path.read_text(), str(path))
+        names = {name} | {alias.asname for node in ast.walk(tree)
+                          if isinstance(node, ast.ImportFrom) for alias in node.names
+                          if alias.name == name and alias.asname}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and names & {getattr(node.func, "id", None),
+                                                       getattr(node.func, "attr", None)}:
                 parts = path.relative_to(ROOT).with_suffix("").parts
                 out.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return out
@@ -394,26 +399,68 @@ def _callers(name: str) -> set:
 
 def test_a_submission_is_graded_once_or_in_the_grading_process_and_nowhere_else():
     """Issue 19's 'the same job written several times': a submission is graded on a zygote by
-    grade_once (check, grade, Gradescope), by the grading process's one loop (class runs, a
-    Dask worker, a notebook kernel), and by the kit's check without a sandbox; the loop is
-    started by the kernel's process and a class run's. A new copy of either fails here."""
-    assert _callers("grade_submission") == {"grader.engine.runner", "grader.engine.serving",
-                                            "grader.sandbox.plain"}
-    assert _callers("grade_once") == {"grader.cli", "grader.instructor.gradescope"}
+    grade_once (check, grade, Gradescope, and the kit's check without a sandbox, whose zygote
+    is a PlainZygote given as its kind), and by the grading process's one loop (class runs, a
+    Dask worker, a notebook kernel); the loop is started by the kernel's process and a class
+    run's. A zygote that grades once is started and closed by started_zygote alone (grade_once,
+    and the checks' `sub` fixture when pytest runs them directly); the grading process and a
+    class run's pool start their own, which live as long as they do. A new copy of any of
+    these fails here."""
+    assert _callers("grade_submission") == {"grader.engine.runner", "grader.engine.serving"}
+    assert _callers("grade_once") == {"grader.cli", "grader.instructor.gradescope",
+                                      "grader.sandbox.plain"}
     assert _callers("Serving") == {"grader.engine.serving", "grader.classroom.process"}
     assert _callers("ready_message") == {"grader.engine.serving"}
+    assert _callers("started_zygote") == {"grader.engine.runner", "grader.checks.conftest"}
+    assert _callers("Zygote") == {"grader.engine.serving", "grader.classroom.pool"}
+    assert _callers("PlainZygote") == set()
+    assert _callers("Submission") == {"grader.engine.runner", "grader.checks.conftest"}
 
 
-def test_the_readme_names_every_module_of_the_engine():
-    """A newcomer finds how one submission is graded under grader/engine/: README's 'Where
-    things live' names each of its modules and folders (serving and service among them)."""
-    import re
-    readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("## Where things live"):]
-    entry = block[block.index("grader/engine/"):block.index("grader/sandbox/ ")]
-    named = set(re.findall(r"[a-z_]+", entry))
-    engine = ROOT / "grader" / "engine"
-    modules = {p.stem for p in engine.glob("*.py") if p.stem != "__init__"} | {
-        p.name for p in engine.iterdir() if (p / "__init__.py").is_file()}
-    assert {"serving", "service", "runner", "report"} <= modules
-    assert not modules - named, f"README's grader/engine/ does not name {modules - named}"
+class KindOfZygote:
+    """A zygote kind as grade_once takes one: what it was asked to warm, and what was done."""
+
+    def __init__(self, warm_optim):
+        self.warm_optim, self.ready, self.closed = warm_optim, False, False
+
+    def wait_ready(self):
+        self.ready = True
+
+    def close(self):
+        self.closed = True
+
+
+def test_grade_once_grades_on_a_zygote_of_the_kind_it_is_given_and_closes_it(monkeypatch):
+    """The one 'start a zygote, grade, close': its zygote of the kind given (the kit's check
+    without a sandbox gives PlainZygote), warmed for torch.optim where the exercises train
+    with it (ex06 does, ex01 does not), checked by `before` before any grading, closed after,
+    and closed too where grading raises."""
+    seen = []
+    monkeypatch.setattr(runner, "grade_submission",
+                        lambda path, zygote, request: seen.append(("graded", path)) or "result")
+    result, zygote = runner.grade_once(
+        "alice/", GradeRequest(exercises=("ex06",)), kind=KindOfZygote,
+        before=lambda z: seen.append(("before", z.closed)))
+    assert result == "result" and isinstance(zygote, KindOfZygote)
+    assert seen == [("before", False), ("graded", "alice/")]
+    assert zygote.warm_optim is True and zygote.ready and zygote.closed
+
+    def broken(path, zygote, request):
+        seen.append(zygote)
+        raise RuntimeError("the machinery broke")
+    monkeypatch.setattr(runner, "grade_submission", broken)
+    with pytest.raises(RuntimeError, match="the machinery broke"):
+        runner.grade_once("bob/", GradeRequest(exercises=("ex01",)), kind=KindOfZygote)
+    failed = seen[-1]
+    assert failed.warm_optim is False and failed.closed and not failed.ready
+
+
+def test_the_kit_check_without_a_sandbox_grades_once_on_a_plain_zygote(monkeypatch):
+    """grade_unsandboxed is grade_once with PlainZygote for its kind, inside the portable
+    fallbacks' permission (grader.sandbox.portable.unsandboxed)."""
+    from grader.sandbox import plain, portable
+    asked = []
+    monkeypatch.setattr(runner, "grade_once", lambda path, request, kind=None: asked.append(
+        (path, request, kind, portable._ALLOWED[0])) or ("result", None))
+    assert plain.grade_unsandboxed("alice/", REQUEST) == "result"
+    assert asked == [("alice/", REQUEST, plain.PlainZygote, 1)]
