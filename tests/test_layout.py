@@ -66,3 +66,51 @@ def test_no_import_circle():
         if name not in state:
             visit(name, [])
     assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles[:10])
+
+
+def _readme_rooms() -> dict[str, str]:
+    """README's 'Where things live', an entry per room: its folder ('grader/engine/') and the
+    text that describes it, over as many lines as it takes."""
+    import re
+    readme = (ROOT / "README.md").read_text()
+    listing = readme[readme.index("## Where things live"):].split("```")[1]
+    rooms: dict[str, str] = {}
+    for line in listing.splitlines():
+        if (start := re.match(r"(grader/\S*)\s", line)):
+            room = start.group(1)
+            rooms[room] = line[start.end():]
+        elif rooms:
+            rooms[room] += "\n" + line
+    return rooms
+
+
+def _is_listed(folder: str, rooms: dict) -> bool:
+    """A folder with an entry of its own ('grader/sandbox/inside/'), or one that the pattern
+    of an entry stands for ('grader/checks/exNN_name/': every exercise's folder)."""
+    import re
+    return any(folder == room or (re.fullmatch(room.replace("exNN_name", r"ex\d\d_\w+"), folder)
+                                  and "exNN_name" in room) for room in rooms)
+
+
+def test_the_readme_names_every_module_of_every_room():
+    """A newcomer finds each room's modules in README's 'Where things live': every package of
+    grader/ (and grader/ itself) has an entry, and each entry names every module and folder
+    of its room (a folder with an entry of its own is named there)."""
+    import re
+    rooms = _readme_rooms()
+    packages = {f"grader/{p.name}/" for p in GRADER.iterdir() if (p / "__init__.py").is_file()}
+    assert {"grader/engine/", "grader/classroom/", "grader/sandbox/"} <= packages
+    assert not packages - set(rooms), f"README has no entry for {packages - set(rooms)}"
+    assert "grader/" in rooms and "grader/sandbox/inside/" in rooms
+    missing = {}
+    for room, text in rooms.items():
+        named = set(re.findall(r"\w+", text))
+        folders = sorted(ROOT.glob(room.replace("exNN_name", "ex[0-9][0-9]_*")))
+        assert folders, f"README's entry {room} stands for no folder"
+        for folder in folders:
+            parts = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"} | {
+                p.name for p in folder.iterdir() if p.is_dir() and p.name != "__pycache__"
+                and not _is_listed(f"{folder.relative_to(ROOT).as_posix()}/{p.name}/", rooms)}
+            if parts - named:
+                missing[f"{folder.relative_to(ROOT).as_posix()}/"] = sorted(parts - named)
+    assert not missing, f"README's 'Where things live' does not name {missing}"
