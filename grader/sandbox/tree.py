@@ -88,14 +88,15 @@ def helper_module(name: str) -> bool:
     """A Python module of the student's own beside the exercise files (utils.py, helpers.py,
     a package's mypkg/__init__.py), staged with them when its name can be imported as the student's own
     (staging.own_modules); a notebook of that kind is worth a note, since it cannot be
-    imported."""
-    return name.endswith((".py", ".ipynb")) and not name.startswith((".", "_")) \
+    imported. A private name (_helpers.py, mypkg/_core.py) is hers too; hidden files and
+    Python's own dunder names (__main__.py) are not."""
+    return name.endswith((".py", ".ipynb")) and not name.startswith((".", "__")) \
         and name not in ("setup.py", "conftest.py") or name == "__init__.py"
 
 
 def data_file(name: str) -> bool:
-    """A text data file of the student's own (settings.json, my_points.csv)."""
-    return name.lower().endswith(DATA_SUFFIXES) and not name.startswith((".", "_"))
+    """A text data file of the student's own (settings.json, _cache.csv; not a hidden one)."""
+    return name.lower().endswith(DATA_SUFFIXES) and not name.startswith((".", "__"))
 
 
 def misnamed(name: str) -> str | None:

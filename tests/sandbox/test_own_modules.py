@@ -209,6 +209,17 @@ PACKAGES = {
     "two levels": ("from mypkg.sub.core import mean_slope", "mean_slope",
                    {"mypkg/sub/core.py": "from ..maths import slope as mean_slope\n",
                     "mypkg/maths.py": AS_ARRAY.replace("mean_slope", "slope")}),
+    # private names, as libraries name their inner modules (a fresh round's H12, H14: never
+    # staged, 0/24 with "No module named '_helpers'", no note)
+    "a private module": ("from _helpers import mean_slope", "mean_slope",
+                         {"_helpers.py": AS_ARRAY}),
+    "a package's private module": ("from mypkg import mean_slope", "mean_slope",
+                                   {"mypkg/__init__.py": "from ._core import mean_slope\n",
+                                    "mypkg/_core.py": AS_ARRAY}),
+    "a private data file": ("from _helpers import mean_slope", "mean_slope",
+                           {"_helpers.py": "import json, os\n_K = json.load(open(os.path.join("
+                                           "os.path.dirname(__file__), '_settings.json')))\n"
+                                           + AS_ARRAY, "_settings.json": '{"k": 1}'}),
 }
 
 
