@@ -59,8 +59,12 @@ MIN_PER_EXERCISE = 6
 # with a new rng per coefficient (ex11, fit_numpy_rng_per_coefficient; 172 entries): 172 named;
 # with the gradient taken at w0 (ex02, gradient_descent_gradient_at_w0; 173 entries): 173 named;
 # with the hints that held by chance on one input checked on a second (the least MSE, ex01; sum
-# // N, ex02; a sum divided by 4, ex03) and those 3 programs (176 entries): 176 named, 0 wrong
-MIN_NAMED = 176
+# // N, ex02; a sum divided by 4, ex03) and those 3 programs (176 entries): 176 named, 0 wrong;
+# with mechanisms named that got a generic message (the square of the mean error, ex01; a
+# product of means, ex02; `x * 2` for `x ** 2`, ex04, twice; NumPy's generator, ex05; N // B
+# batches, ex09; a ReLU on the logits, ex10; the square of the sum, ex11) and those 8 programs
+# (184 entries): 184 named, 0 wrong, 0 pass
+MIN_NAMED = 184
 
 _seen: dict[str, dict] = {}
 

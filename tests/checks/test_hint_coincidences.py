@@ -12,6 +12,7 @@ and the mistake the hint is about, which must still be named.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -168,3 +169,82 @@ def test_one_call_too_few_is_still_named(grade, seed):
     fails = [c for c in failing(result, "accumulated_grad") if "leaves" not in c.name]
     assert fails and all(any("one call too few" in h for h in c.hints) for c in fails), \
         [c.hints for c in fails]
+
+
+# -- the conditions of the hints that name a mechanism (issue 20's generic messages): each is
+# silent where the values cannot show its mistake, and speaks where they do
+
+def test_the_square_of_the_mean_error_needs_two_grid_entries_that_show_it():
+    from grader.checks.ex01_linear_model.ships import mistakes as m
+    # x = [1, 1], y = [2, 2]: every pair's errors are equal, so the square of their mean is
+    # their mean square
+    assert m.surface_square_of_mean([1.0, 1.0], [2.0, 2.0], [1.0, 2.0], [0.0, 1.0]) == {}
+    # one entry of the grid alone shows it: not enough
+    assert m.surface_square_of_mean([1.0, 1.0], [2.0, 3.0], [1.0], [0.0]) == {}
+    assert m.SURFACE_SQUARE_OF_MEAN in m.surface_square_of_mean([1.0, 2.0, 3.0], [2.0, 4.0, 6.0],
+                                                                [1.0, 2.0], [0.0, 1.0])
+
+
+def test_x_times_2_needs_two_samples_where_it_is_not_x_squared():
+    from grader.checks.ex04_backprop.ships import mistakes as m
+    assert m.times_two(torch.tensor([0.0, 2.0, 2.0]), 1.0, 2.0, 3.0) == {}
+    assert m.times_two(torch.tensor([2.0, 3.0]), 1.0, 2.0, 3.0) == {}   # one sample shows it
+    assert m.TIMES_2 in m.times_two(torch.tensor([1.0, 2.0, 3.0]), 1.0, 2.0, 3.0)
+    g = torch.tensor([1.0, 2.0, 3.0])
+    # dL/dw1 = 2 * dL/dw2 on every sample (x = 2 there): nothing tells x * 2 from x ** 2
+    assert m.GRAD_TIMES_2 not in m.grads_mistakes((2 * g, g, g))
+    assert m.GRAD_TIMES_2 in m.grads_mistakes((g * g, g, torch.ones(3)))
+
+
+def test_a_relu_on_the_logits_needs_negative_logits():
+    from grader.checks.ex10_softmax_classifier.ships import mistakes as m
+    assert m.relu_on_logits(torch.tensor([[1.0, 2.0], [0.5, -1.0]])) == {}
+    assert m.RELU_ON_LOGITS in m.relu_on_logits(torch.tensor([[1.0, -2.0], [0.5, -1.0]]))
+
+
+def test_floor_divided_batches_need_a_smaller_last_batch():
+    from grader.checks.ex09_dataloader.ships import mistakes as m
+    assert m.floor_batches([1.0, 2.0], 12, 4) == {}      # 3 full batches: // is exact
+    assert m.floor_batches([1.0, 2.0], 3, 4) == {}       # no full batch
+    (hint, run), = m.floor_batches([1.0, 2.0], 14, 4).items()
+    assert "3 = N // B" in hint and run == [4 / 3, 8 / 3]
+
+
+def test_numpy_draws_are_named_only_on_a_stream_of_three_or_more():
+    from grader.checks.ex05_manual_regression.ships import mistakes as m
+
+    def pair(x):
+        return x, 3 * x + 0.8
+    assert m.numpy_generators(2, 5, pair) == {}
+    named = m.numpy_generators(5, 5, pair)
+    x = np.random.default_rng(5).random(5).astype(np.float32)
+    assert any(torch.equal(v[0], torch.from_numpy(x)) for v in named.values())
+
+
+@pytest.mark.parametrize("ex,code,target,words", [
+    ("ex02", """
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(2 * np.mean(x) * np.mean(x * w - y))
+""", "gradient", "a product of two means"),
+    ("ex11", """
+def poly_loss(y_pred, y):
+    return float(np.sum(y_pred - y) ** 2)
+""", "poly_loss", "the square of the sum of the errors"),
+], ids=["ex02-product_of_means", "ex11-square_of_sum"])
+def test_a_mistake_told_from_two_inputs_is_named_in_the_visible_check(grade, ex, code, target,
+                                                                      words):
+    result = grade(ex, code, targets=[target])
+    assert any(words in h for h in hints_of(result, target, visible=True)), \
+        hints_of(result, target)
+
+
+def test_errors_of_one_sign_do_not_make_a_sum_of_absolute_errors_a_plain_sum(grade):
+    """On the visible poly_loss([1, 2, 3], [1, 0, 0]) the errors are 0, 2, 3: their sum is their
+    absolute sum; the second input tells the two apart."""
+    result = grade("ex11", """
+def poly_loss(y_pred, y):
+    return float(np.abs(y_pred - y).sum())
+""", targets=["poly_loss"])
+    hints = hints_of(result, "poly_loss", visible=True)
+    assert hints == ["this is the sum of absolute errors, not of squares"], hints

@@ -95,4 +95,13 @@ def best_weight(x_data, y_data, weights):
     return float(np.min(mse))
 ''', "returns the least MSE instead of the weight that gives it",
         (r"least MSE|the MSE itself|not the weight",)),
+    # issue 20, a generic message once ("returned the wrong value")
+    Fresh("mse_surface_square_of_mean", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = x[None, None, :] * W[..., None] + B[..., None]
+    return (pred - y).mean(axis=-1) ** 2
+''', "squares the mean error instead of taking the mean of the squared errors",
+        (r"square of the mean|square each error first",)),
 ]

@@ -135,4 +135,11 @@ def cost(xs, ys, w):
     return float(np.sum((x * w - y) ** 2) // len(x))
 ''', "divides the sum of the squared errors by N with `//`, which rounds down",
         (r"floor|//|whole number|rounds? down",)),
+    # issue 20, a generic message once
+    Fresh("gradient_product_of_means", "gradient", '''
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(2 * np.mean(x) * np.mean(x * w - y))
+''', "2 * mean(x) * mean(x*w - y): the product of the means for the mean of the products",
+        (r"product of (two )?means|mean of a product",)),
 ]

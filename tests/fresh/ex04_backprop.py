@@ -308,4 +308,17 @@ def train_autograd(xs, ys, w0, lr, epochs):
     return w.item(), losses
 ''', "records the sum of the epoch's sample losses, not the last one",
         (SUM, RECORD)),
+    # issue 20, generic messages once: `* 2` for `** 2`
+    Fresh("quadratic_forward_times_2", "quadratic_forward", '''
+def quadratic_forward(x, w1, w2, b):
+    return w1 * x * 2 + w2 * x + b
+''', "x * 2 where x ** 2 is meant: the model doubles x instead of squaring it",
+        (r"x \* 2|doubles x",)),
+    Fresh("quadratic_grads_times_2", "quadratic_grads", '''
+def quadratic_grads(x, y, w1, w2, b):
+    r = quadratic_forward(x, w1, w2, b) - y
+    return 2 * r * x * 2, 2 * r * x, 2 * r
+''', "dL/dw1 = 2 r x * 2 where 2 r x ** 2 is meant",
+        # on one sample (a float) only the evidence: dL/dw1, the first, alone is wrong
+        (r"x \* 2|doubles x", r"only the value at index 0 \(the first\) is wrong")),
 ]

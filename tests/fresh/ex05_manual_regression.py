@@ -107,4 +107,13 @@ def mse_loss(y, y_pred):
     return ((y_pred - y) ** 2).sum() / len(y)
 ''', "divides the sum by len(y): right for 1-D, the rows only for a 2-D input",
         (r"len\(y\)|numel|rows|entries|first dimension",)),
+    # issue 20, a generic message once
+    Fresh("make_data_numpy_generator", "make_data", '''
+import numpy as np
+def make_data(n, seed, device="cpu"):
+    rng = np.random.default_rng(seed)
+    x = torch.from_numpy(rng.random(n).astype(np.float32)).to(device)
+    return x, 3 * x + 0.8
+''', "draws x with NumPy's generator where torch's seeded Generator is asked",
+        (r"numpy|default_rng|np\.random",)),
 ]

@@ -181,4 +181,22 @@ class CsvDataset(Dataset):
         return self.x[i - 1], self.y[i - 1]
 ''', "indexes rows from 1: dataset[i] returns row i - 1",
         (r"shifted|row i - 1",)),
+    # issue 20, a generic message once: `//` in a count
+    Fresh("train_minibatch_floor_batches", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        losses.append(total / (len(loader.dataset) // loader.batch_size))
+    return losses
+''', "divides each epoch's summed batch losses by N // B, which leaves out the last batch",
+        (r"N // B|rounds down|one fewer",)),
 ]

@@ -199,4 +199,16 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
     return losses
 ''', "uses momentum 0.99 where the contract asks 0.5",
         (r"momentum=0\.99",)),
+    # issue 20, a generic message once
+    Fresh("classifier_relu_on_logits", "SoftmaxClassifier", '''
+class SoftmaxClassifier(nn.Module):
+    def __init__(self, in_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden)
+        self.output = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        return torch.relu(self.output(torch.relu(self.hidden(x))))
+''', "a ReLU after the output layer too: negative logits come back as 0",
+        (r"relu|negative logit|expected negative and came back as 0",)),
 ]

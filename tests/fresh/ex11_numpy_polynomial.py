@@ -163,4 +163,10 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "a new generator of the same seed for each coefficient: a, b, c, d all equal",
         (r"same number|generator|\brng\b|seed",)),
+    # issue 20, a generic message once
+    Fresh("poly_loss_square_of_sum", "poly_loss", '''
+def poly_loss(y_pred, y):
+    return float(np.sum(y_pred - y) ** 2)
+''', "squares the sum of the errors instead of summing their squares",
+        (r"square of the sum|square each error first",)),
 ]

@@ -29,6 +29,25 @@ def wb_swapped(x, y, ws, bs) -> dict:
     return {WB_SWAPPED: ((pred - ys[None, None, :]) ** 2).mean(axis=2)}
 
 
+SURFACE_SQUARE_OF_MEAN = ("each entry is the square of the mean error, np.mean(pred - y) ** 2: "
+                          "square each error first, then take the mean, "
+                          "np.mean((pred - y) ** 2)")
+
+
+def surface_square_of_mean(x, y, ws, bs) -> dict:
+    """{SURFACE_SQUARE_OF_MEAN: the grid of squared mean errors}, where it differs from the MSE
+    at two entries of the grid or more (two (w, b) pairs that show it; where the errors of a pair
+    are all equal the two agree)."""
+    import numpy as np
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray([float(v) for v in ws], dtype=np.float64)
+    b = np.asarray([float(v) for v in bs], dtype=np.float64)
+    err = xs[None, None, :] * w[None, :, None] + b[:, None, None] - ys[None, None, :]
+    wrong, right = err.mean(axis=2) ** 2, (err ** 2).mean(axis=2)
+    differ = ~np.isclose(wrong, right, rtol=1e-4, atol=1e-6)
+    return {SURFACE_SQUARE_OF_MEAN: wrong} if differ.sum() >= 2 else {}
+
+
 WORST_WEIGHT = ("this is the weight with the largest MSE, the worst of the list{also}: argmax "
                 "where argmin is wanted (or max for min)?")
 LEAST_MSE = ("this is the least MSE itself, not the weight that gives it: return "

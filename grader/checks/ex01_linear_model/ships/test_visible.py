@@ -98,7 +98,9 @@ def test_surface_small_grid(sub):
     assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3], bs=[-1,0,1,2])",
                  mistakes={hints.SURFACE_TRANSPOSED: want.T,
                            hints.sum_not_mean(len(X)): want * len(X),
-                           **hints.wb_swapped(X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0])})
+                           **hints.wb_swapped(X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0]),
+                           **hints.surface_square_of_mean(X, Y, [1.0, 2.0, 3.0],
+                                                          [-1.0, 0.0, 1.0, 2.0])})
 
 
 @check("best_weight", visible=True)

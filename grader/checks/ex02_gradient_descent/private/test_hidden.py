@@ -96,6 +96,19 @@ def _second_cost(sub, seed, kind, device):
                                                                    _exact(y, kind), w)
 
 
+def _second_gradient(sub, seed, kind, device):
+    """gradient on other random data of the same kind, the reference's there and the mistakes'
+    values there (for naming a mistake only); None where the call fails."""
+    x, y, w = _data(seed, "gradient_other")
+    args = (_convert(x, kind, device), _convert(y, kind, device), w)
+    try:
+        got = manual_call(sub, "ex02.gradient", *args)
+    except StudentError:
+        return None
+    return (got, reference("ex02.gradient", *args, grad=False),
+            hints.product_of_means(_exact(x, kind), _exact(y, kind), w))
+
+
 @check("gradient", points=3)
 @_params()
 def test_gradient_random(sub, seed, kind, device):
@@ -109,8 +122,9 @@ def test_gradient_random(sub, seed, kind, device):
     n = len(x)
     want = reference("ex02.gradient", *args, grad=False)
     xe, ye = _exact(x, kind), _exact(y, kind)
-    assert_close(got, want, call=call, mistakes={
-        **scale_mistakes(want, n), hints.NO_INNER_X: float(np.mean(2 * (xe * w - ye)))},
+    assert_close(got, want, call=call, mistakes=lambda: {
+        **scale_mistakes(want, n), hints.NO_INNER_X: float(np.mean(2 * (xe * w - ye))),
+        **also_on(hints.product_of_means(xe, ye, w), _second_gradient(sub, seed, kind, device))},
         **_tol(kind))
     closed = float(np.mean(2 * xe * (xe * w - ye)))
     assert_close(got, closed, call=call, context="compared with mean(2*x*(x*w - y))",

@@ -22,6 +22,19 @@ def cost_mistakes(x, y, w) -> dict:
 
 NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2*x*(x*w - y), "
               "then the mean over the samples")
+PRODUCT_OF_MEANS = ("this is 2 * mean(x) * mean(x*w - y), a product of two means: the mean of a "
+                    "product is not the product of the means; take the mean of the products, "
+                    "np.mean(2 * x * (x*w - y))")
+
+
+def product_of_means(x, y, w) -> dict:
+    """{PRODUCT_OF_MEANS: 2 mean(x) mean(x w - y)}; named where a second input shows it too
+    (grader.checks.api.also_on): one value can equal it by chance."""
+    import numpy as np
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return {PRODUCT_OF_MEANS: float(2 * np.mean(x) * np.mean(x * w - y))}
+
+
 IN_X = ("this is 2*w*(x*w - y), the derivative with respect to x: sample_gradient differentiates "
         "with respect to w, d/dw (x*w - y)**2 = 2*x*(x*w - y)")
 NO_X = ("this is 2*(x*w - y): the factor x is missing. The chain rule multiplies by the inner "

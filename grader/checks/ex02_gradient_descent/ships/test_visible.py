@@ -86,9 +86,10 @@ def test_cost_course(sub):
                                    **also_on(hints.cost_mistakes(X, Y, 1.0), _second_cost(sub))})
 
 
-# A second input for the hints: on the course data at w = 1, 14 // 3 = 4 is also the square of
-# the mean error. Here the cost (2.79375), the square of the mean error (1.625625), the mean
-# error (-1.275) and the sum floor-divided by N (2.0) all differ.
+# A second input for the hints of cost and gradient: on the course data at w = 1, 14 // 3 = 4 is
+# also the square of the mean error. Here the cost (2.79375), the square of the mean error
+# (1.625625), the mean error (-1.275) and the sum floor-divided by N (2.0) all differ, and so do
+# the gradient (-7.125) and 2 mean(x) mean(x*w - y) (-5.1).
 COST2 = ([0.5, 1.5, 2.0, 4.0], [1.0, 2.0, 5.0, 7.5], 1.3)
 
 
@@ -122,8 +123,9 @@ def test_gradient_course(sub):
     want = expected(case)
     call = "gradient(xs=[1, 2, 3], ys=[2, 4, 6], w=1.0)"
     xa, ya = np.array(X), np.array(Y)
-    assert_close(got, want, call=call, mistakes={
-        **scale_mistakes(want, N), hints.NO_INNER_X: float(np.mean(2 * (xa * 1.0 - ya)))})
+    assert_close(got, want, call=call, mistakes=lambda: {
+        **scale_mistakes(want, N), hints.NO_INNER_X: float(np.mean(2 * (xa * 1.0 - ya))),
+        **also_on(hints.product_of_means(X, Y, 1.0), _second_gradient(sub))})
     # what autograd says d cost / d w is (fair: gradient is the hand-written one)
     x, y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
     auto = float(autograd_grad(lambda w: ((x * w - y) ** 2).mean(), _f64(1.0)))
@@ -133,6 +135,17 @@ def test_gradient_course(sub):
         (2 * FD_EPS)
     assert_close(got, fd, call=call, context="compared with a central difference of the cost",
                  rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+
+
+def _second_gradient(sub):
+    """(gradient on COST2, the right gradient there, the mistakes' values there), or None where
+    the call fails; the gradient is computed here (this input only names a mistake)."""
+    try:
+        got = manual_call(sub, "ex02.gradient", *COST2)
+    except StudentError:
+        return None
+    x, y, w = (np.asarray(v, dtype=np.float64) for v in COST2)
+    return got, float(np.mean(2 * x * (x * w - y))), hints.product_of_means(*COST2)
 
 
 @check("gradient", visible=True)

@@ -65,6 +65,24 @@ def never_updated(name: str) -> str:
 
 
 W_SWAPPED = "w1 and w2 are swapped: w1 multiplies x**2, w2 multiplies x"
+TIMES_2 = ("this is w1 * x * 2 + w2 * x + b: `x * 2` doubles x where `x ** 2` squares it; the "
+           "model is w1 * x ** 2 + w2 * x + b")
+GRAD_TIMES_2 = ("dL/dw1 is 2 r * x * 2 here: `x * 2` doubles x where `x ** 2` squares it; "
+                "dL/dw1 = 2 r x ** 2")
+
+
+def _differ_twice(a, b) -> bool:
+    """Whether a and b differ at two entries or more (two samples that show a mistake)."""
+    import torch
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    return int((~torch.isclose(a.cpu(), b.cpu(), rtol=1e-4, atol=1e-6)).sum()) >= 2
+
+
+def times_two(x, w1, w2, b) -> dict:
+    """{TIMES_2: w1 x 2 + w2 x + b}, where it differs from the model at two samples or more
+    (x * 2 is x ** 2 at x = 0 and x = 2)."""
+    wrong = w1 * x * 2 + w2 * x + b
+    return {TIMES_2: wrong} if _differ_twice(wrong, w1 * x ** 2 + w2 * x + b) else {}
 TRAIN_REBOUND = rebound_parameter("w")      # train_autograd's update rebinds w
 QUADRATIC_REBOUND = rebound_parameter("w1")  # train_quadratic's update rebinds a parameter
 DR_DYHAT_SIGN = "dr_dyhat is +1: r = y_hat - y grows one for one with y_hat"
@@ -131,7 +149,8 @@ def grads_mistakes(want):
         # one gradient per sample is asked: the loss's sum over the samples is not here
         reduced = {GRADS_SUMMED: tuple(g.sum() for g in want),
                    GRADS_AVERAGED: tuple(g.mean() for g in want)}
-    return {**scale_mistakes(want), **reduced,
+    doubled = {GRAD_TIMES_2: (2 * g2, g2, gb)} if _differ_twice(2 * g2, g1) else {}
+    return {**scale_mistakes(want), **reduced, **doubled,
             "dL/dw1 and dL/dw2 are swapped: w1 multiplies x**2, so dL/dw1 = 2 r x**2.":
                 (g2, g1, gb),
             DB_TIMES_X: (g1, g2, g2),

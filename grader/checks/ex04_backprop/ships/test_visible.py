@@ -124,7 +124,8 @@ def test_quadratic_forward_tensor(sub, device):
     """quadratic_forward keeps a tensor's shape, dtype and device"""
     case = CASES["forward_tensor"].on(device)
     assert_close(case.run(sub), expected(case, device),
-                 call=f"quadratic_forward(torch.tensor([1., 2., 3.]) on {device}, 1.0, 2.0, 3.0)")
+                 call=f"quadratic_forward(torch.tensor([1., 2., 3.]) on {device}, 1.0, 2.0, 3.0)",
+                 mistakes=hints.times_two(case.args[0], *case.args[1:]))
 
 
 @check("quadratic_grads", points=2, visible=True)

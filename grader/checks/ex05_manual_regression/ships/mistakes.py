@@ -6,6 +6,9 @@ from grader.checks.api import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_
 
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
+NUMPY_GENERATOR = ("x holds NumPy's numbers for this seed ({how}): make_data draws with torch's "
+                   "generator, torch.rand(n, generator=torch.Generator().manual_seed(seed)); "
+                   "NumPy's generators give other numbers for the same seed")
 NO_BIAS = "the bias 0.8 is missing from y"
 SLOPE_INTERCEPT_SWAPPED = "y is 0.8 x + 3: the slope is 3 and the intercept 0.8, y = 3 * x + 0.8"
 NORMAL_NOT_UNIFORM = ("x is drawn from the normal distribution (torch.randn): x ~ U(0, 1) is "
@@ -23,7 +26,21 @@ def data_mistakes(n: int, seed: int, want, device) -> dict:
     return {GLOBAL_GENERATOR: pair(torch.rand(n, generator=torch.Generator().manual_seed(0))),
             NORMAL_NOT_UNIFORM: pair(torch.randn(n, generator=torch.Generator().manual_seed(seed))),
             NO_BIAS: (want[0], 3 * want[0]),
-            SLOPE_INTERCEPT_SWAPPED: (want[0], 0.8 * want[0] + 3)}
+            SLOPE_INTERCEPT_SWAPPED: (want[0], 0.8 * want[0] + 3),
+            **numpy_generators(n, seed, pair)}
+
+
+def numpy_generators(n: int, seed: int, pair) -> dict:
+    """{NUMPY_GENERATOR: (x, y) with x drawn by NumPy for this seed}, for default_rng and the
+    legacy np.random.seed. Named where n >= 3: a stream of 3 or more draws is not met by chance."""
+    import numpy as np
+    import torch
+    if n < 3:
+        return {}
+    draws = {"np.random.default_rng(seed)": np.random.default_rng(seed).random(n),
+             "np.random.seed(seed), np.random.rand(n)": np.random.RandomState(seed).rand(n)}
+    return {NUMPY_GENERATOR.format(how=how): pair(torch.from_numpy(x.astype(np.float32)))
+            for how, x in draws.items()}
 
 
 def data_mistakes_of(got, n: int, seed: int, want, device) -> dict:

@@ -53,3 +53,16 @@ def rows_shifted(shift: int, n: int) -> str:
 SHUFFLED_ANYWAY = ("the loader shuffles though shuffle=False (each epoch comes in a new order): "
                    "is shuffle=True, or a RandomSampler, used whatever shuffle says? Pass it on, "
                    "DataLoader(..., shuffle=shuffle, generator=...)")
+
+
+def floor_batches(want_losses, n: int, batch_size: int) -> dict:
+    """{hint: the run} of an epoch's loss divided by n // batch_size, one fewer than the number
+    of batches where the last is smaller; {} where batch_size divides n (the two agree) or no
+    batch is full."""
+    full, batches = n // batch_size, -(-n // batch_size)
+    if full == batches or full == 0:
+        return {}
+    return {f"each epoch's loss is the sum of its batch losses divided by {full} = N // B, one "
+            f"fewer than its {batches} batches: `//` rounds down, and the last, smaller batch "
+            f"counts too; divide by the number of batches, len(loader) (or count them)":
+            [v * batches / full for v in want_losses]}

@@ -148,5 +148,7 @@ def check_training(got, want, args, call, variant, dtype=torch.float32):
                          trace_mistakes=hints.TRACE_MISTAKES, per_epoch=per_epoch, dtype=dtype,
                          count_hints={epochs: hints.ONE_STEP_PER_EPOCH,
                                       per_epoch: hints.one_epoch_only(epochs)},
-                         loss_mistakes=lambda: divided_by_rows(want["losses"], n, per_epoch),
+                         loss_mistakes=lambda: {
+                             **divided_by_rows(want["losses"], n, per_epoch),
+                             **hints.floor_batches(want["losses"], n, batch_size)},
                          start=state)

@@ -36,6 +36,17 @@ PREDICT_DIM0 = ("one value per class: argmax over dim 0 (the samples); each row'
                 "logits.argmax(dim=1)")
 
 
+RELU_ON_LOGITS = ("a ReLU is applied to the logits too: every negative logit came back as 0. The "
+                  "ReLU goes between the layers only, output(relu(hidden(x))); logits may be "
+                  "negative")
+
+
+def relu_on_logits(logits) -> dict:
+    """{RELU_ON_LOGITS: the logits clamped at 0}, where two logits or more are negative (on
+    fewer, one value alone would show it)."""
+    return {RELU_ON_LOGITS: logits.clamp(min=0)} if int((logits < 0).sum()) >= 2 else {}
+
+
 def softmax_mistakes(wrong):
     """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
     named = {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}

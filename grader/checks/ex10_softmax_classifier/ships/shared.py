@@ -207,7 +207,8 @@ def check_forward(got, want, call, wrong):
         "these are probabilities (softmax of the logits): forward must return the logits; "
         "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
         "the ReLU between the layers is missing": wrong["no_relu"],
-        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"]})
+        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"],
+        **hints.relu_on_logits(logits)})
     assert_close(got["state"], want["state"], call=call,
                  context="the parameters after a forward pass must be unchanged")
     filled = [k for k, g in got["grads"].items() if g is not None]

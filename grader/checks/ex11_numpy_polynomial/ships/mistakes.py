@@ -15,6 +15,19 @@ LOSS_MEAN = "this is the mean of the squared errors: the loss here is their sum"
 LOSS_NOT_SQUARED = "this is the sum of the errors, not of their squares"
 LOSS_ABSOLUTE = "this is the sum of absolute errors, not of squares"
 LOSS_NORM = "this is the square root of the loss (a norm, not its square)"
+SUM_SQUARED = ("this is the square of the sum of the errors, np.sum(y_pred - y) ** 2: square "
+               "each error first, then sum, np.sum((y_pred - y) ** 2)")
+
+
+def loss_mistakes(y_pred, y) -> dict:
+    """{hint: what poly_loss returns with that mistake} on these arrays. One input can give two
+    of them alike (errors all of one sign: their sum is the sum of their absolute values): a
+    check names one only where a second input shows it too (grader.checks.api.also_on)."""
+    import numpy as np
+    r = np.asarray(y_pred, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+    return {LOSS_MEAN: float((r ** 2).mean()), LOSS_NOT_SQUARED: float(r.sum()),
+            LOSS_ABSOLUTE: float(np.abs(r).sum()), LOSS_NORM: float(np.sqrt((r ** 2).sum())),
+            SUM_SQUARED: float(r.sum()) ** 2}
 GLOBAL_RNG = ("the initial values come from the global np.random state: draw them with rng = "
               "np.random.default_rng(seed), rng.standard_normal() for a, b, c, d in turn")
 GRADIENT_TWICE = "the gradients are twice too large (a factor 2 counted twice?)"

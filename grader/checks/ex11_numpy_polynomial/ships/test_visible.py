@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
-                               assert_fit, check, expected, scale_mistakes, tolerance)
+from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, StudentError, TRAJECTORY_TOL,
+                               also_on, assert_close, assert_fit, check, expected,
+                               scale_mistakes, tolerance)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
@@ -96,7 +97,23 @@ def test_loss_by_hand(sub):
     """poly_loss([1, 2, 3], [1, 0, 0]) is 13, a sum of squares"""
     case = CASES["loss_hand"]
     assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3], [1, 0, 0])",
-                 mistakes={hints.LOSS_MEAN: 13.0 / 3})
+                 mistakes=lambda: also_on(hints.loss_mistakes(*case.args), _second_loss(sub)))
+
+
+# A second input for the hints: on [1, 2, 3] against [1, 0, 0] the errors are all >= 0, so their
+# sum is also the sum of their absolute values. Here the errors are -0.5, -1.5, 2, 2.5: the loss
+# (12.75), its mean, the errors' sum, their absolute sum, the root and the sum squared all differ.
+LOSS2 = (np.array([0.5, -1.0, 2.0, 1.5]), np.array([1.0, 0.5, 0.0, -1.0]))
+
+
+def _second_loss(sub):
+    """(poly_loss on the second input, the right loss there, the mistakes' values there), or
+    None where the call fails; the loss is computed here (this input only names a mistake)."""
+    try:
+        got = sub.call("ex11.poly_loss", *LOSS2)
+    except StudentError:
+        return None
+    return got, float(((LOSS2[0] - LOSS2[1]) ** 2).sum()), hints.loss_mistakes(*LOSS2)
 
 
 @check("poly_grads", points=2, visible=True)
