@@ -19,10 +19,20 @@ import threading
 _PARSING = threading.Lock()
 
 
+class TooDeep(SyntaxError):
+    """Source nested too deeply for Python's parser (`x = ` + 3000 `-` + `1`): read as text that
+    does not parse wherever a SyntaxError is caught, never a crash of the trusted side."""
+
+
 def parse(source):
-    """ast.parse(source), one thread at a time."""
+    """ast.parse(source), one thread at a time; TooDeep (a SyntaxError) where the parser runs
+    out of depth or memory. Every reading of a submission's text on the trusted side parses
+    through here."""
     with _PARSING:
-        return ast.parse(source)
+        try:
+            return ast.parse(source)
+        except (RecursionError, MemoryError) as exc:
+            raise TooDeep(f"too deeply nested to read ({type(exc).__name__})") from None
 
 
 def only(workdir, keep) -> None:

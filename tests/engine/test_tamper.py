@@ -428,6 +428,12 @@ HOSTILE = [
      2, "pandas.DataFrame.eval"),
     ("numexpr", "import numexpr as ne\nv = ne.evaluate('a + 1')\n", 2, "numexpr.evaluate"),
     ("sympify", "from sympy import sympify\n", 1, "sympy.sympify"),
+    # sympy's printers write Python text that lambdify runs (a printer of one's own returns any
+    # text it likes: the engine's backward, full marks unflagged in a fresh round's B1)
+    ("lambdify", "import sympy\nf = sympy.lambdify([], sympy.Integer(1))\n", 2,
+     "sympy.lambdify"),
+    ("lambdify-by-module", "from sympy.utilities.lambdify import lambdify\n", 1,
+     "sympy.utilities.lambdify"),
     ("logging-listen", "import logging.config\nt = logging.config.listen(9999)\n",
      2, "runs code built at run time (logging.config.listen)"),
     ("logging-fileconfig", "from logging.config import fileConfig\n",
@@ -1460,6 +1466,38 @@ def test_a_file_too_deep_to_parse_is_flagged(source):
     assert [f.what for f in scan_source(source, "x.py")] == ([TOO_DEEP] if gives_up else [])
 
 
+_TOO_DEEP = "_Z = " + "-" * 3000 + "1\n"      # the parser runs out of depth here
+
+
+def test_every_reading_of_a_files_text_survives_one_too_deep_to_parse():
+    """The trusted side reads a submission's text in several places (its review, its imports,
+    whether it was started, which of its functions use which for the hints): each takes a
+    file the parser gives up on as one that does not parse (a fresh round's B3: the hints'
+    reading raised RecursionError and grade, check and Gradescope crashed)."""
+    from grader.engine.result import reaches
+    from grader.sandbox.apart import TooDeep, imported_names, parse
+    from grader.sandbox.staging import not_started
+    text = "def f(x):\n    return x\n" + _TOO_DEEP
+    with pytest.raises(TooDeep):
+        parse(text)
+    assert reaches(text) == {}
+    assert imported_names(text.encode()) == set()
+    assert not_started("ex01_linear_model.py", text.encode()) is False
+    assert scan_source(text, "ex01_linear_model.py") == \
+        [Finding("ex01_linear_model.py", 0, "", TOO_DEEP)]
+
+
+def test_a_file_too_deep_to_parse_costs_only_its_exercise(grade):
+    ex01 = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    ex02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    result = grade("ex01", files={"ex01_linear_model.py": ex01,
+                                  "ex02_gradient_descent.py": ex02 + _TOO_DEEP},
+                   exercises=["ex01", "ex02"])
+    ex01 = [c for c in result.checks if c.exercise == "ex01" and c.counted]
+    assert ex01 and all(c.status == "passed" for c in ex01), [c.message for c in ex01]
+    assert any(TOO_DEEP in t for t in result.tampering), result.tampering
+
+
 def test_the_parser_gives_up_on_some_file_here():
     assert scan_source("x = " + "1 + " * 100_000 + "1\n", "x.py") == \
         [Finding("x.py", 0, "", TOO_DEEP)]
@@ -1598,7 +1636,25 @@ def test_a_finding_prints_its_place():
 
 # A manual function (CURRICULUM.md) and everything it reaches in its file use no autograd:
 # read as text on the trusted side, where the worker's watch cannot be reached past
+_PROBE = "def _probe():\n    v = torch.tensor(2.0, requires_grad=True)\n    (v * v).backward()\n" \
+    "    return float(v.grad)\n\n"
 MANUAL_REACHES_AUTOGRAD = {
+    # what runs as a def or class runs, made with autograd and kept in it (a fresh round's B4)
+    "a default made at import": _PROBE + "def gradient(xs, ys, w, k=_probe()):\n"
+    "    return k * w\n",
+    "a keyword-only default": _PROBE + "def gradient(xs, ys, w, *, k=_probe()):\n"
+    "    return k * w\n",
+    "a decorator's argument": _PROBE + "def _scaled(k):\n    def wrap(f):\n"
+    "        return lambda *a: k * f(*a)\n    return wrap\n\n"
+    "@_scaled(_probe())\ndef gradient(xs, ys, w):\n    return w\n",
+    "a class attribute": _PROBE + "class _Tools:\n    K = _probe()\n\n"
+    "def gradient(xs, ys, w):\n    return _Tools.K * w\n",
+    # code written as text, whatever runs it (a code printer's method, a template)
+    "code as text in a table": "import sympy\nCODE = {'g': 'torch.autograd.grad(y, x)[0]'}\n\n"
+    "def gradient(xs, ys, w):\n    return run_text(CODE['g'])\n",
+    "the engine's backward as text": "def _text():\n"
+    "    return 'Variable._execution_engine.run_backward((y,), (g,), False, False, (), False)'"
+    "\n\ndef gradient(xs, ys, w):\n    return compile_it(_text())\n",
     "the engine's own method": "class _V(torch.autograd.Variable):\n    pass\n\n"
     "def _g(x, y, w):\n    return _V._execution_engine\n\n"
     "def sample_gradient(x, y, w):\n    return _g(x, y, w)\n",
@@ -1739,6 +1795,15 @@ MANUAL_SEEN_AT_RUN_TIME = {
     # made with autograd as the file is imported, only read by the manual call
 }
 MANUAL_HONEST = {
+    "defaults and decorators that are values": "import functools\n\n"
+    "@functools.lru_cache(maxsize=None)\ndef _two():\n    return 2.0\n\n"
+    "@torch.no_grad()\ndef gradient(xs, ys, w, scale=_two(), eps=float('1e-8')):\n"
+    "    return scale * w + 0 * eps\n",
+    "a class of constants": "import numpy as np\n\nclass _C:\n    K = np.float64(2.0)\n\n"
+    "def gradient(xs, ys, w):\n    return _C.K * w\n",
+    "a message naming autograd": "def gradient(xs, ys, w):\n    if not xs:\n"
+    "        raise ValueError('no data: call it as in the notes, not via loss.backward() "
+    "or autograd')\n    return 2.0 * w\n",
     "no_grad inside": "def gradient(xs, ys, w):\n    with torch.no_grad():\n"
     "        return float(((torch.tensor(xs) * w - torch.tensor(ys)) * 2).mean())\n",
     "grad mode set off": "def gradient(xs, ys, w):\n    with torch.set_grad_enabled(False):\n"

@@ -137,14 +137,20 @@ the public names):
     binding.py       pass 1: scopes and what each name may be bound to (_Binding)
     flows.py         arguments, container items and attributes followed where they go (_Flows)
     origins.py       what an expression may reach: a dotted name, "?" or None (_Origins)
+    ordinary.py      the uses of flagged names a correct program makes (_Ordinary)
     checks.py        pass 2: names, attributes, imports, calls, patches, setters (_Checks)
     main_block.py    __name__ rebound, and whether a `__main__` block is reviewed (_MainBlock)
     code_strings.py  code given as a string to timeit, cProfile, profile (_CodeStrings)
     lookups.py       names looked up at run time, hidden names, strings read whole (_Lookups)
     paths.py         files Python would run, written at run time; a checkpoint (_Paths)
     descriptors.py   raw file descriptors (_Descriptors)
+    autograd_names.py  the manual functions, autograd's names, text naming or running them
+    manual.py        what a manual function reaches of autograd (_Manual)
+    import_time.py   what the code run at import fills with autograd's work (_ImportTime)
+    outside.py       what a file reads from outside and puts there (_Outside)
     reviewer.py      _Review: the mixins above joined, with the review's state
-    scan.py          the entry points: scan_source, scan_notebook, scan_file
+    scan.py          the entry points: scan_source, scan_notebook, scan_file, and
+                     review_submission (a submission's files together)
 """
 from __future__ import annotations
 

@@ -26,6 +26,19 @@ CAPTURES = ("torch.fx", "torch.jit.trace", "torch.jit.trace_module", "torch.expo
 COMPILERS = ("torch.compile",)
 
 
+def _run_when_defined(node) -> list:
+    """What runs when a def or class statement runs: decorators and default values; a class's
+    bases, keywords and the statements of its body (the defs there, the same way)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = node.args
+        return [*node.decorator_list, *args.defaults, *(d for d in args.kw_defaults if d)]
+    found = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+    for stmt in node.body:
+        found += _run_when_defined(stmt) if isinstance(
+            stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else [stmt]
+    return found
+
+
 class _ImportTime:
     def _made_at_import(self) -> dict:
         """{module-level name: line} of the names that the code run as the file is imported
@@ -57,8 +70,13 @@ class _ImportTime:
         memo, tainted, uses = {}, {}, {}
         self._budget = [IMPORT_NODES]
         for stmt in statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                 ast.Import, ast.ImportFrom)):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                # what runs as it is defined (defaults, decorators, a class's bases and body)
+                # is kept in the function or class: `def gradient(xs, ys, w, k=_probe())`
+                if any(self._import_facts(part, memo)[0] for part in _run_when_defined(stmt)):
+                    uses[id(stmt)] = frozenset({stmt.name})
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
             # a statement that calls nothing runs no function (x = f only names it)
             calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))

@@ -85,6 +85,8 @@ _NAMES = {
              "pandas.eval", "pandas.core.computation", "pandas.DataFrame.eval",
              "pandas.DataFrame.query", "numexpr.evaluate", "numexpr.re_evaluate",
              "numexpr.NumExpr", "numexpr.necompiler", "sympy.sympify", "sympy.parse_expr",
+             # sympy's code printers write Python text that lambdify and autowrap run
+             "sympy.lambdify", "sympy.utilities.lambdify", "sympy.utilities.autowrap",
              "sympy.parsing", "sympy.core.sympify", "cython.inline", "Cython.inline",
              "Cython.Build", "pyximport", "logging.config.listen", "logging.config.fileConfig",
              "site.addsitedir", "site.addpackage", "site.main", "site.execsitecustomize",

@@ -9,7 +9,7 @@ from pathlib import Path
 from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
 from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, TOO_DEEP
-from grader.sandbox.apart import parse
+from grader.sandbox.apart import TooDeep, parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
@@ -100,12 +100,12 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere=False, fac
     for where, text in units:
         try:
             tree = parse(text)
+        except TooDeep:
+            found.append(Finding(file, 0, where, TOO_DEEP))
+            continue
         except (SyntaxError, ValueError):     # ValueError: NUL bytes
             if whole_file:
                 return []
-            continue
-        except (RecursionError, MemoryError):
-            found.append(Finding(file, 0, where, TOO_DEEP))
             continue
         trees.append((where, tree, 0))
         if isinstance(text, (bytes, bytearray)):
