@@ -231,7 +231,11 @@ def gradient(xs, ys, w):
 def poly_loss(y_pred, y):
     return float(np.sum(y_pred - y) ** 2)
 """, "poly_loss", "the square of the sum of the errors"),
-], ids=["ex02-product_of_means", "ex11-square_of_sum"])
+    ("ex05", """
+def mse_loss(y, y_pred):
+    return torch.mean(y_pred - y) ** 2
+""", "mse_loss", "the square of the mean error"),
+], ids=["ex02-product_of_means", "ex11-square_of_sum", "ex05-square_of_mean"])
 def test_a_mistake_told_from_two_inputs_is_named_in_the_visible_check(grade, ex, code, target,
                                                                       words):
     result = grade(ex, code, targets=[target])

@@ -116,4 +116,9 @@ def make_data(n, seed, device="cpu"):
     return x, 3 * x + 0.8
 ''', "draws x with NumPy's generator where torch's seeded Generator is asked",
         (r"numpy|default_rng|np\.random",)),
+    Fresh("mse_loss_square_of_mean", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return torch.mean(y_pred - y) ** 2
+''', "squares the mean error instead of taking the mean of the squared errors",
+        (r"square of the mean|square each error first",)),
 ]

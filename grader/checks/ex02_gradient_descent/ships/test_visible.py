@@ -112,7 +112,8 @@ def test_cost_tensors(sub, device, dtype):
     case = CASES[f"cost_tensor{str(dtype)[-2:]}"].on(device)
     got = case.run(sub)
     assert_close(got, expected(case), call=f"cost(x, y, w=1.5) with {dtype} tensors on {device}",
-                 check_dtype="strict", **_tol(dtype))
+                 check_dtype="strict", **_tol(dtype),
+                 mistakes=lambda: also_on(hints.cost_mistakes(X, Y, 1.5), _second_cost(sub)))
 
 
 @check("gradient", points=2, visible=True)

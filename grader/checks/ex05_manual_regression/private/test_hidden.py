@@ -4,7 +4,8 @@ difference; training compared step by step with the reference and with the known
 import pytest
 import torch
 
-from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, assert_close, assert_leaf,
+from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, also_on, assert_close,
+                               assert_leaf,
                                assert_state, assert_trajectory, central_difference, check, devices,
                                dtypes, gen, inplace_leaf_hint, located, naming_rebound, np_rng,
                                randn, reference, reference_probe, reruns, scale_mistakes, uniform)
@@ -56,10 +57,23 @@ def test_mse_loss_random(sub, seed, device, dtype):
     want = reference("ex05.mse_loss", y, pred, grad=False)
     assert_close(sub.call("ex05.mse_loss", y, pred, grad=False), want,
                  call=f"mse_loss(y, y_pred) on {n} random values",
-                 mistakes={hints.mse_sum(n): want * n,
-                           hints.NOT_SQUARED: (pred - y).mean(),
-                           hints.MEAN_ABSOLUTE: (pred - y).abs().mean(),
-                           hints.mse_broadcast(n): ((pred - y.view(-1, 1)) ** 2).mean()})
+                 mistakes=lambda: {
+                     hints.mse_sum(n): want * n,
+                     hints.mse_broadcast(n): ((pred - y.view(-1, 1)) ** 2).mean(),
+                     **also_on(hints.loss_mistakes(y, pred),
+                               _second_mse(sub, seed, device, dtype))})
+
+
+def _second_mse(sub, seed, device, dtype):
+    """mse_loss on other random values, the reference's loss there and the mistakes' values
+    there (for naming a mistake only); None where the call fails."""
+    g = gen(seed, "mse_other", str(dtype))
+    y, pred = randn(g, 6, dtype=dtype, device=device), randn(g, 6, dtype=dtype, device=device)
+    try:
+        got = sub.call("ex05.mse_loss", y, pred, grad=False)
+    except StudentError:
+        return None
+    return got, reference("ex05.mse_loss", y, pred, grad=False), hints.loss_mistakes(y, pred)
 
 
 @check("mse_loss")

@@ -97,6 +97,16 @@ B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own genera
 NOT_SQUARED = "the errors are not squared"
 MEAN_ABSOLUTE = "this is the mean absolute error: square the errors"
 MEAN_ONE_DIM = "this is a mean over one dimension only: average every entry"
+SQUARE_OF_MEAN = ("this is the square of the mean error, ((y_pred - y).mean()) ** 2: square each "
+                  "error first, then take the mean, ((y_pred - y) ** 2).mean()")
+
+
+def loss_mistakes(y, y_pred) -> dict:
+    """{hint: what mse_loss returns with that mistake}: the mean error, the mean absolute error,
+    the square of the mean error. One input can give one of them by chance: a check names one
+    only where a second input shows it too (grader.checks.api.also_on)."""
+    d = y_pred - y
+    return {NOT_SQUARED: d.mean(), MEAN_ABSOLUTE: d.abs().mean(), SQUARE_OF_MEAN: d.mean() ** 2}
 
 
 def divided_by_rows(rows: int, cols: int) -> str:

@@ -4,7 +4,7 @@ lr 0.01 reach w ≈ 3, b ≈ 0.8), and autograd as an oracle for the loss's grad
 import pytest
 import torch
 
-from grader.checks.api import (Case, Recorded, StudentError, assert_close, assert_leaf,
+from grader.checks.api import (Case, Recorded, StudentError, also_on, assert_close, assert_leaf,
                                assert_state, assert_trajectory, check, devices, expected, fail,
                                inplace_leaf_hint, located, naming_rebound, prefix_cases,
                                recorded_reruns, scale_mistakes)
@@ -86,11 +86,26 @@ def test_mse_loss_small(sub):
     want = expected(CASES["mse_small"])
     got = sub.call("ex05.mse_loss", Y_SMALL, PRED_SMALL, grad=False)
     assert_close(got, want, call="mse_loss(y=[1, 2, 3, 4], y_pred=[1.5, 2, 2, 5.5])",
-                 mistakes={hints.mse_sum(4): want * 4,
-                           hints.NOT_SQUARED: (PRED_SMALL - Y_SMALL).mean(),
-                           hints.MEAN_ABSOLUTE: (PRED_SMALL - Y_SMALL).abs().mean(),
-                           hints.mse_broadcast(len(Y_SMALL)):
-                               ((PRED_SMALL - Y_SMALL.view(-1, 1)) ** 2).mean()})
+                 mistakes=lambda: {
+                     hints.mse_sum(4): want * 4,
+                     hints.mse_broadcast(len(Y_SMALL)):
+                         ((PRED_SMALL - Y_SMALL.view(-1, 1)) ** 2).mean(),
+                     **also_on(hints.loss_mistakes(Y_SMALL, PRED_SMALL), _second_mse(sub))})
+
+
+# A second input for the hints: its errors (0.5, 1.5, -1, 1.5) give the MSE (1.4375), their mean
+# (0.625), its square (0.390625) and their mean absolute value (1.125), all different
+Y2, PRED2 = torch.tensor([0.5, -1.0, 2.0, 3.0]), torch.tensor([1.0, 0.5, 1.0, 4.5])
+
+
+def _second_mse(sub):
+    """(mse_loss on the second input, the right loss there, the mistakes' values there), or None
+    where the call fails; the loss is computed here (this input only names a mistake)."""
+    try:
+        got = sub.call("ex05.mse_loss", Y2, PRED2, grad=False)
+    except StudentError:
+        return None
+    return got, ((PRED2 - Y2) ** 2).mean(), hints.loss_mistakes(Y2, PRED2)
 
 
 @check("mse_loss", visible=True)
