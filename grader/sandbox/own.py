@@ -117,6 +117,28 @@ def keep_imported(found: Found) -> None:
                    f"are graded with the exercise files")
 
 
+def keep_to_own_assignment(found: Found) -> None:
+    """Under assignment boundaries: an exercise file that imports another exercise's module
+    (directly, or through a module of her own) is not graded, with a note. Each exercise is
+    graded from its own assignment folder alone, as nbgrader runs it there: ex02's one line
+    `from ex01_linear_model import gradient` would otherwise grade ex01's folder, handed in
+    later, as ex02's on-time work."""
+    from grader.exercises import module_of
+    from grader.sandbox.apart import import_graph
+    files = {**found.modules, **{module_of(ex): f for ex, f in found.files.items()}}
+    graph = import_graph(files)
+    exercises = {module_of(ex) for ex in EXERCISES}
+    for ex, (name, _data) in sorted(found.files.items()):
+        others = sorted(m for m in graph.get(module_of(ex), ()) if m in exercises)
+        if others:
+            text = (f"{shown(name)} was not graded: it imports {others[0]}, another "
+                    f"assignment's exercise, and each exercise is graded from its own "
+                    f"assignment folder alone (copy what it needs into its own file)")
+            found.note(text)
+            del found.files[ex]
+            found.refused[ex] = (name, text)
+
+
 def _read_or_empty(c: Candidate, cap: int) -> bytes:
     try:
         return c.read(cap)

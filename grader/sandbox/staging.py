@@ -46,7 +46,7 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label)
 from grader.sandbox.own import (_read_or_empty, keep_imported, keep_named,  # noqa: F401
-                                module_problem, own_modules, path_of)
+                                keep_to_own_assignment, module_problem, own_modules, path_of)
 from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
                                  zip_candidates, zip_directory)
@@ -238,6 +238,8 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                 raise Refused(f"the exercise files add up to more than {size_text(max_total)}")
             found.files[ex] = (c.parts[-1], data)
         keep_imported(found)
+        if assignments:
+            keep_to_own_assignment(found)
         keep_named(found, best, bool(assignments))
         for data in [d for _n, d in found.modules.values()] + list(found.data.values()):
             total += len(data)

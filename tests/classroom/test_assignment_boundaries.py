@@ -300,3 +300,58 @@ def test_an_exercise_reaching_a_later_assignments_module_scores_nothing(tmp_path
         capsys.readouterr()
     assert scores[False]["ex01"] == 0 and scores[False]["ex02"] > 0
     assert scores[True]["ex01"] > 0 and scores[True]["ex02"] == scores[False]["ex02"]
+
+
+# how ex02's file, in ex02's assignment folder, reaches ex01's module (handed in with ex01's
+# assignment, on its own date): a fresh round's B1, ex02 24/24 on time with ex01's late code
+REACHES_EX01 = {
+    "one line": {"ex02_gradient_descent.py": "from ex01_linear_model import forward\n"},
+    "import the module": {"ex02_gradient_descent.py": "import ex01_linear_model as m\n"},
+    "through a module of its own": {"ex02_gradient_descent.py": "from mine import *\n",
+                                    "mine.py": "from ex01_linear_model import *\n"},
+    "a notebook's cell": {"ex02_gradient_descent.ipynb": _nb("from ex01_linear_model import *\n")},
+}
+
+
+@pytest.mark.parametrize("how", REACHES_EX01)
+def test_an_exercise_importing_another_assignments_exercise_is_not_graded(tmp_path, how):
+    student = _student(tmp_path, {"ex01_linear_model.py": REF}, REACHES_EX01[how])
+    entry = gather("alice", student, tmp_path / "out", assignments=True)
+    ex02 = next(n for n in REACHES_EX01[how] if n.startswith("ex02"))
+    assert [p for p in entry.problems if "ex01_linear_model, another" in p] == [
+        f"'{ex02}' was not graded: it imports ex01_linear_model, another assignment's "
+        f"exercise, and each exercise is graded from its own assignment folder alone (copy "
+        f"what it needs into its own file)"], entry.problems
+
+
+def test_importing_another_exercise_scores_nothing_in_assignments_and_counts_elsewhere(
+        tmp_path, monkeypatch, capsys, zygote):
+    """`grade`: ex02 = ex01's module imported (ex02's functions written in ex01's file): in
+    nbgrader's layout ex02 scores 0 and ex01 full marks; in a plain folder, where both files
+    are one hand-in, both count."""
+    ex02 = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
+    names = "cost, gradient, gradient_descent, sample_gradient, stochastic_gradient_descent"
+    files = ({"ex01_linear_model.py": REF + "\n" + ex02},
+             {"ex02_gradient_descent.py": f"from ex01_linear_model import {names}\n"})
+    lend_zygote(monkeypatch, zygote)
+    scores = {}
+    for layout in ("assignments", "plain"):
+        root = tmp_path / layout
+        if layout == "assignments":
+            student = _student(root, *files)
+            (root / "nbgrader_config.py").write_text("c = get_config()\n")
+        else:
+            student = root / "alice"
+            student.mkdir(parents=True)
+            for part in files:
+                for name, text in part.items():
+                    (student / name).write_text(text)
+        out = tmp_path / f"{layout}.json"
+        assert main(["grade", str(student), "--exercises", "ex01,ex02", "--json", str(out)]) == 0
+        tests = json.loads(out.read_text())["tests"]
+        scores[layout] = {ex: sum(t["score"] for t in tests if t["name"].startswith(ex))
+                          for ex in ("ex01", "ex02")}
+        capsys.readouterr()
+    assert scores["assignments"]["ex02"] == 0 < scores["assignments"]["ex01"]
+    assert scores["plain"]["ex02"] > 0 and scores["plain"]["ex01"] == \
+        scores["assignments"]["ex01"]
