@@ -196,7 +196,14 @@ def _title(source: str, ex: str) -> str:
     return doc.strip().splitlines()[0].rstrip(".")
 
 
-PYPROJECT = """\
+# The Pythons the kit claims (its README, its pyproject.toml), as setup.cfg's classifiers do.
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+CLASSIFIERS = ["Operating System :: Microsoft :: Windows", "Operating System :: MacOS",
+               "Operating System :: POSIX :: Linux", "Programming Language :: Python :: 3"] + [
+    f"Programming Language :: Python :: {version}" for version in PYTHONS]
+_CLASSIFIER_LINES = "".join(f'    "{classifier}",\n' for classifier in CLASSIFIERS)
+
+PYPROJECT = f"""\
 # `pip install -e .` makes the grader importable from anywhere (the notebooks' check cells
 # need that); `python -m grader check` also works without it, from this folder.
 [build-system]
@@ -207,8 +214,10 @@ build-backend = "setuptools.build_meta"
 name = "torchdrills-kit"
 version = "0.1.0"
 description = "PyTorch exercises with checks you can run yourself"
-requires-python = ">=3.10"
+requires-python = ">={PYTHONS[0]}"
 dependencies = ["torch>=2.1", "numpy>=1.24", "pytest>=7.4,<10"]
+classifiers = [
+{_CLASSIFIER_LINES}]
 
 [project.scripts]
 torchdrills = "grader.cli:main"
@@ -268,8 +277,8 @@ ex01: 6 of 7 checks pass
 
 ## Set up (once)
 
-With Python 3.10 to 3.13, in this folder: a virtual environment, then the install line for your
-machine (torch, NumPy, pytest, matplotlib{", Jupyter" if has_notebooks else ""}).
+With Python {PYTHONS[0]} to {PYTHONS[-1]}, in this folder: a virtual environment, then the install
+line for your machine (torch, NumPy, pytest, matplotlib{", Jupyter" if has_notebooks else ""}).
 
 ```bash
 python3 -m venv .venv
