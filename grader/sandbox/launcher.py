@@ -27,8 +27,8 @@ from pathlib import Path
 from grader.sandbox.layers import Measured, Setting, measure, missing
 from grader.sandbox.limits import DEFAULT_LIMITS, Limits
 from grader.sandbox.memory import MemoryGroup
-from grader.sandbox.view import SecretReachable, bwrap_command, bwrap_problem, secret_modules, \
-    secret_samples
+from grader.sandbox.view import (SecretReachable, bwrap_command, bwrap_problem,
+                                 host_path_canaries, secret_modules, secret_samples)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,7 +164,8 @@ class Zygote:
                 "secret_modules": secret_modules(),
                 "warm_optim": self.warm_optim,
                 "scratch_bytes": None if basic else Limits().scratch_bytes,
-                "canaries": [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool],
+                "canaries": (host_path_canaries if self.bwrap else list)(
+                    [str(ROOT), str(ROOT / "grader"), os.getcwd(), self.spool]),
                 "python_files": _python_files(), "gpu_devices": _gpu_devices(),
                 "env_allowed": sorted(set(zygote_env()) | set(worker_env("")))}
 

@@ -42,6 +42,8 @@ WORKER_CODE = ("grader/sandbox/inside", "grader/sandbox/inside/probes")
 VIEW_ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
 
 # The system's programs and libraries (a link such as /lib -> usr/lib is kept a link).
+# the view's own empty folders, in place of the host's
+OWN_TMPFS = ("/tmp", "/dev/shm")
 VIEW_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 # The distributions a zygote imports: the view holds the folders they (and what they require)
@@ -294,8 +296,9 @@ def bwrap_command(spool: str, *, as_root: bool, gpu_devices: list[str] | None = 
     (never the package's root or above it, always masked where a secret lies)."""
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
-           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-           "--perms", "1777", "--tmpfs", "/dev/shm"]
+           "--proc", "/proc", "--dev", "/dev"]
+    for folder in OWN_TMPFS:
+        cmd += ["--perms", "1777", "--tmpfs", folder]
     bound: list[str] = []
     made: set[str] = {"/"}
 
@@ -359,6 +362,13 @@ def bwrap_command(spool: str, *, as_root: bool, gpu_devices: list[str] | None = 
         cmd.extend(["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                     "--cap-add", "CAP_KILL", "--cap-add", "CAP_SYS_ADMIN"])  # (private scratch)
     return cmd
+
+
+def host_path_canaries(canaries: list[str]) -> list[str]:
+    """The folders whose being writable from inside the view would mean the host's disk is:
+    not the view's own empty /tmp or /dev/shm (a grader started in /tmp has /tmp for its
+    working folder, and the worker writing its own /tmp says nothing about the host's)."""
+    return [c for c in canaries if os.path.realpath(c) not in OWN_TMPFS]
 
 
 def bwrap_problem(spool: str, as_root: bool) -> str:

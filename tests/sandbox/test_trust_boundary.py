@@ -187,6 +187,25 @@ def test_without_the_view_the_missing_layer_names_the_reachable_copy(stray, monk
         z.close()
 
 
+@pytest.mark.parametrize("folder", ["/tmp", "/dev/shm"])
+def test_a_grader_started_in_the_views_own_tmpfs_keeps_the_view(folder, monkeypatch):
+    """Started in /tmp, the grader's working folder is one the view replaces with an empty
+    folder of its own: the worker writing there says nothing of the host's disk, and the view
+    stays on (it was reported off, 'no bubblewrap', and GRADER_SANDBOX=strict refused)."""
+    if not shutil.which("bwrap"):
+        pytest.skip("needs bubblewrap")
+    monkeypatch.chdir(folder)
+    z = Zygote(sandbox="auto")
+    try:
+        z.wait_ready()
+        if z.bwrap_problem:
+            pytest.skip(f"bubblewrap cannot start here: {z.bwrap_problem}")
+        view = next(layer for layer in z.layers if layer.name == "read-only view")
+        assert view.on, view.missing
+    finally:
+        z.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # class 3: nothing is imported from the folder the grader is started in
 
