@@ -110,6 +110,29 @@ def _report_folder(fd: int, folder: str) -> None:
         sock.close()
 
 
+def too_deep_is_a_syntax_error(shell) -> None:
+    """A cell nested too deeply to compile (`x = 1+1+...+1`, 100 000 terms) is shown as a
+    SyntaxError and the next cell runs. IPython lets the parser's RecursionError escape, and
+    the kernel then sends no reply at all: nbgrader waited out its timeout, 300 s a cell."""
+    import IPython.core.interactiveshell as shells
+    should_be_async, parse = shells._should_be_async, shell.compile.ast_parse
+
+    def checked(cell):
+        try:
+            return should_be_async(cell)
+        except (RecursionError, MemoryError):
+            return False
+
+    def ast_parse(source, *args, **kwargs):
+        try:
+            return parse(source, *args, **kwargs)
+        except (RecursionError, MemoryError) as exc:
+            raise SyntaxError(f"the cell is nested too deeply to compile "
+                              f"({type(exc).__name__})") from None
+    shells._should_be_async = checked
+    shell.compile.ast_parse = ast_parse
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     with open(argv[1]) as f:
@@ -159,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     from ipykernel.kernelapp import IPKernelApp
     app = IPKernelApp.instance()
     app.initialize()
+    too_deep_is_a_syntax_error(app.shell)
     if config.get("notes"):
         app.shell.events.register("post_run_cell", note_limits(config["notes"]))
     app.start()

@@ -737,3 +737,23 @@ def test_a_kernel_does_not_outlive_what_started_it(killed, sandboxed, tmp_path):
                     os.kill(p, signal.SIGKILL)
                 except OSError:
                     pass
+
+
+@pytest.mark.slow
+def test_a_cell_too_deep_to_compile_is_a_syntax_error_and_the_next_cell_runs(tmp_path,
+                                                                             monkeypatch):
+    """IPython sends no reply for a cell whose parse runs out of depth, so nbgrader waited
+    300 s for each such cell (a fresh round's B4: 3 cells, 947 s for one notebook); in the
+    sandboxed kernel it is a SyntaxError, shown at once, and the notebook goes on."""
+    _sandbox_or_skip()
+    pytest.importorskip("nbclient")
+    import nbformat
+    from nbclient import NotebookClient
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = " + "1+" * 100_000 + "1"),
+                nbformat.v4.new_code_cell("print('NEXT CELL')")]
+    NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=60, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [o.get("ename") for o in nb.cells[0].outputs] == ["SyntaxError"], nb.cells[0].outputs
+    assert "NEXT CELL" in _stream_text(nb.cells[1])
