@@ -90,6 +90,17 @@ def test_argmax_and_the_last_tied_weight_are_still_named(grade, seed):
         ["this is the last of the tied weights: keep the first (np.argmin does)"]
 
 
+def test_a_reversed_error_is_not_the_absolute_error(grade):
+    """On the course data at w = 1 every x*w - y is negative: y - x*w is |x*w - y| there."""
+    result = grade("ex01", """
+def loss(x, y, w):
+    return y - forward(x, w)
+""", targets=["loss"])
+    hints = hints_of(result, "loss")
+    assert not [h for h in hints if "absolute" in h], hints
+    assert any("other way round" in h for h in hints_of(result, "loss", visible=True)), hints
+
+
 # -- ex02 cost
 
 FLOOR = """

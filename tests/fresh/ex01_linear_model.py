@@ -104,4 +104,10 @@ def mse_surface(x_data, y_data, ws, bs):
     return (pred - y).mean(axis=-1) ** 2
 ''', "squares the mean error instead of taking the mean of the squared errors",
         (r"square of the mean|square each error first",)),
+    # issue 20, a wrong hint once: on the course data at w = 1, y - x*w is also |x*w - y|
+    Fresh("loss_reversed_not_squared", "loss", '''
+def loss(x, y, w):
+    return y - forward(x, w)
+''', "the error y - x*w, reversed and not squared",
+        (r"other way round|y - x\*w, not its square|not (its )?square|square root",)),
 ]

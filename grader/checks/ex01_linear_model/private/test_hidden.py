@@ -46,6 +46,7 @@ def test_loss_random(sub, seed, device, dtype):
     assert_close(sub.call("ex01.loss", x, y, w, grad=False), want, call="loss(x, y, w)",
                  mistakes={hints.MEAN_NOT_PER_SAMPLE: want.mean().expand_as(want),
                            hints.NOT_SQUARED: x * w - y,
+                           hints.REVERSED_NOT_SQUARED: y - x * w,
                            hints.DOUBLED: 2 * (x * w - y),
                            hints.ABSOLUTE: (x * w - y).abs()})
 

@@ -2,8 +2,21 @@
 and the hidden checks alike."""
 
 NOT_SQUARED = "this is the error x*w - y, not its square"
+REVERSED_NOT_SQUARED = "this is the error the other way round, y - x*w, not its square"
 DOUBLED = ("this is 2 * (x*w - y), twice the error, not its square: the square is "
            "(x*w - y) ** 2 (`* 2` doubles, `** 2` squares)")
+
+
+def loss_mistakes(x, y, w) -> dict:
+    """{hint: what loss returns with that mistake}: the error, twice the error, the absolute
+    error. On errors all of one sign (the course data at w = 1: -1, -2, -3) y - x*w is the
+    absolute error too: a check names one only where a second input, of errors of both signs,
+    shows it as well (grader.checks.api.also_on)."""
+    import numpy as np
+    e = np.asarray(x, dtype=np.float64) * w - np.asarray(y, dtype=np.float64)
+    return {NOT_SQUARED: e, REVERSED_NOT_SQUARED: -e, DOUBLED: 2 * e, ABSOLUTE: np.abs(e)}
+
+
 MEAN_NOT_PER_SAMPLE = "this is the mean, not the per-sample squared errors"
 BIAS_SUBTRACTED = "the bias is subtracted instead of added"
 SURFACE_TRANSPOSED = ("rows and columns are swapped: the result's shape is (len(bs), len(ws)), "

@@ -52,10 +52,24 @@ def test_loss_course(sub):
     """loss on the course data at w = 1 is [1, 4, 9]"""
     case = CASES["loss_course"]
     assert_close(case.run(sub), expected(case), call="loss(x, y, w=1.0) with x=[1,2,3], "
-                 "y=[2,4,6]", mistakes={hints.NOT_SQUARED: -np.sqrt(expected(case)),
-                           # every x*w - y is negative here: the errors are -sqrt(expected)
-                           hints.DOUBLED: -2 * np.sqrt(expected(case)),
-                           hints.ABSOLUTE: np.sqrt(expected(case))})
+                 "y=[2,4,6]", mistakes=lambda: also_on(hints.loss_mistakes(X, Y, 1.0),
+                                                       _second_loss(sub)))
+
+
+# A second input for the hints of loss: every x*w - y of the course data at w = 1 is negative,
+# so y - x*w is also the absolute error; here the errors are -0.5, -4 and 2.5
+LOSS2 = (np.array([1.0, -2.0, 3.0]), np.array([2.0, 1.0, 2.0]), 1.5)
+
+
+def _second_loss(sub):
+    """(loss on the second input, the right losses there, the mistakes' values there), or None
+    where the call fails; the losses are computed here (this input only names a mistake)."""
+    try:
+        got = sub.call("ex01.loss", *LOSS2)
+    except StudentError:
+        return None
+    x, y, w = LOSS2
+    return got, (x * w - y) ** 2, hints.loss_mistakes(*LOSS2)
 
 
 @check("mse_for_weights", points=2, visible=True)
