@@ -408,6 +408,33 @@ def test_the_kernel_and_the_processes_it_starts_share_one_memory_total(tmp_path,
 
 
 @pytest.mark.slow
+def test_a_notebook_that_waits_past_its_whole_time_is_stopped(tmp_path, monkeypatch, capfd):
+    """Cells that each wait just under nbgrader's per-cell timeout use no CPU time: one
+    notebook of them held a class's autograde for as many times 300 s as it had cells. Its
+    whole run is bounded (`wall=`, 1800 s by default): the kernel is stopped, one line says
+    why, the notebook fails and nbgrader goes on."""
+    _sandbox_or_skip()
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+    monkeypatch.setenv("TORCHDRILLS_KERNEL_LIMITS", "wall=12")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_prefix() / "share" / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "print('first')", *["import time\ntime.sleep(8)"] * 4)]
+    started = time.monotonic()
+    with pytest.raises(DeadKernelError):
+        NotebookClient(nb, kernel_name="torchdrills-sandbox", timeout=60,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert time.monotonic() - started < 30       # four cells of 8 s would take 32 s
+    assert "first" in _stream_text(nb.cells[0])
+    said = [ln for ln in capfd.readouterr().err.splitlines() if "in all" in ln]
+    assert said == ["torchdrills kernel: the notebook ran past 12 s in all (waits included): "
+                    "the kernel was stopped, this notebook fails, the next one gets a new "
+                    "kernel"], said
+
+
+@pytest.mark.slow
 def test_a_notebook_that_prints_past_its_output_budget_is_stopped(tmp_path, monkeypatch,
                                                                   capfd):
     """What a kernel sends out goes through the launcher, which counts it: a cell printing
@@ -442,8 +469,10 @@ def test_the_kernels_limits_their_setting_and_what_they_say(tmp_path):
     from grader.sandbox.kernel_boot import which_limit
     assert kernel_limits({}) == {"rlimits": KERNEL_RLIMITS, "scratch_bytes": KERNEL_SCRATCH_BYTES,
                                  "memory_bytes": (6 + 2) << 30,   # a process's figure + 2 GiB
-                                 "output_bytes": 64 << 20}
+                                 "output_bytes": 64 << 20, "wall_seconds": 1800}
     assert kernel_limits({LIMITS_VARIABLE: "output=1M"})["output_bytes"] == 1 << 20
+    assert kernel_limits({LIMITS_VARIABLE: "wall=600"})["wall_seconds"] == 600
+    assert kernel_limits({LIMITS_VARIABLE: "wall=none"})["wall_seconds"] is None
     got = kernel_limits({LIMITS_VARIABLE: " RLIMIT_AS=8G, rlimit_cpu=none,scratch=512MiB,"})
     assert got["rlimits"] == dict(KERNEL_RLIMITS, RLIMIT_AS=8 << 30, RLIMIT_CPU=None)
     assert got["scratch_bytes"] == 512 << 20 and got["memory_bytes"] == 10 << 30

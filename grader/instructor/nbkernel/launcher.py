@@ -274,6 +274,9 @@ class Launcher:
                 self.memory_fd = None
         threading.Thread(target=self._receive_folder, args=(report,), daemon=True).start()
         threading.Thread(target=self._watch_parent, args=(parent,), daemon=True).start()
+        if self.limits.get("wall_seconds"):
+            threading.Thread(target=self._wall_limit, args=(self.limits["wall_seconds"],),
+                             daemon=True).start()
         log = threading.Thread(target=forward_log, args=(self.proc.stdout,), daemon=True)
         log.start()
         code = self.proc.wait()
@@ -298,6 +301,17 @@ class Launcher:
         try:
             self.proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def _wall_limit(self, seconds: float) -> None:
+        """Stops the kernel once the notebook has run `seconds` in all, its waits included."""
+        try:
+            self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            if not self.output_note:
+                self.output_note = (f"torchdrills kernel: the notebook ran past {seconds:g} s "
+                                    f"in all (waits included): the kernel was stopped, this "
+                                    f"notebook fails, the next one gets a new kernel")
             self.proc.kill()
 
     def _memory_group(self) -> None:

@@ -8,7 +8,7 @@ import signal
 
 from grader.instructor.nbkernel.settings import (KERNEL_OUTPUT_BYTES, KERNEL_OWN_BYTES,
                                                 KERNEL_RLIMITS, KERNEL_SCRATCH_BYTES,
-                                                LIMITS_VARIABLE)
+                                                KERNEL_WALL_SECONDS, LIMITS_VARIABLE)
 
 
 
@@ -33,8 +33,9 @@ def kernel_limits(environ=None) -> dict:
     KERNEL_SCRATCH_BYTES, changed by TORCHDRILLS_KERNEL_LIMITS in `environ` (default
     os.environ, the instructor's): NAME=VALUE pairs, comma-separated, NAME an RLIMIT_*,
     `scratch`, `memory` (the total of the kernel and every process it starts; default a
-    process's RLIMIT_AS and KERNEL_OWN_BYTES) or `output` (what it may send out in all,
-    KERNEL_OUTPUT_BYTES), VALUE a number with an optional K, M, G or T, or
+    process's RLIMIT_AS and KERNEL_OWN_BYTES), `output` (what it may send out in all,
+    KERNEL_OUTPUT_BYTES) or `wall` (seconds for the whole notebook, waits included,
+    KERNEL_WALL_SECONDS), VALUE a number with an optional K, M, G or T, or
     `none` (no limit). ValueError for anything else: the kernel then does not start.
 
         TORCHDRILLS_KERNEL_LIMITS=RLIMIT_AS=8G,RLIMIT_CPU=14400,scratch=1G nbgrader autograde ex01
@@ -42,7 +43,7 @@ def kernel_limits(environ=None) -> dict:
     import resource
     environ = os.environ if environ is None else environ
     rlimits, scratch, memory = dict(KERNEL_RLIMITS), KERNEL_SCRATCH_BYTES, "default"
-    output = KERNEL_OUTPUT_BYTES
+    output, wall = KERNEL_OUTPUT_BYTES, KERNEL_WALL_SECONDS
     for item in environ.get(LIMITS_VARIABLE, "").split(","):
         if not item.strip():
             continue
@@ -55,16 +56,18 @@ def kernel_limits(environ=None) -> dict:
             memory = _amount(name, value)
         elif name.lower() == "output":
             output = _amount(name, value)
+        elif name.lower() == "wall":
+            wall = _amount(name, value)
         elif name.upper().startswith("RLIMIT_") and hasattr(resource, name.upper()):
             rlimits[name.upper()] = _amount(name, value)
         else:
             raise ValueError(f"{LIMITS_VARIABLE}: no limit is called {name!r} (RLIMIT_AS, "
-                             f"RLIMIT_CPU, RLIMIT_FSIZE, ..., scratch, memory or output)")
+                             f"RLIMIT_CPU, RLIMIT_FSIZE, ..., scratch, memory, output or wall)")
     if memory == "default":
         figure = rlimits.get("RLIMIT_AS") or rlimits.get("RLIMIT_DATA")
         memory = figure + KERNEL_OWN_BYTES if figure else None
     return {"rlimits": rlimits, "scratch_bytes": scratch, "memory_bytes": memory,
-            "output_bytes": output}
+            "output_bytes": output, "wall_seconds": wall}
 
 
 def cuda_build() -> bool:

@@ -34,6 +34,10 @@ KERNEL_OWN_BYTES = 2 * 1024**3
 # past it the kernel is stopped, so that a notebook printing gigabytes cannot fill
 # nbgrader's memory and the autograded notebook (`output=` sets it).
 KERNEL_OUTPUT_BYTES = 64 * 1024**2
+# A notebook's whole run, its waits included (a cell that sleeps uses no CPU time): past it the
+# kernel is stopped, so that one notebook cannot hold a class's autograde for hours with cells
+# that each wait just under nbgrader's per-cell timeout (`wall=` sets it).
+KERNEL_WALL_SECONDS = 1800
 KERNEL_THREADS = 16       # torch's threads in the kernel, where the machine has more cores
 # Inside the sandbox: the launcher's files (read-only), and the kernel's own folder (its home,
 # its sockets) in its tmpfs.
