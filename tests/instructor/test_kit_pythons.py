@@ -47,7 +47,9 @@ def test_the_versions_claimed_agree(tmp_path):
 
 
 def _python(version: str) -> str | None:
-    """An interpreter of this version: pythonX.Y on PATH, else one of pyenv's versions."""
+    """An interpreter of this version: this one, pythonX.Y on PATH, or one of pyenv's."""
+    if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
+        return sys.executable
     pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     candidates = [shutil.which(f"python{version}")] + sorted(
         glob.glob(os.path.join(pyenv, "versions", f"{version}.*", "bin", "python")))
