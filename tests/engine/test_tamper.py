@@ -2091,6 +2091,24 @@ def _stage(tmp_path, files):
     return review
 
 
+# numbers hidden in a picture's pixels: a plot saved is not a writer of data, unless a manual
+# function reads images back
+_PIXEL_WRITER = "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n" \
+    "import numpy as np, torch\nw = torch.tensor(2.0, requires_grad=True)\n(w * w).backward()\n" \
+    "plt.imsave('g.png', np.full((2, 2), float(w.grad) / 8), vmin=0, vmax=1)\n"
+_PIXEL_READER = "import matplotlib.pyplot as plt\n\ndef gradient(xs, ys, w):\n" \
+    "    return float(plt.imread('g.png')[0, 0, 0]) * 8 * w\n"
+SPLIT_ACROSS_FILES.update({
+    "pixels, one file": {"ex02_gradient_descent.py": _PIXEL_WRITER + "\n" + _PIXEL_READER},
+    "pixels, two files": {"ex01_linear_model.py": _PIXEL_WRITER,
+                          "ex02_gradient_descent.py": _PIXEL_READER},
+    "a figure saved, two files": {
+        "ex01_linear_model.py": _PIXEL_WRITER.replace("plt.imsave('g.png', ", "plt.plot(")
+        .replace(", vmin=0, vmax=1)", ")\nplt.savefig('g.png')"),
+        "ex02_gradient_descent.py": _PIXEL_READER},
+})
+
+
 @pytest.mark.parametrize("how", SPLIT_ACROSS_FILES)
 def test_a_manual_function_reading_what_another_file_writes_is_flagged(how, tmp_path):
     review = _stage(tmp_path, SPLIT_ACROSS_FILES[how])

@@ -130,8 +130,7 @@ class _ImportTime:
             self._budget[0] -= 1
             if self._budget[0] <= 0:
                 break
-            if not used and outer and (self._autograd(node) or self._writes_outside() and
-                                       self._outside(node)):
+            if not used and outer and (self._autograd(node) or self._read_back(node)):
                 used = True       # autograd's work, or what a file or a process gave
             stores |= self._stored((node,))
             if follow:

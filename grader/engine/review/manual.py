@@ -218,7 +218,7 @@ class _Manual:
                 what = f"{node.id}, {FILLED} (line {tainted[node.id]})"
             elif outer:                             # a chain's outermost name only
                 what = self._past_watch(node)
-                read = "" if what or not self._writes_outside() else self._outside(node)
+                read = "" if what else self._read_back(node)
                 if read:
                     what = f"reads what its arguments do not give ({read}): an answer " \
                            f"made elsewhere"

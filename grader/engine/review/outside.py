@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 
-from grader.engine.review.manual import _spellings
+from grader.engine.review.manual import _spellings, _under
 from grader.engine.review.rules import PROCESS_SETTINGS
 
 # modules every name of which reads or reaches outside the process's own code and values
@@ -26,7 +26,16 @@ _MODULES = ("subprocess", "socket", "mmap", "multiprocessing", "shutil", "glob",
             "pathlib", "zipfile", "tarfile", "gzip", "bz2", "lzma", "csv.reader",
             "csv.DictReader", "io.open", "io.FileIO", "io.open_code", "codecs.open", "os",
             "posix", "_io.open", "_posixsubprocess", "ctypes", "_ctypes", "h5py", "scipy.io",
-            "imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread")
+            "imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread",
+            "matplotlib.pyplot.imread")
+# what reads an image, and what writes one: a plot saved is not data a function reads back,
+# unless the function reads images (numbers hidden in a picture's pixels)
+IMAGE_READERS = ("imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread",
+                 "matplotlib.pyplot.imread")
+IMAGE_WRITERS = ("matplotlib.pyplot.savefig", "matplotlib.pyplot.imsave",
+                 "matplotlib.image.imsave", "matplotlib.figure.Figure.savefig", "imageio",
+                 "cv2.imwrite", "PIL.Image.Image.save", "PIL.Image.fromarray")
+IMAGE_METHODS = frozenset({"savefig", "imsave", "imwrite", "save"})
 # single names that read: the builtins, json's, NumPy's, torch's and pandas' loaders, sys's
 # argument list and standard input
 _NAMES = ("builtins.open", "builtins.input", "json.load", "numpy.load", "numpy.loadtxt",
@@ -144,6 +153,27 @@ class _Outside:
                     self._writes = True
                     break
         return self._writes
+
+    def _writes_images(self) -> bool:
+        """Whether the submission may write an image (a plot saved, an array as pixels)."""
+        if not hasattr(self, "_images"):
+            self._images = getattr(self, "images_elsewhere", False) or any(
+                isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+                and self._reviewed(node, getattr(self, "main_runs", True)) and (
+                    isinstance(node.func, ast.Attribute) and node.func.attr in IMAGE_METHODS
+                    or any(_under(o, IMAGE_WRITERS) for o in _spellings(
+                        str(self.origin(node.func, scope)))))
+                for node, scope, *_ in self.visits)
+        return self._images
+
+    def _read_back(self, node) -> str:
+        """What `node` reads from outside (_outside) where the submission may have put it
+        there first: anything it reads where it writes outside, an image where it writes
+        images; '' otherwise (her own data, handed in)."""
+        read = self._outside(node)
+        if not read or self._writes_outside():
+            return read
+        return read if _under(read, IMAGE_READERS) and self._writes_images() else ""
 
     def _outside(self, node) -> str:
         """What `node` reads from outside the arguments and the file's code (a file, the

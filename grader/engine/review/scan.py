@@ -13,7 +13,7 @@ from grader.sandbox.apart import TooDeep, parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
-                elsewhere: bool = False, facts: dict | None = None) -> list[Finding]:
+                elsewhere: str = "", facts: dict | None = None) -> list[Finding]:
     """Findings in one piece of Python source. Bytes are read as Python reads a file (its
     coding cookie honoured); source that does not parse gives no finding.
 
@@ -25,9 +25,10 @@ def scan_source(text: str | bytes, file: str, where: str = "", manual=None, pack
     `manual`: in a module of the student's own, the names an exercise's manual function
     reaches (grader.engine.review.manual.review_own_modules), read as manual functions;
     `package`: the student's own package the file lies in (its relative imports' origin);
-    `elsewhere`: another file of the submission may put data outside the process (a manual
-    function reading from outside is then flagged here too); `facts`, where given, gets
-    "writes": whether this file may (grader.engine.review.outside).
+    `elsewhere`: what another file of the submission may put outside the process, "writes"
+    (anything) or "images" (a manual function reading it back is then flagged here too);
+    `facts`, where given, gets "writes" and "images": whether this file may
+    (grader.engine.review.outside).
     """
     units = [(where, text)]
     return _scan(file, units, whole_file=True, manual=manual, package=package,
@@ -62,7 +63,7 @@ def reach_of(data: str | bytes, file: str, own, manual=None,
         return []
 
 
-def scan_notebook(data: bytes, file: str, elsewhere: bool = False,
+def scan_notebook(data: bytes, file: str, elsewhere: str = "",
                   facts: dict | None = None) -> list[Finding]:
     """Findings in the code cells of a notebook given as bytes, the cells the grader runs
     (grader.sandbox.notebooks.notebook_cells), read together as one module; a cell that does not
@@ -92,7 +93,7 @@ def scan_file(path) -> list[Finding]:
     return scan_source(data, path.name)
 
 
-def _scan(file, units, whole_file, manual=None, package="", elsewhere=False, facts=None):
+def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=None):
     size = sum(len(text) for _, text in units)
     if size > MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
@@ -114,10 +115,13 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere=False, fac
                    for _, t in units)
     try:
         review = _Review(file, trees, doctests, package)
-        review.manual_roots, review.writes_elsewhere = manual, elsewhere
+        review.manual_roots = manual
+        review.writes_elsewhere, review.images_elsewhere = elsewhere == "writes", \
+            bool(elsewhere)
         found += review.run()
         if facts is not None:
             facts["writes"] = review._writes_outside()
+            facts["images"] = review._writes_images()
     except (RecursionError, MemoryError):
         found.append(Finding(file, 0, "", TOO_DEEP))
     except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
@@ -146,14 +150,15 @@ def review_submission(exercises: dict, modules: dict) -> list[Finding]:
             found += review_own_modules(exercises, modules, elsewhere, facts)
         return found
     facts = {}
-    found = scan_all(False, facts)
-    writers = [name for name, fact in facts.items() if fact.get("writes")]
-    if writers and len(facts) > 1:        # read again, knowing that some file writes
-        found = scan_all(True, {})
+    found = scan_all("", facts)
+    writes = "writes" if any(f.get("writes") for f in facts.values()) else \
+        "images" if any(f.get("images") for f in facts.values()) else ""
+    if writes and len(facts) > 1:        # read again, knowing what some file writes
+        found = scan_all(writes, {})
     return found
 
 
-def review_own_modules(exercises: dict, modules: dict, elsewhere: bool = False,
+def review_own_modules(exercises: dict, modules: dict, elsewhere: str = "",
                        facts: dict | None = None) -> list:
     """The findings of the student's own modules (`modules`: {module name: (file, bytes)},
     utils: ("utils.py", ...), mypkg.core: ("mypkg/core.py", ...), staged beside the exercise
