@@ -38,7 +38,7 @@ NOBODY = 65534
 # file whose path names a copy of the package; the secret modules are imported. It answers only
 # with a reference it found; else it says what it found, or how far it looked.
 HOSTILE = '''
-import base64, importlib, os, re, sys, time
+import base64, collections, importlib, os, re, sys, time
 
 _MARK = base64.b64decode("@MARK@")          # never in this file as text
 _OURS = re.compile(r"/(solutions|checks|torchdrills[^/]*|demo_class|idioms)/|ex\\d\\d_")
@@ -49,11 +49,13 @@ _MODULES = ("solutions.ex02_gradient_descent", "grader.checks.api",
 
 
 def _search():
+    # breadth first, the grader's folder first, for at most 4 s: a statement at the top of a
+    # file is stopped at 5 s (then nothing would be bound), and a busy machine lists slowly
     found, stolen, denied, listed, read = [], None, [], 0, 0
     started = time.monotonic()
-    stack = ["/"]
-    while stack:
-        folder = stack.pop()
+    stack = collections.deque(["/autograder", "/"])
+    while stack and time.monotonic() - started < 4:
+        folder = stack.popleft()
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -61,7 +63,7 @@ def _search():
             continue
         for entry in entries:
             path = entry.path
-            if path in ("/proc", "/sys", "/dev"):
+            if path in ("/proc", "/sys", "/dev", "/autograder"):
                 continue
             listed += 1
             try:
