@@ -247,16 +247,37 @@ def confirm_across_inputs(checks: list[CheckResult]) -> None:
     the same function found the factor equal to its own, different N; a visible check counts
     only visible checks' evidence (a hidden check's finding never reaches a student's page).
     Elsewhere the hint becomes what was seen: the factor, and that it equals N here."""
-    seen = [(c.exercise, c.target, c.visible, *_per_n(h))
-            for c in checks for h in c.hints if _per_n(h)]
+    seen = [(c.exercise, c.target, c.visible, *_per_n(part))
+            for c in checks for h in c.hints for part in _joined(h) if _per_n(part)]
+
+    def confirmed(c, part):
+        kind, n = _per_n(part)
+        return any(ex == c.exercise and t == c.target and k == kind and m != n
+                   and (vis or not c.visible) for ex, t, vis, k, m in seen)
     for c in checks:
         for h in [h for h in c.hints if _per_n(h)]:
-            kind, n = _per_n(h)
-            if any(ex == c.exercise and t == c.target and k == kind and m != n
-                   and (vis or not c.visible) for ex, t, vis, k, m in seen):
+            if confirmed(c, h):
                 continue
+            kind, n = _per_n(h)
             c.hints.remove(h)
             c.message = c.message.replace(f"hint: {h}", f"note: {_per_n_note(kind, n)}")
+        for h in [h for h in c.hints if len(_joined(h)) > 1]:     # one of several mistakes
+            kept = [p for p in _joined(h) if not _per_n(p) or confirmed(c, p)]
+            if len(kept) < len(_joined(h)):
+                new = kept[0] if len(kept) == 1 else JOINED.format(len(kept)) + \
+                    " | ".join(kept)
+                c.hints[c.hints.index(h)] = new
+                c.message = c.message.replace(f"hint: {h}", f"hint: {new}")
+
+
+# several known mistakes that give the same values (grader.engine.compare.mistakes.name_mistake)
+JOINED = "these values are what each of {} known mistakes gives, so they cannot tell which: "
+
+
+def _joined(hint: str) -> list[str]:
+    """The mistakes a hint of several names, or [hint]."""
+    m = re.match(JOINED.replace("{}", r"(\d+)") + "(.*)", hint, re.S)
+    return m.group(2).split(" | ") if m else [hint]
 
 
 def _per_n_note(kind: str, n: int) -> str:

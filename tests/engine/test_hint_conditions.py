@@ -178,6 +178,29 @@ def test_the_factor_is_named_only_where_another_input_has_another_n():
     assert not two[2].hints   # a visible check is confirmed by visible checks only
 
 
+def test_a_factor_among_several_mistakes_is_named_only_where_another_input_has_another_n():
+    """Where two known mistakes give the same values, both are said in one hint; a factor
+    read as N among them is held to the same condition (ex03 accumulated_grad at seed 1, with
+    the gradients zeroed between calls, was told 'divided by N = 3 once too often?' beside
+    the right cause)."""
+    from grader.engine.result import JOINED, MEAN_TWICE
+
+    def check(n, visible=False):
+        hint = JOINED.format(2) + "the gradients are zeroed between calls | " + \
+            MEAN_TWICE.format(n=n)
+        return CheckResult(nodeid=f"g{n}{visible}", exercise="ex03", target="accumulated_grad",
+                           title="t", params="", points=1, visible=visible, status="failed",
+                           message=f"wrong\n  hint: {hint}", seconds=0.0, hints=[hint])
+    alone = [check(3)]
+    confirm_across_inputs(alone)
+    assert alone[0].hints == ["the gradients are zeroed between calls"], alone[0].hints
+    assert "hint: the gradients are zeroed between calls" in alone[0].message
+    assert "once too often" not in alone[0].message
+    two = [check(3), check(5)]
+    confirm_across_inputs(two)
+    assert all("once too often" in c.hints[0] and "zeroed" in c.hints[0] for c in two)
+
+
 # -- broadcasting and shapes
 
 def test_an_argmax_over_the_class_dimension_is_not_told_broadcast(grade):

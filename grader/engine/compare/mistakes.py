@@ -11,7 +11,7 @@ import torch
 from grader.engine.compare import CheckFailure
 from grader.engine.compare.tolerances import _close, tol_for
 from grader.engine.compare.values import as_array, count_values
-from grader.engine.result import MEAN_TWICE, SUM_FOR_MEAN
+from grader.engine.result import JOINED, MEAN_TWICE, SUM_FOR_MEAN
 
 
 STACKED = ("one stacked tensor (or array) where a tuple is asked: return the values as a tuple, "
@@ -145,8 +145,7 @@ def name_mistake(got_array, mistakes, rtol=1e-5, atol=1e-8, *, strict=False) -> 
         if _close(got_array, w, r, t) and description not in found:
             found.append(description)
     if len(found) > 1:
-        return (f"these values are what each of {len(found)} known mistakes gives, so they "
-                f"cannot tell which: " + " | ".join(found[:3]))
+        return JOINED.format(min(len(found), 3)) + " | ".join(found[:3])
     return found[0] if found else None
 
 
