@@ -117,8 +117,17 @@ def gradescope_json(result: GradeResult) -> dict:
     check not counted for what hidden checks found (result.count_visible_checks) reads as it
     passed, with its points, and an 'after_published' entry takes them back and says why:
     before publication no visible entry depends on a hidden check."""
+    errors = list(result.errors)
     result = result.for_students()
     tests = []
+    if errors:     # checks that could not be loaded: the total is not the whole grade
+        tests.append({"name": "grader error", "score": 0, "max_score": 0,
+                      "output": "The grader could not load some of its checks, so this result "
+                                "is incomplete; your instructor sees why.",
+                      "visibility": "visible"})
+        tests.append({"name": "grader error: details", "score": 0, "max_score": 0,
+                      "output": "\n".join(e[:2000] for e in errors[:20]),
+                      "visibility": "hidden"})
     for ex in result.exercises:
         missing = f"{EXERCISES[ex]}.py"
         if missing in result.missing_files:
@@ -157,7 +166,8 @@ def gradescope_json(result: GradeResult) -> dict:
     hidden = sum(c.counted and not c.visible for c in result.checks)
     passed = sum(c.status in ("passed", NOT_COUNTED) for c in visible)
     return {"execution_time": result.seconds,
-            "output": f"{passed} of {len(visible)} visible "
+            "output": ("INCOMPLETE: the grader could not load some of its checks. " if errors
+                       else "") + f"{passed} of {len(visible)} visible "
                       f"checks passed" + (f"; the {hidden} hidden checks' results are shown "
                                           f"when grades are published" if hidden else ""),
             "tests": tests}

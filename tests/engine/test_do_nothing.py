@@ -183,6 +183,27 @@ def test_not_counted_renders_in_one_short_line():
         "not counted until the value checks of gradient pass"
 
 
+def test_a_result_with_checks_that_could_not_load_says_it_is_incomplete():
+    """Checks that could not be loaded are missing from the result, and its total counts only
+    the rest: a reference once scored 9/9 in results.json with its seven visible checks gone
+    and nothing said. results.json says the result is incomplete, in a line students see, and
+    why in one only the instructor sees."""
+    checks = [_check("h", "forward", "passed")]
+    error = "could not load checks ex01/ships/test_visible.py: NameError: name 'X' is not defined"
+    result = GradeResult(submission="s", seed=1, checks=checks, exercises=["ex01"],
+                         errors=[error])
+    data = gradescope_json(result)
+    assert data["output"].startswith("INCOMPLETE: the grader could not load some of its checks")
+    shown = {t["name"]: t for t in data["tests"]}
+    assert shown["grader error"]["visibility"] == "visible"
+    assert "NameError" not in shown["grader error"]["output"]
+    assert shown["grader error: details"]["visibility"] == "hidden"
+    assert error in shown["grader error: details"]["output"]
+    assert "grader error: " + error in score_table(result)
+    whole = GradeResult(submission="s", seed=1, checks=checks, exercises=["ex01"])
+    assert "grader error" not in str(gradescope_json(whole))
+
+
 def test_not_counted_on_the_feedback_page():
     from grader.classroom.feedback import render_page
     checks = [_check("v", "gradient", "failed", visible=True),
