@@ -2164,6 +2164,9 @@ IPYTHON_REACHED = {
     "if ip:\n    ip.run_line_magic(m, 'inline')\n",
     "the kept shell's magic that runs a file": "ip = get_ipython()\n"
     "ip.run_line_magic('run', 'helper.py')\n",
+    "the kept shell's pip": "ip = get_ipython()\nip.run_line_magic('pip', 'install x')\n",
+    "the kept shell's cell of bash": "ip = get_ipython()\n"
+    "ip.run_cell_magic('bash', '', 'ls')\n",
     "the kept shell passed on": "ip = get_ipython()\nprint(ip)\nsetup(ip)\n",
     "the kept shell's namespace": "ip = get_ipython()\nif ip is not None:\n    ns = ip.user_ns\n",
     "the name holding something else too": "ip = get_ipython()\nif ip is None:\n"
@@ -2187,6 +2190,9 @@ IPYTHON_SET_UP = {
     "    shell.run_line_magic('config', \"InlineBackend.figure_format = 'retina'\")\n",
     "every expression shown": "from IPython.core.interactiveshell import InteractiveShell\n"
     "InteractiveShell.ast_node_interactivity = 'all'\n",
+    # any literal magic that only shows something (a fresh round's h14: 'who', 8 points held)
+    "names listed through a kept shell": "ip = get_ipython()\nip.run_line_magic('who', '')\n"
+    "ip.run_line_magic('pwd', '')\nip.run_line_magic('precision', '3')\n",
 }
 
 

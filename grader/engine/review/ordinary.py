@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from grader.engine.review.names import _plain_import_name, _rule
-from grader.engine.review.rules import _HARNESS_TEXT, _SHELL_SETTINGS
+from grader.engine.review.rules import _HARNESS_TEXT, _SHELL_RUNNERS
 from grader.engine.review.syntax import _walk
 
 
@@ -154,7 +154,7 @@ class _Ordinary:
 
     def _shell_setting(self, shell):
         """shell.run_line_magic("matplotlib", "inline"), shell.magic("autoreload 2"): a magic
-        of _SHELL_SETTINGS given as text."""
+        given as text that is not one of _SHELL_RUNNERS (load_ext autoreload excepted)."""
         method = self._parents.get(id(shell))
         call = self._parents.get(id(method))
         if not (isinstance(method, ast.Attribute) and isinstance(call, ast.Call) and
@@ -166,7 +166,8 @@ class _Ordinary:
             words = words[0].lstrip("%").split(None, 1) + [""]
         elif method.attr != "run_line_magic" or len(words) != 2:
             return False
-        return words[0] in _SHELL_SETTINGS or words[:2] == ["load_ext", "autoreload"]
+        return words[0].isidentifier() and words[0] not in _SHELL_RUNNERS or \
+            words[:2] == ["load_ext", "autoreload"]
 
     def _plain_logging_config(self, config, scope):
         """A dict literal whose handlers, formatters and filters name their classes as text

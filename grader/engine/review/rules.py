@@ -174,9 +174,19 @@ _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importli
                   # its class, for a literal setting (InteractiveShell.ast_node_interactivity =
                   # "all"): no shell runs where the grader runs the file; any other use is flagged
                   "IPython.core.interactiveshell", "IPython.core.interactiveshell.InteractiveShell"}
-# IPython's magics that only set how a shell shows or reloads, given as text by a shell kept in a
-# name (ip = get_ipython(); if ip: ip.run_line_magic("matplotlib", "inline"))
-_SHELL_SETTINGS = {"matplotlib", "config", "autoreload", "precision", "pprint", "xmode", "colors"}
+# IPython's magics that run code, read or write files, change the environment or the shell's
+# namespace: given as text to a shell kept in a name (ip = get_ipython(); ip.run_line_magic(
+# "run", "x.py")) they stay flagged; any other literal one (matplotlib, who, pwd, config, ...)
+# only shows or sets how a shell shows, and where the grader runs the file there is no shell
+_SHELL_RUNNERS = {"run", "time", "timeit", "prun", "load", "loadpy", "load_ext", "unload_ext",
+                  "reload_ext", "macro", "rerun", "recall", "edit", "ed", "writefile", "file",
+                  "capture", "script", "bash", "sh", "sx", "system", "sc", "alias", "unalias",
+                  "debug", "pdb", "env", "set_env", "cd", "pushd", "popd", "bookmark", "dhist",
+                  "store", "reset", "reset_selective", "xdel", "pip", "conda", "mamba", "micromamba",
+                  "uv", "logstart", "logon", "save", "paste", "cpaste", "pastebin", "js",
+                  "javascript", "html", "svg", "perl", "ruby", "python", "python2", "python3",
+                  "pypy", "sql", "px", "autocall", "notebook", "killbgscripts", "code_wrap",
+                  "autoawait", "gui", "pylab", "doctest_mode", "rehashx", "alias_magic"}
 # a library's private classes that it documents as bases for a user's own (class MyLoss(_Loss))
 _PRIVATE_BASES = {f"torch.nn.modules.{m}.{c}" for m, cs in (
     ("loss", ("_Loss", "_WeightedLoss")), ("batchnorm", ("_BatchNorm", "_NormBase")),
