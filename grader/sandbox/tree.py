@@ -6,6 +6,8 @@ what was found and left out gathered in Found, with notes for people.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from grader.sandbox.names import NBGRADER_STAMP, exercise_of, name_problem, skip
 
 MAX_DEPTH = 3                    # folder levels looked into below a submission's folder or zip
 MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
+MAX_FOLDER_ENTRIES = 2_000       # of one folder (a data set's, a virtual environment's)
 MAX_NOTES = 20                   # notes about one submission's files; then a count
 MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) staged with the files
 # A data file of the student's own that her code reads (settings.json beside the exercise):
@@ -152,12 +155,25 @@ class Tree:
                 pass
 
     def walk(self, fd: int, parts: tuple, out: list, found: Found):
+        """Every folder's entries, the folders nearest the top first (a level at a time), at
+        most MAX_FOLDER_ENTRIES of one folder and MAX_DIR_ENTRIES in all: a data set or a
+        virtual environment beside the exercise files never hides them."""
+        queue = collections.deque([(fd, parts)])
+        while queue and self.seen <= MAX_DIR_ENTRIES:
+            self._folder(*queue.popleft(), out, found, queue)
+
+    def _folder(self, fd, parts: tuple, out: list, found: Found, queue):
         try:
             with os.scandir(fd) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = list(itertools.islice(it, MAX_FOLDER_ENTRIES + 1))
         except OSError as exc:
             found.note(left_out(parts or (".",), f"could not be read ({exc.strerror or exc})"))
             return
+        if len(entries) > MAX_FOLDER_ENTRIES:
+            found.note(f"looked at {MAX_FOLDER_ENTRIES} entries of "
+                       f"{shown('/'.join(parts) or '.')}, which holds more")
+            entries = entries[:MAX_FOLDER_ENTRIES]
+        entries.sort(key=lambda e: (exercise_of(e.name) is None, e.name))
         for e in entries:
             self.seen += 1
             if self.seen > MAX_DIR_ENTRIES:
@@ -200,7 +216,7 @@ class Tree:
                     found.note(left_out(here, open_error(exc, e.name).args[0]))
                     continue
                 self.fds.append(sub)
-                self.walk(sub, here, out, found)
+                queue.append((sub, here))
                 continue
             if ex is None:
                 if is_file and misnamed(e.name) and len(found.misnamed) < 5:

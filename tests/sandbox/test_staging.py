@@ -510,6 +510,33 @@ def test_caps_refuse_a_file_and_a_submission_too_large(tmp_path):
         staging.collect(sub, max_file=1000, max_total=105)
 
 
+# a folder her exercise files lie beside, that sorts before them and holds more entries than
+# the grader looks at (a fresh round's 30, 31, 38: 0/18, "no file ex01_linear_model.py")
+BIG_BESIDE = {"a data set at the top": ("data", ""),
+              "a virtual environment's packages": ("env/lib/python3.11/site-packages", ""),
+              "a data set beside the work folder": ("project/a_data", "project/work/")}
+
+
+@pytest.mark.parametrize("how", BIG_BESIDE)
+def test_a_big_folder_beside_the_exercise_files_does_not_hide_them(tmp_path, how):
+    from grader.sandbox.tree import MAX_DIR_ENTRIES, MAX_FOLDER_ENTRIES
+    big, home = BIG_BESIDE[how]
+    sub = tmp_path / "sub"
+    (sub / big).mkdir(parents=True)
+    for i in range(MAX_FOLDER_ENTRIES + 5):
+        (sub / big / f"f{i:05d}.csv").write_bytes(b"")
+    for i in range(MAX_DIR_ENTRIES // MAX_FOLDER_ENTRIES + 1):   # past the budget in all
+        (sub / big / f"sub{i:02d}").mkdir()
+        for j in range(MAX_FOLDER_ENTRIES + 1):
+            (sub / big / f"sub{i:02d}" / f"g{j:05d}.csv").write_bytes(b"")
+    (sub / home).mkdir(parents=True, exist_ok=True)
+    (sub / home / EX01).write_bytes(REF01)
+    found = staging.collect(sub)
+    assert list(found.files) == ["ex01"], found.all_notes()
+    if big.count("/") < 2:                   # (deeper ones are not looked into at all)
+        assert any("which holds more" in n for n in found.all_notes())
+
+
 def test_names_are_shown_escaped():
     assert staging.shown("../evil.sh") == "'../evil.sh'"
     assert staging.shown(os.fsdecode(b"a\xffb")) == "'a\\xffb'"
