@@ -122,9 +122,11 @@ def _sources(name: str, data: bytes) -> list[bytes]:
     `%run utils.py` lines as the loader reads them; none for a notebook that cannot be read:
     it is staged as a module that raises), an exported script's IPython lines as the loader
     reads them."""
-    from grader.sandbox.notebooks import notebook_cells, script_python
+    from grader.sandbox.notebooks import notebook_cells, script_python, too_many_cells
     if name.endswith(".ipynb"):
         import json
+        if too_many_cells(data):
+            return []
         try:
             nb = json.loads(bytes(data).decode("utf-8"))
             return [python.encode() for _label, python in

@@ -31,6 +31,7 @@ from pathlib import Path
 
 CHECK_CELL_TAG = "# grader: checks"
 CELL_SECONDS = 5     # a cell past this is skipped (an import has 20 s in all: Limits)
+MAX_CELLS = 5_000    # of a notebook, past which it is not read (250 000 cells cost 1.1 GB)
 # cell magics whose body is Python: it runs once, as without the magic
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
 MAGIC_PREFIXES = ("%", "!", "get_ipython()")
@@ -272,6 +273,13 @@ def _compiles(source: str) -> bool:
         return False
 
 
+def too_many_cells(data: bytes) -> str:
+    """Why a notebook's bytes are not read, counted before they are parsed ('' to read them)."""
+    count = bytes(data).count(b'"cell_type"')
+    return f"not graded: it has {count} cells (at most {MAX_CELLS})" if count > MAX_CELLS \
+        else ""
+
+
 def notebook_cells(nb: dict) -> list[tuple[str, str]]:
     """(label, Python) of the code cells that run: "code cell 3" is the third code cell of
     the notebook (markdown cells are not counted). ValueError for a notebook that is not
@@ -280,6 +288,8 @@ def notebook_cells(nb: dict) -> list[tuple[str, str]]:
     raw = nb.get("cells")
     if not isinstance(raw, list):
         raise ValueError("not a valid notebook (its \"cells\" is not a list)")
+    if len(raw) > MAX_CELLS:     # (a key spelled with escapes is not counted before)
+        raise ValueError(f"not graded: it has {len(raw)} cells (at most {MAX_CELLS})")
     for cell in raw:
         if not isinstance(cell, dict):
             raise ValueError("not a valid notebook (a cell is not an object)")
@@ -306,6 +316,8 @@ def notebook_source(data: bytes, origin: str = "") -> str:
     notebook (not UTF-8, not JSON, nested too deeply, not nbformat's shape)."""
     if not data.strip():
         raise ValueError("not a valid notebook (the file is empty)")
+    if too_many_cells(data):
+        raise ValueError(too_many_cells(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -537,6 +537,27 @@ def test_a_big_folder_beside_the_exercise_files_does_not_hide_them(tmp_path, how
         assert any("which holds more" in n for n in found.all_notes())
 
 
+@pytest.mark.parametrize("key", ["cell_type", "\\u0063ell_type"])
+def test_a_notebook_of_too_many_cells_is_not_read(tmp_path, key):
+    """250 000 empty cells, 17 MB, under the file cap, cost the grading process 1.1 GB and a
+    minute (a fresh round's 34): past MAX_CELLS a notebook is refused with a note, counted
+    before it is parsed (and after, for a key spelled with escapes)."""
+    from grader.sandbox.notebooks import MAX_CELLS
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    cell = '{"%s": "code", "metadata": {}, "source": "x = 1", "outputs": [], ' \
+        '"execution_count": null}' % key
+    (sub / EX01_NB).write_text('{"cells": [%s], "metadata": {}, "nbformat": 4, '
+                               '"nbformat_minor": 5}' % ", ".join([cell] * (MAX_CELLS + 1)))
+    (sub / EX04).write_bytes(REF04)
+    work = tmp_path / "work"
+    work.mkdir()
+    notes = []
+    staging.stage_submission(sub, work, notes)
+    assert any(f"it has {MAX_CELLS + 1} cells (at most {MAX_CELLS})" in n for n in notes), notes
+    assert b"at most" in (work / f"{module_of('ex01')}.py").read_bytes()
+
+
 def test_names_are_shown_escaped():
     assert staging.shown("../evil.sh") == "'../evil.sh'"
     assert staging.shown(os.fsdecode(b"a\xffb")) == "'a\\xffb'"

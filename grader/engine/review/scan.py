@@ -41,7 +41,9 @@ def reach_of(data: str | bytes, file: str, own, manual=None,
     file reach (an exercise's own, or `manual` in an own module); a notebook's code cells
     are read together. None where the file does not parse."""
     if file.endswith(".ipynb"):
-        from grader.sandbox.notebooks import notebook_cells
+        from grader.sandbox.notebooks import notebook_cells, too_many_cells
+        if too_many_cells(data):
+            return []
         try:
             nb = json.loads(bytes(data).decode("utf-8"))
             units = notebook_cells(nb) if isinstance(nb, dict) else []
@@ -69,7 +71,9 @@ def scan_notebook(data: bytes, file: str, elsewhere: str = "",
     (grader.sandbox.notebooks.notebook_cells), read together as one module; a cell that does not
     parse is skipped, as the grader skips it. Bytes that are not a notebook give none.
     `elsewhere`, `facts`: as scan_source's."""
-    from grader.sandbox.notebooks import notebook_cells
+    from grader.sandbox.notebooks import notebook_cells, too_many_cells
+    if too_many_cells(data):
+        return []           # not graded: its exercise stages a module that says why
     try:
         nb = json.loads(bytes(data).decode("utf-8"))
         cells = notebook_cells(nb) if isinstance(nb, dict) else []
