@@ -24,7 +24,8 @@ What is here, by use (docs/writing-checks.md has the table):
                            fail, kind_of, show,
                            scale_mistakes, input_offsets, broadcast_square, autograd_grad,
                            central_difference, also_on and same_values (a hint kept only where
-                           a second input shows its mistake too: grader/checks/evidence.py),
+                           a second input shows its mistake too: grader/checks/evidence.py,
+                           where scale_mistakes takes a sign hint in the function's own words),
                            TOL, TRAJECTORY_TOL, GRADCHECK_TOL, FD_EPS, CheckFailure
     training and modules   assert_state, assert_fit, assert_minibatch_run, assert_leaf,
                            assert_no_graph, assert_structure, assert_forward_pure, Mistakes,
@@ -47,7 +48,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.evidence import also_on, same_values
+from grader.checks.evidence import also_on, same_values, scale_mistakes
 from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTER_STEP,
                                     LOSS_AFTER_UPDATE, LOSS_MISTAKES, LOSSES_OF_STEPS_0_100,
                                     NO_ZERO_GRAD, SIGMOID_TWICE, SIGN_FLIPPED, STALE_GRADS,
@@ -69,7 +70,7 @@ from grader.engine.compare.close import assert_close
 from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd_grad,
                                                central_difference, float_central_difference)
 from grader.engine.compare.mistakes import (broadcast_square, grad_power_mistakes,
-                                            input_offsets, scale_mistakes, term_power_mistakes)
+                                            input_offsets, term_power_mistakes)
 from grader.engine.compare.relations import never_moved
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory, located

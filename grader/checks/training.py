@@ -34,9 +34,11 @@ from grader.checks.student_errors import (GRAPH_USED_TWICE, STATE_LAYOUT,  # noq
 NO_ZERO_GRAD = ("the gradients are never zeroed, so each step adds its gradient to all the "
                 "earlier ones: zero them (optimizer.zero_grad() or p.grad.zero_()) in every "
                 "step, before loss.backward().")
-ZERO_AFTER_BACKWARD = ("the parameters never move: the gradients are zeroed after "
-                       "loss.backward() and before the update, so every update adds zero. "
-                       "Zero them before backward().")
+# the runs cannot tell the gradients zeroed between backward() and the update from an update
+# done before backward() (after the zeroing): both leave every update without gradients
+ZERO_AFTER_BACKWARD = ("the parameters never move: every update found the gradients zeroed (or "
+                       "not yet computed), so it added zero. In each step the gradients must "
+                       "be zeroed before loss.backward() and the update come after it.")
 
 
 LOSS_AFTER_STEP = ("these are the losses after each update: record the loss computed in the "
@@ -351,18 +353,18 @@ def formula_state(shapes: dict, wave, *, scale: float):
 def refuse_steps_that_never_move(got, want, state, call: str, per: str = "batch") -> None:
     """Fail where every optimizer step of the student's run (got["steps"]) left the parameters
     at their initial `state` while the reference's first step moved them: step() found no
-    gradients (zero_grad() between backward() and step(), or backward() missing). What it is
-    told holds whatever removed the gradients. `per`: what one step is done for."""
+    gradients (zero_grad() between backward() and step(), step() before backward(), or
+    backward() missing). What it is told holds whatever removed the gradients. `per`: what one
+    step is done for."""
     from grader.engine.compare.relations import never_moved
     still = isinstance(got, dict) and isinstance(state, dict) and \
         never_moved(got.get("steps"), state)
     if still and not never_moved({k: v[:1] for k, v in want["steps"].items()}, state):
         fail(f"{call}: the parameters after every optimizer step are the initial ones.",
              f"optimizer.step() never moved the parameters: after each of its {still} steps "
-             f"they are still the initial ones, so step() found no gradients. Is "
-             f"optimizer.zero_grad() called between loss.backward() and optimizer.step() (it "
-             f"clears the gradients step() uses), or loss.backward() missing? For every "
-             f"{per}: zero_grad(), backward(), step().")
+             f"they are still the initial ones, so step() found no gradients when it ran "
+             f"(zeroed before it, or not yet computed). For every {per}: zero_grad(), "
+             f"backward(), step(), in that order.")
 
 
 def divided_by_rows(want_losses, n: int, batches: int) -> dict:

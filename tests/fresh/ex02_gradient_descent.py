@@ -142,4 +142,18 @@ def gradient(xs, ys, w):
     return float(2 * np.mean(x) * np.mean(x * w - y))
 ''', "2 * mean(x) * mean(x*w - y): the product of the means for the mean of the products",
         (r"product of (two )?means|mean of a product",)),
+    Fresh("sgd_reversed_order", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        loss = 0.0
+        for xi, yi in zip(reversed(x.tolist()), reversed(y.tolist())):
+            w = w - lr * sample_gradient(xi, yi, w)
+            loss = (xi * w - yi) ** 2
+        losses.append(float(loss))
+    return w, losses
+''', "visits the samples last to first (on the course data y = 2x the order leaves w as it is)",
+        (r"reverse order",)),
 ]

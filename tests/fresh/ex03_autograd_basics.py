@@ -108,4 +108,11 @@ def mean_graph(x):
     return y, z, out
 ''', "divides the sum by 4, the size of the notes' x, instead of x.numel()",
         (r"numel|by 4\b|the size of",)),
+    Fresh("zero_grads_all_or_nothing", "zero_grads_", '''
+def zero_grads_(params):
+    if all(p.grad is not None for p in params):
+        for p in params:
+            p.grad.zero_()
+''', "zeroes only when every .grad is present: one None gradient and nothing is zeroed",
+        (r"when one \.grad is None",)),
 ]

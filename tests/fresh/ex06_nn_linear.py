@@ -82,4 +82,13 @@ def predict(model, x):
     return model(x)
 ''', "no torch.no_grad() and no detach: the prediction keeps a graph and requires grad",
         (r"graph|requires_grad|requires grad|no_grad|detach|inference_mode|grad_fn",)),
+    Fresh("train_step_step_before_backward", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y)
+    optimizer.step()
+    loss.backward()
+    return loss.item()
+''', "optimizer.step() before loss.backward(): every step finds the gradients just zeroed",
+        (r"not yet computed",)),
 ]

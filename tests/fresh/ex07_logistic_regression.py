@@ -146,4 +146,9 @@ def make_clusters(n, seed):
     return torch.cat([x0, x1]), torch.cat([torch.zeros(n, 1), torch.ones(n, 1)])
 ''', "forgets the + 1 on the second cluster",
         (r"offset|second half",)),
+    Fresh("bce_grad_logits_sign", "bce_grad_logits", '''
+def bce_grad_logits(z, y):
+    return (y - sigmoid(z)) / z.numel()
+''', "(y - sigmoid(z)) / N: the gradient has the wrong sign",
+        (r"sigmoid\(z\) - y", r"opposite sign of the expected one")),
 ]

@@ -148,7 +148,7 @@ def train_minibatch(model, loader, lr, epochs):
         losses.append(total / batches)
     return losses
 ''', "calls zero_grad() between backward() and step(): every step finds no gradient",
-        (r"zero_grad\(\) (is )?called between loss\.backward\(\) and optimizer\.step\(\)",)),
+        (r"found no gradients when it ran",)),
     Fresh("train_minibatch_divided_by_rows", "train_minibatch", '''
 def train_minibatch(model, loader, lr, epochs):
     loss_fn = nn.BCELoss()
@@ -199,4 +199,22 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "divides each epoch's summed batch losses by N // B, which leaves out the last batch",
         (r"N // B|rounds down|one fewer",)),
+    Fresh("train_minibatch_step_before_backward", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            optimizer.step()
+            loss.backward()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "optimizer.step() before loss.backward(): each step finds the gradients just zeroed",
+        (r"found no gradients when it ran",)),
 ]

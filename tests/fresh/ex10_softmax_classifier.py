@@ -1,5 +1,5 @@
 """Fresh mistakes of ex10 (softmax and cross-entropy for several classes)."""
-from tests.fresh import DTYPE, MOMENTUM, SCALE, SHAPE, SIGN, SUM, Fresh
+from tests.fresh import DTYPE, MOMENTUM, SCALE, SHAPE, SUM, Fresh
 
 FRESH = [
     Fresh("softmax_unshifted", "softmax", '''
@@ -51,7 +51,7 @@ def cross_entropy_grad(logits, targets):
     one_hot = torch.nn.functional.one_hot(targets, c).to(logits.dtype)
     return (one_hot - softmax(logits, dim=1)) / n
 ''', "one_hot - softmax: the gradient has the wrong sign",
-        (SIGN,)),
+        (r"softmax - one_hot", r"opposite sign of the expected one")),
     Fresh("classifier_softmax_output", "SoftmaxClassifier", '''
 class SoftmaxClassifier(nn.Module):
     def __init__(self, in_features, hidden, n_classes):
@@ -211,4 +211,24 @@ class SoftmaxClassifier(nn.Module):
         return torch.relu(self.output(torch.relu(self.hidden(x))))
 ''', "a ReLU after the output layer too: negative logits come back as 0",
         (r"relu|negative logit|expected negative and came back as 0",)),
+    Fresh("train_classifier_step_before_backward", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            optimizer.step()
+            loss.backward()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "optimizer.step() before loss.backward(): each step finds the gradients just zeroed",
+        (r"found no gradients when it ran",)),
 ]

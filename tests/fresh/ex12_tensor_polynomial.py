@@ -337,4 +337,32 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "RMSprop with alpha=0.9 where its default 0.99 is asked",
         (r"alpha|decay",)),
+    Fresh("poly_grads_tensor_sign", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    grad_y_pred = 2.0 * (y - y_pred)
+    gx = grad_y_pred * x
+    gx2 = gx * x
+    return grad_y_pred.sum(), gx.sum(), gx2.sum(), (gx2 * x).sum()
+''', "2 (y - y_pred): every gradient has the wrong sign",
+        (r"2 \* \(y_pred - y\)", r"opposite sign of the expected one")),
+    Fresh("fit_optim_step_before_backward", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}: use 'sgd' or 'rmsprop'")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        opt.step()
+        loss.backward()
+    return losses
+''', "opt.step() before loss.backward(): each step finds the gradients just zeroed",
+        (r"found no gradients when it ran",)),
 ]

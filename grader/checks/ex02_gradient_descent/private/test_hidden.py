@@ -217,6 +217,9 @@ def test_sgd_trajectory(sub, seed, kind, device):
         hints.SGD_HALF:
             reference("ex02.stochastic_gradient_descent", *args[:3], lr * 0.5, epochs),
         hints.SGD_UPHILL: reference("ex02.stochastic_gradient_descent", *args[:3], -lr, epochs),
+        hints.SGD_REVERSED: reference("ex02.stochastic_gradient_descent",
+                                      _convert(x[::-1].copy(), kind, device),
+                                      _convert(y[::-1].copy(), kind, device), w0, lr, epochs),
         hints.SGD_LOSS_BEFORE_UPDATE: sgd_loss_before_update(xe, ye, w0, lr, epochs),
         hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN: sgd_epoch_mean(xe, ye, w0, lr, epochs),

@@ -65,6 +65,8 @@ SGD_EPOCH_MEAN = ("each epoch records the mean of its samples' losses: losses[k]
 SGD_EPOCH_MEAN_BEFORE = ("each epoch records the mean of its samples' losses, each computed "
                          "before its update: losses[k] is only the last sample's loss in epoch "
                          "k, computed after its update (the l the course's loop prints).")
+SGD_REVERSED = ("these are the values of a run that visits the samples in reverse order, the last "
+                "one first: visit them in the order given, xs[0] first")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
                       "gradient descent each update uses one sample's gradient.")
 GD_AT_W0 = ("w moves by the same step in every epoch: the gradient is taken at w0 each time, "
@@ -101,3 +103,18 @@ def per_sample_records(epochs: int, n: int, what: str) -> dict:
     asked."""
     return {epochs * n: f"one {what} per sample ({epochs} epochs x {n} samples): record one per "
                         f"epoch, {epochs} in all"} if n > 1 and epochs > 1 else {}
+
+
+# what a run's step-by-step comparison (grader.engine.compare.trajectories.located) concludes
+# where w matches after every epoch, and what the course data let it conclude
+_NOT_THE_TRAINING = "what is recorded (or when), not the training"
+_OR_THE_ORDER = ("what is recorded (or when), or the order the samples are visited in: on the "
+                 "course data (y = 2x) every order gives the same w after an epoch")
+
+
+def order_unseen(exc):
+    """The failure `exc` of a run on the course data, where the order of the samples does not
+    change w after an epoch: a w that matches there does not clear the order."""
+    from grader.checks.api import CheckFailure
+    return CheckFailure(str(exc).replace(_NOT_THE_TRAINING, _OR_THE_ORDER),
+                        [h.replace(_NOT_THE_TRAINING, _OR_THE_ORDER) for h in exc.hints])

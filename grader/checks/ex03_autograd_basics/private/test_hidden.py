@@ -13,7 +13,8 @@ from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_gr
                                                              verify_intermediate,
                                                              verify_mean_graph,
                                                              verify_no_grad_eval,
-                                                             verify_to_numpy, verify_untouched,
+                                                             filled_rerun, verify_to_numpy,
+                                                             verify_untouched,
                                                              verify_zero_grads)
 
 pytestmark = pytest.mark.ex03
@@ -205,7 +206,8 @@ def test_zero_grads_random(sub, seed, device, dtype):
              for i, s in enumerate(shapes)]
     r = run_zero_grads(sub, params, grads)
     verify_zero_grads(r, grads, f"zero_grads_(params) with 4 random {dtype} leaves on {device}, "
-                                f"params[{none_at}].grad None")
+                                f"params[{none_at}].grad None",
+                      rerun=filled_rerun(sub, params, grads))
 
 
 @check("no_grad_eval", points=2)

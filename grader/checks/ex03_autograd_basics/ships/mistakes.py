@@ -29,8 +29,11 @@ GRAD_NEW_TENSOR = ("zero the existing gradient in place, p.grad.zero_(): anythin
                    "(an optimizer, a hook) still sees the old values otherwise")
 LOOP_STOPS_EARLY = ("some gradients are zeroed and others not: does the loop over params stop "
                     "early (a return or break inside it), or skip some of them?")
-GRAD_UNCHANGED = ("the gradient is unchanged: zero the gradient itself, p.grad.zero_() "
-                  "(p.zero_() or p.data.zero_() zero the parameter instead)")
+GRAD_UNCHANGED = ("no .grad was changed: zero each gradient that is not None in place, "
+                  "p.grad.zero_()")
+NOTHING_ZEROED_FOR_ONE_NONE = ("nothing is zeroed when one .grad is None, while the same call "
+                               "with every .grad present zeroes them all: skip only the None "
+                               "ones (if p.grad is not None: p.grad.zero_()), each on its own")
 NO_GRAD_MISSING = "evaluate fn(*args) inside `with torch.no_grad():`"
 DETACHED_AFTER = ("call fn(*args) inside `with torch.no_grad():`, so that no graph is built at "
                   "all (detaching the result afterwards is too late)")

@@ -88,7 +88,15 @@ def _params(indices) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def verify_zero_grads(r, grads, call):
+def filled_rerun(sub, params, grads):
+    """verify_zero_grads' `rerun`: the call again with a gradient of ones for each None."""
+    full = [torch.ones_like(p.detach()) if g is None else g for p, g in zip(params, grads)]
+    return lambda: (run_zero_grads(sub, params, full), full)
+
+
+def verify_zero_grads(r, grads, call, rerun=None):
+    """`rerun(grads)`: the probe again on these gradients, to tell a None .grad that stops all
+    the zeroing from zeroing that never happens."""
     if r["result"] is not None:
         fail(f"{call} returned {show(r['result'])}; it should return None (it works in place, "
              f"as the trailing underscore says).")
@@ -101,6 +109,9 @@ def verify_zero_grads(r, grads, call):
     if zeroed and kept:   # some zeroed, others untouched: the loop, not the zeroing
         fail(f"{call}: the .grad of {_params(zeroed)} {'was' if len(zeroed) == 1 else 'were'} "
              f"zeroed, that of {_params(kept)} left as it was.", hints.LOOP_STOPS_EARLY)
+    none_stops_all = _none_stops_all(r, grads, rerun)
+    if none_stops_all:
+        fail(f"{call}: no .grad was changed.", none_stops_all)
     for i, (g, after, same) in enumerate(zip(grads, r["grads"], r["same_tensor"])):
         if g is None:
             if after is not None:
@@ -114,6 +125,29 @@ def verify_zero_grads(r, grads, call):
                      mistakes={hints.GRAD_UNCHANGED: g} if bool(g.abs().sum() > 0) else None)
         if not same:
             fail(f"{call}: params[{i}].grad is a new tensor of zeros.", hints.GRAD_NEW_TENSOR)
+
+
+def _unchanged(grads, after_all) -> bool:
+    """Whether every gradient that was not None (and not zero) came back as it was."""
+    pairs = [(g, after) for g, after in zip(grads, after_all) if g is not None]
+    return bool(pairs) and all(
+        after is not None and bool(g.abs().sum() > 0)
+        and torch.equal(torch.as_tensor(after).to(g.dtype).cpu(), g.cpu()) for g, after in pairs)
+
+
+def _none_stops_all(r, grads, rerun) -> str | None:
+    """The hint where every .grad came back unchanged and some .grad was None, while the same
+    call with a gradient in place of each None (rerun() -> (its result, those gradients))
+    zeroes every one; None otherwise."""
+    if rerun is None or all(g is not None for g in grads) or not _unchanged(grads, r["grads"]):
+        return None
+    try:
+        r2, grads2 = rerun()
+    except StudentError:
+        return None
+    zeroed = all(after is not None and not bool(torch.as_tensor(after).abs().sum() > 0)
+                 for after in r2["grads"])
+    return hints.NOTHING_ZEROED_FOR_ONE_NONE if zeroed else None
 
 
 def verify_no_grad_eval(r, want, call):

@@ -103,7 +103,7 @@ MUTANTS = [
              sgd_update_((w, b), lr)
              losses.append(loss.item())
          return w, b, losses
-     """, "fit", "zeroed after loss.backward()"),
+     """, "fit", "found the gradients zeroed"),
     Mutant("fit_update_with_autograd", """
      def fit(x, y, lr, iters, seed):
          w, b = init_params(seed, x.device)

@@ -85,10 +85,14 @@ def rows_not_entries(rows: int, n: int) -> str:
             f"loss counts every entry")
 
 
+GRAD_SIGN = ("the sign is flipped: d/dz of the loss is (sigmoid(z) - y) / N, not "
+             "(y - sigmoid(z)) / N")
+
+
 def grad_mistakes(want, p, y, n: int) -> dict:
     """bce_grad_logits's known wrong results, from the right one and p = sigmoid(z): a scale
     error, the gradient with respect to p, the factor p (1 - p) counted twice."""
-    return {**scale_mistakes(want, n),
+    return {**scale_mistakes(want, n, sign=GRAD_SIGN),
             "this is the gradient with respect to p, not z: multiply by dp/dz = p (1 - p)":
             (p - y) / (p * (1 - p)) / n,
             "the factor p (1 - p) is counted twice: d/dz of the loss is just (p - y) / N":

@@ -85,14 +85,16 @@ def ce_mistakes(wrong, want, n, dim0=False, logits=None):
     return m
 
 
+GRAD_SIGN = "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax"
+
+
 def grad_mistakes(wrong, want, n):
     """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
     gradient `want` of n rows -> {hint: value}."""
     return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
-            "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax":
-            wrong["sign"],
+            GRAD_SIGN: wrong["sign"],
             f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
-            wrong["no_mean"], **scale_mistakes(want, factor2=False),
+            wrong["no_mean"], **scale_mistakes(want, factor2=False, sign=GRAD_SIGN),
             **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {})}
 
 

@@ -122,7 +122,8 @@ def test_grads_reference(sub, seed, dtype):
     x, y, _, y_pred = _problem(seed, "grads", NP[dtype])
     want = reference("ex11.poly_grads", x, y, y_pred)
     n = len(x)
-    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want),
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want),
+                **scale_mistakes(want, sign=hints.GRAD_SIGN),
                 **hints.grad_powers(want, x, y, y_pred)}
     assert_close(sub.call("ex11.poly_grads", x, y, y_pred), want, **_tol(dtype),
                  call=f"poly_grads(x, y, y_pred) on {n} random points", mistakes=mistakes)
@@ -144,7 +145,8 @@ def test_grads_closed_form_autograd_fd(sub, seed):
                        ("a float64 central difference", fd)):
         assert_close(got, want, call="poly_grads(x, y, y_pred)", context=f"against {name}",
                      rtol=rtol, atol=atol,
-                     mistakes={**scale_mistakes(want), **hints.grad_powers(want, x, y, y_pred)})
+                     mistakes={**scale_mistakes(want, sign=hints.GRAD_SIGN),
+                               **hints.grad_powers(want, x, y, y_pred)})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ SUM_SQUARED = ("this is the square of the sum of the errors, np.sum(y_pred - y) 
                "each error first, then sum, np.sum((y_pred - y) ** 2)")
 
 
+GRAD_SIGN = ("the sign is flipped: the gradients of sum((y_pred - y)**2) are "
+             "built on 2 * (y_pred - y), not 2 * (y - y_pred)")
+
+
 def loss_mistakes(y_pred, y) -> dict:
     """{hint: what poly_loss returns with that mistake} on these arrays. One input can give two
     of them alike (errors all of one sign: their sum is the sum of their absolute values): a

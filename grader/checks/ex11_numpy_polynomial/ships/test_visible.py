@@ -121,7 +121,8 @@ def test_grads_recorded(sub):
     """poly_grads on 7 points matches the recorded reference"""
     case = CASES["grads_small"]
     want = expected(case)
-    mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want), **scale_mistakes(want),
+    mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want),
+                **scale_mistakes(want, sign=hints.GRAD_SIGN),
                 **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)}
     assert_close(case.run(sub), want, call="poly_grads(x, y, y_pred) on 7 points",
                  mistakes=mistakes)
@@ -138,7 +139,7 @@ def test_grads_match_autograd(sub):
     rtol, atol = GRADCHECK_TOL
     assert_close(sub.call("ex11.poly_grads", X_SMALL, Y_SMALL, YP_SMALL), want,
                  call="poly_grads(x, y, y_pred) against autograd", rtol=rtol, atol=atol,
-                 mistakes={**scale_mistakes(want),
+                 mistakes={**scale_mistakes(want, sign=hints.GRAD_SIGN),
                            **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)})
 
 

@@ -47,7 +47,8 @@ def test_grads_reference(sub, seed, device, dtype):
     x, y, _, y_pred = _problem(seed, "grads", dtype, device)
     want = reference("ex12.poly_grads_tensor", x, y, y_pred, grad=False)
     n = len(x)
-    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want), **scale_mistakes(want),
+    mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want),
+                **scale_mistakes(want, sign=hints.GRAD_SIGN),
                 **hints.grad_powers(want, x, y, y_pred)}
     got = manual_call(sub, "ex12.poly_grads_tensor", x, y, y_pred)
     assert_close(got, want, call=f"poly_grads_tensor(x, y, y_pred) on {n} points ({device}, "
@@ -72,7 +73,7 @@ def test_grads_closed_form_autograd_fd(sub, seed, device):
     for name, want in (("the closed form sum(2 r x^k)", closed), ("autograd", auto),
                        ("a float64 central difference", fd)):
         assert_close(got, want, call="poly_grads_tensor(x, y, y_pred)", rtol=rtol, atol=atol,
-                     context=f"against {name}", mistakes=scale_mistakes(want))
+                     context=f"against {name}", mistakes=scale_mistakes(want, sign=hints.GRAD_SIGN))
 
 
 # ----------------------------------------------------------------------------------------------

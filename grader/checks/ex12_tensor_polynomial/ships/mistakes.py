@@ -11,6 +11,10 @@ AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a,
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
 
 
+GRAD_SIGN = ("the sign is flipped: the gradients of sum((y_pred - y)**2) are "
+             "built on 2 * (y_pred - y), not 2 * (y - y_pred)")
+
+
 def string_rounded(places: int) -> str:
     """The hint for numbers written rounded to `places` decimals."""
     return (f"the numbers are rounded to {places} decimal place{'s' * (places != 1)}: write "

@@ -104,7 +104,7 @@ def test_grads_by_hand(sub, device):
     assert_close(_run(sub, case), want, call=f"poly_grads_tensor(x=[1, 2], y=[0, 0], "
                  f"y_pred=[1, -1]) on {device}",
                  mistakes={hints.grads_of_mean(2): tuple(v / 2 for v in want),
-                           **scale_mistakes(want, factor2=False),
+                           **scale_mistakes(want, factor2=False, sign=hints.GRAD_SIGN),
                            **hints.grad_powers(want, *case.args)})
 
 
@@ -118,14 +118,15 @@ def test_grads_match_autograd(sub, device):
     # a factor of N is told as a mean only where another input, of another N, shows its own
     assert_close(got, want, call="poly_grads_tensor(x, y, y_pred) on 7 points",
                  mistakes={hints.grads_of_mean(7): tuple(v / 7 for v in want),
-                           **scale_mistakes(want), **hints.grad_powers(want, *case.args)})
+                           **scale_mistakes(want, sign=hints.GRAD_SIGN),
+                           **hints.grad_powers(want, *case.args)})
     params = torch.tensor(P_SMALL, dtype=torch.float64, requires_grad=True)
     a, b, c, d = params
     ((a + b * X_SMALL + c * X_SMALL ** 2 + d * X_SMALL ** 3 - Y_SMALL) ** 2).sum().backward()
     rtol, atol = GRADCHECK_TOL
     auto = tuple(g.to(device) for g in params.grad)
     assert_close(got, auto, call="poly_grads_tensor(x, y, y_pred)", context="against autograd",
-                 rtol=rtol, atol=atol, mistakes=scale_mistakes(auto))
+                 rtol=rtol, atol=atol, mistakes=scale_mistakes(auto, sign=hints.GRAD_SIGN))
 
 
 def _fit_steps(sub, func, device):
