@@ -51,6 +51,15 @@ def make_loader(dataset, batch_size, shuffle, seed):
                       generator=torch.Generator().manual_seed(seed))
 ''', "shuffle=True whatever the shuffle argument says",
         (r"shuffl|\border|sequential|in order",)),
+    Fresh("make_loader_shared_generator", "make_loader", '''
+_SHARED = torch.Generator()
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    _SHARED.manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=_SHARED)
+''', "one module-level generator, reseeded by every make_loader, shared by all loaders",
+        (r"share|one random stream|generator of its own|draws where the first left off",)),
     Fresh("make_loader_drop_last", "make_loader", '''
 def make_loader(dataset, batch_size, shuffle, seed):
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=True,

@@ -52,7 +52,8 @@ def test_loader_random(sub, seed, shuffle):
 
 @check("make_loader")
 def test_loader_seeds(sub, seed):
-    """make_loader: the same seed gives the same order, different seeds different orders"""
+    """make_loader: the same seed gives the same order (also for two loaders iterated in turn),
+    different seeds different orders"""
     g = gen(seed, "seeds")
     n = int(torch.randint(20, 40, (), generator=g))
     s1, s2 = (int(v) for v in torch.randint(0, 10_000, (2,), generator=g))
@@ -67,6 +68,11 @@ def test_loader_seeds(sub, seed):
     if a["epochs"] == c["epochs"]:
         fail(f"make_loader gave the same order for seeds {s1} and {s2}: the seed is not used.",
              hints.SEED_IGNORED)
+    twins = sub.probe("ex09.loader_twins", "ex09", n, 5, s1)
+    if twins["first"] != twins["second"]:
+        fail(f"two make_loader(dataset of {n} rows, 5, True, seed={s1}) loaders, the second made "
+             f"after the first and both iterated in turn, gave different batches: the same seed "
+             f"must give the same batches.", hints.SHARED_STREAM)
     if a["epochs"][0] == a["epochs"][1]:
         fail("make_loader(..., shuffle=True) repeats the same order every epoch: iterate one "
              "DataLoader again for the next epoch; it shuffles anew.")

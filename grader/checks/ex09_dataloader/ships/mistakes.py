@@ -31,6 +31,9 @@ LEN_COLUMNS = ("len() is the number of rows (samples), self.x.shape[0] or len(se
 SAME_ORDER_EVERY_EPOCH = ("every epoch has the same order; the loader must shuffle anew each "
                           "time it is iterated (DataLoader does, with one generator).")
 SEED_IGNORED = "Pass generator=torch.Generator().manual_seed(seed) to the DataLoader."
+SHARED_STREAM = ("the second loader draws where the first left off: the loaders share one random "
+                 "stream (one generator reseeded by every make_loader, or the global one). Give "
+                 "each DataLoader a generator of its own, torch.Generator().manual_seed(seed)")
 ORDER_NOT_FROM_SEED = ("the order must come from DataLoader(dataset, batch_size, "
                        "shuffle=shuffle, generator=torch.Generator().manual_seed(seed)) and "
                        "nothing else (not the global random state).")

@@ -64,6 +64,20 @@ def loader_batches(mod, n, batch_size, shuffle, seed, epochs=2, disturb=None):
     return {"epochs": out, "info": info}
 
 
+def loader_twins(mod, n, batch_size, seed, epochs=2):
+    """Two make_loader(..., shuffle=True, seed) loaders over one dataset of row numbers, the
+    second made after the first, iterated in turn epoch by epoch: the row numbers of each one's
+    batches. Loaders that share one random stream give each other's next draws."""
+    ds = TensorDataset(torch.arange(n))
+    loaders = (mod.make_loader(ds, batch_size, True, seed),
+               mod.make_loader(ds, batch_size, True, seed))
+    out = ([], [])
+    for _ in range(epochs):
+        for seen, loader in zip(out, loaders):
+            seen.append([batch[0].tolist() for batch in loader])
+    return {"first": out[0], "second": out[1]}
+
+
 def train(mod, spec, state, x, y, lr, epochs, batch_size, seed):
     """train_minibatch on the network `spec` describes (grader.sandbox.inside.probes.common.network), loaded
     with `state`, on x's device and dtype, with a loader built here: DataLoader(TensorDataset(x,
