@@ -261,9 +261,9 @@ def confirm_across_inputs(checks: list[CheckResult]) -> None:
             kind, n = _per_n(h)
             c.hints.remove(h)
             c.message = c.message.replace(f"hint: {h}", f"note: {_per_n_note(kind, n)}")
-        for h in [h for h in c.hints if len(_joined(h)) > 1]:     # one of several mistakes
-            kept = [p for p in _joined(h) if not _per_n(p) or confirmed(c, p)]
-            if len(kept) < len(_joined(h)):
+        for h in [h for h in c.hints if len(_joined(h)) > 1]:     # one of several mistakes:
+            kept = [p for p in _joined(h) if not _per_n(p) or confirmed(c, p)]   # a named one
+            if len(kept) < len(_joined(h)) and any(not is_guess(p) for p in kept):  # stays
                 new = kept[0] if len(kept) == 1 else JOINED.format(len(kept)) + \
                     " | ".join(kept)
                 c.hints[c.hints.index(h)] = new

@@ -199,6 +199,14 @@ def test_a_factor_among_several_mistakes_is_named_only_where_another_input_has_a
     two = [check(3), check(5)]
     confirm_across_inputs(two)
     assert all("once too often" in c.hints[0] and "zeroed" in c.hints[0] for c in two)
+    # beside a guess only (a factor 2 counted twice), the values cannot tell more: both stay
+    guess = JOINED.format(2) + "this is 2 times the expected value: divided by len(x) = 2 | " \
+        "this is twice the expected value: is a factor 2 counted twice?"
+    alone = [CheckResult(nodeid="a", exercise="ex03", target="analytic_grad_of_mean", title="t",
+                         params="", points=1, visible=True, status="failed",
+                         message=f"wrong\n  hint: {guess}", seconds=0.0, hints=[guess])]
+    confirm_across_inputs(alone)
+    assert alone[0].hints == [guess]
 
 
 # -- broadcasting and shapes
