@@ -1466,7 +1466,10 @@ def test_a_file_too_deep_to_parse_is_flagged(source):
     assert [f.what for f in scan_source(source, "x.py")] == ([TOO_DEEP] if gives_up else [])
 
 
-_TOO_DEEP = "_Z = " + "-" * 3000 + "1\n"      # the parser runs out of depth here
+# past the parser's depth in any process (a line of 3 000 '-' parses where a test before
+# raised the recursion limit; this one is the file test_the_parser_gives_up_on_some_file_here
+# reads)
+_TOO_DEEP = "_Z = " + "1 + " * 100_000 + "1\n"
 
 
 def test_every_reading_of_a_files_text_survives_one_too_deep_to_parse():
