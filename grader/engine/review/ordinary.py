@@ -10,6 +10,9 @@ from grader.engine.review.rules import _HARNESS_TEXT, _SHELL_RUNNERS
 from grader.engine.review.syntax import _walk
 
 
+_GET_IPYTHON = ("IPython.get_ipython", "IPython.core.getipython.get_ipython")
+
+
 class _Ordinary:
     """What pass 2 lets pass: the ordinary uses of names its rules flag."""
 
@@ -49,7 +52,7 @@ class _Ordinary:
         if origin == "logging.config.dictConfig":
             return call is not None and len(call.args) == 1 and not call.keywords and \
                 self._plain_logging_config(call.args[0], scope)
-        if origin in ("IPython.get_ipython", "IPython.core.getipython.get_ipython"):
+        if origin in _GET_IPYTHON:
             # the shell, looked at only: no shell runs where the grader runs the file (it gives
             # None there; making one is flagged), so `get_ipython() is not None`,
             # `get_ipython().__class__.__name__`, `"colab" in str(get_ipython())` read nothing
@@ -143,8 +146,7 @@ class _Ordinary:
         if home is None or not all(
                 how == "expr" and (isinstance(value, ast.Constant) and value.value is None or
                                    isinstance(value, ast.Call) and not value.args and
-                                   self.origin(value.func, where) in
-                                   ("IPython.get_ipython", "IPython.core.getipython.get_ipython"))
+                                   self.origin(value.func, where) in _GET_IPYTHON)
                 for how, value, where in home.bound[name]):
             return False
         return all(self._looked_at(node) or self._shell_setting(node)

@@ -19,6 +19,10 @@ import ast
 from grader.engine.review.manual import _spellings, _under
 from grader.engine.review.rules import PROCESS_SETTINGS
 
+# what reads an image, and what writes one: a plot saved is not data a function reads back,
+# unless the function reads images (numbers hidden in a picture's pixels)
+IMAGE_READERS = ("imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread",
+                 "matplotlib.pyplot.imread")
 # modules every name of which reads or reaches outside the process's own code and values
 _MODULES = ("subprocess", "socket", "mmap", "multiprocessing", "shutil", "glob", "tempfile",
             "sqlite3", "shelve", "dbm", "pickle", "marshal", "fileinput", "urllib", "http",
@@ -26,12 +30,7 @@ _MODULES = ("subprocess", "socket", "mmap", "multiprocessing", "shutil", "glob",
             "pathlib", "zipfile", "tarfile", "gzip", "bz2", "lzma", "csv.reader",
             "csv.DictReader", "io.open", "io.FileIO", "io.open_code", "codecs.open", "os",
             "posix", "_io.open", "_posixsubprocess", "ctypes", "_ctypes", "h5py", "scipy.io",
-            "imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread",
-            "matplotlib.pyplot.imread")
-# what reads an image, and what writes one: a plot saved is not data a function reads back,
-# unless the function reads images (numbers hidden in a picture's pixels)
-IMAGE_READERS = ("imageio", "PIL.Image.open", "cv2.imread", "matplotlib.image.imread",
-                 "matplotlib.pyplot.imread")
+            *IMAGE_READERS)
 IMAGE_WRITERS = ("matplotlib.pyplot.savefig", "matplotlib.pyplot.imsave",
                  "matplotlib.image.imsave", "matplotlib.figure.Figure.savefig", "imageio",
                  "cv2.imwrite", "PIL.Image.Image.save", "PIL.Image.fromarray")
@@ -171,7 +170,10 @@ class _Outside:
         there first: anything it reads where it writes outside, an image where it writes
         images; '' otherwise (her own data, handed in)."""
         read = self._outside(node)
-        if not read or self._writes_outside():
+        if not read:
+            return ""
+        self.reads_outside = True       # (review_submission asks the other files then)
+        if self._writes_outside():
             return read
         return read if _under(read, IMAGE_READERS) and self._writes_images() else ""
 

@@ -2,7 +2,6 @@
 together as one module), scan_file; each gives the findings of one file, sorted and capped."""
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -27,8 +26,8 @@ def scan_source(text: str | bytes, file: str, where: str = "", manual=None, pack
     `package`: the student's own package the file lies in (its relative imports' origin);
     `elsewhere`: what another file of the submission may put outside the process, "writes"
     (anything) or "images" (a manual function reading it back is then flagged here too);
-    `facts`, where given, gets "writes" and "images": whether this file may
-    (grader.engine.review.outside).
+    `facts`, where given, gets "review": the file's review, asked afterwards what the file
+    reads and writes (grader.engine.review.outside).
     """
     units = [(where, text)]
     return _scan(file, units, whole_file=True, manual=manual, package=package,
@@ -124,8 +123,7 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=
             bool(elsewhere)
         found += review.run()
         if facts is not None:
-            facts["writes"] = review._writes_outside()
-            facts["images"] = review._writes_images()
+            facts["review"] = review
     except (RecursionError, MemoryError):
         found.append(Finding(file, 0, "", TOO_DEEP))
     except Exception as exc:  # noqa: BLE001  a file the review cannot finish is not clean
@@ -155,11 +153,12 @@ def review_submission(exercises: dict, modules: dict) -> list[Finding]:
         return found
     facts = {}
     found = scan_all("", facts)
-    writes = "writes" if any(f.get("writes") for f in facts.values()) else \
-        "images" if any(f.get("images") for f in facts.values()) else ""
-    if writes and len(facts) > 1:        # read again, knowing what some file writes
-        found = scan_all(writes, {})
-    return found
+    reviews = [f["review"] for f in facts.values() if "review" in f]
+    if len(facts) < 2 or not any(getattr(r, "reads_outside", False) for r in reviews):
+        return found                     # no manual function reads from outside
+    writes = "writes" if any(r._writes_outside() for r in reviews) else \
+        "images" if any(r._writes_images() for r in reviews) else ""
+    return scan_all(writes, {}) if writes else found   # read again, knowing what is written
 
 
 def review_own_modules(exercises: dict, modules: dict, elsewhere: str = "",
