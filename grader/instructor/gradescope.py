@@ -9,7 +9,11 @@ The archive holds, at its top level (Gradescope unpacks it into /autograder/sour
                       from torchdrills/), then protects the whole source folder (deny by default)
     run_autograder    run for each submission: grades /autograder/submission (exNN_*.py files or
                       notebooks) and writes /autograder/results/results.json
-    torchdrills/      this package: the engine, every check, the references
+    torchdrills/      what grading these exercises needs, deny by default
+                      (grader.instructor.gradescope_files): the engine, the checks and the
+                      references of these exercises only; no other exercise's reference,
+                      checks, recorded values or variants, no instructor's command, no README.
+                      Its grader refuses an exercise it was not built for.
 
 Inside the archive, `python -m grader.instructor.gradescope run --exercises ex01,ex02` does the
 grading, and `python -m grader.instructor.gradescope protect /autograder/source` the protecting.
@@ -29,13 +33,10 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader.exercises import EXERCISES, parse_list
+from grader.exercises import EXERCISES, UnknownExercise, parse_list
 from grader.engine.request import DEVICES, GradeRequest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# What of this checkout goes into the archive (folders are taken whole, minus caches).
-PACKAGE = ("grader", "solutions", "setup.cfg", "pyproject.toml", "README.md")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -77,17 +78,6 @@ def chosen_exercises(exercises=None) -> list[str]:
     return [ex for ex in chosen if (ROOT / "solutions" / f"{EXERCISES[ex]}.py").exists()]
 
 
-def _files():
-    for name in PACKAGE:
-        path = ROOT / name
-        if path.is_file():
-            yield path
-        elif path.is_dir():
-            for f in sorted(path.rglob("*")):
-                if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                    yield f
-
-
 def requirements(root=ROOT) -> list[str]:
     """What the package requires (setup.cfg's install_requires), for setup.sh."""
     cfg = configparser.ConfigParser()
@@ -97,7 +87,9 @@ def requirements(root=ROOT) -> list[str]:
 
 
 def build_archive(dest, exercises=None) -> list[str]:
-    """Write the autograder archive to `dest` (a .zip). Returns the exercises it grades."""
+    """Write the autograder archive to `dest` (a .zip): what grading the chosen exercises
+    needs and nothing else (gradescope_files.archive_files). Returns the exercises it grades."""
+    from grader.instructor.gradescope_files import archive_files
     chosen = chosen_exercises(exercises)
     if not chosen:
         raise ValueError("no exercise to grade (no reference in solutions/)")
@@ -115,8 +107,9 @@ def build_archive(dest, exercises=None) -> list[str]:
         add(zf, "setup.sh", setup.encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.format(exercises=",".join(chosen)).encode(),
             0o755)
-        for f in _files():
-            add(zf, "torchdrills/" + f.relative_to(ROOT).as_posix(), f.read_bytes())
+        for part in archive_files(chosen).values():
+            for rel in part:
+                add(zf, "torchdrills/" + rel, (ROOT / rel).read_bytes())
     return chosen
 
 
@@ -143,9 +136,28 @@ def run(root, request: GradeRequest) -> dict:
                 "output": f"The autograder could not grade this submission "
                           f"({type(exc).__name__}: {exc}). Please tell your instructor.",
                 "tests": []}
+    _write_results(results, data)
+    return data
+
+
+def _write_results(results: Path, data: dict) -> None:
     tmp = results.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))
     os.replace(tmp, results)
+
+
+def refuse_unknown(root, asked: str, exc: Exception) -> dict:
+    """An exercise this archive was not built for: its checks and reference are not in it, so
+    nothing is graded; results.json and the log say which exercises the archive grades."""
+    built_for = ", ".join(EXERCISES) or "no exercise"
+    reason = (f"This autograder was built for {built_for} only and cannot grade {asked!r} "
+              f"({exc}). Please tell your instructor: the assignment needs an autograder "
+              f"built with `python -m grader gradescope DEST.zip --exercises ...` naming it.")
+    print(f"refusing to grade: {reason}", file=sys.stderr)
+    results = Path(root) / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    data = {"score": 0, "execution_time": 0, "output": reason, "tests": []}
+    _write_results(results, data)
     return data
 
 
@@ -288,8 +300,12 @@ def main(argv=None) -> int:
             print("protect: not root: the files stay yours, and workers run as you unless "
                   "the grader is root, so they can still read them", file=sys.stderr)
         return 0
-    data = run(args.root, GradeRequest(exercises=parse_list(args.exercises), checks="all",
-                                       device=args.device))
+    try:
+        exercises = parse_list(args.exercises)
+    except UnknownExercise as exc:
+        refuse_unknown(args.root, args.exercises, exc)
+        return 2
+    data = run(args.root, GradeRequest(exercises=exercises, checks="all", device=args.device))
     total = sum(t.get("score", 0) for t in data["tests"])
     print(f"score {total:g}; wrote {Path(args.root) / 'results' / 'results.json'}")
     return 0
