@@ -48,8 +48,10 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.evidence import also_on, same_values, scale_mistakes
-from grader.checks.training import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSS_AFTER_STEP,
+from grader.checks.evidence import (also_on, same_values, scale_mistakes, sigmoid_inputs,
+                                    summed)
+from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOUBLED_OR_LR,
+                                    HALF_GRADIENT, L1_LOSS, LOSS_AFTER_STEP,
                                     LOSS_AFTER_UPDATE, LOSS_MISTAKES, LOSSES_OF_STEPS_0_100,
                                     NO_ZERO_GRAD, SIGMOID_TWICE, SIGN_FLIPPED, STALE_GRADS,
                                     SUM_LOSS, UPDATE_ADDS_GRADIENT, ZERO_AFTER_BACKWARD, Mistakes,
@@ -83,7 +85,7 @@ from grader.sandbox.inside.steps import record_steps
 
 
 __all__ = [
-    "also_on", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
+    "also_on", "summed", "sigmoid_inputs", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
     "Case",
@@ -92,6 +94,7 @@ __all__ = [
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",
     "input_offsets",
     "kind_of", "located",
+    "GRADS_DOUBLED", "GRADS_DOUBLED_OR_LR", "L1_LOSS",
     "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
     "naming_rebound",

@@ -50,3 +50,35 @@ def scale_mistakes(expected, n: int | None = None, *, factor2: bool = True,
     if sign is None:
         return m
     return {(sign if hint.startswith(_MSE_SIGN) else hint): value for hint, value in m.items()}
+
+
+def summed(what: str, n: int, n2: int) -> str:
+    """The hint for a sum where a mean is wanted, said only where two inputs of different sizes
+    show each its own size as the factor: `n` times the mean on the check's input, `n2` times
+    on the second (the same text goes into the first input's mistakes and the second's, so
+    that also_on can keep it). A factor N on one input alone may come from anything else."""
+    return (f"a sum where the mean is wanted: the {what} is N times the expected value on two "
+            f"inputs of different sizes ({n} times with N = {n}, {n2} times with N = {n2}); "
+            f"divide by the number of values (.mean())")
+
+
+def sigmoid_inputs(outputs: dict, state: dict) -> dict:
+    """{hint: output} from {"name+name": what the model returns with a sigmoid applied to the
+    input of those layers} (ex06's private variants.sigmoid_inputs); `state`: the model's
+    state, whose "<layer>.weight" keys name its layers in order. Each hint says where the
+    values show the sigmoid."""
+    layers = [k[:-len(".weight")] for k in state if k.endswith(".weight")]
+    out = {}
+    for key, value in outputs.items():
+        names = key.split("+")
+        if names == layers[:1]:
+            where = f"to x itself, before the first layer ({names[0]})"
+        elif names == layers and len(names) > 1:
+            where = f"to the input of every layer ({', '.join(names)})"
+        else:
+            where = f"to the input of {' and '.join(names)}"
+        out[f"this is the output with a sigmoid applied {where}: x goes into the first layer "
+            f"as it is, and no sigmoid comes before a layer (an activation, where the model "
+            f"has one, follows its layer)"] = value
+    return out
+

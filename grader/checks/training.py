@@ -50,6 +50,15 @@ SUM_LOSS = ("the loss is a sum over the samples, not a mean: use .mean() (or nn.
 SIGMOID_TWICE = ("the model already returns probabilities (its forward ends in a sigmoid), and "
                  "nn.BCEWithLogitsLoss applies a second sigmoid to them: with a model that "
                  "returns probabilities use nn.BCELoss (BCEWithLogitsLoss is for logits).")
+# a doubled gradient moves the parameters as a doubled learning rate does: where the loop builds
+# its own optimizer, the run cannot tell them apart
+GRADS_DOUBLED = ("every update is twice the expected one while the loss before it matches: the "
+                 "gradients are doubled. Is backward() called twice in a step (each call adds "
+                 "the same gradients to .grad again), or the loss doubled before backward()? "
+                 "Call loss.backward() once per step.")
+GRADS_DOUBLED_OR_LR = GRADS_DOUBLED + " (A doubled learning rate gives the same run.)"
+L1_LOSS = ("these are the losses of nn.L1Loss, the mean absolute error: the loss asked is the "
+           "mean squared error, nn.MSELoss() (the errors squared, then averaged).")
 STALE_GRADS = ("the gradients already in .grad when the step began were added to this step's: "
                "call optimizer.zero_grad() first, before loss.backward(), not after "
                "optimizer.step().")

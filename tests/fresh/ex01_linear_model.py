@@ -110,4 +110,11 @@ def loss(x, y, w):
     return y - forward(x, w)
 ''', "the error y - x*w, reversed and not squared",
         (r"other way round|y - x\*w, not its square|not (its )?square|square root",)),
+    # a blind round's generic message: the mean absolute error for the MSE
+    Fresh("mse_for_weights_absolute", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    return np.array([np.mean(np.abs(forward(x, float(w)) - y)) for w in _as_array(weights)])
+''', "the mean absolute error for each weight where the MSE is asked",
+        (r"mean absolute error",)),
 ]

@@ -156,4 +156,11 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "visits the samples last to first (on the course data y = 2x the order leaves w as it is)",
         (r"reverse order",)),
+    # a blind round's generic message: the mean absolute error for the MSE
+    Fresh("cost_mean_absolute", "cost", '''
+def cost(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.mean(np.abs(x * w - y)))
+''', "the mean absolute error where the mean squared error is asked",
+        (r"mean absolute error",)),
 ]

@@ -115,4 +115,25 @@ def zero_grads_(params):
             p.grad.zero_()
 ''', "zeroes only when every .grad is present: one None gradient and nothing is zeroed",
         (r"when one \.grad is None",)),
+    # a blind round's generic messages (factor 3, or none where N = 1)
+    Fresh("mean_graph_three_squared", "mean_graph", '''
+def mean_graph(x):
+    y = x + 2
+    z = (y * 3) ** 2
+    out = z.mean()
+    return y, z, out
+''', "squares the 3 with y: z = 9 y**2 instead of 3 y**2",
+        (r"\(y \* 3\) \*\* 2|9 y\*\*2|squared with y",)),
+    Fresh("intermediate_grads_mean", "intermediate_grads", '''
+def intermediate_grads(w, x):
+    leaf = w.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        a = leaf + x
+        a.retain_grad()
+        b = leaf + 1
+        y = a * b
+        y.mean().backward()
+    return leaf.grad, a.grad
+''', "reduces y with a mean where a sum is wanted: every gradient 1/N (right at the notes' N = 1)",
+        (r"y\.mean\(\)",)),
 ]

@@ -121,4 +121,29 @@ def mse_loss(y, y_pred):
     return torch.mean(y_pred - y) ** 2
 ''', "squares the mean error instead of taking the mean of the squared errors",
         (r"square of the mean|square each error first",)),
+    # a blind round's generic messages: backward() twice a step; float64 draws, told of NumPy
+    Fresh("fit_backward_twice", "fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        loss = mse_loss(y, x * w + b)
+        for p in (w, b):
+            if p.grad is not None:
+                p.grad.zero_()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+''', "calls backward() twice per step: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    Fresh("init_params_float64", "init_params", '''
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.rand(1, generator=g, dtype=torch.float64).to(device).requires_grad_()
+    b = torch.rand(1, generator=g, dtype=torch.float64).to(device).requires_grad_()
+    return w, b
+''', "draws w and b as float64 (dtype=torch.float64) where float32 is asked",
+        (r"float64 where float32 is asked: make it float32",)),
 ]

@@ -91,4 +91,32 @@ def train_step(model, loss_fn, optimizer, X, Y):
     return loss.item()
 ''', "optimizer.step() before loss.backward(): every step finds the gradients just zeroed",
         (r"not yet computed",)),
+    # a blind round's generic messages: nn.L1Loss for the MSE; backward() twice a step
+    Fresh("train_l1_loss", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.L1Loss()
+    optimizer = make_optimizer(model, lr)
+    return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+''', "trains with nn.L1Loss (the mean absolute error) where nn.MSELoss is asked",
+        (r"L1Loss|mean absolute error",)),
+    Fresh("train_step_backward_twice", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+''', "calls backward() twice per step: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    Fresh("forward_sigmoid_input", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear(torch.sigmoid(x))
+''', "applies a sigmoid to x before the layer",
+        (r"sigmoid applied (to x itself|to the input)",)),
 ]

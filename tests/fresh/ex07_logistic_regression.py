@@ -151,4 +151,31 @@ def bce_grad_logits(z, y):
     return (y - sigmoid(z)) / z.numel()
 ''', "(y - sigmoid(z)) / N: the gradient has the wrong sign",
         (r"sigmoid\(z\) - y", r"opposite sign of the expected one")),
+    # a blind round's generic message: backward() twice a step
+    Fresh("train_logistic_backward_twice", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "calls backward() twice per step: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    # a blind round's generic message: a sigmoid before the layer too
+    Fresh("forward_sigmoid_input", "LogisticRegression", '''
+class LogisticRegression(nn.Module):
+    def __init__(self, in_features):
+        super().__init__()
+        self.linear = nn.Linear(in_features, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.linear(torch.sigmoid(x)))
+''', "applies a sigmoid to x before the layer as well as after it",
+        (r"sigmoid applied (to x itself|to the input)",)),
 ]

@@ -100,4 +100,33 @@ def train_full_batch(model, x, y, lr, epochs):
     return losses
 ''', "records the loss recomputed after the step instead of the one before it",
         (RECORD,)),
+    # a blind round's generic message: backward() twice a step
+    Fresh("train_full_batch_backward_twice", "train_full_batch", '''
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "calls backward() twice per step: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    # a blind round's generic message: the sigmoid before each layer
+    Fresh("forward_sigmoid_before_layers", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(torch.sigmoid(x))
+        return torch.sigmoid(x)
+''', "applies the sigmoid before each layer (x itself goes through one first)",
+        (r"sigmoid applied (to x itself|to the input)",)),
 ]

@@ -231,4 +231,45 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
     return losses
 ''', "optimizer.step() before loss.backward(): each step finds the gradients just zeroed",
         (r"found no gradients when it ran",)),
+    # a blind round's generic messages: a sigmoid before each layer; the global max
+    Fresh("forward_sigmoid_before_layers", "SoftmaxClassifier", '''
+class SoftmaxClassifier(nn.Module):
+    def __init__(self, in_features, hidden, n_classes):
+        super().__init__()
+        self.hidden = nn.Linear(in_features, hidden)
+        self.output = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        return self.output(torch.sigmoid(torch.relu(self.hidden(torch.sigmoid(x)))))
+''', "applies a sigmoid to the input of each layer",
+        (r"sigmoid applied (to x itself|to the input)",)),
+    Fresh("cross_entropy_global_max", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    m = logits.max()
+    lse = m + (logits - m).exp().sum(dim=1).log()
+    picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+    return (lse - picked).mean()
+''', "subtracts the maximum of the whole tensor in the log-sum-exp, not each row's",
+        (r"maximum of the whole tensor|far above the row",)),
+    Fresh("train_classifier_backward_twice", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward(retain_graph=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "calls backward() twice per batch: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
 ]

@@ -169,4 +169,12 @@ def poly_loss(y_pred, y):
     return float(np.sum(y_pred - y) ** 2)
 ''', "squares the sum of the errors instead of summing their squares",
         (r"square of the sum|square each error first",)),
+    # a blind round's message that named the wrong item only
+    Fresh("poly_grads_times_2", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    return (float(grad_y_pred.sum()), float((grad_y_pred * x).sum()),
+            float((grad_y_pred * x * 2).sum()), float((grad_y_pred * x ** 3).sum()))
+''', "grad_c with x * 2 where x ** 2 is wanted",
+        (r"x \* 2 where x \*\* 2",)),
 ]

@@ -365,4 +365,52 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "opt.step() before loss.backward(): each step finds the gradients just zeroed",
         (r"found no gradients when it ran",)),
+    # a blind round's generic message
+    Fresh("poly_grads_tensor_times_2", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    return (grad_y_pred.sum(), (grad_y_pred * x).sum(), (grad_y_pred * x * 2).sum(),
+            (grad_y_pred * x ** 3).sum())
+''', "grad_c with x * 2 where x ** 2 is wanted",
+        (r"x \* 2 where x \*\* 2",)),
+    Fresh("fit_autograd_backward_twice", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).to(x.device, x.dtype).requires_grad_()
+              for _ in range(4)]
+    a, b, c, d = params
+    losses = []
+    for t in range(steps):
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward(retain_graph=True)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return tuple(p.detach() for p in params), losses
+''', "calls backward() twice per step: every gradient doubled",
+        (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    Fresh("fit_optim_l1_loss", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.L1Loss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "nn.L1Loss(reduction='sum') where nn.MSELoss(reduction='sum') is asked",
+        (r"L1Loss|absolute errors",)),
 ]

@@ -159,7 +159,10 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     if np.isnan(a).any() and not np.isnan(b).any():
         bad = " The result contains NaN (often log(0), 0/0 or an overflow in exp)."
     elif np.isinf(a).any() and not np.isinf(b).any():
-        bad = " The result contains inf (an overflow: exp of a large number?)."
+        # an exp that overflows gives +inf; -inf is no overflow of exp (log(0) gives it)
+        bad = (" The result contains inf (an overflow: exp of a large number?)."
+               if (a[np.isinf(a)] > 0).any() else
+               " The result contains -inf (log(0): an exp that underflowed to 0?).")
     err = np.abs(a - b)
     err = np.where(np.isnan(err), np.inf, err)
     idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()

@@ -20,9 +20,11 @@ NUMPY_NOT_TENSOR = ("a NumPy array where a tensor is asked: keep the computation
                     "convert with torch.from_numpy(...)), so that dtype and device are kept")
 TENSOR_DTYPE = ("compute in the input's dtype: a new tensor made with torch.tensor(...) defaults "
                 "to float32 (or int64), whatever the inputs' dtype")
-FLOAT64_NOT_FLOAT32 = ("float64 where float32 is asked: NumPy's defaults are float64 (np.loadtxt, "
-                      "np.array of Python floats) and torch.from_numpy keeps the dtype; make it "
-                      "float32 (dtype=np.float32, or .float())")
+# the values do not show where a float64 came from: the usual sources are listed, none is named
+FLOAT64_NOT_FLOAT32 = ("float64 where float32 is asked: make it float32 where it is made "
+                      "(dtype=torch.float32 or np.float32, or .float()). float64 is what NumPy "
+                      "makes by default (np.loadtxt, np.array of Python floats; torch.from_numpy "
+                      "keeps it), and what dtype=torch.float64 or .double() ask for")
 USE_ITEM = "a tensor where a Python number is asked: use .item() (or float(...))"
 NOT_REDUCED = ("each item holds several values where one number is asked: a sum (or mean) over "
                "the samples is missing?")
@@ -283,6 +285,18 @@ def grad_power_mistakes(want, x, r, powers, names, *, summed=True) -> dict:
                 value = value.to(want[k].dtype) if hasattr(value, "to") else value
             out[f"{name} uses x**{q} where x**{p} is wanted: its coefficient multiplies "
                 f"x**{p} in the model, so its gradient is {'the sum of ' if summed else ''}2 r x**{p}"] = type(want)(value if i == k else v for i, v in enumerate(want))
+        if p >= 2:   # `x * 2` written for `x ** 2`: x times the power, not x to it
+            value = (r * x * p).sum() if summed else r * x * p
+            if _same(value, want[k]) or any(_same(value, v[k]) for v in out.values()):
+                continue
+            if not hasattr(want[k], "shape") or not hasattr(value, "shape"):
+                value = float(value)
+            else:
+                value = value.to(want[k].dtype) if hasattr(value, "to") else value
+            out[f"{name} uses x * {p} where x ** {p} is wanted: `x * {p}` multiplies x by {p}, "
+                f"`x ** {p}` raises it to the power {p}; its gradient is "
+                f"{'the sum of ' if summed else ''}2 r x**{p}"] = \
+                type(want)(value if i == k else v for i, v in enumerate(want))
     return out
 
 

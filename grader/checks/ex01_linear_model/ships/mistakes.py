@@ -24,6 +24,8 @@ SURFACE_TRANSPOSED = ("rows and columns are swapped: the result's shape is (len(
                       "orientation)")
 LAST_ON_TIE = "this is the last of the tied weights: keep the first (np.argmin does)"
 ABSOLUTE = "this is the absolute error |x*w - y|: square it, (x*w - y) ** 2"
+MEAN_ABSOLUTE = ("this is the mean absolute error, the mean of |x*w - y|, for each weight: square "
+                 "each error first, the mean of (x*w - y) ** 2")
 INDEX_NOT_WEIGHT = ("this is the position of the best weight in the list (np.argmin's index): "
                     "return the weight itself, weights[index]")
 BIAS_SCALED = "(x + b) * w multiplies the bias by w too: the model is x * w + b"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, StudentError, also_on, assert_close, check, devices,
+from grader.checks.api import (Case, StudentError, also_on, assert_close, check, devices, summed,
                                expected)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
@@ -78,9 +78,29 @@ def test_mse_course(sub):
     case = CASES["mse_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_for_weights([1,2,3], [2,4,6], [0.0, ..., 4.0])",
-                 mistakes=lambda: {hints.sum_not_mean(len(X)): want * len(X),
-                                   **hints.divided_by_weights(want, len(X), len(WEIGHTS),
-                                                              _second(sub))})
+                 mistakes=lambda: _mse_mistakes(want, _second(sub)))
+
+
+def _mse_mistakes(want, second) -> dict:
+    """mse_for_weights' mistakes on the course data; a sum for the mean is named where the
+    case of 5 samples shows its own N too."""
+    n = len(X)
+    out = {hints.sum_not_mean(n): want * n,
+           **hints.divided_by_weights(want, n, len(WEIGHTS), second)}
+    if second is not None:
+        got2, want2, n2, _ = second
+        hint = summed("MSE", n, n2)
+        x2, y2, w2 = CASES["mse_five"].args
+        out.update(also_on({hint: want * n, hints.MEAN_ABSOLUTE: _mae(X, Y, WEIGHTS)},
+                           (got2, want2, {hint: want2 * n2,
+                                          hints.MEAN_ABSOLUTE: _mae(x2, y2, w2)})))
+    return out
+
+
+def _mae(x, y, weights):
+    """The mean absolute error for each weight (the errors not squared)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return np.array([np.mean(np.abs(x * w - y)) for w in weights])
 
 
 def _second(sub):

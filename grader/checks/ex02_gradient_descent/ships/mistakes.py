@@ -5,19 +5,21 @@ grader.engine.compare.mistakes.scale_mistakes.)"""
 NOT_SQUARED = "this is the mean error, not the mean squared error"
 SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: square each "
                   "error first, then take the mean, np.mean((x*w - y) ** 2)")
+MEAN_ABSOLUTE = ("this is the mean absolute error, np.mean(np.abs(x*w - y)): square each error "
+                 "instead, np.mean((x*w - y) ** 2)")
 FLOOR_DIVIDED = ("this is the sum of the squared errors floor-divided by N (`//` rounds down to a "
                  "whole number): divide with `/`, or take np.mean((x*w - y) ** 2)")
 
 
 def cost_mistakes(x, y, w) -> dict:
     """{hint: what cost returns with that mistake} on these inputs: the mean error, the square
-    of the mean error, the sum of squares floor-divided by N. Each can hold by chance on one
+    of the mean error, the sum of squares floor-divided by N, the mean absolute error. Each can hold by chance on one
     input (on the course data at w = 1, 14 // 3 = 4 = (-2) ** 2): a check names one only where
     a second input shows it too (grader.checks.evidence.also_on)."""
     import numpy as np
     e = np.asarray(x, dtype=np.float64) * w - np.asarray(y, dtype=np.float64)
     return {NOT_SQUARED: float(np.mean(e)), SQUARE_OF_MEAN: float(np.mean(e)) ** 2,
-            FLOOR_DIVIDED: float(np.sum(e ** 2) // len(e))}
+            FLOOR_DIVIDED: float(np.sum(e ** 2) // len(e)), MEAN_ABSOLUTE: float(np.mean(np.abs(e)))}
 
 
 NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2*x*(x*w - y), "

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, CheckFailure, FD_EPS, GRADCHECK_TOL, TOL, Recorded,
-                               StudentError, also_on,
+                               StudentError, also_on, summed,
                                assert_close,
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, prefix_cases,
@@ -59,6 +59,8 @@ CASES = {c.id: c for c in [
     Recorded("sgd_course_before", "ex02", (X, Y, 1.0, 0.01, 10),
              fn="ex02.sgd_loss_before_update"),
     Recorded("sgd_course_mean", "ex02", (X, Y, 1.0, 0.01, 10), fn="ex02.sgd_epoch_mean"),
+    Recorded("sgd_course_batch_gradient", "ex02", (X, Y, 1.0, 0.01, 10),
+             fn="ex02.sgd_batch_gradient"),
     Recorded("sgd_course_mean_before", "ex02", (X, Y, 1.0, 0.01, 10), {"before": True},
              fn="ex02.sgd_epoch_mean"),
     # each loop done the other's way: one update per sample in gradient_descent, one full-batch
@@ -87,8 +89,8 @@ def test_cost_course(sub):
     case = CASES["cost_course"]
     want = expected(case)
     assert_close(case.run(sub), want, call="cost([1, 2, 3], [2, 4, 6], w=1.0)",
-                 mistakes=lambda: {hints.cost_sum(N): want * N,
-                                   **also_on(hints.cost_mistakes(X, Y, 1.0), _second_cost(sub))})
+                 mistakes=lambda: {hints.cost_sum(N): want * N, **also_on(
+                     {COST_SUMMED: want * N, **hints.cost_mistakes(X, Y, 1.0)}, _second_cost(sub))})
 
 
 # A second input for the hints of cost and gradient: on the course data at w = 1, 14 // 3 = 4 is
@@ -96,6 +98,8 @@ def test_cost_course(sub):
 # (1.625625), the mean error (-1.275) and the sum floor-divided by N (2.0) all differ, and so do
 # the gradient (-7.125) and 2 mean(x) mean(x*w - y) (-5.1).
 COST2 = ([0.5, 1.5, 2.0, 4.0], [1.0, 2.0, 5.0, 7.5], 1.3)
+# a sum for the mean: N times the cost on both inputs, N = 3 and N = 4
+COST_SUMMED = summed("cost", N, len(COST2[0]))
 
 
 def _second_cost(sub):
@@ -106,7 +110,8 @@ def _second_cost(sub):
     except StudentError:
         return None
     x, y, w = (np.asarray(v, dtype=np.float64) for v in COST2)
-    return got, float(np.mean((x * w - y) ** 2)), hints.cost_mistakes(*COST2)
+    mse = float(np.mean((x * w - y) ** 2))
+    return got, mse, {COST_SUMMED: mse * len(x), **hints.cost_mistakes(*COST2)}
 
 
 @check("cost", visible=True)
@@ -215,6 +220,7 @@ def test_sgd_course(sub):
         hints.SGD_REVERSED: expected(CASES["sgd_course_reversed"]),
         hints.SGD_LOSS_BEFORE_UPDATE: expected(CASES["sgd_course_before"]),
         hints.SGD_EPOCH_MEAN: expected(CASES["sgd_course_mean"]),
+        hints.SGD_BATCH_GRADIENT: expected(CASES["sgd_course_batch_gradient"]),
         hints.SGD_EPOCH_MEAN_BEFORE: expected(CASES["sgd_course_mean_before"]),
         **{hint: expected(CASES[f"sgd_course_full_batch_{record}"])
            for record, hint in hints.SGD_FULL_BATCH.items()},

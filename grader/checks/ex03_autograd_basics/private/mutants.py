@@ -112,7 +112,7 @@ MUTANTS = [
          a.retain_grad()
          (a * (leaf + 1)).mean().backward()
          return leaf.grad, a.grad
-     """, "intermediate_grads", "divided by N"),
+     """, "intermediate_grads", "y.mean() where y.sum()"),
     Mutant("intermediate_sign", """
      _orig_intermediate = intermediate_grads
      def intermediate_grads(w, x):

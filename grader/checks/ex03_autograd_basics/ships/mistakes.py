@@ -14,6 +14,8 @@ A_GRAD_NONE = ("a.grad is None: a non-leaf keeps its gradient only when a.retain
                "before backward()")
 OUT_OVER_FOUR = ("out divides the sum by 4, the size of the notes' 2 x 2 x: divide by x.numel() "
                  "(z.mean() does)")
+THREE_SQUARED = ("z is 9 y**2, three times 3 y**2 (and out three times the mean): the 3 is squared "
+                 "with y, as in (y * 3) ** 2 or (3 * y) ** 2; z = y * y * 3 squares y alone")
 BACKWARD_INSIDE = "mean_graph only builds the graph; the caller calls out.backward() (once)."
 GRAPH_CUT = ("build y, z and out from x itself with autograd on (no torch.no_grad(), .detach(), "
              ".item() or .data)")
@@ -45,6 +47,18 @@ SHARES_MEMORY = "return a copy (e.g. .numpy().copy()): the array shares the tens
 def out_sum(n: int) -> str:
     """mean_graph's out summed over the n entries of z instead of averaged."""
     return f"out is {n} times the mean: z.sum() where z.mean() is wanted"
+
+
+def out_summed(n: int, n2: int) -> str:
+    """mean_graph's out summed, seen on two inputs of different sizes."""
+    return (f"z.sum() where z.mean() is wanted: out is N times the mean on two inputs of "
+            f"different sizes ({n} times with N = {n}, {n2} times with N = {n2})")
+
+
+def mean_for_sum(n: int) -> str:
+    """intermediate_grads' y reduced with a mean: every gradient 1/n of the sum's."""
+    return (f"this is 1/{n} of the expected value: y.mean() where y.sum() is wanted before "
+            f"backward() (the mean divides every gradient by N = {n})")
 
 
 def added_to_callers_grad(what: str) -> str:

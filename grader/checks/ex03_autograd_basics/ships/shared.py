@@ -4,7 +4,8 @@ mistakes.py it can tell)."""
 import torch
 
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
-from grader.checks.api import StudentError, assert_close, fail, meta, scale_mistakes, show
+from grader.checks.api import (StudentError, also_on, assert_close, fail, meta, scale_mistakes,
+                               show)
 
 
 def mean64(v):
@@ -12,14 +13,27 @@ def mean64(v):
     return (3 * (v + 2) ** 2).mean()
 
 
-def verify_mean_graph(r, want, x, call):
-    """The probe mean_graph_backward's result `r` against the reference's `want`."""
+def verify_mean_graph(r, want, x, call, second=None):
+    """The probe mean_graph_backward's result `r` against the reference's `want`. `second`:
+    where given, a callable that returns (out on another input, the right out there, its
+    number of entries), or None where that call failed: a sum for the mean is named where
+    both inputs show their own N (else only the factor is said)."""
     n = x.numel()
     y, z, out = want["result"]
     mistakes = {hints.out_sum(n): (y, z, out * n)}
     if n != 4:
         mistakes[hints.OUT_OVER_FOUR] = (y, z, out * n / 4)
-    assert_close(r["result"], want["result"], call=call, mistakes=mistakes)
+    mistakes[hints.THREE_SQUARED] = (y, 3 * z, 3 * out)   # (3y)**2 = 9y**2: z and out x 3
+
+    def named():
+        other = second() if second is not None else None
+        if other is None:
+            return mistakes
+        got2, want2, n2 = other
+        hint = hints.out_summed(n, n2)
+        return {**mistakes, **also_on({hint: (y, z, out * n)}, (got2, want2, {hint: want2 * n2}))}
+    assert_close(r["result"], want["result"], call=call,
+                 mistakes=named if second is not None else mistakes)
     if r["backward_error"]:
         fail(f"{call} returned (y, z, out), but then out.backward() failed: "
              f"{r['backward_error']}", hints.BACKWARD_INSIDE)
@@ -172,6 +186,16 @@ def verify_to_numpy(r, t, call):
              f"changed the tensor.", hints.SHARES_MEMORY)
 
 
+def sum_mistakes(want, n: int, **kw) -> dict:
+    """scale_mistakes of intermediate_grads, whose y is reduced with a sum: its 1/N is y.mean()
+    (kept only where another input, of another N, shows its own N: confirm_across_inputs)."""
+    m = scale_mistakes(want, n, **kw)
+    if n > 1:
+        over = f"this is 1/{n} of the expected value:"
+        m = {(hints.mean_for_sum(n) if h.startswith(over) else h): v for h, v in m.items()}
+    return m
+
+
 def verify_intermediate(got, want, call):
     dy_dw, dy_da = want
     a = dy_dw - dy_da        # = w + x
@@ -185,7 +209,7 @@ def verify_intermediate(got, want, call):
         if swapped and not torch.equal(dy_dw, dy_da):
             fail(f"{call} returned (dy_da, dy_dw).", hints.INTERMEDIATE_SWAPPED)
     assert_close(got, want, call=call, mistakes={
-        **scale_mistakes(want, dy_dw.numel(), factor2=False),
+        **sum_mistakes(want, dy_dw.numel(), factor2=False),
         hints.DW_THROUGH_A_ONLY: (dy_da, None),
         hints.DW_THROUGH_B_ONLY: (a, None),
         hints.DY_DB_NOT_DA: (None, a),

@@ -55,10 +55,27 @@ def test_mean_graph_course(sub, device):
     case = CASES["mean_graph_ones"].on(device)
     r = case.run(sub)
     call = f"y, z, out = mean_graph(x) with x = torch.ones(2, 2, requires_grad=True) on {device}"
-    verify_mean_graph(r, expected(case, device), case.args[0], call)
+    verify_mean_graph(r, expected(case, device), case.args[0], call,
+                      second=lambda: _second_out(sub, device))
     assert_close(r["result"][2], torch.tensor(27.0, device=device), call=call, context="out")
     assert_close(r["x_grad"], torch.full((2, 2), 4.5, device=device), call=call,
                  context="x.grad after out.backward()")
+
+
+# a second input of 3 entries (the notes' x has 4), only to name a mistake: its out is computed
+# here, mean(3 (x + 2) ** 2) = 14.75
+X3 = torch.tensor([0.5, -1.0, 2.0])
+
+
+def _second_out(sub, device):
+    """(mean_graph's out on X3, the right out, 3), or None where the call failed."""
+    try:
+        got = sub.call("ex03.mean_graph", X3.to(device).requires_grad_(True))
+    except StudentError:
+        return None
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return None
+    return got[2], (3 * (X3.to(device) + 2) ** 2).mean(), 3
 
 
 @check("grad_of_mean", points=2, visible=True)

@@ -3,7 +3,7 @@ import torch
 
 from grader.checks.api import solution_module
 
-MODES = ("no_zero", "zero_after_backward", "sign", "sum")
+MODES = ("no_zero", "zero_after_backward", "sign", "sum", "backward_twice")
 
 
 def fit_variant(x, y, lr, iters, seed, mode):
@@ -13,6 +13,7 @@ def fit_variant(x, y, lr, iters, seed, mode):
     zero_after_backward zeroes .grad between backward() and the update: nothing moves
     sign                p += lr * p.grad: climbs the loss
     sum                 the loss is a sum over samples, not a mean
+    backward_twice      backward() called twice per step: every gradient doubled
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -25,7 +26,9 @@ def fit_variant(x, y, lr, iters, seed, mode):
             for p in (w, b):
                 if p.grad is not None:
                     p.grad.zero_()
-        loss.backward()
+        loss.backward(retain_graph=mode == "backward_twice")
+        if mode == "backward_twice":
+            loss.backward()
         if mode == "zero_after_backward":
             for p in (w, b):
                 p.grad.zero_()

@@ -1,8 +1,8 @@
 """The mistakes of ex05 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex06-ex08 share come from
 grader.checks.training."""
-from grader.checks.api import (NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS, ZERO_AFTER_BACKWARD,
-                               broadcast_square, rebound_parameter)
+from grader.checks.api import (GRADS_DOUBLED_OR_LR, NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS,
+                               ZERO_AFTER_BACKWARD, broadcast_square, rebound_parameter)
 
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
@@ -132,7 +132,7 @@ def mse_broadcast(n: int) -> str:
 UPDATE_NO_LR = "the learning rate is missing: p -= lr * p.grad"
 # fit's known wrong loops, by the name under which private/variants.py runs them
 FIT_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                "sign": SIGN_FLIPPED, "sum": SUM_LOSS}
+                "sign": SIGN_FLIPPED, "sum": SUM_LOSS, "backward_twice": GRADS_DOUBLED_OR_LR}
 
 
 def mse_sum(n: int) -> str:

@@ -7,7 +7,7 @@ import torch
 from grader.checks.api import (Case, Recorded, StudentError, also_on, assert_close, assert_leaf,
                                assert_state, assert_trajectory, check, devices, expected, fail,
                                inplace_leaf_hint, located, naming_rebound, prefix_cases,
-                               recorded_reruns, scale_mistakes)
+                               recorded_reruns, scale_mistakes, summed)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
                                                                loss_grads)
@@ -90,12 +90,15 @@ def test_mse_loss_small(sub):
                      hints.mse_sum(4): want * 4,
                      hints.mse_broadcast(len(Y_SMALL)):
                          ((PRED_SMALL - Y_SMALL.view(-1, 1)) ** 2).mean(),
-                     **also_on(hints.loss_mistakes(Y_SMALL, PRED_SMALL), _second_mse(sub))})
+                     **also_on({MSE_SUMMED: want * len(Y_SMALL),
+                                **hints.loss_mistakes(Y_SMALL, PRED_SMALL)}, _second_mse(sub))})
 
 
-# A second input for the hints: its errors (0.5, 1.5, -1, 1.5) give the MSE (1.4375), their mean
-# (0.625), its square (0.390625) and their mean absolute value (1.125), all different
-Y2, PRED2 = torch.tensor([0.5, -1.0, 2.0, 3.0]), torch.tensor([1.0, 0.5, 1.0, 4.5])
+# A second input for the hints, of another size than the first (5 values, not 4): its errors
+# (0.5, 1.5, -1, 1.5, -0.5) give the MSE (1.2), their mean (0.4), its square (0.16) and their
+# mean absolute value (1.0), all different; their sum of squares is 5 times the MSE
+Y2, PRED2 = torch.tensor([0.5, -1.0, 2.0, 3.0, 1.0]), torch.tensor([1.0, 0.5, 1.0, 4.5, 0.5])
+MSE_SUMMED = summed("mean squared error", len(Y_SMALL), len(Y2))
 
 
 def _second_mse(sub):
@@ -105,7 +108,8 @@ def _second_mse(sub):
         got = sub.call("ex05.mse_loss", Y2, PRED2, grad=False)
     except StudentError:
         return None
-    return got, ((PRED2 - Y2) ** 2).mean(), hints.loss_mistakes(Y2, PRED2)
+    mse = ((PRED2 - Y2) ** 2).mean()
+    return got, mse, {MSE_SUMMED: mse * len(Y2), **hints.loss_mistakes(Y2, PRED2)}
 
 
 @check("mse_loss", visible=True)

@@ -8,7 +8,8 @@ from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pu
                                assert_no_graph, assert_sgd_optimizer, assert_state,
                                assert_structure, assert_trajectory, check, devices, fail, gen,
                                located, np_rng, probe_reruns, property_of, randn, random_state,
-                               reference_probe, uniform)
+                               reference_probe, sigmoid_inputs, uniform)
+from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
@@ -59,8 +60,9 @@ def test_forward_random(sub, seed, device):
         want = reference_probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out),
                                state, x, device=device)["outputs"][0]
         w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)
-        assert_close(got["outputs"][0], want, call=call,
-                     mistakes={hints.NO_BIAS: x @ w.T})
+        assert_close(got["outputs"][0], want, call=call, mistakes=lambda state=state, out=out: {
+            hints.NO_BIAS: x @ w.T, **sigmoid_inputs(variant_sigmoid(
+                "ex06", "LinearRegression", (d, out), state, x, device=device), state)})
         assert_close(got["outputs"][0], x @ w.T + b, call=call, context="x @ W.T + b")
         assert_forward_pure(got, call=call)
 

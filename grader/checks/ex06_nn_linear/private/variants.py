@@ -4,10 +4,11 @@ describes (grader.sandbox.inside.probes.common.network). The checks of ex07 and 
 import torch
 from torch import nn
 
-from grader.checks.api import network
+from grader.checks.api import network, solution_module
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
-         "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice")
+         "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice", "backward_twice",
+         "l1_loss")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -24,6 +25,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     sigmoid_twice       nn.BCEWithLogitsLoss on the model's probabilities (loss="bce" only)
     mean_twice          the mean loss divided by N = len(X) once more (recorded so, and its
                         gradients 1/N as big)
+    backward_twice      backward() called twice per step: every gradient doubled
+    l1_loss             nn.L1Loss (the mean absolute error) for the MSE (loss="mse" only)
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -35,6 +38,10 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     reduction = "sum" if mode == "sum_loss" else "mean"
     loss_fn = nn.MSELoss(reduction=reduction) if loss == "mse" else nn.BCELoss(reduction=reduction)
+    if mode == "l1_loss":
+        if loss != "mse":
+            raise ValueError("l1_loss is a mistake of an MSE loop")
+        loss_fn = nn.L1Loss()
     if mode == "sigmoid_twice":
         if loss != "bce":
             raise ValueError("sigmoid_twice is a mistake of a BCE loop")
@@ -46,7 +53,9 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
         value = loss_fn(model(X), Y)
         if mode == "mean_twice":
             value = value / len(X)
-        value.backward()
+        value.backward(retain_graph=mode == "backward_twice")
+        if mode == "backward_twice":
+            value.backward()
         if mode == "zero_after_backward":
             optimizer.zero_grad()
         optimizer.step()
@@ -58,4 +67,36 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
         losses.append(value.item())
     return {"losses": losses,
             "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+
+
+def sigmoid_inputs(ex, cls, init_args, state, x, device="cpu"):
+    """The reference's module `cls(*init_args)` of `ex` with `state`, run on x with a sigmoid
+    applied to the input of some of its nn.Linear layers (every non-empty set of them, at most
+    the first four): {"name+name": output}, the names of the layers whose input went through
+    a sigmoid (named_modules order). A set that gives what a smaller one gives is left out."""
+    from itertools import combinations
+    model = getattr(solution_module(ex), cls)(*init_args)
+    model.load_state_dict(state)
+    model.to(device=device, dtype=x.dtype)
+    linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)][:4]
+    x = x.to(device)
+    with torch.no_grad():
+        plain = model(x)
+    out, seen = {}, [plain]
+
+    def squash(module, args):
+        return (torch.sigmoid(args[0]),) + tuple(args[1:])
+    for k in range(1, len(linears) + 1):
+        for chosen in combinations(linears, k):
+            handles = [m.register_forward_pre_hook(squash) for _, m in chosen]
+            try:
+                with torch.no_grad():
+                    y = model(x)
+            finally:
+                for h in handles:
+                    h.remove()
+            if not any(v.shape == y.shape and torch.allclose(v, y) for v in seen):
+                out["+".join(n for n, _ in chosen)] = y
+                seen.append(y)
+    return out
 

@@ -1,8 +1,8 @@
 """The mistakes of ex06 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
-from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS,
-                               ZERO_AFTER_BACKWARD)
+from grader.checks.api import (GRADS_DOUBLED, GRADS_DOUBLED_OR_LR, L1_LOSS, LOSS_AFTER_STEP,
+                               NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS, ZERO_AFTER_BACKWARD)
 
 NO_BIAS = "the bias is missing"
 STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Python float (a "
@@ -10,9 +10,11 @@ STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Pyth
 # the known wrong loops of train_step and train, by the name under which
 # ex06's private/variants.py runs them
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP}
+                 "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP,
+                 "backward_twice": GRADS_DOUBLED}
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS}
+                  "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
+                  "backward_twice": GRADS_DOUBLED_OR_LR, "l1_loss": L1_LOSS}
 
 
 def lr_ignored(fixed: float, lr: float, *, train=False) -> str:

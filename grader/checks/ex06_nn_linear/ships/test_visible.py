@@ -6,7 +6,8 @@ import torch
 
 from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_no_graph,
                                assert_sgd_optimizer, assert_state, assert_structure,
-                               assert_trajectory, check, devices, expected, traj_tol)
+                               assert_trajectory, check, devices, expected, sigmoid_inputs,
+                               traj_tol)
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
 from grader.checks.ex06_nn_linear.ships.shared import linear_spec, naming_fixed_lr
@@ -31,6 +32,11 @@ CASES = {c.id: c for c in [
          probe="ex06.forward_twice"),
     Case("forward_1_1", "ex06", ("LinearRegression", (1, 1), STATE_11, X_COURSE),
          probe="ex06.forward_twice"),
+    # the same with a sigmoid on the input of the layer
+    Recorded("forward_3_2_sigmoid", "ex06", ("ex06", "LinearRegression", (3, 2), STATE_32, X_32),
+             fn="ex06.sigmoid_inputs"),
+    Recorded("forward_1_1_sigmoid", "ex06", ("ex06", "LinearRegression", (1, 1), STATE_11,
+                                             X_COURSE), fn="ex06.sigmoid_inputs"),
     Case("optimizer", "ex06", (SPEC_11, STATE_11, 0.05), probe="ex06.optimizer_info"),
     Case("train_step_stale", "ex06", STEP, {"stale": STALE_11}, probe="ex06.train_steps"),
     *[Recorded(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
@@ -75,8 +81,9 @@ def test_forward(sub, device):
         out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
                         x.to(device), device=device)
         want = expected(CASES[cid], device)["outputs"][0]
-        assert_close(out["outputs"][0], want, call=call,
-                     mistakes={hints.NO_BIAS: want - state["linear.bias"].to(device)})
+        assert_close(out["outputs"][0], want, call=call, mistakes=lambda cid=cid, state=state: {
+            hints.NO_BIAS: want - state["linear.bias"].to(device),
+            **sigmoid_inputs(expected(CASES[f"{cid}_sigmoid"], device), state)})
         assert_forward_pure(out, call=call)
 
 

@@ -5,8 +5,8 @@ import math
 
 import torch
 
-from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, ZERO_AFTER_BACKWARD,
-                               scale_mistakes)
+from grader.checks.api import (GRADS_DOUBLED_OR_LR, LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE,
+                               ZERO_AFTER_BACKWARD, scale_mistakes)
 
 OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
             "Use 1 / (1 + exp(-z)), which stays finite.")
@@ -57,7 +57,7 @@ ACCURACY_BROADCAST = ("(N,) and (N, 1) broadcast into (N, N): the classes (p >= 
 # train_logistic's known wrong loops, by the name under which ex06's private/variants.py runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP,
-                  "sigmoid_twice": SIGMOID_TWICE}
+                  "sigmoid_twice": SIGMOID_TWICE, "backward_twice": GRADS_DOUBLED_OR_LR}
 
 
 def bce_sum(n: int) -> str:

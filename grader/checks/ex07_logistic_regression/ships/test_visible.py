@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
                                assert_forward_pure, assert_state, assert_structure,
                                assert_trajectory, autograd_grad, central_difference, check,
-                               devices, dtypes, expected, fail)
+                               devices, dtypes, expected, fail, sigmoid_inputs)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
@@ -59,6 +59,8 @@ CASES = {c.id: c for c in [
     Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
     Case("forward_2", "ex07", ("LogisticRegression", (2,), STATE_2, X_4),
          probe="ex07.forward_twice"),
+    Recorded("forward_2_sigmoid", "ex07", ("ex07", "LogisticRegression", (2,), STATE_2, X_4),
+             fn="ex06.sigmoid_inputs"),
     Case("train_20", "ex07", ("train_logistic", logistic_spec(2), STATE_2,
                               (X_TRAIN, Y_TRAIN, 0.1, 20)), probe="ex07.call_on_network"),
     *[Recorded(f"train_20_{v}", "ex07", TRAIN + (v,), {"loss": "bce", "momentum": 0.9},
@@ -104,8 +106,11 @@ def test_bce_loss_saturated(sub):
     case = CASES["bce_edge"]
     p, y = case.args
     unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
-    assert_close(case.run(sub), expected(case), call="bce_loss(p=[0, 1, 0, 1], y=[1, 0, 0, 1])",
-                 mistakes={hints.UNCLAMPED: unclamped, **hints.clamped_p(p, y)})
+    want = expected(case)
+    # 4 values, where test_bce_loss_small has 3: a sum for the mean shows its own N on each
+    assert_close(case.run(sub), want, call="bce_loss(p=[0, 1, 0, 1], y=[1, 0, 0, 1])",
+                 mistakes={hints.UNCLAMPED: unclamped, **hints.clamped_p(p, y),
+                           hints.bce_sum(len(p)): len(p) * want})
 
 
 @check("bce_grad_logits", points=2, visible=True)
@@ -178,8 +183,9 @@ def test_forward(sub, device):
     out = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (2,), STATE_2,
                     X_4.to(device), device=device)
     logits = torch.log(want / (1 - want))
-    assert_close(out["outputs"][0], want, call=call,
-                 mistakes={hints.LOGITS_NOT_PROBABILITIES: logits})
+    assert_close(out["outputs"][0], want, call=call, mistakes=lambda: {
+        hints.LOGITS_NOT_PROBABILITIES: logits,
+        **sigmoid_inputs(expected(CASES["forward_2_sigmoid"], device), STATE_2)})
     assert_forward_pure(out, call=call)
 
 

@@ -12,7 +12,9 @@ import torch
 from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pure,
                                assert_state, assert_structure, assert_trajectory, check,
                                data_path, devices, fail, gen, located, np_rng, probe_reruns,
-                               randn, random_state, reference, reference_probe, uniform)
+                               randn, random_state, reference, reference_probe, sigmoid_inputs,
+                               uniform)
+from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
@@ -102,8 +104,10 @@ def test_forward_random(sub, seed, device):
                     device=device)
     want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),
                            state, x, device=device)["outputs"][0]
-    assert_close(got["outputs"][0], want, call=call,
-                 mistakes=hints.forward_mistakes(deep_forward_mistakes(state, x)))
+    assert_close(got["outputs"][0], want, call=call, mistakes=lambda: {
+        **hints.forward_mistakes(deep_forward_mistakes(state, x)),
+        **sigmoid_inputs(variant_sigmoid("ex08", "DeepBinaryClassifier", (sizes,), state, x,
+                                         device=device), state)})
     assert_forward_pure(got, call=call)
 
 

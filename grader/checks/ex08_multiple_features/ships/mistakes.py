@@ -1,8 +1,8 @@
 """The mistakes of ex08 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
-from grader.checks.api import (LOSS_AFTER_STEP, NO_ZERO_GRAD, SIGMOID_TWICE, SUM_LOSS,
-                               ZERO_AFTER_BACKWARD)
+from grader.checks.api import (GRADS_DOUBLED_OR_LR, LOSS_AFTER_STEP, NO_ZERO_GRAD,
+                               SIGMOID_TWICE, SUM_LOSS, ZERO_AFTER_BACKWARD)
 
 Y_FLAT = ("Keep y two-dimensional, (N, 1): slice the last column with -1:, or "
           ".reshape(-1, 1).")
@@ -27,7 +27,8 @@ MEAN_TWICE_LOSS = ("the loss is divided by N = len(x) once more: nn.BCELoss() al
 # runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
-                  "sigmoid_twice": SIGMOID_TWICE, "mean_twice": MEAN_TWICE_LOSS}
+                  "sigmoid_twice": SIGMOID_TWICE, "mean_twice": MEAN_TWICE_LOSS,
+                  "backward_twice": GRADS_DOUBLED_OR_LR}
 
 
 def forward_mistakes(outputs):

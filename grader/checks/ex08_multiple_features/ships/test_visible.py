@@ -8,7 +8,7 @@ import torch
 
 from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_state,
                                assert_structure, assert_trajectory, check, data_path, devices,
-                               expected, fail, kind_of, random_state)
+                               expected, fail, kind_of, random_state, sigmoid_inputs)
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
@@ -32,6 +32,8 @@ CASES = {c.id: c for c in [
          probe="ex08.forward_twice"),
     Recorded("forward_default_mistakes", "ex08", (STATE, X_5),
              fn="ex08.deep_forward_mistakes"),
+    Recorded("forward_default_sigmoid", "ex08", ("ex08", "DeepBinaryClassifier", (), STATE, X_5),
+             fn="ex06.sigmoid_inputs"),
     Case("train_30", "ex08", ("train_full_batch", deep_spec(SIZES), STATE,
                               (X_ALL, Y_ALL, 1.0, 30)), probe="ex08.call_on_network"),
     *[Recorded(f"train_30_{v}", "ex08", TRAIN + (v,), {"loss": "bce"},
@@ -88,8 +90,9 @@ def test_forward(sub, device):
     call = f"DeepBinaryClassifier().to({device!r})(x) with x of shape (5, 8)"
     out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
                     device=device)
-    assert_close(out["outputs"][0], want, call=call, mistakes=hints.forward_mistakes(
-        expected(CASES["forward_default_mistakes"], device)))
+    assert_close(out["outputs"][0], want, call=call, mistakes=lambda: {
+        **hints.forward_mistakes(expected(CASES["forward_default_mistakes"], device)),
+        **sigmoid_inputs(expected(CASES["forward_default_sigmoid"], device), STATE)})
     assert_forward_pure(out, call=call)
 
 

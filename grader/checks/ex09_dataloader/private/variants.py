@@ -32,15 +32,17 @@ def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
     return {"losses": losses, "steps": rec.trace()}
 
 
-def epoch_loss(model, loss_fn, opt, batches, zero, average) -> float:
+def epoch_loss(model, loss_fn, opt, batches, zero, average, backwards=1) -> float:
     """One epoch of mini-batch SGD over `batches` (zero_grad before backward unless `zero` is
-    False); the epoch's loss averaged as `average` says (see AVERAGES)."""
+    False; backward() called `backwards` times per batch); the epoch's loss averaged as
+    `average` says (see AVERAGES)."""
     values, sizes = [], []
     for xb, yb in batches:
         value = loss_fn(model(xb), yb)
         if zero:
             opt.zero_grad()
-        value.backward()
+        for k in range(backwards):
+            value.backward(retain_graph=k < backwards - 1)
         opt.step()
         values.append(value.item())
         sizes.append(len(xb))

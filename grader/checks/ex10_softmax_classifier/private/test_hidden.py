@@ -191,7 +191,7 @@ def test_classifier_forward_random(sub, seed, device, dtype):
     got = sub.probe("ex10.forward", "ex10", sizes, state, x)
     want = reference_probe("ex10.forward", "ex10", sizes, state, x)
     check_forward(got, want, f"model(x) with a random state, hidden={sizes[1]}, on {device}",
-                  wrong.forward_mistakes(state, x))
+                  lambda: wrong.forward_mistakes(state, x))
 
 
 @check("predict_classes", uses=("SoftmaxClassifier",))

@@ -40,13 +40,18 @@ def ce_mistakes(logits, targets):
     keepdim ("no_keepdim", None where (N, C) - (N,) cannot broadcast), with logits[:, targets]
     (an (N, N) block) for the picked logits ("fancy_index"), and as F.cross_entropy of the
     softmax's probabilities ("double_softmax"), and with the log-sum-exp taken over dim 0, the
-    rows ("dim0")."""
+    rows ("dim0"), and with the maximum of the whole tensor subtracted ("global_max", in the
+    logits' own dtype: a row far below that maximum underflows there, to log(0) = -inf)."""
     z = logits.to(torch.float64)
     t = targets.to(z.device)
     rows = t.unsqueeze(1)
     m = z.amax(dim=1, keepdim=True)
     lse = m.squeeze(1) + (z - m).exp().sum(dim=1).log()
-    return {"overflow": -torch.log(_naive_softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
+    top = logits.max()
+    lse_top = top + (logits - top).exp().sum(dim=1).log()
+    global_max = (lse_top - logits.gather(1, rows).squeeze(1)).mean().to(torch.float64)
+    return {"global_max": global_max,
+            "overflow": -torch.log(_naive_softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
             "log_softmax": -torch.log(torch.softmax(z, 1).gather(1, rows).squeeze(1)).mean(),
             "no_keepdim": _ce_no_keepdim(z, rows),
             "fancy_index": (lse - z[:, t]).mean(),
@@ -76,12 +81,18 @@ def grad_mistakes(logits, targets):
 
 
 def forward_mistakes(state, x):
-    """SoftmaxClassifier's logits with no ReLU between the layers ("no_relu") and with a sigmoid
-    in its place ("sigmoid"), from the state, on x's device and dtype."""
+    """SoftmaxClassifier's logits with no ReLU between the layers ("no_relu"), with a sigmoid
+    in its place ("sigmoid"), and with a sigmoid on the input of some of the layers
+    ("sigmoid_inputs": ex06's variants.sigmoid_inputs), from the state, on x's device and
+    dtype."""
+    from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs
     s = {k: v.to(x.device, x.dtype) for k, v in state.items()}
     h = x @ s["hidden.weight"].T + s["hidden.bias"]
+    sizes = (s["hidden.weight"].shape[1], s["hidden.weight"].shape[0], s["output.weight"].shape[0])
     return {"no_relu": h @ s["output.weight"].T + s["output.bias"],
-            "sigmoid": torch.sigmoid(h) @ s["output.weight"].T + s["output.bias"]}
+            "sigmoid": torch.sigmoid(h) @ s["output.weight"].T + s["output.bias"],
+            "sigmoid_inputs": sigmoid_inputs("ex10", "SoftmaxClassifier", sizes, state, x,
+                                             device=x.device)}
 
 
 def classifier_spec(sizes):
@@ -90,13 +101,14 @@ def classifier_spec(sizes):
 
 
 def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
-                  momentum=0.5, order="loader", average="batches", drop_last=False):
+                  momentum=0.5, order="loader", average="batches", drop_last=False, backwards=1):
     """train_classifier with a known mistake: the gradients never zeroed (zero=False), another
     momentum, the batches in another order ("fresh": a new loader each epoch, "in_order": not
     shuffled, "randperm": drawn with torch.randperm), each epoch's loss averaged another way
-    ("samples", "sum", "last"), or the last batch dropped. The losses and the parameters after
-    every optimizer step."""
-    if (zero, momentum, order, average, drop_last) == (True, 0.5, "loader", "batches", False):
+    ("samples", "sum", "last"), the last batch dropped, or backward() called `backwards` times
+    per batch. The losses and the parameters after every optimizer step."""
+    if (zero, momentum, order, average, drop_last, backwards) == \
+            (True, 0.5, "loader", "batches", False, 1):
         raise ValueError("not a known mistake")
     model = network(classifier_spec(sizes), state, x.device, x.dtype)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -122,5 +134,5 @@ def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True
                            for i in range(0, len(x), batch_size)]
             else:
                 raise ValueError(f"unknown order {order!r}")
-            losses.append(epoch_loss(model, loss_fn, opt, batches, zero, average))
+            losses.append(epoch_loss(model, loss_fn, opt, batches, zero, average, backwards))
     return {"losses": losses, "steps": rec.trace()}

@@ -3,7 +3,7 @@ and the hidden checks alike. The known wrong answers themselves come from truste
 (private/variants.py): computed live in the hidden checks, recorded by `build` for the visible
 ones, and named here. An epoch's loss averaged the wrong way is named by
 grader.checks.training.LOSS_MISTAKES."""
-from grader.checks.api import scale_mistakes
+from grader.checks.api import GRADS_DOUBLED_OR_LR, scale_mistakes
 
 OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
             "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
@@ -19,6 +19,13 @@ BROADCAST_ERROR = "must match the size of tensor"
 CE_NO_KEEPDIM = ("the row maximum (or sum) is reduced without keepdim: logits.amax(dim=1) has "
                  "shape (N,), and (N, C) - (N,) subtracts it along the wrong dimension (or fails "
                  "with 'must match the size'): use logits.amax(dim=1, keepdim=True)")
+# -inf is log(0) in a row's log-sum-exp: every exp(z - m) of the row underflowed, so the m taken
+# off is far above the row's own maximum, as the whole tensor's maximum is on this input (a
+# column's maximum would be too: the hint names the row's as the one to take)
+CE_GLOBAL_MAX = ("a row's log-sum-exp is log(0) = -inf: every exp(z - m) of that row underflowed "
+                 "to 0, so the m subtracted is far above the row's own largest logit, as the "
+                 "maximum of the whole tensor (logits.max()) is here. Subtract each row's "
+                 "maximum, logits.amax(dim=1, keepdim=True), and add it back")
 CE_FANCY_INDEX = ("logits[:, targets] is an (N, N) block, every row with every target: pick one "
                   "logit per row, logits[torch.arange(N), targets] or "
                   "logits.gather(1, targets.unsqueeze(1)).squeeze(1)")
@@ -74,7 +81,8 @@ def ce_mistakes(wrong, want, n, dim0=False, logits=None):
     if n > 1:
         m[f"this is {n} times the expected value: a sum over the rows where the mean is "
           f"wanted"] = want * n
-    for key, hint in (("no_keepdim", CE_NO_KEEPDIM), ("fancy_index", CE_FANCY_INDEX),
+    for key, hint in (("global_max", CE_GLOBAL_MAX), ("no_keepdim", CE_NO_KEEPDIM),
+                      ("fancy_index", CE_FANCY_INDEX),
                       ("double_softmax", CE_DOUBLE_SOFTMAX), ("dim0", CE_DIM0)):
         if wrong.get(key) is not None and (key != "dim0" or dim0):
             m[hint] = wrong[key]
@@ -174,6 +182,7 @@ TRACE_MISTAKES = {
     "the order is drawn with torch.randperm, not by the DataLoader: build "
     "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
     "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
+    GRADS_DOUBLED_OR_LR: dict(backwards=2),
 }
 
 

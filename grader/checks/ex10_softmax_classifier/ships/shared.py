@@ -9,7 +9,7 @@ from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.api import (TOL, CheckFailure, StudentError, assert_close,
                                assert_minibatch_run, data_path as path, divided_by_rows, fail,
                                kind_of, manual_call, meta, momentum_of,
-                               refuse_steps_that_never_move)
+                               refuse_steps_that_never_move, sigmoid_inputs)
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
@@ -200,15 +200,22 @@ def check_structure(got, sizes, call):
 
 
 def check_forward(got, want, call, wrong):
-    """The probe ex10.forward's answer against the reference's logits; `wrong` holds the logits
-    with no ReLU ("no_relu") and with a sigmoid in its place ("sigmoid")."""
+    """The probe ex10.forward's answer against the reference's logits; `wrong` (or a callable
+    returning it, asked only when the logits are wrong) holds the logits with no ReLU
+    ("no_relu"), with a sigmoid in its place ("sigmoid") and with a sigmoid on the input of
+    some layers ("sigmoid_inputs")."""
     logits = want["result"]
-    assert_close(got["result"], logits, call=call, mistakes={
-        "these are probabilities (softmax of the logits): forward must return the logits; "
-        "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
-        "the ReLU between the layers is missing": wrong["no_relu"],
-        "a sigmoid is used between the layers: the model uses ReLU": wrong["sigmoid"],
-        **hints.relu_on_logits(logits)})
+
+    def mistakes():
+        w = wrong() if callable(wrong) else wrong
+        return {
+            "these are probabilities (softmax of the logits): forward must return the logits; "
+            "nn.CrossEntropyLoss applies log-softmax itself": torch.softmax(logits, dim=1),
+            "the ReLU between the layers is missing": w["no_relu"],
+            "a sigmoid is used between the layers: the model uses ReLU": w["sigmoid"],
+            **hints.relu_on_logits(logits),
+            **sigmoid_inputs(w.get("sigmoid_inputs") or {}, want["state"])}
+    assert_close(got["result"], logits, call=call, mistakes=mistakes)
     assert_close(got["state"], want["state"], call=call,
                  context="the parameters after a forward pass must be unchanged")
     filled = [k for k, g in got["grads"].items() if g is not None]

@@ -62,14 +62,15 @@ def fit_mistakes(x, y, lr, steps, seed, func):
     """{key: ((a, b, c, d), losses)} of the usual wrong fits of `func` ("fit_tensor",
     "fit_autograd"): sign, mean (gradients divided by N), half (the factor 2 missing), after,
     when, in_turn (each gradient taken after the coefficients before it were updated), and for
-    fit_autograd no_zero (the gradients never zeroed) and zero_before (zeroed before the
-    update)."""
+    fit_autograd double (every gradient doubled: backward() twice a step), no_zero (the
+    gradients never zeroed) and zero_before (zeroed before the update)."""
     m = {"sign": fit_variant(x, y, lr, steps, seed, sign=-1.0),
          "mean": fit_variant(x, y, lr, steps, seed, scale=1.0 / len(x)),
          "half": fit_variant(x, y, lr, steps, seed, scale=0.5),
          "after": fit_variant(x, y, lr, steps, seed, after=True),
          "when": fit_variant(x, y, lr, steps, seed, when=0)}
     if func == "fit_autograd":
+        m["double"] = fit_variant(x, y, lr, steps, seed, scale=2.0)
         m["no_zero"] = fit_variant(x, y, lr, steps, seed, accumulate=True)
         m["zero_before"] = fit_variant(x, y, lr, steps, seed, sign=0.0)
     m["in_turn"] = fit_variant(x, y, lr, steps, seed, in_turn=True)
@@ -91,22 +92,23 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": to
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                  after=False, used=None, momentum=0.0, alpha=None):
+                  after=False, used=None, momentum=0.0, alpha=None, loss="mse"):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
     (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"), or the
     named one with a momentum none asked for (momentum=0.9), or RMSprop with another decay
-    of its average of squared gradients than its default 0.99 (alpha=0.9). The
+    of its average of squared gradients than its default 0.99 (alpha=0.9), or nn.L1Loss for
+    the squared error (loss="l1"). The
     recorded losses and the
     parameters after every optimizer step."""
     used = used or optimizer
-    if (zero, reduction, after, used, momentum, alpha) == (True, "sum", False, optimizer, 0.0,
-                                                          None):
+    if (zero, reduction, after, used, momentum, alpha, loss) == (True, "sum", False, optimizer,
+                                                                0.0, None, "mse"):
         raise ValueError("not a known mistake")
     model = _Cubic()
     model.load_state_dict(state)
     model = model.to(x.device, x.dtype)
-    loss_fn = torch.nn.MSELoss(reduction=reduction)
+    loss_fn = (torch.nn.L1Loss if loss == "l1" else torch.nn.MSELoss)(reduction=reduction)
     opt = OPTIMIZERS[used](model.parameters(), lr=lr,
                            **({"momentum": momentum} if momentum else {}),
                            **({"alpha": alpha} if alpha is not None else {}))

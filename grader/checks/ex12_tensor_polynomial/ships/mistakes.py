@@ -3,9 +3,10 @@ and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 shar
 grader.checks.training; the known wrong runs themselves come from trusted code
 (private/variants.py), computed live in the hidden checks and recorded by `build` for the visible
 ones. (A gradient off by a factor 2 or in sign is named by grader.engine.compare.mistakes.scale_mistakes.)"""
-from grader.checks.api import (COEFFICIENTS_ORDER, HALF_GRADIENT, LOSSES_OF_STEPS_0_100,
-                               LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT, fit_grads_of_mean,
-                               grads_of_mean, never_moved_hint, rebound_parameter)
+from grader.checks.api import (COEFFICIENTS_ORDER, GRADS_DOUBLED_OR_LR, HALF_GRADIENT,
+                               LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT,
+                               fit_grads_of_mean, grads_of_mean, never_moved_hint,
+                               rebound_parameter)
 
 AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
 PARAMETER_FORMATTED = "a Parameter was formatted, not its number: use self.a.item()"
@@ -31,6 +32,8 @@ OPTIM_MISTAKES = {
     "the gradients are not zeroed between steps (call optimizer.zero_grad() before "
     "loss.backward())": dict(zero=False),
     'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
+    'these are the steps of nn.L1Loss, the absolute errors summed: the loss asked is '
+    'nn.MSELoss(reduction="sum"), the squared errors summed': dict(loss="l1"),
     'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
     # another adaptive optimizer's steps, told by the whole run (its first step alone moves
     # every parameter by lr for Adam, by 10 lr for RMSprop)
@@ -60,6 +63,7 @@ def fit_mistakes(wrong, n):
         "sign": UPDATE_ADDS_GRADIENT,
         "mean": fit_grads_of_mean(n),
         "half": HALF_GRADIENT,
+        "double": GRADS_DOUBLED_OR_LR,
         "after": LOSS_AFTER_UPDATE,
         "when": LOSSES_OF_STEPS_0_100,
         "zero_before": never_moved_hint("coefficients", "p"),
