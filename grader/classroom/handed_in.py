@@ -15,12 +15,15 @@ LATEST is no time.
 """
 from __future__ import annotations
 
+import collections
 import csv
+import itertools
 import os
 import stat
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from grader.exercises import module_of
 from grader.sandbox import staging
@@ -266,9 +269,10 @@ def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=N
 
 def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     """{exercise: (timestamp.txt's time or None, its time from the files)} for the files found
-    in the folder (no link followed, MAX_DEPTH levels). The time from the files is the latest
-    modification time of the exercise's file and of the student's own modules (`own`: the
-    module names graded with it, utils.py) it imports, through each other too
+    in the folder (no link followed, MAX_DEPTH levels, at most tree.MAX_NAMES names:
+    _listed). The time from the files is the latest modification time of the exercise's
+    file and of the student's own modules (`own`: the module names graded with it, utils.py)
+    it imports, through each other too
     (sandbox.apart.imported_closure): work changed in utils.py after the due date is late work,
     whatever the time of the exercise's file that imports it; so does a data file of hers
     (settings.json, in `own` by its name) that the exercise or those modules name. A module of
@@ -277,13 +281,12 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
     from grader.sandbox.apart import imported_closure
     exercises: dict = {}       # ex -> (folder, file name, mtime)
     modules: dict = {}         # module -> [(folder, mtime, path)]
-    root_depth = len(Path(root).parts)
-    for here, dirs, files in os.walk(root, followlinks=False):
-        depth = len(Path(here).parts) - root_depth
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
-        for name in sorted(files):
+    lasts = {m.rsplit("/", 1)[-1] for m in own} | {f"{m.rsplit('.', 1)[-1]}.py" for m in own}
+    for here, files in _listed(root):
+        for name in files:
             ex = names.get(name)
-            module, home = _own_module(root, here, name, own)
+            module, home = _own_module(root, here, name, own) \
+                if name in lasts or name == "__init__.py" else (None, None)
             if (ex is None or ex in exercises) and module is None:
                 continue
             st = os.lstat(os.path.join(here, name))
@@ -317,6 +320,35 @@ def _folder_times(root: Path, names: dict, own=(), zone=None) -> dict:
         out[ex] = (_nbgrader_stamp(Path(root), Path(here), zone),
                    max(times) if times else None)
     return out
+
+
+def _listed(root) -> Iterator[tuple[str, list]]:
+    """(folder, its names but its folders', sorted) for `root` and the folders below it, the
+    nearest the top first (the file staging grades is the nearest the top), no link followed,
+    no hidden folder, MAX_DEPTH levels; at most MAX_NAMES names listed in all, each folder
+    taking its share of what is left (tree.share), as staging's walk (tree.Tree): a
+    student's folder of millions of files costs this process no more than that."""
+    from grader.sandbox.tree import MAX_NAMES, share
+    left = MAX_NAMES
+    queue = collections.deque([(os.fspath(root), 0)])
+    while queue and left > 0:
+        here, depth = queue.popleft()
+        try:
+            with os.scandir(here) as it:
+                entries = list(itertools.islice(it, share(left)))
+        except OSError:
+            continue
+        left -= len(entries)
+        files, dirs = [], []
+        for e in entries:
+            try:
+                (dirs if e.is_dir(follow_symlinks=False) else files).append(e.name)
+            except OSError:
+                continue
+        yield here, sorted(files)
+        if depth < MAX_DEPTH:
+            queue.extend((os.path.join(here, d), depth + 1) for d in sorted(dirs)
+                         if not d.startswith("."))
 
 
 def _own_module(root, here: str, name: str, own) -> tuple[str | None, str | None]:

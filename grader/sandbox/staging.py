@@ -33,7 +33,7 @@ import ast
 import os
 import stat
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.exercises import EXERCISES, module_of
 # What the entry points use, each from its room: reading one file, names, a folder, a zip.
@@ -44,12 +44,13 @@ from grader.sandbox.portable import is_link
 from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,  # noqa: F401
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
-                                  nbgrader_student, one_assignment, safe_label)
+                                  nbgrader_student, one_assignment, safe_label, skipped_dir)
 from grader.sandbox.own import (_read_or_empty, keep_imported, keep_named,  # noqa: F401
                                 keep_to_own_assignment, module_problem, own_modules, path_of)
-from grader.sandbox.tree import Candidate, Found, Layout, Tree, left_out, name_note
+from grader.sandbox.tree import (MAX_DEPTH, MAX_FUZZY, MAX_SIGHTED, Candidate, Found, Layout,
+                                 Tree, deep_note, left_out, meant_for, name_note)
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
-                                 zip_candidates, zip_directory)
+                                 _zip_name, zip_candidates, zip_directory)
 
 MAX_TOTAL_BYTES = 100 * 1024**2  # all exercise files of one submission
 
@@ -77,6 +78,30 @@ def _own_assignments(candidates: list, found: Found) -> list:
             found.note(f"{inside} in assignment {shown(c.parts[0])} was not graded: {c.ex} is "
                        f"graded from its own assignment folder, {home}")
     return kept
+
+
+def zip_sightings(zf: zipfile.ZipFile, found: Found) -> None:
+    """The members of a zip that look like an exercise's file and are not graded, as the walk
+    of a folder finds them (Tree): an exercise's file kept more than MAX_DEPTH folders down
+    (found.deep), a file named like an exercise's (found.misnamed: ex1_linear.py,
+    ex03_autograd_basics.py.txt). Names only: nothing is read (zip_directory has capped their
+    count)."""
+    fuzzy = 0
+    for info in zf.infolist():
+        name = _zip_name(info)
+        parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+        if not parts or info.is_dir() or stat.S_ISLNK(info.external_attr >> 16) or \
+                name.startswith("/") or ".." in parts or \
+                any(map(name_problem, parts)) or any(map(skipped_dir, parts[:-1])):
+            continue
+        ex, low = exercise_of(parts[-1]), parts[-1].lower()
+        if ex and len(parts) - 1 > MAX_DEPTH and len(found.deep) < MAX_SIGHTED:
+            found.deep.append((parts, ex))
+        elif not ex and len(parts) - 1 <= MAX_DEPTH and (".py" in low or ".ipynb" in low):
+            meant = meant_for(parts[-1], fuzzy < MAX_FUZZY)
+            fuzzy += low.endswith((".py", ".ipynb"))
+            if meant and len(found.misnamed) < MAX_SIGHTED:
+                found.misnamed.append((parts, meant))
 
 
 def _open_root(path: Path) -> tuple[int, os.stat_result]:
@@ -189,10 +214,16 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                            ("(the other is the exercise's stub, not started)" if id(c) in stubs
                             and id(chosen) not in stubs else
                             "(the file nearest the top counts, a .py before a notebook)"))
+        if zf is not None:
+            zip_sightings(zf, found)
+        graded = {ex: "/".join(c.parts) for ex, c in best.items() if not c.refused}
         for parts, ex in found.misnamed:   # a similar name: said, never graded in its place
-            chosen = best.get(ex)
-            found.note(name_note(parts, ex, chosen.parts[-1] if chosen and not chosen.refused
+            if ex in graded and not parts[-1].lower().endswith((".py", ".ipynb")):
+                continue                   # ex03_autograd_basics.py.bak beside the one graded
+            found.note(name_note(parts, ex, graded[ex].rsplit("/", 1)[-1] if ex in graded
                                  else None))
+        for parts, ex in found.deep:       # too deep to be graded: said, with where to put it
+            found.note(deep_note(parts, ex, graded.get(ex)))
         for ex, c in best.items():
             if not c.refused and os.path.splitext(c.parts[-1])[0] != EXERCISES[ex]:
                 found.note(name_note(c.parts, ex, c.parts[-1]))

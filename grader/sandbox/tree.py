@@ -2,7 +2,7 @@
 folder's descriptor without following a link (Tree), each exercise file found a Candidate, and
 what was found and left out gathered in Found, with notes for people.
 
-    found = Found(); tree = Tree(fd); tree.walk(fd, (), candidates, found)
+    found = Found(); tree = Tree(fd); tree.walk(fd, (), candidates, found); tree.close()
 """
 from __future__ import annotations
 
@@ -16,11 +16,17 @@ from difflib import SequenceMatcher
 from grader.sandbox.files import (DIR_FLAGS, LINK, kind_of, open_dir_by_path, open_error,
                                   open_file, read_fd, shown)
 from grader.exercises import EXERCISES
-from grader.sandbox.names import NBGRADER_STAMP, exercise_of, name_problem, skipped_dir
+from grader.sandbox.names import (MAX_NAME_CHARS, NBGRADER_STAMP, exercise_of, name_problem,
+                                  skipped_dir)
 
-MAX_DEPTH = 3                    # folder levels looked into below a submission's folder or zip
-MAX_DIR_ENTRIES = 10_000         # entries looked at in a submission's folders
-MAX_FOLDER_ENTRIES = 2_000       # of one folder (a data set's, a virtual environment's)
+MAX_DEPTH = 3                    # folder levels graded below a submission's folder or zip
+MAX_LOOK_DEPTH = 12              # looked into for a note on exercise files kept too deep
+# Names listed in all of a submission's folders (what the walk costs, about 10 us a name):
+# far above any real submission, a data set of images included; past it, a note
+MAX_NAMES = 200_000
+MIN_SHARE = 1_000                # names a folder may always list while they are left (share)
+MAX_SIGHTED = 20                 # files noted as found but not graded (too deep, misnamed)
+MAX_FUZZY = 200                  # .py names compared with every exercise's (about 1 ms each)
 MAX_NOTES = 20                   # notes about one submission's files; then a count
 MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) staged with the files
 # A data file of the student's own that her code reads (settings.json beside the exercise):
@@ -59,6 +65,7 @@ class Found:
     data: dict = field(default_factory=dict)      # data file name -> bytes: staged too
     data_seen: list = field(default_factory=list)     # Candidate(file name, ...) seen
     misnamed: list = field(default_factory=list)  # (path parts, exercise): a similar name
+    deep: list = field(default_factory=list)      # (path parts, exercise): below MAX_DEPTH
 
     def note(self, text: str):
         if text in self.notes:
@@ -102,11 +109,11 @@ def data_file(name: str) -> bool:
     return name.lower().endswith(DATA_SUFFIXES) and not name.startswith((".", "__"))
 
 
-def misnamed(name: str) -> str | None:
+def misnamed(name: str, fuzzy: bool = True) -> str | None:
     """The exercise a .py or .ipynb file seems meant for, by a similar name, when its name is
     not the exercise's (exercise_of finds none): the number written otherwise ('ex1_linear.py',
-    'Ex01_linear_model.py', 'exercise_01.py'), or a name close to the exercise's own
-    ('linear_model.py', 'ex_linear_model.py'). None for any other file (utils.py)."""
+    'Ex01_linear_model.py', 'exercise_01.py'), or (`fuzzy`) a name close to the exercise's
+    own ('linear_model.py', 'ex_linear_model.py'). None for any other file (utils.py)."""
     stem, suffix = os.path.splitext(name)
     if suffix.lower() not in (".py", ".ipynb") or exercise_of(name):
         return None
@@ -115,9 +122,34 @@ def misnamed(name: str) -> str | None:
     if m:
         key = f"ex{int(m.group(1)):02d}"
         return key if key in EXERCISES else None
+    if not fuzzy:
+        return None
     score, key = max((SequenceMatcher(None, low, module[5:]).ratio(), k)
                      for k, module in EXERCISES.items())
     return key if score >= 0.8 else None
+
+
+def meant_for(name: str, fuzzy: bool = True) -> str | None:
+    """The exercise a file seems meant for by its name (misnamed), its own name under another
+    suffix too: 'ex03_autograd_basics.py.txt', '.py.bak', '.py~', '.ipynb (1)' (not .pyc: a
+    suffix of its own)."""
+    m = re.match(r"(.*?\.(?:py|ipynb))([^0-9A-Za-z].*)$", name, re.IGNORECASE | re.DOTALL)
+    if m:
+        base = m.group(1)
+        return exercise_of(base) or misnamed(base, fuzzy)
+    return misnamed(name, fuzzy)
+
+
+def deep_note(parts: tuple, ex: str, chosen: str | None) -> str:
+    """The note for an exercise's file found below MAX_DEPTH folders, where none is graded."""
+    where = shown("/".join(parts))
+    down = len(parts) - 1
+    if chosen:
+        return (f"{where} was not graded: {shown(chosen)} counts for {ex} (a file "
+                f"{down} folders down is not looked at, at most {MAX_DEPTH})")
+    return (f"found {where}, {down} folders down: exercise files are graded at most "
+            f"{MAX_DEPTH} folders below the top of the submission; move it up "
+            f"(or hand in the folder that holds it), {ex} was not graded")
 
 
 def name_note(parts: tuple, ex: str, chosen: str | None) -> str:
@@ -136,13 +168,18 @@ def left_out(parts, why: str) -> str:
 
 
 class Tree:
-    """A folder opened without following links; every descriptor is closed by close(). (A
-    folder given as a path, not a descriptor, is walked by path: staging's _open_root_by_path,
-    on a machine without descriptor-relative opens, in a student's own check.)"""
+    """A folder walked without following links, a level at a time (the folders nearest the
+    top first). Only the top folder's descriptor stays open (close() closes it): each folder
+    is opened again from it, a name at a time with O_NOFOLLOW, when it is listed or a file in
+    it read, so no count of folders runs out of descriptors. (A folder given as a path, not a
+    descriptor, is walked by path: staging's _open_root_by_path, on a machine without
+    descriptor-relative opens, in a student's own check.)"""
 
     def __init__(self, fd: int):
         self.fds = [fd]
-        self.seen = 0
+        self.root = fd
+        self.seen = 0          # names listed, of at most MAX_NAMES
+        self.fuzzy = 0         # names compared with the exercises' (misnamed), MAX_FUZZY
         self.layout = Layout()
 
     def close(self):
@@ -154,88 +191,173 @@ class Tree:
             except OSError:
                 pass
 
-    def walk(self, fd: int, parts: tuple, out: list, found: Found):
-        """Every folder's entries, the folders nearest the top first (a level at a time), at
-        most MAX_FOLDER_ENTRIES of one folder and MAX_DIR_ENTRIES in all: a data set or a
-        virtual environment beside the exercise files never hides them."""
-        queue = collections.deque([(fd, parts)])
-        while queue and self.seen <= MAX_DIR_ENTRIES:
-            self._folder(*queue.popleft(), out, found, queue)
+    def open_dir(self, parts: tuple):
+        """The folder at `parts` below the top, opened a name at a time without following a
+        link: (its descriptor or path, whether the caller closes it). OSError otherwise."""
+        if isinstance(self.root, str):
+            path = self.root
+            for name in parts:
+                path = open_dir_by_path(path, name)
+            return path, False
+        fd, own = self.root, False
+        try:
+            for name in parts:
+                sub = os.open(name, DIR_FLAGS, dir_fd=fd)
+                if own:
+                    os.close(fd)
+                fd, own = sub, True
+        except BaseException:
+            if own:
+                os.close(fd)
+            raise
+        return fd, own
 
-    def _folder(self, fd, parts: tuple, out: list, found: Found, queue):
+    def reader(self, parts: tuple):
+        """read(cap) of the regular file at `parts`, opened when it is read."""
+        def read(cap):
+            try:
+                folder, own = self.open_dir(parts[:-1])
+            except OSError as exc:
+                raise open_error(exc, parts[-1]) from None
+            try:
+                fd = open_file(parts[-1], dir_fd=folder)
+                try:
+                    return read_fd(fd, cap)
+                finally:
+                    os.close(fd)
+            finally:
+                if own:
+                    os.close(folder)
+        return read
+
+    def walk(self, fd: int, parts: tuple, out: list, found: Found):
+        """Every name of every folder, the folders nearest the top first, MAX_DEPTH levels
+        down for the files graded and MAX_LOOK_DEPTH for a note on an exercise file kept too
+        deep. Listing a name is cheap, and every one is listed, in any order: a data set, plot
+        frames or a virtual environment beside the exercise files never hide them. The one
+        bound is MAX_NAMES names in all, far above any real submission, each folder taking at
+        most half of what is left (share: a folder of millions never keeps those beside it
+        unlisted), with a note where it is reached. What is read is bounded elsewhere (the
+        caps on files and bytes)."""
+        queue = collections.deque([parts])
+        while queue:
+            here = queue.popleft()
+            if self.seen >= MAX_NAMES:
+                found.note(f"stopped looking after {MAX_NAMES} names in the submission's "
+                           f"folders: {shown('/'.join(here) or '.')} and what lies beside it "
+                           f"were not looked into (keep data sets and environments out of "
+                           f"the submission)")
+                return
+            self._folder(here, out, found, queue)
+
+    def _folder(self, parts: tuple, out: list, found: Found, queue):
+        try:
+            fd, own = (self.root, False) if not parts else self.open_dir(parts)
+        except OSError as exc:
+            found.note(left_out(parts, open_error(exc, parts[-1]).args[0]))
+            return
         try:
             with os.scandir(fd) as it:
-                entries = list(itertools.islice(it, MAX_FOLDER_ENTRIES + 1))
+                left = share(MAX_NAMES - self.seen)
+                entries = list(itertools.islice(it, left + 1))
         except OSError as exc:
             found.note(left_out(parts or (".",), f"could not be read ({exc.strerror or exc})"))
             return
-        if len(entries) > MAX_FOLDER_ENTRIES:
-            found.note(f"looked at {MAX_FOLDER_ENTRIES} entries of "
-                       f"{shown('/'.join(parts) or '.')}, which holds more")
-            entries = entries[:MAX_FOLDER_ENTRIES]
-        entries.sort(key=lambda e: (exercise_of(e.name) is None, e.name))
+        finally:
+            if own:
+                os.close(fd)
+        if len(entries) > left:
+            found.note(f"looked at {left} names of {shown('/'.join(parts) or '.')}, which "
+                       f"holds more: a file past them was not looked at (keep data sets and "
+                       f"environments out of the submission)")
+            entries = entries[:left]
+        self.seen += len(entries)
+        entries.sort(key=lambda e: e.name)
+        graded = len(parts) <= MAX_DEPTH            # else looked into for a note only
         for e in entries:
-            self.seen += 1
-            if self.seen > MAX_DIR_ENTRIES:
-                found.note(f"stopped looking after {MAX_DIR_ENTRIES} entries")
-                return
-            here = parts + (e.name,)
-            ex = exercise_of(e.name)
-            problem = name_problem(e.name)
-            if problem:
+            self._entry(e, parts, graded, out, found, queue, isinstance(fd, str))
+
+    def _entry(self, e, parts, graded, out, found, queue, by_path_walk):
+        name = e.name
+        here = parts + (name,)
+        ex = exercise_of(name) if name[:2] == "ex" else None
+        problem = "" if len(name) <= MAX_NAME_CHARS and name.isascii() and \
+            name.isprintable() else name_problem(name)
+        if problem:
+            if graded:
                 found.note(left_out(here, problem))
                 if ex:
                     out.append(Candidate(ex, here, refused=left_out(here, problem)))
-                continue
-            try:
-                is_link = e.is_symlink()
-                if isinstance(fd, str) and not is_link:   # by path: a junction too (Windows)
-                    is_link = is_link_entry(e)
-                is_dir = not is_link and e.is_dir(follow_symlinks=False)
-                is_file = not is_link and e.is_file(follow_symlinks=False)
-            except OSError:
-                is_link = is_dir = is_file = False
-            if is_link:
-                why = left_out(here, LINK)
-                found.note(why)
-                if ex:
-                    out.append(Candidate(ex, here, refused=why))
-                continue
+            return
+        try:
+            is_link = e.is_symlink()
+            if by_path_walk and not is_link:   # by path: a junction too (Windows)
+                is_link = is_link_entry(e)
+            is_dir = not is_link and e.is_dir(follow_symlinks=False)
+            is_file = not is_link and e.is_file(follow_symlinks=False)
+        except OSError:
+            is_link = is_dir = is_file = False
+        if not graded:
+            if is_dir and not skipped_dir(name) and len(here) <= MAX_LOOK_DEPTH:
+                queue.append(here)
+            elif is_file and ex and len(found.deep) < MAX_SIGHTED:
+                found.deep.append((here, ex))
+            return
+        if is_link:
+            why = left_out(here, LINK)
+            found.note(why)
+            if ex:
+                out.append(Candidate(ex, here, refused=why))
+            return
+        if len(here) <= 2:
             self.layout.saw(here, is_dir, is_file)
-            if is_dir:
-                if ex:
-                    why = left_out(here, "a folder, not a file")
-                    found.note(why)
-                    out.append(Candidate(ex, here, refused=why))
-                if skipped_dir(e.name) or len(parts) >= MAX_DEPTH:
-                    continue
-                try:
-                    sub = os.open(e.name, DIR_FLAGS, dir_fd=fd) if not isinstance(fd, str) \
-                        else open_dir_by_path(fd, e.name)
-                except OSError as exc:
-                    found.note(left_out(here, open_error(exc, e.name).args[0]))
-                    continue
-                self.fds.append(sub)
-                queue.append((sub, here))
-                continue
-            if ex is None:
-                if is_file and misnamed(e.name) and len(found.misnamed) < 5:
-                    found.misnamed.append((here, misnamed(e.name)))
-                elif is_file and helper_module(e.name):
-                    found.saw_module(here, reader_at(fd, e.name))
-                elif is_file and data_file(e.name):
-                    found.saw_data(here, reader_at(fd, e.name))
-                continue
-            if not is_file:
-                try:
-                    what = kind_of(e.stat(follow_symlinks=False).st_mode)
-                except OSError:
-                    what = "not a regular file"
-                why = left_out(here, f"{what}, not a regular file")
+        if is_dir:
+            if ex:
+                why = left_out(here, "a folder, not a file")
                 found.note(why)
                 out.append(Candidate(ex, here, refused=why))
-                continue
-            out.append(Candidate(ex, here, read=reader_at(fd, e.name)))
+            if not skipped_dir(name):
+                queue.append(here)
+            return
+        if ex is None:
+            if is_file:
+                self._other_file(here, found)
+            return
+        if not is_file:
+            try:
+                what = kind_of(e.stat(follow_symlinks=False).st_mode)
+            except OSError:
+                what = "not a regular file"
+            why = left_out(here, f"{what}, not a regular file")
+            found.note(why)
+            out.append(Candidate(ex, here, refused=why))
+            return
+        out.append(Candidate(ex, here, read=self.reader(here)))
+
+    def _other_file(self, here: tuple, found: Found):
+        """A file that is no exercise's by its name: one that looks meant for an exercise (a
+        note, staging), a module or a data file of the student's own."""
+        name = here[-1]
+        low = name.lower()
+        meant = None
+        if ".py" in low or ".ipynb" in low:     # ex1_linear.py, ex03_autograd_basics.py.txt
+            meant = meant_for(name, fuzzy=self.fuzzy < MAX_FUZZY)
+            self.fuzzy += low.endswith((".py", ".ipynb"))
+        if meant and len(found.misnamed) < MAX_SIGHTED:
+            found.misnamed.append((here, meant))
+        if meant and low.endswith((".py", ".ipynb")):
+            return                               # never a module of hers
+        if helper_module(name):
+            found.saw_module(here, self.reader(here))
+        elif data_file(name):
+            found.saw_data(here, self.reader(here))
+
+
+def share(left: int) -> int:
+    """The names one folder may list, of `left` still to list: half (one folder of millions
+    never keeps the folders beside it unlisted), and never fewer than MIN_SHARE while that
+    many are left (a folder of a real submission is listed whole)."""
+    return max(left - left // 2, min(left, MIN_SHARE))
 
 
 @dataclass
@@ -253,16 +375,6 @@ class Layout:
             self.tops[parts[0]] = True
         elif parts == (NBGRADER_STAMP,) and is_file:
             self.stamped = True
-
-
-def reader_at(dir_fd: int, name: str):
-    def read(cap):
-        fd = open_file(name, dir_fd=dir_fd)
-        try:
-            return read_fd(fd, cap)
-        finally:
-            os.close(fd)
-    return read
 
 
 def is_link_entry(entry) -> bool:
