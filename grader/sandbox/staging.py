@@ -104,6 +104,37 @@ def zip_sightings(zf: zipfile.ZipFile, found: Found) -> None:
                 found.misnamed.append((parts, meant))
 
 
+def nearest_first(found: Found, best: dict, seen: list, named: bool = False) -> list:
+    """The modules (or data files) of her own seen, those that can count first and at most
+    MAX_OWN_MODULES * 4 (MAX_DATA_FILES * 4) of them, as own.py looks at them: those beside a
+    graded exercise file or in a package folder there (`named`: a data file whose name a
+    graded file or module of hers writes out, before the others), nearest the top first; then
+    the others, for their notes. Which come first is never the order they were listed in: a
+    folder of scripts or a data set sorted before the exercise folder never crowds out the
+    utils.py or settings.json beside the exercise files. A note counts the ones left out
+    that could have counted (modules placed so; data files named so)."""
+    from grader.sandbox.own import MAX_PACKAGE_DEPTH, nearest_home
+    from grader.sandbox.tree import MAX_DATA_FILES, MAX_OWN_MODULES
+    cap = (MAX_DATA_FILES if named else MAX_OWN_MODULES) * 4
+    if len(seen) <= cap:
+        return seen
+    homes = {c.parts[:-1] for c in best.values() if not c.refused}
+    texts = [d for _n, d in found.files.values()] + [d for _n, d in found.modules.values()]
+
+    def rank(c):
+        placed = nearest_home(c.parts[:-1], homes) is not None
+        said = named and placed and any(c.parts[-1].encode() in t for t in texts)
+        return (not said, not placed, c.key)
+    ranked = sorted(seen, key=rank)
+    late = sum(1 for c in ranked[cap:] if not rank(c)[0 if named else 1])
+    if late:
+        what = "data files" if named else "modules"
+        found.note(f"left out {late} more {what} of your own in the folders of the exercise "
+                   f"files (or up to {MAX_PACKAGE_DEPTH} folders below them): at most {cap} "
+                   f"are looked at")
+    return ranked[:cap]
+
+
 def _open_root(path: Path) -> tuple[int, os.stat_result]:
     """The submission itself, opened without following a link. (Where that cannot be done,
     Windows, and only in a student's own check: a folder's path, or a file opened by path.)"""
@@ -231,6 +262,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: a notebook "
                        f"cannot be imported; put what it holds in a .py file beside the "
                        f"exercise files (utils.py), or in the exercise's file")
+        found.own_modules = nearest_first(found, best, found.own_modules)
         chosen = own_modules(found, best, bool(assignments), max_file)
         read = 0
         for module, c in sorted(chosen.items(), key=lambda item: item[1].key):
@@ -271,6 +303,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         keep_imported(found)
         if assignments:
             keep_to_own_assignment(found)
+        found.data_seen = nearest_first(found, best, found.data_seen, named=True)
         keep_named(found, best, bool(assignments))
         for data in [d for _n, d in found.modules.values()] + list(found.data.values()):
             total += len(data)

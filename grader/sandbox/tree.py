@@ -34,6 +34,9 @@ MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) stage
 DATA_SUFFIXES = (".json", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".toml", ".ini", ".cfg")
 MAX_DATA_FILES = 10
 MAX_DATA_BYTES = 5 * 1024**2      # one data file
+# Modules and data files of her own seen (names only; staging looks at those that can count
+# first, MAX_OWN_MODULES * 4 and MAX_DATA_FILES * 4 of them: staging.nearest_first)
+MAX_SEEN = 5_000
 
 
 
@@ -78,7 +81,7 @@ class Found:
     def saw_module(self, parts: tuple, read) -> None:
         """A module of the student's own (utils.py) at `parts`: staged where it lies beside a
         graded exercise file (staging.own_modules); a notebook is never a module."""
-        if parts[-1].endswith(".py") and len(self.own_modules) < MAX_OWN_MODULES * 4:
+        if parts[-1].endswith(".py") and len(self.own_modules) < MAX_SEEN:
             self.own_modules.append(Candidate(parts[-1][:-3], parts, read=read))
         elif not parts[-1].endswith(".py") and len(self.helpers) < 5:
             self.helpers.append("/".join(parts))
@@ -86,7 +89,7 @@ class Found:
     def saw_data(self, parts: tuple, read) -> None:
         """A data file of the student's own (settings.json): staged where it lies beside the
         graded exercise files and their code names it (own.keep_named)."""
-        if len(self.data_seen) < MAX_DATA_FILES * 4:
+        if len(self.data_seen) < MAX_SEEN:
             self.data_seen.append(Candidate(parts[-1], parts, read=read))
 
     def all_notes(self) -> list[str]:

@@ -228,3 +228,20 @@ def test_the_hand_in_times_walk_is_bounded_and_finds_the_work(tmp_path, monkeypa
     monkeypatch.setattr(os, "supports_fd", os.supports_fd | {Counted})
     times = handed_in.handed_in_each(sub, [EX01])
     assert "ex01" in times and len(listed) <= 1_000, (times, len(listed))
+
+
+def test_scripts_or_a_data_set_listed_first_never_crowd_out_her_modules_and_data(tmp_path):
+    """60 scripts at the top and 60 data files in a folder sorted first: the utils.py and
+    settings.json beside the exercise file, which it imports and names, are staged."""
+    sub = tmp_path / "sub"
+    for i in range(60):
+        (sub / "a_data").mkdir(parents=True, exist_ok=True)
+        (sub / "a_data" / f"part{i:03d}.json").write_text("{}")
+        (sub / f"a_script{i:03d}.py").write_text("X = 1\n")
+    _files(sub / "work", [EX01])
+    (sub / "work" / EX01).write_bytes(FILES[EX01] + b"\nimport utils\nSETTINGS = 'settings.json'\n")
+    (sub / "work" / "utils.py").write_text("Y = 2\n")
+    (sub / "work" / "settings.json").write_text('{"lr": 0.1}')
+    found = staging.collect(sub)
+    assert list(found.files) == ["ex01"] and "utils" in found.modules, found.all_notes()
+    assert "settings.json" in found.data, found.all_notes()
