@@ -229,7 +229,8 @@ class Submission:
         if self.flagged and module and module != self._serving:
             self._serve(module)
         if module and (self.proc is None or not self.proc.alive or module not in self._imported):
-            self._exchange_checked({"op": "import", "module": module},
+            self._exchange_checked({"op": "import", "module": module,
+                                    "seconds": self.limits.import_seconds},
                                    self.limits.import_seconds, module, importing=True)
         return self._exchange_checked(request, timeout or self.limits.call_seconds, module)
 

@@ -147,7 +147,7 @@ def is_cell_note(note, notebooks) -> bool:
     return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
 
 
-_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was (stopped|skipped)")
+_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was (stopped|skipped|not run)")
 
 
 def stopped_note(note, timed) -> str | None:
@@ -161,6 +161,12 @@ def stopped_note(note, timed) -> str | None:
         return None
     module, line = m.group(1), int(m.group(2))
     file = f"{module.replace('.', '/')}.py"
+    if m.group(3) == "not run":
+        return (f"{file}: the statement at line {line} and those after it were not run: the "
+                f"statements above them had used the time an import has, so only the "
+                f"definitions after them ran: "
+                f"the checks call your functions, and a long experiment belongs under "
+                f"`if __name__ == \"__main__\":`")
     if m.group(3) == "skipped":
         return (f"{file}: the statement at line {line} raised an error after a statement above "
                 f"it was stopped, so it was skipped too")

@@ -53,12 +53,16 @@ def test_a_raising_cell_costs_that_cell_only_and_the_report_says_which(zygote, t
     ex01 = [c for c in result.checks if c.exercise == "ex01" and c.counted]
     assert ex01 and all(c.status == "passed" for c in ex01), \
         [f"{c.name}: {c.message}" for c in ex01 if c.status != "passed"]
+    # the loop is stopped at the import's own time (2 s here), the cells after it run: the
+    # functions keep their points
     ex02 = [c for c in result.checks if c.exercise == "ex02" and c.counted]
-    assert ex02 and not any(c.status == "passed" for c in ex02)   # the loop: no points
-    assert "loop at the top level" in ex02[0].message
+    assert ex02 and all(c.status == "passed" for c in ex02), \
+        [f"{c.name}: {c.message}" for c in ex02 if c.status != "passed"]
 
-    assert len(result.notes) == 2, result.notes
-    name_error, syntax_error = result.notes
+    assert len(result.notes) == 3, result.notes
+    name_error, syntax_error, loop = result.notes
+    assert loop.startswith("ex02_gradient_descent.ipynb: code cell 2 was skipped")
+    assert "past the time the import had left" in loop
     assert name_error.startswith("ex01_linear_model.ipynb: code cell 3 was skipped")
     assert "NameError: name 'undefined_name' is not defined" in name_error
     assert "print(undefined_name)" in name_error and "line 1" in name_error

@@ -37,12 +37,33 @@ def test_a_hang_in_the_first_function_costs_its_own_checks_only(grade):
 
 
 def test_a_loop_at_the_top_level_is_still_the_import(grade):
+    """A loop the import cannot stop and go on from (in a definition's default: definitions
+    are not timed one by one) is the import's: it did not finish."""
     result = grade("ex01", code="""
-        while True:
-            pass
+        def forward(x, w, _ready=[None for _ in iter(int, 1)]):
+            return x * w
         """, limits=Limits(call_seconds=1.0, import_seconds=2.0))
     assert all(c.status != "passed" for c in result.checks if c.counted)
     assert "importing ex01_linear_model.py did not finish" in messages(result)
+
+
+def test_slow_statements_at_the_top_level_cost_only_their_own_output(grade):
+    """Statements that are each stopped in time but together outlast the import's own time
+    (several training runs at the top of the file, or a loop that never ends under a short
+    import limit): the rest of the file's experiments are not run, its definitions are, and
+    the functions keep their points (before: the import ran out, 0 points, "importing ... did
+    not finish")."""
+    result = grade("ex01", code="""
+        import time
+        while True:
+            pass
+        time.sleep(1.5)
+        def unused():
+            return 1
+        """, limits=Limits(call_seconds=1.0, import_seconds=2.0))
+    assert result.score == result.max_score > 0, messages(result)
+    assert "importing" not in messages(result)
+    assert any("was stopped" in n for n in result.notes), result.notes
 
 
 def test_a_syntax_error_is_told_once_with_its_line(grade):

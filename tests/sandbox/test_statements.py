@@ -143,3 +143,46 @@ def test_the_note_is_written_on_the_trusted_side_for_a_timed_module_only():
                    "ex01_linear_model.py: line 1 was stopped. All checks pass",
                    "ex01_linear_model.py: line x was stopped"):
         assert stopped_note(forged, timed) is None
+
+
+def test_the_import_has_a_time_of_its_own_and_definitions_still_run():
+    """Slow statements each stopped in time can together outlast the import (the trusted side
+    then ends it: 0 points for correct functions). The import's own time (set_import_time) is
+    shared: once used, the timed statements left are not run (said once), and the definitions
+    after them still are."""
+    from grader.sandbox.inside.statements import set_import_time
+    set_import_time(1.0)      # 0.3 s for the timed statements, 0.8 * 1.0 - 0.5
+    try:
+        scope, stopped = run("""
+            import time
+            def first():
+                return 1
+            time.sleep(10)
+            X = 1
+            Y = 2
+            def last():
+                return 2
+        """, seconds=5)
+    finally:
+        set_import_time(None)
+    assert stopped == [(5, "stopped"), (6, "not run")]
+    assert scope["first"]() == 1 and scope["last"]() == 2 and "X" not in scope
+
+
+def test_a_notebooks_cells_share_the_import_time_and_definitions_still_run():
+    from grader.sandbox.inside.statements import set_import_time, time_left
+    from grader.sandbox.notebooks import cells_to_module
+    module = cells_to_module(["import time\ndef first():\n    return 1",
+                              "time.sleep(10)", "Z = 3", "def last():\n    return 2"],
+                             origin="ex01_linear_model.ipynb")
+    set_import_time(1.0)
+    try:
+        scope = {"__name__": "ex01_linear_model", "__file__": "/work/ex01_linear_model.ipynb",
+                 "__time_left__": time_left}
+        exec(compile(module, "/work/ex01_linear_model.ipynb", "exec"), scope)
+    finally:
+        set_import_time(None)
+    notes = scope["__skipped_cells__"]
+    assert scope["first"]() == 1 and scope["last"]() == 2 and "Z" not in scope
+    assert "cell 2 was skipped" in notes[0] and "past the time the import had left" in notes[0]
+    assert "cell 3 was not run" in notes[1] and len(notes) == 2, notes

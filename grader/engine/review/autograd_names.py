@@ -11,11 +11,12 @@ import re
 import textwrap
 
 # CURRICULUM.md's manual functions, by exercise
-MANUAL = {"ex02": ("gradient", "sample_gradient"), "ex03": ("analytic_grad_of_mean",),
+MANUAL = {"ex02": ("gradient", "sample_gradient", "gradient_descent",    # "by hand"
+                   "stochastic_gradient_descent"), "ex03": ("analytic_grad_of_mean",),
           "ex04": ("backward_steps", "affine_backward_steps", "quadratic_grads"),
           "ex07": ("sigmoid", "bce_loss", "bce_grad_logits"),
           "ex10": ("softmax", "cross_entropy", "cross_entropy_grad"),
-          "ex11": ("poly_grads",), "ex12": ("poly_grads_tensor", "fit_tensor")}
+          "ex11": ("poly_grads", "fit_numpy"), "ex12": ("poly_grads_tensor", "fit_tensor")}
 # what reaches autograd, by the dotted names the review resolves (a prefix covers what is
 # under it, also where a library re-exports it: torch.nn.functional.torch.autograd.grad), and
 # what under them only turns it off, or only makes a tensor
@@ -37,6 +38,18 @@ GRAPH = frozenset({"grad_fn", "next_functions", "_saved_tensors", "saved_tensors
                    "register_hook", "register_prehook", "_raw_saved_self",
                    "_execution_engine", "run_backward", "_engine_run_backward",
                    "queue_callback"})     # and the engine's own methods, on any class
+# what finds a derivative for you without autograd: symbolic and numerical differentiation
+# (sympy and mpmath come with torch), and complex numbers, whose imaginary part after
+# f(x + ih) is h times the derivative (complex-step differentiation); no manual function
+# needs either
+DIFFERENTIATES = ("sympy", "mpmath", "symengine", "jax", "tensorflow", "numdifftools", "casadi",
+                  "scipy.differentiate", "scipy.misc.derivative", "aesara", "pytensor", "theano")
+COMPLEX = ("builtins.complex", "cmath", "torch.complex", "torch.complex32", "torch.complex64",
+           "torch.complex128", "torch.cfloat", "torch.cdouble", "torch.chalf", "torch.polar",
+           "torch.view_as_complex", "numpy.complex64", "numpy.complex128", "numpy.complex_",
+           "numpy.csingle", "numpy.cdouble", "numpy.clongdouble", "numpy.complexfloating")
+COMPLEX_NAMES = frozenset({"complex", "complex32", "complex64", "complex128", "complex256",
+                           "cfloat", "cdouble", "chalf", "csingle", "clongdouble", "imag"})
 # what the worker's watch sees when a manual function is called with autograd off (grad mode
 # turned on again, the engine's backward in any thread, forward mode's dual tensors): left to
 # it, so that honest code that only names them (a branch not taken, isinstance(x, Variable),

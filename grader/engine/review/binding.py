@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from grader.engine.review.patterns import without_match
 from grader.engine.review.rules import _RUNNER_NAMES
 from grader.sandbox.apart import absolute_module
 from grader.engine.review.syntax import _code_arguments, _main_guard, _parse_code, _unparse
@@ -46,8 +47,9 @@ class _Binding:
 
     def _bind_tree(self, tree, where, offset, tag=None, scope=None):
         """Binds the names of one tree; `tag` is what its nodes inherit (see self.tags), and a
-        module-level `if __name__ == "__main__":` body is tagged as such."""
-        stack = [(tree, scope or self.module, None, None, tag)]
+        module-level `if __name__ == "__main__":` body is tagged as such. A `match` statement
+        is read as the code it runs (patterns.without_match: changed in place)."""
+        stack = [(without_match(tree), scope or self.module, None, None, tag)]
         while stack:
             node, scope, func, parent, tag = stack.pop()
             self.visits.append((node, scope, parent, where, offset))
@@ -262,12 +264,6 @@ class _Binding:
             self._bind_target(node.target, ("item", node.iter, scope), scope)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             self._bind_target(node.optional_vars, ("item", node.context_expr, scope), scope)
-        elif isinstance(node, ast.Match):
-            for case in node.cases:
-                for n in ast.walk(case.pattern):
-                    name = getattr(n, "name", None) or getattr(n, "rest", None)
-                    if isinstance(name, str):
-                        self._bind(scope, name, ("item", node.subject, scope))
         elif isinstance(node, ast.NamedExpr):
             home = scope
             while home.kind == "comprehension":
@@ -298,10 +294,6 @@ class _Binding:
             scope.nonlocals.update(node.names)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             self._bind(scope, node.name, _OWN)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            self._bind(scope, node.name, _OWN)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            self._bind(scope, node.rest, _OWN)
         elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and func is not None \
                 and node.value is not None:
             self.returns.setdefault(id(func), []).append((node.value, scope))

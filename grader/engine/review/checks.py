@@ -39,6 +39,9 @@ class _Checks(_Ordinary):
                 if self._reviewed(visit[0], True):
                     self._check_node(*visit)
         self._check_manual()
+        for what, node in self.cuts.items():   # a limit reached: what lies past it is unread
+            self.where, self.offset = self._place_of(node) or (self.where, self.offset)
+            self.report(node, f"not reviewed past here: {what}")
         return self.found
 
     def _check_node(self, node, scope, parent, where, offset):

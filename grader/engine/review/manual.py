@@ -20,8 +20,8 @@ import ast
 import builtins
 
 from grader.engine.review.autograd_names import (  # noqa: F401  (MANUAL, _spellings: read
-    AUTOGRAD, BY_NAME, BY_PATH, GRAPH, MAKERS, MANUAL, METHODS, POOLS,  # from here too)
-    SWITCHES, THREADS, TURNS_OFF, WATCHED, _code_reaching_autograd, _names_autograd,
+    AUTOGRAD, BY_NAME, BY_PATH, COMPLEX, COMPLEX_NAMES, DIFFERENTIATES, GRAPH, MAKERS, MANUAL,
+    METHODS, POOLS, SWITCHES, THREADS, TURNS_OFF, WATCHED, _code_reaching_autograd, _names_autograd,
     _spellings, _under)
 from grader.exercises import EXERCISES
 
@@ -66,6 +66,8 @@ class _Manual:
                                         getattr(e[1], "lineno", 0)))
             last = max((i for i, e in enumerate(entries) if self._certain(e[1])), default=0)
             entries = entries[last:]
+        if len(entries) > 200:
+            self.cuts.setdefault("a name bound over 200 times", entries[0][1])
         return [value for _how, value, _ in entries[-200:]]
 
     def _unit_order(self) -> dict:
@@ -90,12 +92,19 @@ class _Manual:
         todo += list(roots)
         seen = set()
         budget = budget if budget is not None else [MAX_NODES]   # nodes left to walk, shared
-        while todo and budget[0] > 0:
+        while todo:
             root = todo.pop()
             if id(root) in seen:
                 continue
+            if budget[0] <= 0:
+                self.cuts.setdefault(f"a manual function reaching over {MAX_NODES:,} parts of "
+                                     f"code", root)
+                return
             seen.add(id(root))
             for node in ast.walk(root):
+                if isinstance(node, ast.Constant):     # leads nowhere: a pasted data set is
+                    yield node                         # not code to follow
+                    continue
                 budget[0] -= 1
                 todo += self._leads_to(node)
                 yield node
@@ -227,7 +236,7 @@ class _Manual:
                 reported.add(line)
                 self.where, self.offset = self._place_of(node) or (self.where, self.offset)
                 self.report(node, f"a manual function ({shown}) " + (
-                    what if what.startswith("reads what") else f"reaches autograd ({what})"))
+                    what if what.startswith(_OWN_WORDS) else f"reaches autograd ({what})"))
 
     def own_reached(self, own) -> set:
         """(module, name) of each name of the student's own modules `own` that the manual
@@ -262,6 +271,11 @@ class _Manual:
         name given as a value (getattr(loss, m))."""
         parent = self._parents.get(id(node))
         called = isinstance(parent, ast.Call) and parent.func is node
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex) or \
+                isinstance(node, ast.Attribute) and node.attr == "imag" or \
+                isinstance(node, ast.Constant) and node.value in COMPLEX_NAMES and \
+                isinstance(parent, (ast.Call, ast.keyword)):      # dtype="complex128"
+            return _COMPLEX_STEP
         if isinstance(node, ast.Constant):      # a name of autograd's, where it can be
             text = node.value if isinstance(node.value, str) else ""   # looked up by it
             if not isinstance(parent, ast.Expr) and _code_reaching_autograd(text):
@@ -292,6 +306,11 @@ class _Manual:
             hit = next((n for n in names if _under(n, AUTOGRAD)), None)
             if hit:
                 return hit if len(hit) <= 60 else hit[:57] + "..."
+            hit = next((n for n in names if _under(n, DIFFERENTIATES)), None)
+            if hit:
+                return f"differentiates with {hit[:60]}, which finds the derivative for it"
+            if any(_under(n, COMPLEX) for n in names):
+                return _COMPLEX_STEP
         if isinstance(node, ast.Attribute) and node.attr in METHODS and origin in (None, "?"):
             return f".{node.attr}()"
         return ""
@@ -336,7 +355,10 @@ class _Manual:
                                                           BaseException)))
 
 
-_MESSAGES = ("builtins.print", "warnings.warn")   # with an exception's class: text shown
+_MESSAGES = ("builtins.print", "warnings.warn")
+_COMPLEX_STEP = ("computes with complex numbers, as complex-step differentiation does to find a "
+                 "derivative without working it out")
+_OWN_WORDS = ("reads what", "differentiates with", "computes with")   # not "reaches autograd"   # with an exception's class: text shown
 
 
 class _Line:

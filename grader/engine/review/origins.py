@@ -11,6 +11,9 @@ from grader.engine.review.rules import (_BUILTIN_NAMES, _CONTAINER_READS, _CONVE
 from grader.engine.review.syntax import _is_self
 
 
+_LONG_CHAIN = f"a chain of over {_ORIGIN_DEPTH} names, calls or attributes"
+
+
 class _Origins:
     """What an expression may reach (origin)."""
 
@@ -18,6 +21,7 @@ class _Origins:
         if node is None:
             return None
         if depth > _ORIGIN_DEPTH:
+            self.cuts.setdefault(_LONG_CHAIN, node)
             return "?"
         key = id(node)
         if key not in self._origins:
@@ -30,10 +34,11 @@ class _Origins:
             return self._name_origin(scope, node.id, depth)
         if isinstance(node, ast.Attribute):
             chain, base = [], node
-            while isinstance(base, ast.Attribute) and len(chain) < 64:
+            while isinstance(base, ast.Attribute) and len(chain) < _ORIGIN_DEPTH:
                 chain.append(base)
                 base = base.value
             if isinstance(base, ast.Attribute):
+                self.cuts.setdefault(_LONG_CHAIN, node)
                 return "?"
             result = self.origin(base, scope, depth)
             for link in reversed(chain):   # x.__class__ of an object it was given: a library's
@@ -46,7 +51,11 @@ class _Origins:
             return self._call_origin(node, scope, depth)
         if isinstance(node, ast.Subscript):
             outer = self.origin(node.value, scope, depth)
-            if outer in (None, "?"):
+            if outer == "?":      # an item of a container that holds a library: which one
+                inner = None if isinstance(node.slice, ast.Slice) else \
+                    self._element(node.value, scope, depth)      # (a slice: the container)
+                return inner if inner not in (None, "?") else outer
+            if outer is None:
                 return outer
             key = self.text(node.slice, scope)
             if outer == "sys.modules":
@@ -115,7 +124,10 @@ class _Origins:
             return value
         if how == "expr":
             return self.origin(value, scope, depth)
-        if how == "item":
+        if how == "item":        # an element of value (a loop's), or what a holder holds
+            inner = self._element(value, scope, depth)
+            if inner not in (None, "?"):
+                return inner
             return "?" if self.origin(value, scope, depth) else None
         if how == "pool":
             return self._pool_origin(value, depth)
@@ -137,7 +149,8 @@ class _Origins:
             return _pick([self._member(base, name, depth), default])
         if isinstance(node.func, ast.Attribute) and node.func.attr in _CONTAINER_READS:
             held = _pick(self.origin(n, scope, depth) for n in [node.func.value, *args])
-            return "?" if held else None
+            inner = self._element(node.func.value, scope, depth) if held else None
+            return inner if inner not in (None, "?") else "?" if held else None
         if func in ("builtins.__import__", "importlib.import_module", "importlib.__import__"):
             return (self.text(args[0], scope) if args else None) or "?"
         if func == "builtins.type" and len(args) == 1:
@@ -157,3 +170,37 @@ class _Origins:
                 self.origin(value, s, depth) for fn, _ in self._key_callees(key)
                 for value, s in self.returns.get(id(fn), []))
         return self._returned[key]
+
+    def _element(self, node, scope, depth):
+        """What an element of `node` may be: an item of a literal container ([sys][0],
+        {"k": torch}["k"]), of one a name is bound to or is given (l.append(sys)), of what
+        list(), sorted(), d.values() ... give of one; None where the text does not tell."""
+        if depth > _ORIGIN_DEPTH:
+            self.cuts.setdefault(_LONG_CHAIN, node)
+            return "?"
+        depth += 1
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return _pick(self._element(e.value, scope, depth) if isinstance(e, ast.Starred)
+                         else self.origin(e, scope, depth) for e in node.elts[:1000])
+        if isinstance(node, ast.Dict):
+            return _pick(self.origin(v, scope, depth) for v in node.values[:1000])
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            return self._element(node.value, scope, depth)
+        if isinstance(node, ast.Name):
+            home = self._home(scope, node.id)
+            if home is None:
+                return None
+            key = ("element", id(home), node.id)
+            if key not in self._name_origins:
+                self._name_origins[key] = None      # a cycle holds nothing more
+                self._name_origins[key] = _pick(
+                    self._element(value, s, depth) if how == "expr" else
+                    self.origin(value, s, depth) for how, value, s in
+                    home.bound.get(node.id, [])[:200] if how in ("expr", "item"))
+            return self._name_origins[key]
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _CONTAINER_READS:
+                return self._element(node.func.value, scope, depth)
+            if self.origin(node.func, scope, depth) in _PASS_THROUGH:
+                return _pick(self._element(a, scope, depth) for a in node.args)
+        return None

@@ -36,6 +36,7 @@ class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStr
         self.class_scopes = {}  # id(class) -> its scope
         self.attrs = {}      # attribute name -> [entry]: obj.name = value, class bodies
         self.found = []
+        self.cuts = {}       # limit the review reached -> the node there (see run())
         self._origins, self._name_origins, self._attr_origins = {}, {}, {}
         self._fold_failed, self._name_values = set(), {}
         self._pools, self._pool_origins, self._callee_cache = {}, {}, None

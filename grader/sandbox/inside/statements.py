@@ -3,7 +3,10 @@ for a .py file as Python runs it, one top-level statement after another, except 
 statement running past STATEMENT_SECONDS (a training run or a plot loop at the top of the
 file) is stopped and the statements after it run on, as a notebook's cell is skipped
 (grader.sandbox.notebooks.CELL_SECONDS): the checks call the functions, and an experiment at
-the top level would otherwise cost the whole exercise its import. Anything else a statement
+the top level would otherwise cost the whole exercise its import. The import as a whole has a
+time of its own (Limits.import_seconds, set_import_time): once the timed statements have used
+what it leaves for them, the rest are not run ("not run"), and the definitions still are, so
+that several slow experiments cost their own output only. Anything else a statement
 raises ends the import, as it does in Python, unless a statement above it was stopped: then it
 is skipped too (it may need what the stopped one did not make).
 
@@ -18,9 +21,27 @@ import importlib.util
 import os
 import signal
 import threading
+import time
 
 STATEMENT_SECONDS = 5
 _running: list = []     # the files whose statement runs now (one import inside another)
+_deadline: list = [None]  # time.monotonic() past which no timed statement of an import runs
+
+
+def set_import_time(seconds: float | None) -> None:
+    """The import about to run has `seconds` in all (the trusted side's limit): its timed
+    statements and cells stop early enough to leave the definitions and the reply the rest."""
+    _deadline[0] = None if seconds is None else time.monotonic() + max(0.8 * seconds - 0.5,
+                                                                         0.2 * seconds)
+
+
+def time_left(seconds: float) -> float:
+    """How long the next timed statement or cell may run: `seconds`, or less where the
+    import's own time ends first (0: it is not run)."""
+    if _deadline[0] is None:
+        return seconds
+    left = _deadline[0] - time.monotonic()
+    return min(seconds, left) if left > 0.05 else 0.0
 
 
 class Stopped(BaseException):
@@ -42,8 +63,9 @@ def _flags(tree: ast.Module) -> int:
 
 def run_statements(code: bytes, path: str, scope: dict,
                    seconds: float = STATEMENT_SECONDS) -> list[tuple[int, str]]:
-    """Run the module `code` in `scope`; return (line, "stopped" or "skipped") of the
-    statements stopped, and of those that raised after one was stopped (a print of what the
+    """Run the module `code` in `scope`; return (line, "stopped", "skipped" or "not run") of
+    the statements stopped, of those not run for the import's time (time_left), and of those
+    that raised after one was stopped (a print of what the
     stopped one made: skipped, as a notebook's next cell is). Without a timer (not the main
     thread, no setitimer) it runs as one piece."""
     whole = compile(code, path, "exec", dont_inherit=True)   # a SyntaxError, as Python's
@@ -65,9 +87,14 @@ def run_statements(code: bytes, path: str, scope: dict,
                        dont_inherit=True)
         timed = not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                       ast.Import, ast.ImportFrom))
+        limit = time_left(seconds) if timed else seconds
+        if timed and not limit:     # said once, for the first
+            if not any(how == "not run" for _, how in stopped):
+                stopped.append((node.lineno, "not run"))
+            continue
         before = signal.signal(signal.SIGALRM, too_long) if timed else None
         if timed:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            signal.setitimer(signal.ITIMER_REAL, limit)
         if timed:
             _running.append(path)
         try:
@@ -99,6 +126,7 @@ class _StagedLoader(importlib.abc.Loader):
     def exec_module(self, module):
         module.__file__ = self.path
         if self.stops is None:
+            module.__dict__["__time_left__"] = time_left    # a notebook's cells read it
             exec(compile(self.code, self.path, "exec", dont_inherit=True), module.__dict__)
             return
         for line, how in run_statements(self.code, self.path, module.__dict__):

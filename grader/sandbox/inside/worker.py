@@ -27,7 +27,7 @@ from grader.sandbox.device import exact_float32, seed_zero
 from grader.sandbox.inside.probes.common import LayoutMismatch
 from grader.sandbox import protocol
 from grader.sandbox.inside.confine import kill_leftovers
-from grader.sandbox.inside.statements import staged_spec as _spec
+from grader.sandbox.inside.statements import set_import_time, staged_spec as _spec
 
 STDOUT_KEEP = 4000  # characters of a student's prints kept per call, for the report
 
@@ -149,7 +149,12 @@ class Worker:
                 f.write(str(request["text"]))
             return {"status": "ok", "value": None}
         module_name = request["module"]
-        module = self.load(module_name)
+        if op == "import" and module_name not in self.loaded:
+            set_import_time(request.get("seconds"))
+        try:
+            module = self.load(module_name)
+        finally:
+            set_import_time(None)
         if isinstance(module, dict):
             return module
         if op == "import":   # the module alone: its import is timed apart from any call

@@ -89,6 +89,24 @@ def _wrap_entry_points():
         for name, value in list(space.items()):
             if id(value) in wrapped and wrapped[id(value)][0] is value:
                 space[name] = wrapped[id(value)][1]
+    _watch_engine()
+
+
+def _watch_engine():
+    """autograd's engine as torch reaches it (Variable._execution_engine) with its backward
+    pass noted: the C engine's run_backward called directly, in any thread, past
+    _engine_run_backward."""
+    from torch.autograd.variable import Variable
+    engine = Variable._execution_engine
+    run_backward = _noted("ran autograd's backward pass", False, engine.run_backward)
+
+    class _Engine:
+        __slots__ = ()
+
+        def __getattr__(self, name):
+            return run_backward if name == "run_backward" else getattr(engine, name)
+
+    Variable._execution_engine = _Engine()
 
 
 _wrap_entry_points()
