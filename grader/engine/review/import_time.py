@@ -127,6 +127,8 @@ class _ImportTime:
         memo[id(root)] = (False, frozenset())
         used, stores, nested = False, set(), []
         for node, outer in _outermost(ast.walk(root)):
+            if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+                continue        # a number: data, however many (a data set pasted in)
             self._budget[0] -= 1
             if self._budget[0] <= 0:
                 break

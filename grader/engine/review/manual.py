@@ -276,6 +276,8 @@ class _Manual:
                 isinstance(node, ast.Constant) and node.value in COMPLEX_NAMES and \
                 isinstance(parent, (ast.Call, ast.keyword)):      # dtype="complex128"
             return _COMPLEX_STEP
+        if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            return ""                           # a number: data
         if isinstance(node, ast.Constant):      # a name of autograd's, where it can be
             text = node.value if isinstance(node.value, str) else ""   # looked up by it
             if not isinstance(parent, ast.Expr) and _code_reaching_autograd(text):

@@ -2,12 +2,14 @@
 together as one module), scan_file; each gives the findings of one file, sorted and capped."""
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
 from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
-from grader.engine.review.rules import Finding, MAX_FINDINGS, MAX_SOURCE_BYTES, TOO_DEEP
+from grader.engine.review.rules import (DATA_FACTOR, Finding, MAX_FINDINGS, MAX_SOURCE_BYTES,
+                                        TOO_DEEP)
 from grader.sandbox.apart import TooDeep, parse
 
 
@@ -98,7 +100,7 @@ def scan_file(path) -> list[Finding]:
 
 def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=None):
     size = sum(len(text) for _, text in units)
-    if size > MAX_SOURCE_BYTES:
+    if size > DATA_FACTOR * MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
     found, trees = [], []
     for where, text in units:
@@ -114,6 +116,10 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=
         trees.append((where, tree, 0))
         if isinstance(text, (bytes, bytearray)):
             found += _encoding_findings(text, file, where)
+    code = size - sum(_data_bytes(tree, text) for (_, text), (_, tree, _) in zip(units, trees)) \
+        if size > MAX_SOURCE_BYTES and len(trees) == len(units) else size
+    if code > MAX_SOURCE_BYTES:
+        return [Finding(file, 0, "", f"too large to review ({code / 1e6:.1f} MB of code)")]
     doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
                    for _, t in units)
     try:
@@ -192,3 +198,38 @@ def review_own_modules(exercises: dict, modules: dict, elsewhere: str = "",
         if facts is not None:
             facts[module] = fact
     return found
+
+
+def _data_bytes(tree, text) -> int:
+    """The bytes of `text` that are numbers written out as data: lists, tuples and sets of 16
+    numbers or more (a data set pasted into the file), which the review reads as data, however
+    long; MAX_SOURCE_BYTES bounds the rest, the code."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    starts, at = [0], 0
+    for line in data.splitlines(keepends=True):
+        at += len(line)
+        starts.append(at)
+    total, todo = 0, [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) >= 16 and \
+                _numbers(node) and node.end_lineno is not None:
+            total += (starts[node.end_lineno - 1] + node.end_col_offset) - \
+                (starts[node.lineno - 1] + node.col_offset)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return total
+
+
+def _numbers(node) -> bool:
+    """Whether a literal holds numbers only (in nested lists, tuples and sets, signs too)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.List, ast.Tuple, ast.Set)):
+            todo.extend(n.elts)
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
+            todo.append(n.operand)
+        elif not (isinstance(n, ast.Constant) and type(n.value) in (int, float)):
+            return False
+    return True
