@@ -9,6 +9,7 @@ leaf with autograd on; and the parameters that come back as they started.
 Trusted side only; each fails with grader.engine.compare.fail (a CheckFailure)."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from grader.engine.compare import fail
@@ -93,3 +94,27 @@ def inplace_leaf_hint(err: StudentError, call: str):
              f"`with torch.no_grad():` (a parameter that requires grad may only be changed in "
              f"place while autograd is off).")
     raise err
+
+
+# PyTorch's words for a matrix product of two dtypes: x @ W.T with x (mat1) and the weight (mat2)
+_MATMUL_DTYPES = re.compile(r"mat1 and mat2 must have the same dtype, but got (\w+) and (\w+)")
+FLOAT64_PARAMETERS = ("x is float32 and the layer's weight float64 (PyTorch's 'mat1 and mat2 "
+                      "must have the same dtype, but got Float and Double'): keep the parameters "
+                      "as nn.Linear makes them, float32 (no .double() or dtype=torch.float64 in "
+                      "__init__)")
+
+
+@contextmanager
+def naming_float64_weights(call: str, x):
+    """Within it, a forward pass on a float32 `x` that fails because a layer's weight is
+    float64 (x @ W.T of Float and Double, in PyTorch's words; read from the text, so a hint
+    only, never counted) is named."""
+    try:
+        yield
+    except StudentError as err:
+        m = _MATMUL_DTYPES.search(str(err)) if err.kind == "exception" else None
+        if m and m.groups() == ("Float", "Double") and getattr(x, "dtype", None) is not None \
+                and str(x.dtype) == "torch.float32":
+            fail(err.describe(call), hint=FLOAT64_PARAMETERS)
+        raise
+

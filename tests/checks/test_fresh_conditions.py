@@ -248,3 +248,30 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     target = "stochastic_gradient_descent"
     seen = hints_of(grade("ex02", code, targets=[target]), target, visible=True)
     assert any_hint(seen, r"mean gradient over all samples"), seen
+
+
+# -- ex06: float64 weights on a float32 x (named from PyTorch's words, in the message only); an
+#    x made float64 against float32 weights is the other way round
+
+def _forward_code(init: str, forward: str) -> str:
+    return f"""
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = {init}
+
+    def forward(self, x):
+        return {forward}
+"""
+
+
+def test_float64_weights_only_where_the_weight_is_float64(grade):
+    def messages(code):
+        return "\n".join(c.message for c in failing(grade("ex06", code,
+                                                          targets=["LinearRegression"])))
+    weights = messages(_forward_code("nn.Linear(input_dim, output_dim).double()",
+                                     "self.linear(x)"))
+    assert "the layer's weight float64" in weights, weights
+    inputs = messages(_forward_code("nn.Linear(input_dim, output_dim)",
+                                    "self.linear(x.double())"))
+    assert "the layer's weight float64" not in inputs, inputs

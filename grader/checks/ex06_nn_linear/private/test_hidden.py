@@ -7,7 +7,7 @@ import torch
 from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pure,
                                assert_no_graph, assert_sgd_optimizer, assert_state,
                                assert_structure, assert_trajectory, check, devices, fail, gen,
-                               located, np_rng, probe_reruns, property_of, randn, random_state,
+                               located, naming_float64_weights, np_rng, probe_reruns, property_of, randn, random_state,
                                reference_probe, sigmoid_inputs, uniform)
 from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
@@ -55,8 +55,9 @@ def test_forward_random(sub, seed, device):
     for out in dict.fromkeys((o, 1)):
         state = {k: v[:out] for k, v in drawn.items()}
         call = f"LinearRegression({d}, {out}).to({device!r})(x) with x of shape {tuple(x.shape)}"
-        got = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out), state, x,
-                        device=device)
+        with naming_float64_weights(call, x):
+            got = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out), state,
+                            x, device=device)
         want = reference_probe("ex06.forward_twice", "ex06", "LinearRegression", (d, out),
                                state, x, device=device)["outputs"][0]
         w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)

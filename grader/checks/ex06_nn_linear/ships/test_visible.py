@@ -6,7 +6,7 @@ import torch
 
 from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_no_graph,
                                assert_sgd_optimizer, assert_state, assert_structure,
-                               assert_trajectory, check, devices, expected, sigmoid_inputs,
+                               assert_trajectory, check, devices, expected, naming_float64_weights, sigmoid_inputs,
                                traj_tol)
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
@@ -78,8 +78,9 @@ def test_forward(sub, device):
     for cid, sizes, state, x in (("forward_3_2", (3, 2), STATE_32, X_32),
                                  ("forward_1_1", (1, 1), STATE_11, X_COURSE)):
         call = f"LinearRegression{sizes}.to({device!r})(x) with x of shape {tuple(x.shape)}"
-        out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
-                        x.to(device), device=device)
+        with naming_float64_weights(call, x):
+            out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
+                            x.to(device), device=device)
         want = expected(CASES[cid], device)["outputs"][0]
         assert_close(out["outputs"][0], want, call=call, mistakes=lambda cid=cid, state=state: {
             hints.NO_BIAS: want - state["linear.bias"].to(device),

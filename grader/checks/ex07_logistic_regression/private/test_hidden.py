@@ -9,7 +9,8 @@ from grader.checks.api import (GRADCHECK_TOL, Mistakes, TOL, assert_close, asser
                                assert_no_graph, assert_state, assert_structure, assert_trajectory,
                                autograd_grad, central_difference, check, devices, dtypes, fail,
                                gen, np_rng, randn, random_state, reference, reference_probe,
-                               sigmoid_inputs, solution_module, uniform)
+                               naming_float64_weights, sigmoid_inputs,
+                               solution_module, uniform)
 from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
@@ -174,8 +175,9 @@ def test_forward_random(sub, seed, device):
     state = _state(seed, "forward", d)
     x = randn(gen(seed, "forward_x"), n, d, dtype=torch.float32, device=device)
     call = f"LogisticRegression({d}).to({device!r})(x) with x of shape {(n, d)}"
-    got = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (d,), state, x,
-                    device=device)
+    with naming_float64_weights(call, x):
+        got = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (d,), state, x,
+                        device=device)
     want = reference_probe("ex07.forward_twice", "ex07", "LogisticRegression", (d,), state, x,
                            device=device)["outputs"][0]
     w, b = state["linear.weight"].to(device), state["linear.bias"].to(device)

@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
                                assert_forward_pure, assert_state, assert_structure,
                                assert_trajectory, autograd_grad, central_difference, check,
-                               devices, dtypes, expected, fail, sigmoid_inputs)
+                               devices, dtypes, expected, fail, naming_float64_weights,
+                               sigmoid_inputs)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
@@ -180,8 +181,9 @@ def test_forward(sub, device):
     device, with no side effects"""
     want = expected(CASES["forward_2"], device)["outputs"][0]
     call = f"LogisticRegression(2).to({device!r})(x)"
-    out = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (2,), STATE_2,
-                    X_4.to(device), device=device)
+    with naming_float64_weights(call, X_4):
+        out = sub.probe("ex07.forward_twice", "ex07", "LogisticRegression", (2,), STATE_2,
+                        X_4.to(device), device=device)
     logits = torch.log(want / (1 - want))
     assert_close(out["outputs"][0], want, call=call, mistakes=lambda: {
         hints.LOGITS_NOT_PROBABILITIES: logits,

@@ -12,7 +12,8 @@ import torch
 from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pure,
                                assert_state, assert_structure, assert_trajectory, check,
                                data_path, devices, fail, gen, located, np_rng, probe_reruns,
-                               randn, random_state, reference, reference_probe, sigmoid_inputs,
+                               randn, random_state, reference, reference_probe, naming_float64_weights,
+                               sigmoid_inputs,
                                uniform)
 from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
@@ -100,8 +101,9 @@ def test_forward_random(sub, seed, device):
     x = randn(g, int(np_rng(seed, "forward_n").integers(2, 12)), sizes[0],
               dtype=torch.float32, device=device)
     call = f"DeepBinaryClassifier({sizes}).to({device!r})(x) with x of shape {tuple(x.shape)}"
-    got = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,), state, x,
-                    device=device)
+    with naming_float64_weights(call, x):
+        got = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,), state,
+                        x, device=device)
     want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),
                            state, x, device=device)["outputs"][0]
     assert_close(got["outputs"][0], want, call=call, mistakes=lambda: {

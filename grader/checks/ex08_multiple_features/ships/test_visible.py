@@ -8,7 +8,8 @@ import torch
 
 from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_state,
                                assert_structure, assert_trajectory, check, data_path, devices,
-                               expected, fail, kind_of, random_state, sigmoid_inputs)
+                               expected, fail, kind_of, random_state,
+                               naming_float64_weights, sigmoid_inputs)
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
@@ -88,8 +89,9 @@ def test_forward(sub, device):
     want = expected(CASES["forward_default"], device)["outputs"][0]
     x = X_5.to(device)
     call = f"DeepBinaryClassifier().to({device!r})(x) with x of shape (5, 8)"
-    out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
-                    device=device)
+    with naming_float64_weights(call, x):
+        out = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (), STATE, x,
+                        device=device)
     assert_close(out["outputs"][0], want, call=call, mistakes=lambda: {
         **hints.forward_mistakes(expected(CASES["forward_default_mistakes"], device)),
         **sigmoid_inputs(expected(CASES["forward_default_sigmoid"], device), STATE)})
