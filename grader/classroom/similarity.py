@@ -45,6 +45,7 @@ from grader.classroom.outputs import within
 from grader.classroom.similarity_code import (literals_as_names, normalised,
                                               without_comments)
 from grader.sandbox import staging
+from grader.sandbox.safetext import clean
 
 NOISE = 25           # k: a match shorter than this many normalised characters is never reported
 GUARANTEE = 25       # a match this long is always found: every k-gram is kept (window 1), so a
@@ -401,7 +402,7 @@ def _lines(code: str, slices: list, stub: frozenset = frozenset()) -> list:
             j = i
             while j < len(cut) and mark[j] == mark[i]:
                 j += 1
-            pieces.append((cut[i:j], bool(mark[i])))
+            pieces.append((clean(cut[i:j], None), bool(mark[i])))   # bidi, controls shown
             i = j
         if len(line) > MAX_LINE_CHARS:
             pieces.append((" ...", False))

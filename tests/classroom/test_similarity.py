@@ -478,3 +478,14 @@ def test_lines_that_do_nothing_go_and_the_rest_keep_their_places():
     text, lines = normalised(broken)
     assert text.split("\n") == ["def f(:", "", "x = 1", "def g(", "    return x"]
     assert lines == [(1, 1), None, (5, 5), (6, 6), (7, 7)]
+
+
+def test_code_shown_on_the_page_shows_control_and_bidi_characters_escaped():
+    """A student's code on the similarity page cannot reorder what a reader sees (a bidi
+    override, U+202E) or draw over it (a terminal escape): such characters are shown escaped."""
+    from grader.classroom.similarity import _lines
+    code = "x = 1\nname = 'abc\u202edef'  # \x1b[2Jcomment\ny = 2\n"
+    rows = _lines(code, [(0, len(code))])
+    text = "".join(piece for row in rows if row for piece, _ in row[1])
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "\\u202e" in text and "\\x1b" in text and "name = 'abc" in text
