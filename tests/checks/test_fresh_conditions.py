@@ -275,3 +275,33 @@ def test_float64_weights_only_where_the_weight_is_float64(grade):
     inputs = messages(_forward_code("nn.Linear(input_dim, output_dim)",
                                     "self.linear(x.double())"))
     assert "the layer's weight float64" not in inputs, inputs
+
+
+# -- ex03 analytic_grad_of_mean and ex07 bce_grad_logits: the sum's derivative named by the
+#    visible checks alone, a constant factor equal to the first N is not
+
+GRADIENT_SUMS = {
+    "ex03": ("analytic_grad_of_mean", """
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2)
+""", """
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2) / x.numel() * 4
+"""),
+    "ex07": ("bce_grad_logits", """
+def bce_grad_logits(z, y):
+    return sigmoid(z) - y
+""", """
+def bce_grad_logits(z, y):
+    return 4 * (sigmoid(z) - y) / z.numel()
+""")}
+GRADIENT_SUM_NAMED = r"derivative of the sum|a sum where a mean is wanted"
+
+
+@pytest.mark.parametrize("ex", sorted(GRADIENT_SUMS))
+def test_visible_checks_name_a_sum_in_a_gradient(grade, ex):
+    target, summed, constant = GRADIENT_SUMS[ex]
+    seen = hints_of(grade(ex, summed, targets=[target]), target, visible=True)
+    assert any_hint(seen, GRADIENT_SUM_NAMED), seen
+    other = hints_of(grade(ex, constant, targets=[target]), target)
+    assert not any_hint(other, GRADIENT_SUM_NAMED), other

@@ -55,6 +55,13 @@ def out_summed(n: int, n2: int) -> str:
             f"different sizes ({n} times with N = {n}, {n2} times with N = {n2})")
 
 
+def gradient_of_sum(n: int, n2: int) -> str:
+    """analytic_grad_of_mean without its 1/n, seen on two inputs of different sizes."""
+    return (f"the derivative of the sum, not of the mean: N times the expected gradient on two "
+            f"inputs of different sizes ({n} times with N = {n}, {n2} times with N = {n2}); "
+            f"divide by x.numel()")
+
+
 def mean_for_sum(n: int) -> str:
     """intermediate_grads' y reduced with a mean: every gradient 1/n of the sum's."""
     return (f"this is 1/{n} of the expected value: y.mean() where y.sum() is wanted before "

@@ -9,7 +9,7 @@ from grader.checks.api import (GRADCHECK_TOL, Mistakes, TOL, assert_close, asser
                                assert_no_graph, assert_state, assert_structure, assert_trajectory,
                                autograd_grad, central_difference, check, devices, dtypes, fail,
                                gen, np_rng, randn, random_state, reference, reference_probe,
-                               naming_float64_weights, sigmoid_inputs,
+                               naming_float64_weights, scale_mistakes, sigmoid_inputs,
                                solution_module, uniform)
 from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
 from grader.checks.ex06_nn_linear.private.variants import train_variant
@@ -115,7 +115,8 @@ def test_bce_grad_logits_columns(sub, seed, device):
     want = reference("ex07.bce_grad_logits", z, y, grad=False)
     assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
                  call=f"bce_grad_logits(z, y) with z of shape ({n}, 3) on {device}",
-                 mistakes={hints.rows_not_entries(n, 3 * n): want * 3})
+                 mistakes={**scale_mistakes(want, 3 * n, factor2=False, sign=hints.GRAD_SIGN),
+                           hints.rows_not_entries(n, 3 * n): want * 3})
 
 
 @check("bce_grad_logits")
@@ -132,7 +133,8 @@ def test_bce_grad_logits_saturated(sub, seed, device):
     p_overflow = z.exp() / (1 + z.exp())
     assert_close(sub.call("ex07.bce_grad_logits", z, y, grad=False), want,
                  call=f"bce_grad_logits(z, y) with every |z| = 1000 ({device})",
-                 mistakes={hints.OVERFLOW: (p_overflow - y) / n})
+                 mistakes={**scale_mistakes(want, n, factor2=False, sign=hints.GRAD_SIGN),
+                           hints.OVERFLOW: (p_overflow - y) / n})
 
 
 @check("make_clusters", points=2)
