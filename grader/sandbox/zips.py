@@ -17,7 +17,7 @@ from grader.sandbox.names import exercise_of, name_problem, skipped_dir
 from grader.sandbox.tree import (MAX_DEPTH, Candidate, Found, Layout, data_file, helper_module,
                                  left_out, misnamed)
 
-MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_ENTRIES = 100_000         # (a data set zipped with the work: its names are listed, not read)
 MAX_ZIP_BYTES = 1024**3          # a zip handed in (it is read member by member, never whole)
 MAX_ZIP_DIRECTORY_BYTES = 10 * 1024**2   # its central directory (its list of entries), which
                                          # zipfile reads whole, and parses entry by entry
