@@ -24,6 +24,7 @@ import re
 import pytest
 
 from tests.conftest import failing
+from tests.fresh import fresh
 
 
 def hints_of(result, target, visible=None):
@@ -33,6 +34,11 @@ def hints_of(result, target, visible=None):
 
 def any_hint(hints, pattern) -> bool:
     return any(re.search(pattern, h) for h in hints)
+
+
+def fresh_code(ex, name) -> str:
+    """The code of the entry `name` of tests/fresh for `ex`."""
+    return next(w.code for w in fresh()[ex] if w.name == name)
 
 
 # -- ex03 mean_graph: the 3 squared with y, or out times 3
@@ -305,3 +311,37 @@ def test_visible_checks_name_a_sum_in_a_gradient(grade, ex):
     assert any_hint(seen, GRADIENT_SUM_NAMED), seen
     other = hints_of(grade(ex, constant, targets=[target]), target)
     assert not any_hint(other, GRADIENT_SUM_NAMED), other
+
+
+# -- ex04 train_quadratic returning w1, w2, b as they came: trained (every loss right), or never
+#    moved (every loss the first one: the gradients zeroed before the update)
+
+ZEROED_BEFORE_UPDATE = """
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p.grad.zero_()
+                    p -= lr * p.grad
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+"""
+RETURNED_START = r"not what it returns"
+NEVER_MOVE = r"never move"
+
+
+def test_never_moved_only_where_the_losses_stay_at_the_first(grade):
+    trained = fresh_code("ex04", "train_quadratic_returns_initial")
+    right = hints_of(grade("ex04", trained, targets=["train_quadratic"]), "train_quadratic")
+    assert right and all(re.search(RETURNED_START, h) for h in right), right
+    still = hints_of(grade("ex04", ZEROED_BEFORE_UPDATE, targets=["train_quadratic"]),
+                     "train_quadratic")
+    assert any_hint(still, NEVER_MOVE) and not any_hint(still, RETURNED_START), still

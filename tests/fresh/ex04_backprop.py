@@ -321,4 +321,25 @@ def quadratic_grads(x, y, w1, w2, b):
 ''', "dL/dw1 = 2 r x * 2 where 2 r x ** 2 is meant",
         # on one sample (a float) only the evidence: dL/dw1, the first, alone is wrong
         (r"x \* 2|doubles x", r"only the value at index 0 \(the first\) is wrong")),
+    # blind round 8 (w047): the trained values are not what it returns
+    Fresh("train_quadratic_returns_initial", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w1, w2, b, losses
+''', "returns the initial arguments w1, w2, b instead of the trained parameters",
+        (r"not what it returns|initial ones",)),
 ]

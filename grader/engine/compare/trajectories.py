@@ -89,17 +89,32 @@ def located(got, want, names, upto, unit="epoch", tol=None):
 
 
 def _compare_items(got, want, names, lists, call, mistakes, tol, step_name, count_hints):
-    """The tuple form: each list, then each final value."""
-    for i in lists + [i for i in range(len(want)) if i not in lists]:
-        def item_mistakes(i=i):
+    """The tuple form: each list, then each final value. A mistake is named at an item only
+    where its run also has the items already found right: a run whose losses stay at the
+    first one does not name a run whose every loss is the reference's."""
+    order = lists + [i for i in range(len(want)) if i not in lists]
+    for n, i in enumerate(order):
+        def item_mistakes(i=i, done=tuple(order[:n])):
             return {k: v[i] for k, v in resolve(mistakes).items()
-                    if isinstance(v, (tuple, list)) and len(v) == len(want)}
+                    if isinstance(v, (tuple, list)) and len(v) == len(want)
+                    and all(_agrees(v[j], got[j], tol) for j in done)}
         if i in lists:
             _compare_list(got[i], want[i], call, names[i], item_mistakes, tol, step_name,
                           count_hints)
         else:
             lazily(assert_close, got[i], want[i], mistakes=item_mistakes, call=call, rtol=tol[0],
                    atol=tol[1], context=f"the final {names[i]}", check_dtype="strict")
+
+
+def _agrees(value, right, tol) -> bool:
+    """Whether a mistake's item agrees with an item of the student's found right."""
+    try:
+        a, b = as_array(value), as_array(right)
+    except Exception:   # noqa: BLE001 - a value of another kind is no agreement
+        return False
+    if a is None or b is None or a.shape != b.shape:
+        return False
+    return bool(_close(a, b, *tol))
 
 
 def _dtype_in(want):

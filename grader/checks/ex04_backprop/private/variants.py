@@ -73,6 +73,8 @@ def train_variant(xs, ys, *rest, quadratic, name):
 
 
 def train_mistakes(xs, ys, init, lr, epochs, *, quadratic):
+    right = sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic)
     return {hints.UPHILL: sgd_run(xs, ys, init, -lr, epochs, quadratic=quadratic),
+            **hints.start_returned(right, init),
             **{hint: sgd_run(xs, ys, init, lr, epochs, quadratic=quadratic, **VARIANTS[name])
                for name, hint in hints.variant_hints(quadratic).items()}}

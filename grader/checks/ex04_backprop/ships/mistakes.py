@@ -37,6 +37,24 @@ ZERO_BEFORE_UPDATE = ("the parameters never move: every update subtracts lr * 0.
                       "update), or is the update itself missing?")
 
 
+def returns_start(trained: str, given: str) -> str:
+    """The run whose every loss is the reference's, returned with the initial parameters."""
+    return (f"every recorded loss is the reference's, so the training itself is right, but the "
+            f"values returned are the initial ones: the trained values are not what it "
+            f"returns. Return the trained tensors' values ({trained} after the loop), not the "
+            f"arguments {given} it was given")
+
+
+def start_returned(want, start) -> dict:
+    """{returns_start: the reference's run `want` (finals..., losses) with the finals replaced
+    by the initial values `start`}."""
+    if len(start) == 3:
+        hint = returns_start("w1.item(), w2.item(), b.item()", "w1, w2, b")
+    else:
+        hint = returns_start("w.item()", "w0")
+    return {hint: (*start, want[-1])}
+
+
 def epoch_losses(how: str) -> str:
     """losses[k] recorded as the sum or the mean of epoch k's sample losses."""
     return (f"each epoch records the {how} of its samples' losses: losses[k] is the last "

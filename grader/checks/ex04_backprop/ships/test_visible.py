@@ -53,7 +53,9 @@ CASES.update({c.id: c for c in [
 
 def run_mistakes(cid: str) -> dict:
     """{hint: the recorded run of CASES[cid] with that mistake}, the uphill run included."""
+    want = expected(CASES[cid])
     return {hints.UPHILL: expected(CASES[f"{cid}_uphill"]),
+            **hints.start_returned(want, CASES[cid].args[2:1 + len(want)]),
             **{hint: expected(CASES[f"{cid}_{name}"])
                for name, hint in hints.variant_hints(QUADRATIC[cid]).items()}}
 
