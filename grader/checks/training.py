@@ -234,11 +234,25 @@ def probe_reruns(sub, reference_probe, probe: str, ex: str, args_of, keys, **kw)
     return upto
 
 
+def loss_per_point(n: int) -> str:
+    """The hint for recorded losses that are the reference's divided by the number of points."""
+    return (f"each recorded loss is the reference's divided by N = {n}, the number of points: "
+            f"the mean squared error per point. Record the loss itself, the sum of squared "
+            f"errors ((y_pred - y) ** 2).sum(), not its mean")
+
+
 def assert_fit(got, want, *, call, mistakes=None, context="", upto=None, unit="step",
-               **tol):
+               points=None, **tol):
     """A cubic fit's ((a, b, c, d), losses) (ex11, ex12) against the reference's: the losses
     first (where the runs part), then each coefficient by name; `mistakes` (a dict, or a
-    callable giving one) map to whole wrong results."""
+    callable giving one) map to whole wrong results. `points`: the number of points N, where
+    given the losses of the reference divided by N (a mean recorded for the sum) are named."""
+    if points and points > 1:
+        given, n = mistakes, points
+
+        def mistakes():
+            return {**resolve(given), loss_per_point(n):
+                    (want[0], [v / n for v in want[1]])}
     if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
             and len(got[0]) == 4):
         fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")

@@ -345,3 +345,61 @@ def test_never_moved_only_where_the_losses_stay_at_the_first(grade):
     still = hints_of(grade("ex04", ZEROED_BEFORE_UPDATE, targets=["train_quadratic"]),
                      "train_quadratic")
     assert any_hint(still, NEVER_MOVE) and not any_hint(still, RETURNED_START), still
+
+
+# -- ex11 fit_numpy recording the loss over N (the mean per point), or over a constant 2
+
+LOSS_HALVED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss / 2)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_loss_per_point_only_where_divided_by_n(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_loss_per_point"),
+                           targets=["fit_numpy"]), "fit_numpy")
+    assert any_hint(right, r"divided by N = 50"), right
+    other = hints_of(grade("ex11", LOSS_HALVED, targets=["fit_numpy"]), "fit_numpy")
+    assert not any_hint(other, r"per point"), other
+
+
+# -- ex04 train_autograd: each update divided by N, or by a constant 7
+
+UPDATE_OVER_7 = """
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad / 7
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+"""
+
+
+def test_update_over_n_only_where_n_divides_it(grade):
+    right = hints_of(grade("ex04", fresh_code("ex04", "train_autograd_grad_over_n"),
+                           targets=["train_autograd"]), "train_autograd")
+    assert right and all(re.search(r"1/N of the reference", h) for h in right), right
+    other = hints_of(grade("ex04", UPDATE_OVER_7, targets=["train_autograd"]), "train_autograd")
+    assert not any_hint(other, r"1/N"), other

@@ -342,4 +342,23 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     return w1, w2, b, losses
 ''', "returns the initial arguments w1, w2, b instead of the trained parameters",
         (r"not what it returns|initial ones",)),
+    # blind round 8 (w159): per-sample SGD with the gradient of the mean
+    Fresh("train_autograd_grad_over_n", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad / len(x)
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+''', "divides each sample's gradient by N in the update (SGD taken for the mean)",
+        (r"1/N of the reference|divided by N",)),
 ]

@@ -177,4 +177,23 @@ def poly_grads(x, y, y_pred):
             float((grad_y_pred * x * 2).sum()), float((grad_y_pred * x ** 3).sum()))
 ''', "grad_c with x * 2 where x ** 2 is wanted",
         (r"x \* 2 where x \*\* 2",)),
+    # blind round 8 (w132): the loss recorded per point
+    Fresh("fit_numpy_loss_per_point", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss / len(x))
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "records the loss divided by the number of points (the mean) instead of the loss",
+        (r"divided by N = \d+|per point",)),
 ]

@@ -14,14 +14,15 @@ def as_tensors(xs, ys):
 
 
 def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=(),
-            frozen=(), record="last"):
+            frozen=(), record="last", over_n=False):
     """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
     train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
     never zeroes the gradients, zero="epoch" zeroes them once per epoch (after its last sample),
     zero="before" zeroes them between backward() and the update (which then subtracts zero),
     kept=(i, ...) never zeroes those of the parameters numbered i, frozen=(i, ...) never updates
     them, loss_after=True records each loss after the update, record="sum" or "mean" records
-    the sum or the mean of the epoch's sample losses instead of its last. Returns what the
+    the sum or the mean of the epoch's sample losses instead of its last, over_n=True divides
+    each sample's gradient by the number of samples N in its update. Returns what the
     function would: the final parameters as floats, then the losses."""
     x, y = as_tensors(xs, ys)
     params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
@@ -41,7 +42,7 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
                     if zero == "before":
                         p.grad.zero_()
                     if i not in frozen:
-                        p -= lr * p.grad
+                        p -= lr * p.grad / (len(x) if over_n else 1)
                     if zero is True and i not in kept:
                         p.grad.zero_()
                 last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
@@ -60,6 +61,7 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
 VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
             "zero_epoch": dict(zero="epoch"), "zero_before": dict(zero="before"),
             "loss_sum": dict(record="sum"), "loss_mean": dict(record="mean"),
+            "over_n": dict(over_n=True),
             **{f"kept_{i}": dict(kept=(i,)) for i in range(3)},
             **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)},
             **{f"frozen_{i}": dict(frozen=(i,)) for i in range(3)}}

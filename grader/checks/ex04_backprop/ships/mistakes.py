@@ -55,6 +55,12 @@ def start_returned(want, start) -> dict:
     return {hint: (*start, want[-1])}
 
 
+GRAD_OVER_N = ("each update is 1/N of the reference's: the sample's gradient (or lr) is divided "
+               "by N, the number of samples. Per-sample gradient descent steps by the sample's "
+               "own gradient, p -= lr * p.grad; the 1/N belongs to the mean over a batch, not "
+               "to one sample's loss")
+
+
 def epoch_losses(how: str) -> str:
     """losses[k] recorded as the sum or the mean of epoch k's sample losses."""
     return (f"each epoch records the {how} of its samples' losses: losses[k] is the last "
@@ -67,7 +73,7 @@ def variant_hints(quadratic: bool) -> dict:
     hint}; the runs themselves come from trusted code (private/variants.py)."""
     named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER, "zero_epoch": ZERO_PER_EPOCH,
              "zero_before": ZERO_BEFORE_UPDATE, "loss_sum": epoch_losses("sum"),
-             "loss_mean": epoch_losses("mean")}
+             "loss_mean": epoch_losses("mean"), "over_n": GRAD_OVER_N}
     if quadratic:   # a loop over (w1, w2, b) that rebinds its name updates nothing, silently
         named["zero_before"] = never_moved_hint("parameters", "p")
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})

@@ -246,4 +246,4 @@ def test_fit_300_steps(sub, seed):
         assert_close(len(got[1]), 3, call="len(losses) of fit_numpy(..., steps=300)",
                      mistakes={hints.EVERY_LOSS: 300})
     assert_fit(got, want, call=f"fit_numpy(x, y, lr={lr:.3g}, steps=300, seed={fit_seed})",
-                 mistakes=mistakes, **TRAJ)
+                 mistakes=mistakes, points=n, **TRAJ)

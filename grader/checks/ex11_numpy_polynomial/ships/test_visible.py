@@ -172,7 +172,7 @@ def test_fit_300_steps(sub):
             and len(got[1]) != 3:
         assert_close(len(got[1]), 3, call=f"len(losses) of {call}",
                      mistakes={hints.EVERY_LOSS: 300})
-    assert_fit(got, expected(case), call=call, **TRAJ, mistakes=lambda: {
+    assert_fit(got, expected(case), call=call, **TRAJ, points=len(X_FIT), mistakes=lambda: {
         **{hint: expected(CASES[_fit_300_id(kw)]) for hint, kw in FIT_300_MISTAKES.items()},
         **({hints.lr_written_in(FIT_LR): expected(CASES["fit_300_default_lr"])}
            if hints.default_lr_differs(FIT_LR, len(X_FIT)) else {})})
@@ -184,7 +184,8 @@ def test_fit_course_result(sub):
     # The reference reaches a = 0.000466, b = 0.840808, c = -0.0000804, d = -0.0910640, and a
     # loss of 9.086 at step 1999 (recorded by `python -m grader build`).
     case = CASES["fit_course"]
-    assert_fit(case.run(sub), expected(case), call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
+    assert_fit(case.run(sub), expected(case), points=len(X_COURSE),
+               call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
                  "seed=0)", **TRAJ)
 
 
