@@ -61,7 +61,7 @@ from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOU
                                     fit_grads_of_mean, formula_state, grads_of_mean,
                                     inplace_leaf_hint, momentum_of, named_student_error, reruns,
                                     as_run, prefix_cases, probe_reruns, recorded_reruns,
-                                    naming_rebound, never_moved_hint,
+                                    crossed_update, naming_rebound, never_moved_hint,
                                     random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
 from grader.checks.student_errors import naming_float64_weights
@@ -89,7 +89,7 @@ __all__ = [
     "also_on", "summed", "sigmoid_inputs", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
-    "Case",
+    "Case", "crossed_update",
     "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",
     "formula_state", "gen", "GRADCHECK_TOL", "grads_of_mean", "HALF_GRADIENT", "inplace_leaf_hint",

@@ -234,6 +234,15 @@ def probe_reruns(sub, reference_probe, probe: str, ex: str, args_of, keys, **kw)
     return upto
 
 
+def crossed_update(i: int, j: int) -> str:
+    """A cubic fit's coefficient i updated with coefficient j's gradient (a copy-paste, or
+    two gradients unpacked in the wrong order: ex11, ex12)."""
+    a, b = "abcd"[i], "abcd"[j]
+    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
+            f"copy-paste in the update, or a grad_{a} computed as grad_{b}, e.g. in poly_grads); each coefficient "
+            f"moves by its own gradient, {a} -= lr * grad_{a}")
+
+
 def loss_per_point(n: int) -> str:
     """The hint for recorded losses that are the reference's divided by the number of points."""
     return (f"each recorded loss is the reference's divided by N = {n}, the number of points: "

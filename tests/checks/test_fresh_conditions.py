@@ -403,3 +403,63 @@ def test_update_over_n_only_where_n_divides_it(grade):
     assert right and all(re.search(r"1/N of the reference", h) for h in right), right
     other = hints_of(grade("ex04", UPDATE_OVER_7, targets=["train_autograd"]), "train_autograd")
     assert not any_hint(other, r"1/N"), other
+
+
+# -- ex11 fit_numpy's initial values: the draws in another order, or one draw skipped first
+
+DRAW_SKIPPED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    rng.standard_normal()
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_draw_order_only_where_the_draws_are_permuted(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_draws_d_first"),
+                           targets=["fit_numpy"]), "fit_numpy")
+    assert any_hint(right, r"order d, c, b, a"), right
+    other = hints_of(grade("ex11", DRAW_SKIPPED, targets=["fit_numpy"]), "fit_numpy")
+    assert not any_hint(other, r"another order"), other
+
+
+# -- ex12 fit_tensor: c moved by grad_d (gradients swapped), or by twice its own gradient
+
+C_STEP_DOUBLED = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        grad_c = 2 * grad_c
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_crossed_update_only_where_another_gradient_moves_it(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_tensor_grads_c_d_swapped"),
+                           targets=["fit_tensor"]), "fit_tensor")
+    assert any_hint(right, r"c is updated with grad_d"), right
+    other = hints_of(grade("ex12", C_STEP_DOUBLED, targets=["fit_tensor"]), "fit_tensor")
+    assert not any_hint(other, r"is updated with grad_"), other

@@ -413,4 +413,24 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "nn.L1Loss(reduction='sum') where nn.MSELoss(reduction='sum') is asked",
         (r"L1Loss|absolute errors",)),
+    # blind round 8 (w158): two gradients unpacked in the wrong order
+    Fresh("fit_tensor_grads_c_d_swapped", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        grad_c, grad_d = grad_d, grad_c
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "grad_c and grad_d swapped in the update",
+        (r"c is updated with grad_d|d is updated with grad_c",)),
 ]

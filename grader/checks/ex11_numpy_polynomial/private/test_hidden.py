@@ -212,7 +212,7 @@ def test_fit_step_by_step(sub, seed):
                 hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
                 **_default_lr(x, y, lr, k, fit_seed),
                 **(crossed_updates(x, y, lr, k, fit_seed, hints.crossed_update) if k else
-                   hints.one_rng_each(fit_seed)),
+                   {**hints.one_rng_each(fit_seed), **hints.drawn_in_order(want, runs[k])}),
             })
 
         assert_fit(runs[k], want,

@@ -3,7 +3,8 @@ and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 shar
 grader.checks.training. (A gradient off by a factor 2 or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import (COEFFICIENTS_ORDER, LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE,
-                               UPDATE_ADDS_GRADIENT, fit_grads_of_mean, grads_of_mean)
+                               UPDATE_ADDS_GRADIENT, crossed_update, fit_grads_of_mean,
+                               grads_of_mean)
 
 
 N_IGNORED = ("always 50 points: np.linspace(start, stop) makes 50 unless told otherwise; pass "
@@ -73,14 +74,6 @@ def grad_powers(want, x, y, y_pred) -> dict:
 
 
 
-def crossed_update(i: int, j: int) -> str:
-    """fit_numpy's coefficient i updated with coefficient j's gradient (a copy-paste)."""
-    a, b = "abcd"[i], "abcd"[j]
-    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
-            f"copy-paste in the update, or a grad_{a} computed as grad_{b}, e.g. in poly_grads); each coefficient "
-            f"moves by its own gradient, {a} -= lr * grad_{a}")
-
-
 ONE_RNG_EACH = ("a, b, c and d are the same number, the first draw of np.random.default_rng(seed): "
                 "each was drawn from a generator of its own, made anew with the same seed. Make "
                 "one rng = np.random.default_rng(seed) and draw a, b, c, d from it in turn")
@@ -92,3 +85,34 @@ def one_rng_each(seed: int) -> dict:
     import numpy as np
     v = float(np.random.default_rng(seed).standard_normal())
     return {ONE_RNG_EACH: ((v, v, v, v), [])}
+
+
+def draw_order(order: str) -> str:
+    """The coefficients drawn in another order: `order` names them as drawn, e.g. "d, c, b, a"."""
+    return (f"the initial values are the reference's draws in another order: the coefficients "
+            f"are drawn in the order {order}. Draw a, b, c, d in that order, a first "
+            f"(a, b, c, d = (rng.standard_normal() for _ in range(4)))")
+
+
+def drawn_in_order(want, got) -> dict:
+    """{draw_order: fit_numpy's result for steps=0 with the same four draws given to the
+    coefficients in another order}, for the order other than a, b, c, d that `got` (the
+    student's result for steps=0) shows in all four values; `want`: the reference's
+    ((a, b, c, d), [])."""
+    from itertools import permutations
+
+    import numpy as np
+    try:
+        shown = np.asarray(got[0], dtype=np.float64).ravel()
+    except (TypeError, ValueError, IndexError):
+        return {}
+    draws, names = tuple(want[0]), "abcd"
+    for perm in permutations(range(4)):   # perm[k]: the coefficient that takes the k-th draw
+        values = [0.0] * 4
+        for k, i in enumerate(perm):
+            values[i] = draws[k]
+        if perm != (0, 1, 2, 3) and shown.shape == (4,) \
+                and np.allclose(shown, values, rtol=1e-6, atol=0) \
+                and not np.allclose(values, draws, rtol=1e-6, atol=0):
+            return {draw_order(", ".join(names[i] for i in perm)): (tuple(values), list(want[1]))}
+    return {}

@@ -159,7 +159,8 @@ def test_fit_first_steps(sub):
                      f"seed=0)", context=hint, **TRAJ,
                      mistakes={hints.UPDATE_ADDS_GRADIENT:
                                _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else
-                     hints.one_rng_each(0) if k == 0 else None)
+                     {**hints.one_rng_each(0), **hints.drawn_in_order(want, runs[k])} if k == 0
+                     else None)
 
 
 @check("fit_numpy", points=2, visible=True)

@@ -17,14 +17,15 @@ def reversed_cubic(state, x):
 
 
 def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-                accumulate=False, in_turn=False):
+                accumulate=False, in_turn=False, used=(0, 1, 2, 3)):
     """A cubic fit with a known mistake, in x's dtype on x's device: the update's sign flipped
     (sign=-1; sign=0: every update subtracts zero, the gradients zeroed before it), the
     gradients scaled (scale), the loss recorded after the update (after), at the wrong steps
     (when=0), the gradients adding up over the steps (accumulate), or each coefficient's
     gradient taken after the ones before it were updated (in_turn: the gradients recomputed in
-    the middle of the update)."""
-    if (sign, scale, after, when, accumulate, in_turn) == (1.0, 1.0, False, 99, False, False):
+    the middle of the update), or coefficient k updated with coefficient used[k]'s gradient."""
+    if (sign, scale, after, when, accumulate, in_turn, tuple(used)) == \
+            (1.0, 1.0, False, 99, False, False, (0, 1, 2, 3)):
         raise ValueError("not a known mistake")
     g = torch.Generator().manual_seed(seed)
     p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
@@ -35,6 +36,7 @@ def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when
         loss = ((yp - y) ** 2).sum()
         gy = 2.0 * (yp - y)
         grads = [(gy * x ** k).sum() * scale for k in range(4)]
+        grads = [grads[u] for u in used]
         if accumulate:
             acc = [a + gk for a, gk in zip(acc, grads)]
             grads = acc
@@ -74,6 +76,11 @@ def fit_mistakes(x, y, lr, steps, seed, func):
         m["no_zero"] = fit_variant(x, y, lr, steps, seed, accumulate=True)
         m["zero_before"] = fit_variant(x, y, lr, steps, seed, sign=0.0)
     m["in_turn"] = fit_variant(x, y, lr, steps, seed, in_turn=True)
+    for i in range(4):   # coefficient i updated with coefficient j's gradient
+        for j in range(4):
+            if i != j:
+                used = tuple(j if k == i else k for k in range(4))
+                m[f"cross_{i}{j}"] = fit_variant(x, y, lr, steps, seed, used=used)
     return m
 
 

@@ -5,7 +5,8 @@ grader.checks.training; the known wrong runs themselves come from trusted code
 ones. (A gradient off by a factor 2 or in sign is named by grader.engine.compare.mistakes.scale_mistakes.)"""
 from grader.checks.api import (COEFFICIENTS_ORDER, GRADS_DOUBLED_OR_LR, HALF_GRADIENT,
                                LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE, UPDATE_ADDS_GRADIENT,
-                               fit_grads_of_mean, grads_of_mean, never_moved_hint,
+                               crossed_update, fit_grads_of_mean, grads_of_mean,
+                               never_moved_hint,
                                rebound_parameter)
 
 AUTOGRAD_REBOUND = rebound_parameter("a")   # fit_autograd's update rebinding a, b, c, d
@@ -70,6 +71,8 @@ def fit_mistakes(wrong, n):
         "in_turn": "each coefficient's gradient is taken after the coefficients before it "
                    "were updated (the gradients recomputed in the middle of the update): "
                    "compute all four gradients from one forward pass, then update a, b, c, d"}
+    hints.update({f"cross_{i}{j}": crossed_update(i, j) for i in range(4) for j in range(4)
+                  if i != j})
     return {hint: wrong[key] for key, hint in hints.items() if key in wrong}
 
 
