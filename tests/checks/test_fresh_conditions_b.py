@@ -1,0 +1,167 @@
+"""The hints added for the fresh mistakes of tests/fresh, continued from
+tests/checks/test_fresh_conditions.py (same rule: each tried against a program with the same
+symptom for another reason, which must not get it):
+
+  ex04 the initial values returned after a right training: a run that never moved is not
+  ex11 the loss recorded per point (over N): a loss halved is not
+  ex04 each update divided by N: an update divided by 7 is not
+  ex11 the four draws in another order: a draw skipped first is not
+  ex12 a coefficient moved by another's gradient: by twice its own is not
+"""
+from __future__ import annotations
+
+import re
+
+from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+
+
+# -- ex04 train_quadratic returning w1, w2, b as they came: trained (every loss right), or never
+#    moved (every loss the first one: the gradients zeroed before the update)
+
+ZEROED_BEFORE_UPDATE = """
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p.grad.zero_()
+                    p -= lr * p.grad
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+"""
+RETURNED_START = r"not what it returns"
+NEVER_MOVE = r"never move"
+
+
+def test_never_moved_only_where_the_losses_stay_at_the_first(grade):
+    trained = fresh_code("ex04", "train_quadratic_returns_initial")
+    right = hints_of(grade("ex04", trained, targets=["train_quadratic"]), "train_quadratic")
+    assert right and all(re.search(RETURNED_START, h) for h in right), right
+    still = hints_of(grade("ex04", ZEROED_BEFORE_UPDATE, targets=["train_quadratic"]),
+                     "train_quadratic")
+    assert any_hint(still, NEVER_MOVE) and not any_hint(still, RETURNED_START), still
+
+
+# -- ex11 fit_numpy recording the loss over N (the mean per point), or over a constant 2
+
+LOSS_HALVED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss / 2)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_loss_per_point_only_where_divided_by_n(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_loss_per_point"),
+                           targets=["fit_numpy"]), "fit_numpy")
+    assert any_hint(right, r"divided by N = 50"), right
+    other = hints_of(grade("ex11", LOSS_HALVED, targets=["fit_numpy"]), "fit_numpy")
+    assert not any_hint(other, r"per point"), other
+
+
+# -- ex04 train_autograd: each update divided by N, or by a constant 7
+
+UPDATE_OVER_7 = """
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad / 7
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+"""
+
+
+def test_update_over_n_only_where_n_divides_it(grade):
+    right = hints_of(grade("ex04", fresh_code("ex04", "train_autograd_grad_over_n"),
+                           targets=["train_autograd"]), "train_autograd")
+    assert right and all(re.search(r"1/N of the reference", h) for h in right), right
+    other = hints_of(grade("ex04", UPDATE_OVER_7, targets=["train_autograd"]), "train_autograd")
+    assert not any_hint(other, r"1/N"), other
+
+
+# -- ex11 fit_numpy's initial values: the draws in another order, or one draw skipped first
+
+DRAW_SKIPPED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    rng.standard_normal()
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_draw_order_only_where_the_draws_are_permuted(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_draws_d_first"),
+                           targets=["fit_numpy"]), "fit_numpy")
+    assert any_hint(right, r"order d, c, b, a"), right
+    other = hints_of(grade("ex11", DRAW_SKIPPED, targets=["fit_numpy"]), "fit_numpy")
+    assert not any_hint(other, r"another order"), other
+
+
+# -- ex12 fit_tensor: c moved by grad_d (gradients swapped), or by twice its own gradient
+
+C_STEP_DOUBLED = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        grad_c = 2 * grad_c
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_crossed_update_only_where_another_gradient_moves_it(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_tensor_grads_c_d_swapped"),
+                           targets=["fit_tensor"]), "fit_tensor")
+    assert any_hint(right, r"c is updated with grad_d"), right
+    other = hints_of(grade("ex12", C_STEP_DOUBLED, targets=["fit_tensor"]), "fit_tensor")
+    assert not any_hint(other, r"is updated with grad_"), other
