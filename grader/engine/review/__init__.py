@@ -134,7 +134,8 @@ the public names):
     syntax.py        small helpers on the syntax tree and on the text a finding shows
     values.py        strings and numbers the text alone computes (_Values)
     encoding.py      a coding cookie that hides code from readers (rule 8)
-    patterns.py      a `match` statement read as the reads and bindings it makes
+    spellings.py     code in one spelling: `match` as the reads it makes, x.__getattribute__(n)
+                     as getattr(x, n)
     binding.py       pass 1: scopes and what each name may be bound to (_Binding)
     flows.py         arguments, container items and attributes followed where they go (_Flows)
     origins.py       what an expression may reach: a dotted name, "?" or None (_Origins)

@@ -43,7 +43,11 @@ GRAPH = frozenset({"grad_fn", "next_functions", "_saved_tensors", "saved_tensors
 # f(x + ih) is h times the derivative (complex-step differentiation); no manual function
 # needs either
 DIFFERENTIATES = ("sympy", "mpmath", "symengine", "jax", "tensorflow", "numdifftools", "casadi",
-                  "scipy.differentiate", "scipy.misc.derivative", "aesara", "pytensor", "theano")
+                  "scipy.differentiate", "scipy.misc.derivative", "aesara", "pytensor", "theano",
+                  "scipy.optimize.approx_fprime", "scipy.optimize.check_grad",
+                  "scipy.optimize._numdiff", "scipy.optimize.optimize.approx_fprime",
+                  "scipy.optimize._optimize.approx_fprime", "numpy.gradient", "numpy.polyder",
+                  "numpy.polynomial", "numpy.lib.polynomial.polyder", "torch.gradient")
 COMPLEX = ("builtins.complex", "cmath", "torch.complex", "torch.complex32", "torch.complex64",
            "torch.complex128", "torch.cfloat", "torch.cdouble", "torch.chalf", "torch.polar",
            "torch.view_as_complex", "numpy.complex64", "numpy.complex128", "numpy.complex_",

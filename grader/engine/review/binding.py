@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from grader.engine.review.patterns import without_match
+from grader.engine.review.spellings import plain
 from grader.engine.review.rules import _RUNNER_NAMES
 from grader.sandbox.apart import absolute_module
 from grader.engine.review.syntax import _code_arguments, _main_guard, _parse_code, _unparse
@@ -48,8 +48,9 @@ class _Binding:
     def _bind_tree(self, tree, where, offset, tag=None, scope=None):
         """Binds the names of one tree; `tag` is what its nodes inherit (see self.tags), and a
         module-level `if __name__ == "__main__":` body is tagged as such. A `match` statement
-        is read as the code it runs (patterns.without_match: changed in place)."""
-        stack = [(without_match(tree), scope or self.module, None, None, tag)]
+        and a special-method lookup are read as the code they run (spellings.plain: changed in
+        place)."""
+        stack = [(plain(tree), scope or self.module, None, None, tag)]
         while stack:
             node, scope, func, parent, tag = stack.pop()
             self.visits.append((node, scope, parent, where, offset))

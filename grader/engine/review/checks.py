@@ -10,9 +10,10 @@ from grader.engine.review.names import (_a_setting, _canonical, _library_kind, _
                                         _private, _rule)
 from grader.engine.review.ordinary import _Ordinary
 from grader.engine.review.rules import (Finding, _ATTRIBUTES, _CHANGES_CONTENTS, _CODE_RUNNERS,
-                                        _FD_KEYWORDS, _FD_OPENERS, _FOLDERS, _GUARDED,
+                                        _DISTINCTIVE, _FD_KEYWORDS, _FD_OPENERS, _FOLDERS, _GUARDED,
                                         _GUARDED_ROOTS, _HARNESS, _HARNESS_TEXT, _IMPORTS,
-                                        _INDIRECT, _JUDGED_AT_USE, _METADATA, _OS_FD, _RAW_FD,
+                                        _IMPORT_SYSTEM, _INDIRECT, _JUDGED_AT_USE, _METADATA,
+                                        _OS_FD, _RAW_FD,
                                         _RESOLVED_LIBRARIES, _RUNS_TEXT, _SETTERS, _SPAWNERS,
                                         _UNPICKLE)
 from grader.engine.review.syntax import (_annotations, _is_self, _outermost, _quote, _short,
@@ -145,6 +146,25 @@ class _Checks(_Ordinary):
                 self.report(node, f"replaces a special method ({_short(_unparse(node))})")
         elif _outermost(node, parent):
             self._check_reach(node, self.origin(node, scope), parent)
+        if isinstance(node.ctx, ast.Load) and (attr in _DISTINCTIVE or attr == "modules" or
+                                               attr.startswith("_") and attr[1:2] != "_"):
+            self._check_unnamed(node, scope)
+
+    def _check_unnamed(self, node, scope):
+        """An interpreter function's distinctive name (_DISTINCTIVE) read off an object the
+        text does not name, or a private name or `modules` read off a library object it cannot
+        tell which ("?": a module kept in a structure that is not followed): reported as what
+        it is on its module. Named objects have their own rules (_check_reach)."""
+        if _is_self(node.value) or self._own_class(node.value, scope):
+            return
+        base = self.origin(node.value, scope)
+        attr = node.attr
+        if base is None and attr in _DISTINCTIVE and not self._own_instance(node.value, scope):
+            self.report(node, f"{_DISTINCTIVE[attr]} ({attr}, of an object it does not name)")
+        elif base == "?":
+            what = _DISTINCTIVE.get(attr) or (_IMPORT_SYSTEM if attr == "modules" else
+                                              "reaches a private attribute of a library object")
+            self.report(node, f"{what} ({attr}, of an object it does not name)")
 
     def _own_class(self, node, scope):
         """`node` is self, cls, or a name only ever bound to the student's own class."""

@@ -229,6 +229,20 @@ _ATTRIBUTES = {
 _SPELLED = {**_ATTRIBUTES, "_getframe": _STACK, "currentframe": _STACK, "settrace": _STACK,
             "setprofile": _STACK, "get_objects": _GC, "get_referrers": _GC,
             "get_referents": _GC}
+# the interpreter's functions whose names no object of a student's has: read off an object the
+# text does not show to be a library's (a module passed through an exception, a generator,
+# **kwargs, a dataclass, where what it holds is not followed), each is what it is on its module
+_DISTINCTIVE = {
+    **_names(_STACK, "_getframe", "_current_frames", "_current_exceptions", "currentframe",
+             "getouterframes", "getinnerframes", "getargvalues", "settrace", "setprofile",
+             "gettrace", "getprofile", "settrace_all_threads", "setprofile_all_threads",
+             "walk_stack", "walk_tb"),
+    **_names(_GC, "get_objects", "get_referrers", "get_referents"),
+    **_names(_INSIDES, "getclosurevars", "getmembers_static", "getattr_static"),
+    **_names(_IMPORT_SYSTEM, "meta_path", "path_hooks", "path_importer_cache"),
+    **_names(_HOOK, "addaudithook"),
+    **_names(_NATIVE, "_C", "_execution_engine", "_ImperativeEngine", "_engine_run_backward"),
+}
 _SETTERS = {"__setattr__", "__delattr__", "__getattribute__", "__getattr__"}
 _INDIRECT = {"builtins.getattr", "builtins.setattr", "builtins.delattr"}
 # os functions that take descriptors: name -> (the places of its descriptors, the places of

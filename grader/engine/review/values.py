@@ -38,6 +38,23 @@ def _binop(op, left, right):
     return None
 
 
+def _size(value, limit: int = _FOLD_CHARS) -> int:
+    """About how many characters `value` holds as text, nested tuples counted whole (a tuple
+    of 400 tuples of 1000 tuples of a 1000-character string is 400 million, not 400); past
+    `limit`, limit + 1, found without walking further."""
+    total, todo = 0, [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, tuple):
+            total += 2 + len(v)
+            todo.extend(v[:limit + 1])
+        else:
+            total += len(v) if isinstance(v, (str, bytes)) else 12
+        if total > limit:
+            return limit + 1
+    return total
+
+
 _SAFE_CODECS = {"utf-8", "utf8", "ascii", "latin-1", "latin1", "rot13", "rot_13", "base64",
                 "base_64", "hex", "hex_codec"}
 
@@ -123,8 +140,9 @@ class _Values:
             value = self._fold(node, scope, depth + 1, env or {})
         except (ValueError, TypeError, ArithmeticError, LookupError, UnicodeError):
             value = None
-        if isinstance(value, (str, bytes, tuple)) and len(value) > _FOLD_CHARS:
-            value = None
+        if isinstance(value, (str, bytes)) and len(value) > _FOLD_CHARS or \
+                isinstance(value, tuple) and _size(value) > _FOLD_CHARS:
+            value = None       # (a tuple counted whole: nested ones, formatted, are its text)
         if isinstance(value, int) and abs(value) > 1 << 32:
             value = None
         if value is None and not env:

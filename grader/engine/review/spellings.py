@@ -1,16 +1,21 @@
-"""`match` statements read as the plain code they run: a class pattern reads attributes of the
-subject, a mapping pattern its items, a sequence pattern its elements, and each capture name is
-bound to what it reads. Rewritten so, every rule that follows names and attributes sees them:
+"""Code read in one spelling, so that every rule that follows names and attributes sees it
+as it runs (the tree is rewritten in place, its lines kept):
+
+- a `match` statement as the reads it makes: a class pattern reads attributes of the subject,
+  a mapping pattern its items, a sequence pattern its elements, and each capture name is bound
+  to what it reads;
 
     match torch.autograd.Variable:                    Variable = torch.autograd.Variable
         case type(_execution_engine=eng): ...   ->    if Variable:
                                                           isinstance(Variable, type)
                                                           eng = Variable._execution_engine
 
-(the subject is kept in a name of its own, `__match_subject_LINE_COLUMN`, so that it is read
-once). A positional sub-pattern of a class other than the builtin types reads the attribute the
-class's `__match_args__` names: `getattr(subject, Cls.__match_args__[i])`, a name given as a
-value. The rewritten code keeps the lines of the patterns it comes from."""
+  (the subject is kept in a name of its own, `__match_subject_LINE_COLUMN`, read once; a
+  positional sub-pattern of a class other than the builtin types reads the attribute the
+  class's `__match_args__` names: `getattr(subject, Cls.__match_args__[i])`);
+- an attribute looked up through its special method as getattr: `x.__getattribute__(name)`,
+  `x.__getattr__(name)`, `object.__getattribute__(x, name)` (or type's, or a class's) are
+  `getattr(x, name)`, whose rules on names given as values apply."""
 from __future__ import annotations
 
 import ast
@@ -21,15 +26,30 @@ _SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "froz
                             "list", "set", "str", "tuple"})
 
 
-def without_match(tree: ast.AST) -> ast.AST:
-    """`tree` with every `match` statement rewritten as the code it runs (changed in place)."""
-    if any(isinstance(n, ast.Match) for n in ast.walk(tree)):
+_LOOKUPS = frozenset({"__getattribute__", "__getattr__"})
+
+
+def plain(tree: ast.AST) -> ast.AST:
+    """`tree` with every `match` statement and special-method lookup rewritten as the plain
+    code it runs (changed in place)."""
+    if any(isinstance(n, ast.Match) or isinstance(n, ast.Attribute) and n.attr in _LOOKUPS
+           for n in ast.walk(tree)):
         tree = _Rewrite().visit(tree)
         ast.fix_missing_locations(tree)
     return tree
 
 
 class _Rewrite(ast.NodeTransformer):
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _LOOKUPS and not node.keywords \
+                and len(node.args) in (1, 2) and \
+                not any(isinstance(a, ast.Starred) for a in node.args):
+            owner, name = ([func.value] + node.args)[-2:]    # x.m(n), or T.m(x, n)
+            return ast.copy_location(ast.Call(_load("getattr"), [owner, name], []), node)
+        return node
 
     def visit_Match(self, node: ast.Match):
         self.generic_visit(node)            # a match inside a case's body first
