@@ -7,6 +7,7 @@ symptom for another reason, which must not get it):
   ex04 each update divided by N: an update divided by 7 is not
   ex11 the four draws in another order: a draw skipped first is not
   ex12 a coefficient moved by another's gradient: by twice its own is not
+  ex10 softmax divided by the whole tensor's sum: one along dim 0 whatever dim says is not
 """
 from __future__ import annotations
 
@@ -165,3 +166,20 @@ def test_crossed_update_only_where_another_gradient_moves_it(grade):
     assert any_hint(right, r"c is updated with grad_d"), right
     other = hints_of(grade("ex12", C_STEP_DOUBLED, targets=["fit_tensor"]), "fit_tensor")
     assert not any_hint(other, r"is updated with grad_"), other
+
+
+# -- ex10 softmax normalised over the whole tensor, or always along dim 0
+
+SOFTMAX_DIM0 = """
+def softmax(z, dim=-1):
+    e = (z - z.amax(dim=0, keepdim=True)).exp()
+    return e / e.sum(dim=0, keepdim=True)
+"""
+
+
+def test_sum_all_only_where_the_whole_tensor_sums_to_1(grade):
+    right = hints_of(grade("ex10", fresh_code("ex10", "softmax_sum_of_whole_tensor"),
+                           targets=["softmax"]), "softmax", visible=True)
+    assert any_hint(right, r"sum of the whole tensor"), right
+    other = hints_of(grade("ex10", SOFTMAX_DIM0, targets=["softmax"]), "softmax")
+    assert not any_hint(other, r"whole tensor"), other

@@ -272,4 +272,12 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
     return losses
 ''', "calls backward() twice per batch: every gradient doubled",
         (r"backward\(\) (is )?called twice|gradients are doubled",)),
+    # blind round 8 (w109): normalised over the whole tensor
+    Fresh("softmax_sum_of_whole_tensor", "softmax", '''
+def softmax(z, dim=-1):
+    shifted = z - z.amax(dim=dim, keepdim=True)
+    e = shifted.exp()
+    return e / e.sum()
+''', "divides by the sum over the whole tensor instead of along dim",
+        (r"sum of the whole tensor",)),
 ]

@@ -113,8 +113,9 @@ def wrong_dim(dim) -> str:
 
 def normalised_elsewhere(got, dim: int = -1) -> dict:
     """{wrong_dim(d): got} where `got`, a finite result of softmax(z, dim), sums to 1 along
-    another dimension d and not along `dim` (each column sums to 1 where each row should): the
-    condition is the behaviour itself, whatever the values; {} where it does not hold."""
+    another dimension d and not along `dim` (each column sums to 1 where each row should), or
+    {SUM_ALL: got} where the whole tensor sums to 1 (divided by the sum of all its entries):
+    the condition is the behaviour itself, whatever the values; {} where neither holds."""
     import torch
     if not isinstance(got, torch.Tensor) or got.ndim < 2 or not got.is_floating_point() \
             or not bool(got.isfinite().all()):
@@ -126,6 +127,8 @@ def normalised_elsewhere(got, dim: int = -1) -> dict:
         return bool(((g.sum(d) - 1).abs() <= 1e-4).all())
     if one(asked):
         return {}
+    if bool((g >= 0).all()) and abs(float(g.sum()) - 1) <= 1e-4:
+        return {SUM_ALL: got}   # the whole tensor sums to 1: no slice along dim can
     others = [d for d in range(g.ndim) if d != asked and one(d)]
     return {wrong_dim(others[0]): got} if len(others) == 1 else {}
 

@@ -117,9 +117,11 @@ def test_softmax_dim(sub, device):
     """softmax along dim=1 (each row sums to 1) and along dim=0 (each column does)"""
     for cid, dim in (("softmax_rows", 1), ("softmax_cols", 0)):
         case = CASES[cid].on(device)
-        want = expected(case, device)
-        assert_close(run(sub, case), want, call=f"softmax(z (3, 4) float64, dim={dim})",
-                     mistakes={hints.wrong_dim(1 - dim): torch.softmax(case.args[0], 1 - dim)})
+        want, got = expected(case, device), run(sub, case)
+        assert_close(got, want, call=f"softmax(z (3, 4) float64, dim={dim})",
+                     mistakes=lambda got=got, dim=dim, z=case.args[0]: {
+                         hints.wrong_dim(1 - dim): torch.softmax(z, 1 - dim),
+                         **hints.normalised_elsewhere(got, dim)})
 
 
 @check("softmax", points=2, visible=True)
