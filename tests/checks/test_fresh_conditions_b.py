@@ -8,6 +8,8 @@ symptom for another reason, which must not get it):
   ex11 the four draws in another order: a draw skipped first is not
   ex12 a coefficient moved by another's gradient: by twice its own is not
   ex10 softmax divided by the whole tensor's sum: one along dim 0 whatever dim says is not
+  ex09 an item (label, features): an item of the first column, then the other columns (the
+       same shapes, other values) is not
 """
 from __future__ import annotations
 
@@ -183,3 +185,28 @@ def test_sum_all_only_where_the_whole_tensor_sums_to_1(grade):
     assert any_hint(right, r"sum of the whole tensor"), right
     other = hints_of(grade("ex10", SOFTMAX_DIM0, targets=["softmax"]), "softmax")
     assert not any_hint(other, r"whole tensor"), other
+
+
+# -- ex09 CsvDataset's item: (label, features), or (first column, the other columns)
+
+FIRST_COLUMN_APART = """
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :1].copy())
+        self.y = torch.from_numpy(data[:, 1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+"""
+
+
+def test_pair_swapped_only_where_the_values_are_swapped(grade):
+    right = hints_of(grade("ex09", fresh_code("ex09", "dataset_label_first"),
+                           targets=["CsvDataset"]), "CsvDataset", visible=True)
+    assert any_hint(right, r"the pair is \(label, features\)"), right
+    other = hints_of(grade("ex09", FIRST_COLUMN_APART, targets=["CsvDataset"]), "CsvDataset")
+    assert not any_hint(other, r"label, features\)"), other

@@ -77,8 +77,9 @@ MIN_PER_EXERCISE = 6
 # told from a run that never moved (ex04, train_quadratic_returns_initial; 216 entries): 216 named;
 # with the loss recorded per point (ex11) and each update divided by N (ex04; 218 entries): 218;
 # with the draws in another order (ex11) and two gradients swapped in the update (ex12, shared
-# with ex11; 220 entries): 220 named; with softmax over the whole tensor (ex10; 221 entries): 221
-MIN_NAMED = 221
+# with ex11; 220 entries): 220 named; with softmax over the whole tensor (ex10; 221 entries): 221;
+# with an item (label, features) (ex09; 222 entries): 222 named
+MIN_NAMED = 222
 
 _seen: dict[str, dict] = {}
 

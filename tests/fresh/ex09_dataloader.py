@@ -226,4 +226,19 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "optimizer.step() before loss.backward(): each step finds the gradients just zeroed",
         (r"found no gradients when it ran",)),
+    # blind round 8 (w155): the pair in the other order
+    Fresh("dataset_label_first", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.y[i], self.x[i]
+''', "__getitem__ returns (label, features)",
+        (r"the pair is \(label, features\)",)),
 ]

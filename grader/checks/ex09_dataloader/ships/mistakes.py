@@ -69,3 +69,7 @@ def floor_batches(want_losses, n: int, batch_size: int) -> dict:
             f"fewer than its {batches} batches: `//` rounds down, and the last, smaller batch "
             f"counts too; divide by the number of batches, len(loader) (or count them)":
             [v * batches / full for v in want_losses]}
+
+
+PAIR_SWAPPED = ("the pair is (label, features): __getitem__ returns the features first and the "
+                "label second, `return self.x[i], self.y[i]`")

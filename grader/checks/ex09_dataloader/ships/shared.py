@@ -28,6 +28,16 @@ def _is_row(item, row) -> bool:
         bool(torch.equal(feats.to(row.dtype), row))
 
 
+def _swapped(feats, label, x0, y0) -> bool:
+    """Whether an item (feats, label) holds row 0's label, then its features (shapes and
+    values both say so; a file of one feature cannot tell)."""
+    if not (isinstance(feats, torch.Tensor) and isinstance(label, torch.Tensor)) \
+            or x0.numel() == 1 or feats.shape != y0.shape or label.shape != x0.shape:
+        return False
+    return bool(torch.allclose(feats.detach().cpu().double(), y0.cpu().double())
+                and torch.allclose(label.detach().cpu().double(), x0.cpu().double()))
+
+
 def check_dataset(got, x, y, call, indices=()):
     """The probe ex09.dataset's answer against the file's features x (N, D) and labels y (N, 1)."""
     n, d = x.shape
@@ -47,6 +57,9 @@ def check_dataset(got, x, y, call, indices=()):
     if not isinstance(first, (tuple, list)) or len(first) != 2:
         fail(f"{call}[0] should be a pair (features, label), got {kind_of(first)}.")
     feats, label = first
+    if _swapped(feats, label, x[0], y[0]):
+        fail(f"{call}[0] gives a first item of shape (1,) and a second of shape ({d},): the "
+             f"label's shape, then the features'.", hints.PAIR_SWAPPED)
     if isinstance(feats, torch.Tensor) and tuple(feats.shape) == (d + 1,):
         fail(f"{call}[0] gives features of shape ({d + 1},).", hints.LABEL_IN_FEATURES)
     if isinstance(label, torch.Tensor) and tuple(label.shape) == ():
