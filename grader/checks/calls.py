@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 
 from grader.checks.api import StudentError, fail
-from grader.engine.review.manual import MANUAL
+from grader.engine.compare import CheckFailure
+from grader.engine.review.manual import MANUAL, USES_AUTOGRAD
 from grader.sandbox.remote import read_fact
 
 # the out-of-place way of writing each in-place operation the guard can name
@@ -77,6 +78,10 @@ def rng_changed_hint(func: str, generators) -> str:
             f"of the program.")
 
 
+NO_AUTOGRAD = ("the lesson here is autograd itself: make a leaf that requires grad "
+               "(x.detach().clone().requires_grad_(True)), build the expression from it, call "
+               "backward() and return the leaf's .grad; a formula worked out by hand, however "
+               "right, skips what the exercise teaches.")
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
@@ -101,7 +106,7 @@ class Guarded:
         try:
             out = self._sub.probe("guard.call", ex, func, list(args), kwargs, grad,
                                   contract_seeded(ex, func), func in MANUAL.get(ex, ()),
-                                  timeout=timeout)
+                                  _needs_autograd(ex, func, args, kwargs), timeout=timeout)
         except StudentError as err:
             if err.kind != "exception":
                 raise
@@ -113,7 +118,8 @@ class Guarded:
             raise
         if not isinstance(out, dict) or "missing" in out:
             return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
-        if grad is False or func in MANUAL.get(ex, ()):   # "it used no autograd": measured
+        if grad is False or func in MANUAL.get(ex, ()) or \
+                _needs_autograd(ex, func, args, kwargs):   # "it used (no) autograd": measured
             read_fact()      # in the worker, or read by the review (a finding withholds it)
         judge(out.get("guard"))
         return out.get("value")
@@ -123,6 +129,31 @@ class Guarded:
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
         return out
+
+
+# a failure that waits for the check's own comparisons: a wrong value is told first, and this
+# only where the check found nothing else (pytest_runtest_call in grader/checks/conftest.py)
+DEFERRED: list = []
+
+
+def deferred_failure() -> CheckFailure | None:
+    """The failure a check's calls left for its end (and none left for the next check)."""
+    if not DEFERRED:
+        return None
+    message, hint = DEFERRED.pop()
+    DEFERRED.clear()
+    try:
+        fail(message, hint)
+    except CheckFailure as exc:
+        return exc
+
+
+def _needs_autograd(ex: str, func: str, args, kwargs) -> bool:
+    """The contract asks `func` to compute with autograd (USES_AUTOGRAD), and this call gives
+    it no count of zero (accumulated_grad(x, 0) may run no backward)."""
+    counts = [a for a in (*args, *(kwargs or {}).values())
+              if isinstance(a, int) and not isinstance(a, bool)]
+    return func in USES_AUTOGRAD.get(ex, ()) and 0 not in counts
 
 
 @functools.lru_cache(maxsize=None)
@@ -143,6 +174,11 @@ def judge(found) -> None:
     if not isinstance(found, dict):
         return
     func = str(found.get("func", "the function"))
+    if found.get("no_autograd") and not DEFERRED:   # after the values (deferred_failure)
+        DEFERRED.append((f"{func}(...) computed its answer without autograd: this function "
+                         f"is about autograd, so its answer must come from backward() (or "
+                         f"torch.autograd.grad) on a fresh leaf copy of the input.",
+                         NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]
         what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \

@@ -19,7 +19,7 @@ from grader.engine.compare import CheckFailure
 from grader.engine.request import DEVICES, GradeRequest
 from grader.engine.result import CheckResult
 from grader.engine.runner import SESSION, GradingSession
-from grader.checks.calls import Guarded
+from grader.checks.calls import Guarded, deferred_failure
 from grader.checks.training import named_student_error
 from grader.sandbox import StudentError
 from grader.sandbox.protocol import facts_read
@@ -114,9 +114,13 @@ def pytest_runtest_call(item):
     """The plots the comparison helpers make while a check runs go to that check's item; and
     whether the check read a fact measured inside the worker (grader.engine.result.withhold_facts)."""
     before = facts_read()
+    deferred_failure()                  # none left from another check
     with plots.attached_to(item):
-        yield
+        outcome = yield
     item.stash[FACTS] = facts_read() > before
+    late = deferred_failure()           # the values were right: what the calls showed
+    if late is not None and outcome.excinfo is None:
+        outcome.force_exception(late)
 
 
 @pytest.hookimpl(hookwrapper=True)

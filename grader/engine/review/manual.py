@@ -19,10 +19,10 @@ from __future__ import annotations
 import ast
 import builtins
 
-from grader.engine.review.autograd_names import (  # noqa: F401  (MANUAL, _spellings: read
-    AUTOGRAD, BY_NAME, BY_PATH, COMPLEX, COMPLEX_NAMES, DIFFERENTIATES, GRAPH, MAKERS, MANUAL,
-    METHODS, POOLS, SWITCHES, THREADS, TURNS_OFF, WATCHED, _code_reaching_autograd, _names_autograd,
-    _spellings, _under)
+from grader.engine.review.autograd_names import (  # noqa: F401  (MANUAL, USES_AUTOGRAD,
+    AUTOGRAD, BY_NAME, BY_PATH, COMPLEX, COMPLEX_NAMES, DIFFERENTIATES,   # _spellings: read
+    GRAPH, MAKERS, MANUAL, METHODS, POOLS, SWITCHES, THREADS, TURNS_OFF,  # from here too)
+    USES_AUTOGRAD, WATCHED, _code_reaching_autograd, _names_autograd, _spellings, _under)
 from grader.exercises import EXERCISES
 
 # a name the code run at import filled with autograd's work or with what it read from outside

@@ -116,19 +116,27 @@ _wrap_entry_points()
 PERTURB_SEED = 0x5EED_F00D_2026
 
 
-def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False):
+def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False, needs=False):
     """mod.func(*args, **kwargs) with autograd on or off (`grad`, None: on); returns
     {"value": its result, "guard": what the call did (see watched), when anything}, or
     {"missing": True}. `seeded`: the contract gives the function a seed (the trusted side
     knows it from the reference); None where it does not say. `manual`: the contract calls
     it manual (the trusted side's word): called with autograd on, its engine and forward
-    mode are still watched."""
+    mode are still watched. `needs`: the contract asks it to compute with autograd: a call
+    that runs neither the engine nor forward mode says so ("no_autograd")."""
     fn = getattr(mod, func, None)
     if fn is None:
         return {"missing": True}
     with torch.set_grad_enabled(True if grad is None else grad):
         value, found = watched(fn, func, *args, _seeded=seeded, _manual=grad is False,
-                               _engine=bool(manual), **(kwargs or {}))
+                               _engine=bool(manual) or bool(needs), **(kwargs or {}))
+    if needs and not manual and grad is not False:
+        used = found.pop("autograd", "") if found else ""
+        if not used or used[1]:              # nothing, or only a process started
+            found = dict(found or {"func": str(func), "changed": [], "rng": []},
+                         no_autograd=True)
+        elif not found["changed"] and not found["rng"]:
+            found = None
     return answer({"value": value}, found)
 
 
