@@ -64,7 +64,7 @@ from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOU
                                     crossed_update, naming_rebound, never_moved_hint,
                                     random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
-from grader.checks.student_errors import naming_float64_weights
+from grader.checks.student_errors import naming_bce_target, naming_float64_weights
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
 from grader.exercises import Mutant
@@ -98,7 +98,7 @@ __all__ = [
     "GRADS_DOUBLED", "GRADS_DOUBLED_OR_LR", "L1_LOSS",
     "LOSS_AFTER_STEP", "LOSS_AFTER_UPDATE", "LOSS_MISTAKES", "LOSSES_OF_STEPS_0_100",
     "manual_call", "meta", "Mistakes", "momentum_of", "Mutant", "named_student_error",
-    "naming_float64_weights", "naming_rebound",
+    "naming_bce_target", "naming_float64_weights", "naming_rebound",
     "network", "never_moved", "never_moved_hint", "NO_ZERO_GRAD", "np_rng", "plot", "property_of", "randn", "random_state",
     "rebound_parameter", "reruns", "as_run", "prefix_cases", "probe_reruns",
     "recorded_reruns",

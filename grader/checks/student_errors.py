@@ -118,3 +118,23 @@ def naming_float64_weights(call: str, x):
             fail(err.describe(call), hint=FLOAT64_PARAMETERS)
         raise
 
+
+BCE_TARGET_ERROR = "all elements of target should be between 0 and 1"
+BCE_ARGUMENTS_SWAPPED = ("BCELoss's target, its second argument, held values outside [0, 1] (or "
+                         "NaN), while the labels y given are all 0 or 1: the target it got is "
+                         "not y. Are the arguments swapped? They come in the order (prediction, "
+                         "target): loss_fn(model(x), y), not loss_fn(y, model(x))")
+
+
+@contextmanager
+def naming_bce_target(call: str, y):
+    """Within it, a failure that PyTorch words as BCELoss's target outside [0, 1], where the
+    labels `y` the check gives are all 0 or 1, is named: the target given was not y (the
+    arguments swapped). Read from the text, so a hint only, never counted."""
+    try:
+        yield
+    except StudentError as err:
+        labels = getattr(y, "detach", None) is not None and bool(((y == 0) | (y == 1)).all())
+        if err.kind == "exception" and BCE_TARGET_ERROR in str(err) and labels:
+            fail(err.describe(call), hint=BCE_ARGUMENTS_SWAPPED)
+        raise

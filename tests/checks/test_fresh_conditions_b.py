@@ -8,6 +8,8 @@ symptom for another reason, which must not get it):
   ex11 the four draws in another order: a draw skipped first is not
   ex12 a coefficient moved by another's gradient: by twice its own is not
   ex10 softmax divided by the whole tensor's sum: one along dim 0 whatever dim says is not
+  ex08 BCELoss's arguments swapped (its target out of [0, 1]): a prediction out of [0, 1] (its
+       input) is not
   ex09 an item (label, features): an item of the first column, then the other columns (the
        same shapes, other values) is not
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+from tests.conftest import failing
 
 
 # -- ex04 train_quadratic returning w1, w2, b as they came: trained (every loss right), or never
@@ -210,3 +213,47 @@ def test_pair_swapped_only_where_the_values_are_swapped(grade):
     assert any_hint(right, r"the pair is \(label, features\)"), right
     other = hints_of(grade("ex09", FIRST_COLUMN_APART, targets=["CsvDataset"]), "CsvDataset")
     assert not any_hint(other, r"label, features\)"), other
+
+
+# -- ex08 BCELoss out of its range: the target (arguments swapped), or the input (2x the output)
+
+BCE_ARGUMENTS_SWAPPED_CODE = """
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(y, model(x))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+BCE_INPUT_OUT_OF_RANGE = """
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(2 * model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def messages_of(result, target):
+    return [c.message for c in failing(result, target)]
+
+
+def test_bce_swapped_only_where_the_target_is_out_of_range(grade):
+    """Read from PyTorch's text: said in the message, not counted as a named hint."""
+    right = messages_of(grade("ex08", BCE_ARGUMENTS_SWAPPED_CODE,
+                              targets=["train_full_batch"]), "train_full_batch")
+    assert right and all(re.search(r"arguments swapped", m) for m in right), right
+    other = messages_of(grade("ex08", BCE_INPUT_OUT_OF_RANGE, targets=["train_full_batch"]),
+                        "train_full_batch")
+    assert other and not any_hint(other, r"swapped"), other

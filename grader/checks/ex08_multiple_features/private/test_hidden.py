@@ -13,6 +13,7 @@ from grader.checks.api import (Mistakes, as_run, assert_close, assert_forward_pu
                                assert_state, assert_structure, assert_trajectory, check,
                                data_path, devices, fail, gen, located, np_rng, probe_reruns,
                                randn, random_state, reference, reference_probe, naming_float64_weights,
+                               naming_bce_target,
                                sigmoid_inputs,
                                uniform)
 from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as variant_sigmoid
@@ -131,7 +132,8 @@ def test_train_random(sub, seed, device):
             f"lr={lr:.3f}, epochs={epochs}) on {device}")
     spec = deep_spec(sizes)
     args = ("train_full_batch", spec, state, (x, y, lr, epochs))
-    got = sub.probe("ex08.call_on_network", "ex08", *args, device=device)
+    with naming_bce_target(call, y):
+        got = sub.probe("ex08.call_on_network", "ex08", *args, device=device)
     want = reference_probe("ex08.call_on_network", "ex08", *args, device=device)
     wrong = Mistakes(lambda: {hint: train_variant(spec, state, x, y, lr, epochs, v, loss="bce",
                                                   device=device)

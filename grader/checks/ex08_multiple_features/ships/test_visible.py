@@ -9,7 +9,8 @@ import torch
 from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_state,
                                assert_structure, assert_trajectory, check, data_path, devices,
                                expected, fail, kind_of, random_state,
-                               naming_float64_weights, sigmoid_inputs)
+                               naming_bce_target, naming_float64_weights,
+                               sigmoid_inputs)
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
@@ -105,8 +106,9 @@ def test_train_30_epochs(sub, device):
     at every epoch and the same parameters"""
     call = f"train_full_batch(model, x (759, 8), y (759, 1), lr=1.0, epochs=30) on {device}"
     args = (X_ALL.to(device), Y_ALL.to(device), 1.0, 30)
-    got = sub.probe("ex08.call_on_network", "ex08", "train_full_batch", deep_spec(SIZES), STATE,
-                    args, device=device)
+    with naming_bce_target(call, Y_ALL):
+        got = sub.probe("ex08.call_on_network", "ex08", "train_full_batch", deep_spec(SIZES),
+                        STATE, args, device=device)
     want = expected(CASES["train_30"], device)
     wrong = {hint: expected(CASES[f"train_30_{v}"], device) for v, hint in VARIANTS.items()}
     assert_trajectory(got["result"], want["result"], call=call,
