@@ -8,6 +8,8 @@ symptom for another reason, which must not get it):
   ex11 the four draws in another order: a draw skipped first is not
   ex12 a coefficient moved by another's gradient: by twice its own is not
   ex10 softmax divided by the whole tensor's sum: one along dim 0 whatever dim says is not
+  ex11 the gradients taken anew after a's update (no precision hint first): a fit run in float32
+       gets the precision hint and not this one
   ex08 BCELoss's arguments swapped (its target out of [0, 1]): a prediction out of [0, 1] (its
        input) is not
   ex09 an item (label, features): an item of the first column, then the other columns (the
@@ -257,3 +259,35 @@ def test_bce_swapped_only_where_the_target_is_out_of_range(grade):
     other = messages_of(grade("ex08", BCE_INPUT_OUT_OF_RANGE, targets=["train_full_batch"]),
                         "train_full_batch")
     assert other and not any_hint(other, r"swapped"), other
+
+
+# -- ex11 fit_numpy off by float32's rounding: the gradients taken anew after a's update, or
+#    the data made float32
+
+FIT_IN_FLOAT32 = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    x, y = x.astype(np.float32), y.astype(np.float32)
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(float(loss))
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_precision_only_where_no_step_differs(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_regrad_after_a"),
+                           targets=["fit_numpy"]), "fit_numpy")
+    assert right and not any_hint(right, r"float32"), right
+    assert any_hint(right, r"taken anew after a was updated"), right
+    other = hints_of(grade("ex11", FIT_IN_FLOAT32, targets=["fit_numpy"]), "fit_numpy")
+    assert any_hint(other, r"float32 precision") and not any_hint(other, r"taken anew"), other

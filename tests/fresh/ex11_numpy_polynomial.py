@@ -215,4 +215,25 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "draws the coefficients in the order d, c, b, a",
         (r"order d, c, b, a",)),
+    # blind round 8 (w133): the gradients taken anew after a's update
+    Fresh("fit_numpy_regrad_after_a", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(float(loss))
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        y_pred = poly_forward(x, a, b, c, d)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "recomputes the gradients after updating a (not one forward pass per step)",
+        (r"taken anew after a was updated",)),
 ]

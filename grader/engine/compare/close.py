@@ -15,7 +15,7 @@ from grader.engine.compare.mistakes import (NOT_REDUCED, NUMPY_NOT_TENSOR, STACK
                                             array_dtype_hint, name_mistake, resolve,
                                             tensor_dtype_hint)
 from grader.engine.compare.relations import relation
-from grader.engine.compare.tolerances import TOL, _close, _precision_hint, tol_for
+from grader.engine.compare.tolerances import TOL, _close, _precision_hint, beyond_float32, tol_for
 from grader.engine.compare.values import (as_array, as_array_of_size, count_values, kind_of,
                                           refuse_bool, show)
 from grader.sandbox.device import device_type
@@ -175,7 +175,9 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     if err.size and np.isfinite(worst) and worst <= 1e-3 * max(abs(float(b[idx])), 1e-12):
         lines.append(f"  there: expected {float(b[idx]):.12g}, got {float(a[idx]):.12g}")
     known = resolve(mistakes)
-    fail("\n".join(lines), hint=_strictly(a, b, known, r, t) or _precision_hint(a, b, r)
+    # a known mistake before precision, where float32's rounding cannot give its values
+    fail("\n".join(lines), hint=_strictly(a, b, known, r, t)
+         or name_mistake(a, beyond_float32(known, b), r, t) or _precision_hint(a, b, r)
          or name_mistake(a, known, r, t) or relation(a, b, r, t))
 
 

@@ -42,12 +42,30 @@ def _close(a, b, rtol, atol) -> bool:
                                                           equal_nan=True)))
 
 
+def beyond_float32(mistakes: dict, b) -> dict:
+    """The mistakes whose values differ from the reference's `b` by more than float32's
+    rounding (FLOAT32_AGREEMENT): only those can be told from a computation run partly in
+    float32, so only those are named before the precision hint."""
+    from grader.engine.compare.values import as_array
+    out = {}
+    for hint, value in mistakes.items():
+        try:
+            m = as_array(value)
+        except Exception:   # noqa: BLE001 - a value of another kind is told apart
+            m = None
+        if m is None or m.shape != b.shape or not np.allclose(
+                m, b, rtol=FLOAT32_AGREEMENT, atol=1e-7, equal_nan=True):
+            out[hint] = value
+    return out
+
+
 def _precision_hint(a, b, rtol) -> str | None:
     """Values that agree to float32 precision where float64 precision is expected: part of the
     computation ran in float32 (the classic cause: a tensor made with torch.tensor(w0)), or a
     step that differs by as little in float64 (the values cannot tell which: both are said).
-    Asked before the named mistakes: one that differs from the reference by less than
-    float32's rounding cannot be told from it."""
+    Asked after the known mistakes that differ from the reference by more than float32's
+    rounding (beyond_float32): precision is said only where none of those gives the values;
+    a mistake within float32's rounding of the reference cannot be told from it."""
     if rtol >= 1e-6 or b.dtype != np.float64 or a.dtype not in (np.float64, np.float32):
         return None
     if not np.allclose(a, b, rtol=FLOAT32_AGREEMENT, atol=1e-7, equal_nan=True):

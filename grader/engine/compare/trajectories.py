@@ -13,7 +13,8 @@ from grader.engine.compare import CheckFailure, fail
 from grader.engine.compare.close import _strictly, assert_close
 from grader.engine.compare.mistakes import lazily, name_mistake, resolve
 from grader.engine.compare.relations import relation
-from grader.engine.compare.tolerances import TRAJECTORY_TOL, _close, _precision_hint
+from grader.engine.compare.tolerances import (TRAJECTORY_TOL, _close, _precision_hint,
+                                              beyond_float32)
 from grader.engine.compare.values import as_array, as_array_of_size, kind_of, refuse_bool, show
 from grader.engine.plots import plot
 from grader.sandbox.protocol import RemoteObject
@@ -90,14 +91,19 @@ def located(got, want, names, upto, unit="epoch", tol=None):
 
 def _compare_items(got, want, names, lists, call, mistakes, tol, step_name, count_hints):
     """The tuple form: each list, then each final value. A mistake is named at an item only
-    where its run also has the items already found right: a run whose losses stay at the
-    first one does not name a run whose every loss is the reference's."""
+    where its run also has the items already found right (a run whose losses stay at the
+    first one does not name a run whose every loss is the reference's), and only the runs the
+    student's shows in every item where there are any."""
     order = lists + [i for i in range(len(want)) if i not in lists]
     for n, i in enumerate(order):
         def item_mistakes(i=i, done=tuple(order[:n])):
-            return {k: v[i] for k, v in resolve(mistakes).items()
-                    if isinstance(v, (tuple, list)) and len(v) == len(want)
-                    and all(_agrees(v[j], got[j], tol) for j in done)}
+            known = {k: v for k, v in resolve(mistakes).items()
+                     if isinstance(v, (tuple, list)) and len(v) == len(want)
+                     and all(_agrees(v[j], got[j], tol) for j in done)}
+            # a run the student's shows in every item is the one named, where there is one
+            full = {k: v for k, v in known.items()
+                    if all(_agrees(v[j], got[j], tol) for j in range(len(want)))}
+            return {k: v[i] for k, v in (full or known).items()}
         if i in lists:
             _compare_list(got[i], want[i], call, names[i], item_mistakes, tol, step_name,
                           count_hints)
@@ -149,7 +155,8 @@ def _compare_list(got, want, call, what, mistakes, tol, step_name, count_hints):
     _parted(f"{call} returned the wrong value: the {what} part from the reference run"
             f"{_same_start(k)} at {name(k)}.", f"{_few(want[k:])} ({what} from {name(k)} on)",
             _few(got[k:]), abs(a[k] - b[k]), tol, _strictly(a, b, known, *tol)
-            or _precision_hint(a, b, tol[0]) or name_mistake(a, known, *tol)
+            or name_mistake(a, beyond_float32(known, b), *tol) or _precision_hint(a, b, tol[0])
+            or name_mistake(a, known, *tol)
             or _shifted(a, b, k, tol), evidence=_first_value(a, b, what) if k == 0 else "")
 
 

@@ -211,6 +211,8 @@ def test_fit_step_by_step(sub, seed):
                 hints.GRADIENT_TWICE: fit_variant(x, y, lr, k, fit_seed, scale=2.0),
                 hints.GRADIENT_HALF: fit_variant(x, y, lr, k, fit_seed, scale=0.5),
                 **_default_lr(x, y, lr, k, fit_seed),
+                **({hints.regrad_after(r): fit_variant(x, y, lr, k, fit_seed, regrad=r)
+                    for r in hints.REGRADS} if k else {}),
                 **(crossed_updates(x, y, lr, k, fit_seed, hints.crossed_update) if k else
                    {**hints.one_rng_each(fit_seed), **hints.drawn_in_order(want, runs[k])}),
             })
@@ -238,6 +240,8 @@ def test_fit_300_steps(sub, seed):
             hints.LOSSES_OF_STEPS_0_100: fit_variant(x, y, lr, 300, fit_seed, when=0),
             **_default_lr(x, y, lr, 300, fit_seed),
             **crossed_updates(x, y, lr, 300, fit_seed, hints.crossed_update),
+            **{hints.regrad_after(r): fit_variant(x, y, lr, 300, fit_seed, regrad=r)
+               for r in hints.REGRADS},
         }
 
     got = sub.call("ex11.fit_numpy", x, y, lr=lr, steps=300, seed=fit_seed)

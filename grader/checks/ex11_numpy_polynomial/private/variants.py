@@ -4,9 +4,11 @@ import numpy as np
 
 
 def fit_variant(x, y, lr, steps, seed, *, after=False, sign=1.0, scale=1.0, init="rng",
-                when=99, used=(0, 1, 2, 3)):
+                when=99, used=(0, 1, 2, 3), regrad=()):
     """A fit with one known mistake (trusted code, used to name what a wrong answer did).
-    used[i]: the gradient that updates coefficient i (a copy-paste, d -= lr * grad_c)."""
+    used[i]: the gradient that updates coefficient i (a copy-paste, d -= lr * grad_c);
+    regrad: the coefficients after whose update the gradients are taken anew from the
+    coefficients as they are then (not one forward pass per step)."""
     if init == "rng":
         rng = np.random.default_rng(seed)
         p = [float(rng.standard_normal()) for _ in range(4)]
@@ -20,7 +22,14 @@ def fit_variant(x, y, lr, steps, seed, *, after=False, sign=1.0, scale=1.0, init
         yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x
         g = 2.0 * (yp - y)
         grads = [float((g * x ** k).sum()) * scale for k in range(4)]
-        p = [v - sign * lr * grads[u] for v, u in zip(p, used)]
+        if regrad:
+            for i in range(4):
+                p[i] = p[i] - sign * lr * grads[used[i]]
+                if i in regrad:
+                    gi = 2.0 * (p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x - y)
+                    grads = [float((gi * x ** k).sum()) * scale for k in range(4)]
+        else:
+            p = [v - sign * lr * grads[u] for v, u in zip(p, used)]
         if t % 100 == when:
             if after:
                 yp = p[0] + p[1] * x + p[2] * x * x + p[3] * x * x * x

@@ -116,3 +116,18 @@ def drawn_in_order(want, got) -> dict:
                 and not np.allclose(values, draws, rtol=1e-6, atol=0):
             return {draw_order(", ".join(names[i] for i in perm)): (tuple(values), list(want[1]))}
     return {}
+
+
+def regrad_after(regrad) -> str:
+    """The gradients taken anew after the update of the coefficients numbered in `regrad`."""
+    names = " and ".join("abcd"[i] for i in regrad)
+    later = "abcd"[min(regrad) + 1:]
+    return (f"the gradients are taken anew after {names} {'was' if len(regrad) == 1 else 'were'} "
+            f"updated: {', '.join(later)} move by gradients of coefficients already changed "
+            f"(a forward pass in the middle of the update). Compute all four gradients from "
+            f"one forward pass, then update a, b, c, d")
+
+
+# every set of coefficients after whose update the gradients may be taken anew (a, b or c)
+REGRADS = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2)]
+

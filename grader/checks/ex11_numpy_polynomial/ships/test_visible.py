@@ -43,7 +43,9 @@ FIT_300_MISTAKES = {hints.LOSSES_OF_STEPS_0_100: {"when": 0},
                     # one coefficient updated with another's gradient (d -= lr * grad_c)
                     **{hints.crossed_update(i, j): {"used": tuple(j if k == i else k
                                                                   for k in range(4))}
-                       for i in range(4) for j in range(4) if i != j}}
+                       for i in range(4) for j in range(4) if i != j},
+                    # the gradients taken anew in the middle of the update
+                    **{hints.regrad_after(r): {"regrad": r} for r in hints.REGRADS}}
 
 
 def _fit_300_id(kw) -> str:
@@ -54,6 +56,12 @@ def _fit_300_id(kw) -> str:
 CASES.update({c.id: c for c in [
     Recorded(_fit_300_id(kw), "ex11", (X_FIT, Y_FIT, FIT_LR, 300, 0), kw, fn="ex11.fit_variant")
     for kw in FIT_300_MISTAKES.values()]})
+# the first update, and the course's fit, with the gradients taken anew in its middle
+CASES.update({c.id: c for r in hints.REGRADS for c in [
+    Recorded(f"fit_steps_1_regrad_{''.join(map(str, r))}", "ex11", (X_FIT, Y_FIT, FIT_LR, 1, 0),
+             {"regrad": r}, fn="ex11.fit_variant"),
+    Recorded(f"fit_course_regrad_{''.join(map(str, r))}", "ex11",
+             (X_COURSE, Y_COURSE, 1e-6, 2000, 0), {"regrad": r}, fn="ex11.fit_variant")]})
 # the same 300 steps at the default learning rate, written in where FIT_LR is passed
 CASES["fit_300_default_lr"] = Recorded("fit_300_default_lr", "ex11",
                                        (X_FIT, Y_FIT, hints.DEFAULT_LR, 300, 0),
@@ -158,7 +166,10 @@ def test_fit_first_steps(sub):
         assert_fit(runs[k], want, call=f"fit_numpy(x, y, lr={FIT_LR}, steps={k}, "
                      f"seed=0)", context=hint, **TRAJ,
                      mistakes={hints.UPDATE_ADDS_GRADIENT:
-                               _mirror(expected(CASES["fit_steps_0"]), want)} if k == 1 else
+                               _mirror(expected(CASES["fit_steps_0"]), want),
+                               **{hints.regrad_after(r): expected(
+                                   CASES[f"fit_steps_1_regrad_{''.join(map(str, r))}"])
+                                  for r in hints.REGRADS}} if k == 1 else
                      {**hints.one_rng_each(0), **hints.drawn_in_order(want, runs[k])} if k == 0
                      else None)
 
@@ -186,8 +197,9 @@ def test_fit_course_result(sub):
     # loss of 9.086 at step 1999 (recorded by `python -m grader build`).
     case = CASES["fit_course"]
     assert_fit(case.run(sub), expected(case), points=len(X_COURSE),
-               call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, "
-                 "seed=0)", **TRAJ)
+               call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, seed=0)", **TRAJ,
+               mistakes=lambda: {hints.regrad_after(r): expected(
+                   CASES[f"fit_course_regrad_{''.join(map(str, r))}"]) for r in hints.REGRADS})
 
 
 def _mirror(start, after):
