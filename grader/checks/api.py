@@ -57,7 +57,8 @@ from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOU
                                     SUM_LOSS, UPDATE_ADDS_GRADIENT, ZERO_AFTER_BACKWARD, Mistakes,
                                     Recorded, assert_fit, assert_forward_pure, assert_leaf,
                                     assert_minibatch_run, assert_no_graph, assert_sgd_optimizer,
-                                    assert_state, assert_structure, divided_by_rows,
+                                    assert_dtypes, assert_state, assert_structure,
+                                    divided_by_rows,
                                     fit_grads_of_mean, formula_state, grads_of_mean,
                                     inplace_leaf_hint, momentum_of, named_student_error, reruns,
                                     as_run, prefix_cases, probe_reruns, recorded_reruns,
@@ -88,7 +89,7 @@ from grader.sandbox.inside.steps import record_steps
 __all__ = [
     "also_on", "summed", "sigmoid_inputs", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
-    "assert_structure", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
+    "assert_structure", "assert_dtypes", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
     "Case", "crossed_update",
     "central_difference", "check", "CheckFailure", "COEFFICIENTS_ORDER", "data_path", "devices",
     "dtypes", "expected", "fail", "FD_EPS", "fit_grads_of_mean", "float_central_difference",

@@ -340,6 +340,17 @@ def assert_structure(got, want, *, call: str):
     if gp != wp:
         fail(f"{call} should have the parameters {_pairs(wp)}, found {_pairs(gp) or 'none'}: "
              f"nn.Linear(in_features, out_features) has weight (out, in) and bias (out,).")
+    assert_dtypes(got, want, call=call)
+
+
+def assert_dtypes(got, want, *, call: str):
+    """The parameters' dtypes of a structure equal the reference's (where it records them)."""
+    wd = [tuple(d) for d in want.get("dtypes", [])]
+    gd = [tuple(d) for d in got.get("dtypes", [])] if isinstance(got, dict) else []
+    if wd and gd != wd:
+        fail(f"{call}'s parameters have the dtypes {_pairs(gd)}, expected {_pairs(wd)}",
+             f"keep the parameters {wd[0][1]}, as the contract makes them (torch.randn(()) "
+             f"and nn.Linear give float32): no dtype=torch.float64 or .double() in __init__")
 
 
 def _pairs(items):

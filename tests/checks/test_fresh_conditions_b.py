@@ -10,6 +10,7 @@ symptom for another reason, which must not get it):
   ex10 softmax divided by the whole tensor's sum: one along dim 0 whatever dim says is not
   ex11 the gradients taken anew after a's update (no precision hint first): a fit run in float32
        gets the precision hint and not this one
+  ex12 Polynomial3's parameters float64: parameters of shape (1,) are not named so
   ex08 BCELoss's arguments swapped (its target out of [0, 1]): a prediction out of [0, 1] (its
        input) is not
   ex09 an item (label, features): an item of the first column, then the other columns (the
@@ -291,3 +292,31 @@ def test_precision_only_where_no_step_differs(grade):
     assert any_hint(right, r"taken anew after a was updated"), right
     other = hints_of(grade("ex11", FIT_IN_FLOAT32, targets=["fit_numpy"]), "fit_numpy")
     assert any_hint(other, r"float32 precision") and not any_hint(other, r"taken anew"), other
+
+
+# -- ex12 Polynomial3's structure: float64 parameters, or parameters of shape (1,)
+
+POLY_SHAPE_1 = """
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(1))
+        self.b = nn.Parameter(torch.randn(1))
+        self.c = nn.Parameter(torch.randn(1))
+        self.d = nn.Parameter(torch.randn(1))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + " \
+               f"{self.d.item()} x^3"
+"""
+
+
+def test_float64_parameters_only_where_the_dtype_differs(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "polynomial3_float64_parameters"),
+                           targets=["Polynomial3"]), "Polynomial3", visible=True)
+    assert any_hint(right, r"keep the parameters float32"), right
+    other = hints_of(grade("ex12", POLY_SHAPE_1, targets=["Polynomial3"]), "Polynomial3")
+    assert not any_hint(other, r"float32|float64"), other

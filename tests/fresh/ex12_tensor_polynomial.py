@@ -433,4 +433,22 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "grad_c and grad_d swapped in the update",
         (r"c is updated with grad_d|d is updated with grad_c",)),
+    # float64 parameters (the structure's dtypes)
+    Fresh("polynomial3_float64_parameters", "Polynomial3", '''
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn((), dtype=torch.float64))
+        self.b = nn.Parameter(torch.randn((), dtype=torch.float64))
+        self.c = nn.Parameter(torch.randn((), dtype=torch.float64))
+        self.d = nn.Parameter(torch.randn((), dtype=torch.float64))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + " \
+               f"{self.d.item()} x^3"
+''', "makes the parameters float64",
+        (r"keep the parameters float32",)),
 ]

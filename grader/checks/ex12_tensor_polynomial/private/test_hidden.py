@@ -10,7 +10,8 @@ import torch
 from grader.checks.api import (GRADCHECK_TOL, StudentError, TRAJECTORY_TOL, assert_close,
                                assert_fit, autograd_grad, central_difference, check, devices,
                                dtypes, fail, gen, manual_call, naming_rebound, property_of,
-                               reference, reference_probe, scale_mistakes, uniform, tolerance)
+                               reference, reference_probe, scale_mistakes, uniform, tolerance,
+                               assert_dtypes)
 from grader.checks.ex12_tensor_polynomial.private import variants as wrong
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
@@ -174,6 +175,7 @@ def test_structure(sub):
         fail(f"Polynomial3() has the parameters {got['parameters']} and submodules "
              f"{got['modules']}; expected the parameters {want['parameters']} (name, shape) "
              f"and no submodules.")
+    assert_dtypes(got, want, call="Polynomial3()")
 
 
 @check("Polynomial3", points=2)

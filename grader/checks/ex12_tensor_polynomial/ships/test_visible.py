@@ -8,7 +8,8 @@ import torch
 
 from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TRAJECTORY_TOL, assert_close,
                                assert_fit, check, devices, expected, fail, manual_call,
-                               naming_rebound, scale_mistakes, tolerance)
+                               naming_rebound, scale_mistakes, tolerance,
+                               assert_dtypes)
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes, optim_mistakes
 from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
@@ -196,6 +197,7 @@ def test_structure(sub):
     if got["modules"]:
         fail(f"Polynomial3() has submodules {got['modules']}: it needs none, only four "
              f"parameters.")
+    assert_dtypes(got, want, call="Polynomial3()")
 
 
 @check("Polynomial3", visible=True)

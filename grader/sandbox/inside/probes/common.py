@@ -76,11 +76,12 @@ def parameters(model):
 
 
 def structure(model):
-    """Submodule names and types, parameter names and shapes of an nn.Module, read from its
-    registries (see walk)."""
+    """Submodule names and types, parameter names and shapes, and parameter names and dtypes
+    (as "float32", whatever the device) of an nn.Module, read from its registries (see walk)."""
     return {
         "modules": [(name, type(m).__name__) for name, m in walk(model) if name],
         "parameters": [(name, tuple(p.shape)) for name, p in parameters(model)],
+        "dtypes": [(name, str(p.dtype).replace("torch.", "")) for name, p in parameters(model)],
         "training": bool(model.training),
     }
 
