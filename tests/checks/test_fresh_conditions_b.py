@@ -11,6 +11,8 @@ symptom for another reason, which must not get it):
   ex11 the gradients taken anew after a's update (no precision hint first): a fit run in float32
        gets the precision hint and not this one
   ex12 Polynomial3's parameters float64: parameters of shape (1,) are not named so
+  ex06, ex08 a training run of SGD with momentum 0.9, or of Adam: momentum 0.5 and RMSprop are
+       not named so
   ex08 BCELoss's arguments swapped (its target out of [0, 1]): a prediction out of [0, 1] (its
        input) is not
   ex09 an item (label, features): an item of the first column, then the other columns (the
@@ -19,6 +21,8 @@ symptom for another reason, which must not get it):
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
 from tests.conftest import failing
@@ -320,3 +324,38 @@ def test_float64_parameters_only_where_the_dtype_differs(grade):
     assert any_hint(right, r"keep the parameters float32"), right
     other = hints_of(grade("ex12", POLY_SHAPE_1, targets=["Polynomial3"]), "Polynomial3")
     assert not any_hint(other, r"float32|float64"), other
+
+
+# -- ex06 train and ex08 train_full_batch: momentum 0.9 or Adam, or momentum 0.5 or RMSprop
+
+TRAIN_MOMENTUM_05 = """
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+"""
+FULL_BATCH_RMSPROP = """
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+@pytest.mark.parametrize("ex,target,name,other,named", [
+    ("ex06", "train", "train_own_sgd_momentum", TRAIN_MOMENTUM_05, r"momentum=0\.9"),
+    ("ex08", "train_full_batch", "train_full_batch_adam", FULL_BATCH_RMSPROP, r"Adam"),
+])
+def test_optimizer_kind_only_where_the_run_is_that_optimizer(grade, ex, target, name, other,
+                                                             named):
+    right = hints_of(grade(ex, fresh_code(ex, name), targets=[target]), target, visible=True)
+    assert any_hint(right, named), right
+    seen = hints_of(grade(ex, other, targets=[target]), target)
+    assert not any_hint(seen, named), seen

@@ -80,8 +80,9 @@ MIN_PER_EXERCISE = 6
 # with ex11; 220 entries): 220 named; with softmax over the whole tensor (ex10; 221 entries): 221;
 # with an item (label, features) (ex09; 222 entries): 222 named; with the gradients taken anew in
 # the middle of the update, named before the precision hint (ex11; 223 entries): 223 named; with
-# the parameters' dtypes in a module's structure (ex12 Polynomial3; 224 entries): 224 named
-MIN_NAMED = 224
+# the parameters' dtypes in a module's structure (ex12 Polynomial3; 224 entries): 224 named;
+# with SGD's momentum and Adam named in a training run (ex06 train, ex08; 226 entries): 226 named
+MIN_NAMED = 226
 
 _seen: dict[str, dict] = {}
 

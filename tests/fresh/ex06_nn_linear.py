@@ -119,4 +119,12 @@ class LinearRegression(nn.Module):
         return self.linear(torch.sigmoid(x))
 ''', "applies a sigmoid to x before the layer",
         (r"sigmoid applied (to x itself|to the input)",)),
+    # blind round 8: the optimizer's kind or momentum
+    Fresh("train_own_sgd_momentum", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+''', "train builds its own SGD with momentum instead of calling make_optimizer",
+        (r"SGD with momentum=0\.9",)),
 ]

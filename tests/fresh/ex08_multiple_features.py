@@ -129,4 +129,19 @@ class DeepBinaryClassifier(nn.Module):
         return torch.sigmoid(x)
 ''', "applies the sigmoid before each layer (x itself goes through one first)",
         (r"sigmoid applied (to x itself|to the input)",)),
+    # blind round 8: the optimizer's kind or momentum
+    Fresh("train_full_batch_adam", "train_full_batch", '''
+def train_full_batch(model, x, y, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "Adam instead of SGD",
+        (r"torch\.optim\.Adam at this lr",)),
 ]

@@ -8,7 +8,7 @@ from grader.checks.api import network, solution_module
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
          "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice", "backward_twice",
-         "l1_loss")
+         "l1_loss", "adam")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -27,6 +27,7 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
                         gradients 1/N as big)
     backward_twice      backward() called twice per step: every gradient doubled
     l1_loss             nn.L1Loss (the mean absolute error) for the MSE (loss="mse" only)
+    adam                torch.optim.Adam at the same lr instead of SGD
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -35,7 +36,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
         for n, p in model.named_parameters():
             p.grad = stale[n].detach().clone().to(p.device)
     momentum = {"no_momentum": 0.0, "default_momentum": 0.9}.get(mode, momentum)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr) if mode == "adam" else \
+        torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     reduction = "sum" if mode == "sum_loss" else "mean"
     loss_fn = nn.MSELoss(reduction=reduction) if loss == "mse" else nn.BCELoss(reduction=reduction)
     if mode == "l1_loss":

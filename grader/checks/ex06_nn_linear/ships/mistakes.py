@@ -12,9 +12,14 @@ STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Pyth
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP,
                  "backward_twice": GRADS_DOUBLED}
+PLAIN_SGD = ("train's optimizer is plain SGD, the one make_optimizer(model, lr) builds: no "
+             "momentum or other kind there, and no optimizer of train's own")
+OWN_MOMENTUM = f"these are the losses of SGD with momentum=0.9: {PLAIN_SGD}"
+OWN_ADAM = f"these are the losses of torch.optim.Adam at this lr: {PLAIN_SGD}"
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
-                  "backward_twice": GRADS_DOUBLED_OR_LR, "l1_loss": L1_LOSS}
+                  "backward_twice": GRADS_DOUBLED_OR_LR, "l1_loss": L1_LOSS,
+                  "default_momentum": OWN_MOMENTUM, "adam": OWN_ADAM}
 
 
 def lr_ignored(fixed: float, lr: float, *, train=False) -> str:

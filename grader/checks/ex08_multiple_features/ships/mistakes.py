@@ -25,10 +25,14 @@ MEAN_TWICE_LOSS = ("the loss is divided by N = len(x) once more: nn.BCELoss() al
                    "mean over the samples, so the recorded losses and every step are 1/N as big")
 # train_full_batch's known wrong loops, by the name under which ex06's private/variants.py
 # runs them
+SGD_ASKED = "train_full_batch uses plain SGD, torch.optim.SGD(model.parameters(), lr=lr)"
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
                   "sigmoid_twice": SIGMOID_TWICE, "mean_twice": MEAN_TWICE_LOSS,
-                  "backward_twice": GRADS_DOUBLED_OR_LR}
+                  "backward_twice": GRADS_DOUBLED_OR_LR,
+                  "default_momentum": f"these are the losses of SGD with momentum=0.9: {SGD_ASKED}"
+                                      f", no momentum",
+                  "adam": f"these are the losses of torch.optim.Adam at this lr: {SGD_ASKED}"}
 
 
 def forward_mistakes(outputs):
