@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from grader.sandbox.apart import parse
+
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
 
@@ -43,11 +45,11 @@ def normalised(code: str, depth: int = 0) -> tuple[str, list | None]:
     used = Counter()          # a name one block defines may be used in another, broken too
     for _first, block in blocks:
         try:
-            used.update(_used_names(ast.parse(block)))
+            used.update(_used_names(parse(block)))
         except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
             for line in block.split("\n"):       # line by line: what a line reads
                 try:
-                    used.update(_used_names(ast.parse(line.strip())))
+                    used.update(_used_names(parse(line.strip())))
                 except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError,
                         OverflowError):
                     used.update(_NAME.findall(line.split("#")[0]))
@@ -90,12 +92,12 @@ def _normalised_block(code: str, depth: int, used: Counter | None = None):
     `used`: the names the whole file uses, where this is one block of it); None where it
     does not parse."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
         # a header's lines as written (its docstring not), by node: kept alive, ids not reused
         spans = {id(n): (n, _span(n)) for n in ast.walk(tree) if isinstance(n, ast.stmt)}
         tree = without_noops(tree, used)
         text = ast.unparse(tree)
-        again = ast.parse(text)
+        again = parse(text)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
         return None
     old = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
@@ -211,7 +213,7 @@ def _noop_line(line: str, used: Counter) -> bool:
     if not text or text.startswith("#"):
         return True
     try:
-        tree = ast.parse(text)
+        tree = parse(text)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
         return False
     return len(tree.body) == 1 and not isinstance(tree.body[0], (

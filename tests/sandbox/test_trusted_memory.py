@@ -70,3 +70,37 @@ def test_refused_replies_cost_the_grader_nothing(tmp_path, kind):
     assert grown_mb < REPLY_MB / 2, (
         f"the grading process grew by {grown_mb:.0f} MB while refusing {REPLY_MB} MB replies "
         f"({hostile_run['messages'][:2]})")
+
+
+def test_no_reader_of_a_submissions_text_parses_past_its_bound(tmp_path):
+    """Python's parser costs several hundred times a file's size (a 19 MB ex01 of short lines
+    took the grading process to 12 GB and 6 minutes, in staging's import reading, before any
+    size check). Every reader on the trusted side parses through grader.sandbox.apart.parse,
+    which reads a file past MAX_PARSE_BYTES as text that does not parse: staging (imports,
+    stubs), the review (one finding), a notebook's shell lines (similarity compares a file's
+    first MAX_CODE_CHARS only). Peak memory for a file three times the bound stays far below
+    what parsing it costs."""
+    import tracemalloc
+    from grader.engine.review import scan_source
+    from grader.sandbox import staging
+    from grader.sandbox.apart import MAX_PARSE_BYTES, TooLarge, parse
+    from grader.sandbox.notebooks import script_python
+    reference = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
+    text = reference + "import utils\nget_ipython()\n" + "a=[1]\n" * (3 * MAX_PARSE_BYTES // 6)
+    with pytest.raises(TooLarge):
+        parse(text)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "ex01_linear_model.py").write_text(text)
+    (sub / "utils.py").write_text("X = 1\n")
+    tracemalloc.start()
+    try:
+        (tmp_path / "staged").mkdir()
+        staging.stage_submission(sub, tmp_path / "staged", [])
+        found = scan_source(text, "ex01_linear_model.py")
+        script_python(text.encode())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [f.what[:18] for f in found] == ["too large to revie"]
+    assert peak < 60 * 2**20, f"{peak / 2**20:.0f} MB"

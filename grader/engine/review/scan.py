@@ -10,7 +10,7 @@ from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
 from grader.engine.review.rules import (DATA_FACTOR, Finding, MAX_FINDINGS, MAX_SOURCE_BYTES,
                                         TOO_DEEP)
-from grader.sandbox.apart import TooDeep, parse
+from grader.sandbox.apart import TooDeep, TooLarge, parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
@@ -108,6 +108,10 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=
             tree = parse(text)
         except TooDeep:
             found.append(Finding(file, 0, where, TOO_DEEP))
+            continue
+        except TooLarge:
+            found.append(Finding(file, 0, where, f"too large to review ({len(text) / 1e6:.1f} "
+                                                 f"MB of code)"))
             continue
         except (SyntaxError, ValueError):     # ValueError: NUL bytes
             if whole_file:
