@@ -186,3 +186,25 @@ def test_a_notebooks_cells_share_the_import_time_and_definitions_still_run():
     assert scope["first"]() == 1 and scope["last"]() == 2 and "Z" not in scope
     assert "cell 2 was skipped" in notes[0] and "past the time the import had left" in notes[0]
     assert "cell 3 was not run" in notes[1] and len(notes) == 2, notes
+
+
+def test_a_statement_too_deep_for_a_compiled_tree_runs_from_its_text():
+    """A sum of 1 500 terms imports in Python (compiled from text), but compiling its syntax
+    tree alone runs out of depth (RecursionError "traversing 'expr' node": 0/18 for ex01): such
+    a statement is compiled from its own lines, whatever it is (decorated, after a `;`)."""
+    terms = " + ".join(["1"] * 1500)
+    scope, stopped = run(f"""
+        import functools
+        X = 1; Y = {terms}
+        @functools.lru_cache
+        def f():
+            return {terms}
+        Z = f() + Y
+    """)
+    assert stopped == [] and scope["Y"] == 1500 and scope["Z"] == 3000 and scope["X"] == 1
+    with pytest.raises(ZeroDivisionError) as info:
+        run(f"""
+            Y = {terms}
+            Z = 1 / 0
+        """)
+    assert info.traceback[-1].lineno + 1 == 3     # the file's own line numbers still

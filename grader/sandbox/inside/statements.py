@@ -83,8 +83,7 @@ def run_statements(code: bytes, path: str, scope: dict,
         raise Stopped()
 
     for node in tree.body:
-        unit = compile(ast.Module(body=[node], type_ignores=[]), path, "exec", flags=flags,
-                       dont_inherit=True)
+        unit = _compiled(node, code, path, flags)
         timed = not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                       ast.Import, ast.ImportFrom))
         limit = time_left(seconds) if timed else seconds
@@ -111,6 +110,26 @@ def run_statements(code: bytes, path: str, scope: dict,
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, before)
     return stopped
+
+
+def _compiled(node, code: bytes, path: str, flags: int):
+    """One top-level statement compiled, at its own lines. From its syntax tree; where that is
+    too deep for the compiler's walk of a tree (a sum of 1 500 terms, which Python compiles
+    from text), from its text, read from the file at the same lines."""
+    try:
+        return compile(ast.Module(body=[node], type_ignores=[]), path, "exec", flags=flags,
+                       dont_inherit=True)
+    except RecursionError:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        lines = code.decode("utf-8", "replace").splitlines(keepends=True)
+        part = lines[first - 1:node.end_lineno]
+        if first == node.lineno:                 # after a `;` on its line
+            part[0] = part[0][node.col_offset:] if len(part) > 1 else \
+                part[0][node.col_offset:node.end_col_offset]
+        if len(part) > 1 and node.end_col_offset is not None:
+            part[-1] = part[-1][:node.end_col_offset]
+        return compile("\n" * (first - 1) + "".join(part), path, "exec", flags=flags,
+                       dont_inherit=True)
 
 
 class _StagedLoader(importlib.abc.Loader):
