@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, StudentError, also_on, assert_close, check, devices, summed,
-                               expected)
+from grader.checks.api import (Case, StudentError, also_on, assert_close, check, devices,
+                               expected, property_of, summed)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -164,3 +164,34 @@ def _second_best(sub):
     like = (X, Y, WEIGHTS)
     mse = {w: sum((x * w - y) ** 2 for x, y in zip(X2, Y2)) / len(X2) for w in WEIGHTS2}
     return got, min(WEIGHTS2, key=mse.get), hints.best_weight_mistakes(X2, Y2, WEIGHTS2, like)
+
+
+# two inputs with a tie: on the first, the least MSE (1.0) is also the last tied weight; on the
+# second, the tied weights are -0.5 and 1.5 and the least MSE is 4.0
+TIES = (([1.0], [0.0], [-1.0, 1.0, 3.0]), ([2.0], [1.0], [-0.5, 1.5, 2.5]))
+
+
+@check("best_weight", visible=True)
+@property_of()
+def test_best_weight_first_on_tie(sub):
+    """best_weight returns the first of two equally good weights (ties are part of the
+    contract: a check students run shows them)"""
+    got = sub.call("ex01.best_weight", *TIES[0])
+    assert_close(got, -1.0, call="best_weight([1], [0], [-1, 1, 3])",
+                 mistakes=lambda: also_on(_tie_mistakes(*TIES[0]), _second_tie(sub)))
+
+
+def _tie_mistakes(x, y, weights):
+    """{hint: value} on a tie: the last tied weight, and best_weight's other mistakes."""
+    w = np.asarray(weights)
+    mse = ((np.asarray(x)[None, :] * w[:, None] - np.asarray(y)[None, :]) ** 2).mean(axis=1)
+    last = float(w[np.flatnonzero(mse == mse.min())[-1]])
+    return {hints.LAST_ON_TIE: last, **hints.best_weight_mistakes(x, y, weights, TIES[0])}
+
+
+def _second_tie(sub):
+    try:
+        got = sub.call("ex01.best_weight", *TIES[1])
+    except StudentError:
+        return None
+    return got, -0.5, _tie_mistakes(*TIES[1])
