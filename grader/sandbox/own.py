@@ -98,6 +98,36 @@ def own_modules(found: Found, best: dict, assignments: bool = False, cap: int = 
     return _own_assignment_modules(found, seen, best, chosen, cap) if assignments else chosen
 
 
+MAX_HELPER_READERS = 64         # files named like an exercise's read for what they import
+
+
+def imported_helpers(candidates: list, found: Found, cap: int) -> list:
+    """`candidates` (files named like an exercise's: exNN_*.py), less each that a file of them
+    imports by its own name (ex01_linear_model.py: `from ex01_utils import SCALE`): a module of
+    the student's own, as Python imports it, staged as one (found.own_modules: reviewed and
+    placed as utils.py is), never taken for a second copy of the exercise. Read as text, the
+    nearest the top first, at most MAX_HELPER_READERS of them."""
+    from grader.sandbox.apart import _sources, imported_names
+    stems = {c.parts[-1][:-3] for c in candidates if not c.refused and
+             c.parts[-1].endswith(".py") and c.parts[-1][:-3] != EXERCISES[c.ex] and
+             c.parts[-1][:-3].isidentifier()}
+    if not stems:
+        return candidates
+    imported: set = set()
+    for c in sorted((c for c in candidates if not c.refused),
+                    key=lambda c: c.key)[:MAX_HELPER_READERS]:
+        for source in _sources(c.parts[-1], _read_or_empty(c, cap)):
+            imported |= imported_names(source) - {c.parts[-1].rsplit(".", 1)[0]}
+    helpers = stems & imported
+    kept = []
+    for c in candidates:
+        if not c.refused and c.parts[-1].endswith(".py") and c.parts[-1][:-3] in helpers:
+            found.own_modules.append(Candidate(c.parts[-1][:-3], c.parts, c.read))
+        else:
+            kept.append(c)
+    return kept
+
+
 def keep_imported(found: Found) -> None:
     """Leave out, with a note, each module of the student's own that no exercise file imports
     (through other modules too), then each past MAX_OWN_MODULES: what grading runs is what the

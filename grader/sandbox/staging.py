@@ -45,8 +45,9 @@ from grader.sandbox.names import (NBGRADER_COURSE, NBGRADER_FILES, NOT_STUDENTS,
                                   SKIP_DIRS, assignment_exercise, beside_submitted, class_listing,
                                   exercise_of, name_problem, nbgrader_course, nbgrader_layout,
                                   nbgrader_student, one_assignment, safe_label, skipped_dir)
-from grader.sandbox.own import (_read_or_empty, keep_imported, keep_named,  # noqa: F401
-                                keep_to_own_assignment, module_problem, own_modules, path_of)
+from grader.sandbox.own import (_read_or_empty, imported_helpers, keep_imported,  # noqa: F401
+                                keep_named, keep_to_own_assignment, module_problem,
+                                own_modules, path_of)
 from grader.sandbox.tree import (MAX_DEPTH, MAX_FUZZY, MAX_SIGHTED, Candidate, Found, Layout,
                                  Tree, deep_note, left_out, meant_for, name_note)
 from grader.sandbox.zips import (MAX_ZIP_DIRECTORY_BYTES, MAX_ZIP_ENTRIES,  # noqa: F401
@@ -225,6 +226,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
             found.own_modules = [Candidate(c.ex, (source.name,) + c.parts, c.read, c.refused)
                                  for c in found.own_modules]   # its utils.py, beside it
             assignments = True
+        candidates = imported_helpers(candidates, found, max_file)   # ex01_utils.py
         if assignments:
             candidates = _own_assignments(candidates, found)
         best: dict = {}
