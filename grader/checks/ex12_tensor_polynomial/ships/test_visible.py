@@ -161,6 +161,24 @@ def _fit_long(sub, func, device):
 def test_fit_tensor_first_steps(sub, device):
     """fit_tensor after 0, 1, 2, 3 steps (autograd off): the initial draw and each update"""
     _fit_steps(sub, "tensor", device)
+    _keeps_dtype(sub, device)
+
+
+def _keeps_dtype(sub, device):
+    """One step on float64 x: the coefficients are on x's device and dtype, as the contract
+    says (the hidden checks' float64 runs show it too; here students see it)."""
+    x, y = X_FIT.to(device, torch.float64), Y_FIT.to(device, torch.float64)
+    (coefficients, _losses) = sub.call("ex12.fit_tensor", x, y, lr=LR, steps=1, seed=0,
+                                       grad=False)
+    kept = [(getattr(c, "dtype", None), getattr(getattr(c, "device", None), "type", None))
+            for c in coefficients]
+    wrong = [k for k in kept if k != (torch.float64, torch.device(device).type)]
+    if wrong:
+        dtype, on = wrong[0]
+        fail(f"fit_tensor(x, y, lr={LR}, steps=1, seed=0) with x float64 on {device} gave "
+             f"coefficients of dtype {dtype} on {on}.",
+             "the coefficients live on x's device and dtype: draw them with the seeded CPU "
+             "generator, then .to(x.device, x.dtype)")
 
 
 @check("fit_tensor", points=2, visible=True)
