@@ -41,3 +41,36 @@ def test_an_exercise_helper_sorting_before_the_exercise_never_takes_its_place(tm
     sub = write(tmp_path / "bob", {EX01: "import ex01_a\n" + source, "ex01_a.py": "A = 1\n"})
     found = collect(sub)
     assert found.files["ex01"][0] == EX01 and set(found.modules) == {"ex01_a"}, found.notes
+
+
+EX02 = "ex02_gradient_descent.py"
+
+
+def ex02(uses: str, body: str) -> str:
+    """The reference's ex02, its gradient's body replaced by `body` after the import `uses`."""
+    source = (ROOT / "solutions" / EX02).read_text()
+    source = source.replace("import torch\n", f"import torch\n{uses}\n", 1)
+    old = "    return float(np.mean(2 * x * (x * w - y)))\n"
+    assert old in source
+    return source.replace(old, body, 1)
+
+
+SLOPE = ("import json\nfrom pathlib import Path\nimport numpy as np\n\n"
+         "FACTOR = json.loads((Path(__file__).parent / 'cfg.json').read_text())['factor']\n\n\n"
+         "def slope(x, y, w):\n    return float(np.mean(FACTOR * x * (x * w - y)))\n")
+
+
+def test_a_package_reads_its_data_file_beside_its_own_file(grade):
+    """A package's __init__.py and its modules run with __file__ in the package's folder and
+    __path__ that folder, where its data files are staged (H6c: 0/24 before, __file__ was
+    work/mathutils.py and __path__ [])."""
+    files = {EX02: ex02("from mathutils import slope\nfrom mathutils.grad import slope as s2",
+                        "    assert s2(x, y, w) == slope(x, y, w)\n"
+                        "    return slope(x, y, w)\n"),
+             "mathutils/__init__.py": SLOPE + "import os\nassert __path__ == ["
+             "os.path.dirname(__file__)] and __file__.endswith('mathutils/__init__.py')\n",
+             "mathutils/grad.py": SLOPE,
+             "mathutils/cfg.json": '{"factor": 2}'}
+    result = grade("ex02", files=files)
+    assert result.score == result.max_score > 0, [c.message for c in result.checks
+                                                  if c.status != "passed"] + result.notes

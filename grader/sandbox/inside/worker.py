@@ -223,6 +223,17 @@ def _read(path) -> bytes | None:
         return None
 
 
+def staged_place(workdir: str, name: str, code: dict) -> tuple[str, bool]:
+    """(where a staged module lies in the worker's folder, as in the student's: utils.py,
+    mypkg/core.py, mypkg/__init__.py; whether it is a package). Its text is staged under its
+    module's name (mypkg.core.py), and runs from the bytes read then; its __file__ and a
+    package's __path__ are its own place, beside the data files staged there (cfg.json)."""
+    base = os.path.join(workdir, *name.split("."))
+    if any(m.startswith(name + ".") for m in code):       # mypkg of mypkg.core
+        return os.path.join(base, "__init__.py"), True
+    return base + ".py", False
+
+
 class ReviewedOnly(importlib.abc.MetaPathFinder):
     """Only code the grader has read runs. A submission's own modules (exNN_*) are imported
     from the text staged for them, not from the disk, where the submission may have rewritten
@@ -251,9 +262,12 @@ class ReviewedOnly(importlib.abc.MetaPathFinder):
         if name in self.code:
             if self.code[name] is None:
                 return None
-            package = any(m.startswith(name + ".") for m in self.code)  # mypkg of mypkg.core
-            return _spec(name, self.code[name], os.path.join(self.workdir, f"{name}.py"),
-                         package, self.stops if name in self.timed else None)
+            path, package = staged_place(self.workdir, name, self.code)
+            spec = _spec(name, self.code[name], path, package,
+                         self.stops if name in self.timed else None)
+            if package:     # its submodules' and data files' folder, as in her own folder
+                spec.submodule_search_locations = [os.path.dirname(path)]
+            return spec
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         origin = getattr(spec, "origin", None) if spec is not None else None
         places = [origin] if origin and origin not in ("built-in", "frozen") else []
