@@ -8,8 +8,8 @@ them (utils.py: `import utils`), and the modules of a package folder beside them
 
 A module is graded only where it lies beside (or in a package folder beside) an exercise file
 that imports it, under a name that stands in for no module of Python's or of an installed
-package; at most MAX_OWN_MODULES of them. Each other one is left out with a note, never
-silently.
+package; at most MAX_OWN_MODULES of them per exercise file (keep_imported). Each other one
+is left out with a note, never silently.
 """
 from __future__ import annotations
 
@@ -130,21 +130,35 @@ def imported_helpers(candidates: list, found: Found, cap: int) -> list:
 
 def keep_imported(found: Found) -> None:
     """Leave out, with a note, each module of the student's own that no exercise file imports
-    (through other modules too), then each past MAX_OWN_MODULES: what grading runs is what the
-    exercises import, and what their hand-in times and hashes cover (a settings.py read as
-    text, changed after the due date, would have passed for on-time work)."""
+    (through other modules too), then each past MAX_OWN_MODULES of one exercise file's, then
+    each past MAX_OWN_BYTES in all: what grading runs is what the exercises import, and what
+    their hand-in times and hashes cover (a settings.py read as text, changed after the due
+    date, would have passed for on-time work). The bounds are per exercise file, far above
+    a course's own layout (a helper or a few per exercise, twelve exercises), and each module
+    kept is reviewed."""
     from grader.sandbox.apart import imported_closure
+    from grader.sandbox.tree import MAX_OWN_BYTES
     own = {m: data for m, (_n, data) in found.modules.items()}
-    reached = set().union(*(imported_closure(n, d, own) for n, d in found.files.values())) \
-        if own else set()
+    closures = {n: imported_closure(n, d, own) for n, d in found.files.values()} if own else {}
+    reached = set().union(*closures.values())
     for module in sorted(set(own) - reached):
         name, _data = found.modules.pop(module)
         found.note(f"left out {shown(name)}: no exercise file imports it, so it is not graded "
                    f"with them (a value an exercise needs belongs in its file)")
-    for module in sorted(found.modules)[MAX_OWN_MODULES:]:
+    kept = set().union(*(sorted(c)[:MAX_OWN_MODULES] for c in closures.values()))
+    for module in sorted(set(found.modules) - kept):
         name, _data = found.modules.pop(module)
-        found.note(f"left out {shown(name)}: at most {MAX_OWN_MODULES} modules of your own "
-                   f"are graded with the exercise files")
+        by = sorted(n for n, c in closures.items() if module in c)[0]
+        found.note(f"left out {shown(name)}: {shown(by)} imports more than {MAX_OWN_MODULES} "
+                   f"modules of your own, and at most {MAX_OWN_MODULES} are graded with each "
+                   f"exercise file (merge small ones)")
+    total = 0
+    for module in sorted(found.modules):
+        total += len(found.modules[module][1])
+        if total > MAX_OWN_BYTES:
+            name, _data = found.modules.pop(module)
+            found.note(f"left out {shown(name)}: the modules of your own add up to more than "
+                       f"{MAX_OWN_BYTES // 1024**2} MB")
 
 
 def keep_to_own_assignment(found: Found) -> None:

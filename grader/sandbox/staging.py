@@ -107,7 +107,7 @@ def zip_sightings(zf: zipfile.ZipFile, found: Found) -> None:
 
 def nearest_first(found: Found, best: dict, seen: list, named: bool = False) -> list:
     """The modules (or data files) of her own seen, those that can count first and at most
-    MAX_OWN_MODULES * 4 (MAX_DATA_FILES * 4) of them, as own.py looks at them: those beside a
+    MAX_OWN_SEEN (MAX_DATA_FILES * 4) of them, as own.py looks at them: those beside a
     graded exercise file or in a package folder there (`named`: a data file whose name a
     graded file or module of hers writes out, before the others), nearest the top first; then
     the others, for their notes. Which come first is never the order they were listed in: a
@@ -115,8 +115,8 @@ def nearest_first(found: Found, best: dict, seen: list, named: bool = False) -> 
     utils.py or settings.json beside the exercise files. A note counts the ones left out
     that could have counted (modules placed so; data files named so)."""
     from grader.sandbox.own import MAX_PACKAGE_DEPTH, nearest_home
-    from grader.sandbox.tree import MAX_DATA_FILES, MAX_OWN_MODULES
-    cap = (MAX_DATA_FILES if named else MAX_OWN_MODULES) * 4
+    from grader.sandbox.tree import MAX_DATA_FILES, MAX_OWN_SEEN
+    cap = MAX_DATA_FILES * 4 if named else MAX_OWN_SEEN
     if len(seen) <= cap:
         return seen
     homes = {c.parts[:-1] for c in best.values() if not c.refused}

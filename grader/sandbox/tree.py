@@ -28,14 +28,19 @@ MIN_SHARE = 1_000                # names a folder may always list while they are
 MAX_SIGHTED = 20                 # files noted as found but not graded (too deep, misnamed)
 MAX_FUZZY = 200                  # .py names compared with every exercise's (about 1 ms each)
 MAX_NOTES = 20                   # notes about one submission's files; then a count
-MAX_OWN_MODULES = 10             # modules of the student's own (utils.py) staged with the files
+# Modules of the student's own (utils.py) staged with the files: at most MAX_OWN_MODULES that one
+# exercise file imports (through each other too), of MAX_OWN_SEEN looked at in all, and
+# MAX_OWN_BYTES in all (each is reviewed: about 1 s and 40 MB a megabyte)
+MAX_OWN_MODULES = 20
+MAX_OWN_SEEN = 160
+MAX_OWN_BYTES = 5 * 1024**2
 # A data file of the student's own that her code reads (settings.json beside the exercise):
 # text only (a pickle could run code no one has read), staged where the code names it
 DATA_SUFFIXES = (".json", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".toml", ".ini", ".cfg")
 MAX_DATA_FILES = 10
 MAX_DATA_BYTES = 5 * 1024**2      # one data file
 # Modules and data files of her own seen (names only; staging looks at those that can count
-# first, MAX_OWN_MODULES * 4 and MAX_DATA_FILES * 4 of them: staging.nearest_first)
+# first, MAX_OWN_SEEN and MAX_DATA_FILES * 4 of them: staging.nearest_first)
 MAX_SEEN = 5_000
 
 

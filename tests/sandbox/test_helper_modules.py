@@ -74,3 +74,22 @@ def test_a_package_reads_its_data_file_beside_its_own_file(grade):
     result = grade("ex02", files=files)
     assert result.score == result.max_score > 0, [c.message for c in result.checks
                                                   if c.status != "passed"] + result.notes
+
+
+def test_more_helpers_than_one_exercise_needs_never_cost_an_exercise(tmp_path):
+    """Twelve helpers, six for each of two exercises (H11: ex02 lost its own, past the 10 of
+    the whole submission), are all staged; past MAX_OWN_MODULES of one exercise file's own,
+    a note names the file."""
+    from grader.sandbox.tree import MAX_OWN_MODULES
+    files = {EX01: "".join(f"import util{i}\n" for i in range(1, 7)),
+             EX02: "".join(f"import util{i}\n" for i in range(7, 13)),
+             **{f"util{i}.py": f"X = {i}\n" for i in range(1, 13)}}
+    found = collect(write(tmp_path / "carol", files))
+    assert set(found.modules) == {f"util{i}" for i in range(1, 13)}, found.notes
+    many = MAX_OWN_MODULES + 1
+    files = {EX01: "".join(f"import part{i:02d}\n" for i in range(many)),
+             **{f"part{i:02d}.py": "X = 1\n" for i in range(many)}}
+    found = collect(write(tmp_path / "dave", files))
+    assert len(found.modules) == MAX_OWN_MODULES
+    assert any(f"{EX01}' imports more than {MAX_OWN_MODULES}" in n for n in found.notes), \
+        found.notes
