@@ -19,7 +19,7 @@ import os
 import sys
 
 from grader.exercises import EXERCISES
-from grader.sandbox.files import Refused, shown
+from grader.sandbox.files import MAX_FILE_BYTES, Refused, shown
 from grader.sandbox.tree import MAX_OWN_MODULES, Candidate, Found, left_out
 
 MAX_PACKAGE_DEPTH = 2            # package folders below an exercise file's folder
@@ -72,10 +72,15 @@ def placed(found: Found, best: dict) -> list:
     a note for one that lies in no such folder or package. An __init__.py beside the
     exercise files makes no module."""
     homes = {c.parts[:-1] for c in best.values() if not c.refused}
+    on_path = {c.parts[:-1] + p for c in best.values() if not c.refused
+               for p in path_folders(c.parts[-1], _read_or_empty(c, MAX_FILE_BYTES))} \
+        if found.own_modules else set()
     out = []
     for c in found.own_modules:
         folder, stem = c.parts[:-1], c.parts[-1][:-3]
-        home = nearest_home(folder, homes)
+        home = next((h for h in sorted(on_path) if folder[:len(h)] == h and
+                     len(folder) - len(h) <= MAX_PACKAGE_DEPTH), None) or \
+            nearest_home(folder, homes)
         if home is None:
             found.note(f"left out {shown('/'.join(c.parts))}: a module of your own is graded "
                        f"only in the folder of the exercise files that import it, or in a "
@@ -85,6 +90,40 @@ def placed(found: Found, best: dict) -> list:
         if names:
             out.append(Candidate(".".join(names), c.parts, c.read, c.refused))
     return out
+
+
+def path_folders(name: str, data: bytes) -> set[tuple]:
+    """The folders, below an exercise file's own, that it puts on sys.path by a literal name
+    (read as text): sys.path.insert(0, 'lib'), sys.path.append(os.path.join(
+    os.path.dirname(__file__), 'lib')), str(Path(__file__).parent / 'lib'). A module there is
+    imported by its own name (helpers for lib/helpers.py), as Python finds it. Any other
+    path (absolute, '..', computed) is not followed."""
+    import ast
+    from grader.sandbox.apart import _sources, parse
+    out = set()
+    for source in _sources(name, data):
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and
+                    node.func.attr in ("insert", "append") and node.args and
+                    ast.unparse(node.func.value) == "sys.path"):
+                continue
+            arg = node.args[-1]
+            words = [n.value for n in ast.walk(arg) if isinstance(n, ast.Constant)]
+            names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)}
+            parts = tuple(p for w in words if isinstance(w, str)
+                          for p in w.replace("\\", "/").split("/") if p not in ("", "."))
+            if words and parts and all(isinstance(w, str) for w in words) and \
+                    not words[0].startswith(("/", "\\")) and names <= PATH_NAMES and \
+                    all(p.isidentifier() for p in parts):
+                out.add(parts)
+    return out
+
+
+PATH_NAMES = frozenset({"os", "Path", "pathlib", "__file__", "str"})
 
 
 def own_modules(found: Found, best: dict, assignments: bool = False, cap: int = 0) -> dict:
@@ -111,7 +150,7 @@ def imported_helpers(candidates: list, found: Found, cap: int) -> list:
     stems = {c.parts[-1][:-3] for c in candidates if not c.refused and
              c.parts[-1].endswith(".py") and c.parts[-1][:-3] != EXERCISES[c.ex] and
              c.parts[-1][:-3].isidentifier()}
-    if not stems:
+    if not stems or len(candidates) < 2:     # one file alone is read once, as it is graded
         return candidates
     imported: set = set()
     for c in sorted((c for c in candidates if not c.refused),
@@ -141,9 +180,19 @@ def keep_imported(found: Found) -> None:
     own = {m: data for m, (_n, data) in found.modules.items()}
     closures = {n: imported_closure(n, d, own) for n, d in found.files.values()} if own else {}
     reached = set().union(*closures.values())
+    from grader.sandbox.apart import _sources, imported_names
+    named = set().union(*(imported_names(s) for n, d in found.files.values()
+                          for s in _sources(n, d))) if set(own) - reached else set()
     for module in sorted(set(own) - reached):
         name, _data = found.modules.pop(module)
-        found.note(f"left out {shown(name)}: no exercise file imports it, so it is not graded "
+        last = module.rsplit(".", 1)[-1]
+        found.note(f"left out {shown(name)}: an exercise file imports it as {last}, which "
+                   f"Python finds there only through a folder put on sys.path, and the grader "
+                   f"follows only a literal folder below the exercise file's "
+                   f"(sys.path.insert(0, 'lib')): import it as `from "
+                   f"{module.rpartition('.')[0]} import {last}`, or put it beside the exercise "
+                   f"file" if "." in module and last in named else
+                   f"left out {shown(name)}: no exercise file imports it, so it is not graded "
                    f"with them (a value an exercise needs belongs in its file)")
     kept = set().union(*(sorted(c)[:MAX_OWN_MODULES] for c in closures.values()))
     for module in sorted(set(found.modules) - kept):

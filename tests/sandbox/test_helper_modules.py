@@ -93,3 +93,22 @@ def test_more_helpers_than_one_exercise_needs_never_cost_an_exercise(tmp_path):
     assert len(found.modules) == MAX_OWN_MODULES
     assert any(f"{EX01}' imports more than {MAX_OWN_MODULES}" in n for n in found.notes), \
         found.notes
+
+
+def test_a_literal_folder_put_on_sys_path_is_followed_and_another_is_said(tmp_path):
+    """H9: `sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib')); import
+    helpers` imports lib/helpers.py as Python does; a folder the grader does not follow (a
+    name held in a variable) gets a note that says how to import it instead, never that no
+    file imports it."""
+    put = "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))\n"
+    files = {EX02: put + "import helpers\n", "lib/helpers.py": "X = 1\n"}
+    found = collect(write(tmp_path / "erin", files))
+    assert found.modules == {"helpers": ("helpers.py", b"X = 1\n")}, found.notes
+    assert not found.notes, found.notes
+    files = {EX02: "import os, sys\nLIB = 'lib'\nsys.path.append(LIB)\nimport helpers\n",
+             "lib/helpers.py": "X = 1\n"}
+    found = collect(write(tmp_path / "frank", files))
+    assert not found.modules
+    assert any("'lib/helpers.py'" in n and "from lib import helpers" in n
+               for n in found.notes), found.notes
+    assert not any("no exercise file imports it" in n for n in found.notes), found.notes
