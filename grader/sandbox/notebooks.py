@@ -29,6 +29,7 @@ import json
 import re
 from pathlib import Path
 
+from grader.sandbox.apart import parse
 from grader.sandbox.cell_loader import CELL_SECONDS, cells_to_module  # noqa: F401 (read here too)
 
 CHECK_CELL_TAG = "# grader: checks"
@@ -238,7 +239,6 @@ def script_python(data: bytes) -> bytes:
     `get_ipython()` used in any other way is left as it is (the review flags it). Other files,
     and a file that does not parse or would not parse after, come back as they were."""
     import ast
-    from grader.sandbox.apart import parse
     if b"get_ipython()" not in data:
         return data
     try:
