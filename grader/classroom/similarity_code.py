@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from grader.sandbox.apart import parse
+from grader.sandbox.parsing import parse
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 

@@ -29,7 +29,7 @@ import json
 import re
 from pathlib import Path
 
-from grader.sandbox.apart import parse
+from grader.sandbox.parsing import parse
 from grader.sandbox.cell_loader import CELL_SECONDS, cells_to_module  # noqa: F401 (read here too)
 
 CHECK_CELL_TAG = "# grader: checks"

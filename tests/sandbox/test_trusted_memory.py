@@ -75,7 +75,7 @@ def test_refused_replies_cost_the_grader_nothing(tmp_path, kind):
 def test_no_reader_of_a_submissions_text_parses_past_its_bound(tmp_path):
     """Python's parser costs several hundred times a file's size (a 19 MB ex01 of short lines
     took the grading process to 12 GB and 6 minutes, in staging's import reading, before any
-    size check). Every reader on the trusted side parses through grader.sandbox.apart.parse,
+    size check). Every reader on the trusted side parses through grader.sandbox.parsing.parse,
     which reads a file past MAX_PARSE_BYTES as text that does not parse: staging (imports,
     stubs), the review (one finding), a notebook's shell lines (similarity compares a file's
     first MAX_CODE_CHARS only). Peak memory for a file three times the bound stays far below
@@ -83,7 +83,7 @@ def test_no_reader_of_a_submissions_text_parses_past_its_bound(tmp_path):
     import tracemalloc
     from grader.engine.review import scan_source
     from grader.sandbox import staging
-    from grader.sandbox.apart import MAX_PARSE_BYTES, TooLarge, parse
+    from grader.sandbox.parsing import MAX_PARSE_BYTES, TooLarge, parse
     from grader.sandbox.notebooks import script_python
     reference = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
     text = reference + "import utils\nget_ipython()\n" + "a=[1]\n" * (3 * MAX_PARSE_BYTES // 6)

@@ -10,7 +10,7 @@ from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
 from grader.engine.review.rules import (DATA_FACTOR, Finding, MAX_FINDINGS, MAX_SOURCE_BYTES,
                                         TOO_DEEP)
-from grader.sandbox.apart import TooDeep, TooLarge, parse
+from grader.sandbox.parsing import TooDeep, TooLarge, parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
