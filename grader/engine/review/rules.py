@@ -225,10 +225,6 @@ _ATTRIBUTES = {
              "f_trace", "tb_frame", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame",
              "ag_code"),
 }
-# the same names written as text (getattr(f, "__glo" + "bals__")), and a few functions' names
-_SPELLED = {**_ATTRIBUTES, "_getframe": _STACK, "currentframe": _STACK, "settrace": _STACK,
-            "setprofile": _STACK, "get_objects": _GC, "get_referrers": _GC,
-            "get_referents": _GC}
 # the interpreter's functions whose names no object of a student's has: read off an object the
 # text does not show to be a library's (a module passed through an exception, a generator,
 # **kwargs, a dataclass, where what it holds is not followed), each is what it is on its module
@@ -243,6 +239,10 @@ _DISTINCTIVE = {
     **_names(_HOOK, "addaudithook"),
     **_names(_NATIVE, "_C", "_execution_engine", "_ImperativeEngine", "_engine_run_backward"),
 }
+# the same names written as text (getattr(f, "__glo" + "bals__")), and a few functions' names
+_SPELLED = {**_ATTRIBUTES, **{n: _DISTINCTIVE[n] for n in (
+    "_getframe", "currentframe", "settrace", "setprofile", "get_objects", "get_referrers",
+    "get_referents")}}
 _SETTERS = {"__setattr__", "__delattr__", "__getattribute__", "__getattr__"}
 _INDIRECT = {"builtins.getattr", "builtins.setattr", "builtins.delattr"}
 # os functions that take descriptors: name -> (the places of its descriptors, the places of
