@@ -318,19 +318,20 @@ def sample_gradient(x, y, w):
 def test_numbers_pasted_as_data_do_not_count_as_code():
     """A data set pasted into the exercise file (60 000 numbers, 700 KB) is read as data: the
     file is reviewed, and clean (it was 'too large to review' and its manual points withheld);
-    code past MAX_SOURCE_BYTES, or data past DATA_FACTOR times it, still is too large."""
-    from grader.engine.review.rules import DATA_FACTOR, MAX_SOURCE_BYTES
+    code past MAX_SOURCE_BYTES, or data past MAX_PARSE_BYTES, still is too large."""
+    from grader.engine.review.rules import MAX_SOURCE_BYTES
+    from grader.sandbox.parsing import MAX_PARSE_BYTES
     from tests.conftest import ROOT
     reference = (ROOT / "solutions" / "ex02_gradient_descent.py").read_text()
     rows = ",\n".join(f"    ({i * 0.001:.6f}, {-i * 0.002:.6f})" for i in range(30_000))
     pasted = reference + f"\n\nDATA = [\n{rows},\n]\n"
-    assert MAX_SOURCE_BYTES < len(pasted) < DATA_FACTOR * MAX_SOURCE_BYTES
+    assert MAX_SOURCE_BYTES < len(pasted) < MAX_PARSE_BYTES
     assert scan_source(pasted, "ex02_gradient_descent.py") == []
     code = reference + "".join(f"\nv{i} = abs({i}) + len('x')\n" for i in range(30_000))
     assert len(code) > MAX_SOURCE_BYTES
     assert [f.what[:18] for f in scan_source(code, "ex02_gradient_descent.py")] == \
         ["too large to revie"]
-    huge = "DATA = [" + "1.0, " * (DATA_FACTOR * MAX_SOURCE_BYTES // 5 + 10) + "]\n"
+    huge = "DATA = [" + "1.0, " * (MAX_PARSE_BYTES // 5 + 10) + "]\n"
     assert [f.what[:18] for f in scan_source(huge, "ex02_gradient_descent.py")] == \
         ["too large to revie"]
 

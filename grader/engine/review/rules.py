@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 
 MAX_SOURCE_BYTES = 500_000     # fifty times a solution; reviewing it takes a few seconds
-DATA_FACTOR = 2                # a file of numbers written out as data may be this much larger
 TOO_DEEP = "too deeply nested to review"
 MAX_FINDINGS = 100             # then one finding that counts the rest
 _FOLD_CHARS = 1_000            # longest string built from pieces that is still read

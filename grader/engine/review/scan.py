@@ -8,9 +8,9 @@ from pathlib import Path
 
 from grader.engine.review.encoding import _encoding_findings
 from grader.engine.review.reviewer import _Review
-from grader.engine.review.rules import (DATA_FACTOR, Finding, MAX_FINDINGS, MAX_SOURCE_BYTES,
+from grader.engine.review.rules import (Finding, MAX_FINDINGS, MAX_SOURCE_BYTES,
                                         TOO_DEEP)
-from grader.sandbox.parsing import TooDeep, TooLarge, parse
+from grader.sandbox.parsing import MAX_PARSE_BYTES, TooDeep, TooLarge, parse
 
 
 def scan_source(text: str | bytes, file: str, where: str = "", manual=None, package: str = "",
@@ -100,7 +100,7 @@ def scan_file(path) -> list[Finding]:
 
 def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=None):
     size = sum(len(text) for _, text in units)
-    if size > DATA_FACTOR * MAX_SOURCE_BYTES:
+    if size > MAX_PARSE_BYTES:        # numbers written out as data may fill the parser's bound
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
     found, trees = [], []
     for where, text in units:
