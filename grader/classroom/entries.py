@@ -46,6 +46,7 @@ class Entry:
     folder: Path | None = None    # the gathered exercise files (None when it could not be read)
     content_hash: str = ""
     files: list[str] = field(default_factory=list)
+    exercises: dict = field(default_factory=dict)       # exercise -> its file, one of `files`
     problems: list[str] = field(default_factory=list)   # e.g. unsafe paths left out
     error: str = ""               # why nothing could be read (a corrupt zip, ...)
 
@@ -288,6 +289,7 @@ def _write(found: staging.Found, into: Path, entry: Entry) -> Path:
         name, data = found.files[ex]
         (into / name).write_bytes(data)
         entry.files.append(name)
+        entry.exercises[ex] = name
     for module in sorted(found.modules):     # the student's own modules (utils.py, and
         name, data = found.modules[module]   # mypkg/core.py in its package's folder)
         (into / name).parent.mkdir(parents=True, exist_ok=True)
@@ -305,23 +307,22 @@ def exercise_hashes(entry: Entry) -> dict[str, str]:
     other exercises' files it imports (utils.py; ex03's file, imported by ex02) and the data
     files they name} of a gathered entry (none when it could not be read): what tells a
     changed exercise from one handed in before. A changed utils.py changes every exercise
-    that imports it."""
+    that imports it. The exercise's file is the one graded (entry.exercises), never a module
+    of hers named like it (ex01_a.py, imported by ex01_linear_model.py)."""
     if entry.folder is None:
         return {}
     data = {name: (Path(entry.folder) / name).read_bytes() for name in sorted(entry.files)}
     own = {module_named(name): data[name] for name in data if name.endswith(".py")}
     files = [name for name in data if data_file(name)]
     out = {}
-    for name in data:
-        ex = staging.exercise_of(name)
-        if ex and ex not in out:
-            digest = hashlib.blake2b(name.encode() + b"\0" + data[name], digest_size=16)
-            modules = sorted(imported_closure(name, data[name], own) - {module_named(name)})
-            for module in modules:
-                digest.update(b"\0" + module.encode() + b"\0" + own[module])
-            for file in named_files(files, [data[name]] + [own[m] for m in modules]):
-                digest.update(b"\0" + file.encode() + b"\0" + data[file])
-            out[ex] = digest.hexdigest()
+    for ex, name in sorted(entry.exercises.items()):
+        digest = hashlib.blake2b(name.encode() + b"\0" + data[name], digest_size=16)
+        modules = sorted(imported_closure(name, data[name], own) - {module_named(name)})
+        for module in modules:
+            digest.update(b"\0" + module.encode() + b"\0" + own[module])
+        for file in named_files(files, [data[name]] + [own[m] for m in modules]):
+            digest.update(b"\0" + file.encode() + b"\0" + data[file])
+        out[ex] = digest.hexdigest()
     return out
 
 

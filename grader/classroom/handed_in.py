@@ -240,12 +240,17 @@ def handed_in(source: Path, files, from_csv: datetime | None = None
 RANK = {FROM_FILE: 1, FROM_CSV: 2, FROM_STAMP: 3}
 
 
-def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=None
-                   ) -> dict[str, tuple[datetime, str]]:
+def handed_in_each(source: Path, files, from_csv: datetime | None = None, zone=None,
+                   exercises: dict | None = None) -> dict[str, tuple[datetime, str]]:
     """{exercise: (when handed in, where that time came from: FROM_*)}, as handed_in reads
     them, each exercise with its own source. `zone`: the course's (a tzinfo), for nbgrader's
-    timestamp.txt (parse_time)."""
-    names = {name: ex for name in files if (ex := staging.exercise_of(name))}
+    timestamp.txt (parse_time). `exercises`: {exercise: its file} where `files` (as gathered:
+    Entry.files) also holds her modules, one of which may be named like an exercise's file
+    (ex01_a.py, imported by ex01_linear_model.py: its time counts as a module's, and never
+    stands for the exercise's own); without it, every name of `files` like an exercise's is
+    that exercise's file."""
+    names = {name: ex for ex, name in exercises.items()} if exercises is not None else \
+        {name: ex for name in files if (ex := staging.exercise_of(name))}
     from grader.sandbox.apart import module_named
     from grader.sandbox.tree import data_file
     own = {module_named(name) for name in files if name.endswith(".py") and name not in names}
@@ -420,7 +425,8 @@ def _zip_times(path: Path, names: dict) -> dict:
     return out
 
 
-def older_csv(book, student, each, files, content_hash, path, names, stamp, zone=None):
+def older_csv(book, student, each, files, content_hash, path, names, stamp, zone=None,
+              exercises=None):
     """`each` with a timestamps CSV's time left out where it is the time of other work of hers
     (Gradebook.csv_time_not_for): those exercises read their other times (timestamp.txt, file
     times), which never replace a CSV's. And the line that says so ('' if none)."""
@@ -428,7 +434,7 @@ def older_csv(book, student, each, files, content_hash, path, names, stamp, zone
     stale = sorted(ex for ex in stale if each.get(ex, (None, None))[1] == FROM_CSV)
     if not stale:
         return each, ""
-    other = handed_in_each(path, names, None, zone)
+    other = handed_in_each(path, names, None, zone, exercises)
     each = {ex: v for ex, v in each.items() if ex not in stale}
     each.update({ex: other[ex] for ex in stale if ex in other})
     shown = stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if zone else \

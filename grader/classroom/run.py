@@ -242,11 +242,11 @@ def _grade_entries(run: ClassRun, book, request: GradeRequest, *, folder, where,
         # each exercise of an nbgrader student from its own assignment folder (staging.collect)
         entry = gather(student, path, work / f"{i:05d}")
         stamp = stamps.get(student)
-        each = handed_in_each(path, entry.files, stamp, zone)
+        each = handed_in_each(path, entry.files, stamp, zone, entry.exercises)
         files = exercise_hashes(entry)
         if stamp is not None:     # another hand-in's time: only for the work handed in then
             each, line = older_csv(book, student, each, files, entry.content_hash, path,
-                                    entry.files, stamp, zone)
+                                    entry.files, stamp, zone, entry.exercises)
             run.notes += [clean(f"{student}: {line}", LINE, lines=False)] if line else []
         handed[student] = each, files
         if book.file_times_used(student, {ex: files.get(ex) for ex, (_, where) in each.items()

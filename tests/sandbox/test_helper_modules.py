@@ -112,3 +112,42 @@ def test_a_literal_folder_put_on_sys_path_is_followed_and_another_is_said(tmp_pa
     assert any("'lib/helpers.py'" in n and "from lib import helpers" in n
                for n in found.notes), found.notes
     assert not any("no exercise file imports it" in n for n in found.notes), found.notes
+
+
+
+def test_a_class_run_knows_the_exercise_file_from_its_helper_of_the_same_prefix(tmp_path):
+    """A class run's record of an exercise (its hash: what a rerun regrades; its hand-in time:
+    what the late policy reads) is the exercise file's, with the helpers it imports, never a
+    helper's alone: ex01_a.py sorts before ex01_linear_model.py, and an exercise file fixed
+    and handed in again must be regraded, at its own time, whatever its helpers' names."""
+    import os
+
+    import pytest
+
+    from grader.classroom.gradebook import Gradebook
+    from grader.classroom.run import grade_class
+    source = (ROOT / "solutions" / EX01).read_text()
+    wrong = source.replace("    return x * w + b\n", "    return x * w - b\n", 1)
+    assert wrong != source
+    helpers = ("ex01_a", "ex01_zz")
+    for helper in helpers:
+        write(tmp_path / "class" / helper, {EX01: f"from {helper} import SCALE\n" + wrong,
+                                            f"{helper}.py": "SCALE = 1\n"})
+    book = tmp_path / "book.db"
+    grade_class(tmp_path / "class", db=book, jobs=1, seed=5, exercises=("ex01",),
+                progress=False)
+    for helper in helpers:
+        sub = tmp_path / "class" / helper
+        (sub / EX01).write_text(f"from {helper} import SCALE\n" + source)     # fixed, later
+        later = (sub / f"{helper}.py").stat().st_mtime + 3600
+        os.utime(sub / EX01, (later, later))
+    grade_class(tmp_path / "class", db=book, jobs=1, seed=5, exercises=("ex01",),
+                progress=False)
+    with Gradebook(book) as gb:
+        rows = {r["student"]: r for r in gb.history() if r["counts"]}
+    for helper in helpers:
+        row = rows[helper]
+        assert row["score"] == row["max_score"] > 0, (helper, row)
+        later = (tmp_path / "class" / helper / EX01).stat().st_mtime
+        from grader.classroom.gradebook_read import moment
+        assert moment(row["submitted_at"]).timestamp() == pytest.approx(later, abs=1)
