@@ -163,8 +163,7 @@ def read_class(folder, exercises, archive: str = "", names=None
             if entry.error:
                 notes.append(f"{who}: {entry.error}")
                 continue
-            for name in entry.files:
-                ex = staging.exercise_of(name)
+            for ex, name in sorted(entry.exercises.items()):    # never a helper ex01_a.py
                 if ex not in docs:
                     continue
                 data = (entry.folder / name).read_bytes()

@@ -489,3 +489,19 @@ def test_code_shown_on_the_page_shows_control_and_bidi_characters_escaped():
     text = "".join(piece for row in rows if row for piece, _ in row[1])
     assert "\u202e" not in text and "\x1b" not in text
     assert "\\u202e" in text and "\\x1b" in text and "name = 'abc" in text
+
+
+def test_a_helper_named_like_the_exercise_file_is_not_compared_as_it(tmp_path, honest):
+    """Each student's exercise is her graded file: a helper module of the same prefix
+    (ex02_utils.py, the same in every folder, as a course might hand it out) is neither a
+    second document of hers nor a copy between students."""
+    students = {k: honest[k] for k in ("ben", "chen", "dara")}
+    folder = make_class(tmp_path / "class", students)
+    for name in students:
+        exercise = folder / name / EX02
+        exercise.write_text("from ex02_utils import SCALE\n" + exercise.read_text())
+        (folder / name / "ex02_utils.py").write_text(
+            "SCALE = 1.0\n\n\ndef shared_plotting_helper(xs, ys):\n    return list(zip(xs, ys))\n")
+    report = similarity(folder, exercises=["ex02"])
+    assert report.counts["ex02"] == (3, 0)
+    assert {(p.a.file, p.b.file) for p in report.exercises["ex02"]} == {(EX02, EX02)}
