@@ -13,6 +13,8 @@ class) of the reference solution, appended to it as a hold-out mistake is; `targ
 function whose checks must fail; `what` is the true cause in words; `right` holds regexes
 (matched case-insensitively, with re.search): a hint is RIGHT when at least one matches it. They
 name the cause or describe evidence that is true of this mistake; none may accept any hint.
+`visible`: the mistake must be named by a visible check (one a student runs herself), not only
+by a hidden one.
 tests/checks/test_fresh_mistakes.py grades every entry.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Fresh:
     code: str
     what: str
     right: tuple[str, ...]
+    visible: bool = False
 
     def is_right(self, hint: str) -> bool:
         return any(re.search(p, hint, re.IGNORECASE) for p in self.right)

@@ -261,7 +261,7 @@ def train_autograd(xs, ys, w0, lr, epochs):
         losses.append(last)
     return w.item(), losses
 ''', "keeps w in float32 (torch.tensor's default) for float64 data",
-        (DTYPE,)),
+        (DTYPE,), visible=True),
     # fresh round 4 (issue 20): an input left out
     Fresh("affine_steps_no_bias", "affine_backward_steps", '''
 def affine_backward_steps(x, y, w, b):
@@ -361,4 +361,23 @@ def train_autograd(xs, ys, w0, lr, epochs):
     return w.item(), losses
 ''', "divides each sample's gradient by N in the update (SGD taken for the mean)",
         (r"1/N of the reference|divided by N",)),
+    # blind round 9 (w202): named by a visible check, not only by the hidden float64 runs
+    Fresh("train_autograd_w_float32_cpu", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return w.item(), losses
+''', "w is made float32 whatever the data's dtype: float64 data trains at float32 precision",
+        (r"w (is|was) (made |kept |computed )?(in )?float32",), visible=True),
 ]

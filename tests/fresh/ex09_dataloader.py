@@ -241,4 +241,14 @@ class CsvDataset(Dataset):
         return self.y[i], self.x[i]
 ''', "__getitem__ returns (label, features)",
         (r"the pair is \(label, features\)",)),
+    # blind round 9 (w201): named by a visible check, not only by the hidden one
+    Fresh("loader_shared_generator", "make_loader", '''
+_SHARED_GEN = torch.Generator()
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    _SHARED_GEN.manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=_SHARED_GEN)
+''', "one module-level generator reseeded by every call: two loaders share one stream",
+        (r"share one random stream",), visible=True),
 ]

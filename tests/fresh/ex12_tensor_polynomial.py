@@ -451,4 +451,23 @@ class Polynomial3(nn.Module):
                f"{self.d.item()} x^3"
 ''', "makes the parameters float64",
         (r"keep the parameters float32",)),
+    # blind round 9 (w114): named by a visible check, not only by the hidden float64 runs
+    Fresh("fit_tensor_drawn_in_x_dtype", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g, dtype=x.dtype).to(x.device) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "draws the initial values in x's dtype: in float64 they are not the float32 draws cast",
+        (r"drawn in float64",), visible=True),
 ]

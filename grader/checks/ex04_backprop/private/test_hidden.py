@@ -12,7 +12,8 @@ from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
-from grader.checks.ex04_backprop.ships.shared import assert_w_of_xs_dtype, trajectory_tol
+from grader.checks.ex04_backprop.ships.shared import (assert_params_of_xs_dtype,
+                                                     assert_w_of_xs_dtype, trajectory_tol)
 
 pytestmark = pytest.mark.ex04
 
@@ -136,6 +137,7 @@ def test_train_autograd_trajectory(sub, seed, kind, device):
            f"samples ({kind} on {device})"
     with naming_rebound(call, hints.TRAIN_REBOUND):
         got = sub.call("ex04.train_autograd", xs, ys, w0, lr, epochs)
+    assert_params_of_xs_dtype(got, want, xs, ("w",), call)
     assert_trajectory(got, want, names=("w", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, (w0,), lr, epochs,
                                                       quadratic=False), **trajectory_tol(xs),
@@ -228,6 +230,7 @@ def test_train_quadratic_trajectory(sub, seed, kind, device):
            f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})"
     with naming_rebound(call, hints.QUADRATIC_REBOUND):
         got = sub.call("ex04.train_quadratic", *args)
+    assert_params_of_xs_dtype(got, want, xs, ("w1", "w2", "b"), call)
     assert_trajectory(got, want, names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: train_mistakes(xs, ys, init, lr, epochs, quadratic=True),
                       **trajectory_tol(xs),

@@ -13,7 +13,8 @@ from grader.checks.api import (Case, Recorded, assert_close, assert_gradient, as
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
                                                         steps_mistakes)
-from grader.checks.ex04_backprop.ships.shared import assert_w_of_xs_dtype, trajectory_tol
+from grader.checks.ex04_backprop.ships.shared import (assert_params_of_xs_dtype,
+                                                     assert_w_of_xs_dtype, trajectory_tol)
 
 pytestmark = pytest.mark.ex04
 
@@ -27,6 +28,10 @@ CASES = {c.id: c for c in [
     Case("affine_steps_x3", "ex04.affine_backward_steps", (3.0, 1.0, 0.5, 1.0), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
     Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
+    # the course run on float64 tensors, as the hidden checks also train: w has xs's dtype
+    Case("train_course64", "ex04.train_autograd",
+         (torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64), 1.0, 0.01,
+          10)),
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
     Case("forward_tensor", "ex04.quadratic_forward", (torch.tensor(X), 1.0, 2.0, 3.0)),
     Case("grads_float", "ex04.quadratic_grads", (2.0, 4.0, 1.0, 1.0, 1.0), grad=False),
@@ -35,6 +40,9 @@ CASES = {c.id: c for c in [
            grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
     Case("quadratic_course_uphill", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, -0.01, 20)),
+    Case("quadratic_course64", "ex04.train_quadratic",
+         (torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64), 1.0, 1.0,
+          1.0, 0.01, 20)),
     # the notes' exercise: from w1, w2, b = 1, 2, 3 for 100 epochs
     Case("quadratic_notes", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, 0.01, 100)),
     Case("quadratic_notes_uphill", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, -0.01, 100)),
@@ -101,7 +109,8 @@ def test_affine_backward_steps_notes(sub):
 
 @check("train_autograd", points=3, visible=True)
 def test_train_autograd_course(sub):
-    """the course run: 10 epochs at lr = 0.01 from w = 1, every recorded loss and the final w"""
+    """the course run: 10 epochs at lr = 0.01 from w = 1, every recorded loss and the final w
+    (on lists, then on float64 tensors)"""
     case = CASES["train_course"]
     call = "train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)"
     with naming_rebound(call, hints.TRAIN_REBOUND):
@@ -110,6 +119,14 @@ def test_train_autograd_course(sub):
                       mistakes=lambda: run_mistakes("train_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
     assert_w_of_xs_dtype(got, X, call)
+    case64 = CASES["train_course64"]
+    call64 = call + " with xs, ys float64 tensors"
+    with naming_rebound(call64, hints.TRAIN_REBOUND):
+        got64 = case64.run(sub)
+    want64 = expected(case64)
+    assert_params_of_xs_dtype(got64, want64, case64.args[0], ("w",), call64)
+    assert_trajectory(got64, want64, names=("w", "losses"), call=call64,
+                      **trajectory_tol(case64.args[0]))
 
 
 @check("quadratic_forward", visible=True)
@@ -165,7 +182,7 @@ def test_quadratic_grads_tensor(sub, device, dtype):
 @check("train_quadratic", points=3, visible=True)
 def test_train_quadratic_course(sub):
     """the quadratic model on the course data: 20 epochs at lr = 0.01 from w1 = w2 = b = 1,
-    every recorded loss and the final parameters"""
+    every recorded loss and the final parameters (on lists, then on float64 tensors)"""
     case = CASES["quadratic_course"]
     call = "train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, epochs=20)"
     with naming_rebound(call, hints.QUADRATIC_REBOUND):
@@ -173,6 +190,14 @@ def test_train_quadratic_course(sub):
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: run_mistakes("quadratic_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
+    case64 = CASES["quadratic_course64"]
+    call64 = call + " with xs, ys float64 tensors"
+    with naming_rebound(call64, hints.QUADRATIC_REBOUND):
+        got64 = case64.run(sub)
+    want64 = expected(case64)
+    assert_params_of_xs_dtype(got64, want64, case64.args[0], ("w1", "w2", "b"), call64)
+    assert_trajectory(got64, want64, names=("w1", "w2", "b", "losses"), call=call64,
+                      **trajectory_tol(case64.args[0]))
 
 
 @check("train_quadratic", points=2, visible=True)

@@ -165,3 +165,20 @@ def check_training(got, want, args, call, variant, dtype=torch.float32):
                              **divided_by_rows(want["losses"], n, per_epoch),
                              **hints.floor_batches(want["losses"], n, batch_size)},
                          start=state)
+
+
+def check_twins(twins, single, call):
+    """Two loaders of one seed iterated in turn (the probe ex09.loader_twins) give the same
+    batches. Where they do not, and the second loader's first epoch is the order a single loader
+    of that seed gives in its second epoch (`single`: ex09.loader_batches' epochs, any batch
+    size: the orders are compared row by row), the second loader drew where the first left
+    off: the two share one random stream."""
+    if twins["first"] == twins["second"]:
+        return
+
+    def order(epoch):
+        return [i for batch in epoch for i in batch]
+    shared = len(single) > 1 and order(twins["second"][0]) == order(single[1])
+    fail(f"two {call} loaders, the second made after the first and both iterated in turn, gave "
+         f"different batches: the same seed must give the same batches.",
+         hints.SHARED_STREAM if shared else None)

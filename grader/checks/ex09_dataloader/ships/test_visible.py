@@ -9,7 +9,8 @@ from grader.checks.api import (Case, LOSS_MISTAKES, Recorded, check, devices, ex
                                formula_state, variant_id)
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                        check_dataset, check_training)
+                                                        check_dataset, check_training,
+                                                        check_twins)
 
 pytestmark = pytest.mark.ex09
 
@@ -57,7 +58,7 @@ def test_loader_every_row_once(sub):
 
 @check("make_loader", points=2, visible=True)
 def test_loader_order_by_seed(sub):
-    """make_loader's order comes from its seed: the same for the same seed whatever the global random state, another for another seed"""
+    """make_loader's order comes from its seed: the same for the same seed whatever the global random state or another loader of that seed, another for another seed"""
     call = "make_loader(dataset of 10 rows, batch_size=4, shuffle=True, seed=0)"
     first = CASES["loader_shuffled"].run(sub)
     check_batches(first, 10, 4, True, call)
@@ -66,6 +67,9 @@ def test_loader_order_by_seed(sub):
     other = sub.probe("ex09.loader_batches", "ex09", 10, 4, True, 1)
     if other["epochs"] == first["epochs"]:
         fail("make_loader(..., seed=1) gives the same batches as seed=0.", hints.SEED_IGNORED)
+    # two loaders of one seed iterated in turn, as the hidden checks do: the same batches
+    check_twins(sub.probe("ex09.loader_twins", "ex09", 10, 4, 0), first["epochs"],
+                "make_loader(dataset of 10 rows, 4, True, seed=0)")
 
 
 # ----------------------------------------------------------------------------------------------

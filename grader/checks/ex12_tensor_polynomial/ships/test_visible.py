@@ -161,24 +161,36 @@ def _fit_long(sub, func, device):
 def test_fit_tensor_first_steps(sub, device):
     """fit_tensor after 0, 1, 2, 3 steps (autograd off): the initial draw and each update"""
     _fit_steps(sub, "tensor", device)
-    _keeps_dtype(sub, device)
+    _keeps_dtype(sub, "tensor", device)
 
 
-def _keeps_dtype(sub, device):
-    """One step on float64 x: the coefficients are on x's device and dtype, as the contract
-    says (the hidden checks' float64 runs show it too; here students see it)."""
+def _keeps_dtype(sub, func, device):
+    """The initial values on float64 x (steps=0): on x's device and dtype, and exactly the float32
+    draws cast, as the contract says (the hidden checks' float64 runs show both; here students
+    see them). Draws made in float64 differ by float32's rounding: compared to 1e-12."""
+    fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
     x, y = X_FIT.to(device, torch.float64), Y_FIT.to(device, torch.float64)
-    (coefficients, _losses) = sub.call("ex12.fit_tensor", x, y, lr=LR, steps=1, seed=0,
-                                       grad=False)
+    call = f"{fname}(x, y, lr={LR}, steps=0, seed=0) with x float64 on {device}"
+    case = Case(f"{func}_float64", f"ex12.{fname}", (x, y), {"lr": LR, "steps": 0, "seed": 0},
+                grad=False if func == "tensor" else None)
+    got = _run(sub, case)
+    coefficients = got[0] if isinstance(got, (tuple, list)) and got else ()
     kept = [(getattr(c, "dtype", None), getattr(getattr(c, "device", None), "type", None))
             for c in coefficients]
     wrong = [k for k in kept if k != (torch.float64, torch.device(device).type)]
     if wrong:
         dtype, on = wrong[0]
-        fail(f"fit_tensor(x, y, lr={LR}, steps=1, seed=0) with x float64 on {device} gave "
-             f"coefficients of dtype {dtype} on {on}.",
+        fail(f"{call} gave coefficients of dtype {dtype} on {on}.",
              "the coefficients live on x's device and dtype: draw them with the seeded CPU "
              "generator, then .to(x.device, x.dtype)")
+    start = expected(CASES[f"{func}_steps_0"].on(device))
+    want = (tuple(v.to(torch.float64) for v in start[0]), [])
+    g = torch.Generator().manual_seed(0)
+    in_float64 = tuple(torch.randn((), generator=g, dtype=torch.float64).to(device)
+                       for _ in range(4))
+    assert_fit(got, want, mistakes={hints.DRAWN_IN_FLOAT64: (in_float64, [])}, call=call,
+               rtol=1e-12, atol=0.0, context="the initial values: float32 draws, "
+               "torch.randn((), generator=g) for a, b, c, d in turn, then .to(x.device, x.dtype)")
 
 
 @check("fit_tensor", points=2, visible=True)
@@ -193,6 +205,7 @@ def test_fit_tensor_300(sub, device):
 def test_fit_autograd_first_steps(sub, device):
     """fit_autograd after 0, 1, 2, 3 steps: the same start and updates as fit_tensor"""
     _fit_steps(sub, "autograd", device)
+    _keeps_dtype(sub, "autograd", device)
 
 
 @check("fit_autograd", points=2, visible=True)
