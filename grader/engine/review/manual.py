@@ -284,7 +284,8 @@ class _Manual:
                 return "code written as text that reaches it"
             return repr(text) if _names_autograd(text) and self._looked_up(node, parent) \
                 else ""
-        if isinstance(node, ast.Attribute) and node.attr in GRAPH:
+        if isinstance(node, ast.Attribute) and node.attr in GRAPH and \
+                not self._plain_own(node.value):    # her layer's self.saved_tensors is hers
             return f".{node.attr}"
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return ""
@@ -329,12 +330,74 @@ class _Manual:
             return ""
         scope = self.scope_of.get(id(call), self.module)
         text = self.text(arg, scope) if arg is not None else None
+        if text is None and arg is not None and at and call.args:
+            texts = self._loop_texts(arg, call.args[0])
+            if texts is not None and not any(_names_autograd(t) for t in texts):
+                return ""       # getattr(batch, n) for n in ("x", "y"); for f in fields(obj)
         if text is None:
             return f"{origin.split('.')[-1]} with a name given as a value"
         of = self.origin(call.args[0], scope) if at and call.args else None
         return f"{origin.split('.')[-1]} of {text!r}, a name built or kept as a value" if \
             _names_autograd(text) or isinstance(of, str) and of != "?" and \
             any(_under(f"{n}.{text}", AUTOGRAD) for n in _spellings(of)) else ""
+
+    def _loop_texts(self, name, of) -> tuple | None:
+        """The names a loop variable given to getattr(of, name) can be, where the loop says:
+        the strings of a literal tuple, list or set it runs over (for n in ("x", "y")), or ()
+        for the fields of `of` itself (for f in dataclasses.fields(of): getattr(of, f.name),
+        the dataclass's own attributes); None where the loop does not tell."""
+        field = isinstance(name, ast.Attribute) and name.attr == "name"
+        var = name.value if field else name
+        if not isinstance(var, ast.Name):
+            return None
+        node = name
+        for _ in range(40):
+            node = self._parents.get(id(node))
+            if node is None:
+                return None
+            loops = node.generators if isinstance(node, (ast.ListComp, ast.SetComp,
+                                                         ast.GeneratorExp, ast.DictComp)) \
+                else [node] if isinstance(node, (ast.For, ast.AsyncFor)) else []
+            for loop in loops:
+                if not (isinstance(loop.target, ast.Name) and loop.target.id == var.id):
+                    continue
+                source = loop.iter
+                if not field and isinstance(source, (ast.Tuple, ast.List, ast.Set)) and \
+                        all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                            for e in source.elts):
+                    return tuple(e.value for e in source.elts)
+                scope = self.scope_of.get(id(source), self.module)
+                if field and isinstance(source, ast.Call) and len(source.args) == 1 and \
+                        self.origin(source.func, scope) == "dataclasses.fields" and \
+                        ast.dump(source.args[0]) == ast.dump(of):
+                    return ()
+                return None
+        return None
+
+    def _plain_own(self, node) -> bool:
+        """`node` is self in a class of the student's own whose bases are hers too, none a
+        library's (torch.autograd.Function, torch.Tensor): its attributes are what she set."""
+        if not (isinstance(node, ast.Name) and node.id == "self"):
+            return False
+        cls = node
+        for _ in range(60):
+            cls = self._parents.get(id(cls))
+            if cls is None or isinstance(cls, ast.ClassDef):
+                break
+        return isinstance(cls, ast.ClassDef) and self._plain_class(cls, 0)
+
+    def _plain_class(self, cls: ast.ClassDef, depth: int) -> bool:
+        if cls.keywords or depth > 8:
+            return False
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id == "object":
+                continue
+            home = self._home(self.module, base.id) if isinstance(base, ast.Name) else None
+            bound = home.bound.get(base.id, []) if home is not None else []
+            if not bound or not all(how == "class" and isinstance(v, ast.ClassDef) and
+                                    self._plain_class(v, depth + 1) for how, v, _ in bound):
+                return False
+        return True
 
     def _looked_up(self, node, parent) -> bool:
         """Whether a string is where an attribute may be looked up by it: given to a call
