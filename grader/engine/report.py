@@ -92,9 +92,10 @@ def review_summary(result: GradeResult, visible_only: bool = False) -> str:
     held = sum(c.points for c in result.checks if c.status == "withheld"
                and (c.visible or not visible_only))
     rest, are = ("rests", "is") if held == 1 else ("rest", "are")
-    return (f"this submission's source reaches into what grades it; {count(held, 'point')} "
-            f"{'of visible checks ' if visible_only else ''}that {rest} on facts measured in its "
-            f"own process {are} withheld until a person reviews it"
+    return (f"a person reviews the source lines below (code the grader cannot tell apart "
+            f"from work not done as asked, or from code reaching what grades it); "
+            f"{count(held, 'point')} {'of visible checks ' if visible_only else ''}that {rest} "
+            f"on facts measured in its own process {are} withheld until then"
             + (" (the hidden checks' are shown when grades are published)" if visible_only
                else ""))
 
