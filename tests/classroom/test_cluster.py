@@ -76,17 +76,34 @@ def test_cluster_gradebook_equals_the_local_one(tmp_path, cluster):
     klass = make_class(tmp_path / "class")
     odd = {"mallory": {"ex01_x\\" + EX02: REF02}, "eve": {"ex01_a\\b.py": REF01},
            "zoe": {EX01: REF01, "ex02_gradient_descent\udcff.py": REF02}}
+    odd.update(OWN_FILES)
     for student, files in odd.items():
         (klass / student).mkdir()
         for name, text in files.items():
+            (klass / student / name).parent.mkdir(parents=True, exist_ok=True)
             (klass / student / name).write_text(text)
     local = grade_class(klass, db=tmp_path / "local.db", jobs=2, seed=41, exercises=EXERCISES,
                         progress=False)
     remote = grade_class(klass, db=tmp_path / "cluster.db", seed=41, exercises=EXERCISES,
                          progress=False, cluster=cluster.scheduler_address)
-    assert remote.graded == local.graded == 11
+    assert remote.graded == local.graded == 8 + len(odd)
     assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
     assert len(rows(tmp_path / "local.db")) > 8 * 10
+    from grader.classroom.gradebook import Gradebook
+    with Gradebook(tmp_path / "cluster.db") as book:
+        for student in OWN_FILES:         # her own package, data and helpers: graded whole
+            result = book.result(student)
+            assert result.score == result.max_score > 0, (student, result.errors)
+
+
+# a student's own files beside the exercise's, where they lie: a package, a data file it
+# reads, a helper named like the exercise's file (what `grade` grades, the cluster grades)
+USES = "import json\nimport pathlib\nfrom mylib.arrays import SCALE\nfrom ex02_utils import ONE\n"
+READS = "SETTINGS = json.loads((pathlib.Path(__file__).parent / 'data' / 'settings.json')" \
+    ".read_text())\n"
+OWN_FILES = {"pia": {EX01: REF01, EX02: USES + READS + REF02, "mylib/__init__.py": "",
+                     "mylib/arrays.py": "SCALE = 1.0\n", "ex02_utils.py": "ONE = 1\n",
+                     "data/settings.json": '{"lr": 0.1}'}}
 
 
 def test_class_runs_side_by_side_keep_to_their_own(tmp_path, cluster):
@@ -423,3 +440,24 @@ def test_a_week_that_changed_one_exercise_regrades_it_alone_on_the_cluster(tmp_p
             con.close()
         assert graded == ['["ex01", "ex02"]', '["ex02"]'], (where, graded)
     assert rows(tmp_path / "cluster.db") == rows(tmp_path / "local.db")
+
+
+def test_packed_files_land_at_their_own_places_below_the_folder_only(tmp_path):
+    """A submission's files in subfolders (her package, her data) arrive where they lay; a
+    name that would climb out of the folder, or start at the root, is refused."""
+    from grader.classroom.packing import _HEAD, pack, unpack
+    sub = tmp_path / "sub"
+    for name in (EX01, "mylib/__init__.py", "mylib/core/deep.py", "data/settings.json"):
+        (sub / name).parent.mkdir(parents=True, exist_ok=True)
+        (sub / name).write_text(name)
+    unpack(pack(sub), tmp_path / "out")
+    got = sorted(p.relative_to(tmp_path / "out").as_posix()
+                 for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert got == sorted([EX01, "mylib/__init__.py", "mylib/core/deep.py",
+                          "data/settings.json"])
+    assert (tmp_path / "out" / "mylib/core/deep.py").read_text() == "mylib/core/deep.py"
+    for bad in (b"../x.py", b"/etc/x.py", b"a/../../x.py", b"a//b.py", b"./x.py", b"a/\0.py"):
+        (tmp_path / "bad").mkdir(exist_ok=True)
+        with pytest.raises(ValueError):
+            unpack(_HEAD.pack(len(bad), 1) + bad + b"x", tmp_path / "bad")
+    assert not (tmp_path / "x.py").exists() and not list((tmp_path / "bad").rglob("*.py"))
