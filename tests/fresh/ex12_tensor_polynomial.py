@@ -470,4 +470,25 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "draws the initial values in x's dtype: in float64 they are not the float32 draws cast",
         (r"drawn in float64",), visible=True),
+    # blind round 9 (w078): RMSprop's default lr
+    Fresh("fit_optim_rmsprop_default_lr", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters())
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}: use 'sgd' or 'rmsprop'")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "RMSprop built without lr=: it uses its default 0.01, 10 times the lr asked",
+        (r"is lr passed to the optimizer",), visible=True),
 ]

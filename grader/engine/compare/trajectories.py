@@ -13,6 +13,7 @@ from grader.engine.compare import CheckFailure, fail
 from grader.engine.compare.close import _strictly, assert_close
 from grader.engine.compare.mistakes import lazily, name_mistake, resolve
 from grader.engine.compare.relations import relation
+from grader.engine.compare.updates import constant_factor, factor_of_updates, lr_hint
 from grader.engine.compare.tolerances import (TRAJECTORY_TOL, _close, _precision_hint,
                                               beyond_float32)
 from grader.engine.compare.values import as_array, as_array_of_size, kind_of, refuse_bool, show
@@ -83,10 +84,12 @@ def located(got, want, names, upto, unit="epoch", tol=None):
             raise
         lists = [i for i, e in enumerate(want) if isinstance(e, (list, tuple))]
         tol = tol or TRAJECTORY_TOL.get(_dtype_in(want), TRAJECTORY_TOL[torch.float32])
-        found = step_by_step(got, want, tuple(names), lists, upto, tol, unit)
+        found, factor = _located(got, want, tuple(names), lists, upto, tol, unit)
         if not found:
             raise
-        raise CheckFailure(f"{failure}\n  step by step: {found}") from None
+        hint = lr_hint(factor) if factor is not None else None
+        raise CheckFailure(f"{failure}\n  step by step: {found}" +
+                           (f"\n  hint: {hint}" if hint else ""), [hint] if hint else ()) from None
 
 
 def _compare_items(got, want, names, lists, call, mistakes, tol, step_name, count_hints):
@@ -192,14 +195,15 @@ def _compare_steps(got, want, call, mistakes, tol, step_name, count_hints, start
     flat = {d: _flat_trace(m, names) for d, m in resolve(mistakes).items()}
     hint = name_mistake(_flat_trace(got, names), {d: m for d, m in flat.items()
                                                   if m is not None}, *tol)
+    if not hint and (factor := constant_factor(a, b, names, k, start)) is not None:
+        hint = lr_hint(factor)
     _parted(f"{call} parts from the reference run{_same_start(k)} after "
             f"{(step_name or (lambda k: f'step {k + 1}'))(k)}: parameter {n!r} differs.",
             show(want[n][k]), show(got[n][k]),
             float(np.where(np.isnan(err), np.inf, err).max()), tol,
             hint, evidence="" if hint else _step_update_words(
                 a, b, names, k, tol, step_name or (lambda k: f"step {k + 1}"), start)
-            or ("the first update already differs (no known mistake gives these values)"
-                if k == 0 else ""))
+            or ("the first update already differs" if k == 0 else ""))
 
 
 LOSS_TENSORS = ("use loss.item(), not the loss tensor: a list of tensors that require grad keeps "
@@ -273,11 +277,11 @@ def _parted(headline, expected, got, err, tol, hint, evidence=""):
 
 
 def _first_value(a, b, what: str) -> str:
-    """The first values, described as they are: no guess at a cause."""
+    """The first values, described as they are: no guess at a cause, and no claim that no
+    mistake is known (another check of the same function may name one from its own values)."""
     x, y = float(a[0]), float(b[0])
     ratio = f", {x / y:.4g} times the expected" if y != 0 and np.isfinite(x / y) else ""
-    return (f"the first of the {what} already differs ({x:.6g} where {y:.6g} is "
-            f"expected{ratio}): no known mistake gives these values")
+    return f"the first of the {what} already differs ({x:.6g} where {y:.6g} is expected{ratio})"
 
 
 MAX_LOCATED = 6     # runs part later than this many units: no step-by-step rerun
@@ -295,42 +299,51 @@ def step_by_step(got, want, names, lists, upto, tol, unit="epoch") -> str | None
         "the parameters are the reference's after epoch 1; after epoch 2, w is 0.93, expected
          0.86 (its update in epoch 2 is -0.07, expected -0.14: × 1/2)"
     """
+    return _located(got, want, names, lists, upto, tol, unit)[0]
+
+
+def _located(got, want, names, lists, upto, tol, unit):
+    """step_by_step's words, and the factor c where the first unit's updates, from the start,
+    are c times the reference's on every parameter (updates.factor_of_updates), else None."""
     from grader.sandbox import StudentError
     params = [i for i in range(len(want)) if i not in lists]
     if not params or not lists:
-        return None
+        return None, None
     first = None
     for i in lists:
         a, b = _numbers(got[i]), _numbers(want[i])
         if a is None or b is None or len(a) != len(b):
-            return None
+            return None, None
         k = _first_step(a, b, tol)
         first = k if first is None or (k is not None and k < first) else first
     k = len(want[lists[0]]) - 1 if first is None else first
     if k < 0 or k >= MAX_LOCATED:
-        return None
+        return None, None
     before = None
     try:
         for j in range(0, k + 2):
             g, w = upto(j)
             gp, wp = _params_of(g, params), _params_of(w, params)
             if gp is None or wp is None or [x.shape for x in gp] != [x.shape for x in wp]:
-                return None
+                return None, None
             if j > 0 and not _repeats(g, got, lists, j, tol):
-                return None   # a rerun that does not repeat the run: no claim
+                return None, None  # a rerun that does not repeat the run: no claim
             if any(not _close(x, y, *tol) for x, y in zip(gp, wp)):
                 if j == 0:
-                    return (f"the values returned for 0 {unit}s are not the starting values")
+                    return f"the values returned for 0 {unit}s are not the starting values", None
+                # from the start: where every update is one factor times the reference's
+                factor = factor_of_updates(before, gp, wp) if j == 1 else None
                 return _update_words([names[i] for i in params], before, gp, wp,
-                                     f"{unit} {j}", f"{unit} {j - 1}" if j > 1 else None, tol)
+                                     f"{unit} {j}", f"{unit} {j - 1}" if j > 1 else None,
+                                     tol), factor
             before = wp
     except (StudentError, CheckFailure, ArithmeticError, LookupError, TypeError, ValueError):
-        return None   # a rerun that fails, or whose result cannot be read: no claim
+        return None, None  # a rerun that fails, or whose result cannot be read: no claim
     if first is None:
-        return None
+        return None, None
     return (f"the parameters are the reference's after each {unit} up to {unit} {k + 1}, but "
             f"the value recorded for {unit} {k + 1} differs: what is recorded (or when), not "
-            f"the training")
+            f"the training"), None
 
 
 def _numbers(values):

@@ -35,30 +35,42 @@ def assert_w_of_xs_dtype(got, xs, call: str):
 
 
 def params_in_float32(names) -> str:
-    """The hint for parameters (`names`) made float32 where xs are float64."""
+    """The hint for parameters (`names`) made float32 where xs are float64, in the words of the
+    precision hint the same run gets where this is not known (float32 precision only)."""
     first = names[0]
     which = f"{first} is" if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} are"
-    return (f"{which} float32 where xs are float64: torch.tensor({first}) makes a float32 "
-            f"tensor whatever the data's dtype, so the run keeps only float32's precision "
-            f"(about 7 digits). Make {'it' if len(names) == 1 else 'each'} with "
+    return (f"the values agree only to float32 precision (about 7 digits), but the inputs are "
+            f"float64: {which} float32 (torch.tensor({first}) makes a float32 tensor whatever "
+            f"the data's dtype). Make {'it' if len(names) == 1 else 'each'} with "
             f"torch.tensor({first}, dtype=x.dtype, device=x.device, requires_grad=True)")
 
 
 def assert_params_of_xs_dtype(got, want, xs, names, call: str):
     """Where xs are float64 tensors, the parameters a training run returns (Python floats,
     `names` in order) are float64 numbers: every one a number float32 holds exactly where the
-    reference's are not shows parameters made float32 (torch.tensor(w0)), whatever else the run
-    does. A float64 run lands on float32 numbers by chance about once in 2**29 per value."""
+    reference's are not, in a run that agrees with the reference's to float32's tolerance
+    (its parameters and its losses), shows parameters made float32 (torch.tensor(w0)). A
+    float64 run lands on float32 numbers by chance about once in 2**29 per value; a run that
+    differs by more has another fault, which the trajectory's comparison names."""
     if not (isinstance(xs, torch.Tensor) and xs.dtype == torch.float64):
         return
     n = len(names)
-    if not (isinstance(got, (tuple, list)) and len(got) > n and isinstance(want, (tuple, list))):
+    if not (isinstance(got, (tuple, list)) and isinstance(want, (tuple, list))
+            and len(got) == len(want) == n + 1):
         return
     mine, ref = list(got[:n]), list(want[:n])
 
     def float32_number(v):
         return type(v) is float and bool(np.isfinite(v)) and float(np.float32(v)) == v
-    if all(map(float32_number, mine)) and not any(map(float32_number, ref)):
+    if not (all(map(float32_number, mine)) and not any(map(float32_number, ref))):
+        return
+    tol = trajectory_tol([])
+    try:
+        near = np.allclose(np.asarray([*mine, *got[n]], dtype=np.float64),
+                           np.asarray([*ref, *want[n]], dtype=np.float64), **tol)
+    except (TypeError, ValueError):
+        return
+    if near:
         shown = ", ".join(f"{k} = {v!r}" for k, v in zip(names, mine))
         fail(f"{call} returned {shown}: number(s) float32 holds exactly, though xs are float64 "
              f"(a float64 run gives {', '.join(f'{k} = {v!r}' for k, v in zip(names, ref))}).",

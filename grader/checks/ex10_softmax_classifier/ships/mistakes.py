@@ -8,6 +8,18 @@ from grader.checks.api import GRADS_DOUBLED_OR_LR, scale_mistakes
 OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
             "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
             "keepdim=True), then exp")
+
+
+def overflow(values, what="the result") -> str:
+    """OVERFLOW, saying what `values` (the overflowing run's) hold: NaN, inf or -inf."""
+    import torch
+    v = torch.as_tensor(values).detach().double()
+    kind = "NaN" if bool(v.isnan().any()) else "inf" if bool((v == float("inf")).any()) else \
+        "-inf" if bool((v == float("-inf")).any()) else None
+    return OVERFLOW.replace("the result is NaN", f"{what} is {kind}") if kind else \
+        OVERFLOW.replace(", so the result is NaN", "")
+
+
 GLOBAL_MAX = ("the maximum of the whole tensor was subtracted (z.max()): a row far below it "
               "underflows to 0/0 = NaN; subtract each row's maximum, z.amax(dim, keepdim=True)")
 
@@ -56,7 +68,7 @@ def relu_on_logits(logits) -> dict:
 
 def softmax_mistakes(wrong):
     """{"overflow", "global_max": softmax done those wrong ways} -> {hint: value}."""
-    named = {OVERFLOW: wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
+    named = {overflow(wrong["overflow"]): wrong["overflow"], GLOBAL_MAX: wrong["global_max"]}
     if wrong.get("sum_all") is not None:
         named[SUM_ALL] = wrong["sum_all"]
     if wrong.get("no_keepdim") is not None:
@@ -75,7 +87,7 @@ def ce_mistakes(wrong, want, n, dim0=False, logits=None):
     the student's function showed it on inputs of its own (shared.normalises_over_rows): one
     number can equal its value by chance. With the `logits`: the log-sum-exp whose max is not
     added back (the loss less the mean of the rows' maxima), where that mean is not 0."""
-    m = {OVERFLOW.replace("the result", "the loss"): wrong["overflow"],
+    m = {overflow(wrong["overflow"], "the loss"): wrong["overflow"],
          "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
          "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
     if n > 1:

@@ -62,6 +62,12 @@ CASES.update({c.id: c for r in hints.REGRADS for c in [
              {"regrad": r}, fn="ex11.fit_variant"),
     Recorded(f"fit_course_regrad_{''.join(map(str, r))}", "ex11",
              (X_COURSE, Y_COURSE, 1e-6, 2000, 0), {"regrad": r}, fn="ex11.fit_variant")]})
+# the course's fit with the same known mistakes as the 300 steps: each check of fit_numpy tells
+# the same causes (one diagnosis for the function, not "no known mistake" in one check only)
+CASES.update({c.id: c for c in [
+    Recorded("fit_course_" + _fit_300_id(kw)[len("fit_300_"):], "ex11",
+             (X_COURSE, Y_COURSE, 1e-6, 2000, 0), kw, fn="ex11.fit_variant")
+    for kw in FIT_300_MISTAKES.values() if "regrad" not in kw]})
 # the same 300 steps at the default learning rate, written in where FIT_LR is passed
 CASES["fit_300_default_lr"] = Recorded("fit_300_default_lr", "ex11",
                                        (X_FIT, Y_FIT, hints.DEFAULT_LR, 300, 0),
@@ -198,8 +204,9 @@ def test_fit_course_result(sub):
     case = CASES["fit_course"]
     assert_fit(case.run(sub), expected(case), points=len(X_COURSE),
                call="fit_numpy(*make_sine_data())  (lr=1e-6, steps=2000, seed=0)", **TRAJ,
-               mistakes=lambda: {hints.regrad_after(r): expected(
-                   CASES[f"fit_course_regrad_{''.join(map(str, r))}"]) for r in hints.REGRADS})
+               mistakes=lambda: {hint: expected(
+                   CASES["fit_course_" + _fit_300_id(kw)[len("fit_300_"):]])
+                   for hint, kw in FIT_300_MISTAKES.items()})
 
 
 def _mirror(start, after):
