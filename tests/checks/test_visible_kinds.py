@@ -1,0 +1,118 @@
+"""Visible checks use the input kinds hidden checks use (issue 20, item 4): a student who passes
+every visible check should pass the hidden ones unless her code is wrong only at values she
+cannot see, so every kind of input a hidden check hands a function (a tensor's dtype, a NumPy
+array's, a list of tensors') is one some visible check hands it too.
+
+The checks run here on the references (a TrustedSubmission, as grader.engine.reference_table
+does), on the CPU, recording for each function or probe the kinds of the inputs its calls get,
+and whether a visible (ships/) or a hidden (private/) check made them. KNOWN_GAPS holds the
+kinds still given by hidden checks only; a new gap fails, and so does a listed one that is
+closed (remove it from the list)."""
+from __future__ import annotations
+
+import collections
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from grader.engine.reference_table import TrustedSubmission
+
+# {function or probe: the hidden-only kinds}: gaps still open, to close one by one
+KNOWN_GAPS = {
+    "ex01.best_weight": {"float64", "np.float64"},
+    "ex01.forward": {"float64", "np.float32", "np.float64"},
+    "ex01.forward_wb": {"float64"},
+    "ex01.loss": {"float32", "float64"},
+    "ex01.mse_for_weights": {"float64", "np.float64"},
+    "ex01.mse_surface": {"float64", "np.float64"},
+    "ex02.cost": {"np.float64"},
+    "ex02.gradient": {"np.float64"},
+    "ex02.gradient_descent": {"float32", "float64", "np.float64"},
+    "ex02.stochastic_gradient_descent": {"float32", "float64", "np.float64"},
+    "ex03.accumulated_grad": {"float64"},
+    "ex03.analytic_grad_of_mean": {"float64"},
+    "ex03.grad_of_mean": {"float64"},
+    "ex03.intermediate_grads": {"float64"},
+    "ex03.to_numpy": {"float64", "int64"},
+    "ex04.quadratic_forward": {"float64"},
+    "ex04.train_autograd": {"float32"},
+    "ex04.train_quadratic": {"float32"},
+    "ex05.mse_loss": {"float64"},
+    "ex07.bce_grad_logits": {"float64"},
+    "ex07.bce_loss": {"float64"},
+    "ex10.cross_entropy": {"float64"},
+    "ex11.poly_forward": {"float32", "float64", "np.float32"},
+    "ex11.poly_grads": {"np.float32"},
+    "ex11.poly_loss": {"np.float32"},
+    "probe ex03.leaves_untouched": {"float64"},
+    "probe ex03.mean_graph_backward": {"float64"},
+    "probe ex03.no_grad_eval": {"float64"},
+    "probe ex03.to_numpy_copy": {"float64", "int64"},
+    "probe ex03.zero_grads": {"list[float64]"},
+    "probe ex05.loss_grads": {"float64"},
+    "probe ex05.update": {"list[float64]"},
+    "probe ex09.train": {"float64"},
+    "probe ex10.forward": {"float64"},
+    "probe ex10.train": {"float64"},
+    "probe ex12.fit_optim": {"float64"},
+    "probe ex12.forward": {"float64"},
+}
+
+
+def _kind(v) -> str | None:
+    """A tensor's dtype, a NumPy array's ("np." and its dtype), or a list of tensors' ("list["
+    and their dtype]); None for anything else (numbers, strings, states, specifications)."""
+    if isinstance(v, torch.Tensor):
+        return str(v.dtype).replace("torch.", "")
+    if isinstance(v, np.ndarray):
+        return f"np.{v.dtype}"
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, torch.Tensor) for x in v):
+        return "list[" + ",".join(sorted({_kind(x) for x in v})) + "]"
+    return None     # the kinds a function gets: those of all its calls' inputs together
+
+
+class _Recording(TrustedSubmission):
+    """The references answering, each call's input kinds recorded by the check's visibility."""
+
+    def __init__(self):
+        self.seen = collections.defaultdict(lambda: {"visible": set(), "hidden": set()})
+
+    def _note(self, name, args):
+        where = "visible" if "/ships/" in os.environ.get("PYTEST_CURRENT_TEST", "") else "hidden"
+        self.seen[name][where].update(k for k in map(_kind, args) if k)
+
+    def call(self, target, *args, grad=None, timeout=None, **kwargs):
+        self._note(target, args)
+        return super().call(target, *args, grad=grad, **kwargs)
+
+    def probe(self, name, module, *args, timeout=None, **kwargs):
+        if name == "guard.call" and args and isinstance(args[0], str):   # a guarded call
+            self._note(f"{module}.{args[0]}", args[1] if len(args) > 1 else ())
+        else:
+            self._note(f"probe {name}", args)
+        return super().probe(name, module, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def gaps():
+    from grader.engine.request import GradeRequest
+    from grader.engine.runner import prepare_trusted_side, run_pytest
+    rec = _Recording()
+    prepare_trusted_side()
+    run_pytest(rec, GradeRequest(device="cpu", seed=1))
+    return {name: d["hidden"] - d["visible"] for name, d in rec.seen.items()
+            if d["hidden"] - d["visible"]}
+
+
+def test_no_new_input_kind_is_hidden_only(gaps):
+    new = {name: sorted(kinds - KNOWN_GAPS.get(name, set())) for name, kinds in gaps.items()
+           if kinds - KNOWN_GAPS.get(name, set())}
+    assert not new, f"input kinds only hidden checks use (give a visible check one): {new}"
+
+
+def test_every_known_gap_is_still_open(gaps):
+    closed = {name: sorted(kinds - gaps.get(name, set())) for name, kinds in KNOWN_GAPS.items()
+              if kinds - gaps.get(name, set())}
+    assert not closed, f"closed: remove from KNOWN_GAPS: {closed}"
