@@ -78,16 +78,29 @@ def rng_changed_hint(func: str, generators) -> str:
             f"of the program.")
 
 
-NO_AUTOGRAD = ("the lesson here is autograd itself: make a leaf that requires grad "
-               "(x.detach().clone().requires_grad_(True)), build the expression from it, call "
-               "backward() and return the leaf's .grad; a formula worked out by hand, however "
-               "right, skips what the exercise teaches.")
+# why a call's answer is not autograd's (guard's _Evidence.verdict), in the failure's words
+NOT_AUTOGRAD = {
+    "none": "autograd's engine never ran in the call. This function is about autograd, so its "
+            "gradients must come from backward() (or torch.autograd.grad) on a graph of its "
+            "own data: a fresh leaf copy of the input, or the parameters it trains.",
+    "elsewhere": "autograd ran, but on a graph that reaches neither a leaf copy of the input "
+                 "nor the parameters the function trains: a backward() on something else does "
+                 "not compute its gradients.",
+    "not_returned": "autograd ran on a leaf copy of the input, but what the function returned "
+                    "is not a gradient autograd computed there: return the leaf's .grad (or "
+                    "what torch.autograd.grad gave).",
+}
+NO_AUTOGRAD = ("the lesson here is autograd itself: make leaves that require grad (a copy of "
+               "the input, x.detach().clone().requires_grad_(True), or the parameters), build "
+               "the expression from them, call backward() and use the leaves' .grad; a formula "
+               "worked out by hand, however right, skips what the exercise teaches.")
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
-                        "torch.func (grad, jvp) and forward-mode dual tensors cannot be used "
-                        "in it, in this thread or another, nor a process that could. Write the "
-                        "formula instead.")
+                        "torch.func (grad, jvp), forward-mode dual tensors, autograd's own "
+                        "derivative kernels (torch.ops.aten.*_backward) and complex-step "
+                        "tricks cannot be used in it, in this thread or another, nor a process "
+                        "that could. Write the formula instead.")
 
 
 class Guarded:
@@ -125,6 +138,9 @@ class Guarded:
         return out.get("value")
 
     def probe(self, name: str, module: str, *args, **kwargs):
+        ex = module.split("_", 1)[0]
+        if ex in USES_AUTOGRAD:   # which of the functions its probes call are autograd's
+            self._sub.probe("guard.expect", module, list(USES_AUTOGRAD[ex]))
         out = self._sub.probe(name, module, *args, **kwargs)
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
@@ -174,11 +190,10 @@ def judge(found) -> None:
     if not isinstance(found, dict):
         return
     func = str(found.get("func", "the function"))
-    if found.get("no_autograd") and not DEFERRED:   # after the values (deferred_failure)
-        DEFERRED.append((f"{func}(...) computed its answer without autograd: this function "
-                         f"is about autograd, so its answer must come from backward() (or "
-                         f"torch.autograd.grad) on a fresh leaf copy of the input.",
-                         NO_AUTOGRAD))
+    why = found.get("no_autograd")
+    if why and not DEFERRED:   # after the values (deferred_failure)
+        DEFERRED.append((f"{func}(...) computed its answer without autograd: "
+                         f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}", NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]
         what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \

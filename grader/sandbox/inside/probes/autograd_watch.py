@@ -1,29 +1,85 @@
-"""What watches a manual call for autograd (grader.sandbox.inside.probes.guard.watched): with
-autograd off, an operation run with grad mode on again or a dual tensor made; with it on, the
-engine's and forward mode's entry points (wrapped in guard); either way, a forward-mode dual
-level left open. Every function used here is bound before any student code runs."""
+"""What watches a call for autograd (grader.sandbox.inside.probes.guard.watched).
+
+A manual function, called with autograd off: an operation run with grad mode on again or a
+dual tensor made; with it on or off: one of autograd's own derivative formulas run by hand (a
+`*_backward` kernel: torch.ops.aten.mse_loss_backward, tanh_backward, convolution_backward,
+_softmax_backward_data, reached by any name), a complex tensor made (complex-step
+differentiation), the engine and forward mode's entry points (wrapped in guard), and a
+forward-mode dual level left open.
+
+A function whose contract is autograd (USES_AUTOGRAD): which leaves each run of the engine
+reached through its graph and which gradients it computed (_Evidence), so that its answer is
+known to come from autograd run on the call's own data. Every function used here is bound
+before any student code runs."""
 from __future__ import annotations
 
 import contextlib
+import re
 
 import torch
 from torch.overrides import TorchFunctionMode
 
 _grad_enabled = torch._C.is_grad_enabled
+_Tensor, _Module = torch.Tensor, torch.nn.Module
+_is_complex = torch._C.TensorBase.is_complex
+_equal, _allclose = torch.equal, torch.allclose
+_float64 = torch.float64
+
+# autograd's derivative formulas as torch names its kernels: mse_loss_backward,
+# convolution_backward_overrideable, _softmax_backward_data, glu_jvp, and the derivatives of
+# the random samplers' parameters (tests/sandbox/test_watch_kernels.py reads every aten name)
+_KERNEL = re.compile(r"(^|_)backward(_|$)|(^|_)[jv]vp(_|$)")
+_KERNELS = frozenset({"_dirichlet_grad", "_standard_gamma_grad", "gradient", "_fw_primal",
+                      "_unpack_dual", "_make_dual"})
 
 
-class _AutogradWatch(TorchFunctionMode):
-    """Whether a "manual" function uses autograd though it is called with autograd off
-    (CURRICULUM.md: it must give the same answer under torch.set_grad_enabled(False)): the
-    name of the first torch operation it runs with grad mode on (it turned it on again:
-    torch.enable_grad, torch.func.grad, set_grad_enabled(True)), or a forward-mode one (dual
-    tensors: torch.autograd.forward_ad, torch.func.jvp and jacfwd), or that it started a
-    thread or a process where autograd would be out of sight; else ""."""
+def derivative_kernel(name: str) -> bool:
+    """Whether a torch operation (its name, with an overload's ".default" or not) is one of
+    autograd's derivative formulas, or numerical differentiation (torch.gradient)."""
+    base = name.split(".", 1)[0]
+    return bool(_KERNEL.search(base)) or base in _KERNELS
+
+
+def _complex(out, depth=0) -> bool:
+    """Whether an operation's result is, or holds, a complex tensor."""
+    if isinstance(out, _Tensor):
+        return bool(_is_complex(out))
+    if isinstance(out, (tuple, list)) and depth < 2:
+        return any(_complex(o, depth + 1) for o in out[:8])
+    return False
+
+
+class _KernelWatch(TorchFunctionMode):
+    """A "manual" function (CURRICULUM.md: no autograd) called with autograd on (a check
+    comparing both modes): the first torch operation it runs that is one of autograd's
+    derivative formulas, or that makes a complex tensor; the entry points wrapped in guard note
+    the engine, dual tensors and processes."""
 
     def __init__(self):
         super().__init__()
         self.used = ""
         self.unseen = False    # what it did may have used autograd out of the watch's sight
+
+    def _seen(self, func, out) -> None:
+        name = str(getattr(func, "__name__", "") or "an operation")[:60]
+        if derivative_kernel(name):
+            self.used = f"ran {name}: one of autograd's derivative formulas"
+        elif _complex(out):
+            self.used = f"made a complex tensor with {name}: complex-step differentiation"
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if not self.used:
+            self._seen(func, out)
+        return out
+
+
+class _AutogradWatch(_KernelWatch):
+    """A manual function called with autograd off (it must give the same answer under
+    torch.set_grad_enabled(False)): what _KernelWatch notes, and the first torch operation it
+    runs with grad mode on (it turned it on again: torch.enable_grad, torch.func.grad,
+    set_grad_enabled(True)), or a forward-mode one (dual tensors: torch.autograd.forward_ad,
+    torch.func.jvp and jacfwd); else ""."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if not self.used:
@@ -32,16 +88,7 @@ class _AutogradWatch(TorchFunctionMode):
                 self.used = f"ran {name} with grad mode on again"
             elif name in _FORWARD_AD:
                 self.used = f"ran {name}: forward-mode autograd"
-        return func(*args, **(kwargs or {}))
-
-
-class _EngineWatch(contextlib.AbstractContextManager):
-    """A manual function called with autograd on (a check comparing both modes): only the
-    entry points wrapped above note what it did (the engine, dual tensors, a process)."""
-    used, unseen = "", False
-
-    def __exit__(self, *exc):
-        return None
+        return super().__torch_function__(func, types, args, kwargs)
 
 
 # (unpacking is not: printing a tensor unpacks it, dual or not)
@@ -63,3 +110,259 @@ def _dual_level_open() -> bool:
         return True
     _exit_dual_level(level=level)
     return False
+
+
+# A "manual" function computes its answer itself. Autograd run in another thread (grad mode is
+# per thread, and so is the torch function mode) or in another process (a fresh interpreter) is
+# out of the watch's sight: so autograd's own entry points (its engine, which backward() and
+# torch.autograd.grad run in any thread; forward mode's dual tensors), what turns the torch
+# function modes off (torch._C.DisableTorchFunction: the watch's own mode with them) and the
+# ways a worker starts a process are wrapped here, before any student code, and note what they
+# did during a watched call. Every reference a loaded module holds to them is the wrapper
+# (subprocess keeps its own `_fork_exec`, torch.autograd its `_engine_run_backward`); modules
+# imported later read them from these modules. Threads themselves are allowed (a progress
+# bar's, a loader's).
+_WATCHING: list = []
+
+
+def _noted(what, unseen, original):
+    def noting(*args, **kwargs):
+        for watch in _WATCHING:
+            if not watch.used:
+                watch.used, watch.unseen = what, unseen
+        return original(*args, **kwargs)
+    # the original's name where pickle and repr look (pickle.dumps(os.system) still names it)
+    noting.__module__, noting.__name__ = original.__module__, original.__name__
+    noting.__qualname__ = getattr(original, "__qualname__", original.__name__)
+    return noting
+
+
+def _wrap_entry_points():
+    import posix
+    import sys
+    import torch.autograd.forward_ad as forward_ad
+    import torch.autograd.graph as graph
+    try:
+        import _posixsubprocess
+    except ImportError:      # not on this system
+        _posixsubprocess = None
+    process = "started a process"
+    wrapped = {}
+    for module, names, what, unseen in (
+            (graph, ("_engine_run_backward",), "ran autograd's backward pass", False),
+            (forward_ad, ("make_dual",), "made dual tensors: forward-mode autograd", False),
+            (torch._C, ("DisableTorchFunction",), "turned torch's function modes off", True),
+            (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process, True),
+            (_posixsubprocess, ("fork_exec",), process, True)):
+        for name in names:
+            original = getattr(module, name, None) if module is not None else None
+            if callable(original):
+                wrapped[id(original)] = (original, _noted(what, unseen, original))
+    for module in list(sys.modules.values()):
+        try:
+            space = vars(module)
+        except TypeError:
+            continue
+        for name, value in list(space.items()):
+            if id(value) in wrapped and wrapped[id(value)][0] is value:
+                space[name] = wrapped[id(value)][1]
+    _watch_engine()
+
+
+def _watch_engine():
+    """autograd's engine as torch reaches it (Variable._execution_engine) with its backward
+    pass noted (the C engine's run_backward called directly, in any thread, past
+    _engine_run_backward), and, for a call whose contract is autograd, shown to its _Evidence."""
+    from torch.autograd.variable import Variable
+    engine = Variable._execution_engine
+    noting = _noted("ran autograd's backward pass", False, engine.run_backward)
+
+    def run_backward(*args, **kwargs):
+        evidence = [w for w in _WATCHING if isinstance(w, _Evidence)]
+        if not evidence:
+            return noting(*args, **kwargs)
+        return evidence[-1].run(noting, args, kwargs)
+
+    class _Engine:
+        __slots__ = ()
+
+        def __getattr__(self, name):
+            return run_backward if name == "run_backward" else getattr(engine, name)
+
+    Variable._execution_engine = _Engine()
+
+
+_functorch = torch._C._functorch
+_wrapped, _unwrapped = _functorch.is_functorch_wrapped_tensor, _functorch.get_unwrapped
+_LARGE = 1 << 22      # elements: a tensor kept as evidence is at most this large
+
+
+def _plain(t):
+    """A tensor's values, out of torch.func's wrappers (a gradient taken inside torch.func.grad
+    is a wrapper that dies with it), detached and copied; None where it cannot be read."""
+    try:
+        for _ in range(8):
+            if not _wrapped(t):
+                break
+            t = _unwrapped(t)
+        return t.detach().clone() if t.numel() <= _LARGE else None
+    except Exception:  # noqa: BLE001 - a tensor that cannot be read is no evidence
+        return None
+
+
+def _same(a, b) -> bool:
+    """Whether tensor `a` holds the values of `b` (a tensor or a number), to float32's precision
+    (a leaf made from a Python float, a float64 gradient handed back as float32)."""
+    try:
+        if isinstance(b, bool) or not isinstance(b, (int, float, _Tensor)):
+            return False
+        if not isinstance(b, _Tensor):
+            return a.numel() == 1 and abs(float(a) - b) <= 1e-6 * max(1.0, abs(b))
+        if a.numel() != b.numel() or a.numel() > _LARGE:
+            return False
+        x = a.detach().reshape(-1).to(device=b.device, dtype=_float64)
+        return _allclose(x, b.detach().reshape(-1).to(_float64), rtol=1e-5, atol=1e-8)
+    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
+        return False
+
+
+def _flat(x, out, depth=0):
+    """The tensors and numbers in a call's arguments or result (tuples, lists, dicts)."""
+    if isinstance(x, _Tensor) or isinstance(x, (int, float)) and not isinstance(x, bool):
+        out.append(x)
+    elif isinstance(x, (tuple, list)) and depth < 3:
+        for v in x[:64]:
+            _flat(v, out, depth + 1)
+    elif isinstance(x, dict) and depth < 3:
+        for v in list(x.values())[:64]:
+            _flat(v, out, depth + 1)
+    return out
+
+
+def _graph(roots, limit=50_000):
+    """The nodes of the graph behind a backward pass's roots, and the leaves it reaches."""
+    leaves, nodes, seen, stack = [], [], set(), []
+    for r in roots if isinstance(roots, (tuple, list)) else (roots,):
+        if isinstance(r, _Tensor):
+            if r.grad_fn is not None:
+                stack.append(r.grad_fn)
+            elif r.requires_grad:
+                leaves.append(r)
+        elif getattr(r, "node", None) is not None:      # a GradientEdge
+            stack.append(r.node)
+    while stack and len(nodes) < limit:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        leaf = getattr(node, "variable", None)           # AccumulateGrad's leaf
+        if isinstance(leaf, _Tensor):
+            leaves.append(leaf)
+        stack.extend(n for n, _ in getattr(node, "next_functions", ()) or () if n is not None)
+    return leaves, nodes
+
+
+class _Evidence(contextlib.AbstractContextManager):
+    """A call whose contract is autograd (USES_AUTOGRAD): its answer must come from autograd run
+    on its own data. Each backward pass of the engine (any thread) shows the leaves its graph
+    reaches, the value it starts from (a loss) and the gradients it computes (those of its
+    first KEPT passes); `verdict` then asks that a pass reached the call's own data and that
+    the answer is the engine's."""
+    used, unseen = "", False
+    KEPT = 8
+
+    def __init__(self, args, kwargs):
+        self.sources = _flat([list(args), list(kwargs.values())], [])[:64]
+        self.params = set()
+        for m in list(args) + list(kwargs.values()):
+            if isinstance(m, _Module):
+                self.params.update(id(p) for p in m.parameters())
+        self.leaves = {}      # id -> (leaf, its values when first reached, made from an input)
+        self.grads = []       # the gradients the engine computed, their values
+        self.roots = []       # (a pass's scalar root, detached; the ids of the leaves it reached)
+        self.runs = 0
+
+    def __exit__(self, *exc):
+        return None
+
+    def run(self, original, args, kwargs):
+        """The engine's backward pass on args, watched."""
+        self.runs += 1
+        handles = []
+        try:
+            roots = args[0] if args else kwargs.get("tensors", ())
+            leaves, nodes = _graph(roots)
+            for leaf in leaves:
+                if id(leaf) not in self.leaves:
+                    first = _plain(leaf)
+                    self.leaves[id(leaf)] = (leaf, first, first is not None and any(
+                        _same(first, s) for s in self.sources))
+            root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
+            if isinstance(root, _Tensor) and root.grad_fn is not None and \
+                    root.numel() == 1 and len(self.roots) < 100_000:
+                self.roots.append((root.detach(), {id(leaf) for leaf in leaves}))
+            if self.runs <= self.KEPT:
+                handles = [n.register_prehook(self._keep) for n in nodes
+                           if hasattr(n, "register_prehook")]
+        except Exception:  # noqa: BLE001 - a graph that cannot be read shows nothing
+            pass
+        try:
+            out = original(*args, **kwargs)
+            if self.runs <= self.KEPT and isinstance(out, (tuple, list)):
+                self._keep(out)
+            return out
+        finally:
+            for h in handles:
+                h.remove()
+
+    def _keep(self, grads):
+        for g in grads:
+            if isinstance(g, _Tensor) and len(self.grads) < 256:
+                g = _plain(g)
+                if g is not None:
+                    self.grads.append(g)
+
+    def verdict(self, result) -> str:
+        """"" where the answer comes from autograd run on the call's data: a pass reached a
+        model argument's parameter (ex06-ex10); or one reached a leaf made from an input or
+        trained by the call, and that leaf ends equal to what it returns (ex04's w, ex05's w
+        and b, ex12's a, b, c, d), or a returned loss is the value a pass started from (a new
+        leaf per sample), or each returned tensor is a gradient the engine computed (ex03).
+        Else why not: "none" (the engine never ran), "elsewhere" (not on the call's data),
+        "not_returned" (on a copy of the input, but the answer is not its gradient)."""
+        if not self.runs:
+            return "none"
+        targets = _flat(result, [])
+        ends = list(targets)
+        scalars = [t for t in targets if not isinstance(t, _Tensor) or t.numel() == 1]
+        if 1 < len(scalars) <= 64:    # parameters handed back one by one: (a, b, c, d)
+            try:
+                ends.append(torch.tensor([float(t) for t in scalars], dtype=_float64))
+            except Exception:  # noqa: BLE001 - values that cannot be read are no evidence
+                pass
+        own, copies = set(), False
+        for key, (leaf, first, from_input) in list(self.leaves.items()):
+            if key in self.params:
+                return ""
+            if from_input or first is not None and not _same(leaf, first):
+                own.add(key)
+                copies = copies or from_input
+                if any(_same(leaf, t) for t in ends):
+                    return ""
+        numbers = [t for t in targets if not isinstance(t, _Tensor)]
+        if own and any(reached and any(_same(root, n) for n in numbers)
+                       for root, reached in self.roots):
+            return ""
+        if not copies:
+            return "elsewhere"
+        tensors = [t for t in targets if isinstance(t, _Tensor)]
+        grads = self.grads + [g for g in (_plain(leaf.grad) for leaf, _, _ in
+                                          self.leaves.values() if leaf.grad is not None)
+                              if g is not None]
+        if tensors and all(any(_same(g, t) for g in grads) for t in tensors):
+            return ""
+        return "not_returned"
+
+
+_wrap_entry_points()

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from grader.sandbox.inside.probes.autograd_watch import (DUAL_LEVEL_OPEN, _AutogradWatch,
-                                                        _EngineWatch, _dual_level_open)
+from grader.sandbox.inside.probes.autograd_watch import (DUAL_LEVEL_OPEN, _WATCHING,
+                                                        _AutogradWatch, _Evidence,
+                                                        _KernelWatch, _dual_level_open)
 from grader.sandbox.readback import as_plain
 
 # bound before any student code: rebinding torch.equal or np.array_equal changes nothing here
@@ -38,78 +39,6 @@ _tensor_hooks = _TB._backward_hooks.__get__
 _accumulate_hooks = _TB._post_accumulate_grad_hooks.__get__
 _attributes = torch.Tensor.__dict__["__dict__"].__get__    # a tensor's own attributes
 
-# A "manual" function computes its answer itself. Autograd run in another thread (grad mode is
-# per thread, and so is the torch function mode) or in another process (a fresh interpreter) is
-# out of the watch's sight: so autograd's own entry points (its engine, which backward() and
-# torch.autograd.grad run in any thread; forward mode's dual tensors) and the ways a worker
-# starts a process are wrapped here, before any student code, and note what they did during a
-# manual call. Every reference a loaded module holds to them is the wrapper (subprocess keeps
-# its own `_fork_exec`, torch.autograd its `_engine_run_backward`); modules imported later
-# read them from these modules. Threads themselves are allowed (a progress bar's, a loader's).
-_WATCHING: list = []
-
-
-def _noted(what, unseen, original):
-    def noting(*args, **kwargs):
-        for watch in _WATCHING:
-            if not watch.used:
-                watch.used, watch.unseen = what, unseen
-        return original(*args, **kwargs)
-    # the original's name where pickle and repr look (pickle.dumps(os.system) still names it)
-    noting.__module__, noting.__name__ = original.__module__, original.__name__
-    noting.__qualname__ = getattr(original, "__qualname__", original.__name__)
-    return noting
-
-
-def _wrap_entry_points():
-    import posix
-    import sys
-    import torch.autograd.forward_ad as forward_ad
-    import torch.autograd.graph as graph
-    try:
-        import _posixsubprocess
-    except ImportError:      # not on this system
-        _posixsubprocess = None
-    process = "started a process"
-    wrapped = {}
-    for module, names, what, unseen in (
-            (graph, ("_engine_run_backward",), "ran autograd's backward pass", False),
-            (forward_ad, ("make_dual",), "made dual tensors: forward-mode autograd", False),
-            (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process, True),
-            (_posixsubprocess, ("fork_exec",), process, True)):
-        for name in names:
-            original = getattr(module, name, None) if module is not None else None
-            if callable(original):
-                wrapped[id(original)] = (original, _noted(what, unseen, original))
-    for module in list(sys.modules.values()):
-        try:
-            space = vars(module)
-        except TypeError:
-            continue
-        for name, value in list(space.items()):
-            if id(value) in wrapped and wrapped[id(value)][0] is value:
-                space[name] = wrapped[id(value)][1]
-    _watch_engine()
-
-
-def _watch_engine():
-    """autograd's engine as torch reaches it (Variable._execution_engine) with its backward
-    pass noted: the C engine's run_backward called directly, in any thread, past
-    _engine_run_backward."""
-    from torch.autograd.variable import Variable
-    engine = Variable._execution_engine
-    run_backward = _noted("ran autograd's backward pass", False, engine.run_backward)
-
-    class _Engine:
-        __slots__ = ()
-
-        def __getattr__(self, name):
-            return run_backward if name == "run_backward" else getattr(engine, name)
-
-    Variable._execution_engine = _Engine()
-
-
-_wrap_entry_points()
 
 # the state the global generators are put in before a call that takes a seed: far from
 # torch.manual_seed(0), the worker's own, and from any small seed a student would pass
@@ -121,31 +50,42 @@ def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False, 
     {"value": its result, "guard": what the call did (see watched), when anything}, or
     {"missing": True}. `seeded`: the contract gives the function a seed (the trusted side
     knows it from the reference); None where it does not say. `manual`: the contract calls
-    it manual (the trusted side's word): called with autograd on, its engine and forward
-    mode are still watched. `needs`: the contract asks it to compute with autograd: a call
-    that runs neither the engine nor forward mode says so ("no_autograd")."""
+    it manual (the trusted side's word): called with autograd on, its engine, forward mode,
+    autograd's derivative formulas and complex tensors are still watched. `needs`: the
+    contract asks it to compute with autograd (see watched's `_needs`)."""
     fn = getattr(mod, func, None)
     if fn is None:
         return {"missing": True}
     with torch.set_grad_enabled(True if grad is None else grad):
         value, found = watched(fn, func, *args, _seeded=seeded, _manual=grad is False,
-                               _engine=bool(manual) or bool(needs), **(kwargs or {}))
-    if needs and not manual and grad is not False:
-        used = found.pop("autograd", "") if found else ""
-        if not used or used[1]:              # nothing, or only a process started
-            found = dict(found or {"func": str(func), "changed": [], "rng": []},
-                         no_autograd=True)
-        elif not found["changed"] and not found["rng"]:
-            found = None
+                               _engine=bool(manual), _needs=bool(needs) and not manual and
+                               grad is not False, **(kwargs or {}))
     return answer({"value": value}, found)
 
 
-def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwargs):
+# the functions of the exercise whose probe comes next that the contract asks to compute with
+# autograd (the trusted side's word, sent by grader.checks.calls.Guarded.probe: `expect`)
+_EXPECTED: set = set()
+
+
+def expect(mod, names) -> None:
+    """The trusted side's word for the next probe: which functions are autograd's (a probe
+    that calls one of them through `watched` checks it as `call` does with `needs`)."""
+    _EXPECTED.clear()
+    _EXPECTED.update(str(n) for n in names)
+
+
+def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=False,
+            **kwargs):
     """fn(*args, **kwargs), named `func`, watched: (its result, {"func": func, "changed":
     [[argument, what changed, in-place operations]], "rng": [the global generators whose
-    state it changed]}, or None when it did neither). A probe that calls a student's function
-    with a check's data calls it through this, and puts the second part in its answer with
-    `answer`."""
+    state it changed], "autograd": [what a manual function did, out of sight], "no_autograd":
+    why the answer of a function whose contract is autograd is not autograd's}, or None when
+    it did none of these). `_manual`: called with autograd off; `_engine`: a manual function
+    called with it on; `_needs` (or `func` expected): a function whose contract is autograd,
+    unless a count of zero is given (accumulated_grad(x, 0) may run no backward). A probe
+    that calls a student's function with a check's data calls it through this, and puts the
+    second part in its answer with `answer`."""
     params = _parameters(fn)
     names = _names(params, len(args), kwargs)
     exempt = func.endswith("_")
@@ -155,19 +95,24 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwarg
     seeded = bool(_seeded) or "seed" in params
     if seeded:
         states = _perturb()
-    autograd = ""
-    if _manual or _engine:   # a "manual" function: with autograd off, does it turn it on?
-        # (with it on, does it run the engine or forward mode, in any thread?)
+    autograd, no_autograd = "", ""
+    needs = (_needs or func in _EXPECTED) and not (_manual or _engine) and not any(
+        type(a) is int and a == 0 for a in (*args, *kwargs.values()))
+    if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
+        # thread? One whose contract is autograd: does its answer come from autograd?
         level_open = _dual_level_open()
-        with (_AutogradWatch() if _manual else _EngineWatch()) as watch:
+        with (_AutogradWatch() if _manual else _KernelWatch() if _engine else
+              _Evidence(args, kwargs)) as watch:
             _WATCHING.append(watch)
             try:     # its result read, into plain data, while the watch is on (readback)
-                value = as_plain(fn(*args, **kwargs))
+                raw = fn(*args, **kwargs)
+                no_autograd = watch.verdict(raw) if needs else ""
+                value = as_plain(raw)
             finally:
                 _WATCHING.remove(watch)
-        if not watch.used and (level_open or _dual_level_open()):
+        if not needs and not watch.used and (level_open or _dual_level_open()):
             watch.used = DUAL_LEVEL_OPEN
-        autograd = [watch.used, watch.unseen] if watch.used else ""
+        autograd = [watch.used, watch.unseen] if watch.used and not needs else ""
     else:
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
@@ -184,7 +129,9 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, **kwarg
             for entry in changed:
                 entry[2] = ops.get(entry[0], [])[:4]
     found = {"func": str(func), "changed": changed, "rng": rng, "autograd": autograd} \
-        if changed or rng or autograd else None
+        if changed or rng or autograd or no_autograd else None
+    if no_autograd:
+        found["no_autograd"] = no_autograd
     return value, found
 
 
