@@ -6,12 +6,13 @@ array's, a list of tensors') is one some visible check hands it too.
 The checks run here on the references (a TrustedSubmission, as grader.engine.reference_table
 does), on the CPU, recording for each function or probe the kinds of the inputs its calls get,
 and whether a visible (ships/) or a hidden (private/) check made them. KNOWN_GAPS holds the
-kinds still given by hidden checks only; a new gap fails, and so does a listed one that is
-closed (remove it from the list)."""
+kinds still given by hidden checks only; a new gap fails, and a listed one that is closed is
+said in a warning (take it off the list)."""
 from __future__ import annotations
 
 import collections
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -36,16 +37,11 @@ KNOWN_GAPS = {
     "ex03.grad_of_mean": {"float64"},
     "ex03.intermediate_grads": {"float64"},
     "ex03.to_numpy": {"float64", "int64"},
-    "ex04.quadratic_forward": {"float64"},
-    "ex04.train_autograd": {"float32"},
-    "ex04.train_quadratic": {"float32"},
     "ex05.mse_loss": {"float64"},
     "ex07.bce_grad_logits": {"float64"},
     "ex07.bce_loss": {"float64"},
     "ex10.cross_entropy": {"float64"},
-    "ex11.poly_forward": {"float32", "float64", "np.float32"},
     "ex11.poly_grads": {"np.float32"},
-    "ex11.poly_loss": {"np.float32"},
     "probe ex03.leaves_untouched": {"float64"},
     "probe ex03.mean_graph_backward": {"float64"},
     "probe ex03.no_grad_eval": {"float64"},
@@ -57,7 +53,6 @@ KNOWN_GAPS = {
     "probe ex10.forward": {"float64"},
     "probe ex10.train": {"float64"},
     "probe ex12.fit_optim": {"float64"},
-    "probe ex12.forward": {"float64"},
 }
 
 
@@ -113,6 +108,9 @@ def test_no_new_input_kind_is_hidden_only(gaps):
 
 
 def test_every_known_gap_is_still_open(gaps):
+    """A gap closed (by a visible check of that kind) is said, to take it off the list; a
+    warning, not a failure, as several people close gaps at once."""
     closed = {name: sorted(kinds - gaps.get(name, set())) for name, kinds in KNOWN_GAPS.items()
               if kinds - gaps.get(name, set())}
-    assert not closed, f"closed: remove from KNOWN_GAPS: {closed}"
+    if closed:
+        warnings.warn(f"closed: remove from KNOWN_GAPS: {closed}")

@@ -28,21 +28,24 @@ CASES = {c.id: c for c in [
     Case("affine_steps_x3", "ex04.affine_backward_steps", (3.0, 1.0, 0.5, 1.0), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
     Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
-    # the course run on float64 tensors, as the hidden checks also train: w has xs's dtype
-    Case("train_course64", "ex04.train_autograd",
-         (torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64), 1.0, 0.01,
-          10)),
+    # the course run on float32 and float64 tensors, as the hidden checks also train: w has
+    # xs's dtype
+    *[Case(f"train_course{bits}", "ex04.train_autograd",
+           (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 1.0, 0.01, 10))
+      for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
     Case("forward_tensor", "ex04.quadratic_forward", (torch.tensor(X), 1.0, 2.0, 3.0)),
+    Case("forward_tensor64", "ex04.quadratic_forward",
+         (torch.tensor(X, dtype=torch.float64), 1.0, 2.0, 3.0)),
     Case("grads_float", "ex04.quadratic_grads", (2.0, 4.0, 1.0, 1.0, 1.0), grad=False),
     *[Case(f"grads_tensor{bits}", "ex04.quadratic_grads",
            (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 0.5, -1.0, 2.0),
            grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("quadratic_course", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, 0.01, 20)),
     Case("quadratic_course_uphill", "ex04.train_quadratic", (X, Y, 1.0, 1.0, 1.0, -0.01, 20)),
-    Case("quadratic_course64", "ex04.train_quadratic",
-         (torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64), 1.0, 1.0,
-          1.0, 0.01, 20)),
+    *[Case(f"quadratic_course{bits}", "ex04.train_quadratic",
+           (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 1.0, 1.0, 1.0, 0.01, 20))
+      for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     # the notes' exercise: from w1, w2, b = 1, 2, 3 for 100 epochs
     Case("quadratic_notes", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, 0.01, 100)),
     Case("quadratic_notes_uphill", "ex04.train_quadratic", (X, Y, 1.0, 2.0, 3.0, -0.01, 100)),
@@ -110,7 +113,7 @@ def test_affine_backward_steps_notes(sub):
 @check("train_autograd", points=3, visible=True)
 def test_train_autograd_course(sub):
     """the course run: 10 epochs at lr = 0.01 from w = 1, every recorded loss and the final w
-    (on lists, then on float64 tensors)"""
+    (on lists, then on float32 and float64 tensors)"""
     case = CASES["train_course"]
     call = "train_autograd([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=10)"
     with naming_rebound(call, hints.TRAIN_REBOUND):
@@ -119,14 +122,16 @@ def test_train_autograd_course(sub):
                       mistakes=lambda: run_mistakes("train_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
     assert_w_of_xs_dtype(got, X, call)
-    case64 = CASES["train_course64"]
-    call64 = call + " with xs, ys float64 tensors"
-    with naming_rebound(call64, hints.TRAIN_REBOUND):
-        got64 = case64.run(sub)
-    want64 = expected(case64)
-    assert_params_of_xs_dtype(got64, want64, case64.args[0], ("w",), call64)
-    assert_trajectory(got64, want64, names=("w", "losses"), call=call64,
-                      **trajectory_tol(case64.args[0]))
+    for bits in ("32", "64"):
+        again = CASES[f"train_course{bits}"]
+        call_t = call + f" with xs, ys float{bits} tensors"
+        with naming_rebound(call_t, hints.TRAIN_REBOUND):
+            got_t = again.run(sub)
+        want_t = expected(again)
+        assert_params_of_xs_dtype(got_t, want_t, again.args[0], ("w",), call_t)
+        assert_trajectory(got_t, want_t, names=("w", "losses"), call=call_t,
+                          **trajectory_tol(again.args[0]))
+        assert_w_of_xs_dtype(got_t, again.args[0], call_t)
 
 
 @check("quadratic_forward", visible=True)
@@ -140,11 +145,12 @@ def test_quadratic_forward_float(sub):
 @check("quadratic_forward", visible=True)
 @devices()
 def test_quadratic_forward_tensor(sub, device):
-    """quadratic_forward keeps a tensor's shape, dtype and device"""
-    case = CASES["forward_tensor"].on(device)
-    assert_close(case.run(sub), expected(case, device),
-                 call=f"quadratic_forward(torch.tensor([1., 2., 3.]) on {device}, 1.0, 2.0, 3.0)",
-                 mistakes=hints.times_two(case.args[0], *case.args[1:]))
+    """quadratic_forward keeps a tensor's shape, dtype and device (float32 and float64)"""
+    for cid, dtype in (("forward_tensor", ""), ("forward_tensor64", ", dtype=torch.float64")):
+        case = CASES[cid].on(device)
+        assert_close(case.run(sub), expected(case, device),
+                     call=f"quadratic_forward(torch.tensor([1., 2., 3.]{dtype}) on {device}, 1.0, "
+                          f"2.0, 3.0)", mistakes=hints.times_two(case.args[0], *case.args[1:]))
 
 
 @check("quadratic_grads", points=2, visible=True)
@@ -182,7 +188,8 @@ def test_quadratic_grads_tensor(sub, device, dtype):
 @check("train_quadratic", points=3, visible=True)
 def test_train_quadratic_course(sub):
     """the quadratic model on the course data: 20 epochs at lr = 0.01 from w1 = w2 = b = 1,
-    every recorded loss and the final parameters (on lists, then on float64 tensors)"""
+    every recorded loss and the final parameters (on lists, then on float32 and float64
+    tensors)"""
     case = CASES["quadratic_course"]
     call = "train_quadratic([1, 2, 3], [2, 4, 6], 1.0, 1.0, 1.0, lr=0.01, epochs=20)"
     with naming_rebound(call, hints.QUADRATIC_REBOUND):
@@ -190,14 +197,15 @@ def test_train_quadratic_course(sub):
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: run_mistakes("quadratic_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
-    case64 = CASES["quadratic_course64"]
-    call64 = call + " with xs, ys float64 tensors"
-    with naming_rebound(call64, hints.QUADRATIC_REBOUND):
-        got64 = case64.run(sub)
-    want64 = expected(case64)
-    assert_params_of_xs_dtype(got64, want64, case64.args[0], ("w1", "w2", "b"), call64)
-    assert_trajectory(got64, want64, names=("w1", "w2", "b", "losses"), call=call64,
-                      **trajectory_tol(case64.args[0]))
+    for bits in ("32", "64"):
+        again = CASES[f"quadratic_course{bits}"]
+        call_t = call + f" with xs, ys float{bits} tensors"
+        with naming_rebound(call_t, hints.QUADRATIC_REBOUND):
+            got_t = again.run(sub)
+        want_t = expected(again)
+        assert_params_of_xs_dtype(got_t, want_t, again.args[0], ("w1", "w2", "b"), call_t)
+        assert_trajectory(got_t, want_t, names=("w1", "w2", "b", "losses"), call=call_t,
+                          **trajectory_tol(again.args[0]))
 
 
 @check("train_quadratic", points=2, visible=True)

@@ -28,7 +28,16 @@ TRAJ = tolerance(torch.float64, TRAJECTORY_TOL)
 CASES = {c.id: c for c in [
     Case("sine_5", "ex11.make_sine_data", (5,)),
     Case("forward_hand", "ex11.poly_forward", (np.array([0.0, 1.0, 2.0]), 1.0, 2.0, 3.0, 4.0)),
+    # the other inputs the docstring allows, as the hidden checks give them: float32 arrays,
+    # and tensors (float32, float64), each kept in its own kind and dtype
+    Case("forward_hand_np32", "ex11.poly_forward",
+         (np.array([0.0, 1.0, 2.0], dtype=np.float32), 1.0, 2.0, 3.0, 4.0)),
+    *[Case(f"forward_hand_t{bits}", "ex11.poly_forward",
+           (torch.tensor([0.0, 1.0, 2.0], dtype=dtype), 1.0, 2.0, 3.0, 4.0), grad=False)
+      for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("loss_hand", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))),
+    Case("loss_hand_np32", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0], dtype=np.float32),
+                                              np.array([1.0, 0.0, 0.0], dtype=np.float32))),
     Case("grads_small", "ex11.poly_grads", (X_SMALL, Y_SMALL, YP_SMALL)),
     *[Case(f"fit_steps_{k}", "ex11.fit_numpy", (X_FIT, Y_FIT),
            {"lr": FIT_LR, "steps": k, "seed": 0}) for k in (0, 1, 2, 3)],
@@ -97,13 +106,17 @@ def test_sine_data_default(sub):
 
 @check("poly_forward", visible=True)
 def test_forward_by_hand(sub):
-    """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49]"""
-    case = CASES["forward_hand"]
-    assert_close(case.run(sub), expected(case), call="poly_forward(x=[0, 1, 2], 1, 2, 3, 4)",
-                 mistakes=hints.with_term_powers(np.array([0.0, 1.0, 2.0]), (1, 2, 3, 4), {
-                     hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0]),
-                     hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
-                     hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])}))
+    """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49], for NumPy arrays and tensors alike"""
+    for cid, kind in (("forward_hand", "a float64 array"), ("forward_hand_np32", "a float32 array"),
+                      ("forward_hand_t32", "a float32 tensor"),
+                      ("forward_hand_t64", "a float64 tensor")):
+        case = CASES[cid]
+        assert_close(case.run(sub), expected(case), call=f"poly_forward(x=[0, 1, 2] as {kind}, 1, 2, 3, 4)",
+                     mistakes=hints.with_term_powers(np.array([0.0, 1.0, 2.0]), (1, 2, 3, 4), {
+                         hints.COEFFICIENTS_ORDER: np.array([4.0, 10.0, 26.0]),
+                         hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
+                         hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])})
+                     if cid == "forward_hand" else None)
 
 
 @check("poly_loss", visible=True)
@@ -112,6 +125,10 @@ def test_loss_by_hand(sub):
     case = CASES["loss_hand"]
     assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3], [1, 0, 0])",
                  mistakes=lambda: also_on(hints.loss_mistakes(*case.args), _second_loss(sub)))
+    case32 = CASES["loss_hand_np32"]
+    assert_close(case32.run(sub), expected(case32),
+                 call="poly_loss([1, 2, 3], [1, 0, 0]) on float32 arrays",
+                 mistakes=lambda: also_on(hints.loss_mistakes(*case32.args), _second_loss(sub)))
 
 
 # A second input for the hints: on [1, 2, 3] against [1, 0, 0] the errors are all >= 0, so their

@@ -63,6 +63,9 @@ CASES = {c.id: c for c in [
          {"lr": LR, "steps": 300, "seed": 0}),
     Case("structure", "ex12", ("Polynomial3",), probe="common.model_structure"),
     Case("forward", "ex12", (STATE, torch.tensor([0.0, 1.0, 2.0, -1.5])), probe="ex12.forward"),
+    # the same in float64 (the model made float64 with x), as the hidden checks also run it
+    Case("forward64", "ex12", (STATE, torch.tensor([0.0, 1.0, 2.0, -1.5], dtype=torch.float64)),
+         probe="ex12.forward"),
     Case("string", "ex12", ({"a": torch.tensor(1.0), "b": torch.tensor(2.0),
                              "c": torch.tensor(0.5), "d": torch.tensor(-1.0)},),
          probe="ex12.string"),
@@ -86,7 +89,8 @@ CASES.update({c.id: c for c in [
                (*((X_LONG, Y_LONG) if k == 300 else (X_FIT, Y_FIT)), LR, k, 0, f"fit_{func}"),
                fn="ex12.fit_mistakes")
       for func in ("tensor", "autograd") for k in (*STEPS[1:], 300)],
-    Recorded("forward_reversed", "ex12", CASES["forward"].args, fn="ex12.reversed_cubic"),
+    *[Recorded(f"{cid}_reversed", "ex12", CASES[cid].args, fn="ex12.reversed_cubic")
+      for cid in ("forward", "forward64")],
     *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
       for cid in ("optim_sgd", "optim_rmsprop")
       for kw in [*optim_mistakes(CASES[cid].args[5]).values(), hints.LOSS_AFTER_STEP]],
@@ -234,15 +238,17 @@ def test_structure(sub):
 @check("Polynomial3", visible=True)
 @devices()
 def test_forward(sub, device):
-    """Polynomial3 with a loaded state computes a + b x + c x^2 + d x^3 on the model's device"""
-    case = CASES["forward"].on(device)
-    want = expected(case, device)
-    got = case.run(sub)
-    assert_close(got["result"], want["result"], call=f"model(x) with a=0.3, b=-0.4, c=0.2, "
-                 f"d=0.05 on {device}", mistakes=lambda: hints.forward_mistakes(
-                     *case.args, expected(CASES["forward_reversed"], device)))
-    assert_close(got["state"], want["state"], call="model(x)",
-                 context="the parameters after a forward pass must be unchanged")
+    """Polynomial3 with a loaded state computes a + b x + c x^2 + d x^3 on the model's device
+    and dtype (float32 and float64)"""
+    for cid, dtype in (("forward", "float32"), ("forward64", "float64")):
+        case = CASES[cid].on(device)
+        want = expected(case, device)
+        got = case.run(sub)
+        assert_close(got["result"], want["result"], call=f"model(x) with a=0.3, b=-0.4, c=0.2, "
+                     f"d=0.05 on {device}, {dtype}", mistakes=lambda: hints.forward_mistakes(
+                         *case.args, expected(CASES[f"{cid}_reversed"], device)))
+        assert_close(got["state"], want["state"], call="model(x)",
+                     context="the parameters after a forward pass must be unchanged")
 
 
 @check("Polynomial3", visible=True)
