@@ -20,9 +20,10 @@ import ast
 import builtins
 
 from grader.engine.review.autograd_names import (  # noqa: F401  (MANUAL, USES_AUTOGRAD,
-    AUTOGRAD, BY_NAME, BY_PATH, COMPLEX, COMPLEX_NAMES, DIFFERENTIATES,   # _spellings: read
+    AUTOGRAD, BY_NAME, BY_PATH,                                           # _spellings: read
     GRAPH, MAKERS, MANUAL, METHODS, POOLS, SWITCHES, THREADS, TURNS_OFF,  # from here too)
     USES_AUTOGRAD, WATCHED, _code_reaching_autograd, _names_autograd, _spellings, _under)
+from grader.engine.review.by_hand import MAKES, OUTSIDE
 from grader.exercises import EXERCISES
 
 # a name the code run at import filled with autograd's work or with what it read from outside
@@ -231,6 +232,8 @@ class _Manual:
                 if read:
                     what = f"reads what its arguments do not give ({read}): an answer " \
                            f"made elsewhere"
+            if not what:                            # what it is, by family (by_hand)
+                what = self._by_hand(node, outer)
             line = getattr(node, "lineno", 0)
             if what and line not in reported:
                 reported.add(line)
@@ -271,11 +274,6 @@ class _Manual:
         name given as a value (getattr(loss, m))."""
         parent = self._parents.get(id(node))
         called = isinstance(parent, ast.Call) and parent.func is node
-        if isinstance(node, ast.Constant) and isinstance(node.value, complex) or \
-                isinstance(node, ast.Attribute) and node.attr == "imag" or \
-                isinstance(node, ast.Constant) and node.value in COMPLEX_NAMES and \
-                isinstance(parent, (ast.Call, ast.keyword)):      # dtype="complex128"
-            return _COMPLEX_STEP
         if isinstance(node, ast.Constant) and not isinstance(node.value, str):
             return ""                           # a number: data
         if isinstance(node, ast.Constant):      # a name of autograd's, where it can be
@@ -309,11 +307,6 @@ class _Manual:
             hit = next((n for n in names if _under(n, AUTOGRAD)), None)
             if hit:
                 return hit if len(hit) <= 60 else hit[:57] + "..."
-            hit = next((n for n in names if _under(n, DIFFERENTIATES)), None)
-            if hit:
-                return f"differentiates with {hit[:60]}, which finds the derivative for it"
-            if any(_under(n, COMPLEX) for n in names):
-                return _COMPLEX_STEP
         if isinstance(node, ast.Attribute) and node.attr in METHODS and origin in (None, "?"):
             return f".{node.attr}()"
         return ""
@@ -421,9 +414,9 @@ class _Manual:
 
 
 _MESSAGES = ("builtins.print", "warnings.warn")
-_COMPLEX_STEP = ("computes with complex numbers, as complex-step differentiation does to find a "
-                 "derivative without working it out")
-_OWN_WORDS = ("reads what", "differentiates with", "computes with")   # not "reaches autograd"   # with an exception's class: text shown
+# findings that say what they are (not "reaches autograd (...)")
+_OWN_WORDS = ("reads what", "differentiates with", "computes with", "reaches autograd's",
+              OUTSIDE, MAKES)
 
 
 class _Line:

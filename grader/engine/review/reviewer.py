@@ -4,6 +4,7 @@ applies the rules. Each family is a mixin in its own module, joined here."""
 from __future__ import annotations
 
 from grader.engine.review.binding import _Binding, _Scope
+from grader.engine.review.by_hand import _ByHand
 from grader.engine.review.checks import _Checks
 from grader.engine.review.code_strings import _CodeStrings
 from grader.engine.review.descriptors import _Descriptors
@@ -19,7 +20,7 @@ from grader.engine.review.values import _Values
 
 
 class _Review(_Binding, _Flows, _Origins, _Values, _Checks, _MainBlock, _CodeStrings, _Lookups,
-              _Paths, _Descriptors, _Manual, _ImportTime, _Outside):
+              _Paths, _Descriptors, _Manual, _ByHand, _ImportTime, _Outside):
     """The review of one file: pass 1 binds on construction, run() gives the findings."""
 
     def __init__(self, file, trees, doctests=False, package=""):

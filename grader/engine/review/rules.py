@@ -238,6 +238,9 @@ _DISTINCTIVE = {
     **_names(_HOOK, "addaudithook"),
     **_names(_NATIVE, "_C", "_execution_engine", "_ImperativeEngine", "_engine_run_backward"),
 }
+# autograd's kernels, by their names on any object: aten's backward operators
+# (mse_loss_backward, convolution_backward, ..._backward_data) and aten itself
+KERNEL_NAME = re.compile(r"_backward(?:_|$)|^aten$")
 # the same names written as text (getattr(f, "__glo" + "bals__")), and a few functions' names
 _SPELLED = {**_ATTRIBUTES, **{n: _DISTINCTIVE[n] for n in (
     "_getframe", "currentframe", "settrace", "setprofile", "get_objects", "get_referrers",
