@@ -20,6 +20,7 @@ import functools
 
 from grader.checks.api import StudentError, fail
 from grader.engine.compare import CheckFailure
+from grader.engine.review.autograd_names import COUNTS
 from grader.engine.review.manual import MANUAL, USES_AUTOGRAD
 from grader.sandbox.remote import read_fact
 
@@ -140,7 +141,7 @@ class Guarded:
     def probe(self, name: str, module: str, *args, **kwargs):
         ex = module.split("_", 1)[0]
         if ex in USES_AUTOGRAD:   # which of the functions its probes call are autograd's
-            self._sub.probe("guard.expect", module, list(USES_AUTOGRAD[ex]))
+            self._sub.probe("guard.expect", module, list(USES_AUTOGRAD[ex]), sorted(COUNTS))
         out = self._sub.probe(name, module, *args, **kwargs)
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
@@ -166,10 +167,26 @@ def deferred_failure() -> CheckFailure | None:
 
 def _needs_autograd(ex: str, func: str, args, kwargs) -> bool:
     """The contract asks `func` to compute with autograd (USES_AUTOGRAD), and this call gives
-    it no count of zero (accumulated_grad(x, 0) may run no backward)."""
-    counts = [a for a in (*args, *(kwargs or {}).values())
-              if isinstance(a, int) and not isinstance(a, bool)]
-    return func in USES_AUTOGRAD.get(ex, ()) and 0 not in counts
+    none of its counts (COUNTS, by the reference's parameter names; any int argument where
+    there is no reference) the value zero (accumulated_grad(x, 0) may run no backward)."""
+    if func not in USES_AUTOGRAD.get(ex, ()):
+        return False
+    names = contract_parameters(ex, func)
+    given = list(zip(names, args)) + list((kwargs or {}).items()) if names is not None else \
+        [(None, a) for a in (*args, *(kwargs or {}).values())]
+    return not any((n is None or n in COUNTS) and type(v) is int and v == 0 for n, v in given)
+
+
+@functools.lru_cache(maxsize=None)
+def contract_parameters(ex: str, func: str) -> tuple | None:
+    """The parameters' names of the reference's `func` (the contract's), or None where there
+    is no reference (a student's kit)."""
+    import inspect
+    try:
+        from grader.engine.reference import solution_module
+        return tuple(inspect.signature(getattr(solution_module(ex), func)).parameters)
+    except Exception:  # noqa: BLE001 - no reference here, or no such function
+        return None
 
 
 @functools.lru_cache(maxsize=None)

@@ -111,10 +111,29 @@ def test_complex_step_on_tensors_uses_autograd(grade):
          if c.target == "cross_entropy_grad"]
 
 
-def test_turning_the_watch_off_is_seen(grade):
+# what turns torch's function modes off around the kernels (the watch's own mode with them)
+OFF = {
+    "DisableTorchFunction": "    with torch._C.DisableTorchFunction():\n"
+                            "        return _poly(x, y, y_pred)\n",
+    "a function state set to disabled":
+        "    torch._C._set_torch_function_state(torch._C._TorchFunctionState.ALL_DISABLED)\n"
+        "    try:\n        return _poly(x, y, y_pred)\n    finally:\n"
+        "        torch._C._set_torch_function_state(torch._C._TorchFunctionState.ENABLED)\n",
+    "a skipped hop": "    _ops = torch.ops.aten\n    import torch.overrides as o\n"
+                     "    g = o.redispatch_function(_ops.mse_loss_backward, (), (torch.ones((), "
+                     "dtype=x.dtype, device=x.device), y_pred, y, 2), {})\n"
+                     "    return _poly(x, y, y_pred, g)\n",
+}
+
+
+@pytest.mark.parametrize("how", OFF)
+def test_turning_the_watch_off_is_seen(grade, how):
     code = CARRIERS["a generator"] + POLY_GRADS.replace(
-        "    g = _ops", "    with torch._C.DisableTorchFunction():   # the watch's mode with it\n"
-        "        return _poly(x, y, y_pred)\n\n\ndef _poly(x, y, y_pred):\n    g = _ops", 1)
+        "def poly_grads_tensor(x, y, y_pred):\n    g = _ops.mse_loss_backward(",
+        "def poly_grads_tensor(x, y, y_pred):\n" + OFF[how] +
+        "\n\ndef _poly(x, y, y_pred, g=None):\n    g = g if g is not None else "
+        "_ops.mse_loss_backward(", 1)
+    assert "_poly" in code
     result = grade("ex12", code, targets=["poly_grads_tensor"], device="cpu")
     assert _flagged(result, "poly_grads_tensor", "function modes off"), \
         [(c.name, c.status, c.message) for c in result.checks if c.target == "poly_grads_tensor"]

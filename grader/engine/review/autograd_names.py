@@ -17,9 +17,17 @@ MANUAL = {"ex02": ("gradient", "sample_gradient", "gradient_descent",    # "by h
           "ex07": ("sigmoid", "bce_loss", "bce_grad_logits"),
           "ex10": ("softmax", "cross_entropy", "cross_entropy_grad"),
           "ex11": ("poly_grads", "fit_numpy"), "ex12": ("poly_grads_tensor", "fit_tensor")}
-# the functions CURRICULUM.md asks to compute with autograd (backward() or torch.autograd.grad
-# on a fresh leaf copy): a call that runs autograd's engine not once has not done the work
-USES_AUTOGRAD = {"ex03": ("grad_of_mean", "intermediate_grads", "accumulated_grad")}
+# the functions whose gradients CURRICULUM.md and their docstrings say come from autograd
+# (backward() or torch.autograd.grad on a fresh leaf copy of the input; a training loop's
+# loss.backward()): a call whose answer is not what autograd's engine computed on the call's
+# own data (the input, the parameters it trains) has not done the work
+USES_AUTOGRAD = {"ex03": ("grad_of_mean", "intermediate_grads", "accumulated_grad"),
+                 "ex04": ("train_autograd", "train_quadratic"), "ex05": ("fit",),
+                 "ex06": ("train_step", "train"), "ex07": ("train_logistic",),
+                 "ex08": ("train_full_batch",), "ex09": ("train_minibatch",),
+                 "ex10": ("train_classifier",), "ex12": ("fit_autograd", "fit_optim")}
+# their count parameters: given 0, the call is asked for no backward pass
+COUNTS = frozenset({"times", "epochs", "iters", "steps", "n_iter"})
 # what reaches autograd, by the dotted names the review resolves (a prefix covers what is
 # under it, also where a library re-exports it: torch.nn.functional.torch.autograd.grad), and
 # what under them only turns it off, or only makes a tensor

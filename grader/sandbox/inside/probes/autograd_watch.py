@@ -36,8 +36,16 @@ _KERNELS = frozenset({"_dirichlet_grad", "_standard_gamma_grad", "gradient", "_f
 def derivative_kernel(name: str) -> bool:
     """Whether a torch operation (its name, with an overload's ".default" or not) is one of
     autograd's derivative formulas, or numerical differentiation (torch.gradient)."""
-    base = name.split(".", 1)[0]
-    return bool(_KERNEL.search(base)) or base in _KERNELS
+    known = _KNOWN.get(name)
+    if known is None:
+        base = name.split(".", 1)[0]
+        known = bool(_KERNEL.search(base)) or base in _KERNELS
+        if len(_KNOWN) < 10_000:
+            _KNOWN[name] = known
+    return known
+
+
+_KNOWN: dict = {}     # name -> derivative_kernel(name), as operations are met
 
 
 def _complex(out, depth=0) -> bool:
@@ -52,25 +60,29 @@ def _complex(out, depth=0) -> bool:
 class _KernelWatch(TorchFunctionMode):
     """A "manual" function (CURRICULUM.md: no autograd) called with autograd on (a check
     comparing both modes): the first torch operation it runs that is one of autograd's
-    derivative formulas, or that makes a complex tensor; the entry points wrapped in guard note
+    derivative formulas, or that makes a complex tensor; the entry points wrapped below note
     the engine, dual tensors and processes."""
+    grad_off = False
 
     def __init__(self):
         super().__init__()
         self.used = ""
         self.unseen = False    # what it did may have used autograd out of the watch's sight
 
-    def _seen(self, func, out) -> None:
-        name = str(getattr(func, "__name__", "") or "an operation")[:60]
-        if derivative_kernel(name):
-            self.used = f"ran {name}: one of autograd's derivative formulas"
-        elif _complex(out):
-            self.used = f"made a complex tensor with {name}: complex-step differentiation"
-
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        if self.used:
+            return func(*args, **(kwargs or {}))
+        name = getattr(func, "__name__", None)
+        name = name[:60] if isinstance(name, str) and name else "an operation"
+        if self.grad_off and _grad_enabled():
+            self.used = f"ran {name} with grad mode on again"
+        elif self.grad_off and name in _FORWARD_AD:
+            self.used = f"ran {name}: forward-mode autograd"
+        elif derivative_kernel(name):
+            self.used = f"ran {name}: one of autograd's derivative formulas"
         out = func(*args, **(kwargs or {}))
-        if not self.used:
-            self._seen(func, out)
+        if not self.used and _complex(out):
+            self.used = f"made a complex tensor with {name}: complex-step differentiation"
         return out
 
 
@@ -80,15 +92,7 @@ class _AutogradWatch(_KernelWatch):
     runs with grad mode on (it turned it on again: torch.enable_grad, torch.func.grad,
     set_grad_enabled(True)), or a forward-mode one (dual tensors: torch.autograd.forward_ad,
     torch.func.jvp and jacfwd); else ""."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if not self.used:
-            name = str(getattr(func, "__name__", "") or "an operation")[:60]
-            if _grad_enabled():
-                self.used = f"ran {name} with grad mode on again"
-            elif name in _FORWARD_AD:
-                self.used = f"ran {name}: forward-mode autograd"
-        return super().__torch_function__(func, types, args, kwargs)
+    grad_off = True
 
 
 # (unpacking is not: printing a tensor unpacks it, dual or not)
@@ -116,20 +120,22 @@ def _dual_level_open() -> bool:
 # per thread, and so is the torch function mode) or in another process (a fresh interpreter) is
 # out of the watch's sight: so autograd's own entry points (its engine, which backward() and
 # torch.autograd.grad run in any thread; forward mode's dual tensors), what turns the torch
-# function modes off (torch._C.DisableTorchFunction: the watch's own mode with them) and the
-# ways a worker starts a process are wrapped here, before any student code, and note what they
-# did during a watched call. Every reference a loaded module holds to them is the wrapper
-# (subprocess keeps its own `_fork_exec`, torch.autograd its `_engine_run_backward`); modules
-# imported later read them from these modules. Threads themselves are allowed (a progress
-# bar's, a loader's).
+# function modes off (torch._C.DisableTorchFunction, a function state set to disabled, a
+# skipped hop: the watch's own mode with them) and the ways a worker starts a process are
+# wrapped here, before any student code, and note what they did during a watched call. Every
+# reference a loaded module holds to them is the wrapper (subprocess keeps its own
+# `_fork_exec`, torch.autograd its `_engine_run_backward`); modules imported later read them
+# from these modules. Threads themselves are allowed (a progress bar's, a loader's).
 _WATCHING: list = []
+_set_state, _ENABLED = torch._C._set_torch_function_state, torch._C._TorchFunctionState.ENABLED
 
 
 def _noted(what, unseen, original):
     def noting(*args, **kwargs):
-        for watch in _WATCHING:
-            if not watch.used:
-                watch.used, watch.unseen = what, unseen
+        if original is not _set_state or args and args[0] != _ENABLED:   # (on again: honest)
+            for watch in _WATCHING:
+                if not watch.used:
+                    watch.used, watch.unseen = what, unseen
         return original(*args, **kwargs)
     # the original's name where pickle and repr look (pickle.dumps(os.system) still names it)
     noting.__module__, noting.__name__ = original.__module__, original.__name__
@@ -151,7 +157,9 @@ def _wrap_entry_points():
     for module, names, what, unseen in (
             (graph, ("_engine_run_backward",), "ran autograd's backward pass", False),
             (forward_ad, ("make_dual",), "made dual tensors: forward-mode autograd", False),
-            (torch._C, ("DisableTorchFunction",), "turned torch's function modes off", True),
+            (torch._C, ("DisableTorchFunction", "_set_torch_function_state",
+                        "_set_skip_next_torch_function", "_skip_one_hop_torch_function"),
+             "turned torch's function modes off", True),
             (posix, ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"), process, True),
             (_posixsubprocess, ("fork_exec",), process, True)):
         for name in names:
@@ -250,7 +258,7 @@ def _graph(roots, limit=50_000):
                 leaves.append(r)
         elif getattr(r, "node", None) is not None:      # a GradientEdge
             stack.append(r.node)
-    while stack and len(nodes) < limit:
+    while stack and len(seen) < limit:
         node = stack.pop()
         if id(node) in seen:
             continue
@@ -282,6 +290,8 @@ class _Evidence(contextlib.AbstractContextManager):
         self.grads = []       # the gradients the engine computed, their values
         self.roots = []       # (a pass's scalar root, detached; the ids of the leaves it reached)
         self.runs = 0
+        self.budget = 500_000    # nodes walked in all (a graph grown over a long loop)
+        self.reached = set()     # the leaves the last pass walked reached
 
     def __exit__(self, *exc):
         return None
@@ -292,7 +302,12 @@ class _Evidence(contextlib.AbstractContextManager):
         handles = []
         try:
             roots = args[0] if args else kwargs.get("tensors", ())
-            leaves, nodes = _graph(roots)
+            if self.runs <= 32 or self.runs % 16 == 0:   # (a long loop's graph, now and then)
+                leaves, nodes = _graph(roots, limit=min(50_000, self.budget))
+                self.budget = max(0, self.budget - len(nodes))
+                self.reached = {id(leaf) for leaf in leaves}
+            else:
+                leaves, nodes = [], []
             for leaf in leaves:
                 if id(leaf) not in self.leaves:
                     first = _plain(leaf)
@@ -301,7 +316,7 @@ class _Evidence(contextlib.AbstractContextManager):
             root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
             if isinstance(root, _Tensor) and root.grad_fn is not None and \
                     root.numel() == 1 and len(self.roots) < 100_000:
-                self.roots.append((root.detach(), {id(leaf) for leaf in leaves}))
+                self.roots.append((root.detach(), self.reached))
             if self.runs <= self.KEPT:
                 handles = [n.register_prehook(self._keep) for n in nodes
                            if hasattr(n, "register_prehook")]

@@ -64,15 +64,19 @@ def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False, 
 
 
 # the functions of the exercise whose probe comes next that the contract asks to compute with
-# autograd (the trusted side's word, sent by grader.checks.calls.Guarded.probe: `expect`)
+# autograd, and the names of the count parameters that, given 0, ask for no backward pass (the
+# trusted side's word, sent by grader.checks.calls.Guarded.probe: `expect`)
 _EXPECTED: set = set()
+_COUNTS: set = set()
 
 
-def expect(mod, names) -> None:
+def expect(mod, names, counts=()) -> None:
     """The trusted side's word for the next probe: which functions are autograd's (a probe
     that calls one of them through `watched` checks it as `call` does with `needs`)."""
     _EXPECTED.clear()
     _EXPECTED.update(str(n) for n in names)
+    _COUNTS.clear()
+    _COUNTS.update(str(n) for n in counts)
 
 
 def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=False,
@@ -82,8 +86,8 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     state it changed], "autograd": [what a manual function did, out of sight], "no_autograd":
     why the answer of a function whose contract is autograd is not autograd's}, or None when
     it did none of these). `_manual`: called with autograd off; `_engine`: a manual function
-    called with it on; `_needs` (or `func` expected): a function whose contract is autograd,
-    unless a count of zero is given (accumulated_grad(x, 0) may run no backward). A probe
+    called with it on; `_needs` (or `func` expected, and no count of zero given): a function
+    whose contract is autograd (accumulated_grad(x, 0) may run no backward). A probe
     that calls a student's function with a check's data calls it through this, and puts the
     second part in its answer with `answer`."""
     params = _parameters(fn)
@@ -96,8 +100,9 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     if seeded:
         states = _perturb()
     autograd, no_autograd = "", ""
-    needs = (_needs or func in _EXPECTED) and not (_manual or _engine) and not any(
-        type(a) is int and a == 0 for a in (*args, *kwargs.values()))
+    zero = any(n in _COUNTS and type(v) is int and v == 0       # no backward pass asked
+               for n, v in zip(names, (*args, *kwargs.values())))
+    needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)
     if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
         # thread? One whose contract is autograd: does its answer come from autograd?
         level_open = _dual_level_open()
