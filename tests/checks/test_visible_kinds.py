@@ -52,7 +52,6 @@ KNOWN_GAPS = {
     "probe ex09.train": {"float64"},
     "probe ex10.forward": {"float64"},
     "probe ex10.train": {"float64"},
-    "probe ex12.fit_optim": {"float64"},
 }
 
 

@@ -73,6 +73,9 @@ CASES = {c.id: c for c in [
                                     "c": torch.tensor(0.0125), "d": torch.tensor(-0.0931)},),
          probe="ex12.string"),
     Case("optim_sgd", "ex12", (STATE, X_FIT, Y_FIT, LR, 100, "sgd"), probe="ex12.fit_optim"),
+    # 20 SGD steps in float64 (the model made float64 with x), as the hidden checks also run it
+    Case("optim_sgd64", "ex12", (STATE, X_FIT.double(), Y_FIT.double(), LR, 20, "sgd"),
+         probe="ex12.fit_optim"),
     Case("optim_rmsprop", "ex12", (STATE, X_FIT, Y_FIT, 1e-3, 20, "rmsprop"),
          probe="ex12.fit_optim"),
 ]}
@@ -92,7 +95,7 @@ CASES.update({c.id: c for c in [
     *[Recorded(f"{cid}_reversed", "ex12", CASES[cid].args, fn="ex12.reversed_cubic")
       for cid in ("forward", "forward64")],
     *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
-      for cid in ("optim_sgd", "optim_rmsprop")
+      for cid in ("optim_sgd", "optim_sgd64", "optim_rmsprop")
       for kw in [*optim_mistakes(CASES[cid].args[5]).values(), hints.LOSS_AFTER_STEP]],
 ]})
 
@@ -266,7 +269,7 @@ def _optim(sub, name, device):
     got = case.run(sub)
     call = f"fit_optim(model, x, y, lr={case.args[3]}, steps={case.args[4]}, " \
            f"optimizer={case.args[5]!r}) " \
-           f"on {device}"
+           f"on {device}, {str(case.args[1].dtype).replace('torch.', '')}"
     check_optim(got, want, case.args, call,
                 lambda **kw: expected(CASES[f"{name}_{variant_id(kw)}"]))
 
@@ -274,8 +277,10 @@ def _optim(sub, name, device):
 @check("fit_optim", points=2, visible=True)
 @devices()
 def test_fit_optim_sgd(sub, device):
-    """fit_optim with SGD follows the reference run step by step for 100 steps"""
+    """fit_optim with SGD follows the reference run step by step for 100 steps (float32), and
+    for 20 in float64"""
     _optim(sub, "optim_sgd", device)
+    _optim(sub, "optim_sgd64", device)
 
 
 @check("fit_optim", visible=True)
