@@ -79,23 +79,27 @@ KERNELS = "reaches autograd's kernels"
 NUMBER_TYPE = "computes with a number type of its own"
 
 
+def _calculus(obj) -> bool:
+    """Whether `obj` is one of numpy's or torch's tools that differentiate or fit for you:
+    numpy's polynomial calculus and fitting (all of numpy.lib's polynomial module but
+    polyval), numpy.gradient, torch.gradient (torch only where it is loaded already)."""
+    torch = sys.modules.get("torch")
+    return id(obj) in _numpy_calculus() or torch is not None and obj is torch.gradient
+
+
 @functools.lru_cache(maxsize=None)
-def _calculus() -> frozenset:
-    """The ids of numpy's and torch's tools that differentiate or fit for you: numpy's
-    polynomial calculus and fitting (all of numpy.lib's polynomial module but polyval),
-    numpy.gradient, torch.gradient."""
+def _numpy_calculus() -> frozenset:
     import numpy
-    import torch
     from numpy.lib import _polynomial_impl as poly
     return frozenset(map(id, [getattr(poly, n) for n in poly.__all__ if n != "polyval"] +
-                         [numpy.gradient, torch.gradient]))
+                         [numpy.gradient]))
 
 
-@functools.lru_cache(maxsize=None)
-def _complex_makers() -> frozenset:
-    import torch
-    return frozenset(id(getattr(torch, n)) for n in ("complex", "polar", "view_as_complex",
-                                                      "view_as_complex_copy") if hasattr(torch, n))
+def _complex_maker(obj) -> bool:
+    """torch's functions that make complex tensors (torch only where it is loaded already)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and any(obj is getattr(torch, n, None) for n in (
+        "complex", "polar", "view_as_complex", "view_as_complex_copy"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -156,7 +160,7 @@ def _library_use(origin: str) -> str:
                    f"needs" if any(_private(p) for p in origin.split(".")[1:]) else ""
         if root == "torch" and _is_aten(obj):
             return f"{KERNELS} ({origin}: torch.ops)"
-        if id(obj) in _calculus():
+        if _calculus(obj):
             return f"differentiates with {origin}, which finds the derivative for it"
         where = getattr(home, "__name__", "")
         if root == "torch":
@@ -203,12 +207,12 @@ def _complex_kind(origin: str) -> str:
     if home is None:
         return ""
     import numpy
-    import torch
+    torch = sys.modules.get("torch")
     if "scimath" in getattr(home, "__name__", "") or \
-            "scimath" in str(getattr(obj, "__module__", "")) or id(obj) in _complex_makers():
+            "scimath" in str(getattr(obj, "__module__", "")) or _complex_maker(obj):
         return "maker"
     if isinstance(obj, type) and issubclass(obj, numpy.complexfloating) or \
-            isinstance(obj, torch.dtype) and obj.is_complex or \
+            torch is not None and isinstance(obj, torch.dtype) and obj.is_complex or \
             isinstance(obj, numpy.dtype) and obj.kind == "c":
         return "type"
     return ""
