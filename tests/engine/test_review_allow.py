@@ -293,6 +293,16 @@ DUALS = {
                          "    def __rmul__(self, k):\n        return _Jet(k * self.a, k * self.b)"
                          "\n\n\ndef _slope(f, w):\n    return f(_Jet(w, 1.0)).b",
                          "    return _slope(lambda v: (x * v - y) ** 2, w)"),
+    "operators set afterwards": ("class D:\n    def __init__(self, v, d):\n"
+                                 "        self.v, self.d = v, d\n\n\n"
+                                 "D.__mul__ = lambda a, k: D(a.v * k, a.d * k)\n"
+                                 "setattr(D, '__sub__', lambda a, k: D(a.v - k, a.d))",
+                                 "    r = D(w, 1.0) * x - y\n    return 2 * r.v * r.d"),
+    "a class made by type()": ("def _mul(a, k):\n    return Z(a.v * k, a.d * k)\n\n\n"
+                               "def _sub(a, k):\n    return Z(a.v - k, a.d)\n\n\n"
+                               "Z = type('Z', (), {'__init__': lambda s, v, d: s.__dict__.update"
+                               "(v=v, d=d), '__mul__': _mul, '__sub__': _sub})",
+                               "    r = Z(w, 1.0) * x - y\n    return 2 * r.v * r.d"),
     "numpy's dispatch": ("import numpy as np\n\n\nclass Jet:\n    def __init__(self, a, b):\n"
                          "        self.a, self.b = a, b\n"
                          "    def __array_ufunc__(self, ufunc, method, *args, **kw):\n"

@@ -236,9 +236,10 @@ class _ByHand:
         """What `node`, reached from a manual function, is that a derivative worked by hand
         never needs ('' for nothing)."""
         what = self._makes_complex(node, outer)
-        if what or not isinstance(node, (ast.Name, ast.Attribute, ast.ClassDef, ast.Constant)):
+        if what or not isinstance(node, (ast.Name, ast.Attribute, ast.ClassDef, ast.Constant,
+                                         ast.Call)):
             return what
-        if isinstance(node, ast.ClassDef):
+        if isinstance(node, (ast.ClassDef, ast.Call)):
             return self._number_type(node)
         if isinstance(node, ast.Constant):     # getattr(m, "mse_loss_backward")
             text = node.value if isinstance(node.value, str) else ""
@@ -330,16 +331,45 @@ class _ByHand:
         """A class of her own that defines two or more arithmetic operators, or takes every
         operator at once from numpy's or torch's dispatch (__array_ufunc__,
         __torch_function__): a manual function computing with it (a dual number) carries
-        derivatives along by its operators."""
-        names = {d.name for d in node.body if isinstance(d, (ast.FunctionDef,
-                                                             ast.AsyncFunctionDef))}
-        names |= {t.id for s in node.body if isinstance(s, (ast.Assign, ast.AnnAssign))
-                  for t in (s.targets if isinstance(s, ast.Assign) else [s.target])
-                  if isinstance(t, ast.Name)}
+        derivatives along by its operators. Its operators may be in its body, set on it
+        afterwards (Dual.__mul__ = ...), or given to type("Dual", (), {...})."""
+        if isinstance(node, ast.Call):
+            func = self.origin(node.func, self.scope_of.get(id(node), self.module))
+            if func != "builtins.type" or len(node.args) != 3 or \
+                    not isinstance(node.args[2], ast.Dict):
+                return ""
+            name = "a class made by type()"
+            names = {k.value for k in node.args[2].keys if isinstance(k, ast.Constant)}
+        else:
+            name = node.name
+            names = {d.name for d in node.body if isinstance(d, (ast.FunctionDef,
+                                                                 ast.AsyncFunctionDef))}
+            names |= {t.id for s in node.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                      for t in (s.targets if isinstance(s, ast.Assign) else [s.target])
+                      if isinstance(t, ast.Name)}
+            names |= self._operators_set().get(node.name, set())
         ops = sorted(names & ARITHMETIC) or sorted(names & OVERRIDES) * 2
         if len(ops) < 2:
             return ""
         ops = sorted(set(ops))
-        return f"{NUMBER_TYPE} ({node.name}, with {', '.join(ops[:4])}" + \
+        return f"{NUMBER_TYPE} ({name}, with {', '.join(ops[:4])}" + \
             (", ..." if ops[4:] else "") + "): operators that carry derivatives along, " \
             "forward-mode differentiation written by hand"
+
+    def _operators_set(self) -> dict:
+        """{class name: the operators the file sets on a name of that name afterwards}
+        (Dual.__add__ = add; setattr(Dual, "__mul__", mul))."""
+        if not hasattr(self, "_set_operators"):
+            found = {}
+            for n, *_ in self.visits:
+                if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and \
+                        isinstance(n.value, ast.Name) and n.attr in ARITHMETIC | OVERRIDES:
+                    found.setdefault(n.value.id, set()).add(n.attr)
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and \
+                        n.func.id == "setattr" and len(n.args) == 3 and \
+                        isinstance(n.args[0], ast.Name) and \
+                        isinstance(n.args[1], ast.Constant) and \
+                        n.args[1].value in ARITHMETIC | OVERRIDES:
+                    found.setdefault(n.args[0].id, set()).add(n.args[1].value)
+            self._set_operators = found
+        return self._set_operators
