@@ -65,7 +65,8 @@ from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOU
                                     crossed_update, naming_rebound, never_moved_hint,
                                     random_state, rebound_parameter,
                                     refuse_steps_that_never_move, traj_tol, variant_id)
-from grader.checks.student_errors import naming_bce_target, naming_float64_weights
+from grader.checks.student_errors import (assert_made_leaf, naming_bce_target,
+                                          naming_float64_weights)
 from grader.datasets import path as data_path
 from grader.engine.expected import Case, expected
 from grader.exercises import Mutant
@@ -87,7 +88,7 @@ from grader.sandbox.inside.steps import record_steps
 
 
 __all__ = [
-    "also_on", "summed", "sigmoid_inputs", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf",
+    "also_on", "summed", "sigmoid_inputs", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf", "assert_made_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "assert_dtypes", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",
     "Case", "crossed_update",

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from grader.engine.compare import fail
 from grader.sandbox import StudentError
+from grader.sandbox.protocol import meta
 
 
 def never_moved_hint(what: str, p: str) -> str:
@@ -94,6 +95,32 @@ def inplace_leaf_hint(err: StudentError, call: str):
              f"`with torch.no_grad():` (a parameter that requires grad may only be changed in "
              f"place while autograd is off).")
     raise err
+
+
+# autograd's node for an operation that makes a tensor from another one: what a student wrote
+_MADE_BY = {"SplitBackward0": "split()", "SplitWithSizesBackward0": "split()",
+            "UnbindBackward0": "unbind()", "SelectBackward0": "indexing ([i])",
+            "SliceBackward0": "slicing ([i:j])", "ViewBackward0": "view() or reshape()",
+            "ToCopyBackward0": ".to(device) or a dtype change",
+            "UnsafeViewBackward0": "view() or reshape()", "MulBackward0": "a product (*)",
+            "AddBackward0": "a sum (+)", "SubBackward0": "a difference (-)",
+            "DivBackward0": "a division (/)"}
+
+
+def assert_made_leaf(t, *, call: str, name: str):
+    """t, made by a function that creates parameters (no update runs there), must be a leaf
+    that requires grad. Where it has a grad_fn, the message says what that node shows: the
+    tensor was made by an operation of another tensor that already required grad."""
+    m = meta(t)
+    if m is None or (m.grad_fn is None and m.is_leaf):
+        return
+    node = str(m.grad_fn)
+    op = _MADE_BY.get(node, f"the operation of autograd's node {node}")
+    fail(f"{call}: {name} is not a leaf tensor (grad_fn={node}).",
+         f"{name} was made by {op} from a tensor that already required grad, so it is a "
+         f"result of that tensor, not a leaf of its own, and backward() leaves its .grad None. "
+         f"Call requires_grad_() last, on each tensor in its final form (after the draw, "
+         f".to(device), split or indexing)")
 
 
 # PyTorch's words for a matrix product of two dtypes: x @ W.T with x (mat1) and the weight (mat2)

@@ -117,4 +117,34 @@ def mse_for_weights(x_data, y_data, weights):
     return np.array([np.mean(np.abs(forward(x, float(w)) - y)) for w in _as_array(weights)])
 ''', "the mean absolute error for each weight where the MSE is asked",
         (r"mean absolute error",)),
+    Fresh("mse_surface_grid_float32", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(np.asarray(_as_array(ws), dtype=np.float32),
+                       np.asarray(_as_array(bs), dtype=np.float32))
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return ((pred - y) ** 2).mean(axis=-1).astype(np.float64)
+''', "makes the grid float32: the weights lose their float64 digits",
+        (DTYPE,), visible=True),
+    Fresh("best_weight_not_a_float", "best_weight", '''
+def best_weight(x_data, y_data, weights):
+    mse = mse_for_weights(x_data, y_data, weights)
+    return weights[int(np.argmin(mse))]
+''', "returns weights[k] itself: a 0-dim tensor or NumPy scalar where a Python float is asked",
+        (r"python (number|float)|\.item\(\)|float\(",), visible=True),
+    Fresh("mse_surface_variance", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return np.var(pred - y, axis=-1).astype(np.float64)
+''', "np.var of the errors for the MSE: their mean is taken off before squaring",
+        (r"variance of the errors",), visible=True),
+    Fresh("mse_for_weights_mean_over_weights", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    ws = _as_array(weights)
+    return loss(x[:, None], y[:, None], ws[None, :]).mean(axis=1)
+''', "averages over the weights' axis: one value per sample, shape (N,), not per weight",
+        (r"over the weights' axis",), visible=True),
 ]

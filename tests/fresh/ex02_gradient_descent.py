@@ -163,4 +163,19 @@ def cost(xs, ys, w):
     return float(np.mean(np.abs(x * w - y)))
 ''', "the mean absolute error where the mean squared error is asked",
         (r"mean absolute error",)),
+    Fresh("gradient_descent_mutable_default", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs, costs=[]):
+    w = w0
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w)
+    return w, costs
+''', "a mutable default argument costs=[]: the costs of every call pile up in one list",
+        (r"costs=\[\]|outlives the call|earlier call",), visible=True),
+    Fresh("gradient_over_n_minus_1", "gradient", '''
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return float(np.sum(2 * x * (x * w - y)) / (len(x) - 1))
+''', "divides the sum by N - 1 (the sample variance's habit) instead of N",
+        (r"N - 1",), visible=True),
 ]

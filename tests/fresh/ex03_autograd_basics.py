@@ -87,7 +87,7 @@ def to_numpy(t):
 def to_numpy(t):
     return t.detach().cpu().double().numpy().copy()
 ''', "converts every tensor to float64 (and int/bool tensors too): the dtype is not kept",
-        (DTYPE, r"\btype|int64|bool")),
+        (DTYPE, r"\btype|int64|bool"), visible=True),
     # from a second blind round (a teaching assistant's 76 programs, 2026-12-06): the one
     # that got a wrong hint ("zero the gradient itself", though it does)
     Fresh("zero_grads_returns_in_the_loop", "zero_grads_", '''
@@ -107,7 +107,7 @@ def mean_graph(x):
     out = z.sum() / 4
     return y, z, out
 ''', "divides the sum by 4, the size of the notes' x, instead of x.numel()",
-        (r"numel|by 4\b|the size of",)),
+        (r"numel|by 4\b|the size of",), visible=True),
     Fresh("zero_grads_all_or_nothing", "zero_grads_", '''
 def zero_grads_(params):
     if all(p.grad is not None for p in params):
@@ -135,5 +135,17 @@ def intermediate_grads(w, x):
         y.mean().backward()
     return leaf.grad, a.grad
 ''', "reduces y with a mean where a sum is wanted: every gradient 1/N (right at the notes' N = 1)",
-        (r"y\.mean\(\)",)),
+        (r"y\.mean\(\)",), visible=True),
+    Fresh("zero_grads_times_zero", "zero_grads_", '''
+def zero_grads_(params):
+    for p in params:
+        if p.grad is not None:
+            p.grad *= 0
+''', "multiplies each gradient by 0: a NaN or inf entry stays NaN",
+        (r"zeroed by arithmetic",), visible=True),
+    Fresh("to_numpy_float_cast", "to_numpy", '''
+def to_numpy(t):
+    return t.detach().cpu().float().numpy().copy()
+''', "casts to float32 (.float()): int64, bool and float64 tensors change dtype",
+        (DTYPE,), visible=True),
 ]

@@ -146,4 +146,12 @@ def init_params(seed, device="cpu"):
     return w, b
 ''', "draws w and b as float64 (dtype=torch.float64) where float32 is asked",
         (r"float64 where float32 is asked: make it float32",)),
+    Fresh("init_params_split_of_a_leaf", "init_params", '''
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    wb = torch.rand(2, generator=g).to(device).requires_grad_()
+    w, b = wb.split(1)
+    return w, b
+''', "draws both at once and splits the leaf: w and b are views made by split(), not leaves",
+        (r"made by split\(\)|not a leaf of its own",), visible=True),
 ]

@@ -178,4 +178,23 @@ class LogisticRegression(nn.Module):
         return torch.sigmoid(self.linear(torch.sigmoid(x)))
 ''', "applies a sigmoid to x before the layer as well as after it",
         (r"sigmoid applied (to x itself|to the input)",)),
+    Fresh("train_logistic_optimizer_per_epoch", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    losses = []
+    for _ in range(epochs):
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "builds the optimizer inside the epoch loop: the momentum buffer starts empty every epoch",
+        (r"new optimizer is built in each epoch",), visible=True),
+    Fresh("sigmoid_tanh_without_half", "sigmoid", '''
+def sigmoid(z):
+    return 0.5 * (1 + torch.tanh(z))
+''', "the tanh form without the z / 2: 0.5 * (1 + tanh(z)) is sigmoid(2z)",
+        (r"tanh\(z / 2\)|sigmoid\(2z\)",), visible=True),
 ]

@@ -251,4 +251,38 @@ def make_loader(dataset, batch_size, shuffle, seed):
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=_SHARED_GEN)
 ''', "one module-level generator reseeded by every call: two loaders share one stream",
         (r"share one random stream",), visible=True),
+    Fresh("csv_dataset_loadtxt_without_ndmin", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32)
+        if data.ndim == 1:
+            data = data[:, None]
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+''', "np.loadtxt without ndmin=2: a file of one row gives a 1-D array, read as a column",
+        (r"file of one row",), visible=True),
+    Fresh("train_minibatch_zero_once_per_epoch", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        optimizer.zero_grad()
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "zero_grad once per epoch, not per batch: the gradients accumulate over an epoch's batches",
+        (r"once per epoch",), visible=True),
 ]

@@ -280,4 +280,18 @@ def softmax(z, dim=-1):
     return e / e.sum()
 ''', "divides by the sum over the whole tensor instead of along dim",
         (r"sum of the whole tensor",)),
+    Fresh("cross_entropy_grad_one_hot_no_classes", "cross_entropy_grad", '''
+def cross_entropy_grad(logits, targets):
+    n = logits.shape[0]
+    one_hot = torch.nn.functional.one_hot(targets).to(logits.dtype)
+    return (softmax(logits, dim=1) - one_hot) / n
+''', "one_hot(targets) without num_classes: C is max(targets) + 1, wrong when the last class "
+        "is absent", (r"number of classes is read from the targets",), visible=True),
+    Fresh("cross_entropy_grad_over_classes", "cross_entropy_grad", '''
+def cross_entropy_grad(logits, targets):
+    n, c = logits.shape
+    one_hot = torch.nn.functional.one_hot(targets, c).to(logits.dtype)
+    return (softmax(logits, dim=1) - one_hot) / logits.shape[1]
+''', "divides by C (logits.shape[1]) instead of N",
+        (r"divided by C", SCALE), visible=True),
 ]

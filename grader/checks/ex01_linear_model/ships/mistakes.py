@@ -60,7 +60,16 @@ def surface_square_of_mean(x, y, ws, bs) -> dict:
     err = xs[None, None, :] * w[None, :, None] + b[:, None, None] - ys[None, None, :]
     wrong, right = err.mean(axis=2) ** 2, (err ** 2).mean(axis=2)
     differ = ~np.isclose(wrong, right, rtol=1e-4, atol=1e-6)
-    return {SURFACE_SQUARE_OF_MEAN: wrong} if differ.sum() >= 2 else {}
+    out = {SURFACE_SQUARE_OF_MEAN: wrong} if differ.sum() >= 2 else {}
+    variance = err.var(axis=2)          # the MSE less the squared mean error
+    if (~np.isclose(variance, right, rtol=1e-4, atol=1e-6)).sum() >= 2:
+        out[SURFACE_VARIANCE] = variance
+    return out
+
+
+SURFACE_VARIANCE = ("this is the variance of the errors (np.var or .var() of y_pred - y), which "
+                    "takes their mean off before squaring: the MSE is the mean of the squared "
+                    "errors themselves, ((y_pred - y) ** 2).mean()")
 
 
 WORST_WEIGHT = ("this is the weight with the largest MSE, the worst of the list{also}: argmax "
@@ -146,3 +155,20 @@ def divided_by_weights(want, n: int, w: int, second) -> dict:
             or not np.allclose(a, b * n2 / w2, rtol=1e-6, atol=1e-9):
         return {}
     return {PER_WEIGHT.format(n=n, w=w): np.asarray(want) * n / w}
+
+
+MEAN_OVER_WEIGHTS = ("the mean runs over the weights' axis, not the samples': each value is one "
+                     "sample's squared error averaged over the K weights, shape (N,). Average "
+                     "over the samples' axis instead (axis=1 of errors laid out (K, N), axis=0 "
+                     "of (N, K)), one MSE per weight, shape (K,)")
+
+
+def mean_over_weights(x, y, weights) -> dict:
+    """{MEAN_OVER_WEIGHTS: each sample's squared error averaged over the weights}, where there
+    are not as many weights as samples (else the shapes cannot tell the axes apart)."""
+    import numpy as np
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray([float(v) for v in weights], dtype=np.float64)
+    if len(w) == len(xs):
+        return {}
+    return {MEAN_OVER_WEIGHTS: ((xs[:, None] * w[None, :] - ys[:, None]) ** 2).mean(axis=1)}

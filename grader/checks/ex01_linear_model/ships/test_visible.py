@@ -27,6 +27,8 @@ CASES = {c.id: c for c in [
     Case("forward_wb_negative", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, -0.5)),
     Case("surface_small", "ex01.mse_surface", (X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0])),
     Case("best_course", "ex01.best_weight", (X, Y, WEIGHTS)),
+    # a grid of numbers that float32 cannot hold exactly (0.1, 1.3, ...)
+    Case("surface_fine", "ex01.mse_surface", (X, Y, [0.1, 1.3, 2.7], [-0.7, 0.2])),
 ]}
 
 
@@ -86,7 +88,8 @@ def _mse_mistakes(want, second) -> dict:
     case of 5 samples shows its own N too."""
     n = len(X)
     out = {hints.sum_not_mean(n): want * n,
-           **hints.divided_by_weights(want, n, len(WEIGHTS), second)}
+           **hints.divided_by_weights(want, n, len(WEIGHTS), second),
+           **hints.mean_over_weights(X, Y, WEIGHTS)}
     if second is not None:
         got2, want2, n2, _ = second
         hint = summed("MSE", n, n2)
@@ -135,6 +138,31 @@ def test_surface_small_grid(sub):
                            **hints.wb_swapped(X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0]),
                            **hints.surface_square_of_mean(X, Y, [1.0, 2.0, 3.0],
                                                           [-1.0, 0.0, 1.0, 2.0])})
+
+
+@check("mse_surface", visible=True)
+def test_surface_fine_grid(sub):
+    """mse_surface on a grid of values such as 0.1 and 1.3 keeps them to float64's precision"""
+    case = CASES["surface_fine"]
+    want = expected(case)
+    ws, bs = case.args[2:]
+    assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[0.1, 1.3, 2.7], "
+                 "bs=[-0.7, 0.2])",
+                 mistakes={hints.SURFACE_TRANSPOSED: want.T,
+                           hints.sum_not_mean(len(X)): want * len(X),
+                           **hints.wb_swapped(X, Y, ws, bs),
+                           **hints.surface_square_of_mean(X, Y, ws, bs)})
+
+
+@check("best_weight", visible=True)
+def test_best_weight_arrays_and_tensors(sub):
+    """best_weight of NumPy arrays, and of 1-D tensors, returns the Python float 2.0"""
+    want = expected(CASES["best_course"])
+    for kind, conv in (("NumPy arrays", np.asarray),
+                       ("1-D tensors", lambda a: torch.tensor(a, dtype=torch.float64))):
+        got = sub.call("ex01.best_weight", conv(X), conv(Y), conv(WEIGHTS))
+        assert_close(got, want, call=f"best_weight(x, y, weights) of the course data, all "
+                     f"{kind}", check_dtype="strict")
 
 
 @check("best_weight", visible=True)

@@ -37,6 +37,21 @@ def product_of_means(x, y, w) -> dict:
     return {PRODUCT_OF_MEANS: float(2 * np.mean(x) * np.mean(x * w - y))}
 
 
+OVER_N_MINUS_1 = ("divided by N - 1 where the mean divides by N: the gradient is N / (N - 1) "
+                  "times the expected on two inputs of different sizes (the sample variance's "
+                  "habit); the cost is a mean, so its gradient is mean(2*x*(x*w - y)), a sum "
+                  "over N")
+
+
+def over_n_minus_1(x, y, w) -> dict:
+    """{OVER_N_MINUS_1: the gradient's sum divided by N - 1}; named where a second input, of
+    another N, shows it too (grader.checks.api.also_on)."""
+    import numpy as np
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return {OVER_N_MINUS_1: float(np.sum(2 * x * (x * w - y)) / (len(x) - 1))} if len(x) > 1 \
+        else {}
+
+
 IN_X = ("this is 2*w*(x*w - y), the derivative with respect to x: sample_gradient differentiates "
         "with respect to w, d/dw (x*w - y)**2 = 2*x*(x*w - y)")
 NO_X = ("this is 2*(x*w - y): the factor x is missing. The chain rule multiplies by the inner "
@@ -120,3 +135,18 @@ def order_unseen(exc):
     from grader.checks.api import CheckFailure
     return CheckFailure(str(exc).replace(_NOT_THE_TRAINING, _OR_THE_ORDER),
                         [h.replace(_NOT_THE_TRAINING, _OR_THE_ORDER) for h in exc.hints])
+
+
+def costs_kept(first, second) -> str | None:
+    """The hint for a list of costs that outlives the call (two calls with the same arguments:
+    the second's costs begin with all of the first's and go on), else None."""
+    try:
+        a, b = list(first[1]), list(second[1])
+    except (TypeError, IndexError, KeyError):
+        return None
+    if not a or len(b) <= len(a) or b[:len(a)] != a:
+        return None
+    return ("the costs of an earlier call are still in the list: it outlives the call, as a "
+            "default argument costs=[] does (Python makes that list once, when the function is "
+            "defined) or a list made outside the function. Make a new list in every call: "
+            "costs = [] inside the function")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, CheckFailure, FD_EPS, GRADCHECK_TOL, TOL, Recorded,
-                               StudentError, also_on, summed,
+                               StudentError, also_on, fail, summed,
                                assert_close,
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, prefix_cases,
@@ -136,7 +136,8 @@ def test_gradient_course(sub):
     xa, ya = np.array(X), np.array(Y)
     assert_close(got, want, call=call, mistakes=lambda: {
         **scale_mistakes(want, N), hints.NO_INNER_X: float(np.mean(2 * (xa * 1.0 - ya))),
-        **also_on(hints.product_of_means(X, Y, 1.0), _second_gradient(sub))})
+        **also_on({**hints.product_of_means(X, Y, 1.0), **hints.over_n_minus_1(X, Y, 1.0)},
+                  _second_gradient(sub))})
     # what autograd says d cost / d w is (fair: gradient is the hand-written one)
     x, y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
     auto = float(autograd_grad(lambda w: ((x * w - y) ** 2).mean(), _f64(1.0)))
@@ -156,7 +157,8 @@ def _second_gradient(sub):
     except StudentError:
         return None
     x, y, w = (np.asarray(v, dtype=np.float64) for v in COST2)
-    return got, float(np.mean(2 * x * (x * w - y))), hints.product_of_means(*COST2)
+    return got, float(np.mean(2 * x * (x * w - y))), {**hints.product_of_means(*COST2),
+                                                      **hints.over_n_minus_1(*COST2)}
 
 
 @check("gradient", visible=True)
@@ -169,6 +171,22 @@ def test_gradient_tensors(sub, device, dtype):
     got = manual_call(sub, case.target, *case.args)
     assert_close(got, want, call=f"gradient(x, y, w=2.5) with {dtype} tensors on {device}, "
                  f"autograd off", mistakes=scale_mistakes(want, N), **_tol(dtype))
+
+
+@check("gradient_descent", visible=True)
+def test_gradient_descent_twice(sub):
+    """gradient_descent called twice with the same arguments gives the same w and costs: no
+    state is kept from one call to the next"""
+    args = ([1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 3)
+    call = "gradient_descent([1, 2], [2, 4], w0=0.5, lr=0.1, epochs=3)"
+    first = sub.call("ex02.gradient_descent", *args)
+    second = sub.call("ex02.gradient_descent", *args)
+    kept = hints.costs_kept(first, second)
+    if kept:
+        fail(f"{call}, called a second time, returned {len(second[1])} costs: the "
+             f"{len(first[1])} of the first call, then more.", kept)
+    assert_trajectory(second, first, names=("w", "costs"), call=f"{call}, called a second "
+                      f"time (compared with the first call)")
 
 
 @check("gradient_descent", points=2, visible=True)

@@ -213,6 +213,21 @@ def test_zero_grads_random(sub, seed, device, dtype):
                       rerun=filled_rerun(sub, params, grads))
 
 
+@check("zero_grads_")
+@devices()
+def test_zero_grads_non_finite_random(sub, seed, device):
+    """zero_grads_ zeroes random gradients that hold NaN and ±inf at random entries"""
+    rng = np_rng(seed, "zero_grads_non_finite")
+    g = gen(seed, "zero_grads_non_finite")
+    n = int(rng.integers(3, 8))
+    grad = randn(g, n, device=device)
+    at = rng.choice(n, size=2, replace=False)
+    grad[int(at[0])], grad[int(at[1])] = float("nan"), float(rng.choice([-1, 1])) * float("inf")
+    params, grads = [torch.zeros(n, device=device).requires_grad_(True)], [grad]
+    verify_zero_grads(run_zero_grads(sub, params, grads), grads,
+                      f"zero_grads_([p]) with p.grad of {n} random values, one NaN and one inf")
+
+
 @check("no_grad_eval", points=2)
 @devices()
 @pytest.mark.parametrize("fn", ["cube_mean", "square"])

@@ -31,6 +31,11 @@ GRAD_NEW_TENSOR = ("zero the existing gradient in place, p.grad.zero_(): anythin
                    "(an optimizer, a hook) still sees the old values otherwise")
 LOOP_STOPS_EARLY = ("some gradients are zeroed and others not: does the loop over params stop "
                     "early (a return or break inside it), or skip some of them?")
+ZEROED_BY_ARITHMETIC = ("the gradient is zeroed by arithmetic on its values (a product with 0, "
+                        "such as p.grad *= 0, or the gradient minus itself): that gives 0 for "
+                        "finite numbers but NaN for NaN and ±inf (inf * 0 is NaN), and a "
+                        "gradient can hold them after a step that overflowed. "
+                        "p.grad.zero_() sets every entry to 0 whatever it held")
 GRAD_UNCHANGED = ("no .grad was changed: zero each gradient that is not None in place, "
                   "p.grad.zero_()")
 NOTHING_ZEROED_FOR_ONE_NONE = ("nothing is zeroed when one .grad is None, while the same call "
@@ -66,6 +71,13 @@ def mean_for_sum(n: int) -> str:
     """intermediate_grads' y reduced with a mean: every gradient 1/n of the sum's."""
     return (f"this is 1/{n} of the expected value: y.mean() where y.sum() is wanted before "
             f"backward() (the mean divides every gradient by N = {n})")
+
+
+def mean_for_sum_on_two(n: int, n2: int) -> str:
+    """intermediate_grads' y reduced with a mean, seen on two inputs of different sizes."""
+    return (f"y.mean() where y.sum() is wanted before backward(): every gradient is 1/N of the "
+            f"expected on two inputs of different sizes (1/{n} with N = {n}, 1/{n2} with "
+            f"N = {n2}); the mean divides every gradient by N")
 
 
 def added_to_callers_grad(what: str) -> str:

@@ -115,11 +115,11 @@ def verify_zero_grads(r, grads, call, rerun=None):
         fail(f"{call} returned {show(r['result'])}; it should return None (it works in place, "
              f"as the trailing underscore says).")
     zeroed = [i for i, (g, after) in enumerate(zip(grads, r["grads"]))
-              if g is not None and after is not None and bool(g.abs().sum() > 0)
-              and not bool(torch.as_tensor(after).abs().sum() > 0)]
+              if g is not None and after is not None and bool((g != 0).any())
+              and not bool((torch.as_tensor(after) != 0).any())]
     kept = [i for i, (g, after) in enumerate(zip(grads, r["grads"]))
-            if g is not None and after is not None and bool(g.abs().sum() > 0)
-            and torch.equal(torch.as_tensor(after).to(g.dtype).cpu(), g.cpu())]
+            if g is not None and after is not None and bool((g != 0).any())
+            and _same(after, g)]
     if zeroed and kept:   # some zeroed, others untouched: the loop, not the zeroing
         fail(f"{call}: the .grad of {_params(zeroed)} {'was' if len(zeroed) == 1 else 'were'} "
              f"zeroed, that of {_params(kept)} left as it was.", hints.LOOP_STOPS_EARLY)
@@ -134,6 +134,9 @@ def verify_zero_grads(r, grads, call, rerun=None):
             continue
         if after is None:
             fail(f"{call}: params[{i}].grad was set to None.", hints.GRAD_SET_TO_NONE)
+        if _nan_where_not_finite(g, after):
+            fail(f"{call}: params[{i}].grad was {show(g)} and became {show(after)}: each NaN or "
+                 f"±inf entry became NaN, the others 0.", hints.ZEROED_BY_ARITHMETIC)
         assert_close(after, torch.zeros_like(g), call=call, check_dtype=False,
                      context=f"params[{i}].grad afterwards",
                      mistakes={hints.GRAD_UNCHANGED: g} if bool(g.abs().sum() > 0) else None)
@@ -196,7 +199,10 @@ def sum_mistakes(want, n: int, **kw) -> dict:
     return m
 
 
-def verify_intermediate(got, want, call):
+def verify_intermediate(got, want, call, second=None):
+    """`second`: where given, a callable giving (the result on another input of another size,
+    the right result there), or None where that call failed: y.mean() is named where both
+    inputs show their own N."""
     dy_dw, dy_da = want
     a = dy_dw - dy_da        # = w + x
     if isinstance(got, (tuple, list)) and len(got) == 2 and got[1] is None \
@@ -208,9 +214,35 @@ def verify_intermediate(got, want, call):
                       for g, e in zip(got, (dy_da, dy_dw)))
         if swapped and not torch.equal(dy_dw, dy_da):
             fail(f"{call} returned (dy_da, dy_dw).", hints.INTERMEDIATE_SWAPPED)
-    assert_close(got, want, call=call, mistakes={
-        **sum_mistakes(want, dy_dw.numel(), factor2=False),
-        hints.DW_THROUGH_A_ONLY: (dy_da, None),
-        hints.DW_THROUGH_B_ONLY: (a, None),
-        hints.DY_DB_NOT_DA: (None, a),
-        hints.COUNTED_TWICE: (dy_dw * 2, dy_da * 2)})
+    n = dy_dw.numel()
+
+    def mistakes():
+        named = {**sum_mistakes(want, n, factor2=False),
+                 hints.DW_THROUGH_A_ONLY: (dy_da, None), hints.DW_THROUGH_B_ONLY: (a, None),
+                 hints.DY_DB_NOT_DA: (None, a), hints.COUNTED_TWICE: (dy_dw * 2, dy_da * 2)}
+        other = second() if second is not None else None
+        if other is None:
+            return named
+        got2, want2 = other
+        n2 = want2[0].numel()
+        hint = hints.mean_for_sum_on_two(n, n2)
+        return {**named, **also_on({hint: (dy_dw / n, dy_da / n)},
+                                   (got2, want2, {hint: (want2[0] / n2, want2[1] / n2)}))}
+    assert_close(got, want, call=call, mistakes=mistakes)
+
+
+def _nan_where_not_finite(g, after) -> bool:
+    """Whether a gradient holding NaN or ±inf came back NaN exactly at those entries and 0 at
+    every other: what arithmetic that zeroes finite numbers gives (0 * inf, inf - inf)."""
+    g, after = g.detach().cpu(), torch.as_tensor(after).detach().cpu()
+    bad = ~torch.isfinite(g)
+    if g.shape != after.shape or not bool(bad.any()):
+        return False
+    return bool(torch.equal(torch.isnan(after), bad) and (after[~bad] == 0).all())
+
+
+def _same(after, g) -> bool:
+    """Whether a gradient came back as it was, NaN and ±inf included."""
+    a = torch.as_tensor(after).to(g.dtype).cpu()
+    return a.shape == g.shape and bool(torch.equal(a.isnan(), g.cpu().isnan())) and bool(
+        (a[~a.isnan()] == g.cpu()[~a.isnan()]).all())

@@ -34,6 +34,13 @@ CASES = {c.id: c for c in [
     Case("analytic_ones", "ex03.analytic_grad_of_mean", (ONES,), grad=False),
     Case("intermediate_course", "ex03.intermediate_grads",
          (torch.tensor([1.0]), torch.tensor([2.0]))),
+    Case("intermediate_three", "ex03.intermediate_grads",
+         (torch.tensor([1.0, -0.5, 2.0]), torch.tensor([0.5, 2.0, -1.0]))),
+    Case("mean_graph_three", "ex03", (_leaf(torch.tensor([0.5, -1.0, 2.0])),),
+         probe="ex03.mean_graph_backward"),
+    Case("to_numpy_int64", "ex03.to_numpy", (torch.tensor([[1, -2], [3, 40]]),)),
+    Case("to_numpy_float64", "ex03.to_numpy",
+         (_leaf(torch.tensor([0.1, 1.0 / 3.0], dtype=torch.float64)),)),
     Case("accumulated_ones", "ex03.accumulated_grad", (ONES, 3)),
     Case("zero_grads", "ex03",
          ([_leaf(torch.ones(3)), _leaf(torch.ones(2, 2)), _leaf(torch.zeros(2))],
@@ -62,20 +69,29 @@ def test_mean_graph_course(sub, device):
                  context="x.grad after out.backward()")
 
 
+@check("mean_graph", visible=True)
+def test_mean_graph_three(sub):
+    """mean_graph on x = [0.5, -1, 2] (3 entries, not the notes' 4): out = 23.25"""
+    case = CASES["mean_graph_three"]
+    verify_mean_graph(case.run(sub), expected(case), case.args[0],
+                      "y, z, out = mean_graph(x) with x = tensor([0.5, -1., 2.], "
+                      "requires_grad=True)", second=lambda: _second_out(sub, "cpu", ONES, 4))
+
+
 # a second input of 3 entries (the notes' x has 4), only to name a mistake: its out is computed
-# here, mean(3 (x + 2) ** 2) = 14.75
+# here, mean(3 (x + 2) ** 2) = 23.25
 X3 = torch.tensor([0.5, -1.0, 2.0])
 
 
-def _second_out(sub, device):
-    """(mean_graph's out on X3, the right out, 3), or None where the call failed."""
+def _second_out(sub, device, x=X3, n=3):
+    """(mean_graph's out on x (X3), the right out, n), or None where the call failed."""
     try:
-        got = sub.call("ex03.mean_graph", X3.to(device).requires_grad_(True))
+        got = sub.call("ex03.mean_graph", x.clone().to(device).requires_grad_(True))
     except StudentError:
         return None
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return None
-    return got[2], (3 * (X3.to(device) + 2) ** 2).mean(), 3
+    return got[2], (3 * (x.to(device) + 2) ** 2).mean(), n
 
 
 def _second_analytic(sub, device):
@@ -151,6 +167,26 @@ def test_intermediate_course(sub, device):
     assert_gradient(got[1], lambda a: a * (w + 1), w + x, call=call, like=want[1])
 
 
+@check("intermediate_grads", visible=True)
+def test_intermediate_three(sub):
+    """intermediate_grads on w, x of 3 entries: (2w + x + 1, w + 1) entry by entry"""
+    case = CASES["intermediate_three"]
+    verify_intermediate(case.run(sub), expected(case),
+                        "intermediate_grads(w=tensor([1., -0.5, 2.]), x=tensor([0.5, 2., -1.]))",
+                        second=lambda: _second_intermediate(sub))
+
+
+def _second_intermediate(sub):
+    """(intermediate_grads on w, x of 2 entries, the right result there), or None where the
+    call failed (this input only names a mistake)."""
+    w, x = torch.tensor([0.5, 1.5]), torch.tensor([-1.0, 1.0])
+    try:
+        got = sub.call("ex03.intermediate_grads", w, x)
+    except StudentError:
+        return None
+    return got, (2 * w + x + 1, w + 1)
+
+
 @check("accumulated_grad", points=2, visible=True)
 @devices()
 def test_accumulated_course(sub, device):
@@ -183,6 +219,24 @@ def test_zero_grads(sub):
     r = run_zero_grads(sub, *case.args)
     verify_zero_grads(r, case.args[1], "zero_grads_([p0, p1, p2]) with p1.grad None",
                       rerun=filled_rerun(sub, *case.args))
+
+
+@check("zero_grads_", visible=True)
+def test_zero_grads_non_finite(sub):
+    """zero_grads_ zeroes a .grad that holds NaN and inf too (after an overflow)"""
+    grads = [torch.tensor([float("nan"), float("inf"), -2.0]), torch.tensor([float("-inf")])]
+    params = [_leaf(torch.ones(3)), _leaf(torch.ones(1))]
+    verify_zero_grads(run_zero_grads(sub, params, grads), grads,
+                      "zero_grads_([p0, p1]) with p0.grad = [nan, inf, -2], p1.grad = [-inf]")
+
+
+@check("to_numpy", visible=True)
+def test_to_numpy_keeps_dtype(sub):
+    """to_numpy keeps the tensor's dtype: int64 stays int64, float64 stays float64"""
+    for cid, what in (("to_numpy_int64", "torch.tensor([[1, -2], [3, 40]]) (int64)"),
+                      ("to_numpy_float64", "a float64 tensor [0.1, 1/3] that requires grad")):
+        case = CASES[cid]
+        assert_close(case.run(sub), expected(case), call=f"to_numpy({what})")
 
 
 @check("no_grad_eval", points=2, visible=True)

@@ -39,7 +39,7 @@ MUTANTS = [
          w = torch.rand(1, generator=g).requires_grad_() * 1.0
          b = torch.rand(1, generator=g).requires_grad_() * 1.0
          return w.to(device), b.to(device)
-     """, "init_params", "no longer a leaf"),
+     """, "init_params", "not a leaf tensor"),
     Mutant("init_no_grad", """
      def init_params(seed, device="cpu"):
          g = torch.Generator().manual_seed(seed)

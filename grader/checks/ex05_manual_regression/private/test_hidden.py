@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, also_on, assert_close,
-                               assert_leaf,
+                               assert_leaf, assert_made_leaf,
                                assert_state, assert_trajectory, central_difference, check, devices,
                                dtypes, gen, inplace_leaf_hint, located, naming_rebound, np_rng,
                                randn, reference, reference_probe, reruns, scale_mistakes, uniform)
@@ -43,6 +43,7 @@ def test_init_params_random(sub, seed, device):
     assert_close(got, want, call=call, mistakes={hints.WB_SWAPPED: (want[1], want[0]),
                                                  hints.B_DRAWN_LIKE_W: (want[0], want[0])})
     for t, name in zip(got, ("w", "b")):
+        assert_made_leaf(t, call=call, name=name)
         assert_leaf(t, call=call, name=name)
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, Recorded, StudentError, also_on, assert_close, assert_leaf,
-                               assert_state, assert_trajectory, check, devices, expected, fail,
+                               assert_made_leaf, assert_state, assert_trajectory, check, devices, expected, fail,
                                inplace_leaf_hint, located, naming_rebound, prefix_cases,
                                recorded_reruns, scale_mistakes, summed)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
@@ -77,6 +77,7 @@ def test_init_params_seed7(sub, device):
     assert_close(got, want, call=call, mistakes={hints.WB_SWAPPED: (want[1], want[0]),
                                                  hints.B_DRAWN_LIKE_W: (want[0], want[0])})
     for t, name in zip(got, ("w", "b")):
+        assert_made_leaf(t, call=call, name=name)
         assert_leaf(t, call=call, name=name)
 
 

@@ -153,7 +153,7 @@ MUTANTS = [
              optimizer.step()
              losses.append(loss.item())
          return losses
-     """, "train_logistic", "momentum is missing"),
+     """, "train_logistic", "no step uses momentum"),
     Mutant("train_momentum_ignored", """
      _orig_train = train_logistic
      def train_logistic(model, x, y, lr, epochs, momentum=0.9):

@@ -11,6 +11,8 @@ from grader.checks.api import (GRADS_DOUBLED_OR_LR, LOSS_AFTER_STEP, NO_ZERO_GRA
 OVERFLOW = ("the result is NaN for large logits: exp(z) / (1 + exp(z)) is inf / inf at z = 1000. "
             "Use 1 / (1 + exp(-z)), which stays finite.")
 ONE_MINUS_SIGMOID = "this is 1 - sigmoid(z): the sign in exp(-z) is missing"
+TANH_WITHOUT_HALF = ("this is 0.5 * (1 + tanh(z)), which is sigmoid(2z): the tanh form of the "
+                     "sigmoid halves z inside, sigmoid(z) = 0.5 * (1 + tanh(z / 2))")
 UNCLAMPED = ("the loss is inf or NaN where p is 0 or 1: log(0) = -inf. Clamp each log at -100: "
              "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does.")
 CLAMP_EPS = (1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12, 1e-15)
@@ -43,8 +45,14 @@ BCE_MEAN_DIM0 = ("the mean is taken along dim 0 only: for p and y of shape (N, 1
                  "outputs them, that leaves shape (1,). The loss is the mean of every entry, "
                  ".mean() with no dim: a 0-dim tensor")
 LOGITS_NOT_PROBABILITIES = "these are the logits, not probabilities: apply torch.sigmoid"
-NO_MOMENTUM = ("momentum is missing: use torch.optim.SGD(model.parameters(), lr=lr, "
-               "momentum=momentum).")
+# a loop of one step per epoch: an optimizer built anew in each epoch starts every step from an
+# empty momentum buffer, which gives exactly the losses of SGD without momentum
+NO_MOMENTUM = ("no step uses momentum: these are the losses of plain SGD (momentum 0). Either "
+               "the optimizer is built without momentum=momentum, or a new optimizer is built "
+               "in each epoch, so that its momentum buffer starts empty at every step (with "
+               "one step per epoch that is no momentum at all). Build "
+               "torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum) once, before "
+               "the loop.")
 MOMENTUM_IGNORED = "the momentum given was not used: pass momentum=momentum to torch.optim.SGD"
 ACCURACY_TIE = "p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5"
 ACCURACY_COUNT = "this is the number of right answers: divide by N"

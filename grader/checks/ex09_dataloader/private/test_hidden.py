@@ -9,8 +9,8 @@ from grader.checks.api import check, devices, dtypes, fail, gen, np_rng, referen
 from grader.checks.ex09_dataloader.private.variants import train_variant
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                        check_dataset, check_training,
-                                                        check_twins)
+                                                        check_dataset, check_one_row,
+                                                        check_training, check_twins)
 
 pytestmark = pytest.mark.ex09
 
@@ -29,6 +29,15 @@ def test_dataset_random_file(sub, seed):
     x = torch.tensor(feats, dtype=torch.float32)
     y = torch.tensor(labels, dtype=torch.float32).unsqueeze(1)
     check_dataset(got, x, y, f"CsvDataset(a file of {n} rows, {d} features + label)", indices)
+
+
+@check("CsvDataset")
+def test_dataset_random_one_row(sub, seed):
+    """CsvDataset of a random CSV file of one row (random D): one item, as in the file"""
+    rng = np_rng(seed, "dataset_one_row")
+    d = int(rng.integers(2, 7))
+    row = np.append(np.round(rng.uniform(-1, 1, d), 6), float(rng.integers(0, 2)))[None, :]
+    check_one_row(sub, row, f"CsvDataset(a file of one row, {d} features + label)")
 
 
 @check("make_loader", points=2)

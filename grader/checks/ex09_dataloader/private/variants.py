@@ -12,7 +12,8 @@ AVERAGES = ("batches", "samples", "sum", "last")
 
 def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True, loss="bce",
                   average="batches"):
-    """train_minibatch with a known mistake: the gradients never zeroed (zero=False), another
+    """train_minibatch with a known mistake: the gradients never zeroed (zero=False) or zeroed
+    once per epoch only (zero="epoch"), another
     loss ("mse", "logits"), or each epoch's loss averaged another way ("samples": weighted by
     the batch sizes, "sum", "last"). The losses per epoch and the parameters after every
     optimizer step."""
@@ -33,13 +34,15 @@ def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
 
 
 def epoch_loss(model, loss_fn, opt, batches, zero, average, backwards=1) -> float:
-    """One epoch of mini-batch SGD over `batches` (zero_grad before backward unless `zero` is
-    False; backward() called `backwards` times per batch); the epoch's loss averaged as
+    """One epoch of mini-batch SGD over `batches` (zero_grad before backward where `zero` is
+    True, once before the epoch where it is "epoch"; backward() called `backwards` times per batch); the epoch's loss averaged as
     `average` says (see AVERAGES)."""
     values, sizes = [], []
+    if zero == "epoch":
+        opt.zero_grad()
     for xb, yb in batches:
         value = loss_fn(model(xb), yb)
-        if zero:
+        if zero is True:
             opt.zero_grad()
         for k in range(backwards):
             value.backward(retain_graph=k < backwards - 1)

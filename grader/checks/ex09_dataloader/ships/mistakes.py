@@ -7,6 +7,9 @@ grader.checks.training.LOSS_MISTAKES."""
 TRACE_MISTAKES = {
     "the gradients are not zeroed between steps: call optimizer.zero_grad() before "
     "loss.backward() for every batch": dict(zero=False),
+    "the gradients are zeroed once per epoch, not per batch: within an epoch each batch's "
+    "gradient is added to the earlier batches' (they accumulate); call optimizer.zero_grad() "
+    "before loss.backward() for every batch": dict(zero="epoch"),
     "the loss is nn.MSELoss: a classifier of probabilities uses nn.BCELoss()": dict(loss="mse"),
     "the loss is nn.BCEWithLogitsLoss, which applies a second sigmoid: the model already "
     "returns probabilities, so use nn.BCELoss()": dict(loss="logits"),
@@ -28,6 +31,10 @@ DROP_LAST = "drop_last=True drops the last, smaller batch: leave it False"
 WITH_REPLACEMENT = "sampling with replacement? Every row once per epoch: DataLoader(shuffle=True)"
 LEN_COLUMNS = ("len() is the number of rows (samples), self.x.shape[0] or len(self.x); "
                "shape[1] counts the columns")
+ONE_ROW = ("a file of one row is not read as one sample of D features: read from such a file, "
+           "np.loadtxt (and np.genfromtxt) give a 1-D array of the row's D + 1 numbers, whose "
+           "[:, :-1] is not the features. np.loadtxt(path, delimiter=\",\", ndmin=2) keeps "
+           "the rows' dimension whatever their number")
 SAME_ORDER_EVERY_EPOCH = ("every epoch has the same order; the loader must shuffle anew each "
                           "time it is iterated (DataLoader does, with one generator).")
 SEED_IGNORED = "Pass generator=torch.Generator().manual_seed(seed) to the DataLoader."

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from grader.checks.ex09_dataloader.ships import mistakes as hints
-from grader.checks.api import (assert_close, assert_minibatch_run, data_path as path,
-                               divided_by_rows, fail, kind_of, meta,
+from grader.checks.api import (CheckFailure, StudentError, assert_close, assert_minibatch_run,
+                               data_path as path, divided_by_rows, fail, kind_of, meta,
                                refuse_steps_that_never_move)
 
 _DATA = np.loadtxt(path("diabetes.csv"), delimiter=",")
@@ -182,3 +182,31 @@ def check_twins(twins, single, call):
     fail(f"two {call} loaders, the second made after the first and both iterated in turn, gave "
          f"different batches: the same seed must give the same batches.",
          hints.SHARED_STREAM if shared else None)
+
+
+def _read(sub, rows, call):
+    """CsvDataset of a file holding `rows` ((N, D + 1): features, then the label), checked."""
+    x = torch.tensor(rows[:, :-1], dtype=torch.float32)
+    y = torch.tensor(rows[:, -1:], dtype=torch.float32)
+    check_dataset(sub.probe("ex09.dataset", "ex09", rows=rows, indices=(0,)), x, y, call, (0,))
+
+
+def check_one_row(sub, row, call):
+    """CsvDataset of a file of one row (`row`: (1, D + 1)). Where it fails, a file of that row
+    and one more is read too: read right there, the file of one row lost its row dimension."""
+    try:
+        _read(sub, row, call)
+        return
+    except (CheckFailure, StudentError) as err:
+        failure = err
+    other = row.copy()
+    other[:, :-1] = np.round(0.25 - row[:, :-1], 6)
+    other[:, -1] = 1 - row[:, -1]
+    try:
+        _read(sub, np.vstack([row, other]), call)
+    except (CheckFailure, StudentError):
+        raise failure from None
+    said = (failure.describe("CsvDataset") if isinstance(failure, StudentError)
+            else str(failure).split("\n  hint:")[0])
+    fail(f"{said}\n  A file of the same row and one more is read right.", hints.ONE_ROW,
+         measured=True)

@@ -2,6 +2,7 @@
 the CSV file itself, the loader's batches (every row once per epoch, the order set by the seed
 only), and training compared optimizer step by step with the recorded reference run. Students run
 these with `python -m grader check ex09`."""
+import numpy as np
 import pytest
 import torch
 
@@ -9,8 +10,8 @@ from grader.checks.api import (Case, LOSS_MISTAKES, Recorded, check, devices, ex
                                formula_state, variant_id)
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                        check_dataset, check_training,
-                                                        check_twins)
+                                                        check_dataset, check_one_row,
+                                                        check_training, check_twins)
 
 pytestmark = pytest.mark.ex09
 
@@ -42,6 +43,13 @@ def test_dataset_diabetes(sub):
     """CsvDataset("diabetes.csv"): 759 rows, features (8,) and label (1,), float32, as in the file"""
     got = sub.probe("ex09.dataset", "ex09", file="diabetes.csv", indices=(1, 758))
     check_dataset(got, X_DATA, Y_DATA, 'CsvDataset("diabetes.csv")', (1, 758))
+
+
+@check("CsvDataset", visible=True)
+def test_dataset_one_row(sub):
+    """CsvDataset of a file of one row, "0.5,-1.25,2,1": 1 item, features (3,), label (1,)"""
+    check_one_row(sub, np.array([[0.5, -1.25, 2.0, 1.0]]),
+                  'CsvDataset(a file of one row "0.5,-1.25,2,1")')
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ and the hidden checks alike. The known wrong answers themselves come from truste
 (private/variants.py): computed live in the hidden checks, recorded by `build` for the visible
 ones, and named here. An epoch's loss averaged the wrong way is named by
 grader.checks.training.LOSS_MISTAKES."""
-from grader.checks.api import GRADS_DOUBLED_OR_LR, scale_mistakes
+from grader.checks.api import GRADS_DOUBLED_OR_LR, also_on, scale_mistakes
 
 OVERFLOW = ("softmax overflow: exp of a large logit is inf (and of a very negative one 0), so "
             "the result is NaN: subtract each row's maximum first, z - z.amax(dim, "
@@ -108,14 +108,30 @@ def ce_mistakes(wrong, want, n, dim0=False, logits=None):
 GRAD_SIGN = "the sign is flipped: the gradient is softmax - one_hot, not one_hot - softmax"
 
 
-def grad_mistakes(wrong, want, n):
+def grad_mistakes(wrong, want, n, second=None):
     """{"softmax_only", "sign", "no_mean": the gradient done those wrong ways} and the right
-    gradient `want` of n rows -> {hint: value}."""
-    return {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
-            GRAD_SIGN: wrong["sign"],
-            f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
-            wrong["no_mean"], **scale_mistakes(want, factor2=False, sign=GRAD_SIGN),
-            **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {})}
+    gradient `want` of n rows -> {hint: value}. `second`: (the gradient on another input, the
+    right one there, its rows), or None: a division by C is named where both show it."""
+    named = {"this is softmax / N: subtract the one-hot of the targets": wrong["softmax_only"],
+             GRAD_SIGN: wrong["sign"],
+             f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
+             wrong["no_mean"], **scale_mistakes(want, factor2=False, sign=GRAD_SIGN),
+             **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {})}
+    if second is not None:
+        got2, want2, n2 = second
+        named.update(also_on(over_classes(want, n), (got2, want2, over_classes(want2, n2))))
+    return named
+
+
+OVER_CLASSES = ("divided by C, the number of classes (logits.shape[1]), where the loss, a mean "
+                "over the N rows, divides by N (logits.shape[0]): every value is N / C times "
+                "the expected, on two inputs of different N / C")
+
+
+def over_classes(want, n) -> dict:
+    """{OVER_CLASSES: the gradient divided by C where the mean divides by N}, where C is not N."""
+    c = want.shape[-1] if getattr(want, "ndim", 0) == 2 else None
+    return {OVER_CLASSES: want * n / c} if c is not None and c != n else {}
 
 
 def wrong_dim(dim) -> str:

@@ -1,6 +1,7 @@
 """What the visible and the hidden checks of ex10 share: the data, and the comparisons of the
 probes' results (each names the mistakes of mistakes.py it can tell)."""
 import functools
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -224,3 +225,40 @@ def check_forward(got, want, call, wrong):
     if got["training"] != got["training_before"]:
         fail(f"{call} changed the model's training mode: forward must not call .train() or "
              f".eval().")
+
+
+@contextmanager
+def classes_from_targets(sub, logits, targets, call: str):
+    """Around a check of cross_entropy_grad on targets that miss the last class: where it fails,
+    the same logits with the last row's target made the last class are tried. Right there and
+    wrong here, the gradient takes the number of classes from the targets (max + 1, as
+    F.one_hot(targets) without num_classes does), not from the logits' C columns."""
+    try:
+        yield
+        return
+    except (CheckFailure, StudentError) as err:
+        failure = err
+    n, c = logits.shape
+    t2 = targets.clone()
+    t2[-1] = c - 1
+    want2 = (torch.softmax(logits.double(), 1)
+             - torch.nn.functional.one_hot(t2, c).double()) / n
+    try:
+        got2 = manual_call(sub, "ex10.cross_entropy_grad", logits, t2)
+        assert_close(got2, want2.to(logits.dtype), call=call)
+    except (CheckFailure, StudentError):
+        raise failure from None
+    said = (failure.describe("cross_entropy_grad") if isinstance(failure, StudentError)
+            else str(failure).split("\n  hint:")[0])
+    fail(f"{said}\n  With the last row's target set to class {c - 1} the same logits "
+         f"give the right gradient.", classes_hint(int(targets.max()) + 1, c),
+         measured=True)
+
+
+def classes_hint(k: int, c: int) -> str:
+    """The number of classes read from the targets: right when they hold the last class, not
+    when they miss it (targets whose largest class is k - 1, of c)."""
+    return (f"the number of classes is read from the targets: no target here is class {c - 1}, "
+            f"and the gradient is right only when one is (F.one_hot(targets) without "
+            f"num_classes makes max(targets) + 1 = {k} columns, not C = {c}). Take C from "
+            f"the logits: F.one_hot(targets, num_classes=logits.shape[1])")

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, GRADCHECK_TOL, LOSS_MISTAKES, Recorded, assert_close, check,
-                               devices, expected, formula_state, manual_call, variant_id)
+                               StudentError, devices, expected, formula_state, manual_call,
+                               variant_id)
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.ex10_softmax_classifier.ships.mistakes import (ce_mistakes, grad_mistakes,
                                                                   softmax_mistakes)
@@ -16,7 +17,8 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA,
                                                                 check_forward,
                                                                 normalises_over_rows,
                                                                 check_predict, check_structure,
-                                                                check_training)
+                                                                check_training,
+                                                                classes_from_targets)
 
 pytestmark = pytest.mark.ex10
 
@@ -66,6 +68,8 @@ CASES = {c.id: c for c in [
     Case("grad_hand", "ex10.cross_entropy_grad",
          (torch.zeros(2, 2), torch.tensor([0, 1])), grad=False),
     Case("grad_small", "ex10.cross_entropy_grad", (LOGITS_SMALL, TARGETS_SMALL), grad=False),
+    Case("grad_no_last_class", "ex10.cross_entropy_grad",
+         (torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]), torch.tensor([0, 1])), grad=False),
     Case("structure", "ex10", ("SoftmaxClassifier", SIZES), probe="common.model_structure"),
     Case("forward", "ex10", (SIZES, STATE, X_DATA[:20]), probe="ex10.forward"),
     Case("predict_logits", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.forward"),
@@ -184,12 +188,35 @@ def test_grad_matches_autograd(sub, device):
     want = expected(case, device)
     got = run(sub, case)
     assert_close(got, want, call="cross_entropy_grad(logits (3, 4), targets)",
-                 mistakes=grad_mistakes(expected(CASES["grad_small_mistakes"], device), want, 3))
+                 mistakes=lambda: grad_mistakes(expected(CASES["grad_small_mistakes"], device),
+                                                want, 3, second=_second_grad(sub, device)))
     z = LOGITS_SMALL.clone().requires_grad_(True)
     torch.nn.functional.cross_entropy(z, TARGETS_SMALL).backward()
     rtol, atol = GRADCHECK_TOL
     assert_close(got, z.grad.to(device), call="cross_entropy_grad(logits, targets)",
                  context="against autograd", rtol=rtol, atol=atol)
+
+
+@check("cross_entropy_grad", visible=True)
+@devices()
+def test_grad_last_class_absent(sub, device):
+    """cross_entropy_grad with 3 classes where no target is the last one: targets [0, 1]"""
+    case = CASES["grad_no_last_class"].on(device)
+    call = "cross_entropy_grad([[0.5, -1, 2], [1, 0, -0.5]], targets=[0, 1])"
+    with classes_from_targets(sub, *case.args, call=call):
+        assert_close(run(sub, case), expected(case, device), call=call)
+
+
+def _second_grad(sub, device):
+    """(cross_entropy_grad on logits (2, 3), the right gradient there, 2), or None where the
+    call fails; computed here (this input only names a mistake)."""
+    z = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], device=device)
+    t = torch.tensor([2, 0], device=device)
+    try:
+        got = manual_call(sub, "ex10.cross_entropy_grad", z, t)
+    except StudentError:
+        return None
+    return got, (torch.softmax(z, 1) - torch.nn.functional.one_hot(t, 3).to(z.dtype)) / 2, 2
 
 
 @check("SoftmaxClassifier", visible=True)
