@@ -91,6 +91,28 @@ def test_every_tool_that_differentiates_for_a_manual_function_is_flagged_by_name
         assert any(("differentiates with" in w or " uses " in w) for w in what), (name, what)
 
 
+# the same tools carried into a manual function through what the code run at import fills
+CARRIED = {
+    "a queue": ("import queue\nimport scipy.interpolate\nQ = queue.Queue()\nQ.put(scipy)",
+                LOSS + "    m = Q.get()\n    return float(m.interpolate.approximate_taylor_polynomial"
+                       "(lambda d: f(w + d), 0, 1, 1e-3).coeffs[-2])"),
+    "a dict filled at import": ("import sympy\nTOOLS = {}\nTOOLS['d'] = sympy.diff",
+                                "    s = TOOLS['d'].__self__ if False else None\n"
+                                "    return float(TOOLS['d']((x * w - y) ** 2))"),
+    "a list's append": ("import mpmath\nKEEP = []\nKEEP.append(mpmath)",
+                        LOSS + "    return float(KEEP[0].diff(f, w))"),
+}
+
+
+def test_a_tool_carried_in_through_what_the_import_filled_is_flagged():
+    assert _unflagged(CARRIED) == []
+    # the same libraries at the top of the file, beside manual functions that do not read
+    # what they fill: not flagged
+    head = ("import numpy as np\nimport scipy.special\nimport matplotlib.pyplot as plt\n"
+            "XS = np.linspace(0, 1, 5)\nYS = scipy.special.expit(XS)\nplt.plot(XS, YS)")
+    assert _manual(scan_source(_gradient(head, "    return 2 * x * (x * w - y)"), FILE)) == []
+
+
 # what a derivative worked by hand legitimately uses: none of it is a finding
 ARITHMETIC = {
     "np.polyval": ("import numpy as np", "    return float(np.polyval([2 * x * x, -2 * x * y],"

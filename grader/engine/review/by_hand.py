@@ -260,6 +260,19 @@ class _ByHand:
             return use
         return ""          # autograd's names: judged as autograd (manual._past_watch)
 
+    def _off_family(self, node) -> bool:
+        """Whether the code run at import reaches a library function outside the families
+        (module-level Q.put(scipy), for a manual call to take out of Q): what it fills is
+        then filled with it (import_time._made_at_import)."""
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return False
+        origin = self.origin(node, self.scope_of.get(id(node), self.module))
+        if not isinstance(origin, str) or origin == "?":
+            return False
+        use = _library_use(origin)
+        return bool(use) and (use.startswith(KERNELS) or not any(
+            _under(n, _JUDGED) for n in _spellings(origin)))
+
     def _makes_complex(self, node, outer) -> str:
         parent = self._parents.get(id(node))
         if isinstance(node, ast.Constant):

@@ -132,8 +132,10 @@ class _ImportTime:
             self._budget[0] -= 1
             if self._budget[0] <= 0:
                 break
-            if not used and outer and (self._autograd(node) or self._read_back(node)):
-                used = True       # autograd's work, or what a file or a process gave
+            if not used and outer and (self._autograd(node) or self._read_back(node) or
+                                       self._off_family(node)):
+                used = True       # autograd's work, a library's outside the families
+                # (by_hand: Q.put(scipy), for a manual call to take out), or what a file gave
             stores |= self._stored((node,))
             if follow:
                 nested += self._leads_to(node)

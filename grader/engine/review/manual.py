@@ -27,7 +27,8 @@ from grader.engine.review.by_hand import MAKES, OUTSIDE
 from grader.exercises import EXERCISES
 
 # a name the code run at import filled with autograd's work or with what it read from outside
-FILLED = "made with autograd, or read from outside the file, as the file is imported"
+FILLED = ("made with autograd or a library a derivative by hand does not use, or read from "
+          "outside the file, as the file is imported")
 MAX_NODES = 200_000
 IMPORT_NODES = 400_000      # nodes walked for all the code a file runs as it is imported
 TOO_LARGE = " too large"    # (not a name): what _made_at_import says when past that
