@@ -41,7 +41,6 @@ KNOWN_GAPS = {
     "ex07.bce_grad_logits": {"float64"},
     "ex07.bce_loss": {"float64"},
     "ex10.cross_entropy": {"float64"},
-    "ex11.poly_grads": {"np.float32"},
     "probe ex03.leaves_untouched": {"float64"},
     "probe ex03.mean_graph_backward": {"float64"},
     "probe ex03.no_grad_eval": {"float64"},
