@@ -102,6 +102,9 @@ def path_folders(name: str, data: bytes) -> set[tuple]:
     from grader.sandbox.apart import _sources, parse
     out = set()
     for source in _sources(name, data):
+        text = source if isinstance(source, str) else bytes(source).decode("latin-1")
+        if "sys" not in text or "path" not in text:     # no sys.path named: nothing to parse
+            continue
         try:
             tree = parse(source)
         except (SyntaxError, ValueError):

@@ -3,6 +3,7 @@ together as one module), scan_file; each gives the findings of one file, sorted 
 from __future__ import annotations
 
 import ast
+import contextvars
 import json
 from pathlib import Path
 
@@ -100,6 +101,10 @@ def scan_file(path) -> list[Finding]:
 
 def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=None):
     size = sum(len(text) for _, text in units)
+    left = _LEFT.get()
+    if left is not None and left[0] <= 0:    # the submission's budget is spent: not parsed
+        return [Finding(file, 0, "", f"too large to review: the submission's code past "
+                                     f"{MAX_SUBMISSION_CODE / 1e6:.1f} MB in all")]
     if size > MAX_PARSE_BYTES:        # numbers written out as data may fill the parser's bound
         return [Finding(file, 0, "", f"too large to review ({size / 1e6:.1f} MB of code)")]
     found, trees = [], []
@@ -124,6 +129,12 @@ def _scan(file, units, whole_file, manual=None, package="", elsewhere="", facts=
         if size > MAX_SOURCE_BYTES and len(trees) == len(units) else size
     if code > MAX_SOURCE_BYTES:
         return [Finding(file, 0, "", f"too large to review ({code / 1e6:.1f} MB of code)")]
+    if left is not None:            # a whole submission's review: its files share one budget
+        if code > left[0]:
+            left[0] = 0               # the rest is not parsed either
+            return [Finding(file, 0, "", f"too large to review: the submission's code past "
+                                         f"{MAX_SUBMISSION_CODE / 1e6:.1f} MB in all")]
+        left[0] -= code
     doctests = any("doctest" in (t if isinstance(t, str) else t.decode("latin-1"))
                    for _, t in units)
     try:
@@ -154,6 +165,7 @@ def review_submission(exercises: dict, modules: dict) -> list[Finding]:
     reads from outside is flagged, not only one of the writer's own file."""
     def scan_all(elsewhere, facts):
         found = []
+        _LEFT.set([MAX_SUBMISSION_CODE])
         for name, data in sorted(exercises.items()):
             scan = scan_notebook if name.endswith(".ipynb") else scan_source
             facts[name] = {}
@@ -162,13 +174,26 @@ def review_submission(exercises: dict, modules: dict) -> list[Finding]:
             found += review_own_modules(exercises, modules, elsewhere, facts)
         return found
     facts = {}
-    found = scan_all("", facts)
-    reviews = [f["review"] for f in facts.values() if "review" in f]
-    if len(facts) < 2 or not any(getattr(r, "reads_outside", False) for r in reviews):
-        return found                     # no manual function reads from outside
-    writes = "writes" if any(r._writes_outside() for r in reviews) else \
-        "images" if any(r._writes_images() for r in reviews) else ""
-    return scan_all(writes, {}) if writes else found   # read again, knowing what is written
+    try:
+        found = scan_all("", facts)
+        reviews = [f["review"] for f in facts.values() if "review" in f]
+        if len(facts) < 2 or not any(getattr(r, "reads_outside", False) for r in reviews):
+            return found                     # no manual function reads from outside
+        writes = "writes" if any(r._writes_outside() for r in reviews) else \
+            "images" if any(r._writes_images() for r in reviews) else ""
+        return scan_all(writes, {}) if writes else found   # read again, knowing what is written
+    finally:
+        _LEFT.set(None)
+
+
+# One submission's code reviewed in all (its exercise files, notebooks' code cells and own
+# modules; numbers written out as data do not count): past it, each further file is a finding
+# of its own, "too large to review", and its manual points wait for a person. The review costs
+# about 20 s a megabyte of code on a 2-core machine, on the trusted side, before any grading:
+# each file's own bound (MAX_SOURCE_BYTES) alone let 12 exercise files and 20 helpers under it
+# cost ten minutes and 2.6 GB. Seven times what the references hold in all.
+MAX_SUBMISSION_CODE = 600_000
+_LEFT: contextvars.ContextVar = contextvars.ContextVar("review_left", default=None)
 
 
 def review_own_modules(exercises: dict, modules: dict, elsewhere: str = "",
@@ -181,8 +206,11 @@ def review_own_modules(exercises: dict, modules: dict, elsewhere: str = "",
     from grader.sandbox.apart import package_of
     own = frozenset(modules)
     roots = {m: set() for m in own}
-    todo = []
+    todo, read = [], 0
     for name, data in sorted(exercises.items()):
+        read += len(data)
+        if read > 2 * MAX_SUBMISSION_CODE:   # past what the review reads of a submission
+            break
         todo += reach_of(data, name, own)
     done = set()
     while todo:
