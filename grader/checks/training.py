@@ -22,10 +22,6 @@ import torch
 from grader.engine.expected import Case, expected as recorded_value
 from grader.engine.compare import fail
 from grader.engine.compare.close import assert_close
-from grader.checks.fit_hints import (COEFFICIENTS_ORDER, HALF_GRADIENT,  # noqa: F401 (re-exported)
-                                     LOSS_AFTER_UPDATE, LOSSES_OF_STEPS_0_100,
-                                     UPDATE_ADDS_GRADIENT, crossed_update, fit_grads_of_mean,
-                                     grads_of_mean, loss_is_mean, loss_per_point)
 from grader.engine.compare.mistakes import lazily, resolve
 from grader.engine.compare.tolerances import TRAJECTORY_TOL
 from grader.engine.compare.trajectories import MAX_LOCATED, assert_trajectory
@@ -159,6 +155,29 @@ def assert_minibatch_run(got, want, *, call: str, variant, trace_mistakes, per_e
                                            LOSS_MISTAKES.items()}, **resolve(loss_mistakes)})
 
 
+# The mistakes of a cubic fit of sin(x) by gradient descent on the sum of squared errors that
+# ex11 (NumPy) and ex12 (tensors) share; each names them in its table of mistakes.
+COEFFICIENTS_ORDER = ("the coefficients are in the wrong order: a is the constant, d multiplies "
+                      "x^3")
+UPDATE_ADDS_GRADIENT = "the update adds the gradient: subtract lr * grad"
+HALF_GRADIENT = "the gradients are half too small: the factor 2 of the square is missing"
+LOSS_AFTER_UPDATE = ("the losses are recorded after the update of their step: record the loss "
+                     "computed before updating")
+LOSSES_OF_STEPS_0_100 = ("the losses of steps 0, 100, 200 are recorded: record those with "
+                         "t % 100 == 99")
+
+
+def grads_of_mean(n: int) -> str:
+    """The gradients of the n points' mean squared error where the loss is their sum."""
+    return (f"this is 1/{n} of the expected value: the loss is a sum, not a mean, so its "
+            f"gradients are sums too (do not divide by N)")
+
+
+def fit_grads_of_mean(n: int) -> str:
+    """A fit whose gradients were divided by the number n of points."""
+    return f"the gradients are divided by N = {n}: the loss is a sum, so are its gradients"
+
+
 def reruns(sub, reference, target: str, args: tuple, at: int, **call_kw):
     """`upto` for assert_trajectory and located, in a hidden check: j -> (the student's call of
     `target` with args[at], its number of epochs or steps, set to j; `reference`'s), so that a
@@ -215,6 +234,22 @@ def probe_reruns(sub, reference_probe, probe: str, ex: str, args_of, keys, **kw)
     return upto
 
 
+def crossed_update(i: int, j: int) -> str:
+    """A cubic fit's coefficient i updated with coefficient j's gradient (a copy-paste, or
+    two gradients unpacked in the wrong order: ex11, ex12)."""
+    a, b = "abcd"[i], "abcd"[j]
+    return (f"{a} is updated with grad_{b}: the run is the one where {a} -= lr * grad_{b} (a "
+            f"copy-paste in the update, or a grad_{a} computed as grad_{b}, e.g. in poly_grads); each coefficient "
+            f"moves by its own gradient, {a} -= lr * grad_{a}")
+
+
+def loss_per_point(n: int) -> str:
+    """The hint for recorded losses that are the reference's divided by the number of points."""
+    return (f"each recorded loss is the reference's divided by N = {n}, the number of points: "
+            f"the mean squared error per point. Record the loss itself, the sum of squared "
+            f"errors ((y_pred - y) ** 2).sum(), not its mean")
+
+
 def assert_fit(got, want, *, call, mistakes=None, context="", upto=None, unit="step",
                points=None, **tol):
     """A cubic fit's ((a, b, c, d), losses) (ex11, ex12) against the reference's: the losses
@@ -225,12 +260,8 @@ def assert_fit(got, want, *, call, mistakes=None, context="", upto=None, unit="s
         given, n = mistakes, points
 
         def mistakes():
-            known = resolve(given) or {}
-            # the loss a mean: its gradients 1/N (a known run) and the losses recorded 1/N too
-            mean = known.get(fit_grads_of_mean(n))
-            return {**known, loss_per_point(n): (want[0], [v / n for v in want[1]]),
-                    **({loss_is_mean(n): (mean[0], [v / n for v in mean[1]])}
-                       if mean is not None else {})}
+            return {**resolve(given), loss_per_point(n):
+                    (want[0], [v / n for v in want[1]])}
     if not (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], (tuple, list))
             and len(got[0]) == 4):
         fail(f"{call} should return ((a, b, c, d), losses), got {show(got)} ({kind_of(got)}).")

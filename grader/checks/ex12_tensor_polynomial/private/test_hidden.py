@@ -125,7 +125,7 @@ def _long_run(sub, seed, device, dtype, func, steps=200):
     assert_fit(got, want, mistakes=lambda: fit_mistakes(
                wrong.fit_mistakes(x, y, lr, steps, fit_seed, func), len(x)),
                call=f"{func}(x, y, lr={lr:.3g}, steps={steps}, seed={fit_seed}) on {device}",
-               points=len(x), **_traj(dtype))
+               **_traj(dtype))
 
 
 @check("fit_tensor", points=2)

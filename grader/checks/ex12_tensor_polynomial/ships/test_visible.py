@@ -159,7 +159,7 @@ def _fit_long(sub, func, device):
     assert_fit(_run(sub, case), expected(case, device),
                mistakes=lambda: fit_mistakes(expected(
                    CASES[f"{func}_steps_300_mistakes"], device), len(x)),
-               call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}", points=len(x),
+               call=f"{fname}(x, y, lr={LR}, steps=300, seed=0) on {device}",
                **_traj(torch.float32))
 
 
