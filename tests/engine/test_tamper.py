@@ -395,10 +395,10 @@ HOSTILE = [
     ("signature-eval-str", "import inspect\ndef f(x):\n    pass\n"
      "s = inspect.signature(f, eval_str=flag)\n", 4, "eval_str=flag"),
     ("string-annotation-code", 'def f(x: "__import__(\'gc\').get_objects()"):\n    pass\n',
-     1, "imports modules by name"),
+     1, "garbage collector"),
     ("string-annotation-nested", "from typing import List\n"
      'def f(x: List["__import__(\'gc\').get_objects()"]) -> None:\n    pass\n',
-     2, "imports modules by name"),
+     2, "garbage collector"),
     ("string-annotation-variable", 'class C:\n    x: "exec(\'import gc\')"\n', 2, "(exec)"),
     ("string-annotation-return", 'def f() -> "open(\'/proc/self/environ\').read()":\n    pass\n',
      1, "/proc"),
@@ -825,8 +825,8 @@ HOSTILE = [
      "ok = importlib.util.find_spec(input()) is None\n", 2, "importlib.util.find_spec"),
     ("find-spec-grader", "import importlib.util\nok = importlib.util.find_spec('grader.sandbox.inside.probes')"
      " is None\n", 2, "importlib.util.find_spec"),
-    ("import-module", "import importlib\nm = importlib.import_module('numpy')\n", 2,
-     "importlib.import_module"),
+    ("import-module", "import importlib\nm = importlib.import_module('numpy', __package__)\n",
+     2, "importlib.import_module"),
     ("importlib-reload", "import importlib, numpy\nimportlib.reload(numpy)\n", 2,
      "importlib.reload"),
     # reloading a library's module undoes what the worker wrapped in it

@@ -43,6 +43,17 @@ class _Ordinary:
                 _rule(".".join(name.split(".")[:i])) or
                 _HARNESS_TEXT.fullmatch(".".join(name.split(".")[:i]))
                 for i in range(1, name.count(".") + 2))
+        if origin in ("builtins.__import__", "importlib.import_module"):
+            # importlib.import_module("numpy"), __import__("math"): a module named by a literal
+            # name, as `import numpy` names it (origins reads it as that module); a name a rule
+            # or the harness names, a relative one, or any further argument stays flagged
+            name = self.text(call.args[0], scope) if call is not None and \
+                len(call.args) == 1 and not call.keywords else None
+            return bool(name) and not name.startswith(".") and all(
+                p.isidentifier() for p in name.split(".")) and not any(
+                _rule(".".join(name.split(".")[:i])) or
+                _HARNESS_TEXT.fullmatch(".".join(name.split(".")[:i]))
+                for i in range(1, name.count(".") + 2))
         if origin == "importlib.reload":     # a module the file imported, run again
             arg = call.args[0] if call is not None and len(call.args) == 1 else None
             what = self.origin(arg, scope) if isinstance(arg, (ast.Name, ast.Attribute)) \

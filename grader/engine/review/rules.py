@@ -168,7 +168,8 @@ _ALLOWED = {"pytest.approx", "pytest.raises", "pytest.warns", "pytest.mark", "py
 # the module itself (x = importlib, passed around) still is one
 _JUDGED_AT_USE = {"builtins", "pytest", "importlib", "importlib.util", "importlib.metadata",
                   "logging.config", "importlib.util.find_spec", "logging.config.dictConfig",
-                  "importlib.reload", "IPython", "IPython.get_ipython", "IPython.core.debugger",
+                  "importlib.reload", "importlib.import_module", "IPython", "IPython.get_ipython",
+                  "IPython.core.debugger",
                   "multiprocessing", "torch.multiprocessing",
                   "IPython.core.getipython.get_ipython",
                   # its class, for a literal setting (InteractiveShell.ast_node_interactivity =
