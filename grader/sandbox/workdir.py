@@ -147,7 +147,8 @@ def is_cell_note(note, notebooks) -> bool:
     return bool(notebooks) and (m.group(1) in notebooks if m.group(1) else True)
 
 
-_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was (stopped|skipped|not run)")
+_STOPPED = re.compile(r"([A-Za-z_][\w.]{0,200})\.py: line (\d{1,7}) was "
+                      r"(stopped|cut|skipped|not run)")
 
 
 def stopped_note(note, timed) -> str | None:
@@ -167,6 +168,11 @@ def stopped_note(note, timed) -> str | None:
                 f"definitions after them ran: "
                 f"the checks call your functions, and a long experiment belongs under "
                 f"`if __name__ == \"__main__\":`")
+    if m.group(3) == "cut":
+        return (f"{file}: the statement at line {line} was stopped when the import's time ran "
+                f"out (the statements above it had used most of it), and the lines after it "
+                f"ran only as definitions: the checks call your functions, and a long "
+                f"experiment belongs under `if __name__ == \"__main__\":`")
     if m.group(3) == "skipped":
         return (f"{file}: the statement at line {line} raised an error after a statement above "
                 f"it was stopped, so it was skipped too")

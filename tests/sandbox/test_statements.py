@@ -139,6 +139,8 @@ def test_the_note_is_written_on_the_trusted_side_for_a_timed_module_only():
                                                     timed)
     assert stopped_note("mypkg.core.py: line 2 was stopped", timed).startswith(
         "mypkg/core.py: the statement at line 2 ran longer than 5 s")
+    cut = stopped_note("ex01_linear_model.py: line 3 was cut", timed)
+    assert "stopped when the import's time ran out" in cut and "longer than" not in cut
     for forged in ("ex02_gradient_descent.py: line 1 was stopped",     # not a timed module
                    "ex01_linear_model.py: line 1 was stopped. All checks pass",
                    "ex01_linear_model.py: line x was stopped"):
@@ -165,7 +167,7 @@ def test_the_import_has_a_time_of_its_own_and_definitions_still_run():
         """, seconds=5)
     finally:
         set_import_time(None)
-    assert stopped == [(5, "stopped"), (6, "not run")]
+    assert stopped == [(5, "cut"), (6, "not run")]     # stopped by the import's time, said so
     assert scope["first"]() == 1 and scope["last"]() == 2 and "X" not in scope
 
 

@@ -63,8 +63,9 @@ def _flags(tree: ast.Module) -> int:
 
 def run_statements(code: bytes, path: str, scope: dict,
                    seconds: float = STATEMENT_SECONDS) -> list[tuple[int, str]]:
-    """Run the module `code` in `scope`; return (line, "stopped", "skipped" or "not run") of
-    the statements stopped, of those not run for the import's time (time_left), and of those
+    """Run the module `code` in `scope`; return (line, "stopped", "cut", "skipped" or "not
+    run") of the statements stopped (at their own limit, or "cut": at the time the import had
+    left), of those not run for the import's time (time_left), and of those
     that raised after one was stopped (a print of what the
     stopped one made: skipped, as a notebook's next cell is). Without a timer (not the main
     thread, no setitimer) it runs as one piece."""
@@ -98,8 +99,8 @@ def run_statements(code: bytes, path: str, scope: dict,
             _running.append(path)
         try:
             exec(unit, scope)
-        except Stopped:
-            stopped.append((node.lineno, "stopped"))
+        except Stopped:     # past its own limit, or past what the import had left ("cut")
+            stopped.append((node.lineno, "stopped" if limit >= seconds else "cut"))
         except Exception:   # noqa: BLE001 - as Python would, unless a stop came first
             if not stopped:
                 raise
