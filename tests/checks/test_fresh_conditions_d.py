@@ -26,6 +26,12 @@ symptom for another reason, which must not get it):
   ex10 a float32 softmax under cross_entropy_grad: its precision-only difference is said as
        precision (not as a wrong value) where softmax's own checks fail too; a sign flipped in
        cross_entropy_grad over that softmax is still a wrong value
+  ex02 stochastic_gradient_descent with every sample's gradient taken at the epoch's starting
+       w: each update with the full-batch gradient at the current w is not named so
+  ex06 train_step with the target flattened to (N,) (the loss over N * N pairs): a target
+       shifted by 0.1, whose first loss differs too, is not named so
+  ex06 forward right for one input feature only (an error for D = 3): a forward that fails for
+       one feature too is not named so
   ex09 CsvDataset losing the row dimension of a file of one row (two rows read right): one that
        skips the first row of every file is not
 """
@@ -346,3 +352,72 @@ def test_precision_said_as_precision_under_a_failing_callee(grade):
 
 def messages_of(result):
     return [c.message for c in failing(result)]
+
+
+# -- ex02 stochastic_gradient_descent: gradients at the epoch's start, or the full batch's
+
+FULL_BATCH_GRADIENT = """
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        loss = 0.0
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - lr * gradient(xs, ys, w)
+            loss = (xi * w - yi) ** 2
+        losses.append(float(loss))
+    return w, losses
+"""
+
+
+def test_stale_w_only_where_each_gradient_is_the_samples_at_the_start(grade):
+    right = hints_of(grade("ex02", fresh_code("ex02", "sgd_gradients_at_epoch_start"),
+                           targets=["stochastic_gradient_descent"]),
+                     "stochastic_gradient_descent", visible=True)
+    assert any_hint(right, r"the w the epoch started from"), right
+    other = hints_of(grade("ex02", FULL_BATCH_GRADIENT, targets=["stochastic_gradient_descent"]),
+                     "stochastic_gradient_descent")
+    assert other and not any_hint(other, r"epoch started from"), other
+
+
+# -- ex06 train_step: the target flattened, or shifted
+
+TARGET_SHIFTED = """
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y + 0.1)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
+
+
+def test_flat_target_only_where_the_losses_are_the_broadcast_ones(grade):
+    right = hints_of(grade("ex06", fresh_code("ex06", "train_step_target_squeezed"),
+                           targets=["train_step"]), "train_step", visible=True)
+    assert any_hint(right, r"broadcast to \(N, N\)"), right
+    other = hints_of(grade("ex06", TARGET_SHIFTED, targets=["train_step"]), "train_step")
+    assert not any_hint(other, r"target of shape \(N,\)"), other
+
+
+# -- ex06 forward: one column for any D, or an error for every D
+
+TRANSPOSED = """
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear(x.T)
+"""
+
+
+def test_one_feature_only_where_d_1_is_right(grade):
+    right = hints_of(grade("ex06", fresh_code("ex06", "forward_one_column"),
+                           targets=["LinearRegression"]), "LinearRegression", visible=True)
+    assert any_hint(right, r"works for one input feature"), right
+    other = grade("ex06", TRANSPOSED, targets=["LinearRegression"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "LinearRegression"), r"one input feature")

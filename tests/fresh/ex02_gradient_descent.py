@@ -178,4 +178,19 @@ def gradient(xs, ys, w):
     return float(np.sum(2 * x * (x * w - y)) / (len(x) - 1))
 ''', "divides the sum by N - 1 (the sample variance's habit) instead of N",
         (r"N - 1",), visible=True),
+    Fresh("sgd_gradients_at_epoch_start", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        loss = 0.0
+        grads = [sample_gradient(xi, yi, w) for xi, yi in zip(x.tolist(), y.tolist())]
+        for xi, yi, g in zip(x.tolist(), y.tolist(), grads):
+            w = w - lr * g
+            loss = (xi * w - yi) ** 2
+        losses.append(float(loss))
+    return w, losses
+''', "every sample's gradient taken at the epoch's starting w, then all applied",
+        (r"the w the epoch started from",), visible=True),
 ]

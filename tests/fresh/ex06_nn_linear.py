@@ -127,4 +127,23 @@ def train(model, X, Y, lr, n_iter):
     return [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
 ''', "train builds its own SGD with momentum instead of calling make_optimizer",
         (r"SGD with momentum=0\.9",)),
+    Fresh("train_step_target_squeezed", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y.squeeze())
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+''', "Y.squeeze() in the loss: the (N, 1) prediction and the (N,) target broadcast to (N, N)",
+        (r"broadcast to \(N, N\)",), visible=True),
+    Fresh("forward_one_column", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.linear(x.view(-1, 1))
+''', "x.view(-1, 1) in forward: right for one input feature only",
+        (r"works for one input feature",), visible=True),
 ]

@@ -12,7 +12,8 @@ from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, StudentError,
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_epoch_mean,
                                                                   sgd_full_batch_runs,
-                                                                  sgd_loss_before_update)
+                                                                  sgd_loss_before_update,
+                                                                  sgd_stale_w)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -222,6 +223,7 @@ def test_sgd_trajectory(sub, seed, kind, device):
                                       _convert(y[::-1].copy(), kind, device), w0, lr, epochs),
         hints.SGD_LOSS_BEFORE_UPDATE: sgd_loss_before_update(xe, ye, w0, lr, epochs),
         hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
+        hints.SGD_STALE_W: sgd_stale_w(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN: sgd_epoch_mean(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN_BEFORE: sgd_epoch_mean(xe, ye, w0, lr, epochs, before=True),
         **sgd_full_batch_runs(xe, ye, w0, lr, epochs),

@@ -47,6 +47,20 @@ def sgd_batch_gradient(xs, ys, w0, lr, epochs):
     return w, losses
 
 
+def sgd_stale_w(xs, ys, w0, lr, epochs):
+    """One update per sample, each with that sample's gradient taken at the epoch's starting w
+    (every gradient computed before the epoch's first update, then applied)."""
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        grads = [2 * x * (x * w - y) for x, y in zip(xs, ys)]
+        loss = 0.0
+        for x, y, g in zip(xs, ys, grads):
+            w -= lr * g
+            loss = (x * w - y) ** 2
+        losses.append(loss)
+    return w, losses
+
+
 def sgd_epoch_mean(xs, ys, w0, lr, epochs, before=False):
     """The right updates, but each epoch records the mean of its samples' losses, each computed
     after its update (or before it: before=True), instead of the last sample's (a known slip)."""

@@ -86,6 +86,10 @@ SGD_REVERSED = ("these are the values of a run that visits the samples in revers
                 "one first: visit them in the order given, xs[0] first")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
                       "gradient descent each update uses one sample's gradient.")
+SGD_STALE_W = ("each sample's gradient is taken at the w the epoch started from: all of them "
+               "are computed before the epoch's first update, then applied. In stochastic "
+               "gradient descent each sample's gradient is taken at the current w, just after "
+               "the previous sample's update")
 GD_AT_W0 = ("w moves by the same step in every epoch: the gradient is taken at w0 each time, "
             "gradient(xs, ys, w0) where the current w is meant; each update is "
             "w = w - lr * gradient(xs, ys, w)")

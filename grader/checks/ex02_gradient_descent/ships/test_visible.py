@@ -59,6 +59,7 @@ CASES = {c.id: c for c in [
     Recorded("sgd_course_before", "ex02", (X, Y, 1.0, 0.01, 10),
              fn="ex02.sgd_loss_before_update"),
     Recorded("sgd_course_mean", "ex02", (X, Y, 1.0, 0.01, 10), fn="ex02.sgd_epoch_mean"),
+    Recorded("sgd_course_stale_w", "ex02", (X, Y, 1.0, 0.01, 10), fn="ex02.sgd_stale_w"),
     Recorded("sgd_course_batch_gradient", "ex02", (X, Y, 1.0, 0.01, 10),
              fn="ex02.sgd_batch_gradient"),
     Recorded("sgd_course_mean_before", "ex02", (X, Y, 1.0, 0.01, 10), {"before": True},
@@ -239,6 +240,7 @@ def test_sgd_course(sub):
         hints.SGD_LOSS_BEFORE_UPDATE: expected(CASES["sgd_course_before"]),
         hints.SGD_EPOCH_MEAN: expected(CASES["sgd_course_mean"]),
         hints.SGD_BATCH_GRADIENT: expected(CASES["sgd_course_batch_gradient"]),
+        hints.SGD_STALE_W: expected(CASES["sgd_course_stale_w"]),
         hints.SGD_EPOCH_MEAN_BEFORE: expected(CASES["sgd_course_mean_before"]),
         **{hint: expected(CASES[f"sgd_course_full_batch_{record}"])
            for record, hint in hints.SGD_FULL_BATCH.items()},

@@ -1,6 +1,8 @@
 """The known wrong full-batch training loops of ex06, also those of ex07 and ex08 (train_step,
 train, train_logistic, train_full_batch), run in the grading process on the model the check
 describes (grader.sandbox.inside.probes.common.network). The checks of ex07 and ex08 import them from here."""
+import warnings
+
 import torch
 from torch import nn
 
@@ -8,7 +10,7 @@ from grader.checks.api import network, solution_module
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
          "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice", "backward_twice",
-         "l1_loss", "adam")
+         "l1_loss", "adam", "flat_target")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -28,6 +30,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     backward_twice      backward() called twice per step: every gradient doubled
     l1_loss             nn.L1Loss (the mean absolute error) for the MSE (loss="mse" only)
     adam                torch.optim.Adam at the same lr instead of SGD
+    flat_target         the loss of the (N, 1) prediction against Y flattened to (N,): the two
+                        broadcast to (N, N) (Y of one column only)
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -52,7 +56,14 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     for _ in range(steps):
         if mode not in ("no_zero", "zero_after_backward", "zero_after_step"):
             optimizer.zero_grad()
-        value = loss_fn(model(X), Y)
+        if mode == "flat_target":
+            if Y.shape[-1] != 1:
+                raise ValueError("flat_target is a mistake of a target of one column")
+            with warnings.catch_warnings():     # nn.MSELoss warns of the broadcast
+                warnings.simplefilter("ignore")
+                value = loss_fn(model(X), Y.reshape(-1))
+        else:
+            value = loss_fn(model(X), Y)
         if mode == "mean_twice":
             value = value / len(X)
         value.backward(retain_graph=mode == "backward_twice")

@@ -12,6 +12,11 @@ STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Pyth
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP,
                  "backward_twice": GRADS_DOUBLED}
+FLAT_TARGET = ("the loss compares the (N, 1) prediction with a target of shape (N,): the two "
+               "broadcast to (N, N), every prediction against every target, and the mean is "
+               "taken over N * N pairs (PyTorch warns 'Using a target size that is different to "
+               "the input size'). Keep Y of shape (N, 1), as the model's output is: no "
+               ".squeeze() or .view(-1) on one of them")
 PLAIN_SGD = ("train's optimizer is plain SGD, the one make_optimizer(model, lr) builds: no "
              "momentum or other kind there, and no optimizer of train's own")
 OWN_MOMENTUM = f"these are the losses of SGD with momentum=0.9: {PLAIN_SGD}"

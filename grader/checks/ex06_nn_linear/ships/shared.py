@@ -53,3 +53,27 @@ def naming_fixed_lr(sub, spec, state, lr, *, train=False, got=None, want=None):
             raise
         text = str(failure).split("\n  hint: ")[0] if failure.hints else str(failure)
         fail(text, hints.lr_ignored(fixed, lr, train=train))
+
+
+@contextmanager
+def right_for_one_feature(d: int, call: str, forward_one):
+    """Around a forward pass of a model of d > 1 input features: where it fails with an error,
+    `forward_one()` runs the same forward on a model of one feature, and returns whether that
+    gave the right output. Right there and an error here: forward handles one feature only."""
+    try:
+        yield
+        return
+    except StudentError as err:
+        failure = err
+    if d == 1:
+        raise failure
+    try:
+        one_right = forward_one()
+    except (StudentError, CheckFailure):
+        one_right = False
+    if not one_right:
+        raise failure
+    fail(f"{failure.describe('forward')}\n  The same forward is right for a model of one input "
+         f"feature.", f"forward works for one input feature and fails for D = {d}: x is made "
+         f"one column somewhere (x.view(-1, 1) or x.reshape(-1, 1)?). nn.Linear takes x of "
+         f"shape (N, D) as it is", measured=True)

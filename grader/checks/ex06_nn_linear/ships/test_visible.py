@@ -4,13 +4,15 @@ and the course's result: trained on x = [1, 2, 3, 4], y = 2x, the model predicts
 import pytest
 import torch
 
-from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_no_graph,
-                               assert_sgd_optimizer, assert_state, assert_structure,
-                               assert_trajectory, check, devices, expected, naming_float64_weights, sigmoid_inputs,
-                               traj_tol)
+from grader.checks.api import (Case, CheckFailure, Recorded, assert_close, assert_forward_pure,
+                               assert_no_graph, assert_sgd_optimizer, assert_state,
+                               assert_structure, assert_trajectory, check, devices, expected,
+                               naming_float64_weights, sigmoid_inputs, traj_tol)
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
-from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
-from grader.checks.ex06_nn_linear.ships.shared import linear_spec, naming_fixed_lr
+from grader.checks.ex06_nn_linear.ships.mistakes import (FLAT_TARGET, STEP_VARIANTS,
+                                                         TRAIN_VARIANTS)
+from grader.checks.ex06_nn_linear.ships.shared import (linear_spec, naming_fixed_lr,
+                                                       right_for_one_feature)
 
 pytestmark = pytest.mark.ex06
 
@@ -40,11 +42,12 @@ CASES = {c.id: c for c in [
     Case("optimizer", "ex06", (SPEC_11, STATE_11, 0.05), probe="ex06.optimizer_info"),
     Case("train_step_stale", "ex06", STEP, {"stale": STALE_11}, probe="ex06.train_steps"),
     *[Recorded(f"train_step_{v}", "ex06", STEP + (v,), {"stale": STALE_11},
-               fn="ex06.train_variant") for v in STEP_VARIANTS],
+               fn="ex06.train_variant") for v in [*STEP_VARIANTS, "flat_target"]],
     Case("train_course", "ex06", ("train", SPEC_11, STATE_11, COURSE),
          probe="ex06.call_on_network"),
     *[Recorded(f"train_course_{v}", "ex06", (SPEC_11, STATE_11) + COURSE[:2]
-               + (COURSE[2], COURSE[3], v), fn="ex06.train_variant") for v in TRAIN_VARIANTS],
+               + (COURSE[2], COURSE[3], v), fn="ex06.train_variant")
+      for v in [*TRAIN_VARIANTS, "flat_target"]],
     # the same run at a learning rate written in (hints.FIXED_LRS other than the course's)
     *[Case(f"train_course_lr_{lr:g}", "ex06", ("train", SPEC_11, STATE_11,
                                               COURSE[:2] + (lr, COURSE[3])),
@@ -55,6 +58,11 @@ CASES = {c.id: c for c in [
                                     (torch.tensor([[5.0], [-1.0]]),)),
          probe="ex06.call_on_network"),
 ]}
+
+
+# the known wrong runs, and a target flattened to (N,) (recorded for these (N, 1) targets only)
+STEP_NAMED = {**STEP_VARIANTS, "flat_target": FLAT_TARGET}
+TRAIN_NAMED = {**TRAIN_VARIANTS, "flat_target": FLAT_TARGET}
 
 
 def _mistakes(prefix, variants, key):
@@ -78,7 +86,8 @@ def test_forward(sub, device):
     for cid, sizes, state, x in (("forward_3_2", (3, 2), STATE_32, X_32),
                                  ("forward_1_1", (1, 1), STATE_11, X_COURSE)):
         call = f"LinearRegression{sizes}.to({device!r})(x) with x of shape {tuple(x.shape)}"
-        with naming_float64_weights(call, x):
+        with right_for_one_feature(sizes[0], call, lambda: _forward_one_right(sub, device)), \
+                naming_float64_weights(call, x):
             out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
                             x.to(device), device=device)
         want = expected(CASES[cid], device)["outputs"][0]
@@ -86,6 +95,18 @@ def test_forward(sub, device):
             hints.NO_BIAS: want - state["linear.bias"].to(device),
             **sigmoid_inputs(expected(CASES[f"{cid}_sigmoid"], device), state)})
         assert_forward_pure(out, call=call)
+
+
+def _forward_one_right(sub, device) -> bool:
+    """Whether forward gives the recorded output for LinearRegression(1, 1) on the course x."""
+    out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (1, 1), STATE_11,
+                    X_COURSE.to(device), device=device)
+    want = expected(CASES["forward_1_1"], device)["outputs"][0]
+    try:
+        assert_close(out["outputs"][0], want, call="LinearRegression(1, 1)(x)")
+    except CheckFailure:
+        return False
+    return True
 
 
 @check("make_optimizer", visible=True)
@@ -106,9 +127,9 @@ def test_train_step_five_steps(sub):
     got = sub.probe("ex06.train_steps", "ex06", *STEP, stale=STALE_11)
     want = expected(CASES["train_step_stale"])
     assert_trajectory(got["losses"], want["losses"], call=call,
-                      mistakes=_mistakes("train_step", STEP_VARIANTS, "losses"))
+                      mistakes=_mistakes("train_step", STEP_NAMED, "losses"))
     assert_state(got["state"], want["state"], call=call,
-                 mistakes=_mistakes("train_step", STEP_VARIANTS, "state"))
+                 mistakes=_mistakes("train_step", STEP_NAMED, "state"))
 
 
 @check("train", points=3, visible=True)
@@ -123,13 +144,13 @@ def test_train_course(sub, device):
     want = expected(CASES["train_course"], device)
     with naming_fixed_lr(sub, SPEC_11, STATE_11, COURSE[2], train=True):
         assert_trajectory(got["result"], want["result"], call=call, mistakes=lambda: {
-            **_mistakes("train_course", TRAIN_VARIANTS, "losses"),
+            **_mistakes("train_course", TRAIN_NAMED, "losses"),
             **{hints.lr_written_in(lr, COURSE[2]):
                expected(CASES[f"train_course_lr_{lr:g}"])["result"]
                for lr in hints.FIXED_LRS if lr != COURSE[2]}})
     assert_state(got["state"], want["state"], call=call,
                  mistakes={k: {n: v.to(device) for n, v in s.items()} for k, s in
-                           _mistakes("train_course", TRAIN_VARIANTS, "state").items()})
+                           _mistakes("train_course", TRAIN_NAMED, "state").items()})
 
     def f5(state):
         return 5 * state["linear.weight"].reshape(()) + state["linear.bias"].reshape(())
