@@ -144,6 +144,10 @@ ARITHMETIC = {
                                 "    with np.errstate(all='ignore'):\n"
                                 "        return float(2 * a * (a * w - y) * np.finfo(float).eps"
                                 " / np.finfo(float).eps)"),
+    "scipy.special's elementwise functions": (
+        "from scipy.special import expit, logsumexp\nimport scipy.special",
+        "    s = expit(x * w - y) - expit(x * w - y) + logsumexp([0.0]) * 0\n"
+        "    return float(2 * x * (x * w - y) + s + scipy.special.softmax([1.0])[0] - 1)"),
     "torch no_grad and dtype": ("import torch", "    with torch.no_grad():\n"
                                 "        t = torch.tensor(float(w), dtype=torch.get_default_dtype"
                                 "())\n        return float(2 * x * (x * t - y))"),

@@ -10,6 +10,7 @@ by family, not forbidden by a list of what might differentiate (_library_use):
   shapes and indexing, linear algebra, random draws (torch, torch.nn.functional, torch.linalg,
   torch.special, torch.random; numpy, numpy.linalg, numpy.random), and evaluating a
   polynomial (numpy.polyval, numpy.polynomial's *val and *vander functions);
+- scipy.special's elementwise functions (expit, logsumexp: no differentiation in them);
 - what shows progress or a plot beside the work (tqdm, matplotlib);
 - her own modules (not installed on the grading side: they are reviewed as hers).
 
@@ -58,6 +59,9 @@ _TORCH_C = ("Generator", "default_generator")
 _EVALUATES = re.compile(r"(?:poly|cheb|leg|herm|herme|lag)(?:val|grid|vander)(?:2d|3d)?")
 # what shows progress or a plot beside the work (a training loop's bar, its loss curve)
 _SHOWS = ("tqdm", "matplotlib", "IPython.display")
+# elementwise special functions outside torch and numpy (expit, logsumexp, softmax): no
+# differentiation in them
+_SPECIAL = ("scipy.special",)
 # what only tests a value's type, whatever type it is given
 _TESTS = ("builtins.isinstance", "builtins.issubclass", "numpy.issubdtype", "numpy.isdtype",
           "numpy.can_cast")
@@ -174,7 +178,8 @@ def _library_use(origin: str) -> str:
                 _EVALUATES.fullmatch(origin.rsplit(".", 1)[1]) is not None
         return "" if ok else f"{OUTSIDE}{origin}, outside the arithmetic a derivative worked " \
                              f"by hand needs"
-    if root in sys.stdlib_module_names or root == "builtins" or _under(origin, _SHOWS):
+    if root in sys.stdlib_module_names or root == "builtins" or \
+            _under(origin, _SHOWS + _SPECIAL) and not any(map(_private, origin.split("."))):
         return ""
     if _installed(root):
         return f"{OUTSIDE}{origin}, a library outside the arithmetic a derivative worked by " \
