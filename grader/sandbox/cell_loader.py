@@ -80,7 +80,8 @@ def _run_cells(cells, scope, origin):
             lines = why.splitlines() or [""]
             why = lines[0] + (" ..." if len(lines) > 1 else "")
             why = why if len(why) <= 200 else why[:197] + "..."
-            first = next((s.strip() for s in source.splitlines() if s.strip()), "")
+            first = next((s.strip() for s in source.splitlines()    # a magic's line is
+                          if s.strip() not in ("", "pass")), "pass")   # `pass` here
             first = first if len(first) <= 60 else first[:57] + "..."
             skipped.append(f"{{origin}}{{': ' if origin else ''}}{{label}} was skipped, "
                            + (f"line {{line}} " if line else "it ") + why

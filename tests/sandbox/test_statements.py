@@ -210,3 +210,18 @@ def test_a_statement_too_deep_for_a_compiled_tree_runs_from_its_text():
             Z = 1 / 0
         """)
     assert info.traceback[-1].lineno + 1 == 3     # the file's own line numbers still
+
+
+def test_a_skipped_cell_is_quoted_by_its_first_python_line_not_a_magics_pass():
+    """%matplotlib inline is `pass` where the cell runs: the note quotes the cell's first line
+    of Python ("The cell starts: pass" pointed at no line of hers)."""
+    from grader.sandbox.notebooks import notebook_source
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                     "source": "%matplotlib inline\nimport math\nraise ValueError('x')"}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    import json
+    module = notebook_source(json.dumps(nb).encode(), origin="ex01_linear_model.ipynb")
+    scope = {"__name__": "ex01_linear_model", "__file__": "/work/ex01_linear_model.ipynb"}
+    exec(compile(module, "/work/ex01_linear_model.ipynb", "exec"), scope)
+    (note,) = scope["__skipped_cells__"]
+    assert note.endswith("The cell starts: import math"), note
