@@ -145,7 +145,7 @@ def zip_candidates(zf: zipfile.ZipFile, found: Found, layout: "Layout") -> list:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise Refused(f"the zip holds {len(infos)} entries (at most {MAX_ZIP_ENTRIES})")
     out = []
-    links = []
+    links, inner = [], []
     for info in infos:
         name = _zip_name(info)
         mode = info.external_attr >> 16
@@ -195,6 +195,11 @@ def zip_candidates(zf: zipfile.ZipFile, found: Found, layout: "Layout") -> list:
             found.saw_module(parts, zip_reader(zf, info))
         elif data_file(parts[-1]):
             found.saw_data(parts, zip_reader(zf, info))
+        elif parts[-1].lower().endswith(".zip"):
+            inner.append(parts)
+    if inner and not out:     # her work zipped twice: said, never opened
+        found.note(left_out(inner[0], "a zip inside the zip is not opened: zip the exercise "
+                                      "files themselves"))
     # one name twice: unzip tools keep the last copy, zipfile reads the first; grade neither
     seen: dict = {}
     for c in out:

@@ -248,3 +248,23 @@ def test_scripts_or_a_data_set_listed_first_never_crowd_out_her_modules_and_data
     found = staging.collect(sub)
     assert list(found.files) == ["ex01"] and "utils" in found.modules, found.all_notes()
     assert "settings.json" in found.data, found.all_notes()
+
+
+def test_a_zip_holding_only_a_zip_says_so(tmp_path):
+    """Her work zipped twice (hw.zip inside submission.zip) is not opened, and the note says
+    why, where it said only that no file was found; a zip beside exercise files is quiet."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr(f"{EXERCISES['ex01']}.py", "x = 1\n")
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as z:
+        z.writestr("hw/hw.zip", inner.getvalue())
+    found = staging.collect(tmp_path / "twice.zip")
+    assert found.files == {}
+    assert any("hw/hw.zip" in n and "zip inside the zip is not opened" in n
+               for n in found.all_notes()), found.all_notes()
+    with zipfile.ZipFile(tmp_path / "both.zip", "w") as z:
+        z.writestr("hw/hw.zip", inner.getvalue())
+        z.writestr(f"{EXERCISES['ex01']}.py", "x = 1\n")
+    found = staging.collect(tmp_path / "both.zip")
+    assert set(found.files) == {"ex01"}
+    assert not any("zip inside" in n for n in found.all_notes())
