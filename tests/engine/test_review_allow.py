@@ -276,6 +276,10 @@ def test_autograds_kernels_are_flagged_however_they_are_reached_and_her_own_are_
             "        d = layer.backward(d)\n    d2 = layers[0].affine_backward(1.0)\n"
             "    return float(relu_backward(np.asarray(d), np.asarray(1.0)) + 0 * d2)")
     assert _manual(scan_source(_gradient(LAYERS, body), FILE)) == []
+    # her layer class in a module of her own: its methods are names this file does not define
+    own = _gradient("from layers import Affine", "    a = Affine()\n    a.forward(x, w)\n"
+                    "    return a.affine_backward(2 * (x * w - y))")
+    assert _manual(scan_source(own, FILE)) == []
 
 
 def test_every_module_that_binds_torch_ops_is_torch_ops():
