@@ -52,7 +52,8 @@ TOOLS = {
     "np.polyfit": ("import numpy as np", LOSS + "    ws = np.array([w - 1, w, w + 1])\n"
                    "    a, b, c = np.polyfit(ws, f(ws), 2)\n    return float(2 * a * w + b)"),
     "np.polyint": ("from numpy import polyint", "    return float(polyint([2.0])[0] * x * x * w)"),
-    "Polynomial.deriv": ("import numpy as np", "    p = np.polynomial.Polynomial([y * y, -2 * x * y,"
+    "Polynomial.deriv": ("import numpy as np",
+                         "    p = np.polynomial.Polynomial([y * y, -2 * x * y,"
                          " x * x])\n    return float(p.deriv()(w))"),
     "polynomial.polyder": ("from numpy.polynomial import polynomial as P",
                            "    return float(P.polyval(w, P.polyder([y * y, -2 * x * y, x * x])))"),
@@ -94,7 +95,8 @@ def test_every_tool_that_differentiates_for_a_manual_function_is_flagged_by_name
 # the same tools carried into a manual function through what the code run at import fills
 CARRIED = {
     "a queue": ("import queue\nimport scipy.interpolate\nQ = queue.Queue()\nQ.put(scipy)",
-                LOSS + "    m = Q.get()\n    return float(m.interpolate.approximate_taylor_polynomial"
+                LOSS + "    m = Q.get()\n"
+                       "    return float(m.interpolate.approximate_taylor_polynomial"
                        "(lambda d: f(w + d), 0, 1, 1e-3).coeffs[-2])"),
     "a dict filled at import": ("import sympy\nTOOLS = {}\nTOOLS['d'] = sympy.diff",
                                 "    s = TOOLS['d'].__self__ if False else None\n"
@@ -164,7 +166,8 @@ MAKES_COMPLEX = {
     "complex()": ("import numpy as np", "    z = complex(w, 1e-20)\n"
                   "    return float(np.real(-1e20j * (x * z - y) ** 2))"),
     "np.emath": ("import numpy as np", "    i = np.emath.sqrt(-1.0)\n"
-                 "    v = (x * (w + 1e-20 * i) - y) ** 2\n    return float(np.real(-i * v) * 1e20)"),
+                 "    v = (x * (w + 1e-20 * i) - y) ** 2\n"
+                 "    return float(np.real(-i * v) * 1e20)"),
     "np.lib.scimath": ("from numpy.lib import scimath", "    i = scimath.sqrt(-1.0)\n"
                        "    return float(((x * (w + 1e-20 * i) - y) ** 2).real)"),
     "cmath": ("import cmath", "    i = cmath.sqrt(-1)\n"
@@ -316,7 +319,8 @@ DUALS = {
         "    def __neg__(self):\n        return Num(-self.v, -self.d)\n"
         "    def square(self):\n        return Num(self.v ** 2, 2 * self.v * self.d)",
         "    return (-y + x * Num(w, 1.0)).square().d"),
-    "kept in a helper": ("class _Jet:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n"
+    "kept in a helper": ("class _Jet:\n    def __init__(self, a, b):\n"
+                         "        self.a, self.b = a, b\n"
                          "    def __sub__(self, o):\n        return _Jet(self.a - o, self.b)\n"
                          "    def __pow__(self, k):\n"
                          "        return _Jet(self.a ** k, k * self.a ** (k - 1) * self.b)\n"
