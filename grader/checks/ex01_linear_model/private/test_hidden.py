@@ -109,7 +109,8 @@ def test_surface_random(sub, seed):
                      mistakes={hints.SURFACE_TRANSPOSED: want.T,
                                hints.sum_not_mean(len(x)): want * len(x),
                                **hints.wb_swapped(x, y, ws, bs),
-                               **hints.surface_square_of_mean(x, y, ws, bs)})
+                               **hints.surface_square_of_mean(x, y, ws, bs),
+                               **hints.surface_variance(x, y, ws, bs)})
 
 
 def _grid(seed, name):

@@ -60,11 +60,20 @@ def surface_square_of_mean(x, y, ws, bs) -> dict:
     err = xs[None, None, :] * w[None, :, None] + b[:, None, None] - ys[None, None, :]
     wrong, right = err.mean(axis=2) ** 2, (err ** 2).mean(axis=2)
     differ = ~np.isclose(wrong, right, rtol=1e-4, atol=1e-6)
-    out = {SURFACE_SQUARE_OF_MEAN: wrong} if differ.sum() >= 2 else {}
-    variance = err.var(axis=2)          # the MSE less the squared mean error
-    if (~np.isclose(variance, right, rtol=1e-4, atol=1e-6)).sum() >= 2:
-        out[SURFACE_VARIANCE] = variance
-    return out
+    return {SURFACE_SQUARE_OF_MEAN: wrong} if differ.sum() >= 2 else {}
+
+
+def surface_variance(x, y, ws, bs) -> dict:
+    """{SURFACE_VARIANCE: the grid of the errors' variances (the MSE less the squared mean
+    error)}, where it differs from the MSE at two entries of the grid or more."""
+    import numpy as np
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray([float(v) for v in ws], dtype=np.float64)
+    b = np.asarray([float(v) for v in bs], dtype=np.float64)
+    err = xs[None, None, :] * w[None, :, None] + b[:, None, None] - ys[None, None, :]
+    variance, right = err.var(axis=2), (err ** 2).mean(axis=2)
+    differ = ~np.isclose(variance, right, rtol=1e-4, atol=1e-6)
+    return {SURFACE_VARIANCE: variance} if differ.sum() >= 2 else {}
 
 
 SURFACE_VARIANCE = ("this is the variance of the errors (np.var or .var() of y_pred - y), which "

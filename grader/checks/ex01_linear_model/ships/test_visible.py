@@ -137,7 +137,9 @@ def test_surface_small_grid(sub):
                            hints.sum_not_mean(len(X)): want * len(X),
                            **hints.wb_swapped(X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0]),
                            **hints.surface_square_of_mean(X, Y, [1.0, 2.0, 3.0],
-                                                          [-1.0, 0.0, 1.0, 2.0])})
+                                                          [-1.0, 0.0, 1.0, 2.0]),
+                           **hints.surface_variance(X, Y, [1.0, 2.0, 3.0],
+                                                    [-1.0, 0.0, 1.0, 2.0])})
 
 
 @check("mse_surface", visible=True)
@@ -151,7 +153,8 @@ def test_surface_fine_grid(sub):
                  mistakes={hints.SURFACE_TRANSPOSED: want.T,
                            hints.sum_not_mean(len(X)): want * len(X),
                            **hints.wb_swapped(X, Y, ws, bs),
-                           **hints.surface_square_of_mean(X, Y, ws, bs)})
+                           **hints.surface_square_of_mean(X, Y, ws, bs),
+                           **hints.surface_variance(X, Y, ws, bs)})
 
 
 @check("best_weight", visible=True)
@@ -162,7 +165,9 @@ def test_best_weight_arrays_and_tensors(sub):
                        ("1-D tensors", lambda a: torch.tensor(a, dtype=torch.float64))):
         got = sub.call("ex01.best_weight", conv(X), conv(Y), conv(WEIGHTS))
         assert_close(got, want, call=f"best_weight(x, y, weights) of the course data, all "
-                     f"{kind}", check_dtype="strict")
+                     f"{kind}", check_dtype="strict",
+                     mistakes=lambda: also_on(hints.best_weight_mistakes(X, Y, WEIGHTS),
+                                              _second_best(sub)))
 
 
 @check("best_weight", visible=True)
