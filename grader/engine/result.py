@@ -369,19 +369,13 @@ def blame_callees(checks: list[CheckResult], sources: dict[str, str],
         if not culprits:
             continue
         names = [n for n, _ in culprits]
-        for h in [h for h in c.hints if (is_guess(h) or not _names_a_callee(h, names))
-                  and not h.startswith(PRECISION)]:
+        for h in [h for h in c.hints if is_guess(h) or not _names_a_callee(h, names)]:
             c.hints.remove(h)
             c.message = c.message.replace(f"\n  hint: {h}", "")
         c.message = "\n".join(line for line in c.message.split("\n")
                               if not (line.startswith("  note: ") and _is_guess_note(line[8:])))
         c.message = c.message.replace(f": {NO_KNOWN}", "").replace(f" ({NO_KNOWN})", "")
         c.message += "\n  note: " + _fix_first(c.target, culprits)
-
-
-# the precision hint (grader.engine.compare.tolerances._precision_hint) says what the values
-# show, whichever function computed them: it stays where a callee fails too
-PRECISION = "the values agree only to float32 precision"
 
 
 def _names_a_callee(hint: str, names) -> bool:

@@ -179,7 +179,8 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     named = _strictly(a, b, known, r, t) or name_mistake(a, beyond_float32(known, b), r, t)
     precision = None if named else _precision_hint(a, b, r)
     if precision:       # a difference of precision is said as one, not as a wrong value
-        lines[0] = f"{where} agrees with the expected value only to float32's precision.{bad}"
+        lines[0] = (f"{where} differs from the expected value only in its last digits: a "
+                    f"difference of precision.{bad}")
     fail("\n".join(lines), hint=named or precision or name_mistake(a, known, r, t)
          or relation(a, b, r, t))
 
