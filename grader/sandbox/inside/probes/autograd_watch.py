@@ -218,6 +218,30 @@ def _plain(t):
         return None
 
 
+def _step(leaf, to, given=()):
+    """c > 0 where `to` is `leaf` moved against the gradient the engine left on it (or gave
+    for it: `given`, torch.autograd.grad's), to == leaf - c * grad (one step of gradient
+    descent, a new leaf made from it); else None."""
+    try:
+        g = leaf.grad if leaf.grad is not None else next(
+            (d[id(leaf)] for d in given if id(leaf) in d), None)
+        if g is None or isinstance(to, bool) or to is None:
+            return None
+        to = to if isinstance(to, _Tensor) else torch.tensor(float(to))
+        if g.numel() != to.numel() or g.numel() > _LARGE:
+            return None
+        g = g.detach().reshape(-1).to(device="cpu", dtype=_float64)
+        d = (to.detach().reshape(-1).to(device="cpu", dtype=_float64) -
+             leaf.detach().reshape(-1).to(device="cpu", dtype=_float64))
+        gg = float((g * g).sum())
+        if gg == 0.0:
+            return None
+        c = -float((d * g).sum()) / gg
+        return c if c > 0 and _allclose(d, -c * g, rtol=1e-4, atol=1e-9) else None
+    except Exception:  # noqa: BLE001 - values that cannot be compared are no evidence
+        return None
+
+
 def _same(a, b) -> bool:
     """Whether tensor `a` holds the values of `b` (a tensor or a number), to float32's precision
     (a leaf made from a Python float, a float64 gradient handed back as float32)."""
@@ -292,6 +316,8 @@ class _Evidence(contextlib.AbstractContextManager):
         self.runs = 0
         self.budget = 500_000    # nodes walked in all (a graph grown over a long loop)
         self.reached = set()     # the leaves the last pass walked reached
+        self.last = []           # the roots of the last two passes, their graphs kept
+        self.given = []          # what torch.autograd.grad gave in the last two: {leaf: grad}
 
     def __exit__(self, *exc):
         return None
@@ -314,6 +340,8 @@ class _Evidence(contextlib.AbstractContextManager):
                     self.leaves[id(leaf)] = (leaf, first, first is not None and any(
                         _same(first, s) for s in self.sources))
             root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
+            if isinstance(root, _Tensor) and root.grad_fn is not None:
+                self.last = (self.last + [root])[-2:]    # the last two passes (_stepped)
             if isinstance(root, _Tensor) and root.grad_fn is not None and \
                     root.numel() == 1 and len(self.roots) < 100_000:
                 self.roots.append((root.detach(), self.reached))
@@ -326,10 +354,67 @@ class _Evidence(contextlib.AbstractContextManager):
             out = original(*args, **kwargs)
             if self.runs <= self.KEPT and isinstance(out, (tuple, list)):
                 self._keep(out)
+            try:        # torch.autograd.grad: the gradients it hands back, by their leaf
+                inputs = args[4] if len(args) > 4 else kwargs.get("inputs", ())
+                if isinstance(out, (tuple, list)) and inputs and len(inputs) == len(out):
+                    self.given = (self.given + [{id(i): g for i, g in
+                                                 zip(list(inputs)[:64], out)}])[-2:]
+            except Exception:  # noqa: BLE001 - nothing read is no evidence
+                pass
             return out
         finally:
             for h in handles:
                 h.remove()
+
+    def _stepped(self, ends) -> bool:
+        """Whether what the call returns is one step of gradient descent from a leaf the last
+        backward pass reached, a new leaf made each step (w = (w - lr * w.grad).detach()
+        .requires_grad_()): a returned value is that leaf moved against its gradient, and
+        that leaf is itself such a step, by the same rate, from a leaf the pass before
+        reached, or another returned value is such a step of another leaf by the same rate
+        (one number alone moves against any gradient of its sign)."""
+        if not self.last:
+            return False
+        try:
+            graphs = [_graph(r, limit=2_000)[0][:64] for r in self.last[::-1]]
+        except Exception:  # noqa: BLE001 - a graph that cannot be read shows nothing
+            return False
+        last, before = graphs[0], graphs[1] if len(graphs) > 1 else []
+        rates = []       # (returned value, leaf, rate): parameters stepped by one rate
+        given = self.given
+        for i, t in enumerate(ends[:64]):
+            for leaf in last:
+                c = _step(leaf, t, given)
+                if c is None:
+                    continue
+                if any(other is not leaf and (k := _step(other, leaf, given)) is not None and
+                       abs(k - c) <= 1e-3 * c for other in before):
+                    return True
+                if any(j != i and other is not leaf and abs(k - c) <= 1e-3 * c
+                       for j, other, k in rates):     # (a, b, c, d) by one lr
+                    return True
+                rates.append((i, leaf, c))
+        return False
+
+    def _losses_of_passes(self, numbers) -> bool:
+        """Whether the call returns two losses or more and each is the value a backward pass
+        of its own started from, in the order of the passes (a loss recorded each step, then
+        loss.backward()): the steps were autograd's, whatever the parameters became (a new
+        leaf each step, whose values at convergence move below float32's resolution)."""
+        if len(numbers) < 2:
+            return False
+        try:
+            values = [float(root) for root, _ in self.roots]
+        except Exception:  # noqa: BLE001 - values that cannot be read are no evidence
+            return False
+        at = 0
+        for n in numbers:
+            while at < len(values) and not abs(values[at] - n) <= 1e-6 * max(1.0, abs(n)):
+                at += 1
+            if at == len(values):
+                return False
+            at += 1
+        return True
 
     def _keep(self, grads):
         for g in grads:
@@ -368,6 +453,8 @@ class _Evidence(contextlib.AbstractContextManager):
         numbers = [t for t in targets if not isinstance(t, _Tensor)]
         if own and any(reached and any(_same(root, n) for n in numbers)
                        for root, reached in self.roots):
+            return ""
+        if self._stepped(ends) or self._losses_of_passes(numbers):
             return ""
         if not copies:
             return "elsewhere"
