@@ -121,3 +121,10 @@ def failing(result, target=None):
 
 def messages(result, target=None) -> str:
     return "\n".join(c.message for c in failing(result, target))
+
+
+def exercise_points(ex: str) -> int:
+    """An exercise's maximum, read from its checks' point marks (what a full grade of the
+    references scores): tests that print a class's totals follow the checks as they grow."""
+    from grader.instructor.build import check_points
+    return int(sum(check_points(ex).values()))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from tests.conftest import exercise_points
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,7 +84,8 @@ def test_a_map_of_names_files_another_lms_export_in_the_students_rows(tmp_path, 
     assert "no student of this class folder" not in out
     assert main(["export", "--csv", "-", "--db", str(db)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(r["student"], r["ex01"]) for r in rows] == [("asmith", "18"), ("bjones", "18")]
+    full = str(exercise_points("ex01"))
+    assert [(r["student"], r["ex01"]) for r in rows] == [("asmith", full), ("bjones", full)]
     # next week, the same download and map: nothing new to grade, no one moved
     assert main(["grade-class", str(lms2), "--db", str(db), "--names", names,
                  "--exercises", "ex01", "--jobs", "1", "--no-progress"]) == 0
@@ -278,13 +280,15 @@ def test_a_course_run_gives_the_class_mean_after_late_penalties_too(tmp_path, ca
                  "--timestamps", str(tmp_path / "t.csv"), "--jobs", "1",
                  "--no-progress"]) == 0
     out = capsys.readouterr().out.splitlines()
+    full = exercise_points("ex01")
+    late = f"{full * 0.9:.1f}"       # LATE_COURSE: 10% off a late hand-in
     assert re.fullmatch(r"graded 1 of 1 submissions in \d+\.\d s with 1 job, seed \d+; class "
-                        r"mean 18\.0 / 18 before late penalties, 16\.2 after; gradebook "
-                        r"\S+g\.db", out[0]), out[0]
+                        rf"mean {full}\.0 / {full} before late penalties, {re.escape(late)} "
+                        r"after; gradebook \S+g\.db", out[0]), out[0]
     notes = [line for line in out if "after late penalties" in line]
-    assert notes == ["  note: week1 (due 2020-10-01 23:59 UTC): 1 late (alice); mean 16.2 of "
-                     "18 after late penalties",
-                     "  note: course total: class mean 16.2 of 18 after late penalties "
+    assert notes == [f"  note: week1 (due 2020-10-01 23:59 UTC): 1 late (alice); mean {late} of "
+                     f"{full} after late penalties",
+                     f"  note: course total: class mean {late} of {full} after late penalties "
                      "(week1: the assignments that count now, as export --course writes "
                      "them)"], out
 

@@ -25,6 +25,7 @@ from grader.cli import main
 from grader.classroom.feedback import CLASS_PAGES, page_name
 from grader.classroom.gradebook import (DEFAULT, SIDECARS, Gradebook, NotAGradebook, OutputRefused,
                               inspect, kept_path)
+from tests.conftest import exercise_points
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = (ROOT / "solutions" / "ex01_linear_model.py").read_text()
@@ -254,8 +255,9 @@ def test_a_class_run_with_a_student_named_as_the_gradebooks_wal_grades_everyone(
     assert "graded 2 of 2 submissions" in out and f"gradebook {kept_path(cls / DEFAULT)}" in out
     assert main(["export", "--csv", "g.csv"] + db) == 0
     rows = (tmp_path / "g.csv").read_text().splitlines()
+    full = exercise_points("ex01")
     assert rows[0] == "student,ex01,total" and sorted(rows[1:]) == \
-        ["alice,18,18", "bob,0,0", f"{DEFAULT}-wal,18,18"], rows
+        [f"alice,{full},{full}", "bob,0,0", f"{DEFAULT}-wal,{full},{full}"], rows
 
 
 def test_export_to_a_path_that_is_taken_writes_nothing_and_keeps_the_grades(tmp_path, capsys):
