@@ -195,13 +195,16 @@ class _Evidence(contextlib.AbstractContextManager):
         last, before = graphs[0], graphs[1] if len(graphs) > 1 else []
         rates = []       # (returned value, leaf, rate): parameters stepped by one rate
         given = self.given
+        reached: dict = {}      # id(leaf) -> the rates it is a step by from the pass before
         for i, t in enumerate(ends[:64]):
             for leaf in last:
                 c = _step(leaf, t, given)
                 if c is None:
                     continue
-                if any(other is not leaf and (k := _step(other, leaf, given)) is not None and
-                       abs(k - c) <= 1e-3 * c for other in before):
+                if id(leaf) not in reached:
+                    reached[id(leaf)] = [k for other in before if other is not leaf and
+                                         (k := _step(other, leaf, given)) is not None]
+                if any(abs(k - c) <= 1e-3 * c for k in reached[id(leaf)]):
                     return True
                 if any(j != i and other is not leaf and abs(k - c) <= 1e-3 * c
                        for j, other, k in rates):     # (a, b, c, d) by one lr
