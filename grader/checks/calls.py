@@ -189,17 +189,12 @@ def contract_parameters(ex: str, func: str) -> tuple | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
 def contract_seeded(ex: str, func: str) -> bool | None:
     """Does the contract give `func` a seed: has the reference's function a `seed` parameter?
     Read on the trusted side, so that a student's function cannot hide it (a __signature__ of
     its own); None where there is no reference (a student's kit)."""
-    import inspect
-    try:
-        from grader.engine.reference import solution_module
-        return "seed" in inspect.signature(getattr(solution_module(ex), func)).parameters
-    except Exception:  # noqa: BLE001 - no reference here, or no such function
-        return None
+    names = contract_parameters(ex, func)
+    return None if names is None else "seed" in names
 
 
 def judge(found) -> None:
