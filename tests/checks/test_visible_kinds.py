@@ -35,9 +35,6 @@ OPEN_GAPS = {
     "ex03.grad_of_mean": {"float64"},
     "ex03.intermediate_grads": {"float64"},
     "ex05.mse_loss": {"float64"},
-    "ex07.bce_grad_logits": {"float64"},
-    "ex07.bce_loss": {"float64"},
-    "ex10.cross_entropy": {"float64"},
     "probe ex03.leaves_untouched": {"float64"},
     "probe ex03.mean_graph_backward": {"float64"},
     "probe ex03.no_grad_eval": {"float64"},
@@ -45,9 +42,6 @@ OPEN_GAPS = {
     "probe ex03.zero_grads": {"list[float64]"},
     "probe ex05.loss_grads": {"float64"},
     "probe ex05.update": {"list[float64]"},
-    "probe ex09.train": {"float64"},
-    "probe ex10.forward": {"float64"},
-    "probe ex10.train": {"float64"},
 }
 
 

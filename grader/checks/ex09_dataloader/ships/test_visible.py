@@ -25,12 +25,18 @@ def fixed_state(scale=0.8):
 
 STATE = fixed_state()
 TRAIN_ARGS = (NETWORK, STATE, X_DATA[:50], Y_DATA[:50], 0.5, 2, 16, 0)  # batches 16, 16, 16, 2
+# a short run in float64, the other dtype the hidden checks train in: batches 8, 8, 4 (three
+# steps per epoch, two epochs: each wrong count of steps names its own cause)
+TRAIN_ARGS_64 = (NETWORK, STATE, X_DATA[50:70].double(), Y_DATA[50:70].double(), 0.5, 2, 8, 0)
 
 CASES = {c.id: c for c in [
     Case("loader_shuffled", "ex09", (10, 4, True, 0), probe="ex09.loader_batches"),
     Case("loader_in_order", "ex09", (10, 4, False, 0), probe="ex09.loader_batches"),
     Case("train", "ex09", TRAIN_ARGS, probe="ex09.train"),
     *[Recorded(variant_id(kw), "ex09", TRAIN_ARGS, kw, fn="ex09.train_variant")
+      for kw in [*hints.TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
+    Case("train_float64", "ex09", TRAIN_ARGS_64, probe="ex09.train"),
+    *[Recorded("float64_" + variant_id(kw), "ex09", TRAIN_ARGS_64, kw, fn="ex09.train_variant")
       for kw in [*hints.TRACE_MISTAKES.values(), *LOSS_MISTAKES.values()]],
 ]}
 
@@ -86,8 +92,14 @@ def test_loader_order_by_seed(sub):
 @check("train_minibatch", points=3, visible=True)
 @devices()
 def test_train_minibatch(sub, device):
-    """train_minibatch on 50 rows (batches of 16, 16, 16, 2; 2 epochs) follows the reference step by step"""
+    """train_minibatch on 50 rows (batches of 16, 16, 16, 2; 2 epochs) follows the reference step
+    by step, and so on 20 rows in float64"""
     case = CASES["train"].on(device)
     check_training(case.run(sub), expected(case, device), case.args,
                    f"train_minibatch(8-6-4-1 model, loader of 50 rows, lr=0.5, epochs=2) "
                    f"on {device}", lambda **kw: expected(CASES[variant_id(kw)]))
+    case = CASES["train_float64"].on(device)
+    check_training(case.run(sub), expected(case, device), case.args,
+                   f"train_minibatch(8-6-4-1 model, loader of 20 float64 rows in batches of 8, "
+                   f"lr=0.5, epochs=2) on {device}",
+                   lambda **kw: expected(CASES["float64_" + variant_id(kw)]), torch.float64)
