@@ -140,9 +140,9 @@ class Guarded:
 
     def probe(self, name: str, module: str, *args, **kwargs):
         ex = module.split("_", 1)[0]
-        if ex in USES_AUTOGRAD:   # which of the functions its probes call are autograd's
-            self._sub.probe("guard.expect", module, list(USES_AUTOGRAD[ex]), sorted(COUNTS))
-        out = self._sub.probe(name, module, *args, **kwargs)
+        # which of the functions the probe calls are autograd's: told with the probe itself
+        expect = [list(USES_AUTOGRAD[ex]), sorted(COUNTS)] if ex in USES_AUTOGRAD else None
+        out = self._sub.probe(name, module, *args, expect=expect, **kwargs)
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
         return out

@@ -38,8 +38,10 @@ class TrustedSubmission:
         from grader.engine.reference import reference
         return self._answer(reference, target, *args, grad=grad, **kwargs)
 
-    def probe(self, name, module, *args, timeout=None, **kwargs):
+    def probe(self, name, module, *args, timeout=None, expect=None, **kwargs):
         from grader.engine.reference import reference_probe
+        if expect:
+            self._answer(reference_probe, "guard.expect", module, *expect)
         return self._answer(reference_probe, name, module, *args, **kwargs)
 
     def put_file(self, name, text):

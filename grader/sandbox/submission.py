@@ -205,12 +205,16 @@ class Submission:
             self._puts.append((name, text))
         self._run({"op": "put", "module": "", "name": name, "text": text}, None)
 
-    def probe(self, name: str, module: str, *args, timeout: float | None = None, **kwargs):
-        """Run grader.sandbox.inside.probes.<name>(student_module, *args) in the worker. Its answer is a dict
-        whose facts (FACT_KEYS: measured inside the worker, not values the student's code
-        returned) are counted when a check reads them (protocol.read_fact)."""
+    def probe(self, name: str, module: str, *args, timeout: float | None = None,
+              expect: list | None = None, **kwargs):
+        """Run grader.sandbox.inside.probes.<name>(student_module, *args) in the worker. Its
+        answer is a dict whose facts (FACT_KEYS: measured inside the worker, not values the
+        student's code returned) are counted when a check reads them (protocol.read_fact).
+        `expect`: [the functions of the exercise whose contract is autograd, the names of
+        their count parameters] (guard.expect's arguments), told to the worker with the probe."""
         value = self._run({"op": "call", "module": module_of(module), "probe": name,
-                           "args": args, "kwargs": kwargs, "grad": None}, timeout)
+                           "args": args, "kwargs": kwargs, "grad": None,
+                           "expect": expect or [[], []]}, timeout)
         return Facts(value) if type(value) is dict else value
 
     def _run(self, request, timeout):

@@ -172,6 +172,7 @@ class Worker:
             probe_module, _, probe_name = request["probe"].rpartition(".")
             fn = PROBES[probe_module].__dict__[probe_name]
             args = (module,) + tuple(args)
+            PROBES["guard"].expect(module, *request.get("expect", ((), ())))
         else:
             fn = getattr(module, request["func"], None)
             if fn is None:

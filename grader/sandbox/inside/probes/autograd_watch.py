@@ -71,20 +71,39 @@ class _KernelWatch(TorchFunctionMode):
         self.unseen = False    # what it did may have used autograd out of the watch's sight
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        if kwargs is None:
+            kwargs = {}
         if self.used:
-            return func(*args, **(kwargs or {}))
-        name = getattr(func, "__name__", None)
-        name = name[:60] if isinstance(name, str) and name else "an operation"
+            return func(*args, **kwargs)
+        kept = _SAID.get(id(func))
+        name, forward, kernel = kept[1] if kept is not None and kept[0] is func else \
+            _said(func)
         if self.grad_off and _grad_enabled():
             self.used = f"ran {name} with grad mode on again"
-        elif self.grad_off and name in _FORWARD_AD:
+        elif self.grad_off and forward:
             self.used = f"ran {name}: forward-mode autograd"
-        elif derivative_kernel(name):
+        elif kernel:
             self.used = f"ran {name}: one of autograd's derivative formulas"
-        out = func(*args, **(kwargs or {}))
-        if not self.used and _complex(out):
+        out = func(*args, **kwargs)
+        if not self.used and (_is_complex(out) if out.__class__ is _Tensor else _complex(out)):
             self.used = f"made a complex tensor with {name}: complex-step differentiation"
         return out
+
+
+def _said(func) -> tuple:
+    """(an operation's name, whether it is forward mode's, whether it is one of autograd's
+    derivative formulas), kept in _SAID per operation object (by identity: an object's own
+    equality never answers for another): the watch sees every operation of a call."""
+    name = getattr(func, "__name__", None)
+    name = name[:60] if isinstance(name, str) and name else "an operation"
+    said = (name, name in _FORWARD_AD, derivative_kernel(name))
+    if len(_SAID) < 10_000 and type(func) is not _MethodWrapper:   # (a property's getter
+        _SAID[id(func)] = (func, said)    # is new at each use; the object kept: its id is
+    return said                           # never another's while it is here)
+
+
+_SAID: dict = {}
+_MethodWrapper = type(_Tensor.grad.__get__)
 
 
 class _AutogradWatch(_KernelWatch):

@@ -138,15 +138,14 @@ class _Evidence(contextlib.AbstractContextManager):
     def run(self, original, args, kwargs):
         """The engine's backward pass on args, watched."""
         self.runs += 1
+        if self.runs > max(32, self.KEPT) and self.runs % 16:   # a long loop's later passes:
+            return self._root_only(original, args, kwargs)      # their roots alone
         handles = []
         try:
             roots = args[0] if args else kwargs.get("tensors", ())
-            if self.runs <= 32 or self.runs % 16 == 0:   # (a long loop's graph, now and then)
-                leaves, nodes = _graph(roots, limit=min(50_000, self.budget))
-                self.budget = max(0, self.budget - len(nodes))
-                self.reached = {id(leaf) for leaf in leaves}
-            else:
-                leaves, nodes = [], []
+            leaves, nodes = _graph(roots, limit=min(50_000, self.budget))
+            self.budget = max(0, self.budget - len(nodes))
+            self.reached = {id(leaf) for leaf in leaves}
             for leaf in leaves:
                 if id(leaf) not in self.leaves:
                     first = _plain(leaf)
@@ -167,17 +166,39 @@ class _Evidence(contextlib.AbstractContextManager):
             out = original(*args, **kwargs)
             if self.runs <= self.KEPT and isinstance(out, (tuple, list)):
                 self._keep(out)
-            try:        # torch.autograd.grad: the gradients it hands back, by their leaf
-                inputs = args[4] if len(args) > 4 else kwargs.get("inputs", ())
-                if isinstance(out, (tuple, list)) and inputs and len(inputs) == len(out):
-                    self.given = (self.given + [{id(i): g for i, g in
-                                                 zip(list(inputs)[:64], out)}])[-2:]
-            except Exception:  # noqa: BLE001 - nothing read is no evidence
-                pass
+            self._given(args, kwargs, out)
             return out
         finally:
             for h in handles:
                 h.remove()
+
+    def _root_only(self, original, args, kwargs):
+        """A pass of a long loop: the value it starts from and what torch.autograd.grad gives
+        back, as `run` keeps them, with no walk of its graph (the leaves it reaches are those
+        the last walk found)."""
+        try:
+            roots = args[0] if args else kwargs.get("tensors", ())
+            root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
+            if isinstance(root, _Tensor) and root.grad_fn is not None:
+                self.last = [self.last[-1], root] if self.last else [root]
+                if root.numel() == 1 and len(self.roots) < 100_000:
+                    self.roots.append((root.detach(), self.reached))
+        except Exception:  # noqa: BLE001 - a root that cannot be read shows nothing
+            pass
+        out = original(*args, **kwargs)
+        if len(args) > 4 and args[4] or kwargs.get("inputs"):
+            self._given(args, kwargs, out)
+        return out
+
+    def _given(self, args, kwargs, out):
+        """torch.autograd.grad: the gradients it hands back, by their leaf (the last two)."""
+        try:
+            inputs = args[4] if len(args) > 4 else kwargs.get("inputs", ())
+            if isinstance(out, (tuple, list)) and inputs and len(inputs) == len(out):
+                self.given = (self.given + [{id(i): g for i, g in
+                                             zip(list(inputs)[:64], out)}])[-2:]
+        except Exception:  # noqa: BLE001 - nothing read is no evidence
+            pass
 
     def _stepped(self, ends) -> bool:
         """Whether what the call returns is one step of gradient descent from a leaf the last
