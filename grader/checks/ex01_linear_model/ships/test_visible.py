@@ -11,30 +11,51 @@ from grader.checks.ex01_linear_model.ships import mistakes as hints
 pytestmark = pytest.mark.ex01
 
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+F64 = torch.float64
 WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
 
 CASES = {c.id: c for c in [
     Case("forward_scalar", "ex01.forward", (3.0, 2.0)),
     Case("forward_tensor", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0]), 2.0)),
-    Case("loss_course", "ex01.loss", (np.array(X), np.array(Y), 1.0)),
+    # the other kinds the hidden checks give: NumPy arrays of both dtypes, float64 tensors
+    Case("forward_np32", "ex01.forward", (np.array([1.0, 2.0, 3.0], dtype=np.float32), 2.0)),
+    Case("forward_np64", "ex01.forward", (np.array([1.0, 2.0, 3.0]), 2.0)),
+    Case("forward_tensor64", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0], dtype=F64), 2.0)),
+    Case("loss_course", "ex01.loss", (torch.tensor(X, dtype=F64), torch.tensor(Y, dtype=F64), 1.0)),
+    Case("loss_course32", "ex01.loss", (torch.tensor(X), torch.tensor(Y), 1.0)),
     Case("mse_course", "ex01.mse_for_weights", (X, Y, WEIGHTS)),
     # other counts than the course's (5 samples, 4 weights): a factor that comes from the
     # counts shows its own value on each
     Case("mse_five", "ex01.mse_for_weights", ([1.0, 2.0, 3.0, 4.0, 5.0],
                                               [1.5, 4.0, 6.5, 7.0, 10.5], [1.0, 1.5, 2.0, 3.0])),
+    # the same as NumPy arrays and as float64 tensors: the hidden checks give all three kinds
+    *[Case(f"mse_five_{kind}", "ex01.mse_for_weights",
+           tuple(conv(a) for a in ([1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 4.0, 6.5, 7.0, 10.5],
+                                   [1.0, 1.5, 2.0, 3.0])))
+      for kind, conv in (("np", np.array), ("tensor", lambda a: torch.tensor(a, dtype=F64)))],
     Case("forward_wb", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, 1.0)),
     # b = 1 cannot tell x * (w + b) from x * w + x: a bias of -0.5 can
-    Case("forward_wb_negative", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, -0.5)),
+    Case("forward_wb_negative", "ex01.forward_wb",
+         (torch.tensor([1.0, 2.0, 3.0], dtype=F64), 2.0, -0.5)),
     Case("surface_small", "ex01.mse_surface", (X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0])),
+    # the notes' exercise, as NumPy arrays, and a grid of float64 tensors: grids of numbers
+    # such as 0.1 and 1.3, which float32 cannot hold
+    Case("surface_notes", "ex01.mse_surface",
+         (np.array(X), np.array([3.0, 5.0, 7.0]), np.arange(0.0, 3.1, 0.1),
+          np.arange(-1, 1.1, 0.1))),
+    Case("surface_tensor", "ex01.mse_surface",
+         tuple(torch.tensor(a, dtype=F64) for a in (X, Y, [0.1, 1.3, 2.7], [-0.7, 0.2]))),
     Case("best_course", "ex01.best_weight", (X, Y, WEIGHTS)),
 ]}
 
 
 @check("forward", visible=True)
 def test_forward_course(sub):
-    """forward(3.0, 2.0) is 6.0, and works on a tensor"""
+    """forward(3.0, 2.0) is 6.0, and works on a tensor and on NumPy arrays"""
     for cid, call in (("forward_scalar", "forward(3.0, 2.0)"),
-                      ("forward_tensor", "forward(torch.tensor([1., 2., 3.]), 2.0)")):
+                      ("forward_tensor", "forward(torch.tensor([1., 2., 3.]), 2.0)"),
+                      ("forward_np32", "forward(np.array([1., 2., 3.], dtype=np.float32), 2.0)"),
+                      ("forward_np64", "forward(np.array([1., 2., 3.]), 2.0)")):
         case = CASES[cid]
         assert_close(case.run(sub), expected(case), call=call)
 
@@ -42,18 +63,20 @@ def test_forward_course(sub):
 @check("forward", visible=True)
 @devices()
 def test_forward_keeps_device(sub, device):
-    """forward keeps a tensor on its device"""
-    case = CASES["forward_tensor"].on(device)
-    assert_close(case.run(sub), expected(case, device), call=f"forward(x on {device}, 2.0)")
+    """forward keeps a tensor on its device (and its dtype, float64)"""
+    case = CASES["forward_tensor64"].on(device)
+    assert_close(case.run(sub), expected(case, device),
+                 call=f"forward(x float64 on {device}, 2.0)")
 
 
 @check("loss", visible=True)
 def test_loss_course(sub):
-    """loss on the course data at w = 1 is [1, 4, 9]"""
-    case = CASES["loss_course"]
-    assert_close(case.run(sub), expected(case), call="loss(x, y, w=1.0) with x=[1,2,3], "
-                 "y=[2,4,6]", mistakes=lambda: also_on(hints.loss_mistakes(X, Y, 1.0),
-                                                       _second_loss(sub)))
+    """loss on the course data at w = 1 is [1, 4, 9] (float64 and float32 tensors)"""
+    for cid, kind in (("loss_course", "float64"), ("loss_course32", "float32")):
+        case = CASES[cid]
+        assert_close(case.run(sub), expected(case), call=f"loss(x, y, w=1.0) with x=[1,2,3], "
+                     f"y=[2,4,6] as {kind} tensors",
+                     mistakes=lambda: also_on(hints.loss_mistakes(X, Y, 1.0), _second_loss(sub)))
 
 
 # A second input for the hints of loss: every x*w - y of the course data at w = 1 is negative,
@@ -79,6 +102,12 @@ def test_mse_course(sub):
     want = expected(case)
     assert_close(case.run(sub), want, call="mse_for_weights([1,2,3], [2,4,6], [0.0, ..., 4.0])",
                  mistakes=lambda: _mse_mistakes(want, _second(sub)))
+    for kind, what in (("np", "NumPy arrays"), ("tensor", "float64 tensors")):
+        case = CASES[f"mse_five_{kind}"]
+        want5 = expected(case)
+        assert_close(case.run(sub), want5, call=f"mse_for_weights(x, y, weights) on 5 samples "
+                     f"and 4 weights, all {what}",
+                     mistakes=lambda: {hints.sum_not_mean(5): want5 * 5})
 
 
 def _mse_mistakes(want, second) -> dict:
@@ -138,6 +167,19 @@ def test_surface_small_grid(sub):
                                                           [-1.0, 0.0, 1.0, 2.0]),
                            **hints.surface_variance(X, Y, [1.0, 2.0, 3.0],
                                                     [-1.0, 0.0, 1.0, 2.0])})
+    for cid, call in (("surface_notes", "mse_surface(x, [3, 5, 7], ws=np.arange(0.0, 3.1, 0.1), "
+                                        "bs=np.arange(-1, 1.1, 0.1)), all NumPy arrays"),
+                      ("surface_tensor", "mse_surface(x, y, ws=[0.1, 1.3, 2.7], bs=[-0.7, 0.2]), "
+                                         "all float64 tensors")):
+        case = CASES[cid]
+        x, y, ws, bs = (np.asarray(a, dtype=np.float64) for a in case.args)
+        want = expected(case)
+        assert_close(case.run(sub), want, call=call,
+                     mistakes={hints.SURFACE_TRANSPOSED: want.T,
+                               hints.sum_not_mean(len(x)): want * len(x),
+                               **hints.wb_swapped(x, y, ws, bs),
+                               **hints.surface_square_of_mean(x, y, ws, bs),
+                               **hints.surface_variance(x, y, ws, bs)})
 
 
 @check("best_weight", visible=True)

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.ex02
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 N = len(X)
 SAMPLE = (4.0, 1.0, 3.0)   # x, y, w of the visible sample_gradient check
+# the course data as NumPy arrays: the hidden checks give lists, arrays and tensors alike
+XA, YA = np.array(X), np.array(Y)
 
 
 def _t(values, dtype):
@@ -25,10 +27,10 @@ def _t(values, dtype):
 
 
 CASES = {c.id: c for c in [
-    Case("cost_course", "ex02.cost", (X, Y, 1.0)),
+    Case("cost_course", "ex02.cost", (XA, YA, 1.0)),
     Case("cost_tensor32", "ex02.cost", (_t(X, torch.float32), _t(Y, torch.float32), 1.5)),
     Case("cost_tensor64", "ex02.cost", (_t(X, torch.float64), _t(Y, torch.float64), 1.5)),
-    Case("gradient_course", "ex02.gradient", (X, Y, 1.0), grad=False),
+    Case("gradient_course", "ex02.gradient", (XA, YA, 1.0), grad=False),
     # the cost just beside w = 1, for a central difference made of recorded numbers
     Case("cost_course_plus", "ex02.cost", (X, Y, 1.0 + FD_EPS)),
     Case("cost_course_minus", "ex02.cost", (X, Y, 1.0 - FD_EPS)),
@@ -36,7 +38,12 @@ CASES = {c.id: c for c in [
          grad=False),
     Case("gradient_tensor64", "ex02.gradient", (_t(X, torch.float64), _t(Y, torch.float64), 2.5),
          grad=False),
-    Case("gd_course", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 100)),
+    Case("gd_course", "ex02.gradient_descent", (XA, YA, 1.0, 0.01, 100)),
+    # three epochs of each loop on float64 (and float32) tensors of the course data
+    Case("gd_tensor64", "ex02.gradient_descent",
+         (_t(X, torch.float64), _t(Y, torch.float64), 1.0, 0.01, 3)),
+    *[Case(f"sgd_tensor{str(d)[-2:]}", "ex02.stochastic_gradient_descent",
+           (_t(X, d), _t(Y, d), 1.0, 0.01, 3)) for d in (torch.float32, torch.float64)],
     # the same run with a gradient half as big, N times as big, or of the other sign
     Case("gd_course_half", "ex02.gradient_descent", (X, Y, 1.0, 0.005, 100)),
     Case("gd_course_sum", "ex02.gradient_descent", (X, Y, 1.0, 0.01 * N, 100)),
@@ -47,7 +54,7 @@ CASES = {c.id: c for c in [
     # is half the right one and reads as a factor 2 missing. Here every known mistake gives its
     # own value: 88 (right), 44 (factor 2), 66 (in x), 22 (x missing), -88 (sign), 176 (twice)
     Case("sample_gradient_course", "ex02.sample_gradient", SAMPLE, grad=False),
-    Case("sgd_course", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.01, 10)),
+    Case("sgd_course", "ex02.stochastic_gradient_descent", (XA, YA, 1.0, 0.01, 10)),
     Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
     Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
     # the same run over the samples in reverse order: what a loop that visits them last to first
@@ -89,7 +96,8 @@ def test_cost_course(sub):
     """cost on the course data at w = 1 is 14/3"""
     case = CASES["cost_course"]
     want = expected(case)
-    assert_close(case.run(sub), want, call="cost([1, 2, 3], [2, 4, 6], w=1.0)",
+    assert_close(case.run(sub), want, call="cost(np.array([1., 2., 3.]), np.array([2., 4., 6.]), "
+                 "w=1.0)",
                  mistakes=lambda: {hints.cost_sum(N): want * N, **also_on(
                      {COST_SUMMED: want * N, **hints.cost_mistakes(X, Y, 1.0)}, _second_cost(sub))})
 
@@ -133,7 +141,7 @@ def test_gradient_course(sub):
     case = CASES["gradient_course"]
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
-    call = "gradient(xs=[1, 2, 3], ys=[2, 4, 6], w=1.0)"
+    call = "gradient(xs=np.array([1., 2., 3.]), ys=np.array([2., 4., 6.]), w=1.0)"
     xa, ya = np.array(X), np.array(Y)
     assert_close(got, want, call=call, mistakes=lambda: {
         **scale_mistakes(want, N), hints.NO_INNER_X: float(np.mean(2 * (xa * 1.0 - ya))),
@@ -179,8 +187,8 @@ def test_gradient_tensors(sub, device, dtype):
 def test_gradient_descent_twice(sub):
     """gradient_descent called twice with the same arguments gives the same w and costs: no
     state is kept from one call to the next"""
-    args = ([1.0, 2.0], [2.0, 4.0], 0.5, 0.1, 3)
-    call = "gradient_descent([1, 2], [2, 4], w0=0.5, lr=0.1, epochs=3)"
+    args = (_t([1.0, 2.0], torch.float32), _t([2.0, 4.0], torch.float32), 0.5, 0.1, 3)
+    call = "gradient_descent(tensor([1., 2.]), tensor([2., 4.]), w0=0.5, lr=0.1, epochs=3)"
     first = sub.call("ex02.gradient_descent", *args)
     second = sub.call("ex02.gradient_descent", *args)
     if not (isinstance(first, (tuple, list)) and len(first) == 2):
@@ -199,7 +207,8 @@ def test_gradient_descent_course(sub):
     case = CASES["gd_course"]
     got = case.run(sub)
     want = expected(case)
-    call = "gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, lr=0.01, epochs=100)"
+    call = ("gradient_descent(np.array([1., 2., 3.]), np.array([2., 4., 6.]), w0=1.0, lr=0.01, "
+            "epochs=100)")
     mistakes = {
         hints.GD_HALF: expected(CASES["gd_course_half"]),
         hints.gd_sum(N): expected(CASES["gd_course_sum"]),
@@ -212,6 +221,10 @@ def test_gradient_descent_course(sub):
                       dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"),
                       upto=recorded_reruns(sub, CASES, case))
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
+    case = CASES["gd_tensor64"]
+    assert_trajectory(case.run(sub), expected(case), names=("w", "costs"), dtype=torch.float64,
+                      call="gradient_descent(x, y, w0=1.0, lr=0.01, epochs=3) with the course "
+                           "data as float64 tensors")
 
 
 @check("sample_gradient", visible=True)
@@ -253,7 +266,12 @@ def test_sgd_course(sub):
                           mistakes=mistakes, dtype=torch.float64,
                           count_hints=hints.per_sample_records(10, N, "loss"),
                           upto=recorded_reruns(sub, CASES, case),
-                          call="stochastic_gradient_descent([1, 2, 3], [2, 4, 6], w0=1.0, "
-                               "lr=0.01, epochs=10)")
+                          call="stochastic_gradient_descent(np.array([1., 2., 3.]), "
+                               "np.array([2., 4., 6.]), w0=1.0, lr=0.01, epochs=10)")
     except CheckFailure as exc:
         raise hints.order_unseen(exc) from None
+    for dtype in (torch.float32, torch.float64):
+        case = CASES[f"sgd_tensor{str(dtype)[-2:]}"]
+        assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), dtype=dtype,
+                          call=f"stochastic_gradient_descent(x, y, w0=1.0, lr=0.01, epochs=3) "
+                               f"with the course data as {dtype} tensors")

@@ -24,19 +24,27 @@ def _leaf(t):
 
 
 ONES = torch.ones(2, 2)
+F64 = torch.float64
+# the float64 inputs of the hidden checks, given here too: x of 3 entries, in float64
+X3_64 = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
 
 CASES = {c.id: c for c in [
     Case("mean_graph_ones", "ex03", (_leaf(torch.ones(2, 2)),),
          probe="ex03.mean_graph_backward"),
     Case("grad_of_mean_ones", "ex03.grad_of_mean", (ONES,)),
-    Case("grad_of_mean_untouched", "ex03", ("grad_of_mean", _leaf(torch.ones(2, 2)), None),
+    Case("grad_of_mean_untouched", "ex03",
+         ("grad_of_mean", _leaf(torch.ones(2, 2, dtype=torch.float64)), None),
          probe="ex03.leaves_untouched"),
     Case("analytic_ones", "ex03.analytic_grad_of_mean", (ONES,), grad=False),
+    Case("grad_of_mean_three64", "ex03.grad_of_mean", (X3_64,)),
+    Case("analytic_three64", "ex03.analytic_grad_of_mean", (X3_64,), grad=False),
+    Case("accumulated_three64", "ex03.accumulated_grad", (X3_64, 2)),
     Case("intermediate_course", "ex03.intermediate_grads",
          (torch.tensor([1.0]), torch.tensor([2.0]))),
     Case("intermediate_three", "ex03.intermediate_grads",
-         (torch.tensor([1.0, -0.5, 2.0]), torch.tensor([0.5, 2.0, -1.0]))),
-    Case("mean_graph_three", "ex03", (_leaf(torch.tensor([0.5, -1.0, 2.0])),),
+         (torch.tensor([1.0, -0.5, 2.0], dtype=torch.float64),
+          torch.tensor([0.5, 2.0, -1.0], dtype=torch.float64))),
+    Case("mean_graph_three", "ex03", (_leaf(X3_64.clone()),),
          probe="ex03.mean_graph_backward"),
     Case("to_numpy_int64", "ex03.to_numpy", (torch.tensor([[1, -2], [3, 40]]),)),
     Case("to_numpy_float64", "ex03.to_numpy",
@@ -46,11 +54,16 @@ CASES = {c.id: c for c in [
          ([_leaf(torch.ones(3)), _leaf(torch.ones(2, 2)), _leaf(torch.zeros(2))],
           [torch.tensor([1.0, -2.0, 3.0]), None, torch.tensor([0.5, 4.0])]),
          probe="ex03.zero_grads"),
-    Case("no_grad_affine", "ex03", ("affine", _leaf(torch.tensor([2.0, -1.0])),
-                                    torch.tensor([3.0, 4.0]), _leaf(torch.tensor([0.5, 0.5]))),
+    Case("no_grad_affine", "ex03", ("affine", _leaf(torch.tensor([2.0, -1.0], dtype=F64)),
+                                    torch.tensor([3.0, 4.0], dtype=F64),
+                                    _leaf(torch.tensor([0.5, 0.5], dtype=F64))),
          probe="ex03.no_grad_eval"),
     Case("to_numpy_leaf", "ex03.to_numpy", (_leaf(torch.tensor([1.0, 2.0, 3.5])),)),
     Case("to_numpy_copy", "ex03", (_leaf(torch.tensor([[1.0, 2.0], [3.0, 4.0]])),),
+         probe="ex03.to_numpy_copy"),
+    Case("to_numpy_copy_float64", "ex03",
+         (_leaf(torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=F64)),), probe="ex03.to_numpy_copy"),
+    Case("to_numpy_copy_int64", "ex03", (torch.tensor([[1, 2], [3, 4]]),),
          probe="ex03.to_numpy_copy"),
 ]}
 
@@ -75,7 +88,7 @@ def test_mean_graph_three(sub):
     case = CASES["mean_graph_three"]
     verify_mean_graph(case.run(sub), expected(case), case.args[0],
                       "y, z, out = mean_graph(x) with x = tensor([0.5, -1., 2.], "
-                      "requires_grad=True)", second=lambda: _second_out(sub, "cpu", ONES, 4))
+                      "dtype=torch.float64, requires_grad=True)", second=lambda: _second_out(sub, "cpu", ONES, 4))
 
 
 # a second input of 3 entries (the notes' x has 4), only to name a mistake: its out is computed
@@ -117,6 +130,17 @@ def test_grad_of_mean_course(sub, device):
     assert_close(got, torch.full((2, 2), 4.5, device=device), call=call)
     assert_gradient(got, mean64, ONES, call=call, closed=6 * (ONES + 2) / 4, like=want,
                     mistakes=lambda g: scale_mistakes(g, 4))
+    if device == "cpu":
+        _float64_of_three(sub, "grad_of_mean_three64", "grad_of_mean")
+
+
+def _float64_of_three(sub, cid, name, manual=False, extra=""):
+    """The hidden checks' other dtype, float64, on x of 3 entries (X3_64): the value recorded."""
+    case = CASES[cid]
+    got = manual_call(sub, case.target, *case.args) if manual else case.run(sub)
+    want = expected(case)
+    assert_close(got, want, call=f"{name}(torch.tensor([0.5, -1., 2.], dtype=torch.float64)"
+                 f"{extra})", mistakes=scale_mistakes(want, 3))
 
 
 @check("grad_of_mean", visible=True)
@@ -124,7 +148,7 @@ def test_grad_of_mean_leaves_x_alone(sub):
     """grad_of_mean leaves the caller's x (a leaf that requires grad) untouched"""
     case = CASES["grad_of_mean_untouched"]
     r = case.run(sub)
-    call = "grad_of_mean(x) with x = torch.ones(2, 2, requires_grad=True)"
+    call = "grad_of_mean(x) with x = torch.ones(2, 2, dtype=torch.float64, requires_grad=True)"
     verify_untouched(r, None, call)
     assert_close(r["result"], expected(case)["result"], call=call)
 
@@ -149,6 +173,8 @@ def test_analytic_course(sub, device):
     assert_close(got, want, call=call, mistakes=mistakes)
     assert_gradient(got, mean64, ONES, call=call, like=want,
                     mistakes=lambda g: scale_mistakes(g, 4, rows=2))
+    if device == "cpu":
+        _float64_of_three(sub, "analytic_three64", "analytic_grad_of_mean", manual=True)
 
 
 @check("intermediate_grads", points=2, visible=True)
@@ -172,7 +198,8 @@ def test_intermediate_three(sub):
     """intermediate_grads on w, x of 3 entries: (2w + x + 1, w + 1) entry by entry"""
     case = CASES["intermediate_three"]
     verify_intermediate(case.run(sub), expected(case),
-                        "intermediate_grads(w=tensor([1., -0.5, 2.]), x=tensor([0.5, 2., -1.]))",
+                        "intermediate_grads(w=tensor([1., -0.5, 2.]), x=tensor([0.5, 2., -1.])) "
+                        "in float64",
                         second=lambda: _second_intermediate(sub))
 
 
@@ -199,6 +226,8 @@ def test_accumulated_course(sub, device):
                  mistakes=lambda: {**hints.accumulated(want, 3, _five_times(sub, device)),
                                    **scale_mistakes(want, 4)})
     assert_close(got, torch.full((2, 2), 13.5, device=device), call=call)
+    if device == "cpu":
+        _float64_of_three(sub, "accumulated_three64", "accumulated_grad", extra=", times=2")
 
 
 def _five_times(sub, device):
@@ -224,10 +253,12 @@ def test_zero_grads(sub):
 @check("zero_grads_", visible=True)
 def test_zero_grads_non_finite(sub):
     """zero_grads_ zeroes a .grad that holds NaN and inf too (after an overflow)"""
-    grads = [torch.tensor([float("nan"), float("inf"), -2.0]), torch.tensor([float("-inf")])]
-    params = [_leaf(torch.ones(3)), _leaf(torch.ones(1))]
+    grads = [torch.tensor([float("nan"), float("inf"), -2.0], dtype=F64),
+             torch.tensor([float("-inf")], dtype=F64)]
+    params = [_leaf(torch.ones(3, dtype=F64)), _leaf(torch.ones(1, dtype=F64))]
     verify_zero_grads(run_zero_grads(sub, params, grads), grads,
-                      "zero_grads_([p0, p1]) with p0.grad = [nan, inf, -2], p1.grad = [-inf]")
+                      "zero_grads_([p0, p1]) with p0.grad = [nan, inf, -2], p1.grad = [-inf], "
+                      "all float64")
 
 
 @check("to_numpy", visible=True)
@@ -247,8 +278,8 @@ def test_no_grad_eval(sub, device):
     case = CASES["no_grad_affine"].on(device)
     r = case.run(sub)
     verify_no_grad_eval(r, expected(case, device), f"no_grad_eval(lambda w, x, b: w * x + b, "
-                                                   f"w, x, b) with w, b requiring grad, on "
-                                                   f"{device}")
+                                                   f"w, x, b) with float64 w, b requiring "
+                                                   f"grad, on {device}")
 
 
 @check("to_numpy", visible=True)
@@ -264,7 +295,9 @@ def test_to_numpy_leaf(sub, device):
 @check("to_numpy", visible=True)
 @devices()
 def test_to_numpy_is_a_copy(sub, device):
-    """changing what to_numpy returned leaves the tensor alone"""
-    case = CASES["to_numpy_copy"].on(device)
-    r = case.run(sub)
-    verify_to_numpy(r, case.args[0], f"a = to_numpy(t) on {device}, then a[0, 0] += 1")
+    """changing what to_numpy returned leaves the tensor alone (float32, float64 and int64)"""
+    for cid in ("to_numpy_copy", "to_numpy_copy_float64", "to_numpy_copy_int64"):
+        case = CASES[cid].on(device)
+        t = case.args[0]
+        verify_to_numpy(case.run(sub), t, f"a = to_numpy(t) with t {str(t.dtype)[6:]} on "
+                                          f"{device}, then a[0, 0] += 1")

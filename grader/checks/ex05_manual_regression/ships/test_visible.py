@@ -31,6 +31,10 @@ CASES = {c.id: c for c in [
     Case("init_seed7", "ex05.init_params", (7,)),
     Case("mse_small", "ex05.mse_loss", (Y_SMALL, PRED_SMALL)),
     Case("update_small", "ex05", ([W0, B0], [GW, GB], 0.1), probe="ex05.update"),
+    # the hidden checks' other dtype, float64, given here too
+    Case("mse_small64", "ex05.mse_loss", (Y_SMALL.double(), PRED_SMALL.double())),
+    Case("update_small64", "ex05", ([W0.double(), B0.double()], [GW.double(), GB.double()], 0.1),
+         probe="ex05.update"),
     Case("fit_short", "ex05.fit", SHORT),
     Case("fit_course", "ex05", (X_COURSE, Y_COURSE, 0.01, 3000, 0), {"every": 250},
          probe="ex05.fit_summary"),
@@ -93,6 +97,10 @@ def test_mse_loss_small(sub):
                          ((PRED_SMALL - Y_SMALL.view(-1, 1)) ** 2).mean(),
                      **also_on({MSE_SUMMED: want * len(Y_SMALL),
                                 **hints.loss_mistakes(Y_SMALL, PRED_SMALL)}, _second_mse(sub))})
+    case = CASES["mse_small64"]
+    want = expected(case)
+    assert_close(case.run(sub), want, call="mse_loss(y, y_pred) of the same values in float64",
+                 mistakes={hints.mse_sum(4): want * 4})
 
 
 # A second input for the hints, of another size than the first (5 values, not 4): its errors
@@ -115,29 +123,35 @@ def _second_mse(sub):
 
 @check("mse_loss", visible=True)
 def test_mse_loss_backward(sub):
-    """autograd through mse_loss gives d loss / d y_pred = 2 (y_pred - y) / N"""
-    pred = PRED_SMALL.clone().requires_grad_(True)
-    out = loss_grads(sub, Y_SMALL, pred)
-    closed_form = 2 * (PRED_SMALL - Y_SMALL) / 4
-    assert_close(out["grads"][1], closed_form,
-                 call="mse_loss(y, y_pred).backward(); y_pred.grad",
-                 mistakes=scale_mistakes(closed_form, 4))
+    """autograd through mse_loss gives d loss / d y_pred = 2 (y_pred - y) / N (float32 and
+    float64)"""
+    for dtype in (torch.float32, torch.float64):
+        y = Y_SMALL.to(dtype)
+        pred = PRED_SMALL.to(dtype).requires_grad_(True)
+        out = loss_grads(sub, y, pred)
+        closed_form = 2 * (pred.detach() - y) / 4
+        assert_close(out["grads"][1], closed_form,
+                     call=f"mse_loss(y, y_pred).backward(); y_pred.grad ({dtype})",
+                     mistakes=scale_mistakes(closed_form, 4))
 
 
 @check("sgd_update_", points=2, visible=True)
 def test_sgd_update_small(sub):
-    """sgd_update_ with lr 0.1 moves w 0.5 -> 0.3 and b -1 -> -0.6, in place, leaves kept"""
-    call = "sgd_update_([w, b], lr=0.1) with w.grad = [2], b.grad = [-4]"
-    try:
-        out = sub.probe("ex05.update", "ex05", [W0, B0], [GW, GB], 0.1)
-    except StudentError as err:
-        inplace_leaf_hint(err, call)
-    want = expected(CASES["update_small"])["params"]
-    assert_close(out["params"], want, call=call,
-                 mistakes={hints.UPDATE_REBINDS: [W0, B0],
-                           hints.UPDATE_SIGN: [W0 + 0.1 * GW, B0 + 0.1 * GB]})
-    for t, name in zip(out["params"], ("w", "b")):
-        assert_leaf(t, call=call, name=name)
+    """sgd_update_ with lr 0.1 moves w 0.5 -> 0.3 and b -1 -> -0.6, in place, leaves kept
+    (float32 and float64)"""
+    for cid, kind in (("update_small", ""), ("update_small64", ", all float64")):
+        case = CASES[cid]
+        (w0, b0), (gw, gb), lr = case.args
+        call = f"sgd_update_([w, b], lr=0.1) with w.grad = [2], b.grad = [-4]{kind}"
+        try:
+            out = case.run(sub)
+        except StudentError as err:
+            inplace_leaf_hint(err, call)
+        assert_close(out["params"], expected(case)["params"], call=call,
+                     mistakes={hints.UPDATE_REBINDS: [w0, b0],
+                               hints.UPDATE_SIGN: [w0 + lr * gw, b0 + lr * gb]})
+        for t, name in zip(out["params"], ("w", "b")):
+            assert_leaf(t, call=call, name=name)
 
 
 @check("fit", points=3, visible=True)
