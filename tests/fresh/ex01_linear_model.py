@@ -125,7 +125,7 @@ def mse_surface(x_data, y_data, ws, bs):
     pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
     return ((pred - y) ** 2).mean(axis=-1).astype(np.float64)
 ''', "makes the grid float32: the weights lose their float64 digits",
-        (DTYPE,)),
+        (DTYPE,), visible=True),
     Fresh("best_weight_not_a_float", "best_weight", '''
 def best_weight(x_data, y_data, weights):
     mse = mse_for_weights(x_data, y_data, weights)

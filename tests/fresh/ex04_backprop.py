@@ -380,4 +380,25 @@ def train_autograd(xs, ys, w0, lr, epochs):
     return w.item(), losses
 ''', "w is made float32 whatever the data's dtype: float64 data trains at float32 precision",
         (r"w is float32 \(torch\.tensor",), visible=True),
+    Fresh("train_quadratic_records_first_sample", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = None
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+            if last is None:
+                last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+''', "records each epoch's first sample's loss, not its last",
+        (r"records its first sample's loss",), visible=True),
 ]

@@ -20,8 +20,9 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
     never zeroes the gradients, zero="epoch" zeroes them once per epoch (after its last sample),
     zero="before" zeroes them between backward() and the update (which then subtracts zero),
     kept=(i, ...) never zeroes those of the parameters numbered i, frozen=(i, ...) never updates
-    them, loss_after=True records each loss after the update, record="sum" or "mean" records
-    the sum or the mean of the epoch's sample losses instead of its last, over_n=True divides
+    them, loss_after=True records each loss after the update, record="sum", "mean" or "first"
+    records the sum or the mean of the epoch's sample losses, or its first one, instead of its
+    last, over_n=True divides
     each sample's gradient by the number of samples N in its update. Returns what the
     function would: the final parameters as floats, then the losses."""
     x, y = as_tensors(xs, ys)
@@ -48,7 +49,7 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
                 last = ((f(xi) - yi) ** 2).item() if loss_after else loss.item()
                 seen.append(last)
         if record != "last" and seen:
-            last = sum(seen) if record == "sum" else sum(seen) / len(seen)
+            last = {"sum": sum(seen), "mean": sum(seen) / len(seen), "first": seen[0]}[record]
         if zero == "epoch":
             for p in params:
                 p.grad.zero_()
@@ -61,6 +62,7 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
 VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
             "zero_epoch": dict(zero="epoch"), "zero_before": dict(zero="before"),
             "loss_sum": dict(record="sum"), "loss_mean": dict(record="mean"),
+            "loss_first": dict(record="first"),
             "over_n": dict(over_n=True),
             **{f"kept_{i}": dict(kept=(i,)) for i in range(3)},
             **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)},
