@@ -46,9 +46,9 @@ def pytest_configure(config):
 SHARED_FIXTURES = ("test_adversarial", "test_classrun", "test_cluster", "test_deny_by_default",
                    "test_gradescope", "test_nbgrader", "test_nbgrader_kernel", "test_new_exercise",
                    "test_release", "test_student_text",
-                   # their last test counts what the others measured: it needs them all in
+                   # its last test counts what the others measured: it needs them all in
                    # the same process, or it is skipped
-                   "test_holdout", "test_fresh_mistakes")
+                   "test_holdout")
 
 
 @pytest.hookimpl(tryfirst=True)   # before xdist reads the groups (its own hook of this name)
