@@ -188,6 +188,18 @@ MAKES_COMPLEX = {
                       "\n    return float(z.real)"),
     "a complex type kept in a name": ("import numpy as np\nC = np.complex128",
                                       "    return float(np.asarray([w], dtype=C).real[0])"),
+    # made by plain arithmetic, read by a part's name: i = (-1.0) ** 0.5, then -(c * i).real
+    "a negative number to a fractional power": ("", "    i = (-1.0) ** 0.5\n"
+                                                "    c = (x * (w + 1e-20 * i) - y) ** 2\n"
+                                                "    return -(c * i).real * 1e20"),
+    "(-1) ** (1 / 2)": ("", "    i = (-1) ** (1 / 2)\n    v = (x * (w + 1e-20 * i) - y) ** 2\n"
+                        "    return (v - v.conjugate()) / 2e-20"),
+    ".real of a power's result": ("import operator", "    i = operator.pow(-1.0, 0.5)\n"
+                                  "    return float((-i * (x * (w + 1e-20 * i) - y) ** 2).real)"
+                                  " * 1e20"),
+    "numpy.imag imported": ("from numpy import imag",
+                            "    i = pow(-1, 0.5)\n"
+                            "    return float(imag((x * (w + 1e-20 * i) - y) ** 2)) * 1e20"),
 }
 
 
@@ -224,6 +236,21 @@ GUARDS = {
 
 def test_a_manual_function_that_only_tests_for_complex_numbers_is_not_flagged():
     assert _flagged(GUARDS) == {}
+
+
+# powers of negative numbers that stay real, and roots of what is not negative
+REAL_POWERS = {
+    "alternating signs": ("", "    s = sum((-1) ** k for k in range(3))\n"
+                          "    return 2 * x * (x * w - y) * s"),
+    "a negative number squared": ("", "    return 2 * x * (x * w - y) * (-1.0) ** 2"),
+    "a square root of an absolute value": ("", "    r = abs(x) ** 0.5\n"
+                                          "    return 2 * x * (x * w - y) + 0 * r"),
+    "minus a root": ("", "    return 2 * x * (x * w - y) - 2.0 ** 0.5 * 0"),
+}
+
+
+def test_powers_that_stay_real_are_not_flagged():
+    assert _flagged(REAL_POWERS) == {}
 
 
 LAYERS = ("import numpy as np\n\n\nclass Affine:\n    def forward(self, x, w):\n"

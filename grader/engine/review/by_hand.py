@@ -79,6 +79,7 @@ OVERRIDES = frozenset({"__array_ufunc__", "__array_function__", "__torch_functio
 _JUDGED = AUTOGRAD + TURNS_OFF + SWITCHES + MAKERS
 OUTSIDE = "uses "         # how a finding of this module's starts (manual._OWN_WORDS)
 MAKES = "makes complex numbers"
+PARTS_READ = "or reads their parts"     # (manual: told only where nothing else is on the line)
 KERNELS = "reaches autograd's kernels"
 NUMBER_TYPE = "computes with a number type of its own"
 
@@ -233,6 +234,30 @@ def _complex_text(text: str) -> bool:
         return text in ("complex32", "chalf", "cfloat", "cdouble")
 
 
+# what reads a part of a complex number (complex-step differentiation reads the imaginary one:
+# z.imag, or z.real of z times -i, z.conjugate()); a real number has no use for them
+_PARTS = frozenset({"imag", "real", "conjugate", "conj", "conj_physical", "view_as_real",
+                    "view_as_real_copy", "real_if_close"})
+
+
+def _negative(node) -> bool:
+    """A negative number written out: -1, -1.0, (-0.5)."""
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and \
+        isinstance(node.operand, ast.Constant) and \
+        type(node.operand.value) in (int, float) and node.operand.value > 0
+
+
+def _fraction(node) -> bool:
+    """A number written out that is not whole (0.5, 1 / 3, .25): a negative number to such a
+    power is complex in Python (-1.0) ** 0.5 == 1j."""
+    try:
+        value = ast.literal_eval(node) if not isinstance(node, ast.BinOp) else \
+            ast.literal_eval(node.left) / ast.literal_eval(node.right)
+    except Exception:  # noqa: BLE001 - not a number written out
+        return False
+    return type(value) is float and not value.is_integer()
+
+
 class _ByHand:
     """The review of a manual function's reach by what each thing is (the module's docstring);
     a mixin of the file's review."""
@@ -287,14 +312,19 @@ class _ByHand:
                     _complex_text(node.value):
                 return f"{MAKES} (dtype {node.value!r})"
             return ""
-        if isinstance(node, ast.Attribute) and node.attr == "imag" and \
+        if isinstance(node, ast.Attribute) and node.attr in _PARTS and \
                 isinstance(node.ctx, ast.Load):
-            return f"{MAKES} and reads their imaginary part (.imag)"
+            return f"{MAKES} {PARTS_READ} (.{node.attr})"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and \
+                _negative(node.left) and _fraction(node.right):
+            return f"{MAKES} (a negative number to a fractional power)"
         if not isinstance(node, (ast.Name, ast.Attribute)) or not outer:
             return ""
         origin = self.origin(node, self.scope_of.get(id(node), self.module))
         if not isinstance(origin, str) or origin == "?":
             return ""
+        if origin.rpartition(".")[2] in _PARTS and origin.split(".")[0] in ("numpy", "torch"):
+            return f"{MAKES} {PARTS_READ} ({origin})"     # from numpy import imag
         kind = _complex_kind(origin)
         if kind == "maker" or kind == "type" and self._given_as_type(node, parent):
             return f"{MAKES} ({origin})"

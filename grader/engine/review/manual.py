@@ -23,7 +23,7 @@ from grader.engine.review.autograd_names import (  # noqa: F401  (MANUAL, USES_A
     AUTOGRAD, BY_NAME, BY_PATH,                                           # _spellings: read
     GRAPH, MAKERS, MANUAL, METHODS, POOLS, SWITCHES, THREADS, TURNS_OFF,  # from here too)
     USES_AUTOGRAD, WATCHED, _code_reaching_autograd, _names_autograd, _spellings, _under)
-from grader.engine.review.by_hand import MAKES, OUTSIDE
+from grader.engine.review.by_hand import MAKES, OUTSIDE, PARTS_READ
 from grader.exercises import EXERCISES
 
 # a name the code run at import filled with autograd's work or with what it read from outside
@@ -216,7 +216,7 @@ class _Manual:
                         _Line(tainted[CAPTURED]), f"a manual function ({shown}) could replay "
                         f"a graph of autograd's that the file traces (line "
                         f"{tainted[CAPTURED]})")
-        reported = set()
+        reported, parts = set(), {}
         for name in names:      # a root itself filled at import (utils.Box, reached as Box)
             if name in tainted and self.module.bound.get(name):
                 reported.add(tainted[name])
@@ -236,11 +236,20 @@ class _Manual:
             if not what:                            # what it is, by family (by_hand)
                 what = self._by_hand(node, outer)
             line = getattr(node, "lineno", 0)
-            if what and line not in reported:
+            if what and PARTS_READ in what:         # told where nothing else is on its line
+                parts.setdefault(line, (node, what))
+            elif what and line not in reported:
                 reported.add(line)
-                self.where, self.offset = self._place_of(node) or (self.where, self.offset)
-                self.report(node, f"a manual function ({shown}) " + (
-                    what if what.startswith(_OWN_WORDS) else f"reaches autograd ({what})"))
+                self._report_manual(node, shown, what)
+        for line, (node, what) in parts.items():
+            if line not in reported:
+                reported.add(line)
+                self._report_manual(node, shown, what)
+
+    def _report_manual(self, node, shown, what):
+        self.where, self.offset = self._place_of(node) or (self.where, self.offset)
+        self.report(node, f"a manual function ({shown}) " + (
+            what if what.startswith(_OWN_WORDS) else f"reaches autograd ({what})"))
 
     def own_reached(self, own) -> set:
         """(module, name) of each name of the student's own modules `own` that the manual
