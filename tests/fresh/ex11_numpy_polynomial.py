@@ -236,4 +236,30 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "recomputes the gradients after updating a (not one forward pass per step)",
         (r"taken anew after a was updated",)),
+    # blind round 10 (w078, w080, w081): one term or one gradient alone wrong, told by its
+    # relation to the expected one (a power of x more, a factor)
+    Fresh("poly_forward_cube_as_fourth_power", "poly_forward", '''
+def poly_forward(x, a, b, c, d):
+    x2 = x * x
+    return a + b * x + c * x2 + d * (x2 * x2)
+''', "the cubic term written d * x2 * x2: d multiplies x^4",
+        (r"d multiplies x\*\*4",), visible=True),
+    Fresh("poly_grads_d_fourth_power", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    gx = grad_y_pred * x
+    gx2 = gx * x
+    gx3 = gx2 * x * x
+    return (float(grad_y_pred.sum()), float(gx.sum()), float(gx2.sum()), float(gx3.sum()))
+''', "grad_d sums 2 r x^4 (one multiplication by x too many)",
+        (r"grad_d uses x\*\*4",), visible=True),
+    Fresh("poly_grads_a_without_2", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    gx = grad_y_pred * x
+    gx2 = gx * x
+    gx3 = gx2 * x
+    return (float((y_pred - y).sum()), float(gx.sum()), float(gx2.sum()), float(gx3.sum()))
+''', "grad_a alone lacks the factor 2: the sum of r, not of 2 r",
+        (r"index 0 \(the first\) is wrong: it is the expected one × 1/2",), visible=True),
 ]

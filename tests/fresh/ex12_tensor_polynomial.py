@@ -491,4 +491,40 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "RMSprop built without lr=: it uses its default 0.01, 10 times the lr asked",
         (r"is lr passed to the optimizer",), visible=True),
+    # blind round 10 (w119, w124): forward in float32 whatever the input; string() rounded
+    Fresh("polynomial3_forward_casts_to_float32", "Polynomial3", '''
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        x = x.float()
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + " \\
+               f"{self.d.item()} x^3"
+''', "x.float() inside forward: a float64 model and input compute in float32, losing precision",
+        (r"float32 where float64 is asked, so only float32's precision",), visible=True),
+    Fresh("polynomial3_string_g_format", "Polynomial3", '''
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    def string(self):
+        return f"y = {self.a.item():g} + {self.b.item():g} x + {self.c.item():g} x^2 + " \\
+               f"{self.d.item():g} x^3"
+''', "string() formats with :g (6 significant digits), not each value in full",
+        (r"each value in full",), visible=True),
 ]

@@ -25,6 +25,10 @@ FLOAT64_NOT_FLOAT32 = ("float64 where float32 is asked: make it float32 where it
                       "(dtype=torch.float32 or np.float32, or .float()). float64 is what NumPy "
                       "makes by default (np.loadtxt, np.array of Python floats; torch.from_numpy "
                       "keeps it), and what dtype=torch.float64 or .double() ask for")
+# float32 for float64: the values show the precision lost, not where the float32 came from
+FLOAT32_NOT_FLOAT64 = ("float32 where float64 is asked, so only float32's precision (about 7 "
+                       "significant digits) is kept; " + TENSOR_DTYPE
+                       + ", and .float() or dtype=torch.float32 make float32 too")
 USE_ITEM = "a tensor where a Python number is asked: use .item() (or float(...))"
 NOT_REDUCED = ("each item holds several values where one number is asked: a sum (or mean) over "
                "the samples is missing?")
@@ -36,6 +40,8 @@ def tensor_dtype_hint(got, expected) -> str | None:
     where float32 is asked is NumPy's default. Any other pair is only described (None)."""
     if got == expected:
         return None
+    if got == torch.float32 and expected == torch.float64:
+        return FLOAT32_NOT_FLOAT64
     if (got == torch.float32 and expected.is_floating_point) or \
             (got == torch.int64 and not expected.is_floating_point and not expected.is_complex):
         return TENSOR_DTYPE
@@ -251,7 +257,7 @@ def term_power_mistakes(x, coefs, powers, names, known=None) -> dict:
             out[hint] = value
             taken.append(value)
     for k, (name, p) in enumerate(zip(names, powers)):
-        for q in sorted(set(range(4)) | set(powers)):
+        for q in sorted(set(range(max(powers) + 2)) | set(range(4))):   # one power more too
             if q != p:
                 add(f"{name} multiplies x**{q} where x**{p} is wanted (the terms are "
                     f"{' + '.join(f'{n} * x**{e}' for n, e in zip(names, powers))})",
@@ -273,7 +279,7 @@ def grad_power_mistakes(want, x, r, powers, names, *, summed=True) -> dict:
     per sample, want[k] = r * x**powers[k]."""
     out: dict = {}
     for k, (name, p) in enumerate(zip(names, powers)):
-        for q in sorted(set(range(4)) | set(powers)):
+        for q in sorted(set(range(max(powers) + 2)) | set(range(4))):   # one power more too
             if q == p:
                 continue
             value = (r * x ** q).sum() if summed else r * x ** q

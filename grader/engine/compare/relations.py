@@ -158,6 +158,9 @@ def _few_wrong(a, b, rtol, atol) -> str | None:
         common = f": {it} expected negative and came back as 0"
     elif (bw < 0).all() and np.allclose(aw, -bw, rtol=rtol, atol=atol):
         common = f": {it} expected negative and came back positive"
+    elif n == 1:    # the one wrong value's own relation to the expected one, where one holds
+        one = _one_number(float(aw[0]), float(bw[0]), rtol, atol)
+        common = f": {one.replace('the value', 'it', 1)}" if one else ""
     if n == 1 and a.ndim == 1 and at[0][0] in (0, a.size - 1):
         where += " (the first)" if at[0][0] == 0 else " (the last)"
     values = "the value" if n == 1 else f"{n} of the {a.size} values"

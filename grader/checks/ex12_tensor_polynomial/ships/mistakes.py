@@ -21,6 +21,8 @@ def string_rounded(places: int) -> str:
     """The hint for numbers written rounded to `places` decimals."""
     return (f"the numbers are rounded to {places} decimal place{'s' * (places != 1)}: write "
             f"each value whole, f\"{{self.a.item()}}\" (no :.{places}f)")
+STRING_ROUNDED = ("write each value in full, as Python writes the float .item() gives, "
+                  "f\"{self.a.item()}\": a format such as :g or :.4f rounds it")
 DRAWN_IN_FLOAT64 = ("the initial values are drawn in float64 (randn with dtype=torch.float64, "
                     "or x's dtype): they differ from the contract's float32 draws by float32's "
                     "rounding. Draw each in float32, torch.randn((), generator=g), then "

@@ -26,7 +26,8 @@ PATTERN = re.compile(rf"^y = {NUMBER} \+ {NUMBER} x \+ {NUMBER} x\^2 \+ {NUMBER}
 
 
 def check_string(got, want, call):
-    """The text must have the format, and its numbers the model's values (float32 precision)."""
+    """The text must have the format, and its numbers the model's values: close to them
+    (float32 precision), then each in full, as Python writes the float .item() gives."""
     if not isinstance(got, str):
         fail(f"{call} should return a str, got {type(got).__name__}.")
     if got == want:
@@ -42,6 +43,12 @@ def check_string(got, want, call):
     rtol, atol = TOL[torch.float32]
     assert_close(values, w, call=call, context="the numbers in the text", rtol=rtol, atol=atol,
                  mistakes=_rounded(m.groups(), w))
+    # close, and each in full: the text of a value is the value itself, not a rounding of it
+    short = [(t, v) for t, v, x in zip(m.groups(), w, values) if x != v]
+    if short:
+        text, value = short[0]
+        fail(f"{call} returned {got!r}, expected {want!r}: the numbers are the model's values "
+             f"rounded ({text} where the value is {value!r}).", hints.STRING_ROUNDED)
 
 
 def _rounded(texts, want) -> dict:

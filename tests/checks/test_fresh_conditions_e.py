@@ -1,0 +1,118 @@
+"""The hints added for the fresh mistakes of tests/fresh, continued from
+tests/checks/test_fresh_conditions.py (same rule: each tried against a program with the same
+symptom for another reason, which must not get it):
+
+  ex11 a term at one power of x more (d * x**4): the cubic term doubled is not named so
+  ex11 a gradient at one power of x more (grad_d of x**4): grad_d doubled is not
+  ex11 one wrong value told by its own factor (grad_a × 1/2): grad_a a mean (× 1/N) is not
+  ex12 float32 for float64, its precision said (forward's x.float()): a float64 result computed
+       in float32 and cast back is not told its dtype
+  ex12 string()'s values rounded (:g): values in the wrong places are not
+"""
+from __future__ import annotations
+
+from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+
+
+# -- ex11 poly_forward: the cubic term at x**4, or the cubic term doubled (the last value alone
+#    wrong on x = [0, 1, 2] in neither case: x = 1 tells 2 d from d)
+
+CUBE_DOUBLED = """
+def poly_forward(x, a, b, c, d):
+    return a + b * x + c * x ** 2 + 2 * d * x ** 3
+"""
+
+
+def test_fourth_power_only_where_the_term_is_d_x4(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_forward_cube_as_fourth_power"),
+                           targets=["poly_forward"]), "poly_forward", visible=True)
+    assert any_hint(right, r"d multiplies x\*\*4"), right
+    other = hints_of(grade("ex11", CUBE_DOUBLED, targets=["poly_forward"]), "poly_forward")
+    assert not any_hint(other, r"x\*\*4"), other
+
+
+# -- ex11 poly_grads: grad_d at x**4, or grad_d doubled (grad_d alone wrong in both)
+
+GRAD_D_DOUBLED = """
+def poly_grads(x, y, y_pred):
+    r = 2.0 * (y_pred - y)
+    return (float(r.sum()), float((r * x).sum()), float((r * x ** 2).sum()),
+            float(2 * (r * x ** 3).sum()))
+"""
+
+
+def test_gradient_power_only_where_grad_d_sums_x4(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_grads_d_fourth_power"),
+                           targets=["poly_grads"]), "poly_grads", visible=True)
+    assert any_hint(right, r"grad_d uses x\*\*4"), right
+    other = hints_of(grade("ex11", GRAD_D_DOUBLED, targets=["poly_grads"]), "poly_grads")
+    assert not any_hint(other, r"x\*\*4"), other
+
+
+# -- ex11 poly_grads: grad_a alone wrong, half the expected one, or its mean (1/N)
+
+GRAD_A_MEAN = """
+def poly_grads(x, y, y_pred):
+    r = 2.0 * (y_pred - y)
+    return (float(r.mean()), float((r * x).sum()), float((r * x ** 2).sum()),
+            float((r * x ** 3).sum()))
+"""
+
+
+def test_one_value_halved_only_where_it_is_half(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_grads_a_without_2"),
+                           targets=["poly_grads"]), "poly_grads", visible=True)
+    assert any_hint(right, r"index 0 \(the first\) is wrong: it is the expected one × 1/2"), \
+        right
+    other = hints_of(grade("ex11", GRAD_A_MEAN, targets=["poly_grads"]), "poly_grads")
+    assert any_hint(other, r"index 0") and not any_hint(other, r"× 1/2|× 2\b"), other
+
+
+# -- ex12 Polynomial3.forward in float32 for a float64 model: returned in float32, or cast back
+#    to float64 (the dtype right, the values float32's)
+
+_POLY3 = """
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return {forward}
+
+    def string(self):
+        return {string}
+"""
+ITEMS = ('f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + '
+         '{self.d.item()} x^3"')
+CAST_BACK = _POLY3.format(
+    forward="(self.a.float() + self.b.float() * x.float() + self.c.float() * x.float() ** 2 "
+            "+ self.d.float() * x.float() ** 3).to(x.dtype)", string=ITEMS)
+
+
+def test_float32_precision_only_where_the_result_is_float32(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "polynomial3_forward_casts_to_float32"),
+                           targets=["Polynomial3"]), "Polynomial3", visible=True)
+    assert any_hint(right, r"float32 where float64 is asked, so only float32's precision"), right
+    other = hints_of(grade("ex12", CAST_BACK, targets=["Polynomial3"]), "Polynomial3")
+    assert not any_hint(other, r"float32 where float64 is asked"), other
+
+
+# -- ex12 Polynomial3.string: the values rounded by :g, or in the wrong places (a and b swapped)
+
+SWAPPED_IN_TEXT = _POLY3.format(
+    forward="self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3",
+    string='f"y = {self.b.item()} + {self.a.item()} x + {self.c.item()} x^2 + '
+           '{self.d.item()} x^3"')
+
+
+def test_values_in_full_only_where_the_text_rounds_them(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "polynomial3_string_g_format"),
+                           targets=["Polynomial3"]), "Polynomial3", visible=True)
+    assert any_hint(right, r"each value in full"), right
+    other = hints_of(grade("ex12", SWAPPED_IN_TEXT, targets=["Polynomial3"]), "Polynomial3")
+    assert other and not any_hint(other, r"in full|rounds"), other
+
