@@ -82,3 +82,26 @@ def sigmoid_inputs(outputs: dict, state: dict) -> dict:
             f"has one, follows its layer)"] = value
     return out
 
+
+
+def defaults_that_differ(run, defaults: dict, right) -> list | None:
+    """Which defaults of a signature a run with them left out does not take as the contract
+    says: `run(**kw)` makes the call with the keywords kw passed, the others left to the
+    signature; `right(result)` says whether a result is the reference's; `defaults` {name: the
+    contract's default}. None where the run with every one of them passed is still not right
+    (the defaults are not the cause), or where a run fails; else the names each of which,
+    passed alone, makes the run right (all of them where no one alone does)."""
+    try:
+        if not right(run(**defaults)):
+            return None
+        alone = [k for k in defaults if right(run(**{k: defaults[k]}))]
+    except Exception:   # noqa: BLE001 - a run that fails is no evidence either way
+        return None
+    return alone or list(defaults)
+
+
+def default_differs(names, defaults: dict) -> str:
+    """The hint where passing the contract's defaults `names` (of `defaults`) makes a run right."""
+    given = " and ".join(f"{k}={defaults[k]!r}" for k in names)
+    return (f"with {given} passed, the run is the reference's: the signature's default for "
+            f"{' and '.join(names)} differs from the docstring's ({given})")

@@ -2,6 +2,10 @@
 tests/checks/test_fresh_conditions.py (same rule: each tried against a program with the same
 symptom for another reason, which must not get it):
 
+  ex07 the default momentum of the signature: an optimizer made anew each epoch (its momentum
+       lost) is not told so
+  ex11 the default lr of the signature: d updated at half the lr (wrong with the defaults
+       passed too) is not told so
   ex11 a term at one power of x more (d * x**4): the cubic term doubled is not named so
   ex11 a gradient at one power of x more (grad_d of x**4): grad_d doubled is not
   ex11 one wrong value told by its own factor (grad_a × 1/2): grad_a a mean (× 1/N) is not
@@ -12,6 +16,7 @@ symptom for another reason, which must not get it):
 from __future__ import annotations
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+from tests.conftest import failing
 
 
 # -- ex11 poly_forward: the cubic term at x**4, or the cubic term doubled (the last value alone
@@ -116,3 +121,60 @@ def test_values_in_full_only_where_the_text_rounds_them(grade):
     other = hints_of(grade("ex12", SWAPPED_IN_TEXT, targets=["Polynomial3"]), "Polynomial3")
     assert other and not any_hint(other, r"in full|rounds"), other
 
+
+
+# -- ex07 train_logistic with the default momentum: another default, or an optimizer made anew
+#    each epoch (wrong with momentum=0.9 passed too)
+
+OPTIMIZER_EACH_EPOCH = """
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    losses = []
+    for _ in range(epochs):
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def test_default_momentum_only_where_passing_it_makes_the_run_right(grade):
+    right = hints_of(grade("ex07", fresh_code("ex07", "train_logistic_default_momentum_half"),
+                           targets=["train_logistic"]), "train_logistic", visible=True)
+    assert any_hint(right, r"default for momentum differs"), right
+    result = grade("ex07", OPTIMIZER_EACH_EPOCH, targets=["train_logistic"])
+    other = hints_of(result, "train_logistic")
+    assert failing(result, "train_logistic") and not any_hint(other, r"default"), other
+
+
+# -- ex11 fit_numpy with its defaults: another default lr, or d moved at half the lr
+
+D_AT_HALF_LR = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr / 2 * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_default_lr_only_where_passing_it_makes_the_run_right(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_default_lr_1e5"),
+                           targets=["fit_numpy"]), "fit_numpy", visible=True)
+    assert any_hint(right, r"default for lr differs"), right
+    result = grade("ex11", D_AT_HALF_LR, targets=["fit_numpy"])
+    other = hints_of(result, "fit_numpy")
+    assert failing(result, "fit_numpy") and not any_hint(other, r"default"), other

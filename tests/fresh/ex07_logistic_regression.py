@@ -197,4 +197,19 @@ def sigmoid(z):
     return 0.5 * (1 + torch.tanh(z))
 ''', "the tanh form without the z / 2: 0.5 * (1 + tanh(z)) is sigmoid(2z)",
         (r"tanh\(z / 2\)|sigmoid\(2z\)",), visible=True),
+    # blind round 10 (w052): another default momentum in the signature
+    Fresh("train_logistic_default_momentum_half", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.5):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "the signature's default momentum is 0.5, not the docstring's 0.9",
+        (r"default for momentum differs",), visible=True),
 ]

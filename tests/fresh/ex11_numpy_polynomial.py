@@ -262,4 +262,23 @@ def poly_grads(x, y, y_pred):
     return (float((y_pred - y).sum()), float(gx.sum()), float(gx2.sum()), float(gx3.sum()))
 ''', "grad_a alone lacks the factor 2: the sum of r, not of 2 r",
         (r"index 0 \(the first\) is wrong: it is the expected one × 1/2",), visible=True),
+    # blind round 10 (w084): another default lr in the signature
+    Fresh("fit_numpy_default_lr_1e5", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-5, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "the signature's default lr is 1e-5, not the docstring's 1e-6",
+        (r"default for lr differs",), visible=True),
 ]

@@ -15,7 +15,8 @@ from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as vari
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
-from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
+from grader.checks.ex07_logistic_regression.ships.shared import (default_momentum_told,
+                                                                  logistic_spec)
 
 pytestmark = pytest.mark.ex07
 
@@ -228,10 +229,12 @@ def test_train_logistic_random(sub, seed, device, momentum_arg):
                               device=device)
         return out
     wrong = Mistakes(variants)
-    assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes=wrong.map(lambda r: r["losses"]))
-    assert_state(got["state"], want["state"], call=call,
-                 mistakes=wrong.map(lambda r: r["state"]))
+    with default_momentum_told(sub, (x, y, lr, epochs), want, device, state=state,
+                               asked=not kwargs):
+        assert_trajectory(got["result"], want["result"], call=call,
+                          mistakes=wrong.map(lambda r: r["losses"]))
+        assert_state(got["state"], want["state"], call=call,
+                     mistakes=wrong.map(lambda r: r["state"]))
 
 
 def _classes_of(state, x):

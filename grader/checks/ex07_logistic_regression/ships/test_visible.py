@@ -12,7 +12,8 @@ from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
                                scale_mistakes, sigmoid_inputs)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
-from grader.checks.ex07_logistic_regression.ships.shared import logistic_spec
+from grader.checks.ex07_logistic_regression.ships.shared import (default_momentum_told,
+                                                                  logistic_spec)
 
 pytestmark = pytest.mark.ex07
 
@@ -209,10 +210,11 @@ def test_train_logistic_20_epochs(sub, device):
                     args, device=device)
     want = expected(CASES["train_20"], device)
     wrong = {hint: expected(CASES[f"train_20_{v}"], device) for v, hint in VARIANTS.items()}
-    assert_trajectory(got["result"], want["result"], call=call,
-                      mistakes={k: v["losses"] for k, v in wrong.items()})
-    assert_state(got["state"], want["state"], call=call,
-                 mistakes={k: v["state"] for k, v in wrong.items()})
+    with default_momentum_told(sub, args, want, device, state=STATE_2):
+        assert_trajectory(got["result"], want["result"], call=call,
+                          mistakes={k: v["losses"] for k, v in wrong.items()})
+        assert_state(got["state"], want["state"], call=call,
+                     mistakes={k: v["state"] for k, v in wrong.items()})
 
 
 @check("accuracy", points=2, visible=True)
