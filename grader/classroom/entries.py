@@ -24,7 +24,9 @@ from pathlib import Path
 from grader.classroom import downloads, gradebook_files
 from grader.classroom.filing import file_names, filing_note
 from grader.sandbox import staging
+from grader.sandbox import names
 from grader.sandbox.apart import imported_closure, module_named
+from grader.sandbox.files import kind_of
 from grader.sandbox.tree import data_file
 
 # Caps and names are grader.sandbox.staging's, the one way files enter (here as names to
@@ -175,6 +177,9 @@ def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
             notes.append(f"the folder '{name}' in {staging.shown(where.name)} is graded as a "
                          f"student: it holds no feedback pages of this grader's. If it is "
                          f"nbgrader's or older pages, move it out of the class folder")
+    for path, kind in _unreadable_zips(where):
+        notes.append(f"not graded: {staging.shown(path.name)} is {kind}, not a zip file; if "
+                     f"it is a student's, ask her for the zip again")
     hidden = [p for p in staging.class_listing(where)[1]
               if not (outputs is not None and outputs.owns(p))]
     if hidden:
@@ -183,6 +188,27 @@ def class_folder_notes(folder, outputs: Outputs | None = None) -> list[str]:
         notes.append(f"not graded, as hidden: {shown} (a name that starts with '.' is left "
                      f"out; if one is a student's, rename it without the dot)")
     return notes
+
+
+def _unreadable_zips(folder: Path) -> list:
+    """(path, what it is) of each entry of `folder` named like a zip that is neither a file
+    nor a folder, nor a link to one (a FIFO, a socket, a device, a broken link)."""
+    found = []
+    try:
+        listing = sorted(Path(folder).iterdir())
+    except OSError:
+        return found
+    for p in listing:
+        if p.suffix.lower() != ".zip" or names.not_a_student(p.name) or names.hidden(p.name):
+            continue
+        try:
+            if p.is_dir() or p.is_file():
+                continue
+            mode = os.lstat(p).st_mode
+        except OSError:
+            continue
+        found.append((p, "a broken link" if stat.S_ISLNK(mode) else kind_of(mode)))
+    return found[:20]
 
 
 def entry_paths(folder: Path, outputs: Outputs | None = None):

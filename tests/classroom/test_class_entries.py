@@ -213,6 +213,29 @@ def test_hidden_and_tool_entries_are_left_out_with_a_note_and_dunder_names_grade
                      "is left out; if one is a student's, rename it without the dot)"]
 
 
+def test_an_entry_named_like_a_zip_that_is_no_file_is_noted(tmp_path):
+    """A FIFO, a socket and a broken link named like a student's zip are not graded, and
+    the instructor reads which and why; a real zip and a folder named .zip are entries."""
+    import os
+    import socket
+    put(tmp_path / "alice", REF)
+    os.mkfifo(tmp_path / "bob.zip")
+    (tmp_path / "carl.zip").symlink_to(tmp_path / "gone.zip")
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(tmp_path / "dora.zip"))
+        (tmp_path / "eve.zip").write_bytes(b"PK\5\6" + bytes(18))
+        put(tmp_path / "finn.zip", REF)
+        assert [s for s, _ in class_entries(tmp_path)] == ["alice", "eve", "finn.zip"]
+        notes = class_folder_notes(tmp_path)
+    finally:
+        sock.close()
+    assert notes == [f"not graded: '{name}' is {kind}, not a zip file; if it is a student's, "
+                     f"ask her for the zip again" for name, kind in (
+                         ("bob.zip", "a FIFO (named pipe)"), ("carl.zip", "a broken link"),
+                         ("dora.zip", "a socket"))]
+
+
 def _csv(path: Path) -> dict:
     lines = path.read_text().splitlines()
     return {line.split(",")[0]: line.split(",")[-1] for line in lines[1:]}
