@@ -9,6 +9,8 @@ symptom for another reason, which must not get it):
   ex11 a term at one power of x more (d * x**4): the cubic term doubled is not named so
   ex11 a gradient at one power of x more (grad_d of x**4): grad_d doubled is not
   ex11 one wrong value told by its own factor (grad_a × 1/2): grad_a a mean (× 1/N) is not
+  ex12 initial values that depend on earlier calls: a's update at twice the lr (the start right
+       on every call) is not told so
   ex12 float32 for float64, its precision said (forward's x.float()): a float64 result computed
        in float32 and cast back is not told its dtype
   ex12 string()'s values rounded (:g): values in the wrong places are not
@@ -178,3 +180,34 @@ def test_default_lr_only_where_passing_it_makes_the_run_right(grade):
     result = grade("ex11", D_AT_HALF_LR, targets=["fit_numpy"])
     other = hints_of(result, "fit_numpy")
     assert failing(result, "fit_numpy") and not any_hint(other, r"default"), other
+
+
+# -- ex12 fit_tensor: steps=0 right, a later run wrong: a generator kept between calls, or a's
+#    update at twice the lr
+
+A_AT_TWICE_LR = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= 2 * lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_state_between_calls_only_where_a_second_call_draws_otherwise(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_tensor_generator_kept_between_calls"),
+                           targets=["fit_tensor"]), "fit_tensor", visible=True)
+    assert any_hint(right, r"depend on earlier calls"), right
+    result = grade("ex12", A_AT_TWICE_LR, targets=["fit_tensor"])
+    other = hints_of(result, "fit_tensor")
+    assert failing(result, "fit_tensor") and not any_hint(other, r"earlier calls"), other

@@ -527,4 +527,29 @@ class Polynomial3(nn.Module):
                f"{self.d.item():g} x^3"
 ''', "string() formats with :g (6 significant digits), not each value in full",
         (r"each value in full",), visible=True),
+    # blind round 10 (w117): one generator for all calls, seeded by the first
+    Fresh("fit_tensor_generator_kept_between_calls", "fit_tensor", '''
+_GENERATOR = []
+
+
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    if not _GENERATOR:
+        _GENERATOR.append(torch.Generator().manual_seed(seed))
+    g = _GENERATOR[0]
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "one generator kept between calls, seeded by the first call only: a second call with the "
+         "same seed draws other initial values",
+        (r"depend on earlier calls",), visible=True),
 ]

@@ -21,6 +21,9 @@ def string_rounded(places: int) -> str:
     """The hint for numbers written rounded to `places` decimals."""
     return (f"the numbers are rounded to {places} decimal place{'s' * (places != 1)}: write "
             f"each value whole, f\"{{self.a.item()}}\" (no :.{places}f)")
+STATE_BETWEEN_CALLS = ("the initial values depend on earlier calls: the same seed must give the "
+                       "same draws on every call. Make the generator inside the function on each "
+                       "call, g = torch.Generator().manual_seed(seed), not once for all calls")
 STRING_ROUNDED = ("write each value in full, as Python writes the float .item() gives, "
                   "f\"{self.a.item()}\": a format such as :g or :.4f rounds it")
 DRAWN_IN_FLOAT64 = ("the initial values are drawn in float64 (randn with dtype=torch.float64, "
