@@ -193,4 +193,17 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "every sample's gradient taken at the epoch's starting w, then all applied",
         (r"the w the epoch started from",), visible=True),
+    Fresh("sgd_records_first_sample", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for i, (xi, yi) in enumerate(zip(x.tolist(), y.tolist())):
+            w = w - lr * sample_gradient(xi, yi, w)
+            if i == 0:
+                losses.append(float((xi * w - yi) ** 2))
+    return w, losses
+''', "records each epoch's first sample's loss, not its last",
+        (r"records its first sample's loss",), visible=True),
 ]

@@ -11,6 +11,7 @@ from grader.checks.api import (GRADCHECK_TOL, TOL, TRAJECTORY_TOL, StudentError,
                                tolerance)
 from grader.checks.ex02_gradient_descent.private.variants import (gd_mistakes, sgd_batch_gradient,
                                                                   sgd_epoch_mean,
+                                                                  sgd_first_sample,
                                                                   sgd_full_batch_runs,
                                                                   sgd_loss_before_update,
                                                                   sgd_stale_w)
@@ -225,6 +226,7 @@ def test_sgd_trajectory(sub, seed, kind, device):
         hints.SGD_BATCH_GRADIENT: sgd_batch_gradient(xe, ye, w0, lr, epochs),
         hints.SGD_STALE_W: sgd_stale_w(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN: sgd_epoch_mean(xe, ye, w0, lr, epochs),
+        hints.SGD_FIRST_SAMPLE: sgd_first_sample(xe, ye, w0, lr, epochs),
         hints.SGD_EPOCH_MEAN_BEFORE: sgd_epoch_mean(xe, ye, w0, lr, epochs, before=True),
         **sgd_full_batch_runs(xe, ye, w0, lr, epochs),
     }

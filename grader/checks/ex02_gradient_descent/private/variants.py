@@ -77,6 +77,19 @@ def sgd_epoch_mean(xs, ys, w0, lr, epochs, before=False):
     return w, losses
 
 
+def sgd_first_sample(xs, ys, w0, lr, epochs):
+    """The right updates, but each epoch records its first sample's loss (computed after that
+    sample's update) instead of its last sample's."""
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        seen = []
+        for x, y in zip(xs, ys):
+            w -= lr * 2 * x * (x * w - y)
+            seen.append((x * w - y) ** 2)
+        losses.append(seen[0])
+    return w, losses
+
+
 def gd_gradient_at_w0(xs, ys, w0, lr, epochs):
     """gradient_descent's loop with the gradient taken at w0 in every epoch (gradient(xs, ys,
     w0) where w is meant): w moves by the same step each epoch."""

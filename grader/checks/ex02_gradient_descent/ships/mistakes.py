@@ -82,6 +82,9 @@ SGD_EPOCH_MEAN = ("each epoch records the mean of its samples' losses: losses[k]
 SGD_EPOCH_MEAN_BEFORE = ("each epoch records the mean of its samples' losses, each computed "
                          "before its update: losses[k] is only the last sample's loss in epoch "
                          "k, computed after its update (the l the course's loop prints).")
+SGD_FIRST_SAMPLE = ("each epoch records its first sample's loss: losses[k] is the last "
+                    "sample's loss in epoch k, computed after its update (the l the course's "
+                    "loop prints), the value left after the loop over the samples.")
 SGD_REVERSED = ("these are the values of a run that visits the samples in reverse order, the last "
                 "one first: visit them in the order given, xs[0] first")
 SGD_BATCH_GRADIENT = ("every update uses the mean gradient over all samples: in stochastic "
