@@ -131,7 +131,11 @@ class Guarded:
             self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
             raise
         if not isinstance(out, dict) or "missing" in out:
-            return self._sub.call(target, *args, grad=grad, timeout=timeout, **kwargs)
+            # no function of that name where the guard looked: none is run unwatched, even
+            # one that a later look would find (a module's own __getattr__ answering twice)
+            from grader.exercises import module_of
+            raise StudentError("missing", f"{module_of(ex)}.py has no function or class "
+                                          f"named {func!r}")
         if grad is False or func in MANUAL.get(ex, ()) or \
                 _needs_autograd(ex, func, args, kwargs):   # "it used (no) autograd": measured
             read_fact()      # in the worker, or read by the review (a finding withholds it)

@@ -20,6 +20,12 @@ from grader.engine.review.syntax import (_annotations, _is_self, _outermost, _qu
                                          _unparse)
 
 
+# a module's own __getattr__ or __dir__ answers for names it does not define: a check could
+# find one function where it looks and be handed another where it calls
+_MODULE_LOOKUPS = ("__getattr__", "__dir__")
+_MODULE_LOOKUP = "answers for names the file does not define (a module __getattr__)"
+
+
 class _Checks(_Ordinary):
     """Pass 2: the rules on every node the grader may run."""
 
@@ -57,6 +63,9 @@ class _Checks(_Ordinary):
             self._check_attribute(node, scope, parent)
         elif isinstance(node, ast.Call):
             self._check_call(node, scope, parent)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                node.name in _MODULE_LOOKUPS and scope is self.module:
+            self.report(node, _MODULE_LOOKUP)
         elif isinstance(node, ast.Subscript):
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 self._check_contents(node, node.value, scope)
@@ -114,6 +123,8 @@ class _Checks(_Ordinary):
             self._check_reach(node, self.origin(node, scope), parent)
         elif node.id == "__builtins__":
             self.report(node, "reaches Python's builtins (__builtins__)")
+        elif node.id in _MODULE_LOOKUPS and scope is self.module:   # __getattr__ = f
+            self.report(node, _MODULE_LOOKUP)
 
     def _check_attribute(self, node, scope, parent):
         attr = node.attr
