@@ -23,6 +23,7 @@ CASES = {c.id: c for c in [
     Case("forward_tensor64", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0], dtype=F64), 2.0)),
     Case("loss_course", "ex01.loss", (torch.tensor(X, dtype=F64), torch.tensor(Y, dtype=F64), 1.0)),
     Case("loss_course32", "ex01.loss", (torch.tensor(X), torch.tensor(Y), 1.0)),
+    Case("loss_course_np", "ex01.loss", (np.array(X), np.array(Y), 1.0)),   # the notes' way
     # the notes' way: data as lists, weights from np.arange
     Case("mse_course", "ex01.mse_for_weights", (X, Y, np.arange(0.0, 4.1, 0.5))),
     # other counts than the course's (5 samples, 4 weights): a factor that comes from the
@@ -70,11 +71,13 @@ def test_forward_keeps_device(sub, device):
 
 @check("loss", visible=True)
 def test_loss_course(sub):
-    """loss on the course data at w = 1 is [1, 4, 9] (float64 and float32 tensors)"""
-    for cid, kind in (("loss_course", "float64"), ("loss_course32", "float32")):
+    """loss on the course data at w = 1 is [1, 4, 9] (NumPy arrays, float64 and float32
+    tensors)"""
+    for cid, kind in (("loss_course_np", "NumPy arrays"), ("loss_course", "float64 tensors"),
+                      ("loss_course32", "float32 tensors")):
         case = CASES[cid]
         assert_close(case.run(sub), expected(case), call=f"loss(x, y, w=1.0) with x=[1,2,3], "
-                     f"y=[2,4,6] as {kind} tensors",
+                     f"y=[2,4,6] as {kind}",
                      mistakes=lambda: also_on(hints.loss_mistakes(X, Y, 1.0), _second_loss(sub)))
 
 
