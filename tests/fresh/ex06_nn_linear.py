@@ -146,4 +146,14 @@ class LinearRegression(nn.Module):
         return self.linear(x.view(-1, 1))
 ''', "x.view(-1, 1) in forward: right for one input feature only",
         (r"works for one input feature",), visible=True),
+    Fresh("forward_weight_not_transposed", "LinearRegression", '''
+class LinearRegression(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        self.linear = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return x @ self.linear.weight + self.linear.bias
+''', "x @ weight + bias without the transpose: right only where D = O",
+        (r"transpos|W\.T|laid out",), visible=True),
 ]

@@ -56,16 +56,21 @@ def naming_fixed_lr(sub, spec, state, lr, *, train=False, got=None, want=None):
 
 
 @contextmanager
-def right_for_one_feature(d: int, call: str, forward_one):
+def right_for_one_feature(d: int, call: str, forward_one, untransposed=None, column=""):
     """Around a forward pass of a model of d > 1 input features: where it fails with an error,
     `forward_one()` runs the same forward on a model of one feature, and returns whether that
-    gave the right output. Right there and an error here: forward handles one feature only."""
+    gave the right output. Right there and an error here: forward handles one feature only.
+    Why is said only where the evidence shows it: `untransposed()` returns whether a model of
+    as many outputs as inputs gives x @ W + b (the weight used as laid out, (out, in)); x made
+    one column shows in the error as `column` ("6x1", the N * D values in one column), where
+    the square model fails too. A model whose parameters are not laid out as the exercise asks
+    (nn.Linear's arguments swapped) is told so by the error itself, nothing more."""
     try:
         yield
         return
     except StudentError as err:
         failure = err
-    if d == 1:
+    if d == 1 or failure.kind == "layout":
         raise failure
     try:
         one_right = forward_one()
@@ -73,7 +78,19 @@ def right_for_one_feature(d: int, call: str, forward_one):
         one_right = False
     if not one_right:
         raise failure
-    fail(f"{failure.describe('forward')}\n  The same forward is right for a model of one input "
-         f"feature.", f"forward works for one input feature and fails for D = {d}: x is made "
-         f"one column somewhere (x.view(-1, 1) or x.reshape(-1, 1)?). nn.Linear takes x of "
-         f"shape (N, D) as it is", measured=True)
+    text = (f"{failure.describe('forward')}\n  The same forward is right for a model of one "
+            f"input feature.")
+    try:
+        as_laid_out = bool(untransposed and untransposed())
+    except (StudentError, CheckFailure):
+        as_laid_out = None   # the square model fails too
+    if as_laid_out:
+        fail(text, f"forward works for one input feature and fails for D = {d}; a model of 3 "
+             f"inputs and 3 outputs gives x @ W + b, the weight used as it is laid out. "
+             f"nn.Linear's weight is (out_features, in_features): forward is x @ W.T + b (or "
+             f"self.linear(x))", measured=True)
+    if as_laid_out is None and column and column in str(failure):
+        fail(text, f"forward works for one input feature and fails for D = {d}: x is made "
+             f"one column somewhere (x.view(-1, 1) or x.reshape(-1, 1)?). nn.Linear takes x "
+             f"of shape (N, D) as it is", measured=True)
+    fail(text)

@@ -22,6 +22,10 @@ STATE_11 = {"linear.weight": torch.tensor([[-0.3]]), "linear.bias": torch.tensor
 STATE_32 = {"linear.weight": torch.tensor([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]]),
             "linear.bias": torch.tensor([0.25, -0.75])}
 X_32 = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 0.5]])
+# a model of as many outputs as inputs, its weight not symmetric: x @ W + b is not x @ W.T + b
+STATE_33 = {"linear.weight": torch.tensor([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5],
+                                           [1.0, 0.25, 0.0]]),
+            "linear.bias": torch.tensor([0.25, -0.75, 0.5])}
 STALE_11 = {"linear.weight": torch.tensor([[3.0]]), "linear.bias": torch.tensor([-2.0])}
 SPEC_11 = linear_spec(1, 1)
 STEP = (SPEC_11, STATE_11, X_COURSE, Y_COURSE, 0.01, 5)   # train_steps arguments
@@ -86,7 +90,9 @@ def test_forward(sub, device):
     for cid, sizes, state, x in (("forward_3_2", (3, 2), STATE_32, X_32),
                                  ("forward_1_1", (1, 1), STATE_11, X_COURSE)):
         call = f"LinearRegression{sizes}.to({device!r})(x) with x of shape {tuple(x.shape)}"
-        with right_for_one_feature(sizes[0], call, lambda: _forward_one_right(sub, device)), \
+        with right_for_one_feature(sizes[0], call, lambda: _forward_one_right(sub, device),
+                                   lambda: _untransposed(sub, device),
+                                   f"({x.shape[0] * x.shape[1]}x1 "), \
                 naming_float64_weights(call, x):
             out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", sizes, state,
                             x.to(device), device=device)
@@ -104,6 +110,18 @@ def _forward_one_right(sub, device) -> bool:
     want = expected(CASES["forward_1_1"], device)["outputs"][0]
     try:
         assert_close(out["outputs"][0], want, call="LinearRegression(1, 1)(x)")
+    except CheckFailure:
+        return False
+    return True
+
+
+def _untransposed(sub, device) -> bool:
+    """Whether forward gives x @ W + b for LinearRegression(3, 3): the weight used as laid out."""
+    out = sub.probe("ex06.forward_twice", "ex06", "LinearRegression", (3, 3), STATE_33,
+                    X_32.to(device), device=device)
+    want = X_32 @ STATE_33["linear.weight"] + STATE_33["linear.bias"]
+    try:
+        assert_close(out["outputs"][0], want.to(device), call="LinearRegression(3, 3)(x)")
     except CheckFailure:
         return False
     return True

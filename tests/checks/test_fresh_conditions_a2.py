@@ -1,0 +1,31 @@
+"""The hints added or changed for the fresh mistakes of tests/fresh in ex01-ex06, continued from
+tests/checks/test_fresh_conditions_e.py (same rule: each tried against a program with the same
+symptom for another reason, which must not get it):
+
+  ex06 forward with the weight not transposed (x @ W + b: an error for D = 3, right for one
+       feature): nn.Linear's arguments swapped (the same symptom, a layout error) and x made one
+       column are not told so; and neither of those two, nor the weight not transposed, is told
+       'x is made one column' unless the error shows the N * D values in one column
+"""
+from __future__ import annotations
+
+from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+
+
+# -- ex06 forward: the weight as laid out, x made one column, the arguments swapped
+
+def test_untransposed_weight_named_only_where_the_square_model_shows_it(grade):
+    right = hints_of(grade("ex06", fresh_code("ex06", "forward_weight_not_transposed"),
+                           targets=["LinearRegression"]), "LinearRegression", visible=True)
+    assert any_hint(right, r"x @ W \+ b"), right
+    assert not any_hint(right, r"one column"), right
+    for name in ("forward_one_column", "linear_regression_dims_swapped"):
+        other = hints_of(grade("ex06", fresh_code("ex06", name), targets=["LinearRegression"]),
+                         "LinearRegression")
+        assert not any_hint(other, r"x @ W \+ b"), (name, other)
+
+
+def test_one_column_not_told_for_swapped_arguments(grade):
+    other = hints_of(grade("ex06", fresh_code("ex06", "linear_regression_dims_swapped"),
+                           targets=["LinearRegression"]), "LinearRegression")
+    assert not any_hint(other, r"one column"), other
