@@ -144,4 +144,11 @@ def train_full_batch(model, x, y, lr, epochs):
     return losses
 ''', "Adam instead of SGD",
         (r"torch\.optim\.Adam at this lr",)),
+    # blind round 11 (w118): a file of one row read as a 1-D array
+    Fresh("load_csv_without_ndmin", "load_csv", '''
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", dtype=np.float32)
+    return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
+''', "np.loadtxt without ndmin=2: a file of one row gives a 1-D array",
+        (r"file of one row is not read as one sample",), visible=True),
 ]

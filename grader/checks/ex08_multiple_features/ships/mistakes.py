@@ -11,6 +11,10 @@ HEADER_SKIPPED = ("one row short: the file has no header line, every row is a sa
                   "(skiprows=1 drops the first one)")
 X_FROM_SECOND_COLUMN = ("x starts at the second column and ends with the label: data[:, 1:] "
                         "where data[:, :-1] (every column but the last) is meant")
+ONE_ROW = ("a file of one row is not read as one sample of D features: read from such a file, "
+           "np.loadtxt (and np.genfromtxt) give a 1-D array of the row's D + 1 numbers, whose "
+           "[:, :-1] is not the features. np.loadtxt(path, delimiter=\",\", ndmin=2) keeps "
+           "the rows' dimension whatever their number")
 NOT_TENSORS = "convert with torch.from_numpy(...) or torch.tensor(...)."
 PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
               "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, Recorded, assert_close, assert_forward_pure, assert_state,
+from grader.checks.api import (Case, CheckFailure, Recorded, StudentError, assert_close, assert_forward_pure, assert_state,
                                assert_structure, assert_trajectory, check, data_path, devices,
                                expected, fail, kind_of, random_state,
                                naming_bce_target, naming_float64_weights,
@@ -45,7 +45,8 @@ CASES = {c.id: c for c in [
 
 @check("load_csv", points=2, visible=True)
 def test_load_diabetes(sub):
-    """load_csv("diabetes.csv") gives x float32 (759, 8) and y float32 (759, 1)"""
+    """load_csv("diabetes.csv") gives x float32 (759, 8) and y float32 (759, 1); a file of one
+    row gives x (1, D) and y (1, 1)"""
     call = 'load_csv("diabetes.csv")'
     got = CASES["csv_diabetes"].run(sub)
     want = expected(CASES["csv_diabetes"])
@@ -69,6 +70,41 @@ def test_load_diabetes(sub):
     assert_close(got["y_head"], want["y_head"], call=call, context="the first rows of y")
     assert_close(got["x_sum"], want["x_sum"], call=call, context="the column sums of x")
     assert_close(got["y_sum"], want["y_sum"], call=call, context="the sum of y")
+    _check_one_row(sub)
+
+
+# a file of one row, read as one sample of three features (N = 1 is a file like any other)
+ONE_ROW = np.array([[0.5, -1.25, 2.0, 1.0]])
+
+
+def _read_rows(sub, rows, name, call):
+    """load_csv of a file holding `rows` ((N, D + 1), the label last), checked against them."""
+    text = "\n".join(",".join(f"{v:g}" for v in row) for row in rows) + "\n"
+    sub.put_file(name, text)
+    got = sub.call("ex08.load_csv", name)
+    want = (torch.tensor(rows[:, :-1], dtype=torch.float32),
+            torch.tensor(rows[:, -1:], dtype=torch.float32))
+    assert_close(got, want, call=call)
+
+
+def _check_one_row(sub):
+    """load_csv of a file of one row. Where it fails, a file of that row and one more is read
+    too: read right there, the file of one row lost its row dimension."""
+    call = 'load_csv(a file of one row "0.5,-1.25,2,1")'
+    try:
+        _read_rows(sub, ONE_ROW, "one_row.csv", call)
+        return
+    except (CheckFailure, StudentError) as err:
+        failure = err
+    two = np.vstack([ONE_ROW, [[-0.25, 1.5, 0.75, 0.0]]])
+    try:
+        _read_rows(sub, two, "two_rows.csv", 'load_csv(a file of two rows)')
+    except (CheckFailure, StudentError):
+        raise failure from None
+    said = (failure.describe("load_csv") if isinstance(failure, StudentError)
+            else str(failure).split("\n  hint:")[0])
+    fail(f"{said}\n  A file of the same row and one more is read right.", hints.ONE_ROW,
+         measured=True)
 
 
 @check("DeepBinaryClassifier", points=2, visible=True)
