@@ -6,6 +6,9 @@ symptom for another reason, which must not get it):
        feature): nn.Linear's arguments swapped (the same symptom, a layout error) and x made one
        column are not told so; and neither of those two, nor the weight not transposed, is told
        'x is made one column' unless the error shows the N * D values in one column
+  ex01 loss leaving torch (np.square of a tensor: an error where x requires grad): a loss that
+       refuses float64 tensors (an error there too, and on the same tensor without grad) is not
+       told so
 """
 from __future__ import annotations
 
@@ -29,3 +32,22 @@ def test_one_column_not_told_for_swapped_arguments(grade):
     other = hints_of(grade("ex06", fresh_code("ex06", "linear_regression_dims_swapped"),
                            targets=["LinearRegression"]), "LinearRegression")
     assert not any_hint(other, r"one column"), other
+
+
+# -- ex01 loss: right without requires_grad, an error with it
+
+FLOAT64_REFUSED = """
+def loss(x, y, w):
+    if isinstance(x, torch.Tensor) and x.dtype == torch.float64:
+        raise TypeError("float32 tensors only")
+    return (forward(x, w) - y) ** 2
+"""
+
+
+def test_leaving_torch_named_only_where_the_detached_call_is_right(grade):
+    right = hints_of(grade("ex01", fresh_code("ex01", "loss_np_square"), targets=["loss"]),
+                     "loss", visible=True)
+    assert any_hint(right, r"leaves torch"), right
+    other = grade("ex01", FLOAT64_REFUSED, targets=["loss"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "loss"), r"leaves torch|requires grad")

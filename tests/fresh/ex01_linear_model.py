@@ -147,4 +147,10 @@ def mse_for_weights(x_data, y_data, weights):
     return loss(x[:, None], y[:, None], ws[None, :]).mean(axis=1)
 ''', "averages over the weights' axis: one value per sample, shape (N,), not per weight",
         (r"over the weights' axis",), visible=True),
+    Fresh("loss_np_square", "loss", '''
+def loss(x, y, w):
+    return np.square(forward(x, w) - y)
+''', "np.square of a tensor: NumPy takes the tensor's values (.numpy()), which fails for a "
+        "tensor that requires grad (and one on the GPU)",
+        (r"numpy|requires grad",), visible=True),
 ]

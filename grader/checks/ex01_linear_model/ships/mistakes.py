@@ -7,6 +7,13 @@ DOUBLED = ("this is 2 * (x*w - y), twice the error, not its square: the square i
            "(x*w - y) ** 2 (`* 2` doubles, `** 2` squares)")
 
 
+# loss fails on a tensor that requires grad and is right on the same values without it
+LEAVES_TORCH = ("loss is right on a tensor that does not require grad and fails on the same "
+                "tensor when it requires grad: something in loss leaves torch, as a NumPy "
+                "function of a tensor (np.square, np.power) or .numpy() does, or changes x in "
+                "place. Keep torch's operations on a tensor: (forward(x, w) - y) ** 2 works for "
+                "floats, arrays and tensors alike")
+
 def loss_mistakes(x, y, w) -> dict:
     """{hint: what loss returns with that mistake}: the error, twice the error, the absolute
     error. On errors all of one sign (the course data at w = 1: -1, -2, -3) y - x*w is the
