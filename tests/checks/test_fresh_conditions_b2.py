@@ -4,6 +4,8 @@ symptom for another reason, which must not get it):
 
   ex08 a file of one row that loses its row dimension: a loader that fixes the number of columns
        (it fails the file of two rows as well) is not told so
+  ex10 a batch of one that loses its rows' dimension: an argmax over the whole tensor (one
+       0-dim class for 20 rows too) is not told so
 """
 from __future__ import annotations
 
@@ -28,3 +30,22 @@ def test_one_row_only_where_two_rows_are_read_right(grade):
     assert failing(result, "load_csv")
     other = hints_of(result, "load_csv")
     assert not any_hint(other, r"one row"), other
+
+
+# -- ex10 predict_classes: a 0-dim class for a batch of one; for 20 rows as well, or not
+
+ARGMAX_OF_ALL = """
+def predict_classes(model, x):
+    with torch.no_grad():
+        return model(x).argmax()
+"""
+
+
+def test_batch_of_one_only_where_20_rows_keep_theirs(grade):
+    right = hints_of(grade("ex10", fresh_code("ex10", "predict_classes_squeezed"),
+                           targets=["predict_classes"]), "predict_classes", visible=True)
+    assert any_hint(right, r"batch of one"), right
+    result = grade("ex10", ARGMAX_OF_ALL, targets=["predict_classes"])
+    assert failing(result, "predict_classes")
+    other = hints_of(result, "predict_classes")
+    assert not any_hint(other, r"batch of one"), other

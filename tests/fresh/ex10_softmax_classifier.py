@@ -294,4 +294,11 @@ def cross_entropy_grad(logits, targets):
     return (softmax(logits, dim=1) - one_hot) / logits.shape[1]
 ''', "divides by C (logits.shape[1]) instead of N",
         (r"divided by C", SCALE), visible=True),
+    # blind round 11 (w112): the logits squeezed, a batch of one loses its rows' dimension
+    Fresh("predict_classes_squeezed", "predict_classes", '''
+def predict_classes(model, x):
+    with torch.no_grad():
+        return model(x).squeeze().argmax(-1)
+''', "squeezes the logits: a batch of one gives a 0-dim tensor",
+        (r"rows' dimension is lost for a batch of one",), visible=True),
 ]

@@ -51,6 +51,9 @@ SUM_ALL = ("divided by the sum of the whole tensor: each slice along dim sums to
            "e.sum(dim=dim, keepdim=True)")
 GRAD_DIM0 = ("the softmax runs over dim 0 (the samples): each row's probabilities are over the "
              "classes, softmax(logits, dim=1)")
+BATCH_OF_ONE = ("the rows' dimension is lost for a batch of one (a squeeze()? It removes every "
+                "dimension of size 1, the batch's too where N = 1): logits.argmax(dim=1) of the "
+                "(N, C) logits gives shape (N,) for every N")
 PREDICT_DIM0 = ("one value per class: argmax over dim 0 (the samples); each row's class is "
                 "logits.argmax(dim=1)")
 

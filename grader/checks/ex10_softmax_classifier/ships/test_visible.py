@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, GRADCHECK_TOL, LOSS_MISTAKES, Recorded, assert_close, check,
+                               fail, kind_of,
                                StudentError, devices, expected, formula_state, manual_call,
                                variant_id)
 from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
@@ -79,6 +80,8 @@ CASES = {c.id: c for c in [
     Case("forward_float64", "ex10", (SIZES, STATE, X_DATA[:5].double()), probe="ex10.forward"),
     Case("predict_logits", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.forward"),
     Case("predict", "ex10", (SIZES, PREDICT_STATE, X_DATA[:20]), probe="ex10.predict"),
+    # a batch of one row: N = 1 is a batch like any other
+    Case("predict_one", "ex10", (SIZES, PREDICT_STATE, X_DATA[:1]), probe="ex10.predict"),
     Case("train", "ex10", TRAIN_ARGS, probe="ex10.train"),
     Case("train_float64", "ex10", TRAIN_ARGS_64, probe="ex10.train"),
 ]}
@@ -252,11 +255,23 @@ def test_classifier_forward(sub, device):
 @check("predict_classes", visible=True, uses=("SoftmaxClassifier",))
 @devices()
 def test_predict_classes(sub, device):
-    """predict_classes gives int64 class indices, the argmax of the logits, without a graph"""
+    """predict_classes gives int64 class indices, the argmax of the logits, without a graph,
+    for 20 rows and for a batch of one"""
     case = CASES["predict"].on(device)
     logits = expected(CASES["predict_logits"], device)["result"]
     check_predict(case.run(sub), expected(case, device)["result"], logits,
                   f"predict_classes(model, x) for 20 rows on {device}")
+    case = CASES["predict_one"].on(device)
+    got, want = case.run(sub), expected(case, device)["result"]
+    call = f"predict_classes(model, x[:1]) for a batch of one row on {device}"
+    result = got["result"]
+    if isinstance(result, torch.Tensor) and result.dim() == 0 and want.shape == (1,) \
+            and not result.is_floating_point() and int(result) == int(want[0]):
+        # the condition: 20 rows gave (20,) (checked above), one row its right class without
+        # the rows' dimension
+        fail(f"{call} returned {kind_of(result)}, the right class without the rows' "
+             f"dimension, expected shape (1,); 20 rows gave shape (20,).", hints.BATCH_OF_ONE)
+    check_predict(got, want, logits[:1], call)
 
 
 @check("train_classifier", points=3, visible=True, uses=("SoftmaxClassifier",))
