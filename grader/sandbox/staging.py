@@ -81,6 +81,12 @@ def _own_assignments(candidates: list, found: Found) -> list:
     return kept
 
 
+def own_name(c: Candidate) -> bool:
+    """Is this exercise file named as its exercise's own (ex02_gradient_descent.py or .ipynb),
+    not by a near name (ex02_gradient_descent (1).py, ... copy.py, ..._old.py, ex02.py)?"""
+    return os.path.splitext(c.parts[-1])[0] == EXERCISES[c.ex]
+
+
 def zip_sightings(zf: zipfile.ZipFile, found: Found) -> None:
     """The members of a zip that look like an exercise's file and are not graded, as the walk
     of a folder finds them (Tree): an exercise's file kept more than MAX_DEPTH folders down
@@ -178,10 +184,13 @@ def _open_root_by_path(path: Path) -> tuple[int | str, os.stat_result]:
 def collect(source, *, max_file: int = MAX_FILE_BYTES,
             max_total: int = MAX_TOTAL_BYTES, assignments: bool | None = None) -> Found:
     """The exercise files of a submission: a folder (looked into MAX_DEPTH levels deep), a
-    zip, or one exercise file. Per exercise the shallowest regular file wins, a .py before an
-    .ipynb; each other file of that exercise is noted as not graded. Refused (the submission as
-    a whole) when it is a link, not a folder, zip or exercise file, a corrupt zip or one over
-    the caps (zip_directory), or when its exercise files add up to more than max_total.
+    zip, or one exercise file. Per exercise a regular file of the exercise's own name
+    (own_name: exNN_name.py or .ipynb) wins over every near name (ex02_gradient_descent (1).py,
+    ... copy.py, ..._old.py), wherever each lies; of several own names, or of near names only,
+    the shallowest wins, a .py before an .ipynb; a stub not started never counts over the work.
+    Each other file of that exercise is noted as not graded. Refused (the submission as a
+    whole) when it is a link, not a folder, zip or exercise file, a corrupt zip or one over the
+    caps (zip_directory), or when its exercise files add up to more than max_total.
 
     Assignment boundaries: when `source` is a student's entry in nbgrader's submitted/ tree,
     one folder per assignment (nbgrader_layout, decided here from what the submission holds
@@ -235,9 +244,10 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
              sum(o.ex == c.ex and not o.refused for o in candidates) == 1}
         stubs = {id(c) for c in candidates if c.ex in twice and not c.refused and
                  not_started(c.parts[-1], _read_or_empty(c, max_file))}
-        for c in candidates:      # a stub not started never counts over the work
-            if c.ex not in best or (id(c) in stubs, c.key) < (id(best[c.ex]) in stubs,
-                                                               best[c.ex].key):
+        def rank(c):   # a stub not started never counts over the work; then the own name
+            return (id(c) in stubs, bool(c.refused), not own_name(c), c.key)
+        for c in candidates:
+            if c.ex not in best or rank(c) < rank(best[c.ex]):
                 best[c.ex] = c
         for c in candidates:
             chosen = best[c.ex]
@@ -246,6 +256,8 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
                            f"{shown('/'.join(chosen.parts))} counts for {c.ex} " +
                            ("(the other is the exercise's stub, not started)" if id(c) in stubs
                             and id(chosen) not in stubs else
+                            f"(the file named {EXERCISES[c.ex]}.py or .ipynb counts before "
+                            f"any other name)" if own_name(chosen) and not own_name(c) else
                             "(the file nearest the top counts, a .py before a notebook)"))
         if zf is not None:
             zip_sightings(zf, found)
@@ -258,7 +270,7 @@ def collect(source, *, max_file: int = MAX_FILE_BYTES,
         for parts, ex in found.deep:       # too deep to be graded: said, with where to put it
             found.note(deep_note(parts, ex, graded.get(ex)))
         for ex, c in best.items():
-            if not c.refused and os.path.splitext(c.parts[-1])[0] != EXERCISES[ex]:
+            if not c.refused and not own_name(c):
                 found.note(name_note(c.parts, ex, c.parts[-1]))
         if found.helpers:
             found.note(f"left out {', '.join(shown(h) for h in found.helpers)}: a notebook "

@@ -734,3 +734,47 @@ def test_a_stub_not_started_never_counts_over_the_work(tmp_path, py, notebook, g
              - {graded}).pop()
     said = [n for n in found.all_notes() if other in n]
     assert said and ("stub, not started" in said[0]) == ({py, notebook} == {"stub", "solution"})
+
+
+NEAR_NAMES = ["ex02_gradient_descent (1).py", "ex02_gradient_descent copy.py",
+              "ex02_gradient_descent .py", "ex02_gradient_descent_old.py",
+              "ex02_gradient_descent-v2.py", "ex02.py"]
+
+
+@pytest.mark.parametrize("form", ["folder", "zip, exact first", "zip, exact last"])
+@pytest.mark.parametrize("exact, near", [
+    *[("ex02_gradient_descent.py", n) for n in NEAR_NAMES],          # sorted before and after
+    ("ex02_gradient_descent.ipynb", "ex02_gradient_descent (1).py"),   # a notebook of its name
+    ("ex02_gradient_descent.ipynb", "ex02_gradient_descent_old.py"),
+    ("work/ex02_gradient_descent.py", "work/ex02_gradient_descent (1).py"),   # in a subfolder
+    ("work/ex02_gradient_descent.py", "ex02_gradient_descent copy.py"),   # the copy nearer the top
+    ("a/b/ex02_gradient_descent.ipynb", "ex02_gradient_descent-v2.py"),
+])
+def test_the_exercise_s_own_name_counts_over_a_near_name(tmp_path, form, exact, near):
+    """The right ex02_gradient_descent.py handed in beside a stale copy of a near name (what a
+    browser or a file manager names a second download or a copy, or an old version kept): the
+    file of the exercise's own name is graded, wherever each lies and however the names sort,
+    and the copy is noted as not graded. A near name is graded only where no own name is."""
+    files = {exact: b"WHICH = 'exact'\n", near: b"WHICH = 'near'\n"}
+    if form == "folder":
+        source = tmp_path / "alice"
+        for name, data in files.items():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes(data)
+    else:
+        source = tmp_path / "alice.zip"
+        order = [exact, near] if form.endswith("first") else [near, exact]
+        with zipfile.ZipFile(source, "w") as zf:
+            for name in order:
+                zf.writestr(name, files[name])
+    found = staging.collect(source)
+    assert found.files["ex02"] == (Path(exact).name, files[exact])
+    assert found.all_notes() == [
+        f"{staging.shown(near)} was not graded: {staging.shown(exact)} counts for ex02 (the file "
+        f"named ex02_gradient_descent.py or .ipynb counts before any other name)"]
+    if form == "folder":                  # no own name: the near name, as before, with its note
+        (source / exact).unlink()
+        found = staging.collect(source)
+        assert found.files["ex02"] == (Path(near).name, files[near])
+        assert found.all_notes() == [staging.name_note(tuple(near.split("/")), "ex02",
+                                                       Path(near).name)]
