@@ -9,6 +9,9 @@ symptom for another reason, which must not get it):
   ex01 loss leaving torch (np.square of a tensor: an error where x requires grad): a loss that
        refuses float64 tensors (an error there too, and on the same tensor without grad) is not
        told so
+  ex04 backward_steps with the sign of r lost (2 * abs(r): right where r > 0, flipped where
+       r < 0), not told 'the sign is flipped' where one input's r has one sign only: a sign
+       flipped on inputs of both signs is still told so, and not told the sign of r is lost
 """
 from __future__ import annotations
 
@@ -51,3 +54,27 @@ def test_leaving_torch_named_only_where_the_detached_call_is_right(grade):
     other = grade("ex01", FLOAT64_REFUSED, targets=["loss"])
     assert other.score < other.max_score
     assert not any_hint(hints_of(other, "loss"), r"leaves torch|requires grad")
+
+
+# -- ex04 backward_steps: the sign of r lost (2|r|), or flipped (2 * (y - y_hat))
+
+FLIPPED = """
+def backward_steps(x, y, w):
+    y_hat = x * w
+    r = y_hat - y
+    dloss_dr = -2 * r
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(r ** 2),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": 1.0, "dyhat_dw": float(x),
+            "dloss_dw": float(dloss_dr * x)}
+"""
+
+
+def test_sign_lost_named_only_where_r_of_the_other_sign_is_right(grade):
+    right = hints_of(grade("ex04", fresh_code("ex04", "backward_steps_abs_r"),
+                           targets=["backward_steps"]), "backward_steps")
+    assert any_hint(right, r"sign of r is lost"), right
+    assert not any_hint(right, r"the sign is flipped"), right
+    other = hints_of(grade("ex04", FLIPPED, targets=["backward_steps"]), "backward_steps",
+                     visible=True)
+    assert any_hint(other, r"the sign is flipped"), other
+    assert not any_hint(other, r"sign of r is lost"), other

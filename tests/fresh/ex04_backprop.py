@@ -401,4 +401,14 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     return params[0].item(), params[1].item(), params[2].item(), losses
 ''', "records each epoch's first sample's loss, not its last",
         (r"records its first sample's loss",), visible=True),
+    Fresh("backward_steps_abs_r", "backward_steps", '''
+def backward_steps(x, y, w):
+    y_hat = x * w
+    r = y_hat - y
+    dloss_dr = 2 * abs(r)
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(r ** 2),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": 1.0, "dyhat_dw": float(x),
+            "dloss_dw": float(dloss_dr * x)}
+''', "dloss_dr = 2 * abs(r): the sign of r lost, right only where y_hat > y",
+        (r"sign of r is lost",), visible=True),
 ]

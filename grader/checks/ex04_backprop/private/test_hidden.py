@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (assert_close, assert_gradient, assert_trajectory, away_from_zero,
-                               check, devices, dtypes, gen, manual_call, naming_rebound, np_rng,
-                               property_of, randn, reference, reruns, scale_mistakes)
+from grader.checks.api import (StudentError, assert_close, assert_gradient, assert_trajectory,
+                               away_from_zero, check, devices, dtypes, gen, manual_call,
+                               naming_rebound, np_rng, property_of, randn, reference, reruns,
+                               scale_mistakes)
 from grader.checks.ex04_backprop.private.variants import train_mistakes
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
+                                                        sign_flips_shown, steps_closed,
                                                         steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import (assert_params_of_xs_dtype,
                                                      assert_w_of_xs_dtype, trajectory_tol)
@@ -64,17 +66,46 @@ def _kinds():
     return pytest.mark.parametrize("kind,device", out)
 
 
+def _both_signs(samples):
+    """The samples (x, y, w[, b]) with r = x * w (+ b) - y > 0 in the first and third and < 0
+    in the second: y reflected about y_hat where r has the other sign (a sign of r lost, 2|r|,
+    shows only on samples of both signs)."""
+    out = []
+    for k, (x, y, w, *b) in enumerate(samples):
+        y_hat = x * w + sum(b)
+        if (y_hat - y) * (1 if k % 2 == 0 else -1) < 0:
+            y = round(2 * y_hat - y, 4)
+        out.append((x, y, w, *b))
+    return out
+
+
+def _other_sign(sub, samples, k):
+    """(the answer on a sample whose r has the other sign than sample k's, its formulas'
+    values, that sample in words), or None where the call fails: one call more, made only
+    where sample k fails."""
+    args = samples[1 if k != 1 else 0]
+    func = "backward_steps" if len(args) == 3 else "affine_backward_steps"
+    try:
+        got = manual_call(sub, f"ex04.{func}", *args)
+    except StudentError:
+        return None
+    where = ", ".join(f"{n}={v:g}" for n, v in zip("xywb", args))
+    return got, steps_closed(*args), where
+
+
 @check("backward_steps", points=3)
 def test_backward_steps_random(sub, seed):
     """backward_steps (autograd off) matches the reference on random samples; dloss_dw also
     matches 2x(xw - y), autograd and a float64 central difference"""
     rng = np_rng(seed, "backward_steps")
-    for x, y, w in np.round(rng.uniform(-3, 3, (3, 3)), 4).tolist():
+    samples = _both_signs(np.round(rng.uniform(-3, 3, (3, 3)), 4).tolist())
+    for k, (x, y, w) in enumerate(samples):
         call = f"backward_steps(x={x}, y={y}, w={w}), autograd off"
         got = manual_call(sub, "ex04.backward_steps", x, y, w)
         want = reference("ex04.backward_steps", x, y, w, grad=False)
         assert_close(got, want, call=call, check_dtype="strict",
-                     mistakes=steps_mistakes(want, x, w))
+                     mistakes=lambda: sign_flips_shown(steps_mistakes(want, x, w), want,
+                                                       _other_sign(sub, samples, k)))
         closed = {"y_hat": x * w, "r": x * w - y, "loss": (x * w - y) ** 2,
                   "dloss_dr": 2 * (x * w - y), "dr_dyhat": 1.0, "dyhat_dw": x,
                   "dloss_dw": 2 * (x * w - y) * x}
@@ -90,12 +121,14 @@ def test_affine_backward_steps_random(sub, seed):
     and dloss_db also match 2x(xw + b - y) and 2(xw + b - y), autograd and a float64 central
     difference"""
     rng = np_rng(seed, "affine_backward_steps")
-    for x, y, w, b in np.round(rng.uniform(-3, 3, (3, 4)), 4).tolist():
+    samples = _both_signs(np.round(rng.uniform(-3, 3, (3, 4)), 4).tolist())
+    for k, (x, y, w, b) in enumerate(samples):
         call = f"affine_backward_steps(x={x}, y={y}, w={w}, b={b}), autograd off"
         got = manual_call(sub, "ex04.affine_backward_steps", x, y, w, b)
         want = reference("ex04.affine_backward_steps", x, y, w, b, grad=False)
         assert_close(got, want, call=call, check_dtype="strict",
-                     mistakes=lambda: affine_steps_mistakes(want, x, w, y, b))
+                     mistakes=lambda: sign_flips_shown(affine_steps_mistakes(want, x, w, y, b),
+                                                       want, _other_sign(sub, samples, k)))
         r = x * w + b - y
         closed = {"y_hat": x * w + b, "r": r, "loss": r ** 2, "dloss_dr": 2 * r,
                   "dr_dyhat": 1.0, "dyhat_dw": x, "dloss_dw": 2 * r * x,

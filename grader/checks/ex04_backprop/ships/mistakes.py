@@ -1,7 +1,8 @@
 """The mistakes of ex04 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A gradient off by a factor 2, by N or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
-from grader.checks.api import input_offsets, never_moved_hint, rebound_parameter, scale_mistakes
+from grader.checks.api import (input_offsets, never_moved_hint, rebound_parameter, same_values,
+                               scale_mistakes)
 
 NO_ZERO = ("the gradients are never zeroed, so each backward() adds this sample's gradient to "
            "those of all earlier samples: zero them after each update (w.grad.zero_()).")
@@ -142,6 +143,43 @@ def steps_mistakes(want, x, w):
         product_sign("dloss_dw", "dyhat_dw"): {"dloss_dw": -want["dloss_dw"]},
     }
 
+
+def steps_closed(x, y, w, b=None) -> dict:
+    """backward_steps(x, y, w), or affine_backward_steps(x, y, w, b), by their formulas."""
+    r = x * w + (b or 0.0) - y
+    out = {"y_hat": x * w + (b or 0.0), "r": r, "loss": r ** 2, "dloss_dr": 2 * r,
+           "dr_dyhat": 1.0, "dyhat_dw": x, "dloss_dw": 2 * r * x}
+    if b is not None:
+        out.update(dyhat_db=1.0, dloss_db=2 * r)
+    return out
+
+
+def sign_flips_shown(named: dict, want: dict, second) -> dict:
+    """`named` ({hint: the keys its mistake changes}) less the pure sign flips (every key
+    given is the expected value negated) that `second`, (the answer on another input, the
+    expected answer there, that input in words), does not show flipped too. One input's error r
+    has one sign: it cannot tell a flipped sign from 2 * |r|; `second`'s r has the other sign.
+    Where `second` is right on those keys instead, the sign of r is said to be lost."""
+    def flipped(value, expect):
+        return all(k in expect and expect[k] != 0 and same_values(v, -expect[k])
+                   for k, v in value.items())
+    got2, want2, where = second if second is not None else (None, None, "")
+    out = {}
+    for h, v in named.items():
+        if not flipped(v, want):
+            out[h] = v
+        elif isinstance(got2, dict) and flipped({k: got2.get(k) for k in v}, want2):
+            out[h] = v
+        elif (isinstance(got2, dict) and want["r"] * want2["r"] < 0
+              and all(same_values(got2.get(k), want2[k]) for k in v)):
+            out[SIGN_LOST.format(keys=", ".join(v), where=where, r2=want2["r"],
+                                 r=want["r"])] = v
+    return out
+
+
+SIGN_LOST = ("{keys}: right where r = y_hat - y is {r2:g} ({where}) and of the opposite sign "
+             "here, where r = {r:g}: the sign of r is lost on the way (abs(r)?). "
+             "dloss_dr = 2 * r, with r's own sign")
 
 def affine_steps_mistakes(want, x, w, y=None, b=None):
     """Wrong dicts of affine_backward_steps: the mistakes of backward_steps (r the other way

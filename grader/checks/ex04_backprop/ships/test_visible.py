@@ -7,11 +7,12 @@ its closed form, autograd and a central difference. Students run these with
 import pytest
 import torch
 
-from grader.checks.api import (Case, Recorded, assert_close, assert_gradient, assert_trajectory,
-                               check, devices, dtypes, expected, manual_call, naming_rebound,
-                               prefix_cases, recorded_reruns, scale_mistakes)
+from grader.checks.api import (Case, Recorded, StudentError, assert_close, assert_gradient,
+                               assert_trajectory, check, devices, dtypes, expected, manual_call,
+                               naming_rebound, prefix_cases, recorded_reruns, scale_mistakes)
 from grader.checks.ex04_backprop.ships import mistakes as hints
 from grader.checks.ex04_backprop.ships.mistakes import (affine_steps_mistakes, grads_mistakes,
+                                                        sign_flips_shown, steps_closed,
                                                         steps_mistakes)
 from grader.checks.ex04_backprop.ships.shared import (assert_params_of_xs_dtype,
                                                      assert_w_of_xs_dtype, trajectory_tol)
@@ -78,10 +79,27 @@ def test_backward_steps_course(sub):
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
     call = "backward_steps(x=2.0, y=4.0, w=1.0), autograd off"
-    assert_close(got, want, call=call, check_dtype="strict", mistakes=steps_mistakes(want, 2, 1))
+    assert_close(got, want, call=call, check_dtype="strict",
+                 mistakes=lambda: sign_flips_shown(steps_mistakes(want, 2, 1), want,
+                                                   _steps_r_positive(sub)))
     assert_close(got["dloss_dw"], -8.0, call=call, context="key 'dloss_dw'")
     assert_gradient(got["dloss_dw"], lambda w: (2.0 * w - 4.0) ** 2, 1.0, call=call,
                     closed=2 * 2.0 * (2.0 * 1.0 - 4.0), like=-8.0, mistakes=scale_mistakes)
+
+
+# x = 3, y = 1, w = 1: r = 2 > 0, where the course's r = -2 (a sign lost, 2 * |r|, is a
+# flipped sign there only)
+STEPS_R_POSITIVE = (3.0, 1.0, 1.0)
+
+
+def _steps_r_positive(sub):
+    """(backward_steps on STEPS_R_POSITIVE, its formulas' values), or None where the call
+    fails: one call more, made only where the course input fails."""
+    try:
+        got = manual_call(sub, "ex04.backward_steps", *STEPS_R_POSITIVE)
+    except StudentError:
+        return None
+    return got, steps_closed(*STEPS_R_POSITIVE), "x=3, y=1, w=1"
 
 
 @check("affine_backward_steps", points=3, visible=True)
