@@ -6,11 +6,14 @@ symptom for another reason, which must not get it):
        (it fails the file of two rows as well) is not told so
   ex10 a batch of one that loses its rows' dimension: an argmax over the whole tensor (one
        0-dim class for 20 rows too) is not told so
+  ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
+       the last row too, but also for a file of one feature) is not told so, nor one that
+       indexes the columns (an IndexError of another dimension) that it reads past the rows
 """
 from __future__ import annotations
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
-from tests.conftest import failing
+from tests.conftest import failing, messages
 
 
 # -- ex08 load_csv: a file of one row fails; read right with one row more, or not
@@ -49,3 +52,46 @@ def test_batch_of_one_only_where_20_rows_keep_theirs(grade):
     assert failing(result, "predict_classes")
     other = hints_of(result, "predict_classes")
     assert not any_hint(other, r"batch of one"), other
+
+
+# -- ex09 CsvDataset: an IndexError while the items are read; of row N, or of a column
+
+COLUMNS_INDEXED = """
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[:, i], self.y[:, 0]
+"""
+
+NEXT_ROW = """
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i + 1], self.y[i + 1]
+"""
+
+
+def test_len_counting_numbers_only_where_one_feature_is_read_right(grade):
+    right = hints_of(grade("ex09", fresh_code("ex09", "dataset_len_numel"),
+                           targets=["CsvDataset"]), "CsvDataset", visible=True)
+    assert any_hint(right, r"counts the features' numbers"), right
+    result = grade("ex09", NEXT_ROW, targets=["CsvDataset"])
+    assert "reads past the last row" in messages(result, "CsvDataset")
+    assert not any_hint(hints_of(result, "CsvDataset"), r"numbers|numel"), result
+    result = grade("ex09", COLUMNS_INDEXED, targets=["CsvDataset"])
+    assert failing(result, "CsvDataset")
+    assert "past the last row" not in messages(result, "CsvDataset")

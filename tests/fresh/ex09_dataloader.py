@@ -285,4 +285,19 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "zero_grad once per epoch, not per batch: the gradients accumulate over an epoch's batches",
         (r"once per epoch",), visible=True),
+    # blind round 11 (w057): len() counts the numbers, not the rows
+    Fresh("dataset_len_numel", "CsvDataset", '''
+class CsvDataset(Dataset):
+    def __init__(self, path):
+        data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        self.x = torch.from_numpy(data[:, :-1].copy())
+        self.y = torch.from_numpy(data[:, -1:].copy())
+
+    def __len__(self):
+        return self.x.numel()
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+''', "__len__ returns self.x.numel() (N * D) instead of the number of rows",
+        (r"len\(dataset\) counts the features' numbers",), visible=True),
 ]

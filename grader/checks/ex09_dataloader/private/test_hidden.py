@@ -9,7 +9,7 @@ from grader.checks.api import check, devices, dtypes, fail, gen, np_rng, referen
 from grader.checks.ex09_dataloader.private.variants import train_variant
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                        check_dataset, check_one_row,
+                                                        check_dataset, check_one_row, read_dataset,
                                                         check_training, check_twins)
 
 pytestmark = pytest.mark.ex09
@@ -25,10 +25,11 @@ def test_dataset_random_file(sub, seed):
     labels = rng.integers(0, 2, n).astype(np.float64)
     rows = np.column_stack([feats, labels])
     indices = tuple(int(i) for i in rng.choice(n, size=3, replace=False))
-    got = sub.probe("ex09.dataset", "ex09", rows=rows, indices=indices)
+    call = f"CsvDataset(a file of {n} rows, {d} features + label)"
+    got = read_dataset(sub, n, call, rows=rows, indices=indices)
     x = torch.tensor(feats, dtype=torch.float32)
     y = torch.tensor(labels, dtype=torch.float32).unsqueeze(1)
-    check_dataset(got, x, y, f"CsvDataset(a file of {n} rows, {d} features + label)", indices)
+    check_dataset(got, x, y, call, indices)
 
 
 @check("CsvDataset")

@@ -29,6 +29,12 @@ DATA_ON_GPU = ("a Dataset keeps its data on the CPU (the training loop moves eac
                "the model is).")
 DROP_LAST = "drop_last=True drops the last, smaller batch: leave it False"
 WITH_REPLACEMENT = "sampling with replacement? Every row once per epoch: DataLoader(shuffle=True)"
+PAST_THE_ROWS = ("an index below len(dataset) reads past the last row: len(dataset) is more than "
+                 "the number of rows (len() counts the samples, self.x.shape[0] or len(self.x), "
+                 "not the numbers, numel()), or __getitem__(i) reads a row after row i")
+LEN_NUMEL = ("len(dataset) counts the features' numbers, N x D (x.numel()?), which is N only "
+             "for one feature: len() is the number of rows (samples), self.x.shape[0] or "
+             "len(self.x)")
 LEN_COLUMNS = ("len() is the number of rows (samples), self.x.shape[0] or len(self.x); "
                "shape[1] counts the columns")
 ONE_ROW = ("a file of one row is not read as one sample of D features: read from such a file, "

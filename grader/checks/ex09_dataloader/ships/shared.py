@@ -2,6 +2,7 @@
 runs on, and the comparisons of the probes' results (each names the mistakes of mistakes.py it can
 tell)."""
 import functools
+import re
 
 import numpy as np
 import torch
@@ -36,6 +37,41 @@ def _swapped(feats, label, x0, y0) -> bool:
         return False
     return bool(torch.allclose(feats.detach().cpu().double(), y0.cpu().double())
                 and torch.allclose(label.detach().cpu().double(), x0.cpu().double()))
+
+
+def read_dataset(sub, n, call, **kw):
+    """The probe ex09.dataset (`kw`: file or rows, indices) on a file of `n` rows. It reads
+    dataset[i] for every i in range(len(dataset)): where that fails with the IndexError of row
+    `n` (PyTorch's or NumPy's words), an item the dataset counts ran past the file's last row,
+    and the failure says so (read from the text: shown, not counted). Where a file of one
+    feature column (N x D = N numbers) is then read right, len() counts the numbers: named."""
+    try:
+        return sub.probe("ex09.dataset", "ex09", **kw)
+    except StudentError as err:
+        past = re.search(rf"\bindex {n} is out of bounds for (dimension|axis) 0 with size {n}\b",
+                         str(err))
+        if not (err.kind == "exception" and err.derives_from("IndexError") and past):
+            raise
+        rows = f"{n} rows" if n != 1 else "one row"
+        said = (f"{err.describe(call)}\n  dataset[i] is read for every i in range(len(dataset)); "
+                f"one of them indexed row {n} of the file's {rows} (the last is row {n - 1}).")
+        if _one_feature_read_right(sub):
+            fail(f"{said}\n  A file of 4 rows of one feature (4 numbers) is read right.",
+                 hints.LEN_NUMEL, measured=True)
+        fail(said, hints.PAST_THE_ROWS)
+
+
+def _one_feature_read_right(sub) -> bool:
+    """Whether CsvDataset reads a file of 4 rows of one feature and a label right."""
+    rows = np.array([[-0.5, 0.0], [0.25, 1.0], [0.75, 1.0], [-0.125, 0.0]])
+    x = torch.tensor(rows[:, :-1], dtype=torch.float32)
+    y = torch.tensor(rows[:, -1:], dtype=torch.float32)
+    try:
+        got = sub.probe("ex09.dataset", "ex09", rows=rows, indices=(0, 3))
+        check_dataset(got, x, y, "CsvDataset(a file of one feature)", (0, 3))
+    except (CheckFailure, StudentError):
+        return False
+    return True
 
 
 def check_dataset(got, x, y, call, indices=()):
@@ -189,7 +225,7 @@ def _read(sub, rows, call):
     """CsvDataset of a file holding `rows` ((N, D + 1): features, then the label), checked."""
     x = torch.tensor(rows[:, :-1], dtype=torch.float32)
     y = torch.tensor(rows[:, -1:], dtype=torch.float32)
-    check_dataset(sub.probe("ex09.dataset", "ex09", rows=rows, indices=(0,)), x, y, call, (0,))
+    check_dataset(read_dataset(sub, len(rows), call, rows=rows, indices=(0,)), x, y, call, (0,))
 
 
 def check_one_row(sub, row, call):

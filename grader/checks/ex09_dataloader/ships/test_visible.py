@@ -10,7 +10,7 @@ from grader.checks.api import (Case, LOSS_MISTAKES, Recorded, check, devices, ex
                                formula_state, variant_id)
 from grader.checks.ex09_dataloader.ships import mistakes as hints
 from grader.checks.ex09_dataloader.ships.shared import (NETWORK, X_DATA, Y_DATA, check_batches,
-                                                        check_dataset, check_one_row,
+                                                        check_dataset, check_one_row, read_dataset,
                                                         check_training, check_twins)
 
 pytestmark = pytest.mark.ex09
@@ -47,8 +47,9 @@ CASES = {c.id: c for c in [
 @check("CsvDataset", points=2, visible=True)
 def test_dataset_diabetes(sub):
     """CsvDataset("diabetes.csv"): 759 rows, features (8,) and label (1,), float32, as in the file"""
-    got = sub.probe("ex09.dataset", "ex09", file="diabetes.csv", indices=(1, 758))
-    check_dataset(got, X_DATA, Y_DATA, 'CsvDataset("diabetes.csv")', (1, 758))
+    call = 'CsvDataset("diabetes.csv")'
+    got = read_dataset(sub, len(X_DATA), call, file="diabetes.csv", indices=(1, 758))
+    check_dataset(got, X_DATA, Y_DATA, call, (1, 758))
 
 
 @check("CsvDataset", visible=True)
