@@ -12,6 +12,8 @@ symptom for another reason, which must not get it):
   ex04 backward_steps with the sign of r lost (2 * abs(r): right where r > 0, flipped where
        r < 0), not told 'the sign is flipped' where one input's r has one sign only: a sign
        flipped on inputs of both signs is still told so, and not told the sign of r is lost
+  ex02 sample_gradient with the sign of x*w - y lost (abs): a gradient of flipped sign on every
+       sample is still told 'the sign is flipped', not that the sign of r is lost
 """
 from __future__ import annotations
 
@@ -78,3 +80,22 @@ def test_sign_lost_named_only_where_r_of_the_other_sign_is_right(grade):
                      visible=True)
     assert any_hint(other, r"the sign is flipped"), other
     assert not any_hint(other, r"sign of r is lost"), other
+
+
+# -- ex02 sample_gradient: the sign of x*w - y lost, or flipped
+
+GRADIENT_FLIPPED = """
+def sample_gradient(x, y, w):
+    return 2 * x * (y - x * w)
+"""
+
+
+def test_sign_of_r_lost_named_only_where_r_of_each_sign_shows_it(grade):
+    right = hints_of(grade("ex02", fresh_code("ex02", "sample_gradient_abs_error"),
+                           targets=["sample_gradient"]), "sample_gradient")
+    assert any_hint(right, r"loses the sign of r"), right
+    assert not any_hint(right, r"the sign is flipped"), right
+    other = hints_of(grade("ex02", GRADIENT_FLIPPED, targets=["sample_gradient"]),
+                     "sample_gradient")
+    assert any_hint(other, r"the sign is flipped"), other
+    assert not any_hint(other, r"loses the sign of r"), other

@@ -206,4 +206,9 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "records each epoch's first sample's loss, not its last",
         (r"records its first sample's loss",), visible=True),
+    Fresh("sample_gradient_abs_error", "sample_gradient", '''
+def sample_gradient(x, y, w):
+    return 2 * x * abs(x * w - y)
+''', "2 * x * abs(x*w - y): the sign of the error lost, right only where x*w > y",
+        (r"loses the sign of r",)),
 ]

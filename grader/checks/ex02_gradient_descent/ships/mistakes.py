@@ -157,3 +157,32 @@ def costs_kept(first, second) -> str | None:
             "default argument costs=[] does (Python makes that list once, when the function is "
             "defined) or a list made outside the function. Make a new list in every call: "
             "costs = [] inside the function")
+
+
+# sample_gradient at r = x*w - y of each sign: (4, 1, 3), r = 11, gives 88; (1, 2, 1), r = -1,
+# gives -2
+SIGN_SAMPLES = (((4.0, 1.0, 3.0), 88.0), ((1.0, 2.0, 1.0), -2.0))
+SIGN_OF_R_LOST = ("sample_gradient loses the sign of r = x*w - y: sample_gradient(4, 1, 3) "
+                  "(r = 11) is 88 as expected, and sample_gradient(1, 2, 1) (r = -1) is +2 "
+                  "where 2*x*(x*w - y) is -2 (abs(x*w - y)?). Keep r's own sign")
+
+
+def sign_of_r_lost(call) -> bool:
+    """Whether sample_gradient, run by `call(x, y, w)`, is right at r > 0 and the expected
+    value negated at r < 0 (SIGN_SAMPLES): two calls, made only where a check failed."""
+    try:
+        got = [float(call(*args)) for args, _ in SIGN_SAMPLES]
+    except Exception:  # noqa: BLE001 - a call that fails, or no number, is no evidence
+        return False
+    (_, right), (_, neg) = SIGN_SAMPLES
+    return abs(got[0] - right) <= 1e-6 * abs(right) and abs(got[1] + neg) <= 1e-6 * abs(neg)
+
+
+def naming_sign_lost(mistakes: dict, call, keys) -> dict:
+    """`mistakes` with the hints in `keys` (a gradient of the opposite sign, weights moving
+    uphill) said as SIGN_OF_R_LOST where sample_gradient shows it (sign_of_r_lost): on data
+    whose r has one sign, a sign lost and a sign flipped give the same run."""
+    if not any(k in mistakes for k in keys) or not sign_of_r_lost(call):
+        return mistakes
+    return {(SIGN_OF_R_LOST if k in keys else k): v for k, v in mistakes.items()}
+
