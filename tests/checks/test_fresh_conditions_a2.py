@@ -14,6 +14,8 @@ symptom for another reason, which must not get it):
        flipped on inputs of both signs is still told so, and not told the sign of r is lost
   ex02 sample_gradient with the sign of x*w - y lost (abs): a gradient of flipped sign on every
        sample is still told 'the sign is flipped', not that the sign of r is lost
+  ex02 gradient_descent dividing the mean gradient by N again (1/3 on the course's 3 samples,
+       1/4 on 4): an update divided by 3 whatever N is, 1/3 on the course data too, is not
 """
 from __future__ import annotations
 
@@ -99,3 +101,25 @@ def test_sign_of_r_lost_named_only_where_r_of_each_sign_shows_it(grade):
                      "sample_gradient")
     assert any_hint(other, r"the sign is flipped"), other
     assert not any_hint(other, r"loses the sign of r"), other
+
+
+# -- ex02 gradient_descent: every update 1/N of the right one, on two N
+
+THIRD_ALWAYS = """
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w) / 3
+    return w, costs
+"""
+
+
+def test_mean_twice_named_only_where_both_sizes_show_their_n(grade):
+    right = hints_of(grade("ex02", fresh_code("ex02", "gradient_descent_mean_twice"),
+                           targets=["gradient_descent"]), "gradient_descent", visible=True)
+    assert any_hint(right, r"division by N is made twice"), right
+    other = grade("ex02", THIRD_ALWAYS, targets=["gradient_descent"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "gradient_descent"), r"division by N|1/N")

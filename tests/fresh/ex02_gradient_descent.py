@@ -211,4 +211,14 @@ def sample_gradient(x, y, w):
     return 2 * x * abs(x * w - y)
 ''', "2 * x * abs(x*w - y): the sign of the error lost, right only where x*w > y",
         (r"loses the sign of r",)),
+    Fresh("gradient_descent_mean_twice", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w) / len(xs)
+    return w, costs
+''', "divides the gradient, already a mean, by N again",
+        (r"division by N is made twice",), visible=True),
 ]

@@ -1,6 +1,7 @@
 """The mistakes of ex02 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A derivative off by a factor 2, by N or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
+from grader.checks.api import same_values
 
 NOT_SQUARED = "this is the mean error, not the mean squared error"
 SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: square each "
@@ -120,6 +121,23 @@ def gd_sum(n: int) -> str:
     """gradient_descent stepping along the gradient summed over the n samples."""
     return (f"the weights follow a gradient {n} times too big: a sum over the samples where the "
             f"mean is wanted (divide by N = {n}).")
+
+
+def gd_over_n_twice(n: int, n2: int) -> str:
+    """gradient_descent whose every update is 1/N of the right one on two sizes n, n2."""
+    return (f"every update is 1/N of the expected one, on N = {n} samples and on N = {n2}: the "
+            f"mean's division by N is made twice (the gradient is already the mean; no "
+            f"/ len(xs) in the update).")
+
+
+def same_run(got, want) -> bool:
+    """Whether the run (w, costs) `got` is the run `want`, as closely as a mistake is matched."""
+    try:
+        w, costs = got
+        return (len(costs) == len(want[1]) and same_values(float(w), float(want[0]))
+                and same_values([float(c) for c in costs], [float(c) for c in want[1]]))
+    except (TypeError, ValueError):
+        return False
 
 
 def per_sample_records(epochs: int, n: int, what: str) -> dict:

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.ex02
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 N = len(X)
 SAMPLE = (4.0, 1.0, 3.0)   # x, y, w of the visible sample_gradient check
+X4, Y4 = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
 # the course data as NumPy arrays: the hidden checks give lists, arrays and tensors alike
 XA, YA = np.array(X), np.array(Y)
 
@@ -40,8 +41,12 @@ CASES = {c.id: c for c in [
          grad=False),
     Case("gd_course", "ex02.gradient_descent", (XA, YA, 1.0, 0.01, 100)),
     # three epochs of each loop on float64 (and float32) tensors of the course data
+    # (gradient_descent's on 4 samples: a factor 1/N shows N = 4 there, N = 3 on the course's)
     Case("gd_tensor64", "ex02.gradient_descent",
-         (_t(X, torch.float64), _t(Y, torch.float64), 1.0, 0.01, 3)),
+         (_t(X4, torch.float64), _t(Y4, torch.float64), 1.0, 0.01, 3)),
+    # both runs with every update divided by N once more
+    Case("gd_course_over_n", "ex02.gradient_descent", (X, Y, 1.0, 0.01 / N, 100)),
+    Case("gd_tensor64_over_n", "ex02.gradient_descent", (X4, Y4, 1.0, 0.01 / len(X4), 3)),
     *[Case(f"sgd_tensor{str(d)[-2:]}", "ex02.stochastic_gradient_descent",
            (_t(X, d), _t(Y, d), 1.0, 0.01, 3)) for d in (torch.float32, torch.float64)],
     # the same run with a gradient half as big, N times as big, or of the other sign
@@ -218,14 +223,25 @@ def test_gradient_descent_course(sub):
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
         hints.GD_AT_W0: expected(CASES["gd_course_at_w0"]),
     }
-    assert_trajectory(got, want, call=call, names=("w", "costs"), mistakes=mistakes,
+    four = CASES["gd_tensor64"]
+
+    def over_n_twice():
+        """The run of updates divided by N once more, named only where the run on 4 samples
+        is that run too (one call more, made only where the course run fails)."""
+        try:
+            shown = hints.same_run(four.run(sub), expected(CASES["gd_tensor64_over_n"]))
+        except StudentError:
+            shown = False
+        return {hints.gd_over_n_twice(N, len(X4)): expected(CASES["gd_course_over_n"])} \
+            if shown else {}
+    assert_trajectory(got, want, call=call, names=("w", "costs"),
+                      mistakes=lambda: {**mistakes, **over_n_twice()},
                       dtype=torch.float64, count_hints=hints.per_sample_records(100, N, "cost"),
                       upto=recorded_reruns(sub, CASES, case))
     assert_close(got[0], 2.0, call=call, context="the final w", rtol=0, atol=1e-3)
-    case = CASES["gd_tensor64"]
-    assert_trajectory(case.run(sub), expected(case), names=("w", "costs"), dtype=torch.float64,
-                      call="gradient_descent(x, y, w0=1.0, lr=0.01, epochs=3) with the course "
-                           "data as float64 tensors")
+    assert_trajectory(four.run(sub), expected(four), names=("w", "costs"), dtype=torch.float64,
+                      call="gradient_descent(x, y, w0=1.0, lr=0.01, epochs=3) with x = "
+                           "[1, 2, 3, 4], y = 2x as float64 tensors")
 
 
 @check("sample_gradient", visible=True)
