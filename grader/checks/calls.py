@@ -90,6 +90,10 @@ NOT_AUTOGRAD = {
     "not_returned": "autograd ran on a leaf copy of the input, but what the function returned "
                     "is not a gradient autograd computed there: return the leaf's .grad (or "
                     "what torch.autograd.grad gave).",
+    "unused": "autograd ran, but the answer does not come from the gradients it computed: run "
+              "again with every gradient of its backward passes turned round, the call "
+              "returned the same values and left the same parameters. Each update must use "
+              "what backward() leaves in .grad (or what torch.autograd.grad returns).",
 }
 NO_AUTOGRAD = ("the lesson here is autograd itself: make leaves that require grad (a copy of "
                "the input, x.detach().clone().requires_grad_(True), or the parameters), build "
@@ -120,7 +124,8 @@ class Guarded:
         try:
             out = self._sub.probe("guard.call", ex, func, list(args), kwargs, grad,
                                   contract_seeded(ex, func), func in MANUAL.get(ex, ()),
-                                  _needs_autograd(ex, func, args, kwargs), timeout=timeout)
+                                  _needs_autograd(ex, func, args, kwargs), timeout=timeout,
+                                  expect=_expected(ex))
         except StudentError as err:
             if err.kind != "exception":
                 raise
@@ -143,13 +148,18 @@ class Guarded:
         return out.get("value")
 
     def probe(self, name: str, module: str, *args, **kwargs):
-        ex = module.split("_", 1)[0]
         # which of the functions the probe calls are autograd's: told with the probe itself
-        expect = [list(USES_AUTOGRAD[ex]), sorted(COUNTS)] if ex in USES_AUTOGRAD else None
-        out = self._sub.probe(name, module, *args, expect=expect, **kwargs)
+        out = self._sub.probe(name, module, *args, expect=_expected(module.split("_", 1)[0]),
+                              **kwargs)
         if isinstance(out, dict) and "guard" in out:
             judge(out.pop("guard"))
         return out
+
+
+def _expected(ex: str) -> list | None:
+    """guard.expect's arguments for a probe of `ex`: the functions whose contract is autograd
+    and the names of their count parameters."""
+    return [list(USES_AUTOGRAD[ex]), sorted(COUNTS)] if ex in USES_AUTOGRAD else None
 
 
 # a failure that waits for the check's own comparisons: a wrong value is told first, and this

@@ -108,6 +108,27 @@ def _graph(roots, limit=50_000):
     return leaves, nodes
 
 
+# what a second run multiplies the gradient each backward pass starts from by (the ones of a
+# scalar loss): every gradient the engine computes in it is -FLIP times its own, so an answer
+# taken from them changes (an optimizer's update turns round), one made beside them does not
+FLIP = 1.75
+
+
+def _flipped(args, kwargs):
+    """The engine's arguments with the gradients its pass starts from times -FLIP."""
+    try:
+        seeds = args[1] if len(args) > 1 else kwargs.get("grad_tensors")
+        if not isinstance(seeds, (tuple, list)) or \
+                not all(isinstance(g, _Tensor) for g in seeds):
+            return args, kwargs
+        seeds = tuple(g * -FLIP for g in seeds)
+        if len(args) > 1:
+            return (args[0], seeds, *args[2:]), kwargs
+        return args, dict(kwargs, grad_tensors=seeds)
+    except Exception:  # noqa: BLE001 - a pass that cannot be changed is left as it is
+        return args, kwargs
+
+
 class _Evidence(contextlib.AbstractContextManager):
     """A call whose contract is autograd (USES_AUTOGRAD): its answer must come from autograd run
     on its own data. Each backward pass of the engine (any thread) shows the leaves its graph
@@ -117,7 +138,8 @@ class _Evidence(contextlib.AbstractContextManager):
     used, unseen = "", False
     KEPT = 8
 
-    def __init__(self, args, kwargs):
+    def __init__(self, args, kwargs, flip=False):
+        self.flip = flip      # every pass's seed gradient turned to -FLIP (a second run)
         self.sources = _flat([list(args), list(kwargs.values())], [])[:64]
         self.params = set()
         for m in list(args) + list(kwargs.values()):
@@ -138,6 +160,8 @@ class _Evidence(contextlib.AbstractContextManager):
     def run(self, original, args, kwargs):
         """The engine's backward pass on args, watched."""
         self.runs += 1
+        if self.flip:
+            args, kwargs = _flipped(args, kwargs)
         if self.runs > max(32, self.KEPT) and self.runs % 16:   # a long loop's later passes:
             return self._root_only(original, args, kwargs)      # their roots alone
         handles = []

@@ -24,6 +24,7 @@ from torch.overrides import TorchFunctionMode
 from grader.sandbox.inside.probes.autograd_watch import (DUAL_LEVEL_OPEN, _WATCHING,
                                                         _AutogradWatch, _Evidence,
                                                         _KernelWatch, _dual_level_open)
+from grader.sandbox.inside.probes import depends
 from grader.sandbox.readback import as_plain
 
 # bound before any student code: rebinding torch.equal or np.array_equal changes nothing here
@@ -103,6 +104,8 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     zero = any(n in _COUNTS and type(v) is int and v == 0       # no backward pass asked
                for n, v in zip(names, (*args, *kwargs.values())))
     needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)
+    counts = {n: v for n, v in zip(names, (*args, *kwargs.values())) if n in _COUNTS}
+    twin = depends.copies(args, kwargs) if needs and depends.wanted(func, counts) else None
     if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
         # thread? One whose contract is autograd: does its answer come from autograd?
         level_open = _dual_level_open()
@@ -121,6 +124,11 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     else:
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
+    if twin is not None and not no_autograd:   # is the answer taken from autograd's gradients?
+        no_autograd = depends.unused(fn, func, twin, value, args, kwargs,
+                                     _perturb if seeded else None, as_plain)
+    elif needs and not no_autograd:
+        no_autograd = depends.known_unused(func)
     changed = []
     if not exempt:
         after = list(args) + list(kwargs.values())

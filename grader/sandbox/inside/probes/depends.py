@@ -1,0 +1,151 @@
+"""Whether the answer of a call whose contract is autograd depends on the gradients autograd
+computed in it (grader.sandbox.inside.probes.guard.watched asks, once per function in a worker).
+
+The evidence (_Evidence.verdict) shows that the engine ran on the call's own data. It cannot show
+that the answer came from that run: a closed form worked out beside one backward pass of no use
+(`sum(0 * p).backward()`, a leaf holding each returned number) passes it. So the call is run a
+second time, on deep copies of its arguments, with every backward pass started from -FLIP times
+its usual gradient: every gradient the engine computes is then turned round and scaled (a
+parameter's .grad, a retained one, what torch.autograd.grad returns), and an answer taken from
+them changes: an SGD step, a momentum or Adam update, a returned gradient, a clipped one. An
+answer, and arguments left after the call (a model's parameters), that come back the same were
+not computed from autograd's gradients (gradients of zero, `sum(0 * p)`, are not turned by
+anything: an answer that used them still changes only where they are not all zero, which the
+checks' inputs see to). Where the second run makes no backward pass, or a value cannot be
+compared, nothing is concluded."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+
+import numpy as np
+import torch
+import torch.optim.optimizer as _optimizer
+
+from grader.sandbox.inside.probes.autograd_watch import _WATCHING
+from grader.sandbox.inside.probes.evidence import _Evidence
+
+_Tensor, _Module = torch.Tensor, torch.nn.Module
+_equal, _isnan = torch.equal, torch.isnan
+_deepcopy = copy.deepcopy
+_UNKNOWN = object()
+# a second run is made only where the call's counts (epochs, steps, iters: COUNTS) are at most
+# this: a long run is told by a shorter call of the same function
+MAX_COUNT = 400
+_TRIED: set = set()    # the functions whose answer was tried in this worker
+_UNUSED: set = set()   # those whose answer did not come from autograd's gradients
+_STEP_HOOKS = (_optimizer._global_optimizer_pre_hooks, _optimizer._global_optimizer_post_hooks)
+
+
+def known_unused(func: str) -> str:
+    """"unused" where a call of `func` in this worker was found not to use autograd's
+    gradients (each later call of it fails the same way), else ""."""
+    return "unused" if func in _UNUSED else ""
+
+
+def wanted(func: str, counts: dict) -> bool:
+    """Whether this call of `func` is the one to try: the first in this worker whose counts
+    (name -> value of the count parameters given) are all at most MAX_COUNT."""
+    if func in _TRIED or any(not isinstance(v, int) or v > MAX_COUNT for v in counts.values()):
+        return False
+    _TRIED.add(func)
+    return True
+
+
+def copies(args, kwargs):
+    """Deep copies of the call's arguments, made before it runs (a model, its optimizer and
+    the tensors they share copied together); None where they cannot be copied."""
+    try:
+        return _deepcopy((list(args), dict(kwargs)))
+    except Exception:  # noqa: BLE001 - arguments that cannot be copied are not tried
+        return None
+
+
+def unused(fn, func, copied, value, args, kwargs, reseed, as_plain) -> str:
+    """"unused" where `fn` (the contract's `func`) run on `copied` with every gradient turned round returns `value`
+    (read by `as_plain`) again and leaves its arguments as the first run left `args`/`kwargs`;
+    else "". `reseed()` puts the global generators as they were before the first run."""
+    c_args, c_kwargs = copied
+    if reseed is not None:
+        reseed()
+    watch = _Evidence(c_args, c_kwargs, flip=True)
+    _WATCHING.append(watch)
+    hooks = [dict(h) for h in _STEP_HOOKS]     # the probes' records of optimizer steps: not
+    for h in _STEP_HOOKS:                      # of this run
+        h.clear()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            other = as_plain(fn(*c_args, **c_kwargs))
+    except Exception:  # noqa: BLE001 - a run that fails turned round depends on what turned
+        return ""
+    finally:
+        _WATCHING.remove(watch)
+        for h, kept in zip(_STEP_HOOKS, hooks):
+            h.clear()
+            h.update(kept)
+    if not watch.runs:
+        return ""          # no backward pass this time: the run tells nothing
+    same = _same(_state(value), _state(other))
+    if same is not True:
+        return ""
+    first = _state(list(args) + list(kwargs.values()))
+    if _same(first, _state(c_args + list(c_kwargs.values()))) is not True:
+        return ""
+    _UNUSED.add(func)
+    return "unused"
+
+
+def _state(x, depth=0):
+    """The values in x to compare: tensors and arrays copied, a model's parameters and
+    buffers, numbers; _UNKNOWN for what cannot be compared (an optimizer is left out)."""
+    if depth > 4:
+        return _UNKNOWN
+    if isinstance(x, _Tensor):
+        return x.detach().to("cpu", copy=True)
+    if isinstance(x, np.ndarray):
+        return np.array(x, copy=True)
+    if isinstance(x, _Module):
+        return [t.detach().to("cpu", copy=True) for t in
+                list(x.parameters())[:256] + list(x.buffers())[:256]]
+    if isinstance(x, torch.optim.Optimizer):
+        return None
+    if x is None or isinstance(x, (bool, int, float, str, bytes)):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [_state(v, depth + 1) for v in x[:256]]
+    if isinstance(x, dict):
+        return {k: _state(v, depth + 1) for k, v in list(x.items())[:256]
+                if isinstance(k, (str, int))}
+    return _UNKNOWN
+
+
+def _same(a, b):
+    """True where a and b hold the same values (NaN where NaN), False where they differ, None
+    where something cannot be compared."""
+    if a is _UNKNOWN or b is _UNKNOWN:
+        return None
+    if isinstance(a, _Tensor) or isinstance(b, _Tensor):
+        if not (isinstance(a, _Tensor) and isinstance(b, _Tensor)):
+            return False
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if _equal(a, b):
+            return True
+        return bool(((a == b) | (_isnan(a) & _isnan(b))).all()) if a.is_floating_point() \
+            else False
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
+            a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        found = [_same(x, y) for x, y in zip(a, b)]
+        return False if False in found else None if None in found else True
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return False
+        return _same(list(a.values()), list(b.values()))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return a == b if type(a) is type(b) else False

@@ -1,0 +1,174 @@
+"""A function whose contract is autograd (USES_AUTOGRAD) takes its answer from the gradients
+autograd computed: a closed form beside a backward pass of no use passes the evidence that the
+engine ran on the call's own data (grader.sandbox.inside.probes.evidence), so the call is run a
+second time with every gradient turned round (probes.depends): an answer that comes back the same
+did not use them. Laundering three ways loses what no autograd at all loses; honest loops (SGD,
+momentum, Adam for one step, clipping, torch.autograd.grad, a leaf per step) keep their points."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grader.sandbox.inside.probes import depends, guard
+from grader.sandbox.inside.probes.autograd_watch import _WATCHING
+from tests.conftest import failing, messages
+
+UNUSED = "does not come from the gradients it computed"
+
+# closed forms beside a backward pass that reaches the parameters or the returned numbers
+LAUNDERED = {
+    "ex06": ("train", '''
+def train(model, X, Y, lr, n_iter):
+    sum(p.sum() * 0.0 for p in model.parameters()).backward()
+    for p in model.parameters():
+        p.grad = None
+    W, b = model.linear.weight, model.linear.bias
+    losses = []
+    with torch.no_grad():
+        for _ in range(n_iter):
+            r = X @ W.T + b - Y
+            losses.append(float((r * r).mean()))
+            gW = 2 * r.T @ X / r.numel()
+            gb = 2 * r.sum(0) / r.numel()
+            W -= lr * gW
+            b -= lr * gb
+    return losses
+'''),
+    "ex05": ("fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    (w * 0 + b * 0).sum().backward()
+    losses = []
+    with torch.no_grad():
+        for _ in range(iters):
+            r = x * w + b - y
+            losses.append((r ** 2).mean().item())
+            w.copy_(w - lr * (2 * r * x).mean())
+            b.copy_(b - lr * (2 * r).mean())
+        w.grad, b.grad = None, None
+    return w, b, losses
+'''),
+    "ex04": ("train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w, losses = float(w0), []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            r = xi * w - yi
+            last = float(torch.tensor(r * r, dtype=x.dtype))
+            w = float(torch.tensor(w - lr * 2 * r * xi, dtype=x.dtype))
+        losses.append(last)
+    for v in [w] + losses:           # the engine run on each returned number, in turn
+        held = torch.tensor(v, requires_grad=True)
+        (held * 1.0).backward()
+    return w, losses
+'''),
+}
+
+
+@pytest.mark.parametrize("ex", sorted(LAUNDERED))
+def test_an_answer_made_beside_autograd_loses_its_points(grade, ex):
+    func, code = LAUNDERED[ex]
+    result = grade(ex, code, targets=[func], device="cpu")
+    lost = failing(result, func)
+    assert lost, f"{ex}.{func}: a closed form beside a backward pass of no use passes"
+    assert UNUSED in messages(result, func)
+    assert not any(c.target == func and c.status == "passed" and c.visible for c in
+                   result.checks[len(result.checks) // 2:]), "later checks of it still pass"
+
+
+def _watched(fn, *args):
+    guard.expect(None, [fn.__name__], ["steps"])
+    depends._TRIED.discard(fn.__name__)
+    depends._UNUSED.discard(fn.__name__)
+    assert not _WATCHING
+    return guard.watched(fn, fn.__name__, *args)[1]
+
+
+def _model():
+    torch.manual_seed(0)
+    return torch.nn.Linear(3, 1)
+
+
+X, Y = torch.randn(8, 3, generator=torch.Generator().manual_seed(1)), torch.ones(8, 1)
+
+
+def sgd_momentum(model, steps):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+    return float(((model(X) - Y) ** 2).mean())
+
+
+def adam_one_step(model, steps):
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def clipped(model, steps):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(steps):
+        loss = ((model(X) - Y) ** 2).mean()
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.01)
+        opt.step()
+    return losses
+
+
+def by_autograd_grad(model, steps):
+    params = list(model.parameters())
+    for _ in range(steps):
+        grads = torch.autograd.grad(((model(X) - Y) ** 2).mean(), params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= 0.1 * g
+    return None
+
+
+def new_leaf_per_step(w, steps):
+    w = w.detach().clone().requires_grad_(True)
+    for _ in range(steps):
+        ((X @ w - Y[:, 0]) ** 2).mean().backward()
+        w = (w - 0.1 * w.grad).detach().requires_grad_(True)
+    return w
+
+
+def zero_output_returned_loss(model, steps):
+    """train_step's shape: the loss before the update is returned, the model trained in place."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = ((model(X) - Y) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+@pytest.mark.parametrize("fn", [sgd_momentum, adam_one_step, clipped, by_autograd_grad,
+                                zero_output_returned_loss])
+@pytest.mark.parametrize("steps", [1, 3])
+def test_honest_training_is_not_told_it_ignores_its_gradients(fn, steps):
+    found = _watched(fn, _model(), steps)
+    assert not (found or {}).get("no_autograd"), found
+
+
+def test_a_leaf_made_each_step_is_honest_too():
+    found = _watched(new_leaf_per_step, torch.zeros(3), 2)
+    assert not (found or {}).get("no_autograd"), found
+
+
+def test_a_long_call_is_left_to_a_shorter_one():
+    """A call whose counts are past MAX_COUNT runs once; the next short call is the one tried."""
+    depends._TRIED.discard("adam_one_step")
+    assert not depends.wanted("adam_one_step", {"steps": depends.MAX_COUNT + 1})
+    assert depends.wanted("adam_one_step", {"steps": 3})
+    assert not depends.wanted("adam_one_step", {"steps": 3})
