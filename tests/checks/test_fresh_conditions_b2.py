@@ -6,6 +6,8 @@ symptom for another reason, which must not get it):
        (it fails the file of two rows as well) is not told so
   ex10 a batch of one that loses its rows' dimension: an argmax over the whole tensor (one
        0-dim class for 20 rows too) is not told so
+  ex10 the one-hot's 1 in whole columns: 1 subtracted from every entry (the whole one-hot 1) is
+       not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
        the last row too, but also for a file of one feature) is not told so, nor one that
        indexes the columns (an IndexError of another dimension) that it reads past the rows
@@ -95,3 +97,21 @@ def test_len_counting_numbers_only_where_one_feature_is_read_right(grade):
     result = grade("ex09", COLUMNS_INDEXED, targets=["CsvDataset"])
     assert failing(result, "CsvDataset")
     assert "past the last row" not in messages(result, "CsvDataset")
+
+
+# -- ex10 cross_entropy_grad: 1 subtracted in the targets' columns, or everywhere
+
+ONE_EVERYWHERE = """
+def cross_entropy_grad(logits, targets):
+    return (softmax(logits, dim=1) - 1) / logits.shape[0]
+"""
+
+
+def test_one_hot_columns_only_where_untargeted_columns_keep_theirs(grade):
+    right = hints_of(grade("ex10", fresh_code("ex10", "cross_entropy_grad_one_hot_columns"),
+                           targets=["cross_entropy_grad"]), "cross_entropy_grad", visible=True)
+    assert any_hint(right, r"in each column that some row targets"), right
+    result = grade("ex10", ONE_EVERYWHERE, targets=["cross_entropy_grad"])
+    assert failing(result, "cross_entropy_grad")
+    other = hints_of(result, "cross_entropy_grad")
+    assert not any_hint(other, r"column"), other

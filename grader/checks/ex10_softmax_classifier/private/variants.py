@@ -72,12 +72,21 @@ def _ce_no_keepdim(z, rows):
 
 def grad_mistakes(logits, targets):
     """The gradient of the mean cross-entropy with the usual slips: softmax / N with no one-hot
-    ("softmax_only"), the sign flipped ("sign"), the mean's 1/N missing ("no_mean")."""
+    ("softmax_only"), the sign flipped ("sign"), the mean's 1/N missing ("no_mean"), softmax
+    along dim 0 ("dim0"), the one-hot's 1 in whole columns ("columns", where some class is no
+    row's target)."""
     n, c = logits.shape
     p = torch.softmax(logits.to(torch.float64), 1)
     one_hot = nn.functional.one_hot(targets.to(logits.device), c).to(p.dtype)
-    return {"softmax_only": p / n, "sign": (one_hot - p) / n, "no_mean": p - one_hot,
-            "dim0": (torch.softmax(logits.to(torch.float64), 0) - one_hot) / n}
+    out = {"softmax_only": p / n, "sign": (one_hot - p) / n, "no_mean": p - one_hot,
+           "dim0": (torch.softmax(logits.to(torch.float64), 0) - one_hot) / n}
+    # a 1 in every row of each class some row targets (one_hot[:, targets] = 1), told from
+    # subtracting 1 everywhere only where some class is no row's target
+    columns = torch.zeros_like(one_hot)
+    columns[:, targets.to(logits.device).unique()] = 1
+    if not bool(columns.all()):
+        out["columns"] = (p - columns) / n
+    return out
 
 
 def forward_mistakes(state, x):

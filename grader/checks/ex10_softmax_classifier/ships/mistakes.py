@@ -119,13 +119,18 @@ def grad_mistakes(wrong, want, n, second=None):
              GRAD_SIGN: wrong["sign"],
              f"this is N = {n} times the expected value: divide by N (the loss is a mean)":
              wrong["no_mean"], **scale_mistakes(want, factor2=False, sign=GRAD_SIGN),
-             **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {})}
+             **({GRAD_DIM0: wrong["dim0"]} if wrong.get("dim0") is not None else {}),
+             **({ONE_HOT_COLUMNS: wrong["columns"]} if wrong.get("columns") is not None
+                else {})}
     if second is not None:
         got2, want2, n2 = second
         named.update(also_on(over_classes(want, n), (got2, want2, over_classes(want2, n2))))
     return named
 
 
+ONE_HOT_COLUMNS = ("every row has the one-hot's 1 in each column that some row targets, not only "
+                   "at its own target (one_hot[:, targets] = 1 sets whole columns): "
+                   "one_hot[torch.arange(N), targets] = 1 sets one entry per row")
 OVER_CLASSES = ("divided by C, the number of classes (logits.shape[1]), where the loss, a mean "
                 "over the N rows, divides by N (logits.shape[0]): every value is N / C times "
                 "the expected, on two inputs of different N / C")
