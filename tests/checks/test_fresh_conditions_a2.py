@@ -16,6 +16,8 @@ symptom for another reason, which must not get it):
        sample is still told 'the sign is flipped', not that the sign of r is lost
   ex02 gradient_descent dividing the mean gradient by N again (1/3 on the course's 3 samples,
        1/4 on 4): an update divided by 3 whatever N is, 1/3 on the course data too, is not
+  ex05 init_params drawn by torch.randn: rand's draws shifted below 0 are not named randn (only
+       their values outside [0, 1) are said), rand's draws of another seed get neither
 """
 from __future__ import annotations
 
@@ -123,3 +125,33 @@ def test_mean_twice_named_only_where_both_sizes_show_their_n(grade):
     other = grade("ex02", THIRD_ALWAYS, targets=["gradient_descent"])
     assert other.score < other.max_score
     assert not any_hint(hints_of(other, "gradient_descent"), r"division by N|1/N")
+
+
+# -- ex05 init_params: torch.randn's draws, values outside [0, 1)
+
+CENTRED = """
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    w = (torch.rand(1, generator=g) - 0.9).to(device).requires_grad_()
+    b = (torch.rand(1, generator=g) - 0.9).to(device).requires_grad_()
+    return w, b
+"""
+OTHER_SEED = """
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed + 1)
+    w = torch.rand(1, generator=g).to(device).requires_grad_()
+    b = torch.rand(1, generator=g).to(device).requires_grad_()
+    return w, b
+"""
+
+
+def test_randn_named_only_for_its_draws_and_the_range_only_outside_it(grade):
+    right = hints_of(grade("ex05", fresh_code("ex05", "init_params_randn"),
+                           targets=["init_params"]), "init_params", visible=True)
+    assert any_hint(right, r"torch\.randn's draws"), right
+    shifted = hints_of(grade("ex05", CENTRED, targets=["init_params"]), "init_params")
+    assert not any_hint(shifted, r"randn"), shifted
+    assert any_hint(shifted, r"outside \[0, 1\)"), shifted
+    other = grade("ex05", OTHER_SEED, targets=["init_params"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "init_params"), r"randn|outside \[0, 1\)")

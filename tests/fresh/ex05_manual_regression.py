@@ -154,4 +154,12 @@ def init_params(seed, device="cpu"):
     return w, b
 ''', "draws both at once and splits the leaf: w and b are views made by split(), not leaves",
         (r"made by split\(\)|not a leaf of its own",), visible=True),
+    Fresh("init_params_randn", "init_params", '''
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(1, generator=g).to(device).requires_grad_()
+    b = torch.randn(1, generator=g).to(device).requires_grad_()
+    return w, b
+''', "torch.randn (standard normal) where torch.rand (uniform on [0, 1)) is asked",
+        (r"randn|outside \[0, 1\)",), visible=True),
 ]

@@ -94,6 +94,24 @@ def y_line_mistakes(got, want, table: dict) -> dict:
 WB_SWAPPED = "w and b are swapped: draw w first"
 B_DRAWN_LIKE_W = ("b is the same number as w: each was drawn from its own generator seeded with "
                   "`seed`. Make one generator and draw w, then b, from it")
+RANDN = ("these are torch.randn's draws from the seeded generator: the standard normal "
+         "distribution, where torch.rand (uniform on [0, 1)) is asked")
+
+
+def outside_unit(got) -> str | None:
+    """The values of (w, b) outside [0, 1), the range torch.rand draws from, said; None where
+    there are none or they cannot be read."""
+    try:
+        out = [(n, float(t.detach().reshape(-1)[0])) for n, t in zip("wb", got)]
+    except (AttributeError, IndexError, TypeError, ValueError, RuntimeError):
+        return None
+    out = [f"{n} = {v:g}" for n, v in out if not 0.0 <= v < 1.0]
+    if not out:
+        return None
+    return (f"{' and '.join(out)} outside [0, 1), the range of torch.rand: drawn from another "
+            f"distribution or scaled after the draw?")
+
+
 NOT_SQUARED = "the errors are not squared"
 MEAN_ABSOLUTE = "this is the mean absolute error: square the errors"
 MEAN_ONE_DIM = "this is a mean over one dimension only: average every entry"
