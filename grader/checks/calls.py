@@ -94,6 +94,10 @@ NOT_AUTOGRAD = {
               "again with every gradient of its backward passes turned round, the call "
               "returned the same values and left the same parameters. Each update must use "
               "what backward() leaves in .grad (or what torch.autograd.grad returns).",
+    "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
+                "to check that the answer comes from autograd's gradients: keep the model's "
+                "attributes to tensors, layers and plain values (no open files, generators "
+                "or a __deepcopy__ of its own).",
 }
 NO_AUTOGRAD = ("the lesson here is autograd itself: make leaves that require grad (a copy of "
                "the input, x.detach().clone().requires_grad_(True), or the parameters), build "

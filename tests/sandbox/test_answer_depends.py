@@ -81,7 +81,7 @@ def test_an_answer_made_beside_autograd_loses_its_points(grade, ex):
 def _watched(fn, *args):
     guard.expect(None, [fn.__name__], ["steps"])
     depends._TRIED.discard(fn.__name__)
-    depends._UNUSED.discard(fn.__name__)
+    depends._FOUND.pop(fn.__name__, None)
     assert not _WATCHING
     return guard.watched(fn, fn.__name__, *args)[1]
 
@@ -164,6 +164,20 @@ def test_honest_training_is_not_told_it_ignores_its_gradients(fn, steps):
 def test_a_leaf_made_each_step_is_honest_too():
     found = _watched(new_leaf_per_step, torch.zeros(3), 2)
     assert not (found or {}).get("no_autograd"), found
+
+
+class _Refuses(torch.nn.Linear):
+    def __deepcopy__(self, memo):
+        raise TypeError("not copied")
+
+
+def test_arguments_that_refuse_to_be_copied_fail_the_call():
+    """A model of hers that refuses copy.deepcopy would spare the call its second run."""
+    torch.manual_seed(0)
+    found = _watched(sgd_momentum, _Refuses(3, 1), 2)
+    assert (found or {}).get("no_autograd") == "uncopied", found
+    again = guard.watched(sgd_momentum, "sgd_momentum", _Refuses(3, 1), 2)[1]
+    assert (again or {}).get("no_autograd") == "uncopied", "a later call passes"
 
 
 def test_a_long_call_is_left_to_a_shorter_one():

@@ -34,14 +34,14 @@ _UNKNOWN = object()
 # this: a long run is told by a shorter call of the same function
 MAX_COUNT = 400
 _TRIED: set = set()    # the functions whose answer was tried in this worker
-_UNUSED: set = set()   # those whose answer did not come from autograd's gradients
+_FOUND: dict = {}      # func -> why its answer is not known to come from autograd's gradients
 _STEP_HOOKS = (_optimizer._global_optimizer_pre_hooks, _optimizer._global_optimizer_post_hooks)
 
 
 def known_unused(func: str) -> str:
-    """"unused" where a call of `func` in this worker was found not to use autograd's
-    gradients (each later call of it fails the same way), else ""."""
-    return "unused" if func in _UNUSED else ""
+    """What the call of `func` tried in this worker found ("unused", "uncopied": each later
+    call of it fails the same way), else ""."""
+    return _FOUND.get(func, "")
 
 
 def wanted(func: str, counts: dict) -> bool:
@@ -55,17 +55,25 @@ def wanted(func: str, counts: dict) -> bool:
 
 def copies(args, kwargs):
     """Deep copies of the call's arguments, made before it runs (a model, its optimizer and
-    the tensors they share copied together); None where they cannot be copied."""
+    the tensors they share copied together); UNCOPIED where they cannot be copied (an object
+    of hers that refuses copy.deepcopy would spare its call the second run: the call fails
+    instead, see unused)."""
     try:
         return _deepcopy((list(args), dict(kwargs)))
-    except Exception:  # noqa: BLE001 - arguments that cannot be copied are not tried
-        return None
+    except Exception:  # noqa: BLE001 - arguments that cannot be copied
+        return UNCOPIED
+
+
+UNCOPIED = ("uncopied",)
 
 
 def unused(fn, func, copied, value, args, kwargs, reseed, as_plain) -> str:
     """"unused" where `fn` (the contract's `func`) run on `copied` with every gradient turned round returns `value`
     (read by `as_plain`) again and leaves its arguments as the first run left `args`/`kwargs`;
     else "". `reseed()` puts the global generators as they were before the first run."""
+    if copied is UNCOPIED:
+        _FOUND[func] = "uncopied"
+        return "uncopied"
     c_args, c_kwargs = copied
     if reseed is not None:
         reseed()
@@ -92,7 +100,7 @@ def unused(fn, func, copied, value, args, kwargs, reseed, as_plain) -> str:
     first = _state(list(args) + list(kwargs.values()))
     if _same(first, _state(c_args + list(c_kwargs.values()))) is not True:
         return ""
-    _UNUSED.add(func)
+    _FOUND[func] = "unused"
     return "unused"
 
 
