@@ -118,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownExercise, BadRequest) as exc:
         return _error(exc, args)
     except RuntimeError as exc:
-        from grader.sandbox import SandboxRefused
-        if not isinstance(exc, SandboxRefused):
+        from grader.sandbox import SandboxRefused, ZygoteDied
+        if not isinstance(exc, (SandboxRefused, ZygoteDied)):
             raise
-        return _error(exc, args)   # e.g. GRADER_SANDBOX=strict on a machine without every layer
+        return _error(exc, args)   # e.g. GRADER_SANDBOX=strict on a machine without every layer,
+        # or the process that starts the workers ended (out of memory): its log says why
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

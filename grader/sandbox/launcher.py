@@ -212,7 +212,10 @@ class Zygote:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.sock], [], [], left)[0]:
                 raise RuntimeError("the worker zygote did not answer")
-            chunk = self.sock.recv(65536)
+            try:
+                chunk = self.sock.recv(65536)
+            except ConnectionError:       # it ended with our words unread: ended all the same
+                chunk = b""
             if not chunk:
                 self.log.seek(0)
                 raise ZygoteDied("the worker zygote stopped: "

@@ -316,3 +316,34 @@ def test_a_zygote_runs_nothing_without_the_layers_its_owner_requires(probe):
                 sub.call("ex01.forward", 2.0, 3.0)
     finally:
         z.close()
+
+
+def test_a_zygote_that_ends_unread_is_told_in_one_line(capsys, monkeypatch):
+    """The zygote ending with the grader's words unread (out of memory as it imports torch)
+    resets the connection: that reads as the zygote having stopped, with its log, and `grade`
+    says so in one line instead of a traceback."""
+    import io
+    import socket
+
+    from grader.cli import main
+    from grader.sandbox import ZygoteDied
+    from grader.sandbox.launcher import Zygote
+
+    def ended(self, *args, **kwargs):
+        ours, theirs = socket.socketpair()
+        ours.sendall(b"the grader's words")       # left unread when it ends
+        theirs.close()
+        self.sock, self._buf, self._ready = ours, b"", False
+        self.log = io.BytesIO(b"MemoryError while importing torch")
+        self._lock = threading.Lock()
+
+    zygote = Zygote.__new__(Zygote)
+    ended(zygote)
+    with pytest.raises(ZygoteDied, match="stopped: MemoryError while importing torch"):
+        zygote._line(timeout=5)
+    monkeypatch.setattr(Zygote, "__init__", ended)
+    monkeypatch.setattr(Zygote, "close", lambda self: None)
+    code = main(["grade", "solutions", "--exercises", "ex01", "--brief"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert "error: the worker zygote stopped: MemoryError while importing torch" in err
