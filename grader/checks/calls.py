@@ -94,6 +94,9 @@ NOT_AUTOGRAD = {
               "again with every gradient of its backward passes turned round, the call "
               "returned the same values and left the same parameters. Each update must use "
               "what backward() leaves in .grad (or what torch.autograd.grad returns).",
+    "refused": "run again with every gradient of its backward passes turned round, the call "
+               "raised: an answer made from autograd's gradients follows them wherever they "
+               "point, and one that stops when they turn was not made from them.",
     "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
                 "to check that the answer comes from autograd's gradients: keep the model's "
                 "attributes to tensors, layers and plain values (no open files, generators "

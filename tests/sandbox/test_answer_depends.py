@@ -153,12 +153,66 @@ def zero_output_returned_loss(model, steps):
     return loss.item()
 
 
+@pytest.fixture(params=[True, False], ids=["turned-first", "turned-second"])
+def order(request, monkeypatch):
+    """Either run first: the coin (depends.first) decides each time in a worker."""
+    monkeypatch.setattr(depends, "first", lambda: request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("fn", [sgd_momentum, adam_one_step, clipped, by_autograd_grad,
                                 zero_output_returned_loss])
 @pytest.mark.parametrize("steps", [1, 3])
-def test_honest_training_is_not_told_it_ignores_its_gradients(fn, steps):
+def test_honest_training_is_not_told_it_ignores_its_gradients(fn, steps, order):
     found = _watched(fn, _model(), steps)
     assert not (found or {}).get("no_autograd"), found
+
+
+def closed_form_unless_turned(model, steps):
+    """One honest step to see whether the gradients were turned round (the loss went up),
+    then a closed form, or a stop where they were."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    before = ((model(X) - Y) ** 2).mean()
+    before.backward()
+    opt.step()
+    if ((model(X) - Y) ** 2).mean() > before:
+        raise RuntimeError("diverged")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    return None
+
+
+def test_an_answer_that_stops_when_its_gradients_turn_fails(order):
+    found = _watched(closed_form_unless_turned, _model(), 2)
+    assert (found or {}).get("no_autograd") == "refused", found
+
+
+def test_a_closed_form_beside_a_backward_pass_fails_in_either_order(order):
+    def beside(model, steps):
+        sum(p.sum() * 0 for p in model.parameters()).backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(0.5)
+        return 1.0
+    found = _watched(beside, _model(), 2)
+    assert (found or {}).get("no_autograd") == "unused", found
+
+
+def test_the_turned_run_leaves_the_global_generators_as_they_were(order):
+    def draws(model, steps):
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+        return float(torch.rand(())), float(model.bias)
+    torch.manual_seed(5)
+    expected = draws(_model(), 1)[0]
+    torch.manual_seed(5)
+    guard.expect(None, ["draws"], ["steps"])
+    depends._TRIED.discard("draws")
+    depends._FOUND.pop("draws", None)
+    value, found = guard.watched(draws, "draws", _model(), 1)
+    assert value[0] == expected and not (found or {}).get("no_autograd"), (value, found)
 
 
 def test_a_leaf_made_each_step_is_honest_too():

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import os
+import random
 
 import numpy as np
 import torch
@@ -28,7 +30,10 @@ from grader.sandbox.inside.probes.evidence import _Evidence
 
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _equal, _isnan = torch.equal, torch.isnan
-_deepcopy = copy.deepcopy
+_deepcopy, _urandom = copy.deepcopy, os.urandom
+_get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
+_np_get, _np_set = np.random.get_state, np.random.set_state
+_py_get, _py_set = random.getstate, random.setstate
 _UNKNOWN = object()
 # a second run is made only where the call's counts (epochs, steps, iters: COUNTS) are at most
 # this: a long run is told by a shorter call of the same function
@@ -64,17 +69,25 @@ def copies(args, kwargs):
         return UNCOPIED
 
 
-UNCOPIED = ("uncopied",)
+UNCOPIED, REFUSED = ("uncopied",), ("refused",)
 
 
-def unused(fn, func, copied, value, args, kwargs, reseed, as_plain) -> str:
-    """"unused" where `fn` (the contract's `func`) run on `copied` with every gradient turned round returns `value`
-    (read by `as_plain`) again and leaves its arguments as the first run left `args`/`kwargs`;
-    else "". `reseed()` puts the global generators as they were before the first run."""
+def first() -> bool:
+    """Whether the second run goes first this time (a coin of the system's: a submission that
+    tells a repeated call from the first cannot know which of the two is turned round)."""
+    return bool(_urandom(1)[0] & 1)
+
+
+def flipped(fn, copied, reseed, as_plain):
+    """`fn` run on `copied` with every gradient turned round: (its answer, its arguments after),
+    as _state reads them; REFUSED where it raises (an answer made from autograd's gradients
+    follows them wherever they point; one that stops when they turn was made beside them);
+    None where it makes no backward pass (it tells nothing).
+    `reseed()` puts the global generators as they are before the call's own run."""
     if copied is UNCOPIED:
-        _FOUND[func] = "uncopied"
-        return "uncopied"
+        return UNCOPIED
     c_args, c_kwargs = copied
+    kept = _rng_states()       # the global generators as they were, put back after it
     if reseed is not None:
         reseed()
     watch = _Evidence(c_args, c_kwargs, flip=True)
@@ -84,24 +97,45 @@ def unused(fn, func, copied, value, args, kwargs, reseed, as_plain) -> str:
         h.clear()
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            other = as_plain(fn(*c_args, **c_kwargs))
-    except Exception:  # noqa: BLE001 - a run that fails turned round depends on what turned
-        return ""
+            other = _state(as_plain(fn(*c_args, **c_kwargs)))
+    except Exception:  # noqa: BLE001 - it refuses to follow its gradients once they turn
+        return REFUSED
     finally:
         _WATCHING.remove(watch)
-        for h, kept in zip(_STEP_HOOKS, hooks):
+        for h, was in zip(_STEP_HOOKS, hooks):
             h.clear()
-            h.update(kept)
-    if not watch.runs:
-        return ""          # no backward pass this time: the run tells nothing
-    same = _same(_state(value), _state(other))
-    if same is not True:
+            h.update(was)
+        _set_rng_states(kept)
+    return (other, _state(c_args + list(c_kwargs.values()))) if watch.runs else None
+
+
+def _rng_states():
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    return _get_rng(), _np_get(), _py_get(), cuda
+
+
+def _set_rng_states(states) -> None:
+    torch_state, np_state, py_state, cuda = states
+    _set_rng(torch_state)
+    _np_set(np_state)
+    _py_set(py_state)
+    if cuda is not None:
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def unused(func, second, value, args, kwargs) -> str:
+    """"unused" where the second run (`flipped`'s) returned the call's own answer `value`
+    again and left its arguments as the call left `args`/`kwargs`; "uncopied" where they
+    could not be copied; "refused" where the second run raised; else "". What is found holds
+    for each later call of `func`."""
+    if second is UNCOPIED or second is REFUSED:
+        _FOUND[func] = second[0]
+    elif second is not None and _same(_state(value), second[0]) is True and \
+            _same(_state(list(args) + list(kwargs.values())), second[1]) is True:
+        _FOUND[func] = "unused"
+    else:
         return ""
-    first = _state(list(args) + list(kwargs.values()))
-    if _same(first, _state(c_args + list(c_kwargs.values()))) is not True:
-        return ""
-    _FOUND[func] = "unused"
-    return "unused"
+    return _FOUND[func]
 
 
 def _state(x, depth=0):

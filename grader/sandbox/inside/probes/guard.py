@@ -98,14 +98,18 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     # the contract's word where the trusted side gave it: a student's own __signature__ can
     # hide a seed parameter, never remove the contract's
     seeded = bool(_seeded) or "seed" in params
-    if seeded:
-        states = _perturb()
     autograd, no_autograd = "", ""
     zero = any(n in _COUNTS and type(v) is int and v == 0       # no backward pass asked
                for n, v in zip(names, (*args, *kwargs.values())))
     needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)
     counts = {n: v for n, v in zip(names, (*args, *kwargs.values())) if n in _COUNTS}
-    twin = depends.copies(args, kwargs) if needs and depends.wanted(func, counts) else None
+    twin = second = None
+    if needs and depends.wanted(func, counts):
+        twin = depends.copies(args, kwargs)
+        if depends.first():     # the run turned round first, on copies made before either
+            second = depends.flipped(fn, twin, _perturb if seeded else None, as_plain)
+    if seeded:
+        states = _perturb()
     if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
         # thread? One whose contract is autograd: does its answer come from autograd?
         level_open = _dual_level_open()
@@ -124,9 +128,10 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     else:
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
+    if twin is not None and second is None:     # the run turned round, after the call's own
+        second = depends.flipped(fn, twin, _perturb if seeded else None, as_plain)
     if twin is not None and not no_autograd:   # is the answer taken from autograd's gradients?
-        no_autograd = depends.unused(fn, func, twin, value, args, kwargs,
-                                     _perturb if seeded else None, as_plain)
+        no_autograd = depends.unused(func, second, value, args, kwargs)
     elif needs and not no_autograd:
         no_autograd = depends.known_unused(func)
     changed = []
