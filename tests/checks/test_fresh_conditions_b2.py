@@ -8,6 +8,8 @@ symptom for another reason, which must not get it):
        0-dim class for 20 rows too) is not told so
   ex10 the one-hot's 1 in whole columns: 1 subtracted from every entry (the whole one-hot 1) is
        not told so
+  ex11 one coefficient's update of the opposite sign: d's update doubled (d alone wrong after
+       one step too) is not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
        the last row too, but also for a file of one feature) is not told so, nor one that
        indexes the columns (an IndexError of another dimension) that it reads past the rows
@@ -115,3 +117,34 @@ def test_one_hot_columns_only_where_untargeted_columns_keep_theirs(grade):
     assert failing(result, "cross_entropy_grad")
     other = hints_of(result, "cross_entropy_grad")
     assert not any_hint(other, r"column"), other
+
+
+# -- ex11 fit_numpy: d alone wrong after one step; its update of the opposite sign, or doubled
+
+D_STEP_DOUBLED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= 2 * lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_update_flipped_only_where_it_is_minus_the_reference(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_d_step_sign"),
+                           targets=["fit_numpy"]), "fit_numpy", visible=True)
+    assert any_hint(right, r"d's update in step 1 .*opposite sign"), right
+    result = grade("ex11", D_STEP_DOUBLED, targets=["fit_numpy"])
+    assert failing(result, "fit_numpy")
+    other = hints_of(result, "fit_numpy")
+    assert not any_hint(other, r"opposite sign"), other

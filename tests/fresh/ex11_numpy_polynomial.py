@@ -281,4 +281,23 @@ def fit_numpy(x, y, lr=1e-5, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "the signature's default lr is 1e-5, not the docstring's 1e-6",
         (r"default for lr differs",), visible=True),
+    # blind round 11 (w076): the sign of one coefficient's step
+    Fresh("fit_numpy_d_step_sign", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d += lr * grad_d
+    return (a, b, c, d), losses
+''', "d += lr * grad_d: only d's update has the wrong sign",
+        (r"d's update in step 1 is .*the opposite sign",), visible=True),
 ]

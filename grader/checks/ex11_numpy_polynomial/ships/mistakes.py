@@ -2,6 +2,8 @@
 and the hidden checks alike. The mistakes of a cubic fit that ex11 and ex12 share are written in
 grader.checks.training. (A gradient off by a factor 2 or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
+import numpy as np
+
 from grader.checks.api import (COEFFICIENTS_ORDER, LOSSES_OF_STEPS_0_100, LOSS_AFTER_UPDATE,
                                UPDATE_ADDS_GRADIENT, crossed_update, fit_grads_of_mean,
                                grads_of_mean)
@@ -131,3 +133,27 @@ def regrad_after(regrad) -> str:
 # every set of coefficients after whose update the gradients may be taken anew (a, b or c)
 REGRADS = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2)]
 
+
+
+def one_update_flipped(start, got, want, rtol=1e-7, atol=1e-10) -> str | None:
+    """After one step from the reference's start `start` ((a, b, c, d)): where one coefficient
+    of `got` moved by exactly the opposite of the reference's update and the other three are
+    the reference's, the hint that says so (its update in its own numbers), else None."""
+    try:
+        s, g, w = (np.asarray([float(v) for v in r], dtype=np.float64)
+                   for r in (start, got, want))
+    except (TypeError, ValueError):
+        return None
+    if s.shape != (4,) or g.shape != (4,) or w.shape != (4,):
+        return None
+    wrong = [i for i in range(4) if not np.isclose(g[i], w[i], rtol=rtol, atol=atol)]
+    if len(wrong) != 1:
+        return None
+    i = wrong[0]
+    d, e = g[i] - s[i], w[i] - s[i]
+    if e == 0 or abs(d + e) > 1e-6 * abs(e):
+        return None
+    n = "abcd"[i]
+    return (f"{n}'s update in step 1 is {d:+.4g}, expected {e:+.4g}: the opposite sign, where "
+            f"the other three coefficients' updates are right ({n} += lr * grad_{n}?). Every "
+            f"coefficient moves against its gradient: {n} -= lr * grad_{n}")
