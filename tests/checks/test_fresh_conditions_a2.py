@@ -18,6 +18,8 @@ symptom for another reason, which must not get it):
        1/4 on 4): an update divided by 3 whatever N is, 1/3 on the course data too, is not
   ex05 init_params drawn by torch.randn: rand's draws shifted below 0 are not named randn (only
        their values outside [0, 1) are said), rand's draws of another seed get neither
+  ex03 analytic_grad_of_mean divided by x.shape[0] * x.shape[-1] (right for a 2-D x): one
+       divided by its first two dimensions, also right for a 2-D x and wrong for 3-D, is not
 """
 from __future__ import annotations
 
@@ -155,3 +157,22 @@ def test_randn_named_only_for_its_draws_and_the_range_only_outside_it(grade):
     other = grade("ex05", OTHER_SEED, targets=["init_params"])
     assert other.score < other.max_score
     assert not any_hint(hints_of(other, "init_params"), r"randn|outside \[0, 1\)")
+
+
+# -- ex03 analytic_grad_of_mean: divided by the first and last dimensions
+
+FIRST_TWO_DIMS = """
+def analytic_grad_of_mean(x):
+    n = x.shape[0] * x.shape[1] if x.dim() > 1 else x.shape[0]
+    return 6 * (x + 2) / n
+"""
+
+
+def test_outer_dims_named_only_for_their_own_factor(grade):
+    right = hints_of(grade("ex03", fresh_code("ex03", "analytic_grad_outer_dims"),
+                           targets=["analytic_grad_of_mean"]), "analytic_grad_of_mean",
+                     visible=True)
+    assert any_hint(right, r"x\.shape\[0\] \* x\.shape\[-1\]"), right
+    other = grade("ex03", FIRST_TWO_DIMS, targets=["analytic_grad_of_mean"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "analytic_grad_of_mean"), r"x\.shape\[-1\]")

@@ -115,3 +115,22 @@ def _accumulated(want, times: int, said=None) -> dict:
         f"this is {said - 1} backward()'s worth: one call too few?": want * (times - 1) / times,
         f"this is {said + 1} backward()'s worth: one call too many?": want * (times + 1) / times,
     }
+
+
+def outer_dims(want, shape) -> dict:
+    """{hint: value} for a mean's gradient divided by x.shape[0] * x.shape[-1] (right for a
+    2-D x) where x.numel() is meant: only where x has 3 or more dimensions and that factor is
+    none that another mistake gives (2, 1/2, N, 1/N, N / len(x))."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if len(shape) < 3:
+        return {}
+    outer = int(shape[0]) * int(shape[-1])
+    factor = n / outer
+    if factor in (1.0, 2.0, 0.5, float(n), 1.0 / n, n / int(shape[0])):
+        return {}
+    return {f"divided by x.shape[0] * x.shape[-1] = {outer} (right for a 2-D x) where "
+            f"x.numel() = {n} is meant: every value is {factor:g} times the expected one":
+            want * factor}
+
