@@ -105,3 +105,20 @@ def default_differs(names, defaults: dict) -> str:
     given = " and ".join(f"{k}={defaults[k]!r}" for k in names)
     return (f"with {given} passed, the run is the reference's: the signature's default for "
             f"{' and '.join(names)} differs from the docstring's ({given})")
+
+
+def kept_between_calls(first, second) -> bool:
+    """Whether a list a function returns outlives its call: two calls with the same arguments,
+    the second's list begins with every item of the first's and goes on (a default argument
+    `losses=[]`, made once when the function is defined, or a list made outside it)."""
+    a, b = (list(v) if isinstance(v, (list, tuple)) else None for v in (first, second))
+    return a is not None and b is not None and bool(a) and len(b) > len(a) and \
+        same_values(b[:len(a)], a, rtol=0.0, atol=0.0)
+
+
+def list_kept(name: str) -> str:
+    """The hint for a returned list `name` that kept an earlier call's items."""
+    return (f"the {name} of an earlier call are still in the list: it outlives the call, as a "
+            f"default argument {name}=[] does (Python makes that list once, when the function "
+            f"is defined) or a list made outside the function. Make a new list in every call: "
+            f"{name} = [] inside the function")

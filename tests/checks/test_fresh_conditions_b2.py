@@ -10,6 +10,8 @@ symptom for another reason, which must not get it):
        not told so
   ex11 one coefficient's update of the opposite sign: d's update doubled (d alone wrong after
        one step too) is not told so
+  ex11 a list of losses kept between calls: one that records one loss more (step 0's too, the
+       same count on every call) is not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
        the last row too, but also for a file of one feature) is not told so, nor one that
        indexes the columns (an IndexError of another dimension) that it reads past the rows
@@ -148,3 +150,34 @@ def test_update_flipped_only_where_it_is_minus_the_reference(grade):
     assert failing(result, "fit_numpy")
     other = hints_of(result, "fit_numpy")
     assert not any_hint(other, r"opposite sign"), other
+
+
+# -- ex11 fit_numpy: more losses than asked; kept from an earlier call, or one recorded more
+
+ONE_LOSS_MORE = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99 or t == 0:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_losses_kept_only_where_a_second_call_has_the_first_calls(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_mutable_default_losses"),
+                           targets=["fit_numpy"]), "fit_numpy", visible=True)
+    assert any_hint(right, r"earlier call are still in the list"), right
+    result = grade("ex11", ONE_LOSS_MORE, targets=["fit_numpy"])
+    assert failing(result, "fit_numpy")
+    other = hints_of(result, "fit_numpy")
+    assert not any_hint(other, r"earlier call|outlives"), other

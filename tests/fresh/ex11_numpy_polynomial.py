@@ -300,4 +300,22 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "d += lr * grad_d: only d's update has the wrong sign",
         (r"d's update in step 1 is .*the opposite sign",), visible=True),
+    # blind round 11 (w114): a mutable default list of losses
+    Fresh("fit_numpy_mutable_default_losses", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0, losses=[]):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "a default argument losses=[]: the losses pile up across calls",
+        (r"losses of an earlier call are still in the list",), visible=True),
 ]
