@@ -20,6 +20,8 @@ symptom for another reason, which must not get it):
        their values outside [0, 1) are said), rand's draws of another seed get neither
   ex03 analytic_grad_of_mean divided by x.shape[0] * x.shape[-1] (right for a 2-D x): one
        divided by its first two dimensions, also right for a 2-D x and wrong for 3-D, is not
+  ex05 make_data not applying seed 0 (`if seed:`): one that draws seed 1's values for seed 0
+       is not told so
 """
 from __future__ import annotations
 
@@ -176,3 +178,22 @@ def test_outer_dims_named_only_for_their_own_factor(grade):
     other = grade("ex03", FIRST_TWO_DIMS, targets=["analytic_grad_of_mean"])
     assert other.score < other.max_score
     assert not any_hint(hints_of(other, "analytic_grad_of_mean"), r"x\.shape\[-1\]")
+
+
+# -- ex05 make_data: seed 0 not applied
+
+SEED_OR_ONE = """
+def make_data(n, seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed or 1)
+    x = torch.rand(n, generator=g).to(device)
+    return x, 3 * x + 0.8
+"""
+
+
+def test_seed_zero_skipped_named_only_for_an_unseeded_generator(grade):
+    right = hints_of(grade("ex05", fresh_code("ex05", "make_data_if_seed"),
+                           targets=["make_data"]), "make_data", visible=True)
+    assert any_hint(right, r"seed 0 is not applied"), right
+    other = grade("ex05", SEED_OR_ONE, targets=["make_data"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "make_data"), r"seed 0 is not applied")

@@ -162,4 +162,13 @@ def init_params(seed, device="cpu"):
     return w, b
 ''', "torch.randn (standard normal) where torch.rand (uniform on [0, 1)) is asked",
         (r"randn|outside \[0, 1\)",), visible=True),
+    Fresh("make_data_if_seed", "make_data", '''
+def make_data(n, seed, device="cpu"):
+    g = torch.Generator()
+    if seed:
+        g.manual_seed(seed)
+    x = torch.rand(n, generator=g).to(device)
+    return x, 3 * x + 0.8
+''', "`if seed:` before manual_seed: seed 0 is never applied",
+        (r"seed 0 is not applied",), visible=True),
 ]

@@ -43,6 +43,16 @@ def numpy_generators(n: int, seed: int, pair) -> dict:
             for how, x in draws.items()}
 
 
+def seed_zero_skipped(n: int) -> dict:
+    """{hint: make_data(n, seed=0) from a torch.Generator() never seeded (its own fixed default
+    seed)}: what a make_data that does not apply seed 0 draws."""
+    import torch
+    x = torch.rand(n, generator=torch.Generator())
+    return {("seed 0 is not applied: these are the draws of a torch.Generator() never seeded. "
+             "`if seed:` is false for 0; seed the generator whatever the seed is, "
+             "torch.Generator().manual_seed(seed)"): (x, 3 * x + 0.8)}
+
+
 def data_mistakes_of(got, n: int, seed: int, want, device) -> dict:
     """data_mistakes, and how y relates to x where none of them gives `got`."""
     table = data_mistakes(n, seed, want, device)

@@ -29,6 +29,7 @@ VARIANTS = tuple(hints.FIT_VARIANTS)
 
 CASES = {c.id: c for c in [
     Case("data_5_seed5", "ex05.make_data", (5, 5)),
+    Case("data_5_seed0", "ex05.make_data", (5, 0)),   # the course's seed
     Case("init_seed7", "ex05.init_params", (7,)),
     Case("mse_small", "ex05.mse_loss", (Y_SMALL, PRED_SMALL)),
     Case("update_small", "ex05", ([W0, B0], [GW, GB], 0.1), probe="ex05.update"),
@@ -64,12 +65,18 @@ def fit_mistakes(key):
 @check("make_data", visible=True)
 @devices()
 def test_make_data_seed5(sub, device):
-    """make_data(5, seed=5) draws x from a seeded generator and sets y = 3x + 0.8"""
+    """make_data(5, seed=5) draws x from a seeded generator and sets y = 3x + 0.8 (and
+    make_data(5, seed=0) from one seeded 0)"""
     case = CASES["data_5_seed5"]
     want = expected(case, device)
     got = sub.call("ex05.make_data", 5, 5, device=device)
     assert_close(got, want, call=f"make_data(5, seed=5, device={device!r})",
                  mistakes=lambda: hints.data_mistakes_of(got, 5, 5, want, device))
+    if device == "cpu":   # seed 0, the course's, is a seed too (`if seed:` skips it)
+        case = CASES["data_5_seed0"]
+        got = case.run(sub)
+        assert_close(got, expected(case), call="make_data(5, seed=0)",
+                     mistakes=lambda: hints.seed_zero_skipped(5))
 
 
 @check("init_params", visible=True)
