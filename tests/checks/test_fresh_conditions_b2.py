@@ -12,6 +12,8 @@ symptom for another reason, which must not get it):
        one step too) is not told so
   ex11 a list of losses kept between calls: one that records one loss more (step 0's too, the
        same count on every call) is not told so
+  ex12 a generator per coefficient (four equal initial values, the seed's first draw): four
+       equal values that are not that draw (all zero) are not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
        the last row too, but also for a file of one feature) is not told so, nor one that
        indexes the columns (an IndexError of another dimension) that it reads past the rows
@@ -181,3 +183,33 @@ def test_losses_kept_only_where_a_second_call_has_the_first_calls(grade):
     assert failing(result, "fit_numpy")
     other = hints_of(result, "fit_numpy")
     assert not any_hint(other, r"earlier call|outlives"), other
+
+
+# -- ex12 fit_tensor: four equal initial values; the seed's first draw, or zeros
+
+ALL_ZERO = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    a, b, c, d = (torch.zeros((), device=x.device, dtype=x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_generator_each_only_where_all_four_are_the_first_draw(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_tensor_generator_per_coefficient"),
+                           targets=["fit_tensor"]), "fit_tensor", visible=True)
+    assert any_hint(right, r"generator of its own"), right
+    result = grade("ex12", ALL_ZERO, targets=["fit_tensor"])
+    assert failing(result, "fit_tensor")
+    other = hints_of(result, "fit_tensor")
+    assert not any_hint(other, r"generator of its own|same number"), other

@@ -552,4 +552,23 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
 ''', "one generator kept between calls, seeded by the first call only: a second call with the "
          "same seed draws other initial values",
         (r"depend on earlier calls",), visible=True),
+    # blind round 11 (w080): a generator of its own per coefficient
+    Fresh("fit_tensor_generator_per_coefficient", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    a, b, c, d = (torch.randn((), generator=torch.Generator().manual_seed(seed))
+                  .to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "a new generator seeded with seed for each coefficient: a == b == c == d",
+        (r"each was drawn from a generator of its own",), visible=True),
 ]

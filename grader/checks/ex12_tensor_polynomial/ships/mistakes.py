@@ -116,3 +116,16 @@ def forward_mistakes(state: dict, x, reversed_value) -> dict:
     known = {COEFFICIENTS_ORDER: reversed_value}
     coefs = tuple(state[k].to(x.device, x.dtype) for k in "abcd")
     return {**known, **term_power_mistakes(x, coefs, (0, 1, 2, 3), "abcd", known=known)}
+
+
+ONE_GENERATOR_EACH = ("a, b, c and d are the same number, the first draw of "
+                      "torch.Generator().manual_seed(seed): each was drawn from a generator of its "
+                      "own, made anew with the same seed. Make one g = "
+                      "torch.Generator().manual_seed(seed) and draw a, b, c, d from it in turn")
+
+
+def one_generator_each(want) -> dict:
+    """{ONE_GENERATOR_EACH: the run of steps=0 whose four initial values are all the reference's
+    a, the first draw of the seed}, from the reference's run `want` ((a, b, c, d), [])."""
+    a = want[0][0]
+    return {ONE_GENERATOR_EACH: ((a, a, a, a), list(want[1]))}

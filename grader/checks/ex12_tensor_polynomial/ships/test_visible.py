@@ -146,7 +146,8 @@ def _fit_steps(sub, func, device):
         try:
             assert_fit(_run(sub, case), expected(case, device),
                        mistakes=lambda: fit_mistakes(expected(
-                           CASES[f"{func}_steps_{k}_mistakes"], device), len(x)) if k else None,
+                           CASES[f"{func}_steps_{k}_mistakes"], device), len(x)) if k else
+                       hints.one_generator_each(expected(case, device)),
                        call=call, **_traj(torch.float32),
                        context="the initial values: torch.randn((), generator=g) for a, b, c, "
                                "d in turn, g = torch.Generator().manual_seed(seed), then "
