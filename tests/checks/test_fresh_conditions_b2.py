@@ -12,6 +12,8 @@ symptom for another reason, which must not get it):
        one step too) is not told so
   ex11 a list of losses kept between calls: one that records one loss more (step 0's too, the
        same count on every call) is not told so
+  ex11 initial values that change from call to call: an rng seeded with seed + 1 (wrong draws,
+       the same on every call) is not told so
   ex12 a generator per coefficient (four equal initial values, the seed's first draw): four
        equal values that are not that draw (all zero) are not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
@@ -213,3 +215,34 @@ def test_generator_each_only_where_all_four_are_the_first_draw(grade):
     assert failing(result, "fit_tensor")
     other = hints_of(result, "fit_tensor")
     assert not any_hint(other, r"generator of its own|same number"), other
+
+
+# -- ex11 fit_numpy: wrong initial values; other ones on every call, or the same wrong ones
+
+OTHER_SEED = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed + 1)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+
+
+def test_draws_change_only_where_a_second_call_draws_others(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_rng_without_seed"),
+                           targets=["fit_numpy"]), "fit_numpy", visible=True)
+    assert any_hint(right, r"change from call to call"), right
+    result = grade("ex11", OTHER_SEED, targets=["fit_numpy"])
+    assert failing(result, "fit_numpy")
+    other = hints_of(result, "fit_numpy")
+    assert not any_hint(other, r"call to call|seed alone"), other

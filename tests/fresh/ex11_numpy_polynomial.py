@@ -318,4 +318,23 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0, losses=[]):
     return (a, b, c, d), losses
 ''', "a default argument losses=[]: the losses pile up across calls",
         (r"losses of an earlier call are still in the list",), visible=True),
+    # blind round 11 (w074): the rng made without the seed
+    Fresh("fit_numpy_rng_without_seed", "fit_numpy", '''
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng()
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "np.random.default_rng() without the seed: other initial values on every call",
+        (r"initial values change from call to call",), visible=True),
 ]

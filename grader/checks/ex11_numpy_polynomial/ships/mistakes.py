@@ -157,3 +157,9 @@ def one_update_flipped(start, got, want, rtol=1e-7, atol=1e-10) -> str | None:
     return (f"{n}'s update in step 1 is {d:+.4g}, expected {e:+.4g}: the opposite sign, where "
             f"the other three coefficients' updates are right ({n} += lr * grad_{n}?). Every "
             f"coefficient moves against its gradient: {n} -= lr * grad_{n}")
+
+
+DRAWS_CHANGE = ("the initial values change from call to call with the same seed: they do not come "
+                "from the seed alone (np.random.default_rng() without the seed, the global "
+                "np.random, or one rng kept between calls?). Make rng = "
+                "np.random.default_rng(seed) inside the function, on every call")

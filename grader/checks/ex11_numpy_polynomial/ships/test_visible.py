@@ -7,7 +7,7 @@ import torch
 
 from grader.checks.api import (Case, CheckFailure, GRADCHECK_TOL, Recorded, StudentError, TOL,
                                TRAJECTORY_TOL, also_on, assert_close, assert_fit, check, expected,
-                               fail, same_values, scale_mistakes, tolerance)
+                               fail, same_values, scale_mistakes, show, tolerance)
 from grader.checks.evidence import (default_differs, defaults_that_differ, kept_between_calls,
                                     list_kept)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
@@ -202,12 +202,27 @@ def test_fit_first_steps(sub):
         try:
             _assert_steps(runs, k, want, hint)
         except CheckFailure as failure:
+            if k == 0 and not failure.hints:
+                _draws_change(sub, runs[0], failure)
             flipped = None if failure.hints or k != 1 or not isinstance(runs[1], tuple) else \
                 hints.one_update_flipped(expected(CASES["fit_steps_0"])[0], runs[1][0],
                                          want[0], **TRAJ)
             if not flipped:
                 raise
             fail(str(failure), flipped)
+
+
+def _draws_change(sub, first, failure):
+    """Where the call of steps=0 made again gives other initial values than `first`, the draws
+    do not come from the seed alone, which `failure` says."""
+    try:
+        again = CASES["fit_steps_0"].run(sub)
+    except (StudentError, CheckFailure):   # a call that fails is no evidence either way
+        return
+    if isinstance(first, tuple) and isinstance(again, tuple) and first and again \
+            and not same_values(again[0], first[0], rtol=0.0, atol=0.0):
+        fail(f"{failure}\n  the same call, fit_numpy(x, y, lr={FIT_LR}, steps=0, seed=0), made "
+             f"again gave {show(again[0])}.", hints.DRAWS_CHANGE)
 
 
 def _assert_steps(runs, k, want, hint):
