@@ -70,6 +70,9 @@ LOSS_MISTAKES = {
         dict(average="sum"),
     "each epoch's loss is its last batch's loss: average all its batch losses":
         dict(average="last"),
+    "each epoch's loss is its last batch's loss divided by the number of batches: the running "
+    "total keeps only the last batch's loss (total = loss.item() where total += loss.item() "
+    "adds each)": dict(average="last_over_batches"),
 }
 
 

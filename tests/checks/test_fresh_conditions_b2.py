@@ -16,6 +16,8 @@ symptom for another reason, which must not get it):
        the same on every call) is not told so
   ex12 a generator per coefficient (four equal initial values, the seed's first draw): four
        equal values that are not that draw (all zero) are not told so
+  ex09 an epoch's loss the last batch's over the number of batches: the first batch's loss over
+       it is not told so
   ex09 len() counting the features' numbers (N x D): a __getitem__ that reads row i + 1 (past
        the last row too, but also for a file of one feature) is not told so, nor one that
        indexes the columns (an IndexError of another dimension) that it reads past the rows
@@ -246,3 +248,34 @@ def test_draws_change_only_where_a_second_call_draws_others(grade):
     assert failing(result, "fit_numpy")
     other = hints_of(result, "fit_numpy")
     assert not any_hint(other, r"call to call|seed alone"), other
+
+
+# -- ex09 train_minibatch: one batch's loss over the number of batches; the last, or the first
+
+FIRST_OVER_BATCHES = """
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total = total if batches else loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+"""
+
+
+def test_last_over_batches_only_for_the_last_batch(grade):
+    right = hints_of(grade("ex09", fresh_code("ex09", "train_minibatch_total_overwritten"),
+                           targets=["train_minibatch"]), "train_minibatch", visible=True)
+    assert any_hint(right, r"last batch's loss divided by the number of batches"), right
+    result = grade("ex09", FIRST_OVER_BATCHES, targets=["train_minibatch"])
+    assert failing(result, "train_minibatch")
+    other = hints_of(result, "train_minibatch")
+    assert not any_hint(other, r"last batch"), other

@@ -300,4 +300,23 @@ class CsvDataset(Dataset):
         return self.x[i], self.y[i]
 ''', "__len__ returns self.x.numel() (N * D) instead of the number of rows",
         (r"len\(dataset\) counts the features' numbers",), visible=True),
+    # blind round 11 (w098): the running total overwritten
+    Fresh("train_minibatch_total_overwritten", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total = loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "total = loss.item() overwrites instead of adding: the last batch's loss / batches",
+        (r"last batch's loss divided by the number of batches",), visible=True),
 ]

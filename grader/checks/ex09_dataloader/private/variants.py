@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from grader.checks.api import network, record_steps
 
 LOSSES = {"bce": nn.BCELoss, "mse": nn.MSELoss, "logits": nn.BCEWithLogitsLoss}
-AVERAGES = ("batches", "samples", "sum", "last")
+AVERAGES = ("batches", "samples", "sum", "last", "last_over_batches")
 
 
 def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True, loss="bce",
@@ -15,7 +15,8 @@ def train_variant(spec, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
     """train_minibatch with a known mistake: the gradients never zeroed (zero=False) or zeroed
     once per epoch only (zero="epoch"), another
     loss ("mse", "logits"), or each epoch's loss averaged another way ("samples": weighted by
-    the batch sizes, "sum", "last"). The losses per epoch and the parameters after every
+    the batch sizes, "sum", "last", "last_over_batches": the last batch's loss divided by the
+    number of batches). The losses per epoch and the parameters after every
     optimizer step."""
     if (zero, loss, average) == (True, "bce", "batches") or loss not in LOSSES \
             or average not in AVERAGES:
@@ -51,4 +52,5 @@ def epoch_loss(model, loss_fn, opt, batches, zero, average, backwards=1) -> floa
         sizes.append(len(xb))
     return {"batches": sum(values) / len(values),
             "samples": sum(v * s for v, s in zip(values, sizes)) / sum(sizes),
-            "sum": sum(values), "last": values[-1]}[average]
+            "sum": sum(values), "last": values[-1],
+            "last_over_batches": values[-1] / len(values)}[average]
