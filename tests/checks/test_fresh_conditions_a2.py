@@ -21,7 +21,7 @@ symptom for another reason, which must not get it):
   ex03 analytic_grad_of_mean divided by x.shape[0] * x.shape[-1] (right for a 2-D x): one
        divided by its first two dimensions, also right for a 2-D x and wrong for 3-D, is not
   ex05 make_data not applying seed 0 (`if seed:`): one that draws seed 1's values for seed 0
-       is not told so
+       is not told so; the same for init_params, seen in fit's course run of seed 0
 """
 from __future__ import annotations
 
@@ -197,3 +197,21 @@ def test_seed_zero_skipped_named_only_for_an_unseeded_generator(grade):
     other = grade("ex05", SEED_OR_ONE, targets=["make_data"])
     assert other.score < other.max_score
     assert not any_hint(hints_of(other, "make_data"), r"seed 0 is not applied")
+
+
+INIT_SEED_OR_ONE = """
+def init_params(seed, device="cpu"):
+    g = torch.Generator().manual_seed(seed or 1)
+    w = torch.rand(1, generator=g).to(device).requires_grad_()
+    b = torch.rand(1, generator=g).to(device).requires_grad_()
+    return w, b
+"""
+
+
+def test_init_seed_zero_skipped_named_only_for_an_unseeded_generator(grade):
+    right = hints_of(grade("ex05", fresh_code("ex05", "init_params_if_seed"), targets=["fit"]),
+                     "fit", visible=True)
+    assert any_hint(right, r"seed 0 is not applied"), right
+    other = grade("ex05", INIT_SEED_OR_ONE, targets=["fit"])
+    assert other.score < other.max_score
+    assert not any_hint(hints_of(other, "fit"), r"seed 0 is not applied")

@@ -171,4 +171,16 @@ def make_data(n, seed, device="cpu"):
     return x, 3 * x + 0.8
 ''', "`if seed:` before manual_seed: seed 0 is never applied",
         (r"seed 0 is not applied",), visible=True),
+    # the mistake is init_params', seen in fit's course run (seed 0): init_params' own
+    # checks seed 7 and random seeds from 1
+    Fresh("init_params_if_seed", "fit", '''
+def init_params(seed, device="cpu"):
+    g = torch.Generator()
+    if seed:
+        g.manual_seed(seed)
+    w = torch.rand(1, generator=g).to(device).requires_grad_()
+    b = torch.rand(1, generator=g).to(device).requires_grad_()
+    return w, b
+''', "init_params: `if seed:` before manual_seed, so seed 0 is never applied",
+        (r"seed 0 is not applied",), visible=True),
 ]

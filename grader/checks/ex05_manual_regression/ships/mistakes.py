@@ -43,6 +43,11 @@ def numpy_generators(n: int, seed: int, pair) -> dict:
             for how, x in draws.items()}
 
 
+INIT_SEED_ZERO_SKIPPED = ("init_params(0) gives the draws of a torch.Generator() never seeded: "
+                          "seed 0 is not applied (`if seed:` is false for 0), and fit, seeded "
+                          "0 here, starts elsewhere. Seed the generator whatever the seed is")
+
+
 def seed_zero_skipped(n: int) -> dict:
     """{hint: make_data(n, seed=0) from a torch.Generator() never seeded (its own fixed default
     seed)}: what a make_data that does not apply seed 0 draws."""

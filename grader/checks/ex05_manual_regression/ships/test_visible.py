@@ -203,6 +203,27 @@ def test_fit_course_run(sub):
         got = case.run(sub)
     if got["count"] != want["count"]:
         fail(f"{call} gave {got['count']} losses, expected {want['count']} (one per step).")
-    assert_trajectory(got["losses"], want["losses"], call=call,
-                      step_name=lambda k: f"step {250 * k}")
+    try:
+        assert_trajectory(got["losses"], want["losses"], call=call,
+                          step_name=lambda k: f"step {250 * k}")
+    except CheckFailure as failure:
+        if not failure.hints and _init_seed_zero_skipped(sub):
+            fail(str(failure), hints.INIT_SEED_ZERO_SKIPPED)
+        raise
     assert_state((got["w"], got["b"]), (want["w"], want["b"]), call=call)
+
+
+def _init_seed_zero_skipped(sub) -> bool:
+    """Whether init_params(0) gives the draws of a torch.Generator() never seeded (one call
+    more, made only where the course's run, of seed 0, fails naming no mistake)."""
+    try:
+        got = sub.call("ex05.init_params", 0)
+    except StudentError:
+        return False
+    g = torch.Generator()
+    unseeded = tuple(torch.rand(1, generator=g) for _ in "wb")
+    try:
+        assert_close(tuple(got), unseeded, call="init_params(0)")
+    except (CheckFailure, TypeError):
+        return False
+    return True
