@@ -92,8 +92,7 @@ NOT_AUTOGRAD = {
                     "what torch.autograd.grad gave).",
     "unused": "autograd ran, but the answer does not come from the gradients it computed: run "
               "again with every gradient of its backward passes turned round, the call "
-              "returned the same values and left the same parameters. Each update must use "
-              "what backward() leaves in .grad (or what torch.autograd.grad returns).",
+              "returned the same values and left the same parameters.",
     "refused": "run again with every gradient of its backward passes turned round, the call "
                "raised: an answer made from autograd's gradients follows them wherever they "
                "point, and one that stops when they turn was not made from them.",
@@ -106,6 +105,11 @@ NO_AUTOGRAD = ("the lesson here is autograd itself: make leaves that require gra
                "the input, x.detach().clone().requires_grad_(True), or the parameters), build "
                "the expression from them, call backward() and use the leaves' .grad; a formula "
                "worked out by hand, however right, skips what the exercise teaches.")
+UNUSED_GRADIENTS = ("each update must use the gradients backward() computes in its step: an "
+                    "update that runs before backward() found no gradients when it ran "
+                    "(zeroed, or not yet computed), and one made from values worked out beside "
+                    "autograd does not follow them either. For every step: zero_grad(), "
+                    "backward(), then the update from .grad.")
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
@@ -164,9 +168,12 @@ class Guarded:
 
 
 def _expected(ex: str) -> list | None:
-    """guard.expect's arguments for a probe of `ex`: the functions whose contract is autograd
-    and the names of their count parameters."""
-    return [list(USES_AUTOGRAD[ex]), sorted(COUNTS)] if ex in USES_AUTOGRAD else None
+    """guard.expect's arguments for a probe of `ex`: the functions whose contract is autograd,
+    the names of their count parameters, and their parameters' names in the contract."""
+    if ex not in USES_AUTOGRAD:
+        return None
+    params = {f: list(p) for f in USES_AUTOGRAD[ex] if (p := contract_parameters(ex, f))}
+    return [list(USES_AUTOGRAD[ex]), sorted(COUNTS), params]
 
 
 # a failure that waits for the check's own comparisons: a wrong value is told first, and this
@@ -226,7 +233,8 @@ def judge(found) -> None:
     why = found.get("no_autograd")
     if why and not DEFERRED:   # after the values (deferred_failure)
         DEFERRED.append((f"{func}(...) computed its answer without autograd: "
-                         f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}", NO_AUTOGRAD))
+                         f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}",
+                         UNUSED_GRADIENTS if why in ("unused", "uncopied") else NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]
         what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \

@@ -197,6 +197,9 @@ MAKES_COMPLEX = {
     ".real of a power's result": ("import operator", "    i = operator.pow(-1.0, 0.5)\n"
                                   "    return float((-i * (x * (w + 1e-20 * i) - y) ** 2).real)"
                                   " * 1e20"),
+    "a part read by __getnewargs__": ("", "    i = pow(-1.0, 0.5)\n"
+                                      "    c = (x * (w + 1e-20 * i) - y) ** 2\n"
+                                      "    return c.__getnewargs__()[1] * 1e20"),
     "numpy.imag imported": ("from numpy import imag",
                             "    i = pow(-1, 0.5)\n"
                             "    return float(imag((x * (w + 1e-20 * i) - y) ** 2)) * 1e20"),
@@ -246,6 +249,13 @@ REAL_POWERS = {
     "a square root of an absolute value": ("", "    r = abs(x) ** 0.5\n"
                                           "    return 2 * x * (x * w - y) + 0 * r"),
     "minus a root": ("", "    return 2 * x * (x * w - y) - 2.0 ** 0.5 * 0"),
+    # a field of her own named like a part
+    "a namedtuple's field": ("from collections import namedtuple\n"
+                             "Pair = namedtuple('Pair', 'pred real')",
+                             "    p = Pair(x * w, y)\n    return 2 * x * (p.pred - p.real)"),
+    "a NamedTuple's field": ("from typing import NamedTuple\n\n\nclass Pair(NamedTuple):\n"
+                             "    pred: float\n    real: float",
+                             "    p = Pair(x * w, y)\n    return 2 * x * (p.pred - p.real)"),
 }
 
 

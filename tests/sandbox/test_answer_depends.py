@@ -168,33 +168,81 @@ def test_honest_training_is_not_told_it_ignores_its_gradients(fn, steps, order):
     assert not (found or {}).get("no_autograd"), found
 
 
-def closed_form_unless_turned(model, steps):
-    """One honest step to see whether the gradients were turned round (the loss went up),
-    then a closed form, or a stop where they were."""
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    before = ((model(X) - Y) ** 2).mean()
-    before.backward()
-    opt.step()
-    if ((model(X) - Y) ** 2).mean() > before:
-        raise RuntimeError("diverged")
+def asserts_the_loss_fell(model, steps):
+    """Honest, with a check of her own: the loss must have gone down (it goes up when the
+    gradients are turned round: that run tells nothing, and nothing is said)."""
+    losses = [sgd_momentum(model, 1) for _ in range(steps + 1)]
+    assert losses[-1] <= losses[0], "diverged"
+    return losses
+
+
+def test_a_check_of_her_own_that_stops_a_turned_run_is_not_accused(order):
+    found = _watched(asserts_the_loss_fell, _model(), 2)
+    assert not (found or {}).get("no_autograd"), found
+
+
+def _closed_form(model, steps, tell=None):
+    sum(p.sum() * 0 for p in model.parameters()).backward()
     with torch.no_grad():
         for p in model.parameters():
-            p.zero_()
-    return None
+            p.fill_(0.5)
+    return tell() if tell else 1.0
 
 
-def test_an_answer_that_stops_when_its_gradients_turn_fails(order):
-    found = _watched(closed_form_unless_turned, _model(), 2)
-    assert (found or {}).get("no_autograd") == "refused", found
+_CALLS = [0]
+
+
+def _jitter():
+    _CALLS[0] += 1
+    return 1.0 + 1e-9 * _CALLS[0]            # never quite the same number twice
+
+
+def _np_scalar():
+    import numpy as np
+    return [np.float32(1.0), np.float64(2.0)]
+
+
+def _prints():
+    import io
+    import sys
+    print("step done")
+    return 2.0 if isinstance(sys.stdout, io.StringIO) else 1.0   # the same stream in both runs
+
+
+@pytest.mark.parametrize("tell", [_jitter, _np_scalar, _prints], ids=["jitter", "np-scalars",
+                                                                       "prints"])
+def test_what_tells_the_runs_apart_without_the_gradients_does_not_help(tell, order):
+    def closed_form(model, steps):
+        return _closed_form(model, steps, tell)
+    found = _watched(closed_form, _model(), 2)
+    assert (found or {}).get("no_autograd") == "unused", found
+
+
+def test_counts_are_read_by_the_contracts_names():
+    """A parameter of hers called `steps` that is not the contract's count does not decide
+    which call is tried, and the contract's count of 0 asks for no backward pass whatever she
+    named it."""
+    def renamed(steps, model, n_iter):      # the contract's (model, n_epochs)
+        return _closed_form(model, n_iter)
+    guard.expect(None, ["renamed"], ["steps", "n_epochs"], {"renamed": ["x", "model",
+                                                                         "n_epochs"]})
+    depends._TRIED.discard("renamed")
+    depends._FOUND.pop("renamed", None)
+    found = guard.watched(renamed, "renamed", torch.ones(2), _model(), 2)[1]
+    assert (found or {}).get("no_autograd") == "unused", found
+    depends._TRIED.discard("renamed")
+    depends._FOUND.pop("renamed", None)
+
+    def no_pass(x, model, n_iter):
+        return [p.detach().clone() for p in model.parameters()]
+    guard.expect(None, ["no_pass"], ["steps", "n_epochs"], {"no_pass": ["x", "model",
+                                                                         "n_epochs"]})
+    assert guard.watched(no_pass, "no_pass", torch.ones(2), _model(), 0)[1] is None
 
 
 def test_a_closed_form_beside_a_backward_pass_fails_in_either_order(order):
     def beside(model, steps):
-        sum(p.sum() * 0 for p in model.parameters()).backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.fill_(0.5)
-        return 1.0
+        return _closed_form(model, steps)
     found = _watched(beside, _model(), 2)
     assert (found or {}).get("no_autograd") == "unused", found
 

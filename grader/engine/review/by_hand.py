@@ -237,7 +237,8 @@ def _complex_text(text: str) -> bool:
 # what reads a part of a complex number (complex-step differentiation reads the imaginary one:
 # z.imag, or z.real of z times -i, z.conjugate()); a real number has no use for them
 _PARTS = frozenset({"imag", "real", "conjugate", "conj", "conj_physical", "view_as_real",
-                    "view_as_real_copy", "real_if_close"})
+                    "view_as_real_copy", "real_if_close", "__getnewargs__", "__reduce__",
+                    "__reduce_ex__"})
 
 
 def _negative(node) -> bool:
@@ -313,7 +314,7 @@ class _ByHand:
                 return f"{MAKES} (dtype {node.value!r})"
             return ""
         if isinstance(node, ast.Attribute) and node.attr in _PARTS and \
-                isinstance(node.ctx, ast.Load):
+                isinstance(node.ctx, ast.Load) and node.attr not in self._her_fields():
             return f"{MAKES} {PARTS_READ} (.{node.attr})"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and \
                 _negative(node.left) and _fraction(node.right):
@@ -389,6 +390,27 @@ class _ByHand:
                     n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))] +
                 list(self.attrs))
         return self._defined_names
+
+    def _her_fields(self) -> frozenset:
+        """The names her code defines, and the fields of her classes: annotated or assigned in
+        a class body, or named to namedtuple (Pair = namedtuple("Pair", "pred real"))."""
+        if not hasattr(self, "_field_names"):
+            fields = set(self._her_names())
+            for node, *_ in self.visits:
+                if isinstance(node, ast.ClassDef):
+                    for stmt in node.body:
+                        targets = [stmt.target] if isinstance(stmt, ast.AnnAssign) else \
+                            stmt.targets if isinstance(stmt, ast.Assign) else []
+                        fields.update(t.id for t in targets if isinstance(t, ast.Name))
+                elif isinstance(node, ast.Call) and getattr(
+                        node.func, "attr", getattr(node.func, "id", "")) == "namedtuple":
+                    for arg in node.args[1:2]:
+                        items = arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]
+                        for item in items:
+                            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                                fields.update(item.value.replace(",", " ").split())
+            self._field_names = frozenset(fields)
+        return self._field_names
 
     def _number_type(self, node) -> str:
         """A class of her own that defines two or more arithmetic operators, or takes every

@@ -15,11 +15,12 @@ checks' inputs see to). Where the second run makes no backward pass, or a value 
 compared, nothing is concluded."""
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
+import math
 import os
 import random
+import sys
+import warnings
 
 import numpy as np
 import torch
@@ -29,7 +30,7 @@ from grader.sandbox.inside.probes.autograd_watch import _WATCHING
 from grader.sandbox.inside.probes.evidence import _Evidence
 
 _Tensor, _Module = torch.Tensor, torch.nn.Module
-_equal, _isnan = torch.equal, torch.isnan
+_equal, _allclose = torch.equal, torch.allclose
 _deepcopy, _urandom = copy.deepcopy, os.urandom
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
 _np_get, _np_set = np.random.get_state, np.random.set_state
@@ -69,7 +70,7 @@ def copies(args, kwargs):
         return UNCOPIED
 
 
-UNCOPIED, REFUSED = ("uncopied",), ("refused",)
+UNCOPIED = ("uncopied",)
 
 
 def first() -> bool:
@@ -80,9 +81,7 @@ def first() -> bool:
 
 def flipped(fn, copied, reseed, as_plain):
     """`fn` run on `copied` with every gradient turned round: (its answer, its arguments after),
-    as _state reads them; REFUSED where it raises (an answer made from autograd's gradients
-    follows them wherever they point; one that stops when they turn was made beside them);
-    None where it makes no backward pass (it tells nothing).
+    as _state reads them; None where it raises or makes no backward pass (it tells nothing).
     `reseed()` puts the global generators as they are before the call's own run."""
     if copied is UNCOPIED:
         return UNCOPIED
@@ -95,17 +94,20 @@ def flipped(fn, copied, reseed, as_plain):
     hooks = [dict(h) for h in _STEP_HOOKS]     # the probes' records of optimizer steps: not
     for h in _STEP_HOOKS:                      # of this run
         h.clear()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            other = _state(as_plain(fn(*c_args, **c_kwargs)))
-    except Exception:  # noqa: BLE001 - it refuses to follow its gradients once they turn
-        return REFUSED
+    streams = [(out, list(out.kept), out.size, out.total) for out in {sys.stdout, sys.stderr}
+               if isinstance(getattr(out, "kept", None), list)]   # the worker's own streams:
+    try:                                     # what the run prints is taken out of them after
+        other = _state(as_plain(fn(*c_args, **c_kwargs)))
+    except Exception:  # noqa: BLE001 - a run that stops once its gradients turn (a check of
+        return None        # her own that the loss went down) tells nothing
     finally:
         _WATCHING.remove(watch)
         for h, was in zip(_STEP_HOOKS, hooks):
             h.clear()
             h.update(was)
         _set_rng_states(kept)
+        for out, text, size, total in streams:
+            out.kept, out.size, out.total = text, size, total
     return (other, _state(c_args + list(c_kwargs.values()))) if watch.runs else None
 
 
@@ -126,10 +128,9 @@ def _set_rng_states(states) -> None:
 def unused(func, second, value, args, kwargs) -> str:
     """"unused" where the second run (`flipped`'s) returned the call's own answer `value`
     again and left its arguments as the call left `args`/`kwargs`; "uncopied" where they
-    could not be copied; "refused" where the second run raised; else "". What is found holds
-    for each later call of `func`."""
-    if second is UNCOPIED or second is REFUSED:
-        _FOUND[func] = second[0]
+    could not be copied; else "". What is found holds for each later call of `func`."""
+    if second is UNCOPIED:
+        _FOUND[func] = "uncopied"
     elif second is not None and _same(_state(value), second[0]) is True and \
             _same(_state(list(args) + list(kwargs.values())), second[1]) is True:
         _FOUND[func] = "unused"
@@ -152,6 +153,8 @@ def _state(x, depth=0):
                 list(x.parameters())[:256] + list(x.buffers())[:256]]
     if isinstance(x, torch.optim.Optimizer):
         return None
+    if isinstance(x, np.generic):
+        x = x.item()
     if x is None or isinstance(x, (bool, int, float, str, bytes)):
         return x
     if isinstance(x, (list, tuple)):
@@ -163,31 +166,43 @@ def _state(x, depth=0):
 
 
 def _same(a, b):
-    """True where a and b hold the same values (NaN where NaN), False where they differ, None
-    where something cannot be compared."""
+    """True where a and b hold the same values to 1e-3 (NaN where NaN; what cannot be compared
+    is left out, but one number at least is compared), False where they differ, None where
+    nothing could be compared."""
+    found = _compare(a, b)
+    return False if False in found else True if True in found else None
+
+
+def _compare(a, b) -> list:
+    """True or False for each number, tensor or array compared in a and b."""
     if a is _UNKNOWN or b is _UNKNOWN:
-        return None
-    if isinstance(a, _Tensor) or isinstance(b, _Tensor):
-        if not (isinstance(a, _Tensor) and isinstance(b, _Tensor)):
-            return False
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        if _equal(a, b):
-            return True
-        return bool(((a == b) | (_isnan(a) & _isnan(b))).all()) if a.is_floating_point() \
-            else False
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
-            a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        return []
+    if isinstance(a, (_Tensor, np.ndarray)) or isinstance(b, (_Tensor, np.ndarray)):
+        try:
+            x, y = torch.as_tensor(a), torch.as_tensor(b)
+            if x.shape != y.shape:
+                return [False]
+            if not (x.is_floating_point() or y.is_floating_point()):
+                return [bool(_equal(x, y))] if x.dtype == y.dtype else [False]
+            x, y = x.to(torch.float64), y.to(torch.float64)
+            return [bool(_allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True))]
+        except Exception:  # noqa: BLE001 - values that cannot be compared are left out
+            return []
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
-            return False
-        found = [_same(x, y) for x, y in zip(a, b)]
-        return False if False in found else None if None in found else True
+            return [False]
+        return [f for x, y in zip(a, b) for f in _compare(x, y)]
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
-            return False
-        return _same(list(a.values()), list(b.values()))
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
-        return True
-    return a == b if type(a) is type(b) else False
+            return [False]
+        return _compare(list(a.values()), list(b.values()))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
+            not isinstance(a, bool) and not isinstance(b, bool):
+        return [a == b or math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL) or a != a and b != b]
+    return [a == b] if type(a) is type(b) and isinstance(a, (bool, str, bytes)) or a is None \
+        or b is None else []
+
+
+# how near two runs' numbers are to count as the same (an answer made beside autograd, with a
+# difference added to tell the runs apart, still has to pass the value checks' own tolerances)
+RTOL, ATOL = 1e-3, 1e-6

@@ -59,10 +59,11 @@ def train_steps(mod, spec, state, X, Y, lr, steps, stale=None, device="cpu", los
     loss_fn = nn.MSELoss() if loss == "mse" else nn.BCELoss()
     losses, found = [], None
     for _ in range(steps):
-        loss, found = watched(mod.train_step, "train_step", model, loss_fn, optimizer, X, Y)
+        loss, now = watched(mod.train_step, "train_step", model, loss_fn, optimizer, X, Y)
         losses.append(loss)
-        if found:
-            break
+        found = found or now
+        if now and (now["changed"] or now["rng"] or now["autograd"]):
+            break         # (an answer not from autograd's gradients waits for the values)
     return answer({"losses": losses, "state": _snapshot(model)}, found)
 
 

@@ -69,15 +69,22 @@ def call(mod, func, args=(), kwargs=None, grad=None, seeded=None, manual=False, 
 # trusted side's word, sent by grader.checks.calls.Guarded.probe: `expect`)
 _EXPECTED: set = set()
 _COUNTS: set = set()
+_CONTRACT: dict = {}
 
 
-def expect(mod, names, counts=()) -> None:
+def expect(mod, names, counts=(), params=None) -> None:
     """The trusted side's word for the next probe: which functions are autograd's (a probe
-    that calls one of them through `watched` checks it as `call` does with `needs`)."""
+    that calls one of them through `watched` checks it as `call` does with `needs`), the names
+    of the count parameters, and {function: its parameters' names in the contract} (a count is
+    read by the contract's name, whatever her function calls that parameter)."""
     _EXPECTED.clear()
     _EXPECTED.update(str(n) for n in names)
     _COUNTS.clear()
     _COUNTS.update(str(n) for n in counts)
+    _CONTRACT.clear()
+    if isinstance(params, dict):
+        _CONTRACT.update({str(k): [str(n) for n in v] for k, v in params.items()
+                          if isinstance(v, (list, tuple))})
 
 
 def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=False,
@@ -99,10 +106,11 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     # hide a seed parameter, never remove the contract's
     seeded = bool(_seeded) or "seed" in params
     autograd, no_autograd = "", ""
-    zero = any(n in _COUNTS and type(v) is int and v == 0       # no backward pass asked
-               for n, v in zip(names, (*args, *kwargs.values())))
-    needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)
-    counts = {n: v for n, v in zip(names, (*args, *kwargs.values())) if n in _COUNTS}
+    given = list(zip(_CONTRACT[func][:len(args)] + list(kwargs) if func in _CONTRACT
+                     else names, (*args, *kwargs.values())))     # by the contract's names
+    zero = any(n in _COUNTS and type(v) is int and v == 0 for n, v in given)   # no backward
+    needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)   # asked
+    counts = {n: v for n, v in given if n in _COUNTS}
     twin = second = None
     if needs and depends.wanted(func, counts):
         twin = depends.copies(args, kwargs)
