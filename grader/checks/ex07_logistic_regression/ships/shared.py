@@ -1,8 +1,8 @@
 """What the visible and the hidden checks of ex07 share."""
 import contextlib
 
-from grader.checks.api import CheckFailure, fail
-from grader.checks.evidence import default_differs, defaults_that_differ, same_values
+from grader.checks.api import (CheckFailure, default_differs, defaults_that_differ, fail,
+                               same_values)
 
 DEFAULT_MOMENTUM = {"momentum": 0.9}   # train_logistic's default, as the docstring gives it
 

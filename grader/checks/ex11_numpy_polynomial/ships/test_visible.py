@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, CheckFailure, GRADCHECK_TOL, Recorded, StudentError, TOL,
-                               TRAJECTORY_TOL, also_on, assert_close, assert_fit, check, expected,
-                               fail, same_values, scale_mistakes, show, tolerance)
-from grader.checks.evidence import (default_differs, defaults_that_differ, kept_between_calls,
-                                    list_kept)
+                               TRAJECTORY_TOL, also_on, assert_close, assert_fit, check,
+                               default_differs, defaults_that_differ, expected, fail,
+                               kept_between_calls, list_kept, same_values, scale_mistakes, show,
+                               tolerance)
 from grader.checks.ex11_numpy_polynomial.ships import mistakes as hints
 from grader.checks.ex11_numpy_polynomial.ships.shared import name_every_loss
 
