@@ -371,6 +371,10 @@ def preload(warm_optim=True):
     import torch.nn  # noqa: F401
     import torch.optim  # noqa: F401
     import torch.utils.data  # noqa: F401
+    try:   # what backward() with a gradient given imports the first time (sympy: 0.3-0.4 s),
+        import torch.fx.experimental.symbolic_shapes  # noqa: F401   once here, not per worker
+    except Exception:  # noqa: BLE001 - a torch without it: imported where used, if ever
+        pass
     if warm_optim:  # the first torch.optim optimizer imports torch._dynamo (1-3 s): once, here
         try:
             import torch._dynamo  # noqa: F401
