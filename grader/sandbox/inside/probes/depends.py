@@ -38,7 +38,7 @@ _py_get, _py_set = random.getstate, random.setstate
 _UNKNOWN = object()
 # a second run is made only where the call's counts (epochs, steps, iters: COUNTS) are at most
 # this: a long run is told by a shorter call of the same function
-MAX_COUNT = 400
+MAX_COUNT = 100
 _TRIED: set = set()    # the functions whose answer was tried in this worker
 _FOUND: dict = {}      # func -> why its answer is not known to come from autograd's gradients
 _STEP_HOOKS = (_optimizer._global_optimizer_pre_hooks, _optimizer._global_optimizer_post_hooks)
