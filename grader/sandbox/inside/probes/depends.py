@@ -20,7 +20,6 @@ import math
 import os
 import random
 import sys
-import warnings
 
 import numpy as np
 import torch
@@ -35,6 +34,8 @@ _deepcopy, _urandom = copy.deepcopy, os.urandom
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
 _np_get, _np_set = np.random.get_state, np.random.set_state
 _py_get, _py_set = random.getstate, random.setstate
+_cuda_initialized, _cuda_get = torch.cuda.is_initialized, torch.cuda.get_rng_state_all
+_cuda_set = torch.cuda.set_rng_state_all
 _UNKNOWN = object()
 # a second run is made only where the call's counts (epochs, steps, iters: COUNTS) are at most
 # this: a long run is told by a shorter call of the same function
@@ -112,7 +113,10 @@ def flipped(fn, copied, reseed, as_plain):
 
 
 def _rng_states():
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    try:
+        cuda = _cuda_get() if _cuda_initialized() else None
+    except Exception:  # noqa: BLE001 - a broken CUDA: its generators are left as they are
+        cuda = None
     return _get_rng(), _np_get(), _py_get(), cuda
 
 
@@ -122,7 +126,7 @@ def _set_rng_states(states) -> None:
     _np_set(np_state)
     _py_set(py_state)
     if cuda is not None:
-        torch.cuda.set_rng_state_all(cuda)
+        _cuda_set(cuda)
 
 
 def unused(func, second, value, args, kwargs) -> str:

@@ -116,6 +116,7 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
         twin = depends.copies(args, kwargs)
         if depends.first():     # the run turned round first, on copies made before either
             second = depends.flipped(fn, twin, _perturb if seeded else None, as_plain)
+            twin = twin if second is not None else None      # (it told nothing: not again)
     if seeded:
         states = _perturb()
     if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
