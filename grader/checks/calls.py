@@ -93,9 +93,6 @@ NOT_AUTOGRAD = {
     "unused": "autograd ran, but the answer does not come from the gradients it computed: run "
               "again with every gradient of its backward passes turned round, the call "
               "returned the same values and left the same parameters.",
-    "refused": "run again with every gradient of its backward passes turned round, the call "
-               "raised: an answer made from autograd's gradients follows them wherever they "
-               "point, and one that stops when they turn was not made from them.",
     "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
                 "to check that the answer comes from autograd's gradients: keep the model's "
                 "attributes to tensors, layers and plain values (no open files, generators "

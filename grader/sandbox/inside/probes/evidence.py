@@ -176,12 +176,7 @@ class _Evidence(contextlib.AbstractContextManager):
                     first = _plain(leaf)
                     self.leaves[id(leaf)] = (leaf, first, first is not None and any(
                         _same(first, s) for s in self.sources))
-            root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
-            if isinstance(root, _Tensor) and root.grad_fn is not None:
-                self.last = (self.last + [root])[-2:]    # the last two passes (_stepped)
-            if isinstance(root, _Tensor) and root.grad_fn is not None and \
-                    root.numel() == 1 and len(self.roots) < 100_000:
-                self.roots.append((root.detach(), self.reached))
+            self._note_root(roots)
             if self.runs <= self.KEPT:
                 handles = [n.register_prehook(self._keep) for n in nodes
                            if hasattr(n, "register_prehook")]
@@ -202,18 +197,22 @@ class _Evidence(contextlib.AbstractContextManager):
         back, as `run` keeps them, with no walk of its graph (the leaves it reaches are those
         the last walk found)."""
         try:
-            roots = args[0] if args else kwargs.get("tensors", ())
-            root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
-            if isinstance(root, _Tensor) and root.grad_fn is not None:
-                self.last = [self.last[-1], root] if self.last else [root]
-                if root.numel() == 1 and len(self.roots) < 100_000:
-                    self.roots.append((root.detach(), self.reached))
+            self._note_root(args[0] if args else kwargs.get("tensors", ()))
         except Exception:  # noqa: BLE001 - a root that cannot be read shows nothing
             pass
         out = original(*args, **kwargs)
         if len(args) > 4 and args[4] or kwargs.get("inputs"):
             self._given(args, kwargs, out)
         return out
+
+    def _note_root(self, roots):
+        """The pass's root among the last two (_stepped) and, a scalar, its value beside the
+        leaves the last walk reached (_losses_of_passes)."""
+        root = roots[0] if isinstance(roots, (tuple, list)) and roots else roots
+        if isinstance(root, _Tensor) and root.grad_fn is not None:
+            self.last = [self.last[-1], root] if self.last else [root]
+            if root.numel() == 1 and len(self.roots) < 100_000:
+                self.roots.append((root.detach(), self.reached))
 
     def _given(self, args, kwargs, out):
         """torch.autograd.grad: the gradients it hands back, by their leaf (the last two)."""

@@ -112,10 +112,11 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)   # asked
     counts = {n: v for n, v in given if n in _COUNTS}
     twin = second = None
+    reseed = _perturb if seeded else None
     if needs and depends.wanted(func, counts):
         twin = depends.copies(args, kwargs)
         if depends.first():     # the run turned round first, on copies made before either
-            second = depends.flipped(fn, twin, _perturb if seeded else None, as_plain)
+            second = depends.flipped(fn, twin, reseed, as_plain)
             twin = twin if second is not None else None      # (it told nothing: not again)
     if seeded:
         states = _perturb()
@@ -138,7 +139,7 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
     if twin is not None and second is None:     # the run turned round, after the call's own
-        second = depends.flipped(fn, twin, _perturb if seeded else None, as_plain)
+        second = depends.flipped(fn, twin, reseed, as_plain)
     if twin is not None and not no_autograd:   # is the answer taken from autograd's gradients?
         no_autograd = depends.unused(func, second, value, args, kwargs)
     elif needs and not no_autograd:
