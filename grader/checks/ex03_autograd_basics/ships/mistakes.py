@@ -29,6 +29,10 @@ GRAD_SET_TO_NONE = ("zero_grads_ zeroes the gradient in place (p.grad.zero_()), 
                     "remove it")
 GRAD_NEW_TENSOR = ("zero the existing gradient in place, p.grad.zero_(): anything else holding it "
                    "(an optimizer, a hook) still sees the old values otherwise")
+ONE_PASS = ("params may be a generator, such as model.parameters(), which can be walked only "
+            "once: a first pass over it (any(...), len(list(params)), a loop that checks "
+            "first) leaves nothing for the loop that zeroes. Walk it once, `for p in params:`, "
+            "or make a list first, `params = list(params)`.")
 LOOP_STOPS_EARLY = ("some gradients are zeroed and others not: does the loop over params stop "
                     "early (a return or break inside it), or skip some of them?")
 ZEROED_BY_ARITHMETIC = ("the gradient is zeroed by arithmetic on its values (a product with 0, "

@@ -86,10 +86,11 @@ def verify_untouched(r, grad_before, call, what="x", added=None):
                      mistakes=mistakes)
 
 
-def run_zero_grads(sub, params, grads):
-    """The probe zero_grads, with a hint when the student's code trips over a None .grad."""
+def run_zero_grads(sub, params, grads, one_pass=False):
+    """The probe zero_grads, with a hint when the student's code trips over a None .grad.
+    `one_pass`: the leaves given as a generator, as model.parameters() gives them."""
     try:
-        return sub.probe("ex03.zero_grads", "ex03", params, grads)
+        return sub.probe("ex03.zero_grads", "ex03", params, grads, one_pass)
     except StudentError as exc:
         if exc.kind == "exception" and "NoneType" in str(exc):
             fail(exc.describe("zero_grads_"), hints.GRAD_NONE_SKIPPED)

@@ -5,8 +5,9 @@ checked against its closed form, autograd and a central difference. Students run
 import pytest
 import torch
 
-from grader.checks.api import (Case, StudentError, also_on, assert_close, assert_gradient, check,
-                               devices, expected, manual_call, scale_mistakes)
+from grader.checks.api import (Case, CheckFailure, StudentError, also_on, assert_close,
+                               assert_gradient, check, devices, expected, fail, manual_call,
+                               scale_mistakes)
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
 from grader.checks.ex03_autograd_basics.ships.shared import (mean64, run_zero_grads,
                                                              verify_intermediate,
@@ -258,6 +259,29 @@ def test_zero_grads(sub):
     r = run_zero_grads(sub, *case.args)
     verify_zero_grads(r, case.args[1], "zero_grads_([p0, p1, p2]) with p1.grad None",
                       rerun=filled_rerun(sub, *case.args))
+
+
+@check("zero_grads_", visible=True)
+def test_zero_grads_one_pass(sub):
+    """zero_grads_ takes a generator too, as model.parameters() gives the leaves"""
+    params, grads = CASES["zero_grads"].args
+    call = "zero_grads_(p for p in [p0, p1, p2]) with p1.grad None (a generator, as " \
+           "model.parameters() is)"
+    try:
+        verify_zero_grads(run_zero_grads(sub, params, grads, one_pass=True), grads, call,
+                          rerun=filled_rerun(sub, params, grads))
+    except (CheckFailure, StudentError) as failure:
+        if isinstance(failure, StudentError) and failure.kind != "exception":
+            raise
+        said = failure.describe("zero_grads_") if isinstance(failure, StudentError) else \
+            str(failure).split("\n  hint:")[0]
+        try:     # the same leaves in a list: where that works, the generator is the cause
+            verify_zero_grads(run_zero_grads(sub, params, grads), grads, call)
+        except (CheckFailure, StudentError):
+            raise failure from None
+        fail(f"{said}{chr(10) if chr(10) in said else ' '}Given the same leaves in a list, "
+             f"it zeroes them.", hints.ONE_PASS,
+             measured=True)    # the generator is the one difference between the two calls
 
 
 @check("zero_grads_", visible=True)

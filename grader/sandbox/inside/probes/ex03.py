@@ -89,14 +89,15 @@ def leaves_untouched(mod, func, x, grad_before, *args):
     return {"result": result, "x_grad": x.grad}
 
 
-def zero_grads(mod, params, grads):
+def zero_grads(mod, params, grads, one_pass=False):
     """Give each leaf in `params` the .grad in `grads` (None: no gradient), call
     mod.zero_grads_(params); return the result, every .grad afterwards, and whether each one is
-    still the same tensor (zeroed in place) as before."""
+    still the same tensor (zeroed in place) as before. `one_pass`: the leaves are given as a
+    generator, which can be walked once, as model.parameters() gives them."""
     for p, g in zip(params, grads):
         p.grad = None if g is None else g.to(device=p.device, dtype=p.dtype).clone()
     before = [_grad(p) for p in params]
-    result = mod.zero_grads_(params)
+    result = mod.zero_grads_((p for p in params) if one_pass else params)
     return {"result": result, "grads": [_grad(p) for p in params],
             "same_tensor": [b is not None and _grad(p) is b for p, b in zip(params, before)]}
 
