@@ -13,7 +13,8 @@ from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as vari
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
-from grader.checks.ex06_nn_linear.ships.shared import linear_spec, naming_fixed_lr
+from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, linear_spec,
+                                                       naming_fixed_lr)
 
 pytestmark = pytest.mark.ex06
 
@@ -79,6 +80,7 @@ def test_make_optimizer_random(sub, seed):
     want = reference_probe("ex06.optimizer_info", "ex06", linear_spec(d, o), state, lr)
     with naming_fixed_lr(sub, linear_spec(d, o), state, lr, got=got, want=want):
         assert_sgd_optimizer(got, want, call=call)
+    assert_fresh_optimizer(got, want, call)
 
 
 @check("train_step", points=3)

@@ -57,3 +57,9 @@ def optimizer_setting(got: dict, want: dict) -> str | None:
         if isinstance(m, (int, float)) and m != w.get("momentum"):
             return f"the optimizer has momentum={m:g}, where {plain} (no momentum)"
     return None
+
+
+OPTIMIZER_KEPT = ("each call builds a new optimizer with the lr it is given: one kept between "
+                  "calls (in a dict by id(model), or made once at the top of the file) hands "
+                  "back an old one, with its old lr (and, for a new model whose id is an old "
+                  "one's, parameters that are not the model's).")

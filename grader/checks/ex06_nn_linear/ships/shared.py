@@ -28,6 +28,19 @@ def fixed_lr(sub, spec, state, lrs):
     return got if all(abs(got - lr) > 1e-12 for lr in lrs) else None
 
 
+def assert_fresh_optimizer(got, want, call: str) -> None:
+    """The probe optimizer_info's second call, on the same model at 3 * lr: its own lr (an
+    optimizer kept between calls hands back the first one)."""
+    again, wanted = got.get("again"), want.get("again")
+    if not (isinstance(wanted, dict) and isinstance(again, dict)) or \
+            abs(again["lr"] - wanted["lr"]) <= 1e-9 * abs(wanted["lr"]):
+        return
+    fail(f"{call}, then make_optimizer(model, lr={wanted['lr']:.6g}) on the same model: the "
+         f"second optimizer has lr {again['lr']:.6g}, expected {wanted['lr']:.6g}"
+         f"{' (it is the first call’s optimizer object)' if again['same'] else ''}.",
+         hints.OPTIMIZER_KEPT if again["same"] else None)
+
+
 @contextmanager
 def naming_fixed_lr(sub, spec, state, lr, *, train=False, got=None, want=None):
     """Within it, a failure of make_optimizer without a hint is told that make_optimizer ignores

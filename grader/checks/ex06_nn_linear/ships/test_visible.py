@@ -11,7 +11,8 @@ from grader.checks.api import (Case, CheckFailure, Recorded, assert_close, asser
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import (FLAT_TARGET, STEP_VARIANTS,
                                                          TRAIN_VARIANTS)
-from grader.checks.ex06_nn_linear.ships.shared import (linear_spec, naming_fixed_lr,
+from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, linear_spec,
+                                                       naming_fixed_lr,
                                                        right_for_one_feature)
 
 pytestmark = pytest.mark.ex06
@@ -135,6 +136,7 @@ def test_make_optimizer(sub):
     call = "make_optimizer(model, lr=0.05)"
     with naming_fixed_lr(sub, SPEC_11, STATE_11, 0.05, got=got, want=want):
         assert_sgd_optimizer(got, want, call=call)
+    assert_fresh_optimizer(got, want, call)
 
 
 @check("train_step", points=3, visible=True)

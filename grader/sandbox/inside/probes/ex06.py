@@ -69,8 +69,9 @@ def train_steps(mod, spec, state, X, Y, lr, steps, stale=None, device="cpu", los
 
 def optimizer_info(mod, spec, state, lr, device="cpu"):
     """What mod.make_optimizer(model, lr) built for the model `spec` describes: its class, its
-    param groups (lr, momentum, weight decay, which parameters by name), and the state after one
-    step with all-ones grads."""
+    param groups (lr, momentum, weight decay, which parameters by name), the state after one
+    step with all-ones grads, and what a second call on the same model at 3 * lr gives ("again":
+    its lr, and whether it is the first call's optimizer object)."""
     model = network(spec, state, device)
     names = {id(p): n for n, p in parameters(model)}
     opt = mod.make_optimizer(model, lr)
@@ -86,4 +87,7 @@ def optimizer_info(mod, spec, state, lr, device="cpu"):
         p.grad = torch.ones_like(p)
     opt.step()
     info["state_after_step"] = _snapshot(model)
+    again = mod.make_optimizer(model, 3 * lr)    # a second call, on the same model: its own lr
+    groups = getattr(again, "param_groups", None) or [{}]
+    info["again"] = {"lr": float(groups[0].get("lr", float("nan"))), "same": again is opt}
     return info
