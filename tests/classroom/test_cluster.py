@@ -183,12 +183,13 @@ def test_a_worker_killed_mid_run_costs_nothing(tmp_path, cluster):
 HOSTILE = REF01 + f'''
 
 import subprocess
+import time
 
 def forward_wb(x, w, b):
     subprocess.Popen(["sleep", "{MARKER}"], start_new_session=True)
     open("/tmp/left-on-the-worker-{MARKER}", "w").write("x")
-    while True:
-        pass
+    while True:          # never returns (asleep: the machine's other tests keep its cores)
+        time.sleep(60)
 '''
 
 

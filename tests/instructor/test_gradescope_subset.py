@@ -188,8 +188,14 @@ def _reference(ex: str) -> str:
     return (ROOT / "solutions" / f"{EXERCISES[ex]}.py").read_text()
 
 
-@pytest.mark.parametrize("subset", [s for s in SUBSETS if len(s) == 1] + [("ex07", "ex10")],
-                         ids=_name)
+# the archives that differ in what they carry besides the exercise's own folder: none (ex01),
+# a data set (ex09), another exercise's module and a data set (ex08, ex10), two exercises (the
+# other archives are built by the same code from the same import closure, which the tests
+# above read for every subset)
+RUN = [("ex01",), ("ex08",), ("ex09",), ("ex10",), ("ex07", "ex10")]
+
+
+@pytest.mark.parametrize("subset", [s for s in RUN if set(s) <= set(ALL)], ids=_name)
 def test_the_references_get_full_marks_inside_the_archive(archives, subset, tmp_path):
     """Every check of the exercises it was built for runs (hidden ones too) and passes, with
     nothing of the other exercises in the archive."""
