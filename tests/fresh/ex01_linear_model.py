@@ -153,4 +153,11 @@ def loss(x, y, w):
 ''', "np.square of a tensor: NumPy takes the tensor's values (.numpy()), which fails for a "
         "tensor that requires grad (and one on the GPU)",
         (r"numpy|requires grad",), visible=True),
+    # blind round 12 (w109): MSEs rounded before the argmin
+    Fresh("best_weight_rounded_mse", "best_weight", '''
+def best_weight(x_data, y_data, weights):
+    mse = np.round(mse_for_weights(x_data, y_data, weights), 3)
+    return float(_as_array(weights)[int(np.argmin(mse))])
+''', "rounds the MSEs to 3 decimals before the argmin: MSEs closer than 5e-4 tie",
+        (r"not told apart|rounded|tolerance",), visible=True),
 ]

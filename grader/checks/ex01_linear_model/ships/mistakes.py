@@ -188,3 +188,24 @@ def mean_over_weights(x, y, weights) -> dict:
     if len(w) == len(xs):
         return {}
     return {MEAN_OVER_WEIGHTS: ((xs[:, None] * w[None, :] - ys[:, None]) ** 2).mean(axis=1)}
+
+
+NEAR_BEST = ("this is {w}, whose MSE ({m:.3g}) is above the least, {least:.3g} at {best}, by only "
+             "{d:.2g}, while on weights whose MSEs are far apart the least one is found: MSEs "
+             "this close are not told apart. Compare the MSEs as they are (rounded ones, or a "
+             "tolerance, make them tie)")
+
+
+def near_best(x, y, weights) -> dict:
+    """{NEAR_BEST: w} for each weight w whose MSE is above the least by less than 1e-3 (and by
+    less than a thousandth of the MSEs' spread), without being equal to it: what a comparison
+    that cannot tell such MSEs apart returns. {} where no weight is that close."""
+    import numpy as np
+    w, mse = _mse(x, y, weights)
+    k = int(np.argmin(mse))
+    out = {}
+    for j, d in enumerate(mse - mse[k]):
+        if 0 < d < 1e-3 and d < 1e-3 * np.ptp(mse):
+            out[NEAR_BEST.format(w=float(w[j]), m=float(mse[j]), least=float(mse[k]),
+                                 best=float(w[k]), d=float(d))] = float(w[j])
+    return out

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, CheckFailure, StudentError, also_on, assert_close, check,
-                               devices, expected, fail, property_of, summed)
+                               devices, expected, fail, property_of, same_values,
+                               summed)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -48,6 +49,8 @@ CASES = {c.id: c for c in [
     Case("surface_notes", "ex01.mse_surface",
          (X, [3.0, 5.0, 7.0], np.arange(0.0, 3.1, 0.1), np.arange(-1, 1.1, 0.1))),
     Case("best_course", "ex01.best_weight", (X, Y, WEIGHTS)),
+    # weights whose MSEs differ by about 1e-6 only (1.2e-6 at 1.9995, 4.7e-8 at 2.0001)
+    Case("best_close", "ex01.best_weight", (X, Y, [1.9995, 2.0001, 2.5])),
 ]}
 
 
@@ -204,15 +207,26 @@ def test_surface_small_grid(sub):
 
 @check("best_weight", visible=True)
 def test_best_weight_arrays_and_tensors(sub):
-    """best_weight of NumPy arrays, and of 1-D tensors, returns the Python float 2.0"""
-    want = expected(CASES["best_course"])
+    """best_weight of NumPy arrays, and of 1-D tensors, picks 2.0001 from the weights [1.9995,
+    2.0001, 2.5] (MSEs about 1e-6 apart) and returns it as a Python float"""
+    case = CASES["best_close"]
+    want = expected(case)
     for kind, conv in (("NumPy arrays", np.asarray),
                        ("1-D tensors", lambda a: torch.tensor(a, dtype=torch.float64))):
-        got = sub.call("ex01.best_weight", conv(X), conv(Y), conv(WEIGHTS))
-        assert_close(got, want, call=f"best_weight(x, y, weights) of the course data, all "
-                     f"{kind}", check_dtype="strict",
-                     mistakes=lambda: also_on(hints.best_weight_mistakes(X, Y, WEIGHTS),
-                                              _second_best(sub)))
+        got = sub.call("ex01.best_weight", *(conv(a) for a in case.args))
+        assert_close(got, want, call=f"best_weight([1,2,3], [2,4,6], [1.9995, 2.0001, 2.5]), "
+                     f"all {kind}", check_dtype="strict",
+                     mistakes=lambda: _close_mistakes(case.args, _second_best(sub, case.args)))
+
+
+def _close_mistakes(args, second) -> dict:
+    """best_weight's mistakes on weights of close MSEs: the table's, each shown on the second
+    input too; and a weight of an MSE just above the least, named where the second input
+    (MSEs far apart) gets the right weight: only MSEs this close are not told apart."""
+    named = also_on(hints.best_weight_mistakes(*args), second)
+    if second is not None and same_values(second[0], second[1]):
+        named.update(hints.near_best(*args))
+    return named
 
 
 @check("best_weight", visible=True)
@@ -222,7 +236,7 @@ def test_best_weight_course(sub):
     want = expected(case)
     assert_close(case.run(sub), want, call="best_weight([1,2,3], [2,4,6], weights)",
                  mistakes=lambda: also_on(hints.best_weight_mistakes(X, Y, WEIGHTS),
-                                          _second_best(sub)))
+                                          _second_best(sub, (X, Y, WEIGHTS))))
 
 
 # A second input for the hints: on the course data the least MSE, 0.0, is also the worst
@@ -231,7 +245,7 @@ def test_best_weight_course(sub):
 X2, Y2, WEIGHTS2 = [1.0, 2.0, 4.0], [2.5, 3.5, 9.0], [1.5, 2.0, 2.5, 3.0, 4.0]
 
 
-def _second_best(sub):
+def _second_best(sub, like):
     """(best_weight on the second input, the right weight there, the mistakes' values there),
     or None where the call fails. The right weight is the list's entry of least MSE (computed
     here: this input is only for naming a mistake, never for the score)."""
@@ -239,7 +253,6 @@ def _second_best(sub):
         got = sub.call("ex01.best_weight", X2, Y2, WEIGHTS2)
     except StudentError:
         return None
-    like = (X, Y, WEIGHTS)
     mse = {w: sum((x * w - y) ** 2 for x, y in zip(X2, Y2)) / len(X2) for w in WEIGHTS2}
     return got, min(WEIGHTS2, key=mse.get), hints.best_weight_mistakes(X2, Y2, WEIGHTS2, like)
 
