@@ -571,4 +571,24 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "a new generator seeded with seed for each coefficient: a == b == c == d",
         (r"each was drawn from a generator of its own",), visible=True),
+    # blind round 12 (w1209): the forward pass in float32 on float64 data
+    Fresh("fit_tensor_forward_in_float32", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    xf = x.float()
+    for t in range(steps):
+        y_pred = (a + b * xf + c * xf ** 2 + d * xf ** 3).to(x.dtype)
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "computes the forward pass in float32 (x.float()) on float64 data: float32's rounding",
+        (DTYPE,), visible=True),
 ]

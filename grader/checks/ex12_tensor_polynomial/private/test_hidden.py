@@ -15,7 +15,8 @@ from grader.checks.api import (GRADCHECK_TOL, StudentError, TRAJECTORY_TOL, asse
 from grader.checks.ex12_tensor_polynomial.private import variants as wrong
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes
-from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
+from grader.checks.ex12_tensor_polynomial.ships.shared import (FLOAT64_STEPS, check_optim,
+                                                                check_string)
 
 pytestmark = pytest.mark.ex12
 
@@ -106,12 +107,15 @@ def _step_by_step(sub, seed, device, dtype, func):
         got = _call(sub, func, x, y, lr=lr, steps=k, seed=fit_seed)
         # the initial values are float32 draws, cast exactly: in float64 they are told apart
         # from draws made in float64 (3e-8 away), which the docstring rules out
+        # and every float64 step is judged at float64's resolution (FLOAT64_STEPS)
         exact = k == 0 and dtype == torch.float64
+        tol = {"rtol": 1e-12, "atol": 0.0} if exact else \
+            FLOAT64_STEPS if dtype == torch.float64 else _traj(dtype)
         assert_fit(got, want, mistakes=lambda: fit_mistakes(
                    wrong.fit_mistakes(x, y, lr, k, fit_seed, func), len(x)) if k
                    else {hints.DRAWN_IN_FLOAT64: wrong.float64_draws(x, fit_seed)},
                    call=f"{func}(x, y, lr={lr:.3g}, steps={k}, seed={fit_seed}) on "
-                   f"{device}", **({"rtol": 1e-12, "atol": 0.0} if exact else _traj(dtype)),
+                   f"{device}", **tol,
                    context="the initial values: torch.randn((), generator=g) for a, b, c, d "
                            "in turn, then .to(x.device, x.dtype)" if k == 0 else
                            f"after {k} step(s)")

@@ -17,18 +17,19 @@ def reversed_cubic(state, x):
 
 
 def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-                accumulate=False, in_turn=False, used=(0, 1, 2, 3)):
+                accumulate=False, in_turn=False, used=(0, 1, 2, 3), drawn=torch.float32):
     """A cubic fit with a known mistake, in x's dtype on x's device: the update's sign flipped
     (sign=-1; sign=0: every update subtracts zero, the gradients zeroed before it), the
     gradients scaled (scale), the loss recorded after the update (after), at the wrong steps
     (when=0), the gradients adding up over the steps (accumulate), or each coefficient's
     gradient taken after the ones before it were updated (in_turn: the gradients recomputed in
-    the middle of the update), or coefficient k updated with coefficient used[k]'s gradient."""
-    if (sign, scale, after, when, accumulate, in_turn, tuple(used)) == \
-            (1.0, 1.0, False, 99, False, False, (0, 1, 2, 3)):
+    the middle of the update), or coefficient k updated with coefficient used[k]'s gradient,
+    or the initial values drawn in another dtype than float32 (drawn=torch.float64)."""
+    if (sign, scale, after, when, accumulate, in_turn, tuple(used), drawn) == \
+            (1.0, 1.0, False, 99, False, False, (0, 1, 2, 3), torch.float32):
         raise ValueError("not a known mistake")
     g = torch.Generator().manual_seed(seed)
-    p = [torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4)]
+    p = [torch.randn((), generator=g, dtype=drawn).to(x.device, x.dtype) for _ in range(4)]
     acc = [torch.zeros((), dtype=x.dtype, device=x.device) for _ in range(4)]
     losses = []
     for t in range(steps):
@@ -58,6 +59,11 @@ def float64_draws(x, seed):
     g = torch.Generator().manual_seed(seed)
     return tuple(torch.randn((), generator=g, dtype=torch.float64).to(x.device, x.dtype)
                  for _ in range(4)), []
+
+
+def fit_float64_draws(x, y, lr, steps, seed):
+    """A fit whose initial values are drawn in float64, run for `steps` steps."""
+    return fit_variant(x, y, lr, steps, seed, drawn=torch.float64)
 
 
 def fit_mistakes(x, y, lr, steps, seed, func):

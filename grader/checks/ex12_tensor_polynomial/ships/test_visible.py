@@ -12,7 +12,8 @@ from grader.checks.api import (Case, CheckFailure, GRADCHECK_TOL, Recorded, Stud
                                tolerance, assert_dtypes)
 from grader.checks.ex12_tensor_polynomial.ships import mistakes as hints
 from grader.checks.ex12_tensor_polynomial.ships.mistakes import fit_mistakes, optim_mistakes
-from grader.checks.ex12_tensor_polynomial.ships.shared import check_optim, check_string
+from grader.checks.ex12_tensor_polynomial.ships.shared import (FLOAT64_STEPS, check_optim,
+                                                                check_string)
 
 pytestmark = pytest.mark.ex12
 
@@ -61,6 +62,10 @@ CASES = {c.id: c for c in [
            {"lr": LR, "steps": k, "seed": 0}) for k in STEPS],
     Case("autograd_300", "ex12.fit_autograd", (X_LONG, Y_LONG),
          {"lr": LR, "steps": 300, "seed": 0}),
+    # one step on float64 x: the coefficients' dtype and the step at float64's resolution
+    *[Case(f"{func}_float64", f"ex12.fit_{func}", (X_FIT.double(), Y_FIT.double()),
+           {"lr": LR, "steps": 1, "seed": 0}, grad=False if func == "tensor" else None)
+      for func in ("tensor", "autograd")],
     Case("structure", "ex12", ("Polynomial3",), probe="common.model_structure"),
     Case("forward", "ex12", (STATE, torch.tensor([0.0, 1.0, 2.0, -1.5])), probe="ex12.forward"),
     # the same in float64 (the model made float64 with x), as the hidden checks also run it
@@ -92,6 +97,8 @@ CASES.update({c.id: c for c in [
                (*((X_LONG, Y_LONG) if k == 300 else (X_FIT, Y_FIT)), LR, k, 0, f"fit_{func}"),
                fn="ex12.fit_mistakes")
       for func in ("tensor", "autograd") for k in (*STEPS[1:], 300)],
+    *[Recorded(f"{func}_float64_drawn64", "ex12", (X_FIT.double(), Y_FIT.double(), LR, 1, 0),
+               fn="ex12.fit_float64_draws") for func in ("tensor", "autograd")],
     *[Recorded(f"{cid}_reversed", "ex12", CASES[cid].args, fn="ex12.reversed_cubic")
       for cid in ("forward", "forward64")],
     *[Recorded(f"{cid}_{variant_id(kw)}", "ex12", CASES[cid].args, kw, fn="ex12.optim_variant")
@@ -192,14 +199,14 @@ def test_fit_tensor_first_steps(sub, device):
 
 
 def _keeps_dtype(sub, func, device):
-    """The initial values on float64 x (steps=0): on x's device and dtype, and exactly the float32
-    draws cast, as the contract says (the hidden checks' float64 runs show both; here students
-    see them). Draws made in float64 differ by float32's rounding: compared to 1e-12."""
+    """One step on float64 x: the coefficients on x's device and dtype, the initial values
+    exactly the float32 draws cast, as the contract says, and the step computed in float64
+    (the hidden checks' float64 runs show all three; here students see them). Draws made in
+    float64, or a step with a part in float32, differ by float32's rounding: compared at
+    float64's resolution (FLOAT64_STEPS)."""
     fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
-    x, y = X_FIT.to(device, torch.float64), Y_FIT.to(device, torch.float64)
-    call = f"{fname}(x, y, lr={LR}, steps=0, seed=0) with x float64 on {device}"
-    case = Case(f"{func}_float64", f"ex12.{fname}", (x, y), {"lr": LR, "steps": 0, "seed": 0},
-                grad=False if func == "tensor" else None)
+    call = f"{fname}(x, y, lr={LR}, steps=1, seed=0) with x float64 on {device}"
+    case = CASES[f"{func}_float64"].on(device)
     got = _run(sub, case)
     coefficients = got[0] if isinstance(got, (tuple, list)) and got else ()
     kept = [(getattr(c, "dtype", None), getattr(getattr(c, "device", None), "type", None))
@@ -210,14 +217,11 @@ def _keeps_dtype(sub, func, device):
         fail(f"{call} gave coefficients of dtype {dtype} on {on}.",
              "the coefficients live on x's device and dtype: draw them with the seeded CPU "
              "generator, then .to(x.device, x.dtype)")
-    start = expected(CASES[f"{func}_steps_0"].on(device))
-    want = (tuple(v.to(torch.float64) for v in start[0]), [])
-    g = torch.Generator().manual_seed(0)
-    in_float64 = tuple(torch.randn((), generator=g, dtype=torch.float64).to(device)
-                       for _ in range(4))
-    assert_fit(got, want, mistakes={hints.DRAWN_IN_FLOAT64: (in_float64, [])}, call=call,
-               rtol=1e-12, atol=0.0, context="the initial values: float32 draws, "
-               "torch.randn((), generator=g) for a, b, c, d in turn, then .to(x.device, x.dtype)")
+    assert_fit(got, expected(case, device), mistakes=lambda: {
+                   hints.DRAWN_IN_FLOAT64: expected(CASES[f"{func}_float64_drawn64"], device)},
+               call=call, **FLOAT64_STEPS, context="one step from the initial values: float32 "
+               "draws, torch.randn((), generator=g) for a, b, c, d in turn, then .to(x.device, "
+               "x.dtype); the step in x's dtype")
 
 
 @check("fit_tensor", points=2, visible=True)
