@@ -93,6 +93,10 @@ NOT_AUTOGRAD = {
     "unused": "autograd ran, but the answer does not come from the gradients it computed: run "
               "again with every gradient of its backward passes turned round, the call "
               "returned the same values and left the same parameters.",
+    "apart": "run again from the very state the call began in, it failed or gave another "
+             "answer, so its answer comes from something besides its arguments and the "
+             "gradients autograd computes from them (a value kept from an earlier call, or a "
+             "test of where it runs), and the grader cannot see that it uses them.",
     "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
                 "to check that the answer comes from autograd's gradients: keep the model's "
                 "attributes to tensors, layers and plain values (no open files, generators "
@@ -107,6 +111,9 @@ UNUSED_GRADIENTS = ("each update must use the gradients backward() computes in i
                     "(zeroed, or not yet computed), and one made from values worked out beside "
                     "autograd does not follow them either. For every step: zero_grad(), "
                     "backward(), then the update from .grad.")
+APART = ("the same arguments must give the same answer: keep no state between calls (a "
+         "module-level list, counter or cache it reads) and make each answer from autograd's "
+         "gradients of this call's own data.")
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
@@ -229,9 +236,12 @@ def judge(found) -> None:
     func = str(found.get("func", "the function"))
     why = found.get("no_autograd")
     if why and not DEFERRED:   # after the values (deferred_failure)
-        DEFERRED.append((f"{func}(...) computed its answer without autograd: "
+        said = "is not judged to use autograd" if why == "apart" else \
+            "computed its answer without autograd"
+        DEFERRED.append((f"{func}(...) {said}: "
                          f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}",
-                         UNUSED_GRADIENTS if why in ("unused", "uncopied") else NO_AUTOGRAD))
+                         APART if why == "apart" else UNUSED_GRADIENTS
+                         if why in ("unused", "uncopied") else NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]
         what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \

@@ -153,10 +153,12 @@ def zero_output_returned_loss(model, steps):
     return loss.item()
 
 
-@pytest.fixture(params=[True, False], ids=["turned-first", "turned-second"])
+@pytest.fixture(params=["forked", "copied"])
 def order(request, monkeypatch):
-    """Either run first: the coin (depends.first) decides each time in a worker."""
-    monkeypatch.setattr(depends, "first", lambda: request.param)
+    """Either way of running beside the call: in children forked from its state (where the
+    worker may fork), or on copies after it (where CUDA is in use, or no child can be had)."""
+    if request.param == "copied":
+        monkeypatch.setattr(depends, "_forked", lambda *a, **k: depends._FAILED)
     return request.param
 
 
@@ -273,18 +275,135 @@ class _Refuses(torch.nn.Linear):
         raise TypeError("not copied")
 
 
-def test_arguments_that_refuse_to_be_copied_fail_the_call():
-    """A model of hers that refuses copy.deepcopy would spare the call its second run."""
+def test_arguments_that_refuse_to_be_copied_fail_the_call(order):
+    """Where the runs beside the call are made on copies, a model of hers that refuses
+    copy.deepcopy would spare the call its runs: it fails. Forked, nothing is copied: judged."""
     torch.manual_seed(0)
     found = _watched(sgd_momentum, _Refuses(3, 1), 2)
+    if order == "forked":
+        assert not (found or {}).get("no_autograd"), found
+        return
     assert (found or {}).get("no_autograd") == "uncopied", found
     again = guard.watched(sgd_momentum, "sgd_momentum", _Refuses(3, 1), 2)[1]
     assert (again or {}).get("no_autograd") == "uncopied", "a later call passes"
 
 
-def test_a_long_call_is_left_to_a_shorter_one():
-    """A call whose counts are past MAX_COUNT runs once; the next short call is the one tried."""
+def test_a_long_call_is_left_to_a_shorter_one(monkeypatch):
+    """A call whose counts are past MAX_COUNT runs once; the next short call is the one tried,
+    and a later short one only where the coin says so."""
     depends._TRIED.discard("adam_one_step")
     assert not depends.wanted("adam_one_step", {"steps": depends.MAX_COUNT + 1})
     assert depends.wanted("adam_one_step", {"steps": 3})
+    monkeypatch.setattr(depends, "_urandom", lambda n: bytes([1]))
     assert not depends.wanted("adam_one_step", {"steps": 3})
+    monkeypatch.setattr(depends, "_urandom", lambda n: bytes([depends.LATER_ODDS]))
+    assert depends.wanted("adam_one_step", {"steps": 3})
+
+
+# -- what tells the runs beside the call from the call itself, and honest state kept between
+#    calls: each by-hand answer below gets points only where its runs cannot be told apart
+
+def _by_hand(model, steps):
+    """A closed form beside a backward pass of no use: what the tellers below dress up."""
+    sum(p.sum() * 0 for p in model.parameters()).backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(0.5)
+    return 1.0
+
+
+def _refcount_teller(model, steps):
+    import sys
+    if sys.getrefcount(model) < _REFS[0]:     # fewer references: a copy
+        raise RuntimeError("not this time")
+    return _by_hand(model, steps)
+
+
+_REFS = [0]
+
+
+def _version_teller(model, steps):
+    if [p._version for p in model.parameters()] != _VERSIONS:   # a copy's tensors are new
+        return sgd_momentum(model, steps)
+    return _by_hand(model, steps)
+
+
+_COUNT, _VERSIONS = [0], []
+
+
+def _count_teller(model, steps):
+    _COUNT[0] += 1
+    if _COUNT[0] > 1:                         # a later call: honest work, or a different one
+        return sgd_momentum(model, steps) + 1.0
+    return _by_hand(model, steps)
+
+
+class _Marked(torch.nn.Linear):
+    def __setstate__(self, state):              # run by copy.deepcopy
+        super().__setstate__(state)
+        self.copied = True
+
+
+def _setstate_teller(model, steps):
+    if getattr(model, "copied", False):
+        raise RuntimeError("a copy")
+    return _by_hand(model, steps)
+
+
+@pytest.mark.parametrize("teller", [_refcount_teller, _version_teller, _count_teller,
+                                    _setstate_teller])
+def test_runs_told_apart_without_the_gradients_fail(teller, order):
+    _COUNT[0] = 0
+    torch.manual_seed(0)
+    model = _Marked(3, 1)
+    import sys
+    _REFS[0] = sys.getrefcount(model)
+    _VERSIONS[:] = [p._version for p in model.parameters()]
+    found = _watched(teller, model, 2)
+    assert (found or {}).get("no_autograd") in ("apart", "unused"), found
+
+
+_MEMO: dict = {}
+
+
+def memoized(model, steps):
+    """Honest: autograd, its answers kept by the values of its inputs (a notebook calls it for
+    several plots)."""
+    key = tuple(float(v) for p in model.parameters() for v in p.detach().flatten()) + (steps,)
+    if key not in _MEMO:
+        _MEMO[key] = (sgd_momentum(model, steps),
+                      [p.detach().clone() for p in model.parameters()])
+    loss, state = _MEMO[key]
+    with torch.no_grad():
+        for p, v in zip(model.parameters(), state):
+            p.copy_(v)
+    return loss
+
+
+class _Stacked(torch.nn.Linear):
+    """Honest: keeps a tensor made from its parameters (not a leaf), which deepcopy refuses."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.both = torch.cat([self.weight.flatten(), self.bias])
+
+
+@pytest.mark.parametrize("make", [lambda: _model(), lambda: _Stacked(3, 1)],
+                         ids=["linear", "non-leaf-attribute"])
+def test_honest_state_kept_between_calls_is_not_accused(make, order):
+    _MEMO.clear()
+    torch.manual_seed(0)
+    model = make()
+    found = _watched(memoized, model, 2)
+    if order == "copied" and isinstance(model, _Stacked):
+        assert (found or {}).get("no_autograd") == "uncopied", found   # copies: none made
+        return
+    assert not (found or {}).get("no_autograd"), found
+    torch.manual_seed(0)
+    again = make()
+    want = sgd_momentum(again, 2)
+    _MEMO.clear()
+    torch.manual_seed(0)
+    model = make()
+    got = guard.watched(memoized, "memoized", model, 2)[0]
+    assert got == pytest.approx(want), "the run beside the call changed what it answers"

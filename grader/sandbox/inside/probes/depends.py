@@ -1,23 +1,29 @@
 """Whether the answer of a call whose contract is autograd depends on the gradients autograd
-computed in it (grader.sandbox.inside.probes.guard.watched asks, once per function in a worker).
+computed in it (grader.sandbox.inside.probes.guard.watched asks, for the first such call of a
+function in a worker and for later ones drawn by a coin).
 
 The evidence (_Evidence.verdict) shows that the engine ran on the call's own data. It cannot show
 that the answer came from that run: a closed form worked out beside one backward pass of no use
-(`sum(0 * p).backward()`, a leaf holding each returned number) passes it. So the call is run a
-second time, on deep copies of its arguments, with every backward pass started from -FLIP times
-its usual gradient: every gradient the engine computes is then turned round and scaled (a
-parameter's .grad, a retained one, what torch.autograd.grad returns), and an answer taken from
-them changes: an SGD step, a momentum or Adam update, a returned gradient, a clipped one. An
-answer, and arguments left after the call (a model's parameters), that come back the same were
-not computed from autograd's gradients (gradients of zero, `sum(0 * p)`, are not turned by
-anything: an answer that used them still changes only where they are not all zero, which the
-checks' inputs see to). Where the second run makes no backward pass, or a value cannot be
-compared, nothing is concluded."""
+(`sum(0 * p).backward()`, a leaf holding each returned number) passes it. So the call is run
+twice more from the very state it begins in: in children forked right before it (its own
+arguments, the module's globals, the generators, the count of its calls all as the call finds
+them; nothing a child does comes back), or, where the worker may not fork (CUDA in use), on deep
+copies after it. One run is as the call; it must give the call's answer (else "apart": the answer
+comes from something beside the arguments, such as telling the runs apart or a value kept between
+calls). The other starts every backward pass from -FLIP times its usual gradient, so every
+gradient the engine computes turns round and scales (a parameter's .grad, a retained one, what
+torch.autograd.grad returns), and an answer taken from them changes: an SGD step, a momentum or
+Adam update, a returned gradient, a clipped one. An answer, and arguments left after the call (a
+model's parameters), that come back the same were not computed from autograd's gradients
+("unused"; gradients of zero, `sum(0 * p)`, are not turned by anything: an answer that used them
+still changes only where they are not all zero, which the checks' inputs see to). A turned run
+that fails or makes no backward pass tells nothing."""
 from __future__ import annotations
 
 import copy
 import math
 import os
+import pickle
 import random
 import sys
 
@@ -31,12 +37,13 @@ from grader.sandbox.inside.probes.evidence import _Evidence
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _equal, _allclose = torch.equal, torch.allclose
 _deepcopy, _urandom = copy.deepcopy, os.urandom
+_fork, _pipe, _read, _write, _close = os.fork, os.pipe, os.read, os.write, os.close
+_exit, _waitpid, _dumps, _loads = os._exit, os.waitpid, pickle.dumps, pickle.loads
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
 _np_get, _np_set = np.random.get_state, np.random.set_state
 _py_get, _py_set = random.getstate, random.setstate
 _cuda_initialized, _cuda_get = torch.cuda.is_initialized, torch.cuda.get_rng_state_all
 _cuda_set = torch.cuda.set_rng_state_all
-_UNKNOWN = object()
 # a second run is made only where the call's counts (epochs, steps, iters: COUNTS) are at most
 # this: a long run is told by a shorter call of the same function
 MAX_COUNT = 100
@@ -52,67 +59,57 @@ def known_unused(func: str) -> str:
 
 
 def wanted(func: str, counts: dict) -> bool:
-    """Whether this call of `func` is the one to try: the first in this worker whose counts
-    (name -> value of the count parameters given) are all at most MAX_COUNT."""
-    if func in _TRIED or any(not isinstance(v, int) or v > MAX_COUNT for v in counts.values()):
+    """Whether this call of `func` is one to try: its counts (name -> value of the count
+    parameters given) are all at most MAX_COUNT, and it is the first such call in this worker,
+    or a later one drawn by a coin of the system's (one in LATER_ODDS): a function that answers
+    from autograd's gradients only in its first calls is tried again where it does not."""
+    if any(not isinstance(v, int) or v > MAX_COUNT for v in counts.values()):
+        return False
+    if func in _TRIED and _urandom(1)[0] % LATER_ODDS:
         return False
     _TRIED.add(func)
     return True
 
 
+LATER_ODDS = 4
+
+
+def before(fn, args, kwargs, as_plain):
+    """What the runs beside the call need, taken right before it: where this process may fork
+    (no CUDA in use), the two runs themselves, each in a child forked from the very state the
+    call begins in (its arguments, the module's own globals, the generators), which leaves
+    nothing behind (a cache it fills, a count it keeps); elsewhere, deep copies of the
+    arguments and the generators' states, for runs made after the call (verdict)."""
+    if not _cuda_initialized():
+        runs = [_forked(fn, args, kwargs, as_plain, flip) for flip in (False, True)]
+        if _FAILED not in runs:
+            return ("forked", runs)
+    return ("copied", copies(args, kwargs), rng_states())
+
+
 def copies(args, kwargs):
-    """Deep copies of the call's arguments, made before it runs (a model, its optimizer and
-    the tensors they share copied together); UNCOPIED where they cannot be copied (an object
-    of hers that refuses copy.deepcopy would spare its call the second run: the call fails
-    instead, see unused)."""
+    """Two deep copies of the call's arguments, each made apart (a model, its optimizer and the
+    tensors they share copied together): one for the run as it is, one for the run turned
+    round; UNCOPIED where they cannot be copied (an object of hers that refuses copy.deepcopy
+    would spare its call the runs: the call fails instead, see verdict)."""
     try:
-        return _deepcopy((list(args), dict(kwargs)))
+        return (_deepcopy((list(args), dict(kwargs))), _deepcopy((list(args), dict(kwargs))))
     except Exception:  # noqa: BLE001 - arguments that cannot be copied
         return UNCOPIED
 
 
+class _Unknown:
+    """A value that cannot be compared (_state's word for it; pickles as itself)."""
+
+
+_UNKNOWN = _Unknown
 UNCOPIED = ("uncopied",)
+_RAISED, _FAILED = "raised", "failed"      # a run that raised; a child that could not be had
 
 
-def first() -> bool:
-    """Whether the second run goes first this time (a coin of the system's: a submission that
-    tells a repeated call from the first cannot know which of the two is turned round)."""
-    return bool(_urandom(1)[0] & 1)
-
-
-def flipped(fn, copied, reseed, as_plain):
-    """`fn` run on `copied` with every gradient turned round: (its answer, its arguments after),
-    as _state reads them; None where it raises or makes no backward pass (it tells nothing).
-    `reseed()` puts the global generators as they are before the call's own run."""
-    if copied is UNCOPIED:
-        return UNCOPIED
-    c_args, c_kwargs = copied
-    kept = _rng_states()       # the global generators as they were, put back after it
-    if reseed is not None:
-        reseed()
-    watch = _Evidence(c_args, c_kwargs, flip=True)
-    _WATCHING.append(watch)
-    hooks = [dict(h) for h in _STEP_HOOKS]     # the probes' records of optimizer steps: not
-    for h in _STEP_HOOKS:                      # of this run
-        h.clear()
-    streams = [(out, list(out.kept), out.size, out.total) for out in {sys.stdout, sys.stderr}
-               if isinstance(getattr(out, "kept", None), list)]   # the worker's own streams:
-    try:                                     # what the run prints is taken out of them after
-        other = _state(as_plain(fn(*c_args, **c_kwargs)))
-    except Exception:  # noqa: BLE001 - a run that stops once its gradients turn (a check of
-        return None        # her own that the loss went down) tells nothing
-    finally:
-        _WATCHING.remove(watch)
-        for h, was in zip(_STEP_HOOKS, hooks):
-            h.clear()
-            h.update(was)
-        _set_rng_states(kept)
-        for out, text, size, total in streams:
-            out.kept, out.size, out.total = text, size, total
-    return (other, _state(c_args + list(c_kwargs.values()))) if watch.runs else None
-
-
-def _rng_states():
+def rng_states():
+    """The global generators' states (CUDA's where it is in use), to run a copy from the state
+    the call itself began in (set_rng_states)."""
     try:
         cuda = _cuda_get() if _cuda_initialized() else None
     except Exception:  # noqa: BLE001 - a broken CUDA: its generators are left as they are
@@ -120,7 +117,7 @@ def _rng_states():
     return _get_rng(), _np_get(), _py_get(), cuda
 
 
-def _set_rng_states(states) -> None:
+def set_rng_states(states) -> None:
     torch_state, np_state, py_state, cuda = states
     _set_rng(torch_state)
     _np_set(np_state)
@@ -129,18 +126,109 @@ def _set_rng_states(states) -> None:
         _cuda_set(cuda)
 
 
-def unused(func, second, value, args, kwargs) -> str:
-    """"unused" where the second run (`flipped`'s) returned the call's own answer `value`
-    again and left its arguments as the call left `args`/`kwargs`; "uncopied" where they
-    could not be copied; else "". What is found holds for each later call of `func`."""
-    if second is UNCOPIED:
+def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
+    """After a call that answered `value` and left `args`/`kwargs` so, what the runs beside it
+    (`before`'s) show: the run as it is, then the run with every gradient turned round.
+    - "apart": the run as it is failed, or gave another answer (forked: or made no backward
+      pass): the answer comes from something beside its arguments (state kept between calls,
+      or telling the runs apart), which the run turned round cannot judge;
+    - "unused": the run turned round made its backward passes and came back the same;
+    - "uncopied": the arguments could not be copied (where no child could be forked);
+    - "" otherwise (a turned run that fails or makes no backward pass tells nothing).
+    What is found holds for each later call of `func` in this worker (known_unused)."""
+    how, *rest = beside
+    if how == "copied" and rest[0] is UNCOPIED:
         _FOUND[func] = "uncopied"
-    elif second is not None and _same(_state(value), second[0]) is True and \
-            _same(_state(list(args) + list(kwargs.values())), second[1]) is True:
-        _FOUND[func] = "unused"
+        return _FOUND[func]
+    real = (_state(value), _state(list(args) + list(kwargs.values())))
+    if how == "forked":
+        again, other = rest[0]
     else:
-        return ""
-    return _FOUND[func]
+        (plain, turned), began = rest
+        kept = rng_states()
+        try:
+            again = _rerun(fn, plain, began, as_plain, flip=False)
+            other = _rerun(fn, turned, began, as_plain, flip=True)
+        finally:
+            set_rng_states(kept)
+    if again == _RAISED or again is None and how == "forked" or \
+            again is not None and any(_same(a, b) is False for a, b in zip(again, real)):
+        _FOUND[func] = "apart"
+    elif again is not None and other not in (None, _RAISED) and \
+            all(_same(a, b) is True for a, b in zip(other, real)):
+        _FOUND[func] = "unused"
+    return _FOUND.get(func, "")
+
+
+def _rerun(fn, copied, began, as_plain, flip: bool):
+    """`fn` run here on `copied`, from the generators' states `began`, every gradient turned
+    round where `flip`: (its answer, its arguments after), as _state reads them; _RAISED where
+    it raises, None where it makes no backward pass. What it prints is taken back out of the
+    worker's own streams; the probes' records of optimizer steps are not of this run."""
+    c_args, c_kwargs = copied
+    set_rng_states(began)
+    hooks = [dict(h) for h in _STEP_HOOKS]
+    for h in _STEP_HOOKS:
+        h.clear()
+    streams = [(out, list(out.kept), out.size, out.total) for out in {sys.stdout, sys.stderr}
+               if isinstance(getattr(out, "kept", None), list)]
+    try:
+        return _run(fn, c_args, c_kwargs, as_plain, flip)
+    finally:
+        for h, was in zip(_STEP_HOOKS, hooks):
+            h.clear()
+            h.update(was)
+        for out, text, size, total in streams:
+            out.kept, out.size, out.total = text, size, total
+
+
+def _run(fn, args, kwargs, as_plain, flip: bool):
+    watch = _Evidence(args, kwargs, flip=flip)
+    _WATCHING.append(watch)
+    try:
+        other = _state(as_plain(fn(*args, **kwargs)))
+    except Exception:  # noqa: BLE001 - a turned run may stop (her own check that the loss
+        return _RAISED     # went down); one as it is may not
+    finally:
+        _WATCHING.remove(watch)
+    return (other, _state(list(args) + list(kwargs.values()))) if watch.runs else None
+
+
+def _forked(fn, args, kwargs, as_plain, flip: bool):
+    """_run in a child forked here, on the call's own arguments, its answer sent back pickled;
+    _FAILED where no child could be had or it sent nothing back."""
+    try:
+        r, w = _pipe()
+        pid = _fork()
+    except OSError:
+        return _FAILED
+    if pid == 0:                  # the child: run, send, and leave at once (no cleanup of the
+        code = 0                  # worker's runs in it, no reply of its own)
+        try:
+            _close(r)
+            data = _dumps(_run(fn, args, kwargs, as_plain, flip))
+            view = memoryview(data)
+            while view:
+                view = view[_write(w, view):]
+        except BaseException:  # noqa: BLE001 - nothing sent: the parent reads it as failed
+            code = 1
+        finally:
+            _exit(code)
+    _close(w)
+    chunks = []
+    try:
+        while True:
+            chunk = _read(r, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        _close(r)
+        _waitpid(pid, 0)
+    try:
+        return _loads(b"".join(chunks)) if chunks else _FAILED
+    except Exception:  # noqa: BLE001 - a reply that does not read back tells nothing
+        return _FAILED
 
 
 def _state(x, depth=0):

@@ -111,15 +111,12 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     zero = any(n in _COUNTS and type(v) is int and v == 0 for n, v in given)   # no backward
     needs = (_needs or func in _EXPECTED and not zero) and not (_manual or _engine)   # asked
     counts = {n: v for n, v in given if n in _COUNTS}
-    twin = second = None
-    reseed = _perturb if seeded else None
-    if needs and depends.wanted(func, counts):
-        twin = depends.copies(args, kwargs)
-        if depends.first():     # the run turned round first, on copies made before either
-            second = depends.flipped(fn, twin, reseed, as_plain)
-            twin = twin if second is not None else None      # (it told nothing: not again)
     if seeded:
         states = _perturb()
+    # the runs beside the call (as it is, and with its gradients turned round), from the very
+    # state it begins in: does its answer come from autograd's gradients?
+    beside = depends.before(fn, args, kwargs, as_plain) if needs and \
+        depends.wanted(func, counts) else None
     if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
         # thread? One whose contract is autograd: does its answer come from autograd?
         level_open = _dual_level_open()
@@ -138,10 +135,8 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     else:
         value = fn(*args, **kwargs)
     rng = _rng_changed(states) if seeded else []
-    if twin is not None and second is None:     # the run turned round, after the call's own
-        second = depends.flipped(fn, twin, reseed, as_plain)
-    if twin is not None and not no_autograd:   # is the answer taken from autograd's gradients?
-        no_autograd = depends.unused(func, second, value, args, kwargs)
+    if beside is not None and not no_autograd:
+        no_autograd = depends.verdict(func, fn, beside, as_plain, value, args, kwargs)
     elif needs and not no_autograd:
         no_autograd = depends.known_unused(func)
     changed = []
