@@ -337,4 +337,10 @@ def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "np.random.default_rng() without the seed: other initial values on every call",
         (r"initial values change from call to call",), visible=True),
+    # blind round 12 (w1109): the sum taken in float32 on float64 arrays
+    Fresh("poly_loss_sum_in_float32", "poly_loss", '''
+def poly_loss(y_pred, y):
+    return float(np.square(y_pred - y).sum(dtype=np.float32))
+''', "sums the squared errors in float32 (sum(dtype=np.float32)): float32's rounding",
+        (DTYPE,), visible=True),
 ]

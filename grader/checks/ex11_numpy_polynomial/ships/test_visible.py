@@ -38,7 +38,8 @@ CASES = {c.id: c for c in [
     *[Case(f"forward_hand_t{bits}", "ex11.poly_forward",
            (torch.tensor([0.0, 1.0, 2.0], dtype=dtype), 1.0, 2.0, 3.0, 4.0), grad=False)
       for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
-    Case("loss_hand", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))),
+    # 3.1 has no exact float32 value: a sum taken in float32 shows at float64's resolution
+    Case("loss_hand", "ex11.poly_loss", (np.array([1.0, 2.0, 3.1]), np.array([1.0, 0.0, 0.0]))),
     Case("loss_hand_np32", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0], dtype=np.float32),
                                               np.array([1.0, 0.0, 0.0], dtype=np.float32))),
     Case("grads_small", "ex11.poly_grads", (X_SMALL, Y_SMALL, YP_SMALL)),
@@ -128,9 +129,10 @@ def test_forward_by_hand(sub):
 
 @check("poly_loss", visible=True)
 def test_loss_by_hand(sub):
-    """poly_loss([1, 2, 3], [1, 0, 0]) is 13, a sum of squares"""
+    """poly_loss([1, 2, 3.1], [1, 0, 0]) is 13.61, a sum of squares (in float64), and 13 on
+    float32 arrays [1, 2, 3]"""
     case = CASES["loss_hand"]
-    assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3], [1, 0, 0])",
+    assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3.1], [1, 0, 0])",
                  mistakes=lambda: also_on(hints.loss_mistakes(*case.args), _second_loss(sub)))
     case32 = CASES["loss_hand_np32"]
     assert_close(case32.run(sub), expected(case32),
