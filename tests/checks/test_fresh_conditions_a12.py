@@ -4,6 +4,8 @@ tried against a program with the same symptom for another reason, which must not
   ex01 best_weight rounding the MSEs (a weight whose MSE is just above the least, where MSEs far
        apart are told apart): the first weight below the mean MSE is also such a weight on
        close MSEs, but is wrong where they are far apart, and is not named so
+  ex02 cost of float32 tensors computed in float32 (the float32 arithmetic's value): a cost
+       rounded to 7 decimals is off as little, and is not named so
 """
 from __future__ import annotations
 
@@ -29,3 +31,23 @@ def test_close_mses_named_only_where_far_ones_are_told_apart(grade):
     assert failing(result, "best_weight")     # the same symptom: another weight than the best
     other = hints_of(result, "best_weight")
     assert not any_hint(other, CLOSE), other
+
+
+# -- ex02 cost: float32 tensors computed in float32, or a cost off in its last digits otherwise
+
+COST_ROUNDED = """
+def cost(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return round(float(np.mean((x * w - y) ** 2)), 7)
+"""
+IN_FLOAT32 = r"cost computed in float32"
+
+
+def test_cost_in_float32_named_only_for_float32_arithmetic(grade):
+    right = hints_of(grade("ex02", fresh_code("ex02", "cost_float32_tensors_in_float32"),
+                           targets=["cost"]), "cost", visible=True)
+    assert any_hint(right, IN_FLOAT32), right
+    result = grade("ex02", COST_ROUNDED, targets=["cost"])
+    assert failing(result, "cost")     # the same symptom: the float32 tensors' cost is off
+    other = hints_of(result, "cost")
+    assert not any_hint(other, IN_FLOAT32), other

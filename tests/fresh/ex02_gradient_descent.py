@@ -1,5 +1,5 @@
 """Fresh mistakes of ex02 (gradient descent by hand)."""
-from tests.fresh import HALF, OFF_BY_ONE, RECORD, SCALE, SIGN, SUM, Fresh
+from tests.fresh import DTYPE, HALF, OFF_BY_ONE, RECORD, SCALE, SIGN, SUM, Fresh
 
 FRESH = [
     Fresh("cost_sum", "cost", '''
@@ -221,4 +221,12 @@ def gradient_descent(xs, ys, w0, lr, epochs):
     return w, costs
 ''', "divides the gradient, already a mean, by N again",
         (r"division by N is made twice",), visible=True),
+    # blind round 12 (w208): float32 tensors computed in float32
+    Fresh("cost_float32_tensors_in_float32", "cost", '''
+def cost(xs, ys, w):
+    x = xs.detach().cpu().numpy() if isinstance(xs, torch.Tensor) else np.asarray(xs)
+    y = ys.detach().cpu().numpy() if isinstance(ys, torch.Tensor) else np.asarray(ys)
+    return float(np.mean((x * w - y) ** 2))
+''', "keeps float32 tensors in float32 where the cost is asked computed in float64",
+        (DTYPE,), visible=True),
 ]

@@ -23,6 +23,28 @@ def cost_mistakes(x, y, w) -> dict:
             FLOOR_DIVIDED: float(np.sum(e ** 2) // len(e)), MEAN_ABSOLUTE: float(np.mean(np.abs(e)))}
 
 
+COST_IN_FLOAT32 = ("this is the cost computed in float32 (relative error {err:.1g}): the float32 "
+                   "tensors' values are exact, but float32 arithmetic rounds x * w. The cost is "
+                   "asked computed in float64 whatever the inputs' dtype: convert them first "
+                   "(np.asarray(xs, dtype=np.float64), or .to(torch.float64))")
+
+
+def cost_in_float32(got, x, y, w) -> dict:
+    """{COST_IN_FLOAT32: got} where x and y are float32 tensors and `got` is, to a few float32
+    roundings (3e-7 relative), the cost computed in float32, and not the float64 cost (to
+    1e-9): what a cost that keeps float32 tensors in float32 returns. {} otherwise."""
+    import torch
+    if not (isinstance(x, torch.Tensor) and x.dtype == torch.float32) \
+            or isinstance(got, bool) or not isinstance(got, (int, float)):
+        return {}
+    x, y = x.detach().cpu(), y.detach().cpu()
+    low = float(torch.mean((x * w - y) ** 2))
+    exact = float(torch.mean((x.double() * w - y.double()) ** 2))
+    if abs(got - low) > 3e-7 * abs(low) or abs(got - exact) <= 1e-9 * abs(exact):
+        return {}
+    return {COST_IN_FLOAT32.format(err=abs(got - exact) / abs(exact)): got}
+
+
 NO_INNER_X = ("the chain rule's inner factor x is missing: d/dw (x*w - y)**2 = 2*x*(x*w - y), "
               "then the mean over the samples")
 PRODUCT_OF_MEANS = ("this is 2 * mean(x) * mean(x*w - y), a product of two means: the mean of a "
