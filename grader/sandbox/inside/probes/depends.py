@@ -39,6 +39,7 @@ _equal, _allclose = torch.equal, torch.allclose
 _deepcopy, _urandom = copy.deepcopy, os.urandom
 _fork, _pipe, _read, _write, _close = os.fork, os.pipe, os.read, os.write, os.close
 _exit, _waitpid, _dumps, _loads = os._exit, os.waitpid, pickle.dumps, pickle.loads
+_set_threads = torch.set_num_threads
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
 _np_get, _np_set = np.random.get_state, np.random.set_state
 _py_get, _py_set = random.getstate, random.setstate
@@ -206,6 +207,7 @@ def _forked(fn, args, kwargs, as_plain, flip: bool):
         code = 0                  # worker's runs in it, no reply of its own)
         try:
             _close(r)
+            _set_threads(1)      # a thread pool of the parent's is not in the child
             data = _dumps(_run(fn, args, kwargs, as_plain, flip))
             view = memoryview(data)
             while view:
