@@ -153,4 +153,10 @@ def analytic_grad_of_mean(x):
     return 6 * (x + 2) / (x.shape[0] * x.shape[-1])
 ''', "divides by x.shape[0] * x.shape[-1], the count of a 2-D x only, where x.numel() is meant",
         (r"x\.shape\[0\] \* x\.shape\[-1\]",), visible=True),
+    Fresh("analytic_len_to_the_dim", "analytic_grad_of_mean", '''
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2) / (len(x) ** x.dim())
+''', "divides by len(x) ** x.dim(), x.numel() only for a square or cubic x",
+        (r"x\.numel\(\) for some shapes only|the count it divides by is not x\.numel",),
+        visible=True),
 ]

@@ -411,4 +411,16 @@ def backward_steps(x, y, w):
             "dloss_dw": float(dloss_dr * x)}
 ''', "dloss_dr = 2 * abs(r): the sign of r lost, right only where y_hat > y",
         (r"sign of r is lost",), visible=True),
+    Fresh("backward_steps_rounded_4", "backward_steps", '''
+def backward_steps(x, y, w):
+    y_hat = x * w
+    r = y_hat - y
+    loss = r ** 2
+    dloss_dr = 2 * r
+    dloss_dw = dloss_dr * 1.0 * x
+    vals = {"y_hat": y_hat, "r": r, "loss": loss, "dloss_dr": dloss_dr, "dr_dyhat": 1.0,
+            "dyhat_dw": x, "dloss_dw": dloss_dw}
+    return {k: round(float(v), 4) for k, v in vals.items()}
+''', "rounds every value to 4 decimals for a nice output: nothing runs in float32",
+        (r"rounded \(round\(v, 4\)",)),
 ]

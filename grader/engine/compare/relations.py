@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.engine.compare.tolerances import _close
+from grader.engine.compare.tolerances import _close, rounded_hint
 
 MIN_SCALE_DIGITS = 3     # a factor that is not a whole number (or one over one) is told to 3 digits
 MAX_LISTED = 3           # wrong positions named one by one
@@ -25,6 +25,8 @@ def relation(got, expected, rtol: float, atol: float) -> str | None:
         return None
     if not np.any(np.abs(b) > atol):      # all zeros expected: nothing relates to them
         return None
+    if rounded := rounded_hint(a, b):     # every value the expected one rounded to decimals
+        return rounded
 
     def close(x):
         return _close(x, b, rtol, atol) if x.shape == b.shape else False

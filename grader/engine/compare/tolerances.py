@@ -1,6 +1,6 @@
 """How close is close enough: the tolerances by dtype, the tolerance of an expected value
-(tol_for), agreement within one (_close), and the hint for values that agree only to float32
-precision where float64 is expected."""
+(tol_for), agreement within one (_close), the hint for values that agree only to float32
+precision where float64 is expected, and the one for values rounded to decimals."""
 from __future__ import annotations
 
 import numpy as np
@@ -59,17 +59,67 @@ def beyond_float32(mistakes: dict, b) -> dict:
     return out
 
 
+MAX_DECIMALS = 8          # values rounded to at most this many decimals are told as rounded
+ROUNDED_DIGITS = 4        # ... where one of them keeps at least this many significant digits
+
+
+def _multiple_of(v, k: int):
+    """Which values of `v` are multiples of 10**-k, to float64's rounding of a decimal."""
+    scaled = np.asarray(v, dtype=np.float64) * 10.0 ** k
+    return np.abs(scaled - np.rint(scaled)) <= np.maximum(1e-9, 1e-12 * np.abs(scaled))
+
+
+def decimals_rounded(a, b) -> int | None:
+    """k where `a` is `b` rounded to k decimals (1 <= k <= MAX_DECIMALS): every value of `a` a
+    multiple of 10**-k, within 10**-k of `b` (round, floor or a format's digits), where some
+    value of `b` that differs has at least two more decimals. None otherwise. float32 values
+    are such multiples only where they are short binary fractions (0.5, 0.25), which float32's
+    rounding of a long decimal does not give."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.size == 0 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return None
+    differs = a != b
+    for k in range(1, MAX_DECIMALS + 1):
+        if not _multiple_of(a, k).all():
+            continue
+        if (np.abs(a - b) <= 10.0 ** -k * (1 + 1e-9)).all() and \
+                (differs & ~_multiple_of(b, k + 2)).any():
+            return k
+        return None
+    return None
+
+
+def rounded_hint(a, b) -> str | None:
+    """The values rounded to k decimals (decimals_rounded), where one of them keeps at least
+    ROUNDED_DIGITS significant digits (a wrong value that is short by chance, 2.5 for 2.46,
+    keeps fewer); None otherwise."""
+    k = decimals_rounded(a, b)
+    if k is None:
+        return None
+    a = np.asarray(a, dtype=np.float64)
+    big = np.abs(a[a != 0])
+    if not big.size or np.floor(np.log10(big.max())) + 1 + k < ROUNDED_DIGITS:
+        return None
+    return (f"every value returned is a multiple of {10.0 ** -k:g} ({k} decimal"
+            f"{'s' * (k != 1)}), where the expected values have more digits: the values were "
+            f"rounded (round(v, {k}), a format with {k} decimals, or a floor). Return them "
+            f"unrounded; round only where they are printed")
+
+
 def _precision_hint(a, b, rtol) -> str | None:
     """Values that agree to float32 precision where float64 precision is expected: part of the
     computation ran in float32 (the classic cause: a tensor made with torch.tensor(w0)), or a
     step that differs by as little in float64 (the values cannot tell which: both are said).
     Asked after the known mistakes that differ from the reference by more than float32's
     rounding (beyond_float32): precision is said only where none of those gives the values;
-    a mistake within float32's rounding of the reference cannot be told from it."""
+    a mistake within float32's rounding of the reference cannot be told from it. Values
+    rounded to decimals (decimals_rounded) are said as rounded, never as float32."""
     if rtol >= 1e-6 or b.dtype != np.float64 or a.dtype not in (np.float64, np.float32):
         return None
     if not np.allclose(a, b, rtol=FLOAT32_AGREEMENT, atol=1e-7, equal_nan=True):
         return None
+    if decimals_rounded(a, b) is not None:    # values rounded to decimals: not float32's work
+        return rounded_hint(a, b)
     return ("the values agree only to float32 precision (about 7 digits), but the inputs are "
             "float64. Either part of the computation ran in float32 (torch.tensor(w0) and "
             "torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "

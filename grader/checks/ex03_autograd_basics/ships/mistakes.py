@@ -138,3 +138,83 @@ def outer_dims(want, shape) -> dict:
             f"x.numel() = {n} is meant: every value is {factor:g} times the expected one":
             want * factor}
 
+
+
+def _ratio(hint: str, shape) -> float | None:
+    """The factor the mistake `hint` (of scale_mistakes or outer_dims) gives on x of `shape`;
+    None for a hint that is no fixed count's factor (a sum for a mean has its own evidence)."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if hint.startswith("this is half"):
+        return 0.5
+    if hint.startswith("this is twice"):
+        return 2.0
+    if hint.startswith("the sign is flipped"):
+        return -1.0
+    if "divided by len(x)" in hint and shape:
+        return n / int(shape[0])
+    if hint.startswith("divided by x.shape[0] * x.shape[-1]") and shape:
+        return n / (int(shape[0]) * int(shape[-1]))
+    return None
+
+
+def _factor(got, want):
+    """c where got = c * want (to a mistake's matching tolerance), else None."""
+    import numpy as np
+    from grader.checks.api import same_values
+    from grader.engine.compare.values import as_array
+    a, b = as_array(got), as_array(want)
+    if a is None or b is None or a.shape != b.shape or not np.isfinite(a).all():
+        return None
+    big = np.abs(b) > 1e-9
+    if not big.any():
+        return None
+    c = float(np.median(a[big] / b[big]))
+    return c if same_values(a, c * b) else None
+
+
+def by_shape(named: dict, got, want, shape, others) -> dict:
+    """analytic_grad_of_mean's `named` mistakes ({hint: value} on x of `shape`, where `got`
+    came back and `want` is right), each of a fixed factor (2, ½, −1, len(x),
+    x.shape[0] * x.shape[-1]) kept only where another input of another shape shows it too and
+    none shows otherwise: `others`, (got, want, shape) each, None for a call that failed. A
+    factor seen on one shape alone may come from a count right for some shapes only
+    (len(x) ** x.dim() is x.numel() on a square x). Where none is kept and the values are
+    6 (x + 2) / D, the message says that divisor and what the other shapes gave."""
+    from grader.checks.api import same_values
+    others = [o for o in others if o is not None and tuple(o[2]) != tuple(shape)]
+    kept = {}
+    for hint, value in named.items():
+        if _ratio(hint, shape) is None:
+            kept[hint] = value
+            continue
+        seen = [same_values(g2, w2 * r2) for g2, w2, s2 in others
+                if (r2 := _ratio(hint, s2)) is not None and r2 != 1.0]
+        if seen and all(seen):
+            kept[hint] = value
+    c = _factor(got, want)
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if c is None or c <= 0 or any(same_values(got, v) for v in kept.values()):
+        return kept
+    div = n / c
+    if abs(div - round(div)) > 1e-6 or round(div) in (1, n):
+        return kept
+    told = []
+    for g2, w2, s2 in others:
+        c2 = _factor(g2, w2)
+        n2 = int(w2.numel())
+        if c2 is not None and abs(c2 - 1.0) < 1e-6:
+            told.append(f"on x of shape {tuple(s2)} the result is right")
+        elif c2 is not None and c2 > 0 and abs(n2 / c2 - round(n2 / c2)) < 1e-6:
+            told.append(f"on x of shape {tuple(s2)} it divides by {round(n2 / c2)} where "
+                        f"x.numel() = {n2}")
+    some = any(t.endswith("is right") for t in told)
+    tail = (f"; {', and '.join(told)}: the count it divides by is "
+            f"{'x.numel() for some shapes only' if some else 'not x.numel()'}" if told else "")
+    kept[f"the values are 6 (x + 2) / {round(div)}: divided by {round(div)} where x.numel() = "
+         f"{n} is meant (every value {c:g} times the expected one){tail}. Divide by "
+         f"x.numel()"] = want * c
+    return kept

@@ -1,0 +1,73 @@
+"""The hints added or changed for blind round 12's programs (tests/fresh), each tried against a
+program with the same symptom for another reason, which must not get it:
+
+  values rounded to decimals (round(v, 4)), said as rounded: values computed in float32 (as
+       close to the expected ones) are not, and rounded values are not said to be float32
+  ex03 a factor named only where it holds on inputs of other shapes: len(x) ** x.dim() (twice
+       the expected on a (2, 4) x, right on a square one) is not "a factor 2 counted twice",
+       and a true factor 2 is not said to depend on the shape
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.engine.compare.tolerances import decimals_rounded, rounded_hint
+from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+
+
+# -- values rounded to decimals, or computed in float32 (both within 1e-4 of the expected)
+
+BACKWARD_STEPS_FLOAT32 = """
+def backward_steps(x, y, w):
+    x, y, w = np.float32(x), np.float32(y), np.float32(w)
+    y_hat = x * w
+    r = y_hat - y
+    dloss_dr = np.float32(2) * r
+    return {"y_hat": float(y_hat), "r": float(r), "loss": float(r * r),
+            "dloss_dr": float(dloss_dr), "dr_dyhat": 1.0, "dyhat_dw": float(x),
+            "dloss_dw": float(dloss_dr * x)}
+"""
+
+
+def test_rounded_only_where_every_value_is_a_short_decimal(grade):
+    right = hints_of(grade("ex04", fresh_code("ex04", "backward_steps_rounded_4"),
+                           targets=["backward_steps"]), "backward_steps")
+    assert any_hint(right, r"rounded \(round\(v, 4\)"), right
+    assert not any_hint(right, r"float32"), right
+    other = hints_of(grade("ex04", "import numpy as np\n" + BACKWARD_STEPS_FLOAT32,
+                           targets=["backward_steps"]), "backward_steps")
+    assert other and not any_hint(other, r"rounded|decimal"), other
+    assert any_hint(other, r"float32 precision"), other
+
+
+def test_rounded_needs_long_expected_values_and_kept_digits():
+    want = np.array([-3.91881354, 0.41234567, 12.30000001])
+    assert decimals_rounded(np.round(want, 4), want) == 4
+    assert rounded_hint(np.round(want, 4), want)
+    # float32's rounding of the same values: no short decimals
+    assert decimals_rounded(want.astype(np.float32).astype(np.float64), want) is None
+    # a wrong value that is short by chance (2.5 for 2.4612345) keeps too few digits
+    assert rounded_hint(np.array([2.5]), np.array([2.4612345])) is None
+    # expected values that are short decimals themselves: no evidence of rounding
+    assert decimals_rounded(np.array([2.5]), np.array([2.46])) is None
+
+
+# -- ex03 analytic_grad_of_mean: a count right for some shapes, or a true factor 2
+
+TIMES_TWO = """
+def analytic_grad_of_mean(x):
+    return 12 * (x + 2) / x.numel()
+"""
+
+
+def test_a_factor_is_a_cause_only_on_two_shapes(grade):
+    result = grade("ex03", fresh_code("ex03", "analytic_len_to_the_dim"),
+                   targets=["analytic_grad_of_mean"])
+    right = hints_of(result, "analytic_grad_of_mean")
+    assert any_hint(hints_of(result, "analytic_grad_of_mean", visible=True),
+                    r"x\.numel\(\) for some shapes only"), right
+    assert not any_hint(right, r"twice|counted twice|x\.shape\[0\] \* x\.shape\[-1\]"), right
+    other = hints_of(grade("ex03", TIMES_TWO, targets=["analytic_grad_of_mean"]),
+                     "analytic_grad_of_mean")
+    assert any_hint(other, r"twice the expected value"), other
+    assert not any_hint(other, r"some shapes|divides by|the values are 6"), other
