@@ -6,6 +6,8 @@ tried against a program with the same symptom for another reason, which must not
        close MSEs, but is wrong where they are far apart, and is not named so
   ex02 cost of float32 tensors computed in float32 (the float32 arithmetic's value): a cost
        rounded to 7 decimals is off as little, and is not named so
+  ex07 bce_loss replacing only the -inf logs by -100: logs clamped at -103.5 leave log(1e-45)
+       as it is too, and are not named so
 """
 from __future__ import annotations
 
@@ -51,3 +53,24 @@ def test_cost_in_float32_named_only_for_float32_arithmetic(grade):
     assert failing(result, "cost")     # the same symptom: the float32 tensors' cost is off
     other = hints_of(result, "cost")
     assert not any_hint(other, IN_FLOAT32), other
+
+
+# -- ex07 bce_loss: only the -inf logs made -100, or every log clamped at another bound
+
+CLAMPED_LOWER = """
+def bce_loss(p, y):
+    log_p = torch.clamp(torch.log(p), min=-103.5)
+    log_1mp = torch.clamp(torch.log(1 - p), min=-103.5)
+    return -(y * log_p + (1 - y) * log_1mp).mean()
+"""
+ONLY_INFINITE = r"only the logs that are -inf"
+
+
+def test_only_infinite_logs_named_only_where_they_alone_became_minus_100(grade):
+    right = hints_of(grade("ex07", fresh_code("ex07", "bce_loss_nan_to_num"),
+                           targets=["bce_loss"]), "bce_loss", visible=True)
+    assert any_hint(right, ONLY_INFINITE), right
+    result = grade("ex07", CLAMPED_LOWER, targets=["bce_loss"])
+    assert failing(result, "bce_loss")     # the same symptom: log(1e-45) left below -100
+    other = hints_of(result, "bce_loss")
+    assert not any_hint(other, ONLY_INFINITE), other

@@ -212,4 +212,12 @@ def train_logistic(model, x, y, lr, epochs, momentum=0.5):
     return losses
 ''', "the signature's default momentum is 0.5, not the docstring's 0.9",
         (r"default for momentum differs",), visible=True),
+    # blind round 12 (w709): only the -inf logs replaced by -100
+    Fresh("bce_loss_nan_to_num", "bce_loss", '''
+def bce_loss(p, y):
+    log_p = torch.nan_to_num(torch.log(p), neginf=-100.0)
+    log_1mp = torch.nan_to_num(torch.log(1 - p), neginf=-100.0)
+    return -(y * log_p + (1 - y) * log_1mp).mean()
+''', "nan_to_num(log, neginf=-100): a finite log below -100 (p = 1e-45) is not clamped",
+        (r"finite log below -100",), visible=True),
 ]

@@ -39,6 +39,23 @@ def clamped_p(p, y) -> dict:
     return out
 
 
+ONLY_INFINITE_LOGS = ("only the logs that are -inf (p = 0 or 1) became -100: a finite log below "
+                      "-100, log(1e-45) = -103.3, is left as it is. Clamp every log at -100, "
+                      "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does")
+
+
+def only_infinite_logs(p, y) -> dict:
+    """{ONLY_INFINITE_LOGS: the loss with each -inf log replaced by -100 and the finite logs
+    below -100 kept}, where some log is finite and below -100 (elsewhere it is the right loss):
+    what nan_to_num(log, neginf=-100), or a torch.where on p == 0, returns."""
+    import torch
+    logs = (p.log(), (1 - p).log())
+    if not any(bool(((v > -torch.inf) & (v < -100)).any()) for v in logs):
+        return {}
+    lp, l1 = (torch.where(torch.isneginf(v), torch.full_like(v, -100.0), v) for v in logs)
+    return {ONLY_INFINITE_LOGS: -(y * lp + (1 - y) * l1).mean()}
+
+
 BCE_SIGN = "the sign is flipped: the loss is minus the mean log-likelihood"
 BCE_LABELS_SWAPPED = "y and 1 - y are swapped"
 BCE_MEAN_DIM0 = ("the mean is taken along dim 0 only: for p and y of shape (N, 1), as a model "

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.ex07
 
 Z_COURSE = [0.0, 2.0, -3.0, 1000.0, -1000.0, 30.0, -30.0]
 P_SMALL, Y_SMALL = torch.tensor([0.8, 0.4, 0.5]), torch.tensor([1.0, 0.0, 1.0])
-P_EDGE, Y_EDGE = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])
+# p = 0 and 1 under either label, and p = 1e-45 (a float32 denormal, log p = -103.3) for y = 1:
+# each log is clamped, a finite one below -100 as well as log(0)
+P_EDGE = torch.tensor([0.0, 1.0, 0.0, 1.0, 1e-45])
+Y_EDGE = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0])
 Z_GRAD = torch.tensor([[0.0], [2.0], [-1.0], [0.5]])
 Y_GRAD = torch.tensor([[1.0], [0.0], [0.0], [1.0]])
 Z_HUGE = torch.tensor([[1000.0], [-1000.0], [1000.0], [-1000.0]])
@@ -107,14 +110,17 @@ def test_bce_loss_small(sub, device):
 
 @check("bce_loss", visible=True)
 def test_bce_loss_saturated(sub):
-    """bce_loss at p = 0 and p = 1 is finite: each log is clamped at -100 like nn.BCELoss"""
+    """bce_loss at p = 0, p = 1 and p = 1e-45 is finite: each log is clamped at -100 like
+    nn.BCELoss, log(1e-45) = -103.3 as well as log(0)"""
     case = CASES["bce_edge"]
     p, y = case.args
     unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
     want = expected(case)
-    # 4 values, where test_bce_loss_small has 3: a sum for the mean shows its own N on each
-    assert_close(case.run(sub), want, call="bce_loss(p=[0, 1, 0, 1], y=[1, 0, 0, 1])",
+    # 5 values, where test_bce_loss_small has 3: a sum for the mean shows its own N on each
+    assert_close(case.run(sub), want, call="bce_loss(p=[0, 1, 0, 1, 1e-45], y=[1, 0, 0, 1, 1]) "
+                 "(float32)",
                  mistakes={hints.UNCLAMPED: unclamped, **hints.clamped_p(p, y),
+                           **hints.only_infinite_logs(p, y),
                            hints.bce_sum(len(p)): len(p) * want})
 
 
