@@ -4,6 +4,8 @@ tried against a program with the same symptom for another reason, which must not
   ex01 best_weight rounding the MSEs (a weight whose MSE is just above the least, where MSEs far
        apart are told apart): the first weight below the mean MSE is also such a weight on
        close MSEs, but is wrong where they are far apart, and is not named so
+  ex01 mse_surface with y on the weights' axis (every sample against y[j]): a surface of errors
+       against the mean target is as wrong, and is not named so
   ex02 cost of float32 tensors computed in float32 (the float32 arithmetic's value): a cost
        rounded to 7 decimals is off as little, and is not named so
   ex07 bce_loss replacing only the -inf logs by -100: logs clamped at -103.5 leave log(1e-45)
@@ -33,6 +35,28 @@ def test_close_mses_named_only_where_far_ones_are_told_apart(grade):
     assert failing(result, "best_weight")     # the same symptom: another weight than the best
     other = hints_of(result, "best_weight")
     assert not any_hint(other, CLOSE), other
+
+
+# -- ex01 mse_surface: y on the weights' axis, or another target
+
+SURFACE_MEAN_TARGET = """
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[:, None, None], W[None], B[None])
+    return ((pred - y.mean()) ** 2).mean(axis=0).astype(np.float64)
+"""
+Y_ON_WEIGHTS = r"lines up with the weights' axis"
+
+
+def test_y_on_weights_axis_named_only_for_that_broadcast(grade):
+    right = hints_of(grade("ex01", fresh_code("ex01", "mse_surface_y_on_weights_axis"),
+                           targets=["mse_surface"]), "mse_surface", visible=True)
+    assert any_hint(right, Y_ON_WEIGHTS), right
+    result = grade("ex01", SURFACE_MEAN_TARGET, targets=["mse_surface"])
+    assert failing(result, "mse_surface")     # the same symptom: the surface's values differ
+    other = hints_of(result, "mse_surface")
+    assert not any_hint(other, Y_ON_WEIGHTS), other
 
 
 # -- ex02 cost: float32 tensors computed in float32, or a cost off in its last digits otherwise

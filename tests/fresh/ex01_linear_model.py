@@ -160,4 +160,13 @@ def best_weight(x_data, y_data, weights):
     return float(_as_array(weights)[int(np.argmin(mse))])
 ''', "rounds the MSEs to 3 decimals before the argmin: MSEs closer than 5e-4 tie",
         (r"not told apart|rounded|tolerance",), visible=True),
+    # blind round 12 (w104): y broadcast against the weights' axis
+    Fresh("mse_surface_y_on_weights_axis", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[:, None, None], W[None], B[None])
+    return ((pred - y) ** 2).mean(axis=0).astype(np.float64)
+''', "samples on axis 0, y subtracted unexpanded: y broadcasts against the weights' axis",
+        (r"lines up with the weights' axis",), visible=True),
 ]

@@ -209,3 +209,24 @@ def near_best(x, y, weights) -> dict:
             out[NEAR_BEST.format(w=float(w[j]), m=float(mse[j]), least=float(mse[k]),
                                  best=float(w[k]), d=float(d))] = float(w[j])
     return out
+
+
+Y_ON_WEIGHTS_AXIS = ("entry [i, j] compares every sample's prediction with the same target, "
+                     "y[j], the j-th one: y lines up with the weights' axis, not the samples'. "
+                     "Broadcasting pairs trailing axes, so y of shape (N,) against predictions "
+                     "of shape (N, len(bs), len(ws)) meets ws (here len(ws) = N = {n}): give y "
+                     "the samples' axis, y[:, None, None], or put the samples last")
+
+
+def y_on_weights_axis(x, y, ws, bs) -> dict:
+    """{Y_ON_WEIGHTS_AXIS: the surface whose entry [i, j] is the mean over the samples of
+    (x * ws[j] + bs[i] - y[j]) ** 2}, where len(ws) is the number of samples (elsewhere such a
+    broadcast raises) and the targets differ (else it is the right surface)."""
+    import numpy as np
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray([float(v) for v in ws], dtype=np.float64)
+    b = np.asarray([float(v) for v in bs], dtype=np.float64)
+    if len(w) != len(xs) or np.ptp(ys) == 0:
+        return {}
+    pred = xs[:, None, None] * w[None, None, :] + b[None, :, None]
+    return {Y_ON_WEIGHTS_AXIS.format(n=len(xs)): ((pred - ys[None, None, :]) ** 2).mean(axis=0)}

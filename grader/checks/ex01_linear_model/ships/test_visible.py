@@ -192,7 +192,9 @@ def test_surface_small_grid(sub):
                            **hints.surface_square_of_mean(X, Y, [1.0, 2.0, 3.0],
                                                           [-1.0, 0.0, 1.0, 2.0]),
                            **hints.surface_variance(X, Y, [1.0, 2.0, 3.0],
-                                                    [-1.0, 0.0, 1.0, 2.0])})
+                                                    [-1.0, 0.0, 1.0, 2.0]),
+                           **hints.y_on_weights_axis(X, Y, [1.0, 2.0, 3.0],
+                                                     [-1.0, 0.0, 1.0, 2.0])})
     case = CASES["surface_notes"]
     x, y, ws, bs = (np.asarray(a, dtype=np.float64) for a in case.args)
     want = expected(case)
