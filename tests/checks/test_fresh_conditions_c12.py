@@ -5,6 +5,11 @@ tests/checks/test_fresh_conditions.py):
   ex12 fit_tensor one step on float64 x at float64's resolution: the initial values drawn in
        float64 are named so; a forward pass in float32 (the draws right) is told its precision,
        not its draws
+  ex10 cross_entropy inf at logits of +-1000, where an overflow of exp and log(softmax)'s
+       underflow give the same value: each named only where the loss at [[800, 750]] shows it
+       (not finite: the overflow; right: log(softmax)), never both
+  ex10 train_classifier's loss of softmax(logits): a loss of sigmoid(logits) (the first step
+       differs too) is not named so
 """
 from __future__ import annotations
 
@@ -41,3 +46,55 @@ def test_float32_arithmetic_is_not_named_as_float64_draws(grade):
                      visible=True)
     assert any_hint(other, r"drawn in float64"), other
     assert not any_hint(other, r"float32 precision"), other
+
+
+# -- ex10 cross_entropy: inf at +-1000 from log(0) of a stable softmax, or from exp overflowing
+
+CE_UNSHIFTED = """
+def cross_entropy(logits, targets):
+    e = torch.exp(logits)
+    p = e / e.sum(dim=1, keepdim=True)
+    return -torch.log(p[torch.arange(len(targets)), targets]).mean()
+"""
+
+
+def test_an_overflow_and_log_softmax_told_apart(grade):
+    under = hints_of(grade("ex10", fresh_code("ex10", "cross_entropy_log_of_softmax"),
+                           targets=["cross_entropy"]), "cross_entropy")
+    assert any_hint(under, r"^log\(softmax\) underflows"), under
+    assert not any_hint(under, r"overflow"), under
+    over = hints_of(grade("ex10", CE_UNSHIFTED, targets=["cross_entropy"]), "cross_entropy")
+    assert any_hint(over, r"^softmax overflow"), over
+    assert not any_hint(over, r"log\(softmax\) underflows"), over
+
+
+# -- ex10 train_classifier: CrossEntropyLoss of softmax(logits), or of sigmoid(logits)
+
+SIGMOID_BEFORE_LOSS = """
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(torch.sigmoid(model(xb)), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+"""
+
+
+def test_softmax_before_the_loss_only_where_the_run_is_that(grade):
+    right = hints_of(grade("ex10", fresh_code("ex10", "train_classifier_softmax_before_loss"),
+                           targets=["train_classifier"]), "train_classifier", visible=True)
+    assert any_hint(right, r"CrossEntropyLoss of softmax"), right
+    other = hints_of(grade("ex10", SIGMOID_BEFORE_LOSS, targets=["train_classifier"]),
+                     "train_classifier")
+    assert not any_hint(other, r"softmax"), other

@@ -310,4 +310,33 @@ def cross_entropy_grad(logits, targets):
     return (softmax(logits, dim=1) - one_hot) / n
 ''', "one_hot[:, targets] = 1 sets whole columns for every target present",
         (r"one-hot's 1 in each column that some row targets",), visible=True),
+    # blind round 12 (w1004): -log of a stable softmax, which underflows to log(0)
+    Fresh("cross_entropy_log_of_softmax", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    p = softmax(logits, dim=1)
+    n = logits.shape[0]
+    return -torch.log(p[torch.arange(n), targets]).mean()
+''', "-log(softmax(logits)): the softmax of a far-below-max logit underflows to 0, log(0)",
+        (r"^log\(softmax\) underflows",), visible=True),
+    # blind round 12 (w1012): nn.CrossEntropyLoss of softmax(logits)
+    Fresh("train_classifier_softmax_before_loss", "train_classifier", '''
+def train_classifier(model, x, y, lr, epochs, batch_size, seed):
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    losses = []
+    for _ in range(epochs):
+        total, batches = 0.0, 0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(torch.softmax(model(xb), dim=1), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "applies torch.softmax to the logits before nn.CrossEntropyLoss (a softmax twice)",
+        (r"CrossEntropyLoss of softmax",), visible=True),
 ]

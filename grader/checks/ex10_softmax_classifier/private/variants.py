@@ -110,18 +110,23 @@ def classifier_spec(sizes):
 
 
 def train_variant(sizes, state, x, y, lr, epochs, batch_size, seed, *, zero=True,
-                  momentum=0.5, order="loader", average="batches", drop_last=False, backwards=1):
+                  momentum=0.5, order="loader", average="batches", drop_last=False, backwards=1,
+                  probabilities=False):
     """train_classifier with a known mistake: the gradients never zeroed (zero=False), another
     momentum, the batches in another order ("fresh": a new loader each epoch, "in_order": not
     shuffled, "randperm": drawn with torch.randperm), each epoch's loss averaged another way
     ("samples", "sum", "last"), the last batch dropped, or backward() called `backwards` times
-    per batch. The losses and the parameters after every optimizer step."""
-    if (zero, momentum, order, average, drop_last, backwards) == \
-            (True, 0.5, "loader", "batches", False, 1):
+    per batch, or the loss taken of the softmax's probabilities, not of the logits
+    (probabilities=True). The losses and the parameters after every optimizer step."""
+    if (zero, momentum, order, average, drop_last, backwards, probabilities) == \
+            (True, 0.5, "loader", "batches", False, 1, False):
         raise ValueError("not a known mistake")
     model = network(classifier_spec(sizes), state, x.device, x.dtype)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    loss_fn = nn.CrossEntropyLoss()
+    cross_entropy = nn.CrossEntropyLoss()
+
+    def loss_fn(logits, targets):
+        return cross_entropy(torch.softmax(logits, dim=1) if probabilities else logits, targets)
 
     def loader(generator=None, shuffle=True):
         return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,

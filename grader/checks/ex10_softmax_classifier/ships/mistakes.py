@@ -84,15 +84,28 @@ MAX_NOT_ADDED = ("this is the expected loss minus the mean of the rows' largest 
                  "m))); add each row's m to its log-sum-exp")
 
 
-def ce_mistakes(wrong, want, n, dim0=False, logits=None):
+CE_LOG_SOFTMAX = ("log(softmax) underflows: the softmax of a far-below-max logit is 0 and "
+                  "log(0) = -inf; use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]")
+
+
+def ce_mistakes(wrong, want, n, dim0=False, logits=None, overflows=None):
     """{"overflow", "log_softmax": the loss done those wrong ways} and the right loss `want` of
     n rows -> {hint: value}. The log-sum-exp over dim 0 is among them only where `dim0` says
     the student's function showed it on inputs of its own (shared.normalises_over_rows): one
     number can equal its value by chance. With the `logits`: the log-sum-exp whose max is not
-    added back (the loss less the mean of the rows' maxima), where that mean is not 0."""
-    m = {overflow(wrong["overflow"], "the loss"): wrong["overflow"],
-         "log(softmax) underflows: the softmax of a far-below-max logit is 0 and log(0) = -inf; "
-         "use log-sum-exp, loss_i = logsumexp(z_i) - z_i[target]": wrong["log_softmax"]}
+    added back (the loss less the mean of the rows' maxima), where that mean is not 0. Where
+    the overflow and log(softmax) give the same value here (inf), only the one `overflows`
+    shows (shared.overflows: True, the overflow; False, log(softmax)) is among them."""
+    import numpy as np
+    import torch
+    over, under = wrong["overflow"], wrong["log_softmax"]
+    same = np.array_equal(*(torch.as_tensor(v).detach().double().cpu().numpy()
+                            for v in (over, under)), equal_nan=True)
+    m = {}
+    if not same or overflows is True:
+        m[overflow(over, "the loss")] = over
+    if not same or overflows is False:
+        m[CE_LOG_SOFTMAX] = under
     if n > 1:
         m[f"this is {n} times the expected value: a sum over the rows where the mean is "
           f"wanted"] = want * n
@@ -222,6 +235,9 @@ TRACE_MISTAKES = {
     "DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, "
     "generator=torch.Generator().manual_seed(seed))": dict(order="randperm"),
     GRADS_DOUBLED_OR_LR: dict(backwards=2),
+    "the loss is nn.CrossEntropyLoss of softmax(logits), the probabilities: CrossEntropyLoss "
+    "applies the softmax itself, so it takes the logits as they are, loss_fn(model(xb), yb), "
+    "with no softmax before it (in forward or in the loop)": dict(probabilities=True),
 }
 
 

@@ -83,6 +83,30 @@ def call_cross_entropy(sub, logits, targets):
         raise
 
 
+# logits where exp overflows (exp(800) is inf in float32 and float64) and a stable softmax does
+# not underflow (the target's probability is e^-50): the loss is 50 (log-sum-exp) whether or
+# not the log of that softmax is taken, and inf or NaN where exp ran on the raw logits
+CE_OVERFLOW = (torch.tensor([[800.0, 750.0]]), torch.tensor([1]))
+
+
+def overflows(sub, device="cpu"):
+    """Whether the student's cross_entropy overflows, as its answer at CE_OVERFLOW shows: True
+    for a loss that is not finite there (exp of a large logit), False for the right loss (50),
+    None where the call fails or gives anything else. Asked only to tell apart two mistakes
+    that give one wrong value (an overflow of exp, log(softmax) underflowing to log(0))."""
+    z, t = (v.to(device) for v in CE_OVERFLOW)
+    try:
+        got = call_cross_entropy(sub, z, t)
+    except Exception:  # noqa: BLE001 - a failure to answer shows nothing
+        return None
+    if not (isinstance(got, torch.Tensor) and got.numel() == 1):
+        return None
+    value = float(got)
+    right = float(torch.logsumexp(z.double(), 1)[0] - z.double()[0, 1])
+    return True if not np.isfinite(value) else False if abs(value - right) <= 1e-4 * right \
+        else None
+
+
 # the course's two rows, for the evidence of a log-sum-exp over the rows (dim 0)
 CE_ROWS = (torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.0, 0.3]]), torch.tensor([0, 2]))
 

@@ -17,6 +17,7 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA,
                                                                 call_cross_entropy, call_softmax,
                                                                 check_forward,
                                                                 normalises_over_rows,
+                                                                overflows,
                                                                 check_predict, check_structure,
                                                                 check_training,
                                                                 classes_from_targets)
@@ -180,7 +181,8 @@ def test_cross_entropy_large_logits(sub, device):
                     "[-1000, 1000, 500]], targets=[1, 2])",
                     mistakes=lambda: ce_mistakes(expected(CASES["ce_large_mistakes"], device),
                                                  want, 2, dim0=normalises_over_rows(sub),
-                                                 logits=case.args[0]))
+                                                 logits=case.args[0],
+                                                 overflows=overflows(sub, device)))
 
 
 @check("cross_entropy_grad", visible=True)
