@@ -8,6 +8,8 @@ tried against a program with the same symptom for another reason, which must not
        against the mean target is as wrong, and is not named so
   ex02 cost of float32 tensors computed in float32 (the float32 arithmetic's value): a cost
        rounded to 7 decimals is off as little, and is not named so
+  ex02 sample_gradient with the parentheses lost (2*x*x*w - y, on two inputs): 2*x*(x*w + y)
+       is as wrong, and is not named so
   ex07 bce_loss replacing only the -inf logs by -100: logs clamped at -103.5 leave log(1e-45)
        as it is too, and are not named so
 """
@@ -77,6 +79,25 @@ def test_cost_in_float32_named_only_for_float32_arithmetic(grade):
     assert failing(result, "cost")     # the same symptom: the float32 tensors' cost is off
     other = hints_of(result, "cost")
     assert not any_hint(other, IN_FLOAT32), other
+
+
+# -- ex02 sample_gradient: parentheses lost, or another slip
+
+SAMPLE_PLUS_Y = """
+def sample_gradient(x, y, w):
+    return 2 * x * (x * w + y)
+"""
+PARENTHESES = r"parentheses around x\*w - y are lost"
+
+
+def test_parentheses_named_only_for_their_forms(grade):
+    right = hints_of(grade("ex02", fresh_code("ex02", "sample_gradient_precedence"),
+                           targets=["sample_gradient"]), "sample_gradient", visible=True)
+    assert any_hint(right, PARENTHESES), right
+    result = grade("ex02", SAMPLE_PLUS_Y, targets=["sample_gradient"])
+    assert failing(result, "sample_gradient")     # the same symptom: another gradient
+    other = hints_of(result, "sample_gradient")
+    assert not any_hint(other, PARENTHESES), other
 
 
 # -- ex07 bce_loss: only the -inf logs made -100, or every log clamped at another bound

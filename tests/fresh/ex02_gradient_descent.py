@@ -229,4 +229,10 @@ def cost(xs, ys, w):
     return float(np.mean((x * w - y) ** 2))
 ''', "keeps float32 tensors in float32 where the cost is asked computed in float64",
         (DTYPE,), visible=True),
+    # blind round 12 (w204): a precedence slip
+    Fresh("sample_gradient_precedence", "sample_gradient", '''
+def sample_gradient(x, y, w):
+    return 2 * x * x * w - y
+''', "2*x*x*w - y: the parentheses around x*w - y are lost",
+        (r"parenthes|precedence",), visible=True),
 ]

@@ -87,6 +87,19 @@ def no_x(x, y, w) -> dict:
     return {NO_X: 2 * (x * w - y)} if x not in (0, 1, -1) else {}
 
 
+PARENTHESES = ("this is {form}, not 2*x*(x*w - y): the parentheses around x*w - y are lost, "
+               "so only part of the error is multiplied by 2*x (* binds before -). Multiply "
+               "the whole error: 2 * x * (x * w - y)")
+
+
+def parentheses_lost(x, y, w) -> dict:
+    """{PARENTHESES: the value} for each way of writing 2*x*(x*w - y) with its parentheses lost
+    or moved; named only where a second input shows the same form (also_on)."""
+    forms = {"2*x*x*w - y": 2 * x * x * w - y, "2*x*x*w - x*y": 2 * x * x * w - x * y,
+             "2*x*x*w - 2*y": 2 * x * x * w - 2 * y, "2*x*x*(w - y)": 2 * x * x * (w - y)}
+    return {PARENTHESES.format(form=f): v for f, v in forms.items()}
+
+
 GD_HALF = ("the weights follow a gradient half as big as the true one: is the factor 2 from "
            "differentiating the square missing?")
 GD_UPHILL = ("the weights move uphill: the update must subtract lr * gradient (or the gradient's "

@@ -257,13 +257,30 @@ def test_sample_gradient_course(sub):
     call = f"sample_gradient(x={x}, y={y}, w={w0})"
     in_x = {hints.IN_X: 2 * w0 * (x * w0 - y), **hints.no_x(x, y, w0)}
     assert_close(got, expected(case), call=call,
-                 mistakes={**in_x, **scale_mistakes(expected(case))})
+                 mistakes=lambda: {**in_x, **scale_mistakes(expected(case)),
+                                   **also_on(hints.parentheses_lost(*SAMPLE),
+                                             _second_sample(sub))})
     auto = float(autograd_grad(lambda w: (x * w - y) ** 2, _f64(w0)))
     assert_close(got, auto, call=call, context="compared with autograd",
                  mistakes={**in_x, **scale_mistakes(auto)})
     fd = float_central_difference(lambda w: (x * w - y) ** 2, w0)
     assert_close(got, fd, call=call, context="compared with a central difference",
                  rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+
+
+# A second input for the parentheses' hint: the right value 8.25, 2*x*x*w - y 0.25
+SAMPLE2 = (-1.5, 2.0, 0.5)
+
+
+def _second_sample(sub):
+    """(sample_gradient on SAMPLE2, the right value there, the forms' values there), or None
+    where the call fails (this input only names a mistake)."""
+    try:
+        got = manual_call(sub, "ex02.sample_gradient", *SAMPLE2)
+    except StudentError:
+        return None
+    x, y, w = SAMPLE2
+    return got, 2 * x * (x * w - y), hints.parentheses_lost(*SAMPLE2)
 
 
 @check("stochastic_gradient_descent", points=2, visible=True)
