@@ -338,8 +338,9 @@ def assert_structure(got, want, *, call: str):
              and not any(n.startswith(m[0] + ".") for n, _ in gp)]
     if [m for m in gm if m not in extra] != wm:
         fail(f"{call} should hold the submodules {_pairs(wm)}, found {_pairs(gm) or 'none'}: "
-             f"assign them as attributes of self in __init__ with these names (after "
-             f"super().__init__()).")
+             + ("use torch's own layers (nn.Linear), not classes written to stand for them."
+                if any(str(k).endswith("its own)") for _, k in gm) else "assign them as "
+                "attributes of self in __init__ with these names (after super().__init__())."))
     if gp != wp:
         fail(f"{call} should have the parameters {_pairs(wp)}, found {_pairs(gp) or 'none'}: "
              f"nn.Linear(in_features, out_features) has weight (out, in) and bias (out,).")

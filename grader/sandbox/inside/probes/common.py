@@ -75,11 +75,33 @@ def parameters(model):
     return out
 
 
+# torch's own classes, taken before any student code runs: a type is named by what it is, not
+# by the name it gives itself (a class of hers called Linear, or with torch's __module__)
+_TORCH_CLASSES = {c for space in (torch.nn, torch.optim) for c in vars(space).values()
+                  if isinstance(c, type)}
+
+
+def torch_class(cls):
+    """The torch class `cls` is, or derives from (nn.Linear, torch.optim.SGD); None for a class
+    of her own that derives from none but nn.Module (or Optimizer) itself."""
+    for base in getattr(cls, "__mro__", ()):
+        if base in _TORCH_CLASSES and base not in (torch.nn.Module, torch.optim.Optimizer):
+            return base
+    return None
+
+
+def type_name(obj) -> str:
+    """'Linear' for an nn.Linear (or a subclass of it); 'Linear (a class of its own)' for a
+    class of hers that only calls itself so."""
+    found = torch_class(type(obj))
+    return found.__name__ if found is not None else f"{type(obj).__name__} (a class of its own)"
+
+
 def structure(model):
     """Submodule names and types, parameter names and shapes, and parameter names and dtypes
     (as "float32", whatever the device) of an nn.Module, read from its registries (see walk)."""
     return {
-        "modules": [(name, type(m).__name__) for name, m in walk(model) if name],
+        "modules": [(name, type_name(m)) for name, m in walk(model) if name],
         "parameters": [(name, tuple(p.shape)) for name, p in parameters(model)],
         "dtypes": [(name, str(p.dtype).replace("torch.", "")) for name, p in parameters(model)],
         "training": bool(model.training),

@@ -8,7 +8,8 @@ probes. Every probe here runs the student's code; none computes an answer of its
 import torch
 from torch import nn
 
-from grader.sandbox.inside.probes.common import build_model, network, parameters, structure
+from grader.sandbox.inside.probes.common import (build_model, network, parameters, structure,
+                                                 torch_class)
 from grader.sandbox.inside.probes.guard import answer, watched
 
 
@@ -75,7 +76,9 @@ def optimizer_info(mod, spec, state, lr, device="cpu"):
     model = network(spec, state, device)
     names = {id(p): n for n, p in parameters(model)}
     opt = mod.make_optimizer(model, lr)
-    info = {"type": f"{type(opt).__module__}.{type(opt).__qualname__}", "groups": []}
+    kind = torch_class(type(opt))      # torch's own, by identity: never the name it gives
+    info = {"type": f"{kind.__module__}.{kind.__qualname__}" if kind is not None else
+            f"{type(opt).__qualname__} (a class of its own)", "groups": []}
     for group in getattr(opt, "param_groups", []):
         info["groups"].append({
             "lr": float(group.get("lr", float("nan"))),

@@ -1,0 +1,88 @@
+"""A type is told by what it is, never by the name it gives itself: a check that asks for torch's
+own class (torch.optim.SGD, nn.Linear) reads it by identity in the worker, so a class of hers that
+calls itself SGD (with torch's __module__) or Linear is not taken for it; a subclass of torch's own
+class is."""
+import pytest
+
+from tests.conftest import failing
+
+FAKE_SGD = """
+    class SGD:
+        __module__ = "torch.optim.sgd"
+
+        def __init__(self, params, lr):
+            self.param_groups = [{"params": list(params), "lr": lr, "momentum": 0,
+                                  "weight_decay": 0}]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        def step(self):
+            with torch.no_grad():
+                for p in self.param_groups[0]["params"]:
+                    if p.grad is not None:
+                        p -= self.param_groups[0]["lr"] * p.grad
+
+    SGD.__qualname__ = "SGD"
+
+    def make_optimizer(model, lr):
+        return SGD(model.parameters(), lr)
+    """
+
+FAKE_LINEAR = """
+    class Linear(nn.Module):
+        def __init__(self, d, o):
+            super().__init__()
+            self.weight = nn.Parameter(torch.empty(o, d))
+            self.bias = nn.Parameter(torch.empty(o))
+            nn.init.kaiming_uniform_(self.weight, a=5 ** 0.5)
+            nn.init.uniform_(self.bias, -1 / d ** 0.5, 1 / d ** 0.5)
+
+        def forward(self, x):
+            return x @ self.weight.T + self.bias
+
+    class LinearRegression(nn.Module):
+        def __init__(self, in_features=1, out_features=1):
+            super().__init__()
+            self.linear = Linear(in_features, out_features)
+
+        def forward(self, x):
+            return self.linear(x)
+    """
+
+SUBCLASSES = """
+    class Linear(nn.Linear):
+        pass
+
+    class SGD(torch.optim.SGD):
+        pass
+
+    class LinearRegression(nn.Module):
+        def __init__(self, in_features=1, out_features=1):
+            super().__init__()
+            self.linear = Linear(in_features, out_features)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    def make_optimizer(model, lr):
+        return SGD(model.parameters(), lr=lr)
+    """
+
+
+@pytest.mark.ex06
+@pytest.mark.parametrize("code, target", [(FAKE_SGD, "make_optimizer"),
+                                          (FAKE_LINEAR, "LinearRegression")],
+                         ids=["optimizer", "layer"])
+def test_a_class_named_as_torchs_own_is_not_taken_for_it(grade, code, target):
+    result = grade("ex06", code, device="cpu")
+    lost = [c for c in failing(result, target) if c.visible]
+    assert lost, [(c.title, c.status) for c in result.checks if c.target == target]
+    assert any("a class of its own" in c.message for c in lost), [c.message for c in lost]
+
+
+@pytest.mark.ex06
+def test_a_subclass_of_torchs_own_is_taken_for_it(grade):
+    result = grade("ex06", SUBCLASSES, device="cpu")
+    assert not failing(result), [c.message for c in failing(result)]
