@@ -88,7 +88,8 @@ def sgd_update_(params, lr):
             by a `backward()` call; any shape, dtype and device.
         lr: the learning rate, a float.
     Returns:
-        None. Each tensor is changed in place and stays a leaf that requires grad. Run the
+        None. Each tensor is changed in place and stays a leaf that requires grad; its `.grad`
+        is left as it was (zeroing is the training loop's job, not the update's). Run the
         update under `torch.no_grad()`: autograd forbids an in-place change of a leaf that
         requires grad, and `p = p - lr * p.grad` would only rebind a local name (and, with
         autograd on, make a non-leaf whose `.grad` stays None).

@@ -135,7 +135,9 @@ def predict(model, x):
         model(x), a tensor (N, O) on the same device that does not require grad: a prediction
         needs no gradient, and no graph is kept in memory. Any way to that result is right:
         `torch.no_grad()`, `torch.inference_mode()`, or `.detach()` of the output. (ex03's
-        no_grad_eval, which teaches torch.no_grad() itself, asks for more.)
+        no_grad_eval, which teaches torch.no_grad() itself, asks for more.) The caller's model
+        comes back as it was given: its parameters, and its mode (model.training): a
+        model.eval() inside is undone with model.train(was_training) before returning.
 
     Example:
         >>> model = LinearRegression(1, 1)

@@ -71,3 +71,44 @@ def test_a_factor_is_a_cause_only_on_two_shapes(grade):
                      "analytic_grad_of_mean")
     assert any_hint(other, r"twice the expected value"), other
     assert not any_hint(other, r"some shapes|divides by|the values are 6"), other
+
+
+# -- ex06 predict: the caller's model left in eval mode, or eval() restored (a wrong value)
+
+PREDICT_RESTORED_DOUBLED = """
+def predict(model, x):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(x) * 2
+    model.train(was)
+    return out
+"""
+
+
+def test_mode_named_only_where_the_mode_is_left_changed(grade):
+    right = hints_of(grade("ex06", fresh_code("ex06", "predict_leaves_eval_mode"),
+                           targets=["predict"]), "predict", visible=True)
+    assert any_hint(right, r"in the mode it was given"), right
+    other = hints_of(grade("ex06", PREDICT_RESTORED_DOUBLED, targets=["predict"]), "predict")
+    assert not any_hint(other, r"mode"), other
+
+
+# -- ex05 sgd_update_: .grad zeroed, or scaled in place on the way to a right update
+
+UPDATE_SCALES_GRAD = """
+def sgd_update_(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p.grad.mul_(lr)
+            p -= p.grad
+"""
+
+
+def test_zeroing_named_only_where_the_grad_is_zeroed(grade):
+    right = hints_of(grade("ex05", fresh_code("ex05", "sgd_update_zeroes_grad"),
+                           targets=["sgd_update_"]), "sgd_update_", visible=True)
+    assert any_hint(right, r"Zeroing belongs to the loop"), right
+    other = hints_of(grade("ex05", UPDATE_SCALES_GRAD, targets=["sgd_update_"]), "sgd_update_")
+    assert any_hint(other, r"leave each p\.grad as it was given"), other
+    assert not any_hint(other, r"[Zz]ero"), other

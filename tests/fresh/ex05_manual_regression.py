@@ -183,4 +183,12 @@ def init_params(seed, device="cpu"):
     return w, b
 ''', "init_params: `if seed:` before manual_seed, so seed 0 is never applied",
         (r"seed 0 is not applied",), visible=True),
+    Fresh("sgd_update_zeroes_grad", "sgd_update_", '''
+def sgd_update_(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad.zero_()
+''', "zeroes each p.grad inside the update: the contract is the update only",
+        (r"leave each p\.grad as it was given",), visible=True),
 ]

@@ -156,4 +156,11 @@ class LinearRegression(nn.Module):
         return x @ self.linear.weight + self.linear.bias
 ''', "x @ weight + bias without the transpose: right only where D = O",
         (r"transpos|W\.T|laid out",), visible=True),
+    Fresh("predict_leaves_eval_mode", "predict", '''
+def predict(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+''', "switches the caller's model to eval() and never back",
+        (r"in the mode it was given",), visible=True),
 ]

@@ -11,7 +11,8 @@ from grader.checks.api import (GRADCHECK_TOL, Mistakes, StudentError, also_on, a
                                randn, reference, reference_probe, reruns, scale_mistakes, uniform)
 from grader.checks.ex05_manual_regression.private.variants import fit_variant
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
+from grader.checks.ex05_manual_regression.ships.shared import (assert_grads_kept,
+                                                               check_fit_result, fit_cause,
                                                                loss_grads)
 
 pytestmark = pytest.mark.ex05
@@ -131,6 +132,7 @@ def test_sgd_update_random(sub, seed, device, dtype):
                            hints.UPDATE_NO_LR: [v - gr for v, gr in zip(values, grads)]})
     for i, t in enumerate(out["params"]):
         assert_leaf(t, call=call, name=f"params[{i}]")
+    assert_grads_kept(out, grads, call)
 
 
 @check("fit", points=4)

@@ -184,3 +184,10 @@ def lr_written_in(fixed: float, lr: float) -> str:
     return (f"these are the losses of the run at lr={fixed:g}, where lr={lr:g} is passed: a "
             f"learning rate is written in; update with the argument, sgd_update_((w, b), lr)")
 
+UPDATE_TOUCHES_GRAD = ("sgd_update_ changes the parameters only: leave each p.grad as it was "
+                       "given. An in-place operation on p.grad (p.grad.mul_(lr), "
+                       "p.grad *= lr) writes into it: compute p -= lr * p.grad instead")
+UPDATE_ZEROES_GRAD = ("sgd_update_ changes the parameters only: leave each p.grad as it was "
+                      "given. Zeroing belongs to the loop that calls it (fit zeroes before the "
+                      "next backward()): an update that zeroes too does the loop's job out of "
+                      "its sight")

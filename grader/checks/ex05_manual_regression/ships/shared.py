@@ -50,3 +50,21 @@ def _update_moves(sub) -> bool:
         return not bool(torch.equal(torch.as_tensor(after).detach().cpu().reshape(-1), one))
     except Exception:  # noqa: BLE001 - no answer from it: nothing to tell
         return True
+
+
+def assert_grads_kept(out, grads, call):
+    """sgd_update_ leaves each parameter's .grad as it was given (`grads`): the probe's "grads"
+    are the .grad after the call (None where it was removed)."""
+    after = out.get("grads") if isinstance(out, dict) else None
+    if not isinstance(after, (list, tuple)) or len(after) != len(grads):
+        return
+    for i, (now, given) in enumerate(zip(after, grads)):
+        if now is None:
+            fail(f"{call} removed params[{i}].grad (it is None after the call).",
+                 hints.UPDATE_ZEROES_GRAD)
+        if not isinstance(now, torch.Tensor) or now.shape != given.shape or \
+                not torch.equal(now.detach().cpu().to(given.dtype), given.detach().cpu()):
+            zero = isinstance(now, torch.Tensor) and not bool(now.detach().cpu().any())
+            fail(f"{call} changed params[{i}].grad"
+                 f"{' to zeros' if zero else ''}: it is no longer the gradient it was given.",
+                 hints.UPDATE_ZEROES_GRAD if zero else hints.UPDATE_TOUCHES_GRAD)

@@ -10,7 +10,8 @@ from grader.checks.api import (Case, CheckFailure, Recorded, StudentError, also_
                                inplace_leaf_hint, located, naming_rebound, prefix_cases,
                                recorded_reruns, scale_mistakes, summed)
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
-from grader.checks.ex05_manual_regression.ships.shared import (check_fit_result, fit_cause,
+from grader.checks.ex05_manual_regression.ships.shared import (assert_grads_kept,
+                                                               check_fit_result, fit_cause,
                                                                loss_grads)
 
 pytestmark = pytest.mark.ex05
@@ -169,6 +170,7 @@ def test_sgd_update_small(sub):
                                hints.UPDATE_SIGN: [w0 + lr * gw, b0 + lr * gb]})
         for t, name in zip(out["params"], ("w", "b")):
             assert_leaf(t, call=call, name=name)
+        assert_grads_kept(out, [gw, gb], call)
 
 
 @check("fit", points=3, visible=True)

@@ -13,7 +13,8 @@ from grader.checks.ex06_nn_linear.private.variants import sigmoid_inputs as vari
 from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import STEP_VARIANTS, TRAIN_VARIANTS
-from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, linear_spec,
+from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, assert_mode_kept,
+                                                       linear_spec,
                                                        naming_fixed_lr)
 
 pytestmark = pytest.mark.ex06
@@ -169,3 +170,4 @@ def test_predict_random(sub, seed, device):
             fail(f"{call} filled the .grad of {name!r}: a prediction must not call backward().")
     assert_close(got["state"], want["state"], call=call,
                  context="the parameters after predict (they must not change)")
+    assert_mode_kept(got, want, call)

@@ -63,3 +63,9 @@ OPTIMIZER_KEPT = ("each call builds a new optimizer with the lr it is given: one
                   "calls (in a dict by id(model), or made once at the top of the file) hands "
                   "back an old one, with its old lr (and, for a new model whose id is an old "
                   "one's, parameters that are not the model's).")
+MODE_KEPT = ("predict must leave the caller's model in the mode it was given: model.eval() "
+             "without model.train() after it switches the caller's model (and every "
+             "submodule) to eval mode, and a training loop that follows would run in it (dropout "
+             "and batch norm off). A prediction needs only torch.no_grad(); where eval() is "
+             "wanted, restore the mode: was_training = model.training, model.eval(), ..., "
+             "model.train(was_training)")

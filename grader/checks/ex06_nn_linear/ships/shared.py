@@ -107,3 +107,12 @@ def right_for_one_feature(d: int, call: str, forward_one, untransposed=None, col
              f"one column somewhere (x.view(-1, 1) or x.reshape(-1, 1)?). nn.Linear takes x "
              f"of shape (N, D) as it is", measured=True)
     fail(text)
+
+
+def assert_mode_kept(got, want, call: str) -> None:
+    """predict leaves the model's training mode as it was given (the probe's "training": the
+    model's .training after the call, True as the model is built; the reference's the same)."""
+    mode, wanted = got.get("training"), want.get("training")
+    if isinstance(mode, bool) and isinstance(wanted, bool) and mode != wanted:
+        fail(f"{call} left the caller's model in {'training' if mode else 'eval'} mode "
+             f"(model.training was {wanted}, is {mode} after the call).", hints.MODE_KEPT)

@@ -11,7 +11,8 @@ from grader.checks.api import (Case, CheckFailure, Recorded, assert_close, asser
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import (FLAT_TARGET, STEP_VARIANTS,
                                                          TRAIN_VARIANTS)
-from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, linear_spec,
+from grader.checks.ex06_nn_linear.ships.shared import (assert_fresh_optimizer, assert_mode_kept,
+                                                       linear_spec,
                                                        naming_fixed_lr,
                                                        right_for_one_feature)
 
@@ -187,3 +188,4 @@ def test_predict(sub):
     call = "predict(model, tensor([[5.], [-1.]])) with f(x) = 2x"
     assert_close(got["result"], expected(case)["result"], call=call)
     assert_no_graph(got["result"], call=call)
+    assert_mode_kept(got, expected(case), call)

@@ -7,13 +7,15 @@ from grader.sandbox.inside.probes.guard import answer, watched
 
 def update(mod, values, grads, lr, func="sgd_update_"):
     """Make leaves that require grad from `values`, set their .grad to `grads`, call
-    mod.func(params, lr) with autograd on (as inside a training loop); return the result and
-    the params afterwards (their metadata says whether they are still leaves)."""
+    mod.func(params, lr) with autograd on (as inside a training loop); return the result, the
+    params afterwards (their metadata says whether they are still leaves) and their .grad (the
+    update leaves them as they were: zeroing is the loop's job)."""
     params = [v.detach().clone().requires_grad_(True) for v in values]
     for p, g in zip(params, grads):
         p.grad = g.detach().clone()
     result = getattr(mod, func)(params, lr)
-    return {"result": result, "params": params}
+    return {"result": result, "params": params,
+            "grads": [None if p.grad is None else p.grad.detach().clone() for p in params]}
 
 
 def loss_grads(mod, func, *args):
