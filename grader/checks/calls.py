@@ -81,9 +81,11 @@ def rng_changed_hint(func: str, generators) -> str:
 
 # why a call's answer is not autograd's (guard's _Evidence.verdict), in the failure's words
 NOT_AUTOGRAD = {
-    "none": "autograd's engine never ran in the call. This function is about autograd, so its "
-            "gradients must come from backward() (or torch.autograd.grad) on a graph of its "
-            "own data: a fresh leaf copy of the input, or the parameters it trains.",
+    "none": "autograd's backward pass never ran in the call. This function is about "
+            "autograd's reverse mode, so its gradients must come from backward() (or "
+            "torch.autograd.grad) on a graph of its own data: a fresh leaf copy of the input, "
+            "or the parameters it trains (forward mode, torch.func.jacfwd or dual numbers, "
+            "does not count: it is not this lesson).",
     "elsewhere": "autograd ran, but on a graph that reaches neither a leaf copy of the input "
                  "nor the parameters the function trains: a backward() on something else does "
                  "not compute its gradients.",
