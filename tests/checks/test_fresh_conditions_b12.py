@@ -112,3 +112,28 @@ def test_zeroing_named_only_where_the_grad_is_zeroed(grade):
     other = hints_of(grade("ex05", UPDATE_SCALES_GRAD, targets=["sgd_update_"]), "sgd_update_")
     assert any_hint(other, r"leave each p\.grad as it was given"), other
     assert not any_hint(other, r"[Zz]ero"), other
+
+
+# -- ex06 train: the prediction flattened, or the target (the same losses): no side is claimed
+
+TRAIN_TARGET_SQUEEZED = """
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    losses = []
+    for _ in range(n_iter):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), Y.squeeze())
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def test_flattened_side_not_claimed(grade):
+    for code in (fresh_code("ex06", "train_prediction_squeezed"), TRAIN_TARGET_SQUEEZED):
+        hints = hints_of(grade("ex06", code, targets=["train"]), "train", visible=True)
+        assert any_hint(hints, r"the prediction or the target was flattened"), hints
+        assert not any_hint(hints, r"Keep Y of shape|target of shape \(N,\)|prediction of "
+                                   r"shape \(N,\)"), hints

@@ -163,4 +163,18 @@ def predict(model, x):
         return model(x)
 ''', "switches the caller's model to eval() and never back",
         (r"in the mode it was given",), visible=True),
+    Fresh("train_prediction_squeezed", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    losses = []
+    for _ in range(n_iter):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X).squeeze(), Y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "the prediction squeezed to (N,) against Y of shape (N, 1): the two broadcast to (N, N)",
+        (r"the prediction or the target was flattened",), visible=True),
 ]

@@ -12,11 +12,15 @@ STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Pyth
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP,
                  "backward_twice": GRADS_DOUBLED}
-FLAT_TARGET = ("the loss compares the (N, 1) prediction with a target of shape (N,): the two "
-               "broadcast to (N, N), every prediction against every target, and the mean is "
-               "taken over N * N pairs (PyTorch warns 'Using a target size that is different to "
-               "the input size'). Keep Y of shape (N, 1), as the model's output is: no "
-               ".squeeze() or .view(-1) on one of them")
+# the losses of a flattened prediction and of a flattened target are the same (the (N, N)
+# pairs are the same pairs): the hint says both, as the values cannot tell which
+FLAT_TARGET = ("the loss compares a tensor of shape (N, 1) with one of shape (N,): the "
+               "prediction or the target was flattened (.squeeze(), .view(-1), .flatten()), "
+               "and the losses are the same whichever it was. The two broadcast to (N, N), "
+               "every prediction against every target, and the mean is taken over N * N pairs "
+               "(PyTorch warns 'Using a target size that is different to the input size'). "
+               "Keep both of shape (N, 1), as model(X) and Y are: no .squeeze() or .view(-1) "
+               "on either")
 PLAIN_SGD = ("train's optimizer is plain SGD, the one make_optimizer(model, lr) builds: no "
              "momentum or other kind there, and no optimizer of train's own")
 OWN_MOMENTUM = f"these are the losses of SGD with momentum=0.9: {PLAIN_SGD}"
