@@ -10,6 +10,9 @@ tried against a program with the same symptom for another reason, which must not
        rounded to 7 decimals is off as little, and is not named so
   ex02 sample_gradient with the parentheses lost (2*x*x*w - y, on two inputs): 2*x*(x*w + y)
        is as wrong, and is not named so
+  ex02 stochastic_gradient_descent read epoch by epoch as updates on distinct samples (one
+       never used, or every one in another order): updates 1.5 times too big, or every sample
+       visited twice an epoch, part from the reference run as early, and are not named so
   ex07 bce_loss replacing only the -inf logs by -100: logs clamped at -103.5 leave log(1e-45)
        as it is too, and are not named so
 """
@@ -98,6 +101,48 @@ def test_parentheses_named_only_for_their_forms(grade):
     assert failing(result, "sample_gradient")     # the same symptom: another gradient
     other = hints_of(result, "sample_gradient")
     assert not any_hint(other, PARENTHESES), other
+
+
+# -- ex02 stochastic_gradient_descent: which samples each epoch used, or another slip
+
+SGD_LR_TOO_BIG = """
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - 1.5 * lr * sample_gradient(xi, yi, w)
+            loss = (xi * w - yi) ** 2
+        losses.append(loss)
+    return w, losses
+"""
+SGD_TWICE = """
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in 2 * list(zip(x.tolist(), y.tolist())):
+            w = w - lr * sample_gradient(xi, yi, w)
+            loss = (xi * w - yi) ** 2
+        losses.append(loss)
+    return w, losses
+"""
+SAMPLES = r"never used|another order"
+
+
+def test_samples_of_each_epoch_named_only_where_they_explain_the_run(grade):
+    target = "stochastic_gradient_descent"
+    for name in ("sgd_shuffled_global_random", "sgd_skips_first_sample"):
+        right = hints_of(grade("ex02", fresh_code("ex02", name), targets=[target]), target,
+                         visible=True)
+        assert any_hint(right, SAMPLES), (name, right)
+    for code in (SGD_LR_TOO_BIG, SGD_TWICE):
+        result = grade("ex02", code, targets=[target])
+        assert failing(result, target)     # the same symptom: the losses part at step 0
+        other = hints_of(result, target)
+        assert not any_hint(other, SAMPLES), other
 
 
 # -- ex07 bce_loss: only the -inf logs made -100, or every log clamped at another bound

@@ -235,4 +235,34 @@ def sample_gradient(x, y, w):
     return 2 * x * x * w - y
 ''', "2*x*x*w - y: the parentheses around x*w - y are lost",
         (r"parenthes|precedence",), visible=True),
+    # blind round 12 (w209, w211): samples shuffled with the global random module; one skipped
+    Fresh("sgd_shuffled_global_random", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    import random
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    order = list(range(len(x)))
+    for _ in range(epochs):
+        random.shuffle(order)
+        for i in order:
+            w = w - lr * sample_gradient(float(x[i]), float(y[i]), w)
+            loss = (float(x[i]) * w - float(y[i])) ** 2
+        losses.append(loss)
+    return w, losses
+''', "shuffles the samples every epoch with Python's global random module",
+        (r"another order",), visible=True),
+    Fresh("sgd_skips_first_sample", "stochastic_gradient_descent", '''
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for i in range(1, len(x)):
+            w = w - lr * sample_gradient(float(x[i]), float(y[i]), w)
+            loss = (float(x[i]) * w - float(y[i])) ** 2
+        losses.append(loss)
+    return w, losses
+''', "range(1, len(x)): the first sample is skipped every epoch",
+        (r"sample 1 \(x = 1\) is never used",), visible=True),
 ]

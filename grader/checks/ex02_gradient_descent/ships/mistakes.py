@@ -239,3 +239,73 @@ def naming_sign_lost(mistakes: dict, call, keys) -> dict:
         return mistakes
     return {(SIGN_OF_R_LOST if k in keys else k): v for k, v in mistakes.items()}
 
+
+
+SGD_SKIPPED = ("each epoch's updates are those of sample{s} {used} only: sample {skipped} "
+               "(x = {x:g}) is never used (read from the losses, epoch by epoch, from w0). "
+               "Visit every sample in each epoch, xs[0] included")
+SGD_OTHER_ORDER = ("each epoch updates on every sample once, but the losses show epoch{s} {which} "
+                   "ending with another sample than the last, x = {x:g} ({ends}): the samples "
+                   "are visited in another order{varies}. Visit them in the order given, xs[0] "
+                   "first, every epoch{course}")
+
+
+def _sgd_epoch(x, y, w, lr, order):
+    """w after updates on the samples of `order`, and the last one's loss after its update."""
+    loss = None
+    for i in order:
+        w = w - lr * 2 * x[i] * (x[i] * w - y[i])
+        loss = (x[i] * w - y[i]) ** 2
+    return w, loss
+
+
+def sgd_sample_order(xs, ys, w0, lr, got) -> dict:
+    """{hint: the run replayed} where the run `got` ((w, losses) of stochastic gradient descent)
+    is explained epoch by epoch, from w0, by per-sample updates on distinct samples, each
+    epoch's loss the last one's after its update, with one w after each epoch: a sample never
+    used (the same one every epoch), or every sample once in another order (the last sample
+    told apart). {} where some epoch is explained by none, or by updates that disagree."""
+    import itertools
+    import numpy as np
+    x, y = [float(v) for v in xs], [float(v) for v in ys]
+    n = len(x)
+    try:
+        losses = [float(v) for v in got[1]]
+    except (TypeError, IndexError, ValueError):
+        return {}
+    if n > 6 or not losses:
+        return {}
+    orders = [o for k in range(max(1, n - 2), n + 1)
+              for o in itertools.permutations(range(n), k)]
+    w, used, last = float(w0), set(), []
+    for loss in losses:
+        fits = [(o, *_sgd_epoch(x, y, w, lr, o)) for o in orders]
+        fits = [f for f in fits if np.isclose(f[2], loss, rtol=1e-9, atol=1e-12)]
+        if not fits or np.ptp([f[1] for f in fits]) > 1e-12 * max(1.0, abs(fits[0][1])) \
+                or len({frozenset(f[0]) for f in fits}) > 1 or len({f[0][-1] for f in fits}) > 1:
+            return {}
+        used.add(frozenset(fits[0][0]))
+        last.append(fits[0][0][-1])
+        w = fits[0][1]
+    replay = (w, losses)
+    if len(used) != 1:
+        return {}
+    (samples,) = used
+    if len(samples) < n:
+        skipped = sorted(set(range(n)) - samples)
+        if len(skipped) != 1:
+            return {}
+        kept = sorted(samples)
+        return {SGD_SKIPPED.format(s="s" * (len(kept) > 1), used=", ".join(str(i + 1) for i in kept),
+                                   skipped=skipped[0] + 1, x=x[skipped[0]]): replay}
+    off = [k for k, i in enumerate(last) if i != n - 1]
+    if not off:
+        return {}
+    which = ", ".join(str(k + 1) for k in off[:4]) + (", ..." if len(off) > 4 else "")
+    ends = ", ".join(f"epoch {k + 1} with x = {x[last[k]]:g}" for k in off[:3])
+    course = np.allclose(np.asarray(y), 2 * np.asarray(x))
+    return {SGD_OTHER_ORDER.format(
+        s="s" * (len(off) > 1), which=which, x=x[n - 1], ends=ends,
+        varies=" that changes from epoch to epoch" if len(set(last)) > 1 else "",
+        course=(" (on the course data, y = 2x, every order gives the same w, so only the "
+                "last sample of each epoch shows)") if course else ""): replay}

@@ -300,11 +300,13 @@ def test_sgd_course(sub):
         **{hint: expected(CASES[f"sgd_course_full_batch_{record}"])
            for record, hint in hints.SGD_FULL_BATCH.items()},
     }
+    got = case.run(sub)
     try:
-        assert_trajectory(case.run(sub), expected(case), names=("w", "losses"),
-                          mistakes=lambda: hints.naming_sign_lost(
+        assert_trajectory(got, expected(case), names=("w", "losses"),
+                          mistakes=lambda: {**hints.naming_sign_lost(
                               mistakes, lambda *a: manual_call(sub, "ex02.sample_gradient", *a),
                               (hints.SGD_UPHILL,)),
+                              **hints.sgd_sample_order(X, Y, 1.0, 0.01, got)},
                           dtype=torch.float64,
                           count_hints=hints.per_sample_records(10, N, "loss"),
                           upto=recorded_reruns(sub, CASES, case),
