@@ -8,6 +8,9 @@ tests/checks/test_fresh_conditions.py):
   ex10 cross_entropy inf at logits of +-1000, where an overflow of exp and log(softmax)'s
        underflow give the same value: each named only where the loss at [[800, 750]] shows it
        (not finite: the overflow; right: log(softmax)), never both
+  ex12 fit_optim's update with the previous step's gradient (step() before backward()): a
+       step() that finds the gradients just zeroed (the first step does not move either) is not
+       told so
   ex10 train_classifier's loss of softmax(logits): a loss of sigmoid(logits) (the first step
        differs too) is not named so
 """
@@ -98,3 +101,14 @@ def test_softmax_before_the_loss_only_where_the_run_is_that(grade):
     other = hints_of(grade("ex10", SIGMOID_BEFORE_LOSS, targets=["train_classifier"]),
                      "train_classifier")
     assert not any_hint(other, r"softmax"), other
+
+
+# -- ex12 fit_optim: the first step does not move, from a lagged gradient or from none at all
+
+def test_previous_gradient_only_where_every_update_lags_one_step(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_optim_step_then_backward"),
+                           targets=["fit_optim"]), "fit_optim", visible=True)
+    assert any_hint(right, r"previous step's gradient"), right
+    other = hints_of(grade("ex12", fresh_code("ex12", "fit_optim_step_before_backward"),
+                           targets=["fit_optim"]), "fit_optim")
+    assert not any_hint(other, r"previous step's gradient"), other

@@ -591,4 +591,25 @@ def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
     return (a, b, c, d), losses
 ''', "computes the forward pass in float32 (x.float()) on float64 data: float32's rounding",
         (DTYPE,), visible=True),
+    # blind round 12 (w1212): the step before backward(), zero_grad() between them
+    Fresh("fit_optim_step_then_backward", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.step()
+        opt.zero_grad()
+        loss.backward()
+    return losses
+''', "opt.step() before loss.backward(): each update uses the previous step's gradient",
+        (r"previous step's gradient",), visible=True),
 ]

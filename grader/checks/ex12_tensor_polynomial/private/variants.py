@@ -105,18 +105,18 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": to
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                  after=False, used=None, momentum=0.0, alpha=None, loss="mse"):
+                  after=False, used=None, momentum=0.0, alpha=None, loss="mse", lagged=False):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
     (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"), or the
     named one with a momentum none asked for (momentum=0.9), or RMSprop with another decay
     of its average of squared gradients than its default 0.99 (alpha=0.9), or nn.L1Loss for
-    the squared error (loss="l1"). The
-    recorded losses and the
+    the squared error (loss="l1"), or the optimizer stepped before backward() (lagged: each
+    update uses the previous step's gradient, none at the first). The recorded losses and the
     parameters after every optimizer step."""
     used = used or optimizer
-    if (zero, reduction, after, used, momentum, alpha, loss) == (True, "sum", False, optimizer,
-                                                                0.0, None, "mse"):
+    if (zero, reduction, after, used, momentum, alpha, loss, lagged) == \
+            (True, "sum", False, optimizer, 0.0, None, "mse", False):
         raise ValueError("not a known mistake")
     model = _Cubic()
     model.load_state_dict(state)
@@ -129,10 +129,15 @@ def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="su
     with record_steps(model) as rec:
         for t in range(steps):
             loss = loss_fn(model(x), y)
-            if zero:
+            if lagged:
+                opt.step()
                 opt.zero_grad()
-            loss.backward()
-            opt.step()
+                loss.backward()
+            else:
+                if zero:
+                    opt.zero_grad()
+                loss.backward()
+                opt.step()
             if t % 100 == 99:
                 losses.append(loss_fn(model(x), y).item() if after else loss.item())
     return {"losses": losses, "steps": rec.trace()}

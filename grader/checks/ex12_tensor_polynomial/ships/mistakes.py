@@ -40,6 +40,9 @@ OPTIM_MISTAKES = {
     'the loss is a mean: use nn.MSELoss(reduction="sum")': dict(reduction="mean"),
     'these are the steps of nn.L1Loss, the absolute errors summed: the loss asked is '
     'nn.MSELoss(reduction="sum"), the squared errors summed': dict(loss="l1"),
+    "each update uses the previous step's gradient (none at the first step, which did not "
+    "move): optimizer.step() runs before loss.backward(). In each step: zero_grad(), the "
+    "loss, loss.backward(), then optimizer.step()": dict(lagged=True),
     'SGD was used for optimizer="rmsprop": use torch.optim.RMSprop': dict(used="sgd"),
     # another adaptive optimizer's steps, told by the whole run (its first step alone moves
     # every parameter by lr for Adam, by 10 lr for RMSprop)
