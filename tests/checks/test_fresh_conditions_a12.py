@@ -13,6 +13,9 @@ tried against a program with the same symptom for another reason, which must not
   ex02 stochastic_gradient_descent read epoch by epoch as updates on distinct samples (one
        never used, or every one in another order): updates 1.5 times too big, or every sample
        visited twice an epoch, part from the reference run as early, and are not named so
+  ex02 stochastic_gradient_descent's losses kept between calls (the count the calls' counts
+       added up, the list beginning with the call before's): one loss per sample recorded for
+       tensors gives a wrong count too, and is not named so
   ex07 bce_loss replacing only the -inf logs by -100: logs clamped at -103.5 leave log(1e-45)
        as it is too, and are not named so
 """
@@ -143,6 +146,37 @@ def test_samples_of_each_epoch_named_only_where_they_explain_the_run(grade):
         assert failing(result, target)     # the same symptom: the losses part at step 0
         other = hints_of(result, target)
         assert not any_hint(other, SAMPLES), other
+
+
+# -- ex02 stochastic_gradient_descent: the losses kept between calls, or another count
+
+SGD_TENSORS_PER_SAMPLE = """
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    losses = []
+    for _ in range(epochs):
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - lr * sample_gradient(xi, yi, w)
+            loss = (xi * w - yi) ** 2
+            if isinstance(xs, torch.Tensor):
+                losses.append(loss)
+        if not isinstance(xs, torch.Tensor):
+            losses.append(loss)
+    return w, losses
+"""
+KEPT = r"earlier call"
+
+
+def test_losses_kept_named_only_where_the_counts_add_up(grade):
+    target = "stochastic_gradient_descent"
+    right = hints_of(grade("ex02", fresh_code("ex02", "sgd_losses_at_module_level"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, KEPT), right
+    result = grade("ex02", SGD_TENSORS_PER_SAMPLE, targets=[target])
+    assert failing(result, target)     # the same symptom: another count of losses for tensors
+    other = hints_of(result, target)
+    assert not any_hint(other, KEPT), other
 
 
 # -- ex07 bce_loss: only the -inf logs made -100, or every log clamped at another bound

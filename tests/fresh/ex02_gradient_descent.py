@@ -265,4 +265,20 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, losses
 ''', "range(1, len(x)): the first sample is skipped every epoch",
         (r"sample 1 \(x = 1\) is never used",), visible=True),
+    # blind round 12 (w206): the losses list made once, at module level
+    Fresh("sgd_losses_at_module_level", "stochastic_gradient_descent", '''
+_losses = []
+
+
+def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
+    x, y = _as_array(xs), _as_array(ys)
+    w = float(w0)
+    for _ in range(epochs):
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            w = w - lr * sample_gradient(xi, yi, w)
+            loss = (xi * w - yi) ** 2
+        _losses.append(loss)
+    return w, _losses
+''', "keeps the losses list at module level: it grows from call to call",
+        (r"earlier call",), visible=True),
 ]

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from grader.checks.api import (Case, CheckFailure, FD_EPS, GRADCHECK_TOL, TOL, Recorded,
-                               StudentError, also_on, fail, summed,
+                               StudentError, also_on, fail, kept_between_calls, list_kept,
+                               summed,
                                assert_close,
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, prefix_cases,
@@ -316,6 +317,21 @@ def test_sgd_course(sub):
         raise hints.order_unseen(exc) from None
     for dtype in (torch.float32, torch.float64):
         case = CASES[f"sgd_tensor{str(dtype)[-2:]}"]
-        assert_trajectory(case.run(sub), expected(case), names=("w", "losses"), dtype=dtype,
+        earlier, got = got, case.run(sub)
+        assert_trajectory(got, expected(case), names=("w", "losses"), dtype=dtype,
+                          count_hints=_kept(earlier, got, 3),
                           call=f"stochastic_gradient_descent(x, y, w0=1.0, lr=0.01, epochs=3) "
                                f"with the course data as {dtype} tensors")
+
+
+def _kept(earlier, got, epochs) -> dict:
+    """{count: hint} for a list of losses that begins with every loss of the call before and
+    has `epochs` more: the list outlives the call (its count is the calls' counts added up)."""
+    try:
+        first, second = list(earlier[1]), list(got[1])
+    except (TypeError, IndexError, KeyError):
+        return {}
+    if len(second) != len(first) + epochs or not kept_between_calls(first, second):
+        return {}
+    return {len(second): f"{len(second)} = {len(first)} + {epochs}, the losses of the call "
+                         f"before and this call's: {list_kept('losses')}"}
