@@ -137,3 +137,26 @@ def test_flattened_side_not_claimed(grade):
         assert any_hint(hints, r"the prediction or the target was flattened"), hints
         assert not any_hint(hints, r"Keep Y of shape|target of shape \(N,\)|prediction of "
                                    r"shape \(N,\)"), hints
+
+
+# -- ex05 fit: b.grad never zeroed, or no gradient zeroed (both part at step 2)
+
+FIT_NEVER_ZEROED = """
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        loss = mse_loss(y, x * w + b)
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+"""
+
+
+def test_one_grad_kept_only_where_the_other_is_zeroed(grade):
+    right = hints_of(grade("ex05", fresh_code("ex05", "fit_b_grad_never_zeroed"),
+                           targets=["fit"]), "fit", visible=True)
+    assert any_hint(right, r"b\.grad is never zeroed, while w\.grad is"), right
+    other = hints_of(grade("ex05", FIT_NEVER_ZEROED, targets=["fit"]), "fit")
+    assert other and not any_hint(other, r"while [wb]\.grad is"), other

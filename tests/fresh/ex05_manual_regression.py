@@ -191,4 +191,19 @@ def sgd_update_(params, lr):
             p.grad.zero_()
 ''', "zeroes each p.grad inside the update: the contract is the update only",
         (r"leave each p\.grad as it was given",), visible=True),
+    Fresh("fit_b_grad_never_zeroed", "fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for _ in range(iters):
+        y_pred = x * w + b
+        loss = mse_loss(y, y_pred)
+        if w.grad is not None:
+            w.grad.zero_()
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+''', "zeroes w.grad before each backward() but never b.grad",
+        (r"b\.grad is never zeroed, while w\.grad is",), visible=True),
 ]

@@ -3,7 +3,7 @@ import torch
 
 from grader.checks.api import solution_module
 
-MODES = ("no_zero", "zero_after_backward", "sign", "sum", "backward_twice")
+MODES = ("no_zero", "zero_after_backward", "sign", "sum", "backward_twice", "kept_w", "kept_b")
 
 
 def fit_variant(x, y, lr, iters, seed, mode):
@@ -14,6 +14,7 @@ def fit_variant(x, y, lr, iters, seed, mode):
     sign                p += lr * p.grad: climbs the loss
     sum                 the loss is a sum over samples, not a mean
     backward_twice      backward() called twice per step: every gradient doubled
+    kept_w, kept_b      zeroes the other parameter's .grad only: this one's adds up
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -23,8 +24,8 @@ def fit_variant(x, y, lr, iters, seed, mode):
         errors = (x * w + b - y) ** 2
         loss = errors.sum() if mode == "sum" else errors.mean()
         if mode not in ("no_zero", "zero_after_backward"):
-            for p in (w, b):
-                if p.grad is not None:
+            for name, p in (("w", w), ("b", b)):
+                if p.grad is not None and mode != f"kept_{name}":
                     p.grad.zero_()
         loss.backward(retain_graph=mode == "backward_twice")
         if mode == "backward_twice":

@@ -164,8 +164,19 @@ def mse_broadcast(n: int) -> str:
 
 UPDATE_NO_LR = "the learning rate is missing: p -= lr * p.grad"
 # fit's known wrong loops, by the name under which private/variants.py runs them
+
+
+def kept_grad(name: str) -> str:
+    """One parameter's .grad never zeroed while the other's is (fit's kept_w, kept_b)."""
+    other = "b" if name == "w" else "w"
+    return (f"{name}.grad is never zeroed, while {other}.grad is: each backward() adds to it, "
+            f"so {name} moves by the sum of all its gradients so far. Zero both before each "
+            f"backward() ({name}.grad.zero_() too, or zero every parameter in one loop).")
+
+
 FIT_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
-                "sign": SIGN_FLIPPED, "sum": SUM_LOSS, "backward_twice": GRADS_DOUBLED_OR_LR}
+                "sign": SIGN_FLIPPED, "sum": SUM_LOSS, "backward_twice": GRADS_DOUBLED_OR_LR,
+                "kept_w": kept_grad("w"), "kept_b": kept_grad("b")}
 
 
 def mse_sum(n: int) -> str:
