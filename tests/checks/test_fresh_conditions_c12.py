@@ -5,6 +5,8 @@ tests/checks/test_fresh_conditions.py):
   ex12 fit_tensor one step on float64 x at float64's resolution: the initial values drawn in
        float64 are named so; a forward pass in float32 (the draws right) is told its precision,
        not its draws
+  ex08 load_csv's x as a file's first 8 columns: a 1-D row made (1, D + 1) whole (x (1, 4) on
+       the file of one row too) is told that the one row is not read as one sample
   ex10 cross_entropy inf at logits of +-1000, where an overflow of exp and log(softmax)'s
        underflow give the same value: each named only where the loss at [[800, 750]] shows it
        (not finite: the overflow; right: log(softmax)), never both
@@ -112,3 +114,24 @@ def test_previous_gradient_only_where_every_update_lags_one_step(grade):
     other = hints_of(grade("ex12", fresh_code("ex12", "fit_optim_step_before_backward"),
                            targets=["fit_optim"]), "fit_optim")
     assert not any_hint(other, r"previous step's gradient"), other
+
+
+# -- ex08 load_csv: x (1, 4) on a file of one row, from 8 columns written in or a 1-D row kept
+
+ROW_KEPT_WHOLE = """
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", dtype=np.float32)
+    if data.ndim == 1:
+        return torch.from_numpy(data.copy()).unsqueeze(0), torch.from_numpy(data[-1:].copy())[None]
+    return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
+"""
+
+
+def test_eight_columns_only_where_every_file_gives_its_first_eight(grade):
+    right = hints_of(grade("ex08", fresh_code("ex08", "load_csv_eight_columns"),
+                           targets=["load_csv"]), "load_csv", visible=True)
+    assert any_hint(right, r"first 8 columns whatever its width"), right
+    other = hints_of(grade("ex08", ROW_KEPT_WHOLE, targets=["load_csv"]), "load_csv",
+                     visible=True)
+    assert not any_hint(other, r"first 8 columns"), other
+    assert any_hint(other, r"file of one row is not read as one sample"), other

@@ -151,4 +151,11 @@ def load_csv(path):
     return torch.from_numpy(data[:, :-1].copy()), torch.from_numpy(data[:, -1:].copy())
 ''', "np.loadtxt without ndmin=2: a file of one row gives a 1-D array",
         (r"file of one row is not read as one sample",), visible=True),
+    # blind round 12 (w807): diabetes.csv's 8 features written in
+    Fresh("load_csv_eight_columns", "load_csv", '''
+def load_csv(path):
+    data = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    return torch.from_numpy(data[:, :8].copy()), torch.from_numpy(data[:, -1:].copy())
+''', "x = data[:, :8]: the count of diabetes.csv's features written in, wrong for other files",
+        (r"first 8 columns whatever its width",), visible=True),
 ]
