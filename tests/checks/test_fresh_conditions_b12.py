@@ -160,3 +160,37 @@ def test_one_grad_kept_only_where_the_other_is_zeroed(grade):
     assert any_hint(right, r"b\.grad is never zeroed, while w\.grad is"), right
     other = hints_of(grade("ex05", FIT_NEVER_ZEROED, targets=["fit"]), "fit")
     assert other and not any_hint(other, r"while [wb]\.grad is"), other
+
+
+# -- ex04 train_quadratic: parameters made float64, or a float32 run's values rounded (both
+#    return numbers float32 cannot hold)
+
+QUADRATIC_ROUNDED = """
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return (*(round(p.item(), 4) for p in params), losses)
+"""
+
+
+def test_float64_parameters_only_where_not_rounded(grade):
+    right = hints_of(grade("ex04", fresh_code("ex04", "train_quadratic_params_float64"),
+                           targets=["train_quadratic"]), "train_quadratic", visible=True)
+    assert any_hint(right, r"w1, w2 and b have xs's dtype"), right
+    other = hints_of(grade("ex04", QUADRATIC_ROUNDED, targets=["train_quadratic"]),
+                     "train_quadratic")
+    assert any_hint(other, r"rounded \(round\(v, 4\)"), other
+    assert not any_hint(other, r"float64"), other

@@ -423,4 +423,24 @@ def backward_steps(x, y, w):
     return {k: round(float(v), 4) for k, v in vals.items()}
 ''', "rounds every value to 4 decimals for a nice output: nothing runs in float32",
         (r"rounded \(round\(v, 4\)",)),
+    Fresh("train_quadratic_params_float64", "train_quadratic", '''
+def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    params = [torch.tensor(float(v), dtype=torch.float64, device=x.device, requires_grad=True)
+              for v in (w1, w2, b)]
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (quadratic_forward(xi, *params) - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return params[0].item(), params[1].item(), params[2].item(), losses
+''', "makes w1, w2, b float64 whatever the data's dtype: float32 data trains in float64",
+        (r"w1, w2 and b have xs's dtype",), visible=True),
 ]

@@ -268,3 +268,4 @@ def test_train_quadratic_trajectory(sub, seed, kind, device):
                       mistakes=lambda: train_mistakes(xs, ys, init, lr, epochs, quadratic=True),
                       **trajectory_tol(xs),
                       upto=reruns(sub, reference, "ex04.train_quadratic", args, 6))
+    assert_w_of_xs_dtype(got, xs, call, names=("w1", "w2", "b"))

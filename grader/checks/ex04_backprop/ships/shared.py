@@ -18,20 +18,42 @@ W_IN_FLOAT64 = ("the run was computed in float64 where xs are float32: w has xs'
                 "float64 NumPy array")
 
 
-def assert_w_of_xs_dtype(got, xs, call: str):
-    """train_autograd's w has xs's dtype: where xs are float32 (lists or float32 tensors), the
-    w it returns (w.item() of a float32 tensor) is a number float32 holds exactly. A w made
-    float64 gives a run within float32's tolerance of the reference, so only this tells it:
-    train_autograd([1, 2, 3], ...) returned w = 1.9512345678901 (float32 holds 1.95123457908630)."""
+def params_in_float64(names) -> str:
+    """W_IN_FLOAT64 for the parameters `names` (w alone: W_IN_FLOAT64 itself)."""
+    if tuple(names) == ("w",):
+        return W_IN_FLOAT64
+    which = f"{', '.join(names[:-1])} and {names[-1]}"
+    return (f"the run was computed in float64 where xs are float32: {which} have xs's dtype "
+            f"(float32 for lists, as in the course). Make each with torch.tensor(float(v), "
+            f"dtype=x.dtype, device=x.device, requires_grad=True), and tensors from lists "
+            f"with torch.tensor(xs) (float32), not with dtype=torch.float64 or from a float64 "
+            f"NumPy array")
+
+
+def _short_decimal(v: float) -> bool:
+    """Whether v has at most 8 decimals (round(v, 6) gives such a number, float64 arithmetic
+    does not, but for a chance of about 1e-8)."""
+    return any(abs(v * 10.0 ** k - round(v * 10.0 ** k)) <= 1e-9 * max(1.0, abs(v) * 10.0 ** k)
+               for k in range(1, 9))
+
+
+def assert_w_of_xs_dtype(got, xs, call: str, names=("w",)):
+    """A training run's parameters (`names`, first in what it returns) have xs's dtype: where
+    xs are float32 (lists or float32 tensors), each one it returns (.item() of a float32
+    tensor) is a number float32 holds exactly. Parameters made float64 give a run within
+    float32's tolerance of the reference, so only this tells it: train_autograd([1, 2, 3],
+    ...) returned w = 1.9512345678901 (float32 holds 1.95123457908630)."""
     if isinstance(xs, torch.Tensor) and xs.dtype != torch.float32:
         return
-    w = got[0] if isinstance(got, (tuple, list)) and got else None
-    if type(w) is not float or not np.isfinite(w) or float(np.float32(w)) == w:
+    if not isinstance(got, (tuple, list)) or len(got) < len(names):
         return
-    fail(f"{call} returned w = {w!r}, a number float32 cannot hold (its nearest float32 is "
-         f"{float(np.float32(w))!r}), though xs are float32: w was computed in float64.",
-         W_IN_FLOAT64)
-
+    for name, w in zip(names, got):
+        if type(w) is not float or not np.isfinite(w) or float(np.float32(w)) == w or \
+                _short_decimal(w):     # a value rounded to decimals: not float64's work
+            continue
+        fail(f"{call} returned {name} = {w!r}, a number float32 cannot hold (its nearest "
+             f"float32 is {float(np.float32(w))!r}), though xs are float32: {name} was "
+             f"computed in float64.", params_in_float64(names))
 
 
 def params_in_float32(names) -> str:

@@ -215,6 +215,7 @@ def test_train_quadratic_course(sub):
     assert_trajectory(got, expected(case), names=("w1", "w2", "b", "losses"), call=call,
                       mistakes=lambda: run_mistakes("quadratic_course"),
                       **trajectory_tol(X), upto=recorded_reruns(sub, CASES, case))
+    assert_w_of_xs_dtype(got, X, call, names=("w1", "w2", "b"))
     for bits in ("32", "64"):
         again = CASES[f"quadratic_course{bits}"]
         call_t = call + f" with xs, ys float{bits} tensors"
@@ -224,6 +225,7 @@ def test_train_quadratic_course(sub):
         assert_params_of_xs_dtype(got_t, want_t, again.args[0], ("w1", "w2", "b"), call_t)
         assert_trajectory(got_t, want_t, names=("w1", "w2", "b", "losses"), call=call_t,
                           **trajectory_tol(again.args[0]))
+        assert_w_of_xs_dtype(got_t, again.args[0], call_t, names=("w1", "w2", "b"))
 
 
 @check("train_quadratic", points=2, visible=True)
