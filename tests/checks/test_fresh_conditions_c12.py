@@ -7,6 +7,8 @@ tests/checks/test_fresh_conditions.py):
        not its draws
   ex08 load_csv's x as a file's first 8 columns: a 1-D row made (1, D + 1) whole (x (1, 4) on
        the file of one row too) is told that the one row is not read as one sample
+  ex09 train_minibatch's totals not reset each epoch: a last epoch that differs for another
+       reason (the learning rate halved after the first epoch) is not told so
   ex10 cross_entropy inf at logits of +-1000, where an overflow of exp and log(softmax)'s
        underflow give the same value: each named only where the loss at [[800, 750]] shows it
        (not finite: the overflow; right: log(softmax)), never both
@@ -135,3 +137,34 @@ def test_eight_columns_only_where_every_file_gives_its_first_eight(grade):
                      visible=True)
     assert not any_hint(other, r"first 8 columns"), other
     assert any_hint(other, r"file of one row is not read as one sample"), other
+
+
+# -- ex09 train_minibatch: the second epoch's value wrong, from totals kept or a halved lr
+
+LR_HALVED = """
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for epoch in range(epochs):
+        total, batches = 0.0, 0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+        for group in optimizer.param_groups:
+            group["lr"] = lr / 2
+    return losses
+"""
+
+
+def test_totals_kept_only_where_each_epoch_is_their_running_value(grade):
+    right = hints_of(grade("ex09", fresh_code("ex09", "train_minibatch_totals_never_reset"),
+                           targets=["train_minibatch"]), "train_minibatch", visible=True)
+    assert any_hint(right, r"mean over every batch since the first epoch"), right
+    other = hints_of(grade("ex09", LR_HALVED, targets=["train_minibatch"]), "train_minibatch")
+    assert not any_hint(other, r"set to 0 once"), other

@@ -319,4 +319,23 @@ def train_minibatch(model, loader, lr, epochs):
     return losses
 ''', "total = loss.item() overwrites instead of adding: the last batch's loss / batches",
         (r"last batch's loss divided by the number of batches",), visible=True),
+    # blind round 12 (w906): the totals set to 0 once, before the epochs
+    Fresh("train_minibatch_totals_never_reset", "train_minibatch", '''
+def train_minibatch(model, loader, lr, epochs):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    total, batches = 0.0, 0
+    for _ in range(epochs):
+        for x_batch, y_batch in loader:
+            loss = loss_fn(model(x_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / batches)
+    return losses
+''', "total and batches set to 0 once, before the epochs: a running mean over every epoch",
+        (r"mean over every batch since the first epoch",), visible=True),
 ]

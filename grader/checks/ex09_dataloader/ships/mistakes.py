@@ -86,3 +86,24 @@ def floor_batches(want_losses, n: int, batch_size: int) -> dict:
 
 PAIR_SWAPPED = ("the pair is (label, features): __getitem__ returns the features first and the "
                 "label second, `return self.x[i], self.y[i]`")
+
+
+def not_reset(want_losses) -> dict:
+    """{hint: the run} of an epoch's loss whose running total or batch count is set to 0 once,
+    before the epochs, not at the start of each: every batch since the first epoch averaged
+    (both kept), the earlier epochs' values added to its own (the total kept), or its own
+    value divided by the epoch's number (the count kept). Each epoch has the same batches, so
+    the sums follow from the reference's per-epoch means; {} for one epoch (nothing kept)."""
+    if len(want_losses) < 2:
+        return {}
+    sums = [sum(want_losses[:k + 1]) for k in range(len(want_losses))]
+    reset = "to 0 at the start of each epoch, inside the loop over the epochs"
+    return {
+        "each epoch's value is the mean over every batch since the first epoch: the running "
+        f"total and the batch count are set to 0 once, before the epochs; set both {reset}":
+            [s / (k + 1) for k, s in enumerate(sums)],
+        "each epoch's value is the sum of the earlier epochs' values plus its own: the running "
+        f"total is set to 0 once, before the epochs; set it {reset}": sums,
+        "each epoch's value is its own divided by the epoch's number (1, 2, ...): the batch "
+        f"count is set to 0 once, before the epochs; set it {reset}":
+            [v / (k + 1) for k, v in enumerate(want_losses)]}

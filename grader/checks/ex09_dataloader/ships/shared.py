@@ -200,7 +200,8 @@ def check_training(got, want, args, call, variant, dtype=torch.float32):
                                       per_epoch: hints.one_epoch_only(epochs)},
                          loss_mistakes=lambda: {
                              **divided_by_rows(want["losses"], n, per_epoch),
-                             **hints.floor_batches(want["losses"], n, batch_size)},
+                             **hints.floor_batches(want["losses"], n, batch_size),
+                             **hints.not_reset(want["losses"])},
                          start=state)
 
 
