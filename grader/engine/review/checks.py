@@ -9,11 +9,11 @@ import collections
 from grader.engine.review.names import (_a_setting, _canonical, _library_kind, _library_object,
                                         _private, _rule)
 from grader.engine.review.ordinary import _Ordinary
-from grader.engine.review.rules import (Finding, _ATTRIBUTES, _CHANGES_CONTENTS, _CODE_RUNNERS,
-                                        _DISTINCTIVE, _FD_KEYWORDS, _FD_OPENERS, _FOLDERS, _GUARDED,
-                                        _GUARDED_ROOTS, _HARNESS, _HARNESS_TEXT, _IMPORTS,
-                                        _IMPORT_SYSTEM, _INDIRECT, _JUDGED_AT_USE, _METADATA,
-                                        _OS_FD, _RAW_FD,
+from grader.engine.review.rules import (Finding, _TELLS, _ATTRIBUTES, _CHANGES_CONTENTS,
+                                        _CODE_RUNNERS, _DISTINCTIVE, _FD_KEYWORDS, _FD_OPENERS,
+                                        _FOLDERS, _GUARDED, _GUARDED_ROOTS, _HARNESS,
+                                        _HARNESS_TEXT, _IMPORTS, _IMPORT_SYSTEM, _INDIRECT,
+                                        _JUDGED_AT_USE, _METADATA, _OS_FD, _RAW_FD,
                                         _RESOLVED_LIBRARIES, _RUNS_TEXT, _SETTERS, _SPAWNERS,
                                         _UNPICKLE)
 from grader.engine.review.syntax import (_annotations, _is_self, _outermost, _quote, _short,
@@ -22,6 +22,10 @@ from grader.engine.review.syntax import (_annotations, _is_self, _outermost, _qu
 
 # a module's own __getattr__ or __dir__ answers for names it does not define: a check could
 # find one function where it looks and be handed another where it calls
+# how a class's objects are copied or pickled, written by hand: the grader's runs beside a call
+# made on copies could be told from the call by them
+_COPY_HOOKS = ("__setstate__", "__getstate__", "__deepcopy__", "__copy__", "__reduce__",
+               "__reduce_ex__")
 _MODULE_LOOKUPS = ("__getattr__", "__dir__")
 _MODULE_LOOKUP = "answers for names the file does not define (a module __getattr__)"
 
@@ -66,6 +70,9 @@ class _Checks(_Ordinary):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
                 node.name in _MODULE_LOOKUPS and scope is self.module:
             self.report(node, _MODULE_LOOKUP)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                node.name in _COPY_HOOKS and isinstance(parent, ast.ClassDef):
+            self.report(node, f"{_TELLS} (a class's own {node.name})")
         elif isinstance(node, ast.Subscript):
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 self._check_contents(node, node.value, scope)

@@ -44,6 +44,7 @@ _STACK = "walks or traces the call stack"
 _INSIDES = "looks inside functions and objects it is given"
 _HOOK = "replaces an interpreter hook"
 _GC = "reads the garbage collector's objects"
+_TELLS = "could tell the grader's runs of a call apart"
 _MEMORY = "reads or writes raw memory"
 _NATIVE = "loads native code or reaches torch's internals"
 _GLOBAL_HOOK = "intercepts every torch operation or module"
@@ -122,6 +123,8 @@ _NAMES = {
              "sys.excepthook", "sys.unraisablehook", "sys.set_asyncgen_hooks"),
     **_names(_GC, "gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.garbage",
              "gc.callbacks", "objgraph", "guppy", "pympler"),
+    **_names(_TELLS, "sys.getrefcount", "os.getpid", "os.getppid", "os.getpgrp", "os.getpgid",
+             "os.getsid", "threading.get_native_id"),
     **_names(_MEMORY, "ctypes", "_ctypes", "cffi", "mmap", "numpy.ctypeslib",
              "numpy.lib.stride_tricks.as_strided"),
     **_names(_NATIVE, "torch.utils.cpp_extension", "torch.ops.load_library",
@@ -214,6 +217,7 @@ _ATTRIBUTES = {
     **_names("unwraps a function it is given", "__self__", "__func__", "__wrapped__"),
     "__builtins__": "reaches Python's builtins",
     **_names(_IMPORT_SYSTEM, "__loader__", "__spec__"),
+    "_version": _TELLS,      # a tensor's count of in-place writes: new on a copy
     "__import__": _IMPORTS,
     # a gradient written by a hook is not one autograd computed through the graph: on a tensor,
     # a leaf's accumulated .grad, a node of the graph (grad_fn), a module's backward

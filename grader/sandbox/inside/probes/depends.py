@@ -76,16 +76,17 @@ LATER_ODDS = 4
 
 
 def before(fn, args, kwargs, as_plain):
-    """What the runs beside the call need, taken right before it: where this process may fork
-    (no CUDA in use), the two runs themselves, each in a child forked from the very state the
-    call begins in (its arguments, the module's own globals, the generators), which leaves
-    nothing behind (a cache it fills, a count it keeps); elsewhere, deep copies of the
-    arguments and the generators' states, for runs made after the call (verdict)."""
-    if not _cuda_initialized():
+    """What the runs beside the call need, taken right before it: deep copies of its arguments
+    and the generators' states, for runs made after the call (verdict). Where the arguments
+    cannot be copied (a tensor of hers that is not a leaf, kept on a model), and the worker
+    may fork (no CUDA in use), the two runs themselves, each in a child forked from the very
+    state the call begins in (a fork costs more than a copy: only then)."""
+    twins = copies(args, kwargs)
+    if twins is UNCOPIED and not _cuda_initialized():
         runs = [_forked(fn, args, kwargs, as_plain, flip) for flip in (False, True)]
         if _FAILED not in runs:
             return ("forked", runs)
-    return ("copied", copies(args, kwargs), rng_states())
+    return ("copied", twins, rng_states())
 
 
 def copies(args, kwargs):
