@@ -241,6 +241,8 @@ def test_sgd_trajectory(sub, seed, kind, device):
     }
     assert_trajectory(got, want, call=f"stochastic_gradient_descent(xs, ys, w0={w0}, lr={lr}, "
                       f"epochs={epochs}) with {len(x)} random samples ({kind} on {device})",
-                      names=("w", "losses"), mistakes=mistakes, **_tol(kind, TRAJECTORY_TOL),
+                      names=("w", "losses"), **_tol(kind, TRAJECTORY_TOL),
+                      mistakes=lambda: {**mistakes,
+                                        **hints.sgd_sample_order(xe, ye, w0, lr, got)},
                       count_hints=hints.per_sample_records(epochs, len(x), "loss"),
                       upto=reruns(sub, reference, "ex02.stochastic_gradient_descent", args, 4))
