@@ -53,22 +53,25 @@ def test_sigmoid_random(sub, seed, device, dtype):
 @dtypes()
 def test_bce_loss_random(sub, seed, device, dtype):
     """bce_loss matches the reference and nn.BCELoss on random probabilities, some exactly 0
-    or 1"""
+    or 1, one so small that its log is finite and below -100"""
     g = gen(seed, "bce", str(dtype))
     n = int(np_rng(seed, "bce_n").integers(6, 30))
     p = uniform(g, n, 1, low=0.01, high=0.99)
     p[0, 0], p[1, 0] = 0.0, 1.0
-    p = p.to(dtype).to(device)
+    p = p.to(dtype)
+    p[2, 0] = 1e-45 if dtype == torch.float32 else 1e-50     # log p = -103.3, -115.1
+    p = p.to(device)
     y = _labels(g, n, dtype, device)
-    y[0, 0], y[1, 0] = 1.0, 0.0
+    y[0, 0], y[1, 0], y[2, 0] = 1.0, 0.0, 1.0
     want = reference("ex07.bce_loss", p, y, grad=False)
-    call = f"bce_loss(p, y) on {n} random probabilities, p = 0 and 1 included ({device})"
+    call = (f"bce_loss(p, y) on {n} random probabilities, p = 0, 1 and {float(p[2, 0]):.3g} "
+            f"included ({device})")
     unclamped = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
     got = sub.call("ex07.bce_loss", p, y, grad=False)
     assert_close(got, want, call=call,
                  mistakes={hints.UNCLAMPED: unclamped, hints.BCE_SIGN: -want,
                            hints.bce_sum(n): n * want, hints.BCE_MEAN_DIM0: want.reshape(1),
-                           **hints.clamped_p(p, y)})
+                           **hints.clamped_p(p, y), **hints.only_infinite_logs(p, y)})
     assert_close(got, torch.nn.functional.binary_cross_entropy(p, y), call=call,
                  context="nn.BCELoss()(p, y)")
 

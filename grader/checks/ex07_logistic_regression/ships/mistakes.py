@@ -40,8 +40,8 @@ def clamped_p(p, y) -> dict:
 
 
 ONLY_INFINITE_LOGS = ("only the logs that are -inf (p = 0 or 1) became -100: a finite log below "
-                      "-100, log(1e-45) = -103.3, is left as it is. Clamp every log at -100, "
-                      "torch.clamp(torch.log(p), min=-100), as nn.BCELoss does")
+                      "-100, log({arg:.3g}) = {log:.1f}, is left as it is. Clamp every log at "
+                      "-100, torch.clamp(torch.log(p), min=-100), as nn.BCELoss does")
 
 
 def only_infinite_logs(p, y) -> dict:
@@ -49,11 +49,16 @@ def only_infinite_logs(p, y) -> dict:
     below -100 kept}, where some log is finite and below -100 (elsewhere it is the right loss):
     what nan_to_num(log, neginf=-100), or a torch.where on p == 0, returns."""
     import torch
-    logs = (p.log(), (1 - p).log())
-    if not any(bool(((v > -torch.inf) & (v < -100)).any()) for v in logs):
+    args = (p, 1 - p)
+    low = [(a[(v > -torch.inf) & (v < -100)], v[(v > -torch.inf) & (v < -100)])
+           for a, v in ((a, a.log()) for a in args)]
+    low = [(float(a.min()), float(v.min())) for a, v in low if v.numel()]
+    if not low:
         return {}
-    lp, l1 = (torch.where(torch.isneginf(v), torch.full_like(v, -100.0), v) for v in logs)
-    return {ONLY_INFINITE_LOGS: -(y * lp + (1 - y) * l1).mean()}
+    lp, l1 = (torch.where(torch.isneginf(v), torch.full_like(v, -100.0), v)
+              for v in (a.log() for a in args))
+    arg, log = min(low, key=lambda t: t[1])
+    return {ONLY_INFINITE_LOGS.format(arg=arg, log=log): -(y * lp + (1 - y) * l1).mean()}
 
 
 BCE_SIGN = "the sign is flipped: the loss is minus the mean log-likelihood"
