@@ -66,7 +66,7 @@ ROUNDED_DIGITS = 4        # ... where one of them keeps at least this many signi
 def _multiple_of(v, k: int):
     """Which values of `v` are multiples of 10**-k, to float64's rounding of a decimal."""
     scaled = np.asarray(v, dtype=np.float64) * 10.0 ** k
-    return np.abs(scaled - np.rint(scaled)) <= np.maximum(1e-9, 1e-12 * np.abs(scaled))
+    return np.abs(scaled - np.rint(scaled)) <= np.maximum(1e-9, 1e-13 * np.abs(scaled))
 
 
 def decimals_rounded(a, b) -> int | None:

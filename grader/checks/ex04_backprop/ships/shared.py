@@ -33,8 +33,8 @@ def params_in_float64(names) -> str:
 def _short_decimal(v: float) -> bool:
     """Whether v has at most 8 decimals (round(v, 6) gives such a number, float64 arithmetic
     does not, but for a chance of about 1e-8)."""
-    return any(abs(v * 10.0 ** k - round(v * 10.0 ** k)) <= 1e-9 * max(1.0, abs(v) * 10.0 ** k)
-               for k in range(1, 9))
+    return any(abs(s - round(s)) <= max(1e-9, 1e-13 * abs(s))
+               for s in (v * 10.0 ** k for k in range(1, 9)))
 
 
 def assert_w_of_xs_dtype(got, xs, call: str, names=("w",)):
