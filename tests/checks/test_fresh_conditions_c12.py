@@ -12,6 +12,8 @@ tests/checks/test_fresh_conditions.py):
   ex10 cross_entropy inf at logits of +-1000, where an overflow of exp and log(softmax)'s
        underflow give the same value: each named only where the loss at [[800, 750]] shows it
        (not finite: the overflow; right: log(softmax)), never both
+  ex11 poly_grads with one gradient alone 1/N of the right one: grad_a alone halved (one
+       value wrong too) is not told its factor as 1/N
   ex12 fit_optim's update with the previous step's gradient (step() before backward()): a
        step() that finds the gradients just zeroed (the first step does not move either) is not
        told so
@@ -168,3 +170,21 @@ def test_totals_kept_only_where_each_epoch_is_their_running_value(grade):
     assert any_hint(right, r"mean over every batch since the first epoch"), right
     other = hints_of(grade("ex09", LR_HALVED, targets=["train_minibatch"]), "train_minibatch")
     assert not any_hint(other, r"set to 0 once"), other
+
+
+# -- ex11 poly_grads: grad_a alone wrong, 1/N of the right one or half of it
+
+GRAD_A_HALVED = """
+def poly_grads(x, y, y_pred):
+    r = 2.0 * (y_pred - y)
+    return (float(r.sum() / 2), float((r * x).sum()), float((r * x ** 2).sum()),
+            float((r * x ** 3).sum()))
+"""
+
+
+def test_one_gradient_over_n_only_where_its_factor_is_n(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_grads_a_mean"),
+                           targets=["poly_grads"]), "poly_grads", visible=True)
+    assert any_hint(right, r"grad_a, is wrong: it is 1/7 of the expected one"), right
+    other = hints_of(grade("ex11", GRAD_A_HALVED, targets=["poly_grads"]), "poly_grads")
+    assert any_hint(other, r"index 0") and not any_hint(other, r"N = \d+ points"), other

@@ -343,4 +343,13 @@ def poly_loss(y_pred, y):
     return float(np.square(y_pred - y).sum(dtype=np.float32))
 ''', "sums the squared errors in float32 (sum(dtype=np.float32)): float32's rounding",
         (DTYPE,), visible=True),
+    # blind round 12 (w1107): grad_a the mean of the residuals' gradient, the others sums
+    Fresh("poly_grads_a_mean", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    return (float(grad_y_pred.mean()), float((grad_y_pred * x).sum()),
+            float((grad_y_pred * x ** 2).sum()), float((grad_y_pred * x ** 3).sum()))
+''', "grad_a is the mean of 2 (y_pred - y), not its sum: grad_a alone is 1/N of the right one",
+        (r"grad_a, is wrong: it is 1/\d+ of the expected one, and the input has N = \d+",),
+        visible=True),
 ]

@@ -124,7 +124,7 @@ def test_grads_reference(sub, seed, dtype):
     n = len(x)
     mistakes = {hints.grads_of_mean(n): tuple(v / n for v in want),
                 **scale_mistakes(want, sign=hints.GRAD_SIGN),
-                **hints.grad_powers(want, x, y, y_pred)}
+                **hints.grad_powers(want, x, y, y_pred), **hints.one_over_n(want, n)}
     assert_close(sub.call("ex11.poly_grads", x, y, y_pred), want, **_tol(dtype),
                  call=f"poly_grads(x, y, y_pred) on {n} random points", mistakes=mistakes)
 
@@ -146,7 +146,8 @@ def test_grads_closed_form_autograd_fd(sub, seed):
         assert_close(got, want, call="poly_grads(x, y, y_pred)", context=f"against {name}",
                      rtol=rtol, atol=atol,
                      mistakes={**scale_mistakes(want, sign=hints.GRAD_SIGN),
-                               **hints.grad_powers(want, x, y, y_pred)})
+                               **hints.grad_powers(want, x, y, y_pred),
+                               **hints.one_over_n(want, len(x))})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -163,3 +163,20 @@ DRAWS_CHANGE = ("the initial values change from call to call with the same seed:
                 "from the seed alone (np.random.default_rng() without the seed, the global "
                 "np.random, or one rng kept between calls?). Make rng = "
                 "np.random.default_rng(seed) inside the function, on every call")
+
+
+GRAD_NAMES = ("grad_a", "grad_b", "grad_c", "grad_d")
+
+
+def one_over_n(want, n: int) -> dict:
+    """{hint: the gradients with one of them alone divided by the n points}: said as what the
+    values show, that one value and its factor, which equals 1/N on this input (one input
+    cannot tell whether the factor comes from N)."""
+    out = {}
+    for k, name in enumerate(GRAD_NAMES):
+        value = list(want)
+        value[k] = want[k] / n
+        where = " (the first)" if k == 0 else " (the last)" if k == len(GRAD_NAMES) - 1 else ""
+        out[f"only the value at index {k}{where}, {name}, is wrong: it is 1/{n} of the "
+            f"expected one, and the input has N = {n} points"] = tuple(value)
+    return out

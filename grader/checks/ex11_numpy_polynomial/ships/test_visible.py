@@ -163,7 +163,8 @@ def test_grads_recorded(sub):
     want = expected(case)
     mistakes = {hints.grads_of_mean(7): tuple(v / 7 for v in want),
                 **scale_mistakes(want, sign=hints.GRAD_SIGN),
-                **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)}
+                **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL),
+                **hints.one_over_n(want, 7)}
     assert_close(case.run(sub), want, call="poly_grads(x, y, y_pred) on 7 points",
                  mistakes=mistakes)
     case32 = CASES["grads_small_np32"]
@@ -186,7 +187,8 @@ def test_grads_match_autograd(sub):
     assert_close(sub.call("ex11.poly_grads", X_SMALL, Y_SMALL, YP_SMALL), want,
                  call="poly_grads(x, y, y_pred) against autograd", rtol=rtol, atol=atol,
                  mistakes={**scale_mistakes(want, sign=hints.GRAD_SIGN),
-                           **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL)})
+                           **hints.grad_powers(want, X_SMALL, Y_SMALL, YP_SMALL),
+                           **hints.one_over_n(want, len(X_SMALL))})
 
 
 @check("fit_numpy", visible=True)
