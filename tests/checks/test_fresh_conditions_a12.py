@@ -6,8 +6,8 @@ tried against a program with the same symptom for another reason, which must not
        close MSEs, but is wrong where they are far apart, and is not named so
   ex01 mse_surface with y on the weights' axis (every sample against y[j]): a surface of errors
        against the mean target is as wrong, and is not named so
-  ex02 cost of float32 tensors computed in float32 (the float32 arithmetic's value): a cost
-       rounded to 7 decimals is off as little, and is not named so
+  ex02 cost and gradient of float32 tensors computed in float32 (the float32 arithmetic's
+       value): a cost or gradient rounded to 7 decimals is off as little, and is not named so
   ex02 sample_gradient with the parentheses lost (2*x*x*w - y, on two inputs): 2*x*(x*w + y)
        is as wrong, and is not named so
   ex02 stochastic_gradient_descent read epoch by epoch as updates on distinct samples (one
@@ -74,17 +74,25 @@ def cost(xs, ys, w):
     x, y = _as_array(xs), _as_array(ys)
     return round(float(np.mean((x * w - y) ** 2)), 7)
 """
-IN_FLOAT32 = r"cost computed in float32"
+GRADIENT_ROUNDED = """
+def gradient(xs, ys, w):
+    x, y = _as_array(xs), _as_array(ys)
+    return round(float(np.mean(2 * x * (x * w - y))), 7)
+"""
+IN_FLOAT32 = r"(cost|gradient) computed in float32"
 
 
-def test_cost_in_float32_named_only_for_float32_arithmetic(grade):
-    right = hints_of(grade("ex02", fresh_code("ex02", "cost_float32_tensors_in_float32"),
-                           targets=["cost"]), "cost", visible=True)
-    assert any_hint(right, IN_FLOAT32), right
-    result = grade("ex02", COST_ROUNDED, targets=["cost"])
-    assert failing(result, "cost")     # the same symptom: the float32 tensors' cost is off
-    other = hints_of(result, "cost")
-    assert not any_hint(other, IN_FLOAT32), other
+def test_in_float32_named_only_for_float32_arithmetic(grade):
+    for target, name, other_code in (
+            ("cost", "cost_float32_tensors_in_float32", COST_ROUNDED),
+            ("gradient", "gradient_float32_tensors_in_float32", GRADIENT_ROUNDED)):
+        right = hints_of(grade("ex02", fresh_code("ex02", name), targets=[target]), target,
+                         visible=True)
+        assert any_hint(right, IN_FLOAT32), right
+        result = grade("ex02", other_code, targets=[target])
+        assert failing(result, target)     # the same symptom: float32 tensors' value is off
+        other = hints_of(result, target)
+        assert not any_hint(other, IN_FLOAT32), other
 
 
 # -- ex02 sample_gradient: parentheses lost, or another slip

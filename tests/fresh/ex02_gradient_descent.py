@@ -281,4 +281,11 @@ def stochastic_gradient_descent(xs, ys, w0, lr, epochs):
     return w, _losses
 ''', "keeps the losses list at module level: it grows from call to call",
         (r"earlier call",), visible=True),
+    Fresh("gradient_float32_tensors_in_float32", "gradient", '''
+def gradient(xs, ys, w):
+    x = xs.detach().cpu().numpy() if isinstance(xs, torch.Tensor) else np.asarray(xs)
+    y = ys.detach().cpu().numpy() if isinstance(ys, torch.Tensor) else np.asarray(ys)
+    return float(np.mean(2 * x * (x * w - y)))
+''', "keeps float32 tensors in float32 where the gradient is asked computed in float64",
+        (DTYPE,), visible=True),
 ]

@@ -38,9 +38,10 @@ CASES = {c.id: c for c in [
     # the cost just beside w = 1, for a central difference made of recorded numbers
     Case("cost_course_plus", "ex02.cost", (X, Y, 1.0 + FD_EPS)),
     Case("cost_course_minus", "ex02.cost", (X, Y, 1.0 - FD_EPS)),
-    Case("gradient_tensor32", "ex02.gradient", (_t(X, torch.float32), _t(Y, torch.float32), 2.5),
+    # w = 2.1 as for the cost: float32 arithmetic is 1e-6 relative off the float64 gradient
+    Case("gradient_tensor32", "ex02.gradient", (_t(X, torch.float32), _t(Y, torch.float32), 2.1),
          grad=False),
-    Case("gradient_tensor64", "ex02.gradient", (_t(X, torch.float64), _t(Y, torch.float64), 2.5),
+    Case("gradient_tensor64", "ex02.gradient", (_t(X, torch.float64), _t(Y, torch.float64), 2.1),
          grad=False),
     Case("gd_course", "ex02.gradient_descent", (XA, YA, 1.0, 0.01, 100)),
     # three epochs of each loop on float64 (and float32) tensors of the course data
@@ -143,7 +144,7 @@ def test_cost_tensors(sub, device, dtype):
     assert_close(got, expected(case), call=f"cost(x, y, w=2.1) with {dtype} tensors on {device}",
                  check_dtype="strict", **_tol(torch.float64),
                  mistakes=lambda: {**also_on(hints.cost_mistakes(X, Y, 2.1), _second_cost(sub)),
-                                   **hints.cost_in_float32(got, *case.args)})
+                                   **hints.in_float32("cost", got, *case.args)})
 
 
 @check("gradient", points=2, visible=True)
@@ -185,12 +186,15 @@ def _second_gradient(sub):
 @devices()
 @dtypes()
 def test_gradient_tensors(sub, device, dtype):
-    """gradient takes tensors on any device, without autograd"""
+    """gradient takes tensors on any device, without autograd, and computes in float64 from
+    float32 tensors too"""
     case = CASES[f"gradient_tensor{str(dtype)[-2:]}"].on(device)
     want = expected(case)
     got = manual_call(sub, case.target, *case.args)
-    assert_close(got, want, call=f"gradient(x, y, w=2.5) with {dtype} tensors on {device}, "
-                 f"autograd off", mistakes=scale_mistakes(want, N), **_tol(dtype))
+    assert_close(got, want, call=f"gradient(x, y, w=2.1) with {dtype} tensors on {device}, "
+                 f"autograd off", **_tol(torch.float64),
+                 mistakes=lambda: {**scale_mistakes(want, N),
+                                   **hints.in_float32("gradient", got, *case.args)})
 
 
 @check("gradient_descent", visible=True)
