@@ -202,7 +202,7 @@ def grade_submission(path, zygote: Zygote, request: GradeRequest | None = None,
     prepare_trusted_side(exercises)
     started = time.perf_counter()
     result = GradeResult(submission=str(path), seed=request.seed, exercises=exercises)
-    with Submission(path, zygote, request.limits) as sub:
+    with Submission(path, zygote, request.limits, graded=exercises) as sub:
         staged = set(sub.modules)
         result.missing_files = [f"{module_of(ex)}.py" for ex in exercises
                                 if module_of(ex) not in staged]

@@ -81,7 +81,8 @@ class StudentError(Exception):
 class Submission:
     """One student's code, behind its own worker process."""
 
-    def __init__(self, path, zygote: Zygote, limits: Limits | None = None, threads: int = 1):
+    def __init__(self, path, zygote: Zygote, limits: Limits | None = None, threads: int = 1,
+                 graded=None):
         self.source = Path(path)
         self.zygote = zygote
         self.limits = limits or Limits()
@@ -100,7 +101,7 @@ class Submission:
         # which modules the notebook loader wrote, known before any student code runs
         self.notebooks: set[str] = set()
         self.modules = stage_submission(self.source, self.workdir, self.notes, self.tampering,
-                                        imports, self.notebooks)
+                                        imports, self.notebooks, graded)
         # the folder as staged, before any student code runs: every new worker of this
         # submission (the hidden checks' own, one after a crash) starts from it again
         self.staged = snapshot(self.workdir)
