@@ -406,3 +406,23 @@ def test_honest_state_kept_between_calls_is_not_accused(make, order):
     model = make()
     got = guard.watched(memoized, "memoized", model, 2)[0]
     assert got == pytest.approx(want), "the run beside the call changed what it answers"
+
+
+def never_zeroes(model, steps):
+    """Wrong, not dishonest: the stale gradients the model came with are added to."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+    return float(((model(X) - Y) ** 2).mean())
+
+
+def test_stale_gradients_go_with_the_copies(order):
+    """A model handed in with gradients already in .grad: the runs beside the call start from
+    them too (deepcopy leaves a parameter's .grad out), so a step that adds to them is judged
+    as it is, not told apart."""
+    model = _model()
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 0.5)
+    found = _watched(never_zeroes, model, 2)
+    assert not (found or {}).get("no_autograd"), found

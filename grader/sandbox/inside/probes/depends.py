@@ -95,9 +95,44 @@ def copies(args, kwargs):
     round; UNCOPIED where they cannot be copied (an object of hers that refuses copy.deepcopy
     would spare its call the runs: the call fails instead, see verdict)."""
     try:
-        return (_deepcopy((list(args), dict(kwargs))), _deepcopy((list(args), dict(kwargs))))
+        return _copy(args, kwargs), _copy(args, kwargs)
     except Exception:  # noqa: BLE001 - arguments that cannot be copied
         return UNCOPIED
+
+
+def _copy(args, kwargs):
+    """A deep copy of the arguments with each tensor's .grad too (deepcopy leaves a
+    parameter's out: a step that adds to a stale gradient would then differ)."""
+    memo: dict = {}
+    copied = _deepcopy((list(args), dict(kwargs)), memo)
+    for t in _tensors((list(args), list(kwargs.values()))):
+        twin = memo.get(id(t))
+        if isinstance(twin, _Tensor) and t.grad is not None and twin.grad is None:
+            twin.grad = t.grad.detach().clone()
+    return copied
+
+
+def _tensors(x, depth=0):
+    """The tensors in x: in lists, tuples and dicts, a model's parameters and buffers, an
+    optimizer's parameters, an object's own attributes (a few levels deep)."""
+    if depth > 4:
+        return
+    if isinstance(x, _Tensor):
+        yield x
+    elif isinstance(x, _Module):
+        yield from list(x.parameters())[:256] + list(x.buffers())[:256]
+    elif isinstance(x, torch.optim.Optimizer):
+        for group in x.param_groups[:16]:
+            yield from list(group.get("params", ()))[:256]
+    elif isinstance(x, (list, tuple)):
+        for v in x[:256]:
+            yield from _tensors(v, depth + 1)
+    elif isinstance(x, dict):
+        for v in list(x.values())[:256]:
+            yield from _tensors(v, depth + 1)
+    elif isinstance(getattr(x, "__dict__", None), dict):
+        for v in list(vars(x).values())[:64]:
+            yield from _tensors(v, depth + 1)
 
 
 class _Unknown:
