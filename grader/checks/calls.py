@@ -95,10 +95,15 @@ NOT_AUTOGRAD = {
     "unused": "autograd ran, but the answer does not come from the gradients it computed: run "
               "again with every gradient of its backward passes turned round, the call "
               "returned the same values and left the same parameters.",
-    "apart": "run again from the very state the call began in, it failed or gave another "
-             "answer, so its answer comes from something besides its arguments and the "
-             "gradients autograd computes from them (a value kept from an earlier call, or a "
-             "test of where it runs), and the grader cannot see that it uses them.",
+    "apart": "run again on copies of the same arguments, it failed, gave another answer or "
+             "ran no backward pass, so its answer comes from something besides its arguments "
+             "and the gradients autograd computes from them (a value or a memo kept from an "
+             "earlier call, or a test of where it runs), and the grader cannot see that it "
+             "uses them.",
+    "raised": "run again with every gradient of its backward passes turned round, it raised "
+              "where the same run as it is did not: a check of its own that stops a run (an "
+              "assert that the loss went down) keeps the grader from seeing whether its answer "
+              "comes from those gradients. Return the values and let the caller judge them.",
     "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
                 "to check that the answer comes from autograd's gradients: keep the model's "
                 "attributes to tensors, layers and plain values (no open files, generators "
@@ -113,9 +118,10 @@ UNUSED_GRADIENTS = ("each update must use the gradients backward() computes in i
                     "(zeroed, or not yet computed), and one made from values worked out beside "
                     "autograd does not follow them either. For every step: zero_grad(), "
                     "backward(), then the update from .grad.")
-APART = ("the same arguments must give the same answer: keep no state between calls (a "
-         "module-level list, counter or cache it reads) and make each answer from autograd's "
-         "gradients of this call's own data.")
+APART = ("the same arguments must give the same answer, by the same backward passes: keep "
+         "no state between calls (a module-level list, counter or memo it reads), raise no "
+         "error of its own, and make each answer from autograd's gradients of this call's own "
+         "data.")
 MANUAL_USES_AUTOGRAD = ("a manual function computes its derivative by hand: it must give the "
                         "same answer with autograd off, so torch.enable_grad(), "
                         "torch.set_grad_enabled(True), .backward(), torch.autograd.grad, "
@@ -238,11 +244,11 @@ def judge(found) -> None:
     func = str(found.get("func", "the function"))
     why = found.get("no_autograd")
     if why and not DEFERRED:   # after the values (deferred_failure)
-        said = "is not judged to use autograd" if why == "apart" else \
+        said = "is not judged to use autograd" if why in ("apart", "raised") else \
             "computed its answer without autograd"
         DEFERRED.append((f"{func}(...) {said}: "
                          f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}",
-                         APART if why == "apart" else UNUSED_GRADIENTS
+                         APART if why in ("apart", "raised") else UNUSED_GRADIENTS
                          if why in ("unused", "uncopied") else NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]

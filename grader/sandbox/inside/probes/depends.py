@@ -77,16 +77,31 @@ LATER_ODDS = 4
 
 def before(fn, args, kwargs, as_plain):
     """What the runs beside the call need, taken right before it: deep copies of its arguments
-    and the generators' states, for runs made after the call (verdict). Where the arguments
-    cannot be copied (a tensor of hers that is not a leaf, kept on a model), and the worker
-    may fork (no CUDA in use), the two runs themselves, each in a child forked from the very
-    state the call begins in (a fork costs more than a copy: only then)."""
+    and the generators' states. The three runs (the call, the run as it is, the run turned
+    round) come in an order drawn by a coin of the system's, so that a submission that keeps
+    count of what it has seen cannot know which run is turned: the runs drawn before the call
+    are made here, the others after it (verdict). Where the arguments cannot be copied (a
+    tensor of hers that is not a leaf, kept on a model) and the worker may fork (no CUDA in
+    use), the two runs are made in children forked from the very state the call begins in."""
     twins = copies(args, kwargs)
-    if twins is UNCOPIED and not _cuda_initialized():
-        runs = [_forked(fn, args, kwargs, as_plain, flip) for flip in (False, True)]
-        if _FAILED not in runs:
-            return ("forked", runs)
-    return ("copied", twins, rng_states())
+    if twins is UNCOPIED:
+        if not _cuda_initialized():
+            runs = [_forked(fn, args, kwargs, as_plain, flip) for flip in (False, True)]
+            if _FAILED not in runs:
+                return ("forked", runs)
+        return ("copied", UNCOPIED)
+    began, done = rng_states(), {}
+    order = _order()
+    for name in order[:order.index("call")]:
+        done[name] = _rerun(fn, twins[name == "turned"], began, as_plain, name == "turned")
+    if done:
+        set_rng_states(began)      # the call starts from the state the runs started from
+    return ("copied", twins, began, done, order)
+
+
+def _order() -> list:
+    """The three runs in an order drawn by a coin of the system's."""
+    return sorted(("call", "plain", "turned"), key=lambda _: _urandom(2))
 
 
 def copies(args, kwargs):
@@ -165,13 +180,16 @@ def set_rng_states(states) -> None:
 
 def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
     """After a call that answered `value` and left `args`/`kwargs` so, what the runs beside it
-    (`before`'s) show: the run as it is, then the run with every gradient turned round.
-    - "apart": the run as it is failed, or gave another answer (forked: or made no backward
-      pass): the answer comes from something beside its arguments (state kept between calls,
-      or telling the runs apart), which the run turned round cannot judge;
-    - "unused": the run turned round made its backward passes and came back the same;
+    (`before`'s, the rest made here) show:
+    - "apart": the run as it is failed, made no backward pass, or gave another answer, or the
+      run turned round made none where it did: the answer comes from something beside its
+      arguments (state kept between calls, a memo, telling the runs apart), which the run
+      turned round cannot judge;
+    - "raised": the run turned round failed where the one as it is did not (a check of its own
+      that stops a run keeps the answer's source out of sight);
+    - "unused": the run turned round came back the same, in all that could be compared;
     - "uncopied": the arguments could not be copied (where no child could be forked);
-    - "" otherwise (a turned run that fails or makes no backward pass tells nothing).
+    - "" otherwise.
     What is found holds for each later call of `func` in this worker (known_unused)."""
     how, *rest = beside
     if how == "copied" and rest[0] is UNCOPIED:
@@ -181,19 +199,24 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
     if how == "forked":
         again, other = rest[0]
     else:
-        (plain, turned), began = rest
+        twins, began, done, order = rest
         kept = rng_states()
         try:
-            again = _rerun(fn, plain, began, as_plain, flip=False)
-            other = _rerun(fn, turned, began, as_plain, flip=True)
+            for name in order[order.index("call") + 1:]:     # the rest, in the order drawn
+                done[name] = _rerun(fn, twins[name == "turned"], began, as_plain,
+                                    name == "turned")
         finally:
             set_rng_states(kept)
-    if again == _RAISED or again is None and how == "forked" or \
-            again is not None and any(_same(a, b) is False for a, b in zip(again, real)):
+        again, other = done["plain"], done["turned"]
+    if again in (None, _RAISED) or other is None or \
+            any(_same(a, b) is False for a, b in zip(again, real)):
         _FOUND[func] = "apart"
-    elif again is not None and other not in (None, _RAISED) and \
-            all(_same(a, b) is True for a, b in zip(other, real)):
-        _FOUND[func] = "unused"
+    elif other == _RAISED:
+        _FOUND[func] = "raised"
+    else:
+        found = [_same(a, b) for a, b in zip(other, real)]
+        if False not in found and True in found:
+            _FOUND[func] = "unused"
     return _FOUND.get(func, "")
 
 
@@ -278,9 +301,9 @@ def _state(x, depth=0):
         return x.detach().to("cpu", copy=True)
     if isinstance(x, np.ndarray):
         return np.array(x, copy=True)
-    if isinstance(x, _Module):
-        return [t.detach().to("cpu", copy=True) for t in
-                list(x.parameters())[:256] + list(x.buffers())[:256]]
+    if isinstance(x, _Module):      # its parameters: what training changes (a buffer of hers
+        return [t.detach().to("cpu", copy=True) for t in list(x.parameters())[:256]]   # may
+        # hold anything, a gradient kept to make the runs differ)
     if isinstance(x, torch.optim.Optimizer):
         return None
     if isinstance(x, np.generic):
