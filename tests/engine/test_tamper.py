@@ -95,9 +95,7 @@ ADVERSARIAL_EXPECTED = {
     "inf_result": (False, "a wrong value"),
     "keyboard_interrupt": (False, "raises"),
     "kill_everything": (False, "sends signals; the sandbox's user stops it"),
-    "kill_zygote": (True, "reads its parent's process id (os.getppid), which could tell the "
-                          "grader's runs of a call apart; the signal itself the sandbox's user "
-                          "stops"),
+    "kill_zygote": (False, "sends a signal; the sandbox's user stops it"),
     "leave_in_scratch": (False, "writes scratch files; the sandbox's folders stop it"),
     "loop_at_import": (False, "loops"),
     "loop_in_call": (False, "loops"),
@@ -124,9 +122,8 @@ ADVERSARIAL_EXPECTED = {
     "returns_list": (False, "a wrong type"),
     "returns_none": (False, "a wrong value"),
     "returns_string": (False, "a wrong type"),
-    "sigkill_self": (True, "kills itself, by its own process id (os.getpid), which could tell "
-                           "the grader's forked runs of a call apart"),
-    "sigstop_self": (True, "stops itself, by its own process id (os.getpid)"),
+    "sigkill_self": (False, "kills itself"),
+    "sigstop_self": (False, "stops itself"),
     "sleep_past_limit": (False, "sleeps"),
     "steal_token": (True, "reads /proc/<pid>/environ"),
     "subprocess_left_behind": (False, "starts processes; the sandbox reaps them"),
@@ -178,7 +175,6 @@ HOSTILE = [
      "a class's own __setstate__"),
     ("deepcopy-hook", "class M:\n    def __deepcopy__(self, memo):\n        return self\n", 2,
      "a class's own __deepcopy__"),
-    ("pid", "from os import getpid\nP = getpid()\n", 1, "os.getpid"),
     # 1. the grader's, pytest's, the references' code
     ("import-grader", "import grader.sandbox.inside.probes.ex03 as p\n", 1, "grader.sandbox.inside.probes.ex03"),
     ("from-grader", "from grader.sandbox.inside.probes import ex03\n", 1, "grader's or pytest's code"),
@@ -953,6 +949,8 @@ ORDINARY = [
     # a function of her own named like a copy hook, outside a class; a version number of hers
     ("reduce-function", "def __reduce__(x, y):\n    return x + y\n"),
     ("own-version", "class Run:\n    version = 2\n\ndef f(r):\n    return r.version\n"),
+    # a log line with the process id (the runs beside a call are copies in the same process)
+    ("pid-logged", "import os\nprint(f'worker {os.getpid()}')\n"),
     # "am I in a notebook?": no shell runs where the grader runs the file, get_ipython() gives
     # None there, so looking at it reads nothing (the tenth attack round's F10: flagged)
     ("in-notebook-tested", "from IPython import get_ipython\nIN_NB = get_ipython() is not None\n"

@@ -123,8 +123,7 @@ _NAMES = {
              "sys.excepthook", "sys.unraisablehook", "sys.set_asyncgen_hooks"),
     **_names(_GC, "gc.get_objects", "gc.get_referrers", "gc.get_referents", "gc.garbage",
              "gc.callbacks", "objgraph", "guppy", "pympler"),
-    **_names(_TELLS, "sys.getrefcount", "os.getpid", "os.getppid", "os.getpgrp", "os.getpgid",
-             "os.getsid", "threading.get_native_id"),
+    "sys.getrefcount": _TELLS,     # a copy has fewer references than the call's arguments
     **_names(_MEMORY, "ctypes", "_ctypes", "cffi", "mmap", "numpy.ctypeslib",
              "numpy.lib.stride_tricks.as_strided"),
     **_names(_NATIVE, "torch.utils.cpp_extension", "torch.ops.load_library",
