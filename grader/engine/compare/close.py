@@ -159,9 +159,10 @@ def assert_close(got, expected, *, call: str, rtol=None, atol=None, mistakes=Non
     if np.isnan(a).any() and not np.isnan(b).any():
         bad = " The result contains NaN (often log(0), 0/0 or an overflow in exp)."
     elif np.isinf(a).any() and not np.isinf(b).any():
-        # an exp that overflows gives +inf; -inf is no overflow of exp (log(0) gives it)
-        bad = (" The result contains inf (an overflow: exp of a large number?)."
-               if (a[np.isinf(a)] > 0).any() else
+        # +inf is an exp that overflowed, or -log(0) of a probability that underflowed; -inf
+        # is no overflow of exp (log(0) gives it)
+        bad = (" The result contains inf (exp of a large number, or -log(0) of a value that "
+               "underflowed to 0?)." if (a[np.isinf(a)] > 0).any() else
                " The result contains -inf (log(0): an exp that underflowed to 0?).")
     err = np.abs(a - b)
     err = np.where(np.isnan(err), np.inf, err)

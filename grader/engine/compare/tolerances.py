@@ -120,8 +120,8 @@ def _precision_hint(a, b, rtol) -> str | None:
         return None
     if decimals_rounded(a, b) is not None:    # values rounded to decimals: not float32's work
         return rounded_hint(a, b)
-    return ("the values agree only to float32 precision (about 7 digits), but the inputs are "
-            "float64. Either part of the computation ran in float32 (torch.tensor(w0) and "
+    return ("the values agree only to float32 precision (about 7 digits), where float64's "
+            "is expected. Either part of the computation ran in float32 (torch.tensor(w0) and "
             "torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "
             "torch.as_tensor(w0, dtype=x.dtype); np.loadtxt gives float64), or, where every "
             "value is float64, a step differs by as little (e.g. a gradient taken after another "
