@@ -291,7 +291,7 @@ def assert_sgd_optimizer(got, want, *, call: str):
             assert_close(g[key], w[key], call=call, context=f"the optimizer's {key}; plain "
                          f"SGD: torch.optim.SGD(model.parameters(), lr=lr)")
     assert_close(got["state_after_step"], want["state_after_step"], call=call,
-                 context="one step with every gradient 1")
+                 context="two steps on uneven gradients")
 
 
 def assert_leaf(t, *, call: str, name: str):

@@ -86,3 +86,27 @@ def test_a_class_named_as_torchs_own_is_not_taken_for_it(grade, code, target):
 def test_a_subclass_of_torchs_own_is_taken_for_it(grade):
     result = grade("ex06", SUBCLASSES, device="cpu")
     assert not failing(result), [c.message for c in failing(result)]
+
+
+ADAM_IN_SGD = """
+    class SGD(torch.optim.SGD):
+        def __init__(self, params, lr):
+            super().__init__(params, lr=lr)
+            self._adam = torch.optim.Adam(self.param_groups[0]["params"], lr=lr)
+
+        def step(self, closure=None):
+            return self._adam.step()
+
+    def make_optimizer(model, lr):
+        return SGD(model.parameters(), lr=lr)
+    """
+
+
+@pytest.mark.ex06
+def test_a_subclass_is_judged_by_the_steps_it_takes(grade):
+    """Taken for torch.optim.SGD by what it is, a subclass still has to step as SGD does: two
+    steps on uneven gradients tell another rule (Adam's, whose first step on gradients of one
+    sign matches SGD's at lr)."""
+    result = grade("ex06", ADAM_IN_SGD, targets=["make_optimizer"], device="cpu")
+    assert [c for c in failing(result, "make_optimizer") if c.visible], \
+        [(c.title, c.status) for c in result.checks if c.target == "make_optimizer"]

@@ -72,7 +72,7 @@ def test_forward_random(sub, seed, device):
 
 @check("make_optimizer")
 def test_make_optimizer_random(sub, seed):
-    """make_optimizer(model, lr) for a random lr: SGD over every parameter, one step as the
+    """make_optimizer(model, lr) for a random lr: SGD over every parameter, two steps as the
     reference's"""
     d, o, state, _, _, _, _ = _problem(seed, "optimizer")
     lr = float(uniform(gen(seed, "optimizer_lr"), low=0.001, high=0.5))

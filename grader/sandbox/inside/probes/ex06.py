@@ -70,8 +70,8 @@ def train_steps(mod, spec, state, X, Y, lr, steps, stale=None, device="cpu", los
 
 def optimizer_info(mod, spec, state, lr, device="cpu"):
     """What mod.make_optimizer(model, lr) built for the model `spec` describes: its class, its
-    param groups (lr, momentum, weight decay, which parameters by name), the state after one
-    step with all-ones grads, and what a second call on the same model at 3 * lr gives ("again":
+    param groups (lr, momentum, weight decay, which parameters by name), the state after two
+    steps on uneven gradients, and what a second call on the same model at 3 * lr gives ("again":
     its lr, and whether it is the first call's optimizer object)."""
     model = network(spec, state, device)
     names = {id(p): n for n, p in parameters(model)}
@@ -86,9 +86,11 @@ def optimizer_info(mod, spec, state, lr, device="cpu"):
             "weight_decay": float(group.get("weight_decay", 0.0) or 0.0),
             "params": sorted(names.get(id(p), "(not a parameter of the model)")
                              for p in group.get("params", []))})
-    for p in model.parameters():
-        p.grad = torch.ones_like(p)
-    opt.step()
+    for _ in range(2):      # two steps on uneven gradients: SGD's, not another rule's
+        for p in model.parameters():
+            p.grad = torch.linspace(0.5, -2.0, p.numel(), dtype=p.dtype,
+                                    device=p.device).reshape(p.shape)
+        opt.step()
     info["state_after_step"] = _snapshot(model)
     again = mod.make_optimizer(model, 3 * lr)    # a second call, on the same model: its own lr
     groups = getattr(again, "param_groups", None) or [{}]
