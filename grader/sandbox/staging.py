@@ -364,19 +364,14 @@ def _raises_only(body) -> bool:
 # the one staging function
 
 def _keep_graded(found, graded: set) -> None:
-    """Leave in `found` the exercise files of `graded` (exNN) and of the exercises their code
-    imports (through her own modules too): the others are neither read nor run by this
-    grading, so they are not staged (a file imported by a name built at run time is flagged
-    by the review, and not found)."""
+    """Keep the files of `graded` and what they import (a name built at run time: flagged)."""
     from grader.sandbox.apart import import_graph
-    graph = import_graph({**found.modules, **{module_of(ex): file
-                                              for ex, file in found.files.items()}})
+    graph = import_graph({**found.modules, **{module_of(ex): f for ex, f in found.files.items()}})
     wanted = {module_of(ex) for ex in graded}
     wanted |= {m for w in wanted for m in graph.get(w, ())}
-    for ex in [ex for ex in found.files if module_of(ex) not in wanted]:
-        del found.files[ex]
-    for ex in [ex for ex in found.refused if module_of(ex) not in wanted]:
-        del found.refused[ex]
+    for table in (found.files, found.refused):
+        for ex in [ex for ex in table if module_of(ex) not in wanted]:
+            del table[ex]
 
 
 def _raising_module(message: str) -> bytes:
@@ -418,7 +413,7 @@ def stage_submission(source, workdir, notes: list | None = None,
     for ex, (name, data) in list(found.files.items()):   # an exported notebook's IPython
         if name.endswith(".py"):                          # lines, as in the notebook: reviewed
             found.files[ex] = (name, script_python(data))  # and run as the loader has them
-    if graded is not None:     # only the exercises graded, and those their files import
+    if graded is not None:     # only the exercises graded, and what their files import
         _keep_graded(found, set(graded))
     if review is not None:
         from grader.engine.review.scan import review_submission
