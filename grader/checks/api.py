@@ -78,6 +78,7 @@ from grader.engine.compare.derivatives import (FD_EPS, assert_gradient, autograd
 from grader.engine.compare.mistakes import (broadcast_square, grad_power_mistakes,
                                             input_offsets, term_power_mistakes)
 from grader.engine.compare.relations import never_moved
+from grader.engine.compare.values import as_array
 from grader.engine.compare.tolerances import GRADCHECK_TOL, TOL, TRAJECTORY_TOL, tolerance
 from grader.engine.compare.trajectories import assert_trajectory, located
 from grader.engine.compare.values import kind_of, show
@@ -89,7 +90,7 @@ from grader.sandbox.inside.steps import record_steps
 
 
 __all__ = [
-    "also_on", "summed", "sigmoid_inputs", "default_differs", "defaults_that_differ",
+    "also_on", "as_array", "summed", "sigmoid_inputs", "default_differs", "defaults_that_differ",
     "kept_between_calls", "list_kept", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf", "assert_made_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "assert_dtypes", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",

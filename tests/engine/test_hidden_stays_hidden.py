@@ -210,8 +210,9 @@ def test_a_visible_check_not_counted_for_hidden_results_tells_nothing_before_pub
     results.json reads as a correct submission's (the visible entries, the top level), so it
     cannot tell the student that every hidden input has N > 4 (the fifth attack round's B07);
     after publication the points go, with the reason, and the entries add up to the score."""
-    wrong = ("def gradient(x, y, w):\n    import numpy as np\n    x, y = np.asarray(x), "
-             "np.asarray(y)\n    g = float(np.mean(2 * x * (x * w - y)))\n"
+    wrong = ("def gradient(x, y, w):\n    import numpy as np\n    x, y = np.asarray(x, "
+             "dtype=np.float64), np.asarray(y, dtype=np.float64)\n"
+             "    g = float(np.mean(2 * x * (x * w - y)))\n"
              "    return g if len(x) <= 4 else g + 1.0\n")     # (the visible N: 3 and 4)
     right, shifted = grade("ex02", seed=5), grade("ex02", code=wrong, seed=5)
     assert [c for c in shifted.checks if c.status == "not counted" and c.visible]

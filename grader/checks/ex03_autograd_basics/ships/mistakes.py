@@ -162,8 +162,7 @@ def _ratio(hint: str, shape) -> float | None:
 def _factor(got, want):
     """c where got = c * want (to a mistake's matching tolerance), else None."""
     import numpy as np
-    from grader.checks.api import same_values
-    from grader.engine.compare.values import as_array
+    from grader.checks.api import as_array, same_values
     a, b = as_array(got), as_array(want)
     if a is None or b is None or a.shape != b.shape or not np.isfinite(a).all():
         return None

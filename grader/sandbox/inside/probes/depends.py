@@ -37,7 +37,8 @@ from grader.sandbox.inside.probes.evidence import _Evidence
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _equal, _allclose = torch.equal, torch.allclose
 _deepcopy, _urandom = copy.deepcopy, os.urandom
-_fork, _pipe, _read, _write, _close = os.fork, os.pipe, os.read, os.write, os.close
+_pipe, _read, _write, _close = os.pipe, os.read, os.write, os.close
+_fork = getattr(os, "fork", None)      # none on Windows: the runs are then made on copies only
 _exit, _waitpid, _dumps, _loads = os._exit, os.waitpid, pickle.dumps, pickle.loads
 _set_threads = torch.set_num_threads
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
@@ -86,7 +87,9 @@ def before(fn, args, kwargs, as_plain):
     twins = copies(args, kwargs)
     if twins is UNCOPIED:
         if not _cuda_initialized():
-            runs = [_forked(fn, args, kwargs, as_plain, flip) for flip in (False, True)]
+            flips = sorted((False, True), key=lambda _: _urandom(2))   # in an order drawn
+            made = {flip: _forked(fn, args, kwargs, as_plain, flip) for flip in flips}
+            runs = [made[False], made[True]]
             if _FAILED not in runs:
                 return ("forked", runs)
         return ("copied", UNCOPIED)
@@ -257,6 +260,8 @@ def _run(fn, args, kwargs, as_plain, flip: bool):
 def _forked(fn, args, kwargs, as_plain, flip: bool):
     """_run in a child forked here, on the call's own arguments, its answer sent back pickled;
     _FAILED where no child could be had or it sent nothing back."""
+    if _fork is None:
+        return _FAILED
     try:
         r, w = _pipe()
         pid = _fork()
