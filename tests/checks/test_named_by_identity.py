@@ -110,3 +110,36 @@ def test_a_subclass_is_judged_by_the_steps_it_takes(grade):
     result = grade("ex06", ADAM_IN_SGD, targets=["make_optimizer"], device="cpu")
     assert [c for c in failing(result, "make_optimizer") if c.visible], \
         [(c.title, c.status) for c in result.checks if c.target == "make_optimizer"]
+
+
+META_MRO = """
+    class _Looks(type):
+        @property
+        def __mro__(cls):
+            return (cls, torch.optim.SGD, torch.optim.Optimizer, object)
+
+    class Plain(metaclass=_Looks):
+        def __init__(self, params, lr):
+            self.param_groups = [{"params": list(params), "lr": lr, "momentum": 0,
+                                  "weight_decay": 0}]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        def step(self):
+            with torch.no_grad():
+                for p in self.param_groups[0]["params"]:
+                    if p.grad is not None:
+                        p -= self.param_groups[0]["lr"] * p.grad
+
+    def make_optimizer(model, lr):
+        return Plain(model.parameters(), lr)
+    """
+
+
+@pytest.mark.ex06
+def test_a_metaclass_cannot_answer_for_a_classs_ancestry(grade):
+    result = grade("ex06", META_MRO, targets=["make_optimizer"], device="cpu")
+    assert any("a class of its own" in c.message for c in failing(result, "make_optimizer")
+               if c.visible), [c.message for c in failing(result)]

@@ -175,6 +175,13 @@ HOSTILE = [
      "a class's own __setstate__"),
     ("deepcopy-hook", "class M:\n    def __deepcopy__(self, memo):\n        return self\n", 2,
      "a class's own __deepcopy__"),
+    ("new-hook", "class M:\n    def __new__(cls):\n        return super().__new__(cls)\n", 2,
+     "a class's own __new__"),
+    ("hook-assigned", "def _t(self, memo):\n    return self\n\nclass M:\n    __deepcopy__ = _t\n",
+     5, "copy hook, assigned"),
+    ("hook-setattr", "class M:\n    pass\n\nsetattr(M, '__reduce_ex__', print)\n", 4,
+     "copy hook set"),
+    ("hook-attribute", "class M:\n    pass\n\nM.__setstate__ = print\n", 4, "copy hook set"),
     # 1. the grader's, pytest's, the references' code
     ("import-grader", "import grader.sandbox.inside.probes.ex03 as p\n", 1, "grader.sandbox.inside.probes.ex03"),
     ("from-grader", "from grader.sandbox.inside.probes import ex03\n", 1, "grader's or pytest's code"),

@@ -476,3 +476,26 @@ def test_stale_gradients_go_with_the_copies(order):
         p.grad = torch.full_like(p, 0.5)
     found = _watched(never_zeroes, model, 2)
     assert not (found or {}).get("no_autograd"), found
+
+
+def guarded(model, steps):
+    """Honest, with the ordinary guard of a training loop: stop when the loss is not finite.
+    Run with its gradients turned round it climbs and blows up, and the guard stops it: that
+    run tells nothing (a guard that stops a run whose loss merely went up is 'raised')."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.2)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = ((model(X) - Y) ** 2).mean()
+        if not torch.isfinite(loss) or loss.item() > 1e6:
+            raise FloatingPointError("the loss is not finite: lower the learning rate")
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_an_honest_guard_that_stops_a_blown_up_run_is_not_accused(order):
+    found = _watched(guarded, _model(), 80)
+    assert guarded(_model(), 80)[-1] < 1.0        # the run as it is converges
+    assert not (found or {}).get("no_autograd"), found

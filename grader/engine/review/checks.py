@@ -25,7 +25,7 @@ from grader.engine.review.syntax import (_annotations, _is_self, _outermost, _qu
 # how a class's objects are copied or pickled, written by hand: the grader's runs beside a call
 # made on copies could be told from the call by them
 _COPY_HOOKS = ("__setstate__", "__getstate__", "__deepcopy__", "__copy__", "__reduce__",
-               "__reduce_ex__")
+               "__reduce_ex__", "__new__", "__getnewargs__", "__getnewargs_ex__")
 _MODULE_LOOKUPS = ("__getattr__", "__dir__")
 _MODULE_LOOKUP = "answers for names the file does not define (a module __getattr__)"
 
@@ -67,12 +67,21 @@ class _Checks(_Ordinary):
             self._check_attribute(node, scope, parent)
         elif isinstance(node, ast.Call):
             self._check_call(node, scope, parent)
+            if isinstance(node.func, ast.Name) and node.func.id == "setattr" and \
+                    len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and \
+                    node.args[1].value in _COPY_HOOKS:
+                self.report(node, f"{_TELLS} (a copy hook set: {node.args[1].value})")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
                 node.name in _MODULE_LOOKUPS and scope is self.module:
             self.report(node, _MODULE_LOOKUP)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
                 node.name in _COPY_HOOKS and isinstance(parent, ast.ClassDef):
             self.report(node, f"{_TELLS} (a class's own {node.name})")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(parent, ast.ClassDef) \
+                and any(isinstance(t, ast.Name) and t.id in _COPY_HOOKS for t in
+                        getattr(node, "targets", [getattr(node, "target", None)])):
+            self.report(node, f"{_TELLS} (a class's own copy hook, assigned)")
+
         elif isinstance(node, ast.Subscript):
             if isinstance(node.ctx, (ast.Store, ast.Del)):
                 self._check_contents(node, node.value, scope)
@@ -135,6 +144,8 @@ class _Checks(_Ordinary):
 
     def _check_attribute(self, node, scope, parent):
         attr = node.attr
+        if attr in _COPY_HOOKS and isinstance(node.ctx, ast.Store):
+            self.report(node, f"{_TELLS} (a copy hook set: {attr})")
         if attr in _ATTRIBUTES:
             self.report(node, f"{_ATTRIBUTES[attr]} ({attr})")
         if attr == "__dict__":

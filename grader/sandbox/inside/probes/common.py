@@ -77,6 +77,7 @@ def parameters(model):
 
 # torch's own classes, taken before any student code runs: a type is named by what it is, not
 # by the name it gives itself (a class of hers called Linear, or with torch's __module__)
+_mro = type.__dict__["__mro__"].__get__
 _TORCH_CLASSES = {c for space in (torch.nn, torch.optim) for c in vars(space).values()
                   if isinstance(c, type)}
 
@@ -84,7 +85,8 @@ _TORCH_CLASSES = {c for space in (torch.nn, torch.optim) for c in vars(space).va
 def torch_class(cls):
     """The torch class `cls` is, or derives from (nn.Linear, torch.optim.SGD); None for a class
     of her own that derives from none but nn.Module (or Optimizer) itself."""
-    for base in getattr(cls, "__mro__", ()):
+    for base in _mro(cls) if isinstance(cls, type) else ():   # type's own: a metaclass of
+        # hers cannot answer for it
         if base in _TORCH_CLASSES and base not in (torch.nn.Module, torch.optim.Optimizer):
             return base
     return None

@@ -113,9 +113,10 @@ def copies(args, kwargs):
     round; UNCOPIED where they cannot be copied (an object of hers that refuses copy.deepcopy
     would spare its call the runs: the call fails instead, see verdict)."""
     try:
-        return _copy(args, kwargs), _copy(args, kwargs)
+        first, second = _copy(args, kwargs), _copy(args, kwargs)
     except Exception:  # noqa: BLE001 - arguments that cannot be copied
         return UNCOPIED
+    return (first, second) if _urandom(1)[0] & 1 else (second, first)   # which is turned: a coin
 
 
 def _copy(args, kwargs):
@@ -160,6 +161,7 @@ class _Unknown:
 _UNKNOWN = _Unknown
 UNCOPIED = ("uncopied",)
 _RAISED, _FAILED = "raised", "failed"      # a run that raised; a child that could not be had
+_DIVERGED = "diverged"                     # a turned run stopped by her guard as it blew up
 
 
 def rng_states():
@@ -216,7 +218,7 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
         _FOUND[func] = "apart"
     elif other == _RAISED:
         _FOUND[func] = "raised"
-    else:
+    elif other != _DIVERGED:
         found = [_same(a, b) for a, b in zip(other, real)]
         if False not in found and True in found:
             _FOUND[func] = "unused"
@@ -250,11 +252,27 @@ def _run(fn, args, kwargs, as_plain, flip: bool):
     _WATCHING.append(watch)
     try:
         other = _state(as_plain(fn(*args, **kwargs)))
-    except Exception:  # noqa: BLE001 - a turned run may stop (her own check that the loss
-        return _RAISED     # went down); one as it is may not
-    finally:
+    except Exception:  # noqa: BLE001 - a turned run that stops where its values diverged (her
+        return _DIVERGED if flip and _diverged(watch, args, kwargs) else _RAISED   # guard)
+    finally:                                                                # tells nothing
         _WATCHING.remove(watch)
     return (other, _state(list(args) + list(kwargs.values()))) if watch.runs else None
+
+
+def _diverged(watch, args, kwargs) -> bool:
+    """Whether a run's last loss or a tensor it was given is no longer finite, or its loss grew
+    a hundredfold (gradient ascent blowing up: an honest guard of hers that raises there is no
+    test of the runs; one that raises before, at a loss that merely went up, is)."""
+    try:
+        last = [r for r, _ in watch.roots[-1:]]
+        held = list(_tensors((list(args), list(kwargs.values()))))[:512]
+        if any(not bool(torch.isfinite(t.detach()).all()) for t in last + held
+               if t.is_floating_point()):
+            return True
+        first = [float(r) for r, _ in watch.roots[:1]]   # or its loss grew a hundredfold
+        return bool(first and last) and abs(float(last[0])) > 100 * max(abs(first[0]), 1e-12)
+    except Exception:  # noqa: BLE001 - what cannot be read is not taken for a divergence
+        return False
 
 
 def _forked(fn, args, kwargs, as_plain, flip: bool):
