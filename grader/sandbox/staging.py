@@ -363,10 +363,8 @@ def _raises_only(body) -> bool:
 # ----------------------------------------------------------------------------------------------
 # the one staging function
 
-def _keep_graded(found, graded: set) -> None:
+def _keep_graded(found, graded: set, graph: dict) -> None:
     """Keep the files of `graded` and what they import (a name built at run time: flagged)."""
-    from grader.sandbox.apart import import_graph
-    graph = import_graph({**found.modules, **{module_of(ex): f for ex, f in found.files.items()}})
     wanted = {module_of(ex) for ex in graded}
     wanted |= {m for w in wanted for m in graph.get(w, ())}
     for table in (found.files, found.refused):
@@ -413,17 +411,18 @@ def stage_submission(source, workdir, notes: list | None = None,
     for ex, (name, data) in list(found.files.items()):   # an exported notebook's IPython
         if name.endswith(".py"):                          # lines, as in the notebook: reviewed
             found.files[ex] = (name, script_python(data))  # and run as the loader has them
+    from grader.sandbox.apart import import_graph      # what imports what: read once
+    graph = import_graph({**found.modules, **{module_of(ex): f for ex, f in found.files.items()}})
     if graded is not None:     # only the exercises graded, and what their files import
-        _keep_graded(found, set(graded))
+        _keep_graded(found, set(graded), graph)
     if review is not None:
         from grader.engine.review.scan import review_submission
         review.extend(str(f) for f in review_submission(
             {Path(n).name: d for n, d in found.files.values()}, found.modules))
     own = {m: d for m, (_n, d) in found.modules.items()}
     if imports is not None:
-        from grader.sandbox.apart import import_graph
-        imports.update(import_graph({**found.modules, **{
-            module_of(ex): file for ex, file in found.files.items()}}))
+        kept = set(found.modules) | {module_of(ex) for ex in found.files}
+        imports.update({m: graph[m] & kept for m in kept if m in graph})
     for ex, (name, data) in found.files.items():
         if name.endswith(".ipynb"):
             from grader.sandbox.notebooks import notebook_source

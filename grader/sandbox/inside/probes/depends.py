@@ -87,9 +87,9 @@ def before(fn, args, kwargs, as_plain):
     twins = copies(args, kwargs)
     if twins is UNCOPIED:
         if not _cuda_initialized():
-            flips = sorted((False, True), key=lambda _: _urandom(2))   # in an order drawn
-            made = {flip: _forked(fn, args, kwargs, as_plain, flip) for flip in flips}
-            runs = [made[False], made[True]]
+            made = {name: _forked(fn, args, kwargs, as_plain, name == "turned")
+                    for name in _order() if name != "call"}      # in an order drawn
+            runs = [made["plain"], made["turned"]]
             if _FAILED not in runs:
                 return ("forked", runs)
         return ("copied", UNCOPIED)
