@@ -438,13 +438,14 @@ def test_state_kept_between_calls(make, order):
     """A memo of her own, by the values of the inputs: where the runs beside the call are made
     on copies, in an order drawn at random, it cannot be told from a submission that makes its
     one backward pass the first time it sees an input (a copy then answers without one): it
-    fails, told of the state it keeps. Forked from the call's own state (its arguments cannot
-    be copied), its memo is the call's, empty: judged, and honest."""
+    fails, told of the state it keeps (a model holding a tensor that is not a leaf is copied
+    too). Forked from the call's own state (its arguments cannot be copied), its memo is the
+    call's, empty: judged, and honest."""
     _MEMO.clear()
     torch.manual_seed(0)
     model = make()
     found = _watched(memoized, model, 2)
-    if order == "copied" and not isinstance(model, _Stacked):
+    if order == "copied":
         assert (found or {}).get("no_autograd") in ("apart", "none"), found
         return
     assert not (found or {}).get("no_autograd"), found
@@ -498,4 +499,49 @@ def guarded(model, steps):
 def test_an_honest_guard_that_stops_a_blown_up_run_is_not_accused(order):
     found = _watched(guarded, _model(), 80)
     assert guarded(_model(), 80)[-1] < 1.0        # the run as it is converges
+    assert not (found or {}).get("no_autograd"), found
+
+
+_PID = [0]
+
+
+def _pid_teller(model, steps):
+    """By hand in the process the model was made in, honest in any other: a run in a forked
+    child has a process id of its own."""
+    import os
+    if os.getpid() == _PID[0]:
+        return _by_hand(model, steps)
+    return sgd_momentum(model, steps)
+
+
+class _Shifted(torch.nn.Linear):
+    """Keeps tensors made from its parameters (neither is a leaf)."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.start = self.weight * 1.0
+        self.holder = {"bias0": [self.bias + 0.0]}
+
+
+@pytest.mark.parametrize("runs", ORDERS, ids="-".join)
+def test_tensors_that_are_not_leaves_are_copied_so_no_process_id_tells(runs, monkeypatch):
+    """A model that keeps tensors made from its parameters (not leaves, which deepcopy refuses)
+    is copied with each one as a leaf of the same values, so the runs beside the call are made
+    in the call's own process (forked children have process ids of their own): a submission
+    that tells the call by its process id is caught in every order, and honest code keeps its
+    points."""
+    import os
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    _PID[0] = os.getpid()
+    torch.manual_seed(0)
+    model = _Shifted(3, 1)
+    twins = depends.copies([model, 2], {})
+    assert twins is not depends.UNCOPIED
+    copy = twins[0][0][0]
+    assert copy.start.is_leaf and torch.equal(copy.start, model.start)
+    assert copy.holder["bias0"][0] is not model.holder["bias0"][0]
+    found = _watched(_pid_teller, model, 2)
+    assert (found or {}).get("no_autograd") == "unused", found
+    torch.manual_seed(0)
+    found = _watched(sgd_momentum, _Shifted(3, 1), 2)
     assert not (found or {}).get("no_autograd"), found

@@ -121,8 +121,11 @@ def copies(args, kwargs):
 
 def _copy(args, kwargs):
     """A deep copy of the arguments with each tensor's .grad too (deepcopy leaves a
-    parameter's out: a step that adds to a stale gradient would then differ)."""
-    memo: dict = {}
+    parameter's out: a step that adds to a stale gradient would then differ), and each tensor
+    of hers that is not a leaf (deepcopy refuses one) as a leaf holding its values: a model
+    that keeps `self.start = self.a * 1.0` is copied, not run in forked children."""
+    memo: dict = {id(t): t.detach().clone().requires_grad_(t.requires_grad)
+                  for t in _not_leaves((list(args), list(kwargs.values())))}
     copied = _deepcopy((list(args), dict(kwargs)), memo)
     for t in _tensors((list(args), list(kwargs.values()))):
         twin = memo.get(id(t))
@@ -152,6 +155,27 @@ def _tensors(x, depth=0):
     elif isinstance(getattr(x, "__dict__", None), dict):
         for v in list(vars(x).values())[:64]:
             yield from _tensors(v, depth + 1)
+
+
+def _not_leaves(x):
+    """The tensors reachable from x (lists, tuples, dicts, objects' own attributes, a model's
+    submodules, a few levels deep) that are not leaves nor views of another tensor (a view
+    shares its base's storage, which a copy of its own would not)."""
+    seen, todo = set(), [(x, 0)]
+    while todo and len(seen) < 4096:
+        x, depth = todo.pop()
+        if id(x) in seen or depth > 6:
+            continue
+        seen.add(id(x))
+        if isinstance(x, _Tensor):
+            if not x.is_leaf and not x._is_view():
+                yield x
+        elif isinstance(x, (list, tuple)):
+            todo.extend((v, depth + 1) for v in x[:256])
+        elif isinstance(x, dict):
+            todo.extend((v, depth + 1) for v in list(x.values())[:256])
+        elif isinstance(getattr(x, "__dict__", None), dict):
+            todo.extend((v, depth + 1) for v in list(vars(x).values())[:64])
 
 
 class _Unknown:
