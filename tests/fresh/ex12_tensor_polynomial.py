@@ -612,4 +612,26 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "opt.step() before loss.backward(): each update uses the previous step's gradient",
         (r"previous step's gradient",), visible=True),
+    # blind round 13 (w047): requires_grad_() before .to(x.device, x.dtype)
+    Fresh("fit_autograd_requires_grad_before_to", "fit_autograd", '''
+def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn((), generator=g).requires_grad_().to(x.device, x.dtype)
+              for _ in range(4)]
+    a, b, c, d = params
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return tuple(p.detach() for p in params), losses
+''', "requires_grad_() before .to(x.device, x.dtype): on float64 x the parameters are not "
+        "leaves and their .grad stays None",
+        (r"\bleaf|requires_grad_\(\) last",), visible=True),
 ]

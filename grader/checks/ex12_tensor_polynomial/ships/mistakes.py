@@ -30,6 +30,15 @@ DRAWN_IN_FLOAT64 = ("the initial values are drawn in float64 (randn with dtype=t
                     "or x's dtype): they differ from the contract's float32 draws by float32's "
                     "rounding. Draw each in float32, torch.randn((), generator=g), then "
                     ".to(x.device, x.dtype)")
+# the same steps right on float32 x, a .grad of None met on float64 x: .to(x.device, x.dtype)
+# returns the tensor itself where nothing changes, a new tensor (no leaf) where the dtype does
+NOT_A_LEAF_AFTER_TO = ("the same steps on float32 x follow the reference, and on float64 x the "
+                       "update finds a parameter's .grad None: a parameter made to require grad "
+                       "before .to(x.device, x.dtype) (or .double(), or any operation) is not a "
+                       "leaf where that call makes a new tensor (a dtype or device change; on "
+                       "float32 CPU x .to() returns the tensor itself), and backward() gives a "
+                       "non-leaf no .grad. Call .requires_grad_() last, after .to(x.device, "
+                       "x.dtype), or make the leaf at its final dtype and device")
 UNKNOWN_OPTIMIZER = 'raise ValueError for a name other than "sgd" or "rmsprop".'
 OPTIM_LOSS_AFTER_STEP = ("the loss is recorded after the optimizer step: record the loss "
                          "computed before it")

@@ -207,7 +207,15 @@ def _keeps_dtype(sub, func, device):
     fname = {"tensor": "fit_tensor", "autograd": "fit_autograd"}[func]
     call = f"{fname}(x, y, lr={LR}, steps=1, seed=0) with x float64 on {device}"
     case = CASES[f"{func}_float64"].on(device)
-    got = _run(sub, case)
+    try:
+        got, grad_none = _run(sub, case), None
+    except StudentError as err:
+        # the steps on float32 x matched (_fit_steps): a .grad found None only now
+        if func != "autograd" or not _grad_none(err):
+            raise
+        grad_none = err.describe(call)
+    if grad_none:
+        fail(grad_none, hints.NOT_A_LEAF_AFTER_TO)
     coefficients = got[0] if isinstance(got, (tuple, list)) and got else ()
     kept = [(getattr(c, "dtype", None), getattr(getattr(c, "device", None), "type", None))
             for c in coefficients]
@@ -222,6 +230,16 @@ def _keeps_dtype(sub, func, device):
                call=call, **FLOAT64_STEPS, context="one step from the initial values: float32 "
                "draws, torch.randn((), generator=g) for a, b, c, d in turn, then .to(x.device, "
                "x.dtype); the step in x's dtype")
+
+
+def _grad_none(err) -> bool:
+    """Whether a failed call's last line of its own used a .grad that was None: a TypeError or
+    AttributeError about None, raised on a line that reads .grad."""
+    last = [line for line in err.traceback.splitlines() if line.strip()
+            and not line.lstrip().startswith(("File ", "~", "^"))][-1:]
+    return err.kind == "exception" and "NoneType" in str(err) \
+        and (err.derives_from("TypeError") or err.derives_from("AttributeError")) \
+        and any(".grad" in line for line in last)
 
 
 @check("fit_tensor", points=2, visible=True)
