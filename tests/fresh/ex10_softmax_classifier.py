@@ -339,4 +339,19 @@ def train_classifier(model, x, y, lr, epochs, batch_size, seed):
     return losses
 ''', "applies torch.softmax to the logits before nn.CrossEntropyLoss (a softmax twice)",
         (r"CrossEntropyLoss of softmax",), visible=True),
+    # blind round 13 (w051): argmax without dim, one index into the flattened logits
+    Fresh("predict_classes_argmax_no_dim", "predict_classes", '''
+def predict_classes(model, x):
+    with torch.no_grad():
+        return model(x).argmax()
+''', "argmax() without dim: one index into the flattened (N, C) logits, a 0-dim tensor",
+        (r"argmax\(\) without dim",), visible=True),
+    # blind round 13 (w067): the max subtracted along the last dim whatever dim is
+    Fresh("softmax_max_along_last_dim", "softmax", '''
+def softmax(z, dim=-1):
+    shifted = z - z.amax(dim=-1, keepdim=True)
+    e = shifted.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+''', "subtracts the max along the last dim whatever dim is: a shift that is not constant along "
+        "dim changes the values", (r"max subtracted was taken along dim=",), visible=True),
 ]

@@ -56,6 +56,9 @@ BATCH_OF_ONE = ("the rows' dimension is lost for a batch of one (a squeeze()? It
                 "(N, C) logits gives shape (N,) for every N")
 PREDICT_DIM0 = ("one value per class: argmax over dim 0 (the samples); each row's class is "
                 "logits.argmax(dim=1)")
+ARGMAX_FLAT = ("this is the index of the largest logit in the whole (N, C) tensor, counted in "
+               "its flattened order: argmax() without dim reduces over every entry at once. "
+               "Each row's class is logits.argmax(dim=1), shape (N,)")
 
 
 RELU_ON_LOGITS = ("a ReLU is applied to the logits too: every negative logit came back as 0. The "
@@ -158,6 +161,29 @@ def over_classes(want, n) -> dict:
 def wrong_dim(dim) -> str:
     """softmax normalised along `dim` instead of the one asked for."""
     return f"this is the softmax along dim={dim}: normalise along the `dim` argument"
+
+
+def shifted_elsewhere(z, dim: int = -1) -> dict:
+    """{hint: exp(z - z.amax(d)) / its sum along `dim`} for every other dimension d of a 2-D or
+    higher z: the max subtracted along d, not along `dim`. Each slice along `dim` still sums to
+    1, but the shift is not constant along it, so the values differ (where they do not, the
+    mistake does not show and no value is given)."""
+    import torch
+    if not isinstance(z, torch.Tensor) or z.ndim < 2:
+        return {}
+    z = z.detach().cpu().double()
+    right = torch.softmax(z, dim)
+    out = {}
+    for d in range(z.ndim):
+        if d == dim % z.ndim:
+            continue
+        e = (z - z.amax(dim=d, keepdim=True)).exp()
+        got = e / e.sum(dim=dim, keepdim=True)
+        if not torch.allclose(got, right, rtol=1e-4, atol=1e-6):
+            out[f"the max subtracted was taken along dim={d}, not along dim={dim}: each slice "
+                f"along dim={dim} still sums to 1, but its values differ, because the shift is "
+                f"not the same across the slice. Subtract z.amax(dim=dim, keepdim=True)"] = got
+    return out
 
 
 def normalised_elsewhere(got, dim: int = -1) -> dict:

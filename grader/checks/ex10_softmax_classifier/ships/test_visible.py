@@ -139,6 +139,7 @@ def test_softmax_dim(sub, device):
         assert_close(got, want, call=f"softmax(z (3, 4) float64, dim={dim})",
                      mistakes=lambda got=got, dim=dim, z=case.args[0]: {
                          hints.wrong_dim(1 - dim): torch.softmax(z, 1 - dim),
+                         **hints.shifted_elsewhere(z, dim),
                          **hints.normalised_elsewhere(got, dim)})
 
 
