@@ -107,6 +107,14 @@ def default_differs(names, defaults: dict) -> str:
             f"{' and '.join(names)} differs from the docstring's ({given})")
 
 
+def argument_ignored(name: str, given, default) -> str:
+    """The hint for a run made with `name`=`given` passed that equals the run with the
+    signature's default `default` (a condition the check tests on values: the two runs differ)."""
+    return (f"with {name}={given!r} passed, the run is the one with {name}={default!r}, the "
+            f"default: the {name} argument given is not used (a value written in, or the "
+            f"argument not passed on where it is needed)")
+
+
 def kept_between_calls(first, second) -> bool:
     """Whether a list a function returns outlives its call: two calls with the same arguments,
     the second's list begins with every item of the first's and goes on (a default argument
