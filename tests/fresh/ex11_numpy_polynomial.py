@@ -352,4 +352,18 @@ def poly_grads(x, y, y_pred):
 ''', "grad_a is the mean of 2 (y_pred - y), not its sum: grad_a alone is 1/N of the right one",
         (r"grad_a, is wrong: it is 1/\d+ of the expected one, and the input has N = \d+",),
         visible=True),
+    # blind round 13 (w041): grad_d with 3 x**2, the derivative of x**3 in x
+    Fresh("poly_grads_d_derivative_in_x", "poly_grads", '''
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    return (float(grad_y_pred.sum()), float((grad_y_pred * x).sum()),
+            float((grad_y_pred * x ** 2).sum()), float((grad_y_pred * 3 * x * x).sum()))
+''', "grad_d uses 3 x**2 (the derivative of x**3 with respect to x) where x**3 is wanted",
+        (r"derivative of x\*\*3 with respect to x",), visible=True),
+    # blind round 13 (w042): half the sum of squares
+    Fresh("poly_loss_half_sse", "poly_loss", '''
+def poly_loss(y_pred, y):
+    return float(np.square(y_pred - y).sum() / 2)
+''', "returns half the sum of squared errors (the 1/2 convention)",
+        (r"half the sum of squared errors|1/2 convention",), visible=True),
 ]

@@ -18,6 +18,10 @@ LOSS_MEAN = "this is the mean of the squared errors: the loss here is their sum"
 LOSS_NOT_SQUARED = "this is the sum of the errors, not of their squares"
 LOSS_ABSOLUTE = "this is the sum of absolute errors, not of squares"
 LOSS_NORM = "this is the square root of the loss (a norm, not its square)"
+# told only where a second input of another N shows the 1/2 too (also_on): not a mean
+HALF_SSE = ("this is half the sum of squared errors, 0.5 * sum((y_pred - y)**2), on two inputs "
+            "of different N: the 1/2 convention (it makes the derivative r instead of 2 r). "
+            "The loss asked is the plain sum, np.sum((y_pred - y) ** 2), with no 1/2")
 SUM_SQUARED = ("this is the square of the sum of the errors, np.sum(y_pred - y) ** 2: square "
                "each error first, then sum, np.sum((y_pred - y) ** 2)")
 
@@ -34,7 +38,7 @@ def loss_mistakes(y_pred, y) -> dict:
     r = np.asarray(y_pred, dtype=np.float64) - np.asarray(y, dtype=np.float64)
     return {LOSS_MEAN: float((r ** 2).mean()), LOSS_NOT_SQUARED: float(r.sum()),
             LOSS_ABSOLUTE: float(np.abs(r).sum()), LOSS_NORM: float(np.sqrt((r ** 2).sum())),
-            SUM_SQUARED: float(r.sum()) ** 2}
+            SUM_SQUARED: float(r.sum()) ** 2, HALF_SSE: float((r ** 2).sum()) / 2}
 GLOBAL_RNG = ("the initial values come from the global np.random state: draw them with rng = "
               "np.random.default_rng(seed), rng.standard_normal() for a, b, c, d in turn")
 GRADIENT_TWICE = "the gradients are twice too large (a factor 2 counted twice?)"
@@ -69,10 +73,29 @@ def with_term_powers(x, coefs, known: dict) -> dict:
 
 
 def grad_powers(want, x, y, y_pred) -> dict:
-    """poly_grads with one gradient at another power of x (grad_d computed with x**2 ...)."""
+    """poly_grads with one gradient at another power of x (grad_d computed with x**2 ...), or
+    with the derivative in x of its power (grad_d with 3 x**2, the derivative of x**3)."""
     from grader.checks.api import grad_power_mistakes
-    return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
-                               ("grad_a", "grad_b", "grad_c", "grad_d"))
+    r = 2 * (np.asarray(y_pred, dtype=np.float64) - np.asarray(y, dtype=np.float64))
+    out = grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
+                              ("grad_a", "grad_b", "grad_c", "grad_d"))
+    x = np.asarray(x, dtype=np.float64)
+    for k, name in ((2, "grad_c"), (3, "grad_d")):
+        value = float((r * k * x ** (k - 1)).sum())
+        dx = f"{k} x**{k - 1}" if k > 2 else f"{k} x"
+        if np.isclose(value, want[k], rtol=1e-9, atol=0):
+            continue
+        said = (f"{name} is the sum of 2 r · {dx}: {dx} is the derivative "
+                f"of x**{k} with respect to x, where the gradient with respect to the "
+                f"coefficient is wanted; that coefficient multiplies x**{k}, so {name} is the "
+                f"sum of 2 r x**{k}")
+        same = [h for h, v in out.items() if np.isclose(v[k], value, rtol=1e-9, atol=0)]
+        for h in same:   # `x * 2` for `x ** 2` gives 2x too: both are said
+            out[f"{h}; or {dx}, the derivative of x**{k} with respect to x, was "
+                f"taken"] = out.pop(h)
+        if not same:
+            out[said] = tuple(value if i == k else v for i, v in enumerate(want))
+    return out
 
 
 
