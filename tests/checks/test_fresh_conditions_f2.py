@@ -5,6 +5,13 @@ tests/checks/test_fresh_conditions.py):
   ex12 fit_autograd right on float32 x and failing on float64 x where an update finds a .grad of
        None (requires_grad_() before .to()): a run that fails on float64 x only, on a None that
        is no .grad (a learning-rate scale looked up by dtype), is not told of leaves
+  ex11 poly_grads with grad_d alone wrong (3 x**2 for x**3): grad_d three times the right one
+       is not told of the derivative in x
+  ex11 poly_loss half the sum of squares on two inputs of different N: the sum over N - 1
+       (1/2 where N = 3 only) is not told of the 1/2 convention
+  ex07 train_logistic with momentum=0.5 passed giving the default's run (momentum written in):
+       a momentum raised to at least 0.6 (the run neither the asked one nor the default's) is
+       not told that the argument is unused
 """
 from __future__ import annotations
 
@@ -41,3 +48,63 @@ def test_grad_none_on_float64_only_where_a_grad_is_none(grade):
     assert any_hint(right, r"not a\s+leaf"), right
     other = hints_of(grade("ex12", SCALE_BY_DTYPE, targets=["fit_autograd"]), "fit_autograd")
     assert not any_hint(other, r"leaf|requires_grad_"), other
+
+
+# -- ex11 poly_grads: grad_d alone wrong, 3 x**2 for x**3 or 3 times the right gradient
+
+GRAD_D_TIMES_3 = """
+def poly_grads(x, y, y_pred):
+    grad_y_pred = 2.0 * (y_pred - y)
+    return (float(grad_y_pred.sum()), float((grad_y_pred * x).sum()),
+            float((grad_y_pred * x ** 2).sum()), float(3 * (grad_y_pred * x ** 3).sum()))
+"""
+
+
+def test_derivative_in_x_only_where_grad_d_is_of_3_x_squared(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_grads_d_derivative_in_x"),
+                           targets=["poly_grads"]), "poly_grads", visible=True)
+    assert any_hint(right, r"derivative of x\*\*3 with respect to x"), right
+    other = hints_of(grade("ex11", GRAD_D_TIMES_3, targets=["poly_grads"]), "poly_grads")
+    assert not any_hint(other, r"derivative"), other
+
+
+# -- ex11 poly_loss: half the sum of squares, or the sum over N - 1 (1/2 where N = 3)
+
+OVER_N_MINUS_1 = """
+def poly_loss(y_pred, y):
+    return float(np.square(y_pred - y).sum() / (len(y) - 1))
+"""
+
+
+def test_half_sse_only_where_the_half_holds_on_another_n(grade):
+    right = hints_of(grade("ex11", fresh_code("ex11", "poly_loss_half_sse"),
+                           targets=["poly_loss"]), "poly_loss", visible=True)
+    assert any_hint(right, r"half the sum of squared errors"), right
+    other = hints_of(grade("ex11", OVER_N_MINUS_1, targets=["poly_loss"]), "poly_loss")
+    assert not any_hint(other, r"half the sum|1/2 convention"), other
+
+
+# -- ex07 train_logistic with momentum=0.5 passed: the argument ignored, or changed
+
+MOMENTUM_FLOOR = """
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=max(momentum, 0.6))
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+
+
+def test_argument_ignored_only_where_the_run_is_the_defaults(grade):
+    right = hints_of(grade("ex07", fresh_code("ex07", "train_logistic_momentum_written_in"),
+                           targets=["train_logistic"]), "train_logistic", visible=True)
+    assert any_hint(right, r"momentum argument given is not used"), right
+    other = hints_of(grade("ex07", MOMENTUM_FLOOR, targets=["train_logistic"]),
+                     "train_logistic", visible=True)
+    assert other is not None and not any_hint(other, r"not used"), other

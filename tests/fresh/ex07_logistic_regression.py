@@ -220,4 +220,19 @@ def bce_loss(p, y):
     return -(y * log_p + (1 - y) * log_1mp).mean()
 ''', "nan_to_num(log, neginf=-100): a finite log below -100 (p = 1e-45) is not clamped",
         (r"finite log below -100",), visible=True),
+    # blind round 13 (w054): momentum=0.9 written in, the argument ignored
+    Fresh("train_logistic_momentum_written_in", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "momentum=0.9 written in: the momentum argument is ignored",
+        (r"momentum argument given is not used",), visible=True),
 ]

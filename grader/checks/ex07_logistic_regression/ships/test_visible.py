@@ -10,6 +10,7 @@ from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
                                assert_trajectory, autograd_grad, central_difference, check,
                                devices, dtypes, expected, fail, naming_float64_weights,
                                scale_mistakes, sigmoid_inputs)
+from grader.checks.evidence import argument_ignored
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import (default_momentum_told,
@@ -70,6 +71,10 @@ CASES = {c.id: c for c in [
              fn="ex06.sigmoid_inputs"),
     Case("train_20", "ex07", ("train_logistic", logistic_spec(2), STATE_2,
                               (X_TRAIN, Y_TRAIN, 0.1, 20)), probe="ex07.call_on_network"),
+    # the same run with a momentum passed (0.5, not the default 0.9): the argument is used
+    Case("train_20_momentum", "ex07", ("train_logistic", logistic_spec(2), STATE_2,
+                                       (X_TRAIN, Y_TRAIN, 0.1, 20), {"momentum": 0.5}),
+         probe="ex07.call_on_network"),
     *[Recorded(f"train_20_{v}", "ex07", TRAIN + (v,), {"loss": "bce", "momentum": 0.9},
                fn="ex06.train_variant") for v in VARIANTS],
     Case("accuracy_tie", "ex07", ("accuracy", logistic_spec(1), STATE_ACC, (X_ACC, Y_ACC)),
@@ -208,8 +213,8 @@ def test_forward(sub, device):
 @check("train_logistic", points=3, visible=True)
 @devices()
 def test_train_logistic_20_epochs(sub, device):
-    """20 epochs at lr 0.1 with the default momentum 0.9 from a fixed state: the reference's
-    loss at every epoch and the same parameters"""
+    """20 epochs at lr 0.1 from a fixed state, with the default momentum 0.9 and with
+    momentum=0.5 passed: the reference's loss at every epoch and the same parameters"""
     call = f"train_logistic(model, x (16, 2), y, lr=0.1, epochs=20) on {device}"
     args = (X_TRAIN.to(device), Y_TRAIN.to(device), 0.1, 20)
     got = sub.probe("ex07.call_on_network", "ex07", "train_logistic", logistic_spec(2), STATE_2,
@@ -221,6 +226,16 @@ def test_train_logistic_20_epochs(sub, device):
                           mistakes={k: v["losses"] for k, v in wrong.items()})
         assert_state(got["state"], want["state"], call=call,
                      mistakes={k: v["state"] for k, v in wrong.items()})
+    # momentum passed: a run equal to the default's (want, which differs) ignores it
+    case = CASES["train_20_momentum"].on(device)
+    given = case.run(sub)
+    want_given = expected(case, device)
+    ignored = {argument_ignored("momentum", 0.5, 0.9): want}
+    call = call.replace("epochs=20)", "epochs=20, momentum=0.5)")
+    assert_trajectory(given["result"], want_given["result"], call=call,
+                      mistakes={k: v["result"] for k, v in ignored.items()})
+    assert_state(given["state"], want_given["state"], call=call,
+                 mistakes={k: v["state"] for k, v in ignored.items()})
 
 
 @check("accuracy", points=2, visible=True)
