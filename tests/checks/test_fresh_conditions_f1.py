@@ -5,6 +5,9 @@ against a program with the same symptom for another reason, which must not get i
        the first row's class alone is 0-dim too
   ex10 softmax with the max taken along another dim (each column sums to 1, the values differ):
        a sharper softmax (exp(2 (z - max))) sums to 1 along dim too
+  ex03 analytic_grad_of_mean divided by len(x) (2 times on ones(2, 2), right on a 1-D x, 12
+       times on x of shape (2, 3, 4)): divided by x.shape[-1] is 2 times and right there too,
+       but 6 times on (2, 3, 4)
 """
 from __future__ import annotations
 
@@ -52,3 +55,23 @@ def test_max_along_another_dim_named_only_where_the_values_show_it(grade):
     assert failing(result, target)     # the same symptom: sums to 1 along dim, values differ
     other = hints_of(result, target)
     assert not any_hint(other, SHIFTED), other
+
+
+# -- ex03 analytic_grad_of_mean: divided by len(x), or by another dimension
+
+LAST_DIM = """
+def analytic_grad_of_mean(x):
+    return 6 * (x + 2) / x.shape[-1]
+"""
+LEN_FOR_NUMEL = r"divided by len\(x\) = 2 .*x\.numel\(\) / len\(x\) times"
+
+
+def test_len_for_numel_named_only_where_every_shape_shows_numel_over_len(grade):
+    target = "analytic_grad_of_mean"
+    right = hints_of(grade("ex03", fresh_code("ex03", "analytic_len_for_numel"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, LEN_FOR_NUMEL), right
+    result = grade("ex03", LAST_DIM, targets=[target])
+    assert failing(result, target)     # the same symptom: 2 times on ones(2, 2), right on 1-D
+    other = hints_of(result, target)
+    assert not any_hint(other, r"divided by len\(x\)"), other

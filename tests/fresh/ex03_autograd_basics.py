@@ -5,8 +5,9 @@ FRESH = [
     Fresh("analytic_len_for_numel", "analytic_grad_of_mean", '''
 def analytic_grad_of_mean(x):
     return 6 * (x + 2) / len(x)
-''', "divides by len(x), the first dimension, where x.numel() is meant (third blind round)",
-        (r"len\(x\)|numel|first dimension",)),
+''', "divides by len(x), the first dimension, where x.numel() is meant (third blind round; "
+        "a visible check names it since blind round 13, w009)",
+        (r"divided by len\(x\) = 2 .*x\.numel\(\) / len\(x\) times",), visible=True),
     Fresh("mean_graph_sum", "mean_graph", '''
 def mean_graph(x):
     y = x + 2

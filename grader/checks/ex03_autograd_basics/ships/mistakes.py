@@ -140,6 +140,20 @@ def outer_dims(want, shape) -> dict:
 
 
 
+def _len_for_numel(shape, shown) -> str:
+    """The hint for a mean's gradient divided by len(x) where x.numel() is meant, once inputs
+    of other shapes each show their own numel / len(x) as the factor (`shown`: (shape, factor)
+    of each): said as the cause, not as a factor that one input could give by chance."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    also = ", ".join(f"{r:g} times on x of shape {tuple(s)}" for s, r in shown)
+    return (f"divided by len(x) = {int(shape[0])} (the size of x's first dimension) where "
+            f"x.numel() = {n} is meant: every value is x.numel() / len(x) times the expected "
+            f"one, {n / int(shape[0]):g} times here and {also}. len(x) counts the rows only; "
+            f"divide by x.numel()")
+
+
 def _ratio(hint: str, shape) -> float | None:
     """The factor the mistake `hint` (of scale_mistakes or outer_dims) gives on x of `shape`;
     None for a hint that is no fixed count's factor (a sum for a mean has its own evidence)."""
@@ -188,10 +202,12 @@ def by_shape(named: dict, got, want, shape, others) -> dict:
         if _ratio(hint, shape) is None:
             kept[hint] = value
             continue
+        shown = [(s2, r2) for g2, w2, s2 in others
+                 if (r2 := _ratio(hint, s2)) is not None and r2 != 1.0]
         seen = [same_values(g2, w2 * r2) for g2, w2, s2 in others
                 if (r2 := _ratio(hint, s2)) is not None and r2 != 1.0]
         if seen and all(seen):
-            kept[hint] = value
+            kept[_len_for_numel(shape, shown) if "divided by len(x)" in hint else hint] = value
     c = _factor(got, want)
     n = 1
     for d in shape:
