@@ -5,8 +5,8 @@ tests/checks/test_fresh_conditions.py):
   ex12 fit_autograd right on float32 x and failing on float64 x where an update finds a .grad of
        None (requires_grad_() before .to()): a run that fails on float64 x only, on a None that
        is no .grad (a learning-rate scale looked up by dtype), is not told of leaves
-  ex11 poly_grads with grad_d alone wrong (3 x**2 for x**3): grad_d three times the right one
-       is not told of the derivative in x
+  ex11, ex12 poly_grads with grad_d alone wrong (3 x**2 for x**3): grad_d three times the
+       right one is not told of the derivative in x
   ex11 poly_loss half the sum of squares on two inputs of different N: the sum over N - 1
        (1/2 where N = 3 only) is not told of the 1/2 convention
   ex07 train_logistic with momentum=0.5 passed giving the default's run (momentum written in):
@@ -16,6 +16,7 @@ tests/checks/test_fresh_conditions.py):
 from __future__ import annotations
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+from tests.conftest import failing
 
 
 # -- ex12 fit_autograd on float64 x: a parameter's .grad None, or another None
@@ -68,6 +69,23 @@ def test_derivative_in_x_only_where_grad_d_is_of_3_x_squared(grade):
     assert not any_hint(other, r"derivative"), other
 
 
+GRAD_D_TIMES_3_TENSOR = """
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return g.sum(), (g * x).sum(), (g * x ** 2).sum(), 3 * (g * x ** 3).sum()
+"""
+
+
+def test_derivative_in_x_only_where_grad_d_is_of_3_x_squared_tensor(grade):
+    right = hints_of(grade("ex12", fresh_code("ex12", "poly_grads_tensor_d_derivative_in_x"),
+                           targets=["poly_grads_tensor"]), "poly_grads_tensor", visible=True)
+    assert any_hint(right, r"derivative of x\*\*3 with respect to x"), right
+    result = grade("ex12", GRAD_D_TIMES_3_TENSOR, targets=["poly_grads_tensor"])
+    assert failing(result, "poly_grads_tensor")
+    other = hints_of(result, "poly_grads_tensor")
+    assert not any_hint(other, r"derivative"), other
+
+
 # -- ex11 poly_loss: half the sum of squares, or the sum over N - 1 (1/2 where N = 3)
 
 OVER_N_MINUS_1 = """
@@ -105,6 +123,7 @@ def test_argument_ignored_only_where_the_run_is_the_defaults(grade):
     right = hints_of(grade("ex07", fresh_code("ex07", "train_logistic_momentum_written_in"),
                            targets=["train_logistic"]), "train_logistic", visible=True)
     assert any_hint(right, r"momentum argument given is not used"), right
-    other = hints_of(grade("ex07", MOMENTUM_FLOOR, targets=["train_logistic"]),
-                     "train_logistic", visible=True)
-    assert other is not None and not any_hint(other, r"not used"), other
+    result = grade("ex07", MOMENTUM_FLOOR, targets=["train_logistic"])
+    assert failing(result, "train_logistic")
+    other = hints_of(result, "train_logistic", visible=True)
+    assert not any_hint(other, r"not used"), other

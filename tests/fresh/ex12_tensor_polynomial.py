@@ -634,4 +634,11 @@ def fit_autograd(x, y, lr=1e-6, steps=2000, seed=0):
 ''', "requires_grad_() before .to(x.device, x.dtype): on float64 x the parameters are not "
         "leaves and their .grad stays None",
         (r"\bleaf|requires_grad_\(\) last",), visible=True),
+    # blind round 13 (w041's mistake, in tensors): grad_d with 3 x**2, the derivative in x
+    Fresh("poly_grads_tensor_d_derivative_in_x", "poly_grads_tensor", '''
+def poly_grads_tensor(x, y, y_pred):
+    g = 2.0 * (y_pred - y)
+    return g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * 3 * x * x).sum()
+''', "grad_d uses 3 x**2 (the derivative of x**3 with respect to x) where x**3 is wanted",
+        (r"derivative of x\*\*3 with respect to x",), visible=True),
 ]

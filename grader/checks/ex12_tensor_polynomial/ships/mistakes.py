@@ -114,10 +114,32 @@ def optim_mistakes(optimizer):
 
 def grad_powers(want, x, y, y_pred) -> dict:
     """poly_grads_tensor with one gradient at another power of x (grad_c computed with x**3
-    ...): grader.engine.compare.mistakes.grad_power_mistakes."""
+    ...): grader.engine.compare.mistakes.grad_power_mistakes; or with the derivative in x of
+    its power (grad_d with 3 x**2, the derivative of x**3)."""
+    import torch
+
     from grader.checks.api import grad_power_mistakes
-    return grad_power_mistakes(want, x, 2 * (y_pred - y), (0, 1, 2, 3),
-                               ("grad_a", "grad_b", "grad_c", "grad_d"))
+    r = 2 * (y_pred - y)
+    out = grad_power_mistakes(want, x, r, (0, 1, 2, 3), ("grad_a", "grad_b", "grad_c", "grad_d"))
+
+    def same(u, v):
+        return torch.allclose(torch.as_tensor(u, dtype=torch.float64).cpu(),
+                              torch.as_tensor(v, dtype=torch.float64).cpu(), rtol=1e-9, atol=0)
+    for k, name in ((2, "grad_c"), (3, "grad_d")):
+        value = (r * k * x ** (k - 1)).sum().to(want[k].dtype)
+        if same(value, want[k]):
+            continue
+        dx = f"{k} x**{k - 1}" if k > 2 else f"{k} x"
+        alike = [h for h, v in out.items() if same(v[k], value)]
+        for h in alike:   # `x * 2` for `x ** 2` gives 2x too: both are said
+            out[f"{h}; or {dx}, the derivative of x**{k} with respect to x, was taken"] = \
+                out.pop(h)
+        if not alike:
+            out[f"{name} is the sum of 2 r · {dx}: {dx} is the derivative of x**{k} with "
+                f"respect to x, where the gradient with respect to the coefficient is wanted; "
+                f"that coefficient multiplies x**{k}, so {name} is the sum of 2 r x**{k}"] = \
+                type(want)(value if i == k else v for i, v in enumerate(want))
+    return out
 
 
 def forward_mistakes(state: dict, x, reversed_value) -> dict:
