@@ -75,3 +75,33 @@ def test_len_for_numel_named_only_where_every_shape_shows_numel_over_len(grade):
     assert failing(result, target)     # the same symptom: 2 times on ones(2, 2), right on 1-D
     other = hints_of(result, target)
     assert not any_hint(other, r"divided by len\(x\)"), other
+
+
+# -- ex08 DeepBinaryClassifier: the sizes argument ignored, or used in part
+
+FIRST_SIZE_FIXED = """
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        sizes = (8,) + tuple(sizes[1:])
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.sigmoid(layer(x))
+        return x
+"""
+SIZES_IGNORED = r"sizes argument is not used"
+
+
+def test_sizes_ignored_named_only_where_other_sizes_build_the_default_layers(grade):
+    target = "DeepBinaryClassifier"
+    right = hints_of(grade("ex08", fresh_code("ex08", "classifier_ignores_sizes"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, SIZES_IGNORED), right
+    result = grade("ex08", FIRST_SIZE_FIXED, targets=[target])
+    failed = failing(result, target)
+    assert failed     # the same symptom: DeepBinaryClassifier((3, 5, 1)) holds other layers
+    other = hints_of(result, target)
+    assert not any_hint(other, SIZES_IGNORED), other
+    assert not any("attributes of self" in c.message for c in failed), [c.message for c in failed]

@@ -158,4 +158,19 @@ def load_csv(path):
     return torch.from_numpy(data[:, :8].copy()), torch.from_numpy(data[:, -1:].copy())
 ''', "x = data[:, :8]: the count of diabetes.csv's features written in, wrong for other files",
         (r"first 8 columns whatever its width",), visible=True),
+    # blind round 13 (w030): the sizes argument ignored, the default sizes hard-coded
+    Fresh("classifier_ignores_sizes", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        sizes = (8, 6, 4, 1)
+        self.layers = nn.ModuleList(
+            [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.sigmoid(layer(x))
+        return x
+''', "ignores the sizes argument (hard-codes (8, 6, 4, 1)): right only for the default sizes",
+        (r"sizes argument is not used",), visible=True),
 ]

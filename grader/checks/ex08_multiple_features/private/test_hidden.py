@@ -21,7 +21,8 @@ from grader.checks.ex06_nn_linear.private.variants import train_variant
 from grader.checks.ex08_multiple_features.private.variants import deep_forward_mistakes
 from grader.checks.ex08_multiple_features.ships import mistakes as hints
 from grader.checks.ex08_multiple_features.ships.mistakes import TRAIN_VARIANTS as VARIANTS
-from grader.checks.ex08_multiple_features.ships.shared import deep_spec, layer_shapes
+from grader.checks.ex08_multiple_features.ships.shared import (deep_spec, layer_shapes,
+                                                              naming_ignored_sizes)
 
 pytestmark = pytest.mark.ex08
 
@@ -102,7 +103,7 @@ def test_forward_random(sub, seed, device):
     x = randn(g, int(np_rng(seed, "forward_n").integers(2, 12)), sizes[0],
               dtype=torch.float32, device=device)
     call = f"DeepBinaryClassifier({sizes}).to({device!r})(x) with x of shape {tuple(x.shape)}"
-    with naming_float64_weights(call, x):
+    with naming_ignored_sizes(sub, sizes, call), naming_float64_weights(call, x):
         got = sub.probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,), state,
                         x, device=device)
     want = reference_probe("ex08.forward_twice", "ex08", "DeepBinaryClassifier", (sizes,),

@@ -38,6 +38,38 @@ def fixed_width(got, rows):
             f"(9 columns) its {FEATURES} features, on this file of {width} columns {here}. "
             f"The number of features is written in (data[:, :{FEATURES}]?): take every column "
             f"but the last, data[:, :-1]")
+SIZES_IGNORED = ("the sizes argument is not used: given other sizes, the model builds the default "
+                 "model's layers. Make one nn.Linear(sizes[i], sizes[i + 1]) per consecutive "
+                 "pair of the sizes passed in (zip(sizes[:-1], sizes[1:]))")
+
+
+def sizes_of(structure) -> tuple | None:
+    """The sizes (in, hidden..., out) of the chain of nn.Linear layers a module's structure
+    (grader.sandbox.inside.probes.common.structure) holds in `layers`, each layers.i an
+    nn.Linear whose input is the previous one's output; None where it holds anything else."""
+    import re
+    if not isinstance(structure, dict):
+        return None
+    modules = [tuple(m) for m in structure.get("modules", [])]
+    params = [(n, tuple(s)) for n, s in structure.get("parameters", [])]
+    layers = [m for m in modules if m[0] != "layers"]
+    if not layers or ("layers", "ModuleList") not in modules \
+            or layers != [(f"layers.{i}", "Linear") for i in range(len(layers))] \
+            or len(params) != 2 * len(layers):
+        return None
+    sizes = []
+    for i in range(len(layers)):
+        (wn, ws), (bn, bs) = params[2 * i], params[2 * i + 1]
+        if (wn, bn) != (f"layers.{i}.weight", f"layers.{i}.bias") or len(ws) != 2 \
+                or bs != ws[:1] or not re.fullmatch(r"\d+", str(ws[0])):
+            return None
+        if sizes and sizes[-1] != ws[1]:
+            return None
+        sizes = sizes or [ws[1]]
+        sizes.append(ws[0])
+    return tuple(int(v) for v in sizes)
+
+
 PLAIN_LIST = ("the model has no parameters: layers kept in a plain Python list are not "
               "registered as submodules. Keep them in nn.ModuleList([...]) as self.layers.")
 # the usual wrong forward passes, by the key under which private/variants.py computes them

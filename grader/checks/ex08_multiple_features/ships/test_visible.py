@@ -119,7 +119,23 @@ def test_structure(sub):
         call = f"DeepBinaryClassifier({', '.join(map(str, args))})"
         if isinstance(got, dict) and not got.get("parameters"):
             fail(f"{call}: the model has no parameters.", hints.PLAIN_LIST)
+        if args:
+            _layers_from_sizes(got, args[0], call)
         assert_structure(got, expected(CASES[cid]), call=call)
+
+
+def _layers_from_sizes(got, sizes, call):
+    """Where the model holds a whole chain of nn.Linear in `layers`, registered as asked, but
+    of other sizes than `sizes`: the sizes seen, and SIZES_IGNORED where they are the default
+    model's (checked right just before), the same layers as without the argument."""
+    seen = hints.sizes_of(got)
+    if seen is None or seen == tuple(sizes):
+        return
+    default = hints.sizes_of(expected(CASES["structure_default"]))
+    fail(f"{call} holds a chain of nn.Linear layers in `layers` for the sizes {seen}, expected "
+         f"one per consecutive pair of {tuple(sizes)}" +
+         (f": the same layers as DeepBinaryClassifier() builds." if seen == default else
+          "."), hints.SIZES_IGNORED if seen == default else None)
 
 
 @check("DeepBinaryClassifier", points=2, visible=True)
