@@ -234,5 +234,5 @@ def train_logistic(model, x, y, lr, epochs, momentum=0.9):
         losses.append(loss.item())
     return losses
 ''', "momentum=0.9 written in: the momentum argument is ignored",
-        (r"momentum argument given is not used",), visible=True),
+        (r"momentum argument given is not used|momentum given was not used",), visible=True),
 ]
