@@ -8,6 +8,10 @@ against a program with the same symptom for another reason, which must not get i
   ex03 analytic_grad_of_mean divided by len(x) (2 times on ones(2, 2), right on a 1-D x, 12
        times on x of shape (2, 3, 4)): divided by x.shape[-1] is 2 times and right there too,
        but 6 times on (2, 3, 4)
+  ex08 DeepBinaryClassifier ignoring sizes (the default model's layers for (3, 5, 1)): a model
+       that fixes only the first size (8, 5, 1) holds other layers too
+  ex05 sgd_update_ with p.grad.mean() (every entry moved by lr times the mean gradient): a step
+       by the first entry's gradient moves every entry by one amount too, and is said so
 """
 from __future__ import annotations
 
@@ -105,3 +109,27 @@ def test_sizes_ignored_named_only_where_other_sizes_build_the_default_layers(gra
     other = hints_of(result, target)
     assert not any_hint(other, SIZES_IGNORED), other
     assert not any("attributes of self" in c.message for c in failed), [c.message for c in failed]
+
+
+# -- ex05 sgd_update_: the mean gradient broadcast, or another one number for every entry
+
+FIRST_GRAD = """
+def sgd_update_(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad.reshape(-1)[0]
+"""
+MEAN = r"lr times the mean of its gradient"
+
+
+def test_mean_gradient_named_only_where_the_step_is_the_mean(grade):
+    target = "sgd_update_"
+    right = hints_of(grade("ex05", fresh_code("ex05", "sgd_update_grad_mean"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, MEAN), right
+    result = grade("ex05", FIRST_GRAD, targets=[target])
+    failed = failing(result, target)
+    assert failed     # the same symptom: every entry of w moved by one same amount
+    other = hints_of(result, target)
+    assert not any_hint(other, MEAN), other
+    assert any("moved by the same amount" in c.message for c in failed if c.visible)

@@ -206,4 +206,12 @@ def fit(x, y, lr, iters, seed):
     return w, b, losses
 ''', "zeroes w.grad before each backward() but never b.grad",
         (r"b\.grad is never zeroed, while w\.grad is",), visible=True),
+    # blind round 13 (w019): the mean of the gradient, one number broadcast to every entry
+    Fresh("sgd_update_grad_mean", "sgd_update_", '''
+def sgd_update_(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad.mean()
+''', "updates with p.grad.mean(), a scalar broadcast to every entry: right only for "
+        "one-element parameters", (r"lr times the mean of its gradient",), visible=True),
 ]

@@ -152,6 +152,30 @@ NO_GRAPH = ("the loss has no graph. Compute it with tensor operations (no .item(
 UPDATE_REBINDS = ("the parameters did not change: `p = p - lr * p.grad` only rebinds the loop "
                   "variable; change the tensor in place (p -= lr * p.grad)")
 UPDATE_SIGN = SIGN_FLIPPED
+UPDATE_MEAN = ("every entry of w moved by the same amount, lr times the mean of its gradient: "
+               "p.grad.mean() (one number, broadcast) where each entry's own gradient is "
+               "meant; subtract lr * p.grad, entry by entry")
+
+
+def update_uniform(before, grad, after, lr) -> str | None:
+    """The message where a parameter of several entries, whose gradient differs between them,
+    moved by one same amount in every entry, and not by lr times its mean gradient (that one
+    is UPDATE_MEAN, named by its values): the update used one number for the whole tensor.
+    None where the change is not that."""
+    import torch
+    if not isinstance(after, torch.Tensor) or after.shape != before.shape \
+            or before.numel() < 2 or bool((grad == grad.reshape(-1)[0]).all()):
+        return None
+    d = (after.detach().cpu().double() - before.double()).reshape(-1)
+    if not bool(torch.isfinite(d).all()) or not torch.allclose(d, d[:1].expand_as(d),
+                                                               rtol=1e-5, atol=1e-9):
+        return None
+    if torch.allclose(d, -lr * grad.double().mean().expand_as(d), rtol=1e-5, atol=1e-9):
+        return None
+    return (f"every entry of w moved by the same amount, {float(d[0]):+.6g}, though its "
+            f"gradient differs between entries ({', '.join(f'{float(g):g}' for g in grad)}): "
+            f"the update used one number for the whole tensor, where each entry moves by "
+            f"lr times its own gradient")
 FIT_UPDATE_STILL = ("the parameters never move, and your sgd_update_ leaves a parameter with a "
                     "gradient as it was (see its own check): if fit updates through it, make it "
                     "change the tensors in place (p -= lr * p.grad) first")

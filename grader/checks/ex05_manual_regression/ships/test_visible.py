@@ -20,6 +20,9 @@ Y_SMALL = torch.tensor([1.0, 2.0, 3.0, 4.0])
 PRED_SMALL = torch.tensor([1.5, 2.0, 2.0, 5.5])
 W0, B0 = torch.tensor([0.5]), torch.tensor([-1.0])
 GW, GB = torch.tensor([2.0]), torch.tensor([-4.0])
+# in float64, a w of three entries with uneven gradients: an update by one number for the
+# whole tensor (lr * p.grad.mean()) shows there
+W3, GW3 = torch.tensor([0.5, -1.5, 2.0]), torch.tensor([2.0, -1.0, 3.0])
 # ten points on the line y = 3x + 0.8 for a short run; the course's 100 points for the long one
 X_SHORT = torch.linspace(0.0, 1.0, 10)
 Y_SHORT = 3 * X_SHORT + 0.8
@@ -36,8 +39,8 @@ CASES = {c.id: c for c in [
     Case("update_small", "ex05", ([W0, B0], [GW, GB], 0.1), probe="ex05.update"),
     # the hidden checks' other dtype, float64, given here too
     Case("mse_small64", "ex05.mse_loss", (Y_SMALL.double(), PRED_SMALL.double())),
-    Case("update_small64", "ex05", ([W0.double(), B0.double()], [GW.double(), GB.double()], 0.1),
-         probe="ex05.update"),
+    Case("update_small64", "ex05", ([W3.double(), B0.double()], [GW3.double(), GB.double()],
+                                     0.1), probe="ex05.update"),
     Case("fit_short", "ex05.fit", SHORT),
     Case("fit_course", "ex05", (X_COURSE, Y_COURSE, 0.01, 3000, 0), {"every": 250},
          probe="ex05.fit_summary"),
@@ -153,21 +156,34 @@ def test_mse_loss_backward(sub):
                      mistakes=scale_mistakes(closed_form, 4))
 
 
+def _listed(t) -> str:
+    return "[" + ", ".join(f"{float(v):g}" for v in t) + "]"
+
+
 @check("sgd_update_", points=2, visible=True)
 def test_sgd_update_small(sub):
     """sgd_update_ with lr 0.1 moves w 0.5 -> 0.3 and b -1 -> -0.6, in place, leaves kept
-    (float32 and float64)"""
+    (float32), and a w of three entries, each by its own gradient (float64)"""
     for cid, kind in (("update_small", ""), ("update_small64", ", all float64")):
         case = CASES[cid]
         (w0, b0), (gw, gb), lr = case.args
-        call = f"sgd_update_([w, b], lr=0.1) with w.grad = [2], b.grad = [-4]{kind}"
+        call = (f"sgd_update_([w, b], lr=0.1) with w = {_listed(w0)}, w.grad = {_listed(gw)}, "
+                f"b.grad = [-4]{kind}")
         try:
             out = case.run(sub)
         except StudentError as err:
             inplace_leaf_hint(err, call)
-        assert_close(out["params"], expected(case)["params"], call=call,
+        got = out["params"]
+        uniform = hints.update_uniform(w0, gw, got[0], lr) \
+            if isinstance(got, (list, tuple)) and len(got) == 2 else None
+        want = expected(case)["params"]
+        if uniform:
+            fail(f"{call} gave w = {_listed(got[0])}, expected {_listed(want[0])}: {uniform}.")
+        mean = {hints.UPDATE_MEAN: [w0 - lr * gw.mean(), b0 - lr * gb.mean()]} \
+            if w0.numel() > 1 else {}
+        assert_close(got, want, call=call,
                      mistakes={hints.UPDATE_REBINDS: [w0, b0],
-                               hints.UPDATE_SIGN: [w0 + lr * gw, b0 + lr * gb]})
+                               hints.UPDATE_SIGN: [w0 + lr * gw, b0 + lr * gb], **mean})
         for t, name in zip(out["params"], ("w", "b")):
             assert_leaf(t, call=call, name=name)
         assert_grads_kept(out, [gw, gb], call)
