@@ -14,6 +14,7 @@ pytestmark = pytest.mark.ex01
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 F64 = torch.float64
 WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+XD, YD = [1.371, -0.7132, 2.2091], [2.52, -1.31, -1.1]
 
 CASES = {c.id: c for c in [
     Case("forward_scalar", "ex01.forward", (3.0, 2.0)),
@@ -22,6 +23,11 @@ CASES = {c.id: c for c in [
     Case("forward_np32", "ex01.forward", (np.array([1.0, 2.0, 3.0], dtype=np.float32), 2.0)),
     Case("forward_np64", "ex01.forward", (np.array([1.0, 2.0, 3.0]), 2.0)),
     Case("forward_tensor64", "ex01.forward", (torch.tensor([1.0, 2.0, 3.0], dtype=F64), 2.0)),
+    # inputs with more digits, where the course's give round answers: an answer rounded for
+    # show (round(v, 4)) fails a visible check too, not only the hidden ones
+    Case("forward_digits", "ex01.forward", (np.array(XD), 0.4567)),
+    Case("loss_digits", "ex01.loss", (np.array(XD), np.array(YD), 0.4567)),
+    Case("forward_wb_digits", "ex01.forward_wb", (torch.tensor(XD, dtype=F64), 0.4567, -0.1234)),
     # x a leaf that requires grad, as a tensor of a training loop is (the contract's tensors)
     Case("loss_course", "ex01.loss", (torch.tensor(X, dtype=F64, requires_grad=True),
                                       torch.tensor(Y, dtype=F64), 1.0)),
@@ -56,11 +62,13 @@ CASES = {c.id: c for c in [
 
 @check("forward", visible=True)
 def test_forward_course(sub):
-    """forward(3.0, 2.0) is 6.0, and works on a tensor and on NumPy arrays"""
+    """forward(3.0, 2.0) is 6.0, and works on a tensor and on NumPy arrays, keeping every
+    digit"""
     for cid, call in (("forward_scalar", "forward(3.0, 2.0)"),
                       ("forward_tensor", "forward(torch.tensor([1., 2., 3.]), 2.0)"),
                       ("forward_np32", "forward(np.array([1., 2., 3.], dtype=np.float32), 2.0)"),
-                      ("forward_np64", "forward(np.array([1., 2., 3.]), 2.0)")):
+                      ("forward_np64", "forward(np.array([1., 2., 3.]), 2.0)"),
+                      ("forward_digits", f"forward(np.array({XD}), 0.4567)")):
         case = CASES[cid]
         assert_close(case.run(sub), expected(case), call=call)
 
@@ -77,7 +85,7 @@ def test_forward_keeps_device(sub, device):
 @check("loss", visible=True)
 def test_loss_course(sub):
     """loss on the course data at w = 1 is [1, 4, 9] (NumPy arrays, float64 and float32
-    tensors)"""
+    tensors), and keeps every digit on data with more"""
     for cid, kind in (("loss_course_np", "NumPy arrays"),
                       ("loss_course", "float64 tensors, x requiring grad"),
                       ("loss_course32", "float32 tensors")):
@@ -91,6 +99,9 @@ def test_loss_course(sub):
             raise
         assert_close(got, expected(case), call=call,
                      mistakes=lambda: also_on(hints.loss_mistakes(X, Y, 1.0), _second_loss(sub)))
+    digits = CASES["loss_digits"]
+    assert_close(digits.run(sub), expected(digits), call=f"loss(x={XD}, y={YD}, w=0.4567) as "
+                 f"NumPy arrays", mistakes=lambda: hints.loss_mistakes(*digits.args))
 
 
 def _right_without_grad(sub, case) -> bool:
@@ -170,11 +181,13 @@ def _second(sub):
 
 @check("forward_wb", visible=True)
 def test_forward_wb_course(sub):
-    """forward_wb(x, 2, 1) is 2x + 1, and forward_wb(x, 2, -0.5) is 2x - 0.5"""
-    for cid in ("forward_wb_negative", "forward_wb"):
+    """forward_wb(x, 2, 1) is 2x + 1, and forward_wb(x, 2, -0.5) is 2x - 0.5, keeping every
+    digit"""
+    for cid in ("forward_wb_negative", "forward_wb", "forward_wb_digits"):
         case = CASES[cid]
         x, w, b = case.args
-        assert_close(case.run(sub), expected(case), call=f"forward_wb(tensor([1,2,3]), {w}, {b})",
+        assert_close(case.run(sub), expected(case),
+                     call=f"forward_wb(tensor({x.tolist()}), {w}, {b})",
                      mistakes=hints.forward_wb_mistakes(x, w, b))
 
 

@@ -63,6 +63,10 @@ CASES = {c.id: c for c in [
     # is half the right one and reads as a factor 2 missing. Here every known mistake gives its
     # own value: 88 (right), 44 (factor 2), 66 (in x), 22 (x missing), -88 (sign), 176 (twice)
     Case("sample_gradient_course", "ex02.sample_gradient", SAMPLE, grad=False),
+    # a sample with more digits, where the course's gives a round answer: an answer rounded for
+    # show (round(v, 4)) fails a visible check too, not only the hidden ones (x*w > y, as in
+    # the course's sample: a sign lost is told by the second sample)
+    Case("sample_gradient_digits", "ex02.sample_gradient", (1.37, -0.71, 0.453), grad=False),
     Case("sgd_course", "ex02.stochastic_gradient_descent", (XA, YA, 1.0, 0.01, 10)),
     Case("sgd_course_half", "ex02.stochastic_gradient_descent", (X, Y, 1.0, 0.005, 10)),
     Case("sgd_course_uphill", "ex02.stochastic_gradient_descent", (X, Y, 1.0, -0.01, 10)),
@@ -255,7 +259,8 @@ def test_gradient_descent_course(sub):
 
 @check("sample_gradient", visible=True)
 def test_sample_gradient_course(sub):
-    """sample_gradient(4, 1, 3) is 88, as autograd and a central difference say"""
+    """sample_gradient(4, 1, 3) is 88, as autograd and a central difference say; and on x=1.37,
+    y=-0.71, w=0.453, every digit"""
     case = CASES["sample_gradient_course"]
     x, y, w0 = SAMPLE
     got = manual_call(sub, case.target, *case.args)
@@ -271,6 +276,15 @@ def test_sample_gradient_course(sub):
     fd = float_central_difference(lambda w: (x * w - y) ** 2, w0)
     assert_close(got, fd, call=call, context="compared with a central difference",
                  rtol=GRADCHECK_TOL[0], atol=GRADCHECK_TOL[1])
+    digits = CASES["sample_gradient_digits"]
+    x, y, w0 = digits.args
+    want = expected(digits)
+    assert_close(manual_call(sub, digits.target, *digits.args), want,
+                 call=f"sample_gradient(x={x}, y={y}, w={w0})",
+                 mistakes=lambda: {hints.IN_X: 2 * w0 * (x * w0 - y), **hints.no_x(x, y, w0),
+                                   **scale_mistakes(want),
+                                   **also_on(hints.parentheses_lost(x, y, w0),
+                                             _second_sample(sub))})
 
 
 # A second input for the parentheses' hint: the right value 8.25, 2*x*x*w - y 0.25

@@ -23,10 +23,14 @@ X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 
 CASES = {c.id: c for c in [
     Case("steps_course", "ex04.backward_steps", (2.0, 4.0, 1.0), grad=False),
+    # inputs with more digits, where the course's give round answers: an answer rounded for
+    # show (round(v, 4)) fails here too, not only in the hidden checks
+    Case("steps_digits", "ex04.backward_steps", (1.37, 0.71, -0.45), grad=False),
     Case("affine_steps_notes", "ex04.affine_backward_steps", (1.0, 2.0, 1.0, 2.0), grad=False),
-    # x = 3: at the notes' x = 1, dyhat_dw = dyhat_db, so a dloss_db made with dyhat_dw is right
-    # there; here it is 9, not 3, and every other known mistake gives values of its own
-    Case("affine_steps_x3", "ex04.affine_backward_steps", (3.0, 1.0, 0.5, 1.0), grad=False),
+    # x = 2.7: at the notes' x = 1, dyhat_dw = dyhat_db, so a dloss_db made with dyhat_dw is
+    # right there; here it is not, every other known mistake gives values of its own, and the
+    # answers have more digits than a rounding for show keeps
+    Case("affine_steps_x27", "ex04.affine_backward_steps", (2.7, 1.13, 0.347, -0.41), grad=False),
     Case("train_course", "ex04.train_autograd", (X, Y, 1.0, 0.01, 10)),
     Case("train_course_uphill", "ex04.train_autograd", (X, Y, 1.0, -0.01, 10)),
     # the course run on float32 and float64 tensors, as the hidden checks also train: w has
@@ -35,10 +39,12 @@ CASES = {c.id: c for c in [
            (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 1.0, 0.01, 10))
       for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
     Case("forward_float", "ex04.quadratic_forward", (2.0, 1.0, 2.0, 3.0)),
+    Case("forward_digits", "ex04.quadratic_forward", (1.37, 0.713, -0.45, 0.2)),
     Case("forward_tensor", "ex04.quadratic_forward", (torch.tensor(X), 1.0, 2.0, 3.0)),
     Case("forward_tensor64", "ex04.quadratic_forward",
          (torch.tensor(X, dtype=torch.float64), 1.0, 2.0, 3.0)),
     Case("grads_float", "ex04.quadratic_grads", (2.0, 4.0, 1.0, 1.0, 1.0), grad=False),
+    Case("grads_digits", "ex04.quadratic_grads", (1.37, 0.71, -0.45, 0.25, 0.3), grad=False),
     *[Case(f"grads_tensor{bits}", "ex04.quadratic_grads",
            (torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype), 0.5, -1.0, 2.0),
            grad=False) for bits, dtype in (("32", torch.float32), ("64", torch.float64))],
@@ -74,7 +80,7 @@ def run_mistakes(cid: str) -> dict:
 @check("backward_steps", points=3, visible=True)
 def test_backward_steps_course(sub):
     """backward_steps(x=2, y=4, w=1): every step, and dloss_dw = -8 (autograd and a central
-    difference agree)"""
+    difference agree); then x=1.37, y=0.71, w=-0.45, whose answers have more digits"""
     case = CASES["steps_course"]
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
@@ -85,6 +91,11 @@ def test_backward_steps_course(sub):
     assert_close(got["dloss_dw"], -8.0, call=call, context="key 'dloss_dw'")
     assert_gradient(got["dloss_dw"], lambda w: (2.0 * w - 4.0) ** 2, 1.0, call=call,
                     closed=2 * 2.0 * (2.0 * 1.0 - 4.0), like=-8.0, mistakes=scale_mistakes)
+    digits = CASES["steps_digits"]
+    want = expected(digits)
+    assert_close(manual_call(sub, digits.target, *digits.args), want, check_dtype="strict",
+                 call="backward_steps(x=1.37, y=0.71, w=-0.45), autograd off",
+                 mistakes=lambda: steps_mistakes(want, 1.37, -0.45))
 
 
 # x = 3, y = 1, w = 1: r = 2 > 0, where the course's r = -2 (a sign lost, 2 * |r|, is a
@@ -105,19 +116,19 @@ def _steps_r_positive(sub):
 @check("affine_backward_steps", points=3, visible=True)
 def test_affine_backward_steps_notes(sub):
     """the notes' Exercise 4-2, affine_backward_steps(x=1, y=2, w=1, b=2): every step, and
-    dloss_dw = dloss_db = 2 (autograd and a central difference agree); then x=3, y=1, w=0.5,
-    b=1, where dyhat_dw (3) and dyhat_db (1) differ"""
+    dloss_dw = dloss_db = 2 (autograd and a central difference agree); then x=2.7, y=1.13,
+    w=0.347, b=-0.41, where dyhat_dw (2.7) and dyhat_db (1) differ"""
     case = CASES["affine_steps_notes"]
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
     call = "affine_backward_steps(x=1.0, y=2.0, w=1.0, b=2.0), autograd off"
     assert_close(got, want, call=call, check_dtype="strict",
                  mistakes=lambda: affine_steps_mistakes(want, 1.0, 1.0, 2.0, 2.0))
-    x3 = CASES["affine_steps_x3"]
-    want3 = expected(x3)
-    assert_close(manual_call(sub, x3.target, *x3.args), want3, check_dtype="strict",
-                 call="affine_backward_steps(x=3.0, y=1.0, w=0.5, b=1.0), autograd off",
-                 mistakes=lambda: affine_steps_mistakes(want3, 3.0, 0.5, 1.0, 1.0))
+    x27 = CASES["affine_steps_x27"]
+    want27 = expected(x27)
+    assert_close(manual_call(sub, x27.target, *x27.args), want27, check_dtype="strict",
+                 call="affine_backward_steps(x=2.7, y=1.13, w=0.347, b=-0.41), autograd off",
+                 mistakes=lambda: affine_steps_mistakes(want27, 2.7, 0.347, 1.13, -0.41))
     assert_close((got["dloss_dw"], got["dloss_db"]), (2.0, 2.0), call=call,
                  context="keys 'dloss_dw', 'dloss_db'")
     assert_gradient(got["dloss_dw"], lambda w: (1.0 * w + 2.0 - 2.0) ** 2, 1.0,
@@ -154,10 +165,16 @@ def test_train_autograd_course(sub):
 
 @check("quadratic_forward", visible=True)
 def test_quadratic_forward_float(sub):
-    """quadratic_forward(2, w1=1, w2=2, b=3) is 4 + 4 + 3 = 11"""
+    """quadratic_forward(2, w1=1, w2=2, b=3) is 4 + 4 + 3 = 11; quadratic_forward(1.37, w1=0.713,
+    w2=-0.45, b=0.2) is 0.9217297"""
     case = CASES["forward_float"]
     assert_close(case.run(sub), expected(case), call="quadratic_forward(2.0, 1.0, 2.0, 3.0)",
                  mistakes={hints.W_SWAPPED: 2 * 4 + 1 * 2 + 3})
+    digits = CASES["forward_digits"]
+    assert_close(digits.run(sub), expected(digits),
+                 call="quadratic_forward(1.37, 0.713, -0.45, 0.2)",
+                 mistakes={hints.W_SWAPPED: -0.45 * 1.37 ** 2 + 0.713 * 1.37 + 0.2,
+                           **hints.times_two(1.37, 0.713, -0.45, 0.2)})
 
 
 @check("quadratic_forward", visible=True)
@@ -174,7 +191,7 @@ def test_quadratic_forward_tensor(sub, device):
 @check("quadratic_grads", points=2, visible=True)
 def test_quadratic_grads_float(sub):
     """quadratic_grads(x=2, y=4, w1=w2=b=1) is (24, 12, 6), as autograd and a central difference
-    say"""
+    say; then x=1.37, y=0.71, w1=-0.45, w2=0.25, b=0.3, whose gradients have more digits"""
     case = CASES["grads_float"]
     got = manual_call(sub, case.target, *case.args)
     want = expected(case)
@@ -188,6 +205,11 @@ def test_quadratic_grads_float(sub):
             return (p[0] * 4.0 + p[1] * 2.0 + p[2] - 4.0) ** 2
         assert_gradient(got[i], loss, p0[i], call=f"{call}: {name}", like=want[i],
                         mistakes=scale_mistakes)
+    digits = CASES["grads_digits"]
+    want = expected(digits)
+    assert_close(manual_call(sub, digits.target, *digits.args), want, check_dtype="strict",
+                 call="quadratic_grads(x=1.37, y=0.71, w1=-0.45, w2=0.25, b=0.3), autograd off",
+                 mistakes=grads_mistakes(want))
 
 
 @check("quadratic_grads", visible=True)

@@ -61,7 +61,7 @@ CASES = {c.id: c for c in [
     Case("predict_course", "ex06", ("predict", SPEC_11,
                                     {"linear.weight": torch.tensor([[2.0]]),
                                      "linear.bias": torch.tensor([0.0])},
-                                    (torch.tensor([[5.0], [-1.0]]),)),
+                                    (torch.tensor([[5.0], [-1.0], [0.031729]]),)),
          probe="ex06.call_on_network"),
 ]}
 
@@ -182,10 +182,10 @@ def test_train_course(sub, device):
 
 @check("predict", points=2, visible=True)
 def test_predict(sub):
-    """predict(model, x) is model(x) computed without a graph"""
+    """predict(model, x) is model(x) computed without a graph, every digit of it"""
     case = CASES["predict_course"]
     got = case.run(sub)
-    call = "predict(model, tensor([[5.], [-1.]])) with f(x) = 2x"
+    call = "predict(model, tensor([[5.], [-1.], [0.031729]])) with f(x) = 2x"
     assert_close(got["result"], expected(case)["result"], call=call)
     assert_no_graph(got["result"], call=call)
     assert_mode_kept(got, expected(case), call)
