@@ -28,6 +28,7 @@ FIT_LR = 2e-5
 TRAJ = tolerance(torch.float64, TRAJECTORY_TOL)
 FIT_DEFAULTS = {"lr": 1e-6, "steps": 2000, "seed": 0}   # fit_numpy's, as the docstring gives them
 
+X_DIGITS, COEFS_DIGITS = [0.37, -1.21, 1.73], (0.5, -1.25, 0.75, 0.3)
 CASES = {c.id: c for c in [
     Case("sine_5", "ex11.make_sine_data", (5,)),
     Case("forward_hand", "ex11.poly_forward", (np.array([0.0, 1.0, 2.0]), 1.0, 2.0, 3.0, 4.0)),
@@ -42,6 +43,11 @@ CASES = {c.id: c for c in [
     Case("loss_hand", "ex11.poly_loss", (np.array([1.0, 2.0, 3.1]), np.array([1.0, 0.0, 0.0]))),
     Case("loss_hand_np32", "ex11.poly_loss", (np.array([1.0, 2.0, 3.0], dtype=np.float32),
                                               np.array([1.0, 0.0, 0.0], dtype=np.float32))),
+    # inputs with more digits, where the ones above give round answers: an answer rounded for
+    # show (round(v, 4)) fails a visible check too, not only the hidden ones
+    Case("forward_digits", "ex11.poly_forward", (np.array(X_DIGITS), *COEFS_DIGITS)),
+    Case("loss_digits", "ex11.poly_loss", (np.array([1.2345, -0.7712, 2.31]),
+                                           np.array([0.5, 0.25, -1.125]))),
     Case("grads_small", "ex11.poly_grads", (X_SMALL, Y_SMALL, YP_SMALL)),
     Case("grads_small_np32", "ex11.poly_grads",
          tuple(a.astype(np.float32) for a in (X_SMALL, Y_SMALL, YP_SMALL))),
@@ -113,7 +119,8 @@ def test_sine_data_default(sub):
 
 @check("poly_forward", visible=True)
 def test_forward_by_hand(sub):
-    """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49], for NumPy arrays and tensors alike"""
+    """poly_forward([0, 1, 2], 1, 2, 3, 4) is [1, 10, 49], for NumPy arrays and tensors alike,
+    and keeps every digit of x = [0.37, -1.21, 1.73]"""
     for cid, kind in (("forward_hand", "a float64 array"), ("forward_hand_np32", "a float32 array"),
                       ("forward_hand_t32", "a float32 tensor"),
                       ("forward_hand_t64", "a float64 tensor")):
@@ -125,12 +132,16 @@ def test_forward_by_hand(sub):
                          hints.A_B_SWAPPED: np.array([2.0, 10.0, 48.0]),
                          hints.CUBE_AS_SQUARE: np.array([1.0, 10.0, 33.0])})
                      if cid == "forward_hand" else None)
+    digits = CASES["forward_digits"]
+    assert_close(digits.run(sub), expected(digits),
+                 call=f"poly_forward(x={X_DIGITS} as a float64 array, {COEFS_DIGITS})",
+                 mistakes=hints.with_term_powers(np.array(X_DIGITS), COEFS_DIGITS, {}))
 
 
 @check("poly_loss", visible=True)
 def test_loss_by_hand(sub):
     """poly_loss([1, 2, 3.1], [1, 0, 0]) is 13.61, a sum of squares (in float64), and 13 on
-    float32 arrays [1, 2, 3]"""
+    float32 arrays [1, 2, 3]; every digit of it on inputs with more"""
     case = CASES["loss_hand"]
     assert_close(case.run(sub), expected(case), call="poly_loss([1, 2, 3.1], [1, 0, 0])",
                  mistakes=lambda: also_on(hints.loss_mistakes(*case.args), _second_loss(sub)))
@@ -138,6 +149,10 @@ def test_loss_by_hand(sub):
     assert_close(case32.run(sub), expected(case32),
                  call="poly_loss([1, 2, 3], [1, 0, 0]) on float32 arrays",
                  mistakes=lambda: also_on(hints.loss_mistakes(*case32.args), _second_loss(sub)))
+    digits = CASES["loss_digits"]
+    assert_close(digits.run(sub), expected(digits),
+                 call="poly_loss([1.2345, -0.7712, 2.31], [0.5, 0.25, -1.125])",
+                 mistakes=lambda: also_on(hints.loss_mistakes(*digits.args), _second_loss(sub)))
 
 
 # A second input for the hints: on [1, 2, 3] against [1, 0, 0] the errors are all >= 0, so their
