@@ -100,11 +100,14 @@ def defaults_that_differ(run, defaults: dict, right) -> list | None:
     return alone or list(defaults)
 
 
-def default_differs(names, defaults: dict) -> str:
-    """The hint where passing the contract's defaults `names` (of `defaults`) makes a run right."""
+def default_differs(names, defaults: dict, behaves: str | None = None) -> str:
+    """The hint where passing the contract's defaults `names` (of `defaults`) makes a run right;
+    `behaves`, where given, is what the run with them left out equals (e.g. "momentum=0"),
+    a condition the caller tested on values."""
     given = " and ".join(f"{k}={defaults[k]!r}" for k in names)
+    seen = f"; left out, the run is the one with {behaves}" if behaves else ""
     return (f"with {given} passed, the run is the reference's: the signature's default for "
-            f"{' and '.join(names)} differs from the docstring's ({given})")
+            f"{' and '.join(names)} differs from the docstring's ({given}){seen}")
 
 
 def argument_ignored(name: str, given, default) -> str:
@@ -130,3 +133,12 @@ def list_kept(name: str) -> str:
             f"default argument {name}=[] does (Python makes that list once, when the function "
             f"is defined) or a list made outside the function. Make a new list in every call: "
             f"{name} = [] inside the function")
+
+
+def earlier_answer(call: str) -> str:
+    """The hint for an answer that equals what an earlier call, `call`, on other inputs gave
+    (a condition the check tests on values: the two right answers differ)."""
+    return (f"this is the answer of an earlier call, {call}: what differs in this call's inputs "
+            f"is not used. A result kept between calls (a cache keyed by only some of the arguments, "
+            f"or a variable outside the function) is returned again; compute the answer from "
+            f"every argument in each call")

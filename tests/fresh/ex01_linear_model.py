@@ -169,4 +169,19 @@ def mse_surface(x_data, y_data, ws, bs):
     return ((pred - y) ** 2).mean(axis=0).astype(np.float64)
 ''', "samples on axis 0, y subtracted unexpanded: y broadcasts against the weights' axis",
         (r"lines up with the weights' axis",), visible=True),
+    # blind round 14 (w061): a cache keyed by the weights only, kept between calls
+    Fresh("mse_for_weights_cached_by_weights", "mse_for_weights", '''
+_CACHE = {}
+
+
+def mse_for_weights(x_data, y_data, weights):
+    key = tuple(_as_array(weights).tolist())
+    if key not in _CACHE:
+        x, y = _as_array(x_data), _as_array(y_data)
+        _CACHE[key] = np.array([np.mean(loss(x, y, float(w))) for w in _as_array(weights)],
+                               dtype=np.float64)
+    return _CACHE[key].copy()
+''', "caches the MSEs in a module-level dict keyed by the weights only: another call with the "
+        "same weights and new data gets the first call's values",
+        (r"earlier call",), visible=True),
 ]

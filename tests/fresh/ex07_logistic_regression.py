@@ -235,4 +235,19 @@ def train_logistic(model, x, y, lr, epochs, momentum=0.9):
     return losses
 ''', "momentum=0.9 written in: the momentum argument is ignored",
         (r"momentum argument given is not used|momentum given was not used",), visible=True),
+    # blind round 14 (w064): the default momentum 0.0, the body right
+    Fresh("train_logistic_default_momentum_zero", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.0):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "the signature's default momentum is 0.0, not the docstring's 0.9",
+        (r"default for momentum differs",), visible=True),
 ]

@@ -7,6 +7,7 @@ import torch
 from grader.checks.api import (Case, CheckFailure, StudentError, also_on, assert_close, check,
                                devices, expected, fail, property_of, same_values,
                                summed)
+from grader.checks.evidence import earlier_answer
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -39,11 +40,12 @@ CASES = {c.id: c for c in [
     # counts shows its own value on each
     Case("mse_five", "ex01.mse_for_weights", ([1.0, 2.0, 3.0, 4.0, 5.0],
                                               [1.5, 4.0, 6.5, 7.0, 10.5], [1.0, 1.5, 2.0, 3.0])),
-    # the same as float64 tensors: the hidden checks give lists, arrays and tensors
+    # as float64 tensors (the hidden checks give lists, arrays and tensors), with the weights of
+    # mse_course: an answer kept between calls under the weights alone comes back here
     Case("mse_five_tensor", "ex01.mse_for_weights",
          tuple(torch.tensor(a, dtype=F64) for a in ([1.0, 2.0, 3.0, 4.0, 5.0],
                                                     [1.5, 4.0, 6.5, 7.0, 10.5],
-                                                    [1.0, 1.5, 2.0, 3.0]))),
+                                                    np.arange(0.0, 4.1, 0.5)))),
     Case("forward_wb", "ex01.forward_wb", (torch.tensor([1.0, 2.0, 3.0]), 2.0, 1.0)),
     # b = 1 cannot tell x * (w + b) from x * w + x: a bias of -0.5 can
     Case("forward_wb_negative", "ex01.forward_wb",
@@ -141,8 +143,10 @@ def test_mse_course(sub):
                  "np.arange(0.0, 4.1, 0.5))", mistakes=lambda: _mse_mistakes(want, _second(sub)))
     case = CASES["mse_five_tensor"]
     want5 = expected(case)
-    assert_close(case.run(sub), want5, call="mse_for_weights(x, y, weights) on 5 samples and 4 "
-                 "weights, all float64 tensors", mistakes={hints.sum_not_mean(5): want5 * 5})
+    earlier = earlier_answer("mse_for_weights([1,2,3], [2,4,6], the same weights)")
+    assert_close(case.run(sub), want5, call="mse_for_weights(x, y, weights) on 5 samples, the "
+                 "weights np.arange(0.0, 4.1, 0.5), all float64 tensors",
+                 mistakes={hints.sum_not_mean(5): want5 * 5, earlier: want})
 
 
 def _mse_mistakes(want, second) -> dict:

@@ -1,0 +1,69 @@
+"""The hints added for blind round 14's fresh mistakes in ex01, ex02, ex03, ex05, ex07, ex10,
+ex11 and ex12, each tried against a program with the same symptom for another reason, which
+must not get it:
+
+  ex01 mse_for_weights cached by the weights (the second call, same weights, new data, gets
+       the first call's answer): a program that uses only the first three samples is right on
+       the course data and wrong on the second call too, with another answer
+  ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
+       asked, the reference's with momentum=0.9 passed): the optimizer built without
+       momentum=momentum gives plain SGD's run with momentum passed too, and is told that
+"""
+from __future__ import annotations
+
+from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
+from tests.conftest import failing
+
+
+# -- ex01 mse_for_weights: an earlier call's answer, or another wrong answer
+
+FIRST_THREE = """
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data)[:3], _as_array(y_data)[:3]
+    return np.array([np.mean(loss(x, y, float(w))) for w in _as_array(weights)],
+                    dtype=np.float64)
+"""
+EARLIER = r"answer of an earlier call"
+
+
+def test_earlier_answer_named_only_where_the_answer_is_the_earlier_calls(grade):
+    target = "mse_for_weights"
+    right = hints_of(grade("ex01", fresh_code("ex01", "mse_for_weights_cached_by_weights"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, EARLIER), right
+    result = grade("ex01", FIRST_THREE, targets=[target])
+    assert failing(result, target)     # the same symptom: right on the course data only
+    other = hints_of(result, target)
+    assert not any_hint(other, EARLIER), other
+
+
+# -- ex07 train_logistic: the default momentum 0, or no momentum at all
+
+NO_MOMENTUM_AT_ALL = """
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+DEFAULT = r"default for momentum differs"
+PLAIN_SGD = r"no step uses momentum"
+
+
+def test_default_named_only_where_momentum_passed_gives_the_reference_run(grade):
+    target = "train_logistic"
+    right = hints_of(grade("ex07", fresh_code("ex07", "train_logistic_default_momentum_zero"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, DEFAULT), right
+    assert not any_hint(right, PLAIN_SGD), right
+    result = grade("ex07", NO_MOMENTUM_AT_ALL, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: plain SGD's run by default
+    other = hints_of(result, target, visible=True)
+    assert any_hint(other, PLAIN_SGD), other
+    assert not any_hint(other, DEFAULT), other
