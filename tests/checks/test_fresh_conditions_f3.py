@@ -5,6 +5,8 @@ must not get it:
   ex01 mse_for_weights cached by the weights (the second call, same weights, new data, gets
        the first call's answer): a program that uses only the first three samples is right on
        the course data and wrong on the second call too, with another answer
+  ex01 forward_wb with abs(b) (x * w + 0.5 at b = -0.5, right at b = 1): x * w - b gives
+       x * w + 0.5 at b = -0.5 too, and x * w - 1 at b = 1; each is told its own cause only
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
        momentum=momentum gives plain SGD's run with momentum passed too, and is told that
@@ -67,3 +69,24 @@ def test_default_named_only_where_momentum_passed_gives_the_reference_run(grade)
     other = hints_of(result, target, visible=True)
     assert any_hint(other, PLAIN_SGD), other
     assert not any_hint(other, DEFAULT), other
+
+
+# -- ex01 forward_wb: abs(b), or the bias subtracted
+
+SUBTRACTED = """
+def forward_wb(x, w, b):
+    return x * w - b
+"""
+ABS = r"\|b\|"
+MINUS = r"bias is subtracted"
+
+
+def test_abs_and_subtracted_bias_told_apart_by_a_positive_bias(grade):
+    target = "forward_wb"
+    right = hints_of(grade("ex01", fresh_code("ex01", "forward_wb_abs_bias"), targets=[target]),
+                     target, visible=True)
+    assert any_hint(right, ABS) and not any_hint(right, MINUS), right
+    result = grade("ex01", SUBTRACTED, targets=[target])
+    assert failing(result, target)     # the same symptom: x * w + 0.5 at b = -0.5
+    other = hints_of(result, target, visible=True)
+    assert any_hint(other, MINUS) and not any_hint(other, ABS), other

@@ -184,4 +184,10 @@ def mse_for_weights(x_data, y_data, weights):
 ''', "caches the MSEs in a module-level dict keyed by the weights only: another call with the "
         "same weights and new data gets the first call's values",
         (r"earlier call",), visible=True),
+    # blind round 14 (w005): abs(b), wrong only for a negative bias
+    Fresh("forward_wb_abs_bias", "forward_wb", '''
+def forward_wb(x, w, b):
+    return x * w + abs(b)
+''', "adds abs(b): the bias's sign is lost, wrong only where b < 0",
+        (r"\|b\||abs\(b\)", r"an offset"), visible=True),
 ]

@@ -1,6 +1,8 @@
 """The mistakes of ex01 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike."""
 
+from grader.checks.evidence import also_on, same_values
+
 NOT_SQUARED = "this is the error x*w - y, not its square"
 REVERSED_NOT_SQUARED = "this is the error the other way round, y - x*w, not its square"
 DOUBLED = ("this is 2 * (x*w - y), twice the error, not its square: the square is "
@@ -140,12 +142,25 @@ BIAS_TIMES_X = ("this is x * (w + b): the bias is multiplied by x too; it is add
                 "product, x * w + b")
 
 
-def forward_wb_mistakes(x, w, b) -> dict:
+BIAS_ABS = ("this is x * w + |b|: the bias's sign is lost (abs(b)), while a positive bias "
+            "comes out right; the model adds b as it is, x * w + b")
+
+
+def forward_wb_mistakes(x, w, b, second=None) -> dict:
     """{hint: what forward_wb returns with that mistake} on these inputs. x * (w + b) is named
-    only where b is neither 0 nor 1: there it is x * w, or x * w + x, which other slips give."""
-    named = {BIAS_SUBTRACTED: x * w - b, BIAS_SCALED: (x + b) * w}
+    only where b is neither 0 nor 1: there it is x * w, or x * w + x, which other slips give.
+    Where b < 0, x * w - b is also x * w + |b|: a subtracted bias is named only where
+    `second` (forward_wb on an input with b > 0, as evidence.also_on takes it) shows it too,
+    and |b| only where that input's answer is right."""
+    named = {BIAS_SCALED: (x + b) * w}
     if b not in (0, 1):
         named[BIAS_TIMES_X] = x * (w + b)
+    if b >= 0:
+        named[BIAS_SUBTRACTED] = x * w - b
+        return named
+    named.update(also_on({BIAS_SUBTRACTED: x * w - b}, second))
+    if second is not None and same_values(second[0], second[1]):
+        named[BIAS_ABS] = x * w - b
     return named
 
 
