@@ -7,6 +7,8 @@ must not get it:
        the course data and wrong on the second call too, with another answer
   ex01 forward_wb with abs(b) (x * w + 0.5 at b = -0.5, right at b = 1): x * w - b gives
        x * w + 0.5 at b = -0.5 too, and x * w - 1 at b = 1; each is told its own cause only
+  ex03 mean_graph with out = z.sum() / z.shape[0] (out 2 times on ones(2, 2), 3 times on x
+       of shape (2, 3)): divided by x.shape[-1], out is 2 times on both
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
        momentum=momentum gives plain SGD's run with momentum passed too, and is told that
@@ -90,3 +92,26 @@ def test_abs_and_subtracted_bias_told_apart_by_a_positive_bias(grade):
     assert failing(result, target)     # the same symptom: x * w + 0.5 at b = -0.5
     other = hints_of(result, target, visible=True)
     assert any_hint(other, MINUS) and not any_hint(other, ABS), other
+
+
+# -- ex03 mean_graph: out divided by len(x), or by another dimension
+
+OUT_LAST_DIM = """
+def mean_graph(x):
+    y = x + 2
+    z = y * y * 3
+    out = z.sum() / z.shape[-1]
+    return y, z, out
+"""
+OUT_LEN = r"out divided by len\(x\)"
+
+
+def test_out_len_for_numel_named_only_where_both_shapes_show_numel_over_len(grade):
+    target = "mean_graph"
+    right = hints_of(grade("ex03", fresh_code("ex03", "mean_graph_len_for_numel"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, OUT_LEN), right
+    result = grade("ex03", OUT_LAST_DIM, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: out 2 times on ones(2, 2)
+    other = hints_of(result, target)
+    assert not any_hint(other, OUT_LEN), other

@@ -160,4 +160,13 @@ def analytic_grad_of_mean(x):
 ''', "divides by len(x) ** x.dim(), x.numel() only for a square or cubic x",
         (r"x\.numel\(\) for some shapes only|the count it divides by is not x\.numel",),
         visible=True),
+    # blind round 14 (w011): out divided by the first dimension only
+    Fresh("mean_graph_len_for_numel", "mean_graph", '''
+def mean_graph(x):
+    y = x + 2
+    z = y * y * 3
+    out = z.sum() / z.shape[0]
+    return y, z, out
+''', "out = z.sum() / z.shape[0]: divides by the first dimension, where x.numel() is meant",
+        (r"divided by len\(x\) = 2 .*x\.numel\(\) / len\(x\) times",), visible=True),
 ]

@@ -140,17 +140,19 @@ def outer_dims(want, shape) -> dict:
 
 
 
-def _len_for_numel(shape, shown) -> str:
-    """The hint for a mean's gradient divided by len(x) where x.numel() is meant, once inputs
-    of other shapes each show their own numel / len(x) as the factor (`shown`: (shape, factor)
-    of each): said as the cause, not as a factor that one input could give by chance."""
+def len_for_numel(shape, shown, what: str = "") -> str:
+    """The hint for a mean (or its gradient) divided by len(x) where x.numel() is meant, once
+    inputs of other shapes each show their own numel / len(x) as the factor (`shown`: (shape,
+    factor) of each): said as the cause, not as a factor that one input could give by chance.
+    `what`: the value named ("out"), where it is not the whole result."""
     n = 1
     for d in shape:
         n *= int(d)
     also = ", ".join(f"{r:g} times on x of shape {tuple(s)}" for s, r in shown)
-    return (f"divided by len(x) = {int(shape[0])} (the size of x's first dimension) where "
-            f"x.numel() = {n} is meant: every value is x.numel() / len(x) times the expected "
-            f"one, {n / int(shape[0]):g} times here and {also}. len(x) counts the rows only; "
+    value = f"{what} is" if what else "every value is"
+    return (f"{what + ' ' if what else ''}divided by len(x) = {int(shape[0])} (the size of x's "
+            f"first dimension) where x.numel() = {n} is meant: {value} x.numel() / len(x) "
+            f"times the expected one, {n / int(shape[0]):g} times here and {also}. len(x) counts the rows only; "
             f"divide by x.numel()")
 
 
@@ -207,7 +209,7 @@ def by_shape(named: dict, got, want, shape, others) -> dict:
         seen = [same_values(g2, w2 * r2) for g2, w2, s2 in others
                 if (r2 := _ratio(hint, s2)) is not None and r2 != 1.0]
         if seen and all(seen):
-            kept[_len_for_numel(shape, shown) if "divided by len(x)" in hint else hint] = value
+            kept[len_for_numel(shape, shown) if "divided by len(x)" in hint else hint] = value
     c = _factor(got, want)
     n = 1
     for d in shape:

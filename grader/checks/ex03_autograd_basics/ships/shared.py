@@ -4,8 +4,8 @@ mistakes.py it can tell)."""
 import torch
 
 from grader.checks.ex03_autograd_basics.ships import mistakes as hints
-from grader.checks.api import (StudentError, also_on, assert_close, fail, meta, scale_mistakes,
-                               show)
+from grader.checks.api import (StudentError, also_on, assert_close, fail, meta, same_values,
+                               scale_mistakes, show)
 
 
 def mean64(v):
@@ -13,11 +13,14 @@ def mean64(v):
     return (3 * (v + 2) ** 2).mean()
 
 
-def verify_mean_graph(r, want, x, call, second=None):
+def verify_mean_graph(r, want, x, call, second=None, shaped=None):
     """The probe mean_graph_backward's result `r` against the reference's `want`. `second`:
     where given, a callable that returns (out on another input, the right out there, its
     number of entries), or None where that call failed: a sum for the mean is named where
-    both inputs show their own N (else only the factor is said)."""
+    both inputs show their own N (else only the factor is said). `shaped`: where given, a
+    callable that returns (out on a 2-D input of another x.numel() / len(x), the right out
+    there, that input's shape), or None: a division by len(x) where x.numel() is meant is
+    named where both inputs show their own x.numel() / len(x)."""
     n = x.numel()
     y, z, out = want["result"]
     mistakes = {hints.out_sum(n): (y, z, out * n)}
@@ -27,13 +30,14 @@ def verify_mean_graph(r, want, x, call, second=None):
 
     def named():
         other = second() if second is not None else None
+        found = {**mistakes, **_len_for_numel_out(x, (y, z, out), shaped)}
         if other is None:
-            return mistakes
+            return found
         got2, want2, n2 = other
         hint = hints.out_summed(n, n2)
-        return {**mistakes, **also_on({hint: (y, z, out * n)}, (got2, want2, {hint: want2 * n2}))}
+        return {**found, **also_on({hint: (y, z, out * n)}, (got2, want2, {hint: want2 * n2}))}
     assert_close(r["result"], want["result"], call=call,
-                 mistakes=named if second is not None else mistakes)
+                 mistakes=named if second is not None or shaped is not None else mistakes)
     if r["backward_error"]:
         fail(f"{call} returned (y, z, out), but then out.backward() failed: "
              f"{r['backward_error']}", hints.BACKWARD_INSIDE)
@@ -60,6 +64,27 @@ def verify_mean_graph(r, want, x, call, second=None):
              f"gradient), yet x.grad was filled by other means.", hints.ON_A_COPY)
     assert_close(r["x_grad"], want["x_grad"], call=f"{call}, then out.backward()",
                  context="x.grad", mistakes=scale_mistakes(want["x_grad"], n))
+
+
+def _len_for_numel_out(x, want, shaped) -> dict:
+    """{hint: (y, z, out)} for out divided by len(x) where x.numel() is meant: kept only where
+    x and the input of `shaped` (another shape) each show their own x.numel() / len(x) as the
+    factor of out; {} where x is 1-D, the factors agree, or the call fails."""
+    if shaped is None or x.dim() < 2:
+        return {}
+    r1 = x.numel() / x.shape[0]
+    other = shaped()
+    if other is None:
+        return {}
+    got2, want2, shape2 = other
+    n2 = 1
+    for d in shape2:
+        n2 *= int(d)
+    r2 = n2 / int(shape2[0])
+    if r2 in (1.0, r1) or not same_values(got2, want2 * r2):
+        return {}
+    y, z, out = want
+    return {hints.len_for_numel(tuple(x.shape), [(tuple(shape2), r2)], "out"): (y, z, out * r1)}
 
 
 def _hooked(which) -> str:

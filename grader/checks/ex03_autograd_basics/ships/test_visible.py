@@ -83,7 +83,8 @@ def test_mean_graph_course(sub, device):
     r = case.run(sub)
     call = f"y, z, out = mean_graph(x) with x = torch.ones(2, 2, requires_grad=True) on {device}"
     verify_mean_graph(r, expected(case, device), case.args[0], call,
-                      second=lambda: _second_out(sub, device))
+                      second=lambda: _second_out(sub, device),
+                      shaped=lambda: _shaped_out(sub, device))
     assert_close(r["result"][2], torch.tensor(27.0, device=device), call=call, context="out")
     assert_close(r["x_grad"], torch.full((2, 2), 4.5, device=device), call=call,
                  context="x.grad after out.backward()")
@@ -112,6 +113,17 @@ def _second_out(sub, device, x=X3, n=3):
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return None
     return got[2], (3 * (x.to(device) + 2) ** 2).mean(), n
+
+
+# a 2-D input of 2 rows and 3 columns, only to name a mistake: x.numel() / len(x) is 3 here,
+# 2 on ones(2, 2)
+X23 = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -2.5]])
+
+
+def _shaped_out(sub, device):
+    """(mean_graph's out on X23, the right out, X23's shape), or None where the call failed."""
+    got = _second_out(sub, device, X23)
+    return None if got is None else (got[0], got[1], tuple(X23.shape))
 
 
 def _second_analytic(sub, device):
