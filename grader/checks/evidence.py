@@ -62,6 +62,27 @@ def summed(what: str, n: int, n2: int) -> str:
             f"divide by the number of values (.mean())")
 
 
+def other_counts(what: str, n: int, n2: int) -> dict:
+    """{hint: k} for a mean divided by N + k (k = -1, +1) where N is meant, each said only where
+    two inputs of different sizes show each its own N / (N + k) as the factor (the same text
+    goes into both inputs' mistakes: a value times over_count(n, k) on the first, times
+    over_count(n2, k) on the second, for also_on)."""
+    out = {}
+    for k in (-1, 1):
+        if min(n, n2) + k <= 0 or n == n2:
+            continue
+        d = f"N {'-' if k < 0 else '+'} 1"
+        out[(f"the {what} is divided by {d} where the mean divides by N: it is N / ({d}) times "
+             f"the expected value on two inputs of different sizes ({n}/{n + k} with N = {n}, "
+             f"{n2}/{n2 + k} with N = {n2}); divide by the number of values, N (.mean())")] = k
+    return out
+
+
+def over_count(n: int, k: int) -> float:
+    """The factor of a mean of n values divided by n + k instead of n."""
+    return n / (n + k)
+
+
 def sigmoid_inputs(outputs: dict, state: dict) -> dict:
     """{hint: output} from {"name+name": what the model returns with a sigmoid applied to the
     input of those layers} (ex06's private variants.sigmoid_inputs); `state`: the model's

@@ -7,6 +7,8 @@ must not get it:
        the course data and wrong on the second call too, with another answer
   ex01 forward_wb with abs(b) (x * w + 0.5 at b = -0.5, right at b = 1): x * w - b gives
        x * w + 0.5 at b = -0.5 too, and x * w - 1 at b = 1; each is told its own cause only
+  ex02 cost divided by N - 1 (3/2 times the cost with N = 3, 4/3 with N = 4): 1.5 times the
+       mean is 3/2 times with N = 3 too, and 3/2 with N = 4
   ex03 mean_graph with out = z.sum() / z.shape[0] (out 2 times on ones(2, 2), 3 times on x
        of shape (2, 3)): divided by x.shape[-1], out is 2 times on both
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
@@ -115,3 +117,32 @@ def test_out_len_for_numel_named_only_where_both_shapes_show_numel_over_len(grad
     assert failing(result, target)     # the same symptom: out 2 times on ones(2, 2)
     other = hints_of(result, target)
     assert not any_hint(other, OUT_LEN), other
+
+
+# -- ex02 cost: a mean over N - 1, or a constant factor
+
+ONE_AND_A_HALF = """
+def cost(xs, ys, w):
+    x = np.asarray(xs.detach().cpu() if isinstance(xs, torch.Tensor) else xs, dtype=np.float64)
+    y = np.asarray(ys.detach().cpu() if isinstance(ys, torch.Tensor) else ys, dtype=np.float64)
+    return float(1.5 * np.mean((x * w - y) ** 2))
+"""
+OVER_COUNT = r"divided by N [-+] 1"
+
+
+def test_other_count_named_only_where_each_n_shows_its_own_factor(grade):
+    target = "cost"
+    right = hints_of(grade("ex02", fresh_code("ex02", "cost_over_n_minus_1"), targets=[target],
+                           device="cpu"), target, visible=True)
+    assert any_hint(right, OVER_COUNT), right
+    result = grade("ex02", ONE_AND_A_HALF, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: 3/2 times the cost with N = 3
+    other = hints_of(result, target)
+    assert not any_hint(other, OVER_COUNT), other
+
+
+def test_other_count_named_for_the_mse_of_each_weight(grade):
+    target = "mse_for_weights"
+    right = hints_of(grade("ex01", fresh_code("ex01", "mse_for_weights_over_n_plus_1"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, r"divided by N \+ 1"), right

@@ -190,4 +190,12 @@ def forward_wb(x, w, b):
     return x * w + abs(b)
 ''', "adds abs(b): the bias's sign is lost, wrong only where b < 0",
         (r"\|b\||abs\(b\)", r"an offset"), visible=True),
+    # a mean over another count (the cost's N - 1 of blind round 14, w006, as N + 1 here)
+    Fresh("mse_for_weights_over_n_plus_1", "mse_for_weights", '''
+def mse_for_weights(x_data, y_data, weights):
+    x, y = _as_array(x_data), _as_array(y_data)
+    return np.array([np.sum(loss(x, y, float(w))) / (len(x) + 1) for w in _as_array(weights)],
+                    dtype=np.float64)
+''', "divides the sum of squared errors by N + 1 where the mean divides by N",
+        (r"divided by N \+ 1", SCALE), visible=True),
 ]

@@ -288,4 +288,12 @@ def gradient(xs, ys, w):
     return float(np.mean(2 * x * (x * w - y)))
 ''', "keeps float32 tensors in float32 where the gradient is asked computed in float64",
         (DTYPE,), visible=True),
+    # blind round 14 (w006): the sum of squares divided by N - 1
+    Fresh("cost_over_n_minus_1", "cost", '''
+def cost(xs, ys, w):
+    x = np.asarray(xs.detach().cpu() if isinstance(xs, torch.Tensor) else xs, dtype=np.float64)
+    y = np.asarray(ys.detach().cpu() if isinstance(ys, torch.Tensor) else ys, dtype=np.float64)
+    return float(np.sum((x * w - y) ** 2) / (len(x) - 1))
+''', "divides the sum of squared errors by N - 1 (the sample variance's habit) where the mean "
+        "divides by N", (r"divided by N - 1",), visible=True),
 ]

@@ -7,7 +7,7 @@ import torch
 from grader.checks.api import (Case, CheckFailure, StudentError, also_on, assert_close, check,
                                devices, expected, fail, property_of, same_values,
                                summed)
-from grader.checks.evidence import earlier_answer
+from grader.checks.evidence import earlier_answer, other_counts, over_count
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01
@@ -160,9 +160,13 @@ def _mse_mistakes(want, second) -> dict:
         got2, want2, n2, _ = second
         hint = summed("MSE", n, n2)
         x2, y2, w2 = CASES["mse_five"].args
-        out.update(also_on({hint: want * n, hints.MEAN_ABSOLUTE: _mae(X, Y, WEIGHTS)},
+        counts = other_counts("MSE", n, n2)
+        out.update(also_on({hint: want * n, hints.MEAN_ABSOLUTE: _mae(X, Y, WEIGHTS),
+                            **{h: want * over_count(n, k) for h, k in counts.items()}},
                            (got2, want2, {hint: want2 * n2,
-                                          hints.MEAN_ABSOLUTE: _mae(x2, y2, w2)})))
+                                          hints.MEAN_ABSOLUTE: _mae(x2, y2, w2),
+                                          **{h: want2 * over_count(n2, k)
+                                             for h, k in counts.items()}})))
     return out
 
 

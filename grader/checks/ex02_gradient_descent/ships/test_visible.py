@@ -12,6 +12,7 @@ from grader.checks.api import (Case, CheckFailure, FD_EPS, GRADCHECK_TOL, TOL, R
                                assert_trajectory, autograd_grad, check, devices, dtypes, expected,
                                float_central_difference, manual_call, prefix_cases,
                                property_of, recorded_reruns, scale_mistakes, tolerance)
+from grader.checks.evidence import other_counts, over_count
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -113,7 +114,8 @@ def test_cost_course(sub):
     assert_close(case.run(sub), want, call="cost(np.array([1., 2., 3.]), np.array([2., 4., 6.]), "
                  "w=1.0)",
                  mistakes=lambda: {hints.cost_sum(N): want * N, **also_on(
-                     {COST_SUMMED: want * N, **hints.cost_mistakes(X, Y, 1.0)}, _second_cost(sub))})
+                     {COST_SUMMED: want * N, **hints.cost_mistakes(X, Y, 1.0),
+                      **_over_counts(want, N)}, _second_cost(sub))})
 
 
 # A second input for the hints of cost and gradient: on the course data at w = 1, 14 // 3 = 4 is
@@ -123,6 +125,13 @@ def test_cost_course(sub):
 COST2 = ([0.5, 1.5, 2.0, 4.0], [1.0, 2.0, 5.0, 7.5], 1.3)
 # a sum for the mean: N times the cost on both inputs, N = 3 and N = 4
 COST_SUMMED = summed("cost", N, len(COST2[0]))
+# a mean over another count (N - 1, N + 1): N / (N + k) times the cost on both inputs
+COST_COUNTS = other_counts("cost", N, len(COST2[0]))
+
+
+def _over_counts(cost, n) -> dict:
+    """{hint: the cost divided by N + k} on an input of n values whose cost is `cost`."""
+    return {hint: cost * over_count(n, k) for hint, k in COST_COUNTS.items()}
 
 
 def _second_cost(sub):
@@ -134,7 +143,8 @@ def _second_cost(sub):
         return None
     x, y, w = (np.asarray(v, dtype=np.float64) for v in COST2)
     mse = float(np.mean((x * w - y) ** 2))
-    return got, mse, {COST_SUMMED: mse * len(x), **hints.cost_mistakes(*COST2)}
+    return got, mse, {COST_SUMMED: mse * len(x), **hints.cost_mistakes(*COST2),
+                      **_over_counts(mse, len(x))}
 
 
 @check("cost", visible=True)
@@ -147,7 +157,9 @@ def test_cost_tensors(sub, device, dtype):
     got = case.run(sub)
     assert_close(got, expected(case), call=f"cost(x, y, w=2.1) with {dtype} tensors on {device}",
                  check_dtype="strict", **_tol(torch.float64),
-                 mistakes=lambda: {**also_on(hints.cost_mistakes(X, Y, 2.1), _second_cost(sub)),
+                 mistakes=lambda: {**also_on({**hints.cost_mistakes(X, Y, 2.1),
+                                             **_over_counts(expected(case), N)},
+                                            _second_cost(sub)),
                                    **hints.in_float32("cost", got, *case.args)})
 
 
