@@ -11,6 +11,12 @@ must not get it:
        mean is 3/2 times with N = 3 too, and 3/2 with N = 4
   ex03 mean_graph with out = z.sum() / z.shape[0] (out 2 times on ones(2, 2), 3 times on x
        of shape (2, 3)): divided by x.shape[-1], out is 2 times on both
+  ex10 cross_entropy with logits.squeeze() (fails at N = 1, right on the same row twice):
+       targets not unsqueezed for gather fails at N = 1 and at N = 2 alike
+  ex05 mse_loss with y_pred flattened (wrong on the (4, 1) column only, (N, N) broadcast):
+       a mean along the last dim is wrong there only too, and is not told a broadcast
+  ex10 cross_entropy with the whole tensor's maximum (-inf on rows of far apart maxima): no
+       maximum at all overflows there, and is not told the whole tensor's maximum
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
        momentum=momentum gives plain SGD's run with momentum passed too, and is told that
@@ -146,3 +152,65 @@ def test_other_count_named_for_the_mse_of_each_weight(grade):
     right = hints_of(grade("ex01", fresh_code("ex01", "mse_for_weights_over_n_plus_1"),
                            targets=[target]), target, visible=True)
     assert any_hint(right, r"divided by N \+ 1"), right
+
+
+# -- ex10 cross_entropy: fails at N = 1 only, or fails whatever N
+
+GATHER_1D = """
+def cross_entropy(logits, targets):
+    lse = torch.logsumexp(logits, dim=1)
+    return (lse - logits.gather(1, targets)).mean()
+"""
+ONE_ROW = r"batch of one"
+
+
+def test_batch_of_one_named_only_where_two_rows_come_out_right(grade):
+    target = "cross_entropy"
+    right = hints_of(grade("ex10", fresh_code("ex10", "cross_entropy_squeezed_logits"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, ONE_ROW), right
+    result = grade("ex10", GATHER_1D, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: an error on a batch of one
+    other = hints_of(result, target)
+    assert not any_hint(other, ONE_ROW), other
+
+
+# -- ex05 mse_loss: (N,) against (N, 1), or a mean along the last dim
+
+MEAN_LAST_DIM = """
+def mse_loss(y, y_pred):
+    return ((y_pred - y) ** 2).mean(dim=-1)
+"""
+BROADCAST = r"broadcast into \(N, N\)"
+
+
+def test_column_broadcast_named_only_where_the_values_are_the_n_by_n_mean(grade):
+    target = "mse_loss"
+    right = hints_of(grade("ex05", fresh_code("ex05", "mse_loss_flatten_pred_only"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, BROADCAST), right
+    result = grade("ex05", MEAN_LAST_DIM, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: wrong on the (4, 1) column only
+    other = hints_of(result, target, visible=True)
+    assert not any_hint(other, BROADCAST), other
+
+
+# -- ex10 cross_entropy: the whole tensor's maximum, or none
+
+NO_SHIFT = """
+def cross_entropy(logits, targets):
+    lse = logits.exp().sum(dim=1).log()
+    return (lse - logits.gather(1, targets.unsqueeze(1)).squeeze(1)).mean()
+"""
+WHOLE_MAX = r"maximum of the whole tensor"
+
+
+def test_whole_tensor_max_named_only_where_a_row_underflows(grade):
+    target = "cross_entropy"
+    right = hints_of(grade("ex10", fresh_code("ex10", "cross_entropy_global_max"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, WHOLE_MAX), right
+    result = grade("ex10", NO_SHIFT, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: not finite at logits of size 1000
+    other = hints_of(result, target)
+    assert not any_hint(other, WHOLE_MAX), other

@@ -214,4 +214,10 @@ def sgd_update_(params, lr):
             p -= lr * p.grad.mean()
 ''', "updates with p.grad.mean(), a scalar broadcast to every entry: right only for "
         "one-element parameters", (r"lr times the mean of its gradient",), visible=True),
+    # blind round 14 (w075): y_pred flattened, y not: (N,) - (N, 1) on a column input
+    Fresh("mse_loss_flatten_pred_only", "mse_loss", '''
+def mse_loss(y, y_pred):
+    return ((y_pred.flatten() - y) ** 2).mean()
+''', "flattens y_pred only: on (N, 1) inputs (N,) - (N, 1) broadcasts into (N, N)",
+        (r"broadcast",), visible=True),
 ]

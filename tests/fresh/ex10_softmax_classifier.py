@@ -354,4 +354,23 @@ def softmax(z, dim=-1):
     return e / e.sum(dim=dim, keepdim=True)
 ''', "subtracts the max along the last dim whatever dim is: a shift that is not constant along "
         "dim changes the values", (r"max subtracted was taken along dim=",), visible=True),
+    # blind round 14 (w076): logits.squeeze() first, which loses the batch dimension at N = 1
+    Fresh("cross_entropy_squeezed_logits", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    logits = logits.squeeze()
+    m = logits.amax(dim=-1, keepdim=True)
+    lse = m.squeeze(-1) + (logits - m).exp().sum(dim=-1).log()
+    picked = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    return (lse - picked).mean()
+''', "logits.squeeze() first: a batch of one row loses its batch dimension and fails",
+        (r"batch of one",), visible=True),
+    # blind round 14 (w046): the maximum of the whole tensor subtracted
+    Fresh("cross_entropy_global_max", "cross_entropy", '''
+def cross_entropy(logits, targets):
+    m = logits.amax().expand(logits.shape[0], 1)
+    lse = m.squeeze(1) + (logits - m).exp().sum(dim=1).log()
+    picked = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+    return (lse - picked).mean()
+''', "subtracts the maximum of the whole tensor, not each row's: a row far below it underflows",
+        (r"maximum of the whole tensor",), visible=True),
 ]

@@ -38,7 +38,9 @@ CASES = {c.id: c for c in [
     Case("mse_small", "ex05.mse_loss", (Y_SMALL, PRED_SMALL)),
     Case("update_small", "ex05", ([W0, B0], [GW, GB], 0.1), probe="ex05.update"),
     # the hidden checks' other dtype, float64, given here too
-    Case("mse_small64", "ex05.mse_loss", (Y_SMALL.double(), PRED_SMALL.double())),
+    # as a column, (N, 1): the contract's "any shape", where a (N,) against a (N, 1) broadcasts
+    Case("mse_small64", "ex05.mse_loss", (Y_SMALL.double().view(-1, 1),
+                                          PRED_SMALL.double().view(-1, 1))),
     Case("update_small64", "ex05", ([W3.double(), B0.double()], [GW3.double(), GB.double()],
                                      0.1), probe="ex05.update"),
     Case("fit_short", "ex05.fit", SHORT),
@@ -108,7 +110,7 @@ def test_init_params_seed7(sub, device):
 
 @check("mse_loss", visible=True)
 def test_mse_loss_small(sub):
-    """mse_loss of [1.5, 2, 2, 5.5] against [1, 2, 3, 4] is 0.875"""
+    """mse_loss of [1.5, 2, 2, 5.5] against [1, 2, 3, 4] is 0.875, as (4,) and as (4, 1)"""
     want = expected(CASES["mse_small"])
     got = sub.call("ex05.mse_loss", Y_SMALL, PRED_SMALL, grad=False)
     assert_close(got, want, call="mse_loss(y=[1, 2, 3, 4], y_pred=[1.5, 2, 2, 5.5])",
@@ -120,8 +122,11 @@ def test_mse_loss_small(sub):
                                 **hints.loss_mistakes(Y_SMALL, PRED_SMALL)}, _second_mse(sub))})
     case = CASES["mse_small64"]
     want = expected(case)
-    assert_close(case.run(sub), want, call="mse_loss(y, y_pred) of the same values in float64",
-                 mistakes={hints.mse_sum(4): want * 4})
+    assert_close(case.run(sub), want, call="mse_loss(y, y_pred) of the same values in float64, "
+                 "both of shape (4, 1)",
+                 mistakes={hints.mse_sum(4): want * 4,
+                           hints.mse_broadcast(4): ((PRED_SMALL.double().view(-1)
+                                                     - Y_SMALL.double().view(-1, 1)) ** 2).mean()})
 
 
 # A second input for the hints, of another size than the first (5 values, not 4): its errors

@@ -270,3 +270,9 @@ TRACE_MISTAKES = {
 CLASSES_AS_FLOATS = ("these are the right classes, held as floats (a .float() after the argmax, or "
                      "a float tensor such as torch.zeros(N) filled in, makes them so): return the "
                      "int64 indices, logits.argmax(dim=1) as it is")
+
+
+BATCH_OF_ONE = ("cross_entropy fails on a batch of one row (N = 1) and gives the right loss on "
+                "the same row given twice (N = 2): the batch dimension of size 1 is lost, as "
+                "logits.squeeze() (without dim) removes it. Keep logits (N, C) for every N")
+

@@ -10,7 +10,7 @@ from grader.checks.ex10_softmax_classifier.ships import mistakes as hints
 from grader.checks.api import (TOL, CheckFailure, StudentError, assert_close,
                                assert_minibatch_run, data_path as path, divided_by_rows, fail,
                                kind_of, manual_call, meta, momentum_of,
-                               refuse_steps_that_never_move, sigmoid_inputs)
+                               refuse_steps_that_never_move, same_values, sigmoid_inputs)
 
 _DATA = np.loadtxt(path("three_class.csv"), delimiter=",")
 X_DATA = torch.tensor(_DATA[:, :4], dtype=torch.float32)
@@ -81,6 +81,17 @@ def call_cross_entropy(sub, logits, targets):
             fail(err.describe(f"cross_entropy(logits {tuple(logits.shape)}, targets)"),
                  hint=hints.CE_NO_KEEPDIM)
         raise
+
+
+def right_on_two_rows(sub, logits, targets, want) -> bool:
+    """Whether cross_entropy, which failed on a batch of one, gives `want` (the right loss of
+    that one row) on the same row given twice (N = 2, the same mean): a call that fails only
+    where N = 1 (one call more, made only after that failure)."""
+    try:
+        got = manual_call(sub, "ex10.cross_entropy", logits.repeat(2, 1), targets.repeat(2))
+    except StudentError:
+        return False
+    return same_values(got, want)
 
 
 # logits where exp overflows (exp(800) is inf in float32 and float64) and a stable softmax does

@@ -17,7 +17,7 @@ from grader.checks.ex10_softmax_classifier.ships.shared import (X_DATA, Y_DATA,
                                                                 call_cross_entropy, call_softmax,
                                                                 check_forward,
                                                                 normalises_over_rows,
-                                                                overflows,
+                                                                overflows, right_on_two_rows,
                                                                 check_predict, check_structure,
                                                                 check_training,
                                                                 classes_from_targets)
@@ -46,7 +46,9 @@ LOGITS_SMALL = torch.tensor([[0.2, -1.0, 0.5, 2.0], [1.5, 0.0, -0.5, 0.3],
 TARGETS_SMALL = torch.tensor([3, 0, 2])
 LARGE = torch.tensor([[1000.0, 999.0, -1000.0], [-1000.0, -1000.0, -1000.0],
                       [0.0, -1000.0, 1000.0]])
-CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 500.0]]),
+# the second row's largest logit (-500) is far below the first's (1000): a maximum taken over
+# the whole tensor, not each row, leaves that row's exp all 0 (log(0) = -inf)
+CE_LARGE = (torch.tensor([[1000.0, -1000.0, 0.0], [-1000.0, -500.0, -900.0]]),
             torch.tensor([1, 2]))
 TRAIN = dict(lr=0.1, epochs=3, batch_size=16, seed=0)  # 60 rows: batches 16, 16, 16, 12
 TRAIN_ARGS = (SIZES, STATE, X_DATA[:60], Y_DATA[:60], TRAIN["lr"], TRAIN["epochs"],
@@ -166,7 +168,14 @@ def test_cross_entropy_course(sub):
                       ("ce_course_batch", "3 rows (float64), targets [2, 0, 1]")):
         case = CASES[cid]
         want = expected(case)
-        assert_close(run(sub, case), want, call=f"cross_entropy({text}, targets)",
+        try:
+            got = run(sub, case)
+        except StudentError as err:
+            if len(case.args[0]) == 1 and right_on_two_rows(sub, *case.args, want):
+                fail(err.describe(f"cross_entropy({text}, targets)"), hints.BATCH_OF_ONE,
+                     measured=True)
+            raise
+        assert_close(got, want, call=f"cross_entropy({text}, targets)",
                      mistakes=lambda cid=cid, want=want, z=case.args[0]: ce_mistakes(
                          expected(CASES[f"{cid}_mistakes"]), want, len(z),
                          dim0=normalises_over_rows(sub), logits=z))
@@ -175,11 +184,12 @@ def test_cross_entropy_course(sub):
 @check("cross_entropy", points=2, visible=True)
 @devices()
 def test_cross_entropy_large_logits(sub, device):
-    """cross_entropy at logits of +-1000 is finite (log-sum-exp): 1250 here"""
+    """cross_entropy at logits of +-1000, rows of far apart maxima, is finite (log-sum-exp):
+    1200 here"""
     case = CASES["ce_large"].on(device)
     want = expected(case, device)
     assert_close_at(run(sub, case), want, case.args[0], call="cross_entropy([[1000, -1000, 0], "
-                    "[-1000, 1000, 500]], targets=[1, 2])",
+                    "[-1000, -500, -900]], targets=[1, 2])",
                     mistakes=lambda: ce_mistakes(expected(CASES["ce_large_mistakes"], device),
                                                  want, 2, dim0=normalises_over_rows(sub),
                                                  logits=case.args[0],
