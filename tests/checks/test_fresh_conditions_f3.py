@@ -17,6 +17,8 @@ must not get it:
        a mean along the last dim is wrong there only too, and is not told a broadcast
   ex10 cross_entropy with the whole tensor's maximum (-inf on rows of far apart maxima): no
        maximum at all overflows there, and is not told the whole tensor's maximum
+  ex12 fit_optim with a new optimizer in every step (RMSprop's run parts after step 2): RMSprop
+       kept, with alpha=0.5, parts from the run too, and is not told a new optimizer
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
        momentum=momentum gives plain SGD's run with momentum passed too, and is told that
@@ -214,3 +216,38 @@ def test_whole_tensor_max_named_only_where_a_row_underflows(grade):
     assert failing(result, target)     # the same symptom: not finite at logits of size 1000
     other = hints_of(result, target)
     assert not any_hint(other, WHOLE_MAX), other
+
+
+# -- ex12 fit_optim: a new optimizer in every step, or another RMSprop kept
+
+ALPHA_HALF = """
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    elif optimizer == "rmsprop":
+        opt = torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.5)
+    else:
+        raise ValueError(optimizer)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+"""
+NEW_EACH_STEP = r"new optimizer is built in every step"
+
+
+def test_new_optimizer_named_only_where_the_run_is_a_fresh_optimizers(grade):
+    target = "fit_optim"
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_optim_new_optimizer_each_step"),
+                           targets=[target], device="cpu"), target, visible=True)
+    assert any_hint(right, NEW_EACH_STEP), right
+    result = grade("ex12", ALPHA_HALF, targets=[target], device="cpu")
+    assert failing(result, target)     # the same symptom: RMSprop's run parts early
+    other = hints_of(result, target)
+    assert not any_hint(other, NEW_EACH_STEP), other

@@ -641,4 +641,25 @@ def poly_grads_tensor(x, y, y_pred):
     return g.sum(), (g * x).sum(), (g * x ** 2).sum(), (g * 3 * x * x).sum()
 ''', "grad_d uses 3 x**2 (the derivative of x**3 with respect to x) where x**3 is wanted",
         (r"derivative of x\*\*3 with respect to x",), visible=True),
+    # blind round 14 (w079): the optimizer built anew in every step
+    Fresh("fit_optim_new_optimizer_each_step", "fit_optim", '''
+def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
+    loss_fn = nn.MSELoss(reduction="sum")
+    if optimizer not in ("sgd", "rmsprop"):
+        raise ValueError(optimizer)
+    losses = []
+    for t in range(steps):
+        if optimizer == "sgd":
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+        else:
+            opt = torch.optim.RMSprop(model.parameters(), lr=lr)
+        loss = loss_fn(model(x), y)
+        if t % 100 == 99:
+            losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+''', "builds the optimizer anew in every step: RMSprop's state starts empty each time",
+        (r"new optimizer is built in every step",), visible=True),
 ]

@@ -105,29 +105,35 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": to
 
 
 def optim_variant(state, x, y, lr, steps, optimizer, *, zero=True, reduction="sum",
-                  after=False, used=None, momentum=0.0, alpha=None, loss="mse", lagged=False):
+                  after=False, used=None, momentum=0.0, alpha=None, loss="mse", lagged=False,
+                  fresh=False):
     """fit_optim(model, x, y, lr, steps, optimizer) with a known mistake: the gradients never
     zeroed (zero=False), a mean loss (reduction="mean"), the loss recorded after the step
     (after), or another optimizer than the one named (used="sgd", "adam", "adagrad"), or the
     named one with a momentum none asked for (momentum=0.9), or RMSprop with another decay
     of its average of squared gradients than its default 0.99 (alpha=0.9), or nn.L1Loss for
     the squared error (loss="l1"), or the optimizer stepped before backward() (lagged: each
-    update uses the previous step's gradient, none at the first). The recorded losses and the
-    parameters after every optimizer step."""
+    update uses the previous step's gradient, none at the first), or a new optimizer built in
+    every step (fresh: its state, RMSprop's running average, starts empty at each step). The
+    recorded losses and the parameters after every optimizer step."""
     used = used or optimizer
-    if (zero, reduction, after, used, momentum, alpha, loss, lagged) == \
-            (True, "sum", False, optimizer, 0.0, None, "mse", False):
+    if (zero, reduction, after, used, momentum, alpha, loss, lagged, fresh) == \
+            (True, "sum", False, optimizer, 0.0, None, "mse", False, False):
         raise ValueError("not a known mistake")
     model = _Cubic()
     model.load_state_dict(state)
     model = model.to(x.device, x.dtype)
     loss_fn = (torch.nn.L1Loss if loss == "l1" else torch.nn.MSELoss)(reduction=reduction)
-    opt = OPTIMIZERS[used](model.parameters(), lr=lr,
-                           **({"momentum": momentum} if momentum else {}),
-                           **({"alpha": alpha} if alpha is not None else {}))
+    def build():
+        return OPTIMIZERS[used](model.parameters(), lr=lr,
+                                **({"momentum": momentum} if momentum else {}),
+                                **({"alpha": alpha} if alpha is not None else {}))
+    opt = build()
     losses = []
     with record_steps(model) as rec:
         for t in range(steps):
+            if fresh:
+                opt = build()
             loss = loss_fn(model(x), y)
             if lagged:
                 opt.step()

@@ -69,6 +69,12 @@ OPTIM_MISTAKES = {
        f"average of squared gradients), where its default 0.99 is asked: build "
        f"torch.optim.RMSprop(model.parameters(), lr=lr)": dict(used="rmsprop", alpha=a)
        for a in (0.9, 0.95, 0.999)},
+    # RMSprop's state dropped at every step, told by the whole run (each step is a first step,
+    # lr / sqrt(1 - alpha) = 10 lr per parameter); SGD without momentum has no state to lose
+    "a new optimizer is built in every step: RMSprop's running average of squared gradients "
+    "starts empty each time, so every step moves as a first step does. Build "
+    "torch.optim.RMSprop(model.parameters(), lr=lr) once, before the loop":
+    dict(used="rmsprop", fresh=True),
 }
 LOSS_AFTER_STEP = dict(after=True)   # the keywords of the run that records the loss too late
 
