@@ -272,7 +272,7 @@ CLASSES_AS_FLOATS = ("these are the right classes, held as floats (a .float() af
                      "int64 indices, logits.argmax(dim=1) as it is")
 
 
-BATCH_OF_ONE = ("cross_entropy fails on a batch of one row (N = 1) and gives the right loss on "
-                "the same row given twice (N = 2): the batch dimension of size 1 is lost, as "
-                "logits.squeeze() (without dim) removes it. Keep logits (N, C) for every N")
+CE_BATCH_OF_ONE = ("cross_entropy fails on a batch of one row (N = 1) and gives the right loss on "
+                   "the same row given twice (N = 2): the batch dimension of size 1 is lost, as "
+                   "logits.squeeze() (without dim) removes it. Keep logits (N, C) for every N")
 

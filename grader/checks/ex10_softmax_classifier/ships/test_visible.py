@@ -172,7 +172,7 @@ def test_cross_entropy_course(sub):
             got = run(sub, case)
         except StudentError as err:
             if len(case.args[0]) == 1 and right_on_two_rows(sub, *case.args, want):
-                fail(err.describe(f"cross_entropy({text}, targets)"), hints.BATCH_OF_ONE,
+                fail(err.describe(f"cross_entropy({text}, targets)"), hints.CE_BATCH_OF_ONE,
                      measured=True)
             raise
         assert_close(got, want, call=f"cross_entropy({text}, targets)",
