@@ -105,9 +105,10 @@ NOT_AUTOGRAD = {
               "assert that the loss went down) keeps the grader from seeing whether its answer "
               "comes from those gradients. Return the values and let the caller judge them.",
     "uncopied": "its arguments could not be copied with copy.deepcopy, which the grader needs "
-                "to check that the answer comes from autograd's gradients: keep the model's "
-                "attributes to tensors, layers and plain values (no open files, generators "
-                "or a __deepcopy__ of its own).",
+                "to check that the answer comes from autograd's gradients (the call runs on a "
+                "copy of them): keep the model's attributes to tensors, layers and plain "
+                "values (a lock, an open file or a generator made where it is used, not kept "
+                "on the model; no __deepcopy__ of its own).",
 }
 NO_AUTOGRAD = ("the lesson here is autograd itself: make leaves that require grad (a copy of "
                "the input, x.detach().clone().requires_grad_(True), or the parameters), build "
@@ -118,6 +119,9 @@ UNUSED_GRADIENTS = ("each update must use the gradients backward() computes in i
                     "(zeroed, or not yet computed), and one made from values worked out beside "
                     "autograd does not follow them either. For every step: zero_grad(), "
                     "backward(), then the update from .grad.")
+UNCOPIED = ("copy.deepcopy(model) must work for the grader to run the call: whatever cannot be "
+            "copied (threading.Lock(), an open file, a generator) belongs in the function that "
+            "uses it, not on the model or its optimizer.")
 APART = ("the same arguments must give the same answer, by the same backward passes: keep "
          "no state between calls (a module-level list, counter or memo it reads), raise no "
          "error of its own, and make each answer from autograd's gradients of this call's own "
@@ -244,12 +248,14 @@ def judge(found) -> None:
     func = str(found.get("func", "the function"))
     why = found.get("no_autograd")
     if why and not DEFERRED:   # after the values (deferred_failure)
-        said = "is not judged to use autograd" if why in ("apart", "raised") else \
+        said = "could not be checked" if why == "uncopied" else \
+            "is not judged to use autograd" if why in ("apart", "raised") else \
             "computed its answer without autograd"
         DEFERRED.append((f"{func}(...) {said}: "
                          f"{NOT_AUTOGRAD.get(str(why), NOT_AUTOGRAD['none'])}",
+                         UNCOPIED if why == "uncopied" else
                          APART if why in ("apart", "raised") else UNUSED_GRADIENTS
-                         if why in ("unused", "uncopied") else NO_AUTOGRAD))
+                         if why == "unused" else NO_AUTOGRAD))
     if found.get("autograd"):
         used = found["autograd"]
         what, unseen = (used[0], bool(used[1])) if isinstance(used, list) and len(used) == 2 \

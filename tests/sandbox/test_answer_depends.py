@@ -155,12 +155,9 @@ def zero_output_returned_loss(model, steps):
     return loss.item()
 
 
-@pytest.fixture(params=["copied", "forked"])
-def order(request, monkeypatch):
-    """Either way of running beside the call: on copies after it, or, where its arguments
-    cannot be copied, in children forked from its state."""
-    if request.param == "forked":
-        monkeypatch.setattr(depends, "copies", lambda *a, **k: depends.UNCOPIED)
+@pytest.fixture(params=["copied"])
+def order(request):
+    """The way the runs beside the call are made: on copies, the call on a copy of its own."""
     return request.param
 
 
@@ -280,14 +277,10 @@ class _Refuses(torch.nn.Linear):
         raise TypeError("not copied")
 
 
-def test_arguments_that_refuse_to_be_copied_fail_the_call(monkeypatch):
-    """Arguments that refuse copy.deepcopy are run beside the call in forked children (then
-    judged, honest here); where no child can be had either, the call fails: a model of hers
-    that refuses to be copied would spare it its runs."""
-    torch.manual_seed(0)
-    found = _watched(sgd_momentum, _Refuses(3, 1), 2)
-    assert not (found or {}).get("no_autograd"), found
-    monkeypatch.setattr(depends, "_forked", lambda *a, **k: depends._FAILED)
+def test_arguments_that_refuse_to_be_copied_fail_the_call():
+    """Arguments that refuse copy.deepcopy fail the call, told why: a model of hers that
+    refuses to be copied would spare it its runs (run in a process of its own instead, the
+    call was told from them by its process id)."""
     torch.manual_seed(0)
     found = _watched(sgd_momentum, _Refuses(3, 1), 2)
     assert (found or {}).get("no_autograd") == "uncopied", found
@@ -311,7 +304,8 @@ def test_a_long_call_is_left_to_a_shorter_one(monkeypatch):
 #    calls: each by-hand answer below gets points only where its runs cannot be told apart
 
 def _by_hand(model, steps):
-    """A closed form beside a backward pass of no use: what the tellers below dress up."""
+    """A closed form beside a backward pass of no use: what the tellers below dress up (its
+    parameters left at 0.5 everywhere)."""
     sum(p.sum() * 0 for p in model.parameters()).backward()
     with torch.no_grad():
         for p in model.parameters():
@@ -319,58 +313,114 @@ def _by_hand(model, steps):
     return 1.0
 
 
-def _refcount_teller(model, steps):
+def _right_by_hand(model, steps):
+    """sgd_momentum's very answer, its gradients worked out by hand beside a backward pass of
+    no use (it marks the model it ran on)."""
+    model.by_hand = True
+    sum(p.sum() * 0 for p in model.parameters()).backward()
+    W, b = model.weight, model.bias
+    bufs = [None, None]
+    with torch.no_grad():
+        for _ in range(steps):
+            r = X @ W.T + b - Y
+            grads = (2 * r.T @ X / r.numel(), 2 * r.sum(0) / r.numel())
+            for i, (p, g) in enumerate(zip((W, b), grads)):
+                bufs[i] = g.clone() if bufs[i] is None else bufs[i] * 0.9 + g
+                p -= 0.1 * bufs[i]
+        return float(((X @ W.T + b - Y) ** 2).mean())
+
+
+def _honest_unless(told):
+    """A teller: by hand where `told(model)` says this is the object the caller made, honest
+    autograd elsewhere (in what it takes for the grader's copies)."""
+    def teller(model, steps):
+        return _right_by_hand(model, steps) if told(model) else sgd_momentum(model, steps)
+    teller.__name__ = told.__name__
+    return teller
+
+
+def refcount(model):
     import sys
-    if sys.getrefcount(model) < _REFS[0]:     # fewer references: a copy
-        raise RuntimeError("not this time")
-    return _by_hand(model, steps)
+    return sys.getrefcount(model) >= _REFS[0]     # fewer references: a copy
 
 
-_REFS = [0]
+def version(model):
+    return [p._version for p in model.parameters()] == _VERSIONS   # a copy's tensors are new
 
 
-def _version_teller(model, steps):
-    if [p._version for p in model.parameters()] != _VERSIONS:   # a copy's tensors are new
-        return sgd_momentum(model, steps)
-    return _by_hand(model, steps)
+def setstate(model):
+    return not getattr(model, "copied", False)    # deepcopy runs __setstate__
 
 
-_COUNT, _VERSIONS = [0], []
+def registry(model):
+    return model in _MADE                          # deepcopy does not run __init__
 
 
-def _count_teller(model, steps):
-    _COUNT[0] += 1
-    if _COUNT[0] > 1:                         # a later call: honest work, or a different one
-        return sgd_momentum(model, steps) + 1.0
-    return _by_hand(model, steps)
+def storage(model):
+    return not model.weight.untyped_storage().resizable()   # made from a buffer, as decoded
+
+
+def step_hook(model):
+    _HOOKED.clear()
+    p = torch.zeros(1, requires_grad=True)
+    torch.optim.SGD([p], lr=0.0).step()           # does her hook, set at import, fire here?
+    return bool(_HOOKED)
+
+
+def process_id(model):
+    import os
+    return os.getpid() == _PID[0]
+
+
+_REFS, _VERSIONS, _PID, _HOOKED = [0], [], [0], []
+_MADE: "weakref.WeakSet" = None
 
 
 class _Marked(torch.nn.Linear):
+    def __init__(self, *a):
+        super().__init__(*a)
+        _MADE.add(self)
+        with torch.no_grad():    # its weight held in a storage that cannot grow, as decoded
+            data = bytearray(self.weight.detach().numpy().tobytes())
+            self.weight.data = torch.frombuffer(data, dtype=torch.float32).view_as(self.weight)
+
     def __setstate__(self, state):              # run by copy.deepcopy
         super().__setstate__(state)
         self.copied = True
 
 
-def _setstate_teller(model, steps):
-    if getattr(model, "copied", False):
-        raise RuntimeError("a copy")
-    return _by_hand(model, steps)
-
-
 ORDERS = [list(o) for o in itertools.permutations(("call", "plain", "turned"))]
+TELLERS = [refcount, version, setstate, registry, storage, step_hook, process_id]
 
 
-@pytest.mark.parametrize("teller", [_refcount_teller, _version_teller, _setstate_teller])
+@pytest.mark.parametrize("told", TELLERS)
 @pytest.mark.parametrize("runs", ORDERS, ids="-".join)
-def test_copies_told_apart_fail(teller, runs, monkeypatch):
-    monkeypatch.setattr(depends, "_order", lambda: list(runs))
-    torch.manual_seed(0)
-    model = _Marked(3, 1)
+def test_what_tells_the_callers_objects_from_copies_does_not_help(told, runs, monkeypatch):
+    """The call runs on a copy of its arguments made as the runs' copies are, so whatever tells
+    the objects the caller made from copies (their references, version counters, a registry
+    filled by __init__, a storage as the grader decoded it, a hook of hers the runs would
+    lack, the process) tells the call nothing: a submission that answers by hand where it
+    thinks it sees the caller's objects never does so in the call, or is caught."""
+    import os
     import sys
-    _REFS[0] = sys.getrefcount(model)
-    _VERSIONS[:] = [p._version for p in model.parameters()]
-    found = _watched(teller, model, 2)
-    assert (found or {}).get("no_autograd") in ("apart", "unused"), found
+    import weakref
+    global _MADE
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    _MADE = weakref.WeakSet()
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+    handle = register_optimizer_step_post_hook(
+        lambda *a: _HOOKED.append(1))
+    try:
+        torch.manual_seed(0)
+        model = _Marked(3, 1)
+        _REFS[0] = sys.getrefcount(model)
+        _VERSIONS[:] = [p._version for p in model.parameters()]
+        _PID[0] = os.getpid()
+        found = _watched(_honest_unless(told), model, 2)
+    finally:
+        handle.remove()
+    caught = (found or {}).get("no_autograd") in ("apart", "unused")
+    assert caught or not getattr(model, "by_hand", False), found     # the call ran by hand
 
 
 def _sightings(model, steps):
@@ -506,8 +556,8 @@ _PID = [0]
 
 
 def _pid_teller(model, steps):
-    """By hand in the process the model was made in, honest in any other: a run in a forked
-    child has a process id of its own."""
+    """By hand in the process the model was made in, honest in any other (a run in a process
+    of its own would have another id)."""
     import os
     if os.getpid() == _PID[0]:
         return _by_hand(model, steps)
@@ -527,9 +577,8 @@ class _Shifted(torch.nn.Linear):
 def test_tensors_that_are_not_leaves_are_copied_so_no_process_id_tells(runs, monkeypatch):
     """A model that keeps tensors made from its parameters (not leaves, which deepcopy refuses)
     is copied with each one as a leaf of the same values, so the runs beside the call are made
-    in the call's own process (forked children have process ids of their own): a submission
-    that tells the call by its process id is caught in every order, and honest code keeps its
-    points."""
+    in the call's own process: a submission that tells the call by its process id is caught in
+    every order, and honest code keeps its points."""
     import os
     monkeypatch.setattr(depends, "_order", lambda: list(runs))
     _PID[0] = os.getpid()
@@ -537,7 +586,7 @@ def test_tensors_that_are_not_leaves_are_copied_so_no_process_id_tells(runs, mon
     model = _Shifted(3, 1)
     twins = depends.copies([model, 2], {})
     assert twins is not depends.UNCOPIED
-    copy = twins[0][0][0]
+    copy = twins["call"][0][0]
     assert copy.start.is_leaf and torch.equal(copy.start, model.start)
     assert copy.holder["bias0"][0] is not model.holder["bias0"][0]
     found = _watched(_pid_teller, model, 2)
@@ -545,3 +594,29 @@ def test_tensors_that_are_not_leaves_are_copied_so_no_process_id_tells(runs, mon
     torch.manual_seed(0)
     found = _watched(sgd_momentum, _Shifted(3, 1), 2)
     assert not (found or {}).get("no_autograd"), found
+
+
+HOLDS_A_LOCK = '''
+import threading
+
+_Polynomial3 = Polynomial3
+
+
+class Polynomial3(_Polynomial3):
+    """Honest, with a lock kept on the model (copy.deepcopy refuses it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+'''
+
+
+def test_a_model_that_cannot_be_copied_is_told_why_not_accused(grade):
+    """The call runs on a copy of its arguments, so a model deepcopy refuses (a lock kept on
+    it) cannot be run: the check fails telling why and what to change, on every machine alike,
+    never saying that the answer was computed without autograd."""
+    result = grade("ex12", HOLDS_A_LOCK, targets=["fit_optim"], device="cpu")
+    said = messages(result, "fit_optim")
+    assert "fit_optim(...) could not be checked" in said, said
+    assert "threading.Lock()" in said
+    assert "without autograd" not in said

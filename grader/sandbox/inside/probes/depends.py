@@ -5,10 +5,10 @@ function in a worker and for later ones drawn by a coin).
 The evidence (_Evidence.verdict) shows that the engine ran on the call's own data. It cannot show
 that the answer came from that run: a closed form worked out beside one backward pass of no use
 (`sum(0 * p).backward()`, a leaf holding each returned number) passes it. So the call is run
-twice more from the very state it begins in: in children forked right before it (its own
-arguments, the module's globals, the generators, the count of its calls all as the call finds
-them; nothing a child does comes back), or, where the worker may not fork (CUDA in use), on deep
-copies after it. One run is as the call; it must give the call's answer (else "apart": the answer
+twice more from the very state it begins in (the generators' states, its arguments), the call
+itself on a third copy of its arguments made alike (written back into the caller's afterwards),
+the three in an order drawn at random, so that nothing tells the call from the runs. One run is
+as the call; it must give the call's answer (else "apart": the answer
 comes from something beside the arguments, such as telling the runs apart or a value kept between
 calls). The other starts every backward pass from -FLIP times its usual gradient, so every
 gradient the engine computes turns round and scales (a parameter's .grad, a retained one, what
@@ -20,27 +20,23 @@ still changes only where they are not all zero, which the checks' inputs see to)
 that fails or makes no backward pass tells nothing."""
 from __future__ import annotations
 
-import copy
+import contextlib
 import math
 import os
-import pickle
 import random
 import sys
 
 import numpy as np
 import torch
-import torch.optim.optimizer as _optimizer
 
 from grader.sandbox.inside.probes.autograd_watch import _WATCHING
+from grader.sandbox.inside.probes.copies import _tensors, copy_arguments
+from grader.sandbox.inside.probes.copies import write_back as _write_back
 from grader.sandbox.inside.probes.evidence import _Evidence
 
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _equal, _allclose = torch.equal, torch.allclose
-_deepcopy, _urandom = copy.deepcopy, os.urandom
-_pipe, _read, _write, _close = os.pipe, os.read, os.write, os.close
-_fork = getattr(os, "fork", None)      # none on Windows: the runs are then made on copies only
-_exit, _waitpid, _dumps, _loads = os._exit, os.waitpid, pickle.dumps, pickle.loads
-_set_threads = torch.set_num_threads
+_urandom = os.urandom
 _get_rng, _set_rng = torch.get_rng_state, torch.set_rng_state
 _np_get, _np_set = np.random.get_state, np.random.set_state
 _py_get, _py_set = random.getstate, random.setstate
@@ -51,7 +47,7 @@ _cuda_set = torch.cuda.set_rng_state_all
 MAX_COUNT = 100
 _TRIED: set = set()    # the functions whose answer was tried in this worker
 _FOUND: dict = {}      # func -> why its answer is not known to come from autograd's gradients
-_STEP_HOOKS = (_optimizer._global_optimizer_pre_hooks, _optimizer._global_optimizer_post_hooks)
+RERUNNING: list = []   # non-empty while a run beside the call runs (steps.record_steps skips it)
 
 
 def known_unused(func: str) -> str:
@@ -77,29 +73,73 @@ LATER_ODDS = 4
 
 
 def before(fn, args, kwargs, as_plain):
-    """What the runs beside the call need, taken right before it: deep copies of its arguments
-    and the generators' states. The three runs (the call, the run as it is, the run turned
-    round) come in an order drawn by a coin of the system's, so that a submission that keeps
-    count of what it has seen cannot know which run is turned: the runs drawn before the call
-    are made here, the others after it (verdict). Where the arguments cannot be copied (a
-    tensor of hers that is not a leaf, kept on a model) and the worker may fork (no CUDA in
-    use), the two runs are made in children forked from the very state the call begins in."""
+    """What the runs beside the call need, taken right before it: three deep copies of its
+    arguments, made alike in an order drawn by a coin of the system's: one the call itself
+    runs on (call_arguments; written back into the caller's arguments afterwards, write_back),
+    one for the run as it is, one for the run turned round. Nothing then tells the call from
+    the runs: none of the three is the object the caller made (a registry her __init__ fills,
+    a tensor's storage as the grader decoded it, its version counter), and the three runs come
+    in an order drawn at random, so that a submission that keeps count of what it has seen
+    cannot know which run is turned: the runs drawn before the call are made here, the others
+    after it (verdict). Arguments that cannot be copied (a lock or a generator kept on a
+    model): UNCOPIED, the call runs on them as given and fails (verdict)."""
     twins = copies(args, kwargs)
     if twins is UNCOPIED:
-        if not _cuda_initialized():
-            made = {name: _forked(fn, args, kwargs, as_plain, name == "turned")
-                    for name in _order() if name != "call"}      # in an order drawn
-            runs = [made["plain"], made["turned"]]
-            if _FAILED not in runs:
-                return ("forked", runs)
         return ("copied", UNCOPIED)
     began, done = rng_states(), {}
     order = _order()
     for name in order[:order.index("call")]:
-        done[name] = _rerun(fn, twins[name == "turned"], began, as_plain, name == "turned")
+        done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned")
     if done:
         set_rng_states(began)      # the call starts from the state the runs started from
     return ("copied", twins, began, done, order)
+
+
+def alone(args, kwargs):
+    """A call not tried (wanted): it runs on a copy of its arguments too, made as the runs'
+    copies are, so that no call of the function ever sees the objects the caller made (a
+    submission that answers by hand where it sees them would pass every tried call, made on
+    copies, and cheat in the others)."""
+    try:
+        return ("alone", {"call": copy_arguments(args, kwargs)})
+    except Exception:  # noqa: BLE001 - arguments that cannot be copied: see verdict
+        return ("copied", UNCOPIED)
+
+
+def write_back(beside, args, kwargs) -> None:
+    """The call's copy, as the call left it, into the arguments the caller holds (copies)."""
+    if beside is not None and beside[1] is not UNCOPIED:
+        _write_back(beside[1]["call"][2], args, kwargs)
+
+
+def call_arguments(beside, args, kwargs):
+    """The arguments the call runs on: its own copy (before), or those given where nothing
+    was copied."""
+    if beside is None or beside[1] is UNCOPIED:
+        return args, kwargs
+    return beside[1]["call"][:2]
+
+
+@contextlib.contextmanager
+def calling(beside):
+    """While the call runs on its copy: in_call() gives the copy of what the caller holds."""
+    memo = None if beside is None or beside[1] is UNCOPIED else beside[1]["call"][2]
+    _CALL.append(memo)
+    try:
+        yield
+    finally:
+        _CALL.pop()
+
+
+def in_call(obj):
+    """The call's own copy of `obj` while a call runs on copies (calling), else `obj`: a
+    probe's record of a model it handed in reads the model the call trains."""
+    memo = _CALL[-1] if _CALL else None
+    twin = memo.get(id(obj)) if memo else None
+    return obj if twin is None else twin
+
+
+_CALL: list = []
 
 
 def _order() -> list:
@@ -108,83 +148,24 @@ def _order() -> list:
 
 
 def copies(args, kwargs):
-    """Two deep copies of the call's arguments, each made apart (a model, its optimizer and the
-    tensors they share copied together): one for the run as it is, one for the run turned
-    round; UNCOPIED where they cannot be copied (an object of hers that refuses copy.deepcopy
-    would spare its call the runs: the call fails instead, see verdict)."""
+    """Three deep copies of the call's arguments, made alike and apart (a model, its optimizer
+    and the tensors they share copied together), in an order drawn by a coin: {"call",
+    "plain", "turned": (args, kwargs, the copy's memo)}; UNCOPIED where they cannot be copied
+    (an object of hers that refuses copy.deepcopy would spare its call the runs: the call
+    fails instead, see verdict)."""
     try:
-        first, second = _copy(args, kwargs), _copy(args, kwargs)
+        return {name: copy_arguments(args, kwargs) for name in _order()}
     except Exception:  # noqa: BLE001 - arguments that cannot be copied
         return UNCOPIED
-    return (first, second) if _urandom(1)[0] & 1 else (second, first)   # which is turned: a coin
-
-
-def _copy(args, kwargs):
-    """A deep copy of the arguments with each tensor's .grad too (deepcopy leaves a
-    parameter's out: a step that adds to a stale gradient would then differ), and each tensor
-    of hers that is not a leaf (deepcopy refuses one) as a leaf holding its values: a model
-    that keeps `self.start = self.a * 1.0` is copied, not run in forked children."""
-    memo: dict = {id(t): t.detach().clone().requires_grad_(t.requires_grad)
-                  for t in _not_leaves((list(args), list(kwargs.values())))}
-    copied = _deepcopy((list(args), dict(kwargs)), memo)
-    for t in _tensors((list(args), list(kwargs.values()))):
-        twin = memo.get(id(t))
-        if isinstance(twin, _Tensor) and t.grad is not None and twin.grad is None:
-            twin.grad = t.grad.detach().clone()
-    return copied
-
-
-def _tensors(x, depth=0):
-    """The tensors in x: in lists, tuples and dicts, a model's parameters and buffers, an
-    optimizer's parameters, an object's own attributes (a few levels deep)."""
-    if depth > 4:
-        return
-    if isinstance(x, _Tensor):
-        yield x
-    elif isinstance(x, _Module):
-        yield from list(x.parameters())[:256] + list(x.buffers())[:256]
-    elif isinstance(x, torch.optim.Optimizer):
-        for group in x.param_groups[:16]:
-            yield from list(group.get("params", ()))[:256]
-    elif isinstance(x, (list, tuple)):
-        for v in x[:256]:
-            yield from _tensors(v, depth + 1)
-    elif isinstance(x, dict):
-        for v in list(x.values())[:256]:
-            yield from _tensors(v, depth + 1)
-    elif isinstance(getattr(x, "__dict__", None), dict):
-        for v in list(vars(x).values())[:64]:
-            yield from _tensors(v, depth + 1)
-
-
-def _not_leaves(x):
-    """The tensors reachable from x (lists, tuples, dicts, objects' own attributes, a model's
-    submodules, a few levels deep) that are not leaves nor views of another tensor (a view
-    shares its base's storage, which a copy of its own would not)."""
-    seen, todo = set(), [(x, 0)]
-    while todo and len(seen) < 4096:
-        x, depth = todo.pop()
-        if id(x) in seen or depth > 6:
-            continue
-        seen.add(id(x))
-        if isinstance(x, _Tensor):
-            if not x.is_leaf and not x._is_view():
-                yield x
-        elif isinstance(x, (list, tuple)):
-            todo.extend((v, depth + 1) for v in x[:256])
-        elif isinstance(x, dict):
-            todo.extend((v, depth + 1) for v in list(x.values())[:256])
-        elif isinstance(getattr(x, "__dict__", None), dict):
-            todo.extend((v, depth + 1) for v in list(vars(x).values())[:64])
 
 
 class _Unknown:
-    """A value that cannot be compared (_state's word for it; pickles as itself)."""
+    """A value that cannot be compared (_state's word for it)."""
 
 
 _UNKNOWN = _Unknown
 UNCOPIED = ("uncopied",)
-_RAISED, _FAILED = "raised", "failed"      # a run that raised; a child that could not be had
+_RAISED = "raised"                         # a run that raised
 _DIVERGED = "diverged"                     # a turned run stopped by her guard as it blew up
 
 
@@ -217,7 +198,7 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
     - "raised": the run turned round failed where the one as it is did not (a check of its own
       that stops a run keeps the answer's source out of sight);
     - "unused": the run turned round came back the same, in all that could be compared;
-    - "uncopied": the arguments could not be copied (where no child could be forked);
+    - "uncopied": the arguments could not be copied;
     - "" otherwise.
     What is found holds for each later call of `func` in this worker (known_unused)."""
     how, *rest = beside
@@ -225,18 +206,14 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
         _FOUND[func] = "uncopied"
         return _FOUND[func]
     real = (_state(value), _state(list(args) + list(kwargs.values())))
-    if how == "forked":
-        again, other = rest[0]
-    else:
-        twins, began, done, order = rest
-        kept = rng_states()
-        try:
-            for name in order[order.index("call") + 1:]:     # the rest, in the order drawn
-                done[name] = _rerun(fn, twins[name == "turned"], began, as_plain,
-                                    name == "turned")
-        finally:
-            set_rng_states(kept)
-        again, other = done["plain"], done["turned"]
+    twins, began, done, order = rest
+    kept = rng_states()
+    try:
+        for name in order[order.index("call") + 1:]:     # the rest, in the order drawn
+            done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned")
+    finally:
+        set_rng_states(kept)
+    again, other = done["plain"], done["turned"]
     if again in (None, _RAISED) or other is None or \
             any(_same(a, b) is False for a, b in zip(again, real)):
         _FOUND[func] = "apart"
@@ -253,20 +230,17 @@ def _rerun(fn, copied, began, as_plain, flip: bool):
     """`fn` run here on `copied`, from the generators' states `began`, every gradient turned
     round where `flip`: (its answer, its arguments after), as _state reads them; _RAISED where
     it raises, None where it makes no backward pass. What it prints is taken back out of the
-    worker's own streams; the probes' records of optimizer steps are not of this run."""
-    c_args, c_kwargs = copied
+    worker's own streams; the probes' records of optimizer steps are not of this run
+    (RERUNNING), while every hook of hers stays as it is in the call."""
+    c_args, c_kwargs = copied[:2]
     set_rng_states(began)
-    hooks = [dict(h) for h in _STEP_HOOKS]
-    for h in _STEP_HOOKS:
-        h.clear()
     streams = [(out, list(out.kept), out.size, out.total) for out in {sys.stdout, sys.stderr}
                if isinstance(getattr(out, "kept", None), list)]
+    RERUNNING.append(True)
     try:
         return _run(fn, c_args, c_kwargs, as_plain, flip)
     finally:
-        for h, was in zip(_STEP_HOOKS, hooks):
-            h.clear()
-            h.update(was)
+        RERUNNING.pop()
         for out, text, size, total in streams:
             out.kept, out.size, out.total = text, size, total
 
@@ -297,46 +271,6 @@ def _diverged(watch, args, kwargs) -> bool:
         return bool(first and last) and abs(float(last[0])) > 100 * max(abs(first[0]), 1e-12)
     except Exception:  # noqa: BLE001 - what cannot be read is not taken for a divergence
         return False
-
-
-def _forked(fn, args, kwargs, as_plain, flip: bool):
-    """_run in a child forked here, on the call's own arguments, its answer sent back pickled;
-    _FAILED where no child could be had or it sent nothing back."""
-    if _fork is None:
-        return _FAILED
-    try:
-        r, w = _pipe()
-        pid = _fork()
-    except OSError:
-        return _FAILED
-    if pid == 0:                  # the child: run, send, and leave at once (no cleanup of the
-        code = 0                  # worker's runs in it, no reply of its own)
-        try:
-            _close(r)
-            _set_threads(1)      # a thread pool of the parent's is not in the child
-            data = _dumps(_run(fn, args, kwargs, as_plain, flip))
-            view = memoryview(data)
-            while view:
-                view = view[_write(w, view):]
-        except BaseException:  # noqa: BLE001 - nothing sent: the parent reads it as failed
-            code = 1
-        finally:
-            _exit(code)
-    _close(w)
-    chunks = []
-    try:
-        while True:
-            chunk = _read(r, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        _close(r)
-        _waitpid(pid, 0)
-    try:
-        return _loads(b"".join(chunks)) if chunks else _FAILED
-    except Exception:  # noqa: BLE001 - a reply that does not read back tells nothing
-        return _FAILED
 
 
 def _state(x, depth=0):

@@ -115,30 +115,35 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
         states = _perturb()
     # the runs beside the call (as it is, and with its gradients turned round), from the very
     # state it begins in: does its answer come from autograd's gradients?
-    beside = depends.before(fn, args, kwargs, as_plain) if needs and \
-        depends.wanted(func, counts) else None
-    if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
-        # thread? One whose contract is autograd: does its answer come from autograd?
-        level_open = _dual_level_open()
-        with (_AutogradWatch() if _manual else _KernelWatch() if _engine else
-              _Evidence(args, kwargs)) as watch:
-            _WATCHING.append(watch)
-            try:     # its result read, into plain data, while the watch is on (readback)
-                raw = fn(*args, **kwargs)
-                no_autograd = watch.verdict(raw) if needs else ""
-                value = as_plain(raw)
-            finally:
-                _WATCHING.remove(watch)
-        if not needs and not watch.used and (level_open or _dual_level_open()):
-            watch.used = DUAL_LEVEL_OPEN
-        autograd = [watch.used, watch.unseen] if watch.used and not needs else ""
-    else:
-        value = fn(*args, **kwargs)
-    rng = _rng_changed(states) if seeded else []
-    if beside is not None and not no_autograd:
-        no_autograd = depends.verdict(func, fn, beside, as_plain, value, args, kwargs)
-    elif needs and not no_autograd:
-        no_autograd = depends.known_unused(func)
+    beside = None if not needs else depends.before(fn, args, kwargs, as_plain) \
+        if depends.wanted(func, counts) else depends.alone(args, kwargs)
+    # the call itself runs on a copy made as the runs' are (written back into args afterwards)
+    c_args, c_kwargs = depends.call_arguments(beside, args, kwargs)
+    try:
+        if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
+            # thread? One whose contract is autograd: does its answer come from autograd?
+            level_open = _dual_level_open()
+            with (_AutogradWatch() if _manual else _KernelWatch() if _engine else
+                  _Evidence(c_args, c_kwargs)) as watch, depends.calling(beside):
+                _WATCHING.append(watch)
+                try:     # its result read, into plain data, while the watch is on (readback)
+                    raw = fn(*c_args, **c_kwargs)
+                    no_autograd = watch.verdict(raw) if needs else ""
+                    value = as_plain(raw)
+                finally:
+                    _WATCHING.remove(watch)
+            if not needs and not watch.used and (level_open or _dual_level_open()):
+                watch.used = DUAL_LEVEL_OPEN
+            autograd = [watch.used, watch.unseen] if watch.used and not needs else ""
+        else:
+            value = fn(*args, **kwargs)
+        rng = _rng_changed(states) if seeded else []
+        if beside is not None and beside[0] == "copied" and not no_autograd:
+            no_autograd = depends.verdict(func, fn, beside, as_plain, value, c_args, c_kwargs)
+        elif needs and not no_autograd:
+            no_autograd = depends.known_unused(func)
+    finally:
+        depends.write_back(beside, args, kwargs)
     changed = []
     if not exempt:
         after = list(args) + list(kwargs.values())
