@@ -19,6 +19,9 @@ must not get it:
        maximum at all overflows there, and is not told the whole tensor's maximum
   ex12 fit_optim with a new optimizer in every step (RMSprop's run parts after step 2): RMSprop
        kept, with alpha=0.5, parts from the run too, and is not told a new optimizer
+  ex11 fit_numpy with a module-level rng (the start of steps=0 right, steps=1 wrong, steps=0
+       made again another start): an update of a 1.5 times as big is wrong at steps=1 too, and
+       steps=0 made again gives the same start
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
        momentum=momentum gives plain SGD's run with momentum passed too, and is told that
@@ -251,3 +254,36 @@ def test_new_optimizer_named_only_where_the_run_is_a_fresh_optimizers(grade):
     assert failing(result, target)     # the same symptom: RMSprop's run parts early
     other = hints_of(result, target)
     assert not any_hint(other, NEW_EACH_STEP), other
+
+
+# -- ex11 fit_numpy: the draws carried over between calls, or a wrong update
+
+A_STEP_TOO_BIG = """
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= 1.5 * lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+"""
+DRAWS_CHANGE = r"initial values change from call to call"
+
+
+def test_draws_change_named_only_where_steps_0_made_again_differs(grade):
+    target = "fit_numpy"
+    right = hints_of(grade("ex11", fresh_code("ex11", "fit_numpy_module_level_rng"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, DRAWS_CHANGE), right
+    result = grade("ex11", A_STEP_TOO_BIG, targets=[target])
+    assert failing(result, target)     # the same symptom: right at steps=0, wrong at steps=1
+    other = hints_of(result, target)
+    assert not any_hint(other, DRAWS_CHANGE), other

@@ -366,4 +366,26 @@ def poly_loss(y_pred, y):
     return float(np.square(y_pred - y).sum() / 2)
 ''', "returns half the sum of squared errors (the 1/2 convention)",
         (r"half the sum of squared errors|1/2 convention",), visible=True),
+    # blind round 14 (w066): one rng made at import, the seed ignored, its state carried over
+    Fresh("fit_numpy_module_level_rng", "fit_numpy", '''
+_RNG = np.random.default_rng(0)
+
+def fit_numpy(x, y, lr=1e-6, steps=2000, seed=0):
+    rng = _RNG
+    a, b, c, d = (float(rng.standard_normal()) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = poly_forward(x, a, b, c, d)
+        loss = poly_loss(y_pred, y)
+        if t % 100 == 99:
+            losses.append(loss)
+        grad_a, grad_b, grad_c, grad_d = poly_grads(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "draws from a module-level default_rng(0): the seed is ignored and each call goes on "
+        "from the draws of the one before", (r"initial values change from call to call",),
+        visible=True),
 ]
