@@ -8,7 +8,8 @@ must not get it:
   ex01 forward_wb with abs(b) (x * w + 0.5 at b = -0.5, right at b = 1): x * w - b gives
        x * w + 0.5 at b = -0.5 too, and x * w - 1 at b = 1; each is told its own cause only
   ex02 cost divided by N - 1 (3/2 times the cost with N = 3, 4/3 with N = 4): 1.5 times the
-       mean is 3/2 times with N = 3 too, and 3/2 with N = 4
+       mean is 3/2 times with N = 3 too, and 3/2 with N = 4; ex01 mse_for_weights divided by
+       N + 1 is named N + 1
   ex03 mean_graph with out = z.sum() / z.shape[0] (out 2 times on ones(2, 2), 3 times on x
        of shape (2, 3)): divided by x.shape[-1], out is 2 times on both
   ex10 cross_entropy with logits.squeeze() (fails at N = 1, right on the same row twice):
@@ -20,7 +21,7 @@ must not get it:
   ex12 fit_optim with a new optimizer in every step (RMSprop's run parts after step 2): RMSprop
        kept, with alpha=0.5, parts from the run too, and is not told a new optimizer
   ex11 fit_numpy with a module-level rng (the start of steps=0 right, steps=1 wrong, steps=0
-       made again another start): an update of a 1.5 times as big is wrong at steps=1 too, and
+       made again another start): a's update 1.5 times too big is wrong at steps=1 too, and
        steps=0 made again gives the same start
   ex07 train_logistic with the default momentum=0.0 (plain SGD's run where the default is
        asked, the reference's with momentum=0.9 passed): the optimizer built without
