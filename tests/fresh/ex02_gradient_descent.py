@@ -296,4 +296,17 @@ def cost(xs, ys, w):
     return float(np.sum((x * w - y) ** 2) / (len(x) - 1))
 ''', "divides the sum of squared errors by N - 1 (the sample variance's habit) where the mean "
         "divides by N", (r"divided by N - 1",), visible=True),
+    # blind round 15 (w007): one update too few, all float64 (the final w off in its 6th digit)
+    Fresh("gradient_descent_one_update_short", "gradient_descent", '''
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs - 1):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w)
+    if epochs > 0:
+        costs.append(cost(xs, ys, w))
+    return w, costs
+''', "makes epochs - 1 updates (the costs all right, w one update short), in float64 throughout",
+        (r"one update more or fewer|one update (too few|short)|n ?- ?1 updates",), visible=True),
 ]

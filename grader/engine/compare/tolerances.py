@@ -120,9 +120,26 @@ def _precision_hint(a, b, rtol) -> str | None:
         return None
     if decimals_rounded(a, b) is not None:    # values rounded to decimals: not float32's work
         return rounded_hint(a, b)
-    return ("the values agree only to float32 precision (about 7 digits), where float64's "
-            "is expected. Either part of the computation ran in float32 (torch.tensor(w0) and "
-            "torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "
-            "torch.as_tensor(w0, dtype=x.dtype); np.loadtxt gives float64), or, where every "
-            "value is float64, a step differs by as little (e.g. a gradient taken after another "
-            "parameter was updated).")
+    if a.dtype == np.float32 or _float32_numbers(a):
+        return ("the values agree only to float32 precision (about 7 digits), where float64's "
+                "is expected. Either part of the computation ran in float32 (torch.tensor(w0) "
+                "and torch.tensor([1.0]) make float32 tensors whatever the inputs' dtype: use "
+                "torch.as_tensor(w0, dtype=x.dtype); np.loadtxt gives float64), or, where every "
+                "value is float64, a step differs by as little (e.g. a gradient taken after "
+                "another parameter was updated).")
+    # float64 digits beyond float32's: nothing shows float32 at the end, so a step that
+    # differs by as little is said first
+    return ("the values agree only to float32 precision (about 7 digits), where float64's is "
+            "expected, though they are not float32 numbers. Either a step of the computation "
+            "differs by as little (one update more or fewer, a gradient taken after another "
+            "parameter was updated), or part of it ran in float32 before a float64 step "
+            "(torch.tensor(w0) makes a float32 tensor whatever the inputs' dtype: use "
+            "torch.as_tensor(w0, dtype=x.dtype)).")
+
+
+def _float32_numbers(a) -> bool:
+    """Whether every finite value of `a` is a float32 number (its float32 rounding is itself):
+    what a result computed in float32 to the end, then widened, holds."""
+    a = np.asarray(a, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return bool(a.size) and bool(np.all(a.astype(np.float32).astype(np.float64) == a))
