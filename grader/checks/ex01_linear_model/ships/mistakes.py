@@ -1,7 +1,7 @@
 """The mistakes of ex01 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike."""
 
-from grader.checks.evidence import also_on, same_values
+from grader.checks.api import also_on, same_values
 
 NOT_SQUARED = "this is the error x*w - y, not its square"
 REVERSED_NOT_SQUARED = "this is the error the other way round, y - x*w, not its square"

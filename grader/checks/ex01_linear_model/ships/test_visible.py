@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, CheckFailure, StudentError, also_on, assert_close, check,
-                               devices, expected, fail, property_of, same_values,
-                               summed)
-from grader.checks.evidence import earlier_answer, other_counts, over_count
+from grader.checks.api import (also_on, assert_close, Case, check, CheckFailure, devices,
+                               earlier_answer, expected, fail, other_counts, over_count,
+                               property_of, same_values, StudentError, summed)
 from grader.checks.ex01_linear_model.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex01

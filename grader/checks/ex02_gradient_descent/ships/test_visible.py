@@ -5,14 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.api import (Case, CheckFailure, FD_EPS, GRADCHECK_TOL, TOL, Recorded,
-                               StudentError, also_on, fail, kept_between_calls, list_kept,
-                               summed,
-                               assert_close,
-                               assert_trajectory, autograd_grad, check, devices, dtypes, expected,
-                               float_central_difference, manual_call, prefix_cases,
-                               property_of, recorded_reruns, scale_mistakes, tolerance)
-from grader.checks.evidence import other_counts, over_count
+from grader.checks.api import (also_on, assert_close, assert_trajectory, autograd_grad, Case,
+                               check, CheckFailure, devices, dtypes, expected, fail, FD_EPS,
+                               float_central_difference, GRADCHECK_TOL, kept_between_calls,
+                               list_kept, manual_call, other_counts, over_count, prefix_cases,
+                               property_of, Recorded, recorded_reruns, scale_mistakes,
+                               StudentError, summed, TOL, tolerance)
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02

@@ -5,12 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import (Case, GRADCHECK_TOL, Recorded, TOL, assert_close,
-                               assert_forward_pure, assert_state, assert_structure,
-                               assert_trajectory, autograd_grad, central_difference, check,
-                               devices, dtypes, expected, fail, naming_float64_weights,
-                               scale_mistakes, sigmoid_inputs)
-from grader.checks.evidence import argument_ignored
+from grader.checks.api import (argument_ignored, assert_close, assert_forward_pure, assert_state,
+                               assert_structure, assert_trajectory, autograd_grad, Case,
+                               central_difference, check, devices, dtypes, expected, fail,
+                               GRADCHECK_TOL, naming_float64_weights, Recorded, scale_mistakes,
+                               sigmoid_inputs, TOL)
 from grader.checks.ex07_logistic_regression.ships import mistakes as hints
 from grader.checks.ex07_logistic_regression.ships.mistakes import TRAIN_VARIANTS as VARIANTS
 from grader.checks.ex07_logistic_regression.ships.shared import (default_momentum_told,
