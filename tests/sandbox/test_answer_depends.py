@@ -620,3 +620,140 @@ def test_a_model_that_cannot_be_copied_is_told_why_not_accused(grade):
     assert "fit_optim(...) could not be checked" in said, said
     assert "threading.Lock()" in said
     assert "without autograd" not in said
+
+
+def _tried(fn, *args):
+    """guard.watched as a check's first call of fn in a worker (tried: three runs)."""
+    return _watched(fn, *args)
+
+
+@pytest.mark.parametrize("runs", ORDERS, ids="-".join)
+def test_no_run_sees_what_another_printed(runs, monkeypatch):
+    """Each of the three runs prints into the streams as they were before any of them, and
+    only the call's prints stay: a run cannot learn which one it is from what the others left
+    there (the runs' prints were taken back out, the call's kept)."""
+    from grader.sandbox.inside.worker import CappedStream
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    out = CappedStream()
+    monkeypatch.setattr("sys.stdout", out)
+    seen = []
+
+    def marks(model, steps):
+        import sys
+        seen.append("".join(sys.stdout.kept).count("MARK"))
+        print("MARK")
+        return sgd_momentum(model, steps)
+    found = _tried(marks, _model(), 2)
+    assert not (found or {}).get("no_autograd"), found
+    assert seen == [0, 0, 0], seen
+    assert "".join(out.kept).count("MARK") == 1
+
+
+class _Lazy(list):
+    """An answer that notes how it is first read (sliced, or iterated)."""
+
+    def __getitem__(self, i):
+        _READ.append("sliced" if isinstance(i, slice) else "indexed")
+        return list.__getitem__(self, i)
+
+    def __iter__(self):
+        _READ.append("iterated")
+        return list.__iter__(self)
+
+
+_READ: list = []
+
+
+@pytest.mark.parametrize("runs", ORDERS, ids="-".join)
+def test_every_run_reads_its_answer_the_same_way(runs, monkeypatch):
+    """The call's answer and the runs' are read alike (the evidence's verdict, then plain
+    data): an answer that notes how it is read cannot tell the call from the runs."""
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    _READ.clear()
+
+    def lazy(model, steps):
+        return _Lazy([sgd_momentum(model, steps)])
+    _tried(lazy, _model(), 2)
+    per_run = len(_READ) // 3
+    assert per_run and _READ == _READ[:per_run] * 3, _READ
+
+
+class _Counts(torch.nn.Linear):
+    """Counts the calls of its own named_parameters."""
+
+    def named_parameters(self, *a, **k):
+        self.asked = getattr(self, "asked", 0) + 1
+        return super().named_parameters(*a, **k)
+
+
+@pytest.mark.parametrize("runs", ORDERS, ids="-".join)
+def test_the_step_recorder_reads_every_run_alike(runs, monkeypatch):
+    """A probe's record of the optimizer's steps reads the model the same way in the call and
+    in the runs beside it (torch's own named_parameters, nothing of hers), so a model of hers
+    that counts how it is read learns nothing."""
+    from grader.sandbox.inside.steps import record_steps
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    asked = []
+
+    def counted(model, steps):
+        before = getattr(model, "asked", 0)
+        out = sgd_momentum(model, steps)
+        asked.append(getattr(model, "asked", 0) - before)
+        return out
+    torch.manual_seed(0)
+    model = _Counts(3, 1)
+    with record_steps(model) as rec:
+        found = _tried(counted, model, 2)
+    assert not (found or {}).get("no_autograd"), found
+    assert len(set(asked)) == 1, asked
+    assert len(rec.records) == 2 and not torch.equal(rec.records[-1]["weight"],
+                                                     rec.records[0]["weight"])
+
+
+def cached_parameters(model, steps):
+    """Honest: keeps the list of its parameters on the model from its first call, and clears
+    their gradients through it."""
+    if not hasattr(model, "plist"):
+        model.plist = list(model.parameters())
+    opt = torch.optim.SGD(model.plist, lr=0.1)
+    for _ in range(steps):
+        for p in model.plist:
+            p.grad = None
+        ((model(X) - Y) ** 2).mean().backward()
+        opt.step()
+    return float(((model(X) - Y) ** 2).mean())
+
+
+def test_what_a_call_keeps_holds_the_callers_objects():
+    """What a call makes and keeps on its arguments (a list of the model's parameters, an
+    optimizer of its own) holds the caller's objects after it, not the copy's: a second call
+    goes on from the first one's state exactly as without the copies."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    torch.manual_seed(0)
+    plain = torch.nn.Linear(3, 1)
+    for _ in range(2):
+        found = guard.watched(cached_parameters, "cached_parameters", model, 2)[1] \
+            if model is None else _tried(cached_parameters, model, 2)
+        want = cached_parameters(plain, 2)
+        assert not (found or {}).get("no_autograd"), found
+        assert all(a is b for a, b in zip(model.plist, model.parameters()))
+        assert torch.equal(model.weight, plain.weight), (model.weight, plain.weight)
+    assert want > 0
+
+
+class _Unreadable:
+    """An object of hers whose attributes raise once read."""
+
+    @property
+    def __dict__(self):
+        raise RuntimeError("not now")
+
+
+def test_an_object_whose_attributes_raise_is_told_not_a_crash():
+    """Arguments the copies cannot read are 'uncopied' (a clear failure of the call), and the
+    write-back leaves what it cannot read as it is."""
+    model = _model()
+    model.odd = _Unreadable()
+    found = _tried(sgd_momentum, model, 2)
+    assert (found or {}).get("no_autograd") in ("uncopied", None, "")

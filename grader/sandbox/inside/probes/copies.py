@@ -39,17 +39,51 @@ def write_back(memo, args, kwargs) -> None:
     copy's contents, with every reference to a copied object turned back to its original (a
     model keeps its own parameters, now holding the trained values and gradients). `memo`:
     copy_arguments'."""
-    pairs = [(o, memo[id(o)]) for o in _reachable((list(args), list(kwargs.values())))
+    roots = (list(args), list(kwargs.values()))
+    pairs = [(o, memo[id(o)]) for o in _reachable(roots)
              if id(o) in memo and memo[id(o)] is not o]
     back = {id(twin): o for o, twin in pairs}
 
     def orig(v):
-        return back.get(id(v), v)
+        if id(v) in back:
+            return back[id(v)]
+        if type(v) is tuple and any(id(x) in back for x in v):
+            return tuple(orig(x) for x in v)
+        return v
     for o, twin in pairs:
         try:
             _restore(o, twin, orig)
         except Exception:  # noqa: BLE001 - what cannot take its copy's contents keeps its own
             continue
+    for o in _reachable(roots):     # what the call made and kept (a list of the parameters,
+        try:                        # an optimizer of its own) holds the originals too
+            _turn_back(o, back, orig)
+        except Exception:  # noqa: BLE001 - left as the call made it
+            continue
+
+
+def _turn_back(o, back, orig) -> None:
+    """The references to copied objects in `o` (made by the call) turned to the originals."""
+    if isinstance(o, _Tensor) or id(o) in back:
+        return
+    if isinstance(o, list):
+        if any(orig(v) is not v for v in o):
+            o[:] = [orig(v) for v in o]
+    elif isinstance(o, dict):
+        if any(orig(k) is not k or orig(v) is not v for k, v in o.items()):
+            items = [(orig(k), orig(v)) for k, v in o.items()]
+            o.clear()
+            o.update(items)
+    elif isinstance(o, set):
+        if any(orig(v) is not v for v in o):
+            items = [orig(v) for v in o]
+            o.clear()
+            o.update(items)
+    elif isinstance(getattr(o, "__dict__", None), dict) and not isinstance(o, type):
+        mine = vars(o)
+        for k, v in list(mine.items()):
+            if orig(v) is not v:
+                mine[k] = orig(v)
 
 
 def _restore(o, twin, orig) -> None:
@@ -80,6 +114,8 @@ def _restore(o, twin, orig) -> None:
         items = [orig(v) for v in twin]
         o.clear()
         o.update(items)
+    elif isinstance(o, torch.Generator) and isinstance(twin, torch.Generator):
+        o.set_state(twin.get_state())
     elif not isinstance(o, type):
         _attributes(o, twin, orig)
 
@@ -108,7 +144,7 @@ def _reachable(x, limit=20000):
         if id(x) in seen or x is None or isinstance(x, (bool, int, float, str, bytes, type)):
             continue
         seen.add(id(x))
-        if isinstance(x, (_Tensor, np.ndarray)):
+        if isinstance(x, (_Tensor, np.ndarray, torch.Generator)):
             out.append(x)
         elif isinstance(x, (list, tuple, set, frozenset)):
             out.append(x)
@@ -116,10 +152,15 @@ def _reachable(x, limit=20000):
         elif isinstance(x, dict):
             out.append(x)
             todo.extend(list(x.keys())[:4096] + list(x.values())[:4096])
-        elif isinstance(x, _Module) or isinstance(getattr(x, "__dict__", None), dict) and \
-                not isinstance(x, _NOT_STATE):
-            out.append(x)
-            todo.extend(list(vars(x).values())[:4096])
+        elif not isinstance(x, _NOT_STATE):
+            try:                    # an object of hers whose attributes cannot be read: left
+                attrs = vars(x) if isinstance(getattr(x, "__dict__", None), dict) else None
+                values = list(attrs.values())[:4096] if attrs is not None else None
+            except Exception:  # noqa: BLE001 - as it is
+                continue
+            if values is not None:
+                out.append(x)
+                todo.extend(values)
     return out
 
 
@@ -141,8 +182,8 @@ def _tensors(x, depth=0):
     elif isinstance(x, dict):
         for v in list(x.values())[:256]:
             yield from _tensors(v, depth + 1)
-    elif isinstance(getattr(x, "__dict__", None), dict):
-        for v in list(vars(x).values())[:64]:
+    else:
+        for v in _attributes_of(x)[:64]:
             yield from _tensors(v, depth + 1)
 
 
@@ -163,5 +204,15 @@ def _not_leaves(x):
             todo.extend((v, depth + 1) for v in x[:256])
         elif isinstance(x, dict):
             todo.extend((v, depth + 1) for v in list(x.values())[:256])
-        elif isinstance(getattr(x, "__dict__", None), dict):
-            todo.extend((v, depth + 1) for v in list(vars(x).values())[:64])
+        else:
+            todo.extend((v, depth + 1) for v in _attributes_of(x)[:64])
+
+
+def _attributes_of(x) -> list:
+    """x's own attributes' values ([] for an object without them, or one of hers whose
+    attributes cannot be read)."""
+    try:
+        attrs = getattr(x, "__dict__", None)
+        return list(attrs.values()) if isinstance(attrs, dict) else []
+    except Exception:  # noqa: BLE001 - read as having none
+        return []

@@ -88,11 +88,12 @@ def before(fn, args, kwargs, as_plain):
         return ("copied", UNCOPIED)
     began, done = rng_states(), {}
     order = _order()
+    said = {"before": _streams(), "call": None}    # what was printed before the three runs
     for name in order[:order.index("call")]:
-        done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned")
+        done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned", said)
     if done:
         set_rng_states(began)      # the call starts from the state the runs started from
-    return ("copied", twins, began, done, order)
+    return ("copied", twins, began, done, order, said)
 
 
 def alone(args, kwargs):
@@ -107,9 +108,14 @@ def alone(args, kwargs):
 
 
 def write_back(beside, args, kwargs) -> None:
-    """The call's copy, as the call left it, into the arguments the caller holds (copies)."""
-    if beside is not None and beside[1] is not UNCOPIED:
-        _write_back(beside[1]["call"][2], args, kwargs)
+    """The call's copy, as the call left it, into the arguments the caller holds (copies), and
+    what the call printed into the worker's streams (each run printed into a view of them as
+    they were before the three runs, so no run sees what another printed)."""
+    if beside is None or beside[1] is UNCOPIED:
+        return
+    if beside[0] == "copied" and beside[5]["call"] is not None:
+        _set_streams(beside[5]["call"])
+    _write_back(beside[1]["call"][2], args, kwargs)
 
 
 def call_arguments(beside, args, kwargs):
@@ -122,18 +128,39 @@ def call_arguments(beside, args, kwargs):
 
 @contextlib.contextmanager
 def calling(beside):
-    """While the call runs on its copy: in_call() gives the copy of what the caller holds."""
+    """While the call runs on its copy: in_call() gives the copy of what the caller holds.
+    A tried call prints into a view of the streams as they were before the three runs, kept
+    aside until they all ran (write_back)."""
     memo = None if beside is None or beside[1] is UNCOPIED else beside[1]["call"][2]
+    said = beside[5] if beside is not None and beside[0] == "copied" and \
+        beside[1] is not UNCOPIED else None
+    if said is not None:
+        _set_streams(said["before"])
     _CALL.append(memo)
     try:
         yield
     finally:
         _CALL.pop()
+        if said is not None:
+            said["call"] = _streams()
+            _set_streams(said["before"])
+
+
+def _streams():
+    """The worker's output streams as they are: (stream, what it kept, its size, its total)."""
+    return [(out, list(out.kept), out.size, out.total) for out in (sys.stdout, sys.stderr)
+            if isinstance(getattr(out, "kept", None), list)]
+
+
+def _set_streams(state) -> None:
+    for out, text, size, total in state:
+        out.kept, out.size, out.total = list(text), size, total
 
 
 def in_call(obj):
-    """The call's own copy of `obj` while a call runs on copies (calling), else `obj`: a
-    probe's record of a model it handed in reads the model the call trains."""
+    """The copy of `obj` of the run under way, the call's own (calling) or a run's beside it,
+    else `obj`: a probe's record of a model it handed in reads the model that run trains, the
+    same way in every run."""
     memo = _CALL[-1] if _CALL else None
     twin = memo.get(id(obj)) if memo else None
     return obj if twin is None else twin
@@ -206,11 +233,11 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
         _FOUND[func] = "uncopied"
         return _FOUND[func]
     real = (_state(value), _state(list(args) + list(kwargs.values())))
-    twins, began, done, order = rest
+    twins, began, done, order, said = rest
     kept = rng_states()
     try:
         for name in order[order.index("call") + 1:]:     # the rest, in the order drawn
-            done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned")
+            done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned", said)
     finally:
         set_rng_states(kept)
     again, other = done["plain"], done["turned"]
@@ -226,30 +253,33 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
     return _FOUND.get(func, "")
 
 
-def _rerun(fn, copied, began, as_plain, flip: bool):
+def _rerun(fn, copied, began, as_plain, flip: bool, said):
     """`fn` run here on `copied`, from the generators' states `began`, every gradient turned
     round where `flip`: (its answer, its arguments after), as _state reads them; _RAISED where
-    it raises, None where it makes no backward pass. What it prints is taken back out of the
-    worker's own streams; the probes' records of optimizer steps are not of this run
-    (RERUNNING), while every hook of hers stays as it is in the call."""
-    c_args, c_kwargs = copied[:2]
+    it raises, None where it makes no backward pass. It prints into a view of the streams as
+    they were before the three runs (`said`), taken back out after; the probes record its
+    optimizer steps as they do the call's, then drop them (RERUNNING), and every hook of hers
+    stays as it is in the call."""
+    c_args, c_kwargs, memo = copied
     set_rng_states(began)
-    streams = [(out, list(out.kept), out.size, out.total) for out in {sys.stdout, sys.stderr}
-               if isinstance(getattr(out, "kept", None), list)]
+    _set_streams(said["before"])
     RERUNNING.append(True)
+    _CALL.append(memo)
     try:
         return _run(fn, c_args, c_kwargs, as_plain, flip)
     finally:
+        _CALL.pop()
         RERUNNING.pop()
-        for out, text, size, total in streams:
-            out.kept, out.size, out.total = text, size, total
+        _set_streams(said["before"])
 
 
 def _run(fn, args, kwargs, as_plain, flip: bool):
     watch = _Evidence(args, kwargs, flip=flip)
     _WATCHING.append(watch)
-    try:
-        other = _state(as_plain(fn(*args, **kwargs)))
+    try:        # its answer read as the call's is: the evidence's verdict, then plain data
+        raw = fn(*args, **kwargs)
+        watch.verdict(raw)
+        other = _state(as_plain(raw))
     except Exception:  # noqa: BLE001 - a turned run that stops where its values diverged (her
         return _DIVERGED if flip and _diverged(watch, args, kwargs) else _RAISED   # guard)
     finally:                                                                # tells nothing
