@@ -250,4 +250,15 @@ def train_logistic(model, x, y, lr, epochs, momentum=0.0):
     return losses
 ''', "the signature's default momentum is 0.0, not the docstring's 0.9",
         (r"default for momentum differs",), visible=True),
+    # blind round 15 (w102): the probabilities clamped in forward (full marks before)
+    Fresh("forward_clamps_probabilities", "LogisticRegression", '''
+class LogisticRegression(nn.Module):
+    def __init__(self, in_features):
+        super().__init__()
+        self.linear = nn.Linear(in_features, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.linear(x)).clamp(1e-7, 1 - 1e-7)
+''', "forward clamps the probabilities to [1e-7, 1 - 1e-7] (to avoid log(0))",
+        (r"clamped to \[",), visible=True),
 ]

@@ -76,6 +76,24 @@ NO_MOMENTUM = ("no step uses momentum: these are the losses of plain SGD (moment
                "torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum) once, before "
                "the loop.")
 MOMENTUM_IGNORED = "the momentum given was not used: pass momentum=momentum to torch.optim.SGD"
+
+def probabilities_clamped(got, want) -> dict:
+    """{hint: `want` clamped to [lo, hi]}, lo and hi the least and the greatest value returned,
+    where that clamp moves an end value at least twice as far from 0 or 1 as sigmoid has it
+    (a float32 rounding of sigmoid moves none so far): a forward that clamps its probabilities
+    (to keep log(p) finite) gives exactly this at saturated logits."""
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape or not got.numel():
+        return {}
+    g, w = got.detach().to(torch.float64), want.to(torch.float64)
+    lo, hi = float(g.min()), float(g.max())
+    if not (lo > 2 * float(w.min()) or 1 - hi > 2 * (1 - float(w.max()))):
+        return {}
+    return {f"the probabilities are clamped to [{lo:.3g}, 1 - {1 - hi:.3g}]: at logits of "
+            f"±20 and ±30 sigmoid lies nearer 0 and 1 than that. Return "
+            f"torch.sigmoid(self.linear(x)) unclamped (bce_loss clamps its own logs)":
+            w.clamp(lo, hi)}
+
+
 ACCURACY_TIE = "p = 0.5 counts as class 1: use p >= 0.5, not p > 0.5"
 ACCURACY_COUNT = "this is the number of right answers: divide by N"
 ACCURACY_ERROR_RATE = "this is the error rate: count the rows where the class equals y"

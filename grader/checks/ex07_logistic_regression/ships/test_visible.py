@@ -30,6 +30,10 @@ Z_HUGE = torch.tensor([[1000.0], [-1000.0], [1000.0], [-1000.0]])
 
 STATE_2 = {"linear.weight": torch.tensor([[0.5, -1.0]]), "linear.bias": torch.tensor([0.25])}
 X_4 = torch.tensor([[1.0, 2.0], [-1.0, 0.0], [0.5, 0.5], [3.0, -2.0]])
+# logits -1.25, -30, 30 and -20 for STATE_2, the model made float64: sigmoid is 9.4e-14,
+# 1 - 9.4e-14 and 2.1e-9 there, nearer 0 and 1 than a clamp of the probabilities lets them be
+X_SAT = torch.tensor([[1.0, 2.0], [-30.0, 15.25], [40.0, -9.75], [-20.0, 10.25]],
+                     dtype=torch.float64)
 # two small clusters, as make_clusters draws them, for a short training run
 _g = torch.Generator().manual_seed(11)
 X_TRAIN = torch.cat([torch.normal(1.7, 1.0, (8, 2), generator=_g) + 1,
@@ -66,6 +70,8 @@ CASES = {c.id: c for c in [
     Case("structure_5", "ex07", ("LogisticRegression", (5,)), probe="common.model_structure"),
     Case("forward_2", "ex07", ("LogisticRegression", (2,), STATE_2, X_4),
          probe="ex07.forward_twice"),
+    Case("forward_2_saturated", "ex07", ("LogisticRegression", (2,), STATE_2, X_SAT),
+         {"device": torch.float64}, probe="ex07.forward_twice"),
     Recorded("forward_2_sigmoid", "ex07", ("ex07", "LogisticRegression", (2,), STATE_2, X_4),
              fn="ex06.sigmoid_inputs"),
     Case("train_20", "ex07", ("train_logistic", logistic_spec(2), STATE_2,
@@ -207,6 +213,13 @@ def test_forward(sub, device):
         hints.LOGITS_NOT_PROBABILITIES: logits,
         **sigmoid_inputs(expected(CASES["forward_2_sigmoid"], device), STATE_2)})
     assert_forward_pure(out, call=call)
+    if device == "cpu":
+        case = CASES["forward_2_saturated"]
+        want = expected(case)["outputs"][0]
+        got = case.run(sub)["outputs"][0]
+        assert_close(got, want, call="LogisticRegression(2).to(torch.float64)(x) at logits "
+                     "-1.25, -30, 30 and -20",
+                     mistakes=lambda: hints.probabilities_clamped(got, want))
 
 
 @check("train_logistic", points=3, visible=True)
