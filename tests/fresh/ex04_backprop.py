@@ -443,4 +443,24 @@ def train_quadratic(xs, ys, w1, w2, b, lr, epochs):
     return params[0].item(), params[1].item(), params[2].item(), losses
 ''', "makes w1, w2, b float64 whatever the data's dtype: float32 data trains in float64",
         (r"w1, w2 and b have xs's dtype",), visible=True),
+    # blind round 15 (w070): w read before the last update (the losses all right)
+    Fresh("train_autograd_w_before_last_update", "train_autograd", '''
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            w_now = w.item()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    return (w_now if epochs > 0 else w.item()), losses
+''', "returns w as read before the last update (every loss right, w one update behind)",
+        (r"before its very last update",), visible=True),
 ]

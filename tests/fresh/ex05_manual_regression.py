@@ -220,4 +220,24 @@ def mse_loss(y, y_pred):
     return ((y_pred.flatten() - y) ** 2).mean()
 ''', "flattens y_pred only: on (N, 1) inputs (N,) - (N, 1) broadcasts into (N, N)",
         (r"broadcast",), visible=True),
+    # blind round 15 (w076): iters - 1 updates, the last loss recorded apart
+    Fresh("fit_last_update_skipped", "fit", '''
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for k in range(iters):
+        y_pred = x * w + b
+        loss = mse_loss(y, y_pred)
+        if k == iters - 1:
+            losses.append(loss.item())
+            break
+        for p in (w, b):
+            if p.grad is not None:
+                p.grad.zero_()
+        loss.backward()
+        sgd_update_((w, b), lr)
+        losses.append(loss.item())
+    return w, b, losses
+''', "makes iters - 1 updates, the last loss recorded without its update (w, b one step short)",
+        (r"the last update is missing",), visible=True),
 ]

@@ -177,4 +177,16 @@ def train(model, X, Y, lr, n_iter):
     return losses
 ''', "the prediction squeezed to (N,) against Y of shape (N, 1): the two broadcast to (N, N)",
         (r"the prediction or the target was flattened",), visible=True),
+    # blind round 15 (w069): n_iter - 1 steps, the last loss recorded without a step
+    Fresh("train_last_step_skipped", "train", '''
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    losses = [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter - 1)]
+    if n_iter > 0:
+        with torch.no_grad():
+            losses.append(loss_fn(model(X), Y).item())
+    return losses
+''', "makes n_iter - 1 steps, the last loss recorded without its step (the model one step short)",
+        (r"the last update is missing",), visible=True),
 ]

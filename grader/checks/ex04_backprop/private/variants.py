@@ -14,7 +14,7 @@ def as_tensors(xs, ys):
 
 
 def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False, kept=(),
-            frozen=(), record="last", over_n=False):
+            frozen=(), record="last", over_n=False, skip_last=False):
     """The per-sample autograd loop of train_autograd (quadratic=False, init=(w0,)) or
     train_quadratic (init=(w1, w2, b)), rerun here with a known mistake switched on: zero=False
     never zeroes the gradients, zero="epoch" zeroes them once per epoch (after its last sample),
@@ -23,7 +23,8 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
     them, loss_after=True records each loss after the update, record="sum", "mean" or "first"
     records the sum or the mean of the epoch's sample losses, or its first one, instead of its
     last, over_n=True divides
-    each sample's gradient by the number of samples N in its update. Returns what the
+    each sample's gradient by the number of samples N in its update, skip_last=True makes
+    every update but the very last (that of the last epoch's last sample). Returns what the
     function would: the final parameters as floats, then the losses."""
     x, y = as_tensors(xs, ys)
     params = [torch.tensor(float(v), dtype=x.dtype, device=x.device, requires_grad=True)
@@ -33,16 +34,17 @@ def sgd_run(xs, ys, init, lr, epochs, *, quadratic, zero=True, loss_after=False,
         return params[0] * xi ** 2 + params[1] * xi + params[2] if quadratic else xi * params[0]
 
     losses = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
         last, seen = 0.0, []
-        for xi, yi in zip(x, y):
+        for k, (xi, yi) in enumerate(zip(x, y)):
+            final = skip_last and epoch == epochs - 1 and k == len(x) - 1
             loss = (f(xi) - yi) ** 2
             loss.backward()
             with torch.no_grad():
                 for i, p in enumerate(params):
                     if zero == "before":
                         p.grad.zero_()
-                    if i not in frozen:
+                    if i not in frozen and not final:
                         p -= lr * p.grad / (len(x) if over_n else 1)
                     if zero is True and i not in kept:
                         p.grad.zero_()
@@ -63,7 +65,7 @@ VARIANTS = {"no_zero": dict(zero=False), "loss_after": dict(loss_after=True),
             "zero_epoch": dict(zero="epoch"), "zero_before": dict(zero="before"),
             "loss_sum": dict(record="sum"), "loss_mean": dict(record="mean"),
             "loss_first": dict(record="first"),
-            "over_n": dict(over_n=True),
+            "over_n": dict(over_n=True), "last_skipped": dict(skip_last=True),
             **{f"kept_{i}": dict(kept=(i,)) for i in range(3)},
             **{f"only_{i}": dict(kept=tuple(j for j in range(3) if j != i)) for i in range(3)},
             **{f"frozen_{i}": dict(frozen=(i,)) for i in range(3)}}

@@ -74,12 +74,19 @@ LOSS_FIRST = ("each epoch records its first sample's loss: losses[k] is the last
               "samples, not the one kept from the first pass through it")
 
 
+LAST_UPDATE_MISSING = ("every recorded loss is right, and the final parameters are the reference "
+                       "run's before its very last update (the last sample of the last epoch): "
+                       "that update is missing, or the parameters were read before it; return "
+                       "them after the loop")
+
+
 def variant_hints(quadratic: bool) -> dict:
     """{name of a known wrong run of train_autograd (quadratic=False) or train_quadratic: its
     hint}; the runs themselves come from trusted code (private/variants.py)."""
     named = {"no_zero": NO_ZERO, "loss_after": LOSS_AFTER, "zero_epoch": ZERO_PER_EPOCH,
              "zero_before": ZERO_BEFORE_UPDATE, "loss_sum": epoch_losses("sum"),
-             "loss_mean": epoch_losses("mean"), "loss_first": LOSS_FIRST, "over_n": GRAD_OVER_N}
+             "loss_mean": epoch_losses("mean"), "loss_first": LOSS_FIRST, "over_n": GRAD_OVER_N,
+             "last_skipped": LAST_UPDATE_MISSING}
     if quadratic:   # a loop over (w1, w2, b) that rebinds its name updates nothing, silently
         named["zero_before"] = never_moved_hint("parameters", "p")
         named.update({f"kept_{i}": not_zeroed(n) for i, n in enumerate(QUADRATIC_NAMES)})

@@ -8,6 +8,7 @@ from grader.checks.api import (Case, CheckFailure, Recorded, assert_close, asser
                                assert_no_graph, assert_sgd_optimizer, assert_state,
                                assert_structure, assert_trajectory, check, devices, expected,
                                naming_float64_weights, sigmoid_inputs, traj_tol)
+from grader.checks.evidence import last_update_missing
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import (FLAT_TARGET, STEP_VARIANTS,
                                                          TRAIN_VARIANTS)
@@ -54,6 +55,10 @@ CASES = {c.id: c for c in [
     *[Recorded(f"train_course_{v}", "ex06", (SPEC_11, STATE_11) + COURSE[:2]
                + (COURSE[2], COURSE[3], v), fn="ex06.train_variant")
       for v in [*TRAIN_VARIANTS, "flat_target"]],
+    # the same run one step short: the parameters of a loop that skips its last update
+    Case("train_course_short_by_one", "ex06", ("train", SPEC_11, STATE_11,
+                                               COURSE[:3] + (COURSE[3] - 1,)),
+         probe="ex06.call_on_network"),
     # the same run at a learning rate written in (hints.FIXED_LRS other than the course's)
     *[Case(f"train_course_lr_{lr:g}", "ex06", ("train", SPEC_11, STATE_11,
                                               COURSE[:2] + (lr, COURSE[3])),
@@ -169,9 +174,11 @@ def test_train_course(sub, device):
             **{hints.lr_written_in(lr, COURSE[2]):
                expected(CASES[f"train_course_lr_{lr:g}"])["result"]
                for lr in hints.FIXED_LRS if lr != COURSE[2]}})
+    short = {last_update_missing(COURSE[3], "step"):
+             expected(CASES["train_course_short_by_one"])["state"]}
     assert_state(got["state"], want["state"], call=call,
                  mistakes={k: {n: v.to(device) for n, v in s.items()} for k, s in
-                           _mistakes("train_course", TRAIN_NAMED, "state").items()})
+                           {**_mistakes("train_course", TRAIN_NAMED, "state"), **short}.items()})
 
     def f5(state):
         return 5 * state["linear.weight"].reshape(()) + state["linear.bias"].reshape(())
