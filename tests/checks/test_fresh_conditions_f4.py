@@ -7,8 +7,16 @@ same symptom for another reason, which must not get it:
   ex07 LogisticRegression.forward clamping its probabilities to [1e-7, 1 - 1e-7] (wrong at
        logits of ±20 and ±30 in float64 only): a forward computed in float32 is wrong there
        (and by as little elsewhere) and is not told a clamp
+  ex04 train_autograd, ex05 fit, ex06 train with the last update missing (every loss right,
+       the parameters one update behind): the same loops with one update too many after the
+       last loss (every loss right, the parameters one update ahead) are not told it missing
+  ex08 DeepBinaryClassifier.forward with one sigmoid too many (every output in (0.5, 0.73)):
+       sigmoid(2p) at the end is wrong on the same outputs, also all above 0.5, and is not
+       told a sigmoid of the expected values
 """
 from __future__ import annotations
+
+import pytest
 
 from tests.checks.test_fresh_conditions import any_hint, fresh_code, hints_of
 from tests.conftest import failing
@@ -65,3 +73,91 @@ def test_a_clamp_is_named_only_where_the_values_are_sigmoids_clamped(grade):
     assert failing(result, target)     # the same symptom: wrong on the float64 model
     other = hints_of(result, target)
     assert not any_hint(other, CLAMPED), other
+
+
+# -- ex04, ex05, ex06: the last update missing, or one update too many
+
+ONE_MORE = {
+    "ex04": ("train_autograd", "train_autograd_w_before_last_update", """
+def train_autograd(xs, ys, w0, lr, epochs):
+    x, y = _as_tensors(xs, ys)
+    w = torch.tensor(float(w0), dtype=x.dtype, device=x.device, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        last = 0.0
+        for xi, yi in zip(x, y):
+            loss = (xi * w - yi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                w.grad.zero_()
+            last = loss.item()
+        losses.append(last)
+    if epochs > 0:
+        ((x[0] * w - y[0]) ** 2).backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+    return w.item(), losses
+""", r"before its very last update"),
+    "ex05": ("fit", "fit_last_update_skipped", """
+def fit(x, y, lr, iters, seed):
+    w, b = init_params(seed, x.device)
+    losses = []
+    for k in range(iters + 1):
+        loss = mse_loss(y, x * w + b)
+        for p in (w, b):
+            p.grad = None
+        loss.backward()
+        sgd_update_((w, b), lr)
+        if k < iters:
+            losses.append(loss.item())
+    return w, b, losses
+""", r"the last update is missing"),
+    "ex06": ("train", "train_last_step_skipped", """
+def train(model, X, Y, lr, n_iter):
+    loss_fn = nn.MSELoss()
+    optimizer = make_optimizer(model, lr)
+    losses = [train_step(model, loss_fn, optimizer, X, Y) for _ in range(n_iter)]
+    if n_iter > 0:
+        train_step(model, loss_fn, optimizer, X, Y)
+    return losses
+""", r"the last update is missing"),
+}
+
+
+@pytest.mark.parametrize("ex", sorted(ONE_MORE))
+def test_a_missing_last_update_is_named_only_where_the_run_is_one_short(grade, ex):
+    target, name, other_code, pattern = ONE_MORE[ex]
+    right = hints_of(grade(ex, fresh_code(ex, name), targets=[target]), target, visible=True)
+    assert any_hint(right, pattern), right
+    result = grade(ex, other_code, targets=[target])
+    assert failing(result, target)     # the same symptom: every loss right, the parameters not
+    other = hints_of(result, target)
+    assert not any_hint(other, pattern), other
+
+
+# -- ex08 DeepBinaryClassifier.forward: sigmoid of the probabilities, or of another value
+
+SIGMOID_OF_TWICE = """
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.sigmoid(layer(x))
+        return torch.sigmoid(2 * x)
+"""
+SIGMOID_OF_EXPECTED = r"sigmoid of the expected"
+
+
+def test_sigmoid_of_the_expected_values_is_told_only_where_it_holds(grade):
+    target = "DeepBinaryClassifier"
+    right = hints_of(grade("ex08", fresh_code("ex08", "forward_extra_final_sigmoid"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, SIGMOID_OF_EXPECTED), right
+    result = grade("ex08", SIGMOID_OF_TWICE, targets=[target])
+    assert failing(result, target)     # the same symptom: every output squashed above 0.5
+    other = hints_of(result, target)
+    assert not any_hint(other, SIGMOID_OF_EXPECTED), other

@@ -67,3 +67,16 @@ SILENT = [
 @pytest.mark.parametrize("got,expected", [c[1:] for c in SILENT], ids=[c[0] for c in SILENT])
 def test_no_relation_no_words(got, expected):
     assert relation(got, expected, 1e-5, 1e-8) is None
+
+
+def test_a_function_applied_once_more_is_told_only_on_values_not_all_alike():
+    """sigmoid (exp, tanh, log) of every expected value is told; not where the expected values
+    are all alike, nor tanh of values so small that tanh leaves them as they are."""
+    b = np.array([0.2, 0.4, 0.9])
+    assert relation(1 / (1 + np.exp(-b)), b, 1e-5, 1e-8).startswith(
+        "every value is sigmoid of the expected one")
+    assert "exp of the expected" in relation(np.exp(b), b, 1e-5, 1e-8)
+    same = np.full(3, 0.4)
+    assert "sigmoid" not in (relation(1 / (1 + np.exp(-same)), same, 1e-5, 1e-8) or "")
+    tiny = np.array([1e-4, 2e-4, 3e-4])
+    assert "tanh" not in (relation(np.tanh(tiny) * 1.5, tiny, 1e-5, 1e-8) or "")

@@ -173,4 +173,17 @@ class DeepBinaryClassifier(nn.Module):
         return x
 ''', "ignores the sizes argument (hard-codes (8, 6, 4, 1)): right only for the default sizes",
         (r"sizes argument is not used",), visible=True),
+    # blind round 15 (w096): one sigmoid too many, after the loop
+    Fresh("forward_extra_final_sigmoid", "DeepBinaryClassifier", '''
+class DeepBinaryClassifier(nn.Module):
+    def __init__(self, sizes=(8, 6, 4, 1)):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.sigmoid(layer(x))
+        return torch.sigmoid(x)
+''', "applies one sigmoid too many, after the loop (the probabilities squashed again)",
+        (r"sigmoid of the expected",), visible=True),
 ]

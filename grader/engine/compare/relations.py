@@ -44,6 +44,8 @@ def relation(got, expected, rtol: float, atol: float) -> str | None:
         return f"{each} the square root of the expected one"
     if close_to(a, b ** 2) and not close_to(b, b ** 2):
         return f"{each} the square of the expected one"
+    if varied and (applied := _applied(a, b, rtol, atol)):
+        return applied
     k = _scale(a, b)
     # a factor between arrays is evidence where at least two different values relate by it
     spread = len(np.unique(np.abs(b[np.abs(b) > atol]).round(12))) >= 2
@@ -56,6 +58,24 @@ def relation(got, expected, rtol: float, atol: float) -> str | None:
                    f"constant, {abs(c):.4g} (an offset)"
         return _arrangement(a, b, rtol, atol) or _rows_offset(a, b, rtol, atol) \
             or _few_wrong(a, b, rtol, atol)
+    return None
+
+
+# functions a result is passed through once too often: {name: f}
+APPLIED = {"sigmoid": lambda v: 1 / (1 + np.exp(-v)), "exp": np.exp, "tanh": np.tanh,
+           "log": lambda v: np.log(np.where(v > 0, v, np.nan))}
+
+
+def _applied(a, b, rtol, atol) -> str | None:
+    """Every value of `a` is f of the expected one, for one f of APPLIED (the expected values
+    not all alike, and f changes them: tanh of small values is about themselves)."""
+    with np.errstate(all="ignore"):
+        for name, f in APPLIED.items():
+            fb = f(b)
+            if np.isfinite(fb).all() and _close(a, fb, rtol, atol) \
+                    and not _close(fb, b, rtol, atol):
+                return (f"every value is {name} of the expected one: {name} is applied to the "
+                        f"result once more than asked")
     return None
 
 
