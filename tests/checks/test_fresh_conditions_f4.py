@@ -13,6 +13,8 @@ same symptom for another reason, which must not get it:
   ex08 DeepBinaryClassifier.forward with one sigmoid too many (every output in (0.5, 0.73)):
        sigmoid(2p) at the end is wrong on the same outputs, also all above 0.5, and is not
        told a sigmoid of the expected values
+  ex01 mse_surface divided by N - 1 (4/3 times on 4 samples, 3/2 on 3): 1.5 times the mean is
+       3/2 times on 3 samples too, 3/2 on 4, and is not told N - 1
 """
 from __future__ import annotations
 
@@ -161,3 +163,26 @@ def test_sigmoid_of_the_expected_values_is_told_only_where_it_holds(grade):
     assert failing(result, target)     # the same symptom: every output squashed above 0.5
     other = hints_of(result, target)
     assert not any_hint(other, SIGMOID_OF_EXPECTED), other
+
+
+# -- ex01 mse_surface: N - 1, or a constant factor
+
+SURFACE_TIMES_1_5 = """
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return (1.5 * ((pred - y) ** 2).mean(axis=-1)).astype(np.float64)
+"""
+N_MINUS_1 = r"divided by N - 1"
+
+
+def test_n_minus_1_is_named_only_where_two_sizes_show_their_own_factor(grade):
+    target = "mse_surface"
+    right = hints_of(grade("ex01", fresh_code("ex01", "mse_surface_over_n_minus_1"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, N_MINUS_1), right
+    result = grade("ex01", SURFACE_TIMES_1_5, targets=[target])
+    assert failing(result, target)     # the same symptom: 3/2 times on the notes' 3 samples
+    other = hints_of(result, target)
+    assert not any_hint(other, N_MINUS_1), other

@@ -198,4 +198,15 @@ def mse_for_weights(x_data, y_data, weights):
                     dtype=np.float64)
 ''', "divides the sum of squared errors by N + 1 where the mean divides by N",
         (r"divided by N \+ 1", SCALE), visible=True),
+    # blind round 15 (w003): the surface's sum of squares divided by N - 1
+    Fresh("mse_surface_over_n_minus_1", "mse_surface", '''
+def mse_surface(x_data, y_data, ws, bs):
+    x, y = _as_array(x_data), _as_array(y_data)
+    W, B = np.meshgrid(_as_array(ws), _as_array(bs))
+    pred = forward_wb(x[None, None, :], W[..., None], B[..., None])
+    return (((pred - y) ** 2).sum(axis=-1) / (len(x) - 1)).astype(np.float64)
+''', "divides the sum of squared errors by N - 1 (the sample variance's habit) where the mean "
+        "divides by N",
+        # the hidden check's one input of N = 7 shows the factor 7/6 alone: true evidence there
+        (r"divided by N - 1", r"× 1\.17 \(a constant factor\)"), visible=True),
 ]

@@ -12,6 +12,7 @@ from grader.checks.ex01_linear_model.ships import mistakes as hints
 pytestmark = pytest.mark.ex01
 
 X, Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+X4, Y4 = [1.0, 2.0, 3.0, 4.0], [2.5, 4.0, 6.5, 7.5]
 F64 = torch.float64
 WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
 XD, YD = [1.371, -0.7132, 2.2091], [2.52, -1.31, -1.1]
@@ -49,8 +50,11 @@ CASES = {c.id: c for c in [
     # b = 1 cannot tell x * (w + b) from x * w + x: a bias of -0.5 can
     Case("forward_wb_negative", "ex01.forward_wb",
          (torch.tensor([1.0, 2.0, 3.0], dtype=F64), 2.0, -0.5)),
+    # on 4 samples, where the notes' grid below has 3: a mean over another count than N shows
+    # its own N / (N + k) on each
     Case("surface_small", "ex01.mse_surface",
-         tuple(torch.tensor(a, dtype=F64) for a in (X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0]))),
+         tuple(torch.tensor(a, dtype=F64) for a in (X4, Y4, [1.0, 2.0, 3.0, 4.0],
+                                                    [-1.0, 0.0, 1.0]))),
     # the notes' exercise as the notes call it (data as lists, the grid from np.arange): a grid
     # of numbers such as 0.1 and 1.3, which float32 cannot hold
     Case("surface_notes", "ex01.mse_surface",
@@ -212,31 +216,45 @@ def _positive_b(sub):
 
 @check("mse_surface", points=2, visible=True)
 def test_surface_small_grid(sub):
-    """mse_surface on a 4 x 3 grid (float64 tensors), and on the notes' 21 x 31 grid, has shape
+    """mse_surface on a 3 x 4 grid (float64 tensors), and on the notes' 21 x 31 grid, has shape
     (len(bs), len(ws)) and the right values"""
     case = CASES["surface_small"]
     want = expected(case)
-    assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3], bs=[-1,0,1,2]), all "
-                 "float64 tensors",
+    ws, bs = [1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 1.0]
+    notes = CASES["surface_notes"]
+    got_notes, error = _surface_notes(sub)
+    want_notes = expected(notes)
+    counts = other_counts("MSE", len(X4), len(X))
+    second = None if error else (got_notes, want_notes, {h: want_notes * over_count(len(X), k)
+                                                         for h, k in counts.items()})
+    assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3,4], bs=[-1,0,1]), all "
+                 "float64 tensors, x and y of 4 samples",
                  mistakes={hints.SURFACE_TRANSPOSED: want.T,
-                           hints.sum_not_mean(len(X)): want * len(X),
-                           **hints.wb_swapped(X, Y, [1.0, 2.0, 3.0], [-1.0, 0.0, 1.0, 2.0]),
-                           **hints.surface_square_of_mean(X, Y, [1.0, 2.0, 3.0],
-                                                          [-1.0, 0.0, 1.0, 2.0]),
-                           **hints.surface_variance(X, Y, [1.0, 2.0, 3.0],
-                                                    [-1.0, 0.0, 1.0, 2.0]),
-                           **hints.y_on_weights_axis(X, Y, [1.0, 2.0, 3.0],
-                                                     [-1.0, 0.0, 1.0, 2.0])})
-    case = CASES["surface_notes"]
-    x, y, ws, bs = (np.asarray(a, dtype=np.float64) for a in case.args)
-    want = expected(case)
-    assert_close(case.run(sub), want, call="mse_surface([1, 2, 3], [3, 5, 7], "
+                           hints.sum_not_mean(len(X4)): want * len(X4),
+                           **hints.wb_swapped(X4, Y4, ws, bs),
+                           **hints.surface_square_of_mean(X4, Y4, ws, bs),
+                           **hints.surface_variance(X4, Y4, ws, bs),
+                           **hints.y_on_weights_axis(X4, Y4, ws, bs),
+                           **also_on({h: want * over_count(len(X4), k)
+                                      for h, k in counts.items()}, second)})
+    if error:
+        raise error
+    x, y, ws, bs = (np.asarray(a, dtype=np.float64) for a in notes.args)
+    assert_close(got_notes, want_notes, call="mse_surface([1, 2, 3], [3, 5, 7], "
                  "ws=np.arange(0.0, 3.1, 0.1), bs=np.arange(-1, 1.1, 0.1))",
-                 mistakes={hints.SURFACE_TRANSPOSED: want.T,
-                           hints.sum_not_mean(len(x)): want * len(x),
+                 mistakes={hints.SURFACE_TRANSPOSED: want_notes.T,
+                           hints.sum_not_mean(len(x)): want_notes * len(x),
                            **hints.wb_swapped(x, y, ws, bs),
                            **hints.surface_square_of_mean(x, y, ws, bs),
                            **hints.surface_variance(x, y, ws, bs)})
+
+
+def _surface_notes(sub):
+    """(mse_surface on the notes' grid, None), or (None, the error the call raised)."""
+    try:
+        return CASES["surface_notes"].run(sub), None
+    except StudentError as err:
+        return None, err
 
 
 @check("best_weight", visible=True)
