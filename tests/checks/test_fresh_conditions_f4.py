@@ -15,6 +15,10 @@ same symptom for another reason, which must not get it:
        told a sigmoid of the expected values
   ex01 mse_surface divided by N - 1 (4/3 times on 4 samples, 3/2 on 3): 1.5 times the mean is
        3/2 times on 3 samples too, 3/2 on 4, and is not told N - 1
+  ex07 train_logistic with nesterov=True (the run parts at step 1): SGD with dampening=0.5
+       parts there too, and is not told nesterov
+  ex06 train_step with the gradients clipped to norm 1 (the run parts at step 1): the loss
+       halved before backward() parts there too, and is not told a clipping
 """
 from __future__ import annotations
 
@@ -186,3 +190,41 @@ def test_n_minus_1_is_named_only_where_two_sizes_show_their_own_factor(grade):
     assert failing(result, target)     # the same symptom: 3/2 times on the notes' 3 samples
     other = hints_of(result, target)
     assert not any_hint(other, N_MINUS_1), other
+
+
+# -- ex07 train_logistic, ex06 train_step: a recorded variant of the optimizer's step, or another
+
+DAMPENED = """
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, dampening=0.5)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""
+HALF_LOSS = """
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y)
+    (0.5 * loss).backward()
+    optimizer.step()
+    return loss.item()
+"""
+STEP_VARIANT = {"ex07": ("train_logistic", "train_logistic_nesterov", DAMPENED, r"nesterov"),
+                "ex06": ("train_step", "train_step_clip_grad_norm", HALF_LOSS, r"clip")}
+
+
+@pytest.mark.parametrize("ex", sorted(STEP_VARIANT))
+def test_a_step_variant_is_named_only_where_the_run_is_its_own(grade, ex):
+    target, name, other_code, pattern = STEP_VARIANT[ex]
+    right = hints_of(grade(ex, fresh_code(ex, name), targets=[target]), target, visible=True)
+    assert any_hint(right, pattern), right
+    result = grade(ex, other_code, targets=[target])
+    assert failing(result, target)     # the same symptom: the run parts at step 1
+    other = hints_of(result, target)
+    assert not any_hint(other, pattern), other

@@ -189,4 +189,15 @@ def train(model, X, Y, lr, n_iter):
     return losses
 ''', "makes n_iter - 1 steps, the last loss recorded without its step (the model one step short)",
         (r"the last update is missing",), visible=True),
+    # blind round 15 (w088): the gradients clipped before the step
+    Fresh("train_step_clip_grad_norm", "train_step", '''
+def train_step(model, loss_fn, optimizer, X, Y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), Y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss.item()
+''', "clips the gradients to norm 1 (clip_grad_norm_) before the step",
+        (r"clip",), visible=True),
 ]

@@ -261,4 +261,20 @@ class LogisticRegression(nn.Module):
         return torch.sigmoid(self.linear(x)).clamp(1e-7, 1 - 1e-7)
 ''', "forward clamps the probabilities to [1e-7, 1 - 1e-7] (to avoid log(0))",
         (r"clamped to \[",), visible=True),
+    # blind round 15 (w079): SGD with nesterov=True
+    Fresh("train_logistic_nesterov", "train_logistic", '''
+def train_logistic(model, x, y, lr, epochs, momentum=0.9):
+    loss_fn = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                                nesterov=momentum > 0)
+    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "SGD with nesterov=True, where plain momentum is asked",
+        (r"nesterov",), visible=True),
 ]

@@ -10,7 +10,7 @@ from grader.checks.api import network, solution_module
 
 MODES = ("no_zero", "zero_after_backward", "zero_after_step", "loss_after_step", "sum_loss",
          "no_momentum", "default_momentum", "sigmoid_twice", "mean_twice", "backward_twice",
-         "l1_loss", "adam", "flat_target")
+         "l1_loss", "adam", "flat_target", "nesterov", "clipped")
 
 
 def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, stale=None,
@@ -32,6 +32,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
     adam                torch.optim.Adam at the same lr instead of SGD
     flat_target         the loss of the (N, 1) prediction against Y flattened to (N,): the two
                         broadcast to (N, N) (Y of one column only)
+    nesterov            SGD with nesterov=True at the momentum given
+    clipped             the gradients clipped to norm 1 (clip_grad_norm_) before each step
     """
     if mode not in MODES:
         raise ValueError(f"unknown mistake {mode!r}")
@@ -41,7 +43,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
             p.grad = stale[n].detach().clone().to(p.device)
     momentum = {"no_momentum": 0.0, "default_momentum": 0.9}.get(mode, momentum)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr) if mode == "adam" else \
-        torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                        nesterov=mode == "nesterov")
     reduction = "sum" if mode == "sum_loss" else "mean"
     loss_fn = nn.MSELoss(reduction=reduction) if loss == "mse" else nn.BCELoss(reduction=reduction)
     if mode == "l1_loss":
@@ -71,6 +74,8 @@ def train_variant(spec, state, X, Y, lr, steps, mode, loss="mse", momentum=0.0, 
             value.backward()
         if mode == "zero_after_backward":
             optimizer.zero_grad()
+        if mode == "clipped":
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         if mode == "zero_after_step":
             optimizer.zero_grad()

@@ -7,11 +7,14 @@ from grader.checks.api import (GRADS_DOUBLED, GRADS_DOUBLED_OR_LR, L1_LOSS, LOSS
 NO_BIAS = "the bias is missing"
 STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Python float (a "
                        "tensor keeps the step's whole graph alive).")
+CLIPPED = ("these are the losses of steps whose gradients are clipped to norm 1 "
+           "(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)) before the update: the "
+           "step uses the gradients as backward() leaves them, with no clipping")
 # the known wrong loops of train_step and train, by the name under which
 # ex06's private/variants.py runs them
 STEP_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                  "zero_after_step": STALE_GRADS, "loss_after_step": LOSS_AFTER_STEP,
-                 "backward_twice": GRADS_DOUBLED}
+                 "backward_twice": GRADS_DOUBLED, "clipped": CLIPPED}
 # the losses of a flattened prediction and of a flattened target are the same (the (N, N)
 # pairs are the same pairs): the hint says both, as the values cannot tell which
 FLAT_TARGET = ("the loss compares a tensor of shape (N, 1) with one of shape (N,): the "
@@ -28,7 +31,7 @@ OWN_ADAM = f"these are the losses of torch.optim.Adam at this lr: {PLAIN_SGD}"
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "loss_after_step": LOSS_AFTER_STEP, "sum_loss": SUM_LOSS,
                   "backward_twice": GRADS_DOUBLED_OR_LR, "l1_loss": L1_LOSS,
-                  "default_momentum": OWN_MOMENTUM, "adam": OWN_ADAM}
+                  "default_momentum": OWN_MOMENTUM, "adam": OWN_ADAM, "clipped": CLIPPED}
 
 
 def lr_ignored(fixed: float, lr: float, *, train=False) -> str:

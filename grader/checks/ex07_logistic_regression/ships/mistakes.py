@@ -102,10 +102,14 @@ ACCURACY_BROADCAST = ("(N,) and (N, 1) broadcast into (N, N): the classes (p >= 
                       "row with every row and the mean is taken over N * N pairs (often near "
                       "0.5). Compare tensors of the same shape: keep both (N, 1), or squeeze "
                       "both.")
+NESTEROV = ("these are the losses of SGD with nesterov=True: the contract's optimizer is "
+            "torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum), plain momentum "
+            "without nesterov")
 # train_logistic's known wrong loops, by the name under which ex06's private/variants.py runs them
 TRAIN_VARIANTS = {"no_zero": NO_ZERO_GRAD, "zero_after_backward": ZERO_AFTER_BACKWARD,
                   "no_momentum": NO_MOMENTUM, "loss_after_step": LOSS_AFTER_STEP,
-                  "sigmoid_twice": SIGMOID_TWICE, "backward_twice": GRADS_DOUBLED_OR_LR}
+                  "sigmoid_twice": SIGMOID_TWICE, "backward_twice": GRADS_DOUBLED_OR_LR,
+                  "nesterov": NESTEROV}
 
 
 def bce_sum(n: int) -> str:
