@@ -19,6 +19,9 @@ same symptom for another reason, which must not get it:
        parts there too, and is not told nesterov
   ex06 train_step with the gradients clipped to norm 1 (the run parts at step 1): the loss
        halved before backward() parts there too, and is not told a clipping
+  ex12 fit_tensor with y_pred computed again after a's update (c off in its 4th digit after 3
+       steps): d's update taken 1.001 times too big is off by as little, and is not told the
+       gradients taken anew
 """
 from __future__ import annotations
 
@@ -228,3 +231,36 @@ def test_a_step_variant_is_named_only_where_the_run_is_its_own(grade, ex):
     assert failing(result, target)     # the same symptom: the run parts at step 1
     other = hints_of(result, target)
     assert not any_hint(other, pattern), other
+
+
+# -- ex12 fit_tensor: the gradients taken anew after a's update, or another small difference
+
+D_STEP_TOO_BIG = """
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= 1.001 * lr * grad_d
+    return (a, b, c, d), losses
+"""
+TAKEN_ANEW = r"taken anew after"
+
+
+def test_gradients_taken_anew_are_named_only_where_the_run_is_that_one(grade):
+    target = "fit_tensor"
+    right = hints_of(grade("ex12", fresh_code("ex12", "fit_tensor_regrad_after_a"),
+                           targets=[target]), target, visible=True)
+    assert any_hint(right, TAKEN_ANEW), right
+    result = grade("ex12", D_STEP_TOO_BIG, targets=[target])
+    assert failing(result, target)     # the same symptom: a coefficient off by little
+    other = hints_of(result, target)
+    assert not any_hint(other, TAKEN_ANEW), other

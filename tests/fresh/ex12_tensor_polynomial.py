@@ -662,4 +662,25 @@ def fit_optim(model, x, y, lr, steps, optimizer="sgd"):
     return losses
 ''', "builds the optimizer anew in every step: RMSprop's state starts empty each time",
         (r"new optimizer is built in every step",), visible=True),
+    # blind round 15 (w075): y_pred computed again after a's update, before b's, c's and d's
+    Fresh("fit_tensor_regrad_after_a", "fit_tensor", '''
+def fit_tensor(x, y, lr=1e-6, steps=2000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    a, b, c, d = (torch.randn((), generator=g).to(x.device, x.dtype) for _ in range(4))
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            losses.append(loss.item())
+        grad_a, _, _, _ = poly_grads_tensor(x, y, y_pred)
+        a -= lr * grad_a
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        _, grad_b, grad_c, grad_d = poly_grads_tensor(x, y, y_pred)
+        b -= lr * grad_b
+        c -= lr * grad_c
+        d -= lr * grad_d
+    return (a, b, c, d), losses
+''', "computes y_pred again after updating a, before the gradients of b, c and d",
+        (r"taken anew after a was updated",), visible=True),
 ]

@@ -17,16 +17,21 @@ def reversed_cubic(state, x):
 
 
 def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when=99,
-                accumulate=False, in_turn=False, used=(0, 1, 2, 3), drawn=torch.float32):
+                accumulate=False, in_turn=False, used=(0, 1, 2, 3), drawn=torch.float32,
+                regrad=()):
     """A cubic fit with a known mistake, in x's dtype on x's device: the update's sign flipped
     (sign=-1; sign=0: every update subtracts zero, the gradients zeroed before it), the
     gradients scaled (scale), the loss recorded after the update (after), at the wrong steps
     (when=0), the gradients adding up over the steps (accumulate), or each coefficient's
     gradient taken after the ones before it were updated (in_turn: the gradients recomputed in
     the middle of the update), or coefficient k updated with coefficient used[k]'s gradient,
-    or the initial values drawn in another dtype than float32 (drawn=torch.float64)."""
-    if (sign, scale, after, when, accumulate, in_turn, tuple(used), drawn) == \
-            (1.0, 1.0, False, 99, False, False, (0, 1, 2, 3), torch.float32):
+    or the initial values drawn in another dtype than float32 (drawn=torch.float64), or the
+    gradients taken anew after the update of the coefficients numbered in `regrad` (in_turn is
+    regrad=(0, 1, 2))."""
+    if in_turn:
+        regrad = (0, 1, 2)
+    if (sign, scale, after, when, accumulate, tuple(regrad), tuple(used), drawn) == \
+            (1.0, 1.0, False, 99, False, (), (0, 1, 2, 3), torch.float32):
         raise ValueError("not a known mistake")
     g = torch.Generator().manual_seed(seed)
     p = [torch.randn((), generator=g, dtype=drawn).to(x.device, x.dtype) for _ in range(4)]
@@ -41,9 +46,13 @@ def fit_variant(x, y, lr, steps, seed, *, sign=1.0, scale=1.0, after=False, when
         if accumulate:
             acc = [a + gk for a, gk in zip(acc, grads)]
             grads = acc
-        if in_turn:
+        if regrad:
             for k in range(4):
-                p[k] = p[k] - sign * lr * scale * (2.0 * (_cubic(x, *p) - y) * x ** k).sum()
+                p[k] = p[k] - sign * lr * grads[k]
+                if k in regrad:
+                    gy = 2.0 * (_cubic(x, *p) - y)
+                    grads = [(gy * x ** j).sum() * scale for j in range(4)]
+                    grads = [grads[u] for u in used]
         else:
             p = [v - sign * lr * gk for v, gk in zip(p, grads)]
         if t % 100 == when:
@@ -66,6 +75,11 @@ def fit_float64_draws(x, y, lr, steps, seed):
     return fit_variant(x, y, lr, steps, seed, drawn=torch.float64)
 
 
+# the sets of coefficients after whose update alone the gradients are taken anew ((0, 1, 2),
+# after each, is in_turn)
+REGRADS = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2)]
+
+
 def fit_mistakes(x, y, lr, steps, seed, func):
     """{key: ((a, b, c, d), losses)} of the usual wrong fits of `func` ("fit_tensor",
     "fit_autograd"): sign, mean (gradients divided by N), half (the factor 2 missing), after,
@@ -82,6 +96,8 @@ def fit_mistakes(x, y, lr, steps, seed, func):
         m["no_zero"] = fit_variant(x, y, lr, steps, seed, accumulate=True)
         m["zero_before"] = fit_variant(x, y, lr, steps, seed, sign=0.0)
     m["in_turn"] = fit_variant(x, y, lr, steps, seed, in_turn=True)
+    for r in REGRADS:    # the gradients taken anew after some of the updates only
+        m[f"regrad_{''.join(map(str, r))}"] = fit_variant(x, y, lr, steps, seed, regrad=r)
     for i in range(4):   # coefficient i updated with coefficient j's gradient
         for j in range(4):
             if i != j:

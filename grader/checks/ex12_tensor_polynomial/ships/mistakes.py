@@ -96,11 +96,23 @@ def fit_mistakes(wrong, n):
                    "compute all four gradients from one forward pass, then update a, b, c, d"}
     hints.update({f"cross_{i}{j}": crossed_update(i, j) for i in range(4) for j in range(4)
                   if i != j})
+    hints.update({key: regrad_after(tuple(int(c) for c in key[7:]))
+                  for key in wrong if key.startswith("regrad_")})
     named = {hint: wrong[key] for key, hint in hints.items() if key in wrong}
     mean = wrong.get("mean")
     if mean is not None and len(mean[1]):   # the loss a mean: the losses recorded 1/N too
         named[loss_is_mean(n)] = (mean[0], [v / n for v in mean[1]])
     return named
+
+
+def regrad_after(regrad) -> str:
+    """The gradients taken anew after the update of the coefficients numbered in `regrad`."""
+    names = " and ".join("abcd"[i] for i in regrad)
+    later = "abcd"[min(regrad) + 1:]
+    return (f"the gradients are taken anew after {names} {'was' if len(regrad) == 1 else 'were'} "
+            f"updated: {', '.join(later)} move by gradients taken after another parameter was "
+            f"updated (y_pred computed again in the middle of the update). Compute all four "
+            f"gradients from one forward pass, then update a, b, c, d")
 
 
 def loss_is_mean(n: int) -> str:
