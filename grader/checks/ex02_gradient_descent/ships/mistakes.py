@@ -314,3 +314,8 @@ def sgd_sample_order(xs, ys, w0, lr, got) -> dict:
         varies=" that changes from epoch to epoch" if len(set(last)) > 1 else "",
         course=(" (on the course data, y = 2x, every order gives the same w, so only the "
                 "last sample of each epoch shows)") if course else ""): replay}
+
+
+GD_ONE_UPDATE_MORE = ("every cost is right, but the final w is the reference run's after 101 "
+                      "updates, where 100 are asked: one update too many (an update after the "
+                      "loop, or a loop of epochs + 1 updates)")

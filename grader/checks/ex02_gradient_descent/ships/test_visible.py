@@ -11,6 +11,7 @@ from grader.checks.api import (also_on, assert_close, assert_trajectory, autogra
                                list_kept, manual_call, other_counts, over_count, prefix_cases,
                                property_of, Recorded, recorded_reruns, scale_mistakes,
                                StudentError, summed, TOL, tolerance)
+from grader.checks.evidence import last_update_missing
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -58,6 +59,8 @@ CASES = {c.id: c for c in [
     Case("gd_course_uphill", "ex02.gradient_descent", (X, Y, 1.0, -0.01, 100)),
     # one step more: its costs[1:] are the costs recorded after each update
     Case("gd_course_101", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 101)),
+    # ... and one step fewer: the final w of a loop that skips its last update
+    Case("gd_course_99", "ex02.gradient_descent", (X, Y, 1.0, 0.01, 99)),
     # not the docstring's (2, 4, 1): there x = 2 and w = 1, so the derivative in x, 2*w*(x*w - y),
     # is half the right one and reads as a factor 2 missing. Here every known mistake gives its
     # own value: 88 (right), 44 (factor 2), 66 (in x), 22 (x missing), -88 (sign), 176 (twice)
@@ -245,6 +248,9 @@ def test_gradient_descent_course(sub):
         hints.COST_AFTER_UPDATE: (want[0], expected(CASES["gd_course_101"])[1][1:]),
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
         hints.GD_AT_W0: expected(CASES["gd_course_at_w0"]),
+        # every cost right, the final w one update behind or ahead
+        last_update_missing(100): (expected(CASES["gd_course_99"])[0], want[1]),
+        hints.GD_ONE_UPDATE_MORE: (expected(CASES["gd_course_101"])[0], want[1]),
     }
     four = CASES["gd_tensor64"]
 
