@@ -757,3 +757,33 @@ def test_an_object_whose_attributes_raise_is_told_not_a_crash():
     model.odd = _Unreadable()
     found = _tried(sgd_momentum, model, 2)
     assert (found or {}).get("no_autograd") in ("uncopied", None, "")
+
+
+def _stack_above():
+    """What a function of hers can read of its callers without frames: each entry's file,
+    function and line, as traceback, warnings (stacklevel) and logging (findCaller) give them."""
+    import logging
+    import traceback
+    import warnings
+    stack = [(f.filename, f.name, f.lineno) for f in traceback.extract_stack()[:-2]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn("where", stacklevel=3)
+    return stack, (caught[0].filename, caught[0].lineno), \
+        logging.getLogger().findCaller(False, 2)[:3]
+
+
+@pytest.mark.parametrize("runs", ORDERS, ids="-".join)
+def test_every_run_has_the_same_callers(runs, monkeypatch):
+    """The call and the runs beside it are made from the same line of the same code, so the
+    stack above her function (what traceback, warnings and logging report of its callers) is
+    the same in all three: it cannot tell the call from the runs."""
+    monkeypatch.setattr(depends, "_order", lambda: list(runs))
+    seen = []
+
+    def looks_up(model, steps):
+        seen.append(_stack_above())
+        return sgd_momentum(model, steps)
+    found = _tried(looks_up, _model(), 2)
+    assert not (found or {}).get("no_autograd"), found
+    assert len(seen) == 3 and seen[0] == seen[1] == seen[2], seen

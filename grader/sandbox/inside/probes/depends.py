@@ -20,7 +20,6 @@ still changes only where they are not all zero, which the checks' inputs see to)
 that fails or makes no backward pass tells nothing."""
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import random
@@ -72,78 +71,95 @@ def wanted(func: str, counts: dict) -> bool:
 LATER_ODDS = 4
 
 
-def before(fn, args, kwargs, as_plain):
-    """What the runs beside the call need, taken right before it: three deep copies of its
-    arguments, made alike in an order drawn by a coin of the system's: one the call itself
-    runs on (call_arguments; written back into the caller's arguments afterwards, write_back),
-    one for the run as it is, one for the run turned round. Nothing then tells the call from
-    the runs: none of the three is the object the caller made (a registry her __init__ fills,
-    a tensor's storage as the grader decoded it, its version counter), and the three runs come
-    in an order drawn at random, so that a submission that keeps count of what it has seen
-    cannot know which run is turned: the runs drawn before the call are made here, the others
-    after it (verdict). Arguments that cannot be copied (a lock or a generator kept on a
-    model): UNCOPIED, the call runs on them as given and fails (verdict)."""
-    twins = copies(args, kwargs)
+def answer(func, fn, args, kwargs, as_plain, counts):
+    """A call of `func` (fn), whose contract is autograd: (its answer as plain data, why it is
+    not known to come from autograd's gradients, or ""). The call runs on a copy of its
+    arguments, written back into the caller's afterwards (copies.write_back). Where it is tried
+    (wanted), two runs beside it are made on copies made alike, one as it is, one with every
+    backward pass's gradients turned round, the three in an order drawn by a coin of the
+    system's, each from the generators' states the call began in, each printing into the
+    streams as they were before any of them (the call's prints put back after all three), each
+    made by _one from the same line of the same loop: nothing tells the call from the runs,
+    neither the objects it is given (none is the caller's), nor what it prints or reads, nor the
+    stack above it. Arguments that cannot be copied (a lock or a generator kept on a model):
+    the call runs on them as given and fails ("uncopied")."""
+    tried = wanted(func, counts)
+    twins = copies(args, kwargs) if tried else _alone(args, kwargs)
     if twins is UNCOPIED:
-        return ("copied", UNCOPIED)
-    began, done = rng_states(), {}
-    order = _order()
-    said = {"before": _streams(), "call": None}    # what was printed before the three runs
-    for name in order[:order.index("call")]:
-        done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned", said)
-    if done:
-        set_rng_states(began)      # the call starts from the state the runs started from
-    return ("copied", twins, began, done, order, said)
-
-
-def alone(args, kwargs):
-    """A call not tried (wanted): it runs on a copy of its arguments too, made as the runs'
-    copies are, so that no call of the function ever sees the objects the caller made (a
-    submission that answers by hand where it sees them would pass every tried call, made on
-    copies, and cheat in the others)."""
+        _FOUND[func] = "uncopied"
+        twins, tried = {"call": (args, kwargs, None)}, False
+    order = _order() if tried else ["call"]
+    began, said, done = rng_states(), {"before": _streams(), "call": None}, {}
     try:
-        return ("alone", {"call": copy_arguments(args, kwargs)})
-    except Exception:  # noqa: BLE001 - arguments that cannot be copied: see verdict
-        return ("copied", UNCOPIED)
-
-
-def write_back(beside, args, kwargs) -> None:
-    """The call's copy, as the call left it, into the arguments the caller holds (copies), and
-    what the call printed into the worker's streams (each run printed into a view of them as
-    they were before the three runs, so no run sees what another printed)."""
-    if beside is None or beside[1] is UNCOPIED:
-        return
-    if beside[0] == "copied" and beside[5]["call"] is not None:
-        _set_streams(beside[5]["call"])
-    _write_back(beside[1]["call"][2], args, kwargs)
-
-
-def call_arguments(beside, args, kwargs):
-    """The arguments the call runs on: its own copy (before), or those given where nothing
-    was copied."""
-    if beside is None or beside[1] is UNCOPIED:
-        return args, kwargs
-    return beside[1]["call"][:2]
-
-
-@contextlib.contextmanager
-def calling(beside):
-    """While the call runs on its copy: in_call() gives the copy of what the caller holds.
-    A tried call prints into a view of the streams as they were before the three runs, kept
-    aside until they all ran (write_back)."""
-    memo = None if beside is None or beside[1] is UNCOPIED else beside[1]["call"][2]
-    said = beside[5] if beside is not None and beside[0] == "copied" and \
-        beside[1] is not UNCOPIED else None
-    if said is not None:
-        _set_streams(said["before"])
-    _CALL.append(memo)
-    try:
-        yield
+        for name in order:
+            done[name] = _one(fn, twins[name], began, as_plain, name == "turned", said,
+                              name == "call")
+            if name == "call":
+                ended = rng_states()
+                if isinstance(done[name], BaseException):
+                    break
     finally:
+        if said["call"] is not None:
+            _set_streams(said["call"])
+        if "call" in done:
+            set_rng_states(ended)
+        if twins["call"][2] is not None:
+            _write_back(twins["call"][2], args, kwargs)
+    call = done["call"]
+    if isinstance(call, BaseException):
+        raise call
+    raw_verdict, value, real = call
+    if raw_verdict or not tried:
+        return value, raw_verdict or known_unused(func)
+    return value, _verdict(func, real, done["plain"], done["turned"])
+
+
+def _alone(args, kwargs):
+    """A call not tried: on a copy of its arguments too, made as the runs' copies are, so that
+    no call of the function ever sees the objects the caller made (a submission that answers by
+    hand where it sees them would pass every tried call and cheat in the others)."""
+    try:
+        return {"call": copy_arguments(args, kwargs)}
+    except Exception:  # noqa: BLE001 - arguments that cannot be copied
+        return UNCOPIED
+
+
+def _one(fn, copied, began, as_plain, flip: bool, said, call: bool):
+    """One run of `fn` on `copied` (args, kwargs, memo), from the generators' states `began`,
+    every gradient turned round where `flip`, printing into the streams as `said` had them
+    before the runs. The call's: (the evidence's verdict, its answer as plain data, (its answer,
+    its arguments after) as _state reads them), or the exception it raised; a run's beside it:
+    (its answer, its arguments after), _RAISED or _DIVERGED where it raised, None where it made
+    no backward pass. Its answer is read alike in every run (the verdict, then plain data); the
+    probes record a run's optimizer steps as they do the call's, then drop them (RERUNNING)."""
+    args, kwargs, memo = copied
+    set_rng_states(began)
+    _set_streams(said["before"])
+    watch = _Evidence(args, kwargs, flip=flip)
+    _WATCHING.append(watch)
+    _CALL.append(memo)
+    if not call:
+        RERUNNING.append(True)
+    try:
+        raw = fn(*args, **kwargs)
+        why = watch.verdict(raw)
+        value = as_plain(raw)
+        kept = (_state(value), _state(list(args) + list(kwargs.values())))
+    except Exception as exc:  # noqa: BLE001 - the call's is raised again; a run's tells what
+        if call:              # it found (a turned run stopped where its values diverged tells
+            return exc        # nothing: her guard)
+        return _DIVERGED if flip and _diverged(watch, args, kwargs) else _RAISED
+    finally:
+        if not call:
+            RERUNNING.pop()
         _CALL.pop()
-        if said is not None:
+        _WATCHING.remove(watch)
+        if call:
             said["call"] = _streams()
-            _set_streams(said["before"])
+        _set_streams(said["before"])
+    if call:
+        return why, value, kept
+    return kept if watch.runs else None
 
 
 def _streams():
@@ -215,9 +231,8 @@ def set_rng_states(states) -> None:
         _cuda_set(cuda)
 
 
-def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
-    """After a call that answered `value` and left `args`/`kwargs` so, what the runs beside it
-    (`before`'s, the rest made here) show:
+def _verdict(func, real, again, other) -> str:
+    """What the runs beside the call show, against the call's `real` (answer, arguments after):
     - "apart": the run as it is failed, made no backward pass, or gave another answer, or the
       run turned round made none where it did: the answer comes from something beside its
       arguments (state kept between calls, a memo, telling the runs apart), which the run
@@ -225,22 +240,8 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
     - "raised": the run turned round failed where the one as it is did not (a check of its own
       that stops a run keeps the answer's source out of sight);
     - "unused": the run turned round came back the same, in all that could be compared;
-    - "uncopied": the arguments could not be copied;
-    - "" otherwise.
+    - "" otherwise ("uncopied", arguments that could not be copied, is found before).
     What is found holds for each later call of `func` in this worker (known_unused)."""
-    how, *rest = beside
-    if how == "copied" and rest[0] is UNCOPIED:
-        _FOUND[func] = "uncopied"
-        return _FOUND[func]
-    real = (_state(value), _state(list(args) + list(kwargs.values())))
-    twins, began, done, order, said = rest
-    kept = rng_states()
-    try:
-        for name in order[order.index("call") + 1:]:     # the rest, in the order drawn
-            done[name] = _rerun(fn, twins[name], began, as_plain, name == "turned", said)
-    finally:
-        set_rng_states(kept)
-    again, other = done["plain"], done["turned"]
     if again in (None, _RAISED) or other is None or \
             any(_same(a, b) is False for a, b in zip(again, real)):
         _FOUND[func] = "apart"
@@ -251,40 +252,6 @@ def verdict(func, fn, beside, as_plain, value, args, kwargs) -> str:
         if False not in found and True in found:
             _FOUND[func] = "unused"
     return _FOUND.get(func, "")
-
-
-def _rerun(fn, copied, began, as_plain, flip: bool, said):
-    """`fn` run here on `copied`, from the generators' states `began`, every gradient turned
-    round where `flip`: (its answer, its arguments after), as _state reads them; _RAISED where
-    it raises, None where it makes no backward pass. It prints into a view of the streams as
-    they were before the three runs (`said`), taken back out after; the probes record its
-    optimizer steps as they do the call's, then drop them (RERUNNING), and every hook of hers
-    stays as it is in the call."""
-    c_args, c_kwargs, memo = copied
-    set_rng_states(began)
-    _set_streams(said["before"])
-    RERUNNING.append(True)
-    _CALL.append(memo)
-    try:
-        return _run(fn, c_args, c_kwargs, as_plain, flip)
-    finally:
-        _CALL.pop()
-        RERUNNING.pop()
-        _set_streams(said["before"])
-
-
-def _run(fn, args, kwargs, as_plain, flip: bool):
-    watch = _Evidence(args, kwargs, flip=flip)
-    _WATCHING.append(watch)
-    try:        # its answer read as the call's is: the evidence's verdict, then plain data
-        raw = fn(*args, **kwargs)
-        watch.verdict(raw)
-        other = _state(as_plain(raw))
-    except Exception:  # noqa: BLE001 - a turned run that stops where its values diverged (her
-        return _DIVERGED if flip and _diverged(watch, args, kwargs) else _RAISED   # guard)
-    finally:                                                                # tells nothing
-        _WATCHING.remove(watch)
-    return (other, _state(list(args) + list(kwargs.values()))) if watch.runs else None
 
 
 def _diverged(watch, args, kwargs) -> bool:

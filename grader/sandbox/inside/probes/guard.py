@@ -22,7 +22,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.sandbox.inside.probes.autograd_watch import (DUAL_LEVEL_OPEN, _WATCHING,
-                                                        _AutogradWatch, _Evidence,
+                                                        _AutogradWatch,
                                                         _KernelWatch, _dual_level_open)
 from grader.sandbox.inside.probes import depends
 from grader.sandbox.readback import as_plain
@@ -113,37 +113,22 @@ def watched(fn, func, *args, _seeded=None, _manual=False, _engine=False, _needs=
     counts = {n: v for n, v in given if n in _COUNTS}
     if seeded:
         states = _perturb()
-    # the runs beside the call (as it is, and with its gradients turned round), from the very
-    # state it begins in: does its answer come from autograd's gradients?
-    beside = None if not needs else depends.before(fn, args, kwargs, as_plain) \
-        if depends.wanted(func, counts) else depends.alone(args, kwargs)
-    # the call itself runs on a copy made as the runs' are (written back into args afterwards)
-    c_args, c_kwargs = depends.call_arguments(beside, args, kwargs)
-    try:
-        if _manual or _engine or needs:   # a "manual" function: does it use autograd, in any
-            # thread? One whose contract is autograd: does its answer come from autograd?
-            level_open = _dual_level_open()
-            with (_AutogradWatch() if _manual else _KernelWatch() if _engine else
-                  _Evidence(c_args, c_kwargs)) as watch, depends.calling(beside):
-                _WATCHING.append(watch)
-                try:     # its result read, into plain data, while the watch is on (readback)
-                    raw = fn(*c_args, **c_kwargs)
-                    no_autograd = watch.verdict(raw) if needs else ""
-                    value = as_plain(raw)
-                finally:
-                    _WATCHING.remove(watch)
-            if not needs and not watch.used and (level_open or _dual_level_open()):
-                watch.used = DUAL_LEVEL_OPEN
-            autograd = [watch.used, watch.unseen] if watch.used and not needs else ""
-        else:
-            value = fn(*args, **kwargs)
-        rng = _rng_changed(states) if seeded else []
-        if beside is not None and beside[0] == "copied" and not no_autograd:
-            no_autograd = depends.verdict(func, fn, beside, as_plain, value, c_args, c_kwargs)
-        elif needs and not no_autograd:
-            no_autograd = depends.known_unused(func)
-    finally:
-        depends.write_back(beside, args, kwargs)
+    if needs:   # the call, and the runs beside it (probes.depends): is its answer autograd's?
+        value, no_autograd = depends.answer(func, fn, args, kwargs, as_plain, counts)
+    elif _manual or _engine:   # a "manual" function: does it use autograd, in any thread?
+        level_open = _dual_level_open()
+        with (_AutogradWatch() if _manual else _KernelWatch()) as watch:
+            _WATCHING.append(watch)
+            try:     # its result read, into plain data, while the watch is on (readback)
+                value = as_plain(fn(*args, **kwargs))
+            finally:
+                _WATCHING.remove(watch)
+        if not watch.used and (level_open or _dual_level_open()):
+            watch.used = DUAL_LEVEL_OPEN
+        autograd = [watch.used, watch.unseen] if watch.used else ""
+    else:
+        value = fn(*args, **kwargs)
+    rng = _rng_changed(states) if seeded else []
     changed = []
     if not exempt:
         after = list(args) + list(kwargs.values())
