@@ -5,7 +5,8 @@ same symptom for another reason, which must not get it:
        not a float32 number): the visible check names the last update missing (the run of 99
        updates recorded), where values of float64 digits are told a step that differs before
        float32 (tests/engine/test_precision_hint.py); the same loop run in float32 to the end
-       (w a float32 number, off by as little) is told float32 first, and no missing update
+       (w a float32 number, off by as little) is told float32 first, and no missing update; one
+       update too many after the loop is told so, and not a missing one
   ex07 LogisticRegression.forward clamping its probabilities to [1e-7, 1 - 1e-7] (wrong at
        logits of ±20 and ±30 in float64 only): a forward computed in float32 is wrong there
        (and by as little elsewhere) and is not told a clamp
@@ -46,6 +47,18 @@ def gradient_descent(xs, ys, w0, lr, epochs):
         w = np.float32(w - np.float32(lr) * np.mean(2 * x * (x * w - y)))
     return float(w), costs
 """
+ONE_UPDATE_MORE = """
+def gradient_descent(xs, ys, w0, lr, epochs):
+    w = float(w0)
+    costs = []
+    for _ in range(epochs):
+        costs.append(cost(xs, ys, w))
+        w = w - lr * gradient(xs, ys, w)
+    if epochs > 0:
+        w = w - lr * gradient(xs, ys, w)
+    return w, costs
+"""
+TOO_MANY = r"one update too many"
 STEP_FIRST = r"not float32 numbers\. Either a step"
 FLOAT32_FIRST = r"Either part of the computation ran in float32"
 
@@ -55,7 +68,9 @@ def test_one_update_short_is_told_so_and_float32_to_the_end_is_told_float32(grad
     right = hints_of(grade("ex02", fresh_code("ex02", "gradient_descent_one_update_short"),
                            targets=[target]), target, visible=True)
     assert any_hint(right, r"the last update is missing"), right
-    assert not any_hint(right, FLOAT32_FIRST), right
+    assert not any_hint(right, FLOAT32_FIRST) and not any_hint(right, TOO_MANY), right
+    more = hints_of(grade("ex02", ONE_UPDATE_MORE, targets=[target]), target, visible=True)
+    assert any_hint(more, TOO_MANY) and not any_hint(more, r"last update is missing"), more
     result = grade("ex02", IN_FLOAT32, targets=[target])
     assert failing(result, target)     # the same symptom: right to about 7 digits
     other = hints_of(result, target)
