@@ -164,20 +164,3 @@ def earlier_answer(call: str) -> str:
             f"or a variable outside the function) is returned again; compute the answer from "
             f"every argument in each call")
 
-
-def short_by_one(case, at: int):
-    """`case` (a training run, args[at] its number of updates n) run for n - 1 updates, whose
-    result `build` records with the other cases: what a loop that skips its last update, or
-    reads the parameters before it, ends with (last_update_missing). No call of its own."""
-    from grader.engine.expected import Case
-    n = case.args[at]
-    return Case(f"{case.id}_short_by_one", case.target,
-                tuple(case.args[:at]) + (n - 1,) + tuple(case.args[at + 1:]), case.kwargs,
-                case.grad, case.probe)
-
-
-def last_update_missing(n: int, unit: str = "update") -> str:
-    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
-    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
-            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
-            f"apart, or the parameters read before the last {unit})")

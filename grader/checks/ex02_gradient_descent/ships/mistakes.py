@@ -319,3 +319,10 @@ def sgd_sample_order(xs, ys, w0, lr, got) -> dict:
 GD_ONE_UPDATE_MORE = ("every cost is right, but the final w is the reference run's after 101 "
                       "updates, where 100 are asked: one update too many (an update after the "
                       "loop, or a loop of epochs + 1 updates)")
+
+
+def last_update_missing(n: int, unit: str = "update") -> str:
+    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
+    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
+            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
+            f"apart, or the parameters read before the last {unit})")

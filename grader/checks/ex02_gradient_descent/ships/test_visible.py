@@ -11,7 +11,6 @@ from grader.checks.api import (also_on, assert_close, assert_trajectory, autogra
                                list_kept, manual_call, other_counts, over_count, prefix_cases,
                                property_of, Recorded, recorded_reruns, scale_mistakes,
                                StudentError, summed, TOL, tolerance)
-from grader.checks.evidence import last_update_missing
 from grader.checks.ex02_gradient_descent.ships import mistakes as hints
 
 pytestmark = pytest.mark.ex02
@@ -249,7 +248,7 @@ def test_gradient_descent_course(sub):
         hints.GD_PER_SAMPLE: expected(CASES["gd_course_per_sample"]),
         hints.GD_AT_W0: expected(CASES["gd_course_at_w0"]),
         # every cost right, the final w one update behind or ahead
-        last_update_missing(100): (expected(CASES["gd_course_99"])[0], want[1]),
+        hints.last_update_missing(100): (expected(CASES["gd_course_99"])[0], want[1]),
         hints.GD_ONE_UPDATE_MORE: (expected(CASES["gd_course_101"])[0], want[1]),
     }
     four = CASES["gd_tensor64"]

@@ -226,3 +226,10 @@ UPDATE_ZEROES_GRAD = ("sgd_update_ changes the parameters only: leave each p.gra
                       "given. Zeroing belongs to the loop that calls it (fit zeroes before the "
                       "next backward()): an update that zeroes too does the loop's job out of "
                       "its sight")
+
+
+def last_update_missing(n: int, unit: str = "update") -> str:
+    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
+    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
+            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
+            f"apart, or the parameters read before the last {unit})")

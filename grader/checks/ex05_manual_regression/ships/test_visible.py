@@ -9,7 +9,6 @@ from grader.checks.api import (Case, CheckFailure, Recorded, StudentError, also_
                                check, devices, expected, fail,
                                inplace_leaf_hint, located, naming_rebound, prefix_cases,
                                recorded_reruns, scale_mistakes, summed)
-from grader.checks.evidence import last_update_missing, short_by_one
 from grader.checks.ex05_manual_regression.ships import mistakes as hints
 from grader.checks.ex05_manual_regression.ships.shared import (assert_grads_kept,
                                                                check_fit_result, fit_cause,
@@ -55,7 +54,8 @@ CASES = {c.id: c for c in [
 # the short run for 0, 1, 2, ... steps: where a run parts, from the same start, step by step
 CASES.update({c.id: c for c in prefix_cases(CASES["fit_short"], 3)})
 # ... and for one step fewer than asked: the parameters of a loop that skips its last update
-CASES.update({c.id: c for c in [short_by_one(CASES["fit_short"], 3)]})
+CASES["fit_short_short_by_one"] = Case("fit_short_short_by_one", "ex05.fit",
+                                       SHORT[:3] + (SHORT[3] - 1,) + SHORT[4:])
 
 
 def fit_mistakes(key):
@@ -215,7 +215,7 @@ def test_fit_short_run_step_by_step(sub, device):
                           mistakes={k: v["losses"] for k, v in mistakes.items()})
         assert_state(tuple(got[:2]), tuple(want[:2]), call=call,
                      mistakes={**{k: (v["w"], v["b"]) for k, v in mistakes.items()},
-                               last_update_missing(SHORT[3], "step"):
+                               hints.last_update_missing(SHORT[3], "step"):
                                    tuple(expected(CASES["fit_short_short_by_one"])[:2])})
     for t, name in zip(got[:2], ("w", "b")):
         assert_leaf(t, call=call, name=name)

@@ -76,3 +76,10 @@ MODE_KEPT = ("predict must leave the caller's model in the mode it was given: mo
              "and batch norm off). A prediction needs only torch.no_grad(); where eval() is "
              "wanted, restore the mode: was_training = model.training, model.eval(), ..., "
              "model.train(was_training)")
+
+
+def last_update_missing(n: int, unit: str = "update") -> str:
+    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
+    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
+            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
+            f"apart, or the parameters read before the last {unit})")

@@ -8,7 +8,6 @@ from grader.checks.api import (Case, CheckFailure, Recorded, assert_close, asser
                                assert_no_graph, assert_sgd_optimizer, assert_state,
                                assert_structure, assert_trajectory, check, devices, expected,
                                naming_float64_weights, sigmoid_inputs, traj_tol)
-from grader.checks.evidence import last_update_missing
 from grader.checks.ex06_nn_linear.ships import mistakes as hints
 from grader.checks.ex06_nn_linear.ships.mistakes import (FLAT_TARGET, STEP_VARIANTS,
                                                          TRAIN_VARIANTS)
@@ -174,7 +173,7 @@ def test_train_course(sub, device):
             **{hints.lr_written_in(lr, COURSE[2]):
                expected(CASES[f"train_course_lr_{lr:g}"])["result"]
                for lr in hints.FIXED_LRS if lr != COURSE[2]}})
-    short = {last_update_missing(COURSE[3], "step"):
+    short = {hints.last_update_missing(COURSE[3], "step"):
              expected(CASES["train_course_short_by_one"])["state"]}
     assert_state(got["state"], want["state"], call=call,
                  mistakes={k: {n: v.to(device) for n, v in s.items()} for k, s in
