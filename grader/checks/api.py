@@ -50,8 +50,8 @@ import torch
 
 from grader.checks.evidence import (also_on, argument_ignored, default_differs,
                                     defaults_that_differ, earlier_answer, kept_between_calls,
-                                    list_kept, other_counts, over_count, same_values,
-                                    scale_mistakes, sigmoid_inputs, summed)
+                                    last_update_missing, list_kept, other_counts, over_count,
+                                    same_values, scale_mistakes, sigmoid_inputs, summed)
 from grader.checks.training import (COEFFICIENTS_ORDER, GRADS_DOUBLED, GRADS_DOUBLED_OR_LR,
                                     HALF_GRADIENT, L1_LOSS, LOSS_AFTER_STEP,
                                     LOSS_AFTER_UPDATE, LOSS_MISTAKES, LOSSES_OF_STEPS_0_100,
@@ -92,7 +92,7 @@ from grader.sandbox.inside.steps import record_steps
 
 __all__ = [
     "also_on", "as_array", "summed", "sigmoid_inputs", "default_differs", "defaults_that_differ",
-    "argument_ignored", "earlier_answer", "other_counts", "over_count",
+    "argument_ignored", "earlier_answer", "other_counts", "over_count", "last_update_missing",
     "kept_between_calls", "list_kept", "assert_close", "assert_fit", "assert_forward_pure", "assert_gradient", "assert_leaf", "assert_made_leaf",
     "assert_minibatch_run", "assert_no_graph", "assert_sgd_optimizer", "assert_state",
     "assert_structure", "assert_dtypes", "divided_by_rows", "refuse_steps_that_never_move", "assert_trajectory", "autograd_grad", "away_from_zero", "broadcast_square",

@@ -164,3 +164,9 @@ def earlier_answer(call: str) -> str:
             f"or a variable outside the function) is returned again; compute the answer from "
             f"every argument in each call")
 
+
+def last_update_missing(n: int, unit: str = "update") -> str:
+    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
+    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
+            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
+            f"apart, or the parameters read before the last {unit})")

@@ -1,7 +1,7 @@
 """The mistakes of ex02 that its checks name, each with its hint: one table, read by the visible
 and the hidden checks alike. (A derivative off by a factor 2, by N or in sign is named by
 grader.engine.compare.mistakes.scale_mistakes.)"""
-from grader.checks.api import same_values
+from grader.checks.api import last_update_missing, same_values
 
 NOT_SQUARED = "this is the mean error, not the mean squared error"
 SQUARE_OF_MEAN = ("this is the square of the mean error, np.mean(x*w - y) ** 2: square each "
@@ -320,9 +320,3 @@ GD_ONE_UPDATE_MORE = ("every cost is right, but the final w is the reference run
                       "updates, where 100 are asked: one update too many (an update after the "
                       "loop, or a loop of epochs + 1 updates)")
 
-
-def last_update_missing(n: int, unit: str = "update") -> str:
-    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
-    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
-            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
-            f"apart, or the parameters read before the last {unit})")

@@ -2,7 +2,8 @@
 and the hidden checks alike. The mistakes of a training loop that ex06-ex08 share come from
 grader.checks.training."""
 from grader.checks.api import (GRADS_DOUBLED_OR_LR, NO_ZERO_GRAD, SIGN_FLIPPED, SUM_LOSS,
-                               ZERO_AFTER_BACKWARD, broadcast_square, rebound_parameter)
+                               ZERO_AFTER_BACKWARD, broadcast_square, last_update_missing,
+                               rebound_parameter)
 
 GLOBAL_GENERATOR = ("these are the numbers of the global generator: draw with "
                     "torch.rand(n, generator=torch.Generator().manual_seed(seed))")
@@ -227,9 +228,3 @@ UPDATE_ZEROES_GRAD = ("sgd_update_ changes the parameters only: leave each p.gra
                       "next backward()): an update that zeroes too does the loop's job out of "
                       "its sight")
 
-
-def last_update_missing(n: int, unit: str = "update") -> str:
-    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
-    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
-            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
-            f"apart, or the parameters read before the last {unit})")

@@ -2,7 +2,8 @@
 and the hidden checks alike. The mistakes of a training loop that ex05-ex08 share come from
 grader.checks.training."""
 from grader.checks.api import (GRADS_DOUBLED, GRADS_DOUBLED_OR_LR, L1_LOSS, LOSS_AFTER_STEP,
-                               NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS, ZERO_AFTER_BACKWARD)
+                               NO_ZERO_GRAD, STALE_GRADS, SUM_LOSS, ZERO_AFTER_BACKWARD,
+                               last_update_missing)
 
 NO_BIAS = "the bias is missing"
 STEP_RETURNS_TENSOR = ("train_step returned a tensor: return loss.item(), a Python float (a "
@@ -77,9 +78,3 @@ MODE_KEPT = ("predict must leave the caller's model in the mode it was given: mo
              "wanted, restore the mode: was_training = model.training, model.eval(), ..., "
              "model.train(was_training)")
 
-
-def last_update_missing(n: int, unit: str = "update") -> str:
-    """The hint for final parameters that are the reference run's after n - 1 of its n units."""
-    return (f"the parameters are the reference run's after {n - 1} {unit}s, where {n} are asked: "
-            f"the last update is missing (a loop of n - 1 {unit}s with the last loss recorded "
-            f"apart, or the parameters read before the last {unit})")
