@@ -84,7 +84,10 @@ def answer(func, fn, args, kwargs, as_plain, counts):
     stack above it. Arguments that cannot be copied (a lock or a generator kept on a model):
     the call runs on them as given and fails ("uncopied")."""
     tried = wanted(func, counts)
-    twins = copies(args, kwargs) if tried else _alone(args, kwargs)
+    # an untried call runs on a copy too, made as the runs' are: no call of the function ever
+    # sees the objects the caller made (a submission that answers by hand where it sees them
+    # would pass every tried call and cheat in the others)
+    twins = copies(args, kwargs, RUNS if tried else ("call",))
     if twins is UNCOPIED:
         _FOUND[func] = "uncopied"
         twins, tried = {"call": (args, kwargs, None)}, False
@@ -112,16 +115,6 @@ def answer(func, fn, args, kwargs, as_plain, counts):
     if raw_verdict or not tried:
         return value, raw_verdict or known_unused(func)
     return value, _verdict(func, real, done["plain"], done["turned"])
-
-
-def _alone(args, kwargs):
-    """A call not tried: on a copy of its arguments too, made as the runs' copies are, so that
-    no call of the function ever sees the objects the caller made (a submission that answers by
-    hand where it sees them would pass every tried call and cheat in the others)."""
-    try:
-        return {"call": copy_arguments(args, kwargs)}
-    except Exception:  # noqa: BLE001 - arguments that cannot be copied
-        return UNCOPIED
 
 
 def _one(fn, copied, began, as_plain, flip: bool, said, call: bool):
@@ -174,7 +167,7 @@ def _set_streams(state) -> None:
 
 
 def in_call(obj):
-    """The copy of `obj` of the run under way, the call's own (calling) or a run's beside it,
+    """The copy of `obj` of the run under way, the call's own or a run's beside it (_one),
     else `obj`: a probe's record of a model it handed in reads the model that run trains, the
     same way in every run."""
     memo = _CALL[-1] if _CALL else None
@@ -185,19 +178,22 @@ def in_call(obj):
 _CALL: list = []
 
 
+RUNS = ("call", "plain", "turned")
+
+
 def _order() -> list:
     """The three runs in an order drawn by a coin of the system's."""
-    return sorted(("call", "plain", "turned"), key=lambda _: _urandom(2))
+    return sorted(RUNS, key=lambda _: _urandom(2))
 
 
-def copies(args, kwargs):
-    """Three deep copies of the call's arguments, made alike and apart (a model, its optimizer
-    and the tensors they share copied together), in an order drawn by a coin: {"call",
-    "plain", "turned": (args, kwargs, the copy's memo)}; UNCOPIED where they cannot be copied
-    (an object of hers that refuses copy.deepcopy would spare its call the runs: the call
-    fails instead, see verdict)."""
+def copies(args, kwargs, names=RUNS):
+    """A deep copy of the call's arguments for each run of `names`, made alike and apart (a
+    model, its optimizer and the tensors they share copied together), in an order drawn by a
+    coin: {name: (args, kwargs, the copy's memo)}; UNCOPIED where they cannot be copied (an
+    object of hers that refuses copy.deepcopy would spare its call the runs: the call fails
+    instead, "uncopied")."""
     try:
-        return {name: copy_arguments(args, kwargs) for name in _order()}
+        return {name: copy_arguments(args, kwargs) for name in _order() if name in names}
     except Exception:  # noqa: BLE001 - arguments that cannot be copied
         return UNCOPIED
 
